@@ -1,0 +1,134 @@
+/**
+ * `latch clients create`: registers an OAuth client (RFC 7591 metadata names, as in the config
+ * file). The client is validated by the config loader itself (`validateWithLoader`), so what the
+ * CLI accepts is exactly what `clients:` in latch.config.yaml accepts: absolute redirect URIs
+ * without a fragment (RFC 6749 §3.1.2), known grant types, no `client_credentials` for a public
+ * client (RFC 6749 §4.4), scopes Latch knows.
+ *
+ * A confidential client gets a generated 256-bit secret, printed once; only its SHA-256 is stored.
+ * @see https://www.rfc-editor.org/rfc/rfc7591#section-2
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.1
+ */
+import { readFileSync } from 'node:fs'
+import { Option, type Command } from 'commander'
+import { AUTH_METHOD_NAMES, GRANT_TYPE_NAMES, randomHandle, type ResolvedClient } from '@latch/server'
+import { flagError, validateWithLoader, withConfigOption, withStore, now, type CommonOptions } from '../context.js'
+import { CliError, UsageError, reasonOf } from '../errors.js'
+import { note, printJson, say } from '../output.js'
+import { publicClient } from './clients-list.js'
+
+interface ClientsCreateOptions extends CommonOptions {
+  id: string
+  name?: string
+  type?: 'confidential' | 'public'
+  authMethod?: (typeof AUTH_METHOD_NAMES)[number]
+  grantTypes?: string[]
+  redirectUris?: string[]
+  postLogoutRedirectUris?: string[]
+  scope?: string
+  skipConsent?: boolean
+  jwks?: string
+  json?: boolean
+}
+
+/** The config key each flag sets, for error messages in terms of flags. */
+const FLAGS: Readonly<Record<string, string>> = {
+  client_id: '--id',
+  client_name: '--name',
+  token_endpoint_auth_method: '--auth-method',
+  client_secret: '--auth-method',
+  grant_types: '--grant-types',
+  redirect_uris: '--redirect-uris',
+  post_logout_redirect_uris: '--post-logout-redirect-uris',
+  scope: '--scope',
+  skip_consent: '--skip-consent',
+  jwks: '--jwks',
+}
+
+/** `a,b` and repeated flags both build one list. */
+function list(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').map((v) => v.trim()).filter(Boolean)]
+}
+
+function authMethodOf(opts: ClientsCreateOptions): (typeof AUTH_METHOD_NAMES)[number] {
+  const method = opts.authMethod ?? (opts.type === 'public' ? 'none' : 'client_secret_basic')
+  if (opts.type === 'public' && method !== 'none') {
+    throw new UsageError(`--type public needs --auth-method none (a public client cannot keep a secret), got ${method}`)
+  }
+  if (opts.type === 'confidential' && method === 'none') {
+    throw new UsageError('--type confidential needs an --auth-method other than none')
+  }
+  return method
+}
+
+function readJwks(file: string): Record<string, unknown> {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'))
+  } catch (err) {
+    throw new UsageError(`--jwks: cannot read a JSON JWK Set from ${file}: ${reasonOf(err)}`)
+  }
+  return parsed as Record<string, unknown>
+}
+
+export function clientsCreate(parent: Command): void {
+  withConfigOption(
+    parent
+      .command('create')
+      .description('register a client; a confidential client gets a secret, shown once')
+      .requiredOption('--id <client_id>', 'client_id')
+      .option('--name <client_name>', 'name shown on the consent page (default: the id)')
+      .addOption(new Option('--type <type>', 'confidential (has a secret) or public (SPA, native, CLI)').choices(['confidential', 'public']))
+      .addOption(new Option('--auth-method <method>', 'token_endpoint_auth_method (default: client_secret_basic, or none for --type public)').choices(AUTH_METHOD_NAMES))
+      .option('--grant-types <list>', `comma-separated grant_types (default: authorization_code): ${GRANT_TYPE_NAMES.join(', ')}`, list)
+      .option('--redirect-uris <list>', 'comma-separated redirect_uris (absolute, no fragment)', list)
+      .option('--post-logout-redirect-uris <list>', 'comma-separated post_logout_redirect_uris', list)
+      .option('--scope <scopes>', 'space-separated scopes the client may request (default: openid)')
+      .option('--skip-consent', 'first-party client: skip the consent page')
+      .option('--jwks <file>', 'JWK Set (JSON) of the client\'s public keys, for --auth-method private_key_jwt')
+      .option('--json', 'print the client (and its secret) as JSON'),
+  ).action(async (opts: ClientsCreateOptions) => {
+    const method = authMethodOf(opts)
+    const secret = method === 'client_secret_basic' || method === 'client_secret_post' ? randomHandle() : undefined
+    const entry: Record<string, unknown> = {
+      client_id: opts.id,
+      ...(opts.name !== undefined && { client_name: opts.name }),
+      ...(secret !== undefined && { client_secret: secret }),
+      token_endpoint_auth_method: method,
+      ...(opts.grantTypes !== undefined && { grant_types: opts.grantTypes }),
+      ...(opts.redirectUris !== undefined && { redirect_uris: opts.redirectUris }),
+      ...(opts.postLogoutRedirectUris !== undefined && { post_logout_redirect_uris: opts.postLogoutRedirectUris }),
+      ...(opts.scope !== undefined && { scope: opts.scope.split(/\s+/).filter(Boolean).join(' ') }),
+      ...(opts.skipConsent && { skip_consent: true }),
+      ...(opts.jwks !== undefined && { jwks: readJwks(opts.jwks) }),
+    }
+
+    await withStore(opts, async ({ config, store }) => {
+      let client: ResolvedClient
+      let warnings: string[]
+      try {
+        const validated = validateWithLoader(config, { clients: [entry] })
+        client = validated.config.clients[0] as ResolvedClient
+        warnings = validated.warnings.filter((w) => w.startsWith(`client ${client.client_id} `))
+      } catch (err) {
+        throw flagError(err, 'clients', FLAGS, entry)
+      }
+      if (await store.clients.get(client.client_id)) {
+        throw new CliError(`client ${client.client_id} already exists (delete it first with \`latch clients delete ${client.client_id}\`)`)
+      }
+      await store.clients.upsert({ ...client }, now())
+      for (const w of warnings) note(`warning: ${w}`)
+      if (config.clients.some((c) => c.client_id === client.client_id)) {
+        note(`warning: client ${client.client_id} is also listed in the config file; the next \`latch serve\` replaces it with the file's definition`)
+      }
+
+      if (opts.json) {
+        printJson({ ...publicClient(client), ...(secret !== undefined && { client_secret: secret }) })
+      } else {
+        say(`created client ${client.client_id} (${client.token_endpoint_auth_method}; grant types: ${client.grant_types.join(', ')})`)
+        if (secret !== undefined) say(`client_secret: ${secret}`)
+      }
+      if (secret !== undefined) note('Store the client secret now: it is not shown again (Latch keeps only its SHA-256).')
+    })
+  })
+}

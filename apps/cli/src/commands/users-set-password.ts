@@ -1,0 +1,47 @@
+/**
+ * `latch users set-password EMAIL`: replaces a user's password. The new password passes the same
+ * rule as a config file `password` (checked by the config loader) and is stored as an argon2id
+ * hash (RFC 9106). Prefer `--password-stdin` over `--password` (shell history, `ps`).
+ */
+import type { Command } from 'commander'
+import { hashPassword } from '@latch/server'
+import { flagError, readPassword, validateWithLoader, withConfigOption, withStore, now, type CommonOptions } from '../context.js'
+import { CliError } from '../errors.js'
+import { note, say } from '../output.js'
+import { PASSWORD_RULE, USER_FLAGS } from './users-create.js'
+
+interface SetPasswordOptions extends CommonOptions {
+  password?: string
+  passwordStdin?: boolean
+}
+
+export function usersSetPassword(parent: Command): void {
+  withConfigOption(
+    parent
+      .command('set-password')
+      .description("set a user's password")
+      .argument('<email>', 'email address of the user')
+      .option('--password <password>', 'new password (visible in shell history and ps: prefer --password-stdin)')
+      .option('--password-stdin', 'read the new password from standard input'),
+  ).action(async (emailArg: string, opts: SetPasswordOptions) => {
+    const email = emailArg.toLowerCase()
+    const password = (await readPassword(opts, true)) as string
+    await withStore(opts, async ({ config, store }) => {
+      const entry = { email, password }
+      try {
+        validateWithLoader(config, { users: [entry] })
+      } catch (err) {
+        throw flagError(err, 'users', { ...USER_FLAGS, email: 'EMAIL' }, entry, PASSWORD_RULE)
+      }
+      const user = await store.users.getByEmail(email)
+      if (!user) throw new CliError(`no user with email ${email}`)
+      if (!(await store.users.setPasswordHash(user.id, await hashPassword(password), now()))) {
+        throw new CliError(`no user with email ${email}`)
+      }
+      say(`password set for ${email}`)
+      if (config.users.some((u) => u.email.toLowerCase() === email && (u.password !== undefined || u.password_hash !== undefined))) {
+        note(`warning: the config file sets a password for ${email}; the next \`latch serve\` restores that one`)
+      }
+    })
+  })
+}

@@ -1,0 +1,165 @@
+/**
+ * What every `latch` command shares: finding and loading the config file (through
+ * `@latch/server`'s `loadConfig`, so the environment overrides and validation of ARCHITECTURE.md
+ * §2 apply exactly as they do for the server), opening the store with migrations run, validating
+ * one client or user the way the config loader validates the file, and reading a password.
+ */
+import { existsSync } from 'node:fs'
+import type { Command } from 'commander'
+import { ConfigError, createStore, loadConfig, type LatchConfig, type LoadedConfig, type Store } from '@latch/server'
+import { CliError, UsageError, reasonOf } from './errors.js'
+
+/** Used when `--config` is not given and this file exists in the working directory. */
+export const DEFAULT_CONFIG_FILE = 'latch.config.yaml'
+
+export interface CommonOptions {
+  config?: string
+}
+
+/** Adds the `--config FILE` every command takes. */
+export function withConfigOption(cmd: Command): Command {
+  return cmd.option('-c, --config <file>', `config file (YAML or JSON; default: ./${DEFAULT_CONFIG_FILE} when present)`)
+}
+
+/** `--config`, else `./latch.config.yaml` when present, else none (defaults and environment only). */
+export function configFile(opts: CommonOptions): string | undefined {
+  if (opts.config !== undefined) return opts.config
+  return existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined
+}
+
+/** Loads and validates the config; a `ConfigError` (naming the key) reaches `main` as is. */
+export function openConfig(opts: CommonOptions): LoadedConfig {
+  return loadConfig({ file: configFile(opts), env: process.env })
+}
+
+/** The database URL with any password masked, fit for logs and error messages. */
+export function displayDatabase(url: string): string {
+  if (url.startsWith('sqlite:')) return url
+  try {
+    const parsed = new URL(url)
+    if (parsed.password) parsed.password = '***'
+    return parsed.href
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, '//***@')
+  }
+}
+
+export interface StoreContext extends LoadedConfig {
+  store: Store
+}
+
+/** Loads the config and opens its database, running pending migrations. */
+export async function openStore(opts: CommonOptions): Promise<StoreContext> {
+  const loaded = openConfig(opts)
+  const { database } = loaded.config
+  let store: Store
+  try {
+    store = await createStore(database, { migrate: true })
+  } catch (err) {
+    throw new CliError(`cannot open database ${displayDatabase(database)}: ${reasonOf(err)}`, { cause: err })
+  }
+  return { ...loaded, store }
+}
+
+/** Runs `fn` with an open store and closes it afterwards, whatever happens. */
+export async function withStore<T>(opts: CommonOptions, fn: (ctx: StoreContext) => Promise<T>): Promise<T> {
+  const ctx = await openStore(opts)
+  try {
+    return await fn(ctx)
+  } finally {
+    await ctx.store.close()
+  }
+}
+
+/** Integer epoch seconds, as the store keeps time. */
+export function now(): number {
+  return Math.floor(Date.now() / 1000)
+}
+
+/**
+ * Validates clients or users given on the command line with the config loader itself, so the
+ * CLI and the config file accept exactly the same things: the entries are put into a config
+ * holding the scopes, resources and security settings of the loaded config, and loaded. The
+ * resolved entries come back (a client's secret is hashed, its defaults filled in).
+ *
+ * The environment is not consulted a second time: `LATCH_SECRET` is passed as the already
+ * resolved secret, so no development secret file is created or read.
+ */
+export function validateWithLoader(
+  config: LatchConfig,
+  entries: { clients?: Record<string, unknown>[]; users?: Record<string, unknown>[] },
+): LoadedConfig {
+  return loadConfig({
+    config: {
+      issuer: config.issuer,
+      database: config.database,
+      security: config.security,
+      resources: config.resources,
+      scopes: config.scopes,
+      ...(config.default_resource !== undefined && { default_resource: config.default_resource }),
+      clients: entries.clients ?? [],
+      users: entries.users ?? [],
+    },
+    env: { LATCH_SECRET: config.secret },
+  })
+}
+
+/**
+ * Re-words a `ConfigError` about `clients[0].…` or `users[0].…` in terms of command-line flags
+ * (`--redirect-uris "http://x#y" must not contain a fragment`): the user typed flags, not YAML.
+ * A secret's value is never echoed: errors about a field in `secrets` get that fixed message.
+ */
+export function flagError(
+  err: unknown,
+  section: 'clients' | 'users',
+  flags: Readonly<Record<string, string>>,
+  values: Readonly<Record<string, unknown>>,
+  secrets: Readonly<Record<string, string>> = {},
+): unknown {
+  if (!(err instanceof ConfigError)) return err
+  const match = new RegExp(`^${section}\\[0\\]\\.([a-z_]+)(?:\\[(\\d+)\\])?`).exec(err.key)
+  const field = match?.[1]
+  const flag = field === undefined ? undefined : flags[field]
+  if (field === undefined || flag === undefined) return err
+  const secretMessage = secrets[field]
+  if (secretMessage !== undefined) return new UsageError(`${flag} ${secretMessage}`)
+  const prefix = `config: ${err.key} `
+  let detail = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message
+  if (detail.startsWith('expected string to match') && field === 'email') detail = 'must be an email address'
+  const index = match?.[2]
+  const value = index === undefined ? undefined : (values[field] as unknown[] | undefined)?.[Number(index)]
+  const shown = value !== undefined && !/\bgot\b/.test(detail) ? ` ${JSON.stringify(value)}` : ''
+  return new UsageError(`${flag}${shown} ${detail}`)
+}
+
+/**
+ * The password from `--password` or, with `--password-stdin`, from standard input (one trailing
+ * newline dropped, so `echo secret | latch …` works). `required`: one of the two must be given.
+ */
+export async function readPassword(
+  opts: { password?: string; passwordStdin?: boolean },
+  required: boolean,
+): Promise<string | undefined> {
+  if (opts.password !== undefined && opts.passwordStdin) throw new UsageError('--password and --password-stdin are mutually exclusive')
+  if (opts.password !== undefined) return opts.password
+  if (!opts.passwordStdin) {
+    if (required) throw new UsageError('give the new password with --password-stdin (or --password)')
+    return undefined
+  }
+  if (process.stdin.isTTY) process.stderr.write('Password (then Enter and Ctrl-D): ')
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer))
+  const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '')
+  if (password === '') throw new UsageError('--password-stdin: standard input was empty')
+  return password
+}
+
+/**
+ * Seconds a retired signing key stays published: the configured `tokens.retired_key_grace`, or
+ * (0) long enough for the longest-lived token it signed. The same rule as `createServer`
+ * (packages/server/src/server.ts), so a rotation from the CLI keeps tokens verifying exactly as
+ * one made by the server would.
+ */
+export function retiredKeyGrace(config: LatchConfig): number {
+  return config.tokens.retired_key_grace || Math.max(config.tokens.access_token_ttl, config.tokens.id_token_ttl) + 60
+}

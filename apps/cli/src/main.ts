@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+/**
+ * The `latch` command (ARCHITECTURE.md §2 "Commands"): `serve`, `migrate`, `clients
+ * create|list|delete`, `users create|list|delete|set-password`, `keys list|rotate`. Each command
+ * lives in `commands/<noun>-<verb>.ts` and is a thin shell over `@latch/server`.
+ *
+ * Exit codes: 0 success; 1 the command failed (one line on stderr: bad config file naming the
+ * key, unknown client, database unreachable…); 2 the command line is wrong (unknown option,
+ * invalid flag value). Never a stack trace.
+ */
+import { readFileSync } from 'node:fs'
+import { Command, CommanderError } from 'commander'
+import { ConfigError } from '@latch/server'
+import { clientsCreate } from './commands/clients-create.js'
+import { clientsDelete } from './commands/clients-delete.js'
+import { clientsList } from './commands/clients-list.js'
+import { keysList } from './commands/keys-list.js'
+import { keysRotate } from './commands/keys-rotate.js'
+import { migrate } from './commands/migrate.js'
+import { serve } from './commands/serve.js'
+import { usersCreate } from './commands/users-create.js'
+import { usersDelete } from './commands/users-delete.js'
+import { usersList } from './commands/users-list.js'
+import { usersSetPassword } from './commands/users-set-password.js'
+import { CliError, reasonOf } from './errors.js'
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+
+export function buildProgram(): Command {
+  const program = new Command('latch')
+    .description('Latch: OAuth 2.0 authorization server and OpenID Provider')
+    .version(version)
+    // Throw instead of exiting, so that every exit goes through one place (exit codes below).
+    // Set before the subcommands are made: `.command()` copies it to each of them.
+    .exitOverride()
+    .showSuggestionAfterError()
+
+  serve(program)
+  migrate(program)
+
+  const clients = program.command('clients').description('manage OAuth clients')
+  clientsCreate(clients)
+  clientsList(clients)
+  clientsDelete(clients)
+
+  const users = program.command('users').description('manage users')
+  usersCreate(users)
+  usersList(users)
+  usersDelete(users)
+  usersSetPassword(users)
+
+  const keys = program.command('keys').description('manage signing keys')
+  keysList(keys)
+  keysRotate(keys)
+
+  return program
+}
+
+/** Maps whatever a command threw to one line on stderr and an exit code. */
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // commander already printed its message (or the help/version it was asked for).
+    return err.exitCode === 0 ? 0 : 2
+  }
+  if (err instanceof CliError) {
+    process.stderr.write(`error: ${err.message}\n`)
+    return err.exitCode
+  }
+  if (err instanceof ConfigError) {
+    process.stderr.write(`error: ${err.message}\n`)
+    return 1
+  }
+  process.stderr.write(`error: ${reasonOf(err)}\n`)
+  return 1
+}
+
+try {
+  await buildProgram().parseAsync(process.argv)
+} catch (err) {
+  // exitCode, not exit(): stdout (a large --json listing into a pipe) is flushed before exiting.
+  process.exitCode = exitCodeFor(err)
+}

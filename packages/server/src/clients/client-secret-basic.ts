@@ -1,0 +1,45 @@
+/**
+ * `client_secret_basic`: HTTP Basic with the form-urlencoded client_id and secret
+ * (RFC 6749 §2.3.1). Secrets are compared as SHA-256 digests in constant time: client secrets are
+ * high-entropy (>= 32 characters), so a slow hash would only make every token request pay for no
+ * gain in security.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1
+ */
+import { InvalidClientError, InvalidRequestError } from '../errors.js'
+import { constantTimeEqual } from '../lib/constant-time.js'
+import { hashHandle } from '../lib/random.js'
+import type { ClientAuthInput, ClientAuthMethod } from './auth-method.js'
+
+export function parseBasic(authorization: string | undefined): { id: string; secret: string } | null {
+  if (!authorization || !/^basic /i.test(authorization)) return null
+  const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8')
+  const colon = decoded.indexOf(':')
+  if (colon < 0) throw new InvalidClientError('malformed Basic credentials', { challenge: {} })
+  try {
+    // RFC 6749 §2.3.1: both parts are application/x-www-form-urlencoded before base64.
+    return {
+      id: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')),
+      secret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')),
+    }
+  } catch {
+    throw new InvalidClientError('malformed Basic credentials', { challenge: {} })
+  }
+}
+
+export const clientSecretBasic: ClientAuthMethod = {
+  name: 'client_secret_basic',
+  presentedClientId({ authorization, params }: ClientAuthInput) {
+    const creds = parseBasic(authorization)
+    if (!creds) return null
+    if (params.client_id !== undefined && params.client_id !== creds.id) {
+      throw new InvalidRequestError('client_id in the body differs from the one in the Authorization header')
+    }
+    return creds.id
+  },
+  async authenticate({ authorization }, client) {
+    const creds = parseBasic(authorization)
+    if (!creds || !client.client_secret_hash || !constantTimeEqual(hashHandle(creds.secret), client.client_secret_hash)) {
+      throw new InvalidClientError('client authentication failed', { challenge: {} })
+    }
+  },
+}

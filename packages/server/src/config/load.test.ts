@@ -1,0 +1,100 @@
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { ConfigError } from '../errors.js'
+import { loadConfig } from './load.js'
+
+const env = { LATCH_SECRET: 's'.repeat(40) }
+const load = (config: Record<string, unknown>, e: Record<string, string | undefined> = env) =>
+  loadConfig({ config, env: e, cwd: mkdtempSync(join(tmpdir(), 'latch-cfg-')) })
+
+function expectConfigError(fn: () => unknown, message: RegExp): void {
+  try {
+    fn()
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError)
+    expect((err as Error).message).toMatch(message)
+    return
+  }
+  throw new Error('expected a ConfigError')
+}
+
+describe('loadConfig', () => {
+  it('ARCHITECTURE §2: an invalid value stops the server with a message naming the key', () => {
+    expectConfigError(() => load({ tokens: { access_token_ttl: '15m' } }), /^config: tokens\.access_token_ttl must be an integer number of seconds, got "15m"$/)
+  })
+
+  it('ARCHITECTURE §2: an unknown key stops the server naming the key', () => {
+    expectConfigError(() => load({ tokens: { acess_token_ttl: 5 } }), /^config: tokens\.acess_token_ttl is not a known key/)
+    expectConfigError(() => load({ isuer: 'http://x' }), /^config: isuer is not a known key/)
+    expectConfigError(() => load({ clients: [{ client_id: 'a', redirect_uri: ['x'] }] }), /clients\[0\]\.redirect_uri is not a known key/)
+  })
+
+  it('ARCHITECTURE §2: ${VAR} and ${VAR:-default} are replaced from the environment', () => {
+    const { config } = load({ issuer: '${ISS}', database: '${DB:-sqlite::memory:}' }, { ...env, ISS: 'https://id.example.com/' })
+    expect(config.issuer).toBe('https://id.example.com')
+    expect(config.database).toBe('sqlite::memory:')
+    expectConfigError(() => load({ issuer: '${NOPE}' }, env), /issuer refers to \$\{NOPE\}/)
+  })
+
+  it('ARCHITECTURE §2: environment variables override the file', () => {
+    const { config } = load({ port: 1234, issuer: 'http://localhost:1' }, { ...env, PORT: '4321', LATCH_ISSUER: 'https://login.example.com', LATCH_LOG_LEVEL: 'warn' })
+    expect(config.port).toBe(4321)
+    expect(config.issuer).toBe('https://login.example.com')
+    expect(config.log_level).toBe('warn')
+  })
+
+  it('the resolved config is frozen and has the documented defaults', () => {
+    const { config } = load({})
+    expect(Object.isFrozen(config)).toBe(true)
+    expect(Object.isFrozen(config.tokens)).toBe(true)
+    expect(config.tokens).toMatchObject({ signing_alg: 'RS256', access_token_ttl: 900, authorization_code_ttl: 60 })
+  })
+
+  it('client secrets are stored hashed and must be long enough for a fast hash', () => {
+    const ok = load({ clients: [{ client_id: 'svc', client_secret: 'x'.repeat(32), grant_types: ['client_credentials'] }] })
+    expect(ok.config.clients[0]!.client_secret_hash).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect(JSON.stringify(ok.config)).not.toContain('x'.repeat(32))
+    expectConfigError(() => load({ clients: [{ client_id: 'svc', client_secret: 'short', grant_types: ['client_credentials'] }] }), /clients\[0\]\.client_secret must be at least 32/)
+  })
+
+  it('RFC 6749 §3.1.2: a redirect URI with a fragment is refused at boot', () => {
+    expectConfigError(() => load({ clients: [{ client_id: 'web', redirect_uris: ['https://app.example.com/cb#x'] }] }), /redirect_uris\[0\] must not contain a fragment/)
+  })
+
+  it('RFC 6749 §4.4: a public client cannot have client_credentials', () => {
+    expectConfigError(() => load({ clients: [{ client_id: 'spa', token_endpoint_auth_method: 'none', grant_types: ['client_credentials'] }] }), /client_credentials needs a confidential client/)
+  })
+
+  it('a client scope must be known', () => {
+    expectConfigError(() => load({ clients: [{ client_id: 'web', redirect_uris: ['https://a.example/cb'], scope: 'openid nope' }] }), /clients\[0\]\.scope names scope "nope"/)
+  })
+
+  it('dangerous dev conveniences warn once: generated secret, http issuer off localhost, password grant', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'latch-cfg-'))
+    const { config, warnings } = loadConfig({
+      config: {
+        issuer: 'http://id.example.com',
+        database: 'sqlite:./data/x.db',
+        clients: [{ client_id: 'legacy', client_secret: 'y'.repeat(32), grant_types: ['password'] }],
+      },
+      env: {},
+      cwd,
+    })
+    expect(warnings.join('\n')).toMatch(/LATCH_SECRET is not set/)
+    expect(warnings.join('\n')).toMatch(/http off localhost/)
+    expect(warnings.join('\n')).toMatch(/password grant/)
+    expect(statSync(config.secret_source).mode & 0o777).toBe(0o600)
+    // Same secret on the next start.
+    expect(loadConfig({ config: { database: 'sqlite:./data/x.db' }, env: {}, cwd }).config.secret).toBe(config.secret)
+  })
+
+  it('reads YAML files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'latch-cfg-'))
+    const file = join(dir, 'latch.yaml')
+    writeFileSync(file, 'issuer: https://id.example.com\ntokens:\n  signing_alg: ES256\n')
+    expect(loadConfig({ file, env, cwd: dir }).config.tokens.signing_alg).toBe('ES256')
+    expectConfigError(() => loadConfig({ file: join(dir, 'missing.yaml'), env }), /cannot read/)
+  })
+})

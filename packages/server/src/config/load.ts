@@ -1,0 +1,286 @@
+/**
+ * Loads the config file (YAML or JSON), substitutes `${VAR}` / `${VAR:-default}` from the
+ * environment, applies the environment overrides of ARCHITECTURE.md §2, fills defaults, validates
+ * once and freezes. Any problem is a `ConfigError` naming the key, so the server stops at boot
+ * instead of misbehaving later.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { Value } from '@sinclair/typebox/value'
+import { parse as parseYaml } from 'yaml'
+import { ConfigError } from '../errors.js'
+import { hashHandle } from '../lib/random.js'
+import {
+  ConfigFileSchema,
+  STANDARD_SCOPES,
+  type ConfigFile,
+  type LatchConfig,
+  type ResolvedClient,
+} from './schema.js'
+
+export interface LoadConfigOptions {
+  /** Path of a YAML/JSON config file; omitted: defaults only. */
+  file?: string
+  /** Already-parsed config (tests), merged under env overrides like a file would be. */
+  config?: Record<string, unknown>
+  env?: Record<string, string | undefined>
+  /** Base directory for relative sqlite paths and the dev secret (default: cwd). */
+  cwd?: string
+}
+
+export interface LoadedConfig {
+  config: LatchConfig
+  /** Dangerous dev conveniences in force; logged once, loudly, at boot. */
+  warnings: string[]
+}
+
+const ENV_PATTERN = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g
+
+function substitute(value: unknown, env: Record<string, string | undefined>, path: string): unknown {
+  if (typeof value === 'string') {
+    return value.replace(ENV_PATTERN, (_m, name: string, fallback: string | undefined) => {
+      const v = env[name]
+      if (v !== undefined && v !== '') return v
+      if (fallback !== undefined) return fallback
+      throw new ConfigError(path || '(root)', `refers to \${${name}}, which is not set in the environment`)
+    })
+  }
+  if (Array.isArray(value)) return value.map((v, i) => substitute(v, env, `${path}[${i}]`))
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, substitute(v, env, path ? `${path}.${k}` : k)]),
+    )
+  }
+  return value
+}
+
+function readFile(file: string): Record<string, unknown> {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (err) {
+    throw new ConfigError('(file)', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+  }
+  let parsed: unknown
+  try {
+    parsed = parseYaml(text)
+  } catch (err) {
+    throw new ConfigError('(file)', `${file} is not valid YAML or JSON: ${(err as Error).message}`)
+  }
+  if (parsed === null || parsed === undefined) return {}
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError('(root)', 'must be a mapping of keys to values')
+  return parsed as Record<string, unknown>
+}
+
+/** `/tokens/access_token_ttl` → `tokens.access_token_ttl`, `/clients/0/scope` → `clients[0].scope`. */
+function keyOf(pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '')
+}
+
+function describeError(err: { path: string; message: string; value: unknown; schema: Record<string, unknown> }): ConfigError {
+  const key = keyOf(err.path) || '(root)'
+  const got = JSON.stringify(err.value)
+  const s = err.schema
+  if (s.type === 'integer' && /seconds|ttl|interval|window|grace/.test(key)) {
+    return new ConfigError(key, `must be an integer number of seconds, got ${got}`)
+  }
+  if (s.type === 'integer') return new ConfigError(key, `must be an integer${s.minimum !== undefined ? ` >= ${String(s.minimum)}` : ''}, got ${got}`)
+  if (Array.isArray(s.anyOf)) {
+    const options = (s.anyOf as { const?: unknown }[]).map((o) => o.const).filter((c) => c !== undefined)
+    if (options.length > 0) return new ConfigError(key, `must be one of ${options.join(', ')}, got ${got}`)
+  }
+  return new ConfigError(key, `${err.message.toLowerCase()}, got ${got}`)
+}
+
+export function validateConfigFile(raw: Record<string, unknown>): ConfigFile {
+  const withDefaults = Value.Default(ConfigFileSchema, Value.Convert(ConfigFileSchema, structuredClone(raw)))
+  const errors = [...Value.Errors(ConfigFileSchema, withDefaults)]
+  const first = errors[0]
+  if (first) {
+    // TypeBox reports an unknown key with its own path.
+    if (/additional|unexpected/i.test(first.message)) {
+      throw new ConfigError(keyOf(first.path) || '(root)', 'is not a known key (check the spelling; see the configuration reference in the README)')
+    }
+    throw describeError(first as never)
+  }
+  return withDefaults as ConfigFile
+}
+
+function normalizeIssuer(issuer: string): string {
+  let url: URL
+  try {
+    url = new URL(issuer)
+  } catch {
+    throw new ConfigError('issuer', `must be an absolute http(s) URL, got ${JSON.stringify(issuer)}`)
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError('issuer', 'must use https (or http for local development)')
+  if (url.search || url.hash) throw new ConfigError('issuer', 'must not have a query or fragment (OIDC Discovery §3)')
+  return url.href.replace(/\/+$/, '')
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]'
+}
+
+function checkRedirectUri(key: string, uri: string): void {
+  let url: URL
+  try {
+    url = new URL(uri)
+  } catch {
+    throw new ConfigError(key, `must be an absolute URL, got ${JSON.stringify(uri)}`)
+  }
+  if (url.hash) throw new ConfigError(key, 'must not contain a fragment (RFC 6749 §3.1.2)')
+  if (url.protocol === 'javascript:' || url.protocol === 'data:') throw new ConfigError(key, `must not use the ${url.protocol} scheme`)
+}
+
+function resolveClients(file: ConfigFile, knownScopes: Set<string>, minSecret: number): ResolvedClient[] {
+  return file.clients.map((c, i) => {
+    const key = (k: string) => `clients[${i}].${k}`
+    const method = c.token_endpoint_auth_method ?? (c.client_secret || c.client_secret_hash ? 'client_secret_basic' : c.jwks ? 'private_key_jwt' : 'none')
+    let secretHash: string | null = null
+    if (method === 'client_secret_basic' || method === 'client_secret_post') {
+      if (c.client_secret) {
+        if (c.client_secret.length < minSecret) {
+          throw new ConfigError(key('client_secret'), `must be at least ${minSecret} characters (it is compared by SHA-256, which needs a high-entropy secret)`)
+        }
+        secretHash = hashHandle(c.client_secret)
+      } else if (c.client_secret_hash) {
+        secretHash = c.client_secret_hash
+      } else {
+        throw new ConfigError(key('client_secret'), `is required for token_endpoint_auth_method ${method}`)
+      }
+    } else if (c.client_secret || c.client_secret_hash) {
+      throw new ConfigError(key('client_secret'), `must not be set for token_endpoint_auth_method ${method}`)
+    }
+    if (method === 'private_key_jwt' && (!c.jwks || c.jwks.keys.length === 0)) {
+      throw new ConfigError(key('jwks'), 'must hold at least one public key for private_key_jwt (RFC 7523)')
+    }
+    const grantTypes = c.grant_types ?? ['authorization_code']
+    const redirectUris = c.redirect_uris ?? []
+    redirectUris.forEach((u, j) => checkRedirectUri(`${key('redirect_uris')}[${j}]`, u))
+    ;(c.post_logout_redirect_uris ?? []).forEach((u, j) => checkRedirectUri(`${key('post_logout_redirect_uris')}[${j}]`, u))
+    if (grantTypes.includes('authorization_code') && redirectUris.length === 0) {
+      throw new ConfigError(key('redirect_uris'), 'must list at least one URI for the authorization_code grant')
+    }
+    if (method === 'none' && grantTypes.includes('client_credentials')) {
+      throw new ConfigError(key('grant_types'), 'client_credentials needs a confidential client (RFC 6749 §4.4)')
+    }
+    const scope = (c.scope ?? 'openid').split(' ').filter(Boolean)
+    for (const s of scope) {
+      if (!knownScopes.has(s)) throw new ConfigError(key('scope'), `names scope "${s}", which is neither a standard OIDC scope nor listed under scopes or resources`)
+    }
+    return {
+      client_id: c.client_id,
+      client_name: c.client_name ?? c.client_id,
+      client_secret_hash: secretHash,
+      token_endpoint_auth_method: method,
+      grant_types: grantTypes,
+      redirect_uris: redirectUris,
+      post_logout_redirect_uris: c.post_logout_redirect_uris ?? [],
+      scope: scope.join(' '),
+      skip_consent: c.skip_consent ?? false,
+      jwks: c.jwks ?? null,
+    }
+  })
+}
+
+function resolveSecret(env: Record<string, string | undefined>, database: string, cwd: string, warnings: string[]): { secret: string; source: string } {
+  const fromEnv = env.LATCH_SECRET
+  if (fromEnv) {
+    if (fromEnv.length < 32) throw new ConfigError('LATCH_SECRET', 'must be at least 32 characters')
+    return { secret: fromEnv, source: 'env' }
+  }
+  const dir = database.startsWith('sqlite:') && database !== 'sqlite::memory:' ? dirname(resolve(cwd, database.slice(7))) : resolve(cwd, 'data')
+  const file = resolve(dir, 'latch.secret')
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 })
+  }
+  chmodSync(file, 0o600)
+  warnings.push(`LATCH_SECRET is not set: using the development secret in ${file}. Set LATCH_SECRET in production; keys encrypted under it cannot be read without it.`)
+  return { secret: readFileSync(file, 'utf8').trim(), source: file }
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
+  const env = options.env ?? process.env
+  const cwd = options.cwd ?? process.cwd()
+  const warnings: string[] = []
+  const raw = options.file ? readFile(options.file) : structuredClone(options.config ?? {})
+  const substituted = substitute(raw, env, '') as Record<string, unknown>
+  if (env.PORT) substituted.port = env.PORT
+  if (env.LATCH_ISSUER) substituted.issuer = env.LATCH_ISSUER
+  if (env.LATCH_DATABASE_URL) substituted.database = env.LATCH_DATABASE_URL
+  if (env.LATCH_LOG_LEVEL) substituted.log_level = env.LATCH_LOG_LEVEL
+  const file = validateConfigFile(substituted)
+
+  const issuer = normalizeIssuer(file.issuer)
+  const issuerUrl = new URL(issuer)
+  if (issuerUrl.protocol === 'http:' && !isLoopbackHost(issuerUrl.hostname)) {
+    warnings.push(`issuer ${issuer} uses http off localhost: cookies and tokens travel in clear text. Use https in production.`)
+  }
+
+  const resourceIds = new Set<string>()
+  const knownScopes = new Set<string>(STANDARD_SCOPES)
+  file.resources.forEach((r, i) => {
+    if (resourceIds.has(r.identifier)) throw new ConfigError(`resources[${i}].identifier`, `duplicates ${r.identifier}`)
+    try {
+      const u = new URL(r.identifier)
+      if (u.hash) throw new Error('fragment')
+    } catch {
+      throw new ConfigError(`resources[${i}].identifier`, 'must be an absolute URI without a fragment (RFC 8707 §2)')
+    }
+    resourceIds.add(r.identifier)
+    r.scopes.forEach((s) => knownScopes.add(s))
+  })
+  file.scopes.forEach((s) => knownScopes.add(s.name))
+  if (file.default_resource !== undefined && !resourceIds.has(file.default_resource)) {
+    throw new ConfigError('default_resource', `must be one of the resources' identifiers, got ${JSON.stringify(file.default_resource)}`)
+  }
+
+  const clients = resolveClients(file, knownScopes, file.security.min_client_secret_length)
+  const seen = new Set<string>()
+  clients.forEach((c, i) => {
+    if (seen.has(c.client_id)) throw new ConfigError(`clients[${i}].client_id`, `duplicates ${c.client_id}`)
+    seen.add(c.client_id)
+    if (c.grant_types.includes('password')) {
+      warnings.push(`client ${c.client_id} has the password grant (ROPC): legacy, it exposes user passwords to the client (RFC 9700 §2.4). Prefer authorization_code.`)
+    }
+  })
+  const emails = new Set<string>()
+  file.users.forEach((u, i) => {
+    const email = u.email.toLowerCase()
+    if (emails.has(email)) throw new ConfigError(`users[${i}].email`, `duplicates ${u.email}`)
+    emails.add(email)
+    if (u.password && u.password_hash) throw new ConfigError(`users[${i}].password`, 'and password_hash are mutually exclusive')
+  })
+
+  const { secret, source } = resolveSecret(env, file.database, cwd, warnings)
+  const database = file.database.startsWith('sqlite:') && file.database !== 'sqlite::memory:'
+    ? `sqlite:${resolve(cwd, file.database.slice(7))}`
+    : file.database
+
+  const config: LatchConfig = {
+    ...file,
+    issuer,
+    database,
+    secret,
+    secret_source: source,
+    redis_url: env.LATCH_REDIS_URL || null,
+    clients,
+    known_scopes: [...knownScopes],
+  }
+  return { config: deepFreeze(config), warnings }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v)
+    Object.freeze(value)
+  }
+  return value
+}

@@ -1,0 +1,182 @@
+/**
+ * The config file's schema (TypeBox), the contract of ARCHITECTURE.md §2 "Config file". Keys keep
+ * their wire (snake_case) names. Unknown keys are rejected (`additionalProperties: false`), so a
+ * typo stops the server with a message naming the key instead of being silently ignored.
+ */
+import { Type, type Static } from '@sinclair/typebox'
+import * as D from './defaults.js'
+
+const strict = { additionalProperties: false } as const
+const Seconds = (def: number, min = 1) => Type.Integer({ minimum: min, default: def })
+
+export const SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const
+export type SigningAlg = (typeof SIGNING_ALGS)[number]
+
+export const GRANT_TYPE_NAMES = [
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+  'urn:ietf:params:oauth:grant-type:device_code',
+  'password',
+] as const
+
+export const AUTH_METHOD_NAMES = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const
+
+export const ClientSchema = Type.Object(
+  {
+    client_id: Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7E]+$' }),
+    client_name: Type.Optional(Type.String({ maxLength: 255 })),
+    client_secret: Type.Optional(Type.String()),
+    /** SHA-256 of the secret, base64url: lets a config file avoid the secret itself. */
+    client_secret_hash: Type.Optional(Type.String()),
+    token_endpoint_auth_method: Type.Optional(Type.Union(AUTH_METHOD_NAMES.map((m) => Type.Literal(m)))),
+    grant_types: Type.Optional(Type.Array(Type.Union(GRANT_TYPE_NAMES.map((g) => Type.Literal(g))), { uniqueItems: true })),
+    redirect_uris: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true })),
+    post_logout_redirect_uris: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true })),
+    scope: Type.Optional(Type.String()),
+    skip_consent: Type.Optional(Type.Boolean()),
+    /** Public keys for `private_key_jwt` (RFC 7523), as a JWK Set. */
+    jwks: Type.Optional(Type.Object({ keys: Type.Array(Type.Record(Type.String(), Type.Unknown())) })),
+  },
+  strict,
+)
+export type ClientConfig = Static<typeof ClientSchema>
+
+export const AddressSchema = Type.Object(
+  {
+    formatted: Type.Optional(Type.String()),
+    street_address: Type.Optional(Type.String()),
+    locality: Type.Optional(Type.String()),
+    region: Type.Optional(Type.String()),
+    postal_code: Type.Optional(Type.String()),
+    country: Type.Optional(Type.String()),
+  },
+  strict,
+)
+
+export const UserSchema = Type.Object(
+  {
+    email: Type.String({ minLength: 3, maxLength: 320, pattern: '^[^\\s@]+@[^\\s@]+$' }),
+    password: Type.Optional(Type.String({ minLength: 8, maxLength: 1024 })),
+    password_hash: Type.Optional(Type.String({ pattern: '^\\$argon2id\\$' })),
+    email_verified: Type.Optional(Type.Boolean()),
+    name: Type.Optional(Type.String()),
+    given_name: Type.Optional(Type.String()),
+    family_name: Type.Optional(Type.String()),
+    middle_name: Type.Optional(Type.String()),
+    nickname: Type.Optional(Type.String()),
+    preferred_username: Type.Optional(Type.String()),
+    profile: Type.Optional(Type.String()),
+    picture: Type.Optional(Type.String()),
+    website: Type.Optional(Type.String()),
+    gender: Type.Optional(Type.String()),
+    birthdate: Type.Optional(Type.String()),
+    zoneinfo: Type.Optional(Type.String()),
+    locale: Type.Optional(Type.String()),
+    phone_number: Type.Optional(Type.String()),
+    phone_number_verified: Type.Optional(Type.Boolean()),
+    address: Type.Optional(AddressSchema),
+  },
+  strict,
+)
+export type UserConfig = Static<typeof UserSchema>
+
+export const ConfigFileSchema = Type.Object(
+  {
+    issuer: Type.String({ default: D.ISSUER }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: D.PORT }),
+    host: Type.String({ default: D.HOST }),
+    database: Type.String({ default: D.DATABASE }),
+    log_level: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+      { default: D.LOG_LEVEL },
+    ),
+    trust_proxy: Type.Boolean({ default: D.TRUST_PROXY }),
+    tokens: Type.Object(
+      {
+        signing_alg: Type.Union(SIGNING_ALGS.map((a) => Type.Literal(a)), { default: D.SIGNING_ALG }),
+        access_token_ttl: Seconds(D.ACCESS_TOKEN_TTL),
+        id_token_ttl: Seconds(D.ID_TOKEN_TTL),
+        refresh_token_ttl: Seconds(D.REFRESH_TOKEN_TTL),
+        authorization_code_ttl: Type.Integer({ minimum: 1, maximum: 600, default: D.AUTHORIZATION_CODE_TTL }),
+        device_code_ttl: Seconds(D.DEVICE_CODE_TTL),
+        device_poll_interval: Seconds(D.DEVICE_POLL_INTERVAL),
+        retired_key_grace: Seconds(D.RETIRED_KEY_GRACE, 0),
+      },
+      { ...strict, default: {} },
+    ),
+    sessions: Type.Object(
+      { ttl: Seconds(D.SESSION_TTL), interaction_ttl: Seconds(D.INTERACTION_TTL) },
+      { ...strict, default: {} },
+    ),
+    security: Type.Object(
+      {
+        allow_pkce_plain: Type.Boolean({ default: D.ALLOW_PKCE_PLAIN }),
+        require_pkce: Type.Boolean({ default: D.REQUIRE_PKCE }),
+        login_max_failures_per_account: Seconds(D.LOGIN_MAX_FAILURES_PER_ACCOUNT),
+        login_max_failures_per_ip: Seconds(D.LOGIN_MAX_FAILURES_PER_IP),
+        login_throttle_window: Seconds(D.LOGIN_THROTTLE_WINDOW),
+        min_client_secret_length: Seconds(D.MIN_CLIENT_SECRET_LENGTH),
+        body_limit: Seconds(D.BODY_LIMIT, 1024),
+      },
+      { ...strict, default: {} },
+    ),
+    resources: Type.Array(
+      Type.Object(
+        { identifier: Type.String({ minLength: 1 }), scopes: Type.Array(Type.String(), { default: [] }) },
+        strict,
+      ),
+      { default: [] },
+    ),
+    default_resource: Type.Optional(Type.String()),
+    scopes: Type.Array(
+      Type.Object({ name: Type.String({ minLength: 1, pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$' }), description: Type.String() }, strict),
+      { default: [] },
+    ),
+    clients: Type.Array(ClientSchema, { default: [] }),
+    users: Type.Array(UserSchema, { default: [] }),
+  },
+  strict,
+)
+
+export type ConfigFile = Static<typeof ConfigFileSchema>
+
+export interface ResolvedClient {
+  client_id: string
+  client_name: string
+  client_secret_hash: string | null
+  token_endpoint_auth_method: (typeof AUTH_METHOD_NAMES)[number]
+  grant_types: string[]
+  redirect_uris: string[]
+  post_logout_redirect_uris: string[]
+  scope: string
+  skip_consent: boolean
+  jwks: { keys: Record<string, unknown>[] } | null
+}
+
+/** The frozen, validated configuration: `app.latch.config`. */
+export interface LatchConfig extends Omit<ConfigFile, 'clients'> {
+  /** Issuer without a trailing slash. */
+  issuer: string
+  /** Master key material for encryption at rest (from `LATCH_SECRET` or the dev secret file). */
+  secret: string
+  /** Where the dev secret came from: `env`, or the file it was generated into. */
+  secret_source: string
+  redis_url: string | null
+  clients: ResolvedClient[]
+  /** Derived: every scope Latch knows (OIDC standard ones, `scopes`, and each resource's). */
+  known_scopes: string[]
+}
+
+/** The standard OIDC scopes and the claims each releases (OIDC Core §5.4). */
+export const OIDC_SCOPE_CLAIMS: Record<string, readonly string[]> = {
+  openid: ['sub'],
+  profile: [
+    'name', 'family_name', 'given_name', 'middle_name', 'nickname', 'preferred_username', 'profile',
+    'picture', 'website', 'gender', 'birthdate', 'zoneinfo', 'locale', 'updated_at',
+  ],
+  email: ['email', 'email_verified'],
+  phone: ['phone_number', 'phone_number_verified'],
+  address: ['address'],
+}
+export const STANDARD_SCOPES = ['openid', 'profile', 'email', 'phone', 'address', 'offline_access'] as const

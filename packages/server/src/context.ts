@@ -1,0 +1,72 @@
+/**
+ * What every endpoint and grant shares: the frozen config, the store, the keystore, the clock and
+ * the event bus. One object, decorated onto Fastify as `app.latch`, passed to grants as plain
+ * data so that grants stay testable without HTTP.
+ */
+import type { Logger } from 'pino'
+import type { LatchConfig } from './config/schema.js'
+import type { LatchEvents } from './events.js'
+import type { Keystore } from './keys/keystore.js'
+import type { Clock } from './lib/clock.js'
+import type { Store } from './storage/store.js'
+import type { ClientRegistry } from './clients/registry.js'
+import type { LoginThrottle } from './users/login-throttle.js'
+
+export interface LatchContext {
+  readonly config: LatchConfig
+  readonly store: Store
+  readonly keystore: Keystore
+  readonly clock: Clock
+  readonly events: LatchEvents
+  readonly log: Logger
+  readonly clients: ClientRegistry
+  readonly throttle: LoginThrottle
+  /** Absolute endpoint URLs, computed once from the issuer (never from the Host header). */
+  readonly urls: EndpointUrls
+}
+
+export interface EndpointUrls {
+  issuer: string
+  authorization: string
+  token: string
+  userinfo: string
+  jwks: string
+  introspection: string
+  revocation: string
+  device_authorization: string
+  device_verification: string
+  end_session: string
+  interaction: string
+}
+
+/** Paths are Latch's own; clients find them through discovery. */
+export const PATHS = {
+  authorization: '/authorize',
+  token: '/token',
+  userinfo: '/userinfo',
+  jwks: '/jwks',
+  introspection: '/introspect',
+  revocation: '/revoke',
+  device_authorization: '/device/authorize',
+  device_verification: '/device',
+  end_session: '/logout',
+  interaction: '/interaction',
+  health: '/healthz',
+} as const
+
+export function endpointUrls(issuer: string): EndpointUrls {
+  const u = (p: string) => `${issuer}${p}`
+  return {
+    issuer,
+    authorization: u(PATHS.authorization),
+    token: u(PATHS.token),
+    userinfo: u(PATHS.userinfo),
+    jwks: u(PATHS.jwks),
+    introspection: u(PATHS.introspection),
+    revocation: u(PATHS.revocation),
+    device_authorization: u(PATHS.device_authorization),
+    device_verification: u(PATHS.device_verification),
+    end_session: u(PATHS.end_session),
+    interaction: u(PATHS.interaction),
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * Serializes an authorization response, success or error, to the client's verified redirect_uri:
+ * `response_mode=query` (RFC 6749 §4.1.2, a 303 with parameters appended to any the URI already
+ * has) or `form_post` (OAuth 2.0 Form Post Response Mode: an auto-submitting HTML form, so the
+ * code never appears in a URL or Referer). Every response carries `iss` (RFC 9207) so a client
+ * talking to several providers can detect mix-up attacks.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+ * @see https://www.rfc-editor.org/rfc/rfc9207#section-2
+ * @see https://openid.net/specs/oauth-v2-form-post-response-mode-1_0.html
+ */
+import { randomBytes } from 'node:crypto'
+import type { FastifyReply } from 'fastify'
+import type { OAuthError } from '../../errors.js'
+import { html, page } from '../../interaction/views/layout.js'
+
+export type ResponseMode = 'query' | 'form_post'
+
+export interface RedirectTarget {
+  redirect_uri: string
+  response_mode: ResponseMode
+  state?: string | undefined
+  issuer: string
+}
+
+export function sendAuthorizationResponse(reply: FastifyReply, target: RedirectTarget, params: Record<string, string>): FastifyReply {
+  const all: Record<string, string> = { ...params }
+  if (target.state !== undefined) all.state = target.state
+  all.iss = target.issuer
+  reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer')
+  if (target.response_mode === 'form_post') {
+    const nonce = randomBytes(16).toString('base64')
+    const origin = new URL(target.redirect_uri).origin
+    reply
+      .header('content-security-policy', `default-src 'none'; script-src 'nonce-${nonce}'; form-action ${origin}; frame-ancestors 'none'; base-uri 'none'`)
+      .header('x-frame-options', 'DENY')
+    const fields = Object.entries(all).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)
+    const body = html`<h1>Continuing…</h1>
+<form method="post" action="${target.redirect_uri}" id="latch-form-post">${fields}
+<noscript><button type="submit">Continue</button></noscript></form>
+<script nonce="${nonce}">document.getElementById('latch-form-post').submit()</script>`
+    return reply.status(200).type('text/html; charset=utf-8').send(page('Continuing', body))
+  }
+  const url = new URL(target.redirect_uri)
+  for (const [k, v] of Object.entries(all)) url.searchParams.set(k, v)
+  return reply.redirect(url.href, 303)
+}
+
+export function sendAuthorizationError(reply: FastifyReply, target: RedirectTarget, err: OAuthError): FastifyReply {
+  return sendAuthorizationResponse(reply, target, { error: err.code, error_description: err.description })
+}

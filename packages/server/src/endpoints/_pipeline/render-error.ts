@@ -1,0 +1,69 @@
+/**
+ * The error handler: one serializer per channel, chosen by the route's `config.channel`.
+ * - `json` (token, revocation, introspection, device authorization): RFC 6749 §5.2 body,
+ *   `Cache-Control: no-store`, and `WWW-Authenticate: Basic` for `invalid_client` when the
+ *   client used the Authorization header.
+ * - `bearer` (UserInfo): RFC 6750 §3 `WWW-Authenticate: Bearer error=…` and a JSON body.
+ * - `html` (pages, and the authorization endpoint before client_id and redirect_uri are known
+ *   good): an error page; never a redirect to an unverified URI.
+ * Unknown errors become `server_error` with generic text; a storage outage becomes
+ * `temporarily_unavailable` (503). Fastify's own parsing errors become `invalid_request`.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { InvalidRequestError, OAuthError, ServerError, StorageUnavailableError, TemporarilyUnavailableError } from '../../errors.js'
+import { errorPage } from '../../interaction/views/layout.js'
+import { securityHeaders } from './security-headers.js'
+import { wwwAuthenticateBearer } from './www-authenticate.js'
+
+export type ErrorChannel = 'json' | 'bearer' | 'html'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    channel?: ErrorChannel
+  }
+}
+
+/** Maps anything thrown to an OAuthError, keeping the original as the private cause. */
+export function toOAuthError(err: unknown): OAuthError {
+  if (err instanceof OAuthError) return err
+  if (err instanceof StorageUnavailableError) return new TemporarilyUnavailableError(undefined, { cause: err })
+  const fe = err as Partial<FastifyError>
+  switch (fe.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new InvalidRequestError('the request body is too large', { status: 413, cause: err })
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new InvalidRequestError('unsupported request content type', { cause: err })
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new InvalidRequestError('the request body is malformed', { cause: err })
+  }
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return new InvalidRequestError('the request is malformed', { cause: err, status: fe.statusCode === 413 ? 413 : 400 })
+  }
+  return new ServerError(undefined, { cause: err })
+}
+
+export function sendError(request: FastifyRequest, reply: FastifyReply, err: OAuthError): FastifyReply {
+  const channel = request.routeOptions.config?.channel ?? 'json'
+  if (err.status >= 500) request.log.error({ err: err.cause ?? err, code: err.code }, 'request failed')
+  else request.log.info({ code: err.code, detail: err.detail ?? err.description }, 'request rejected')
+  if (err.code === 'temporarily_unavailable') reply.header('retry-after', '5')
+  if (channel === 'html') {
+    securityHeaders(reply)
+    return reply.status(err.status).type('text/html; charset=utf-8').send(errorPage('Something went wrong', err.description, `Error code: ${err.code}`))
+  }
+  reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
+  if (channel === 'bearer' || err.code === 'invalid_token' || err.code === 'insufficient_scope') {
+    reply.header('www-authenticate', wwwAuthenticateBearer(err))
+  } else if (err.code === 'invalid_client' && err.challenge) {
+    reply.header('www-authenticate', 'Basic realm="latch", charset="UTF-8"')
+  }
+  return reply.status(err.status).type('application/json; charset=utf-8').send(err.toJSON())
+}
+
+export function errorHandler(this: unknown, error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return sendError(request, reply, toOAuthError(error))
+}

@@ -1,0 +1,90 @@
+/**
+ * Provider metadata: one document served at both OpenID Connect Discovery's
+ * `/.well-known/openid-configuration` (OIDC Discovery 1.0 §3, §4) and RFC 8414's
+ * `/.well-known/oauth-authorization-server` (§2, §3). It is computed once, at registration, from
+ * the resolved config and the registries (`GRANTS`, `CLIENT_AUTH_METHODS`, the client assertion
+ * algorithms), so it can only list what is wired up; every URL comes from `ctx.urls` (the
+ * configured issuer), never from the request's Host header. The JSON is serialized once.
+ *
+ * Left out on purpose: `userinfo_signing_alg_values_supported` (UserInfo answers plain JSON),
+ * front-/back-channel logout (not implemented), `acr`/`azp`/`c_hash` (never issued, see
+ * tokens/id-token.ts), request objects and the `claims` parameter (not supported; the `false`
+ * flags say so explicitly because their absence would mean "unknown", §3).
+ *
+ * @see https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderMetadata
+ * @see https://www.rfc-editor.org/rfc/rfc8414#section-2
+ * @see https://www.rfc-editor.org/rfc/rfc8414#section-3
+ * @see https://www.rfc-editor.org/rfc/rfc9207#section-3 (authorization_response_iss_parameter_supported)
+ */
+import type { FastifyPluginAsync } from 'fastify'
+import type { LatchContext } from '../context.js'
+import { CLIENT_AUTH_METHODS } from '../clients/authenticate.js'
+import { CLIENT_ASSERTION_ALGS } from '../clients/private-key-jwt.js'
+import { OIDC_SCOPE_CLAIMS } from '../config/schema.js'
+import { GRANTS } from '../grants/table.js'
+
+export const OPENID_CONFIGURATION_PATH = '/.well-known/openid-configuration'
+export const OAUTH_AUTHORIZATION_SERVER_PATH = '/.well-known/oauth-authorization-server'
+
+/** Short, so a change of config (new scope, new grant) reaches clients within minutes. */
+const CACHE_CONTROL = 'public, max-age=300'
+
+const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
+
+/** Protocol claims of Latch's ID tokens (tokens/id-token.ts); user claims come from OIDC_SCOPE_CLAIMS. */
+const ID_TOKEN_CLAIMS = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'amr', 'sid', 'at_hash']
+
+export function discoveryDocument(ctx: LatchContext): Record<string, unknown> {
+  const { config, urls } = ctx
+  const authMethods = CLIENT_AUTH_METHODS.map((m) => m.name)
+  // Introspection reveals token contents: it needs real credentials, so no `none` (introspection.ts).
+  const confidentialMethods = authMethods.filter((m) => m !== 'none')
+  const signingAlgs = [...CLIENT_ASSERTION_ALGS]
+  const grantTypes = Object.keys(GRANTS)
+  return {
+    issuer: config.issuer,
+    authorization_endpoint: urls.authorization,
+    token_endpoint: urls.token,
+    userinfo_endpoint: urls.userinfo,
+    jwks_uri: urls.jwks,
+    revocation_endpoint: urls.revocation,
+    introspection_endpoint: urls.introspection,
+    ...(grantTypes.includes(DEVICE_CODE_GRANT) && { device_authorization_endpoint: urls.device_authorization }),
+    end_session_endpoint: urls.end_session,
+    response_types_supported: ['code'],
+    response_modes_supported: ['query', 'form_post'],
+    grant_types_supported: grantTypes,
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: [config.tokens.signing_alg],
+    token_endpoint_auth_methods_supported: authMethods,
+    token_endpoint_auth_signing_alg_values_supported: signingAlgs,
+    revocation_endpoint_auth_methods_supported: authMethods,
+    revocation_endpoint_auth_signing_alg_values_supported: signingAlgs,
+    introspection_endpoint_auth_methods_supported: confidentialMethods,
+    introspection_endpoint_auth_signing_alg_values_supported: signingAlgs,
+    code_challenge_methods_supported: config.security.allow_pkce_plain ? ['S256', 'plain'] : ['S256'],
+    scopes_supported: [...config.known_scopes],
+    claims_supported: [...new Set([...ID_TOKEN_CLAIMS, ...Object.values(OIDC_SCOPE_CLAIMS).flat()])],
+    claim_types_supported: ['normal'],
+    prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
+    claims_parameter_supported: false,
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false,
+    authorization_response_iss_parameter_supported: true,
+  }
+}
+
+export const discoveryEndpoint: FastifyPluginAsync = async (app) => {
+  const ctx = app.latch
+  const json = JSON.stringify(discoveryDocument(ctx))
+  for (const path of [OPENID_CONFIGURATION_PATH, OAUTH_AUTHORIZATION_SERVER_PATH]) {
+    app.get(path, { config: { channel: 'json' } }, async (_request, reply) =>
+      reply
+        .header('cache-control', CACHE_CONTROL)
+        // Public metadata: browser apps (SPAs) read it cross-origin. A simple GET, so no preflight.
+        .header('access-control-allow-origin', '*')
+        .type('application/json; charset=utf-8')
+        .send(json),
+    )
+  }
+}

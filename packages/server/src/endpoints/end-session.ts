@@ -1,0 +1,140 @@
+/**
+ * RP-Initiated Logout (OpenID Connect RP-Initiated Logout 1.0): GET or form POST to
+ * `end_session_endpoint` with `id_token_hint`, `post_logout_redirect_uri`, `state`, `client_id`
+ * (§2); `logout_hint` and `ui_locales` are accepted and ignored.
+ *
+ * Rules:
+ * - `id_token_hint` must be an ID token this issuer signed (signature, `iss`, `typ: JWT`); an
+ *   expired one is still a fine hint (§2: the OP need not reject it), so after jose reports only
+ *   `exp` it is re-verified as of its own `iat`. A hint that fails is an error page;
+ * - the client is the hint's `aud` or `client_id`; when both are sent they must agree;
+ * - `post_logout_redirect_uri` must exactly match one of that client's registered URIs (§3);
+ *   without an identifiable client it is an error page: Latch never redirects to an unverified URI;
+ * - silent logout (§2: the OP SHOULD ask the user unless the hint identifies them) when the hint's
+ *   `sub` is the signed-in user, or on GET when nobody is signed in. Otherwise a confirmation page
+ *   with a **Sign out** button, a same-site POST carrying a CSRF token. A cross-site POST never
+ *   signs out silently: the SameSite=Lax session cookie is not sent on it, so "no session" there
+ *   is unknowable and the confirmation page (whose POST does carry the cookie) is shown instead;
+ * - after signing out: 303 to `post_logout_redirect_uri` with `state` appended, or a
+ *   "You are signed out" page.
+ *
+ * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
+ * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html#OPLogout
+ * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RedirectionAfterLogout
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose'
+import { PATHS, type LatchContext } from '../context.js'
+import { InvalidRequestError } from '../errors.js'
+import { html, page } from '../interaction/views/layout.js'
+import { currentSession, endSession, type ActiveSession } from '../sessions/idp-session.js'
+import type { ClientRecord } from '../storage/store.js'
+import { CSRF_FIELD, csrfToken, verifyCsrf } from './_pipeline/csrf.js'
+import { requireFormBody, type RawParams } from './_pipeline/form-body.js'
+import { rejectDuplicateParams } from './_pipeline/reject-duplicate-params.js'
+import { securityHeaders } from './_pipeline/security-headers.js'
+
+interface LogoutRequest {
+  client: ClientRecord | null
+  hint: JWTPayload | null
+  redirectUri: string | null
+  state: string | undefined
+}
+
+/** Marks the POST of the confirmation form (as opposed to an RP's form-serialized request). */
+const CONFIRM_FIELD = 'confirm'
+const localKeySets = new WeakMap<object, ReturnType<typeof createLocalJWKSet>>()
+
+async function verifyIdTokenHint(ctx: LatchContext, jwt: string): Promise<JWTPayload> {
+  const options = { typ: 'JWT', issuer: ctx.config.issuer }
+  const invalid = (cause: unknown) => new InvalidRequestError('id_token_hint is not a valid ID token from this server', { cause })
+  try {
+    return (await ctx.keystore.verify(jwt, options)).payload
+  } catch (err) {
+    if (!(err instanceof joseErrors.JOSEError)) throw err
+    if (!(err instanceof joseErrors.JWTExpired) || err.claim !== 'exp' || typeof err.payload.iat !== 'number') throw invalid(err)
+    // Expired: check signature, typ and issuer again as of the token's own iat.
+    const jwks = ctx.keystore.jwks()
+    let keySet = localKeySets.get(jwks)
+    if (!keySet) localKeySets.set(jwks, (keySet = createLocalJWKSet(jwks as JSONWebKeySet)))
+    try {
+      const algorithms = [...new Set(jwks.keys.map((k) => k.alg))]
+      return (await jwtVerify(jwt, keySet, { ...options, algorithms, currentDate: new Date(err.payload.iat * 1000) })).payload
+    } catch (again) {
+      throw invalid(again)
+    }
+  }
+}
+
+async function parseLogoutRequest(ctx: LatchContext, params: Record<string, string>): Promise<LogoutRequest> {
+  const hint = params.id_token_hint === undefined ? null : await verifyIdTokenHint(ctx, params.id_token_hint)
+  let clientId = params.client_id
+  if (hint) {
+    const aud = Array.isArray(hint.aud) ? hint.aud : hint.aud === undefined ? [] : [hint.aud]
+    if (clientId !== undefined && !aud.includes(clientId)) throw new InvalidRequestError('client_id does not match the audience of id_token_hint')
+    if (clientId === undefined && aud.length === 1) clientId = aud[0]
+  }
+  const client = clientId === undefined ? null : await ctx.clients.get(clientId)
+  if (params.client_id !== undefined && !client) throw new InvalidRequestError('client_id names no known client')
+  const uri = params.post_logout_redirect_uri
+  if (uri !== undefined) {
+    if (!client) throw new InvalidRequestError('post_logout_redirect_uri needs an id_token_hint or client_id that identifies the client')
+    if (!client.post_logout_redirect_uris.includes(uri)) {
+      throw new InvalidRequestError('post_logout_redirect_uri is not registered for this client')
+    }
+  }
+  return { client, hint, redirectUri: uri ?? null, state: params.state }
+}
+
+function signedOut(reply: FastifyReply, logout: LogoutRequest): FastifyReply {
+  if (logout.redirectUri !== null) {
+    // Append by hand: re-serializing through URLSearchParams would alter the registered query.
+    const url = new URL(logout.redirectUri)
+    if (logout.state !== undefined) url.search = `${url.search || '?'}${url.search ? '&' : ''}state=${encodeURIComponent(logout.state)}`
+    return reply.redirect(url.href, 303)
+  }
+  return reply
+    .type('text/html; charset=utf-8')
+    .send(page('Signed out', html`<h1>You are signed out</h1>\n<p>You have been signed out of Latch. You can close this window.</p>`))
+}
+
+function confirmationPage(ctx: LatchContext, request: FastifyRequest, reply: FastifyReply, logout: LogoutRequest, active: ActiveSession | null): FastifyReply {
+  const fields: [string, string | undefined][] = [
+    [CSRF_FIELD, csrfToken(ctx, request, reply)],
+    [CONFIRM_FIELD, 'yes'],
+    ['client_id', logout.client?.client_id],
+    ['post_logout_redirect_uri', logout.redirectUri ?? undefined],
+    ['state', logout.state],
+  ]
+  const hidden = fields.filter(([, v]) => v !== undefined).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">\n`)
+  const body = html`<h1>Sign out</h1>
+<p>Do you want to sign out of Latch${active ? html` as <strong>${active.user.email}</strong>` : ''}?</p>
+${logout.client ? html`<p class="muted">Requested by ${logout.client.client_name}.</p>` : ''}
+<form method="post" action="${ctx.urls.end_session}">
+${hidden}<button type="submit">Sign out</button>
+</form>`
+  return reply.type('text/html; charset=utf-8').send(page('Sign out', body))
+}
+
+export const endSessionEndpoint: FastifyPluginAsync = async (app) => {
+  const ctx = app.latch
+  const handle = async (request: FastifyRequest, reply: FastifyReply, raw: RawParams) => {
+    securityHeaders(reply)
+    const params = rejectDuplicateParams(raw)
+    const confirmed = request.method === 'POST' && params[CONFIRM_FIELD] !== undefined
+    if (confirmed) verifyCsrf(request, params)
+    const logout = await parseLogoutRequest(ctx, params)
+    const active = await currentSession(ctx, request)
+    const silent =
+      confirmed ||
+      (active === null && request.method === 'GET') ||
+      (active !== null && logout.hint !== null && logout.hint.sub === active.user.id)
+    if (!silent) return confirmationPage(ctx, request, reply, logout, active)
+    await endSession(ctx, request, reply)
+    return signedOut(reply, logout)
+  }
+  app.get(PATHS.end_session, { config: { channel: 'html' } }, (request, reply) => handle(request, reply, request.query as RawParams))
+  app.post(PATHS.end_session, { config: { channel: 'html' }, preValidation: requireFormBody }, (request, reply) =>
+    handle(request, reply, request.body as RawParams),
+  )
+}

@@ -1,0 +1,38 @@
+/**
+ * The token endpoint (RFC 6749 §3.2): form body only, no repeated parameters, exactly one client
+ * authentication method, then `GRANTS[grant_type]` with only the parameters that grant declares.
+ * Every response, success or error, carries `Cache-Control: no-store` (§5.1).
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5
+ */
+import type { FastifyPluginAsync } from 'fastify'
+import { PATHS } from '../context.js'
+import { authenticateClient } from '../clients/authenticate.js'
+import { InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } from '../errors.js'
+import { GRANTS } from '../grants/table.js'
+import type { RawParams } from './_pipeline/form-body.js'
+import { requireFormBody } from './_pipeline/form-body.js'
+import { noStore } from './_pipeline/no-store.js'
+import { rejectDuplicateParams } from './_pipeline/reject-duplicate-params.js'
+
+export const tokenEndpoint: FastifyPluginAsync = async (app) => {
+  const ctx = app.latch
+  app.post(PATHS.token, { config: { channel: 'json' }, onRequest: noStore, preValidation: requireFormBody }, async (request, reply) => {
+    const params = rejectDuplicateParams(request.body as RawParams)
+    const grantType = params.grant_type
+    if (!grantType) throw new InvalidRequestError('grant_type is missing')
+    const client = await authenticateClient({ params, authorization: request.headers.authorization }, ctx)
+    const grant = GRANTS[grantType]
+    if (!grant) throw new UnsupportedGrantTypeError('this grant_type is not supported')
+    if (!client.grant_types.includes(grantType)) {
+      throw new UnauthorizedClientError(`this client may not use the ${grantType} grant`)
+    }
+    const declared: Record<string, string> = {}
+    for (const name of grant.parameters) {
+      const value = params[name]
+      if (value !== undefined) declared[name] = value
+    }
+    const body = await grant.handle({ params: declared, client, ctx })
+    return reply.type('application/json; charset=utf-8').send(body)
+  })
+}

@@ -1,0 +1,198 @@
+/**
+ * The one error model of Latch: a table of every OAuth / OIDC error code Latch emits, the HTTP
+ * status it travels with, whether the authorization endpoint may redirect it to the client, and
+ * the spec that defines it. Classes, docs and the Fastify error handler derive from this table.
+ *
+ * `description` is public (it becomes `error_description`); `detail` and `cause` are private and
+ * only ever reach the (redacted) log.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+ * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.5
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#AuthError
+ */
+
+export interface ErrorSpec {
+  readonly status: number
+  readonly redirectable: boolean
+  readonly spec: string
+}
+
+export const OAUTH_ERRORS = {
+  invalid_request: { status: 400, redirectable: true, spec: 'RFC 6749 §4.1.2.1, §5.2; RFC 6750 §3.1' },
+  invalid_client: { status: 401, redirectable: false, spec: 'RFC 6749 §5.2' },
+  invalid_grant: { status: 400, redirectable: false, spec: 'RFC 6749 §5.2' },
+  unauthorized_client: { status: 400, redirectable: true, spec: 'RFC 6749 §4.1.2.1, §5.2' },
+  unsupported_grant_type: { status: 400, redirectable: false, spec: 'RFC 6749 §5.2' },
+  invalid_scope: { status: 400, redirectable: true, spec: 'RFC 6749 §4.1.2.1, §5.2' },
+  unsupported_response_type: { status: 400, redirectable: true, spec: 'RFC 6749 §4.1.2.1' },
+  access_denied: { status: 400, redirectable: true, spec: 'RFC 6749 §4.1.2.1; RFC 8628 §3.5' },
+  server_error: { status: 500, redirectable: true, spec: 'RFC 6749 §4.1.2.1' },
+  temporarily_unavailable: { status: 503, redirectable: true, spec: 'RFC 6749 §4.1.2.1' },
+  invalid_token: { status: 401, redirectable: false, spec: 'RFC 6750 §3.1' },
+  insufficient_scope: { status: 403, redirectable: false, spec: 'RFC 6750 §3.1' },
+  unsupported_token_type: { status: 400, redirectable: false, spec: 'RFC 7009 §2.2.1' },
+  authorization_pending: { status: 400, redirectable: false, spec: 'RFC 8628 §3.5' },
+  slow_down: { status: 400, redirectable: false, spec: 'RFC 8628 §3.5' },
+  expired_token: { status: 400, redirectable: false, spec: 'RFC 8628 §3.5' },
+  login_required: { status: 400, redirectable: true, spec: 'OIDC Core §3.1.2.6' },
+  consent_required: { status: 400, redirectable: true, spec: 'OIDC Core §3.1.2.6' },
+  interaction_required: { status: 400, redirectable: true, spec: 'OIDC Core §3.1.2.6' },
+  account_selection_required: { status: 400, redirectable: true, spec: 'OIDC Core §3.1.2.6' },
+  invalid_target: { status: 400, redirectable: true, spec: 'RFC 8707 §2' },
+} as const satisfies Record<string, ErrorSpec>
+
+export type OAuthErrorCode = keyof typeof OAUTH_ERRORS
+
+export interface OAuthErrorOptions {
+  /** Private: goes to the log, never to the client. */
+  detail?: string
+  cause?: unknown
+  /** Overrides the table's status (413 for an oversized body, say). */
+  status?: number
+  /** Extra `WWW-Authenticate` challenge parameters (RFC 6750 §3), e.g. `{ scope: 'openid' }`. */
+  challenge?: Record<string, string>
+}
+
+export class OAuthError extends Error {
+  readonly code: OAuthErrorCode
+  readonly status: number
+  readonly description: string
+  readonly detail: string | undefined
+  readonly challenge: Record<string, string> | undefined
+  readonly redirectable: boolean
+
+  constructor(code: OAuthErrorCode, description: string, options: OAuthErrorOptions = {}) {
+    super(description, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = new.target.name
+    this.code = code
+    this.status = options.status ?? OAUTH_ERRORS[code].status
+    this.description = description
+    this.detail = options.detail
+    this.challenge = options.challenge
+    this.redirectable = OAUTH_ERRORS[code].redirectable
+  }
+
+  /** The RFC 6749 §5.2 JSON body. */
+  toJSON(): { error: OAuthErrorCode; error_description: string } {
+    return { error: this.code, error_description: this.description }
+  }
+}
+
+export class InvalidRequestError extends OAuthError {
+  constructor(description: string, o?: OAuthErrorOptions) { super('invalid_request', description, o) }
+}
+export class InvalidClientError extends OAuthError {
+  constructor(description: string, o?: OAuthErrorOptions) { super('invalid_client', description, o) }
+}
+export class InvalidGrantError extends OAuthError {
+  constructor(description: string, o?: OAuthErrorOptions) { super('invalid_grant', description, o) }
+}
+export class UnauthorizedClientError extends OAuthError {
+  constructor(description: string, o?: OAuthErrorOptions) { super('unauthorized_client', description, o) }
+}
+export class UnsupportedGrantTypeError extends OAuthError {
+  constructor(description: string, o?: OAuthErrorOptions) { super('unsupported_grant_type', description, o) }
+}
+export class InvalidScopeError extends OAuthError {
+  constructor(description: string, o?: OAuthErrorOptions) { super('invalid_scope', description, o) }
+}
+export class UnsupportedResponseTypeError extends OAuthError {
+  constructor(description: string, o?: OAuthErrorOptions) { super('unsupported_response_type', description, o) }
+}
+export class AccessDeniedError extends OAuthError {
+  constructor(description: string, o?: OAuthErrorOptions) { super('access_denied', description, o) }
+}
+export class ServerError extends OAuthError {
+  constructor(description = 'the server encountered an unexpected error', o?: OAuthErrorOptions) { super('server_error', description, o) }
+}
+export class TemporarilyUnavailableError extends OAuthError {
+  constructor(description = 'the service is temporarily unavailable, try again shortly', o?: OAuthErrorOptions) {
+    super('temporarily_unavailable', description, o)
+  }
+}
+export class InvalidTokenError extends OAuthError {
+  constructor(description: string, o?: OAuthErrorOptions) { super('invalid_token', description, o) }
+}
+export class InsufficientScopeError extends OAuthError {
+  constructor(description: string, o?: OAuthErrorOptions) { super('insufficient_scope', description, o) }
+}
+export class UnsupportedTokenTypeError extends OAuthError {
+  constructor(description: string, o?: OAuthErrorOptions) { super('unsupported_token_type', description, o) }
+}
+export class AuthorizationPendingError extends OAuthError {
+  constructor(description = 'the user has not yet completed the authorization', o?: OAuthErrorOptions) {
+    super('authorization_pending', description, o)
+  }
+}
+export class SlowDownError extends OAuthError {
+  constructor(description = 'polling too fast, increase the interval by 5 seconds', o?: OAuthErrorOptions) {
+    super('slow_down', description, o)
+  }
+}
+export class ExpiredTokenError extends OAuthError {
+  constructor(description = 'the device_code has expired', o?: OAuthErrorOptions) { super('expired_token', description, o) }
+}
+export class LoginRequiredError extends OAuthError {
+  constructor(description = 'the user is not signed in', o?: OAuthErrorOptions) { super('login_required', description, o) }
+}
+export class ConsentRequiredError extends OAuthError {
+  constructor(description = 'the user has not consented to this request', o?: OAuthErrorOptions) {
+    super('consent_required', description, o)
+  }
+}
+export class InteractionRequiredError extends OAuthError {
+  constructor(description = 'user interaction is required', o?: OAuthErrorOptions) { super('interaction_required', description, o) }
+}
+export class AccountSelectionRequiredError extends OAuthError {
+  constructor(description = 'the user must select an account', o?: OAuthErrorOptions) {
+    super('account_selection_required', description, o)
+  }
+}
+export class InvalidTargetError extends OAuthError {
+  constructor(description: string, o?: OAuthErrorOptions) { super('invalid_target', description, o) }
+}
+
+/** Every subclass by code: the table test checks this is exactly 1:1 with OAUTH_ERRORS. */
+export const ERROR_CLASSES = {
+  invalid_request: InvalidRequestError,
+  invalid_client: InvalidClientError,
+  invalid_grant: InvalidGrantError,
+  unauthorized_client: UnauthorizedClientError,
+  unsupported_grant_type: UnsupportedGrantTypeError,
+  invalid_scope: InvalidScopeError,
+  unsupported_response_type: UnsupportedResponseTypeError,
+  access_denied: AccessDeniedError,
+  server_error: ServerError,
+  temporarily_unavailable: TemporarilyUnavailableError,
+  invalid_token: InvalidTokenError,
+  insufficient_scope: InsufficientScopeError,
+  unsupported_token_type: UnsupportedTokenTypeError,
+  authorization_pending: AuthorizationPendingError,
+  slow_down: SlowDownError,
+  expired_token: ExpiredTokenError,
+  login_required: LoginRequiredError,
+  consent_required: ConsentRequiredError,
+  interaction_required: InteractionRequiredError,
+  account_selection_required: AccountSelectionRequiredError,
+  invalid_target: InvalidTargetError,
+} as const satisfies Record<OAuthErrorCode, new (description: string, o?: OAuthErrorOptions) => OAuthError>
+
+/** Misconfiguration found at boot. Not an OAuth error: it names the config key and stops the server. */
+export class ConfigError extends Error {
+  readonly key: string
+  constructor(key: string, message: string) {
+    super(`config: ${key} ${message}`)
+    this.name = 'ConfigError'
+    this.key = key
+  }
+}
+
+/** The store could not be reached; endpoints answer `temporarily_unavailable` (503). */
+export class StorageUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super('storage unavailable', { cause })
+    this.name = 'StorageUnavailableError'
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The `authorization_code` grant (RFC 6749 §4.1.3, OIDC Core §3.1.3). Rules:
+ * - the code is consumed atomically, once across all nodes; a second use is `invalid_grant` and
+ *   revokes the grant, and with it every token the first use issued (RFC 6749 §4.1.2,
+ *   RFC 9700 §4.2.4);
+ * - it is bound to the client it was issued to and to the exact `redirect_uri` of the
+ *   authorization request (RFC 6749 §4.1.3);
+ * - PKCE: when the authorization request carried a `code_challenge`, the matching
+ *   `code_verifier` (43–128 unreserved characters) must come here; a verifier without a
+ *   challenge is rejected too, which defeats PKCE downgrade (RFC 7636 §4.6, RFC 9700 §2.1.1).
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+ * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.6
+ */
+import { createHash } from 'node:crypto'
+import { InvalidGrantError, InvalidRequestError } from '../errors.js'
+import { constantTimeEqual } from '../lib/constant-time.js'
+import { hashHandle } from '../lib/random.js'
+import type { GrantHandler } from './grant.js'
+import { issueTokenSet, refreshAllowed } from './token-set.js'
+
+const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/
+
+export function pkceMatches(verifier: string, challenge: string, method: string): boolean {
+  const computed = method === 'S256' ? createHash('sha256').update(verifier).digest('base64url') : verifier
+  return constantTimeEqual(computed, challenge)
+}
+
+export const authorizationCodeGrant: GrantHandler = {
+  grantType: 'authorization_code',
+  parameters: ['code', 'redirect_uri', 'code_verifier'],
+  async handle({ params, client, ctx }) {
+    const { store, clock, config } = ctx
+    if (!params.code) throw new InvalidRequestError('code is missing')
+    if (params.code_verifier !== undefined && !VERIFIER.test(params.code_verifier)) {
+      throw new InvalidRequestError('code_verifier must be 43-128 characters of [A-Za-z0-9-._~] (RFC 7636 §4.1)')
+    }
+    const now = clock.now()
+    const { record, replayed } = await store.authorizationCodes.consume(hashHandle(params.code), now)
+    if (!record) {
+      if (replayed && replayed.client_id === client.client_id) {
+        // RFC 6749 §4.1.2: a replayed code revokes what its first redemption issued.
+        await store.grants.revoke(replayed.grant_id, now)
+        ctx.events.emit('authorization_code.reused', { client_id: client.client_id, grant_id: replayed.grant_id })
+        ctx.events.emit('grant.revoked', { grant_id: replayed.grant_id, reason: 'authorization_code.reused' })
+      }
+      throw new InvalidGrantError('the authorization code is invalid, expired or was already used')
+    }
+    if (record.client_id !== client.client_id) {
+      throw new InvalidGrantError('the authorization code was issued to another client')
+    }
+    if (params.redirect_uri !== record.redirect_uri) {
+      throw new InvalidGrantError('redirect_uri does not match the one of the authorization request')
+    }
+    if (record.code_challenge) {
+      if (!params.code_verifier) throw new InvalidGrantError('code_verifier is required (PKCE, RFC 7636 §4.5)')
+      if (!pkceMatches(params.code_verifier, record.code_challenge, record.code_challenge_method ?? 'plain')) {
+        throw new InvalidGrantError('code_verifier does not match the code_challenge (RFC 7636 §4.6)')
+      }
+    } else if (params.code_verifier) {
+      throw new InvalidGrantError('code_verifier sent but the authorization request had no code_challenge')
+    }
+    const grant = await store.grants.get(record.grant_id)
+    const user = await store.users.getById(record.user_id)
+    if (!grant || grant.revoked_at !== null || !user) throw new InvalidGrantError('the authorization grant was revoked')
+    return issueTokenSet(ctx, {
+      grantType: 'authorization_code',
+      client,
+      grant,
+      user,
+      scope: record.scope.split(' ').filter(Boolean),
+      resource: record.resource,
+      authTime: record.auth_time,
+      sessionId: record.session_id,
+      nonce: record.nonce,
+      amr: record.amr,
+      refresh: refreshAllowed(client)
+        ? { expiresAt: now + config.tokens.refresh_token_ttl, insert: (r) => store.refreshTokens.insert(r) }
+        : null,
+      idToken: true,
+    })
+  },
+}

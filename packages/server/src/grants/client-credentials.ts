@@ -1,0 +1,57 @@
+/**
+ * The `client_credentials` grant (RFC 6749 §4.4): a confidential client asks for an access token
+ * on its own behalf. Rules:
+ * - the scope is within the client's registered scope (RFC 6749 §3.3); the OIDC user scopes
+ *   (`openid`, `offline_access`, `profile`, `email`, `phone`, `address`) describe a resource owner
+ *   that does not exist here, so they are left out of the default and `invalid_scope` when asked for;
+ * - the audience is the `resource`/`audience` parameter or `default_resource` (RFC 8707 §2);
+ * - no refresh token (RFC 6749 §4.4.3: "A refresh token SHOULD NOT be included") and no ID token;
+ * - `sub` is the client_id (RFC 9068 §2.2: with no resource owner, sub identifies the client).
+ * This is the benchmarked hot path: nothing is written to the store. There is no grant to revoke,
+ * and a single token can still be revoked by jti (`accessTokens.revoke` upserts a row).
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4
+ * @see https://www.rfc-editor.org/rfc/rfc9068#section-2.2
+ */
+import type { LatchConfig } from '../config/schema.js'
+import { InvalidScopeError } from '../errors.js'
+import type { ClientRecord } from '../storage/store.js'
+import { issueAccessToken } from '../tokens/access-token.js'
+import type { GrantHandler } from './grant.js'
+import { isStandardScope, parseScope, resolveResource, resolveScope } from './scope.js'
+
+/**
+ * The client's registered scopes that make sense without a user and for this audience: API scopes
+ * of the target resource, plus scopes no resource owns. Other resources' scopes are left out of the
+ * default rather than failing a request that named none of them.
+ */
+function defaultScope(client: ClientRecord, config: LatchConfig, resource: string | null): string {
+  return client.scope
+    .split(' ')
+    .filter((s) => {
+      if (s === '' || isStandardScope(s)) return false
+      const owners = config.resources.filter((r) => r.scopes.includes(s))
+      return owners.length === 0 || owners.some((r) => r.identifier === resource)
+    })
+    .join(' ')
+}
+
+export const clientCredentialsGrant: GrantHandler = {
+  grantType: 'client_credentials',
+  parameters: ['scope', 'resource', 'audience'],
+  async handle({ params, client, ctx }) {
+    const { config, clock, keystore } = ctx
+    const resource = resolveResource(params, config)
+    const requested = parseScope(params.scope)
+    const userScopes = requested?.filter(isStandardScope) ?? []
+    if (userScopes.length > 0) {
+      throw new InvalidScopeError(`scope ${userScopes.join(' ')} needs a user and cannot be granted to client_credentials`)
+    }
+    const scope = resolveScope(params.scope ?? defaultScope(client, config, resource), client, config, resource).join(' ')
+    const access = issueAccessToken(
+      { keystore, issuer: config.issuer, clock, ttl: config.tokens.access_token_ttl },
+      { sub: client.client_id, client_id: client.client_id, scope, aud: resource ?? config.issuer },
+    )
+    ctx.events.emit('token.issued', { grant_type: 'client_credentials', client_id: client.client_id, sub: null, jti: access.jti })
+    return { access_token: access.token, token_type: 'Bearer', expires_in: access.expires_in, scope }
+  },
+}

@@ -1,0 +1,99 @@
+/**
+ * The `refresh_token` grant (RFC 6749 §6) with rotation (RFC 9700 §4.14.2). Rules:
+ * - the token is bound to the client it was issued to: another client's token is `invalid_grant`,
+ *   checked before anything is rotated, so presenting a stolen token cannot burn the family
+ *   (RFC 6749 §6: "verify that the refresh token was issued to the authenticated client");
+ * - every use rotates: the old token is marked rotated and its successor inserted in one
+ *   compare-and-swap (`store.refreshTokens.rotate`); presenting a rotated token again is a replay
+ *   by someone, attacker or victim, and revokes the whole grant with every token of the family
+ *   (RFC 9700 §4.14.2);
+ * - the scope may narrow for the new access token, never widen (`invalid_scope`); the new refresh
+ *   token keeps the scope of the one presented (RFC 6749 §6: "MUST be identical");
+ * - the resource stays the original one; a `resource`/`audience` naming another is
+ *   `invalid_target` (RFC 8707 §2.2);
+ * - the successor keeps the family's absolute `expires_at`: rotation never extends a grant;
+ * - with `openid` an ID token is issued again, with the original `auth_time` and no `nonce`
+ *   (OIDC Core §12.2).
+ * Rotation is the last write before the response: if it fails, nothing leaves the server (the only
+ * earlier write is the access token's revocation row, for a token that is never delivered).
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
+ * @see https://www.rfc-editor.org/rfc/rfc8707#section-2.2
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse
+ */
+import type { LatchContext } from '../context.js'
+import { InvalidGrantError, InvalidRequestError, InvalidTargetError } from '../errors.js'
+import { hashHandle } from '../lib/random.js'
+import type { RefreshTokenRecord } from '../storage/store.js'
+import type { GrantHandler } from './grant.js'
+import { narrowScope } from './scope.js'
+import { issueTokenSet } from './token-set.js'
+
+/** One public description for every dead token, so a caller learns nothing about why. */
+const INVALID = 'the refresh token is invalid, expired or revoked'
+
+/** RFC 9700 §4.14.2: a replayed refresh token invalidates the whole family (here: its grant). */
+async function revokeFamily(ctx: LatchContext, previous: RefreshTokenRecord, now: number): Promise<never> {
+  await ctx.store.grants.revoke(previous.grant_id, now)
+  ctx.events.emit('refresh_token.family_revoked', { client_id: previous.client_id, grant_id: previous.grant_id, reason: 'reused' })
+  ctx.events.emit('grant.revoked', { grant_id: previous.grant_id, reason: 'refresh_token.reused' })
+  throw new InvalidGrantError(INVALID, { detail: 'a rotated refresh token was presented again; its grant was revoked' })
+}
+
+export const refreshTokenGrant: GrantHandler = {
+  grantType: 'refresh_token',
+  parameters: ['refresh_token', 'scope', 'resource', 'audience'],
+  async handle({ params, client, ctx }) {
+    const { store, clock } = ctx
+    if (!params.refresh_token) throw new InvalidRequestError('refresh_token is missing')
+    const now = clock.now()
+    const hash = hashHandle(params.refresh_token)
+
+    // Client binding first: a token of another client must neither rotate nor revoke anything.
+    const current = await store.refreshTokens.get(hash)
+    if (!current || current.client_id !== client.client_id) {
+      throw new InvalidGrantError(INVALID, { detail: current ? 'refresh token of another client' : 'unknown refresh token' })
+    }
+    // Fast paths for the states `rotate` would report anyway: no token is signed for a dead one.
+    if (current.rotated_at !== null) return revokeFamily(ctx, current, now)
+    if (current.revoked_at !== null || current.expires_at <= now) throw new InvalidGrantError(INVALID)
+
+    for (const name of ['resource', 'audience'] as const) {
+      const target = params[name]
+      if (target !== undefined && target !== current.resource) {
+        throw new InvalidTargetError(`${name} must be the one the refresh token was issued for`)
+      }
+    }
+    const scope = narrowScope(params.scope, current.scope)
+
+    const grant = await store.grants.get(current.grant_id)
+    if (!grant || grant.revoked_at !== null) throw new InvalidGrantError(INVALID, { detail: 'grant revoked' })
+    const user = current.user_id === null ? null : await store.users.getById(current.user_id)
+    if (current.user_id !== null && !user) throw new InvalidGrantError(INVALID, { detail: 'the user no longer exists' })
+
+    const body = await issueTokenSet(ctx, {
+      grantType: 'refresh_token',
+      client,
+      grant,
+      user,
+      scope,
+      resource: current.resource,
+      authTime: current.auth_time,
+      sessionId: current.session_id,
+      // OIDC Core §12.2: no nonce on a refreshed ID token; amr is not kept with the family.
+      refresh: {
+        expiresAt: current.expires_at,
+        insert: async (next) => {
+          // The compare-and-swap decides the race: of two concurrent uses exactly one rotates,
+          // the other is `reused` and revokes the family (RFC 9700 §4.14.2).
+          const result = await store.refreshTokens.rotate(hash, { ...next, scope: current.scope }, now)
+          if (result.outcome === 'reused') return revokeFamily(ctx, result.previous, now)
+          if (result.outcome === 'invalid') throw new InvalidGrantError(INVALID, { detail: 'rotation lost: token no longer valid' })
+        },
+      },
+      idToken: true,
+    })
+    ctx.events.emit('refresh_token.rotated', { client_id: client.client_id, grant_id: grant.id })
+    return body
+  },
+}

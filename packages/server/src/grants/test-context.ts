@@ -1,0 +1,170 @@
+/**
+ * Test support: a real `LatchContext` without HTTP, for grant and interaction tests (STYLE.md
+ * "grants ... are tested without HTTP"). A fresh SQLite file per context, migrated; a real
+ * Keystore (ES256 unless the config says otherwise); a `ManualClock` so expiry is tested by moving
+ * time, not by sleeping; every emitted event recorded in order. Clients and users come from the
+ * config through the same seeding the server runs at start.
+ *
+ * Not imported by production code; it lives in src/ so tests beside any module can share it.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose'
+import pino from 'pino'
+import { ClientRegistry } from '../clients/registry.js'
+import { loadConfig } from '../config/load.js'
+import type { LatchConfig } from '../config/schema.js'
+import { endpointUrls, type LatchContext } from '../context.js'
+import { LatchEvents, type LatchEventName } from '../events.js'
+import { Keystore } from '../keys/keystore.js'
+import { ManualClock } from '../lib/clock.js'
+import { seedFromConfig } from '../seed.js'
+import { createStore } from '../storage/kysely-store.js'
+import type { ClientRecord, Store, UserRecord } from '../storage/store.js'
+import { LoginThrottle } from '../users/login-throttle.js'
+
+export const TEST_SECRET = 'x'.repeat(32)
+export const TEST_ISSUER = 'https://op.example.test'
+export const TEST_API = 'https://api.example.test'
+export const TEST_OTHER_API = 'https://other-api.example.test'
+export const TEST_PASSWORD = 'correct-horse-battery'
+const SECRET = 'test-client-secret-0123456789abcdefghij'
+const DEVICE = 'urn:ietf:params:oauth:grant-type:device_code'
+
+/**
+ * The default test config: one resource with API scopes, and a client per grant shape.
+ * - `web`: confidential, code + refresh + password, OIDC and API scopes;
+ * - `service`: confidential, client_credentials only (registered for `openid` too, to prove it is dropped);
+ * - `tv`: public (`none`), device flow + refresh;
+ * - `other`: another confidential client with every user-facing grant, for binding checks.
+ */
+export const TEST_CONFIG: Readonly<Record<string, unknown>> = {
+  issuer: TEST_ISSUER,
+  log_level: 'silent',
+  tokens: { signing_alg: 'ES256' },
+  resources: [
+    { identifier: TEST_API, scopes: ['read:data', 'write:data'] },
+    { identifier: TEST_OTHER_API, scopes: ['read:other'] },
+  ],
+  default_resource: TEST_API,
+  scopes: [{ name: 'read:data', description: 'Read your data' }],
+  clients: [
+    {
+      client_id: 'web',
+      client_secret: SECRET,
+      grant_types: ['authorization_code', 'refresh_token', 'password'],
+      redirect_uris: ['https://rp.example.test/cb'],
+      scope: 'openid profile email offline_access read:data write:data',
+    },
+    {
+      client_id: 'service',
+      client_secret: SECRET,
+      grant_types: ['client_credentials'],
+      scope: 'openid read:data write:data read:other',
+    },
+    { client_id: 'tv', token_endpoint_auth_method: 'none', grant_types: [DEVICE, 'refresh_token'], scope: 'openid profile offline_access read:data' },
+    {
+      client_id: 'other',
+      client_secret: SECRET,
+      grant_types: ['refresh_token', 'password', DEVICE],
+      scope: 'openid profile offline_access read:data',
+    },
+  ],
+  users: [{ email: 'alice@example.com', password: TEST_PASSWORD, name: 'Alice Example', email_verified: true }],
+}
+
+export interface RecordedEvent {
+  name: LatchEventName
+  payload: unknown
+}
+
+export interface TestContext {
+  ctx: LatchContext
+  store: Store
+  keystore: Keystore
+  clock: ManualClock
+  config: LatchConfig
+  /** Every event emitted so far, in order. */
+  events: RecordedEvent[]
+  client(clientId: string): Promise<ClientRecord>
+  user(email?: string): Promise<UserRecord>
+  /** Verifies a JWT Latch issued against the published JWKS (jose), returning its payload. */
+  verify(jwt: string, options?: { typ?: string; audience?: string }): Promise<{ payload: JWTPayload; typ: string | undefined }>
+  close(): Promise<void>
+}
+
+export interface TestContextOptions {
+  /** Top-level keys replacing those of TEST_CONFIG (`clients`, `tokens`, ...). */
+  config?: Record<string, unknown>
+  /** Start time, epoch seconds. */
+  now?: number
+}
+
+export async function createTestContext(options: TestContextOptions = {}): Promise<TestContext> {
+  const dir = mkdtempSync(join(tmpdir(), 'latch-test-'))
+  const database = `sqlite:${join(dir, 'latch.db')}`
+  const { config } = loadConfig({ config: { ...TEST_CONFIG, ...options.config, database }, env: { LATCH_SECRET: TEST_SECRET }, cwd: dir })
+  const clock = new ManualClock(options.now ?? 1_750_000_000)
+  const store = await createStore(config.database, { migrate: true })
+  try {
+    await seedFromConfig(store, config, clock.now())
+    const keystore = await Keystore.open({ keys: store.keys, secret: TEST_SECRET, alg: config.tokens.signing_alg, clock, retiredKeyGrace: 3600 })
+    const events = new LatchEvents()
+    const recorded: RecordedEvent[] = []
+    events.onAny((name, payload) => recorded.push({ name, payload }))
+    const ctx: LatchContext = {
+      config,
+      store,
+      keystore,
+      clock,
+      events,
+      log: pino({ level: 'silent' }),
+      clients: new ClientRegistry(store, clock),
+      throttle: new LoginThrottle(
+        {
+          maxPerAccount: config.security.login_max_failures_per_account,
+          maxPerIp: config.security.login_max_failures_per_ip,
+          windowSeconds: config.security.login_throttle_window,
+        },
+        clock,
+      ),
+      urls: endpointUrls(config.issuer),
+    }
+    return {
+      ctx,
+      store,
+      keystore,
+      clock,
+      config,
+      events: recorded,
+      async client(clientId) {
+        const client = await store.clients.get(clientId)
+        if (!client) throw new Error(`test context: no client ${clientId}`)
+        return client
+      },
+      async user(email = 'alice@example.com') {
+        const user = await store.users.getByEmail(email)
+        if (!user) throw new Error(`test context: no user ${email}`)
+        return user
+      },
+      async verify(jwt, verifyOptions = {}) {
+        const result = await jwtVerify(jwt, createLocalJWKSet(keystore.jwks()), {
+          issuer: config.issuer,
+          currentDate: new Date(clock.now() * 1000),
+          ...(verifyOptions.typ ? { typ: verifyOptions.typ } : {}),
+          ...(verifyOptions.audience ? { audience: verifyOptions.audience } : {}),
+        })
+        return { payload: result.payload, typ: result.protectedHeader.typ }
+      },
+      async close() {
+        await store.close()
+        rmSync(dir, { recursive: true, force: true })
+      },
+    }
+  } catch (err) {
+    await store.close()
+    rmSync(dir, { recursive: true, force: true })
+    throw err
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Issues the tokens of one successful grant: an RFC 9068 access token (recorded against the grant
+ * so that revoking the grant makes it inactive at introspection), a refresh token when the client
+ * has the `refresh_token` grant (RFC 6749 §6), and an ID token when `openid` was granted
+ * (OIDC Core §3.1.3.3). Every user-facing grant goes through here so the rules live once.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#TokenResponse
+ */
+import type { LatchContext } from '../context.js'
+import { issueAccessToken } from '../tokens/access-token.js'
+import { issueIdToken } from '../tokens/id-token.js'
+import { claimsForScope } from '../tokens/claims.js'
+import { newHandle } from '../tokens/opaque-handle.js'
+import type { ClientRecord, GrantRecord, RefreshTokenRecord, UserRecord } from '../storage/store.js'
+import type { TokenResponseBody } from './grant.js'
+
+export interface TokenSetInput {
+  grantType: string
+  client: ClientRecord
+  grant: GrantRecord
+  user: UserRecord | null
+  scope: string[]
+  resource: string | null
+  authTime: number | null
+  sessionId: string | null
+  nonce?: string | null
+  amr?: string[]
+  /** Refresh handling: a new family member, or none (client credentials, clients without the grant). */
+  refresh: { expiresAt: number; insert: (record: RefreshTokenRecord) => Promise<void> } | null
+  /** Include an ID token (code and device flows with `openid`; never on client credentials). */
+  idToken: boolean
+}
+
+export function refreshAllowed(client: ClientRecord): boolean {
+  return client.grant_types.includes('refresh_token')
+}
+
+export async function issueTokenSet(ctx: LatchContext, input: TokenSetInput): Promise<TokenResponseBody> {
+  const { config, clock, keystore, store } = ctx
+  const now = clock.now()
+  const scope = input.scope.join(' ')
+  const sub = input.user?.id ?? input.client.client_id
+  const access = issueAccessToken(
+    { keystore, issuer: config.issuer, clock, ttl: config.tokens.access_token_ttl },
+    {
+      sub,
+      client_id: input.client.client_id,
+      scope,
+      aud: input.resource ?? config.issuer,
+      ...(input.authTime !== null ? { auth_time: input.authTime } : {}),
+    },
+  )
+  await store.accessTokens.insert({
+    jti: access.jti,
+    grant_id: input.grant.id,
+    client_id: input.client.client_id,
+    expires_at: access.exp,
+    revoked_at: null,
+  })
+  const body: TokenResponseBody = {
+    access_token: access.token,
+    token_type: 'Bearer',
+    expires_in: access.expires_in,
+    scope,
+  }
+  if (input.refresh) {
+    const handle = newHandle()
+    await input.refresh.insert({
+      token_hash: handle.hash,
+      grant_id: input.grant.id,
+      client_id: input.client.client_id,
+      user_id: input.user?.id ?? null,
+      scope,
+      resource: input.resource,
+      auth_time: input.authTime,
+      session_id: input.sessionId,
+      created_at: now,
+      expires_at: input.refresh.expiresAt,
+      rotated_at: null,
+      revoked_at: null,
+    })
+    body.refresh_token = handle.value
+  }
+  if (input.idToken && input.user && input.scope.includes('openid')) {
+    body.id_token = await issueIdToken(
+      { keystore, issuer: config.issuer, clock, ttl: config.tokens.id_token_ttl },
+      {
+        sub: input.user.id,
+        aud: input.client.client_id,
+        auth_time: input.authTime ?? now,
+        access_token: access.token,
+        ...(input.nonce ? { nonce: input.nonce } : {}),
+        ...(input.sessionId ? { sid: input.sessionId } : {}),
+        ...(input.amr && input.amr.length > 0 ? { amr: input.amr } : {}),
+        claims: claimsForScope(input.user, scope),
+      },
+    )
+  }
+  ctx.events.emit('token.issued', { grant_type: input.grantType, client_id: input.client.client_id, sub: input.user?.id ?? null, jti: access.jti })
+  return body
+}

@@ -1,0 +1,13 @@
+/** The public surface of @latch/server: re-exports only. */
+export { createServer, createLogger, REDACT_PATHS, type CreateServerOptions, type LatchServer } from './server.js'
+export { loadConfig, type LoadConfigOptions, type LoadedConfig } from './config/load.js'
+export type { LatchConfig, ConfigFile, ClientConfig, UserConfig, ResolvedClient, SigningAlg } from './config/schema.js'
+export { SIGNING_ALGS, GRANT_TYPE_NAMES, AUTH_METHOD_NAMES } from './config/schema.js'
+export { createStore } from './storage/kysely-store.js'
+export type * from './storage/store.js'
+export { Keystore } from './keys/keystore.js'
+export { hashPassword, verifyPassword } from './users/password-hash.js'
+export { hashHandle, randomHandle } from './lib/random.js'
+export { systemClock, ManualClock, type Clock } from './lib/clock.js'
+export { LatchEvents, EVENT_NAMES, type LatchEventMap, type LatchEventName } from './events.js'
+export * from './errors.js'

@@ -1,0 +1,82 @@
+/**
+ * Finishing an authorization request once the user is known and has consented: a grant row and
+ * a single-use code bound to the client, the exact redirect_uri, the PKCE challenge and the
+ * nonce (RFC 6749 §4.1.2, RFC 7636 §4.4, OIDC Core §3.1.2.5), then the redirect. Used both by
+ * the authorization endpoint (session + remembered consent: no page shown) and by the
+ * interaction pages after login/consent.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+ */
+import type { FastifyReply } from 'fastify'
+import type { LatchContext } from '../context.js'
+import type { AuthorizationRequest } from '../endpoints/authorization-request.js'
+import { sendAuthorizationError, sendAuthorizationResponse, type RedirectTarget } from '../endpoints/_pipeline/authorization-response.js'
+import { AccessDeniedError } from '../errors.js'
+import { randomId } from '../lib/random.js'
+import type { ActiveSession } from '../sessions/idp-session.js'
+import type { ClientRecord, InteractionRecord } from '../storage/store.js'
+import { newHandle } from '../tokens/opaque-handle.js'
+import type { InteractionKind } from './kinds.js'
+import { needsConsent, needsLogin } from './policy.js'
+
+export function redirectTarget(ctx: LatchContext, request: AuthorizationRequest): RedirectTarget {
+  return { redirect_uri: request.redirect_uri, response_mode: request.response_mode, state: request.state, issuer: ctx.config.issuer }
+}
+
+export async function issueAuthorizationCode(
+  ctx: LatchContext,
+  reply: FastifyReply,
+  request: AuthorizationRequest,
+  client: ClientRecord,
+  session: ActiveSession,
+  scope: string[],
+): Promise<FastifyReply> {
+  const { store, clock, config } = ctx
+  const now = clock.now()
+  const grantId = randomId()
+  await store.grants.insert({
+    id: grantId,
+    client_id: client.client_id,
+    user_id: session.user.id,
+    scope: scope.join(' '),
+    resource: request.resource,
+    auth_time: session.session.auth_time,
+    session_id: session.session.id,
+    created_at: now,
+    revoked_at: null,
+  })
+  const code = newHandle()
+  await store.authorizationCodes.insert({
+    code_hash: code.hash,
+    grant_id: grantId,
+    client_id: client.client_id,
+    user_id: session.user.id,
+    redirect_uri: request.redirect_uri,
+    scope: scope.join(' '),
+    resource: request.resource,
+    nonce: request.nonce ?? null,
+    code_challenge: request.code_challenge ?? null,
+    code_challenge_method: request.code_challenge_method ?? null,
+    auth_time: session.session.auth_time,
+    session_id: session.session.id,
+    amr: session.session.amr,
+    created_at: now,
+    expires_at: now + config.tokens.authorization_code_ttl,
+    consumed_at: null,
+  })
+  return sendAuthorizationResponse(reply, redirectTarget(ctx, request), { code: code.value })
+}
+
+function requestOf(interaction: InteractionRecord): AuthorizationRequest {
+  return interaction.params as unknown as AuthorizationRequest
+}
+
+export const authorizationKind: InteractionKind = {
+  needsConsent: (ctx, interaction, client, userId) => needsConsent(ctx, requestOf(interaction), client, userId),
+  requiresFreshLogin: (interaction, session, now) => needsLogin(requestOf(interaction), session, now),
+  async approve({ ctx, reply, interaction, client, session, scope }) {
+    return issueAuthorizationCode(ctx, reply, requestOf(interaction), client, session, scope)
+  },
+  async deny({ ctx, reply, interaction }) {
+    return sendAuthorizationError(reply, redirectTarget(ctx, requestOf(interaction)), new AccessDeniedError('the user denied the request'))
+  },
+}

@@ -1,0 +1,163 @@
+/**
+ * Device verification (RFC 8628 §3.3): the page at `verification_uri` where the user types the
+ * `user_code` shown on the device, then signs in and approves or denies on the shared interaction
+ * pages, which call back into `deviceKind` here.
+ * - `GET /device` renders the form (an input labelled **Code**, a button **Continue**), prefilled
+ *   from `?user_code=` (`verification_uri_complete`, §3.3.1) but never auto-submitted: the user
+ *   confirms the code on screen, which is the defence §5.4 recommends against remote phishing.
+ * - `POST /device` checks the CSRF token, looks the normalized code up and starts an interaction;
+ *   an unknown or expired code re-renders the form. Wrong codes are throttled per IP, because the
+ *   user code is short enough to brute-force (§5.1: "rate limit ... user code").
+ * - Consent is always shown (§5.4: the user must see which client asks for what, since a phisher
+ *   can relay a code from their own device), and a remembered consent never skips it.
+ * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.3
+ * @see https://www.rfc-editor.org/rfc/rfc8628#section-5.1
+ * @see https://www.rfc-editor.org/rfc/rfc8628#section-5.4
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { LatchContext } from '../context.js'
+import { PATHS } from '../context.js'
+import { csrfToken, CSRF_FIELD, verifyCsrf } from '../endpoints/_pipeline/csrf.js'
+import type { RawParams } from '../endpoints/_pipeline/form-body.js'
+import { requireFormBody } from '../endpoints/_pipeline/form-body.js'
+import { rejectDuplicateParams } from '../endpoints/_pipeline/reject-duplicate-params.js'
+import { securityHeaders } from '../endpoints/_pipeline/security-headers.js'
+import { hashHandle, normalizeUserCode } from '../lib/random.js'
+import { beginInteraction } from './begin.js'
+import type { InteractionKind, InteractionOutcome } from './kinds.js'
+import { interactionScope } from './kinds.js'
+import { errorPage, html, page } from './views/layout.js'
+
+export const INVALID_CODE = 'That code is not valid or has expired. Check the code on your device and try again.'
+const EXPIRED_TITLE = 'Code expired'
+const EXPIRED_MESSAGE = 'This code has expired or was already used. Start again on your device to get a new code.'
+/** Normalized user codes are exactly this long (lib/random.ts randomUserCode). */
+const USER_CODE_LENGTH = 8
+/** Longest input echoed back into the form: the code is 9 characters, so anything longer is noise. */
+const MAX_ECHO = 32
+
+/** The code entry page. Every value is escaped by `html```. */
+export function deviceCodePage(ctx: LatchContext, csrf: string, value: string, error?: string): string {
+  return page(
+    'Connect a device',
+    html`<h1>Connect a device</h1>
+<p>Enter the code shown on your device.</p>
+${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+<form method="post" action="${ctx.urls.device_verification}">
+<input type="hidden" name="${CSRF_FIELD}" value="${csrf}">
+<label for=user_code>Code</label>
+<input type="text" id="user_code" name="user_code" value="${value.slice(0, MAX_ECHO)}" autocomplete="off" autocapitalize="characters" spellcheck="false" required autofocus>
+<button type="submit">Continue</button>
+</form>`,
+  )
+}
+
+function sendPage(reply: FastifyReply, status: number, body: string): FastifyReply {
+  return securityHeaders(reply).status(status).type('text/html; charset=utf-8').send(body)
+}
+
+function renderForm(ctx: LatchContext, request: FastifyRequest, reply: FastifyReply, status: number, value: string, error?: string): FastifyReply {
+  return sendPage(reply, status, deviceCodePage(ctx, csrfToken(ctx, request, reply), value, error))
+}
+
+export const deviceVerificationPages: FastifyPluginAsync = async (app) => {
+  const ctx = app.latch
+
+  app.get(PATHS.device_verification, { config: { channel: 'html' } }, async (request, reply) => {
+    const prefill = (request.query as Record<string, unknown> | undefined)?.user_code
+    return renderForm(ctx, request, reply, 200, typeof prefill === 'string' ? prefill : '')
+  })
+
+  app.post(PATHS.device_verification, { config: { channel: 'html' }, preValidation: requireFormBody }, async (request, reply) => {
+    const params = rejectDuplicateParams(request.body as RawParams)
+    verifyCsrf(request, params)
+    const input = params.user_code ?? ''
+    const code = normalizeUserCode(input)
+    // Per IP for the guessing budget; the per-"account" key is the code itself, so retrying the
+    // same mistyped code is bounded too. Prefixed so it never shares a bucket with sign-in.
+    const account = `device:${code}`
+    const source = `device:${request.ip}`
+    const wait = ctx.throttle.retryAfter(account, source)
+    if (wait > 0) {
+      reply.header('retry-after', String(wait))
+      return renderForm(ctx, request, reply, 429, input, `Too many attempts. Wait ${Math.ceil(wait / 60)} minute(s) and try again.`)
+    }
+    const now = ctx.clock.now()
+    const userCodeHash = hashHandle(code)
+    const record = code.length === USER_CODE_LENGTH ? await ctx.store.deviceCodes.getByUserCode(userCodeHash, now) : null
+    if (!record || record.status !== 'pending' || record.expires_at <= now) {
+      // A well-formed code that matches nothing is a guess; an empty or short one is a typo.
+      if (code.length === USER_CODE_LENGTH) ctx.throttle.recordFailure(account, source)
+      return renderForm(ctx, request, reply, 400, input, INVALID_CODE)
+    }
+    securityHeaders(reply)
+    return beginInteraction(ctx, reply, {
+      kind: 'device',
+      client_id: record.client_id,
+      params: { user_code_hash: userCodeHash, scope: record.scope, resource: record.resource },
+    })
+  })
+}
+
+function userCodeHashOf(outcome: InteractionOutcome): string | null {
+  const value = outcome.interaction.params.user_code_hash
+  return typeof value === 'string' && value !== '' ? value : null
+}
+
+/** What the device flow does at the end of the shared login and consent pages. */
+export const deviceKind: InteractionKind = {
+  // RFC 8628 §5.4: always ask; remembered consent or skip_consent would let a relayed code through unseen.
+  async needsConsent() {
+    return true
+  },
+  // The user is at the keyboard typing a code; an existing session is enough (no prompt/max_age here).
+  requiresFreshLogin() {
+    return false
+  },
+  async approve(outcome) {
+    const { ctx, reply, interaction, client, session } = outcome
+    const hash = userCodeHashOf(outcome)
+    // Never grant more than the device asked for, whatever the consent form posted.
+    const requested = new Set(interactionScope(interaction))
+    const granted = outcome.scope.filter((s) => requested.has(s))
+    const decided = hash !== null && (await ctx.store.deviceCodes.decide(
+      hash,
+      {
+        status: 'approved',
+        user_id: session.user.id,
+        auth_time: session.session.auth_time,
+        session_id: session.session.id,
+        granted_scope: granted.join(' '),
+      },
+      ctx.clock.now(),
+    ))
+    if (!decided) return sendPage(reply, 400, errorPage(EXPIRED_TITLE, EXPIRED_MESSAGE))
+    ctx.events.emit('device_code.approved', { client_id: client.client_id, user_id: session.user.id })
+    return sendPage(
+      reply,
+      200,
+      page('Device connected', html`<h1>Device connected</h1>
+<p>${client.client_name} is now connected to your account.</p>
+<p>You can return to your device.</p>`),
+    )
+  },
+  async deny(outcome) {
+    const { ctx, reply, client, session } = outcome
+    const hash = userCodeHashOf(outcome)
+    const decided = hash !== null && (await ctx.store.deviceCodes.decide(
+      hash,
+      { status: 'denied', user_id: session.user.id, auth_time: session.session.auth_time, session_id: session.session.id, granted_scope: null },
+      ctx.clock.now(),
+    ))
+    // Already decided elsewhere (or expired): saying "denied" could hide that another tab approved.
+    if (!decided) return sendPage(reply, 400, errorPage(EXPIRED_TITLE, EXPIRED_MESSAGE))
+    ctx.events.emit('device_code.denied', { client_id: client.client_id, user_id: session.user.id })
+    return sendPage(
+      reply,
+      200,
+      page('Access denied', html`<h1>Access denied</h1>
+<p>${client.client_name} was not connected to your account.</p>
+<p>You can close this page.</p>`),
+    )
+  },
+}

@@ -1,0 +1,30 @@
+/**
+ * When must the user sign in, and when must they consent? (OIDC Core §3.1.2.3, §3.1.2.4)
+ * - Login: no session; `prompt=login` or `select_account`; the session is older than `max_age`;
+ *   or `login_hint` names someone else than the signed-in user.
+ * - Consent: `prompt=consent`; or the client is not first-party (`skip_consent`) and the user has
+ *   not yet granted every requested scope to it (consent is remembered per user, client and
+ *   scope set, so new scopes ask again).
+ * `prompt=none` turns either need into `login_required` / `consent_required` (§3.1.2.6).
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
+ */
+import type { LatchContext } from '../context.js'
+import type { AuthorizationRequest } from '../endpoints/authorization-request.js'
+import type { ActiveSession } from '../sessions/idp-session.js'
+import type { ClientRecord } from '../storage/store.js'
+
+export function needsLogin(request: AuthorizationRequest, session: ActiveSession | null, now: number): boolean {
+  if (!session) return true
+  if (request.prompt.includes('login') || request.prompt.includes('select_account')) return true
+  if (request.max_age !== undefined && now - session.session.auth_time > request.max_age) return true
+  if (request.login_hint !== undefined && request.login_hint.includes('@') && request.login_hint.toLowerCase() !== session.user.email) return true
+  return false
+}
+
+export async function needsConsent(ctx: LatchContext, request: Pick<AuthorizationRequest, 'prompt' | 'scope'>, client: ClientRecord, userId: string): Promise<boolean> {
+  if (request.prompt.includes('consent')) return true
+  if (client.skip_consent) return false
+  const consent = await ctx.store.consents.get(userId, client.client_id)
+  const granted = new Set(consent?.scopes ?? [])
+  return request.scope.split(' ').filter(Boolean).some((s) => !granted.has(s))
+}

@@ -1,0 +1,156 @@
+/**
+ * The interaction pages: sign-in and consent, the same for every kind of interaction
+ * (authorization request, device verification). GET shows whatever step is next; the forms POST
+ * back with a CSRF token. Sign-in failures say the same thing whether or not the email exists
+ * and take the same time (argon2 runs against a dummy hash); repeated failures are throttled per
+ * account and per IP and the page says when to retry.
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#Authenticates
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.16
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import { PATHS, type LatchContext } from '../context.js'
+import { InvalidRequestError } from '../errors.js'
+import { csrfToken, verifyCsrf } from '../endpoints/_pipeline/csrf.js'
+import type { RawParams } from '../endpoints/_pipeline/form-body.js'
+import { requireFormBody } from '../endpoints/_pipeline/form-body.js'
+import { rejectDuplicateParams } from '../endpoints/_pipeline/reject-duplicate-params.js'
+import { securityHeaders } from '../endpoints/_pipeline/security-headers.js'
+import { currentSession, startSession, type ActiveSession } from '../sessions/idp-session.js'
+import type { ClientRecord, InteractionRecord } from '../storage/store.js'
+import { verifyPassword } from '../users/password-hash.js'
+import { authorizationKind } from './authorization-kind.js'
+import { deviceKind } from './device-verification.js'
+import { interactionScope, type InteractionKind } from './kinds.js'
+import { consentPage, describeScopes } from './views/consent.js'
+import { loginPage } from './views/login.js'
+
+const KINDS: Record<InteractionRecord['kind'], InteractionKind> = {
+  authorization: authorizationKind,
+  device: deviceKind,
+}
+
+const ID_PATTERN = /^[0-9a-f-]{36}$/
+
+interface Loaded {
+  ctx: LatchContext
+  interaction: InteractionRecord
+  client: ClientRecord
+  kind: InteractionKind
+}
+
+async function load(request: FastifyRequest<{ Params: { id: string } }>): Promise<Loaded> {
+  const ctx = request.server.latch
+  const id = request.params.id
+  const interaction = ID_PATTERN.test(id) ? await ctx.store.interactions.get(id, ctx.clock.now()) : null
+  if (!interaction) throw new InvalidRequestError('This sign-in request has expired or was already completed. Return to the application and start again.')
+  const client = await ctx.clients.get(interaction.client_id)
+  if (!client) throw new InvalidRequestError('This application is no longer registered.')
+  return { ctx, interaction, client, kind: KINDS[interaction.kind] }
+}
+
+function html(reply: FastifyReply, status: number, body: string): FastifyReply {
+  return securityHeaders(reply).status(status).type('text/html; charset=utf-8').send(body)
+}
+
+function renderLogin(request: FastifyRequest, reply: FastifyReply, l: Loaded, status = 200, error?: string, email?: string): FastifyReply {
+  const hint = typeof l.interaction.params.login_hint === 'string' ? l.interaction.params.login_hint : undefined
+  return html(reply, status, loginPage({
+    action: `${l.ctx.urls.interaction}/${l.interaction.id}/login`,
+    csrf: csrfToken(l.ctx, request, reply),
+    clientName: l.client.client_name,
+    email: email ?? hint,
+    error,
+  }))
+}
+
+/** The session this interaction was signed in with, if the browser still holds it. */
+async function interactionSession(request: FastifyRequest, l: Loaded): Promise<ActiveSession | null> {
+  if (!l.interaction.user_id) return null
+  const session = await currentSession(l.ctx, request)
+  return session && session.session.id === l.interaction.session_id ? session : null
+}
+
+async function next(request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply): Promise<FastifyReply> {
+  const l = await load(request)
+  const { ctx, interaction, client, kind } = l
+  let session = await interactionSession(request, l)
+  if (!session) {
+    const existing = await currentSession(ctx, request)
+    if (!existing || interaction.user_id || kind.requiresFreshLogin(interaction, existing, ctx.clock.now())) {
+      return renderLogin(request, reply, l)
+    }
+    // Single sign-on: adopt the browser's session for this interaction.
+    await ctx.store.interactions.update(interaction.id, { user_id: existing.user.id, auth_time: existing.session.auth_time, session_id: existing.session.id })
+    session = existing
+  }
+  const scope = interactionScope(interaction)
+  if (await kind.needsConsent(ctx, interaction, client, session.user.id)) {
+    return html(reply, 200, consentPage({
+      action: `${ctx.urls.interaction}/${interaction.id}/consent`,
+      csrf: csrfToken(ctx, request, reply),
+      clientName: client.client_name,
+      userEmail: session.user.email,
+      scopes: describeScopes(scope, ctx.config.scopes),
+      deviceNotice: interaction.kind === 'device',
+    }))
+  }
+  const taken = await ctx.store.interactions.take(interaction.id, ctx.clock.now())
+  if (!taken) throw new InvalidRequestError('This sign-in request was already completed.')
+  return kind.approve({ ctx, request, reply, interaction: taken, client, session, scope })
+}
+
+async function login(request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply): Promise<FastifyReply> {
+  const l = await load(request)
+  const { ctx, interaction } = l
+  const params = rejectDuplicateParams(request.body as RawParams)
+  verifyCsrf(request, params)
+  const email = (params.email ?? '').trim().toLowerCase().slice(0, 320)
+  const password = params.password ?? ''
+  const wait = ctx.throttle.retryAfter(email, request.ip)
+  if (wait > 0) {
+    ctx.events.emit('login.failed', { reason: 'throttled', ip: request.ip })
+    reply.header('retry-after', String(wait))
+    const minutes = Math.ceil(wait / 60)
+    return renderLogin(request, reply, l, 429, `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, email)
+  }
+  const user = email ? await ctx.store.users.getByEmail(email) : null
+  // verifyPassword runs argon2 against a dummy hash for unknown users: same answer, same time.
+  const ok = await verifyPassword(user?.password_hash ?? null, password)
+  if (!user || !ok) {
+    ctx.throttle.recordFailure(email, request.ip)
+    ctx.events.emit('login.failed', { reason: 'bad_credentials', ip: request.ip })
+    return renderLogin(request, reply, l, 401, 'Incorrect email or password.', email)
+  }
+  ctx.throttle.recordSuccess(email)
+  const session = await startSession(ctx, reply, user, ['pwd'])
+  await ctx.store.interactions.update(interaction.id, { user_id: user.id, auth_time: session.auth_time, session_id: session.id })
+  return reply.redirect(`${ctx.urls.interaction}/${interaction.id}`, 303)
+}
+
+async function consent(request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply): Promise<FastifyReply> {
+  const l = await load(request)
+  const { ctx, interaction, client, kind } = l
+  const params = rejectDuplicateParams(request.body as RawParams)
+  verifyCsrf(request, params)
+  const session = await interactionSession(request, l)
+  if (!session) return reply.redirect(`${ctx.urls.interaction}/${interaction.id}`, 303)
+  const decision = params.decision
+  if (decision !== 'allow' && decision !== 'deny') throw new InvalidRequestError('Choose Allow or Deny.')
+  const taken = await ctx.store.interactions.take(interaction.id, ctx.clock.now())
+  if (!taken) throw new InvalidRequestError('This sign-in request was already completed.')
+  const scope = interactionScope(taken)
+  if (decision === 'deny') {
+    ctx.events.emit('consent.denied', { user_id: session.user.id, client_id: client.client_id })
+    return kind.deny({ ctx, request, reply, interaction: taken, client, session })
+  }
+  await ctx.store.consents.grant(session.user.id, client.client_id, scope, ctx.clock.now())
+  ctx.events.emit('consent.granted', { user_id: session.user.id, client_id: client.client_id, scope: scope.join(' ') })
+  return kind.approve({ ctx, request, reply, interaction: taken, client, session, scope })
+}
+
+export const interactionPages: FastifyPluginAsync = async (app) => {
+  const base = PATHS.interaction
+  app.get<{ Params: { id: string } }>(`${base}/:id`, { config: { channel: 'html' } }, next)
+  app.post<{ Params: { id: string } }>(`${base}/:id/login`, { config: { channel: 'html' }, preValidation: requireFormBody }, login)
+  app.post<{ Params: { id: string } }>(`${base}/:id/consent`, { config: { channel: 'html' }, preValidation: requireFormBody }, consent)
+}

@@ -1,0 +1,73 @@
+/**
+ * The HTML shell of every page Latch renders: plain server-side HTML that works without
+ * JavaScript, readable on a phone (viewport + fluid width), with every interpolated value
+ * escaped. Pages are strings, not a template engine: they are few and small.
+ */
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
+
+export function escapeHtml(value: unknown): string {
+  return String(value).replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c)
+}
+
+/** Tagged template that escapes every interpolation unless it is already `SafeHtml`. */
+export class SafeHtml {
+  constructor(readonly value: string) {}
+  toString(): string {
+    return this.value
+  }
+}
+
+export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeHtml {
+  let out = strings[0] ?? ''
+  values.forEach((v, i) => {
+    const rendered = Array.isArray(v)
+      ? v.map((x) => (x instanceof SafeHtml ? x.value : escapeHtml(x))).join('')
+      : v instanceof SafeHtml
+        ? v.value
+        : v === undefined || v === null || v === false
+          ? ''
+          : escapeHtml(v)
+    out += rendered + (strings[i + 1] ?? '')
+  })
+  return new SafeHtml(out)
+}
+
+const STYLE = `
+*{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f4f5f7;color:#1d2330}
+main{max-width:26rem;margin:3rem auto;padding:2rem;background:#fff;border-radius:12px;box-shadow:0 1px 4px rgba(0,0,0,.08)}
+@media (max-width:30rem){main{margin:0;border-radius:0;min-height:100vh}}
+h1{font-size:1.35rem;margin:0 0 1rem}label{display:block;font-weight:600;margin:1rem 0 .3rem}
+input[type=email],input[type=password],input[type=text]{width:100%;padding:.65rem;font-size:1rem;border:1px solid #c5cad3;border-radius:8px}
+button{margin-top:1.25rem;width:100%;padding:.7rem;font-size:1rem;border:0;border-radius:8px;background:#2453d4;color:#fff;cursor:pointer}
+button.secondary{background:#e6e8ee;color:#1d2330}.actions{display:flex;gap:.75rem}.actions button{flex:1}
+.error{background:#fdecec;color:#8a1c1c;padding:.75rem;border-radius:8px}.muted{color:#5b6475;font-size:.9rem}
+ul.scopes{padding-left:1.2rem}ul.scopes li{margin:.3rem 0}code{font-size:.95em}
+`
+
+export function page(title: string, body: SafeHtml): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${escapeHtml(title)} · Latch</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+${body.value}
+</main>
+</body>
+</html>`
+}
+
+export function errorPage(title: string, message: string, detail?: string): string {
+  return page(
+    title,
+    html`<h1>${title}</h1>
+<p class="error" role="alert">${message}</p>
+${detail ? html`<p class="muted">${detail}</p>` : ''}`,
+  )
+}

@@ -1,0 +1,277 @@
+import { KeyObject } from 'node:crypto'
+import { calculateJwkThumbprint, decodeProtectedHeader, errors, SignJWT, generateKeyPair, type JWK } from 'jose'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { SIGNING_ALGS } from '../config/schema.js'
+import { ManualClock } from '../lib/clock.js'
+import type { SigningKeyRecord, Store } from '../storage/store.js'
+import { decryptPrivateJwk } from './encryption-at-rest.js'
+import { signJws } from './jws.js'
+import { Keystore, RELOAD_COOLDOWN } from './keystore.js'
+
+const SECRET = 'keystore-test-secret-0123456789-abcdefghij'
+const ISSUER = 'https://issuer.example'
+const GRACE = 3600
+
+/** Just `store.keys`, in memory, with the contract's semantics (list filters expired, newest first). */
+function memoryKeys(): Pick<Store, 'keys'> & { rows: SigningKeyRecord[] } {
+  const rows: SigningKeyRecord[] = []
+  return {
+    rows,
+    keys: {
+      async list(now) {
+        return rows
+          .filter((r) => r.expires_at === null || r.expires_at > now)
+          .sort((a, b) => b.created_at - a.created_at)
+          .map((r) => structuredClone(r))
+      },
+      async insert(key) {
+        if (rows.some((r) => r.kid === key.kid)) throw new Error('duplicate kid')
+        rows.push(structuredClone(key))
+      },
+      async retireOthers(exceptKid, now, expiresAt) {
+        for (const r of rows) if (r.kid !== exceptKid && r.retired_at === null) Object.assign(r, { retired_at: now, expires_at: expiresAt })
+      },
+    },
+  }
+}
+
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k']
+const EXPECTED_MEMBERS = {
+  RS256: ['alg', 'e', 'kid', 'kty', 'n', 'use'],
+  PS256: ['alg', 'e', 'kid', 'kty', 'n', 'use'],
+  ES256: ['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y'],
+  EdDSA: ['alg', 'crv', 'kid', 'kty', 'use', 'x'],
+} as const
+
+let clock: ManualClock
+let store: ReturnType<typeof memoryKeys>
+beforeEach(() => {
+  clock = new ManualClock(1_700_000_000)
+  store = memoryKeys()
+})
+
+const open = (alg: (typeof SIGNING_ALGS)[number], secret = SECRET) =>
+  Keystore.open({ keys: store.keys, secret, alg, clock, retiredKeyGrace: GRACE })
+
+function sign(ks: Keystore, claims: Record<string, unknown> = {}, typ = 'at+jwt'): string {
+  const key = ks.signingKey()
+  return signJws({ alg: key.alg, typ, kid: key.kid }, { iss: ISSUER, sub: 'u1', aud: 'api', iat: clock.now(), exp: clock.now() + 600, ...claims }, key)
+}
+
+describe.each(SIGNING_ALGS)('Keystore with %s', (alg) => {
+  it('generates and stores a key on first open', async () => {
+    const ks = await open(alg)
+    expect(store.rows).toHaveLength(1)
+    const [row] = store.rows
+    expect(row).toMatchObject({ alg, retired_at: null, expires_at: null, created_at: clock.now() })
+    expect(ks.signingKey()).toMatchObject({ kid: row!.kid, alg })
+  })
+
+  it('RFC 7638 §3: kid is the SHA-256 JWK thumbprint of the public key', async () => {
+    const ks = await open(alg)
+    const [jwk] = ks.jwks().keys
+    expect(jwk!.kid).toBe(await calculateJwkThumbprint(jwk!, 'sha256'))
+    expect(jwk!.kid).toMatch(/^[A-Za-z0-9_-]{43}$/)
+  })
+
+  it('RFC 7517 §4: JWKS exposes public members only', async () => {
+    const ks = await open(alg)
+    const jwks = ks.jwks()
+    expect(jwks.keys).toHaveLength(1)
+    expect(Object.keys(jwks.keys[0]!).sort()).toEqual(EXPECTED_MEMBERS[alg])
+    expect(jwks.keys[0]).toMatchObject({ alg, use: 'sig' })
+    for (const m of PRIVATE_MEMBERS) expect(ks.jwksJson()).not.toContain(`"${m}"`)
+    // And the stored public JWK is public too.
+    for (const m of PRIVATE_MEMBERS) expect(store.rows[0]!.public_jwk).not.toHaveProperty(m)
+  })
+
+  it('the private key is stored only encrypted, and decrypts to the key that signs', async () => {
+    const ks = await open(alg)
+    const row = store.rows[0]!
+    const privateJwk = await decryptPrivateJwk(row.private_jwk_encrypted, SECRET)
+    expect(privateJwk.d).toBeTypeOf('string')
+    expect(row.private_jwk_encrypted).not.toContain(privateJwk.d)
+    expect(JSON.stringify(row.public_jwk)).not.toContain(privateJwk.d)
+    expect(await calculateJwkThumbprint(privateJwk, 'sha256')).toBe(row.kid)
+    const key = ks.signingKey().privateKey
+    expect(key).toBeInstanceOf(KeyObject)
+    expect(key.type).toBe('private')
+  })
+
+  it('a second open reuses the stored key (decrypting it) instead of generating one', async () => {
+    const first = await open(alg)
+    const second = await open(alg)
+    expect(store.rows).toHaveLength(1)
+    expect(second.signingKey().kid).toBe(first.signingKey().kid)
+    // The decrypted key signs tokens the first instance verifies.
+    await expect(first.verify(sign(second), { issuer: ISSUER, typ: 'at+jwt' })).resolves.toBeTruthy()
+  })
+
+  it('verify() accepts its own tokens through jose and the published keys', async () => {
+    const ks = await open(alg)
+    const { payload, protectedHeader } = await ks.verify(sign(ks), { issuer: ISSUER, audience: 'api', typ: 'at+jwt' })
+    expect(payload.sub).toBe('u1')
+    expect(protectedHeader).toMatchObject({ alg, kid: ks.signingKey().kid })
+  })
+})
+
+describe('key parameters', () => {
+  it('RFC 7518 §3.3, §3.5: RSA keys are 2048 bits', async () => {
+    for (const alg of ['RS256', 'PS256'] as const) {
+      const ks = await open(alg)
+      expect(ks.signingKey().privateKey.asymmetricKeyDetails?.modulusLength).toBe(2048)
+      store = memoryKeys()
+    }
+  })
+  it('RFC 7518 §3.4: ES256 keys are on P-256', async () => {
+    const ks = await open('ES256')
+    expect(ks.signingKey().privateKey.asymmetricKeyDetails?.namedCurve).toBe('prime256v1')
+    expect(ks.jwks().keys[0]!.crv).toBe('P-256')
+  })
+  it('RFC 8037 §3.1: EdDSA keys are Ed25519', async () => {
+    const ks = await open('EdDSA')
+    expect(ks.signingKey().privateKey.asymmetricKeyType).toBe('ed25519')
+    expect(ks.jwks().keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519' })
+  })
+})
+
+describe('caching', () => {
+  it('jwks(), jwksJson() and signingKey() return the same cached values between changes', async () => {
+    const ks = await open('ES256')
+    expect(ks.jwks()).toBe(ks.jwks())
+    expect(ks.signingKey()).toBe(ks.signingKey())
+    expect(ks.jwksJson()).toBe(JSON.stringify(ks.jwks()))
+  })
+  it('the cached JWKS is frozen, so a caller cannot alter what /jwks serves', async () => {
+    const ks = await open('ES256')
+    expect(() => {
+      ;(ks.jwks().keys[0] as JWK).d = 'leak'
+    }).toThrow(TypeError)
+  })
+})
+
+describe('rotation (OIDC Core §10.1.1)', () => {
+  it('OIDC Core §10.1.1: rotate() signs with the new kid and keeps the old public key in JWKS', async () => {
+    const ks = await open('RS256')
+    const oldKid = ks.signingKey().kid
+    const oldToken = sign(ks)
+    const rotated = await ks.rotate()
+    expect(rotated).toEqual({ kid: ks.signingKey().kid, alg: 'RS256' })
+    expect(rotated.kid).not.toBe(oldKid)
+    expect(ks.jwks().keys.map((k) => k.kid)).toEqual([rotated.kid, oldKid])
+    expect(decodeProtectedHeader(sign(ks)).kid).toBe(rotated.kid)
+    // A token signed before the rotation still verifies during the grace period.
+    await expect(ks.verify(oldToken, { issuer: ISSUER })).resolves.toBeTruthy()
+    const old = store.rows.find((r) => r.kid === oldKid)!
+    expect(old).toMatchObject({ retired_at: clock.now(), expires_at: clock.now() + GRACE })
+  })
+
+  it('RFC 7517 §5: retired keys drop from JWKS after the grace period, without a reload', async () => {
+    const ks = await open('ES256')
+    const oldKid = ks.signingKey().kid
+    const oldToken = sign(ks, { exp: clock.now() + 2 * GRACE })
+    await ks.rotate()
+    clock.advance(GRACE - 1)
+    expect(ks.jwks().keys.map((k) => k.kid)).toContain(oldKid)
+    clock.advance(1)
+    expect(ks.jwks().keys.map((k) => k.kid)).not.toContain(oldKid)
+    expect(ks.jwksJson()).not.toContain(oldKid)
+    await expect(ks.verify(oldToken, { issuer: ISSUER })).rejects.toBeInstanceOf(errors.JWKSNoMatchingKey)
+  })
+
+  it('changing signing_alg between starts generates a key for the new alg and retires the old one', async () => {
+    const before = await open('RS256')
+    const rsToken = sign(before)
+    const after = await open('ES256')
+    expect(after.signingKey().alg).toBe('ES256')
+    expect(store.rows.find((r) => r.alg === 'RS256')).toMatchObject({ retired_at: clock.now(), expires_at: clock.now() + GRACE })
+    expect(after.jwks().keys.map((k) => k.alg)).toEqual(['ES256', 'RS256'])
+    // Tokens of the old alg keep verifying while the old key is published.
+    await expect(after.verify(rsToken, { issuer: ISSUER })).resolves.toBeTruthy()
+    // Restarting with the new alg keeps the new key.
+    const again = await open('ES256')
+    expect(again.signingKey().kid).toBe(after.signingKey().kid)
+    expect(store.rows).toHaveLength(2)
+  })
+
+  it('another node’s rotation is picked up by reload(), and by verify() on an unknown kid', async () => {
+    const a = await open('EdDSA')
+    const b = await open('EdDSA')
+    await a.rotate()
+    // b has not reloaded, yet a token from a's new key verifies: the unknown kid triggers one reload.
+    clock.advance(RELOAD_COOLDOWN)
+    await expect(b.verify(sign(a), { issuer: ISSUER })).resolves.toBeTruthy()
+    expect(b.signingKey().kid).toBe(a.signingKey().kid)
+    await a.rotate()
+    await b.reload()
+    expect(b.jwks()).toEqual(a.jwks())
+  })
+
+  it('an unknown kid triggers at most one store read per cooldown', async () => {
+    const ks = await open('ES256')
+    let reads = 0
+    const list = store.keys.list
+    store.keys.list = async (now) => (reads++, list(now))
+    const { privateKey } = await generateKeyPair('ES256')
+    const foreign = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'unknown' }).setIssuer(ISSUER).sign(privateKey)
+    clock.advance(RELOAD_COOLDOWN)
+    for (let i = 0; i < 5; i++) await expect(ks.verify(foreign, { issuer: ISSUER })).rejects.toBeInstanceOf(errors.JWKSNoMatchingKey)
+    expect(reads).toBe(1)
+  })
+})
+
+describe('verify() (RFC 7519 §7.2, RFC 8725)', () => {
+  it('RFC 8725 §3.1: only the algorithms of published keys are accepted', async () => {
+    const ks = await open('ES256')
+    const hs = await new SignJWT({}).setProtectedHeader({ alg: 'HS256', kid: ks.signingKey().kid }).setIssuer(ISSUER).sign(new Uint8Array(32))
+    await expect(ks.verify(hs, { issuer: ISSUER })).rejects.toBeInstanceOf(errors.JOSEAlgNotAllowed)
+  })
+
+  it('RFC 7515 §5.2: a token signed by another key under our kid is rejected', async () => {
+    const ks = await open('ES256')
+    const { privateKey } = await generateKeyPair('ES256')
+    const forged = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: ks.signingKey().kid }).setIssuer(ISSUER).sign(privateKey)
+    await expect(ks.verify(forged, { issuer: ISSUER })).rejects.toBeInstanceOf(errors.JWSSignatureVerificationFailed)
+  })
+
+  it('RFC 9068 §4: typ is checked when asked for', async () => {
+    const ks = await open('ES256')
+    await expect(ks.verify(sign(ks, {}, 'JWT'), { issuer: ISSUER, typ: 'at+jwt' })).rejects.toThrow(/unexpected "typ"/)
+  })
+
+  it('RFC 7519 §4.1.1, §4.1.3: issuer and audience are checked', async () => {
+    const ks = await open('ES256')
+    await expect(ks.verify(sign(ks), { issuer: 'https://evil.example' })).rejects.toBeInstanceOf(errors.JWTClaimValidationFailed)
+    await expect(ks.verify(sign(ks), { issuer: ISSUER, audience: 'other' })).rejects.toBeInstanceOf(errors.JWTClaimValidationFailed)
+  })
+
+  it('RFC 7519 §4.1.4: expiry follows the injected clock', async () => {
+    const ks = await open('ES256')
+    const token = sign(ks, { exp: clock.now() + 60 })
+    await expect(ks.verify(token, { issuer: ISSUER })).resolves.toBeTruthy()
+    clock.advance(60)
+    await expect(ks.verify(token, { issuer: ISSUER })).rejects.toBeInstanceOf(errors.JWTExpired)
+  })
+})
+
+describe('encryption at rest', () => {
+  it('a wrong LATCH_SECRET fails open() with the clear error', async () => {
+    await open('RS256')
+    await expect(open('RS256', 'a-different-secret-0123456789-abcdefghijk')).rejects.toThrow(
+      'cannot decrypt signing key: LATCH_SECRET differs from the one the key was stored with',
+    )
+  })
+
+  it('a LATCH_SECRET under 32 characters stops open() before the store is touched', async () => {
+    await expect(open('RS256', 'too-short')).rejects.toThrow('config: LATCH_SECRET must be at least 32 characters')
+    expect(store.rows).toHaveLength(0)
+  })
+
+  it('RFC 7638: a row whose private key does not match its kid is refused', async () => {
+    await open('ES256')
+    const other = memoryKeys()
+    await Keystore.open({ keys: other.keys, secret: SECRET, alg: 'ES256', clock, retiredKeyGrace: GRACE })
+    store.rows[0]!.private_jwk_encrypted = other.rows[0]!.private_jwk_encrypted
+    await expect(open('ES256')).rejects.toThrow(/does not match its kid/)
+  })
+})

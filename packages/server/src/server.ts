@@ -1,0 +1,172 @@
+/**
+ * Builds the Latch server: resolve config → open the store (migrations run) → seed the clients
+ * and users the config lists → open the keystore → a Fastify app with the shared context as
+ * `app.latch`, the error handler, and one plugin per endpoint. `createServer` is the one entry
+ * point for the CLI, tests and benchmarks.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import fastifyCookie from '@fastify/cookie'
+import pino, { type Logger } from 'pino'
+import { loadConfig, type LoadConfigOptions } from './config/load.js'
+import type { LatchConfig } from './config/schema.js'
+import { endpointUrls, type LatchContext } from './context.js'
+import { ClientRegistry } from './clients/registry.js'
+import { LatchEvents } from './events.js'
+import { Keystore } from './keys/keystore.js'
+import { systemClock, type Clock } from './lib/clock.js'
+import { createStore } from './storage/kysely-store.js'
+import type { Store } from './storage/store.js'
+import { LoginThrottle } from './users/login-throttle.js'
+import { seedFromConfig } from './seed.js'
+import { registerFormParser } from './endpoints/_pipeline/form-body.js'
+import { errorHandler } from './endpoints/_pipeline/render-error.js'
+import { authorizationEndpoint } from './endpoints/authorization.js'
+import { deviceAuthorizationEndpoint } from './endpoints/device-authorization.js'
+import { discoveryEndpoint } from './endpoints/discovery.js'
+import { endSessionEndpoint } from './endpoints/end-session.js'
+import { healthEndpoint } from './endpoints/health.js'
+import { introspectionEndpoint } from './endpoints/introspection.js'
+import { jwksEndpoint } from './endpoints/jwks.js'
+import { revocationEndpoint } from './endpoints/revocation.js'
+import { tokenEndpoint } from './endpoints/token.js'
+import { userinfoEndpoint } from './endpoints/userinfo.js'
+import { interactionPages } from './interaction/routes.js'
+import { deviceVerificationPages } from './interaction/device-verification.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    latch: LatchContext
+  }
+}
+
+export interface CreateServerOptions extends LoadConfigOptions {
+  /** Inject a clock (tests freeze time). */
+  clock?: Clock
+  /** Inject a logger (tests pass a silent one). */
+  logger?: Logger
+  /** Use an existing store (tests share one). */
+  store?: Store
+}
+
+export interface LatchServer {
+  app: FastifyInstance
+  ctx: LatchContext
+  config: LatchConfig
+  warnings: string[]
+  /** Listens on `port` (0 = ephemeral) and returns the bound URL. */
+  listen(port?: number, host?: string): Promise<string>
+  close(): Promise<void>
+}
+
+/** pino redaction: credentials never reach a log line, whatever logs them. */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.client_secret',
+  '*.client_assertion',
+  '*.code',
+  '*.code_verifier',
+  '*.refresh_token',
+  '*.access_token',
+  '*.id_token',
+  '*.id_token_hint',
+  '*.token',
+  '*.device_code',
+  '*.user_code',
+]
+
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    serializers: {
+      // The query string can hold hints and codes: log the path only.
+      req: (req: { method: string; url: string; id: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+  })
+}
+
+export async function createServer(options: CreateServerOptions = {}): Promise<LatchServer> {
+  const { config, warnings } = loadConfig(options)
+  const log = options.logger ?? createLogger(config.log_level)
+  for (const w of warnings) log.warn(w)
+  const clock = options.clock ?? systemClock
+  const store = options.store ?? (await createStore(config.database, { migrate: true }))
+  const ownsStore = options.store === undefined
+  try {
+    await seedFromConfig(store, config, clock.now())
+    const keystore = await Keystore.open({
+      keys: store.keys,
+      secret: config.secret,
+      alg: config.tokens.signing_alg,
+      clock,
+      retiredKeyGrace: config.tokens.retired_key_grace || Math.max(config.tokens.access_token_ttl, config.tokens.id_token_ttl) + 60,
+    })
+    const events = new LatchEvents()
+    events.onAny((name, payload) => log.info({ event: name, ...(payload as object) }, name))
+    const ctx: LatchContext = {
+      config,
+      store,
+      keystore,
+      clock,
+      events,
+      log,
+      clients: new ClientRegistry(store, clock),
+      throttle: new LoginThrottle(
+        {
+          maxPerAccount: config.security.login_max_failures_per_account,
+          maxPerIp: config.security.login_max_failures_per_ip,
+          windowSeconds: config.security.login_throttle_window,
+        },
+        clock,
+      ),
+      urls: endpointUrls(config.issuer),
+    }
+    const app = Fastify({
+      loggerInstance: log as unknown as FastifyBaseLogger,
+      bodyLimit: config.security.body_limit,
+      trustProxy: config.trust_proxy,
+      return503OnClosing: true,
+      routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    })
+    app.decorate('latch', ctx)
+    await app.register(fastifyCookie)
+    registerFormParser(app, config.security.body_limit)
+    app.setErrorHandler(errorHandler)
+    app.setNotFoundHandler((request, reply) => {
+      reply.status(404).type('application/json; charset=utf-8').send({ error: 'not_found', error_description: 'no such endpoint' })
+    })
+    for (const plugin of [
+      discoveryEndpoint, jwksEndpoint, authorizationEndpoint, tokenEndpoint, userinfoEndpoint, introspectionEndpoint,
+      revocationEndpoint, deviceAuthorizationEndpoint, endSessionEndpoint, healthEndpoint, interactionPages, deviceVerificationPages,
+    ]) {
+      await app.register(plugin)
+    }
+    const sweeper = setInterval(() => {
+      store.sweep(clock.now()).catch((err: unknown) => log.warn({ err }, 'sweep failed'))
+    }, 60_000)
+    sweeper.unref()
+    app.addHook('onClose', async () => {
+      clearInterval(sweeper)
+      if (ownsStore) await store.close()
+    })
+    await app.ready()
+    return {
+      app,
+      ctx,
+      config,
+      warnings,
+      async listen(port = config.port, host = config.host) {
+        const address = await app.listen({ port, host })
+        return address.replace('[::]', 'localhost').replace('0.0.0.0', 'localhost')
+      },
+      close: () => app.close(),
+    }
+  } catch (err) {
+    if (ownsStore) await store.close()
+    throw err
+  }
+}

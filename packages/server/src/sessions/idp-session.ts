@@ -1,0 +1,70 @@
+/**
+ * The IdP session: the single sign-on cookie. The cookie holds a 256-bit random value; the store
+ * keeps only its SHA-256 (a leaked table lets no one sign in). HttpOnly so scripts cannot read
+ * it, SameSite=Lax so it still arrives on the top-level redirect from a client to /authorize but
+ * not on cross-site POSTs, Secure whenever the issuer is https.
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#Authentication
+ * @see https://www.rfc-editor.org/rfc/rfc6265#section-4.1.2
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { LatchContext } from '../context.js'
+import { hashHandle, randomHandle, randomId } from '../lib/random.js'
+import type { SessionRecord, UserRecord } from '../storage/store.js'
+
+export const SESSION_COOKIE = 'latch_session'
+
+export interface CookieOptions {
+  httpOnly: true
+  sameSite: 'lax'
+  secure: boolean
+  path: string
+}
+
+export function cookieOptions(ctx: LatchContext): CookieOptions {
+  const issuer = new URL(ctx.config.issuer)
+  return { httpOnly: true, sameSite: 'lax', secure: issuer.protocol === 'https:', path: issuer.pathname.replace(/\/?$/, '/') }
+}
+
+export interface ActiveSession {
+  session: SessionRecord
+  user: UserRecord
+}
+
+/** The signed-in user of this browser, or null (no cookie, expired, or the user was deleted). */
+export async function currentSession(ctx: LatchContext, request: FastifyRequest): Promise<ActiveSession | null> {
+  const value = request.cookies[SESSION_COOKIE]
+  if (!value || value.length > 200) return null
+  const session = await ctx.store.sessions.get(hashHandle(value), ctx.clock.now())
+  if (!session) return null
+  const user = await ctx.store.users.getById(session.user_id)
+  return user ? { session, user } : null
+}
+
+export async function startSession(ctx: LatchContext, reply: FastifyReply, user: UserRecord, amr: string[]): Promise<SessionRecord> {
+  const now = ctx.clock.now()
+  const value = randomHandle()
+  const session: SessionRecord = {
+    session_hash: hashHandle(value),
+    id: randomId(),
+    user_id: user.id,
+    auth_time: now,
+    amr,
+    created_at: now,
+    expires_at: now + ctx.config.sessions.ttl,
+  }
+  await ctx.store.sessions.insert(session)
+  reply.setCookie(SESSION_COOKIE, value, { ...cookieOptions(ctx), maxAge: ctx.config.sessions.ttl })
+  ctx.events.emit('login.succeeded', { user_id: user.id, session_id: session.id })
+  return session
+}
+
+export async function endSession(ctx: LatchContext, request: FastifyRequest, reply: FastifyReply): Promise<SessionRecord | null> {
+  const value = request.cookies[SESSION_COOKIE]
+  reply.clearCookie(SESSION_COOKIE, cookieOptions(ctx))
+  if (!value || value.length > 200) return null
+  const hash = hashHandle(value)
+  const session = await ctx.store.sessions.get(hash, ctx.clock.now())
+  await ctx.store.sessions.delete(hash)
+  if (session) ctx.events.emit('session.ended', { session_id: session.id, user_id: session.user_id })
+  return session
+}

@@ -1,0 +1,181 @@
+/**
+ * The Kysely table types of Latch's database, the one `Database` interface both dialects share.
+ * Tables are plural snake_case and every column that holds a secret-derived value ends in `_hash`
+ * (STYLE.md "Database names"), so a reader of the schema sees what is stored hashed. Times are
+ * integer epoch seconds, booleans are 0/1 integers and structured values (string arrays, JWKs,
+ * claims) are JSON text: types both SQLite and PostgreSQL store natively, so neither the schema nor
+ * the queries fork per dialect. The codecs that cross that boundary are the dialect's
+ * (`dialects/dialect.ts`), applied to whole records in `rows.ts`.
+ *
+ * @see https://kysely.dev/docs/getting-started#types
+ */
+
+/** 0 or 1: a boolean stored the same way on both dialects. */
+export type Bool = number
+/** JSON text, decoded in `rows.ts`. */
+export type Json = string
+/** Integer epoch seconds. */
+export type Epoch = number
+
+export interface ClientsTable {
+  client_id: string
+  client_name: string
+  client_secret_hash: string | null
+  token_endpoint_auth_method: string
+  grant_types: Json
+  redirect_uris: Json
+  post_logout_redirect_uris: Json
+  scope: string
+  skip_consent: Bool
+  jwks: Json | null
+  created_at: Epoch
+  updated_at: Epoch
+}
+
+export interface UsersTable {
+  id: string
+  /** Lower-cased; unique. */
+  email: string
+  email_verified: Bool
+  password_hash: string | null
+  claims: Json
+  created_at: Epoch
+  updated_at: Epoch
+}
+
+export interface SigningKeysTable {
+  kid: string
+  alg: string
+  public_jwk: Json
+  /** Compact JWE under LATCH_SECRET: encrypted rather than hashed, because it must be usable. */
+  private_jwk_encrypted: string
+  created_at: Epoch
+  retired_at: Epoch | null
+  expires_at: Epoch | null
+}
+
+export interface GrantsTable {
+  id: string
+  client_id: string
+  user_id: string | null
+  scope: string
+  resource: string | null
+  auth_time: Epoch | null
+  session_id: string | null
+  created_at: Epoch
+  revoked_at: Epoch | null
+}
+
+export interface AuthorizationCodesTable {
+  code_hash: string
+  grant_id: string
+  client_id: string
+  user_id: string
+  redirect_uri: string
+  scope: string
+  resource: string | null
+  nonce: string | null
+  code_challenge: string | null
+  code_challenge_method: string | null
+  auth_time: Epoch
+  session_id: string | null
+  amr: Json
+  created_at: Epoch
+  expires_at: Epoch
+  consumed_at: Epoch | null
+}
+
+export interface RefreshTokensTable {
+  token_hash: string
+  grant_id: string
+  client_id: string
+  user_id: string | null
+  scope: string
+  resource: string | null
+  auth_time: Epoch | null
+  session_id: string | null
+  created_at: Epoch
+  expires_at: Epoch
+  rotated_at: Epoch | null
+  revoked_at: Epoch | null
+}
+
+export interface AccessTokensTable {
+  jti: string
+  grant_id: string | null
+  client_id: string
+  expires_at: Epoch
+  revoked_at: Epoch | null
+}
+
+export interface DeviceCodesTable {
+  device_code_hash: string
+  user_code_hash: string
+  client_id: string
+  scope: string
+  resource: string | null
+  /** Quoted by Kysely everywhere: `interval` is a reserved word in PostgreSQL. */
+  interval: number
+  created_at: Epoch
+  expires_at: Epoch
+  last_polled_at: Epoch | null
+  status: string
+  user_id: string | null
+  auth_time: Epoch | null
+  session_id: string | null
+  granted_scope: string | null
+}
+
+export interface SessionsTable {
+  session_hash: string
+  id: string
+  user_id: string
+  auth_time: Epoch
+  amr: Json
+  created_at: Epoch
+  expires_at: Epoch
+}
+
+/**
+ * One row per (user, client, scope): remembering consent is then an `INSERT ... ON CONFLICT DO
+ * NOTHING`, a union that two concurrent consents cannot lose, unlike rewriting a JSON array.
+ */
+export interface ConsentsTable {
+  user_id: string
+  client_id: string
+  scope: string
+  granted_at: Epoch
+}
+
+export interface InteractionsTable {
+  id: string
+  kind: string
+  client_id: string
+  params: Json
+  user_id: string | null
+  auth_time: Epoch | null
+  session_id: string | null
+  created_at: Epoch
+  expires_at: Epoch
+}
+
+/** One-time values (client assertion `jti`s and the like), kept until they could no longer be replayed. */
+export interface ReplayKeysTable {
+  key: string
+  expires_at: Epoch
+}
+
+export interface Database {
+  clients: ClientsTable
+  users: UsersTable
+  signing_keys: SigningKeysTable
+  grants: GrantsTable
+  authorization_codes: AuthorizationCodesTable
+  refresh_tokens: RefreshTokensTable
+  access_tokens: AccessTokensTable
+  device_codes: DeviceCodesTable
+  sessions: SessionsTable
+  consents: ConsentsTable
+  interactions: InteractionsTable
+  replay_keys: ReplayKeysTable
+}

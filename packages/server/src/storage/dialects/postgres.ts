@@ -1,0 +1,79 @@
+/**
+ * The PostgreSQL dialect on a `pg` Pool, for several Latch nodes sharing one database. The URL's
+ * own query may carry `pool_size` (default 10) and `schema`, which becomes the connection's
+ * `search_path` (created when missing) so that test runs and tenants can each have their own
+ * schema. `int8` is parsed to a number here, because epoch seconds are `bigint` columns and `pg`
+ * would otherwise hand them back as strings. Under READ COMMITTED a conditional `UPDATE` waits for
+ * a concurrent writer of the same row and then re-checks its `WHERE`, which is what makes
+ * consume-once and rotate-once hold across nodes.
+ *
+ * @see https://www.postgresql.org/docs/current/transaction-iso.html#XACT-READ-COMMITTED
+ * @see https://node-postgres.com/apis/pool
+ */
+import pg from 'pg'
+import { PostgresDialect } from 'kysely'
+import { errorCodes, portableCodecs, type DialectCapabilities, type DialectSetup } from './dialect.js'
+
+const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE'])
+/** SQLSTATE: 08 connection exceptions, 57P01-03 shutdown / not yet accepting, 53300 too many connections. */
+const SQLSTATE = /^(08...|57P0[123]|53300)$/
+/** `pg` reports a dropped connection or pool timeout only in the message. */
+const MESSAGE = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i
+
+export const postgresCapabilities: DialectCapabilities = {
+  name: 'postgres',
+  supportsTransactionalDdl: true,
+  concurrentConnections: true,
+  codecs: portableCodecs,
+  isUnavailable(error) {
+    if (errorCodes(error).some((code) => NETWORK.has(code) || SQLSTATE.test(code))) return true
+    return error instanceof Error && MESSAGE.test(error.message)
+  },
+}
+
+const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
+const INT8_OID = 20
+
+export interface PostgresOptions {
+  connectionString: string
+  poolSize: number
+  schema: string | null
+}
+
+/** Splits Latch's own `pool_size` and `schema` parameters off the URL; `pg` gets the rest. */
+export function parsePostgresUrl(url: string): PostgresOptions {
+  const parsed = new URL(url)
+  const poolSizeParam = parsed.searchParams.get('pool_size')
+  const schema = parsed.searchParams.get('schema')
+  parsed.searchParams.delete('pool_size')
+  parsed.searchParams.delete('schema')
+  const poolSize = poolSizeParam === null ? 10 : Number(poolSizeParam)
+  if (!Number.isInteger(poolSize) || poolSize < 1) throw new Error(`database URL: pool_size must be a positive integer, got "${poolSizeParam}"`)
+  if (schema !== null && !SCHEMA_NAME.test(schema)) throw new Error(`database URL: schema must be a plain identifier, got "${schema}"`)
+  return { connectionString: parsed.toString(), poolSize, schema }
+}
+
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary' ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+}
+
+export async function createPostgresDialect(url: string): Promise<DialectSetup> {
+  const { connectionString, poolSize, schema } = parsePostgresUrl(url)
+  const base = { connectionString, types, connectionTimeoutMillis: 5000 }
+  if (schema !== null) {
+    // Before the pool exists, so every pooled connection can start with the schema on its path.
+    const client = new pg.Client(base)
+    await client.connect()
+    try {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`)
+    } finally {
+      await client.end()
+    }
+  }
+  const pool = new pg.Pool({ ...base, max: poolSize, ...(schema === null ? {} : { options: `-c search_path=${schema}` }) })
+  // An idle client that loses its server emits 'error' on the pool; unhandled it would crash the
+  // process. The next query sees the failure and is reported as StorageUnavailableError.
+  pool.on('error', () => {})
+  return { capabilities: postgresCapabilities, dialect: new PostgresDialect({ pool }) }
+}

@@ -1,0 +1,45 @@
+/**
+ * The SQLite dialect (the default, `sqlite:./data/latch.db`) on better-sqlite3. WAL lets readers
+ * run beside the one writer; `busy_timeout` makes a second process wait for the write lock instead
+ * of failing at once; `synchronous = NORMAL` is durable in WAL mode except for the last commits on
+ * power loss, the usual trade for a single-node server; foreign keys are off in SQLite unless asked
+ * for. Every Latch atomic step is a single `UPDATE ... RETURNING` or a short transaction, which
+ * SQLite ≥ 3.35 runs serialised, so single use holds across processes sharing the file.
+ *
+ * @see https://www.sqlite.org/wal.html
+ * @see https://www.sqlite.org/lang_returning.html
+ */
+import { mkdirSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import Sqlite from 'better-sqlite3'
+import { SqliteDialect } from 'kysely'
+import { errorCodes, portableCodecs, type DialectCapabilities, type DialectSetup } from './dialect.js'
+
+/** `SQLITE_BUSY` after busy_timeout, a vanished or unwritable file, a full disk. */
+const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|READONLY)/
+
+export const sqliteCapabilities: DialectCapabilities = {
+  name: 'sqlite',
+  // SQLite does roll back DDL, but Kysely's SqliteAdapter says false; we follow the adapter.
+  supportsTransactionalDdl: false,
+  concurrentConnections: false,
+  codecs: portableCodecs,
+  isUnavailable: (error) => errorCodes(error).some((code) => UNAVAILABLE.test(code)),
+}
+
+/** `path` is a file path or `:memory:`; the file's directory is created when missing. */
+export function createSqliteDialect(path: string): DialectSetup {
+  const memory = path === ':memory:'
+  if (!memory) mkdirSync(dirname(resolve(path)), { recursive: true })
+  const database = new Sqlite(path)
+  try {
+    if (!memory) database.pragma('journal_mode = WAL')
+    database.pragma('foreign_keys = ON')
+    database.pragma('busy_timeout = 5000')
+    database.pragma('synchronous = NORMAL')
+  } catch (error) {
+    database.close()
+    throw error
+  }
+  return { capabilities: sqliteCapabilities, dialect: new SqliteDialect({ database }) }
+}

@@ -1,0 +1,121 @@
+/**
+ * The one implementation of `Store`, on Kysely, for every dialect. Each atomic step the RFCs ask
+ * for is one conditional statement (`UPDATE ... WHERE <still valid> RETURNING *`, `INSERT ... ON
+ * CONFLICT`) or a short transaction around one, so the database, not the process, decides who
+ * wins: a code is redeemed once (RFC 6749 §4.1.2), a refresh token rotates once and a replay is
+ * recognised (RFC 9700 §4.14.2), a device code is polled no faster than its interval and redeemed
+ * once (RFC 8628 §3.5), revoking a grant reaches every token under it (RFC 7009 §2.1). Dialect
+ * differences stay in `dialects/`; driver outages surface as `StorageUnavailableError` (503).
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
+ * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.5
+ * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.1
+ */
+import { Kysely, sql } from 'kysely'
+import { StorageUnavailableError } from '../errors.js'
+import type { Database } from './database.js'
+import type { DialectCapabilities, DialectSetup } from './dialects/dialect.js'
+import { createPostgresDialect, postgresCapabilities } from './dialects/postgres.js'
+import { createSqliteDialect, sqliteCapabilities } from './dialects/sqlite.js'
+import { migrateToLatest } from './migrate.js'
+import { accountRepositories } from './repositories/accounts.js'
+import { deviceCodeRepository } from './repositories/device-codes.js'
+import { grantRepositories } from './repositories/grants.js'
+import { rowCodec } from './rows.js'
+import type { Store } from './store.js'
+
+interface DialectEntry {
+  capabilities: DialectCapabilities
+  connect(url: string): DialectSetup | Promise<DialectSetup>
+}
+
+/** Dialects by URL scheme: a new database is one more row, not another branch. */
+const DIALECTS: Record<string, DialectEntry> = {
+  'sqlite:': { capabilities: sqliteCapabilities, connect: (url) => createSqliteDialect(sqlitePath(url)) },
+  'postgres:': { capabilities: postgresCapabilities, connect: createPostgresDialect },
+  'postgresql:': { capabilities: postgresCapabilities, connect: createPostgresDialect },
+}
+
+/** `sqlite:./data/latch.db`, `sqlite:/abs/path.db`, `sqlite:///abs/path.db`, `sqlite::memory:`. */
+function sqlitePath(url: string): string {
+  let path = url.slice('sqlite:'.length)
+  if (path.startsWith('//')) path = path.slice(2)
+  if (path === '') throw new Error('database URL: sqlite: needs a file path or :memory:')
+  return path
+}
+
+/**
+ * Opens the database named by `databaseUrl` (`sqlite:PATH`, `sqlite::memory:`, `postgres://...`)
+ * and, unless `migrate: false`, brings its schema up to date. Errors name the URL's scheme only:
+ * the URL may carry a password.
+ */
+export async function createStore(databaseUrl: string, options: { migrate?: boolean } = {}): Promise<Store> {
+  const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(databaseUrl)?.[0].toLowerCase()
+  const entry = scheme === undefined ? undefined : DIALECTS[scheme]
+  if (entry === undefined) {
+    throw new Error(`database URL: unsupported scheme "${scheme ?? '(none)'}"; expected sqlite:PATH or postgres://...`)
+  }
+  const { isUnavailable } = entry.capabilities
+  const translate = (error: unknown) => (isUnavailable(error) ? new StorageUnavailableError(error) : error)
+  let db: Kysely<Database> | undefined
+  try {
+    const setup = await entry.connect(databaseUrl)
+    db = new Kysely<Database>({ dialect: setup.dialect })
+    if (options.migrate ?? true) await migrateToLatest(db)
+    return guard(kyselyStore(db, setup.capabilities), translate)
+  } catch (error) {
+    await db?.destroy().catch(() => {})
+    throw translate(error)
+  }
+}
+
+/**
+ * The one place driver errors are translated: every store method rethrows an outage as
+ * `StorageUnavailableError`, so endpoints answer 503 `temporarily_unavailable` instead of 500.
+ */
+function guard(store: Store, translate: (error: unknown) => unknown): Store {
+  const wrap = (fn: (...args: unknown[]) => Promise<unknown>) => async (...args: unknown[]) => {
+    try {
+      return await fn(...args)
+    } catch (error) {
+      throw translate(error)
+    }
+  }
+  const guarded: Record<string, unknown> = {}
+  for (const [name, member] of Object.entries(store)) {
+    guarded[name] =
+      typeof member === 'function'
+        ? wrap(member)
+        : Object.fromEntries(Object.entries(member as Record<string, never>).map(([k, fn]) => [k, wrap(fn)]))
+  }
+  return guarded as unknown as Store
+}
+
+function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities): Store {
+  const context = { db, rows: rowCodec(capabilities.codecs) }
+  return {
+    ...accountRepositories(context),
+    ...grantRepositories(context),
+    deviceCodes: deviceCodeRepository(context),
+
+    async sweep(now) {
+      await db.deleteFrom('authorization_codes').where('expires_at', '<=', now).execute()
+      await db.deleteFrom('refresh_tokens').where('expires_at', '<=', now).execute()
+      await db.deleteFrom('access_tokens').where('expires_at', '<=', now).execute()
+      await db.deleteFrom('device_codes').where('expires_at', '<=', now).execute()
+      await db.deleteFrom('sessions').where('expires_at', '<=', now).execute()
+      await db.deleteFrom('interactions').where('expires_at', '<=', now).execute()
+      await db.deleteFrom('replay_keys').where('expires_at', '<=', now).execute()
+      await db.deleteFrom('signing_keys').where('retired_at', 'is not', null).where('expires_at', '<=', now).execute()
+    },
+
+    async ping() {
+      await sql`select 1`.execute(db)
+    },
+
+    async close() {
+      await db.destroy()
+    },
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * The long-lived and interactive records: registered clients (RFC 7591 metadata), users with a
+ * stable `sub` keyed by e-mail (OIDC Core §5.7), signing keys and their retirement (RFC 7517),
+ * IdP sessions, remembered consent, pending interactions and one-time values (RFC 7523 §3 `jti`).
+ * Deleting a client or a user revokes its grants rather than deleting them, so access tokens
+ * already issued keep reading as revoked until they expire.
+ *
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#ClaimStability
+ * @see https://www.rfc-editor.org/rfc/rfc7523#section-3
+ */
+import { randomUUID } from 'node:crypto'
+import { systemClock } from '../../lib/clock.js'
+import type { InteractionsTable } from '../database.js'
+import type { Store } from '../store.js'
+import { revokeGrantsWhere } from './grants.js'
+import { changed, type RepositoryContext } from './shared.js'
+
+export function accountRepositories({ db, rows }: RepositoryContext): Pick<Store, 'clients' | 'users' | 'keys' | 'sessions' | 'consents' | 'interactions' | 'replay'> {
+  return {
+    clients: {
+      async get(clientId) {
+        const row = await db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirst()
+        return row ? rows.client(row) : null
+      },
+      async list() {
+        return (await db.selectFrom('clients').selectAll().orderBy('client_id').execute()).map(rows.client)
+      },
+      async upsert(client, now) {
+        await db
+          .insertInto('clients')
+          .values(rows.clientToRow(client, now))
+          .onConflict((oc) =>
+            oc.column('client_id').doUpdateSet((eb) => ({
+              client_name: eb.ref('excluded.client_name'),
+              client_secret_hash: eb.ref('excluded.client_secret_hash'),
+              token_endpoint_auth_method: eb.ref('excluded.token_endpoint_auth_method'),
+              grant_types: eb.ref('excluded.grant_types'),
+              redirect_uris: eb.ref('excluded.redirect_uris'),
+              post_logout_redirect_uris: eb.ref('excluded.post_logout_redirect_uris'),
+              scope: eb.ref('excluded.scope'),
+              skip_consent: eb.ref('excluded.skip_consent'),
+              jwks: eb.ref('excluded.jwks'),
+              updated_at: eb.ref('excluded.updated_at'),
+            })),
+          )
+          .execute()
+      },
+      async delete(clientId) {
+        // A deleted client's tokens must stop working too, not just its logins.
+        return db.transaction().execute(async (trx) => {
+          await revokeGrantsWhere(trx, 'client_id', clientId, systemClock.now())
+          await trx.deleteFrom('consents').where('client_id', '=', clientId).execute()
+          return changed(await trx.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst())
+        })
+      },
+    },
+
+    users: {
+      async getById(id) {
+        const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
+        return row ? rows.user(row) : null
+      },
+      async getByEmail(email) {
+        const row = await db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst()
+        return row ? rows.user(row) : null
+      },
+      async list() {
+        return (await db.selectFrom('users').selectAll().orderBy('email').execute()).map(rows.user)
+      },
+      async upsert(user, now) {
+        const row = await db
+          .insertInto('users')
+          .values({
+            id: user.id ?? randomUUID(),
+            email: user.email.toLowerCase(),
+            email_verified: rows.bool(user.email_verified),
+            password_hash: user.password_hash,
+            claims: rows.json(user.claims),
+            created_at: now,
+            updated_at: now,
+          })
+          // Keyed by email so config-file users keep their `sub` across restarts.
+          .onConflict((oc) =>
+            oc.column('email').doUpdateSet((eb) => ({
+              email_verified: eb.ref('excluded.email_verified'),
+              password_hash: eb.ref('excluded.password_hash'),
+              claims: eb.ref('excluded.claims'),
+              updated_at: eb.ref('excluded.updated_at'),
+            })),
+          )
+          .returningAll()
+          .executeTakeFirstOrThrow()
+        return rows.user(row)
+      },
+      async setPasswordHash(id, passwordHash, now) {
+        return changed(await db.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', id).executeTakeFirst())
+      },
+      async delete(id) {
+        // Sessions and consents go with the user (ON DELETE CASCADE); grants are revoked, not
+        // deleted, so their access tokens keep reading as revoked until they expire.
+        return db.transaction().execute(async (trx) => {
+          await revokeGrantsWhere(trx, 'user_id', id, systemClock.now())
+          return changed(await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst())
+        })
+      },
+    },
+
+    keys: {
+      async list(now) {
+        const found = await db
+          .selectFrom('signing_keys')
+          .selectAll()
+          .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+          // Ties (two keys in one second) broken by kid, so every node lists them alike.
+          .orderBy('created_at', 'desc')
+          .orderBy('kid', 'asc')
+          .execute()
+        return found.map(rows.key)
+      },
+      async insert(key) {
+        await db.insertInto('signing_keys').values(rows.keyToRow(key)).execute()
+      },
+      async retireOthers(exceptKid, now, expiresAt) {
+        await db
+          .updateTable('signing_keys')
+          .set({ retired_at: now, expires_at: expiresAt })
+          .where('retired_at', 'is', null)
+          .where('kid', '!=', exceptKid)
+          .execute()
+      },
+    },
+
+
+    sessions: {
+      async insert(session) {
+        await db.insertInto('sessions').values(rows.sessionToRow(session)).execute()
+      },
+      async get(sessionHash, now) {
+        const row = await db.selectFrom('sessions').selectAll().where('session_hash', '=', sessionHash).where('expires_at', '>', now).executeTakeFirst()
+        return row ? rows.session(row) : null
+      },
+      async getById(id, now) {
+        const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).where('expires_at', '>', now).executeTakeFirst()
+        return row ? rows.session(row) : null
+      },
+      async delete(sessionHash) {
+        await db.deleteFrom('sessions').where('session_hash', '=', sessionHash).execute()
+      },
+    },
+
+    consents: {
+      async get(userId, clientId) {
+        const found = await db
+          .selectFrom('consents')
+          .select(['scope', 'granted_at'])
+          .where('user_id', '=', userId)
+          .where('client_id', '=', clientId)
+          .orderBy('granted_at')
+          .orderBy('scope')
+          .execute()
+        if (found.length === 0) return null
+        return { user_id: userId, client_id: clientId, scopes: found.map((r) => r.scope), updated_at: Math.max(...found.map((r) => r.granted_at)) }
+      },
+      async grant(userId, clientId, scopes, now) {
+        const unique = [...new Set(scopes)]
+        if (unique.length === 0) return
+        // One row per scope: the union is an insert that concurrent consents cannot undo.
+        await db
+          .insertInto('consents')
+          .values(unique.map((scope) => ({ user_id: userId, client_id: clientId, scope, granted_at: now })))
+          .onConflict((oc) => oc.columns(['user_id', 'client_id', 'scope']).doNothing())
+          .execute()
+      },
+    },
+
+    interactions: {
+      async insert(interaction) {
+        await db.insertInto('interactions').values(rows.interactionToRow(interaction)).execute()
+      },
+      async get(id, now) {
+        const row = await db.selectFrom('interactions').selectAll().where('id', '=', id).where('expires_at', '>', now).executeTakeFirst()
+        return row ? rows.interaction(row) : null
+      },
+      async update(id, patch) {
+        const set: Partial<Pick<InteractionsTable, 'user_id' | 'auth_time' | 'session_id' | 'params'>> = {}
+        if (patch.user_id !== undefined) set.user_id = patch.user_id
+        if (patch.auth_time !== undefined) set.auth_time = patch.auth_time
+        if (patch.session_id !== undefined) set.session_id = patch.session_id
+        if (patch.params !== undefined) set.params = rows.json(patch.params)
+        if (Object.keys(set).length === 0) return
+        await db.updateTable('interactions').set(set).where('id', '=', id).execute()
+      },
+      async take(id, now) {
+        // Deleting is the claim: a double-submitted form finds nothing the second time.
+        const row = await db.deleteFrom('interactions').where('id', '=', id).where('expires_at', '>', now).returningAll().executeTakeFirst()
+        return row ? rows.interaction(row) : null
+      },
+    },
+
+    replay: {
+      async record(key, expiresAt, now = systemClock.now()) {
+        // Inserted, or taken over from a row that has expired (sweep may not have run yet).
+        const row = await db
+          .insertInto('replay_keys')
+          .values({ key, expires_at: expiresAt })
+          .onConflict((oc) =>
+            oc.column('key').doUpdateSet((eb) => ({ expires_at: eb.ref('excluded.expires_at') })).where('replay_keys.expires_at', '<=', now),
+          )
+          .returning('key')
+          .executeTakeFirst()
+        return row !== undefined
+      },
+    },
+  }
+}

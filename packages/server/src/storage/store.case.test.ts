@@ -1,0 +1,481 @@
+/**
+ * The Store contract, run once per dialect (kysely's `test-setup.ts` idea): SQLite always, on a
+ * temp file; PostgreSQL when 127.0.0.1:5432 answers (override with LATCH_TEST_POSTGRES_URL), each
+ * run in a fresh schema that is dropped afterwards. Titles name the rule each test proves; the
+ * concurrency tests fire 50 callers at one row, because single use is only real under contention.
+ */
+import { randomBytes, randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Sqlite from 'better-sqlite3'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { StorageUnavailableError } from '../errors.js'
+import { postgresCapabilities } from './dialects/postgres.js'
+import { sqliteCapabilities } from './dialects/sqlite.js'
+import { createStore } from './kysely-store.js'
+import type { AuthorizationCodeRecord, ClientRecord, DeviceCodeRecord, GrantRecord, RefreshTokenRecord, Store } from './store.js'
+
+const PG_URL = process.env.LATCH_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+const T = 1_700_000_000
+
+interface TestDialect {
+  name: string
+  available: boolean
+  /** A database URL of its own for this run. */
+  setup(): Promise<string>
+  teardown(): Promise<void>
+}
+
+async function postgresReachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 })
+  try {
+    await client.connect()
+    await client.query('select 1')
+    return true
+  } catch {
+    return false
+  } finally {
+    await client.end().catch(() => {})
+  }
+}
+
+function sqliteDialect(): TestDialect {
+  let dir = ''
+  return {
+    name: 'sqlite',
+    available: true,
+    async setup() {
+      dir = mkdtempSync(join(tmpdir(), 'latch-store-'))
+      return `sqlite:${join(dir, 'nested', 'latch.db')}` // the store creates `nested/`
+    },
+    async teardown() {
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+function postgresDialect(available: boolean): TestDialect {
+  const schema = `latch_test_${randomBytes(6).toString('hex')}`
+  return {
+    name: 'postgres',
+    available,
+    async setup() {
+      const url = new URL(PG_URL)
+      url.searchParams.set('schema', schema)
+      return url.toString()
+    },
+    async teardown() {
+      const client = new pg.Client({ connectionString: PG_URL })
+      await client.connect()
+      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
+      await client.end()
+    },
+  }
+}
+
+const pgUp = await postgresReachable()
+const DIALECTS: TestDialect[] = [sqliteDialect(), postgresDialect(pgUp)]
+
+const id = () => randomUUID()
+
+function client(overrides: Partial<ClientRecord> = {}): ClientRecord {
+  return {
+    client_id: `client-${id()}`,
+    client_name: 'Test Client',
+    client_secret_hash: 'c2VjcmV0LWhhc2g',
+    token_endpoint_auth_method: 'client_secret_basic',
+    grant_types: ['authorization_code', 'refresh_token'],
+    redirect_uris: ['https://rp.example/cb'],
+    post_logout_redirect_uris: [],
+    scope: 'openid profile',
+    skip_consent: false,
+    jwks: null,
+    ...overrides,
+  }
+}
+
+function grant(overrides: Partial<GrantRecord> = {}): GrantRecord {
+  return { id: id(), client_id: 'rp', user_id: null, scope: 'openid', resource: null, auth_time: T, session_id: null, created_at: T, revoked_at: null, ...overrides }
+}
+
+function code(grantId: string, overrides: Partial<AuthorizationCodeRecord> = {}): AuthorizationCodeRecord {
+  return {
+    code_hash: id(), grant_id: grantId, client_id: 'rp', user_id: 'u1', redirect_uri: 'https://rp.example/cb', scope: 'openid',
+    resource: null, nonce: 'n', code_challenge: 'c', code_challenge_method: 'S256', auth_time: T, session_id: null,
+    amr: ['pwd'], created_at: T, expires_at: T + 60, consumed_at: null, ...overrides,
+  }
+}
+
+function refresh(grantId: string, overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord {
+  return {
+    token_hash: id(), grant_id: grantId, client_id: 'rp', user_id: null, scope: 'openid offline_access', resource: null,
+    auth_time: T, session_id: null, created_at: T, expires_at: T + 3600, rotated_at: null, revoked_at: null, ...overrides,
+  }
+}
+
+function device(overrides: Partial<DeviceCodeRecord> = {}): DeviceCodeRecord {
+  return {
+    device_code_hash: id(), user_code_hash: id(), client_id: 'tv', scope: 'openid', resource: null, interval: 5,
+    created_at: T, expires_at: T + 600, last_polled_at: null, status: 'pending', user_id: null, auth_time: null,
+    session_id: null, granted_scope: null, ...overrides,
+  }
+}
+
+const approve = { status: 'approved' as const, user_id: 'u1', auth_time: T, session_id: 's1', granted_scope: 'openid' }
+
+for (const dialect of DIALECTS) {
+  if (!dialect.available) console.log(`skipped: ${dialect.name} unreachable`)
+  const suite = dialect.available ? describe : describe.skip
+
+  suite(`Store contract on ${dialect.name}`, () => {
+    let store: Store
+    let url: string
+
+    beforeAll(async () => {
+      url = await dialect.setup()
+      store = await createStore(url)
+    })
+    afterAll(async () => {
+      await store?.close()
+      await dialect.teardown()
+    })
+
+    it('Store: migrating an up-to-date database again is a no-op, and ping answers', async () => {
+      const again = await createStore(url)
+      await again.ping()
+      await again.close()
+      await store.ping()
+    })
+
+    it('RFC 7591 §2: clients.upsert is idempotent and round-trips every metadata field', async () => {
+      const c = client({ jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y' }] }, skip_consent: true })
+      await store.clients.upsert(c, T)
+      await store.clients.upsert(c, T + 1)
+      expect(await store.clients.get(c.client_id)).toEqual(c)
+      await store.clients.upsert({ ...c, client_name: 'Renamed', redirect_uris: ['https://rp.example/2'] }, T + 2)
+      expect(await store.clients.get(c.client_id)).toMatchObject({ client_name: 'Renamed', redirect_uris: ['https://rp.example/2'] })
+      expect((await store.clients.list()).filter((x) => x.client_id === c.client_id)).toHaveLength(1)
+      expect(await store.clients.delete(c.client_id)).toBe(true)
+      expect(await store.clients.delete(c.client_id)).toBe(false)
+      expect(await store.clients.get(c.client_id)).toBeNull()
+    })
+
+    it('OIDC Core §5.7: users.upsert keys by lower-cased email and keeps a stable sub', async () => {
+      const email = `Alice.${id()}@Example.com`
+      const first = await store.users.upsert({ email, email_verified: true, password_hash: null, claims: { name: 'Alice' } }, T)
+      const again = await store.users.upsert({ email: email.toUpperCase(), email_verified: false, password_hash: 'h', claims: { name: 'Alice B', address: { country: 'NL' } } }, T + 5)
+      expect(again).toEqual({ ...first, email_verified: false, password_hash: 'h', claims: { name: 'Alice B', address: { country: 'NL' } }, updated_at: T + 5 })
+      expect(first.email).toBe(email.toLowerCase())
+      expect(typeof first.created_at).toBe('number')
+      expect(await store.users.getByEmail(email)).toEqual(again)
+      expect(await store.users.getById(first.id)).toEqual(again)
+      expect(await store.users.setPasswordHash(first.id, 'h2', T + 6)).toBe(true)
+      expect(await store.users.setPasswordHash(id(), 'h2', T + 6)).toBe(false)
+      expect((await store.users.getById(first.id))?.password_hash).toBe('h2')
+      const given = await store.users.upsert({ id: 'fixed-sub-' + id(), email: `b.${id()}@example.com`, email_verified: false, password_hash: null, claims: {} }, T)
+      expect(given.id).toMatch(/^fixed-sub-/)
+    })
+
+    it('Store: deleting a user revokes its grants and ends its sessions', async () => {
+      const user = await store.users.upsert({ email: `del.${id()}@example.com`, email_verified: true, password_hash: null, claims: {} }, T)
+      const g = grant({ user_id: user.id })
+      await store.grants.insert(g)
+      const rt = refresh(g.id, { user_id: user.id })
+      await store.refreshTokens.insert(rt)
+      await store.sessions.insert({ session_hash: id(), id: id(), user_id: user.id, auth_time: T, amr: ['pwd'], created_at: T, expires_at: T + 100 })
+      expect(await store.users.delete(user.id)).toBe(true)
+      expect(await store.users.getById(user.id)).toBeNull()
+      expect((await store.grants.get(g.id))?.revoked_at).not.toBeNull()
+      expect((await store.refreshTokens.get(rt.token_hash))?.revoked_at).not.toBeNull()
+      expect(await store.users.delete(user.id)).toBe(false)
+    })
+
+    it('RFC 7517 §5: keys.list returns unexpired keys newest first; retireOthers keeps them published until expiresAt', async () => {
+      const base = T + 10_000_000 // apart from other tests' rows
+      const key = (kid: string, created_at: number) => ({ kid, alg: 'ES256', public_jwk: { kty: 'EC', kid }, private_jwk_encrypted: 'jwe', created_at, retired_at: null, expires_at: null })
+      const [a, b] = [`a-${id()}`, `b-${id()}`]
+      await store.keys.insert(key(a, base))
+      await store.keys.insert(key(b, base + 1))
+      const listed = (await store.keys.list(base + 2)).filter((k) => k.kid === a || k.kid === b)
+      expect(listed.map((k) => k.kid)).toEqual([b, a])
+      expect(listed[0]?.public_jwk).toEqual({ kty: 'EC', kid: b })
+      await store.keys.retireOthers(b, base + 2, base + 100)
+      const after = (await store.keys.list(base + 3)).filter((k) => k.kid === a || k.kid === b)
+      expect(after.find((k) => k.kid === a)).toMatchObject({ retired_at: base + 2, expires_at: base + 100 })
+      expect(after.find((k) => k.kid === b)).toMatchObject({ retired_at: null, expires_at: null })
+      expect((await store.keys.list(base + 100)).some((k) => k.kid === a)).toBe(false)
+    })
+
+    it('RFC 6749 §4.1.2: a code is consumed exactly once by 50 concurrent consumers', async () => {
+      const g = grant()
+      await store.grants.insert(g)
+      const c = code(g.id)
+      await store.authorizationCodes.insert(c)
+      const results = await Promise.all(Array.from({ length: 50 }, () => store.authorizationCodes.consume(c.code_hash, T + 1)))
+      const winners = results.filter((r) => r.record !== null)
+      expect(winners).toHaveLength(1)
+      expect(winners[0]?.record).toEqual({ ...c, consumed_at: T + 1 })
+      expect(results.filter((r) => r.replayed !== null)).toHaveLength(49)
+      expect(results.every((r) => r.record === null || r.replayed === null)).toBe(true)
+    })
+
+    it('RFC 6749 §4.1.2: an expired or unknown code is not redeemed, and not reported as a replay', async () => {
+      const g = grant()
+      await store.grants.insert(g)
+      const c = code(g.id)
+      await store.authorizationCodes.insert(c)
+      expect(await store.authorizationCodes.consume(c.code_hash, c.expires_at)).toEqual({ record: null, replayed: null })
+      expect(await store.authorizationCodes.consume(id(), T)).toEqual({ record: null, replayed: null })
+    })
+
+    it('RFC 9700 §4.14.2: 50 concurrent rotations of one refresh token: exactly one rotated, the rest reused', async () => {
+      const g = grant()
+      await store.grants.insert(g)
+      const rt = refresh(g.id)
+      await store.refreshTokens.insert(rt)
+      const nexts = Array.from({ length: 50 }, () => refresh(g.id, { created_at: T + 1 }))
+      const results = await Promise.all(nexts.map((next) => store.refreshTokens.rotate(rt.token_hash, next, T + 1)))
+      expect(results.filter((r) => r.outcome === 'rotated')).toHaveLength(1)
+      expect(results.filter((r) => r.outcome === 'reused')).toHaveLength(49)
+      const winner = results.findIndex((r) => r.outcome === 'rotated')
+      expect(results[winner]).toEqual({ outcome: 'rotated', previous: { ...rt, rotated_at: T + 1 } })
+      const stored = await Promise.all(nexts.map((n) => store.refreshTokens.get(n.token_hash)))
+      expect(stored.filter((s) => s !== null)).toEqual([nexts[winner]])
+    })
+
+    it('RFC 9700 §4.14.2: an unknown, expired, revoked or grant-revoked refresh token does not rotate', async () => {
+      const g = grant()
+      await store.grants.insert(g)
+      const [expired, revoked, live] = [refresh(g.id, { expires_at: T + 5 }), refresh(g.id), refresh(g.id)]
+      for (const t of [expired, revoked, live]) await store.refreshTokens.insert(t)
+      expect(await store.refreshTokens.revoke(revoked.token_hash, T + 1)).toBe(true)
+      expect(await store.refreshTokens.revoke(revoked.token_hash, T + 2)).toBe(true)
+      expect((await store.refreshTokens.get(revoked.token_hash))?.revoked_at).toBe(T + 1)
+      expect(await store.refreshTokens.revoke(id(), T)).toBe(false)
+      expect(await store.refreshTokens.rotate(id(), refresh(g.id), T + 5)).toEqual({ outcome: 'invalid' })
+      expect(await store.refreshTokens.rotate(expired.token_hash, refresh(g.id), T + 5)).toEqual({ outcome: 'invalid' })
+      expect(await store.refreshTokens.rotate(revoked.token_hash, refresh(g.id), T + 5)).toEqual({ outcome: 'invalid' })
+      await store.grants.revoke(g.id, T + 6)
+      expect(await store.refreshTokens.rotate(live.token_hash, refresh(g.id), T + 7)).toEqual({ outcome: 'invalid' })
+    })
+
+    it('RFC 7009 §2.1 / RFC 6749 §4.1.2: revoking a grant revokes its refresh tokens, codes and access tokens', async () => {
+      const g = grant()
+      const other = grant()
+      await store.grants.insert(g)
+      await store.grants.insert(other)
+      const [rt, c, otherRt] = [refresh(g.id), code(g.id), refresh(other.id)]
+      await store.refreshTokens.insert(rt)
+      await store.refreshTokens.insert(otherRt)
+      await store.authorizationCodes.insert(c)
+      const jti = id()
+      await store.accessTokens.insert({ jti, grant_id: g.id, client_id: 'rp', expires_at: T + 900, revoked_at: null })
+      expect(await store.accessTokens.isRevoked(jti)).toBe(false)
+
+      await store.grants.revoke(g.id, T + 10)
+      await store.grants.revoke(g.id, T + 20) // idempotent: the first time stands
+      expect((await store.grants.get(g.id))?.revoked_at).toBe(T + 10)
+      expect((await store.refreshTokens.get(rt.token_hash))?.revoked_at).toBe(T + 10)
+      expect(await store.accessTokens.isRevoked(jti)).toBe(true)
+      const redeemed = await store.authorizationCodes.consume(c.code_hash, T + 11)
+      expect(redeemed.record).toBeNull()
+      expect(redeemed.replayed?.code_hash).toBe(c.code_hash)
+      // A token the revocation missed (a racing insert) still reads as revoked through its grant.
+      const late = refresh(g.id)
+      await store.refreshTokens.insert(late)
+      expect((await store.refreshTokens.get(late.token_hash))?.revoked_at).toBe(T + 10)
+      expect((await store.refreshTokens.get(otherRt.token_hash))?.revoked_at).toBeNull()
+    })
+
+    it('RFC 7009 §2.2: accessTokens.revoke records tokens never inserted and is idempotent', async () => {
+      const jti = id()
+      expect(await store.accessTokens.isRevoked(jti)).toBe(false)
+      await store.accessTokens.revoke({ jti, grant_id: null, client_id: 'svc', expires_at: T + 900 }, T + 1)
+      await store.accessTokens.revoke({ jti, grant_id: null, client_id: 'svc', expires_at: T + 900 }, T + 2)
+      expect(await store.accessTokens.isRevoked(jti)).toBe(true)
+      const inserted = id()
+      await store.accessTokens.insert({ jti: inserted, grant_id: null, client_id: 'svc', expires_at: T + 900, revoked_at: null })
+      await store.accessTokens.revoke({ jti: inserted, grant_id: null, client_id: 'svc', expires_at: T + 900 }, T + 3)
+      expect(await store.accessTokens.isRevoked(inserted)).toBe(true)
+    })
+
+    it('RFC 8628 §3.5: polling sooner than the interval answers slow_down and adds 5 seconds', async () => {
+      const d = device({ interval: 5 })
+      await store.deviceCodes.insert(d)
+      expect(await store.deviceCodes.poll(d.device_code_hash, T)).toEqual({ outcome: 'pending' })
+      expect(await store.deviceCodes.poll(d.device_code_hash, T + 2)).toEqual({ outcome: 'slow_down', interval: 10 })
+      // The clock restarts at the slowed poll, so 9 s later is still too soon for 10 s.
+      expect(await store.deviceCodes.poll(d.device_code_hash, T + 11)).toEqual({ outcome: 'slow_down', interval: 15 })
+      expect(await store.deviceCodes.poll(d.device_code_hash, T + 26)).toEqual({ outcome: 'pending' })
+      expect(await store.deviceCodes.poll(d.device_code_hash, T + 41)).toEqual({ outcome: 'pending' })
+    })
+
+    it('RFC 8628 §3.5: decide acts once on a pending, unexpired code; denied polls answer denied', async () => {
+      const d = device()
+      await store.deviceCodes.insert(d)
+      expect(await store.deviceCodes.getByUserCode(d.user_code_hash, T)).toEqual(d)
+      expect(await store.deviceCodes.decide(d.user_code_hash, { ...approve, status: 'denied' }, T + 1)).toBe(true)
+      expect(await store.deviceCodes.decide(d.user_code_hash, approve, T + 2)).toBe(false)
+      expect(await store.deviceCodes.poll(d.device_code_hash, T + 3)).toEqual({ outcome: 'denied' })
+      const late = device({ expires_at: T + 10 })
+      await store.deviceCodes.insert(late)
+      expect(await store.deviceCodes.decide(late.user_code_hash, approve, T + 10)).toBe(false)
+      expect(await store.deviceCodes.getByUserCode(late.user_code_hash, T + 10)).toBeNull()
+    })
+
+    it('RFC 8628 §3.5: an approved device code is redeemed exactly once by 50 concurrent pollers', async () => {
+      const d = device()
+      await store.deviceCodes.insert(d)
+      expect(await store.deviceCodes.decide(d.user_code_hash, approve, T + 1)).toBe(true)
+      const results = await Promise.all(Array.from({ length: 50 }, () => store.deviceCodes.poll(d.device_code_hash, T + 2)))
+      const approved = results.filter((r) => r.outcome === 'approved')
+      expect(approved).toHaveLength(1)
+      expect(approved[0]).toMatchObject({ record: { user_id: 'u1', granted_scope: 'openid', session_id: 's1', status: 'consumed' } })
+      expect(results.every((r) => r.outcome === 'approved' || r.outcome === 'slow_down' || r.outcome === 'invalid')).toBe(true)
+      expect(await store.deviceCodes.poll(d.device_code_hash, T + 1000)).toEqual({ outcome: 'invalid' })
+    })
+
+    it('RFC 8628 §3.5: an expired device code answers expired; an unknown one invalid', async () => {
+      const d = device({ expires_at: T + 10 })
+      await store.deviceCodes.insert(d)
+      expect(await store.deviceCodes.poll(d.device_code_hash, T + 10)).toEqual({ outcome: 'expired' })
+      expect(await store.deviceCodes.poll(id(), T)).toEqual({ outcome: 'invalid' })
+    })
+
+    it('RFC 7523 §3 (jti): replay.record accepts a value once among 20 concurrent callers, again only after it expired', async () => {
+      const key = `jti:${id()}`
+      const results = await Promise.all(Array.from({ length: 20 }, () => store.replay.record(key, T + 60, T)))
+      expect(results.filter(Boolean)).toHaveLength(1)
+      expect(await store.replay.record(key, T + 120, T + 59)).toBe(false)
+      expect(await store.replay.record(key, T + 120, T + 60)).toBe(true)
+      expect(await store.replay.record(key, T + 180, T + 61)).toBe(false)
+    })
+
+    it('OIDC Session §2: sessions are found by cookie hash and by sid while unexpired', async () => {
+      const user = await store.users.upsert({ email: `s.${id()}@example.com`, email_verified: true, password_hash: null, claims: {} }, T)
+      const s = { session_hash: id(), id: id(), user_id: user.id, auth_time: T, amr: ['pwd', 'mfa'], created_at: T, expires_at: T + 100 }
+      await store.sessions.insert(s)
+      expect(await store.sessions.get(s.session_hash, T + 99)).toEqual(s)
+      expect(await store.sessions.getById(s.id, T + 99)).toEqual(s)
+      expect(await store.sessions.get(s.session_hash, T + 100)).toBeNull()
+      await store.sessions.delete(s.session_hash)
+      expect(await store.sessions.getById(s.id, T)).toBeNull()
+    })
+
+    it('OIDC Core §3.1.2.4: consents.grant unions scopes, also when granted concurrently', async () => {
+      const user = await store.users.upsert({ email: `c.${id()}@example.com`, email_verified: true, password_hash: null, claims: {} }, T)
+      expect(await store.consents.get(user.id, 'rp')).toBeNull()
+      await store.consents.grant(user.id, 'rp', ['openid', 'profile', 'openid'], T)
+      await Promise.all([
+        store.consents.grant(user.id, 'rp', ['email'], T + 1),
+        store.consents.grant(user.id, 'rp', ['profile', 'read:data'], T + 2),
+      ])
+      const consent = await store.consents.get(user.id, 'rp')
+      expect(consent?.scopes.sort()).toEqual(['email', 'openid', 'profile', 'read:data'])
+      expect(consent?.updated_at).toBe(T + 2)
+      expect(await store.consents.get(user.id, 'other')).toBeNull()
+    })
+
+    it('Store: an interaction is taken once, by one of 20 concurrent submits', async () => {
+      const i = { id: id(), kind: 'authorization' as const, client_id: 'rp', params: { scope: 'openid', nested: { a: [1] } }, user_id: null, auth_time: null, session_id: null, created_at: T, expires_at: T + 600 }
+      await store.interactions.insert(i)
+      await store.interactions.update(i.id, { user_id: 'u1', auth_time: T + 5 })
+      await store.interactions.update(i.id, {})
+      expect(await store.interactions.get(i.id, T + 6)).toEqual({ ...i, user_id: 'u1', auth_time: T + 5 })
+      const taken = await Promise.all(Array.from({ length: 20 }, () => store.interactions.take(i.id, T + 7)))
+      expect(taken.filter((t) => t !== null)).toHaveLength(1)
+      expect(await store.interactions.get(i.id, T + 7)).toBeNull()
+      const expired = { ...i, id: id(), expires_at: T + 10 }
+      await store.interactions.insert(expired)
+      expect(await store.interactions.take(expired.id, T + 10)).toBeNull()
+    })
+
+    it('Store: sweep deletes rows past their expiry and keeps live ones', async () => {
+      const now = T + 50_000_000 // later than every other test's rows
+      const g = grant()
+      await store.grants.insert(g)
+      const [oldCode, liveCode] = [code(g.id, { expires_at: now - 1 }), code(g.id, { expires_at: now + 60 })]
+      const [oldRt, liveRt] = [refresh(g.id, { expires_at: now }), refresh(g.id, { expires_at: now + 60 })]
+      for (const c of [oldCode, liveCode]) await store.authorizationCodes.insert(c)
+      for (const t of [oldRt, liveRt]) await store.refreshTokens.insert(t)
+      const [oldJti, liveJti] = [id(), id()]
+      await store.accessTokens.revoke({ jti: oldJti, grant_id: null, client_id: 'rp', expires_at: now - 1 }, now - 10)
+      await store.accessTokens.revoke({ jti: liveJti, grant_id: null, client_id: 'rp', expires_at: now + 1 }, now - 10)
+      const oldDevice = device({ expires_at: now - 1 })
+      await store.deviceCodes.insert(oldDevice)
+      const retired = { kid: `old-${id()}`, alg: 'ES256', public_jwk: {}, private_jwk_encrypted: 'jwe', created_at: T, retired_at: now - 100, expires_at: now - 1 }
+      await store.keys.insert(retired)
+      await store.replay.record(`old:${id()}`, now - 1, now - 2)
+      const replayLive = `live:${id()}`
+      await store.replay.record(replayLive, now + 60, now - 2)
+
+      await store.sweep(now)
+
+      expect(await store.authorizationCodes.consume(oldCode.code_hash, now - 100)).toEqual({ record: null, replayed: null })
+      expect((await store.authorizationCodes.consume(liveCode.code_hash, now)).record?.code_hash).toBe(liveCode.code_hash)
+      expect(await store.refreshTokens.get(oldRt.token_hash)).toBeNull()
+      expect(await store.refreshTokens.get(liveRt.token_hash)).not.toBeNull()
+      expect(await store.accessTokens.isRevoked(oldJti)).toBe(false)
+      expect(await store.accessTokens.isRevoked(liveJti)).toBe(true)
+      expect(await store.deviceCodes.poll(oldDevice.device_code_hash, now - 100)).toEqual({ outcome: 'invalid' })
+      expect((await store.keys.list(0)).some((k) => k.kid === retired.kid)).toBe(false)
+      expect(await store.replay.record(replayLive, now + 60, now)).toBe(false)
+    })
+  })
+}
+
+describe('createStore: URLs and outages', () => {
+  it('RFC 6749 §4.1.2.1 (temporarily_unavailable): an unreachable PostgreSQL is StorageUnavailableError', async () => {
+    await expect(createStore('postgres://u:hunter2@127.0.0.1:1/latch')).rejects.toBeInstanceOf(StorageUnavailableError)
+  })
+
+  it('RFC 6749 §4.1.2.1 (temporarily_unavailable): a store whose database went away answers StorageUnavailableError', async () => {
+    const store = await createStore('postgres://u:hunter2@127.0.0.1:1/latch', { migrate: false })
+    await expect(store.ping()).rejects.toBeInstanceOf(StorageUnavailableError)
+    await expect(store.users.getById('x')).rejects.toBeInstanceOf(StorageUnavailableError)
+    await store.close()
+  })
+
+  it('SQLite: a file database is created with its directory, in WAL mode', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'latch-wal-'))
+    try {
+      const file = join(dir, 'a', 'b', 'latch.db')
+      const store = await createStore(`sqlite:${file}`)
+      await store.close()
+      const db = new Sqlite(file, { readonly: true })
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
+      db.close()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('Store: an unsupported URL is rejected naming its scheme, never its password', async () => {
+    const error = (await createStore('mysql://root:hunter2@db/latch').then(
+      () => new Error('resolved'),
+      (e: unknown) => e,
+    )) as Error
+    expect(error.message).toContain('"mysql:"')
+    expect(error.message).not.toContain('hunter2')
+    await expect(createStore('./latch.db')).rejects.toThrow(/scheme/)
+  })
+
+  it('Store: sqlite::memory: works without a file', async () => {
+    const store = await createStore('sqlite::memory:')
+    await store.replay.record('k', T + 1, T)
+    expect(await store.replay.record('k', T + 1, T)).toBe(false)
+    await store.close()
+  })
+
+  it('Store: driver outage errors are classified per dialect, other errors are not', () => {
+    expect(sqliteCapabilities.isUnavailable(Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }))).toBe(true)
+    expect(sqliteCapabilities.isUnavailable(Object.assign(new Error('UNIQUE'), { code: 'SQLITE_CONSTRAINT_PRIMARYKEY' }))).toBe(false)
+    expect(postgresCapabilities.isUnavailable(Object.assign(new Error('terminating connection'), { code: '57P01' }))).toBe(true)
+    expect(postgresCapabilities.isUnavailable(Object.assign(new Error('x'), { code: '08006' }))).toBe(true)
+    expect(postgresCapabilities.isUnavailable(new Error('Connection terminated unexpectedly'))).toBe(true)
+    expect(postgresCapabilities.isUnavailable(new AggregateError([Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })]))).toBe(true)
+    expect(postgresCapabilities.isUnavailable(Object.assign(new Error('duplicate key'), { code: '23505' }))).toBe(false)
+  })
+})

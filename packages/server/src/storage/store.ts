@@ -1,0 +1,291 @@
+/**
+ * The one storage interface of Latch: typed repositories whose operations are the atomic steps
+ * the RFCs need (consume a code once, rotate a refresh token once, record a jti once, poll a
+ * device code no faster than its interval). Handlers never read, decide and write: the store
+ * makes each decision in one conditional statement, so it holds across processes and nodes.
+ *
+ * All times are integer epoch seconds. Secret-bearing values (codes, refresh tokens, device
+ * codes, user codes, session cookies, client secrets) are only ever passed in and stored as
+ * hashes (`*_hash`, see `lib/random.ts` `hashHandle`).
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2 (single-use codes)
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2 (refresh token rotation)
+ * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.5 (device polling)
+ */
+import type { ResolvedClient } from '../config/schema.js'
+
+export type ClientRecord = ResolvedClient
+
+export interface UserClaims {
+  name?: string
+  given_name?: string
+  family_name?: string
+  middle_name?: string
+  nickname?: string
+  preferred_username?: string
+  profile?: string
+  picture?: string
+  website?: string
+  gender?: string
+  birthdate?: string
+  zoneinfo?: string
+  locale?: string
+  phone_number?: string
+  phone_number_verified?: boolean
+  address?: Record<string, string>
+}
+
+export interface UserRecord {
+  /** Stable, opaque subject identifier (`sub`). */
+  id: string
+  /** Lower-cased. */
+  email: string
+  email_verified: boolean
+  password_hash: string | null
+  claims: UserClaims
+  created_at: number
+  updated_at: number
+}
+
+export interface SigningKeyRecord {
+  kid: string
+  alg: string
+  /** Public JWK (with kid, alg, use). */
+  public_jwk: Record<string, unknown>
+  /** Private JWK encrypted at rest under LATCH_SECRET (compact JWE). */
+  private_jwk_encrypted: string
+  created_at: number
+  /** Set when a newer key took over signing; the public key stays published until `expires_at`. */
+  retired_at: number | null
+  /** After this the public key is dropped from JWKS (null while active). */
+  expires_at: number | null
+}
+
+/** A grant: one user's (or client's) authorization of one client, the root every token hangs from. */
+export interface GrantRecord {
+  id: string
+  client_id: string
+  user_id: string | null
+  scope: string
+  resource: string | null
+  auth_time: number | null
+  /** Session id (`sid`) the grant was made in, if any. */
+  session_id: string | null
+  created_at: number
+  revoked_at: number | null
+}
+
+export interface AuthorizationCodeRecord {
+  code_hash: string
+  grant_id: string
+  client_id: string
+  user_id: string
+  redirect_uri: string
+  scope: string
+  resource: string | null
+  nonce: string | null
+  code_challenge: string | null
+  code_challenge_method: string | null
+  auth_time: number
+  session_id: string | null
+  /** Authentication methods (`amr`), JSON array. */
+  amr: string[]
+  created_at: number
+  expires_at: number
+  consumed_at: number | null
+}
+
+export interface RefreshTokenRecord {
+  token_hash: string
+  grant_id: string
+  client_id: string
+  user_id: string | null
+  scope: string
+  resource: string | null
+  auth_time: number | null
+  session_id: string | null
+  created_at: number
+  /** Absolute expiry, carried over on rotation. */
+  expires_at: number
+  rotated_at: number | null
+  revoked_at: number | null
+}
+
+export type RotateResult =
+  | { outcome: 'rotated'; previous: RefreshTokenRecord }
+  /** The token exists but was already rotated: a replay (RFC 9700 §4.14.2). */
+  | { outcome: 'reused'; previous: RefreshTokenRecord }
+  /** Unknown, expired, revoked (or its grant revoked). */
+  | { outcome: 'invalid' }
+
+/** Access tokens are stateless JWTs; a row exists only when one needs revoking or is tied to a grant. */
+export interface AccessTokenRecord {
+  jti: string
+  grant_id: string | null
+  client_id: string
+  expires_at: number
+  revoked_at: number | null
+}
+
+export type DeviceCodeStatus = 'pending' | 'approved' | 'denied' | 'consumed'
+
+export interface DeviceCodeRecord {
+  device_code_hash: string
+  user_code_hash: string
+  client_id: string
+  scope: string
+  resource: string | null
+  interval: number
+  created_at: number
+  expires_at: number
+  last_polled_at: number | null
+  status: DeviceCodeStatus
+  user_id: string | null
+  auth_time: number | null
+  session_id: string | null
+  /** Scope the user approved (may be narrower than requested). */
+  granted_scope: string | null
+}
+
+export type PollResult =
+  | { outcome: 'pending' }
+  /** Polled sooner than `interval` after the previous poll; the stored interval grew by 5 s. */
+  | { outcome: 'slow_down'; interval: number }
+  /** Approved: the record is returned once and marked consumed. */
+  | { outcome: 'approved'; record: DeviceCodeRecord }
+  | { outcome: 'denied' }
+  | { outcome: 'expired' }
+  /** Unknown, or already consumed. */
+  | { outcome: 'invalid' }
+
+export interface SessionRecord {
+  /** SHA-256 of the cookie value. */
+  session_hash: string
+  /** Public session id (`sid` claim). */
+  id: string
+  user_id: string
+  auth_time: number
+  amr: string[]
+  created_at: number
+  expires_at: number
+}
+
+export interface ConsentRecord {
+  user_id: string
+  client_id: string
+  scopes: string[]
+  updated_at: number
+}
+
+/** A pending sign-in / consent / device verification, between the redirect to a page and its submit. */
+export interface InteractionRecord {
+  id: string
+  kind: 'authorization' | 'device'
+  client_id: string
+  /** The validated request that started it (authorization parameters, or the device user code hash). */
+  params: Record<string, unknown>
+  /** Result so far: set by the login step. */
+  user_id: string | null
+  auth_time: number | null
+  session_id: string | null
+  created_at: number
+  expires_at: number
+}
+
+export interface Store {
+  clients: {
+    get(clientId: string): Promise<ClientRecord | null>
+    list(): Promise<ClientRecord[]>
+    upsert(client: ClientRecord, now: number): Promise<void>
+    delete(clientId: string): Promise<boolean>
+  }
+  users: {
+    getById(id: string): Promise<UserRecord | null>
+    getByEmail(email: string): Promise<UserRecord | null>
+    list(): Promise<UserRecord[]>
+    /** Inserts, or updates the user with the same email (keeping its id). Returns the stored row. */
+    upsert(user: Omit<UserRecord, 'id' | 'created_at' | 'updated_at'> & { id?: string }, now: number): Promise<UserRecord>
+    setPasswordHash(id: string, passwordHash: string, now: number): Promise<boolean>
+    delete(id: string): Promise<boolean>
+  }
+  keys: {
+    /** Every key not yet expired at `now`, newest first. */
+    list(now: number): Promise<SigningKeyRecord[]>
+    insert(key: SigningKeyRecord): Promise<void>
+    /** Marks every active key other than `exceptKid` retired at `now`, published until `expiresAt`. */
+    retireOthers(exceptKid: string, now: number, expiresAt: number): Promise<void>
+  }
+  grants: {
+    insert(grant: GrantRecord): Promise<void>
+    get(id: string): Promise<GrantRecord | null>
+    /** Revokes the grant and with it every refresh token, access token and code under it. */
+    revoke(id: string, now: number): Promise<void>
+  }
+  authorizationCodes: {
+    insert(code: AuthorizationCodeRecord): Promise<void>
+    /**
+     * Marks the code consumed and returns it, exactly once across all nodes. A second call (or an
+     * expired code) returns `null` for `record`, and `replayed` with the stored row when the code
+     * was known but already consumed, so the caller can revoke its grant (RFC 6749 §4.1.2).
+     */
+    consume(codeHash: string, now: number): Promise<{ record: AuthorizationCodeRecord | null; replayed: AuthorizationCodeRecord | null }>
+  }
+  refreshTokens: {
+    insert(token: RefreshTokenRecord): Promise<void>
+    get(tokenHash: string): Promise<RefreshTokenRecord | null>
+    /** Compare-and-swap: marks `oldHash` rotated and inserts `next` in one transaction. */
+    rotate(oldHash: string, next: RefreshTokenRecord, now: number): Promise<RotateResult>
+    revoke(tokenHash: string, now: number): Promise<boolean>
+  }
+  accessTokens: {
+    /** Records an access token tied to a grant, so revoking the grant makes it inactive. */
+    insert(token: AccessTokenRecord): Promise<void>
+    /** Upserts a revoked row for `jti` (also for tokens never inserted, e.g. client credentials). */
+    revoke(token: Omit<AccessTokenRecord, 'revoked_at'>, now: number): Promise<void>
+    /** True when the jti was revoked or its grant was. */
+    isRevoked(jti: string): Promise<boolean>
+  }
+  deviceCodes: {
+    insert(code: DeviceCodeRecord): Promise<void>
+    getByUserCode(userCodeHash: string, now: number): Promise<DeviceCodeRecord | null>
+    /** Approves or denies a pending, unexpired code; false when it was not pending any more. */
+    decide(
+      userCodeHash: string,
+      decision: { status: 'approved' | 'denied'; user_id: string; auth_time: number; session_id: string | null; granted_scope: string | null },
+      now: number,
+    ): Promise<boolean>
+    /** One poll, enforcing `interval` (RFC 8628 §3.5) and single redemption. */
+    poll(deviceCodeHash: string, now: number): Promise<PollResult>
+  }
+  sessions: {
+    insert(session: SessionRecord): Promise<void>
+    /** Only unexpired sessions. */
+    get(sessionHash: string, now: number): Promise<SessionRecord | null>
+    getById(id: string, now: number): Promise<SessionRecord | null>
+    delete(sessionHash: string): Promise<void>
+  }
+  consents: {
+    get(userId: string, clientId: string): Promise<ConsentRecord | null>
+    /** Adds `scopes` to what the user already granted the client. */
+    grant(userId: string, clientId: string, scopes: string[], now: number): Promise<void>
+  }
+  interactions: {
+    insert(interaction: InteractionRecord): Promise<void>
+    get(id: string, now: number): Promise<InteractionRecord | null>
+    update(id: string, patch: Partial<Pick<InteractionRecord, 'user_id' | 'auth_time' | 'session_id' | 'params'>>): Promise<void>
+    /** Returns the interaction once and deletes it; `null` if already taken. */
+    take(id: string, now: number): Promise<InteractionRecord | null>
+  }
+  replay: {
+    /**
+     * Records a one-time value (e.g. a client assertion `jti`); false when it was seen before and
+     * has not expired by `now` (defaults to the system clock; pass the injected clock's time).
+     */
+    record(key: string, expiresAt: number, now?: number): Promise<boolean>
+  }
+  /** Deletes rows past their expiry; run periodically. */
+  sweep(now: number): Promise<void>
+  /** Cheap round trip for /healthz. */
+  ping(): Promise<void>
+  close(): Promise<void>
+}

@@ -1,0 +1,205 @@
+/**
+ * Shared helpers of the flow tests: a real Latch server on an ephemeral port with its own fresh
+ * SQLite file (`startServer`), a base config with the clients and users the flows need, and small
+ * HTTP helpers (Basic credentials, form posts, a cookie-keeping browser, sign-in through the
+ * login page). Each test file passes its own config overrides, oidc-provider's
+ * `<feature>.config.js` idea in code.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer as createNetServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pino from 'pino'
+import type { Clock } from '../src/lib/clock.js'
+import { createServer, type LatchServer } from '../src/server.js'
+
+export const TEST_SECRET = 'test-secret-0123456789abcdef0123456789'
+export const WEB_SECRET = 'web-secret-0123456789abcdef0123456789'
+export const SERVICE_SECRET = 'service-secret-0123456789abcdef012345'
+export const OTHER_SECRET = 'other-secret-0123456789abcdef0123456789'
+export const API_SECRET = 'api-secret-0123456789abcdef0123456789ab'
+export const API = 'https://api.example.com'
+export const ALICE = { email: 'alice@example.com', password: 'correct-horse-battery' }
+export const BOB = { email: 'bob@example.com', password: 'battery-staple-horse' }
+export const WEB_REDIRECT = 'http://127.0.0.1:5555/callback'
+export const LOGGED_OUT = 'https://rp.example.com/logged-out'
+
+export const baseTestConfig = {
+  resources: [{ identifier: API, scopes: ['read:data', 'write:data'] }],
+  scopes: [
+    { name: 'read:data', description: 'Read your data' },
+    { name: 'write:data', description: 'Change your data' },
+  ],
+  clients: [
+    {
+      client_id: 'web',
+      client_name: 'Test Web App',
+      client_secret: WEB_SECRET,
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: ['authorization_code', 'refresh_token', 'password'],
+      redirect_uris: [WEB_REDIRECT],
+      post_logout_redirect_uris: [LOGGED_OUT, 'https://rp.example.com/bye?from=latch'],
+      scope: 'openid profile email offline_access read:data',
+      skip_consent: true,
+    },
+    {
+      client_id: 'web2',
+      client_secret: OTHER_SECRET,
+      token_endpoint_auth_method: 'client_secret_post',
+      grant_types: ['password', 'refresh_token', 'client_credentials'],
+      post_logout_redirect_uris: ['https://rp2.example.com/'],
+      scope: 'openid profile read:data',
+    },
+    {
+      client_id: 'service',
+      client_secret: SERVICE_SECRET,
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: ['client_credentials'],
+      scope: 'read:data write:data',
+    },
+    // A resource server registered as a client: may introspect tokens whose aud names it.
+    { client_id: API, client_secret: API_SECRET, grant_types: ['client_credentials'], scope: 'read:data' },
+    { client_id: 'spa', token_endpoint_auth_method: 'none', grant_types: ['authorization_code'], redirect_uris: ['http://127.0.0.1:5556/cb'], scope: 'openid' },
+  ],
+  users: [
+    { ...ALICE, name: 'Alice Example', given_name: 'Alice', family_name: 'Example', email_verified: true },
+    { ...BOB, name: 'Bob Example' },
+  ],
+}
+
+export interface TestServer {
+  url: string
+  server: LatchServer
+  close(): Promise<void>
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer()
+    probe.once('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      probe.close(() => resolve(port))
+    })
+  })
+}
+
+/** A Latch server on 127.0.0.1:<free port>, issuer = that URL, SQLite in a fresh temp dir. */
+export async function startServer(config: Record<string, unknown> = {}, options: { clock?: Clock } = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'latch-test-'))
+  const port = await freePort()
+  const issuer = `http://127.0.0.1:${port}`
+  let server: LatchServer
+  try {
+    server = await createServer({
+      config: { ...baseTestConfig, database: `sqlite:${join(dir, 'latch.db')}`, port, host: '127.0.0.1', issuer, ...config },
+      env: { LATCH_SECRET: TEST_SECRET },
+      logger: pino({ level: 'silent' }),
+      cwd: dir,
+      ...(options.clock && { clock: options.clock }),
+    })
+    await server.listen(port, '127.0.0.1')
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true })
+    throw err
+  }
+  return {
+    url: issuer,
+    server,
+    async close() {
+      await server.close()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** RFC 6749 §2.3.1: client_id and secret are form-urlencoded before base64. */
+export function basic(clientId: string, secret: string): string {
+  const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+')
+  return `Basic ${Buffer.from(`${enc(clientId)}:${enc(secret)}`).toString('base64')}`
+}
+
+export const FORM = 'application/x-www-form-urlencoded'
+
+export async function postForm(url: string, params: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, { method: 'POST', headers: { 'content-type': FORM, ...headers }, body: new URLSearchParams(params) })
+}
+
+export interface Tokens {
+  access_token: string
+  refresh_token?: string
+  id_token?: string
+  scope: string
+}
+
+async function tokenOk(res: Response): Promise<Tokens> {
+  const body = (await res.json()) as Tokens & { error?: string; error_description?: string }
+  if (res.status !== 200) throw new Error(`token request failed: ${res.status} ${body.error ?? ''} ${body.error_description ?? ''}`)
+  return body
+}
+
+/** Client credentials for `service` (or another confidential client). */
+export async function serviceToken(url: string, params: Record<string, string> = {}, clientId = 'service', secret = SERVICE_SECRET): Promise<Tokens> {
+  return tokenOk(await postForm(`${url}/token`, { grant_type: 'client_credentials', ...params }, { authorization: basic(clientId, secret) }))
+}
+
+/** Password grant for a user of the `web` client (Basic) or `web2` (client_secret_post). */
+export async function userToken(
+  url: string,
+  options: { scope?: string; user?: { email: string; password: string }; client?: 'web' | 'web2' } = {},
+): Promise<Tokens> {
+  const user = options.user ?? ALICE
+  const params: Record<string, string> = { grant_type: 'password', username: user.email, password: user.password, scope: options.scope ?? 'openid profile email offline_access' }
+  if (options.client === 'web2') return tokenOk(await postForm(`${url}/token`, { ...params, client_id: 'web2', client_secret: OTHER_SECRET }))
+  return tokenOk(await postForm(`${url}/token`, params, { authorization: basic('web', WEB_SECRET) }))
+}
+
+/** A fetch that keeps cookies and never follows redirects: a browser, minus the rendering. */
+export class Browser {
+  readonly cookies = new Map<string, string>()
+
+  async fetch(url: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers)
+    if (this.cookies.size > 0) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '))
+    const res = await fetch(url, { ...init, headers, redirect: 'manual' })
+    for (const line of res.headers.getSetCookie()) {
+      const [pair = '', ...attributes] = line.split(';')
+      const eq = pair.indexOf('=')
+      const name = pair.slice(0, eq).trim()
+      const value = pair.slice(eq + 1).trim()
+      const expired = attributes.some((a) => /^\s*(max-age=0|expires=thu, 01 jan 1970)/i.test(a))
+      if (expired || value === '') this.cookies.delete(name)
+      else this.cookies.set(name, value)
+    }
+    return res
+  }
+
+  postForm(url: string, params: Record<string, string>): Promise<Response> {
+    return this.fetch(url, { method: 'POST', headers: { 'content-type': FORM }, body: new URLSearchParams(params) })
+  }
+}
+
+/** The value of `<input ... name="NAME" value="...">` in a page. */
+export function inputValue(page: string, name: string): string | undefined {
+  const tag = new RegExp(`<input[^>]*name="${name}"[^>]*>`).exec(page)?.[0]
+  const value = tag === undefined ? undefined : /value="([^"]*)"/.exec(tag)?.[1]
+  return value?.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')
+}
+
+/** Signs `user` in through /authorize and the login page, leaving the IdP session cookie in `browser`. */
+export async function signIn(url: string, browser: Browser, user = ALICE): Promise<void> {
+  const authorize = new URL(`${url}/authorize`)
+  authorize.search = new URLSearchParams({ client_id: 'web', redirect_uri: WEB_REDIRECT, response_type: 'code', scope: 'openid', state: 's' }).toString()
+  const start = await browser.fetch(authorize.href)
+  const interaction = start.headers.get('location')
+  if (start.status !== 303 || !interaction) throw new Error(`authorize: expected 303, got ${start.status}`)
+  const loginPage = await browser.fetch(interaction)
+  const html = await loginPage.text()
+  const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1]?.replace(/&amp;/g, '&')
+  const csrf = inputValue(html, 'csrf')
+  if (!action || !csrf) throw new Error('login page without a form')
+  const login = await browser.postForm(action, { csrf, email: user.email, password: user.password })
+  if (login.status !== 303) throw new Error(`login: expected 303, got ${login.status}`)
+  if (!browser.cookies.has('latch_session')) throw new Error('login: no session cookie')
+}
