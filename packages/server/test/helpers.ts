@@ -6,6 +6,7 @@
  * `<feature>.config.js` idea in code.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
+import { request as httpRequest } from 'node:http'
 import { createServer as createNetServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -202,4 +203,18 @@ export async function signIn(url: string, browser: Browser, user = ALICE): Promi
   const login = await browser.postForm(action, { csrf, email: user.email, password: user.password })
   if (login.status !== 303) throw new Error(`login: expected 303, got ${login.status}`)
   if (!browser.cookies.has('latch_session')) throw new Error('login: no session cookie')
+}
+
+/** A GET over node:http, which (unlike fetch) lets a test send a forged `Host` header. */
+export async function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'GET', headers }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => (body += chunk))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
+    })
+    req.on('error', reject)
+    req.end()
+  })
 }

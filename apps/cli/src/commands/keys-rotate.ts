@@ -24,7 +24,7 @@ export function keysRotate(parent: Command): void {
       try {
         keystore = await Keystore.open({ keys: store.keys, secret: config.secret, alg: config.tokens.signing_alg, clock: systemClock, retiredKeyGrace: grace })
       } catch (err) {
-        throw new CliError(`cannot open the signing keys: ${reasonOf(err)} (is LATCH_SECRET the secret they were stored under?)`, { cause: err })
+        throw new CliError(`cannot open the signing keys: ${reasonOf(err)}`, { cause: err })
       }
       const opened = keystore.signingKey()
       // Opening generates a key when none of the configured alg is active: that key is the new one.
