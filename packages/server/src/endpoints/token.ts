@@ -32,7 +32,7 @@ export const tokenEndpoint: FastifyPluginAsync = async (app) => {
       const value = params[name]
       if (value !== undefined) declared[name] = value
     }
-    const body = await grant.handle({ params: declared, client, ctx })
+    const body = await grant.handle({ params: declared, client, ctx, ip: request.ip })
     return reply.type('application/json; charset=utf-8').send(body)
   })
 }

@@ -14,7 +14,7 @@ afterEach(async () => {
 })
 
 async function grant(params: Record<string, string> = {}, ctx: LatchContext = t.ctx) {
-  return clientCredentialsGrant.handle({ params, client: await t.client('service'), ctx })
+  return clientCredentialsGrant.handle({ params, client: await t.client('service'), ctx, ip: '192.0.2.1' })
 }
 
 /** The store with every repository method counted: the hot path must call none of them. */

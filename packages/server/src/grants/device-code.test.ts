@@ -52,7 +52,7 @@ async function decide(userCodeHash: string, status: 'approved' | 'denied', grant
 }
 
 async function poll(deviceCode: string, clientId = 'tv') {
-  return deviceCodeGrant.handle({ params: { device_code: deviceCode }, client: await t.client(clientId), ctx: t.ctx })
+  return deviceCodeGrant.handle({ params: { device_code: deviceCode }, client: await t.client(clientId), ctx: t.ctx, ip: '192.0.2.1' })
 }
 
 describe('device_code grant', () => {
@@ -125,6 +125,6 @@ describe('device_code grant', () => {
 
   it('RFC 8628 §3.5: an unknown device_code is invalid_grant; a missing one invalid_request', async () => {
     await expect(poll('unknown-device-code')).rejects.toBeInstanceOf(InvalidGrantError)
-    await expect(deviceCodeGrant.handle({ params: {}, client: await t.client('tv'), ctx: t.ctx })).rejects.toBeInstanceOf(InvalidRequestError)
+    await expect(deviceCodeGrant.handle({ params: {}, client: await t.client('tv'), ctx: t.ctx, ip: '192.0.2.1' })).rejects.toBeInstanceOf(InvalidRequestError)
   })
 })

@@ -14,6 +14,8 @@ export interface TokenRequest {
   /** The authenticated client (already checked to be allowed this grant type). */
   client: ClientRecord
   ctx: LatchContext
+  /** Client IP (for throttling the password grant); from the socket unless `trust_proxy`. */
+  ip: string
 }
 
 /** RFC 6749 §5.1 / OIDC Core §3.1.3.3 token response; wire names. */

@@ -13,7 +13,7 @@ afterEach(async () => {
 })
 
 async function grant(params: Record<string, string>, clientId = 'web') {
-  return passwordGrant.handle({ params, client: await t.client(clientId), ctx: t.ctx })
+  return passwordGrant.handle({ params, client: await t.client(clientId), ctx: t.ctx, ip: '192.0.2.1' })
 }
 
 async function failure(params: Record<string, string>): Promise<OAuthError> {
@@ -68,6 +68,7 @@ describe('password grant', () => {
         params: { username: 'alice@example.com', password: TEST_PASSWORD, scope: 'read:data' },
         client: await t2.client('legacy'),
         ctx: t2.ctx,
+        ip: '192.0.2.1',
       })
       expect(body.refresh_token).toBeUndefined()
       expect(body.id_token).toBeUndefined()

@@ -22,16 +22,6 @@ import { issueTokenSet, refreshAllowed } from './token-set.js'
 
 const BAD_CREDENTIALS = 'the username or password is incorrect'
 
-/**
- * The throttle's source key. TokenRequest carries no client IP yet (see the report: the token
- * endpoint should pass `ip`); until it does, failures are counted per client, so one client's
- * guessing cannot lock out the password grant of every other client.
- */
-function sourceKey(request: TokenRequest): string {
-  const ip = (request as TokenRequest & { ip?: unknown }).ip
-  return typeof ip === 'string' && ip !== '' ? ip : `token-endpoint:${request.client.client_id}`
-}
-
 export const passwordGrant: GrantHandler = {
   grantType: 'password',
   parameters: ['username', 'password', 'scope', 'resource', 'audience'],
@@ -45,7 +35,7 @@ export const passwordGrant: GrantHandler = {
     const scope = resolveScope(params.scope, client, config, resource)
 
     const account = params.username.trim().toLowerCase()
-    const source = sourceKey(request)
+    const source = request.ip
     const wait = throttle.retryAfter(account, source)
     if (wait > 0) {
       ctx.events.emit('login.failed', { reason: 'throttled', ip: source })

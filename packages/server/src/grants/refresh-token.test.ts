@@ -38,7 +38,7 @@ async function seedFamily(options: { clientId?: string; scope?: string; resource
 }
 
 async function refresh(token: string, extra: Record<string, string> = {}, clientId = 'web'): Promise<TokenResponseBody> {
-  return refreshTokenGrant.handle({ params: { refresh_token: token, ...extra }, client: await t.client(clientId), ctx: t.ctx })
+  return refreshTokenGrant.handle({ params: { refresh_token: token, ...extra }, client: await t.client(clientId), ctx: t.ctx, ip: '192.0.2.1' })
 }
 
 describe('refresh_token grant', () => {
@@ -158,6 +158,6 @@ describe('refresh_token grant', () => {
   })
 
   it('RFC 6749 §6: refresh_token is required', async () => {
-    await expect(refreshTokenGrant.handle({ params: {}, client: await t.client('web'), ctx: t.ctx })).rejects.toBeInstanceOf(InvalidRequestError)
+    await expect(refreshTokenGrant.handle({ params: {}, client: await t.client('web'), ctx: t.ctx, ip: '192.0.2.1' })).rejects.toBeInstanceOf(InvalidRequestError)
   })
 })

@@ -80,7 +80,8 @@ export const deviceVerificationPages: FastifyPluginAsync = async (app) => {
     const wait = ctx.throttle.retryAfter(account, source)
     if (wait > 0) {
       reply.header('retry-after', String(wait))
-      return renderForm(ctx, request, reply, 429, input, `Too many attempts. Wait ${Math.ceil(wait / 60)} minute(s) and try again.`)
+      const minutes = Math.ceil(wait / 60)
+      return renderForm(ctx, request, reply, 429, input, `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`)
     }
     const now = ctx.clock.now()
     const userCodeHash = hashHandle(code)

@@ -94,7 +94,7 @@ describe('discovery', () => {
   })
 
   it('OIDC Discovery §4: openid-client discovers the provider and its metadata validates', async () => {
-    const config = await oidc.discovery(new URL(s.url), 'web', WEB_SECRET, undefined, { execute: [oidc.allowInsecureRequests] })
+    const config = await oidc.discovery(new URL(s.url), 'web', undefined, oidc.ClientSecretBasic(WEB_SECRET), { execute: [oidc.allowInsecureRequests] })
     const meta = config.serverMetadata()
     expect(meta.issuer).toBe(s.url)
     expect(meta.token_endpoint).toBe(`${s.url}/token`)

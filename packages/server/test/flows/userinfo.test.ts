@@ -51,7 +51,7 @@ describe('userinfo', () => {
   })
 
   it('OIDC Core §5.3.1: sub matches the ID token, and openid-client accepts the response', async () => {
-    const config = await oidc.discovery(new URL(s.url), 'web', WEB_SECRET, undefined, { execute: [oidc.allowInsecureRequests] })
+    const config = await oidc.discovery(new URL(s.url), 'web', undefined, oidc.ClientSecretBasic(WEB_SECRET), { execute: [oidc.allowInsecureRequests] })
     const idSub = JSON.parse(Buffer.from((alice.id_token ?? '').split('.')[1] ?? '', 'base64url').toString()).sub as string
     const claims = await oidc.fetchUserInfo(config, alice.access_token, idSub)
     expect(claims.sub).toBe(idSub)

@@ -1,0 +1,70 @@
+/**
+ * Latch as a separate process for the benchmark: `createServer` from @latch/server (the built
+ * dist) with the demo config's clients and user, its default SQLite store in a fresh directory,
+ * the signing alg of the scenario, and the issuer on the loopback port the harness chose.
+ * Options come as JSON in BENCH_SERVER (port, alg, dir). Logging is at `warn`: oidc-provider
+ * logs nothing per request, so neither side pays for request logs.
+ * On SIGTERM the server closes and the process exits normally, so `--cpu-prof` writes its profile.
+ */
+import { join } from 'node:path'
+import { createServer } from '@latch/server'
+import { RESOURCE, RESOURCE_SCOPES, SERVICE, TTL, USER, WEB } from '../lib/fixtures.mjs'
+
+const opts = JSON.parse(process.env.BENCH_SERVER ?? '{}')
+const port = opts.port ?? 0
+const alg = opts.alg ?? 'RS256'
+const dir = opts.dir ?? '.'
+const issuer = `http://127.0.0.1:${port}`
+
+const server = await createServer({
+  cwd: dir,
+  env: { LATCH_SECRET: 'bench-latch-secret-0123456789abcdef-0123456789' },
+  config: {
+    issuer,
+    port,
+    host: '127.0.0.1',
+    database: `sqlite:${join(dir, 'latch.db')}`,
+    log_level: 'warn',
+    tokens: {
+      signing_alg: alg,
+      access_token_ttl: TTL.access_token,
+      id_token_ttl: TTL.id_token,
+      refresh_token_ttl: TTL.refresh_token,
+      authorization_code_ttl: TTL.authorization_code,
+    },
+    sessions: { ttl: TTL.session, interaction_ttl: TTL.interaction },
+    resources: [{ identifier: RESOURCE, scopes: RESOURCE_SCOPES }],
+    default_resource: RESOURCE,
+    scopes: RESOURCE_SCOPES.map((name) => ({ name, description: name })),
+    clients: [
+      {
+        client_id: WEB.client_id,
+        client_name: 'Demo Web App',
+        client_secret: WEB.client_secret,
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: ['authorization_code', 'refresh_token'],
+        redirect_uris: [WEB.redirect_uri],
+        scope: 'openid profile email offline_access read:data write:data',
+        skip_consent: false,
+      },
+      {
+        client_id: SERVICE.client_id,
+        client_name: 'Demo Service',
+        client_secret: SERVICE.client_secret,
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: ['client_credentials'],
+        scope: RESOURCE_SCOPES.join(' '),
+      },
+    ],
+    users: [USER],
+  },
+})
+const url = await server.listen(port, '127.0.0.1')
+process.stdout.write(`READY ${JSON.stringify({ url, pid: process.pid, paths: { authorization: '/authorize', token: '/token', introspection: '/introspect' } })}\n`)
+
+async function shutdown() {
+  await server.close().catch(() => {})
+  process.exit(0)
+}
+process.on('SIGTERM', shutdown)
+process.on('SIGINT', shutdown)
