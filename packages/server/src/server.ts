@@ -39,6 +39,9 @@ declare module 'fastify' {
   }
 }
 
+/** How often each process re-reads signing keys from the store (a rotation elsewhere shows up within it). */
+export const KEY_RELOAD_INTERVAL_MS = 30_000
+
 export interface CreateServerOptions extends LoadConfigOptions {
   /** Inject a clock (tests freeze time). */
   clock?: Clock
@@ -149,8 +152,14 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       store.sweep(clock.now()).catch((err: unknown) => log.warn({ err }, 'sweep failed'))
     }, 60_000)
     sweeper.unref()
+    // `latch keys rotate` runs in another process: pick its key up within this bound.
+    const keyReloader = setInterval(() => {
+      keystore.reload().catch((err: unknown) => log.warn({ err }, 'signing key reload failed'))
+    }, KEY_RELOAD_INTERVAL_MS)
+    keyReloader.unref()
     app.addHook('onClose', async () => {
       clearInterval(sweeper)
+      clearInterval(keyReloader)
       if (ownsStore) await store.close()
     })
     await app.ready()

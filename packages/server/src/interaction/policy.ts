@@ -16,7 +16,8 @@ import type { ClientRecord } from '../storage/store.js'
 export function needsLogin(request: AuthorizationRequest, session: ActiveSession | null, now: number): boolean {
   if (!session) return true
   if (request.prompt.includes('login') || request.prompt.includes('select_account')) return true
-  if (request.max_age !== undefined && now - session.session.auth_time > request.max_age) return true
+  // OIDC Core §3.1.2.1: max_age=0 is equivalent to prompt=login.
+  if (request.max_age !== undefined && (request.max_age === 0 || now - session.session.auth_time > request.max_age)) return true
   if (request.login_hint !== undefined && request.login_hint.includes('@') && request.login_hint.toLowerCase() !== session.user.email) return true
   return false
 }

@@ -128,15 +128,12 @@ describe('errors', () => {
   it('RFC 6749 §5.2: openid-client sees the wrong secret as invalid_client (401)', async () => {
     const wrong = await discover(server.url, 'service', client.ClientSecretBasic('wrong-secret-0123456789abcdef0123456789'))
     const err = await client.clientCredentialsGrant(wrong, { scope: 'read:data' }).catch((e: unknown) => e)
-    // oauth4webapi surfaces a 401 with a WWW-Authenticate challenge as a challenge error.
-    if (err instanceof client.WWWAuthenticateChallengeError) {
-      expect(err.status).toBe(401)
-      expect(err.cause.map((c) => c.scheme)).toContain('basic')
-    } else {
-      expect(err).toBeInstanceOf(client.ResponseBodyError)
-      expect((err as client.ResponseBodyError).error).toBe('invalid_client')
-      expect((err as client.ResponseBodyError).status).toBe(401)
-    }
+    // oauth4webapi surfaces a 401 carrying a WWW-Authenticate challenge as a challenge error.
+    expect(err).toBeInstanceOf(client.WWWAuthenticateChallengeError)
+    const challenge = err as client.WWWAuthenticateChallengeError
+    expect(challenge.status).toBe(401)
+    expect(challenge.cause.map((c) => c.scheme)).toEqual(['basic'])
+    expect(await challenge.response.json()).toMatchObject({ error: 'invalid_client' })
   })
 
   it('RFC 6749 §5.2: a client without the grant is unauthorized_client', async () => {
