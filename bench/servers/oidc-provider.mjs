@@ -52,7 +52,7 @@ const provider = new Provider(issuer, {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       redirect_uris: [WEB.redirect_uri],
-      scope: 'openid profile email offline_access read:data write:data',
+      scope: 'openid profile email offline_access', // API scopes: limited by the resource server
       id_token_signed_response_alg: alg,
     },
     {
@@ -62,11 +62,12 @@ const provider = new Provider(issuer, {
       grant_types: ['client_credentials'],
       response_types: [],
       redirect_uris: [],
-      scope: RESOURCE_SCOPES.join(' '),
     },
   ],
   clientDefaults: { id_token_signed_response_alg: alg },
-  scopes: ['openid', 'offline_access', 'profile', 'email', ...RESOURCE_SCOPES],
+  // OIDC scopes only: API scopes belong to the resource server (getResourceServerInfo), and a
+  // scope listed here would be treated as an OIDC scope instead.
+  scopes: ['openid', 'offline_access', 'profile', 'email'],
   claims: {
     openid: ['sub'],
     email: ['email', 'email_verified'],
@@ -127,7 +128,7 @@ const provider = new Provider(issuer, {
     const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId)
     if (grantId) return ctx.oidc.provider.Grant.find(grantId)
     // First-party client: consent is implied (oidc-provider docs, `loadExistingGrant`).
-    if (ctx.oidc.client.clientId !== WEB.client_id) return undefined
+    if (ctx.oidc.client.clientId !== WEB.client_id || !ctx.oidc.session.accountId) return undefined
     const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId })
     grant.addOIDCScope('openid profile email offline_access')
     grant.addResourceScope(RESOURCE, RESOURCE_SCOPES.join(' '))
@@ -173,7 +174,7 @@ provider.use(async (ctx, next) => {
   const details = await provider.interactionDetails(ctx.req, ctx.res)
   if (details.uid !== m[1]) ctx.throw(400, 'interaction mismatch')
   if (ctx.method === 'GET' && !m[2]) {
-    if (details.prompt.name !== 'login') ctx.throw(500, `unexpected prompt ${details.prompt.name}: consent should be pre-established`)
+    if (details.prompt.name !== 'login') ctx.throw(500, `unexpected prompt ${JSON.stringify(details.prompt)}: consent should be pre-established`)
     ctx.type = 'html'
     ctx.body = loginPage(details.uid)
     return

@@ -5,7 +5,7 @@
  *    on an HTML page and never redirected (RFC 6749 §4.1.2.1, RFC 9700 §4.1.3);
  * 2. everything else is an error redirected to the client (with `state` and `iss`).
  * Redirect URIs match registered ones exactly, except that a registered loopback IP URI of a
- * native app matches any port (RFC 8252 §7.3).
+ * native app (a public client) matches any port (RFC 8252 §7.3).
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
  * @see https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.3
@@ -44,8 +44,10 @@ const CHALLENGE = /^[A-Za-z0-9\-._~]{43,128}$/
 /** Every response_type registered with IANA that Latch knows and refuses (implicit/hybrid: RFC 9700 §2.1.2). */
 const KNOWN_RESPONSE_TYPES = new Set(['code', 'token', 'id_token', 'none'])
 
-export function redirectUriMatches(registered: string, requested: string): boolean {
+/** `anyLoopbackPort`: only for native apps (public clients), RFC 8252 §7.3; others match exactly (RFC 9700 §4.1.3). */
+export function redirectUriMatches(registered: string, requested: string, anyLoopbackPort: boolean): boolean {
   if (registered === requested) return true
+  if (!anyLoopbackPort) return false
   let r: URL
   let q: URL
   try {
@@ -68,7 +70,8 @@ export function checkRedirectUri(client: ClientRecord, requested: string | undef
     if (!isOpenId && client.redirect_uris.length === 1) return { uri: client.redirect_uris[0] as string }
     return { error: 'The request has no redirect_uri.' }
   }
-  if (client.redirect_uris.some((r) => redirectUriMatches(r, requested))) return { uri: requested }
+  const native = client.token_endpoint_auth_method === 'none'
+  if (client.redirect_uris.some((r) => redirectUriMatches(r, requested, native))) return { uri: requested }
   return { error: 'The redirect_uri of this request is not registered for this application.' }
 }
 

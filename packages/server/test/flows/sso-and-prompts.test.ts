@@ -354,9 +354,27 @@ describe('request validation', () => {
       expect(hop.location).toBeNull()
     }
   })
+  it('RFC 9700 §4.1.3: other clients\' redirect URIs match exactly, even on the loopback address (only native apps may vary the port)', async () => {
+    // app-b is a confidential web client registered with http://127.0.0.1:5802/b/callback.
+    const req = await request(appB, 'http://127.0.0.1:5999/b/callback')
+    const hop = await firstHop(new Browser(server.url), req.url)
+    expect(hop.location?.href ?? null, 'a code must not be sent to a port the confidential client did not register').toBeNull()
+    expect(hop.status).toBe(400)
+  })
 })
 
 describe('the sign-in form', () => {
+  it('OWASP CSRF prevention: a sign-in post without the form\'s csrf token is refused (403) and signs nobody in', async () => {
+    const browser = new Browser(server.url)
+    const login = await browser.open((await request(appB, B_CALLBACK)).url)
+    const form = formOf(login)
+    const forged = await browser.submit({ ...form, fields: {} }, { email: BOB.email, password: BOB.password })
+    expect(forged.status).toBe(403)
+    expect(forged.headers.get('content-type')).toMatch(/^text\/html/)
+    expect(forged.redirect).toBeUndefined()
+    expect(browser.cookies.has('latch_session')).toBe(false)
+  })
+
   it('OWASP authentication: an unknown email and a wrong password get the identical answer', async () => {
     const browser = new Browser(server.url)
     const login = await browser.open((await request(appB, B_CALLBACK)).url)

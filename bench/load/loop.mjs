@@ -1,0 +1,112 @@
+/**
+ * Load generator for multi-request flows, which autocannon cannot chain: N workers, each looping
+ * over one flow for a fixed time over a shared keep-alive agent. Run by the harness as
+ * `taskset -c 1 node load/loop.mjs '<json>'`. Flows:
+ * - `session`: GET /authorize with the worker's session cookie (consent remembered or
+ *   pre-established) → 303 with a code → POST /token (code + PKCE verifier);
+ * - `login`: a fresh cookie jar every iteration: authorize → sign-in page → POST email+password →
+ *   … → code → POST /token;
+ * - `refresh`: each worker holds its own refresh-token chain and rotates it in a loop.
+ * An iteration counts when it starts after the warm-up and ends before the deadline; its latency
+ * is the whole round trip. Prints one JSON line.
+ */
+import { CookieJar, createAgent } from '../lib/http.mjs'
+import { authorizeToCode, exchangeCode, refresh } from '../lib/flows.mjs'
+
+const o = JSON.parse(process.argv[2])
+const target = { url: o.url, paths: o.paths }
+const agent = createAgent(o.connections)
+
+/** Per-worker state and one iteration, for each flow. */
+const FLOWS = {
+  session: {
+    async setup() {
+      const jar = new CookieJar()
+      const first = await authorizeToCode(agent, jar, target)
+      await exchangeCode(agent, target, first.code, first.verifier)
+      return { jar }
+    },
+    async iteration(state) {
+      const { code, verifier, steps } = await authorizeToCode(agent, state.jar, target, { allowLogin: false })
+      await exchangeCode(agent, target, code, verifier)
+      return steps + 1
+    },
+  },
+  login: {
+    async setup() {
+      return {}
+    },
+    async iteration() {
+      const { code, verifier, steps } = await authorizeToCode(agent, new CookieJar(), target)
+      await exchangeCode(agent, target, code, verifier)
+      return steps + 1
+    },
+  },
+  refresh: {
+    async setup() {
+      const jar = new CookieJar()
+      const { code, verifier } = await authorizeToCode(agent, jar, target)
+      const tokens = await exchangeCode(agent, target, code, verifier)
+      return { jar, refreshToken: tokens.refresh_token }
+    },
+    async iteration(state) {
+      const tokens = await refresh(agent, target, state.refreshToken)
+      state.refreshToken = tokens.refresh_token
+      return 1
+    },
+  },
+}
+
+const flow = FLOWS[o.flow]
+if (!flow) throw new Error(`unknown flow ${o.flow}`)
+
+// Setup sequentially for the first worker (Latch records the one consent there), then in parallel.
+const states = [await flow.setup()]
+states.push(...(await Promise.all(Array.from({ length: o.connections - 1 }, () => flow.setup()))))
+
+const start = performance.now()
+const measureFrom = start + o.warmup * 1000
+const deadline = measureFrom + o.duration * 1000
+const latencies = []
+let errors = 0
+let requests = 0
+let firstError
+
+async function worker(state) {
+  while (performance.now() < deadline) {
+    const t0 = performance.now()
+    try {
+      const n = await flow.iteration(state)
+      const t1 = performance.now()
+      if (t0 >= measureFrom && t1 <= deadline) {
+        latencies.push(t1 - t0)
+        requests += n
+      }
+    } catch (err) {
+      errors++
+      firstError ??= String(err?.message ?? err)
+      // A broken refresh chain or session is rebuilt so the worker keeps going.
+      try {
+        Object.assign(state, await flow.setup())
+      } catch {}
+    }
+  }
+}
+
+await Promise.all(states.map(worker))
+agent.destroy()
+
+latencies.sort((a, b) => a - b)
+const pct = (p) => (latencies.length === 0 ? null : latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)])
+const round = (x) => (x === null ? null : Math.round(x * 100) / 100)
+process.stdout.write(`${JSON.stringify({
+  rps: latencies.length / o.duration,
+  iterations: latencies.length,
+  http_requests_per_iteration: latencies.length ? requests / latencies.length : null,
+  http_rps: requests / o.duration,
+  p50_ms: round(pct(50)),
+  p99_ms: round(pct(99)),
+  mean_ms: round(latencies.reduce((a, b) => a + b, 0) / (latencies.length || 1)),
+  errors,
+  first_error: firstError,
+})}\n`)
