@@ -6,12 +6,17 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
-export function summarize(file, top = 20) {
+export function summarize(file, top = 20, window = undefined) {
   const profile = JSON.parse(readFileSync(file, 'utf8'))
   const byId = new Map(profile.nodes.map((n) => [n.id, n]))
   const selfUs = new Map()
   const { samples, timeDeltas } = profile
+  // Sample timestamps are CLOCK_MONOTONIC microseconds, the clock of process.hrtime: `window`
+  // ({ from, to } in µs) keeps only the measuring window, without start-up, setup and warm-up.
+  let t = profile.startTime
   for (let i = 0; i < samples.length; i++) {
+    t += timeDeltas[i]
+    if (window && (t < window.from || t > window.to)) continue
     const dt = timeDeltas[i + 1] ?? 0 // delta i+1 is the time spent in sample i
     selfUs.set(samples[i], (selfUs.get(samples[i]) ?? 0) + dt)
   }
@@ -61,7 +66,7 @@ function byPackage(profile, byId, selfUs, total) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const out = summarize(process.argv[2], Number(process.argv[3] ?? 25))
+  const out = summarize(process.argv[2], Number(process.argv[3] ?? 25), process.argv[4] ? JSON.parse(process.argv[4]) : undefined)
   console.log(`total sampled: ${out.total_ms} ms`)
   console.table(out.top)
   console.table(out.by_package)

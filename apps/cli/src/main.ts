@@ -26,7 +26,7 @@ import { CliError, reasonOf } from './errors.js'
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
 
-export function buildProgram(): Command {
+function buildProgram(): Command {
   const program = new Command('latch')
     .description('Latch: OAuth 2.0 authorization server and OpenID Provider')
     .version(version)
@@ -57,7 +57,7 @@ export function buildProgram(): Command {
 }
 
 /** Maps whatever a command threw to one line on stderr and an exit code. */
-export function exitCodeFor(err: unknown): number {
+function exitCodeFor(err: unknown): number {
   if (err instanceof CommanderError) {
     // commander already printed its message (or the help/version it was asked for).
     return err.exitCode === 0 ? 0 : 2
@@ -73,6 +73,12 @@ export function exitCodeFor(err: unknown): number {
   process.stderr.write(`error: ${reasonOf(err)}\n`)
   return 1
 }
+
+// `latch users list | head`: a closed pipe ends the command quietly, not with an EPIPE stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0)
+  throw err
+})
 
 try {
   await buildProgram().parseAsync(process.argv)

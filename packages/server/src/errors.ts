@@ -41,6 +41,8 @@ export const OAUTH_ERRORS = {
   interaction_required: { status: 400, redirectable: true, spec: 'OIDC Core §3.1.2.6' },
   account_selection_required: { status: 400, redirectable: true, spec: 'OIDC Core §3.1.2.6' },
   invalid_target: { status: 400, redirectable: true, spec: 'RFC 8707 §2' },
+  request_not_supported: { status: 400, redirectable: true, spec: 'OIDC Core §3.1.2.6' },
+  request_uri_not_supported: { status: 400, redirectable: true, spec: 'OIDC Core §3.1.2.6' },
 } as const satisfies Record<string, ErrorSpec>
 
 export type OAuthErrorCode = keyof typeof OAUTH_ERRORS
@@ -154,6 +156,13 @@ export class InvalidTargetError extends OAuthError {
   constructor(description: string, o?: OAuthErrorOptions) { super('invalid_target', description, o) }
 }
 
+export class RequestNotSupportedError extends OAuthError {
+  constructor(description = 'request objects are not supported', o?: OAuthErrorOptions) { super('request_not_supported', description, o) }
+}
+export class RequestUriNotSupportedError extends OAuthError {
+  constructor(description = 'request_uri is not supported', o?: OAuthErrorOptions) { super('request_uri_not_supported', description, o) }
+}
+
 /** Every subclass by code: the table test checks this is exactly 1:1 with OAUTH_ERRORS. */
 export const ERROR_CLASSES = {
   invalid_request: InvalidRequestError,
@@ -177,6 +186,8 @@ export const ERROR_CLASSES = {
   interaction_required: InteractionRequiredError,
   account_selection_required: AccountSelectionRequiredError,
   invalid_target: InvalidTargetError,
+  request_not_supported: RequestNotSupportedError,
+  request_uri_not_supported: RequestUriNotSupportedError,
 } as const satisfies Record<OAuthErrorCode, new (description: string, o?: OAuthErrorOptions) => OAuthError>
 
 /** Misconfiguration found at boot. Not an OAuth error: it names the config key and stops the server. */

@@ -19,7 +19,7 @@ import type { Store } from './storage/store.js'
 import { LoginThrottle } from './users/login-throttle.js'
 import { seedFromConfig } from './seed.js'
 import { registerFormParser } from './endpoints/_pipeline/form-body.js'
-import { errorHandler } from './endpoints/_pipeline/render-error.js'
+import { errorHandler, frameworkErrors } from './endpoints/_pipeline/render-error.js'
 import { authorizationEndpoint } from './endpoints/authorization.js'
 import { deviceAuthorizationEndpoint } from './endpoints/device-authorization.js'
 import { discoveryEndpoint } from './endpoints/discovery.js'
@@ -133,6 +133,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       bodyLimit: config.security.body_limit,
       trustProxy: config.trust_proxy,
       return503OnClosing: true,
+      frameworkErrors,
       routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     })
     app.decorate('latch', ctx)

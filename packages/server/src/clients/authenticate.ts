@@ -20,7 +20,7 @@ import { privateKeyJwt } from './private-key-jwt.js'
 export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = [clientSecretBasic, privateKeyJwt, clientSecretPost, none]
 
 export async function authenticateClient(input: ClientAuthInput, ctx: LatchContext): Promise<ClientRecord> {
-  const usesBasic = input.authorization !== undefined && /^basic /i.test(input.authorization)
+  const usesBasic = input.authorization !== undefined && /^basic(?:\s|$)/i.test(input.authorization)
   const fail = (detail: string) => new InvalidClientError('client authentication failed', { detail, ...(usesBasic ? { challenge: {} } : {}) })
   const presented: { method: ClientAuthMethod; clientId: string }[] = []
   for (const method of CLIENT_AUTH_METHODS) {

@@ -13,6 +13,8 @@
 import type { LatchConfig } from '../config/schema.js'
 import {
   InvalidRequestError,
+  RequestNotSupportedError,
+  RequestUriNotSupportedError,
   UnauthorizedClientError,
   UnsupportedResponseTypeError,
 } from '../errors.js'
@@ -129,8 +131,8 @@ export function validateAuthorizationRequest(
   redirectUri: string,
   config: LatchConfig,
 ): AuthorizationRequest {
-  if (params.request !== undefined) throw new InvalidRequestError('request objects are not supported')
-  if (params.request_uri !== undefined) throw new InvalidRequestError('request_uri is not supported')
+  if (params.request !== undefined) throw new RequestNotSupportedError()
+  if (params.request_uri !== undefined) throw new RequestUriNotSupportedError()
   checkResponseType(params.response_type, client)
   const resource = resolveResource(params, config)
   const scope = resolveScope(params.scope, client, config, resource)

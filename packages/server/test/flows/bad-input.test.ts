@@ -259,7 +259,7 @@ describe('token endpoint', () => {
   })
 
   it('RFC 6749 §5.2: a 20 kB parameter is invalid_request', async () => {
-    for (const params of [
+    for (const params of <Record<string, string>[]>[
       { grant_type: 'refresh_token', refresh_token: TWENTY_KB },
       { grant_type: 'client_credentials', scope: TWENTY_KB },
       { grant_type: 'client_credentials', unknown: TWENTY_KB },
@@ -413,7 +413,7 @@ describe('authorization endpoint', () => {
       [{ code_challenge: 'a'.repeat(43), code_challenge_method: 'plain' }, 'invalid_request'],
       [{ code_challenge_method: 'S256' }, 'invalid_request'],
       [{ request: ALG_NONE_JWT }, 'invalid_request'],
-      [{ request_uri: 'https://evil.example/request.jwt' }, 'invalid_request'],
+      [{ request_uri: 'https://evil.example/request.jwt' }, 'request_uri_not_supported'],
       [{ resource: 'not a uri' }, 'invalid_target'],
       [{ resource: 'https://unknown.example/api' }, 'invalid_target'],
       [{ prompt: 'none' }, 'login_required'],
@@ -464,7 +464,7 @@ describe('authorization endpoint', () => {
 
 describe('UserInfo endpoint', () => {
   it('RFC 6750 §3.1: a request without a token gets a bare Bearer challenge', async () => {
-    for (const headers of [{}, { authorization: basic('web', WEB_SECRET) }, { authorization: 'Digest username="x"' }]) {
+    for (const headers of <Record<string, string>[]>[{}, { authorization: basic('web', WEB_SECRET) }, { authorization: 'Digest username="x"' }]) {
       const res = await send('GET', PATHS.userinfo, { headers })
       expect(res.status).toBe(401)
       const challenge = String(res.headers['www-authenticate'])
@@ -822,7 +822,7 @@ describe('discovery and JWKS', () => {
 
   it('OIDC Discovery §4, ARCHITECTURE §2: junk in the query or a forged Host header changes nothing', async () => {
     const plain = JSON.parse((await send('GET', DISCOVERY)).text) as Record<string, unknown>
-    for (const headers of [{ host: 'evil.example' }, { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' }, {}]) {
+    for (const headers of <Record<string, string>[]>[{ host: 'evil.example' }, { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' }, {}]) {
       const res = await send('GET', `${DISCOVERY}?issuer=${encodeURIComponent(EVIL)}&x=%ZZ&y[]=1&<script>=1`, { headers })
       expect(res.status).toBe(200)
       const doc = JSON.parse(res.text) as Record<string, unknown>

@@ -47,7 +47,10 @@ export function toOAuthError(err: unknown): OAuthError {
 }
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, err: OAuthError): FastifyReply {
-  const channel = request.routeOptions.config?.channel ?? 'json'
+  return sendErrorOn(request.routeOptions?.config?.channel ?? 'json', request, reply, err)
+}
+
+function sendErrorOn(channel: ErrorChannel, request: FastifyRequest, reply: FastifyReply, err: OAuthError): FastifyReply {
   if (err.status >= 500) request.log.error({ err: err.cause ?? err, code: err.code }, 'request failed')
   else request.log.info({ code: err.code, detail: err.detail ?? err.description }, 'request rejected')
   if (err.code === 'temporarily_unavailable') reply.header('retry-after', '5')
@@ -58,10 +61,25 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, err: OAu
   reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
   if (channel === 'bearer' || err.code === 'invalid_token' || err.code === 'insufficient_scope') {
     reply.header('www-authenticate', wwwAuthenticateBearer(err))
+    // RFC 6750 §3.1: a request without credentials gets the challenge and no error information.
+    if (err.challenge?.bare === 'true') return reply.status(err.status).send()
   } else if (err.code === 'invalid_client' && err.challenge) {
     reply.header('www-authenticate', 'Basic realm="latch", charset="UTF-8"')
   }
   return reply.status(err.status).type('application/json; charset=utf-8').send(err.toJSON())
+}
+
+const PAGE_PREFIXES = ['/authorize', '/interaction', '/device', '/logout']
+
+/**
+ * Errors the router raises before any route matched (a malformed percent-encoding, an overlong
+ * path parameter): no route config says the channel, so the path decides.
+ */
+export function frameworkErrors(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const path = (request.url ?? '').split('?')[0] ?? ''
+  const channel: ErrorChannel = PAGE_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`)) ? 'html' : 'json'
+  const err = new InvalidRequestError('the request URL is malformed', { cause: error })
+  sendErrorOn(channel, request, reply, err)
 }
 
 export function errorHandler(this: unknown, error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {

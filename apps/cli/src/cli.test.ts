@@ -1,0 +1,367 @@
+/**
+ * The `latch` command as users and scripts run it: the BUILT CLI (`node apps/cli/dist/main.js`)
+ * in a temporary directory with its own config file and SQLite database, `LATCH_SECRET` in the
+ * environment. Titles name the contract each test proves: ARCHITECTURE.md §2 "Commands",
+ * "Environment" and "Config file".
+ *
+ * The root `prepare` script builds before tests; if dist is missing or older than the sources,
+ * `beforeAll` builds it (`tsc -b packages/server apps/cli`).
+ */
+import { spawn, execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)))
+const MAIN = join(ROOT, 'apps/cli/dist/main.js')
+const SECRET = 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz'
+
+const CONFIG = `
+issuer: http://localhost:9000
+database: sqlite:./latch.db
+log_level: warn
+resources:
+  - identifier: https://api.example.com
+    scopes: [read:data]
+scopes:
+  - name: read:data
+    description: Read your data
+clients:
+  - client_id: from-file
+    client_secret: from-file-secret-0123456789abcdefghijkl
+    redirect_uris: [http://localhost:3000/cb]
+`
+
+interface Run {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Newest mtime of the non-test .ts sources under `dir`. */
+function newestSource(dir: string): number {
+  let newest = 0
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
+      newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs)
+    }
+  }
+  return newest
+}
+
+const dirs: string[] = []
+
+/** A fresh directory with latch.config.yaml (and so its own database). */
+function workspace(config = CONFIG): string {
+  const dir = mkdtempSync(join(tmpdir(), 'latch-cli-'))
+  dirs.push(dir)
+  writeFileSync(join(dir, 'latch.config.yaml'), config)
+  return dir
+}
+
+/** The environment a user would have: none of Latch's variables leaking in from the test runner. */
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env }
+  for (const k of Object.keys(env)) if (k.startsWith('LATCH_') || k === 'PORT') delete env[k]
+  return { ...env, LATCH_SECRET: SECRET, ...extra }
+}
+
+function latch(cwd: string, args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<Run> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { cwd, env: cleanEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.on('error', reject)
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }))
+    child.stdin.end(options.input ?? '')
+  })
+}
+
+/** Runs and expects success; returns stdout. */
+async function ok(cwd: string, args: string[], options?: { input?: string; env?: Record<string, string> }): Promise<string> {
+  const run = await latch(cwd, args, options)
+  expect(run.stderr.match(/^error:.*$/m)?.[0] ?? '', `latch ${args.join(' ')}`).toBe('')
+  expect(run.code, `latch ${args.join(' ')}: ${run.stderr}`).toBe(0)
+  return run.stdout
+}
+
+/** One line on stderr, starting with `error:`, and no stack trace. */
+function expectOneLineError(run: Run, code: number, pattern: RegExp): void {
+  expect(run.code).toBe(code)
+  const lines = run.stderr.trim().split('\n')
+  expect(lines).toHaveLength(1)
+  expect(lines[0]).toMatch(/^error: /)
+  expect(lines[0]).toMatch(pattern)
+  expect(run.stderr).not.toMatch(/^\s+at /m)
+}
+
+beforeAll(() => {
+  const built = existsSync(MAIN) ? statSync(MAIN).mtimeMs : 0
+  const sources = Math.max(newestSource(join(ROOT, 'apps/cli/src')), newestSource(join(ROOT, 'packages/server/src')))
+  if (built < sources) {
+    execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'packages/server', 'apps/cli'], {
+      cwd: ROOT,
+      stdio: 'inherit',
+      timeout: 300_000,
+    })
+  }
+  expect(existsSync(MAIN), `${MAIN} was not built`).toBe(true)
+}, 300_000)
+
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+})
+
+// Each test runs the CLI a dozen times or so; a loaded machine needs more than the default 30 s.
+describe('latch CLI', { timeout: 90_000 }, () => {
+  it('ARCHITECTURE §2 Commands: `latch migrate` brings the database up to date', async () => {
+    const dir = workspace()
+    expect(await ok(dir, ['migrate'])).toMatch(/database is up to date/)
+    expect(existsSync(join(dir, 'latch.db'))).toBe(true)
+    // Idempotent.
+    expect(await ok(dir, ['migrate'])).toMatch(/database is up to date/)
+  })
+
+  it('ARCHITECTURE §2 Commands: every listing command has --json (a JSON array on stdout)', async () => {
+    const dir = workspace()
+    for (const args of [['clients', 'list'], ['users', 'list'], ['keys', 'list']]) {
+      const out = await ok(dir, [...args, '--json'])
+      expect(Array.isArray(JSON.parse(out)), `${args.join(' ')} --json`).toBe(true)
+    }
+  })
+
+  it('ARCHITECTURE §2 Commands: `clients create` prints a confidential client\'s secret once and stores only its hash', async () => {
+    const dir = workspace()
+    const created = JSON.parse(
+      await ok(dir, [
+        'clients', 'create', '--id', 'web', '--name', 'Web App', '--grant-types', 'authorization_code,refresh_token',
+        '--redirect-uris', 'http://localhost:3000/cb,http://localhost:3000/cb2', '--scope', 'openid profile read:data', '--json',
+      ]),
+    ) as Record<string, unknown>
+    expect(created).toMatchObject({
+      client_id: 'web',
+      client_name: 'Web App',
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: ['authorization_code', 'refresh_token'],
+      redirect_uris: ['http://localhost:3000/cb', 'http://localhost:3000/cb2'],
+      scope: 'openid profile read:data',
+    })
+    const secret = created.client_secret as string
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect(created).not.toHaveProperty('client_secret_hash')
+
+    // Human output: the secret on its own line.
+    const human = await ok(dir, ['clients', 'create', '--id', 'svc', '--grant-types', 'client_credentials'])
+    expect(human).toMatch(/^client_secret: [A-Za-z0-9_-]{43}$/m)
+
+    const listed = await ok(dir, ['clients', 'list', '--json'])
+    expect(listed).not.toContain(secret)
+    const clients = JSON.parse(listed) as Record<string, unknown>[]
+    expect(clients.map((c) => c.client_id)).toEqual(['svc', 'web'])
+    for (const c of clients) {
+      expect(c).not.toHaveProperty('client_secret')
+      expect(c).not.toHaveProperty('client_secret_hash')
+    }
+
+    // What is stored is the secret's SHA-256, so the server can authenticate the client with it.
+    const { createStore, hashHandle } = await import('@latch/server')
+    const store = await createStore(`sqlite:${join(dir, 'latch.db')}`, { migrate: false })
+    try {
+      expect((await store.clients.get('web'))?.client_secret_hash).toBe(hashHandle(secret))
+    } finally {
+      await store.close()
+    }
+
+    const table = await ok(dir, ['clients', 'list'])
+    expect(table.split('\n')[0]).toMatch(/^CLIENT_ID\s+NAME\s+AUTH_METHOD/)
+    expect(table).toMatch(/^web\s+Web App\s+client_secret_basic\s+authorization_code,refresh_token/m)
+  })
+
+  it('ARCHITECTURE §2 Config file: `clients create` validates like the config loader (usage error, exit 2, naming the flag)', async () => {
+    const dir = workspace()
+    expectOneLineError(
+      await latch(dir, ['clients', 'create', '--id', 'x', '--redirect-uris', 'http://localhost/cb#frag']),
+      2,
+      /--redirect-uris .*fragment/,
+    )
+    expectOneLineError(await latch(dir, ['clients', 'create', '--id', 'x', '--redirect-uris', '/relative']), 2, /--redirect-uris must be an absolute URL/)
+    expectOneLineError(await latch(dir, ['clients', 'create', '--id', 'x', '--grant-types', 'implicit', '--redirect-uris', 'http://localhost/cb']), 2, /--grant-types must be one of/)
+    expectOneLineError(await latch(dir, ['clients', 'create', '--id', 'x', '--type', 'public', '--grant-types', 'client_credentials']), 2, /client_credentials needs a confidential client/)
+    expectOneLineError(await latch(dir, ['clients', 'create', '--id', 'x', '--scope', 'openid write:all', '--redirect-uris', 'http://localhost/cb']), 2, /--scope names scope "write:all"/)
+    expectOneLineError(await latch(dir, ['clients', 'create', '--id', 'x', '--type', 'sideways']), 2, /--type/)
+    expect(JSON.parse(await ok(dir, ['clients', 'list', '--json']))).toEqual([])
+
+    // A public client gets no secret.
+    const spa = JSON.parse(await ok(dir, ['clients', 'create', '--id', 'spa', '--type', 'public', '--redirect-uris', 'http://localhost:5173/cb', '--json'])) as Record<string, unknown>
+    expect(spa.token_endpoint_auth_method).toBe('none')
+    expect(spa).not.toHaveProperty('client_secret')
+    expectOneLineError(await latch(dir, ['clients', 'create', '--id', 'spa', '--type', 'public', '--redirect-uris', 'http://localhost:5173/cb']), 1, /already exists/)
+  })
+
+  it('ARCHITECTURE §2 Commands: `clients delete` removes a client; an unknown id exits 1', async () => {
+    const dir = workspace()
+    await ok(dir, ['clients', 'create', '--id', 'gone', '--type', 'public', '--redirect-uris', 'http://localhost/cb'])
+    expect(await ok(dir, ['clients', 'delete', 'gone'])).toMatch(/deleted client gone/)
+    expect(JSON.parse(await ok(dir, ['clients', 'list', '--json']))).toEqual([])
+    expectOneLineError(await latch(dir, ['clients', 'delete', 'gone']), 1, /no client with client_id gone/)
+  })
+
+  it('ARCHITECTURE §2 Commands: users create|list|set-password|delete, passwords stored as argon2id and never printed', async () => {
+    const dir = workspace()
+    const alice = JSON.parse(
+      await ok(dir, ['users', 'create', '--email', 'Alice@Example.com', '--password-stdin', '--name', 'Alice Example', '--json'], { input: 'correct-horse-battery\n' }),
+    ) as Record<string, unknown>
+    expect(alice).toMatchObject({ email: 'alice@example.com', claims: { name: 'Alice Example' }, has_password: true })
+    expect(alice.id).toEqual(expect.any(String))
+    await ok(dir, ['users', 'create', '--email', 'bob@example.com', '--password', 'bobs-password-1'])
+
+    const listed = await ok(dir, ['users', 'list', '--json'])
+    expect(listed).not.toMatch(/argon2|password_hash|correct-horse/)
+    const users = JSON.parse(listed) as Record<string, unknown>[]
+    expect(users.map((u) => u.email)).toEqual(['alice@example.com', 'bob@example.com'])
+    const table = await ok(dir, ['users', 'list'])
+    expect(table).not.toMatch(/argon2/)
+    expect(table).toMatch(/^alice@example\.com\s+Alice Example\s+no\s+set\s/m)
+
+    expectOneLineError(await latch(dir, ['users', 'create', '--email', 'alice@example.com', '--password', 'another-pass']), 1, /already exists/)
+    expectOneLineError(await latch(dir, ['users', 'create', '--email', 'carol@example.com', '--password', 'short']), 2, /--password must be 8 to 1024 characters/)
+    expectOneLineError(await latch(dir, ['users', 'create', '--email', 'not-an-email', '--password', 'long-enough']), 2, /--email must be an email address/)
+
+    const { createStore, verifyPassword } = await import('@latch/server')
+    const hashOf = async () => {
+      const store = await createStore(`sqlite:${join(dir, 'latch.db')}`, { migrate: false })
+      try {
+        return (await store.users.getByEmail('alice@example.com'))?.password_hash ?? null
+      } finally {
+        await store.close()
+      }
+    }
+    const before = await hashOf()
+    expect(before).toMatch(/^\$argon2id\$/)
+    expect(await verifyPassword(before, 'correct-horse-battery')).toBe(true)
+
+    await ok(dir, ['users', 'set-password', 'alice@example.com', '--password-stdin'], { input: 'a-brand-new-password\n' })
+    const after = await hashOf()
+    expect(await verifyPassword(after, 'a-brand-new-password')).toBe(true)
+    expect(await verifyPassword(after, 'correct-horse-battery')).toBe(false)
+    expectOneLineError(await latch(dir, ['users', 'set-password', 'alice@example.com']), 2, /--password-stdin/)
+    expectOneLineError(await latch(dir, ['users', 'set-password', 'nobody@example.com', '--password', 'whatever-123']), 1, /no user with email nobody@example\.com/)
+
+    expect(await ok(dir, ['users', 'delete', 'bob@example.com'])).toMatch(/deleted user bob@example\.com/)
+    expect((JSON.parse(await ok(dir, ['users', 'list', '--json'])) as { email: string }[]).map((u) => u.email)).toEqual(['alice@example.com'])
+    expectOneLineError(await latch(dir, ['users', 'delete', 'bob@example.com']), 1, /no user with email/)
+  })
+
+  it('ARCHITECTURE §2 Commands: `keys rotate` adds a key; `keys list` shows the old one retired until it expires', async () => {
+    const dir = workspace()
+    expect(JSON.parse(await ok(dir, ['keys', 'list', '--json']))).toEqual([])
+    const first = (await ok(dir, ['keys', 'rotate'])).trim()
+    const second = (await ok(dir, ['keys', 'rotate'])).trim()
+    expect(first).toMatch(/^[A-Za-z0-9_-]{43}$/) // RFC 7638 SHA-256 thumbprint
+    expect(second).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect(second).not.toBe(first)
+
+    const keys = JSON.parse(await ok(dir, ['keys', 'list', '--json'])) as Record<string, unknown>[]
+    expect(keys).toHaveLength(2)
+    const active = keys.find((k) => k.kid === second)
+    const retired = keys.find((k) => k.kid === first)
+    expect(active).toMatchObject({ alg: 'RS256', status: 'active', expires_at: null })
+    expect(retired).toMatchObject({ alg: 'RS256', status: 'retired' })
+    expect(retired?.expires_at).toBeGreaterThan(Math.floor(Date.now() / 1000))
+    for (const k of keys) expect(Object.keys(k).sort()).toEqual(['alg', 'created_at', 'expires_at', 'kid', 'retired_at', 'status'])
+
+    const table = await ok(dir, ['keys', 'list'])
+    expect(table.split('\n')[0]).toMatch(/^KID\s+ALG\s+STATUS\s+CREATED_AT\s+EXPIRES_AT$/)
+    expect(table).toContain(`${first}  RS256  retired`)
+
+    // Keys are encrypted under LATCH_SECRET: another secret cannot rotate (it could not sign).
+    expectOneLineError(await latch(dir, ['keys', 'rotate'], { env: { LATCH_SECRET: 'a-different-secret-0123456789abcdefghij' } }), 1, /LATCH_SECRET/)
+  })
+
+  it('ARCHITECTURE §2 Config file: an invalid config exits 1 with one line naming the key', async () => {
+    const dir = workspace('tokens:\n  acess_token_ttl: 900\n')
+    for (const args of [['migrate'], ['clients', 'list'], ['serve', '--port', '0']]) {
+      expectOneLineError(await latch(dir, args), 1, /tokens\.acess_token_ttl/)
+    }
+    const ttl = workspace('tokens:\n  access_token_ttl: 15m\n')
+    expectOneLineError(await latch(ttl, ['users', 'list', '--json']), 1, /tokens\.access_token_ttl must be an integer number of seconds/)
+    expectOneLineError(await latch(dir, ['migrate', '--config', join(dir, 'missing.yaml')]), 1, /missing\.yaml/)
+  })
+
+  it('ARCHITECTURE §2 Environment: LATCH_DATABASE_URL and LATCH_SECRET override the config file', async () => {
+    const dir = workspace()
+    const out = await ok(dir, ['migrate'], { env: { LATCH_DATABASE_URL: 'sqlite:./from-env.db' } })
+    expect(out).toContain(join(dir, 'from-env.db'))
+    expect(existsSync(join(dir, 'from-env.db'))).toBe(true)
+    expect(existsSync(join(dir, 'latch.db'))).toBe(false)
+    expectOneLineError(await latch(dir, ['keys', 'list'], { env: { LATCH_SECRET: 'too-short' } }), 1, /LATCH_SECRET must be at least 32 characters/)
+  })
+
+  it('ARCHITECTURE §2 Commands: `--config FILE` selects the config file on every command', async () => {
+    const dir = workspace()
+    const other = join(dir, 'other.json')
+    writeFileSync(other, JSON.stringify({ database: 'sqlite:./other.db' }))
+    for (const args of [['migrate'], ['clients', 'list', '--json'], ['users', 'list', '--json'], ['keys', 'list', '--json']]) {
+      await ok(dir, [...args, '--config', other])
+    }
+    expect(existsSync(join(dir, 'other.db'))).toBe(true)
+    expect(existsSync(join(dir, 'latch.db'))).toBe(false)
+  })
+
+  it('ARCHITECTURE §2 Commands: usage errors exit 2 with one line and no stack trace', async () => {
+    const dir = workspace()
+    expectOneLineError(await latch(dir, ['clients', 'list', '--bogus']), 2, /unknown option '--bogus'/)
+    expectOneLineError(await latch(dir, ['users', 'create']), 2, /--email/)
+    expectOneLineError(await latch(dir, ['serve', '--port', 'http']), 2, /--port/)
+    expect((await latch(dir, ['frobnicate'])).code).toBe(2)
+    const help = await latch(dir, ['--help'])
+    expect(help.code).toBe(0)
+    for (const cmd of ['serve', 'migrate', 'clients', 'users', 'keys']) expect(help.stdout).toContain(cmd)
+  })
+
+  it('ARCHITECTURE §2 Commands: `latch serve` listens, seeds the config clients, answers /healthz and stops on SIGTERM', async () => {
+    const dir = workspace()
+    const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0'], { cwd: dir, env: cleanEnv({ LATCH_LOG_LEVEL: 'info' }), stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)))
+    try {
+      const line = await new Promise<Record<string, unknown>>((resolveLine, reject) => {
+        const timer = setTimeout(() => reject(new Error(`serve did not start: ${stdout}${stderr}`)), 20_000)
+        child.stdout.on('data', (d: Buffer) => {
+          stdout += d.toString()
+          const found = stdout.split('\n').find((l) => l.includes('Latch listening on'))
+          if (found) {
+            clearTimeout(timer)
+            resolveLine(JSON.parse(found) as Record<string, unknown>)
+          }
+        })
+        child.on('close', () => reject(new Error(`serve exited: ${stderr}`)))
+      })
+      expect(line.msg).toBe(`Latch listening on http://localhost:9000 (database: sqlite:${join(dir, 'latch.db')})`)
+      const health = await fetch(`${String(line.address)}/healthz`)
+      expect(health.status).toBe(200)
+    } finally {
+      child.kill('SIGTERM')
+    }
+    expect(await exited).toBe(0)
+    expect(stderr).not.toMatch(/^error:|^\s+at /m)
+    // Config clients were created at start (ARCHITECTURE §2 Config file).
+    expect((JSON.parse(await ok(dir, ['clients', 'list', '--json'])) as { client_id: string }[]).map((c) => c.client_id)).toEqual(['from-file'])
+  })
+
+  it('ARCHITECTURE §2 Commands: `latch serve` exits 1 with one line when the database cannot be opened', async () => {
+    const dir = workspace()
+    writeFileSync(join(dir, 'not-a-database.db'), 'this is not sqlite '.repeat(20))
+    expectOneLineError(
+      await latch(dir, ['serve', '--port', '0'], { env: { LATCH_DATABASE_URL: 'sqlite:./not-a-database.db' } }),
+      1,
+      /cannot open database sqlite:.*not-a-database\.db/,
+    )
+  })
+})

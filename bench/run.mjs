@@ -1,0 +1,497 @@
+#!/usr/bin/env node
+/**
+ * Latch benchmark suite: one command (`npm run bench` at the root, or `node bench/run.mjs`) that
+ * reproduces every number in bench/README.md.
+ *
+ * Layout of a run, on a 2-core machine:
+ * - core 0: the server under test, a separate child process (`taskset -c 0`), fresh for every
+ *   measurement (Latch: a new SQLite file; oidc-provider: a new in-memory store);
+ * - core 1: this orchestrator and the load generator, also a child process (`taskset -c 1`):
+ *   autocannon for single-request scenarios, load/loop.mjs for chained flows;
+ * - loopback only (127.0.0.1), every run bounded: warm-up then a fixed measuring window.
+ * Peak RSS is the server's VmHWM from /proc/<pid>/status just before it is stopped. Foreign CPU
+ * on core 0 during the window (busy time not spent by the server) is recorded, so a noisy
+ * machine shows in the results instead of silently skewing them.
+ *
+ * Options: --duration=10 --warmup=2 --connections=50 --crypto-seconds=5
+ *          --only=cc,session (scenario id prefixes) --servers=latch,oidc-provider --alg=RS256,ES256
+ *          --profile (Latch under `node --cpu-prof`; writes results/profile.json instead of latest.json)
+ *          --out=results/latest.json --quiet-wait=120 (seconds to wait for an idle machine)
+ *          --no-build (do not run `tsc -b packages/server` first)
+ */
+import { spawn, execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer as createNetServer } from 'node:net'
+import { cpus, tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createRequire } from 'node:module'
+import { createAgent, CookieJar } from './lib/http.mjs'
+import { authorizeToCode, clientCredentials, exchangeCode, introspect, jwtHeader } from './lib/flows.mjs'
+import { SERVICE, WEB, basic } from './lib/fixtures.mjs'
+import { summarize } from './lib/profile-summary.mjs'
+
+const HERE = dirname(fileURLToPath(import.meta.url))
+const ROOT = resolve(HERE, '..')
+const require = createRequire(import.meta.url)
+
+// ---------------------------------------------------------------------------------------------
+// Options
+// ---------------------------------------------------------------------------------------------
+const args = Object.fromEntries(
+  process.argv.slice(2).map((a) => {
+    const [k, v] = a.replace(/^--/, '').split('=')
+    return [k, v ?? 'true']
+  }),
+)
+const OPT = {
+  duration: Number(args.duration ?? 10),
+  warmup: Number(args.warmup ?? 2),
+  connections: Number(args.connections ?? 50),
+  cryptoSeconds: Number(args['crypto-seconds'] ?? 5),
+  only: args.only ? args.only.split(',') : null,
+  servers: (args.servers ?? 'latch,oidc-provider').split(','),
+  algs: (args.alg ?? 'RS256,ES256').split(','),
+  profile: args.profile === 'true',
+  quietWait: Number(args['quiet-wait'] ?? 120),
+}
+const OUT = resolve(HERE, args.out ?? (OPT.profile ? 'results/profile.json' : 'results/latest.json'))
+const PROFILE_DIR = join(HERE, 'results', 'profiles')
+
+const log = (...m) => process.stderr.write(`${m.join(' ')}\n`)
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios
+// ---------------------------------------------------------------------------------------------
+const SERVER_SCRIPTS = { latch: 'servers/latch.mjs', 'oidc-provider': 'servers/oidc-provider.mjs' }
+
+const tokenRequest = (target) => ({
+  url: `${target.url}${target.paths.token}`,
+  headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(SERVICE), accept: 'application/json' },
+  body: new URLSearchParams({ grant_type: 'client_credentials', scope: SERVICE.scope }).toString(),
+})
+
+const introspectionRequest = (target, client, token) => ({
+  url: `${target.url}${target.paths.introspection}`,
+  headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(client), accept: 'application/json' },
+  body: new URLSearchParams({ token }).toString(),
+})
+
+async function codeFlowTokens(agent, target) {
+  const jar = new CookieJar()
+  const { code, verifier } = await authorizeToCode(agent, jar, target)
+  return exchangeCode(agent, target, code, verifier)
+}
+
+function expect(cond, message) {
+  if (!cond) throw new Error(`sanity check failed: ${message}`)
+}
+
+const SCENARIOS = []
+for (const alg of ['ES256', 'RS256']) {
+  SCENARIOS.push({
+    id: `cc-${alg}`,
+    n: 1,
+    alg,
+    title: `client_credentials token (${alg})`,
+    kind: 'autocannon',
+    async prepare(agent, target) {
+      const body = await clientCredentials(agent, target)
+      const h = jwtHeader(body.access_token)
+      expect(h.alg === alg && h.typ === 'at+jwt', `expected an ${alg} at+jwt access token, got ${JSON.stringify(h)}`)
+      return tokenRequest(target)
+    },
+  })
+}
+for (const alg of ['RS256', 'ES256']) {
+  SCENARIOS.push(
+    { id: `session-${alg}`, n: 3, alg, title: `code + PKCE round trip, existing session (${alg})`, kind: 'loop', flow: 'session' },
+    { id: `login-${alg}`, n: 4, alg, title: `code + PKCE round trip with password sign-in (${alg})`, kind: 'loop', flow: 'login' },
+    { id: `refresh-${alg}`, n: 5, alg, title: `refresh-token rotation (${alg})`, kind: 'loop', flow: 'refresh' },
+    {
+      id: `introspect-at-${alg}`,
+      n: 6,
+      alg,
+      title: `introspection of an access token (${alg})`,
+      kind: 'autocannon',
+      // oidc-provider refuses to introspect JWT access tokens (unsupported_token_type, "Structured
+      // JWT Tokens cannot be introspected"), so for this one scenario it issues opaque ones.
+      serverOptions: { 'oidc-provider': { atFormat: 'opaque' } },
+      async prepare(agent, target) {
+        const { access_token: token } = await clientCredentials(agent, target)
+        const body = await introspect(agent, target, SERVICE, token)
+        expect(body.active === true, `introspection of a fresh access token: ${JSON.stringify(body)}`)
+        return { ...introspectionRequest(target, SERVICE, token), check: { client: SERVICE, token } }
+      },
+    },
+    {
+      id: `introspect-rt-${alg}`,
+      n: 6,
+      alg,
+      title: `introspection of a refresh token (${alg})`,
+      kind: 'autocannon',
+      async prepare(agent, target) {
+        const { refresh_token: token } = await codeFlowTokens(agent, target)
+        const body = await introspect(agent, target, WEB, token)
+        expect(body.active === true, `introspection of a fresh refresh token: ${JSON.stringify(body)}`)
+        return { ...introspectionRequest(target, WEB, token), check: { client: WEB, token } }
+      },
+    },
+  )
+}
+
+const selected = SCENARIOS.filter(
+  (s) => OPT.algs.includes(s.alg) && (!OPT.only || OPT.only.some((p) => s.id.startsWith(p))),
+)
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+// ---------------------------------------------------------------------------------------------
+function freePort() {
+  return new Promise((res, rej) => {
+    const srv = createNetServer()
+    srv.unref()
+    srv.on('error', rej)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address()
+      srv.close(() => res(port))
+    })
+  })
+}
+
+/** Starts a server pinned to core 0 and resolves once it printed its READY line. */
+async function startServer(name, serverOptions, profileName) {
+  const port = await freePort()
+  const dir = mkdtempSync(join(tmpdir(), `latch-bench-${name}-`))
+  const nodeArgs = []
+  if (profileName) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${profileName}.cpuprofile`)
+  const child = spawn('taskset', ['-c', '0', process.execPath, ...nodeArgs, join(HERE, SERVER_SCRIPTS[name])], {
+    cwd: HERE,
+    env: { ...process.env, NODE_ENV: 'production', BENCH_SERVER: JSON.stringify({ port, dir, ...serverOptions }) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stderr = ''
+  child.stderr.setEncoding('utf8').on('data', (d) => (stderr = (stderr + d).slice(-8000)))
+  const ready = await new Promise((res, rej) => {
+    let out = ''
+    const timer = setTimeout(() => rej(new Error(`${name} did not start within 60 s:\n${stderr}`)), 60_000)
+    child.stdout.setEncoding('utf8').on('data', (d) => {
+      out += d
+      const line = out.split('\n').find((l) => l.startsWith('READY '))
+      if (line) {
+        clearTimeout(timer)
+        res(JSON.parse(line.slice(6)))
+      }
+    })
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      rej(new Error(`${name} exited with ${code} before it was ready:\n${stderr}`))
+    })
+  })
+  return {
+    name,
+    child,
+    dir,
+    pid: ready.pid,
+    target: { url: ready.url, paths: ready.paths },
+    stderr: () => stderr,
+  }
+}
+
+async function stopServer(server) {
+  const exited = new Promise((res) => server.child.once('exit', res))
+  server.child.kill('SIGTERM')
+  const timer = setTimeout(() => server.child.kill('SIGKILL'), 15_000)
+  await exited
+  clearTimeout(timer)
+  rmSync(server.dir, { recursive: true, force: true })
+}
+
+function procStatus(pid) {
+  const text = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN)
+  return { VmHWM: kb('VmHWM'), VmRSS: kb('VmRSS') }
+}
+
+/** CPU ticks: per core busy/total from /proc/stat, and one process's utime+stime. */
+function coreTicks() {
+  const lines = readFileSync('/proc/stat', 'utf8').split('\n').filter((l) => /^cpu\d/.test(l))
+  return lines.map((l) => {
+    const v = l.split(/\s+/).slice(1).map(Number)
+    const idle = v[3] + v[4]
+    const total = v.slice(0, 8).reduce((a, b) => a + b, 0)
+    return { busy: total - idle, total }
+  })
+}
+function procTicks(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return Number(f[11]) + Number(f[12])
+  } catch {
+    return 0
+  }
+}
+
+/** Waits (bounded) until neither core is busier than 15% for a 1 s sample. */
+async function waitForQuiet() {
+  const until = Date.now() + OPT.quietWait * 1000
+  for (;;) {
+    const a = coreTicks()
+    await sleep(1000)
+    const b = coreTicks()
+    const busy = b.map((c, i) => (c.busy - a[i].busy) / Math.max(1, c.total - a[i].total))
+    if (busy.every((x) => x < 0.15)) return { waited: false, busy }
+    if (Date.now() > until) {
+      log(`  ! machine still busy (${busy.map((x) => `${Math.round(x * 100)}%`).join(', ')}): measuring anyway`)
+      return { waited: true, busy }
+    }
+    await sleep(2000)
+  }
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+/** Runs a load child on core 1 and parses its JSON line. */
+function runLoad(script, options) {
+  return new Promise((res, rej) => {
+    const child = spawn('taskset', ['-c', '1', process.execPath, join(HERE, script), JSON.stringify(options)], {
+      cwd: HERE,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let out = ''
+    let err = ''
+    child.stdout.setEncoding('utf8').on('data', (d) => (out += d))
+    child.stderr.setEncoding('utf8').on('data', (d) => (err = (err + d).slice(-4000)))
+    child.on('exit', (code) => {
+      const line = out.trim().split('\n').pop()
+      if (code !== 0 || !line) return rej(new Error(`${script} exited with ${code}:\n${err}`))
+      res({ pid: child.pid, result: JSON.parse(line) })
+    })
+  })
+}
+
+// ---------------------------------------------------------------------------------------------
+// One measurement
+// ---------------------------------------------------------------------------------------------
+async function measure(scenario, serverName) {
+  const profileName = OPT.profile && serverName === 'latch' ? `${scenario.id}-latch` : undefined
+  const server = await startServer(serverName, { alg: scenario.alg, ...(scenario.serverOptions?.[serverName] ?? {}) }, profileName)
+  const agent = createAgent(4)
+  try {
+    const startRss = procStatus(server.pid).VmRSS
+    let prepared
+    if (scenario.prepare) prepared = await scenario.prepare(agent, server.target)
+    const quiet = await waitForQuiet()
+    const cpuBefore = coreTicks()
+    const srvBefore = procTicks(server.pid)
+    const hrtimeUs = () => Number(process.hrtime.bigint() / 1000n)
+    let load
+    if (scenario.kind === 'autocannon') {
+      const { check, ...req } = prepared
+      load = await runLoad('load/autocannon.mjs', { ...req, method: 'POST', connections: OPT.connections, duration: OPT.duration, warmup: OPT.warmup })
+      if (check) {
+        const body = await introspect(agent, server.target, check.client, check.token)
+        expect(body.active === true, 'the introspected token is still active after the run')
+      }
+    } else {
+      load = await runLoad('load/loop.mjs', { url: server.target.url, paths: server.target.paths, flow: scenario.flow, connections: OPT.connections, duration: OPT.duration, warmup: OPT.warmup })
+    }
+    // The measuring window, on the clock of V8's profile timestamps (the last `duration` seconds).
+    const windowEnd = hrtimeUs() - 200_000
+    const window = { from: windowEnd - OPT.duration * 1_000_000 + 200_000, to: windowEnd }
+    const cpuAfter = coreTicks()
+    const srvTicks = procTicks(server.pid) - srvBefore
+    const core0 = { busy: cpuAfter[0].busy - cpuBefore[0].busy, total: cpuAfter[0].total - cpuBefore[0].total }
+    const mem = procStatus(server.pid)
+    agent.destroy()
+    await stopServer(server)
+    const stored = /(\d+) artefacts in memory/.exec(server.stderr())?.[1]
+    const r = load.result
+    return {
+      rps: round(r.rps, 1),
+      p50_ms: r.p50_ms,
+      p99_ms: r.p99_ms,
+      mean_ms: round(r.mean_ms, 2),
+      errors: r.errors + (r.non2xx ?? 0),
+      ...(r.first_error ? { first_error: r.first_error } : {}),
+      ...(r.http_requests_per_iteration ? { http_requests_per_iteration: r.http_requests_per_iteration } : {}),
+      peak_rss_mb: round(mem.VmHWM / 1024, 1),
+      rss_after_start_mb: round(startRss / 1024, 1),
+      server_cpu_pct: round((100 * srvTicks) / Math.max(1, core0.total), 1),
+      foreign_cpu_core0_pct: round((100 * Math.max(0, core0.busy - srvTicks)) / Math.max(1, core0.total), 1),
+      machine_busy_before: quiet.busy.map((x) => round(x * 100, 0)),
+      ...(stored ? { stored_artefacts_at_exit: Number(stored) } : {}),
+      ...(profileName ? { profile: `results/profiles/${profileName}.cpuprofile`, profile_window_us: window } : {}),
+    }
+  } catch (err) {
+    agent.destroy()
+    await stopServer(server).catch(() => {})
+    throw Object.assign(err, { serverStderr: server.stderr() })
+  }
+}
+
+const round = (x, d) => (x === null || x === undefined || Number.isNaN(x) ? null : Math.round(x * 10 ** d) / 10 ** d)
+
+// ---------------------------------------------------------------------------------------------
+// Main
+// ---------------------------------------------------------------------------------------------
+function pinSelf() {
+  try {
+    execFileSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' })
+  } catch {
+    log('! taskset failed: the orchestrator is not pinned')
+  }
+}
+
+/** Measures the current source: an incremental `tsc -b packages/server` (skip with --no-build). */
+function ensureBuilt() {
+  if (args['no-build'] === 'true' && existsSync(join(ROOT, 'packages/server/dist/index.js'))) return
+  log('building packages/server (tsc -b)…')
+  try {
+    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b', 'packages/server'], { cwd: ROOT, stdio: 'inherit' })
+  } catch {
+    throw new Error('packages/server does not compile: fix the build (npm run build) before benchmarking')
+  }
+}
+
+function versionOf(pkg) {
+  try {
+    return JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')).version
+  } catch {
+    return null
+  }
+}
+
+async function main() {
+  if (cpus().length < 2) throw new Error('the benchmark needs 2 cores: server on core 0, load on core 1')
+  pinSelf()
+  ensureBuilt()
+  mkdirSync(dirname(OUT), { recursive: true })
+  if (OPT.profile) {
+    mkdirSync(PROFILE_DIR, { recursive: true })
+    for (const f of readdirSync(PROFILE_DIR)) if (f.endsWith('-latch.cpuprofile')) rmSync(join(PROFILE_DIR, f))
+  }
+
+  const results = {
+    date: new Date().toISOString(),
+    command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim(),
+    machine: { cpu: cpus()[0].model, cores: cpus().length, node: process.version, kernel: readFileSync('/proc/version', 'utf8').split(' ').slice(0, 3).join(' ') },
+    versions: {
+      '@latch/server': versionOf('@latch/server'),
+      'oidc-provider': versionOf('oidc-provider'),
+      autocannon: versionOf('autocannon'),
+      jose: versionOf('jose'),
+      fastify: versionOf('fastify'),
+    },
+    options: { ...OPT, only: OPT.only },
+    crypto: null,
+    scenarios: [],
+    targets: [],
+    profiles: {},
+  }
+
+  // Scenario 2: raw signing rate on core 0.
+  if (!OPT.only || OPT.only.some((p) => 'crypto'.startsWith(p) || p.startsWith('cc'))) {
+    log(`crypto: single-core signing rate on core 0 (${OPT.cryptoSeconds} s per case)…`)
+    await waitForQuiet()
+    const out = execFileSync('taskset', ['-c', '0', process.execPath, join(HERE, 'crypto/sign-rate.mjs'), String(OPT.cryptoSeconds)], { encoding: 'utf8' })
+    results.crypto = JSON.parse(out.trim().split('\n').pop())
+    for (const [k, v] of Object.entries(results.crypto.ops_per_s)) results.crypto.ops_per_s[k] = round(v, 0)
+    log(`  ${JSON.stringify(results.crypto.ops_per_s)}`)
+  }
+
+  for (const scenario of selected) {
+    const row = { id: scenario.id, n: scenario.n, title: scenario.title, alg: scenario.alg }
+    for (const name of OPT.servers) {
+      log(`${scenario.id} on ${name}…`)
+      try {
+        row[name] = await measure(scenario, name)
+        const m = row[name]
+        log(`  ${m.rps} /s  p99 ${m.p99_ms} ms  peak RSS ${m.peak_rss_mb} MB  errors ${m.errors}  foreign CPU on core 0 ${m.foreign_cpu_core0_pct}%`)
+      } catch (err) {
+        row[name] = { error: String(err.message ?? err).slice(0, 2000) }
+        log(`  FAILED: ${err.message}\n${err.serverStderr ?? ''}`)
+      }
+    }
+    if (row.latch?.rps && row['oidc-provider']?.rps) row.ratio = round(row.latch.rps / row['oidc-provider'].rps, 2)
+    results.scenarios.push(row)
+    writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`) // partial results survive a crash
+  }
+
+  results.targets = evaluateTargets(results)
+  if (OPT.profile) {
+    for (const row of results.scenarios) {
+      const p = row.latch?.profile
+      if (p && existsSync(join(HERE, p))) results.profiles[row.id] = summarize(join(HERE, p), 25, row.latch.profile_window_us)
+    }
+  }
+  writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`)
+  process.stdout.write(`${markdown(results)}\n`)
+  log(`\nwrote ${OUT}`)
+}
+
+function evaluateTargets(results) {
+  const row = (id) => results.scenarios.find((s) => s.id === id)
+  const targets = []
+  const cc = row('cc-ES256')
+  if (cc?.ratio) targets.push({ target: 'client_credentials ES256 ≥ 2× oidc-provider', value: `${cc.ratio}×`, met: cc.ratio >= 2 })
+  const rs = row('cc-RS256')
+  const raw = results.crypto?.ops_per_s?.['node:crypto RS256']
+  if (rs?.latch?.rps && raw) {
+    const r = rs.latch.rps / raw
+    targets.push({ target: 'client_credentials RS256 ≥ 85% of raw node:crypto RS256 (1 core)', value: `${round(r * 100, 1)}% (${rs.latch.rps} of ${raw}/s)`, met: r >= 0.85 })
+  }
+  for (const alg of ['RS256', 'ES256']) {
+    const s = row(`session-${alg}`)
+    if (s?.ratio) targets.push({ target: `session round trip (${alg}) ≥ 1.5× oidc-provider`, value: `${s.ratio}×`, met: s.ratio >= 1.5 })
+  }
+  const both = results.scenarios.filter((s) => s.latch?.peak_rss_mb && s['oidc-provider']?.peak_rss_mb)
+  if (both.length) {
+    const lmax = Math.max(...both.map((s) => s.latch.peak_rss_mb))
+    const omax = Math.max(...both.map((s) => s['oidc-provider'].peak_rss_mb))
+    const wins = both.filter((s) => s.latch.peak_rss_mb <= s['oidc-provider'].peak_rss_mb).length
+    targets.push({ target: 'peak RSS ≤ oidc-provider (max over scenarios)', value: `${lmax} MB vs ${omax} MB; lower or equal in ${wins}/${both.length} scenarios`, met: lmax <= omax })
+  }
+  return targets
+}
+
+function markdown(results) {
+  const fmt = (x) => (x === null || x === undefined ? '–' : String(x))
+  const lines = []
+  lines.push(`Latch benchmark, ${results.date}; ${results.machine.cpu}, Node ${results.machine.node}; ${OPT.connections} connections, ${OPT.warmup} s warm-up + ${OPT.duration} s`)
+  lines.push('')
+  if (results.crypto) {
+    lines.push(`| raw signing, 1 core (~${results.crypto.payload_bytes}-byte payload) | ops/s |`)
+    lines.push('|---|---:|')
+    for (const [k, v] of Object.entries(results.crypto.ops_per_s)) lines.push(`| ${k} | ${v} |`)
+    lines.push('')
+  }
+  lines.push('| # | scenario | Latch req/s | Latch p99 ms | Latch peak RSS MB | oidc-provider req/s | oidc-provider p99 ms | oidc-provider peak RSS MB | Latch / oidc-provider |')
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|')
+  for (const s of results.scenarios) {
+    const l = s.latch ?? {}
+    const o = s['oidc-provider'] ?? {}
+    const cell = (m, k) => (m.error ? 'FAILED' : fmt(m[k]))
+    lines.push(`| ${s.n} | ${s.title} | ${cell(l, 'rps')} | ${cell(l, 'p99_ms')} | ${cell(l, 'peak_rss_mb')} | ${cell(o, 'rps')} | ${cell(o, 'p99_ms')} | ${cell(o, 'peak_rss_mb')} | ${s.ratio ? `${s.ratio}×` : '–'} |`)
+  }
+  const errs = results.scenarios.flatMap((s) => ['latch', 'oidc-provider'].filter((n) => s[n]?.errors > 0).map((n) => `${s.id}/${n}: ${s[n].errors} errors`))
+  if (errs.length) lines.push('', `Errors: ${errs.join('; ')}`)
+  const noisy = results.scenarios.flatMap((s) => ['latch', 'oidc-provider'].filter((n) => s[n]?.foreign_cpu_core0_pct > 5).map((n) => `${s.id}/${n} ${s[n].foreign_cpu_core0_pct}%`))
+  if (noisy.length) lines.push('', `Foreign CPU on core 0 above 5% (other processes competed with the server): ${noisy.join('; ')}`)
+  if (results.targets.length) {
+    lines.push('', '| target | result | met? |', '|---|---|---|')
+    for (const t of results.targets) lines.push(`| ${t.target} | ${t.value} | ${t.met ? 'yes' : '**no**'} |`)
+  }
+  for (const [id, p] of Object.entries(results.profiles)) {
+    lines.push('', `Profile of Latch in ${id} (self time, top 10):`, '', '| function | self % |', '|---|---:|')
+    for (const r of p.top.slice(0, 10)) lines.push(`| \`${r.function}\` | ${r.self_pct} |`)
+    lines.push('', '| by package | self % |', '|---|---:|')
+    for (const r of p.by_package.slice(0, 8)) lines.push(`| ${r.group} | ${r.self_pct} |`)
+  }
+  return lines.join('\n')
+}
+
+main().catch((err) => {
+  log(err.stack ?? String(err))
+  process.exit(1)
+})
