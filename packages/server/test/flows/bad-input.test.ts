@@ -412,7 +412,7 @@ describe('authorization endpoint', () => {
       [{ code_challenge: 'short', code_challenge_method: 'S256' }, 'invalid_request'],
       [{ code_challenge: 'a'.repeat(43), code_challenge_method: 'plain' }, 'invalid_request'],
       [{ code_challenge_method: 'S256' }, 'invalid_request'],
-      [{ request: ALG_NONE_JWT }, 'invalid_request'],
+      [{ request: ALG_NONE_JWT }, 'request_not_supported'],
       [{ request_uri: 'https://evil.example/request.jwt' }, 'request_uri_not_supported'],
       [{ resource: 'not a uri' }, 'invalid_target'],
       [{ resource: 'https://unknown.example/api' }, 'invalid_target'],
