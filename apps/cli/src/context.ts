@@ -154,12 +154,3 @@ export async function readPassword(
   return password
 }
 
-/**
- * Seconds a retired signing key stays published: the configured `tokens.retired_key_grace`, or
- * (0) long enough for the longest-lived token it signed. The same rule as `createServer`
- * (packages/server/src/server.ts), so a rotation from the CLI keeps tokens verifying exactly as
- * one made by the server would.
- */
-export function retiredKeyGrace(config: LatchConfig): number {
-  return config.tokens.retired_key_grace || Math.max(config.tokens.access_token_ttl, config.tokens.id_token_ttl) + 60
-}

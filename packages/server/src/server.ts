@@ -106,7 +106,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       secret: config.secret,
       alg: config.tokens.signing_alg,
       clock,
-      retiredKeyGrace: config.tokens.retired_key_grace || Math.max(config.tokens.access_token_ttl, config.tokens.id_token_ttl) + 60,
+      retiredKeyGrace: config.tokens.retired_key_grace,
     })
     const events = new LatchEvents()
     events.onAny((name, payload) => log.info({ event: name, ...(payload as object) }, name))

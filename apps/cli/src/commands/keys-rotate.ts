@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander'
 import { Keystore, systemClock } from '@latch/server'
-import { retiredKeyGrace, withConfigOption, withStore, now, type CommonOptions } from '../context.js'
+import { withConfigOption, withStore, now, type CommonOptions } from '../context.js'
 import { CliError, reasonOf } from '../errors.js'
 import { note, printJson, say } from '../output.js'
 
@@ -17,7 +17,7 @@ export function keysRotate(parent: Command): void {
   ).action(async (opts: CommonOptions & { json?: boolean }) => {
     await withStore(opts, async ({ config, store, warnings }) => {
       for (const w of warnings.filter((w) => w.startsWith('LATCH_SECRET'))) note(`warning: ${w}`)
-      const grace = retiredKeyGrace(config)
+      const grace = config.tokens.retired_key_grace
       const existing = await store.keys.list(now())
       const before = new Set(existing.map((k) => k.kid))
       let keystore: Keystore

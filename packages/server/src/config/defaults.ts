@@ -101,7 +101,7 @@ export const DEVICE_POLL_INTERVAL = 5
 /**
  * How long a signing key that was rotated out stays published in JWKS after its retirement,
  * seconds. Must cover the longest-lived token it signed: max(access_token_ttl, id_token_ttl).
- * `0` means "derive it from the token lifetimes".
+ * `0` means "derive it": max(access_token_ttl, id_token_ttl) + 60 s.
  * @key tokens.retired_key_grace
  */
 export const RETIRED_KEY_GRACE = 0

@@ -84,7 +84,8 @@ function keyOf(pointer: string): string {
 
 function describeError(err: { path: string; message: string; value: unknown; schema: Record<string, unknown> }): ConfigError {
   const key = keyOf(err.path) || '(root)'
-  const got = JSON.stringify(err.value)
+  // Never echo a secret into a log line or terminal.
+  const got = /(^|\.)(password|client_secret|client_secret_hash|password_hash)$/.test(key) ? '(value hidden)' : JSON.stringify(err.value)
   const s = err.schema
   if (s.type === 'integer' && /seconds|ttl|interval|window|grace/.test(key)) {
     return new ConfigError(key, `must be an integer number of seconds, got ${got}`)
@@ -266,6 +267,11 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
 
   const config: LatchConfig = {
     ...file,
+    tokens: {
+      ...file.tokens,
+      // 0 = derive: a retired key must outlive every token it signed (+60 s for clock skew).
+      retired_key_grace: file.tokens.retired_key_grace || Math.max(file.tokens.access_token_ttl, file.tokens.id_token_ttl) + 60,
+    },
     issuer,
     database,
     secret,
