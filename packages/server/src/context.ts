@@ -5,12 +5,12 @@
  */
 import type { Logger } from 'pino'
 import type { LatchConfig } from './config/schema.js'
-import type { LatchEvents } from './events.js'
+import { LatchEvents } from './events.js'
 import type { Keystore } from './keys/keystore.js'
 import type { Clock } from './lib/clock.js'
 import type { Store } from './storage/store.js'
-import type { ClientRegistry } from './clients/registry.js'
-import type { LoginThrottle } from './users/login-throttle.js'
+import { ClientRegistry } from './clients/registry.js'
+import { LoginThrottle } from './users/login-throttle.js'
 
 export interface LatchContext {
   readonly config: LatchConfig
@@ -68,5 +68,31 @@ export function endpointUrls(issuer: string): EndpointUrls {
     device_verification: u(PATHS.device_verification),
     end_session: u(PATHS.end_session),
     interaction: u(PATHS.interaction),
+  }
+}
+
+/** Assembles the context from its parts; the registries and throttle are derived from config. */
+export function createContext(parts: {
+  config: LatchConfig
+  store: Store
+  keystore: Keystore
+  clock: Clock
+  log: Logger
+  events?: LatchEvents
+}): LatchContext {
+  const { config, store, clock } = parts
+  return {
+    ...parts,
+    events: parts.events ?? new LatchEvents(),
+    clients: new ClientRegistry(store, clock),
+    throttle: new LoginThrottle(
+      {
+        maxPerAccount: config.security.login_max_failures_per_account,
+        maxPerIp: config.security.login_max_failures_per_ip,
+        windowSeconds: config.security.login_throttle_window,
+      },
+      clock,
+    ),
+    urls: endpointUrls(config.issuer),
   }
 }

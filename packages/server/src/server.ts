@@ -9,14 +9,12 @@ import fastifyCookie from '@fastify/cookie'
 import pino, { type Logger } from 'pino'
 import { loadConfig, type LoadConfigOptions } from './config/load.js'
 import type { LatchConfig } from './config/schema.js'
-import { endpointUrls, type LatchContext } from './context.js'
-import { ClientRegistry } from './clients/registry.js'
+import { createContext, type LatchContext } from './context.js'
 import { LatchEvents } from './events.js'
 import { Keystore } from './keys/keystore.js'
 import { systemClock, type Clock } from './lib/clock.js'
 import { createStore } from './storage/kysely-store.js'
 import type { Store } from './storage/store.js'
-import { LoginThrottle } from './users/login-throttle.js'
 import { seedFromConfig } from './seed.js'
 import { registerFormParser } from './endpoints/_pipeline/form-body.js'
 import { errorHandler, frameworkErrors } from './endpoints/_pipeline/render-error.js'
@@ -110,24 +108,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     })
     const events = new LatchEvents()
     events.onAny((name, payload) => log.info({ event: name, ...(payload as object) }, name))
-    const ctx: LatchContext = {
-      config,
-      store,
-      keystore,
-      clock,
-      events,
-      log,
-      clients: new ClientRegistry(store, clock),
-      throttle: new LoginThrottle(
-        {
-          maxPerAccount: config.security.login_max_failures_per_account,
-          maxPerIp: config.security.login_max_failures_per_ip,
-          windowSeconds: config.security.login_throttle_window,
-        },
-        clock,
-      ),
-      urls: endpointUrls(config.issuer),
-    }
+    const ctx = createContext({ config, store, keystore, clock, events, log })
     const app = Fastify({
       loggerInstance: log as unknown as FastifyBaseLogger,
       bodyLimit: config.security.body_limit,
@@ -140,7 +121,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     await app.register(fastifyCookie)
     registerFormParser(app, config.security.body_limit)
     app.setErrorHandler(errorHandler)
-    app.setNotFoundHandler((request, reply) => {
+    app.setNotFoundHandler((_request, reply) => {
       reply.status(404).type('application/json; charset=utf-8').send({ error: 'not_found', error_description: 'no such endpoint' })
     })
     for (const plugin of [

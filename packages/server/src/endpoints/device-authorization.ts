@@ -13,7 +13,6 @@
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.2
  */
 import type { FastifyPluginAsync } from 'fastify'
-import { authenticateClient } from '../clients/authenticate.js'
 import type { LatchContext } from '../context.js'
 import { PATHS } from '../context.js'
 import { StorageUnavailableError, UnauthorizedClientError } from '../errors.js'
@@ -21,10 +20,9 @@ import { DEVICE_CODE_GRANT_TYPE } from '../grants/device-code.js'
 import { resolveResource, resolveScope } from '../grants/scope.js'
 import type { DeviceCodeRecord } from '../storage/store.js'
 import { newHandle, newUserCode } from '../tokens/opaque-handle.js'
-import type { RawParams } from './_pipeline/form-body.js'
 import { requireFormBody } from './_pipeline/form-body.js'
 import { noStore } from './_pipeline/no-store.js'
-import { rejectDuplicateParams } from './_pipeline/reject-duplicate-params.js'
+import { clientAuthentication } from './_pipeline/client-authentication.js'
 
 /** RFC 8628 §3.2 response; wire names. */
 export interface DeviceAuthorizationResponseBody {
@@ -63,8 +61,7 @@ export const deviceAuthorizationEndpoint: FastifyPluginAsync = async (app) => {
     PATHS.device_authorization,
     { config: { channel: 'json' }, onRequest: noStore, preValidation: requireFormBody },
     async (request, reply) => {
-      const params = rejectDuplicateParams(request.body as RawParams)
-      const client = await authenticateClient({ params, authorization: request.headers.authorization }, ctx)
+      const { params, client } = await clientAuthentication(request, ctx)
       if (!client.grant_types.includes(DEVICE_CODE_GRANT_TYPE)) {
         throw new UnauthorizedClientError('this client may not use the device authorization grant')
       }

@@ -24,15 +24,13 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { errors as joseErrors, type JWTPayload } from 'jose'
 import { PATHS, type LatchContext } from '../context.js'
-import { authenticateClient } from '../clients/authenticate.js'
 import { isPublicClient } from '../clients/registry.js'
 import { InvalidClientError, InvalidRequestError } from '../errors.js'
 import { hashHandle } from '../lib/random.js'
 import type { ClientRecord } from '../storage/store.js'
-import type { RawParams } from './_pipeline/form-body.js'
 import { requireFormBody } from './_pipeline/form-body.js'
 import { noStore } from './_pipeline/no-store.js'
-import { rejectDuplicateParams } from './_pipeline/reject-duplicate-params.js'
+import { clientAuthentication } from './_pipeline/client-authentication.js'
 
 type IntrospectionBody = { active: false } | ({ active: true } & Record<string, unknown>)
 /** `null`: the token is not of this type, try the next one. */
@@ -96,8 +94,7 @@ const LOOKUPS = { access_token: introspectAccessToken, refresh_token: introspect
 export const introspectionEndpoint: FastifyPluginAsync = async (app) => {
   const ctx = app.latch
   app.post(PATHS.introspection, { config: { channel: 'json' }, onRequest: noStore, preValidation: requireFormBody }, async (request, reply) => {
-    const params = rejectDuplicateParams(request.body as RawParams)
-    const caller = await authenticateClient({ params, authorization: request.headers.authorization }, ctx)
+    const { params, client: caller } = await clientAuthentication(request, ctx)
     if (isPublicClient(caller)) throw new InvalidClientError('introspection requires a confidential client', { detail: 'public client' })
     const token = params.token
     if (!token) throw new InvalidRequestError('token is missing')

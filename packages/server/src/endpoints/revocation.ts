@@ -28,14 +28,12 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { errors as joseErrors, type JWTPayload } from 'jose'
 import { PATHS, type LatchContext } from '../context.js'
-import { authenticateClient } from '../clients/authenticate.js'
 import { InvalidRequestError } from '../errors.js'
 import { hashHandle } from '../lib/random.js'
 import type { ClientRecord } from '../storage/store.js'
-import type { RawParams } from './_pipeline/form-body.js'
 import { requireFormBody } from './_pipeline/form-body.js'
 import { noStore } from './_pipeline/no-store.js'
-import { rejectDuplicateParams } from './_pipeline/reject-duplicate-params.js'
+import { clientAuthentication } from './_pipeline/client-authentication.js'
 
 /** `'unknown'`: not a token of this type, try the next; `'done'`: found (revoked, or not ours to revoke). */
 type Revoker = (ctx: LatchContext, token: string, client: ClientRecord) => Promise<'done' | 'unknown'>
@@ -81,8 +79,7 @@ const REVOKERS = { access_token: revokeAccessToken, refresh_token: revokeRefresh
 export const revocationEndpoint: FastifyPluginAsync = async (app) => {
   const ctx = app.latch
   app.post(PATHS.revocation, { config: { channel: 'json' }, onRequest: noStore, preValidation: requireFormBody }, async (request, reply) => {
-    const params = rejectDuplicateParams(request.body as RawParams)
-    const client = await authenticateClient({ params, authorization: request.headers.authorization }, ctx)
+    const { params, client } = await clientAuthentication(request, ctx)
     const token = params.token
     if (!token) throw new InvalidRequestError('token is missing')
     const order = params.token_type_hint === 'access_token' ? (['access_token', 'refresh_token'] as const) : (['refresh_token', 'access_token'] as const)

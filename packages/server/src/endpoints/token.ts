@@ -7,21 +7,18 @@
  */
 import type { FastifyPluginAsync } from 'fastify'
 import { PATHS } from '../context.js'
-import { authenticateClient } from '../clients/authenticate.js'
 import { InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } from '../errors.js'
 import { GRANTS } from '../grants/table.js'
-import type { RawParams } from './_pipeline/form-body.js'
 import { requireFormBody } from './_pipeline/form-body.js'
 import { noStore } from './_pipeline/no-store.js'
-import { rejectDuplicateParams } from './_pipeline/reject-duplicate-params.js'
+import { clientAuthentication } from './_pipeline/client-authentication.js'
 
 export const tokenEndpoint: FastifyPluginAsync = async (app) => {
   const ctx = app.latch
   app.post(PATHS.token, { config: { channel: 'json' }, onRequest: noStore, preValidation: requireFormBody }, async (request, reply) => {
-    const params = rejectDuplicateParams(request.body as RawParams)
+    const { params, client } = await clientAuthentication(request, ctx)
     const grantType = params.grant_type
     if (!grantType) throw new InvalidRequestError('grant_type is missing')
-    const client = await authenticateClient({ params, authorization: request.headers.authorization }, ctx)
     const grant = GRANTS[grantType]
     if (!grant) throw new UnsupportedGrantTypeError('this grant_type is not supported')
     if (!client.grant_types.includes(grantType)) {

@@ -16,7 +16,7 @@ import { InvalidGrantError, InvalidRequestError } from '../errors.js'
 import { randomId } from '../lib/random.js'
 import type { GrantRecord } from '../storage/store.js'
 import { verifyPassword } from '../users/password-hash.js'
-import type { GrantHandler, TokenRequest } from './grant.js'
+import type { GrantHandler } from './grant.js'
 import { resolveResource, resolveScope } from './scope.js'
 import { issueTokenSet, refreshAllowed } from './token-set.js'
 

@@ -12,17 +12,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose'
 import pino from 'pino'
-import { ClientRegistry } from '../clients/registry.js'
 import { loadConfig } from '../config/load.js'
 import type { LatchConfig } from '../config/schema.js'
-import { endpointUrls, type LatchContext } from '../context.js'
+import { createContext, type LatchContext } from '../context.js'
 import { LatchEvents, type LatchEventName } from '../events.js'
 import { Keystore } from '../keys/keystore.js'
 import { ManualClock } from '../lib/clock.js'
 import { seedFromConfig } from '../seed.js'
 import { createStore } from '../storage/kysely-store.js'
 import type { ClientRecord, Store, UserRecord } from '../storage/store.js'
-import { LoginThrottle } from '../users/login-throttle.js'
 
 export const TEST_SECRET = 'x'.repeat(32)
 export const TEST_ISSUER = 'https://op.example.test'
@@ -113,24 +111,7 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
     const events = new LatchEvents()
     const recorded: RecordedEvent[] = []
     events.onAny((name, payload) => recorded.push({ name, payload }))
-    const ctx: LatchContext = {
-      config,
-      store,
-      keystore,
-      clock,
-      events,
-      log: pino({ level: 'silent' }),
-      clients: new ClientRegistry(store, clock),
-      throttle: new LoginThrottle(
-        {
-          maxPerAccount: config.security.login_max_failures_per_account,
-          maxPerIp: config.security.login_max_failures_per_ip,
-          windowSeconds: config.security.login_throttle_window,
-        },
-        clock,
-      ),
-      urls: endpointUrls(config.issuer),
-    }
+    const ctx = createContext({ config, store, keystore, clock, events, log: pino({ level: 'silent' }) })
     return {
       ctx,
       store,

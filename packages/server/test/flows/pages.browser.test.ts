@@ -242,7 +242,7 @@ describe.skipIf(!hasChromium)('pages in a real browser', () => {
         expect((box as { x: number }).x).toBeGreaterThanOrEqual(0)
         expect((box as { x: number; width: number }).x + (box as { width: number }).width).toBeLessThanOrEqual(PHONE.width)
       }
-      const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth)
+      const scrollWidth = await page.evaluate("document.documentElement.scrollWidth")
       expect(scrollWidth).toBeLessThanOrEqual(PHONE.width)
     } finally {
       await context.close()
