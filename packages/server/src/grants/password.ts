@@ -36,20 +36,19 @@ export const passwordGrant: GrantHandler = {
 
     const account = params.username.trim().toLowerCase()
     const source = request.ip
-    const wait = throttle.retryAfter(account, source)
-    if (wait > 0) {
+    const attempt = throttle.attempt(account, source)
+    if (!attempt.allowed) {
       ctx.events.emit('login.failed', { reason: 'throttled', ip: source })
-      throw new InvalidGrantError(`too many failed attempts; try again in ${wait} seconds`)
+      throw new InvalidGrantError(`too many failed attempts; try again in ${attempt.retryAfter} seconds`)
     }
     const user = await store.users.getByEmail(account)
     // verifyPassword runs argon2id against a dummy hash for unknown users: equal timing.
     const ok = await verifyPassword(user?.password_hash ?? null, params.password)
     if (!user || !ok) {
-      throttle.recordFailure(account, source)
       ctx.events.emit('login.failed', { reason: 'bad_credentials', ip: source })
       throw new InvalidGrantError(BAD_CREDENTIALS)
     }
-    throttle.recordSuccess(account)
+    attempt.succeeded()
 
     const now = clock.now()
     const grant: GrantRecord = {

@@ -77,20 +77,21 @@ export const deviceVerificationPages: FastifyPluginAsync = async (app) => {
     // same mistyped code is bounded too. Prefixed so it never shares a bucket with sign-in.
     const account = `device:${code}`
     const source = `device:${request.ip}`
-    const wait = ctx.throttle.retryAfter(account, source)
-    if (wait > 0) {
-      reply.header('retry-after', String(wait))
-      const minutes = Math.ceil(wait / 60)
+    // A short or empty code is a typo, not a guess: answered without spending the budget.
+    if (code.length !== USER_CODE_LENGTH) return renderForm(ctx, request, reply, 400, input, INVALID_CODE)
+    const attempt = ctx.throttle.attempt(account, source)
+    if (!attempt.allowed) {
+      reply.header('retry-after', String(attempt.retryAfter))
+      const minutes = Math.ceil(attempt.retryAfter / 60)
       return renderForm(ctx, request, reply, 429, input, `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`)
     }
     const now = ctx.clock.now()
     const userCodeHash = hashHandle(code)
-    const record = code.length === USER_CODE_LENGTH ? await ctx.store.deviceCodes.getByUserCode(userCodeHash, now) : null
+    const record = await ctx.store.deviceCodes.getByUserCode(userCodeHash, now)
     if (!record || record.status !== 'pending' || record.expires_at <= now) {
-      // A well-formed code that matches nothing is a guess; an empty or short one is a typo.
-      if (code.length === USER_CODE_LENGTH) ctx.throttle.recordFailure(account, source)
       return renderForm(ctx, request, reply, 400, input, INVALID_CODE)
     }
+    attempt.succeeded()
     securityHeaders(reply)
     return beginInteraction(ctx, reply, {
       kind: 'device',

@@ -106,22 +106,22 @@ async function login(request: FastifyRequest<{ Params: { id: string } }>, reply:
   verifyCsrf(request, params)
   const email = (params.email ?? '').trim().toLowerCase().slice(0, 320)
   const password = params.password ?? ''
-  const wait = ctx.throttle.retryAfter(email, request.ip)
-  if (wait > 0) {
+  // Counted before the (slow) check, so parallel guesses cannot slip past the limit.
+  const attempt = ctx.throttle.attempt(email, request.ip)
+  if (!attempt.allowed) {
     ctx.events.emit('login.failed', { reason: 'throttled', ip: request.ip })
-    reply.header('retry-after', String(wait))
-    const minutes = Math.ceil(wait / 60)
+    reply.header('retry-after', String(attempt.retryAfter))
+    const minutes = Math.ceil(attempt.retryAfter / 60)
     return renderLogin(request, reply, l, 429, `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, email)
   }
   const user = email ? await ctx.store.users.getByEmail(email) : null
   // verifyPassword runs argon2 against a dummy hash for unknown users: same answer, same time.
   const ok = await verifyPassword(user?.password_hash ?? null, password)
   if (!user || !ok) {
-    ctx.throttle.recordFailure(email, request.ip)
     ctx.events.emit('login.failed', { reason: 'bad_credentials', ip: request.ip })
     return renderLogin(request, reply, l, 401, 'Incorrect email or password.', email)
   }
-  ctx.throttle.recordSuccess(email)
+  attempt.succeeded()
   const session = await startSession(ctx, reply, user, ['pwd'])
   await ctx.store.interactions.update(interaction.id, { user_id: user.id, auth_time: session.auth_time, session_id: session.id })
   return reply.redirect(`${ctx.urls.interaction}/${interaction.id}`, 303)

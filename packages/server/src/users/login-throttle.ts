@@ -1,9 +1,15 @@
 /**
- * Throttles password guessing: failures are counted per account and per client IP over a sliding
- * window; past the limit, sign-in is refused until the oldest failure leaves the window, and the
- * page says when to retry. Counting is per process here; issue #4 shares it through Redis.
- * A success clears the account's failures, not the IP's (one valid account must not launder an
- * attacker's IP).
+ * Throttles password and code guessing: attempts are counted per account and per client IP over
+ * a sliding window; past the limit, attempts are refused until the oldest one leaves the window,
+ * and the page says when to retry. Counting is per process here; issue #4 shares it through
+ * Redis.
+ *
+ * An attempt is counted *before* its (slow, awaited) verification and only forgiven when it
+ * succeeds: counting after the check would let every request already in flight through, so an
+ * attacker sending 40 guesses at once would have all 40 checked.
+ * A success forgives the account's failures and its own IP entry, not the IP's other failures
+ * (one valid account must not launder an attacker's IP).
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.3.2
  * @see https://owasp.org/www-community/controls/Blocking_Brute_Force_Attacks
  */
 import type { Clock } from '../lib/clock.js'
@@ -14,35 +20,44 @@ export interface ThrottleLimits {
   windowSeconds: number
 }
 
+export type ThrottleAttempt =
+  /** Refused: retry after this many seconds. Nothing was counted. */
+  | { allowed: false; retryAfter: number }
+  /** Counted as a failure until `succeeded()` is called. */
+  | { allowed: true; succeeded(): void }
+
 export class LoginThrottle {
-  readonly #failures = new Map<string, number[]>()
+  readonly #attempts = new Map<string, number[]>()
   constructor(private readonly limits: ThrottleLimits, private readonly clock: Clock) {}
 
-  /** Seconds until the next attempt is allowed, or 0 when it is allowed now. */
-  retryAfter(account: string, ip: string): number {
+  attempt(account: string, ip: string): ThrottleAttempt {
     const now = this.clock.now()
-    return Math.max(
-      this.#wait(`a:${account}`, this.limits.maxPerAccount, now),
-      this.#wait(`i:${ip}`, this.limits.maxPerIp, now),
-    )
-  }
-
-  recordFailure(account: string, ip: string): void {
-    const now = this.clock.now()
-    for (const key of [`a:${account}`, `i:${ip}`]) {
-      const list = this.#recent(key, now)
-      list.push(now)
-      this.#failures.set(key, list)
+    const accountKey = `a:${account}`
+    const ipKey = `i:${ip}`
+    const retryAfter = Math.max(this.#wait(accountKey, this.limits.maxPerAccount, now), this.#wait(ipKey, this.limits.maxPerIp, now))
+    if (retryAfter > 0) return { allowed: false, retryAfter }
+    this.#push(accountKey, now)
+    this.#push(ipKey, now)
+    if (this.#attempts.size > 100_000) this.#prune(now)
+    return {
+      allowed: true,
+      succeeded: () => {
+        this.#attempts.delete(accountKey)
+        const list = this.#attempts.get(ipKey)
+        const i = list?.lastIndexOf(now) ?? -1
+        if (list && i >= 0) list.splice(i, 1)
+      },
     }
-    if (this.#failures.size > 100_000) this.#prune(now)
   }
 
-  recordSuccess(account: string): void {
-    this.#failures.delete(`a:${account}`)
+  #push(key: string, now: number): void {
+    const list = this.#recent(key, now)
+    list.push(now)
+    this.#attempts.set(key, list)
   }
 
   #recent(key: string, now: number): number[] {
-    return (this.#failures.get(key) ?? []).filter((t) => t > now - this.limits.windowSeconds)
+    return (this.#attempts.get(key) ?? []).filter((t) => t > now - this.limits.windowSeconds)
   }
 
   #wait(key: string, max: number, now: number): number {
@@ -53,8 +68,8 @@ export class LoginThrottle {
   }
 
   #prune(now: number): void {
-    for (const key of this.#failures.keys()) {
-      if (this.#recent(key, now).length === 0) this.#failures.delete(key)
+    for (const key of this.#attempts.keys()) {
+      if (this.#recent(key, now).length === 0) this.#attempts.delete(key)
     }
   }
 }

@@ -28,6 +28,7 @@ const DAVE = user('dave')
 const ERIN = user('erin')
 const FRANK = user('frank')
 const GRACE = user('grace')
+const IVAN = user('ivan')
 
 const confidential = (id: string, name: string, redirect: string, scope: string, skipConsent: boolean) => ({
   client_id: id,
@@ -56,7 +57,7 @@ const config = {
       scope: 'openid',
     },
   ],
-  users: [...baseTestConfig.users, CAROL, DAVE, ERIN, FRANK, GRACE],
+  users: [...baseTestConfig.users, CAROL, DAVE, ERIN, FRANK, GRACE, IVAN],
 }
 
 const clock = new ManualClock()
@@ -411,5 +412,17 @@ describe('the sign-in form', () => {
     clock.advance(retryAfter)
     const ok = await browser.submit(formOf(throttled), { email: ERIN.email, password: ERIN.password })
     await redeem(appB, req, callbackOf(ok))
+  })
+
+  it('RFC 6749 §4.3.2, OWASP brute-force protection: parallel guesses cannot slip past the limit', async () => {
+    const browser = new Browser(server.url)
+    const login = await browser.open((await request(appB, B_CALLBACK)).url)
+    const form = formOf(login)
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => browser.submit(form, { email: IVAN.email, password: `parallel-guess-${i}` })),
+    )
+    const checked = answers.filter((a) => a.status === 401).length
+    expect(checked).toBeLessThanOrEqual(MAX_FAILURES)
+    expect(answers.filter((a) => a.status === 429).length).toBe(12 - checked)
   })
 })
