@@ -44,3 +44,12 @@ describe('error table', () => {
     }
   })
 })
+
+describe('error_description', () => {
+  it('RFC 6749 §5.2: error_description on the wire uses only %x20-21 / %x23-5B / %x5D-7E', () => {
+    const err = new errors.InvalidScopeError('scope "foo" is not allowed (RFC 9700 §2.1.1) \\ é')
+    expect(err.toJSON().error_description).toMatch(/^[\x20\x21\x23-\x5B\x5D-\x7E]*$/)
+    expect(err.toJSON().error_description).toBe("scope 'foo' is not allowed (RFC 9700 section 2.1.1) / ")
+    expect(err.description).toContain('§')
+  })
+})

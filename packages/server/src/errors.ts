@@ -57,6 +57,20 @@ export interface OAuthErrorOptions {
   challenge?: Record<string, string>
 }
 
+/**
+ * RFC 6749 §5.2 / §4.1.2.1: `error_description` is limited to %x20-21 / %x23-5B / %x5D-7E (no
+ * `"`, no `\\`, ASCII only). Descriptions are written for people (with `§`, quotes), so the wire
+ * form is mapped here, once, instead of policing every message.
+ */
+export function toErrorDescription(text: string): string {
+  return text
+    .replace(/§/g, 'section ')
+    .replace(/"/g, "'")
+    .replace(/\\/g, '/')
+    .replace(/[^\x20\x21\x23-\x5B\x5D-\x7E]/g, '')
+    .replace(/ {2,}/g, ' ')
+}
+
 export class OAuthError extends Error {
   readonly code: OAuthErrorCode
   readonly status: number
@@ -76,9 +90,14 @@ export class OAuthError extends Error {
     this.redirectable = OAUTH_ERRORS[code].redirectable
   }
 
+  /** `description` in the character set RFC 6749 §5.2 allows for `error_description`. */
+  get wireDescription(): string {
+    return toErrorDescription(this.description)
+  }
+
   /** The RFC 6749 §5.2 JSON body. */
   toJSON(): { error: OAuthErrorCode; error_description: string } {
-    return { error: this.code, error_description: this.description }
+    return { error: this.code, error_description: this.wireDescription }
   }
 }
 

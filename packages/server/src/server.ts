@@ -18,6 +18,7 @@ import type { Store } from './storage/store.js'
 import { seedFromConfig } from './seed.js'
 import { registerFormParser } from './endpoints/_pipeline/form-body.js'
 import { errorHandler, frameworkErrors } from './endpoints/_pipeline/render-error.js'
+import { corsForBrowserApps } from './endpoints/_pipeline/cors.js'
 import { authorizationEndpoint } from './endpoints/authorization.js'
 import { deviceAuthorizationEndpoint } from './endpoints/device-authorization.js'
 import { discoveryEndpoint } from './endpoints/discovery.js'
@@ -125,7 +126,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       reply.status(404).type('application/json; charset=utf-8').send({ error: 'not_found', error_description: 'no such endpoint' })
     })
     for (const plugin of [
-      discoveryEndpoint, jwksEndpoint, authorizationEndpoint, tokenEndpoint, userinfoEndpoint, introspectionEndpoint,
+      corsForBrowserApps, discoveryEndpoint, jwksEndpoint, authorizationEndpoint, tokenEndpoint, userinfoEndpoint, introspectionEndpoint,
       revocationEndpoint, deviceAuthorizationEndpoint, endSessionEndpoint, healthEndpoint, interactionPages, deviceVerificationPages,
     ]) {
       await app.register(plugin)

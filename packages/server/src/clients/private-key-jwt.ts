@@ -41,7 +41,11 @@ export const privateKeyJwt: ClientAuthMethod = {
     if (!client.jwks) throw new InvalidClientError('client authentication failed', { detail: 'client has no jwks' })
     let keySet = keySets.get(client.jwks)
     if (!keySet) {
-      keySet = createLocalJWKSet(client.jwks as unknown as JSONWebKeySet)
+      try {
+        keySet = createLocalJWKSet(client.jwks as unknown as JSONWebKeySet)
+      } catch (err) {
+        throw new InvalidClientError('client authentication failed', { detail: 'the client jwks is malformed', cause: err })
+      }
       keySets.set(client.jwks, keySet)
     }
     const now = ctx.clock.now()

@@ -97,4 +97,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ file, env, cwd: dir }).config.tokens.signing_alg).toBe('ES256')
     expectConfigError(() => loadConfig({ file: join(dir, 'missing.yaml'), env }), /cannot read/)
   })
+
+  it('RFC 7523 §2.2: a private key pasted into a client jwks is refused at boot', () => {
+    const jwk = { kty: 'EC', crv: 'P-256', x: 'a', y: 'b', d: 'secret' }
+    expectConfigError(
+      () => load({ clients: [{ client_id: 'pkj', token_endpoint_auth_method: 'private_key_jwt', grant_types: ['client_credentials'], jwks: { keys: [jwk] } }] }),
+      /clients\[0\]\.jwks\.keys\[0\] must be a public key: remove the private member "d"/,
+    )
+  })
 })

@@ -161,6 +161,13 @@ function resolveClients(file: ConfigFile, knownScopes: Set<string>, minSecret: n
     if (method === 'private_key_jwt' && (!c.jwks || c.jwks.keys.length === 0)) {
       throw new ConfigError(key('jwks'), 'must hold at least one public key for private_key_jwt (RFC 7523)')
     }
+    c.jwks?.keys.forEach((k, j) => {
+      if (typeof k.kty !== 'string') throw new ConfigError(`${key('jwks')}.keys[${j}].kty`, 'is required (RFC 7517 §4.1)')
+      // A private member here means the client's private key was pasted into our config.
+      for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']) {
+        if (member in k) throw new ConfigError(`${key('jwks')}.keys[${j}]`, `must be a public key: remove the private member "${member}"`)
+      }
+    })
     const grantTypes = c.grant_types ?? ['authorization_code']
     const redirectUris = c.redirect_uris ?? []
     redirectUris.forEach((u, j) => checkRedirectUri(`${key('redirect_uris')}[${j}]`, u))

@@ -28,7 +28,10 @@ export type Prompt = (typeof PROMPTS)[number]
 /** The validated request, stored as the interaction's params (JSON). */
 export interface AuthorizationRequest {
   client_id: string
+  /** Where the response goes (the registered URI when the parameter was omitted). */
   redirect_uri: string
+  /** RFC 6749 §4.1.3: the token request must repeat redirect_uri only when it was sent. */
+  redirect_uri_sent: boolean
   response_mode: ResponseMode
   state?: string
   scope: string
@@ -39,7 +42,12 @@ export interface AuthorizationRequest {
   prompt: Prompt[]
   max_age?: number
   login_hint?: string
+  /** `sub` of a verified `id_token_hint`: the user the client expects (OIDC Core §3.1.2.1). */
+  id_token_hint_sub?: string
 }
+
+/** Longest `state` and `nonce` accepted: they are stored with pending interactions and codes. */
+export const MAX_STATE_LENGTH = 2048
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]'])
 const CHALLENGE = /^[A-Za-z0-9\-._~]{43,128}$/
@@ -142,12 +150,15 @@ export function validateAuthorizationRequest(
   const request: AuthorizationRequest = {
     client_id: client.client_id,
     redirect_uri: redirectUri,
+    redirect_uri_sent: params.redirect_uri !== undefined,
     response_mode: params.response_mode === 'form_post' ? 'form_post' : 'query',
     scope: scope.join(' '),
     resource,
     prompt,
     ...pkce,
   }
+  if (params.state !== undefined && params.state.length > MAX_STATE_LENGTH) throw new InvalidRequestError(`state must be at most ${MAX_STATE_LENGTH} characters`)
+  if (params.nonce !== undefined && params.nonce.length > MAX_STATE_LENGTH) throw new InvalidRequestError(`nonce must be at most ${MAX_STATE_LENGTH} characters`)
   if (params.state !== undefined) request.state = params.state
   if (params.nonce !== undefined) request.nonce = params.nonce
   if (maxAge !== undefined) request.max_age = maxAge

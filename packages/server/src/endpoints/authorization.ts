@@ -9,7 +9,8 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { PATHS } from '../context.js'
-import { ConsentRequiredError, InvalidRequestError, LoginRequiredError, OAuthError } from '../errors.js'
+import { ConsentRequiredError, InvalidRequestError, InvalidTargetError, LoginRequiredError, OAuthError } from '../errors.js'
+import { verifyIdTokenHint } from '../tokens/id-token-hint.js'
 import { beginInteraction } from '../interaction/begin.js'
 import { issueAuthorizationCode } from '../interaction/authorization-kind.js'
 import { needsConsent, needsLogin } from '../interaction/policy.js'
@@ -18,7 +19,7 @@ import { sendAuthorizationError } from './_pipeline/authorization-response.js'
 import type { RawParams } from './_pipeline/form-body.js'
 import { rejectDuplicateParams } from './_pipeline/reject-duplicate-params.js'
 import { securityHeaders } from './_pipeline/security-headers.js'
-import { checkRedirectUri, checkResponseMode, validateAuthorizationRequest } from './authorization-request.js'
+import { MAX_STATE_LENGTH, checkRedirectUri, checkResponseMode, validateAuthorizationRequest } from './authorization-request.js'
 
 function rawParams(request: FastifyRequest): RawParams {
   if (request.method === 'POST') {
@@ -29,23 +30,35 @@ function rawParams(request: FastifyRequest): RawParams {
   return (request.query ?? {}) as RawParams
 }
 
+function single(raw: RawParams, name: string): string | undefined {
+  const value = raw[name]
+  if (Array.isArray(value)) throw new InvalidRequestError(`The parameter ${name} was included more than once.`)
+  return value === '' ? undefined : value
+}
+
 async function authorize(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const ctx = request.server.latch
   securityHeaders(reply)
   const raw = rawParams(request)
   // Until client_id and redirect_uri are trusted, every error is thrown and rendered as a page.
-  const params = rejectDuplicateParams(raw)
-  if (!params.client_id) throw new InvalidRequestError('The request has no client_id.')
-  const client = await ctx.clients.get(params.client_id)
+  const clientId = single(raw, 'client_id')
+  if (!clientId || clientId.length > 255) throw new InvalidRequestError('The request has no valid client_id.')
+  const client = await ctx.clients.get(clientId)
   if (!client) throw new InvalidRequestError('This application is not registered (unknown client_id).')
-  const isOpenId = (params.scope ?? client.scope).split(' ').includes('openid')
-  const redirect = checkRedirectUri(client, params.redirect_uri, isOpenId)
+  const scopeParam = typeof raw.scope === 'string' ? raw.scope : undefined
+  const redirect = checkRedirectUri(client, single(raw, 'redirect_uri'), (scopeParam ?? client.scope).split(' ').includes('openid'))
   if ('error' in redirect) throw new InvalidRequestError(redirect.error)
-  const responseMode = checkResponseMode(params.response_mode)
-  const target = { redirect_uri: redirect.uri, response_mode: responseMode ?? 'query', state: params.state, issuer: ctx.config.issuer }
+  const responseMode = checkResponseMode(typeof raw.response_mode === 'string' ? raw.response_mode : undefined)
+  // A state we will not accept is not echoed either (it could be a duplicate or a 16 kB blob).
+  const state = typeof raw.state === 'string' && raw.state !== '' && raw.state.length <= MAX_STATE_LENGTH ? raw.state : undefined
+  const target = { redirect_uri: redirect.uri, response_mode: responseMode ?? 'query', state, issuer: ctx.config.issuer }
   try {
     if (responseMode === null) throw new InvalidRequestError('response_mode must be query or form_post')
+    // RFC 8707 §2 allows several resources; Latch issues a token for one audience.
+    if (Array.isArray(raw.resource)) throw new InvalidTargetError('only one resource may be requested at a time')
+    const params = rejectDuplicateParams(raw)
     const authz = validateAuthorizationRequest(params, client, redirect.uri, ctx.config)
+    if (params.id_token_hint !== undefined) authz.id_token_hint_sub = (await verifyIdTokenHint(ctx, params.id_token_hint)).sub ?? ''
     const session = await currentSession(ctx, request)
     const now = ctx.clock.now()
     const loginNeeded = needsLogin(authz, session, now)

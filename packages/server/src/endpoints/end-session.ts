@@ -23,7 +23,8 @@
  * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RedirectionAfterLogout
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose'
+import type { JWTPayload } from 'jose'
+import { verifyIdTokenHint } from '../tokens/id-token-hint.js'
 import { PATHS, type LatchContext } from '../context.js'
 import { InvalidRequestError } from '../errors.js'
 import { html, page } from '../interaction/views/layout.js'
@@ -43,29 +44,6 @@ interface LogoutRequest {
 
 /** Marks the POST of the confirmation form (as opposed to an RP's form-serialized request). */
 const CONFIRM_FIELD = 'confirm'
-const localKeySets = new WeakMap<object, ReturnType<typeof createLocalJWKSet>>()
-
-async function verifyIdTokenHint(ctx: LatchContext, jwt: string): Promise<JWTPayload> {
-  const options = { typ: 'JWT', issuer: ctx.config.issuer }
-  const invalid = (cause: unknown) => new InvalidRequestError('id_token_hint is not a valid ID token from this server', { cause })
-  try {
-    return (await ctx.keystore.verify(jwt, options)).payload
-  } catch (err) {
-    if (!(err instanceof joseErrors.JOSEError)) throw err
-    if (!(err instanceof joseErrors.JWTExpired) || err.claim !== 'exp' || typeof err.payload.iat !== 'number') throw invalid(err)
-    // Expired: check signature, typ and issuer again as of the token's own iat.
-    const jwks = ctx.keystore.jwks()
-    let keySet = localKeySets.get(jwks)
-    if (!keySet) localKeySets.set(jwks, (keySet = createLocalJWKSet(jwks as JSONWebKeySet)))
-    try {
-      const algorithms = [...new Set(jwks.keys.map((k) => k.alg))]
-      return (await jwtVerify(jwt, keySet, { ...options, algorithms, currentDate: new Date(err.payload.iat * 1000) })).payload
-    } catch (again) {
-      throw invalid(again)
-    }
-  }
-}
-
 async function parseLogoutRequest(ctx: LatchContext, params: Record<string, string>): Promise<LogoutRequest> {
   const hint = params.id_token_hint === undefined ? null : await verifyIdTokenHint(ctx, params.id_token_hint)
   let clientId = params.client_id
@@ -119,11 +97,11 @@ ${hidden}<button type="submit">Sign out</button>
 export const endSessionEndpoint: FastifyPluginAsync = async (app) => {
   const ctx = app.latch
   const handle = async (request: FastifyRequest, reply: FastifyReply, raw: RawParams) => {
-    securityHeaders(reply)
     const params = rejectDuplicateParams(raw)
     const confirmed = request.method === 'POST' && params[CONFIRM_FIELD] !== undefined
-    if (confirmed) verifyCsrf(request, params)
+    if (confirmed) verifyCsrf(ctx, request, params)
     const logout = await parseLogoutRequest(ctx, params)
+    securityHeaders(reply, logout.redirectUri ? [logout.redirectUri] : [])
     const active = await currentSession(ctx, request)
     const silent =
       confirmed ||

@@ -54,6 +54,8 @@ const introspectAccessToken: Lookup = async (ctx, token, caller) => {
   const isAudience = caller.client_id !== ctx.config.issuer && audiences.includes(caller.client_id)
   if (!isOwner && !isAudience) return INACTIVE
   if (await ctx.store.accessTokens.isRevoked(payload.jti)) return INACTIVE
+  // A deleted client's tokens (client credentials ones have no stored row) die with it.
+  if (!isOwner && (await ctx.clients.get(payload.client_id)) === null) return INACTIVE
   return {
     active: true,
     ...(typeof payload.scope === 'string' && { scope: payload.scope }),

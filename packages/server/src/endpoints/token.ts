@@ -19,7 +19,8 @@ export const tokenEndpoint: FastifyPluginAsync = async (app) => {
     const { params, client } = await clientAuthentication(request, ctx)
     const grantType = params.grant_type
     if (!grantType) throw new InvalidRequestError('grant_type is missing')
-    const grant = GRANTS[grantType]
+    // hasOwn: `constructor` or `__proto__` must not resolve to Object.prototype members.
+    const grant = Object.hasOwn(GRANTS, grantType) ? GRANTS[grantType] : undefined
     if (!grant) throw new UnsupportedGrantTypeError('this grant_type is not supported')
     if (!client.grant_types.includes(grantType)) {
       throw new UnauthorizedClientError(`this client may not use the ${grantType} grant`)

@@ -48,7 +48,8 @@ export const authorizationCodeGrant: GrantHandler = {
     if (record.client_id !== client.client_id) {
       throw new InvalidGrantError('the authorization code was issued to another client')
     }
-    if (params.redirect_uri !== record.redirect_uri) {
+    // RFC 6749 §4.1.3: required and identical if the authorization request included it.
+    if (record.redirect_uri !== null ? params.redirect_uri !== record.redirect_uri : params.redirect_uri !== undefined && !client.redirect_uris.includes(params.redirect_uri)) {
       throw new InvalidGrantError('redirect_uri does not match the one of the authorization request')
     }
     if (record.code_challenge) {

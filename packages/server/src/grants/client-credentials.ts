@@ -12,28 +12,10 @@
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4
  * @see https://www.rfc-editor.org/rfc/rfc9068#section-2.2
  */
-import type { LatchConfig } from '../config/schema.js'
 import { InvalidScopeError } from '../errors.js'
-import type { ClientRecord } from '../storage/store.js'
 import { issueAccessToken } from '../tokens/access-token.js'
 import type { GrantHandler } from './grant.js'
 import { isStandardScope, parseScope, resolveResource, resolveScope } from './scope.js'
-
-/**
- * The client's registered scopes that make sense without a user and for this audience: API scopes
- * of the target resource, plus scopes no resource owns. Other resources' scopes are left out of the
- * default rather than failing a request that named none of them.
- */
-function defaultScope(client: ClientRecord, config: LatchConfig, resource: string | null): string {
-  return client.scope
-    .split(' ')
-    .filter((s) => {
-      if (s === '' || isStandardScope(s)) return false
-      const owners = config.resources.filter((r) => r.scopes.includes(s))
-      return owners.length === 0 || owners.some((r) => r.identifier === resource)
-    })
-    .join(' ')
-}
 
 export const clientCredentialsGrant: GrantHandler = {
   grantType: 'client_credentials',
@@ -46,7 +28,7 @@ export const clientCredentialsGrant: GrantHandler = {
     if (userScopes.length > 0) {
       throw new InvalidScopeError(`scope ${userScopes.join(' ')} needs a user and cannot be granted to client_credentials`)
     }
-    const scope = resolveScope(params.scope ?? defaultScope(client, config, resource), client, config, resource).join(' ')
+    const scope = resolveScope(params.scope, client, config, resource, { userScopes: false }).join(' ')
     const access = issueAccessToken(
       { keystore, issuer: config.issuer, clock, ttl: config.tokens.access_token_ttl },
       { sub: client.client_id, client_id: client.client_id, scope, aud: resource ?? config.issuer },

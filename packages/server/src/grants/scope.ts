@@ -22,10 +22,36 @@ export function parseScope(scope: string | undefined): string[] | undefined {
   return [...new Set(parts)]
 }
 
-/** The scopes granted for a request: requested ∩ allowed, or the client's own when omitted. */
-export function resolveScope(requested: string | undefined, client: ClientRecord, config: LatchConfig, resource: string | null): string[] {
+/**
+ * The scope of a request that names none: the client's registered scopes that fit the audience
+ * (scopes of another resource are left out rather than failing the request), and, for grants
+ * without a user (`userScopes: false`), without the OIDC user scopes.
+ */
+export function defaultScope(client: ClientRecord, config: LatchConfig, resource: string | null, userScopes = true): string[] {
+  return client.scope.split(' ').filter((s) => {
+    if (s === '' || (!userScopes && isStandardScope(s))) return false
+    const owners = config.resources.filter((r) => r.scopes.includes(s))
+    return owners.length === 0 || owners.some((r) => r.identifier === resource)
+  })
+}
+
+/**
+ * The scopes granted for a request. Scope values this server does not know at all are ignored
+ * (OIDC Core §3.1.2.1: "Scope values used that are not understood by an implementation SHOULD be
+ * ignored"); known ones the client is not registered for are `invalid_scope`.
+ */
+export function resolveScope(
+  requested: string | undefined,
+  client: ClientRecord,
+  config: LatchConfig,
+  resource: string | null,
+  options: { userScopes?: boolean } = {},
+): string[] {
   const allowed = new Set(client.scope.split(' ').filter(Boolean))
-  const asked = parseScope(requested) ?? [...allowed]
+  const parsed = parseScope(requested)
+  const known = new Set(config.known_scopes)
+  const asked = parsed === undefined ? defaultScope(client, config, resource, options.userScopes ?? true) : parsed.filter((s) => known.has(s))
+  if (parsed !== undefined && parsed.length > 0 && asked.length === 0) throw new InvalidScopeError('none of the requested scopes is known to this server')
   const unknown = asked.filter((s) => !allowed.has(s))
   if (unknown.length > 0) {
     throw new InvalidScopeError(`scope ${unknown.map((s) => JSON.stringify(s)).join(', ')} is not allowed for this client`)

@@ -50,7 +50,7 @@ export async function issueAuthorizationCode(
     grant_id: grantId,
     client_id: client.client_id,
     user_id: session.user.id,
-    redirect_uri: request.redirect_uri,
+    redirect_uri: request.redirect_uri_sent ? request.redirect_uri : null,
     scope: scope.join(' '),
     resource: request.resource,
     nonce: request.nonce ?? null,

@@ -70,7 +70,7 @@ export const deviceVerificationPages: FastifyPluginAsync = async (app) => {
 
   app.post(PATHS.device_verification, { config: { channel: 'html' }, preValidation: requireFormBody }, async (request, reply) => {
     const params = rejectDuplicateParams(request.body as RawParams)
-    verifyCsrf(request, params)
+    verifyCsrf(ctx, request, params)
     const input = params.user_code ?? ''
     const code = normalizeUserCode(input)
     // Per IP for the guessing budget; the per-"account" key is the code itself, so retrying the

@@ -1,7 +1,7 @@
 /**
  * When must the user sign in, and when must they consent? (OIDC Core §3.1.2.3, §3.1.2.4)
  * - Login: no session; `prompt=login` or `select_account`; the session is older than `max_age`;
- *   or `login_hint` names someone else than the signed-in user.
+ *   or `login_hint` / `id_token_hint` names someone else than the signed-in user.
  * - Consent: `prompt=consent`; or the client is not first-party (`skip_consent`) and the user has
  *   not yet granted every requested scope to it (consent is remembered per user, client and
  *   scope set, so new scopes ask again).
@@ -16,8 +16,9 @@ import type { ClientRecord } from '../storage/store.js'
 export function needsLogin(request: AuthorizationRequest, session: ActiveSession | null, now: number): boolean {
   if (!session) return true
   if (request.prompt.includes('login') || request.prompt.includes('select_account')) return true
-  // OIDC Core §3.1.2.1: max_age=0 is equivalent to prompt=login.
-  if (request.max_age !== undefined && (request.max_age === 0 || now - session.session.auth_time > request.max_age)) return true
+  // OIDC Core §3.1.2.1: max_age=0 is equivalent to prompt=login; whole seconds, so >=.
+  if (request.max_age !== undefined && now - session.session.auth_time >= request.max_age) return true
+  if (request.id_token_hint_sub !== undefined && request.id_token_hint_sub !== session.user.id) return true
   if (request.login_hint !== undefined && request.login_hint.includes('@') && request.login_hint.toLowerCase() !== session.user.email) return true
   return false
 }

@@ -48,13 +48,19 @@ async function load(request: FastifyRequest<{ Params: { id: string } }>): Promis
   return { ctx, interaction, client, kind: KINDS[interaction.kind] }
 }
 
-function html(reply: FastifyReply, status: number, body: string): FastifyReply {
-  return securityHeaders(reply).status(status).type('text/html; charset=utf-8').send(body)
+/** The client redirect the page's form may end in (CSP form-action covers the redirect chain). */
+function formTargets(interaction: InteractionRecord): string[] {
+  const uri = interaction.params.redirect_uri
+  return typeof uri === 'string' ? [uri] : []
+}
+
+function html(reply: FastifyReply, interaction: InteractionRecord, status: number, body: string): FastifyReply {
+  return securityHeaders(reply, formTargets(interaction)).status(status).type('text/html; charset=utf-8').send(body)
 }
 
 function renderLogin(request: FastifyRequest, reply: FastifyReply, l: Loaded, status = 200, error?: string, email?: string): FastifyReply {
   const hint = typeof l.interaction.params.login_hint === 'string' ? l.interaction.params.login_hint : undefined
-  return html(reply, status, loginPage({
+  return html(reply, l.interaction, status, loginPage({
     action: `${l.ctx.urls.interaction}/${l.interaction.id}/login`,
     csrf: csrfToken(l.ctx, request, reply),
     clientName: l.client.client_name,
@@ -85,7 +91,7 @@ async function next(request: FastifyRequest<{ Params: { id: string } }>, reply: 
   }
   const scope = interactionScope(interaction)
   if (await kind.needsConsent(ctx, interaction, client, session.user.id)) {
-    return html(reply, 200, consentPage({
+    return html(reply, interaction, 200, consentPage({
       action: `${ctx.urls.interaction}/${interaction.id}/consent`,
       csrf: csrfToken(ctx, request, reply),
       clientName: client.client_name,
@@ -103,7 +109,7 @@ async function login(request: FastifyRequest<{ Params: { id: string } }>, reply:
   const l = await load(request)
   const { ctx, interaction } = l
   const params = rejectDuplicateParams(request.body as RawParams)
-  verifyCsrf(request, params)
+  verifyCsrf(ctx, request, params)
   const email = (params.email ?? '').trim().toLowerCase().slice(0, 320)
   const password = params.password ?? ''
   // Counted before the (slow) check, so parallel guesses cannot slip past the limit.
@@ -122,7 +128,7 @@ async function login(request: FastifyRequest<{ Params: { id: string } }>, reply:
     return renderLogin(request, reply, l, 401, 'Incorrect email or password.', email)
   }
   attempt.succeeded()
-  const session = await startSession(ctx, reply, user, ['pwd'])
+  const session = await startSession(ctx, request, reply, user, ['pwd'])
   await ctx.store.interactions.update(interaction.id, { user_id: user.id, auth_time: session.auth_time, session_id: session.id })
   return reply.redirect(`${ctx.urls.interaction}/${interaction.id}`, 303)
 }
@@ -131,7 +137,7 @@ async function consent(request: FastifyRequest<{ Params: { id: string } }>, repl
   const l = await load(request)
   const { ctx, interaction, client, kind } = l
   const params = rejectDuplicateParams(request.body as RawParams)
-  verifyCsrf(request, params)
+  verifyCsrf(ctx, request, params)
   const session = await interactionSession(request, l)
   if (!session) return reply.redirect(`${ctx.urls.interaction}/${interaction.id}`, 303)
   const decision = params.decision

@@ -13,6 +13,16 @@ import type { SessionRecord, UserRecord } from '../storage/store.js'
 
 export const SESSION_COOKIE = 'latch_session'
 
+/**
+ * Cookie names get the `__Host-` prefix whenever the issuer is https at the root path: the
+ * browser then refuses the cookie unless it is Secure, host-only and Path=/, so a sibling
+ * subdomain cannot plant or overwrite it (RFC 6265bis §4.1.3.2).
+ */
+export function cookieName(ctx: LatchContext, base: string): string {
+  const o = cookieOptions(ctx)
+  return o.secure && o.path === '/' ? `__Host-${base}` : base
+}
+
 export interface CookieOptions {
   httpOnly: true
   sameSite: 'lax'
@@ -32,7 +42,7 @@ export interface ActiveSession {
 
 /** The signed-in user of this browser, or null (no cookie, expired, or the user was deleted). */
 export async function currentSession(ctx: LatchContext, request: FastifyRequest): Promise<ActiveSession | null> {
-  const value = request.cookies[SESSION_COOKIE]
+  const value = request.cookies[cookieName(ctx, SESSION_COOKIE)]
   if (!value || value.length > 200) return null
   const session = await ctx.store.sessions.get(hashHandle(value), ctx.clock.now())
   if (!session) return null
@@ -40,7 +50,10 @@ export async function currentSession(ctx: LatchContext, request: FastifyRequest)
   return user ? { session, user } : null
 }
 
-export async function startSession(ctx: LatchContext, reply: FastifyReply, user: UserRecord, amr: string[]): Promise<SessionRecord> {
+/** A fresh session (and cookie value) at every sign-in; the browser's previous session ends. */
+export async function startSession(ctx: LatchContext, request: FastifyRequest, reply: FastifyReply, user: UserRecord, amr: string[]): Promise<SessionRecord> {
+  const previous = request.cookies[cookieName(ctx, SESSION_COOKIE)]
+  if (previous && previous.length <= 200) await ctx.store.sessions.delete(hashHandle(previous))
   const now = ctx.clock.now()
   const value = randomHandle()
   const session: SessionRecord = {
@@ -53,14 +66,14 @@ export async function startSession(ctx: LatchContext, reply: FastifyReply, user:
     expires_at: now + ctx.config.sessions.ttl,
   }
   await ctx.store.sessions.insert(session)
-  reply.setCookie(SESSION_COOKIE, value, { ...cookieOptions(ctx), maxAge: ctx.config.sessions.ttl })
+  reply.setCookie(cookieName(ctx, SESSION_COOKIE), value, { ...cookieOptions(ctx), maxAge: ctx.config.sessions.ttl })
   ctx.events.emit('login.succeeded', { user_id: user.id, session_id: session.id })
   return session
 }
 
 export async function endSession(ctx: LatchContext, request: FastifyRequest, reply: FastifyReply): Promise<SessionRecord | null> {
-  const value = request.cookies[SESSION_COOKIE]
-  reply.clearCookie(SESSION_COOKIE, cookieOptions(ctx))
+  const value = request.cookies[cookieName(ctx, SESSION_COOKIE)]
+  reply.clearCookie(cookieName(ctx, SESSION_COOKIE), cookieOptions(ctx))
   if (!value || value.length > 200) return null
   const hash = hashHandle(value)
   const session = await ctx.store.sessions.get(hash, ctx.clock.now())

@@ -71,7 +71,7 @@ export interface AuthorizationCodesTable {
   grant_id: string
   client_id: string
   user_id: string
-  redirect_uri: string
+  redirect_uri: string | null
   scope: string
   resource: string | null
   nonce: string | null

@@ -80,7 +80,8 @@ export interface AuthorizationCodeRecord {
   grant_id: string
   client_id: string
   user_id: string
-  redirect_uri: string
+  /** The `redirect_uri` parameter of the authorization request; null when it was omitted. */
+  redirect_uri: string | null
   scope: string
   resource: string | null
   nonce: string | null

@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto'
 import type { FastifyReply } from 'fastify'
 import type { OAuthError } from '../../errors.js'
 import { html, page } from '../../interaction/views/layout.js'
+import { cspSource } from './security-headers.js'
 
 export type ResponseMode = 'query' | 'form_post'
 
@@ -29,9 +30,8 @@ export function sendAuthorizationResponse(reply: FastifyReply, target: RedirectT
   reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer')
   if (target.response_mode === 'form_post') {
     const nonce = randomBytes(16).toString('base64')
-    const origin = new URL(target.redirect_uri).origin
     reply
-      .header('content-security-policy', `default-src 'none'; script-src 'nonce-${nonce}'; form-action ${origin}; frame-ancestors 'none'; base-uri 'none'`)
+      .header('content-security-policy', `default-src 'none'; script-src 'nonce-${nonce}'; form-action ${cspSource(target.redirect_uri) ?? "'none'"}; frame-ancestors 'none'; base-uri 'none'`)
       .header('x-frame-options', 'DENY')
     const fields = Object.entries(all).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)
     const body = html`<h1>Continuing…</h1>
@@ -40,11 +40,13 @@ export function sendAuthorizationResponse(reply: FastifyReply, target: RedirectT
 <script nonce="${nonce}">document.getElementById('latch-form-post').submit()</script>`
     return reply.status(200).type('text/html; charset=utf-8').send(page('Continuing', body))
   }
-  const url = new URL(target.redirect_uri)
-  for (const [k, v] of Object.entries(all)) url.searchParams.set(k, v)
-  return reply.redirect(url.href, 303)
+  // RFC 6749 §3.1.2: the registered URI's own query is kept byte for byte; ours is appended.
+  const query = new URLSearchParams(all).toString()
+  const uri = target.redirect_uri
+  const separator = !uri.includes('?') ? '?' : uri.endsWith('?') || uri.endsWith('&') ? '' : '&'
+  return reply.redirect(`${uri}${separator}${query}`, 303)
 }
 
 export function sendAuthorizationError(reply: FastifyReply, target: RedirectTarget, err: OAuthError): FastifyReply {
-  return sendAuthorizationResponse(reply, target, { error: err.code, error_description: err.description })
+  return sendAuthorizationResponse(reply, target, { error: err.code, error_description: err.wireDescription })
 }

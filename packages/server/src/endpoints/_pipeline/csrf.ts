@@ -10,24 +10,24 @@ import type { LatchContext } from '../../context.js'
 import { InvalidRequestError } from '../../errors.js'
 import { constantTimeEqual } from '../../lib/constant-time.js'
 import { randomHandle } from '../../lib/random.js'
-import { cookieOptions } from '../../sessions/idp-session.js'
+import { cookieName, cookieOptions } from '../../sessions/idp-session.js'
 
 export const CSRF_COOKIE = 'latch_csrf'
 export const CSRF_FIELD = 'csrf'
 
 /** The token to embed in a form, setting the cookie on first use. */
 export function csrfToken(ctx: LatchContext, request: FastifyRequest, reply: FastifyReply): string {
-  const existing = request.cookies[CSRF_COOKIE]
+  const existing = request.cookies[cookieName(ctx, CSRF_COOKIE)]
   if (existing && /^[A-Za-z0-9_-]{43}$/.test(existing)) return existing
   const token = randomHandle()
-  reply.setCookie(CSRF_COOKIE, token, cookieOptions(ctx))
+  reply.setCookie(cookieName(ctx, CSRF_COOKIE), token, cookieOptions(ctx))
   // Later renders in the same request must embed the same value.
-  request.cookies[CSRF_COOKIE] = token
+  request.cookies[cookieName(ctx, CSRF_COOKIE)] = token
   return token
 }
 
-export function verifyCsrf(request: FastifyRequest, params: Readonly<Record<string, string>>): void {
-  const cookie = request.cookies[CSRF_COOKIE]
+export function verifyCsrf(ctx: LatchContext, request: FastifyRequest, params: Readonly<Record<string, string>>): void {
+  const cookie = request.cookies[cookieName(ctx, CSRF_COOKIE)]
   const field = params[CSRF_FIELD]
   if (!cookie || !field || !constantTimeEqual(cookie, field)) {
     throw new InvalidRequestError('This form has expired or was not sent from this site. Go back, reload the page and try again.', { status: 403 })

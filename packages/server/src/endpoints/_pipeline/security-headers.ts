@@ -2,15 +2,35 @@
  * Headers for every HTML page: a strict Content-Security-Policy with `frame-ancestors 'none'`
  * (clickjacking of the login and consent buttons), no MIME sniffing, no referrer leaking the
  * authorization request's parameters.
+ *
+ * `form-action` is 'self' plus only the verified targets a page's form may end up redirecting to
+ * (browsers apply it to the whole redirect chain of a submission): the client's redirect URI on
+ * sign-in and consent pages, the post-logout URI on the logout confirmation. A private-use
+ * scheme of a native app (`com.example.app:/cb`, RFC 8252 §7.1) is allowed as its scheme.
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.16
+ * @see https://www.w3.org/TR/CSP3/#directive-form-action
  */
 import type { FastifyReply } from 'fastify'
 
-export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self' https: http:; frame-ancestors 'none'; base-uri 'none'"
+export function cspSource(uri: string): string | null {
+  let url: URL
+  try {
+    url = new URL(uri)
+  } catch {
+    return null
+  }
+  if (url.protocol === 'http:' || url.protocol === 'https:') return url.origin
+  return /^[a-z][a-z0-9+.-]*:$/.test(url.protocol) ? url.protocol : null
+}
 
-export function securityHeaders(reply: FastifyReply): FastifyReply {
+export function pageCsp(formTargets: readonly string[] = []): string {
+  const sources = ["'self'", ...new Set(formTargets.map(cspSource).filter((s): s is string => s !== null))]
+  return `default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action ${sources.join(' ')}; frame-ancestors 'none'; base-uri 'none'`
+}
+
+export function securityHeaders(reply: FastifyReply, formTargets: readonly string[] = []): FastifyReply {
   return reply
-    .header('content-security-policy', PAGE_CSP)
+    .header('content-security-policy', pageCsp(formTargets))
     .header('x-frame-options', 'DENY')
     .header('x-content-type-options', 'nosniff')
     .header('referrer-policy', 'no-referrer')

@@ -14,7 +14,7 @@ function quote(value: string): string {
 export function wwwAuthenticateBearer(err: OAuthError | null): string {
   const parts = ['Bearer realm="latch"']
   if (err && !(err.challenge && err.challenge.bare === 'true')) {
-    parts.push(`error=${quote(err.code)}`, `error_description=${quote(err.description)}`)
+    parts.push(`error=${quote(err.code)}`, `error_description=${quote(err.wireDescription)}`)
     for (const [k, v] of Object.entries(err.challenge ?? {})) if (k !== 'bare') parts.push(`${k}=${quote(v)}`)
   }
   return parts.join(', ')

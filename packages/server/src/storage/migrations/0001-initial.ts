@@ -74,7 +74,7 @@ export const initial: Migration = {
       .addColumn('grant_id', 'text', (c) => c.notNull().references('grants.id').onDelete('cascade'))
       .addColumn('client_id', 'text', (c) => c.notNull())
       .addColumn('user_id', 'text', (c) => c.notNull())
-      .addColumn('redirect_uri', 'text', (c) => c.notNull())
+      .addColumn('redirect_uri', 'text')
       .addColumn('scope', 'text', (c) => c.notNull())
       .addColumn('resource', 'text')
       .addColumn('nonce', 'text')

@@ -1,0 +1,38 @@
+/**
+ * CORS for the endpoints a browser app calls directly: SPAs and other public clients exchange
+ * codes and refresh tokens at the token endpoint, call UserInfo, revoke tokens and start device
+ * flows from JavaScript (RFC 9700 §2.1.1 recommends the code flow with PKCE for them, which
+ * needs this). `Access-Control-Allow-Origin: *` without credentials is safe here: these endpoints
+ * never read cookies, so a cross-origin page gains nothing it could not do with its own fetch.
+ * Pages (authorize, login, consent, logout) and introspection (confidential clients only) are
+ * not listed.
+ * @see https://fetch.spec.whatwg.org/#http-cors-protocol
+ */
+import type { FastifyPluginAsync } from 'fastify'
+import { PATHS } from '../../context.js'
+
+const CORS_PATHS = [PATHS.token, PATHS.userinfo, PATHS.revocation, PATHS.device_authorization]
+
+export const corsForBrowserApps: FastifyPluginAsync = async (app) => {
+  app.addHook('onSend', async (request, reply) => {
+    const path = request.routeOptions.url
+    if (path !== undefined && (CORS_PATHS as string[]).includes(path)) {
+      reply.header('access-control-allow-origin', '*')
+      reply.header('access-control-expose-headers', 'WWW-Authenticate, Retry-After')
+    }
+  })
+  for (const path of CORS_PATHS) {
+    app.options(path, async (_request, reply) =>
+      reply
+        .status(204)
+        .header('access-control-allow-origin', '*')
+        .header('access-control-allow-methods', path === PATHS.userinfo ? 'GET, POST' : 'POST')
+        .header('access-control-allow-headers', 'Authorization, Content-Type, DPoP')
+        .header('access-control-max-age', '600')
+        .send(),
+    )
+  }
+}
+
+// The onSend hook must see routes registered by the other endpoint plugins (what fastify-plugin does).
+Object.assign(corsForBrowserApps, { [Symbol.for('skip-override')]: true })
