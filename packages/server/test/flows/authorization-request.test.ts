@@ -69,7 +69,7 @@ describe('redirect_uri', () => {
     expect(location.searchParams.get('error')).toBeNull()
     const code = location.searchParams.get('code') as string
     const res = await postForm(`${s.url}/token`, { grant_type: 'authorization_code', code, code_verifier: verifier }, { authorization: basic('oauth-only', WEB_SECRET) })
-    const body = await res.json()
+    const body = (await res.json()) as { scope: string }
     expect(res.status, JSON.stringify(body)).toBe(200)
     expect(body.scope).toBe('read:data')
   })
@@ -105,7 +105,7 @@ describe('id_token_hint', () => {
     // Bob's ID token, then Alice's session.
     const bobBrowser = new Browser(s.url)
     const bob = await postForm(`${s.url}/token`, { grant_type: 'password', username: BOB.email, password: BOB.password, scope: 'openid' }, { authorization: basic('web', WEB_SECRET) })
-    const bobIdToken = (await bob.json()).id_token as string
+    const bobIdToken = ((await bob.json()) as { id_token: string }).id_token
     void bobBrowser
     const browser = await signedInBrowser(ALICE)
     const { challenge } = pkce()
@@ -154,7 +154,7 @@ describe('token endpoint', () => {
     for (const grantType of ['constructor', '__proto__', 'toString']) {
       const res = await postForm(`${s.url}/token`, { grant_type: grantType }, { authorization: basic('web', WEB_SECRET) })
       expect(res.status).toBe(400)
-      expect((await res.json()).error).toBe('unsupported_grant_type')
+      expect(((await res.json()) as { error: string }).error).toBe("unsupported_grant_type")
     }
   })
 
