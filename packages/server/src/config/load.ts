@@ -232,6 +232,9 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     warnings.push(`issuer ${issuer} uses http off localhost: cookies and tokens travel in clear text. Use https in production.`)
   }
 
+  if (file.tokens.signing_alg !== 'RS256') {
+    warnings.push(`tokens.signing_alg is ${file.tokens.signing_alg}: ID tokens are not offered in RS256, which OIDC Core §15.1 requires of OpenID Providers; relying parties that only accept RS256 will reject them.`)
+  }
   const resourceIds = new Set<string>()
   const knownScopes = new Set<string>(STANDARD_SCOPES)
   file.resources.forEach((r, i) => {

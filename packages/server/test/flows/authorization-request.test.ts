@@ -103,10 +103,8 @@ describe('repeated parameters', () => {
 describe('id_token_hint', () => {
   it('OIDC Core §3.1.2.1: prompt=none with an id_token_hint for another user than the session is login_required', async () => {
     // Bob's ID token, then Alice's session.
-    const bobBrowser = new Browser(s.url)
     const bob = await postForm(`${s.url}/token`, { grant_type: 'password', username: BOB.email, password: BOB.password, scope: 'openid' }, { authorization: basic('web', WEB_SECRET) })
     const bobIdToken = ((await bob.json()) as { id_token: string }).id_token
-    void bobBrowser
     const browser = await signedInBrowser(ALICE)
     const { challenge } = pkce()
     const base = { client_id: 'web', redirect_uri: 'http://127.0.0.1:5555/callback', response_type: 'code', scope: 'openid', state: 'h', code_challenge: challenge, code_challenge_method: 'S256' }
