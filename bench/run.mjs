@@ -15,6 +15,8 @@
  *
  * Options: --duration=10 --warmup=2 --connections=50 --crypto-seconds=5
  *          --only=cc,session (scenario id prefixes) --servers=latch,oidc-provider --alg=RS256,ES256
+ *          (--servers may add latch-memdb: Latch on sqlite::memory:, a diagnostic)
+ *          --no-reference (skip the bare node:http signing floor of the client_credentials rows)
  *          --profile (Latch under `node --cpu-prof`; writes results/profile.json instead of latest.json)
  *          --out=results/latest.json --quiet-wait=120 (seconds to wait for an idle machine)
  *          --no-build (do not run `tsc -b packages/server` first)
@@ -63,7 +65,15 @@ const log = (...m) => process.stderr.write(`${m.join(' ')}\n`)
 // ---------------------------------------------------------------------------------------------
 // Scenarios
 // ---------------------------------------------------------------------------------------------
-const SERVER_SCRIPTS = { latch: 'servers/latch.mjs', 'oidc-provider': 'servers/oidc-provider.mjs' }
+const SERVER_SCRIPTS = {
+  latch: 'servers/latch.mjs',
+  'oidc-provider': 'servers/oidc-provider.mjs',
+  /** Diagnostic: Latch on `sqlite::memory:` (not in the default set). */
+  'latch-memdb': 'servers/latch.mjs',
+  /** Reference floor for client_credentials: node:http + node:crypto sign, nothing else. */
+  'bare-node': 'servers/bare-node.mjs',
+}
+const SERVER_DEFAULTS = { 'latch-memdb': { memory: true } }
 
 const tokenRequest = (target) => ({
   url: `${target.url}${target.paths.token}`,
@@ -95,6 +105,7 @@ for (const alg of ['ES256', 'RS256']) {
     alg,
     title: `client_credentials token (${alg})`,
     kind: 'autocannon',
+    extraServers: ['bare-node'],
     async prepare(agent, target) {
       const body = await clientCredentials(agent, target)
       const h = jwtHeader(body.access_token)
@@ -274,8 +285,8 @@ function runLoad(script, options) {
 // One measurement
 // ---------------------------------------------------------------------------------------------
 async function measure(scenario, serverName) {
-  const profileName = OPT.profile && serverName === 'latch' ? `${scenario.id}-latch` : undefined
-  const server = await startServer(serverName, { alg: scenario.alg, ...(scenario.serverOptions?.[serverName] ?? {}) }, profileName)
+  const profileName = OPT.profile && serverName.startsWith('latch') ? `${scenario.id}-${serverName}` : undefined
+  const server = await startServer(serverName, { alg: scenario.alg, ...(SERVER_DEFAULTS[serverName] ?? {}), ...(scenario.serverOptions?.[serverName] ?? {}) }, profileName)
   const agent = createAgent(4)
   try {
     const startRss = procStatus(server.pid).VmRSS
@@ -369,7 +380,7 @@ async function main() {
   mkdirSync(dirname(OUT), { recursive: true })
   if (OPT.profile) {
     mkdirSync(PROFILE_DIR, { recursive: true })
-    for (const f of readdirSync(PROFILE_DIR)) if (f.endsWith('-latch.cpuprofile')) rmSync(join(PROFILE_DIR, f))
+    for (const f of readdirSync(PROFILE_DIR)) if (f.endsWith('.cpuprofile')) rmSync(join(PROFILE_DIR, f))
   }
 
   const results = {
@@ -402,7 +413,8 @@ async function main() {
 
   for (const scenario of selected) {
     const row = { id: scenario.id, n: scenario.n, title: scenario.title, alg: scenario.alg }
-    for (const name of OPT.servers) {
+    const names = [...OPT.servers, ...(scenario.extraServers ?? []).filter((n) => args['no-reference'] !== 'true' && !OPT.servers.includes(n))]
+    for (const name of names) {
       log(`${scenario.id} on ${name}…`)
       try {
         row[name] = await measure(scenario, name)

@@ -24,7 +24,9 @@ const server = await createServer({
     issuer,
     port,
     host: '127.0.0.1',
-    database: `sqlite:${join(dir, 'latch.db')}`,
+    // `memory: true` is a diagnostic variant (run.mjs --servers=latch-memdb): SQLite in memory,
+    // to separate the cost of the file (WAL writes) from that of the query layer.
+    database: opts.memory ? 'sqlite::memory:' : `sqlite:${join(dir, 'latch.db')}`,
     log_level: 'warn',
     tokens: {
       signing_alg: alg,

@@ -103,15 +103,18 @@ export class Browser {
     return this.#follow(await this.fetch(url), new URL(url).href)
   }
 
-  /** POSTs a form (its own fields merged with `values`), following in-origin redirects. */
-  async submit(form: Form, values: Record<string, string> = {}): Promise<Page> {
-    const body = new URLSearchParams({ ...form.fields, ...values })
-    const response = await this.fetch(form.action, {
+  /** One form-urlencoded POST of exactly `params`, no redirect following; stores cookies. */
+  async postForm(url: string | URL, params: Record<string, string>): Promise<Response> {
+    return this.fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body,
+      body: new URLSearchParams(params),
     })
-    return this.#follow(response, form.action)
+  }
+
+  /** POSTs a form (its own fields merged with `values`), following in-origin redirects. */
+  async submit(form: Form, values: Record<string, string> = {}): Promise<Page> {
+    return this.#follow(await this.postForm(form.action, { ...form.fields, ...values }), form.action)
   }
 
   /** Fills and submits the sign-in form. */

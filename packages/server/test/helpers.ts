@@ -1,8 +1,8 @@
 /**
  * Shared helpers of the flow tests: a real Latch server on an ephemeral port with its own fresh
  * SQLite file (`startServer`), a base config with the clients and users the flows need, and small
- * HTTP helpers (Basic credentials, form posts, a cookie-keeping browser, sign-in through the
- * login page). Each test file passes its own config overrides, oidc-provider's
+ * HTTP helpers (Basic credentials, form posts, a raw GET). Browser-driven flows use `browser.ts`.
+ * Each test file passes its own config overrides, oidc-provider's
  * `<feature>.config.js` idea in code.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -154,55 +154,6 @@ export async function userToken(
   const params: Record<string, string> = { grant_type: 'password', username: user.email, password: user.password, scope: options.scope ?? 'openid profile email offline_access' }
   if (options.client === 'web2') return tokenOk(await postForm(`${url}/token`, { ...params, client_id: 'web2', client_secret: OTHER_SECRET }))
   return tokenOk(await postForm(`${url}/token`, params, { authorization: basic('web', WEB_SECRET) }))
-}
-
-/** A fetch that keeps cookies and never follows redirects: a browser, minus the rendering. */
-export class Browser {
-  readonly cookies = new Map<string, string>()
-
-  async fetch(url: string, init: RequestInit = {}): Promise<Response> {
-    const headers = new Headers(init.headers)
-    if (this.cookies.size > 0) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '))
-    const res = await fetch(url, { ...init, headers, redirect: 'manual' })
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = '', ...attributes] = line.split(';')
-      const eq = pair.indexOf('=')
-      const name = pair.slice(0, eq).trim()
-      const value = pair.slice(eq + 1).trim()
-      const expired = attributes.some((a) => /^\s*(max-age=0|expires=thu, 01 jan 1970)/i.test(a))
-      if (expired || value === '') this.cookies.delete(name)
-      else this.cookies.set(name, value)
-    }
-    return res
-  }
-
-  postForm(url: string, params: Record<string, string>): Promise<Response> {
-    return this.fetch(url, { method: 'POST', headers: { 'content-type': FORM }, body: new URLSearchParams(params) })
-  }
-}
-
-/** The value of `<input ... name="NAME" value="...">` in a page. */
-export function inputValue(page: string, name: string): string | undefined {
-  const tag = new RegExp(`<input[^>]*name="${name}"[^>]*>`).exec(page)?.[0]
-  const value = tag === undefined ? undefined : /value="([^"]*)"/.exec(tag)?.[1]
-  return value?.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')
-}
-
-/** Signs `user` in through /authorize and the login page, leaving the IdP session cookie in `browser`. */
-export async function signIn(url: string, browser: Browser, user = ALICE): Promise<void> {
-  const authorize = new URL(`${url}/authorize`)
-  authorize.search = new URLSearchParams({ client_id: 'web', redirect_uri: WEB_REDIRECT, response_type: 'code', scope: 'openid', state: 's' }).toString()
-  const start = await browser.fetch(authorize.href)
-  const interaction = start.headers.get('location')
-  if (start.status !== 303 || !interaction) throw new Error(`authorize: expected 303, got ${start.status}`)
-  const loginPage = await browser.fetch(interaction)
-  const html = await loginPage.text()
-  const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1]?.replace(/&amp;/g, '&')
-  const csrf = inputValue(html, 'csrf')
-  if (!action || !csrf) throw new Error('login page without a form')
-  const login = await browser.postForm(action, { csrf, email: user.email, password: user.password })
-  if (login.status !== 303) throw new Error(`login: expected 303, got ${login.status}`)
-  if (!browser.cookies.has('latch_session')) throw new Error('login: no session cookie')
 }
 
 /** A GET over node:http, which (unlike fetch) lets a test send a forged `Host` header. */

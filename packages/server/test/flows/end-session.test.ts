@@ -7,7 +7,8 @@ import * as oidc from 'openid-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/lib/clock.js'
 import { hashHandle } from '../../src/lib/random.js'
-import { BOB, Browser, LOGGED_OUT, WEB_SECRET, inputValue, rawGet, signIn, startServer, userToken, type TestServer } from '../helpers.js'
+import { Browser, parseForms } from '../browser.js'
+import { ALICE, BOB, LOGGED_OUT, WEB_REDIRECT, WEB_SECRET, rawGet, startServer, userToken, type TestServer } from '../helpers.js'
 
 describe('end session', () => {
   const clock = new ManualClock()
@@ -15,9 +16,14 @@ describe('end session', () => {
   let logout: string
   let aliceIdToken: string
 
+  /** Signs Alice in through /authorize and the login page (`web` skips consent), leaving the IdP session cookie. */
   const signedInBrowser = async () => {
-    const browser = new Browser()
-    await signIn(s.url, browser)
+    const browser = new Browser(s.url)
+    const authorize = new URL(`${s.url}/authorize`)
+    authorize.search = new URLSearchParams({ client_id: 'web', redirect_uri: WEB_REDIRECT, response_type: 'code', scope: 'openid', state: 's' }).toString()
+    const page = await browser.authorize(authorize, ALICE)
+    if (page.redirect?.searchParams.get('code') == null) throw new Error(`sign-in: expected a code at ${WEB_REDIRECT}, got status ${page.status} at ${page.url}`)
+    if (!browser.cookies.has('latch_session')) throw new Error('sign-in: no session cookie')
     return browser
   }
   const sessionAlive = async (cookie: string | undefined) =>
@@ -117,8 +123,9 @@ describe('end session', () => {
     expect(page).toContain('alice@example.com')
     expect(await sessionAlive(browser.cookies.get('latch_session'))).toBe(true)
 
+    const hidden = parseForms(page)[0]?.fields ?? {}
     const fields: Record<string, string> = {}
-    for (const name of ['csrf', 'confirm', 'client_id', 'post_logout_redirect_uri', 'state']) fields[name] = inputValue(page, name) ?? ''
+    for (const name of ['csrf', 'confirm', 'client_id', 'post_logout_redirect_uri', 'state']) fields[name] = hidden[name] ?? ''
     expect(fields).toMatchObject({ client_id: 'web', post_logout_redirect_uri: LOGGED_OUT, state: 'xyz' })
     expect(page).not.toContain('id_token_hint')
     const cookie = browser.cookies.get('latch_session')
@@ -140,7 +147,7 @@ describe('end session', () => {
   it('CSRF: the confirmation POST without a matching csrf token signs nobody out', async () => {
     const browser = await signedInBrowser()
     const page = await (await browser.fetch(logoutUrl({ client_id: 'web' }))).text()
-    expect(inputValue(page, 'csrf')).toBeTruthy()
+    expect(parseForms(page)[0]?.fields.csrf).toBeTruthy()
     const res = await browser.postForm(logout, { confirm: 'yes', client_id: 'web', csrf: 'forged-value' })
     expect(res.status).toBe(403)
     expectPage(res)
