@@ -41,5 +41,34 @@ export function createSqliteDialect(path: string): DialectSetup {
     database.close()
     throw error
   }
-  return { capabilities: sqliteCapabilities, dialect: new SqliteDialect({ database }) }
+  return { capabilities: sqliteCapabilities, dialect: new SqliteDialect({ database: withStatementCache(database) }) }
+}
+
+/** Most distinct SQL texts Latch generates are a few dozen; the bound only guards `IN (...)` lists. */
+const MAX_CACHED_STATEMENTS = 512
+
+/**
+ * Kysely's SQLite driver prepares every query anew, and preparing was ~15% of the CPU of a code
+ * round trip (bench/README.md). Kysely emits the same SQL text with bound parameters for the same
+ * query shape, so prepared statements are cached by text; better-sqlite3 statements are reusable.
+ */
+function withStatementCache(database: Sqlite.Database): Sqlite.Database {
+  const cache = new Map<string, Sqlite.Statement>()
+  return new Proxy(database, {
+    get(target, property) {
+      if (property !== 'prepare') {
+        const value: unknown = Reflect.get(target, property, target)
+        return typeof value === 'function' ? value.bind(target) : value
+      }
+      return (sql: string) => {
+        let statement = cache.get(sql)
+        if (!statement) {
+          if (cache.size >= MAX_CACHED_STATEMENTS) cache.clear()
+          statement = target.prepare(sql)
+          cache.set(sql, statement)
+        }
+        return statement
+      }
+    },
+  })
 }
