@@ -13,11 +13,12 @@
  * on core 0 during the window (busy time not spent by the server) is recorded, so a noisy
  * machine shows in the results instead of silently skewing them.
  *
- * Options: --duration=10 --warmup=2 --connections=50 --crypto-seconds=5
+ * Options: --duration=10 --warmup=5 --connections=50 --crypto-seconds=5
  *          --only=cc,session (scenario id prefixes) --servers=latch,oidc-provider --alg=RS256,ES256
  *          (--servers may add latch-memdb: Latch on sqlite::memory:, a diagnostic)
  *          --no-reference (skip the bare node:http signing floor of the client_credentials rows)
  *          --profile (Latch under `node --cpu-prof`; writes results/profile.json instead of latest.json)
+ *          --rounds=3 (runs per server and scenario, interleaved; the median is reported)
  *          --out=results/latest.json --quiet-wait=120 (seconds to wait for an idle machine)
  *          --no-build (do not run `tsc -b packages/server` first)
  */
@@ -48,7 +49,8 @@ const args = Object.fromEntries(
 )
 const OPT = {
   duration: Number(args.duration ?? 10),
-  warmup: Number(args.warmup ?? 2),
+  // 5 s: oidc-provider (Koa) is still JIT-warming after 2 s (measured: ~2,200 vs ~2,800 req/s).
+  warmup: Number(args.warmup ?? 5),
   connections: Number(args.connections ?? 50),
   cryptoSeconds: Number(args['crypto-seconds'] ?? 5),
   only: args.only ? args.only.split(',') : null,
@@ -56,6 +58,7 @@ const OPT = {
   algs: (args.alg ?? 'RS256,ES256').split(','),
   profile: args.profile === 'true',
   quietWait: Number(args['quiet-wait'] ?? 120),
+  rounds: Number(args.rounds ?? (args.profile === 'true' ? 1 : 3)),
 }
 const OUT = resolve(HERE, args.out ?? (OPT.profile ? 'results/profile.json' : 'results/latest.json'))
 const PROFILE_DIR = join(HERE, 'results', 'profiles')
@@ -341,6 +344,41 @@ async function measure(scenario, serverName) {
   }
 }
 
+const median = (xs) => {
+  const v = xs.filter((x) => typeof x === 'number').sort((a, b) => a - b)
+  if (v.length === 0) return null
+  const mid = Math.floor(v.length / 2)
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2
+}
+
+/**
+ * One server's rounds of one scenario: the median of each rate and latency (the run-to-run
+ * spread on a shared VM is several percent), the largest peak RSS, summed errors, every run kept.
+ * A scenario with a failed round reports the failure.
+ */
+function aggregate(runs) {
+  const failed = runs.find((r) => r.error)
+  if (failed) return { error: failed.error, runs }
+  const pick = (k) => runs.map((r) => r[k])
+  const rps = pick('rps')
+  return {
+    rps: round(median(rps), 1),
+    rps_min: Math.min(...rps),
+    rps_max: Math.max(...rps),
+    p50_ms: median(pick('p50_ms')),
+    p99_ms: median(pick('p99_ms')),
+    mean_ms: round(median(pick('mean_ms')), 2),
+    errors: pick('errors').reduce((a, b) => a + b, 0),
+    peak_rss_mb: Math.max(...pick('peak_rss_mb')),
+    rss_after_start_mb: round(median(pick('rss_after_start_mb')), 1),
+    foreign_cpu_core0_pct: Math.max(...pick('foreign_cpu_core0_pct')),
+    ...(runs[0].http_requests_per_iteration ? { http_requests_per_iteration: runs[0].http_requests_per_iteration } : {}),
+    ...(runs.some((r) => r.first_error) ? { first_error: runs.find((r) => r.first_error).first_error } : {}),
+    ...(runs.at(-1).profile ? { profile: runs.at(-1).profile, profile_window_us: runs.at(-1).profile_window_us } : {}),
+    runs,
+  }
+}
+
 const round = (x, d) => (x === null || x === undefined || Number.isNaN(x) ? null : Math.round(x * 10 ** d) / 10 ** d)
 
 // ---------------------------------------------------------------------------------------------
@@ -365,7 +403,18 @@ function ensureBuilt() {
   }
 }
 
+/** Which Latch source was measured: the commit and whether packages/server had local changes. */
+function gitInfo() {
+  try {
+    const git = (...a) => execFileSync('git', a, { cwd: ROOT, encoding: 'utf8' }).trim()
+    return { commit: git('rev-parse', 'HEAD'), server_changes_uncommitted: git('status', '--porcelain', 'packages/server').split('\n').filter(Boolean).length }
+  } catch {
+    return null
+  }
+}
+
 function versionOf(pkg) {
+  if (pkg === '@latch/server') return JSON.parse(readFileSync(join(ROOT, 'packages/server/package.json'), 'utf8')).version
   try {
     return JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')).version
   } catch {
@@ -395,6 +444,7 @@ async function main() {
       fastify: versionOf('fastify'),
     },
     options: { ...OPT, only: OPT.only },
+    source: gitInfo(),
     crypto: null,
     scenarios: [],
     targets: [],
@@ -404,27 +454,40 @@ async function main() {
   // Scenario 2: raw signing rate on core 0.
   if (!OPT.only || OPT.only.some((p) => 'crypto'.startsWith(p) || p.startsWith('cc'))) {
     log(`crypto: single-core signing rate on core 0 (${OPT.cryptoSeconds} s per case)…`)
-    await waitForQuiet()
-    const out = execFileSync('taskset', ['-c', '0', process.execPath, join(HERE, 'crypto/sign-rate.mjs'), String(OPT.cryptoSeconds)], { encoding: 'utf8' })
-    results.crypto = JSON.parse(out.trim().split('\n').pop())
-    for (const [k, v] of Object.entries(results.crypto.ops_per_s)) results.crypto.ops_per_s[k] = round(v, 0)
-    log(`  ${JSON.stringify(results.crypto.ops_per_s)}`)
+    const rounds = []
+    for (let r = 0; r < OPT.rounds; r++) {
+      await waitForQuiet()
+      const out = execFileSync('taskset', ['-c', '0', process.execPath, join(HERE, 'crypto/sign-rate.mjs'), String(OPT.cryptoSeconds)], { encoding: 'utf8' })
+      rounds.push(JSON.parse(out.trim().split('\n').pop()))
+      log(`  ${JSON.stringify(rounds.at(-1).ops_per_s)}`)
+    }
+    results.crypto = {
+      seconds: OPT.cryptoSeconds,
+      payload_bytes: rounds[0].payload_bytes,
+      ops_per_s: Object.fromEntries(Object.keys(rounds[0].ops_per_s).map((k) => [k, round(median(rounds.map((x) => x.ops_per_s[k])), 0)])),
+      rounds: rounds.map((x) => x.ops_per_s),
+    }
   }
 
   for (const scenario of selected) {
     const row = { id: scenario.id, n: scenario.n, title: scenario.title, alg: scenario.alg }
     const names = [...OPT.servers, ...(scenario.extraServers ?? []).filter((n) => args['no-reference'] !== 'true' && !OPT.servers.includes(n))]
-    for (const name of names) {
-      log(`${scenario.id} on ${name}…`)
-      try {
-        row[name] = await measure(scenario, name)
-        const m = row[name]
-        log(`  ${m.rps} /s  p99 ${m.p99_ms} ms  peak RSS ${m.peak_rss_mb} MB  errors ${m.errors}  foreign CPU on core 0 ${m.foreign_cpu_core0_pct}%`)
-      } catch (err) {
-        row[name] = { error: String(err.message ?? err).slice(0, 2000) }
-        log(`  FAILED: ${err.message}\n${err.serverStderr ?? ''}`)
+    const runs = Object.fromEntries(names.map((n) => [n, []]))
+    // Rounds interleave the servers (A B A B …), so slow drift of the machine hits both alike.
+    for (let round = 1; round <= OPT.rounds; round++) {
+      for (const name of names) {
+        log(`${scenario.id} on ${name} (round ${round}/${OPT.rounds})…`)
+        try {
+          const m = await measure(scenario, name)
+          runs[name].push(m)
+          log(`  ${m.rps} /s  p99 ${m.p99_ms} ms  peak RSS ${m.peak_rss_mb} MB  errors ${m.errors}  foreign CPU on core 0 ${m.foreign_cpu_core0_pct}%`)
+        } catch (err) {
+          runs[name].push({ error: String(err.message ?? err).slice(0, 2000) })
+          log(`  FAILED: ${err.message}\n${err.serverStderr ?? ''}`)
+        }
       }
     }
+    for (const name of names) row[name] = aggregate(runs[name])
     if (row.latch?.rps && row['oidc-provider']?.rps) row.ratio = round(row.latch.rps / row['oidc-provider'].rps, 2)
     results.scenarios.push(row)
     writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`) // partial results survive a crash
@@ -473,7 +536,7 @@ function evaluateTargets(results) {
 function markdown(results) {
   const fmt = (x) => (x === null || x === undefined ? '–' : String(x))
   const lines = []
-  lines.push(`Latch benchmark, ${results.date}; ${results.machine.cpu}, Node ${results.machine.node}; ${OPT.connections} connections, ${OPT.warmup} s warm-up + ${OPT.duration} s`)
+  lines.push(`Latch benchmark, ${results.date}; ${results.machine.cpu}, Node ${results.machine.node}; ${OPT.connections} connections, ${OPT.warmup} s warm-up + ${OPT.duration} s, median of ${OPT.rounds} interleaved round(s); peak RSS is the largest of the rounds`)
   lines.push('')
   if (results.crypto) {
     lines.push(`| raw signing, 1 core (~${results.crypto.payload_bytes}-byte payload) | ops/s |`)

@@ -108,13 +108,16 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       retiredKeyGrace: config.tokens.retired_key_grace,
     })
     const events = new LatchEvents()
-    events.onAny((name, payload) => log.info({ event: name, ...(payload as object) }, name))
+    // Below `info` neither events nor request lines are logged: skip building them at all.
+    const infoEnabled = log.isLevelEnabled('info')
+    if (infoEnabled) events.onAny((name, payload) => log.info({ event: name, ...(payload as object) }, name))
     const ctx = createContext({ config, store, keystore, clock, events, log })
     const app = Fastify({
       loggerInstance: log as unknown as FastifyBaseLogger,
       bodyLimit: config.security.body_limit,
       trustProxy: config.trust_proxy,
       return503OnClosing: true,
+      disableRequestLogging: !infoEnabled,
       frameworkErrors,
       routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     })

@@ -22,6 +22,14 @@ export function parseScope(scope: string | undefined): string[] | undefined {
   return [...new Set(parts)]
 }
 
+/** The config is frozen: its scope set is built once, not per token request. */
+const knownScopeSets = new WeakMap<LatchConfig, ReadonlySet<string>>()
+function knownScopes(config: LatchConfig): ReadonlySet<string> {
+  let set = knownScopeSets.get(config)
+  if (!set) knownScopeSets.set(config, (set = new Set(config.known_scopes)))
+  return set
+}
+
 /**
  * The scope of a request that names none: the client's registered scopes that fit the audience
  * (scopes of another resource are left out rather than failing the request), and, for grants
@@ -49,7 +57,7 @@ export function resolveScope(
 ): string[] {
   const allowed = new Set(client.scope.split(' ').filter(Boolean))
   const parsed = parseScope(requested)
-  const known = new Set(config.known_scopes)
+  const known = knownScopes(config)
   const asked = parsed === undefined ? defaultScope(client, config, resource, options.userScopes ?? true) : parsed.filter((s) => known.has(s))
   if (parsed !== undefined && parsed.length > 0 && asked.length === 0) throw new InvalidScopeError('none of the requested scopes is known to this server')
   const unknown = asked.filter((s) => !allowed.has(s))

@@ -12,7 +12,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import Sqlite from 'better-sqlite3'
-import { SqliteDialect } from 'kysely'
+import { SqliteDialect, type SqliteDatabase } from 'kysely'
 import { errorCodes, portableCodecs, type DialectCapabilities, type DialectSetup } from './dialect.js'
 
 /** `SQLITE_BUSY` after busy_timeout, a vanished or unwritable file, a full disk. */
@@ -52,23 +52,22 @@ const MAX_CACHED_STATEMENTS = 512
  * round trip (bench/README.md). Kysely emits the same SQL text with bound parameters for the same
  * query shape, so prepared statements are cached by text; better-sqlite3 statements are reusable.
  */
-function withStatementCache(database: Sqlite.Database): Sqlite.Database {
+function withStatementCache(database: Sqlite.Database): SqliteDatabase {
   const cache = new Map<string, Sqlite.Statement>()
-  return new Proxy(database, {
-    get(target, property) {
-      if (property !== 'prepare') {
-        const value: unknown = Reflect.get(target, property, target)
-        return typeof value === 'function' ? value.bind(target) : value
-      }
-      return (sql: string) => {
-        let statement = cache.get(sql)
-        if (!statement) {
-          if (cache.size >= MAX_CACHED_STATEMENTS) cache.clear()
-          statement = target.prepare(sql)
-          cache.set(sql, statement)
-        }
-        return statement
-      }
+  // Kysely's driver only calls prepare() and close(): a plain object, no per-access Proxy cost.
+  return {
+    close: () => {
+      cache.clear()
+      database.close()
     },
-  })
+    prepare(sql: string) {
+      let statement = cache.get(sql)
+      if (!statement) {
+        if (cache.size >= MAX_CACHED_STATEMENTS) cache.clear()
+        statement = database.prepare(sql)
+        cache.set(sql, statement)
+      }
+      return statement
+    },
+  }
 }
