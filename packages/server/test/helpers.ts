@@ -1,18 +1,17 @@
 /**
  * Shared helpers of the flow tests: a real Latch server on an ephemeral port with its own fresh
- * SQLite file (`startServer`), a base config with the clients and users the flows need, and small
+ * database (`startServer`: a SQLite file, or a PostgreSQL schema under LATCH_TEST_DIALECT=postgres,
+ * see src/test-database.ts), a base config with the clients and users the flows need, and small
  * HTTP helpers (Basic credentials, form posts, a raw GET). Browser-driven flows use `browser.ts`.
  * Each test file passes its own config overrides, oidc-provider's
  * `<feature>.config.js` idea in code.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { createServer as createNetServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import pino from 'pino'
 import type { Clock } from '../src/lib/clock.js'
 import { createServer, type LatchServer } from '../src/server.js'
+import { createTestDatabase } from '../src/test-database.js'
 
 export const TEST_SECRET = 'test-secret-0123456789abcdef0123456789'
 export const WEB_SECRET = 'web-secret-0123456789abcdef0123456789'
@@ -74,7 +73,8 @@ export interface TestServer {
   close(): Promise<void>
 }
 
-async function freePort(): Promise<number> {
+/** A port that was free a moment ago on 127.0.0.1 (the OS picks it). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createNetServer()
     probe.once('error', reject)
@@ -86,32 +86,41 @@ async function freePort(): Promise<number> {
   })
 }
 
-/** A Latch server on 127.0.0.1:<free port>, issuer = that URL, SQLite in a fresh temp dir. */
+/**
+ * A Latch server on 127.0.0.1:<free port>, issuer = that URL, on a database of its own (a SQLite
+ * file in a fresh temp dir, or a fresh PostgreSQL schema, by LATCH_TEST_DIALECT) that `close()`
+ * removes. A `database` in `config` replaces it.
+ */
 export async function startServer(config: Record<string, unknown> = {}, options: { clock?: Clock } = {}): Promise<TestServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'latch-test-'))
-  const port = await freePort()
-  const issuer = `http://127.0.0.1:${port}`
-  let server: LatchServer
+  const db = await createTestDatabase()
+  let server: LatchServer | undefined
   try {
+    const port = await freePort()
+    const issuer = `http://127.0.0.1:${port}`
     server = await createServer({
-      config: { ...baseTestConfig, database: `sqlite:${join(dir, 'latch.db')}`, port, host: '127.0.0.1', issuer, ...config },
+      config: { ...baseTestConfig, database: db.url, port, host: '127.0.0.1', issuer, ...config },
       env: { LATCH_SECRET: TEST_SECRET },
       logger: pino({ level: 'silent' }),
-      cwd: dir,
+      cwd: db.dir,
       ...(options.clock && { clock: options.clock }),
     })
     await server.listen(port, '127.0.0.1')
+    const started = server
+    return {
+      url: issuer,
+      server: started,
+      async close() {
+        try {
+          await started.close()
+        } finally {
+          await db.dispose()
+        }
+      },
+    }
   } catch (err) {
-    rmSync(dir, { recursive: true, force: true })
+    await server?.close().catch(() => {})
+    await db.dispose().catch(() => {})
     throw err
-  }
-  return {
-    url: issuer,
-    server,
-    async close() {
-      await server.close()
-      rmSync(dir, { recursive: true, force: true })
-    },
   }
 }
 

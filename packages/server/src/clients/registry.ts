@@ -7,6 +7,13 @@
 import type { Clock } from '../lib/clock.js'
 import type { ClientRecord, Store } from '../storage/store.js'
 
+/**
+ * The syntax every stored client_id has (config/schema.ts, which `latch clients create` also
+ * validates with). Anything else names no client and is not sent to the store: PostgreSQL rejects
+ * a NUL byte in a text parameter with an error (22021), which would be a 500, not a miss.
+ */
+const CLIENT_ID = /^[\x21-\x7E]{1,255}$/
+
 export class ClientRegistry {
   readonly #cache = new Map<string, { client: ClientRecord | null; until: number }>()
   constructor(
@@ -17,6 +24,7 @@ export class ClientRegistry {
   ) {}
 
   async get(clientId: string): Promise<ClientRecord | null> {
+    if (!CLIENT_ID.test(clientId)) return null
     const now = this.clock.now()
     const hit = this.#cache.get(clientId)
     if (hit && hit.until > now) return hit.client

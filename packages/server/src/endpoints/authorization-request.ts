@@ -159,6 +159,8 @@ export function validateAuthorizationRequest(
   }
   if (params.state !== undefined && params.state.length > MAX_STATE_LENGTH) throw new InvalidRequestError(`state must be at most ${MAX_STATE_LENGTH} characters`)
   if (params.nonce !== undefined && params.nonce.length > MAX_STATE_LENGTH) throw new InvalidRequestError(`nonce must be at most ${MAX_STATE_LENGTH} characters`)
+  // The nonce is a column of the code row, and PostgreSQL text cannot hold U+0000 (an error, 500).
+  if (params.nonce?.includes('\u0000')) throw new InvalidRequestError('nonce must not contain NUL characters')
   if (params.state !== undefined) request.state = params.state
   if (params.nonce !== undefined) request.nonce = params.nonce
   if (maxAge !== undefined) request.max_age = maxAge

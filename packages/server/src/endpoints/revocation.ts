@@ -69,7 +69,7 @@ const revokeAccessToken: Revoker = async (ctx, token, client) => {
     ctx.log.info({ client_id: client.client_id }, 'revocation: access token of another client ignored')
     return 'done'
   }
-  await ctx.store.accessTokens.revoke({ jti: payload.jti, grant_id: null, client_id: client.client_id, expires_at: payload.exp }, ctx.clock.now())
+  await ctx.store.accessTokens.revoke({ jti: payload.jti, client_id: client.client_id, expires_at: payload.exp }, ctx.clock.now())
   ctx.events.emit('token.revoked', { client_id: client.client_id, token_type: 'access_token' })
   return 'done'
 }

@@ -2,7 +2,7 @@
  * The `authorization_code` grant (RFC 6749 §4.1.3, OIDC Core §3.1.3). Rules:
  * - the code is consumed atomically, once across all nodes; a second use is `invalid_grant` and
  *   revokes the grant, and with it every token the first use issued (RFC 6749 §4.1.2,
- *   RFC 9700 §4.2.4);
+ *   RFC 9700 §4.2.4), also when the replay overtakes the first use before it stored the grant;
  * - it is bound to the client it was issued to and to the exact `redirect_uri` of the
  *   authorization request (RFC 6749 §4.1.3);
  * - PKCE: when the authorization request carried a `code_challenge`, the matching
@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto'
 import { InvalidGrantError, InvalidRequestError } from '../errors.js'
 import { constantTimeEqual } from '../lib/constant-time.js'
 import { hashHandle } from '../lib/random.js'
+import type { GrantRecord } from '../storage/store.js'
 import type { GrantHandler } from './grant.js'
 import { issueTokenSet, refreshAllowed } from './token-set.js'
 
@@ -60,9 +61,21 @@ export const authorizationCodeGrant: GrantHandler = {
     } else if (params.code_verifier) {
       throw new InvalidGrantError('code_verifier sent but the authorization request had no code_challenge')
     }
-    const grant = await store.grants.get(record.grant_id)
     const user = await store.users.getById(record.user_id)
-    if (!grant || grant.revoked_at !== null || !user) throw new InvalidGrantError('the authorization grant was revoked')
+    if (!user) throw new InvalidGrantError('the authorization grant was revoked', { detail: 'the user no longer exists' })
+    // The code carries its grant, opened now (with the refresh token, in one transaction) under the
+    // id chosen at /authorize; if a replay revoked that id first, opening fails (token-set.ts).
+    const grant: GrantRecord = {
+      id: record.grant_id,
+      client_id: record.client_id,
+      user_id: record.user_id,
+      scope: record.scope,
+      resource: record.resource,
+      auth_time: record.auth_time,
+      session_id: record.session_id,
+      created_at: now,
+      revoked_at: null,
+    }
     return issueTokenSet(ctx, {
       grantType: 'authorization_code',
       client,
@@ -74,9 +87,7 @@ export const authorizationCodeGrant: GrantHandler = {
       sessionId: record.session_id,
       nonce: record.nonce,
       amr: record.amr,
-      refresh: refreshAllowed(client)
-        ? { expiresAt: now + config.tokens.refresh_token_ttl, insert: (r) => store.refreshTokens.insert(r) }
-        : null,
+      refresh: refreshAllowed(client) ? { expiresAt: now + config.tokens.refresh_token_ttl } : null,
       idToken: true,
     })
   },

@@ -72,7 +72,6 @@ export const deviceCodeGrant: GrantHandler = {
       created_at: now,
       revoked_at: null,
     }
-    await store.grants.insert(grant)
     return issueTokenSet(ctx, {
       grantType: DEVICE_CODE_GRANT_TYPE,
       client,
@@ -82,9 +81,7 @@ export const deviceCodeGrant: GrantHandler = {
       resource: record.resource,
       authTime,
       sessionId: record.session_id,
-      refresh: refreshAllowed(client)
-        ? { expiresAt: now + config.tokens.refresh_token_ttl, insert: (r) => store.refreshTokens.insert(r) }
-        : null,
+      refresh: refreshAllowed(client) ? { expiresAt: now + config.tokens.refresh_token_ttl } : null,
       idToken: true,
     })
   },

@@ -15,6 +15,7 @@
 import { InvalidGrantError, InvalidRequestError } from '../errors.js'
 import { randomId } from '../lib/random.js'
 import type { GrantRecord } from '../storage/store.js'
+import { notChecked } from '../users/login-throttle.js'
 import { verifyPassword } from '../users/password-hash.js'
 import type { GrantHandler } from './grant.js'
 import { resolveResource, resolveScope } from './scope.js'
@@ -41,7 +42,8 @@ export const passwordGrant: GrantHandler = {
       ctx.events.emit('login.failed', { reason: 'throttled', ip: source })
       throw new InvalidGrantError(`too many failed attempts; try again in ${attempt.retryAfter} seconds`)
     }
-    const user = await store.users.getByEmail(account)
+    // An email with U+0000 names nobody; PostgreSQL would reject it as a parameter (a 500, not a miss).
+    const user = account.includes('\u0000') ? null : await store.users.getByEmail(account).catch(notChecked(attempt))
     // verifyPassword runs argon2id against a dummy hash for unknown users: equal timing.
     const ok = await verifyPassword(user?.password_hash ?? null, params.password)
     if (!user || !ok) {
@@ -62,7 +64,6 @@ export const passwordGrant: GrantHandler = {
       created_at: now,
       revoked_at: null,
     }
-    await store.grants.insert(grant)
     return issueTokenSet(ctx, {
       grantType: 'password',
       client,
@@ -73,9 +74,7 @@ export const passwordGrant: GrantHandler = {
       authTime: now,
       sessionId: null,
       amr: ['pwd'],
-      refresh: refreshAllowed(client)
-        ? { expiresAt: now + config.tokens.refresh_token_ttl, insert: (r) => store.refreshTokens.insert(r) }
-        : null,
+      refresh: refreshAllowed(client) ? { expiresAt: now + config.tokens.refresh_token_ttl } : null,
       idToken: true,
     })
   },

@@ -26,14 +26,15 @@ async function seedFamily(options: { clientId?: string; scope?: string; resource
   const scope = options.scope ?? FULL_SCOPE
   const resource = options.resource === undefined ? TEST_API : options.resource
   const authTime = options.authTime ?? now - 100
-  await t.store.grants.insert({
-    id: grantId, client_id: clientId, user_id: user.id, scope, resource, auth_time: authTime, session_id: 'sid-1', created_at: now, revoked_at: null,
-  })
   const handle = newHandle()
-  await t.store.refreshTokens.insert({
-    token_hash: handle.hash, grant_id: grantId, client_id: clientId, user_id: user.id, scope, resource, auth_time: authTime,
-    session_id: 'sid-1', created_at: now, expires_at: now + (options.ttl ?? 3600), rotated_at: null, revoked_at: null,
-  })
+  const opened = await t.store.grants.open(
+    { id: grantId, client_id: clientId, user_id: user.id, scope, resource, auth_time: authTime, session_id: 'sid-1', created_at: now, revoked_at: null },
+    {
+      token_hash: handle.hash, grant_id: grantId, client_id: clientId, user_id: user.id, scope, resource, auth_time: authTime,
+      session_id: 'sid-1', created_at: now, expires_at: now + (options.ttl ?? 3600), rotated_at: null, revoked_at: null,
+    },
+  )
+  if (!opened) throw new Error('seedFamily: grant not opened')
   return { token: handle.value, grantId, user, authTime }
 }
 

@@ -14,8 +14,8 @@
  * - the successor keeps the family's absolute `expires_at`: rotation never extends a grant;
  * - with `openid` an ID token is issued again, with the original `auth_time` and no `nonce`
  *   (OIDC Core §12.2).
- * Rotation is the last write before the response: if it fails, nothing leaves the server (the only
- * earlier write is the access token's revocation row, for a token that is never delivered).
+ * Rotation is the one write of a refresh and the last step before the response: if it fails,
+ * nothing leaves the server.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
  * @see https://www.rfc-editor.org/rfc/rfc8707#section-2.2
@@ -81,15 +81,13 @@ export const refreshTokenGrant: GrantHandler = {
       authTime: current.auth_time,
       sessionId: current.session_id,
       // OIDC Core §12.2: no nonce on a refreshed ID token; amr is not kept with the family.
-      refresh: {
-        expiresAt: current.expires_at,
-        insert: async (next) => {
-          // The compare-and-swap decides the race: of two concurrent uses exactly one rotates,
-          // the other is `reused` and revokes the family (RFC 9700 §4.14.2).
-          const result = await store.refreshTokens.rotate(hash, { ...next, scope: current.scope }, now)
-          if (result.outcome === 'reused') return revokeFamily(ctx, result.previous, now)
-          if (result.outcome === 'invalid') throw new InvalidGrantError(INVALID, { detail: 'rotation lost: token no longer valid' })
-        },
+      refresh: { expiresAt: current.expires_at },
+      rotate: async (next) => {
+        // The compare-and-swap decides the race: of two concurrent uses exactly one rotates,
+        // the other is `reused` and revokes the family (RFC 9700 §4.14.2).
+        const result = await store.refreshTokens.rotate(hash, { ...next, scope: current.scope }, now)
+        if (result.outcome === 'reused') return revokeFamily(ctx, result.previous, now)
+        if (result.outcome === 'invalid') throw new InvalidGrantError(INVALID, { detail: 'rotation lost: token no longer valid' })
       },
       idToken: true,
     })

@@ -1,15 +1,13 @@
 /**
  * Test support: a real `LatchContext` without HTTP, for grant and interaction tests (STYLE.md
- * "grants ... are tested without HTTP"). A fresh SQLite file per context, migrated; a real
+ * "grants ... are tested without HTTP"). A fresh database per context, migrated (a SQLite file, or a
+ * PostgreSQL schema under LATCH_TEST_DIALECT=postgres, see ../test-database.ts); a real
  * Keystore (ES256 unless the config says otherwise); a `ManualClock` so expiry is tested by moving
  * time, not by sleeping; every emitted event recorded in order. Clients and users come from the
  * config through the same seeding the server runs at start.
  *
  * Not imported by production code; it lives in src/ so tests beside any module can share it.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose'
 import pino from 'pino'
 import { loadConfig } from '../config/load.js'
@@ -21,6 +19,7 @@ import { ManualClock } from '../lib/clock.js'
 import { seedFromConfig } from '../seed.js'
 import { createStore } from '../storage/kysely-store.js'
 import type { ClientRecord, Store, UserRecord } from '../storage/store.js'
+import { createTestDatabase } from '../test-database.js'
 
 export const TEST_SECRET = 'x'.repeat(32)
 export const TEST_ISSUER = 'https://op.example.test'
@@ -100,32 +99,33 @@ export interface TestContextOptions {
 }
 
 export async function createTestContext(options: TestContextOptions = {}): Promise<TestContext> {
-  const dir = mkdtempSync(join(tmpdir(), 'latch-test-'))
-  const database = `sqlite:${join(dir, 'latch.db')}`
-  const { config } = loadConfig({ config: { ...TEST_CONFIG, ...options.config, database }, env: { LATCH_SECRET: TEST_SECRET }, cwd: dir })
-  const clock = new ManualClock(options.now ?? 1_750_000_000)
-  const store = await createStore(config.database, { migrate: true })
+  const db = await createTestDatabase()
+  let store: Store | undefined
   try {
-    await seedFromConfig(store, config, clock.now())
-    const keystore = await Keystore.open({ keys: store.keys, secret: TEST_SECRET, alg: config.tokens.signing_alg, clock, retiredKeyGrace: 3600 })
+    const { config } = loadConfig({ config: { ...TEST_CONFIG, ...options.config, database: db.url }, env: { LATCH_SECRET: TEST_SECRET }, cwd: db.dir })
+    const clock = new ManualClock(options.now ?? 1_750_000_000)
+    const opened = await createStore(config.database, { migrate: true })
+    store = opened
+    await seedFromConfig(opened, config, clock.now())
+    const keystore = await Keystore.open({ keys: opened.keys, secret: TEST_SECRET, alg: config.tokens.signing_alg, clock, retiredKeyGrace: 3600 })
     const events = new LatchEvents()
     const recorded: RecordedEvent[] = []
     events.onAny((name, payload) => recorded.push({ name, payload }))
-    const ctx = createContext({ config, store, keystore, clock, events, log: pino({ level: 'silent' }) })
+    const ctx = createContext({ config, store: opened, keystore, clock, events, log: pino({ level: 'silent' }) })
     return {
       ctx,
-      store,
+      store: opened,
       keystore,
       clock,
       config,
       events: recorded,
       async client(clientId) {
-        const client = await store.clients.get(clientId)
+        const client = await opened.clients.get(clientId)
         if (!client) throw new Error(`test context: no client ${clientId}`)
         return client
       },
       async user(email = 'alice@example.com') {
-        const user = await store.users.getByEmail(email)
+        const user = await opened.users.getByEmail(email)
         if (!user) throw new Error(`test context: no user ${email}`)
         return user
       },
@@ -139,13 +139,16 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
         return { payload: result.payload, typ: result.protectedHeader.typ }
       },
       async close() {
-        await store.close()
-        rmSync(dir, { recursive: true, force: true })
+        try {
+          await opened.close()
+        } finally {
+          await db.dispose()
+        }
       },
     }
   } catch (err) {
-    await store.close()
-    rmSync(dir, { recursive: true, force: true })
+    await store?.close().catch(() => {})
+    await db.dispose().catch(() => {})
     throw err
   }
 }

@@ -1,12 +1,16 @@
 /**
- * Issues the tokens of one successful grant: an RFC 9068 access token (recorded against the grant
- * so that revoking the grant makes it inactive at introspection), a refresh token when the client
- * has the `refresh_token` grant (RFC 6749 §6), and an ID token when `openid` was granted
- * (OIDC Core §3.1.3.3). Every user-facing grant goes through here so the rules live once.
+ * Issues the tokens of one successful grant: an RFC 9068 access token (its `jti` names the grant,
+ * so revoking the grant makes it inactive at introspection without a row per token), a refresh
+ * token when the client has the `refresh_token` grant (RFC 6749 §6), and an ID token when `openid`
+ * was granted (OIDC Core §3.1.3.3). Every user-facing grant goes through here so the rules live
+ * once. The set is committed by one atomic store step before anything is returned: a new grant is
+ * opened with its first refresh token (`store.grants.open`), an existing one rotates its refresh
+ * token (`rotate`).
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
  * @see https://openid.net/specs/openid-connect-core-1_0.html#TokenResponse
  */
 import type { LatchContext } from '../context.js'
+import { InvalidGrantError } from '../errors.js'
 import { issueAccessToken } from '../tokens/access-token.js'
 import { issueIdToken } from '../tokens/id-token.js'
 import { claimsForScope } from '../tokens/claims.js'
@@ -17,6 +21,7 @@ import type { TokenResponseBody } from './grant.js'
 export interface TokenSetInput {
   grantType: string
   client: ClientRecord
+  /** The grant the tokens hang from: new (opened here) unless `rotate` is given. */
   grant: GrantRecord
   user: UserRecord | null
   scope: string[]
@@ -25,8 +30,13 @@ export interface TokenSetInput {
   sessionId: string | null
   nonce?: string | null
   amr?: string[]
-  /** Refresh handling: a new family member, or none (client credentials, clients without the grant). */
-  refresh: { expiresAt: number; insert: (record: RefreshTokenRecord) => Promise<void> } | null
+  /** A refresh token expiring at `expiresAt`, or none (clients without the `refresh_token` grant). */
+  refresh: { expiresAt: number } | null
+  /**
+   * For an existing grant (the refresh grant): commits the new refresh token by rotating the one
+   * presented. Without it the grant is new and is opened with its first refresh token.
+   */
+  rotate?: (next: RefreshTokenRecord) => Promise<void>
   /** Include an ID token (code and device flows with `openid`; never on client credentials). */
   idToken: boolean
 }
@@ -47,25 +57,20 @@ export async function issueTokenSet(ctx: LatchContext, input: TokenSetInput): Pr
       client_id: input.client.client_id,
       scope,
       aud: input.resource ?? config.issuer,
+      grantId: input.grant.id,
       ...(input.authTime !== null ? { auth_time: input.authTime } : {}),
     },
   )
-  await store.accessTokens.insert({
-    jti: access.jti,
-    grant_id: input.grant.id,
-    client_id: input.client.client_id,
-    expires_at: access.exp,
-    revoked_at: null,
-  })
   const body: TokenResponseBody = {
     access_token: access.token,
     token_type: 'Bearer',
     expires_in: access.expires_in,
     scope,
   }
+  let refreshToken: RefreshTokenRecord | null = null
   if (input.refresh) {
     const handle = newHandle()
-    await input.refresh.insert({
+    refreshToken = {
       token_hash: handle.hash,
       grant_id: input.grant.id,
       client_id: input.client.client_id,
@@ -78,8 +83,15 @@ export async function issueTokenSet(ctx: LatchContext, input: TokenSetInput): Pr
       expires_at: input.refresh.expiresAt,
       rotated_at: null,
       revoked_at: null,
-    })
+    }
     body.refresh_token = handle.value
+  }
+  // The one write of the token request, before any token leaves the server.
+  if (input.rotate) {
+    if (refreshToken) await input.rotate(refreshToken)
+  } else if (!(await store.grants.open(input.grant, refreshToken))) {
+    // Revoked before it was opened: the code was replayed meanwhile (RFC 6749 §4.1.2).
+    throw new InvalidGrantError('the authorization grant was revoked', { detail: 'grant id taken when opening: revoked or opened already' })
   }
   if (input.idToken && input.user && input.scope.includes('openid')) {
     body.id_token = await issueIdToken(

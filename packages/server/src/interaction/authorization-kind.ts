@@ -1,9 +1,9 @@
 /**
- * Finishing an authorization request once the user is known and has consented: a grant row and
- * a single-use code bound to the client, the exact redirect_uri, the PKCE challenge and the
- * nonce (RFC 6749 §4.1.2, RFC 7636 §4.4, OIDC Core §3.1.2.5), then the redirect. Used both by
- * the authorization endpoint (session + remembered consent: no page shown) and by the
- * interaction pages after login/consent.
+ * Finishing an authorization request once the user is known and has consented: a single-use code
+ * bound to the client, the exact redirect_uri, the PKCE challenge and the nonce (RFC 6749 §4.1.2,
+ * RFC 7636 §4.4, OIDC Core §3.1.2.5), carrying the grant it opens when redeemed (the one write
+ * here), then the redirect. Used both by the authorization endpoint (session + remembered consent:
+ * no page shown) and by the interaction pages after login/consent.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
  */
 import type { FastifyReply } from 'fastify'
@@ -32,22 +32,12 @@ export async function issueAuthorizationCode(
 ): Promise<FastifyReply> {
   const { store, clock, config } = ctx
   const now = clock.now()
-  const grantId = randomId()
-  await store.grants.insert({
-    id: grantId,
-    client_id: client.client_id,
-    user_id: session.user.id,
-    scope: scope.join(' '),
-    resource: request.resource,
-    auth_time: session.session.auth_time,
-    session_id: session.session.id,
-    created_at: now,
-    revoked_at: null,
-  })
   const code = newHandle()
+  // One write: the code carries the grant it will open at the token endpoint, under an id chosen
+  // now so that a replay can revoke it even before it exists (storage/repositories/grants.ts).
   await store.authorizationCodes.insert({
     code_hash: code.hash,
-    grant_id: grantId,
+    grant_id: randomId(),
     client_id: client.client_id,
     user_id: session.user.id,
     redirect_uri: request.redirect_uri_sent ? request.redirect_uri : null,

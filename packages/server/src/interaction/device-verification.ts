@@ -23,6 +23,7 @@ import { requireFormBody } from '../endpoints/_pipeline/form-body.js'
 import { rejectDuplicateParams } from '../endpoints/_pipeline/reject-duplicate-params.js'
 import { securityHeaders } from '../endpoints/_pipeline/security-headers.js'
 import { hashHandle, normalizeUserCode } from '../lib/random.js'
+import { notChecked } from '../users/login-throttle.js'
 import { beginInteraction } from './begin.js'
 import type { InteractionKind, InteractionOutcome } from './kinds.js'
 import { interactionScope } from './kinds.js'
@@ -87,7 +88,7 @@ export const deviceVerificationPages: FastifyPluginAsync = async (app) => {
     }
     const now = ctx.clock.now()
     const userCodeHash = hashHandle(code)
-    const record = await ctx.store.deviceCodes.getByUserCode(userCodeHash, now)
+    const record = await ctx.store.deviceCodes.getByUserCode(userCodeHash, now).catch(notChecked(attempt))
     if (!record || record.status !== 'pending' || record.expires_at <= now) {
       return renderForm(ctx, request, reply, 400, input, INVALID_CODE)
     }

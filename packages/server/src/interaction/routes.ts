@@ -17,6 +17,7 @@ import { rejectDuplicateParams } from '../endpoints/_pipeline/reject-duplicate-p
 import { securityHeaders } from '../endpoints/_pipeline/security-headers.js'
 import { currentSession, startSession, type ActiveSession } from '../sessions/idp-session.js'
 import type { ClientRecord, InteractionRecord } from '../storage/store.js'
+import { notChecked } from '../users/login-throttle.js'
 import { verifyPassword } from '../users/password-hash.js'
 import { authorizationKind } from './authorization-kind.js'
 import { deviceKind } from './device-verification.js'
@@ -120,7 +121,8 @@ async function login(request: FastifyRequest<{ Params: { id: string } }>, reply:
     const minutes = Math.ceil(attempt.retryAfter / 60)
     return renderLogin(request, reply, l, 429, `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, email)
   }
-  const user = email ? await ctx.store.users.getByEmail(email) : null
+  // An email with U+0000 names nobody; PostgreSQL would reject it as a parameter (a 500, not a miss).
+  const user = email && !email.includes('\u0000') ? await ctx.store.users.getByEmail(email).catch(notChecked(attempt)) : null
   // verifyPassword runs argon2 against a dummy hash for unknown users: same answer, same time.
   const ok = await verifyPassword(user?.password_hash ?? null, password)
   if (!user || !ok) {

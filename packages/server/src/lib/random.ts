@@ -5,7 +5,7 @@
  * a slow hash) is right here: the inputs have 256 bits of entropy, brute force is out of reach.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-10.10
  */
-import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto'
+import { createHash, randomBytes, randomFillSync, randomInt, randomUUID } from 'node:crypto'
 
 /** A fresh 256-bit handle, base64url (43 characters). */
 export function randomHandle(bytes = 32): string {
@@ -19,6 +19,25 @@ export function hashHandle(value: string): string {
 
 export function randomId(): string {
   return randomUUID()
+}
+
+/** 256 draws of 128 bits per refill: one call into the CSPRNG instead of one per value. */
+const POOL = Buffer.allocUnsafe(16 * 256)
+let poolOffset = POOL.length
+
+/**
+ * 128 random bits, base64url (22 characters), cut from a pooled buffer of CSPRNG output: the same
+ * entropy as `randomBytes(16)` at a fraction of its cost per call (node:crypto's own `randomUUID`
+ * pools the same way). For values that are unique rather than secret, such as a token's `jti`.
+ */
+export function random128(): string {
+  if (poolOffset === POOL.length) {
+    randomFillSync(POOL)
+    poolOffset = 0
+  }
+  const value = POOL.toString('base64url', poolOffset, poolOffset + 16)
+  poolOffset += 16
+  return value
 }
 
 /**

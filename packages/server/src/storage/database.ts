@@ -66,8 +66,10 @@ export interface GrantsTable {
   revoked_at: Epoch | null
 }
 
+/** Each code carries the fields of the grant it opens when redeemed, under a pre-chosen `grant_id`. */
 export interface AuthorizationCodesTable {
   code_hash: string
+  /** No foreign key: the grant row is written at redemption (`grants.open`), or as a revoked tombstone. */
   grant_id: string
   client_id: string
   user_id: string
@@ -100,9 +102,9 @@ export interface RefreshTokensTable {
   revoked_at: Epoch | null
 }
 
+/** Access tokens revoked one by one (RFC 7009); tokens of a revoked grant need no row. */
 export interface AccessTokensTable {
   jti: string
-  grant_id: string | null
   client_id: string
   expires_at: Epoch
   revoked_at: Epoch | null

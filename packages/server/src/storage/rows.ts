@@ -22,7 +22,7 @@ export const COLUMNS = {
     'token_hash', 'grant_id', 'client_id', 'user_id', 'scope', 'resource', 'auth_time', 'session_id', 'created_at',
     'expires_at', 'rotated_at', 'revoked_at',
   ],
-  access_tokens: ['jti', 'grant_id', 'client_id', 'expires_at', 'revoked_at'],
+  access_tokens: ['jti', 'client_id', 'expires_at', 'revoked_at'],
   device_codes: [
     'device_code_hash', 'user_code_hash', 'client_id', 'scope', 'resource', 'interval', 'created_at', 'expires_at',
     'last_polled_at', 'status', 'user_id', 'auth_time', 'session_id', 'granted_scope',

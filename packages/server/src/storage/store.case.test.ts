@@ -123,6 +123,12 @@ function device(overrides: Partial<DeviceCodeRecord> = {}): DeviceCodeRecord {
   }
 }
 
+/** The grant a code opens when redeemed, as `grants/authorization-code.ts` builds it. */
+function grantOf(c: AuthorizationCodeRecord, created_at = T): GrantRecord {
+  const { grant_id: id, client_id, user_id, scope, resource, auth_time, session_id } = c
+  return { id, client_id, user_id, scope, resource, auth_time, session_id, created_at, revoked_at: null }
+}
+
 const approve = { status: 'approved' as const, user_id: 'u1', auth_time: T, session_id: 's1', granted_scope: 'openid' }
 
 for (const dialect of DIALECTS) {
@@ -181,9 +187,8 @@ for (const dialect of DIALECTS) {
     it('Store: deleting a user revokes its grants and ends its sessions', async () => {
       const user = await store.users.upsert({ email: `del.${id()}@example.com`, email_verified: true, password_hash: null, claims: {} }, T)
       const g = grant({ user_id: user.id })
-      await store.grants.insert(g)
       const rt = refresh(g.id, { user_id: user.id })
-      await store.refreshTokens.insert(rt)
+      expect(await store.grants.open(g, rt)).toBe(true)
       await store.sessions.insert({ session_hash: id(), id: id(), user_id: user.id, auth_time: T, amr: ['pwd'], created_at: T, expires_at: T + 100 })
       expect(await store.users.delete(user.id)).toBe(true)
       expect(await store.users.getById(user.id)).toBeNull()
@@ -209,9 +214,7 @@ for (const dialect of DIALECTS) {
     })
 
     it('RFC 6749 §4.1.2: a code is consumed exactly once by 50 concurrent consumers', async () => {
-      const g = grant()
-      await store.grants.insert(g)
-      const c = code(g.id)
+      const c = code(id()) // its grant is opened at redemption, not before
       await store.authorizationCodes.insert(c)
       const results = await Promise.all(Array.from({ length: 50 }, () => store.authorizationCodes.consume(c.code_hash, T + 1)))
       const winners = results.filter((r) => r.record !== null)
@@ -222,9 +225,7 @@ for (const dialect of DIALECTS) {
     })
 
     it('RFC 6749 §4.1.2: an expired or unknown code is not redeemed, and not reported as a replay', async () => {
-      const g = grant()
-      await store.grants.insert(g)
-      const c = code(g.id)
+      const c = code(id())
       await store.authorizationCodes.insert(c)
       expect(await store.authorizationCodes.consume(c.code_hash, c.expires_at)).toEqual({ record: null, replayed: null })
       expect(await store.authorizationCodes.consume(id(), T)).toEqual({ record: null, replayed: null })
@@ -232,9 +233,8 @@ for (const dialect of DIALECTS) {
 
     it('RFC 9700 §4.14.2: 50 concurrent rotations of one refresh token: exactly one rotated, the rest reused', async () => {
       const g = grant()
-      await store.grants.insert(g)
       const rt = refresh(g.id)
-      await store.refreshTokens.insert(rt)
+      expect(await store.grants.open(g, rt)).toBe(true)
       const nexts = Array.from({ length: 50 }, () => refresh(g.id, { created_at: T + 1 }))
       const results = await Promise.all(nexts.map((next) => store.refreshTokens.rotate(rt.token_hash, next, T + 1)))
       expect(results.filter((r) => r.outcome === 'rotated')).toHaveLength(1)
@@ -247,7 +247,7 @@ for (const dialect of DIALECTS) {
 
     it('RFC 9700 §4.14.2: an unknown, expired, revoked or grant-revoked refresh token does not rotate', async () => {
       const g = grant()
-      await store.grants.insert(g)
+      expect(await store.grants.open(g, null)).toBe(true)
       const [expired, revoked, live] = [refresh(g.id, { expires_at: T + 5 }), refresh(g.id), refresh(g.id)]
       for (const t of [expired, revoked, live]) await store.refreshTokens.insert(t)
       expect(await store.refreshTokens.revoke(revoked.token_hash, T + 1)).toBe(true)
@@ -264,14 +264,12 @@ for (const dialect of DIALECTS) {
     it('RFC 7009 §2.1 / RFC 6749 §4.1.2: revoking a grant revokes its refresh tokens, codes and access tokens', async () => {
       const g = grant()
       const other = grant()
-      await store.grants.insert(g)
-      await store.grants.insert(other)
       const [rt, c, otherRt] = [refresh(g.id), code(g.id), refresh(other.id)]
-      await store.refreshTokens.insert(rt)
-      await store.refreshTokens.insert(otherRt)
+      expect(await store.grants.open(g, rt)).toBe(true)
+      expect(await store.grants.open(other, otherRt)).toBe(true)
       await store.authorizationCodes.insert(c)
-      const jti = id()
-      await store.accessTokens.insert({ jti, grant_id: g.id, client_id: 'rp', expires_at: T + 900, revoked_at: null })
+      // Access tokens of a grant get no row: the jti names the grant (tokens/access-token.ts).
+      const jti = `${g.id}.${id()}`
       expect(await store.accessTokens.isRevoked(jti)).toBe(false)
 
       await store.grants.revoke(g.id, T + 10)
@@ -292,13 +290,130 @@ for (const dialect of DIALECTS) {
     it('RFC 7009 §2.2: accessTokens.revoke records tokens never inserted and is idempotent', async () => {
       const jti = id()
       expect(await store.accessTokens.isRevoked(jti)).toBe(false)
-      await store.accessTokens.revoke({ jti, grant_id: null, client_id: 'svc', expires_at: T + 900 }, T + 1)
-      await store.accessTokens.revoke({ jti, grant_id: null, client_id: 'svc', expires_at: T + 900 }, T + 2)
+      await store.accessTokens.revoke({ jti, client_id: 'svc', expires_at: T + 900 }, T + 1)
+      await store.accessTokens.revoke({ jti, client_id: 'svc', expires_at: T + 900 }, T + 2)
       expect(await store.accessTokens.isRevoked(jti)).toBe(true)
-      const inserted = id()
-      await store.accessTokens.insert({ jti: inserted, grant_id: null, client_id: 'svc', expires_at: T + 900, revoked_at: null })
-      await store.accessTokens.revoke({ jti: inserted, grant_id: null, client_id: 'svc', expires_at: T + 900 }, T + 3)
-      expect(await store.accessTokens.isRevoked(inserted)).toBe(true)
+      // A token of a live grant is revoked on its own, by jti (RFC 7009 §2.1), the grant untouched.
+      const g = grant()
+      expect(await store.grants.open(g, null)).toBe(true)
+      const bound = `${g.id}.${id()}`
+      await store.accessTokens.revoke({ jti: bound, client_id: 'rp', expires_at: T + 900 }, T + 3)
+      expect(await store.accessTokens.isRevoked(bound)).toBe(true)
+      expect(await store.accessTokens.isRevoked(`${g.id}.${id()}`)).toBe(false)
+      expect((await store.grants.get(g.id))?.revoked_at).toBeNull()
+    })
+
+    it('RFC 6749 §4.1.2: grants.open stores a grant with its first refresh token once; a second open of the id writes nothing', async () => {
+      const g = grant({ user_id: 'u1', scope: 'openid offline_access' })
+      const rt = refresh(g.id)
+      expect(await store.grants.open(g, rt)).toBe(true)
+      expect(await store.grants.get(g.id)).toEqual(g)
+      expect(await store.refreshTokens.get(rt.token_hash)).toEqual(rt)
+      const again = refresh(g.id)
+      expect(await store.grants.open({ ...g, scope: 'openid' }, again)).toBe(false)
+      expect(await store.grants.open(g, null)).toBe(false)
+      expect(await store.refreshTokens.get(again.token_hash)).toBeNull()
+      expect((await store.grants.get(g.id))?.scope).toBe('openid offline_access')
+      const bare = grant()
+      expect(await store.grants.open(bare, null)).toBe(true)
+      expect(await store.grants.get(bare.id)).toEqual(bare)
+    })
+
+    it('RFC 6749 §4.1.2: a replayed code revokes the grant even when the replay races the first redemption', async () => {
+      // Replay first: the first redemption consumed the code but has not opened its grant yet.
+      const c = code(id(), { user_id: 'u-race', client_id: 'rp-race', scope: 'openid offline_access', session_id: 'sid-r' })
+      await store.authorizationCodes.insert(c)
+      expect((await store.authorizationCodes.consume(c.code_hash, T + 1)).record).not.toBeNull()
+      const replay = await store.authorizationCodes.consume(c.code_hash, T + 2)
+      expect(replay.replayed?.grant_id).toBe(c.grant_id)
+      await store.grants.revoke(c.grant_id, T + 2)
+      // The revocation left a revoked grant in the id's place, with the code's fields...
+      expect(await store.grants.get(c.grant_id)).toEqual({ ...grantOf(c, T + 2), revoked_at: T + 2 })
+      // ... so the redemption cannot open it, and nothing it would issue is stored or valid.
+      const rt = refresh(c.grant_id)
+      expect(await store.grants.open(grantOf(c, T + 3), rt)).toBe(false)
+      expect(await store.refreshTokens.get(rt.token_hash)).toBeNull()
+      expect(await store.accessTokens.isRevoked(`${c.grant_id}.${id()}`)).toBe(true)
+
+      // Redemption first: the replay's revocation reaches the opened grant and its tokens.
+      const d = code(id())
+      await store.authorizationCodes.insert(d)
+      expect((await store.authorizationCodes.consume(d.code_hash, T + 1)).record).not.toBeNull()
+      const drt = refresh(d.grant_id)
+      expect(await store.grants.open(grantOf(d, T + 1), drt)).toBe(true)
+      expect(await store.accessTokens.isRevoked(`${d.grant_id}.x`)).toBe(false)
+      expect((await store.authorizationCodes.consume(d.code_hash, T + 2)).replayed?.grant_id).toBe(d.grant_id)
+      await store.grants.revoke(d.grant_id, T + 2)
+      expect((await store.grants.get(d.grant_id))?.revoked_at).toBe(T + 2)
+      expect((await store.refreshTokens.get(drt.token_hash))?.revoked_at).toBe(T + 2)
+      expect(await store.accessTokens.isRevoked(`${d.grant_id}.x`)).toBe(true)
+
+      // Truly concurrent, 20 codes at once: whichever lands first, the grant ends revoked, and an
+      // open that won left its refresh token revoked with it.
+      const codes = Array.from({ length: 20 }, () => code(id()))
+      for (const x of codes) await store.authorizationCodes.insert(x)
+      const outcomes = await Promise.all(
+        codes.map(async (x) => {
+          const rt = refresh(x.grant_id)
+          const [opened] = await Promise.all([store.grants.open(grantOf(x, T + 5), rt), store.grants.revoke(x.grant_id, T + 5)])
+          return { x, rt, opened }
+        }),
+      )
+      for (const { x, rt, opened } of outcomes) {
+        expect((await store.grants.get(x.grant_id))?.revoked_at).toBe(T + 5)
+        expect(await store.accessTokens.isRevoked(`${x.grant_id}.${id()}`)).toBe(true)
+        const stored = await store.refreshTokens.get(rt.token_hash)
+        if (opened) expect(stored?.revoked_at).toBe(T + 5)
+        else expect(stored).toBeNull()
+        // Revoking also spent the code: a later redemption reads as a replay.
+        expect(await store.authorizationCodes.consume(x.code_hash, T + 6)).toMatchObject({ record: null, replayed: { grant_id: x.grant_id } })
+      }
+    })
+
+    it('Store: deleting a user or a client also revokes the grants their outstanding codes would open', async () => {
+      const user = await store.users.upsert({ email: `codes.${id()}@example.com`, email_verified: true, password_hash: null, claims: {} }, T)
+      const pending = code(id(), { user_id: user.id })
+      const redeeming = code(id(), { user_id: user.id })
+      for (const x of [pending, redeeming]) await store.authorizationCodes.insert(x)
+      expect((await store.authorizationCodes.consume(redeeming.code_hash, T + 1)).record).not.toBeNull()
+      expect(await store.users.delete(user.id)).toBe(true)
+      expect((await store.authorizationCodes.consume(pending.code_hash, T + 2)).record).toBeNull()
+      expect(await store.grants.open(grantOf(redeeming, T + 2), refresh(redeeming.grant_id))).toBe(false)
+      expect((await store.grants.get(redeeming.grant_id))?.revoked_at).not.toBeNull()
+
+      const c = client()
+      await store.clients.upsert(c, T)
+      const ofClient = code(id(), { client_id: c.client_id })
+      await store.authorizationCodes.insert(ofClient)
+      expect((await store.authorizationCodes.consume(ofClient.code_hash, T + 1)).record).not.toBeNull()
+      expect(await store.clients.delete(c.client_id)).toBe(true)
+      expect(await store.grants.open(grantOf(ofClient, T + 2), null)).toBe(false)
+      expect(await store.accessTokens.isRevoked(`${ofClient.grant_id}.x`)).toBe(true)
+    })
+
+    it('RFC 7009 §2.1: accessTokens.isRevoked follows the grant', async () => {
+      const g = grant()
+      const other = grant()
+      expect(await store.grants.open(g, null)).toBe(true)
+      expect(await store.grants.open(other, null)).toBe(true)
+      const jti = `${g.id}.${id()}`
+      expect(await store.accessTokens.isRevoked(jti)).toBe(false)
+      // A jti naming no stored grant, a jti without a grant, and an empty prefix are not revoked.
+      expect(await store.accessTokens.isRevoked(`${id()}.${id()}`)).toBe(false)
+      expect(await store.accessTokens.isRevoked(id())).toBe(false)
+      expect(await store.accessTokens.isRevoked(`.${g.id}`)).toBe(false)
+      await store.grants.revoke(g.id, T + 1)
+      expect(await store.accessTokens.isRevoked(jti)).toBe(true)
+      expect(await store.accessTokens.isRevoked(`${g.id}.${id()}`)).toBe(true)
+      // Only the text before the first '.' names the grant.
+      expect(await store.accessTokens.isRevoked(`${other.id}.${g.id}`)).toBe(false)
+      expect(await store.accessTokens.isRevoked(`${other.id}.x`)).toBe(false)
+      // Revoked by jti alone, and by both: each suffices.
+      const single = `${other.id}.${id()}`
+      await store.accessTokens.revoke({ jti: single, client_id: 'rp', expires_at: T + 900 }, T + 2)
+      expect(await store.accessTokens.isRevoked(single)).toBe(true)
+      await store.accessTokens.revoke({ jti, client_id: 'rp', expires_at: T + 900 }, T + 2)
+      expect(await store.accessTokens.isRevoked(jti)).toBe(true)
     })
 
     it('RFC 8628 §3.5: polling sooner than the interval answers slow_down and adds 5 seconds', async () => {
@@ -395,14 +510,14 @@ for (const dialect of DIALECTS) {
     it('Store: sweep deletes rows past their expiry and keeps live ones', async () => {
       const now = T + 50_000_000 // later than every other test's rows
       const g = grant()
-      await store.grants.insert(g)
+      expect(await store.grants.open(g, null)).toBe(true)
       const [oldCode, liveCode] = [code(g.id, { expires_at: now - 1 }), code(g.id, { expires_at: now + 60 })]
       const [oldRt, liveRt] = [refresh(g.id, { expires_at: now }), refresh(g.id, { expires_at: now + 60 })]
       for (const c of [oldCode, liveCode]) await store.authorizationCodes.insert(c)
       for (const t of [oldRt, liveRt]) await store.refreshTokens.insert(t)
       const [oldJti, liveJti] = [id(), id()]
-      await store.accessTokens.revoke({ jti: oldJti, grant_id: null, client_id: 'rp', expires_at: now - 1 }, now - 10)
-      await store.accessTokens.revoke({ jti: liveJti, grant_id: null, client_id: 'rp', expires_at: now + 1 }, now - 10)
+      await store.accessTokens.revoke({ jti: oldJti, client_id: 'rp', expires_at: now - 1 }, now - 10)
+      await store.accessTokens.revoke({ jti: liveJti, client_id: 'rp', expires_at: now + 1 }, now - 10)
       const oldDevice = device({ expires_at: now - 1 })
       await store.deviceCodes.insert(oldDevice)
       const retired = { kid: `old-${id()}`, alg: 'ES256', public_jwk: {}, private_jwk_encrypted: 'jwe', created_at: T, retired_at: now - 100, expires_at: now - 1 }

@@ -75,8 +75,14 @@ export interface GrantRecord {
   revoked_at: number | null
 }
 
+/**
+ * A code carries every field of the grant it will open (client, user, scope, resource, auth_time,
+ * session) and that grant's id, chosen at /authorize: issuing a code is one write, and the grant row
+ * is written when the code is redeemed (`grants.open`).
+ */
 export interface AuthorizationCodeRecord {
   code_hash: string
+  /** The id the grant gets when the code is redeemed; `grants.revoke` accepts it before then too. */
   grant_id: string
   client_id: string
   user_id: string
@@ -119,10 +125,13 @@ export type RotateResult =
   /** Unknown, expired, revoked (or its grant revoked). */
   | { outcome: 'invalid' }
 
-/** Access tokens are stateless JWTs; a row exists only when one needs revoking or is tied to a grant. */
+/**
+ * Access tokens are stateless JWTs and get no row when issued. A row exists only for a token revoked
+ * on its own (RFC 7009); a token of a grant is revoked with its grant, which its `jti` names
+ * (`<grant_id>.<random>`, see `accessTokens.isRevoked`).
+ */
 export interface AccessTokenRecord {
   jti: string
-  grant_id: string | null
   client_id: string
   expires_at: number
   revoked_at: number | null
@@ -217,9 +226,20 @@ export interface Store {
     retireOthers(exceptKid: string, now: number, expiresAt: number): Promise<void>
   }
   grants: {
-    insert(grant: GrantRecord): Promise<void>
+    /**
+     * Stores a new grant and its first refresh token (or none) in one transaction: the one write
+     * that commits a code, device or password redemption. Returns false and writes nothing when a
+     * grant with that id exists already: revoked before it was opened (a replayed code, see
+     * `revoke`) or opened twice. `refreshToken.grant_id` must be `grant.id`.
+     */
+    open(grant: GrantRecord, refreshToken: RefreshTokenRecord | null): Promise<boolean>
     get(id: string): Promise<GrantRecord | null>
-    /** Revokes the grant and with it every refresh token, access token and code under it. */
+    /**
+     * Revokes the grant and with it every refresh token, access token and code under it; the first
+     * revocation time stands. Also before the grant is opened: a grant id that so far only a code
+     * names is written as a revoked grant (from the code's fields), so a redemption racing the
+     * revocation either is revoked with it or cannot `open` the grant (RFC 6749 §4.1.2).
+     */
     revoke(id: string, now: number): Promise<void>
   }
   authorizationCodes: {
@@ -239,11 +259,12 @@ export interface Store {
     revoke(tokenHash: string, now: number): Promise<boolean>
   }
   accessTokens: {
-    /** Records an access token tied to a grant, so revoking the grant makes it inactive. */
-    insert(token: AccessTokenRecord): Promise<void>
-    /** Upserts a revoked row for `jti` (also for tokens never inserted, e.g. client credentials). */
+    /** Upserts a revoked row for `jti`, kept until the token expires; the first revocation time stands. */
     revoke(token: Omit<AccessTokenRecord, 'revoked_at'>, now: number): Promise<void>
-    /** True when the jti was revoked or its grant was. */
+    /**
+     * True when `jti` was revoked, or when it names a grant (the text before its first '.', as
+     * `tokens/access-token.ts` writes it) and that grant is revoked. One statement.
+     */
     isRevoked(jti: string): Promise<boolean>
   }
   deviceCodes: {

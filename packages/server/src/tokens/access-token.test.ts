@@ -101,6 +101,16 @@ describe('issueAccessToken claims', () => {
     expect([...jtis][0]).toMatch(/^[A-Za-z0-9_-]{22}$/)
   })
 
+  it('RFC 7009 §2.1: a token of a grant names the grant in its jti (<grant id>.<128 random bits>)', () => {
+    const grantId = '2f1c7d4e-9a53-4b8e-8f0a-6c1d2e3f4a5b'
+    const jtis = new Set(Array.from({ length: 200 }, () => issueAccessToken(ctx('ES256'), { ...userClaims, grantId }).jti))
+    expect(jtis.size).toBe(200)
+    for (const jti of jtis) expect(jti).toMatch(/^2f1c7d4e-9a53-4b8e-8f0a-6c1d2e3f4a5b\.[A-Za-z0-9_-]{22}$/)
+    // The store reads the grant id as the text before the first '.': it may not contain one.
+    expect(() => issueAccessToken(ctx('ES256'), { ...userClaims, grantId: 'a.b' })).toThrow(TypeError)
+    expect(() => issueAccessToken(ctx('ES256'), { ...userClaims, grantId: '' })).toThrow(TypeError)
+  })
+
   it('RFC 9068 §2.2.3.1: extra claims are included but may not shadow registered ones', async () => {
     const { token } = issueAccessToken(ctx('ES256'), { ...userClaims, extra: { roles: ['admin'] } })
     expect((await verifyAsResourceServer('ES256', token)).payload.roles).toEqual(['admin'])

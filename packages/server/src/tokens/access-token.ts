@@ -13,8 +13,8 @@
  * @see https://www.rfc-editor.org/rfc/rfc9068#section-2.2
  * @see https://www.rfc-editor.org/rfc/rfc9068#section-2.2.3
  */
-import { randomBytes } from 'node:crypto'
 import { signJws } from '../keys/jws.js'
+import { random128 } from '../lib/random.js'
 import type { TokenContext } from './context.js'
 
 export type { TokenContext } from './context.js'
@@ -28,6 +28,13 @@ export interface AccessTokenClaims {
   /** The resource server(s) the token is for (RFC 8707 §2, RFC 9068 §3). */
   aud: string | string[]
   auth_time?: number
+  /**
+   * The grant the token hangs from. It becomes the prefix of the `jti` (`<grantId>.<random>`), so
+   * revoking the grant makes the token inactive without a row stored per token
+   * (`store.accessTokens.isRevoked`). Grant ids are UUIDs, not secrets. Omitted for client
+   * credentials, whose tokens have no grant: their `jti` is the random part alone.
+   */
+  grantId?: string
   /** Further claims (RFC 9068 §2.2.3.1 roles, groups…); they may not shadow the claims above. */
   extra?: Record<string, unknown>
 }
@@ -44,12 +51,19 @@ export interface IssuedAccessToken {
 /** Claims the profile defines: `extra` may not override them, or a caller could forge `iss` or `exp`. */
 const RESERVED = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'client_id', 'scope', 'auth_time', 'cnf'])
 
+function grantPrefix(grantId: string): string {
+  // The store reads the grant id back as the text before the first '.'.
+  if (grantId === '' || grantId.includes('.')) throw new TypeError('issueAccessToken: grantId must be non-empty and contain no "."')
+  return grantId
+}
+
 export function issueAccessToken(ctx: TokenContext, claims: AccessTokenClaims): IssuedAccessToken {
   const key = ctx.keystore.signingKey()
   const iat = ctx.clock.now()
   const exp = iat + ctx.ttl
   // 128 random bits: unique per token (RFC 7519 §4.1.7) and the handle revocation records use.
-  const jti = randomBytes(16).toString('base64url')
+  // Pooled (lib/random.ts): a randomBytes call per token was 3.4% of the client credentials path.
+  const jti = claims.grantId === undefined ? random128() : `${grantPrefix(claims.grantId)}.${random128()}`
   const payload: Record<string, unknown> = {
     iss: ctx.issuer,
     sub: claims.sub,

@@ -25,6 +25,18 @@ describe('LoginThrottle', () => {
     expect(t.attempt('dave', 'ip').allowed).toBe(false)
   })
 
+  /** @see issue "Production storage and scale-out": a database outage locked alice out for 15 minutes */
+  it('RFC 6749 §4.3.2: an attempt whose credentials could not be looked up (store unavailable) is not counted', () => {
+    const t = new LoginThrottle(limits, new ManualClock(1000))
+    for (let i = 0; i < 10; i++) {
+      const attempt = t.attempt('alice', 'ip')
+      if (!attempt.allowed) throw new Error(`attempt ${i} refused`)
+      attempt.notChecked()
+    }
+    // The account's and the IP's budgets are whole: three real failures are still allowed.
+    expect([1, 2, 3, 4].map(() => t.attempt('alice', 'ip').allowed)).toEqual([true, true, true, false])
+  })
+
   it('the wait ends when the oldest counted attempt leaves the window', () => {
     const clock = new ManualClock(1000)
     const t = new LoginThrottle(limits, clock)

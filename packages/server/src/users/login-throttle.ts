@@ -23,8 +23,24 @@ export interface ThrottleLimits {
 export type ThrottleAttempt =
   /** Refused: retry after this many seconds. Nothing was counted. */
   | { allowed: false; retryAfter: number }
-  /** Counted as a failure until `succeeded()` is called. */
-  | { allowed: true; succeeded(): void }
+  /**
+   * Counted as a failure until `succeeded()` is called. `notChecked()` takes this one attempt back
+   * when the credentials could not be looked up at all (the store was unavailable): an outage is
+   * not a guess, and must not lock every user out once the database is back.
+   */
+  | { allowed: true; succeeded(): void; notChecked(): void }
+
+/**
+ * For `.catch()` on the lookup the attempt depends on (the user, the device code): when the lookup
+ * throws, no credential was checked, so the attempt is taken back and the error rethrown; a store
+ * outage then answers 503 without spending anyone's budget.
+ */
+export function notChecked(attempt: { notChecked(): void }): (error: unknown) => never {
+  return (error) => {
+    attempt.notChecked()
+    throw error
+  }
+}
 
 export class LoginThrottle {
   readonly #attempts = new Map<string, number[]>()
@@ -43,11 +59,20 @@ export class LoginThrottle {
       allowed: true,
       succeeded: () => {
         this.#attempts.delete(accountKey)
-        const list = this.#attempts.get(ipKey)
-        const i = list?.lastIndexOf(now) ?? -1
-        if (list && i >= 0) list.splice(i, 1)
+        this.#remove(ipKey, now)
+      },
+      notChecked: () => {
+        this.#remove(accountKey, now)
+        this.#remove(ipKey, now)
       },
     }
+  }
+
+  /** Takes back one attempt made at `now`. */
+  #remove(key: string, now: number): void {
+    const list = this.#attempts.get(key)
+    const i = list?.lastIndexOf(now) ?? -1
+    if (list && i >= 0) list.splice(i, 1)
   }
 
   #push(key: string, now: number): void {

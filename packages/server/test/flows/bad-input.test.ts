@@ -332,6 +332,7 @@ describe('token endpoint', () => {
       expectJsonError(await post(PATHS.token, form({ grant_type: DEVICE_GRANT, device_code: token, client_id: 'tv' })), 400, 'invalid_grant')
     }
     expectJsonError(await post(PATHS.token, form({ grant_type: 'password', username: '☃@☃', password: '\u0000', scope: 'openid' }), webAuth), 400, 'invalid_grant')
+    expectJsonError(await post(PATHS.token, form({ grant_type: 'password', username: 'a\u0000@example.com', password: 'x', scope: 'openid' }), webAuth), 400, 'invalid_grant')
   })
 
   it('RFC 9110 §15.5.6: methods other than POST are refused', async () => {
@@ -410,6 +411,7 @@ describe('authorization endpoint', () => {
       [{ prompt: 'none login' }, 'invalid_request'],
       [{ max_age: '-1' }, 'invalid_request'],
       [{ max_age: '1e3' }, 'invalid_request'],
+      [{ nonce: 'n\u0000' }, 'invalid_request'],
       [{ code_challenge: 'short', code_challenge_method: 'S256' }, 'invalid_request'],
       [{ code_challenge: 'a'.repeat(43), code_challenge_method: 'plain' }, 'invalid_request'],
       [{ code_challenge_method: 'S256' }, 'invalid_request'],
@@ -736,7 +738,7 @@ describe('interaction pages', () => {
     for (const ct of CONTENT_TYPES) await check(await postLogin(ct.body, ct.type), 400)
     await check(await postLogin(JSON.stringify({ csrf, email: ALICE.email, password: ALICE.password }), 'application/json'), 400)
     // Wrong credentials in odd shapes: the form again with a message, and the same message for all.
-    for (const [email, password] of [['☃@☃', '\u0000'], ['"><script>alert(1)</script>', 'x'], ['', '']]) {
+    for (const [email, password] of [['☃@☃', '\u0000'], ['a\u0000@example.com', 'x'], ['"><script>alert(1)</script>', 'x'], ['', '']]) {
       const text = await check(await postLogin(form({ csrf, email: email ?? '', password: password ?? '' })), 401)
       expect(text).toContain('Incorrect email or password.')
       expect(text).not.toContain('<script>alert')

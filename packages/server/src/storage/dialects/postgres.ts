@@ -11,7 +11,7 @@
  * @see https://node-postgres.com/apis/pool
  */
 import pg from 'pg'
-import { PostgresDialect } from 'kysely'
+import { PostgresDialect, sql, type DatabaseIntrospector, type DatabaseMetadataOptions, type Kysely, type TableMetadata } from 'kysely'
 import { errorCodes, portableCodecs, type DialectCapabilities, type DialectSetup } from './dialect.js'
 
 const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE'])
@@ -64,9 +64,13 @@ export async function createPostgresDialect(url: string): Promise<DialectSetup> 
   if (schema !== null) {
     // Before the pool exists, so every pooled connection can start with the schema on its path.
     const client = new pg.Client(base)
+    client.on('error', () => {}) // a drop mid-query also rejects the query, which reports it
     await client.connect()
     try {
       await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`)
+    } catch (error) {
+      // Two nodes creating it at once: IF NOT EXISTS still races on the catalog's unique index.
+      if (!errorCodes(error).some((code) => code === '23505' || code === '42P06')) throw error
     } finally {
       await client.end()
     }
@@ -75,5 +79,38 @@ export async function createPostgresDialect(url: string): Promise<DialectSetup> 
   // An idle client that loses its server emits 'error' on the pool; unhandled it would crash the
   // process. The next query sees the failure and is reported as StorageUnavailableError.
   pool.on('error', () => {})
-  return { capabilities: postgresCapabilities, dialect: new PostgresDialect({ pool }) }
+  // A checked-out client has no pool listener: when its connection drops while Kysely holds it (in
+  // a transaction, or just around a query), the client emits 'error', and an unhandled 'error'
+  // event killed the whole node when PostgreSQL stopped under load. So every client listens for
+  // its whole life; the query in flight, or the next one on that client, fails with the cause
+  // (reported as StorageUnavailableError), and the pool discards the client on release.
+  pool.on('connect', (client) => client.on('error', () => {}))
+  return { capabilities: postgresCapabilities, dialect: new CurrentSchemaPostgresDialect({ pool }) }
+}
+
+/**
+ * Kysely's `Migrator` asks the introspector whether its own tables exist, and `PostgresIntrospector`
+ * lists the tables of every schema of the database: once another schema (another tenant, another
+ * test run) holds `kysely_migration_lock`, the Migrator skips creating it in ours and then fails on
+ * it (42P01 at start). This introspector sees only the schema Latch writes to, `current_schema()`
+ * (the first of the search_path), so each schema migrates on its own.
+ */
+class CurrentSchemaPostgresDialect extends PostgresDialect {
+  override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    const all = super.createIntrospector(db)
+    // Queried in the current schema only: listing every schema and filtering afterwards races
+    // with a schema dropped meanwhile (`pg_get_serial_sequence` then fails on it).
+    const getTables = async (_options?: DatabaseMetadataOptions): Promise<TableMetadata[]> => {
+      const { rows } = await sql<{ name: string; schema: string; is_view: boolean }>`
+        select c.relname as name, n.nspname as schema, c.relkind = 'v' as is_view
+        from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = current_schema() and c.relkind in ('r', 'v', 'p')`.execute(db)
+      return rows.map((r) => ({ name: r.name, schema: r.schema, isView: r.is_view, columns: [] }))
+    }
+    return {
+      getSchemas: () => all.getSchemas(),
+      getTables,
+      getMetadata: async (options) => ({ tables: await getTables(options) }),
+    }
+  }
 }

@@ -71,7 +71,8 @@ export const initial: Migration = {
     await db.schema
       .createTable('authorization_codes')
       .addColumn('code_hash', 'text', (c) => c.primaryKey())
-      .addColumn('grant_id', 'text', (c) => c.notNull().references('grants.id').onDelete('cascade'))
+      // No foreign key to grants: the grant row is written when the code is redeemed.
+      .addColumn('grant_id', 'text', (c) => c.notNull())
       .addColumn('client_id', 'text', (c) => c.notNull())
       .addColumn('user_id', 'text', (c) => c.notNull())
       .addColumn('redirect_uri', 'text')
@@ -111,12 +112,10 @@ export const initial: Migration = {
     await db.schema
       .createTable('access_tokens')
       .addColumn('jti', 'text', (c) => c.primaryKey())
-      .addColumn('grant_id', 'text', (c) => c.references('grants.id').onDelete('cascade'))
       .addColumn('client_id', 'text', (c) => c.notNull())
       .addColumn('expires_at', EPOCH, (c) => c.notNull())
       .addColumn('revoked_at', EPOCH)
       .execute()
-    await db.schema.createIndex('access_tokens_grant_id').on('access_tokens').column('grant_id').execute()
     await db.schema.createIndex('access_tokens_expires_at').on('access_tokens').column('expires_at').execute()
 
     await db.schema

@@ -1,35 +1,73 @@
 /**
  * Grants and the tokens that hang from them: single-use authorization codes (RFC 6749 §4.1.2),
- * rotating refresh tokens with replay detection (RFC 9700 §4.14.2), recorded access tokens, and
- * revocation that reaches every one of them (RFC 7009 §2.1). A revoked grant is checked on every
- * read as well as cascaded on write, so a token inserted by a racing rotation is revoked too.
+ * rotating refresh tokens with replay detection (RFC 9700 §4.14.2), access tokens revoked one by one
+ * or with their grant, and revocation that reaches every one of them (RFC 7009 §2.1). A revoked
+ * grant is checked on every read as well as cascaded on write, so a token inserted by a racing
+ * rotation is revoked too.
+ *
+ * A grant row is written when its code is redeemed (`grants.open`), not when the code is issued:
+ * each round trip then commits three times (code, consume, grant + refresh token) instead of five.
+ * The code carries the grant's id from the start, so revoking that id before the grant exists
+ * writes a revoked tombstone in its place, and the primary key decides a race between the two.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.1
  */
+import { sql } from 'kysely'
 import { COLUMNS, pick } from '../rows.js'
 import type { RotateResult, Store } from '../store.js'
 import { changed, type Db, type RepositoryContext } from './shared.js'
 
+/** The column of `authorization_codes` that matches a grant column: codes carry the grant's fields. */
+const CODE_COLUMN = { id: 'grant_id', user_id: 'user_id', client_id: 'client_id' } as const
+
 /**
  * Revokes every grant where `column = value` and, in the same transaction, what hangs from them:
- * refresh tokens, unredeemed codes (a later redemption then reads as a replay) and recorded access
- * tokens. Tokens inserted by a racing rotation are caught anyway: reads check the grant too.
+ * refresh tokens and unredeemed codes (a later redemption then reads as a replay). Access tokens
+ * need no write: their `jti` names the grant (`accessTokens.isRevoked`).
+ *
+ * Grants that only a code names so far (issued, maybe redeemed, not yet opened) are first written
+ * as revoked tombstones from the code's fields. Single decision across nodes: the grant's primary
+ * key. If the redemption's `open` inserted first, the tombstone is skipped and the UPDATE below
+ * revokes the opened grant (under READ COMMITTED it sees the row once the insert it waited on has
+ * committed); if the tombstone is first, `open` finds the id taken and issues nothing.
  */
 export async function revokeGrantsWhere(trx: Db, column: 'id' | 'user_id' | 'client_id', value: string, now: number): Promise<void> {
+  const codeColumn = CODE_COLUMN[column]
+  const at = sql<number>`cast(${now} as bigint)`
+  await trx
+    .insertInto('grants')
+    .columns(['id', 'client_id', 'user_id', 'scope', 'resource', 'auth_time', 'session_id', 'created_at', 'revoked_at'])
+    .expression(
+      trx
+        .selectFrom('authorization_codes')
+        .select(['grant_id', 'client_id', 'user_id', 'scope', 'resource', 'auth_time', 'session_id', at.as('created_at'), at.as('revoked_at')])
+        // SQLite needs the WHERE to parse INSERT ... SELECT ... ON CONFLICT; it is there anyway.
+        .where(codeColumn, '=', value),
+    )
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute()
   await trx.updateTable('grants').set({ revoked_at: now }).where(column, '=', value).where('revoked_at', 'is', null).execute()
   const grantIds = trx.selectFrom('grants').select('id').where(column, '=', value)
   await trx.updateTable('refresh_tokens').set({ revoked_at: now }).where('grant_id', 'in', grantIds).where('revoked_at', 'is', null).execute()
-  await trx.updateTable('authorization_codes').set({ consumed_at: now }).where('grant_id', 'in', grantIds).where('consumed_at', 'is', null).execute()
-  await trx.updateTable('access_tokens').set({ revoked_at: now }).where('grant_id', 'in', grantIds).where('revoked_at', 'is', null).execute()
+  await trx.updateTable('authorization_codes').set({ consumed_at: now }).where(codeColumn, '=', value).where('consumed_at', 'is', null).execute()
 }
 
 export function grantRepositories({ db, rows }: RepositoryContext): Pick<Store, 'grants' | 'authorizationCodes' | 'refreshTokens' | 'accessTokens'> {
   return {
     grants: {
-      async insert(grant) {
-        await db.insertInto('grants').values(pick(grant, COLUMNS.grants)).execute()
+      async open(grant, refreshToken) {
+        const insertGrant = (trx: Db) =>
+          trx.insertInto('grants').values(pick(grant, COLUMNS.grants)).onConflict((oc) => oc.column('id').doNothing()).returning('id').executeTakeFirst()
+        // One statement needs no transaction; with a refresh token both rows commit together.
+        if (refreshToken === null) return (await insertGrant(db)) !== undefined
+        return db.transaction().execute(async (trx) => {
+          // The id taken means revoked first (a tombstone) or opened already: write nothing.
+          if ((await insertGrant(trx)) === undefined) return false
+          await trx.insertInto('refresh_tokens').values(pick(refreshToken, COLUMNS.refresh_tokens)).execute()
+          return true
+        })
       },
       async get(id) {
         return (await db.selectFrom('grants').selectAll().where('id', '=', id).executeTakeFirst()) ?? null
@@ -121,9 +159,6 @@ export function grantRepositories({ db, rows }: RepositoryContext): Pick<Store, 
     },
 
     accessTokens: {
-      async insert(token) {
-        await db.insertInto('access_tokens').values(pick(token, COLUMNS.access_tokens)).execute()
-      },
       async revoke(token, now) {
         await db
           .insertInto('access_tokens')
@@ -134,13 +169,14 @@ export function grantRepositories({ db, rows }: RepositoryContext): Pick<Store, 
           .execute()
       },
       async isRevoked(jti) {
-        const row = await db
-          .selectFrom('access_tokens as a')
-          .leftJoin('grants as g', 'g.id', 'a.grant_id')
-          .select(['a.revoked_at', 'g.revoked_at as grant_revoked_at'])
-          .where('a.jti', '=', jti)
-          .executeTakeFirst()
-        return row !== undefined && (row.revoked_at !== null || row.grant_revoked_at !== null)
+        const revokedToken = db.selectFrom('access_tokens').select(sql<number>`1`.as('hit')).where('jti', '=', jti).where('revoked_at', 'is not', null)
+        // `<grant_id>.<random>` (tokens/access-token.ts): the grant's revocation reaches the token.
+        const dot = jti.indexOf('.')
+        const query =
+          dot > 0
+            ? revokedToken.unionAll(db.selectFrom('grants').select(sql<number>`1`.as('hit')).where('id', '=', jti.slice(0, dot)).where('revoked_at', 'is not', null))
+            : revokedToken
+        return (await query.executeTakeFirst()) !== undefined
       },
     },
 
