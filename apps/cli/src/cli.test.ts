@@ -7,12 +7,13 @@
  * The root `prepare` script builds before tests; if dist is missing or older than the sources,
  * `beforeAll` builds it (`tsc -b packages/server apps/cli`).
  */
-import { spawn, execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ensureCliBuilt } from '../../../packages/server/src/test-build.js'
 
 const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)))
 const MAIN = join(ROOT, 'apps/cli/dist/main.js')
@@ -40,16 +41,6 @@ interface Run {
   stderr: string
 }
 
-/** Newest mtime of the non-test .ts sources under `dir`. */
-function newestSource(dir: string): number {
-  let newest = 0
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
-      newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs)
-    }
-  }
-  return newest
-}
 
 const dirs: string[] = []
 
@@ -99,16 +90,8 @@ function expectOneLineError(run: Run, code: number, pattern: RegExp): void {
   expect(run.stderr).not.toMatch(/^\s+at /m)
 }
 
-beforeAll(() => {
-  const built = existsSync(MAIN) ? statSync(MAIN).mtimeMs : 0
-  const sources = Math.max(newestSource(join(ROOT, 'apps/cli/src')), newestSource(join(ROOT, 'packages/server/src')))
-  if (built < sources) {
-    execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'packages/server', 'apps/cli'], {
-      cwd: ROOT,
-      stdio: 'inherit',
-      timeout: 300_000,
-    })
-  }
+beforeAll(async () => {
+  await ensureCliBuilt()
   expect(existsSync(MAIN), `${MAIN} was not built`).toBe(true)
 }, 300_000)
 

@@ -65,3 +65,17 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
   }
 }
+
+/** True when the test PostgreSQL (LATCH_TEST_POSTGRES_URL, default 127.0.0.1:5432) answers a query. */
+export async function postgresReachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL, connectionTimeoutMillis: 2000 })
+  try {
+    await client.connect()
+    await client.query('select 1')
+    return true
+  } catch {
+    return false
+  } finally {
+    await client.end().catch(() => {})
+  }
+}

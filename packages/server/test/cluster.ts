@@ -13,37 +13,23 @@
  *
  * The nodes log at `warn` into a buffer: a failed assertion prints them (`cluster.logs()`).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { TEST_POSTGRES_URL, postgresReachable } from '../src/test-database.js'
+import { CLI_MAIN, ensureCliBuilt } from '../src/test-build.js'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import pg from 'pg'
 import { stringify } from 'yaml'
 import { PATHS } from '../src/context.js'
 import { ALICE, API, baseTestConfig, basic, freePort, postForm, SERVICE_SECRET, WEB_REDIRECT, WEB_SECRET } from './helpers.js'
 
-export const PG_URL = process.env.LATCH_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+export const PG_URL = TEST_POSTGRES_URL
 /** ≥ 32 characters and identical on every node: it decrypts the shared signing keys. */
 export const CLUSTER_SECRET = 'cluster-secret-0123456789abcdef0123456789'
 
-const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)))
-const MAIN = join(ROOT, 'apps/cli/dist/main.js')
-
-/** True when 127.0.0.1:5432 (or LATCH_TEST_POSTGRES_URL) answers a query. */
-export async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 })
-  try {
-    await client.connect()
-    await client.query('select 1')
-    return true
-  } catch {
-    return false
-  } finally {
-    await client.end().catch(() => {})
-  }
-}
+const MAIN = CLI_MAIN
 
 /**
  * Why the cluster tests of a file do not run in this process, or undefined when they do; the file
@@ -54,56 +40,6 @@ export async function clusterSkipReason(): Promise<string | undefined> {
   if (!(await postgresReachable())) return 'skipped: postgres unreachable'
   if (process.env.LATCH_TEST_DIALECT === 'sqlite') return 'skipped in the sqlite project: the cluster tests run in the postgres project'
   return undefined
-}
-
-/** Newest mtime of the non-test .ts sources under `dir`. */
-function newestSource(dir: string): number {
-  let newest = 0
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
-      newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs)
-    }
-  }
-  return newest
-}
-
-/**
- * Builds the CLI when dist is missing or older than the sources (the root `prepare` script
- * normally did). Test files run in parallel, so the build runs under a lock directory: one file
- * builds, the others wait for it.
- */
-export async function ensureBuilt(): Promise<void> {
-  const stale = () => {
-    const built = existsSync(MAIN) ? statSync(MAIN).mtimeMs : 0
-    return built < Math.max(newestSource(join(ROOT, 'apps/cli/src')), newestSource(join(ROOT, 'packages/server/src')))
-  }
-  if (!stale()) return
-  const lock = join(tmpdir(), 'latch-test-build.lock')
-  const deadline = Date.now() + 300_000
-  for (;;) {
-    try {
-      mkdirSync(lock)
-      break
-    } catch {
-      // Another file is building; a lock older than the deadline is from a killed run.
-      const held = statSync(lock, { throwIfNoEntry: false })
-      if (held && Date.now() - held.mtimeMs > 300_000) rmSync(lock, { recursive: true, force: true })
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}`)
-      await new Promise((r) => setTimeout(r, 250))
-    }
-  }
-  try {
-    if (stale()) {
-      execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'packages/server', 'apps/cli'], {
-        cwd: ROOT,
-        stdio: 'inherit',
-        timeout: 300_000,
-      })
-    }
-  } finally {
-    rmSync(lock, { recursive: true, force: true })
-  }
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} was not built`)
 }
 
 /** One `latch serve` process. */
@@ -222,7 +158,7 @@ export class Cluster {
    * deployment would.
    */
   static async start(options: ClusterOptions): Promise<Cluster> {
-    await ensureBuilt()
+    await ensureCliBuilt()
     const ports: number[] = []
     for (let i = 0; i < (options.nodes ?? 2); i++) ports.push(await freePort())
     const issuer = `http://127.0.0.1:${ports[0]}`

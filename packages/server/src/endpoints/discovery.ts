@@ -7,7 +7,7 @@
  * configured issuer), never from the request's Host header. The JSON is serialized once.
  *
  * Left out on purpose: `userinfo_signing_alg_values_supported` (UserInfo answers plain JSON),
- * front-/back-channel logout (not implemented), `acr`/`azp`/`c_hash` (never issued, see
+ * front-/back-channel logout (Latch offers RP-initiated logout only), `acr`/`azp`/`c_hash` (never issued, see
  * tokens/id-token.ts), request objects and the `claims` parameter (not supported; the `false`
  * flags say so explicitly because their absence would mean "unknown", §3).
  *

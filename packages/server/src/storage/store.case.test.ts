@@ -4,6 +4,7 @@
  * run in a fresh schema that is dropped afterwards. Titles name the rule each test proves; the
  * concurrency tests fire 50 callers at one row, because single use is only real under contention.
  */
+import { TEST_POSTGRES_URL, postgresReachable } from '../test-database.js'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -17,7 +18,7 @@ import { sqliteCapabilities } from './dialects/sqlite.js'
 import { createStore } from './kysely-store.js'
 import type { AuthorizationCodeRecord, ClientRecord, DeviceCodeRecord, GrantRecord, RefreshTokenRecord, Store } from './store.js'
 
-const PG_URL = process.env.LATCH_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+const PG_URL = TEST_POSTGRES_URL
 const T = 1_700_000_000
 
 interface TestDialect {
@@ -28,18 +29,6 @@ interface TestDialect {
   teardown(): Promise<void>
 }
 
-async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 })
-  try {
-    await client.connect()
-    await client.query('select 1')
-    return true
-  } catch {
-    return false
-  } finally {
-    await client.end().catch(() => {})
-  }
-}
 
 function sqliteDialect(): TestDialect {
   let dir = ''

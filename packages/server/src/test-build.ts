@@ -1,0 +1,63 @@
+/**
+ * Test helper (not built into dist): makes sure `apps/cli/dist/main.js` is current before tests
+ * spawn the real `latch` command. Shared by the CLI tests and the multi-node cluster tests.
+ */
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)))
+export const CLI_MAIN = join(ROOT, 'apps/cli/dist/main.js')
+const MAIN = CLI_MAIN
+
+/** Newest mtime of the .ts sources under `dir` that the build compiles (not tests, not test-* helpers). */
+function newestSource(dir: string): number {
+  let newest = 0
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') && !entry.name.startsWith('test-')) {
+      newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs)
+    }
+  }
+  return newest
+}
+
+/**
+ * Builds the CLI when dist is missing or older than the sources (the root `prepare` script
+ * normally did). Test files run in parallel, so the build runs under a lock directory: one file
+ * builds, the others wait for it.
+ */
+export async function ensureCliBuilt(): Promise<void> {
+  const stale = () => {
+    const built = existsSync(MAIN) ? statSync(MAIN).mtimeMs : 0
+    return built < Math.max(newestSource(join(ROOT, 'apps/cli/src')), newestSource(join(ROOT, 'packages/server/src')))
+  }
+  if (!stale()) return
+  const lock = join(tmpdir(), 'latch-test-build.lock')
+  const deadline = Date.now() + 300_000
+  for (;;) {
+    try {
+      mkdirSync(lock)
+      break
+    } catch {
+      // Another file is building; a lock older than the deadline is from a killed run.
+      const held = statSync(lock, { throwIfNoEntry: false })
+      if (held && Date.now() - held.mtimeMs > 300_000) rmSync(lock, { recursive: true, force: true })
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}`)
+      await new Promise((r) => setTimeout(r, 250))
+    }
+  }
+  try {
+    if (stale()) {
+      execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'packages/server', 'apps/cli'], {
+        cwd: ROOT,
+        stdio: 'inherit',
+        timeout: 300_000,
+      })
+    }
+  } finally {
+    rmSync(lock, { recursive: true, force: true })
+  }
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} was not built`)
+}
