@@ -17,7 +17,13 @@ import { configDefaults, defineConfig, type TestProjectInlineConfiguration } fro
 
 const POSTGRES_URL = process.env.LATCH_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 
-const EVERY_TEST = ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'apps/*/test/**/*.test.ts']
+const EVERY_TEST = [
+  'packages/*/src/**/*.test.{ts,tsx}',
+  'packages/*/test/**/*.test.{ts,tsx}',
+  'apps/*/src/**/*.test.ts',
+  'apps/*/test/**/*.test.ts',
+  'examples/*/test/**/*.test.ts',
+]
 const STORE_TESTS = ['packages/server/test/**/*.test.ts', 'packages/server/src/grants/**/*.test.ts', 'packages/server/src/interaction/**/*.test.ts']
 
 /** Whether the PostgreSQL server of `url` accepts a TCP connection within `timeoutMs`. */

@@ -1,0 +1,2 @@
+/** @latch/client: public surface (re-exports only). */
+export {}

@@ -1,0 +1,2 @@
+/** @latch/react: public surface (re-exports only). */
+export {}

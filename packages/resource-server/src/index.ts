@@ -1,0 +1,2 @@
+/** @latch/resource-server: public surface (re-exports only). */
+export {}
