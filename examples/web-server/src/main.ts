@@ -1,0 +1,2 @@
+// Replaced by the example's entry point.
+export {}
