@@ -2,7 +2,7 @@
  * Latch as a separate process for the benchmark: `createServer` from @latch/server (the built
  * dist) with the demo config's clients and user, its default SQLite store in a fresh directory,
  * the signing alg of the scenario, and the issuer on the loopback port the harness chose.
- * Options come as JSON in BENCH_SERVER (port, alg, dir). Logging is at `warn`: oidc-provider
+ * Options come as JSON in BENCH_SERVER (port, alg, dir; database and issuer for bench/storage.mjs). Logging is at `warn`: oidc-provider
  * logs nothing per request, so neither side pays for request logs. Everything else is Latch's
  * defaults, except the sign-in throttle limits (see below).
  * On SIGTERM the server closes and the process exits normally, so `--cpu-prof` writes its profile.
@@ -15,7 +15,8 @@ const opts = JSON.parse(process.env.BENCH_SERVER ?? '{}')
 const port = opts.port ?? 0
 const alg = opts.alg ?? 'RS256'
 const dir = opts.dir ?? '.'
-const issuer = `http://127.0.0.1:${port}`
+// Several nodes of one deployment share an issuer (bench/storage.mjs): each listens on its own port.
+const issuer = opts.issuer ?? `http://127.0.0.1:${port}`
 
 const server = await createServer({
   cwd: dir,
@@ -26,7 +27,8 @@ const server = await createServer({
     host: '127.0.0.1',
     // `memory: true` is a diagnostic variant (run.mjs --servers=latch-memdb): SQLite in memory,
     // to separate the cost of the file (WAL writes) from that of the query layer.
-    database: opts.memory ? 'sqlite::memory:' : `sqlite:${join(dir, 'latch.db')}`,
+    // `database` (bench/storage.mjs): a postgres:// URL shared by the nodes of one measurement.
+    database: opts.database ?? (opts.memory ? 'sqlite::memory:' : `sqlite:${join(dir, 'latch.db')}`),
     log_level: 'warn',
     tokens: {
       signing_alg: alg,

@@ -239,26 +239,36 @@ describe('latch CLI', { timeout: 90_000 }, () => {
     expectOneLineError(await latch(dir, ['users', 'delete', 'bob@example.com']), 1, /no user with email/)
   })
 
-  it('ARCHITECTURE §2 Commands: `keys rotate` adds a key; `keys list` shows the old one retired until it expires', async () => {
+  it('ARCHITECTURE §2 Commands: `keys rotate` publishes a pending key; `--now` activates it at once; `keys list` shows each state', async () => {
     const dir = workspace()
+    const at = () => Math.floor(Date.now() / 1000)
     expect(JSON.parse(await ok(dir, ['keys', 'list', '--json']))).toEqual([])
     const first = (await ok(dir, ['keys', 'rotate'])).trim()
-    const second = (await ok(dir, ['keys', 'rotate'])).trim()
+    const second = JSON.parse(await ok(dir, ['keys', 'rotate', '--json'])) as { kid: string; activates_at: number; retired: string[] }
     expect(first).toMatch(/^[A-Za-z0-9_-]{43}$/) // RFC 7638 SHA-256 thumbprint
-    expect(second).toMatch(/^[A-Za-z0-9_-]{43}$/)
-    expect(second).not.toBe(first)
+    expect(second.kid).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect(second.kid).not.toBe(first)
+    expect(second.retired).toEqual([first])
+    // OIDC Core §10.1.1: published now, signing after the derived delay (2 × 30 s reload + 300 s JWKS max-age).
+    expect(second.activates_at - at()).toBeGreaterThan(350)
 
+    const listed = JSON.parse(await ok(dir, ['keys', 'list', '--json'])) as Record<string, unknown>[]
+    expect(listed.find((k) => k.kid === second.kid)).toMatchObject({ status: 'pending', activates_at: second.activates_at, expires_at: null })
+    expect(listed.find((k) => k.kid === first)).toMatchObject({ status: 'active', retired_at: second.activates_at })
+    for (const k of listed) expect(Object.keys(k).sort()).toEqual(['activates_at', 'alg', 'created_at', 'expires_at', 'kid', 'retired_at', 'status'])
+
+    const third = (await ok(dir, ['keys', 'rotate', '--now'])).trim()
     const keys = JSON.parse(await ok(dir, ['keys', 'list', '--json'])) as Record<string, unknown>[]
-    expect(keys).toHaveLength(2)
-    const active = keys.find((k) => k.kid === second)
-    const retired = keys.find((k) => k.kid === first)
-    expect(active).toMatchObject({ alg: 'RS256', status: 'active', expires_at: null })
-    expect(retired).toMatchObject({ alg: 'RS256', status: 'retired' })
-    expect(retired?.expires_at).toBeGreaterThan(Math.floor(Date.now() / 1000))
-    for (const k of keys) expect(Object.keys(k).sort()).toEqual(['alg', 'created_at', 'expires_at', 'kid', 'retired_at', 'status'])
+    expect(keys).toHaveLength(3)
+    expect(keys.find((k) => k.kid === third)).toMatchObject({ alg: 'RS256', status: 'active', expires_at: null })
+    for (const kid of [first, second.kid]) {
+      const retired = keys.find((k) => k.kid === kid)
+      expect(retired).toMatchObject({ alg: 'RS256', status: 'retired' })
+      expect(retired?.expires_at).toBeGreaterThan(at())
+    }
 
     const table = await ok(dir, ['keys', 'list'])
-    expect(table.split('\n')[0]).toMatch(/^KID\s+ALG\s+STATUS\s+CREATED_AT\s+EXPIRES_AT$/)
+    expect(table.split('\n')[0]).toMatch(/^KID\s+ALG\s+STATUS\s+CREATED_AT\s+ACTIVATES_AT\s+EXPIRES_AT$/)
     expect(table).toContain(`${first}  RS256  retired`)
 
     // Keys are encrypted under LATCH_SECRET: another secret cannot rotate (it could not sign).

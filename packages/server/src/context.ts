@@ -10,6 +10,7 @@ import type { Keystore } from './keys/keystore.js'
 import type { Clock } from './lib/clock.js'
 import type { Store } from './storage/store.js'
 import { ClientRegistry } from './clients/registry.js'
+import type { RateLimitBackend } from './rate-limit/backend.js'
 import { LoginThrottle } from './users/login-throttle.js'
 
 export interface LatchContext {
@@ -71,7 +72,11 @@ export function endpointUrls(issuer: string): EndpointUrls {
   }
 }
 
-/** Assembles the context from its parts; the registries and throttle are derived from config. */
+/**
+ * Assembles the context from its parts; the registries and throttle are derived from config. The
+ * throttle counts in `rateLimit` (Redis, opened by server.ts when `redis_url` is set), else in
+ * this process's memory.
+ */
 export function createContext(parts: {
   config: LatchConfig
   store: Store
@@ -79,10 +84,12 @@ export function createContext(parts: {
   clock: Clock
   log: Logger
   events?: LatchEvents
+  rateLimit?: RateLimitBackend
 }): LatchContext {
-  const { config, store, clock } = parts
+  const { rateLimit, ...rest } = parts
+  const { config, store, clock } = rest
   return {
-    ...parts,
+    ...rest,
     events: parts.events ?? new LatchEvents(),
     clients: new ClientRegistry(store, clock),
     throttle: new LoginThrottle(
@@ -92,6 +99,8 @@ export function createContext(parts: {
         windowSeconds: config.security.login_throttle_window,
       },
       clock,
+      // Every node shares LATCH_SECRET, so every node derives the same counter keys.
+      { ...(rateLimit && { store: rateLimit }), keySecret: config.secret },
     ),
     urls: endpointUrls(config.issuer),
   }

@@ -31,15 +31,14 @@ import { tokenEndpoint } from './endpoints/token.js'
 import { userinfoEndpoint } from './endpoints/userinfo.js'
 import { interactionPages } from './interaction/routes.js'
 import { deviceVerificationPages } from './interaction/device-verification.js'
+import type { RateLimitBackend } from './rate-limit/backend.js'
+import { openRateLimitStore } from './rate-limit/connect.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     latch: LatchContext
   }
 }
-
-/** How often each process re-reads signing keys from the store (a rotation elsewhere shows up within it). */
-export const KEY_RELOAD_INTERVAL_MS = 30_000
 
 export interface CreateServerOptions extends LoadConfigOptions {
   /** Inject a clock (tests freeze time). */
@@ -98,6 +97,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
   const clock = options.clock ?? systemClock
   const store = options.store ?? (await createStore(config.database, { migrate: true }))
   const ownsStore = options.store === undefined
+  let rateLimit: RateLimitBackend | undefined
   try {
     await seedFromConfig(store, config, clock.now())
     const keystore = await Keystore.open({
@@ -106,12 +106,15 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       alg: config.tokens.signing_alg,
       clock,
       retiredKeyGrace: config.tokens.retired_key_grace,
+      activationDelay: config.tokens.key_activation_delay,
     })
     const events = new LatchEvents()
     // Below `info` neither events nor request lines are logged: skip building them at all.
     const infoEnabled = log.isLevelEnabled('info')
     if (infoEnabled) events.onAny((name, payload) => log.info({ event: name, ...(payload as object) }, name))
-    const ctx = createContext({ config, store, keystore, clock, events, log })
+    // Redis (when configured) never stops the boot: unreachable is one warning, then per-process counting.
+    rateLimit = await openRateLimitStore({ url: config.redis_url, prefix: config.redis_key_prefix, log })
+    const ctx = createContext({ config, store, keystore, clock, events, log, rateLimit })
     const app = Fastify({
       loggerInstance: log as unknown as FastifyBaseLogger,
       bodyLimit: config.security.body_limit,
@@ -141,11 +144,12 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     // `latch keys rotate` runs in another process: pick its key up within this bound.
     const keyReloader = setInterval(() => {
       keystore.reload().catch((err: unknown) => log.warn({ err }, 'signing key reload failed'))
-    }, KEY_RELOAD_INTERVAL_MS)
+    }, config.tokens.key_reload_interval * 1000)
     keyReloader.unref()
     app.addHook('onClose', async () => {
       clearInterval(sweeper)
       clearInterval(keyReloader)
+      await rateLimit?.close()
       if (ownsStore) await store.close()
     })
     await app.ready()
@@ -161,6 +165,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       close: () => app.close(),
     }
   } catch (err) {
+    await rateLimit?.close()
     if (ownsStore) await store.close()
     throw err
   }

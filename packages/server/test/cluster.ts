@@ -126,6 +126,11 @@ export interface ClusterOptions {
   /** The config file's content, without issuer/host/database (the cluster sets those). */
   config: Record<string, unknown>
   nodes?: number
+  /**
+   * `rolling` (default): node A first (migrations, seed, first key), then the others, as a rolling
+   * deployment would. `together`: every node at once on the empty schema, as after a full outage.
+   */
+  startup?: 'rolling' | 'together'
 }
 
 const live = new Set<Cluster>()
@@ -136,6 +141,7 @@ process.once('exit', () => {
 export class Cluster {
   readonly nodes: LatchNode[]
   readonly #lines: string[] = []
+  readonly #env: NodeJS.ProcessEnv
 
   private constructor(
     readonly issuer: string,
@@ -143,20 +149,17 @@ export class Cluster {
     readonly databaseUrl: string,
     readonly dir: string,
     ports: number[],
-    configFile: string,
+    readonly configFile: string,
   ) {
     const env: NodeJS.ProcessEnv = { ...process.env }
     for (const k of Object.keys(env)) if (k.startsWith('LATCH_') || k === 'PORT') delete env[k]
     Object.assign(env, { LATCH_DATABASE_URL: databaseUrl, LATCH_SECRET: CLUSTER_SECRET })
+    this.#env = env
     const shared = { configFile, env, log: (line: string) => this.#lines.push(line) }
     this.nodes = ports.map((port, i) => new LatchNode(String.fromCharCode(65 + i), port, shared))
   }
 
-  /**
-   * Writes the config, then starts node A alone (it runs the migrations, seeds the config's
-   * clients and users and generates the first signing key) and the others after it, as a rolling
-   * deployment would.
-   */
+  /** Writes the config, then starts the nodes as `options.startup` says. */
   static async start(options: ClusterOptions): Promise<Cluster> {
     await ensureCliBuilt()
     const ports: number[] = []
@@ -171,7 +174,8 @@ export class Cluster {
     const cluster = new Cluster(issuer, schema, url.toString(), dir, ports, configFile)
     live.add(cluster)
     try {
-      for (const node of cluster.nodes) await node.start()
+      if (options.startup === 'together') await Promise.all(cluster.nodes.map((node) => node.start()))
+      else for (const node of cluster.nodes) await node.start()
     } catch (err) {
       await cluster.stop()
       throw new Error(`${(err as Error).message}\n${cluster.logs()}`)
@@ -184,6 +188,18 @@ export class Cluster {
     const node = this.nodes[i]
     if (!node) throw new Error(`no node ${i}`)
     return node
+  }
+
+  /** Runs the built `latch` CLI against this cluster's config and database; resolves with its stdout. */
+  async cli(args: string[]): Promise<string> {
+    const child = spawn(process.execPath, [MAIN, ...args, '--config', this.configFile], { env: this.#env, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+    const code = await new Promise<number | null>((resolveExit) => child.once('exit', resolveExit))
+    if (code !== 0) throw new Error(`latch ${args.join(' ')} exited ${code}: ${stderr}`)
+    return stdout
   }
 
   /** Everything the nodes printed, for failure messages. */

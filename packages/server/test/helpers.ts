@@ -8,7 +8,7 @@
  */
 import { request as httpRequest } from 'node:http'
 import { createServer as createNetServer } from 'node:net'
-import pino from 'pino'
+import pino, { type Logger } from 'pino'
 import type { Clock } from '../src/lib/clock.js'
 import { createServer, type LatchServer } from '../src/server.js'
 import { createTestDatabase } from '../src/test-database.js'
@@ -89,9 +89,10 @@ export async function freePort(): Promise<number> {
 /**
  * A Latch server on 127.0.0.1:<free port>, issuer = that URL, on a database of its own (a SQLite
  * file in a fresh temp dir, or a fresh PostgreSQL schema, by LATCH_TEST_DIALECT) that `close()`
- * removes. A `database` in `config` replaces it.
+ * removes. A `database` in `config` replaces it. `logger` replaces the silent one (tests that read
+ * the log lines pass a pino on a stream of their own).
  */
-export async function startServer(config: Record<string, unknown> = {}, options: { clock?: Clock } = {}): Promise<TestServer> {
+export async function startServer(config: Record<string, unknown> = {}, options: { clock?: Clock; logger?: Logger } = {}): Promise<TestServer> {
   const db = await createTestDatabase()
   let server: LatchServer | undefined
   try {
@@ -100,7 +101,7 @@ export async function startServer(config: Record<string, unknown> = {}, options:
     server = await createServer({
       config: { ...baseTestConfig, database: db.url, port, host: '127.0.0.1', issuer, ...config },
       env: { LATCH_SECRET: TEST_SECRET },
-      logger: pino({ level: 'silent' }),
+      logger: options.logger ?? pino({ level: 'silent' }),
       cwd: db.dir,
       ...(options.clock && { clock: options.clock }),
     })

@@ -1,7 +1,8 @@
 /**
- * `latch keys list`: the signing keys published in the JWK Set: the one active key, and retired
- * keys that stay published until `expires_at` so tokens they signed keep verifying (OIDC Core
- * §10.1.1). Only public facts are printed, never key material.
+ * `latch keys list`: the signing keys published in the JWK Set: the one active key, a pending key
+ * that a rotation published ahead of its `activates_at`, and retired keys that stay published until
+ * `expires_at` so tokens they signed keep verifying (OIDC Core §10.1.1). Only public facts are
+ * printed, never key material.
  * @see https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys
  */
 import type { Command } from 'commander'
@@ -12,20 +13,23 @@ import { isoTime, note, printJson, printTable } from '../output.js'
 export interface KeyView {
   kid: string
   alg: string
-  status: 'active' | 'retired'
+  /** pending: published, signs from `activates_at`; active: may sign now; retired: published only. */
+  status: 'pending' | 'active' | 'retired'
   /** Epoch seconds. */
   created_at: number
+  activates_at: number
   retired_at: number | null
   /** When the public key leaves the JWK Set; null while active. */
   expires_at: number | null
 }
 
-export function keyView(k: SigningKeyRecord): KeyView {
+export function keyView(k: SigningKeyRecord, at: number): KeyView {
   return {
     kid: k.kid,
     alg: k.alg,
-    status: k.retired_at === null ? 'active' : 'retired',
+    status: k.retired_at !== null && k.retired_at <= at ? 'retired' : k.activates_at > at ? 'pending' : 'active',
     created_at: k.created_at,
+    activates_at: k.activates_at,
     retired_at: k.retired_at,
     expires_at: k.expires_at,
   }
@@ -36,12 +40,13 @@ export function keysList(parent: Command): void {
     parent.command('list').description('list the published signing keys').option('--json', 'print a JSON array (times in epoch seconds)'),
   ).action(async (opts: CommonOptions & { json?: boolean }) => {
     await withStore(opts, async ({ store }) => {
-      const keys = (await store.keys.list(now())).map(keyView)
+      const at = now()
+      const keys = (await store.keys.list(at)).map((k) => keyView(k, at))
       if (opts.json) return printJson(keys)
       if (keys.length === 0) return note('no signing keys yet: `latch serve` or `latch keys rotate` generates the first one')
       printTable(
-        ['KID', 'ALG', 'STATUS', 'CREATED_AT', 'EXPIRES_AT'],
-        keys.map((k) => [k.kid, k.alg, k.status, isoTime(k.created_at), isoTime(k.expires_at)]),
+        ['KID', 'ALG', 'STATUS', 'CREATED_AT', 'ACTIVATES_AT', 'EXPIRES_AT'],
+        keys.map((k) => [k.kid, k.alg, k.status, isoTime(k.created_at), isoTime(k.activates_at), isoTime(k.expires_at)]),
       )
     })
   })

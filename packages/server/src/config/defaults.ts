@@ -33,6 +33,25 @@ export const HOST = '0.0.0.0'
 export const DATABASE = 'sqlite:./data/latch.db'
 
 /**
+ * Redis URL, `redis://[:password@]host[:port][/db]` (`rediss://` for TLS), through which every
+ * node shares the login throttle and the device user-code throttle; unset (`null`), each process
+ * counts on its own. If Redis becomes unreachable Latch keeps serving: it counts per process (so
+ * limits hold per node), logs one warning, and shares again once Redis is back. Env
+ * `LATCH_REDIS_URL`.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.3.2
+ * @security The URL may carry the Redis password: set it through the environment, not the file; logs show it redacted.
+ * @key redis_url
+ */
+export const REDIS_URL = null
+
+/**
+ * Prefix of every Redis key Latch writes (`latch:throttle:a:<digest>`), so that several
+ * deployments, or test runs, can share one Redis without sharing counters.
+ * @key redis_key_prefix
+ */
+export const REDIS_KEY_PREFIX = 'latch:'
+
+/**
  * pino level: fatal, error, warn, info, debug, trace, silent. Env `LATCH_LOG_LEVEL`.
  * @key log_level
  */
@@ -105,6 +124,33 @@ export const DEVICE_POLL_INTERVAL = 5
  * @key tokens.retired_key_grace
  */
 export const RETIRED_KEY_GRACE = 0
+
+/**
+ * How often every node re-reads the signing keys from the database, seconds: a rotation made on
+ * one node (or by `latch keys rotate`) reaches every other node within this bound.
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys
+ * @key tokens.key_reload_interval
+ */
+export const KEY_RELOAD_INTERVAL = 30
+
+/**
+ * How long a rotated-in key is published in JWKS before any node signs with it, seconds, so every
+ * node and every verifier's cached JWK Set knows the key before a token carries its kid. `0` means
+ * "derive it": 2 × key_reload_interval + 300 (the JWKS `Cache-Control: max-age`), 6 minutes by
+ * default. `latch keys rotate --now` skips the wait (for a compromised key). The first key of a new
+ * database signs at once.
+ * **Security:** Shorter than the reload interval, some node may meet a kid it has not loaded yet
+ * (it reloads once and verifies); a relying party caching JWKS for longer may reject tokens briefly.
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys
+ * @key tokens.key_activation_delay
+ */
+export const KEY_ACTIVATION_DELAY = 0
+
+/**
+ * `Cache-Control: max-age` of /jwks (not configurable): short, so a new key reaches verifiers
+ * quickly; the derived key activation delay waits it out.
+ */
+export const JWKS_MAX_AGE = 300
 
 /**
  * How long an IdP session (single sign-on cookie) lasts, seconds (14 days).

@@ -90,6 +90,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ config: { database: 'sqlite:./data/x.db' }, env: {}, cwd }).config.secret).toBe(config.secret)
   })
 
+  it('OIDC Core §10.1.1: the key activation delay is derived from the reload interval and the JWKS max-age, and a too-short one warns', () => {
+    expect(load({}).config.tokens).toMatchObject({ key_reload_interval: 30, key_activation_delay: 360 })
+    expect(load({ tokens: { key_reload_interval: 5 } }).config.tokens.key_activation_delay).toBe(310)
+    expect(load({ tokens: { key_activation_delay: 45 } }).config.tokens.key_activation_delay).toBe(45)
+    expect(load({ tokens: { key_activation_delay: 10 } }).warnings.join('\n')).toMatch(/key_activation_delay \(10 s\) is shorter than tokens\.key_reload_interval \(30 s\)/)
+    expectConfigError(() => load({ tokens: { key_reload_interval: 0 } }), /tokens\.key_reload_interval/)
+  })
+
   it('reads YAML files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'latch-cfg-'))
     const file = join(dir, 'latch.yaml')

@@ -11,6 +11,8 @@ import { Value } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml'
 import { ConfigError } from '../errors.js'
 import { hashHandle } from '../lib/random.js'
+import { redisUrlProblem } from '../rate-limit/redis-url.js'
+import { JWKS_MAX_AGE } from './defaults.js'
 import {
   ConfigFileSchema,
   STANDARD_SCOPES,
@@ -223,8 +225,11 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   if (env.PORT) substituted.port = env.PORT
   if (env.LATCH_ISSUER) substituted.issuer = env.LATCH_ISSUER
   if (env.LATCH_DATABASE_URL) substituted.database = env.LATCH_DATABASE_URL
+  if (env.LATCH_REDIS_URL) substituted.redis_url = env.LATCH_REDIS_URL
   if (env.LATCH_LOG_LEVEL) substituted.log_level = env.LATCH_LOG_LEVEL
   const file = validateConfigFile(substituted)
+  const redisProblem = file.redis_url ? redisUrlProblem(file.redis_url) : null
+  if (redisProblem) throw new ConfigError('redis_url', env.LATCH_REDIS_URL ? `(from LATCH_REDIS_URL) ${redisProblem}` : redisProblem)
 
   const issuer = normalizeIssuer(file.issuer)
   const issuerUrl = new URL(issuer)
@@ -235,6 +240,10 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   if (file.tokens.signing_alg !== 'RS256') {
     warnings.push(`tokens.signing_alg is ${file.tokens.signing_alg}: ID tokens are not offered in RS256, which OIDC Core §15.1 requires of OpenID Providers; relying parties that only accept RS256 will reject them.`)
   }
+  if (file.tokens.key_activation_delay > 0 && file.tokens.key_activation_delay < file.tokens.key_reload_interval) {
+    warnings.push(`tokens.key_activation_delay (${file.tokens.key_activation_delay} s) is shorter than tokens.key_reload_interval (${file.tokens.key_reload_interval} s): after a rotation, some node may sign with a key other nodes have not loaded yet.`)
+  }
+
   const resourceIds = new Set<string>()
   const knownScopes = new Set<string>(STANDARD_SCOPES)
   file.resources.forEach((r, i) => {
@@ -281,12 +290,14 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       ...file.tokens,
       // 0 = derive: a retired key must outlive every token it signed (+60 s for clock skew).
       retired_key_grace: file.tokens.retired_key_grace || Math.max(file.tokens.access_token_ttl, file.tokens.id_token_ttl) + 60,
+      // 0 = derive: every node reloads at least once, and cached JWK Sets expire, before it signs.
+      key_activation_delay: file.tokens.key_activation_delay || 2 * file.tokens.key_reload_interval + JWKS_MAX_AGE,
     },
     issuer,
     database,
     secret,
     secret_source: source,
-    redis_url: env.LATCH_REDIS_URL || null,
+    redis_url: file.redis_url || null,
     clients,
     known_scopes: [...knownScopes],
   }

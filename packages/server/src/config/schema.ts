@@ -87,6 +87,9 @@ export const ConfigFileSchema = Type.Object(
     port: Type.Integer({ minimum: 0, maximum: 65535, default: D.PORT }),
     host: Type.String({ default: D.HOST }),
     database: Type.String({ default: D.DATABASE }),
+    // null or empty: no Redis (YAML `redis_url:` and `${REDIS_URL:-}` both mean unset).
+    redis_url: Type.Union([Type.String(), Type.Null()], { default: D.REDIS_URL }),
+    redis_key_prefix: Type.String({ minLength: 1, maxLength: 64, pattern: '^[\\x21-\\x7E]+$', default: D.REDIS_KEY_PREFIX }),
     log_level: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
       { default: D.LOG_LEVEL },
@@ -102,6 +105,8 @@ export const ConfigFileSchema = Type.Object(
         device_code_ttl: Seconds(D.DEVICE_CODE_TTL),
         device_poll_interval: Seconds(D.DEVICE_POLL_INTERVAL),
         retired_key_grace: Seconds(D.RETIRED_KEY_GRACE, 0),
+        key_reload_interval: Seconds(D.KEY_RELOAD_INTERVAL),
+        key_activation_delay: Seconds(D.KEY_ACTIVATION_DELAY, 0),
       },
       { ...strict, default: {} },
     ),

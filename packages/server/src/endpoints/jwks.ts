@@ -15,9 +15,10 @@
  * @see https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys
  */
 import type { FastifyPluginAsync } from 'fastify'
+import { JWKS_MAX_AGE } from '../config/defaults.js'
 import { PATHS } from '../context.js'
 
-const CACHE_CONTROL = 'public, max-age=300'
+const CACHE_CONTROL = `public, max-age=${JWKS_MAX_AGE}`
 
 export const jwksEndpoint: FastifyPluginAsync = async (app) => {
   const { keystore } = app.latch

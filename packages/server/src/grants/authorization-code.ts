@@ -2,7 +2,8 @@
  * The `authorization_code` grant (RFC 6749 §4.1.3, OIDC Core §3.1.3). Rules:
  * - the code is consumed atomically, once across all nodes; a second use is `invalid_grant` and
  *   revokes the grant, and with it every token the first use issued (RFC 6749 §4.1.2,
- *   RFC 9700 §4.2.4), also when the replay overtakes the first use before it stored the grant;
+ *   RFC 9700 §4.2.4), also when the replay overtakes the first use before it stored the grant
+ *   (the first use is then answered with tokens that are revoked already, token-set.ts);
  * - it is bound to the client it was issued to and to the exact `redirect_uri` of the
  *   authorization request (RFC 6749 §4.1.3);
  * - PKCE: when the authorization request carried a `code_challenge`, the matching
@@ -64,7 +65,7 @@ export const authorizationCodeGrant: GrantHandler = {
     const user = await store.users.getById(record.user_id)
     if (!user) throw new InvalidGrantError('the authorization grant was revoked', { detail: 'the user no longer exists' })
     // The code carries its grant, opened now (with the refresh token, in one transaction) under the
-    // id chosen at /authorize; if a replay revoked that id first, opening fails (token-set.ts).
+    // id chosen at /authorize; if a replay revoked that id first, nothing is stored (token-set.ts).
     const grant: GrantRecord = {
       id: record.grant_id,
       client_id: record.client_id,

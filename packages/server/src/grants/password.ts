@@ -37,7 +37,7 @@ export const passwordGrant: GrantHandler = {
 
     const account = params.username.trim().toLowerCase()
     const source = request.ip
-    const attempt = throttle.attempt(account, source)
+    const attempt = await throttle.attempt(account, source)
     if (!attempt.allowed) {
       ctx.events.emit('login.failed', { reason: 'throttled', ip: source })
       throw new InvalidGrantError(`too many failed attempts; try again in ${attempt.retryAfter} seconds`)
@@ -50,7 +50,7 @@ export const passwordGrant: GrantHandler = {
       ctx.events.emit('login.failed', { reason: 'bad_credentials', ip: source })
       throw new InvalidGrantError(BAD_CREDENTIALS)
     }
-    attempt.succeeded()
+    await attempt.succeeded()
 
     const now = clock.now()
     const grant: GrantRecord = {

@@ -10,7 +10,6 @@
  * @see https://openid.net/specs/openid-connect-core-1_0.html#TokenResponse
  */
 import type { LatchContext } from '../context.js'
-import { InvalidGrantError } from '../errors.js'
 import { issueAccessToken } from '../tokens/access-token.js'
 import { issueIdToken } from '../tokens/id-token.js'
 import { claimsForScope } from '../tokens/claims.js'
@@ -90,8 +89,13 @@ export async function issueTokenSet(ctx: LatchContext, input: TokenSetInput): Pr
   if (input.rotate) {
     if (refreshToken) await input.rotate(refreshToken)
   } else if (!(await store.grants.open(input.grant, refreshToken))) {
-    // Revoked before it was opened: the code was replayed meanwhile (RFC 6749 §4.1.2).
-    throw new InvalidGrantError('the authorization grant was revoked', { detail: 'grant id taken when opening: revoked or opened already' })
+    // The grant id is taken by a revoked tombstone: a replay of this code overtook this, the one
+    // redemption that consumed it, and revoked the grant first (RFC 6749 §4.1.2). The answer is
+    // then what it is when the replay comes second: this request succeeds, and what it issued is
+    // revoked already (the access token's jti names the revoked grant, so introspection reads it
+    // inactive; the refresh token was never stored). So exactly one of N racing redemptions gets
+    // 200 whatever the order, and no token it got survives.
+    ctx.events.emit('grant.revoked', { grant_id: input.grant.id, reason: 'authorization_code.reused' })
   }
   if (input.idToken && input.user && input.scope.includes('openid')) {
     body.id_token = await issueIdToken(

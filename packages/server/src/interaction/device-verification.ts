@@ -7,7 +7,8 @@
  *   confirms the code on screen, which is the defence §5.4 recommends against remote phishing.
  * - `POST /device` checks the CSRF token, looks the normalized code up and starts an interaction;
  *   an unknown or expired code re-renders the form. Wrong codes are throttled per IP, because the
- *   user code is short enough to brute-force (§5.1: "rate limit ... user code").
+ *   user code is short enough to brute-force (§5.1: "rate limit ... user code"), by the login
+ *   throttle, so with Redis the budget is shared by every node (issue 4).
  * - Consent is always shown (§5.4: the user must see which client asks for what, since a phisher
  *   can relay a code from their own device), and a remembered consent never skips it.
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.3
@@ -80,7 +81,7 @@ export const deviceVerificationPages: FastifyPluginAsync = async (app) => {
     const source = `device:${request.ip}`
     // A short or empty code is a typo, not a guess: answered without spending the budget.
     if (code.length !== USER_CODE_LENGTH) return renderForm(ctx, request, reply, 400, input, INVALID_CODE)
-    const attempt = ctx.throttle.attempt(account, source)
+    const attempt = await ctx.throttle.attempt(account, source)
     if (!attempt.allowed) {
       reply.header('retry-after', String(attempt.retryAfter))
       const minutes = Math.ceil(attempt.retryAfter / 60)
@@ -92,7 +93,7 @@ export const deviceVerificationPages: FastifyPluginAsync = async (app) => {
     if (!record || record.status !== 'pending' || record.expires_at <= now) {
       return renderForm(ctx, request, reply, 400, input, INVALID_CODE)
     }
-    attempt.succeeded()
+    await attempt.succeeded()
     securityHeaders(reply)
     return beginInteraction(ctx, reply, {
       kind: 'device',

@@ -3,7 +3,7 @@
  * (authorization request, device verification). GET shows whatever step is next; the forms POST
  * back with a CSRF token. Sign-in failures say the same thing whether or not the email exists
  * and take the same time (argon2 runs against a dummy hash); repeated failures are throttled per
- * account and per IP and the page says when to retry.
+ * account and per IP (across nodes when Redis is configured) and the page says when to retry.
  * @see https://openid.net/specs/openid-connect-core-1_0.html#Authenticates
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.16
  */
@@ -114,7 +114,7 @@ async function login(request: FastifyRequest<{ Params: { id: string } }>, reply:
   const email = (params.email ?? '').trim().toLowerCase().slice(0, 320)
   const password = params.password ?? ''
   // Counted before the (slow) check, so parallel guesses cannot slip past the limit.
-  const attempt = ctx.throttle.attempt(email, request.ip)
+  const attempt = await ctx.throttle.attempt(email, request.ip)
   if (!attempt.allowed) {
     ctx.events.emit('login.failed', { reason: 'throttled', ip: request.ip })
     reply.header('retry-after', String(attempt.retryAfter))
@@ -129,7 +129,7 @@ async function login(request: FastifyRequest<{ Params: { id: string } }>, reply:
     ctx.events.emit('login.failed', { reason: 'bad_credentials', ip: request.ip })
     return renderLogin(request, reply, l, 401, 'Incorrect email or password.', email)
   }
-  attempt.succeeded()
+  await attempt.succeeded()
   const session = await startSession(ctx, request, reply, user, ['pwd'])
   await ctx.store.interactions.update(interaction.id, { user_id: user.id, auth_time: session.auth_time, session_id: session.id })
   return reply.redirect(`${ctx.urls.interaction}/${interaction.id}`, 303)

@@ -3,7 +3,7 @@ import { calculateJwkThumbprint, decodeProtectedHeader, errors, SignJWT, generat
 import { beforeEach, describe, expect, it } from 'vitest'
 import { SIGNING_ALGS } from '../config/schema.js'
 import { ManualClock } from '../lib/clock.js'
-import type { SigningKeyRecord, Store } from '../storage/store.js'
+import { memoryKeys } from './test-memory-keys.js'
 import { decryptPrivateJwk } from './encryption-at-rest.js'
 import { signJws } from './jws.js'
 import { Keystore, RELOAD_COOLDOWN } from './keystore.js'
@@ -12,28 +12,6 @@ const SECRET = 'keystore-test-secret-0123456789-abcdefghij'
 const ISSUER = 'https://issuer.example'
 const GRACE = 3600
 
-/** Just `store.keys`, in memory, with the contract's semantics (list filters expired, newest first). */
-function memoryKeys(): Pick<Store, 'keys'> & { rows: SigningKeyRecord[] } {
-  const rows: SigningKeyRecord[] = []
-  return {
-    rows,
-    keys: {
-      async list(now) {
-        return rows
-          .filter((r) => r.expires_at === null || r.expires_at > now)
-          .sort((a, b) => b.created_at - a.created_at)
-          .map((r) => structuredClone(r))
-      },
-      async insert(key) {
-        if (rows.some((r) => r.kid === key.kid)) throw new Error('duplicate kid')
-        rows.push(structuredClone(key))
-      },
-      async retireOthers(exceptKid, now, expiresAt) {
-        for (const r of rows) if (r.kid !== exceptKid && r.retired_at === null) Object.assign(r, { retired_at: now, expires_at: expiresAt })
-      },
-    },
-  }
-}
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k']
 const EXPECTED_MEMBERS = {
@@ -50,8 +28,8 @@ beforeEach(() => {
   store = memoryKeys()
 })
 
-const open = (alg: (typeof SIGNING_ALGS)[number], secret = SECRET) =>
-  Keystore.open({ keys: store.keys, secret, alg, clock, retiredKeyGrace: GRACE })
+const open = (alg: (typeof SIGNING_ALGS)[number], secret = SECRET, activationDelay = 0) =>
+  Keystore.open({ keys: store.keys, secret, alg, clock, retiredKeyGrace: GRACE, activationDelay })
 
 function sign(ks: Keystore, claims: Record<string, unknown> = {}, typ = 'at+jwt'): string {
   const key = ks.signingKey()
@@ -156,7 +134,7 @@ describe('rotation (OIDC Core §10.1.1)', () => {
     const oldKid = ks.signingKey().kid
     const oldToken = sign(ks)
     const rotated = await ks.rotate()
-    expect(rotated).toEqual({ kid: ks.signingKey().kid, alg: 'RS256' })
+    expect(rotated).toEqual({ kid: ks.signingKey().kid, alg: 'RS256', activatesAt: clock.now() })
     expect(rotated.kid).not.toBe(oldKid)
     expect(ks.jwks().keys.map((k) => k.kid)).toEqual([rotated.kid, oldKid])
     expect(decodeProtectedHeader(sign(ks)).kid).toBe(rotated.kid)
@@ -205,6 +183,61 @@ describe('rotation (OIDC Core §10.1.1)', () => {
     await a.rotate()
     await b.reload()
     expect(b.jwks()).toEqual(a.jwks())
+  })
+
+  it('OIDC Core §10.1.1: a rotation publishes the new key at once and signs with it only after the activation delay', async () => {
+    const DELAY = 90
+    const a = await open('ES256', SECRET, DELAY)
+    const b = await open('ES256', SECRET, DELAY)
+    const oldKid = a.signingKey().kid
+    const rotated = await a.rotate()
+    expect(rotated.activatesAt).toBe(clock.now() + DELAY)
+    // Published on this node at once, and on another node at its next reload, while the old key signs.
+    expect(a.jwks().keys.map((k) => k.kid)).toEqual([oldKid, rotated.kid])
+    expect(a.signingKey().kid).toBe(oldKid)
+    await b.reload()
+    expect(b.jwks().keys.map((k) => k.kid)).toEqual([oldKid, rotated.kid])
+    expect(b.signingKey().kid).toBe(oldKid)
+    clock.advance(DELAY - 1)
+    expect(a.signingKey().kid).toBe(oldKid)
+    // Both nodes switch by the clock alone: no reload, no store read.
+    clock.advance(1)
+    expect(a.signingKey().kid).toBe(rotated.kid)
+    expect(b.signingKey().kid).toBe(rotated.kid)
+    expect(b.jwks().keys.map((k) => k.kid)).toEqual([rotated.kid, oldKid])
+    await expect(b.verify(sign(a), { issuer: ISSUER })).resolves.toBeTruthy()
+    // The old key retired when the new one activated, and stays published for the grace period.
+    expect(store.rows.find((r) => r.kid === oldKid)).toMatchObject({ retired_at: rotated.activatesAt, expires_at: rotated.activatesAt + GRACE })
+    clock.advance(GRACE)
+    expect(b.jwks().keys.map((k) => k.kid)).toEqual([rotated.kid])
+  })
+
+  it('rotate({ immediately: true }) signs with the new key at once (a compromised key)', async () => {
+    const ks = await open('ES256', SECRET, 600)
+    const oldKid = ks.signingKey().kid
+    const rotated = await ks.rotate({ immediately: true })
+    expect(rotated.activatesAt).toBe(clock.now())
+    expect(ks.signingKey().kid).toBe(rotated.kid)
+    expect(store.rows.find((r) => r.kid === oldKid)).toMatchObject({ retired_at: clock.now() })
+  })
+
+  it('issue 4: two nodes opening an empty store at once end up with one key, and sign with it', async () => {
+    const nodes = await Promise.all(Array.from({ length: 4 }, () => open('ES256')))
+    expect(store.rows).toHaveLength(1)
+    expect(new Set(nodes.map((n) => n.signingKey().kid))).toEqual(new Set([store.rows[0]!.kid]))
+    expect(store.rows[0]).toMatchObject({ generation: 1, retired_at: null })
+  })
+
+  it('concurrent rotations on two nodes both land, in generation order, and every node converges on the newest', async () => {
+    const a = await open('ES256')
+    const b = await open('ES256')
+    const [ra, rb] = await Promise.all([a.rotate(), b.rotate()])
+    expect(ra.kid).not.toBe(rb.kid)
+    await a.reload()
+    await b.reload()
+    expect(a.signingKey().kid).toBe(b.signingKey().kid)
+    expect(store.rows.map((r) => r.generation).sort()).toEqual([1, 2, 3])
+    expect(store.rows.filter((r) => r.retired_at === null)).toHaveLength(1)
   })
 
   it('an unknown kid triggers at most one store read per cooldown', async () => {

@@ -6,15 +6,23 @@
  * - kid is the RFC 7638 JWK thumbprint (SHA-256) of the public key: stable, derived from the key
  *   itself, and re-checked against the decrypted private key at load, so a row whose public and
  *   private halves do not match is refused instead of publishing a key that verifies nothing.
- * - Exactly one key signs: the newest unretired key of the configured `alg`. Changing
- *   `tokens.signing_alg` between starts generates a key for the new alg and retires the old one,
- *   which stays published for `retiredKeyGrace` seconds so tokens it signed keep verifying
- *   (RFC 7517 §5 key sets; OIDC Core §10.1.1 rotation of asymmetric signing keys).
+ * - Exactly one key signs: of the configured `alg`, the newest generation that is active (its
+ *   `activates_at` has come) and not yet retired. A rotation publishes the new key at once but
+ *   activates it `activationDelay` seconds later, and retires the old one at that same moment:
+ *   every node reloads within the delay, so JWKS everywhere lists the new key before any token
+ *   names it (OIDC Core §10.1.1). The switch happens by the clock on every node, with no reload.
+ * - Adding a key claims the next `generation`, which the store keeps unique: of two nodes
+ *   cold-starting on an empty database (or rotating at once), one key wins and the other node
+ *   adopts it, instead of each retiring the other's key.
+ * - Changing `tokens.signing_alg` between starts generates a key for the new alg that signs at
+ *   once and retires the old one, which stays published for `retiredKeyGrace` seconds so tokens it
+ *   signed keep verifying (RFC 7517 §5 key sets).
  * - The JWK Set holds public members only (RFC 7517 §4, RFC 7518 §6.2.1 / §6.3.1, RFC 8037 §2),
  *   with `use: sig` and `alg`, and is cached both as an object and as its JSON, since /jwks is hot.
  *
- * Another node's `rotate()` is seen here after `reload()` (the server calls it periodically);
- * `verify()` also reloads, at most once per RELOAD_COOLDOWN, when a token names an unknown kid.
+ * Another node's `rotate()` is seen here after `reload()` (the server calls it every
+ * `tokens.key_reload_interval`); `verify()` also reloads, at most once per RELOAD_COOLDOWN, when a
+ * token names an unknown kid.
  *
  * @see https://www.rfc-editor.org/rfc/rfc7638#section-3
  * @see https://www.rfc-editor.org/rfc/rfc7517#section-4
@@ -61,6 +69,15 @@ export interface KeystoreOptions {
   clock: Clock
   /** Seconds a retired key stays published; must cover the longest token lifetime it signed. */
   retiredKeyGrace: number
+  /** Seconds between a rotation publishing a key and that key signing. Default 0: at once. */
+  activationDelay?: number
+}
+
+export interface RotatedKey {
+  kid: string
+  alg: string
+  /** Epoch seconds from which the key signs. */
+  activatesAt: number
 }
 
 export interface VerifyOptions {
@@ -105,7 +122,7 @@ interface GeneratedKey {
   signing: SigningKey
 }
 
-async function generateSigningKey(alg: SigningAlg, secret: string, now: number): Promise<GeneratedKey> {
+async function generateSigningKey(alg: SigningAlg, secret: string, now: number, activatesAt: number, generation: number): Promise<GeneratedKey> {
   const spec = GENERATE[alg]
   const { privateKey } = await generateKeyPair(spec.alg, { ...spec.options, extractable: true })
   const privateJwk = await exportJWK(privateKey)
@@ -116,6 +133,8 @@ async function generateSigningKey(alg: SigningAlg, secret: string, now: number):
     public_jwk: toPublicJwk(privateJwk, kid, alg) as unknown as Record<string, unknown>,
     private_jwk_encrypted: await encryptPrivateJwk(privateJwk, secret),
     created_at: now,
+    activates_at: activatesAt,
+    generation,
     retired_at: null,
     expires_at: null,
   }
@@ -131,26 +150,39 @@ function isSigningAlg(alg: string): alg is SigningAlg {
   return Object.hasOwn(GENERATE, alg)
 }
 
-/** Newest first, as `store.keys.list` returns them; ties broken by kid so every node picks the same. */
+/** Newest generation first, as `store.keys.list` returns them. */
 function byNewest(a: SigningKeyRecord, b: SigningKeyRecord): number {
-  return b.created_at - a.created_at || (a.kid < b.kid ? -1 : a.kid > b.kid ? 1 : 0)
+  return b.generation - a.generation
 }
 
-function pickActive(records: readonly SigningKeyRecord[], alg: SigningAlg): SigningKeyRecord | undefined {
-  return records.filter((r) => r.retired_at === null && r.alg === alg).sort(byNewest)[0]
+/** The key of `alg` that signs at `now`: active, not yet retired, newest generation. */
+function signingRecord(records: readonly SigningKeyRecord[], alg: SigningAlg, now: number): SigningKeyRecord | undefined {
+  return records
+    .filter((r) => r.alg === alg && r.activates_at <= now && (r.retired_at === null || r.retired_at > now))
+    .sort(byNewest)[0]
+}
+
+/** Keys that sign now or will once their `activates_at` comes: their private keys are kept ready. */
+function signingCandidates(records: readonly SigningKeyRecord[], alg: SigningAlg, now: number): SigningKeyRecord[] {
+  return records.filter((r) => r.alg === alg && (r.retired_at === null || (r.retired_at > now && r.retired_at > r.activates_at)))
 }
 
 /** Everything derived from one load of the store, swapped in as a unit so readers never see a mix. */
 interface State {
   records: readonly SigningKeyRecord[]
+  /** Decrypted private keys of the signing candidates, by kid. */
+  privateKeys: ReadonlyMap<string, SigningKey>
   signing: SigningKey
   jwks: { keys: PublicJwk[] }
   jwksJson: string
   jwkSet: ReturnType<typeof createLocalJWKSet>
   algorithms: string[]
-  /** Earliest `expires_at` among published keys: when the cached JWKS must be rebuilt. */
-  nextExpiry: number
+  /** The next time a key activates, retires or expires: when the state must be derived again. */
+  nextChange: number
 }
+
+/** How many times a node retries adding a key when other nodes keep claiming the generation. */
+const ADD_ATTEMPTS = 5
 
 export class Keystore {
   readonly #opts: KeystoreOptions
@@ -162,8 +194,8 @@ export class Keystore {
   }
 
   /**
-   * Loads the keys, generating (and storing) a key for `alg` when none is active. Fails with a
-   * clear error when `secret` is not the one the active key was stored under.
+   * Loads the keys, generating (and storing) a key for `alg` when none signs. Fails with a clear
+   * error when `secret` is not the one the active key was stored under.
    */
   static async open(opts: KeystoreOptions): Promise<Keystore> {
     await deriveKeyEncryptionKey(opts.secret) // fail fast on a short secret, before touching the store
@@ -172,9 +204,9 @@ export class Keystore {
     return keystore
   }
 
-  /** The active key. Cached: no import, no decryption, no allocation per call. */
+  /** The key that signs now. Cached: no import, no decryption, no allocation per call. */
   signingKey(): SigningKey {
-    return this.#state.signing
+    return this.#current().signing
   }
 
   /** The public JWK Set (RFC 7517 §5). The same object until the key set changes. */
@@ -188,19 +220,23 @@ export class Keystore {
   }
 
   /**
-   * Generates a new active key for the configured alg and retires every other key, which stays
-   * published until now + retiredKeyGrace. Returns the new key's kid.
+   * Generates a new key for the configured alg, published now and signing after the activation
+   * delay (`immediately`: at once, for a compromised key); every other key retires when it
+   * activates and stays published for retiredKeyGrace after that.
    */
-  async rotate(): Promise<{ kid: string; alg: string }> {
-    const now = this.#opts.clock.now()
-    const fresh = await generateSigningKey(this.#opts.alg, this.#opts.secret, now)
-    await this.#opts.keys.insert(fresh.record)
-    await this.#opts.keys.retireOthers(fresh.record.kid, now, now + this.#opts.retiredKeyGrace)
-    await this.#load(fresh)
-    return { kid: fresh.record.kid, alg: fresh.record.alg }
+  async rotate(options: { immediately?: boolean } = {}): Promise<RotatedKey> {
+    for (let attempt = 0; attempt < ADD_ATTEMPTS; attempt++) {
+      const now = this.#opts.clock.now()
+      const generation = (await this.#opts.keys.latestGeneration()) + 1
+      const fresh = await this.#add(generation, now, options.immediately ? now : now + (this.#opts.activationDelay ?? 0))
+      if (fresh === undefined) continue // another node rotated this instant: rotate after it
+      await this.#load([fresh])
+      return { kid: fresh.record.kid, alg: fresh.record.alg, activatesAt: fresh.record.activates_at }
+    }
+    throw new Error(`could not add a signing key: ${ADD_ATTEMPTS} attempts lost to keys added concurrently`)
   }
 
-  /** Re-reads the store (another node may have rotated), generating a key if none is active. */
+  /** Re-reads the store (another node may have rotated), generating a key if none signs. */
   async reload(): Promise<void> {
     await this.#load()
   }
@@ -237,39 +273,51 @@ export class Keystore {
     })
   }
 
-  /** The state, with keys past their grace dropped: expiry happens with time, not only on reload. */
+  /** The state as of now: a key activating, retiring or expiring takes effect by the clock. */
   #current(): State {
     const state = this.#state
-    if (this.#opts.clock.now() < state.nextExpiry) return state
-    this.#state = this.#derive(state.records, state.signing)
+    if (this.#opts.clock.now() < state.nextChange) return state
+    this.#state = this.#derive(state.records, state.privateKeys, state.signing)
     return this.#state
   }
 
-  async #load(justGenerated?: GeneratedKey): Promise<void> {
-    const { keys, alg, secret, clock, retiredKeyGrace } = this.#opts
-    const now = clock.now()
+  /** Generates a key and tries to add it as `generation`; undefined when another node took it. */
+  async #add(generation: number, now: number, activatesAt: number): Promise<GeneratedKey | undefined> {
+    const { keys, alg, secret, retiredKeyGrace } = this.#opts
+    const generated = await generateSigningKey(alg, secret, now, activatesAt, generation)
+    return (await keys.add(generated.record, activatesAt + retiredKeyGrace)) ? generated : undefined
+  }
+
+  async #load(justGenerated: GeneratedKey[] = []): Promise<void> {
+    const { keys, alg, clock } = this.#opts
+    const generated = [...justGenerated]
+    let now = clock.now()
     this.#lastReload = now
+    // The generation is read BEFORE the list: a key another node adds in between claims the
+    // generation after it, so our add conflicts and we adopt that key, instead of adding a
+    // second one on a stale "no key yet".
+    let generation = await keys.latestGeneration()
     let records = await keys.list(now)
-    let active = pickActive(records, alg)
-    let generated = justGenerated
-    if (active === undefined) {
-      // First start, or `signing_alg` changed: a key for the configured alg takes over signing.
-      generated = await generateSigningKey(alg, secret, now)
-      await keys.insert(generated.record)
-      await keys.retireOthers(generated.record.kid, now, now + retiredKeyGrace)
+    for (let attempt = 0; signingRecord(records, alg, now) === undefined; attempt++) {
+      // First start, or `signing_alg` changed: a key for the configured alg signs at once. When
+      // another node adds one first, its key wins the generation and is adopted here.
+      if (attempt === ADD_ATTEMPTS) throw new Error(`no ${alg} signing key after ${ADD_ATTEMPTS} attempts: other nodes keep adding keys of another alg`)
+      now = clock.now()
+      const fresh = await this.#add(generation + 1, now, now)
+      if (fresh) generated.push(fresh)
+      generation = await keys.latestGeneration()
       records = await keys.list(now)
-      // Two nodes starting at once may each retire the other's fresh key; then sign with ours,
-      // which is still published for the grace period, and converge at the next reload.
-      active = pickActive(records, alg) ?? generated.record
     }
-    if (!records.some((r) => r.kid === active.kid)) records = [active, ...records]
-    const signing =
-      generated?.record.kid === active.kid
-        ? generated.signing
-        : this.#state?.signing.kid === active.kid
-          ? this.#state.signing // unchanged key: skip decrypting it again
-          : await this.#decrypt(active)
-    this.#state = this.#derive(records, signing)
+    const privateKeys = new Map<string, SigningKey>()
+    for (const record of signingCandidates(records, alg, now)) {
+      privateKeys.set(
+        record.kid,
+        generated.find((g) => g.record.kid === record.kid)?.signing ??
+          this.#state?.privateKeys.get(record.kid) ?? // unchanged key: skip decrypting it again
+          (await this.#decrypt(record)),
+      )
+    }
+    this.#state = this.#derive(records, privateKeys, undefined)
   }
 
   async #decrypt(record: SigningKeyRecord): Promise<SigningKey> {
@@ -283,25 +331,35 @@ export class Keystore {
     return { kid: record.kid, alg: record.alg, privateKey: importPrivateJwk(privateJwk) }
   }
 
-  #derive(all: readonly SigningKeyRecord[], signing: SigningKey): State {
+  /**
+   * The state at the clock's now. `previous` keeps signing in the one case no loaded key qualifies
+   * (the signing key retired for a successor of another alg, before this node reloads).
+   */
+  #derive(all: readonly SigningKeyRecord[], privateKeys: ReadonlyMap<string, SigningKey>, previous: SigningKey | undefined): State {
     const now = this.#opts.clock.now()
     // Published: unexpired keys. The store filters too; this also drops keys that expire between
-    // loads, since the cached set is rebuilt at `nextExpiry`.
+    // loads, since the cached set is rebuilt at `nextChange`.
     const records = all.filter((r) => r.expires_at === null || r.expires_at > now)
+    const active = signingRecord(records, this.#opts.alg, now)
+    const signing = (active && privateKeys.get(active.kid)) ?? previous
+    if (signing === undefined) throw new Error(`no ${this.#opts.alg} signing key is active`)
     const ordered = [...records].sort((a, b) => (a.kid === signing.kid ? -1 : b.kid === signing.kid ? 1 : byNewest(a, b)))
     // Frozen: the same object is handed to every caller, so a stray mutation must not leak into /jwks.
     const keys = ordered.map((r) => Object.freeze(toPublicJwk(r.public_jwk as unknown as JWK, r.kid, r.alg)))
     const jwks = Object.freeze({ keys: Object.freeze(keys) as PublicJwk[] })
-    let nextExpiry = Number.POSITIVE_INFINITY
-    for (const r of records) if (r.expires_at !== null && r.expires_at < nextExpiry) nextExpiry = r.expires_at
+    let nextChange = Number.POSITIVE_INFINITY
+    for (const r of records) {
+      for (const t of [r.activates_at, r.retired_at, r.expires_at]) if (t !== null && t > now && t < nextChange) nextChange = t
+    }
     return {
       records,
+      privateKeys,
       signing,
       jwks,
       jwksJson: JSON.stringify(jwks),
       jwkSet: createLocalJWKSet(jwks),
       algorithms: [...new Set(keys.map((k) => k.alg))],
-      nextExpiry,
+      nextChange,
     }
   }
 }

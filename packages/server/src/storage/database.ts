@@ -50,6 +50,8 @@ export interface SigningKeysTable {
   /** Compact JWE under LATCH_SECRET: encrypted rather than hashed, because it must be usable. */
   private_jwk_encrypted: string
   created_at: Epoch
+  activates_at: Epoch
+  generation: number
   retired_at: Epoch | null
   expires_at: Epoch | null
 }

@@ -186,20 +186,38 @@ for (const dialect of DIALECTS) {
       expect(await store.users.delete(user.id)).toBe(false)
     })
 
-    it('RFC 7517 §5: keys.list returns unexpired keys newest first; retireOthers keeps them published until expiresAt', async () => {
+    it('RFC 7517 §5: keys.add retires the other keys when the new one activates; list returns unexpired keys newest first', async () => {
       const base = T + 10_000_000 // apart from other tests' rows
-      const key = (kid: string, created_at: number) => ({ kid, alg: 'ES256', public_jwk: { kty: 'EC', kid }, private_jwk_encrypted: 'jwe', created_at, retired_at: null, expires_at: null })
+      const key = (kid: string, generation: number, created_at: number) =>
+        ({ kid, alg: 'ES256', public_jwk: { kty: 'EC', kid }, private_jwk_encrypted: 'jwe', created_at, activates_at: created_at + 5, generation, retired_at: null, expires_at: null })
       const [a, b] = [`a-${id()}`, `b-${id()}`]
-      await store.keys.insert(key(a, base))
-      await store.keys.insert(key(b, base + 1))
+      const first = (await store.keys.latestGeneration()) + 1
+      expect(await store.keys.add(key(a, first, base), base + 100)).toBe(true)
+      expect(await store.keys.latestGeneration()).toBe(first)
+      expect(await store.keys.add(key(b, first + 1, base + 1), base + 100)).toBe(true)
       const listed = (await store.keys.list(base + 2)).filter((k) => k.kid === a || k.kid === b)
       expect(listed.map((k) => k.kid)).toEqual([b, a])
       expect(listed[0]?.public_jwk).toEqual({ kty: 'EC', kid: b })
-      await store.keys.retireOthers(b, base + 2, base + 100)
-      const after = (await store.keys.list(base + 3)).filter((k) => k.kid === a || k.kid === b)
-      expect(after.find((k) => k.kid === a)).toMatchObject({ retired_at: base + 2, expires_at: base + 100 })
-      expect(after.find((k) => k.kid === b)).toMatchObject({ retired_at: null, expires_at: null })
+      // a keeps signing until b activates, then stays published until the grace ends.
+      expect(listed.find((k) => k.kid === a)).toMatchObject({ retired_at: base + 6, expires_at: base + 100 })
+      expect(listed.find((k) => k.kid === b)).toMatchObject({ activates_at: base + 6, generation: first + 1, retired_at: null, expires_at: null })
       expect((await store.keys.list(base + 100)).some((k) => k.kid === a)).toBe(false)
+    })
+
+    it('OIDC Core §10.1.1 (multi-node): of concurrent adds claiming one generation, exactly one writes', async () => {
+      const base = T + 20_000_000
+      const next = (await store.keys.latestGeneration()) + 1
+      const kids = Array.from({ length: 10 }, () => `race-${id()}`)
+      const results = await Promise.all(
+        kids.map((kid) =>
+          store.keys.add({ kid, alg: 'ES256', public_jwk: { kty: 'EC', kid }, private_jwk_encrypted: 'jwe', created_at: base, activates_at: base, generation: next, retired_at: null, expires_at: null }, base + 100),
+        ),
+      )
+      expect(results.filter(Boolean)).toHaveLength(1)
+      const winner = kids[results.indexOf(true)]
+      const stored = (await store.keys.list(base)).filter((k) => kids.includes(k.kid))
+      expect(stored.map((k) => k.kid)).toEqual([winner])
+      expect(stored[0]).toMatchObject({ retired_at: null })
     })
 
     it('RFC 6749 §4.1.2: a code is consumed exactly once by 50 concurrent consumers', async () => {
@@ -509,8 +527,11 @@ for (const dialect of DIALECTS) {
       await store.accessTokens.revoke({ jti: liveJti, client_id: 'rp', expires_at: now + 1 }, now - 10)
       const oldDevice = device({ expires_at: now - 1 })
       await store.deviceCodes.insert(oldDevice)
-      const retired = { kid: `old-${id()}`, alg: 'ES256', public_jwk: {}, private_jwk_encrypted: 'jwe', created_at: T, retired_at: now - 100, expires_at: now - 1 }
-      await store.keys.insert(retired)
+      // Added, then retired by a successor, long enough ago that its grace is over.
+      const retired = { kid: `old-${id()}`, alg: 'ES256', public_jwk: {}, private_jwk_encrypted: 'jwe', created_at: T, activates_at: T, generation: (await store.keys.latestGeneration()) + 1, retired_at: null, expires_at: null }
+      await store.keys.add(retired, now - 1)
+      const successor = { ...retired, kid: `new-${id()}`, generation: retired.generation + 1, activates_at: now - 100 }
+      await store.keys.add(successor, now - 1)
       await store.replay.record(`old:${id()}`, now - 1, now - 2)
       const replayLive = `live:${id()}`
       await store.replay.record(replayLive, now + 60, now - 2)

@@ -55,7 +55,14 @@ export interface SigningKeyRecord {
   /** Private JWK encrypted at rest under LATCH_SECRET (compact JWE). */
   private_jwk_encrypted: string
   created_at: number
-  /** Set when a newer key took over signing; the public key stays published until `expires_at`. */
+  /**
+   * Signs from this time on; published in JWKS from `created_at`. A rotation sets it ahead by
+   * `keys.activation_delay`, so every node and verifier has the public key before a token uses it.
+   */
+  activates_at: number
+  /** Unique and increasing: adding a key claims the next one (see `keys.add`). */
+  generation: number
+  /** When a newer key takes over signing; the public key stays published until `expires_at`. */
   retired_at: number | null
   /** After this the public key is dropped from JWKS (null while active). */
   expires_at: number | null
@@ -219,11 +226,17 @@ export interface Store {
     delete(id: string): Promise<boolean>
   }
   keys: {
-    /** Every key not yet expired at `now`, newest first. */
+    /** Every key not yet expired at `now`, newest generation first. */
     list(now: number): Promise<SigningKeyRecord[]>
-    insert(key: SigningKeyRecord): Promise<void>
-    /** Marks every active key other than `exceptKid` retired at `now`, published until `expiresAt`. */
-    retireOthers(exceptKid: string, now: number, expiresAt: number): Promise<void>
+    /** The highest generation ever stored (expired keys included), 0 when there is none. */
+    latestGeneration(): Promise<number>
+    /**
+     * Adds `key` and, in the same transaction, retires every other key not retired by
+     * `key.activates_at` at that time (they stay published until `retiredExpiresAt`). Returns false and writes
+     * nothing when `key.generation` is taken: another node added a key first (a cold start or a
+     * rotation racing this one), whose key the caller should adopt instead.
+     */
+    add(key: SigningKeyRecord, retiredExpiresAt: number): Promise<boolean>
   }
   grants: {
     /**

@@ -3,26 +3,13 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { SIGNING_ALGS, type SigningAlg } from '../config/schema.js'
 import { Keystore } from '../keys/keystore.js'
 import { ManualClock } from '../lib/clock.js'
-import type { SigningKeyRecord, Store } from '../storage/store.js'
+import { memoryKeys } from '../keys/test-memory-keys.js'
 import { issueAccessToken, type TokenContext } from './access-token.js'
 
 const ISSUER = 'https://issuer.example'
 const API = 'https://api.example.com'
 const TTL = 900
 
-/** Just `store.keys`, in memory. */
-function memoryKeys(): Pick<Store, 'keys'> {
-  const rows: SigningKeyRecord[] = []
-  return {
-    keys: {
-      list: async (now) => rows.filter((r) => r.expires_at === null || r.expires_at > now).map((r) => structuredClone(r)),
-      insert: async (key) => void rows.push(structuredClone(key)),
-      retireOthers: async (except, now, expiresAt) => {
-        for (const r of rows) if (r.kid !== except && r.retired_at === null) Object.assign(r, { retired_at: now, expires_at: expiresAt })
-      },
-    },
-  }
-}
 
 const clock = new ManualClock(1_700_000_000)
 const keystores = {} as Record<SigningAlg, Keystore>

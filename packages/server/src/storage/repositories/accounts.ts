@@ -111,22 +111,33 @@ export function accountRepositories({ db, rows }: RepositoryContext): Pick<Store
           .selectFrom('signing_keys')
           .selectAll()
           .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-          // Ties (two keys in one second) broken by kid, so every node lists them alike.
-          .orderBy('created_at', 'desc')
-          .orderBy('kid', 'asc')
+          .orderBy('generation', 'desc')
           .execute()
         return found.map(rows.key)
       },
-      async insert(key) {
-        await db.insertInto('signing_keys').values(rows.keyToRow(key)).execute()
+      async latestGeneration() {
+        const row = await db.selectFrom('signing_keys').select((eb) => eb.fn.max('generation').as('latest')).executeTakeFirst()
+        return Number(row?.latest ?? 0)
       },
-      async retireOthers(exceptKid, now, expiresAt) {
-        await db
-          .updateTable('signing_keys')
-          .set({ retired_at: now, expires_at: expiresAt })
-          .where('retired_at', 'is', null)
-          .where('kid', '!=', exceptKid)
-          .execute()
+      async add(key, retiredExpiresAt) {
+        return db.transaction().execute(async (trx) => {
+          // The unique generation is the lock: of two nodes adding "the next key", one inserts.
+          const inserted = await trx
+            .insertInto('signing_keys')
+            .values(rows.keyToRow(key))
+            .onConflict((oc) => oc.column('generation').doNothing())
+            .returning('kid')
+            .executeTakeFirst()
+          if (inserted === undefined) return false
+          await trx
+            .updateTable('signing_keys')
+            .set({ retired_at: key.activates_at, expires_at: retiredExpiresAt })
+            // Also keys due to retire later (an earlier rotation's): the new key outranks them all.
+            .where((eb) => eb.or([eb('retired_at', 'is', null), eb('retired_at', '>', key.activates_at)]))
+            .where('kid', '!=', key.kid)
+            .execute()
+          return true
+        })
       },
     },
 

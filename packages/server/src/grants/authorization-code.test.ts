@@ -1,0 +1,89 @@
+/**
+ * The authorization_code grant without HTTP, for what the flow tests cannot order at will: a
+ * replay of a code that overtakes its first redemption between the consume and the grant's
+ * opening (RFC 6749 §4.1.2). The flows (test/flows/authorization-code.test.ts) cover the rest of
+ * the grant over real HTTP, and test/scale/single-use.test.ts races 50 redemptions over 2 nodes.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { InvalidGrantError } from '../errors.js'
+import { hashHandle, randomId } from '../lib/random.js'
+import type { Store } from '../storage/store.js'
+import { newHandle } from '../tokens/opaque-handle.js'
+import { authorizationCodeGrant } from './authorization-code.js'
+import { refreshTokenGrant } from './refresh-token.js'
+import { createTestContext, TEST_API, type TestContext } from './test-context.js'
+
+let t: TestContext
+beforeEach(async () => {
+  t = await createTestContext()
+})
+afterEach(async () => {
+  await t.close()
+})
+
+const REDIRECT = 'https://rp.example.test/cb'
+
+async function issueCode(): Promise<{ code: string; grantId: string }> {
+  const user = await t.user()
+  const handle = newHandle()
+  const grantId = randomId()
+  const now = t.clock.now()
+  await t.store.authorizationCodes.insert({
+    code_hash: handle.hash, grant_id: grantId, client_id: 'web', user_id: user.id, redirect_uri: REDIRECT,
+    scope: 'openid offline_access read:data', resource: TEST_API, nonce: null, code_challenge: null, code_challenge_method: null,
+    auth_time: now, session_id: null, amr: ['pwd'], created_at: now, expires_at: now + 60, consumed_at: null,
+  })
+  return { code: handle.value, grantId }
+}
+
+describe('authorization_code grant', () => {
+  it('RFC 6749 §4.1.2: a replay overtaking the first redemption before it stores the grant: the first still gets 200, the replay invalid_grant, and the first one\'s tokens are revoked', async () => {
+    const { code, grantId } = await issueCode()
+    const client = await t.client('web')
+    const params = { code, redirect_uri: REDIRECT }
+
+    // The real store, with the first redemption held right after its consume, before `grants.open`.
+    let reachedOpen!: () => void
+    const atOpen = new Promise<void>((resolve) => (reachedOpen = resolve))
+    let release!: () => void
+    const released = new Promise<void>((resolve) => (release = resolve))
+    const held: Store = {
+      ...t.store,
+      grants: {
+        ...t.store.grants,
+        open: async (grant, refreshToken) => {
+          reachedOpen()
+          await released
+          return t.store.grants.open(grant, refreshToken)
+        },
+      },
+    }
+    const first = authorizationCodeGrant.handle({ params, client, ctx: { ...t.ctx, store: held }, ip: '192.0.2.1' })
+    await atOpen
+    await expect(authorizationCodeGrant.handle({ params, client, ctx: t.ctx, ip: '192.0.2.2' })).rejects.toBeInstanceOf(InvalidGrantError)
+    release()
+
+    const body = await first
+    expect(body.access_token).toBeTypeOf('string')
+    expect(body.refresh_token).toBeTypeOf('string')
+    expect((await t.store.grants.get(grantId))?.revoked_at).not.toBeNull()
+    // The refresh token was never stored, and the access token names the revoked grant.
+    expect(await t.store.refreshTokens.get(hashHandle(body.refresh_token!))).toBeNull()
+    const { payload } = await t.verify(body.access_token, { typ: 'at+jwt', audience: TEST_API })
+    expect(String(payload.jti).startsWith(`${grantId}.`)).toBe(true)
+    await expect(
+      refreshTokenGrant.handle({ params: { refresh_token: body.refresh_token! }, client, ctx: t.ctx, ip: '192.0.2.1' }),
+    ).rejects.toBeInstanceOf(InvalidGrantError)
+    expect(t.events.filter((e) => e.name === 'authorization_code.reused')).toHaveLength(1)
+  })
+
+  it('RFC 6749 §4.1.2: a replay after the redemption completed is invalid_grant and revokes the grant and its refresh token', async () => {
+    const { code, grantId } = await issueCode()
+    const client = await t.client('web')
+    const body = await authorizationCodeGrant.handle({ params: { code, redirect_uri: REDIRECT }, client, ctx: t.ctx, ip: '192.0.2.1' })
+    expect((await t.store.refreshTokens.get(hashHandle(body.refresh_token!)))?.revoked_at).toBeNull()
+    await expect(authorizationCodeGrant.handle({ params: { code, redirect_uri: REDIRECT }, client, ctx: t.ctx, ip: '192.0.2.1' })).rejects.toBeInstanceOf(InvalidGrantError)
+    expect((await t.store.grants.get(grantId))?.revoked_at).not.toBeNull()
+    expect((await t.store.refreshTokens.get(hashHandle(body.refresh_token!)))?.revoked_at).not.toBeNull()
+  })
+})
