@@ -4,8 +4,11 @@
  * current key retires; running servers pick the new key up at their next reload (within
  * `tokens.key_reload_interval`), so every node publishes it before any node signs with it. Retired
  * keys stay in the JWK Set for the retired-key grace period so tokens they signed keep verifying
- * (OIDC Core §10.1.1). `--now` activates the key at once, for a key that must stop signing now.
- * On a database without keys, the first key is generated and signs at once.
+ * (OIDC Core §10.1.1). `--now` is for a compromised key: the new key signs at once and the old
+ * ones leave the JWK Set at once. On a database without keys, the first key is generated and
+ * signs at once. A config whose `tokens.signing_alg` differs from the signing key's alg is refused
+ * without `--switch-alg`: run by mistake with another config, the command would move the whole
+ * deployment to another algorithm.
  * @see https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys
  */
 import type { Command } from 'commander'
@@ -19,14 +22,22 @@ export function keysRotate(parent: Command): void {
     parent
       .command('rotate')
       .description('generate a new signing key; it signs after the activation delay, when the current one retires')
-      .option('--now', 'sign with the new key at once (a compromised key); nodes that have not reloaded yet still sign with the old one until they do')
+      .option('--now', 'a compromised key: sign with the new key at once and withdraw the old ones from the JWK Set at once (tokens they signed stop verifying)')
+      .option('--switch-alg', 'allow a key of tokens.signing_alg when the current signing key has another alg')
       .option('--json', 'print the new key as JSON'),
-  ).action(async (opts: CommonOptions & { json?: boolean; now?: boolean }) => {
+  ).action(async (opts: CommonOptions & { json?: boolean; now?: boolean; switchAlg?: boolean }) => {
     await withStore(opts, async ({ config, store, warnings }) => {
       for (const w of warnings.filter((w) => w.startsWith('LATCH_SECRET'))) note(`warning: ${w}`)
       const grace = config.tokens.retired_key_grace
-      const existing = await store.keys.list(now())
+      const at = now()
+      const existing = await store.keys.list(at)
       const before = new Set(existing.map((k) => k.kid))
+      const signing = existing.find((k) => k.activates_at <= at && (k.retired_at === null || k.retired_at > at))
+      if (signing && signing.alg !== config.tokens.signing_alg && !opts.switchAlg) {
+        throw new CliError(
+          `the signing key is ${signing.alg} but tokens.signing_alg is ${config.tokens.signing_alg} in this config: run with the servers' config, or add --switch-alg to move the deployment to ${config.tokens.signing_alg}`,
+        )
+      }
       let keystore: Keystore
       try {
         keystore = await Keystore.open({
@@ -40,16 +51,23 @@ export function keysRotate(parent: Command): void {
       } catch (err) {
         throw new CliError(`cannot open the signing keys: ${reasonOf(err)}`, { cause: err })
       }
-      const opened = keystore.signingKey()
-      // Opening generates a key when none of the configured alg signs: that key is the new one, active at once.
-      const fresh = before.has(opened.kid) ? await keystore.rotate({ immediately: opts.now === true }) : { kid: opened.kid, alg: opened.alg, activatesAt: now() }
+      // Opening adds a key on a database without one (signing at once) or for a switched alg (like
+      // a rotation): that key is the new one, unless it must sign at once.
+      const added = (await store.keys.list(now())).find((k) => !before.has(k.kid))
+      const fresh =
+        added && (added.activates_at <= now() || !opts.now)
+          ? { kid: added.kid, alg: added.alg, activatesAt: added.activates_at }
+          : await keystore.rotate({ immediately: opts.now === true })
       const retired = existing.filter((k) => k.retired_at === null && k.kid !== fresh.kid).map((k) => k.kid)
-      if (opts.json) return printJson({ kid: fresh.kid, alg: fresh.alg, activates_at: fresh.activatesAt, retired, retired_keys_expire_in: grace })
+      const expireIn = opts.now ? 0 : grace
+      if (opts.json) return printJson({ kid: fresh.kid, alg: fresh.alg, activates_at: fresh.activatesAt, retired, retired_keys_expire_in: expireIn })
       say(fresh.kid)
       const when = fresh.activatesAt > now() ? `signs from ${isoTime(fresh.activatesAt)} (published now, so every node and verifier has it first)` : 'signs now'
       note(
         retired.length > 0
-          ? `new ${fresh.alg} signing key ${fresh.kid} ${when}; ${retired.length} key(s) retire then and stay in the JWK Set for ${grace} s`
+          ? opts.now
+            ? `new ${fresh.alg} signing key ${fresh.kid} signs now; ${retired.length} old key(s) withdrawn from the JWK Set: tokens they signed no longer verify, and nodes sign with the new key at their next reload`
+            : `new ${fresh.alg} signing key ${fresh.kid} ${when}; ${retired.length} key(s) retire then and stay in the JWK Set for ${grace} s`
           : `first ${fresh.alg} signing key ${fresh.kid}`,
       )
     })

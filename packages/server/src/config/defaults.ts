@@ -120,7 +120,8 @@ export const DEVICE_POLL_INTERVAL = 5
 /**
  * How long a signing key that was rotated out stays published in JWKS after its retirement,
  * seconds. Must cover the longest-lived token it signed: max(access_token_ttl, id_token_ttl).
- * `0` means "derive it": max(access_token_ttl, id_token_ttl) + 60 s.
+ * `0` means "derive it": max(access_token_ttl, id_token_ttl) + 60 s + key_reload_interval (a node
+ * may sign with a retired key until its next reload).
  * @key tokens.retired_key_grace
  */
 export const RETIRED_KEY_GRACE = 0

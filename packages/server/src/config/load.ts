@@ -289,7 +289,9 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     tokens: {
       ...file.tokens,
       // 0 = derive: a retired key must outlive every token it signed (+60 s for clock skew).
-      retired_key_grace: file.tokens.retired_key_grace || Math.max(file.tokens.access_token_ttl, file.tokens.id_token_ttl) + 60,
+      // A node may sign with a retired key until its next reload: that lag is covered too.
+      retired_key_grace:
+        file.tokens.retired_key_grace || Math.max(file.tokens.access_token_ttl, file.tokens.id_token_ttl) + 60 + file.tokens.key_reload_interval,
       // 0 = derive: every node reloads at least once, and cached JWK Sets expire, before it signs.
       key_activation_delay: file.tokens.key_activation_delay || 2 * file.tokens.key_reload_interval + JWKS_MAX_AGE,
     },

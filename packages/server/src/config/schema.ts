@@ -105,7 +105,8 @@ export const ConfigFileSchema = Type.Object(
         device_code_ttl: Seconds(D.DEVICE_CODE_TTL),
         device_poll_interval: Seconds(D.DEVICE_POLL_INTERVAL),
         retired_key_grace: Seconds(D.RETIRED_KEY_GRACE, 0),
-        key_reload_interval: Seconds(D.KEY_RELOAD_INTERVAL),
+        // At most a day: longer would overflow the interval timer (2^31 ms).
+        key_reload_interval: Type.Integer({ minimum: 1, maximum: 86_400, default: D.KEY_RELOAD_INTERVAL }),
         key_activation_delay: Seconds(D.KEY_ACTIVATION_DELAY, 0),
       },
       { ...strict, default: {} },

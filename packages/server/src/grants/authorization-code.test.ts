@@ -36,28 +36,33 @@ async function issueCode(): Promise<{ code: string; grantId: string }> {
   return { code: handle.value, grantId }
 }
 
+/** The real store, with a redemption held right after its consume, before `grants.open`. */
+function holdBeforeOpen(): { held: Store; atOpen: Promise<void>; release: () => void } {
+  let reachedOpen!: () => void
+  const atOpen = new Promise<void>((resolve) => (reachedOpen = resolve))
+  let release!: () => void
+  const released = new Promise<void>((resolve) => (release = resolve))
+  const held: Store = {
+    ...t.store,
+    grants: {
+      ...t.store.grants,
+      open: async (grant, refreshToken) => {
+        reachedOpen()
+        await released
+        return t.store.grants.open(grant, refreshToken)
+      },
+    },
+  }
+  return { held, atOpen, release }
+}
+
 describe('authorization_code grant', () => {
   it('RFC 6749 §4.1.2: a replay overtaking the first redemption before it stores the grant: the first still gets 200, the replay invalid_grant, and the first one\'s tokens are revoked', async () => {
     const { code, grantId } = await issueCode()
     const client = await t.client('web')
     const params = { code, redirect_uri: REDIRECT }
 
-    // The real store, with the first redemption held right after its consume, before `grants.open`.
-    let reachedOpen!: () => void
-    const atOpen = new Promise<void>((resolve) => (reachedOpen = resolve))
-    let release!: () => void
-    const released = new Promise<void>((resolve) => (release = resolve))
-    const held: Store = {
-      ...t.store,
-      grants: {
-        ...t.store.grants,
-        open: async (grant, refreshToken) => {
-          reachedOpen()
-          await released
-          return t.store.grants.open(grant, refreshToken)
-        },
-      },
-    }
+    const { held, atOpen, release } = holdBeforeOpen()
     const first = authorizationCodeGrant.handle({ params, client, ctx: { ...t.ctx, store: held }, ip: '192.0.2.1' })
     await atOpen
     await expect(authorizationCodeGrant.handle({ params, client, ctx: t.ctx, ip: '192.0.2.2' })).rejects.toBeInstanceOf(InvalidGrantError)
@@ -85,5 +90,16 @@ describe('authorization_code grant', () => {
     await expect(authorizationCodeGrant.handle({ params: { code, redirect_uri: REDIRECT }, client, ctx: t.ctx, ip: '192.0.2.1' })).rejects.toBeInstanceOf(InvalidGrantError)
     expect((await t.store.grants.get(grantId))?.revoked_at).not.toBeNull()
     expect((await t.store.refreshTokens.get(hashHandle(body.refresh_token!)))?.revoked_at).not.toBeNull()
+  })
+
+  it('a redemption racing the deletion of its user answers invalid_grant, not tokens for a deleted user', async () => {
+    const { code } = await issueCode()
+    const client = await t.client('web')
+    const { held, atOpen, release } = holdBeforeOpen()
+    const first = authorizationCodeGrant.handle({ params: { code, redirect_uri: REDIRECT }, client, ctx: { ...t.ctx, store: held }, ip: '192.0.2.1' })
+    await atOpen
+    expect(await t.store.users.delete((await t.user()).id)).toBe(true)
+    release()
+    await expect(first).rejects.toBeInstanceOf(InvalidGrantError)
   })
 })

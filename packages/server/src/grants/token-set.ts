@@ -10,6 +10,7 @@
  * @see https://openid.net/specs/openid-connect-core-1_0.html#TokenResponse
  */
 import type { LatchContext } from '../context.js'
+import { InvalidGrantError } from '../errors.js'
 import { issueAccessToken } from '../tokens/access-token.js'
 import { issueIdToken } from '../tokens/id-token.js'
 import { claimsForScope } from '../tokens/claims.js'
@@ -95,7 +96,10 @@ export async function issueTokenSet(ctx: LatchContext, input: TokenSetInput): Pr
     // revoked already (the access token's jti names the revoked grant, so introspection reads it
     // inactive; the refresh token was never stored). So exactly one of N racing redemptions gets
     // 200 whatever the order, and no token it got survives.
-    ctx.events.emit('grant.revoked', { grant_id: input.grant.id, reason: 'authorization_code.reused' })
+    // A tombstone is also what deleting the user or the client leaves: then nothing is answered.
+    const [user, client] = await Promise.all([input.user ? store.users.getById(input.user.id) : null, store.clients.get(input.client.client_id)])
+    if ((input.user && !user) || !client) throw new InvalidGrantError('the authorization grant was revoked', { detail: 'user or client deleted during the redemption' })
+    ctx.events.emit('grant.revoked', { grant_id: input.grant.id, reason: 'revoked_before_opened' })
   }
   if (input.idToken && input.user && input.scope.includes('openid')) {
     body.id_token = await issueIdToken(

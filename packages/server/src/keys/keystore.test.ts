@@ -212,13 +212,41 @@ describe('rotation (OIDC Core §10.1.1)', () => {
     expect(b.jwks().keys.map((k) => k.kid)).toEqual([rotated.kid])
   })
 
-  it('rotate({ immediately: true }) signs with the new key at once (a compromised key)', async () => {
+  it('RFC 7517 §5: rotate({ immediately: true }) signs with the new key at once and withdraws the old one from JWKS (a compromised key)', async () => {
     const ks = await open('ES256', SECRET, 600)
     const oldKid = ks.signingKey().kid
+    const oldToken = sign(ks)
     const rotated = await ks.rotate({ immediately: true })
     expect(rotated.activatesAt).toBe(clock.now())
     expect(ks.signingKey().kid).toBe(rotated.kid)
-    expect(store.rows.find((r) => r.kid === oldKid)).toMatchObject({ retired_at: clock.now() })
+    expect(ks.jwks().keys.map((k) => k.kid)).toEqual([rotated.kid])
+    expect(store.rows.find((r) => r.kid === oldKid)).toMatchObject({ retired_at: clock.now(), expires_at: clock.now() })
+    await expect(ks.verify(oldToken, { issuer: ISSUER })).rejects.toBeInstanceOf(errors.JWKSNoMatchingKey)
+  })
+
+  it('OIDC Core §10.1.1: a changed signing_alg rolls out like a rotation, and nodes still on the old alg follow instead of fighting', async () => {
+    const DELAY = 120
+    const rsNode = await open('RS256', SECRET, DELAY)
+    const rsKid = rsNode.signingKey().kid
+    const esNode = await open('ES256', SECRET, DELAY)
+    const esKey = store.rows.find((r) => r.alg === 'ES256')!
+    expect(esKey.activates_at).toBe(clock.now() + DELAY)
+    // Until activation both nodes sign with the RS256 key, and both publish the ES256 one.
+    await rsNode.reload()
+    for (const node of [rsNode, esNode]) {
+      expect(node.signingKey().kid).toBe(rsKid)
+      expect(node.jwks().keys.map((k) => k.kid)).toEqual([rsKid, esKey.kid])
+    }
+    // Another node with the new config, starting before activation, adopts the pending key.
+    await open('ES256', SECRET, DELAY)
+    expect(store.rows).toHaveLength(2)
+    clock.advance(DELAY)
+    for (const node of [rsNode, esNode]) expect(node.signingKey()).toMatchObject({ kid: esKey.kid, alg: 'ES256' })
+    // The old-config node reloading adds no key of its own: no flip-flop between algs.
+    await rsNode.reload()
+    await esNode.reload()
+    expect(store.rows).toHaveLength(2)
+    expect(rsNode.signingKey().kid).toBe(esKey.kid)
   })
 
   it('issue 4: two nodes opening an empty store at once end up with one key, and sign with it', async () => {

@@ -6,17 +6,18 @@
  * - kid is the RFC 7638 JWK thumbprint (SHA-256) of the public key: stable, derived from the key
  *   itself, and re-checked against the decrypted private key at load, so a row whose public and
  *   private halves do not match is refused instead of publishing a key that verifies nothing.
- * - Exactly one key signs: of the configured `alg`, the newest generation that is active (its
- *   `activates_at` has come) and not yet retired. A rotation publishes the new key at once but
+ * - Exactly one key signs: the newest generation that is active (its `activates_at` has come)
+ *   and not yet retired, whatever its alg, so every node signs with the same key. A rotation publishes the new key at once but
  *   activates it `activationDelay` seconds later, and retires the old one at that same moment:
  *   every node reloads within the delay, so JWKS everywhere lists the new key before any token
  *   names it (OIDC Core §10.1.1). The switch happens by the clock on every node, with no reload.
  * - Adding a key claims the next `generation`, which the store keeps unique: of two nodes
  *   cold-starting on an empty database (or rotating at once), one key wins and the other node
  *   adopts it, instead of each retiring the other's key.
- * - Changing `tokens.signing_alg` between starts generates a key for the new alg that signs at
- *   once and retires the old one, which stays published for `retiredKeyGrace` seconds so tokens it
- *   signed keep verifying (RFC 7517 §5 key sets).
+ * - Changing `tokens.signing_alg` between starts rotates to a key of the new alg, like any
+ *   rotation (published first, signing after the delay); the old key then stays published for
+ *   `retiredKeyGrace` seconds so tokens it signed keep verifying (RFC 7517 §5 key sets). A new
+ *   database's first key signs at once. `rotate({ immediately })` withdraws the old keys at once.
  * - The JWK Set holds public members only (RFC 7517 §4, RFC 7518 §6.2.1 / §6.3.1, RFC 8037 §2),
  *   with `use: sig` and `alg`, and is cached both as an object and as its JSON, since /jwks is hot.
  *
@@ -155,16 +156,19 @@ function byNewest(a: SigningKeyRecord, b: SigningKeyRecord): number {
   return b.generation - a.generation
 }
 
-/** The key of `alg` that signs at `now`: active, not yet retired, newest generation. */
-function signingRecord(records: readonly SigningKeyRecord[], alg: SigningAlg, now: number): SigningKeyRecord | undefined {
-  return records
-    .filter((r) => r.alg === alg && r.activates_at <= now && (r.retired_at === null || r.retired_at > now))
-    .sort(byNewest)[0]
+/**
+ * The key that signs at `now`: active, not yet retired, newest generation, whatever its alg. Not
+ * filtered by the configured alg: nodes of one deployment must sign with the same key even while
+ * a change of `signing_alg` rolls through them, or each would sign with a kid the others do not
+ * publish yet, and replace the others' key at every reload.
+ */
+function signingRecord(records: readonly SigningKeyRecord[], now: number): SigningKeyRecord | undefined {
+  return records.filter((r) => r.activates_at <= now && (r.retired_at === null || r.retired_at > now)).sort(byNewest)[0]
 }
 
 /** Keys that sign now or will once their `activates_at` comes: their private keys are kept ready. */
-function signingCandidates(records: readonly SigningKeyRecord[], alg: SigningAlg, now: number): SigningKeyRecord[] {
-  return records.filter((r) => r.alg === alg && (r.retired_at === null || (r.retired_at > now && r.retired_at > r.activates_at)))
+function signingCandidates(records: readonly SigningKeyRecord[], now: number): SigningKeyRecord[] {
+  return records.filter((r) => r.retired_at === null || (r.retired_at > now && r.retired_at > r.activates_at))
 }
 
 /** Everything derived from one load of the store, swapped in as a unit so readers never see a mix. */
@@ -200,7 +204,8 @@ export class Keystore {
   static async open(opts: KeystoreOptions): Promise<Keystore> {
     await deriveKeyEncryptionKey(opts.secret) // fail fast on a short secret, before touching the store
     const keystore = new Keystore(opts)
-    await keystore.reload()
+    await keystore.#load()
+    await keystore.#adoptConfiguredAlg()
     return keystore
   }
 
@@ -221,14 +226,16 @@ export class Keystore {
 
   /**
    * Generates a new key for the configured alg, published now and signing after the activation
-   * delay (`immediately`: at once, for a compromised key); every other key retires when it
-   * activates and stays published for retiredKeyGrace after that.
+   * delay; every other key retires when it activates and stays published for retiredKeyGrace
+   * after that. `immediately` is for a compromised key: the new key signs at once and every other
+   * key leaves the JWK Set at once, so nothing signed with the old key verifies any more.
    */
   async rotate(options: { immediately?: boolean } = {}): Promise<RotatedKey> {
     for (let attempt = 0; attempt < ADD_ATTEMPTS; attempt++) {
       const now = this.#opts.clock.now()
       const generation = (await this.#opts.keys.latestGeneration()) + 1
-      const fresh = await this.#add(generation, now, options.immediately ? now : now + (this.#opts.activationDelay ?? 0))
+      const activatesAt = options.immediately ? now : now + (this.#opts.activationDelay ?? 0)
+      const fresh = await this.#add(generation, now, activatesAt, options.immediately ? now : activatesAt + this.#opts.retiredKeyGrace)
       if (fresh === undefined) continue // another node rotated this instant: rotate after it
       await this.#load([fresh])
       return { kid: fresh.record.kid, alg: fresh.record.alg, activatesAt: fresh.record.activates_at }
@@ -281,15 +288,33 @@ export class Keystore {
     return this.#state
   }
 
-  /** Generates a key and tries to add it as `generation`; undefined when another node took it. */
-  async #add(generation: number, now: number, activatesAt: number): Promise<GeneratedKey | undefined> {
-    const { keys, alg, secret, retiredKeyGrace } = this.#opts
+  /**
+   * Generates a key and tries to add it as `generation`, the others retiring when it activates and
+   * published until `retiredExpiresAt`; undefined when another node took the generation.
+   */
+  async #add(generation: number, now: number, activatesAt: number, retiredExpiresAt: number): Promise<GeneratedKey | undefined> {
+    const { keys, alg, secret } = this.#opts
     const generated = await generateSigningKey(alg, secret, now, activatesAt, generation)
-    return (await keys.add(generated.record, activatesAt + retiredKeyGrace)) ? generated : undefined
+    return (await keys.add(generated.record, retiredExpiresAt)) ? generated : undefined
+  }
+
+  /**
+   * At start: when `tokens.signing_alg` changed, a key of the new alg is added like a rotation
+   * (published now, signing after the activation delay), unless one is there already (another
+   * node with the new config added it). Only at start: a node still on the old config must not
+   * answer with a key of its own at every reload.
+   */
+  async #adoptConfiguredAlg(): Promise<void> {
+    const { alg, clock } = this.#opts
+    const now = clock.now()
+    const upcoming = signingCandidates(this.#state.records, now).filter((r) => r.alg === alg)
+    const current = signingRecord(this.#state.records, now)
+    if (current?.alg === alg || upcoming.some((r) => r.activates_at > now)) return
+    await this.rotate()
   }
 
   async #load(justGenerated: GeneratedKey[] = []): Promise<void> {
-    const { keys, alg, clock } = this.#opts
+    const { keys, clock } = this.#opts
     const generated = [...justGenerated]
     let now = clock.now()
     this.#lastReload = now
@@ -298,18 +323,19 @@ export class Keystore {
     // second one on a stale "no key yet".
     let generation = await keys.latestGeneration()
     let records = await keys.list(now)
-    for (let attempt = 0; signingRecord(records, alg, now) === undefined; attempt++) {
-      // First start, or `signing_alg` changed: a key for the configured alg signs at once. When
-      // another node adds one first, its key wins the generation and is adopted here.
-      if (attempt === ADD_ATTEMPTS) throw new Error(`no ${alg} signing key after ${ADD_ATTEMPTS} attempts: other nodes keep adding keys of another alg`)
+    for (let attempt = 0; signingRecord(records, now) === undefined; attempt++) {
+      // No key signs (a new database): one for the configured alg signs at once, as nothing could
+      // have published another. When another node adds one first, its key wins the generation
+      // and is adopted here.
+      if (attempt === ADD_ATTEMPTS) throw new Error(`no signing key after ${ADD_ATTEMPTS} attempts: other nodes keep adding keys`)
       now = clock.now()
-      const fresh = await this.#add(generation + 1, now, now)
+      const fresh = await this.#add(generation + 1, now, now, now + this.#opts.retiredKeyGrace)
       if (fresh) generated.push(fresh)
       generation = await keys.latestGeneration()
       records = await keys.list(now)
     }
     const privateKeys = new Map<string, SigningKey>()
-    for (const record of signingCandidates(records, alg, now)) {
+    for (const record of signingCandidates(records, now)) {
       privateKeys.set(
         record.kid,
         generated.find((g) => g.record.kid === record.kid)?.signing ??
@@ -340,9 +366,9 @@ export class Keystore {
     // Published: unexpired keys. The store filters too; this also drops keys that expire between
     // loads, since the cached set is rebuilt at `nextChange`.
     const records = all.filter((r) => r.expires_at === null || r.expires_at > now)
-    const active = signingRecord(records, this.#opts.alg, now)
+    const active = signingRecord(records, now)
     const signing = (active && privateKeys.get(active.kid)) ?? previous
-    if (signing === undefined) throw new Error(`no ${this.#opts.alg} signing key is active`)
+    if (signing === undefined) throw new Error('no signing key is active')
     const ordered = [...records].sort((a, b) => (a.kid === signing.kid ? -1 : b.kid === signing.kid ? 1 : byNewest(a, b)))
     // Frozen: the same object is handed to every caller, so a stray mutation must not leak into /jwks.
     const keys = ordered.map((r) => Object.freeze(toPublicJwk(r.public_jwk as unknown as JWK, r.kid, r.alg)))

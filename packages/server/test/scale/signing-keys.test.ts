@@ -60,14 +60,15 @@ describe.skipIf(skipped !== undefined)('signing keys across nodes (issue 4)', ()
   it('OIDC Core §10.1.1: a rotation is published by every node within the reload interval, before any node signs with it', async () => {
     const cluster = await Cluster.start({
       name: 'keys_rotate',
-      config: { ...clusterConfig, tokens: { signing_alg: 'ES256', key_reload_interval: 1, key_activation_delay: 4 } },
+      config: { ...clusterConfig, tokens: { signing_alg: 'ES256', key_reload_interval: 1, key_activation_delay: 8 } },
       nodes: 2,
     })
     clusters.push(cluster)
     const oldKid = await tokenKid(cluster.node(0))
     const rotated = JSON.parse(await cluster.cli(['keys', 'rotate', '--json'])) as { kid: string; activates_at: number }
     const rotatedAt = Date.now() / 1000
-    expect(rotated.activates_at - rotatedAt).toBeGreaterThan(2)
+    // The CLI's own start-up eats into the delay; on a loaded machine that can be seconds.
+    expect(rotated.activates_at - rotatedAt).toBeGreaterThan(3)
 
     // Until activation: the old key signs everywhere; within the reload bound every JWKS lists both.
     const seen = new Set<string>()
@@ -85,8 +86,8 @@ describe.skipIf(skipped !== undefined)('signing keys across nodes (issue 4)', ()
     }
     expect([...seen]).toEqual([oldKid])
     expect(publishedEverywhereAt, 'every node publishes the new key').toBeDefined()
-    // key_reload_interval is 1 s; allow the timer's slack.
-    expect(publishedEverywhereAt! - rotatedAt).toBeLessThan(2.5)
+    // key_reload_interval is 1 s; allow the timer's and a loaded machine's slack.
+    expect(publishedEverywhereAt! - rotatedAt).toBeLessThan(3)
 
     // After activation every node signs with the new key, by its clock, and the old key stays published.
     await new Promise((r) => setTimeout(r, Math.max(0, (rotated.activates_at + 1) * 1000 - Date.now())))

@@ -1,0 +1,78 @@
+/**
+ * Migrations over data that exists already, per dialect (SQLite always, PostgreSQL when it
+ * answers): a database written by an earlier version of Latch must come out of `migrateToLatest`
+ * with every row usable, not only an empty one (what every other test starts from).
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Kysely, Migrator, type MigrationProvider } from 'kysely'
+import pg from 'pg'
+import { afterAll, describe, expect, it } from 'vitest'
+import { postgresReachable, TEST_POSTGRES_URL } from '../test-database.js'
+import type { Database } from './database.js'
+import { createPostgresDialect } from './dialects/postgres.js'
+import { createSqliteDialect } from './dialects/sqlite.js'
+import { MIGRATIONS, migrateToLatest } from './migrate.js'
+
+const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) }
+const cleanups: (() => Promise<void>)[] = []
+afterAll(async () => {
+  for (const cleanup of cleanups) await cleanup()
+})
+
+const DIALECTS = [
+  {
+    name: 'sqlite',
+    available: true,
+    async open(): Promise<Kysely<Database>> {
+      const dir = mkdtempSync(join(tmpdir(), 'latch-migrate-'))
+      const db = new Kysely<Database>({ dialect: createSqliteDialect(join(dir, 'latch.db')).dialect })
+      cleanups.push(async () => {
+        await db.destroy()
+        rmSync(dir, { recursive: true, force: true })
+      })
+      return db
+    },
+  },
+  {
+    name: 'postgres',
+    available: await postgresReachable(),
+    async open(): Promise<Kysely<Database>> {
+      const schema = `latch_migrate_${randomBytes(6).toString('hex')}`
+      const url = new URL(TEST_POSTGRES_URL)
+      url.searchParams.set('schema', schema)
+      const db = new Kysely<Database>({ dialect: (await createPostgresDialect(url.toString())).dialect })
+      cleanups.push(async () => {
+        await db.destroy()
+        const client = new pg.Client({ connectionString: TEST_POSTGRES_URL })
+        await client.connect()
+        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
+        await client.end()
+      })
+      return db
+    },
+  },
+]
+
+for (const dialect of DIALECTS) {
+  describe.skipIf(!dialect.available)(`migrations on ${dialect.name}`, () => {
+    it('0002-key-activation: keys of an earlier version get generations in creation order and stay active since creation', async () => {
+      const db = await dialect.open()
+      const { error } = await new Migrator({ db, provider }).migrateTo('0001-initial')
+      expect(error).toBeUndefined()
+      const old = (kid: string, created_at: number, retired_at: number | null, expires_at: number | null) =>
+        ({ kid, alg: 'ES256', public_jwk: '{}', private_jwk_encrypted: 'jwe', created_at, retired_at, expires_at })
+      // Two keys created in the same second are ordered by kid, as every node listed them before.
+      await (db as Kysely<any>).insertInto('signing_keys').values([old('b', 100, null, null), old('c', 50, 100, 5000), old('a', 100, 100, 5000)]).execute()
+
+      await migrateToLatest(db)
+
+      const rows = await db.selectFrom('signing_keys').select(['kid', 'generation', 'activates_at', 'retired_at']).orderBy('generation').execute()
+      expect(rows.map((r) => [r.kid, Number(r.generation), Number(r.activates_at)])).toEqual([['c', 1, 50], ['a', 2, 100], ['b', 3, 100]])
+      // The generation is unique from now on: the lock that keeps nodes from adding a key twice.
+      await expect((db as Kysely<any>).insertInto('signing_keys').values({ ...old('d', 200, null, null), generation: 3, activates_at: 200 }).execute()).rejects.toThrow()
+    })
+  })
+}
