@@ -1,2 +1,35 @@
-/** @latch/resource-server: public surface (re-exports only). */
-export {}
+/**
+ * @latch/resource-server: public surface (re-exports only). The framework-free core; the
+ * adapters are the subpath exports `/express`, `/fastify` and `/hono`.
+ */
+export { createVerifier, type Verifier, type VerifierOptions, type VerifyOptions } from './verifier.js'
+export { createRouteAuth, type RequireAuthOptions, type RouteAuth, type RouteRequest } from './route-auth.js'
+export {
+  verifyAccessToken,
+  accessTokenVerifyOptions,
+  DEFAULT_ALGORITHMS,
+  ASYMMETRIC_ALGORITHMS,
+  DEFAULT_CLOCK_TOLERANCE,
+  type AccessTokenClaims,
+  type AccessTokenProfile,
+} from './verify-access-token.js'
+export { bearerToken, hasAccessTokenParam } from './bearer-token.js'
+export { compileScopes, hasScope, type ScopeRequirement, type RouteParams } from './scopes.js'
+export { discover, wellKnownUrls, type AuthorizationServerMetadata } from './discovery.js'
+export { createIntrospection, DEFAULT_INTROSPECTION_CACHE_TTL, type Introspection, type IntrospectionOptions } from './introspection.js'
+export { IntrospectionCache, tokenKey } from './introspection-cache.js'
+export { errorResponse, wwwAuthenticate, type ErrorResponse } from './error-response.js'
+export {
+  RESOURCE_SERVER_ERRORS,
+  ERROR_CLASSES,
+  ResourceServerError,
+  InvalidRequestError,
+  InvalidTokenError,
+  InsufficientScopeError,
+  TemporarilyUnavailableError,
+  isResourceServerError,
+  type AnyResourceServerError,
+  type ResourceServerErrorCode,
+  type ResourceServerErrorOptions,
+  type ErrorSpec,
+} from './errors.js'

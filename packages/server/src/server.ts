@@ -4,7 +4,7 @@
  * `app.latch`, the error handler, and one plugin per endpoint. `createServer` is the one entry
  * point for the CLI, tests and benchmarks.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import fastifyCookie from '@fastify/cookie'
 import pino, { type Logger } from 'pino'
 import { loadConfig, type LoadConfigOptions } from './config/load.js'
@@ -120,7 +120,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       bodyLimit: config.security.body_limit,
       trustProxy: config.trust_proxy,
       return503OnClosing: true,
-      disableRequestLogging: !infoEnabled,
+      logController: new LogController({ disableRequestLogging: !infoEnabled }),
       frameworkErrors,
       routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     })

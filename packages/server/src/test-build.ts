@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)))
+/** The repository root. */
+export const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)))
 export const CLI_MAIN = join(ROOT, 'apps/cli/dist/main.js')
 const MAIN = CLI_MAIN
 
@@ -24,16 +25,12 @@ function newestSource(dir: string): number {
 }
 
 /**
- * Builds the CLI when dist is missing or older than the sources (the root `prepare` script
- * normally did). Test files run in parallel, so the build runs under a lock directory: one file
- * builds, the others wait for it.
+ * Runs `tsc -b` on `projects` (incremental: a no-op when dist is current) under a lock directory:
+ * test files run in parallel, so one builds and the others wait for it. `when` is re-checked
+ * under the lock, so a build another file just finished is not repeated.
  */
-export async function ensureCliBuilt(): Promise<void> {
-  const stale = () => {
-    const built = existsSync(MAIN) ? statSync(MAIN).mtimeMs : 0
-    return built < Math.max(newestSource(join(ROOT, 'apps/cli/src')), newestSource(join(ROOT, 'packages/server/src')))
-  }
-  if (!stale()) return
+export async function buildUnderLock(projects: string[], when: () => boolean = () => true): Promise<void> {
+  if (!when()) return
   const lock = join(tmpdir(), 'latch-test-build.lock')
   const deadline = Date.now() + 300_000
   for (;;) {
@@ -49,15 +46,21 @@ export async function ensureCliBuilt(): Promise<void> {
     }
   }
   try {
-    if (stale()) {
-      execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'packages/server', 'apps/cli'], {
-        cwd: ROOT,
-        stdio: 'inherit',
-        timeout: 300_000,
-      })
-    }
+    if (when()) execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-b', ...projects], { cwd: ROOT, stdio: 'inherit', timeout: 300_000 })
   } finally {
     rmSync(lock, { recursive: true, force: true })
   }
+}
+
+/**
+ * Builds the CLI when dist is missing or older than the sources (the root `prepare` script
+ * normally did).
+ */
+export async function ensureCliBuilt(): Promise<void> {
+  const stale = () => {
+    const built = existsSync(MAIN) ? statSync(MAIN).mtimeMs : 0
+    return built < Math.max(newestSource(join(ROOT, 'apps/cli/src')), newestSource(join(ROOT, 'packages/server/src')))
+  }
+  await buildUnderLock(['packages/server', 'apps/cli'], stale)
   if (!existsSync(MAIN)) throw new Error(`${MAIN} was not built`)
 }

@@ -1,0 +1,42 @@
+/**
+ * `GET <prefix>/login?returnTo=/path`: starts the authorization code flow (RFC 6749 §4.1.1) with
+ * PKCE S256, `state` and `nonce`, all made by the core client. The transaction is stored server
+ * side and bound to this browser by a short-lived HttpOnly cookie (transactions.ts); the answer is
+ * a 302 to the OP. `returnTo` must be a same-origin path, else `/` (return-to.ts: no open
+ * redirect); `prompt` is passed on when it is one of OIDC Core's values (`prompt=none` lets an app
+ * check for an SSO session without showing a page). A failure to reach the OP is a redirect to
+ * the error path, never a 500.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
+ * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.3
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
+ */
+import type { FastifyPluginAsync } from 'fastify'
+import { errorLocation, type BffRouteOptions } from '../context.js'
+import { safeReturnTo } from '../return-to.js'
+import { saveTransaction } from '../transactions.js'
+
+/** OIDC Core §3.1.2.1 prompt values (one at a time here; `none` cannot be combined anyway). */
+const PROMPTS = new Set(['none', 'login', 'consent', 'select_account'])
+
+export const loginRoute: FastifyPluginAsync<BffRouteOptions> = async (app, { ctx }) => {
+  app.get('/login', async (request, reply) => {
+    const query = request.query as Record<string, unknown>
+    const returnTo = safeReturnTo(query.returnTo, ctx.options.appOrigin)
+    const prompt = typeof query.prompt === 'string' && PROMPTS.has(query.prompt) ? query.prompt : undefined
+    let started
+    try {
+      started = await ctx.client.authorizationUrl({
+        scope: ctx.options.scope,
+        ...(ctx.options.resource !== undefined && { resource: ctx.options.resource }),
+        ...(prompt !== undefined && { prompt }),
+        returnTo,
+      })
+    } catch (err) {
+      request.log.warn({ err: { name: (err as Error).name, code: (err as { code?: unknown }).code } }, 'latch bff: cannot start sign-in')
+      return reply.header('cache-control', 'no-store').redirect(errorLocation(ctx, 'temporarily_unavailable'), 302)
+    }
+    const id = await saveTransaction(ctx.options.sessionStore, started.transaction, ctx.options.transactionTtl)
+    reply.setCookie(ctx.cookies.transaction, id, ctx.cookies.options(ctx.options.transactionTtl))
+    return reply.header('cache-control', 'no-store').redirect(started.url.href, 302)
+  })
+}

@@ -1,0 +1,175 @@
+/**
+ * The BFF's sessions on top of a `SessionStore`: create (with a fresh random id, so signing in
+ * always rotates the id and a planted cookie can never become a signed-in session: session
+ * fixation), load, destroy, and keep the access token fresh.
+ *
+ * Refreshing is the delicate part. Latch rotates refresh tokens, and presenting a rotated one
+ * again is treated as theft: the whole grant is revoked (RFC 9700 §4.14.2). A page that fires
+ * five API calls at the moment the access token expires must therefore cause exactly one refresh.
+ * So refreshes are single-flight per session (concurrent callers share one promise), and a
+ * refresh first re-reads the session: when another request has already replaced the stale access
+ * token, its result is used instead of spending the refresh token again. Single-flight is per
+ * process; several nodes sharing a store may still race, which the OP answers by revoking the
+ * grant (the user signs in again), never by letting a token be used twice.
+ *
+ * A refresh the OP refuses (`invalid_grant`: revoked, expired, replayed) or that is impossible (no
+ * refresh token) ends the session: `login_required`. A refresh that fails because the OP is
+ * unreachable or answers 5xx keeps the session: `temporarily_unavailable`.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
+ * @see https://cheatsheetseries.owasp.org/cheatsheets/Session_Management_Cheat_Sheet.html#renew-the-session-id-after-any-privilege-level-change
+ */
+import { randomBytes } from 'node:crypto'
+import type { AuthorizationCodeClient } from '../authorization-code.js'
+import { ClientValidationError, OAuthResponseError } from '../errors.js'
+import { isSessionRecord, refreshedRecord, type SessionRecord } from './session.js'
+import type { SessionStore } from './session-store.js'
+
+/** Why a session cannot give an access token: the user must sign in again, or the OP is down for now. */
+export type SessionErrorCode = 'login_required' | 'temporarily_unavailable'
+
+/**
+ * Thrown by `request.latchSession.getAccessToken()`, `.fetch()` and `.refresh()` when no usable
+ * access token can be had: `login_required` (the session is gone; sign in again) or
+ * `temporarily_unavailable` (the authorization server could not be reached; the session is kept).
+ *
+ * @example
+ * ```ts
+ * import { BffSessionError } from '@latch/client/bff'
+ *
+ * try {
+ *   const token = await request.latchSession!.getAccessToken()
+ * } catch (err) {
+ *   if (err instanceof BffSessionError && err.code === 'login_required') return reply.redirect('/auth/login')
+ *   throw err
+ * }
+ * ```
+ */
+export class BffSessionError extends Error {
+  readonly code: SessionErrorCode
+  constructor(code: SessionErrorCode, message: string) {
+    super(message)
+    this.name = 'BffSessionError'
+    this.code = code
+  }
+}
+
+/** 256 random bits, base64url: the session and transaction ids. */
+export function randomId(): string {
+  return randomBytes(32).toString('base64url')
+}
+
+/** What a cookie must look like to be looked up at all (43 base64url characters). */
+export function isRandomId(value: unknown): value is string {
+  return typeof value === 'string' && /^[A-Za-z0-9_-]{43}$/.test(value)
+}
+
+const now = (): number => Math.floor(Date.now() / 1000)
+
+/** Whether the OP refused (the grant is dead) rather than failed to answer. */
+function refusal(err: unknown): boolean {
+  if (err instanceof OAuthResponseError) return err.status < 500 && err.error !== 'temporarily_unavailable' && err.error !== 'server_error'
+  if (err instanceof ClientValidationError) return err.code !== 'request_failed'
+  return false
+}
+
+export interface BffSessionsOptions {
+  store: SessionStore
+  client: AuthorizationCodeClient
+  /** Seconds before `expiresAt` at which the access token counts as expired. */
+  refreshSkew: number
+  /** Called with a short, token-free description when a refresh fails. */
+  onRefreshError?: (code: SessionErrorCode, err: unknown) => void
+}
+
+export class BffSessions {
+  readonly #store: SessionStore
+  readonly #client: AuthorizationCodeClient
+  readonly #skew: number
+  readonly #onRefreshError: BffSessionsOptions['onRefreshError']
+  readonly #inflight = new Map<string, Promise<SessionRecord>>()
+
+  constructor(options: BffSessionsOptions) {
+    this.#store = options.store
+    this.#client = options.client
+    this.#skew = options.refreshSkew
+    this.#onRefreshError = options.onRefreshError
+  }
+
+  /** The session `id` names, or `null` when there is none, it ended, or the store holds something else. */
+  async load(id: string): Promise<SessionRecord | null> {
+    if (!isRandomId(id)) return null
+    const value = await this.#store.get(`session:${id}`)
+    if (!isSessionRecord(value)) return null
+    if (value.endsAt <= now()) {
+      await this.#store.delete(`session:${id}`)
+      return null
+    }
+    return value
+  }
+
+  /** Stores a new session under a new random id and returns the id. */
+  async create(record: SessionRecord): Promise<string> {
+    const id = randomId()
+    await this.#save(id, record)
+    return id
+  }
+
+  async destroy(id: string): Promise<void> {
+    if (isRandomId(id)) await this.#store.delete(`session:${id}`)
+  }
+
+  /** Whether the access token expires within the refresh skew (unknown expiry counts as fresh). */
+  isExpiring(record: SessionRecord): boolean {
+    return record.expiresAt !== null && record.expiresAt - this.#skew <= now()
+  }
+
+  /** `record`, or the refreshed session when its access token is about to expire. */
+  async fresh(id: string, record: SessionRecord): Promise<SessionRecord> {
+    return this.isExpiring(record) ? this.refresh(id, record) : record
+  }
+
+  /**
+   * Replaces the access token `stale` holds with a new one from the refresh token (one refresh
+   * per session at a time; see the module comment). Throws `BffSessionError`.
+   */
+  async refresh(id: string, stale: SessionRecord): Promise<SessionRecord> {
+    let pending = this.#inflight.get(id)
+    if (!pending) {
+      pending = this.#refresh(id, stale).finally(() => this.#inflight.delete(id))
+      this.#inflight.set(id, pending)
+    }
+    return pending
+  }
+
+  async #refresh(id: string, stale: SessionRecord): Promise<SessionRecord> {
+    const current = await this.load(id)
+    if (!current) throw new BffSessionError('login_required', 'the session has ended')
+    // Another request refreshed since `stale` was read: use its token, keep the refresh token unspent.
+    if (current.accessToken !== stale.accessToken && !this.isExpiring(current)) return current
+    if (current.refreshToken === null) {
+      await this.destroy(id)
+      this.#onRefreshError?.('login_required', new Error('no refresh token'))
+      throw new BffSessionError('login_required', 'the access token expired and the session has no refresh token')
+    }
+    let tokens
+    try {
+      tokens = await this.#client.refresh(current.refreshToken)
+    } catch (err) {
+      if (refusal(err)) {
+        await this.destroy(id)
+        this.#onRefreshError?.('login_required', err)
+        throw new BffSessionError('login_required', 'the authorization server refused to refresh the session')
+      }
+      this.#onRefreshError?.('temporarily_unavailable', err)
+      throw new BffSessionError('temporarily_unavailable', 'the authorization server could not be reached to refresh the session')
+    }
+    const next = refreshedRecord(current, tokens)
+    await this.#save(id, next)
+    return next
+  }
+
+  async #save(id: string, record: SessionRecord): Promise<void> {
+    await this.#store.set(`session:${id}`, record, Math.max(1, record.endsAt - now()))
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * Keeps a user's tokens usable: hands out the access token, refreshes it proactively (a timer
+ * `refreshSkew` seconds before expiry) and reactively (when asked for a token that is about to
+ * expire, or after a 401), with one refresh in flight at a time so a rotating refresh token is
+ * never presented twice, and stores the rotated refresh token each time. When the grant is gone
+ * (`invalid_grant`: revoked, expired, or a replayed rotated token) the session ends: storage is
+ * cleared and `onSessionExpired` tells the app to sign the user in again.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-6 (refreshing)
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2 (refresh token rotation)
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse (§12.2: same sub)
+ * @see https://www.rfc-editor.org/rfc/rfc7009#section-2 (revocation)
+ */
+import { bearerFetch } from './auth-fetch.js'
+import { ClientValidationError, OAuthResponseError } from './errors.js'
+import { singleFlight } from './single-flight.js'
+import { MemoryTokenStorage, type TokenStorage } from './token-storage.js'
+import type { TokenSet } from './token-set.js'
+import type { TransportOptions } from './transport.js'
+
+/** What a token manager needs of a client: refresh, and revocation if it has it. */
+export interface RefreshingClient {
+  refresh(refreshToken: string): Promise<TokenSet>
+  revoke?(token: string, tokenTypeHint?: 'access_token' | 'refresh_token'): Promise<void>
+}
+
+/** Options of `createTokenManager`. */
+export interface TokenManagerOptions extends TransportOptions {
+  /** An `AuthorizationCodeClient`, or anything that can refresh (and optionally revoke). */
+  client: RefreshingClient
+  /** Default: a new `MemoryTokenStorage`. */
+  storage?: TokenStorage
+  /**
+   * Refresh this many seconds before the access token expires (default 60); capped at half the
+   * token's lifetime, so short-lived tokens are not refreshed on every use.
+   */
+  refreshSkew?: number
+  /** Called with every new token set (sign-in and each refresh). */
+  onTokens?(tokens: TokenSet): void
+  /** Called when the refresh token no longer works; storage is already cleared. */
+  onSessionExpired?(err: unknown): void
+}
+
+/** A token manager. See `createTokenManager`. */
+export interface TokenManager {
+  /** Stores the tokens of a sign-in and schedules the proactive refresh. */
+  setTokens(tokens: TokenSet): Promise<void>
+  /** A valid access token, refreshed first when expired or about to. */
+  getAccessToken(): Promise<string>
+  /** Refreshes now (one refresh for all overlapping callers). */
+  refresh(): Promise<TokenSet>
+  /** `fetch` with the access token; a 401 gets one refresh and one retry. */
+  authFetch(input: string | URL, init?: RequestInit): Promise<Response>
+  /** Revokes the refresh and access tokens at the server when the client can, then clears storage. */
+  revoke(): Promise<void>
+  /** Forgets the tokens locally (no server call). */
+  clear(): Promise<void>
+  /** Cancels the proactive refresh timer (call on shutdown or unmount). */
+  stop(): void
+}
+
+// setTimeout's delay is a signed 32-bit number of milliseconds; beyond it fires at once.
+const MAX_TIMER_MS = 2_147_483_647
+
+const now = () => Date.now() / 1000
+
+/**
+ * A token manager over `client` and `storage`.
+ *
+ * @example
+ * ```ts
+ * import { createAuthorizationCodeClient, createTokenManager } from '@latch/client'
+ *
+ * const client = createAuthorizationCodeClient({ issuer, clientId: 'demo-spa', redirectUri, scope: 'openid offline_access read:data' })
+ * const manager = createTokenManager({ client, onSessionExpired: () => showSignIn() })
+ *
+ * await manager.setTokens(await client.handleCallback(location.href, transaction))
+ * const res = await manager.authFetch('https://api.example.com/api/data')
+ * ```
+ */
+export function createTokenManager(options: TokenManagerOptions): TokenManager {
+  const { client } = options
+  const storage = options.storage ?? new MemoryTokenStorage()
+  const skew = options.refreshSkew ?? 60
+  // The skew in force: `refreshSkew`, capped at half the lifetime of the last tokens saved, so a
+  // token that lives shorter than the skew is not refreshed on every call (or by a timer loop).
+  let effectiveSkew = skew
+  let timer: ReturnType<typeof setTimeout> | undefined
+
+  const stop = (): void => {
+    if (timer !== undefined) clearTimeout(timer)
+    timer = undefined
+  }
+
+  const schedule = (tokens: TokenSet): void => {
+    stop()
+    if (tokens.expiresAt === undefined || tokens.refreshToken === undefined) return
+    const delay = Math.min(Math.max(0, (tokens.expiresAt - effectiveSkew - now()) * 1000), MAX_TIMER_MS)
+    timer = setTimeout(() => {
+      timer = undefined
+      // Failures are handled in refresh() (session end) or retried reactively on next use.
+      refresh().catch(() => {})
+    }, delay)
+    // In Node, a pending refresh must not keep the process alive.
+    ;(timer as { unref?: () => void }).unref?.()
+  }
+
+  const save = async (tokens: TokenSet): Promise<void> => {
+    effectiveSkew = tokens.expiresAt === undefined ? skew : Math.min(skew, Math.max(0, (tokens.expiresAt - now()) / 2))
+    await storage.set(tokens)
+    schedule(tokens)
+    options.onTokens?.(tokens)
+  }
+
+  const clear = async (): Promise<void> => {
+    stop()
+    await storage.set(undefined)
+  }
+
+  const refresh = singleFlight(async (): Promise<TokenSet> => {
+    const current = await storage.get()
+    if (!current) throw new ClientValidationError('no_session')
+    if (current.refreshToken === undefined) throw new ClientValidationError('no_refresh_token')
+    let next: TokenSet
+    try {
+      next = await client.refresh(current.refreshToken)
+    } catch (err) {
+      // The grant is gone: the user must sign in again. Other failures (network, 5xx) keep the
+      // tokens so a later call can retry.
+      if (err instanceof OAuthResponseError && err.error === 'invalid_grant') {
+        await clear()
+        options.onSessionExpired?.(err)
+      }
+      throw err
+    }
+    // OIDC Core §12.2: a refreshed ID token is about the same user.
+    if (next.claims && current.claims && next.claims.sub !== current.claims.sub) {
+      await clear()
+      const err = new ClientValidationError('subject_mismatch', 'subject_mismatch: the refreshed ID token names another user')
+      options.onSessionExpired?.(err)
+      throw err
+    }
+    const merged: TokenSet = {
+      ...next,
+      // RFC 6749 §6: no new refresh token means the old one stays valid; same for the ID token.
+      ...(next.refreshToken === undefined && { refreshToken: current.refreshToken }),
+      ...(next.idToken === undefined && current.idToken !== undefined && { idToken: current.idToken }),
+      ...(next.claims === undefined && current.claims !== undefined && { claims: current.claims }),
+    }
+    await save(merged)
+    return merged
+  })
+
+  const getAccessToken = async (): Promise<string> => {
+    const tokens = await storage.get()
+    if (!tokens) throw new ClientValidationError('no_session')
+    const expiring = tokens.expiresAt !== undefined && now() >= tokens.expiresAt - effectiveSkew
+    if (!expiring) return tokens.accessToken
+    if (tokens.refreshToken === undefined) {
+      // Still usable until it actually expires; after that the session is over.
+      if (now() < (tokens.expiresAt as number)) return tokens.accessToken
+      await clear()
+      const err = new ClientValidationError('no_refresh_token', 'no_refresh_token: the access token expired and there is no refresh token')
+      options.onSessionExpired?.(err)
+      throw err
+    }
+    return (await refresh()).accessToken
+  }
+
+  const authFetch = bearerFetch(
+    {
+      getToken: getAccessToken,
+      async renew(refused) {
+        // Refresh once for every request that failed with the same token; the later ones find
+        // the new token already stored and skip straight to the retry.
+        const current = await storage.get()
+        if (current?.accessToken === refused) await refresh()
+      },
+    },
+    options,
+  )
+
+  return {
+    async setTokens(tokens) {
+      await save(tokens)
+    },
+    getAccessToken,
+    refresh,
+    authFetch,
+    async revoke() {
+      const tokens = await storage.get()
+      stop()
+      try {
+        if (tokens && client.revoke) {
+          // The refresh token first: revoking it ends the grant, and on servers that revoke the
+          // grant's access tokens with it the second call is a no-op (RFC 7009 §2.1).
+          if (tokens.refreshToken !== undefined) await client.revoke(tokens.refreshToken, 'refresh_token')
+          await client.revoke(tokens.accessToken, 'access_token')
+        }
+      } finally {
+        await storage.set(undefined)
+      }
+    },
+    clear,
+    stop,
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Hono adapter (`@latch/resource-server/hono`): `requireAuth(options)` is route middleware that
+ * verifies the bearer token (RFC 6750 §2.1, RFC 9068 §4), optionally introspects it (RFC 7662),
+ * checks the route's scopes and sets the `auth` variable (`c.get('auth')`). Runtime-neutral like
+ * the core (Hono runs on Node, Deno, Bun, Workers): only the Web `Request` is read. Repeated
+ * `Authorization` headers reach Hono joined with ", ", which is not a valid Bearer credential and
+ * is answered `invalid_request` like on Node. Failures are answered per RFC 6750 §3 (the shared
+ * error-response.ts); other errors are thrown to Hono's `onError`.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ * @see https://www.rfc-editor.org/rfc/rfc9068#section-4
+ */
+import type { Context, MiddlewareHandler, Next } from 'hono'
+import type { ContentfulStatusCode, StatusCode } from 'hono/utils/http-status'
+import { hasAccessTokenParam } from '../bearer-token.js'
+import { errorResponse } from '../error-response.js'
+import { isResourceServerError } from '../errors.js'
+import { createRouteAuth, toVerifier, type RequireAuthOptions } from '../route-auth.js'
+import type { Verifier, VerifierOptions } from '../verifier.js'
+import type { AccessTokenClaims } from '../verify-access-token.js'
+
+export type { RequireAuthOptions } from '../route-auth.js'
+export type { AccessTokenClaims } from '../verify-access-token.js'
+
+/** The Hono environment `requireAuth` provides: `c.get('auth')`. */
+export interface AuthEnv {
+  Variables: { auth: AccessTokenClaims }
+}
+
+export interface HonoAuth {
+  readonly verifier: Verifier
+  /** Route middleware: verifies the token, checks `scopes`, sets `c.get('auth')`. */
+  requireAuth(options?: RequireAuthOptions): MiddlewareHandler<AuthEnv>
+}
+
+/**
+ * Creates the Hono middleware factory for one API.
+ *
+ * @example
+ * ```ts
+ * import { Hono } from 'hono'
+ * import { honoAuth, type AuthEnv } from '@latch/resource-server/hono'
+ *
+ * const { requireAuth } = honoAuth({ issuer: 'https://auth.example.com', audience: 'https://api.example.com' })
+ * const app = new Hono<AuthEnv>()
+ * app.get('/orgs/:orgId/data', requireAuth({ scopes: ['read:organization:{orgId}'] }), (c) => c.json({ sub: c.get('auth').sub }))
+ * ```
+ */
+export function honoAuth(verifierOrOptions: Verifier | VerifierOptions): HonoAuth {
+  const verifier = toVerifier(verifierOrOptions)
+  const realm = verifier.realm
+  return {
+    verifier,
+    requireAuth(options: RequireAuthOptions = {}): MiddlewareHandler<AuthEnv> {
+      const auth = createRouteAuth(verifier, options)
+      return async function requireAuth(c: Context<AuthEnv>, next: Next) {
+        let claims: AccessTokenClaims
+        try {
+          claims = await auth({ authorization: c.req.header('authorization'), params: c.req.param(), otherMethod: hasAccessTokenParam(c.req.url) })
+        } catch (err) {
+          if (!isResourceServerError(err)) throw err
+          const { status, headers, body } = errorResponse(err, realm)
+          return body === null ? c.body(null, status as StatusCode, headers) : c.body(body, status as ContentfulStatusCode, headers)
+        }
+        c.set('auth', claims)
+        await next()
+      }
+    },
+  }
+}

@@ -1,0 +1,418 @@
+/**
+ * The contract every adapter keeps (hono's `*.case.test.ts` idea): the same cases run over
+ * Express, Fastify and Hono, each serving the same routes on an ephemeral port. Tokens are real:
+ * a Latch server issues them (client credentials as `service`), and a JWKS server this file
+ * controls publishes keys for forged tokens. Every negative case asserts the status, the
+ * `WWW-Authenticate` challenge and the body.
+ *
+ * Two mounts per app: `/a` is guarded by a verifier of the Latch issuer (discovery, JWKS,
+ * introspection with the API's own client credentials), `/f` by a verifier of the controlled
+ * issuer (`jwksUri` given), `/d` by one whose JWKS is unreachable. Short JWKS cooldowns (1 s,
+ * 2 s) make refetch behaviour testable.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ * @see https://www.rfc-editor.org/rfc/rfc9068#section-4
+ * @see https://www.rfc-editor.org/rfc/rfc7662#section-2
+ */
+import { exportJWK, exportSPKI, importJWK, SignJWT, type JWK } from 'jose'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createVerifier } from '../src/verifier.js'
+import { ManualClock } from '../../server/src/lib/clock.js'
+import { API_SECRET, baseTestConfig, startServer, userToken, type TestServer } from '../../server/test/helpers.js'
+import {
+  ADAPTERS,
+  accessClaims,
+  API,
+  b64json,
+  bearer,
+  get,
+  latchToken,
+  OTHER_API,
+  rawGet,
+  revoke,
+  sign,
+  signingKey,
+  startJwksServer,
+  type Answer,
+  type JwksServer,
+  type RunningApp,
+  type SigningKey,
+} from './support.js'
+
+const REALM = `Bearer realm="${API}"`
+/** JWKS cooldown of the `/f` verifier: long enough that the requests inside it never outlast it. */
+const FORGE_COOLDOWN_MS = 2000
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+let latch: TestServer
+let clock: ManualClock
+let jwks: JwksServer
+let forgeKey: SigningKey
+let forgeIssuer: string
+
+beforeAll(async () => {
+  clock = new ManualClock()
+  latch = await startServer(
+    {
+      resources: [
+        { identifier: API, scopes: ['read:data', 'write:data', 'read:organization:acme', 'read:organization:globex'] },
+        { identifier: OTHER_API, scopes: ['read:data'] },
+      ],
+      scopes: [...baseTestConfig.scopes, { name: 'read:organization:acme', description: 'Read Acme' }, { name: 'read:organization:globex', description: 'Read Globex' }],
+      clients: baseTestConfig.clients.map((c) => (c.client_id === 'service' ? { ...c, scope: 'read:data write:data read:organization:acme read:organization:globex' } : c)),
+    },
+    { clock },
+  )
+  forgeKey = await signingKey('forge-1')
+  jwks = await startJwksServer([forgeKey.publicJwk])
+  forgeIssuer = jwks.url
+})
+
+afterAll(async () => {
+  await jwks?.close()
+  await latch?.close()
+})
+
+/** Asserts an RFC 6750 §3 error answer: status, challenge with `error`, JSON body. */
+function expectBearerError(res: Answer, status: number, error: string): Record<string, unknown> {
+  expect(res.status).toBe(status)
+  expect(res.www).toMatch(new RegExp(`^Bearer realm="${API}", error="${error}", error_description="[^"]+"`))
+  expect(res.headers.get('content-type')).toMatch(/^application\/json/)
+  const body = res.json()
+  expect(body).toEqual({ error, error_description: expect.any(String) })
+  expect(res.www).toContain(`error_description="${body.error_description as string}"`)
+  return body
+}
+
+function expectInvalidToken(res: Answer, token?: string): void {
+  const body = expectBearerError(res, 401, 'invalid_token')
+  // Generic, non-leaky description: never the token, never which check failed.
+  expect(body.error_description).toMatch(/^the access token (is invalid|expired|is no longer active)$/)
+  if (token) expect(res.body + (res.www ?? '')).not.toContain(token.split('.')[1] ?? token)
+}
+
+for (const adapter of ADAPTERS) {
+  describe(`${adapter.name} adapter`, () => {
+    let app: RunningApp
+    let a: string
+    let f: string
+
+    beforeAll(async () => {
+      const latchVerifier = createVerifier({
+        issuer: latch.url,
+        audience: API,
+        jwksCooldown: 1,
+        introspection: { clientId: API, clientSecret: API_SECRET },
+      })
+      const forgeVerifier = createVerifier({ issuer: forgeIssuer, audience: API, jwksUri: `${jwks.url}/jwks`, jwksCooldown: FORGE_COOLDOWN_MS / 1000 })
+      app = await adapter.start([
+        { prefix: '/a', verifier: latchVerifier },
+        { prefix: '/f', verifier: forgeVerifier },
+        // An issuer whose JWKS cannot be fetched (nothing listens on port 1).
+        { prefix: '/d', verifier: createVerifier({ issuer: forgeIssuer, audience: API, jwksUri: 'http://127.0.0.1:1/jwks' }) },
+      ])
+      a = `${app.url}/a`
+      f = `${app.url}/f`
+    })
+
+    afterAll(async () => {
+      await app?.close()
+    })
+
+    // -------------------------------------------------------------------------------------------
+    // Accepted
+    // -------------------------------------------------------------------------------------------
+
+    it('RFC 9068 §4: a Latch access token with the scope is accepted and its claims reach the handler', async () => {
+      const token = await latchToken(latch.url, 'read:data')
+      const res = await get(`${a}/data`, bearer(token))
+      expect(res.status).toBe(200)
+      expect(res.json()).toEqual({ route: '/data', sub: 'service', client_id: 'service', scope: 'read:data' })
+    })
+
+    it('RFC 6750 §2.1: the scheme name is case-insensitive; a route without scopes needs only a valid token', async () => {
+      const token = await latchToken(latch.url, 'write:data')
+      const res = await get(`${a}/me`, `bearer ${token}`)
+      expect(res.status).toBe(200)
+      expect(res.json()).toMatchObject({ route: '/me', sub: 'service', scope: 'write:data' })
+    })
+
+    it('RFC 9068 §4: a token from a JWKS the verifier was pointed at directly (jwksUri) is accepted', async () => {
+      const res = await get(`${f}/data`, bearer(await sign(forgeKey, accessClaims(forgeIssuer))))
+      expect(res.status).toBe(200)
+      expect(res.json()).toMatchObject({ sub: 'forged-user', client_id: 'forger' })
+    })
+
+    // -------------------------------------------------------------------------------------------
+    // No token, malformed requests
+    // -------------------------------------------------------------------------------------------
+
+    it('RFC 6750 §3.1: no token gives 401 with the bare challenge, no error code and no body', async () => {
+      const res = await get(`${a}/data`)
+      expect(res.status).toBe(401)
+      expect(res.www).toBe(REALM)
+      expect(res.body).toBe('')
+    })
+
+    it('RFC 6750 §3.1: another authentication scheme (Basic) counts as no token', async () => {
+      const res = await get(`${a}/data`, `Basic ${Buffer.from('service:secret').toString('base64')}`)
+      expect(res.status).toBe(401)
+      expect(res.www).toBe(REALM)
+      expect(res.body).toBe('')
+    })
+
+    it('RFC 6750 §2.1, §3.1: "Bearer" with no token or bad b64token syntax is 400 invalid_request', async () => {
+      for (const header of ['Bearer', 'Bearer a b', 'Bearer a"b', 'Bearer abc,def', 'Bearer =abc', 'Bearer\tabc']) {
+        const res = await get(`${a}/data`, header)
+        expectBearerError(res, 400, 'invalid_request')
+      }
+    })
+
+    it('RFC 6750 §3.1: two Authorization headers are 400 invalid_request', async () => {
+      const token = await latchToken(latch.url, 'read:data')
+      const res = await rawGet(`${a}/data`, { authorization: [bearer(token), bearer(token)] })
+      expect(res.status).toBe(400)
+      expect(res.www).toMatch(new RegExp(`^${REALM}, error="invalid_request", error_description="[^"]+"$`))
+      expect(JSON.parse(res.body)).toMatchObject({ error: 'invalid_request' })
+    })
+
+    it('RFC 6750 §2.3: a token in the query string is refused with 400 invalid_request, alone or beside the header', async () => {
+      const token = await latchToken(latch.url, 'read:data')
+      const alone = await get(`${a}/data?access_token=${token}`)
+      expect(expectBearerError(alone, 400, 'invalid_request').error_description).toMatch(/Authorization header/)
+      expect(alone.body).not.toContain(token)
+      const both = await get(`${a}/data?access_token=${token}`, bearer(token))
+      expect(expectBearerError(both, 400, 'invalid_request').error_description).toMatch(/more than one method/)
+    })
+
+    // -------------------------------------------------------------------------------------------
+    // Bad tokens: 401 invalid_token
+    // -------------------------------------------------------------------------------------------
+
+    it('RFC 6750 §3.1: a token that is not a JWT is 401 invalid_token, never 500', async () => {
+      for (const token of ['not-a-jwt', 'a.b.c', 'eyJ.eyJ.', 'x'.repeat(4000)]) expectInvalidToken(await get(`${a}/data`, bearer(token)))
+    })
+
+    it('RFC 7515 §5.2: a token with a tampered payload is rejected', async () => {
+      const token = await latchToken(latch.url, 'read:data')
+      const [h, p, s] = token.split('.') as [string, string, string]
+      const payload = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>
+      const tampered = `${h}.${b64json({ ...payload, scope: 'read:data write:data' })}.${s}`
+      expectInvalidToken(await get(`${a}/write`, bearer(tampered)), tampered)
+    })
+
+    it('RFC 7515 §5.2: a token with a tampered signature is rejected', async () => {
+      const token = await latchToken(latch.url, 'read:data')
+      const [h, p, s] = token.split('.') as [string, string, string]
+      const bytes = Buffer.from(s, 'base64url')
+      bytes[10] = (bytes[10] as number) ^ 0x01
+      expectInvalidToken(await get(`${a}/data`, bearer(`${h}.${p}.${bytes.toString('base64url')}`)))
+      expectInvalidToken(await get(`${a}/data`, bearer(`${h}.${p}.`)))
+    })
+
+    it('RFC 9068 §4 / RFC 7519 §4.1.4: an expired Latch token is rejected as expired', async () => {
+      const now = clock.now()
+      clock.set(now - 3600) // Latch issues a token an hour ago: it expired 45 minutes ago
+      let token: string
+      try {
+        token = await latchToken(latch.url, 'read:data')
+      } finally {
+        clock.set(now)
+      }
+      const res = await get(`${a}/data`, bearer(token))
+      expect(expectBearerError(res, 401, 'invalid_token').error_description).toBe('the access token expired')
+    })
+
+    it('RFC 7519 §4.1.5: a token not yet valid (nbf beyond the clock tolerance) is rejected; within tolerance it passes', async () => {
+      const now = Math.floor(Date.now() / 1000)
+      expectInvalidToken(await get(`${f}/data`, bearer(await sign(forgeKey, accessClaims(forgeIssuer, { nbf: now + 120 })))))
+      const skewed = await get(`${f}/data`, bearer(await sign(forgeKey, accessClaims(forgeIssuer, { nbf: now + 2, exp: now - 2 + 300 }))))
+      expect(skewed.status).toBe(200)
+    })
+
+    it('RFC 9068 §4 / RFC 8707: a Latch token for another resource (aud) is rejected', async () => {
+      const token = await latchToken(latch.url, 'read:data', OTHER_API)
+      expect(JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString())).toMatchObject({ aud: OTHER_API })
+      expectInvalidToken(await get(`${a}/data`, bearer(token)), token)
+    })
+
+    it('RFC 9068 §4: a token from another issuer (iss), though signed by a published key, is rejected', async () => {
+      const token = await sign(forgeKey, accessClaims('https://evil.example.com'))
+      expectInvalidToken(await get(`${f}/data`, bearer(token)), token)
+    })
+
+    it('RFC 8725 §3.1: an unsigned token (alg "none") carrying valid Latch claims is rejected', async () => {
+      const real = await latchToken(latch.url, 'read:data')
+      const payload = real.split('.')[1] as string
+      for (const alg of ['none', 'None', 'NONE']) {
+        expectInvalidToken(await get(`${a}/data`, bearer(`${b64json({ alg, typ: 'at+jwt' })}.${payload}.`)))
+      }
+    })
+
+    it('RFC 8725 §2.1, §3.1: an HS256 token whose secret is the issuer\'s public key is rejected (no RS/HS confusion)', async () => {
+      const real = await latchToken(latch.url, 'read:data')
+      const header = JSON.parse(Buffer.from(real.split('.')[0] as string, 'base64url').toString()) as { kid: string }
+      const published = ((await (await fetch(`${latch.url}/jwks`)).json()) as { keys: JWK[] }).keys.find((k) => k.kid === header.kid) as JWK
+      const publicKey = await importJWK(published, 'RS256', { extractable: true })
+      const payload = JSON.parse(Buffer.from(real.split('.')[1] as string, 'base64url').toString()) as Record<string, unknown>
+      const secrets = [
+        new TextEncoder().encode(await exportSPKI(publicKey as CryptoKey)),
+        new TextEncoder().encode(JSON.stringify(published)),
+        new TextEncoder().encode(JSON.stringify(await exportJWK(publicKey))),
+        Buffer.from(published.n as string, 'base64url'),
+      ]
+      for (const secret of secrets) {
+        const forged = await new SignJWT(payload).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: header.kid }).sign(secret)
+        expectInvalidToken(await get(`${a}/data`, bearer(forged)), forged)
+      }
+    })
+
+    it('RFC 9068 §2.1, §4: an ID token presented as an access token is rejected (typ)', async () => {
+      const { id_token } = await userToken(latch.url, { scope: 'openid profile' })
+      expect(id_token).toBeTypeOf('string')
+      expectInvalidToken(await get(`${a}/me`, bearer(id_token as string)))
+      // Same issuer, same audience, valid signature, only the typ differs: still rejected.
+      for (const typ of ['JWT', 'id_token+jwt', undefined]) {
+        const token = await sign(forgeKey, accessClaims(forgeIssuer), { typ })
+        expectInvalidToken(await get(`${f}/me`, bearer(token)), token)
+      }
+      expect((await get(`${f}/me`, bearer(await sign(forgeKey, accessClaims(forgeIssuer), { typ: 'application/at+jwt' })))).status).toBe(200)
+    })
+
+    it('RFC 9068 §2.2: a token missing a required claim (client_id, jti, sub) is rejected', async () => {
+      for (const missing of ['client_id', 'jti', 'sub', 'iat', 'exp']) {
+        const claims = accessClaims(forgeIssuer)
+        delete claims[missing]
+        expectInvalidToken(await get(`${f}/me`, bearer(await sign(forgeKey, claims))))
+      }
+      expectInvalidToken(await get(`${f}/me`, bearer(await sign(forgeKey, accessClaims(forgeIssuer, { client_id: 42 })))))
+    })
+
+    it('RFC 6749 §4.1.2.1: when the JWKS cannot be fetched the answer is 503 temporarily_unavailable, not 401', async () => {
+      const res = await get(`${app.url}/d/data`, bearer(await sign(forgeKey, accessClaims(forgeIssuer))))
+      expect(res.status).toBe(503)
+      expect(res.www).toBeNull()
+      expect(res.headers.get('retry-after')).toBe('5')
+      expect(res.json()).toEqual({ error: 'temporarily_unavailable', error_description: 'the authorization server could not be reached to check the access token' })
+      // A missing token is still a 401: nothing had to be fetched to know that.
+      expect((await get(`${app.url}/d/data`)).status).toBe(401)
+    })
+
+    // -------------------------------------------------------------------------------------------
+    // Keys: unknown kid, rotation
+    // -------------------------------------------------------------------------------------------
+
+    it('RFC 7517 §4.5: an unknown kid forces one JWKS refetch and fails; another inside the cooldown does not refetch', async () => {
+      // Keys and tokens first: RSA key generation is slow and must not eat into the cooldown window.
+      const known = await sign(forgeKey, accessClaims(forgeIssuer))
+      const stranger = await sign(await signingKey('unknown-1'), accessClaims(forgeIssuer))
+      const another = await sign(await signingKey('unknown-2'), accessClaims(forgeIssuer))
+      expect((await get(`${f}/me`, bearer(known))).status).toBe(200) // JWKS loaded
+      await sleep(FORGE_COOLDOWN_MS + 100) // past the cooldown since that fetch
+      const before = jwks.requests
+      expectInvalidToken(await get(`${f}/me`, bearer(stranger)))
+      expect(jwks.requests).toBe(before + 1)
+      expectInvalidToken(await get(`${f}/me`, bearer(another)))
+      expectInvalidToken(await get(`${f}/me`, bearer(stranger)))
+      expect(jwks.requests).toBe(before + 1)
+    })
+
+    it('RFC 7517 §5 / OIDC Core §10.1.1: after a key rotation, a token with the new kid is accepted after one refetch', async () => {
+      // A JWKS we control: the issuer publishes a new key and signs with it.
+      const next = await signingKey(`rotated-${adapter.name}`)
+      const signedByNext = await sign(next, accessClaims(forgeIssuer))
+      jwks.keys.push(next.publicJwk)
+      await sleep(FORGE_COOLDOWN_MS + 100)
+      const before = jwks.requests
+      expect((await get(`${f}/me`, bearer(signedByNext))).status).toBe(200)
+      expect(jwks.requests).toBe(before + 1)
+      expect((await get(`${f}/me`, bearer(signedByNext))).status).toBe(200)
+      expect(jwks.requests).toBe(before + 1) // now cached
+
+      // Latch itself: rotate its signing key (what `latch keys rotate` does).
+      const old = await latchToken(latch.url, 'read:data')
+      expect((await get(`${a}/data`, bearer(old))).status).toBe(200)
+      clock.advance(1)
+      const { kid, activatesAt } = await latch.server.ctx.keystore.rotate()
+      if (activatesAt > clock.now()) clock.set(activatesAt) // a key published ahead signs from then on
+      const fresh = await latchToken(latch.url, 'read:data')
+      expect(JSON.parse(Buffer.from(fresh.split('.')[0] as string, 'base64url').toString())).toMatchObject({ kid })
+      await sleep(1100)
+      expect((await get(`${a}/data`, bearer(fresh))).status).toBe(200)
+      expect((await get(`${a}/data`, bearer(old))).status).toBe(200) // the retired key stays published
+    })
+
+    // -------------------------------------------------------------------------------------------
+    // Scopes: 403 insufficient_scope
+    // -------------------------------------------------------------------------------------------
+
+    it('RFC 6750 §3.1: a valid token without the route\'s scope is 403 insufficient_scope naming scope=', async () => {
+      const token = await latchToken(latch.url, 'read:data')
+      const res = await get(`${a}/write`, bearer(token))
+      expectBearerError(res, 403, 'insufficient_scope')
+      expect(res.www).toMatch(/, scope="write:data"$/)
+    })
+
+    it('RFC 6750 §3.1: "all of" lists need every scope; the challenge names them all', async () => {
+      const one = await latchToken(latch.url, 'read:data')
+      const res = await get(`${a}/both`, bearer(one))
+      expectBearerError(res, 403, 'insufficient_scope')
+      expect(res.www).toMatch(/, scope="read:data write:data"$/)
+      const both = await latchToken(latch.url, 'write:data read:data')
+      expect((await get(`${a}/both`, bearer(both))).status).toBe(200)
+    })
+
+    it('RFC 6749 §3.3: a scope is matched as a whole token, never as a prefix or substring', async () => {
+      const token = await sign(forgeKey, accessClaims(forgeIssuer, { scope: 'read:data:extra xread:data write:dat' }))
+      expectBearerError(await get(`${f}/data`, bearer(token)), 403, 'insufficient_scope')
+      expectBearerError(await get(`${f}/write`, bearer(token)), 403, 'insufficient_scope')
+      const noScope = await sign(forgeKey, accessClaims(forgeIssuer, { scope: undefined }))
+      expectBearerError(await get(`${f}/data`, bearer(noScope)), 403, 'insufficient_scope')
+    })
+
+    it('RFC 6749 §3.3: a dynamic scope bound to a route parameter matches only that parameter\'s value', async () => {
+      const token = await latchToken(latch.url, 'read:organization:acme')
+      expect((await get(`${a}/orgs/acme/data`, bearer(token))).status).toBe(200)
+      const other = await get(`${a}/orgs/globex/data`, bearer(token))
+      expectBearerError(other, 403, 'insufficient_scope')
+      expect(other.www).toMatch(/, scope="read:organization:globex"$/)
+    })
+
+    it('RFC 6749 §3.3: a parameter value that is not a scope-token (spaces, quotes) matches nothing and is not echoed', async () => {
+      // The token holds both scopes an attacker might try to combine.
+      const token = await sign(forgeKey, accessClaims(forgeIssuer, { scope: 'read:organization:x read:organization:acme read:organization:x%20read' }))
+      expect((await get(`${f}/orgs/acme/data`, bearer(token))).status).toBe(200)
+      for (const orgId of ['x read:organization:acme', 'acme read:organization:acme', 'acme ', ' acme', 'a"b', 'acme\\', 'x\u00e9']) {
+        const res = await get(`${f}/orgs/${encodeURIComponent(orgId)}/data`, bearer(token))
+        expectBearerError(res, 403, 'insufficient_scope')
+        expect(res.www).toMatch(/, scope="read:organization:\{orgId\}"$/)
+      }
+    })
+
+    // -------------------------------------------------------------------------------------------
+    // Introspection
+    // -------------------------------------------------------------------------------------------
+
+    it('RFC 7662 §2.2 / RFC 7009: a revoked token is rejected in introspection mode while JWT mode still accepts it', async () => {
+      const token = await latchToken(latch.url, 'read:data')
+      await revoke(latch.url, token)
+      expect((await get(`${a}/data`, bearer(token))).status).toBe(200) // a JWT is valid until exp
+      const res = await get(`${a}/revocable`, bearer(token))
+      expect(expectBearerError(res, 401, 'invalid_token').error_description).toBe('the access token is no longer active')
+    })
+
+    it('RFC 7662 §4: an introspection answer is cached (30 s default): a token revoked after its check is still accepted within the TTL', async () => {
+      const token = await latchToken(latch.url, 'read:data')
+      expect((await get(`${a}/revocable`, bearer(token))).status).toBe(200)
+      await revoke(latch.url, token)
+      expect((await get(`${a}/revocable`, bearer(token))).status).toBe(200)
+    })
+
+    it('RFC 7662 §2 after RFC 9068 §4: introspection mode still checks the scope and the JWT itself', async () => {
+      const token = await latchToken(latch.url, 'write:data')
+      const res = await get(`${a}/revocable`, bearer(token))
+      expectBearerError(res, 403, 'insufficient_scope')
+      expectInvalidToken(await get(`${a}/revocable`, bearer(`${token.slice(0, -6)}AAAAAA`)))
+    })
+  })
+}

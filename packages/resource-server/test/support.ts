@@ -1,0 +1,269 @@
+/**
+ * Shared parts of the resource-server tests, all real: a Latch server issuing real tokens (from
+ * the server's test helpers), a tiny JWKS server this test controls (it counts requests and can
+ * publish or drop keys, for forged tokens, unknown `kid`s and rotation), token forging with jose,
+ * and the three adapters (Express, Fastify, Hono) each serving the same routes on an ephemeral
+ * port, so `adapters.case.test.ts` runs one contract over all of them.
+ */
+import { createServer, request as httpRequest, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
+import express from 'express'
+import Fastify from 'fastify'
+import { Hono } from 'hono'
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose'
+import { expressAuth } from '../src/adapters/express.js'
+import { fastifyAuth } from '../src/adapters/fastify.js'
+import { honoAuth, type AuthEnv } from '../src/adapters/hono.js'
+import type { RequireAuthOptions } from '../src/route-auth.js'
+import type { Verifier } from '../src/verifier.js'
+import type { AccessTokenClaims } from '../src/verify-access-token.js'
+import { API, basic, postForm, SERVICE_SECRET, serviceToken, type Tokens } from '../../server/test/helpers.js'
+
+export { API }
+export const OTHER_API = 'https://other.example.com'
+
+// ---------------------------------------------------------------------------------------------
+// Latch
+// ---------------------------------------------------------------------------------------------
+
+/** A client_credentials token for `service`, for the API unless `resource` says otherwise. */
+export async function latchToken(issuer: string, scope: string, resource = API): Promise<string> {
+  const tokens: Tokens = await serviceToken(issuer, { scope, resource })
+  return tokens.access_token
+}
+
+/** RFC 7009: `service` revokes its own access token at Latch. */
+export async function revoke(issuer: string, token: string): Promise<void> {
+  const res = await postForm(`${issuer}/revoke`, { token, token_type_hint: 'access_token' }, { authorization: basic('service', SERVICE_SECRET) })
+  if (res.status !== 200) throw new Error(`revocation failed: ${res.status}`)
+}
+
+// ---------------------------------------------------------------------------------------------
+// A JWKS server under the test's control
+// ---------------------------------------------------------------------------------------------
+
+export interface SigningKey {
+  kid: string
+  alg: string
+  privateKey: CryptoKey
+  publicJwk: JWK
+}
+
+export async function signingKey(kid: string, alg = 'RS256'): Promise<SigningKey> {
+  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true })
+  return { kid, alg, privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' } }
+}
+
+export interface StubRequest {
+  method: string
+  path: string
+  headers: Record<string, string | string[] | undefined>
+  body: string
+}
+export interface StubAnswer {
+  status: number
+  body: unknown
+}
+
+/**
+ * An authorization server's endpoints under the test's control: `/jwks` answers `keys` with
+ * `status`; any other path is answered by `routes[path]` (discovery documents, an introspection
+ * endpoint), or 404. `hits` counts requests per path.
+ */
+export interface JwksServer {
+  url: string
+  /** `GET /jwks` answers these keys. */
+  keys: JWK[]
+  /** How many times `/jwks` was fetched. */
+  requests: number
+  /** Status `/jwks` answers (200 normally; tests set 500 to simulate an outage). */
+  status: number
+  routes: Record<string, (req: StubRequest) => StubAnswer>
+  hits: Record<string, number>
+  /** The requests each path received, in order. */
+  received: Record<string, StubRequest[]>
+  close(): Promise<void>
+}
+
+export async function startJwksServer(keys: JWK[] = []): Promise<JwksServer> {
+  const state: JwksServer = { url: '', keys, requests: 0, status: 200, routes: {}, hits: {}, received: {}, close: async () => {} }
+  const server = createServer((req, res) => {
+    let body = ''
+    req.setEncoding('utf8')
+    req.on('data', (chunk: string) => (body += chunk))
+    req.on('end', () => {
+      const path = (req.url ?? '/').split('?')[0] as string
+      state.hits[path] = (state.hits[path] ?? 0) + 1
+      ;(state.received[path] ??= []).push({ method: req.method ?? 'GET', path, headers: req.headers, body })
+      if (path === '/jwks') {
+        state.requests++
+        res.writeHead(state.status, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: state.keys }))
+        return
+      }
+      const route = state.routes[path]
+      if (!route) return void res.writeHead(404).end()
+      const answer = route({ method: req.method ?? 'GET', path, headers: req.headers, body })
+      res.writeHead(answer.status, { 'content-type': 'application/json' }).end(typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body))
+    })
+  })
+  state.url = await listen(server)
+  state.close = () => closeServer(server)
+  return state
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forging tokens
+// ---------------------------------------------------------------------------------------------
+
+export function accessClaims(issuer: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const now = Math.floor(Date.now() / 1000)
+  return { iss: issuer, sub: 'forged-user', aud: API, exp: now + 300, iat: now, jti: `j-${Math.random()}`, client_id: 'forger', scope: 'read:data', ...overrides }
+}
+
+/** A JWT signed with `key`; header `typ: at+jwt` unless overridden. */
+export async function sign(key: SigningKey, claims: Record<string, unknown>, header: Record<string, unknown> = {}): Promise<string> {
+  return new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt', ...header }).sign(key.privateKey)
+}
+
+export const b64json = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
+
+// ---------------------------------------------------------------------------------------------
+// The three adapters over the same routes
+// ---------------------------------------------------------------------------------------------
+
+/** One group of routes under `prefix`, guarded by `verifier`. */
+export interface Mount {
+  prefix: string
+  verifier: Verifier
+}
+
+/** The routes every adapter serves under each mount, with their requireAuth options. */
+export const ROUTES: ReadonlyArray<{ path: string; options: RequireAuthOptions; introspect?: true }> = [
+  { path: '/me', options: {} },
+  { path: '/data', options: { scopes: ['read:data'] } },
+  { path: '/write', options: { scopes: ['write:data'] } },
+  { path: '/both', options: { scopes: ['read:data', 'write:data'] } },
+  { path: '/orgs/:orgId/data', options: { scopes: ['read:organization:{orgId}'] } },
+  { path: '/revocable', options: { scopes: ['read:data'], introspect: true }, introspect: true },
+]
+
+const answer = (route: string, auth: AccessTokenClaims | null | undefined) => ({ route, sub: auth?.sub, client_id: auth?.client_id, scope: auth?.scope })
+
+export interface RunningApp {
+  url: string
+  close(): Promise<void>
+}
+
+export interface Adapter {
+  name: 'express' | 'fastify' | 'hono'
+  start(mounts: Mount[]): Promise<RunningApp>
+}
+
+export const ADAPTERS: Adapter[] = [
+  {
+    name: 'express',
+    async start(mounts) {
+      const app = express()
+      for (const { prefix, verifier } of mounts) {
+        const { requireAuth } = expressAuth(verifier)
+        const router = express.Router()
+        for (const r of ROUTES) {
+          if (r.introspect && !verifier.canIntrospect) continue
+          router.get(r.path, requireAuth(r.options), (req, res) => {
+            res.json(answer(r.path, req.auth))
+          })
+        }
+        app.use(prefix, router)
+      }
+      const server = createServer(app)
+      return { url: await listen(server), close: () => closeServer(server) }
+    },
+  },
+  {
+    name: 'fastify',
+    async start(mounts) {
+      const app = Fastify()
+      for (const { prefix, verifier } of mounts) {
+        await app.register(
+          async (scope) => {
+            await scope.register(fastifyAuth, { verifier })
+            for (const r of ROUTES) {
+              if (r.introspect && !verifier.canIntrospect) continue
+              scope.get(r.path, { preHandler: scope.requireAuth(r.options) }, async (request) => answer(r.path, request.auth))
+            }
+          },
+          { prefix },
+        )
+      }
+      await app.listen({ port: 0, host: '127.0.0.1' })
+      const { port } = app.server.address() as AddressInfo
+      return { url: `http://127.0.0.1:${port}`, close: () => app.close() }
+    },
+  },
+  {
+    name: 'hono',
+    async start(mounts) {
+      const app = new Hono<AuthEnv>()
+      for (const { prefix, verifier } of mounts) {
+        const { requireAuth } = honoAuth(verifier)
+        for (const r of ROUTES) {
+          if (r.introspect && !verifier.canIntrospect) continue
+          app.get(`${prefix}${r.path}`, requireAuth(r.options), (c) => c.json(answer(r.path, c.get('auth'))))
+        }
+      }
+      const server = await new Promise<Server>((resolve) => {
+        const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server))
+      })
+      const { port } = server.address() as AddressInfo
+      return { url: `http://127.0.0.1:${port}`, close: () => closeServer(server) }
+    },
+  },
+]
+
+// ---------------------------------------------------------------------------------------------
+// HTTP
+// ---------------------------------------------------------------------------------------------
+
+export async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+export async function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections()
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+}
+
+export interface Answer {
+  status: number
+  www: string | null
+  body: string
+  json: () => Record<string, unknown>
+  headers: Headers
+}
+
+/** A GET with `authorization` (a Bearer token when it has no scheme yet). */
+export async function get(url: string, authorization?: string): Promise<Answer> {
+  const headers: Record<string, string> = {}
+  if (authorization !== undefined) headers.authorization = authorization
+  const res = await fetch(url, { headers })
+  const body = await res.text()
+  return { status: res.status, www: res.headers.get('www-authenticate'), body, json: () => JSON.parse(body) as Record<string, unknown>, headers: res.headers }
+}
+
+export const bearer = (token: string) => `Bearer ${token}`
+
+/** A GET over node:http with header values given as arrays (fetch would join repeated headers). */
+export async function rawGet(url: string, headers: Record<string, string | string[]>): Promise<{ status: number; www: string | undefined; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'GET', headers }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => (body += chunk))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, www: res.headers['www-authenticate'], body }))
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}

@@ -1,0 +1,310 @@
+/**
+ * The framework-free verifier (verifier.ts) against real servers: Latch (discovery, JWKS,
+ * introspection, tokens of every signing algorithm) and an authorization server under the test's
+ * control (discovery documents, an introspection endpoint that counts its calls, JWKS outages).
+ * The adapters' shared contract is in adapters.case.test.ts.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc8414#section-3
+ * @see https://www.rfc-editor.org/rfc/rfc9068#section-4
+ * @see https://www.rfc-editor.org/rfc/rfc7662#section-2
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { errors as joseErrors } from 'jose'
+import { discover, wellKnownUrls } from '../src/discovery.js'
+import { InvalidTokenError, TemporarilyUnavailableError } from '../src/errors.js'
+import { createRouteAuth } from '../src/route-auth.js'
+import { createVerifier, type Verifier } from '../src/verifier.js'
+import { API_SECRET, startServer, userToken, type TestServer } from '../../server/test/helpers.js'
+import { accessClaims, API, bearer, latchToken, revoke, sign, signingKey, startJwksServer, type JwksServer, type SigningKey } from './support.js'
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise
+  } catch (err) {
+    return err as Error
+  }
+  throw new Error('expected a rejection')
+}
+
+let latch: TestServer
+beforeAll(async () => {
+  latch = await startServer()
+})
+afterAll(async () => {
+  await latch?.close()
+})
+
+describe('options', () => {
+  const base = { issuer: 'https://auth.example.com', audience: API }
+
+  it('RFC 8725 §3.1: an allow-list with "none" or an HMAC algorithm is refused at construction', () => {
+    for (const algorithms of [['none'], ['HS256'], ['RS256', 'HS512'], [], ['rs256']]) {
+      expect(() => createVerifier({ ...base, algorithms }), JSON.stringify(algorithms)).toThrow(/algorithms/)
+    }
+    expect(() => createVerifier({ ...base, algorithms: ['ES256', 'EdDSA'] })).not.toThrow()
+  })
+
+  it('bad options throw a TypeError naming the option', () => {
+    expect(() => createVerifier({ ...base, issuer: 'not a url' })).toThrow(/issuer/)
+    expect(() => createVerifier({ ...base, issuer: 'ftp://auth.example.com' })).toThrow(/issuer/)
+    expect(() => createVerifier({ ...base, audience: [] })).toThrow(/audience/)
+    expect(() => createVerifier({ ...base, clockTolerance: -1 })).toThrow(/clockTolerance/)
+    expect(() => createVerifier({ ...base, clockTolerance: 3600 })).toThrow(/clockTolerance/)
+    expect(() => createVerifier({ ...base, jwksUri: '/jwks' })).toThrow(/jwksUri/)
+    expect(() => createVerifier({ ...base, introspection: { clientId: API, clientSecret: '' } })).toThrow(/introspection.clientSecret/)
+  })
+
+  it('RFC 7662: a route asking for introspection without credentials is refused at definition', () => {
+    expect(() => createRouteAuth(createVerifier(base), { introspect: true })).toThrow(/introspection/)
+    expect(() => createRouteAuth(createVerifier(base), { scopes: ['read data'] })).toThrow(/scope token/)
+  })
+
+  it('RFC 6750 §3: the realm defaults to the (first) audience', () => {
+    expect(createVerifier(base).realm).toBe(API)
+    expect(createVerifier({ ...base, audience: ['https://a.example', 'https://b.example'] }).realm).toBe('https://a.example')
+    expect(createVerifier({ ...base, realm: 'my api' }).realm).toBe('my api')
+  })
+})
+
+describe('discovery', () => {
+  let as: JwksServer
+  beforeAll(async () => {
+    as = await startJwksServer()
+  })
+  afterAll(async () => {
+    await as?.close()
+  })
+
+  it('RFC 8414 §3.1: the well-known segment goes between host and path; OIDC Discovery §4 appends', () => {
+    expect(wellKnownUrls('https://as.example.com')).toEqual([
+      'https://as.example.com/.well-known/oauth-authorization-server',
+      'https://as.example.com/.well-known/openid-configuration',
+    ])
+    expect(wellKnownUrls('https://as.example.com/tenant/1')).toEqual([
+      'https://as.example.com/.well-known/oauth-authorization-server/tenant/1',
+      'https://as.example.com/tenant/1/.well-known/openid-configuration',
+    ])
+  })
+
+  it('RFC 8414 §3: Latch\'s metadata is found and names its jwks_uri and introspection_endpoint', async () => {
+    const metadata = await discover(latch.url)
+    expect(metadata).toMatchObject({ issuer: latch.url, jwks_uri: `${latch.url}/jwks`, introspection_endpoint: `${latch.url}/introspect` })
+  })
+
+  it('OIDC Discovery §4: without RFC 8414 metadata, /.well-known/openid-configuration is used', async () => {
+    const issuer = `${as.url}/oidc-only`
+    as.routes['/oidc-only/.well-known/openid-configuration'] = () => ({ status: 200, body: { issuer, jwks_uri: `${as.url}/jwks` } })
+    const metadata = await discover(issuer)
+    expect(metadata.jwks_uri).toBe(`${as.url}/jwks`)
+    expect(as.hits['/.well-known/oauth-authorization-server/oidc-only']).toBe(1) // tried first, 404
+  })
+
+  it('RFC 8414 §3.3: metadata whose issuer differs from the configured one is refused (503), not used', async () => {
+    const key = await signingKey('mismatch')
+    as.keys.push(key.publicJwk)
+    const issuer = `${as.url}/mismatch`
+    as.routes['/.well-known/oauth-authorization-server/mismatch'] = () => ({ status: 200, body: { issuer: 'https://evil.example.com', jwks_uri: `${as.url}/jwks` } })
+    const err = await rejection(discover(issuer))
+    expect(err).toBeInstanceOf(TemporarilyUnavailableError)
+    expect((err as TemporarilyUnavailableError).detail).toMatch(/RFC 8414 §3.3/)
+    // Through a verifier: the token is not judged, and the keys are never fetched.
+    const before = as.requests
+    const verifier = createVerifier({ issuer, audience: API })
+    expect(await rejection(verifier.verify(bearer(await sign(key, accessClaims(issuer)))))).toBeInstanceOf(TemporarilyUnavailableError)
+    expect(as.requests).toBe(before)
+  })
+
+  it('RFC 8414 §3: discovery is fetched once per verifier and cached', async () => {
+    const key = await signingKey('cached')
+    as.keys.push(key.publicJwk)
+    const issuer = `${as.url}/cached`
+    as.routes['/.well-known/oauth-authorization-server/cached'] = () => ({ status: 200, body: { issuer, jwks_uri: `${as.url}/jwks` } })
+    const verifier = createVerifier({ issuer, audience: API })
+    for (let i = 0; i < 3; i++) await verifier.verify(bearer(await sign(key, accessClaims(issuer))))
+    expect(as.hits['/.well-known/oauth-authorization-server/cached']).toBe(1)
+  })
+
+  it('a discovery failure is remembered for the cooldown (no hammering), then retried', async () => {
+    const issuer = `${as.url}/flaky`
+    let up = false
+    as.routes['/.well-known/oauth-authorization-server/flaky'] = () => (up ? { status: 200, body: { issuer, jwks_uri: `${as.url}/jwks` } } : { status: 500, body: {} })
+    as.routes['/flaky/.well-known/openid-configuration'] = () => ({ status: 500, body: {} })
+    const verifier = createVerifier({ issuer, audience: API, jwksCooldown: 1 })
+    expect(await rejection(verifier.discover())).toBeInstanceOf(TemporarilyUnavailableError)
+    up = true
+    expect(await rejection(verifier.discover())).toBeInstanceOf(TemporarilyUnavailableError)
+    expect(as.hits['/.well-known/oauth-authorization-server/flaky']).toBe(1)
+    await sleep(1100)
+    expect((await verifier.discover()).issuer).toBe(issuer)
+  })
+})
+
+describe('JWT access tokens from Latch', () => {
+  it('RFC 9068 §2.1, §4: a real ID token with the right issuer and audience is still refused: its typ is not at+jwt', async () => {
+    const { id_token } = await userToken(latch.url, { scope: 'openid' })
+    // An API whose audience is the ID token's (the client "web"): only typ tells them apart.
+    const verifier = createVerifier({ issuer: latch.url, audience: 'web' })
+    const err = await rejection(verifier.verify(bearer(id_token as string)))
+    expect(err).toBeInstanceOf(InvalidTokenError)
+    expect(err.cause).toBeInstanceOf(joseErrors.JWTClaimValidationFailed)
+    expect((err.cause as joseErrors.JWTClaimValidationFailed).claim).toBe('typ')
+  })
+
+  it('RFC 8725 §3.1: an algorithm outside the allow-list is refused even with a valid signature', async () => {
+    const token = await latchToken(latch.url, 'read:data')
+    const err = await rejection(createVerifier({ issuer: latch.url, audience: API, algorithms: ['ES256'] }).verify(bearer(token)))
+    expect(err).toBeInstanceOf(InvalidTokenError)
+    expect((err as InvalidTokenError).detail).toBe('ERR_JOSE_ALG_NOT_ALLOWED')
+    expect((await createVerifier({ issuer: latch.url, audience: API }).verify(bearer(token))).client_id).toBe('service')
+  })
+
+  for (const alg of ['ES256', 'PS256', 'EdDSA'] as const) {
+    it(`RFC 9068 §4: Latch tokens signed with ${alg} verify with the default allow-list`, async () => {
+      const other = await startServer({ tokens: { signing_alg: alg } })
+      try {
+        const token = await latchToken(other.url, 'read:data write:data')
+        expect(JSON.parse(Buffer.from(token.split('.')[0] as string, 'base64url').toString())).toMatchObject({ alg, typ: 'at+jwt' })
+        const claims = await createVerifier({ issuer: other.url, audience: API }).verify(bearer(token))
+        expect(claims).toMatchObject({ iss: other.url, aud: API, sub: 'service', client_id: 'service', scope: 'read:data write:data' })
+      } finally {
+        await other.close()
+      }
+    })
+  }
+
+  it('RFC 9068 §4: a token is checked against the configured audience list (any one matches)', async () => {
+    const token = await latchToken(latch.url, 'read:data')
+    expect((await createVerifier({ issuer: latch.url, audience: ['https://x.example', API] }).verify(bearer(token))).aud).toBe(API)
+    expect(await rejection(createVerifier({ issuer: latch.url, audience: ['https://x.example'] }).verify(bearer(token)))).toBeInstanceOf(InvalidTokenError)
+  })
+})
+
+describe('JWKS', () => {
+  let as: JwksServer
+  let key: SigningKey
+  beforeAll(async () => {
+    key = await signingKey('k')
+    as = await startJwksServer([key.publicJwk])
+  })
+  afterAll(async () => {
+    await as?.close()
+  })
+
+  it('RFC 7517 §5: the JWKS is fetched once and cached across tokens', async () => {
+    const verifier = createVerifier({ issuer: as.url, audience: API, jwksUri: `${as.url}/jwks` })
+    const before = as.requests
+    for (let i = 0; i < 5; i++) await verifier.verify(bearer(await sign(key, accessClaims(as.url))))
+    expect(as.requests).toBe(before + 1)
+  })
+
+  it('RFC 6749 §4.1.2.1: a JWKS answering 500 or non-JSON is 503 temporarily_unavailable, never invalid_token', async () => {
+    const token = await sign(key, accessClaims(as.url))
+    as.status = 500
+    try {
+      const err = await rejection(createVerifier({ issuer: as.url, audience: API, jwksUri: `${as.url}/jwks` }).verify(bearer(token)))
+      expect(err).toBeInstanceOf(TemporarilyUnavailableError)
+      expect((err as TemporarilyUnavailableError).detail).toMatch(/HTTP 500/)
+    } finally {
+      as.status = 200
+    }
+    as.routes['/not-json'] = () => ({ status: 200, body: 'not json' })
+    expect(await rejection(createVerifier({ issuer: as.url, audience: API, jwksUri: `${as.url}/not-json` }).verify(bearer(token)))).toBeInstanceOf(TemporarilyUnavailableError)
+    as.routes['/not-a-jwks'] = () => ({ status: 200, body: { keys: 'nope' } })
+    expect(await rejection(createVerifier({ issuer: as.url, audience: API, jwksUri: `${as.url}/not-a-jwks` }).verify(bearer(token)))).toBeInstanceOf(TemporarilyUnavailableError)
+  })
+})
+
+describe('introspection', () => {
+  let as: JwksServer
+  let key: SigningKey
+  let active: boolean | string
+  beforeAll(async () => {
+    key = await signingKey('k')
+    as = await startJwksServer([key.publicJwk])
+    as.routes['/introspect'] = () => ({ status: 200, body: { active } })
+  })
+  afterAll(async () => {
+    await as?.close()
+  })
+
+  function verifier(cacheTtl?: number): Verifier {
+    return createVerifier({
+      issuer: as.url,
+      audience: API,
+      jwksUri: `${as.url}/jwks`,
+      introspection: { clientId: 'https://api.example.com', clientSecret: 'se cret:&=', endpoint: `${as.url}/introspect`, ...(cacheTtl !== undefined && { cacheTtl }) },
+    })
+  }
+
+  it('RFC 7662 §2.1: POST token and token_type_hint, client_secret_basic with form-urlencoded credentials (RFC 6749 §2.3.1)', async () => {
+    active = true
+    const token = await sign(key, accessClaims(as.url))
+    as.received['/introspect'] = []
+    await verifier().verify(bearer(token), { introspect: true })
+    const [req] = as.received['/introspect'] ?? []
+    expect(req?.method).toBe('POST')
+    expect(req?.headers['content-type']).toBe('application/x-www-form-urlencoded')
+    expect(Object.fromEntries(new URLSearchParams(req?.body))).toEqual({ token, token_type_hint: 'access_token' })
+    const expected = `Basic ${Buffer.from(`${encodeURIComponent('https://api.example.com')}:${encodeURIComponent('se cret:&=').replace(/%20/g, '+')}`).toString('base64')}`
+    expect(req?.headers.authorization).toBe(expected)
+  })
+
+  it('RFC 7662 §4: answers are cached by token; concurrent checks of one token share one request', async () => {
+    active = true
+    const v = verifier()
+    const token = await sign(key, accessClaims(as.url))
+    const before = as.hits['/introspect'] ?? 0
+    await Promise.all([1, 2, 3, 4].map(() => v.verify(bearer(token), { introspect: true })))
+    await v.verify(bearer(token), { introspect: true })
+    expect(as.hits['/introspect']).toBe(before + 1)
+    // Another token is another question.
+    await v.verify(bearer(await sign(key, accessClaims(as.url))), { introspect: true })
+    expect(as.hits['/introspect']).toBe(before + 2)
+  })
+
+  it('RFC 7662 §4: with cacheTtl 0 every check asks', async () => {
+    active = true
+    const v = verifier(0)
+    const token = await sign(key, accessClaims(as.url))
+    const before = as.hits['/introspect'] ?? 0
+    await v.verify(bearer(token), { introspect: true })
+    await v.verify(bearer(token), { introspect: true })
+    expect(as.hits['/introspect']).toBe(before + 2)
+  })
+
+  it('RFC 7662 §2.2: active=false is invalid_token; an answer without a boolean active is 503', async () => {
+    active = false
+    expect(await rejection(verifier().verify(bearer(await sign(key, accessClaims(as.url))), { introspect: true }))).toBeInstanceOf(InvalidTokenError)
+    active = 'true'
+    expect(await rejection(verifier().verify(bearer(await sign(key, accessClaims(as.url))), { introspect: true }))).toBeInstanceOf(TemporarilyUnavailableError)
+  })
+
+  it('RFC 7662 §2.1: a forged token is refused locally, without asking the introspection endpoint', async () => {
+    active = true
+    const before = as.hits['/introspect'] ?? 0
+    const stranger = await signingKey('k') // same kid, other key: the signature fails
+    expect(await rejection(verifier().verify(bearer(await sign(stranger, accessClaims(as.url))), { introspect: true }))).toBeInstanceOf(InvalidTokenError)
+    expect(as.hits['/introspect'] ?? 0).toBe(before)
+  })
+
+  it('RFC 7662 §2.2 with Latch: a revoked token is inactive once the cache entry ends (TTL 1 s)', async () => {
+    const v = createVerifier({ issuer: latch.url, audience: API, introspection: { clientId: API, clientSecret: API_SECRET, cacheTtl: 1 } })
+    const token = await latchToken(latch.url, 'read:data')
+    expect((await v.verify(bearer(token), { introspect: true })).sub).toBe('service')
+    await revoke(latch.url, token)
+    expect((await v.verify(bearer(token), { introspect: true })).sub).toBe('service') // cached
+    await sleep(1100)
+    expect(await rejection(v.verify(bearer(token), { introspect: true }))).toBeInstanceOf(InvalidTokenError)
+    expect((await v.verify(bearer(token))).sub).toBe('service') // JWT mode cannot know
+  })
+
+  it('RFC 7662 §2.1 with Latch: wrong API credentials are a 503 (misconfiguration), never "token invalid", and the secret is not in the error', async () => {
+    const v = createVerifier({ issuer: latch.url, audience: API, introspection: { clientId: API, clientSecret: 'wrong-secret-0123456789abcdef0123456789' } })
+    const err = await rejection(v.verify(bearer(await latchToken(latch.url, 'read:data')), { introspect: true }))
+    expect(err).toBeInstanceOf(TemporarilyUnavailableError)
+    expect((err as TemporarilyUnavailableError).detail).toMatch(/HTTP 401/)
+    expect(`${err.message} ${(err as TemporarilyUnavailableError).detail}`).not.toContain('wrong-secret')
+  })
+})
