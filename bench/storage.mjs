@@ -18,15 +18,14 @@
  * Usage: node bench/storage.mjs [--duration=10] [--warmup=5] [--connections=50] [--rounds=3]
  *        [--only=cc,code] [--alg=ES256] [--out=results/storage.json]
  */
-import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer as createNetServer } from 'node:net'
 import { cpus, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { basic, SERVICE } from './lib/fixtures.mjs'
+import { freePort, runJson, spawnReady } from './lib/processes.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')).map(([k, v]) => [k, v ?? 'true']))
@@ -65,51 +64,20 @@ const SCENARIOS = {
   code: (target, connections) => ['load/loop.mjs', { url: target.url, paths: target.paths, flow: 'session', connections, duration: OPT.duration, warmup: OPT.warmup }],
 }
 
-function freePort() {
-  return new Promise((res, rej) => {
-    const srv = createNetServer()
-    srv.on('error', rej)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address()
-      srv.close(() => res(port))
-    })
-  })
-}
-
-/** One Latch node (servers/latch.mjs) pinned to `core`; resolves once it printed READY. */
+/** One Latch node (servers/latch.mjs) pinned to `core`. */
 async function startNode(options, core) {
   const dir = mkdtempSync(join(tmpdir(), 'latch-bench-storage-'))
-  const child = spawn('taskset', ['-c', String(core), process.execPath, join(HERE, 'servers/latch.mjs')], {
+  const node = await spawnReady({
+    name: 'latch',
+    script: join(HERE, 'servers/latch.mjs'),
+    core,
     cwd: HERE,
-    env: { ...process.env, NODE_ENV: 'production', BENCH_SERVER: JSON.stringify({ dir, alg: OPT.alg, ...options }) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stderr = ''
-  child.stderr.setEncoding('utf8').on('data', (d) => (stderr = (stderr + d).slice(-8000)))
-  const ready = await new Promise((res, rej) => {
-    let out = ''
-    const timer = setTimeout(() => rej(new Error(`node did not start within 60 s:\n${stderr}`)), 60_000)
-    child.stdout.setEncoding('utf8').on('data', (d) => {
-      out += d
-      const line = out.split('\n').find((l) => l.startsWith('READY '))
-      if (line) {
-        clearTimeout(timer)
-        res(JSON.parse(line.slice(6)))
-      }
-    })
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      rej(new Error(`node exited with ${code} before it was ready:\n${stderr}`))
-    })
+    env: { BENCH_SERVER: JSON.stringify({ dir, alg: OPT.alg, ...options }) },
   })
   return {
-    target: { url: ready.url, paths: ready.paths },
+    target: { url: node.ready.url, paths: node.ready.paths },
     async stop() {
-      const exited = new Promise((r) => child.once('exit', r))
-      child.kill('SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
-      await exited
-      clearTimeout(timer)
+      await node.stop()
       rmSync(dir, { recursive: true, force: true })
     },
   }
@@ -149,24 +117,6 @@ async function startDeployment(deployment) {
   }
 }
 
-/** Runs a load child (pinned to `core` unless null) and parses its JSON line. */
-function runLoad(script, options, core) {
-  const argv = [process.execPath, join(HERE, script), JSON.stringify(options)]
-  const [cmd, ...rest] = core === null ? argv : ['taskset', '-c', String(core), ...argv]
-  return new Promise((res, rej) => {
-    const child = spawn(cmd, rest, { cwd: HERE, stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    let err = ''
-    child.stdout.setEncoding('utf8').on('data', (d) => (out += d))
-    child.stderr.setEncoding('utf8').on('data', (d) => (err = (err + d).slice(-4000)))
-    child.once('exit', (code) => {
-      const line = out.trim().split('\n').pop()
-      if (code !== 0 || !line) return rej(new Error(`${script} exited with ${code}:\n${err}`))
-      res(JSON.parse(line))
-    })
-  })
-}
-
 async function measure(deployment, scenarioId) {
   const running = await startDeployment(deployment)
   try {
@@ -174,7 +124,7 @@ async function measure(deployment, scenarioId) {
     const results = await Promise.all(
       running.nodes.map((node) => {
         const [script, options] = SCENARIOS[scenarioId](node.target, perNode)
-        return runLoad(script, options, deployment.nodes === 1 ? 1 : null)
+        return runJson({ script: join(HERE, script), options, core: deployment.nodes === 1 ? 1 : null, cwd: HERE })
       }),
     )
     const errors = results.reduce((a, r) => a + (r.errors ?? 0) + (r.non2xx ?? 0), 0)

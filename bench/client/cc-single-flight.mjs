@@ -12,15 +12,15 @@
  * Usage: node bench/client/cc-single-flight.mjs [--callers=1000] [--rounds=5] [--warmup=300]
  *        [--out=results/client-cc.json]   (needs `npm run build`: it imports the built dist)
  */
-import { execFileSync, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer as createNetServer } from 'node:net'
 import { cpus, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { createClientCredentialsClient, discover } from '@latch/client'
 import { SERVICE } from '../lib/fixtures.mjs'
+import { freePort, hasTaskset, spawnReady } from '../lib/processes.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const BENCH = resolve(HERE, '..')
@@ -33,58 +33,21 @@ const OPT = {
 }
 const log = (...m) => process.stderr.write(`${m.join(' ')}\n`)
 
-const hasTaskset = (() => {
-  try {
-    execFileSync('taskset', ['-V'], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-})()
-
-async function freePort() {
-  return new Promise((res, rej) => {
-    const srv = createNetServer()
-    srv.once('error', rej)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address()
-      srv.close(() => res(port))
-    })
-  })
-}
-
+/** Latch (servers/latch.mjs) on core 0 with a fresh SQLite file. */
 async function startLatch() {
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'latch-bench-client-'))
-  const command = hasTaskset && cpus().length >= 2 ? ['taskset', ['-c', '0', process.execPath, join(BENCH, 'servers/latch.mjs')]] : [process.execPath, [join(BENCH, 'servers/latch.mjs')]]
-  const child = spawn(command[0], command[1], {
+  const node = await spawnReady({
+    name: 'Latch',
+    script: join(BENCH, 'servers/latch.mjs'),
+    core: cpus().length >= 2 ? 0 : null,
     cwd: BENCH,
-    env: { ...process.env, NODE_ENV: 'production', BENCH_SERVER: JSON.stringify({ port, dir }) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stderr = ''
-  child.stderr.setEncoding('utf8').on('data', (d) => (stderr = (stderr + d).slice(-4000)))
-  const url = await new Promise((res, rej) => {
-    let out = ''
-    const timer = setTimeout(() => rej(new Error(`Latch did not start within 60 s:\n${stderr}`)), 60_000)
-    child.stdout.setEncoding('utf8').on('data', (d) => {
-      out += d
-      const line = out.split('\n').find((l) => l.startsWith('READY '))
-      if (line) {
-        clearTimeout(timer)
-        res(JSON.parse(line.slice(6)).url)
-      }
-    })
-    child.on('exit', (code) => rej(new Error(`Latch exited with ${code}:\n${stderr}`)))
+    env: { BENCH_SERVER: JSON.stringify({ port, dir }) },
   })
   return {
-    url,
+    url: node.ready.url,
     async stop() {
-      const exited = new Promise((r) => child.once('exit', r))
-      child.kill('SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
-      await exited
-      clearTimeout(timer)
+      await node.stop()
       rmSync(dir, { recursive: true, force: true })
     },
   }

@@ -20,15 +20,15 @@
  *          self-time summary of the window in the JSON) --quiet-wait=60 --no-build
  *          --out=results/resource-server.json
  */
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { createRequire } from 'node:module'
-import { createServer as createNetServer } from 'node:net'
 import { cpus } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { exportJWK, generateKeyPair, SignJWT } from 'jose'
+import { freePort, runJson, spawnReady } from '../lib/processes.mjs'
 import { summarize } from '../lib/profile-summary.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
@@ -94,17 +94,6 @@ async function waitForQuiet() {
     await sleep(2000)
   }
 }
-function freePort() {
-  return new Promise((res, rej) => {
-    const srv = createNetServer()
-    srv.unref()
-    srv.on('error', rej)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address()
-      srv.close(() => res(port))
-    })
-  })
-}
 
 // ---------------------------------------------------------------------------------------------
 // Fixture: one RS256 key, its JWKS served here, one valid access token (RFC 9068 shape)
@@ -132,55 +121,21 @@ async function fixture() {
 // ---------------------------------------------------------------------------------------------
 async function startServer(name, fx, profileName) {
   const port = await freePort()
-  const nodeArgs = profileName ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${profileName}.cpuprofile`] : []
-  const child = spawn('taskset', ['-c', '0', process.execPath, ...nodeArgs, join(HERE, 'servers', `${name}.mjs`)], {
+  const server = await spawnReady({
+    name,
+    script: join(HERE, 'servers', `${name}.mjs`),
+    nodeArgs: profileName ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${profileName}.cpuprofile`] : [],
+    core: 0,
     cwd: HERE,
-    env: { ...process.env, NODE_ENV: 'production', BENCH_SERVER: JSON.stringify({ port, issuer: fx.issuer, audience: AUDIENCE, jwksUri: fx.jwksUri }) },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { BENCH_SERVER: JSON.stringify({ port, issuer: fx.issuer, audience: AUDIENCE, jwksUri: fx.jwksUri }) },
+    timeoutMs: 30_000,
   })
-  let stderr = ''
-  child.stderr.setEncoding('utf8').on('data', (d) => (stderr = (stderr + d).slice(-4000)))
-  const ready = await new Promise((res, rej) => {
-    let out = ''
-    const timer = setTimeout(() => rej(new Error(`${name} did not start within 30 s:\n${stderr}`)), 30_000)
-    child.stdout.setEncoding('utf8').on('data', (d) => {
-      out += d
-      const line = out.split('\n').find((l) => l.startsWith('READY '))
-      if (line) {
-        clearTimeout(timer)
-        res(JSON.parse(line.slice(6)))
-      }
-    })
-    child.on('exit', (code) => {
-      clearTimeout(timer)
-      rej(new Error(`${name} exited with ${code}:\n${stderr}`))
-    })
-  })
-  return { name, child, url: `${ready.url}${ready.path}`, pid: ready.pid, stderr: () => stderr }
+  return { name, url: `${server.ready.url}${server.ready.path}`, pid: server.ready.pid, stderr: server.stderr, stop: server.stop }
 }
 
-async function stopServer(server) {
-  const exited = new Promise((r) => server.child.once('exit', r))
-  server.child.kill('SIGTERM')
-  const timer = setTimeout(() => server.child.kill('SIGKILL'), 10_000)
-  await exited
-  clearTimeout(timer)
-}
+const stopServer = (server) => server.stop()
 
-function runLoad(options) {
-  return new Promise((res, rej) => {
-    const child = spawn('taskset', ['-c', '1', process.execPath, join(BENCH, 'load/autocannon.mjs'), JSON.stringify(options)], { cwd: BENCH, stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    let err = ''
-    child.stdout.setEncoding('utf8').on('data', (d) => (out += d))
-    child.stderr.setEncoding('utf8').on('data', (d) => (err = (err + d).slice(-4000)))
-    child.on('exit', (code) => {
-      const line = out.trim().split('\n').pop()
-      if (code !== 0 || !line) return rej(new Error(`autocannon exited with ${code}:\n${err}`))
-      res(JSON.parse(line))
-    })
-  })
-}
+const runLoad = (options) => runJson({ script: join(BENCH, 'load/autocannon.mjs'), options, core: 1, cwd: BENCH })
 
 async function sanity(server, token) {
   const ok = await fetch(server.url, { headers: { authorization: `Bearer ${token}` } })

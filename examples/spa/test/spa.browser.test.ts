@@ -24,28 +24,24 @@
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4
  * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import type { Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { MemorySessionStore, type SessionStore } from '@latch/client/bff'
 import type { FastifyInstance } from 'fastify'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { build } from 'vite'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { JWT_SHAPED, RecordingSessionStore } from '../../../packages/client/test/bff/recording-session-store.js'
+import { hasChromium, launchChromium } from '../../../packages/server/test/chromium.js'
 import { ALICE, API, baseTestConfig, freePort, startServer, type TestServer } from '../../../packages/server/test/helpers.js'
 import { createApi } from '../../api/src/api.js'
 import { createSpaServer } from '../src/server/spa-server.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const hasChromium = existsSync(CHROMIUM)
-if (!hasChromium) console.log('skipped: chromium not installed')
 
 const SPA_ROOT = fileURLToPath(new URL('..', import.meta.url))
 const BFF_SECRET = 'spa-bff-secret-0123456789abcdef0123456789'
-/** A compact JWS (header.payload.signature), as access and ID tokens are. */
-const JWT_SHAPED = /eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/
 
 /** Builds the SPA with Vite's JS API into a fresh temp dir; `development` keeps React's StrictMode checks. */
 async function buildSpa(mode: 'production' | 'development'): Promise<string> {
@@ -58,38 +54,6 @@ async function buildSpa(mode: 'production' | 'development'): Promise<string> {
     build: { outDir, emptyOutDir: true, ...(mode === 'development' && { minify: false }) },
   })
   return outDir
-}
-
-async function launch(): Promise<Browser> {
-  const { chromium } = await import('playwright-core')
-  return chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
-}
-
-/**
- * A real `SessionStore` (the plugin's own MemorySessionStore underneath) that also remembers
- * every secret the BFF stores (tokens, PKCE verifier, nonce), so the test can look for them in
- * the browser and in the logs.
- */
-class RecordingSessionStore implements SessionStore {
-  readonly inner = new MemorySessionStore()
-  readonly secrets = new Set<string>()
-  get(key: string): unknown {
-    return this.inner.get(key)
-  }
-  set(key: string, value: unknown, ttlSeconds: number): void {
-    this.#collect(value)
-    this.inner.set(key, value, ttlSeconds)
-  }
-  delete(key: string): void {
-    this.inner.delete(key)
-  }
-  #collect(value: unknown): void {
-    if (value === null || typeof value !== 'object') return
-    for (const [key, v] of Object.entries(value)) {
-      if (typeof v === 'string' && /^(accessToken|refreshToken|idToken|codeVerifier|nonce)$/.test(key)) this.secrets.add(v)
-      else this.#collect(v)
-    }
-  }
 }
 
 /** Everything a script on the page, or a person saving it, could read. */
@@ -225,7 +189,7 @@ describe.skipIf(!hasChromium)('examples/spa, BFF mode, in a real browser', () =>
       spas.push(spa)
       await spa.listen({ port, host: '127.0.0.1' })
     }
-    browser = await launch()
+    browser = await launchChromium()
   }, 120_000)
 
   afterAll(async () => {
@@ -385,12 +349,7 @@ describe.skipIf(!hasChromium)('examples/spa, BFF mode, in a real browser', () =>
 
   it('HTML pageshow.persisted (back-forward cache): back from Latch\'s login page with the Back button, Sign in works again', async () => {
     // Playwright turns Chromium's back-forward cache off by default; this browser has it on.
-    const { chromium } = await import('playwright-core')
-    const bfBrowser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-      ignoreDefaultArgs: ['--disable-back-forward-cache'],
-    })
+    const bfBrowser = await launchChromium({ ignoreDefaultArgs: ['--disable-back-forward-cache'] })
     try {
       const page = await bfBrowser.newPage()
       const errors = watchForErrors(page)
@@ -481,7 +440,7 @@ describe.skipIf(!hasChromium)('examples/spa, in-memory PKCE mode, in a real brow
       pkceClientId: 'spa-pkce',
     })
     await spa.listen({ port: spaPort, host: '127.0.0.1' })
-    browser = await launch()
+    browser = await launchChromium()
   }, 120_000)
 
   afterAll(async () => {

@@ -18,52 +18,21 @@
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
  * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
  */
-import { existsSync } from 'node:fs'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Writable } from 'node:stream'
-import { MemorySessionStore, type SessionStore } from '@latch/client/bff'
 import type { FastifyInstance } from 'fastify'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { JWT_SHAPED, RecordingSessionStore, SECRET_FIELDS } from '../../../packages/client/test/bff/recording-session-store.js'
+import { hasChromium, launchChromium } from '../../../packages/server/test/chromium.js'
 import { ALICE, API, baseTestConfig, freePort, startServer, type TestServer } from '../../../packages/server/test/helpers.js'
 import { createApi } from '../../api/src/api.js'
 import { createWebServerApp } from '../src/app.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const hasChromium = existsSync(CHROMIUM)
-if (!hasChromium) console.log('skipped: chromium not installed')
 
 const SECRET = 'web-example-secret-0123456789abcdef012345'
-/** A compact JWS (header.payload.signature), as access and ID tokens are. */
-const JWT_SHAPED = /eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/**
- * A real `SessionStore` (the plugin's MemorySessionStore underneath) that also remembers every
- * secret the BFF stores, so the test can look for them where they must not be.
- */
-class RecordingSessionStore implements SessionStore {
-  readonly inner = new MemorySessionStore()
-  readonly secrets = new Set<string>()
-  get(key: string): unknown {
-    return this.inner.get(key)
-  }
-  set(key: string, value: unknown, ttlSeconds: number): void {
-    this.#collect(value)
-    this.inner.set(key, value, ttlSeconds)
-  }
-  delete(key: string): void {
-    this.inner.delete(key)
-  }
-  #collect(value: unknown): void {
-    if (typeof value !== 'object' || value === null) return
-    for (const [key, v] of Object.entries(value)) {
-      if (['accessToken', 'refreshToken', 'idToken', 'codeVerifier', 'state', 'nonce'].includes(key) && typeof v === 'string') this.secrets.add(v)
-      else this.#collect(v)
-    }
-  }
-}
 
 describe.skipIf(!hasChromium)('examples/web-server in a real browser', () => {
   let latch: TestServer
@@ -71,7 +40,7 @@ describe.skipIf(!hasChromium)('examples/web-server in a real browser', () => {
   let web: FastifyInstance
   let browser: Browser
   let appUrl: string
-  const store = new RecordingSessionStore()
+  const store = new RecordingSessionStore([...SECRET_FIELDS, 'state'])
   const logLines: string[] = []
   /** Every HTML body the app served, and every authorization code the browser carried to the callback. */
   const htmlBodies: string[] = []
@@ -119,8 +88,7 @@ describe.skipIf(!hasChromium)('examples/web-server in a real browser', () => {
       logger: { level: 'info', stream: logStream },
     })
     await web.listen({ port, host: '127.0.0.1' })
-    const { chromium } = await import('playwright-core')
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
+    browser = await launchChromium()
   })
 
   afterAll(async () => {

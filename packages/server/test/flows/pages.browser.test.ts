@@ -15,17 +15,14 @@
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.3
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { existsSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Browser, BrowserContext, BrowserContextOptions, Page, Response as PageResponse } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PATHS } from '../../src/context.js'
+import { hasChromium, launchChromium } from '../chromium.js'
 import { ALICE, API, baseTestConfig, basic, postForm, startServer, type TestServer } from '../helpers.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const hasChromium = existsSync(CHROMIUM)
-if (!hasChromium) console.log('skipped: chromium not installed')
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
 const APP_SECRET = 'browser-app-secret-0123456789abcdef0123'
@@ -65,11 +62,7 @@ describe.skipIf(!hasChromium)('pages in a real browser', () => {
         { client_id: 'browser-tv', client_name: TV_NAME, token_endpoint_auth_method: 'none', grant_types: [DEVICE_GRANT], scope: 'openid profile' },
       ],
     })
-    const { chromium } = await import('playwright-core')
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    })
+    browser = await launchChromium()
   })
 
   afterAll(async () => {
