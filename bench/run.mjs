@@ -22,9 +22,8 @@
  *          --out=results/latest.json --quiet-wait=120 (seconds to wait for an idle machine)
  *          --no-build (do not run `tsc -b packages/server` first)
  */
-import { spawn, execFileSync } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer as createNetServer } from 'node:net'
 import { cpus, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -33,6 +32,7 @@ import { createAgent, CookieJar } from './lib/http.mjs'
 import { authorizeToCode, clientCredentials, exchangeCode, introspect, jwtHeader } from './lib/flows.mjs'
 import { SERVICE, WEB, basic } from './lib/fixtures.mjs'
 import { summarize } from './lib/profile-summary.mjs'
+import { freePort, runJson, spawnReady } from './lib/processes.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const ROOT = resolve(HERE, '..')
@@ -161,63 +161,23 @@ const selected = SCENARIOS.filter(
 // ---------------------------------------------------------------------------------------------
 // Processes
 // ---------------------------------------------------------------------------------------------
-function freePort() {
-  return new Promise((res, rej) => {
-    const srv = createNetServer()
-    srv.unref()
-    srv.on('error', rej)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address()
-      srv.close(() => res(port))
-    })
-  })
-}
-
 /** Starts a server pinned to core 0 and resolves once it printed its READY line. */
 async function startServer(name, serverOptions, profileName) {
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), `latch-bench-${name}-`))
-  const nodeArgs = []
-  if (profileName) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${profileName}.cpuprofile`)
-  const child = spawn('taskset', ['-c', '0', process.execPath, ...nodeArgs, join(HERE, SERVER_SCRIPTS[name])], {
-    cwd: HERE,
-    env: { ...process.env, NODE_ENV: 'production', BENCH_SERVER: JSON.stringify({ port, dir, ...serverOptions }) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stderr = ''
-  child.stderr.setEncoding('utf8').on('data', (d) => (stderr = (stderr + d).slice(-8000)))
-  const ready = await new Promise((res, rej) => {
-    let out = ''
-    const timer = setTimeout(() => rej(new Error(`${name} did not start within 60 s:\n${stderr}`)), 60_000)
-    child.stdout.setEncoding('utf8').on('data', (d) => {
-      out += d
-      const line = out.split('\n').find((l) => l.startsWith('READY '))
-      if (line) {
-        clearTimeout(timer)
-        res(JSON.parse(line.slice(6)))
-      }
-    })
-    child.on('exit', (code) => {
-      clearTimeout(timer)
-      rej(new Error(`${name} exited with ${code} before it was ready:\n${stderr}`))
-    })
-  })
-  return {
+  const server = await spawnReady({
     name,
-    child,
-    dir,
-    pid: ready.pid,
-    target: { url: ready.url, paths: ready.paths },
-    stderr: () => stderr,
-  }
+    script: join(HERE, SERVER_SCRIPTS[name]),
+    nodeArgs: profileName ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${profileName}.cpuprofile`] : [],
+    core: 0,
+    cwd: HERE,
+    env: { BENCH_SERVER: JSON.stringify({ port, dir, ...serverOptions }) },
+  })
+  return { name, dir, pid: server.ready.pid, target: { url: server.ready.url, paths: server.ready.paths }, stderr: server.stderr, stop: server.stop }
 }
 
 async function stopServer(server) {
-  const exited = new Promise((res) => server.child.once('exit', res))
-  server.child.kill('SIGTERM')
-  const timer = setTimeout(() => server.child.kill('SIGKILL'), 15_000)
-  await exited
-  clearTimeout(timer)
+  await server.stop()
   rmSync(server.dir, { recursive: true, force: true })
 }
 
@@ -266,22 +226,8 @@ async function waitForQuiet() {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
 /** Runs a load child on core 1 and parses its JSON line. */
-function runLoad(script, options) {
-  return new Promise((res, rej) => {
-    const child = spawn('taskset', ['-c', '1', process.execPath, join(HERE, script), JSON.stringify(options)], {
-      cwd: HERE,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let out = ''
-    let err = ''
-    child.stdout.setEncoding('utf8').on('data', (d) => (out += d))
-    child.stderr.setEncoding('utf8').on('data', (d) => (err = (err + d).slice(-4000)))
-    child.on('exit', (code) => {
-      const line = out.trim().split('\n').pop()
-      if (code !== 0 || !line) return rej(new Error(`${script} exited with ${code}:\n${err}`))
-      res({ pid: child.pid, result: JSON.parse(line) })
-    })
-  })
+async function runLoad(script, options) {
+  return { result: await runJson({ script: join(HERE, script), options, core: 1, cwd: HERE }) }
 }
 
 // ---------------------------------------------------------------------------------------------
