@@ -23,6 +23,7 @@ const EVERY_TEST = [
   'apps/*/src/**/*.test.ts',
   'apps/*/test/**/*.test.ts',
   'examples/*/test/**/*.test.ts',
+  'scripts/**/*.test.ts',
 ]
 const STORE_TESTS = ['packages/server/test/**/*.test.ts', 'packages/server/src/grants/**/*.test.ts', 'packages/server/src/interaction/**/*.test.ts']
 

@@ -11,7 +11,9 @@
  * - `GET /api/organizations/:orgId/data` (scope `read:organization:{orgId}`): a dynamic scope;
  * - `DELETE /api/data` (scope `write:data`, token confirmed by introspection, RFC 7662): a
  *   revocation-sensitive action: a token revoked at Latch stops working here at once, not at its
- *   `exp`. Without introspection credentials the route answers 405.
+ *   `exp`, because introspection answers are not cached (`cacheTtl` 0 unless the caller sets one;
+ *   the default 30 s cache would let a revoked token delete for up to 30 s). Without
+ *   introspection credentials the route answers 405.
  * The body of a POST is parsed only after the token and scope were checked, and is limited to
  * 16 kB. Errors are JSON, never an HTML page or a stack trace.
  *
@@ -28,7 +30,10 @@ export interface ApiOptions {
   issuer: string
   /** This API's resource identifier, e.g. `https://api.example.com`. */
   audience: string
-  /** The API's client credentials at Latch, for `DELETE /api/data` (introspection). */
+  /**
+   * The API's client credentials at Latch, for `DELETE /api/data` (introspection). `cacheTtl`
+   * defaults to 0 here: every DELETE asks Latch, so a revoked token is refused at once.
+   */
   introspection?: IntrospectionOptions
 }
 
@@ -65,7 +70,10 @@ const errorHandler: ErrorRequestHandler = (err: { type?: string; status?: number
  * ```
  */
 export function createApi(options: ApiOptions): Express & { locals: { verifier: Verifier } } {
-  const { requireAuth, verifier } = expressAuth({ issuer: options.issuer, audience: options.audience, introspection: options.introspection })
+  // Only DELETE introspects, and it must see a revocation at once: no cache (RFC 7662 §4 allows one,
+  // at the price of that many seconds of revocation latency).
+  const introspection = options.introspection && { cacheTtl: 0, ...options.introspection }
+  const { requireAuth, verifier } = expressAuth({ issuer: options.issuer, audience: options.audience, introspection })
   const items: Item[] = []
   let nextId = 1
 

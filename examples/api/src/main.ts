@@ -3,7 +3,8 @@
  * Latch (`npm start` at the repository root). Configuration comes from the environment:
  * - `LATCH_ISSUER` (default `http://localhost:9000`), `API_AUDIENCE` (default
  *   `https://api.example.com`, the resource of latch.config.yaml), `PORT` (default 4000), `HOST`
- *   (default: every interface);
+ *   (default `localhost`, like the other examples: a demo API with a demo secret is not for the
+ *   network; set `HOST=0.0.0.0` to expose it);
  * - `API_CLIENT_ID` (default: the audience) and `API_CLIENT_SECRET` (default: `DEMO_API_SECRET`,
  *   else the demo value of latch.config.yaml), the API's own client credentials at Latch, used
  *   for introspection (RFC 7662) on `DELETE /api/data`.
@@ -18,6 +19,7 @@ const env = process.env
 const issuer = env.LATCH_ISSUER ?? 'http://localhost:9000'
 const audience = env.API_AUDIENCE ?? 'https://api.example.com'
 const port = Number(env.PORT ?? 4000)
+const host = env.HOST ?? 'localhost'
 const clientId = env.API_CLIENT_ID ?? audience
 const clientSecret = env.API_CLIENT_SECRET ?? env.DEMO_API_SECRET ?? 'demo-api-secret-change-me-0123456789'
 
@@ -27,12 +29,12 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 }
 
 const app = createApi({ issuer, audience, introspection: { clientId, clientSecret } })
-const server = env.HOST ? app.listen(port, env.HOST) : app.listen(port)
+const server = app.listen(port, host)
 
 server.on('listening', () => {
   const address = server.address()
-  const bound = typeof address === 'object' && address ? address.port : port
-  console.log(`example API listening on http://localhost:${bound} (issuer ${issuer}, audience ${audience})`)
+  const bound = typeof address === 'object' && address ? address : { port, address: host }
+  console.log(`example API listening on http://localhost:${bound.port} (bound to ${bound.address}; issuer ${issuer}, audience ${audience})`)
   app.locals.verifier.discover().then(
     (metadata) => console.log(`issuer metadata found: jwks_uri ${metadata.jwks_uri ?? '(none)'}`),
     (err: { detail?: string }) => console.warn(`issuer not reachable yet (${err.detail ?? 'unknown error'}); will retry on the first request`),

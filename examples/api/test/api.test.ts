@@ -160,6 +160,16 @@ describe('examples/api with the demo config', () => {
     expect(del.json()).toEqual({ error: 'invalid_token', error_description: 'the access token is no longer active' })
   })
 
+  it('RFC 7662 §4 / RFC 7009: a token revoked right after a DELETE is refused on the next DELETE at once (no introspection cache on this route)', async () => {
+    const t = await token(demo.url, 'write:data')
+    expect((await call(`${api.url}/api/data`, { method: 'DELETE', token: t })).status).toBe(200)
+    const res = await postForm(`${demo.url}/revoke`, { token: t, token_type_hint: 'access_token' }, { authorization: basic(DEMO_SERVICE.id, DEMO_SERVICE.secret) })
+    expect(res.status).toBe(200)
+    const again = await call(`${api.url}/api/data`, { method: 'DELETE', token: t })
+    expect(again.status).toBe(401)
+    expect(again.json()).toEqual({ error: 'invalid_token', error_description: 'the access token is no longer active' })
+  })
+
   it('RFC 6750 §3.1: DELETE /api/data needs write:data', async () => {
     const res = await call(`${api.url}/api/data`, { method: 'DELETE', token: await token(demo.url, 'read:data') })
     expect(res.status).toBe(403)
@@ -217,13 +227,12 @@ describe('examples/api: organization data (dynamic scope)', () => {
 })
 
 describe('npm start -w @latch/example-api', () => {
-  it('the built entry point reads LATCH_ISSUER, API_AUDIENCE, PORT and the API secret from the environment and serves the routes', async () => {
+  it('the built entry point reads LATCH_ISSUER, API_AUDIENCE, PORT and the API secret from the environment, listens on localhost only unless HOST says otherwise, and serves the routes', async () => {
     await buildUnderLock(['examples/api'])
     const port = await freePort()
-    const child = spawn(process.execPath, [join(ROOT, 'examples/api/dist/main.js')], {
-      env: { ...process.env, LATCH_ISSUER: demo.url, API_AUDIENCE: API, PORT: String(port), HOST: '127.0.0.1', API_CLIENT_SECRET: DEMO_API_SECRET },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const env: NodeJS.ProcessEnv = { ...process.env, LATCH_ISSUER: demo.url, API_AUDIENCE: API, PORT: String(port), API_CLIENT_SECRET: DEMO_API_SECRET }
+    delete env.HOST // the default: localhost, not every interface
+    const child = spawn(process.execPath, [join(ROOT, 'examples/api/dist/main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     child.stdout.on('data', (c: Buffer) => (out += c.toString()))
     child.stderr.on('data', (c: Buffer) => (out += c.toString()))
@@ -240,7 +249,9 @@ describe('npm start -w @latch/example-api', () => {
         child.on('exit', (code) => reject(new Error(`exited with ${code}:\n${out}`)))
       })
       expect(out).toContain(`listening on http://localhost:${port}`)
-      const base = `http://127.0.0.1:${port}`
+      const bound = /bound to ([^;]+);/.exec(out)?.[1]
+      expect(['127.0.0.1', '::1']).toContain(bound)
+      const base = bound === '::1' ? `http://[::1]:${port}` : `http://127.0.0.1:${port}`
       const t = await token(demo.url, 'read:data write:data')
       expect((await call(`${base}/api/data`, { token: t })).status).toBe(200)
       expect((await call(`${base}/api/data`, { method: 'DELETE', token: t })).status).toBe(200) // introspection with the env secret

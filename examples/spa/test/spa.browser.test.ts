@@ -11,7 +11,9 @@
  * by the page: not in localStorage, sessionStorage, a cookie or the HTML; nor in the server's log.
  * A denied consent comes back signed out with a readable error. A second tab that signs out and in
  * again leaves the first with a stale CSRF token, which is refreshed and the request resent once.
- * Back from Latch's login page (a back-forward cache restore), Sign in works again.
+ * Back from Latch's login page (a back-forward cache restore), Sign in works again. A protected
+ * page that is also the BFF's error path does not loop while the OP is down: <ProtectedRoute>
+ * shows the error and leaves the next attempt to the user.
  *
  * PKCE mode (pkce.html, a development build so React StrictMode runs every effect twice): the
  * public client signs in from the browser, the code is exchanged exactly once, the transaction
@@ -149,6 +151,8 @@ describe.skipIf(!hasChromium)('examples/spa, BFF mode, in a real browser', () =>
   const spas: FastifyInstance[] = []
   let spaOrigin: string
   let denyOrigin: string
+  /** A SPA whose OP is down and whose BFF sends sign-in failures to a protected page (errorPath /data). */
+  let loopOrigin: string
   const store = new RecordingSessionStore()
   const logLines: string[] = []
   const events: { name: string; payload: Record<string, unknown> }[] = []
@@ -189,6 +193,21 @@ describe.skipIf(!hasChromium)('examples/spa, BFF mode, in a real browser', () =>
       spas.push(spa)
       await spa.listen({ port, host: '127.0.0.1' })
     }
+    const [loopPort, deadPort] = [await freePort(), await freePort()]
+    loopOrigin = `http://localhost:${loopPort}`
+    const loop = await createSpaServer({
+      // Nothing listens there: every sign-in fails with temporarily_unavailable.
+      issuer: `http://127.0.0.1:${deadPort}`,
+      appOrigin: loopOrigin,
+      clientId: 'spa-bff-loop',
+      clientSecret: BFF_SECRET,
+      apiUpstream: `http://127.0.0.1:${apiPort}/api`,
+      staticDir,
+      pkceClientId: null,
+      bff: { errorPath: '/data' },
+    })
+    spas.push(loop)
+    await loop.listen({ port: loopPort, host: '127.0.0.1' })
     browser = await launchChromium()
   }, 120_000)
 
@@ -341,6 +360,35 @@ describe.skipIf(!hasChromium)('examples/spa, BFF mode, in a real browser', () =>
       expect(new URL(page.url()).search).toBe('')
       await page.getByRole('button', { name: 'Sign in' }).waitFor()
       expect(await me(page)).toEqual({ authenticated: false })
+      expect(errors).toEqual([])
+    } finally {
+      await context.close()
+    }
+  }, 60_000)
+
+  it('RFC 6749 §4.1.2.1 / issue: a <ProtectedRoute> page that is also the error path does not loop when sign-in fails (OP down): it shows the error and waits for the user', async () => {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    const errors = watchForErrors(page)
+    const logins: string[] = []
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/auth/login') logins.push(request.url())
+    })
+    try {
+      // Protected: the first visit starts a sign-in, which fails and comes back to /data?auth_error=…
+      await page.goto(`${loopOrigin}/data`)
+      await page.getByRole('alert').waitFor({ timeout: 15_000 })
+      expect(await page.getByRole('alert').textContent()).toBe('The sign-in service is temporarily unavailable. Please try again later.')
+      expect(new URL(page.url()).pathname).toBe('/data')
+      // A round trip to the server, so a sign-in the page was still going to start would have been sent by now.
+      expect(await me(page)).toEqual({ authenticated: false })
+      expect(logins).toHaveLength(1)
+      // The next attempt is the user's: one click, one more attempt, and the error again.
+      await page.getByRole('button', { name: 'Sign in' }).click()
+      await expect.poll(() => logins.length).toBe(2)
+      await page.getByRole('alert').waitFor({ timeout: 15_000 })
+      expect(await me(page)).toEqual({ authenticated: false })
+      expect(logins).toHaveLength(2)
       expect(errors).toEqual([])
     } finally {
       await context.close()

@@ -7,13 +7,16 @@
  *
  * Every page is plain HTML that works without JavaScript, escaped (html.ts), `no-store`, and
  * sent with a Content-Security-Policy that allows no script at all and form posts only to this
- * origin and to Latch (the sign-out form's 303 goes to Latch's end-session endpoint).
+ * origin and to Latch (the sign-out form's 303 goes to Latch's end-session endpoint). Request logs
+ * name the path only (log.ts): the callback's query carries the authorization code and state.
+ * Unknown paths get a plain 404 page that neither echoes nor logs the URL.
  * @see https://openid.net/specs/openid-connect-core-1_0.html#CodeFlowAuth
  * @see https://www.w3.org/TR/CSP3/#directive-form-action
  */
 import { BffSessionError, latchBff, type SessionStore } from '@latch/client/bff'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
-import { homePage, STYLESHEET, type ApiResult } from './page.js'
+import { safeLoggerOptions } from './log.js'
+import { errorPage, homePage, notFoundPage, STYLESHEET, type ApiResult } from './page.js'
 
 /** Options of `createWebServerApp`. */
 export interface WebServerOptions {
@@ -37,7 +40,7 @@ export interface WebServerOptions {
 /** Builds the app (not listening): the BFF plugin, the home page and its stylesheet. */
 export async function createWebServerApp(options: WebServerOptions): Promise<FastifyInstance> {
   const baseUrl = new URL(options.baseUrl).origin
-  const app = Fastify({ logger: options.logger ?? false })
+  const app = Fastify({ logger: safeLoggerOptions(options.logger) })
   await app.register(latchBff, {
     issuer: options.issuer,
     clientId: options.clientId,
@@ -104,6 +107,16 @@ export async function createWebServerApp(options: WebServerOptions): Promise<Fas
   })
 
   app.get('/style.css', async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(STYLESHEET))
+
+  // Fastify's own 404 logs and echoes the URL with its query (a code sent to a wrong method or path).
+  // A failure (the session store down, say) is logged with its cause and shown without it: the
+  // default handler would send the error's message to the browser.
+  app.setErrorHandler(async (error: { statusCode?: number }, request, reply) => {
+    const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500
+    if (status >= 500) request.log.error({ err: error }, 'request failed')
+    return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(errorPage())
+  })
+  app.setNotFoundHandler(async (_request, reply) => reply.code(404).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(notFoundPage()))
 
   return app
 }

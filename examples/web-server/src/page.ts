@@ -16,15 +16,38 @@ export interface PageState {
   csrfToken?: string
   expiresAt?: number | null
   api?: ApiResult
-  /** `auth_error` from the BFF's failed callback or refresh. */
+  /** `auth_error` from the BFF's failed callback or refresh: anyone can put any text in that query parameter. */
   authError?: string
 }
 
-const AUTH_ERRORS: Record<string, string> = {
+const UNVERIFIED = 'The answer from Latch could not be verified. Please sign in again.'
+
+/**
+ * The message for each `auth_error` code the BFF sends. The page shows only these: the parameter
+ * comes from a URL anyone can craft, so any other value gets {@link GENERIC_AUTH_ERROR} and is
+ * never echoed (a link to this trusted page must not be able to make it say "call this number").
+ */
+const AUTH_ERRORS: Readonly<Record<string, string>> = Object.freeze({
   access_denied: 'You declined the sign-in at Latch.',
   login_required: 'Your session has ended. Please sign in again.',
+  consent_required: 'Latch needs your consent. Please sign in again.',
+  interaction_required: 'Latch needs you to sign in again.',
   state_mismatch: 'That sign-in link was stale or not started here. Please sign in again.',
   temporarily_unavailable: 'Latch could not be reached. Please try again in a moment.',
+  server_error: 'Latch could not complete the sign-in. Please try again in a moment.',
+  iss_missing: UNVERIFIED,
+  iss_mismatch: UNVERIFIED,
+  nonce_mismatch: UNVERIFIED,
+  id_token_invalid: UNVERIFIED,
+  subject_mismatch: UNVERIFIED,
+})
+
+/** What the page says for an `auth_error` it does not know. */
+export const GENERIC_AUTH_ERROR = 'Sign-in failed. Please try again.'
+
+/** The message for an `auth_error` value: a known code's text, else the generic one. */
+export function authErrorMessage(code: string): string {
+  return Object.hasOwn(AUTH_ERRORS, code) ? (AUTH_ERRORS[code] as string) : GENERIC_AUTH_ERROR
 }
 
 function layout(title: string, body: Html): string {
@@ -65,7 +88,7 @@ function apiSection(result: ApiResult | undefined): Html {
 
 /** The home page for `state`. */
 export function homePage(state: PageState): string {
-  const error = state.authError === undefined ? '' : html`<p role="alert" class="error">${AUTH_ERRORS[state.authError] ?? `Sign-in failed (${state.authError}).`}</p>`
+  const error = state.authError === undefined ? '' : html`<p role="alert" class="error">${authErrorMessage(state.authError)}</p>`
   if (!state.user) {
     return layout(
       'Latch web server example',
@@ -86,6 +109,19 @@ ${apiSection(state.api)}
 <form method="post" action="/auth/logout"><input type="hidden" name="csrf" value="${state.csrfToken}"><button type="submit">Sign out</button></form>
 </section>`,
   )
+}
+
+/** The 404 page: it names no path (nothing from the request is echoed). */
+export function notFoundPage(): string {
+  return layout('Not found', html`<h1>Not found</h1>
+<p><a href="/">Home</a></p>`)
+}
+
+/** The page of an unexpected failure: says nothing about its cause (that goes to the log). */
+export function errorPage(): string {
+  return layout('Something went wrong', html`<h1>Something went wrong</h1>
+<p>Please try again in a moment.</p>
+<p><a href="/">Home</a></p>`)
 }
 
 export const STYLESHEET = `

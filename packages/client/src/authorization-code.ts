@@ -5,12 +5,14 @@
  * server-side session, `sessionStorage`) and handed back at the callback, where oauth4webapi
  * checks state, the RFC 9207 `iss` parameter, exchanges the code and validates the ID token
  * (iss, aud, azp, exp, iat, nonce; the signature against the issuer's JWKS in token-set.ts).
- * Also UserInfo with the `sub` check (userinfo.ts), refresh, revocation and the RP-Initiated Logout URL.
+ * Also UserInfo with the `sub` check (userinfo.ts), refresh (with the same-`sub` check of OIDC Core
+ * §12.2 when the caller names the user), revocation and the RP-Initiated Logout URL.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4 (PKCE)
  * @see https://www.rfc-editor.org/rfc/rfc9207#section-2.4 (iss in the authorization response)
  * @see https://openid.net/specs/openid-connect-core-1_0.html#CodeFlowAuth
  * @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfoResponse (§5.3.4: sub check)
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse (§12.2: same sub)
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2 (revocation)
  * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
  */
@@ -74,7 +76,11 @@ export interface AuthorizationUrlParams {
   resource?: string
   /** A same-origin path, returned in the transaction for the callback to redirect to. */
   returnTo?: string
-  /** More authorization request parameters (`ui_locales`, `acr_values`, …). */
+  /**
+   * More authorization request parameters (`ui_locales`, `acr_values`, …). Not the ones the
+   * client owns (`state`, `nonce`, `code_challenge`, …) nor those with their own option
+   * (`max_age`, `scope`, `resource`, `prompt`): a `TypeError` says which option to use.
+   */
   extra?: Record<string, string>
 }
 
@@ -86,16 +92,28 @@ export interface AuthorizationCodeClient {
   handleCallback(currentUrl: string | URL, transaction: AuthorizationTransaction): Promise<TokenSet>
   /** UserInfo claims; `expectedSubject` is the ID token's `sub` (OIDC Core §5.3.4). */
   userinfo(accessToken: string, expectedSubject: string): Promise<Record<string, unknown>>
-  /** A refresh token grant (RFC 6749 §6). Keeps the old refresh token if none was issued. */
-  refresh(refreshToken: string, params?: { scope?: string; resource?: string }): Promise<TokenSet>
+  /**
+   * A refresh token grant (RFC 6749 §6). Keeps the old refresh token if none was issued. Pass
+   * `expectedSubject` (the signed-in user's `sub`) and a refreshed ID token about anyone else is
+   * refused with `subject_mismatch` (OIDC Core §12.2).
+   */
+  refresh(refreshToken: string, params?: { scope?: string; resource?: string; expectedSubject?: string }): Promise<TokenSet>
   /** Revokes a token at the revocation endpoint (RFC 7009). */
   revoke(token: string, tokenTypeHint?: 'access_token' | 'refresh_token'): Promise<void>
   /** The end-session URL to send the user to (OpenID Connect RP-Initiated Logout 1.0). */
   logoutUrl(params: { idTokenHint?: string; postLogoutRedirectUri?: string; state?: string }): Promise<URL>
 }
 
-// Parameters `extra` may not set: they carry the protections this client is responsible for.
-const RESERVED = new Set(['client_id', 'redirect_uri', 'response_type', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'response_mode', 'request', 'request_uri'])
+// Parameters `extra` may not set: they carry the protections this client is responsible for, or
+// have their own option, which does more than set them (`maxAge` makes the callback check
+// `auth_time`, OIDC Core §3.1.2.1; `scope` decides whether a nonce is sent; `resource` has a default).
+const RESERVED = new Map<string, string>([
+  ...['client_id', 'redirect_uri', 'response_type', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'response_mode', 'request', 'request_uri'].map((k): [string, string] => [k, 'the client sets it']),
+  ['max_age', 'use the maxAge option, so auth_time is checked at the callback'],
+  ['scope', 'use the scope option'],
+  ['resource', 'use the resource option'],
+  ['prompt', 'use the prompt option'],
+])
 
 /**
  * A client of the authorization code grant with PKCE, for a web server (pass `clientSecret`) or a
@@ -103,7 +121,8 @@ const RESERVED = new Set(['client_id', 'redirect_uri', 'response_type', 'state',
  *
  * @example
  * ```ts
- * import { createAuthorizationCodeClient } from '@latch/client'
+ * import Fastify from 'fastify'
+ * import { createAuthorizationCodeClient, type AuthorizationTransaction } from '@latch/client'
  *
  * const client = createAuthorizationCodeClient({
  *   issuer: 'http://localhost:9000',
@@ -113,15 +132,21 @@ const RESERVED = new Set(['client_id', 'redirect_uri', 'response_type', 'state',
  *   scope: 'openid profile email offline_access',
  * })
  *
- * // GET /login
- * const { url, transaction } = await client.authorizationUrl({ returnTo: '/account' })
- * session.transaction = transaction // server-side session or an encrypted HttpOnly cookie
- * reply.redirect(url.href)
+ * declare const session: { transaction?: AuthorizationTransaction } // the user's server-side session
+ * const app = Fastify()
  *
- * // GET /auth/callback
- * const tokens = await client.handleCallback(`http://localhost:3000${request.url}`, session.transaction)
- * delete session.transaction // one use
- * const profile = await client.userinfo(tokens.accessToken, tokens.claims!.sub)
+ * app.get('/login', async (request, reply) => {
+ *   const { url, transaction } = await client.authorizationUrl({ returnTo: '/account' })
+ *   session.transaction = transaction // server-side session or an encrypted HttpOnly cookie
+ *   return reply.redirect(url.href)
+ * })
+ *
+ * app.get('/auth/callback', async (request, reply) => {
+ *   if (!session.transaction) return reply.redirect('/login')
+ *   const tokens = await client.handleCallback(`http://localhost:3000${request.url}`, session.transaction)
+ *   delete session.transaction // one use
+ *   return client.userinfo(tokens.accessToken, tokens.claims!.sub) // the user's profile, as JSON
+ * })
  * ```
  */
 export function createAuthorizationCodeClient(options: AuthorizationCodeClientOptions): AuthorizationCodeClient {
@@ -137,7 +162,8 @@ export function createAuthorizationCodeClient(options: AuthorizationCodeClientOp
       const scope = params.scope ?? defaultScope
       const url = new URL(as.authorization_endpoint)
       for (const [key, value] of Object.entries(params.extra ?? {})) {
-        if (RESERVED.has(key)) throw new TypeError(`extra may not set ${key}: the client sets it`)
+        const reserved = RESERVED.get(key)
+        if (reserved !== undefined) throw new TypeError(`extra may not set ${key}: ${reserved}`)
         url.searchParams.set(key, value)
       }
       const state = generateRandomState()
@@ -203,6 +229,10 @@ export function createAuthorizationCodeClient(options: AuthorizationCodeClientOp
         const response = await refreshTokenGrantRequest(as, client, auth, refreshToken, { ...http, additionalParameters })
         const body = await processRefreshTokenResponse(as, client, response)
         const tokens = await tokenSetFrom(as, response, body, http)
+        // OIDC Core §12.2: a refreshed ID token's sub must be the one of the original sign-in.
+        if (params.expectedSubject !== undefined && tokens.claims !== undefined && tokens.claims.sub !== params.expectedSubject) {
+          throw new ClientValidationError('subject_mismatch', 'subject_mismatch: the refreshed ID token names another user')
+        }
         // RFC 6749 §6: without a new refresh token the old one stays valid.
         tokens.refreshToken ??= refreshToken
         return tokens

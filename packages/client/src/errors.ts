@@ -22,10 +22,13 @@
  *
  * @example
  * ```ts
- * import { OAuthResponseError } from '@latch/client'
+ * import { OAuthResponseError, type AuthorizationCodeClient, type AuthorizationTransaction } from '@latch/client'
+ *
+ * declare const client: AuthorizationCodeClient // from createAuthorizationCodeClient()
+ * declare const transaction: AuthorizationTransaction // saved by client.authorizationUrl()
  *
  * try {
- *   await client.handleCallback(request.url, transaction)
+ *   await client.handleCallback(location.href, transaction)
  * } catch (err) {
  *   if (err instanceof OAuthResponseError && err.error === 'access_denied') {
  *     // the user clicked Deny on the consent page
@@ -85,10 +88,13 @@ export type ClientValidationCode = keyof typeof CLIENT_VALIDATION_CODES
  *
  * @example
  * ```ts
- * import { ClientValidationError } from '@latch/client'
+ * import { ClientValidationError, type AuthorizationCodeClient, type AuthorizationTransaction } from '@latch/client'
+ *
+ * declare const client: AuthorizationCodeClient // from createAuthorizationCodeClient()
+ * declare const transaction: AuthorizationTransaction // saved by client.authorizationUrl()
  *
  * try {
- *   await client.handleCallback(request.url, transaction)
+ *   await client.handleCallback(location.href, transaction)
  * } catch (err) {
  *   if (err instanceof ClientValidationError && err.code === 'state_mismatch') {
  *     // a forged or stale callback (CSRF): start over
@@ -99,10 +105,17 @@ export type ClientValidationCode = keyof typeof CLIENT_VALIDATION_CODES
 export class ClientValidationError extends Error {
   /** A stable code from `CLIENT_VALIDATION_CODES`. */
   readonly code: ClientValidationCode
+  /**
+   * HTTP status of the response that was refused, when the refusal was about one (mostly
+   * `invalid_response`): a 502 HTML page from a gateway, a 503 without an OAuth error body, a
+   * 429. A status of 408, 429 or 5xx means the server could not answer now, not that it said no.
+   */
+  readonly status?: number
 
-  constructor(code: ClientValidationCode, message: string = CLIENT_VALIDATION_CODES[code], options?: { cause?: unknown }) {
-    super(message, options)
+  constructor(code: ClientValidationCode, message: string = CLIENT_VALIDATION_CODES[code], options?: { cause?: unknown; status?: number }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'ClientValidationError'
     this.code = code
+    if (options?.status !== undefined) this.status = options.status
   }
 }

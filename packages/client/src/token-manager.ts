@@ -4,7 +4,10 @@
  * expire, or after a 401), with one refresh in flight at a time so a rotating refresh token is
  * never presented twice, and stores the rotated refresh token each time. When the grant is gone
  * (`invalid_grant`: revoked, expired, or a replayed rotated token) the session ends: storage is
- * cleared and `onSessionExpired` tells the app to sign the user in again.
+ * cleared and `onSessionExpired` tells the app to sign the user in again. A refresh that finishes
+ * after the tokens were cleared or revoked is discarded (its new refresh token revoked), never
+ * stored: a logout stays a logout. The proactive timer never fires sooner than 5 seconds after a
+ * save, whatever `expires_in` said, so a server answering `expires_in: 0` cannot cause a loop.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-6 (refreshing)
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2 (refresh token rotation)
  * @see https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse (§12.2: same sub)
@@ -61,16 +64,39 @@ export interface TokenManager {
 // setTimeout's delay is a signed 32-bit number of milliseconds; beyond it fires at once.
 const MAX_TIMER_MS = 2_147_483_647
 
+/**
+ * The proactive refresh never fires sooner than this after tokens were saved. A server that
+ * answers `expires_in: 0` (or a lifetime shorter than the skew) would otherwise be asked for a
+ * new token in a tight loop, each answer scheduling the next refresh at once.
+ */
+export const MIN_REFRESH_DELAY_MS = 5_000
+
 const now = () => Date.now() / 1000
+
+/**
+ * Milliseconds until the proactive refresh of tokens expiring at `expiresAt` (epoch seconds):
+ * `skew` seconds before that, but at least `MIN_REFRESH_DELAY_MS` and at most what `setTimeout`
+ * can wait.
+ */
+export function refreshDelay(expiresAt: number, skew: number, nowSeconds: number = now()): number {
+  return Math.min(Math.max(MIN_REFRESH_DELAY_MS, (expiresAt - skew - nowSeconds) * 1000), MAX_TIMER_MS)
+}
 
 /**
  * A token manager over `client` and `storage`.
  *
  * @example
  * ```ts
- * import { createAuthorizationCodeClient, createTokenManager } from '@latch/client'
+ * import { createAuthorizationCodeClient, createTokenManager, type AuthorizationTransaction } from '@latch/client'
  *
- * const client = createAuthorizationCodeClient({ issuer, clientId: 'demo-spa', redirectUri, scope: 'openid offline_access read:data' })
+ * declare function showSignIn(): void // your app's
+ * declare const transaction: AuthorizationTransaction // saved in sessionStorage before the redirect
+ * const client = createAuthorizationCodeClient({
+ *   issuer: 'https://id.example.com',
+ *   clientId: 'demo-spa',
+ *   redirectUri: 'https://app.example.com/callback',
+ *   scope: 'openid offline_access read:data',
+ * })
  * const manager = createTokenManager({ client, onSessionExpired: () => showSignIn() })
  *
  * await manager.setTokens(await client.handleCallback(location.href, transaction))
@@ -85,6 +111,12 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   // token that lives shorter than the skew is not refreshed on every call (or by a timer loop).
   let effectiveSkew = skew
   let timer: ReturnType<typeof setTimeout> | undefined
+  // Bumped whenever the stored tokens are replaced or forgotten (setTokens, clear, revoke): a
+  // refresh that started under an older generation must not write its result back (it would
+  // undo a logout, or overwrite a newer sign-in).
+  let generation = 0
+  // Whether the last of those changes ended the session (clear, revoke) rather than set new tokens.
+  let ended = false
 
   const stop = (): void => {
     if (timer !== undefined) clearTimeout(timer)
@@ -94,7 +126,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   const schedule = (tokens: TokenSet): void => {
     stop()
     if (tokens.expiresAt === undefined || tokens.refreshToken === undefined) return
-    const delay = Math.min(Math.max(0, (tokens.expiresAt - effectiveSkew - now()) * 1000), MAX_TIMER_MS)
+    const delay = refreshDelay(tokens.expiresAt, effectiveSkew)
     timer = setTimeout(() => {
       timer = undefined
       // Failures are handled in refresh() (session end) or retried reactively on next use.
@@ -104,19 +136,34 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     ;(timer as { unref?: () => void }).unref?.()
   }
 
-  const save = async (tokens: TokenSet): Promise<void> => {
+  const save = async (tokens: TokenSet, at: number): Promise<void> => {
     effectiveSkew = tokens.expiresAt === undefined ? skew : Math.min(skew, Math.max(0, (tokens.expiresAt - now()) / 2))
     await storage.set(tokens)
+    if (at !== generation) return
     schedule(tokens)
     options.onTokens?.(tokens)
   }
 
   const clear = async (): Promise<void> => {
+    generation++
+    ended = true
     stop()
     await storage.set(undefined)
   }
 
+  /** Revokes tokens nobody holds any more (a refresh that finished after a logout), best effort. */
+  const discard = async (tokens: TokenSet): Promise<void> => {
+    if (!client.revoke) return
+    try {
+      if (tokens.refreshToken !== undefined) await client.revoke(tokens.refreshToken, 'refresh_token')
+      else await client.revoke(tokens.accessToken, 'access_token')
+    } catch {
+      // best effort: the caller is told no_session either way
+    }
+  }
+
   const refresh = singleFlight(async (): Promise<TokenSet> => {
+    const started = generation
     const current = await storage.get()
     if (!current) throw new ClientValidationError('no_session')
     if (current.refreshToken === undefined) throw new ClientValidationError('no_refresh_token')
@@ -125,12 +172,20 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       next = await client.refresh(current.refreshToken)
     } catch (err) {
       // The grant is gone: the user must sign in again. Other failures (network, 5xx) keep the
-      // tokens so a later call can retry.
-      if (err instanceof OAuthResponseError && err.error === 'invalid_grant') {
+      // tokens so a later call can retry. Nothing to end when the tokens were replaced meanwhile.
+      if (err instanceof OAuthResponseError && err.error === 'invalid_grant' && started === generation) {
         await clear()
         options.onSessionExpired?.(err)
       }
       throw err
+    }
+    if (started !== generation) {
+      // Cleared or revoked while the request was out: the result belongs to nobody, and its new
+      // refresh token must not outlive the logout. Replaced by a new sign-in: that one wins.
+      const stored = ended ? undefined : await storage.get()
+      if (stored) return stored
+      if (ended) await discard(next)
+      throw new ClientValidationError('no_session', 'no_session: the tokens were cleared while they were being refreshed')
     }
     // OIDC Core §12.2: a refreshed ID token is about the same user.
     if (next.claims && current.claims && next.claims.sub !== current.claims.sub) {
@@ -146,7 +201,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       ...(next.idToken === undefined && current.idToken !== undefined && { idToken: current.idToken }),
       ...(next.claims === undefined && current.claims !== undefined && { claims: current.claims }),
     }
-    await save(merged)
+    await save(merged, started)
     return merged
   })
 
@@ -181,12 +236,16 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 
   return {
     async setTokens(tokens) {
-      await save(tokens)
+      ended = false
+      await save(tokens, ++generation)
     },
     getAccessToken,
     refresh,
     authFetch,
     async revoke() {
+      // First, so a refresh in flight cannot store its (new) tokens after this: it revokes them instead.
+      generation++
+      ended = true
       const tokens = await storage.get()
       stop()
       try {

@@ -19,7 +19,9 @@ export interface TokenStorage {
  *
  * @example
  * ```ts
- * import { createTokenManager, MemoryTokenStorage } from '@latch/client'
+ * import { createTokenManager, MemoryTokenStorage, type AuthorizationCodeClient } from '@latch/client'
+ *
+ * declare const client: AuthorizationCodeClient // from createAuthorizationCodeClient()
  *
  * const manager = createTokenManager({ client, storage: new MemoryTokenStorage() })
  * ```

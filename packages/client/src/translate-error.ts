@@ -50,6 +50,13 @@ async function fromChallenge(err: WWWAuthenticateChallengeError): Promise<OAuthR
   return oauthError(error, challenge?.parameters ?? {}, err.status)
 }
 
+/** `cause` when it is a fetch `Response` (loosely: a caller's `fetch` may come from another realm). */
+function responseOf(cause: unknown): Response | undefined {
+  if (typeof Response !== 'undefined' && cause instanceof Response) return cause
+  const c = cause as Partial<Response> | null | undefined
+  return typeof c === 'object' && c !== null && typeof c.status === 'number' && typeof c.clone === 'function' && c.headers !== undefined ? (c as Response) : undefined
+}
+
 function validationCode(err: OperationProcessingError): ClientValidationCode {
   const cause = err.cause as { claim?: unknown; attribute?: unknown } | undefined
   const message = err.message
@@ -92,7 +99,12 @@ export async function translateError(err: unknown): Promise<unknown> {
   if (err instanceof WWWAuthenticateChallengeError) return fromChallenge(err)
   if (err instanceof OperationProcessingError) {
     const code = validationCode(err)
-    return new ClientValidationError(code, `${code}: ${err.message}`)
+    // oauth4webapi hands over the refused Response as `cause` when the answer itself was wrong
+    // (an unexpected status, not JSON): keep its status, so a 502 from a gateway is told apart
+    // from a refusal, and release the body nobody will read.
+    const response = responseOf(err.cause)
+    if (response && !response.bodyUsed) await response.body?.cancel().catch(() => {})
+    return new ClientValidationError(code, `${code}: ${err.message}`, response ? { status: response.status } : undefined)
   }
   if (err instanceof UnsupportedOperationError) return new ClientValidationError('unsupported_operation', `unsupported_operation: ${err.message}`)
   return err

@@ -37,7 +37,13 @@ export async function userinfoWith(ctx: ClientContext, accessToken: string, expe
  * ```ts
  * import { deviceAuthorization, fetchUserInfo } from '@latch/client'
  *
- * const tokens = await deviceAuthorization({ issuer, clientId: 'demo-device', scope: 'openid profile', onUserCode })
+ * const issuer = 'http://localhost:9000'
+ * const tokens = await deviceAuthorization({
+ *   issuer,
+ *   clientId: 'demo-device',
+ *   scope: 'openid profile',
+ *   onUserCode: ({ verificationUri, userCode }) => console.log(`Open ${verificationUri} and enter ${userCode}`),
+ * })
  * const me = await fetchUserInfo({ issuer, clientId: 'demo-device', accessToken: tokens.accessToken, expectedSubject: tokens.claims!.sub })
  * console.log(`Signed in as ${me.name}`)
  * ```

@@ -111,6 +111,26 @@ describe('authorization request', () => {
   })
 })
 
+describe('authorization request parameters owned by options', () => {
+  it('OIDC Core §3.1.2.1 / issue: extra cannot set max_age (the maxAge option makes the callback check auth_time), scope, resource or prompt', async () => {
+    for (const key of ['max_age', 'scope', 'resource', 'prompt']) {
+      await expect(web.authorizationUrl({ extra: { [key]: '0' } }), key).rejects.toThrow(TypeError)
+    }
+    await expect(web.authorizationUrl({ extra: { max_age: '0' } })).rejects.toThrow(/maxAge option/)
+    // Through the option, max_age is sent and remembered for the auth_time check.
+    const { url, transaction } = await web.authorizationUrl({ maxAge: 0 })
+    expect(url.searchParams.get('max_age')).toBe('0')
+    expect(transaction.maxAge).toBe(0)
+  })
+
+  it('RFC 9700 §4.11 / issue: a returnTo whose dot segments collapse into //host is refused (no open redirect once normalised)', async () => {
+    for (const returnTo of ['/.//evil.example', '/a/..//evil.example/x', '/%2e//evil.example', '/%2E%2E//evil.example']) {
+      await expect(web.authorizationUrl({ returnTo }), returnTo).rejects.toThrow(TypeError)
+    }
+    expect((await web.authorizationUrl({ returnTo: '/a/../b' })).transaction.returnTo).toBe('/a/../b')
+  })
+})
+
 describe('callback and code exchange', () => {
   it('OIDC Core §3.1.3.7: a confidential client gets tokens and a validated ID token (iss, aud, nonce, sub)', async () => {
     const { url, transaction } = await web.authorizationUrl()
@@ -251,6 +271,27 @@ describe('refresh, revocation, logout', () => {
     expect(first.accessToken).not.toBe(tokens.accessToken)
     expect(first.claims?.sub).toBe(tokens.claims?.sub)
     await expectOAuthError(web.refresh(tokens.refreshToken as string), 'invalid_grant', 400)
+  })
+
+  it('OIDC Core §12.2 / issue: refresh with expectedSubject refuses a refreshed ID token about another user (subject_mismatch)', async () => {
+    // A validly signed ID token Latch issued to `web` for Bob, swapped into Alice's refresh response on the way.
+    const bob = await signIn(web, BOB)
+    let swap = false
+    const swapping: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init)
+      if (!swap || !String(input).endsWith('/token') || response.status !== 200) return response
+      const body = (await response.json()) as Record<string, unknown>
+      body.id_token = bob.idToken
+      return new Response(JSON.stringify(body), { status: 200, headers: response.headers })
+    }
+    const client = createAuthorizationCodeClient({ issuer: server.url, clientId: 'web', clientSecret: WEB_SECRET, redirectUri: WEB_REDIRECT, scope: 'openid profile offline_access', fetch: swapping })
+    const alice = await signIn(client, ALICE)
+    const sub = alice.claims?.sub as string
+    // Unswapped, the same check passes.
+    const refreshed = await client.refresh(alice.refreshToken as string, { expectedSubject: sub })
+    expect(refreshed.claims?.sub).toBe(sub)
+    swap = true
+    await expectValidationError(client.refresh(refreshed.refreshToken as string, { expectedSubject: sub }), 'subject_mismatch')
   })
 
   it('RFC 7009 §2.1: a revoked refresh token no longer refreshes; a revoked access token no longer reaches UserInfo', async () => {

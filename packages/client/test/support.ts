@@ -60,3 +60,41 @@ export async function expectValidationError(promise: Promise<unknown>, code: str
 export function jwtPayload(jwt: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(jwt.split('.')[1] as string, 'base64url').toString('utf8')) as Record<string, unknown>
 }
+
+/** One answer held back by `holdingFetch`. */
+export interface HeldAnswer {
+  /** Resolves with the JSON body the server answered, once it has answered (and acted). */
+  arrived: Promise<Record<string, unknown>>
+  /** Lets the held answer go on to the client. */
+  release(): void
+}
+
+/**
+ * A pass-through `fetch` that can hold back the next answer for one path: the request reaches the
+ * real server, which acts on it (rotates a refresh token, say), and the answer then waits until
+ * the test releases it, as a slow network would deliver it. That makes races deterministic: the
+ * test does its other step while the answer is known to be in flight.
+ */
+export function holdingFetch(): { fetch: typeof fetch; hold(path: string): HeldAnswer } {
+  let pending: { path: string; arrived: (body: Record<string, unknown>) => void; released: Promise<void> } | null = null
+  return {
+    fetch: async (input, init) => {
+      const url = new URL(input instanceof Request ? input.url : input)
+      const response = await fetch(input, init)
+      const held = pending
+      if (held === null || url.pathname !== held.path) return response
+      pending = null
+      held.arrived((await response.clone().json()) as Record<string, unknown>)
+      await held.released
+      return response
+    },
+    hold(path) {
+      let arrived!: (body: Record<string, unknown>) => void
+      let release!: () => void
+      const answer = new Promise<Record<string, unknown>>((resolve) => (arrived = resolve))
+      const released = new Promise<void>((resolve) => (release = resolve))
+      pending = { path, arrived, released }
+      return { arrived: answer, release }
+    },
+  }
+}

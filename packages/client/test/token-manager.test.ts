@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAuthorizationCodeClient, createTokenManager, MemoryTokenStorage, type AuthorizationCodeClient, type TokenSet, type TokenStorage } from '../src/index.js'
 import { startApi, type TestApi } from './api-server.js'
-import { ALICE, WEB_REDIRECT, WEB_SECRET, authorize, countingFetch, expectOAuthError, expectValidationError, startServer, type TestServer } from './support.js'
+import { ALICE, WEB_REDIRECT, WEB_SECRET, authorize, countingFetch, expectOAuthError, expectValidationError, holdingFetch, startServer, type TestServer } from './support.js'
 
 const TTL = 900
 let server: TestServer
@@ -106,7 +106,8 @@ describe('refresh', () => {
   })
 
   it('RFC 6749 §6 (proactive): before expiry the manager refreshes by itself and reports the new tokens', async () => {
-    // Tokens that live 2 s: the timer fires at half their life, well before any use.
+    // Tokens that live 2 s: the timer fires by itself, without any use (after MIN_REFRESH_DELAY_MS,
+    // 5 s, the floor that keeps a tiny expires_in from becoming a refresh loop).
     const shortLived = await startServer({ tokens: { access_token_ttl: 2 } })
     try {
       const short = createAuthorizationCodeClient({ issuer: shortLived.url, clientId: 'web', clientSecret: WEB_SECRET, redirectUri: WEB_REDIRECT, scope: 'openid offline_access' })
@@ -215,5 +216,59 @@ describe('revocation', () => {
     expect(counter.count('/revoke') + counter.count('/token')).toBe(0)
     // Still valid at the server: clearing is not revoking.
     expect((await client.userinfo(tokens.accessToken, tokens.claims?.sub as string)).sub).toBe(tokens.claims?.sub)
+  })
+})
+
+describe('logout while a refresh is in flight', () => {
+  /** A manager whose client's token answers can be held back, signed in. */
+  async function heldManager() {
+    const holding = holdingFetch()
+    const held = createAuthorizationCodeClient({ issuer: server.url, clientId: 'web', clientSecret: WEB_SECRET, redirectUri: WEB_REDIRECT, scope: 'openid profile offline_access', fetch: holding.fetch })
+    const storage = new RecordingStorage()
+    const manager = createTokenManager({ client: held, storage })
+    const { url, transaction } = await held.authorizationUrl()
+    await manager.setTokens(await held.handleCallback(await authorize(server.url, url, ALICE), transaction))
+    return { holding, storage, manager }
+  }
+
+  it('RFC 7009 §2.1 / issue: a refresh that lands after clear() is discarded, never stored, and its new refresh token is revoked', async () => {
+    const { holding, storage, manager } = await heldManager()
+    const answer = holding.hold('/token')
+    const refreshing = manager.refresh()
+    // Latch has rotated the refresh token; its answer is still on the way.
+    const issued = await answer.arrived
+    await manager.clear()
+    answer.release()
+    await expectValidationError(refreshing, 'no_session')
+    expect(await storage.get()).toBeUndefined()
+    await expectValidationError(manager.getAccessToken(), 'no_session')
+    // Nobody holds the refresh token of that answer: the manager revoked it.
+    await expectOAuthError(client.refresh(issued.refresh_token as string), 'invalid_grant', 400)
+  })
+
+  it('RFC 7009 §2.1 / issue: a refresh that lands after revoke() does not bring the tokens back', async () => {
+    const { holding, storage, manager } = await heldManager()
+    const answer = holding.hold('/token')
+    const refreshing = manager.refresh()
+    const issued = await answer.arrived
+    await manager.revoke()
+    answer.release()
+    await expectValidationError(refreshing, 'no_session')
+    expect(await storage.get()).toBeUndefined()
+    expect(storage.writes.at(-1)).toBeUndefined()
+    await expectOAuthError(client.refresh(issued.refresh_token as string), 'invalid_grant', 400)
+  })
+
+  it('RFC 6749 §6: a refresh that lands after a new sign-in (setTokens) keeps the new sign-in\'s tokens', async () => {
+    const { holding, storage, manager } = await heldManager()
+    const answer = holding.hold('/token')
+    const refreshing = manager.refresh()
+    await answer.arrived
+    const newer = await signIn()
+    await manager.setTokens(newer)
+    answer.release()
+    expect((await refreshing).accessToken).toBe(newer.accessToken)
+    expect((await storage.get())?.accessToken).toBe(newer.accessToken)
+    manager.stop()
   })
 })

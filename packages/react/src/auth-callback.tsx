@@ -37,11 +37,14 @@ export interface AuthCallbackProps {
  *
  * @example
  * ```tsx
- * // PKCE mode: render it at the path of your redirectUri.
- * if (location.pathname === '/callback') return <AuthCallback onError={(e) => report(e.code)} />
+ * import { AuthCallback } from '@latch/react'
  *
- * // BFF mode: render it where the BFF sends errors (errorPath, default `/`).
- * <AuthCallback />
+ * export function Routes() {
+ *   // PKCE mode: render it at the path of your redirectUri.
+ *   if (location.pathname === '/callback') return <AuthCallback onError={(e) => console.warn(e.code)} />
+ *   // BFF mode: render it where the BFF sends errors (errorPath, default `/`).
+ *   return <AuthCallback />
+ * }
  * ```
  */
 export function AuthCallback({ onSuccess, onError, children }: AuthCallbackProps): ReactNode {

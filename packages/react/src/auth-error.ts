@@ -13,6 +13,8 @@ import type { AuthErrorInfo } from './types.js'
  *
  * @example
  * ```tsx
+ * import { AuthCallback } from '@latch/react'
+ *
  * <AuthCallback onError={(err) => console.warn('sign-in failed:', err.code)} />
  * ```
  */
@@ -54,6 +56,8 @@ const MESSAGES: Record<string, string> = {
  *
  * @example
  * ```ts
+ * import { describeAuthError } from '@latch/react'
+ *
  * describeAuthError({ code: 'access_denied' }) // 'Sign-in was cancelled or access was denied.'
  * ```
  */

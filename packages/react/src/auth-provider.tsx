@@ -28,19 +28,29 @@ function createMode(props: AuthProviderProps): AuthMode {
  *
  * @example
  * ```tsx
+ * import { createRoot } from 'react-dom/client'
+ * import { AuthProvider, useAuth } from '@latch/react'
+ *
+ * function App() {
+ *   const { status, user } = useAuth()
+ *   return <p>{status === 'authenticated' ? `Hello, ${String(user?.name)}` : status}</p>
+ * }
+ *
  * // Recommended: behind the BFF (`@latch/client/bff` on the same origin).
- * createRoot(el).render(
+ * createRoot(document.getElementById('root')!).render(
  *   <AuthProvider mode="bff" basePath="/auth" apiPrefix="/api">
  *     <App />
  *   </AuthProvider>,
  * )
  *
  * // Or a public client with in-memory tokens.
- * <AuthProvider mode="pkce" issuer="https://id.example.com" clientId="my-spa"
- *   redirectUri="https://app.example.com/callback" scope="openid profile read:data"
- *   postLogoutRedirectUri="https://app.example.com/">
- *   <App />
- * </AuthProvider>
+ * export const pkceApp = (
+ *   <AuthProvider mode="pkce" issuer="https://id.example.com" clientId="my-spa"
+ *     redirectUri="https://app.example.com/callback" scope="openid profile read:data"
+ *     postLogoutRedirectUri="https://app.example.com/">
+ *     <App />
+ *   </AuthProvider>
+ * )
  * ```
  */
 export function AuthProvider(props: AuthProviderProps): ReactNode {

@@ -16,6 +16,12 @@ describe('safeReturnTo', () => {
     expect(safeReturnTo(42)).toBe('/')
   })
 
+  it('RFC 9700 §4.11 / issue: dot segments that collapse into //host are refused, not normalised into a scheme-relative URL', () => {
+    for (const value of ['/.//evil.example', '/a/..//evil.example/x', '/%2e//evil.example', '/%2E%2E//evil.example', '/..//evil.example']) {
+      expect(safeReturnTo(value), JSON.stringify(value)).toBe('/')
+    }
+  })
+
   it('uses the given fallback', () => {
     expect(safeReturnTo('//evil.example', '/home')).toBe('/home')
   })

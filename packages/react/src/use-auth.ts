@@ -10,7 +10,9 @@ import { AuthContext, type AuthContextValue } from './auth-context.js'
  *
  * @example
  * ```tsx
- * function Header() {
+ * import { useAuth } from '@latch/react'
+ *
+ * export function Header() {
  *   const { status, user, login, logout } = useAuth()
  *   if (status === 'loading') return null
  *   return status === 'authenticated'

@@ -46,8 +46,10 @@ export function wwwAuthenticate(err: AnyResourceServerError, realm: string): str
  *
  * @example
  * ```ts
- * import { errorResponse, isResourceServerError } from '@latch/resource-server'
+ * import { createVerifier, errorResponse, isResourceServerError } from '@latch/resource-server'
  *
+ * declare const request: Request
+ * const verifier = createVerifier({ issuer: 'https://auth.example.com', audience: 'https://api.example.com' })
  * const claims = await verifier.verify(request.headers.get('authorization')).catch((err: unknown) => {
  *   if (!isResourceServerError(err)) throw err
  *   const { status, headers, body } = errorResponse(err, verifier.realm)

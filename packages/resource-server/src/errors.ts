@@ -39,8 +39,10 @@ export interface ResourceServerErrorOptions {
  *
  * @example
  * ```ts
- * import { ResourceServerError } from '@latch/resource-server'
+ * import { createVerifier, ResourceServerError } from '@latch/resource-server'
  *
+ * declare const request: Request
+ * const verifier = createVerifier({ issuer: 'https://auth.example.com', audience: 'https://api.example.com' })
  * try {
  *   await verifier.verify(request.headers.get('authorization'))
  * } catch (err) {
@@ -80,6 +82,8 @@ export abstract class ResourceServerError extends Error {
  *
  * @example
  * ```ts
+ * import { InvalidRequestError } from '@latch/resource-server'
+ *
  * throw new InvalidRequestError('the access token was sent by more than one method')
  * ```
  */
@@ -94,6 +98,8 @@ export class InvalidRequestError extends ResourceServerError {
  *
  * @example
  * ```ts
+ * import { InvalidTokenError } from '@latch/resource-server'
+ *
  * throw new InvalidTokenError('the access token is invalid', { detail: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' })
  * ```
  */
@@ -113,6 +119,8 @@ export class InvalidTokenError extends ResourceServerError {
  *
  * @example
  * ```ts
+ * import { InsufficientScopeError } from '@latch/resource-server'
+ *
  * throw new InsufficientScopeError('the access token lacks the required scope', 'write:data')
  * ```
  */
@@ -134,6 +142,8 @@ export class InsufficientScopeError extends ResourceServerError {
  *
  * @example
  * ```ts
+ * import { TemporarilyUnavailableError } from '@latch/resource-server'
+ *
  * throw new TemporarilyUnavailableError('the authorization server could not be reached', { detail: 'jwks_uri answered 502' })
  * ```
  */
@@ -157,8 +167,10 @@ export const ERROR_CLASSES = {
  *
  * @example
  * ```ts
- * import { isResourceServerError } from '@latch/resource-server'
+ * import { createVerifier, isResourceServerError } from '@latch/resource-server'
  *
+ * declare const header: string | undefined // the request's Authorization header
+ * const verifier = createVerifier({ issuer: 'https://auth.example.com', audience: 'https://api.example.com' })
  * try {
  *   await verifier.verify(header)
  * } catch (err) {

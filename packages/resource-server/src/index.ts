@@ -16,6 +16,7 @@ export {
 export { bearerToken, hasAccessTokenParam } from './bearer-token.js'
 export { compileScopes, hasScope, type ScopeRequirement, type RouteParams } from './scopes.js'
 export { discover, wellKnownUrls, type AuthorizationServerMetadata } from './discovery.js'
+export { createRemoteKeySet, DEFAULT_JWKS_CACHE_MAX_AGE, DEFAULT_JWKS_COOLDOWN, DEFAULT_JWKS_STALE_IF_ERROR, type RemoteKeySetOptions } from './remote-key-set.js'
 export { createIntrospection, DEFAULT_INTROSPECTION_CACHE_TTL, type Introspection, type IntrospectionOptions } from './introspection.js'
 export { IntrospectionCache, tokenKey } from './introspection-cache.js'
 export { errorResponse, wwwAuthenticate, type ErrorResponse } from './error-response.js'

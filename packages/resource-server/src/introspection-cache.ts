@@ -26,8 +26,10 @@ interface Entry {
  *
  * @example
  * ```ts
- * import { IntrospectionCache, tokenKey } from '@latch/resource-server'
+ * import { IntrospectionCache, tokenKey, type AccessTokenClaims } from '@latch/resource-server'
  *
+ * declare const token: string // a verified access token
+ * declare const claims: AccessTokenClaims // its claims
  * const cache = new IntrospectionCache(30, 10_000)
  * const key = await tokenKey(token)
  * cache.set(key, true, claims.exp)
@@ -40,8 +42,11 @@ export class IntrospectionCache {
   readonly #maxEntries: number
   readonly #now: () => number
 
-  /** `ttl` seconds (0 disables the cache), at most `maxEntries` tokens, `now()` in epoch milliseconds. */
+  /** `ttl` seconds (0 disables the cache), at most `maxEntries` tokens (a positive integer), `now()` in epoch milliseconds. */
   constructor(ttl: number, maxEntries: number, now: () => number = Date.now) {
+    // NaN or 0 would never evict (`size >= NaN` is false): the bound on memory would be gone.
+    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new TypeError(`IntrospectionCache: maxEntries must be a positive integer, got ${String(maxEntries)}`)
+    if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0) throw new TypeError(`IntrospectionCache: ttl must be a number of seconds >= 0, got ${String(ttl)}`)
     this.#ttl = ttl * 1000
     this.#maxEntries = maxEntries
     this.#now = now

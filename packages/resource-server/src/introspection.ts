@@ -25,11 +25,11 @@ export interface IntrospectionOptions {
   clientId: string
   /** The API's client secret. Kept in memory only, sent only in the `Authorization` header. */
   clientSecret: string
-  /** The introspection endpoint; default: `introspection_endpoint` from discovery. */
+  /** The introspection endpoint; default: `introspection_endpoint` from discovery. `https:`, or `http:` only under an `http:` issuer. */
   endpoint?: string
   /** Seconds an answer is remembered (default 30; 0 asks every time). Never past the token's `exp`. */
   cacheTtl?: number
-  /** Most tokens remembered at once (default 10,000). */
+  /** Most tokens remembered at once (default 10,000; a positive integer). */
   cacheMaxEntries?: number
 }
 
@@ -55,8 +55,10 @@ function basicCredentials(clientId: string, clientSecret: string): string {
  *
  * @example
  * ```ts
- * import { createIntrospection } from '@latch/resource-server'
+ * import { createIntrospection, type AccessTokenClaims } from '@latch/resource-server'
  *
+ * declare const token: string // a verified access token
+ * declare const claims: AccessTokenClaims // its claims
  * const introspection = createIntrospection(
  *   { clientId: 'https://api.example.com', clientSecret: process.env.API_CLIENT_SECRET! },
  *   async () => 'https://auth.example.com/introspect',

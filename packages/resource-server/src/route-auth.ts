@@ -47,6 +47,7 @@ export function toVerifier(verifierOrOptions: Verifier | VerifierOptions): Verif
  * ```ts
  * import { createRouteAuth, createVerifier } from '@latch/resource-server'
  *
+ * declare const request: Request
  * const verifier = createVerifier({ issuer: 'https://auth.example.com', audience: 'https://api.example.com' })
  * const auth = createRouteAuth(verifier, { scopes: ['read:organization:{orgId}'] })
  * const claims = await auth({ authorization: request.headers.get('authorization'), params: { orgId: 'acme' } })

@@ -102,8 +102,9 @@ function resolve(scope: CompiledScope, params: RouteParams | undefined): string 
  *
  * @example
  * ```ts
- * import { compileScopes } from '@latch/resource-server'
+ * import { compileScopes, type AccessTokenClaims } from '@latch/resource-server'
  *
+ * declare const claims: AccessTokenClaims // a verified token's claims
  * const required = compileScopes(['read:data', 'read:organization:{orgId}'])
  * required.check(claims.scope, { orgId: 'acme' }) // throws InsufficientScopeError if one is missing
  * ```

@@ -7,20 +7,27 @@
  *   HS256 token "signed" with the public key's bytes can never verify (RFC 8725 §2.1, §3.1);
  * - the signature against the issuer's JWKS (jose picks the key by `kid`, `kty` and `alg`);
  * - `iss` equals the issuer (§4 step 4), `aud` contains the API's resource identifier (§4 step 5,
- *   RFC 8707), `exp`/`nbf` within a small clock tolerance (§4 step 7, RFC 7519 §4.1.4-5);
+ *   RFC 8707), `exp`/`nbf` within a small clock tolerance (§4 step 7, RFC 7519 §4.1.4-5), and
+ *   `iat` not in the future beyond that tolerance (RFC 7519 §4.1.6: a token "issued" later than
+ *   now was not issued by an issuer with a sane clock, or was forged to outlive a key);
  * - the claims §2.2 requires are present with the right types: iss, exp, aud, sub, client_id,
  *   iat, jti; `scope` when present is a string (§2.2.3).
  * Every jose failure that concerns the token becomes `invalid_token` with a generic description
- * (which check failed goes to `detail` only); a JWKS that cannot be fetched is 503.
+ * (which check failed goes to `detail` only). A JWKS that cannot be fetched is 503, and so is a
+ * published key that cannot be used (jose refuses an RSA key under 2048 bits with a `TypeError`,
+ * WebCrypto a malformed one with a `DataError`): the key set is broken, not the token, and an
+ * unknown error must not become a 500 with a stack trace.
  *
  * @see https://www.rfc-editor.org/rfc/rfc9068#section-4
  * @see https://www.rfc-editor.org/rfc/rfc9068#section-2.2
  * @see https://www.rfc-editor.org/rfc/rfc8725#section-3.1
  * @see https://www.rfc-editor.org/rfc/rfc8725#section-3.11
  * @see https://www.rfc-editor.org/rfc/rfc8707#section-2
+ * @see https://www.rfc-editor.org/rfc/rfc7519#section-4.1.6
  */
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose'
 import { InvalidTokenError, ResourceServerError, TemporarilyUnavailableError } from './errors.js'
+import { UNAVAILABLE } from './upstream.js'
 
 /** The claims of a verified RFC 9068 access token; other claims the issuer added are kept. */
 export interface AccessTokenClaims extends JWTPayload {
@@ -51,6 +58,12 @@ export const DEFAULT_CLOCK_TOLERANCE = 5
 /** RFC 9068 §2.2: required claims. */
 const REQUIRED_CLAIMS = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti']
 
+/**
+ * No limit on a token's age (its `exp` is the limit), but setting one makes jose check that `iat`
+ * is not in the future beyond `clockTolerance` (RFC 7519 §4.1.6), which it does only then.
+ */
+const NO_MAX_TOKEN_AGE = Number.MAX_SAFE_INTEGER
+
 export interface AccessTokenProfile {
   issuer: string
   audience: string | readonly string[]
@@ -75,6 +88,7 @@ export function accessTokenVerifyOptions(profile: AccessTokenProfile): JWTVerify
     audience: typeof profile.audience === 'string' ? profile.audience : [...profile.audience],
     algorithms: [...profile.algorithms],
     clockTolerance: profile.clockTolerance,
+    maxTokenAge: NO_MAX_TOKEN_AGE,
     requiredClaims: REQUIRED_CLAIMS,
   })
 }
@@ -92,14 +106,14 @@ function invalid(err: { code: string }): InvalidTokenError {
 /**
  * Verifies `token` against `keys` (a jose key set) with options from
  * {@link accessTokenVerifyOptions}, and returns its claims. Throws `InvalidTokenError`, or
- * `TemporarilyUnavailableError` when the key set cannot be fetched.
+ * `TemporarilyUnavailableError` when the key set cannot be fetched or a key in it cannot be used.
  *
  * @example
  * ```ts
- * import { createRemoteJWKSet } from 'jose'
- * import { accessTokenVerifyOptions, DEFAULT_ALGORITHMS, verifyAccessToken } from '@latch/resource-server'
+ * import { accessTokenVerifyOptions, createRemoteKeySet, DEFAULT_ALGORITHMS, verifyAccessToken } from '@latch/resource-server'
  *
- * const keys = createRemoteJWKSet(new URL('https://auth.example.com/jwks'))
+ * declare const token: string // the bearer token of a request
+ * const keys = createRemoteKeySet('https://auth.example.com/jwks')
  * const options = accessTokenVerifyOptions({ issuer: 'https://auth.example.com', audience: 'https://api.example.com', algorithms: DEFAULT_ALGORITHMS, clockTolerance: 5 })
  * const claims = await verifyAccessToken(token, keys, options)
  * ```
@@ -112,11 +126,13 @@ export async function verifyAccessToken(token: string, keys: JWTVerifyGetKey, op
     if (err instanceof ResourceServerError) throw err // from the JWKS fetch (upstream.ts)
     if (err instanceof errors.JOSEError) {
       if (isKeySetFailure(err)) {
-        throw new TemporarilyUnavailableError('the authorization server could not be reached to check the access token', { detail: err.code, cause: err })
+        throw new TemporarilyUnavailableError(UNAVAILABLE, { detail: err.code, cause: err })
       }
       throw invalid(err)
     }
-    throw err
+    // Not a JOSEError: the key could not be imported or used (jose's key checks throw TypeError).
+    const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
+    throw new TemporarilyUnavailableError(UNAVAILABLE, { detail: `the key set cannot be used: ${reason}`, cause: err })
   }
   if (
     typeof payload.sub !== 'string' ||

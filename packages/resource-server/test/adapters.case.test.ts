@@ -7,8 +7,9 @@
  *
  * Two mounts per app: `/a` is guarded by a verifier of the Latch issuer (discovery, JWKS,
  * introspection with the API's own client credentials), `/f` by a verifier of the controlled
- * issuer (`jwksUri` given), `/d` by one whose JWKS is unreachable. Short JWKS cooldowns (1 s,
- * 2 s) make refetch behaviour testable.
+ * issuer (`jwksUri` given), `/d` by one whose JWKS is unreachable, `/w` by one whose JWKS
+ * publishes a key jose refuses (RSA, 1024 bits). Short JWKS cooldowns (1 s, 2 s) make refetch
+ * behaviour testable.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
  * @see https://www.rfc-editor.org/rfc/rfc9068#section-4
@@ -25,6 +26,8 @@ import {
   API,
   b64json,
   bearer,
+  formPost,
+  FORM_ROUTE,
   get,
   latchToken,
   OTHER_API,
@@ -33,6 +36,7 @@ import {
   sign,
   signingKey,
   startJwksServer,
+  weakRsaKey,
   type Answer,
   type JwksServer,
   type RunningApp,
@@ -49,6 +53,7 @@ let clock: ManualClock
 let jwks: JwksServer
 let forgeKey: SigningKey
 let forgeIssuer: string
+let weakKey: ReturnType<typeof weakRsaKey>
 
 beforeAll(async () => {
   clock = new ManualClock()
@@ -60,12 +65,18 @@ beforeAll(async () => {
       ],
       scopes: [...baseTestConfig.scopes, { name: 'read:organization:acme', description: 'Read Acme' }, { name: 'read:organization:globex', description: 'Read Globex' }],
       clients: baseTestConfig.clients.map((c) => (c.client_id === 'service' ? { ...c, scope: 'read:data write:data read:organization:acme read:organization:globex' } : c)),
+      // A rotated-in key signs 1 s after it is published (not the derived 6 minutes): the rotation
+      // test moves Latch's clock to that moment, and tokens "issued" minutes ahead of the real
+      // clock would rightly be refused (RFC 7519 §4.1.6).
+      tokens: { key_activation_delay: 1 },
     },
     { clock },
   )
   forgeKey = await signingKey('forge-1')
   jwks = await startJwksServer([forgeKey.publicJwk])
   forgeIssuer = jwks.url
+  weakKey = weakRsaKey('weak-1')
+  jwks.routes['/weak-jwks'] = () => ({ status: 200, body: { keys: [weakKey.publicJwk] } })
 })
 
 afterAll(async () => {
@@ -110,6 +121,8 @@ for (const adapter of ADAPTERS) {
         { prefix: '/f', verifier: forgeVerifier },
         // An issuer whose JWKS cannot be fetched (nothing listens on port 1).
         { prefix: '/d', verifier: createVerifier({ issuer: forgeIssuer, audience: API, jwksUri: 'http://127.0.0.1:1/jwks' }) },
+        // An issuer whose JWKS publishes an RSA key too short for jose.
+        { prefix: '/w', verifier: createVerifier({ issuer: forgeIssuer, audience: API, jwksUri: `${jwks.url}/weak-jwks` }) },
       ])
       a = `${app.url}/a`
       f = `${app.url}/f`
@@ -183,6 +196,18 @@ for (const adapter of ADAPTERS) {
       expect(alone.body).not.toContain(token)
       const both = await get(`${a}/data?access_token=${token}`, bearer(token))
       expect(expectBearerError(both, 400, 'invalid_request').error_description).toMatch(/more than one method/)
+    })
+
+    it('RFC 6750 §2.2, §3.1: an access_token in a form body is 400 invalid_request, alone or beside the header; the handler still reads the body', async () => {
+      const token = await latchToken(latch.url, 'read:data')
+      const both = await formPost(`${a}${FORM_ROUTE}`, `note=x&access_token=${token}`, bearer(token))
+      expect(expectBearerError(both, 400, 'invalid_request').error_description).toMatch(/more than one method/)
+      const alone = await formPost(`${a}${FORM_ROUTE}`, `access_token=${token}`)
+      expect(expectBearerError(alone, 400, 'invalid_request').error_description).toMatch(/Authorization header/)
+      expect(alone.body).not.toContain(token)
+      const ok = await formPost(`${a}${FORM_ROUTE}`, 'note=hello&access=token', bearer(token))
+      expect(ok.status).toBe(200)
+      expect(ok.json()).toEqual({ route: FORM_ROUTE, sub: 'service', body: { note: 'hello', access: 'token' } })
     })
 
     // -------------------------------------------------------------------------------------------
@@ -296,6 +321,17 @@ for (const adapter of ADAPTERS) {
       expect(res.json()).toEqual({ error: 'temporarily_unavailable', error_description: 'the authorization server could not be reached to check the access token' })
       // A missing token is still a 401: nothing had to be fetched to know that.
       expect((await get(`${app.url}/d/data`)).status).toBe(401)
+    })
+
+    it('RFC 7518 §3.3 / RFC 6749 §4.1.2.1: a published key jose refuses (RSA 1024 bits) is 503 temporarily_unavailable, never a 500', async () => {
+      const token = weakKey.sign(accessClaims(forgeIssuer))
+      for (let i = 0; i < 2; i++) {
+        const res = await get(`${app.url}/w/data`, bearer(token))
+        expect(res.status).toBe(503)
+        expect(res.www).toBeNull()
+        expect(res.headers.get('retry-after')).toBe('5')
+        expect(res.json()).toEqual({ error: 'temporarily_unavailable', error_description: 'the authorization server could not be reached to check the access token' })
+      }
     })
 
     // -------------------------------------------------------------------------------------------

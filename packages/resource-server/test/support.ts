@@ -3,8 +3,10 @@
  * the server's test helpers), a tiny JWKS server this test controls (it counts requests and can
  * publish or drop keys, for forged tokens, unknown `kid`s and rotation), token forging with jose,
  * and the three adapters (Express, Fastify, Hono) each serving the same routes on an ephemeral
- * port, so `adapters.case.test.ts` runs one contract over all of them.
+ * port, so `adapters.case.test.ts` runs one contract over all of them. node:crypto only where jose
+ * rightly refuses to help (signing with a 1024-bit RSA key, to test a JWKS that publishes one).
  */
+import { generateKeyPairSync, sign as rsaSign } from 'node:crypto'
 import { createServer, request as httpRequest, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
@@ -64,6 +66,7 @@ export interface StubRequest {
 export interface StubAnswer {
   status: number
   body: unknown
+  headers?: Record<string, string>
 }
 
 /**
@@ -79,6 +82,8 @@ export interface JwksServer {
   requests: number
   /** Status `/jwks` answers (200 normally; tests set 500 to simulate an outage). */
   status: number
+  /** Extra headers of `/jwks` answers (e.g. `cache-control`). */
+  headers: Record<string, string>
   routes: Record<string, (req: StubRequest) => StubAnswer>
   hits: Record<string, number>
   /** The requests each path received, in order. */
@@ -87,7 +92,7 @@ export interface JwksServer {
 }
 
 export async function startJwksServer(keys: JWK[] = []): Promise<JwksServer> {
-  const state: JwksServer = { url: '', keys, requests: 0, status: 200, routes: {}, hits: {}, received: {}, close: async () => {} }
+  const state: JwksServer = { url: '', keys, requests: 0, status: 200, headers: {}, routes: {}, hits: {}, received: {}, close: async () => {} }
   const server = createServer((req, res) => {
     let body = ''
     req.setEncoding('utf8')
@@ -98,13 +103,13 @@ export async function startJwksServer(keys: JWK[] = []): Promise<JwksServer> {
       ;(state.received[path] ??= []).push({ method: req.method ?? 'GET', path, headers: req.headers, body })
       if (path === '/jwks') {
         state.requests++
-        res.writeHead(state.status, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: state.keys }))
+        res.writeHead(state.status, { 'content-type': 'application/json', ...state.headers }).end(JSON.stringify({ keys: state.keys }))
         return
       }
       const route = state.routes[path]
       if (!route) return void res.writeHead(404).end()
       const answer = route({ method: req.method ?? 'GET', path, headers: req.headers, body })
-      res.writeHead(answer.status, { 'content-type': 'application/json' }).end(typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body))
+      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers }).end(typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body))
     })
   })
   state.url = await listen(server)
@@ -128,6 +133,22 @@ export async function sign(key: SigningKey, claims: Record<string, unknown>, hea
 
 export const b64json = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
 
+/**
+ * An RSA key of 1024 bits, which jose refuses (RFC 7518 §3.3 requires 2048): its public JWK as a
+ * JWKS would publish it, and an RS256 token signed with it by node:crypto (jose will not sign
+ * with it either).
+ */
+export function weakRsaKey(kid: string): { publicJwk: JWK; sign(claims: Record<string, unknown>): string } {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 })
+  return {
+    publicJwk: { ...(publicKey.export({ format: 'jwk' }) as JWK), kid, alg: 'RS256', use: 'sig' },
+    sign(claims) {
+      const input = `${b64json({ alg: 'RS256', kid, typ: 'at+jwt' })}.${b64json(claims)}`
+      return `${input}.${rsaSign('sha256', Buffer.from(input), privateKey).toString('base64url')}`
+    },
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The three adapters over the same routes
 // ---------------------------------------------------------------------------------------------
@@ -149,6 +170,15 @@ export const ROUTES: ReadonlyArray<{ path: string; options: RequireAuthOptions; 
 ]
 
 const answer = (route: string, auth: AccessTokenClaims | null | undefined) => ({ route, sub: auth?.sub, client_id: auth?.client_id, scope: auth?.scope })
+
+/**
+ * `POST /form` (any valid token) on every mount: the app parses `application/x-www-form-urlencoded`
+ * bodies (Express's urlencoded parser, a Fastify content-type parser, Hono's lazy `parseBody`) and
+ * the handler echoes the body, so a test sees both the refusal of a token in the body (RFC 6750
+ * §2.2) and that the handler can still read the body after `requireAuth`.
+ */
+export const FORM_ROUTE = '/form'
+const formAnswer = (auth: AccessTokenClaims | null | undefined, body: unknown) => ({ route: FORM_ROUTE, sub: auth?.sub, body })
 
 export interface RunningApp {
   url: string
@@ -174,6 +204,9 @@ export const ADAPTERS: Adapter[] = [
             res.json(answer(r.path, req.auth))
           })
         }
+        router.post(FORM_ROUTE, express.urlencoded({ extended: false }), requireAuth(), (req, res) => {
+          res.json(formAnswer(req.auth, req.body))
+        })
         app.use(prefix, router)
       }
       const server = createServer(app)
@@ -192,6 +225,10 @@ export const ADAPTERS: Adapter[] = [
               if (r.introspect && !verifier.canIntrospect) continue
               scope.get(r.path, { preHandler: scope.requireAuth(r.options) }, async (request) => answer(r.path, request.auth))
             }
+            scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+              done(null, Object.fromEntries(new URLSearchParams(body as string)))
+            })
+            scope.post(FORM_ROUTE, { preHandler: scope.requireAuth() }, async (request) => formAnswer(request.auth, request.body))
           },
           { prefix },
         )
@@ -211,6 +248,7 @@ export const ADAPTERS: Adapter[] = [
           if (r.introspect && !verifier.canIntrospect) continue
           app.get(`${prefix}${r.path}`, requireAuth(r.options), (c) => c.json(answer(r.path, c.get('auth'))))
         }
+        app.post(`${prefix}${FORM_ROUTE}`, requireAuth(), async (c) => c.json(formAnswer(c.get('auth'), await c.req.parseBody())))
       }
       const server = await new Promise<Server>((resolve) => {
         const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server))
@@ -253,6 +291,15 @@ export async function get(url: string, authorization?: string): Promise<Answer> 
 }
 
 export const bearer = (token: string) => `Bearer ${token}`
+
+/** A POST of a form-urlencoded `body`, with `authorization` when given. */
+export async function formPost(url: string, body: string, authorization?: string): Promise<Answer> {
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' }
+  if (authorization !== undefined) headers.authorization = authorization
+  const res = await fetch(url, { method: 'POST', headers, body })
+  const text = await res.text()
+  return { status: res.status, www: res.headers.get('www-authenticate'), body: text, json: () => JSON.parse(text) as Record<string, unknown>, headers: res.headers }
+}
 
 /** A GET over node:http with header values given as arrays (fetch would join repeated headers). */
 export async function rawGet(url: string, headers: Record<string, string | string[]>): Promise<{ status: number; www: string | undefined; body: string }> {

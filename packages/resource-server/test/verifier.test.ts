@@ -12,10 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { errors as joseErrors } from 'jose'
 import { discover, wellKnownUrls } from '../src/discovery.js'
 import { InvalidTokenError, TemporarilyUnavailableError } from '../src/errors.js'
+import { IntrospectionCache } from '../src/introspection-cache.js'
 import { createRouteAuth } from '../src/route-auth.js'
 import { createVerifier, type Verifier } from '../src/verifier.js'
 import { API_SECRET, startServer, userToken, type TestServer } from '../../server/test/helpers.js'
-import { accessClaims, API, bearer, latchToken, revoke, sign, signingKey, startJwksServer, type JwksServer, type SigningKey } from './support.js'
+import { accessClaims, API, bearer, latchToken, revoke, sign, signingKey, startJwksServer, weakRsaKey, type JwksServer, type SigningKey } from './support.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -54,6 +55,24 @@ describe('options', () => {
     expect(() => createVerifier({ ...base, clockTolerance: 3600 })).toThrow(/clockTolerance/)
     expect(() => createVerifier({ ...base, jwksUri: '/jwks' })).toThrow(/jwksUri/)
     expect(() => createVerifier({ ...base, introspection: { clientId: API, clientSecret: '' } })).toThrow(/introspection.clientSecret/)
+  })
+
+  it('RFC 7517 §5 / issue: a JWKS cooldown or cache age under 1 s, or an introspection cache size that is not a positive integer, is a TypeError at construction', () => {
+    for (const jwksCooldown of [0, 0.5, -1, NaN]) expect(() => createVerifier({ ...base, jwksCooldown }), String(jwksCooldown)).toThrow(/jwksCooldown/)
+    for (const jwksCacheMaxAge of [0, 0.5, NaN]) expect(() => createVerifier({ ...base, jwksCacheMaxAge }), String(jwksCacheMaxAge)).toThrow(/jwksCacheMaxAge/)
+    expect(() => createVerifier({ ...base, jwksStaleIfError: -1 })).toThrow(/jwksStaleIfError/)
+    for (const cacheMaxEntries of [NaN, 0, -1, 1.5, Infinity]) {
+      expect(() => createVerifier({ ...base, introspection: { clientId: API, clientSecret: 's', cacheMaxEntries } }), String(cacheMaxEntries)).toThrow(/introspection\.cacheMaxEntries/)
+      expect(() => new IntrospectionCache(30, cacheMaxEntries), String(cacheMaxEntries)).toThrow(TypeError)
+    }
+    expect(() => createVerifier({ ...base, jwksCooldown: 1, jwksCacheMaxAge: 1, jwksStaleIfError: 0, introspection: { clientId: API, clientSecret: 's', cacheMaxEntries: 1 } })).not.toThrow()
+  })
+
+  it('RFC 8414 §2 / RFC 7662 §4: a configured jwksUri or introspection endpoint over plain http under an https issuer is refused at construction', () => {
+    expect(() => createVerifier({ ...base, jwksUri: 'http://auth.example.com/jwks' })).toThrow(/jwksUri/)
+    expect(() => createVerifier({ ...base, introspection: { clientId: API, clientSecret: 's', endpoint: 'http://auth.example.com/introspect' } })).toThrow(/introspection\.endpoint/)
+    expect(() => createVerifier({ ...base, jwksUri: 'https://keys.example.net/jwks' })).not.toThrow()
+    expect(() => createVerifier({ issuer: 'http://localhost:9000', audience: API, jwksUri: 'http://localhost:9000/jwks' })).not.toThrow()
   })
 
   it('RFC 7662: a route asking for introspection without credentials is refused at definition', () => {
@@ -124,6 +143,72 @@ describe('discovery', () => {
     const verifier = createVerifier({ issuer, audience: API })
     for (let i = 0; i < 3; i++) await verifier.verify(bearer(await sign(key, accessClaims(issuer))))
     expect(as.hits['/.well-known/oauth-authorization-server/cached']).toBe(1)
+  })
+
+  it('RFC 8414 §2 / RFC 7662 §4: a discovered jwks_uri or introspection_endpoint that is not http(s) (data:, file:) is refused, so no key or secret goes there', async () => {
+    const key = await signingKey('schemes')
+    const jwks = `data:application/json,${encodeURIComponent(JSON.stringify({ keys: [key.publicJwk] }))}`
+    for (const [name, doc] of [
+      ['data-jwks', { jwks_uri: jwks }],
+      ['file-introspect', { jwks_uri: `${as.url}/jwks`, introspection_endpoint: 'file:///etc/passwd' }],
+    ] as const) {
+      const issuer = `${as.url}/${name}`
+      as.routes[`/.well-known/oauth-authorization-server/${name}`] = () => ({ status: 200, body: { issuer, ...doc } })
+      const err = await rejection(discover(issuer))
+      expect(err).toBeInstanceOf(TemporarilyUnavailableError)
+      expect((err as TemporarilyUnavailableError).detail).toMatch(/is not an https: URL/)
+    }
+    // A token signed by the key the data: URL would have supplied is not judged.
+    const issuer = `${as.url}/data-jwks`
+    expect(await rejection(createVerifier({ issuer, audience: API }).verify(bearer(await sign(key, accessClaims(issuer)))))).toBeInstanceOf(TemporarilyUnavailableError)
+  })
+
+  it('RFC 8414 §3: metadata expires (its Cache-Control max-age, at most 1 h) and is discovered again; a changed jwks_uri is followed', async () => {
+    const [k1, k2] = [await signingKey('moving-1'), await signingKey('moving-2')]
+    as.routes['/keys-1'] = () => ({ status: 200, body: { keys: [k1.publicJwk] } })
+    as.routes['/keys-2'] = () => ({ status: 200, body: { keys: [k2.publicJwk] } })
+    const issuer = `${as.url}/moving`
+    let jwksPath = '/keys-1'
+    let up = true
+    as.routes['/.well-known/oauth-authorization-server/moving'] = () =>
+      up ? { status: 200, body: { issuer, jwks_uri: `${as.url}${jwksPath}` }, headers: { 'cache-control': 'max-age=1' } } : { status: 500, body: {} }
+    as.routes['/moving/.well-known/openid-configuration'] = () => ({ status: 500, body: {} })
+    const verifier = createVerifier({ issuer, audience: API })
+    const t1 = await sign(k1, accessClaims(issuer))
+    const t2 = await sign(k2, accessClaims(issuer))
+    expect((await verifier.verify(bearer(t1))).iss).toBe(issuer)
+    expect(as.hits['/.well-known/oauth-authorization-server/moving']).toBe(1)
+
+    jwksPath = '/keys-2'
+    await sleep(1100)
+    expect((await verifier.verify(bearer(t2))).iss).toBe(issuer)
+    expect(as.hits['/.well-known/oauth-authorization-server/moving']).toBe(2)
+    expect(as.hits['/keys-2']).toBe(1)
+
+    // A failed re-discovery keeps the last good metadata: tokens keep verifying.
+    up = false
+    await sleep(1100)
+    expect((await verifier.verify(bearer(t2))).iss).toBe(issuer)
+    expect(as.hits['/.well-known/oauth-authorization-server/moving']).toBe(3)
+  })
+
+  it('RFC 8414 §3 / issue: metadata without a jwks_uri is a 503 and discovered again after the retry delay, not kept until a restart', async () => {
+    const key = await signingKey('late-jwks')
+    as.routes['/late-keys'] = () => ({ status: 200, body: { keys: [key.publicJwk] } })
+    const issuer = `${as.url}/late`
+    let complete = false
+    as.routes['/.well-known/oauth-authorization-server/late'] = () => ({ status: 200, body: { issuer, ...(complete && { jwks_uri: `${as.url}/late-keys` }) } })
+    const verifier = createVerifier({ issuer, audience: API, jwksCooldown: 1 })
+    const token = await sign(key, accessClaims(issuer))
+    const err = await rejection(verifier.verify(bearer(token)))
+    expect(err).toBeInstanceOf(TemporarilyUnavailableError)
+    expect((err as TemporarilyUnavailableError).detail).toMatch(/no jwks_uri/)
+    complete = true
+    expect(await rejection(verifier.verify(bearer(token)))).toBeInstanceOf(TemporarilyUnavailableError) // within the retry delay
+    expect(as.hits['/.well-known/oauth-authorization-server/late']).toBe(1)
+    await sleep(1100)
+    expect((await verifier.verify(bearer(token))).iss).toBe(issuer)
+    expect(as.hits['/.well-known/oauth-authorization-server/late']).toBe(2)
   })
 
   it('a discovery failure is remembered for the cooldown (no hammering), then retried', async () => {
@@ -197,6 +282,50 @@ describe('JWKS', () => {
     const before = as.requests
     for (let i = 0; i < 5; i++) await verifier.verify(bearer(await sign(key, accessClaims(as.url))))
     expect(as.requests).toBe(before + 1)
+  })
+
+  it('RFC 7517 §5 / issue: a failing JWKS is fetched at most once per 5 s, whatever the requests carry (junk tokens included)', async () => {
+    as.routes['/jwks-down'] = () => ({ status: 500, body: {} })
+    const verifier = createVerifier({ issuer: as.url, audience: API, jwksUri: `${as.url}/jwks-down` })
+    const tokens = ['eyJhbGciOiJSUzI1NiJ9.e30.AA', await sign(key, accessClaims(as.url)), await sign(await signingKey('other'), accessClaims(as.url))]
+    for (let i = 0; i < 3; i++) {
+      for (const token of tokens) expect(await rejection(verifier.verify(bearer(token)))).toBeInstanceOf(TemporarilyUnavailableError)
+    }
+    expect(as.hits['/jwks-down']).toBe(1)
+  })
+
+  it('RFC 7517 §5 / RFC 5861 §4: once the cached JWKS is stale, an outage of the JWKS does not reject valid tokens: the last good keys keep verifying', async () => {
+    let status = 200
+    as.routes['/jwks-flaky'] = () => ({ status, body: { keys: [key.publicJwk] } })
+    const verifier = createVerifier({ issuer: as.url, audience: API, jwksUri: `${as.url}/jwks-flaky`, jwksCacheMaxAge: 1 })
+    const token = await sign(key, accessClaims(as.url))
+    expect((await verifier.verify(bearer(token))).sub).toBe('forged-user')
+    status = 500
+    await sleep(1100) // stale
+    expect((await verifier.verify(bearer(token))).sub).toBe('forged-user')
+    expect((await verifier.verify(bearer(token))).sub).toBe('forged-user')
+    expect(as.hits['/jwks-flaky']).toBe(2) // one refetch, failed and remembered
+  })
+
+  it('RFC 7518 §3.3: a published key jose refuses (RSA under 2048 bits, a malformed modulus) is 503 with the reason in detail, never an unknown error', async () => {
+    const weak = weakRsaKey('weak')
+    const malformed = { kty: 'RSA', kid: 'weak', alg: 'RS256', n: 'AA', e: 'AQAB' }
+    for (const [path, jwk] of [['/jwks-weak', weak.publicJwk], ['/jwks-malformed', malformed]] as const) {
+      as.routes[path] = () => ({ status: 200, body: { keys: [jwk] } })
+      const err = await rejection(createVerifier({ issuer: as.url, audience: API, jwksUri: `${as.url}${path}` }).verify(bearer(weak.sign(accessClaims(as.url)))))
+      expect(err, path).toBeInstanceOf(TemporarilyUnavailableError)
+      expect((err as TemporarilyUnavailableError).detail).toMatch(/^the key set cannot be used: TypeError: .*2048/)
+      expect(err.cause).toBeInstanceOf(TypeError)
+    }
+  })
+
+  it('RFC 7519 §4.1.6: a token issued in the future (iat beyond the clock tolerance) is rejected; within the tolerance it passes', async () => {
+    const verifier = createVerifier({ issuer: as.url, audience: API, jwksUri: `${as.url}/jwks` })
+    const now = Math.floor(Date.now() / 1000)
+    const err = await rejection(verifier.verify(bearer(await sign(key, accessClaims(as.url, { iat: now + 120, exp: now + 600 })))))
+    expect(err).toBeInstanceOf(InvalidTokenError)
+    expect((err.cause as joseErrors.JWTClaimValidationFailed).claim).toBe('iat')
+    expect((await verifier.verify(bearer(await sign(key, accessClaims(as.url, { iat: now + 2 }))))).sub).toBe('forged-user')
   })
 
   it('RFC 6749 §4.1.2.1: a JWKS answering 500 or non-JSON is 503 temporarily_unavailable, never invalid_token', async () => {

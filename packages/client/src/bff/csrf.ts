@@ -34,7 +34,11 @@ export const CSRF_HEADER = 'x-latch-csrf'
  *
  * @example
  * ```ts
+ * import type { FastifyRequest } from 'fastify'
  * import { CSRF_FIELD } from '@latch/client/bff'
+ *
+ * declare const request: FastifyRequest // in a route of the app that registered latchBff
+ * declare function escapeHtml(text: string): string // your template engine's
  *
  * const form = `<form method="post" action="/auth/logout">
  *   <input type="hidden" name="${CSRF_FIELD}" value="${escapeHtml(request.latchSession!.csrfToken)}">

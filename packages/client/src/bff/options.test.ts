@@ -15,6 +15,10 @@ describe('resolveBffOptions', () => {
     expect(o.sessionTtl).toBe(28_800)
     expect(o.refreshSkew).toBe(30)
     expect(o.errorPath).toBe('/')
+    // Transactions share the session store unless given their own; latchSession.fetch has the API timeout.
+    expect(o.transactionStore).toBe(o.sessionStore)
+    expect(o.apiTimeout).toBe(30_000)
+    expect(resolveBffOptions({ ...base, api: { upstream: 'http://localhost:4000/api', timeout: 500 } }).apiTimeout).toBe(500)
   })
 
   it('ARCHITECTURE §2: misconfiguration fails at registration with a message naming the option', () => {

@@ -15,6 +15,11 @@ import { MemorySessionStore, type SessionStore } from './session-store.js'
  *
  * @example
  * ```ts
+ * import Fastify from 'fastify'
+ * import { latchBff, type LatchBffOptions, type SessionStore } from '@latch/client/bff'
+ *
+ * declare const redisStore: SessionStore // a shared store: see `SessionStore`
+ * const app = Fastify()
  * const options: LatchBffOptions = {
  *   issuer: 'https://auth.example.com',
  *   clientId: 'shop-bff',
@@ -45,10 +50,20 @@ export interface LatchBffOptions {
   appOrigin?: string
   /** Path prefix of the auth routes, default `/auth`. */
   prefix?: string
-  /** The API proxy: `ANY <prefix>/*` is forwarded to `upstream` with the session's access token. Off when absent. */
+  /**
+   * The API proxy: `ANY <prefix>/*` is forwarded to `upstream` with the session's access token.
+   * Off when absent. `timeout` (ms, default 30 000) also bounds `request.latchSession.fetch()`.
+   */
   api?: { prefix?: string; upstream: string; timeout?: number }
-  /** Where sessions and sign-in transactions live; default an in-process `MemorySessionStore`. */
+  /** Where sessions (and, unless `transactionStore` is set, sign-in transactions) live; default an in-process `MemorySessionStore`. */
   sessionStore?: SessionStore
+  /**
+   * Where sign-in transactions live; default `sessionStore`. Anyone can create one
+   * (`GET /auth/login`): with a shared store that evicts under memory pressure, give them their own
+   * (another Redis database with its own memory limit) so they can never push sessions out.
+   * `MemorySessionStore` already caps them apart.
+   */
+  transactionStore?: SessionStore
   /** Absolute session lifetime in seconds, default 28 800 (8 hours). */
   sessionTtl?: number
   /** Lifetime of a sign-in transaction (the time to sign in at the OP), seconds, default 600. */
@@ -80,7 +95,10 @@ export interface ResolvedBffOptions {
   prefix: string
   callbackPath: string
   api: { prefix: string; upstream: URL; timeout: number } | null
+  /** Milliseconds before a `latchSession.fetch()` without its own signal is abandoned (`api.timeout`). */
+  apiTimeout: number
   sessionStore: SessionStore
+  transactionStore: SessionStore
   sessionTtl: number
   transactionTtl: number
   cookieName: string
@@ -90,6 +108,8 @@ export interface ResolvedBffOptions {
   timeout: number
   fetch: typeof fetch
 }
+
+const DEFAULT_API_TIMEOUT = 30_000
 
 function fail(option: string, message: string): never {
   throw new TypeError(`latchBff: ${option} ${message}`)
@@ -145,7 +165,7 @@ export function resolveBffOptions(options: LatchBffOptions): ResolvedBffOptions 
     if (upstream.search !== '' || upstream.hash !== '') fail('api.upstream', 'must have no query or fragment')
     const apiPrefix = pathPrefix('api.prefix', options.api.prefix ?? '/api')
     if (apiPrefix === prefix || apiPrefix.startsWith(`${prefix}/`) || prefix.startsWith(`${apiPrefix}/`)) fail('api.prefix', `must not overlap the auth prefix ${prefix}`)
-    const timeout = options.api.timeout ?? 30_000
+    const timeout = options.api.timeout ?? DEFAULT_API_TIMEOUT
     if (!Number.isInteger(timeout) || timeout < 1) fail('api.timeout', 'must be a positive integer number of milliseconds')
     api = { prefix: apiPrefix, upstream, timeout }
   }
@@ -156,6 +176,10 @@ export function resolveBffOptions(options: LatchBffOptions): ResolvedBffOptions 
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(cookieName)) fail('cookieName', 'must be 1-64 letters, digits, _ or -')
   const timeout = options.timeout ?? 10_000
   if (!Number.isInteger(timeout) || timeout < 1) fail('timeout', 'must be a positive integer number of milliseconds')
+  const sessionStore = options.sessionStore ?? new MemorySessionStore()
+  for (const [option, store] of [['sessionStore', sessionStore], ['transactionStore', options.transactionStore ?? sessionStore]] as const) {
+    if (typeof store !== 'object' || store === null || typeof store.get !== 'function' || typeof store.set !== 'function' || typeof store.delete !== 'function') fail(option, 'must have get, set and delete methods')
+  }
 
   return {
     // As given, not normalised: issuer and redirect_uri are compared as exact strings (RFC 8414 §3.3, RFC 6749 §3.1.2.3).
@@ -170,7 +194,9 @@ export function resolveBffOptions(options: LatchBffOptions): ResolvedBffOptions 
     prefix,
     callbackPath,
     api,
-    sessionStore: options.sessionStore ?? new MemorySessionStore(),
+    apiTimeout: api?.timeout ?? DEFAULT_API_TIMEOUT,
+    sessionStore,
+    transactionStore: options.transactionStore ?? sessionStore,
     sessionTtl: seconds('sessionTtl', options.sessionTtl, 8 * 3600),
     transactionTtl: seconds('transactionTtl', options.transactionTtl, 600),
     cookieName,

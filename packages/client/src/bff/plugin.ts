@@ -18,7 +18,7 @@ import { createAuthorizationCodeClient } from '../authorization-code.js'
 import { bffCookies } from './cookies.js'
 import type { BffContext } from './context.js'
 import { authBodyParsers, jsonErrors } from './http.js'
-import { RequestSession } from './latch-session.js'
+import { RequestSession, sessionTransport } from './latch-session.js'
 import { resolveBffOptions, type LatchBffOptions } from './options.js'
 import { apiProxy } from './proxy.js'
 import { callbackRoute } from './routes/callback.js'
@@ -61,13 +61,14 @@ const plugin: FastifyPluginAsync<LatchBffOptions> = async (app: FastifyInstance,
     onRefreshError: (code, err) => app.log.warn({ code, err: { name: (err as Error).name, code: (err as { code?: unknown }).code } }, 'latch bff: refresh failed'),
   })
   const ctx: BffContext = { options, client, sessions, cookies: bffCookies(options.appOrigin, options.cookieName) }
+  const send = sessionTransport(options.fetch, options.apiTimeout, options.api?.upstream ?? null)
 
   app.decorateRequest('latchSession', null)
   app.addHook('onRequest', async (request) => {
     const id = request.cookies[ctx.cookies.session]
     if (id === undefined) return
     const record = await sessions.load(id)
-    if (record) request.latchSession = new RequestSession(id, record, sessions, options.fetch)
+    if (record) request.latchSession = new RequestSession(id, record, sessions, send)
   })
 
   await app.register(

@@ -10,7 +10,8 @@
  * hop-by-hop headers (RFC 9110 §7.6.1); back, never `Set-Cookie` (the API must not plant cookies
  * on the app's origin), CORS headers (the API's grants would let other origins read the
  * cookie-authenticated proxy), nor hop-by-hop or encoding headers (fetch has already decoded it).
- * A path that would climb out of the upstream base (`..`, encoded or not) is refused with 400.
+ * A path that would climb out of the upstream base (`..`, encoded or not, or hidden behind a `;`
+ * path parameter as in `/..;/admin`) is refused with 400.
  * Non-safe methods need the CSRF header (csrf.ts); without a session the answer is 401
  * `login_required`.
  * @see https://datatracker.ietf.org/doc/html/draft-ietf-oauth-browser-based-apps#name-backend-for-frontend-bff
@@ -39,8 +40,11 @@ export function upstreamUrl(upstream: URL, rest: string): URL | null {
   const q = rest.indexOf('?')
   const path = q < 0 ? rest : rest.slice(0, q)
   const query = q < 0 ? '' : rest.slice(q)
-  // Dot segments, encoded dots and slashes, and backslashes could all be read as "go up" somewhere.
-  if (/(^|\/)\.\.?(\/|$)|%2e|%2f|%5c|\\/i.test(path)) return null
+  // Dot segments, encoded dots and slashes, and backslashes could all be read as "go up"
+  // somewhere; so could path parameters: Tomcat, Jetty and Spring drop `;…` from each segment, so
+  // `/..;/admin` (or `/..%3b/admin`) is `/../admin` to them. No `;` in the path at all, as
+  // Spring Security's StrictHttpFirewall also decides.
+  if (/(^|\/)\.\.?(\/|$)|%2e|%2f|%5c|%3b|;|\\/i.test(path)) return null
   const base = upstream.pathname.replace(/\/$/, '')
   const url = new URL(upstream.origin)
   url.pathname = `${base}${path}`

@@ -8,7 +8,17 @@ describe('safeReturnTo', () => {
     expect(safeReturnTo('/orders?page=2#top', APP)).toBe('/orders?page=2#top')
     expect(safeReturnTo('/a/../b/./c', APP)).toBe('/b/c')
     expect(safeReturnTo('/', APP)).toBe('/')
-    expect(safeReturnTo('/x?q=\\y', APP)).toBe('/x?q=%5Cy')
+    expect(safeReturnTo('/ünï?q=日本', APP)).toBe('/%C3%BCn%C3%AF?q=%E6%97%A5%E6%9C%AC')
+  })
+
+  it('RFC 9700 §4.11 / issue: dot segments that collapse into //host are refused, not normalised into a scheme-relative URL', () => {
+    for (const attack of ['/.//evil.example', '/a/..//evil.example/x', '/%2e//evil.example', '/%2E%2E//evil.example', '/..//evil.example', '/././/evil.example?x#y']) {
+      expect(safeReturnTo(attack, APP), JSON.stringify(attack)).toBe('/')
+    }
+  })
+
+  it('RFC 9700 §4.11: one rule with the core (a backslash anywhere is refused, as @latch/client does)', () => {
+    expect(safeReturnTo('/x?q=\\y', APP)).toBe('/')
   })
 
   it('RFC 9700 §4.11: anything that could leave the origin becomes the fallback', () => {

@@ -44,6 +44,20 @@ describe('MemorySessionStore', () => {
     expect(() => new MemorySessionStore({ maxEntries: 0 })).toThrow(TypeError)
   })
 
+  it('issue: a flood of sign-in transactions (anyone can GET /auth/login) never evicts a session', () => {
+    const store = new MemorySessionStore({ maxEntries: 3, maxTransactions: 5 })
+    store.set('session:alice', { user: 'alice' }, 60)
+    store.set('session:bob', { user: 'bob' }, 60)
+    for (let i = 0; i < 1000; i++) store.set(`tx:${i}:state`, { i }, 600)
+    expect(store.get('session:alice')).toEqual({ user: 'alice' })
+    expect(store.get('session:bob')).toEqual({ user: 'bob' })
+    // The transactions evict only each other, oldest first.
+    expect(store.get('tx:0:state')).toBeUndefined()
+    expect(store.get('tx:999:state')).toEqual({ i: 999 })
+    expect(store.size).toBe(2 + 5)
+    expect(() => new MemorySessionStore({ maxTransactions: 0 })).toThrow(TypeError)
+  })
+
   it('sweeps expired entries as writes go on, so abandoned sign-ins do not pile up', () => {
     let now = 0
     const store = new MemorySessionStore({ now: () => now })

@@ -12,16 +12,25 @@
  * process; several nodes sharing a store may still race, which the OP answers by revoking the
  * grant (the user signs in again), never by letting a token be used twice.
  *
- * A refresh the OP refuses (`invalid_grant`: revoked, expired, replayed) or that is impossible (no
- * refresh token) ends the session: `login_required`. A refresh that fails because the OP is
- * unreachable or answers 5xx keeps the session: `temporarily_unavailable`.
+ * A refresh the OP refuses (refusal.ts: a 400/401 OAuth error such as `invalid_grant`, or a
+ * response that fails validation, including a refreshed ID token about another user, OIDC Core
+ * §12.2) or that is impossible (no refresh token) ends the session: `login_required`. A refresh
+ * that fails because the OP is unreachable, times out, or answers 408, 429 or 5xx (a gateway's
+ * HTML page included) keeps the session: `temporarily_unavailable`.
+ *
+ * Ending a session races refreshing it: a refresh that lands after the session was deleted would
+ * write it back, with a new refresh token that logout never revoked. So `destroy` waits for this
+ * process's refresh of the session and then deletes (and returns) what it wrote, and a refresh
+ * re-reads the session before saving: if it is gone (another node's logout), the new refresh
+ * token is revoked instead of saved.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse (§12.2)
  * @see https://cheatsheetseries.owasp.org/cheatsheets/Session_Management_Cheat_Sheet.html#renew-the-session-id-after-any-privilege-level-change
  */
 import { randomBytes } from 'node:crypto'
 import type { AuthorizationCodeClient } from '../authorization-code.js'
-import { ClientValidationError, OAuthResponseError } from '../errors.js'
+import { isRefusal } from './refusal.js'
 import { isSessionRecord, refreshedRecord, type SessionRecord } from './session.js'
 import type { SessionStore } from './session-store.js'
 
@@ -35,14 +44,23 @@ export type SessionErrorCode = 'login_required' | 'temporarily_unavailable'
  *
  * @example
  * ```ts
- * import { BffSessionError } from '@latch/client/bff'
+ * import Fastify from 'fastify'
+ * import { BffSessionError, latchBff, type LatchBffOptions } from '@latch/client/bff'
  *
- * try {
- *   const token = await request.latchSession!.getAccessToken()
- * } catch (err) {
- *   if (err instanceof BffSessionError && err.code === 'login_required') return reply.redirect('/auth/login')
- *   throw err
- * }
+ * declare const options: LatchBffOptions // issuer, clientId, clientSecret, redirectUri, …
+ * const app = Fastify()
+ * await app.register(latchBff, options)
+ *
+ * app.get('/report', async (request, reply) => {
+ *   try {
+ *     const token = await request.latchSession!.getAccessToken()
+ *     const res = await fetch('https://api.example.com/report', { headers: { authorization: `Bearer ${token}` } })
+ *     return await res.json()
+ *   } catch (err) {
+ *     if (err instanceof BffSessionError && err.code === 'login_required') return reply.redirect('/auth/login')
+ *     throw err
+ *   }
+ * })
  * ```
  */
 export class BffSessionError extends Error {
@@ -65,13 +83,6 @@ export function isRandomId(value: unknown): value is string {
 }
 
 const now = (): number => Math.floor(Date.now() / 1000)
-
-/** Whether the OP refused (the grant is dead) rather than failed to answer. */
-function refusal(err: unknown): boolean {
-  if (err instanceof OAuthResponseError) return err.status < 500 && err.error !== 'temporarily_unavailable' && err.error !== 'server_error'
-  if (err instanceof ClientValidationError) return err.code !== 'request_failed'
-  return false
-}
 
 export interface BffSessionsOptions {
   store: SessionStore
@@ -115,8 +126,23 @@ export class BffSessions {
     return id
   }
 
-  async destroy(id: string): Promise<void> {
-    if (isRandomId(id)) await this.#store.delete(`session:${id}`)
+  /**
+   * Ends the session `id` names and returns its last record (`null` when there was none), so the
+   * caller revokes the tokens it really held. A refresh of it in flight in this process finishes
+   * first: otherwise it would write the session back after the delete.
+   */
+  async destroy(id: string): Promise<SessionRecord | null> {
+    if (!isRandomId(id)) return null
+    await this.#inflight.get(id)?.catch(() => {})
+    return this.#delete(id)
+  }
+
+  /** Deletes the session and returns what it held (no waiting: used inside a refresh). */
+  async #delete(id: string): Promise<SessionRecord | null> {
+    const key = `session:${id}`
+    const value = await this.#store.get(key)
+    await this.#store.delete(key)
+    return isSessionRecord(value) ? value : null
   }
 
   /** Whether the access token expires within the refresh skew (unknown expiry counts as fresh). */
@@ -148,21 +174,26 @@ export class BffSessions {
     // Another request refreshed since `stale` was read: use its token, keep the refresh token unspent.
     if (current.accessToken !== stale.accessToken && !this.isExpiring(current)) return current
     if (current.refreshToken === null) {
-      await this.destroy(id)
+      await this.#delete(id)
       this.#onRefreshError?.('login_required', new Error('no refresh token'))
       throw new BffSessionError('login_required', 'the access token expired and the session has no refresh token')
     }
     let tokens
     try {
-      tokens = await this.#client.refresh(current.refreshToken)
+      tokens = await this.#client.refresh(current.refreshToken, { expectedSubject: current.user.sub })
     } catch (err) {
-      if (refusal(err)) {
-        await this.destroy(id)
+      if (isRefusal(err)) {
+        await this.#delete(id)
         this.#onRefreshError?.('login_required', err)
         throw new BffSessionError('login_required', 'the authorization server refused to refresh the session')
       }
       this.#onRefreshError?.('temporarily_unavailable', err)
       throw new BffSessionError('temporarily_unavailable', 'the authorization server could not be reached to refresh the session')
+    }
+    // Ended meanwhile (a logout on another node, or a store that evicted it): do not bring it back.
+    if ((await this.load(id)) === null) {
+      await this.#client.revoke(tokens.refreshToken ?? tokens.accessToken, tokens.refreshToken !== undefined ? 'refresh_token' : 'access_token').catch(() => {})
+      throw new BffSessionError('login_required', 'the session ended while it was being refreshed')
     }
     const next = refreshedRecord(current, tokens)
     await this.#save(id, next)

@@ -7,7 +7,7 @@
  * Two cookie jars (`Browser` from the server's tests) stand for one user agent: one for the app's
  * origin, one for Latch's, and `signIn` walks the real login page between them.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http'
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { Browser } from '../../../server/test/browser.js'
@@ -121,7 +121,10 @@ export interface BffApp {
   close(): Promise<void>
 }
 
-/** The app with `latchBff` on 127.0.0.1:`port`; a `/whoami` route shows `request.latchSession`. */
+/**
+ * The app with `latchBff` on 127.0.0.1:`port`; a `/whoami` route shows `request.latchSession`, and
+ * `/session-fetch?url=` calls a URL with `request.latchSession.fetch()` and says what happened.
+ */
 export async function startBff(
   port: number,
   latch: TestServer,
@@ -147,6 +150,17 @@ export async function startBff(
     if (!session) return { signedIn: false }
     const res = await session.fetch(`${upstream?.base ?? ''}/data`)
     return { signedIn: true, sub: session.user.sub, api: res.status }
+  })
+  app.get('/session-fetch', async (request) => {
+    const session = request.latchSession
+    if (!session) return { signedIn: false }
+    try {
+      const res = await session.fetch((request.query as { url: string }).url)
+      await res.body?.cancel()
+      return { status: res.status }
+    } catch (err) {
+      return { error: (err as Error).name, code: (err as { code?: unknown }).code ?? null }
+    }
   })
   await app.listen({ port, host: '127.0.0.1' })
   return { url, app, store, close: () => app.close() }
@@ -224,4 +238,49 @@ export async function storedSession(bff: BffApp, agent: Agent): Promise<{ access
 /** `Cookie` header value of the agent's app jar. */
 export function cookieHeader(agent: Agent): string {
   return [...agent.app.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
+}
+
+/** What the gateway answers instead of forwarding a token request. */
+export interface GatewayFailure {
+  status: number
+  contentType: string
+  body: string
+}
+
+/** A reverse proxy in front of Latch, as in production; it can be told to fail token requests. */
+export interface Gateway {
+  /** The gateway's origin: Latch's issuer, so every OP request of the BFF and the agent goes through it. */
+  url: string
+  /** Where requests are forwarded (Latch's own address); set once Latch runs. */
+  target: string
+  /** When set, `POST /token` is answered with this and never reaches Latch. */
+  tokenFailure: GatewayFailure | null
+  close(): Promise<void>
+}
+
+/** Starts the gateway on an ephemeral port (set `target` before sending it traffic). */
+export async function startGateway(): Promise<Gateway> {
+  const gateway: Gateway = { url: '', target: '', tokenFailure: null, close: async () => {} }
+  const server = createServer((req, res) => {
+    const failure = gateway.tokenFailure
+    if (failure !== null && req.method === 'POST' && (req.url ?? '').split('?')[0] === '/token') {
+      req.resume()
+      res.writeHead(failure.status, { 'content-type': failure.contentType }).end(failure.body)
+      return
+    }
+    const forward = httpRequest(new URL(req.url ?? '/', gateway.target), { method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers)
+      answer.pipe(res)
+    })
+    forward.on('error', () => res.writeHead(502, { 'content-type': 'text/html' }).end('<h1>502 Bad Gateway</h1>'))
+    req.pipe(forward)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  gateway.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  gateway.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections()
+      server.close(() => resolve())
+    })
+  return gateway
 }

@@ -45,7 +45,7 @@ describe('BFF logging', () => {
     const login = await agent.app.fetch(`${bff.url}/auth/login`)
     const authorize = new URL(login.headers.get('location') as string)
     secrets.add(authorize.searchParams.get('state') as string).add(authorize.searchParams.get('nonce') as string)
-    const tx = bff.store.get(`tx:${agent.app.cookies.get('latch_bff_tx') as string}`) as { transaction: { codeVerifier: string } }
+    const tx = bff.store.get(`tx:${agent.app.cookies.get('latch_bff_tx') as string}:${authorize.searchParams.get('state') as string}`) as { transaction: { codeVerifier: string } }
     secrets.add(tx.transaction.codeVerifier)
     const page = await agent.op.authorize(authorize, ALICE)
     secrets.add(page.redirect?.searchParams.get('code') as string)

@@ -174,9 +174,9 @@ describe('BFF API proxy', () => {
     expect(upstream.received.length).toBe(count)
   })
 
-  it('a path that climbs out of the API base (.., encoded or not) is 400 invalid_request and never sent', async () => {
+  it('RFC 3986 §5.2.4 / issue: a path that climbs out of the API base (.., encoded or not, or ..; as Tomcat/Spring read it) is 400 invalid_request and never sent', async () => {
     const count = upstream.received.length
-    for (const path of ['/api/../admin', '/api/%2e%2e/admin', '/api/%2E%2E/admin', '/api/a/..%2fadmin', '/api/a%2F..%2F..%2Fadmin', '/api/..\\admin', '/api/./data']) {
+    for (const path of ['/api/../admin', '/api/%2e%2e/admin', '/api/%2E%2E/admin', '/api/a/..%2fadmin', '/api/a%2F..%2F..%2Fadmin', '/api/..\\admin', '/api/./data', '/api/..;/admin', '/api/..%3b/admin', '/api/..%3B/admin']) {
       const res = await rawRequest(bff.url, 'GET', path, { cookie: cookieHeader(agent) })
       expect(res.status, path).toBe(400)
       expect(JSON.parse(res.body), path).toMatchObject({ error: 'invalid_request' })
@@ -192,6 +192,31 @@ describe('BFF API proxy', () => {
     expect(head.status).toBe(200)
     expect(await head.text()).toBe('')
     expect(last()?.method).toBe('HEAD')
+  })
+
+  it('RFC 6750 §5.3 / issue: request.latchSession.fetch refuses http:// off loopback before any token is sent (insecure_request)', async () => {
+    const res = await agent.app.fetch(`${bff.url}/session-fetch?url=${encodeURIComponent('http://api.invalid/data')}`)
+    expect(await res.json()).toEqual({ error: 'ClientValidationError', code: 'insecure_request' })
+    // https, and http to loopback (the configured upstream here), are fine.
+    expect(await (await agent.app.fetch(`${bff.url}/session-fetch?url=${encodeURIComponent(`${upstream.base}/data`)}`)).json()).toEqual({ status: 200 })
+  })
+
+  it('issue: request.latchSession.fetch without its own signal gives up after api.timeout (no request held forever)', async () => {
+    // An API that accepts the request and never answers.
+    const { createServer } = await import('node:http')
+    const silent = createServer(() => {})
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    const silentUrl = `http://127.0.0.1:${(silent.address() as { port: number }).port}/data`
+    // A second instance of the app sharing the session store, with a short API timeout.
+    const impatient = await startBff(await freePort(), latch, upstream, { redirectUri: `${bff.url}/auth/callback`, sessionStore: bff.store, api: { upstream: upstream.base, timeout: 300 } })
+    try {
+      const res = await rawRequest(impatient.url, 'GET', `/session-fetch?url=${encodeURIComponent(silentUrl)}`, { cookie: cookieHeader(agent) })
+      expect(JSON.parse(res.body)).toMatchObject({ error: 'TimeoutError' })
+    } finally {
+      await impatient.close()
+      silent.closeAllConnections()
+      await new Promise<void>((resolve) => silent.close(() => resolve()))
+    }
   })
 
   it('an unreachable API is 502 temporarily_unavailable, and the session is kept', async () => {

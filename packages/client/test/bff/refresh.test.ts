@@ -4,12 +4,17 @@
  * call when the token expires within the skew; a burst of calls at expiry spends the rotating
  * refresh token once (a second use would be a replay that revokes the grant, RFC 9700 §4.14.2);
  * `POST /auth/refresh` refreshes on demand; a refresh the OP refuses ends the session
- * (`login_required`), one it cannot answer keeps it (`temporarily_unavailable`).
+ * (`login_required`), one it cannot answer keeps it (`temporarily_unavailable`): also when a
+ * gateway in front of the OP answers 502 with an HTML page, 503 without an OAuth error, or 429.
+ * A refreshed ID token about another user ends the session (OIDC Core §12.2).
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { basic, postForm } from '../../../server/test/helpers.js'
+import { Browser } from '../../../server/test/browser.js'
+import { ALICE, BOB, basic, postForm } from '../../../server/test/helpers.js'
+import { createAuthorizationCodeClient } from '../../src/index.js'
 import {
   BFF_SECRET,
   bffClients,
@@ -19,11 +24,14 @@ import {
   setCookies,
   signIn,
   startBff,
+  startGateway,
   startServer,
   startUpstream,
   storedSession,
   type Agent,
   type BffApp,
+  type Gateway,
+  type GatewayFailure,
   type TestServer,
   type Upstream,
 } from './harness.js'
@@ -170,6 +178,30 @@ describe('BFF refresh', () => {
     expect((await agent.app.fetch(`${app.url}/api/data`)).status).toBe(401)
   })
 
+  it('OIDC Core §12.2 / issue: a refreshed ID token about another user ends the session (login_required)', async () => {
+    const port = ports.shift() as number
+    // An ID token Latch really issued to the BFF's client, for Bob ...
+    const core = createAuthorizationCodeClient({ issuer: latch.url, clientId: 'bff', clientSecret: BFF_SECRET, redirectUri: `http://127.0.0.1:${port}/auth/callback`, scope: 'openid' })
+    const started = await core.authorizationUrl()
+    const page = await new Browser(latch.url).authorize(started.url, BOB)
+    const bob = await core.handleCallback(page.redirect as URL, started.transaction)
+    // ... slipped into Alice's refresh response on the way to the BFF.
+    let swap = false
+    const swapping: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init)
+      if (!swap || !String(input).endsWith('/token') || response.status !== 200) return response
+      const body = (await response.json()) as Record<string, unknown>
+      body.id_token = bob.idToken
+      return new Response(JSON.stringify(body), { status: 200, headers: response.headers })
+    }
+    const { app, agent, csrf } = await signedIn({ fetch: swapping }, port)
+    swap = true
+    const res = await agent.app.fetch(`${app.url}/auth/refresh`, { method: 'POST', headers: { 'x-latch-csrf': csrf } })
+    expect(res.status).toBe(401)
+    expect(await res.json()).toMatchObject({ error: 'login_required' })
+    expect(await me(agent, app.url)).toEqual({ authenticated: false })
+  })
+
   it('RFC 6749 §5.2: a refresh the OP cannot answer (down) is 503 temporarily_unavailable and keeps the session', async () => {
     const { app, agent, csrf } = await signedIn()
     // Point a second instance, sharing the store, at an issuer that is down (Latch's metadata comes from the per-issuer cache of the first).
@@ -183,5 +215,75 @@ describe('BFF refresh', () => {
       await down.close()
     }
     expect((await me(agent, app.url)).authenticated).toBe(true)
+  })
+})
+
+describe('BFF refresh: the OP behind a gateway that fails', () => {
+  let gateway: Gateway
+  let latch: TestServer
+  let bff: BffApp
+  let agent: Agent
+  let csrf: string
+
+  beforeAll(async () => {
+    // Latch's issuer is the gateway's origin: every request of the BFF and of the browser to the OP goes through it.
+    gateway = await startGateway()
+    const port = await freePort()
+    latch = await startServer({ issuer: gateway.url, clients: bffClients(port) })
+    gateway.target = latch.url
+    bff = await startBff(port, latch, null, { issuer: gateway.url })
+    agent = { app: new Browser(bff.url), op: new Browser(gateway.url) }
+    await signIn(agent, bff.url)
+    csrf = (await me(agent, bff.url)).csrfToken as string
+  })
+  afterEach(() => {
+    if (gateway) gateway.tokenFailure = null
+  })
+  afterAll(async () => {
+    await bff?.close()
+    await latch?.close()
+    await gateway?.close()
+  })
+
+  const failures: [string, GatewayFailure][] = [
+    ['502 with an HTML page', { status: 502, contentType: 'text/html', body: '<html><body><h1>502 Bad Gateway</h1></body></html>' }],
+    ['503 JSON without error', { status: 503, contentType: 'application/json', body: '{"message":"down for maintenance"}' }],
+    ['504 with no body', { status: 504, contentType: 'text/plain', body: '' }],
+    ['429 {"error":"slow_down"}', { status: 429, contentType: 'application/json', body: '{"error":"slow_down"}' }],
+    ['429 with an HTML page', { status: 429, contentType: 'text/html', body: '<h1>Too Many Requests</h1>' }],
+  ]
+  for (const [name, failure] of failures) {
+    it(`RFC 6749 §5.2 / issue: a ${name} from the token endpoint keeps the BFF session (temporarily_unavailable)`, async () => {
+      gateway.tokenFailure = failure
+      const res = await agent.app.fetch(`${bff.url}/auth/refresh`, { method: 'POST', headers: { 'x-latch-csrf': csrf } })
+      expect(res.status).toBe(503)
+      expect(await res.json()).toMatchObject({ error: 'temporarily_unavailable' })
+      expect(setCookies(res).has('latch_bff')).toBe(false)
+      expect((await me(agent, bff.url)).authenticated).toBe(true)
+      // Once the gateway recovers, the same refresh token works: it was never spent.
+      gateway.tokenFailure = null
+      const again = await agent.app.fetch(`${bff.url}/auth/refresh`, { method: 'POST', headers: { 'x-latch-csrf': csrf } })
+      expect(again.status).toBe(200)
+    })
+  }
+
+  it('RFC 6749 §5.2 / issue: a 502 page at the code exchange is auth_error=temporarily_unavailable, not a validation failure', async () => {
+    const other = { app: new Browser(bff.url), op: new Browser(gateway.url) }
+    const login = await other.app.fetch(`${bff.url}/auth/login`)
+    const page = await other.op.authorize(login.headers.get('location') as string, ALICE)
+    gateway.tokenFailure = failures[0]?.[1] as GatewayFailure
+    const back = await other.app.fetch(page.redirect as URL)
+    expect(back.status).toBe(302)
+    expect(back.headers.get('location')).toBe('/?auth_error=temporarily_unavailable')
+    expect(await me(other, bff.url)).toEqual({ authenticated: false })
+  })
+
+  it('RFC 6749 §5.2: a real refusal behind the gateway (invalid_grant) still ends the session', async () => {
+    const { refreshToken } = await storedSession(bff, agent)
+    await postForm(`${latch.url}/revoke`, { token: refreshToken as string, token_type_hint: 'refresh_token' }, { authorization: basic('bff', BFF_SECRET) })
+    const res = await agent.app.fetch(`${bff.url}/auth/refresh`, { method: 'POST', headers: { 'x-latch-csrf': csrf } })
+    expect(res.status).toBe(401)
+    expect(await res.json()).toMatchObject({ error: 'login_required' })
+    expect(await me(agent, bff.url)).toEqual({ authenticated: false })
   })
 })

@@ -10,8 +10,9 @@
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.11
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ALICE } from '../../../server/test/helpers.js'
-import { bffClients, freePort, HTTPS_ORIGIN, me, newAgent, setCookies, signIn, startBff, startServer, startUpstream, type BffApp, type TestServer, type Upstream } from './harness.js'
+import { ALICE, basic, postForm } from '../../../server/test/helpers.js'
+import { MemorySessionStore } from '../../src/bff/index.js'
+import { BFF_SECRET, bffClients, freePort, HTTPS_ORIGIN, me, newAgent, setCookies, signIn, startBff, startServer, startUpstream, storedSession, type BffApp, type TestServer, type Upstream } from './harness.js'
 
 const JWT = /eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/
 
@@ -20,11 +21,13 @@ describe('BFF sign-in', () => {
   let upstream: Upstream
   let bff: BffApp
   let consentPort: number
+  let floodPort: number
 
   beforeAll(async () => {
     const port = await freePort()
     consentPort = await freePort()
-    latch = await startServer({ clients: bffClients(port, consentPort) })
+    floodPort = await freePort()
+    latch = await startServer({ clients: bffClients([port, floodPort], consentPort) })
     upstream = await startUpstream(latch)
     bff = await startBff(port, latch, upstream)
   })
@@ -94,8 +97,9 @@ describe('BFF sign-in', () => {
     expect(session?.value).toMatch(/^[A-Za-z0-9_-]{43}$/)
     expect(session?.attributes).toEqual(expect.arrayContaining(['Path=/', 'HttpOnly', 'SameSite=Lax']))
     expect(session?.attributes).not.toContain('Secure')
-    // The transaction cookie is cleared: one use.
-    expect(cookies.get('latch_bff_tx')?.value).toBe('')
+    // The transaction is used once (see the replay test); its cookie, which names this browser and
+    // may have other tabs' sign-ins pending under it, is left to expire.
+    expect(cookies.has('latch_bff_tx')).toBe(false)
     expect(back.headers.getSetCookie().join('\n')).not.toMatch(JWT)
 
     const res = await agent.app.fetch(`${bff.url}/auth/me`)
@@ -134,6 +138,8 @@ describe('BFF sign-in', () => {
 
   describe('RFC 9700 §4.11, RFC 6749 §10.15: returnTo is a same-origin path, never an open redirect', () => {
     const attacks = ['//evil.com', '/\\evil.com', 'https://evil.com', 'http:evil.com', '/\t/evil.com', '\\\\evil.com', 'javascript:alert(1)', '%2F%2Fevil.com', '']
+    // Dot segments that collapse into a scheme-relative //host when normalised (issue: open redirect).
+    const collapsing = ['/.//evil.example', '/a/..//evil.example/x', '/%2e//evil.example']
     for (const attack of attacks) {
       it(`returnTo=${JSON.stringify(attack)} lands on /`, async () => {
         const agent = newAgent(bff.url, latch)
@@ -143,10 +149,34 @@ describe('BFF sign-in', () => {
       })
     }
 
+    for (const attack of collapsing) {
+      it(`RFC 9700 §4.11 / issue: returnTo=${JSON.stringify(attack)} (dot segments collapsing into //host) lands on /, never on //evil.example`, async () => {
+        const agent = newAgent(bff.url, latch)
+        const back = await signIn(agent, bff.url, `?returnTo=${encodeURIComponent(attack)}`)
+        expect(back.status).toBe(302)
+        expect(back.headers.get('location')).toBe('/')
+      })
+    }
+
+    it('RFC 9700 §4.11 / issue: the refresh form\'s returnTo cannot redirect to //evil.example through dot segments either', async () => {
+      const agent = newAgent(bff.url, latch)
+      await signIn(agent, bff.url)
+      const csrf = (await me(agent, bff.url)).csrfToken as string
+      for (const attack of collapsing) {
+        const res = await agent.app.fetch(`${bff.url}/auth/refresh`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', origin: bff.url },
+          body: new URLSearchParams({ csrf, returnTo: attack }).toString(),
+        })
+        expect(res.status, attack).toBe(303)
+        expect(res.headers.get('location'), attack).toBe('/')
+      }
+    })
+
     it('a relative path with dot segments is normalised and stays on the origin', async () => {
       const agent = newAgent(bff.url, latch)
-      const back = await signIn(agent, bff.url, `?returnTo=${encodeURIComponent('/a/../b/./c?x=\\y')}`)
-      expect(back.headers.get('location')).toBe('/b/c?x=%5Cy')
+      const back = await signIn(agent, bff.url, `?returnTo=${encodeURIComponent('/a/../b/./c?x=y#z')}`)
+      expect(back.headers.get('location')).toBe('/b/c?x=y#z')
     })
   })
 
@@ -161,6 +191,33 @@ describe('BFF sign-in', () => {
     expect(res.headers.get('location')).toBe('/?auth_error=state_mismatch')
     expect(setCookies(res).has('latch_bff')).toBe(false)
     expect(await me(victim, bff.url)).toEqual({ authenticated: false })
+  })
+
+  it('RFC 6749 §10.12 / issue: a forged callback (a cross-site navigation to /auth/callback) removes nothing: the sign-in pending in this browser still completes', async () => {
+    const agent = newAgent(bff.url, latch)
+    const login = await agent.app.fetch(`${bff.url}/auth/login?returnTo=/pending`)
+    // Another site sends the browser to the callback with a state of its own, or none.
+    for (const query of [`?code=forged&state=${'F'.repeat(43)}&iss=${encodeURIComponent(latch.url)}`, '?error=access_denied', '']) {
+      const forged = await agent.app.fetch(`${bff.url}/auth/callback${query}`)
+      expect(forged.headers.get('location'), query).toBe('/?auth_error=state_mismatch')
+    }
+    const page = await agent.op.authorize(login.headers.get('location') as string, ALICE)
+    const back = await agent.app.fetch(page.redirect as URL)
+    expect(back.headers.get('location')).toBe('/pending')
+    expect((await me(agent, bff.url)).authenticated).toBe(true)
+  })
+
+  it('RFC 6749 §10.12 / issue: two tabs signing in at once both complete, each with its own transaction', async () => {
+    const agent = newAgent(bff.url, latch)
+    const first = await agent.app.fetch(`${bff.url}/auth/login?returnTo=/first`)
+    const second = await agent.app.fetch(`${bff.url}/auth/login?returnTo=/second`)
+    const firstPage = await agent.op.authorize(first.headers.get('location') as string, ALICE)
+    const secondPage = await agent.op.authorize(second.headers.get('location') as string, ALICE)
+    expect((await agent.app.fetch(firstPage.redirect as URL)).headers.get('location')).toBe('/first')
+    expect((await agent.app.fetch(secondPage.redirect as URL)).headers.get('location')).toBe('/second')
+    expect((await me(agent, bff.url)).authenticated).toBe(true)
+    // One browser, one transaction cookie: the second sign-in kept the first one's id.
+    expect(setCookies(second).get('latch_bff_tx')?.value).toBe(setCookies(first).get('latch_bff_tx')?.value)
   })
 
   it('RFC 6749 §10.12: a callback whose state is not the transaction\'s is refused (state_mismatch)', async () => {
@@ -221,8 +278,8 @@ describe('BFF sign-in', () => {
     await agent.app.fetch(`${bff.url}/auth/login`)
     const res = await agent.app.fetch(`${bff.url}/auth/callback?error=access_denied`)
     expect(res.status).toBe(302)
-    // Latch advertises authorization_response_iss_parameter_supported, so iss is checked first.
-    expect(res.headers.get('location')).toBe('/?auth_error=iss_missing')
+    // No state: no transaction of this browser matches it.
+    expect(res.headers.get('location')).toBe('/?auth_error=state_mismatch')
     await agent.app.fetch(`${bff.url}/auth/login`)
     const withIss = await agent.app.fetch(`${bff.url}/auth/callback?error=access_denied&iss=${encodeURIComponent(latch.url)}`)
     expect(withIss.headers.get('location')).toBe('/?auth_error=state_mismatch')
@@ -253,6 +310,29 @@ describe('BFF sign-in', () => {
     expect(await me(agent, bff.url)).toEqual({ authenticated: false })
     agent.app.cookies.set('latch_bff', second)
     expect((await me(agent, bff.url)).authenticated).toBe(true)
+  })
+
+  it('RFC 7009 §2.1 / issue: a sign-in that replaces a session revokes the replaced session\'s grant; the new session works', async () => {
+    const agent = newAgent(bff.url, latch)
+    await signIn(agent, bff.url)
+    const first = await storedSession(bff, agent)
+    await signIn(agent, bff.url)
+    const refresh = await postForm(`${latch.url}/token`, { grant_type: 'refresh_token', refresh_token: first.refreshToken as string }, { authorization: basic('bff', BFF_SECRET) })
+    expect(refresh.status).toBe(400)
+    expect(await refresh.json()).toMatchObject({ error: 'invalid_grant' })
+    expect((await agent.app.fetch(`${bff.url}/api/data`)).status).toBe(200)
+  })
+
+  it('issue: a flood of anonymous /auth/login requests never evicts a signed-in session', async () => {
+    const small = await startBff(floodPort, latch, null, { sessionStore: new MemorySessionStore({ maxEntries: 10, maxTransactions: 10 }) })
+    try {
+      const agent = newAgent(small.url, latch)
+      await signIn(agent, small.url)
+      for (let i = 0; i < 50; i++) expect((await fetch(`${small.url}/auth/login`, { redirect: 'manual' })).status).toBe(302)
+      expect((await me(agent, small.url)).authenticated).toBe(true)
+    } finally {
+      await small.close()
+    }
   })
 
   it('RFC 6265bis §4.1.3.2: on an https app origin both cookies are Secure and __Host- prefixed, and the Origin check uses that origin', async () => {

@@ -4,13 +4,19 @@
  * checks the route's scopes and sets the `auth` variable (`c.get('auth')`). Runtime-neutral like
  * the core (Hono runs on Node, Deno, Bun, Workers): only the Web `Request` is read. Repeated
  * `Authorization` headers reach Hono joined with ", ", which is not a valid Bearer credential and
- * is answered `invalid_request` like on Node. Failures are answered per RFC 6750 §3 (the shared
- * error-response.ts); other errors are thrown to Hono's `onError`.
+ * is answered `invalid_request` like on Node. Like the Express and Fastify adapters it refuses an
+ * `access_token` in an `application/x-www-form-urlencoded` body (RFC 6750 §2.2, §3.1); Hono parses
+ * bodies lazily, so on such a request the body is read here, through Hono's body cache
+ * (`c.req.arrayBuffer()`), and the handler can still read it with `c.req.parseBody()`,
+ * `c.req.text()` or a validator (not from `c.req.raw`, whose stream is then used). Put Hono's
+ * `bodyLimit` before `requireAuth` to bound what is read. Failures are answered per RFC 6750 §3
+ * (the shared error-response.ts); other errors are thrown to Hono's `onError`.
  *
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-2.2
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
  * @see https://www.rfc-editor.org/rfc/rfc9068#section-4
  */
-import type { Context, MiddlewareHandler, Next } from 'hono'
+import type { Context, HonoRequest, MiddlewareHandler, Next } from 'hono'
 import type { ContentfulStatusCode, StatusCode } from 'hono/utils/http-status'
 import { hasAccessTokenParam } from '../bearer-token.js'
 import { errorResponse } from '../error-response.js'
@@ -31,6 +37,25 @@ export interface HonoAuth {
   readonly verifier: Verifier
   /** Route middleware: verifies the token, checks `scopes`, sets `c.get('auth')`. */
   requireAuth(options?: RequireAuthOptions): MiddlewareHandler<AuthEnv>
+}
+
+const FORM = 'application/x-www-form-urlencoded'
+
+/**
+ * Whether a form-urlencoded body has an `access_token` parameter. Read through Hono's body cache,
+ * so the handler gets the same body; a body that cannot be read holds no token anyone will see.
+ */
+async function formBodyHasAccessToken(req: HonoRequest): Promise<boolean> {
+  const type = req.header('content-type')
+  if (type === undefined || !type.toLowerCase().startsWith(FORM) || req.raw.body === null) return false
+  try {
+    // Already parsed as FormData by earlier middleware: that is what the handler will see.
+    const parsed = req.bodyCache.formData as Promise<FormData> | FormData | undefined
+    if (parsed !== undefined) return (await parsed).has('access_token')
+    return new URLSearchParams(new TextDecoder().decode(await req.arrayBuffer())).has('access_token')
+  } catch {
+    return false
+  }
 }
 
 /**
@@ -56,7 +81,8 @@ export function honoAuth(verifierOrOptions: Verifier | VerifierOptions): HonoAut
       return async function requireAuth(c: Context<AuthEnv>, next: Next) {
         let claims: AccessTokenClaims
         try {
-          claims = await auth({ authorization: c.req.header('authorization'), params: c.req.param(), otherMethod: hasAccessTokenParam(c.req.url) })
+          const otherMethod = hasAccessTokenParam(c.req.url) || (await formBodyHasAccessToken(c.req))
+          claims = await auth({ authorization: c.req.header('authorization'), params: c.req.param(), otherMethod })
         } catch (err) {
           if (!isResourceServerError(err)) throw err
           const { status, headers, body } = errorResponse(err, realm)

@@ -1,9 +1,10 @@
 /**
  * `GET <prefix>/login?returnTo=/path`: starts the authorization code flow (RFC 6749 §4.1.1) with
  * PKCE S256, `state` and `nonce`, all made by the core client. The transaction is stored server
- * side and bound to this browser by a short-lived HttpOnly cookie (transactions.ts); the answer is
- * a 302 to the OP. `returnTo` must be a same-origin path, else `/` (return-to.ts: no open
- * redirect); `prompt` is passed on when it is one of OIDC Core's values (`prompt=none` lets an app
+ * side under its state and bound to this browser by a short-lived HttpOnly cookie (transactions.ts;
+ * sign-ins started in two tabs do not displace each other); the answer is a 302 to the OP.
+ * `returnTo` must be a same-origin path, else `/` (return-to.ts: no open redirect); `prompt` is
+ * passed on when it is one of OIDC Core's values (`prompt=none` lets an app
  * check for an SSO session without showing a page). A failure to reach the OP is a redirect to
  * the error path, never a 500.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
@@ -35,7 +36,7 @@ export const loginRoute: FastifyPluginAsync<BffRouteOptions> = async (app, { ctx
       request.log.warn({ err: { name: (err as Error).name, code: (err as { code?: unknown }).code } }, 'latch bff: cannot start sign-in')
       return reply.header('cache-control', 'no-store').redirect(errorLocation(ctx, 'temporarily_unavailable'), 302)
     }
-    const id = await saveTransaction(ctx.options.sessionStore, started.transaction, ctx.options.transactionTtl)
+    const id = await saveTransaction(ctx.options.transactionStore, request.cookies[ctx.cookies.transaction], started.transaction, ctx.options.transactionTtl)
     reply.setCookie(ctx.cookies.transaction, id, ctx.cookies.options(ctx.options.transactionTtl))
     return reply.header('cache-control', 'no-store').redirect(started.url.href, 302)
   })

@@ -1,8 +1,9 @@
 /**
  * `POST <prefix>/logout`: ends the session here and at the OP. The session is deleted from the
- * store and its cookie cleared first; then the refresh token is revoked (RFC 7009; at Latch that
- * revokes the whole grant, access tokens included), best effort: an unreachable OP must not keep
- * the user signed in here. The answer is the OP's end-session URL with `id_token_hint`, `client_id`
+ * store (after a refresh of it in flight has landed, so it cannot come back with a new refresh
+ * token) and its cookie cleared first; then its current refresh token is revoked (RFC 7009; at
+ * Latch that revokes the whole grant, access tokens included), best effort: an unreachable OP must
+ * not keep the user signed in here. The answer is the OP's end-session URL with `id_token_hint`, `client_id`
  * and `post_logout_redirect_uri` (OpenID Connect RP-Initiated Logout §2): 200 `{ "logoutUrl" }`
  * for `fetch`, or a 303 to it for a plain HTML form post (a `csrf` field instead of the header).
  * CSRF-checked when there is a session (a forged logout would sign the user out, a nuisance the
@@ -27,9 +28,9 @@ export const logoutRoute: FastifyPluginAsync<BffRouteOptions> = async (app, { ct
       const verdict = verifyCsrf(request, appOrigin, session.csrfToken, true)
       if (!verdict.ok) return sendError(reply, 403, 'invalid_request', verdict.description)
       form = verdict.channel === 'form'
-      const { record } = session
+      // What the session holds once a refresh in flight has landed: its refresh token is the live one.
+      const record = (await ctx.sessions.destroy(session.id)) ?? session.record
       idTokenHint = record.idToken ?? undefined
-      await ctx.sessions.destroy(session.id)
       try {
         if (record.refreshToken !== null) await ctx.client.revoke(record.refreshToken, 'refresh_token')
         else await ctx.client.revoke(record.accessToken, 'access_token')
