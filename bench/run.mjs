@@ -32,6 +32,7 @@ import { createAgent, CookieJar } from './lib/http.mjs'
 import { authorizeToCode, clientCredentials, exchangeCode, introspect, jwtHeader } from './lib/flows.mjs'
 import { SERVICE, WEB, basic } from './lib/fixtures.mjs'
 import { summarize } from './lib/profile-summary.mjs'
+import { coreTicks, procStatus, procTicks, waitForQuiet as waitForQuietFor } from './lib/machine.mjs'
 import { freePort, runJson, spawnReady } from './lib/processes.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
@@ -181,47 +182,7 @@ async function stopServer(server) {
   rmSync(server.dir, { recursive: true, force: true })
 }
 
-function procStatus(pid) {
-  const text = readFileSync(`/proc/${pid}/status`, 'utf8')
-  const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN)
-  return { VmHWM: kb('VmHWM'), VmRSS: kb('VmRSS') }
-}
-
-/** CPU ticks: per core busy/total from /proc/stat, and one process's utime+stime. */
-function coreTicks() {
-  const lines = readFileSync('/proc/stat', 'utf8').split('\n').filter((l) => /^cpu\d/.test(l))
-  return lines.map((l) => {
-    const v = l.split(/\s+/).slice(1).map(Number)
-    const idle = v[3] + v[4]
-    const total = v.slice(0, 8).reduce((a, b) => a + b, 0)
-    return { busy: total - idle, total }
-  })
-}
-function procTicks(pid) {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-    return Number(f[11]) + Number(f[12])
-  } catch {
-    return 0
-  }
-}
-
-/** Waits (bounded) until neither core is busier than 15% for a 1 s sample. */
-async function waitForQuiet() {
-  const until = Date.now() + OPT.quietWait * 1000
-  for (;;) {
-    const a = coreTicks()
-    await sleep(1000)
-    const b = coreTicks()
-    const busy = b.map((c, i) => (c.busy - a[i].busy) / Math.max(1, c.total - a[i].total))
-    if (busy.every((x) => x < 0.15)) return { waited: false, busy }
-    if (Date.now() > until) {
-      log(`  ! machine still busy (${busy.map((x) => `${Math.round(x * 100)}%`).join(', ')}): measuring anyway`)
-      return { waited: true, busy }
-    }
-    await sleep(2000)
-  }
-}
+const waitForQuiet = () => waitForQuietFor(OPT.quietWait, log)
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 

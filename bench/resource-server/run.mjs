@@ -28,6 +28,7 @@ import { cpus } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { exportJWK, generateKeyPair, SignJWT } from 'jose'
+import { coreTicks, procTicks, waitForQuiet as waitForQuietFor } from '../lib/machine.mjs'
 import { freePort, runJson, spawnReady } from '../lib/processes.mjs'
 import { summarize } from '../lib/profile-summary.mjs'
 
@@ -66,34 +67,8 @@ const median = (xs) => {
 // ---------------------------------------------------------------------------------------------
 // Machine
 // ---------------------------------------------------------------------------------------------
-function coreTicks() {
-  return readFileSync('/proc/stat', 'utf8').split('\n').filter((l) => /^cpu\d/.test(l)).map((l) => {
-    const v = l.split(/\s+/).slice(1).map(Number)
-    return { busy: v.slice(0, 8).reduce((a, b) => a + b, 0) - v[3] - v[4], total: v.slice(0, 8).reduce((a, b) => a + b, 0) }
-  })
-}
-function procTicks(pid) {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-    return Number(f[11]) + Number(f[12])
-  } catch {
-    return 0
-  }
-}
-async function waitForQuiet() {
-  const until = Date.now() + OPT.quietWait * 1000
-  for (;;) {
-    const a = coreTicks()
-    await sleep(1000)
-    const busy = coreTicks().map((c, i) => (c.busy - a[i].busy) / Math.max(1, c.total - a[i].total))
-    if (busy.every((x) => x < 0.15)) return busy
-    if (Date.now() > until) {
-      log(`  ! machine still busy (${busy.map((x) => `${Math.round(x * 100)}%`).join(', ')}): measuring anyway`)
-      return busy
-    }
-    await sleep(2000)
-  }
-}
+/** The idle wait of lib/machine.mjs; resolves with each core's busy share before the window. */
+const waitForQuiet = async () => (await waitForQuietFor(OPT.quietWait, log)).busy
 
 // ---------------------------------------------------------------------------------------------
 // Fixture: one RS256 key, its JWKS served here, one valid access token (RFC 9068 shape)
