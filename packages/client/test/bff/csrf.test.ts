@@ -8,9 +8,20 @@
  * @see https://www.rfc-editor.org/rfc/rfc9110#section-9.2.1
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bffClients, freePort, me, newAgent, signIn, startBff, startServer, startUpstream, type Agent, type BffApp, type TestServer, type Upstream } from './harness.js'
+import {
+  me,
+  newAgent,
+  signIn,
+  startBffStack,
+  type Agent,
+  type BffApp,
+  type BffStack,
+  type TestServer,
+  type Upstream,
+} from './harness.js'
 
 describe('BFF CSRF', () => {
+  let stack: BffStack
   let latch: TestServer
   let upstream: Upstream
   let bff: BffApp
@@ -18,18 +29,14 @@ describe('BFF CSRF', () => {
   let csrf: string
 
   beforeAll(async () => {
-    const port = await freePort()
-    latch = await startServer({ clients: bffClients(port) })
-    upstream = await startUpstream(latch)
-    bff = await startBff(port, latch, upstream)
+    stack = await startBffStack()
+    ;({ latch, upstream, bff } = stack)
     agent = newAgent(bff.url, latch)
     await signIn(agent, bff.url)
     csrf = (await me(agent, bff.url)).csrfToken as string
   })
   afterAll(async () => {
-    await bff?.close()
-    await upstream?.close()
-    await latch?.close()
+    await stack?.close()
   })
 
   const post = (path: string, headers: Record<string, string> = {}, body?: string) => agent.app.fetch(`${bff.url}${path}`, { method: 'POST', headers, ...(body !== undefined && { body }) })

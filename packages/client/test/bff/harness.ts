@@ -167,6 +167,31 @@ export async function startBff(
 }
 
 /** One user agent: a cookie jar for the app and one for Latch. */
+/** Latch, a real upstream API and a BFF in front of both, wired as most BFF tests need them. */
+export interface BffStack {
+  latch: TestServer
+  upstream: Upstream
+  bff: BffApp
+  close(): Promise<void>
+}
+
+export async function startBffStack(logger: FastifyServerOptions['logger'] = false): Promise<BffStack> {
+  const port = await freePort()
+  const latch = await startServer({ clients: bffClients(port) })
+  const upstream = await startUpstream(latch)
+  const bff = await startBff(port, latch, upstream, {}, logger)
+  return {
+    latch,
+    upstream,
+    bff,
+    async close() {
+      await bff.close()
+      await upstream.close()
+      await latch.close()
+    },
+  }
+}
+
 export interface Agent {
   app: Browser
   op: Browser

@@ -10,33 +10,38 @@
 import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ALICE, basic, postForm } from '../../../server/test/helpers.js'
-import { BFF_SECRET, bffClients, freePort, me, newAgent, startBff, startServer, startUpstream, storedSession, type BffApp, type TestServer, type Upstream } from './harness.js'
+import {
+  BFF_SECRET,
+  me,
+  newAgent,
+  startBffStack,
+  storedSession,
+  type BffApp,
+  type BffStack,
+  type TestServer,
+} from './harness.js'
 
 const JWT = /eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/
 
 describe('BFF logging', () => {
+  let stack: BffStack
   let latch: TestServer
-  let upstream: Upstream
   let bff: BffApp
   const lines: string[] = []
   const secrets = new Set<string>()
 
   beforeAll(async () => {
-    const port = await freePort()
-    latch = await startServer({ clients: bffClients(port) })
-    upstream = await startUpstream(latch)
     const stream = new Writable({
       write(chunk: Buffer, _encoding, done) {
         lines.push(chunk.toString('utf8'))
         done()
       },
     })
-    bff = await startBff(port, latch, upstream, {}, { level: 'info', stream })
+    stack = await startBffStack({ level: 'info', stream })
+    ;({ latch, bff } = stack)
   })
   afterAll(async () => {
-    await bff?.close()
-    await upstream?.close()
-    await latch?.close()
+    await stack?.close()
   })
 
   it('RFC 6749 §10.5, RFC 6750 §5.3: no token, code, state, verifier or CSRF token is ever logged', async () => {

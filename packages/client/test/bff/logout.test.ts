@@ -10,23 +10,30 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { API, API_SECRET, basic, postForm } from '../../../server/test/helpers.js'
-import { BFF_SECRET, bffClients, freePort, me, newAgent, setCookies, signIn, startBff, startServer, startUpstream, storedSession, type BffApp, type TestServer, type Upstream } from './harness.js'
+import {
+  BFF_SECRET,
+  me,
+  newAgent,
+  setCookies,
+  signIn,
+  startBffStack,
+  storedSession,
+  type BffApp,
+  type BffStack,
+  type TestServer,
+} from './harness.js'
 
 describe('BFF logout', () => {
+  let stack: BffStack
   let latch: TestServer
-  let upstream: Upstream
   let bff: BffApp
 
   beforeAll(async () => {
-    const port = await freePort()
-    latch = await startServer({ clients: bffClients(port) })
-    upstream = await startUpstream(latch)
-    bff = await startBff(port, latch, upstream)
+    stack = await startBffStack()
+    ;({ latch, bff } = stack)
   })
   afterAll(async () => {
-    await bff?.close()
-    await upstream?.close()
-    await latch?.close()
+    await stack?.close()
   })
 
   it('RFC 7009 §2.1, OIDC RP-Initiated Logout §2: logout ends the session, revokes the grant at Latch and returns the end-session URL', async () => {

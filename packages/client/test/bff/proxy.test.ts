@@ -13,7 +13,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { basic, postForm } from '../../../server/test/helpers.js'
 import {
   BFF_SECRET,
-  bffClients,
   cookieHeader,
   freePort,
   me,
@@ -21,16 +20,17 @@ import {
   rawRequest,
   signIn,
   startBff,
-  startServer,
-  startUpstream,
+  startBffStack,
   storedSession,
   type Agent,
   type BffApp,
+  type BffStack,
   type TestServer,
   type Upstream,
 } from './harness.js'
 
 describe('BFF API proxy', () => {
+  let stack: BffStack
   let latch: TestServer
   let upstream: Upstream
   let bff: BffApp
@@ -39,10 +39,8 @@ describe('BFF API proxy', () => {
   let sub: string
 
   beforeAll(async () => {
-    const port = await freePort()
-    latch = await startServer({ clients: bffClients(port) })
-    upstream = await startUpstream(latch)
-    bff = await startBff(port, latch, upstream)
+    stack = await startBffStack()
+    ;({ latch, upstream, bff } = stack)
     agent = newAgent(bff.url, latch)
     await signIn(agent, bff.url)
     const state = await me(agent, bff.url)
@@ -50,9 +48,7 @@ describe('BFF API proxy', () => {
     sub = (state.user as { sub: string }).sub
   })
   afterAll(async () => {
-    await bff?.close()
-    await upstream?.close()
-    await latch?.close()
+    await stack?.close()
   })
 
   const last = () => upstream.received.at(-1)
