@@ -4,12 +4,14 @@
  * count run synchronously in one call, so no other request interleaves: that is the atomic step
  * `RateLimitBackend.hit` and `reserve` ask for.
  *
- * Bounded whatever the number of keys, in O(1) per hit (issue 8): the counters live in one `Map`
- * kept in least-recently-used order (a touched key is deleted and re-inserted, so it moves to the
- * end). After each count, keys at the old end whose window is over are dropped, and past `maxKeys`
- * the least recently used key goes: each key is dropped at most once per insertion, so no hit ever
- * scans the map (sweeping every key above 100,000 blocked the event loop for hundreds of ms). The
- * work per hit is bounded by the rules' `max`, never by the number of keys.
+ * Bounded whatever the number of keys, in O(1) per hit (issue 8): the counters are found through
+ * a `Map` and chained in a doubly linked list in least-recently-used order (a touched counter is
+ * relinked at the tail). After each count, counters at the head whose window is over are dropped,
+ * and past `maxKeys` the least recently used one goes: each counter is dropped at most once per
+ * insertion, so no hit ever scans the keys (sweeping every key above 100,000 blocked the event loop
+ * for hundreds of ms). A list rather than the Map's own insertion order: a Map iterated from its
+ * start walks over every entry deleted since its last rehash. The work per hit is bounded by the
+ * rules' `max`, never by the number of keys.
  * A spray of more than `maxKeys` distinct keys inside one window evicts the least recently used
  * counters; a key under attack is touched by every guess, so it is the last to go.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.3.2
@@ -31,12 +33,16 @@ interface Hit {
 }
 
 interface Counter {
+  key: string
+  /** Neighbours in least-recently-used order (`prev` is older). */
+  prev: Counter | null
+  next: Counter | null
   /** Oldest first. */
   hits: Hit[]
   /** Reservations in flight: hit id → end of its lease. */
   inFlight: Map<string, number>
   /** Paced rules: the next free turn, epoch seconds. */
-  next: number
+  turn: number
   /** Nothing on this key matters after this time: it may be dropped. */
   expiresAt: number
 }
@@ -51,6 +57,9 @@ export interface MemoryRateLimitOptions {
 
 export class MemoryRateLimit implements RateLimitBackend {
   readonly #counters = new Map<string, Counter>()
+  /** Least recently used first. */
+  #head: Counter | null = null
+  #tail: Counter | null = null
   readonly #maxKeys: number
   #visited = 0
 
@@ -97,7 +106,7 @@ export class MemoryRateLimit implements RateLimitBackend {
           retryAfter = Math.max(retryAfter, wait(counter.hits.filter((h) => !counter.inFlight.has(h.id)), rule.max, windowSeconds, now))
           return null
         }
-        const turn = Math.max(now, counter.next)
+        const turn = Math.max(now, counter.turn)
         if (turn - now > rule.pace.maxWait) {
           retryAfter = Math.max(retryAfter, turn - now - rule.pace.maxWait)
           return null
@@ -116,7 +125,7 @@ export class MemoryRateLimit implements RateLimitBackend {
       const counter = this.#count(rule.key, id, windowSeconds, now)
       counter.inFlight.set(id, now + RESERVATION_LEASE_SECONDS)
       const turn = turns[i]
-      if (turn != null && rule.pace) counter.next = turn + rule.pace.step
+      if (turn != null && rule.pace) counter.turn = turn + rule.pace.step
     })
     this.#evict(now)
     return { status: 'reserved', at, release: async (change: RateLimitUndo) => this.#undo(id, keys, change) }
@@ -124,6 +133,7 @@ export class MemoryRateLimit implements RateLimitBackend {
 
   async close(): Promise<void> {
     this.#counters.clear()
+    this.#head = this.#tail = null
   }
 
   /** The live counter of `key` (moved to the recent end), or undefined when nothing on it counts any more. */
@@ -131,23 +141,27 @@ export class MemoryRateLimit implements RateLimitBackend {
     const counter = this.#counters.get(key)
     this.#visited++
     if (!counter) return undefined
-    this.#counters.delete(key)
     // Oldest first, so only the front can have left the window: the loop ends at the first live hit.
     while (counter.hits.length > 0 && (counter.hits[0] as Hit).at <= now - windowSeconds) {
       counter.inFlight.delete((counter.hits.shift() as Hit).id)
     }
     // A lease ran out: its node never answered, so the hit stays, settled as a failure.
     for (const [id, until] of counter.inFlight) if (until <= now) counter.inFlight.delete(id)
-    if (counter.hits.length === 0 && counter.next <= now) return undefined
-    this.#counters.set(key, counter)
+    if (counter.hits.length === 0 && counter.turn <= now) {
+      this.#drop(counter)
+      return undefined
+    }
+    this.#unlink(counter)
+    this.#append(counter)
     return counter
   }
 
   #count(key: string, id: string, windowSeconds: number, now: number): Counter {
     let counter = this.#counters.get(key)
     if (!counter) {
-      counter = { hits: [], inFlight: new Map(), next: 0, expiresAt: 0 }
+      counter = { key, prev: null, next: null, hits: [], inFlight: new Map(), turn: 0, expiresAt: 0 }
       this.#counters.set(key, counter)
+      this.#append(counter)
     }
     counter.hits.push({ at: now, id })
     counter.expiresAt = Math.max(counter.expiresAt, now + windowSeconds)
@@ -156,16 +170,40 @@ export class MemoryRateLimit implements RateLimitBackend {
 
   /** Drops expired counters at the least recently used end, then the oldest ones past `maxKeys`. */
   #evict(now: number): void {
-    for (const [key, counter] of this.#counters) {
+    while (this.#head) {
       this.#visited++
-      if (counter.expiresAt > now && this.#counters.size <= this.#maxKeys) break
-      this.#counters.delete(key)
+      if (this.#head.expiresAt > now && this.#counters.size <= this.#maxKeys) break
+      this.#drop(this.#head)
     }
+  }
+
+  #append(counter: Counter): void {
+    counter.prev = this.#tail
+    counter.next = null
+    if (this.#tail) this.#tail.next = counter
+    else this.#head = counter
+    this.#tail = counter
+  }
+
+  #unlink(counter: Counter): void {
+    if (counter.prev) counter.prev.next = counter.next
+    else if (this.#head === counter) this.#head = counter.next
+    if (counter.next) counter.next.prev = counter.prev
+    else if (this.#tail === counter) this.#tail = counter.prev
+    counter.prev = counter.next = null
+  }
+
+  #drop(counter: Counter): void {
+    this.#unlink(counter)
+    this.#counters.delete(counter.key)
   }
 
   #undo(id: string, inFlight: readonly string[], change: RateLimitUndo): void {
     for (const key of inFlight) this.#counters.get(key)?.inFlight.delete(id)
-    for (const key of change.clear) this.#counters.delete(key)
+    for (const key of change.clear) {
+      const counter = this.#counters.get(key)
+      if (counter) this.#drop(counter)
+    }
     for (const key of change.remove) {
       const counter = this.#counters.get(key)
       const i = counter?.hits.findIndex((h) => h.id === id) ?? -1
