@@ -66,7 +66,7 @@ export const LOG_LEVEL = 'info'
  * left-most, which any client can write. `true` means `1` (since issue 8; before, it trusted every
  * hop and took the left-most entry).
  * @see https://www.rfc-editor.org/rfc/rfc7239#section-7.4
- * @security Trust only proxies you run that append to `X-Forwarded-For`; a wrong hop count lets a client choose its address, and with it a fresh throttling budget.
+ * @security Trust only proxies you run that append to `X-Forwarded-For`; a wrong hop count lets a client choose its address, and with it a fresh throttling budget. With a hop count, Latch must be reachable only through those proxies (a client connecting directly could write the header); a list of the proxies' addresses holds even when it is not.
  * @key trust_proxy
  */
 export const TRUST_PROXY = false
@@ -200,8 +200,8 @@ export const LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
 /**
  * Failed sign-ins per source (client address, IPv6 /64) over every account in
  * `login_throttle_window`, after which the source is refused (sign-ins from a browser holding the
- * account's device cookie are exempt). Correct sign-ins are never counted: a hundred users behind
- * one NAT sign in at once.
+ * account's device cookie are exempt). Correct sign-ins are never counted: fifty users behind one
+ * NAT address sign in at once.
  * @key security.login_max_failures_per_ip
  */
 export const LOGIN_MAX_FAILURES_PER_IP = 20
