@@ -97,6 +97,8 @@ export function createContext(parts: {
         maxPerAccount: config.security.login_max_failures_per_account,
         maxPerIp: config.security.login_max_failures_per_ip,
         windowSeconds: config.security.login_throttle_window,
+        accountSlowdownAfter: config.security.login_account_slowdown_after,
+        accountSlowdownStep: config.security.login_account_slowdown_step,
       },
       clock,
       // Every node shares LATCH_SECRET, so every node derives the same counter keys.

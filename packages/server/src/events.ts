@@ -13,7 +13,8 @@ export interface LatchEventMap {
   'grant.revoked': { grant_id: string; reason: string }
   'token.revoked': { client_id: string; token_type: 'access_token' | 'refresh_token' }
   'login.succeeded': { user_id: string; session_id: string }
-  'login.failed': { reason: 'bad_credentials' | 'throttled'; ip: string }
+  /** `account_hash`: the account as typed, as a keyed hash (HMAC under LATCH_SECRET), to correlate failures per account without an email in the log. */
+  'login.failed': { reason: 'bad_credentials' | 'throttled'; ip: string; account_hash: string }
   'consent.granted': { user_id: string; client_id: string; scope: string }
   'consent.denied': { user_id: string; client_id: string }
   'session.ended': { session_id: string; user_id: string }

@@ -9,6 +9,7 @@ import fastifyCookie from '@fastify/cookie'
 import pino, { type Logger } from 'pino'
 import { loadConfig, type LoadConfigOptions } from './config/load.js'
 import type { LatchConfig } from './config/schema.js'
+import { fastifyTrustProxy } from './config/trust-proxy.js'
 import { createContext, type LatchContext } from './context.js'
 import { LatchEvents } from './events.js'
 import { Keystore } from './keys/keystore.js'
@@ -118,7 +119,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     const app = Fastify({
       loggerInstance: log as unknown as FastifyBaseLogger,
       bodyLimit: config.security.body_limit,
-      trustProxy: config.trust_proxy,
+      trustProxy: fastifyTrustProxy(config.trust_proxy),
       return503OnClosing: true,
       logController: new LogController({ disableRequestLogging: !infoEnabled }),
       frameworkErrors,

@@ -264,9 +264,10 @@ export const clusterConfig = {
 }
 
 /**
- * One user per load worker: the login throttle counts a sign-in until it succeeds, so more than
- * `login_max_failures_per_account` (5) password grants for ONE account in flight on one node are
- * refused by design (RFC 6749 §4.3.2). Add these to `users` and give each worker its own.
+ * One user per load worker, so that workers do not queue behind each other: the login throttle
+ * lets at most `login_max_failures_per_account` (5) password checks of one account from one
+ * address run at once, and the others wait for them (RFC 6749 §4.3.2; issue 8). Add these to
+ * `users` and give each worker its own.
  */
 export function loadUsers(n: number): { email: string; password: string }[] {
   return Array.from({ length: n }, (_, i) => ({ email: `load${i}@example.com`, password: `load-${i}-correct-horse-battery` }))

@@ -58,8 +58,15 @@ export const REDIS_KEY_PREFIX = 'latch:'
 export const LOG_LEVEL = 'info'
 
 /**
- * Trust `X-Forwarded-*` from a reverse proxy (client IP for throttling only; URLs always come
- * from `issuer`). Leave off unless a proxy you run strips these headers from clients.
+ * Which `X-Forwarded-For` entries to believe, for the client address that sign-in throttling
+ * counts (URLs always come from `issuer`): `false` (the socket's peer is the client), a hop count
+ * (`1` = one reverse proxy in front, `2` = a load balancer and a proxy, …), or a list of the
+ * proxies' addresses and CIDRs (`[10.0.0.0/8, "2001:db8::/32"]`; also `loopback`, `linklocal`,
+ * `uniquelocal`). The client is the right-most entry that is not a trusted proxy, never the
+ * left-most, which any client can write. `true` means `1` (since issue 8; before, it trusted every
+ * hop and took the left-most entry).
+ * @see https://www.rfc-editor.org/rfc/rfc7239#section-7.4
+ * @security Trust only proxies you run that append to `X-Forwarded-For`; a wrong hop count lets a client choose its address, and with it a fresh throttling budget. With a hop count, Latch must be reachable only through those proxies (a client connecting directly could write the header); a list of the proxies' addresses holds even when it is not.
  * @key trust_proxy
  */
 export const TRUST_PROXY = false
@@ -181,22 +188,54 @@ export const ALLOW_PKCE_PLAIN = false
 export const REQUIRE_PKCE = false
 
 /**
- * Failed sign-ins per account in `login_throttle_window` before the account is throttled.
+ * Failed sign-ins per account from one source in `login_throttle_window`, after which that source
+ * is refused for that account (the page says when to retry). A source is a client address (an
+ * IPv6 /64), or a browser holding the account's device cookie; other sources are not refused, so
+ * an attacker cannot lock the real user out. Also the limit per device user code.
+ * @see https://www.rfc-editor.org/rfc/rfc6819#section-5.1.4.2.3
  * @key security.login_max_failures_per_account
  */
 export const LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
 
 /**
- * Failed sign-ins per client IP in `login_throttle_window` before the IP is throttled.
+ * Failed sign-ins per source (client address, IPv6 /64) over every account in
+ * `login_throttle_window`, after which the source is refused (sign-ins from a browser holding the
+ * account's device cookie are exempt). Correct sign-ins are never counted: fifty users behind one
+ * NAT address sign in at once.
  * @key security.login_max_failures_per_ip
  */
 export const LOGIN_MAX_FAILURES_PER_IP = 20
 
 /**
- * Sliding window of the login throttle, seconds; also the longest a throttled user waits.
+ * Failed sign-ins of one account over every source in `login_throttle_window` after which the
+ * account is slowed down, never locked: its password checks take turns `login_account_slowdown_step`
+ * seconds apart (browsers with its device cookie skip the queue). Bounds the guesses per account
+ * and window, however many addresses an attacker holds, to about this + window / step.
+ * @see https://cheatsheetseries.owasp.org/cheatsheets/Authentication_Cheat_Sheet.html#login-throttling
+ * @key security.login_account_slowdown_after
+ */
+export const LOGIN_ACCOUNT_SLOWDOWN_AFTER = 10
+
+/**
+ * Seconds between two password checks of a slowed-down account. A sign-in waits for its turn at
+ * most twice this long; past that it is asked to retry within seconds.
+ * @key security.login_account_slowdown_step
+ */
+export const LOGIN_ACCOUNT_SLOWDOWN_STEP = 3
+
+/**
+ * Sliding window of the login throttle, seconds; also the longest a refused source waits.
  * @key security.login_throttle_window
  */
 export const LOGIN_THROTTLE_WINDOW = 900
+
+/**
+ * Lifetime of the device cookie set at each successful sign-in (not configurable): 180 days. It
+ * names the account by a keyed hash only and lets its browser skip per-address and per-account
+ * throttling of that account.
+ * @see https://owasp.org/www-community/Slow_Down_Online_Guessing_Attacks_with_Device_Cookies
+ */
+export const DEVICE_COOKIE_TTL = 15_552_000
 
 /**
  * Shortest accepted `client_secret`, characters. Secrets are compared by SHA-256, which is only

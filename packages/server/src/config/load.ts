@@ -13,6 +13,7 @@ import { ConfigError } from '../errors.js'
 import { hashHandle } from '../lib/random.js'
 import { redisUrlProblem } from '../rate-limit/redis-url.js'
 import { JWKS_MAX_AGE } from './defaults.js'
+import { parseTrustProxy } from './trust-proxy.js'
 import {
   ConfigFileSchema,
   STANDARD_SCOPES,
@@ -231,6 +232,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const redisProblem = file.redis_url ? redisUrlProblem(file.redis_url) : null
   if (redisProblem) throw new ConfigError('redis_url', env.LATCH_REDIS_URL ? `(from LATCH_REDIS_URL) ${redisProblem}` : redisProblem)
 
+  const trustProxy = parseTrustProxy(file.trust_proxy)
   const issuer = normalizeIssuer(file.issuer)
   const issuerUrl = new URL(issuer)
   if (issuerUrl.protocol === 'http:' && !isLoopbackHost(issuerUrl.hostname)) {
@@ -295,6 +297,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       // 0 = derive: every node reloads at least once, and cached JWK Sets expire, before it signs.
       key_activation_delay: file.tokens.key_activation_delay || 2 * file.tokens.key_reload_interval + JWKS_MAX_AGE,
     },
+    trust_proxy: trustProxy,
     issuer,
     database,
     secret,

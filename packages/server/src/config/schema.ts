@@ -94,7 +94,8 @@ export const ConfigFileSchema = Type.Object(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
       { default: D.LOG_LEVEL },
     ),
-    trust_proxy: Type.Boolean({ default: D.TRUST_PROXY }),
+    // Checked in detail by config/trust-proxy.ts, whose messages name the entry at fault.
+    trust_proxy: Type.Unsafe<boolean | number | string[]>(Type.Unknown({ default: D.TRUST_PROXY })),
     tokens: Type.Object(
       {
         signing_alg: Type.Union(SIGNING_ALGS.map((a) => Type.Literal(a)), { default: D.SIGNING_ALG }),
@@ -121,6 +122,9 @@ export const ConfigFileSchema = Type.Object(
         require_pkce: Type.Boolean({ default: D.REQUIRE_PKCE }),
         login_max_failures_per_account: Seconds(D.LOGIN_MAX_FAILURES_PER_ACCOUNT),
         login_max_failures_per_ip: Seconds(D.LOGIN_MAX_FAILURES_PER_IP),
+        login_account_slowdown_after: Seconds(D.LOGIN_ACCOUNT_SLOWDOWN_AFTER),
+        // At most 10 s: a request waits up to two steps, well inside a reservation's lease.
+        login_account_slowdown_step: Type.Integer({ minimum: 1, maximum: 10, default: D.LOGIN_ACCOUNT_SLOWDOWN_STEP }),
         login_throttle_window: Seconds(D.LOGIN_THROTTLE_WINDOW),
         min_client_secret_length: Seconds(D.MIN_CLIENT_SECRET_LENGTH),
         body_limit: Seconds(D.BODY_LIMIT, 1024),

@@ -48,7 +48,7 @@ describe('password grant', () => {
     expect(t.events.filter((e) => e.name === 'login.failed')).toHaveLength(2)
   })
 
-  it('RFC 6749 §4.3.2: repeated failures are throttled per account, even for the right password', async () => {
+  it('RFC 6749 §4.3.2: repeated failures from one source are throttled for that account, even for the right password', async () => {
     const max = t.config.security.login_max_failures_per_account
     for (let i = 0; i < max; i++) await failure({ username: 'alice@example.com', password: `wrong-${i}` })
     const throttled = await failure({ username: 'alice@example.com', password: TEST_PASSWORD })

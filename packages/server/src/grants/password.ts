@@ -2,7 +2,8 @@
  * The resource owner password credentials grant (RFC 6749 §4.3). Legacy: it hands the user's
  * password to the client, and RFC 9700 §2.4 says it MUST NOT be used; Latch keeps it only for
  * clients that list `password` explicitly (the config warns at boot). Rules:
- * - password guessing is throttled per account and per source (RFC 6749 §4.3.2: "MUST protect
+ * - password guessing is throttled like the sign-in page (per account and source, per source,
+ *   slowed per account; users/login-throttle.ts) (RFC 6749 §4.3.2: "MUST protect
  *   this endpoint against brute force attacks"), before any hash is computed;
  * - an unknown user costs the same argon2id verification as a known one, and gets the same
  *   `invalid_grant` description as a wrong password, so neither timing nor text reveals whether
@@ -37,17 +38,19 @@ export const passwordGrant: GrantHandler = {
 
     const account = params.username.trim().toLowerCase()
     const source = request.ip
-    const attempt = await throttle.attempt(account, source)
+    // The same rules as the sign-in page, without a device cookie (users/login-throttle.ts).
+    const attempt = await throttle.signIn({ account, ip: source })
     if (!attempt.allowed) {
-      ctx.events.emit('login.failed', { reason: 'throttled', ip: source })
+      ctx.events.emit('login.failed', { reason: 'throttled', ip: source, account_hash: throttle.accountTag(account) })
       throw new InvalidGrantError(`too many failed attempts; try again in ${attempt.retryAfter} seconds`)
     }
     // An email with U+0000 names nobody; PostgreSQL would reject it as a parameter (a 500, not a miss).
     const user = account.includes('\u0000') ? null : await store.users.getByEmail(account).catch(notChecked(attempt))
     // verifyPassword runs argon2id against a dummy hash for unknown users: equal timing.
-    const ok = await verifyPassword(user?.password_hash ?? null, params.password)
+    const ok = await verifyPassword(user?.password_hash ?? null, params.password).catch(notChecked(attempt))
     if (!user || !ok) {
-      ctx.events.emit('login.failed', { reason: 'bad_credentials', ip: source })
+      await attempt.failed()
+      ctx.events.emit('login.failed', { reason: 'bad_credentials', ip: source, account_hash: throttle.accountTag(account) })
       throw new InvalidGrantError(BAD_CREDENTIALS)
     }
     await attempt.succeeded()

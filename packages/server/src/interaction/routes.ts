@@ -3,7 +3,8 @@
  * (authorization request, device verification). GET shows whatever step is next; the forms POST
  * back with a CSRF token. Sign-in failures say the same thing whether or not the email exists
  * and take the same time (argon2 runs against a dummy hash); repeated failures are throttled per
- * account and per IP (across nodes when Redis is configured) and the page says when to retry.
+ * account and source, per source, and slowed per account (across nodes when Redis is configured;
+ * users/login-throttle.ts), the page says when to retry, and a success leaves a device cookie.
  * @see https://openid.net/specs/openid-connect-core-1_0.html#Authenticates
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.16
  */
@@ -15,6 +16,7 @@ import type { RawParams } from '../endpoints/_pipeline/form-body.js'
 import { requireFormBody } from '../endpoints/_pipeline/form-body.js'
 import { rejectDuplicateParams } from '../endpoints/_pipeline/reject-duplicate-params.js'
 import { securityHeaders } from '../endpoints/_pipeline/security-headers.js'
+import { rememberDevice, trustedDevice } from '../sessions/device-cookie.js'
 import { currentSession, startSession, type ActiveSession } from '../sessions/idp-session.js'
 import type { ClientRecord, InteractionRecord } from '../storage/store.js'
 import { notChecked } from '../users/login-throttle.js'
@@ -106,6 +108,13 @@ async function next(request: FastifyRequest<{ Params: { id: string } }>, reply: 
   return kind.approve({ ctx, request, reply, interaction: taken, client, session, scope })
 }
 
+/** "12 seconds", "1 minute", "15 minutes". */
+function retryText(seconds: number): string {
+  if (seconds < 60) return `${seconds} second${seconds === 1 ? '' : 's'}`
+  const minutes = Math.ceil(seconds / 60)
+  return `${minutes} minute${minutes === 1 ? '' : 's'}`
+}
+
 async function login(request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply): Promise<FastifyReply> {
   const l = await load(request)
   const { ctx, interaction } = l
@@ -113,23 +122,26 @@ async function login(request: FastifyRequest<{ Params: { id: string } }>, reply:
   verifyCsrf(ctx, request, params)
   const email = (params.email ?? '').trim().toLowerCase().slice(0, 320)
   const password = params.password ?? ''
-  // Counted before the (slow) check, so parallel guesses cannot slip past the limit.
-  const attempt = await ctx.throttle.attempt(email, request.ip)
+  // Reserved before the (slow) check, so parallel guesses cannot slip past the limit; a browser
+  // with this account's device cookie is throttled on its own record (users/login-throttle.ts).
+  const device = trustedDevice(ctx, request, email)
+  const attempt = await ctx.throttle.signIn({ account: email, ip: request.ip, device })
   if (!attempt.allowed) {
-    ctx.events.emit('login.failed', { reason: 'throttled', ip: request.ip })
+    ctx.events.emit('login.failed', { reason: 'throttled', ip: request.ip, account_hash: ctx.throttle.accountTag(email) })
     reply.header('retry-after', String(attempt.retryAfter))
-    const minutes = Math.ceil(attempt.retryAfter / 60)
-    return renderLogin(request, reply, l, 429, `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, email)
+    return renderLogin(request, reply, l, 429, `Too many failed sign-in attempts. Try again in ${retryText(attempt.retryAfter)}.`, email)
   }
   // An email with U+0000 names nobody; PostgreSQL would reject it as a parameter (a 500, not a miss).
   const user = email && !email.includes('\u0000') ? await ctx.store.users.getByEmail(email).catch(notChecked(attempt)) : null
   // verifyPassword runs argon2 against a dummy hash for unknown users: same answer, same time.
-  const ok = await verifyPassword(user?.password_hash ?? null, password)
+  const ok = await verifyPassword(user?.password_hash ?? null, password).catch(notChecked(attempt))
   if (!user || !ok) {
-    ctx.events.emit('login.failed', { reason: 'bad_credentials', ip: request.ip })
+    await attempt.failed()
+    ctx.events.emit('login.failed', { reason: 'bad_credentials', ip: request.ip, account_hash: ctx.throttle.accountTag(email) })
     return renderLogin(request, reply, l, 401, 'Incorrect email or password.', email)
   }
   await attempt.succeeded()
+  rememberDevice(ctx, reply, email, device)
   const session = await startSession(ctx, request, reply, user, ['pwd'])
   await ctx.store.interactions.update(interaction.id, { user_id: user.id, auth_time: session.auth_time, session_id: session.id })
   return reply.redirect(`${ctx.urls.interaction}/${interaction.id}`, 303)

@@ -10,7 +10,7 @@
  * @see https://owasp.org/www-community/controls/Blocking_Brute_Force_Attacks
  */
 import type { Logger } from 'pino'
-import type { RateLimitBackend, RateLimitHit, RateLimitRule, RateLimitUndo } from './backend.js'
+import type { RateLimitBackend, RateLimitHit, RateLimitReservation, RateLimitRule, RateLimitUndo, ReserveRule } from './backend.js'
 import type { MemoryRateLimit } from './memory.js'
 
 /** A shared store that can say whether it answers. */
@@ -57,6 +57,19 @@ export class FailOpenRateLimit implements RateLimitBackend {
       }
     }
     return this.fallback.hit(rules, windowSeconds, now)
+  }
+
+  async reserve(rules: readonly ReserveRule[], windowSeconds: number, now: number): Promise<RateLimitReservation> {
+    if (!this.#down) {
+      try {
+        const reservation = await this.shared.reserve(rules, windowSeconds, now)
+        if (reservation.status !== 'reserved') return reservation
+        return { ...reservation, release: (change: RateLimitUndo) => reservation.release(change).catch((err: unknown) => this.reportDown(err)) }
+      } catch (err) {
+        this.reportDown(err)
+      }
+    }
+    return this.fallback.reserve(rules, windowSeconds, now)
   }
 
   /** The shared store failed: from now on count per process (logged once per outage). */

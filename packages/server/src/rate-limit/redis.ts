@@ -7,12 +7,23 @@
  * window, so an idle counter costs nothing. Keys are `<prefix><key>`; the throttle hands in keys
  * that hold digests, never an email or IP in clear. Every failure (connection, timeout, script)
  * rejects: `fail-open.ts` decides what an outage means.
+ * Reservations (`reserve`, issue 8) keep two more keys beside a counter: `<key>:f`, the hits in
+ * flight scored by the end of their lease, and `<key>:n`, a paced rule's next free turn. One
+ * script checks every rule and counts, another releases; both atomic like `HIT`.
  * @see https://redis.io/docs/latest/develop/interact/programmability/eval-intro/
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.3.2
  */
 import type { Redis } from 'ioredis'
 import { randomId } from '../lib/random.js'
-import type { RateLimitBackend, RateLimitHit, RateLimitRule, RateLimitUndo } from './backend.js'
+import {
+  RESERVATION_LEASE_SECONDS,
+  type RateLimitBackend,
+  type RateLimitHit,
+  type RateLimitReservation,
+  type RateLimitRule,
+  type RateLimitUndo,
+  type ReserveRule,
+} from './backend.js'
 
 /** KEYS = the rules' keys; ARGV = now, window, hit id, then each rule's max. Returns 0 (counted) or seconds to wait. */
 const HIT = `
@@ -47,10 +58,98 @@ end
 return 0
 `
 
+/**
+ * KEYS = per rule: counter, in-flight set, next turn. ARGV = now, window, id, lease, then per rule
+ * max, pace step (0 = hard rule), pace max wait. Returns {0, turn} (counted, in flight), {1, seconds
+ * to wait} (refused) or {2, 0} (busy: hits in flight fill a rule).
+ */
+const RESERVE = `
+local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local lease = tonumber(ARGV[4])
+local rules = #KEYS / 3
+local retry = 0
+local busy = false
+local at = now
+local turns = {}
+for i = 1, rules do
+  local hits, flying, nextKey = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
+  local max = tonumber(ARGV[2 + 3 * i])
+  local step = tonumber(ARGV[3 + 3 * i])
+  local maxWait = tonumber(ARGV[4 + 3 * i])
+  redis.call('ZREMRANGEBYSCORE', hits, '-inf', now - window)
+  -- A lease ran out (its node died mid-check): the hit stays, settled as a failure.
+  redis.call('ZREMRANGEBYSCORE', flying, '-inf', now)
+  local total = redis.call('ZCARD', hits)
+  local inFlight = redis.call('ZCARD', flying)
+  local settled = total - inFlight
+  if settled >= max then
+    if step == 0 then
+      -- The oldest settled hit that keeps the rule full: when it leaves the window, there is room.
+      local members = redis.call('ZRANGE', hits, 0, -1, 'WITHSCORES')
+      local seen = 0
+      local need = settled - max + 1
+      for j = 1, #members, 2 do
+        if not redis.call('ZSCORE', flying, members[j]) then
+          seen = seen + 1
+          if seen == need then
+            local w = tonumber(members[j + 1]) + window - now
+            if w < 1 then w = 1 end
+            if w > retry then retry = w end
+            break
+          end
+        end
+      end
+    else
+      local turn = tonumber(redis.call('GET', nextKey) or '0')
+      if turn < now then turn = now end
+      if turn - now > maxWait then
+        if turn - now - maxWait > retry then retry = turn - now - maxWait end
+      else
+        turns[i] = turn
+        if turn > at then at = turn end
+      end
+    end
+  elseif total >= max then
+    busy = true
+  end
+end
+if retry > 0 then return {1, retry} end
+if busy then return {2, 0} end
+for i = 1, rules do
+  local hits, flying, nextKey = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
+  redis.call('ZADD', hits, now, ARGV[3])
+  redis.call('EXPIRE', hits, window)
+  redis.call('ZADD', flying, now + lease, ARGV[3])
+  redis.call('EXPIRE', flying, window)
+  if turns[i] then
+    redis.call('SET', nextKey, turns[i] + tonumber(ARGV[3 + 3 * i]), 'EX', window)
+  end
+end
+return {0, at}
+`
+
+/**
+ * KEYS = per reserved rule: counter, in-flight set, next turn. ARGV = hit id, then per rule 0
+ * (keep the hit: a failure), 1 (take it back) or 2 (empty the rule).
+ */
+const RELEASE = `
+for i = 1, #KEYS / 3 do
+  local hits, flying, nextKey = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
+  local mode = ARGV[i + 1]
+  redis.call('ZREM', flying, ARGV[1])
+  if mode == '1' then redis.call('ZREM', hits, ARGV[1]) end
+  if mode == '2' then redis.call('DEL', hits, flying, nextKey) end
+end
+return 0
+`
+
 /** The scripts as ioredis commands (EVALSHA, falling back to EVAL after a Redis restart empties its script cache). */
 interface Scripts {
   latchRateLimitHit(numKeys: number, ...args: (string | number)[]): Promise<number>
   latchRateLimitUndo(numKeys: number, ...args: (string | number)[]): Promise<number>
+  latchRateLimitReserve(numKeys: number, ...args: (string | number)[]): Promise<[number, number]>
+  latchRateLimitRelease(numKeys: number, ...args: (string | number)[]): Promise<number>
 }
 
 export class RedisRateLimit implements RateLimitBackend {
@@ -61,6 +160,10 @@ export class RedisRateLimit implements RateLimitBackend {
     if (!('latchRateLimitHit' in redis)) {
       redis.defineCommand('latchRateLimitHit', { lua: HIT })
       redis.defineCommand('latchRateLimitUndo', { lua: UNDO })
+    }
+    if (!('latchRateLimitReserve' in redis)) {
+      redis.defineCommand('latchRateLimitReserve', { lua: RESERVE })
+      redis.defineCommand('latchRateLimitRelease', { lua: RELEASE })
     }
     this.#redis = redis as Redis & Scripts
   }
@@ -77,6 +180,29 @@ export class RedisRateLimit implements RateLimitBackend {
         if (keys.length > 0) await this.#redis.latchRateLimitUndo(keys.length, ...keys, id, change.remove.length)
       },
     }
+  }
+
+  async reserve(rules: readonly ReserveRule[], windowSeconds: number, now: number): Promise<RateLimitReservation> {
+    const id = randomId()
+    const keys = rules.flatMap((r) => this.#keysOf(r.key))
+    const args = rules.flatMap((r) => [r.max, r.pace?.step ?? 0, r.pace?.maxWait ?? 0])
+    const [status, value] = await this.#redis.latchRateLimitReserve(keys.length, ...keys, now, windowSeconds, id, RESERVATION_LEASE_SECONDS, ...args)
+    if (status === 1) return { status: 'refused', retryAfter: value }
+    if (status === 2) return { status: 'busy' }
+    return {
+      status: 'reserved',
+      at: value,
+      release: async (change: RateLimitUndo) => {
+        const modes = rules.map((r) => (change.clear.includes(r.key) ? 2 : change.remove.includes(r.key) ? 1 : 0))
+        await this.#redis.latchRateLimitRelease(keys.length, ...keys, id, ...modes)
+      },
+    }
+  }
+
+  /** A rule's counter, its hits in flight, and its next turn. */
+  #keysOf(key: string): [string, string, string] {
+    const k = this.prefix + key
+    return [k, `${k}:f`, `${k}:n`]
   }
 
   /** Whether Redis answers now (the fail-open probe). */

@@ -10,9 +10,17 @@ import { ManualClock } from '../lib/clock.js'
 import type { RateLimitBackend } from '../rate-limit/backend.js'
 import { MemoryRateLimit } from '../rate-limit/memory.js'
 import { RedisRateLimit } from '../rate-limit/redis.js'
-import { LoginThrottle } from './login-throttle.js'
+import { LoginThrottle, type SignInAttempt } from './login-throttle.js'
 
-const limits = { maxPerAccount: 3, maxPerIp: 5, windowSeconds: 900 }
+/** A check that takes a moment (argon2), then settles the attempt. */
+async function settle(attempt: SignInAttempt, correct: boolean): Promise<boolean> {
+  if (!attempt.allowed) return false
+  await new Promise((r) => setTimeout(r, 2))
+  await (correct ? attempt.succeeded() : attempt.failed())
+  return true
+}
+
+const limits = { maxPerAccount: 3, maxPerIp: 5, windowSeconds: 900, accountSlowdownAfter: 6, accountSlowdownStep: 3 }
 const REDIS_URL = process.env.LATCH_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 
 async function redisOrNull(): Promise<Redis | null> {
@@ -105,8 +113,153 @@ for (const store of STORES) {
       expect(await t.attempt('someone-else', 'ip')).toEqual({ allowed: false, retryAfter: 1900 - 1050 })
       expect((await t.attempt('someone-else', 'another-ip')).allowed).toBe(true)
     })
+
+    /** @see issue 8 */
+    describe('sign-in (issue 8)', () => {
+      /** A throttle whose paced turns move the manual clock instead of sleeping; `slept` records each wait. */
+      const signIns = (clock = new ManualClock(1000)) => {
+        const slept: number[] = []
+        const t = new LoginThrottle(limits, clock, {
+          store: store.make(),
+          keySecret: 'k'.repeat(32),
+          sleep: async (ms) => {
+            slept.push(ms)
+            clock.advance(ms / 1000)
+          },
+        })
+        return { t, clock, slept }
+      }
+      const fail = async (t: LoginThrottle, account: string, ip: string, device?: string) => settle(await t.signIn({ account, ip, device: device ?? null }), false)
+
+      it('OWASP ASVS 2.2.1: wrong guesses from one address refuse that address for the account, not the real user elsewhere', async () => {
+        const { t } = signIns()
+        for (let i = 0; i < limits.maxPerAccount; i++) expect(await fail(t, 'alice', '192.0.2.1')).toBe(true)
+        const refused = await t.signIn({ account: 'alice', ip: '192.0.2.1' })
+        expect(refused).toEqual({ allowed: false, retryAfter: 900 })
+        // Another address (the real user) is not refused, and not even slowed below the slowdown threshold.
+        const elsewhere = await t.signIn({ account: 'alice', ip: '203.0.113.9' })
+        expect(elsewhere.allowed).toBe(true)
+        // The attacker's address is still free to fail on other accounts (up to the per-source budget).
+        expect((await t.signIn({ account: 'bob', ip: '192.0.2.1' })).allowed).toBe(true)
+      })
+
+      it('RFC 6819 §5.1.4.2.3: 50 concurrent correct sign-ins of one account from one address all go through', async () => {
+        const { t } = signIns()
+        const results = await Promise.all(Array.from({ length: 50 }, async () => settle(await t.signIn({ account: 'alice', ip: '192.0.2.1' }), true)))
+        expect(results.every(Boolean)).toBe(true)
+      })
+
+      it('RFC 6819 §5.1.4.2.3: 50 users behind one address (a NAT) signing in at once all go through', async () => {
+        const { t } = signIns()
+        const results = await Promise.all(Array.from({ length: 50 }, async (_, i) => settle(await t.signIn({ account: `user${i}`, ip: '192.0.2.1' }), true)))
+        expect(results.every(Boolean)).toBe(true)
+      })
+
+      it('RFC 6749 §4.3.2: 40 parallel wrong guesses on one account from one address get at most max checks', async () => {
+        const { t } = signIns()
+        const checked = await Promise.all(Array.from({ length: 40 }, async () => fail(t, 'alice', '192.0.2.1')))
+        expect(checked.filter(Boolean)).toHaveLength(limits.maxPerAccount)
+      })
+
+      it('OWASP brute force: 40 parallel wrong guesses on one account from 40 addresses get at most accountSlowdownAfter checks at once, then turns', async () => {
+        const { t, slept } = signIns()
+        const checked = await Promise.all(Array.from({ length: 40 }, async (_, i) => fail(t, 'alice', `198.51.100.${i}`)))
+        // The first accountSlowdownAfter run at once; of the rest, those whose turn is within two steps wait for it, the others are asked to retry.
+        expect(checked.filter(Boolean).length).toBeLessThanOrEqual(limits.accountSlowdownAfter + 3)
+        expect(checked.filter(Boolean).length).toBeGreaterThanOrEqual(limits.accountSlowdownAfter)
+        expect(slept.every((ms) => ms <= 2 * limits.accountSlowdownStep * 1000)).toBe(true)
+      })
+
+      it('OWASP brute force: an account attacked from many addresses is slowed, never locked, and its guesses per window are bounded', async () => {
+        const { t, clock, slept } = signIns()
+        for (let i = 0; i < limits.accountSlowdownAfter; i++) expect(await fail(t, 'alice', `198.51.100.${i}`)).toBe(true)
+        // Past the threshold a fresh address is not refused: its check waits for its turn.
+        const waitsBefore = slept.length
+        expect(await fail(t, 'alice', '198.51.100.200')).toBe(true)
+        expect(slept.length).toBe(waitsBefore)
+        const next = await t.signIn({ account: 'alice', ip: '203.0.113.7' })
+        expect(next.allowed).toBe(true)
+        expect(slept.at(-1)).toBe(limits.accountSlowdownStep * 1000)
+        if (next.allowed) await next.succeeded()
+        // Bounded: a window of guesses from fresh addresses, sequentially, gets about threshold + window / step checks.
+        const start = clock.now()
+        let checks = 0
+        for (let i = 0; clock.now() < start + limits.windowSeconds; i++) {
+          const a = await t.signIn({ account: 'carol', ip: `10.${i >> 8}.${i & 255}.1` })
+          if (a.allowed) {
+            checks++
+            await a.failed()
+          } else clock.advance(a.retryAfter)
+        }
+        expect(checks).toBeLessThanOrEqual(limits.accountSlowdownAfter + limits.windowSeconds / limits.accountSlowdownStep + 1)
+      })
+
+      it('OWASP device cookies: a browser with the account\'s device cookie is neither refused nor slowed by an attack from elsewhere', async () => {
+        const { t, slept } = signIns()
+        for (let i = 0; i < limits.accountSlowdownAfter + 2; i++) await fail(t, 'alice', `198.51.100.${i % 4}`)
+        for (let i = 0; i < limits.maxPerIp; i++) await fail(t, `spray${i}`, '192.0.2.50')
+        const waits = slept.length
+        // Same NAT address as the attacker's spray, and the account is slowed: the device cookie browser goes straight through.
+        const trusted = await t.signIn({ account: 'alice', ip: '192.0.2.50', device: 'device-1' })
+        expect(trusted.allowed).toBe(true)
+        expect(slept.length).toBe(waits)
+        if (trusted.allowed) await trusted.succeeded()
+        // Without the cookie, that address is refused.
+        expect((await t.signIn({ account: 'alice', ip: '192.0.2.50' })).allowed).toBe(false)
+        // A device cookie still has a failure budget of its own.
+        for (let i = 0; i < limits.maxPerAccount; i++) expect(await fail(t, 'alice', '192.0.2.50', 'stolen')).toBe(true)
+        expect((await t.signIn({ account: 'alice', ip: '192.0.2.50', device: 'stolen' })).allowed).toBe(false)
+      })
+
+      it('issue 8: IPv6 addresses of one /64 share a budget; IPv4-mapped addresses count as IPv4', async () => {
+        const { t } = signIns()
+        for (let i = 0; i < limits.maxPerAccount; i++) expect(await fail(t, 'alice', `2001:db8:1:2::${i + 1}`)).toBe(true)
+        expect((await t.signIn({ account: 'alice', ip: '2001:db8:1:2:ffff:1:2:3' })).allowed).toBe(false)
+        expect((await t.signIn({ account: 'alice', ip: '2001:db8:1:3::1' })).allowed).toBe(true)
+        for (let i = 0; i < limits.maxPerAccount; i++) expect(await fail(t, 'bob', '192.0.2.8')).toBe(true)
+        expect((await t.signIn({ account: 'bob', ip: '::ffff:192.0.2.8' })).allowed).toBe(false)
+      })
+
+      it('a success forgives its own address\'s failures for the account', async () => {
+        const { t } = signIns()
+        for (let i = 0; i < limits.maxPerAccount - 1; i++) await fail(t, 'alice', 'ip')
+        expect(await settle(await t.signIn({ account: 'alice', ip: 'ip' }), true)).toBe(true)
+        for (let i = 0; i < limits.maxPerAccount; i++) expect(await fail(t, 'alice', 'ip')).toBe(true)
+        expect((await t.signIn({ account: 'alice', ip: 'ip' })).allowed).toBe(false)
+      })
+
+      it('RFC 6749 §4.3.2: a sign-in whose lookup failed (store outage) is taken back from every rule', async () => {
+        const { t } = signIns()
+        for (let i = 0; i < 10; i++) {
+          const a = await t.signIn({ account: 'alice', ip: 'ip' })
+          if (!a.allowed) throw new Error(`attempt ${i} refused`)
+          await a.notChecked()
+        }
+        for (let i = 0; i < limits.maxPerAccount; i++) expect(await fail(t, 'alice', 'ip')).toBe(true)
+      })
+
+      it('issue 8: a reservation never settled (its node died mid-check) counts as a failure once its lease runs out', async () => {
+        const { t, clock } = signIns()
+        for (let i = 0; i < limits.maxPerAccount; i++) expect((await t.signIn({ account: 'alice', ip: 'ip' })).allowed).toBe(true)
+        clock.advance(31)
+        expect(await t.signIn({ account: 'alice', ip: 'ip' })).toEqual({ allowed: false, retryAfter: 900 - 31 })
+      })
+    })
   })
 }
+
+describe('login.failed account hash', () => {
+  it('issue 8: login.failed names the account by a keyed hash: stable, never the email, another per LATCH_SECRET', () => {
+    const clock = new ManualClock(1000)
+    const a = new LoginThrottle(limits, clock, { keySecret: 'k'.repeat(32) })
+    const b = new LoginThrottle(limits, clock, { keySecret: 'z'.repeat(32) })
+    const tag = a.accountTag('alice@example.com')
+    expect(tag).toMatch(/^[A-Za-z0-9_-]{22}$/)
+    expect(a.accountTag('alice@example.com')).toBe(tag)
+    expect(a.accountTag('bob@example.com')).not.toBe(tag)
+    expect(b.accountTag('alice@example.com')).not.toBe(tag)
+  })
+})
 
 describe.skipIf(redis === null)('LoginThrottle counter keys in Redis', () => {
   it('issue 4: keys are prefixed, hold keyed digests (no email or IP in clear) and expire with the window', async () => {

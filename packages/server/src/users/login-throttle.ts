@@ -1,32 +1,78 @@
 /**
- * Throttles password and code guessing: attempts are counted per account and per client IP over
- * a sliding window; past the limit, attempts are refused until the oldest one leaves the window,
- * and the page says when to retry. The counters live in a `RateLimitBackend`: this process's
- * memory, or Redis when `redis_url` is set, so every node of a deployment shares one budget per
- * account and per IP (issue 4); if Redis fails, counting falls back to memory (rate-limit/fail-open.ts).
+ * Throttles password and code guessing without handing attackers a lockout (issue 8; OWASP
+ * Authentication Cheat Sheet "Protect against automated attacks"; RFC 6819 §5.1.4.2.3; RFC 6749
+ * §4.3.2 "MUST protect this endpoint against brute force attacks"). Sign-ins (`signIn`) follow
+ * three rules over a sliding window of `windowSeconds`:
+ * - per (account, source) pair: at most `maxPerAccount` failures, then that source is refused for
+ *   that account until the oldest failure leaves the window. Five wrong guesses from one address
+ *   do not lock the real user out from another. A source is the client address, an IPv6 /64
+ *   (`lib/source-address.ts`), or a browser's device cookie;
+ * - per source across accounts: at most `maxPerIp` failures (spraying many accounts from one place);
+ * - per account across untrusted sources: never a refusal. Past `accountSlowdownAfter` failures,
+ *   checks of the account take turns `accountSlowdownStep` seconds apart (each request waits for
+ *   its turn, at most two steps; past that it is asked to retry within seconds). That bounds the
+ *   guesses per account and window (`accountSlowdownAfter` + window / step) however many addresses
+ *   an attacker holds, and never locks anyone out.
+ * A browser holding a device cookie of an earlier sign-in of that account (OWASP "device cookies",
+ * `sessions/device-cookie.ts`) is its own source and skips the per-source and per-account rules,
+ * so an attack on the account slows strangers only. The password grant has no cookie.
  *
- * An attempt is counted *before* its (slow, awaited) verification and only forgiven when it
- * succeeds: counting after the check would let every request already in flight through, so an
- * attacker sending 40 guesses at once would have all 40 checked. The store checks and counts in
- * one atomic step for the same reason, across nodes too.
- * A success forgives the account's failures and its own IP entry, not the IP's other failures
- * (one valid account must not launder an attacker's IP).
- * Counter keys hold HMAC-SHA-256 digests of the account and IP, never the values: whoever reads
- * Redis learns neither who signs in nor from where (a plain SHA-256 of an IPv4 address or a known
- * email is one dictionary lookup away, a keyed one is not).
+ * An attempt is reserved *before* its (slow, awaited) verification and counted as in flight; a
+ * rule refuses only for settled failures, and while attempts in flight fill a rule the next one
+ * waits for them to settle. Fifty correct sign-ins at once (one account, or fifty users behind one
+ * NAT) are therefore queued behind the check, never refused, while forty parallel guesses still get
+ * at most `maxPerAccount` checks. The store checks and counts in one atomic step, across nodes too.
+ * A success forgives its pair and takes itself back from the other rules (one valid account must
+ * not launder an attacker's address, nor reopen the account's budget).
+ * Counter keys hold HMAC-SHA-256 digests of the account and address, never the values: whoever
+ * reads Redis learns neither who signs in nor from where.
+ * Device-code entry (`attempt`) keeps the plain scheme: a hard limit per code and per address,
+ * counted before the check and forgiven on success.
+ * @see https://cheatsheetseries.owasp.org/cheatsheets/Authentication_Cheat_Sheet.html#protect-against-automated-attacks
+ * @see https://owasp.org/www-community/Slow_Down_Online_Guessing_Attacks_with_Device_Cookies
+ * @see https://www.rfc-editor.org/rfc/rfc6819#section-5.1.4.2.3
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.3.2
- * @see https://owasp.org/www-community/controls/Blocking_Brute_Force_Attacks
  */
 import { createHash, createHmac } from 'node:crypto'
 import type { Clock } from '../lib/clock.js'
-import type { RateLimitBackend } from '../rate-limit/backend.js'
+import { throttleSource } from '../lib/source-address.js'
+import type { RateLimitBackend, RateLimitUndo, ReserveRule } from '../rate-limit/backend.js'
 import { MemoryRateLimit } from '../rate-limit/memory.js'
 
 export interface ThrottleLimits {
+  /** Failures per account from one source (sign-in), or per device code (device entry). */
   maxPerAccount: number
+  /** Failures per source over every account. */
   maxPerIp: number
   windowSeconds: number
+  /** Failures of one account over every untrusted source before its checks take turns. */
+  accountSlowdownAfter: number
+  /** Seconds between two turns of a slowed-down account. */
+  accountSlowdownStep: number
 }
+
+/** Who is signing in, from where. */
+export interface SignInRequest {
+  /** The account as typed (normalized). */
+  account: string
+  /** Client address (`request.ip`). */
+  ip: string
+  /** The id of a valid device cookie of this account, when the browser holds one. */
+  device?: string | null
+}
+
+export type SignInAttempt =
+  /** Refused: retry after this many seconds. Nothing was counted. */
+  | { allowed: false; retryAfter: number }
+  /**
+   * Reserved (in flight): exactly one of `succeeded()` (the password was right), `failed()`
+   * (wrong: it stays counted) or `notChecked()` (the lookup failed: an outage is not a guess).
+   * None rejects with the stores Latch builds.
+   */
+  | { allowed: true; succeeded(): Promise<void>; failed(): Promise<void>; notChecked(): Promise<void> }
+
+/** A request kept waiting for attempts in flight this long (they crashed, or the store is stuck) is refused. */
+export const BUSY_TIMEOUT_MS = 10_000
 
 export type ThrottleAttempt =
   /** Refused: retry after this many seconds. Nothing was counted. */
@@ -47,6 +93,8 @@ export interface LoginThrottleOptions {
    * derives it from LATCH_SECRET). Without it, plain SHA-256.
    */
   keySecret?: string
+  /** Waits for a paced turn (default: a timer; tests move a manual clock instead). */
+  sleep?: (ms: number) => Promise<void>
 }
 
 /**
@@ -64,15 +112,91 @@ export function notChecked(attempt: { notChecked(): Promise<void> }): (error: un
 export class LoginThrottle {
   readonly #store: RateLimitBackend
   readonly #digest: (value: string) => string
+  readonly #tag: (value: string) => string
+  readonly #sleep: (ms: number) => Promise<void>
+  /** Requests of this process waiting for attempts in flight: woken as soon as one here settles. */
+  readonly #waiting = new Set<() => void>()
 
   constructor(private readonly limits: ThrottleLimits, private readonly clock: Clock, options: LoginThrottleOptions = {}) {
     this.#store = options.store ?? new MemoryRateLimit()
-    const hmacKey = options.keySecret === undefined ? undefined : createHash('sha256').update(`latch rate-limit keys\0${options.keySecret}`).digest()
-    this.#digest = hmacKey
-      ? (value) => createHmac('sha256', hmacKey).update(value).digest('base64url')
-      : (value) => createHash('sha256').update(value).digest('base64url')
+    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)))
+    const keyed = (label: string) => {
+      const key = options.keySecret === undefined ? undefined : createHash('sha256').update(`${label}\0${options.keySecret}`).digest()
+      return key
+        ? (value: string) => createHmac('sha256', key).update(value).digest('base64url')
+        : (value: string) => createHash('sha256').update(`${label}\0${value}`).digest('base64url')
+    }
+    this.#digest = keyed('latch rate-limit keys')
+    // Another key than the counters': an event log and a Redis dump cannot be joined on it.
+    this.#tag = keyed('latch login events')
   }
 
+  /**
+   * The account as `login.failed` events name it: a keyed hash (HMAC-SHA-256 under a key derived
+   * from LATCH_SECRET, 22 characters), the same on every node, so operators can correlate failures
+   * per account without the log holding an email.
+   */
+  accountTag(account: string): string {
+    return this.#tag(account).slice(0, 22)
+  }
+
+  async signIn(request: SignInRequest): Promise<SignInAttempt> {
+    const { maxPerAccount, maxPerIp, windowSeconds, accountSlowdownAfter, accountSlowdownStep } = this.limits
+    const source = request.device ? `device:${request.device}` : throttleSource(request.ip)
+    const pairKey = `throttle:p:${this.#digest(`${request.account}\0${source}`)}`
+    const rules: ReserveRule[] = [{ key: pairKey, max: maxPerAccount }]
+    // A device cookie is proof of an earlier sign-in: its browser is judged on its own record only.
+    if (!request.device) {
+      rules.push(
+        { key: `throttle:i:${this.#digest(source)}`, max: maxPerIp },
+        { key: `throttle:a:${this.#digest(request.account)}`, max: accountSlowdownAfter, pace: { step: accountSlowdownStep, maxWait: 2 * accountSlowdownStep } },
+      )
+    }
+    const others = rules.slice(1).map((r) => r.key)
+    let waited = 0
+    for (let round = 0; ; round++) {
+      const now = this.clock.now()
+      const reservation = await this.#store.reserve(rules, windowSeconds, now)
+      if (reservation.status === 'refused') return { allowed: false, retryAfter: reservation.retryAfter }
+      if (reservation.status === 'reserved') {
+        // A slowed-down account: this request's turn is later. The reservation is held meanwhile.
+        if (reservation.at > now) await this.#sleep((reservation.at - now) * 1000)
+        const release = (change: RateLimitUndo) => async () => {
+          await reservation.release(change)
+          this.#wake()
+        }
+        return {
+          allowed: true,
+          succeeded: release({ clear: [pairKey], remove: others }),
+          failed: release({ clear: [], remove: [] }),
+          notChecked: release({ clear: [], remove: [pairKey, ...others] }),
+        }
+      }
+      // Busy: attempts in flight fill a rule. Wait until one here settles, or poll (another node's).
+      if (waited >= BUSY_TIMEOUT_MS) return { allowed: false, retryAfter: 1 }
+      const pause = Math.min(100, 5 * 2 ** round)
+      await this.#nap(pause)
+      waited += pause
+    }
+  }
+
+  #nap(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        this.#waiting.delete(done)
+        resolve()
+      }
+      const timer = setTimeout(done, ms)
+      this.#waiting.add(done)
+    })
+  }
+
+  #wake(): void {
+    for (const done of [...this.#waiting]) done()
+  }
+
+  /** Device-code entry: a hard limit per code (`account`) and per source, forgiven on success. */
   async attempt(account: string, ip: string): Promise<ThrottleAttempt> {
     const accountKey = `throttle:a:${this.#digest(account)}`
     const ipKey = `throttle:i:${this.#digest(ip)}`

@@ -5,6 +5,10 @@
  *   account and one per client IP whichever node answers (RFC 6749 §4.3.2: "MUST protect this
  *   endpoint against brute force attacks"; §10.10), and 40 parallel guesses over both nodes check
  *   at most `login_max_failures_per_account` passwords; a success on one node forgives on both.
+ * - Issue 8: the budgets are per (account, source) pair, per source, and a slowdown per account,
+ *   never a lockout; attempts in flight are shared too, so correct sign-ins spread over both nodes
+ *   (50 for one account, 50 users behind one NAT address) all succeed, while parallel wrong ones
+ *   from many addresses are still bounded by the slowdown.
  * - Wrong device user codes share one budget too (RFC 8628 §5.1).
  * - Fail open: with Redis killed, hung, or unreachable from the start, sign-ins keep working and
  *   wrong passwords are still throttled, per node; one warning is logged per outage and one info
@@ -26,6 +30,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { PATHS } from '../../src/context.js'
 import { USER_CODE_ALPHABET } from '../../src/lib/random.js'
 import { Browser, formOf, isLoginPage, type Form } from '../browser.js'
+import { hashPassword } from '../../src/users/password-hash.js'
 import { ALICE, baseTestConfig, basic, FORM, freePort, postForm, startServer, WEB_REDIRECT, WEB_SECRET, type TestServer } from '../helpers.js'
 
 const REDIS_URL = process.env.LATCH_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -36,9 +41,14 @@ const PASSWORD_SUFFIX = '-password-long-enough'
 
 const user = (name: string) => ({ email: `${name}@example.com`, password: `${name}${PASSWORD_SUFFIX}` })
 const USERS = Object.fromEntries(
-  ['ann', 'ben', 'cat', 'dan', 'eve', 'fay', 'gus', 'hal', 'ivy', 'jon', 'kim', 'lea'].map((n) => [n, user(n)]),
+  ['ann', 'ben', 'cat', 'dan', 'eve', 'fay', 'gus', 'hal', 'ivy', 'jon', 'kim', 'lea', 'max', 'ned', 'oli'].map((n) => [n, user(n)]),
 ) as Record<string, { email: string; password: string }>
 const U = (name: string) => USERS[name] as { email: string; password: string }
+const SLOWDOWN_AFTER = 6
+/** Users behind one NAT address, all with one password (hashed once: seeding fifty argon2 hashes per node would be the test's time). */
+const NAT_PASSWORD = `nat${PASSWORD_SUFFIX}`
+const NAT_USERS = Array.from({ length: 50 }, (_, i) => ({ email: `nat${i}@example.com`, password: NAT_PASSWORD }))
+const NAT_HASH = await hashPassword(NAT_PASSWORD)
 
 /** Config of a node that counts in `redisUrl` under `prefix`. */
 function nodeConfig(redisUrl: string, prefix: string) {
@@ -46,8 +56,8 @@ function nodeConfig(redisUrl: string, prefix: string) {
     trust_proxy: true,
     redis_url: redisUrl,
     redis_key_prefix: prefix,
-    security: { login_max_failures_per_account: MAX, login_max_failures_per_ip: MAX_IP },
-    users: [...baseTestConfig.users, ...Object.values(USERS)],
+    security: { login_max_failures_per_account: MAX, login_max_failures_per_ip: MAX_IP, login_account_slowdown_after: SLOWDOWN_AFTER, login_account_slowdown_step: 1 },
+    users: [...baseTestConfig.users, ...Object.values(USERS), ...NAT_USERS.map(({ email }) => ({ email, password_hash: NAT_HASH }))],
   }
 }
 
@@ -215,6 +225,48 @@ describe.skipIf(!redisUp)('rate limits shared by 2 nodes through Redis', () => {
     // The account itself was never guessed: from another IP it signs in.
     expect((await signIn(onB, U('eve'), freshIp())).status).toBe(303)
   })
+
+  /** @see issue 8 */
+  it('OWASP ASVS 2.2.1: failures from one address over both nodes refuse that address only; the user signs in from another on either node', async () => {
+    const attacker = freshIp()
+    const onA = await signInForm(a)
+    const onB = await signInForm(b)
+    for (let i = 0; i < MAX; i++) expect((await signIn(i % 2 === 0 ? onA : onB, wrong(U('max'), i), attacker)).status).toBe(401)
+    expect((await signIn(onA, U('max'), attacker)).status).toBe(429)
+    expect((await signIn(onB, U('max'), attacker)).status).toBe(429)
+    expect((await signIn(await signInForm(a), U('max'), freshIp())).status).toBe(303)
+    expect((await signIn(await signInForm(b), U('max'), freshIp())).status).toBe(303)
+  })
+
+  /** @see issue 8 */
+  it('RFC 6819 §5.1.4.2.3: 50 parallel correct sign-ins of one account from one address, over two nodes, all succeed', async () => {
+    const ip = freshIp()
+    const forms = await Promise.all(Array.from({ length: 50 }, (_, i) => signInForm(i % 2 === 0 ? a : b)))
+    const answers = await Promise.all(forms.map((at) => signIn(at, U('ned'), ip)))
+    expect(answers.map((r) => r.status)).toEqual(Array(50).fill(303))
+  }, 120_000)
+
+  /** @see issue 8 */
+  it('RFC 6819 §5.1.4.2.3: 50 users behind one NAT address signing in at once over two nodes all succeed', async () => {
+    const ip = freshIp()
+    const forms = await Promise.all(NAT_USERS.map((_, i) => signInForm(i % 2 === 0 ? a : b)))
+    const answers = await Promise.all(forms.map((at, i) => signIn(at, NAT_USERS[i] as { email: string; password: string }, ip)))
+    expect(answers.map((r) => r.status)).toEqual(Array(50).fill(303))
+  }, 120_000)
+
+  /** @see issue 8 */
+  it('OWASP brute force: 40 parallel wrong guesses on one account from 40 addresses over two nodes are bounded by the shared slowdown', async () => {
+    const forms = await Promise.all(Array.from({ length: 40 }, (_, i) => signInForm(i % 2 === 0 ? a : b)))
+    const started = Date.now()
+    const answers = await Promise.all(forms.map((at, i) => signIn(at, wrong(U('oli'), i), freshIp())))
+    const elapsed = Math.ceil((Date.now() - started) / 1000)
+    const checked = answers.filter((r) => r.status === 401).length
+    // SLOWDOWN_AFTER at once, then one check per second (step 1) with up to two turns queued.
+    expect(checked).toBeGreaterThanOrEqual(SLOWDOWN_AFTER)
+    expect(checked).toBeLessThanOrEqual(SLOWDOWN_AFTER + 3 + elapsed)
+    // Never a lockout: the refused are told to retry within seconds.
+    for (const r of answers.filter((x) => x.status === 429)) expect(Number(r.retryAfter)).toBeLessThanOrEqual(3)
+  }, 60_000)
 
   describe('RFC 8628 §5.1: device user-code entry', () => {
     /** A browser on `node`'s code entry page, and its form. */
