@@ -15,6 +15,7 @@ import type { RawParams } from '../endpoints/_pipeline/form-body.js'
 import { requireFormBody } from '../endpoints/_pipeline/form-body.js'
 import { rejectDuplicateParams } from '../endpoints/_pipeline/reject-duplicate-params.js'
 import { securityHeaders } from '../endpoints/_pipeline/security-headers.js'
+import { noteWayBack } from '../endpoints/_pipeline/way-back.js'
 import { currentSession, startSession, type ActiveSession } from '../sessions/idp-session.js'
 import type { ClientRecord, InteractionRecord } from '../storage/store.js'
 import { notChecked } from '../users/login-throttle.js'
@@ -24,6 +25,7 @@ import { deviceKind } from './device-verification.js'
 import { interactionScope, type InteractionKind } from './kinds.js'
 import { consentPage, describeScopes } from './views/consent.js'
 import { loginPage } from './views/login.js'
+import { MESSAGES } from './views/messages.js'
 
 const KINDS: Record<InteractionRecord['kind'], InteractionKind> = {
   authorization: authorizationKind,
@@ -46,6 +48,9 @@ async function load(request: FastifyRequest<{ Params: { id: string } }>): Promis
   if (!interaction) throw new InvalidRequestError('This sign-in request has expired or was already completed. Return to the application and start again.')
   const client = await ctx.clients.get(interaction.client_id)
   if (!client) throw new InvalidRequestError('This application is no longer registered.')
+  // The stored redirect_uri was verified against the registration when the interaction began.
+  const uri = interaction.params.redirect_uri
+  noteWayBack(request, client, typeof uri === 'string' ? uri : undefined)
   return { ctx, interaction, client, kind: KINDS[interaction.kind] }
 }
 
@@ -119,7 +124,7 @@ async function login(request: FastifyRequest<{ Params: { id: string } }>, reply:
     ctx.events.emit('login.failed', { reason: 'throttled', ip: request.ip })
     reply.header('retry-after', String(attempt.retryAfter))
     const minutes = Math.ceil(attempt.retryAfter / 60)
-    return renderLogin(request, reply, l, 429, `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, email)
+    return renderLogin(request, reply, l, 429, MESSAGES.login.throttled(minutes), email)
   }
   // An email with U+0000 names nobody; PostgreSQL would reject it as a parameter (a 500, not a miss).
   const user = email && !email.includes('\u0000') ? await ctx.store.users.getByEmail(email).catch(notChecked(attempt)) : null
@@ -127,7 +132,7 @@ async function login(request: FastifyRequest<{ Params: { id: string } }>, reply:
   const ok = await verifyPassword(user?.password_hash ?? null, password)
   if (!user || !ok) {
     ctx.events.emit('login.failed', { reason: 'bad_credentials', ip: request.ip })
-    return renderLogin(request, reply, l, 401, 'Incorrect email or password.', email)
+    return renderLogin(request, reply, l, 401, MESSAGES.login.badCredentials, email)
   }
   await attempt.succeeded()
   const session = await startSession(ctx, request, reply, user, ['pwd'])
