@@ -239,6 +239,16 @@ describe('latch CLI', { timeout: 90_000 }, () => {
     expectOneLineError(await latch(dir, ['users', 'delete', 'bob@example.com']), 1, /no user with email/)
   })
 
+  /** @see issue 8 */
+  it('OIDC Core §10.1.1: `keys rotate` says running servers publish the new key within tokens.key_reload_interval, not "now"', async () => {
+    const dir = workspace()
+    await ok(dir, ['keys', 'rotate'])
+    const run = await latch(dir, ['keys', 'rotate'])
+    expect(run.code).toBe(0)
+    expect(run.stderr).toMatch(/running servers publish it in their JWK Set within 30 s \(tokens\.key_reload_interval\)/)
+    expect(run.stderr).not.toMatch(/published now/)
+  })
+
   it('ARCHITECTURE §2 Commands: `keys rotate` publishes a pending key; `--now` activates it at once; `keys list` shows each state', async () => {
     const dir = workspace()
     const at = () => Math.floor(Date.now() / 1000)
