@@ -259,7 +259,7 @@ describe('latch CLI', { timeout: 90_000 }, () => {
     expect(second.kid).toMatch(/^[A-Za-z0-9_-]{43}$/)
     expect(second.kid).not.toBe(first)
     expect(second.retired).toEqual([first])
-    // OIDC Core §10.1.1: published now, signing after the derived delay (2 × 30 s reload + 300 s JWKS max-age).
+    // OIDC Core §10.1.1: stored now (published by running servers at their next reload), signing after the derived delay (2 × 30 s reload + 300 s JWKS max-age).
     expect(second.activates_at - at()).toBeGreaterThan(350)
 
     const listed = JSON.parse(await ok(dir, ['keys', 'list', '--json'])) as Record<string, unknown>[]

@@ -506,8 +506,10 @@ describe.skipIf(!hasChromium)('examples/spa, in-memory PKCE mode, in a real brow
     try {
       await page.goto(`${spaOrigin}/pkce`)
       await page.getByRole('button', { name: 'Sign in' }).waitFor()
-      // The StrictMode double effect has run by now; an exchange attempt would have rendered its alert.
-      await page.waitForTimeout(300)
+      // Rendered with the button: no "Signing you in…" (no exchange is pending on this page).
+      expect(await page.getByText('Signing you in…').count()).toBe(0)
+      // An exchange attempt would fail without a network round trip and render its alert at once.
+      await page.waitForLoadState('networkidle')
       expect(await page.getByRole('alert').count()).toBe(0)
       expect(await page.getByText('Sign-in could not be completed').count()).toBe(0)
       expect(errors).toEqual([])

@@ -76,7 +76,7 @@ describe.skipIf(!hasChromium)('error and root pages in a real browser', () => {
       expect(ring).toMatchObject({ style: 'solid', name: 'Back to Example App' })
       expect(ring.width).toBeGreaterThanOrEqual(2)
       expect(ring.color).toBe('rgb(36, 83, 212)')
-      await page.screenshot({ path: '/tmp/latch-error-phone.png', fullPage: true })
+      await page.screenshot({ path: '/tmp/latch-pages-error-phone.png', fullPage: true })
     } finally {
       await context.close()
     }
@@ -91,7 +91,7 @@ describe.skipIf(!hasChromium)('error and root pages in a real browser', () => {
       await page.getByRole('heading', { name: 'Latch OpenID Provider' }).waitFor()
       expect(await page.getByText(s.url, { exact: true }).count()).toBe(1)
       expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width)
-      await page.screenshot({ path: '/tmp/latch-root-phone.png', fullPage: true })
+      await page.screenshot({ path: '/tmp/latch-pages-root-phone.png', fullPage: true })
       await page.getByRole('link', { name: 'OpenID Connect discovery document' }).click()
       await page.waitForURL(`${s.url}/.well-known/openid-configuration`)
       expect(await page.textContent('body')).toContain(`"issuer":"${s.url}"`)
@@ -114,6 +114,7 @@ describe.skipIf(!hasChromium)('error and root pages in a real browser', () => {
       await email.focus()
       const ring = await email.evaluate((el) => getComputedStyle(el).outlineStyle)
       expect(ring).toBe('solid')
+      await page.screenshot({ path: '/tmp/latch-pages-login-phone.png', fullPage: true })
     } finally {
       await context.close()
     }
