@@ -8,7 +8,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.11
  * @see https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig
  */
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { unescapeHtml } from '../browser.js'
 import { startServer, type TestServer } from '../helpers.js'
@@ -116,6 +116,23 @@ describe('error pages and the root page', () => {
     expect(page.status).toBe(400)
     expect(page.html).toContain('This sign-in request has expired or was already completed.')
     expect(page.back).toEqual(home)
+  })
+
+  /** @see issue 8 */
+  it('an error during sign-in (a form without its CSRF token) links back to the app the interaction was for', async () => {
+    const challenge = createHash('sha256').update('v'.repeat(43)).digest('base64url')
+    const start = await fetch(authorize({ client_id: 'app-web', redirect_uri: APP, code_challenge: challenge, code_challenge_method: 'S256' }), { redirect: 'manual' })
+    expect(start.status).toBe(303)
+    const interaction = new URL(start.headers.get('location') as string, s.url)
+    const res = await fetch(`${interaction.href}/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ email: 'alice@example.com', password: 'x' }).toString(),
+      redirect: 'manual',
+    })
+    expect(res.status).toBe(403)
+    const html = await res.text()
+    expect(/<a class="button" href="([^"]*)">([^<]*)<\/a>/.exec(html)?.slice(1)).toEqual(['https://app.example.com/', 'Back to Example App'])
   })
 
   /** @see issue 8 */
