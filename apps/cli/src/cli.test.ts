@@ -239,6 +239,16 @@ describe('latch CLI', { timeout: 90_000 }, () => {
     expectOneLineError(await latch(dir, ['users', 'delete', 'bob@example.com']), 1, /no user with email/)
   })
 
+  /** @see issue 8 */
+  it('OIDC Core §10.1.1: `keys rotate` says running servers publish the new key within tokens.key_reload_interval, not "now"', async () => {
+    const dir = workspace()
+    await ok(dir, ['keys', 'rotate'])
+    const run = await latch(dir, ['keys', 'rotate'])
+    expect(run.code).toBe(0)
+    expect(run.stderr).toMatch(/running servers publish it in their JWK Set within 30 s \(tokens\.key_reload_interval\)/)
+    expect(run.stderr).not.toMatch(/published now/)
+  })
+
   it('ARCHITECTURE §2 Commands: `keys rotate` publishes a pending key; `--now` activates it at once; `keys list` shows each state', async () => {
     const dir = workspace()
     const at = () => Math.floor(Date.now() / 1000)
@@ -249,7 +259,7 @@ describe('latch CLI', { timeout: 90_000 }, () => {
     expect(second.kid).toMatch(/^[A-Za-z0-9_-]{43}$/)
     expect(second.kid).not.toBe(first)
     expect(second.retired).toEqual([first])
-    // OIDC Core §10.1.1: published now, signing after the derived delay (2 × 30 s reload + 300 s JWKS max-age).
+    // OIDC Core §10.1.1: stored now (published by running servers at their next reload), signing after the derived delay (2 × 30 s reload + 300 s JWKS max-age).
     expect(second.activates_at - at()).toBeGreaterThan(350)
 
     const listed = JSON.parse(await ok(dir, ['keys', 'list', '--json'])) as Record<string, unknown>[]

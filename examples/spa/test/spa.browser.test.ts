@@ -498,6 +498,26 @@ describe.skipIf(!hasChromium)('examples/spa, in-memory PKCE mode, in a real brow
     if (staticDir) rmSync(staticDir, { recursive: true, force: true })
   })
 
+  /** @see issue 8 */
+  it('a fresh visit to the PKCE home page shows no sign-in error and does not try to complete a sign-in', async () => {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    const errors = watchForErrors(page)
+    try {
+      await page.goto(`${spaOrigin}/pkce`)
+      await page.getByRole('button', { name: 'Sign in' }).waitFor()
+      // Rendered with the button: no "Signing you in…" (no exchange is pending on this page).
+      expect(await page.getByText('Signing you in…').count()).toBe(0)
+      // An exchange attempt would fail without a network round trip and render its alert at once.
+      await page.waitForLoadState('networkidle')
+      expect(await page.getByRole('alert').count()).toBe(0)
+      expect(await page.getByText('Sign-in could not be completed').count()).toBe(0)
+      expect(errors).toEqual([])
+    } finally {
+      await context.close()
+    }
+  }, 60_000)
+
   it('RFC 7636 + RFC 6749 §4.1.2: signs in once under StrictMode, calls UserInfo with the in-memory token, keeps no token in web storage', async () => {
     const context = await browser.newContext()
     const page = await context.newPage()
@@ -540,6 +560,7 @@ describe.skipIf(!hasChromium)('examples/spa, in-memory PKCE mode, in a real brow
       // By design a reload forgets the in-memory tokens: the home page is signed out.
       await page.goto(`${spaOrigin}/pkce`)
       await page.getByRole('button', { name: 'Sign in' }).waitFor()
+      expect(await page.getByRole('alert').count()).toBe(0)
       await expectNoTokenInTheBrowser(page, context, secrets)
 
       // Signing in again reuses Latch's SSO session (no login page), then sign out via end-session.

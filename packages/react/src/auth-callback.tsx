@@ -1,12 +1,12 @@
 /**
  * `<AuthCallback>`: the page the authorization server sends the user back to.
- * - PKCE mode: completes the authorization code exchange (state, PKCE verifier and nonce checked
+ * - PKCE mode, on the redirect URI with an authorization response: completes the authorization code exchange (state, PKCE verifier and nonce checked
  *   by @latch/client, RFC 6749 §4.1.2, RFC 7636 §4.5, OIDC Core §3.1.3.7) exactly once, even when
  *   React StrictMode runs effects twice (a second exchange of the same code would fail and, by
  *   RFC 6749 §4.1.2, revoke the tokens of the first), then replaces the callback URL (its `code`
  *   and `state` must not stay in the history) with the path the sign-in started from.
- * - BFF mode: the BFF did the exchange on the server; this shows the `auth_error` it redirected
- *   with, if any.
+ * - Anywhere else (BFF mode; PKCE mode on any other page): shows the sign-in error the mode holds
+ *   (BFF: the `auth_error` it redirected with), if any, and nothing otherwise.
  * Error texts come from a fixed table: nothing from the URL is shown as text.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.5
@@ -52,14 +52,18 @@ export function AuthCallback({ onSuccess, onError, children }: AuthCallbackProps
   if (mode === null) throw new Error('<AuthCallback> must be rendered inside <AuthProvider>')
   const { error: contextError } = useAuth()
   const [callbackError, setCallbackError] = useState<AuthError | null>(null)
-  const [pending, setPending] = useState(mode.kind === 'pkce')
+  // Only a page that carries an authorization response completes one: rendered anywhere else
+  // (a home page showing sign-in errors, as in BFF mode) it must not try, nor report that no
+  // sign-in was started. Decided once: completing replaces the URL.
+  const [completing] = useState(() => typeof window !== 'undefined' && mode.isCallback(window.location.href))
+  const [pending, setPending] = useState(completing)
   // The latest callbacks, without re-running the effect when a parent passes new closures.
   const handlers = useRef({ onSuccess, onError })
   handlers.current = { onSuccess, onError }
   const reported = useRef<unknown>(null)
 
   useEffect(() => {
-    if (mode.kind !== 'pkce') return
+    if (!completing) return
     let active = true
     // The mode itself guarantees one exchange per authorization response; this effect may run twice.
     mode.completeCallback(window.location.href).then(
@@ -82,7 +86,7 @@ export function AuthCallback({ onSuccess, onError, children }: AuthCallbackProps
     return () => {
       active = false
     }
-  }, [mode])
+  }, [mode, completing])
 
   const shown = callbackError ?? (contextError ? new AuthError(contextError.code) : null)
   useEffect(() => {

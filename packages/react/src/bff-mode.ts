@@ -237,6 +237,10 @@ export function createBffMode(options: BffOptions = {}): AuthMode {
       return response
     },
 
+    isCallback() {
+      return false
+    },
+
     async completeCallback(): Promise<CallbackResult> {
       // The BFF completed the code exchange on the server; all that reaches the page is an error code.
       await reload()

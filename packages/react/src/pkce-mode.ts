@@ -82,9 +82,9 @@ export function createPkceMode(options: PkceOptions): AuthMode {
   let callback: { url: string; result: Promise<CallbackResult> } | null = null
   let navigating = false
 
-  /** Whether this page is the redirect URI with an authorization response on it. */
-  function atCallback(): boolean {
-    const here = new URL(window.location.href)
+  /** Whether `url` is the redirect URI with an authorization response on it. */
+  function atCallback(url: string = window.location.href): boolean {
+    const here = new URL(url)
     const redirect = new URL(options.redirectUri)
     return here.origin === redirect.origin && here.pathname === redirect.pathname && (here.searchParams.has('state') || here.searchParams.has('error'))
   }
@@ -203,6 +203,10 @@ export function createPkceMode(options: PkceOptions): AuthMode {
         }
         throw err
       }
+    },
+
+    isCallback(currentUrl) {
+      return atCallback(currentUrl)
     },
 
     completeCallback(currentUrl) {

@@ -71,6 +71,11 @@ export interface AuthMode {
   logout(): Promise<void>
   refresh(): Promise<void>
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>
+  /**
+   * Whether `currentUrl` carries an authorization response for this page to complete (PKCE: the
+   * redirect URI with `state` or `error`). BFF: never, the BFF completed it on the server.
+   */
+  isCallback(currentUrl: string): boolean
   /** Completes the redirect back from the authorization server; at most once per response. */
   completeCallback(currentUrl: string): Promise<CallbackResult>
   /** Releases timers (the PKCE token manager); the mode is not used afterwards. */

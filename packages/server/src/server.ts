@@ -28,6 +28,7 @@ import { healthEndpoint } from './endpoints/health.js'
 import { introspectionEndpoint } from './endpoints/introspection.js'
 import { jwksEndpoint } from './endpoints/jwks.js'
 import { revocationEndpoint } from './endpoints/revocation.js'
+import { rootEndpoint } from './endpoints/root.js'
 import { tokenEndpoint } from './endpoints/token.js'
 import { userinfoEndpoint } from './endpoints/userinfo.js'
 import { interactionPages } from './interaction/routes.js'
@@ -135,6 +136,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     for (const plugin of [
       corsForBrowserApps, discoveryEndpoint, jwksEndpoint, authorizationEndpoint, tokenEndpoint, userinfoEndpoint, introspectionEndpoint,
       revocationEndpoint, deviceAuthorizationEndpoint, endSessionEndpoint, healthEndpoint, interactionPages, deviceVerificationPages,
+      rootEndpoint,
     ]) {
       await app.register(plugin)
     }

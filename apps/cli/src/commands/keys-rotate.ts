@@ -1,7 +1,7 @@
 /**
- * `latch keys rotate`: generates a new signing key for `tokens.signing_alg`. The key is published
- * in the JWK Set at once and signs from `tokens.key_activation_delay` seconds later, when the
- * current key retires; running servers pick the new key up at their next reload (within
+ * `latch keys rotate`: generates a new signing key for `tokens.signing_alg`. The key is stored at
+ * once and signs from `tokens.key_activation_delay` seconds later, when the current key retires;
+ * running servers pick it up, and publish it in their JWK Set, at their next reload (within
  * `tokens.key_reload_interval`), so every node publishes it before any node signs with it. Retired
  * keys stay in the JWK Set for the retired-key grace period so tokens they signed keep verifying
  * (OIDC Core §10.1.1). `--now` is for a compromised key: the new key signs at once and the old
@@ -62,7 +62,12 @@ export function keysRotate(parent: Command): void {
       const expireIn = opts.now ? 0 : grace
       if (opts.json) return printJson({ kid: fresh.kid, alg: fresh.alg, activates_at: fresh.activatesAt, retired, retired_keys_expire_in: expireIn })
       say(fresh.kid)
-      const when = fresh.activatesAt > now() ? `signs from ${isoTime(fresh.activatesAt)} (published now, so every node and verifier has it first)` : 'signs now'
+      // Not "published now": a running server shows it in its JWK Set at its next key reload.
+      const reload = config.tokens.key_reload_interval
+      const when =
+        fresh.activatesAt > now()
+          ? `signs from ${isoTime(fresh.activatesAt)}; running servers publish it in their JWK Set within ${reload} s (tokens.key_reload_interval), so every node and verifier has it first`
+          : 'signs now'
       note(
         retired.length > 0
           ? opts.now

@@ -19,6 +19,7 @@ import { sendAuthorizationError } from './_pipeline/authorization-response.js'
 import type { RawParams } from './_pipeline/form-body.js'
 import { rejectDuplicateParams } from './_pipeline/reject-duplicate-params.js'
 import { securityHeaders } from './_pipeline/security-headers.js'
+import { noteWayBack } from './_pipeline/way-back.js'
 import { MAX_STATE_LENGTH, checkRedirectUri, checkResponseMode, validateAuthorizationRequest } from './authorization-request.js'
 
 function rawParams(request: FastifyRequest): RawParams {
@@ -45,9 +46,11 @@ async function authorize(request: FastifyRequest, reply: FastifyReply): Promise<
   if (!clientId || clientId.length > 255) throw new InvalidRequestError('The request has no valid client_id.')
   const client = await ctx.clients.get(clientId)
   if (!client) throw new InvalidRequestError('This application is not registered (unknown client_id).')
+  noteWayBack(request, client)
   const scopeParam = typeof raw.scope === 'string' ? raw.scope : undefined
   const redirect = checkRedirectUri(client, single(raw, 'redirect_uri'), (scopeParam ?? client.scope).split(' ').includes('openid'))
   if ('error' in redirect) throw new InvalidRequestError(redirect.error)
+  noteWayBack(request, client, redirect.uri)
   const responseMode = checkResponseMode(typeof raw.response_mode === 'string' ? raw.response_mode : undefined)
   // A state we will not accept is not echoed either (it could be a duplicate or a 16 kB blob).
   const state = typeof raw.state === 'string' && raw.state !== '' && raw.state.length <= MAX_STATE_LENGTH ? raw.state : undefined

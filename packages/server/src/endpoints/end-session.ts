@@ -28,12 +28,14 @@ import { verifyIdTokenHint } from '../tokens/id-token-hint.js'
 import { PATHS, type LatchContext } from '../context.js'
 import { InvalidRequestError } from '../errors.js'
 import { html, page } from '../interaction/views/layout.js'
+import { MESSAGES } from '../interaction/views/messages.js'
 import { currentSession, endSession, type ActiveSession } from '../sessions/idp-session.js'
 import type { ClientRecord } from '../storage/store.js'
 import { CSRF_FIELD, csrfToken, verifyCsrf } from './_pipeline/csrf.js'
 import { requireFormBody, type RawParams } from './_pipeline/form-body.js'
 import { rejectDuplicateParams } from './_pipeline/reject-duplicate-params.js'
 import { securityHeaders } from './_pipeline/security-headers.js'
+import { noteWayBack } from './_pipeline/way-back.js'
 
 interface LogoutRequest {
   client: ClientRecord | null
@@ -44,7 +46,7 @@ interface LogoutRequest {
 
 /** Marks the POST of the confirmation form (as opposed to an RP's form-serialized request). */
 const CONFIRM_FIELD = 'confirm'
-async function parseLogoutRequest(ctx: LatchContext, params: Record<string, string>): Promise<LogoutRequest> {
+async function parseLogoutRequest(ctx: LatchContext, request: FastifyRequest, params: Record<string, string>): Promise<LogoutRequest> {
   const hint = params.id_token_hint === undefined ? null : await verifyIdTokenHint(ctx, params.id_token_hint)
   let clientId = params.client_id
   if (hint) {
@@ -54,6 +56,7 @@ async function parseLogoutRequest(ctx: LatchContext, params: Record<string, stri
   }
   const client = clientId === undefined ? null : await ctx.clients.get(clientId)
   if (params.client_id !== undefined && !client) throw new InvalidRequestError('client_id names no known client')
+  if (client) noteWayBack(request, client)
   const uri = params.post_logout_redirect_uri
   if (uri !== undefined) {
     if (!client) throw new InvalidRequestError('post_logout_redirect_uri needs an id_token_hint or client_id that identifies the client')
@@ -73,7 +76,7 @@ function signedOut(reply: FastifyReply, logout: LogoutRequest): FastifyReply {
   }
   return reply
     .type('text/html; charset=utf-8')
-    .send(page('Signed out', html`<h1>You are signed out</h1>\n<p>You have been signed out of Latch. You can close this window.</p>`))
+    .send(page(MESSAGES.signOut.doneTitle, html`<h1>${MESSAGES.signOut.doneHeading}</h1>\n<p>${MESSAGES.signOut.doneText}</p>`))
 }
 
 function confirmationPage(ctx: LatchContext, request: FastifyRequest, reply: FastifyReply, logout: LogoutRequest, active: ActiveSession | null): FastifyReply {
@@ -85,13 +88,14 @@ function confirmationPage(ctx: LatchContext, request: FastifyRequest, reply: Fas
     ['state', logout.state],
   ]
   const hidden = fields.filter(([, v]) => v !== undefined).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">\n`)
-  const body = html`<h1>Sign out</h1>
-<p>Do you want to sign out of Latch${active ? html` as <strong>${active.user.email}</strong>` : ''}?</p>
-${logout.client ? html`<p class="muted">Requested by ${logout.client.client_name}.</p>` : ''}
+  const m = MESSAGES.signOut
+  const body = html`<h1>${m.title}</h1>
+<p>${m.question}${active ? html` ${m.as} <strong>${active.user.email}</strong>` : ''}?</p>
+${logout.client ? html`<p class="muted">${m.requestedBy(logout.client.client_name)}</p>` : ''}
 <form method="post" action="${ctx.urls.end_session}">
-${hidden}<button type="submit">Sign out</button>
+${hidden}<button type="submit">${m.submit}</button>
 </form>`
-  return reply.type('text/html; charset=utf-8').send(page('Sign out', body))
+  return reply.type('text/html; charset=utf-8').send(page(m.title, body))
 }
 
 export const endSessionEndpoint: FastifyPluginAsync = async (app) => {
@@ -100,7 +104,7 @@ export const endSessionEndpoint: FastifyPluginAsync = async (app) => {
     const params = rejectDuplicateParams(raw)
     const confirmed = request.method === 'POST' && params[CONFIRM_FIELD] !== undefined
     if (confirmed) verifyCsrf(ctx, request, params)
-    const logout = await parseLogoutRequest(ctx, params)
+    const logout = await parseLogoutRequest(ctx, request, params)
     securityHeaders(reply, logout.redirectUri ? [logout.redirectUri] : [])
     const active = await currentSession(ctx, request)
     const silent =

@@ -16,6 +16,7 @@ import type { RawParams } from '../endpoints/_pipeline/form-body.js'
 import { requireFormBody } from '../endpoints/_pipeline/form-body.js'
 import { rejectDuplicateParams } from '../endpoints/_pipeline/reject-duplicate-params.js'
 import { securityHeaders } from '../endpoints/_pipeline/security-headers.js'
+import { noteWayBack } from '../endpoints/_pipeline/way-back.js'
 import { rememberDevice, trustedDevice } from '../sessions/device-cookie.js'
 import { currentSession, startSession, type ActiveSession } from '../sessions/idp-session.js'
 import type { ClientRecord, InteractionRecord } from '../storage/store.js'
@@ -26,6 +27,7 @@ import { deviceKind } from './device-verification.js'
 import { interactionScope, type InteractionKind } from './kinds.js'
 import { consentPage, describeScopes } from './views/consent.js'
 import { loginPage } from './views/login.js'
+import { MESSAGES } from './views/messages.js'
 
 const KINDS: Record<InteractionRecord['kind'], InteractionKind> = {
   authorization: authorizationKind,
@@ -48,6 +50,9 @@ async function load(request: FastifyRequest<{ Params: { id: string } }>): Promis
   if (!interaction) throw new InvalidRequestError('This sign-in request has expired or was already completed. Return to the application and start again.')
   const client = await ctx.clients.get(interaction.client_id)
   if (!client) throw new InvalidRequestError('This application is no longer registered.')
+  // The stored redirect_uri was verified against the registration when the interaction began.
+  const uri = interaction.params.redirect_uri
+  noteWayBack(request, client, typeof uri === 'string' ? uri : undefined)
   return { ctx, interaction, client, kind: KINDS[interaction.kind] }
 }
 
@@ -109,12 +114,6 @@ async function next(request: FastifyRequest<{ Params: { id: string } }>, reply: 
 }
 
 /** "12 seconds", "1 minute", "15 minutes". */
-function retryText(seconds: number): string {
-  if (seconds < 60) return `${seconds} second${seconds === 1 ? '' : 's'}`
-  const minutes = Math.ceil(seconds / 60)
-  return `${minutes} minute${minutes === 1 ? '' : 's'}`
-}
-
 async function login(request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply): Promise<FastifyReply> {
   const l = await load(request)
   const { ctx, interaction } = l
@@ -129,7 +128,7 @@ async function login(request: FastifyRequest<{ Params: { id: string } }>, reply:
   if (!attempt.allowed) {
     ctx.events.emit('login.failed', { reason: 'throttled', ip: request.ip, account_hash: ctx.throttle.accountTag(email) })
     reply.header('retry-after', String(attempt.retryAfter))
-    return renderLogin(request, reply, l, 429, `Too many failed sign-in attempts. Try again in ${retryText(attempt.retryAfter)}.`, email)
+    return renderLogin(request, reply, l, 429, MESSAGES.login.throttled(attempt.retryAfter), email)
   }
   // An email with U+0000 names nobody; PostgreSQL would reject it as a parameter (a 500, not a miss).
   const user = email && !email.includes('\u0000') ? await ctx.store.users.getByEmail(email).catch(notChecked(attempt)) : null
@@ -138,7 +137,7 @@ async function login(request: FastifyRequest<{ Params: { id: string } }>, reply:
   if (!user || !ok) {
     await attempt.failed()
     ctx.events.emit('login.failed', { reason: 'bad_credentials', ip: request.ip, account_hash: ctx.throttle.accountTag(email) })
-    return renderLogin(request, reply, l, 401, 'Incorrect email or password.', email)
+    return renderLogin(request, reply, l, 401, MESSAGES.login.badCredentials, email)
   }
   await attempt.succeeded()
   rememberDevice(ctx, reply, email, device)

@@ -5,7 +5,9 @@
  *   client used the Authorization header.
  * - `bearer` (UserInfo): RFC 6750 §3 `WWW-Authenticate: Bearer error=…` and a JSON body.
  * - `html` (pages, and the authorization endpoint before client_id and redirect_uri are known
- *   good): an error page; never a redirect to an unverified URI.
+ *   good): an error page saying in words what went wrong, with a link back to the app when a
+ *   handler verified it (`way-back.ts`), else to the provider's root; never a redirect to an
+ *   unverified URI.
  * Unknown errors become `server_error` with generic text; a storage outage becomes
  * `temporarily_unavailable` (503). Fastify's own parsing errors become `invalid_request`.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
@@ -13,8 +15,9 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { InvalidRequestError, OAuthError, ServerError, StorageUnavailableError, TemporarilyUnavailableError } from '../../errors.js'
-import { errorPage } from '../../interaction/views/layout.js'
+import { oauthErrorPage } from '../../interaction/views/error.js'
 import { securityHeaders } from './security-headers.js'
+import { wayBack } from './way-back.js'
 import { wwwAuthenticateBearer } from './www-authenticate.js'
 
 export type ErrorChannel = 'json' | 'bearer' | 'html'
@@ -56,7 +59,8 @@ function sendErrorOn(channel: ErrorChannel, request: FastifyRequest, reply: Fast
   if (err.code === 'temporarily_unavailable') reply.header('retry-after', '5')
   if (channel === 'html') {
     securityHeaders(reply)
-    return reply.status(err.status).type('text/html; charset=utf-8').send(errorPage('Something went wrong', err.description, `Error code: ${err.code}`))
+    const back = wayBack(request, request.server.latch.config.issuer)
+    return reply.status(err.status).type('text/html; charset=utf-8').send(oauthErrorPage({ code: err.code, description: err.description, wayBack: back }))
   }
   reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
   if (channel === 'bearer' || err.code === 'invalid_token' || err.code === 'insufficient_scope') {

@@ -3,6 +3,7 @@
  * **Allow** and **Deny** (ARCHITECTURE.md §2).
  */
 import { html, page } from './layout.js'
+import { MESSAGES } from './messages.js'
 
 export interface ConsentView {
   action: string
@@ -15,31 +16,25 @@ export interface ConsentView {
 }
 
 export function consentPage(v: ConsentView): string {
+  const m = MESSAGES.consent
   return page(
-    'Allow access',
-    html`<h1>${v.clientName} wants access to your account</h1>
-<p class="muted">Signed in as ${v.userEmail}</p>
-${v.deviceNotice ? html`<p>Only allow this if you started the sign-in on your own device and the code matches.</p>` : ''}
-<p>It is asking to:</p>
+    m.title,
+    html`<h1>${m.heading(v.clientName)}</h1>
+<p class="muted">${m.signedInAs} ${v.userEmail}</p>
+${v.deviceNotice ? html`<p>${m.deviceNotice}</p>` : ''}
+<p>${m.asking}</p>
 <ul class="scopes">${v.scopes.map((s) => html`<li><strong>${s.description}</strong> <span class="muted">(${s.name})</span></li>`)}</ul>
 <form method="post" action="${v.action}">
 <input type="hidden" name="csrf" value="${v.csrf}">
 <div class="actions">
-<button type="submit" name="decision" value="deny" class="secondary">Deny</button>
-<button type="submit" name="decision" value="allow">Allow</button>
+<button type="submit" name="decision" value="deny" class="secondary">${m.deny}</button>
+<button type="submit" name="decision" value="allow">${m.allow}</button>
 </div>
 </form>`,
   )
 }
 
-const STANDARD_DESCRIPTIONS: Record<string, string> = {
-  openid: 'Sign you in with your account',
-  profile: 'See your name and basic profile',
-  email: 'See your email address',
-  phone: 'See your phone number',
-  address: 'See your postal address',
-  offline_access: 'Keep access while you are not using it',
-}
+const STANDARD_DESCRIPTIONS: Readonly<Record<string, string>> = MESSAGES.consent.scopes
 
 export function describeScopes(scopes: string[], configured: readonly { name: string; description: string }[]): { name: string; description: string }[] {
   return scopes.map((name) => ({

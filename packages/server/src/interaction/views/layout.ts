@@ -33,16 +33,23 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeH
   return new SafeHtml(out)
 }
 
-const STYLE = `
+/**
+ * The page CSS. Colours meet WCAG 2.2 AA on the surfaces they sit on (white cards on a light grey
+ * page): text ≥ 4.5:1 (§1.4.3), component boundaries and the focus ring ≥ 3:1 (§1.4.11), checked
+ * by `contrast.test.ts`, which parses this string. Keyboard focus always shows a ring (§2.4.7).
+ */
+export const PAGE_CSS = `
 *{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f4f5f7;color:#1d2330}
-main{max-width:26rem;margin:3rem auto;padding:2rem;background:#fff;border-radius:12px;box-shadow:0 1px 4px rgba(0,0,0,.08)}
-@media (max-width:30rem){main{margin:0;border-radius:0;min-height:100vh}}
+main{max-width:26rem;margin:3rem auto;padding:2rem;background:#ffffff;border-radius:12px;box-shadow:0 1px 4px rgba(0,0,0,.08)}
+@media (max-width:30rem){main{margin:0;border-radius:0;min-height:100vh;padding:1.5rem}}
 h1{font-size:1.35rem;margin:0 0 1rem}label{display:block;font-weight:600;margin:1rem 0 .3rem}
-input[type=email],input[type=password],input[type=text]{width:100%;padding:.65rem;font-size:1rem;border:1px solid #c5cad3;border-radius:8px}
-button{margin-top:1.25rem;width:100%;padding:.7rem;font-size:1rem;border:0;border-radius:8px;background:#2453d4;color:#fff;cursor:pointer}
-button.secondary{background:#e6e8ee;color:#1d2330}.actions{display:flex;gap:.75rem}.actions button{flex:1}
+input[type=email],input[type=password],input[type=text]{width:100%;padding:.65rem;font-size:1rem;border:1px solid #767f8f;border-radius:8px;background:#ffffff;color:#1d2330}
+button,a.button{display:block;margin-top:1.25rem;width:100%;padding:.7rem;font-size:1rem;border:1px solid #2453d4;border-radius:8px;background:#2453d4;color:#ffffff;cursor:pointer;text-align:center;text-decoration:none}
+button.secondary{background:#e6e8ee;color:#1d2330;border:1px solid #767f8f}.actions{display:flex;gap:.75rem}.actions button{flex:1}
+a{color:#2453d4}
+:focus-visible{outline:3px solid #2453d4;outline-offset:2px}
 .error{background:#fdecec;color:#8a1c1c;padding:.75rem;border-radius:8px}.muted{color:#5b6475;font-size:.9rem}
-ul.scopes{padding-left:1.2rem}ul.scopes li{margin:.3rem 0}code{font-size:.95em}
+ul.scopes{padding-left:1.2rem}ul.scopes li{margin:.3rem 0}code{font-size:.95em;overflow-wrap:anywhere}
 `
 
 export function page(title: string, body: SafeHtml): string {
@@ -53,7 +60,7 @@ export function page(title: string, body: SafeHtml): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${escapeHtml(title)} · Latch</title>
-<style>${STYLE}</style>
+<style>${PAGE_CSS}</style>
 </head>
 <body>
 <main>

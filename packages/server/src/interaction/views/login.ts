@@ -1,5 +1,6 @@
 /** The sign-in page: labels **Email** and **Password**, button **Sign in** (ARCHITECTURE.md §2). */
 import { html, page } from './layout.js'
+import { MESSAGES } from './messages.js'
 
 export interface LoginView {
   action: string
@@ -10,18 +11,19 @@ export interface LoginView {
 }
 
 export function loginPage(v: LoginView): string {
+  const m = MESSAGES.login
   return page(
-    'Sign in',
-    html`<h1>Sign in</h1>
-<p class="muted">to continue to <strong>${v.clientName}</strong></p>
+    m.title,
+    html`<h1>${m.title}</h1>
+<p class="muted">${m.continueTo} <strong>${v.clientName}</strong></p>
 ${v.error ? html`<p class="error" role="alert">${v.error}</p>` : ''}
 <form method="post" action="${v.action}">
 <input type="hidden" name="csrf" value="${v.csrf}">
-<label for="email">Email</label>
+<label for="email">${m.email}</label>
 <input id="email" name="email" type="email" autocomplete="username" required autofocus value="${v.email ?? ''}">
-<label for="password">Password</label>
+<label for="password">${m.password}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
-<button type="submit">Sign in</button>
+<button type="submit">${m.submit}</button>
 </form>`,
   )
 }

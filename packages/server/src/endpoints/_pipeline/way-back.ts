@@ -1,0 +1,53 @@
+/**
+ * The way back an error page offers. Only a place Latch has verified: the origin of a redirect
+ * URI registered for the client (the request's own, once it matched a registration, else the
+ * client's first registered web one), or the provider's root page. Never a URI taken from the
+ * request unverified: an error page must not become an open redirector (RFC 9700 §4.11).
+ * Handlers note what they have verified as they go; the error page reads it.
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.11
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+ */
+import type { FastifyRequest } from 'fastify'
+import { MESSAGES } from '../../interaction/views/messages.js'
+import type { ClientRecord } from '../../storage/store.js'
+
+/** A public client's loopback redirect (RFC 8252 §7.3) is a port the native app opened for one sign-in. */
+const LOOPBACK_IPS = new Set(['127.0.0.1', '[::1]'])
+
+const noted = new WeakMap<FastifyRequest, { href: string; label: string }>()
+
+/**
+ * The web origin of `uri` (as a URL), or null for a private-use scheme, a malformed URI, or a
+ * loopback IP of a native app (`native`).
+ */
+export function webOrigin(uri: string, native: boolean): string | null {
+  let url: URL
+  try {
+    url = new URL(uri)
+  } catch {
+    return null
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return null
+  return native && LOOPBACK_IPS.has(url.hostname) ? null : `${url.origin}/`
+}
+
+/**
+ * Notes `client` as the app this request came from; `verifiedUri` is a redirect or post-logout
+ * URI that matched the client's registration (never pass one that has not).
+ */
+export function noteWayBack(request: FastifyRequest, client: ClientRecord, verifiedUri?: string): void {
+  const candidates = [verifiedUri, ...client.redirect_uris, ...client.post_logout_redirect_uris]
+  const native = client.token_endpoint_auth_method === 'none'
+  for (const uri of candidates) {
+    const href = uri === undefined ? null : webOrigin(uri, native)
+    if (href !== null) {
+      noted.set(request, { href, label: MESSAGES.errorPage.backTo(client.client_name) })
+      return
+    }
+  }
+}
+
+/** The noted app's home, else the provider's root page. */
+export function wayBack(request: FastifyRequest, issuer: string): { href: string; label: string } {
+  return noted.get(request) ?? { href: `${issuer}/`, label: MESSAGES.errorPage.goHome(new URL(issuer).host) }
+}

@@ -1,0 +1,27 @@
+/**
+ * The issuer's root URL: a person who types it in (or follows an error page's way back) gets a
+ * small HTML page naming the provider and linking its discovery document; a client that asks
+ * for JSON (`Accept: application/json`, without `text/html`) gets `{ issuer, openid_configuration }`.
+ * @see https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig
+ */
+import type { FastifyPluginAsync } from 'fastify'
+import { homePage } from '../interaction/views/home.js'
+import { securityHeaders } from './_pipeline/security-headers.js'
+import { OPENID_CONFIGURATION_PATH } from './discovery.js'
+
+function wantsJson(accept: string | undefined): boolean {
+  const types = (accept ?? '').toLowerCase()
+  return /\bapplication\/(?:[\w.+-]*\+)?json\b/.test(types) && !types.includes('text/html')
+}
+
+export const rootEndpoint: FastifyPluginAsync = async (app) => {
+  const { issuer } = app.latch.config
+  const discoveryUrl = `${issuer}${OPENID_CONFIGURATION_PATH}`
+  const body = homePage({ issuer, discoveryUrl })
+  const json = JSON.stringify({ issuer, openid_configuration: discoveryUrl })
+  app.get('/', { config: { channel: 'html' } }, async (request, reply) => {
+    reply.header('vary', 'accept')
+    if (wantsJson(request.headers.accept)) return reply.header('cache-control', 'no-cache').type('application/json; charset=utf-8').send(json)
+    return securityHeaders(reply).type('text/html; charset=utf-8').send(body)
+  })
+}

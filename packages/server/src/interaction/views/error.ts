@@ -1,0 +1,30 @@
+/**
+ * The error page of an OAuth error shown to a person (RFC 6749 §4.1.2.1: errors about the client
+ * or redirect URI are shown, never redirected): what went wrong in words, the request's own
+ * description as detail, one way back, and the raw code in small print for support.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+ */
+import type { OAuthErrorCode } from '../../errors.js'
+import { html, page } from './layout.js'
+import { ERROR_TEXTS, MESSAGES } from './messages.js'
+
+export interface ErrorPageView {
+  code: OAuthErrorCode
+  /** The error's public description (the same text as `error_description`). */
+  description: string
+  /** A verified place to go back to: the app's home, or the provider's own root page. */
+  wayBack: { href: string; label: string }
+}
+
+export function oauthErrorPage(v: ErrorPageView): string {
+  const text = ERROR_TEXTS[v.code]
+  const m = MESSAGES.errorPage
+  return page(
+    text.title,
+    html`<h1>${text.title}</h1>
+<p class="error" role="alert">${text.sentence}</p>
+${v.description ? html`<p>${m.details} ${v.description}</p>` : ''}
+<a class="button" href="${v.wayBack.href}">${v.wayBack.label}</a>
+<p class="muted">${m.code(v.code)}. ${m.support}</p>`,
+  )
+}

@@ -1,0 +1,14 @@
+/** The provider's home page at the issuer's root: what this is, and where its metadata is. */
+import { html, page } from './layout.js'
+import { MESSAGES } from './messages.js'
+
+export function homePage(v: { issuer: string; discoveryUrl: string }): string {
+  const m = MESSAGES.home
+  return page(
+    m.title,
+    html`<h1>${m.heading}</h1>
+<p>${m.intro} <strong><code>${v.issuer}</code></strong>.</p>
+<p>${m.forPeople}</p>
+<p class="muted">${m.forDevelopers} <a href="${v.discoveryUrl}">${m.discovery}</a>.</p>`,
+  )
+}

@@ -1,0 +1,102 @@
+/**
+ * The message catalogue of Latch's pages: every English string a person reads on the sign-in,
+ * consent, sign-out, error and home pages, in one place (so wording is reviewed, and translated,
+ * here rather than across the handlers). Values are plain text; the views escape them.
+ *
+ * `ERROR_TEXTS` has a title and a sentence for every OAuth error code (a `Record` over
+ * `OAuthErrorCode`, so a new code does not compile without its words): any code can reach the
+ * HTML error page, and a person should never be left with only `invalid_request`.
+ */
+import type { OAuthErrorCode } from '../../errors.js'
+
+/** "N seconds" under a minute, else whole minutes rounded up. */
+function waitText(seconds: number): string {
+  if (seconds < 60) return `${seconds} second${seconds === 1 ? '' : 's'}`
+  const minutes = Math.ceil(seconds / 60)
+  return `${minutes} minute${minutes === 1 ? '' : 's'}`
+}
+
+export const ERROR_TEXTS: Record<OAuthErrorCode, { title: string; sentence: string }> = {
+  invalid_request: {
+    title: 'This request cannot be completed',
+    sentence: 'The link or form that brought you here is incomplete, out of date or not valid, so it cannot be continued.',
+  },
+  invalid_client: { title: 'Application not recognised', sentence: 'The application that sent you here could not be identified.' },
+  invalid_grant: { title: 'Sign-in could not be completed', sentence: 'The sign-in is invalid, has expired or was already used. Start again from the application.' },
+  unauthorized_client: { title: 'Not allowed for this application', sentence: 'This application is not allowed to sign you in this way.' },
+  unsupported_grant_type: { title: 'Not supported', sentence: 'The application asked for a kind of access that this service does not offer.' },
+  invalid_scope: { title: 'Access request not allowed', sentence: 'The application asked for access that it is not allowed to request.' },
+  unsupported_response_type: { title: 'Not supported', sentence: 'The application asked for a kind of sign-in that this service does not offer.' },
+  access_denied: { title: 'Access denied', sentence: 'Access was denied, so the application did not get access to your account.' },
+  server_error: { title: 'Something went wrong on our side', sentence: 'An unexpected error stopped this request. Please try again in a moment.' },
+  temporarily_unavailable: { title: 'Temporarily unavailable', sentence: 'The service is briefly unavailable. Wait a few seconds, then try again.' },
+  invalid_token: { title: 'Not signed in', sentence: 'The credentials sent with this request are not valid or have expired.' },
+  insufficient_scope: { title: 'Not enough access', sentence: 'This needs more access than the application was given.' },
+  unsupported_token_type: { title: 'Not supported', sentence: 'This kind of token is not supported here.' },
+  authorization_pending: { title: 'Waiting for approval', sentence: 'The sign-in has not been approved yet.' },
+  slow_down: { title: 'Too many requests', sentence: 'Requests are arriving too quickly. Wait a moment, then try again.' },
+  expired_token: { title: 'Code expired', sentence: 'This code has expired. Start again on your device to get a new one.' },
+  login_required: { title: 'Sign-in required', sentence: 'You need to sign in to continue.' },
+  consent_required: { title: 'Permission required', sentence: 'You need to allow the application access to continue.' },
+  interaction_required: { title: 'Your action is needed', sentence: 'You need to sign in or confirm something to continue.' },
+  account_selection_required: { title: 'Choose an account', sentence: 'You need to choose an account to continue.' },
+  invalid_target: { title: 'Unknown service', sentence: 'The application asked for access to a service that this provider does not know.' },
+  request_not_supported: { title: 'Not supported', sentence: 'The application sent its sign-in request in a form that this service does not accept.' },
+  request_uri_not_supported: { title: 'Not supported', sentence: 'The application sent its sign-in request in a form that this service does not accept.' },
+}
+
+export const MESSAGES = {
+  errorPage: {
+    details: 'Details:',
+    backTo: (app: string) => `Back to ${app}`,
+    goHome: (host: string) => `Go to ${host}`,
+    /** Kept as `Error code: <code>` in plain text: support (and the outage test) read it there. */
+    code: (code: string) => `Error code: ${code}`,
+    support: 'Mention this code if you contact support.',
+  },
+  login: {
+    title: 'Sign in',
+    continueTo: 'to continue to',
+    email: 'Email',
+    password: 'Password',
+    submit: 'Sign in',
+    badCredentials: 'Incorrect email or password.',
+    throttled: (seconds: number) => `Too many failed sign-in attempts. Try again in ${waitText(seconds)}.`,
+  },
+  consent: {
+    title: 'Allow access',
+    heading: (app: string) => `${app} wants access to your account`,
+    signedInAs: 'Signed in as',
+    deviceNotice: 'Only allow this if you started the sign-in on your own device and the code matches.',
+    asking: 'It is asking to:',
+    deny: 'Deny',
+    allow: 'Allow',
+    /** What the standard OIDC scopes let an app do (configured scopes bring their own text). */
+    scopes: {
+      openid: 'Sign you in with your account',
+      profile: 'See your name and basic profile',
+      email: 'See your email address',
+      phone: 'See your phone number',
+      address: 'See your postal address',
+      offline_access: 'Keep access while you are not using it',
+    },
+  },
+  signOut: {
+    title: 'Sign out',
+    question: 'Do you want to sign out of Latch',
+    as: 'as',
+    requestedBy: (app: string) => `Requested by ${app}.`,
+    submit: 'Sign out',
+    doneTitle: 'Signed out',
+    doneHeading: 'You are signed out',
+    doneText: 'You have been signed out of Latch. You can close this window.',
+  },
+  home: {
+    title: 'OpenID Provider',
+    heading: 'Latch OpenID Provider',
+    intro: 'This is the sign-in service at',
+    forPeople: 'There is nothing to do here: applications that use this service send you to it when you sign in.',
+    forDevelopers: 'For developers: the provider metadata is in the',
+    discovery: 'OpenID Connect discovery document',
+  },
+} as const
