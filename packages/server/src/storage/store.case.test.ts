@@ -482,7 +482,7 @@ for (const dialect of DIALECTS) {
       expect(await store.sessions.get(s.session_hash, T + 99)).toEqual(s)
       expect(await store.sessions.getById(s.id, T + 99)).toEqual(s)
       expect(await store.sessions.get(s.session_hash, T + 100)).toBeNull()
-      await store.sessions.delete(s.session_hash)
+      await store.sessions.end(s.session_hash, T)
       expect(await store.sessions.getById(s.id, T)).toBeNull()
     })
 
