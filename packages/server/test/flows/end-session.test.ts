@@ -9,6 +9,8 @@ import * as oidc from 'openid-client'
 import { decodeJwt } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/lib/clock.js'
+import { createTestDatabase } from '../../src/test-database.js'
+import { hashPassword } from '../../src/users/password-hash.js'
 import { hashHandle } from '../../src/lib/random.js'
 import { Browser, formOf, isConsentPage, parseForms } from '../browser.js'
 import {
@@ -374,5 +376,75 @@ describe('end session', () => {
       expect(await res.text()).toMatch(/<button[^>]*>Sign out<\/button>/)
       expect(await sessionAlive(browser.cookies.get('latch_session'))).toBe(true)
     })
+  })
+})
+
+describe('a password changed in the config file', () => {
+  /**
+   * Restarts on one database: the config's users are applied by seed.ts at every start. Tokens are
+   * refreshed at whichever server runs; sessions are looked up in the store (each start has its own
+   * port, so the browser's cookie origin would not match).
+   * @see issue 8
+   */
+  it('RFC 9700 §4.14.2: a restart with the same config keeps sessions and tokens; a changed password or password_hash signs the user out everywhere, offline_access included', async () => {
+    const clock = new ManualClock()
+    const db = await createTestDatabase()
+    const withAlice = (alice: Record<string, unknown>) => ({
+      database: db.url,
+      users: [{ email: ALICE.email, name: 'Alice Example', ...alice }, baseTestConfig.users[1]],
+    })
+    const run = async <T>(alice: Record<string, unknown>, fn: (s: TestServer) => Promise<T>): Promise<T> => {
+      const s = await startServer(withAlice(alice), { clock })
+      try {
+        return await fn(s)
+      } finally {
+        await s.close()
+      }
+    }
+    const refreshAt = async (s: TestServer, refreshToken: string) =>
+      postForm(`${s.url}/token`, { grant_type: 'refresh_token', refresh_token: refreshToken }, { authorization: basic('web', WEB_SECRET) })
+    const alive = (s: TestServer, cookie: string) => s.server.ctx.store.sessions.get(hashHandle(cookie), clock.now()).then((x) => x !== null)
+    try {
+      const signedIn = await run({ password: ALICE.password }, async (s) => {
+        const browser = new Browser(s.url)
+        const authorize = new URL(`${s.url}/authorize`)
+        authorize.search = new URLSearchParams({ client_id: 'web', redirect_uri: WEB_REDIRECT, response_type: 'code', scope: 'openid offline_access', state: 's' }).toString()
+        const code = (await browser.authorize(authorize, ALICE)).redirect?.searchParams.get('code') as string
+        const res = await postForm(`${s.url}/token`, { grant_type: 'authorization_code', code, redirect_uri: WEB_REDIRECT }, { authorization: basic('web', WEB_SECRET) })
+        const tokens = (await res.json()) as Tokens
+        const bobs = await userToken(s.url, { user: BOB })
+        return { cookie: browser.cookies.get('latch_session') as string, refreshToken: tokens.refresh_token as string, bobs: bobs.refresh_token as string }
+      })
+      let { refreshToken } = signedIn
+
+      // Same config again: nothing is signed out (the stored hash still verifies the password).
+      refreshToken = await run({ password: ALICE.password }, async (s) => {
+        expect(await alive(s, signedIn.cookie)).toBe(true)
+        const res = await refreshAt(s, refreshToken)
+        expect(res.status).toBe(200)
+        return ((await res.json()) as Tokens).refresh_token as string
+      })
+
+      // A new password: Alice's sessions end and every grant of hers is revoked; Bob keeps his.
+      const third = 'third-password-for-alice'
+      const afterChange = await run({ password: 'a-new-password-for-alice' }, async (s) => {
+        expect(await alive(s, signedIn.cookie)).toBe(false)
+        expect((await refreshAt(s, refreshToken)).status).toBe(400)
+        expect((await refreshAt(s, signedIn.bobs)).status).toBe(200)
+        return (await userToken(s.url, { user: { email: ALICE.email, password: 'a-new-password-for-alice' } })).refresh_token as string
+      })
+
+      // A password_hash: the same one twice keeps the grant; another one revokes it.
+      const hash = await hashPassword(third)
+      const kept = await run({ password_hash: hash }, async (s) => {
+        expect((await refreshAt(s, afterChange)).status).toBe(400) // the hash changed from the previous password
+        return (await userToken(s.url, { user: { email: ALICE.email, password: third } })).refresh_token as string
+      })
+      await run({ password_hash: hash }, async (s) => {
+        expect((await refreshAt(s, kept)).status).toBe(200)
+      })
+    } finally {
+      await db.dispose()
+    }
   })
 })
