@@ -557,6 +557,14 @@ for (const dialect of DIALECTS) {
       expect((await store.grants.get(online.id))?.revoked_at).toBe(T + 20)
       expect((await store.grants.get(offline.id))?.revoked_at).toBeNull()
       expect(await store.sessions.end(renewed.session_hash, T + 21)).toBeNull()
+      // An expired session is deleted and revokes nothing: expiry is not a logout.
+      const expired = { ...sess, session_hash: id(), id: id(), expires_at: T + 30 }
+      await store.sessions.insert(expired)
+      const its = grant({ session_id: expired.id, user_id: user.id, scope: 'openid' })
+      expect(await store.grants.open(its, null)).toBe(true)
+      expect(await store.sessions.end(expired.session_hash, T + 30)).toBeNull()
+      expect(await store.sessions.getById(expired.id, T)).toBeNull()
+      expect((await store.grants.get(its.id))?.revoked_at).toBeNull()
     })
 
     /** @see issue 8 */

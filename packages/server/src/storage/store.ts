@@ -312,8 +312,8 @@ export interface Store {
     getById(id: string, now: number): Promise<SessionRecord | null>
     /**
      * Ends a session: deletes it and, in the same transaction, revokes what was issued within it
-     * except `offline_access` (`grants.revokeBySession`). Returns the ended row (expired or not), or
-     * null when there was none.
+     * except `offline_access` (`grants.revokeBySession`). Returns the ended session, or null when
+     * there was no live one: an expired row is only deleted (expiry revokes nothing).
      */
     end(sessionHash: string, now: number): Promise<SessionRecord | null>
     /**

@@ -165,7 +165,8 @@ export function accountRepositories({ db, rows }: RepositoryContext): Pick<Store
       async end(sessionHash, now) {
         return db.transaction().execute(async (trx) => {
           const ended = await trx.deleteFrom('sessions').where('session_hash', '=', sessionHash).returningAll().executeTakeFirst()
-          if (!ended) return null
+          // An expired session ended by itself, which revokes nothing (only its row is left).
+          if (!ended || ended.expires_at <= now) return null
           await revokeSessionGrants(trx, ended.id, now, { keepOfflineAccess: true })
           return rows.session(ended)
         })
