@@ -178,6 +178,7 @@ function promptHidden(question: string): Promise<string> {
     let value = ''
     const finish = (error?: Error) => {
       input.off('data', onData)
+      input.off('end', onEnd)
       input.setRawMode(false)
       input.pause()
       process.stderr.write('\n')
@@ -192,6 +193,8 @@ function promptHidden(question: string): Promise<string> {
         else if (ch >= ' ') value += ch
       }
     }
+    const onEnd = () => finish(new CliError('no password entered: the terminal closed'))
     input.on('data', onData)
+    input.on('end', onEnd)
   })
 }
