@@ -7,7 +7,8 @@
  * The root `prepare` script builds before tests; if dist is missing or older than the sources,
  * `beforeAll` builds it (`tsc -b packages/server apps/cli`).
  */
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -231,7 +232,8 @@ describe('latch CLI', { timeout: 90_000 }, () => {
     const after = await hashOf()
     expect(await verifyPassword(after, 'a-brand-new-password')).toBe(true)
     expect(await verifyPassword(after, 'correct-horse-battery')).toBe(false)
-    expectOneLineError(await latch(dir, ['users', 'set-password', 'alice@example.com']), 2, /--password-stdin/)
+    // Not a terminal (stdin is a pipe here): nobody to ask, so the flags are named.
+    expectOneLineError(await latch(dir, ['users', 'set-password', 'alice@example.com']), 2, /--password-stdin .*terminal/)
     expectOneLineError(await latch(dir, ['users', 'set-password', 'nobody@example.com', '--password', 'whatever-123']), 1, /no user with email nobody@example\.com/)
 
     expect(await ok(dir, ['users', 'delete', 'bob@example.com'])).toMatch(/deleted user bob@example\.com/)
@@ -247,6 +249,96 @@ describe('latch CLI', { timeout: 90_000 }, () => {
     expect(run.code).toBe(0)
     expect(run.stderr).toMatch(/running servers publish it in their JWK Set within 30 s \(tokens\.key_reload_interval\)/)
     expect(run.stderr).not.toMatch(/published now/)
+  })
+
+  /** @see issue 8 */
+  it('RFC 9700 §4.14.2: `users set-password` signs the user out everywhere (sessions ended, grants revoked, offline_access included); --keep-sessions keeps them', async () => {
+    const dir = workspace()
+    await ok(dir, ['users', 'create', '--email', 'alice@example.com', '--password', 'correct-horse-battery'])
+    await ok(dir, ['users', 'create', '--email', 'bob@example.com', '--password', 'battery-staple-horse'])
+    const { createStore } = await import('@latch/server')
+    const withDb = async <T>(fn: (store: Awaited<ReturnType<typeof createStore>>) => Promise<T>): Promise<T> => {
+      const store = await createStore(`sqlite:${join(dir, 'latch.db')}`, { migrate: false })
+      try {
+        return await fn(store)
+      } finally {
+        await store.close()
+      }
+    }
+    const t = Math.floor(Date.now() / 1000)
+    /** A session and an offline_access grant for each user; returns their ids. */
+    const signIn = () =>
+      withDb(async (store) => {
+        const out: Record<string, { session: string; grant: string }> = {}
+        for (const email of ['alice@example.com', 'bob@example.com']) {
+          const user = await store.users.getByEmail(email)
+          if (!user) throw new Error(`no ${email}`)
+          const session = { session_hash: randomUUID(), id: randomUUID(), user_id: user.id, auth_time: t, amr: ['pwd'], created_at: t, expires_at: t + 3600 }
+          await store.sessions.insert(session)
+          const grant = { id: randomUUID(), client_id: 'from-file', user_id: user.id, scope: 'openid offline_access', resource: null, auth_time: t, session_id: session.id, created_at: t, revoked_at: null }
+          await store.grants.open(grant, null)
+          out[email] = { session: session.id, grant: grant.id }
+        }
+        return out
+      })
+    const state = (ids: { session: string; grant: string }) =>
+      withDb(async (store) => ({
+        session: (await store.sessions.getById(ids.session, t)) !== null,
+        grantRevoked: (await store.grants.get(ids.grant))?.revoked_at != null,
+      }))
+
+    const first = await signIn()
+    expect(await ok(dir, ['users', 'set-password', 'alice@example.com', '--password-stdin'], { input: 'a-brand-new-password\n' })).toMatch(/signed out everywhere/)
+    expect(await state(first['alice@example.com'] as { session: string; grant: string })).toEqual({ session: false, grantRevoked: true })
+    expect(await state(first['bob@example.com'] as { session: string; grant: string })).toEqual({ session: true, grantRevoked: false })
+
+    const second = await signIn()
+    expect(await ok(dir, ['users', 'set-password', 'alice@example.com', '--password-stdin', '--keep-sessions'], { input: 'yet-another-password\n' })).toMatch(/sessions and tokens kept/)
+    expect(await state(second['alice@example.com'] as { session: string; grant: string })).toEqual({ session: true, grantRevoked: false })
+  })
+
+  /** @see issue 8 */
+  it('ARCHITECTURE §2 Commands: `users set-password EMAIL` in a terminal asks for the new password twice, hidden (a real pty via script(1))', async (ctx) => {
+    if (spawnSync('script', ['--version']).status !== 0) return ctx.skip()
+    const dir = workspace()
+    await ok(dir, ['users', 'create', '--email', 'alice@example.com', '--password', 'correct-horse-battery'])
+    /** Runs the command on a pseudo-terminal, answering each prompt once it is shown. */
+    const onTerminal = (answers: string[]) =>
+      new Promise<{ code: number | null; output: string }>((resolveRun, reject) => {
+        const command = `${process.execPath} ${MAIN} users set-password alice@example.com`
+        const child = spawn('script', ['-qefc', command, '/dev/null'], { cwd: dir, env: cleanEnv(), stdio: ['pipe', 'pipe', 'pipe'] })
+        let output = ''
+        let asked = 0
+        const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
+        child.stdout.on('data', (d: Buffer) => {
+          output += d.toString()
+          // Answer only after the prompt is on screen, so nothing is typed while echo is still on.
+          const prompts = output.match(/password: /gi)?.length ?? 0
+          while (asked < prompts && asked < answers.length) child.stdin.write(`${answers[asked++]}\r`)
+        })
+        child.on('error', reject)
+        child.on('close', (code) => {
+          clearTimeout(timer)
+          child.stdin.destroy()
+          resolveRun({ code, output })
+        })
+      })
+    const typed = await onTerminal(['typed-in-a-terminal', 'typed-in-a-terminal'])
+    expect(typed.code, typed.output).toBe(0)
+    expect(typed.output).toMatch(/New password: /)
+    expect(typed.output).toMatch(/Repeat the new password: /)
+    expect(typed.output).toMatch(/password set for alice@example\.com/)
+    expect(typed.output).not.toContain('typed-in-a-terminal')
+    const { createStore, verifyPassword } = await import('@latch/server')
+    const store = await createStore(`sqlite:${join(dir, 'latch.db')}`, { migrate: false })
+    try {
+      expect(await verifyPassword((await store.users.getByEmail('alice@example.com'))?.password_hash ?? null, 'typed-in-a-terminal')).toBe(true)
+    } finally {
+      await store.close()
+    }
+    const mismatch = await onTerminal(['one-password-here', 'another-password'])
+    expect(mismatch.code).toBe(2)
+    expect(mismatch.output).toMatch(/error: the passwords did not match/)
   })
 
   it('ARCHITECTURE §2 Commands: `keys rotate` publishes a pending key; `--now` activates it at once; `keys list` shows each state', async () => {

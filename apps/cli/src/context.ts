@@ -133,17 +133,26 @@ export function flagError(
 }
 
 /**
- * The password from `--password` or, with `--password-stdin`, from standard input (one trailing
- * newline dropped, so `echo secret | latch …` works). `required`: one of the two must be given.
+ * The password from `--password`, from standard input with `--password-stdin` (one trailing newline
+ * dropped, so `echo secret | latch …` works), or, when `prompt` is set and neither flag is given, typed
+ * at a terminal: asked twice with the input hidden. `required`: without a password (and no terminal
+ * to ask on) the command line is wrong.
  */
 export async function readPassword(
   opts: { password?: string; passwordStdin?: boolean },
   required: boolean,
+  prompt = false,
 ): Promise<string | undefined> {
   if (opts.password !== undefined && opts.passwordStdin) throw new UsageError('--password and --password-stdin are mutually exclusive')
   if (opts.password !== undefined) return opts.password
   if (!opts.passwordStdin) {
-    if (required) throw new UsageError('give the new password with --password-stdin (or --password)')
+    if (prompt && process.stdin.isTTY) {
+      const first = await promptHidden('New password: ')
+      if (first === '') throw new UsageError('no password entered')
+      if ((await promptHidden('Repeat the new password: ')) !== first) throw new UsageError('the passwords did not match')
+      return first
+    }
+    if (required) throw new UsageError('give the new password with --password-stdin (or --password), or run the command in a terminal to be asked for it')
     return undefined
   }
   if (process.stdin.isTTY) process.stderr.write('Password (then Enter and Ctrl-D): ')
@@ -154,3 +163,38 @@ export async function readPassword(
   return password
 }
 
+/**
+ * Asks on the terminal with echo off (raw mode), so the password is neither shown nor left in the
+ * scrollback. Enter (or Ctrl-D) ends the line, Backspace deletes, Ctrl-C cancels; other control
+ * characters are ignored.
+ */
+function promptHidden(question: string): Promise<string> {
+  const input = process.stdin
+  process.stderr.write(question)
+  input.setRawMode(true)
+  input.setEncoding('utf8')
+  input.resume()
+  return new Promise((resolve, reject) => {
+    let value = ''
+    const finish = (error?: Error) => {
+      input.off('data', onData)
+      input.off('end', onEnd)
+      input.setRawMode(false)
+      input.pause()
+      process.stderr.write('\n')
+      if (error) reject(error)
+      else resolve(value)
+    }
+    const onData = (chunk: string) => {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n' || ch === '\u0004') return finish()
+        if (ch === '\u0003') return finish(new CliError('cancelled'))
+        if (ch === '\u007f' || ch === '\b') value = Array.from(value).slice(0, -1).join('')
+        else if (ch >= ' ') value += ch
+      }
+    }
+    const onEnd = () => finish(new CliError('no password entered: the terminal closed'))
+    input.on('data', onData)
+    input.on('end', onEnd)
+  })
+}

@@ -1,7 +1,13 @@
 /**
  * Creates or updates the clients and users the config file lists, at every start (idempotent;
- * others in the database are left alone, ARCHITECTURE.md §2). A configured password is re-hashed
+ * others in the database are left alone, ARCHITECTURE.md §2). A configured `password` is re-hashed
  * only when it no longer verifies against the stored hash, so restarts do not churn rows.
+ *
+ * A user's password that really changed (a `password` the stored hash does not verify, or another
+ * `password_hash`) signs that user out everywhere, as `latch users set-password` does: their
+ * sessions end and all their grants are revoked, `offline_access` included. The new hash and the
+ * sign-out are one transaction (`users.setPasswordHash` with `signOut`), so a crash between them
+ * cannot leave the new password with the old sessions (the next start would see no change).
  */
 import type { LatchConfig } from './config/schema.js'
 import type { Store, UserClaims } from './storage/store.js'
@@ -12,18 +18,20 @@ export async function seedFromConfig(store: Store, config: LatchConfig, now: num
   for (const u of config.users) {
     const { email, password, password_hash, email_verified, ...claims } = u
     const existing = await store.users.getByEmail(email.toLowerCase())
-    let passwordHash = password_hash ?? existing?.password_hash ?? null
-    if (password !== undefined && !(existing?.password_hash && (await verifyPassword(existing.password_hash, password)))) {
-      passwordHash = await hashPassword(password)
-    }
-    await store.users.upsert(
+    const stored = existing?.password_hash ?? null
+    let passwordHash = password_hash ?? stored
+    if (password !== undefined && !(stored && (await verifyPassword(stored, password)))) passwordHash = await hashPassword(password)
+    const changed = existing !== null && passwordHash !== stored
+    const user = await store.users.upsert(
       {
         email: email.toLowerCase(),
         email_verified: email_verified ?? false,
-        password_hash: passwordHash,
+        // A changed password is written below, together with the sign-out.
+        password_hash: changed ? stored : passwordHash,
         claims: claims as UserClaims,
       },
       now,
     )
+    if (changed && passwordHash !== null) await store.users.setPasswordHash(user.id, passwordHash, now, { signOut: true })
   }
 }

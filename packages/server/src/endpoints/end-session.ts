@@ -10,11 +10,16 @@
  * - the client is the hint's `aud` or `client_id`; when both are sent they must agree;
  * - `post_logout_redirect_uri` must exactly match one of that client's registered URIs (§3);
  *   without an identifiable client it is an error page: Latch never redirects to an unverified URI;
- * - silent logout (§2: the OP SHOULD ask the user unless the hint identifies them) when the hint's
- *   `sub` is the signed-in user, or on GET when nobody is signed in. Otherwise a confirmation page
+ * - silent logout when the hint belongs to the current session: its `sub` is the signed-in user
+ *   and its `sid` is this browser's session (§2: the OP "MUST ask the End-User" when the ID Token
+ *   "does not belong to the current OP session with the RP and/or currently logged in End-User";
+ *   a hint of an older session, or one without `sid`, does not show that), or on GET when nobody
+ *   is signed in. Otherwise a confirmation page
  *   with a **Sign out** button, a same-site POST carrying a CSRF token. A cross-site POST never
  *   signs out silently: the SameSite=Lax session cookie is not sent on it, so "no session" there
  *   is unknowable and the confirmation page (whose POST does carry the cookie) is shown instead;
+ * - signing out ends the session and revokes what was issued within it, except grants with
+ *   `offline_access` (`store.sessions.end`, OIDC Core §11);
  * - after signing out: 303 to `post_logout_redirect_uri` with `state` appended, or a
  *   "You are signed out" page.
  *
@@ -110,7 +115,7 @@ export const endSessionEndpoint: FastifyPluginAsync = async (app) => {
     const silent =
       confirmed ||
       (active === null && request.method === 'GET') ||
-      (active !== null && logout.hint !== null && logout.hint.sub === active.user.id)
+      (active !== null && logout.hint !== null && logout.hint.sub === active.user.id && logout.hint.sid === active.session.id)
     if (!silent) return confirmationPage(ctx, request, reply, logout, active)
     await endSession(ctx, request, reply)
     return signedOut(reply, logout)

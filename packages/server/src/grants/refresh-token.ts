@@ -13,7 +13,11 @@
  *   `invalid_target` (RFC 8707 §2.2);
  * - the successor keeps the family's absolute `expires_at`: rotation never extends a grant;
  * - with `openid` an ID token is issued again, with the original `auth_time` and no `nonce`
- *   (OIDC Core §12.2).
+ *   (OIDC Core §12.2), and with `sid` only while that IdP session is alive: `sid` identifies a
+ *   session at the OP that a logout can end (Back-Channel Logout §2.4, Front-Channel Logout §3),
+ *   so an ended or expired session's id would name nothing; §12.2 does not require `sid` to
+ *   stay, and the successor token is no longer tied to the session either. Grants without
+ *   `offline_access` do not get here after logout: ending the session revoked them.
  * Rotation is the one write of a refresh and the last step before the response: if it fails,
  * nothing leaves the server.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
@@ -70,6 +74,8 @@ export const refreshTokenGrant: GrantHandler = {
     if (!grant || grant.revoked_at !== null) throw new InvalidGrantError(INVALID, { detail: 'grant revoked' })
     const user = current.user_id === null ? null : await store.users.getById(current.user_id)
     if (current.user_id !== null && !user) throw new InvalidGrantError(INVALID, { detail: 'the user no longer exists' })
+    // An offline_access grant outlives its session; its tokens then stop naming the dead sid.
+    const sessionId = current.session_id !== null && (await store.sessions.getById(current.session_id, now)) ? current.session_id : null
 
     const body = await issueTokenSet(ctx, {
       grantType: 'refresh_token',
@@ -79,7 +85,7 @@ export const refreshTokenGrant: GrantHandler = {
       scope,
       resource: current.resource,
       authTime: current.auth_time,
-      sessionId: current.session_id,
+      sessionId,
       // OIDC Core §12.2: no nonce on a refreshed ID token; amr is not kept with the family.
       refresh: { expiresAt: current.expires_at },
       rotate: async (next) => {

@@ -50,34 +50,45 @@ export async function currentSession(ctx: LatchContext, request: FastifyRequest)
   return user ? { session, user } : null
 }
 
-/** A fresh session (and cookie value) at every sign-in; the browser's previous session ends. */
+/**
+ * A fresh cookie value at every sign-in (a planted cookie never becomes a signed-in one). When the
+ * browser already holds a live session of the same user (re-authentication: `prompt=login`,
+ * `max_age`), that session is renewed and keeps its id (`sid`), so what the user's clients were
+ * issued within it stays in it; a session of another user, or an expired one, ends (`endSession`'s
+ * rules) and a new session with a new `sid` starts.
+ * @see https://openid.net/specs/openid-connect-backchannel-1_0.html#ClaimsContents
+ */
 export async function startSession(ctx: LatchContext, request: FastifyRequest, reply: FastifyReply, user: UserRecord, amr: string[]): Promise<SessionRecord> {
   const previous = request.cookies[cookieName(ctx, SESSION_COOKIE)]
-  if (previous && previous.length <= 200) await ctx.store.sessions.delete(hashHandle(previous))
   const now = ctx.clock.now()
   const value = randomHandle()
-  const session: SessionRecord = {
-    session_hash: hashHandle(value),
-    id: randomId(),
-    user_id: user.id,
-    auth_time: now,
-    amr,
-    created_at: now,
-    expires_at: now + ctx.config.sessions.ttl,
+  const next = { session_hash: hashHandle(value), user_id: user.id, auth_time: now, amr, expires_at: now + ctx.config.sessions.ttl }
+  const held = previous && previous.length <= 200 ? hashHandle(previous) : null
+  let session = held === null ? null : await ctx.store.sessions.renew(held, next, now)
+  if (session === null) {
+    if (held !== null) {
+      const ended = await ctx.store.sessions.end(held, now)
+      if (ended) ctx.events.emit('session.ended', { session_id: ended.id, user_id: ended.user_id })
+    }
+    session = { ...next, id: randomId(), created_at: now }
+    await ctx.store.sessions.insert(session)
   }
-  await ctx.store.sessions.insert(session)
   reply.setCookie(cookieName(ctx, SESSION_COOKIE), value, { ...cookieOptions(ctx), maxAge: ctx.config.sessions.ttl })
   ctx.events.emit('login.succeeded', { user_id: user.id, session_id: session.id })
   return session
 }
 
+/**
+ * Signs the browser out: clears the cookie and ends its session. Ending a session also revokes what
+ * was issued within it, except grants with `offline_access` (OIDC Core §11: access while the user
+ * is "not present (not logged in)"); see `store.sessions.end`.
+ * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
+ */
 export async function endSession(ctx: LatchContext, request: FastifyRequest, reply: FastifyReply): Promise<SessionRecord | null> {
   const value = request.cookies[cookieName(ctx, SESSION_COOKIE)]
   reply.clearCookie(cookieName(ctx, SESSION_COOKIE), cookieOptions(ctx))
   if (!value || value.length > 200) return null
-  const hash = hashHandle(value)
-  const session = await ctx.store.sessions.get(hash, ctx.clock.now())
-  await ctx.store.sessions.delete(hash)
+  const session = await ctx.store.sessions.end(hashHandle(value), ctx.clock.now())
   if (session) ctx.events.emit('session.ended', { session_id: session.id, user_id: session.user_id })
   return session
 }

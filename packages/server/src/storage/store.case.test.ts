@@ -482,8 +482,125 @@ for (const dialect of DIALECTS) {
       expect(await store.sessions.get(s.session_hash, T + 99)).toEqual(s)
       expect(await store.sessions.getById(s.id, T + 99)).toEqual(s)
       expect(await store.sessions.get(s.session_hash, T + 100)).toBeNull()
-      await store.sessions.delete(s.session_hash)
+      await store.sessions.end(s.session_hash, T)
       expect(await store.sessions.getById(s.id, T)).toBeNull()
+    })
+
+    /** @see issue 8 */
+    it('OIDC RP-Initiated Logout §2 + OIDC Core §11: grants.revokeBySession ends what the session issued and keeps offline_access, detaching its pending codes and device approvals', async () => {
+      const sid = id()
+      const online = grant({ session_id: sid, scope: 'openid profile' })
+      const offline = grant({ session_id: sid, scope: 'openid offline_access' })
+      // Scope tokens are exact and case-sensitive (RFC 6749 §3.3): these are not offline_access.
+      const lookalikes = [grant({ session_id: sid, scope: 'openid offline_accessx' }), grant({ session_id: sid, scope: 'OFFLINE_ACCESS' })]
+      const elsewhere = grant({ session_id: id(), scope: 'openid' })
+      const tokens = new Map<string, RefreshTokenRecord>()
+      for (const g of [online, offline, ...lookalikes, elsewhere]) {
+        tokens.set(g.id, refresh(g.id))
+        expect(await store.grants.open(g, tokens.get(g.id) as RefreshTokenRecord)).toBe(true)
+      }
+      const pending = code(id(), { session_id: sid, scope: 'openid' })
+      const redeeming = code(id(), { session_id: sid, scope: 'openid' })
+      const pendingOffline = code(id(), { session_id: sid, scope: 'openid offline_access' })
+      for (const c of [pending, redeeming, pendingOffline]) await store.authorizationCodes.insert(c)
+      expect((await store.authorizationCodes.consume(redeeming.code_hash, T + 1)).record).not.toBeNull()
+      const approvedOnline = device()
+      const approvedOffline = device({ scope: 'openid offline_access' })
+      for (const d of [approvedOnline, approvedOffline]) await store.deviceCodes.insert(d)
+      await store.deviceCodes.decide(approvedOnline.user_code_hash, { ...approve, session_id: sid }, T + 1)
+      await store.deviceCodes.decide(approvedOffline.user_code_hash, { ...approve, session_id: sid, granted_scope: 'openid offline_access' }, T + 1)
+
+      await store.grants.revokeBySession(sid, T + 5, { keepOfflineAccess: true })
+      for (const g of [online, ...lookalikes]) {
+        expect((await store.grants.get(g.id))?.revoked_at, g.scope).toBe(T + 5)
+        expect((await store.refreshTokens.get(tokens.get(g.id)?.token_hash as string))?.revoked_at).toBe(T + 5)
+        expect(await store.accessTokens.isRevoked(`${g.id}.${id()}`)).toBe(true)
+      }
+      for (const g of [offline, elsewhere]) {
+        expect((await store.grants.get(g.id))?.revoked_at, g.scope).toBeNull()
+        expect(await store.refreshTokens.rotate(tokens.get(g.id)?.token_hash as string, refresh(g.id), T + 6)).toMatchObject({ outcome: 'rotated' })
+      }
+      // The session's codes open nothing any more, also the one whose redemption was under way.
+      expect((await store.authorizationCodes.consume(pending.code_hash, T + 6)).record).toBeNull()
+      expect(await store.grants.open(grantOf(redeeming, T + 6), refresh(redeeming.grant_id))).toBe(false)
+      // The offline_access code still opens its grant, no longer in the ended session.
+      expect((await store.authorizationCodes.consume(pendingOffline.code_hash, T + 6)).record).toMatchObject({ session_id: null })
+      expect(await store.deviceCodes.poll(approvedOnline.device_code_hash, T + 6)).toEqual({ outcome: 'denied' })
+      expect(await store.deviceCodes.poll(approvedOffline.device_code_hash, T + 6)).toMatchObject({ outcome: 'approved', record: { session_id: null } })
+
+      // Without keepOfflineAccess nothing of the session survives.
+      const all = grant({ session_id: sid, scope: 'openid offline_access' })
+      expect(await store.grants.open(all, null)).toBe(true)
+      await store.grants.revokeBySession(sid, T + 7, { keepOfflineAccess: false })
+      expect((await store.grants.get(all.id))?.revoked_at).toBe(T + 7)
+      expect((await store.grants.get(offline.id))?.revoked_at).toBe(T + 7)
+      expect((await store.grants.get(online.id))?.revoked_at).toBe(T + 5) // the first revocation stands
+      expect((await store.grants.get(elsewhere.id))?.revoked_at).toBeNull()
+    })
+
+    /** @see issue 8 */
+    it('OIDC RP-Initiated Logout §2: sessions.end deletes the session and revokes its grants but offline_access; renew keeps the sid for its own user only', async () => {
+      const user = await store.users.upsert({ email: `end.${id()}@example.com`, email_verified: true, password_hash: null, claims: {} }, T)
+      const sess = { session_hash: id(), id: id(), user_id: user.id, auth_time: T, amr: ['pwd'], created_at: T, expires_at: T + 100 }
+      await store.sessions.insert(sess)
+      const renewed = { session_hash: id(), user_id: user.id, auth_time: T + 10, amr: ['pwd', 'otp'], expires_at: T + 200 }
+      expect(await store.sessions.renew(sess.session_hash, { ...renewed, user_id: 'someone-else' }, T + 10)).toBeNull()
+      expect(await store.sessions.renew(sess.session_hash, renewed, T + 100)).toBeNull() // expired
+      expect(await store.sessions.renew(sess.session_hash, renewed, T + 10)).toEqual({ ...renewed, id: sess.id, created_at: T })
+      expect(await store.sessions.get(sess.session_hash, T + 10)).toBeNull()
+
+      const online = grant({ session_id: sess.id, user_id: user.id, scope: 'openid' })
+      const offline = grant({ session_id: sess.id, user_id: user.id, scope: 'openid offline_access' })
+      for (const g of [online, offline]) expect(await store.grants.open(g, null)).toBe(true)
+      expect(await store.sessions.end(renewed.session_hash, T + 20)).toMatchObject({ id: sess.id, user_id: user.id })
+      expect(await store.sessions.getById(sess.id, T + 20)).toBeNull()
+      expect((await store.grants.get(online.id))?.revoked_at).toBe(T + 20)
+      expect((await store.grants.get(offline.id))?.revoked_at).toBeNull()
+      expect(await store.sessions.end(renewed.session_hash, T + 21)).toBeNull()
+      // An expired session is deleted and revokes nothing: expiry is not a logout.
+      const expired = { ...sess, session_hash: id(), id: id(), expires_at: T + 30 }
+      await store.sessions.insert(expired)
+      const its = grant({ session_id: expired.id, user_id: user.id, scope: 'openid' })
+      expect(await store.grants.open(its, null)).toBe(true)
+      expect(await store.sessions.end(expired.session_hash, T + 30)).toBeNull()
+      expect(await store.sessions.getById(expired.id, T)).toBeNull()
+      expect((await store.grants.get(its.id))?.revoked_at).toBeNull()
+    })
+
+    /** @see issue 8 */
+    it('RFC 9700 §4.14.2: setPasswordHash with signOut ends every session of the user and revokes all their grants, offline_access included', async () => {
+      const user = await store.users.upsert({ email: `pw.${id()}@example.com`, email_verified: true, password_hash: 'h1', claims: {} }, T)
+      const other = await store.users.upsert({ email: `pw2.${id()}@example.com`, email_verified: true, password_hash: 'h1', claims: {} }, T)
+      const sessionOf = (u: { id: string }) => ({ session_hash: id(), id: id(), user_id: u.id, auth_time: T, amr: ['pwd'], created_at: T, expires_at: T + 100 })
+      const [a, b, c] = [sessionOf(user), sessionOf(user), sessionOf(other)]
+      for (const x of [a, b, c]) await store.sessions.insert(x)
+      const offline = grant({ user_id: user.id, session_id: null, scope: 'openid offline_access' })
+      const theirs = grant({ user_id: other.id, scope: 'openid offline_access' })
+      const rt = refresh(offline.id, { user_id: user.id })
+      expect(await store.grants.open(offline, rt)).toBe(true)
+      expect(await store.grants.open(theirs, null)).toBe(true)
+      const pending = code(id(), { user_id: user.id, scope: 'openid offline_access' })
+      await store.authorizationCodes.insert(pending)
+      const approved = device()
+      await store.deviceCodes.insert(approved)
+      await store.deviceCodes.decide(approved.user_code_hash, { ...approve, user_id: user.id, session_id: null }, T + 1)
+
+      // Without signOut (the CLI's --keep-sessions) nothing else changes.
+      expect(await store.users.setPasswordHash(user.id, 'h2', T + 2)).toBe(true)
+      expect(await store.sessions.getById(a.id, T + 2)).not.toBeNull()
+      expect((await store.grants.get(offline.id))?.revoked_at).toBeNull()
+
+      expect(await store.users.setPasswordHash(user.id, 'h3', T + 3, { signOut: true })).toBe(true)
+      expect((await store.users.getById(user.id))?.password_hash).toBe('h3')
+      for (const x of [a, b]) expect(await store.sessions.getById(x.id, T + 3)).toBeNull()
+      expect((await store.grants.get(offline.id))?.revoked_at).toBe(T + 3)
+      expect((await store.refreshTokens.get(rt.token_hash))?.revoked_at).toBe(T + 3)
+      expect((await store.authorizationCodes.consume(pending.code_hash, T + 4)).record).toBeNull()
+      expect(await store.deviceCodes.poll(approved.device_code_hash, T + 4)).toEqual({ outcome: 'denied' })
+      // Another user is untouched; an unknown id changes nothing.
+      expect(await store.sessions.getById(c.id, T + 3)).not.toBeNull()
+      expect((await store.grants.get(theirs.id))?.revoked_at).toBeNull()
+      expect(await store.users.setPasswordHash(id(), 'h4', T + 5, { signOut: true })).toBe(false)
     })
 
     it('OIDC Core §3.1.2.4: consents.grant unions scopes, also when granted concurrently', async () => {

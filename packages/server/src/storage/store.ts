@@ -222,7 +222,12 @@ export interface Store {
     list(): Promise<UserRecord[]>
     /** Inserts, or updates the user with the same email (keeping its id). Returns the stored row. */
     upsert(user: Omit<UserRecord, 'id' | 'created_at' | 'updated_at'> & { id?: string }, now: number): Promise<UserRecord>
-    setPasswordHash(id: string, passwordHash: string, now: number): Promise<boolean>
+    /**
+     * Replaces the password hash. With `signOut`, in the same transaction, every session of the user
+     * ends and every grant of theirs is revoked, `offline_access` included, with their unredeemed
+     * codes and device approvals: a password change is the user's "sign everyone out".
+     */
+    setPasswordHash(id: string, passwordHash: string, now: number, options?: { signOut?: boolean }): Promise<boolean>
     delete(id: string): Promise<boolean>
   }
   keys: {
@@ -254,6 +259,14 @@ export interface Store {
      * revocation either is revoked with it or cannot `open` the grant (RFC 6749 §4.1.2).
      */
     revoke(id: string, now: number): Promise<void>
+    /**
+     * Revokes, in one transaction, what was issued within the IdP session `sessionId` (`sid`): its
+     * grants with their refresh and access tokens, its unredeemed codes (a redemption racing this
+     * cannot open its grant) and its approved device codes not yet redeemed (then denied). With
+     * `keepOfflineAccess`, what carries `offline_access` survives (OIDC Core §11) and its unredeemed
+     * codes and device approvals are detached from the session (`session_id` cleared).
+     */
+    revokeBySession(sessionId: string, now: number, options: { keepOfflineAccess: boolean }): Promise<void>
   }
   authorizationCodes: {
     insert(code: AuthorizationCodeRecord): Promise<void>
@@ -297,7 +310,18 @@ export interface Store {
     /** Only unexpired sessions. */
     get(sessionHash: string, now: number): Promise<SessionRecord | null>
     getById(id: string, now: number): Promise<SessionRecord | null>
-    delete(sessionHash: string): Promise<void>
+    /**
+     * Ends a session: deletes it and, in the same transaction, revokes what was issued within it
+     * except `offline_access` (`grants.revokeBySession`). Returns the ended session, or null when
+     * there was no live one: an expired row is only deleted (expiry revokes nothing).
+     */
+    end(sessionHash: string, now: number): Promise<SessionRecord | null>
+    /**
+     * Re-authentication of a live session's own user: the session takes a new cookie hash, auth_time,
+     * amr and expiry and keeps its id (`sid`), so what was issued within it stays in it. Null (and
+     * nothing written) when `sessionHash` names no unexpired session of `next.user_id`.
+     */
+    renew(sessionHash: string, next: Pick<SessionRecord, 'session_hash' | 'user_id' | 'auth_time' | 'amr' | 'expires_at'>, now: number): Promise<SessionRecord | null>
   }
   consents: {
     get(userId: string, clientId: string): Promise<ConsentRecord | null>

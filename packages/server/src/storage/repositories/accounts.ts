@@ -12,8 +12,8 @@ import { randomUUID } from 'node:crypto'
 import { systemClock } from '../../lib/clock.js'
 import type { InteractionsTable } from '../database.js'
 import type { Store } from '../store.js'
-import { revokeGrantsWhere } from './grants.js'
-import { changed, type RepositoryContext } from './shared.js'
+import { revokeGrantsWhere, revokeSessionGrants } from './grants.js'
+import { changed, type Db, type RepositoryContext } from './shared.js'
 
 export function accountRepositories({ db, rows }: RepositoryContext): Pick<Store, 'clients' | 'users' | 'keys' | 'sessions' | 'consents' | 'interactions' | 'replay'> {
   return {
@@ -92,8 +92,16 @@ export function accountRepositories({ db, rows }: RepositoryContext): Pick<Store
           .executeTakeFirstOrThrow()
         return rows.user(row)
       },
-      async setPasswordHash(id, passwordHash, now) {
-        return changed(await db.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', id).executeTakeFirst())
+      async setPasswordHash(id, passwordHash, now, options = {}) {
+        const update = (trx: Db) => trx.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', id).executeTakeFirst()
+        if (!options.signOut) return changed(await update(db))
+        return db.transaction().execute(async (trx) => {
+          if (!changed(await update(trx))) return false
+          await trx.deleteFrom('sessions').where('user_id', '=', id).execute()
+          await revokeGrantsWhere(trx, 'user_id', id, now)
+          await trx.updateTable('device_codes').set({ status: 'denied' }).where('user_id', '=', id).where('status', '=', 'approved').execute()
+          return true
+        })
       },
       async delete(id) {
         // Sessions and consents go with the user (ON DELETE CASCADE); grants are revoked, not
@@ -154,8 +162,26 @@ export function accountRepositories({ db, rows }: RepositoryContext): Pick<Store
         const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).where('expires_at', '>', now).executeTakeFirst()
         return row ? rows.session(row) : null
       },
-      async delete(sessionHash) {
-        await db.deleteFrom('sessions').where('session_hash', '=', sessionHash).execute()
+      async end(sessionHash, now) {
+        return db.transaction().execute(async (trx) => {
+          const ended = await trx.deleteFrom('sessions').where('session_hash', '=', sessionHash).returningAll().executeTakeFirst()
+          // An expired session ended by itself, which revokes nothing (only its row is left).
+          if (!ended || ended.expires_at <= now) return null
+          await revokeSessionGrants(trx, ended.id, now, { keepOfflineAccess: true })
+          return rows.session(ended)
+        })
+      },
+      async renew(sessionHash, next, now) {
+        // One conditional UPDATE: the cookie hash (the primary key) changes, the sid stays.
+        const row = await db
+          .updateTable('sessions')
+          .set({ session_hash: next.session_hash, auth_time: next.auth_time, amr: rows.json(next.amr), expires_at: next.expires_at })
+          .where('session_hash', '=', sessionHash)
+          .where('user_id', '=', next.user_id)
+          .where('expires_at', '>', now)
+          .returningAll()
+          .executeTakeFirst()
+        return row ? rows.session(row) : null
       },
     },
 

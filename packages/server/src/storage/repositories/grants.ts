@@ -14,7 +14,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.1
  */
-import { sql } from 'kysely'
+import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely'
 import { COLUMNS, pick } from '../rows.js'
 import type { RotateResult, Store } from '../store.js'
 import { changed, type Db, type RepositoryContext } from './shared.js'
@@ -54,6 +54,60 @@ export async function revokeGrantsWhere(trx: Db, column: 'id' | 'user_id' | 'cli
   await trx.updateTable('authorization_codes').set({ consumed_at: now }).where(codeColumn, '=', value).where('consumed_at', 'is', null).execute()
 }
 
+/**
+ * True when the space-separated scope in `column` holds `offline_access` (OIDC Core §11). Written
+ * with `replace`, which is case-sensitive on SQLite and PostgreSQL alike (SQLite's LIKE is not), as
+ * scope tokens are (RFC 6749 §3.3).
+ */
+function hasOfflineAccess(column: string | RawBuilder<string>): RawBuilder<SqlBool> {
+  const padded = sql`(' ' || ${typeof column === 'string' ? sql.ref(column) : column} || ' ')`
+  return sql<SqlBool>`replace(${padded}, ' offline_access ', '') <> ${padded}`
+}
+
+/**
+ * Ends what was issued within the IdP session `sessionId` (the `sid`), in one transaction: its
+ * grants are revoked, and with them their refresh tokens and access tokens (whose `jti` names the
+ * grant); its unredeemed codes are consumed, and a code being redeemed right now cannot open its
+ * grant (a revoked tombstone takes the id first, as in `revokeGrantsWhere`); its approved device
+ * codes not yet picked up by the device are denied.
+ *
+ * With `keepOfflineAccess`, what carries `offline_access` survives (OIDC Core §11: access "even
+ * when the End-User is not present (not logged in)"): those grants stay, and the unredeemed codes
+ * and device approvals that would open such a grant are detached from the ended session
+ * (`session_id` cleared), so the grant they open is not tied to a `sid` that no longer exists.
+ */
+export async function revokeSessionGrants(trx: Db, sessionId: string, now: number, options: { keepOfflineAccess: boolean }): Promise<void> {
+  const at = sql<number>`cast(${now} as bigint)`
+  const ends = (column: string | RawBuilder<string>): Expression<SqlBool> => (options.keepOfflineAccess ? sql<SqlBool>`not ${hasOfflineAccess(column)}` : sql<SqlBool>`1 = 1`)
+  await trx
+    .insertInto('grants')
+    .columns(['id', 'client_id', 'user_id', 'scope', 'resource', 'auth_time', 'session_id', 'created_at', 'revoked_at'])
+    .expression(
+      trx
+        .selectFrom('authorization_codes')
+        .select(['grant_id', 'client_id', 'user_id', 'scope', 'resource', 'auth_time', 'session_id', at.as('created_at'), at.as('revoked_at')])
+        .where('session_id', '=', sessionId)
+        .where(ends('scope')),
+    )
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute()
+  await trx.updateTable('grants').set({ revoked_at: now }).where('session_id', '=', sessionId).where('revoked_at', 'is', null).where(ends('scope')).execute()
+  const grantIds = trx.selectFrom('grants').select('id').where('session_id', '=', sessionId).where(ends('scope'))
+  await trx.updateTable('refresh_tokens').set({ revoked_at: now }).where('grant_id', 'in', grantIds).where('revoked_at', 'is', null).execute()
+  await trx
+    .updateTable('authorization_codes')
+    .set({ consumed_at: now })
+    .where('session_id', '=', sessionId)
+    .where('consumed_at', 'is', null)
+    .where(ends('scope'))
+    .execute()
+  const deviceScope = sql<string>`coalesce(${sql.ref('granted_scope')}, ${sql.ref('scope')})`
+  await trx.updateTable('device_codes').set({ status: 'denied' }).where('session_id', '=', sessionId).where('status', '=', 'approved').where(ends(deviceScope)).execute()
+  if (!options.keepOfflineAccess) return
+  await trx.updateTable('authorization_codes').set({ session_id: null }).where('session_id', '=', sessionId).where('consumed_at', 'is', null).execute()
+  await trx.updateTable('device_codes').set({ session_id: null }).where('session_id', '=', sessionId).where('status', '=', 'approved').execute()
+}
+
 export function grantRepositories({ db, rows }: RepositoryContext): Pick<Store, 'grants' | 'authorizationCodes' | 'refreshTokens' | 'accessTokens'> {
   return {
     grants: {
@@ -74,6 +128,9 @@ export function grantRepositories({ db, rows }: RepositoryContext): Pick<Store, 
       },
       async revoke(id, now) {
         await db.transaction().execute((trx) => revokeGrantsWhere(trx, 'id', id, now))
+      },
+      async revokeBySession(sessionId, now, options) {
+        await db.transaction().execute((trx) => revokeSessionGrants(trx, sessionId, now, options))
       },
     },
 
