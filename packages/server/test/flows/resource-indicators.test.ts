@@ -161,8 +161,8 @@ describe('only registered resources', () => {
   })
 })
 
-/** Signs Alice in for `app` through the real pages and returns the code redirect. */
-async function authorize(browser: Browser, resource: string, scope: string, extra: Record<string, string> = {}) {
+/** An authorization request of `app` for `resource`, with its PKCE verifier, state and nonce. */
+async function authorize(resource: string, scope: string, extra: Record<string, string> = {}) {
   const secrets = await newRequestSecrets()
   const url = client.buildAuthorizationUrl(app, {
     redirect_uri: APP_CB, scope, resource, state: secrets.state, nonce: secrets.nonce, code_challenge: secrets.challenge, code_challenge_method: 'S256', ...extra,
@@ -174,7 +174,7 @@ describe('authorization code', () => {
   it('RFC 8707 §2.2: a resource at the token request must be the one authorized (invalid_target otherwise)', async () => {
     const browser = new Browser(s.url)
     for (const [resource, expected] of [[PAYMENTS, 'invalid_target'], [API, 'ok']] as const) {
-      const { url, secrets } = await authorize(browser, API, 'openid read:data')
+      const { url, secrets } = await authorize(API, 'openid read:data')
       const page = await browser.authorize(url, ALICE)
       if (!page.redirect) throw new Error(`no redirect: ${page.status}`)
       const redeem = client.authorizationCodeGrant(app, page.redirect, { pkceCodeVerifier: secrets.verifier, expectedState: secrets.state, expectedNonce: secrets.nonce }, { resource })
@@ -192,7 +192,7 @@ describe('consent per resource', () => {
   it('RFC 8707 §2 + OIDC Core §3.1.2.4: consent to a scope for one API does not skip the consent page for the same scope on another API', async () => {
     const browser = new Browser(s.url)
     // Consent to `openid profile` for the default API...
-    const first = await authorize(browser, API, 'openid profile')
+    const first = await authorize(API, 'openid profile')
     let page = await browser.open(first.url)
     page = await browser.signIn(page, ALICE.email, ALICE.password)
     expect(isConsentPage(page)).toBe(true)
@@ -200,12 +200,12 @@ describe('consent per resource', () => {
     page = await browser.decide(page, 'allow')
     expect(page.redirect?.searchParams.get('code')).toBeTruthy()
     // ...is remembered for that API (prompt=none gets a code)...
-    const again = await authorize(browser, API, 'openid profile', { prompt: 'none' })
+    const again = await authorize(API, 'openid profile', { prompt: 'none' })
     expect((await browser.open(again.url)).redirect?.searchParams.get('code')).toBeTruthy()
     // ...but not for the payments API: prompt=none is consent_required, and without it the page shows.
-    const silent = await authorize(browser, PAYMENTS, 'openid profile', { prompt: 'none' })
+    const silent = await authorize(PAYMENTS, 'openid profile', { prompt: 'none' })
     expect((await browser.open(silent.url)).redirect?.searchParams.get('error')).toBe('consent_required')
-    const other = await authorize(browser, PAYMENTS, 'openid profile')
+    const other = await authorize(PAYMENTS, 'openid profile')
     const consent = await browser.open(other.url)
     expect(isConsentPage(consent)).toBe(true)
     // The page names the API by its configured name and its identifier.
