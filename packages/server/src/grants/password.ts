@@ -14,10 +14,10 @@
  */
 import { InvalidGrantError, InvalidRequestError } from '../errors.js'
 import { randomId } from '../lib/random.js'
+import { resolveResource } from '../rules/resource.js'
 import type { GrantRecord } from '../storage/store.js'
 import { notChecked } from '../users/login-throttle.js'
 import { verifyPassword } from '../users/password-hash.js'
-import { resolveResource } from '../rules/resource.js'
 import type { GrantHandler } from './grant.js'
 import { resolveScope } from './scope.js'
 import { issueTokenSet, refreshAllowed } from './token-set.js'

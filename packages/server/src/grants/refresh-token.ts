@@ -29,9 +29,9 @@
 import type { LatchContext } from '../context.js'
 import { InvalidGrantError, InvalidRequestError } from '../errors.js'
 import { hashHandle } from '../lib/random.js'
+import { assertSameResource } from '../rules/resource.js'
 import type { RefreshTokenRecord } from '../storage/store.js'
 import type { GrantHandler } from './grant.js'
-import { assertSameResource } from '../rules/resource.js'
 import { assertStillRegistered, narrowScope } from './scope.js'
 import { issueTokenSet } from './token-set.js'
 
