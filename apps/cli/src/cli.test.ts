@@ -186,6 +186,25 @@ describe('latch CLI', { timeout: 90_000 }, () => {
     expectOneLineError(await latch(dir, ['clients', 'create', '--id', 'spa', '--type', 'public', '--redirect-uris', 'http://localhost:5173/cb']), 1, /already exists/)
   })
 
+  /** @see issue 8 */
+  it('RFC 8707 §2: `clients create --resource URI` (repeatable) registers the resources a client may get tokens for; an unknown one is a usage error naming the flag', async () => {
+    const dir = workspace()
+    expectOneLineError(
+      await latch(dir, ['clients', 'create', '--id', 'x', '--grant-types', 'client_credentials', '--resource', 'https://payments.example.com']),
+      2,
+      /--resource "https:\/\/payments\.example\.com" names resource .* not one of the resources' identifiers/,
+    )
+    const created = JSON.parse(
+      await ok(dir, ['clients', 'create', '--id', 'svc', '--grant-types', 'client_credentials', '--scope', 'read:data', '--resource', 'https://api.example.com', '--json']),
+    ) as Record<string, unknown>
+    expect(created.resources).toEqual(['https://api.example.com'])
+    // Without the flag the client names none: it may get tokens for default_resource only.
+    const plain = JSON.parse(await ok(dir, ['clients', 'create', '--id', 'plain', '--grant-types', 'client_credentials', '--json'])) as Record<string, unknown>
+    expect(plain.resources).toBeNull()
+    const listed = JSON.parse(await ok(dir, ['clients', 'list', '--json'])) as Record<string, unknown>[]
+    expect(listed.find((c) => c.client_id === 'svc')?.resources).toEqual(['https://api.example.com'])
+  })
+
   it('ARCHITECTURE §2 Commands: `clients delete` removes a client; an unknown id exits 1', async () => {
     const dir = workspace()
     await ok(dir, ['clients', 'create', '--id', 'gone', '--type', 'public', '--redirect-uris', 'http://localhost/cb'])

@@ -62,6 +62,7 @@ describe.skipIf(!hasChromium)('examples/web-server in a real browser', () => {
           redirect_uris: [`${appUrl}/auth/callback`],
           post_logout_redirect_uris: [`${appUrl}/`],
           scope: 'openid profile email offline_access read:data',
+          resources: [API],
         },
       ],
       tokens: { access_token_ttl: 3 },

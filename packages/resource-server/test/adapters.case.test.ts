@@ -64,7 +64,7 @@ beforeAll(async () => {
         { identifier: OTHER_API, scopes: ['read:data'] },
       ],
       scopes: [...baseTestConfig.scopes, { name: 'read:organization:acme', description: 'Read Acme' }, { name: 'read:organization:globex', description: 'Read Globex' }],
-      clients: baseTestConfig.clients.map((c) => (c.client_id === 'service' ? { ...c, scope: 'read:data write:data read:organization:acme read:organization:globex' } : c)),
+      clients: baseTestConfig.clients.map((c) => (c.client_id === 'service' ? { ...c, scope: 'read:data write:data read:organization:acme read:organization:globex', resources: [API, OTHER_API] } : c)),
       // A rotated-in key signs 1 s after it is published (not the derived 6 minutes): the rotation
       // test moves Latch's clock to that moment, and tokens "issued" minutes ahead of the real
       // clock would rightly be refused (RFC 7519 §4.1.6).

@@ -40,6 +40,7 @@ export const baseTestConfig = {
       redirect_uris: [WEB_REDIRECT],
       post_logout_redirect_uris: [LOGGED_OUT, 'https://rp.example.com/bye?from=latch'],
       scope: 'openid profile email offline_access read:data',
+      resources: [API],
       skip_consent: true,
     },
     {
@@ -49,6 +50,7 @@ export const baseTestConfig = {
       grant_types: ['password', 'refresh_token', 'client_credentials'],
       post_logout_redirect_uris: ['https://rp2.example.com/'],
       scope: 'openid profile read:data',
+      resources: [API],
     },
     {
       client_id: 'service',
@@ -56,6 +58,7 @@ export const baseTestConfig = {
       token_endpoint_auth_method: 'client_secret_basic',
       grant_types: ['client_credentials'],
       scope: 'read:data write:data',
+      resources: [API],
     },
     // A resource server registered as a client: may introspect tokens whose aud names it.
     { client_id: API, client_secret: API_SECRET, grant_types: ['client_credentials'], scope: 'read:data' },

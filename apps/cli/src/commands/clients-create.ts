@@ -3,7 +3,8 @@
  * file). The client is validated by the config loader itself (`validateWithLoader`), so what the
  * CLI accepts is exactly what `clients:` in latch.config.yaml accepts: absolute redirect URIs
  * without a fragment (RFC 6749 §3.1.2), known grant types, no `client_credentials` for a public
- * client (RFC 6749 §4.4), scopes Latch knows.
+ * client (RFC 6749 §4.4), scopes Latch knows, resources the config lists (RFC 8707; without
+ * `--resource` the client may get tokens for `default_resource` only).
  *
  * A confidential client gets a generated 256-bit secret, printed once; only its SHA-256 is stored.
  * @see https://www.rfc-editor.org/rfc/rfc7591#section-2
@@ -26,6 +27,7 @@ interface ClientsCreateOptions extends CommonOptions {
   redirectUris?: string[]
   postLogoutRedirectUris?: string[]
   scope?: string
+  resource?: string[]
   skipConsent?: boolean
   jwks?: string
   json?: boolean
@@ -41,8 +43,14 @@ const FLAGS: Readonly<Record<string, string>> = {
   redirect_uris: '--redirect-uris',
   post_logout_redirect_uris: '--post-logout-redirect-uris',
   scope: '--scope',
+  resources: '--resource',
   skip_consent: '--skip-consent',
   jwks: '--jwks',
+}
+
+/** A repeatable flag: each use adds one value. */
+function repeated(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value]
 }
 
 /** `a,b` and repeated flags both build one list. */
@@ -84,6 +92,7 @@ export function clientsCreate(parent: Command): void {
       .option('--redirect-uris <list>', 'comma-separated redirect_uris (absolute, no fragment)', list)
       .option('--post-logout-redirect-uris <list>', 'comma-separated post_logout_redirect_uris', list)
       .option('--scope <scopes>', 'space-separated scopes the client may request (default: openid)')
+      .option('--resource <uri>', 'a resource (API identifier from the config) the client may get tokens for; repeat for several (default: default_resource only)', repeated)
       .option('--skip-consent', 'first-party client: skip the consent page')
       .option('--jwks <file>', 'JWK Set (JSON) of the client\'s public keys, for --auth-method private_key_jwt')
       .option('--json', 'print the client (and its secret) as JSON'),
@@ -99,6 +108,7 @@ export function clientsCreate(parent: Command): void {
       ...(opts.redirectUris !== undefined && { redirect_uris: opts.redirectUris }),
       ...(opts.postLogoutRedirectUris !== undefined && { post_logout_redirect_uris: opts.postLogoutRedirectUris }),
       ...(opts.scope !== undefined && { scope: opts.scope.split(/\s+/).filter(Boolean).join(' ') }),
+      ...(opts.resource !== undefined && { resources: opts.resource }),
       ...(opts.skipConsent && { skip_consent: true }),
       ...(opts.jwks !== undefined && { jwks: readJwks(opts.jwks) }),
     }

@@ -28,6 +28,7 @@ export function bffClients(port: number | number[], consentPort = 0, extra: Reco
     token_endpoint_auth_method: 'client_secret_basic',
     grant_types: ['authorization_code', 'refresh_token'],
     scope: 'openid profile email offline_access read:data',
+    resources: [API],
     skip_consent: true,
   }
   return [

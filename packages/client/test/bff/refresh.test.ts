@@ -13,7 +13,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { Browser } from '../../../server/test/browser.js'
-import { ALICE, BOB, basic, postForm } from '../../../server/test/helpers.js'
+import { ALICE, API, BOB, basic, postForm } from '../../../server/test/helpers.js'
 import { createAuthorizationCodeClient } from '../../src/index.js'
 import {
   BFF_SECRET,
@@ -56,6 +56,7 @@ describe('BFF refresh', () => {
       grant_types: ['authorization_code'],
       redirect_uris: [`http://127.0.0.1:${noRefreshPort}/auth/callback`],
       scope: 'openid profile email read:data',
+      resources: [API],
       skip_consent: true,
     }
     latch = await startServer({ clients: [...bffClients(ports), noRefresh], tokens: { access_token_ttl: 2 } })

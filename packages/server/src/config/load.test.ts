@@ -71,6 +71,21 @@ describe('loadConfig', () => {
     expectConfigError(() => load({ clients: [{ client_id: 'web', redirect_uris: ['https://a.example/cb'], scope: 'openid nope' }] }), /clients\[0\]\.scope names scope "nope"/)
   })
 
+  /** @see issue 8 */
+  it('RFC 8707 §2: a client resources entry naming an unconfigured resource stops the server naming the key; a resource may carry a name', () => {
+    const resources = [{ identifier: 'https://api.example.com', name: 'Example API', scopes: ['read:data'] }]
+    expectConfigError(
+      () => load({ resources, clients: [{ client_id: 'svc', client_secret: 's'.repeat(32), grant_types: ['client_credentials'], resources: ['https://api.example.com', 'https://payments.example.com'] }] }),
+      /^config: clients\[0\]\.resources\[1\] names resource "https:\/\/payments\.example\.com", which is not one of the resources' identifiers$/,
+    )
+    const { config } = load({ resources, clients: [
+      { client_id: 'svc', client_secret: 's'.repeat(32), grant_types: ['client_credentials'], resources: ['https://api.example.com'] },
+      { client_id: 'plain', client_secret: 's'.repeat(32), grant_types: ['client_credentials'] },
+    ] })
+    expect(config.clients.map((c) => c.resources)).toEqual([['https://api.example.com'], null])
+    expect(config.resources[0]?.name).toBe('Example API')
+  })
+
   it('dangerous dev conveniences warn once: generated secret, http issuer off localhost, password grant', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'latch-cfg-'))
     const { config, warnings } = loadConfig({

@@ -142,7 +142,7 @@ function checkRedirectUri(key: string, uri: string): void {
   if (url.protocol === 'javascript:' || url.protocol === 'data:') throw new ConfigError(key, `must not use the ${url.protocol} scheme`)
 }
 
-function resolveClients(file: ConfigFile, knownScopes: Set<string>, minSecret: number): ResolvedClient[] {
+function resolveClients(file: ConfigFile, knownScopes: Set<string>, resourceIds: Set<string>, minSecret: number): ResolvedClient[] {
   return file.clients.map((c, i) => {
     const key = (k: string) => `clients[${i}].${k}`
     const method = c.token_endpoint_auth_method ?? (c.client_secret || c.client_secret_hash ? 'client_secret_basic' : c.jwks ? 'private_key_jwt' : 'none')
@@ -185,6 +185,9 @@ function resolveClients(file: ConfigFile, knownScopes: Set<string>, minSecret: n
     for (const s of scope) {
       if (!knownScopes.has(s)) throw new ConfigError(key('scope'), `names scope "${s}", which is neither a standard OIDC scope nor listed under scopes or resources`)
     }
+    c.resources?.forEach((r, j) => {
+      if (!resourceIds.has(r)) throw new ConfigError(`${key('resources')}[${j}]`, `names resource ${JSON.stringify(r)}, which is not one of the resources' identifiers`)
+    })
     return {
       client_id: c.client_id,
       client_name: c.client_name ?? c.client_id,
@@ -194,6 +197,7 @@ function resolveClients(file: ConfigFile, knownScopes: Set<string>, minSecret: n
       redirect_uris: redirectUris,
       post_logout_redirect_uris: c.post_logout_redirect_uris ?? [],
       scope: scope.join(' '),
+      resources: c.resources ?? null,
       skip_consent: c.skip_consent ?? false,
       jwks: c.jwks ?? null,
     }
@@ -264,7 +268,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     throw new ConfigError('default_resource', `must be one of the resources' identifiers, got ${JSON.stringify(file.default_resource)}`)
   }
 
-  const clients = resolveClients(file, knownScopes, file.security.min_client_secret_length)
+  const clients = resolveClients(file, knownScopes, resourceIds, file.security.min_client_secret_length)
   const seen = new Set<string>()
   clients.forEach((c, i) => {
     if (seen.has(c.client_id)) throw new ConfigError(`clients[${i}].client_id`, `duplicates ${c.client_id}`)

@@ -34,6 +34,8 @@ export const ClientSchema = Type.Object(
     redirect_uris: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true })),
     post_logout_redirect_uris: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true })),
     scope: Type.Optional(Type.String()),
+    /** Identifiers of the `resources` this client may get access tokens for (RFC 8707). */
+    resources: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true })),
     skip_consent: Type.Optional(Type.Boolean()),
     /** Public keys for `private_key_jwt` (RFC 7523), as a JWK Set. */
     jwks: Type.Optional(Type.Object({ keys: Type.Array(Type.Record(Type.String(), Type.Unknown())) })),
@@ -133,7 +135,12 @@ export const ConfigFileSchema = Type.Object(
     ),
     resources: Type.Array(
       Type.Object(
-        { identifier: Type.String({ minLength: 1 }), scopes: Type.Array(Type.String(), { default: [] }) },
+        {
+          identifier: Type.String({ minLength: 1 }),
+          /** Shown on the consent page next to the identifier. */
+          name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+          scopes: Type.Array(Type.String(), { default: [] }),
+        },
         strict,
       ),
       { default: [] },
@@ -160,6 +167,8 @@ export interface ResolvedClient {
   redirect_uris: string[]
   post_logout_redirect_uris: string[]
   scope: string
+  /** The resources this client may get tokens for; null: none named, only `default_resource`. */
+  resources: string[] | null
   skip_consent: boolean
   jwks: { keys: Record<string, unknown>[] } | null
 }

@@ -18,7 +18,8 @@ import {
   UnauthorizedClientError,
   UnsupportedResponseTypeError,
 } from '../errors.js'
-import { resolveResource, resolveScope } from '../grants/scope.js'
+import { resolveScope } from '../grants/scope.js'
+import { resolveResource } from '../rules/resource.js'
 import type { ClientRecord } from '../storage/store.js'
 import type { ResponseMode } from './_pipeline/authorization-response.js'
 
@@ -142,7 +143,7 @@ export function validateAuthorizationRequest(
   if (params.request !== undefined) throw new RequestNotSupportedError()
   if (params.request_uri !== undefined) throw new RequestUriNotSupportedError()
   checkResponseType(params.response_type, client)
-  const resource = resolveResource(params, config)
+  const resource = resolveResource(params, client, config)
   const scope = resolveScope(params.scope, client, config, resource)
   const prompt = checkPrompt(params.prompt)
   const maxAge = checkMaxAge(params.max_age)

@@ -17,7 +17,8 @@ import type { LatchContext } from '../context.js'
 import { PATHS } from '../context.js'
 import { StorageUnavailableError, UnauthorizedClientError } from '../errors.js'
 import { DEVICE_CODE_GRANT_TYPE } from '../grants/device-code.js'
-import { resolveResource, resolveScope } from '../grants/scope.js'
+import { resolveScope } from '../grants/scope.js'
+import { resolveResource } from '../rules/resource.js'
 import type { DeviceCodeRecord } from '../storage/store.js'
 import { newHandle, newUserCode } from '../tokens/opaque-handle.js'
 import { requireFormBody } from './_pipeline/form-body.js'
@@ -66,7 +67,7 @@ export const deviceAuthorizationEndpoint: FastifyPluginAsync = async (app) => {
         throw new UnauthorizedClientError('this client may not use the device authorization grant')
       }
       const { config, clock } = ctx
-      const resource = resolveResource(params, config)
+      const resource = resolveResource(params, client, config)
       const scope = resolveScope(params.scope, client, config, resource)
       const now = clock.now()
       const device = newHandle()

@@ -5,7 +5,7 @@
  * the grant over real HTTP, and test/scale/single-use.test.ts races 50 redemptions over 2 nodes.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { InvalidGrantError } from '../errors.js'
+import { InvalidGrantError, InvalidTargetError } from '../errors.js'
 import { hashHandle, randomId } from '../lib/random.js'
 import type { Store } from '../storage/store.js'
 import { newHandle } from '../tokens/opaque-handle.js'
@@ -101,5 +101,23 @@ describe('authorization_code grant', () => {
     expect(await t.store.users.delete((await t.user()).id)).toBe(true)
     release()
     await expect(first).rejects.toBeInstanceOf(InvalidGrantError)
+  })
+})
+
+/** @see issue 8 */
+describe('authorization_code grant: resource', () => {
+  const redeem = async (code: string, params: Record<string, string> = {}, client?: Awaited<ReturnType<TestContext['client']>>) =>
+    authorizationCodeGrant.handle({ params: { code, redirect_uri: REDIRECT, ...params }, client: client ?? (await t.client('web')), ctx: t.ctx, ip: '192.0.2.1' })
+
+  it('RFC 8707 §2.2: the token request may repeat the authorized resource but not name another', async () => {
+    await expect(redeem((await issueCode()).code, { resource: 'https://other-api.example.test' })).rejects.toBeInstanceOf(InvalidTargetError)
+    await expect(redeem((await issueCode()).code, { audience: 'https://other-api.example.test' })).rejects.toBeInstanceOf(InvalidTargetError)
+    const body = await redeem((await issueCode()).code, { resource: TEST_API })
+    await t.verify(body.access_token, { typ: 'at+jwt', audience: TEST_API })
+  })
+
+  it('RFC 8707 §2: a code for an API the client has lost since the authorization request is invalid_target', async () => {
+    const web = await t.client('web')
+    await expect(redeem((await issueCode()).code, {}, { ...web, resources: [] })).rejects.toBeInstanceOf(InvalidTargetError)
   })
 })

@@ -8,7 +8,9 @@
  *   authorization request (RFC 6749 §4.1.3);
  * - PKCE: when the authorization request carried a `code_challenge`, the matching
  *   `code_verifier` (43–128 unreserved characters) must come here; a verifier without a
- *   challenge is rejected too, which defeats PKCE downgrade (RFC 7636 §4.6, RFC 9700 §2.1.1).
+ *   challenge is rejected too, which defeats PKCE downgrade (RFC 7636 §4.6, RFC 9700 §2.1.1);
+ * - a `resource`/`audience` here may only repeat the one authorized, and the client must still be
+ *   registered for it (RFC 8707 §2.2).
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.6
  */
@@ -16,6 +18,7 @@ import { createHash } from 'node:crypto'
 import { InvalidGrantError, InvalidRequestError } from '../errors.js'
 import { constantTimeEqual } from '../lib/constant-time.js'
 import { hashHandle } from '../lib/random.js'
+import { assertResourcePermitted, assertSameResource } from '../rules/resource.js'
 import type { GrantRecord } from '../storage/store.js'
 import type { GrantHandler } from './grant.js'
 import { issueTokenSet, refreshAllowed } from './token-set.js'
@@ -29,7 +32,7 @@ export function pkceMatches(verifier: string, challenge: string, method: string)
 
 export const authorizationCodeGrant: GrantHandler = {
   grantType: 'authorization_code',
-  parameters: ['code', 'redirect_uri', 'code_verifier'],
+  parameters: ['code', 'redirect_uri', 'code_verifier', 'resource', 'audience'],
   async handle({ params, client, ctx }) {
     const { store, clock, config } = ctx
     if (!params.code) throw new InvalidRequestError('code is missing')
@@ -62,6 +65,8 @@ export const authorizationCodeGrant: GrantHandler = {
     } else if (params.code_verifier) {
       throw new InvalidGrantError('code_verifier sent but the authorization request had no code_challenge')
     }
+    assertSameResource(params, record.resource)
+    assertResourcePermitted(record.resource, client, config)
     const user = await store.users.getById(record.user_id)
     if (!user) throw new InvalidGrantError('the authorization grant was revoked', { detail: 'the user no longer exists' })
     // The code carries its grant, opened now (with the refresh token, in one transaction) under the

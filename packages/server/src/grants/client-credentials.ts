@@ -4,7 +4,8 @@
  * - the scope is within the client's registered scope (RFC 6749 §3.3); the OIDC user scopes
  *   (`openid`, `offline_access`, `profile`, `email`, `phone`, `address`) describe a resource owner
  *   that does not exist here, so they are left out of the default and `invalid_scope` when asked for;
- * - the audience is the `resource`/`audience` parameter or `default_resource` (RFC 8707 §2);
+ * - the audience is the `resource`/`audience` parameter or `default_resource`, and only a resource
+ *   the client is registered for (RFC 8707 §2, `rules/resource.ts`);
  * - no refresh token (RFC 6749 §4.4.3: "A refresh token SHOULD NOT be included") and no ID token;
  * - `sub` is the client_id (RFC 9068 §2.2: with no resource owner, sub identifies the client).
  * This is the benchmarked hot path: nothing is written to the store. There is no grant to revoke,
@@ -14,15 +15,16 @@
  */
 import { InvalidScopeError } from '../errors.js'
 import { issueAccessToken } from '../tokens/access-token.js'
+import { resolveResource } from '../rules/resource.js'
 import type { GrantHandler } from './grant.js'
-import { isStandardScope, parseScope, resolveResource, resolveScope } from './scope.js'
+import { isStandardScope, parseScope, resolveScope } from './scope.js'
 
 export const clientCredentialsGrant: GrantHandler = {
   grantType: 'client_credentials',
   parameters: ['scope', 'resource', 'audience'],
   async handle({ params, client, ctx }) {
     const { config, clock, keystore } = ctx
-    const resource = resolveResource(params, config)
+    const resource = resolveResource(params, client, config)
     const requested = parseScope(params.scope)
     const userScopes = requested?.filter(isStandardScope) ?? []
     if (userScopes.length > 0) {

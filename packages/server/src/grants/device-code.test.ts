@@ -5,6 +5,7 @@ import {
   ExpiredTokenError,
   InvalidGrantError,
   InvalidRequestError,
+  InvalidTargetError,
   SlowDownError,
 } from '../errors.js'
 import { hashHandle } from '../lib/random.js'
@@ -126,5 +127,18 @@ describe('device_code grant', () => {
   it('RFC 8628 §3.5: an unknown device_code is invalid_grant; a missing one invalid_request', async () => {
     await expect(poll('unknown-device-code')).rejects.toBeInstanceOf(InvalidGrantError)
     await expect(deviceCodeGrant.handle({ params: {}, client: await t.client('tv'), ctx: t.ctx, ip: '192.0.2.1' })).rejects.toBeInstanceOf(InvalidRequestError)
+  })
+})
+
+/** @see issue 8 */
+describe('device_code grant: resource registration', () => {
+  it('RFC 8707 §2: a device code approved for an API the client has since lost is invalid_target at the token endpoint', async () => {
+    const { deviceCode, userCodeHash } = await seedDeviceCode()
+    await decide(userCodeHash, 'approved', 'openid read:data', t.clock.now())
+    const tv = await t.client('tv')
+    await expect(
+      deviceCodeGrant.handle({ params: { device_code: deviceCode }, client: { ...tv, resources: [] }, ctx: t.ctx, ip: '192.0.2.1' }),
+    ).rejects.toBeInstanceOf(InvalidTargetError)
+    expect(t.events.map((e) => e.name)).not.toContain('token.issued')
   })
 })

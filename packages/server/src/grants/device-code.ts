@@ -8,7 +8,8 @@
  * - denied by the user: `access_denied`; past `expires_in`: `expired_token`;
  * - approved: the code is consumed once, and must belong to the authenticated client (§3.4); a
  *   grant is created and tokens issued for the scope the user approved, with the user's
- *   `auth_time`, and an ID token when `openid` was granted.
+ *   `auth_time`, and an ID token when `openid` was granted; the client must still be registered
+ *   for the resource it asked for at the device authorization endpoint (RFC 8707 §2).
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.4
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.5
  */
@@ -21,6 +22,7 @@ import {
   SlowDownError,
 } from '../errors.js'
 import { hashHandle, randomId } from '../lib/random.js'
+import { assertResourcePermitted } from '../rules/resource.js'
 import type { GrantRecord } from '../storage/store.js'
 import type { GrantHandler } from './grant.js'
 import { issueTokenSet, refreshAllowed } from './token-set.js'
@@ -58,6 +60,7 @@ export const deviceCodeGrant: GrantHandler = {
     if (record.user_id === null) throw new InvalidGrantError(INVALID, { detail: 'approved device code without a user' })
     const user = await store.users.getById(record.user_id)
     if (!user) throw new InvalidGrantError(INVALID, { detail: 'the user no longer exists' })
+    assertResourcePermitted(record.resource, client, config)
 
     const scope = (record.granted_scope ?? record.scope).split(' ').filter(Boolean)
     const authTime = record.auth_time ?? now

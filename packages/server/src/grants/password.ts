@@ -15,11 +15,12 @@
  */
 import { InvalidGrantError, InvalidRequestError } from '../errors.js'
 import { randomId } from '../lib/random.js'
+import { resolveResource } from '../rules/resource.js'
 import type { GrantRecord } from '../storage/store.js'
 import { notChecked } from '../users/login-throttle.js'
 import { verifyPassword } from '../users/password-hash.js'
 import type { GrantHandler } from './grant.js'
-import { resolveResource, resolveScope } from './scope.js'
+import { resolveScope } from './scope.js'
 import { issueTokenSet, refreshAllowed } from './token-set.js'
 
 const BAD_CREDENTIALS = 'the username or password is incorrect'
@@ -33,7 +34,7 @@ export const passwordGrant: GrantHandler = {
     if (!params.username) throw new InvalidRequestError('username is missing')
     if (!params.password) throw new InvalidRequestError('password is missing')
     // Validate the request before touching credentials: a malformed request is not a guess.
-    const resource = resolveResource(params, config)
+    const resource = resolveResource(params, client, config)
     const scope = resolveScope(params.scope, client, config, resource)
 
     const account = params.username.trim().toLowerCase()

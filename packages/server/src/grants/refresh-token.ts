@@ -11,6 +11,11 @@
  *   token keeps the scope of the one presented (RFC 6749 §6: "MUST be identical");
  * - the resource stays the original one; a `resource`/`audience` naming another is
  *   `invalid_target` (RFC 8707 §2.2);
+ * - the client's current registration decides, not the one the grant was made under: a resource
+ *   it lost is `invalid_target`, a scope it lost `invalid_scope` (a narrower `scope` still works),
+ *   the `refresh_token` grant type lost `unauthorized_client` (token endpoint); a deleted client no
+ *   longer authenticates (`invalid_client`), and deleting a client or a user revoked its grants,
+ *   so their refresh tokens are `invalid_grant`, also under a re-created client_id;
  * - the successor keeps the family's absolute `expires_at`: rotation never extends a grant;
  * - with `openid` an ID token is issued again, with the original `auth_time` and no `nonce`
  *   (OIDC Core §12.2), and with `sid` only while that IdP session is alive: `sid` identifies a
@@ -26,11 +31,12 @@
  * @see https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse
  */
 import type { LatchContext } from '../context.js'
-import { InvalidGrantError, InvalidRequestError, InvalidTargetError } from '../errors.js'
+import { InvalidGrantError, InvalidRequestError } from '../errors.js'
 import { hashHandle } from '../lib/random.js'
+import { assertSameResource } from '../rules/resource.js'
 import type { RefreshTokenRecord } from '../storage/store.js'
 import type { GrantHandler } from './grant.js'
-import { narrowScope } from './scope.js'
+import { assertStillRegistered, narrowScope } from './scope.js'
 import { issueTokenSet } from './token-set.js'
 
 /** One public description for every dead token, so a caller learns nothing about why. */
@@ -62,13 +68,9 @@ export const refreshTokenGrant: GrantHandler = {
     if (current.rotated_at !== null) return revokeFamily(ctx, current, now)
     if (current.revoked_at !== null || current.expires_at <= now) throw new InvalidGrantError(INVALID)
 
-    for (const name of ['resource', 'audience'] as const) {
-      const target = params[name]
-      if (target !== undefined && target !== current.resource) {
-        throw new InvalidTargetError(`${name} must be the one the refresh token was issued for`)
-      }
-    }
+    assertSameResource(params, current.resource)
     const scope = narrowScope(params.scope, current.scope)
+    assertStillRegistered(scope, current.resource, client, ctx.config)
 
     const grant = await store.grants.get(current.grant_id)
     if (!grant || grant.revoked_at !== null) throw new InvalidGrantError(INVALID, { detail: 'grant revoked' })

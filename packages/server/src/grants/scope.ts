@@ -2,15 +2,16 @@
  * Scope and resource rules shared by the authorization endpoint and the grants.
  * - A scope is a space-delimited list of tokens (RFC 6749 §3.3); anything the client is not
  *   registered for is `invalid_scope`; an omitted scope means the client's registered scope.
- * - The audience of an access token is the `resource` (RFC 8707 §2) or `audience` parameter,
- *   else `default_resource`, else the issuer itself (tokens for UserInfo only). Only configured
- *   resources are valid targets; a scope belonging to another resource is `invalid_scope`.
+ * - The audience (RFC 8707 §2) is decided by `rules/resource.ts`: only resources the client is
+ *   registered for; a scope belonging to another resource is `invalid_scope`.
+ * - A refresh re-checks the client's current registration (`assertStillRegistered`).
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.3
  * @see https://www.rfc-editor.org/rfc/rfc8707#section-2
  */
 import type { LatchConfig } from '../config/schema.js'
 import { STANDARD_SCOPES } from '../config/schema.js'
-import { InvalidRequestError, InvalidScopeError, InvalidTargetError } from '../errors.js'
+import { InvalidScopeError } from '../errors.js'
+import { assertResourcePermitted, scopeFitsResource } from '../rules/resource.js'
 import type { ClientRecord } from '../storage/store.js'
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/
@@ -38,8 +39,7 @@ function knownScopes(config: LatchConfig): ReadonlySet<string> {
 export function defaultScope(client: ClientRecord, config: LatchConfig, resource: string | null, userScopes = true): string[] {
   return client.scope.split(' ').filter((s) => {
     if (s === '' || (!userScopes && isStandardScope(s))) return false
-    const owners = config.resources.filter((r) => r.scopes.includes(s))
-    return owners.length === 0 || owners.some((r) => r.identifier === resource)
+    return scopeFitsResource(s, resource, config)
   })
 }
 
@@ -66,34 +66,9 @@ export function resolveScope(
   }
   // A scope that belongs to a configured resource may only be granted for that resource.
   for (const s of asked) {
-    const owners = config.resources.filter((r) => r.scopes.includes(s)).map((r) => r.identifier)
-    if (owners.length > 0 && (resource === null || !owners.includes(resource))) {
-      throw new InvalidScopeError(`scope "${s}" is not offered by the requested resource`)
-    }
+    if (!scopeFitsResource(s, resource, config)) throw new InvalidScopeError(`scope "${s}" is not offered by the requested resource`)
   }
   return asked
-}
-
-/** RFC 8707 `resource` or the `audience` parameter; returns the single target identifier or null. */
-export function resolveResource(params: Readonly<Record<string, string>>, config: LatchConfig): string | null {
-  const resource = params.resource
-  const audience = params.audience
-  if (resource !== undefined && audience !== undefined && resource !== audience) {
-    throw new InvalidRequestError('resource and audience name different targets')
-  }
-  const target = resource ?? audience
-  if (target === undefined) return config.default_resource ?? null
-  let url: URL
-  try {
-    url = new URL(target)
-  } catch {
-    throw new InvalidTargetError('resource must be an absolute URI (RFC 8707 §2)')
-  }
-  if (url.hash) throw new InvalidTargetError('resource must not contain a fragment (RFC 8707 §2)')
-  if (!config.resources.some((r) => r.identifier === target)) {
-    throw new InvalidTargetError('the requested resource is unknown to this server')
-  }
-  return target
 }
 
 export function isStandardScope(scope: string): boolean {
@@ -108,4 +83,19 @@ export function narrowScope(requested: string | undefined, original: string): st
   const wider = asked.filter((s) => !granted.includes(s))
   if (wider.length > 0) throw new InvalidScopeError(`scope may only narrow on refresh; not originally granted: ${wider.join(' ')}`)
   return asked
+}
+
+/**
+ * A refresh mints from the client's registration as it is now, not as it was when the grant was
+ * made: a resource the client lost is `invalid_target` (RFC 8707 §2), a scope it lost, or one its
+ * resource no longer offers, is `invalid_scope` (RFC 6749 §5.2: the client may retry with a
+ * narrower `scope`, and the refresh token stays good for what remains).
+ */
+export function assertStillRegistered(scope: readonly string[], resource: string | null, client: ClientRecord, config: LatchConfig): void {
+  assertResourcePermitted(resource, client, config)
+  const registered = new Set(client.scope.split(' ').filter(Boolean))
+  const lost = scope.filter((s) => !registered.has(s) || !scopeFitsResource(s, resource, config))
+  if (lost.length > 0) {
+    throw new InvalidScopeError(`this client is no longer registered for scope ${lost.map((s) => JSON.stringify(s)).join(', ')}; ask for a narrower scope`)
+  }
 }

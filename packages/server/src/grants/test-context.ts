@@ -32,7 +32,8 @@ const DEVICE = 'urn:ietf:params:oauth:grant-type:device_code'
 /**
  * The default test config: one resource with API scopes, and a client per grant shape.
  * - `web`: confidential, code + refresh + password, OIDC and API scopes;
- * - `service`: confidential, client_credentials only (registered for `openid` too, to prove it is dropped);
+ * - `service`: confidential, client_credentials only (registered for `openid` too, to prove it is
+ *   dropped), for both APIs; the others get tokens for `default_resource` only;
  * - `tv`: public (`none`), device flow + refresh;
  * - `other`: another confidential client with every user-facing grant, for binding checks.
  */
@@ -59,6 +60,7 @@ export const TEST_CONFIG: Readonly<Record<string, unknown>> = {
       client_secret: SECRET,
       grant_types: ['client_credentials'],
       scope: 'openid read:data write:data read:other',
+      resources: [TEST_API, TEST_OTHER_API],
     },
     { client_id: 'tv', token_endpoint_auth_method: 'none', grant_types: [DEVICE, 'refresh_token'], scope: 'openid profile offline_access read:data' },
     {

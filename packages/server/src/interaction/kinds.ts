@@ -27,6 +27,12 @@ export interface InteractionOutcome {
   session: ActiveSession
 }
 
+/** The resource the interaction asks a token for (`params.resource`), null for none. */
+export function interactionResource(interaction: InteractionRecord): string | null {
+  const resource = interaction.params.resource
+  return typeof resource === 'string' ? resource : null
+}
+
 /** The scopes the interaction asks for, always stored as `params.scope` (space-delimited). */
 export function interactionScope(interaction: InteractionRecord): string[] {
   const scope = interaction.params.scope

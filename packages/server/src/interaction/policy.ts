@@ -3,8 +3,9 @@
  * - Login: no session; `prompt=login` or `select_account`; the session is older than `max_age`;
  *   or `login_hint` / `id_token_hint` names someone else than the signed-in user.
  * - Consent: `prompt=consent`; or the client is not first-party (`skip_consent`) and the user has
- *   not yet granted every requested scope to it (consent is remembered per user, client and
- *   scope set, so new scopes ask again).
+ *   not yet granted every requested scope to it for the requested resource (consent is remembered
+ *   per user, client, resource and scope, so new scopes, or the same scope for another API, ask
+ *   again: RFC 8707 §2 makes the resource part of what is authorized).
  * `prompt=none` turns either need into `login_required` / `consent_required` (§3.1.2.6).
  * @see https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
  */
@@ -23,10 +24,10 @@ export function needsLogin(request: AuthorizationRequest, session: ActiveSession
   return false
 }
 
-export async function needsConsent(ctx: LatchContext, request: Pick<AuthorizationRequest, 'prompt' | 'scope'>, client: ClientRecord, userId: string): Promise<boolean> {
+export async function needsConsent(ctx: LatchContext, request: Pick<AuthorizationRequest, 'prompt' | 'scope' | 'resource'>, client: ClientRecord, userId: string): Promise<boolean> {
   if (request.prompt.includes('consent')) return true
   if (client.skip_consent) return false
-  const consent = await ctx.store.consents.get(userId, client.client_id)
+  const consent = await ctx.store.consents.get(userId, client.client_id, request.resource)
   const granted = new Set(consent?.scopes ?? [])
   return request.scope.split(' ').filter(Boolean).some((s) => !granted.has(s))
 }

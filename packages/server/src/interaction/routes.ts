@@ -24,8 +24,8 @@ import { notChecked } from '../users/login-throttle.js'
 import { verifyPassword } from '../users/password-hash.js'
 import { authorizationKind } from './authorization-kind.js'
 import { deviceKind } from './device-verification.js'
-import { interactionScope, type InteractionKind } from './kinds.js'
-import { consentPage, describeScopes } from './views/consent.js'
+import { interactionResource, interactionScope, type InteractionKind } from './kinds.js'
+import { consentPage, describeResource, describeScopes } from './views/consent.js'
 import { loginPage } from './views/login.js'
 import { MESSAGES } from './views/messages.js'
 
@@ -105,6 +105,7 @@ async function next(request: FastifyRequest<{ Params: { id: string } }>, reply: 
       clientName: client.client_name,
       userEmail: session.user.email,
       scopes: describeScopes(scope, ctx.config.scopes),
+      resource: describeResource(interactionResource(interaction), ctx.config),
       deviceNotice: interaction.kind === 'device',
     }))
   }
@@ -162,7 +163,7 @@ async function consent(request: FastifyRequest<{ Params: { id: string } }>, repl
     ctx.events.emit('consent.denied', { user_id: session.user.id, client_id: client.client_id })
     return kind.deny({ ctx, request, reply, interaction: taken, client, session })
   }
-  await ctx.store.consents.grant(session.user.id, client.client_id, scope, ctx.clock.now())
+  await ctx.store.consents.grant(session.user.id, client.client_id, interactionResource(taken), scope, ctx.clock.now())
   ctx.events.emit('consent.granted', { user_id: session.user.id, client_id: client.client_id, scope: scope.join(' ') })
   return kind.approve({ ctx, request, reply, interaction: taken, client, session, scope })
 }

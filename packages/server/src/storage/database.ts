@@ -26,6 +26,8 @@ export interface ClientsTable {
   redirect_uris: Json
   post_logout_redirect_uris: Json
   scope: string
+  /** JSON array of resource identifiers; NULL: none named (only `default_resource`). */
+  resources: Json | null
   skip_consent: Bool
   jwks: Json | null
   created_at: Epoch
@@ -141,12 +143,14 @@ export interface SessionsTable {
 }
 
 /**
- * One row per (user, client, scope): remembering consent is then an `INSERT ... ON CONFLICT DO
- * NOTHING`, a union that two concurrent consents cannot lose, unlike rewriting a JSON array.
+ * One row per (user, client, resource, scope): remembering consent is then an `INSERT ... ON
+ * CONFLICT DO NOTHING`, a union that two concurrent consents cannot lose, unlike rewriting a JSON
+ * array. `resource` is `''` for consent to tokens for no resource (a key column cannot be NULL).
  */
 export interface ConsentsTable {
   user_id: string
   client_id: string
+  resource: string
   scope: string
   granted_at: Epoch
 }

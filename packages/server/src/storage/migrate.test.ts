@@ -74,5 +74,33 @@ for (const dialect of DIALECTS) {
       // The generation is unique from now on: the lock that keeps nodes from adding a key twice.
       await expect((db as Kysely<any>).insertInto('signing_keys').values({ ...old('d', 200, null, null), generation: 3, activates_at: 200 }).execute()).rejects.toThrow()
     })
+
+    /** @see issue 8 */
+    it('0003-client-resources: clients of an earlier version name no resources, and their consents become consents for no resource', async () => {
+      const db = (await dialect.open()) as Kysely<any>
+      const { error } = await new Migrator({ db, provider }).migrateTo('0002-key-activation')
+      expect(error).toBeUndefined()
+      await db.insertInto('clients').values({
+        client_id: 'rp', client_name: 'RP', client_secret_hash: null, token_endpoint_auth_method: 'none', grant_types: '["authorization_code"]',
+        redirect_uris: '["https://rp.example/cb"]', post_logout_redirect_uris: '[]', scope: 'openid read:data', skip_consent: 0, jwks: null, created_at: 1, updated_at: 1,
+      }).execute()
+      await db.insertInto('users').values({ id: 'u1', email: 'u1@example.com', email_verified: 1, password_hash: null, claims: '{}', created_at: 1, updated_at: 1 }).execute()
+      await db.insertInto('consents').values([
+        { user_id: 'u1', client_id: 'rp', scope: 'openid', granted_at: 10 },
+        { user_id: 'u1', client_id: 'rp', scope: 'read:data', granted_at: 11 },
+      ]).execute()
+
+      await migrateToLatest(db)
+
+      expect(await db.selectFrom('clients').select('resources').executeTakeFirst()).toEqual({ resources: null })
+      const consents = await db.selectFrom('consents').selectAll().orderBy('scope').execute()
+      expect(consents.map((c) => [c.user_id, c.client_id, c.resource, c.scope, Number(c.granted_at)])).toEqual([['u1', 'rp', '', 'openid', 10], ['u1', 'rp', '', 'read:data', 11]])
+      // The key now includes the resource: the same scope for another API is another row, a repeat is not.
+      await db.insertInto('consents').values({ user_id: 'u1', client_id: 'rp', resource: 'https://api.example/a', scope: 'read:data', granted_at: 12 }).execute()
+      await expect(db.insertInto('consents').values({ user_id: 'u1', client_id: 'rp', resource: '', scope: 'openid', granted_at: 13 }).execute()).rejects.toThrow()
+      // Deleting the user still takes its consents with it (the foreign key survived the rebuild).
+      await db.deleteFrom('users').where('id', '=', 'u1').execute()
+      expect(await db.selectFrom('consents').selectAll().execute()).toEqual([])
+    })
   })
 }

@@ -9,12 +9,14 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import type { Database } from './database.js'
 import { initial } from './migrations/0001-initial.js'
 import { keyActivation } from './migrations/0002-key-activation.js'
+import { clientResources } from './migrations/0003-client-resources.js'
 import { sessionGrants } from './migrations/0004-session-grants.js'
 
 /** Every migration by name; names sort in the order they must run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
   '0002-key-activation': keyActivation,
+  '0003-client-resources': clientResources,
   '0004-session-grants': sessionGrants,
 }
 

@@ -79,6 +79,7 @@ function client(overrides: Partial<ClientRecord> = {}): ClientRecord {
     redirect_uris: ['https://rp.example/cb'],
     post_logout_redirect_uris: [],
     scope: 'openid profile',
+    resources: null,
     skip_consent: false,
     jwks: null,
     ...overrides,
@@ -145,12 +146,17 @@ for (const dialect of DIALECTS) {
     })
 
     it('RFC 7591 §2: clients.upsert is idempotent and round-trips every metadata field', async () => {
-      const c = client({ jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y' }] }, skip_consent: true })
+      const c = client({ jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y' }] }, skip_consent: true, resources: ['https://api.example/a'] })
       await store.clients.upsert(c, T)
       await store.clients.upsert(c, T + 1)
       expect(await store.clients.get(c.client_id)).toEqual(c)
       await store.clients.upsert({ ...c, client_name: 'Renamed', redirect_uris: ['https://rp.example/2'] }, T + 2)
       expect(await store.clients.get(c.client_id)).toMatchObject({ client_name: 'Renamed', redirect_uris: ['https://rp.example/2'] })
+      // RFC 8707: the registered resources round-trip, and "none named" (null) stays distinct from [].
+      await store.clients.upsert({ ...c, resources: null }, T + 3)
+      expect((await store.clients.get(c.client_id))?.resources).toBeNull()
+      await store.clients.upsert({ ...c, resources: [] }, T + 4)
+      expect((await store.clients.get(c.client_id))?.resources).toEqual([])
       expect((await store.clients.list()).filter((x) => x.client_id === c.client_id)).toHaveLength(1)
       expect(await store.clients.delete(c.client_id)).toBe(true)
       expect(await store.clients.delete(c.client_id)).toBe(false)
@@ -605,16 +611,27 @@ for (const dialect of DIALECTS) {
 
     it('OIDC Core §3.1.2.4: consents.grant unions scopes, also when granted concurrently', async () => {
       const user = await store.users.upsert({ email: `c.${id()}@example.com`, email_verified: true, password_hash: null, claims: {} }, T)
-      expect(await store.consents.get(user.id, 'rp')).toBeNull()
-      await store.consents.grant(user.id, 'rp', ['openid', 'profile', 'openid'], T)
+      const api = 'https://api.example/a'
+      expect(await store.consents.get(user.id, 'rp', api)).toBeNull()
+      await store.consents.grant(user.id, 'rp', api, ['openid', 'profile', 'openid'], T)
       await Promise.all([
-        store.consents.grant(user.id, 'rp', ['email'], T + 1),
-        store.consents.grant(user.id, 'rp', ['profile', 'read:data'], T + 2),
+        store.consents.grant(user.id, 'rp', api, ['email'], T + 1),
+        store.consents.grant(user.id, 'rp', api, ['profile', 'read:data'], T + 2),
       ])
-      const consent = await store.consents.get(user.id, 'rp')
+      const consent = await store.consents.get(user.id, 'rp', api)
       expect(consent?.scopes.sort()).toEqual(['email', 'openid', 'profile', 'read:data'])
       expect(consent?.updated_at).toBe(T + 2)
-      expect(await store.consents.get(user.id, 'other')).toBeNull()
+      expect(await store.consents.get(user.id, 'other', api)).toBeNull()
+    })
+
+    /** @see issue 8 */
+    it('RFC 8707 §2: consent is remembered per resource; consent for one API (or for none) does not count for another', async () => {
+      const user = await store.users.upsert({ email: `r.${id()}@example.com`, email_verified: true, password_hash: null, claims: {} }, T)
+      await store.consents.grant(user.id, 'rp', 'https://api.example/a', ['read:data'], T)
+      await store.consents.grant(user.id, 'rp', null, ['openid'], T + 1)
+      expect(await store.consents.get(user.id, 'rp', 'https://api.example/b')).toBeNull()
+      expect(await store.consents.get(user.id, 'rp', 'https://api.example/a')).toMatchObject({ resource: 'https://api.example/a', scopes: ['read:data'] })
+      expect(await store.consents.get(user.id, 'rp', null)).toMatchObject({ resource: null, scopes: ['openid'] })
     })
 
     it('Store: an interaction is taken once, by one of 20 concurrent submits', async () => {

@@ -190,6 +190,8 @@ export interface SessionRecord {
 export interface ConsentRecord {
   user_id: string
   client_id: string
+  /** The API the consent was for; null: tokens for no resource (the issuer itself). */
+  resource: string | null
   scopes: string[]
   updated_at: number
 }
@@ -324,9 +326,10 @@ export interface Store {
     renew(sessionHash: string, next: Pick<SessionRecord, 'session_hash' | 'user_id' | 'auth_time' | 'amr' | 'expires_at'>, now: number): Promise<SessionRecord | null>
   }
   consents: {
-    get(userId: string, clientId: string): Promise<ConsentRecord | null>
-    /** Adds `scopes` to what the user already granted the client. */
-    grant(userId: string, clientId: string, scopes: string[], now: number): Promise<void>
+    /** What the user granted the client for `resource` (null: no resource); other resources' consents do not count. */
+    get(userId: string, clientId: string, resource: string | null): Promise<ConsentRecord | null>
+    /** Adds `scopes` to what the user already granted the client for `resource`. */
+    grant(userId: string, clientId: string, resource: string | null, scopes: string[], now: number): Promise<void>
   }
   interactions: {
     insert(interaction: InteractionRecord): Promise<void>

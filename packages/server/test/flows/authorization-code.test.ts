@@ -34,6 +34,7 @@ const config = {
       grant_types: ['authorization_code', 'refresh_token'],
       redirect_uris: [RP_CALLBACK, RP_OTHER_CALLBACK],
       scope: 'openid profile email offline_access read:data',
+      resources: [API],
     },
     {
       client_id: 'public-app',

@@ -22,6 +22,7 @@ beforeAll(async () => {
         grant_types: ['authorization_code'],
         redirect_uris: [OAUTH_CB],
         scope: 'read:data',
+        resources: ['https://api.example.com'],
         skip_consent: true,
       },
       {

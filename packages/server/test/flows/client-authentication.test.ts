@@ -55,7 +55,7 @@ beforeAll(async () => {
   es256 = await keyPair('ES256', 'es-1')
   rs256 = await keyPair('RS256', 'rs-1')
   rogue = await keyPair('ES256', 'es-1')
-  const common = { grant_types: ['client_credentials', DEVICE_GRANT], scope: 'openid read:data' }
+  const common = { grant_types: ['client_credentials', DEVICE_GRANT], scope: 'openid read:data', resources: [API] }
   s = await startServer({
     clients: [
       ...baseTestConfig.clients,

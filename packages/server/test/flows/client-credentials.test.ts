@@ -22,6 +22,8 @@ beforeAll(async () => {
   server = await startServer({
     resources: [...baseTestConfig.resources, { identifier: OTHER_API, scopes: ['other:read'] }],
     default_resource: API,
+    // Registered for both APIs, so the errors below are about scopes, not about the target.
+    clients: baseTestConfig.clients.map((c) => (c.client_id === 'service' ? { ...c, resources: [API, OTHER_API] } : c)),
   })
   service = await discover(server.url, 'service', client.ClientSecretBasic(SERVICE_SECRET))
   tokenEndpoint = service.serverMetadata().token_endpoint as string

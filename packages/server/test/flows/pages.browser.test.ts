@@ -58,6 +58,7 @@ describe.skipIf(!hasChromium)('pages in a real browser', () => {
           grant_types: ['authorization_code', 'refresh_token'],
           redirect_uris: [callbackUrl],
           scope: 'openid profile email read:data',
+          resources: [API],
         },
         { client_id: 'browser-tv', client_name: TV_NAME, token_endpoint_auth_method: 'none', grant_types: [DEVICE_GRANT], scope: 'openid profile' },
       ],
@@ -170,6 +171,8 @@ describe.skipIf(!hasChromium)('pages in a real browser', () => {
       for (const description of ['Sign you in with your account', 'See your name and basic profile', 'See your email address', 'Read your data']) {
         await page.getByText(description).waitFor({ state: 'visible' })
       }
+      // RFC 8707 (issue 8): and the API the token will be for.
+      await page.getByText(`For the API ${API}, it is asking to:`).waitFor({ state: 'visible' })
       expect(pageResponses.length, 'login and consent pages were served').toBeGreaterThanOrEqual(2)
       for (const r of pageResponses) await expectUnframeable(r)
       await page.screenshot({ path: '/tmp/latch-consent.png', fullPage: true })

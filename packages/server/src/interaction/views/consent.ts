@@ -1,7 +1,9 @@
 /**
- * The consent page: the client's name, each requested scope with its description, buttons
- * **Allow** and **Deny** (ARCHITECTURE.md §2).
+ * The consent page: the client's name, the API the token will be for (RFC 8707: the user
+ * authorizes access to a resource, not only scopes), each requested scope with its description,
+ * buttons **Allow** and **Deny** (ARCHITECTURE.md §2).
  */
+import { resourceDisplayName, type ResourceConfig } from '../../rules/resource.js'
 import { html, page } from './layout.js'
 import { MESSAGES } from './messages.js'
 
@@ -11,6 +13,8 @@ export interface ConsentView {
   clientName: string
   userEmail: string
   scopes: { name: string; description: string }[]
+  /** The API the token is for; null: none (sign-in and UserInfo only). */
+  resource?: { identifier: string; name: string } | null
   /** Device flow: remind the user to check the code matches their device (RFC 8628 §5.4). */
   deviceNotice?: boolean
 }
@@ -22,7 +26,7 @@ export function consentPage(v: ConsentView): string {
     html`<h1>${m.heading(v.clientName)}</h1>
 <p class="muted">${m.signedInAs} ${v.userEmail}</p>
 ${v.deviceNotice ? html`<p>${m.deviceNotice}</p>` : ''}
-<p>${m.asking}</p>
+${v.resource ? html`<p>${m.forApi} <strong>${v.resource.name}</strong>${v.resource.name !== v.resource.identifier ? html` <span class="muted">(${v.resource.identifier})</span>` : ''}, ${m.itIsAsking}</p>` : html`<p>${m.asking}</p>`}
 <ul class="scopes">${v.scopes.map((s) => html`<li><strong>${s.description}</strong> <span class="muted">(${s.name})</span></li>`)}</ul>
 <form method="post" action="${v.action}">
 <input type="hidden" name="csrf" value="${v.csrf}">
@@ -41,4 +45,8 @@ export function describeScopes(scopes: string[], configured: readonly { name: st
     name,
     description: configured.find((s) => s.name === name)?.description ?? STANDARD_DESCRIPTIONS[name] ?? name,
   }))
+}
+
+export function describeResource(resource: string | null, config: ResourceConfig): { identifier: string; name: string } | null {
+  return resource === null ? null : { identifier: resource, name: resourceDisplayName(resource, config) }
 }

@@ -69,6 +69,9 @@ export const MESSAGES = {
     signedInAs: 'Signed in as',
     deviceNotice: 'Only allow this if you started the sign-in on your own device and the code matches.',
     asking: 'It is asking to:',
+    /** Before the API's name (RFC 8707: the user authorizes access to one resource). */
+    forApi: 'For the API',
+    itIsAsking: 'it is asking to:',
     deny: 'Deny',
     allow: 'Allow',
     /** What the standard OIDC scopes let an app do (configured scopes bring their own text). */

@@ -15,6 +15,9 @@ import type { Store } from '../store.js'
 import { revokeGrantsWhere, revokeSessionGrants } from './grants.js'
 import { changed, type Db, type RepositoryContext } from './shared.js'
 
+/** `consents.resource` of a consent for no resource: a key column cannot be NULL (0003-client-resources). */
+const NO_RESOURCE = ''
+
 export function accountRepositories({ db, rows }: RepositoryContext): Pick<Store, 'clients' | 'users' | 'keys' | 'sessions' | 'consents' | 'interactions' | 'replay'> {
   return {
     clients: {
@@ -38,6 +41,7 @@ export function accountRepositories({ db, rows }: RepositoryContext): Pick<Store
               redirect_uris: eb.ref('excluded.redirect_uris'),
               post_logout_redirect_uris: eb.ref('excluded.post_logout_redirect_uris'),
               scope: eb.ref('excluded.scope'),
+              resources: eb.ref('excluded.resources'),
               skip_consent: eb.ref('excluded.skip_consent'),
               jwks: eb.ref('excluded.jwks'),
               updated_at: eb.ref('excluded.updated_at'),
@@ -186,26 +190,27 @@ export function accountRepositories({ db, rows }: RepositoryContext): Pick<Store
     },
 
     consents: {
-      async get(userId, clientId) {
+      async get(userId, clientId, resource) {
         const found = await db
           .selectFrom('consents')
           .select(['scope', 'granted_at'])
           .where('user_id', '=', userId)
           .where('client_id', '=', clientId)
+          .where('resource', '=', resource ?? NO_RESOURCE)
           .orderBy('granted_at')
           .orderBy('scope')
           .execute()
         if (found.length === 0) return null
-        return { user_id: userId, client_id: clientId, scopes: found.map((r) => r.scope), updated_at: Math.max(...found.map((r) => r.granted_at)) }
+        return { user_id: userId, client_id: clientId, resource, scopes: found.map((r) => r.scope), updated_at: Math.max(...found.map((r) => r.granted_at)) }
       },
-      async grant(userId, clientId, scopes, now) {
+      async grant(userId, clientId, resource, scopes, now) {
         const unique = [...new Set(scopes)]
         if (unique.length === 0) return
         // One row per scope: the union is an insert that concurrent consents cannot undo.
         await db
           .insertInto('consents')
-          .values(unique.map((scope) => ({ user_id: userId, client_id: clientId, scope, granted_at: now })))
-          .onConflict((oc) => oc.columns(['user_id', 'client_id', 'scope']).doNothing())
+          .values(unique.map((scope) => ({ user_id: userId, client_id: clientId, resource: resource ?? NO_RESOURCE, scope, granted_at: now })))
+          .onConflict((oc) => oc.columns(['user_id', 'client_id', 'resource', 'scope']).doNothing())
           .execute()
       },
     },
