@@ -199,7 +199,10 @@ describe('verification and decision', () => {
     const again = await browser.submit(formOf(prefilled))
     expect(isLoginPage(again)).toBe(false)
     expect(isConsentPage(again)).toBe(true)
-    expect(again.html).toContain('the code matches')
+    // The code again, large, beside Allow, with the client's name: the user compares before deciding.
+    expect(again.html).toContain(`<p class="user-code">${second.user_code}</p>`)
+    expect(again.html).toContain('Living Room TV wants access')
+    expect(again.html).toMatch(/Only allow this if your device shows this code/)
   })
 
   it('RFC 8628 §3.5: Deny makes the device\'s poll fail with access_denied', async () => {

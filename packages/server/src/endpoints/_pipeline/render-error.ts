@@ -53,7 +53,8 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, err: OAu
 function sendErrorOn(channel: ErrorChannel, request: FastifyRequest, reply: FastifyReply, err: OAuthError): FastifyReply {
   if (err.status >= 500) request.log.error({ err: err.cause ?? err, code: err.code }, 'request failed')
   else request.log.info({ code: err.code, detail: err.detail ?? err.description }, 'request rejected')
-  if (err.code === 'temporarily_unavailable') reply.header('retry-after', '5')
+  if (err.retryAfter !== undefined) reply.header('retry-after', String(err.retryAfter))
+  else if (err.code === 'temporarily_unavailable') reply.header('retry-after', '5')
   if (channel === 'html') {
     securityHeaders(reply)
     return reply.status(err.status).type('text/html; charset=utf-8').send(errorPage('Something went wrong', err.description, `Error code: ${err.code}`))

@@ -12,6 +12,8 @@ export interface ConsentView {
   scopes: { name: string; description: string }[]
   /** Device flow: remind the user to check the code matches their device (RFC 8628 §5.4). */
   deviceNotice?: boolean
+  /** Device flow: the user code, shown large for that check. */
+  userCode?: string | undefined
 }
 
 export function consentPage(v: ConsentView): string {
@@ -19,7 +21,11 @@ export function consentPage(v: ConsentView): string {
     'Allow access',
     html`<h1>${v.clientName} wants access to your account</h1>
 <p class="muted">Signed in as ${v.userEmail}</p>
-${v.deviceNotice ? html`<p>Only allow this if you started the sign-in on your own device and the code matches.</p>` : ''}
+${v.deviceNotice
+    ? html`${v.userCode ? html`<p class="code-label">Code on your device</p>
+<p class="user-code">${v.userCode}</p>` : ''}
+<p><strong>Only allow this if your device shows ${v.userCode ? 'this code' : 'the code you entered'} and you started signing in on it yourself.</strong></p>`
+    : ''}
 <p>It is asking to:</p>
 <ul class="scopes">${v.scopes.map((s) => html`<li><strong>${s.description}</strong> <span class="muted">(${s.name})</span></li>`)}</ul>
 <form method="post" action="${v.action}">
