@@ -168,12 +168,13 @@ export const INTERACTION_TTL = 3600
 
 /**
  * How long an interaction that nobody has signed in to yet stays valid, seconds; signing in gives
- * it the rest of `sessions.interaction_ttl`. Short because anyone can start one with a plain
- * `GET /authorize` and each is a stored row: this bounds how long such rows occupy the database.
+ * it the rest of `sessions.interaction_ttl`. Shorter because anyone can start one with a plain
+ * `GET /authorize` and each is a stored row; long enough that a user throttled on the sign-in page
+ * (`security.login_throttle_window`) can still finish there.
  * @security With `security.pending_per_source`, caps the rows one source keeps alive at a time.
  * @key sessions.anonymous_interaction_ttl
  */
-export const ANONYMOUS_INTERACTION_TTL = 600
+export const ANONYMOUS_INTERACTION_TTL = 1800
 
 /**
  * Interactions (sign-in pages started by `/authorize` or the device page) and, counted apart,
