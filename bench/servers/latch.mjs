@@ -41,7 +41,8 @@ const server = await createServer({
     // The sign-in throttle counts attempts in flight per account and per IP (5 and 20 by default):
     // 50 simulated browsers all signing in as alice from 127.0.0.1 would be refused with 429. The
     // limits are raised, not removed, so its bookkeeping still runs; oidc-provider has none.
-    security: { login_max_failures_per_account: 1_000_000, login_max_failures_per_ip: 1_000_000 },
+    // Likewise the per-source limit on sign-in pages (every simulated browser is 127.0.0.1).
+    security: { login_max_failures_per_account: 1_000_000, login_max_failures_per_ip: 1_000_000, pending_per_source: 1_000_000 },
     resources: [{ identifier: RESOURCE, scopes: RESOURCE_SCOPES }],
     default_resource: RESOURCE,
     scopes: RESOURCE_SCOPES.map((name) => ({ name, description: name })),
