@@ -656,6 +656,42 @@ for (const dialect of DIALECTS) {
         await other.close()
       }
     })
+
+    /** @see issue 8 */
+    it('Store: sweeps on two nodes racing revocations and rotations of the same grants raise no error and keep every live token', async () => {
+      const base = T + 64_000_000
+      // SQLite: one writer per file, and two connections in one process would block each other's
+      // open transactions on the one event loop; nodes on SQLite are processes, so share the store.
+      const other = dialect.name === 'sqlite' ? store : await createStore(url)
+      try {
+        const policy = { grantRetention: 1_200, deviceCodeRetention: 0, batchSize: 10 }
+        // Sweepable: old, revoked, tokens long expired. Live: refresh tokens valid for an hour.
+        const dead = Array.from({ length: 60 }, () => grant({ created_at: base - 10_000, revoked_at: base - 9_000 }))
+        const live = Array.from({ length: 30 }, () => grant({ created_at: base - 10_000 }))
+        const liveTokens = live.map((g) => refresh(g.id, { created_at: base - 10_000, expires_at: base + 3_600 }))
+        for (const g of dead) await store.grants.open(g, refresh(g.id, { created_at: base - 10_000, expires_at: base - 8_000 }))
+        for (const [i, g] of live.entries()) await store.grants.open(g, liveTokens[i] as RefreshTokenRecord)
+        const work: Promise<unknown>[] = []
+        for (let round = 0; round < 3; round++) {
+          work.push(store.sweep(base, policy), other.sweep(base, policy))
+          for (const [i, g] of live.entries()) {
+            if (i % 3 === round) work.push((i % 2 === 0 ? store : other).grants.revoke(g.id, base))
+          }
+          for (const [i, t] of liveTokens.entries()) {
+            if (i % 3 === (round + 1) % 3) work.push(store.refreshTokens.rotate(t.token_hash, refresh(t.grant_id, { created_at: base, expires_at: t.expires_at }), base))
+          }
+        }
+        const settled = await Promise.allSettled(work)
+        expect(settled.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([])
+        for (const g of dead) expect(await store.grants.get(g.id)).toBeNull()
+        for (const g of live) {
+          expect(await store.grants.get(g.id), 'a grant with a live refresh token is kept').not.toBeNull()
+          expect(await store.accessTokens.isRevoked(`${g.id}.t`)).toBe(true)
+        }
+      } finally {
+        if (other !== store) await other.close()
+      }
+    })
   })
 }
 
