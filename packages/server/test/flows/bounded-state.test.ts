@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/lib/clock.js'
 import { sweepPolicy } from '../../src/storage/repositories/sweep.js'
-import { Browser, isConsentPage, isLoginPage } from '../browser.js'
+import { Browser, formOf, isConsentPage, isLoginPage } from '../browser.js'
 import { ALICE, baseTestConfig, startServer, WEB_REDIRECT, type TestServer } from '../helpers.js'
 import { expectNoStore, postForm } from './relying-party.js'
 
@@ -129,6 +129,22 @@ describe('global caps', () => {
     // Once the anonymous rows expire (anonymous_interaction_ttl), there is room again.
     clock.advance(ANONYMOUS_TTL)
     expect((await authorizeFrom('192.0.2.201')).pathname).toMatch(/^\/interaction\//)
+  })
+
+  /** @see issue 8 */
+  it('RFC 6749 §4.1.2.1: with the interactions full, the device page answers an HTML page (503) instead of starting a sign-in', async () => {
+    await fresh()
+    const started = await deviceFrom('192.0.2.50')
+    const userCode = started.body.user_code as string
+    for (let i = 0; i < MAX_INTERACTIONS; i++) await authorizeFrom(`192.0.2.${i + 1}`)
+    const browser = new Browser(server.url)
+    const form = await browser.open(`${server.url}/device`)
+    const refused = await browser.submit(formOf(form), { user_code: userCode })
+    expect(refused.status).toBe(503)
+    expect(refused.headers.get('content-type')).toMatch(/^text\/html/)
+    expect(refused.html).toContain('Sign-in is busy right now')
+    expect(refused.headers.get('retry-after')).toBe('60')
+    expect(isLoginPage(refused)).toBe(false)
   })
 
   /** @see issue 8 */
