@@ -34,7 +34,8 @@ export const DATABASE = 'sqlite:./data/latch.db'
 
 /**
  * Redis URL, `redis://[:password@]host[:port][/db]` (`rediss://` for TLS), through which every
- * node shares the login throttle and the device user-code throttle; unset (`null`), each process
+ * node shares the login throttle, the device user-code throttle and the per-source limits on
+ * sign-in pages and device codes (`security.pending_per_source`); unset (`null`), each process
  * counts on its own. If Redis becomes unreachable Latch keeps serving: it counts per process (so
  * limits hold per node), logs one warning, and shares again once Redis is back. Env
  * `LATCH_REDIS_URL`.
