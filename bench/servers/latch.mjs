@@ -39,7 +39,9 @@ const server = await createServer({
     },
     sessions: { ttl: TTL.session, interaction_ttl: TTL.interaction },
     // The sign-in throttle runs with its default limits: 50 simulated browsers signing in as alice
-    // from 127.0.0.1 are queued behind the password check, never refused (issue 8).
+    // from 127.0.0.1 are queued behind the password check, never refused (issue 8). The per-source
+    // limit on starting sign-in pages is raised: every simulated browser is 127.0.0.1.
+    security: { pending_per_source: 1_000_000 },
     resources: [{ identifier: RESOURCE, scopes: RESOURCE_SCOPES }],
     default_resource: RESOURCE,
     scopes: RESOURCE_SCOPES.map((name) => ({ name, description: name })),

@@ -12,6 +12,8 @@ import type { Store } from './storage/store.js'
 import { ClientRegistry } from './clients/registry.js'
 import type { RateLimitBackend } from './rate-limit/backend.js'
 import { LoginThrottle } from './users/login-throttle.js'
+import { PendingLimits } from './interaction/pending-limits.js'
+import { MemoryRateLimit } from './rate-limit/memory.js'
 
 export interface LatchContext {
   readonly config: LatchConfig
@@ -22,6 +24,8 @@ export interface LatchContext {
   readonly log: Logger
   readonly clients: ClientRegistry
   readonly throttle: LoginThrottle
+  /** Per-source and global bounds on interactions and device codes anonymous requests create. */
+  readonly pending: PendingLimits
   /** Absolute endpoint URLs, computed once from the issuer (never from the Host header). */
   readonly urls: EndpointUrls
 }
@@ -104,6 +108,7 @@ export function createContext(parts: {
       // Every node shares LATCH_SECRET, so every node derives the same counter keys.
       { ...(rateLimit && { store: rateLimit }), keySecret: config.secret },
     ),
+    pending: new PendingLimits(config, store, rateLimit ?? new MemoryRateLimit(), clock, config.secret),
     urls: endpointUrls(config.issuer),
   }
 }

@@ -55,6 +55,8 @@ export interface OAuthErrorOptions {
   status?: number
   /** Extra `WWW-Authenticate` challenge parameters (RFC 6750 §3), e.g. `{ scope: 'openid' }`. */
   challenge?: Record<string, string>
+  /** Seconds for a `Retry-After` header (RFC 9110 §10.2.3) on a 429 or 503. */
+  retryAfter?: number
 }
 
 /**
@@ -78,6 +80,7 @@ export class OAuthError extends Error {
   readonly detail: string | undefined
   readonly challenge: Record<string, string> | undefined
   readonly redirectable: boolean
+  readonly retryAfter: number | undefined
 
   constructor(code: OAuthErrorCode, description: string, options: OAuthErrorOptions = {}) {
     super(description, options.cause === undefined ? undefined : { cause: options.cause })
@@ -88,6 +91,7 @@ export class OAuthError extends Error {
     this.detail = options.detail
     this.challenge = options.challenge
     this.redirectable = OAUTH_ERRORS[code].redirectable
+    this.retryAfter = options.retryAfter
   }
 
   /** `description` in the character set RFC 6749 §5.2 allows for `error_description`. */

@@ -15,6 +15,7 @@ import { LatchEvents } from './events.js'
 import { Keystore } from './keys/keystore.js'
 import { systemClock, type Clock } from './lib/clock.js'
 import { createStore } from './storage/kysely-store.js'
+import { sweepPolicy } from './storage/repositories/sweep.js'
 import type { Store } from './storage/store.js'
 import { seedFromConfig } from './seed.js'
 import { registerFormParser } from './endpoints/_pipeline/form-body.js'
@@ -35,6 +36,9 @@ import { interactionPages } from './interaction/routes.js'
 import { deviceVerificationPages } from './interaction/device-verification.js'
 import type { RateLimitBackend } from './rate-limit/backend.js'
 import { openRateLimitStore } from './rate-limit/connect.js'
+
+/** How often each node sweeps expired rows. */
+const SWEEP_INTERVAL_MS = 60_000
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -140,9 +144,17 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     ]) {
       await app.register(plugin)
     }
+    // Every node sweeps; batches with SKIP LOCKED make concurrent sweeps safe (storage/repositories/sweep.ts).
+    const policy = sweepPolicy(config)
+    let sweeping = false
     const sweeper = setInterval(() => {
-      store.sweep(clock.now()).catch((err: unknown) => log.warn({ err }, 'sweep failed'))
-    }, 60_000)
+      if (sweeping) return
+      sweeping = true
+      store
+        .sweep(clock.now(), policy)
+        .then((deleted) => log.debug({ deleted }, 'sweep done'), (err: unknown) => log.warn({ err }, 'sweep failed'))
+        .finally(() => (sweeping = false))
+    }, SWEEP_INTERVAL_MS)
     sweeper.unref()
     // `latch keys rotate` runs in another process: pick its key up within this bound.
     const keyReloader = setInterval(() => {

@@ -34,7 +34,8 @@ export const DATABASE = 'sqlite:./data/latch.db'
 
 /**
  * Redis URL, `redis://[:password@]host[:port][/db]` (`rediss://` for TLS), through which every
- * node shares the login throttle and the device user-code throttle; unset (`null`), each process
+ * node shares the login throttle, the device user-code throttle and the per-source limits on
+ * sign-in pages and device codes (`security.pending_per_source`); unset (`null`), each process
  * counts on its own. If Redis becomes unreachable Latch keeps serving: it counts per process (so
  * limits hold per node), logs one warning, and shares again once Redis is back. Env
  * `LATCH_REDIS_URL`.
@@ -172,6 +173,55 @@ export const SESSION_TTL = 1_209_600
  * @key sessions.interaction_ttl
  */
 export const INTERACTION_TTL = 3600
+
+/**
+ * How long an interaction that nobody has signed in to yet stays valid, seconds; signing in gives
+ * it the rest of `sessions.interaction_ttl`. Shorter because anyone can start one with a plain
+ * `GET /authorize` and each is a stored row; long enough that a user throttled on the sign-in page
+ * (`security.login_throttle_window`) can still finish there.
+ * @security With `security.pending_per_source`, caps the rows one source keeps alive at a time.
+ * @key sessions.anonymous_interaction_ttl
+ */
+export const ANONYMOUS_INTERACTION_TTL = 1800
+
+/**
+ * Interactions (sign-in pages started by `/authorize` or the device page) and, counted apart,
+ * device authorizations that one source may start per `pending_source_window`. A source is a
+ * client IP address, an IPv6 /64 network (one host usually holds a whole /64). Past it, `/authorize`
+ * redirects `temporarily_unavailable` to the client and `/device/authorize` answers 429
+ * `slow_down` with `Retry-After`. Counted in Redis when `redis_url` is set, so the limit is per
+ * deployment. Raise it when many users share one address (a large NAT, or a proxy without
+ * `trust_proxy`).
+ * @see https://www.rfc-editor.org/rfc/rfc6585#section-4
+ * @security Stops one source from filling the pending-state caps below, which would lock everyone out.
+ * @key security.pending_per_source
+ */
+export const PENDING_PER_SOURCE = 200
+
+/**
+ * Sliding window of `pending_per_source`, seconds.
+ * @key security.pending_source_window
+ */
+export const PENDING_SOURCE_WINDOW = 600
+
+/**
+ * Most unexpired interactions stored at once, the last line against filling the disk: past it,
+ * new sign-ins that need a page are refused with `temporarily_unavailable` (redirected to the
+ * client at `/authorize`) until some expire. Worst case ~5 KB each (`state` and `nonce` may be
+ * 2048 characters), so the default bounds them near 250 MB. Single sign-on without a page stores
+ * nothing and is never refused.
+ * @security A global cap alone would let one attacker deny everyone; `pending_per_source` comes first.
+ * @key security.max_pending_interactions
+ */
+export const MAX_PENDING_INTERACTIONS = 50_000
+
+/**
+ * Most unexpired device codes stored at once; past it, `/device/authorize` answers 503
+ * `temporarily_unavailable` with `Retry-After` until some expire.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+ * @key security.max_pending_device_codes
+ */
+export const MAX_PENDING_DEVICE_CODES = 50_000
 
 /**
  * Accept PKCE `plain`. Off: `plain` offers no protection when the authorization request leaks.

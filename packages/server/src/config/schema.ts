@@ -115,7 +115,7 @@ export const ConfigFileSchema = Type.Object(
       { ...strict, default: {} },
     ),
     sessions: Type.Object(
-      { ttl: Seconds(D.SESSION_TTL), interaction_ttl: Seconds(D.INTERACTION_TTL) },
+      { ttl: Seconds(D.SESSION_TTL), interaction_ttl: Seconds(D.INTERACTION_TTL), anonymous_interaction_ttl: Seconds(D.ANONYMOUS_INTERACTION_TTL) },
       { ...strict, default: {} },
     ),
     security: Type.Object(
@@ -130,6 +130,10 @@ export const ConfigFileSchema = Type.Object(
         login_throttle_window: Seconds(D.LOGIN_THROTTLE_WINDOW),
         min_client_secret_length: Seconds(D.MIN_CLIENT_SECRET_LENGTH),
         body_limit: Seconds(D.BODY_LIMIT, 1024),
+        pending_per_source: Seconds(D.PENDING_PER_SOURCE),
+        pending_source_window: Seconds(D.PENDING_SOURCE_WINDOW),
+        max_pending_interactions: Seconds(D.MAX_PENDING_INTERACTIONS),
+        max_pending_device_codes: Seconds(D.MAX_PENDING_DEVICE_CODES),
       },
       { ...strict, default: {} },
     ),

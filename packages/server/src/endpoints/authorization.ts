@@ -77,6 +77,7 @@ async function authorize(request: FastifyRequest, reply: FastifyReply): Promise<
       kind: 'authorization',
       client_id: client.client_id,
       params: authz as unknown as Record<string, unknown>,
+      ip: request.ip,
     })
   } catch (err) {
     if (!(err instanceof OAuthError) || !err.redirectable) throw err

@@ -69,6 +69,8 @@ export const deviceAuthorizationEndpoint: FastifyPluginAsync = async (app) => {
       const { config, clock } = ctx
       const resource = resolveResource(params, client, config)
       const scope = resolveScope(params.scope, client, config, resource)
+      // Anyone with a public client's id can ask: bounded per source and in total (issue 8).
+      await ctx.pending.admitDeviceCode(request.ip)
       const now = clock.now()
       const device = newHandle()
       const userCode = await insertDeviceCode(ctx, {

@@ -1,7 +1,9 @@
 /**
  * Starts an interaction: stores the validated request under a random id and sends the browser to
  * the interaction page, which runs login and consent and then hands back to the kind's `approve`.
- * The id is 122 random bits (UUID v4): unguessable, and it expires after `sessions.interaction_ttl`.
+ * The id is 122 random bits (UUID v4): unguessable. Anyone can start one, so it is stored only
+ * within the bounds of `pending-limits.ts`, and lives `sessions.anonymous_interaction_ttl` until
+ * someone signs in to it (`signedIn`), then up to `sessions.interaction_ttl` from its start.
  */
 import type { FastifyReply } from 'fastify'
 import type { LatchContext } from '../context.js'
@@ -11,9 +13,11 @@ import type { InteractionRecord } from '../storage/store.js'
 export async function beginInteraction(
   ctx: LatchContext,
   reply: FastifyReply,
-  input: { kind: InteractionRecord['kind']; client_id: string; params: Record<string, unknown> },
+  input: { kind: InteractionRecord['kind']; client_id: string; params: Record<string, unknown>; ip: string },
 ): Promise<FastifyReply> {
+  await ctx.pending.admitInteraction(input.ip)
   const now = ctx.clock.now()
+  const { interaction_ttl, anonymous_interaction_ttl } = ctx.config.sessions
   const interaction: InteractionRecord = {
     id: randomId(),
     kind: input.kind,
@@ -23,8 +27,17 @@ export async function beginInteraction(
     auth_time: null,
     session_id: null,
     created_at: now,
-    expires_at: now + ctx.config.sessions.interaction_ttl,
+    expires_at: now + Math.min(anonymous_interaction_ttl, interaction_ttl),
   }
   await ctx.store.interactions.insert(interaction)
   return reply.redirect(`${ctx.urls.interaction}/${interaction.id}`, 303)
+}
+
+/** The patch that records who signed in to an interaction, and gives it its full lifetime. */
+export function signedIn(
+  ctx: LatchContext,
+  interaction: InteractionRecord,
+  who: { user_id: string; auth_time: number; session_id: string },
+): Pick<InteractionRecord, 'user_id' | 'auth_time' | 'session_id' | 'expires_at'> {
+  return { ...who, expires_at: interaction.created_at + ctx.config.sessions.interaction_ttl }
 }

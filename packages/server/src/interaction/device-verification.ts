@@ -3,14 +3,16 @@
  * `user_code` shown on the device, then signs in and approves or denies on the shared interaction
  * pages, which call back into `deviceKind` here.
  * - `GET /device` renders the form (an input labelled **Code**, a button **Continue**), prefilled
- *   from `?user_code=` (`verification_uri_complete`, §3.3.1) but never auto-submitted: the user
+ *   from `?user_code=` (`verification_uri_complete`, §3.3.1), shown large with a request to check
+ *   it against the device, and never auto-submitted: a link alone decides nothing; the user
  *   confirms the code on screen, which is the defence §5.4 recommends against remote phishing.
  * - `POST /device` checks the CSRF token, looks the normalized code up and starts an interaction;
  *   an unknown or expired code re-renders the form. Wrong codes are throttled per IP, because the
  *   user code is short enough to brute-force (§5.1: "rate limit ... user code"), by the login
  *   throttle, so with Redis the budget is shared by every node (issue 4).
  * - Consent is always shown (§5.4: the user must see which client asks for what, since a phisher
- *   can relay a code from their own device), and a remembered consent never skips it.
+ *   can relay a code from their own device), names the client, shows the code again beside
+ *   **Allow**, and a remembered consent never skips it. Only its CSRF-checked POST approves.
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.3
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-5.1
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-5.4
@@ -38,17 +40,31 @@ const USER_CODE_LENGTH = 8
 /** Longest input echoed back into the form: the code is 9 characters, so anything longer is noise. */
 const MAX_ECHO = 32
 
-/** The code entry page. Every value is escaped by `html```. */
-export function deviceCodePage(ctx: LatchContext, csrf: string, value: string, error?: string): string {
+/** `bcdfghjk` → `BCDF-GHJK`, the form the device shows; anything else unchanged. */
+export function displayUserCode(input: string): string {
+  const code = normalizeUserCode(input)
+  return code.length === USER_CODE_LENGTH ? `${code.slice(0, 4)}-${code.slice(4)}` : input
+}
+
+/**
+ * The code entry page. Reached through `verification_uri_complete` (`confirm`), the code is
+ * already filled in, shown large, and the user is asked to compare it with the device before
+ * continuing: RFC 8628 §5.4 ("remote phishing") is defeated only by that comparison, so the page
+ * never submits itself. Every value is escaped by `html```.
+ */
+export function deviceCodePage(ctx: LatchContext, csrf: string, value: string, error?: string, confirm = false): string {
+  const shown = confirm ? displayUserCode(value.slice(0, MAX_ECHO)) : value.slice(0, MAX_ECHO)
   return page(
     'Connect a device',
     html`<h1>Connect a device</h1>
-<p>Enter the code shown on your device.</p>
+${confirm
+    ? html`<p id="user_code_hint">Check that this code is the one your device shows. Continue only if it matches and you started signing in on that device yourself.</p>`
+    : html`<p id="user_code_hint">Enter the code shown on your device.</p>`}
 ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
 <form method="post" action="${ctx.urls.device_verification}">
 <input type="hidden" name="${CSRF_FIELD}" value="${csrf}">
 <label for=user_code>Code</label>
-<input type="text" id="user_code" name="user_code" value="${value.slice(0, MAX_ECHO)}" autocomplete="off" autocapitalize="characters" spellcheck="false" required autofocus>
+<input type="text" id="user_code" name="user_code" class="user-code" value="${shown}" aria-describedby="user_code_hint" autocomplete="off" autocapitalize="characters" spellcheck="false" required autofocus>
 <button type="submit">Continue</button>
 </form>`,
   )
@@ -58,8 +74,8 @@ function sendPage(reply: FastifyReply, status: number, body: string): FastifyRep
   return securityHeaders(reply).status(status).type('text/html; charset=utf-8').send(body)
 }
 
-function renderForm(ctx: LatchContext, request: FastifyRequest, reply: FastifyReply, status: number, value: string, error?: string): FastifyReply {
-  return sendPage(reply, status, deviceCodePage(ctx, csrfToken(ctx, request, reply), value, error))
+function renderForm(ctx: LatchContext, request: FastifyRequest, reply: FastifyReply, status: number, value: string, error?: string, confirm = false): FastifyReply {
+  return sendPage(reply, status, deviceCodePage(ctx, csrfToken(ctx, request, reply), value, error, confirm))
 }
 
 export const deviceVerificationPages: FastifyPluginAsync = async (app) => {
@@ -67,7 +83,8 @@ export const deviceVerificationPages: FastifyPluginAsync = async (app) => {
 
   app.get(PATHS.device_verification, { config: { channel: 'html' } }, async (request, reply) => {
     const prefill = (request.query as Record<string, unknown> | undefined)?.user_code
-    return renderForm(ctx, request, reply, 200, typeof prefill === 'string' ? prefill : '')
+    const value = typeof prefill === 'string' ? prefill : ''
+    return renderForm(ctx, request, reply, 200, value, undefined, value !== '')
   })
 
   app.post(PATHS.device_verification, { config: { channel: 'html' }, preValidation: requireFormBody }, async (request, reply) => {
@@ -98,7 +115,11 @@ export const deviceVerificationPages: FastifyPluginAsync = async (app) => {
     return beginInteraction(ctx, reply, {
       kind: 'device',
       client_id: record.client_id,
-      params: { user_code_hash: userCodeHash, scope: record.scope, resource: record.resource },
+      // The code in clear too, only so the consent page can show it for the user to compare with
+      // the device (§5.4). Storing it adds no exposure: 34.5 bits, so its hash beside it would be
+      // inverted in seconds; and it lives no longer than the device code.
+      params: { user_code_hash: userCodeHash, user_code: displayUserCode(code), scope: record.scope, resource: record.resource },
+      ip: request.ip,
     })
   })
 }

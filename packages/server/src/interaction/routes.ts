@@ -23,6 +23,7 @@ import type { ClientRecord, InteractionRecord } from '../storage/store.js'
 import { notChecked } from '../users/login-throttle.js'
 import { verifyPassword } from '../users/password-hash.js'
 import { authorizationKind } from './authorization-kind.js'
+import { signedIn } from './begin.js'
 import { deviceKind } from './device-verification.js'
 import { interactionResource, interactionScope, type InteractionKind } from './kinds.js'
 import { consentPage, describeResource, describeScopes } from './views/consent.js'
@@ -94,7 +95,7 @@ async function next(request: FastifyRequest<{ Params: { id: string } }>, reply: 
       return renderLogin(request, reply, l)
     }
     // Single sign-on: adopt the browser's session for this interaction.
-    await ctx.store.interactions.update(interaction.id, { user_id: existing.user.id, auth_time: existing.session.auth_time, session_id: existing.session.id })
+    await ctx.store.interactions.update(interaction.id, signedIn(ctx, interaction, { user_id: existing.user.id, auth_time: existing.session.auth_time, session_id: existing.session.id }))
     session = existing
   }
   const scope = interactionScope(interaction)
@@ -107,6 +108,7 @@ async function next(request: FastifyRequest<{ Params: { id: string } }>, reply: 
       scopes: describeScopes(scope, ctx.config.scopes),
       resource: describeResource(interactionResource(interaction), ctx.config),
       deviceNotice: interaction.kind === 'device',
+      userCode: typeof interaction.params.user_code === 'string' ? interaction.params.user_code : undefined,
     }))
   }
   const taken = await ctx.store.interactions.take(interaction.id, ctx.clock.now())
@@ -143,7 +145,7 @@ async function login(request: FastifyRequest<{ Params: { id: string } }>, reply:
   await attempt.succeeded()
   rememberDevice(ctx, reply, email, device)
   const session = await startSession(ctx, request, reply, user, ['pwd'])
-  await ctx.store.interactions.update(interaction.id, { user_id: user.id, auth_time: session.auth_time, session_id: session.id })
+  await ctx.store.interactions.update(interaction.id, signedIn(ctx, interaction, { user_id: user.id, auth_time: session.auth_time, session_id: session.id }))
   return reply.redirect(`${ctx.urls.interaction}/${interaction.id}`, 303)
 }
 

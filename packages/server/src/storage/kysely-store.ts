@@ -22,6 +22,7 @@ import { migrateToLatest } from './migrate.js'
 import { accountRepositories } from './repositories/accounts.js'
 import { deviceCodeRepository } from './repositories/device-codes.js'
 import { grantRepositories } from './repositories/grants.js'
+import { sweepRepository } from './repositories/sweep.js'
 import { rowCodec } from './rows.js'
 import type { Store } from './store.js'
 
@@ -99,16 +100,7 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities): S
     ...grantRepositories(context),
     deviceCodes: deviceCodeRepository(context),
 
-    async sweep(now) {
-      await db.deleteFrom('authorization_codes').where('expires_at', '<=', now).execute()
-      await db.deleteFrom('refresh_tokens').where('expires_at', '<=', now).execute()
-      await db.deleteFrom('access_tokens').where('expires_at', '<=', now).execute()
-      await db.deleteFrom('device_codes').where('expires_at', '<=', now).execute()
-      await db.deleteFrom('sessions').where('expires_at', '<=', now).execute()
-      await db.deleteFrom('interactions').where('expires_at', '<=', now).execute()
-      await db.deleteFrom('replay_keys').where('expires_at', '<=', now).execute()
-      await db.deleteFrom('signing_keys').where('retired_at', 'is not', null).where('expires_at', '<=', now).execute()
-    },
+    sweep: sweepRepository(db, capabilities),
 
     async ping() {
       await sql`select 1`.execute(db)

@@ -11,6 +11,7 @@ import { initial } from './migrations/0001-initial.js'
 import { keyActivation } from './migrations/0002-key-activation.js'
 import { clientResources } from './migrations/0003-client-resources.js'
 import { sessionGrants } from './migrations/0004-session-grants.js'
+import { sweepIndexes } from './migrations/0005-sweep-indexes.js'
 
 /** Every migration by name; names sort in the order they must run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -18,6 +19,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0002-key-activation': keyActivation,
   '0003-client-resources': clientResources,
   '0004-session-grants': sessionGrants,
+  '0005-sweep-indexes': sweepIndexes,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) }

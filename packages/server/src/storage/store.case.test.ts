@@ -670,7 +670,8 @@ for (const dialect of DIALECTS) {
       const replayLive = `live:${id()}`
       await store.replay.record(replayLive, now + 60, now - 2)
 
-      await store.sweep(now)
+      // No retention: the rules that keep grants and device codes longer have tests of their own below.
+      await store.sweep(now, { grantRetention: 0, deviceCodeRetention: 0 })
 
       expect(await store.authorizationCodes.consume(oldCode.code_hash, now - 100)).toEqual({ record: null, replayed: null })
       expect((await store.authorizationCodes.consume(liveCode.code_hash, now)).record?.code_hash).toBe(liveCode.code_hash)
@@ -681,6 +682,149 @@ for (const dialect of DIALECTS) {
       expect(await store.deviceCodes.poll(oldDevice.device_code_hash, now - 100)).toEqual({ outcome: 'invalid' })
       expect((await store.keys.list(0)).some((k) => k.kid === retired.kid)).toBe(false)
       expect(await store.replay.record(replayLive, now + 60, now)).toBe(false)
+    })
+
+    /** @see issue 8 */
+    it('RFC 7009 §2.1: a revoked grant outlives every access token under it; the sweep takes it only once none can be valid', async () => {
+      const base = T + 60_000_000
+      const ttl = 900
+      const policy = { grantRetention: ttl + 300, deviceCodeRetention: 0 }
+      // A grant without refresh tokens, revoked at base + 100: its access tokens were issued by then.
+      const plain = grant({ created_at: base })
+      expect(await store.grants.open(plain, null)).toBe(true)
+      await store.grants.revoke(plain.id, base + 100)
+      const jti = `${plain.id}.token`
+      for (const at of [base + 100, base + 100 + ttl, base + 99 + policy.grantRetention]) {
+        await store.sweep(at, policy)
+        expect(await store.accessTokens.isRevoked(jti), `swept at +${at - base}`).toBe(true)
+      }
+      await store.sweep(base + 100 + policy.grantRetention, policy)
+      expect(await store.grants.get(plain.id)).toBeNull()
+
+      // A grant whose refresh tokens live on is kept (revoked or not), and is swept, together
+      // with its last refresh token, only after that token expired longer ago than the retention.
+      const family = grant({ created_at: base })
+      const rt = refresh(family.id, { created_at: base, expires_at: base + 10_000 })
+      expect(await store.grants.open(family, rt)).toBe(true)
+      await store.grants.revoke(family.id, base + 200)
+      await store.sweep(base + 9_999 + policy.grantRetention, policy)
+      expect(await store.accessTokens.isRevoked(`${family.id}.token`)).toBe(true)
+      expect(await store.refreshTokens.get(rt.token_hash)).toMatchObject({ revoked_at: base + 200 })
+      await store.sweep(base + 10_000 + policy.grantRetention, policy)
+      expect(await store.grants.get(family.id)).toBeNull()
+      expect(await store.refreshTokens.get(rt.token_hash)).toBeNull()
+
+      // A grant that a code still names stays (the code could otherwise open it afresh), also
+      // when it is a tombstone written by revoking before redemption.
+      const c = code(id(), { created_at: base, expires_at: base + 5_000 })
+      await store.authorizationCodes.insert(c)
+      await store.grants.revoke(c.grant_id, base + 10)
+      await store.sweep(base + 4_999, policy)
+      expect((await store.grants.get(c.grant_id))?.revoked_at).toBe(base + 10)
+      expect(await store.grants.open(grantOf(c), null)).toBe(false)
+      await store.sweep(base + 5_000, policy)
+      expect(await store.grants.get(c.grant_id)).toBeNull()
+
+      // An unrevoked grant goes the same way: its tokens have all expired, nothing refers to it.
+      const old = grant({ created_at: base })
+      expect(await store.grants.open(old, null)).toBe(true)
+      await store.sweep(base - 1 + policy.grantRetention, policy)
+      expect(await store.grants.get(old.id)).not.toBeNull()
+      await store.sweep(base + policy.grantRetention, policy)
+      expect(await store.grants.get(old.id)).toBeNull()
+    })
+
+    /** @see issue 8 */
+    it('RFC 8628 §3.5: an expired device code is kept for the retention, so polls answer expired, then swept', async () => {
+      const base = T + 61_000_000
+      const d = device({ created_at: base, expires_at: base + 600 })
+      await store.deviceCodes.insert(d)
+      await store.sweep(base + 600 + 3_599, { deviceCodeRetention: 3_600 })
+      expect(await store.deviceCodes.poll(d.device_code_hash, base + 600 + 3_599)).toEqual({ outcome: 'expired' })
+      await store.sweep(base + 600 + 3_600, { deviceCodeRetention: 3_600 })
+      expect(await store.deviceCodes.poll(d.device_code_hash, base + 600 + 3_600)).toEqual({ outcome: 'invalid' })
+    })
+
+    /** @see issue 8 */
+    it('Store: interactions and device codes are counted up to a limit, only while unexpired', async () => {
+      const base = T + 62_000_000
+      for (let i = 0; i < 5; i++) {
+        await store.interactions.insert({ id: id(), kind: 'authorization', client_id: 'rp', params: {}, user_id: null, auth_time: null, session_id: null, created_at: base, expires_at: base + 10 + i })
+        await store.deviceCodes.insert(device({ created_at: base, expires_at: base + 10 + i }))
+      }
+      expect(await store.interactions.countActive(base, 100)).toBe(5)
+      expect(await store.interactions.countActive(base, 3)).toBe(3)
+      expect(await store.interactions.countActive(base + 12, 100)).toBe(2)
+      expect(await store.deviceCodes.countActive(base, 100)).toBe(5)
+      expect(await store.deviceCodes.countActive(base + 14, 100)).toBe(0)
+      // The interaction's lifetime can be extended (once someone signs in to it).
+      const i = { id: id(), kind: 'authorization' as const, client_id: 'rp', params: {}, user_id: null, auth_time: null, session_id: null, created_at: base, expires_at: base + 10 }
+      await store.interactions.insert(i)
+      await store.interactions.update(i.id, { user_id: 'u1', expires_at: base + 3_600 })
+      expect(await store.interactions.get(i.id, base + 3_000)).toMatchObject({ user_id: 'u1', expires_at: base + 3_600 })
+    })
+
+    /** @see issue 8 */
+    it('Store: two nodes sweeping the same rows at once both succeed, in batches, and delete each row once', async () => {
+      const base = T + 63_000_000
+      const other = await createStore(url)
+      await store.sweep(base, { grantRetention: 0, deviceCodeRetention: 0 }) // earlier tests' rows
+      try {
+        const devices = Array.from({ length: 300 }, () => device({ created_at: base, expires_at: base + 1 }))
+        const interactions = Array.from({ length: 300 }, () => ({ id: id(), kind: 'authorization' as const, client_id: 'rp', params: { state: 'x'.repeat(100) }, user_id: null, auth_time: null, session_id: null, created_at: base, expires_at: base + 1 }))
+        const grants = Array.from({ length: 100 }, () => grant({ created_at: base, revoked_at: base }))
+        await Promise.all([
+          ...devices.map((d) => store.deviceCodes.insert(d)),
+          ...interactions.map((i) => store.interactions.insert(i)),
+          ...grants.map((g) => store.grants.open(g, refresh(g.id, { created_at: base, expires_at: base + 1 }))),
+        ])
+        const policy = { grantRetention: 0, deviceCodeRetention: 0, batchSize: 25 }
+        const [a, b, c] = await Promise.all([store.sweep(base + 2, policy), other.sweep(base + 2, policy), store.sweep(base + 2, policy)])
+        expect(a.device_codes + b.device_codes + c.device_codes).toBe(300)
+        expect(a.interactions + b.interactions + c.interactions).toBe(300)
+        expect(a.grants + b.grants + c.grants).toBe(100)
+        expect(await store.deviceCodes.countActive(base, 1_000)).toBe(0)
+        expect(await store.interactions.countActive(base, 1_000)).toBe(0)
+        for (const g of grants.slice(0, 10)) expect(await store.grants.get(g.id)).toBeNull()
+      } finally {
+        await other.close()
+      }
+    })
+
+    /** @see issue 8 */
+    it('Store: sweeps on two nodes racing revocations and rotations of the same grants raise no error and keep every live token', async () => {
+      const base = T + 64_000_000
+      // SQLite: one writer per file, and two connections in one process would block each other's
+      // open transactions on the one event loop; nodes on SQLite are processes, so share the store.
+      const other = dialect.name === 'sqlite' ? store : await createStore(url)
+      try {
+        const policy = { grantRetention: 1_200, deviceCodeRetention: 0, batchSize: 10 }
+        // Sweepable: old, revoked, tokens long expired. Live: refresh tokens valid for an hour.
+        const dead = Array.from({ length: 60 }, () => grant({ created_at: base - 10_000, revoked_at: base - 9_000 }))
+        const live = Array.from({ length: 30 }, () => grant({ created_at: base - 10_000 }))
+        const liveTokens = live.map((g) => refresh(g.id, { created_at: base - 10_000, expires_at: base + 3_600 }))
+        for (const g of dead) await store.grants.open(g, refresh(g.id, { created_at: base - 10_000, expires_at: base - 8_000 }))
+        for (const [i, g] of live.entries()) await store.grants.open(g, liveTokens[i] as RefreshTokenRecord)
+        const work: Promise<unknown>[] = []
+        for (let round = 0; round < 3; round++) {
+          work.push(store.sweep(base, policy), other.sweep(base, policy))
+          for (const [i, g] of live.entries()) {
+            if (i % 3 === round) work.push((i % 2 === 0 ? store : other).grants.revoke(g.id, base))
+          }
+          for (const [i, t] of liveTokens.entries()) {
+            if (i % 3 === (round + 1) % 3) work.push(store.refreshTokens.rotate(t.token_hash, refresh(t.grant_id, { created_at: base, expires_at: t.expires_at }), base))
+          }
+        }
+        const settled = await Promise.allSettled(work)
+        expect(settled.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([])
+        for (const g of dead) expect(await store.grants.get(g.id)).toBeNull()
+        for (const g of live) {
+          expect(await store.grants.get(g.id), 'a grant with a live refresh token is kept').not.toBeNull()
+          expect(await store.accessTokens.isRevoked(`${g.id}.t`)).toBe(true)
+        }
+      } finally {
+        if (other !== store) await other.close()
+      }
     })
   })
 }

@@ -211,6 +211,27 @@ export interface InteractionRecord {
   expires_at: number
 }
 
+/** How long `sweep` keeps rows past their expiry, and how much it deletes per statement. */
+export interface SweepPolicy {
+  /**
+   * Seconds after their expiry that refresh tokens are kept, and after creation, revocation and
+   * the last refresh token's expiry that a grant is kept. At least the longest access token
+   * lifetime: a revoked grant's row is what keeps its access tokens revoked.
+   */
+  grantRetention: number
+  /** Seconds an expired device code is kept, so that a late poll still hears `expired_token`. */
+  deviceCodeRetention: number
+  /** Rows deleted per statement. */
+  batchSize: number
+  /** Statements per table and sweep at most; what is left waits for the next sweep. */
+  maxBatches: number
+}
+
+export type SweepResult = Record<
+  'authorization_codes' | 'interactions' | 'device_codes' | 'sessions' | 'replay_keys' | 'access_tokens' | 'refresh_tokens' | 'grants' | 'signing_keys',
+  number
+>
+
 export interface Store {
   clients: {
     get(clientId: string): Promise<ClientRecord | null>
@@ -306,6 +327,8 @@ export interface Store {
     ): Promise<boolean>
     /** One poll, enforcing `interval` (RFC 8628 §3.5) and single redemption. */
     poll(deviceCodeHash: string, now: number): Promise<PollResult>
+    /** Unexpired device codes at `now`, counted up to `limit`. */
+    countActive(now: number, limit: number): Promise<number>
   }
   sessions: {
     insert(session: SessionRecord): Promise<void>
@@ -334,9 +357,12 @@ export interface Store {
   interactions: {
     insert(interaction: InteractionRecord): Promise<void>
     get(id: string, now: number): Promise<InteractionRecord | null>
-    update(id: string, patch: Partial<Pick<InteractionRecord, 'user_id' | 'auth_time' | 'session_id' | 'params'>>): Promise<void>
+    /** `expires_at`: an interaction gets its full lifetime once someone has signed in to it. */
+    update(id: string, patch: Partial<Pick<InteractionRecord, 'user_id' | 'auth_time' | 'session_id' | 'params' | 'expires_at'>>): Promise<void>
     /** Returns the interaction once and deletes it; `null` if already taken. */
     take(id: string, now: number): Promise<InteractionRecord | null>
+    /** Unexpired interactions at `now`, counted up to `limit` (a cap check reads no further). */
+    countActive(now: number, limit: number): Promise<number>
   }
   replay: {
     /**
@@ -345,8 +371,12 @@ export interface Store {
      */
     record(key: string, expiresAt: number, now?: number): Promise<boolean>
   }
-  /** Deletes rows past their expiry; run periodically. */
-  sweep(now: number): Promise<void>
+  /**
+   * Deletes rows nobody can use any more, in batches that each hold their locks briefly; safe to
+   * run on several nodes at once. Grants outlive every access token under them, and expired
+   * device codes are kept a while (see `repositories/sweep.ts`). Returns the rows deleted per table.
+   */
+  sweep(now: number, policy?: Partial<SweepPolicy>): Promise<SweepResult>
   /** Cheap round trip for /healthz. */
   ping(): Promise<void>
   close(): Promise<void>

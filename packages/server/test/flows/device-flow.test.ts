@@ -10,6 +10,7 @@
 import { request as httpRequest } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/lib/clock.js'
+import { EXPIRED_DEVICE_CODE_RETENTION, sweepPolicy } from '../../src/storage/repositories/sweep.js'
 import { alertText, Browser, formOf, isConsentPage, isLoginPage, type Page } from '../browser.js'
 import { ALICE, API, BOB, baseTestConfig, startServer, type TestServer } from '../helpers.js'
 import { client, discover, expectNoStore, expectResponseError, postForm, verifyJwt } from './relying-party.js'
@@ -199,7 +200,10 @@ describe('verification and decision', () => {
     const again = await browser.submit(formOf(prefilled))
     expect(isLoginPage(again)).toBe(false)
     expect(isConsentPage(again)).toBe(true)
-    expect(again.html).toContain('the code matches')
+    // The code again, large, beside Allow, with the client's name: the user compares before deciding.
+    expect(again.html).toContain(`<p class="user-code">${second.user_code}</p>`)
+    expect(again.html).toContain('Living Room TV wants access')
+    expect(again.html).toMatch(/Only allow this if your device shows this code/)
   })
 
   it('RFC 8628 §3.5: Deny makes the device\'s poll fail with access_denied', async () => {
@@ -237,10 +241,72 @@ describe('verification and decision', () => {
     }
   })
 
+  /** @see issue 8 */
+  it('RFC 8628 §5.4: following verification_uri_complete and signing in approves nothing; only the Allow POST with the CSRF token does', async () => {
+    const response = await client.initiateDeviceAuthorization(tv, { scope: 'openid' })
+    const browser = new Browser(server.url)
+    // The link only shows the code, prefilled, for the user to compare and confirm.
+    const confirm = await browser.open(response.verification_uri_complete as string)
+    expect(confirm.status).toBe(200)
+    expect(confirm.html).toContain('Check that this code is the one your device shows')
+    expect(formOf(confirm).fields.user_code).toBe(response.user_code)
+    // Continue without the CSRF token starts nothing.
+    const forged = await browser.postForm(formOf(confirm).action, { user_code: response.user_code })
+    expect(forged.status).toBe(403)
+    clock.advance(INTERVAL)
+    expect((await poll(response.device_code)).body.error).toBe('authorization_pending')
+
+    const login = await browser.submit(formOf(confirm))
+    const consent = await browser.signIn(login, ALICE.email, ALICE.password)
+    expect(isConsentPage(consent)).toBe(true)
+    clock.advance(INTERVAL)
+    expect((await poll(response.device_code)).body.error).toBe('authorization_pending')
+    // Reloading the consent page, or posting Allow without (or with a wrong) CSRF token, decides nothing.
+    expect(isConsentPage(await browser.open(consent.url))).toBe(true)
+    const action = formOf(consent).action
+    expect((await browser.postForm(action, { decision: 'allow' })).status).toBe(403)
+    expect((await browser.postForm(action, { decision: 'allow', csrf: 'x'.repeat(43) })).status).toBe(403)
+    clock.advance(INTERVAL)
+    expect((await poll(response.device_code)).body.error).toBe('authorization_pending')
+
+    const done = await browser.decide(await browser.open(consent.url), 'allow')
+    expect(done.html).toContain('Device connected')
+    clock.advance(INTERVAL)
+    const tokens = await poll(response.device_code)
+    expect(tokens.status).toBe(200)
+  })
+
   it('RFC 8628 §3.4: an unknown device_code is invalid_grant', async () => {
     const res = await poll('A'.repeat(43))
     expect(res.status).toBe(400)
     expect(res.body.error).toBe('invalid_grant')
     expectNoStore(res.headers)
+  })
+})
+
+describe('expiry after sweeps', () => {
+  /** @see issue 8 */
+  it('RFC 8628 §3.5: a code polled long after its lifetime, with the expired rows swept meanwhile, still answers expired_token', async () => {
+    const response = await client.initiateDeviceAuthorization(tv, { scope: 'openid' })
+    const issuedAt = clock.now()
+    try {
+      const store = server.server.ctx.store
+      const policy = sweepPolicy(server.server.config)
+      // Ten minutes plus two sweeps (one a minute), then 59 minutes later: still expired_token.
+      for (const later of [DEVICE_CODE_TTL + 60, DEVICE_CODE_TTL + 120, DEVICE_CODE_TTL + 59 * 60]) {
+        clock.set(issuedAt + later)
+        await store.sweep(clock.now(), policy)
+        const expired = await poll(response.device_code)
+        expect(expired.status).toBe(400)
+        expect(expired.body.error, `${later} s after issue`).toBe('expired_token')
+        expectNoStore(expired.headers)
+      }
+      // After the retention the row is gone and the code is as unknown as any other.
+      clock.set(issuedAt + DEVICE_CODE_TTL + EXPIRED_DEVICE_CODE_RETENTION)
+      await store.sweep(clock.now(), policy)
+      expect((await poll(response.device_code)).body.error).toBe('invalid_grant')
+    } finally {
+      clock.set(issuedAt)
+    }
   })
 })

@@ -20,6 +20,7 @@ import type { AddressInfo } from 'node:net'
 import type { Browser, BrowserContext, BrowserContextOptions, Page, Response as PageResponse } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PATHS } from '../../src/context.js'
+import { hashHandle, normalizeUserCode } from '../../src/lib/random.js'
 import { hasChromium, launchChromium } from '../chromium.js'
 import { ALICE, API, baseTestConfig, basic, postForm, startServer, type TestServer } from '../helpers.js'
 
@@ -303,6 +304,69 @@ describe.skipIf(!hasChromium)('pages in a real browser', () => {
       expect(token.status, JSON.stringify(body)).toBe(200)
       expect(body).toMatchObject({ token_type: 'Bearer' })
       expect(jwtPayload(body.id_token)).toMatchObject({ aud: 'browser-tv', iss: s.url })
+    } finally {
+      await context.close()
+    }
+  })
+  /** WCAG 2.1 contrast ratio of two computed `rgb(...)` colours. */
+  function contrast(a: string, b: string): number {
+    const luminance = (rgb: string) => {
+      const [r, g, bl] = (rgb.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map((c) => {
+        const v = Number(c) / 255
+        return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4
+      }) as [number, number, number]
+      return 0.2126 * r + 0.7152 * g + 0.0722 * bl
+    }
+    const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number]
+    return (hi + 0.05) / (lo + 0.05)
+  }
+
+  /** @see issue 8 */
+  it('RFC 8628 §3.3.1 + §5.4: verification_uri_complete shows the code large to compare with the device, and only Allow (keyboard, no JavaScript, phone width) connects it', async () => {
+    const started = await postForm(`${s.url}${PATHS.device_authorization}`, { client_id: 'browser-tv', scope: 'openid profile' })
+    const device = (await started.json()) as { device_code: string; user_code: string; verification_uri_complete: string }
+    const pollOnce = async () => (await (await postForm(`${s.url}${PATHS.token}`, { grant_type: DEVICE_GRANT, device_code: device.device_code, client_id: 'browser-tv' })).json()) as Record<string, unknown>
+    const { context, page } = await newPage({ viewport: PHONE, isMobile: true, hasTouch: true, javaScriptEnabled: false })
+    try {
+      await expectUnframeable(await page.goto(device.verification_uri_complete))
+      const code = page.getByLabel('Code')
+      expect(await code.inputValue()).toBe(device.user_code)
+      // Prominent, and described by the request to compare it with the device.
+      const fontSize = await code.evaluate((el) => Number.parseFloat(getComputedStyle(el).fontSize))
+      expect(fontSize).toBeGreaterThanOrEqual(24)
+      const described = await code.evaluate((el) => document.getElementById(el.getAttribute('aria-describedby') ?? '')?.textContent ?? '')
+      expect(described).toContain('Check that this code is the one your device shows')
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width)
+      // Keyboard: from the field, Tab reaches Continue and Enter submits.
+      await code.focus()
+      await page.keyboard.press('Tab')
+      expect(await page.evaluate('document.activeElement && document.activeElement.textContent')).toBe('Continue')
+      await page.keyboard.press('Enter')
+      await signIn(page)
+
+      const allow = page.getByRole('button', { name: 'Allow' })
+      await allow.waitFor({ state: 'visible' })
+      expect(await page.getByRole('heading').first().textContent()).toContain(TV_NAME)
+      await page.getByText('Code on your device').waitFor({ state: 'visible' })
+      const shown = page.locator('p.user-code')
+      expect(await shown.textContent()).toBe(device.user_code)
+      const colours = await shown.evaluate((el) => [getComputedStyle(el).color, getComputedStyle(el.closest('main') as Element).backgroundColor])
+      expect(contrast(colours[0] as string, colours[1] as string)).toBeGreaterThanOrEqual(4.5)
+      for (const muted of await page.locator('.muted').all()) {
+        const [fg, bg] = await muted.evaluate((el) => [getComputedStyle(el).color, getComputedStyle(el.closest('main') as Element).backgroundColor])
+        expect(contrast(fg as string, bg as string)).toBeGreaterThanOrEqual(4.5)
+      }
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width)
+      await page.screenshot({ path: '/tmp/latch-device-consent.png', fullPage: true })
+      // Link followed, code confirmed, signed in: still nothing approved until Allow.
+      const stored = await s.server.ctx.store.deviceCodes.getByUserCode(hashHandle(normalizeUserCode(device.user_code)), Math.floor(Date.now() / 1000))
+      expect(stored?.status).toBe('pending')
+
+      await allow.focus()
+      await page.keyboard.press('Enter')
+      await page.getByRole('heading', { name: 'Device connected' }).waitFor({ state: 'visible' })
+      const body = await pollOnce()
+      expect(body.token_type, JSON.stringify(body)).toBe('Bearer')
     } finally {
       await context.close()
     }

@@ -56,7 +56,8 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, err: OAu
 function sendErrorOn(channel: ErrorChannel, request: FastifyRequest, reply: FastifyReply, err: OAuthError): FastifyReply {
   if (err.status >= 500) request.log.error({ err: err.cause ?? err, code: err.code }, 'request failed')
   else request.log.info({ code: err.code, detail: err.detail ?? err.description }, 'request rejected')
-  if (err.code === 'temporarily_unavailable') reply.header('retry-after', '5')
+  if (err.retryAfter !== undefined) reply.header('retry-after', String(err.retryAfter))
+  else if (err.code === 'temporarily_unavailable') reply.header('retry-after', '5')
   if (channel === 'html') {
     securityHeaders(reply)
     const back = wayBack(request, request.server.latch.config.issuer)

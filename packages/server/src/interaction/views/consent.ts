@@ -17,6 +17,8 @@ export interface ConsentView {
   resource?: { identifier: string; name: string } | null
   /** Device flow: remind the user to check the code matches their device (RFC 8628 §5.4). */
   deviceNotice?: boolean
+  /** Device flow: the user code, shown large for that check. */
+  userCode?: string | undefined
 }
 
 export function consentPage(v: ConsentView): string {
@@ -25,7 +27,11 @@ export function consentPage(v: ConsentView): string {
     m.title,
     html`<h1>${m.heading(v.clientName)}</h1>
 <p class="muted">${m.signedInAs} ${v.userEmail}</p>
-${v.deviceNotice ? html`<p>${m.deviceNotice}</p>` : ''}
+${v.deviceNotice
+    ? html`${v.userCode ? html`<p class="code-label">${m.codeOnDevice}</p>
+<p class="user-code">${v.userCode}</p>` : ''}
+<p><strong>${m.deviceNotice(v.userCode !== undefined)}</strong></p>`
+    : ''}
 ${v.resource ? html`<p>${m.forApi} <strong>${v.resource.name}</strong>${v.resource.name !== v.resource.identifier ? html` <span class="muted">(${v.resource.identifier})</span>` : ''}, ${m.itIsAsking}</p>` : html`<p>${m.asking}</p>`}
 <ul class="scopes">${v.scopes.map((s) => html`<li><strong>${s.description}</strong> <span class="muted">(${s.name})</span></li>`)}</ul>
 <form method="post" action="${v.action}">

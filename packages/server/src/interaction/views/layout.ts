@@ -50,6 +50,8 @@ a{color:#2453d4}
 :focus-visible{outline:3px solid #2453d4;outline-offset:2px}
 .error{background:#fdecec;color:#8a1c1c;padding:.75rem;border-radius:8px}.muted{color:#5b6475;font-size:.9rem}
 ul.scopes{padding-left:1.2rem}ul.scopes li{margin:.3rem 0}code{font-size:.95em;overflow-wrap:anywhere}
+.user-code,input.user-code{font:700 1.75rem/1.3 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;letter-spacing:.12em;text-align:center}
+p.user-code{margin:.25rem 0 1rem;padding:.6rem;border:2px solid #1d2330;border-radius:8px}.code-label{margin:0;font-weight:600}
 `
 
 export function page(title: string, body: SafeHtml): string {

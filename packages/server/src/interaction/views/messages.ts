@@ -67,7 +67,10 @@ export const MESSAGES = {
     title: 'Allow access',
     heading: (app: string) => `${app} wants access to your account`,
     signedInAs: 'Signed in as',
-    deviceNotice: 'Only allow this if you started the sign-in on your own device and the code matches.',
+    codeOnDevice: 'Code on your device',
+    /** RFC 8628 §5.4: the user checks the code against the device before allowing. */
+    deviceNotice: (codeShown: boolean) =>
+      `Only allow this if your device shows ${codeShown ? 'this code' : 'the code you entered'} and you started signing in on it yourself.`,
     asking: 'It is asking to:',
     /** Before the API's name (RFC 8707: the user authorizes access to one resource). */
     forApi: 'For the API',

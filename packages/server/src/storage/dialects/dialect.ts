@@ -28,6 +28,12 @@ export interface DialectCapabilities {
   readonly supportsTransactionalDdl: boolean
   /** Several connections at once (a pool); false means queries queue on one connection. */
   readonly concurrentConnections: boolean
+  /**
+   * `SELECT ... FOR UPDATE SKIP LOCKED`: concurrent sweeps on several nodes each take rows no
+   * other one holds, so they neither wait on nor deadlock with each other. SQLite has no row locks
+   * (one writer at a time), so it needs none.
+   */
+  readonly skipLocked: boolean
   readonly codecs: Codecs
   /** True for errors that mean the database cannot be reached right now, not that a query is wrong. */
   isUnavailable(error: unknown): boolean

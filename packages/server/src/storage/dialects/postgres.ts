@@ -24,6 +24,7 @@ export const postgresCapabilities: DialectCapabilities = {
   name: 'postgres',
   supportsTransactionalDdl: true,
   concurrentConnections: true,
+  skipLocked: true,
   codecs: portableCodecs,
   isUnavailable(error) {
     if (errorCodes(error).some((code) => NETWORK.has(code) || SQLSTATE.test(code))) return true

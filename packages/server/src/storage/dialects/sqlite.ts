@@ -23,6 +23,7 @@ export const sqliteCapabilities: DialectCapabilities = {
   // SQLite does roll back DDL, but Kysely's SqliteAdapter says false; we follow the adapter.
   supportsTransactionalDdl: false,
   concurrentConnections: false,
+  skipLocked: false,
   codecs: portableCodecs,
   isUnavailable: (error) => errorCodes(error).some((code) => UNAVAILABLE.test(code)),
 }

@@ -13,7 +13,7 @@ import { systemClock } from '../../lib/clock.js'
 import type { InteractionsTable } from '../database.js'
 import type { Store } from '../store.js'
 import { revokeGrantsWhere, revokeSessionGrants } from './grants.js'
-import { changed, type Db, type RepositoryContext } from './shared.js'
+import { changed, countUpTo, type Db, type RepositoryContext } from './shared.js'
 
 /** `consents.resource` of a consent for no resource: a key column cannot be NULL (0003-client-resources). */
 const NO_RESOURCE = ''
@@ -224,11 +224,12 @@ export function accountRepositories({ db, rows }: RepositoryContext): Pick<Store
         return row ? rows.interaction(row) : null
       },
       async update(id, patch) {
-        const set: Partial<Pick<InteractionsTable, 'user_id' | 'auth_time' | 'session_id' | 'params'>> = {}
+        const set: Partial<Pick<InteractionsTable, 'user_id' | 'auth_time' | 'session_id' | 'params' | 'expires_at'>> = {}
         if (patch.user_id !== undefined) set.user_id = patch.user_id
         if (patch.auth_time !== undefined) set.auth_time = patch.auth_time
         if (patch.session_id !== undefined) set.session_id = patch.session_id
         if (patch.params !== undefined) set.params = rows.json(patch.params)
+        if (patch.expires_at !== undefined) set.expires_at = patch.expires_at
         if (Object.keys(set).length === 0) return
         await db.updateTable('interactions').set(set).where('id', '=', id).execute()
       },
@@ -236,6 +237,9 @@ export function accountRepositories({ db, rows }: RepositoryContext): Pick<Store
         // Deleting is the claim: a double-submitted form finds nothing the second time.
         const row = await db.deleteFrom('interactions').where('id', '=', id).where('expires_at', '>', now).returningAll().executeTakeFirst()
         return row ? rows.interaction(row) : null
+      },
+      async countActive(now, limit) {
+        return countUpTo(db, 'interactions', now, limit)
       },
     },
 

@@ -9,7 +9,7 @@
  */
 import { sql } from 'kysely'
 import type { PollResult, Store } from '../store.js'
-import { changed, type RepositoryContext } from './shared.js'
+import { changed, countUpTo, type RepositoryContext } from './shared.js'
 
 export function deviceCodeRepository({ db, rows }: RepositoryContext): Store['deviceCodes'] {
   const tooSoon = (now: number) => sql<boolean>`${sql.ref('last_polled_at')} + ${sql.ref('interval')} > ${now}`
@@ -72,6 +72,9 @@ export function deviceCodeRepository({ db, rows }: RepositoryContext): Store['de
         return redeemed ? { outcome: 'approved', record: rows.deviceCode(redeemed) } : { outcome: 'invalid' }
       }
       return { outcome: 'slow_down', interval }
+    },
+    async countActive(now, limit) {
+      return countUpTo(db, 'device_codes', now, limit)
     },
   }
 }

@@ -1,0 +1,91 @@
+/**
+ * Bounds on the state an anonymous request makes Latch store: an interaction (the sign-in page a
+ * `GET /authorize` opens, up to ~5 KB with `state` and `nonce`) and a device authorization (RFC
+ * 8628 §3.1; public clients need no secret). Checked before the row is written, in this order:
+ * 1. per source (IPv4 address, IPv6 /64; `rate-limit/source.ts`): at most
+ *    `security.pending_per_source` of each kind per `security.pending_source_window`, counted in
+ *    the shared rate-limit backend (Redis when configured), so one script cannot take the global
+ *    budget below from everyone;
+ * 2. globally: at most `security.max_pending_interactions` / `max_pending_device_codes` unexpired
+ *    rows, a count that reads no further than the cap (`countActive`), the last line against
+ *    filling the disk when many sources join in.
+ * Refusals are `temporarily_unavailable` for interactions (RFC 6749 §4.1.2.1: "temporary
+ * overloading"; the authorization endpoint redirects it to the verified redirect_uri, pages show
+ * it), and at the device authorization endpoint 429 `slow_down` for the source (RFC 6585 §4; RFC
+ * 8628 §3.5's code for "asking too often") or 503 `temporarily_unavailable` for the global cap,
+ * each with `Retry-After`. Counter keys hold an HMAC of the source, never the address.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+ * @see https://www.rfc-editor.org/rfc/rfc6585#section-4
+ * @see https://www.rfc-editor.org/rfc/rfc8628#section-5.2
+ */
+import { createHash, createHmac } from 'node:crypto'
+import type { LatchConfig } from '../config/schema.js'
+import { SlowDownError, TemporarilyUnavailableError } from '../errors.js'
+import type { Clock } from '../lib/clock.js'
+import type { RateLimitBackend } from '../rate-limit/backend.js'
+import { rateLimitSource } from '../rate-limit/source.js'
+import type { Store } from '../storage/store.js'
+
+/** How long a client is told to wait when the global cap is full: rows expire continuously. */
+const CAP_RETRY_AFTER = 60
+
+export class PendingLimits {
+  readonly #digest: (value: string) => string
+
+  constructor(
+    private readonly config: Pick<LatchConfig, 'security'>,
+    private readonly store: Store,
+    private readonly rateLimit: RateLimitBackend,
+    private readonly clock: Clock,
+    keySecret: string,
+  ) {
+    const key = createHash('sha256').update(`latch pending-state keys\0${keySecret}`).digest()
+    this.#digest = (value) => createHmac('sha256', key).update(value).digest('base64url')
+  }
+
+  /** Throws `temporarily_unavailable` when `ip`'s source or the deployment may not start another interaction. */
+  async admitInteraction(ip: string): Promise<void> {
+    const wait = await this.#perSource('i', ip)
+    if (wait !== null) {
+      throw new TemporarilyUnavailableError('Too many sign-in requests from your network. Try again in a few minutes.', {
+        status: 429,
+        retryAfter: wait,
+        detail: 'pending_per_source reached (interactions)',
+      })
+    }
+    const cap = this.config.security.max_pending_interactions
+    if ((await this.store.interactions.countActive(this.clock.now(), cap)) >= cap) {
+      throw new TemporarilyUnavailableError('Sign-in is busy right now. Try again in a minute.', {
+        retryAfter: CAP_RETRY_AFTER,
+        detail: 'max_pending_interactions reached',
+      })
+    }
+  }
+
+  /** Throws 429 `slow_down` (this source) or 503 `temporarily_unavailable` (everyone) when no device code may be issued now. */
+  async admitDeviceCode(ip: string): Promise<void> {
+    const wait = await this.#perSource('d', ip)
+    if (wait !== null) {
+      throw new SlowDownError('too many device authorization requests from this network, retry later', {
+        status: 429,
+        retryAfter: wait,
+        detail: 'pending_per_source reached (device codes)',
+      })
+    }
+    const cap = this.config.security.max_pending_device_codes
+    if ((await this.store.deviceCodes.countActive(this.clock.now(), cap)) >= cap) {
+      throw new TemporarilyUnavailableError('too many pending device authorizations, retry later', {
+        retryAfter: CAP_RETRY_AFTER,
+        detail: 'max_pending_device_codes reached',
+      })
+    }
+  }
+
+  /** Counts one creation for the source; seconds to wait when its budget is spent, else null. */
+  async #perSource(kind: 'i' | 'd', ip: string): Promise<number | null> {
+    const { pending_per_source: max, pending_source_window: window } = this.config.security
+    const key = `pending:${kind}:${this.#digest(rateLimitSource(ip))}`
+    const hit = await this.rateLimit.hit([{ key, max }], window, this.clock.now())
+    return hit.allowed ? null : hit.retryAfter
+  }
+}
