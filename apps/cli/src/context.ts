@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs'
 import type { Command } from 'commander'
-import { ConfigError, createStore, loadConfig, type LatchConfig, type LoadedConfig, type Store } from '@latch/server'
+import { ConfigError, createStore, loadConfig, redactUrl, scrubText, type LatchConfig, type LoadedConfig, type Store } from '@latch/server'
 import { CliError, UsageError, reasonOf } from './errors.js'
 
 /** Used when `--config` is not given and this file exists in the working directory. */
@@ -32,16 +32,9 @@ export function openConfig(opts: CommonOptions): LoadedConfig {
   return loadConfig({ file: configFile(opts), env: process.env })
 }
 
-/** The database URL with any password masked, fit for logs and error messages. */
+/** The database URL with any password masked (userinfo and `?password=`), fit for logs and errors. */
 export function displayDatabase(url: string): string {
-  if (url.startsWith('sqlite:')) return url
-  try {
-    const parsed = new URL(url)
-    if (parsed.password) parsed.password = '***'
-    return parsed.href
-  } catch {
-    return url.replace(/\/\/[^@/]*@/, '//***@')
-  }
+  return redactUrl(url)
 }
 
 export interface StoreContext extends LoadedConfig {
@@ -56,7 +49,7 @@ export async function openStore(opts: CommonOptions): Promise<StoreContext> {
   try {
     store = await createStore(database, { migrate: true })
   } catch (err) {
-    throw new CliError(`cannot open database ${displayDatabase(database)}: ${reasonOf(err)}`, { cause: err })
+    throw new CliError(`cannot open database ${displayDatabase(database)}: ${scrubText(reasonOf(err), database)}`, { cause: err })
   }
   return { ...loaded, store }
 }

@@ -14,6 +14,7 @@
  */
 import { Kysely, sql } from 'kysely'
 import { StorageUnavailableError } from '../errors.js'
+import { scrubError } from '../lib/redact-url.js'
 import type { Database } from './database.js'
 import type { DialectCapabilities, DialectSetup } from './dialects/dialect.js'
 import { createPostgresDialect, postgresCapabilities } from './dialects/postgres.js'
@@ -48,7 +49,7 @@ function sqlitePath(url: string): string {
 /**
  * Opens the database named by `databaseUrl` (`sqlite:PATH`, `sqlite::memory:`, `postgres://...`)
  * and, unless `migrate: false`, brings its schema up to date. Errors name the URL's scheme only:
- * the URL may carry a password.
+ * the URL may carry a password, so whatever a driver throws has it scrubbed (lib/redact-url.ts).
  */
 export async function createStore(databaseUrl: string, options: { migrate?: boolean } = {}): Promise<Store> {
   const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(databaseUrl)?.[0].toLowerCase()
@@ -57,7 +58,10 @@ export async function createStore(databaseUrl: string, options: { migrate?: bool
     throw new Error(`database URL: unsupported scheme "${scheme ?? '(none)'}"; expected sqlite:PATH or postgres://...`)
   }
   const { isUnavailable } = entry.capabilities
-  const translate = (error: unknown) => (isUnavailable(error) ? new StorageUnavailableError(error) : error)
+  const translate = (error: unknown) => {
+    scrubError(error, databaseUrl)
+    return isUnavailable(error) ? new StorageUnavailableError(error) : error
+  }
   let db: Kysely<Database> | undefined
   try {
     const setup = await entry.connect(databaseUrl)
