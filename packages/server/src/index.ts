@@ -3,7 +3,7 @@ export { createServer, createLogger, REDACT_PATHS, type CreateServerOptions, typ
 export { loadConfig, type LoadConfigOptions, type LoadedConfig } from './config/load.js'
 export type { LatchConfig, ConfigFile, ClientConfig, UserConfig, ResolvedClient, SigningAlg } from './config/schema.js'
 export { SIGNING_ALGS, GRANT_TYPE_NAMES, AUTH_METHOD_NAMES } from './config/schema.js'
-export { createStore } from './storage/kysely-store.js'
+export { createStore, databaseExists } from './storage/kysely-store.js'
 export type * from './storage/store.js'
 export { Keystore } from './keys/keystore.js'
 export { hashPassword, verifyPassword } from './users/password-hash.js'

@@ -29,6 +29,12 @@ export interface LoadConfigOptions {
   env?: Record<string, string | undefined>
   /** Base directory for relative sqlite paths and the dev secret (default: cwd). */
   cwd?: string
+  /**
+   * Without `LATCH_SECRET`, create the development secret file when it is missing (default
+   * true). `false`: a missing file is a `ConfigError` on `LATCH_SECRET` instead, for tools that
+   * must not start a new secret (the `latch` commands other than `serve` and `migrate`).
+   */
+  createSecret?: boolean
 }
 
 export interface LoadedConfig {
@@ -199,7 +205,7 @@ function resolveClients(file: ConfigFile, knownScopes: Set<string>, minSecret: n
   })
 }
 
-function resolveSecret(env: Record<string, string | undefined>, database: string, cwd: string, warnings: string[]): { secret: string; source: string } {
+function resolveSecret(env: Record<string, string | undefined>, database: string, cwd: string, warnings: string[], create: boolean): { secret: string; source: string } {
   const fromEnv = env.LATCH_SECRET
   if (fromEnv) {
     if (fromEnv.length < 32) throw new ConfigError('LATCH_SECRET', 'must be at least 32 characters')
@@ -208,6 +214,7 @@ function resolveSecret(env: Record<string, string | undefined>, database: string
   const dir = database.startsWith('sqlite:') && database !== 'sqlite::memory:' ? dirname(resolve(cwd, database.slice(7))) : resolve(cwd, 'data')
   const file = resolve(dir, 'latch.secret')
   if (!existsSync(file)) {
+    if (!create) throw new ConfigError('LATCH_SECRET', `is not set, and there is no development secret at ${file}: set LATCH_SECRET to the secret the server uses`)
     mkdirSync(dir, { recursive: true })
     writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 })
   }
@@ -279,7 +286,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     if (u.password && u.password_hash) throw new ConfigError(`users[${i}].password`, 'and password_hash are mutually exclusive')
   })
 
-  const { secret, source } = resolveSecret(env, file.database, cwd, warnings)
+  const { secret, source } = resolveSecret(env, file.database, cwd, warnings, options.createSecret ?? true)
   const database = file.database.startsWith('sqlite:') && file.database !== 'sqlite::memory:'
     ? `sqlite:${resolve(cwd, file.database.slice(7))}`
     : file.database
