@@ -132,8 +132,30 @@ function normalizeIssuer(issuer: string): string {
   return url.href.replace(/\/+$/, '')
 }
 
+/** The demo user's password in latch.config.yaml (and the README): well known, so never off loopback. */
+const DEMO_PASSWORDS = new Set(['correct-horse-battery'])
+/** Marks the demo client secrets of latch.config.yaml (`demo-web-secret-change-me-…`). */
+const DEMO_SECRET_MARK = 'change-me'
+
+/**
+ * A warning when `host` lets other machines connect while well-known demo credentials are
+ * configured: they would let anyone on the network sign in as the demo user or mint tokens.
+ * @see issue 8
+ */
+function demoCredentialsWarning(file: ConfigFile): string | null {
+  if (isLoopbackHost(file.host)) return null
+  const clients = file.clients.filter((c) => c.client_secret?.includes(DEMO_SECRET_MARK)).map((c) => c.client_id)
+  const users = file.users.filter((u) => u.password !== undefined && DEMO_PASSWORDS.has(u.password)).map((u) => u.email)
+  if (clients.length === 0 && users.length === 0) return null
+  const what = [
+    ...(clients.length > 0 ? [`the demo client secrets of ${clients.join(', ')} (containing "${DEMO_SECRET_MARK}")`] : []),
+    ...(users.length > 0 ? [`the demo password of ${users.join(', ')}`] : []),
+  ]
+  return `host is ${file.host}, reachable from other machines, and ${what.join(' and ')} are configured: anyone who can reach this port can use them. Replace them (DEMO_*_SECRET, your own users), or bind host: 127.0.0.1.`
+}
+
 function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]'
+  return hostname === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(hostname) || hostname === '[::1]' || hostname === '::1'
 }
 
 function checkRedirectUri(key: string, uri: string): void {
@@ -237,6 +259,9 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const file = validateConfigFile(substituted)
   const redisProblem = file.redis_url ? redisUrlProblem(file.redis_url) : null
   if (redisProblem) throw new ConfigError('redis_url', env.LATCH_REDIS_URL ? `(from LATCH_REDIS_URL) ${redisProblem}` : redisProblem)
+
+  const demo = demoCredentialsWarning(file)
+  if (demo) warnings.push(demo)
 
   const issuer = normalizeIssuer(file.issuer)
   const issuerUrl = new URL(issuer)
