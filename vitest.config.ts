@@ -9,7 +9,9 @@
  * postgres://postgres@127.0.0.1:5432/test) answers a TCP connect within a second; otherwise one
  * line says it was skipped (ARCHITECTURE.md §2 "Commands"). `store.case.test.ts` loops over both
  * dialects itself and so stays in `sqlite` only; the cluster tests (test/scale) need PostgreSQL
- * whatever the dialect and skip themselves in `sqlite` (test/cluster.ts). The two projects share
+ * whatever the dialect and skip themselves in `sqlite` (test/cluster.ts); the database outage test
+ * (test/outage) runs in `sqlite` only, on a throwaway PostgreSQL cluster of its own that it stops
+ * and starts (never the shared server). The two projects share
  * vitest's one pool of workers (default: CPUs - 1), so results name the project of each file.
  */
 import { connect } from 'node:net'
@@ -59,7 +61,8 @@ const postgres = probed.latchPostgresReachable
 
 const projects: TestProjectInlineConfiguration[] = [{ extends: true, test: { name: 'sqlite', include: EVERY_TEST, env: { LATCH_TEST_DIALECT: 'sqlite' } } }]
 if (postgres) {
-  projects.push({ extends: true, test: { name: 'postgres', include: STORE_TESTS, env: { LATCH_TEST_DIALECT: 'postgres', LATCH_TEST_POSTGRES_URL: POSTGRES_URL } } })
+  // The outage test owns a throwaway PostgreSQL of its own (test/throwaway-postgres.ts): once is enough.
+  projects.push({ extends: true, test: { name: 'postgres', include: STORE_TESTS, exclude: [...configDefaults.exclude, 'packages/server/test/outage/**'], env: { LATCH_TEST_DIALECT: 'postgres', LATCH_TEST_POSTGRES_URL: POSTGRES_URL } } })
 }
 
 export default defineConfig({
@@ -67,8 +70,6 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
-    // Stops the shared PostgreSQL: never beside other files; `npm run test:outage` runs it alone.
-    exclude: [...configDefaults.exclude, 'packages/server/test/outage/**'],
     projects,
   },
 })
