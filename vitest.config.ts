@@ -15,6 +15,7 @@
  * vitest's one pool of workers (default: CPUs - 1), so results name the project of each file.
  */
 import { connect } from 'node:net'
+import type { Plugin } from 'vite'
 import { configDefaults, defineConfig, type TestProjectInlineConfiguration } from 'vitest/config'
 
 const POSTGRES_URL = process.env.LATCH_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
@@ -28,6 +29,38 @@ const EVERY_TEST = [
   'scripts/**/*.test.ts',
 ]
 const STORE_TESTS = ['packages/server/test/**/*.test.ts', 'packages/server/src/grants/**/*.test.ts', 'packages/server/src/interaction/**/*.test.ts']
+
+/**
+ * The lower end of each peer dependency range of @latch/resource-server and @latch/client
+ * (their package.json), installed beside the current versions under npm aliases. The `peer-floor`
+ * project runs the adapter contract suite and the BFF tests again with these: every import of
+ * the peer by those packages' sources and tests resolves to its floor, while the Latch server the
+ * tests start (packages/server) keeps its own versions. The upper ends are the versions installed
+ * under the real names, which the `sqlite` project uses.
+ */
+const PEER_FLOORS: Record<string, string> = {
+  express: 'express-4', // 4.21.2
+  fastify: 'fastify-5-0', // 5.0.0
+  'fastify-plugin': 'fastify-plugin-5', // 5.0.0
+  hono: 'hono-4-7', // 4.7.0
+  '@fastify/cookie': 'fastify-cookie-11-0', // 11.0.0
+}
+const PEER_FLOOR_IMPORTERS = /\/packages\/(resource-server|client)\/(src|test)\//
+const PEER_FLOOR_TESTS = ['packages/resource-server/test/peer-versions.test.ts', 'packages/resource-server/test/adapters.case.test.ts', 'packages/client/test/bff/**/*.test.ts', 'packages/client/src/bff/**/*.test.ts']
+
+function peerFloors(): Plugin {
+  return {
+    name: 'latch-peer-floors',
+    enforce: 'pre',
+    async resolveId(source, importer, options) {
+      if (importer === undefined || !PEER_FLOOR_IMPORTERS.test(importer)) return null
+      const match = /^((?:@[^/]+\/)?[^/]+)(\/.*)?$/.exec(source)
+      const floor = match?.[1] === undefined ? undefined : PEER_FLOORS[match[1]]
+      if (floor === undefined) return null
+      return this.resolve(`${floor}${match?.[2] ?? ''}`, importer, { ...options, skipSelf: true })
+    },
+  }
+}
 
 /** Whether the PostgreSQL server of `url` accepts a TCP connection within `timeoutMs`. */
 async function reachable(url: string, timeoutMs = 1000): Promise<boolean> {
@@ -59,7 +92,10 @@ if (probed.latchPostgresReachable === undefined) {
 }
 const postgres = probed.latchPostgresReachable
 
-const projects: TestProjectInlineConfiguration[] = [{ extends: true, test: { name: 'sqlite', include: EVERY_TEST, env: { LATCH_TEST_DIALECT: 'sqlite' } } }]
+const projects: TestProjectInlineConfiguration[] = [
+  { extends: true, test: { name: 'sqlite', include: EVERY_TEST, env: { LATCH_TEST_DIALECT: 'sqlite' } } },
+  { extends: true, plugins: [peerFloors()], test: { name: 'peer-floor', include: PEER_FLOOR_TESTS, env: { LATCH_TEST_DIALECT: 'sqlite', LATCH_PEER_FLOOR: '1' } } },
+]
 if (postgres) {
   // The outage test owns a throwaway PostgreSQL of its own (test/throwaway-postgres.ts): once is enough.
   projects.push({ extends: true, test: { name: 'postgres', include: STORE_TESTS, exclude: [...configDefaults.exclude, 'packages/server/test/outage/**'], env: { LATCH_TEST_DIALECT: 'postgres', LATCH_TEST_POSTGRES_URL: POSTGRES_URL } } })
