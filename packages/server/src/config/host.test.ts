@@ -31,7 +31,8 @@ function getWithIpv6First(url: string): Promise<number> {
     else callback(null, '::1', 6)
   }) as unknown as RequestOptions['lookup']
   return new Promise((resolve, reject) => {
-    get(url, { lookup, autoSelectFamily: true }, (res) => {
+    // No autoSelectFamily option: Node's default (on since Node 20) is what users get.
+    get(url, { lookup }, (res) => {
       res.resume()
       resolve(res.statusCode ?? 0)
     }).on('error', reject)
