@@ -31,8 +31,8 @@ const EVERY_TEST = [
 const STORE_TESTS = ['packages/server/test/**/*.test.ts', 'packages/server/src/grants/**/*.test.ts', 'packages/server/src/interaction/**/*.test.ts']
 
 /**
- * The lower end of each peer dependency range of @latch/resource-server and @latch/client
- * (their package.json), installed beside the current versions under npm aliases. The `peer-floor`
+ * The lower end of each peer dependency range of @latch/resource-server, @latch/client and
+ * @latch/react (their package.json), installed beside the current versions under npm aliases. The `peer-floor`
  * project runs the adapter contract suite and the BFF tests again with these: every import of
  * the peer by those packages' sources and tests resolves to its floor, while the Latch server the
  * tests start (packages/server) keeps its own versions. The upper ends are the versions installed
@@ -44,9 +44,11 @@ const PEER_FLOORS: Record<string, string> = {
   'fastify-plugin': 'fastify-plugin-5', // 5.0.0
   hono: 'hono-4-7', // 4.7.0
   '@fastify/cookie': 'fastify-cookie-11-0', // 11.0.0
+  react: 'react-19-0', // 19.0.0 (@latch/react)
+  'react-dom': 'react-dom-19-0', // 19.0.0, which loads react-19-0 (packages/react/test/react-floor-hooks.ts)
 }
-const PEER_FLOOR_IMPORTERS = /\/packages\/(resource-server|client)\/(src|test)\//
-const PEER_FLOOR_TESTS = ['packages/resource-server/test/peer-versions.test.ts', 'packages/resource-server/test/adapters.case.test.ts', 'packages/client/test/bff/**/*.test.ts', 'packages/client/src/bff/**/*.test.ts']
+const PEER_FLOOR_IMPORTERS = /\/packages\/(resource-server|client|react)\/(src|test)\//
+const PEER_FLOOR_TESTS = ['packages/react/src/render.test.ts', 'packages/resource-server/test/peer-versions.test.ts', 'packages/resource-server/test/adapters.case.test.ts', 'packages/client/test/bff/**/*.test.ts', 'packages/client/src/bff/**/*.test.ts']
 
 function peerFloors(): Plugin {
   return {
@@ -94,7 +96,7 @@ const postgres = probed.latchPostgresReachable
 
 const projects: TestProjectInlineConfiguration[] = [
   { extends: true, test: { name: 'sqlite', include: EVERY_TEST, env: { LATCH_TEST_DIALECT: 'sqlite' } } },
-  { extends: true, plugins: [peerFloors()], test: { name: 'peer-floor', include: PEER_FLOOR_TESTS, env: { LATCH_TEST_DIALECT: 'sqlite', LATCH_PEER_FLOOR: '1' } } },
+  { extends: true, plugins: [peerFloors()], test: { name: 'peer-floor', include: PEER_FLOOR_TESTS, setupFiles: ['packages/react/test/react-floor-hooks.ts'], env: { LATCH_TEST_DIALECT: 'sqlite', LATCH_PEER_FLOOR: '1' } } },
 ]
 if (postgres) {
   // The outage test owns a throwaway PostgreSQL of its own (test/throwaway-postgres.ts): once is enough.
