@@ -16,6 +16,7 @@
  */
 import { connect } from 'node:net'
 import type { Plugin } from 'vite'
+import { redactUrl } from './packages/server/src/lib/redact-url.js'
 import { configDefaults, defineConfig, type TestProjectInlineConfiguration } from 'vitest/config'
 
 const POSTGRES_URL = process.env.LATCH_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
@@ -80,17 +81,11 @@ async function reachable(url: string, timeoutMs = 1000): Promise<boolean> {
   })
 }
 
-function redacted(url: string): string {
-  const parsed = new URL(url)
-  if (parsed.password) parsed.password = '***'
-  return parsed.toString()
-}
-
 // Vitest evaluates this file more than once per run: probe and say so once per process.
 const probed = globalThis as { latchPostgresReachable?: boolean }
 if (probed.latchPostgresReachable === undefined) {
   probed.latchPostgresReachable = await reachable(POSTGRES_URL)
-  if (!probed.latchPostgresReachable) console.log(`skipped: postgres unreachable (${redacted(POSTGRES_URL)}); the postgres project does not run`)
+  if (!probed.latchPostgresReachable) console.log(`skipped: postgres unreachable (${redactUrl(POSTGRES_URL)}); the postgres project does not run`)
 }
 const postgres = probed.latchPostgresReachable
 
