@@ -7,8 +7,8 @@
  * initdb refuses to run as root, so as root the cluster runs as the `postgres` OS user (through
  * `runuser`), in a temp directory it owns; otherwise as the current user. The binaries come from
  * `/usr/lib/postgresql/<version>/bin` (Debian, Ubuntu), else from PATH (`pg_config --bindir`).
- * The cluster is stopped and removed by `destroy()`, and by a process `exit` hook should the test
- * run die first.
+ * The cluster is stopped and removed by `destroy()`, and by process `exit` and signal hooks
+ * should the test run die or be interrupted first.
  * @see https://www.postgresql.org/docs/current/app-initdb.html
  * @see https://www.postgresql.org/docs/current/app-pg-ctl.html
  */
@@ -20,6 +20,7 @@ import { promisify } from 'node:util'
 import { freePort } from './helpers.js'
 
 const run = promisify(execFile)
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
 
 /** The directory holding initdb and pg_ctl, or null. */
 function binDir(): string | null {
@@ -54,6 +55,11 @@ function owner(): { prefix: string[]; uid?: number; gid?: number } | string {
 export class ThrowawayPostgres {
   #stopped = true
   readonly #onExit = () => this.#cleanUpNow()
+  /** Interrupted (Ctrl-C, a killed worker): clean up, then let the signal do what it would have. */
+  readonly #onSignal = (signal: NodeJS.Signals) => {
+    this.destroy()
+    process.kill(process.pid, signal)
+  }
 
   private constructor(
     readonly dir: string,
@@ -87,6 +93,7 @@ export class ThrowawayPostgres {
     if (who.uid !== undefined && who.gid !== undefined) chownSync(dir, who.uid, who.gid)
     const pg = new ThrowawayPostgres(dir, await freePort(), bin, who.prefix)
     process.once('exit', pg.#onExit)
+    for (const signal of SIGNALS) process.once(signal, pg.#onSignal)
     try {
       await pg.#exec('initdb', ['-D', pg.#data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync'])
       await pg.start()
@@ -123,6 +130,7 @@ export class ThrowawayPostgres {
   /** Stops the server if it runs and removes its directory; safe to call more than once. */
   destroy(): void {
     process.removeListener('exit', this.#onExit)
+    for (const signal of SIGNALS) process.removeListener(signal, this.#onSignal)
     this.#cleanUpNow()
   }
 
