@@ -15,9 +15,9 @@
  * The PostgreSQL stopped here is a throwaway cluster this file creates and owns (initdb in a temp
  * directory, its own port: test/throwaway-postgres.ts), never the machine's own server: running
  * the tests must not restart a system service (issue 8). So it runs in the main vitest run, in
- * the `sqlite` project only (it needs no shared server). The cluster is removed in `afterAll`, and
- * by exit and signal hooks should the run die or be interrupted. Without the PostgreSQL server binaries, or as root without
- * a `postgres` user, it is skipped with a line saying so.
+ * the `sqlite` project only (it needs no shared server). The cluster is removed in `afterAll`,
+ * and by exit and signal hooks should the run die or be interrupted. Without the PostgreSQL server
+ * binaries, or as root without a `postgres` user, it is skipped with a line saying so.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
  * @see issue 8
  */
