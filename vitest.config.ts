@@ -9,10 +9,14 @@
  * postgres://postgres@127.0.0.1:5432/test) answers a TCP connect within a second; otherwise one
  * line says it was skipped (ARCHITECTURE.md §2 "Commands"). `store.case.test.ts` loops over both
  * dialects itself and so stays in `sqlite` only; the cluster tests (test/scale) need PostgreSQL
- * whatever the dialect and skip themselves in `sqlite` (test/cluster.ts). The two projects share
+ * whatever the dialect and skip themselves in `sqlite` (test/cluster.ts); the database outage test
+ * (test/outage) runs in `sqlite` only, on a throwaway PostgreSQL cluster of its own that it stops
+ * and starts (never the shared server). The two projects share
  * vitest's one pool of workers (default: CPUs - 1), so results name the project of each file.
  */
 import { connect } from 'node:net'
+import type { Plugin } from 'vite'
+import { redactUrl } from './packages/server/src/lib/redact-url.js'
 import { configDefaults, defineConfig, type TestProjectInlineConfiguration } from 'vitest/config'
 
 const POSTGRES_URL = process.env.LATCH_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
@@ -26,6 +30,40 @@ const EVERY_TEST = [
   'scripts/**/*.test.ts',
 ]
 const STORE_TESTS = ['packages/server/test/**/*.test.ts', 'packages/server/src/grants/**/*.test.ts', 'packages/server/src/interaction/**/*.test.ts']
+
+/**
+ * The lower end of each peer dependency range of @latch/resource-server, @latch/client and
+ * @latch/react (their package.json), installed beside the current versions under npm aliases. The `peer-floor`
+ * project runs the adapter contract suite and the BFF tests again with these: every import of
+ * the peer by those packages' sources and tests resolves to its floor, while the Latch server the
+ * tests start (packages/server) keeps its own versions. The upper ends are the versions installed
+ * under the real names, which the `sqlite` project uses.
+ */
+const PEER_FLOORS: Record<string, string> = {
+  express: 'express-4', // 4.21.2
+  fastify: 'fastify-5-0', // 5.0.0
+  'fastify-plugin': 'fastify-plugin-5', // 5.0.0
+  hono: 'hono-4-7', // 4.7.0
+  '@fastify/cookie': 'fastify-cookie-11-0', // 11.0.0
+  react: 'react-19-0', // 19.0.0 (@latch/react)
+  'react-dom': 'react-dom-19-0', // 19.0.0, which loads react-19-0 (packages/react/test/react-floor-hooks.ts)
+}
+const PEER_FLOOR_IMPORTERS = /\/packages\/(resource-server|client|react)\/(src|test)\//
+const PEER_FLOOR_TESTS = ['packages/react/src/render.test.ts', 'packages/resource-server/test/peer-versions.test.ts', 'packages/resource-server/test/adapters.case.test.ts', 'packages/client/test/bff/**/*.test.ts', 'packages/client/src/bff/**/*.test.ts']
+
+function peerFloors(): Plugin {
+  return {
+    name: 'latch-peer-floors',
+    enforce: 'pre',
+    async resolveId(source, importer, options) {
+      if (importer === undefined || !PEER_FLOOR_IMPORTERS.test(importer)) return null
+      const match = /^((?:@[^/]+\/)?[^/]+)(\/.*)?$/.exec(source)
+      const floor = match?.[1] === undefined ? undefined : PEER_FLOORS[match[1]]
+      if (floor === undefined) return null
+      return this.resolve(`${floor}${match?.[2] ?? ''}`, importer, { ...options, skipSelf: true })
+    },
+  }
+}
 
 /** Whether the PostgreSQL server of `url` accepts a TCP connection within `timeoutMs`. */
 async function reachable(url: string, timeoutMs = 1000): Promise<boolean> {
@@ -43,23 +81,21 @@ async function reachable(url: string, timeoutMs = 1000): Promise<boolean> {
   })
 }
 
-function redacted(url: string): string {
-  const parsed = new URL(url)
-  if (parsed.password) parsed.password = '***'
-  return parsed.toString()
-}
-
 // Vitest evaluates this file more than once per run: probe and say so once per process.
 const probed = globalThis as { latchPostgresReachable?: boolean }
 if (probed.latchPostgresReachable === undefined) {
   probed.latchPostgresReachable = await reachable(POSTGRES_URL)
-  if (!probed.latchPostgresReachable) console.log(`skipped: postgres unreachable (${redacted(POSTGRES_URL)}); the postgres project does not run`)
+  if (!probed.latchPostgresReachable) console.log(`skipped: postgres unreachable (${redactUrl(POSTGRES_URL)}); the postgres project does not run`)
 }
 const postgres = probed.latchPostgresReachable
 
-const projects: TestProjectInlineConfiguration[] = [{ extends: true, test: { name: 'sqlite', include: EVERY_TEST, env: { LATCH_TEST_DIALECT: 'sqlite' } } }]
+const projects: TestProjectInlineConfiguration[] = [
+  { extends: true, test: { name: 'sqlite', include: EVERY_TEST, env: { LATCH_TEST_DIALECT: 'sqlite' } } },
+  { extends: true, plugins: [peerFloors()], test: { name: 'peer-floor', include: PEER_FLOOR_TESTS, setupFiles: ['packages/react/test/react-floor-hooks.ts'], env: { LATCH_TEST_DIALECT: 'sqlite', LATCH_PEER_FLOOR: '1' } } },
+]
 if (postgres) {
-  projects.push({ extends: true, test: { name: 'postgres', include: STORE_TESTS, env: { LATCH_TEST_DIALECT: 'postgres', LATCH_TEST_POSTGRES_URL: POSTGRES_URL } } })
+  // The outage test owns a throwaway PostgreSQL of its own (test/throwaway-postgres.ts): once is enough.
+  projects.push({ extends: true, test: { name: 'postgres', include: STORE_TESTS, exclude: [...configDefaults.exclude, 'packages/server/test/outage/**'], env: { LATCH_TEST_DIALECT: 'postgres', LATCH_TEST_POSTGRES_URL: POSTGRES_URL } } })
 }
 
 export default defineConfig({
@@ -67,8 +103,6 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
-    // Stops the shared PostgreSQL: never beside other files; `npm run test:outage` runs it alone.
-    exclude: [...configDefaults.exclude, 'packages/server/test/outage/**'],
     projects,
   },
 })

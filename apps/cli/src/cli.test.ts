@@ -9,6 +9,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
+import { connect, createServer as createNetServer, type AddressInfo } from 'node:net'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -45,6 +46,21 @@ interface Run {
 
 const dirs: string[] = []
 
+/** Whether the test PostgreSQL (127.0.0.1:5432) accepts a TCP connection. */
+function postgresReachable(): Promise<boolean> {
+  return new Promise((resolveReachable) => {
+    const socket = connect({ host: '127.0.0.1', port: 5432 })
+    const done = (up: boolean) => {
+      socket.destroy()
+      resolveReachable(up)
+    }
+    socket.setTimeout(1000, () => done(false))
+    socket.once('connect', () => done(true))
+    socket.once('error', () => done(false))
+  })
+}
+const POSTGRES_UP = await postgresReachable()
+
 /** A fresh directory with latch.config.yaml (and so its own database). */
 function workspace(config = CONFIG): string {
   const dir = mkdtempSync(join(tmpdir(), 'latch-cli-'))
@@ -71,6 +87,13 @@ function latch(cwd: string, args: string[], options: { input?: string; env?: Rec
     child.on('close', (code) => resolvePromise({ code, stdout, stderr }))
     child.stdin.end(options.input ?? '')
   })
+}
+
+/** A workspace whose database exists (`latch migrate`): commands other than serve/migrate create none. */
+async function migrated(config = CONFIG): Promise<string> {
+  const dir = workspace(config)
+  await ok(dir, ['migrate'])
+  return dir
 }
 
 /** Runs and expects success; returns stdout. */
@@ -111,7 +134,7 @@ describe('latch CLI', { timeout: 90_000 }, () => {
   })
 
   it('ARCHITECTURE §2 Commands: every listing command has --json (a JSON array on stdout)', async () => {
-    const dir = workspace()
+    const dir = await migrated()
     for (const args of [['clients', 'list'], ['users', 'list'], ['keys', 'list']]) {
       const out = await ok(dir, [...args, '--json'])
       expect(Array.isArray(JSON.parse(out)), `${args.join(' ')} --json`).toBe(true)
@@ -119,7 +142,7 @@ describe('latch CLI', { timeout: 90_000 }, () => {
   })
 
   it('ARCHITECTURE §2 Commands: `clients create` prints a confidential client\'s secret once and stores only its hash', async () => {
-    const dir = workspace()
+    const dir = await migrated()
     const created = JSON.parse(
       await ok(dir, [
         'clients', 'create', '--id', 'web', '--name', 'Web App', '--grant-types', 'authorization_code,refresh_token',
@@ -166,7 +189,7 @@ describe('latch CLI', { timeout: 90_000 }, () => {
   })
 
   it('ARCHITECTURE §2 Config file: `clients create` validates like the config loader (usage error, exit 2, naming the flag)', async () => {
-    const dir = workspace()
+    const dir = await migrated()
     expectOneLineError(
       await latch(dir, ['clients', 'create', '--id', 'x', '--redirect-uris', 'http://localhost/cb#frag']),
       2,
@@ -206,7 +229,7 @@ describe('latch CLI', { timeout: 90_000 }, () => {
   })
 
   it('ARCHITECTURE §2 Commands: `clients delete` removes a client; an unknown id exits 1', async () => {
-    const dir = workspace()
+    const dir = await migrated()
     await ok(dir, ['clients', 'create', '--id', 'gone', '--type', 'public', '--redirect-uris', 'http://localhost/cb'])
     expect(await ok(dir, ['clients', 'delete', 'gone'])).toMatch(/deleted client gone/)
     expect(JSON.parse(await ok(dir, ['clients', 'list', '--json']))).toEqual([])
@@ -214,7 +237,7 @@ describe('latch CLI', { timeout: 90_000 }, () => {
   })
 
   it('ARCHITECTURE §2 Commands: users create|list|set-password|delete, passwords stored as argon2id and never printed', async () => {
-    const dir = workspace()
+    const dir = await migrated()
     const alice = JSON.parse(
       await ok(dir, ['users', 'create', '--email', 'Alice@Example.com', '--password-stdin', '--name', 'Alice Example', '--json'], { input: 'correct-horse-battery\n' }),
     ) as Record<string, unknown>
@@ -361,7 +384,7 @@ describe('latch CLI', { timeout: 90_000 }, () => {
   })
 
   it('ARCHITECTURE §2 Commands: `keys rotate` publishes a pending key; `--now` activates it at once; `keys list` shows each state', async () => {
-    const dir = workspace()
+    const dir = await migrated()
     const at = () => Math.floor(Date.now() / 1000)
     expect(JSON.parse(await ok(dir, ['keys', 'list', '--json']))).toEqual([])
     const first = (await ok(dir, ['keys', 'rotate'])).trim()
@@ -481,5 +504,70 @@ describe('latch CLI', { timeout: 90_000 }, () => {
       1,
       /cannot open database sqlite:.*not-a-database\.db/,
     )
+  })
+
+  /** @see issue 8 */
+  it('issue 8: commands other than serve and migrate create no database and no secret; they name the database URL they would have used', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'latch-cli-'))
+    dirs.push(dir)
+    const noSecret = { LATCH_SECRET: '' } // unset for Latch: the development secret file would be used
+    const commands = [['users', 'list'], ['clients', 'list', '--json'], ['keys', 'list'], ['keys', 'rotate'], ['clients', 'delete', 'x'], ['users', 'create', '--email', 'a@example.com', '--password', 'correct-horse-battery']]
+    for (const args of commands) {
+      expectOneLineError(await latch(dir, args, { env: noSecret }), 1, new RegExp(`no Latch database at sqlite:${join(dir, 'data', 'latch.db')} \\(no config file.*latch migrate`))
+    }
+    expect(existsSync(join(dir, 'data')), 'no ./data directory, database or secret').toBe(false)
+    // With a config file naming a database that does not exist, the same.
+    const configured = workspace()
+    expectOneLineError(await latch(configured, ['users', 'list']), 1, new RegExp(`no Latch database at sqlite:${join(configured, 'latch.db')} \\(the database of the config\\)`))
+    expect(existsSync(join(configured, 'latch.db'))).toBe(false)
+    // migrate creates both; then the other commands work.
+    await ok(dir, ['migrate'], { env: noSecret })
+    expect(existsSync(join(dir, 'data', 'latch.secret'))).toBe(true)
+    expect(await ok(dir, ['users', 'list', '--json'], { env: noSecret })).toBe('[]\n')
+    // A lost development secret is not replaced by a new one (its keys could not be decrypted).
+    rmSync(join(dir, 'data', 'latch.secret'))
+    expectOneLineError(await latch(dir, ['keys', 'list'], { env: noSecret }), 1, /LATCH_SECRET is not set, and there is no development secret at .*latch\.secret/)
+    expect(existsSync(join(dir, 'data', 'latch.secret'))).toBe(false)
+  })
+
+  /** @see issue 8 */
+  it('issue 8 + RFC 3986 §3.2.1: a PostgreSQL URL\'s password (userinfo and ?password=) never appears in CLI output, boot logs or errors', async () => {
+    const dir = workspace()
+    const closed = await new Promise<number>((resolvePort) => {
+      const probe = createNetServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as AddressInfo
+        probe.close(() => resolvePort(port))
+      })
+    })
+    const url = `postgres://latch:hunter2-pw@127.0.0.1:${closed}/latch?password=query-pw&pool_size=2`
+    const shown = `postgres://latch:***@127.0.0.1:${closed}/latch?password=***&pool_size=2`
+    for (const args of [['migrate'], ['users', 'list'], ['serve', '--port', '0']]) {
+      const run = await latch(dir, args, { env: { LATCH_DATABASE_URL: url, LATCH_LOG_LEVEL: 'info' } })
+      expectOneLineError(run, 1, new RegExp(`cannot open database ${shown.replace(/[?*]/g, '\\$&')}: .*ECONNREFUSED`))
+      expect(`${run.stdout}${run.stderr}`, args.join(' ')).not.toMatch(/hunter2|query-pw/)
+    }
+    // A URL the driver cannot parse (Node's TypeError carries it whole in `input`).
+    const bad = await latch(dir, ['migrate'], { env: { LATCH_DATABASE_URL: 'postgres://latch:hunter2-pw@127.0.0.1:99999/latch?password=query-pw' } })
+    expect(bad.code).toBe(1)
+    expect(`${bad.stdout}${bad.stderr}`).not.toMatch(/hunter2|query-pw/)
+  })
+
+  /** @see issue 8 */
+  it.skipIf(!POSTGRES_UP)('issue 8: on PostgreSQL, a command other than serve/migrate refuses a schema without Latch tables and creates nothing', async () => {
+    const dir = workspace()
+    const schema = `latch_cli_absent_${process.pid}_${Date.now()}`
+    const url = `postgres://postgres:hunter2-pw@127.0.0.1:5432/test?schema=${schema}&password=query-pw`
+    const run = await latch(dir, ['users', 'list'], { env: { LATCH_DATABASE_URL: url } })
+    expectOneLineError(run, 1, new RegExp(`no Latch database at postgres://postgres:\\*\\*\\*@127\\.0\\.0\\.1:5432/test\\?schema=${schema}&password=\\*\\*\\*`))
+    expect(run.stderr).not.toMatch(/hunter2|query-pw/)
+    const pg = (await import('pg')).default
+    const client = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' })
+    await client.connect()
+    try {
+      const { rows } = await client.query('select 1 from pg_namespace where nspname = $1', [schema])
+      expect(rows, 'the schema was not created').toEqual([])
+    } finally {
+      await client.end()
+    }
   })
 })

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs'
 import type { Command } from 'commander'
-import { ConfigError, createStore, loadConfig, type LatchConfig, type LoadedConfig, type Store } from '@latch/server'
+import { ConfigError, createStore, databaseExists, loadConfig, redactUrl, scrubText, type LatchConfig, type LoadedConfig, type Store } from '@latch/server'
 import { CliError, UsageError, reasonOf } from './errors.js'
 
 /** Used when `--config` is not given and this file exists in the working directory. */
@@ -27,43 +27,70 @@ export function configFile(opts: CommonOptions): string | undefined {
   return existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined
 }
 
-/** Loads and validates the config; a `ConfigError` (naming the key) reaches `main` as is. */
-export function openConfig(opts: CommonOptions): LoadedConfig {
-  return loadConfig({ file: configFile(opts), env: process.env })
+/**
+ * Loads and validates the config; a `ConfigError` (naming the key) reaches `main` as is. Only
+ * `create` (serve, migrate) may start a development secret file when `LATCH_SECRET` is unset.
+ */
+export function openConfig(opts: CommonOptions, create = false): LoadedConfig {
+  return loadConfig({ file: configFile(opts), env: process.env, createSecret: create })
 }
 
-/** The database URL with any password masked, fit for logs and error messages. */
-export function displayDatabase(url: string): string {
-  if (url.startsWith('sqlite:')) return url
+/** Stands in for `LATCH_SECRET` while only the database URL is read: it keeps `loadConfig` from touching a secret file. */
+const PROBE_SECRET = 'probe-only-never-used-to-encrypt-anything'
+
+/**
+ * Refuses to go on when the config's database does not exist yet: every command but `serve` and
+ * `migrate` works on an existing database, and run in the wrong directory (no config file: the
+ * default `sqlite:./data/latch.db`) or with a mistyped URL it would otherwise create an empty
+ * one, and a new development secret beside it. Checked before the secret, whose absence follows.
+ * @see issue 8
+ */
+async function requireExistingDatabase(opts: CommonOptions): Promise<void> {
+  const { config } = loadConfig({ file: configFile(opts), env: { ...process.env, LATCH_SECRET: process.env.LATCH_SECRET || PROBE_SECRET } })
+  const { database } = config
+  let exists: boolean
   try {
-    const parsed = new URL(url)
-    if (parsed.password) parsed.password = '***'
-    return parsed.href
-  } catch {
-    return url.replace(/\/\/[^@/]*@/, '//***@')
+    exists = await databaseExists(database)
+  } catch (err) {
+    throw new CliError(`cannot open database ${displayDatabase(database)}: ${scrubText(reasonOf(err), database)}`, { cause: err })
   }
+  if (!exists) {
+    const where = configFile(opts) === undefined ? `no config file (./${DEFAULT_CONFIG_FILE} or --config), so the default database` : 'the database of the config'
+    throw new CliError(
+      `no Latch database at ${displayDatabase(database)} (${where}); this command does not create one: run \`latch migrate\` to create it, or point --config or LATCH_DATABASE_URL at an existing database`,
+    )
+  }
+}
+
+/** The database URL with any password masked (userinfo and `?password=`), fit for logs and errors. */
+export function displayDatabase(url: string): string {
+  return redactUrl(url)
 }
 
 export interface StoreContext extends LoadedConfig {
   store: Store
 }
 
-/** Loads the config and opens its database, running pending migrations. */
-export async function openStore(opts: CommonOptions): Promise<StoreContext> {
-  const loaded = openConfig(opts)
+/**
+ * Loads the config and opens its database, running pending migrations. Only with `create`
+ * (`serve`, `migrate`) may the database, and the development secret, be created.
+ */
+export async function openStore(opts: CommonOptions, { create = false }: { create?: boolean } = {}): Promise<StoreContext> {
+  if (!create) await requireExistingDatabase(opts)
+  const loaded = openConfig(opts, create)
   const { database } = loaded.config
   let store: Store
   try {
     store = await createStore(database, { migrate: true })
   } catch (err) {
-    throw new CliError(`cannot open database ${displayDatabase(database)}: ${reasonOf(err)}`, { cause: err })
+    throw new CliError(`cannot open database ${displayDatabase(database)}: ${scrubText(reasonOf(err), database)}`, { cause: err })
   }
   return { ...loaded, store }
 }
 
 /** Runs `fn` with an open store and closes it afterwards, whatever happens. */
-export async function withStore<T>(opts: CommonOptions, fn: (ctx: StoreContext) => Promise<T>): Promise<T> {
-  const ctx = await openStore(opts)
+export async function withStore<T>(opts: CommonOptions, fn: (ctx: StoreContext) => Promise<T>, options: { create?: boolean } = {}): Promise<T> {
+  const ctx = await openStore(opts, options)
   try {
     return await fn(ctx)
   } finally {

@@ -131,6 +131,8 @@ export interface ClusterOptions {
    * deployment would. `together`: every node at once on the empty schema, as after a full outage.
    */
   startup?: 'rolling' | 'together'
+  /** The PostgreSQL server to use (default: the shared test server, PG_URL); the outage test passes its own. */
+  postgresUrl?: string
 }
 
 const live = new Set<Cluster>()
@@ -150,6 +152,7 @@ export class Cluster {
     readonly dir: string,
     ports: number[],
     readonly configFile: string,
+    readonly postgresUrl: string,
   ) {
     const env: NodeJS.ProcessEnv = { ...process.env }
     for (const k of Object.keys(env)) if (k.startsWith('LATCH_') || k === 'PORT') delete env[k]
@@ -166,12 +169,13 @@ export class Cluster {
     for (let i = 0; i < (options.nodes ?? 2); i++) ports.push(await freePort())
     const issuer = `http://127.0.0.1:${ports[0]}`
     const schema = `latch_${options.name.replace(/\W/g, '_')}_${randomBytes(4).toString('hex')}`
-    const url = new URL(PG_URL)
+    const postgresUrl = options.postgresUrl ?? PG_URL
+    const url = new URL(postgresUrl)
     url.searchParams.set('schema', schema)
     const dir = mkdtempSync(join(tmpdir(), `latch-${options.name}-`))
     const configFile = join(dir, 'latch.config.yaml')
     writeFileSync(configFile, stringify({ issuer, host: '127.0.0.1', log_level: 'warn', ...options.config }))
-    const cluster = new Cluster(issuer, schema, url.toString(), dir, ports, configFile)
+    const cluster = new Cluster(issuer, schema, url.toString(), dir, ports, configFile, postgresUrl)
     live.add(cluster)
     try {
       if (options.startup === 'together') await Promise.all(cluster.nodes.map((node) => node.start()))
@@ -221,7 +225,7 @@ export class Cluster {
   async stop(): Promise<void> {
     await Promise.all(this.nodes.map((n) => n.stop()))
     live.delete(this)
-    const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 5000 })
+    const client = new pg.Client({ connectionString: this.postgresUrl, connectionTimeoutMillis: 5000 })
     try {
       await client.connect()
       await client.query(`DROP SCHEMA IF EXISTS "${this.schema}" CASCADE`)

@@ -12,6 +12,6 @@ export function migrate(program: Command): void {
   withConfigOption(program.command('migrate').description('run pending database migrations')).action(async (opts: CommonOptions) => {
     await withStore(opts, async ({ config }) => {
       say(`database is up to date (${displayDatabase(config.database)})`)
-    })
+    }, { create: true })
   })
 }

@@ -22,7 +22,7 @@ export function serve(program: Command): void {
   withConfigOption(program.command('serve').description('run the OpenID Provider'))
     .option('-p, --port <port>', 'port to listen on (default: PORT, else the config file, else 9000)', port)
     .action(async (opts: CommonOptions & { port?: number }) => {
-      const { config, store } = await openStore(opts)
+      const { config, store } = await openStore(opts, { create: true })
       let server: LatchServer
       try {
         server = await createServer({ file: configFile(opts), env: process.env, store })

@@ -42,8 +42,9 @@ export interface HonoAuth {
 const FORM = 'application/x-www-form-urlencoded'
 
 /**
- * Whether a form-urlencoded body has an `access_token` parameter. Read through Hono's body cache,
- * so the handler gets the same body; a body that cannot be read holds no token anyone will see.
+ * Whether a form-urlencoded body has an `access_token` parameter. Read from a copy of the request
+ * (or through Hono's body cache when earlier middleware read it), so the handler gets the same
+ * body; a body that cannot be read holds no token anyone will see.
  */
 async function formBodyHasAccessToken(req: HonoRequest): Promise<boolean> {
   const type = req.header('content-type')
@@ -52,7 +53,10 @@ async function formBodyHasAccessToken(req: HonoRequest): Promise<boolean> {
     // Already parsed as FormData by earlier middleware: that is what the handler will see.
     const parsed = req.bodyCache.formData as Promise<FormData> | FormData | undefined
     if (parsed !== undefined) return (await parsed).has('access_token')
-    return new URLSearchParams(new TextDecoder().decode(await req.arrayBuffer())).has('access_token')
+    // A copy of the body, so the handler's own read (`c.req.parseBody()`) still finds it unread:
+    // Hono before 4.13.8 cannot parse a body cached as bytes as a form (it drops the Content-Type).
+    const text = Object.keys(req.bodyCache).length > 0 ? await req.text() : await req.raw.clone().text()
+    return new URLSearchParams(text).has('access_token')
   } catch {
     return false
   }

@@ -21,10 +21,14 @@ export const ISSUER = 'http://localhost:9000'
 export const PORT = 9000
 
 /**
- * Interface to bind. `0.0.0.0` so containers and LAN devices can reach a dev server.
+ * Interface to bind. `127.0.0.1`: only this machine can connect (http://localhost:9000 works
+ * whether `localhost` resolves to 127.0.0.1 or to ::1 first: browsers, curl and Node's fetch try
+ * both). Set `0.0.0.0` (or `::`) to serve other machines, a reverse proxy on another host, or a
+ * container's published port.
+ * @security Off loopback, Latch warns at boot while the demo credentials of latch.config.yaml (client secrets containing `change-me`, the demo user's password) are configured: anyone who can reach the port could use them.
  * @key host
  */
-export const HOST = '0.0.0.0'
+export const HOST = '127.0.0.1'
 
 /**
  * Database URL: `sqlite:PATH` (embedded, default) or `postgres://...`. Env `LATCH_DATABASE_URL`.

@@ -30,6 +30,12 @@ export interface LoadConfigOptions {
   env?: Record<string, string | undefined>
   /** Base directory for relative sqlite paths and the dev secret (default: cwd). */
   cwd?: string
+  /**
+   * Without `LATCH_SECRET`, create the development secret file when it is missing (default
+   * true). `false`: a missing file is a `ConfigError` on `LATCH_SECRET` instead, for tools that
+   * must not start a new secret (the `latch` commands other than `serve` and `migrate`).
+   */
+  createSecret?: boolean
 }
 
 export interface LoadedConfig {
@@ -127,8 +133,30 @@ function normalizeIssuer(issuer: string): string {
   return url.href.replace(/\/+$/, '')
 }
 
+/** The demo user's password in latch.config.yaml (and the README): well known, so never off loopback. */
+const DEMO_PASSWORDS = new Set(['correct-horse-battery'])
+/** Marks the demo client secrets of latch.config.yaml (`demo-web-secret-change-me-…`). */
+const DEMO_SECRET_MARK = 'change-me'
+
+/**
+ * A warning when `host` lets other machines connect while well-known demo credentials are
+ * configured: they would let anyone on the network sign in as the demo user or mint tokens.
+ * @see issue 8
+ */
+function demoCredentialsWarning(file: ConfigFile): string | null {
+  if (isLoopbackHost(file.host)) return null
+  const clients = file.clients.filter((c) => c.client_secret?.includes(DEMO_SECRET_MARK)).map((c) => c.client_id)
+  const users = file.users.filter((u) => u.password !== undefined && DEMO_PASSWORDS.has(u.password)).map((u) => u.email)
+  if (clients.length === 0 && users.length === 0) return null
+  const what = [
+    ...(clients.length > 0 ? [`the demo client secrets of ${clients.join(', ')} (containing "${DEMO_SECRET_MARK}")`] : []),
+    ...(users.length > 0 ? [`the demo password of ${users.join(', ')}`] : []),
+  ]
+  return `host is ${file.host}, reachable from other machines, and ${what.join(' and ')} are configured: anyone who can reach this port can use them. Replace them (DEMO_*_SECRET, your own users), or bind host: 127.0.0.1.`
+}
+
 function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]'
+  return hostname === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(hostname) || hostname === '[::1]' || hostname === '::1'
 }
 
 function checkRedirectUri(key: string, uri: string): void {
@@ -204,7 +232,7 @@ function resolveClients(file: ConfigFile, knownScopes: Set<string>, resourceIds:
   })
 }
 
-function resolveSecret(env: Record<string, string | undefined>, database: string, cwd: string, warnings: string[]): { secret: string; source: string } {
+function resolveSecret(env: Record<string, string | undefined>, database: string, cwd: string, warnings: string[], create: boolean): { secret: string; source: string } {
   const fromEnv = env.LATCH_SECRET
   if (fromEnv) {
     if (fromEnv.length < 32) throw new ConfigError('LATCH_SECRET', 'must be at least 32 characters')
@@ -213,6 +241,7 @@ function resolveSecret(env: Record<string, string | undefined>, database: string
   const dir = database.startsWith('sqlite:') && database !== 'sqlite::memory:' ? dirname(resolve(cwd, database.slice(7))) : resolve(cwd, 'data')
   const file = resolve(dir, 'latch.secret')
   if (!existsSync(file)) {
+    if (!create) throw new ConfigError('LATCH_SECRET', `is not set, and there is no development secret at ${file}: set LATCH_SECRET to the secret the server uses`)
     mkdirSync(dir, { recursive: true })
     writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 })
   }
@@ -237,6 +266,9 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   if (redisProblem) throw new ConfigError('redis_url', env.LATCH_REDIS_URL ? `(from LATCH_REDIS_URL) ${redisProblem}` : redisProblem)
 
   const trustProxy = parseTrustProxy(file.trust_proxy)
+  const demo = demoCredentialsWarning(file)
+  if (demo) warnings.push(demo)
+
   const issuer = normalizeIssuer(file.issuer)
   const issuerUrl = new URL(issuer)
   if (issuerUrl.protocol === 'http:' && !isLoopbackHost(issuerUrl.hostname)) {
@@ -285,7 +317,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     if (u.password && u.password_hash) throw new ConfigError(`users[${i}].password`, 'and password_hash are mutually exclusive')
   })
 
-  const { secret, source } = resolveSecret(env, file.database, cwd, warnings)
+  const { secret, source } = resolveSecret(env, file.database, cwd, warnings, options.createSecret ?? true)
   const database = file.database.startsWith('sqlite:') && file.database !== 'sqlite::memory:'
     ? `sqlite:${resolve(cwd, file.database.slice(7))}`
     : file.database

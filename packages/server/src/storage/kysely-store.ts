@@ -12,11 +12,14 @@
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.5
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.1
  */
+import { existsSync } from 'node:fs'
 import { Kysely, sql } from 'kysely'
+import pg from 'pg'
 import { StorageUnavailableError } from '../errors.js'
+import { scrubError } from '../lib/redact-url.js'
 import type { Database } from './database.js'
 import type { DialectCapabilities, DialectSetup } from './dialects/dialect.js'
-import { createPostgresDialect, postgresCapabilities } from './dialects/postgres.js'
+import { createPostgresDialect, parsePostgresUrl, postgresCapabilities } from './dialects/postgres.js'
 import { createSqliteDialect, sqliteCapabilities } from './dialects/sqlite.js'
 import { migrateToLatest } from './migrate.js'
 import { accountRepositories } from './repositories/accounts.js'
@@ -49,7 +52,7 @@ function sqlitePath(url: string): string {
 /**
  * Opens the database named by `databaseUrl` (`sqlite:PATH`, `sqlite::memory:`, `postgres://...`)
  * and, unless `migrate: false`, brings its schema up to date. Errors name the URL's scheme only:
- * the URL may carry a password.
+ * the URL may carry a password, so whatever a driver throws has it scrubbed (lib/redact-url.ts).
  */
 export async function createStore(databaseUrl: string, options: { migrate?: boolean } = {}): Promise<Store> {
   const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(databaseUrl)?.[0].toLowerCase()
@@ -58,7 +61,10 @@ export async function createStore(databaseUrl: string, options: { migrate?: bool
     throw new Error(`database URL: unsupported scheme "${scheme ?? '(none)'}"; expected sqlite:PATH or postgres://...`)
   }
   const { isUnavailable } = entry.capabilities
-  const translate = (error: unknown) => (isUnavailable(error) ? new StorageUnavailableError(error) : error)
+  const translate = (error: unknown) => {
+    scrubError(error, databaseUrl)
+    return isUnavailable(error) ? new StorageUnavailableError(error) : error
+  }
   let db: Kysely<Database> | undefined
   try {
     const setup = await entry.connect(databaseUrl)
@@ -68,6 +74,39 @@ export async function createStore(databaseUrl: string, options: { migrate?: bool
   } catch (error) {
     await db?.destroy().catch(() => {})
     throw translate(error)
+  }
+}
+
+/**
+ * Whether `databaseUrl` names an existing Latch database (its migration table is there), found
+ * without creating anything: no SQLite file, no directory, no PostgreSQL schema. `latch` commands
+ * other than `serve` and `migrate` check this first, so that a typo or a missing config file is
+ * reported instead of quietly starting an empty database. Connection errors are thrown, with the
+ * URL's password scrubbed.
+ */
+export async function databaseExists(databaseUrl: string): Promise<boolean> {
+  const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(databaseUrl)?.[0].toLowerCase()
+  if (scheme === 'sqlite:') {
+    const path = sqlitePath(databaseUrl)
+    return path === ':memory:' || existsSync(path)
+  }
+  if (scheme !== 'postgres:' && scheme !== 'postgresql:') return true // createStore reports the scheme
+  try {
+    const { connectionString, schema } = parsePostgresUrl(databaseUrl)
+    const client = new pg.Client({ connectionString, connectionTimeoutMillis: 5000 })
+    client.on('error', () => {})
+    await client.connect()
+    try {
+      const { rows } = await client.query<{ present: boolean }>(
+        `select exists (select 1 from pg_catalog.pg_tables where schemaname = coalesce($1, current_schema()) and tablename = 'kysely_migration') as present`,
+        [schema],
+      )
+      return rows[0]?.present === true
+    } finally {
+      await client.end().catch(() => {})
+    }
+  } catch (error) {
+    throw scrubError(error, databaseUrl)
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * A database outage under load: two `latch serve` processes on one PostgreSQL keep receiving
  * client_credentials, password and refresh requests (plus introspection, UserInfo, health and the
- * authorization page) while PostgreSQL is stopped and started again with `pg_ctlcluster`.
+ * authorization page) while PostgreSQL is stopped and started again with `pg_ctl`.
  * - While it is down, every request that needs the database fails with 503
  *   `temporarily_unavailable` and `Retry-After` (RFC 6749 §4.1.2.1 / §5.2 as Latch maps them,
  *   ARCHITECTURE "Error model": a storage outage is not a `server_error`), never 500; /healthz is
@@ -12,27 +12,25 @@
  *   at first, and five of them locked alice out of each node for 15 minutes after the outage
  *   (fixed in users/login-throttle.ts, `notChecked`).
  *
- * This stops the PostgreSQL server every other test shares, so it is not in the default vitest
- * run: `npm run test:outage` (vitest.outage.config.ts) runs it alone, last in `npm test`.
- * PostgreSQL is started again in `finally` and in `afterAll`, whatever failed. Needs root (or the
- * cluster owner) and `pg_ctlcluster`; otherwise it is skipped with a line saying so.
+ * The PostgreSQL stopped here is a throwaway cluster this file creates and owns (initdb in a temp
+ * directory, its own port: test/throwaway-postgres.ts), never the machine's own server: running
+ * the tests must not restart a system service (issue 8). So it runs in the main vitest run, in
+ * the `sqlite` project only (it needs no shared server). The cluster is removed in `afterAll`,
+ * and by exit and signal hooks should the run die or be interrupted. Without the PostgreSQL server
+ * binaries, or as root without a `postgres` user, it is skipped with a line saying so.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+ * @see issue 8
  */
-import { execFile, execFileSync } from 'node:child_process'
-import { existsSync, readdirSync } from 'node:fs'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PATHS } from '../../src/context.js'
 import {
   authorizationRequest,
   Cluster,
   clusterConfig,
-  clusterSkipReason,
   isActive,
   loadUsers,
   mapLimit,
   passwordGrant,
-  PG_URL,
   post,
   SERVICE_AUTH,
   WEB_AUTH,
@@ -40,68 +38,14 @@ import {
   type LatchNode,
 } from '../cluster.js'
 import { ALICE } from '../helpers.js'
+import { ThrowawayPostgres } from '../throwaway-postgres.js'
 
-const run = promisify(execFile)
 const WORKERS = 6
 const USERS = loadUsers(WORKERS)
 const PASSWORD = passwordGrant(ALICE)
 
-/** The local cluster to stop, when this machine can stop it; else why not. */
-function controllableCluster(): { version: string } | { reason: string } {
-  if (!['127.0.0.1', 'localhost'].includes(new URL(PG_URL).hostname)) return { reason: 'skipped: the test PostgreSQL is not local, so it cannot be stopped' }
-  if (process.getuid?.() !== 0) return { reason: 'skipped: stopping PostgreSQL needs root' }
-  const version = existsSync('/etc/postgresql') ? readdirSync('/etc/postgresql')[0] : undefined
-  if (version === undefined || !existsSync('/usr/bin/pg_ctlcluster')) return { reason: 'skipped: no pg_ctlcluster cluster under /etc/postgresql' }
-  return { version }
-}
-
-const pgSkip = await clusterSkipReason()
-const control = controllableCluster()
-const skipped = pgSkip ?? ('reason' in control ? control.reason : undefined)
+const skipped = ThrowawayPostgres.skipReason()
 if (skipped) console.log(skipped)
-
-/** Set while this file has PostgreSQL stopped, so that even an abrupt exit starts it again. */
-let stoppedHere = false
-
-async function pgctl(action: 'stop' | 'start'): Promise<void> {
-  if (!('version' in control)) throw new Error(control.reason)
-  if (action === 'stop') stoppedHere = true
-  await run('pg_ctlcluster', ['--skip-systemctl-redirect', control.version, 'main', action], { timeout: 60_000 })
-  if (action === 'start') stoppedHere = false
-}
-
-process.once('exit', () => {
-  if (!stoppedHere || !('version' in control)) return
-  try {
-    execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', control.version, 'main', 'start'], { stdio: 'ignore', timeout: 60_000 })
-  } catch {
-    // running already
-  }
-})
-
-async function pgReady(): Promise<boolean> {
-  try {
-    await run('pg_isready', ['-h', '127.0.0.1', '-p', '5432', '-q'], { timeout: 5000 })
-    return true
-  } catch {
-    return false
-  }
-}
-
-/** Starts PostgreSQL unless it answers, and waits until it accepts connections. */
-async function ensurePostgresRunning(): Promise<void> {
-  if (await pgReady()) {
-    stoppedHere = false
-    return
-  }
-  await pgctl('start').catch((err: unknown) => console.error('pg_ctlcluster start failed:', err))
-  const deadline = Date.now() + 60_000
-  while (!(await pgReady())) {
-    if (Date.now() > deadline) throw new Error('PostgreSQL did not come back within 60 s')
-    await new Promise((r) => setTimeout(r, 200))
-  }
-  stoppedHere = false
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -119,18 +63,23 @@ interface Sent {
 }
 
 describe.skipIf(skipped !== undefined)('PostgreSQL outage under load', () => {
+  let postgres: ThrowawayPostgres
   let cluster: Cluster
 
   beforeAll(async () => {
-    await ensurePostgresRunning()
-    cluster = await Cluster.start({ name: 'outage', config: { ...clusterConfig, users: [...clusterConfig.users, ...USERS] } })
-  }, 60_000)
+    postgres = await ThrowawayPostgres.create()
+    cluster = await Cluster.start({ name: 'outage', postgresUrl: postgres.url, config: { ...clusterConfig, users: [...clusterConfig.users, ...USERS] } })
+  }, 120_000)
 
   afterAll(async () => {
-    // Whatever happened above, the shared server must be running for everything else.
-    await ensurePostgresRunning()
-    await cluster?.stop()
-  }, 90_000)
+    try {
+      // The nodes first (their schema is dropped while the server still runs), then the server.
+      if (postgres !== undefined) await postgres.start().catch(() => {})
+      await cluster?.stop()
+    } finally {
+      postgres?.destroy()
+    }
+  }, 120_000)
 
   it('RFC 6749 §4.1.2.1 + §5.2: while PostgreSQL is down, requests fail with 503 temporarily_unavailable (never 500); when it is back they succeed and every token issued before is still valid', { timeout: 90_000 }, async () => {
     const nodes = cluster.nodes
@@ -239,13 +188,13 @@ describe.skipIf(skipped !== undefined)('PostgreSQL outage under load', () => {
       try {
         await sleep(1500)
         enter('stopping')
-        await pgctl('stop')
+        await postgres.stop()
         enter('down')
         await sleep(2500)
         enter('starting')
-        await pgctl('start')
-      } finally {
-        await ensurePostgresRunning()
+        await postgres.start()
+      } catch (err) {
+        throw new Error(`${(err as Error).message}\n${postgres.log()}`)
       }
       enter('recovering')
       // Until each node has answered a password grant (which needs the database) with 200.
