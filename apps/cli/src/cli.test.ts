@@ -211,7 +211,7 @@ describe('latch CLI', { timeout: 90_000 }, () => {
 
   /** @see issue 8 */
   it('RFC 8707 §2: `clients create --resource URI` (repeatable) registers the resources a client may get tokens for; an unknown one is a usage error naming the flag', async () => {
-    const dir = workspace()
+    const dir = await migrated()
     expectOneLineError(
       await latch(dir, ['clients', 'create', '--id', 'x', '--grant-types', 'client_credentials', '--resource', 'https://payments.example.com']),
       2,
@@ -285,7 +285,7 @@ describe('latch CLI', { timeout: 90_000 }, () => {
 
   /** @see issue 8 */
   it('OIDC Core §10.1.1: `keys rotate` says running servers publish the new key within tokens.key_reload_interval, not "now"', async () => {
-    const dir = workspace()
+    const dir = await migrated()
     await ok(dir, ['keys', 'rotate'])
     const run = await latch(dir, ['keys', 'rotate'])
     expect(run.code).toBe(0)
@@ -295,7 +295,7 @@ describe('latch CLI', { timeout: 90_000 }, () => {
 
   /** @see issue 8 */
   it('RFC 9700 §4.14.2: `users set-password` signs the user out everywhere (sessions ended, grants revoked, offline_access included); --keep-sessions keeps them', async () => {
-    const dir = workspace()
+    const dir = await migrated()
     await ok(dir, ['users', 'create', '--email', 'alice@example.com', '--password', 'correct-horse-battery'])
     await ok(dir, ['users', 'create', '--email', 'bob@example.com', '--password', 'battery-staple-horse'])
     const { createStore } = await import('@latch/server')
@@ -342,7 +342,7 @@ describe('latch CLI', { timeout: 90_000 }, () => {
   /** @see issue 8 */
   it('ARCHITECTURE §2 Commands: `users set-password EMAIL` in a terminal asks for the new password twice, hidden (a real pty via script(1))', async (ctx) => {
     if (spawnSync('script', ['--version']).status !== 0) return ctx.skip()
-    const dir = workspace()
+    const dir = await migrated()
     await ok(dir, ['users', 'create', '--email', 'alice@example.com', '--password', 'correct-horse-battery'])
     /** Runs the command on a pseudo-terminal, answering each prompt once it is shown. */
     const onTerminal = (answers: string[]) =>
