@@ -17,7 +17,7 @@ import { createStore } from './storage/kysely-store.js'
 import type { Store } from './storage/store.js'
 import { seedFromConfig } from './seed.js'
 import { registerFormParser } from './endpoints/_pipeline/form-body.js'
-import { errorHandler, frameworkErrors } from './endpoints/_pipeline/render-error.js'
+import { clientErrorHandler, errorHandler, frameworkErrors } from './endpoints/_pipeline/render-error.js'
 import { corsForBrowserApps } from './endpoints/_pipeline/cors.js'
 import { authorizationEndpoint } from './endpoints/authorization.js'
 import { deviceAuthorizationEndpoint } from './endpoints/device-authorization.js'
@@ -122,6 +122,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       return503OnClosing: true,
       logController: new LogController({ disableRequestLogging: !infoEnabled }),
       frameworkErrors,
+      clientErrorHandler,
       routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     })
     app.decorate('latch', ctx)
