@@ -10,6 +10,7 @@ import pino, { type Logger } from 'pino'
 import { loadConfig, type LoadConfigOptions } from './config/load.js'
 import type { LatchConfig } from './config/schema.js'
 import { createContext, type LatchContext } from './context.js'
+import { InvalidRequestError } from './errors.js'
 import { LatchEvents } from './events.js'
 import { Keystore } from './keys/keystore.js'
 import { systemClock, type Clock } from './lib/clock.js'
@@ -17,7 +18,8 @@ import { createStore } from './storage/kysely-store.js'
 import type { Store } from './storage/store.js'
 import { seedFromConfig } from './seed.js'
 import { registerFormParser } from './endpoints/_pipeline/form-body.js'
-import { clientErrorHandler, errorHandler, frameworkErrors } from './endpoints/_pipeline/render-error.js'
+import { clientErrorHandler, errorHandler, frameworkErrors, sendErrorOn } from './endpoints/_pipeline/render-error.js'
+import { recordMethods } from './endpoints/_pipeline/method-not-allowed.js'
 import { corsForBrowserApps } from './endpoints/_pipeline/cors.js'
 import { authorizationEndpoint } from './endpoints/authorization.js'
 import { deviceAuthorizationEndpoint } from './endpoints/device-authorization.js'
@@ -129,8 +131,15 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     await app.register(fastifyCookie)
     registerFormParser(app, config.security.body_limit)
     app.setErrorHandler(errorHandler)
-    app.setNotFoundHandler((_request, reply) => {
-      reply.status(404).type('application/json; charset=utf-8').send({ error: 'not_found', error_description: 'no such endpoint' })
+    const methods = recordMethods(app)
+    app.setNotFoundHandler((request, reply) => {
+      const known = methods.allowed((request.url ?? '').split('?')[0] ?? '')
+      if (known) {
+        // RFC 9110 §15.5.6: the path exists, the method does not.
+        reply.header('allow', known.allow)
+        return sendErrorOn(known.channel, request, reply, new InvalidRequestError(`the method ${request.method} is not allowed here`, { status: 405 }))
+      }
+      return reply.status(404).type('application/json; charset=utf-8').send({ error: 'not_found', error_description: 'no such endpoint' })
     })
     for (const plugin of [
       corsForBrowserApps, discoveryEndpoint, jwksEndpoint, authorizationEndpoint, tokenEndpoint, userinfoEndpoint, introspectionEndpoint,

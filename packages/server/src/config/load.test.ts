@@ -63,6 +63,11 @@ describe('loadConfig', () => {
     expectConfigError(() => load({ clients: [{ client_id: 'web', redirect_uris: ['https://app.example.com/cb#x'] }] }), /redirect_uris\[0\] must not contain a fragment/)
   })
 
+  /** @see issue 8 */
+  it('RFC 3986 §2: a redirect URI with a character a URI cannot have is refused at boot', () => {
+    expectConfigError(() => load({ clients: [{ client_id: 'web', redirect_uris: ['https://app.example.com/caf\u00e9'] }] }), /redirect_uris\[0\] must contain only visible ASCII/)
+  })
+
   it('RFC 6749 §4.4: a public client cannot have client_credentials', () => {
     expectConfigError(() => load({ clients: [{ client_id: 'spa', token_endpoint_auth_method: 'none', grant_types: ['client_credentials'] }] }), /client_credentials needs a confidential client/)
   })

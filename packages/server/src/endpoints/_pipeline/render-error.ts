@@ -55,7 +55,7 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, err: OAu
   return sendErrorOn(request.routeOptions?.config?.channel ?? 'json', request, reply, err)
 }
 
-function sendErrorOn(channel: ErrorChannel, request: FastifyRequest, reply: FastifyReply, err: OAuthError): FastifyReply {
+export function sendErrorOn(channel: ErrorChannel, request: FastifyRequest, reply: FastifyReply, err: OAuthError): FastifyReply {
   dropUnsendableHeaders(reply)
   if (err.status >= 500) request.log.error({ err: err.cause ?? err, code: err.code }, 'request failed')
   else request.log.info({ code: err.code, detail: err.detail ?? err.description }, 'request rejected')
