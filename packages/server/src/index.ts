@@ -6,6 +6,7 @@ export { SIGNING_ALGS, GRANT_TYPE_NAMES, AUTH_METHOD_NAMES } from './config/sche
 export { createStore } from './storage/kysely-store.js'
 export type * from './storage/store.js'
 export { Keystore } from './keys/keystore.js'
+export { acceptedAuthMethods } from './clients/authenticate.js'
 export { hashPassword, verifyPassword } from './users/password-hash.js'
 export { hashHandle, randomHandle } from './lib/random.js'
 export { systemClock, ManualClock, type Clock } from './lib/clock.js'

@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { Option, type Command } from 'commander'
-import { AUTH_METHOD_NAMES, GRANT_TYPE_NAMES, randomHandle, type ResolvedClient } from '@latch/server'
+import { AUTH_METHOD_NAMES, GRANT_TYPE_NAMES, SIGNING_ALGS, acceptedAuthMethods, randomHandle, type ResolvedClient } from '@latch/server'
 import { flagError, validateWithLoader, withConfigOption, withStore, now, type CommonOptions } from '../context.js'
 import { CliError, UsageError, reasonOf } from '../errors.js'
 import { note, printJson, say } from '../output.js'
@@ -28,6 +28,7 @@ interface ClientsCreateOptions extends CommonOptions {
   scope?: string
   skipConsent?: boolean
   jwks?: string
+  idTokenAlg?: (typeof SIGNING_ALGS)[number]
   json?: boolean
 }
 
@@ -43,6 +44,7 @@ const FLAGS: Readonly<Record<string, string>> = {
   scope: '--scope',
   skip_consent: '--skip-consent',
   jwks: '--jwks',
+  id_token_signed_response_alg: '--id-token-alg',
 }
 
 /** `a,b` and repeated flags both build one list. */
@@ -79,7 +81,10 @@ export function clientsCreate(parent: Command): void {
       .requiredOption('--id <client_id>', 'client_id')
       .option('--name <client_name>', 'name shown on the consent page (default: the id)')
       .addOption(new Option('--type <type>', 'confidential (has a secret) or public (SPA, native, CLI)').choices(['confidential', 'public']))
-      .addOption(new Option('--auth-method <method>', 'token_endpoint_auth_method (default: client_secret_basic, or none for --type public)').choices(AUTH_METHOD_NAMES))
+      .addOption(
+        new Option('--auth-method <method>', 'token_endpoint_auth_method, pinned (default: client_secret_basic, also accepting client_secret_post; none for --type public)').choices(AUTH_METHOD_NAMES),
+      )
+      .addOption(new Option('--id-token-alg <alg>', 'id_token_signed_response_alg: RS256 for a relying party that needs it (default: tokens.signing_alg)').choices(SIGNING_ALGS))
       .option('--grant-types <list>', `comma-separated grant_types (default: authorization_code): ${GRANT_TYPE_NAMES.join(', ')}`, list)
       .option('--redirect-uris <list>', 'comma-separated redirect_uris (absolute, no fragment)', list)
       .option('--post-logout-redirect-uris <list>', 'comma-separated post_logout_redirect_uris', list)
@@ -94,7 +99,9 @@ export function clientsCreate(parent: Command): void {
       client_id: opts.id,
       ...(opts.name !== undefined && { client_name: opts.name }),
       ...(secret !== undefined && { client_secret: secret }),
-      token_endpoint_auth_method: method,
+      // Given explicitly, the method is pinned; the default also accepts client_secret_post.
+      ...(opts.authMethod !== undefined && { token_endpoint_auth_method: method }),
+      ...(opts.idTokenAlg !== undefined && { id_token_signed_response_alg: opts.idTokenAlg }),
       ...(opts.grantTypes !== undefined && { grant_types: opts.grantTypes }),
       ...(opts.redirectUris !== undefined && { redirect_uris: opts.redirectUris }),
       ...(opts.postLogoutRedirectUris !== undefined && { post_logout_redirect_uris: opts.postLogoutRedirectUris }),
@@ -125,7 +132,7 @@ export function clientsCreate(parent: Command): void {
       if (opts.json) {
         printJson({ ...publicClient(client), ...(secret !== undefined && { client_secret: secret }) })
       } else {
-        say(`created client ${client.client_id} (${client.token_endpoint_auth_method}; grant types: ${client.grant_types.join(', ')})`)
+        say(`created client ${client.client_id} (${acceptedAuthMethods(client).join(' or ')}; grant types: ${client.grant_types.join(', ')})`)
         if (secret !== undefined) say(`client_secret: ${secret}`)
       }
       if (secret !== undefined) note('Store the client secret now: it is not shown again (Latch keeps only its SHA-256).')

@@ -20,6 +20,7 @@ import {
   type ConfigFile,
   type LatchConfig,
   type ResolvedClient,
+  type SigningAlg,
 } from './schema.js'
 
 export interface LoadConfigOptions {
@@ -144,7 +145,19 @@ function checkRedirectUri(key: string, uri: string): void {
   if (url.protocol === 'javascript:' || url.protocol === 'data:') throw new ConfigError(key, `must not use the ${url.protocol} scheme`)
 }
 
+/**
+ * A client's ID token alg: the provider signs with `tokens.signing_alg`, and keeps an RS256 key
+ * beside it for clients that need RS256 (OIDC Core §15.1; keys/keystore.ts). No other alg can be
+ * produced. Asking for the provider's own alg is the same as not asking (null).
+ */
+function idTokenAlg(requested: SigningAlg | undefined, signingAlg: SigningAlg, key: string): SigningAlg | null {
+  if (requested === undefined || requested === signingAlg) return null
+  if (requested !== 'RS256') throw new ConfigError(key, `must be RS256 or tokens.signing_alg (${signingAlg}): Latch signs ID tokens with no other alg, got ${JSON.stringify(requested)}`)
+  return requested
+}
+
 function resolveClients(file: ConfigFile, knownScopes: Set<string>, minSecret: number): ResolvedClient[] {
+  const signingAlg = file.tokens.signing_alg
   return file.clients.map((c, i) => {
     const key = (k: string) => `clients[${i}].${k}`
     const method = c.token_endpoint_auth_method ?? (c.client_secret || c.client_secret_hash ? 'client_secret_basic' : c.jwks ? 'private_key_jwt' : 'none')
@@ -198,6 +211,8 @@ function resolveClients(file: ConfigFile, knownScopes: Set<string>, minSecret: n
       scope: scope.join(' '),
       skip_consent: c.skip_consent ?? false,
       jwks: c.jwks ?? null,
+      auth_method_pinned: c.token_endpoint_auth_method !== undefined,
+      id_token_signed_response_alg: idTokenAlg(c.id_token_signed_response_alg, signingAlg, key('id_token_signed_response_alg')),
     }
   })
 }

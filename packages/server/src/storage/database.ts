@@ -28,6 +28,8 @@ export interface ClientsTable {
   scope: string
   skip_consent: Bool
   jwks: Json | null
+  auth_method_pinned: Bool
+  id_token_signed_response_alg: string | null
   created_at: Epoch
   updated_at: Epoch
 }

@@ -57,6 +57,8 @@ export function rowCodec(codecs: Codecs) {
       scope: c.scope,
       skip_consent: bool.encode(c.skip_consent),
       jwks: c.jwks === null ? null : json.encode(c.jwks),
+      auth_method_pinned: bool.encode(c.auth_method_pinned),
+      id_token_signed_response_alg: c.id_token_signed_response_alg,
       created_at: now,
       updated_at: now,
     }),
@@ -71,6 +73,8 @@ export function rowCodec(codecs: Codecs) {
       scope: r.scope,
       skip_consent: bool.decode(r.skip_consent),
       jwks: r.jwks === null ? null : (json.decode(r.jwks) as ClientRecord['jwks']),
+      auth_method_pinned: bool.decode(r.auth_method_pinned),
+      id_token_signed_response_alg: r.id_token_signed_response_alg as ClientRecord['id_token_signed_response_alg'],
     }),
 
     user: (r: UsersTable): UserRecord => ({

@@ -80,6 +80,8 @@ function client(overrides: Partial<ClientRecord> = {}): ClientRecord {
     post_logout_redirect_uris: [],
     scope: 'openid profile',
     skip_consent: false,
+    auth_method_pinned: true,
+    id_token_signed_response_alg: null,
     jwks: null,
     ...overrides,
   }

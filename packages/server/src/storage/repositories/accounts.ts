@@ -40,6 +40,8 @@ export function accountRepositories({ db, rows }: RepositoryContext): Pick<Store
               scope: eb.ref('excluded.scope'),
               skip_consent: eb.ref('excluded.skip_consent'),
               jwks: eb.ref('excluded.jwks'),
+              auth_method_pinned: eb.ref('excluded.auth_method_pinned'),
+              id_token_signed_response_alg: eb.ref('excluded.id_token_signed_response_alg'),
               updated_at: eb.ref('excluded.updated_at'),
             })),
           )
