@@ -13,6 +13,7 @@ import { createContext, type LatchContext } from './context.js'
 import { InvalidRequestError } from './errors.js'
 import { LatchEvents } from './events.js'
 import { Keystore } from './keys/keystore.js'
+import { idTokenAlgsOf } from './clients/registry.js'
 import { systemClock, type Clock } from './lib/clock.js'
 import { createStore } from './storage/kysely-store.js'
 import type { Store } from './storage/store.js'
@@ -102,6 +103,10 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
   let rateLimit: RateLimitBackend | undefined
   try {
     await seedFromConfig(store, config, clock.now())
+    const events = new LatchEvents()
+    // Below `info` neither events nor request lines are logged: skip building them at all.
+    const infoEnabled = log.isLevelEnabled('info')
+    if (infoEnabled) events.onAny((name, payload) => log.info({ event: name, ...(payload as object) }, name))
     const keystore = await Keystore.open({
       keys: store.keys,
       secret: config.secret,
@@ -109,11 +114,10 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       clock,
       retiredKeyGrace: config.tokens.retired_key_grace,
       activationDelay: config.tokens.key_activation_delay,
+      // Clients of the config file and of the CLI alike: any that needs RS256 ID tokens.
+      idTokenAlgs: idTokenAlgsOf(await store.clients.list()),
+      events,
     })
-    const events = new LatchEvents()
-    // Below `info` neither events nor request lines are logged: skip building them at all.
-    const infoEnabled = log.isLevelEnabled('info')
-    if (infoEnabled) events.onAny((name, payload) => log.info({ event: name, ...(payload as object) }, name))
     // Redis (when configured) never stops the boot: unreachable is one warning, then per-process counting.
     rateLimit = await openRateLimitStore({ url: config.redis_url, prefix: config.redis_key_prefix, log })
     const ctx = createContext({ config, store, keystore, clock, events, log, rateLimit })

@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { Option, type Command } from 'commander'
-import { AUTH_METHOD_NAMES, GRANT_TYPE_NAMES, SIGNING_ALGS, acceptedAuthMethods, randomHandle, type ResolvedClient } from '@latch/server'
+import { AUTH_METHOD_NAMES, GRANT_TYPE_NAMES, Keystore, SIGNING_ALGS, acceptedAuthMethods, idTokenAlgsOf, randomHandle, systemClock, type ResolvedClient } from '@latch/server'
 import { flagError, validateWithLoader, withConfigOption, withStore, now, type CommonOptions } from '../context.js'
 import { CliError, UsageError, reasonOf } from '../errors.js'
 import { note, printJson, say } from '../output.js'
@@ -124,6 +124,24 @@ export function clientsCreate(parent: Command): void {
         throw new CliError(`client ${client.client_id} already exists (delete it first with \`latch clients delete ${client.client_id}\`)`)
       }
       await store.clients.upsert({ ...client }, now())
+      const at = now()
+      const signing = (await store.keys.list(at)).find((k) => k.companion_of === null && k.activates_at <= at && (k.retired_at === null || k.retired_at > at))
+      if (client.id_token_signed_response_alg === 'RS256' && signing && signing.alg !== config.tokens.signing_alg) {
+        // Opening the keystore with another alg would move the deployment to it (keys rotate --switch-alg).
+        note(`warning: the signing key is ${signing.alg} but tokens.signing_alg is ${config.tokens.signing_alg} in this config: the RS256 key for ${client.client_id} is added when the servers next start`)
+      } else if (client.id_token_signed_response_alg === 'RS256' && config.tokens.signing_alg !== 'RS256') {
+        // OIDC Core §15.1: the signing key gets its RS256 companion now (if it has none), published at
+        // once; running servers load it at their next reload, and it signs after the activation delay.
+        await Keystore.open({
+          keys: store.keys,
+          secret: config.secret,
+          alg: config.tokens.signing_alg,
+          clock: systemClock,
+          retiredKeyGrace: config.tokens.retired_key_grace,
+          activationDelay: config.tokens.key_activation_delay,
+          idTokenAlgs: idTokenAlgsOf(await store.clients.list()),
+        })
+      }
       for (const w of warnings) note(`warning: ${w}`)
       if (config.clients.some((c) => c.client_id === client.client_id)) {
         note(`warning: client ${client.client_id} is also listed in the config file; the next \`latch serve\` replaces it with the file's definition`)

@@ -148,12 +148,13 @@ function checkRedirectUri(key: string, uri: string): void {
 /**
  * A client's ID token alg: the provider signs with `tokens.signing_alg`, and keeps an RS256 key
  * beside it for clients that need RS256 (OIDC Core §15.1; keys/keystore.ts). No other alg can be
- * produced. Asking for the provider's own alg is the same as not asking (null).
+ * produced. RS256 is kept as asked (whatever `signing_alg` becomes later); asking for the
+ * provider's own alg is the same as not asking (null): the client follows `signing_alg`.
  */
 function idTokenAlg(requested: SigningAlg | undefined, signingAlg: SigningAlg, key: string): SigningAlg | null {
+  if (requested === 'RS256') return requested
   if (requested === undefined || requested === signingAlg) return null
-  if (requested !== 'RS256') throw new ConfigError(key, `must be RS256 or tokens.signing_alg (${signingAlg}): Latch signs ID tokens with no other alg, got ${JSON.stringify(requested)}`)
-  return requested
+  throw new ConfigError(key, `must be RS256 or tokens.signing_alg (${signingAlg}): Latch signs ID tokens with no other alg, got ${JSON.stringify(requested)}`)
 }
 
 function resolveClients(file: ConfigFile, knownScopes: Set<string>, minSecret: number): ResolvedClient[] {
@@ -255,9 +256,6 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     warnings.push(`issuer ${issuer} uses http off localhost: cookies and tokens travel in clear text. Use https in production.`)
   }
 
-  if (file.tokens.signing_alg !== 'RS256') {
-    warnings.push(`tokens.signing_alg is ${file.tokens.signing_alg}: ID tokens are not offered in RS256, which OIDC Core §15.1 requires of OpenID Providers; relying parties that only accept RS256 will reject them.`)
-  }
   if (file.tokens.key_activation_delay > 0 && file.tokens.key_activation_delay < file.tokens.key_reload_interval) {
     warnings.push(`tokens.key_activation_delay (${file.tokens.key_activation_delay} s) is shorter than tokens.key_reload_interval (${file.tokens.key_reload_interval} s): after a rotation, some node may sign with a key other nodes have not loaded yet.`)
   }

@@ -54,6 +54,8 @@ export interface SigningKeysTable {
   created_at: Epoch
   activates_at: Epoch
   generation: number
+  /** The kid of the main key this RS256 key accompanies (migration 0004), null for a main key. */
+  companion_of: string | null
   retired_at: Epoch | null
   expires_at: Epoch | null
 }

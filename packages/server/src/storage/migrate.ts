@@ -10,12 +10,14 @@ import type { Database } from './database.js'
 import { initial } from './migrations/0001-initial.js'
 import { keyActivation } from './migrations/0002-key-activation.js'
 import { clientAuthAndIdTokenAlg } from './migrations/0003-client-auth-and-id-token-alg.js'
+import { companionKeys } from './migrations/0004-companion-keys.js'
 
 /** Every migration by name; names sort in the order they must run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
   '0002-key-activation': keyActivation,
   '0003-client-auth-and-id-token-alg': clientAuthAndIdTokenAlg,
+  '0004-companion-keys': companionKeys,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) }

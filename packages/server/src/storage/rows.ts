@@ -12,7 +12,7 @@ import type { Codecs } from './dialects/dialect.js'
  * carries more (a spread of some other shape, say) still writes only the schema's columns.
  */
 export const COLUMNS = {
-  signing_keys: ['kid', 'alg', 'public_jwk', 'private_jwk_encrypted', 'created_at', 'activates_at', 'generation', 'retired_at', 'expires_at'],
+  signing_keys: ['kid', 'alg', 'public_jwk', 'private_jwk_encrypted', 'created_at', 'activates_at', 'generation', 'companion_of', 'retired_at', 'expires_at'],
   grants: ['id', 'client_id', 'user_id', 'scope', 'resource', 'auth_time', 'session_id', 'created_at', 'revoked_at'],
   authorization_codes: [
     'code_hash', 'grant_id', 'client_id', 'user_id', 'redirect_uri', 'scope', 'resource', 'nonce', 'code_challenge',

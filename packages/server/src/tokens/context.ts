@@ -7,7 +7,7 @@ import type { Clock } from '../lib/clock.js'
 
 export interface TokenContext {
   /** Only `signingKey()` is used, so tests and tools may pass anything that provides it. */
-  keystore: Pick<Keystore, 'signingKey'>
+  keystore: Pick<Keystore, 'signingKey'> & Partial<Pick<Keystore, 'idTokenSigningKey'>>
   issuer: string
   clock: Clock
   /** Lifetime of the token, seconds. */
