@@ -81,8 +81,9 @@ export const REDACT_PATHS = [
   '*.user_code',
 ]
 
-export function createLogger(level: string): Logger {
-  return pino({
+/** The server's pino logger, with redaction; `destination` (default stdout) lets a test read what it writes. */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: {
@@ -90,7 +91,8 @@ export function createLogger(level: string): Logger {
       req: (req: { method: string; url: string; id: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
-  })
+  }
+  return destination ? pino(options, destination) : pino(options)
 }
 
 export async function createServer(options: CreateServerOptions = {}): Promise<LatchServer> {
