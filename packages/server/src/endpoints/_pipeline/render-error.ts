@@ -14,7 +14,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
  */
-import { validateHeaderValue, STATUS_CODES } from 'node:http'
+import { validateHeaderName, validateHeaderValue, STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { InvalidRequestError, OAuthError, ServerError, StorageUnavailableError, TemporarilyUnavailableError } from '../../errors.js'
@@ -94,8 +94,11 @@ export function frameworkErrors(error: unknown, request: FastifyRequest, reply: 
  * fallback body. Dropped, so the error goes out as ours.
  */
 function dropUnsendableHeaders(reply: FastifyReply): void {
+  // A failed writeHead may have left its reason phrase ("See Other") behind for our status.
+  if (!reply.raw.headersSent) reply.raw.statusMessage = ''
   for (const [name, value] of Object.entries(reply.getHeaders())) {
     try {
+      validateHeaderName(name)
       for (const v of Array.isArray(value) ? value : [value]) if (v !== undefined) validateHeaderValue(name, typeof v === 'number' ? String(v) : v)
     } catch {
       reply.removeHeader(name)
@@ -109,8 +112,8 @@ export function errorHandler(this: unknown, error: unknown, request: FastifyRequ
   try {
     return sendError(request, reply, toOAuthError(error))
   } catch (failed) {
-    // Sending the error failed: answer a fixed server_error ourselves rather than let Fastify's
-    // fallback handler put its error code and message in the body.
+    // Building the error response threw (a bug): answer a fixed server_error ourselves rather than
+    // let Fastify's fallback handler put the exception's code and message in the body.
     request.log.error({ err: failed }, 'sending an error failed')
     reply.hijack()
     if (!reply.raw.headersSent) reply.raw.writeHead(500, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
