@@ -274,7 +274,7 @@ describe('latch CLI', { timeout: 90_000 }, () => {
     const listed = JSON.parse(await ok(dir, ['keys', 'list', '--json'])) as Record<string, unknown>[]
     expect(listed.find((k) => k.kid === second.kid)).toMatchObject({ status: 'pending', activates_at: second.activates_at, expires_at: null })
     expect(listed.find((k) => k.kid === first)).toMatchObject({ status: 'active', retired_at: second.activates_at })
-    for (const k of listed) expect(Object.keys(k).sort()).toEqual(['activates_at', 'alg', 'created_at', 'expires_at', 'kid', 'retired_at', 'status'])
+    for (const k of listed) expect(Object.keys(k).sort()).toEqual(['activates_at', 'alg', 'companion_of', 'created_at', 'expires_at', 'kid', 'retired_at', 'status'])
 
     const table = await ok(dir, ['keys', 'list'])
     expect(table.split('\n')[0]).toMatch(/^KID\s+ALG\s+STATUS\s+CREATED_AT\s+ACTIVATES_AT\s+EXPIRES_AT$/)
