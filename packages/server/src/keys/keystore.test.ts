@@ -348,6 +348,19 @@ describe('RS256 companion keys (OIDC Core §15.1)', () => {
     await openWith('ES256', ['RS256'], 60)
     expect(store.rows.filter((r) => r.companion_of !== null)).toHaveLength(1)
   })
+
+  /** @see issue 8 */
+  it('OIDC Core §15.1: switching signing_alg from RS256 to ES256 with an RS256 client gives the new key its companion, and the old RS256 key none', async () => {
+    const before = await openWith('RS256', ['RS256'], 60)
+    const ks = await openWith('ES256', ['RS256'], 60)
+    const [main] = store.rows.filter((r) => r.alg === 'ES256')
+    expect(store.rows.filter((r) => r.companion_of !== null).map((r) => r.companion_of)).toEqual([main!.kid])
+    // Until the switch, the RS256 main key signs RS256 ID tokens itself.
+    expect(ks.idTokenSigningKey('RS256')?.kid).toBe(before.signingKey().kid)
+    clock.advance(60)
+    expect(ks.signingKey().alg).toBe('ES256')
+    expect(ks.idTokenSigningKey('RS256')?.kid).toBe(store.rows.find((r) => r.companion_of === main!.kid)?.kid)
+  })
 })
 
 describe('key.rotated', () => {

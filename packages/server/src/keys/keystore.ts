@@ -357,11 +357,18 @@ export class Keystore {
     const { keys, secret, clock } = this.#opts
     const now = clock.now()
     const records = this.#state.records
-    const missing = signingCandidates(records, now).filter((m) => this.#companionWanted(m.alg) && !records.some((r) => r.companion_of === m.kid))
+    const activatesAt = (main: SigningKeyRecord) => Math.max(main.activates_at, now + (this.#opts.activationDelay ?? 0))
+    const missing = signingCandidates(records, now).filter(
+      (m) =>
+        this.#companionWanted(m.alg) &&
+        !records.some((r) => r.companion_of === m.kid) &&
+        // A key retiring before its companion could activate needs none.
+        (m.retired_at === null || m.retired_at > activatesAt(m)),
+    )
     if (missing.length === 0) return
     const added: GeneratedKey[] = []
     for (const main of missing) {
-      const companion = await generateSigningKey('RS256', secret, now, Math.max(main.activates_at, now + (this.#opts.activationDelay ?? 0)), main.generation, main.kid)
+      const companion = await generateSigningKey('RS256', secret, now, activatesAt(main), main.generation, main.kid)
       // It leaves with its main key (the keystore also publishes a companion only beside its main key).
       companion.record.retired_at = main.retired_at
       companion.record.expires_at = main.expires_at
