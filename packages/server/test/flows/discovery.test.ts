@@ -5,6 +5,7 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose'
 import * as oidc from 'openid-client'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { ManualClock } from '../../src/lib/clock.js'
 import { GRANTS } from '../../src/grants/table.js'
 import { ALICE, WEB_SECRET, basic, baseTestConfig, postForm, rawGet, startServer, userToken, type TestServer } from '../helpers.js'
 
@@ -223,5 +224,44 @@ describe('discovery without optional features', () => {
     expect(doc.id_token_signing_alg_values_supported).toEqual(['ES256'])
     const jwks = (await (await fetch(`${s.url}/jwks`)).json()) as { keys: { alg: string }[] }
     expect(jwks.keys.map((k) => k.alg)).toEqual(['ES256'])
+  })
+})
+
+describe('RS256 for a client added to a running deployment', () => {
+  const RP_SECRET = 'late-rp-secret-0123456789abcdef0123456789'
+  /** @see issue 8 */
+  it('OIDC Core §10.1.1: the existing key gets an RS256 key published at once; until it activates the RS256 client gets temporarily_unavailable, then RS256 ID tokens', async () => {
+    const first = await startServer({ tokens: { signing_alg: 'ES256' } })
+    const clock = new ManualClock()
+    try {
+      const second = await startServer(
+        {
+          database: first.server.config.database,
+          tokens: { signing_alg: 'ES256', key_activation_delay: 600 },
+          clients: [{ client_id: 'late-rp', client_secret: RP_SECRET, grant_types: ['password'], scope: 'openid', id_token_signed_response_alg: 'RS256' }],
+        },
+        { clock },
+      )
+      try {
+        const jwks = (await (await fetch(`${second.url}/jwks`)).json()) as { keys: { alg: string }[] }
+        expect(jwks.keys.map((k) => k.alg)).toEqual(['ES256', 'RS256'])
+        const doc = (await (await fetch(`${second.url}${OIDC_PATH}`)).json()) as Record<string, unknown>
+        expect(doc.id_token_signing_alg_values_supported).toEqual(['ES256'])
+        const request = () => postForm(`${second.url}/token`, { grant_type: 'password', username: ALICE.email, password: ALICE.password, scope: 'openid' }, { authorization: basic('late-rp', RP_SECRET) })
+        const early = await request()
+        expect(early.status).toBe(503)
+        expect(((await early.json()) as { error: string }).error).toBe('temporarily_unavailable')
+        clock.advance(600)
+        const later = await request()
+        const body = (await later.json()) as { id_token: string }
+        expect(later.status, JSON.stringify(body)).toBe(200)
+        const verified = await jwtVerify(body.id_token, createRemoteJWKSet(new URL(`${second.url}/jwks`)), { issuer: second.url, currentDate: new Date(clock.now() * 1000) })
+        expect(verified.protectedHeader.alg).toBe('RS256')
+      } finally {
+        await second.close()
+      }
+    } finally {
+      await first.close()
+    }
   })
 })
