@@ -99,8 +99,8 @@ export function clientsCreate(parent: Command): void {
       client_id: opts.id,
       ...(opts.name !== undefined && { client_name: opts.name }),
       ...(secret !== undefined && { client_secret: secret }),
-      // Given explicitly, the method is pinned; the default also accepts client_secret_post.
-      ...(opts.authMethod !== undefined && { token_endpoint_auth_method: method }),
+      // Given explicitly, a secret method is pinned; the default also accepts client_secret_post.
+      ...((opts.authMethod !== undefined || method === 'none') && { token_endpoint_auth_method: method }),
       ...(opts.idTokenAlg !== undefined && { id_token_signed_response_alg: opts.idTokenAlg }),
       ...(opts.grantTypes !== undefined && { grant_types: opts.grantTypes }),
       ...(opts.redirectUris !== undefined && { redirect_uris: opts.redirectUris }),
