@@ -80,7 +80,6 @@ const RESERVED = new Set([
  * sign yet (an RS256 companion inside its activation delay) fails the request before it commits.
  */
 export function idTokenKeyFor(ctx: TokenContext, alg: SigningAlg | null): SigningKey {
-  if (alg === null || ctx.keystore.idTokenSigningKey === undefined) return ctx.keystore.signingKey()
   const key = ctx.keystore.idTokenSigningKey(alg)
   if (key === undefined) throw new TemporarilyUnavailableError(`ID tokens in ${alg} can be issued once the new ${alg} key is active, shortly`)
   return key
