@@ -228,6 +228,25 @@ describe('latch CLI', { timeout: 90_000 }, () => {
     expect(listed.find((c) => c.client_id === 'svc')?.resources).toEqual(['https://api.example.com'])
   })
 
+  /** @see issue 8 */
+  it('RFC 7591 §2, OIDC Dynamic Client Registration §2: `clients create` pins the auth method only with --auth-method, and --id-token-alg RS256 adds an RS256 key beside an ES256 signing key', async () => {
+    const dir = await migrated(CONFIG.replace('log_level: warn', 'log_level: warn\ntokens:\n  signing_alg: ES256'))
+    const either = JSON.parse(await ok(dir, ['clients', 'create', '--id', 'either', '--grant-types', 'client_credentials', '--json'])) as Record<string, unknown>
+    expect(either).toMatchObject({ token_endpoint_auth_method: 'client_secret_basic', auth_method_pinned: false, id_token_signed_response_alg: null })
+    const pinned = JSON.parse(await ok(dir, ['clients', 'create', '--id', 'pinned', '--auth-method', 'client_secret_post', '--grant-types', 'client_credentials', '--json'])) as Record<string, unknown>
+    expect(pinned).toMatchObject({ token_endpoint_auth_method: 'client_secret_post', auth_method_pinned: true })
+    expect(await ok(dir, ['clients', 'create', '--id', 'human', '--grant-types', 'client_credentials'])).toMatch(/client_secret_basic or client_secret_post/)
+    expectOneLineError(await latch(dir, ['clients', 'create', '--id', 'x', '--id-token-alg', 'HS256', '--redirect-uris', 'http://localhost/cb']), 2, /--id-token-alg/)
+    expectOneLineError(await latch(dir, ['clients', 'create', '--id', 'x', '--id-token-alg', 'PS256', '--redirect-uris', 'http://localhost/cb']), 2, /--id-token-alg must be RS256 or tokens.signing_alg/)
+    await ok(dir, ['keys', 'rotate', '--now'])
+    const before = JSON.parse(await ok(dir, ['keys', 'list', '--json'])) as { alg: string }[]
+    expect(before.map((k) => k.alg)).not.toContain('RS256')
+    const rp = JSON.parse(await ok(dir, ['clients', 'create', '--id', 'rp', '--id-token-alg', 'RS256', '--redirect-uris', 'http://localhost/cb', '--json'])) as Record<string, unknown>
+    expect(rp.id_token_signed_response_alg).toBe('RS256')
+    const after = JSON.parse(await ok(dir, ['keys', 'list', '--json'])) as { alg: string }[]
+    expect(after.map((k) => k.alg)).toContain('RS256')
+  })
+
   it('ARCHITECTURE §2 Commands: `clients delete` removes a client; an unknown id exits 1', async () => {
     const dir = await migrated()
     await ok(dir, ['clients', 'create', '--id', 'gone', '--type', 'public', '--redirect-uris', 'http://localhost/cb'])
@@ -399,7 +418,7 @@ describe('latch CLI', { timeout: 90_000 }, () => {
     const listed = JSON.parse(await ok(dir, ['keys', 'list', '--json'])) as Record<string, unknown>[]
     expect(listed.find((k) => k.kid === second.kid)).toMatchObject({ status: 'pending', activates_at: second.activates_at, expires_at: null })
     expect(listed.find((k) => k.kid === first)).toMatchObject({ status: 'active', retired_at: second.activates_at })
-    for (const k of listed) expect(Object.keys(k).sort()).toEqual(['activates_at', 'alg', 'created_at', 'expires_at', 'kid', 'retired_at', 'status'])
+    for (const k of listed) expect(Object.keys(k).sort()).toEqual(['activates_at', 'alg', 'companion_of', 'created_at', 'expires_at', 'kid', 'retired_at', 'status'])
 
     const table = await ok(dir, ['keys', 'list'])
     expect(table.split('\n')[0]).toMatch(/^KID\s+ALG\s+STATUS\s+CREATED_AT\s+ACTIVATES_AT\s+EXPIRES_AT$/)

@@ -11,15 +11,18 @@ import { loadConfig, type LoadConfigOptions } from './config/load.js'
 import type { LatchConfig } from './config/schema.js'
 import { fastifyTrustProxy } from './config/trust-proxy.js'
 import { createContext, type LatchContext } from './context.js'
+import { InvalidRequestError } from './errors.js'
 import { LatchEvents } from './events.js'
 import { Keystore } from './keys/keystore.js'
+import { idTokenAlgsOf } from './clients/registry.js'
 import { systemClock, type Clock } from './lib/clock.js'
 import { createStore } from './storage/kysely-store.js'
 import { sweepPolicy } from './storage/repositories/sweep.js'
 import type { Store } from './storage/store.js'
 import { seedFromConfig } from './seed.js'
 import { registerFormParser } from './endpoints/_pipeline/form-body.js'
-import { errorHandler, frameworkErrors } from './endpoints/_pipeline/render-error.js'
+import { clientErrorHandler, errorHandler, frameworkErrors, sendErrorOn } from './endpoints/_pipeline/render-error.js'
+import { recordMethods } from './endpoints/_pipeline/method-not-allowed.js'
 import { corsForBrowserApps } from './endpoints/_pipeline/cors.js'
 import { authorizationEndpoint } from './endpoints/authorization.js'
 import { deviceAuthorizationEndpoint } from './endpoints/device-authorization.js'
@@ -84,8 +87,9 @@ export const REDACT_PATHS = [
   '*.user_code',
 ]
 
-export function createLogger(level: string): Logger {
-  return pino({
+/** The server's pino logger, with redaction; `destination` (default stdout) lets a test read what it writes. */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: {
@@ -93,7 +97,8 @@ export function createLogger(level: string): Logger {
       req: (req: { method: string; url: string; id: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
-  })
+  }
+  return destination ? pino(options, destination) : pino(options)
 }
 
 export async function createServer(options: CreateServerOptions = {}): Promise<LatchServer> {
@@ -106,6 +111,10 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
   let rateLimit: RateLimitBackend | undefined
   try {
     await seedFromConfig(store, config, clock.now())
+    const events = new LatchEvents()
+    // Below `info` neither events nor request lines are logged: skip building them at all.
+    const infoEnabled = log.isLevelEnabled('info')
+    if (infoEnabled) events.onAny((name, payload) => log.info({ event: name, ...(payload as object) }, name))
     const keystore = await Keystore.open({
       keys: store.keys,
       secret: config.secret,
@@ -113,11 +122,10 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       clock,
       retiredKeyGrace: config.tokens.retired_key_grace,
       activationDelay: config.tokens.key_activation_delay,
+      // Clients of the config file and of the CLI alike: any that needs RS256 ID tokens.
+      idTokenAlgs: idTokenAlgsOf(await store.clients.list()),
+      events,
     })
-    const events = new LatchEvents()
-    // Below `info` neither events nor request lines are logged: skip building them at all.
-    const infoEnabled = log.isLevelEnabled('info')
-    if (infoEnabled) events.onAny((name, payload) => log.info({ event: name, ...(payload as object) }, name))
     // Redis (when configured) never stops the boot: unreachable is one warning, then per-process counting.
     rateLimit = await openRateLimitStore({ url: config.redis_url, prefix: config.redis_key_prefix, log })
     const ctx = createContext({ config, store, keystore, clock, events, log, rateLimit })
@@ -128,14 +136,22 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       return503OnClosing: true,
       logController: new LogController({ disableRequestLogging: !infoEnabled }),
       frameworkErrors,
+      clientErrorHandler,
       routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     })
     app.decorate('latch', ctx)
     await app.register(fastifyCookie)
     registerFormParser(app, config.security.body_limit)
     app.setErrorHandler(errorHandler)
-    app.setNotFoundHandler((_request, reply) => {
-      reply.status(404).type('application/json; charset=utf-8').send({ error: 'not_found', error_description: 'no such endpoint' })
+    const methods = recordMethods(app)
+    app.setNotFoundHandler((request, reply) => {
+      const known = methods.allowed((request.url ?? '').split('?')[0] ?? '')
+      if (known) {
+        // RFC 9110 §15.5.6: the path exists, the method does not.
+        reply.header('allow', known.allow)
+        return sendErrorOn(known.channel, request, reply, new InvalidRequestError(`the method ${request.method} is not allowed here`, { status: 405 }))
+      }
+      return reply.status(404).type('application/json; charset=utf-8').send({ error: 'not_found', error_description: 'no such endpoint' })
     })
     for (const plugin of [
       corsForBrowserApps, discoveryEndpoint, jwksEndpoint, authorizationEndpoint, tokenEndpoint, userinfoEndpoint, introspectionEndpoint,

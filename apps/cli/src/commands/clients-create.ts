@@ -12,7 +12,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { Option, type Command } from 'commander'
-import { AUTH_METHOD_NAMES, GRANT_TYPE_NAMES, randomHandle, type ResolvedClient } from '@latch/server'
+import { AUTH_METHOD_NAMES, GRANT_TYPE_NAMES, Keystore, SIGNING_ALGS, acceptedAuthMethods, idTokenAlgsOf, randomHandle, systemClock, type ResolvedClient } from '@latch/server'
 import { flagError, validateWithLoader, withConfigOption, withStore, now, type CommonOptions } from '../context.js'
 import { CliError, UsageError, reasonOf } from '../errors.js'
 import { note, printJson, say } from '../output.js'
@@ -30,6 +30,7 @@ interface ClientsCreateOptions extends CommonOptions {
   resource?: string[]
   skipConsent?: boolean
   jwks?: string
+  idTokenAlg?: (typeof SIGNING_ALGS)[number]
   json?: boolean
 }
 
@@ -46,6 +47,7 @@ const FLAGS: Readonly<Record<string, string>> = {
   resources: '--resource',
   skip_consent: '--skip-consent',
   jwks: '--jwks',
+  id_token_signed_response_alg: '--id-token-alg',
 }
 
 /** A repeatable flag: each use adds one value. */
@@ -87,7 +89,10 @@ export function clientsCreate(parent: Command): void {
       .requiredOption('--id <client_id>', 'client_id')
       .option('--name <client_name>', 'name shown on the consent page (default: the id)')
       .addOption(new Option('--type <type>', 'confidential (has a secret) or public (SPA, native, CLI)').choices(['confidential', 'public']))
-      .addOption(new Option('--auth-method <method>', 'token_endpoint_auth_method (default: client_secret_basic, or none for --type public)').choices(AUTH_METHOD_NAMES))
+      .addOption(
+        new Option('--auth-method <method>', 'token_endpoint_auth_method, pinned (default: client_secret_basic, also accepting client_secret_post; none for --type public)').choices(AUTH_METHOD_NAMES),
+      )
+      .addOption(new Option('--id-token-alg <alg>', 'id_token_signed_response_alg: RS256 for a relying party that needs it (default: tokens.signing_alg)').choices(SIGNING_ALGS))
       .option('--grant-types <list>', `comma-separated grant_types (default: authorization_code): ${GRANT_TYPE_NAMES.join(', ')}`, list)
       .option('--redirect-uris <list>', 'comma-separated redirect_uris (absolute, no fragment)', list)
       .option('--post-logout-redirect-uris <list>', 'comma-separated post_logout_redirect_uris', list)
@@ -103,7 +108,9 @@ export function clientsCreate(parent: Command): void {
       client_id: opts.id,
       ...(opts.name !== undefined && { client_name: opts.name }),
       ...(secret !== undefined && { client_secret: secret }),
-      token_endpoint_auth_method: method,
+      // Given explicitly, a secret method is pinned; the default also accepts client_secret_post.
+      ...((opts.authMethod !== undefined || method === 'none') && { token_endpoint_auth_method: method }),
+      ...(opts.idTokenAlg !== undefined && { id_token_signed_response_alg: opts.idTokenAlg }),
       ...(opts.grantTypes !== undefined && { grant_types: opts.grantTypes }),
       ...(opts.redirectUris !== undefined && { redirect_uris: opts.redirectUris }),
       ...(opts.postLogoutRedirectUris !== undefined && { post_logout_redirect_uris: opts.postLogoutRedirectUris }),
@@ -127,6 +134,24 @@ export function clientsCreate(parent: Command): void {
         throw new CliError(`client ${client.client_id} already exists (delete it first with \`latch clients delete ${client.client_id}\`)`)
       }
       await store.clients.upsert({ ...client }, now())
+      const at = now()
+      const signing = (await store.keys.list(at)).find((k) => k.companion_of === null && k.activates_at <= at && (k.retired_at === null || k.retired_at > at))
+      if (client.id_token_signed_response_alg === 'RS256' && signing && signing.alg !== config.tokens.signing_alg) {
+        // Opening the keystore with another alg would move the deployment to it (keys rotate --switch-alg).
+        note(`warning: the signing key is ${signing.alg} but tokens.signing_alg is ${config.tokens.signing_alg} in this config: the RS256 key for ${client.client_id} is added when the servers next start`)
+      } else if (client.id_token_signed_response_alg === 'RS256' && config.tokens.signing_alg !== 'RS256') {
+        // OIDC Core §15.1: the signing key gets its RS256 companion now (if it has none), published at
+        // once; running servers load it at their next reload, and it signs after the activation delay.
+        await Keystore.open({
+          keys: store.keys,
+          secret: config.secret,
+          alg: config.tokens.signing_alg,
+          clock: systemClock,
+          retiredKeyGrace: config.tokens.retired_key_grace,
+          activationDelay: config.tokens.key_activation_delay,
+          idTokenAlgs: idTokenAlgsOf(await store.clients.list()),
+        })
+      }
       for (const w of warnings) note(`warning: ${w}`)
       if (config.clients.some((c) => c.client_id === client.client_id)) {
         note(`warning: client ${client.client_id} is also listed in the config file; the next \`latch serve\` replaces it with the file's definition`)
@@ -135,7 +160,7 @@ export function clientsCreate(parent: Command): void {
       if (opts.json) {
         printJson({ ...publicClient(client), ...(secret !== undefined && { client_secret: secret }) })
       } else {
-        say(`created client ${client.client_id} (${client.token_endpoint_auth_method}; grant types: ${client.grant_types.join(', ')})`)
+        say(`created client ${client.client_id} (${acceptedAuthMethods(client).join(' or ')}; grant types: ${client.grant_types.join(', ')})`)
         if (secret !== undefined) say(`client_secret: ${secret}`)
       }
       if (secret !== undefined) note('Store the client secret now: it is not shown again (Latch keeps only its SHA-256).')

@@ -21,6 +21,8 @@ export interface KeyView {
   retired_at: number | null
   /** When the public key leaves the JWK Set; null while active. */
   expires_at: number | null
+  /** For an RS256 key kept beside a main key of another alg (RS256 ID tokens): that key's kid. */
+  companion_of: string | null
 }
 
 export function keyView(k: SigningKeyRecord, at: number): KeyView {
@@ -32,6 +34,7 @@ export function keyView(k: SigningKeyRecord, at: number): KeyView {
     activates_at: k.activates_at,
     retired_at: k.retired_at,
     expires_at: k.expires_at,
+    companion_of: k.companion_of,
   }
 }
 
@@ -46,7 +49,7 @@ export function keysList(parent: Command): void {
       if (keys.length === 0) return note('no signing keys yet: `latch serve` or `latch keys rotate` generates the first one')
       printTable(
         ['KID', 'ALG', 'STATUS', 'CREATED_AT', 'ACTIVATES_AT', 'EXPIRES_AT'],
-        keys.map((k) => [k.kid, k.alg, k.status, isoTime(k.created_at), isoTime(k.activates_at), isoTime(k.expires_at)]),
+        keys.map((k) => [k.kid, k.companion_of ? `${k.alg} (ID tokens)` : k.alg, k.status, isoTime(k.created_at), isoTime(k.activates_at), isoTime(k.expires_at)]),
       )
     })
   })

@@ -12,7 +12,7 @@
  * @see https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys
  */
 import type { Command } from 'commander'
-import { Keystore, systemClock } from '@latch/server'
+import { Keystore, idTokenAlgsOf, systemClock } from '@latch/server'
 import { withConfigOption, withStore, now, type CommonOptions } from '../context.js'
 import { CliError, reasonOf } from '../errors.js'
 import { isoTime, note, printJson, say } from '../output.js'
@@ -30,7 +30,7 @@ export function keysRotate(parent: Command): void {
       for (const w of warnings.filter((w) => w.startsWith('LATCH_SECRET'))) note(`warning: ${w}`)
       const grace = config.tokens.retired_key_grace
       const at = now()
-      const existing = await store.keys.list(at)
+      const existing = (await store.keys.list(at)).filter((k) => k.companion_of === null)
       const before = new Set(existing.map((k) => k.kid))
       const signing = existing.find((k) => k.activates_at <= at && (k.retired_at === null || k.retired_at > at))
       if (signing && signing.alg !== config.tokens.signing_alg && !opts.switchAlg) {
@@ -47,13 +47,15 @@ export function keysRotate(parent: Command): void {
           clock: systemClock,
           retiredKeyGrace: grace,
           activationDelay: config.tokens.key_activation_delay,
+          // Clients that need RS256 ID tokens: the new key then comes with its RS256 companion.
+          idTokenAlgs: idTokenAlgsOf(await store.clients.list()),
         })
       } catch (err) {
         throw new CliError(`cannot open the signing keys: ${reasonOf(err)}`, { cause: err })
       }
       // Opening adds a key on a database without one (signing at once) or for a switched alg (like
       // a rotation): that key is the new one, unless it must sign at once.
-      const added = (await store.keys.list(now())).find((k) => !before.has(k.kid))
+      const added = (await store.keys.list(now())).find((k) => !before.has(k.kid) && k.companion_of === null)
       const fresh =
         added && (added.activates_at <= now() || !opts.now)
           ? { kid: added.kid, alg: added.alg, activatesAt: added.activates_at }

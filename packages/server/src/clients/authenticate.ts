@@ -1,9 +1,15 @@
 /**
- * Runs the client authentication table: finds the one method the request presents, looks the
- * client up, checks the method is the client's registered `token_endpoint_auth_method`, and
- * authenticates. Failures are `invalid_client` (401, with `WWW-Authenticate: Basic` when the
- * Authorization header was used, RFC 6749 §5.2); the description never says whether the client
- * exists.
+ * Runs the client authentication table: finds the one method the request presents (two at once
+ * are `invalid_request`, RFC 6749 §2.3), looks the client up, checks the method is one the client
+ * may use, and authenticates. A client with a secret may use either secret method,
+ * `client_secret_basic` or `client_secret_post`, unless its registration pinned one by giving
+ * `token_endpoint_auth_method` explicitly: both carry the same secret over the same TLS
+ * connection, and relying parties differ in which they send first (openid-client 6 sends
+ * `client_secret_post`). Failures are `invalid_client` (401, with `WWW-Authenticate: Basic` when
+ * the Authorization header was used, RFC 6749 §5.2). A method the client may not use is named in
+ * the description together with the one expected, so a wrong method never reads like a wrong
+ * secret; that says the client exists, which a client_id, public by definition (RFC 6749 §2.2),
+ * does not hide anyway. Nothing else says whether the client exists.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  */
@@ -15,6 +21,14 @@ import { clientSecretBasic } from './client-secret-basic.js'
 import { clientSecretPost } from './client-secret-post.js'
 import { none } from './none.js'
 import { privateKeyJwt } from './private-key-jwt.js'
+
+const SECRET_METHODS: readonly string[] = ['client_secret_basic', 'client_secret_post']
+
+/** The methods `client` may authenticate with: its registered one, or either secret method unless pinned. */
+export function acceptedAuthMethods(client: ClientRecord): readonly string[] {
+  if (!client.auth_method_pinned && SECRET_METHODS.includes(client.token_endpoint_auth_method)) return SECRET_METHODS
+  return [client.token_endpoint_auth_method]
+}
 
 /** Most specific first: `none` is whatever remains when only client_id is sent. */
 export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = [clientSecretBasic, privateKeyJwt, clientSecretPost, none]
@@ -34,8 +48,12 @@ export async function authenticateClient(input: ClientAuthInput, ctx: LatchConte
   if (!chosen) throw new InvalidClientError('client authentication is required', { ...(usesBasic ? { challenge: {} } : {}) })
   const client = await ctx.clients.get(chosen.clientId)
   if (!client) throw fail('unknown client')
-  if (client.token_endpoint_auth_method !== chosen.method.name) {
-    throw fail(`client is registered for ${client.token_endpoint_auth_method}, used ${chosen.method.name}`)
+  const accepted = acceptedAuthMethods(client)
+  if (!accepted.includes(chosen.method.name)) {
+    throw new InvalidClientError(`client authentication failed: this client must use ${accepted.join(' or ')}, not ${chosen.method.name}`, {
+      detail: `client is registered for ${accepted.join(' or ')}, used ${chosen.method.name}`,
+      ...(usesBasic ? { challenge: {} } : {}),
+    })
   }
   try {
     await chosen.method.authenticate(input, client, ctx)

@@ -4,6 +4,7 @@
  * client_credentials hot path. The cache is bounded in time (a client deleted by the CLI on
  * another process stops working within `ttlSeconds`) and in size.
  */
+import type { SigningAlg } from '../config/schema.js'
 import type { Clock } from '../lib/clock.js'
 import type { ClientRecord, Store } from '../storage/store.js'
 
@@ -42,6 +43,11 @@ export class ClientRegistry {
 
 export function clientScopes(client: ClientRecord): Set<string> {
   return new Set(client.scope.split(' ').filter(Boolean))
+}
+
+/** The ID token algs `clients` registered besides the provider's own (`Keystore`'s `idTokenAlgs`). */
+export function idTokenAlgsOf(clients: readonly ClientRecord[]): SigningAlg[] {
+  return [...new Set(clients.flatMap((c) => (c.id_token_signed_response_alg ? [c.id_token_signed_response_alg] : [])))]
 }
 
 export function isPublicClient(client: ClientRecord): boolean {

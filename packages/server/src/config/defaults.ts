@@ -78,7 +78,9 @@ export const TRUST_PROXY = false
 
 /**
  * JWS algorithm of ID tokens and access tokens: RS256 (interoperable default, required by OIDC
- * Core §15.1), PS256, ES256 (fastest, smallest) or EdDSA (Ed25519).
+ * Core §15.1), PS256, ES256 (fastest, smallest) or EdDSA (Ed25519). With another alg, a client
+ * that needs RS256 ID tokens registers `id_token_signed_response_alg: RS256`: an RS256 key then
+ * rotates beside the main one.
  * @see https://openid.net/specs/openid-connect-core-1_0.html#ServerMTI
  * @key tokens.signing_alg
  */

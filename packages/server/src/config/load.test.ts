@@ -63,6 +63,31 @@ describe('loadConfig', () => {
     expectConfigError(() => load({ clients: [{ client_id: 'web', redirect_uris: ['https://app.example.com/cb#x'] }] }), /redirect_uris\[0\] must not contain a fragment/)
   })
 
+  /** @see issue 8 */
+  it('RFC 3986 §2: a redirect URI with a character a URI cannot have is refused at boot', () => {
+    expectConfigError(() => load({ clients: [{ client_id: 'web', redirect_uris: ['https://app.example.com/caf\u00e9'] }] }), /redirect_uris\[0\] must contain only visible ASCII/)
+  })
+
+  /** @see issue 8 */
+  it('OIDC Dynamic Client Registration §2: id_token_signed_response_alg is RS256 or tokens.signing_alg; any other alg is a config error', () => {
+    const client = (alg: string) => ({ tokens: { signing_alg: 'ES256' }, clients: [{ client_id: 'rp', redirect_uris: ['https://rp.example/cb'], id_token_signed_response_alg: alg }] })
+    expect(load(client('RS256')).config.clients[0]!.id_token_signed_response_alg).toBe('RS256')
+    expect(load(client('ES256')).config.clients[0]!.id_token_signed_response_alg).toBeNull()
+    expectConfigError(() => load(client('PS256')), /clients\[0\]\.id_token_signed_response_alg must be RS256 or tokens\.signing_alg \(ES256\)/)
+    expectConfigError(() => load(client('HS256')), /clients\[0\]\.id_token_signed_response_alg must be one of RS256, PS256, ES256, EdDSA/)
+    expectConfigError(() => load(client('none')), /clients\[0\]\.id_token_signed_response_alg must be one of/)
+  })
+
+  /** @see issue 8 */
+  it('RFC 7591 §2: token_endpoint_auth_method given in the config pins it; absent, a secret client accepts both secret methods', () => {
+    const [pinned, open] = load({ clients: [
+      { client_id: 'a', client_secret: 'x'.repeat(32), token_endpoint_auth_method: 'client_secret_basic', grant_types: ['client_credentials'] },
+      { client_id: 'b', client_secret: 'x'.repeat(32), grant_types: ['client_credentials'] },
+    ] }).config.clients
+    expect(pinned).toMatchObject({ token_endpoint_auth_method: 'client_secret_basic', auth_method_pinned: true })
+    expect(open).toMatchObject({ token_endpoint_auth_method: 'client_secret_basic', auth_method_pinned: false })
+  })
+
   it('RFC 6749 §4.4: a public client cannot have client_credentials', () => {
     expectConfigError(() => load({ clients: [{ client_id: 'spa', token_endpoint_auth_method: 'none', grant_types: ['client_credentials'] }] }), /client_credentials needs a confidential client/)
   })

@@ -12,6 +12,7 @@ import { parse as parseYaml } from 'yaml'
 import { ConfigError } from '../errors.js'
 import { hashHandle } from '../lib/random.js'
 import { redisUrlProblem } from '../rate-limit/redis-url.js'
+import { URI_CHARACTERS } from '../rules/redirect-uri.js'
 import { JWKS_MAX_AGE } from './defaults.js'
 import { parseTrustProxy } from './trust-proxy.js'
 import {
@@ -20,6 +21,7 @@ import {
   type ConfigFile,
   type LatchConfig,
   type ResolvedClient,
+  type SigningAlg,
 } from './schema.js'
 
 export interface LoadConfigOptions {
@@ -167,10 +169,25 @@ function checkRedirectUri(key: string, uri: string): void {
     throw new ConfigError(key, `must be an absolute URL, got ${JSON.stringify(uri)}`)
   }
   if (url.hash) throw new ConfigError(key, 'must not contain a fragment (RFC 6749 §3.1.2)')
+  // A requested redirect_uri with other characters is refused (rules/redirect-uri.ts): one registered so could never match.
+  if (!URI_CHARACTERS.test(uri)) throw new ConfigError(key, 'must contain only visible ASCII characters: percent-encode the others (RFC 3986 §2)')
   if (url.protocol === 'javascript:' || url.protocol === 'data:') throw new ConfigError(key, `must not use the ${url.protocol} scheme`)
 }
 
+/**
+ * A client's ID token alg: the provider signs with `tokens.signing_alg`, and keeps an RS256 key
+ * beside it for clients that need RS256 (OIDC Core §15.1; keys/keystore.ts). No other alg can be
+ * produced. RS256 is kept as asked (whatever `signing_alg` becomes later); asking for the
+ * provider's own alg is the same as not asking (null): the client follows `signing_alg`.
+ */
+function idTokenAlg(requested: SigningAlg | undefined, signingAlg: SigningAlg, key: string): SigningAlg | null {
+  if (requested === 'RS256') return requested
+  if (requested === undefined || requested === signingAlg) return null
+  throw new ConfigError(key, `must be RS256 or tokens.signing_alg (${signingAlg}): Latch signs ID tokens with no other alg, got ${JSON.stringify(requested)}`)
+}
+
 function resolveClients(file: ConfigFile, knownScopes: Set<string>, resourceIds: Set<string>, minSecret: number): ResolvedClient[] {
+  const signingAlg = file.tokens.signing_alg
   return file.clients.map((c, i) => {
     const key = (k: string) => `clients[${i}].${k}`
     const method = c.token_endpoint_auth_method ?? (c.client_secret || c.client_secret_hash ? 'client_secret_basic' : c.jwks ? 'private_key_jwt' : 'none')
@@ -228,6 +245,8 @@ function resolveClients(file: ConfigFile, knownScopes: Set<string>, resourceIds:
       resources: c.resources ?? null,
       skip_consent: c.skip_consent ?? false,
       jwks: c.jwks ?? null,
+      auth_method_pinned: c.token_endpoint_auth_method !== undefined,
+      id_token_signed_response_alg: idTokenAlg(c.id_token_signed_response_alg, signingAlg, key('id_token_signed_response_alg')),
     }
   })
 }
@@ -275,9 +294,6 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     warnings.push(`issuer ${issuer} uses http off localhost: cookies and tokens travel in clear text. Use https in production.`)
   }
 
-  if (file.tokens.signing_alg !== 'RS256') {
-    warnings.push(`tokens.signing_alg is ${file.tokens.signing_alg}: ID tokens are not offered in RS256, which OIDC Core §15.1 requires of OpenID Providers; relying parties that only accept RS256 will reject them.`)
-  }
   if (file.tokens.key_activation_delay > 0 && file.tokens.key_activation_delay < file.tokens.key_reload_interval) {
     warnings.push(`tokens.key_activation_delay (${file.tokens.key_activation_delay} s) is shorter than tokens.key_reload_interval (${file.tokens.key_reload_interval} s): after a rotation, some node may sign with a key other nodes have not loaded yet.`)
   }

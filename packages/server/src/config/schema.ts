@@ -39,6 +39,8 @@ export const ClientSchema = Type.Object(
     skip_consent: Type.Optional(Type.Boolean()),
     /** Public keys for `private_key_jwt` (RFC 7523), as a JWK Set. */
     jwks: Type.Optional(Type.Object({ keys: Type.Array(Type.Record(Type.String(), Type.Unknown())) })),
+    /** OIDC Dynamic Client Registration §2: RS256 or `tokens.signing_alg` (the default). */
+    id_token_signed_response_alg: Type.Optional(Type.Union(SIGNING_ALGS.map((a) => Type.Literal(a)))),
   },
   strict,
 )
@@ -167,6 +169,13 @@ export interface ResolvedClient {
   client_name: string
   client_secret_hash: string | null
   token_endpoint_auth_method: (typeof AUTH_METHOD_NAMES)[number]
+  /**
+   * `token_endpoint_auth_method` was given explicitly. Unpinned, a secret client accepts both
+   * `client_secret_basic` and `client_secret_post` (clients/authenticate.ts).
+   */
+  auth_method_pinned: boolean
+  /** The alg of this client's ID tokens; null: `tokens.signing_alg` (OIDC Dynamic Client Registration §2). */
+  id_token_signed_response_alg: SigningAlg | null
   grant_types: string[]
   redirect_uris: string[]
   post_logout_redirect_uris: string[]

@@ -21,6 +21,7 @@ import {
 import { resolveScope } from '../grants/scope.js'
 import { resolveResource } from '../rules/resource.js'
 import type { ClientRecord } from '../storage/store.js'
+import { URI_CHARACTERS, matchRedirectUri } from '../rules/redirect-uri.js'
 import type { ResponseMode } from './_pipeline/authorization-response.js'
 
 export const PROMPTS = ['none', 'login', 'consent', 'select_account'] as const
@@ -50,29 +51,9 @@ export interface AuthorizationRequest {
 /** Longest `state` and `nonce` accepted: they are stored with pending interactions and codes. */
 export const MAX_STATE_LENGTH = 2048
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]'])
 const CHALLENGE = /^[A-Za-z0-9\-._~]{43,128}$/
 /** Every response_type registered with IANA that Latch knows and refuses (implicit/hybrid: RFC 9700 §2.1.2). */
 const KNOWN_RESPONSE_TYPES = new Set(['code', 'token', 'id_token', 'none'])
-
-/** `anyLoopbackPort`: only for native apps (public clients), RFC 8252 §7.3; others match exactly (RFC 9700 §4.1.3). */
-export function redirectUriMatches(registered: string, requested: string, anyLoopbackPort: boolean): boolean {
-  if (registered === requested) return true
-  if (!anyLoopbackPort) return false
-  let r: URL
-  let q: URL
-  try {
-    r = new URL(registered)
-    q = new URL(requested)
-  } catch {
-    return false
-  }
-  // RFC 8252 §7.3: loopback redirects of native apps may use any port, everything else exact.
-  return (
-    r.protocol === 'http:' && q.protocol === 'http:' && LOOPBACK_HOSTS.has(r.hostname) && r.hostname === q.hostname &&
-    r.pathname === q.pathname && r.search === q.search && !q.hash && !q.username && !q.password
-  )
-}
 
 /** Step 1: the redirect URI to use, or null when it cannot be trusted (→ HTML error page). */
 export function checkRedirectUri(client: ClientRecord, requested: string | undefined, isOpenId: boolean): { uri: string } | { error: string } {
@@ -81,8 +62,12 @@ export function checkRedirectUri(client: ClientRecord, requested: string | undef
     if (!isOpenId && client.redirect_uris.length === 1) return { uri: client.redirect_uris[0] as string }
     return { error: 'The request has no redirect_uri.' }
   }
+  if (!URI_CHARACTERS.test(requested)) return { error: 'The redirect_uri of this request contains characters a URI cannot have.' }
   const native = client.token_endpoint_auth_method === 'none'
-  if (client.redirect_uris.some((r) => redirectUriMatches(r, requested, native))) return { uri: requested }
+  for (const registered of client.redirect_uris) {
+    const uri = matchRedirectUri(registered, requested, native)
+    if (uri !== null) return { uri }
+  }
   return { error: 'The redirect_uri of this request is not registered for this application.' }
 }
 

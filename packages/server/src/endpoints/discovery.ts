@@ -1,10 +1,14 @@
 /**
  * Provider metadata: one document served at both OpenID Connect Discovery's
  * `/.well-known/openid-configuration` (OIDC Discovery 1.0 §3, §4) and RFC 8414's
- * `/.well-known/oauth-authorization-server` (§2, §3). It is computed once, at registration, from
- * the resolved config and the registries (`GRANTS`, `CLIENT_AUTH_METHODS`, the client assertion
- * algorithms), so it can only list what is wired up; every URL comes from `ctx.urls` (the
- * configured issuer), never from the request's Host header. The JSON is serialized once.
+ * `/.well-known/oauth-authorization-server` (§2, §3). It is computed from the resolved config, the
+ * registries (`GRANTS`, `CLIENT_AUTH_METHODS`, the client assertion algorithms), the registered
+ * clients and the keystore, so it lists only what is enabled: the `password` grant only while a
+ * client has it, and exactly the ID token algs that can be signed now (the main alg, and RS256
+ * while an RS256 companion key is active for clients that need it, OIDC Core §15.1). Every URL
+ * comes from `ctx.urls` (the configured issuer), never from the request's Host header. The JSON
+ * is serialized once and recomputed at most every `tokens.key_reload_interval` (a client added by
+ * the CLI, a key activating), keeping the last good document when the store cannot be read.
  *
  * Left out on purpose: `userinfo_signing_alg_values_supported` (UserInfo answers plain JSON),
  * front-/back-channel logout (Latch offers RP-initiated logout only), `acr`/`azp`/`c_hash` (never issued, see
@@ -34,13 +38,27 @@ const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
 /** Protocol claims of Latch's ID tokens (tokens/id-token.ts); user claims come from OIDC_SCOPE_CLAIMS. */
 const ID_TOKEN_CLAIMS = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'amr', 'sid', 'at_hash']
 
-export function discoveryDocument(ctx: LatchContext): Record<string, unknown> {
+/** What discovery reads besides the config: the registered clients' grants and the keystore's algs. */
+export interface DiscoveryState {
+  clientGrantTypes: ReadonlySet<string>
+  idTokenAlgs: readonly string[]
+}
+
+/** Grants that are listed only while some client has them: legacy ones an RP should not assume. */
+const ONLY_WHEN_REGISTERED = new Set(['password'])
+
+export async function discoveryState(ctx: LatchContext): Promise<DiscoveryState> {
+  const clients = await ctx.store.clients.list()
+  return { clientGrantTypes: new Set(clients.flatMap((c) => c.grant_types)), idTokenAlgs: ctx.keystore.idTokenAlgs() }
+}
+
+export function discoveryDocument(ctx: LatchContext, state: DiscoveryState): Record<string, unknown> {
   const { config, urls } = ctx
   const authMethods = CLIENT_AUTH_METHODS.map((m) => m.name)
   // Introspection reveals token contents: it needs real credentials, so no `none` (introspection.ts).
   const confidentialMethods = authMethods.filter((m) => m !== 'none')
   const signingAlgs = [...CLIENT_ASSERTION_ALGS]
-  const grantTypes = Object.keys(GRANTS)
+  const grantTypes = Object.keys(GRANTS).filter((g) => !ONLY_WHEN_REGISTERED.has(g) || state.clientGrantTypes.has(g))
   return {
     issuer: config.issuer,
     authorization_endpoint: urls.authorization,
@@ -55,7 +73,7 @@ export function discoveryDocument(ctx: LatchContext): Record<string, unknown> {
     response_modes_supported: ['query', 'form_post'],
     grant_types_supported: grantTypes,
     subject_types_supported: ['public'],
-    id_token_signing_alg_values_supported: [config.tokens.signing_alg],
+    id_token_signing_alg_values_supported: [...state.idTokenAlgs],
     token_endpoint_auth_methods_supported: authMethods,
     token_endpoint_auth_signing_alg_values_supported: signingAlgs,
     revocation_endpoint_auth_methods_supported: authMethods,
@@ -76,7 +94,23 @@ export function discoveryDocument(ctx: LatchContext): Record<string, unknown> {
 
 export const discoveryEndpoint: FastifyPluginAsync = async (app) => {
   const ctx = app.latch
-  const json = JSON.stringify(discoveryDocument(ctx))
+  const refreshEvery = ctx.config.tokens.key_reload_interval
+  const render = async () => JSON.stringify(discoveryDocument(ctx, await discoveryState(ctx)))
+  let cached = { json: await render(), until: ctx.clock.now() + refreshEvery }
+  let refreshing: Promise<void> | null = null
+  const current = async (): Promise<string> => {
+    if (ctx.clock.now() >= cached.until) {
+      refreshing ??= render()
+        .then((json) => void (cached = { json, until: ctx.clock.now() + refreshEvery }))
+        .catch((err: unknown) => {
+          ctx.log.warn({ err }, 'discovery document refresh failed: serving the last one')
+          cached = { json: cached.json, until: ctx.clock.now() + refreshEvery }
+        })
+        .finally(() => void (refreshing = null))
+      await refreshing
+    }
+    return cached.json
+  }
   for (const path of [OPENID_CONFIGURATION_PATH, OAUTH_AUTHORIZATION_SERVER_PATH]) {
     app.get(path, { config: { channel: 'json' } }, async (_request, reply) =>
       reply
@@ -84,7 +118,7 @@ export const discoveryEndpoint: FastifyPluginAsync = async (app) => {
         // Public metadata: browser apps (SPAs) read it cross-origin. A simple GET, so no preflight.
         .header('access-control-allow-origin', '*')
         .type('application/json; charset=utf-8')
-        .send(json),
+        .send(await current()),
     )
   }
 }

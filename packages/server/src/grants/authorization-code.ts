@@ -19,6 +19,7 @@ import { InvalidGrantError, InvalidRequestError } from '../errors.js'
 import { constantTimeEqual } from '../lib/constant-time.js'
 import { hashHandle } from '../lib/random.js'
 import { assertResourcePermitted, assertSameResource } from '../rules/resource.js'
+import { matchRedirectUri } from '../rules/redirect-uri.js'
 import type { GrantRecord } from '../storage/store.js'
 import type { GrantHandler } from './grant.js'
 import { issueTokenSet, refreshAllowed } from './token-set.js'
@@ -54,7 +55,10 @@ export const authorizationCodeGrant: GrantHandler = {
       throw new InvalidGrantError('the authorization code was issued to another client')
     }
     // RFC 6749 §4.1.3: required and identical if the authorization request included it.
-    if (record.redirect_uri !== null ? params.redirect_uri !== record.redirect_uri : params.redirect_uri !== undefined && !client.redirect_uris.includes(params.redirect_uri)) {
+    // A native app's loopback URI was stored as matched, i.e. normalised (rules/redirect-uri.ts):
+    // the same raw string sent again normalises to it.
+    const sameUri = (sent: string, stored: string) => sent === stored || matchRedirectUri(stored, sent, client.token_endpoint_auth_method === 'none') === stored
+    if (record.redirect_uri !== null ? params.redirect_uri === undefined || !sameUri(params.redirect_uri, record.redirect_uri) : params.redirect_uri !== undefined && !client.redirect_uris.includes(params.redirect_uri)) {
       throw new InvalidGrantError('redirect_uri does not match the one of the authorization request')
     }
     if (record.code_challenge) {

@@ -12,7 +12,7 @@
 import type { LatchContext } from '../context.js'
 import { InvalidGrantError } from '../errors.js'
 import { issueAccessToken } from '../tokens/access-token.js'
-import { issueIdToken } from '../tokens/id-token.js'
+import { idTokenKeyFor, issueIdToken } from '../tokens/id-token.js'
 import { claimsForScope } from '../tokens/claims.js'
 import { newHandle } from '../tokens/opaque-handle.js'
 import type { ClientRecord, GrantRecord, RefreshTokenRecord, UserRecord } from '../storage/store.js'
@@ -67,6 +67,10 @@ export async function issueTokenSet(ctx: LatchContext, input: TokenSetInput): Pr
     expires_in: access.expires_in,
     scope,
   }
+  const wantsIdToken = input.idToken && input.user !== null && input.scope.includes('openid')
+  const idTokenContext = { keystore, issuer: config.issuer, clock, ttl: config.tokens.id_token_ttl }
+  // Before the write: a client whose ID token alg cannot be signed yet gets an error, not a half-done grant.
+  const idTokenKey = wantsIdToken ? idTokenKeyFor(idTokenContext, input.client.id_token_signed_response_alg) : undefined
   let refreshToken: RefreshTokenRecord | null = null
   if (input.refresh) {
     const handle = newHandle()
@@ -101,9 +105,9 @@ export async function issueTokenSet(ctx: LatchContext, input: TokenSetInput): Pr
     if ((input.user && !user) || !client) throw new InvalidGrantError('the authorization grant was revoked', { detail: 'user or client deleted during the redemption' })
     ctx.events.emit('grant.revoked', { grant_id: input.grant.id, reason: 'revoked_before_opened' })
   }
-  if (input.idToken && input.user && input.scope.includes('openid')) {
+  if (idTokenKey && input.user) {
     body.id_token = await issueIdToken(
-      { keystore, issuer: config.issuer, clock, ttl: config.tokens.id_token_ttl },
+      idTokenContext,
       {
         sub: input.user.id,
         aud: input.client.client_id,
@@ -114,6 +118,7 @@ export async function issueTokenSet(ctx: LatchContext, input: TokenSetInput): Pr
         ...(input.amr && input.amr.length > 0 ? { amr: input.amr } : {}),
         claims: claimsForScope(input.user, scope),
       },
+      idTokenKey,
     )
   }
   ctx.events.emit('token.issued', { grant_type: input.grantType, client_id: input.client.client_id, sub: input.user?.id ?? null, jti: access.jti })

@@ -2,6 +2,7 @@ import { KeyObject } from 'node:crypto'
 import { calculateJwkThumbprint, decodeProtectedHeader, errors, SignJWT, generateKeyPair, type JWK } from 'jose'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { SIGNING_ALGS } from '../config/schema.js'
+import { LatchEvents } from '../events.js'
 import { ManualClock } from '../lib/clock.js'
 import { memoryKeys } from './test-memory-keys.js'
 import { decryptPrivateJwk } from './encryption-at-rest.js'
@@ -278,6 +279,108 @@ describe('rotation (OIDC Core §10.1.1)', () => {
     clock.advance(RELOAD_COOLDOWN)
     for (let i = 0; i < 5; i++) await expect(ks.verify(foreign, { issuer: ISSUER })).rejects.toBeInstanceOf(errors.JWKSNoMatchingKey)
     expect(reads).toBe(1)
+  })
+})
+
+describe('RS256 companion keys (OIDC Core §15.1)', () => {
+  const openWith = (alg: (typeof SIGNING_ALGS)[number], idTokenAlgs: ('RS256' | 'ES256')[], activationDelay = 0, events?: LatchEvents) =>
+    Keystore.open({ keys: store.keys, secret: SECRET, alg, clock, retiredKeyGrace: GRACE, activationDelay, idTokenAlgs, ...(events && { events }) })
+
+  /** @see issue 8 */
+  it('OIDC Core §15.1: with a client that needs RS256 and another signing_alg, a fresh store gets an RS256 key beside the main key, both signing at once', async () => {
+    const ks = await openWith('ES256', ['RS256'])
+    expect(store.rows.map((r) => [r.alg, r.generation, r.companion_of])).toEqual([['ES256', 1, null], ['RS256', 1, ks.signingKey().kid]])
+    expect(ks.idTokenAlgs()).toEqual(['ES256', 'RS256'])
+    expect(ks.jwks().keys.map((k) => k.alg)).toEqual(['ES256', 'RS256'])
+    const rs = ks.idTokenSigningKey('RS256')
+    expect(rs?.alg).toBe('RS256')
+    // Access tokens keep the main alg; an RS256-signed token verifies against the published set.
+    expect(ks.signingKey().alg).toBe('ES256')
+    const token = signJws({ alg: 'RS256', typ: 'JWT', kid: rs!.kid }, { iss: ISSUER, sub: 'u1', aud: 'c', iat: clock.now(), exp: clock.now() + 60 }, rs!)
+    expect((await ks.verify(token, { issuer: ISSUER })).protectedHeader.alg).toBe('RS256')
+  })
+
+  /** @see issue 8 */
+  it('OIDC Discovery §3: without a client that needs RS256, or when signing_alg is RS256, there is no companion', async () => {
+    const es = await openWith('ES256', [])
+    expect(es.idTokenAlgs()).toEqual(['ES256'])
+    expect(es.idTokenSigningKey('RS256')).toBeUndefined()
+    store = memoryKeys()
+    const rs = await openWith('RS256', ['RS256'])
+    expect(store.rows).toHaveLength(1)
+    expect(rs.idTokenAlgs()).toEqual(['RS256'])
+    expect(rs.idTokenSigningKey('RS256')).toBe(rs.signingKey())
+  })
+
+  /** @see issue 8 */
+  it('OIDC Core §10.1.1: the companion rotates with its main key: a new pair is published first, and the old companion retires and leaves JWKS with the old main key', async () => {
+    const ks = await openWith('ES256', ['RS256'], 60)
+    const oldRs = ks.idTokenSigningKey('RS256')!
+    const rotated = await ks.rotate()
+    expect(ks.jwks().keys).toHaveLength(4)
+    expect(ks.idTokenSigningKey('RS256')).toBe(oldRs)
+    clock.advance(60)
+    expect(ks.signingKey().kid).toBe(rotated.kid)
+    const newRs = ks.idTokenSigningKey('RS256')!
+    expect(newRs.kid).not.toBe(oldRs.kid)
+    expect(store.rows.find((r) => r.kid === newRs.kid)?.companion_of).toBe(rotated.kid)
+    clock.advance(GRACE)
+    expect(ks.jwks().keys.map((k) => k.kid).sort()).toEqual([rotated.kid, newRs.kid].sort())
+  })
+
+  /** @see issue 8 */
+  it('OIDC Core §10.1.1: an existing key gets its companion when a client first needs RS256: published at once, signing after the activation delay, announced as key.rotated', async () => {
+    await openWith('ES256', [])
+    const events = new LatchEvents()
+    const rotated: unknown[] = []
+    events.on('key.rotated', (e) => rotated.push(e))
+    const ks = await openWith('ES256', ['RS256'], 60, events)
+    const companion = store.rows.find((r) => r.companion_of !== null)!
+    expect(ks.jwks().keys.map((k) => k.kid)).toContain(companion.kid)
+    expect(ks.idTokenAlgs()).toEqual(['ES256'])
+    expect(ks.idTokenSigningKey('RS256')).toBeUndefined()
+    clock.advance(60)
+    expect(ks.idTokenAlgs()).toEqual(['ES256', 'RS256'])
+    expect(ks.idTokenSigningKey('RS256')?.kid).toBe(companion.kid)
+    // kid and alg only: nothing of the key itself.
+    expect(rotated).toEqual([{ kid: companion.kid, alg: 'RS256' }])
+    // Another node opening later adds no second companion.
+    await openWith('ES256', ['RS256'], 60)
+    expect(store.rows.filter((r) => r.companion_of !== null)).toHaveLength(1)
+  })
+
+  /** @see issue 8 */
+  it('OIDC Core §15.1: switching signing_alg from RS256 to ES256 with an RS256 client gives the new key its companion, and the old RS256 key none', async () => {
+    const before = await openWith('RS256', ['RS256'], 60)
+    const ks = await openWith('ES256', ['RS256'], 60)
+    const [main] = store.rows.filter((r) => r.alg === 'ES256')
+    expect(store.rows.filter((r) => r.companion_of !== null).map((r) => r.companion_of)).toEqual([main!.kid])
+    // Until the switch, the RS256 main key signs RS256 ID tokens itself.
+    expect(ks.idTokenSigningKey('RS256')?.kid).toBe(before.signingKey().kid)
+    clock.advance(60)
+    expect(ks.signingKey().alg).toBe('ES256')
+    expect(ks.idTokenSigningKey('RS256')?.kid).toBe(store.rows.find((r) => r.companion_of === main!.kid)?.kid)
+  })
+})
+
+describe('key.rotated', () => {
+  /** @see issue 8 */
+  it('OIDC Core §10.1.1: a rotation, in this process or seen at reload on another node, is announced with kid and alg only', async () => {
+    const eventsA = new LatchEvents()
+    const eventsB = new LatchEvents()
+    const seenA: Record<string, unknown>[] = []
+    const seenB: Record<string, unknown>[] = []
+    eventsA.on('key.rotated', (e) => seenA.push(e))
+    eventsB.on('key.rotated', (e) => seenB.push(e))
+    const a = await Keystore.open({ keys: store.keys, secret: SECRET, alg: 'ES256', clock, retiredKeyGrace: GRACE, events: eventsA })
+    const b = await Keystore.open({ keys: store.keys, secret: SECRET, alg: 'ES256', clock, retiredKeyGrace: GRACE, events: eventsB })
+    expect(seenA).toEqual([]) // the first key of a store is no rotation
+    const fresh = await a.rotate()
+    expect(seenA).toEqual([{ kid: fresh.kid, alg: 'ES256' }])
+    await b.reload()
+    expect(seenB).toEqual([{ kid: fresh.kid, alg: 'ES256' }])
+    await b.reload()
+    expect(seenB).toHaveLength(1)
   })
 })
 

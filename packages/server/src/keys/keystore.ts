@@ -18,6 +18,14 @@
  *   rotation (published first, signing after the delay); the old key then stays published for
  *   `retiredKeyGrace` seconds so tokens it signed keep verifying (RFC 7517 §5 key sets). A new
  *   database's first key signs at once. `rotate({ immediately })` withdraws the old keys at once.
+ * - RS256 companions (OIDC Core §15.1): when a client registers `id_token_signed_response_alg:
+ *   RS256` while `tokens.signing_alg` is another alg (`idTokenAlgs`), every main key gets an RS256
+ *   key beside it, added in the same commit, with the same generation and activation, retired and
+ *   withdrawn with it; it signs only those clients' ID tokens. A main key that predates the need
+ *   gets its companion at open, published at once and signing after the activation delay like
+ *   any new key. A companion is published only while its main key is.
+ * - Every key a reload (or this process's rotation) finds that was not there before is announced
+ *   as `key.rotated` with its kid and alg, never key material.
  * - The JWK Set holds public members only (RFC 7517 §4, RFC 7518 §6.2.1 / §6.3.1, RFC 8037 §2),
  *   with `use: sig` and `alg`, and is cached both as an object and as its JSON, since /jwks is hot.
  *
@@ -43,6 +51,7 @@ import {
   type JWTVerifyResult,
 } from 'jose'
 import type { SigningAlg } from '../config/schema.js'
+import type { LatchEvents } from '../events.js'
 import type { Clock } from '../lib/clock.js'
 import type { SigningKeyRecord, Store } from '../storage/store.js'
 import { decryptPrivateJwk, deriveKeyEncryptionKey, encryptPrivateJwk } from './encryption-at-rest.js'
@@ -72,6 +81,13 @@ export interface KeystoreOptions {
   retiredKeyGrace: number
   /** Seconds between a rotation publishing a key and that key signing. Default 0: at once. */
   activationDelay?: number
+  /**
+   * ID token algs clients registered besides `alg` (`id_token_signed_response_alg`). Only RS256
+   * can be asked for: then every main key of another alg gets an RS256 companion.
+   */
+  idTokenAlgs?: readonly SigningAlg[]
+  /** Where `key.rotated` goes. */
+  events?: LatchEvents
 }
 
 export interface RotatedKey {
@@ -123,7 +139,7 @@ interface GeneratedKey {
   signing: SigningKey
 }
 
-async function generateSigningKey(alg: SigningAlg, secret: string, now: number, activatesAt: number, generation: number): Promise<GeneratedKey> {
+async function generateSigningKey(alg: SigningAlg, secret: string, now: number, activatesAt: number, generation: number, companionOf: string | null = null): Promise<GeneratedKey> {
   const spec = GENERATE[alg]
   const { privateKey } = await generateKeyPair(spec.alg, { ...spec.options, extractable: true })
   const privateJwk = await exportJWK(privateKey)
@@ -136,6 +152,7 @@ async function generateSigningKey(alg: SigningAlg, secret: string, now: number, 
     created_at: now,
     activates_at: activatesAt,
     generation,
+    companion_of: companionOf,
     retired_at: null,
     expires_at: null,
   }
@@ -163,12 +180,18 @@ function byNewest(a: SigningKeyRecord, b: SigningKeyRecord): number {
  * publish yet, and replace the others' key at every reload.
  */
 function signingRecord(records: readonly SigningKeyRecord[], now: number): SigningKeyRecord | undefined {
-  return records.filter((r) => r.activates_at <= now && (r.retired_at === null || r.retired_at > now)).sort(byNewest)[0]
+  return records.filter((r) => r.companion_of === null && r.activates_at <= now && (r.retired_at === null || r.retired_at > now)).sort(byNewest)[0]
 }
 
 /** Keys that sign now or will once their `activates_at` comes: their private keys are kept ready. */
 function signingCandidates(records: readonly SigningKeyRecord[], now: number): SigningKeyRecord[] {
-  return records.filter((r) => r.retired_at === null || (r.retired_at > now && r.retired_at > r.activates_at))
+  return records.filter((r) => r.companion_of === null && (r.retired_at === null || (r.retired_at > now && r.retired_at > r.activates_at)))
+}
+
+/** `mains` and the companions of those of them in `records`. */
+function withCompanions(records: readonly SigningKeyRecord[], mains: readonly SigningKeyRecord[]): SigningKeyRecord[] {
+  const kids = new Set(mains.map((m) => m.kid))
+  return [...mains, ...records.filter((r) => r.companion_of !== null && kids.has(r.companion_of))]
 }
 
 /** Everything derived from one load of the store, swapped in as a unit so readers never see a mix. */
@@ -177,6 +200,8 @@ interface State {
   /** Decrypted private keys of the signing candidates, by kid. */
   privateKeys: ReadonlyMap<string, SigningKey>
   signing: SigningKey
+  /** The signing key's RS256 companion, once active. */
+  companion: SigningKey | undefined
   jwks: { keys: PublicJwk[] }
   jwksJson: string
   jwkSet: ReturnType<typeof createLocalJWKSet>
@@ -206,12 +231,29 @@ export class Keystore {
     const keystore = new Keystore(opts)
     await keystore.#load()
     await keystore.#adoptConfiguredAlg()
+    await keystore.#addMissingCompanions()
     return keystore
   }
 
   /** The key that signs now. Cached: no import, no decryption, no allocation per call. */
   signingKey(): SigningKey {
     return this.#current().signing
+  }
+
+  /**
+   * The key for an ID token in `alg` (null: the main alg), or undefined when none can sign it now
+   * (an RS256 companion added to an existing key, still inside its activation delay).
+   */
+  idTokenSigningKey(alg: SigningAlg | null): SigningKey | undefined {
+    const state = this.#current()
+    if (alg === null || alg === state.signing.alg) return state.signing
+    return state.companion?.alg === alg ? state.companion : undefined
+  }
+
+  /** The algs ID tokens can be signed with now: the main alg, and RS256 when a companion is active. */
+  idTokenAlgs(): SigningAlg[] {
+    const state = this.#current()
+    return state.companion ? [state.signing.alg, state.companion.alg] : [state.signing.alg]
   }
 
   /** The public JWK Set (RFC 7517 §5). The same object until the key set changes. */
@@ -237,8 +279,9 @@ export class Keystore {
       const activatesAt = options.immediately ? now : now + (this.#opts.activationDelay ?? 0)
       const fresh = await this.#add(generation, now, activatesAt, options.immediately ? now : activatesAt + this.#opts.retiredKeyGrace)
       if (fresh === undefined) continue // another node rotated this instant: rotate after it
-      await this.#load([fresh])
-      return { kid: fresh.record.kid, alg: fresh.record.alg, activatesAt: fresh.record.activates_at }
+      await this.#load(fresh)
+      const main = fresh[0] as GeneratedKey
+      return { kid: main.record.kid, alg: main.record.alg, activatesAt: main.record.activates_at }
     }
     throw new Error(`could not add a signing key: ${ADD_ATTEMPTS} attempts lost to keys added concurrently`)
   }
@@ -292,10 +335,46 @@ export class Keystore {
    * Generates a key and tries to add it as `generation`, the others retiring when it activates and
    * published until `retiredExpiresAt`; undefined when another node took the generation.
    */
-  async #add(generation: number, now: number, activatesAt: number, retiredExpiresAt: number): Promise<GeneratedKey | undefined> {
+  async #add(generation: number, now: number, activatesAt: number, retiredExpiresAt: number): Promise<GeneratedKey[] | undefined> {
     const { keys, alg, secret } = this.#opts
     const generated = await generateSigningKey(alg, secret, now, activatesAt, generation)
-    return (await keys.add(generated.record, retiredExpiresAt)) ? generated : undefined
+    const companion = this.#companionWanted(alg) ? await generateSigningKey('RS256', secret, now, activatesAt, generation, generated.record.kid) : undefined
+    if (!(await keys.add(generated.record, retiredExpiresAt, companion?.record))) return undefined
+    return companion ? [generated, companion] : [generated]
+  }
+
+  #companionWanted(mainAlg: string): boolean {
+    return mainAlg !== 'RS256' && (this.#opts.idTokenAlgs ?? []).includes('RS256')
+  }
+
+  /**
+   * At open: a main key that signs now or will, of another alg than RS256, without the RS256
+   * companion that clients now ask for, gets one. It is published at once and signs after the
+   * activation delay (never before its main key), like a rotated-in key: every node and every
+   * verifier's cache has it before an ID token names it.
+   */
+  async #addMissingCompanions(): Promise<void> {
+    const { keys, secret, clock } = this.#opts
+    const now = clock.now()
+    const records = this.#state.records
+    const activatesAt = (main: SigningKeyRecord) => Math.max(main.activates_at, now + (this.#opts.activationDelay ?? 0))
+    const missing = signingCandidates(records, now).filter(
+      (m) =>
+        this.#companionWanted(m.alg) &&
+        !records.some((r) => r.companion_of === m.kid) &&
+        // A key retiring before its companion could activate needs none.
+        (m.retired_at === null || m.retired_at > activatesAt(m)),
+    )
+    if (missing.length === 0) return
+    const added: GeneratedKey[] = []
+    for (const main of missing) {
+      const companion = await generateSigningKey('RS256', secret, now, activatesAt(main), main.generation, main.kid)
+      // It leaves with its main key (the keystore also publishes a companion only beside its main key).
+      companion.record.retired_at = main.retired_at
+      companion.record.expires_at = main.expires_at
+      if (await keys.addCompanion(companion.record)) added.push(companion)
+    }
+    await this.#load(added)
   }
 
   /**
@@ -330,12 +409,12 @@ export class Keystore {
       if (attempt === ADD_ATTEMPTS) throw new Error(`no signing key after ${ADD_ATTEMPTS} attempts: other nodes keep adding keys`)
       now = clock.now()
       const fresh = await this.#add(generation + 1, now, now, now + this.#opts.retiredKeyGrace)
-      if (fresh) generated.push(fresh)
+      if (fresh) generated.push(...fresh)
       generation = await keys.latestGeneration()
       records = await keys.list(now)
     }
     const privateKeys = new Map<string, SigningKey>()
-    for (const record of signingCandidates(records, now)) {
+    for (const record of withCompanions(records, signingCandidates(records, now))) {
       privateKeys.set(
         record.kid,
         generated.find((g) => g.record.kid === record.kid)?.signing ??
@@ -343,7 +422,12 @@ export class Keystore {
           (await this.#decrypt(record)),
       )
     }
+    const before = this.#state?.records
     this.#state = this.#derive(records, privateKeys, undefined)
+    if (before !== undefined) {
+      const known = new Set(before.map((r) => r.kid))
+      for (const r of this.#state.records) if (!known.has(r.kid)) this.#opts.events?.emit('key.rotated', { kid: r.kid, alg: r.alg })
+    }
   }
 
   async #decrypt(record: SigningKeyRecord): Promise<SigningKey> {
@@ -365,10 +449,14 @@ export class Keystore {
     const now = this.#opts.clock.now()
     // Published: unexpired keys. The store filters too; this also drops keys that expire between
     // loads, since the cached set is rebuilt at `nextChange`.
-    const records = all.filter((r) => r.expires_at === null || r.expires_at > now)
+    const unexpired = all.filter((r) => r.expires_at === null || r.expires_at > now)
+    // A companion is published only beside its main key.
+    const records = withCompanions(unexpired, unexpired.filter((r) => r.companion_of === null))
     const active = signingRecord(records, now)
     const signing = (active && privateKeys.get(active.kid)) ?? previous
     if (signing === undefined) throw new Error('no signing key is active')
+    const companionRecord = records.find((r) => r.companion_of !== null && r.companion_of === active?.kid && r.activates_at <= now)
+    const companion = companionRecord && privateKeys.get(companionRecord.kid)
     const ordered = [...records].sort((a, b) => (a.kid === signing.kid ? -1 : b.kid === signing.kid ? 1 : byNewest(a, b)))
     // Frozen: the same object is handed to every caller, so a stray mutation must not leak into /jwks.
     const keys = ordered.map((r) => Object.freeze(toPublicJwk(r.public_jwk as unknown as JWK, r.kid, r.alg)))
@@ -381,6 +469,7 @@ export class Keystore {
       records,
       privateKeys,
       signing,
+      companion,
       jwks,
       jwksJson: JSON.stringify(jwks),
       jwkSet: createLocalJWKSet(jwks),

@@ -1,7 +1,7 @@
 /**
  * `store.keys` in memory, for keystore and token tests that need no database, with the store
  * contract's semantics: `list` drops expired keys and sorts by generation; `add` refuses a taken
- * generation and retires the other unretired keys when the new one activates. The same contract
+ * generation (of main keys), adds a companion in the same step, and retires the other unretired keys when the new one activates. The same contract
  * runs against SQLite and PostgreSQL in storage/store.case.test.ts.
  */
 import type { SigningKeyRecord, Store } from '../storage/store.js'
@@ -20,10 +20,16 @@ export function memoryKeys(): Pick<Store, 'keys'> & { rows: SigningKeyRecord[] }
       async latestGeneration() {
         return Math.max(0, ...rows.map((r) => r.generation))
       },
-      async add(key, retiredExpiresAt) {
-        if (rows.some((r) => r.generation === key.generation)) return false
+      async add(key, retiredExpiresAt, companion) {
+        if (rows.some((r) => r.generation === key.generation && r.companion_of === null)) return false
         for (const r of rows) if (r.retired_at === null || r.retired_at > key.activates_at) Object.assign(r, { retired_at: key.activates_at, expires_at: retiredExpiresAt })
         rows.push(structuredClone(key))
+        if (companion) rows.push(structuredClone(companion))
+        return true
+      },
+      async addCompanion(companion) {
+        if (rows.some((r) => r.companion_of === companion.companion_of)) return false
+        rows.push(structuredClone(companion))
         return true
       },
     },

@@ -30,6 +30,8 @@ export interface ClientsTable {
   resources: Json | null
   skip_consent: Bool
   jwks: Json | null
+  auth_method_pinned: Bool
+  id_token_signed_response_alg: string | null
   created_at: Epoch
   updated_at: Epoch
 }
@@ -54,6 +56,8 @@ export interface SigningKeysTable {
   created_at: Epoch
   activates_at: Epoch
   generation: number
+  /** The kid of the main key this RS256 key accompanies (migration 0004), null for a main key. */
+  companion_of: string | null
   retired_at: Epoch | null
   expires_at: Epoch | null
 }

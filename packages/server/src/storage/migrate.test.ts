@@ -102,5 +102,27 @@ for (const dialect of DIALECTS) {
       await db.deleteFrom('users').where('id', '=', 'u1').execute()
       expect(await db.selectFrom('consents').selectAll().execute()).toEqual([])
     })
+
+    /** @see issue 8 */
+    it('0006, 0007: existing clients stay pinned to their auth method; the generation stays unique among main keys, and a main key takes one RS256 companion', async () => {
+      const db = (await dialect.open()) as Kysely<any>
+      const { error } = await new Migrator({ db, provider }).migrateTo('0002-key-activation')
+      expect(error).toBeUndefined()
+      await db.insertInto('clients').values({
+        client_id: 'old', client_name: 'Old', client_secret_hash: 'h', token_endpoint_auth_method: 'client_secret_basic', grant_types: '[]',
+        redirect_uris: '[]', post_logout_redirect_uris: '[]', scope: 'openid', skip_consent: 0, jwks: null, created_at: 1, updated_at: 1,
+      }).execute()
+      const key = { kid: 'main', alg: 'ES256', public_jwk: '{}', private_jwk_encrypted: 'jwe', created_at: 1, activates_at: 1, generation: 1, retired_at: null, expires_at: null }
+      await db.insertInto('signing_keys').values(key).execute()
+
+      await migrateToLatest(db)
+
+      const client = await db.selectFrom('clients').selectAll().where('client_id', '=', 'old').executeTakeFirstOrThrow()
+      expect([Number(client.auth_method_pinned), client.id_token_signed_response_alg]).toEqual([1, null])
+      expect((await db.selectFrom('signing_keys').select('companion_of').executeTakeFirstOrThrow()).companion_of).toBeNull()
+      await db.insertInto('signing_keys').values({ ...key, kid: 'rsa', alg: 'RS256', companion_of: 'main' }).execute()
+      await expect(db.insertInto('signing_keys').values({ ...key, kid: 'rsa2', alg: 'RS256', companion_of: 'main' }).execute()).rejects.toThrow()
+      await expect(db.insertInto('signing_keys').values({ ...key, kid: 'other-main' }).execute()).rejects.toThrow()
+    })
   })
 }

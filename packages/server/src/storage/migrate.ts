@@ -12,6 +12,8 @@ import { keyActivation } from './migrations/0002-key-activation.js'
 import { clientResources } from './migrations/0003-client-resources.js'
 import { sessionGrants } from './migrations/0004-session-grants.js'
 import { sweepIndexes } from './migrations/0005-sweep-indexes.js'
+import { clientAuthAndIdTokenAlg } from './migrations/0006-client-auth-and-id-token-alg.js'
+import { companionKeys } from './migrations/0007-companion-keys.js'
 
 /** Every migration by name; names sort in the order they must run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -20,6 +22,8 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0003-client-resources': clientResources,
   '0004-session-grants': sessionGrants,
   '0005-sweep-indexes': sweepIndexes,
+  '0006-client-auth-and-id-token-alg': clientAuthAndIdTokenAlg,
+  '0007-companion-keys': companionKeys,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) }

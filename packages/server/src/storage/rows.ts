@@ -12,7 +12,7 @@ import type { Codecs } from './dialects/dialect.js'
  * carries more (a spread of some other shape, say) still writes only the schema's columns.
  */
 export const COLUMNS = {
-  signing_keys: ['kid', 'alg', 'public_jwk', 'private_jwk_encrypted', 'created_at', 'activates_at', 'generation', 'retired_at', 'expires_at'],
+  signing_keys: ['kid', 'alg', 'public_jwk', 'private_jwk_encrypted', 'created_at', 'activates_at', 'generation', 'companion_of', 'retired_at', 'expires_at'],
   grants: ['id', 'client_id', 'user_id', 'scope', 'resource', 'auth_time', 'session_id', 'created_at', 'revoked_at'],
   authorization_codes: [
     'code_hash', 'grant_id', 'client_id', 'user_id', 'redirect_uri', 'scope', 'resource', 'nonce', 'code_challenge',
@@ -58,6 +58,8 @@ export function rowCodec(codecs: Codecs) {
       resources: c.resources === null ? null : json.encode(c.resources),
       skip_consent: bool.encode(c.skip_consent),
       jwks: c.jwks === null ? null : json.encode(c.jwks),
+      auth_method_pinned: bool.encode(c.auth_method_pinned),
+      id_token_signed_response_alg: c.id_token_signed_response_alg,
       created_at: now,
       updated_at: now,
     }),
@@ -73,6 +75,8 @@ export function rowCodec(codecs: Codecs) {
       resources: r.resources === null ? null : strings(r.resources),
       skip_consent: bool.decode(r.skip_consent),
       jwks: r.jwks === null ? null : (json.decode(r.jwks) as ClientRecord['jwks']),
+      auth_method_pinned: bool.decode(r.auth_method_pinned),
+      id_token_signed_response_alg: r.id_token_signed_response_alg as ClientRecord['id_token_signed_response_alg'],
     }),
 
     user: (r: UsersTable): UserRecord => ({

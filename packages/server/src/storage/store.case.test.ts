@@ -81,6 +81,8 @@ function client(overrides: Partial<ClientRecord> = {}): ClientRecord {
     scope: 'openid profile',
     resources: null,
     skip_consent: false,
+    auth_method_pinned: true,
+    id_token_signed_response_alg: null,
     jwks: null,
     ...overrides,
   }
@@ -195,7 +197,7 @@ for (const dialect of DIALECTS) {
     it('RFC 7517 §5: keys.add retires the other keys when the new one activates; list returns unexpired keys newest first', async () => {
       const base = T + 10_000_000 // apart from other tests' rows
       const key = (kid: string, generation: number, created_at: number) =>
-        ({ kid, alg: 'ES256', public_jwk: { kty: 'EC', kid }, private_jwk_encrypted: 'jwe', created_at, activates_at: created_at + 5, generation, retired_at: null, expires_at: null })
+        ({ kid, alg: 'ES256', public_jwk: { kty: 'EC', kid }, private_jwk_encrypted: 'jwe', created_at, activates_at: created_at + 5, generation, companion_of: null, retired_at: null, expires_at: null })
       const [a, b] = [`a-${id()}`, `b-${id()}`]
       const first = (await store.keys.latestGeneration()) + 1
       expect(await store.keys.add(key(a, first, base), base + 100)).toBe(true)
@@ -216,7 +218,7 @@ for (const dialect of DIALECTS) {
       const kids = Array.from({ length: 10 }, () => `race-${id()}`)
       const results = await Promise.all(
         kids.map((kid) =>
-          store.keys.add({ kid, alg: 'ES256', public_jwk: { kty: 'EC', kid }, private_jwk_encrypted: 'jwe', created_at: base, activates_at: base, generation: next, retired_at: null, expires_at: null }, base + 100),
+          store.keys.add({ kid, alg: 'ES256', public_jwk: { kty: 'EC', kid }, private_jwk_encrypted: 'jwe', created_at: base, activates_at: base, generation: next, companion_of: null, retired_at: null, expires_at: null }, base + 100),
         ),
       )
       expect(results.filter(Boolean)).toHaveLength(1)
@@ -224,6 +226,31 @@ for (const dialect of DIALECTS) {
       const stored = (await store.keys.list(base)).filter((k) => kids.includes(k.kid))
       expect(stored.map((k) => k.kid)).toEqual([winner])
       expect(stored[0]).toMatchObject({ retired_at: null })
+    })
+
+    /** @see issue 8 */
+    it('OIDC Core §15.1: an RS256 companion key shares its main key\'s generation, comes in the same commit, and is added at most once', async () => {
+      const base = T + 30_000_000
+      const next = (await store.keys.latestGeneration()) + 1
+      const main = { kid: `main-${id()}`, alg: 'ES256', public_jwk: { kty: 'EC' }, private_jwk_encrypted: 'jwe', created_at: base, activates_at: base, generation: next, companion_of: null, retired_at: null, expires_at: null }
+      const companion = { ...main, kid: `rsa-${id()}`, alg: 'RS256', public_jwk: { kty: 'RSA' }, companion_of: main.kid }
+      expect(await store.keys.add(main, base + 100, companion)).toBe(true)
+      // The generation lock counts main keys only.
+      expect(await store.keys.latestGeneration()).toBe(next)
+      const listed = (await store.keys.list(base)).filter((k) => k.kid === main.kid || k.kid === companion.kid)
+      expect(listed.map((k) => [k.kid, k.companion_of, k.generation])).toEqual(expect.arrayContaining([[main.kid, null, next], [companion.kid, main.kid, next]]))
+      // A second companion for the same main key is refused, concurrently or not.
+      const others = Array.from({ length: 5 }, () => ({ ...companion, kid: `rsa-${id()}` }))
+      expect(await Promise.all(others.map((c) => store.keys.addCompanion(c)))).toEqual([false, false, false, false, false])
+      // A later main key retires the companion with its main key.
+      const successor = { ...main, kid: `main-${id()}`, generation: next + 1, activates_at: base + 5 }
+      expect(await store.keys.add(successor, base + 100)).toBe(true)
+      const after = await store.keys.list(base)
+      expect(after.find((k) => k.kid === companion.kid)).toMatchObject({ retired_at: base + 5, expires_at: base + 100 })
+      // And a main key without one can get its companion afterwards, once.
+      const late = { ...companion, kid: `rsa-${id()}`, companion_of: successor.kid, generation: successor.generation }
+      expect(await store.keys.addCompanion(late)).toBe(true)
+      expect(await store.keys.addCompanion({ ...late, kid: `rsa-${id()}` })).toBe(false)
     })
 
     it('RFC 6749 §4.1.2: a code is consumed exactly once by 50 concurrent consumers', async () => {
@@ -662,7 +689,7 @@ for (const dialect of DIALECTS) {
       const oldDevice = device({ expires_at: now - 1 })
       await store.deviceCodes.insert(oldDevice)
       // Added, then retired by a successor, long enough ago that its grace is over.
-      const retired = { kid: `old-${id()}`, alg: 'ES256', public_jwk: {}, private_jwk_encrypted: 'jwe', created_at: T, activates_at: T, generation: (await store.keys.latestGeneration()) + 1, retired_at: null, expires_at: null }
+      const retired = { kid: `old-${id()}`, alg: 'ES256', public_jwk: {}, private_jwk_encrypted: 'jwe', created_at: T, activates_at: T, generation: (await store.keys.latestGeneration()) + 1, companion_of: null, retired_at: null, expires_at: null }
       await store.keys.add(retired, now - 1)
       const successor = { ...retired, kid: `new-${id()}`, generation: retired.generation + 1, activates_at: now - 100 }
       await store.keys.add(successor, now - 1)

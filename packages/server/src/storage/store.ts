@@ -60,8 +60,14 @@ export interface SigningKeyRecord {
    * `keys.activation_delay`, so every node and verifier has the public key before a token uses it.
    */
   activates_at: number
-  /** Unique and increasing: adding a key claims the next one (see `keys.add`). */
+  /** Unique and increasing among main keys: adding a key claims the next one (see `keys.add`). A companion shares its main key's. */
   generation: number
+  /**
+   * For an RS256 key kept beside a main key of another alg (ID tokens for clients that need
+   * RS256): the main key's kid. It is published and signs only together with its main key.
+   * Null for a main key.
+   */
+  companion_of: string | null
   /** When a newer key takes over signing; the public key stays published until `expires_at`. */
   retired_at: number | null
   /** After this the public key is dropped from JWKS (null while active). */
@@ -264,7 +270,9 @@ export interface Store {
      * nothing when `key.generation` is taken: another node added a key first (a cold start or a
      * rotation racing this one), whose key the caller should adopt instead.
      */
-    add(key: SigningKeyRecord, retiredExpiresAt: number): Promise<boolean>
+    add(key: SigningKeyRecord, retiredExpiresAt: number, companion?: SigningKeyRecord): Promise<boolean>
+    /** Adds a companion (its `companion_of` set) to an existing main key; false when that key has one already. */
+    addCompanion(companion: SigningKeyRecord): Promise<boolean>
   }
   grants: {
     /**

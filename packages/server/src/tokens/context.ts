@@ -6,8 +6,8 @@ import type { Keystore } from '../keys/keystore.js'
 import type { Clock } from '../lib/clock.js'
 
 export interface TokenContext {
-  /** Only `signingKey()` is used, so tests and tools may pass anything that provides it. */
-  keystore: Pick<Keystore, 'signingKey'>
+  /** Only these are used, so tests and tools may pass anything that provides them. */
+  keystore: Pick<Keystore, 'signingKey' | 'idTokenSigningKey'>
   issuer: string
   clock: Clock
   /** Lifetime of the token, seconds. */

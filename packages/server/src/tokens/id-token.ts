@@ -25,7 +25,9 @@
  */
 import { createHash } from 'node:crypto'
 import type { SigningAlg } from '../config/schema.js'
+import { TemporarilyUnavailableError } from '../errors.js'
 import { signJws } from '../keys/jws.js'
+import type { SigningKey } from '../keys/keystore.js'
 import type { TokenContext } from './context.js'
 
 export interface IdTokenClaims {
@@ -72,8 +74,18 @@ const RESERVED = new Set([
   'iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'auth_time', 'nonce', 'acr', 'amr', 'azp', 'at_hash', 'c_hash', 'sid',
 ])
 
-export function issueIdToken(ctx: TokenContext, claims: IdTokenClaims): string {
-  const key = ctx.keystore.signingKey()
+/**
+ * The key for a client's ID tokens: its `id_token_signed_response_alg` (OIDC Dynamic Client
+ * Registration §2), else the main key. Called before anything is stored, so a key that cannot
+ * sign yet (an RS256 companion inside its activation delay) fails the request before it commits.
+ */
+export function idTokenKeyFor(ctx: TokenContext, alg: SigningAlg | null): SigningKey {
+  const key = ctx.keystore.idTokenSigningKey(alg)
+  if (key === undefined) throw new TemporarilyUnavailableError(`ID tokens in ${alg} can be issued once the new ${alg} key is active, shortly`)
+  return key
+}
+
+export function issueIdToken(ctx: TokenContext, claims: IdTokenClaims, key: SigningKey = ctx.keystore.signingKey()): string {
   const iat = ctx.clock.now()
   const payload: Record<string, unknown> = {
     iss: ctx.issuer,

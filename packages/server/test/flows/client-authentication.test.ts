@@ -19,11 +19,13 @@ import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey, type
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PATHS } from '../../src/context.js'
 import { API, WEB_SECRET, baseTestConfig, basic, postForm, startServer, type TestServer } from '../helpers.js'
+import { client as oidc, expectResponseError } from './relying-party.js'
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
 const BASIC_SECRET = 'ca-basic-secret-0123456789abcdef0123456789'
 const POST_SECRET = 'ca-post-secret-0123456789abcdef01234567890'
+const EITHER_SECRET = 'ca-either-secret-0123456789abcdef012345678'
 /** RFC 6749 §2.3.1: every character that form-urlencoding changes, plus non-ASCII. */
 const SPECIAL_ID = 'ca:special+id%41'
 const SPECIAL_SECRET = 'S3cr3t:with+plus/slash%25pct&amp=eq ü€ 0123456789abcdef'
@@ -64,6 +66,8 @@ beforeAll(async () => {
       { client_id: 'ca-jwt', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [es256.jwk, rs256.jwk] }, ...common },
       { client_id: 'ca-none', token_endpoint_auth_method: 'none', grant_types: [DEVICE_GRANT], scope: 'openid' },
       { client_id: SPECIAL_ID, client_secret: SPECIAL_SECRET, token_endpoint_auth_method: 'client_secret_basic', ...common },
+      // No token_endpoint_auth_method: registered as client_secret_basic, accepting client_secret_post too.
+      { client_id: 'ca-secret', client_secret: EITHER_SECRET, ...common },
     ],
   })
 })
@@ -321,6 +325,60 @@ describe('rules across methods', () => {
   it('RFC 6749 §2.3.1: a confidential client secret is never accepted for the client of another name', async () => {
     // web's real secret, presented as ca-basic: the pair, not the secret alone, authenticates.
     await expectInvalidClient(await send(PATHS.token, clientCredentials, await credentialsFor('client_secret_basic', 'ca-basic', WEB_SECRET)), true, 'secret of web for ca-basic')
+  })
+})
+
+describe('secret methods: either one unless the registration pins one', () => {
+  /** openid-client 6's README setup: `discovery(server, id, secret)`, which sends client_secret_post. */
+  const readmeSetup = (clientId: string, secret: string, auth?: oidc.ClientAuth) =>
+    oidc.discovery(new URL(s.url), clientId, secret, auth, { execute: [oidc.allowInsecureRequests] })
+
+  /** @see issue 8 */
+  it('RFC 6749 §2.3.1: openid-client 6 discovery(server, id, secret) works on the first try against a client registered without a method', async () => {
+    const tokens = await oidc.clientCredentialsGrant(await readmeSetup('ca-secret', EITHER_SECRET), { scope: 'read:data', resource: API })
+    expect(tokens.token_type.toLowerCase()).toBe('bearer')
+    expect(tokens.scope).toBe('read:data')
+    // And the same client with client_secret_basic, its registered method.
+    const basicToo = await oidc.clientCredentialsGrant(await readmeSetup('ca-secret', EITHER_SECRET, oidc.ClientSecretBasic(EITHER_SECRET)), { scope: 'read:data', resource: API })
+    expect(basicToo.access_token).toBeTruthy()
+  })
+
+  /** @see issue 8 */
+  it('RFC 6749 §2.3: a pinned client_secret_basic client refuses client_secret_post with invalid_client naming the method it expects', async () => {
+    const err = await expectResponseError(oidc.clientCredentialsGrant(await readmeSetup('ca-basic', BASIC_SECRET), { scope: 'read:data', resource: API }))
+    expect(err.status).toBe(401)
+    expect(err.error).toBe('invalid_client')
+    expect(err.error_description).toMatch(/must use client_secret_basic, not client_secret_post/)
+    const ok = await oidc.clientCredentialsGrant(await readmeSetup('ca-basic', BASIC_SECRET, oidc.ClientSecretBasic(BASIC_SECRET)), { scope: 'read:data', resource: API })
+    expect(ok.access_token).toBeTruthy()
+    // The pinned client_secret_post client, the other way round.
+    const res = await send(PATHS.token, clientCredentials, await credentialsFor('client_secret_basic', 'ca-post', POST_SECRET))
+    const body = await json(res)
+    expect(res.status).toBe(401)
+    expect(body.error_description).toMatch(/must use client_secret_post, not client_secret_basic/)
+    expect(res.headers.get('www-authenticate')).toMatch(/^Basic /)
+  })
+
+  /** @see issue 8 */
+  it('RFC 6749 §2.3: an unpinned secret client still refuses both secret methods at once, and methods without its secret', async () => {
+    await expectInvalidRequest(
+      await send(PATHS.token, clientCredentials, { headers: { authorization: basic('ca-secret', EITHER_SECRET) }, params: { client_id: 'ca-secret', client_secret: EITHER_SECRET } }),
+      'basic + post',
+    )
+    for (const other of ['private_key_jwt', 'none'] as const) {
+      const res = await send(PATHS.token, clientCredentials, await credentialsFor(other, 'ca-secret'))
+      const body = await json(res)
+      expect(res.status, other).toBe(401)
+      expect(body.error_description, other).toMatch(/must use client_secret_basic or client_secret_post/)
+    }
+  })
+
+  /** @see issue 8 */
+  it('RFC 6749 §5.2: a wrong secret with an accepted method stays a plain invalid_client, naming no method', async () => {
+    const res = await send(PATHS.token, clientCredentials, await credentialsFor('client_secret_post', 'ca-secret', `${EITHER_SECRET}x`))
+    const body = await json(res)
+    expect(res.status).toBe(401)
+    expect(body).toEqual({ error: 'invalid_client', error_description: 'client authentication failed' })
   })
 })
 

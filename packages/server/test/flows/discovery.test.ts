@@ -5,8 +5,9 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose'
 import * as oidc from 'openid-client'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { ManualClock } from '../../src/lib/clock.js'
 import { GRANTS } from '../../src/grants/table.js'
-import { WEB_SECRET, rawGet, startServer, userToken, type TestServer } from '../helpers.js'
+import { ALICE, WEB_SECRET, basic, baseTestConfig, postForm, rawGet, startServer, userToken, type TestServer } from '../helpers.js'
 
 const OIDC_PATH = '/.well-known/openid-configuration'
 const OAUTH_PATH = '/.well-known/oauth-authorization-server'
@@ -51,7 +52,7 @@ describe('discovery', () => {
     expect(await res.text()).toBe(a)
   })
 
-  it('RFC 8414 §3: discovery lists only supported grants', () => {
+  it('RFC 8414 §3: discovery lists only supported grants (password: a client of this config has it)', () => {
     expect(doc.grant_types_supported).toEqual(Object.keys(GRANTS))
     expect(doc.response_types_supported).toEqual(['code'])
     expect(doc.subject_types_supported).toEqual(['public'])
@@ -158,5 +159,109 @@ describe('discovery follows the config', () => {
   it('RFC 7636 §4.2: plain is listed only when security.allow_pkce_plain is set', async () => {
     const doc = (await (await fetch(`${s.url}${OAUTH_PATH}`)).json()) as Record<string, unknown>
     expect(doc.code_challenge_methods_supported).toEqual(['S256', 'plain'])
+  })
+})
+
+describe('discovery advertises only what is enabled', () => {
+  const RS_SECRET = 'rs-client-secret-0123456789abcdef0123456789'
+  const ES_SECRET = 'es-client-secret-0123456789abcdef0123456789'
+  let s: TestServer
+  beforeAll(async () => {
+    s = await startServer({
+      tokens: { signing_alg: 'ES256' },
+      clients: [
+        { client_id: 'rs-client', client_secret: RS_SECRET, grant_types: ['password'], scope: 'openid profile', id_token_signed_response_alg: 'RS256' },
+        { client_id: 'es-client', client_secret: ES_SECRET, grant_types: ['password'], scope: 'openid profile' },
+      ],
+    })
+  })
+  afterAll(() => s.close())
+
+  async function idTokenFor(clientId: string, secret: string): Promise<{ id_token: string; access_token: string }> {
+    const res = await postForm(`${s.url}/token`, { grant_type: 'password', username: ALICE.email, password: ALICE.password, scope: 'openid' }, { authorization: basic(clientId, secret) })
+    const body = (await res.json()) as { id_token: string; access_token: string }
+    expect(res.status, JSON.stringify(body)).toBe(200)
+    return body
+  }
+
+  /** @see issue 8 */
+  it('OIDC Core §15.1, OIDC Dynamic Client Registration §2: a client with id_token_signed_response_alg RS256 gets RS256 ID tokens while signing_alg is ES256, and access tokens stay ES256', async () => {
+    const doc = (await (await fetch(`${s.url}${OIDC_PATH}`)).json()) as Record<string, unknown>
+    expect(doc.id_token_signing_alg_values_supported).toEqual(['ES256', 'RS256'])
+    const jwks = createRemoteJWKSet(new URL(`${s.url}/jwks`))
+    const rs = await idTokenFor('rs-client', RS_SECRET)
+    const verified = await jwtVerify(rs.id_token, jwks, { issuer: s.url, audience: 'rs-client', algorithms: ['RS256'] })
+    expect(verified.protectedHeader).toMatchObject({ alg: 'RS256', typ: 'JWT' })
+    expect((await jwtVerify(rs.access_token, jwks, { issuer: s.url })).protectedHeader.alg).toBe('ES256')
+    // A client without the metadata keeps the provider's alg.
+    const es = await idTokenFor('es-client', ES_SECRET)
+    expect((await jwtVerify(es.id_token, jwks, { issuer: s.url, audience: 'es-client' })).protectedHeader.alg).toBe('ES256')
+  })
+
+  /** @see issue 8 */
+  it('OIDC Discovery §3: openid-client requiring RS256 ID tokens accepts them from this provider', async () => {
+    const config = await oidc.discovery(new URL(s.url), 'rs-client', { id_token_signed_response_alg: 'RS256' }, oidc.ClientSecretBasic(RS_SECRET), { execute: [oidc.allowInsecureRequests] })
+    const tokens = await oidc.genericGrantRequest(config, 'password', { username: ALICE.email, password: ALICE.password, scope: 'openid' })
+    expect(tokens.claims()?.aud).toBe('rs-client')
+  })
+})
+
+describe('discovery without optional features', () => {
+  let s: TestServer
+  beforeAll(async () => {
+    s = await startServer({
+      tokens: { signing_alg: 'ES256' },
+      clients: baseTestConfig.clients.map((c) => ({ ...c, grant_types: c.grant_types.filter((g) => g !== 'password') })),
+    })
+  })
+  afterAll(() => s.close())
+
+  /** @see issue 8 */
+  it('RFC 8414 §2: without a client that has the password grant it is not advertised, and without an RS256 client only the signing alg is', async () => {
+    const doc = (await (await fetch(`${s.url}${OIDC_PATH}`)).json()) as Record<string, unknown>
+    expect(doc.grant_types_supported).not.toContain('password')
+    expect(doc.grant_types_supported).toContain('authorization_code')
+    expect(doc.id_token_signing_alg_values_supported).toEqual(['ES256'])
+    const jwks = (await (await fetch(`${s.url}/jwks`)).json()) as { keys: { alg: string }[] }
+    expect(jwks.keys.map((k) => k.alg)).toEqual(['ES256'])
+  })
+})
+
+describe('RS256 for a client added to a running deployment', () => {
+  const RP_SECRET = 'late-rp-secret-0123456789abcdef0123456789'
+  /** @see issue 8 */
+  it('OIDC Core §10.1.1: the existing key gets an RS256 key published at once; until it activates the RS256 client gets temporarily_unavailable, then RS256 ID tokens', async () => {
+    const first = await startServer({ tokens: { signing_alg: 'ES256' } })
+    const clock = new ManualClock()
+    try {
+      const second = await startServer(
+        {
+          database: first.server.config.database,
+          tokens: { signing_alg: 'ES256', key_activation_delay: 600 },
+          clients: [{ client_id: 'late-rp', client_secret: RP_SECRET, grant_types: ['password'], scope: 'openid', id_token_signed_response_alg: 'RS256' }],
+        },
+        { clock },
+      )
+      try {
+        const jwks = (await (await fetch(`${second.url}/jwks`)).json()) as { keys: { alg: string }[] }
+        expect(jwks.keys.map((k) => k.alg)).toEqual(['ES256', 'RS256'])
+        const doc = (await (await fetch(`${second.url}${OIDC_PATH}`)).json()) as Record<string, unknown>
+        expect(doc.id_token_signing_alg_values_supported).toEqual(['ES256'])
+        const request = () => postForm(`${second.url}/token`, { grant_type: 'password', username: ALICE.email, password: ALICE.password, scope: 'openid' }, { authorization: basic('late-rp', RP_SECRET) })
+        const early = await request()
+        expect(early.status).toBe(503)
+        expect(((await early.json()) as { error: string }).error).toBe('temporarily_unavailable')
+        clock.advance(600)
+        const later = await request()
+        const body = (await later.json()) as { id_token: string }
+        expect(later.status, JSON.stringify(body)).toBe(200)
+        const verified = await jwtVerify(body.id_token, createRemoteJWKSet(new URL(`${second.url}/jwks`)), { issuer: second.url, currentDate: new Date(clock.now() * 1000) })
+        expect(verified.protectedHeader.alg).toBe('RS256')
+      } finally {
+        await second.close()
+      }
+    } finally {
+      await first.close()
+    }
   })
 })

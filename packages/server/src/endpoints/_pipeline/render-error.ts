@@ -9,11 +9,16 @@
  *   handler verified it (`way-back.ts`), else to the provider's root; never a redirect to an
  *   unverified URI.
  * Unknown errors become `server_error` with generic text; a storage outage becomes
- * `temporarily_unavailable` (503). Fastify's own parsing errors become `invalid_request`.
+ * `temporarily_unavailable` (503). Fastify's own parsing errors become `invalid_request`. Nothing
+ * of the framework reaches a client: a header value that cannot be sent is dropped before the
+ * error is, an error while sending the error ends in a fixed `server_error` body, and requests
+ * Node's HTTP parser refuses (`clientErrorHandler`) get an `invalid_request` body of ours.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
  */
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { validateHeaderName, validateHeaderValue, STATUS_CODES } from 'node:http'
+import type { Socket } from 'node:net'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { InvalidRequestError, OAuthError, ServerError, StorageUnavailableError, TemporarilyUnavailableError } from '../../errors.js'
 import { oauthErrorPage } from '../../interaction/views/error.js'
 import { securityHeaders } from './security-headers.js'
@@ -53,7 +58,8 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, err: OAu
   return sendErrorOn(request.routeOptions?.config?.channel ?? 'json', request, reply, err)
 }
 
-function sendErrorOn(channel: ErrorChannel, request: FastifyRequest, reply: FastifyReply, err: OAuthError): FastifyReply {
+export function sendErrorOn(channel: ErrorChannel, request: FastifyRequest, reply: FastifyReply, err: OAuthError): FastifyReply {
+  dropUnsendableHeaders(reply)
   if (err.status >= 500) request.log.error({ err: err.cause ?? err, code: err.code }, 'request failed')
   else request.log.info({ code: err.code, detail: err.detail ?? err.description }, 'request rejected')
   if (err.retryAfter !== undefined) reply.header('retry-after', String(err.retryAfter))
@@ -87,6 +93,57 @@ export function frameworkErrors(error: unknown, request: FastifyRequest, reply: 
   sendErrorOn(channel, request, reply, err)
 }
 
+/**
+ * A header the handler set before failing (a `Location` built from a bad redirect_uri, say) that
+ * Node would refuse to write: sending the error with it would fail again, into Fastify's own
+ * fallback body. Dropped, so the error goes out as ours.
+ */
+function dropUnsendableHeaders(reply: FastifyReply): void {
+  // A failed writeHead may have left its reason phrase ("See Other") behind for our status.
+  if (!reply.raw.headersSent) reply.raw.statusMessage = ''
+  for (const [name, value] of Object.entries(reply.getHeaders())) {
+    try {
+      validateHeaderName(name)
+      for (const v of Array.isArray(value) ? value : [value]) if (v !== undefined) validateHeaderValue(name, typeof v === 'number' ? String(v) : v)
+    } catch {
+      reply.removeHeader(name)
+    }
+  }
+}
+
+const LAST_RESORT = JSON.stringify(new ServerError().toJSON())
+
 export function errorHandler(this: unknown, error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  return sendError(request, reply, toOAuthError(error))
+  try {
+    return sendError(request, reply, toOAuthError(error))
+  } catch (failed) {
+    // Building the error response threw (a bug): answer a fixed server_error ourselves rather than
+    // let Fastify's fallback handler put the exception's code and message in the body.
+    request.log.error({ err: failed }, 'sending an error failed')
+    reply.hijack()
+    if (!reply.raw.headersSent) reply.raw.writeHead(500, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
+    reply.raw.end(LAST_RESORT)
+    return reply
+  }
+}
+
+const CLIENT_ERRORS: Readonly<Record<string, number>> = { ERR_HTTP_REQUEST_TIMEOUT: 408, HPE_HEADER_OVERFLOW: 431 }
+
+/**
+ * Requests Node's HTTP parser refuses before Fastify sees them (a bad method token, raw bytes in
+ * the request target, a malformed header): an RFC 6749 §5.2 `invalid_request` body instead of
+ * Fastify's default `{"error":"Bad Request","message":"Client Error","statusCode":400}`.
+ */
+export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return
+  const status = CLIENT_ERRORS[err.code ?? ''] ?? 400
+  const body = JSON.stringify(new InvalidRequestError('the request is malformed').toJSON())
+  this.log.debug({ code: err.code }, 'malformed request refused by the HTTP parser')
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\nCache-Control: no-store\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    )
+  }
+  socket.destroy()
 }

@@ -44,6 +44,8 @@ export function accountRepositories({ db, rows }: RepositoryContext): Pick<Store
               resources: eb.ref('excluded.resources'),
               skip_consent: eb.ref('excluded.skip_consent'),
               jwks: eb.ref('excluded.jwks'),
+              auth_method_pinned: eb.ref('excluded.auth_method_pinned'),
+              id_token_signed_response_alg: eb.ref('excluded.id_token_signed_response_alg'),
               updated_at: eb.ref('excluded.updated_at'),
             })),
           )
@@ -131,13 +133,13 @@ export function accountRepositories({ db, rows }: RepositoryContext): Pick<Store
         const row = await db.selectFrom('signing_keys').select((eb) => eb.fn.max('generation').as('latest')).executeTakeFirst()
         return Number(row?.latest ?? 0)
       },
-      async add(key, retiredExpiresAt) {
+      async add(key, retiredExpiresAt, companion) {
         return db.transaction().execute(async (trx) => {
-          // The unique generation is the lock: of two nodes adding "the next key", one inserts.
+          // The unique generation (of main keys) is the lock: of two nodes adding "the next key", one inserts.
           const inserted = await trx
             .insertInto('signing_keys')
             .values(rows.keyToRow(key))
-            .onConflict((oc) => oc.column('generation').doNothing())
+            .onConflict((oc) => oc.column('generation').where('companion_of', 'is', null).doNothing())
             .returning('kid')
             .executeTakeFirst()
           if (inserted === undefined) return false
@@ -148,8 +150,19 @@ export function accountRepositories({ db, rows }: RepositoryContext): Pick<Store
             .where((eb) => eb.or([eb('retired_at', 'is', null), eb('retired_at', '>', key.activates_at)]))
             .where('kid', '!=', key.kid)
             .execute()
+          // The companion comes with its main key, in the same commit: no node sees one without the other.
+          if (companion) await trx.insertInto('signing_keys').values(rows.keyToRow(companion)).execute()
           return true
         })
+      },
+      async addCompanion(companion) {
+        const inserted = await db
+          .insertInto('signing_keys')
+          .values(rows.keyToRow(companion))
+          .onConflict((oc) => oc.column('companion_of').doNothing())
+          .returning('kid')
+          .executeTakeFirst()
+        return inserted !== undefined
       },
     },
 
