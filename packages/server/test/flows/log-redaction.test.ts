@@ -51,7 +51,7 @@ beforeAll(async () => {
     {
       clients: [
         ...baseTestConfig.clients,
-        { client_id: 'pkjwt', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [jwk] }, grant_types: ['client_credentials'], scope: 'read:data' },
+        { client_id: 'pkjwt', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [jwk] }, grant_types: ['client_credentials'], scope: 'read:data', resources: [API] },
         { client_id: 'tv', token_endpoint_auth_method: 'none', grant_types: [DEVICE_GRANT], scope: 'openid profile' },
       ],
     },

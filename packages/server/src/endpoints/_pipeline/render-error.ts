@@ -21,7 +21,7 @@ import type { Socket } from 'node:net'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { InvalidRequestError, OAuthError, ServerError, StorageUnavailableError, TemporarilyUnavailableError } from '../../errors.js'
 import { oauthErrorPage } from '../../interaction/views/error.js'
-import { securityHeaders } from './security-headers.js'
+import { pageCsp, securityHeaders } from './security-headers.js'
 import { wayBack } from './way-back.js'
 import { wwwAuthenticateBearer } from './www-authenticate.js'
 
@@ -112,6 +112,8 @@ function dropUnsendableHeaders(reply: FastifyReply): void {
 }
 
 const LAST_RESORT = JSON.stringify(new ServerError().toJSON())
+/** The page for a browser when even the error page failed: no issuer, no client, a relative way home. */
+const LAST_RESORT_PAGE = oauthErrorPage({ code: 'server_error', description: '', wayBack: { href: '/', label: 'Home' } })
 
 export function errorHandler(this: unknown, error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   try {
@@ -121,8 +123,16 @@ export function errorHandler(this: unknown, error: unknown, request: FastifyRequ
     // let Fastify's fallback handler put the exception's code and message in the body.
     request.log.error({ err: failed }, 'sending an error failed')
     reply.hijack()
-    if (!reply.raw.headersSent) reply.raw.writeHead(500, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
-    reply.raw.end(LAST_RESORT)
+    const page = request.routeOptions?.config?.channel === 'html'
+    if (!reply.raw.headersSent) {
+      reply.raw.writeHead(
+        500,
+        page
+          ? { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': pageCsp(), 'x-frame-options': 'DENY', 'x-content-type-options': 'nosniff' }
+          : { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+      )
+    }
+    reply.raw.end(page ? LAST_RESORT_PAGE : LAST_RESORT)
     return reply
   }
 }
