@@ -68,7 +68,7 @@ export const passwordGrant: GrantHandler = {
       created_at: now,
       revoked_at: null,
     }
-    return issueTokenSet(ctx, {
+    const issued = issueTokenSet(ctx, {
       grantType: 'password',
       client,
       grant,
@@ -83,6 +83,10 @@ export const passwordGrant: GrantHandler = {
       // Opened only while this is still the user's password hash: a password change committing
       // while this request is in flight leaves no grant behind it (issue 8).
       checkedPasswordHash: user.password_hash ?? undefined,
+    })
+    return issued.catch((error: unknown) => {
+      if (error instanceof InvalidGrantError) ctx.events.emit('login.failed', { reason: 'bad_credentials', ip: source, account_hash: throttle.accountTag(account) })
+      throw error
     })
   },
 }

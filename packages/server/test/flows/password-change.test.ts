@@ -113,8 +113,11 @@ describe('a password change racing a sign-in in flight', () => {
   /** @see issue 8 */
   it('RFC 6749 §4.3 + RFC 9700 §4.14.2: a change committing between the password check and the grant write opens no grant: invalid_grant, as for a wrong password', async () => {
     const dan = who('dan')
+    const failed: string[] = []
+    s.server.ctx.events.on('login.failed', (e) => failed.push(e.reason))
     const opened = interposeOnce(store, 'grants', 'open', () => changePassword(dan.email))
     const result = await passwordGrant(dan, freshIp())
+    expect(failed).toEqual(['bad_credentials'])
     expect(result.status).toBe(400)
     expect(result.body).toMatchObject({ error: 'invalid_grant', error_description: 'the username or password is incorrect' })
     expect(result.body).not.toHaveProperty('access_token')
