@@ -15,7 +15,7 @@ import { issueAccessToken } from '../tokens/access-token.js'
 import { issueIdToken } from '../tokens/id-token.js'
 import { claimsForScope } from '../tokens/claims.js'
 import { newHandle } from '../tokens/opaque-handle.js'
-import type { ClientRecord, GrantRecord, RefreshTokenRecord, UserRecord } from '../storage/store.js'
+import type { ClientRecord, GrantRecord, RefreshTokenRecord, UserRecord, WriteCondition } from '../storage/store.js'
 import type { TokenResponseBody } from './grant.js'
 
 export interface TokenSetInput {
@@ -99,13 +99,12 @@ export async function issueTokenSet(ctx: LatchContext, input: TokenSetInput): Pr
   // password that was checked is still the user's, and the IdP session it was issued within still
   // exists (a logout or a password change that committed between /authorize reading the session and
   // the code being stored would otherwise leave a grant tied to a dead session).
-  const condition = {
-    ...(input.checkedPasswordHash !== undefined && input.user ? { passwordHash: { userId: input.user.id, hash: input.checkedPasswordHash } } : {}),
-    ...(input.grant.session_id !== null ? { sessionId: input.grant.session_id } : {}),
-  }
+  const condition: WriteCondition = {}
+  if (input.checkedPasswordHash !== undefined && input.user) condition.passwordHash = { userId: input.user.id, hash: input.checkedPasswordHash }
+  if (input.grant.session_id !== null) condition.sessionId = input.grant.session_id
   if (input.rotate) {
     if (refreshToken) await input.rotate(refreshToken)
-  } else if (!(await store.grants.open(input.grant, refreshToken, condition))) {
+  } else if (!(await store.grants.open(input.grant, refreshToken, Object.keys(condition).length > 0 ? condition : undefined))) {
     // No row under the id: the condition refused it, nothing was written.
     if ((await store.grants.get(input.grant.id)) === null) {
       throw input.checkedPasswordHash !== undefined

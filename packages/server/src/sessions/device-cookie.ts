@@ -9,8 +9,8 @@
  * LATCH_SECRET, so it can be neither forged nor moved to another account, and it is refused once
  * older than `DEVICE_COOKIE_TTL`. The HMAC also covers the account's stored password hash, so a
  * password change (a new salt, so a new hash, even for the same password) voids every device
- * cookie issued before it: a browser the change was meant to shut out keeps no budget of its own. HttpOnly, SameSite=Lax, Secure with an https issuer, like the
- * session cookie. It grants nothing but a throttling budget of its own: the password is still
+ * cookie issued before it: a browser the change was meant to shut out keeps no budget of its own.
+ * HttpOnly, SameSite=Lax, Secure with an https issuer, like the session cookie. It grants nothing but a throttling budget of its own: the password is still
  * checked, and a stolen cookie is still limited to `login_max_failures_per_account` failures.
  * @see https://owasp.org/www-community/Slow_Down_Online_Guessing_Attacks_with_Device_Cookies
  * @see https://cheatsheetseries.owasp.org/cheatsheets/Authentication_Cheat_Sheet.html#login-throttling
