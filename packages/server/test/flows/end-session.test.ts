@@ -5,6 +5,7 @@
  * within it (grants, their refresh and access tokens, unredeemed codes, device approvals) except
  * grants with offline_access, which survive without the ended session's sid.
  */
+import { createHash } from 'node:crypto'
 import * as oidc from 'openid-client'
 import { decodeJwt } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -369,6 +370,21 @@ describe('end session', () => {
         await inserted
         await expectInvalidGrant(await tokenRequest({ grant_type: 'authorization_code', code, redirect_uri: WEB_REDIRECT }))
       }
+    })
+
+    /** @see issue 8 */
+    it('OIDC RP-Initiated Logout §2 + RFC 6749 §5.2: a logout committing between the consent POST reading the session and storing the code leaves a code that opens no grant', async () => {
+      const { browser } = await signedIn()
+      const verifier = 'v'.repeat(43)
+      const authorize = new URL(`${s.url}/authorize`)
+      authorize.search = new URLSearchParams({ client_id: 'spa', redirect_uri: 'http://127.0.0.1:5556/cb', response_type: 'code', scope: 'openid', state: 's', code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256' }).toString()
+      const consent = await browser.open(authorize)
+      expect(isConsentPage(consent), consent.html.slice(0, 300)).toBe(true)
+      const inserted = interposeOnce(s.server.ctx.store, 'authorizationCodes', 'insert', logoutOf(browser))
+      const code = (await browser.decide(consent, 'allow')).redirect?.searchParams.get('code')
+      await inserted
+      expect(code).toBeTruthy()
+      await expectInvalidGrant(await postForm(`${s.url}/token`, { grant_type: 'authorization_code', code: code as string, redirect_uri: 'http://127.0.0.1:5556/cb', client_id: 'spa', code_verifier: verifier }))
     })
 
     /** @see issue 8 */
