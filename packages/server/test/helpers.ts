@@ -10,6 +10,7 @@ import { request as httpRequest } from 'node:http'
 import { createServer as createNetServer } from 'node:net'
 import pino, { type Logger } from 'pino'
 import type { Clock } from '../src/lib/clock.js'
+import type { Store } from '../src/storage/store.js'
 import { createServer, type LatchServer } from '../src/server.js'
 import { createTestDatabase } from '../src/test-database.js'
 
@@ -180,5 +181,29 @@ export async function rawGet(url: string, headers: Record<string, string>): Prom
     })
     req.on('error', reject)
     req.end()
+  })
+}
+
+/**
+ * A deterministic interleaving: the next call of `store[area][method]` first awaits `before` (say,
+ * another request's password change or logout committing) and then runs as usual; later calls are
+ * untouched. Resolves with what that one call returned, so a test can see it wrote nothing.
+ */
+export function interposeOnce<A extends keyof Store, M extends keyof Store[A]>(store: Store, area: A, method: M, before: () => Promise<unknown>): Promise<unknown> {
+  const target = store[area] as Record<M, (...args: unknown[]) => Promise<unknown>>
+  const original = target[method]
+  return new Promise((resolve, reject) => {
+    target[method] = async (...args: unknown[]) => {
+      target[method] = original
+      try {
+        await before()
+        const result = await original.apply(target, args)
+        resolve(result)
+        return result
+      } catch (err) {
+        reject(err)
+        throw err
+      }
+    }
   })
 }

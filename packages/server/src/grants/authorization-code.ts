@@ -10,7 +10,10 @@
  *   `code_verifier` (43–128 unreserved characters) must come here; a verifier without a
  *   challenge is rejected too, which defeats PKCE downgrade (RFC 7636 §4.6, RFC 9700 §2.1.1);
  * - a `resource`/`audience` here may only repeat the one authorized, and the client must still be
- *   registered for it (RFC 8707 §2.2).
+ *   registered for it (RFC 8707 §2.2);
+ * - a code issued within an IdP session opens its grant only while that session exists: a logout
+ *   or password change that committed while /authorize was storing the code leaves a code that is
+ *   `invalid_grant` (issue 8; the check is part of the grant's INSERT, token-set.ts).
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.6
  */

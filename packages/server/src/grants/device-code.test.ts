@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
   AccessDeniedError,
@@ -47,6 +48,11 @@ async function seedDeviceCode(options: { clientId?: string; scope?: string; ttl?
 
 async function decide(userCodeHash: string, status: 'approved' | 'denied', grantedScope: string | null, authTime: number) {
   const user = await t.user()
+  // Approved within a live IdP session: a grant is opened only while its session exists (issue 8).
+  const now = t.clock.now()
+  if (!(await t.store.sessions.getById('sid-7', now))) {
+    await t.store.sessions.insert({ session_hash: randomUUID(), id: 'sid-7', user_id: user.id, auth_time: authTime, amr: ['pwd'], created_at: now, expires_at: now + 3600 })
+  }
   const ok = await t.store.deviceCodes.decide(userCodeHash, { status, user_id: user.id, auth_time: authTime, session_id: 'sid-7', granted_scope: grantedScope }, t.clock.now())
   expect(ok).toBe(true)
   return user

@@ -9,7 +9,9 @@
  * - approved: the code is consumed once, and must belong to the authenticated client (§3.4); a
  *   grant is created and tokens issued for the scope the user approved, with the user's
  *   `auth_time`, and an ID token when `openid` was granted; the client must still be registered
- *   for the resource it asked for at the device authorization endpoint (RFC 8707 §2).
+ *   for the resource it asked for at the device authorization endpoint (RFC 8707 §2); an approval
+ *   made within an IdP session opens its grant only while that session exists, so one stored just
+ *   after a logout is `invalid_grant` (issue 8, token-set.ts).
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.4
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.5
  */

@@ -9,7 +9,9 @@
  *   `invalid_grant` description as a wrong password, so neither timing nor text reveals whether
  *   an account exists;
  * - success creates a grant and issues through `issueTokenSet`: a refresh token when the client has
- *   the `refresh_token` grant, an ID token when `openid` was granted.
+ *   the `refresh_token` grant, an ID token when `openid` was granted; the grant is written only
+ *   while the password hash checked is still the stored one, so a password change racing the
+ *   request fails it with the same `invalid_grant` as a wrong password.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.3
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-2.4
  */
@@ -21,9 +23,7 @@ import { notChecked } from '../users/login-throttle.js'
 import { verifyPassword } from '../users/password-hash.js'
 import type { GrantHandler } from './grant.js'
 import { resolveScope } from './scope.js'
-import { issueTokenSet, refreshAllowed } from './token-set.js'
-
-const BAD_CREDENTIALS = 'the username or password is incorrect'
+import { BAD_CREDENTIALS, issueTokenSet, refreshAllowed } from './token-set.js'
 
 export const passwordGrant: GrantHandler = {
   grantType: 'password',
@@ -68,7 +68,7 @@ export const passwordGrant: GrantHandler = {
       created_at: now,
       revoked_at: null,
     }
-    return issueTokenSet(ctx, {
+    const issued = issueTokenSet(ctx, {
       grantType: 'password',
       client,
       grant,
@@ -80,6 +80,13 @@ export const passwordGrant: GrantHandler = {
       amr: ['pwd'],
       refresh: refreshAllowed(client) ? { expiresAt: now + config.tokens.refresh_token_ttl } : null,
       idToken: true,
+      // Opened only while this is still the user's password hash: a password change committing
+      // while this request is in flight leaves no grant behind it (issue 8).
+      checkedPasswordHash: user.password_hash ?? undefined,
+    })
+    return issued.catch((error: unknown) => {
+      if (error instanceof InvalidGrantError) ctx.events.emit('login.failed', { reason: 'bad_credentials', ip: source, account_hash: throttle.accountTag(account) })
+      throw error
     })
   },
 }

@@ -15,7 +15,7 @@ import { issueAccessToken } from '../tokens/access-token.js'
 import { idTokenKeyFor, issueIdToken } from '../tokens/id-token.js'
 import { claimsForScope } from '../tokens/claims.js'
 import { newHandle } from '../tokens/opaque-handle.js'
-import type { ClientRecord, GrantRecord, RefreshTokenRecord, UserRecord } from '../storage/store.js'
+import type { ClientRecord, GrantRecord, RefreshTokenRecord, UserRecord, WriteCondition } from '../storage/store.js'
 import type { TokenResponseBody } from './grant.js'
 
 export interface TokenSetInput {
@@ -39,7 +39,15 @@ export interface TokenSetInput {
   rotate?: (next: RefreshTokenRecord) => Promise<void>
   /** Include an ID token (code and device flows with `openid`; never on client credentials). */
   idToken: boolean
+  /**
+   * The password hash the user's password was checked against (the password grant): the grant is
+   * opened only while it is still the stored one, or the request fails as a wrong password would.
+   */
+  checkedPasswordHash?: string
 }
+
+/** The password grant's answer to a wrong username or password (RFC 6749 §5.2 `invalid_grant`). */
+export const BAD_CREDENTIALS = 'the username or password is incorrect'
 
 export function refreshAllowed(client: ClientRecord): boolean {
   return client.grant_types.includes('refresh_token')
@@ -90,10 +98,23 @@ export async function issueTokenSet(ctx: LatchContext, input: TokenSetInput): Pr
     }
     body.refresh_token = handle.value
   }
-  // The one write of the token request, before any token leaves the server.
+  // The one write of the token request, before any token leaves the server. A new grant is opened
+  // only while what it was granted on still holds, re-checked by the write itself (issue 8): the
+  // password that was checked is still the user's, and the IdP session it was issued within still
+  // exists (a logout or a password change that committed between /authorize reading the session and
+  // the code being stored would otherwise leave a grant tied to a dead session).
+  const condition: WriteCondition = {}
+  if (input.checkedPasswordHash !== undefined && input.user) condition.passwordHash = { userId: input.user.id, hash: input.checkedPasswordHash }
+  if (input.grant.session_id !== null) condition.sessionId = input.grant.session_id
   if (input.rotate) {
     if (refreshToken) await input.rotate(refreshToken)
-  } else if (!(await store.grants.open(input.grant, refreshToken))) {
+  } else if (!(await store.grants.open(input.grant, refreshToken, Object.keys(condition).length > 0 ? condition : undefined))) {
+    // No row under the id: the condition refused it, nothing was written.
+    if ((await store.grants.get(input.grant.id)) === null) {
+      throw input.checkedPasswordHash !== undefined
+        ? new InvalidGrantError(BAD_CREDENTIALS, { detail: 'the password changed while it was being checked' })
+        : new InvalidGrantError('the authorization grant was revoked', { detail: 'its session ended before the grant was opened' })
+    }
     // The grant id is taken by a revoked tombstone: a replay of this code overtook this, the one
     // redemption that consumed it, and revoked the grant first (RFC 6749 §4.1.2). The answer is
     // then what it is when the replay comes second: this request succeeds, and what it issued is

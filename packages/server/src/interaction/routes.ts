@@ -124,17 +124,18 @@ async function login(request: FastifyRequest<{ Params: { id: string } }>, reply:
   verifyCsrf(ctx, request, params)
   const email = (params.email ?? '').trim().toLowerCase().slice(0, 320)
   const password = params.password ?? ''
+  // An email with U+0000 names nobody; PostgreSQL would reject it as a parameter (a 500, not a miss).
+  const user = email && !email.includes('\u0000') ? await ctx.store.users.getByEmail(email) : null
   // Reserved before the (slow) check, so parallel guesses cannot slip past the limit; a browser
-  // with this account's device cookie is throttled on its own record (users/login-throttle.ts).
-  const device = trustedDevice(ctx, request, email)
+  // with this account's device cookie, signed over its current password hash, is throttled on its
+  // own record (users/login-throttle.ts).
+  const device = trustedDevice(ctx, request, email, user?.password_hash ?? null)
   const attempt = await ctx.throttle.signIn({ account: email, ip: request.ip, device })
   if (!attempt.allowed) {
     ctx.events.emit('login.failed', { reason: 'throttled', ip: request.ip, account_hash: ctx.throttle.accountTag(email) })
     reply.header('retry-after', String(attempt.retryAfter))
     return renderLogin(request, reply, l, 429, MESSAGES.login.throttled(attempt.retryAfter), email)
   }
-  // An email with U+0000 names nobody; PostgreSQL would reject it as a parameter (a 500, not a miss).
-  const user = email && !email.includes('\u0000') ? await ctx.store.users.getByEmail(email).catch(notChecked(attempt)) : null
   // verifyPassword runs argon2 against a dummy hash for unknown users: same answer, same time.
   const ok = await verifyPassword(user?.password_hash ?? null, password).catch(notChecked(attempt))
   if (!user || !ok) {
@@ -143,8 +144,13 @@ async function login(request: FastifyRequest<{ Params: { id: string } }>, reply:
     return renderLogin(request, reply, l, 401, MESSAGES.login.badCredentials, email)
   }
   await attempt.succeeded()
-  rememberDevice(ctx, reply, email, device)
   const session = await startSession(ctx, request, reply, user, ['pwd'])
+  if (!session) {
+    // The password changed while it was being checked: it is no longer the right one.
+    ctx.events.emit('login.failed', { reason: 'bad_credentials', ip: request.ip, account_hash: ctx.throttle.accountTag(email) })
+    return renderLogin(request, reply, l, 401, MESSAGES.login.badCredentials, email)
+  }
+  rememberDevice(ctx, reply, email, device, user.password_hash)
   await ctx.store.interactions.update(interaction.id, signedIn(ctx, interaction, { user_id: user.id, auth_time: session.auth_time, session_id: session.id }))
   return reply.redirect(`${ctx.urls.interaction}/${interaction.id}`, 303)
 }

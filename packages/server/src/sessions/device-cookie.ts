@@ -7,8 +7,10 @@
  * One cookie per account, named `latch_device_<tag>` where the tag is a keyed hash of the account
  * (never the email); its value is `<device id>.<issued at>.<HMAC>` under a key derived from
  * LATCH_SECRET, so it can be neither forged nor moved to another account, and it is refused once
- * older than `DEVICE_COOKIE_TTL`. HttpOnly, SameSite=Lax, Secure with an https issuer, like the
- * session cookie. It grants nothing but a throttling budget of its own: the password is still
+ * older than `DEVICE_COOKIE_TTL`. The HMAC also covers the account's stored password hash, so a
+ * password change (a new salt, so a new hash, even for the same password) voids every device
+ * cookie issued before it: a browser the change was meant to shut out keeps no budget of its own.
+ * HttpOnly, SameSite=Lax, Secure with an https issuer, like the session cookie. It grants nothing but a throttling budget of its own: the password is still
  * checked, and a stolen cookie is still limited to `login_max_failures_per_account` failures.
  * @see https://owasp.org/www-community/Slow_Down_Online_Guessing_Attacks_with_Device_Cookies
  * @see https://cheatsheetseries.owasp.org/cheatsheets/Authentication_Cheat_Sheet.html#login-throttling
@@ -42,26 +44,36 @@ export function deviceCookieName(ctx: LatchContext, account: string): string {
   return cookieName(ctx, `${DEVICE_COOKIE}_${mac(ctx, `account\0${account}`).slice(0, 22)}`)
 }
 
-/** The device id of this browser's valid cookie for `account`, or null (none, forged, another account's, expired). */
-export function trustedDevice(ctx: LatchContext, request: FastifyRequest, account: string): string | null {
-  if (!account) return null
+/**
+ * The device id of this browser's valid cookie for `account`, whose stored password hash is
+ * `passwordHash`, or null (none, forged, another account's, expired, from before a password change).
+ */
+export function trustedDevice(ctx: LatchContext, request: FastifyRequest, account: string, passwordHash: string | null): string | null {
+  if (!account || passwordHash === null) return null
   const name = deviceCookieName(ctx, account)
   const match = VALUE.exec(request.cookies[name] ?? '')
   if (!match) return null
   const [, id = '', issuedAt = '', signature = ''] = match
-  if (!constantTimeEqual(signature, mac(ctx, `${name}\0${account}\0${id}\0${issuedAt}`))) return null
+  if (!constantTimeEqual(signature, signed(ctx, name, account, id, issuedAt, passwordHash))) return null
   const age = ctx.clock.now() - Number(issuedAt)
   return age >= 0 && age < DEVICE_COOKIE_TTL ? id : null
 }
 
 /**
- * After a successful sign-in of `account`: (re)issues its cookie. A browser that already held a
- * valid one keeps its device id, so its throttling record carries over.
+ * After a successful sign-in of `account` (whose password hash is `passwordHash`): (re)issues its
+ * cookie. A browser that already held a valid one keeps its device id, so its throttling record
+ * carries over.
  */
-export function rememberDevice(ctx: LatchContext, reply: FastifyReply, account: string, device: string | null): void {
+export function rememberDevice(ctx: LatchContext, reply: FastifyReply, account: string, device: string | null, passwordHash: string | null): void {
+  if (passwordHash === null) return
   const name = deviceCookieName(ctx, account)
   const id = device ?? randomHandle(16)
   const issuedAt = String(ctx.clock.now())
-  const value = `${id}.${issuedAt}.${mac(ctx, `${name}\0${account}\0${id}\0${issuedAt}`)}`
+  const value = `${id}.${issuedAt}.${signed(ctx, name, account, id, issuedAt, passwordHash)}`
   reply.setCookie(name, value, { ...cookieOptions(ctx), maxAge: DEVICE_COOKIE_TTL })
+}
+
+/** The cookie's signature: its name, account, device id and issue time, and the account's password hash. */
+function signed(ctx: LatchContext, name: string, account: string, id: string, issuedAt: string, passwordHash: string): string {
+  return mac(ctx, `${name}\0${account}\0${id}\0${issuedAt}\0${passwordHash}`)
 }

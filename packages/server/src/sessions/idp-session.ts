@@ -56,9 +56,15 @@ export async function currentSession(ctx: LatchContext, request: FastifyRequest)
  * `max_age`), that session is renewed and keeps its id (`sid`), so what the user's clients were
  * issued within it stays in it; a session of another user, or an expired one, ends (`endSession`'s
  * rules) and a new session with a new `sid` starts.
+ *
+ * `user` is the row the password was checked against: a new session is written only while its
+ * `password_hash` is still the stored one (one conditional INSERT), so a password change that
+ * commits while this sign-in is in flight cannot leave a session behind it (issue 8). Null then,
+ * with nothing written and no cookie set. A renewal needs no such check: a password change with
+ * sign-out deletes the session first, and the renewal's UPDATE then finds nothing.
  * @see https://openid.net/specs/openid-connect-backchannel-1_0.html#ClaimsContents
  */
-export async function startSession(ctx: LatchContext, request: FastifyRequest, reply: FastifyReply, user: UserRecord, amr: string[]): Promise<SessionRecord> {
+export async function startSession(ctx: LatchContext, request: FastifyRequest, reply: FastifyReply, user: UserRecord, amr: string[]): Promise<SessionRecord | null> {
   const previous = request.cookies[cookieName(ctx, SESSION_COOKIE)]
   const now = ctx.clock.now()
   const value = randomHandle()
@@ -71,7 +77,8 @@ export async function startSession(ctx: LatchContext, request: FastifyRequest, r
       if (ended) ctx.events.emit('session.ended', { session_id: ended.id, user_id: ended.user_id })
     }
     session = { ...next, id: randomId(), created_at: now }
-    await ctx.store.sessions.insert(session)
+    const checked = user.password_hash === null ? undefined : { passwordHash: { userId: user.id, hash: user.password_hash } }
+    if (!(await ctx.store.sessions.insert(session, checked))) return null
   }
   reply.setCookie(cookieName(ctx, SESSION_COOKIE), value, { ...cookieOptions(ctx), maxAge: ctx.config.sessions.ttl })
   ctx.events.emit('login.succeeded', { user_id: user.id, session_id: session.id })

@@ -133,7 +133,7 @@ function guard(store: Store, translate: (error: unknown) => unknown): Store {
 }
 
 function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities): Store {
-  const context = { db, rows: rowCodec(capabilities.codecs) }
+  const context = { db, rows: rowCodec(capabilities.codecs), capabilities }
   return {
     ...accountRepositories(context),
     ...grantRepositories(context),

@@ -636,6 +636,83 @@ for (const dialect of DIALECTS) {
       expect(await store.users.setPasswordHash(id(), 'h4', T + 5, { signOut: true })).toBe(false)
     })
 
+    /** @see issue 8 */
+    it('issue 8: sessions.insert and grants.open with a condition write only while the checked password hash is stored and the session exists', async () => {
+      const user = await store.users.upsert({ email: `cond.${id()}@example.com`, email_verified: true, password_hash: 'h1', claims: {} }, T)
+      const checked = { passwordHash: { userId: user.id, hash: 'h1' } }
+      const sessionOf = () => ({ session_hash: id(), id: id(), user_id: user.id, auth_time: T, amr: ['pwd'], created_at: T, expires_at: T + 100 })
+      const live = sessionOf()
+      expect(await store.sessions.insert(live, checked)).toBe(true)
+      expect(await store.sessions.getById(live.id, T)).toEqual(live)
+      const g = grant({ user_id: user.id, session_id: live.id, resource: 'https://api.example/a' })
+      const rt = refresh(g.id, { user_id: user.id, session_id: live.id })
+      expect(await store.grants.open(g, rt, { ...checked, sessionId: live.id })).toBe(true)
+      expect(await store.grants.get(g.id)).toEqual(g)
+      expect(await store.refreshTokens.get(rt.token_hash)).toEqual(rt)
+
+      // A session that no longer exists (ended, or never was) opens nothing; an expired one still does.
+      const gone = grant({ user_id: user.id, session_id: id() })
+      expect(await store.grants.open(gone, refresh(gone.id), { sessionId: gone.session_id as string })).toBe(false)
+      expect(await store.grants.get(gone.id)).toBeNull()
+      expect(await store.grants.open(grant({ user_id: user.id, session_id: live.id }), null, { sessionId: live.id })).toBe(true)
+
+      // The password changed after it was checked: neither a session nor a grant is written.
+      expect(await store.users.setPasswordHash(user.id, 'h2', T + 1)).toBe(true)
+      const late = sessionOf()
+      expect(await store.sessions.insert(late, checked)).toBe(false)
+      expect(await store.sessions.getById(late.id, T)).toBeNull()
+      const stale = grant({ user_id: user.id })
+      expect(await store.grants.open(stale, refresh(stale.id, { user_id: user.id }), checked)).toBe(false)
+      expect(await store.grants.open(stale, null, checked)).toBe(false)
+      expect(await store.grants.get(stale.id)).toBeNull()
+      expect(await store.grants.open(stale, null, { passwordHash: { userId: user.id, hash: 'h2' } })).toBe(true)
+    })
+
+    /** @see issue 8 */
+    ;(dialect.name === 'postgres' ? it : it.skip)('issue 8 (PostgreSQL READ COMMITTED): a conditional write waits for an uncommitted password change or logout, then writes nothing', async () => {
+      const raw = new pg.Client({ connectionString: PG_URL })
+      await raw.connect()
+      await raw.query(`SET search_path TO "${new URL(url).searchParams.get('schema')}"`)
+      /** Runs `write` while another node's `change` has written but not committed; commits once `write` waits on its row lock. */
+      const whileUncommitted = async (change: [string, unknown[]], write: () => Promise<boolean>): Promise<boolean> => {
+        await raw.query('BEGIN')
+        await raw.query(...change)
+        let settled = false
+        const pending = write().finally(() => (settled = true))
+        // Without FOR SHARE the write does not wait: it goes through before the commit.
+        for (let i = 0; i < 500 && !settled; i++) {
+          const { rows } = await raw.query<{ n: number }>("select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'")
+          if ((rows[0]?.n ?? 0) > 0) break
+          await new Promise((resolve) => setTimeout(resolve, 10))
+        }
+        await raw.query('COMMIT')
+        return pending
+      }
+      try {
+        const newUser = () => store.users.upsert({ email: `lock.${id()}@example.com`, email_verified: true, password_hash: 'h1', claims: {} }, T)
+        const sessionOf = (u: { id: string }) => ({ session_hash: id(), id: id(), user_id: u.id, auth_time: T, amr: ['pwd'], created_at: T, expires_at: T + 100 })
+        const changePassword = (u: { id: string }): [string, unknown[]] => ['UPDATE users SET password_hash = $1 WHERE id = $2', ['h2', u.id]]
+
+        const signingIn = await newUser()
+        const session = sessionOf(signingIn)
+        expect(await whileUncommitted(changePassword(signingIn), () => store.sessions.insert(session, { passwordHash: { userId: signingIn.id, hash: 'h1' } }))).toBe(false)
+        expect(await store.sessions.getById(session.id, T)).toBeNull()
+
+        const granting = await newUser()
+        const g = grant({ user_id: granting.id })
+        expect(await whileUncommitted(changePassword(granting), () => store.grants.open(g, refresh(g.id, { user_id: granting.id }), { passwordHash: { userId: granting.id, hash: 'h1' } }))).toBe(false)
+        expect(await store.grants.get(g.id)).toBeNull()
+
+        const ended = sessionOf(await newUser())
+        await store.sessions.insert(ended)
+        const inSession = grant({ session_id: ended.id })
+        expect(await whileUncommitted(['DELETE FROM sessions WHERE id = $1', [ended.id]], () => store.grants.open(inSession, null, { sessionId: ended.id }))).toBe(false)
+        expect(await store.grants.get(inSession.id)).toBeNull()
+      } finally {
+        await raw.end()
+      }
+    })
+
     it('OIDC Core §3.1.2.4: consents.grant unions scopes, also when granted concurrently', async () => {
       const user = await store.users.upsert({ email: `c.${id()}@example.com`, email_verified: true, password_hash: null, claims: {} }, T)
       const api = 'https://api.example/a'

@@ -238,6 +238,18 @@ export type SweepResult = Record<
   number
 >
 
+/**
+ * What must still be true when a sign-in's session or grant is written, re-checked by the write
+ * itself (one statement): a password change or a logout that commits between the check and the
+ * write then finds nothing to end, so the write must not happen (issue 8).
+ */
+export interface WriteCondition {
+  /** The user's stored password hash is still the one the password was checked against. */
+  passwordHash?: { userId: string; hash: string }
+  /** The IdP session (`sid`) still exists; expired or not, as expiry revokes nothing. */
+  sessionId?: string
+}
+
 export interface Store {
   clients: {
     get(clientId: string): Promise<ClientRecord | null>
@@ -279,9 +291,10 @@ export interface Store {
      * Stores a new grant and its first refresh token (or none) in one transaction: the one write
      * that commits a code, device or password redemption. Returns false and writes nothing when a
      * grant with that id exists already: revoked before it was opened (a replayed code, see
-     * `revoke`) or opened twice. `refreshToken.grant_id` must be `grant.id`.
+     * `revoke`) or opened twice, or when `condition` no longer holds (then no grant row with that id
+     * exists). `refreshToken.grant_id` must be `grant.id`.
      */
-    open(grant: GrantRecord, refreshToken: RefreshTokenRecord | null): Promise<boolean>
+    open(grant: GrantRecord, refreshToken: RefreshTokenRecord | null, condition?: WriteCondition): Promise<boolean>
     get(id: string): Promise<GrantRecord | null>
     /**
      * Revokes the grant and with it every refresh token, access token and code under it; the first
@@ -339,7 +352,8 @@ export interface Store {
     countActive(now: number, limit: number): Promise<number>
   }
   sessions: {
-    insert(session: SessionRecord): Promise<void>
+    /** False, and nothing written, when `condition` no longer holds (the password changed since it was checked). */
+    insert(session: SessionRecord, condition?: WriteCondition): Promise<boolean>
     /** Only unexpired sessions. */
     get(sessionHash: string, now: number): Promise<SessionRecord | null>
     getById(id: string, now: number): Promise<SessionRecord | null>

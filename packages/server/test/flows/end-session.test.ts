@@ -5,6 +5,7 @@
  * within it (grants, their refresh and access tokens, unredeemed codes, device approvals) except
  * grants with offline_access, which survive without the ended session's sid.
  */
+import { createHash } from 'node:crypto'
 import * as oidc from 'openid-client'
 import { decodeJwt } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -14,7 +15,7 @@ import { hashPassword } from '../../src/users/password-hash.js'
 import { hashHandle } from '../../src/lib/random.js'
 import { Browser, formOf, isConsentPage, parseForms } from '../browser.js'
 import {
-  ALICE, BOB, LOGGED_OUT, WEB_REDIRECT, WEB_SECRET, baseTestConfig, basic, postForm, rawGet, startServer, userToken, type TestServer, type Tokens,
+  ALICE, BOB, LOGGED_OUT, WEB_REDIRECT, WEB_SECRET, baseTestConfig, basic, interposeOnce, postForm, rawGet, startServer, userToken, type TestServer, type Tokens,
 } from '../helpers.js'
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
@@ -350,6 +351,53 @@ describe('end session', () => {
       expect(decodeJwt(bobs.id_token as string).sid).not.toBe(sid)
       expect(await active(alices.access_token)).toBe(false)
       await expectInvalidGrant(await refresh(alices.refresh_token as string))
+    })
+  })
+
+  describe('a logout racing what is being issued within the session', () => {
+    /** Ends the browser's session as a logout on another node would: in the store, at that moment. */
+    const logoutOf = (browser: Browser) => async () => {
+      const ended = await s.server.ctx.store.sessions.end(hashHandle(browser.cookies.get('latch_session') as string), clock.now())
+      expect(ended).not.toBeNull()
+    }
+
+    /** @see issue 8 */
+    it('OIDC RP-Initiated Logout §2 + RFC 6749 §5.2: a logout committing between /authorize reading the session (SSO) and storing the code leaves a code that opens no grant', async () => {
+      for (const scope of ['openid profile', 'openid offline_access']) {
+        const { browser } = await signedIn()
+        const inserted = interposeOnce(s.server.ctx.store, 'authorizationCodes', 'insert', logoutOf(browser))
+        const code = await authorizeCode(browser, scope)
+        await inserted
+        await expectInvalidGrant(await tokenRequest({ grant_type: 'authorization_code', code, redirect_uri: WEB_REDIRECT }))
+      }
+    })
+
+    /** @see issue 8 */
+    it('OIDC RP-Initiated Logout §2 + RFC 6749 §5.2: a logout committing between the consent POST reading the session and storing the code leaves a code that opens no grant', async () => {
+      const { browser } = await signedIn()
+      const verifier = 'v'.repeat(43)
+      const authorize = new URL(`${s.url}/authorize`)
+      authorize.search = new URLSearchParams({ client_id: 'spa', redirect_uri: 'http://127.0.0.1:5556/cb', response_type: 'code', scope: 'openid', state: 's', code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256' }).toString()
+      const consent = await browser.open(authorize)
+      expect(isConsentPage(consent), consent.html.slice(0, 300)).toBe(true)
+      const inserted = interposeOnce(s.server.ctx.store, 'authorizationCodes', 'insert', logoutOf(browser))
+      const code = (await browser.decide(consent, 'allow')).redirect?.searchParams.get('code')
+      await inserted
+      expect(code).toBeTruthy()
+      await expectInvalidGrant(await postForm(`${s.url}/token`, { grant_type: 'authorization_code', code: code as string, redirect_uri: 'http://127.0.0.1:5556/cb', client_id: 'spa', code_verifier: verifier }))
+    })
+
+    /** @see issue 8 */
+    it('OIDC RP-Initiated Logout §2 + RFC 8628 §3.5: a logout committing between the approval page reading the session and storing the approval leaves a device code that opens no grant', async () => {
+      const { browser } = await signedIn()
+      const res = await postForm(`${s.url}/device/authorize`, { client_id: 'tv', scope: 'openid' })
+      const started = (await res.json()) as { device_code: string; user_code: string; verification_uri: string }
+      const page = await browser.submit(formOf(await browser.open(started.verification_uri)), { user_code: started.user_code })
+      expect(isConsentPage(page)).toBe(true)
+      const decided = interposeOnce(s.server.ctx.store, 'deviceCodes', 'decide', logoutOf(browser))
+      await browser.decide(page, 'allow')
+      expect(await decided).toBe(true)
+      await expectInvalidGrant(await postForm(`${s.url}/token`, { grant_type: DEVICE_GRANT, device_code: started.device_code, client_id: 'tv' }))
     })
   })
 

@@ -34,6 +34,12 @@ export interface DialectCapabilities {
    * (one writer at a time), so it needs none.
    */
   readonly skipLocked: boolean
+  /**
+   * `SELECT ... FOR SHARE`: a read that waits for a concurrent uncommitted change of the row and
+   * then sees its result (PostgreSQL, READ COMMITTED). SQLite runs one writer at a time, so every
+   * statement already sees the last committed write.
+   */
+  readonly lockingReads: boolean
   readonly codecs: Codecs
   /** True for errors that mean the database cannot be reached right now, not that a query is wrong. */
   isUnavailable(error: unknown): boolean

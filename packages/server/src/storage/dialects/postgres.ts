@@ -25,6 +25,7 @@ export const postgresCapabilities: DialectCapabilities = {
   supportsTransactionalDdl: true,
   concurrentConnections: true,
   skipLocked: true,
+  lockingReads: true,
   codecs: portableCodecs,
   isUnavailable(error) {
     if (errorCodes(error).some((code) => NETWORK.has(code) || SQLSTATE.test(code))) return true

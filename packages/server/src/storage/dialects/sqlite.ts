@@ -24,6 +24,7 @@ export const sqliteCapabilities: DialectCapabilities = {
   supportsTransactionalDdl: false,
   concurrentConnections: false,
   skipLocked: false,
+  lockingReads: false,
   codecs: portableCodecs,
   isUnavailable: (error) => errorCodes(error).some((code) => UNAVAILABLE.test(code)),
 }

@@ -11,14 +11,15 @@
 import { randomUUID } from 'node:crypto'
 import { systemClock } from '../../lib/clock.js'
 import type { InteractionsTable } from '../database.js'
+import { COLUMNS } from '../rows.js'
 import type { Store } from '../store.js'
 import { revokeGrantsWhere, revokeSessionGrants } from './grants.js'
-import { changed, countUpTo, type Db, type RepositoryContext } from './shared.js'
+import { changed, countUpTo, valuesWhere, type Db, type RepositoryContext } from './shared.js'
 
 /** `consents.resource` of a consent for no resource: a key column cannot be NULL (0003-client-resources). */
 const NO_RESOURCE = ''
 
-export function accountRepositories({ db, rows }: RepositoryContext): Pick<Store, 'clients' | 'users' | 'keys' | 'sessions' | 'consents' | 'interactions' | 'replay'> {
+export function accountRepositories({ db, rows, capabilities }: RepositoryContext): Pick<Store, 'clients' | 'users' | 'keys' | 'sessions' | 'consents' | 'interactions' | 'replay'> {
   return {
     clients: {
       async get(clientId) {
@@ -168,8 +169,16 @@ export function accountRepositories({ db, rows }: RepositoryContext): Pick<Store
 
 
     sessions: {
-      async insert(session) {
-        await db.insertInto('sessions').values(rows.sessionToRow(session)).execute()
+      async insert(session, condition) {
+        const row = rows.sessionToRow(session)
+        if (!condition) return (await db.insertInto('sessions').values(row).execute(), true)
+        const inserted = await db
+          .insertInto('sessions')
+          .columns(COLUMNS.sessions)
+          .expression(valuesWhere(db, capabilities, COLUMNS.sessions, row, condition))
+          .returning('id')
+          .executeTakeFirst()
+        return inserted !== undefined
       },
       async get(sessionHash, now) {
         const row = await db.selectFrom('sessions').selectAll().where('session_hash', '=', sessionHash).where('expires_at', '>', now).executeTakeFirst()

@@ -17,7 +17,7 @@
 import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely'
 import { COLUMNS, pick } from '../rows.js'
 import type { RotateResult, Store } from '../store.js'
-import { changed, type Db, type RepositoryContext } from './shared.js'
+import { changed, valuesWhere, type Db, type RepositoryContext } from './shared.js'
 
 /** The column of `authorization_codes` that matches a grant column: codes carry the grant's fields. */
 const CODE_COLUMN = { id: 'grant_id', user_id: 'user_id', client_id: 'client_id' } as const
@@ -108,12 +108,19 @@ export async function revokeSessionGrants(trx: Db, sessionId: string, now: numbe
   await trx.updateTable('device_codes').set({ session_id: null }).where('session_id', '=', sessionId).where('status', '=', 'approved').execute()
 }
 
-export function grantRepositories({ db, rows }: RepositoryContext): Pick<Store, 'grants' | 'authorizationCodes' | 'refreshTokens' | 'accessTokens'> {
+export function grantRepositories({ db, rows, capabilities }: RepositoryContext): Pick<Store, 'grants' | 'authorizationCodes' | 'refreshTokens' | 'accessTokens'> {
   return {
     grants: {
-      async open(grant, refreshToken) {
+      async open(grant, refreshToken, condition) {
+        // With a condition, INSERT ... SELECT ... WHERE: the re-check costs no round trip of its own.
         const insertGrant = (trx: Db) =>
-          trx.insertInto('grants').values(pick(grant, COLUMNS.grants)).onConflict((oc) => oc.column('id').doNothing()).returning('id').executeTakeFirst()
+          (condition
+            ? trx.insertInto('grants').columns(COLUMNS.grants).expression(valuesWhere(trx, capabilities, COLUMNS.grants, pick(grant, COLUMNS.grants), condition))
+            : trx.insertInto('grants').values(pick(grant, COLUMNS.grants))
+          )
+            .onConflict((oc) => oc.column('id').doNothing())
+            .returning('id')
+            .executeTakeFirst()
         // One statement needs no transaction; with a refresh token both rows commit together.
         if (refreshToken === null) return (await insertGrant(db)) !== undefined
         return db.transaction().execute(async (trx) => {

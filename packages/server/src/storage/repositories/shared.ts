@@ -2,9 +2,11 @@
  * What every repository shares: the connection type (a Kysely instance or a transaction on it)
  * and the reading of "did this statement change a row".
  */
-import { sql, type Kysely, type Transaction } from 'kysely'
+import { sql, type Expression, type Kysely, type SqlBool, type Transaction } from 'kysely'
 import type { Database } from '../database.js'
+import type { DialectCapabilities } from '../dialects/dialect.js'
 import type { RowCodec } from '../rows.js'
+import type { WriteCondition } from '../store.js'
 
 export type Db = Kysely<Database> | Transaction<Database>
 
@@ -12,6 +14,7 @@ export type Db = Kysely<Database> | Transaction<Database>
 export interface RepositoryContext {
   db: Kysely<Database>
   rows: RowCodec
+  capabilities: DialectCapabilities
 }
 
 /** True when an UPDATE or DELETE touched a row. */
@@ -27,4 +30,33 @@ export async function countUpTo(db: Kysely<Database>, table: 'interactions' | 'd
   const live = db.selectFrom(table).select(sql<number>`1`.as('one')).where('expires_at', '>', now).limit(limit)
   const row = await db.selectFrom(live.as('live')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
   return Number(row.n)
+}
+
+/** Epoch-second columns: a value selected into them is cast, since PostgreSQL types a bare parameter in a SELECT list as text. */
+const EPOCH_COLUMNS = new Set(['auth_time', 'created_at', 'expires_at', 'revoked_at'])
+
+/**
+ * `row`'s `columns`, in that order, as a one-row SELECT that yields nothing unless `condition` still holds, for an
+ * `INSERT ... SELECT`: the write and its re-check are one statement, so one round trip. On
+ * PostgreSQL the re-checked rows are read `FOR SHARE`, which, under READ COMMITTED, waits for a
+ * transaction that has changed them but not committed yet and then reads what it committed (a
+ * password change that updated the user, a logout that deleted the session), and holds back such
+ * a change until this write has committed, so that the change's own statements see and end what
+ * was written. `FOR KEY SHARE` would not do: an UPDATE of a non-key column does not wait for it.
+ */
+export function valuesWhere<C extends string>(trx: Db, capabilities: DialectCapabilities, columns: readonly C[], row: { [K in C]: unknown }, condition: WriteCondition) {
+  const lock = <T extends { forShare(): T }>(q: T): T => (capabilities.lockingReads ? q.forShare() : q)
+  return trx
+    .selectNoFrom(columns.map((column) => sql`cast(${row[column] ?? null} as ${sql.raw(EPOCH_COLUMNS.has(column) ? 'bigint' : 'text')})`.as(column)))
+    .where((eb) => {
+      const checks: Expression<SqlBool>[] = [sql<SqlBool>`1 = 1`]
+      if (condition.passwordHash) {
+        const { userId, hash } = condition.passwordHash
+        checks.push(eb.exists(lock(eb.selectFrom('users').select(sql<number>`1`.as('one')).where('id', '=', userId).where('password_hash', '=', hash))))
+      }
+      if (condition.sessionId) {
+        checks.push(eb.exists(lock(eb.selectFrom('sessions').select(sql<number>`1`.as('one')).where('id', '=', condition.sessionId))))
+      }
+      return eb.and(checks)
+    })
 }
