@@ -92,13 +92,13 @@ export const deviceVerificationPages: FastifyPluginAsync = async (app) => {
     verifyCsrf(ctx, request, params)
     const input = params.user_code ?? ''
     const code = normalizeUserCode(input)
-    // Per IP for the guessing budget; the per-"account" key is the code itself, so retrying the
-    // same mistyped code is bounded too. Prefixed so it never shares a bucket with sign-in.
+    // RFC 8628 §5.1: per source (the throttle counts an IPv6 /64 as one) and in total; the
+    // per-"account" key is the code itself, so retrying one mistyped code is bounded too.
+    // Prefixed so it never shares a bucket with sign-in.
     const account = `device:${code}`
-    const source = `device:${request.ip}`
     // A short or empty code is a typo, not a guess: answered without spending the budget.
     if (code.length !== USER_CODE_LENGTH) return renderForm(ctx, request, reply, 400, input, INVALID_CODE)
-    const attempt = await ctx.throttle.attempt(account, source)
+    const attempt = await ctx.throttle.attempt(account, request.ip)
     if (!attempt.allowed) {
       reply.header('retry-after', String(attempt.retryAfter))
       const minutes = Math.ceil(attempt.retryAfter / 60)
