@@ -10,7 +10,7 @@
  * 2. globally: at most `security.max_pending_interactions` / `max_pending_device_codes` unexpired
  *    rows, a count that reads no further than the cap (`countActive`), the last line against
  *    filling the disk when many sources join in. A full interaction cap does not refuse: the
- *    oldest interactions nobody has signed in to are evicted (`EVICTION_BATCH` in one statement),
+ *    oldest interactions nobody has signed in to are evicted (a batch of `EVICTION_BATCH` at most, one statement),
  *    so a flood must replace the whole cap within a real user's time on the page to cost them
  *    their page (they then start again), rather than merely reach the cap once. Only when every
  *    live interaction has a signed-in user is a new one refused. Device codes are not evicted (a
@@ -34,8 +34,12 @@ import type { Store } from '../storage/store.js'
 
 /** How long a client is told to wait when the global cap is full: rows expire continuously. */
 const CAP_RETRY_AFTER = 60
-/** Interactions evicted at once when the cap is full: one statement, then the next few admits find room. */
+/**
+ * Interactions evicted at once when the cap is full: one statement, then the next few admits find
+ * room. At most 16, and at most 1 in 1,000 of the cap, so a small cap loses no more than it must.
+ */
 export const EVICTION_BATCH = 16
+const evictionBatch = (cap: number) => Math.max(1, Math.min(EVICTION_BATCH, Math.floor(cap / 1000)))
 
 export class PendingLimits {
   readonly #digest: (value: string) => string
@@ -63,7 +67,7 @@ export class PendingLimits {
     }
     const cap = this.config.security.max_pending_interactions
     const now = this.clock.now()
-    if ((await this.store.interactions.countActive(now, cap)) >= cap && (await this.store.evictAnonymousInteractions(now, EVICTION_BATCH)) === 0) {
+    if ((await this.store.interactions.countActive(now, cap)) >= cap && (await this.store.evictAnonymousInteractions(now, evictionBatch(cap))) === 0) {
       throw new TemporarilyUnavailableError('Sign-in is busy right now. Try again in a minute.', {
         retryAfter: CAP_RETRY_AFTER,
         detail: 'max_pending_interactions reached',
