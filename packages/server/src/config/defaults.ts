@@ -204,7 +204,7 @@ export const PENDING_PER_SOURCE = 200
 
 /**
  * Like `pending_per_source`, for every IPv6 /56 (256 /64s: what many ISPs delegate to one
- * customer). Four /64s' worth: a household's few devices never reach it, one host cycling through
+ * customer); never below `pending_per_source`. Four /64s' worth: a household's few devices never reach it, one host cycling through
  * its /56 is held to it.
  * @see https://www.rfc-editor.org/rfc/rfc6177
  * @security Without it one /48 holds 65,536 fresh per-/64 budgets.
@@ -213,8 +213,8 @@ export const PENDING_PER_SOURCE = 200
 export const PENDING_PER_IPV6_56 = 800
 
 /**
- * Like `pending_per_source`, for every IPv6 /48 (one site's usual delegation: 65,536 /64s). Ten
- * /64s' worth, about 3 sign-in pages a second for a whole site; raise it for a large campus that
+ * Like `pending_per_source`, for every IPv6 /48 (one site's usual delegation: 65,536 /64s); never
+ * below the /56 limit. Ten /64s' worth, about 3 sign-in pages a second for a whole site; raise it for a large campus that
  * signs in from one /48.
  * @see https://www.rfc-editor.org/rfc/rfc6177
  * @security Bounds how fast one /48 can flush sign-in pages at the `max_pending_interactions` cap.

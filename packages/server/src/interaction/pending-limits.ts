@@ -97,8 +97,10 @@ export class PendingLimits {
   /** Counts one creation for the source and its wider networks; seconds to wait when a budget is spent, else null. */
   async #perSource(kind: 'i' | 'd', ip: string): Promise<number | null> {
     const { pending_per_source, pending_per_ipv6_56, pending_per_ipv6_48, pending_source_window: window } = this.config.security
-    // Narrowest first: an IPv4 address or IPv6 /64, then the /56 and the /48.
-    const limits = [pending_per_source, pending_per_ipv6_56, pending_per_ipv6_48]
+    // Narrowest first: an IPv4 address or IPv6 /64, then the /56 and the /48. A wider network's
+    // limit is never below a narrower one's (raising pending_per_source for a NAT raises them too).
+    const per56 = Math.max(pending_per_ipv6_56, pending_per_source)
+    const limits = [pending_per_source, per56, Math.max(pending_per_ipv6_48, per56)]
     const rules = sourceNetworks(ip).map((network, i) => ({ key: `pending:${kind}:${this.#digest(network)}`, max: limits[i] ?? pending_per_source }))
     const hit = await this.rateLimit.hit(rules, window, this.clock.now())
     return hit.allowed ? null : hit.retryAfter
