@@ -780,6 +780,9 @@ for (const dialect of DIALECTS) {
       expect(await store.evictAnonymousInteractions(base, 10)).toBe(2)
       expect(await store.evictAnonymousInteractions(base, 10)).toBe(0)
       expect(await left(signedIn)).toBe(true)
+      // Leave nothing for the cases that count rows at earlier times.
+      expect(await store.interactions.take(signedIn.id, base)).not.toBeNull()
+      expect(await store.interactions.take(expired.id, base - 2)).not.toBeNull()
     })
 
     /** @see issue 8 */
