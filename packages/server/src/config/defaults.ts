@@ -204,8 +204,8 @@ export const PENDING_PER_SOURCE = 200
 
 /**
  * Like `pending_per_source`, for every IPv6 /56 (256 /64s: what many ISPs delegate to one
- * customer); never below `pending_per_source`. Four /64s' worth: a household's few devices never reach it, one host cycling through
- * its /56 is held to it.
+ * customer); never below `pending_per_source`. Four /64s' worth: a household's few devices never
+ * reach it, one host cycling through its /56 is held to it.
  * @see https://www.rfc-editor.org/rfc/rfc6177
  * @security Without it one /48 holds 65,536 fresh per-/64 budgets.
  * @key security.pending_per_ipv6_56

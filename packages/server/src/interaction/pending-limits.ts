@@ -10,9 +10,9 @@
  * 2. globally: at most `security.max_pending_interactions` / `max_pending_device_codes` unexpired
  *    rows, a count that reads no further than the cap (`countActive`), the last line against
  *    filling the disk when many sources join in. A full interaction cap does not refuse: the
- *    oldest interactions nobody has signed in to are evicted (a batch of `EVICTION_BATCH` at most, one statement),
- *    so a flood must replace the whole cap within a real user's time on the page to cost them
- *    their page (they then start again), rather than merely reach the cap once. Only when every
+ *    oldest interactions nobody has signed in to are evicted (at most `EVICTION_BATCH`, in one
+ *    statement), so a flood must replace the whole cap within a real user's time on the page to
+ *    cost them their page (they then start again), rather than merely reach the cap once. Only when every
  *    live interaction has a signed-in user is a new one refused. Device codes are not evicted (a
  *    device polls its code and would fail): a full device-code cap refuses.
  * Refusals are `temporarily_unavailable` for interactions (RFC 6749 §4.1.2.1: "temporary

@@ -32,8 +32,8 @@
  * Counter keys hold HMAC-SHA-256 digests of the account and address, never the values: whoever
  * reads Redis learns neither who signs in nor from where.
  * Device-code entry (`attempt`) keeps the plain scheme: hard limits per code, per source (an IPv4
- * address; an IPv6 /64, and its /56 and /48 too, never one IPv6 address) and over every source, counted before the
- * check and forgiven on success. The global one bounds a guessing attack spread over any number of
+ * address; an IPv6 /64, and its /56 and /48 too, never one IPv6 address) and over every source,
+ * counted before the check and forgiven on success. The global one bounds a guessing attack spread over any number of
  * networks (RFC 8628 §5.1): README "Sign-in throttling" gives the odds.
  * @see https://cheatsheetseries.owasp.org/cheatsheets/Authentication_Cheat_Sheet.html#protect-against-automated-attacks
  * @see https://owasp.org/www-community/Slow_Down_Online_Guessing_Attacks_with_Device_Cookies
@@ -217,8 +217,9 @@ export class LoginThrottle {
 
   /**
    * Device-code entry (RFC 8628 §5.1): a hard limit per code (`code`), per source (the IPv4
-   * address, or each of the IPv6 /64, /56 and /48 of `ip`), and over every source (`maxWrongUserCodes`),
-   * counted before the check; a right code is forgiven on the code and taken back from the others.
+   * address, or each of the IPv6 /64, /56 and /48 of `ip`), and over every source
+   * (`maxWrongUserCodes`), counted before the check; a right code is forgiven on the code and
+   * taken back from the others.
    */
   async attempt(code: string, ip: string): Promise<ThrottleAttempt> {
     const accountKey = `throttle:a:${this.#digest(code)}`
