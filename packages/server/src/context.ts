@@ -103,6 +103,7 @@ export function createContext(parts: {
         windowSeconds: config.security.login_throttle_window,
         accountSlowdownAfter: config.security.login_account_slowdown_after,
         accountSlowdownStep: config.security.login_account_slowdown_step,
+        maxWrongUserCodes: config.security.device_code_max_wrong_guesses,
       },
       clock,
       // Every node shares LATCH_SECRET, so every node derives the same counter keys.

@@ -205,6 +205,26 @@ export const ANONYMOUS_INTERACTION_TTL = 1800
 export const PENDING_PER_SOURCE = 200
 
 /**
+ * Like `pending_per_source`, for every IPv6 /56 (256 /64s: what many ISPs delegate to one
+ * customer); never below `pending_per_source`. Four /64s' worth: a household's few devices never
+ * reach it, one host cycling through its /56 is held to it.
+ * @see https://www.rfc-editor.org/rfc/rfc6177
+ * @security Without it one /48 holds 65,536 fresh per-/64 budgets.
+ * @key security.pending_per_ipv6_56
+ */
+export const PENDING_PER_IPV6_56 = 800
+
+/**
+ * Like `pending_per_source`, for every IPv6 /48 (one site's usual delegation: 65,536 /64s); never
+ * below the /56 limit. Ten /64s' worth, about 3 sign-in pages a second for a whole site; raise it for a large campus that
+ * signs in from one /48.
+ * @see https://www.rfc-editor.org/rfc/rfc6177
+ * @security Bounds how fast one /48 can flush sign-in pages at the `max_pending_interactions` cap.
+ * @key security.pending_per_ipv6_48
+ */
+export const PENDING_PER_IPV6_48 = 2000
+
+/**
  * Sliding window of `pending_per_source`, seconds.
  * @key security.pending_source_window
  */
@@ -212,8 +232,9 @@ export const PENDING_SOURCE_WINDOW = 600
 
 /**
  * Most unexpired interactions stored at once, the last line against filling the disk: past it,
- * new sign-ins that need a page are refused with `temporarily_unavailable` (redirected to the
- * client at `/authorize`) until some expire. Worst case ~5 KB each (`state` and `nonce` may be
+ * the oldest interactions nobody has signed in to are deleted to make room (their users start
+ * again); only when every one has a signed-in user are new sign-ins that need a page refused with
+ * `temporarily_unavailable` (redirected to the client at `/authorize`). Worst case ~5 KB each (`state` and `nonce` may be
  * 2048 characters), so the default bounds them near 250 MB. Single sign-on without a page stores
  * nothing and is never refused.
  * @security A global cap alone would let one attacker deny everyone; `pending_per_source` comes first.
@@ -284,6 +305,20 @@ export const LOGIN_ACCOUNT_SLOWDOWN_STEP = 3
  * @key security.login_throttle_window
  */
 export const LOGIN_THROTTLE_WINDOW = 900
+
+/**
+ * Wrong user codes entered on the device page over every source in `login_throttle_window`, after
+ * which the page refuses codes (429, `Retry-After`) until the oldest leaves the window. With
+ * 20^8 (2^34.5) user codes, a code lives `device_code_ttl` (600 s, inside one window), so an attack
+ * from any number of networks hits a given code with odds at most this / 20^8 (1 in 25 million),
+ * and any of N users' codes alive with N times that (1 in 256,000 for 100). Each IPv4 address and
+ * each IPv6 /64, /56 and /48 still gets at most `login_max_failures_per_ip` of them, so spending it
+ * takes 50 such networks at the defaults.
+ * @see https://www.rfc-editor.org/rfc/rfc8628#section-5.1
+ * @security Lower it to cut the odds; an attacker who spends it blocks the device page for a window.
+ * @key security.device_code_max_wrong_guesses
+ */
+export const DEVICE_CODE_MAX_WRONG_GUESSES = 1000
 
 /**
  * Lifetime of the device cookie set at each successful sign-in (not configurable): 180 days. It

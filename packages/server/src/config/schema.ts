@@ -130,9 +130,12 @@ export const ConfigFileSchema = Type.Object(
         // At most 10 s: a request waits up to two steps, well inside a reservation's lease.
         login_account_slowdown_step: Type.Integer({ minimum: 1, maximum: 10, default: D.LOGIN_ACCOUNT_SLOWDOWN_STEP }),
         login_throttle_window: Seconds(D.LOGIN_THROTTLE_WINDOW),
+        device_code_max_wrong_guesses: Seconds(D.DEVICE_CODE_MAX_WRONG_GUESSES),
         min_client_secret_length: Seconds(D.MIN_CLIENT_SECRET_LENGTH),
         body_limit: Seconds(D.BODY_LIMIT, 1024),
         pending_per_source: Seconds(D.PENDING_PER_SOURCE),
+        pending_per_ipv6_56: Seconds(D.PENDING_PER_IPV6_56),
+        pending_per_ipv6_48: Seconds(D.PENDING_PER_IPV6_48),
         pending_source_window: Seconds(D.PENDING_SOURCE_WINDOW),
         max_pending_interactions: Seconds(D.MAX_PENDING_INTERACTIONS),
         max_pending_device_codes: Seconds(D.MAX_PENDING_DEVICE_CODES),

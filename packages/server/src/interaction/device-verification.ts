@@ -7,9 +7,10 @@
  *   it against the device, and never auto-submitted: a link alone decides nothing; the user
  *   confirms the code on screen, which is the defence §5.4 recommends against remote phishing.
  * - `POST /device` checks the CSRF token, looks the normalized code up and starts an interaction;
- *   an unknown or expired code re-renders the form. Wrong codes are throttled per IP, because the
- *   user code is short enough to brute-force (§5.1: "rate limit ... user code"), by the login
- *   throttle, so with Redis the budget is shared by every node (issue 4).
+ *   an unknown or expired code re-renders the form. Wrong codes are throttled per code, per
+ *   source (IPv4 address; IPv6 /64, /56 and /48) and over every source (issue 8), because the user
+ *   code is short enough to brute-force (§5.1: "rate limit ... user code"), by the login
+ *   throttle, so with Redis the budgets are shared by every node (issue 4).
  * - Consent is always shown (§5.4: the user must see which client asks for what, since a phisher
  *   can relay a code from their own device), names the client, shows the code again beside
  *   **Allow**, and a remembered consent never skips it. Only its CSRF-checked POST approves.
@@ -92,13 +93,13 @@ export const deviceVerificationPages: FastifyPluginAsync = async (app) => {
     verifyCsrf(ctx, request, params)
     const input = params.user_code ?? ''
     const code = normalizeUserCode(input)
-    // Per IP for the guessing budget; the per-"account" key is the code itself, so retrying the
-    // same mistyped code is bounded too. Prefixed so it never shares a bucket with sign-in.
+    // RFC 8628 §5.1: per source (the throttle counts an IPv6 /64 as one) and in total; the
+    // per-"account" key is the code itself, so retrying one mistyped code is bounded too.
+    // Prefixed so it never shares a bucket with sign-in.
     const account = `device:${code}`
-    const source = `device:${request.ip}`
     // A short or empty code is a typo, not a guess: answered without spending the budget.
     if (code.length !== USER_CODE_LENGTH) return renderForm(ctx, request, reply, 400, input, INVALID_CODE)
-    const attempt = await ctx.throttle.attempt(account, source)
+    const attempt = await ctx.throttle.attempt(account, request.ip)
     if (!attempt.allowed) {
       reply.header('retry-after', String(attempt.retryAfter))
       const minutes = Math.ceil(attempt.retryAfter / 60)

@@ -2,13 +2,19 @@
  * Bounds on the state an anonymous request makes Latch store: an interaction (the sign-in page a
  * `GET /authorize` opens, up to ~5 KB with `state` and `nonce`) and a device authorization (RFC
  * 8628 §3.1; public clients need no secret). Checked before the row is written, in this order:
- * 1. per source (IPv4 address, IPv6 /64; `rate-limit/source.ts`): at most
- *    `security.pending_per_source` of each kind per `security.pending_source_window`, counted in
- *    the shared rate-limit backend (Redis when configured), so one script cannot take the global
- *    budget below from everyone;
+ * 1. per source (`lib/source-address.ts`), each kind per `security.pending_source_window`: at
+ *    most `security.pending_per_source` per IPv4 address or IPv6 /64, and, for IPv6, also at most
+ *    `pending_per_ipv6_56` per /56 and `pending_per_ipv6_48` per /48 (a site is usually delegated a
+ *    /48, 65,536 /64s: per /64 alone, about 250 of them filled the caps below). All counted in one
+ *    atomic hit of the shared rate-limit backend (Redis when configured);
  * 2. globally: at most `security.max_pending_interactions` / `max_pending_device_codes` unexpired
  *    rows, a count that reads no further than the cap (`countActive`), the last line against
- *    filling the disk when many sources join in.
+ *    filling the disk when many sources join in. A full interaction cap does not refuse: the
+ *    oldest interactions nobody has signed in to are evicted (at most `EVICTION_BATCH`, in one
+ *    statement), so a flood must replace the whole cap within a real user's time on the page to
+ *    cost them their page (they then start again), rather than merely reach the cap once. Only when every
+ *    live interaction has a signed-in user is a new one refused. Device codes are not evicted (a
+ *    device polls its code and would fail): a full device-code cap refuses.
  * Refusals are `temporarily_unavailable` for interactions (RFC 6749 §4.1.2.1: "temporary
  * overloading"; the authorization endpoint redirects it to the verified redirect_uri, pages show
  * it), and at the device authorization endpoint 429 `slow_down` for the source (RFC 6585 §4; RFC
@@ -23,11 +29,17 @@ import type { LatchConfig } from '../config/schema.js'
 import { SlowDownError, TemporarilyUnavailableError } from '../errors.js'
 import type { Clock } from '../lib/clock.js'
 import type { RateLimitBackend } from '../rate-limit/backend.js'
-import { rateLimitSource } from '../rate-limit/source.js'
+import { sourceNetworks } from '../lib/source-address.js'
 import type { Store } from '../storage/store.js'
 
 /** How long a client is told to wait when the global cap is full: rows expire continuously. */
 const CAP_RETRY_AFTER = 60
+/**
+ * Interactions evicted at once when the cap is full: one statement, then the next few admits find
+ * room. At most 16, and at most 1 in 1,000 of the cap, so a small cap loses no more than it must.
+ */
+export const EVICTION_BATCH = 16
+const evictionBatch = (cap: number) => Math.max(1, Math.min(EVICTION_BATCH, Math.floor(cap / 1000)))
 
 export class PendingLimits {
   readonly #digest: (value: string) => string
@@ -54,7 +66,8 @@ export class PendingLimits {
       })
     }
     const cap = this.config.security.max_pending_interactions
-    if ((await this.store.interactions.countActive(this.clock.now(), cap)) >= cap) {
+    const now = this.clock.now()
+    if ((await this.store.interactions.countActive(now, cap)) >= cap && (await this.store.evictAnonymousInteractions(now, evictionBatch(cap))) === 0) {
       throw new TemporarilyUnavailableError('Sign-in is busy right now. Try again in a minute.', {
         retryAfter: CAP_RETRY_AFTER,
         detail: 'max_pending_interactions reached',
@@ -81,11 +94,15 @@ export class PendingLimits {
     }
   }
 
-  /** Counts one creation for the source; seconds to wait when its budget is spent, else null. */
+  /** Counts one creation for the source and its wider networks; seconds to wait when a budget is spent, else null. */
   async #perSource(kind: 'i' | 'd', ip: string): Promise<number | null> {
-    const { pending_per_source: max, pending_source_window: window } = this.config.security
-    const key = `pending:${kind}:${this.#digest(rateLimitSource(ip))}`
-    const hit = await this.rateLimit.hit([{ key, max }], window, this.clock.now())
+    const { pending_per_source, pending_per_ipv6_56, pending_per_ipv6_48, pending_source_window: window } = this.config.security
+    // Narrowest first: an IPv4 address or IPv6 /64, then the /56 and the /48. A wider network's
+    // limit is never below a narrower one's (raising pending_per_source for a NAT raises them too).
+    const per56 = Math.max(pending_per_ipv6_56, pending_per_source)
+    const limits = [pending_per_source, per56, Math.max(pending_per_ipv6_48, per56)]
+    const rules = sourceNetworks(ip).map((network, i) => ({ key: `pending:${kind}:${this.#digest(network)}`, max: limits[i] ?? pending_per_source }))
+    const hit = await this.rateLimit.hit(rules, window, this.clock.now())
     return hit.allowed ? null : hit.retryAfter
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { throttleSource } from './source-address.js'
+import { fairnessNetwork, sourceNetworks, throttleSource } from './source-address.js'
 
 describe('throttleSource (issue 8)', () => {
   it('OWASP login throttling: IPv4 counts per address', () => {
@@ -25,5 +25,23 @@ describe('throttleSource (issue 8)', () => {
   it('anything that is not an IP address is kept as is', () => {
     expect(throttleSource('unknown')).toBe('unknown')
     expect(throttleSource('')).toBe('')
+    expect(throttleSource('[2001:db8:a:b::7]')).toBe('2001:db8:a:b::/64')
+  })
+
+  /** @see issue 8 */
+  it('RFC 6177: an IPv6 address also counts in its /56 and /48; IPv4 (mapped too) in its address only', () => {
+    expect(sourceNetworks('2001:db8:1:2a3:4:5:6:7')).toEqual(['2001:db8:1:2a3::/64', '2001:db8:1:200::/56', '2001:db8:1::/48'])
+    expect(sourceNetworks('2001:db8:1:2ff::1')).toEqual(['2001:db8:1:2ff::/64', '2001:db8:1:200::/56', '2001:db8:1::/48'])
+    expect(sourceNetworks('2001:db8:1:3ff::1')[1]).toBe('2001:db8:1:300::/56')
+    expect(sourceNetworks('192.0.2.1')).toEqual(['192.0.2.1'])
+    expect(sourceNetworks('::ffff:192.0.2.1')).toEqual(['192.0.2.1'])
+  })
+
+  /** @see issue 8 */
+  it('issue 8: the fair-share network is the IPv4 /24 or the IPv6 /48', () => {
+    expect(fairnessNetwork('192.0.2.77')).toBe('192.0.2.0/24')
+    expect(fairnessNetwork('::ffff:192.0.2.77')).toBe('192.0.2.0/24')
+    expect(fairnessNetwork('2001:db8:1:2a3::9')).toBe('2001:db8:1::/48')
+    expect(fairnessNetwork('unknown')).toBe('unknown')
   })
 })

@@ -12,7 +12,8 @@
  * queued behind the check, never turned away, and fifty wrong ones still get at most `max`
  * checks. A reservation not released within `RESERVATION_LEASE_SECONDS` (its node died) settles
  * as a failure. A rule with `pace` never refuses for its count: past `max` settled hits it spaces
- * reservations `step` seconds apart instead (OWASP: slow down, don't lock out).
+ * reservations `step` seconds apart instead (OWASP: slow down, don't lock out), with half of the
+ * turns kept for newcomers when it names a `fairKey`.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.3.2
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-5.1
  */
@@ -50,7 +51,18 @@ export interface ReserveRule extends RateLimitRule {
    * Soft rule: past `max` settled hits, reservations take turns `step` seconds apart; one whose
    * turn is more than `maxWait` seconds away is refused for the time until it would fit.
    */
-  pace?: { step: number; maxWait: number }
+  pace?: {
+    step: number
+    maxWait: number
+    /**
+     * Fair turns (issue 8): the key of another rule of the same reservation, counting this
+     * caller's network. When that key holds no hit in the window (settled or in flight: a
+     * newcomer), the reservation may take a turn of a second lane that only newcomers use.
+     * Each lane's turns are then `2 × step` apart, so the total stays one per `step` while a
+     * crowd of repeat offenders polling the first lane cannot take the second one's turns.
+     */
+    fairKey?: string
+  }
 }
 
 export type RateLimitReservation =

@@ -43,6 +43,8 @@ interface Counter {
   inFlight: Map<string, number>
   /** Paced rules: the next free turn, epoch seconds. */
   turn: number
+  /** Paced rules with a `fairKey`: the next free turn of the newcomers' lane. */
+  cleanTurn: number
   /** Nothing on this key matters after this time: it may be dropped. */
   expiresAt: number
 }
@@ -97,7 +99,7 @@ export class MemoryRateLimit implements RateLimitBackend {
     let retryAfter = 0
     let busy = false
     let at = now
-    const turns = rules.map((rule, i): number | null => {
+    const turns = rules.map((rule, i): { turn: number; clean: boolean } | null => {
       const counter = counters[i]
       const total = counter?.hits.length ?? 0
       const settled = total - (counter?.inFlight.size ?? 0)
@@ -106,13 +108,20 @@ export class MemoryRateLimit implements RateLimitBackend {
           retryAfter = Math.max(retryAfter, wait(counter.hits.filter((h) => !counter.inFlight.has(h.id)), rule.max, windowSeconds, now))
           return null
         }
-        const turn = Math.max(now, counter.turn)
+        let turn = Math.max(now, counter.turn)
+        let clean = false
+        const fair = rule.pace.fairKey === undefined ? -1 : rules.findIndex((r) => r.key === rule.pace?.fairKey)
+        // A newcomer (no hit of its network in the window) may take the newcomers' lane when it comes sooner.
+        if (fair >= 0 && (counters[fair]?.hits.length ?? 0) === 0 && Math.max(now, counter.cleanTurn) <= turn) {
+          turn = Math.max(now, counter.cleanTurn)
+          clean = true
+        }
         if (turn - now > rule.pace.maxWait) {
           retryAfter = Math.max(retryAfter, turn - now - rule.pace.maxWait)
           return null
         }
         at = Math.max(at, turn)
-        return turn
+        return { turn, clean }
       }
       if (total >= rule.max) busy = true
       return null
@@ -125,7 +134,11 @@ export class MemoryRateLimit implements RateLimitBackend {
       const counter = this.#count(rule.key, id, windowSeconds, now)
       counter.inFlight.set(id, now + RESERVATION_LEASE_SECONDS)
       const turn = turns[i]
-      if (turn != null && rule.pace) counter.turn = turn + rule.pace.step
+      if (turn != null && rule.pace) {
+        const spacing = rule.pace.fairKey === undefined ? rule.pace.step : 2 * rule.pace.step
+        if (turn.clean) counter.cleanTurn = turn.turn + spacing
+        else counter.turn = turn.turn + spacing
+      }
     })
     this.#evict(now)
     return { status: 'reserved', at, release: async (change: RateLimitUndo) => this.#undo(id, keys, change) }
@@ -147,7 +160,7 @@ export class MemoryRateLimit implements RateLimitBackend {
     }
     // A lease ran out: its node never answered, so the hit stays, settled as a failure.
     for (const [id, until] of counter.inFlight) if (until <= now) counter.inFlight.delete(id)
-    if (counter.hits.length === 0 && counter.turn <= now) {
+    if (counter.hits.length === 0 && counter.turn <= now && counter.cleanTurn <= now) {
       this.#drop(counter)
       return undefined
     }
@@ -159,7 +172,7 @@ export class MemoryRateLimit implements RateLimitBackend {
   #count(key: string, id: string, windowSeconds: number, now: number): Counter {
     let counter = this.#counters.get(key)
     if (!counter) {
-      counter = { key, prev: null, next: null, hits: [], inFlight: new Map(), turn: 0, expiresAt: 0 }
+      counter = { key, prev: null, next: null, hits: [], inFlight: new Map(), turn: 0, cleanTurn: 0, expiresAt: 0 }
       this.#counters.set(key, counter)
       this.#append(counter)
     }

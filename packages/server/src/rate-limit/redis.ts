@@ -7,9 +7,10 @@
  * window, so an idle counter costs nothing. Keys are `<prefix><key>`; the throttle hands in keys
  * that hold digests, never an email or IP in clear. Every failure (connection, timeout, script)
  * rejects: `fail-open.ts` decides what an outage means.
- * Reservations (`reserve`, issue 8) keep two more keys beside a counter: `<key>:f`, the hits in
- * flight scored by the end of their lease, and `<key>:n`, a paced rule's next free turn. One
- * script checks every rule and counts, another releases; both atomic like `HIT`.
+ * Reservations (`reserve`, issue 8) keep more keys beside a counter: `<key>:f`, the hits in
+ * flight scored by the end of their lease, `<key>:n`, a paced rule's next free turn, and `<key>:c`,
+ * the next turn of its newcomers' lane (`fairKey`). One script checks every rule and counts,
+ * another releases; both atomic like `HIT`, and the same rules as `memory.ts`.
  * @see https://redis.io/docs/latest/develop/interact/programmability/eval-intro/
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.3.2
  */
@@ -59,27 +60,33 @@ return 0
 `
 
 /**
- * KEYS = per rule: counter, in-flight set, next turn. ARGV = now, window, id, lease, then per rule
- * max, pace step (0 = hard rule), pace max wait. Returns {0, turn} (counted, in flight), {1, seconds
- * to wait} (refused) or {2, 0} (busy: hits in flight fill a rule).
+ * KEYS = per rule: counter, in-flight set, next turn, next turn of the newcomers' lane. ARGV = now,
+ * window, id, lease, then per rule max, pace step (0 = hard rule), pace max wait, and the 1-based
+ * index of its fair rule (0 = none). Returns {0, turn} (counted, in flight), {1, seconds to wait}
+ * (refused) or {2, 0} (busy: hits in flight fill a rule).
  */
 const RESERVE = `
 local now = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 local lease = tonumber(ARGV[4])
-local rules = #KEYS / 3
+local rules = #KEYS / 4
 local retry = 0
 local busy = false
 local at = now
 local turns = {}
+local lanes = {}
+-- Windows and leases first: a fair rule may come after the paced rule that reads it.
 for i = 1, rules do
-  local hits, flying, nextKey = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
-  local max = tonumber(ARGV[2 + 3 * i])
-  local step = tonumber(ARGV[3 + 3 * i])
-  local maxWait = tonumber(ARGV[4 + 3 * i])
-  redis.call('ZREMRANGEBYSCORE', hits, '-inf', now - window)
+  redis.call('ZREMRANGEBYSCORE', KEYS[4 * i - 3], '-inf', now - window)
   -- A lease ran out (its node died mid-check): the hit stays, settled as a failure.
-  redis.call('ZREMRANGEBYSCORE', flying, '-inf', now)
+  redis.call('ZREMRANGEBYSCORE', KEYS[4 * i - 2], '-inf', now)
+end
+for i = 1, rules do
+  local hits, flying, nextKey, cleanKey = KEYS[4 * i - 3], KEYS[4 * i - 2], KEYS[4 * i - 1], KEYS[4 * i]
+  local max = tonumber(ARGV[1 + 4 * i])
+  local step = tonumber(ARGV[2 + 4 * i])
+  local maxWait = tonumber(ARGV[3 + 4 * i])
+  local fair = tonumber(ARGV[4 + 4 * i])
   local total = redis.call('ZCARD', hits)
   local inFlight = redis.call('ZCARD', flying)
   local settled = total - inFlight
@@ -103,10 +110,21 @@ for i = 1, rules do
     else
       local turn = tonumber(redis.call('GET', nextKey) or '0')
       if turn < now then turn = now end
+      local lane = 0
+      -- A newcomer (no hit of its network in the window) may take the newcomers' lane when it comes sooner.
+      if fair > 0 and redis.call('ZCARD', KEYS[4 * fair - 3]) == 0 then
+        local clean = tonumber(redis.call('GET', cleanKey) or '0')
+        if clean < now then clean = now end
+        if clean <= turn then
+          turn = clean
+          lane = 1
+        end
+      end
       if turn - now > maxWait then
         if turn - now - maxWait > retry then retry = turn - now - maxWait end
       else
         turns[i] = turn
+        lanes[i] = lane
         if turn > at then at = turn end
       end
     end
@@ -117,29 +135,33 @@ end
 if retry > 0 then return {1, retry} end
 if busy then return {2, 0} end
 for i = 1, rules do
-  local hits, flying, nextKey = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
+  local hits, flying, nextKey, cleanKey = KEYS[4 * i - 3], KEYS[4 * i - 2], KEYS[4 * i - 1], KEYS[4 * i]
   redis.call('ZADD', hits, now, ARGV[3])
   redis.call('EXPIRE', hits, window)
   redis.call('ZADD', flying, now + lease, ARGV[3])
   redis.call('EXPIRE', flying, window)
   if turns[i] then
-    redis.call('SET', nextKey, turns[i] + tonumber(ARGV[3 + 3 * i]), 'EX', window)
+    local spacing = tonumber(ARGV[2 + 4 * i])
+    if tonumber(ARGV[4 + 4 * i]) > 0 then spacing = 2 * spacing end
+    local key = nextKey
+    if lanes[i] == 1 then key = cleanKey end
+    redis.call('SET', key, turns[i] + spacing, 'EX', window)
   end
 end
 return {0, at}
 `
 
 /**
- * KEYS = per reserved rule: counter, in-flight set, next turn. ARGV = hit id, then per rule 0
- * (keep the hit: a failure), 1 (take it back) or 2 (empty the rule).
+ * KEYS = per reserved rule: counter, in-flight set, next turn, newcomers' next turn. ARGV = hit
+ * id, then per rule 0 (keep the hit: a failure), 1 (take it back) or 2 (empty the rule).
  */
 const RELEASE = `
-for i = 1, #KEYS / 3 do
-  local hits, flying, nextKey = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
+for i = 1, #KEYS / 4 do
+  local hits, flying, nextKey, cleanKey = KEYS[4 * i - 3], KEYS[4 * i - 2], KEYS[4 * i - 1], KEYS[4 * i]
   local mode = ARGV[i + 1]
   redis.call('ZREM', flying, ARGV[1])
   if mode == '1' then redis.call('ZREM', hits, ARGV[1]) end
-  if mode == '2' then redis.call('DEL', hits, flying, nextKey) end
+  if mode == '2' then redis.call('DEL', hits, flying, nextKey, cleanKey) end
 end
 return 0
 `
@@ -185,7 +207,8 @@ export class RedisRateLimit implements RateLimitBackend {
   async reserve(rules: readonly ReserveRule[], windowSeconds: number, now: number): Promise<RateLimitReservation> {
     const id = randomId()
     const keys = rules.flatMap((r) => this.#keysOf(r.key))
-    const args = rules.flatMap((r) => [r.max, r.pace?.step ?? 0, r.pace?.maxWait ?? 0])
+    const fairIndex = (r: ReserveRule) => (r.pace?.fairKey === undefined ? 0 : rules.findIndex((o) => o.key === r.pace?.fairKey) + 1)
+    const args = rules.flatMap((r) => [r.max, r.pace?.step ?? 0, r.pace?.maxWait ?? 0, fairIndex(r)])
     const [status, value] = await this.#redis.latchRateLimitReserve(keys.length, ...keys, now, windowSeconds, id, RESERVATION_LEASE_SECONDS, ...args)
     if (status === 1) return { status: 'refused', retryAfter: value }
     if (status === 2) return { status: 'busy' }
@@ -199,10 +222,10 @@ export class RedisRateLimit implements RateLimitBackend {
     }
   }
 
-  /** A rule's counter, its hits in flight, and its next turn. */
-  #keysOf(key: string): [string, string, string] {
+  /** A rule's counter, its hits in flight, its next turn, and its newcomers' next turn. */
+  #keysOf(key: string): [string, string, string, string] {
     const k = this.prefix + key
-    return [k, `${k}:f`, `${k}:n`]
+    return [k, `${k}:f`, `${k}:n`, `${k}:c`]
   }
 
   /** Whether Redis answers now (the fail-open probe). */

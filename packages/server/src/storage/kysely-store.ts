@@ -25,6 +25,7 @@ import { migrateToLatest } from './migrate.js'
 import { accountRepositories } from './repositories/accounts.js'
 import { deviceCodeRepository } from './repositories/device-codes.js'
 import { grantRepositories } from './repositories/grants.js'
+import { evictAnonymousInteractions } from './repositories/interaction-eviction.js'
 import { sweepRepository } from './repositories/sweep.js'
 import { rowCodec } from './rows.js'
 import type { Store } from './store.js'
@@ -139,6 +140,7 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities): S
     ...grantRepositories(context),
     deviceCodes: deviceCodeRepository(context),
 
+    evictAnonymousInteractions: evictAnonymousInteractions(db),
     sweep: sweepRepository(db, capabilities),
 
     async ping() {

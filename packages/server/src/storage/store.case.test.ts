@@ -869,6 +869,27 @@ for (const dialect of DIALECTS) {
     })
 
     /** @see issue 8 */
+    it('Store: at the interaction cap, the oldest unexpired interactions nobody signed in to are evicted, a bounded batch in one statement', async () => {
+      const base = T + 65_000_000
+      const make = (expires: number, user_id: string | null = null) => ({ id: id(), kind: 'authorization' as const, client_id: 'rp', params: {}, user_id, auth_time: null, session_id: null, created_at: base, expires_at: base + expires })
+      const expired = make(-1)
+      const signedIn = make(5, 'u1')
+      const anonymous = [make(9), make(7), make(8), make(10)]
+      for (const i of [expired, signedIn, ...anonymous]) await store.interactions.insert(i)
+      expect(await store.evictAnonymousInteractions(base, 2)).toBe(2)
+      const left = async (i: { id: string }) => (await store.interactions.get(i.id, base)) !== null
+      // The two that expire first (the oldest) went; the signed-in one, older still, stays.
+      expect(await Promise.all(anonymous.map(left))).toEqual([true, false, false, true])
+      expect(await left(signedIn)).toBe(true)
+      expect(await store.evictAnonymousInteractions(base, 10)).toBe(2)
+      expect(await store.evictAnonymousInteractions(base, 10)).toBe(0)
+      expect(await left(signedIn)).toBe(true)
+      // Leave nothing for the cases that count rows at earlier times.
+      expect(await store.interactions.take(signedIn.id, base)).not.toBeNull()
+      expect(await store.interactions.take(expired.id, base - 2)).not.toBeNull()
+    })
+
+    /** @see issue 8 */
     it('Store: two nodes sweeping the same rows at once both succeed, in batches, and delete each row once', async () => {
       const base = T + 63_000_000
       const other = await createStore(url)

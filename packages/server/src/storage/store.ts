@@ -394,6 +394,11 @@ export interface Store {
     record(key: string, expiresAt: number, now?: number): Promise<boolean>
   }
   /**
+   * Deletes the `limit` oldest unexpired interactions nobody has signed in to, in one statement
+   * (`repositories/interaction-eviction.ts`); returns how many went.
+   */
+  evictAnonymousInteractions(now: number, limit: number): Promise<number>
+  /**
    * Deletes rows nobody can use any more, in batches that each hold their locks briefly; safe to
    * run on several nodes at once. Grants outlive every access token under them, and expired
    * device codes are kept a while (see `repositories/sweep.ts`). Returns the rows deleted per table.

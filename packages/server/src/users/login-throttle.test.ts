@@ -115,6 +115,27 @@ for (const store of STORES) {
     })
 
     /** @see issue 8 */
+    it('RFC 8628 §5.1: user-code guesses count per IPv6 /64 (and /48) and per IPv4 address however written, and in total over every source', async () => {
+      const clock = new ManualClock(1000)
+      const t = new LoginThrottle({ ...limits, maxWrongUserCodes: 12 }, clock, { store: store.make(), keySecret: 'k'.repeat(32) })
+      for (let i = 0; i < limits.maxPerIp; i++) expect((await t.attempt(`code${i}`, `2001:db8:1:2::${i + 1}`)).allowed).toBe(true)
+      expect((await t.attempt('another', '2001:db8:1:2:ffff::9')).allowed).toBe(false)
+      expect((await t.attempt('another', '2001:db8:1:99::9')).allowed).toBe(false)
+      for (let i = 0; i < limits.maxPerIp; i++) expect((await t.attempt(`v4code${i}`, '192.0.2.44')).allowed).toBe(true)
+      expect((await t.attempt('another', '::ffff:192.0.2.44')).allowed).toBe(false)
+      // A right code is taken back from the global count too.
+      const right = await t.attempt('right', '198.51.100.1')
+      if (!right.allowed) throw new Error('expected allowed')
+      await right.succeeded()
+      // 10 wrong codes so far; two more from fresh networks fill the global bound, then every network is refused.
+      expect((await t.attempt('x', '198.51.100.2')).allowed).toBe(true)
+      expect((await t.attempt('y', '2001:db8:9::1')).allowed).toBe(true)
+      expect(await t.attempt('z', '203.0.113.3')).toEqual({ allowed: false, retryAfter: 900 })
+      clock.advance(900)
+      expect((await t.attempt('z', '203.0.113.3')).allowed).toBe(true)
+    })
+
+    /** @see issue 8 */
     describe('sign-in (issue 8)', () => {
       /** A throttle whose paced turns move the manual clock instead of sleeping; `slept` records each wait. */
       const signIns = (clock = new ManualClock(1000)) => {
@@ -177,9 +198,14 @@ for (const store of STORES) {
         const waitsBefore = slept.length
         expect(await fail(t, 'alice', '198.51.100.200')).toBe(true)
         expect(slept.length).toBe(waitsBefore)
+        // The attacker's network again: the next turn of its lane, two steps on (issue 8: two lanes).
+        expect(await fail(t, 'alice', '198.51.100.201')).toBe(true)
+        expect(slept.at(-1)).toBe(2 * limits.accountSlowdownStep * 1000)
+        // A network with no failure on the account takes the newcomers' lane: no wait.
+        const waits = slept.length
         const next = await t.signIn({ account: 'alice', ip: '203.0.113.7' })
         expect(next.allowed).toBe(true)
-        expect(slept.at(-1)).toBe(limits.accountSlowdownStep * 1000)
+        expect(slept.length).toBe(waits)
         if (next.allowed) await next.succeeded()
         // Bounded: a window of guesses from fresh addresses, sequentially, gets about threshold + window / step checks.
         const start = clock.now()
@@ -193,6 +219,57 @@ for (const store of STORES) {
         }
         expect(checks).toBeLessThanOrEqual(limits.accountSlowdownAfter + limits.windowSeconds / limits.accountSlowdownStep + 1)
       })
+
+      /** @see issue 8 (review: the user got 0 of 180 tries while an attacker polling from many sources got 612 checks) */
+      it('OWASP brute force: an attacker polling from 400 IPv6 /64s many times a second neither keeps a user who has not failed out nor gets more checks than the slowdown allows', async () => {
+        const clock = new ManualClock(1000)
+        // A request granted a later turn is checked then; the simulation moves the clock itself.
+        const t = new LoginThrottle(limits, clock, { store: store.make(), keySecret: 'k'.repeat(32), sleep: async () => {} })
+        // 400 /64s in 4 /48s (one /48 is 65,536 /64s), polled round robin, 4 requests a second.
+        const attackers = Array.from({ length: 400 }, (_, i) => `2001:db8:${i % 4}:${(i >> 2).toString(16)}::1`)
+        let attackerChecks = 0
+        let userTries = 0
+        let userChecks = 0
+        let firstThrough = 0
+        let refusedInARow = 0
+        let worstRun = 0
+        const checksPerWindow: number[] = []
+        for (let tick = 0; tick < 4 * 1800; tick++) {
+          const a = await t.signIn({ account: 'alice', ip: attackers[tick % attackers.length] as string })
+          if (a.allowed) {
+            attackerChecks++
+            checksPerWindow.push(clock.now())
+            await a.failed()
+          }
+          // The user, from a clean IPv4 address, every 10 seconds, with the right password.
+          if (tick % 40 === 0) {
+            userTries++
+            const u = await t.signIn({ account: 'alice', ip: '192.0.2.77' })
+            if (!u.allowed) refusedInARow++
+            else refusedInARow = 0
+            worstRun = Math.max(worstRun, refusedInARow)
+            if (u.allowed) {
+              userChecks++
+              checksPerWindow.push(clock.now())
+              if (firstThrough === 0) firstThrough = userTries
+              await u.succeeded()
+            }
+          }
+          clock.advance(0.25)
+        }
+        // The user gets through at once, and then on all but a try or two: when a window turns, the
+        // attacker's four /48s are newcomers again and may take two newcomer turns just before the
+        // user comes; the next try, 10 s on, goes through. First come, first served gave 0 of 180.
+        expect(firstThrough).toBe(1)
+        expect(userTries).toBe(180)
+        expect(userChecks).toBeGreaterThanOrEqual(userTries - 2)
+        expect(worstRun).toBeLessThanOrEqual(1)
+        // Checks of the account in any window stay within the slowdown's bound (threshold + window / step, plus the two lanes' first turns).
+        const bound = limits.accountSlowdownAfter + limits.windowSeconds / limits.accountSlowdownStep + 2
+        const worst = Math.max(...checksPerWindow.map((at) => checksPerWindow.filter((b) => b >= at && b < at + limits.windowSeconds).length))
+        expect(worst).toBeLessThanOrEqual(bound)
+        expect(attackerChecks).toBeGreaterThan(0)
+      }, 60_000)
 
       it('OWASP device cookies: a browser with the account\'s device cookie is neither refused nor slowed by an attack from elsewhere', async () => {
         const { t, slept } = signIns()

@@ -12,7 +12,12 @@
  *   checks of the account take turns `accountSlowdownStep` seconds apart (each request waits for
  *   its turn, at most two steps; past that it is asked to retry within seconds). That bounds the
  *   guesses per account and window (`accountSlowdownAfter` + window / step) however many addresses
- *   an attacker holds, and never locks anyone out.
+ *   an attacker holds. Turns are fair (issue 8): first come, first served let an attacker polling
+ *   many times a second take every turn, a lockout in all but name. So they alternate between two
+ *   lanes `2 × step` apart: one for anyone, one for newcomers, requests from a network (IPv4 /24,
+ *   IPv6 /48; `fairnessNetwork`) with no failure on this account in the window. A user who has
+ *   not failed gets a newcomer's turn within two steps; an attacker needs a fresh network per turn
+ *   to crowd them out (window / (2 × step) networks per window, README "Sign-in throttling").
  * A browser holding a device cookie of an earlier sign-in of that account (OWASP "device cookies",
  * `sessions/device-cookie.ts`) is its own source and skips the per-source and per-account rules,
  * so an attack on the account slows strangers only. The password grant has no cookie.
@@ -26,8 +31,10 @@
  * not launder an attacker's address, nor reopen the account's budget).
  * Counter keys hold HMAC-SHA-256 digests of the account and address, never the values: whoever
  * reads Redis learns neither who signs in nor from where.
- * Device-code entry (`attempt`) keeps the plain scheme: a hard limit per code and per address,
- * counted before the check and forgiven on success.
+ * Device-code entry (`attempt`) keeps the plain scheme: hard limits per code, per source (an IPv4
+ * address; an IPv6 /64, and its /56 and /48 too, never one IPv6 address) and over every source,
+ * counted before the check and forgiven on success. The global one bounds a guessing attack spread over any number of
+ * networks (RFC 8628 §5.1): README "Sign-in throttling" gives the odds.
  * @see https://cheatsheetseries.owasp.org/cheatsheets/Authentication_Cheat_Sheet.html#protect-against-automated-attacks
  * @see https://owasp.org/www-community/Slow_Down_Online_Guessing_Attacks_with_Device_Cookies
  * @see https://www.rfc-editor.org/rfc/rfc6819#section-5.1.4.2.3
@@ -35,7 +42,7 @@
  */
 import { createHash, createHmac } from 'node:crypto'
 import type { Clock } from '../lib/clock.js'
-import { throttleSource } from '../lib/source-address.js'
+import { fairnessNetwork, sourceNetworks, throttleSource } from '../lib/source-address.js'
 import type { RateLimitBackend, RateLimitUndo, ReserveRule } from '../rate-limit/backend.js'
 import { MemoryRateLimit } from '../rate-limit/memory.js'
 
@@ -49,6 +56,8 @@ export interface ThrottleLimits {
   accountSlowdownAfter: number
   /** Seconds between two turns of a slowed-down account. */
   accountSlowdownStep: number
+  /** Device-code entry: wrong user codes over every source per window (RFC 8628 §5.1); unset, no global bound. */
+  maxWrongUserCodes?: number
 }
 
 /** Who is signing in, from where. */
@@ -145,14 +154,24 @@ export class LoginThrottle {
     const source = request.device ? `device:${request.device}` : throttleSource(request.ip)
     const pairKey = `throttle:p:${this.#digest(`${request.account}\0${source}`)}`
     const rules: ReserveRule[] = [{ key: pairKey, max: maxPerAccount }]
+    // The account's record of this network (IPv4 /24, IPv6 /48): no hit in the window makes this
+    // request a newcomer, with half the slowed-down account's turns to itself.
+    const networkKey = `throttle:n:${this.#digest(`${request.account}\0${fairnessNetwork(request.ip)}`)}`
     // A device cookie is proof of an earlier sign-in: its browser is judged on its own record only.
     if (!request.device) {
       rules.push(
         { key: `throttle:i:${this.#digest(source)}`, max: maxPerIp },
-        { key: `throttle:a:${this.#digest(request.account)}`, max: accountSlowdownAfter, pace: { step: accountSlowdownStep, maxWait: 2 * accountSlowdownStep } },
+        {
+          key: `throttle:a:${this.#digest(request.account)}`,
+          max: accountSlowdownAfter,
+          pace: { step: accountSlowdownStep, maxWait: 2 * accountSlowdownStep, fairKey: networkKey },
+        },
+        // Counts only: it never refuses nor keeps anyone waiting.
+        { key: networkKey, max: Number.MAX_SAFE_INTEGER },
       )
     }
-    const others = rules.slice(1).map((r) => r.key)
+    const others = rules.slice(1).filter((r) => r.key !== networkKey).map((r) => r.key)
+    const forgiven = request.device ? [pairKey] : [pairKey, networkKey]
     let waited = 0
     for (let round = 0; ; round++) {
       const now = this.clock.now()
@@ -167,9 +186,9 @@ export class LoginThrottle {
         }
         return {
           allowed: true,
-          succeeded: release({ clear: [pairKey], remove: others }),
+          succeeded: release({ clear: forgiven, remove: others }),
           failed: release({ clear: [], remove: [] }),
-          notChecked: release({ clear: [], remove: [pairKey, ...others] }),
+          notChecked: release({ clear: [], remove: [...forgiven, ...others] }),
         }
       }
       // Busy: attempts in flight fill a rule. Wait until one here settles, or poll (another node's).
@@ -196,23 +215,28 @@ export class LoginThrottle {
     for (const done of [...this.#waiting]) done()
   }
 
-  /** Device-code entry: a hard limit per code (`account`) and per source, forgiven on success. */
-  async attempt(account: string, ip: string): Promise<ThrottleAttempt> {
-    const accountKey = `throttle:a:${this.#digest(account)}`
-    const ipKey = `throttle:i:${this.#digest(ip)}`
-    const hit = await this.#store.hit(
-      [
-        { key: accountKey, max: this.limits.maxPerAccount },
-        { key: ipKey, max: this.limits.maxPerIp },
-      ],
-      this.limits.windowSeconds,
-      this.clock.now(),
-    )
+  /**
+   * Device-code entry (RFC 8628 §5.1): a hard limit per code (`code`), per source (the IPv4
+   * address, or each of the IPv6 /64, /56 and /48 of `ip`), and over every source
+   * (`maxWrongUserCodes`), counted before the check; a right code is forgiven on the code and
+   * taken back from the others.
+   */
+  async attempt(code: string, ip: string): Promise<ThrottleAttempt> {
+    const accountKey = `throttle:a:${this.#digest(code)}`
+    // Every network of the source (an IPv6 /64, /56 and /48) has the per-source budget: spending
+    // the global one takes that many whole sites, not one /48's 65,536 /64s.
+    const rules = [
+      { key: accountKey, max: this.limits.maxPerAccount },
+      ...sourceNetworks(ip).map((network) => ({ key: `throttle:i:${this.#digest(`device\0${network}`)}`, max: this.limits.maxPerIp })),
+    ]
+    if (this.limits.maxWrongUserCodes !== undefined) rules.push({ key: 'throttle:g:user-codes', max: this.limits.maxWrongUserCodes })
+    const others = rules.slice(1).map((r) => r.key)
+    const hit = await this.#store.hit(rules, this.limits.windowSeconds, this.clock.now())
     if (!hit.allowed) return hit
     return {
       allowed: true,
-      succeeded: () => hit.undo({ clear: [accountKey], remove: [ipKey] }),
-      notChecked: () => hit.undo({ clear: [], remove: [accountKey, ipKey] }),
+      succeeded: () => hit.undo({ clear: [accountKey], remove: others }),
+      notChecked: () => hit.undo({ clear: [], remove: [accountKey, ...others] }),
     }
   }
 }

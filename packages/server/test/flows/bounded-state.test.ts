@@ -1,7 +1,8 @@
 /**
  * What anonymous requests can make Latch store is bounded (issue 8): interactions started by
- * `GET /authorize` and device authorizations are limited per source (IPv4 address, IPv6 /64) and
- * in total, an interaction nobody signs in to expires early, and single sign-on stores nothing.
+ * `GET /authorize` and device authorizations are limited per source (IPv4 address, IPv6 /64, and
+ * the /56 and /48 around it) and in total; at the interaction cap the oldest page nobody signed in
+ * to is evicted, an interaction nobody signs in to expires early, and single sign-on stores nothing.
  * Sources are set with `X-Forwarded-For` (`trust_proxy: true`); time is a clock the tests move,
  * which also slides the rate-limit windows.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
@@ -18,6 +19,8 @@ import { expectNoStore, postForm } from './relying-party.js'
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
 const WINDOW = 600
 const PER_SOURCE = 3
+const PER_56 = 5
+const PER_48 = 8
 const MAX_INTERACTIONS = 6
 const MAX_DEVICE_CODES = 4
 const ANONYMOUS_TTL = 120
@@ -32,6 +35,8 @@ beforeAll(async () => {
       sessions: { interaction_ttl: 3600, anonymous_interaction_ttl: ANONYMOUS_TTL },
       security: {
         pending_per_source: PER_SOURCE,
+        pending_per_ipv6_56: PER_56,
+        pending_per_ipv6_48: PER_48,
         pending_source_window: WINDOW,
         max_pending_interactions: MAX_INTERACTIONS,
         max_pending_device_codes: MAX_DEVICE_CODES,
@@ -97,6 +102,22 @@ describe('per source', () => {
   })
 
   /** @see issue 8 */
+  it('RFC 6177: an IPv6 /56 and /48 have budgets of their own (pending_per_ipv6_56, _48): fresh /64s of one site do not add up to fresh budgets', async () => {
+    await fresh()
+    const ok = async (ip: string) => expect((await authorizeFrom(ip)).pathname).toMatch(/^\/interaction\//)
+    const refused = async (ip: string) => expect((await authorizeFrom(ip)).searchParams.get('error')).toBe('temporarily_unavailable')
+    // One /56: 3 from one /64, 2 from another, then the /56 is spent for every /64 in it.
+    for (let i = 0; i < PER_SOURCE; i++) await ok(`2001:db8:a:100::${i + 1}`)
+    for (let i = 0; i < PER_56 - PER_SOURCE; i++) await ok(`2001:db8:a:1ff::${i + 1}`)
+    await refused('2001:db8:a:150::1')
+    // Another /56 of the same /48 until the /48 is spent, then every /56 of it is refused.
+    for (let i = 0; i < PER_48 - PER_56; i++) await ok(`2001:db8:a:2${i}0::1`)
+    await refused('2001:db8:a:ff00::1')
+    // Another /48 is not affected. (Device codes are counted the same way, under keys of their own.)
+    await ok('2001:db8:b:100::1')
+  })
+
+  /** @see issue 8 */
   it('RFC 6585 §4 + RFC 8628 §3.5: past pending_per_source, /device/authorize answers 429 slow_down with Retry-After, no-store', async () => {
     await fresh()
     for (let i = 0; i < PER_SOURCE; i++) expect((await deviceFrom('203.0.113.9')).status).toBe(200)
@@ -112,39 +133,67 @@ describe('per source', () => {
 
 describe('global caps', () => {
   /** @see issue 8 */
-  it('RFC 6749 §4.1.2.1: past max_pending_interactions every new sign-in page is refused (temporarily_unavailable), but single sign-on still works and stores nothing', async () => {
+  it('RFC 6749 §4.1.2.1: past max_pending_interactions the oldest page nobody signed in to makes room; a signed-in one stays', async () => {
     await fresh()
-    // A signed-in browser first (its interaction is one of the pending rows until it completes).
+    // A user signed in and on the consent page: their interaction is one of the pending rows.
     const browser = new Browser(server.url)
-    const done = await browser.authorize(authorizeUrl('sso-0'), ALICE)
-    expect(done.redirect?.searchParams.get('code')).toBeTruthy()
-    for (let i = 0; i < MAX_INTERACTIONS; i++) expect((await authorizeFrom(`192.0.2.${i + 1}`)).pathname).toMatch(/^\/interaction\//)
-    const refused = await authorizeFrom('192.0.2.200', 'full')
-    expect(refused.searchParams.get('error')).toBe('temporarily_unavailable')
-    expect(refused.searchParams.get('state')).toBe('full')
-    // The signed-in user needs no page, so no row, so no refusal.
-    const sso = await browser.open(authorizeUrl('sso-1'))
-    expect(sso.redirect?.searchParams.get('code')).toBeTruthy()
-    expect(sso.redirect?.searchParams.get('state')).toBe('sso-1')
-    // Once the anonymous rows expire (anonymous_interaction_ttl), there is room again.
-    clock.advance(ANONYMOUS_TTL)
-    expect((await authorizeFrom('192.0.2.201')).pathname).toMatch(/^\/interaction\//)
+    const consent = await browser.signIn(await browser.open(authorizeUrl('kept', { prompt: 'consent' })), ALICE.email, ALICE.password)
+    expect(isConsentPage(consent)).toBe(true)
+    const pages: URL[] = []
+    for (let i = 0; i < MAX_INTERACTIONS - 1; i++) {
+      pages.push(await authorizeFrom(`192.0.2.${i + 1}`))
+      clock.advance(1)
+    }
+    // Full. A new sign-in is not refused: the oldest anonymous page goes instead.
+    const newest = await authorizeFrom('192.0.2.200', 'new')
+    expect(newest.pathname).toMatch(/^\/interaction\//)
+    const visitor = new Browser(server.url)
+    const evicted = await visitor.open((pages[0] as URL).href)
+    expect(evicted.status).toBe(400)
+    expect(evicted.html).toContain('This sign-in request has expired')
+    expect(isLoginPage(await visitor.open((pages[1] as URL).href))).toBe(true)
+    expect(isLoginPage(await visitor.open(newest.href))).toBe(true)
+    // The signed-in user's consent still completes.
+    const decided = await browser.decide(consent, 'allow')
+    expect(decided.redirect?.searchParams.get('code')).toBeTruthy()
+    expect(decided.redirect?.searchParams.get('state')).toBe('kept')
   })
 
   /** @see issue 8 */
-  it('RFC 6749 §4.1.2.1: with the interactions full, the device page answers an HTML page (503) instead of starting a sign-in', async () => {
+  it('RFC 6749 §4.1.2.1: when every pending interaction has a signed-in user, a new page is refused (temporarily_unavailable; the device page answers 503 HTML), but single sign-on still works', async () => {
     await fresh()
+    const browsers: Browser[] = []
+    for (let i = 0; i < MAX_INTERACTIONS; i++) {
+      // The browsers share one address: a window apart, three at a time (signed in, theirs outlive it).
+      if (i > 0 && i % PER_SOURCE === 0) clock.advance(WINDOW)
+      const browser = new Browser(server.url)
+      const consent = await browser.signIn(await browser.open(authorizeUrl(`c${i}`, { prompt: 'consent' })), ALICE.email, ALICE.password)
+      expect(isConsentPage(consent)).toBe(true)
+      browsers.push(browser)
+    }
     const started = await deviceFrom('192.0.2.50')
     const userCode = started.body.user_code as string
-    for (let i = 0; i < MAX_INTERACTIONS; i++) await authorizeFrom(`192.0.2.${i + 1}`)
-    const browser = new Browser(server.url)
-    const form = await browser.open(`${server.url}/device`)
-    const refused = await browser.submit(formOf(form), { user_code: userCode })
-    expect(refused.status).toBe(503)
-    expect(refused.headers.get('content-type')).toMatch(/^text\/html/)
-    expect(refused.html).toContain('Sign-in is busy right now')
-    expect(refused.headers.get('retry-after')).toBe('60')
-    expect(isLoginPage(refused)).toBe(false)
+    const refused = await authorizeFrom('192.0.2.201', 'full')
+    expect(refused.searchParams.get('error')).toBe('temporarily_unavailable')
+    expect(refused.searchParams.get('state')).toBe('full')
+    // A signed-in browser needs no page, so no row, so no refusal.
+    const sso = await (browsers[0] as Browser).open(authorizeUrl('sso-1'))
+    expect(sso.redirect?.searchParams.get('code')).toBeTruthy()
+    expect(sso.redirect?.searchParams.get('state')).toBe('sso-1')
+    // The device page shows a page of its own.
+    const device = new Browser(server.url)
+    const form = formOf(await device.open(`${server.url}/device`))
+    const busy = await device.fetch(form.action, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': '192.0.2.60' },
+      body: new URLSearchParams({ ...form.fields, user_code: userCode }),
+    })
+    expect(busy.status).toBe(503)
+    expect(busy.headers.get('content-type')).toMatch(/^text\/html/)
+    expect(busy.headers.get('retry-after')).toBe('60')
+    const html = await busy.text()
+    expect(html).toContain('Sign-in is busy right now')
+    expect(html).not.toContain('type="password"')
   })
 
   /** @see issue 8 */

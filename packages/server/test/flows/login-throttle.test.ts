@@ -255,6 +255,32 @@ describe('client address (trust_proxy: true = one proxy)', () => {
 })
 
 /** @see issue 8 */
+/** @see issue 8 */
+describe('device page', () => {
+  /** One user code typed on the device page from `xff`: 400 wrong, 429 refused. */
+  async function enterUserCode(browser: Browser, code: string, xff: string): Promise<number> {
+    const page = await browser.open(`${server.url}${PATHS.device_verification}`)
+    const res = await browser.fetch(formOf(page).action, {
+      method: 'POST',
+      headers: { 'content-type': FORM, 'x-forwarded-for': xff },
+      body: new URLSearchParams({ ...formOf(page).fields, user_code: code }),
+    })
+    await res.text()
+    return res.status
+  }
+
+  it('RFC 8628 §5.1: wrong user codes from the addresses of one IPv6 /64 (or one /48) share one budget, not one per address', async () => {
+    const browser = new Browser(server.url)
+    // 20 wrong codes (login_max_failures_per_ip), each from another address of one /64 ...
+    for (let i = 0; i < 20; i++) expect(await enterUserCode(browser, `BCDF${'GHJKLMNPQRSTVWXZ'.slice(i % 12, (i % 12) + 4)}`, `2001:db8:5:5::${(i + 1).toString(16)}`)).toBe(400)
+    // ... spend it: a 21st address of the /64, and another /64 of the same /48, are refused.
+    expect(await enterUserCode(browser, 'ZZZZZZZZ', '2001:db8:5:5:ffff::1')).toBe(429)
+    expect(await enterUserCode(browser, 'ZZZZZZZZ', '2001:db8:5:77::1')).toBe(429)
+    // Another site is not.
+    expect(await enterUserCode(browser, 'ZZZZZZZZ', '2001:db8:6::1')).toBe(400)
+  })
+})
+
 describe('password grant', () => {
   it('RFC 6749 §4.3.2: five wrong passwords from one address refuse that address for the account, not another address', async () => {
     const attacker = freshIp()
