@@ -17,14 +17,14 @@
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.3.2
  * @see https://www.rfc-editor.org/rfc/rfc7239#section-7.4
  */
-import { createHash, randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PATHS } from '../../src/context.js'
 import type { LatchEventMap } from '../../src/events.js'
 import { ManualClock } from '../../src/lib/clock.js'
 import { hashPassword } from '../../src/users/password-hash.js'
-import { alertText, Browser, formOf, isLoginPage, type Form } from '../browser.js'
-import { baseTestConfig, basic, FORM, postForm, startServer, WEB_REDIRECT, WEB_SECRET, type TestServer } from '../helpers.js'
+import { Browser, formOf } from '../browser.js'
+import { openSignInPage, postSignIn } from '../sign-in.js'
+import { baseTestConfig, basic, FORM, postForm, startServer, WEB_SECRET, type TestServer } from '../helpers.js'
 
 const PASSWORD = 'nat-user-password-long-enough'
 const NAT_USERS = Array.from({ length: 50 }, (_, i) => `nat${i}@example.com`)
@@ -54,41 +54,13 @@ afterAll(async () => {
   await server?.close()
 })
 
+/** A browser on a fresh sign-in page of this file's server. */
+const signInPage = (browser?: Browser) => openSignInPage(server.url, browser)
+const signIn = postSignIn
+
 let ipCounter = 0
 /** A client address no other case uses (TEST-NET-3). */
 const freshIp = () => `203.0.113.${++ipCounter}`
-
-function authorizeUrl(): URL {
-  const url = new URL(`${server.url}${PATHS.authorization}`)
-  url.search = new URLSearchParams({
-    response_type: 'code',
-    client_id: 'web',
-    redirect_uri: WEB_REDIRECT,
-    scope: 'openid',
-    state: randomBytes(8).toString('hex'),
-    code_challenge: createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url'),
-    code_challenge_method: 'S256',
-  }).toString()
-  return url
-}
-
-/** A browser on a fresh sign-in page. */
-async function signInPage(browser = new Browser(server.url)): Promise<{ browser: Browser; form: Form }> {
-  const page = await browser.open(authorizeUrl())
-  if (!isLoginPage(page)) throw new Error(`expected the sign-in page, got ${page.status}`)
-  return { browser, form: formOf(page) }
-}
-
-/** One sign-in POST from `xff` (the X-Forwarded-For header): 303 signed in, 401 wrong, 429 refused. */
-async function signIn(at: { browser: Browser; form: Form }, credentials: { email: string; password: string }, xff: string) {
-  const res = await at.browser.fetch(at.form.action, {
-    method: 'POST',
-    headers: { 'content-type': FORM, 'x-forwarded-for': xff },
-    body: new URLSearchParams({ ...at.form.fields, ...credentials }),
-  })
-  const html = await res.text()
-  return { status: res.status, retryAfter: res.headers.get('retry-after'), alert: alertText(html) }
-}
 
 async function passwordGrant(credentials: { email: string; password: string }, xff: string): Promise<{ status: number; error?: string; error_description?: string }> {
   const res = await postForm(

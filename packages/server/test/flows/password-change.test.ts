@@ -12,14 +12,14 @@
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
  * @see https://owasp.org/www-community/Slow_Down_Online_Guessing_Attacks_with_Device_Cookies
  */
-import { createHash, randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PATHS } from '../../src/context.js'
 import { ManualClock } from '../../src/lib/clock.js'
 import type { Store } from '../../src/storage/store.js'
 import { hashPassword } from '../../src/users/password-hash.js'
-import { alertText, Browser, formOf, isLoginPage, type Form } from '../browser.js'
-import { baseTestConfig, basic, FORM, interposeOnce, postForm, startServer, WEB_REDIRECT, WEB_SECRET, type TestServer, type Tokens } from '../helpers.js'
+import { Browser } from '../browser.js'
+import { openSignInPage, postSignIn } from '../sign-in.js'
+import { baseTestConfig, basic, interposeOnce, postForm, startServer, WEB_SECRET, type TestServer, type Tokens } from '../helpers.js'
 
 const OLD = 'old-password-long-enough'
 const NEW = 'new-password-long-enough'
@@ -46,41 +46,14 @@ let ipCounter = 0
 /** A client address no other case uses (TEST-NET-2). */
 const freshIp = () => `198.51.100.${++ipCounter}`
 
+const signInPage = (browser?: Browser) => openSignInPage(s.url, browser)
+const signIn = postSignIn
+
 /** The user's new password, set as the CLI and a config change do: with sign-out everywhere. */
 async function changePassword(email: string): Promise<void> {
   const user = await store.users.getByEmail(email)
   if (!user) throw new Error(`no user ${email}`)
   expect(await store.users.setPasswordHash(user.id, newHash, clock.now(), { signOut: true })).toBe(true)
-}
-
-function authorizeUrl(): URL {
-  const url = new URL(`${s.url}${PATHS.authorization}`)
-  url.search = new URLSearchParams({
-    response_type: 'code',
-    client_id: 'web',
-    redirect_uri: WEB_REDIRECT,
-    scope: 'openid',
-    state: randomBytes(8).toString('hex'),
-    code_challenge: createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url'),
-    code_challenge_method: 'S256',
-  }).toString()
-  return url
-}
-
-async function signInPage(browser = new Browser(s.url)): Promise<{ browser: Browser; form: Form }> {
-  const page = await browser.open(authorizeUrl())
-  if (!isLoginPage(page)) throw new Error(`expected the sign-in page, got ${page.status}`)
-  return { browser, form: formOf(page) }
-}
-
-/** One sign-in POST from `xff`: 303 signed in, 401 refused, 429 throttled. */
-async function signIn(at: { browser: Browser; form: Form }, credentials: { email: string; password: string }, xff: string) {
-  const res = await at.browser.fetch(at.form.action, {
-    method: 'POST',
-    headers: { 'content-type': FORM, 'x-forwarded-for': xff },
-    body: new URLSearchParams({ ...at.form.fields, ...credentials }),
-  })
-  return { status: res.status, alert: alertText(await res.text()) }
 }
 
 async function passwordGrant(credentials: { email: string; password: string }, xff: string): Promise<{ status: number; body: Tokens & { error?: string; error_description?: string } }> {
@@ -103,7 +76,7 @@ describe('a password change racing a sign-in in flight', () => {
     const at = await signInPage()
     const written = interposeOnce(store, 'sessions', 'insert', () => changePassword(carol.email))
     const result = await signIn(at, carol, freshIp())
-    expect(result).toEqual({ status: 401, alert: 'Incorrect email or password.' })
+    expect(result).toEqual({ status: 401, retryAfter: null, alert: 'Incorrect email or password.' })
     expect([...at.browser.cookies.keys()].filter((name) => name === 'latch_session' || name.startsWith('latch_device_'))).toEqual([])
     expect(await written).toBe(false)
     // The new password signs in as usual.

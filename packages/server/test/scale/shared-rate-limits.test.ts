@@ -22,16 +22,17 @@
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-5.1
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { Redis } from 'ioredis'
 import pino, { type Logger } from 'pino'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { PATHS } from '../../src/context.js'
 import { USER_CODE_ALPHABET } from '../../src/lib/random.js'
-import { Browser, formOf, isLoginPage, type Form } from '../browser.js'
+import { Browser, formOf, type Form } from '../browser.js'
+import { openSignInPage, postSignIn } from '../sign-in.js'
 import { hashPassword } from '../../src/users/password-hash.js'
-import { ALICE, baseTestConfig, basic, FORM, freePort, postForm, startServer, WEB_REDIRECT, WEB_SECRET, type TestServer } from '../helpers.js'
+import { ALICE, baseTestConfig, basic, FORM, freePort, postForm, startServer, WEB_SECRET, type TestServer } from '../helpers.js'
 
 const REDIS_URL = process.env.LATCH_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const REDIS_SERVER = '/usr/bin/redis-server'
@@ -101,38 +102,8 @@ let ipCounter = 0
 /** A client IP no other case uses (TEST-NET-2), so per-IP budgets never mix between cases. */
 const freshIp = () => `198.51.100.${++ipCounter}`
 
-function authorizeUrl(node: TestServer): URL {
-  const url = new URL(`${node.url}${PATHS.authorization}`)
-  url.search = new URLSearchParams({
-    response_type: 'code',
-    client_id: 'web',
-    redirect_uri: WEB_REDIRECT,
-    scope: 'openid',
-    state: randomBytes(8).toString('hex'),
-    code_challenge: createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url'),
-    code_challenge_method: 'S256',
-  }).toString()
-  return url
-}
-
-/** A browser on `node`'s sign-in page, and the page's form. */
-async function signInForm(node: TestServer): Promise<{ browser: Browser; form: Form }> {
-  const browser = new Browser(node.url)
-  const page = await browser.open(authorizeUrl(node))
-  if (!isLoginPage(page)) throw new Error(`expected the sign-in page on ${node.url}, got ${page.status}`)
-  return { browser, form: formOf(page) }
-}
-
-/** One sign-in POST from `ip`: 303 signed in, 401 wrong credentials, 429 throttled. */
-async function signIn(at: { browser: Browser; form: Form }, credentials: { email: string; password: string }, ip: string): Promise<{ status: number; retryAfter: string | null }> {
-  const res = await at.browser.fetch(at.form.action, {
-    method: 'POST',
-    headers: { 'content-type': FORM, 'x-forwarded-for': ip },
-    body: new URLSearchParams({ ...at.form.fields, ...credentials }),
-  })
-  await res.body?.cancel()
-  return { status: res.status, retryAfter: res.headers.get('retry-after') }
-}
+const signInForm = (node: TestServer) => openSignInPage(node.url)
+const signIn = postSignIn
 
 /** One password grant from `ip`. */
 async function passwordGrant(node: TestServer, credentials: { email: string; password: string }, ip: string): Promise<{ status: number; error?: string; error_description?: string }> {
