@@ -17,7 +17,7 @@ import type { LatchContext } from '../context.js'
 import { InvalidClientError, InvalidRequestError } from '../errors.js'
 import type { ClientRecord } from '../storage/store.js'
 import type { ClientAuthInput, ClientAuthMethod } from './auth-method.js'
-import { clientSecretBasic } from './client-secret-basic.js'
+import { BASIC_SCHEME, clientSecretBasic } from './client-secret-basic.js'
 import { clientSecretPost } from './client-secret-post.js'
 import { none } from './none.js'
 import { privateKeyJwt } from './private-key-jwt.js'
@@ -34,7 +34,7 @@ export function acceptedAuthMethods(client: ClientRecord): readonly string[] {
 export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = [clientSecretBasic, privateKeyJwt, clientSecretPost, none]
 
 export async function authenticateClient(input: ClientAuthInput, ctx: LatchContext): Promise<ClientRecord> {
-  const usesBasic = input.authorization !== undefined && /^basic(?:\s|$)/i.test(input.authorization)
+  const usesBasic = input.authorization !== undefined && BASIC_SCHEME.test(input.authorization)
   const fail = (detail: string) => new InvalidClientError('client authentication failed', { detail, ...(usesBasic ? { challenge: {} } : {}) })
   const presented: { method: ClientAuthMethod; clientId: string }[] = []
   for (const method of CLIENT_AUTH_METHODS) {

@@ -10,9 +10,16 @@ import { constantTimeEqual } from '../lib/constant-time.js'
 import { hashHandle } from '../lib/random.js'
 import type { ClientAuthInput, ClientAuthMethod } from './auth-method.js'
 
+/**
+ * Any header in the Basic scheme counts as Basic credentials, whatever white space follows the
+ * scheme name (RFC 9110 §11.4 allows more than one space): one that cannot be parsed is
+ * `invalid_client`, never "no Basic", or a second method in the body would pass unnoticed.
+ */
+export const BASIC_SCHEME = /^basic(?:\s|$)/i
+
 export function parseBasic(authorization: string | undefined): { id: string; secret: string } | null {
-  if (!authorization || !/^basic /i.test(authorization)) return null
-  const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8')
+  if (!authorization || !BASIC_SCHEME.test(authorization)) return null
+  const decoded = Buffer.from(authorization.slice(5).trim(), 'base64').toString('utf8')
   const colon = decoded.indexOf(':')
   if (colon < 0) throw new InvalidClientError('malformed Basic credentials', { challenge: {} })
   try {

@@ -168,7 +168,7 @@ function checkRedirectUri(key: string, uri: string): void {
   } catch {
     throw new ConfigError(key, `must be an absolute URL, got ${JSON.stringify(uri)}`)
   }
-  if (url.hash) throw new ConfigError(key, 'must not contain a fragment (RFC 6749 §3.1.2)')
+  if (url.hash || uri.includes('#')) throw new ConfigError(key, 'must not contain a fragment (RFC 6749 §3.1.2)')
   // A requested redirect_uri with other characters is refused (rules/redirect-uri.ts): one registered so could never match.
   if (!URI_CHARACTERS.test(uri)) throw new ConfigError(key, 'must contain only visible ASCII characters: percent-encode the others (RFC 3986 §2)')
   if (url.protocol === 'javascript:' || url.protocol === 'data:') throw new ConfigError(key, `must not use the ${url.protocol} scheme`)

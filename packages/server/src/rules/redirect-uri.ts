@@ -28,6 +28,9 @@ export const URI_CHARACTERS = /^[\x21-\x7E]+$/
  */
 export function matchRedirectUri(registered: string, requested: string, anyLoopbackPort: boolean): string | null {
   if (!URI_CHARACTERS.test(requested)) return null
+  // RFC 6749 §3.1.2: no fragment, not even an empty one (`URL.hash` is '' for a bare '#', and the
+  // response parameters would land after it, out of the client's reach).
+  if (requested.includes('#')) return null
   if (registered === requested) return requested
   if (!anyLoopbackPort) return null
   let r: URL

@@ -295,6 +295,13 @@ describe('token endpoint', () => {
     }
   })
 
+  /** @see issue 8 */
+  it('RFC 6749 §2.3: Basic credentials after a tab still count as a method: with client_secret in the body too it is invalid_request, never the body alone', async () => {
+    const other = Buffer.from('service:not-the-secret').toString('base64')
+    const res = await post(PATHS.token, form({ grant_type: 'client_credentials', client_id: 'web', client_secret: WEB_SECRET }), { authorization: `Basic\t${other}` })
+    expectJsonError(res, 400, 'invalid_request')
+  })
+
   it('RFC 6749 §5.2: the Basic scheme without credentials is invalid_client with WWW-Authenticate: Basic', async () => {
     // The client attempted to authenticate via the Authorization header, so the challenge is a MUST.
     const res = await post(PATHS.token, form({ grant_type: 'client_credentials' }), { authorization: 'Basic' })
