@@ -66,9 +66,11 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   }
 }
 
-/** True when the test PostgreSQL (LATCH_TEST_POSTGRES_URL, default 127.0.0.1:5432) answers a query. */
-export async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL, connectionTimeoutMillis: 2000 })
+/** True when the PostgreSQL at `url` (default: the test one, LATCH_TEST_POSTGRES_URL) answers a query. */
+export async function postgresReachable(url = TEST_POSTGRES_URL, timeoutMs = 2000): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs })
+  // A server going away mid-check emits 'error' on the client: a "no", not an uncaught exception.
+  client.on('error', () => {})
   try {
     await client.connect()
     await client.query('select 1')

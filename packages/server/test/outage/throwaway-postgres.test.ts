@@ -6,26 +6,14 @@
  * @see issue 8
  */
 import { existsSync } from 'node:fs'
-import pg from 'pg'
+import { postgresReachable } from '../../src/test-database.js'
 import { describe, expect, it } from 'vitest'
 import { ThrowawayPostgres } from '../throwaway-postgres.js'
 
 const skipped = ThrowawayPostgres.skipReason()
 if (skipped) console.log(skipped)
 
-async function answers(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 })
-  client.on('error', () => {})
-  try {
-    await client.connect()
-    await client.query('select 1')
-    return true
-  } catch {
-    return false
-  } finally {
-    await client.end().catch(() => {})
-  }
-}
+const answers = (url: string) => postgresReachable(url, 3000)
 
 describe.skipIf(skipped !== undefined)('ThrowawayPostgres', () => {
   it('issue 8: a cluster of its own on its own port, stopped and started by the test, removed afterwards', { timeout: 120_000 }, async () => {

@@ -14,13 +14,39 @@
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.1
  */
-import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely'
+import { sql, type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool } from 'kysely'
+import type { Database } from '../database.js'
 import { COLUMNS, pick } from '../rows.js'
 import type { RotateResult, Store } from '../store.js'
 import { changed, valuesWhere, type Db, type RepositoryContext } from './shared.js'
 
 /** The column of `authorization_codes` that matches a grant column: codes carry the grant's fields. */
 const CODE_COLUMN = { id: 'grant_id', user_id: 'user_id', client_id: 'client_id' } as const
+
+/**
+ * Writes a revoked grant row (a tombstone, from the code's fields) for every code that `where`
+ * matches, unless its grant exists already: the grant id that only a code names so far is taken,
+ * so a redemption racing the revocation cannot `open` it (RFC 6749 §4.1.2).
+ */
+async function tombstoneCodeGrants(
+  trx: Db,
+  now: number,
+  where: (eb: ExpressionBuilder<Database, 'authorization_codes'>) => Expression<SqlBool>,
+): Promise<void> {
+  const at = sql<number>`cast(${now} as bigint)`
+  await trx
+    .insertInto('grants')
+    .columns(['id', 'client_id', 'user_id', 'scope', 'resource', 'auth_time', 'session_id', 'created_at', 'revoked_at'])
+    .expression(
+      trx
+        .selectFrom('authorization_codes')
+        .select(['grant_id', 'client_id', 'user_id', 'scope', 'resource', 'auth_time', 'session_id', at.as('created_at'), at.as('revoked_at')])
+        // SQLite needs the WHERE to parse INSERT ... SELECT ... ON CONFLICT; every caller has one.
+        .where(where),
+    )
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute()
+}
 
 /**
  * Revokes every grant where `column = value` and, in the same transaction, what hangs from them:
@@ -35,19 +61,7 @@ const CODE_COLUMN = { id: 'grant_id', user_id: 'user_id', client_id: 'client_id'
  */
 export async function revokeGrantsWhere(trx: Db, column: 'id' | 'user_id' | 'client_id', value: string, now: number): Promise<void> {
   const codeColumn = CODE_COLUMN[column]
-  const at = sql<number>`cast(${now} as bigint)`
-  await trx
-    .insertInto('grants')
-    .columns(['id', 'client_id', 'user_id', 'scope', 'resource', 'auth_time', 'session_id', 'created_at', 'revoked_at'])
-    .expression(
-      trx
-        .selectFrom('authorization_codes')
-        .select(['grant_id', 'client_id', 'user_id', 'scope', 'resource', 'auth_time', 'session_id', at.as('created_at'), at.as('revoked_at')])
-        // SQLite needs the WHERE to parse INSERT ... SELECT ... ON CONFLICT; it is there anyway.
-        .where(codeColumn, '=', value),
-    )
-    .onConflict((oc) => oc.column('id').doNothing())
-    .execute()
+  await tombstoneCodeGrants(trx, now, (eb) => eb(codeColumn, '=', value))
   await trx.updateTable('grants').set({ revoked_at: now }).where(column, '=', value).where('revoked_at', 'is', null).execute()
   const grantIds = trx.selectFrom('grants').select('id').where(column, '=', value)
   await trx.updateTable('refresh_tokens').set({ revoked_at: now }).where('grant_id', 'in', grantIds).where('revoked_at', 'is', null).execute()
@@ -77,20 +91,8 @@ function hasOfflineAccess(column: string | RawBuilder<string>): RawBuilder<SqlBo
  * (`session_id` cleared), so the grant they open is not tied to a `sid` that no longer exists.
  */
 export async function revokeSessionGrants(trx: Db, sessionId: string, now: number, options: { keepOfflineAccess: boolean }): Promise<void> {
-  const at = sql<number>`cast(${now} as bigint)`
   const ends = (column: string | RawBuilder<string>): Expression<SqlBool> => (options.keepOfflineAccess ? sql<SqlBool>`not ${hasOfflineAccess(column)}` : sql<SqlBool>`1 = 1`)
-  await trx
-    .insertInto('grants')
-    .columns(['id', 'client_id', 'user_id', 'scope', 'resource', 'auth_time', 'session_id', 'created_at', 'revoked_at'])
-    .expression(
-      trx
-        .selectFrom('authorization_codes')
-        .select(['grant_id', 'client_id', 'user_id', 'scope', 'resource', 'auth_time', 'session_id', at.as('created_at'), at.as('revoked_at')])
-        .where('session_id', '=', sessionId)
-        .where(ends('scope')),
-    )
-    .onConflict((oc) => oc.column('id').doNothing())
-    .execute()
+  await tombstoneCodeGrants(trx, now, (eb) => eb.and([eb('session_id', '=', sessionId), ends('scope')]))
   await trx.updateTable('grants').set({ revoked_at: now }).where('session_id', '=', sessionId).where('revoked_at', 'is', null).where(ends('scope')).execute()
   const grantIds = trx.selectFrom('grants').select('id').where('session_id', '=', sessionId).where(ends('scope'))
   await trx.updateTable('refresh_tokens').set({ revoked_at: now }).where('grant_id', 'in', grantIds).where('revoked_at', 'is', null).execute()
