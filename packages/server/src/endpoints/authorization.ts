@@ -46,11 +46,11 @@ async function authorize(request: FastifyRequest, reply: FastifyReply): Promise<
   if (!clientId || clientId.length > 255) throw new InvalidRequestError('The request has no valid client_id.')
   const client = await ctx.clients.get(clientId)
   if (!client) throw new InvalidRequestError('This application is not registered (unknown client_id).')
-  noteWayBack(request, client)
   const scopeParam = typeof raw.scope === 'string' ? raw.scope : undefined
   const redirect = checkRedirectUri(client, single(raw, 'redirect_uri'), (scopeParam ?? client.scope).split(' ').includes('openid'))
+  // The error page's way back: the matched redirect URI's app, else the client's registered one.
+  noteWayBack(request, client, 'error' in redirect ? undefined : redirect.uri)
   if ('error' in redirect) throw new InvalidRequestError(redirect.error)
-  noteWayBack(request, client, redirect.uri)
   const responseMode = checkResponseMode(typeof raw.response_mode === 'string' ? raw.response_mode : undefined)
   // A state we will not accept is not echoed either (it could be a duplicate or a 16 kB blob).
   const state = typeof raw.state === 'string' && raw.state !== '' && raw.state.length <= MAX_STATE_LENGTH ? raw.state : undefined

@@ -72,12 +72,16 @@ export const refreshTokenGrant: GrantHandler = {
     const scope = narrowScope(params.scope, current.scope)
     assertStillRegistered(scope, current.resource, client, ctx.config)
 
-    const grant = await store.grants.get(current.grant_id)
+    // Independent reads: one wait instead of three round trips in a row (PostgreSQL).
+    const [grant, user, session] = await Promise.all([
+      store.grants.get(current.grant_id),
+      current.user_id === null ? null : store.users.getById(current.user_id),
+      current.session_id === null ? null : store.sessions.getById(current.session_id, now),
+    ])
     if (!grant || grant.revoked_at !== null) throw new InvalidGrantError(INVALID, { detail: 'grant revoked' })
-    const user = current.user_id === null ? null : await store.users.getById(current.user_id)
     if (current.user_id !== null && !user) throw new InvalidGrantError(INVALID, { detail: 'the user no longer exists' })
     // An offline_access grant outlives its session; its tokens then stop naming the dead sid.
-    const sessionId = current.session_id !== null && (await store.sessions.getById(current.session_id, now)) ? current.session_id : null
+    const sessionId = session ? current.session_id : null
 
     const body = await issueTokenSet(ctx, {
       grantType: 'refresh_token',

@@ -58,6 +58,11 @@ export async function issueTokenSet(ctx: LatchContext, input: TokenSetInput): Pr
   const now = clock.now()
   const scope = input.scope.join(' ')
   const sub = input.user?.id ?? input.client.client_id
+  const wantsIdToken = input.idToken && input.user !== null && input.scope.includes('openid')
+  const idTokenContext = { keystore, issuer: config.issuer, clock, ttl: config.tokens.id_token_ttl }
+  // Before anything is signed or written: a client whose ID token alg cannot be signed yet gets an
+  // error, not a wasted signature or a half-done grant.
+  const idTokenKey = wantsIdToken ? idTokenKeyFor(idTokenContext, input.client.id_token_signed_response_alg) : undefined
   const access = issueAccessToken(
     { keystore, issuer: config.issuer, clock, ttl: config.tokens.access_token_ttl },
     {
@@ -75,10 +80,6 @@ export async function issueTokenSet(ctx: LatchContext, input: TokenSetInput): Pr
     expires_in: access.expires_in,
     scope,
   }
-  const wantsIdToken = input.idToken && input.user !== null && input.scope.includes('openid')
-  const idTokenContext = { keystore, issuer: config.issuer, clock, ttl: config.tokens.id_token_ttl }
-  // Before the write: a client whose ID token alg cannot be signed yet gets an error, not a half-done grant.
-  const idTokenKey = wantsIdToken ? idTokenKeyFor(idTokenContext, input.client.id_token_signed_response_alg) : undefined
   let refreshToken: RefreshTokenRecord | null = null
   if (input.refresh) {
     const handle = newHandle()
