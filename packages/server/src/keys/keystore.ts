@@ -410,6 +410,10 @@ export class Keystore {
       now = clock.now()
       const fresh = await this.#add(generation + 1, now, now, now + this.#opts.retiredKeyGrace)
       if (fresh) generated.push(...fresh)
+      // A fresh clock reading: the key another node won with activates at its own start, which can
+      // be a second after ours (key generation is slow under load); judged by our older `now` it
+      // would not sign yet, and this node would add a second first key.
+      now = clock.now()
       generation = await keys.latestGeneration()
       records = await keys.list(now)
     }
