@@ -3,7 +3,7 @@
  * - `sqlite`: every test, each server or test context on its own SQLite file;
  * - `postgres`: the tests that run on a store (flows over HTTP, grants and interactions through
  *   `createTestContext`) again with LATCH_TEST_DIALECT=postgres, each server or context in a
- *   fresh `latch_t_<random>` schema that it drops on close (packages/server/src/test-database.ts).
+ *   fresh `latch_t_<random>` schema that it drops on close (packages/server/test/support/database.ts).
  *   Not the CLI (it drives SQLite files on purpose) and not the unit tests that use no store.
  * The postgres project exists only when LATCH_TEST_POSTGRES_URL (default
  * postgres://postgres@127.0.0.1:5432/test) answers a TCP connect within a second; otherwise one

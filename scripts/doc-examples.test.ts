@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { buildUnderLock, ROOT } from '../packages/server/src/test-build.js'
+import { buildUnderLock, ROOT } from '../packages/server/test/support/build.js'
 
 const PACKAGES = ['packages/client', 'packages/resource-server', 'packages/react']
 const FENCED = /@example[^\n]*\n\s*\*\s*```(tsx?)\n([\s\S]*?)\n\s*\*\s*```/g

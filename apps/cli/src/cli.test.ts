@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ensureCliBuilt } from '../../../packages/server/src/test-build.js'
+import { ensureCliBuilt } from '../../../packages/server/test/support/build.js'
 
 const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)))
 const MAIN = join(ROOT, 'apps/cli/dist/main.js')

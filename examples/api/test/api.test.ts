@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createServer, type LatchServer } from '../../../packages/server/src/server.js'
 import { API, baseTestConfig, basic, freePort, postForm, startServer, TEST_SECRET, type TestServer } from '../../../packages/server/test/helpers.js'
 import { createApi } from '../src/api.js'
-import { buildUnderLock, ROOT } from '../../../packages/server/src/test-build.js'
+import { buildUnderLock, ROOT } from '../../../packages/server/test/support/build.js'
 
 /** The demo defaults of latch.config.yaml (no DEMO_* variables set in these tests). */
 const DEMO_SERVICE = { id: 'demo-service', secret: 'demo-service-secret-change-me-0123456789' }

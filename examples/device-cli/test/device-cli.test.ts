@@ -12,7 +12,7 @@ import { OAuthResponseError } from '@latch/client'
 import { Browser, formOf, isLoginPage } from '../../../packages/server/test/browser.js'
 import { ALICE, startServer, type TestServer } from '../../../packages/server/test/helpers.js'
 import { runDeviceCli } from '../src/device-cli.js'
-import { buildUnderLock, ROOT } from '../../../packages/server/src/test-build.js'
+import { buildUnderLock, ROOT } from '../../../packages/server/test/support/build.js'
 
 const CODE_LINE = /open (\S+) and enter the code ([A-Z]{4}-[A-Z]{4})/
 let latch: TestServer

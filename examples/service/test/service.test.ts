@@ -14,7 +14,7 @@ import { OAuthResponseError, createClientCredentialsClient } from '@latch/client
 import { startServer, type TestServer } from '../../../packages/server/test/helpers.js'
 import { runService } from '../src/service.js'
 import { createApi } from '../../api/src/api.js'
-import { buildUnderLock, ROOT } from '../../../packages/server/src/test-build.js'
+import { buildUnderLock, ROOT } from '../../../packages/server/test/support/build.js'
 
 const AUDIENCE = 'https://api.example.com'
 const SECRET = 'demo-service-secret-for-tests-0123456789'

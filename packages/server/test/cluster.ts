@@ -13,8 +13,8 @@
  *
  * The nodes log at `warn` into a buffer: a failed assertion prints them (`cluster.logs()`).
  */
-import { TEST_POSTGRES_URL, postgresReachable } from '../src/test-database.js'
-import { CLI_MAIN, ensureCliBuilt } from '../src/test-build.js'
+import { TEST_POSTGRES_URL, postgresReachable } from './support/database.js'
+import { CLI_MAIN, ensureCliBuilt } from './support/build.js'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'

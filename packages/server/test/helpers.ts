@@ -1,7 +1,7 @@
 /**
  * Shared helpers of the flow tests: a real Latch server on an ephemeral port with its own fresh
  * database (`startServer`: a SQLite file, or a PostgreSQL schema under LATCH_TEST_DIALECT=postgres,
- * see src/test-database.ts), a base config with the clients and users the flows need, and small
+ * see test/support/database.ts), a base config with the clients and users the flows need, and small
  * HTTP helpers (Basic credentials, form posts, a raw GET). Browser-driven flows use `browser.ts`.
  * Each test file passes its own config overrides, oidc-provider's
  * `<feature>.config.js` idea in code.
@@ -12,7 +12,7 @@ import pino, { type Logger } from 'pino'
 import type { Clock } from '../src/lib/clock.js'
 import type { Store } from '../src/storage/store.js'
 import { createServer, type LatchServer } from '../src/server.js'
-import { createTestDatabase } from '../src/test-database.js'
+import { createTestDatabase } from './support/database.js'
 
 export const TEST_SECRET = 'test-secret-0123456789abcdef0123456789'
 export const WEB_SECRET = 'web-secret-0123456789abcdef0123456789'

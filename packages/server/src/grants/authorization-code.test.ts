@@ -11,7 +11,7 @@ import type { Store } from '../storage/store.js'
 import { newHandle } from '../tokens/opaque-handle.js'
 import { authorizationCodeGrant } from './authorization-code.js'
 import { refreshTokenGrant } from './refresh-token.js'
-import { createTestContext, TEST_API, type TestContext } from './test-context.js'
+import { createTestContext, TEST_API, type TestContext } from '../../test/support/context.js'
 
 let t: TestContext
 beforeEach(async () => {

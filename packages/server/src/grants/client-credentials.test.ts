@@ -3,7 +3,7 @@ import type { LatchContext } from '../context.js'
 import { InvalidScopeError, InvalidTargetError } from '../errors.js'
 import type { Store } from '../storage/store.js'
 import { clientCredentialsGrant } from './client-credentials.js'
-import { createTestContext, TEST_API, TEST_OTHER_API, type TestContext } from './test-context.js'
+import { createTestContext, TEST_API, TEST_OTHER_API, type TestContext } from '../../test/support/context.js'
 
 let t: TestContext
 beforeEach(async () => {

@@ -12,7 +12,7 @@ import {
 import { hashHandle } from '../lib/random.js'
 import { newHandle, newUserCode } from '../tokens/opaque-handle.js'
 import { DEVICE_CODE_GRANT_TYPE, deviceCodeGrant } from './device-code.js'
-import { createTestContext, TEST_API, type TestContext } from './test-context.js'
+import { createTestContext, TEST_API, type TestContext } from '../../test/support/context.js'
 
 let t: TestContext
 beforeEach(async () => {

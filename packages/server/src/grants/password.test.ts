@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { InvalidGrantError, InvalidRequestError, InvalidScopeError, type OAuthError } from '../errors.js'
 import { hashHandle } from '../lib/random.js'
 import { passwordGrant } from './password.js'
-import { createTestContext, TEST_API, TEST_PASSWORD, type TestContext } from './test-context.js'
+import { createTestContext, TEST_API, TEST_PASSWORD, type TestContext } from '../../test/support/context.js'
 
 let t: TestContext
 beforeEach(async () => {

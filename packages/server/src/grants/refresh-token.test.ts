@@ -5,7 +5,7 @@ import { hashHandle, randomId } from '../lib/random.js'
 import { newHandle } from '../tokens/opaque-handle.js'
 import type { TokenResponseBody } from './grant.js'
 import { refreshTokenGrant } from './refresh-token.js'
-import { createTestContext, TEST_API, type TestContext } from './test-context.js'
+import { createTestContext, TEST_API, type TestContext } from '../../test/support/context.js'
 
 const FULL_SCOPE = 'openid profile offline_access read:data'
 

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createTestContext, TEST_API, type TestContext } from '../grants/test-context.js'
+import { createTestContext, TEST_API, type TestContext } from '../../test/support/context.js'
 import type { ActiveSession } from '../sessions/idp-session.js'
 import type { InteractionRecord } from '../storage/store.js'
 import { newHandle, newUserCode } from '../tokens/opaque-handle.js'

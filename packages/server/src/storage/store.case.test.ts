@@ -4,7 +4,7 @@
  * run in a fresh schema that is dropped afterwards. Titles name the rule each test proves; the
  * concurrency tests fire 50 callers at one row, because single use is only real under contention.
  */
-import { TEST_POSTGRES_URL, postgresReachable } from '../test-database.js'
+import { TEST_POSTGRES_URL, postgresReachable } from '../../test/support/database.js'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'

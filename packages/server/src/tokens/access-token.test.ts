@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { SIGNING_ALGS, type SigningAlg } from '../config/schema.js'
 import { Keystore } from '../keys/keystore.js'
 import { ManualClock } from '../lib/clock.js'
-import { memoryKeys } from '../keys/test-memory-keys.js'
+import { memoryKeys } from '../../test/support/memory-keys.js'
 import { issueAccessToken, type TokenContext } from './access-token.js'
 
 const ISSUER = 'https://issuer.example'

@@ -6,7 +6,7 @@
  * @see issue 8
  */
 import { existsSync } from 'node:fs'
-import { postgresReachable } from '../../src/test-database.js'
+import { postgresReachable } from '../support/database.js'
 import { describe, expect, it } from 'vitest'
 import { ThrowawayPostgres } from '../throwaway-postgres.js'
 

@@ -4,7 +4,7 @@
  * generation (of main keys), adds a companion in the same step, and retires the other unretired keys when the new one activates. The same contract
  * runs against SQLite and PostgreSQL in storage/store.case.test.ts.
  */
-import type { SigningKeyRecord, Store } from '../storage/store.js'
+import type { SigningKeyRecord, Store } from '../../src/storage/store.js'
 
 export function memoryKeys(): Pick<Store, 'keys'> & { rows: SigningKeyRecord[] } {
   const rows: SigningKeyRecord[] = []

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /** The repository root. */
-export const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)))
+export const ROOT = resolve(fileURLToPath(new URL('../../../..', import.meta.url)))
 export const CLI_MAIN = join(ROOT, 'apps/cli/dist/main.js')
 const MAIN = CLI_MAIN
 

@@ -1,25 +1,25 @@
 /**
  * Test support: a real `LatchContext` without HTTP, for grant and interaction tests (STYLE.md
  * "grants ... are tested without HTTP"). A fresh database per context, migrated (a SQLite file, or a
- * PostgreSQL schema under LATCH_TEST_DIALECT=postgres, see ../test-database.ts); a real
+ * PostgreSQL schema under LATCH_TEST_DIALECT=postgres, see ./database.ts); a real
  * Keystore (ES256 unless the config says otherwise); a `ManualClock` so expiry is tested by moving
  * time, not by sleeping; every emitted event recorded in order. Clients and users come from the
  * config through the same seeding the server runs at start.
  *
- * Not imported by production code; it lives in src/ so tests beside any module can share it.
+ * Not imported by production code; it lives in test/support/ so tests beside any module can share it.
  */
 import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose'
 import pino from 'pino'
-import { loadConfig } from '../config/load.js'
-import type { LatchConfig } from '../config/schema.js'
-import { createContext, type LatchContext } from '../context.js'
-import { LatchEvents, type LatchEventName } from '../events.js'
-import { Keystore } from '../keys/keystore.js'
-import { ManualClock } from '../lib/clock.js'
-import { seedFromConfig } from '../seed.js'
-import { createStore } from '../storage/kysely-store.js'
-import type { ClientRecord, Store, UserRecord } from '../storage/store.js'
-import { createTestDatabase } from '../test-database.js'
+import { loadConfig } from '../../src/config/load.js'
+import type { LatchConfig } from '../../src/config/schema.js'
+import { createContext, type LatchContext } from '../../src/context.js'
+import { LatchEvents, type LatchEventName } from '../../src/events.js'
+import { Keystore } from '../../src/keys/keystore.js'
+import { ManualClock } from '../../src/lib/clock.js'
+import { seedFromConfig } from '../../src/seed.js'
+import { createStore } from '../../src/storage/kysely-store.js'
+import type { ClientRecord, Store, UserRecord } from '../../src/storage/store.js'
+import { createTestDatabase } from './database.js'
 
 export const TEST_SECRET = 'x'.repeat(32)
 export const TEST_ISSUER = 'https://op.example.test'
