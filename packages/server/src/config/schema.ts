@@ -214,4 +214,5 @@ export const OIDC_SCOPE_CLAIMS: Record<string, readonly string[]> = {
   phone: ['phone_number', 'phone_number_verified'],
   address: ['address'],
 }
-export const STANDARD_SCOPES = ['openid', 'profile', 'email', 'phone', 'address', 'offline_access'] as const
+/** Defined with the scope rules (RFC 6749 §3.3); re-exported for the config loader. */
+export { STANDARD_SCOPES } from '../rules/scope.js'
