@@ -50,7 +50,29 @@ const SUB_ROOMS = new Set(['endpoints/_pipeline', 'interaction/views'])
  * helper "reshape") removes. Exact `from -> to` pairs: a new violation fails, and so does an
  * entry that no longer occurs, so this list only shrinks.
  */
-const KNOWN_UNTIL_RESHAPE: readonly string[] = []
+const KNOWN_UNTIL_RESHAPE: readonly string[] = [
+  // interaction/ hands requests back to endpoints/ (the authorization request model, the pipeline steps of its pages)
+  'interaction/authorization-kind.ts -> endpoints/authorization-request.ts',
+  'interaction/authorization-kind.ts -> endpoints/_pipeline/authorization-response.ts',
+  'interaction/device-verification.ts -> endpoints/_pipeline/csrf.ts',
+  'interaction/device-verification.ts -> endpoints/_pipeline/form-body.ts',
+  'interaction/device-verification.ts -> endpoints/_pipeline/reject-duplicate-params.ts',
+  'interaction/device-verification.ts -> endpoints/_pipeline/security-headers.ts',
+  'interaction/policy.ts -> endpoints/authorization-request.ts',
+  'interaction/routes.ts -> endpoints/_pipeline/csrf.ts',
+  'interaction/routes.ts -> endpoints/_pipeline/form-body.ts',
+  'interaction/routes.ts -> endpoints/_pipeline/reject-duplicate-params.ts',
+  'interaction/routes.ts -> endpoints/_pipeline/security-headers.ts',
+  'interaction/routes.ts -> endpoints/_pipeline/way-back.ts',
+  // Fastify below endpoints/: the interaction pages and the session cookies take requests and replies
+  'interaction/authorization-kind.ts -> fastify',
+  'interaction/begin.ts -> fastify',
+  'interaction/device-verification.ts -> fastify',
+  'interaction/kinds.ts -> fastify',
+  'interaction/routes.ts -> fastify',
+  'sessions/device-cookie.ts -> fastify',
+  'sessions/idp-session.ts -> fastify',
+]
 
 /** Packages only the named rooms may import. */
 const FASTIFY = /^(fastify|@fastify\/.+)$/
@@ -161,6 +183,12 @@ function roomEdges(graph: Graph): Map<string, Set<string>> {
   return edges
 }
 
+/** The graph with the given `from -> to` arrows taken out. */
+function withoutArrows(graph: Graph, arrows: readonly string[]): Graph {
+  const out = new Set(arrows)
+  return new Map([...graph].map(([from, imports]) => [from, imports.filter((to) => !out.has(`${from} -> ${to}`))]))
+}
+
 /** Files importing a package matching `pkg` from outside the rooms allowed to. */
 function packageArrows(graph: Graph, pkg: RegExp, allowed: (file: string) => boolean): string[] {
   return [...graph].flatMap(([from, imports]) => (allowed(from) ? [] : imports.filter((i) => pkg.test(i)).map((to) => `${from} -> ${to}`)))
@@ -188,7 +216,8 @@ function importsOf(file: string, text: string): string[] {
     ts.forEachChild(node, visit)
   }
   visit(source)
-  return specifiers.map((s) => (s.startsWith('.') ? posix.normalize(posix.join(posix.dirname(file), s)).replace(/\.js$/, '.ts') : s))
+  const resolved = specifiers.map((s) => (s.startsWith('.') ? posix.normalize(posix.join(posix.dirname(file), s)).replace(/\.js$/, '.ts') : s))
+  return [...new Set(resolved)]
 }
 
 /** Statements of index.ts that are not re-exports (`export … from`). */
@@ -297,12 +326,13 @@ describe('STYLE dependency rules (issue 9 band table)', () => {
     expect(KNOWN_UNTIL_RESHAPE.filter((arrow) => !now.has(arrow))).toEqual([])
   })
 
+  // Without the arrows the reshape removes, so that a cycle they close is not reported twice.
   it('the rooms form no cycle', () => {
-    expect(cycles(roomEdges(graph))).toEqual([])
+    expect(cycles(roomEdges(withoutArrows(graph, KNOWN_UNTIL_RESHAPE)))).toEqual([])
   })
 
   it('the files form no cycle', () => {
-    expect(cycles(fileEdges(graph))).toEqual([])
+    expect(cycles(fileEdges(withoutArrows(graph, KNOWN_UNTIL_RESHAPE)))).toEqual([])
   })
 
   it('index.ts only re-exports', () => {

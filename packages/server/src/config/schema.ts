@@ -174,7 +174,7 @@ export interface ResolvedClient {
   token_endpoint_auth_method: (typeof AUTH_METHOD_NAMES)[number]
   /**
    * `token_endpoint_auth_method` was given explicitly. Unpinned, a secret client accepts both
-   * `client_secret_basic` and `client_secret_post` (clients/authenticate.ts).
+   * `client_secret_basic` and `client_secret_post` (client-auth/authenticate.ts).
    */
   auth_method_pinned: boolean
   /** The alg of this client's ID tokens; null: `tokens.signing_alg` (OIDC Dynamic Client Registration §2). */

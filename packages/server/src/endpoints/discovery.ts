@@ -22,8 +22,8 @@
  */
 import type { FastifyPluginAsync } from 'fastify'
 import type { LatchContext } from '../context.js'
-import { CLIENT_AUTH_METHODS } from '../clients/authenticate.js'
-import { CLIENT_ASSERTION_ALGS } from '../clients/private-key-jwt.js'
+import { CLIENT_AUTH_METHODS } from '../client-auth/authenticate.js'
+import { CLIENT_ASSERTION_ALGS } from '../client-auth/private-key-jwt.js'
 import { OIDC_SCOPE_CLAIMS } from '../config/schema.js'
 import { GRANTS } from '../grants/table.js'
 
