@@ -106,7 +106,7 @@ ${hidden}<button type="submit">${m.submit}</button>
 
 export const endSessionEndpoint: FastifyPluginAsync = async (app) => {
   const ctx = app.latch
-  const handle = async (request: FastifyRequest, reply: FastifyReply, raw: RawParams) => {
+  async function endSessionRequest(request: FastifyRequest, reply: FastifyReply, raw: RawParams) {
     const params = rejectDuplicateParams(raw)
     const confirmed = request.method === 'POST' && params[CONFIRM_FIELD] !== undefined
     if (confirmed) verifyCsrf(ctx, request, params)
@@ -121,8 +121,12 @@ export const endSessionEndpoint: FastifyPluginAsync = async (app) => {
     await endSession(ctx, request, reply)
     return signedOut(reply, logout)
   }
-  app.get(PATHS.end_session, { config: { channel: 'html' } }, (request, reply) => handle(request, reply, request.query as RawParams))
-  app.post(PATHS.end_session, { config: { channel: 'html' }, preValidation: requireFormBody }, (request, reply) =>
-    handle(request, reply, request.body as RawParams),
-  )
+  function endSessionByQuery(request: FastifyRequest, reply: FastifyReply) {
+    return endSessionRequest(request, reply, request.query as RawParams)
+  }
+  function endSessionByForm(request: FastifyRequest, reply: FastifyReply) {
+    return endSessionRequest(request, reply, request.body as RawParams)
+  }
+  app.get(PATHS.end_session, { config: { channel: 'html' } }, endSessionByQuery)
+  app.post(PATHS.end_session, { config: { channel: 'html' }, preValidation: requireFormBody }, endSessionByForm)
 }
