@@ -145,7 +145,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     registerFormParser(app, config.security.body_limit)
     app.setErrorHandler(errorHandler)
     const methods = recordMethods(app)
-    app.setNotFoundHandler((request, reply) => {
+    app.setNotFoundHandler(function notFoundOrMethodNotAllowed(request, reply) {
       const known = methods.allowed((request.url ?? '').split('?')[0] ?? '')
       if (known) {
         // RFC 9110 §15.5.6: the path exists, the method does not.
