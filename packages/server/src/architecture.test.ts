@@ -6,7 +6,8 @@
  *
  *   1  index.ts server.ts compose.ts seed.ts     composition root
  *   2  endpoints/                                 HTTP only
- *   3  interaction/                               decisions without Fastify (views/ are leaves)
+ *   3  interaction/                               decisions without Fastify (views/ are leaves: they
+ *                                                 import only views, rules/, lib/, errors.ts, events.ts)
  *   4  grants/ sessions/ client-auth/             use cases taking the LatchContext
  *   5  context.ts                                 LatchContext interface, PATHS, endpointUrls
  *   6  clients/ users/
@@ -16,6 +17,10 @@
  *   10 config/
  *   11 rules/                                     pure RFC checks
  *   12 lib/ errors.ts events.ts
+ *
+ * Also: only endpoints/ and server.ts import Fastify; only storage/ imports Kysely and the drivers,
+ * and below the composition root only the `Store` interface of storage/ is imported; index.ts only
+ * re-exports. Failures list the offending arrows as `from -> to`.
  *
  * The checker is plain functions over a graph (file → imported files and packages), so the rules
  * themselves are tested on small planted graphs below before they judge the real one.
@@ -183,13 +188,25 @@ function roomEdges(graph: Graph): Map<string, Set<string>> {
   return edges
 }
 
+/**
+ * Views are leaves: templates and texts that import only other views and the pure bottom bands
+ * (rules/, lib/, errors.ts, events.ts), never a decision, the context or the store.
+ */
+function viewArrows(graph: Graph): string[] {
+  return [...graph].flatMap(([from, imports]) =>
+    roomOf(from) !== 'interaction/views'
+      ? []
+      : imports.filter((to) => isLocal(to) && roomOf(to) !== 'interaction/views' && (bandOf(to) ?? 0) < 11).map((to) => `${from} -> ${to}`),
+  )
+}
+
 /** The graph with the given `from -> to` arrows taken out. */
 function withoutArrows(graph: Graph, arrows: readonly string[]): Graph {
   const out = new Set(arrows)
   return new Map([...graph].map(([from, imports]) => [from, imports.filter((to) => !out.has(`${from} -> ${to}`))]))
 }
 
-/** Files importing a package matching `pkg` from outside the rooms allowed to. */
+/** Files importing a package (or src file) matching `pkg` from outside the rooms allowed to. */
 function packageArrows(graph: Graph, pkg: RegExp, allowed: (file: string) => boolean): string[] {
   return [...graph].flatMap(([from, imports]) => (allowed(from) ? [] : imports.filter((i) => pkg.test(i)).map((to) => `${from} -> ${to}`)))
 }
@@ -229,6 +246,10 @@ function nonReExports(text: string): string[] {
 const ALLOWED_FASTIFY = (file: string) => file.startsWith('endpoints/') || file === 'server.ts'
 const ALLOWED_DATABASE = (file: string) => file.startsWith('storage/')
 
+/** The store's implementation: outside storage/ only the composition root opens it; the rest sees the `Store` interface. */
+const STORAGE_IMPLEMENTATION = /^storage\/(kysely-store|migrate|database|dialects\/|migrations\/|repositories\/)/
+const ALLOWED_STORAGE_IMPLEMENTATION = (file: string) => file.startsWith('storage/') || bandOf(file) === 1
+
 const root = fileURLToPath(new URL('.', import.meta.url))
 
 function sources(dir: string): string[] {
@@ -248,6 +269,8 @@ function violations(g: Graph): string[] {
     ...upwardArrows(g),
     ...packageArrows(g, FASTIFY, ALLOWED_FASTIFY),
     ...packageArrows(g, DATABASE, ALLOWED_DATABASE),
+    ...packageArrows(g, STORAGE_IMPLEMENTATION, ALLOWED_STORAGE_IMPLEMENTATION),
+    ...viewArrows(g),
   ]
 }
 
@@ -286,6 +309,13 @@ describe('the checker itself (planted graphs)', () => {
     expect(bandOf('newfolder/x.ts')).toBeUndefined()
   })
 
+  it('finds a view that imports more than other views and the pure bottom bands', () => {
+    const planted: Graph = new Map([
+      ['interaction/views/login.ts', ['interaction/views/layout.ts', 'rules/resource.ts', 'errors.ts', 'interaction/policy.ts', 'context.ts']],
+    ])
+    expect(viewArrows(planted)).toEqual(['interaction/views/login.ts -> interaction/policy.ts', 'interaction/views/login.ts -> context.ts'])
+  })
+
   it('finds Fastify and database imports outside their rooms, and statements in index.ts that are not re-exports', () => {
     const planted: Graph = new Map([
       ['grants/grant.ts', ['fastify', 'kysely']],
@@ -294,6 +324,16 @@ describe('the checker itself (planted graphs)', () => {
     ])
     expect(packageArrows(planted, FASTIFY, ALLOWED_FASTIFY)).toEqual(['grants/grant.ts -> fastify'])
     expect(packageArrows(planted, DATABASE, ALLOWED_DATABASE)).toEqual(['grants/grant.ts -> kysely'])
+    const storage: Graph = new Map([
+      ['endpoints/token.ts', ['storage/store.ts', 'storage/kysely-store.ts']],
+      ['grants/grant.ts', ['storage/repositories/grants.ts', 'storage/dialects/sqlite.ts']],
+      ['server.ts', ['storage/kysely-store.ts']],
+    ])
+    expect(packageArrows(storage, STORAGE_IMPLEMENTATION, ALLOWED_STORAGE_IMPLEMENTATION)).toEqual([
+      'endpoints/token.ts -> storage/kysely-store.ts',
+      'grants/grant.ts -> storage/repositories/grants.ts',
+      'grants/grant.ts -> storage/dialects/sqlite.ts',
+    ])
     expect(nonReExports("/** x */\nexport { a } from './a.js'\nexport * from './b.js'\nexport const c = 1\nimport './d.js'\n")).toEqual([
       'export const c = 1',
       "import './d.js'",
@@ -316,7 +356,7 @@ describe('STYLE dependency rules (issue 9 band table)', () => {
     expect(dangling).toEqual([])
   })
 
-  it('imports run only down the bands; only endpoints/ and server.ts import Fastify; only storage/ imports Kysely and the drivers', () => {
+  it('imports run only down the bands; only endpoints/ and server.ts import Fastify; only storage/ imports Kysely and the drivers; below the composition root only the Store interface of storage/ is imported; views are leaves', () => {
     const known = new Set(KNOWN_UNTIL_RESHAPE)
     expect(violations(graph).filter((arrow) => !known.has(arrow))).toEqual([])
   })
