@@ -2,18 +2,18 @@
  * What every endpoint and grant shares: the frozen config, the store, the keystore, the clock and
  * the event bus. One object, decorated onto Fastify as `app.latch`, passed to grants as plain
  * data so that grants stay testable without HTTP.
+ * Types and constants only: `compose.ts` (the composition root) builds the object, so this file
+ * depends on nothing but the types of what it holds.
  */
 import type { Logger } from 'pino'
+import type { ClientRegistry } from './clients/registry.js'
 import type { LatchConfig } from './config/schema.js'
-import { LatchEvents } from './events.js'
+import type { LatchEvents } from './events.js'
 import type { Keystore } from './keys/keystore.js'
 import type { Clock } from './lib/clock.js'
+import type { PendingLimits } from './rate-limit/pending-limits.js'
 import type { Store } from './storage/store.js'
-import { ClientRegistry } from './clients/registry.js'
-import type { RateLimitBackend } from './rate-limit/backend.js'
-import { LoginThrottle } from './users/login-throttle.js'
-import { PendingLimits } from './interaction/pending-limits.js'
-import { MemoryRateLimit } from './rate-limit/memory.js'
+import type { LoginThrottle } from './users/login-throttle.js'
 
 export interface LatchContext {
   readonly config: LatchConfig
@@ -73,43 +73,5 @@ export function endpointUrls(issuer: string): EndpointUrls {
     device_verification: u(PATHS.device_verification),
     end_session: u(PATHS.end_session),
     interaction: u(PATHS.interaction),
-  }
-}
-
-/**
- * Assembles the context from its parts; the registries and throttle are derived from config. The
- * throttle counts in `rateLimit` (Redis, opened by server.ts when `redis_url` is set), else in
- * this process's memory.
- */
-export function createContext(parts: {
-  config: LatchConfig
-  store: Store
-  keystore: Keystore
-  clock: Clock
-  log: Logger
-  events?: LatchEvents
-  rateLimit?: RateLimitBackend
-}): LatchContext {
-  const { rateLimit, ...rest } = parts
-  const { config, store, clock } = rest
-  return {
-    ...rest,
-    events: parts.events ?? new LatchEvents(),
-    clients: new ClientRegistry(store, clock),
-    throttle: new LoginThrottle(
-      {
-        maxPerAccount: config.security.login_max_failures_per_account,
-        maxPerIp: config.security.login_max_failures_per_ip,
-        windowSeconds: config.security.login_throttle_window,
-        accountSlowdownAfter: config.security.login_account_slowdown_after,
-        accountSlowdownStep: config.security.login_account_slowdown_step,
-        maxWrongUserCodes: config.security.device_code_max_wrong_guesses,
-      },
-      clock,
-      // Every node shares LATCH_SECRET, so every node derives the same counter keys.
-      { ...(rateLimit && { store: rateLimit }), keySecret: config.secret },
-    ),
-    pending: new PendingLimits(config, store, rateLimit ?? new MemoryRateLimit(), clock, config.secret),
-    urls: endpointUrls(config.issuer),
   }
 }

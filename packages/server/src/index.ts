@@ -6,7 +6,7 @@ export { SIGNING_ALGS, GRANT_TYPE_NAMES, AUTH_METHOD_NAMES } from './config/sche
 export { createStore, databaseExists } from './storage/kysely-store.js'
 export type * from './storage/store.js'
 export { Keystore } from './keys/keystore.js'
-export { acceptedAuthMethods } from './clients/authenticate.js'
+export { acceptedAuthMethods } from './client-auth/authenticate.js'
 export { idTokenAlgsOf } from './clients/registry.js'
 export { hashPassword, verifyPassword } from './users/password-hash.js'
 export { hashHandle, randomHandle } from './lib/random.js'

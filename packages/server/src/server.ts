@@ -10,7 +10,8 @@ import pino, { type Logger } from 'pino'
 import { loadConfig, type LoadConfigOptions } from './config/load.js'
 import type { LatchConfig } from './config/schema.js'
 import { fastifyTrustProxy } from './config/trust-proxy.js'
-import { createContext, type LatchContext } from './context.js'
+import { createContext } from './compose.js'
+import type { LatchContext } from './context.js'
 import { InvalidRequestError } from './errors.js'
 import { LatchEvents } from './events.js'
 import { Keystore } from './keys/keystore.js'
@@ -144,7 +145,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     registerFormParser(app, config.security.body_limit)
     app.setErrorHandler(errorHandler)
     const methods = recordMethods(app)
-    app.setNotFoundHandler((request, reply) => {
+    app.setNotFoundHandler(function notFoundOrMethodNotAllowed(request, reply) {
       const known = methods.allowed((request.url ?? '').split('?')[0] ?? '')
       if (known) {
         // RFC 9110 §15.5.6: the path exists, the method does not.

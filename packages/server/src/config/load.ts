@@ -11,8 +11,8 @@ import { Value } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml'
 import { ConfigError } from '../errors.js'
 import { hashHandle } from '../lib/random.js'
-import { redisUrlProblem } from '../rate-limit/redis-url.js'
-import { URI_CHARACTERS } from '../rules/redirect-uri.js'
+import { redisUrlProblem } from './redis-url.js'
+import { redirectUriRegistrationProblem } from '../rules/redirect-uri.js'
 import { JWKS_MAX_AGE } from './defaults.js'
 import { parseTrustProxy } from './trust-proxy.js'
 import {
@@ -162,16 +162,8 @@ function isLoopbackHost(hostname: string): boolean {
 }
 
 function checkRedirectUri(key: string, uri: string): void {
-  let url: URL
-  try {
-    url = new URL(uri)
-  } catch {
-    throw new ConfigError(key, `must be an absolute URL, got ${JSON.stringify(uri)}`)
-  }
-  if (url.hash || uri.includes('#')) throw new ConfigError(key, 'must not contain a fragment (RFC 6749 §3.1.2)')
-  // A requested redirect_uri with other characters is refused (rules/redirect-uri.ts): one registered so could never match.
-  if (!URI_CHARACTERS.test(uri)) throw new ConfigError(key, 'must contain only visible ASCII characters: percent-encode the others (RFC 3986 §2)')
-  if (url.protocol === 'javascript:' || url.protocol === 'data:') throw new ConfigError(key, `must not use the ${url.protocol} scheme`)
+  const problem = redirectUriRegistrationProblem(uri)
+  if (problem !== null) throw new ConfigError(key, problem)
 }
 
 /**

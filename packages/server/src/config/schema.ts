@@ -174,7 +174,7 @@ export interface ResolvedClient {
   token_endpoint_auth_method: (typeof AUTH_METHOD_NAMES)[number]
   /**
    * `token_endpoint_auth_method` was given explicitly. Unpinned, a secret client accepts both
-   * `client_secret_basic` and `client_secret_post` (clients/authenticate.ts).
+   * `client_secret_basic` and `client_secret_post` (client-auth/authenticate.ts).
    */
   auth_method_pinned: boolean
   /** The alg of this client's ID tokens; null: `tokens.signing_alg` (OIDC Dynamic Client Registration §2). */
@@ -214,4 +214,5 @@ export const OIDC_SCOPE_CLAIMS: Record<string, readonly string[]> = {
   phone: ['phone_number', 'phone_number_verified'],
   address: ['address'],
 }
-export const STANDARD_SCOPES = ['openid', 'profile', 'email', 'phone', 'address', 'offline_access'] as const
+/** Defined with the scope rules (RFC 6749 §3.3); re-exported for the config loader. */
+export { STANDARD_SCOPES } from '../rules/scope.js'

@@ -12,12 +12,12 @@
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.1
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.2
  */
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { LatchContext } from '../context.js'
 import { PATHS } from '../context.js'
 import { StorageUnavailableError, UnauthorizedClientError } from '../errors.js'
 import { DEVICE_CODE_GRANT_TYPE } from '../grants/device-code.js'
-import { resolveScope } from '../grants/scope.js'
+import { resolveScope } from '../rules/scope.js'
 import { resolveResource } from '../rules/resource.js'
 import type { DeviceCodeRecord } from '../storage/store.js'
 import { newHandle, newUserCode } from '../tokens/opaque-handle.js'
@@ -58,46 +58,47 @@ async function insertDeviceCode(ctx: LatchContext, base: Omit<DeviceCodeRecord, 
 
 export const deviceAuthorizationEndpoint: FastifyPluginAsync = async (app) => {
   const ctx = app.latch
+  async function deviceAuthorizationRequest(request: FastifyRequest, reply: FastifyReply) {
+    const { params, client } = await clientAuthentication(request, ctx)
+    if (!client.grant_types.includes(DEVICE_CODE_GRANT_TYPE)) {
+      throw new UnauthorizedClientError('this client may not use the device authorization grant')
+    }
+    const { config, clock } = ctx
+    const resource = resolveResource(params, client, config)
+    const scope = resolveScope(params.scope, client, config, resource)
+    // Anyone with a public client's id can ask: bounded per source and in total (issue 8).
+    await ctx.pending.admitDeviceCode(request.ip)
+    const now = clock.now()
+    const device = newHandle()
+    const userCode = await insertDeviceCode(ctx, {
+      device_code_hash: device.hash,
+      client_id: client.client_id,
+      scope: scope.join(' '),
+      resource,
+      interval: config.tokens.device_poll_interval,
+      created_at: now,
+      expires_at: now + config.tokens.device_code_ttl,
+      last_polled_at: null,
+      status: 'pending',
+      user_id: null,
+      auth_time: null,
+      session_id: null,
+      granted_scope: null,
+    })
+    const verificationUri = ctx.urls.device_verification
+    const body: DeviceAuthorizationResponseBody = {
+      device_code: device.value,
+      user_code: userCode,
+      verification_uri: verificationUri,
+      verification_uri_complete: `${verificationUri}?user_code=${encodeURIComponent(userCode)}`,
+      expires_in: config.tokens.device_code_ttl,
+      interval: config.tokens.device_poll_interval,
+    }
+    return reply.type('application/json; charset=utf-8').send(body)
+  }
   app.post(
     PATHS.device_authorization,
     { config: { channel: 'json' }, onRequest: noStore, preValidation: requireFormBody },
-    async (request, reply) => {
-      const { params, client } = await clientAuthentication(request, ctx)
-      if (!client.grant_types.includes(DEVICE_CODE_GRANT_TYPE)) {
-        throw new UnauthorizedClientError('this client may not use the device authorization grant')
-      }
-      const { config, clock } = ctx
-      const resource = resolveResource(params, client, config)
-      const scope = resolveScope(params.scope, client, config, resource)
-      // Anyone with a public client's id can ask: bounded per source and in total (issue 8).
-      await ctx.pending.admitDeviceCode(request.ip)
-      const now = clock.now()
-      const device = newHandle()
-      const userCode = await insertDeviceCode(ctx, {
-        device_code_hash: device.hash,
-        client_id: client.client_id,
-        scope: scope.join(' '),
-        resource,
-        interval: config.tokens.device_poll_interval,
-        created_at: now,
-        expires_at: now + config.tokens.device_code_ttl,
-        last_polled_at: null,
-        status: 'pending',
-        user_id: null,
-        auth_time: null,
-        session_id: null,
-        granted_scope: null,
-      })
-      const verificationUri = ctx.urls.device_verification
-      const body: DeviceAuthorizationResponseBody = {
-        device_code: device.value,
-        user_code: userCode,
-        verification_uri: verificationUri,
-        verification_uri_complete: `${verificationUri}?user_code=${encodeURIComponent(userCode)}`,
-        expires_in: config.tokens.device_code_ttl,
-        interval: config.tokens.device_poll_interval,
-      }
-      return reply.type('application/json; charset=utf-8').send(body)
-    },
+    deviceAuthorizationRequest,
   )
 }

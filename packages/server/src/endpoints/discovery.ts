@@ -20,10 +20,10 @@
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-3
  * @see https://www.rfc-editor.org/rfc/rfc9207#section-3 (authorization_response_iss_parameter_supported)
  */
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { LatchContext } from '../context.js'
-import { CLIENT_AUTH_METHODS } from '../clients/authenticate.js'
-import { CLIENT_ASSERTION_ALGS } from '../clients/private-key-jwt.js'
+import { CLIENT_AUTH_METHODS } from '../client-auth/authenticate.js'
+import { CLIENT_ASSERTION_ALGS } from '../client-auth/private-key-jwt.js'
 import { OIDC_SCOPE_CLAIMS } from '../config/schema.js'
 import { GRANTS } from '../grants/table.js'
 
@@ -111,14 +111,13 @@ export const discoveryEndpoint: FastifyPluginAsync = async (app) => {
     }
     return cached.json
   }
-  for (const path of [OPENID_CONFIGURATION_PATH, OAUTH_AUTHORIZATION_SERVER_PATH]) {
-    app.get(path, { config: { channel: 'json' } }, async (_request, reply) =>
-      reply
-        .header('cache-control', CACHE_CONTROL)
-        // Public metadata: browser apps (SPAs) read it cross-origin. A simple GET, so no preflight.
-        .header('access-control-allow-origin', '*')
-        .type('application/json; charset=utf-8')
-        .send(await current()),
-    )
+  async function discoveryRequest(_request: FastifyRequest, reply: FastifyReply) {
+    return reply
+      .header('cache-control', CACHE_CONTROL)
+      // Public metadata: browser apps (SPAs) read it cross-origin. A simple GET, so no preflight.
+      .header('access-control-allow-origin', '*')
+      .type('application/json; charset=utf-8')
+      .send(await current())
   }
+  for (const path of [OPENID_CONFIGURATION_PATH, OAUTH_AUTHORIZATION_SERVER_PATH]) app.get(path, { config: { channel: 'json' } }, discoveryRequest)
 }

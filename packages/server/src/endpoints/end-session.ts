@@ -36,6 +36,7 @@ import { html, page } from '../interaction/views/layout.js'
 import { MESSAGES } from '../interaction/views/messages.js'
 import { currentSession, endSession, type ActiveSession } from '../sessions/idp-session.js'
 import type { ClientRecord } from '../storage/store.js'
+import { isRegisteredPostLogoutRedirectUri } from '../rules/redirect-uri.js'
 import { CSRF_FIELD, csrfToken, verifyCsrf } from './_pipeline/csrf.js'
 import { requireFormBody, type RawParams } from './_pipeline/form-body.js'
 import { rejectDuplicateParams } from './_pipeline/reject-duplicate-params.js'
@@ -65,7 +66,7 @@ async function parseLogoutRequest(ctx: LatchContext, request: FastifyRequest, pa
   const uri = params.post_logout_redirect_uri
   if (uri !== undefined) {
     if (!client) throw new InvalidRequestError('post_logout_redirect_uri needs an id_token_hint or client_id that identifies the client')
-    if (!client.post_logout_redirect_uris.includes(uri)) {
+    if (!isRegisteredPostLogoutRedirectUri(client, uri)) {
       throw new InvalidRequestError('post_logout_redirect_uri is not registered for this client')
     }
   }
@@ -105,7 +106,7 @@ ${hidden}<button type="submit">${m.submit}</button>
 
 export const endSessionEndpoint: FastifyPluginAsync = async (app) => {
   const ctx = app.latch
-  const handle = async (request: FastifyRequest, reply: FastifyReply, raw: RawParams) => {
+  async function endSessionRequest(request: FastifyRequest, reply: FastifyReply, raw: RawParams) {
     const params = rejectDuplicateParams(raw)
     const confirmed = request.method === 'POST' && params[CONFIRM_FIELD] !== undefined
     if (confirmed) verifyCsrf(ctx, request, params)
@@ -120,8 +121,12 @@ export const endSessionEndpoint: FastifyPluginAsync = async (app) => {
     await endSession(ctx, request, reply)
     return signedOut(reply, logout)
   }
-  app.get(PATHS.end_session, { config: { channel: 'html' } }, (request, reply) => handle(request, reply, request.query as RawParams))
-  app.post(PATHS.end_session, { config: { channel: 'html' }, preValidation: requireFormBody }, (request, reply) =>
-    handle(request, reply, request.body as RawParams),
-  )
+  function endSessionByQuery(request: FastifyRequest, reply: FastifyReply) {
+    return endSessionRequest(request, reply, request.query as RawParams)
+  }
+  function endSessionByForm(request: FastifyRequest, reply: FastifyReply) {
+    return endSessionRequest(request, reply, request.body as RawParams)
+  }
+  app.get(PATHS.end_session, { config: { channel: 'html' } }, endSessionByQuery)
+  app.post(PATHS.end_session, { config: { channel: 'html' }, preValidation: requireFormBody }, endSessionByForm)
 }

@@ -4,7 +4,7 @@
  * a node that lost its database is taken out of rotation instead of failing every token request.
  * Never cached; says nothing about the failure beyond the log.
  */
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { PATHS } from '../context.js'
 
 const OK = JSON.stringify({ status: 'ok' })
@@ -12,7 +12,7 @@ const UNAVAILABLE = JSON.stringify({ status: 'unavailable' })
 
 export const healthEndpoint: FastifyPluginAsync = async (app) => {
   const ctx = app.latch
-  app.get(PATHS.health, { config: { channel: 'json' } }, async (request, reply) => {
+  async function healthCheck(request: FastifyRequest, reply: FastifyReply) {
     reply.header('cache-control', 'no-store').type('application/json; charset=utf-8')
     try {
       await ctx.store.ping()
@@ -21,5 +21,6 @@ export const healthEndpoint: FastifyPluginAsync = async (app) => {
       return reply.status(503).header('retry-after', '5').send(UNAVAILABLE)
     }
     return reply.send(OK)
-  })
+  }
+  app.get(PATHS.health, { config: { channel: 'json' } }, healthCheck)
 }

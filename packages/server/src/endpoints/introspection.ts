@@ -21,7 +21,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc7662#section-2.2
  * @see https://www.rfc-editor.org/rfc/rfc7662#section-4
  */
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { errors as joseErrors, type JWTPayload } from 'jose'
 import { PATHS, type LatchContext } from '../context.js'
 import { isPublicClient } from '../clients/registry.js'
@@ -95,7 +95,7 @@ const LOOKUPS = { access_token: introspectAccessToken, refresh_token: introspect
 
 export const introspectionEndpoint: FastifyPluginAsync = async (app) => {
   const ctx = app.latch
-  app.post(PATHS.introspection, { config: { channel: 'json' }, onRequest: noStore, preValidation: requireFormBody }, async (request, reply) => {
+  async function introspectionRequest(request: FastifyRequest, reply: FastifyReply) {
     const { params, client: caller } = await clientAuthentication(request, ctx)
     if (isPublicClient(caller)) throw new InvalidClientError('introspection requires a confidential client', { detail: 'public client' })
     const token = params.token
@@ -110,5 +110,6 @@ export const introspectionEndpoint: FastifyPluginAsync = async (app) => {
       }
     }
     return reply.type('application/json; charset=utf-8').send(body)
-  })
+  }
+  app.post(PATHS.introspection, { config: { channel: 'json' }, onRequest: noStore, preValidation: requireFormBody }, introspectionRequest)
 }

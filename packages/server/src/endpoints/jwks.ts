@@ -14,7 +14,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc7517#section-5
  * @see https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys
  */
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { JWKS_MAX_AGE } from '../config/defaults.js'
 import { PATHS } from '../context.js'
 
@@ -22,12 +22,13 @@ const CACHE_CONTROL = `public, max-age=${JWKS_MAX_AGE}`
 
 export const jwksEndpoint: FastifyPluginAsync = async (app) => {
   const { keystore } = app.latch
-  app.get(PATHS.jwks, { config: { channel: 'json' } }, async (_request, reply) =>
-    reply
+  async function jwksRequest(_request: FastifyRequest, reply: FastifyReply) {
+    return reply
       .header('cache-control', CACHE_CONTROL)
       // Public keys: browser-side verifiers may fetch them cross-origin.
       .header('access-control-allow-origin', '*')
       .type('application/json; charset=utf-8')
-      .send(keystore.jwksJson()),
-  )
+      .send(keystore.jwksJson())
+  }
+  app.get(PATHS.jwks, { config: { channel: 'json' } }, jwksRequest)
 }

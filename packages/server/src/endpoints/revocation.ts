@@ -25,7 +25,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.2
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.2.1
  */
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { errors as joseErrors, type JWTPayload } from 'jose'
 import { PATHS, type LatchContext } from '../context.js'
 import { InvalidRequestError } from '../errors.js'
@@ -78,7 +78,7 @@ const REVOKERS = { access_token: revokeAccessToken, refresh_token: revokeRefresh
 
 export const revocationEndpoint: FastifyPluginAsync = async (app) => {
   const ctx = app.latch
-  app.post(PATHS.revocation, { config: { channel: 'json' }, onRequest: noStore, preValidation: requireFormBody }, async (request, reply) => {
+  async function revocationRequest(request: FastifyRequest, reply: FastifyReply) {
     const { params, client } = await clientAuthentication(request, ctx)
     const token = params.token
     if (!token) throw new InvalidRequestError('token is missing')
@@ -88,5 +88,6 @@ export const revocationEndpoint: FastifyPluginAsync = async (app) => {
     }
     // RFC 7009 §2.2: 200 whether or not anything was revoked; the body is ignored by clients.
     return reply.status(200).send()
-  })
+  }
+  app.post(PATHS.revocation, { config: { channel: 'json' }, onRequest: noStore, preValidation: requireFormBody }, revocationRequest)
 }

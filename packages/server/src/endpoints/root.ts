@@ -4,7 +4,7 @@
  * for JSON (`Accept: application/json`, without `text/html`) gets `{ issuer, openid_configuration }`.
  * @see https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig
  */
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { homePage } from '../interaction/views/home.js'
 import { securityHeaders } from './_pipeline/security-headers.js'
 import { OPENID_CONFIGURATION_PATH } from './discovery.js'
@@ -19,9 +19,10 @@ export const rootEndpoint: FastifyPluginAsync = async (app) => {
   const discoveryUrl = `${issuer}${OPENID_CONFIGURATION_PATH}`
   const body = homePage({ issuer, discoveryUrl })
   const json = JSON.stringify({ issuer, openid_configuration: discoveryUrl })
-  app.get('/', { config: { channel: 'html' } }, async (request, reply) => {
+  async function rootPage(request: FastifyRequest, reply: FastifyReply) {
     reply.header('vary', 'accept')
     if (wantsJson(request.headers.accept)) return reply.header('cache-control', 'no-cache').type('application/json; charset=utf-8').send(json)
     return securityHeaders(reply).type('text/html; charset=utf-8').send(body)
-  })
+  }
+  app.get('/', { config: { channel: 'html' } }, rootPage)
 }

@@ -5,7 +5,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5
  */
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { PATHS } from '../context.js'
 import { InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } from '../errors.js'
 import { GRANTS } from '../grants/table.js'
@@ -15,7 +15,7 @@ import { clientAuthentication } from './_pipeline/client-authentication.js'
 
 export const tokenEndpoint: FastifyPluginAsync = async (app) => {
   const ctx = app.latch
-  app.post(PATHS.token, { config: { channel: 'json' }, onRequest: noStore, preValidation: requireFormBody }, async (request, reply) => {
+  async function tokenRequest(request: FastifyRequest, reply: FastifyReply) {
     const { params, client } = await clientAuthentication(request, ctx)
     const grantType = params.grant_type
     if (!grantType) throw new InvalidRequestError('grant_type is missing')
@@ -32,5 +32,6 @@ export const tokenEndpoint: FastifyPluginAsync = async (app) => {
     }
     const body = await grant.handle({ params: declared, client, ctx, ip: request.ip })
     return reply.type('application/json; charset=utf-8').send(body)
-  })
+  }
+  app.post(PATHS.token, { config: { channel: 'json' }, onRequest: noStore, preValidation: requireFormBody }, tokenRequest)
 }

@@ -22,7 +22,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
  * @see https://www.rfc-editor.org/rfc/rfc9068#section-4
  */
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { errors as joseErrors, type JWTPayload } from 'jose'
 import { PATHS, type LatchContext } from '../context.js'
 import { InsufficientScopeError, InvalidRequestError, InvalidTokenError } from '../errors.js'
@@ -82,7 +82,7 @@ async function verifyAccessToken(ctx: LatchContext, token: string): Promise<JWTP
 
 export const userinfoEndpoint: FastifyPluginAsync = async (app) => {
   const ctx = app.latch
-  const handler = async (request: FastifyRequest) => {
+  async function userinfoClaims(request: FastifyRequest) {
     const payload = await verifyAccessToken(ctx, bearerToken(request))
     const scope = typeof payload.scope === 'string' ? payload.scope : ''
     if (!scope.split(' ').includes('openid')) {
@@ -96,6 +96,9 @@ export const userinfoEndpoint: FastifyPluginAsync = async (app) => {
     return claimsForScope(user, scope)
   }
   const options = { config: { channel: 'bearer' as const }, onRequest: noStore }
-  app.get(PATHS.userinfo, options, async (request, reply) => reply.type('application/json; charset=utf-8').send(await handler(request)))
-  app.post(PATHS.userinfo, options, async (request, reply) => reply.type('application/json; charset=utf-8').send(await handler(request)))
+  async function userinfoRequest(request: FastifyRequest, reply: FastifyReply) {
+    return reply.type('application/json; charset=utf-8').send(await userinfoClaims(request))
+  }
+  app.get(PATHS.userinfo, options, userinfoRequest)
+  app.post(PATHS.userinfo, options, userinfoRequest)
 }

@@ -17,7 +17,7 @@ import { InvalidScopeError } from '../errors.js'
 import { issueAccessToken } from '../tokens/access-token.js'
 import { resolveResource } from '../rules/resource.js'
 import type { GrantHandler } from './grant.js'
-import { isStandardScope, parseScope, resolveScope } from './scope.js'
+import { isStandardScope, parseScope, resolveScope } from '../rules/scope.js'
 
 export const clientCredentialsGrant: GrantHandler = {
   grantType: 'client_credentials',

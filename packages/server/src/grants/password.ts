@@ -22,7 +22,7 @@ import type { GrantRecord } from '../storage/store.js'
 import { notChecked } from '../users/login-throttle.js'
 import { verifyPassword } from '../users/password-hash.js'
 import type { GrantHandler } from './grant.js'
-import { resolveScope } from './scope.js'
+import { resolveScope } from '../rules/scope.js'
 import { BAD_CREDENTIALS, issueTokenSet, refreshAllowed } from './token-set.js'
 
 export const passwordGrant: GrantHandler = {

@@ -36,7 +36,7 @@ import { hashHandle } from '../lib/random.js'
 import { assertSameResource } from '../rules/resource.js'
 import type { RefreshTokenRecord } from '../storage/store.js'
 import type { GrantHandler } from './grant.js'
-import { assertStillRegistered, narrowScope } from './scope.js'
+import { assertStillRegistered, narrowScope } from '../rules/scope.js'
 import { issueTokenSet } from './token-set.js'
 
 /** One public description for every dead token, so a caller learns nothing about why. */

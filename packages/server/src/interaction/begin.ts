@@ -2,7 +2,7 @@
  * Starts an interaction: stores the validated request under a random id and sends the browser to
  * the interaction page, which runs login and consent and then hands back to the kind's `approve`.
  * The id is 122 random bits (UUID v4): unguessable. Anyone can start one, so it is stored only
- * within the bounds of `pending-limits.ts`, and lives `sessions.anonymous_interaction_ttl` until
+ * within the bounds of `rate-limit/pending-limits.ts`, and lives `sessions.anonymous_interaction_ttl` until
  * someone signs in to it (`signedIn`), then up to `sessions.interaction_ttl` from its start.
  */
 import type { FastifyReply } from 'fastify'

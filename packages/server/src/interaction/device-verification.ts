@@ -26,7 +26,8 @@ import type { RawParams } from '../endpoints/_pipeline/form-body.js'
 import { requireFormBody } from '../endpoints/_pipeline/form-body.js'
 import { rejectDuplicateParams } from '../endpoints/_pipeline/reject-duplicate-params.js'
 import { securityHeaders } from '../endpoints/_pipeline/security-headers.js'
-import { hashHandle, normalizeUserCode } from '../lib/random.js'
+import { hashHandle } from '../lib/random.js'
+import { USER_CODE_LENGTH, displayUserCode, normalizeUserCode } from '../rules/user-code.js'
 import { notChecked } from '../users/login-throttle.js'
 import { beginInteraction } from './begin.js'
 import type { InteractionKind, InteractionOutcome } from './kinds.js'
@@ -36,16 +37,8 @@ import { errorPage, html, page } from './views/layout.js'
 export const INVALID_CODE = 'That code is not valid or has expired. Check the code on your device and try again.'
 const EXPIRED_TITLE = 'Code expired'
 const EXPIRED_MESSAGE = 'This code has expired or was already used. Start again on your device to get a new code.'
-/** Normalized user codes are exactly this long (lib/random.ts randomUserCode). */
-const USER_CODE_LENGTH = 8
 /** Longest input echoed back into the form: the code is 9 characters, so anything longer is noise. */
 const MAX_ECHO = 32
-
-/** `bcdfghjk` → `BCDF-GHJK`, the form the device shows; anything else unchanged. */
-export function displayUserCode(input: string): string {
-  const code = normalizeUserCode(input)
-  return code.length === USER_CODE_LENGTH ? `${code.slice(0, 4)}-${code.slice(4)}` : input
-}
 
 /**
  * The code entry page. Reached through `verification_uri_complete` (`confirm`), the code is

@@ -3,9 +3,10 @@
  * cookies are 256-bit random values (RFC 6749 §10.10 asks for unguessable values; RFC 9700 §4.14)
  * and are stored only as their SHA-256, so a database leak yields nothing redeemable. SHA-256 (not
  * a slow hash) is right here: the inputs have 256 bits of entropy, brute force is out of reach.
+ * Generic randomness only: the device flow's user codes are a rule of their own (`rules/user-code.ts`).
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-10.10
  */
-import { createHash, randomBytes, randomFillSync, randomInt, randomUUID } from 'node:crypto'
+import { createHash, randomBytes, randomFillSync, randomUUID } from 'node:crypto'
 
 /** A fresh 256-bit handle, base64url (43 characters). */
 export function randomHandle(bytes = 32): string {
@@ -38,21 +39,4 @@ export function random128(): string {
   const value = POOL.toString('base64url', poolOffset, poolOffset + 16)
   poolOffset += 16
   return value
-}
-
-/**
- * RFC 8628 §6.1: user codes from a 20-letter alphabet without vowels or look-alikes, 8 characters
- * (~34.5 bits), shown as XXXX-XXXX. Case and dashes are ignored on input (see `normalizeUserCode`).
- */
-export const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ'
-
-export function randomUserCode(): string {
-  let code = ''
-  for (let i = 0; i < 8; i++) code += USER_CODE_ALPHABET[randomInt(USER_CODE_ALPHABET.length)]
-  return `${code.slice(0, 4)}-${code.slice(4)}`
-}
-
-/** Upper-cases and drops everything outside the alphabet, so `bcdf ghjk` matches `BCDF-GHJK`. */
-export function normalizeUserCode(input: string): string {
-  return input.toUpperCase().replace(/[^A-Z]/g, '').split('').filter((c) => USER_CODE_ALPHABET.includes(c)).join('')
 }

@@ -13,7 +13,7 @@ import type { RateLimitBackend } from './backend.js'
 import { FailOpenRateLimit } from './fail-open.js'
 import { MemoryRateLimit } from './memory.js'
 import { RedisRateLimit } from './redis.js'
-import { redactRedisUrl, redisUrlSecrets } from './redis-url.js'
+import { redactRedisUrl, redisUrlSecrets } from '../config/redis-url.js'
 
 /** A sign-in waits at most this long on Redis before it is counted in memory instead. */
 export const REDIS_COMMAND_TIMEOUT_MS = 500

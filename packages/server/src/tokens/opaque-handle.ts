@@ -8,7 +8,8 @@
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-10.10
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-6.1
  */
-import { hashHandle, normalizeUserCode, randomHandle, randomUserCode } from '../lib/random.js'
+import { hashHandle, randomHandle } from '../lib/random.js'
+import { normalizeUserCode, randomUserCode } from '../rules/user-code.js'
 
 export { hashHandle }
 

@@ -5,7 +5,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3
  */
 import type { FastifyRequest } from 'fastify'
-import { authenticateClient } from '../../clients/authenticate.js'
+import { authenticateClient } from '../../client-auth/authenticate.js'
 import type { LatchContext } from '../../context.js'
 import type { ClientRecord } from '../../storage/store.js'
 import type { RawParams } from './form-body.js'

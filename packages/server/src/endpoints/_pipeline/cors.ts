@@ -8,13 +8,13 @@
  * not listed.
  * @see https://fetch.spec.whatwg.org/#http-cors-protocol
  */
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { PATHS } from '../../context.js'
 
 const CORS_PATHS = [PATHS.token, PATHS.userinfo, PATHS.revocation, PATHS.device_authorization]
 
 export const corsForBrowserApps: FastifyPluginAsync = async (app) => {
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', async function corsHeaders(request: FastifyRequest, reply: FastifyReply) {
     const path = request.routeOptions.url
     if (path !== undefined && (CORS_PATHS as string[]).includes(path)) {
       reply.header('access-control-allow-origin', '*')
@@ -22,15 +22,16 @@ export const corsForBrowserApps: FastifyPluginAsync = async (app) => {
     }
   })
   for (const path of CORS_PATHS) {
-    app.options(path, async (_request, reply) =>
-      reply
+    const methods = path === PATHS.userinfo ? 'GET, POST' : 'POST'
+    app.options(path, async function corsPreflight(_request: FastifyRequest, reply: FastifyReply) {
+      return reply
         .status(204)
         .header('access-control-allow-origin', '*')
-        .header('access-control-allow-methods', path === PATHS.userinfo ? 'GET, POST' : 'POST')
+        .header('access-control-allow-methods', methods)
         .header('access-control-allow-headers', 'Authorization, Content-Type, DPoP')
         .header('access-control-max-age', '600')
-        .send(),
-    )
+        .send()
+    })
   }
 }
 

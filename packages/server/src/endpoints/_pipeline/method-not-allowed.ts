@@ -29,7 +29,7 @@ function patternOf(url: string): RegExp {
 /** Registers the recording hook: call before the endpoint plugins register their routes. */
 export function recordMethods(app: FastifyInstance): MethodTable {
   const paths = new Map<string, KnownPath>()
-  app.addHook('onRoute', (route) => {
+  app.addHook('onRoute', function recordRouteMethods(route) {
     const known = paths.get(route.url) ?? { pattern: patternOf(route.url), methods: new Set<string>(), channel: route.config?.channel ?? 'json' }
     for (const m of Array.isArray(route.method) ? route.method : [route.method]) known.methods.add(m.toUpperCase())
     paths.set(route.url, known)

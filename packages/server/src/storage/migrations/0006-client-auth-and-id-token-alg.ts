@@ -2,7 +2,7 @@
  * Two columns of client metadata:
  * - `auth_method_pinned` (0/1): whether `token_endpoint_auth_method` was given explicitly at
  *   registration. A secret client whose method is not pinned accepts `client_secret_basic` and
- *   `client_secret_post` alike (clients/authenticate.ts). Existing rows keep exactly the behaviour
+ *   `client_secret_post` alike (client-auth/authenticate.ts). Existing rows keep exactly the behaviour
  *   they had, pinned; clients from the config file are written again at every start anyway.
  * - `id_token_signed_response_alg` (OIDC Dynamic Client Registration §2): the JWS alg of the
  *   client's ID tokens, NULL for the provider's `tokens.signing_alg`.

@@ -28,7 +28,7 @@ import { createHash, createHmac } from 'node:crypto'
 import type { LatchConfig } from '../config/schema.js'
 import { SlowDownError, TemporarilyUnavailableError } from '../errors.js'
 import type { Clock } from '../lib/clock.js'
-import type { RateLimitBackend } from '../rate-limit/backend.js'
+import type { RateLimitBackend } from './backend.js'
 import { sourceNetworks } from '../lib/source-address.js'
 import type { Store } from '../storage/store.js'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { loadConfig } from '../config/load.js'
+import { loadConfig } from './load.js'
 import { ConfigError } from '../errors.js'
 import { redactRedisUrl, redisUrlProblem, redisUrlSecrets } from './redis-url.js'
 

@@ -1,0 +1,54 @@
+/**
+ * The composition root of the shared context: builds the `LatchContext` (context.ts) from its
+ * parts. server.ts calls it once per server; the tests' `createTestContext` calls it too.
+ */
+import type { Logger } from 'pino'
+import { ClientRegistry } from './clients/registry.js'
+import type { LatchConfig } from './config/schema.js'
+import { endpointUrls, type LatchContext } from './context.js'
+import { LatchEvents } from './events.js'
+import type { Keystore } from './keys/keystore.js'
+import type { Clock } from './lib/clock.js'
+import type { RateLimitBackend } from './rate-limit/backend.js'
+import { MemoryRateLimit } from './rate-limit/memory.js'
+import { PendingLimits } from './rate-limit/pending-limits.js'
+import type { Store } from './storage/store.js'
+import { LoginThrottle } from './users/login-throttle.js'
+
+/**
+ * Assembles the context from its parts; the registries and throttle are derived from config. The
+ * throttle counts in `rateLimit` (Redis, opened by server.ts when `redis_url` is set), else in
+ * this process's memory.
+ */
+export function createContext(parts: {
+  config: LatchConfig
+  store: Store
+  keystore: Keystore
+  clock: Clock
+  log: Logger
+  events?: LatchEvents
+  rateLimit?: RateLimitBackend
+}): LatchContext {
+  const { rateLimit, ...rest } = parts
+  const { config, store, clock } = rest
+  return {
+    ...rest,
+    events: parts.events ?? new LatchEvents(),
+    clients: new ClientRegistry(store, clock),
+    throttle: new LoginThrottle(
+      {
+        maxPerAccount: config.security.login_max_failures_per_account,
+        maxPerIp: config.security.login_max_failures_per_ip,
+        windowSeconds: config.security.login_throttle_window,
+        accountSlowdownAfter: config.security.login_account_slowdown_after,
+        accountSlowdownStep: config.security.login_account_slowdown_step,
+        maxWrongUserCodes: config.security.device_code_max_wrong_guesses,
+      },
+      clock,
+      // Every node shares LATCH_SECRET, so every node derives the same counter keys.
+      { ...(rateLimit && { store: rateLimit }), keySecret: config.secret },
+    ),
+    pending: new PendingLimits(config, store, rateLimit ?? new MemoryRateLimit(), clock, config.secret),
+    urls: endpointUrls(config.issuer),
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Scope and resource rules shared by the authorization endpoint and the grants.
+ * - A scope is a space-delimited list of tokens (RFC 6749 §3.3); anything the client is not
+ *   registered for is `invalid_scope`; an omitted scope means the client's registered scope.
+ * - The audience (RFC 8707 §2) is decided by `rules/resource.ts`: only resources the client is
+ *   registered for; a scope belonging to another resource is `invalid_scope`.
+ * - A refresh re-checks the client's current registration (`assertStillRegistered`).
+ * Pure: no store, no clock, no HTTP; the callers pass the config and the client (structurally, so
+ * this rule depends on nothing above it).
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.3
+ * @see https://www.rfc-editor.org/rfc/rfc8707#section-2
+ */
+import { InvalidScopeError } from '../errors.js'
+import { assertResourcePermitted, scopeFitsResource, type ResourceClient, type ResourceConfig } from './resource.js'
+
+/** The scopes OpenID Connect defines (OIDC Core §5.4, §11): every server knows them. */
+export const STANDARD_SCOPES = ['openid', 'profile', 'email', 'phone', 'address', 'offline_access'] as const
+
+/** What this module needs of the config: the scopes it knows, and the resources (`rules/resource.ts`). */
+export interface ScopeConfig extends ResourceConfig {
+  readonly known_scopes: readonly string[]
+}
+
+/** What this module needs of a client: its registered scope (space-delimited) and resources. */
+export interface ScopeClient extends ResourceClient {
+  readonly scope: string
+}
+
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/
+
+export function parseScope(scope: string | undefined): string[] | undefined {
+  if (scope === undefined) return undefined
+  const parts = scope.split(' ').filter(Boolean)
+  for (const p of parts) if (!SCOPE_TOKEN.test(p)) throw new InvalidScopeError('scope contains invalid characters')
+  return [...new Set(parts)]
+}
+
+/** The config is frozen: its scope set is built once, not per token request. */
+const knownScopeSets = new WeakMap<ScopeConfig, ReadonlySet<string>>()
+function knownScopes(config: ScopeConfig): ReadonlySet<string> {
+  let set = knownScopeSets.get(config)
+  if (!set) knownScopeSets.set(config, (set = new Set(config.known_scopes)))
+  return set
+}
+
+/**
+ * The scope of a request that names none: the client's registered scopes that fit the audience
+ * (scopes of another resource are left out rather than failing the request), and, for grants
+ * without a user (`userScopes: false`), without the OIDC user scopes.
+ */
+export function defaultScope(client: ScopeClient, config: ScopeConfig, resource: string | null, userScopes = true): string[] {
+  return client.scope.split(' ').filter((s) => {
+    if (s === '' || (!userScopes && isStandardScope(s))) return false
+    return scopeFitsResource(s, resource, config)
+  })
+}
+
+/**
+ * The scopes granted for a request. Scope values this server does not know at all are ignored
+ * (OIDC Core §3.1.2.1: "Scope values used that are not understood by an implementation SHOULD be
+ * ignored"); known ones the client is not registered for are `invalid_scope`.
+ */
+export function resolveScope(
+  requested: string | undefined,
+  client: ScopeClient,
+  config: ScopeConfig,
+  resource: string | null,
+  options: { userScopes?: boolean } = {},
+): string[] {
+  const allowed = new Set(client.scope.split(' ').filter(Boolean))
+  const parsed = parseScope(requested)
+  const known = knownScopes(config)
+  const asked = parsed === undefined ? defaultScope(client, config, resource, options.userScopes ?? true) : parsed.filter((s) => known.has(s))
+  if (parsed !== undefined && parsed.length > 0 && asked.length === 0) throw new InvalidScopeError('none of the requested scopes is known to this server')
+  const unknown = asked.filter((s) => !allowed.has(s))
+  if (unknown.length > 0) {
+    throw new InvalidScopeError(`scope ${unknown.map((s) => JSON.stringify(s)).join(', ')} is not allowed for this client`)
+  }
+  // A scope that belongs to a configured resource may only be granted for that resource.
+  for (const s of asked) {
+    if (!scopeFitsResource(s, resource, config)) throw new InvalidScopeError(`scope "${s}" is not offered by the requested resource`)
+  }
+  return asked
+}
+
+const STANDARD_SCOPE_SET: ReadonlySet<string> = new Set(STANDARD_SCOPES)
+
+export function isStandardScope(scope: string): boolean {
+  return STANDARD_SCOPE_SET.has(scope)
+}
+
+/** Narrowing on refresh (RFC 6749 §6): the new scope must be a subset of the original. */
+export function narrowScope(requested: string | undefined, original: string): string[] {
+  const granted = original.split(' ').filter(Boolean)
+  const asked = parseScope(requested)
+  if (asked === undefined) return granted
+  const wider = asked.filter((s) => !granted.includes(s))
+  if (wider.length > 0) throw new InvalidScopeError(`scope may only narrow on refresh; not originally granted: ${wider.join(' ')}`)
+  return asked
+}
+
+/**
+ * A refresh mints from the client's registration as it is now, not as it was when the grant was
+ * made: a resource the client lost is `invalid_target` (RFC 8707 §2), a scope it lost, or one its
+ * resource no longer offers, is `invalid_scope` (RFC 6749 §5.2: the client may retry with a
+ * narrower `scope`, and the refresh token stays good for what remains).
+ */
+export function assertStillRegistered(scope: readonly string[], resource: string | null, client: ScopeClient, config: ScopeConfig): void {
+  assertResourcePermitted(resource, client, config)
+  const registered = new Set(client.scope.split(' ').filter(Boolean))
+  const lost = scope.filter((s) => !registered.has(s) || !scopeFitsResource(s, resource, config))
+  if (lost.length > 0) {
+    throw new InvalidScopeError(`this client is no longer registered for scope ${lost.map((s) => JSON.stringify(s)).join(', ')}; ask for a narrower scope`)
+  }
+}
