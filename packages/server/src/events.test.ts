@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import { EVENT_DESCRIPTIONS, EVENT_NAMES, LatchEvents, type LatchEventName } from './events.js'
 
@@ -14,5 +15,10 @@ describe('event map', () => {
     const events = new LatchEvents().onAny((name) => heard.push(name))
     for (const name of EVENT_NAMES) events.emit(name, {} as never)
     expect(heard).toEqual([...EVENT_NAMES])
+  })
+
+  it('docs/architecture.md "Events" lists every event of the map', () => {
+    const architecture = readFileSync(new URL('../../../docs/architecture.md', import.meta.url), 'utf8')
+    for (const name of EVENT_NAMES) expect(architecture, name).toContain(`| \`${name}\` |`)
   })
 })
