@@ -7,7 +7,7 @@
  *   Not the CLI (it drives SQLite files on purpose) and not the unit tests that use no store.
  * The postgres project exists only when LATCH_TEST_POSTGRES_URL (default
  * postgres://postgres@127.0.0.1:5432/test) answers a TCP connect within a second; otherwise one
- * line says it was skipped (ARCHITECTURE.md §2 "Commands"). `store.case.test.ts` loops over both
+ * line says it was skipped (docs/architecture.md §2 "Commands"). `store.case.test.ts` loops over both
  * dialects itself and so stays in `sqlite` only; the cluster tests (test/scale) need PostgreSQL
  * whatever the dialect and skip themselves in `sqlite` (test/cluster.ts); the database outage test
  * (test/outage) runs in `sqlite` only, on a throwaway PostgreSQL cluster of its own that it stops

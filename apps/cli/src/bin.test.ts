@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 const root = new URL('../', import.meta.url)
 
 describe('latch bin', () => {
-  it('ARCHITECTURE §2 Commands: `npx latch` works straight after `npm ci` — the bin is a committed file, not a build output', () => {
+  it('architecture.md §2 Commands: `npx latch` works straight after `npm ci` — the bin is a committed file, not a build output', () => {
     const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { bin: Record<string, string> }
     const bin = pkg.bin.latch as string
     expect(bin.startsWith('./dist/')).toBe(false)

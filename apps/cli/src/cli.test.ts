@@ -1,7 +1,7 @@
 /**
  * The `latch` command as users and scripts run it: the BUILT CLI (`node apps/cli/dist/main.js`)
  * in a temporary directory with its own config file and SQLite database, `LATCH_SECRET` in the
- * environment. Titles name the contract each test proves: ARCHITECTURE.md §2 "Commands",
+ * environment. Titles name the contract each test proves: docs/architecture.md §2 "Commands",
  * "Environment" and "Config file".
  *
  * The root `prepare` script builds before tests; if dist is missing or older than the sources,
@@ -125,7 +125,7 @@ afterAll(() => {
 
 // Each test runs the CLI a dozen times or so; a loaded machine needs more than the default 30 s.
 describe('latch CLI', { timeout: 90_000 }, () => {
-  it('ARCHITECTURE §2 Commands: `latch migrate` brings the database up to date', async () => {
+  it('architecture.md §2 Commands: `latch migrate` brings the database up to date', async () => {
     const dir = workspace()
     expect(await ok(dir, ['migrate'])).toMatch(/database is up to date/)
     expect(existsSync(join(dir, 'latch.db'))).toBe(true)
@@ -133,7 +133,7 @@ describe('latch CLI', { timeout: 90_000 }, () => {
     expect(await ok(dir, ['migrate'])).toMatch(/database is up to date/)
   })
 
-  it('ARCHITECTURE §2 Commands: every listing command has --json (a JSON array on stdout)', async () => {
+  it('architecture.md §2 Commands: every listing command has --json (a JSON array on stdout)', async () => {
     const dir = await migrated()
     for (const args of [['clients', 'list'], ['users', 'list'], ['keys', 'list']]) {
       const out = await ok(dir, [...args, '--json'])
@@ -141,7 +141,7 @@ describe('latch CLI', { timeout: 90_000 }, () => {
     }
   })
 
-  it('ARCHITECTURE §2 Commands: `clients create` prints a confidential client\'s secret once and stores only its hash', async () => {
+  it('architecture.md §2 Commands: `clients create` prints a confidential client\'s secret once and stores only its hash', async () => {
     const dir = await migrated()
     const created = JSON.parse(
       await ok(dir, [
@@ -188,7 +188,7 @@ describe('latch CLI', { timeout: 90_000 }, () => {
     expect(table).toMatch(/^web\s+Web App\s+client_secret_basic\s+authorization_code,refresh_token/m)
   })
 
-  it('ARCHITECTURE §2 Config file: `clients create` validates like the config loader (usage error, exit 2, naming the flag)', async () => {
+  it('architecture.md §2 Config file: `clients create` validates like the config loader (usage error, exit 2, naming the flag)', async () => {
     const dir = await migrated()
     expectOneLineError(
       await latch(dir, ['clients', 'create', '--id', 'x', '--redirect-uris', 'http://localhost/cb#frag']),
@@ -247,7 +247,7 @@ describe('latch CLI', { timeout: 90_000 }, () => {
     expect(after.map((k) => k.alg)).toContain('RS256')
   })
 
-  it('ARCHITECTURE §2 Commands: `clients delete` removes a client; an unknown id exits 1', async () => {
+  it('architecture.md §2 Commands: `clients delete` removes a client; an unknown id exits 1', async () => {
     const dir = await migrated()
     await ok(dir, ['clients', 'create', '--id', 'gone', '--type', 'public', '--redirect-uris', 'http://localhost/cb'])
     expect(await ok(dir, ['clients', 'delete', 'gone'])).toMatch(/deleted client gone/)
@@ -255,7 +255,7 @@ describe('latch CLI', { timeout: 90_000 }, () => {
     expectOneLineError(await latch(dir, ['clients', 'delete', 'gone']), 1, /no client with client_id gone/)
   })
 
-  it('ARCHITECTURE §2 Commands: users create|list|set-password|delete, passwords stored as argon2id and never printed', async () => {
+  it('architecture.md §2 Commands: users create|list|set-password|delete, passwords stored as argon2id and never printed', async () => {
     const dir = await migrated()
     const alice = JSON.parse(
       await ok(dir, ['users', 'create', '--email', 'Alice@Example.com', '--password-stdin', '--name', 'Alice Example', '--json'], { input: 'correct-horse-battery\n' }),
@@ -359,7 +359,7 @@ describe('latch CLI', { timeout: 90_000 }, () => {
   })
 
   /** @see issue 8 */
-  it('ARCHITECTURE §2 Commands: `users set-password EMAIL` in a terminal asks for the new password twice, hidden (a real pty via script(1))', async (ctx) => {
+  it('architecture.md §2 Commands: `users set-password EMAIL` in a terminal asks for the new password twice, hidden (a real pty via script(1))', async (ctx) => {
     if (spawnSync('script', ['--version']).status !== 0) return ctx.skip()
     const dir = await migrated()
     await ok(dir, ['users', 'create', '--email', 'alice@example.com', '--password', 'correct-horse-battery'])
@@ -402,7 +402,7 @@ describe('latch CLI', { timeout: 90_000 }, () => {
     expect(mismatch.output).toMatch(/error: the passwords did not match/)
   })
 
-  it('ARCHITECTURE §2 Commands: `keys rotate` publishes a pending key; `--now` activates it at once; `keys list` shows each state', async () => {
+  it('architecture.md §2 Commands: `keys rotate` publishes a pending key; `--now` activates it at once; `keys list` shows each state', async () => {
     const dir = await migrated()
     const at = () => Math.floor(Date.now() / 1000)
     expect(JSON.parse(await ok(dir, ['keys', 'list', '--json']))).toEqual([])
@@ -442,7 +442,7 @@ describe('latch CLI', { timeout: 90_000 }, () => {
     expectOneLineError(await latch(dir, ['keys', 'rotate'], { env: { LATCH_SECRET: 'a-different-secret-0123456789abcdefghij' } }), 1, /LATCH_SECRET/)
   })
 
-  it('ARCHITECTURE §2 Config file: an invalid config exits 1 with one line naming the key', async () => {
+  it('architecture.md §2 Config file: an invalid config exits 1 with one line naming the key', async () => {
     const dir = workspace('tokens:\n  acess_token_ttl: 900\n')
     for (const args of [['migrate'], ['clients', 'list'], ['serve', '--port', '0']]) {
       expectOneLineError(await latch(dir, args), 1, /tokens\.acess_token_ttl/)
@@ -452,7 +452,7 @@ describe('latch CLI', { timeout: 90_000 }, () => {
     expectOneLineError(await latch(dir, ['migrate', '--config', join(dir, 'missing.yaml')]), 1, /missing\.yaml/)
   })
 
-  it('ARCHITECTURE §2 Environment: LATCH_DATABASE_URL and LATCH_SECRET override the config file', async () => {
+  it('architecture.md §2 Environment: LATCH_DATABASE_URL and LATCH_SECRET override the config file', async () => {
     const dir = workspace()
     const out = await ok(dir, ['migrate'], { env: { LATCH_DATABASE_URL: 'sqlite:./from-env.db' } })
     expect(out).toContain(join(dir, 'from-env.db'))
@@ -461,7 +461,7 @@ describe('latch CLI', { timeout: 90_000 }, () => {
     expectOneLineError(await latch(dir, ['keys', 'list'], { env: { LATCH_SECRET: 'too-short' } }), 1, /LATCH_SECRET must be at least 32 characters/)
   })
 
-  it('ARCHITECTURE §2 Commands: `--config FILE` selects the config file on every command', async () => {
+  it('architecture.md §2 Commands: `--config FILE` selects the config file on every command', async () => {
     const dir = workspace()
     const other = join(dir, 'other.json')
     writeFileSync(other, JSON.stringify({ database: 'sqlite:./other.db' }))
@@ -472,7 +472,7 @@ describe('latch CLI', { timeout: 90_000 }, () => {
     expect(existsSync(join(dir, 'latch.db'))).toBe(false)
   })
 
-  it('ARCHITECTURE §2 Commands: usage errors exit 2 with one line and no stack trace', async () => {
+  it('architecture.md §2 Commands: usage errors exit 2 with one line and no stack trace', async () => {
     const dir = workspace()
     expectOneLineError(await latch(dir, ['clients', 'list', '--bogus']), 2, /unknown option '--bogus'/)
     expectOneLineError(await latch(dir, ['users', 'create']), 2, /--email/)
@@ -483,7 +483,7 @@ describe('latch CLI', { timeout: 90_000 }, () => {
     for (const cmd of ['serve', 'migrate', 'clients', 'users', 'keys']) expect(help.stdout).toContain(cmd)
   })
 
-  it('ARCHITECTURE §2 Commands: `latch serve` listens, seeds the config clients, answers /healthz and stops on SIGTERM', async () => {
+  it('architecture.md §2 Commands: `latch serve` listens, seeds the config clients, answers /healthz and stops on SIGTERM', async () => {
     const dir = workspace()
     const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0'], { cwd: dir, env: cleanEnv({ LATCH_LOG_LEVEL: 'info' }), stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
@@ -511,11 +511,11 @@ describe('latch CLI', { timeout: 90_000 }, () => {
     }
     expect(await exited).toBe(0)
     expect(stderr).not.toMatch(/^error:|^\s+at /m)
-    // Config clients were created at start (ARCHITECTURE §2 Config file).
+    // Config clients were created at start (architecture.md §2 Config file).
     expect((JSON.parse(await ok(dir, ['clients', 'list', '--json'])) as { client_id: string }[]).map((c) => c.client_id)).toEqual(['from-file'])
   })
 
-  it('ARCHITECTURE §2 Commands: `latch serve` exits 1 with one line when the database cannot be opened', async () => {
+  it('architecture.md §2 Commands: `latch serve` exits 1 with one line when the database cannot be opened', async () => {
     const dir = workspace()
     writeFileSync(join(dir, 'not-a-database.db'), 'this is not sqlite '.repeat(20))
     expectOneLineError(

@@ -1,6 +1,6 @@
 /**
  * What every `latch` command shares: finding and loading the config file (through
- * `@latch/server`'s `loadConfig`, so the environment overrides and validation of ARCHITECTURE.md
+ * `@latch/server`'s `loadConfig`, so the environment overrides and validation of docs/architecture.md
  * §2 apply exactly as they do for the server), opening the store with migrations run, validating
  * one client or user the way the config loader validates the file, and reading a password.
  */

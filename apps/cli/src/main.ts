@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `latch` command (ARCHITECTURE.md §2 "Commands"): `serve`, `migrate`, `clients
+ * The `latch` command (docs/architecture.md §2 "Commands"): `serve`, `migrate`, `clients
  * create|list|delete`, `users create|list|delete|set-password`, `keys list|rotate`. Each command
  * lives in `commands/<noun>-<verb>.ts` and is a thin shell over `@latch/server`.
  *

@@ -2,7 +2,8 @@
  * @latch/resource-server: public surface (re-exports only). The framework-free core; the
  * adapters are the subpath exports `/express`, `/fastify` and `/hono`.
  */
-export { createVerifier, type Verifier, type VerifierOptions, type VerifyOptions } from './verifier.js'
+export { createVerifier, type Verifier, type VerifyOptions } from './verifier.js'
+export type { VerifierOptions } from './options.js'
 export { createRouteAuth, type RequireAuthOptions, type RouteAuth, type RouteRequest } from './route-auth.js'
 export {
   verifyAccessToken,

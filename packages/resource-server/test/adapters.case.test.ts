@@ -8,8 +8,9 @@
  * Two mounts per app: `/a` is guarded by a verifier of the Latch issuer (discovery, JWKS,
  * introspection with the API's own client credentials), `/f` by a verifier of the controlled
  * issuer (`jwksUri` given), `/d` by one whose JWKS is unreachable, `/w` by one whose JWKS
- * publishes a key jose refuses (RSA, 1024 bits). Short JWKS cooldowns (1 s, 2 s) make refetch
- * behaviour testable.
+ * publishes a key jose refuses (RSA, 1024 bits). Time is injected (the verifiers' `now` option):
+ * `/a` reads Latch's own manual clock, so issuer and API agree on the time, and `/f` reads the real
+ * time plus an offset the tests move, so cooldowns end without sleeping.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
  * @see https://www.rfc-editor.org/rfc/rfc9068#section-4
@@ -35,6 +36,7 @@ import {
   revoke,
   sign,
   signingKey,
+  SkewedClock,
   startJwksServer,
   weakRsaKey,
   type Answer,
@@ -44,9 +46,8 @@ import {
 } from './support.js'
 
 const REALM = `Bearer realm="${API}"`
-/** JWKS cooldown of the `/f` verifier: long enough that the requests inside it never outlast it. */
-const FORGE_COOLDOWN_MS = 2000
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+/** JWKS cooldown of the `/f` verifier (the default): the requests inside it never outlast it. */
+const FORGE_COOLDOWN = 30
 
 let latch: TestServer
 let clock: ManualClock
@@ -107,6 +108,7 @@ for (const adapter of ADAPTERS) {
     let app: RunningApp
     let a: string
     let f: string
+    const forgeClock = new SkewedClock()
 
     beforeAll(async () => {
       const latchVerifier = createVerifier({
@@ -114,8 +116,9 @@ for (const adapter of ADAPTERS) {
         audience: API,
         jwksCooldown: 1,
         introspection: { clientId: API, clientSecret: API_SECRET },
+        now: () => clock.now() * 1000,
       })
-      const forgeVerifier = createVerifier({ issuer: forgeIssuer, audience: API, jwksUri: `${jwks.url}/jwks`, jwksCooldown: FORGE_COOLDOWN_MS / 1000 })
+      const forgeVerifier = createVerifier({ issuer: forgeIssuer, audience: API, jwksUri: `${jwks.url}/jwks`, jwksCooldown: FORGE_COOLDOWN, now: forgeClock.now })
       app = await adapter.start([
         { prefix: '/a', verifier: latchVerifier },
         { prefix: '/f', verifier: forgeVerifier },
@@ -344,7 +347,7 @@ for (const adapter of ADAPTERS) {
       const stranger = await sign(await signingKey('unknown-1'), accessClaims(forgeIssuer))
       const another = await sign(await signingKey('unknown-2'), accessClaims(forgeIssuer))
       expect((await get(`${f}/me`, bearer(known))).status).toBe(200) // JWKS loaded
-      await sleep(FORGE_COOLDOWN_MS + 100) // past the cooldown since that fetch
+      forgeClock.advance(FORGE_COOLDOWN + 1) // past the cooldown since that fetch
       const before = jwks.requests
       expectInvalidToken(await get(`${f}/me`, bearer(stranger)))
       expect(jwks.requests).toBe(before + 1)
@@ -358,7 +361,7 @@ for (const adapter of ADAPTERS) {
       const next = await signingKey(`rotated-${adapter.name}`)
       const signedByNext = await sign(next, accessClaims(forgeIssuer))
       jwks.keys.push(next.publicJwk)
-      await sleep(FORGE_COOLDOWN_MS + 100)
+      forgeClock.advance(FORGE_COOLDOWN + 1)
       const before = jwks.requests
       expect((await get(`${f}/me`, bearer(signedByNext))).status).toBe(200)
       expect(jwks.requests).toBe(before + 1)
@@ -373,7 +376,7 @@ for (const adapter of ADAPTERS) {
       if (activatesAt > clock.now()) clock.set(activatesAt) // a key published ahead signs from then on
       const fresh = await latchToken(latch.url, 'read:data')
       expect(JSON.parse(Buffer.from(fresh.split('.')[0] as string, 'base64url').toString())).toMatchObject({ kid })
-      await sleep(1100)
+      clock.advance(1) // past the 1 s JWKS cooldown of `/a` (it reads Latch's clock)
       expect((await get(`${a}/data`, bearer(fresh))).status).toBe(200)
       expect((await get(`${a}/data`, bearer(old))).status).toBe(200) // the retired key stays published
     })

@@ -118,6 +118,23 @@ export async function startJwksServer(keys: JWK[] = []): Promise<JwksServer> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Time
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A clock for the verifier's `now` option: the real time plus an offset the test moves. Caches,
+ * cooldowns and retry delays then end at once instead of after a sleep, while tokens forged or
+ * issued on the real clock keep their meaning (an `iat` a few seconds past is still fine).
+ */
+export class SkewedClock {
+  #offsetMs = 0
+  readonly now = (): number => Date.now() + this.#offsetMs
+  advance(seconds: number): void {
+    this.#offsetMs += seconds * 1000
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Forging tokens
 // ---------------------------------------------------------------------------------------------
 

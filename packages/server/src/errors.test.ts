@@ -26,9 +26,11 @@ describe('error table', () => {
     expect(exported.map((c) => c.name).sort()).toEqual(codes.map(pascal).sort())
   })
 
-  it('STYLE error model rule 6: every code is documented in the README', () => {
-    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8')
-    for (const code of codes) expect(readme, code).toContain(`| \`${code}\` |`)
+  it('STYLE error model rule 6: every code is documented in the README and in docs/architecture.md', () => {
+    for (const doc of ['../../../README.md', '../../../docs/architecture.md']) {
+      const text = readFileSync(new URL(doc, import.meta.url), 'utf8')
+      for (const code of codes) expect(text, `${doc}: ${code}`).toContain(`| \`${code}\` |`)
+    }
   })
 
   it('STYLE error model rule 2: only description becomes error_description; detail stays private', () => {

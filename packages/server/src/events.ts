@@ -41,8 +41,29 @@ export class LatchEvents {
   }
 }
 
-export const EVENT_NAMES: readonly LatchEventName[] = [
-  'token.issued', 'authorization_code.reused', 'refresh_token.rotated', 'refresh_token.family_revoked',
-  'grant.revoked', 'token.revoked', 'login.succeeded', 'login.failed', 'consent.granted', 'consent.denied',
-  'session.ended', 'device_code.approved', 'device_code.denied', 'key.rotated', 'client_assertion.replayed',
-]
+/**
+ * One line per event, for readers of the logs and docs/architecture.md "Events". Keyed by the
+ * event map's names and checked by the compiler against it (`satisfies`): an event added to the
+ * map without a line here, or a line for an event the map lacks, does not compile, so
+ * `EVENT_NAMES` (what `onAny` subscribes to) cannot drift from the map.
+ */
+export const EVENT_DESCRIPTIONS = Object.freeze({
+  'token.issued': 'an access token was issued (any grant)',
+  'authorization_code.reused': 'a code was presented again: its grant is revoked (RFC 6749 §4.1.2)',
+  'refresh_token.rotated': 'a refresh token was exchanged for a new one',
+  'refresh_token.family_revoked': 'a rotated refresh token was presented again: its family (grant) is revoked',
+  'grant.revoked': 'a grant and every token under it were revoked (reason: a reused code or refresh token, revocation)',
+  'token.revoked': 'a token was revoked at /revoke (RFC 7009)',
+  'login.succeeded': 'a user signed in; a session began',
+  'login.failed': 'a sign-in failed or was throttled (the account as a keyed hash)',
+  'consent.granted': 'a user allowed a client some scopes',
+  'consent.denied': 'a user denied a client',
+  'session.ended': 'an IdP session ended (logout, Sign out, another user signing in on the browser)',
+  'device_code.approved': 'a user approved a device authorization (RFC 8628)',
+  'device_code.denied': 'a user denied a device authorization (RFC 8628)',
+  'key.rotated': 'this node first saw a new signing key (kid and alg only)',
+  'client_assertion.replayed': 'a private_key_jwt assertion was presented twice (RFC 7523 §3)',
+} as const satisfies Record<LatchEventName, string>)
+
+/** Every event name of the map, in the order of `EVENT_DESCRIPTIONS`. */
+export const EVENT_NAMES: readonly LatchEventName[] = Object.freeze(Object.keys(EVENT_DESCRIPTIONS) as LatchEventName[])

@@ -1,6 +1,6 @@
 /**
  * Creates or updates the clients and users the config file lists, at every start (idempotent;
- * others in the database are left alone, ARCHITECTURE.md §2). A configured `password` is re-hashed
+ * others in the database are left alone, docs/architecture.md §2). A configured `password` is re-hashed
  * only when it no longer verifies against the stored hash, so restarts do not churn rows.
  *
  * A user's password that really changed (a `password` the stored hash does not verify, or another

@@ -1,7 +1,7 @@
 /**
  * Debian's Chromium for the browser tests of every package and example, driven by playwright-core
  * with the flags this machine needs (no sandbox as root, no GPU, no background traffic). Files
- * that need it `describe.skipIf(!hasChromium)`; the skip is said once, as ARCHITECTURE.md §2
+ * that need it `describe.skipIf(!hasChromium)`; the skip is said once, as docs/architecture.md §2
  * "Commands" asks.
  */
 import { existsSync } from 'node:fs'

@@ -1,6 +1,6 @@
 /**
  * Several `latch serve` processes sharing one PostgreSQL schema, for the scale-out tests
- * (`test/scale/`) and the database outage test (`test/outage/`): what ARCHITECTURE.md promises
+ * (`test/scale/`) and the database outage test (`test/outage/`): what docs/architecture.md promises
  * when it says nodes share nothing but the database and `LATCH_SECRET`.
  *
  * Each cluster gets a fresh schema (`?schema=` on LATCH_DATABASE_URL, created by the server and

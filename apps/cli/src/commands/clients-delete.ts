@@ -1,6 +1,6 @@
 /**
  * `latch clients delete ID`: removes a client from the database. A client the config file lists
- * comes back at the next start (config clients are seeded at every start, ARCHITECTURE.md §2),
+ * comes back at the next start (config clients are seeded at every start, docs/architecture.md §2),
  * so the command says so.
  */
 import type { Command } from 'commander'

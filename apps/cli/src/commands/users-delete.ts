@@ -1,6 +1,6 @@
 /**
  * `latch users delete EMAIL`: removes a user. A user the config file lists comes back at the next
- * start (config users are seeded at every start, ARCHITECTURE.md §2), so the command says so.
+ * start (config users are seeded at every start, docs/architecture.md §2), so the command says so.
  */
 import type { Command } from 'commander'
 import { withConfigOption, withStore, type CommonOptions } from '../context.js'

@@ -21,7 +21,7 @@ describe('resolveBffOptions', () => {
     expect(resolveBffOptions({ ...base, api: { upstream: 'http://localhost:4000/api', timeout: 500 } }).apiTimeout).toBe(500)
   })
 
-  it('ARCHITECTURE §2: misconfiguration fails at registration with a message naming the option', () => {
+  it('architecture.md §2: misconfiguration fails at registration with a message naming the option', () => {
     const bad: [Partial<LatchBffOptions>, RegExp][] = [
       [{ issuer: '' }, /issuer is required/],
       [{ issuer: 'not a url' }, /issuer must be an absolute URL/],

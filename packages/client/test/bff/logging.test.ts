@@ -1,5 +1,5 @@
 /**
- * Secrets stay out of the app's log (ARCHITECTURE: "Secrets and tokens never appear in logs or
+ * Secrets stay out of the app's log (docs/architecture.md: "Secrets and tokens never appear in logs or
  * error messages"): with Fastify's logger at `info`, a sign-in, a forged callback, a proxied call
  * that is refreshed and retried, a refused refresh, an unreachable API and a logout leave no access,
  * refresh or ID token, authorization code, state, PKCE verifier or CSRF token in any log line,

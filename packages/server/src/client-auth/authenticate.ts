@@ -15,6 +15,7 @@
  */
 import type { LatchContext } from '../context.js'
 import { InvalidClientError, InvalidRequestError } from '../errors.js'
+import type { ClientAuthMethodName } from '../rules/registry-names.js'
 import type { ClientRecord } from '../storage/store.js'
 import type { ClientAuthInput, ClientAuthMethod } from './auth-method.js'
 import { BASIC_SCHEME, clientSecretBasic } from './client-secret-basic.js'
@@ -30,8 +31,20 @@ export function acceptedAuthMethods(client: ClientRecord): readonly string[] {
   return [client.token_endpoint_auth_method]
 }
 
-/** Most specific first: `none` is whatever remains when only client_id is sent. */
-export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = [clientSecretBasic, privateKeyJwt, clientSecretPost, none]
+/**
+ * The methods by `token_endpoint_auth_method`, checked by the compiler to cover exactly
+ * `AUTH_METHOD_NAMES` (rules/registry-names.ts), the names the config schema accepts. Most
+ * specific first: `none` is whatever remains when only client_id is sent.
+ */
+const BY_NAME = {
+  client_secret_basic: clientSecretBasic,
+  private_key_jwt: privateKeyJwt,
+  client_secret_post: clientSecretPost,
+  none,
+} as const satisfies Record<ClientAuthMethodName, ClientAuthMethod>
+
+/** The methods in the order a request is matched against them (and discovery lists them). */
+export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = Object.freeze(Object.values(BY_NAME))
 
 export async function authenticateClient(input: ClientAuthInput, ctx: LatchContext): Promise<ClientRecord> {
   const usesBasic = input.authorization !== undefined && BASIC_SCHEME.test(input.authorization)

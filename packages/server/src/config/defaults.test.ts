@@ -20,4 +20,9 @@ describe('config reference', () => {
     }
     for (const key of keys) expect(documented.has(key), key).toBe(true)
   })
+
+  it('docs/architecture.md names every documented config key (the contract stays in step with defaults.ts)', () => {
+    const architecture = readFileSync(new URL('../../../../docs/architecture.md', import.meta.url), 'utf8')
+    for (const { key } of parseDefaults(defaultsSource()) as { key: string }[]) expect(architecture, key).toContain(`\`${key}\``)
+  })
 })

@@ -21,24 +21,24 @@ function expectConfigError(fn: () => unknown, message: RegExp): void {
 }
 
 describe('loadConfig', () => {
-  it('ARCHITECTURE §2: an invalid value stops the server with a message naming the key', () => {
+  it('architecture.md §2: an invalid value stops the server with a message naming the key', () => {
     expectConfigError(() => load({ tokens: { access_token_ttl: '15m' } }), /^config: tokens\.access_token_ttl must be an integer number of seconds, got "15m"$/)
   })
 
-  it('ARCHITECTURE §2: an unknown key stops the server naming the key', () => {
+  it('architecture.md §2: an unknown key stops the server naming the key', () => {
     expectConfigError(() => load({ tokens: { acess_token_ttl: 5 } }), /^config: tokens\.acess_token_ttl is not a known key/)
     expectConfigError(() => load({ isuer: 'http://x' }), /^config: isuer is not a known key/)
     expectConfigError(() => load({ clients: [{ client_id: 'a', redirect_uri: ['x'] }] }), /clients\[0\]\.redirect_uri is not a known key/)
   })
 
-  it('ARCHITECTURE §2: ${VAR} and ${VAR:-default} are replaced from the environment', () => {
+  it('architecture.md §2: ${VAR} and ${VAR:-default} are replaced from the environment', () => {
     const { config } = load({ issuer: '${ISS}', database: '${DB:-sqlite::memory:}' }, { ...env, ISS: 'https://id.example.com/' })
     expect(config.issuer).toBe('https://id.example.com')
     expect(config.database).toBe('sqlite::memory:')
     expectConfigError(() => load({ issuer: '${NOPE}' }, env), /issuer refers to \$\{NOPE\}/)
   })
 
-  it('ARCHITECTURE §2: environment variables override the file', () => {
+  it('architecture.md §2: environment variables override the file', () => {
     const { config } = load({ port: 1234, issuer: 'http://localhost:1' }, { ...env, PORT: '4321', LATCH_ISSUER: 'https://login.example.com', LATCH_LOG_LEVEL: 'warn' })
     expect(config.port).toBe(4321)
     expect(config.issuer).toBe('https://login.example.com')

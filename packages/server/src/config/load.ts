@@ -1,6 +1,6 @@
 /**
  * Loads the config file (YAML or JSON), substitutes `${VAR}` / `${VAR:-default}` from the
- * environment, applies the environment overrides of ARCHITECTURE.md §2, fills defaults, validates
+ * environment, applies the environment overrides of docs/architecture.md §2, fills defaults, validates
  * once and freezes. Any problem is a `ConfigError` naming the key, so the server stops at boot
  * instead of misbehaving later.
  */

@@ -18,7 +18,7 @@ function configError(fn: () => unknown): ConfigError {
 }
 
 describe('redis_url / LATCH_REDIS_URL', () => {
-  it('ARCHITECTURE §2: unset by default, and an empty value (`${REDIS_URL:-}`) means unset; the key prefix defaults to latch:', () => {
+  it('architecture.md §2: unset by default, and an empty value (`${REDIS_URL:-}`) means unset; the key prefix defaults to latch:', () => {
     expect(load({})).toMatchObject({ redis_url: null, redis_key_prefix: 'latch:' })
     expect(load({ redis_url: '${REDIS_URL:-}' }).redis_url).toBeNull()
     expect(load({ redis_url: null }).redis_url).toBeNull()
@@ -39,7 +39,7 @@ describe('redis_url / LATCH_REDIS_URL', () => {
     expect(configError(() => load({ redis_key_prefix: '' })).key).toBe('redis_key_prefix')
   })
 
-  it('ARCHITECTURE §2 Environment: LATCH_REDIS_URL overrides the file, and a bad one names the key and the variable', () => {
+  it('architecture.md §2 Environment: LATCH_REDIS_URL overrides the file, and a bad one names the key and the variable', () => {
     expect(load({ redis_url: 'redis://file-host:6379' }, { ...env, LATCH_REDIS_URL: 'redis://env-host:6380/1' }).redis_url).toBe('redis://env-host:6380/1')
     expect(load({}, { ...env, LATCH_REDIS_URL: 'redis://env-host:6380' }).redis_url).toBe('redis://env-host:6380')
     const err = configError(() => load({ redis_url: 'redis://file-host:6379' }, { ...env, LATCH_REDIS_URL: 'memcached://:hunter2@x' }))

@@ -1,9 +1,10 @@
 /**
- * The config file's schema (TypeBox), the contract of ARCHITECTURE.md §2 "Config file". Keys keep
+ * The config file's schema (TypeBox), the contract of docs/architecture.md §2 "Config file". Keys keep
  * their wire (snake_case) names. Unknown keys are rejected (`additionalProperties: false`), so a
  * typo stops the server with a message naming the key instead of being silently ignored.
  */
 import { Type, type Static } from '@sinclair/typebox'
+import { AUTH_METHOD_NAMES, GRANT_TYPE_NAMES, type ClientAuthMethodName } from '../rules/registry-names.js'
 import * as D from './defaults.js'
 
 const strict = { additionalProperties: false } as const
@@ -12,15 +13,9 @@ const Seconds = (def: number, min = 1) => Type.Integer({ minimum: min, default: 
 export const SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const
 export type SigningAlg = (typeof SIGNING_ALGS)[number]
 
-export const GRANT_TYPE_NAMES = [
-  'authorization_code',
-  'refresh_token',
-  'client_credentials',
-  'urn:ietf:params:oauth:grant-type:device_code',
-  'password',
-] as const
-
-export const AUTH_METHOD_NAMES = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const
+// The registries' names live below config (rules/registry-names.ts), where the tables that
+// implement them (GRANTS, CLIENT_AUTH_METHODS) can be checked against them too.
+export { AUTH_METHOD_NAMES, GRANT_TYPE_NAMES } from '../rules/registry-names.js'
 
 export const ClientSchema = Type.Object(
   {
@@ -171,7 +166,7 @@ export interface ResolvedClient {
   client_id: string
   client_name: string
   client_secret_hash: string | null
-  token_endpoint_auth_method: (typeof AUTH_METHOD_NAMES)[number]
+  token_endpoint_auth_method: ClientAuthMethodName
   /**
    * `token_endpoint_auth_method` was given explicitly. Unpinned, a secret client accepts both
    * `client_secret_basic` and `client_secret_post` (client-auth/authenticate.ts).

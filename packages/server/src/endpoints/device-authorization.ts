@@ -7,7 +7,7 @@
  * - `device_code`: 256 random bits, stored hashed (RFC 8628 §5.2 wants it unguessable);
  * - `user_code`: 8 characters from a 20-letter alphabet (§6.1), stored as the hash of its
  *   normalized form so any case or dash the user types matches;
- * - `verification_uri` is built from the issuer, never from the Host header (ARCHITECTURE.md §2);
+ * - `verification_uri` is built from the issuer, never from the Host header (docs/architecture.md §2);
  * - every response carries `Cache-Control: no-store` (§3.2 responses are token-like secrets).
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.1
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.2

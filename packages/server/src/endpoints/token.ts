@@ -8,7 +8,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { PATHS } from '../context.js'
 import { InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } from '../errors.js'
-import { GRANTS } from '../grants/table.js'
+import { grantFor } from '../grants/table.js'
 import { requireFormBody } from './_pipeline/form-body.js'
 import { noStore } from './_pipeline/no-store.js'
 import { clientAuthentication } from './_pipeline/client-authentication.js'
@@ -19,8 +19,8 @@ export const tokenEndpoint: FastifyPluginAsync = async (app) => {
     const { params, client } = await clientAuthentication(request, ctx)
     const grantType = params.grant_type
     if (!grantType) throw new InvalidRequestError('grant_type is missing')
-    // hasOwn: `constructor` or `__proto__` must not resolve to Object.prototype members.
-    const grant = Object.hasOwn(GRANTS, grantType) ? GRANTS[grantType] : undefined
+    // Own keys only: `constructor` or `__proto__` must not resolve to Object.prototype members.
+    const grant = grantFor(grantType)
     if (!grant) throw new UnsupportedGrantTypeError('this grant_type is not supported')
     if (!client.grant_types.includes(grantType)) {
       throw new UnauthorizedClientError(`this client may not use the ${grantType} grant`)

@@ -6,6 +6,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
  */
 import type { LatchContext } from '../context.js'
+import type { GrantType } from '../rules/registry-names.js'
 import type { ClientRecord } from '../storage/store.js'
 
 export interface TokenRequest {
@@ -29,7 +30,7 @@ export interface TokenResponseBody {
 }
 
 export interface GrantHandler {
-  readonly grantType: string
+  readonly grantType: GrantType
   readonly parameters: readonly string[]
   handle(request: TokenRequest): Promise<TokenResponseBody>
 }

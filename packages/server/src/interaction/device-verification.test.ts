@@ -107,7 +107,7 @@ describe('device verification', () => {
     expect(t.events.map((e) => e.name)).not.toContain('device_code.denied')
   })
 
-  it('ARCHITECTURE.md §2 Pages: the code form has a Code input, a Continue button, a CSRF field, and escapes every value', () => {
+  it('docs/architecture.md §2 Pages: the code form has a Code input, a Continue button, a CSRF field, and escapes every value', () => {
     const body = deviceCodePage(t.ctx, 'csrf-token-value', '"><script>alert(1)</script>', INVALID_CODE)
     expect(body).toContain('<label for=user_code>Code</label>')
     expect(body).toContain('<button type="submit">Continue</button>')

@@ -1,5 +1,5 @@
 /**
- * Encryption at rest of private signing keys (ARCHITECTURE.md §2, `LATCH_SECRET`). A private JWK is
+ * Encryption at rest of private signing keys (docs/architecture.md §2, `LATCH_SECRET`). A private JWK is
  * stored only as a compact JWE (RFC 7516 §3.1) with `alg: dir`, `enc: A256GCM` (RFC 7518 §4.5,
  * §5.3) and `cty: jwk+json` (RFC 7517 §7), under a 256-bit key derived from the master secret with
  * HKDF-SHA256 (RFC 5869). A database dump alone therefore never yields a key that can mint tokens.

@@ -659,7 +659,7 @@ describe('device authorization endpoint', () => {
 })
 
 describe('device verification page', () => {
-  it('ARCHITECTURE §2 Pages: a hostile or repeated user_code in the URL is escaped, never executed', async () => {
+  it('architecture.md §2 Pages: a hostile or repeated user_code in the URL is escaped, never executed', async () => {
     const res = await send('GET', `${PATHS.device_verification}?user_code=${encodeURIComponent('"><script>alert(1)</script>')}`)
     expect(res.status).toBe(200)
     expect(res.text).not.toContain('<script>alert')
@@ -670,7 +670,7 @@ describe('device verification page', () => {
     expect(bad.status).toBeLessThan(500)
   })
 
-  it('ARCHITECTURE §2 Pages: a code form without its CSRF token, or not a form, is refused on a page', async () => {
+  it('architecture.md §2 Pages: a code form without its CSRF token, or not a form, is refused on a page', async () => {
     expectErrorPage(await post(PATHS.device_verification, form({ user_code: 'BCDF-GHJK' })), 403)
     expectErrorPage(await post(PATHS.device_verification, form({ user_code: 'BCDF-GHJK', csrf: 'forged' }), { cookie: 'latch_csrf=other' }), 403)
     for (const ct of CONTENT_TYPES) expectErrorPage(await post(PATHS.device_verification, ct.body, {}, ct.type), 400)
@@ -702,7 +702,7 @@ describe('device verification page', () => {
 })
 
 describe('interaction pages', () => {
-  it('ARCHITECTURE §2 Pages: an unknown or malformed interaction id is an error page', async () => {
+  it('architecture.md §2 Pages: an unknown or malformed interaction id is an error page', async () => {
     for (const id of ['not-a-uuid', crypto.randomUUID(), '00000000-0000-0000-0000-000000000000', '..%2F..%2Fetc%2Fpasswd', '%00', '☃']) {
       const path = `${PATHS.interaction}/${id.includes('%') ? id : encodeURIComponent(id)}`
       expectErrorPage(await send('GET', path), 400)
@@ -711,17 +711,17 @@ describe('interaction pages', () => {
     }
   })
 
-  it('ARCHITECTURE §2 Pages: an interaction id that is not valid percent-encoding is an error page', async () => {
+  it('architecture.md §2 Pages: an interaction id that is not valid percent-encoding is an error page', async () => {
     expectErrorPage(await send('GET', `${PATHS.interaction}/%E0%A4%A`), 400)
   })
 
-  it('ARCHITECTURE §2 Pages: an overlong interaction id is an error page', async () => {
+  it('architecture.md §2 Pages: an overlong interaction id is an error page', async () => {
     const res = await send('GET', `${PATHS.interaction}/${'a'.repeat(300)}`)
     expect([400, 414]).toContain(res.status)
     expectErrorPage(res, res.status)
   })
 
-  it('ARCHITECTURE §2 Pages: the sign-in form refuses missing CSRF, repeated, oversized and non-form input', async () => {
+  it('architecture.md §2 Pages: the sign-in form refuses missing CSRF, repeated, oversized and non-form input', async () => {
     const browser = new Browser(s.url)
     const start = await browser.open(`${s.url}${PATHS.authorization}?${form({ client_id: 'consent-app', redirect_uri: CONSENT_REDIRECT, response_type: 'code', scope: 'openid', state: 's1' })}`)
     const login = formOf(start)
@@ -755,7 +755,7 @@ describe('interaction pages', () => {
     expect(isConsentPage(page)).toBe(true)
   })
 
-  it('ARCHITECTURE §2 Pages: the consent form refuses a decision other than Allow or Deny, and keeps the request', async () => {
+  it('architecture.md §2 Pages: the consent form refuses a decision other than Allow or Deny, and keeps the request', async () => {
     const browser = new Browser(s.url)
     const start = await browser.open(`${s.url}${PATHS.authorization}?${form({ client_id: 'consent-app', redirect_uri: CONSENT_REDIRECT, response_type: 'code', scope: 'openid profile', state: 's2' })}`)
     const consentPage = await browser.signIn(start, ALICE.email, ALICE.password)
@@ -838,7 +838,7 @@ describe('end-session endpoint (logout)', () => {
 describe('discovery and JWKS', () => {
   const DISCOVERY = '/.well-known/openid-configuration'
 
-  it('OIDC Discovery §4, ARCHITECTURE §2: junk in the query or a forged Host header changes nothing', async () => {
+  it('OIDC Discovery §4, architecture.md §2: junk in the query or a forged Host header changes nothing', async () => {
     const plain = JSON.parse((await send('GET', DISCOVERY)).text) as Record<string, unknown>
     for (const headers of <Record<string, string>[]>[{ host: 'evil.example' }, { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' }, {}]) {
       const res = await send('GET', `${DISCOVERY}?issuer=${encodeURIComponent(EVIL)}&x=%ZZ&y[]=1&<script>=1`, { headers })

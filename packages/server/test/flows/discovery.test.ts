@@ -87,7 +87,7 @@ describe('discovery', () => {
     expect(doc.response_modes_supported).toEqual(['query', 'form_post'])
   })
 
-  it('ARCHITECTURE §2: a forged Host header does not change any URL in the document', async () => {
+  it('architecture.md §2: a forged Host header does not change any URL in the document', async () => {
     const res = await rawGet(`${s.url}${OIDC_PATH}`, { host: 'evil.example' })
     expect(res.status).toBe(200)
     expect(res.body).not.toContain('evil.example')

@@ -211,7 +211,7 @@ describe('end session', () => {
     expect(await res.text()).toMatch(/<button[^>]*>Sign out<\/button>/)
   })
 
-  it('ARCHITECTURE §2: the confirmation form posts to the issuer\'s URL whatever the Host header says', async () => {
+  it('architecture.md §2: the confirmation form posts to the issuer\'s URL whatever the Host header says', async () => {
     const browser = await signedInBrowser()
     const cookie = `latch_session=${browser.cookies.get('latch_session') ?? ''}`
     const res = await rawGet(logoutUrl({ client_id: 'web' }), { host: 'evil.example', cookie })

@@ -1,5 +1,5 @@
 /**
- * The pages in a real browser (ARCHITECTURE.md §2 "Pages"): Debian's Chromium driven by
+ * The pages in a real browser (docs/architecture.md §2 "Pages"): Debian's Chromium driven by
  * playwright-core. A confidential client's redirect_uri is a tiny HTTP server started here that
  * records the callback query; the browser signs in by the labels a person reads (Email, Password,
  * Sign in), consents (Allow), and lands there with `code`, `state` and `iss` (RFC 9207); the code
@@ -8,7 +8,7 @@
  * and the device verification page (Code, Continue) leads to the same sign-in and consent.
  * Screenshots of the login and consent pages go to /tmp for a person to look at.
  *
- * Skipped, with a console line, when /usr/bin/chromium is not installed (ARCHITECTURE.md §2
+ * Skipped, with a console line, when /usr/bin/chromium is not installed (docs/architecture.md §2
  * "Commands": tests that need Chromium say clearly when they are skipped).
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1
  * @see https://www.rfc-editor.org/rfc/rfc9207#section-2
@@ -145,7 +145,7 @@ describe.skipIf(!hasChromium)('pages in a real browser', () => {
     return JSON.parse(Buffer.from(String(jwt).split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>
   }
 
-  it('ARCHITECTURE §2 Pages, RFC 6749 §4.1: a browser signs in, allows, and the client gets code, state and iss, then tokens', async () => {
+  it('architecture.md §2 Pages, RFC 6749 §4.1: a browser signs in, allows, and the client gets code, state and iss, then tokens', async () => {
     const { context, page } = await newPage()
     try {
       const { verifier, challenge } = pkce()
@@ -208,7 +208,7 @@ describe.skipIf(!hasChromium)('pages in a real browser', () => {
     }
   })
 
-  it('ARCHITECTURE §2 Pages: a wrong password shows an alert on the sign-in page, then the right one continues', async () => {
+  it('architecture.md §2 Pages: a wrong password shows an alert on the sign-in page, then the right one continues', async () => {
     const { context, page } = await newPage()
     try {
       const { challenge } = pkce()
@@ -227,7 +227,7 @@ describe.skipIf(!hasChromium)('pages in a real browser', () => {
     }
   })
 
-  it('ARCHITECTURE §2 Pages: login page labels Email and Password and button Sign in fit a phone without horizontal scroll', async () => {
+  it('architecture.md §2 Pages: login page labels Email and Password and button Sign in fit a phone without horizontal scroll', async () => {
     const { context, page } = await newPage({ viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 3 })
     try {
       const { challenge } = pkce()
@@ -247,7 +247,7 @@ describe.skipIf(!hasChromium)('pages in a real browser', () => {
     }
   })
 
-  it('ARCHITECTURE §2 Pages: sign-in and consent work with JavaScript turned off', async () => {
+  it('architecture.md §2 Pages: sign-in and consent work with JavaScript turned off', async () => {
     const { context, page } = await newPage({ javaScriptEnabled: false })
     try {
       const { verifier, challenge } = pkce()
@@ -278,7 +278,7 @@ describe.skipIf(!hasChromium)('pages in a real browser', () => {
     }
   })
 
-  it('ARCHITECTURE §2 Pages, RFC 8628 §3.3: the device verification page has a Code field and a Continue button and leads to consent', async () => {
+  it('architecture.md §2 Pages, RFC 8628 §3.3: the device verification page has a Code field and a Continue button and leads to consent', async () => {
     const started = await postForm(`${s.url}${PATHS.device_authorization}`, { client_id: 'browser-tv', scope: 'openid profile' })
     const device = (await started.json()) as { device_code: string; user_code: string; verification_uri: string; verification_uri_complete: string }
     expect(started.status).toBe(200)

@@ -4,7 +4,7 @@
  * authorization page) while PostgreSQL is stopped and started again with `pg_ctl`.
  * - While it is down, every request that needs the database fails with 503
  *   `temporarily_unavailable` and `Retry-After` (RFC 6749 §4.1.2.1 / §5.2 as Latch maps them,
- *   ARCHITECTURE "Error model": a storage outage is not a `server_error`), never 500; /healthz is
+ *   STYLE.md "Error model": a storage outage is not a `server_error`), never 500; /healthz is
  *   503 so a load balancer takes the node out.
  * - When it is back, requests succeed again without restarting the nodes, every token issued
  *   before (or during) the outage is still valid, and refresh tokens still rotate: a 503 never

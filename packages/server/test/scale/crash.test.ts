@@ -61,7 +61,7 @@ describe.skipIf(skipped !== undefined)('crash of a node under load', () => {
     await cluster?.stop()
   })
 
-  it('ARCHITECTURE §1 (nodes share only the database): kill -9 of node A under load and a restart on the same port: no 500, every token answered 200 stays valid, refresh tokens issued before the crash still rotate', { timeout: 60_000 }, async () => {
+  it('architecture.md §1 (nodes share only the database): kill -9 of node A under load and a restart on the same port: no 500, every token answered 200 stays valid, refresh tokens issued before the crash still rotate', { timeout: 60_000 }, async () => {
     const a = cluster.node(0)
     const b = cluster.node(1)
     const sent: Sent[] = []

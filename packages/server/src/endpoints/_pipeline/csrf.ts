@@ -1,5 +1,5 @@
 /**
- * CSRF protection of every form (ARCHITECTURE.md §2 "Pages"): a double-submit token. The browser
+ * CSRF protection of every form (docs/architecture.md §2 "Pages"): a double-submit token. The browser
  * holds a random HttpOnly, SameSite=Lax cookie; each form carries the same value in a hidden
  * `csrf` field. A cross-site page can neither read the cookie nor make the browser send it with
  * a POST, so it cannot forge a matching pair.

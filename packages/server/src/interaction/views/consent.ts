@@ -1,7 +1,7 @@
 /**
  * The consent page: the client's name, the API the token will be for (RFC 8707: the user
  * authorizes access to a resource, not only scopes), each requested scope with its description,
- * buttons **Allow** and **Deny** (ARCHITECTURE.md §2).
+ * buttons **Allow** and **Deny** (docs/architecture.md §2).
  */
 import { resourceDisplayName, type ResourceConfig } from '../../rules/resource.js'
 import { html, page } from './layout.js'

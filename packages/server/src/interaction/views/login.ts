@@ -1,4 +1,4 @@
-/** The sign-in page: labels **Email** and **Password**, button **Sign in** (ARCHITECTURE.md §2). */
+/** The sign-in page: labels **Email** and **Password**, button **Sign in** (docs/architecture.md §2). */
 import { html, page } from './layout.js'
 import { MESSAGES } from './messages.js'
 
