@@ -6,7 +6,7 @@
  * filed under the wrong key.
  */
 import { describe, expect, expectTypeOf, it } from 'vitest'
-import { CLIENT_AUTH_METHODS } from '../clients/authenticate.js'
+import { CLIENT_AUTH_METHODS } from '../client-auth/authenticate.js'
 import { ClientSchema, GRANT_TYPE_NAMES as SCHEMA_GRANT_TYPE_NAMES, AUTH_METHOD_NAMES as SCHEMA_AUTH_METHOD_NAMES } from '../config/schema.js'
 import { GRANTS, grantFor } from '../grants/table.js'
 import { AUTH_METHOD_NAMES, GRANT_TYPE_NAMES, type ClientAuthMethodName, type GrantType } from './registry-names.js'

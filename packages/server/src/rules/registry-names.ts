@@ -2,7 +2,7 @@
  * The protocol names Latch supports, one list per registry, low enough in the layers that every
  * user can import it: the config schema (config/schema.ts) accepts exactly these in client
  * metadata, and the tables that implement them, `GRANTS` (grants/table.ts) and
- * `CLIENT_AUTH_METHODS` (clients/authenticate.ts), are checked by the compiler to cover exactly
+ * `CLIENT_AUTH_METHODS` (client-auth/authenticate.ts), are checked by the compiler to cover exactly
  * these names (`satisfies Record<GrantType, …>`). A name added here without a handler, or a
  * handler without its name here, does not compile. The order is the order discovery lists them.
  *
