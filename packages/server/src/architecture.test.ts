@@ -1,7 +1,8 @@
 /**
  * The dependency rules of STYLE.md, checked mechanically: data flows endpoint → grant/interaction
  * → store. Only `storage/` talks SQL; grants, tokens, keys, clients and users never see HTTP.
- * (Interaction pages and the session cookie are HTTP by nature, so they may use Fastify's types.)
+ * Interaction decisions and sessions take plain data and return outcomes and cookie changes; the
+ * page routes and the cookie I/O live in endpoints/ (issue 9).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
@@ -37,6 +38,13 @@ describe('STYLE dependency rules', () => {
 
   it('endpoints never import storage implementations (only the Store interface)', () => {
     const offenders = files.filter((f) => /^(endpoints|grants|interaction|sessions)\//.test(f.path) && f.imports.some((i) => /storage\/(kysely-store|dialects|migrations|database)/.test(i)))
+    expect(offenders.map((f) => f.path)).toEqual([])
+  })
+
+  it('interaction/ and sessions/ import neither Fastify nor endpoints/ (decisions without HTTP, issue 9)', () => {
+    const offenders = files.filter(
+      (f) => /^(interaction|sessions)\//.test(f.path) && f.imports.some((i) => i === 'fastify' || i.startsWith('@fastify/') || /(^|\/)endpoints\//.test(i)),
+    )
     expect(offenders.map((f) => f.path)).toEqual([])
   })
 

@@ -15,8 +15,6 @@ import type { RedirectTarget } from '../../interaction/outcome.js'
 import { html, page } from '../../interaction/views/layout.js'
 import { cspSource } from './security-headers.js'
 
-export type { RedirectTarget, ResponseMode } from '../../interaction/outcome.js'
-
 export function sendAuthorizationResponse(reply: FastifyReply, target: RedirectTarget, params: Record<string, string>): FastifyReply {
   const all: Record<string, string> = { ...params }
   if (target.state !== undefined) all.state = target.state
