@@ -48,8 +48,10 @@ function rejectDuplicates(s: AuthorizationState): void {
 
 /** The rules in order (oidc-provider's `use(() => checkClient)` … table). The order is the contract: see the header. */
 export const AUTHORIZATION_STEPS: readonly AuthorizationStep[] = [
+  // Until both are verified, errors are pages (RFC 6749 §4.1.2.1).
   checkClient,
   checkRedirectUri,
+  // Sets the redirect target: from here on, redirectable errors go to the client.
   checkResponseMode,
   rejectMultipleResources,
   rejectDuplicates,
@@ -64,6 +66,7 @@ export const AUTHORIZATION_STEPS: readonly AuthorizationStep[] = [
   checkNonce,
   buildRequest,
   checkIdTokenHint,
+  // The decision (OIDC Core §3.1.2.3 to §3.1.2.6).
   resolveSession,
   checkLoginAndConsent,
   checkPromptNone,
@@ -83,13 +86,16 @@ function rawParams(request: FastifyRequest): RawParams {
 async function authorize(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   securityHeaders(reply)
   const s: AuthorizationState = { ctx: request.server.latch, raw: rawParams(request), ip: request.ip, cookies: request.cookies }
+  let step: AuthorizationStep | undefined
   try {
-    for (const step of AUTHORIZATION_STEPS) {
+    for (step of AUTHORIZATION_STEPS) {
       const pending = step(s)
       if (pending) await pending
       if (s.outcome) return sendOutcome(reply, s.outcome)
     }
   } catch (err) {
+    // The log names the rule that rejected the request (the error handler logs the error itself).
+    request.log.debug({ step: step?.name }, 'authorization request stopped')
     // An error page's way back: the verified redirect URI's app, else the client's registered one.
     if (s.client) noteWayBack(request, s.client, s.redirectUri)
     if (s.target === undefined || !(err instanceof OAuthError) || !err.redirectable) throw err
