@@ -32,8 +32,6 @@ import type { ClientRecord } from '../storage/store.js'
 import { verifyIdTokenHint } from '../tokens/id-token-hint.js'
 import type { Outcome, RedirectTarget, ResponseMode } from './outcome.js'
 
-export { PROMPTS, type Prompt } from '../rules/prompt.js'
-
 /** The validated request, stored as the interaction's params (JSON). */
 export interface AuthorizationRequest {
   client_id: string
