@@ -50,35 +50,6 @@ const BAND_OF_ROOM = new Map(BANDS.flatMap(([band, rooms]) => rooms.map((room) =
 /** Folders whose subfolder is a room of its own (a leaf or a step table inside the layer). */
 const SUB_ROOMS = new Set(['endpoints/_pipeline', 'interaction/views'])
 
-/**
- * Arrows that break the band table today and that the reshape of the authorization path (issue 9,
- * helper "reshape") removes. Exact `from -> to` pairs: a new violation fails, and so does an
- * entry that no longer occurs, so this list only shrinks.
- */
-const KNOWN_UNTIL_RESHAPE: readonly string[] = [
-  // interaction/ hands requests back to endpoints/ (the authorization request model, the pipeline steps of its pages)
-  'interaction/authorization-kind.ts -> endpoints/authorization-request.ts',
-  'interaction/authorization-kind.ts -> endpoints/_pipeline/authorization-response.ts',
-  'interaction/device-verification.ts -> endpoints/_pipeline/csrf.ts',
-  'interaction/device-verification.ts -> endpoints/_pipeline/form-body.ts',
-  'interaction/device-verification.ts -> endpoints/_pipeline/reject-duplicate-params.ts',
-  'interaction/device-verification.ts -> endpoints/_pipeline/security-headers.ts',
-  'interaction/policy.ts -> endpoints/authorization-request.ts',
-  'interaction/routes.ts -> endpoints/_pipeline/csrf.ts',
-  'interaction/routes.ts -> endpoints/_pipeline/form-body.ts',
-  'interaction/routes.ts -> endpoints/_pipeline/reject-duplicate-params.ts',
-  'interaction/routes.ts -> endpoints/_pipeline/security-headers.ts',
-  'interaction/routes.ts -> endpoints/_pipeline/way-back.ts',
-  // Fastify below endpoints/: the interaction pages and the session cookies take requests and replies
-  'interaction/authorization-kind.ts -> fastify',
-  'interaction/begin.ts -> fastify',
-  'interaction/device-verification.ts -> fastify',
-  'interaction/kinds.ts -> fastify',
-  'interaction/routes.ts -> fastify',
-  'sessions/device-cookie.ts -> fastify',
-  'sessions/idp-session.ts -> fastify',
-]
-
 /** Packages only the named rooms may import. */
 const FASTIFY = /^(fastify|@fastify\/.+)$/
 const DATABASE = /^(kysely|better-sqlite3|pg)(\/.*)?$/
@@ -198,12 +169,6 @@ function viewArrows(graph: Graph): string[] {
       ? []
       : imports.filter((to) => isLocal(to) && roomOf(to) !== 'interaction/views' && (bandOf(to) ?? 0) < 11).map((to) => `${from} -> ${to}`),
   )
-}
-
-/** The graph with the given `from -> to` arrows taken out. */
-function withoutArrows(graph: Graph, arrows: readonly string[]): Graph {
-  const out = new Set(arrows)
-  return new Map([...graph].map(([from, imports]) => [from, imports.filter((to) => !out.has(`${from} -> ${to}`))]))
 }
 
 /** Files importing a package (or src file) matching `pkg` from outside the rooms allowed to. */
@@ -357,22 +322,15 @@ describe('STYLE dependency rules (issue 9 band table)', () => {
   })
 
   it('imports run only down the bands; only endpoints/ and server.ts import Fastify; only storage/ imports Kysely and the drivers; below the composition root only the Store interface of storage/ is imported; views are leaves', () => {
-    const known = new Set(KNOWN_UNTIL_RESHAPE)
-    expect(violations(graph).filter((arrow) => !known.has(arrow))).toEqual([])
+    expect(violations(graph)).toEqual([])
   })
 
-  it('the allowlist of arrows the reshape removes only shrinks (each entry still occurs)', () => {
-    const now = new Set(violations(graph))
-    expect(KNOWN_UNTIL_RESHAPE.filter((arrow) => !now.has(arrow))).toEqual([])
-  })
-
-  // Without the arrows the reshape removes, so that a cycle they close is not reported twice.
   it('the rooms form no cycle', () => {
-    expect(cycles(roomEdges(withoutArrows(graph, KNOWN_UNTIL_RESHAPE)))).toEqual([])
+    expect(cycles(roomEdges(graph))).toEqual([])
   })
 
   it('the files form no cycle', () => {
-    expect(cycles(fileEdges(withoutArrows(graph, KNOWN_UNTIL_RESHAPE)))).toEqual([])
+    expect(cycles(fileEdges(graph))).toEqual([])
   })
 
   it('index.ts only re-exports', () => {

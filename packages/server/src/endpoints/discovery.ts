@@ -26,6 +26,7 @@ import { CLIENT_AUTH_METHODS } from '../client-auth/authenticate.js'
 import { CLIENT_ASSERTION_ALGS } from '../client-auth/private-key-jwt.js'
 import { OIDC_SCOPE_CLAIMS } from '../config/schema.js'
 import { GRANTS } from '../grants/table.js'
+import { PROMPTS } from '../rules/prompt.js'
 
 export const OPENID_CONFIGURATION_PATH = '/.well-known/openid-configuration'
 export const OAUTH_AUTHORIZATION_SERVER_PATH = '/.well-known/oauth-authorization-server'
@@ -84,7 +85,7 @@ export function discoveryDocument(ctx: LatchContext, state: DiscoveryState): Rec
     scopes_supported: [...config.known_scopes],
     claims_supported: [...new Set([...ID_TOKEN_CLAIMS, ...Object.values(OIDC_SCOPE_CLAIMS).flat()])],
     claim_types_supported: ['normal'],
-    prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
+    prompt_values_supported: [...PROMPTS],
     claims_parameter_supported: false,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,

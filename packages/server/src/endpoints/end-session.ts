@@ -34,13 +34,14 @@ import { PATHS, type LatchContext } from '../context.js'
 import { InvalidRequestError } from '../errors.js'
 import { html, page } from '../interaction/views/layout.js'
 import { MESSAGES } from '../interaction/views/messages.js'
-import { currentSession, endSession, type ActiveSession } from '../sessions/idp-session.js'
+import { endSession, sessionCookieCleared, type ActiveSession } from '../sessions/idp-session.js'
 import type { ClientRecord } from '../storage/store.js'
 import { isRegisteredPostLogoutRedirectUri } from '../rules/redirect-uri.js'
 import { CSRF_FIELD, csrfToken, verifyCsrf } from './_pipeline/csrf.js'
 import { requireFormBody, type RawParams } from './_pipeline/form-body.js'
 import { rejectDuplicateParams } from './_pipeline/reject-duplicate-params.js'
 import { securityHeaders } from './_pipeline/security-headers.js'
+import { applyCookies, sessionOf } from './_pipeline/session-cookie.js'
 import { noteWayBack } from './_pipeline/way-back.js'
 
 interface LogoutRequest {
@@ -112,13 +113,14 @@ export const endSessionEndpoint: FastifyPluginAsync = async (app) => {
     if (confirmed) verifyCsrf(ctx, request, params)
     const logout = await parseLogoutRequest(ctx, request, params)
     securityHeaders(reply, logout.redirectUri ? [logout.redirectUri] : [])
-    const active = await currentSession(ctx, request)
+    const active = await sessionOf(request)
     const silent =
       confirmed ||
       (active === null && request.method === 'GET') ||
       (active !== null && logout.hint !== null && logout.hint.sub === active.user.id && logout.hint.sid === active.session.id)
     if (!silent) return confirmationPage(ctx, request, reply, logout, active)
-    await endSession(ctx, request, reply)
+    applyCookies(reply, [sessionCookieCleared(ctx)])
+    await endSession(ctx, request.cookies)
     return signedOut(reply, logout)
   }
   function endSessionByQuery(request: FastifyRequest, reply: FastifyReply) {

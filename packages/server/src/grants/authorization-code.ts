@@ -17,22 +17,14 @@
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.6
  */
-import { createHash } from 'node:crypto'
 import { InvalidGrantError, InvalidRequestError } from '../errors.js'
-import { constantTimeEqual } from '../lib/constant-time.js'
 import { hashHandle } from '../lib/random.js'
+import { isCodeVerifier, verifyCodeVerifier } from '../rules/pkce.js'
 import { assertResourcePermitted, assertSameResource } from '../rules/resource.js'
 import { matchRedirectUri } from '../rules/redirect-uri.js'
 import type { GrantRecord } from '../storage/store.js'
 import type { GrantHandler } from './grant.js'
 import { issueTokenSet, refreshAllowed } from './token-set.js'
-
-const VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/
-
-export function pkceMatches(verifier: string, challenge: string, method: string): boolean {
-  const computed = method === 'S256' ? createHash('sha256').update(verifier).digest('base64url') : verifier
-  return constantTimeEqual(computed, challenge)
-}
 
 export const authorizationCodeGrant: GrantHandler = {
   grantType: 'authorization_code',
@@ -40,7 +32,7 @@ export const authorizationCodeGrant: GrantHandler = {
   async handle({ params, client, ctx }) {
     const { store, clock, config } = ctx
     if (!params.code) throw new InvalidRequestError('code is missing')
-    if (params.code_verifier !== undefined && !VERIFIER.test(params.code_verifier)) {
+    if (params.code_verifier !== undefined && !isCodeVerifier(params.code_verifier)) {
       throw new InvalidRequestError('code_verifier must be 43-128 characters of [A-Za-z0-9-._~] (RFC 7636 §4.1)')
     }
     const now = clock.now()
@@ -66,7 +58,7 @@ export const authorizationCodeGrant: GrantHandler = {
     }
     if (record.code_challenge) {
       if (!params.code_verifier) throw new InvalidGrantError('code_verifier is required (PKCE, RFC 7636 §4.5)')
-      if (!pkceMatches(params.code_verifier, record.code_challenge, record.code_challenge_method ?? 'plain')) {
+      if (!verifyCodeVerifier(params.code_verifier, record.code_challenge, record.code_challenge_method ?? 'plain')) {
         throw new InvalidGrantError('code_verifier does not match the code_challenge (RFC 7636 §4.6)')
       }
     } else if (params.code_verifier) {

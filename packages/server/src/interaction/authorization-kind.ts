@@ -2,20 +2,19 @@
  * Finishing an authorization request once the user is known and has consented: a single-use code
  * bound to the client, the exact redirect_uri, the PKCE challenge and the nonce (RFC 6749 §4.1.2,
  * RFC 7636 §4.4, OIDC Core §3.1.2.5), carrying the grant it opens when redeemed (the one write
- * here), then the redirect. Used both by the authorization endpoint (session + remembered consent:
+ * here), then the response to the client's redirect URI (an `Outcome` the endpoint serializes). Used both by the authorization endpoint (session + remembered consent:
  * no page shown) and by the interaction pages after login/consent.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
  */
-import type { FastifyReply } from 'fastify'
 import type { LatchContext } from '../context.js'
-import type { AuthorizationRequest } from '../endpoints/authorization-request.js'
-import { sendAuthorizationError, sendAuthorizationResponse, type RedirectTarget } from '../endpoints/_pipeline/authorization-response.js'
 import { AccessDeniedError } from '../errors.js'
 import { randomId } from '../lib/random.js'
 import type { ActiveSession } from '../sessions/idp-session.js'
 import type { ClientRecord, InteractionRecord } from '../storage/store.js'
 import { newHandle } from '../tokens/opaque-handle.js'
+import type { AuthorizationRequest } from './authorization-request.js'
 import type { InteractionKind } from './kinds.js'
+import { authorizationError, authorizationResponse, type Outcome, type RedirectTarget } from './outcome.js'
 import { needsConsent, needsLogin } from './policy.js'
 
 export function redirectTarget(ctx: LatchContext, request: AuthorizationRequest): RedirectTarget {
@@ -24,12 +23,11 @@ export function redirectTarget(ctx: LatchContext, request: AuthorizationRequest)
 
 export async function issueAuthorizationCode(
   ctx: LatchContext,
-  reply: FastifyReply,
   request: AuthorizationRequest,
   client: ClientRecord,
   session: ActiveSession,
   scope: string[],
-): Promise<FastifyReply> {
+): Promise<Outcome> {
   const { store, clock, config } = ctx
   const now = clock.now()
   const code = newHandle()
@@ -53,7 +51,7 @@ export async function issueAuthorizationCode(
     expires_at: now + config.tokens.authorization_code_ttl,
     consumed_at: null,
   })
-  return sendAuthorizationResponse(reply, redirectTarget(ctx, request), { code: code.value })
+  return authorizationResponse(redirectTarget(ctx, request), { code: code.value })
 }
 
 function requestOf(interaction: InteractionRecord): AuthorizationRequest {
@@ -63,10 +61,10 @@ function requestOf(interaction: InteractionRecord): AuthorizationRequest {
 export const authorizationKind: InteractionKind = {
   needsConsent: (ctx, interaction, client, userId) => needsConsent(ctx, requestOf(interaction), client, userId),
   requiresFreshLogin: (interaction, session, now) => needsLogin(requestOf(interaction), session, now),
-  async approve({ ctx, reply, interaction, client, session, scope }) {
-    return issueAuthorizationCode(ctx, reply, requestOf(interaction), client, session, scope)
+  async approve({ ctx, interaction, client, session, scope }) {
+    return issueAuthorizationCode(ctx, requestOf(interaction), client, session, scope)
   },
-  async deny({ ctx, reply, interaction }) {
-    return sendAuthorizationError(reply, redirectTarget(ctx, requestOf(interaction)), new AccessDeniedError('the user denied the request'))
+  async deny({ ctx, interaction }) {
+    return authorizationError(redirectTarget(ctx, requestOf(interaction)), new AccessDeniedError('the user denied the request'))
   },
 }

@@ -1,20 +1,19 @@
 /**
- * Starts an interaction: stores the validated request under a random id and sends the browser to
- * the interaction page, which runs login and consent and then hands back to the kind's `approve`.
+ * Starts an interaction: stores the validated request under a random id and sends the browser
+ * (303, `seeOther`) to the interaction page, which runs login and consent and then hands back to the kind's `approve`.
  * The id is 122 random bits (UUID v4): unguessable. Anyone can start one, so it is stored only
  * within the bounds of `rate-limit/pending-limits.ts`, and lives `sessions.anonymous_interaction_ttl` until
  * someone signs in to it (`signedIn`), then up to `sessions.interaction_ttl` from its start.
  */
-import type { FastifyReply } from 'fastify'
 import type { LatchContext } from '../context.js'
 import { randomId } from '../lib/random.js'
 import type { InteractionRecord } from '../storage/store.js'
+import { seeOther, type Outcome } from './outcome.js'
 
 export async function beginInteraction(
   ctx: LatchContext,
-  reply: FastifyReply,
   input: { kind: InteractionRecord['kind']; client_id: string; params: Record<string, unknown>; ip: string },
-): Promise<FastifyReply> {
+): Promise<Outcome> {
   await ctx.pending.admitInteraction(input.ip)
   const now = ctx.clock.now()
   const { interaction_ttl, anonymous_interaction_ttl } = ctx.config.sessions
@@ -30,7 +29,7 @@ export async function beginInteraction(
     expires_at: now + Math.min(anonymous_interaction_ttl, interaction_ttl),
   }
   await ctx.store.interactions.insert(interaction)
-  return reply.redirect(`${ctx.urls.interaction}/${interaction.id}`, 303)
+  return seeOther(`${ctx.urls.interaction}/${interaction.id}`)
 }
 
 /** The patch that records who signed in to an interaction, and gives it its full lifetime. */

@@ -1,11 +1,12 @@
-import type { FastifyReply, FastifyRequest } from 'fastify'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createTestContext, TEST_API, type TestContext } from '../../test/support/context.js'
 import type { ActiveSession } from '../sessions/idp-session.js'
 import type { InteractionRecord } from '../storage/store.js'
 import { newHandle, newUserCode } from '../tokens/opaque-handle.js'
-import { deviceCodePage, deviceKind, INVALID_CODE } from './device-verification.js'
-import type { InteractionOutcome } from './kinds.js'
+import { deviceKind } from './device-verification.js'
+import type { FinishedInteraction } from './kinds.js'
+import type { Outcome } from './outcome.js'
+import { deviceCodePage, INVALID_CODE } from './views/device-code.js'
 
 let t: TestContext
 beforeEach(async () => {
@@ -15,16 +16,10 @@ afterEach(async () => {
   await t.close()
 })
 
-/** Just enough of a FastifyReply to capture what a page sends. */
-function fakeReply() {
-  const sent = { status: 200, headers: {} as Record<string, string>, type: '', body: '' }
-  const reply = {
-    header(name: string, value: string) { sent.headers[name.toLowerCase()] = value; return reply },
-    status(code: number) { sent.status = code; return reply },
-    type(value: string) { sent.type = value; return reply },
-    send(body: string) { sent.body = body; return reply },
-  }
-  return { reply: reply as unknown as FastifyReply, sent }
+/** The page a kind's decision renders (the endpoint adds the page headers). */
+function page(outcome: Outcome): { status: number; body: string } {
+  if (outcome.type !== 'page') throw new Error(`expected a page, got ${outcome.type}`)
+  return { status: outcome.status, body: outcome.html }
 }
 
 async function seed(ttl = 600) {
@@ -39,7 +34,7 @@ async function seed(ttl = 600) {
   return { userCodeHash: userCode.hash, deviceCodeHash: device.hash }
 }
 
-async function outcome(userCodeHash: string): Promise<{ args: InteractionOutcome; sent: ReturnType<typeof fakeReply>['sent'] }> {
+async function finished(userCodeHash: string): Promise<{ args: FinishedInteraction }> {
   const now = t.clock.now()
   const user = await t.user()
   const interaction: InteractionRecord = {
@@ -51,13 +46,12 @@ async function outcome(userCodeHash: string): Promise<{ args: InteractionOutcome
     user,
     session: { session_hash: 'h', id: 'sid-1', user_id: user.id, auth_time: now - 10, amr: ['pwd'], created_at: now - 10, expires_at: now + 3600 },
   }
-  const { reply, sent } = fakeReply()
-  return { args: { ctx: t.ctx, request: {} as FastifyRequest, reply, interaction, client: await t.client('tv'), session }, sent }
+  return { args: { ctx: t.ctx, interaction, client: await t.client('tv'), session } }
 }
 
 describe('device verification', () => {
   it('RFC 8628 §5.4: consent is always asked, even for a client that may skip it', async () => {
-    const { args } = await outcome('x')
+    const { args } = await finished('x')
     const skipping = { ...args.client, skip_consent: true }
     expect(await deviceKind.needsConsent(t.ctx, args.interaction, skipping, args.session.user.id)).toBe(true)
     expect(deviceKind.requiresFreshLogin(args.interaction, args.session, t.clock.now())).toBe(false)
@@ -65,13 +59,12 @@ describe('device verification', () => {
 
   it('RFC 8628 §3.3: approving marks the code approved for the consented scope, which the device then redeems', async () => {
     const { userCodeHash, deviceCodeHash } = await seed()
-    const { args, sent } = await outcome(userCodeHash)
+    const { args } = await finished(userCodeHash)
     // Scope the consent form posted, with one the device never asked for: it must not be granted.
-    await deviceKind.approve({ ...args, scope: ['openid', 'read:data', 'write:data'] })
+    const sent = page(await deviceKind.approve({ ...args, scope: ['openid', 'read:data', 'write:data'] }))
     expect(sent.status).toBe(200)
     expect(sent.body).toContain('Device connected')
     expect(sent.body).toContain('You can return to your device.')
-    expect(sent.headers['content-security-policy']).toContain("frame-ancestors 'none'")
     expect(t.events).toContainEqual({ name: 'device_code.approved', payload: { client_id: 'tv', user_id: args.session.user.id } })
     const polled = await t.store.deviceCodes.poll(deviceCodeHash, t.clock.now())
     expect(polled).toMatchObject({ outcome: 'approved', record: { granted_scope: 'openid read:data', user_id: args.session.user.id, session_id: 'sid-1' } })
@@ -79,8 +72,8 @@ describe('device verification', () => {
 
   it('RFC 8628 §3.3: denying marks the code denied and says so', async () => {
     const { userCodeHash, deviceCodeHash } = await seed()
-    const { args, sent } = await outcome(userCodeHash)
-    await deviceKind.deny(args)
+    const { args } = await finished(userCodeHash)
+    const sent = page(await deviceKind.deny(args))
     expect(sent.status).toBe(200)
     expect(sent.body).toContain('Access denied')
     expect(t.events.map((e) => e.name)).toContain('device_code.denied')
@@ -89,9 +82,9 @@ describe('device verification', () => {
 
   it('RFC 8628 §3.5: a code that expired during sign-in cannot be approved', async () => {
     const { userCodeHash } = await seed(60)
-    const { args, sent } = await outcome(userCodeHash)
+    const { args } = await finished(userCodeHash)
     t.clock.advance(61)
-    await deviceKind.approve({ ...args, scope: ['openid'] })
+    const sent = page(await deviceKind.approve({ ...args, scope: ['openid'] }))
     expect(sent.status).toBe(400)
     expect(sent.body).toContain('Code expired')
     expect(t.events.map((e) => e.name)).not.toContain('device_code.approved')
@@ -99,16 +92,15 @@ describe('device verification', () => {
 
   it('RFC 8628 §3.3: a code is decided once; a second decision shows the expired page', async () => {
     const { userCodeHash } = await seed()
-    const first = await outcome(userCodeHash)
+    const first = await finished(userCodeHash)
     await deviceKind.approve({ ...first.args, scope: ['openid'] })
-    const second = await outcome(userCodeHash)
-    await deviceKind.deny(second.args)
-    expect(second.sent.status).toBe(400)
+    const second = await finished(userCodeHash)
+    expect(page(await deviceKind.deny(second.args)).status).toBe(400)
     expect(t.events.map((e) => e.name)).not.toContain('device_code.denied')
   })
 
-  it('docs/architecture.md §2 Pages: the code form has a Code input, a Continue button, a CSRF field, and escapes every value', () => {
-    const body = deviceCodePage(t.ctx, 'csrf-token-value', '"><script>alert(1)</script>', INVALID_CODE)
+  it('ARCHITECTURE.md §2 Pages: the code form has a Code input, a Continue button, a CSRF field, and escapes every value', () => {
+    const body = deviceCodePage(t.ctx.urls.device_verification, 'csrf-token-value', '"><script>alert(1)</script>', INVALID_CODE)
     expect(body).toContain('<label for=user_code>Code</label>')
     expect(body).toContain('<button type="submit">Continue</button>')
     expect(body).toContain('name="csrf" value="csrf-token-value"')

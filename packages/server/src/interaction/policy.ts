@@ -10,7 +10,7 @@
  * @see https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
  */
 import type { LatchContext } from '../context.js'
-import type { AuthorizationRequest } from '../endpoints/authorization-request.js'
+import type { AuthorizationRequest } from './authorization-request.js'
 import type { ActiveSession } from '../sessions/idp-session.js'
 import type { ClientRecord } from '../storage/store.js'
 

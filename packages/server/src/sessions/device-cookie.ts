@@ -16,12 +16,11 @@
  * @see https://cheatsheetseries.owasp.org/cheatsheets/Authentication_Cheat_Sheet.html#login-throttling
  */
 import { createHash, createHmac } from 'node:crypto'
-import type { FastifyReply, FastifyRequest } from 'fastify'
 import { DEVICE_COOKIE_TTL } from '../config/defaults.js'
 import type { LatchContext } from '../context.js'
 import { constantTimeEqual } from '../lib/constant-time.js'
 import { randomHandle } from '../lib/random.js'
-import { cookieName, cookieOptions } from './idp-session.js'
+import { cookieName, cookieOptions, type CookieChange, type CookieJar } from './idp-session.js'
 
 export const DEVICE_COOKIE = 'latch_device'
 
@@ -48,10 +47,10 @@ export function deviceCookieName(ctx: LatchContext, account: string): string {
  * The device id of this browser's valid cookie for `account`, whose stored password hash is
  * `passwordHash`, or null (none, forged, another account's, expired, from before a password change).
  */
-export function trustedDevice(ctx: LatchContext, request: FastifyRequest, account: string, passwordHash: string | null): string | null {
+export function trustedDevice(ctx: LatchContext, cookies: CookieJar, account: string, passwordHash: string | null): string | null {
   if (!account || passwordHash === null) return null
   const name = deviceCookieName(ctx, account)
-  const match = VALUE.exec(request.cookies[name] ?? '')
+  const match = VALUE.exec(cookies[name] ?? '')
   if (!match) return null
   const [, id = '', issuedAt = '', signature = ''] = match
   if (!constantTimeEqual(signature, signed(ctx, name, account, id, issuedAt, passwordHash))) return null
@@ -60,17 +59,17 @@ export function trustedDevice(ctx: LatchContext, request: FastifyRequest, accoun
 }
 
 /**
- * After a successful sign-in of `account` (whose password hash is `passwordHash`): (re)issues its
- * cookie. A browser that already held a valid one keeps its device id, so its throttling record
+ * After a successful sign-in of `account` (whose password hash is `passwordHash`): its cookie to
+ * (re)issue, or null for an account without a password. A browser that already held a valid one keeps its device id, so its throttling record
  * carries over.
  */
-export function rememberDevice(ctx: LatchContext, reply: FastifyReply, account: string, device: string | null, passwordHash: string | null): void {
-  if (passwordHash === null) return
+export function rememberDevice(ctx: LatchContext, account: string, device: string | null, passwordHash: string | null): CookieChange | null {
+  if (passwordHash === null) return null
   const name = deviceCookieName(ctx, account)
   const id = device ?? randomHandle(16)
   const issuedAt = String(ctx.clock.now())
   const value = `${id}.${issuedAt}.${signed(ctx, name, account, id, issuedAt, passwordHash)}`
-  reply.setCookie(name, value, { ...cookieOptions(ctx), maxAge: DEVICE_COOKIE_TTL })
+  return { name, value, options: { ...cookieOptions(ctx), maxAge: DEVICE_COOKIE_TTL } }
 }
 
 /** The cookie's signature: its name, account, device id and issue time, and the account's password hash. */

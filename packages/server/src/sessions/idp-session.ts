@@ -3,10 +3,11 @@
  * keeps only its SHA-256 (a leaked table lets no one sign in). HttpOnly so scripts cannot read
  * it, SameSite=Lax so it still arrives on the top-level redirect from a client to /authorize but
  * not on cross-site POSTs, Secure whenever the issuer is https.
+ * No HTTP here: functions take the browser's cookies as plain data (`CookieJar`) and return the
+ * cookies to set or clear (`CookieChange`); `endpoints/_pipeline/session-cookie.ts` does the I/O.
  * @see https://openid.net/specs/openid-connect-core-1_0.html#Authentication
  * @see https://www.rfc-editor.org/rfc/rfc6265#section-4.1.2
  */
-import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { LatchContext } from '../context.js'
 import { hashHandle, randomHandle, randomId } from '../lib/random.js'
 import type { SessionRecord, UserRecord } from '../storage/store.js'
@@ -35,15 +36,29 @@ export function cookieOptions(ctx: LatchContext): CookieOptions {
   return { httpOnly: true, sameSite: 'lax', secure: issuer.protocol === 'https:', path: issuer.pathname.replace(/\/?$/, '/') }
 }
 
+/** The request's cookies by name, as the browser sent them. */
+export type CookieJar = Readonly<Record<string, string | undefined>>
+
+/** A cookie the response must set (with its lifetime) or clear. */
+export type CookieChange =
+  | { name: string; value: string; options: CookieOptions & { maxAge: number } }
+  | { name: string; clear: true; options: CookieOptions }
+
+/** The value of this browser's session cookie, if it sent one of a plausible length. */
+function sessionCookieValue(ctx: LatchContext, cookies: CookieJar): string | undefined {
+  const value = cookies[cookieName(ctx, SESSION_COOKIE)]
+  return value && value.length <= 200 ? value : undefined
+}
+
 export interface ActiveSession {
   session: SessionRecord
   user: UserRecord
 }
 
 /** The signed-in user of this browser, or null (no cookie, expired, or the user was deleted). */
-export async function currentSession(ctx: LatchContext, request: FastifyRequest): Promise<ActiveSession | null> {
-  const value = request.cookies[cookieName(ctx, SESSION_COOKIE)]
-  if (!value || value.length > 200) return null
+export async function currentSession(ctx: LatchContext, cookies: CookieJar): Promise<ActiveSession | null> {
+  const value = sessionCookieValue(ctx, cookies)
+  if (value === undefined) return null
   const session = await ctx.store.sessions.get(hashHandle(value), ctx.clock.now())
   if (!session) return null
   const user = await ctx.store.users.getById(session.user_id)
@@ -60,16 +75,21 @@ export async function currentSession(ctx: LatchContext, request: FastifyRequest)
  * `user` is the row the password was checked against: a new session is written only while its
  * `password_hash` is still the stored one (one conditional INSERT), so a password change that
  * commits while this sign-in is in flight cannot leave a session behind it (issue 8). Null then,
- * with nothing written and no cookie set. A renewal needs no such check: a password change with
+ * with nothing written and no cookie to set. A renewal needs no such check: a password change with
  * sign-out deletes the session first, and the renewal's UPDATE then finds nothing.
  * @see https://openid.net/specs/openid-connect-backchannel-1_0.html#ClaimsContents
  */
-export async function startSession(ctx: LatchContext, request: FastifyRequest, reply: FastifyReply, user: UserRecord, amr: string[]): Promise<SessionRecord | null> {
-  const previous = request.cookies[cookieName(ctx, SESSION_COOKIE)]
+export async function startSession(
+  ctx: LatchContext,
+  cookies: CookieJar,
+  user: UserRecord,
+  amr: string[],
+): Promise<{ session: SessionRecord; cookie: CookieChange } | null> {
+  const previous = sessionCookieValue(ctx, cookies)
   const now = ctx.clock.now()
   const value = randomHandle()
   const next = { session_hash: hashHandle(value), user_id: user.id, auth_time: now, amr, expires_at: now + ctx.config.sessions.ttl }
-  const held = previous && previous.length <= 200 ? hashHandle(previous) : null
+  const held = previous !== undefined ? hashHandle(previous) : null
   let session = held === null ? null : await ctx.store.sessions.renew(held, next, now)
   if (session === null) {
     if (held !== null) {
@@ -80,22 +100,26 @@ export async function startSession(ctx: LatchContext, request: FastifyRequest, r
     const checked = user.password_hash === null ? undefined : { passwordHash: { userId: user.id, hash: user.password_hash } }
     if (!(await ctx.store.sessions.insert(session, checked))) return null
   }
-  reply.setCookie(cookieName(ctx, SESSION_COOKIE), value, { ...cookieOptions(ctx), maxAge: ctx.config.sessions.ttl })
   ctx.events.emit('login.succeeded', { user_id: user.id, session_id: session.id })
-  return session
+  return { session, cookie: { name: cookieName(ctx, SESSION_COOKIE), value, options: { ...cookieOptions(ctx), maxAge: ctx.config.sessions.ttl } } }
 }
 
 /**
- * Signs the browser out: clears the cookie and ends its session. Ending a session also revokes what
- * was issued within it, except grants with `offline_access` (OIDC Core §11: access while the user
- * is "not present (not logged in)"); see `store.sessions.end`.
+ * Signs the browser out: ends its session. Ending a session also revokes what was issued within
+ * it, except grants with `offline_access` (OIDC Core §11: access while the user is "not present
+ * (not logged in)"); see `store.sessions.end`. The cookie is cleared whatever happens
+ * (`sessionCookieCleared`), before this runs.
  * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
  */
-export async function endSession(ctx: LatchContext, request: FastifyRequest, reply: FastifyReply): Promise<SessionRecord | null> {
-  const value = request.cookies[cookieName(ctx, SESSION_COOKIE)]
-  reply.clearCookie(cookieName(ctx, SESSION_COOKIE), cookieOptions(ctx))
-  if (!value || value.length > 200) return null
+export async function endSession(ctx: LatchContext, cookies: CookieJar): Promise<SessionRecord | null> {
+  const value = sessionCookieValue(ctx, cookies)
+  if (value === undefined) return null
   const session = await ctx.store.sessions.end(hashHandle(value), ctx.clock.now())
   if (session) ctx.events.emit('session.ended', { session_id: session.id, user_id: session.user_id })
   return session
+}
+
+/** The change that removes the session cookie from the browser. */
+export function sessionCookieCleared(ctx: LatchContext): CookieChange {
+  return { name: cookieName(ctx, SESSION_COOKIE), clear: true, options: cookieOptions(ctx) }
 }

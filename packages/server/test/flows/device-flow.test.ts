@@ -163,6 +163,7 @@ describe('verification and decision', () => {
     const done = await browser.decide(consent, 'allow')
     expect(done.status).toBe(200)
     expect(done.html).toContain('Device connected')
+    expect(done.headers.get('content-security-policy')).toContain("frame-ancestors 'none'")
 
     // The earlier poll set last_polled_at: the device waits its interval, as openid-client does.
     clock.advance(INTERVAL)

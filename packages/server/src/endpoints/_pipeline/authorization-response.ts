@@ -11,17 +11,9 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyReply } from 'fastify'
 import type { OAuthError } from '../../errors.js'
+import type { RedirectTarget } from '../../interaction/outcome.js'
 import { html, page } from '../../interaction/views/layout.js'
 import { cspSource } from './security-headers.js'
-
-export type ResponseMode = 'query' | 'form_post'
-
-export interface RedirectTarget {
-  redirect_uri: string
-  response_mode: ResponseMode
-  state?: string | undefined
-  issuer: string
-}
 
 export function sendAuthorizationResponse(reply: FastifyReply, target: RedirectTarget, params: Record<string, string>): FastifyReply {
   const all: Record<string, string> = { ...params }

@@ -1,0 +1,30 @@
+/**
+ * The authorization endpoint's step table: the order is part of the contract (where errors go).
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+ */
+import { describe, expect, it } from 'vitest'
+import { AUTHORIZATION_STEPS } from './authorization.js'
+
+const names = AUTHORIZATION_STEPS.map((step) => step.name)
+
+describe('authorization endpoint steps', () => {
+  it('every step is a named function, each name once (logs and stack traces name the rule)', () => {
+    expect(names.every((n) => /^[a-z][A-Za-z]+$/.test(n))).toBe(true)
+    expect(new Set(names).size).toBe(names.length)
+  })
+
+  it('RFC 6749 §4.1.2.1: client_id and redirect_uri are verified before any step whose error may be redirected', () => {
+    expect(names.slice(0, 3)).toEqual(['checkClient', 'checkRedirectUri', 'checkResponseMode'])
+  })
+
+  it('RFC 6749 §3.1: duplicates are rejected before any single-valued parameter is read', () => {
+    const first = names.indexOf('rejectDuplicates')
+    for (const later of ['rejectRequestObjects', 'checkResponseType', 'checkResource', 'checkScope', 'checkPrompt', 'checkPkce']) {
+      expect(names.indexOf(later)).toBeGreaterThan(first)
+    }
+  })
+
+  it('OIDC Core §3.1.2.6: prompt=none is judged after the session and before anything is issued or stored', () => {
+    expect(names.slice(-4)).toEqual(['resolveSession', 'checkLoginAndConsent', 'checkPromptNone', 'issueCodeOrInteract'])
+  })
+})

@@ -1,0 +1,104 @@
+/**
+ * The interaction pages, HTTP only: sign-in and consent, the same for every kind of interaction
+ * (authorization request, device verification). GET shows whatever step is next; the forms POST
+ * back with a CSRF token. What each step decides is in `interaction/pages.ts`; here the
+ * parameters are read, the CSRF token checked, cookies set, pages rendered and outcomes sent.
+ * A throttled sign-in says when to retry (Retry-After and on the page).
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#Authenticates
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.16
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import { PATHS } from '../context.js'
+import { decideConsent, loadInteraction, nextStep, signIn, verifiedRedirectUri, type LoadedInteraction } from '../interaction/pages.js'
+import type { Outcome } from '../interaction/outcome.js'
+import { consentPage, describeResource, describeScopes } from '../interaction/views/consent.js'
+import { loginPage } from '../interaction/views/login.js'
+import { MESSAGES } from '../interaction/views/messages.js'
+import { csrfToken, verifyCsrf } from './_pipeline/csrf.js'
+import { requireFormBody, type RawParams } from './_pipeline/form-body.js'
+import { rejectDuplicateParams } from './_pipeline/reject-duplicate-params.js'
+import { securityHeaders } from './_pipeline/security-headers.js'
+import { sendOutcome } from './_pipeline/send-outcome.js'
+import { applyCookies } from './_pipeline/session-cookie.js'
+import { noteWayBack } from './_pipeline/way-back.js'
+
+type InteractionRequest = FastifyRequest<{ Params: { id: string } }>
+
+async function load(request: InteractionRequest): Promise<LoadedInteraction> {
+  const l = await loadInteraction(request.server.latch, request.params.id)
+  noteWayBack(request, l.client, verifiedRedirectUri(l.interaction))
+  return l
+}
+
+/** A page whose form may end in the client's redirect (CSP form-action covers the redirect chain). */
+function html(reply: FastifyReply, l: LoadedInteraction, status: number, body: string): FastifyReply {
+  const uri = verifiedRedirectUri(l.interaction)
+  return securityHeaders(reply, uri === undefined ? [] : [uri]).status(status).type('text/html; charset=utf-8').send(body)
+}
+
+function renderLogin(request: FastifyRequest, reply: FastifyReply, l: LoadedInteraction, status = 200, error?: string, email?: string): FastifyReply {
+  const ctx = request.server.latch
+  const hint = typeof l.interaction.params.login_hint === 'string' ? l.interaction.params.login_hint : undefined
+  return html(reply, l, status, loginPage({
+    action: `${ctx.urls.interaction}/${l.interaction.id}/login`,
+    csrf: csrfToken(ctx, request, reply),
+    clientName: l.client.client_name,
+    email: email ?? hint,
+    error,
+  }))
+}
+
+/** A kind's end: its page keeps the interaction's form targets; responses and redirects go as they are. */
+function finish(reply: FastifyReply, l: LoadedInteraction, outcome: Outcome): FastifyReply {
+  return outcome.type === 'page' ? html(reply, l, outcome.status, outcome.html) : sendOutcome(reply, outcome)
+}
+
+async function showNextStep(request: InteractionRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const ctx = request.server.latch
+  const l = await load(request)
+  const step = await nextStep(ctx, l, request.cookies)
+  if (step.type === 'login_form') return renderLogin(request, reply, l)
+  if (step.type === 'consent_form') {
+    const { interaction, client } = l
+    return html(reply, l, 200, consentPage({
+      action: `${ctx.urls.interaction}/${interaction.id}/consent`,
+      csrf: csrfToken(ctx, request, reply),
+      clientName: client.client_name,
+      userEmail: step.session.user.email,
+      scopes: describeScopes(step.scope, ctx.config.scopes),
+      resource: describeResource(step.resource, ctx.config),
+      deviceNotice: interaction.kind === 'device',
+      userCode: typeof interaction.params.user_code === 'string' ? interaction.params.user_code : undefined,
+    }))
+  }
+  return finish(reply, l, step)
+}
+
+async function submitLogin(request: InteractionRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const ctx = request.server.latch
+  const l = await load(request)
+  const params = rejectDuplicateParams(request.body as RawParams)
+  verifyCsrf(ctx, request, params)
+  const result = await signIn(ctx, l, { email: params.email, password: params.password, ip: request.ip, cookies: request.cookies })
+  if (result.type === 'signed_in') return sendOutcome(applyCookies(reply, result.cookies), result.outcome)
+  if (result.reason === 'throttled') {
+    reply.header('retry-after', String(result.retryAfter))
+    return renderLogin(request, reply, l, result.status, MESSAGES.login.throttled(result.retryAfter), result.email)
+  }
+  return renderLogin(request, reply, l, result.status, MESSAGES.login.badCredentials, result.email)
+}
+
+async function submitConsent(request: InteractionRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const ctx = request.server.latch
+  const l = await load(request)
+  const params = rejectDuplicateParams(request.body as RawParams)
+  verifyCsrf(ctx, request, params)
+  return finish(reply, l, await decideConsent(ctx, l, params.decision, request.cookies))
+}
+
+export const interactionPages: FastifyPluginAsync = async function interactionPages(app) {
+  const base = PATHS.interaction
+  app.get<{ Params: { id: string } }>(`${base}/:id`, { config: { channel: 'html' } }, showNextStep)
+  app.post<{ Params: { id: string } }>(`${base}/:id/login`, { config: { channel: 'html' }, preValidation: requireFormBody }, submitLogin)
+  app.post<{ Params: { id: string } }>(`${base}/:id/consent`, { config: { channel: 'html' }, preValidation: requireFormBody }, submitConsent)
+}

@@ -1,0 +1,147 @@
+/**
+ * What the interaction pages decide (sign-in and consent, the same for every kind of interaction:
+ * authorization request, device verification), without HTTP: `endpoints/interaction.ts` parses,
+ * checks the CSRF token, calls these, sets the cookies they return and renders or sends what they
+ * answer. Sign-in failures say the same thing whether or not the email exists and take the same
+ * time (argon2 runs against a dummy hash); repeated failures are throttled per account and
+ * source, per source, and slowed per account (across nodes when Redis is configured;
+ * users/login-throttle.ts), and a success leaves a device cookie (sessions/device-cookie.ts).
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#Authenticates
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.16
+ */
+import type { LatchContext } from '../context.js'
+import { InvalidRequestError } from '../errors.js'
+import { rememberDevice, trustedDevice } from '../sessions/device-cookie.js'
+import { currentSession, startSession, type ActiveSession, type CookieChange, type CookieJar } from '../sessions/idp-session.js'
+import type { ClientRecord, InteractionRecord } from '../storage/store.js'
+import { notChecked } from '../users/login-throttle.js'
+import { verifyPassword } from '../users/password-hash.js'
+import { authorizationKind } from './authorization-kind.js'
+import { signedIn } from './begin.js'
+import { deviceKind } from './device-verification.js'
+import { interactionResource, interactionScope, type InteractionKind } from './kinds.js'
+import { seeOther, type Outcome } from './outcome.js'
+
+const KINDS: Record<InteractionRecord['kind'], InteractionKind> = {
+  authorization: authorizationKind,
+  device: deviceKind,
+}
+
+const ID_PATTERN = /^[0-9a-f-]{36}$/
+
+export interface LoadedInteraction {
+  interaction: InteractionRecord
+  client: ClientRecord
+  kind: InteractionKind
+}
+
+/** The pending interaction `id` names and its client; an error page when it is gone. */
+export async function loadInteraction(ctx: LatchContext, id: string): Promise<LoadedInteraction> {
+  const interaction = ID_PATTERN.test(id) ? await ctx.store.interactions.get(id, ctx.clock.now()) : null
+  if (!interaction) throw new InvalidRequestError('This sign-in request has expired or was already completed. Return to the application and start again.')
+  const client = await ctx.clients.get(interaction.client_id)
+  if (!client) throw new InvalidRequestError('This application is no longer registered.')
+  return { interaction, client, kind: KINDS[interaction.kind] }
+}
+
+/** The redirect URI stored with the interaction, verified against the registration when it began. */
+export function verifiedRedirectUri(interaction: InteractionRecord): string | undefined {
+  const uri = interaction.params.redirect_uri
+  return typeof uri === 'string' ? uri : undefined
+}
+
+/** The session this interaction was signed in with, if the browser still holds it. */
+async function interactionSession(ctx: LatchContext, l: LoadedInteraction, cookies: CookieJar): Promise<ActiveSession | null> {
+  if (!l.interaction.user_id) return null
+  const session = await currentSession(ctx, cookies)
+  return session && session.session.id === l.interaction.session_id ? session : null
+}
+
+/** What the interaction page shows next: the sign-in form, the consent form, or the kind's end. */
+export type NextStep = { type: 'login_form' } | { type: 'consent_form'; session: ActiveSession; scope: string[]; resource: string | null } | Outcome
+
+export async function nextStep(ctx: LatchContext, l: LoadedInteraction, cookies: CookieJar): Promise<NextStep> {
+  const { interaction, client, kind } = l
+  let session = await interactionSession(ctx, l, cookies)
+  if (!session) {
+    const existing = await currentSession(ctx, cookies)
+    if (!existing || interaction.user_id || kind.requiresFreshLogin(interaction, existing, ctx.clock.now())) return { type: 'login_form' }
+    // Single sign-on: adopt the browser's session for this interaction.
+    await ctx.store.interactions.update(interaction.id, signedIn(ctx, interaction, { user_id: existing.user.id, auth_time: existing.session.auth_time, session_id: existing.session.id }))
+    session = existing
+  }
+  const scope = interactionScope(interaction)
+  if (await kind.needsConsent(ctx, interaction, client, session.user.id)) {
+    return { type: 'consent_form', session, scope, resource: interactionResource(interaction) }
+  }
+  const taken = await ctx.store.interactions.take(interaction.id, ctx.clock.now())
+  if (!taken) throw new InvalidRequestError('This sign-in request was already completed.')
+  return kind.approve({ ctx, interaction: taken, client, session, scope })
+}
+
+export type SignInResult =
+  /** Shown the form again: `throttled` with the seconds to wait, or `bad_credentials`. */
+  | { type: 'login_form'; status: 401; reason: 'bad_credentials'; email: string }
+  | { type: 'login_form'; status: 429; reason: 'throttled'; retryAfter: number; email: string }
+  /** Signed in: the cookies to set, then back to the interaction page. */
+  | { type: 'signed_in'; cookies: CookieChange[]; outcome: Outcome }
+
+/** OIDC Core §3.1.2.3: authenticates the End-User by email and password. */
+export async function signIn(
+  ctx: LatchContext,
+  l: LoadedInteraction,
+  input: { email: string | undefined; password: string | undefined; ip: string; cookies: CookieJar },
+): Promise<SignInResult> {
+  const { interaction } = l
+  const email = (input.email ?? '').trim().toLowerCase().slice(0, 320)
+  const password = input.password ?? ''
+  const failed = (): SignInResult => {
+    ctx.events.emit('login.failed', { reason: 'bad_credentials', ip: input.ip, account_hash: ctx.throttle.accountTag(email) })
+    return { type: 'login_form', status: 401, reason: 'bad_credentials', email }
+  }
+  // An email with U+0000 names nobody; PostgreSQL would reject it as a parameter (a 500, not a miss).
+  const user = email && !email.includes('\u0000') ? await ctx.store.users.getByEmail(email) : null
+  // Reserved before the (slow) check, so parallel guesses cannot slip past the limit; a browser
+  // with this account's device cookie, signed over its current password hash, is throttled on its
+  // own record (users/login-throttle.ts).
+  const device = trustedDevice(ctx, input.cookies, email, user?.password_hash ?? null)
+  const attempt = await ctx.throttle.signIn({ account: email, ip: input.ip, device })
+  if (!attempt.allowed) {
+    ctx.events.emit('login.failed', { reason: 'throttled', ip: input.ip, account_hash: ctx.throttle.accountTag(email) })
+    return { type: 'login_form', status: 429, reason: 'throttled', retryAfter: attempt.retryAfter, email }
+  }
+  // verifyPassword runs argon2 against a dummy hash for unknown users: same answer, same time.
+  const ok = await verifyPassword(user?.password_hash ?? null, password).catch(notChecked(attempt))
+  if (!user || !ok) {
+    await attempt.failed()
+    return failed()
+  }
+  await attempt.succeeded()
+  const started = await startSession(ctx, input.cookies, user, ['pwd'])
+  // The password changed while it was being checked: it is no longer the right one.
+  if (!started) return failed()
+  const cookies = [started.cookie]
+  const deviceCookie = rememberDevice(ctx, email, device, user.password_hash)
+  if (deviceCookie) cookies.push(deviceCookie)
+  const { session } = started
+  await ctx.store.interactions.update(interaction.id, signedIn(ctx, interaction, { user_id: user.id, auth_time: session.auth_time, session_id: session.id }))
+  return { type: 'signed_in', cookies, outcome: seeOther(`${ctx.urls.interaction}/${interaction.id}`) }
+}
+
+/** OIDC Core §3.1.2.4: the End-User's answer on the consent page. */
+export async function decideConsent(ctx: LatchContext, l: LoadedInteraction, decision: string | undefined, cookies: CookieJar): Promise<Outcome> {
+  const { interaction, client, kind } = l
+  const session = await interactionSession(ctx, l, cookies)
+  if (!session) return seeOther(`${ctx.urls.interaction}/${interaction.id}`)
+  if (decision !== 'allow' && decision !== 'deny') throw new InvalidRequestError('Choose Allow or Deny.')
+  const taken = await ctx.store.interactions.take(interaction.id, ctx.clock.now())
+  if (!taken) throw new InvalidRequestError('This sign-in request was already completed.')
+  const scope = interactionScope(taken)
+  if (decision === 'deny') {
+    ctx.events.emit('consent.denied', { user_id: session.user.id, client_id: client.client_id })
+    return kind.deny({ ctx, interaction: taken, client, session })
+  }
+  await ctx.store.consents.grant(session.user.id, client.client_id, interactionResource(taken), scope, ctx.clock.now())
+  ctx.events.emit('consent.granted', { user_id: session.user.id, client_id: client.client_id, scope: scope.join(' ') })
+  return kind.approve({ ctx, interaction: taken, client, session, scope })
+}
