@@ -98,7 +98,7 @@ describe('authorization_code grant', () => {
     const { held, atOpen, release } = holdBeforeOpen()
     const first = authorizationCodeGrant.handle({ params: { code, redirect_uri: REDIRECT }, client, ctx: { ...t.ctx, store: held }, ip: '192.0.2.1' })
     await atOpen
-    expect(await t.store.users.delete((await t.user()).id)).toBe(true)
+    expect(await t.store.users.delete((await t.user()).id, t.clock.now())).toBe(true)
     release()
     await expect(first).rejects.toBeInstanceOf(InvalidGrantError)
   })

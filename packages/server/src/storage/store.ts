@@ -4,7 +4,8 @@
  * device code no faster than its interval). Handlers never read, decide and write: the store
  * makes each decision in one conditional statement, so it holds across processes and nodes.
  *
- * All times are integer epoch seconds. Secret-bearing values (codes, refresh tokens, device
+ * All times are integer epoch seconds, and every "now" is passed in by the caller from its injected
+ * clock: the store never reads a clock of its own. Secret-bearing values (codes, refresh tokens, device
  * codes, user codes, session cookies, client secrets) are only ever passed in and stored as
  * hashes (`*_hash`, see `lib/random.ts` `hashHandle`).
  *
@@ -255,7 +256,8 @@ export interface Store {
     get(clientId: string): Promise<ClientRecord | null>
     list(): Promise<ClientRecord[]>
     upsert(client: ClientRecord, now: number): Promise<void>
-    delete(clientId: string): Promise<boolean>
+    /** Deletes the client and, in the same transaction, its consents, and revokes its grants at `now`. */
+    delete(clientId: string, now: number): Promise<boolean>
   }
   users: {
     getById(id: string): Promise<UserRecord | null>
@@ -269,7 +271,8 @@ export interface Store {
      * codes and device approvals: a password change is the user's "sign everyone out".
      */
     setPasswordHash(id: string, passwordHash: string, now: number, options?: { signOut?: boolean }): Promise<boolean>
-    delete(id: string): Promise<boolean>
+    /** Deletes the user (sessions and consents go with them) and revokes their grants at `now`. */
+    delete(id: string, now: number): Promise<boolean>
   }
   keys: {
     /** Every key not yet expired at `now`, newest generation first. */
@@ -389,9 +392,9 @@ export interface Store {
   replay: {
     /**
      * Records a one-time value (e.g. a client assertion `jti`); false when it was seen before and
-     * has not expired by `now` (defaults to the system clock; pass the injected clock's time).
+     * has not expired by `now` (the injected clock's time: the store never reads a clock).
      */
-    record(key: string, expiresAt: number, now?: number): Promise<boolean>
+    record(key: string, expiresAt: number, now: number): Promise<boolean>
   }
   /**
    * Deletes the `limit` oldest unexpired interactions nobody has signed in to, in one statement

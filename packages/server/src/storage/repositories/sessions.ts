@@ -1,0 +1,54 @@
+/**
+ * IdP sessions: created under a write condition (the checked password hash), renewed in place
+ * (the `sid` stays), ended with what was issued within them (OIDC Core §11 keeps `offline_access`).
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#OfflineAccess
+ */
+import { COLUMNS } from '../rows.js'
+import type { Store } from '../store.js'
+import { revokeSessionGrants } from './grant-revocation.js'
+import { valuesWhere, type RepositoryContext } from './shared.js'
+
+export function sessionRepository({ db, rows, capabilities }: RepositoryContext): Store['sessions'] {
+  return {
+    async insert(session, condition) {
+      const row = rows.sessionToRow(session)
+      if (!condition) return (await db.insertInto('sessions').values(row).execute(), true)
+      const inserted = await db
+        .insertInto('sessions')
+        .columns(COLUMNS.sessions)
+        .expression(valuesWhere(db, capabilities, COLUMNS.sessions, row, condition))
+        .returning('id')
+        .executeTakeFirst()
+      return inserted !== undefined
+    },
+    async get(sessionHash, now) {
+      const row = await db.selectFrom('sessions').selectAll().where('session_hash', '=', sessionHash).where('expires_at', '>', now).executeTakeFirst()
+      return row ? rows.session(row) : null
+    },
+    async getById(id, now) {
+      const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).where('expires_at', '>', now).executeTakeFirst()
+      return row ? rows.session(row) : null
+    },
+    async end(sessionHash, now) {
+      return db.transaction().execute(async (trx) => {
+        const ended = await trx.deleteFrom('sessions').where('session_hash', '=', sessionHash).returningAll().executeTakeFirst()
+        // An expired session ended by itself, which revokes nothing (only its row is left).
+        if (!ended || ended.expires_at <= now) return null
+        await revokeSessionGrants(trx, ended.id, now, { keepOfflineAccess: true })
+        return rows.session(ended)
+      })
+    },
+    async renew(sessionHash, next, now) {
+      // One conditional UPDATE: the cookie hash (the primary key) changes, the sid stays.
+      const row = await db
+        .updateTable('sessions')
+        .set({ session_hash: next.session_hash, auth_time: next.auth_time, amr: rows.json(next.amr), expires_at: next.expires_at })
+        .where('session_hash', '=', sessionHash)
+        .where('user_id', '=', next.user_id)
+        .where('expires_at', '>', now)
+        .returningAll()
+        .executeTakeFirst()
+      return row ? rows.session(row) : null
+    },
+  }
+}
