@@ -44,10 +44,7 @@ export interface ActiveSession {
 export async function currentSession(ctx: LatchContext, request: FastifyRequest): Promise<ActiveSession | null> {
   const value = request.cookies[cookieName(ctx, SESSION_COOKIE)]
   if (!value || value.length > 200) return null
-  const session = await ctx.store.sessions.get(hashHandle(value), ctx.clock.now())
-  if (!session) return null
-  const user = await ctx.store.users.getById(session.user_id)
-  return user ? { session, user } : null
+  return ctx.store.sessions.getWithUser(hashHandle(value), ctx.clock.now())
 }
 
 /**

@@ -3,12 +3,21 @@
  * a token of a revoked grant reads as revoked through its `jti`, which names the grant.
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.1
  */
-import { sql } from 'kysely'
+import { sql, type Kysely } from 'kysely'
+import type { Database } from '../database.js'
 import { COLUMNS, pick } from '../rows.js'
 import type { Store } from '../store.js'
+import { statement } from './compiled.js'
 import type { RepositoryContext } from './shared.js'
 
 export function accessTokenRepository({ db }: RepositoryContext): Store['accessTokens'] {
+  // Every introspection and userinfo call: compiled once, in the two shapes a jti can have.
+  const revokedToken = (db: Kysely<Database>, jti: string) =>
+    db.selectFrom('access_tokens').select(sql<number>`1`.as('hit')).where('jti', '=', jti).where('revoked_at', 'is not', null)
+  const tokenOnly = statement((db, a: { jti: string }) => revokedToken(db, a.jti))
+  const tokenOrGrant = statement((db, a: { jti: string; grant_id: string }) =>
+    revokedToken(db, a.jti).unionAll(db.selectFrom('grants').select(sql<number>`1`.as('hit')).where('id', '=', a.grant_id).where('revoked_at', 'is not', null)),
+  )
   return {
     async revoke(token, now) {
       await db
@@ -20,14 +29,10 @@ export function accessTokenRepository({ db }: RepositoryContext): Store['accessT
         .execute()
     },
     async isRevoked(jti) {
-      const revokedToken = db.selectFrom('access_tokens').select(sql<number>`1`.as('hit')).where('jti', '=', jti).where('revoked_at', 'is not', null)
       // `<grant_id>.<random>` (tokens/access-token.ts): the grant's revocation reaches the token.
       const dot = jti.indexOf('.')
-      const query =
-        dot > 0
-          ? revokedToken.unionAll(db.selectFrom('grants').select(sql<number>`1`.as('hit')).where('id', '=', jti.slice(0, dot)).where('revoked_at', 'is not', null))
-          : revokedToken
-      return (await query.executeTakeFirst()) !== undefined
+      const found = dot > 0 ? await tokenOrGrant.first(db, { jti, grant_id: jti.slice(0, dot) }) : await tokenOnly.first(db, { jti })
+      return found !== undefined
     },
   }
 }

@@ -4,23 +4,27 @@
  * @see https://www.rfc-editor.org/rfc/rfc8707#section-2
  */
 import type { Store } from '../store.js'
+import { statement } from './compiled.js'
 import type { RepositoryContext } from './shared.js'
 
 /** `consents.resource` of a consent for no resource: a key column cannot be NULL (0003-client-resources). */
 export const NO_RESOURCE = ''
 
 export function consentRepository({ db }: RepositoryContext): Store['consents'] {
+  // Every /authorize of a client that asks for consent: compiled once.
+  const scopes = statement((db, a: { user_id: string; client_id: string; resource: string }) =>
+    db
+      .selectFrom('consents')
+      .select(['scope', 'granted_at'])
+      .where('user_id', '=', a.user_id)
+      .where('client_id', '=', a.client_id)
+      .where('resource', '=', a.resource)
+      .orderBy('granted_at')
+      .orderBy('scope'),
+  )
   return {
     async get(userId, clientId, resource) {
-      const found = await db
-        .selectFrom('consents')
-        .select(['scope', 'granted_at'])
-        .where('user_id', '=', userId)
-        .where('client_id', '=', clientId)
-        .where('resource', '=', resource ?? NO_RESOURCE)
-        .orderBy('granted_at')
-        .orderBy('scope')
-        .execute()
+      const found = (await scopes.execute(db, { user_id: userId, client_id: clientId, resource: resource ?? NO_RESOURCE })).rows
       if (found.length === 0) return null
       return { user_id: userId, client_id: clientId, resource, scopes: found.map((r) => r.scope), updated_at: Math.max(...found.map((r) => r.granted_at)) }
     },

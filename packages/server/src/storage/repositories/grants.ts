@@ -1,39 +1,71 @@
 /**
  * Grants, the root every token hangs from. A grant row is written when its code is redeemed
- * (`open`), not when the code is issued: the code carries the grant's id from the start, so
- * revoking that id before the grant exists writes a revoked tombstone in its place, and the primary
- * key decides a race between the two (`grant-revocation.ts`).
+ * (`authorizationCodes.redeem`), not when the code is issued: the code carries the grant's id from
+ * the start, so revoking that id before the grant exists writes a revoked tombstone in its place,
+ * and the primary key decides a race between the two (`grant-revocation.ts`).
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.1
  */
+import type { GrantsTable, RefreshTokensTable } from '../database.js'
+import type { DialectCapabilities } from '../dialects/dialect.js'
 import { COLUMNS, pick } from '../rows.js'
-import type { Store } from '../store.js'
+import type { GrantRecord, RefreshTokenRecord, Store, WriteCondition } from '../store.js'
+import { shapes, statement } from './compiled.js'
 import { revokeGrantsWhere, revokeSessionGrants } from './grant-revocation.js'
 import { valuesWhere, type Db, type RepositoryContext } from './shared.js'
 
+type ConditionShape = 'none' | 'password' | 'session' | 'password+session'
+type GrantInsertArgs = GrantsTable & { condition_user_id: string | null; condition_hash: string | null; condition_session_id: string | null }
+
+/**
+ * Opening a grant with its first refresh token, compiled once per store: the grant's INSERT (with a
+ * condition, `INSERT ... SELECT ... WHERE`, so the re-check costs no round trip of its own; one
+ * statement per combination of conditions) and the refresh token's. Used by `grants.open` and by
+ * the code redemption (`authorization-codes.ts`), inside the caller's transaction.
+ */
+export function grantOpening(capabilities: DialectCapabilities) {
+  const insertGrant = shapes((shape: ConditionShape) => (db, a: GrantInsertArgs) => {
+    const row = pick(a, COLUMNS.grants)
+    const condition: WriteCondition = {}
+    if (shape.startsWith('password')) condition.passwordHash = { userId: a.condition_user_id as string, hash: a.condition_hash as string }
+    if (shape.endsWith('session')) condition.sessionId = a.condition_session_id as string
+    const insert = shape === 'none' ? db.insertInto('grants').values(row) : db.insertInto('grants').columns(COLUMNS.grants).expression(valuesWhere(db, capabilities, COLUMNS.grants, row, condition))
+    return insert.onConflict((oc) => oc.column('id').doNothing()).returning('id')
+  })
+  const insertRefreshToken = statement((db, a: RefreshTokensTable) => db.insertInto('refresh_tokens').values(pick(a, COLUMNS.refresh_tokens)))
+
+  return {
+    insertRefreshToken,
+    /** False, and nothing written, when the grant id is taken or `condition` no longer holds. */
+    async open(trx: Db, grant: GrantRecord, refreshToken: RefreshTokenRecord | null, condition: WriteCondition = {}): Promise<boolean> {
+      const shape: ConditionShape = condition.passwordHash
+        ? condition.sessionId ? 'password+session' : 'password'
+        : condition.sessionId ? 'session' : 'none'
+      const args: GrantInsertArgs = {
+        ...pick(grant, COLUMNS.grants),
+        condition_user_id: condition.passwordHash?.userId ?? null,
+        condition_hash: condition.passwordHash?.hash ?? null,
+        condition_session_id: condition.sessionId ?? null,
+      }
+      // The id taken means revoked first (a tombstone) or opened already: write nothing.
+      if ((await insertGrant(shape).execute(trx, args)).rows.length === 0) return false
+      if (refreshToken) await insertRefreshToken.execute(trx, pick(refreshToken, COLUMNS.refresh_tokens))
+      return true
+    },
+  }
+}
+
 export function grantRepository({ db, capabilities }: RepositoryContext): Store['grants'] {
+  const opening = grantOpening(capabilities)
+  const byId = statement((db, a: { id: string }) => db.selectFrom('grants').selectAll().where('id', '=', a.id))
   return {
     async open(grant, refreshToken, condition) {
-      // With a condition, INSERT ... SELECT ... WHERE: the re-check costs no round trip of its own.
-      const insertGrant = (trx: Db) =>
-        (condition
-          ? trx.insertInto('grants').columns(COLUMNS.grants).expression(valuesWhere(trx, capabilities, COLUMNS.grants, pick(grant, COLUMNS.grants), condition))
-          : trx.insertInto('grants').values(pick(grant, COLUMNS.grants))
-        )
-          .onConflict((oc) => oc.column('id').doNothing())
-          .returning('id')
-          .executeTakeFirst()
       // One statement needs no transaction; with a refresh token both rows commit together.
-      if (refreshToken === null) return (await insertGrant(db)) !== undefined
-      return db.transaction().execute(async (trx) => {
-        // The id taken means revoked first (a tombstone) or opened already: write nothing.
-        if ((await insertGrant(trx)) === undefined) return false
-        await trx.insertInto('refresh_tokens').values(pick(refreshToken, COLUMNS.refresh_tokens)).execute()
-        return true
-      })
+      if (refreshToken === null) return opening.open(db, grant, null, condition)
+      return db.transaction().execute((trx) => opening.open(trx, grant, refreshToken, condition))
     },
     async get(id) {
-      return (await db.selectFrom('grants').selectAll().where('id', '=', id).executeTakeFirst()) ?? null
+      return (await byId.first(db, { id })) ?? null
     },
     async revoke(id, now) {
       await db.transaction().execute((trx) => revokeGrantsWhere(trx, 'id', id, now))

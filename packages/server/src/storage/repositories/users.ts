@@ -6,13 +6,15 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { Store } from '../store.js'
+import { statement } from './compiled.js'
 import { revokeGrantsWhere } from './grant-revocation.js'
 import { changed, type Db, type RepositoryContext } from './shared.js'
 
 export function userRepository({ db, rows }: RepositoryContext): Store['users'] {
+  const byId = statement((db, a: { id: string }) => db.selectFrom('users').selectAll().where('id', '=', a.id))
   return {
     async getById(id) {
-      const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
+      const row = await byId.first(db, { id })
       return row ? rows.user(row) : null
     },
     async getByEmail(email) {
