@@ -1,9 +1,12 @@
 /**
  * The `authorization_code` grant (RFC 6749 §4.1.3, OIDC Core §3.1.3). Rules:
- * - the code is consumed atomically, once across all nodes; a second use is `invalid_grant` and
- *   revokes the grant, and with it every token the first use issued (RFC 6749 §4.1.2,
- *   RFC 9700 §4.2.4), also when the replay overtakes the first use before it stored the grant
- *   (the first use is then answered with tokens that are revoked already, token-set.ts);
+ * - the code is consumed atomically, once across all nodes, in the one transaction that opens its
+ *   grant (`store.authorizationCodes.redeem`); a second use is `invalid_grant` and revokes the
+ *   grant, and with it every token the first use issued (RFC 6749 §4.1.2, RFC 9700 §4.2.4), also
+ *   when two redemptions race: the one that loses the consume is the replay;
+ * - a redemption that fails a check below consumes the code all the same; one that cannot be
+ *   answered yet (`temporarily_unavailable`: the ID token key of the client's alg is not active)
+ *   leaves it unconsumed, so the client can retry;
  * - it is bound to the client it was issued to and to the exact `redirect_uri` of the
  *   authorization request (RFC 6749 §4.1.3);
  * - PKCE: when the authorization request carried a `code_challenge`, the matching
@@ -13,7 +16,7 @@
  *   registered for it (RFC 8707 §2.2);
  * - a code issued within an IdP session opens its grant only while that session exists: a logout
  *   or password change that committed while /authorize was storing the code leaves a code that is
- *   `invalid_grant` (issue 8; the check is part of the grant's INSERT, token-set.ts).
+ *   `invalid_grant` (issue 8; the check is part of the grant's INSERT, storage/repositories/authorization-codes.ts).
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.6
  */
