@@ -6,13 +6,34 @@
  * are compiled once (`compiled.ts`).
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
  */
-import { sql } from 'kysely'
-import type { GrantsTable, RefreshTokensTable, UsersTable } from '../database.js'
+import { sql, type QueryCreator } from 'kysely'
+import type { Database, GrantsTable, RefreshTokensTable, UsersTable } from '../database.js'
 import { COLUMNS, pick } from '../rows.js'
 import type { RotateResult, Store } from '../store.js'
 import { statement } from './compiled.js'
 import { grantOpening } from './grants.js'
 import { changed, columnsAs, unprefix, type RepositoryContext } from './shared.js'
+
+/** The SQL type of each column, for values selected into an INSERT (PostgreSQL types a bare parameter in a SELECT list as text). */
+const COLUMN_TYPES = {
+  token_hash: 'text', grant_id: 'text', client_id: 'text', user_id: 'text', scope: 'text', resource: 'text', auth_time: 'bigint',
+  session_id: 'text', created_at: 'bigint', expires_at: 'bigint', rotated_at: 'bigint', revoked_at: 'bigint',
+} as const satisfies Record<keyof RefreshTokensTable, 'text' | 'bigint'>
+
+/** Compare-and-swap (RFC 9700 §4.14.2): only one caller sees the row still unrotated, and none once its grant is revoked. */
+function markRotatedQuery(db: QueryCreator<Database>, tokenHash: string, now: number) {
+  return db
+    .updateTable('refresh_tokens')
+    .set({ rotated_at: now })
+    .where('token_hash', '=', tokenHash)
+    .where('rotated_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('grants').select('grants.id').whereRef('grants.id', '=', 'refresh_tokens.grant_id').where('grants.revoked_at', 'is not', null))),
+    )
+    .returningAll()
+}
 
 export function refreshTokenRepository({ db, rows, capabilities }: RepositoryContext): Store['refreshTokens'] {
   const { insertRefreshToken } = grantOpening(capabilities)
@@ -37,19 +58,21 @@ export function refreshTokenRepository({ db, rows, capabilities }: RepositoryCon
       )
       .where('t.token_hash', '=', a.token_hash),
   )
-  // Compare-and-swap (RFC 9700 §4.14.2): only one caller sees the row still unrotated.
-  const markRotated = statement((db, a: { token_hash: string; now: number }) =>
+  const markRotated = statement((db, a: { token_hash: string; now: number }) => markRotatedQuery(db, a.token_hash, a.now))
+  // PostgreSQL: the compare-and-swap and the successor's INSERT as one statement (the INSERT reads
+  // the UPDATE's RETURNING, so it happens only when the swap did), atomic as the transaction was.
+  const rotateInOne = statement((db, a: RefreshTokensTable & { old_hash: string; now: number }) =>
     db
-      .updateTable('refresh_tokens')
-      .set({ rotated_at: a.now })
-      .where('token_hash', '=', a.token_hash)
-      .where('rotated_at', 'is', null)
-      .where('revoked_at', 'is', null)
-      .where('expires_at', '>', a.now)
-      .where(({ not, exists, selectFrom }) =>
-        not(exists(selectFrom('grants').select('grants.id').whereRef('grants.id', '=', 'refresh_tokens.grant_id').where('grants.revoked_at', 'is not', null))),
+      .with('previous', (qb) => markRotatedQuery(qb, a.old_hash, a.now))
+      .with('successor', (qb) =>
+        qb
+          .insertInto('refresh_tokens')
+          .columns(COLUMNS.refresh_tokens)
+          .expression(qb.selectFrom('previous').select(COLUMNS.refresh_tokens.map((c) => sql`cast(${a[c]} as ${sql.raw(COLUMN_TYPES[c])})`.as(c))))
+          .returning('token_hash'),
       )
-      .returningAll(),
+      .selectFrom('previous')
+      .selectAll(),
   )
   const rotatedBefore = statement((db, a: { token_hash: string }) =>
     db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', a.token_hash).where('rotated_at', 'is not', null),
@@ -81,6 +104,12 @@ export function refreshTokenRepository({ db, rows, capabilities }: RepositoryCon
       }
     },
     async rotate(oldHash, next, now): Promise<RotateResult> {
+      if (capabilities.writableCtes) {
+        const previous = (await rotateInOne.first(db, { ...pick(next, COLUMNS.refresh_tokens), old_hash: oldHash, now })) as RefreshTokensTable | undefined
+        if (previous) return { outcome: 'rotated', previous }
+        const rotated = await rotatedBefore.first(db, { token_hash: oldHash })
+        return rotated ? { outcome: 'reused', previous: rotated } : { outcome: 'invalid' }
+      }
       return db.transaction().execute(async (trx) => {
         const previous = await markRotated.first(trx, { token_hash: oldHash, now })
         if (previous) {
