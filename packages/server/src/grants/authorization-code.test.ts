@@ -96,6 +96,15 @@ describe('authorization_code grant', () => {
     expect(t.events.filter((e) => e.name === 'authorization_code.reused')).toHaveLength(0)
   })
 
+  it('RFC 6749 §4.1.2: a redemption that fails a check (another redirect_uri) consumes the code all the same: the correct retry is invalid_grant', async () => {
+    const { code, grantId } = await issueCode()
+    const client = await t.client('web')
+    await expect(authorizationCodeGrant.handle({ params: { code, redirect_uri: 'https://rp.example.test/other' }, client, ctx: t.ctx, ip: '192.0.2.1' })).rejects.toBeInstanceOf(InvalidGrantError)
+    expect((await t.store.authorizationCodes.find(hashHandle(code)))?.code.consumed_at).toBe(t.clock.now())
+    await expect(authorizationCodeGrant.handle({ params: { code, redirect_uri: REDIRECT }, client, ctx: t.ctx, ip: '192.0.2.1' })).rejects.toBeInstanceOf(InvalidGrantError)
+    expect((await t.store.grants.get(grantId))?.revoked_at).not.toBeNull()
+  })
+
   it('RFC 6749 §4.1.2: a replay after the redemption completed is invalid_grant and revokes the grant and its refresh token', async () => {
     const { code, grantId } = await issueCode()
     const client = await t.client('web')
