@@ -4,7 +4,7 @@
  * so the command says so.
  */
 import type { Command } from 'commander'
-import { withConfigOption, withStore, type CommonOptions } from '../context.js'
+import { now, withConfigOption, withStore, type CommonOptions } from '../context.js'
 import { CliError } from '../errors.js'
 import { note, say } from '../output.js'
 
@@ -13,7 +13,7 @@ export function clientsDelete(parent: Command): void {
     parent.command('delete').description('delete a client').argument('<client_id>', 'client_id of the client to delete'),
   ).action(async (clientId: string, opts: CommonOptions) => {
     await withStore(opts, async ({ config, store }) => {
-      if (!(await store.clients.delete(clientId))) throw new CliError(`no client with client_id ${clientId}`)
+      if (!(await store.clients.delete(clientId, now()))) throw new CliError(`no client with client_id ${clientId}`)
       say(`deleted client ${clientId}`)
       if (config.clients.some((c) => c.client_id === clientId)) {
         note(`warning: client ${clientId} is listed in the config file; the next \`latch serve\` creates it again`)

@@ -3,7 +3,7 @@
  * start (config users are seeded at every start, docs/architecture.md §2), so the command says so.
  */
 import type { Command } from 'commander'
-import { withConfigOption, withStore, type CommonOptions } from '../context.js'
+import { now, withConfigOption, withStore, type CommonOptions } from '../context.js'
 import { CliError } from '../errors.js'
 import { note, say } from '../output.js'
 
@@ -14,7 +14,7 @@ export function usersDelete(parent: Command): void {
     const email = emailArg.toLowerCase()
     await withStore(opts, async ({ config, store }) => {
       const user = await store.users.getByEmail(email)
-      if (!user || !(await store.users.delete(user.id))) throw new CliError(`no user with email ${email}`)
+      if (!user || !(await store.users.delete(user.id, now()))) throw new CliError(`no user with email ${email}`)
       say(`deleted user ${email}`)
       if (config.users.some((u) => u.email.toLowerCase() === email)) {
         note(`warning: user ${email} is listed in the config file; the next \`latch serve\` creates it again`)

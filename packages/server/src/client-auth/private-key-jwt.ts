@@ -69,7 +69,7 @@ export const privateKeyJwt: ClientAuthMethod = {
       throw new InvalidClientError(`client assertion must expire within ${MAX_ASSERTION_LIFETIME} seconds`)
     }
     // RFC 7523 §3 item 7: a jti may be used only once; recorded until the assertion expires.
-    const fresh = await ctx.store.replay.record(`client_assertion:${client.client_id}:${String(payload.jti)}`, exp + 5)
+    const fresh = await ctx.store.replay.record(`client_assertion:${client.client_id}:${String(payload.jti)}`, exp + 5, now)
     if (!fresh) {
       ctx.events.emit('client_assertion.replayed', { client_id: client.client_id })
       throw new InvalidClientError('client assertion was already used (jti replay)')

@@ -154,7 +154,7 @@ describe('refresh_token grant', () => {
 
   it('RFC 6749 §6: the refresh token of a deleted user is invalid_grant', async () => {
     const { token, user } = await seedFamily()
-    await t.store.users.delete(user.id)
+    await t.store.users.delete(user.id, t.clock.now())
     await expect(refresh(token)).rejects.toBeInstanceOf(InvalidGrantError)
   })
 

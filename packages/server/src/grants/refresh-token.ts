@@ -60,8 +60,10 @@ export const refreshTokenGrant: GrantHandler = {
     const hash = hashHandle(params.refresh_token)
 
     // Client binding first: a token of another client must neither rotate nor revoke anything.
-    const current = await store.refreshTokens.get(hash)
-    if (!current || current.client_id !== client.client_id) {
+    // One read: the token, its grant, its user and whether its session lives.
+    const found = await store.refreshTokens.getForRefresh(hash, now)
+    const current = found?.token
+    if (!found || !current || current.client_id !== client.client_id) {
       throw new InvalidGrantError(INVALID, { detail: current ? 'refresh token of another client' : 'unknown refresh token' })
     }
     // Fast paths for the states `rotate` would report anyway: no token is signed for a dead one.
@@ -72,16 +74,11 @@ export const refreshTokenGrant: GrantHandler = {
     const scope = narrowScope(params.scope, current.scope)
     assertStillRegistered(scope, current.resource, client, ctx.config)
 
-    // Independent reads: one wait instead of three round trips in a row (PostgreSQL).
-    const [grant, user, session] = await Promise.all([
-      store.grants.get(current.grant_id),
-      current.user_id === null ? null : store.users.getById(current.user_id),
-      current.session_id === null ? null : store.sessions.getById(current.session_id, now),
-    ])
+    const { grant, user } = found
     if (!grant || grant.revoked_at !== null) throw new InvalidGrantError(INVALID, { detail: 'grant revoked' })
     if (current.user_id !== null && !user) throw new InvalidGrantError(INVALID, { detail: 'the user no longer exists' })
     // An offline_access grant outlives its session; its tokens then stop naming the dead sid.
-    const sessionId = session ? current.session_id : null
+    const sessionId = found.sessionAlive ? current.session_id : null
 
     const body = await issueTokenSet(ctx, {
       grantType: 'refresh_token',

@@ -37,6 +37,12 @@ export interface TokenSetInput {
    * presented. Without it the grant is new and is opened with its first refresh token.
    */
   rotate?: (next: RefreshTokenRecord) => Promise<void>
+  /**
+   * For a new grant opened by another write than `grants.open` (a code's redemption, which consumes
+   * the code in the same transaction): whether the grant was opened, and the IdP session it was
+   * opened in (the one the ID token names). It may throw instead (a replayed code).
+   */
+  open?: (refreshToken: RefreshTokenRecord | null) => Promise<{ opened: boolean; sessionId: string | null }>
   /** Include an ID token (code and device flows with `openid`; never on client credentials). */
   idToken: boolean
   /**
@@ -107,9 +113,16 @@ export async function issueTokenSet(ctx: LatchContext, input: TokenSetInput): Pr
   const condition: WriteCondition = {}
   if (input.checkedPasswordHash !== undefined && input.user) condition.passwordHash = { userId: input.user.id, hash: input.checkedPasswordHash }
   if (input.grant.session_id !== null) condition.sessionId = input.grant.session_id
+  let sessionId = input.sessionId
+  let opened = true
   if (input.rotate) {
     if (refreshToken) await input.rotate(refreshToken)
-  } else if (!(await store.grants.open(input.grant, refreshToken, Object.keys(condition).length > 0 ? condition : undefined))) {
+  } else if (input.open) {
+    ;({ opened, sessionId } = await input.open(refreshToken))
+  } else {
+    opened = await store.grants.open(input.grant, refreshToken, Object.keys(condition).length > 0 ? condition : undefined)
+  }
+  if (!opened) {
     // No row under the id: the condition refused it, nothing was written.
     if ((await store.grants.get(input.grant.id)) === null) {
       throw input.checkedPasswordHash !== undefined
@@ -136,7 +149,7 @@ export async function issueTokenSet(ctx: LatchContext, input: TokenSetInput): Pr
         auth_time: input.authTime ?? now,
         access_token: access.token,
         ...(input.nonce ? { nonce: input.nonce } : {}),
-        ...(input.sessionId ? { sid: input.sessionId } : {}),
+        ...(sessionId ? { sid: sessionId } : {}),
         ...(input.amr && input.amr.length > 0 ? { amr: input.amr } : {}),
         claims: claimsForScope(input.user, scope),
       },

@@ -59,10 +59,7 @@ export interface ActiveSession {
 export async function currentSession(ctx: LatchContext, cookies: CookieJar): Promise<ActiveSession | null> {
   const value = sessionCookieValue(ctx, cookies)
   if (value === undefined) return null
-  const session = await ctx.store.sessions.get(hashHandle(value), ctx.clock.now())
-  if (!session) return null
-  const user = await ctx.store.users.getById(session.user_id)
-  return user ? { session, user } : null
+  return ctx.store.sessions.getWithUser(hashHandle(value), ctx.clock.now())
 }
 
 /**

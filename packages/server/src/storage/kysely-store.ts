@@ -22,11 +22,20 @@ import type { DialectCapabilities, DialectSetup } from './dialects/dialect.js'
 import { createPostgresDialect, parsePostgresUrl, postgresCapabilities } from './dialects/postgres.js'
 import { createSqliteDialect, sqliteCapabilities } from './dialects/sqlite.js'
 import { migrateToLatest } from './migrate.js'
-import { accountRepositories } from './repositories/accounts.js'
+import { accessTokenRepository } from './repositories/access-tokens.js'
+import { authorizationCodeRepository } from './repositories/authorization-codes.js'
+import { clientRepository } from './repositories/clients.js'
+import { consentRepository } from './repositories/consents.js'
 import { deviceCodeRepository } from './repositories/device-codes.js'
-import { grantRepositories } from './repositories/grants.js'
+import { grantRepository } from './repositories/grants.js'
 import { evictAnonymousInteractions } from './repositories/interaction-eviction.js'
+import { interactionRepository } from './repositories/interactions.js'
+import { refreshTokenRepository } from './repositories/refresh-tokens.js'
+import { replayKeyRepository } from './repositories/replay-keys.js'
+import { sessionRepository } from './repositories/sessions.js'
+import { signingKeyRepository } from './repositories/signing-keys.js'
 import { sweepRepository } from './repositories/sweep.js'
+import { userRepository } from './repositories/users.js'
 import { rowCodec } from './rows.js'
 import type { Store } from './store.js'
 
@@ -133,12 +142,22 @@ function guard(store: Store, translate: (error: unknown) => unknown): Store {
   return guarded as unknown as Store
 }
 
+/** One repository per table (`repositories/`), assembled into the `Store`. */
 function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities): Store {
   const context = { db, rows: rowCodec(capabilities.codecs), capabilities }
   return {
-    ...accountRepositories(context),
-    ...grantRepositories(context),
+    clients: clientRepository(context),
+    users: userRepository(context),
+    keys: signingKeyRepository(context),
+    grants: grantRepository(context),
+    authorizationCodes: authorizationCodeRepository(context),
+    refreshTokens: refreshTokenRepository(context),
+    accessTokens: accessTokenRepository(context),
     deviceCodes: deviceCodeRepository(context),
+    sessions: sessionRepository(context),
+    consents: consentRepository(context),
+    interactions: interactionRepository(context),
+    replay: replayKeyRepository(context),
 
     evictAnonymousInteractions: evictAnonymousInteractions(db),
     sweep: sweepRepository(db, capabilities),

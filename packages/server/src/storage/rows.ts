@@ -4,32 +4,58 @@
  * reads and writes a record the same way, and so `kysely-store.ts` holds only decisions.
  */
 import type { ClientRecord, DeviceCodeRecord, DeviceCodeStatus, InteractionRecord, SessionRecord, SigningKeyRecord, UserClaims, UserRecord, AuthorizationCodeRecord } from './store.js'
-import type { Database, AuthorizationCodesTable, ClientsTable, DeviceCodesTable, InteractionsTable, SessionsTable, SigningKeysTable, UsersTable } from './database.js'
+import type {
+  AccessTokensTable, AuthorizationCodesTable, ClientsTable, ConsentsTable, Database, DeviceCodesTable, GrantsTable, InteractionsTable, RefreshTokensTable,
+  ReplayKeysTable, SessionsTable, SigningKeysTable, UsersTable,
+} from './database.js'
 import type { Codecs } from './dialects/dialect.js'
 
 /**
- * Each table's columns. Inserts copy exactly these from a record, so a caller's object that
- * carries more (a spread of some other shape, say) still writes only the schema's columns.
+ * Every column of a table, as a `Record<column, true>` checked against the table type: a column
+ * missing here (or one the table does not have) is a compile error, so an insert that copies these
+ * from a record can never leave a column out and have it written as NULL.
+ */
+function columns<T>() {
+  return <const R extends { [K in keyof T]-?: true }>(all: R & Record<Exclude<keyof R, keyof T>, never>): readonly (keyof T & string)[] =>
+    Object.keys(all) as (keyof T & string)[]
+}
+
+/**
+ * Each table's columns, in schema order. Inserts copy exactly these from a record, so a caller's
+ * object that carries more (a spread of some other shape, say) still writes only the schema's columns.
  */
 export const COLUMNS = {
-  signing_keys: ['kid', 'alg', 'public_jwk', 'private_jwk_encrypted', 'created_at', 'activates_at', 'generation', 'companion_of', 'retired_at', 'expires_at'],
-  grants: ['id', 'client_id', 'user_id', 'scope', 'resource', 'auth_time', 'session_id', 'created_at', 'revoked_at'],
-  authorization_codes: [
-    'code_hash', 'grant_id', 'client_id', 'user_id', 'redirect_uri', 'scope', 'resource', 'nonce', 'code_challenge',
-    'code_challenge_method', 'auth_time', 'session_id', 'amr', 'created_at', 'expires_at', 'consumed_at',
-  ],
-  refresh_tokens: [
-    'token_hash', 'grant_id', 'client_id', 'user_id', 'scope', 'resource', 'auth_time', 'session_id', 'created_at',
-    'expires_at', 'rotated_at', 'revoked_at',
-  ],
-  access_tokens: ['jti', 'client_id', 'expires_at', 'revoked_at'],
-  device_codes: [
-    'device_code_hash', 'user_code_hash', 'client_id', 'scope', 'resource', 'interval', 'created_at', 'expires_at',
-    'last_polled_at', 'status', 'user_id', 'auth_time', 'session_id', 'granted_scope',
-  ],
-  sessions: ['session_hash', 'id', 'user_id', 'auth_time', 'amr', 'created_at', 'expires_at'],
-  interactions: ['id', 'kind', 'client_id', 'params', 'user_id', 'auth_time', 'session_id', 'created_at', 'expires_at'],
-} as const satisfies { [T in keyof Database]?: readonly (keyof Database[T])[] }
+  clients: columns<ClientsTable>()({
+    client_id: true, client_name: true, client_secret_hash: true, token_endpoint_auth_method: true, grant_types: true, redirect_uris: true,
+    post_logout_redirect_uris: true, scope: true, resources: true, skip_consent: true, jwks: true, auth_method_pinned: true,
+    id_token_signed_response_alg: true, created_at: true, updated_at: true,
+  }),
+  users: columns<UsersTable>()({ id: true, email: true, email_verified: true, password_hash: true, claims: true, created_at: true, updated_at: true }),
+  signing_keys: columns<SigningKeysTable>()({
+    kid: true, alg: true, public_jwk: true, private_jwk_encrypted: true, created_at: true, activates_at: true, generation: true, companion_of: true,
+    retired_at: true, expires_at: true,
+  }),
+  grants: columns<GrantsTable>()({ id: true, client_id: true, user_id: true, scope: true, resource: true, auth_time: true, session_id: true, created_at: true, revoked_at: true }),
+  authorization_codes: columns<AuthorizationCodesTable>()({
+    code_hash: true, grant_id: true, client_id: true, user_id: true, redirect_uri: true, scope: true, resource: true, nonce: true, code_challenge: true,
+    code_challenge_method: true, auth_time: true, session_id: true, amr: true, created_at: true, expires_at: true, consumed_at: true,
+  }),
+  refresh_tokens: columns<RefreshTokensTable>()({
+    token_hash: true, grant_id: true, client_id: true, user_id: true, scope: true, resource: true, auth_time: true, session_id: true, created_at: true,
+    expires_at: true, rotated_at: true, revoked_at: true,
+  }),
+  access_tokens: columns<AccessTokensTable>()({ jti: true, client_id: true, expires_at: true, revoked_at: true }),
+  device_codes: columns<DeviceCodesTable>()({
+    device_code_hash: true, user_code_hash: true, client_id: true, scope: true, resource: true, interval: true, created_at: true, expires_at: true,
+    last_polled_at: true, status: true, user_id: true, auth_time: true, session_id: true, granted_scope: true,
+  }),
+  sessions: columns<SessionsTable>()({ session_hash: true, id: true, user_id: true, auth_time: true, amr: true, created_at: true, expires_at: true }),
+  consents: columns<ConsentsTable>()({ user_id: true, client_id: true, resource: true, scope: true, granted_at: true }),
+  interactions: columns<InteractionsTable>()({
+    id: true, kind: true, client_id: true, params: true, user_id: true, auth_time: true, session_id: true, created_at: true, expires_at: true,
+  }),
+  replay_keys: columns<ReplayKeysTable>()({ key: true, expires_at: true }),
+} satisfies { [T in keyof Database]: readonly (keyof Database[T])[] }
 
 /** The listed keys of `record`, with `undefined` (an omitted optional) stored as NULL. */
 export function pick<K extends string>(record: { [P in K]?: unknown }, keys: readonly K[]): Record<K, any> {
@@ -79,6 +105,7 @@ export function rowCodec(codecs: Codecs) {
       id_token_signed_response_alg: r.id_token_signed_response_alg as ClientRecord['id_token_signed_response_alg'],
     }),
 
+    userToRow: (u: UserRecord): UsersTable => ({ ...pick(u, COLUMNS.users), email_verified: bool.encode(u.email_verified), claims: json.encode(u.claims) }),
     user: (r: UsersTable): UserRecord => ({
       id: r.id,
       email: r.email,

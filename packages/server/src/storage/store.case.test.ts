@@ -160,8 +160,8 @@ for (const dialect of DIALECTS) {
       await store.clients.upsert({ ...c, resources: [] }, T + 4)
       expect((await store.clients.get(c.client_id))?.resources).toEqual([])
       expect((await store.clients.list()).filter((x) => x.client_id === c.client_id)).toHaveLength(1)
-      expect(await store.clients.delete(c.client_id)).toBe(true)
-      expect(await store.clients.delete(c.client_id)).toBe(false)
+      expect(await store.clients.delete(c.client_id, T + 5)).toBe(true)
+      expect(await store.clients.delete(c.client_id, T + 5)).toBe(false)
       expect(await store.clients.get(c.client_id)).toBeNull()
     })
 
@@ -187,11 +187,11 @@ for (const dialect of DIALECTS) {
       const rt = refresh(g.id, { user_id: user.id })
       expect(await store.grants.open(g, rt)).toBe(true)
       await store.sessions.insert({ session_hash: id(), id: id(), user_id: user.id, auth_time: T, amr: ['pwd'], created_at: T, expires_at: T + 100 })
-      expect(await store.users.delete(user.id)).toBe(true)
+      expect(await store.users.delete(user.id, T + 1)).toBe(true)
       expect(await store.users.getById(user.id)).toBeNull()
       expect((await store.grants.get(g.id))?.revoked_at).not.toBeNull()
       expect((await store.refreshTokens.get(rt.token_hash))?.revoked_at).not.toBeNull()
-      expect(await store.users.delete(user.id)).toBe(false)
+      expect(await store.users.delete(user.id, T + 2)).toBe(false)
     })
 
     it('RFC 7517 §5: keys.add retires the other keys when the new one activates; list returns unexpired keys newest first', async () => {
@@ -269,6 +269,75 @@ for (const dialect of DIALECTS) {
       await store.authorizationCodes.insert(c)
       expect(await store.authorizationCodes.consume(c.code_hash, c.expires_at)).toEqual({ record: null, replayed: null })
       expect(await store.authorizationCodes.consume(id(), T)).toEqual({ record: null, replayed: null })
+    })
+
+    it('RFC 6749 §4.1.2: authorizationCodes.redeem consumes the code and opens its grant with its refresh token, exactly once among 50 concurrent redemptions', async () => {
+      const user = await store.users.upsert({ email: `r.${id()}@example.com`, email_verified: true, password_hash: null, claims: { name: 'R' } }, T)
+      const c = code(id(), { user_id: user.id, scope: 'openid offline_access' })
+      await store.authorizationCodes.insert(c)
+      const found = await store.authorizationCodes.find(c.code_hash)
+      expect(found).toEqual({ code: c, user })
+      expect(await store.authorizationCodes.find(id())).toBeNull()
+      const tokens = Array.from({ length: 50 }, () => refresh(c.grant_id, { user_id: user.id, session_id: 'not-the-code-s' }))
+      const results = await Promise.all(tokens.map((rt) => store.authorizationCodes.redeem(c.code_hash, T + 1, rt)))
+      const opened = results.flatMap((r, i) => (r.outcome === 'opened' ? [i] : []))
+      expect(opened).toHaveLength(1)
+      expect(results.filter((r) => r.outcome === 'replayed')).toHaveLength(49)
+      expect(results[opened[0]!]).toEqual({ outcome: 'opened', code: { ...c, consumed_at: T + 1 } })
+      // Every field of the grant comes from the code; the refresh token takes the code's session.
+      expect(await store.grants.get(c.grant_id)).toEqual({ ...grantOf(c, T + 1) })
+      expect(await store.refreshTokens.get(tokens[opened[0]!]!.token_hash)).toEqual({ ...tokens[opened[0]!]!, session_id: null })
+      expect((await store.authorizationCodes.find(c.code_hash))?.code.consumed_at).toBe(T + 1)
+      // Expired or unknown: nothing written, not a replay.
+      const late = code(id(), { user_id: user.id })
+      await store.authorizationCodes.insert(late)
+      expect(await store.authorizationCodes.redeem(late.code_hash, late.expires_at, refresh(late.grant_id))).toEqual({ outcome: 'invalid' })
+      expect(await store.grants.get(late.grant_id)).toBeNull()
+      expect(await store.authorizationCodes.redeem(id(), T, null)).toEqual({ outcome: 'invalid' })
+    })
+
+    it('issue 8 + RFC 6749 §4.1.2: a redemption opens nothing when its session ended or its grant id is taken, and still consumes the code', async () => {
+      const user = await store.users.upsert({ email: `r2.${id()}@example.com`, email_verified: true, password_hash: null, claims: {} }, T)
+      const session = { session_hash: id(), id: id(), user_id: user.id, auth_time: T, amr: ['pwd'], created_at: T, expires_at: T + 1000 }
+      await store.sessions.insert(session)
+      const live = code(id(), { user_id: user.id, session_id: session.id })
+      const ended = code(id(), { user_id: user.id, session_id: 'gone-' + id() })
+      const taken = code(id(), { user_id: user.id })
+      for (const c of [live, ended, taken]) await store.authorizationCodes.insert(c)
+      const rt = refresh(live.grant_id)
+      expect((await store.authorizationCodes.redeem(live.code_hash, T + 1, rt)).outcome).toBe('opened')
+      expect((await store.grants.get(live.grant_id))?.session_id).toBe(session.id)
+      expect((await store.refreshTokens.get(rt.token_hash))?.session_id).toBe(session.id)
+      expect((await store.authorizationCodes.redeem(ended.code_hash, T + 1, refresh(ended.grant_id))).outcome).toBe('refused')
+      expect(await store.grants.get(ended.grant_id)).toBeNull()
+      // A revoked row under the grant id (a revocation's tombstone that came first).
+      expect(await store.grants.open({ ...grantOf(taken), revoked_at: T }, null)).toBe(true)
+      const other = refresh(taken.grant_id)
+      expect((await store.authorizationCodes.redeem(taken.code_hash, T + 1, other)).outcome).toBe('refused')
+      expect(await store.refreshTokens.get(other.token_hash)).toBeNull()
+      for (const c of [ended, taken]) expect((await store.authorizationCodes.redeem(c.code_hash, T + 2, null)).outcome).toBe('replayed')
+    })
+
+    it('RFC 9700 §4.14.2: refreshTokens.getForRefresh reads the token with its grant, its user and whether its session lives, in one statement', async () => {
+      const user = await store.users.upsert({ email: `f.${id()}@example.com`, email_verified: true, password_hash: null, claims: { name: 'F' } }, T)
+      const session = { session_hash: id(), id: id(), user_id: user.id, auth_time: T, amr: ['pwd'], created_at: T, expires_at: T + 100 }
+      await store.sessions.insert(session)
+      const g = grant({ user_id: user.id, session_id: session.id })
+      const rt = refresh(g.id, { user_id: user.id, session_id: session.id })
+      await store.grants.open(g, rt)
+      expect(await store.refreshTokens.getForRefresh(rt.token_hash, T + 99)).toEqual({ token: rt, grant: g, user, sessionAlive: true })
+      expect((await store.refreshTokens.getForRefresh(rt.token_hash, T + 100))?.sessionAlive).toBe(false)
+      expect(await store.refreshTokens.getForRefresh(id(), T)).toBeNull()
+      await store.grants.revoke(g.id, T + 5)
+      const revoked = await store.refreshTokens.getForRefresh(rt.token_hash, T + 6)
+      expect(revoked?.token.revoked_at).toBe(T + 5)
+      expect(revoked?.grant?.revoked_at).toBe(T + 5)
+      expect(await store.users.delete(user.id, T + 7)).toBe(true)
+      expect((await store.refreshTokens.getForRefresh(rt.token_hash, T + 8))?.user).toBeNull()
+      const clientOnly = grant()
+      const crt = refresh(clientOnly.id)
+      await store.grants.open(clientOnly, crt)
+      expect(await store.refreshTokens.getForRefresh(crt.token_hash, T)).toEqual({ token: crt, grant: clientOnly, user: null, sessionAlive: false })
     })
 
     it('RFC 9700 §4.14.2: 50 concurrent rotations of one refresh token: exactly one rotated, the rest reused', async () => {
@@ -416,7 +485,7 @@ for (const dialect of DIALECTS) {
       const redeeming = code(id(), { user_id: user.id })
       for (const x of [pending, redeeming]) await store.authorizationCodes.insert(x)
       expect((await store.authorizationCodes.consume(redeeming.code_hash, T + 1)).record).not.toBeNull()
-      expect(await store.users.delete(user.id)).toBe(true)
+      expect(await store.users.delete(user.id, T + 2)).toBe(true)
       expect((await store.authorizationCodes.consume(pending.code_hash, T + 2)).record).toBeNull()
       expect(await store.grants.open(grantOf(redeeming, T + 2), refresh(redeeming.grant_id))).toBe(false)
       expect((await store.grants.get(redeeming.grant_id))?.revoked_at).not.toBeNull()
@@ -426,7 +495,7 @@ for (const dialect of DIALECTS) {
       const ofClient = code(id(), { client_id: c.client_id })
       await store.authorizationCodes.insert(ofClient)
       expect((await store.authorizationCodes.consume(ofClient.code_hash, T + 1)).record).not.toBeNull()
-      expect(await store.clients.delete(c.client_id)).toBe(true)
+      expect(await store.clients.delete(c.client_id, T + 2)).toBe(true)
       expect(await store.grants.open(grantOf(ofClient, T + 2), null)).toBe(false)
       expect(await store.accessTokens.isRevoked(`${ofClient.grant_id}.x`)).toBe(true)
     })
@@ -508,13 +577,15 @@ for (const dialect of DIALECTS) {
       expect(await store.replay.record(key, T + 180, T + 61)).toBe(false)
     })
 
-    it('OIDC Session §2: sessions are found by cookie hash and by sid while unexpired', async () => {
+    it('OIDC Session §2: sessions are found by cookie hash (with their user) and by sid while unexpired', async () => {
       const user = await store.users.upsert({ email: `s.${id()}@example.com`, email_verified: true, password_hash: null, claims: {} }, T)
       const s = { session_hash: id(), id: id(), user_id: user.id, auth_time: T, amr: ['pwd', 'mfa'], created_at: T, expires_at: T + 100 }
       await store.sessions.insert(s)
       expect(await store.sessions.get(s.session_hash, T + 99)).toEqual(s)
       expect(await store.sessions.getById(s.id, T + 99)).toEqual(s)
+      expect(await store.sessions.getWithUser(s.session_hash, T + 99)).toEqual({ session: s, user })
       expect(await store.sessions.get(s.session_hash, T + 100)).toBeNull()
+      expect(await store.sessions.getWithUser(s.session_hash, T + 100)).toBeNull()
       await store.sessions.end(s.session_hash, T)
       expect(await store.sessions.getById(s.id, T)).toBeNull()
     })
@@ -669,7 +740,7 @@ for (const dialect of DIALECTS) {
     })
 
     /** @see issue 8 */
-    ;(dialect.name === 'postgres' ? it : it.skip)('issue 8 (PostgreSQL READ COMMITTED): a conditional write waits for an uncommitted password change or logout, then writes nothing', async () => {
+    ;(dialect.name === 'postgres' ? it : it.skip)('issue 8 (PostgreSQL READ COMMITTED): a conditional write (a session, a grant, a code\'s redemption) waits for an uncommitted password change or logout, then writes nothing', async () => {
       const raw = new pg.Client({ connectionString: PG_URL })
       await raw.connect()
       await raw.query(`SET search_path TO "${new URL(url).searchParams.get('schema')}"`)
@@ -708,6 +779,15 @@ for (const dialect of DIALECTS) {
         const inSession = grant({ session_id: ended.id })
         expect(await whileUncommitted(['DELETE FROM sessions WHERE id = $1', [ended.id]], () => store.grants.open(inSession, null, { sessionId: ended.id }))).toBe(false)
         expect(await store.grants.get(inSession.id)).toBeNull()
+
+        const loggingOut = await newUser()
+        const live = sessionOf(loggingOut)
+        await store.sessions.insert(live)
+        const pending = code(id(), { user_id: loggingOut.id, session_id: live.id })
+        await store.authorizationCodes.insert(pending)
+        const redeemed = () => store.authorizationCodes.redeem(pending.code_hash, T + 1, refresh(pending.grant_id)).then((r) => r.outcome === 'opened')
+        expect(await whileUncommitted(['DELETE FROM sessions WHERE id = $1', [live.id]], redeemed)).toBe(false)
+        expect(await store.grants.get(pending.grant_id)).toBeNull()
       } finally {
         await raw.end()
       }

@@ -4,7 +4,8 @@
  * device code no faster than its interval). Handlers never read, decide and write: the store
  * makes each decision in one conditional statement, so it holds across processes and nodes.
  *
- * All times are integer epoch seconds. Secret-bearing values (codes, refresh tokens, device
+ * All times are integer epoch seconds, and every "now" is passed in by the caller from its injected
+ * clock: the store never reads a clock of its own. Secret-bearing values (codes, refresh tokens, device
  * codes, user codes, session cookies, client secrets) are only ever passed in and stored as
  * hashes (`*_hash`, see `lib/random.ts` `hashHandle`).
  *
@@ -91,7 +92,7 @@ export interface GrantRecord {
 /**
  * A code carries every field of the grant it will open (client, user, scope, resource, auth_time,
  * session) and that grant's id, chosen at /authorize: issuing a code is one write, and the grant row
- * is written when the code is redeemed (`grants.open`).
+ * is written when the code is redeemed (`authorizationCodes.redeem`).
  */
 export interface AuthorizationCodeRecord {
   code_hash: string
@@ -255,7 +256,8 @@ export interface Store {
     get(clientId: string): Promise<ClientRecord | null>
     list(): Promise<ClientRecord[]>
     upsert(client: ClientRecord, now: number): Promise<void>
-    delete(clientId: string): Promise<boolean>
+    /** Deletes the client and, in the same transaction, its consents, and revokes its grants at `now`. */
+    delete(clientId: string, now: number): Promise<boolean>
   }
   users: {
     getById(id: string): Promise<UserRecord | null>
@@ -269,7 +271,8 @@ export interface Store {
      * codes and device approvals: a password change is the user's "sign everyone out".
      */
     setPasswordHash(id: string, passwordHash: string, now: number, options?: { signOut?: boolean }): Promise<boolean>
-    delete(id: string): Promise<boolean>
+    /** Deletes the user (sessions and consents go with them) and revokes their grants at `now`. */
+    delete(id: string, now: number): Promise<boolean>
   }
   keys: {
     /** Every key not yet expired at `now`, newest generation first. */
@@ -315,6 +318,27 @@ export interface Store {
   authorizationCodes: {
     insert(code: AuthorizationCodeRecord): Promise<void>
     /**
+     * The code as stored (consumed or expired ones too, so the caller can tell a replay) with its
+     * user (null when deleted), in one read that decides nothing: `redeem` or `consume` does.
+     */
+    find(codeHash: string): Promise<{ code: AuthorizationCodeRecord; user: UserRecord | null } | null>
+    /**
+     * The redemption, in one transaction: consumes the code, exactly once across all nodes, and opens
+     * its grant (every field from the code as stored, `created_at` = `now`) with its first refresh
+     * token, whose `session_id` is then the code's. A code of an IdP session opens its grant only
+     * while that session exists; a logout since the code was read may have detached an
+     * `offline_access` code from its session, and the grant then names none. Outcomes: `opened`;
+     * `refused`, the code consumed but nothing opened (a revocation's tombstone took the grant id,
+     * or the session ended); `replayed`, the code had been consumed already (RFC 6749 §4.1.2: the
+     * caller revokes its grant), nothing written; `invalid`, expired or unknown, nothing written.
+     * `code` is the code as consumed (or as found consumed).
+     */
+    redeem(
+      codeHash: string,
+      now: number,
+      refreshToken: RefreshTokenRecord | null,
+    ): Promise<{ outcome: 'opened' | 'refused' | 'replayed'; code: AuthorizationCodeRecord } | { outcome: 'invalid' }>
+    /**
      * Marks the code consumed and returns it, exactly once across all nodes. A second call (or an
      * expired code) returns `null` for `record`, and `replayed` with the stored row when the code
      * was known but already consumed, so the caller can revoke its grant (RFC 6749 §4.1.2).
@@ -324,6 +348,12 @@ export interface Store {
   refreshTokens: {
     insert(token: RefreshTokenRecord): Promise<void>
     get(tokenHash: string): Promise<RefreshTokenRecord | null>
+    /**
+     * What a refresh reads, in one statement: the token (`revoked_at` set when its grant is revoked,
+     * as `get`), its grant, its user (null when deleted or none) and whether its IdP session is
+     * still alive at `now`.
+     */
+    getForRefresh(tokenHash: string, now: number): Promise<{ token: RefreshTokenRecord; grant: GrantRecord | null; user: UserRecord | null; sessionAlive: boolean } | null>
     /** Compare-and-swap: marks `oldHash` rotated and inserts `next` in one transaction. */
     rotate(oldHash: string, next: RefreshTokenRecord, now: number): Promise<RotateResult>
     revoke(tokenHash: string, now: number): Promise<boolean>
@@ -356,6 +386,8 @@ export interface Store {
     insert(session: SessionRecord, condition?: WriteCondition): Promise<boolean>
     /** Only unexpired sessions. */
     get(sessionHash: string, now: number): Promise<SessionRecord | null>
+    /** An unexpired session with its user, in one read; null also when the user is gone. */
+    getWithUser(sessionHash: string, now: number): Promise<{ session: SessionRecord; user: UserRecord } | null>
     getById(id: string, now: number): Promise<SessionRecord | null>
     /**
      * Ends a session: deletes it and, in the same transaction, revokes what was issued within it
@@ -389,9 +421,9 @@ export interface Store {
   replay: {
     /**
      * Records a one-time value (e.g. a client assertion `jti`); false when it was seen before and
-     * has not expired by `now` (defaults to the system clock; pass the injected clock's time).
+     * has not expired by `now` (the injected clock's time: the store never reads a clock).
      */
-    record(key: string, expiresAt: number, now?: number): Promise<boolean>
+    record(key: string, expiresAt: number, now: number): Promise<boolean>
   }
   /**
    * Deletes the `limit` oldest unexpired interactions nobody has signed in to, in one statement

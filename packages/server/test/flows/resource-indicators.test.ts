@@ -268,7 +268,7 @@ describe('refresh re-checks the registration', () => {
     const { ctx } = s.server
     const saved = await ctx.store.clients.get('app')
     if (!saved) throw new Error('app is not registered')
-    expect(await ctx.store.clients.delete('app')).toBe(true)
+    expect(await ctx.store.clients.delete('app', ctx.clock.now())).toBe(true)
     ctx.clients.invalidate('app')
     try {
       // Raw: openid-client reports a 401 with WWW-Authenticate as a challenge, not a body error.
@@ -287,7 +287,7 @@ describe('refresh re-checks the registration', () => {
     const refresh = await grant('openid offline_access read:data', API, CAROL)
     const { ctx } = s.server
     const carol = await ctx.store.users.getByEmail(CAROL.email)
-    expect(await ctx.store.users.delete(carol?.id ?? '')).toBe(true)
+    expect(await ctx.store.users.delete(carol?.id ?? '', ctx.clock.now())).toBe(true)
     const issued = issuedTokens()
     const err = await expectResponseError(client.refreshTokenGrant(app, refresh))
     expect(err).toMatchObject({ error: 'invalid_grant', status: 400 })

@@ -139,7 +139,7 @@ describe('userinfo', () => {
   it('OIDC Core §5.3.3: a deleted user\'s token is invalid_token', async () => {
     const bob = await userToken(s.url, { user: BOB, scope: 'openid' })
     const user = await s.server.ctx.store.users.getByEmail(BOB.email)
-    await s.server.ctx.store.users.delete(user?.id ?? '')
+    await s.server.ctx.store.users.delete(user?.id ?? '', s.server.ctx.clock.now())
     await expectBearerError(await fetch(userinfo, { headers: bearer(bob.access_token) }), 401, 'invalid_token')
   })
 

@@ -40,6 +40,11 @@ export interface DialectCapabilities {
    * statement already sees the last committed write.
    */
   readonly lockingReads: boolean
+  /**
+   * Data-modifying statements in `WITH` (PostgreSQL): a compare-and-swap and the insert that
+   * follows it as one statement, so one round trip instead of BEGIN, UPDATE, INSERT, COMMIT.
+   */
+  readonly writableCtes: boolean
   readonly codecs: Codecs
   /** True for errors that mean the database cannot be reached right now, not that a query is wrong. */
   isUnavailable(error: unknown): boolean

@@ -26,6 +26,7 @@ export const postgresCapabilities: DialectCapabilities = {
   concurrentConnections: true,
   skipLocked: true,
   lockingReads: true,
+  writableCtes: true,
   codecs: portableCodecs,
   isUnavailable(error) {
     if (errorCodes(error).some((code) => NETWORK.has(code) || SQLSTATE.test(code))) return true

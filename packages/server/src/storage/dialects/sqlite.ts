@@ -25,6 +25,7 @@ export const sqliteCapabilities: DialectCapabilities = {
   concurrentConnections: false,
   skipLocked: false,
   lockingReads: false,
+  writableCtes: false,
   codecs: portableCodecs,
   isUnavailable: (error) => errorCodes(error).some((code) => UNAVAILABLE.test(code)),
 }

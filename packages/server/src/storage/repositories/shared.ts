@@ -60,3 +60,16 @@ export function valuesWhere<C extends string>(trx: Db, capabilities: DialectCapa
       return eb.and(checks)
     })
 }
+
+/** `alias.column AS prefix_column` for every column of a table, to read two tables' rows from one joined row. */
+export function columnsAs<T extends keyof Database>(alias: string, prefix: string, columns: readonly (keyof Database[T] & string)[]) {
+  return columns.map((column) => sql<unknown>`${sql.ref(`${alias}.${column}`)}`.as(`${prefix}${column}`))
+}
+
+/** The row of one table out of a joined row read with `columnsAs`; null when the join found none (its first column is NULL). */
+export function unprefix<R>(row: Record<string, unknown>, prefix: string, columns: readonly string[]): R | null {
+  if (row[`${prefix}${columns[0]}`] === null || row[`${prefix}${columns[0]}`] === undefined) return null
+  const out: Record<string, unknown> = {}
+  for (const column of columns) out[column] = row[`${prefix}${column}`]
+  return out as R
+}

@@ -1,0 +1,51 @@
+/**
+ * Registered clients (RFC 7591 metadata). Deleting a client revokes its grants rather than deleting
+ * them, so access tokens already issued keep reading as revoked until they expire.
+ * @see https://www.rfc-editor.org/rfc/rfc7591#section-2
+ */
+import type { Store } from '../store.js'
+import { revokeGrantsWhere } from './grant-revocation.js'
+import { changed, type RepositoryContext } from './shared.js'
+
+export function clientRepository({ db, rows }: RepositoryContext): Store['clients'] {
+  return {
+    async get(clientId) {
+      const row = await db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirst()
+      return row ? rows.client(row) : null
+    },
+    async list() {
+      return (await db.selectFrom('clients').selectAll().orderBy('client_id').execute()).map(rows.client)
+    },
+    async upsert(client, now) {
+      await db
+        .insertInto('clients')
+        .values(rows.clientToRow(client, now))
+        .onConflict((oc) =>
+          oc.column('client_id').doUpdateSet((eb) => ({
+            client_name: eb.ref('excluded.client_name'),
+            client_secret_hash: eb.ref('excluded.client_secret_hash'),
+            token_endpoint_auth_method: eb.ref('excluded.token_endpoint_auth_method'),
+            grant_types: eb.ref('excluded.grant_types'),
+            redirect_uris: eb.ref('excluded.redirect_uris'),
+            post_logout_redirect_uris: eb.ref('excluded.post_logout_redirect_uris'),
+            scope: eb.ref('excluded.scope'),
+            resources: eb.ref('excluded.resources'),
+            skip_consent: eb.ref('excluded.skip_consent'),
+            jwks: eb.ref('excluded.jwks'),
+            auth_method_pinned: eb.ref('excluded.auth_method_pinned'),
+            id_token_signed_response_alg: eb.ref('excluded.id_token_signed_response_alg'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .execute()
+    },
+    async delete(clientId, now) {
+      // A deleted client's tokens must stop working too, not just its logins.
+      return db.transaction().execute(async (trx) => {
+        await revokeGrantsWhere(trx, 'client_id', clientId, now)
+        await trx.deleteFrom('consents').where('client_id', '=', clientId).execute()
+        return changed(await trx.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst())
+      })
+    },
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * IdP sessions: created under a write condition (the checked password hash), renewed in place
+ * (the `sid` stays), ended with what was issued within them (OIDC Core §11 keeps `offline_access`).
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#OfflineAccess
+ */
+import type { SessionsTable, UsersTable } from '../database.js'
+import { COLUMNS } from '../rows.js'
+import type { Store } from '../store.js'
+import { statement } from './compiled.js'
+import { revokeSessionGrants } from './grant-revocation.js'
+import { columnsAs, unprefix, valuesWhere, type RepositoryContext } from './shared.js'
+
+export function sessionRepository({ db, rows, capabilities }: RepositoryContext): Store['sessions'] {
+  // Every /authorize with a session cookie: the session and its user in one compiled statement.
+  const withUser = statement((db, a: { session_hash: string; now: number }) =>
+    db
+      .selectFrom('sessions as s')
+      .innerJoin('users as u', 'u.id', 's.user_id')
+      .select(columnsAs<'sessions'>('s', 's_', COLUMNS.sessions))
+      .select(columnsAs<'users'>('u', 'u_', COLUMNS.users))
+      .where('s.session_hash', '=', a.session_hash)
+      .where('s.expires_at', '>', a.now),
+  )
+  return {
+    async insert(session, condition) {
+      const row = rows.sessionToRow(session)
+      if (!condition) return (await db.insertInto('sessions').values(row).execute(), true)
+      const inserted = await db
+        .insertInto('sessions')
+        .columns(COLUMNS.sessions)
+        .expression(valuesWhere(db, capabilities, COLUMNS.sessions, row, condition))
+        .returning('id')
+        .executeTakeFirst()
+      return inserted !== undefined
+    },
+    async get(sessionHash, now) {
+      const row = await db.selectFrom('sessions').selectAll().where('session_hash', '=', sessionHash).where('expires_at', '>', now).executeTakeFirst()
+      return row ? rows.session(row) : null
+    },
+    async getWithUser(sessionHash, now) {
+      const row = (await withUser.first(db, { session_hash: sessionHash, now })) as Record<string, unknown> | undefined
+      const session = row && unprefix<SessionsTable>(row, 's_', COLUMNS.sessions)
+      const user = row && unprefix<UsersTable>(row, 'u_', COLUMNS.users)
+      return session && user ? { session: rows.session(session), user: rows.user(user) } : null
+    },
+    async getById(id, now) {
+      const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).where('expires_at', '>', now).executeTakeFirst()
+      return row ? rows.session(row) : null
+    },
+    async end(sessionHash, now) {
+      return db.transaction().execute(async (trx) => {
+        const ended = await trx.deleteFrom('sessions').where('session_hash', '=', sessionHash).returningAll().executeTakeFirst()
+        // An expired session ended by itself, which revokes nothing (only its row is left).
+        if (!ended || ended.expires_at <= now) return null
+        await revokeSessionGrants(trx, ended.id, now, { keepOfflineAccess: true })
+        return rows.session(ended)
+      })
+    },
+    async renew(sessionHash, next, now) {
+      // One conditional UPDATE: the cookie hash (the primary key) changes, the sid stays.
+      const row = await db
+        .updateTable('sessions')
+        .set({ session_hash: next.session_hash, auth_time: next.auth_time, amr: rows.json(next.amr), expires_at: next.expires_at })
+        .where('session_hash', '=', sessionHash)
+        .where('user_id', '=', next.user_id)
+        .where('expires_at', '>', now)
+        .returningAll()
+        .executeTakeFirst()
+      return row ? rows.session(row) : null
+    },
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Users, with a stable `sub` keyed by e-mail (OIDC Core §5.7): an upsert by e-mail keeps the id.
+ * Deleting a user revokes their grants rather than deleting them, so access tokens already issued
+ * keep reading as revoked until they expire.
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#ClaimStability
+ */
+import { randomUUID } from 'node:crypto'
+import type { Store } from '../store.js'
+import { statement } from './compiled.js'
+import { revokeGrantsWhere } from './grant-revocation.js'
+import { changed, type Db, type RepositoryContext } from './shared.js'
+
+export function userRepository({ db, rows }: RepositoryContext): Store['users'] {
+  const byId = statement((db, a: { id: string }) => db.selectFrom('users').selectAll().where('id', '=', a.id))
+  return {
+    async getById(id) {
+      const row = await byId.first(db, { id })
+      return row ? rows.user(row) : null
+    },
+    async getByEmail(email) {
+      const row = await db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst()
+      return row ? rows.user(row) : null
+    },
+    async list() {
+      return (await db.selectFrom('users').selectAll().orderBy('email').execute()).map(rows.user)
+    },
+    async upsert(user, now) {
+      const row = await db
+        .insertInto('users')
+        .values(rows.userToRow({ ...user, id: user.id ?? randomUUID(), email: user.email.toLowerCase(), created_at: now, updated_at: now }))
+        // Keyed by email so config-file users keep their `sub` across restarts.
+        .onConflict((oc) =>
+          oc.column('email').doUpdateSet((eb) => ({
+            email_verified: eb.ref('excluded.email_verified'),
+            password_hash: eb.ref('excluded.password_hash'),
+            claims: eb.ref('excluded.claims'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .returningAll()
+        .executeTakeFirstOrThrow()
+      return rows.user(row)
+    },
+    async setPasswordHash(id, passwordHash, now, options = {}) {
+      const update = (trx: Db) => trx.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', id).executeTakeFirst()
+      if (!options.signOut) return changed(await update(db))
+      return db.transaction().execute(async (trx) => {
+        if (!changed(await update(trx))) return false
+        await trx.deleteFrom('sessions').where('user_id', '=', id).execute()
+        await revokeGrantsWhere(trx, 'user_id', id, now)
+        await trx.updateTable('device_codes').set({ status: 'denied' }).where('user_id', '=', id).where('status', '=', 'approved').execute()
+        return true
+      })
+    },
+    async delete(id, now) {
+      // Sessions and consents go with the user (ON DELETE CASCADE); grants are revoked, not
+      // deleted, so their access tokens keep reading as revoked until they expire.
+      return db.transaction().execute(async (trx) => {
+        await revokeGrantsWhere(trx, 'user_id', id, now)
+        return changed(await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst())
+      })
+    },
+  }
+}
