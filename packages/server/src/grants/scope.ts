@@ -44,6 +44,16 @@ export function defaultScope(client: ClientRecord, config: LatchConfig, resource
 }
 
 /**
+ * Granted scopes already worked out, per client record: the answer depends only on the record,
+ * the frozen config, the resource and the request's `scope`, and a token endpoint sees the same
+ * few combinations over and over. The registry hands out one record per client for its cache
+ * lifetime, so entries go with the record; refusals are not remembered, and a client that sends
+ * many different scope strings only clears its own bounded map.
+ */
+const grantedByClient = new WeakMap<ClientRecord, Map<string, readonly string[]>>()
+const MAX_REMEMBERED_PER_CLIENT = 64
+
+/**
  * The scopes granted for a request. Scope values this server does not know at all are ignored
  * (OIDC Core §3.1.2.1: "Scope values used that are not understood by an implementation SHOULD be
  * ignored"); known ones the client is not registered for are `invalid_scope`.
@@ -55,10 +65,24 @@ export function resolveScope(
   resource: string | null,
   options: { userScopes?: boolean } = {},
 ): string[] {
+  const userScopes = options.userScopes ?? true
+  // Unambiguous: the resource is a configured URI (no NUL), and `requested` comes last.
+  const key = `${userScopes ? 'u' : 'c'}${resource ?? ''}\0${requested === undefined ? '-' : `=${requested}`}`
+  let remembered = grantedByClient.get(client)
+  const hit = remembered?.get(key)
+  if (hit !== undefined) return [...hit]
+  const granted = computeScope(requested, client, config, resource, userScopes)
+  if (remembered === undefined) grantedByClient.set(client, (remembered = new Map()))
+  if (remembered.size >= MAX_REMEMBERED_PER_CLIENT) remembered.clear()
+  remembered.set(key, Object.freeze([...granted]))
+  return granted
+}
+
+function computeScope(requested: string | undefined, client: ClientRecord, config: LatchConfig, resource: string | null, userScopes: boolean): string[] {
   const allowed = new Set(client.scope.split(' ').filter(Boolean))
   const parsed = parseScope(requested)
   const known = knownScopes(config)
-  const asked = parsed === undefined ? defaultScope(client, config, resource, options.userScopes ?? true) : parsed.filter((s) => known.has(s))
+  const asked = parsed === undefined ? defaultScope(client, config, resource, userScopes) : parsed.filter((s) => known.has(s))
   if (parsed !== undefined && parsed.length > 0 && asked.length === 0) throw new InvalidScopeError('none of the requested scopes is known to this server')
   const unknown = asked.filter((s) => !allowed.has(s))
   if (unknown.length > 0) {

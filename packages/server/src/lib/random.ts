@@ -5,16 +5,19 @@
  * a slow hash) is right here: the inputs have 256 bits of entropy, brute force is out of reach.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-10.10
  */
-import { createHash, randomBytes, randomFillSync, randomInt, randomUUID } from 'node:crypto'
+import { hash, randomBytes, randomFillSync, randomInt, randomUUID } from 'node:crypto'
 
 /** A fresh 256-bit handle, base64url (43 characters). */
 export function randomHandle(bytes = 32): string {
   return randomBytes(bytes).toString('base64url')
 }
 
-/** The stored form of a handle or high-entropy secret. */
+/**
+ * The stored form of a handle or high-entropy secret. `crypto.hash` is the one-shot digest: no
+ * Hash object per call (it is on every token request, for the client secret).
+ */
 export function hashHandle(value: string): string {
-  return createHash('sha256').update(value).digest('base64url')
+  return hash('sha256', value, 'base64url')
 }
 
 export function randomId(): string {
