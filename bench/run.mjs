@@ -25,12 +25,15 @@
  *          --rounds=3 (runs per server and scenario, interleaved; the median is reported)
  *          --out=results/latest.json --quiet-wait=120 (seconds to wait for an idle machine)
  *          --no-build (do not run `tsc -b packages/server` first)
+ *          --baseline=DIR (adds server `latch-baseline`: Latch from another build, DIR/dist/index.js
+ *          of a packages/server checkout, e.g. the commit before a change; a before/after pair in
+ *          one run, interleaved like the other servers)
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createRequire } from 'node:module'
 import { createAgent, CookieJar } from './lib/http.mjs'
 import { authorizeToCode, clientCredentials, exchangeCode, introspect, jwtHeader } from './lib/flows.mjs'
@@ -60,7 +63,7 @@ const OPT = {
   cryptoSeconds: Number(args['crypto-seconds'] ?? 5),
   // `--only=issue9`: the scenarios whose targets issue 9 sets (client credentials, session, refresh).
   only: args.only ? args.only.split(',').flatMap((p) => (p === 'issue9' ? ['cc', 'session', 'refresh'] : [p])) : null,
-  servers: (args.servers ?? 'latch,oidc-provider').split(','),
+  servers: [...(args.servers ?? 'latch,oidc-provider').split(','), ...(args.baseline && !(args.servers ?? '').includes('latch-baseline') ? ['latch-baseline'] : [])],
   algs: (args.alg ?? 'RS256,ES256').split(','),
   profile: args.profile === 'true',
   quietWait: Number(args['quiet-wait'] ?? 120),
@@ -79,10 +82,15 @@ const SERVER_SCRIPTS = {
   'oidc-provider': 'servers/oidc-provider.mjs',
   /** Diagnostic: Latch on `sqlite::memory:` (not in the default set). */
   'latch-memdb': 'servers/latch.mjs',
+  /** Latch from another build (--baseline=DIR): the "before" of a before/after pair. */
+  'latch-baseline': 'servers/latch.mjs',
   /** Reference floor for client_credentials: node:http + node:crypto sign, nothing else. */
   'bare-node': 'servers/bare-node.mjs',
 }
-const SERVER_DEFAULTS = { 'latch-memdb': { memory: true } }
+const SERVER_DEFAULTS = {
+  'latch-memdb': { memory: true },
+  ...(args.baseline ? { 'latch-baseline': { module: pathToFileURL(resolve(args.baseline, 'dist/index.js')).href } } : {}),
+}
 
 const tokenRequest = (target) => ({
   url: `${target.url}${target.paths.token}`,
@@ -421,7 +429,7 @@ async function main() {
   results.targets = evaluateTargets(results)
   if (OPT.profile) {
     for (const row of results.scenarios) {
-      for (const name of ['latch', 'latch-memdb']) {
+      for (const name of ['latch', 'latch-memdb', 'latch-baseline']) {
         const p = row[name]?.profile
         if (p && existsSync(join(HERE, p))) results.profiles[`${row.id} (${name})`] = summarize(join(HERE, p), 25, row[name].profile_window_us)
       }
@@ -491,16 +499,16 @@ function markdown(results) {
     const cell = (m, k) => (m.error ? 'FAILED' : fmt(m[k]))
     lines.push(`| ${s.n} | ${s.title} | ${cell(l, 'rps')} | ${cell(l, 'cpu_us_per_iteration')} | ${cell(l, 'p99_ms')} | ${cell(l, 'peak_rss_mb')} | ${cell(o, 'rps')} | ${cell(o, 'cpu_us_per_iteration')} | ${cell(o, 'p99_ms')} | ${cell(o, 'peak_rss_mb')} | ${s.ratio ? `${s.ratio}×` : '–'} | ${s.ratio_cpu ? `${s.ratio_cpu}×` : '–'} |`)
   }
-  const extra = results.scenarios.flatMap((s) => ['bare-node', 'latch-memdb'].filter((n) => s[n]).map((n) => [s, n]))
+  const extra = results.scenarios.flatMap((s) => ['bare-node', 'latch-memdb', 'latch-baseline'].filter((n) => s[n]).map((n) => [s, n]))
   if (extra.length) {
-    lines.push('', '| reference / diagnostic | scenario | req/s | CPU µs/iter | p99 ms | peak RSS MB | vs Latch (req/s) |', '|---|---|---:|---:|---:|---:|---:|')
+    lines.push('', '| reference / diagnostic | scenario | req/s | CPU µs/iter | p99 ms | peak RSS MB | req/s vs Latch | Latch CPU/iter ÷ this |', '|---|---|---:|---:|---:|---:|---:|---:|')
     for (const [s, n] of extra) {
       const m = s[n]
-      const label = n === 'bare-node' ? 'bare node:http + node:crypto sign' : 'Latch on sqlite::memory:'
-      lines.push(`| ${label} | ${s.title} | ${m.error ? 'FAILED' : fmt(m.rps)} | ${fmt(m.cpu_us_per_iteration)} | ${fmt(m.p99_ms)} | ${fmt(m.peak_rss_mb)} | ${m.rps && s.latch?.rps ? `${round(m.rps / s.latch.rps, 2)}×` : '–'} |`)
+      const label = { 'bare-node': 'bare node:http + node:crypto sign', 'latch-memdb': 'Latch on sqlite::memory:', 'latch-baseline': `Latch baseline (${args.baseline})` }[n]
+      lines.push(`| ${label} | ${s.title} | ${m.error ? 'FAILED' : fmt(m.rps)} | ${fmt(m.cpu_us_per_iteration)} | ${fmt(m.p99_ms)} | ${fmt(m.peak_rss_mb)} | ${m.rps && s.latch?.rps ? `${round(m.rps / s.latch.rps, 2)}×` : '–'} | ${m.cpu_us_per_iteration && s.latch?.cpu_us_per_iteration ? `${round(s.latch.cpu_us_per_iteration / m.cpu_us_per_iteration, 3)}` : '–'} |`)
     }
   }
-  const ALL = ['latch', 'oidc-provider', 'bare-node', 'latch-memdb']
+  const ALL = ['latch', 'oidc-provider', 'bare-node', 'latch-memdb', 'latch-baseline']
   const errs = results.scenarios.flatMap((s) => ALL.filter((n) => s[n]?.errors > 0).map((n) => `${s.id}/${n}: ${s[n].errors} errors`))
   if (errs.length) lines.push('', `Errors: ${errs.join('; ')}`)
   const noisy = results.scenarios.flatMap((s) => ALL.filter((n) => s[n]?.foreign_cpu_core0_pct > 5).map((n) => `${s.id}/${n} ${s[n].foreign_cpu_core0_pct}%`))

@@ -8,10 +8,11 @@
  * On SIGTERM the server closes and the process exits normally, so `--cpu-prof` writes its profile.
  */
 import { join } from 'node:path'
-import { createServer } from '@latch/server'
 import { RESOURCE, RESOURCE_SCOPES, SERVICE, TTL, USER, WEB } from '../lib/fixtures.mjs'
 
 const opts = JSON.parse(process.env.BENCH_SERVER ?? '{}')
+// `module` (run.mjs --baseline=DIR): another build of @latch/server, for a before/after pair in one run.
+const { createServer } = await import(opts.module ?? '@latch/server')
 const port = opts.port ?? 0
 const alg = opts.alg ?? 'RS256'
 const dir = opts.dir ?? '.'
