@@ -17,6 +17,12 @@ import type { ClientAuthInput, ClientAuthMethod } from './auth-method.js'
  */
 export const BASIC_SCHEME = /^basic(?:\s|$)/i
 
+/** application/x-www-form-urlencoded decoding of one value; most values have nothing to decode. */
+function formDecode(value: string): string {
+  if (!value.includes('%') && !value.includes('+')) return value
+  return decodeURIComponent(value.replace(/\+/g, ' '))
+}
+
 export function parseBasic(authorization: string | undefined): { id: string; secret: string } | null {
   if (!authorization || !BASIC_SCHEME.test(authorization)) return null
   const decoded = Buffer.from(authorization.slice(5).trim(), 'base64').toString('utf8')
@@ -24,10 +30,7 @@ export function parseBasic(authorization: string | undefined): { id: string; sec
   if (colon < 0) throw new InvalidClientError('malformed Basic credentials', { challenge: {} })
   try {
     // RFC 6749 §2.3.1: both parts are application/x-www-form-urlencoded before base64.
-    return {
-      id: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')),
-      secret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')),
-    }
+    return { id: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) }
   } catch {
     throw new InvalidClientError('malformed Basic credentials', { challenge: {} })
   }

@@ -31,6 +31,7 @@ export const tokenEndpoint: FastifyPluginAsync = async (app) => {
       if (value !== undefined) declared[name] = value
     }
     const body = await grant.handle({ params: declared, client, ctx, ip: request.ip })
-    return reply.type('application/json; charset=utf-8').send(body)
+    // Serialized here: a string with its type set skips Fastify's serializer lookup and hooks.
+    return reply.type('application/json; charset=utf-8').send(JSON.stringify(body))
   })
 }
