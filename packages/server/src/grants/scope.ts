@@ -50,6 +50,14 @@ export function defaultScope(client: ClientRecord, config: LatchConfig, resource
  * lifetime, so entries go with the record; refusals are not remembered, and a client that sends
  * many different scope strings only clears its own bounded map.
  */
+/** A client record's registered scopes as a set, built once per record (the registry caches records). */
+const registeredByClient = new WeakMap<ClientRecord, ReadonlySet<string>>()
+function registeredScopes(client: ClientRecord): ReadonlySet<string> {
+  let set = registeredByClient.get(client)
+  if (set === undefined) registeredByClient.set(client, (set = new Set(client.scope.split(' ').filter(Boolean))))
+  return set
+}
+
 const grantedByClient = new WeakMap<ClientRecord, Map<string, readonly string[]>>()
 const MAX_REMEMBERED_PER_CLIENT = 64
 
@@ -79,7 +87,7 @@ export function resolveScope(
 }
 
 function computeScope(requested: string | undefined, client: ClientRecord, config: LatchConfig, resource: string | null, userScopes: boolean): string[] {
-  const allowed = new Set(client.scope.split(' ').filter(Boolean))
+  const allowed = registeredScopes(client)
   const parsed = parseScope(requested)
   const known = knownScopes(config)
   const asked = parsed === undefined ? defaultScope(client, config, resource, userScopes) : parsed.filter((s) => known.has(s))
@@ -117,7 +125,7 @@ export function narrowScope(requested: string | undefined, original: string): st
  */
 export function assertStillRegistered(scope: readonly string[], resource: string | null, client: ClientRecord, config: LatchConfig): void {
   assertResourcePermitted(resource, client, config)
-  const registered = new Set(client.scope.split(' ').filter(Boolean))
+  const registered = registeredScopes(client)
   const lost = scope.filter((s) => !registered.has(s) || !scopeFitsResource(s, resource, config))
   if (lost.length > 0) {
     throw new InvalidScopeError(`this client is no longer registered for scope ${lost.map((s) => JSON.stringify(s)).join(', ')}; ask for a narrower scope`)
