@@ -208,7 +208,8 @@ async function runLoad(script, options) {
 // One measurement
 // ---------------------------------------------------------------------------------------------
 async function measure(scenario, serverName) {
-  const profileName = OPT.profile && serverName.startsWith('latch') ? `${scenario.id}-${serverName}` : undefined
+  // The floor is profiled too: its profile shows what HTTP alone costs beside the signature.
+  const profileName = OPT.profile && (serverName.startsWith('latch') || serverName === 'bare-node') ? `${scenario.id}-${serverName}` : undefined
   const server = await startServer(serverName, { alg: scenario.alg, ...(SERVER_DEFAULTS[serverName] ?? {}), ...(scenario.serverOptions?.[serverName] ?? {}) }, profileName)
   const agent = createAgent(4)
   try {
@@ -429,7 +430,7 @@ async function main() {
   results.targets = evaluateTargets(results)
   if (OPT.profile) {
     for (const row of results.scenarios) {
-      for (const name of ['latch', 'latch-memdb', 'latch-baseline']) {
+      for (const name of ['latch', 'latch-memdb', 'latch-baseline', 'bare-node']) {
         const p = row[name]?.profile
         if (p && existsSync(join(HERE, p))) results.profiles[`${row.id} (${name})`] = summarize(join(HERE, p), 25, row[name].profile_window_us)
       }
