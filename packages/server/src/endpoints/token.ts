@@ -30,7 +30,16 @@ export const tokenEndpoint: FastifyPluginAsync = async (app) => {
       const value = params[name]
       if (value !== undefined) declared[name] = value
     }
-    const body = await grant.handle({ params: declared, client, ctx, ip: request.ip })
+    // `ip` only when a grant reads it (the password grant's throttle): behind a trusted proxy it
+    // walks X-Forwarded-For, which a client_credentials or code request has no use for.
+    const body = await grant.handle({
+      params: declared,
+      client,
+      ctx,
+      get ip() {
+        return request.ip
+      },
+    })
     // Serialized here: a string with its type set skips Fastify's serializer lookup and hooks.
     return reply.type('application/json; charset=utf-8').send(JSON.stringify(body))
   })
