@@ -3,6 +3,7 @@
  * CPU ticks and memory, and a bounded wait for an idle machine before each measurement, so a noisy
  * run shows in the results instead of silently skewing them.
  */
+import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
@@ -25,7 +26,16 @@ export function coreTicks() {
   })
 }
 
-/** utime + stime of `pid`, ticks (0 once it is gone). */
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
+export const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
+  } catch {
+    return 100
+  }
+})()
+
+/** utime + stime of `pid`, ticks (0 once it is gone). All its threads count: the libuv pool, GC. */
 export function procTicks(pid) {
   try {
     const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
@@ -51,5 +61,29 @@ export async function waitForQuiet(seconds, log = (m) => process.stderr.write(`$
       return { waited: true, busy }
     }
     await sleep(2000)
+  }
+}
+
+/**
+ * The CPU a server spent over a measuring window, read by the load generator at the window's two
+ * edges: `begin()` at its start, `end()` at its end. Returns the server's CPU time (utime + stime of
+ * every thread, µs) and the window's edges on CLOCK_MONOTONIC (µs, the clock of V8's profile
+ * timestamps), or null when no pid was given.
+ */
+export function serverCpuWindow(pid) {
+  if (!pid) return null
+  const hrUs = () => Number(process.hrtime.bigint() / 1000n)
+  let from
+  let ticks0
+  return {
+    begin() {
+      ticks0 = procTicks(pid)
+      from = hrUs()
+    },
+    end() {
+      const to = hrUs()
+      const ticks = procTicks(pid) - ticks0
+      return { server_cpu_us: Math.round((ticks * 1e6) / CLK_TCK), window_us: { from, to } }
+    },
   }
 }

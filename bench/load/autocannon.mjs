@@ -2,28 +2,38 @@
  * Load generator for single-request scenarios (client_credentials, introspection): autocannon,
  * run by the harness as `taskset -c 1 node load/autocannon.mjs '<json>'`, so it never shares a
  * core with the server. Prints one JSON line with req/s, latency percentiles and error counts.
+ * The warm-up is a run of its own before the measured one (as autocannon's `warmup` option does
+ * it internally), so that, given the server's `serverPid`, the server's CPU time is read at the
+ * two edges of the measured run only (`server_cpu_us`, see lib/machine.mjs `serverCpuWindow`).
  */
 import autocannon from 'autocannon'
+import { serverCpuWindow } from '../lib/machine.mjs'
 
 const o = JSON.parse(process.argv[2])
-const result = await autocannon({
+const options = {
   url: o.url,
   method: o.method ?? 'POST',
   headers: o.headers,
   body: o.body,
   connections: o.connections,
   pipelining: 1,
-  duration: o.duration,
-  warmup: o.warmup > 0 ? { connections: o.connections, duration: o.warmup } : undefined,
   timeout: 30,
-})
+}
+if (o.warmup > 0) await autocannon({ ...options, duration: o.warmup })
+const cpu = serverCpuWindow(o.serverPid)
+cpu?.begin()
+const result = await autocannon({ ...options, duration: o.duration })
+const window = cpu?.end()
 process.stdout.write(`${JSON.stringify({
   rps: result.requests.average,
   requests: result.requests.total,
+  // Every response autocannon counted in the measured run is an iteration the server completed.
+  completed: result.requests.total,
   p50_ms: result.latency.p50,
   p99_ms: result.latency.p99,
   mean_ms: result.latency.average,
   errors: result.errors + result.timeouts,
   non2xx: result.non2xx,
   duration_s: result.duration,
+  ...(window ?? {}),
 })}\n`)

@@ -9,9 +9,14 @@
  * - `refresh`: each worker holds its own refresh-token chain and rotates it in a loop.
  * An iteration counts when it starts after the warm-up and ends before the deadline; its latency
  * is the whole round trip. Prints one JSON line.
+ * Given the server's `serverPid`, the server's CPU time is read at the two edges of the measuring
+ * window (lib/machine.mjs `serverCpuWindow`), and `completed` counts the iterations that ended
+ * inside it, whenever they started: that is the work the CPU time paid for (the latency sample
+ * keeps only iterations wholly inside the window, so it omits the ones in flight at its edges).
  */
 import { CookieJar, createAgent } from '../lib/http.mjs'
 import { authorizeToCode, exchangeCode, refresh } from '../lib/flows.mjs'
+import { serverCpuWindow } from '../lib/machine.mjs'
 
 const o = JSON.parse(process.argv[2])
 const target = { url: o.url, paths: o.paths }
@@ -71,6 +76,21 @@ const latencies = []
 let errors = 0
 let requests = 0
 let firstError
+const cpu = serverCpuWindow(o.serverPid)
+let cpuWindow
+let cpuFrom = Infinity
+let cpuTo = Infinity
+let completed = 0
+const edges = [
+  setTimeout(() => {
+    cpu?.begin()
+    cpuFrom = performance.now()
+  }, measureFrom - performance.now()),
+  setTimeout(() => {
+    cpuTo = performance.now()
+    cpuWindow = cpu?.end()
+  }, deadline - performance.now()),
+]
 
 async function worker(state) {
   while (performance.now() < deadline) {
@@ -78,6 +98,7 @@ async function worker(state) {
     try {
       const n = await flow.iteration(state)
       const t1 = performance.now()
+      if (t1 >= cpuFrom && t1 <= cpuTo) completed++
       if (t0 >= measureFrom && t1 <= deadline) {
         latencies.push(t1 - t0)
         requests += n
@@ -94,6 +115,8 @@ async function worker(state) {
 }
 
 await Promise.all(states.map(worker))
+for (const t of edges) clearTimeout(t)
+if (cpu && !cpuWindow) cpuWindow = cpu.end() // every worker ended before the timer ran
 agent.destroy()
 
 latencies.sort((a, b) => a - b)
@@ -109,4 +132,5 @@ process.stdout.write(`${JSON.stringify({
   mean_ms: round(latencies.reduce((a, b) => a + b, 0) / (latencies.length || 1)),
   errors,
   first_error: firstError,
+  ...(cpuWindow ? { completed, ...cpuWindow } : {}),
 })}\n`)

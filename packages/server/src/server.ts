@@ -4,7 +4,7 @@
  * `app.latch`, the error handler, and one plugin per endpoint. `createServer` is the one entry
  * point for the CLI, tests and benchmarks.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fastifyCookie from '@fastify/cookie'
 import pino, { type Logger } from 'pino'
 import { loadConfig, type LoadConfigOptions } from './config/load.js'
@@ -17,6 +17,7 @@ import { LatchEvents } from './events.js'
 import { Keystore } from './keys/keystore.js'
 import { idTokenAlgsOf } from './clients/registry.js'
 import { systemClock, type Clock } from './lib/clock.js'
+import { lazyChildLoggerFactory } from './lib/lazy-child-logger.js'
 import { createStore } from './storage/kysely-store.js'
 import { sweepPolicy } from './storage/repositories/sweep.js'
 import type { Store } from './storage/store.js'
@@ -136,6 +137,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       trustProxy: fastifyTrustProxy(config.trust_proxy),
       return503OnClosing: true,
       logController: new LogController({ disableRequestLogging: !infoEnabled }),
+      // Below `info` a request rarely logs anything: its child logger is built on first use.
+      ...(infoEnabled ? {} : { childLoggerFactory: lazyChildLoggerFactory as unknown as FastifyServerOptions['childLoggerFactory'] }),
       frameworkErrors,
       clientErrorHandler,
       routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },

@@ -7,8 +7,9 @@
  * client has it, and exactly the ID token algs that can be signed now (the main alg, and RS256
  * while an RS256 companion key is active for clients that need it, OIDC Core §15.1). Every URL
  * comes from `ctx.urls` (the configured issuer), never from the request's Host header. The JSON
- * is serialized once and recomputed at most every `tokens.key_reload_interval` (a client added by
- * the CLI, a key activating), keeping the last good document when the store cannot be read.
+ * is serialized once and recomputed in the background at most every `tokens.key_reload_interval`
+ * (a client added by the CLI, a key activating): a request never waits for that, and the last good
+ * document stays when the store cannot be read or is slow.
  *
  * Left out on purpose: `userinfo_signing_alg_values_supported` (UserInfo answers plain JSON),
  * front-/back-channel logout (Latch offers RP-initiated logout only), `acr`/`azp`/`c_hash` (never issued, see
@@ -26,6 +27,7 @@ import { CLIENT_AUTH_METHODS } from '../client-auth/authenticate.js'
 import { CLIENT_ASSERTION_ALGS } from '../client-auth/private-key-jwt.js'
 import { OIDC_SCOPE_CLAIMS } from '../config/schema.js'
 import { GRANTS } from '../grants/table.js'
+import { BackgroundRefresh } from '../lib/background-refresh.js'
 import { PROMPTS } from '../rules/prompt.js'
 
 export const OPENID_CONFIGURATION_PATH = '/.well-known/openid-configuration'
@@ -93,32 +95,28 @@ export function discoveryDocument(ctx: LatchContext, state: DiscoveryState): Rec
   }
 }
 
+/** How long a background refresh of the document may take before the current one is kept. */
+const REFRESH_TIMEOUT_MS = 10_000
+
 export const discoveryEndpoint: FastifyPluginAsync = async (app) => {
   const ctx = app.latch
-  const refreshEvery = ctx.config.tokens.key_reload_interval
   const render = async () => JSON.stringify(discoveryDocument(ctx, await discoveryState(ctx)))
-  let cached = { json: await render(), until: ctx.clock.now() + refreshEvery }
-  let refreshing: Promise<void> | null = null
-  const current = async (): Promise<string> => {
-    if (ctx.clock.now() >= cached.until) {
-      refreshing ??= render()
-        .then((json) => void (cached = { json, until: ctx.clock.now() + refreshEvery }))
-        .catch((err: unknown) => {
-          ctx.log.warn({ err }, 'discovery document refresh failed: serving the last one')
-          cached = { json: cached.json, until: ctx.clock.now() + refreshEvery }
-        })
-        .finally(() => void (refreshing = null))
-      await refreshing
-    }
-    return cached.json
-  }
+  // Requests never wait for the store: they get the current document, and a due refresh (which
+  // lists every client) runs in the background, bounded in time (lib/background-refresh.ts).
+  const document = new BackgroundRefresh(await render(), {
+    clock: ctx.clock,
+    everySeconds: ctx.config.tokens.key_reload_interval,
+    timeoutMs: REFRESH_TIMEOUT_MS,
+    compute: render,
+    onError: (err) => ctx.log.warn({ err }, 'discovery document refresh failed: serving the last one'),
+  })
   async function discoveryRequest(_request: FastifyRequest, reply: FastifyReply) {
     return reply
       .header('cache-control', CACHE_CONTROL)
       // Public metadata: browser apps (SPAs) read it cross-origin. A simple GET, so no preflight.
       .header('access-control-allow-origin', '*')
       .type('application/json; charset=utf-8')
-      .send(await current())
+      .send(await document.get())
   }
   for (const path of [OPENID_CONFIGURATION_PATH, OAUTH_AUTHORIZATION_SERVER_PATH]) app.get(path, { config: { channel: 'json' } }, discoveryRequest)
 }

@@ -97,3 +97,23 @@ describe('signJws encodings', () => {
     expect(() => signJws({ alg: 'HS256' }, {}, { alg: 'HS256', privateKey })).toThrow(/unsupported alg/)
   })
 })
+
+describe('signJws: the protected header encoding', () => {
+  const { privateKey } = KEYS.ES256
+  const encoded = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url')
+
+  it('RFC 7515 §7.1: each token carries exactly its own header, whether remembered or not', () => {
+    const headers = [
+      { alg: 'ES256', typ: 'at+jwt', kid: 'k1' },
+      { alg: 'ES256', typ: 'at+jwt', kid: 'k1' },
+      { alg: 'ES256', typ: 'at+jwt', kid: 'k2' },
+      { alg: 'ES256', typ: 'JWT', kid: 'k1' },
+      { alg: 'ES256', kid: 'k1', typ: 'JWT' },
+      { alg: 'ES256', typ: 'JWT', kid: 'k1', cty: 'x' },
+      { alg: 'ES256' },
+    ]
+    for (const header of headers) {
+      expect(signJws(header, { a: 1 }, { alg: 'ES256', privateKey }).split('.')[0]).toBe(encoded(header))
+    }
+  })
+})

@@ -46,6 +46,33 @@ function b64uJson(value: object): string {
 }
 
 /**
+ * Encoded protected headers of the usual shape `{ alg, typ, kid }`, which change only when a key
+ * is rotated: encoding one per token was ~1.5% of the client credentials path. Bounded, so a
+ * long-running process that sees many rotations does not grow it.
+ */
+const encodedHeaders = new Map<string, string>()
+const MAX_ENCODED_HEADERS = 64
+const HEADER_SHAPE = ['alg', 'typ', 'kid'] as const
+
+function encodeHeader(header: { alg: string; [name: string]: unknown }): string {
+  const { typ, kid } = header
+  // Only the exact shape {alg, typ, kid}, in that order, with string values is remembered: the
+  // cached text is then exactly what JSON.stringify would write for this header.
+  let i = 0
+  for (const name in header) {
+    if (name !== HEADER_SHAPE[i++]) return b64uJson(header)
+  }
+  if (i !== 3 || typeof typ !== 'string' || typeof kid !== 'string') return b64uJson(header)
+  const cacheKey = `${header.alg}\0${typ}\0${kid}`
+  let encoded = encodedHeaders.get(cacheKey)
+  if (encoded === undefined) {
+    if (encodedHeaders.size >= MAX_ENCODED_HEADERS) encodedHeaders.clear()
+    encodedHeaders.set(cacheKey, (encoded = b64uJson(header)))
+  }
+  return encoded
+}
+
+/**
  * Signs `payload` as a compact JWS. `header.alg` must name the key's algorithm: a mismatch would
  * produce a token no verifier accepts, so it fails here, loudly, instead.
  */
@@ -53,6 +80,6 @@ export function signJws(header: { alg: string; [name: string]: unknown }, payloa
   const signer = Object.hasOwn(SIGNERS, key.alg) ? SIGNERS[key.alg as SigningAlg] : undefined
   if (signer === undefined) throw new TypeError(`signJws: unsupported alg ${JSON.stringify(key.alg)}`)
   if (header.alg !== key.alg) throw new TypeError(`signJws: header alg ${header.alg} does not match key alg ${key.alg}`)
-  const signingInput = `${b64uJson(header)}.${b64uJson(payload)}`
+  const signingInput = `${encodeHeader(header)}.${b64uJson(payload)}`
   return `${signingInput}.${signer(Buffer.from(signingInput), key.privateKey).toString('base64url')}`
 }

@@ -6,16 +6,36 @@
  * Generic randomness only: the device flow's user codes are a rule of their own (`rules/user-code.ts`).
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-10.10
  */
-import { createHash, randomBytes, randomFillSync, randomUUID } from 'node:crypto'
+import { hash, randomBytes, randomFillSync, randomUUID } from 'node:crypto'
 
-/** A fresh 256-bit handle, base64url (43 characters). */
+/** CSPRNG output for secret handles, refilled in one call per 4 KiB instead of one per handle. */
+const SECRET_POOL = Buffer.allocUnsafe(4096)
+let secretOffset = SECRET_POOL.length
+
+/**
+ * A fresh 256-bit handle, base64url (43 characters). Cut from a pooled buffer of CSPRNG output
+ * (the same entropy as `randomBytes(bytes)`, as node:crypto's own `randomUUID` pools), and the
+ * bytes handed out are zeroed in the pool at once, so a handle's value does not linger there.
+ */
 export function randomHandle(bytes = 32): string {
-  return randomBytes(bytes).toString('base64url')
+  if (bytes > SECRET_POOL.length / 4) return randomBytes(bytes).toString('base64url')
+  if (secretOffset + bytes > SECRET_POOL.length) {
+    randomFillSync(SECRET_POOL)
+    secretOffset = 0
+  }
+  const end = secretOffset + bytes
+  const value = SECRET_POOL.toString('base64url', secretOffset, end)
+  SECRET_POOL.fill(0, secretOffset, end)
+  secretOffset = end
+  return value
 }
 
-/** The stored form of a handle or high-entropy secret. */
+/**
+ * The stored form of a handle or high-entropy secret. `crypto.hash` is the one-shot digest: no
+ * Hash object per call (it is on every token request, for the client secret).
+ */
 export function hashHandle(value: string): string {
-  return createHash('sha256').update(value).digest('base64url')
+  return hash('sha256', value, 'base64url')
 }
 
 export function randomId(): string {

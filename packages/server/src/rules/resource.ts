@@ -97,15 +97,38 @@ export function assertSameResource(params: Readonly<Record<string, string | unde
   }
 }
 
+const NO_OWNERS: readonly string[] = Object.freeze([])
+
+/**
+ * scope → the resources that list it, built once per config: the config is frozen after loading,
+ * and this is asked for every scope of every token request.
+ */
+const ownersByConfig = new WeakMap<ResourceConfig, ReadonlyMap<string, readonly string[]>>()
+function ownersOf(config: ResourceConfig): ReadonlyMap<string, readonly string[]> {
+  let map = ownersByConfig.get(config)
+  if (map === undefined) {
+    const built = new Map<string, string[]>()
+    for (const r of config.resources) {
+      for (const scope of r.scopes) {
+        const owners = built.get(scope)
+        if (owners === undefined) built.set(scope, [r.identifier])
+        else owners.push(r.identifier)
+      }
+    }
+    ownersByConfig.set(config, (map = built))
+  }
+  return map
+}
+
 /** The resources that list `scope`; empty for a scope that belongs to no resource (OIDC ones, say). */
 export function scopeOwners(scope: string, config: ResourceConfig): string[] {
-  return config.resources.filter((r) => r.scopes.includes(scope)).map((r) => r.identifier)
+  return [...(ownersOf(config).get(scope) ?? NO_OWNERS)]
 }
 
 /** A scope may go into a token for `resource` unless it belongs to other resources only. */
 export function scopeFitsResource(scope: string, resource: string | null, config: ResourceConfig): boolean {
-  const owners = scopeOwners(scope, config)
-  return owners.length === 0 || (resource !== null && owners.includes(resource))
+  const owners = ownersOf(config).get(scope)
+  return owners === undefined || (resource !== null && owners.includes(resource))
 }
 
 /** The name the consent page shows for a resource: its configured `name`, else its identifier. */

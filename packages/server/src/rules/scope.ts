@@ -55,6 +55,24 @@ export function defaultScope(client: ScopeClient, config: ScopeConfig, resource:
   })
 }
 
+/** A client record's registered scopes as a set, built once per record (the registry caches records). */
+const registeredByClient = new WeakMap<ScopeClient, ReadonlySet<string>>()
+function registeredScopes(client: ScopeClient): ReadonlySet<string> {
+  let set = registeredByClient.get(client)
+  if (set === undefined) registeredByClient.set(client, (set = new Set(client.scope.split(' ').filter(Boolean))))
+  return set
+}
+
+/**
+ * Granted scopes already worked out, per client record: the answer depends only on the record,
+ * the frozen config, the resource and the request's `scope`, and a token endpoint sees the same
+ * few combinations over and over. The registry hands out one record per client for its cache
+ * lifetime, so entries go with the record; refusals are not remembered, and a client that sends
+ * many different scope strings only clears its own bounded map.
+ */
+const grantedByClient = new WeakMap<ScopeClient, Map<string, readonly string[]>>()
+const MAX_REMEMBERED_PER_CLIENT = 64
+
 /**
  * The scopes granted for a request. Scope values this server does not know at all are ignored
  * (OIDC Core §3.1.2.1: "Scope values used that are not understood by an implementation SHOULD be
@@ -67,10 +85,24 @@ export function resolveScope(
   resource: string | null,
   options: { userScopes?: boolean } = {},
 ): string[] {
-  const allowed = new Set(client.scope.split(' ').filter(Boolean))
+  const userScopes = options.userScopes ?? true
+  // Unambiguous: the resource is a configured URI (no NUL), and `requested` comes last.
+  const key = `${userScopes ? 'u' : 'c'}${resource ?? ''}\0${requested === undefined ? '-' : `=${requested}`}`
+  let remembered = grantedByClient.get(client)
+  const hit = remembered?.get(key)
+  if (hit !== undefined) return [...hit]
+  const granted = computeScope(requested, client, config, resource, userScopes)
+  if (remembered === undefined) grantedByClient.set(client, (remembered = new Map()))
+  if (remembered.size >= MAX_REMEMBERED_PER_CLIENT) remembered.clear()
+  remembered.set(key, Object.freeze([...granted]))
+  return granted
+}
+
+function computeScope(requested: string | undefined, client: ScopeClient, config: ScopeConfig, resource: string | null, userScopes: boolean): string[] {
+  const allowed = registeredScopes(client)
   const parsed = parseScope(requested)
   const known = knownScopes(config)
-  const asked = parsed === undefined ? defaultScope(client, config, resource, options.userScopes ?? true) : parsed.filter((s) => known.has(s))
+  const asked = parsed === undefined ? defaultScope(client, config, resource, userScopes) : parsed.filter((s) => known.has(s))
   if (parsed !== undefined && parsed.length > 0 && asked.length === 0) throw new InvalidScopeError('none of the requested scopes is known to this server')
   const unknown = asked.filter((s) => !allowed.has(s))
   if (unknown.length > 0) {
@@ -107,7 +139,7 @@ export function narrowScope(requested: string | undefined, original: string): st
  */
 export function assertStillRegistered(scope: readonly string[], resource: string | null, client: ScopeClient, config: ScopeConfig): void {
   assertResourcePermitted(resource, client, config)
-  const registered = new Set(client.scope.split(' ').filter(Boolean))
+  const registered = registeredScopes(client)
   const lost = scope.filter((s) => !registered.has(s) || !scopeFitsResource(s, resource, config))
   if (lost.length > 0) {
     throw new InvalidScopeError(`this client is no longer registered for scope ${lost.map((s) => JSON.stringify(s)).join(', ')}; ask for a narrower scope`)

@@ -23,7 +23,7 @@
  * @see https://openid.net/specs/openid-connect-core-1_0.html#HybridIDToken
  * @see https://openid.net/specs/openid-connect-backchannel-1_0.html#ClaimsContents
  */
-import { createHash } from 'node:crypto'
+import { hash as createHashOnce } from 'node:crypto'
 import type { SigningAlg } from '../config/schema.js'
 import { TemporarilyUnavailableError } from '../errors.js'
 import { signJws } from '../keys/jws.js'
@@ -65,8 +65,9 @@ const HASH_FOR_ALG: Readonly<Record<SigningAlg, string>> = {
 export function idTokenHash(value: string, alg: SigningAlg | string): string {
   const hash = Object.hasOwn(HASH_FOR_ALG, alg) ? HASH_FOR_ALG[alg as SigningAlg] : undefined
   if (hash === undefined) throw new TypeError(`idTokenHash: unsupported alg ${alg}`)
-  const digest = createHash(hash).update(value, 'ascii').digest()
-  return digest.subarray(0, digest.length / 2).toString('base64url')
+  // One-shot digest (no Hash object): hex, whose first half is the left-most half of the bytes.
+  const hex = createHashOnce(hash, Buffer.from(value, 'ascii'), 'hex')
+  return Buffer.from(hex.slice(0, hex.length / 2), 'hex').toString('base64url')
 }
 
 /** Protocol claims of an ID token: user claims may not shadow them. */

@@ -206,6 +206,25 @@ describe('discovery advertises only what is enabled', () => {
   })
 })
 
+describe('discovery of a client added while the server runs', () => {
+  it('RFC 8414 §3: a password client added to the store is advertised after key_reload_interval; requests do not wait for the refresh', async () => {
+    const clock = new ManualClock()
+    const s = await startServer({ clients: baseTestConfig.clients.map((c) => ({ ...c, grant_types: c.grant_types.filter((g) => g !== 'password') })) }, { clock })
+    try {
+      const grants = async () => ((await (await fetch(`${s.url}${OIDC_PATH}`)).json()) as { grant_types_supported: string[] }).grant_types_supported
+      expect(await grants()).not.toContain('password')
+      const web = await s.server.ctx.store.clients.get('web')
+      await s.server.ctx.store.clients.upsert({ ...web!, client_id: 'late-password-client', grant_types: ['password'] }, clock.now())
+      clock.advance(s.server.config.tokens.key_reload_interval)
+      // The due refresh starts in the background; this request is answered with the current document.
+      expect(await grants()).not.toContain('password')
+      await vi.waitFor(async () => expect(await grants()).toContain('password'))
+    } finally {
+      await s.close()
+    }
+  })
+})
+
 describe('discovery without optional features', () => {
   let s: TestServer
   beforeAll(async () => {

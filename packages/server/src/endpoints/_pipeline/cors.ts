@@ -8,18 +8,24 @@
  * not listed.
  * @see https://fetch.spec.whatwg.org/#http-cors-protocol
  */
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify'
 import { PATHS } from '../../context.js'
 
-const CORS_PATHS = [PATHS.token, PATHS.userinfo, PATHS.revocation, PATHS.device_authorization]
+const CORS_PATHS: readonly string[] = [PATHS.token, PATHS.userinfo, PATHS.revocation, PATHS.device_authorization]
+
+/** onSend of the CORS routes only (callback style: no promise per response). */
+function corsHeaders(_request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void {
+  reply.header('access-control-allow-origin', '*')
+  reply.header('access-control-expose-headers', 'WWW-Authenticate, Retry-After')
+  done(null, payload)
+}
 
 export const corsForBrowserApps: FastifyPluginAsync = async (app) => {
-  app.addHook('onSend', async function corsHeaders(request: FastifyRequest, reply: FastifyReply) {
-    const path = request.routeOptions.url
-    if (path !== undefined && (CORS_PATHS as string[]).includes(path)) {
-      reply.header('access-control-allow-origin', '*')
-      reply.header('access-control-expose-headers', 'WWW-Authenticate, Retry-After')
-    }
+  // A hook on the routes of CORS_PATHS, not one on every response that looks the path up.
+  app.addHook('onRoute', (route) => {
+    if (!CORS_PATHS.includes(route.url)) return
+    const own = route.onSend === undefined ? [] : Array.isArray(route.onSend) ? route.onSend : [route.onSend]
+    if (!own.includes(corsHeaders)) route.onSend = [...own, corsHeaders as onSendHookHandler]
   })
   for (const path of CORS_PATHS) {
     const methods = path === PATHS.userinfo ? 'GET, POST' : 'POST'

@@ -6,7 +6,7 @@
  * `invalid_request` (RFC 6749 §4.1.3 requires this encoding).
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { InvalidRequestError } from '../../errors.js'
 
 export type RawParams = Record<string, string | string[] | undefined>
@@ -28,11 +28,16 @@ export function registerFormParser(app: FastifyInstance, bodyLimit: number): voi
   })
 }
 
-/** preValidation step: the body must be a form (a JSON body at the token endpoint is a client bug). */
-export async function requireFormBody(request: FastifyRequest): Promise<void> {
+/**
+ * preValidation step: the body must be a form (a JSON body at the token endpoint is a client bug).
+ * Callback style, not async: it runs on every token request and should not cost a promise.
+ */
+export function requireFormBody(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
   const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase()
   if (type !== 'application/x-www-form-urlencoded') {
-    throw new InvalidRequestError('the request body must be application/x-www-form-urlencoded')
+    done(new InvalidRequestError('the request body must be application/x-www-form-urlencoded'))
+    return
   }
   if (request.body === null || typeof request.body !== 'object') request.body = Object.create(null)
+  done()
 }

@@ -13,7 +13,8 @@ export const MAX_PARAM_LENGTH = 16_384
 export function rejectDuplicateParams(raw: RawParams | null | undefined): Record<string, string> {
   const out: Record<string, string> = Object.create(null)
   if (!raw) return out
-  for (const [key, value] of Object.entries(raw)) {
+  for (const key of Object.keys(raw)) {
+    const value = raw[key]
     if (value === undefined) continue
     if (Array.isArray(value)) {
       throw new InvalidRequestError(`parameter ${safeName(key)} was included more than once`)

@@ -14,7 +14,8 @@ import type { ClientRecord } from '../../storage/store.js'
 /** A public client's loopback redirect (RFC 8252 §7.3) is a port the native app opened for one sign-in. */
 const LOOPBACK_IPS = new Set(['127.0.0.1', '[::1]'])
 
-const noted = new WeakMap<FastifyRequest, { href: string; label: string }>()
+/** What a handler verified, per request; the way back is worked out from it only if an error page asks. */
+const noted = new WeakMap<FastifyRequest, { client: ClientRecord; verifiedUri: string | undefined }>()
 
 /**
  * The web origin of `uri` (as a URL), or null for a private-use scheme, a malformed URI, or a
@@ -36,18 +37,20 @@ export function webOrigin(uri: string, native: boolean): string | null {
  * URI that matched the client's registration (never pass one that has not).
  */
 export function noteWayBack(request: FastifyRequest, client: ClientRecord, verifiedUri?: string): void {
+  noted.set(request, { client, verifiedUri })
+}
+
+function wayBackTo(client: ClientRecord, verifiedUri: string | undefined): { href: string; label: string } | null {
   const candidates = [verifiedUri, ...client.redirect_uris, ...client.post_logout_redirect_uris]
   const native = client.token_endpoint_auth_method === 'none'
   for (const uri of candidates) {
     const href = uri === undefined ? null : webOrigin(uri, native)
-    if (href !== null) {
-      noted.set(request, { href, label: MESSAGES.errorPage.backTo(client.client_name) })
-      return
-    }
+    if (href !== null) return { href, label: MESSAGES.errorPage.backTo(client.client_name) }
   }
+  return null
 }
 
-/** The noted app's home, else the provider's root page. */
 export function wayBack(request: FastifyRequest, issuer: string): { href: string; label: string } {
-  return noted.get(request) ?? { href: `${issuer}/`, label: MESSAGES.errorPage.goHome(new URL(issuer).host) }
+  const note = noted.get(request)
+  return (note && wayBackTo(note.client, note.verifiedUri)) ?? { href: `${issuer}/`, label: MESSAGES.errorPage.goHome(new URL(issuer).host) }
 }
