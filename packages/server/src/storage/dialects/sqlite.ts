@@ -43,6 +43,11 @@ export function createSqliteDialect(path: string): DialectSetup {
     // Checkpoint every ~40 MB of WAL instead of ~4 MB: each checkpoint rewrites pages into the
     // main file, and on the code round trip they cost a quarter of the write time (bench/README.md).
     database.pragma('wal_autocheckpoint = 10000')
+    // Up to 64 MiB of page cache instead of SQLite's 2 MiB: codes, grants and refresh tokens are
+    // keyed by random hashes, so each insert lands on a random leaf of every index, and with the
+    // default cache most of those leaves are read back from the OS per statement. Measured on the
+    // code round trip: ~13% less CPU per iteration (bench/README.md). The cache grows only as used.
+    database.pragma('cache_size = -65536')
   } catch (error) {
     database.close()
     throw error
