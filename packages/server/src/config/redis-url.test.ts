@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from './load.js'
-import { ConfigError } from '../errors.js'
+import { configError } from '../../test/support/config-error.js'
 import { redactRedisUrl, redisUrlProblem, redisUrlSecrets } from './redis-url.js'
 
 const env = { LATCH_SECRET: 's'.repeat(40) }
 // No file is read or written: the secret comes from env, and a sqlite path is only resolved.
 const load = (config: Record<string, unknown>, e: Record<string, string | undefined> = env) => loadConfig({ config, env: e, cwd: '/nonexistent' }).config
-
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn()
-  } catch (err) {
-    if (err instanceof ConfigError) return err
-    throw err
-  }
-  throw new Error('expected a ConfigError')
-}
 
 describe('redis_url / LATCH_REDIS_URL', () => {
   it('architecture.md §2: unset by default, and an empty value (`${REDIS_URL:-}`) means unset; the key prefix defaults to latch:', () => {

@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError } from '../errors.js'
+import { configError } from '../../test/support/config-error.js'
 import { loadConfig } from './load.js'
 import { fastifyTrustProxy } from './trust-proxy.js'
 
 const env = { LATCH_SECRET: 's'.repeat(40) }
 const load = (trust_proxy: unknown) => loadConfig({ config: { trust_proxy }, env, cwd: '/nonexistent' }).config.trust_proxy
-
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn()
-  } catch (err) {
-    if (err instanceof ConfigError) return err
-    throw err
-  }
-  throw new Error('expected a ConfigError')
-}
 
 describe('trust_proxy (issue 8)', () => {
   it('RFC 7239 §7.4: false, true, a hop count and a list of proxy addresses/CIDRs are accepted', () => {
