@@ -1,0 +1,242 @@
+/**
+ * The records the store reads and writes, one per table (`storage/database.ts` has the columns),
+ * and the results of its atomic steps. Imported through `store.ts`, which re-exports them, so the
+ * layers above see one storage module.
+ */
+import type { ResolvedClient } from '../config/schema.js'
+
+export type ClientRecord = ResolvedClient
+
+export interface UserClaims {
+  name?: string
+  given_name?: string
+  family_name?: string
+  middle_name?: string
+  nickname?: string
+  preferred_username?: string
+  profile?: string
+  picture?: string
+  website?: string
+  gender?: string
+  birthdate?: string
+  zoneinfo?: string
+  locale?: string
+  phone_number?: string
+  phone_number_verified?: boolean
+  address?: Record<string, string>
+}
+
+export interface UserRecord {
+  /** Stable, opaque subject identifier (`sub`). */
+  id: string
+  /** Lower-cased. */
+  email: string
+  email_verified: boolean
+  password_hash: string | null
+  claims: UserClaims
+  created_at: number
+  updated_at: number
+}
+
+export interface SigningKeyRecord {
+  kid: string
+  alg: string
+  /** Public JWK (with kid, alg, use). */
+  public_jwk: Record<string, unknown>
+  /** Private JWK encrypted at rest under LATCH_SECRET (compact JWE). */
+  private_jwk_encrypted: string
+  created_at: number
+  /**
+   * Signs from this time on; published in JWKS from `created_at`. A rotation sets it ahead by
+   * `keys.activation_delay`, so every node and verifier has the public key before a token uses it.
+   */
+  activates_at: number
+  /** Unique and increasing among main keys: adding a key claims the next one (see `keys.add`). A companion shares its main key's. */
+  generation: number
+  /**
+   * For an RS256 key kept beside a main key of another alg (ID tokens for clients that need
+   * RS256): the main key's kid. It is published and signs only together with its main key.
+   * Null for a main key.
+   */
+  companion_of: string | null
+  /** When a newer key takes over signing; the public key stays published until `expires_at`. */
+  retired_at: number | null
+  /** After this the public key is dropped from JWKS (null while active). */
+  expires_at: number | null
+}
+
+/** A grant: one user's (or client's) authorization of one client, the root every token hangs from. */
+export interface GrantRecord {
+  id: string
+  client_id: string
+  user_id: string | null
+  scope: string
+  resource: string | null
+  auth_time: number | null
+  /** Session id (`sid`) the grant was made in, if any. */
+  session_id: string | null
+  created_at: number
+  revoked_at: number | null
+}
+
+/**
+ * A code carries every field of the grant it will open (client, user, scope, resource, auth_time,
+ * session) and that grant's id, chosen at /authorize: issuing a code is one write, and the grant row
+ * is written when the code is redeemed (`authorizationCodes.redeem`).
+ */
+export interface AuthorizationCodeRecord {
+  code_hash: string
+  /** The id the grant gets when the code is redeemed; `grants.revoke` accepts it before then too. */
+  grant_id: string
+  client_id: string
+  user_id: string
+  /** The `redirect_uri` parameter of the authorization request; null when it was omitted. */
+  redirect_uri: string | null
+  scope: string
+  resource: string | null
+  nonce: string | null
+  code_challenge: string | null
+  code_challenge_method: string | null
+  auth_time: number
+  session_id: string | null
+  /** Authentication methods (`amr`), JSON array. */
+  amr: string[]
+  created_at: number
+  expires_at: number
+  consumed_at: number | null
+}
+
+export interface RefreshTokenRecord {
+  token_hash: string
+  grant_id: string
+  client_id: string
+  user_id: string | null
+  scope: string
+  resource: string | null
+  auth_time: number | null
+  session_id: string | null
+  created_at: number
+  /** Absolute expiry, carried over on rotation. */
+  expires_at: number
+  rotated_at: number | null
+  revoked_at: number | null
+}
+
+export type RotateResult =
+  | { outcome: 'rotated'; previous: RefreshTokenRecord }
+  /** The token exists but was already rotated: a replay (RFC 9700 §4.14.2). */
+  | { outcome: 'reused'; previous: RefreshTokenRecord }
+  /** Unknown, expired, revoked (or its grant revoked). */
+  | { outcome: 'invalid' }
+
+/**
+ * Access tokens are stateless JWTs and get no row when issued. A row exists only for a token revoked
+ * on its own (RFC 7009); a token of a grant is revoked with its grant, which its `jti` names
+ * (`<grant_id>.<random>`, see `accessTokens.isRevoked`).
+ */
+export interface AccessTokenRecord {
+  jti: string
+  client_id: string
+  expires_at: number
+  revoked_at: number | null
+}
+
+export type DeviceCodeStatus = 'pending' | 'approved' | 'denied' | 'consumed'
+
+export interface DeviceCodeRecord {
+  device_code_hash: string
+  user_code_hash: string
+  client_id: string
+  scope: string
+  resource: string | null
+  interval: number
+  created_at: number
+  expires_at: number
+  last_polled_at: number | null
+  status: DeviceCodeStatus
+  user_id: string | null
+  auth_time: number | null
+  session_id: string | null
+  /** Scope the user approved (may be narrower than requested). */
+  granted_scope: string | null
+}
+
+export type PollResult =
+  | { outcome: 'pending' }
+  /** Polled sooner than `interval` after the previous poll; the stored interval grew by 5 s. */
+  | { outcome: 'slow_down'; interval: number }
+  /** Approved: the record is returned once and marked consumed. */
+  | { outcome: 'approved'; record: DeviceCodeRecord }
+  | { outcome: 'denied' }
+  | { outcome: 'expired' }
+  /** Unknown, or already consumed. */
+  | { outcome: 'invalid' }
+
+export interface SessionRecord {
+  /** SHA-256 of the cookie value. */
+  session_hash: string
+  /** Public session id (`sid` claim). */
+  id: string
+  user_id: string
+  auth_time: number
+  amr: string[]
+  created_at: number
+  expires_at: number
+}
+
+export interface ConsentRecord {
+  user_id: string
+  client_id: string
+  /** The API the consent was for; null: tokens for no resource (the issuer itself). */
+  resource: string | null
+  scopes: string[]
+  updated_at: number
+}
+
+/** A pending sign-in / consent / device verification, between the redirect to a page and its submit. */
+export interface InteractionRecord {
+  id: string
+  kind: 'authorization' | 'device'
+  client_id: string
+  /** The validated request that started it (authorization parameters, or the device user code hash). */
+  params: Record<string, unknown>
+  /** Result so far: set by the login step. */
+  user_id: string | null
+  auth_time: number | null
+  session_id: string | null
+  created_at: number
+  expires_at: number
+}
+
+/** How long `sweep` keeps rows past their expiry, and how much it deletes per statement. */
+export interface SweepPolicy {
+  /**
+   * Seconds after their expiry that refresh tokens are kept, and after creation, revocation and
+   * the last refresh token's expiry that a grant is kept. At least the longest access token
+   * lifetime: a revoked grant's row is what keeps its access tokens revoked.
+   */
+  grantRetention: number
+  /** Seconds an expired device code is kept, so that a late poll still hears `expired_token`. */
+  deviceCodeRetention: number
+  /** Rows deleted per statement. */
+  batchSize: number
+  /** Statements per table and sweep at most; what is left waits for the next sweep. */
+  maxBatches: number
+}
+
+export type SweepResult = Record<
+  'authorization_codes' | 'interactions' | 'device_codes' | 'sessions' | 'replay_keys' | 'access_tokens' | 'refresh_tokens' | 'grants' | 'signing_keys',
+  number
+>
+
+/**
+ * What must still be true when a sign-in's session or grant is written, re-checked by the write
+ * itself (one statement): a password change or a logout that commits between the check and the
+ * write then finds nothing to end, so the write must not happen (issue 8).
+ */
+export interface WriteCondition {
+  /** The user's stored password hash is still the one the password was checked against. */
+  passwordHash?: { userId: string; hash: string }
+  /** The IdP session (`sid`) still exists; expired or not, as expiry revokes nothing. */
+  sessionId?: string
+}
