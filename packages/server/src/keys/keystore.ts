@@ -38,13 +38,10 @@
  * @see https://www.rfc-editor.org/rfc/rfc7517#section-5
  * @see https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys
  */
-import { createPrivateKey, type KeyObject } from 'node:crypto'
 import {
   calculateJwkThumbprint,
   createLocalJWKSet,
   errors,
-  exportJWK,
-  generateKeyPair,
   jwtVerify,
   type JWK,
   type JWTPayload,
@@ -54,22 +51,12 @@ import type { SigningAlg } from '../config/schema.js'
 import type { LatchEvents } from '../events.js'
 import type { Clock } from '../lib/clock.js'
 import type { SigningKeyRecord, Store } from '../storage/store.js'
-import { decryptPrivateJwk, deriveKeyEncryptionKey, encryptPrivateJwk } from './encryption-at-rest.js'
+import { decryptPrivateJwk, deriveKeyEncryptionKey } from './encryption-at-rest.js'
+import { generateSigningKey, importPrivateJwk, isSigningAlg, toPublicJwk, type GeneratedKey, type PublicJwk, type SigningKey } from './signing-key.js'
+import { byNewest, signingCandidates, signingRecord, withCompanions } from './signing-selection.js'
 
-/** The key `signJws` signs with; the same object is returned until the next rotation or reload. */
-export interface SigningKey {
-  readonly kid: string
-  readonly alg: SigningAlg
-  readonly privateKey: KeyObject
-}
+export type { PublicJwk, SigningKey } from './signing-key.js'
 
-/** A published public key: RFC 7517 §4 members plus the algorithm's public parameters only. */
-export interface PublicJwk extends JWK {
-  kty: string
-  kid: string
-  alg: string
-  use: 'sig'
-}
 
 export interface KeystoreOptions {
   keys: Store['keys']
@@ -109,90 +96,6 @@ export interface VerifyOptions {
 
 /** How often an unknown `kid` may trigger a store read: a bound on work an attacker can cause. */
 export const RELOAD_COOLDOWN = 30
-
-/** Key generation parameters per alg. RSA: 2048 bits, the floor of RFC 7518 §3.3 and §3.5. */
-const GENERATE: Readonly<Record<SigningAlg, { alg: string; options: { modulusLength?: number; crv?: string } }>> = {
-  RS256: { alg: 'RS256', options: { modulusLength: 2048 } },
-  PS256: { alg: 'PS256', options: { modulusLength: 2048 } },
-  ES256: { alg: 'ES256', options: { crv: 'P-256' } },
-  EdDSA: { alg: 'EdDSA', options: { crv: 'Ed25519' } },
-}
-
-/** The public members per `kty` (RFC 7518 §6.2.1, §6.3.1; RFC 8037 §2): everything else is dropped. */
-const PUBLIC_MEMBERS: Readonly<Record<string, readonly ('n' | 'e' | 'crv' | 'x' | 'y')[]>> = {
-  RSA: ['n', 'e'],
-  EC: ['crv', 'x', 'y'],
-  OKP: ['crv', 'x'],
-}
-
-function toPublicJwk(jwk: JWK, kid: string, alg: string): PublicJwk {
-  const kty = jwk.kty
-  const members = kty === undefined ? undefined : PUBLIC_MEMBERS[kty]
-  if (kty === undefined || members === undefined) throw new TypeError(`unsupported key type ${String(kty)}`)
-  const pub: PublicJwk = { kty, kid, alg, use: 'sig' }
-  for (const m of members) if (jwk[m] !== undefined) pub[m] = jwk[m]
-  return pub
-}
-
-interface GeneratedKey {
-  record: SigningKeyRecord
-  signing: SigningKey
-}
-
-async function generateSigningKey(alg: SigningAlg, secret: string, now: number, activatesAt: number, generation: number, companionOf: string | null = null): Promise<GeneratedKey> {
-  const spec = GENERATE[alg]
-  const { privateKey } = await generateKeyPair(spec.alg, { ...spec.options, extractable: true })
-  const privateJwk = await exportJWK(privateKey)
-  const kid = await calculateJwkThumbprint(privateJwk, 'sha256')
-  const record: SigningKeyRecord = {
-    kid,
-    alg,
-    public_jwk: toPublicJwk(privateJwk, kid, alg) as unknown as Record<string, unknown>,
-    private_jwk_encrypted: await encryptPrivateJwk(privateJwk, secret),
-    created_at: now,
-    activates_at: activatesAt,
-    generation,
-    companion_of: companionOf,
-    retired_at: null,
-    expires_at: null,
-  }
-  return { record, signing: { kid, alg, privateKey: importPrivateJwk(privateJwk) } }
-}
-
-function importPrivateJwk(jwk: JWK): KeyObject {
-  // node:crypto's JWK import wants the JsonWebKey shape; jose's JWK is the same object.
-  return createPrivateKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' })
-}
-
-function isSigningAlg(alg: string): alg is SigningAlg {
-  return Object.hasOwn(GENERATE, alg)
-}
-
-/** Newest generation first, as `store.keys.list` returns them. */
-function byNewest(a: SigningKeyRecord, b: SigningKeyRecord): number {
-  return b.generation - a.generation
-}
-
-/**
- * The key that signs at `now`: active, not yet retired, newest generation, whatever its alg. Not
- * filtered by the configured alg: nodes of one deployment must sign with the same key even while
- * a change of `signing_alg` rolls through them, or each would sign with a kid the others do not
- * publish yet, and replace the others' key at every reload.
- */
-function signingRecord(records: readonly SigningKeyRecord[], now: number): SigningKeyRecord | undefined {
-  return records.filter((r) => r.companion_of === null && r.activates_at <= now && (r.retired_at === null || r.retired_at > now)).sort(byNewest)[0]
-}
-
-/** Keys that sign now or will once their `activates_at` comes: their private keys are kept ready. */
-function signingCandidates(records: readonly SigningKeyRecord[], now: number): SigningKeyRecord[] {
-  return records.filter((r) => r.companion_of === null && (r.retired_at === null || (r.retired_at > now && r.retired_at > r.activates_at)))
-}
-
-/** `mains` and the companions of those of them in `records`. */
-function withCompanions(records: readonly SigningKeyRecord[], mains: readonly SigningKeyRecord[]): SigningKeyRecord[] {
-  const kids = new Set(mains.map((m) => m.kid))
-  return [...mains, ...records.filter((r) => r.companion_of !== null && kids.has(r.companion_of))]
-}
 
 /** Everything derived from one load of the store, swapped in as a unit so readers never see a mix. */
 interface State {
