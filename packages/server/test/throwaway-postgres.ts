@@ -45,8 +45,10 @@ function owner(): { prefix: string[]; uid?: number; gid?: number } | string {
   try {
     const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim())
     const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim())
-    execFileSync('runuser', ['--help'], { stdio: 'ignore' })
-    return { prefix: ['runuser', '-u', 'postgres', '--'], uid, gid }
+    // runuser lives in sbin, which a minimal PATH (CI's `env -i`, cron) leaves out.
+    const runuser = [...(process.env.PATH ?? '').split(':').filter(Boolean), '/usr/sbin', '/sbin'].map((dir) => join(dir, 'runuser')).find((path) => existsSync(path))
+    if (runuser === undefined) throw new Error('no runuser')
+    return { prefix: [runuser, '-u', 'postgres', '--'], uid, gid }
   } catch {
     return 'skipped: running as root (initdb refuses to), and there is no `postgres` user and `runuser` to own a throwaway cluster'
   }
