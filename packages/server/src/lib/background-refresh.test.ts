@@ -37,22 +37,33 @@ describe('BackgroundRefresh', () => {
 
   it('keeps the current value when a refresh fails or outlasts its bound, and tries again an interval later', async () => {
     const clock = new ManualClock(1000)
-    const results = [Promise.reject(new Error('store down')), new Promise<string>(() => {}), Promise.resolve('v2')]
+    const hung = deferred<string>()
+    const results = [Promise.reject(new Error('store down')), hung.promise, Promise.resolve('v3')]
+    let calls = 0
     const errors: string[] = []
-    const value = new BackgroundRefresh('v1', { clock, everySeconds: 60, timeoutMs: 20, compute: () => results.shift()!, onError: (e) => errors.push((e as Error).message) })
+    const value = new BackgroundRefresh('v1', { clock, everySeconds: 60, timeoutMs: 20, compute: () => (calls++, results.shift()!), onError: (e) => errors.push((e as Error).message) })
     clock.advance(60)
     expect(value.get()).toBe('v1')
     await value.settled()
     expect(errors).toEqual(['store down'])
     expect(value.get()).toBe('v1') // not due again yet
     clock.advance(60)
-    expect(value.get()).toBe('v1') // starts the refresh that never answers
+    expect(value.get()).toBe('v1') // starts the refresh that does not answer
     await value.settled()
     expect(errors).toEqual(['store down', 'refresh took longer than 20 ms'])
     expect(value.get()).toBe('v1')
+    // While it is still out, no second scan starts, however many intervals pass.
+    clock.advance(600)
+    expect(value.get()).toBe('v1')
+    expect(calls).toBe(2)
+    hung.resolve('v2')
+    await hung.promise
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(value.get()).toBe('v2') // a late value is still the newest
     clock.advance(60)
     value.get()
     await value.settled()
-    expect(value.get()).toBe('v2')
+    expect(value.get()).toBe('v3')
+    expect(calls).toBe(3)
   })
 })
