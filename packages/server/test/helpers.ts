@@ -6,6 +6,7 @@
  * Each test file passes its own config overrides, oidc-provider's
  * `<feature>.config.js` idea in code.
  */
+import { readFileSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { createServer as createNetServer } from 'node:net'
 import pino, { type Logger } from 'pino'
@@ -77,16 +78,35 @@ export interface TestServer {
   close(): Promise<void>
 }
 
-/** A port that was free a moment ago on 127.0.0.1 (the OS picks it). */
+/** A port that was free a moment ago on 127.0.0.1, outside the range the kernel hands out for listen(0) and outgoing connections. */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  // Below the kernel's ephemeral range: a port taken there by listen(0) could be handed, between
+  // this probe and the caller's listen, to any outgoing connection (PostgreSQL, Redis, HTTP) as its
+  // local port, and the listen then fails with EADDRINUSE. Random in [LOW, ephemeral start), probed.
+  const start = ephemeralStart()
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = LOW_PORT + Math.floor(Math.random() * (start - LOW_PORT))
+    if (await canListen(port)) return port
+  }
+  throw new Error(`no free port found below ${start}`)
+}
+
+const LOW_PORT = 20_000
+
+function ephemeralStart(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0])
+    return Number.isInteger(low) && low > LOW_PORT + 1000 ? low : 32_768
+  } catch {
+    return 32_768
+  }
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const probe = createNetServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      probe.close(() => resolve(port))
-    })
+    probe.once('error', () => resolve(false))
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)))
   })
 }
 
