@@ -25,7 +25,7 @@ export interface PublicJwk extends JWK {
 }
 
 /** Key generation parameters per alg. RSA: 2048 bits, the floor of RFC 7518 §3.3 and §3.5. */
-export const GENERATE: Readonly<Record<SigningAlg, { alg: string; options: { modulusLength?: number; crv?: string } }>> = {
+const GENERATE: Readonly<Record<SigningAlg, { alg: string; options: { modulusLength?: number; crv?: string } }>> = {
   RS256: { alg: 'RS256', options: { modulusLength: 2048 } },
   PS256: { alg: 'PS256', options: { modulusLength: 2048 } },
   ES256: { alg: 'ES256', options: { crv: 'P-256' } },
@@ -33,7 +33,7 @@ export const GENERATE: Readonly<Record<SigningAlg, { alg: string; options: { mod
 }
 
 /** The public members per `kty` (RFC 7518 §6.2.1, §6.3.1; RFC 8037 §2): everything else is dropped. */
-export const PUBLIC_MEMBERS: Readonly<Record<string, readonly ('n' | 'e' | 'crv' | 'x' | 'y')[]>> = {
+const PUBLIC_MEMBERS: Readonly<Record<string, readonly ('n' | 'e' | 'crv' | 'x' | 'y')[]>> = {
   RSA: ['n', 'e'],
   EC: ['crv', 'x', 'y'],
   OKP: ['crv', 'x'],
