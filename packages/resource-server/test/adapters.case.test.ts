@@ -429,6 +429,66 @@ for (const adapter of ADAPTERS) {
     })
 
     // -------------------------------------------------------------------------------------------
+    // Organizations: 403 insufficient_scope
+    // -------------------------------------------------------------------------------------------
+
+    const orgToken = (claims: Record<string, unknown>) => sign(forgeKey, accessClaims(forgeIssuer, { sub: 'alice', ...claims }))
+
+    it('RFC 6750 §3.1: a token whose org_id is the route\'s organization passes; org_id and org_roles reach the handler', async () => {
+      const token = await orgToken({ scope: 'read:organization:acme', org_id: 'acme', org_roles: ['member'] })
+      const res = await get(`${f}/orgs/acme/records`, bearer(token))
+      expect(res.status).toBe(200)
+      expect(res.json()).toEqual({ route: '/orgs/:orgId/records', sub: 'alice', client_id: 'forger', scope: 'read:organization:acme', org_id: 'acme', org_roles: ['member'] })
+    })
+
+    it('RFC 6750 §3.1: a token of organization A on a route of organization B is 403 insufficient_scope naming organization:B, even with B\'s scope', async () => {
+      const token = await orgToken({ scope: 'read:organization:acme read:organization:globex', org_id: 'acme', org_roles: ['admin'] })
+      const res = await get(`${f}/orgs/globex/records`, bearer(token))
+      expect(expectBearerError(res, 403, 'insufficient_scope').error_description).toBe('the access token is not for this organization')
+      expect(res.www).toMatch(/, scope="organization:globex read:organization:globex"$/)
+      const settings = await get(`${f}/orgs/globex/settings`, bearer(token))
+      expectBearerError(settings, 403, 'insufficient_scope')
+      expect(settings.www).toMatch(/, scope="organization:globex"$/)
+      // The scope-only route of the same shape does not look at org_id: the template scope decides.
+      expect((await get(`${f}/orgs/globex/data`, bearer(token))).status).toBe(200)
+    })
+
+    it('RFC 6750 §3.1: a token without org_id (for no organization) is 403 insufficient_scope on an organization route', async () => {
+      const token = await orgToken({ scope: 'read:organization:acme' })
+      const res = await get(`${f}/orgs/acme/records`, bearer(token))
+      expectBearerError(res, 403, 'insufficient_scope')
+      expect(res.www).toMatch(/, scope="organization:acme read:organization:acme"$/)
+    })
+
+    it('RFC 6750 §3.1: orgRoles needs any one of the roles; without one (or without org_roles) the 403 names no scope', async () => {
+      for (const roles of [['admin'], ['member', 'owner']]) {
+        expect((await get(`${f}/orgs/acme/settings`, bearer(await orgToken({ org_id: 'acme', org_roles: roles })))).status, roles.join()).toBe(200)
+      }
+      for (const claims of [{ org_id: 'acme', org_roles: ['member'] }, { org_id: 'acme', org_roles: [] }, { org_id: 'acme' }]) {
+        const res = await get(`${f}/orgs/acme/settings`, bearer(await orgToken(claims)))
+        expect(expectBearerError(res, 403, 'insufficient_scope').error_description).toBe('the access token does not have an organization role this request requires')
+        expect(res.www).toMatch(/, error_description="[^"]+"$/)
+      }
+    })
+
+    it('RFC 6749 §3.3: an organization parameter that is not a scope-token matches nothing and is not echoed', async () => {
+      const token = await orgToken({ scope: 'read:organization:acme', org_id: 'acme', org_roles: ['admin'] })
+      for (const orgId of ['acme ', 'acme organization:acme', 'a"b', 'x\u00e9']) {
+        const res = await get(`${f}/orgs/${encodeURIComponent(orgId)}/records`, bearer(token))
+        expectBearerError(res, 403, 'insufficient_scope')
+        expect(res.www).toMatch(/, scope="organization:\{orgId\} read:organization:\{orgId\}"$/)
+      }
+    })
+
+    it('RFC 8693 §4.1: organization and actor claims of the wrong type make the token invalid (401), never a 500', async () => {
+      for (const claims of [{ org_id: ['acme'] }, { org_id: 42 }, { org_roles: 'admin' }, { org_roles: ['admin', 1] }, { act: 'svc' }, { act: { client_id: 'svc' } }, { act: { sub: 's', act: { sub: 1 } } }]) {
+        expectInvalidToken(await get(`${f}/me`, bearer(await orgToken(claims))))
+      }
+      const delegated = await get(`${f}/me`, bearer(await orgToken({ act: { sub: 'svc', client_id: 'svc', act: { sub: 'gateway' } } })))
+      expect(delegated.status).toBe(200)
+    })
+
+    // -------------------------------------------------------------------------------------------
     // Introspection
     // -------------------------------------------------------------------------------------------
 
