@@ -336,7 +336,7 @@ describe('latch CLI', { timeout: 90_000 }, () => {
           if (!user) throw new Error(`no ${email}`)
           const session = { session_hash: randomUUID(), id: randomUUID(), user_id: user.id, auth_time: t, amr: ['pwd'], created_at: t, expires_at: t + 3600 }
           await store.sessions.insert(session)
-          const grant = { id: randomUUID(), client_id: 'from-file', user_id: user.id, scope: 'openid offline_access', resource: null, auth_time: t, session_id: session.id, created_at: t, revoked_at: null }
+          const grant = { id: randomUUID(), client_id: 'from-file', user_id: user.id, scope: 'openid offline_access', resource: null, auth_time: t, session_id: session.id, organization_id: null, created_at: t, revoked_at: null }
           await store.grants.open(grant, null)
           out[email] = { session: session.id, grant: grant.id }
         }

@@ -10,10 +10,10 @@
  *                                                 import only views, rules/, lib/, errors.ts, events.ts)
  *   4  grants/ sessions/ client-auth/             use cases taking the LatchContext
  *   5  context.ts                                 LatchContext interface, PATHS, endpointUrls
- *   6  clients/ users/
+ *   6  clients/ users/ organizations/
  *   7  tokens/
  *   8  keys/
- *   9  storage/ rate-limit/
+ *   9  storage/ rate-limit/ hooks/
  *   10 config/
  *   11 rules/                                     pure RFC checks
  *   12 lib/ errors.ts events.ts
@@ -37,10 +37,10 @@ const BANDS: ReadonlyArray<readonly [band: number, rooms: readonly string[]]> = 
   [3, ['interaction']],
   [4, ['grants', 'sessions', 'client-auth']],
   [5, ['context.ts']],
-  [6, ['clients', 'users']],
+  [6, ['clients', 'users', 'organizations']],
   [7, ['tokens']],
   [8, ['keys']],
-  [9, ['storage', 'rate-limit']],
+  [9, ['storage', 'rate-limit', 'hooks']],
   [10, ['config']],
   [11, ['rules']],
   [12, ['lib', 'errors.ts', 'events.ts']],
@@ -317,7 +317,11 @@ describe('STYLE dependency rules (issue 9 band table)', () => {
   })
 
   it('every import resolves to a file of src or to a package', () => {
-    const dangling = [...graph].flatMap(([from, imports]) => imports.filter((to) => (to.includes('/') && to.endsWith('.ts') && !graph.has(to)) || to === '<computed import>').map((to) => `${from} -> ${to}`))
+    // The one computed import: the operator's hooks module (config `hooks`), which is not part of src.
+    const operatorModule = (from: string, to: string) => from === 'hooks/hooks.ts' && to === '<computed import>'
+    const dangling = [...graph].flatMap(([from, imports]) =>
+      imports.filter((to) => ((to.includes('/') && to.endsWith('.ts') && !graph.has(to)) || to === '<computed import>') && !operatorModule(from, to)).map((to) => `${from} -> ${to}`),
+    )
     expect(dangling).toEqual([])
   })
 

@@ -7,6 +7,7 @@ import { ClientRegistry } from './clients/registry.js'
 import type { LatchConfig } from './config/schema.js'
 import { endpointUrls, type LatchContext } from './context.js'
 import { LatchEvents } from './events.js'
+import { NO_HOOKS, type LatchHooks } from './hooks/hooks.js'
 import type { Keystore } from './keys/keystore.js'
 import type { Clock } from './lib/clock.js'
 import type { RateLimitBackend } from './rate-limit/backend.js'
@@ -28,12 +29,15 @@ export function createContext(parts: {
   log: Logger
   events?: LatchEvents
   rateLimit?: RateLimitBackend
+  /** Loaded by the caller (`hooks/hooks.ts` `loadHooks`), since loading is asynchronous. */
+  hooks?: LatchHooks
 }): LatchContext {
-  const { rateLimit, ...rest } = parts
+  const { rateLimit, hooks, ...rest } = parts
   const { config, store, clock } = rest
   return {
     ...rest,
     events: parts.events ?? new LatchEvents(),
+    hooks: hooks ?? NO_HOOKS,
     clients: new ClientRegistry(store, clock),
     throttle: new LoginThrottle(
       {

@@ -9,6 +9,7 @@ import type { Logger } from 'pino'
 import type { ClientRegistry } from './clients/registry.js'
 import type { LatchConfig } from './config/schema.js'
 import type { LatchEvents } from './events.js'
+import type { LatchHooks } from './hooks/hooks.js'
 import type { Keystore } from './keys/keystore.js'
 import type { Clock } from './lib/clock.js'
 import type { PendingLimits } from './rate-limit/pending-limits.js'
@@ -26,6 +27,8 @@ export interface LatchContext {
   readonly throttle: LoginThrottle
   /** Per-source and global bounds on interactions and device codes anonymous requests create. */
   readonly pending: PendingLimits
+  /** The hooks module's functions (config `hooks`), or none. */
+  readonly hooks: LatchHooks
   /** Absolute endpoint URLs, computed once from the issuer (never from the Host header). */
   readonly urls: EndpointUrls
 }

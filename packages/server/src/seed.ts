@@ -1,22 +1,28 @@
 /**
- * Creates or updates the clients and users the config file lists, at every start (idempotent;
- * others in the database are left alone, docs/architecture.md §2). A configured `password` is re-hashed
- * only when it no longer verifies against the stored hash, so restarts do not churn rows.
+ * Creates or updates the clients, users and organizations the config file lists, at every start
+ * (idempotent; others in the database are left alone, docs/architecture.md §2). A configured
+ * `password` is re-hashed only when it no longer verifies against the stored hash, so restarts do
+ * not churn rows.
  *
  * A user's password that really changed (a `password` the stored hash does not verify, or another
  * `password_hash`) signs that user out everywhere, as `latch users set-password` does: their
  * sessions end and all their grants are revoked, `offline_access` included. The new hash and the
  * sign-out are one transaction (`users.setPasswordHash` with `signOut`), so a crash between them
  * cannot leave the new password with the old sessions (the next start would see no change).
+ *
+ * Organizations and the members the file lists are upserted after the users (a member's roles are
+ * set to the file's); members added with the CLI and not in the file stay. A member email that is
+ * neither a configured user nor a user in the database stops the start, naming the key.
  */
 import type { LatchConfig } from './config/schema.js'
+import { ConfigError } from './errors.js'
 import type { Store, UserClaims } from './storage/store.js'
 import { hashPassword, verifyPassword } from './users/password-hash.js'
 
 export async function seedFromConfig(store: Store, config: LatchConfig, now: number): Promise<void> {
   for (const client of config.clients) await store.clients.upsert(client, now)
   for (const u of config.users) {
-    const { email, password, password_hash, email_verified, ...claims } = u
+    const { email, password, password_hash, email_verified, roles, claims: attributes, ...claims } = u
     const existing = await store.users.getByEmail(email.toLowerCase())
     const stored = existing?.password_hash ?? null
     let passwordHash = password_hash ?? stored
@@ -29,9 +35,20 @@ export async function seedFromConfig(store: Store, config: LatchConfig, now: num
         // A changed password is written below, together with the sign-out.
         password_hash: changed ? stored : passwordHash,
         claims: claims as UserClaims,
+        // The file is the source of truth for what it lists; omitted, the stored values stay.
+        ...(roles !== undefined && { roles }),
+        ...(attributes !== undefined && { attributes }),
       },
       now,
     )
     if (changed && passwordHash !== null) await store.users.setPasswordHash(user.id, passwordHash, now, { signOut: true })
+  }
+  for (const [i, o] of config.organizations.entries()) {
+    await store.organizations.upsert({ id: o.id, name: o.name, domains: o.domains ?? [] }, now)
+    for (const [j, m] of (o.members ?? []).entries()) {
+      const user = await store.users.getByEmail(m.email.toLowerCase())
+      if (!user) throw new ConfigError(`organizations[${i}].members[${j}].email`, `names ${m.email}, who is neither under users nor in the database`)
+      await store.organizations.addMember(o.id, user.id, m.roles ?? [], now)
+    }
   }
 }

@@ -21,6 +21,7 @@ import { lazyChildLoggerFactory } from './lib/lazy-child-logger.js'
 import { createStore } from './storage/kysely-store.js'
 import { sweepPolicy } from './storage/repositories/sweep.js'
 import type { Store } from './storage/store.js'
+import { loadHooks } from './hooks/hooks.js'
 import { seedFromConfig } from './seed.js'
 import { registerFormParser } from './endpoints/_pipeline/form-body.js'
 import { clientErrorHandler, errorHandler, frameworkErrors, sendErrorOn } from './endpoints/_pipeline/render-error.js'
@@ -112,6 +113,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
   const ownsStore = options.store === undefined
   let rateLimit: RateLimitBackend | undefined
   try {
+    // Before anything is written: a hooks module that cannot load stops the start (ConfigError).
+    const hooks = await loadHooks(config.hooks)
     await seedFromConfig(store, config, clock.now())
     const events = new LatchEvents()
     // Below `info` neither events nor request lines are logged: skip building them at all.
@@ -130,7 +133,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     })
     // Redis (when configured) never stops the boot: unreachable is one warning, then per-process counting.
     rateLimit = await openRateLimitStore({ url: config.redis_url, prefix: config.redis_key_prefix, log })
-    const ctx = createContext({ config, store, keystore, clock, events, log, rateLimit })
+    const ctx = createContext({ config, store, keystore, clock, events, log, rateLimit, hooks })
     const app = Fastify({
       loggerInstance: log as unknown as FastifyBaseLogger,
       bodyLimit: config.security.body_limit,

@@ -340,3 +340,14 @@ export const MIN_CLIENT_SECRET_LENGTH = 32
  * @key security.body_limit
  */
 export const BODY_LIMIT = 65_536
+
+/**
+ * A JavaScript module of hooks (issue 10), or null. Its optional exports: `claims(input)` returns
+ * custom claims for a token (`input.token` is `access_token`, `id_token` or `userinfo`), and
+ * `scopeParameter(input)` decides a scope template parameter that `scopes[].parameters` does not
+ * declare. A relative path is taken from the config file's directory; `.ts` works on Node
+ * versions that strip types (22.18 and later, 24). Loaded once at start; a missing module stops the server.
+ * @security The module runs inside the provider with its privileges: treat it as code you deploy.
+ * @key hooks
+ */
+export const HOOKS = null

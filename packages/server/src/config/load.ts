@@ -13,6 +13,9 @@ import { ConfigError } from '../errors.js'
 import { hashHandle } from '../lib/random.js'
 import { redisUrlProblem } from './redis-url.js'
 import { redirectUriRegistrationProblem } from '../rules/redirect-uri.js'
+import { isProtocolClaim } from '../rules/protocol-claims.js'
+import { isTemplate, parseTemplate, templateProblem, type ScopeTemplate } from '../rules/scope-template.js'
+import { OIDC_SCOPE_CLAIMS } from './schema.js'
 import { JWKS_MAX_AGE } from './defaults.js'
 import { parseTrustProxy } from './trust-proxy.js'
 import {
@@ -178,7 +181,7 @@ function idTokenAlg(requested: SigningAlg | undefined, signingAlg: SigningAlg, k
   throw new ConfigError(key, `must be RS256 or tokens.signing_alg (${signingAlg}): Latch signs ID tokens with no other alg, got ${JSON.stringify(requested)}`)
 }
 
-function resolveClients(file: ConfigFile, knownScopes: Set<string>, resourceIds: Set<string>, minSecret: number): ResolvedClient[] {
+function resolveClients(file: ConfigFile, knownScopes: Set<string>, templateNames: Set<string>, resourceIds: Set<string>, minSecret: number): ResolvedClient[] {
   const signingAlg = file.tokens.signing_alg
   return file.clients.map((c, i) => {
     const key = (k: string) => `clients[${i}].${k}`
@@ -220,11 +223,19 @@ function resolveClients(file: ConfigFile, knownScopes: Set<string>, resourceIds:
     }
     const scope = (c.scope ?? 'openid').split(' ').filter(Boolean)
     for (const s of scope) {
-      if (!knownScopes.has(s)) throw new ConfigError(key('scope'), `names scope "${s}", which is neither a standard OIDC scope nor listed under scopes or resources`)
+      if (!knownScopes.has(s) && !templateNames.has(s)) throw new ConfigError(key('scope'), `names scope "${s}", which is neither a standard OIDC scope nor listed under scopes or resources`)
     }
     c.resources?.forEach((r, j) => {
       if (!resourceIds.has(r)) throw new ConfigError(`${key('resources')}[${j}]`, `names resource ${JSON.stringify(r)}, which is not one of the resources' identifiers`)
     })
+    // The picker runs in a browser, after a sign-in: a grant without one could never choose.
+    const withoutPicker = grantTypes.filter((g) => g === 'password' || g === 'urn:ietf:params:oauth:grant-type:device_code')
+    if (c.organization_required === true && withoutPicker.length > 0) {
+      throw new ConfigError(key('organization_required'), `is not supported with the ${withoutPicker.join(' and ')} grant: there is no page to choose an organization on`)
+    }
+    if (c.organizations !== undefined && !grantTypes.includes('client_credentials')) {
+      throw new ConfigError(key('organizations'), 'is for client credentials (machine-to-machine per organization): add client_credentials to grant_types, or remove it')
+    }
     return {
       client_id: c.client_id,
       client_name: c.client_name ?? c.client_id,
@@ -239,7 +250,72 @@ function resolveClients(file: ConfigFile, knownScopes: Set<string>, resourceIds:
       jwks: c.jwks ?? null,
       auth_method_pinned: c.token_endpoint_auth_method !== undefined,
       id_token_signed_response_alg: idTokenAlg(c.id_token_signed_response_alg, signingAlg, key('id_token_signed_response_alg')),
+      organization_required: c.organization_required ?? false,
+      organizations: c.organizations ?? null,
     }
+  })
+}
+
+/** The templates among `scopes` (issue 10), each checked: a problem stops the server naming the key. */
+function resolveScopeTemplates(file: ConfigFile, hooks: boolean): ScopeTemplate[] {
+  const templates: ScopeTemplate[] = []
+  file.scopes.forEach((s, i) => {
+    const key = (k: string) => `scopes[${i}].${k}`
+    if (!isTemplate(s.name)) {
+      if (s.roles !== undefined) throw new ConfigError(key('roles'), 'applies to scope templates only (a name with {org_id})')
+      if (s.parameters !== undefined) throw new ConfigError(key('parameters'), 'applies to scope templates only (a name with {parameters})')
+      return
+    }
+    const problem = templateProblem(s.name)
+    if (problem !== null) throw new ConfigError(key('name'), problem)
+    const template = parseTemplate(s.name)
+    if (s.roles !== undefined && !template.parameters.includes('org_id')) throw new ConfigError(key('roles'), 'needs an {org_id} parameter: roles are an organization member\'s')
+    for (const name of Object.keys(s.parameters ?? {})) {
+      if (name === 'org_id') throw new ConfigError(key(`parameters.${name}`), 'is built in: {org_id} is checked against the user\'s organization memberships')
+      if (!template.parameters.includes(name)) throw new ConfigError(key(`parameters.${name}`), `is not a parameter of ${s.name}`)
+    }
+    for (const name of template.parameters) {
+      if (name !== 'org_id' && s.parameters?.[name] === undefined && !hooks) {
+        throw new ConfigError(key('name'), `has the parameter {${name}}, which neither scopes[${i}].parameters declares nor a hooks module can decide: it would never be granted`)
+      }
+    }
+    if (templates.some((t) => t.name === s.name)) throw new ConfigError(key('name'), `duplicates ${s.name}`)
+    templates.push(template)
+  })
+  return templates
+}
+
+/** What a declarative custom claim may read (`claims[].from`). */
+const CLAIM_SOURCES = new Set(['roles', 'email', 'email_verified', ...Object.values(OIDC_SCOPE_CLAIMS).flat()])
+
+function checkClaimMappings(file: ConfigFile): void {
+  const seen = new Set<string>()
+  file.claims.forEach((c, i) => {
+    if (isProtocolClaim(c.claim)) throw new ConfigError(`claims[${i}].claim`, `names the protocol claim ${c.claim}, which custom claims may never set`)
+    const targets = c.tokens ?? ['access_token', 'id_token', 'userinfo']
+    for (const t of targets) {
+      if (seen.has(`${t} ${c.claim}`)) throw new ConfigError(`claims[${i}].claim`, `${c.claim} is already mapped for ${t}`)
+      seen.add(`${t} ${c.claim}`)
+    }
+    const attribute = /^attributes\.([^.\s]{1,64})$/.exec(c.from)
+    if (attribute === null && !CLAIM_SOURCES.has(c.from)) {
+      throw new ConfigError(`claims[${i}].from`, `must be roles, attributes.<name>, email, email_verified or a standard claim name, got ${JSON.stringify(c.from)}`)
+    }
+  })
+}
+
+/** Member emails not among `users` must be in the database already: seed.ts checks that at start. */
+function checkOrganizations(file: ConfigFile): void {
+  const ids = new Set<string>()
+  file.organizations.forEach((o, i) => {
+    if (ids.has(o.id)) throw new ConfigError(`organizations[${i}].id`, `duplicates ${o.id}`)
+    ids.add(o.id)
+    const members = new Set<string>()
+    o.members?.forEach((m, j) => {
+      const email = m.email.toLowerCase()
+      if (members.has(email)) throw new ConfigError(`organizations[${i}].members[${j}].email`, `duplicates ${m.email}`)
+      members.add(email)
+    })
   })
 }
 
@@ -303,12 +379,20 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     resourceIds.add(r.identifier)
     r.scopes.forEach((s) => knownScopes.add(s))
   })
-  file.scopes.forEach((s) => knownScopes.add(s.name))
+  const resourceScopes = new Set(file.resources.flatMap((r) => r.scopes))
+  const scopeTemplates = resolveScopeTemplates(file, file.hooks !== null)
+  const templateNames = new Set(scopeTemplates.map((t) => t.name))
+  file.scopes.forEach((s) => {
+    // A template is not a scope a client may be granted as written: only its instances are.
+    if (!templateNames.has(s.name)) knownScopes.add(s.name)
+  })
+  for (const s of resourceScopes) if (templateNames.has(s)) knownScopes.delete(s)
+  checkClaimMappings(file)
   if (file.default_resource !== undefined && !resourceIds.has(file.default_resource)) {
     throw new ConfigError('default_resource', `must be one of the resources' identifiers, got ${JSON.stringify(file.default_resource)}`)
   }
 
-  const clients = resolveClients(file, knownScopes, resourceIds, file.security.min_client_secret_length)
+  const clients = resolveClients(file, knownScopes, templateNames, resourceIds, file.security.min_client_secret_length)
   const seen = new Set<string>()
   clients.forEach((c, i) => {
     if (seen.has(c.client_id)) throw new ConfigError(`clients[${i}].client_id`, `duplicates ${c.client_id}`)
@@ -324,6 +408,9 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     emails.add(email)
     if (u.password && u.password_hash) throw new ConfigError(`users[${i}].password`, 'and password_hash are mutually exclusive')
   })
+  checkOrganizations(file)
+  // Relative to the config file, so a config and its hooks move together.
+  const hooks = file.hooks === null ? null : resolve(options.file ? dirname(resolve(cwd, options.file)) : cwd, file.hooks)
 
   const { secret, source } = resolveSecret(env, file.database, cwd, warnings, options.createSecret ?? true)
   const database = file.database.startsWith('sqlite:') && file.database !== 'sqlite::memory:'
@@ -349,6 +436,8 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     redis_url: file.redis_url || null,
     clients,
     known_scopes: [...knownScopes],
+    scope_templates: scopeTemplates,
+    hooks,
   }
   return { config: deepFreeze(config), warnings }
 }

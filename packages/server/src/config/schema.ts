@@ -5,17 +5,27 @@
  */
 import { Type, type Static } from '@sinclair/typebox'
 import { AUTH_METHOD_NAMES, GRANT_TYPE_NAMES, type ClientAuthMethodName } from '../rules/registry-names.js'
+import type { ScopeTemplate } from '../rules/scope-template.js'
 import * as D from './defaults.js'
 
 const strict = { additionalProperties: false } as const
 const Seconds = (def: number, min = 1) => Type.Integer({ minimum: min, default: def })
 
 export const SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const
+
+/** Where a custom claim (config `claims`, the hooks module's `claims`) may go. */
+export const CLAIM_TARGETS = ['access_token', 'id_token', 'userinfo'] as const
+export type ClaimTarget = (typeof CLAIM_TARGETS)[number]
 export type SigningAlg = (typeof SIGNING_ALGS)[number]
 
 // The registries' names live below config (rules/registry-names.ts), where the tables that
 // implement them (GRANTS, CLIENT_AUTH_METHODS) can be checked against them too.
 export { AUTH_METHOD_NAMES, GRANT_TYPE_NAMES } from '../rules/registry-names.js'
+
+/** `[a-z0-9-]{1,64}`: stable, it appears in tokens as `org_id` (rules/organization.ts). */
+const OrganizationId = Type.String({ pattern: '^[a-z0-9-]{1,64}$' })
+/** Free role names: printable, no spaces (they travel in `org_roles` and the claims hook). */
+const Role = Type.String({ minLength: 1, maxLength: 64, pattern: '^[\\x21-\\x7E]+$' })
 
 export const ClientSchema = Type.Object(
   {
@@ -36,6 +46,10 @@ export const ClientSchema = Type.Object(
     jwks: Type.Optional(Type.Object({ keys: Type.Array(Type.Record(Type.String(), Type.Unknown())) })),
     /** OIDC Dynamic Client Registration §2: RS256 or `tokens.signing_alg` (the default). */
     id_token_signed_response_alg: Type.Optional(Type.Union(SIGNING_ALGS.map((a) => Type.Literal(a)))),
+    /** Issue 10: tokens only for an organization (a picker after sign-in when the user has several). */
+    organization_required: Type.Optional(Type.Boolean()),
+    /** Issue 10: organizations a client-credentials token may be issued for (`organization=<id>`). */
+    organizations: Type.Optional(Type.Array(OrganizationId, { uniqueItems: true })),
   },
   strict,
 )
@@ -75,6 +89,10 @@ export const UserSchema = Type.Object(
     phone_number: Type.Optional(Type.String()),
     phone_number_verified: Type.Optional(Type.Boolean()),
     address: Type.Optional(AddressSchema),
+    /** Issue 10: free role names, for the claims hook (`from: roles`). */
+    roles: Type.Optional(Type.Array(Role, { uniqueItems: true })),
+    /** Issue 10: custom attributes (JSON values), for the claims hook and scope template parameters. */
+    claims: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 64 }), Type.Unknown())),
   },
   strict,
 )
@@ -151,9 +169,46 @@ export const ConfigFileSchema = Type.Object(
     ),
     default_resource: Type.Optional(Type.String()),
     scopes: Type.Array(
-      Type.Object({ name: Type.String({ minLength: 1, pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$' }), description: Type.String() }, strict),
+      Type.Object(
+        {
+          name: Type.String({ minLength: 1, pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$' }),
+          description: Type.String(),
+          /** Issue 10, templates only: member roles that may get an instance (absent: any member). */
+          roles: Type.Optional(Type.Array(Role, { minItems: 1, uniqueItems: true })),
+          /** Issue 10, templates only: how each parameter other than `org_id` is checked. */
+          parameters: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z_][a-z0-9_]*$' }), Type.Object({ attribute: Type.String({ minLength: 1, maxLength: 64 }) }, strict))),
+        },
+        strict,
+      ),
       { default: [] },
     ),
+    organizations: Type.Array(
+      Type.Object(
+        {
+          id: OrganizationId,
+          name: Type.String({ minLength: 1, maxLength: 255 }),
+          domains: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 253, pattern: '^[a-z0-9.-]+$' }), { uniqueItems: true })),
+          members: Type.Optional(
+            Type.Array(Type.Object({ email: Type.String({ minLength: 3, maxLength: 320 }), roles: Type.Optional(Type.Array(Role, { uniqueItems: true })) }, strict)),
+          ),
+        },
+        strict,
+      ),
+      { default: [] },
+    ),
+    claims: Type.Array(
+      Type.Object(
+        {
+          claim: Type.String({ minLength: 1, maxLength: 64, pattern: '^[\\x21-\\x7E]+$' }),
+          /** `roles`, `attributes.<name>`, `email`, `email_verified` or a standard claim name (`name`, `locale`…). */
+          from: Type.String({ minLength: 1, maxLength: 128 }),
+          tokens: Type.Optional(Type.Array(Type.Union(CLAIM_TARGETS.map((t) => Type.Literal(t))), { minItems: 1, uniqueItems: true })),
+        },
+        strict,
+      ),
+      { default: [] },
+    ),
+    hooks: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: D.HOOKS }),
     clients: Type.Array(ClientSchema, { default: [] }),
     users: Type.Array(UserSchema, { default: [] }),
   },
@@ -182,10 +237,18 @@ export interface ResolvedClient {
   resources: string[] | null
   skip_consent: boolean
   jwks: { keys: Record<string, unknown>[] } | null
+  /** Tokens only for an organization: a picker after sign-in when the user has several (issue 10). */
+  organization_required: boolean
+  /** Organizations a client-credentials token may be issued for (`organization=<id>`); null: none. */
+  organizations: string[] | null
 }
 
 /** The frozen, validated configuration: `app.latch.config`. */
-export interface LatchConfig extends Omit<ConfigFile, 'clients'> {
+export interface LatchConfig extends Omit<ConfigFile, 'clients' | 'hooks'> {
+  /** The hooks module, as an absolute path (relative paths are taken from the config file's directory); null: none. */
+  hooks: string | null
+  /** Derived: the templates among `scopes` (`read:organization:{org_id}`), parsed once. */
+  scope_templates: ScopeTemplate[]
   /** Issuer without a trailing slash. */
   issuer: string
   /** Master key material for encryption at rest (from `LATCH_SECRET` or the dev secret file). */

@@ -31,7 +31,7 @@ async function issueCode(): Promise<{ code: string; grantId: string }> {
   await t.store.authorizationCodes.insert({
     code_hash: handle.hash, grant_id: grantId, client_id: 'web', user_id: user.id, redirect_uri: REDIRECT,
     scope: 'openid offline_access read:data', resource: TEST_API, nonce: null, code_challenge: null, code_challenge_method: null,
-    auth_time: now, session_id: null, amr: ['pwd'], created_at: now, expires_at: now + 60, consumed_at: null,
+    auth_time: now, session_id: null, amr: ['pwd'], organization_id: null, created_at: now, expires_at: now + 60, consumed_at: null,
   })
   return { code: handle.value, grantId }
 }

@@ -81,6 +81,7 @@ export const authorizationCodeGrant: GrantHandler = {
       resource: record.resource,
       auth_time: record.auth_time,
       session_id: record.session_id,
+      organization_id: record.organization_id,
       created_at: now,
       revoked_at: null,
     }

@@ -74,6 +74,7 @@ export const deviceCodeGrant: GrantHandler = {
       resource: record.resource,
       auth_time: authTime,
       session_id: record.session_id,
+      organization_id: null,
       created_at: now,
       revoked_at: null,
     }

@@ -65,6 +65,7 @@ export const passwordGrant: GrantHandler = {
       resource,
       auth_time: now,
       session_id: null,
+      organization_id: null,
       created_at: now,
       revoked_at: null,
     }

@@ -28,7 +28,7 @@ async function seedFamily(options: { clientId?: string; scope?: string; resource
   const authTime = options.authTime ?? now - 100
   const handle = newHandle()
   const opened = await t.store.grants.open(
-    { id: grantId, client_id: clientId, user_id: user.id, scope, resource, auth_time: authTime, session_id: 'sid-1', created_at: now, revoked_at: null },
+    { id: grantId, client_id: clientId, user_id: user.id, scope, resource, auth_time: authTime, session_id: 'sid-1', organization_id: null, created_at: now, revoked_at: null },
     {
       token_hash: handle.hash, grant_id: grantId, client_id: clientId, user_id: user.id, scope, resource, auth_time: authTime,
       session_id: 'sid-1', created_at: now, expires_at: now + (options.ttl ?? 3600), rotated_at: null, revoked_at: null,

@@ -47,6 +47,7 @@ export async function issueAuthorizationCode(
     auth_time: session.session.auth_time,
     session_id: session.session.id,
     amr: session.session.amr,
+    organization_id: null,
     created_at: now,
     expires_at: now + config.tokens.authorization_code_ttl,
     consumed_at: null,

@@ -17,6 +17,7 @@ const config: ScopeConfig = {
     { identifier: PAYMENTS, scopes: ['pay'] },
   ],
   default_resource: API,
+  scope_templates: [],
 }
 const client: ScopeClient = { scope: 'openid profile offline_access read:data write:data pay', resources: [API, PAYMENTS] }
 

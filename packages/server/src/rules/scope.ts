@@ -11,7 +11,9 @@
  * @see https://www.rfc-editor.org/rfc/rfc8707#section-2
  */
 import { InvalidScopeError } from '../errors.js'
+import { isOrganizationScope } from './organization.js'
 import { assertResourcePermitted, scopeFitsResource, type ResourceClient, type ResourceConfig } from './resource.js'
+import { isTemplate, matchTemplate, type ScopeTemplate } from './scope-template.js'
 
 /** The scopes OpenID Connect defines (OIDC Core §5.4, §11): every server knows them. */
 export const STANDARD_SCOPES = ['openid', 'profile', 'email', 'phone', 'address', 'offline_access'] as const
@@ -19,6 +21,8 @@ export const STANDARD_SCOPES = ['openid', 'profile', 'email', 'phone', 'address'
 /** What this module needs of the config: the scopes it knows, and the resources (`rules/resource.ts`). */
 export interface ScopeConfig extends ResourceConfig {
   readonly known_scopes: readonly string[]
+  /** The configured scope templates (`read:organization:{org_id}`); their names are not in `known_scopes`. */
+  readonly scope_templates: readonly ScopeTemplate[]
 }
 
 /** What this module needs of a client: its registered scope (space-delimited) and resources. */
@@ -50,7 +54,8 @@ function knownScopes(config: ScopeConfig): ReadonlySet<string> {
  */
 export function defaultScope(client: ScopeClient, config: ScopeConfig, resource: string | null, userScopes = true): string[] {
   return client.scope.split(' ').filter((s) => {
-    if (s === '' || (!userScopes && isStandardScope(s))) return false
+    // A template has no instance until a request names its parameters.
+    if (s === '' || (!userScopes && isStandardScope(s)) || isTemplate(s)) return false
     return scopeFitsResource(s, resource, config)
   })
 }
@@ -70,7 +75,7 @@ function registeredScopes(client: ScopeClient): ReadonlySet<string> {
  * lifetime, so entries go with the record; refusals are not remembered, and a client that sends
  * many different scope strings only clears its own bounded map.
  */
-const grantedByClient = new WeakMap<ScopeClient, Map<string, readonly string[]>>()
+const grantedByClient = new WeakMap<ScopeClient, Map<string, Readonly<ScopeRequest>>>()
 const MAX_REMEMBERED_PER_CLIENT = 64
 
 /**
@@ -85,25 +90,54 @@ export function resolveScope(
   resource: string | null,
   options: { userScopes?: boolean } = {},
 ): string[] {
+  return [...resolveScopeRequest(requested, client, config, resource, options).scope]
+}
+
+/**
+ * A request's scope in three parts (issue 10): `scope`, the static scopes granted as
+ * `resolveScope` decides them; `organizations`, the `organization:<id>` selectors asked (kept
+ * apart: membership decides, not registration); `dynamic`, the requested values that have a
+ * scope template's shape, which only a decision that knows the user can grant
+ * (organizations/dynamic-scopes.ts). Grants that know nothing of organizations use `resolveScope`
+ * and so never grant either.
+ */
+export interface ScopeRequest {
+  readonly scope: readonly string[]
+  /** The `organization:<id>` values asked (`rules/organization.ts` `selectedOrganization` reads them). */
+  readonly organizations: readonly string[]
+  readonly dynamic: readonly string[]
+}
+
+export function resolveScopeRequest(
+  requested: string | undefined,
+  client: ScopeClient,
+  config: ScopeConfig,
+  resource: string | null,
+  options: { userScopes?: boolean } = {},
+): ScopeRequest {
   const userScopes = options.userScopes ?? true
   // Unambiguous: the resource is a configured URI (no NUL), and `requested` comes last.
   const key = `${userScopes ? 'u' : 'c'}${resource ?? ''}\0${requested === undefined ? '-' : `=${requested}`}`
   let remembered = grantedByClient.get(client)
   const hit = remembered?.get(key)
-  if (hit !== undefined) return [...hit]
+  if (hit !== undefined) return hit
   const granted = computeScope(requested, client, config, resource, userScopes)
   if (remembered === undefined) grantedByClient.set(client, (remembered = new Map()))
   if (remembered.size >= MAX_REMEMBERED_PER_CLIENT) remembered.clear()
-  remembered.set(key, Object.freeze([...granted]))
+  remembered.set(key, granted)
   return granted
 }
 
-function computeScope(requested: string | undefined, client: ScopeClient, config: ScopeConfig, resource: string | null, userScopes: boolean): string[] {
+function computeScope(requested: string | undefined, client: ScopeClient, config: ScopeConfig, resource: string | null, userScopes: boolean): Readonly<ScopeRequest> {
   const allowed = registeredScopes(client)
   const parsed = parseScope(requested)
   const known = knownScopes(config)
+  const organizations = parsed?.filter(isOrganizationScope) ?? []
+  const dynamic = parsed?.filter((s) => !known.has(s) && !isOrganizationScope(s) && matchTemplate(s, config.scope_templates) !== null) ?? []
   const asked = parsed === undefined ? defaultScope(client, config, resource, userScopes) : parsed.filter((s) => known.has(s))
-  if (parsed !== undefined && parsed.length > 0 && asked.length === 0) throw new InvalidScopeError('none of the requested scopes is known to this server')
+  if (parsed !== undefined && parsed.length > 0 && asked.length === 0 && organizations.length === 0 && dynamic.length === 0) {
+    throw new InvalidScopeError('none of the requested scopes is known to this server')
+  }
   const unknown = asked.filter((s) => !allowed.has(s))
   if (unknown.length > 0) {
     throw new InvalidScopeError(`scope ${unknown.map((s) => JSON.stringify(s)).join(', ')} is not allowed for this client`)
@@ -112,7 +146,8 @@ function computeScope(requested: string | undefined, client: ScopeClient, config
   for (const s of asked) {
     if (!scopeFitsResource(s, resource, config)) throw new InvalidScopeError(`scope "${s}" is not offered by the requested resource`)
   }
-  return asked
+  // Two selectors are refused by rules/organization.ts, which reads them from here.
+  return Object.freeze({ scope: Object.freeze(asked), organizations: Object.freeze(organizations), dynamic: Object.freeze(dynamic) })
 }
 
 const STANDARD_SCOPE_SET: ReadonlySet<string> = new Set(STANDARD_SCOPES)
@@ -140,7 +175,14 @@ export function narrowScope(requested: string | undefined, original: string): st
 export function assertStillRegistered(scope: readonly string[], resource: string | null, client: ScopeClient, config: ScopeConfig): void {
   assertResourcePermitted(resource, client, config)
   const registered = registeredScopes(client)
-  const lost = scope.filter((s) => !registered.has(s) || !scopeFitsResource(s, resource, config))
+  // The organization selector needs no registration; a template instance needs its template (or
+  // itself) registered, and membership is re-checked by the refresh itself.
+  const lost = scope.filter((s) => {
+    if (isOrganizationScope(s)) return false
+    const match = registered.has(s) ? null : matchTemplate(s, config.scope_templates)
+    if (match !== null) return !registered.has(match.template.name)
+    return !registered.has(s) || !scopeFitsResource(s, resource, config)
+  })
   if (lost.length > 0) {
     throw new InvalidScopeError(`this client is no longer registered for scope ${lost.map((s) => JSON.stringify(s)).join(', ')}; ask for a narrower scope`)
   }

@@ -32,6 +32,10 @@ export interface ClientsTable {
   jwks: Json | null
   auth_method_pinned: Bool
   id_token_signed_response_alg: string | null
+  /** 0008: tokens only for an organization. */
+  organization_required: Bool
+  /** 0008: JSON array of organization ids a client-credentials token may be issued for; NULL: none. */
+  organizations: Json | null
   created_at: Epoch
   updated_at: Epoch
 }
@@ -43,6 +47,10 @@ export interface UsersTable {
   email_verified: Bool
   password_hash: string | null
   claims: Json
+  /** 0008: JSON array of free role names. */
+  roles: Json
+  /** 0008: JSON object of custom attributes (config `users[].claims`). */
+  attributes: Json
   created_at: Epoch
   updated_at: Epoch
 }
@@ -70,6 +78,8 @@ export interface GrantsTable {
   resource: string | null
   auth_time: Epoch | null
   session_id: string | null
+  /** 0008: the organization the grant acts for; null: none. */
+  organization_id: string | null
   created_at: Epoch
   revoked_at: Epoch | null
 }
@@ -90,6 +100,8 @@ export interface AuthorizationCodesTable {
   auth_time: Epoch
   session_id: string | null
   amr: Json
+  /** 0008: the organization of the grant the code opens. */
+  organization_id: string | null
   created_at: Epoch
   expires_at: Epoch
   consumed_at: Epoch | null
@@ -177,6 +189,24 @@ export interface ReplayKeysTable {
   expires_at: Epoch
 }
 
+export interface OrganizationsTable {
+  id: string
+  name: string
+  /** JSON array of email domains whose verified users join on sign-in. */
+  domains: Json
+  created_at: Epoch
+  updated_at: Epoch
+}
+
+export interface OrganizationMembersTable {
+  organization_id: string
+  user_id: string
+  /** JSON array of the member's roles. */
+  roles: Json
+  created_at: Epoch
+  updated_at: Epoch
+}
+
 export interface Database {
   clients: ClientsTable
   users: UsersTable
@@ -190,4 +220,6 @@ export interface Database {
   consents: ConsentsTable
   interactions: InteractionsTable
   replay_keys: ReplayKeysTable
+  organizations: OrganizationsTable
+  organization_members: OrganizationMembersTable
 }

@@ -30,6 +30,7 @@ import { deviceCodeRepository } from './repositories/device-codes.js'
 import { grantRepository } from './repositories/grants.js'
 import { evictAnonymousInteractions } from './repositories/interaction-eviction.js'
 import { interactionRepository } from './repositories/interactions.js'
+import { organizationRepository } from './repositories/organizations.js'
 import { refreshTokenRepository } from './repositories/refresh-tokens.js'
 import { replayKeyRepository } from './repositories/replay-keys.js'
 import { sessionRepository } from './repositories/sessions.js'
@@ -148,6 +149,7 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities): S
   return {
     clients: clientRepository(context),
     users: userRepository(context),
+    organizations: organizationRepository(context),
     keys: signingKeyRepository(context),
     grants: grantRepository(context),
     authorizationCodes: authorizationCodeRepository(context),

@@ -14,6 +14,7 @@ import { sessionGrants } from './migrations/0004-session-grants.js'
 import { sweepIndexes } from './migrations/0005-sweep-indexes.js'
 import { clientAuthAndIdTokenAlg } from './migrations/0006-client-auth-and-id-token-alg.js'
 import { companionKeys } from './migrations/0007-companion-keys.js'
+import { organizations } from './migrations/0008-organizations.js'
 
 /** Every migration by name; names sort in the order they must run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -24,6 +25,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0005-sweep-indexes': sweepIndexes,
   '0006-client-auth-and-id-token-alg': clientAuthAndIdTokenAlg,
   '0007-companion-keys': companionKeys,
+  '0008-organizations': organizations,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) }

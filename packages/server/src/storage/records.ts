@@ -34,6 +34,10 @@ export interface UserRecord {
   email_verified: boolean
   password_hash: string | null
   claims: UserClaims
+  /** Free role names (config `users[].roles`, `latch users update --roles`), for the claims hook. */
+  roles: string[]
+  /** Custom attributes (config `users[].claims`), for the claims hook and scope template parameters. */
+  attributes: Record<string, unknown>
   created_at: number
   updated_at: number
 }
@@ -75,6 +79,8 @@ export interface GrantRecord {
   auth_time: number | null
   /** Session id (`sid`) the grant was made in, if any. */
   session_id: string | null
+  /** The organization the grant acts for (`org_id` in its tokens); null: none. */
+  organization_id: string | null
   created_at: number
   revoked_at: number | null
 }
@@ -101,6 +107,8 @@ export interface AuthorizationCodeRecord {
   session_id: string | null
   /** Authentication methods (`amr`), JSON array. */
   amr: string[]
+  /** The organization of the grant the code opens. */
+  organization_id: string | null
   created_at: number
   expires_at: number
   consumed_at: number | null
@@ -239,4 +247,30 @@ export interface WriteCondition {
   passwordHash?: { userId: string; hash: string }
   /** The IdP session (`sid`) still exists; expired or not, as expiry revokes nothing. */
   sessionId?: string
+}
+
+/** An organization users act for (issue 10); `id` appears in tokens as `org_id`. */
+export interface OrganizationRecord {
+  /** `[a-z0-9-]{1,64}`, stable. */
+  id: string
+  name: string
+  /** Email domains whose users with a verified email join on sign-in (roles `[member]`). */
+  domains: string[]
+  created_at: number
+  updated_at: number
+}
+
+/** One user's membership of one organization. */
+export interface MembershipRecord {
+  organization_id: string
+  user_id: string
+  roles: string[]
+  created_at: number
+  updated_at: number
+}
+
+/** A membership as the token paths read it: the organization and the member's roles. */
+export interface Membership {
+  organization: OrganizationRecord
+  roles: string[]
 }

@@ -3,10 +3,10 @@
  * dialect's codecs for booleans and JSON. Kept apart from the queries so that every repository
  * reads and writes a record the same way, and so `kysely-store.ts` holds only decisions.
  */
-import type { ClientRecord, DeviceCodeRecord, DeviceCodeStatus, InteractionRecord, SessionRecord, SigningKeyRecord, UserClaims, UserRecord, AuthorizationCodeRecord } from './store.js'
+import type { ClientRecord, DeviceCodeRecord, DeviceCodeStatus, InteractionRecord, OrganizationRecord, SessionRecord, SigningKeyRecord, UserClaims, UserRecord, AuthorizationCodeRecord } from './store.js'
 import type {
-  AccessTokensTable, AuthorizationCodesTable, ClientsTable, ConsentsTable, Database, DeviceCodesTable, GrantsTable, InteractionsTable, RefreshTokensTable,
-  ReplayKeysTable, SessionsTable, SigningKeysTable, UsersTable,
+  AccessTokensTable, AuthorizationCodesTable, ClientsTable, ConsentsTable, Database, DeviceCodesTable, GrantsTable, InteractionsTable, OrganizationMembersTable,
+  OrganizationsTable, RefreshTokensTable, ReplayKeysTable, SessionsTable, SigningKeysTable, UsersTable,
 } from './database.js'
 import type { Codecs } from './dialects/dialect.js'
 
@@ -28,17 +28,21 @@ export const COLUMNS = {
   clients: columns<ClientsTable>()({
     client_id: true, client_name: true, client_secret_hash: true, token_endpoint_auth_method: true, grant_types: true, redirect_uris: true,
     post_logout_redirect_uris: true, scope: true, resources: true, skip_consent: true, jwks: true, auth_method_pinned: true,
-    id_token_signed_response_alg: true, created_at: true, updated_at: true,
+    id_token_signed_response_alg: true, organization_required: true, organizations: true, created_at: true, updated_at: true,
   }),
-  users: columns<UsersTable>()({ id: true, email: true, email_verified: true, password_hash: true, claims: true, created_at: true, updated_at: true }),
+  users: columns<UsersTable>()({
+    id: true, email: true, email_verified: true, password_hash: true, claims: true, roles: true, attributes: true, created_at: true, updated_at: true,
+  }),
   signing_keys: columns<SigningKeysTable>()({
     kid: true, alg: true, public_jwk: true, private_jwk_encrypted: true, created_at: true, activates_at: true, generation: true, companion_of: true,
     retired_at: true, expires_at: true,
   }),
-  grants: columns<GrantsTable>()({ id: true, client_id: true, user_id: true, scope: true, resource: true, auth_time: true, session_id: true, created_at: true, revoked_at: true }),
+  grants: columns<GrantsTable>()({
+    id: true, client_id: true, user_id: true, scope: true, resource: true, auth_time: true, session_id: true, organization_id: true, created_at: true, revoked_at: true,
+  }),
   authorization_codes: columns<AuthorizationCodesTable>()({
     code_hash: true, grant_id: true, client_id: true, user_id: true, redirect_uri: true, scope: true, resource: true, nonce: true, code_challenge: true,
-    code_challenge_method: true, auth_time: true, session_id: true, amr: true, created_at: true, expires_at: true, consumed_at: true,
+    code_challenge_method: true, auth_time: true, session_id: true, amr: true, organization_id: true, created_at: true, expires_at: true, consumed_at: true,
   }),
   refresh_tokens: columns<RefreshTokensTable>()({
     token_hash: true, grant_id: true, client_id: true, user_id: true, scope: true, resource: true, auth_time: true, session_id: true, created_at: true,
@@ -55,6 +59,8 @@ export const COLUMNS = {
     id: true, kind: true, client_id: true, params: true, user_id: true, auth_time: true, session_id: true, created_at: true, expires_at: true,
   }),
   replay_keys: columns<ReplayKeysTable>()({ key: true, expires_at: true }),
+  organizations: columns<OrganizationsTable>()({ id: true, name: true, domains: true, created_at: true, updated_at: true }),
+  organization_members: columns<OrganizationMembersTable>()({ organization_id: true, user_id: true, roles: true, created_at: true, updated_at: true }),
 } satisfies { [T in keyof Database]: readonly (keyof Database[T])[] }
 
 /** The listed keys of `record`, with `undefined` (an omitted optional) stored as NULL. */
@@ -86,6 +92,8 @@ export function rowCodec(codecs: Codecs) {
       jwks: c.jwks === null ? null : json.encode(c.jwks),
       auth_method_pinned: bool.encode(c.auth_method_pinned),
       id_token_signed_response_alg: c.id_token_signed_response_alg,
+      organization_required: bool.encode(c.organization_required),
+      organizations: c.organizations === null ? null : json.encode(c.organizations),
       created_at: now,
       updated_at: now,
     }),
@@ -103,15 +111,25 @@ export function rowCodec(codecs: Codecs) {
       jwks: r.jwks === null ? null : (json.decode(r.jwks) as ClientRecord['jwks']),
       auth_method_pinned: bool.decode(r.auth_method_pinned),
       id_token_signed_response_alg: r.id_token_signed_response_alg as ClientRecord['id_token_signed_response_alg'],
+      organization_required: bool.decode(r.organization_required),
+      organizations: r.organizations === null ? null : strings(r.organizations),
     }),
 
-    userToRow: (u: UserRecord): UsersTable => ({ ...pick(u, COLUMNS.users), email_verified: bool.encode(u.email_verified), claims: json.encode(u.claims) }),
+    userToRow: (u: UserRecord): UsersTable => ({
+      ...pick(u, COLUMNS.users),
+      email_verified: bool.encode(u.email_verified),
+      claims: json.encode(u.claims),
+      roles: json.encode(u.roles),
+      attributes: json.encode(u.attributes),
+    }),
     user: (r: UsersTable): UserRecord => ({
       id: r.id,
       email: r.email,
       email_verified: bool.decode(r.email_verified),
       password_hash: r.password_hash,
       claims: json.decode(r.claims) as UserClaims,
+      roles: strings(r.roles),
+      attributes: json.decode(r.attributes) as Record<string, unknown>,
       created_at: r.created_at,
       updated_at: r.updated_at,
     }),
@@ -127,6 +145,9 @@ export function rowCodec(codecs: Codecs) {
 
     sessionToRow: (s: SessionRecord): SessionsTable => ({ ...pick(s, COLUMNS.sessions), amr: json.encode(s.amr) }),
     session: (r: SessionsTable): SessionRecord => ({ ...r, amr: strings(r.amr) }),
+
+    organization: (r: OrganizationsTable): OrganizationRecord => ({ ...r, domains: strings(r.domains) }),
+    roles: strings,
 
     interactionToRow: (i: InteractionRecord): InteractionsTable => ({ ...pick(i, COLUMNS.interactions), params: json.encode(i.params) }),
     interaction: (r: InteractionsTable): InteractionRecord => ({

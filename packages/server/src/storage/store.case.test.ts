@@ -84,19 +84,21 @@ function client(overrides: Partial<ClientRecord> = {}): ClientRecord {
     auth_method_pinned: true,
     id_token_signed_response_alg: null,
     jwks: null,
+    organization_required: false,
+    organizations: null,
     ...overrides,
   }
 }
 
 function grant(overrides: Partial<GrantRecord> = {}): GrantRecord {
-  return { id: id(), client_id: 'rp', user_id: null, scope: 'openid', resource: null, auth_time: T, session_id: null, created_at: T, revoked_at: null, ...overrides }
+  return { id: id(), client_id: 'rp', user_id: null, scope: 'openid', resource: null, auth_time: T, session_id: null, organization_id: null, created_at: T, revoked_at: null, ...overrides }
 }
 
 function code(grantId: string, overrides: Partial<AuthorizationCodeRecord> = {}): AuthorizationCodeRecord {
   return {
     code_hash: id(), grant_id: grantId, client_id: 'rp', user_id: 'u1', redirect_uri: 'https://rp.example/cb', scope: 'openid',
     resource: null, nonce: 'n', code_challenge: 'c', code_challenge_method: 'S256', auth_time: T, session_id: null,
-    amr: ['pwd'], created_at: T, expires_at: T + 60, consumed_at: null, ...overrides,
+    amr: ['pwd'], organization_id: null, created_at: T, expires_at: T + 60, consumed_at: null, ...overrides,
   }
 }
 
@@ -117,8 +119,8 @@ function device(overrides: Partial<DeviceCodeRecord> = {}): DeviceCodeRecord {
 
 /** The grant a code opens when redeemed, as `grants/authorization-code.ts` builds it. */
 function grantOf(c: AuthorizationCodeRecord, created_at = T): GrantRecord {
-  const { grant_id: id, client_id, user_id, scope, resource, auth_time, session_id } = c
-  return { id, client_id, user_id, scope, resource, auth_time, session_id, created_at, revoked_at: null }
+  const { grant_id: id, client_id, user_id, scope, resource, auth_time, session_id, organization_id } = c
+  return { id, client_id, user_id, scope, resource, auth_time, session_id, organization_id, created_at, revoked_at: null }
 }
 
 const approve = { status: 'approved' as const, user_id: 'u1', auth_time: T, session_id: 's1', granted_scope: 'openid' }

@@ -30,6 +30,8 @@ import type {
   SweepPolicy,
   SweepResult,
   WriteCondition,
+  OrganizationRecord,
+  Membership,
 } from './records.js'
 
 export type * from './records.js'
@@ -46,16 +48,47 @@ export interface Store {
     getById(id: string): Promise<UserRecord | null>
     getByEmail(email: string): Promise<UserRecord | null>
     list(): Promise<UserRecord[]>
-    /** Inserts, or updates the user with the same email (keeping its id). Returns the stored row. */
-    upsert(user: Omit<UserRecord, 'id' | 'created_at' | 'updated_at'> & { id?: string }, now: number): Promise<UserRecord>
+    /**
+     * Inserts, or updates the user with the same email (keeping its id). Returns the stored row.
+     * `roles` and `attributes` default to none for a new user and are left as stored when omitted.
+     */
+    upsert(user: Omit<UserRecord, 'id' | 'created_at' | 'updated_at' | 'roles' | 'attributes'> & Partial<Pick<UserRecord, 'roles' | 'attributes'>> & { id?: string }, now: number): Promise<UserRecord>
     /**
      * Replaces the password hash. With `signOut`, in the same transaction, every session of the user
      * ends and every grant of theirs is revoked, `offline_access` included, with their unredeemed
      * codes and device approvals: a password change is the user's "sign everyone out".
      */
     setPasswordHash(id: string, passwordHash: string, now: number, options?: { signOut?: boolean }): Promise<boolean>
+    /** Replaces the user's roles and/or custom attributes; false when there is no such user. */
+    update(id: string, patch: Partial<Pick<UserRecord, 'roles' | 'attributes'>>, now: number): Promise<boolean>
     /** Deletes the user (sessions and consents go with them) and revokes their grants at `now`. */
     delete(id: string, now: number): Promise<boolean>
+  }
+  organizations: {
+    get(id: string): Promise<OrganizationRecord | null>
+    /** Every organization, by id. */
+    list(): Promise<OrganizationRecord[]>
+    /** Inserts, or updates the name and domains of the organization with that id. */
+    upsert(organization: Pick<OrganizationRecord, 'id' | 'name' | 'domains'>, now: number): Promise<OrganizationRecord>
+    /**
+     * Deletes the organization with its memberships and, in the same transaction, revokes every
+     * grant for it (their refresh and access tokens with them) and consumes its unredeemed codes.
+     */
+    delete(id: string, now: number): Promise<boolean>
+    /** Organizations whose `domains` include `domain` (lower-case), for email-domain joins at sign-in. */
+    withDomain(domain: string): Promise<OrganizationRecord[]>
+    /** The user's membership of the organization, in one primary-key read (every org token issuance). */
+    membership(organizationId: string, userId: string): Promise<Membership | null>
+    /** The user's memberships, ordered by organization name then id, at most `limit`. */
+    membershipsOf(userId: string, limit: number): Promise<Membership[]>
+    /** The organization's members with their roles, ordered by email. */
+    members(organizationId: string): Promise<{ user: UserRecord; roles: string[] }[]>
+    /** Makes the user a member with exactly `roles` (an existing member's roles are replaced). False: no such organization or user. */
+    addMember(organizationId: string, userId: string, roles: string[], now: number): Promise<boolean>
+    /** Adds the user with `roles` unless already a member (whose roles stay): email-domain joins. True when added. */
+    joinIfAbsent(organizationId: string, userId: string, roles: string[], now: number): Promise<boolean>
+    /** Ends the membership; false when there was none. Tokens already issued say `org_id` until they expire; refresh re-checks. */
+    removeMember(organizationId: string, userId: string, now: number): Promise<boolean>
   }
   keys: {
     /** Every key not yet expired at `now`, newest generation first. */

@@ -8,6 +8,8 @@ const alice: UserRecord = {
   email: 'alice@example.com',
   email_verified: true,
   password_hash: '$argon2id$secret',
+  roles: [],
+  attributes: {},
   claims: {
     name: 'Alice Example',
     given_name: 'Alice',

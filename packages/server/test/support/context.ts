@@ -8,6 +8,7 @@
  *
  * Not imported by production code; it lives in test/support/ so tests beside any module can share it.
  */
+import { loadHooks } from '../../src/hooks/hooks.js'
 import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose'
 import pino from 'pino'
 import { loadConfig } from '../../src/config/load.js'
@@ -114,7 +115,7 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
     const events = new LatchEvents()
     const recorded: RecordedEvent[] = []
     events.onAny((name, payload) => recorded.push({ name, payload }))
-    const ctx = createContext({ config, store: opened, keystore, clock, events, log: pino({ level: 'silent' }) })
+    const ctx = createContext({ config, store: opened, keystore, clock, events, log: pino({ level: 'silent' }), hooks: await loadHooks(config.hooks) })
     return {
       ctx,
       store: opened,

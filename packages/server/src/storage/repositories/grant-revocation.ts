@@ -12,7 +12,7 @@ import type { Database } from '../database.js'
 import type { Db } from './shared.js'
 
 /** The column of `authorization_codes` that matches a grant column: codes carry the grant's fields. */
-const CODE_COLUMN = { id: 'grant_id', user_id: 'user_id', client_id: 'client_id' } as const
+const CODE_COLUMN = { id: 'grant_id', user_id: 'user_id', client_id: 'client_id', organization_id: 'organization_id' } as const
 
 /**
  * Writes a revoked grant row (a tombstone, from the code's fields) for every code that `where`
@@ -27,11 +27,11 @@ async function tombstoneCodeGrants(
   const at = sql<number>`cast(${now} as bigint)`
   await trx
     .insertInto('grants')
-    .columns(['id', 'client_id', 'user_id', 'scope', 'resource', 'auth_time', 'session_id', 'created_at', 'revoked_at'])
+    .columns(['id', 'client_id', 'user_id', 'scope', 'resource', 'auth_time', 'session_id', 'organization_id', 'created_at', 'revoked_at'])
     .expression(
       trx
         .selectFrom('authorization_codes')
-        .select(['grant_id', 'client_id', 'user_id', 'scope', 'resource', 'auth_time', 'session_id', at.as('created_at'), at.as('revoked_at')])
+        .select(['grant_id', 'client_id', 'user_id', 'scope', 'resource', 'auth_time', 'session_id', 'organization_id', at.as('created_at'), at.as('revoked_at')])
         // SQLite needs the WHERE to parse INSERT ... SELECT ... ON CONFLICT; every caller has one.
         .where(where),
     )
@@ -50,7 +50,7 @@ async function tombstoneCodeGrants(
  * revokes the opened grant (under READ COMMITTED it sees the row once the insert it waited on has
  * committed); if the tombstone is first, `open` finds the id taken and issues nothing.
  */
-export async function revokeGrantsWhere(trx: Db, column: 'id' | 'user_id' | 'client_id', value: string, now: number): Promise<void> {
+export async function revokeGrantsWhere(trx: Db, column: 'id' | 'user_id' | 'client_id' | 'organization_id', value: string, now: number): Promise<void> {
   const codeColumn = CODE_COLUMN[column]
   await tombstoneCodeGrants(trx, now, (eb) => eb(codeColumn, '=', value))
   await trx.updateTable('grants').set({ revoked_at: now }).where(column, '=', value).where('revoked_at', 'is', null).execute()

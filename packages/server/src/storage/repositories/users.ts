@@ -27,13 +27,16 @@ export function userRepository({ db, rows }: RepositoryContext): Store['users'] 
     async upsert(user, now) {
       const row = await db
         .insertInto('users')
-        .values(rows.userToRow({ ...user, id: user.id ?? randomUUID(), email: user.email.toLowerCase(), created_at: now, updated_at: now }))
+        .values(rows.userToRow({ roles: [], attributes: {}, ...user, id: user.id ?? randomUUID(), email: user.email.toLowerCase(), created_at: now, updated_at: now }))
         // Keyed by email so config-file users keep their `sub` across restarts.
         .onConflict((oc) =>
           oc.column('email').doUpdateSet((eb) => ({
             email_verified: eb.ref('excluded.email_verified'),
             password_hash: eb.ref('excluded.password_hash'),
             claims: eb.ref('excluded.claims'),
+            // Omitted roles or attributes keep what is stored (the CLI may have set them).
+            ...(user.roles !== undefined && { roles: eb.ref('excluded.roles') }),
+            ...(user.attributes !== undefined && { attributes: eb.ref('excluded.attributes') }),
             updated_at: eb.ref('excluded.updated_at'),
           })),
         )
@@ -51,6 +54,12 @@ export function userRepository({ db, rows }: RepositoryContext): Store['users'] 
         await trx.updateTable('device_codes').set({ status: 'denied' }).where('user_id', '=', id).where('status', '=', 'approved').execute()
         return true
       })
+    },
+    async update(id, patch, now) {
+      const set: { updated_at: number; roles?: string; attributes?: string } = { updated_at: now }
+      if (patch.roles !== undefined) set.roles = rows.json(patch.roles)
+      if (patch.attributes !== undefined) set.attributes = rows.json(patch.attributes)
+      return changed(await db.updateTable('users').set(set).where('id', '=', id).executeTakeFirst())
     },
     async delete(id, now) {
       // Sessions and consents go with the user (ON DELETE CASCADE); grants are revoked, not

@@ -1,0 +1,65 @@
+/**
+ * The hooks module (config `hooks`, issue 10): code an operator deploys beside the provider to add
+ * custom claims to tokens and to decide scope template parameters the config does not declare.
+ * Loaded once at start (a module that is missing or exports something else stops the server);
+ * called with plain records, never the request. What a hook may not do is decided by its callers:
+ * custom claims never override protocol claims (tokens/custom-claims.ts), and a parameter is never
+ * granted unless `scopeParameter` answers exactly `true` (organizations/dynamic-scopes.ts).
+ */
+import { pathToFileURL } from 'node:url'
+import { ConfigError } from '../errors.js'
+import type { ClientRecord, OrganizationRecord, UserRecord } from '../storage/store.js'
+
+export type ClaimTarget = 'access_token' | 'id_token' | 'userinfo'
+
+export interface ClaimsHookInput {
+  /** Which token the claims go into. */
+  token: ClaimTarget
+  /** Null for client credentials (no user). */
+  user: UserRecord | null
+  client: ClientRecord
+  /** The granted scope values. */
+  scope: readonly string[]
+  organization: { id: string; roles: readonly string[] } | null
+}
+
+export interface ScopeParameterInput {
+  /** The parameter's name in the template, e.g. `project_id`. */
+  name: string
+  /** The requested value (already `[A-Za-z0-9._-]{1,64}`). */
+  value: string
+  /** The scope template, e.g. `deploy:project:{project_id}`. */
+  template: string
+  user: UserRecord | null
+  client: ClientRecord
+  organization: OrganizationRecord | null
+}
+
+export interface LatchHooks {
+  claims?(input: ClaimsHookInput): Record<string, unknown> | null | undefined | Promise<Record<string, unknown> | null | undefined>
+  scopeParameter?(input: ScopeParameterInput): boolean | Promise<boolean>
+}
+
+export const NO_HOOKS: LatchHooks = Object.freeze({})
+
+/** Imports the module at `path` (absolute) and checks its exports. */
+export async function loadHooks(path: string | null): Promise<LatchHooks> {
+  if (path === null) return NO_HOOKS
+  let module: Record<string, unknown>
+  try {
+    module = (await import(pathToFileURL(path).href)) as Record<string, unknown>
+  } catch (error) {
+    throw new ConfigError('hooks', `cannot load ${path}: ${(error as Error).message}`)
+  }
+  const hooks: LatchHooks = {}
+  for (const name of ['claims', 'scopeParameter'] as const) {
+    const value = module[name]
+    if (value === undefined) continue
+    if (typeof value !== 'function') throw new ConfigError('hooks', `${path} exports ${name}, which must be a function`)
+    hooks[name] = value as never
+  }
+  if (hooks.claims === undefined && hooks.scopeParameter === undefined) {
+    throw new ConfigError('hooks', `${path} exports neither claims nor scopeParameter`)
+  }
+  return Object.freeze(hooks)
+}
