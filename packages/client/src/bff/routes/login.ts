@@ -7,7 +7,8 @@
  * passed on when it is one of OIDC Core's values (`prompt=none` lets an app
  * check for an SSO session without showing a page); `organization` (Latch's organizations) is
  * passed on when it is a plausible organization id, so a page can sign in for an organization or
- * switch to another with a fresh sign-in (silent with an SSO session). A failure to reach the OP
+ * switch to another with a fresh sign-in (silent with an SSO session); `{org_id}` in the
+ * configured scope is then replaced by it (see `scopeFor`). A failure to reach the OP
  * is a redirect to the error path, never a 500.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.3
@@ -23,6 +24,18 @@ const PROMPTS = new Set(['none', 'login', 'consent', 'select_account'])
 /** An organization id worth sending: Latch's ids are `[a-z0-9-]{1,64}`; the OP judges the rest. */
 const ORGANIZATION = /^[A-Za-z0-9._-]{1,64}$/
 
+/**
+ * The scope of a sign-in: `{org_id}` in a configured value (a Latch scope template) becomes the
+ * organization signed in for; without one, such values are left out (an unresolved template
+ * names no organization and would only be dropped by the OP).
+ */
+export function scopeFor(scope: string, organization: string | undefined): string {
+  return scope
+    .split(' ')
+    .flatMap((value) => (!value.includes('{org_id}') ? [value] : organization === undefined ? [] : [value.replaceAll('{org_id}', organization)]))
+    .join(' ')
+}
+
 export const loginRoute: FastifyPluginAsync<BffRouteOptions> = async (app, { ctx }) => {
   app.get('/login', async (request, reply) => {
     const query = request.query as Record<string, unknown>
@@ -32,7 +45,7 @@ export const loginRoute: FastifyPluginAsync<BffRouteOptions> = async (app, { ctx
     let started
     try {
       started = await ctx.client.authorizationUrl({
-        scope: ctx.options.scope,
+        scope: scopeFor(ctx.options.scope, organization),
         ...(ctx.options.resource !== undefined && { resource: ctx.options.resource }),
         ...(prompt !== undefined && { prompt }),
         ...(organization !== undefined && { organization }),
