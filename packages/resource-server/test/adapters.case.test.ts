@@ -20,7 +20,7 @@ import { exportJWK, exportSPKI, importJWK, SignJWT, type JWK } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createVerifier } from '../src/verifier.js'
 import { ManualClock } from '../../server/src/lib/clock.js'
-import { API_SECRET, baseTestConfig, startServer, userToken, type TestServer } from '../../server/test/helpers.js'
+import { API_SECRET, baseTestConfig, serviceToken, startServer, userToken, type TestServer } from '../../server/test/helpers.js'
 import {
   ADAPTERS,
   accessClaims,
@@ -65,7 +65,14 @@ beforeAll(async () => {
         { identifier: OTHER_API, scopes: ['read:data'] },
       ],
       scopes: [...baseTestConfig.scopes, { name: 'read:organization:acme', description: 'Read Acme' }, { name: 'read:organization:globex', description: 'Read Globex' }],
-      clients: baseTestConfig.clients.map((c) => (c.client_id === 'service' ? { ...c, scope: 'read:data write:data read:organization:acme read:organization:globex', resources: [API, OTHER_API] } : c)),
+      // Client credentials per organization: `service` may ask for tokens of acme or globex.
+      organizations: [
+        { id: 'acme', name: 'Acme Corp' },
+        { id: 'globex', name: 'Globex Corporation' },
+      ],
+      clients: baseTestConfig.clients.map((c) =>
+        c.client_id === 'service' ? { ...c, scope: 'read:data write:data read:organization:acme read:organization:globex', resources: [API, OTHER_API], organizations: ['acme', 'globex'] } : c,
+      ),
       // A rotated-in key signs 1 s after it is published (not the derived 6 minutes): the rotation
       // test moves Latch's clock to that moment, and tokens "issued" minutes ahead of the real
       // clock would rightly be refused (RFC 7519 §4.1.6).
@@ -469,6 +476,20 @@ for (const adapter of ADAPTERS) {
         expect(expectBearerError(res, 403, 'insufficient_scope').error_description).toBe('the access token does not have an organization role this request requires')
         expect(res.www).toMatch(/, error_description="[^"]+"$/)
       }
+    })
+
+    it('RFC 6750 §3.1: a Latch token for organization acme (client credentials) reads acme\'s route, is refused on globex\'s, and has no org_roles for a role check', async (ctx) => {
+      const { access_token: token } = await serviceToken(latch.url, { scope: 'read:organization:acme read:organization:globex', resource: API, organization: 'acme' })
+      const payload = JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()) as { org_id?: string }
+      if (payload.org_id !== 'acme') return ctx.skip('this Latch does not issue organization tokens for client credentials yet')
+      const ok = await get(`${a}/orgs/acme/records`, bearer(token))
+      expect(ok.status).toBe(200)
+      expect(ok.json()).toMatchObject({ sub: 'service', org_id: 'acme' })
+      const other = await get(`${a}/orgs/globex/records`, bearer(token))
+      expectBearerError(other, 403, 'insufficient_scope')
+      expect(other.www).toMatch(/, scope="organization:globex read:organization:globex"$/)
+      // Client-credentials tokens carry org_id only: a role check refuses them.
+      expectBearerError(await get(`${a}/orgs/acme/settings`, bearer(token)), 403, 'insufficient_scope')
     })
 
     it('RFC 6749 §3.3: an organization parameter that is not a scope-token matches nothing and is not echoed', async () => {
