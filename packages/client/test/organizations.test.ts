@@ -186,6 +186,27 @@ describe.skipIf(!serverSupportsOrgs)('organizations', () => {
       await expectOAuthError(client.refresh(globex.refreshToken as string), 'invalid_grant', 400)
     })
 
+    it('issue 10: after the user left the organization, the next refresh makes the tokens for none; a switch back to it is invalid_target', async () => {
+      const latch = (server as TestServer).server
+      const alice = await latch.ctx.store.users.getByEmail(ALICE.email)
+      const manager = createTokenManager({ client })
+      await manager.setTokens(await signIn('globex'))
+      const now = Math.floor(Date.now() / 1000)
+      expect(await latch.ctx.store.organizations.removeMember('globex', alice!.id, now)).toBe(true)
+      try {
+        const refreshed = await manager.refresh()
+        expect(refreshed.organization).toBeUndefined()
+        expect(refreshed.claims?.org_id).toBeUndefined()
+        expect(await manager.organization()).toBeNull()
+        // RFC 8693 §2.2.2: not a member any more.
+        await expectOAuthError(client.switchOrganization(refreshed, 'globex'), 'invalid_target', 400)
+        expect((await manager.switchOrganization('acme')).organization).toBe('acme')
+      } finally {
+        await latch.ctx.store.organizations.addMember('globex', alice!.id, ['member'], now)
+        manager.stop()
+      }
+    })
+
     it('a sign-in of another user drops the kept organizations: a switch then exchanges the new user\'s tokens', async () => {
       const manager = createTokenManager({ client })
       await manager.setTokens(await signIn('acme'))
