@@ -110,6 +110,7 @@ describe.skipIf(!serverSupportsOrgs)('organizations', () => {
       expect(globex.refreshToken).not.toBe(acme.refreshToken)
       expect(jwtPayload(globex.accessToken)).toMatchObject({ sub: acme.claims?.sub, org_id: 'globex', org_roles: ['member'] })
       // Each organization's refresh token refreshes its own organization.
+      expect(await client.userinfo(globex.accessToken, acme.claims?.sub as string)).toMatchObject({ org_id: 'globex', org_roles: ['member'] })
       expect((await client.refresh(globex.refreshToken as string)).organization).toBe('globex')
       expect((await client.refresh(acme.refreshToken as string)).organization).toBe('acme')
     })
@@ -120,6 +121,8 @@ describe.skipIf(!serverSupportsOrgs)('organizations', () => {
       expect(globex.organization).toBe('globex')
       expect(globex.refreshToken).toBeUndefined()
       expect(jwtPayload(globex.accessToken)).toMatchObject({ org_id: 'globex' })
+      // UserInfo answers for the exchanged token's organization, not the subject's.
+      expect(await client.userinfo(globex.accessToken, acme.claims?.sub as string)).toMatchObject({ org_id: 'globex', org_roles: ['member'] })
     })
 
     it('RFC 8693 §2.2.2: an organization the user is not a member of is invalid_target', async () => {
