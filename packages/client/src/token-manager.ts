@@ -116,6 +116,21 @@ export function organizationAfterRefresh(current: TokenSet, next: TokenSet): str
   return named && next.scope !== undefined ? undefined : current.organization
 }
 
+/** The token set after `current` was refreshed into `next`. */
+function merge(current: TokenSet, next: TokenSet): TokenSet {
+  const merged: TokenSet = {
+    ...next,
+    // RFC 6749 §6: no new refresh token means the old one stays valid; same for the ID token.
+    ...(next.refreshToken === undefined && { refreshToken: current.refreshToken }),
+    ...(next.idToken === undefined && current.idToken !== undefined && { idToken: current.idToken }),
+    ...(next.claims === undefined && current.claims !== undefined && { claims: current.claims }),
+  }
+  const organization = organizationAfterRefresh(current, next)
+  if (organization === undefined) delete merged.organization
+  else merged.organization = organization
+  return merged
+}
+
 /** Runs operations one at a time, in call order. */
 function serial(): <T>(operation: () => Promise<T>) => Promise<T> {
   let tail: Promise<unknown> = Promise.resolve()
@@ -253,8 +268,13 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     }
     if (started !== generation) {
       // Cleared or revoked while the request was out: the result belongs to nobody, and its new
-      // refresh token must not outlive the logout. Replaced by a new sign-in: that one wins.
+      // refresh token must not outlive the logout. Replaced by a new sign-in: that one wins; when
+      // it kept the refreshed set for a switch back, that set takes the result (its refresh token
+      // was just rotated out: kept as it was, it would be a replay when used).
       const stored = ended ? undefined : await storage.get()
+      const key = keyOf(current)
+      const sameSubject = !next.claims || !current.claims || next.claims.sub === current.claims.sub
+      if (!ended && sameSubject && kept.get(key)?.refreshToken === current.refreshToken) kept.set(key, merge(current, next))
       if (stored) return stored
       if (ended) await discard(next)
       throw new ClientValidationError('no_session', 'no_session: the tokens were cleared while they were being refreshed')
@@ -266,16 +286,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       options.onSessionExpired?.(err)
       throw err
     }
-    const merged: TokenSet = {
-      ...next,
-      // RFC 6749 §6: no new refresh token means the old one stays valid; same for the ID token.
-      ...(next.refreshToken === undefined && { refreshToken: current.refreshToken }),
-      ...(next.idToken === undefined && current.idToken !== undefined && { idToken: current.idToken }),
-      ...(next.claims === undefined && current.claims !== undefined && { claims: current.claims }),
-    }
-    const organization = organizationAfterRefresh(current, next)
-    if (organization === undefined) delete merged.organization
-    else merged.organization = organization
+    const merged = merge(current, next)
     await save(merged, started)
     return merged
   }))

@@ -12,7 +12,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { createAuthorizationCodeClient, createTokenManager, MemoryTokenStorage, type AuthorizationCodeClient, type TokenSet } from '../src/index.js'
-import { ALICE, API, BOB, WEB_REDIRECT, WEB_SECRET, authorize, baseTestConfig, countingFetch, expectOAuthError, jwtPayload, startServer, type TestServer } from './support.js'
+import { ALICE, API, BOB, WEB_REDIRECT, WEB_SECRET, authorize, baseTestConfig, countingFetch, expectOAuthError, holdingFetch, jwtPayload, startServer, type TestServer } from './support.js'
 
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange'
 const ORG_SECRET = 'org-web-secret-0123456789abcdef01234567'
@@ -208,6 +208,26 @@ describe.skipIf(!serverSupportsOrgs)('organizations', () => {
         await latch.ctx.store.organizations.addMember('globex', alice!.id, ['member'], now)
         manager.stop()
       }
+    })
+
+    it('RFC 9700 §4.14.2: a refresh that lands after a sign-in of the same user for another organization hands its rotated tokens to the kept set, so using it later is no replay', async () => {
+      const holding = holdingFetch()
+      const held = createAuthorizationCodeClient({ issuer, clientId: 'org-web', clientSecret: ORG_SECRET, redirectUri: WEB_REDIRECT, scope: 'openid profile offline_access read:data', resource: API, fetch: holding.fetch })
+      const manager = createTokenManager({ client: held })
+      await manager.setTokens(await signIn('acme'))
+      const answer = holding.hold('/token')
+      const refreshing = manager.refresh()
+      // Latch has rotated acme's refresh token; its answer is still on the way.
+      const issued = await answer.arrived
+      const globex = await signIn('globex')
+      await manager.setTokens(globex)
+      answer.release()
+      expect((await refreshing).accessToken).toBe(globex.accessToken)
+      const acme = await manager.switchOrganization('acme')
+      expect(acme.refreshToken).toBe(issued.refresh_token)
+      // The kept set refreshes with the rotated token: no replay, the grant lives on.
+      expect((await manager.refresh()).organization).toBe('acme')
+      manager.stop()
     })
 
     it('a sign-in of another user drops the kept organizations: a switch then exchanges the new user\'s tokens', async () => {
