@@ -11,11 +11,12 @@
  * @see https://www.rfc-editor.org/rfc/rfc8693#section-2
  */
 import { afterAll, describe, expect, it } from 'vitest'
-import { createAuthorizationCodeClient, createTokenManager, MemoryTokenStorage, type AuthorizationCodeClient, type TokenSet } from '../src/index.js'
+import { createAuthorizationCodeClient, createClientCredentialsClient, createTokenManager, MemoryTokenStorage, type AuthorizationCodeClient, type TokenSet } from '../src/index.js'
 import { ALICE, API, BOB, WEB_REDIRECT, WEB_SECRET, authorize, baseTestConfig, countingFetch, expectOAuthError, holdingFetch, jwtPayload, startServer, type TestServer } from './support.js'
 
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange'
 const ORG_SECRET = 'org-web-secret-0123456789abcdef01234567'
+const ORG_SERVICE_SECRET = 'org-service-secret-0123456789abcdef0123'
 
 /** Latch with two organizations for Alice and one for Bob, or `null` when it cannot have them. */
 async function startOrgServer(): Promise<TestServer | null> {
@@ -41,6 +42,8 @@ async function startOrgServer(): Promise<TestServer | null> {
           resources: [API],
           skip_consent: true,
         },
+        // Machine to machine per organization: may ask for tokens of acme or globex.
+        { client_id: 'org-service', client_secret: ORG_SERVICE_SECRET, grant_types: ['client_credentials'], scope: 'read:data', resources: [API], organizations: ['acme', 'globex'] },
       ],
     })
   } catch {
@@ -142,6 +145,17 @@ describe.skipIf(!serverSupportsOrgs)('organizations', () => {
       const { url, transaction } = await web.authorizationUrl()
       const tokens = await web.handleCallback(await authorize(issuer, url, ALICE), transaction)
       await expectOAuthError(web.switchOrganization(tokens, 'acme'), 'unauthorized_client', 400)
+    })
+  })
+
+  describe('client credentials for an organization', () => {
+    it('issue 10: createClientCredentialsClient({ organization }) gets tokens of that organization; one the client is not registered for is invalid_target', async () => {
+      const acme = createClientCredentialsClient({ issuer, clientId: 'org-service', clientSecret: ORG_SERVICE_SECRET, scope: 'read:data', resource: API, organization: 'acme' })
+      expect(jwtPayload(await acme.getToken())).toMatchObject({ sub: 'org-service', org_id: 'acme' })
+      expect(acme.tokens?.organization).toBe('acme')
+      const initech = createClientCredentialsClient({ issuer, clientId: 'org-service', clientSecret: ORG_SERVICE_SECRET, scope: 'read:data', resource: API, organization: 'initech' })
+      await expectOAuthError(initech.getToken(), 'invalid_target', 400)
+      expect(() => createClientCredentialsClient({ issuer, clientId: 'org-service', clientSecret: ORG_SERVICE_SECRET, organization: '' })).toThrow(TypeError)
     })
   })
 
