@@ -13,7 +13,7 @@
  * - the claims §2.2 requires are present with the right types: iss, exp, aud, sub, client_id,
  *   iat, jti; `scope` when present is a string (§2.2.3); Latch's organization claims when present
  *   have their types (`org_id` a string, `org_roles` an array of strings), and `act` is an object
- *   with a string `sub` (RFC 8693 §4.1), so a route's checks never meet a value of another shape.
+ *   whose `sub`, if any, is a string (RFC 8693 §4.1), so a route's checks never meet a value of another shape.
  * Every jose failure that concerns the token becomes `invalid_token` with a generic description
  * (which check failed goes to `detail` only). A JWKS that cannot be fetched is 503, and so is a
  * published key that cannot be used (jose refuses an RSA key under 2048 bits with a `TypeError`,
@@ -52,9 +52,12 @@ export interface AccessTokenClaims extends JWTPayload {
   act?: ActorClaim
 }
 
-/** RFC 8693 §4.1 `act`: who acts for the subject; nested when that actor itself acted for another. */
+/**
+ * RFC 8693 §4.1 `act`: who acts for the subject (Latch: `sub` and `client_id` of the actor), nested
+ * when that actor itself acted for another.
+ */
 export interface ActorClaim {
-  sub: string
+  sub?: string
   client_id?: string
   act?: ActorClaim
   [claim: string]: unknown
@@ -114,11 +117,14 @@ function isKeySetFailure(err: errors.JOSEError): boolean {
   return err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid
 }
 
-/** RFC 8693 §4.1: an actor is an object with `sub`; nesting is bounded by the token's size. */
+/**
+ * RFC 8693 §4.1: an actor is a JSON object whose claims identify the acting party (`sub` a string
+ * when present, as in a JWT); nesting is bounded by the token's size.
+ */
 function isActor(value: unknown): value is ActorClaim {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
   const actor = value as Record<string, unknown>
-  return typeof actor.sub === 'string' && (actor.act === undefined || isActor(actor.act))
+  return (actor.sub === undefined || typeof actor.sub === 'string') && (actor.act === undefined || isActor(actor.act))
 }
 
 function invalid(err: { code: string }): InvalidTokenError {
@@ -170,7 +176,7 @@ export async function verifyAccessToken(token: string, keys: JWTVerifyGetKey, op
     (payload.org_roles !== undefined && !(Array.isArray(payload.org_roles) && payload.org_roles.every((r) => typeof r === 'string'))) ||
     (payload.act !== undefined && !isActor(payload.act))
   ) {
-    throw new InvalidTokenError('the access token is invalid', { detail: 'org_id must be a string, org_roles an array of strings, act an object with a string sub (RFC 8693 §4.1)' })
+    throw new InvalidTokenError('the access token is invalid', { detail: 'org_id must be a string, org_roles an array of strings, act an object (RFC 8693 §4.1)' })
   }
   return payload as AccessTokenClaims
 }
