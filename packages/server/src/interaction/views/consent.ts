@@ -19,7 +19,14 @@ export interface ConsentView {
   deviceNotice?: boolean
   /** Device flow: the user code, shown large for that check. */
   userCode?: string | undefined
+  /** Issue 10: the organization the app will act for. */
+  organization?: { id: string; name: string } | null
+  /** Issue 10: template-shaped scopes asked and not granted (RFC 6749 §3.3), named in the closing line. */
+  notGranted?: readonly string[]
 }
+
+/** The most refused values named one by one (the request may list many; the rest are counted). */
+const NOT_GRANTED_SHOWN = 10
 
 export function consentPage(v: ConsentView): string {
   const m = MESSAGES.consent
@@ -34,6 +41,8 @@ ${v.deviceNotice
     : ''}
 ${v.resource ? html`<p>${m.forApi} <strong>${v.resource.name}</strong>${v.resource.name !== v.resource.identifier ? html` <span class="muted">(${v.resource.identifier})</span>` : ''}, ${m.itIsAsking}</p>` : html`<p>${m.asking}</p>`}
 <ul class="scopes">${v.scopes.map((s) => html`<li><strong>${s.description}</strong> <span class="muted">(${s.name})</span></li>`)}</ul>
+${v.organization ? html`<p>${m.forOrganization} <strong>${v.organization.name}</strong> <span class="muted">(${v.organization.id})</span></p>` : ''}
+${v.notGranted && v.notGranted.length > 0 ? html`<p class="muted">${m.notGranted(notGrantedList(v.notGranted))}</p>` : ''}
 <form method="post" action="${v.action}">
 <input type="hidden" name="csrf" value="${v.csrf}">
 <div class="actions">
@@ -46,11 +55,21 @@ ${v.resource ? html`<p>${m.forApi} <strong>${v.resource.name}</strong>${v.resour
 
 const STANDARD_DESCRIPTIONS: Readonly<Record<string, string>> = MESSAGES.consent.scopes
 
-export function describeScopes(scopes: string[], configured: readonly { name: string; description: string }[]): { name: string; description: string }[] {
+/** Each scope with its text: `concrete` first (a granted template instance: "Read Acme Corp data"), then the configured or standard one. */
+export function describeScopes(
+  scopes: readonly string[],
+  configured: readonly { name: string; description: string }[],
+  concrete: Readonly<Record<string, string>> = {},
+): { name: string; description: string }[] {
   return scopes.map((name) => ({
     name,
-    description: configured.find((s) => s.name === name)?.description ?? STANDARD_DESCRIPTIONS[name] ?? name,
+    description: concrete[name] ?? configured.find((s) => s.name === name)?.description ?? STANDARD_DESCRIPTIONS[name] ?? name,
   }))
+}
+
+function notGrantedList(scopes: readonly string[]): string {
+  const shown = scopes.slice(0, NOT_GRANTED_SHOWN).join(', ')
+  return scopes.length > NOT_GRANTED_SHOWN ? `${shown} ${MESSAGES.consent.andMore(scopes.length - NOT_GRANTED_SHOWN)}` : shown
 }
 
 export function describeResource(resource: string | null, config: ResourceConfig): { identifier: string; name: string } | null {
