@@ -8,7 +8,8 @@
  *   request with `access_denied`).
  * - A client with `organization_required` and no selection: one membership is used silently,
  *   several give the picker, none the not-a-member page. `prompt=select_account` shows the picker
- *   even for one membership, until the user has chosen in this interaction.
+ *   even for one membership, until the user has chosen in this interaction; so does a picker
+ *   answered after memberships ended, so the user sees what is left rather than being moved on.
  * - Otherwise the request has no organization.
  * The picker lists at most `PICKER_LIMIT` organizations (ordered by name) and says when it cut.
  * Each decision costs one primary-key read when the organization is known, one bounded list read otherwise.
@@ -39,6 +40,8 @@ export async function organizationStep(
   request: { readonly organization?: string | undefined; readonly organization_chosen?: string | undefined; readonly prompt: readonly string[] },
   client: Pick<ClientRecord, 'organization_required'>,
   userId: string,
+  /** Answering the picker: a single membership is listed rather than used (the user is mid-choice). */
+  options: { choosing?: boolean } = {},
 ): Promise<OrganizationStep> {
   const wanted = request.organization_chosen ?? request.organization
   if (wanted !== undefined) {
@@ -52,7 +55,7 @@ export async function organizationStep(
   const [only] = memberships
   if (only === undefined) return { type: 'not_member', required: true }
   // OIDC Core §3.1.2.1 select_account, read for these clients as "choose the organization again".
-  if (memberships.length === 1 && !request.prompt.includes('select_account')) return { type: 'use', membership: only }
+  if (memberships.length === 1 && !request.prompt.includes('select_account') && options.choosing !== true) return { type: 'use', membership: only }
   return { type: 'picker', memberships, truncated, notMember: false }
 }
 

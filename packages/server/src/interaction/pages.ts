@@ -21,7 +21,7 @@ import { verifyPassword } from '../users/password-hash.js'
 import { authorizationKind, redirectTarget, requestOf } from './authorization-kind.js'
 import { notMemberDescription } from './authorization-decision.js'
 import type { GrantedScope } from './granted-scope.js'
-import type { OrganizationPage } from './organization-step.js'
+import { organizationStep, type OrganizationPage } from './organization-step.js'
 import { MESSAGES } from './views/messages.js'
 import { signedIn } from './begin.js'
 import { deviceKind } from './device-verification.js'
@@ -186,12 +186,12 @@ export async function chooseOrganization(
   input: { organization: string | undefined; decision: string | undefined },
   cookies: CookieJar,
 ): Promise<OrganizationForm | Outcome> {
-  const { interaction, client, kind } = l
+  const { interaction, client } = l
   const session = await interactionSession(ctx, l, cookies)
   if (!session) return seeOther(`${ctx.urls.interaction}/${interaction.id}`)
-  const resolution = await kind.resolve(ctx, interaction, client, session)
-  if (resolution.type !== 'organization') throw new InvalidRequestError('There is no organization to choose for this request.')
-  const { page } = resolution
+  const step = interaction.kind === 'authorization' ? await organizationStep(ctx, requestOf(interaction), client, session.user.id, { choosing: true }) : null
+  if (step === null || step.type === 'none' || step.type === 'use') throw new InvalidRequestError('There is no organization to choose for this request.')
+  const page = step
   const m = MESSAGES.organization
   if (input.decision === 'cancel') {
     const taken = await take(ctx, interaction)
