@@ -1,11 +1,13 @@
 /**
- * What the interaction pages decide (sign-in and consent, the same for every kind of interaction:
- * authorization request, device verification), without HTTP: `endpoints/interaction.ts` parses,
+ * What the interaction pages decide (sign-in, the organization step of authorization requests,
+ * and consent, the same for every kind of interaction: authorization request, device
+ * verification), without HTTP: `endpoints/interaction.ts` parses,
  * checks the CSRF token, calls these, sets the cookies they return and renders or sends what they
  * answer. Sign-in failures say the same thing whether or not the email exists and take the same
  * time (argon2 runs against a dummy hash); repeated failures are throttled per account and
  * source, per source, and slowed per account (across nodes when Redis is configured;
- * users/login-throttle.ts), and a success leaves a device cookie (sessions/device-cookie.ts).
+ * users/login-throttle.ts), and a success leaves a device cookie (sessions/device-cookie.ts) and
+ * joins the organizations of a verified email's domain (issue 10).
  * @see https://openid.net/specs/openid-connect-core-1_0.html#Authenticates
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.16
  */

@@ -1,7 +1,9 @@
 /**
  * The consent page: the client's name, the API the token will be for (RFC 8707: the user
  * authorizes access to a resource, not only scopes), each requested scope with its description,
- * buttons **Allow** and **Deny** (docs/architecture.md §2).
+ * buttons **Allow** and **Deny** (docs/architecture.md §2). Issue 10: a granted template instance
+ * is described concretely ("Read Acme Corp data"), the organization the app will act for has a
+ * line of its own, and a closing line names the template-shaped scopes not granted (RFC 6749 §3.3).
  */
 import { resourceDisplayName, type ResourceConfig } from '../../rules/resource.js'
 import { html, page } from './layout.js'
