@@ -105,6 +105,7 @@ async function showNextStep(request: InteractionRequest, reply: FastifyReply): P
       scopes: describeScopes(grant.scope.filter((s) => !isOrganizationScope(s)), ctx.config.scopes, grant.descriptions),
       resource: describeResource(step.resource, ctx.config),
       organization: grant.organization && { id: grant.organization.id, name: grant.organization.name },
+      grantedScope: grant.scope.join(' '),
       notGranted: grant.refused,
       deviceNotice: interaction.kind === 'device',
       userCode: typeof interaction.params.user_code === 'string' ? interaction.params.user_code : undefined,
@@ -132,7 +133,7 @@ async function submitConsent(request: InteractionRequest, reply: FastifyReply): 
   const l = await load(request)
   const params = rejectDuplicateParams(request.body as RawParams)
   verifyCsrf(ctx, request, params)
-  return finish(reply, l, await decideConsent(ctx, l, params.decision, request.cookies))
+  return finish(reply, l, await decideConsent(ctx, l, params.decision, request.cookies, params.scope))
 }
 
 async function submitOrganization(request: InteractionRequest, reply: FastifyReply): Promise<FastifyReply> {

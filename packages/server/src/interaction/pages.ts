@@ -154,7 +154,14 @@ export async function signIn(
 }
 
 /** OIDC Core §3.1.2.4: the End-User's answer on the consent page. */
-export async function decideConsent(ctx: LatchContext, l: LoadedInteraction, decision: string | undefined, cookies: CookieJar): Promise<Outcome> {
+export async function decideConsent(
+  ctx: LatchContext,
+  l: LoadedInteraction,
+  decision: string | undefined,
+  cookies: CookieJar,
+  /** The concrete scope the page showed (its hidden `scope` field), when it was sent. */
+  shown?: string,
+): Promise<Outcome> {
   const { interaction, client, kind } = l
   const session = await interactionSession(ctx, l, cookies)
   if (!session) return seeOther(`${ctx.urls.interaction}/${interaction.id}`)
@@ -168,8 +175,13 @@ export async function decideConsent(ctx: LatchContext, l: LoadedInteraction, dec
   // back to the organization step instead of into a code.
   const resolution = await kind.resolve(ctx, interaction, client, session)
   if (resolution.type === 'organization') return seeOther(`${ctx.urls.interaction}/${interaction.id}`)
-  const taken = await take(ctx, interaction)
   const { grant } = resolution
+  // Consent covers what was shown: a scope granted since (a role given meanwhile) is asked about first.
+  if (shown !== undefined) {
+    const seen = new Set(shown.split(' '))
+    if (grant.scope.some((s) => !seen.has(s))) return seeOther(`${ctx.urls.interaction}/${interaction.id}`)
+  }
+  const taken = await take(ctx, interaction)
   await ctx.store.consents.grant(session.user.id, client.client_id, interactionResource(taken), grant.scope, ctx.clock.now())
   ctx.events.emit('consent.granted', { user_id: session.user.id, client_id: client.client_id, scope: grant.scope.join(' ') })
   return kind.approve({ ctx, interaction: taken, client, session, grant })
@@ -191,7 +203,9 @@ export async function chooseOrganization(
   const { interaction, client } = l
   const session = await interactionSession(ctx, l, cookies)
   if (!session) return seeOther(`${ctx.urls.interaction}/${interaction.id}`)
-  const step = interaction.kind === 'authorization' ? await organizationStep(ctx, requestOf(interaction), client, session.user.id, { choosing: true }) : null
+  // As if nothing were chosen yet: a user who went back to the picker may change their answer.
+  const request = interaction.kind === 'authorization' ? { ...requestOf(interaction), organization_chosen: undefined } : null
+  const step = request === null ? null : await organizationStep(ctx, request, client, session.user.id, { choosing: true })
   if (step === null || step.type === 'none' || step.type === 'use') throw new InvalidRequestError('There is no organization to choose for this request.')
   const page = step
   const m = MESSAGES.organization

@@ -458,6 +458,42 @@ describe('the organization step', () => {
     await store().organizations.addMember('globex', frank?.id as string, ['member'], Math.floor(Date.now() / 1000))
   })
 
+  it('Issue 10: a user who goes back to the picker may change their answer until the request is finished', async () => {
+    const browser = new Browser(server.url)
+    const req = await request(orgApp, { scope: 'openid organization:initech', prompt: 'consent' })
+    const picker = await openSignedIn(browser, req, FRANK)
+    expect(pickerChoices(picker)).toEqual(['acme: Acme Corp', 'globex: Globex Corporation'])
+    const consent = await choose(browser, picker, 'acme')
+    expect(consent.html).toContain('For the organization <strong>Acme Corp</strong>')
+    // The browser's Back button: the same picker form, answered again.
+    const changed = await browser.submit(formOf(picker), { organization: 'globex' })
+    expect(changed.html).toContain('For the organization <strong>Globex Corporation</strong>')
+    const callback = callbackOf(await browser.decide(changed, 'allow'))
+    expect(await codeOrganization(callback)).toBe('globex')
+    expect(scopeOf(await redeem(req, callback))).toEqual(['openid', 'organization:globex'])
+  })
+
+  it('Issue 10, OIDC Core §3.1.2.4: consent covers what the page showed; an instance granted meanwhile (a role given) is shown before it is granted', async () => {
+    const browser = new Browser(server.url)
+    const req = await request(orgApp, { scope: 'openid organization:initech read:organization:initech', prompt: 'consent' })
+    const consent = await openSignedIn(browser, req, BOB)
+    expect(consent.html).toContain('Not granted, because your account does not have this access: read:organization:initech.')
+    const bob = await store().users.getByEmail(BOB.email)
+    const now = Math.floor(Date.now() / 1000)
+    await store().organizations.addMember('initech', bob?.id as string, ['member'], now)
+    try {
+      const again = await browser.decide(consent, 'allow')
+      expect(again.redirect).toBeUndefined()
+      expect(isConsentPage(again)).toBe(true)
+      expect(again.html).toContain('Read Initech data')
+      expect(again.html).not.toContain('Not granted')
+      const callback = callbackOf(await browser.decide(again, 'allow'))
+      expect(scopeOf(await redeem(req, callback))).toEqual(['openid', 'organization:initech', 'read:organization:initech'])
+    } finally {
+      await store().organizations.addMember('initech', bob?.id as string, ['viewer'], now)
+    }
+  })
+
   it('Issue 10: the organization form answers precisely, never with a 500: no CSRF token, no choice, a forged id, or no step to answer', async () => {
     const browser = new Browser(server.url)
     const picker = await openSignedIn(browser, await request(orgRequired), ALICE)

@@ -23,6 +23,8 @@ export interface ConsentView {
   userCode?: string | undefined
   /** Issue 10: the organization the app will act for. */
   organization?: { id: string; name: string } | null
+  /** The concrete scope shown, posted back so that consent never covers more than the page said. */
+  grantedScope?: string
   /** Issue 10: template-shaped scopes asked and not granted (RFC 6749 §3.3), named in the closing line. */
   notGranted?: readonly string[]
 }
@@ -47,6 +49,7 @@ ${v.organization ? html`<p>${m.forOrganization} <strong>${v.organization.name}</
 ${v.notGranted && v.notGranted.length > 0 ? html`<p class="muted">${m.notGranted(notGrantedList(v.notGranted))}</p>` : ''}
 <form method="post" action="${v.action}">
 <input type="hidden" name="csrf" value="${v.csrf}">
+${v.grantedScope !== undefined ? html`<input type="hidden" name="scope" value="${v.grantedScope}">` : ''}
 <div class="actions">
 <button type="submit" name="decision" value="deny" class="secondary">${m.deny}</button>
 <button type="submit" name="decision" value="allow">${m.allow}</button>
