@@ -190,9 +190,10 @@ export async function decideConsent(
 /**
  * Issue 10: the answer on the organization step. `decision=cancel` (the not-a-member page's one
  * button) ends the request with `access_denied` at the client (RFC 6749 §4.1.2.1, with state and
- * iss); `organization=<id>` is taken only while the step is showing and only for an organization
- * the user is a member of now (a member removed since the picker was shown, or a forged id, gets
- * the step again with why). The choice is stored in the interaction's params.
+ * iss); `organization=<id>` is taken only for a request that has an organization to choose (also
+ * after going back to the picker once chosen) and only for an organization the user is a member
+ * of now (a member removed since the picker was shown, or a forged id, gets the step again with
+ * why). The choice is stored in the interaction's params (`organization_chosen`).
  */
 export async function chooseOrganization(
   ctx: LatchContext,
