@@ -15,7 +15,9 @@
  *   scope includes `openid` may call UserInfo. Anything else is 401 `invalid_token`, never 500;
  * - `openid` missing from the scope: 403 `insufficient_scope` with `scope="openid"` (§3.1);
  * - a token without a user (client credentials: `sub` is the client) or whose user was deleted
- *   is `invalid_token`.
+ *   is `invalid_token`;
+ * - a token for an organization (`org_id`, issue 10) answers `org_id` and the member's current
+ *   `org_roles`, re-read now; both are left out once the user is no longer a member.
  *
  * @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-2
@@ -91,9 +93,14 @@ export const userinfoEndpoint: FastifyPluginAsync = async (app) => {
     const sub = payload.sub as string
     // RFC 9068 §2.2: a client credentials token names the client as its subject; there is no user.
     if (sub === payload.client_id) throw new InvalidTokenError('the access token was not issued for a user', { detail: 'client token' })
-    const user = await ctx.store.users.getById(sub)
+    const orgId = typeof payload.org_id === 'string' ? payload.org_id : null
+    // Issue 10: the organization is re-read (one primary-key read): a member removed since the
+    // token was issued, or whose roles changed, is answered as they are now.
+    const [user, membership] = await Promise.all([ctx.store.users.getById(sub), orgId === null ? null : ctx.store.organizations.membership(orgId, sub)])
     if (!user) throw new InvalidTokenError('the access token is invalid or expired', { detail: 'user no longer exists' })
-    return claimsForScope(user, scope)
+    const claims = claimsForScope(user, scope)
+    if (membership !== null) Object.assign(claims, { org_id: membership.organization.id, org_roles: membership.roles })
+    return claims
   }
   const options = { config: { channel: 'bearer' as const }, onRequest: noStore }
   async function userinfoRequest(request: FastifyRequest, reply: FastifyReply) {

@@ -5,7 +5,8 @@
  * was granted (OIDC Core §3.1.3.3). Every user-facing grant goes through here so the rules live
  * once. The set is committed by one atomic store step before anything is returned: a new grant is
  * opened with its first refresh token (`store.grants.open`), an existing one rotates its refresh
- * token (`rotate`).
+ * token (`rotate`). A grant for an organization puts `org_id` and `org_roles` in the access and ID
+ * tokens (issue 10), from the membership the grant read for this issuance.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
  * @see https://openid.net/specs/openid-connect-core-1_0.html#TokenResponse
  */
@@ -15,7 +16,7 @@ import { issueAccessToken } from '../tokens/access-token.js'
 import { idTokenKeyFor, issueIdToken } from '../tokens/id-token.js'
 import { claimsForScope } from '../tokens/claims.js'
 import { newHandle } from '../tokens/opaque-handle.js'
-import type { ClientRecord, GrantRecord, RefreshTokenRecord, UserRecord, WriteCondition } from '../storage/store.js'
+import type { ClientRecord, GrantRecord, Membership, RefreshTokenRecord, UserRecord, WriteCondition } from '../storage/store.js'
 import type { TokenResponseBody } from './grant.js'
 
 export interface TokenSetInput {
@@ -43,6 +44,12 @@ export interface TokenSetInput {
    * opened in (the one the ID token names). It may throw instead (a replayed code).
    */
   open?: (refreshToken: RefreshTokenRecord | null) => Promise<{ opened: boolean; sessionId: string | null }>
+  /**
+   * The membership the tokens speak for when the grant is for an organization (issue 10): read by
+   * the grant at this issuance (`store.organizations.membership`, one primary-key read), so
+   * `org_roles` are the member's current roles. Null or absent: no `org_id`/`org_roles`.
+   */
+  organization?: Membership | null
   /** Include an ID token (code and device flows with `openid`; never on client credentials). */
   idToken: boolean
   /**
@@ -54,6 +61,11 @@ export interface TokenSetInput {
 
 /** The password grant's answer to a wrong username or password (RFC 6749 §5.2 `invalid_grant`). */
 export const BAD_CREDENTIALS = 'the username or password is incorrect'
+
+/** `org_id` and `org_roles` of a membership (issue 10), or nothing. */
+export function organizationClaims(membership: Membership | null | undefined): { org_id?: string; org_roles?: readonly string[] } {
+  return membership ? { org_id: membership.organization.id, org_roles: membership.roles } : {}
+}
 
 export function refreshAllowed(client: ClientRecord): boolean {
   return client.grant_types.includes('refresh_token')
@@ -78,6 +90,7 @@ export async function issueTokenSet(ctx: LatchContext, input: TokenSetInput): Pr
       aud: input.resource ?? config.issuer,
       grantId: input.grant.id,
       ...(input.authTime !== null ? { auth_time: input.authTime } : {}),
+      ...organizationClaims(input.organization),
     },
   )
   const body: TokenResponseBody = {
@@ -151,6 +164,7 @@ export async function issueTokenSet(ctx: LatchContext, input: TokenSetInput): Pr
         ...(input.nonce ? { nonce: input.nonce } : {}),
         ...(sessionId ? { sid: sessionId } : {}),
         ...(input.amr && input.amr.length > 0 ? { amr: input.amr } : {}),
+        ...organizationClaims(input.organization),
         claims: claimsForScope(input.user, scope),
       },
       idTokenKey,
