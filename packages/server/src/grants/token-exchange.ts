@@ -25,8 +25,8 @@
  *   client. Template instances are then re-decided for the user and the organization (dropped when
  *   not granted, RFC 6749 §3.3);
  * - `resource`/`audience` (RFC 8707) may name another resource the client is registered for
- *   (`invalid_target` otherwise); omitted, the subject's own (for a delegated subject, the
- *   client's default);
+ *   (`invalid_target` otherwise); omitted, the subject's own (for a delegated subject, when the
+ *   caller is registered for it too, else the caller's default);
  * - `requested_token_type` is …:access_token (default; the answer says `issued_token_type`
  *   …:access_token, `token_type` Bearer, §2.2.1), or …:refresh_token when the subject is a
  *   refresh token and the client has the refresh grant: a new grant is opened (same user, session
@@ -43,7 +43,7 @@ import type { LatchContext } from '../context.js'
 import { InvalidGrantError, InvalidRequestError, InvalidScopeError, InvalidTargetError, UnauthorizedClientError } from '../errors.js'
 import { hashHandle, randomId } from '../lib/random.js'
 import { isOrganizationScope, selectedOrganization } from '../rules/organization.js'
-import { assertResourcePermitted, requestedResource, resolveResource } from '../rules/resource.js'
+import { assertResourcePermitted, permittedResources, requestedResource, resolveResource } from '../rules/resource.js'
 import { matchTemplate } from '../rules/scope-template.js'
 import { parseScope, unregisteredScopes } from '../rules/scope.js'
 import type { ClientRecord, GrantRecord, Membership, RefreshTokenRecord, UserRecord } from '../storage/store.js'
@@ -123,7 +123,10 @@ export const tokenExchangeGrant: GrantHandler = {
       if (!meantForCaller) throw new InvalidGrantError(DEAD_SUBJECT, { detail: 'subject_token of another client' })
     }
 
-    const resource = named !== undefined || subject.clientId !== client.client_id ? resolveResource(params, client, config) : subject.resource
+    // The subject's resource unless another is named; a delegated subject's only when the caller
+    // may have it too (else the caller's default, as for a request naming none).
+    const delegated = subject.clientId !== client.client_id
+    const resource = named === undefined && !(delegated && !permittedResources(client, config).includes(subject.resource ?? '')) ? subject.resource : resolveResource(params, client, config)
     assertResourcePermitted(resource, client, config)
 
     const target = selected ?? subject.organizationId
