@@ -18,7 +18,8 @@
  * also given by CPU (`ratio_cpu` = oidc-provider's µs ÷ Latch's µs).
  *
  * Options: --duration=10 --warmup=5 --connections=50 --crypto-seconds=5
- *          --only=cc,session (scenario id prefixes; `issue9` = cc,session,refresh) --servers=latch,oidc-provider --alg=RS256,ES256
+ *          --only=cc,session (scenario id prefixes; `issue9` = cc,session,refresh; `org` = the organization
+ *          scenarios of issue 10, Latch only) --servers=latch,oidc-provider --alg=RS256,ES256
  *          (--servers may add latch-memdb: Latch on sqlite::memory:, a diagnostic)
  *          --no-reference (skip the bare node:http signing floor of the client_credentials rows)
  *          --profile (Latch under `node --cpu-prof`; writes results/profile.json instead of latest.json)
@@ -36,8 +37,8 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createRequire } from 'node:module'
 import { createAgent, CookieJar } from './lib/http.mjs'
-import { authorizeToCode, clientCredentials, exchangeCode, introspect, jwtHeader } from './lib/flows.mjs'
-import { SERVICE, WEB, basic } from './lib/fixtures.mjs'
+import { authorizeToCode, clientCredentials, exchangeCode, introspect, jwtHeader, organizationExchange, organizationExchangeParams, organizationGrant } from './lib/flows.mjs'
+import { ORG_WEB, SERVICE, WEB, basic } from './lib/fixtures.mjs'
 import { summarize } from './lib/profile-summary.mjs'
 import { coreTicks, procStatus, procTicks, waitForQuiet as waitForQuietFor } from './lib/machine.mjs'
 import { freePort, runJson, spawnReady } from './lib/processes.mjs'
@@ -163,6 +164,43 @@ for (const alg of ['RS256', 'ES256']) {
         const body = await introspect(agent, target, WEB, token)
         expect(body.active === true, `introspection of a fresh refresh token: ${JSON.stringify(body)}`)
         return { ...introspectionRequest(target, WEB, token), check: { client: WEB, token } }
+      },
+    },
+  )
+}
+
+// Issue 10: token issuance for a user in 1 and in 1,000 organizations (Latch only: oidc-provider
+// has no organizations). The target is no throughput loss beyond 10% from 1 to 1,000.
+const ORGANIZATION_COUNTS = [1, 1000]
+for (const organizations of ORGANIZATION_COUNTS) {
+  const serverOptions = { latch: { organizations }, 'latch-baseline': { organizations }, 'latch-memdb': { organizations } }
+  SCENARIOS.push(
+    {
+      id: `org-refresh-${organizations}`,
+      n: 7,
+      alg: 'ES256',
+      title: `refresh of a grant for an organization, user in ${organizations} organization(s) (ES256)`,
+      kind: 'loop',
+      flow: 'org-refresh',
+      onlyServers: ['latch'],
+      serverOptions,
+    },
+    {
+      id: `org-exchange-${organizations}`,
+      n: 8,
+      alg: 'ES256',
+      title: `token exchange of an access token for an organization, user in ${organizations} organization(s) (ES256)`,
+      kind: 'autocannon',
+      onlyServers: ['latch'],
+      serverOptions,
+      async prepare(agent, target) {
+        const { access_token: subject } = await organizationGrant(agent, target)
+        await organizationExchange(agent, target, subject)
+        return {
+          url: `${target.url}${target.paths.token}`,
+          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(ORG_WEB), accept: 'application/json' },
+          body: new URLSearchParams(organizationExchangeParams(subject)).toString(),
+        }
       },
     },
   )
@@ -401,7 +439,8 @@ async function main() {
 
   for (const scenario of selected) {
     const row = { id: scenario.id, n: scenario.n, title: scenario.title, alg: scenario.alg }
-    const names = [...OPT.servers, ...(scenario.extraServers ?? []).filter((n) => args['no-reference'] !== 'true' && !OPT.servers.includes(n))]
+    const servers = scenario.onlyServers ? OPT.servers.filter((n) => scenario.onlyServers.some((p) => n.startsWith(p))) : OPT.servers
+    const names = [...servers, ...(scenario.extraServers ?? []).filter((n) => args['no-reference'] !== 'true' && !servers.includes(n))]
     const runs = Object.fromEntries(names.map((n) => [n, []]))
     // Rounds interleave the servers (A B A B …), so slow drift of the machine hits both alike.
     for (let round = 1; round <= OPT.rounds; round++) {
@@ -441,7 +480,7 @@ async function main() {
   log(`\nwrote ${OUT}`)
 }
 
-/** The issue 9 targets, each judged by req/s (the issue's measure) and by CPU per iteration. */
+/** The issue 9 and 10 targets, each judged by req/s (the issue's measure) and by CPU per iteration. */
 function evaluateTargets(results) {
   const row = (id) => results.scenarios.find((s) => s.id === id)
   const targets = []
@@ -471,6 +510,19 @@ function evaluateTargets(results) {
   for (const alg of ['RS256', 'ES256']) byRatio(`session-${alg}`, `session round trip (${alg})`, 1.5)
   byRatio('refresh-RS256', 'refresh rotation (RS256)', 1.2)
   byRatio('refresh-ES256', 'refresh rotation (ES256)', 1.5)
+  // Issue 10: a user in 1,000 organizations issues tokens within 10% of a user in one.
+  for (const kind of ['org-refresh', 'org-exchange']) {
+    const one = row(`${kind}-1`)?.latch
+    const many = row(`${kind}-1000`)?.latch
+    if (!one?.rps || !many?.rps) continue
+    const cpu = one.cpu_us_per_iteration && many.cpu_us_per_iteration ? one.cpu_us_per_iteration / many.cpu_us_per_iteration : null
+    targets.push({
+      target: `${kind}: user in 1,000 organizations ≥ 90% of a user in 1`,
+      value: `${round((100 * many.rps) / one.rps, 1)}% (${many.rps} vs ${one.rps}/s)${cpu ? `; by CPU per iteration ${round(100 * cpu, 1)}% (${many.cpu_us_per_iteration} vs ${one.cpu_us_per_iteration} µs)` : ''}`,
+      met: many.rps / one.rps >= 0.9,
+      met_cpu: cpu === null ? null : cpu >= 0.9,
+    })
+  }
   const both = results.scenarios.filter((s) => s.latch?.peak_rss_mb && s['oidc-provider']?.peak_rss_mb)
   if (both.length) {
     const lmax = Math.max(...both.map((s) => s.latch.peak_rss_mb))
