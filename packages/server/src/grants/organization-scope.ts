@@ -13,7 +13,7 @@ import type { LatchContext } from '../context.js'
 import { grantDynamicScopes } from '../organizations/dynamic-scopes.js'
 import { isOrganizationScope, organizationScope } from '../rules/organization.js'
 import { instantiate, matchTemplate, type ScopeTemplate } from '../rules/scope-template.js'
-import type { ClientRecord, OrganizationRecord, UserRecord } from '../storage/store.js'
+import type { ClientRecord, Membership, UserRecord } from '../storage/store.js'
 
 /** Whether `scope` is the selector of `orgId` or an instance of a template naming `orgId` as `{org_id}`. */
 export function belongsToOrganization(scope: string, orgId: string, templates: readonly ScopeTemplate[]): boolean {
@@ -44,13 +44,21 @@ export function rebindOrganization(scope: readonly string[], from: string | null
 export async function recheckDynamicScopes(
   ctx: LatchContext,
   scope: readonly string[],
-  subject: { client: ClientRecord; user: UserRecord | null; resource: string | null; organization: OrganizationRecord | null },
+  subject: { client: ClientRecord; user: UserRecord | null; resource: string | null; membership: Membership | null },
 ): Promise<string[]> {
   const templates = ctx.config.scope_templates
   const known = new Set(ctx.config.known_scopes)
   const dynamic = templates.length === 0 ? [] : scope.filter((s) => !known.has(s) && !isOrganizationScope(s) && matchTemplate(s, templates) !== null)
   if (dynamic.length === 0) return [...scope]
-  const { refused } = await grantDynamicScopes(ctx, { requested: dynamic, ...subject })
+  const { refused } = await grantDynamicScopes(ctx, {
+    requested: dynamic,
+    client: subject.client,
+    user: subject.user,
+    resource: subject.resource,
+    organization: subject.membership?.organization ?? null,
+    // Read by the grant for org_roles already: the instances of its organization cost no second read.
+    membership: subject.membership,
+  })
   if (refused.length === 0) return [...scope]
   const dropped = new Set(refused)
   return scope.filter((s) => !dropped.has(s))

@@ -96,7 +96,7 @@ export const refreshTokenGrant: GrantHandler = {
         scope = withoutOrganization(scope, grant.organization_id, ctx.config.scope_templates)
       }
     }
-    scope = await recheckDynamicScopes(ctx, scope, { client, user, resource: current.resource, organization: organization?.organization ?? null })
+    scope = await recheckDynamicScopes(ctx, scope, { client, user, resource: current.resource, membership: organization })
     // An offline_access grant outlives its session; its tokens then stop naming the dead sid.
     const sessionId = found.sessionAlive ? current.session_id : null
 

@@ -141,7 +141,7 @@ export const tokenExchangeGrant: GrantHandler = {
       client,
       user: subject.user,
       resource,
-      organization: membership?.organization ?? null,
+      membership,
     })
     const actClaim = act === null ? subject.act : act
     let body: TokenResponseBody
