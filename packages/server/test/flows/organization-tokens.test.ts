@@ -106,6 +106,27 @@ describe('claims of a grant for an organization', () => {
   })
 })
 
+describe('roles that change', () => {
+  it('RFC 6749 §6 / OIDC Core §5.3 / issue 10: a refresh keeps the organization with the member\'s current roles; userinfo answers the roles of now', async () => {
+    const tokens = await orgTokens('acme')
+    const sub = tokens.claims()?.sub as string
+    const now = Math.floor(Date.now() / 1000)
+    try {
+      await store().organizations.addMember('acme', await aliceId(), ['billing'], now)
+      expect(await client.fetchUserInfo(web, tokens.access_token, sub)).toMatchObject({ org_id: 'acme', org_roles: ['billing'] })
+      // The token itself still says what was true when it was issued; introspection echoes it.
+      expect(await client.tokenIntrospection(web, tokens.access_token)).toMatchObject({ org_roles: ['admin'] })
+      const refreshed = await client.refreshTokenGrant(web, tokens.refresh_token)
+      expect(decodeJwt(refreshed.access_token)).toMatchObject({ org_id: 'acme', org_roles: ['billing'] })
+      expect(refreshed.claims()).toMatchObject({ org_id: 'acme', org_roles: ['billing'] })
+      // billing is not among the template's roles: read:organization:acme is re-decided and dropped.
+      expect(refreshed.scope).toBe('openid profile offline_access read:data')
+    } finally {
+      await store().organizations.addMember('acme', await aliceId(), ['admin'], now)
+    }
+  })
+})
+
 describe('a removed member', () => {
   it('RFC 6749 §6 / issue 10: the next refresh no longer carries the organization, userinfo drops it at once, and token exchange is refused invalid_target', async () => {
     const tokens = await orgTokens('globex', 'openid offline_access organization:globex read:organization:globex')
