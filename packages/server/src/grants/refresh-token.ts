@@ -29,7 +29,7 @@
  *   leave the new access token's scope (the stored refresh token keeps its scope, RFC 6749 §6);
  *   for an `organization_required` client that refresh is `invalid_grant` instead;
  * - template instances (`read:organization:acme`) are re-decided at every refresh, as roles and
- *   attributes may have changed: one no longer granted is dropped (RFC 6749 §3.3);
+ *   attributes may have changed: one no longer granted is dropped (RFC 6749 §3.3).
  * Rotation is the one write of a refresh and the last step before the response: if it fails,
  * nothing leaves the server.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
@@ -48,14 +48,14 @@ import { assertStillRegistered, narrowScope } from '../rules/scope.js'
 import { issueTokenSet } from './token-set.js'
 
 /** One public description for every dead token, so a caller learns nothing about why. */
-export const INVALID_REFRESH_TOKEN = 'the refresh token is invalid, expired or revoked'
+const INVALID = 'the refresh token is invalid, expired or revoked'
 
 /** RFC 9700 §4.14.2: a replayed refresh token invalidates the whole family (here: its grant). */
 export async function revokeFamily(ctx: LatchContext, previous: RefreshTokenRecord, now: number): Promise<never> {
   await ctx.store.grants.revoke(previous.grant_id, now)
   ctx.events.emit('refresh_token.family_revoked', { client_id: previous.client_id, grant_id: previous.grant_id, reason: 'reused' })
   ctx.events.emit('grant.revoked', { grant_id: previous.grant_id, reason: 'refresh_token.reused' })
-  throw new InvalidGrantError(INVALID_REFRESH_TOKEN, { detail: 'a rotated refresh token was presented again; its grant was revoked' })
+  throw new InvalidGrantError(INVALID, { detail: 'a rotated refresh token was presented again; its grant was revoked' })
 }
 
 export const refreshTokenGrant: GrantHandler = {
@@ -72,19 +72,19 @@ export const refreshTokenGrant: GrantHandler = {
     const found = await store.refreshTokens.getForRefresh(hash, now)
     const current = found?.token
     if (!found || !current || current.client_id !== client.client_id) {
-      throw new InvalidGrantError(INVALID_REFRESH_TOKEN, { detail: current ? 'refresh token of another client' : 'unknown refresh token' })
+      throw new InvalidGrantError(INVALID, { detail: current ? 'refresh token of another client' : 'unknown refresh token' })
     }
     // Fast paths for the states `rotate` would report anyway: no token is signed for a dead one.
     if (current.rotated_at !== null) return revokeFamily(ctx, current, now)
-    if (current.revoked_at !== null || current.expires_at <= now) throw new InvalidGrantError(INVALID_REFRESH_TOKEN)
+    if (current.revoked_at !== null || current.expires_at <= now) throw new InvalidGrantError(INVALID)
 
     assertSameResource(params, current.resource)
     let scope = narrowScope(params.scope, current.scope)
     assertStillRegistered(scope, current.resource, client, ctx.config)
 
     const { grant, user } = found
-    if (!grant || grant.revoked_at !== null) throw new InvalidGrantError(INVALID_REFRESH_TOKEN, { detail: 'grant revoked' })
-    if (current.user_id !== null && !user) throw new InvalidGrantError(INVALID_REFRESH_TOKEN, { detail: 'the user no longer exists' })
+    if (!grant || grant.revoked_at !== null) throw new InvalidGrantError(INVALID, { detail: 'grant revoked' })
+    if (current.user_id !== null && !user) throw new InvalidGrantError(INVALID, { detail: 'the user no longer exists' })
     // Issue 10: the organization stays while the user is a member, with the roles they have now.
     let organization: Membership | null = null
     if (grant.organization_id !== null && user) {
@@ -117,7 +117,7 @@ export const refreshTokenGrant: GrantHandler = {
         // the other is `reused` and revokes the family (RFC 9700 §4.14.2).
         const result = await store.refreshTokens.rotate(hash, { ...next, scope: current.scope }, now)
         if (result.outcome === 'reused') return revokeFamily(ctx, result.previous, now)
-        if (result.outcome === 'invalid') throw new InvalidGrantError(INVALID_REFRESH_TOKEN, { detail: 'rotation lost: token no longer valid' })
+        if (result.outcome === 'invalid') throw new InvalidGrantError(INVALID, { detail: 'rotation lost: token no longer valid' })
       },
       idToken: true,
     })
