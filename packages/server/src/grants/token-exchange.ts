@@ -117,7 +117,8 @@ export const tokenExchangeGrant: GrantHandler = {
     const now = clock.now()
     const act = params.actor_token === undefined ? null : await actorOf(ctx, params.actor_token, client)
     const subject = subjectType === ACCESS_TOKEN_TYPE ? await accessTokenSubject(ctx, params.subject_token) : await refreshTokenSubject(ctx, params.subject_token, client, now)
-    if (subject.clientId !== client.client_id) {
+    const delegated = subject.clientId !== client.client_id
+    if (delegated) {
       // Only a delegation may use another client's token, and only one meant for this client.
       const meantForCaller = act !== null && subject.type === ACCESS_TOKEN_TYPE && subject.audiences.includes(client.client_id)
       if (!meantForCaller) throw new InvalidGrantError(DEAD_SUBJECT, { detail: 'subject_token of another client' })
@@ -125,8 +126,8 @@ export const tokenExchangeGrant: GrantHandler = {
 
     // The subject's resource unless another is named; a delegated subject's only when the caller
     // may have it too (else the caller's default, as for a request naming none).
-    const delegated = subject.clientId !== client.client_id
-    const resource = named === undefined && !(delegated && !permittedResources(client, config).includes(subject.resource ?? '')) ? subject.resource : resolveResource(params, client, config)
+    const keepsResource = named === undefined && (!delegated || permittedResources(client, config).includes(subject.resource ?? ''))
+    const resource = keepsResource ? subject.resource : resolveResource(params, client, config)
     assertResourcePermitted(resource, client, config)
 
     const target = selected ?? subject.organizationId
