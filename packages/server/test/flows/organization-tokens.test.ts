@@ -4,15 +4,17 @@
  * userinfo and introspection; a removed member's refresh and exchange; switching organizations by
  * RFC 8693 token exchange (`genericGrantRequest`), with a new refresh token on request; delegation
  * with an actor token; client credentials per organization; discovery listing the grant.
- * Org grants come from the password grant with `organization=<id>` (the browser-side selection at
- * /authorize has its own flow tests).
+ * Most org grants come from the password grant with `organization=<id>` (quicker); one test takes
+ * the whole way: /authorize with `organization=acme`, sign-in in the test browser, the code, then a
+ * switch and a refresh (the selection at /authorize has its own flow tests, organizations.test.ts).
  * @see https://www.rfc-editor.org/rfc/rfc8693
  */
 import { decodeJwt } from 'jose'
 import { AUTH_METHOD_NAMES } from '../../src/rules/registry-names.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ALICE, API, API_SECRET, BOB, OTHER_SECRET, SERVICE_SECRET, WEB_SECRET, baseTestConfig, startServer, type TestServer } from '../helpers.js'
-import { basicAuth, client, discover, expectNoStore, expectResponseError, postForm, verifyJwt } from './relying-party.js'
+import { Browser } from '../browser.js'
+import { ALICE, API, API_SECRET, BOB, OTHER_SECRET, SERVICE_SECRET, WEB_REDIRECT, WEB_SECRET, baseTestConfig, startServer, type TestServer } from '../helpers.js'
+import { basicAuth, client, discover, expectNoStore, expectResponseError, newRequestSecrets, postForm, verifyJwt } from './relying-party.js'
 
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange'
 const ACCESS = 'urn:ietf:params:oauth:token-type:access_token'
@@ -103,6 +105,28 @@ describe('claims of a grant for an organization', () => {
     const error = await expectResponseError(client.genericGrantRequest(web, 'password', { username: BOB.email, password: BOB.password, scope: 'openid', organization: 'acme' }))
     expect(error).toMatchObject({ error: 'invalid_target', status: 400 })
     expectNoStore(error.headers)
+  })
+})
+
+describe('the whole way from /authorize', () => {
+  it('issue 10 / OIDC Core §3.1.3.3 / RFC 8693 §2.2.1: organization=acme at /authorize → code → tokens for acme; exchanged for globex; the refresh keeps acme', async () => {
+    const s = await newRequestSecrets()
+    const url = client.buildAuthorizationUrl(web, {
+      redirect_uri: WEB_REDIRECT, scope: 'openid offline_access read:data read:organization:acme', organization: 'acme', resource: API,
+      state: s.state, nonce: s.nonce, code_challenge: s.challenge, code_challenge_method: 'S256',
+    })
+    const page = await new Browser(server.url).authorize(url, ALICE)
+    if (!page.redirect) throw new Error(`no redirect: ${page.status}\n${page.html.slice(0, 400)}`)
+    const tokens = await client.authorizationCodeGrant(web, page.redirect, { pkceCodeVerifier: s.verifier, expectedState: s.state, expectedNonce: s.nonce })
+    expect(tokens.claims()).toMatchObject({ org_id: 'acme', org_roles: ['admin'] })
+    const { payload } = await verifyJwt(web, tokens.access_token, { typ: 'at+jwt', audience: API })
+    expect(payload).toMatchObject({ org_id: 'acme', org_roles: ['admin'] })
+    expect(payload.scope).toContain('read:organization:acme')
+    const switched = await client.genericGrantRequest(web, TOKEN_EXCHANGE, { subject_token: tokens.access_token, subject_token_type: ACCESS, organization: 'globex' })
+    expect(decodeJwt(switched.access_token)).toMatchObject({ org_id: 'globex', org_roles: ['member'] })
+    expect(switched.scope).toContain('read:organization:globex')
+    const refreshed = await client.refreshTokenGrant(web, tokens.refresh_token as string)
+    expect(decodeJwt(refreshed.access_token)).toMatchObject({ org_id: 'acme', org_roles: ['admin'] })
   })
 })
 
