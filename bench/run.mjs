@@ -546,10 +546,13 @@ function markdown(results) {
     for (const [k, v] of Object.entries(results.crypto.ops_per_s)) lines.push(`| ${k} | ${v} | ${fmt(results.crypto.cpu_us_per_op?.[k])} |`)
     lines.push('')
   }
-  lines.push('| # | scenario | Latch req/s | Latch CPU µs/iter | Latch p99 ms | Latch peak RSS MB | oidc-provider req/s | oidc-provider CPU µs/iter | oidc-provider p99 ms | oidc-provider peak RSS MB | Latch / oidc-provider (req/s) | (by CPU) |')
-  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
   // The organization scenarios have neither server: they are in the second table only.
-  for (const s of results.scenarios.filter((x) => x.latch || x['oidc-provider'])) {
+  const compared = results.scenarios.filter((x) => x.latch || x['oidc-provider'])
+  if (compared.length > 0) {
+    lines.push('| # | scenario | Latch req/s | Latch CPU µs/iter | Latch p99 ms | Latch peak RSS MB | oidc-provider req/s | oidc-provider CPU µs/iter | oidc-provider p99 ms | oidc-provider peak RSS MB | Latch / oidc-provider (req/s) | (by CPU) |')
+    lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
+  }
+  for (const s of compared) {
     const l = s.latch ?? {}
     const o = s['oidc-provider'] ?? {}
     const cell = (m, k) => (m.error ? 'FAILED' : fmt(m[k]))
