@@ -30,10 +30,13 @@ export const clientCredentialsGrant: GrantHandler = {
     if (userScopes.length > 0) {
       throw new InvalidScopeError(`scope ${userScopes.join(' ')} needs a user and cannot be granted to client_credentials`)
     }
-    const scope = resolveScope(params.scope, client, config, resource, { userScopes: false }).join(' ')
+    const granted = resolveScope(params.scope, client, config, resource, { userScopes: false })
+    const scope = granted.join(' ')
+    // Custom claims only when configured (this path is benchmarked); no user, so only the hook adds any.
+    const extra = ctx.customClaims.active ? await ctx.customClaims.claims('access_token', { user: null, client, scope: granted, organization: null }) : undefined
     const access = issueAccessToken(
       { keystore, issuer: config.issuer, clock, ttl: config.tokens.access_token_ttl },
-      { sub: client.client_id, client_id: client.client_id, scope, aud: resource ?? config.issuer },
+      { sub: client.client_id, client_id: client.client_id, scope, aud: resource ?? config.issuer, ...(extra && { extra }) },
     )
     ctx.events.emit('token.issued', { grant_type: 'client_credentials', client_id: client.client_id, sub: null, jti: access.jti })
     return { access_token: access.token, token_type: 'Bearer', expires_in: access.expires_in, scope }
