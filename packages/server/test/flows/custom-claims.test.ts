@@ -193,7 +193,8 @@ describe('custom claims from the config and a hooks module (.mjs)', () => {
   })
 
   it('RFC 6749 §5.2 + issue 10: a throwing hook is server_error with a generic description, logged naming the hook; no stack or message to the client', async () => {
-    for (const params of [{ grant_type: 'client_credentials', scope: 'read:data' }, { grant_type: 'password', username: ALICE.email, password: ALICE.password, scope: 'openid' }]) {
+    const requests: Record<string, string>[] = [{ grant_type: 'client_credentials', scope: 'read:data' }, { grant_type: 'password', username: ALICE.email, password: ALICE.password, scope: 'openid' }]
+    for (const params of requests) {
       const res = await postForm(`${server.url}/token`, params, { authorization: basicAuth('thrower', HOOK_SECRET) })
       expect(res.status).toBe(500)
       expectNoStore(res.headers)
