@@ -18,9 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLogger } from '../../src/server.js'
 import { Browser } from '../browser.js'
 import { ALICE, API, BOB, SERVICE_SECRET, WEB_REDIRECT, WEB_SECRET, baseTestConfig, startServer, type TestServer } from '../helpers.js'
-import { configError } from '../support/config-error.js'
-import { loadConfig } from '../../src/config/load.js'
-import { client, discover, expectNoStore, newRequestSecrets, postForm, basicAuth, verifyJwt } from './relying-party.js'
+import { basicAuth, client, discover, expectNoStore, newRequestSecrets, postForm, verifyJwt } from './relying-party.js'
 
 const HOOK_SECRET = 'hook-client-secret-0123456789abcdefghij'
 
@@ -30,7 +28,7 @@ const HOOK_BODY = (typed: boolean) => {
   return `
 ${typed ? "type Input = { token: string; user: { id: string; attributes: Record<string, unknown>; roles: string[] } | null; client: { client_id: string }; scope: readonly string[]; organization: { id: string } | null }" : ''}
 export async function claims({ token, user, client, scope }${t('Input')})${t('Promise<Record<string, unknown> | null>')} {
-  if (client.client_id === 'thrower') throw new Error('hook exploded: db password=hunter2')
+  if (client.client_id === 'thrower' || ${typed ? '(globalThis as { LATCH_TEST_HOOK_FAILS?: boolean })' : 'globalThis'}.LATCH_TEST_HOOK_FAILS) throw new Error('hook exploded: db password=hunter2')
   if (client.client_id === 'sleeper') {
     await new Promise((resolve) => setTimeout(resolve, 1500))
     return { late: true }
@@ -103,13 +101,19 @@ afterAll(async () => {
   rmSync(hookDir, { recursive: true, force: true })
 })
 
-/** Alice through the code flow of `web` (skip_consent), tokens from openid-client (which checks the ID token). */
-async function codeFlow(scope: string) {
+/** Alice through the authorization endpoint of `web` (skip_consent): the callback URL and the request's secrets. */
+async function authorize(scope: string) {
   const s = await newRequestSecrets()
   const url = client.buildAuthorizationUrl(web, { redirect_uri: WEB_REDIRECT, scope, resource: API, state: s.state, nonce: s.nonce, code_challenge: s.challenge, code_challenge_method: 'S256' })
   const page = await new Browser(server.url).authorize(url, ALICE)
   if (!page.redirect) throw new Error(`no redirect: ${page.status}`)
-  return client.authorizationCodeGrant(web, page.redirect, { pkceCodeVerifier: s.verifier, expectedState: s.state, expectedNonce: s.nonce })
+  const callback = page.redirect
+  return { redeem: () => client.authorizationCodeGrant(web, callback, { pkceCodeVerifier: s.verifier, expectedState: s.state, expectedNonce: s.nonce }) }
+}
+
+/** The code flow, tokens from openid-client (which checks the ID token). */
+async function codeFlow(scope: string) {
+  return (await authorize(scope)).redeem()
 }
 
 describe('custom claims from the config and a hooks module (.mjs)', () => {
@@ -216,6 +220,24 @@ describe('custom claims from the config and a hooks module (.mjs)', () => {
     expect(logged().some((l) => l.msg === 'the claims hook did not answer in time' && l.module === MJS && l.timeout_ms === 1000)).toBe(true)
   })
 
+  it('RFC 6749 §4.1.2 + issue 10: a hook failing at the code redemption consumes nothing: the same code redeems once the hook answers', async () => {
+    const { redeem } = await authorize('openid read:data')
+    const flag = globalThis as { LATCH_TEST_HOOK_FAILS?: boolean }
+    flag.LATCH_TEST_HOOK_FAILS = true
+    try {
+      // openid-client treats a 500 as an unexpected status; the response is its cause.
+      const failed = (await redeem().then(() => expect.fail('the redemption succeeded'), (err: unknown) => err)) as { cause?: unknown }
+      const response = failed.cause as Response
+      expect(response.status).toBe(500)
+      expect(await response.json()).toEqual({ error: 'server_error', error_description: 'the token could not be issued' })
+    } finally {
+      delete flag.LATCH_TEST_HOOK_FAILS
+    }
+    const tokens = await redeem()
+    const { payload } = await verifyJwt(web, tokens.access_token, { typ: 'at+jwt', audience: API })
+    expect(payload.tier).toBe('gold')
+  })
+
   it('a failing hook costs no grant: claims are computed before the token set is written', async () => {
     const grants = server.server.ctx.store.grants
     const open = grants.open
@@ -253,20 +275,7 @@ describe('a TypeScript hooks module (Node strips the types)', () => {
   })
 })
 
-describe('config mistakes stop the server, naming the key', () => {
-  it('issue 10: a protocol claim in claims[].claim', () => {
-    for (const claim of ['sub', 'iss', 'org_id', 'scope']) {
-      const err = configError(() => loadConfig({ config: { claims: [{ claim, from: 'email' }] }, env: { LATCH_SECRET: 'x'.repeat(32) }, cwd: hookDir }))
-      expect(err.key).toBe('claims[0].claim')
-      expect(err.message).toContain(claim)
-    }
-  })
-
-  it('issue 10: an unknown claims[].from', () => {
-    const err = configError(() => loadConfig({ config: { claims: [{ claim: 'x', from: 'password_hash' }] }, env: { LATCH_SECRET: 'x'.repeat(32) }, cwd: hookDir }))
-    expect(err.key).toBe('claims[0].from')
-  })
-
+describe('hooks module mistakes stop the server, naming hooks (config/load.test.ts has the claims checks)', () => {
   it('issue 10: a missing hooks module: the server does not start', async () => {
     await expect(startServer({ hooks: join(hookDir, 'missing.hooks.mjs') })).rejects.toMatchObject({ name: 'ConfigError', key: 'hooks' })
   })
