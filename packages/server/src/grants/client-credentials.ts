@@ -36,7 +36,7 @@ export const clientCredentialsGrant: GrantHandler = {
     const extra = ctx.customClaims.active ? await ctx.customClaims.claims('access_token', { user: null, client, scope: granted, organization: null }) : undefined
     const access = issueAccessToken(
       { keystore, issuer: config.issuer, clock, ttl: config.tokens.access_token_ttl },
-      { sub: client.client_id, client_id: client.client_id, scope, aud: resource ?? config.issuer, ...(extra && { extra }) },
+      { sub: client.client_id, client_id: client.client_id, scope, aud: resource ?? config.issuer, extra },
     )
     ctx.events.emit('token.issued', { grant_type: 'client_credentials', client_id: client.client_id, sub: null, jti: access.jti })
     return { access_token: access.token, token_type: 'Bearer', expires_in: access.expires_in, scope }

@@ -85,7 +85,7 @@ export async function issueTokenSet(ctx: LatchContext, input: TokenSetInput): Pr
       aud: input.resource ?? config.issuer,
       grantId: input.grant.id,
       ...(input.authTime !== null ? { auth_time: input.authTime } : {}),
-      ...(custom.access_token && { extra: custom.access_token }),
+      extra: custom.access_token,
     },
   )
   const body: TokenResponseBody = {
