@@ -15,7 +15,9 @@
  *   scope includes `openid` may call UserInfo. Anything else is 401 `invalid_token`, never 500;
  * - `openid` missing from the scope: 403 `insufficient_scope` with `scope="openid"` (§3.1);
  * - a token without a user (client credentials: `sub` is the client) or whose user was deleted
- *   is `invalid_token`.
+ *   is `invalid_token`;
+ * - custom claims for `userinfo` (tokens/custom-claims.ts) come under the scope's claims, which
+ *   they never replace; a failing claims hook is `server_error`.
  *
  * @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-2
