@@ -238,6 +238,25 @@ describe('custom claims from the config and a hooks module (.mjs)', () => {
     expect(payload.tier).toBe('gold')
   })
 
+  it('OIDC Core §5.3.3 + issue 10: a hook failing at UserInfo is a 500 server_error in JSON, no-store, without the hook\'s message', async () => {
+    const tokens = await codeFlow('openid read:data')
+    const flag = globalThis as { LATCH_TEST_HOOK_FAILS?: boolean }
+    flag.LATCH_TEST_HOOK_FAILS = true
+    let res: Response
+    try {
+      res = await fetch(`${server.url}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } })
+    } finally {
+      delete flag.LATCH_TEST_HOOK_FAILS
+    }
+    expect(res.status).toBe(500)
+    expectNoStore(res.headers)
+    const text = await res.text()
+    expect(JSON.parse(text)).toMatchObject({ error: 'server_error' })
+    expect(text).not.toMatch(/hunter2|exploded|at \//)
+    // The same token works once the hook answers.
+    expect((await fetch(`${server.url}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } })).status).toBe(200)
+  })
+
   it('a failing hook costs no grant: claims are computed before the token set is written', async () => {
     const grants = server.server.ctx.store.grants
     const open = grants.open
