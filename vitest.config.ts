@@ -29,7 +29,7 @@ const EVERY_TEST = [
   'examples/*/test/**/*.test.ts',
   'scripts/**/*.test.ts',
 ]
-const STORE_TESTS = ['packages/server/test/**/*.test.ts', 'packages/server/src/grants/**/*.test.ts', 'packages/server/src/interaction/**/*.test.ts']
+const STORE_TESTS = ['packages/server/test/**/*.test.ts', 'packages/server/src/grants/**/*.test.ts', 'packages/server/src/interaction/**/*.test.ts', 'packages/server/src/organizations/**/*.test.ts']
 
 /**
  * The lower end of each peer dependency range of @latch/resource-server, @latch/client and

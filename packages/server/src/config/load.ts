@@ -14,7 +14,7 @@ import { hashHandle } from '../lib/random.js'
 import { redisUrlProblem } from './redis-url.js'
 import { redirectUriRegistrationProblem } from '../rules/redirect-uri.js'
 import { isProtocolClaim } from '../rules/protocol-claims.js'
-import { isTemplate, parseTemplate, templateProblem, type ScopeTemplate } from '../rules/scope-template.js'
+import { isTemplate, matchTemplate, parseTemplate, templateProblem, type ScopeTemplate } from '../rules/scope-template.js'
 import { OIDC_SCOPE_CLAIMS } from './schema.js'
 import { JWKS_MAX_AGE } from './defaults.js'
 import { parseTrustProxy } from './trust-proxy.js'
@@ -181,7 +181,8 @@ function idTokenAlg(requested: SigningAlg | undefined, signingAlg: SigningAlg, k
   throw new ConfigError(key, `must be RS256 or tokens.signing_alg (${signingAlg}): Latch signs ID tokens with no other alg, got ${JSON.stringify(requested)}`)
 }
 
-function resolveClients(file: ConfigFile, knownScopes: Set<string>, templateNames: Set<string>, resourceIds: Set<string>, minSecret: number): ResolvedClient[] {
+function resolveClients(file: ConfigFile, knownScopes: Set<string>, templates: readonly ScopeTemplate[], resourceIds: Set<string>, minSecret: number): ResolvedClient[] {
+  const templateNames = new Set(templates.map((t) => t.name))
   const signingAlg = file.tokens.signing_alg
   return file.clients.map((c, i) => {
     const key = (k: string) => `clients[${i}].${k}`
@@ -223,7 +224,9 @@ function resolveClients(file: ConfigFile, knownScopes: Set<string>, templateName
     }
     const scope = (c.scope ?? 'openid').split(' ').filter(Boolean)
     for (const s of scope) {
-      if (!knownScopes.has(s) && !templateNames.has(s)) throw new ConfigError(key('scope'), `names scope "${s}", which is neither a standard OIDC scope nor listed under scopes or resources`)
+      // A template, or one of its instances (a client limited to one organization's scope).
+      const registrable = knownScopes.has(s) || templateNames.has(s) || matchTemplate(s, templates)?.values
+      if (!registrable) throw new ConfigError(key('scope'), `names scope "${s}", which is neither a standard OIDC scope nor listed under scopes or resources`)
     }
     c.resources?.forEach((r, j) => {
       if (!resourceIds.has(r)) throw new ConfigError(`${key('resources')}[${j}]`, `names resource ${JSON.stringify(r)}, which is not one of the resources' identifiers`)
@@ -392,7 +395,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     throw new ConfigError('default_resource', `must be one of the resources' identifiers, got ${JSON.stringify(file.default_resource)}`)
   }
 
-  const clients = resolveClients(file, knownScopes, templateNames, resourceIds, file.security.min_client_secret_length)
+  const clients = resolveClients(file, knownScopes, scopeTemplates, resourceIds, file.security.min_client_secret_length)
   const seen = new Set<string>()
   clients.forEach((c, i) => {
     if (seen.has(c.client_id)) throw new ConfigError(`clients[${i}].client_id`, `duplicates ${c.client_id}`)

@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import { InvalidScopeError, InvalidTargetError } from '../errors.js'
-import { assertStillRegistered, defaultScope, isStandardScope, narrowScope, parseScope, resolveScope, type ScopeClient, type ScopeConfig } from './scope.js'
+import { assertStillRegistered, defaultScope, isStandardScope, narrowScope, parseScope, resolveScope, resolveScopeRequest, type ScopeClient, type ScopeConfig } from './scope.js'
+import { parseTemplate } from './scope-template.js'
 
 const API = 'https://api.example.test'
 const PAYMENTS = 'https://payments.example.test'
@@ -89,5 +90,35 @@ describe('isStandardScope', () => {
   it('OIDC Core §5.4 and §11: the OpenID scopes are standard, an API scope is not', () => {
     for (const s of ['openid', 'profile', 'email', 'phone', 'address', 'offline_access']) expect(isStandardScope(s)).toBe(true)
     expect(isStandardScope('read:data')).toBe(false)
+  })
+})
+
+describe('scope requests with organizations and templates (issue 10)', () => {
+  const templates = [parseTemplate('read:organization:{org_id}')]
+  const withTemplates: ScopeConfig = { ...config, scope_templates: templates }
+  const client: ScopeClient = { scope: 'openid read:data read:organization:{org_id} read:organization:solo', resources: null }
+
+  it('RFC 6749 §3.3: the organization selector and template-shaped values are set apart from the static scope', () => {
+    const request = resolveScopeRequest('openid read:data organization:acme read:organization:acme read:organization:* unknown', client, withTemplates, API)
+    expect(request.scope).toEqual(['openid', 'read:data'])
+    expect(request.organizations).toEqual(['organization:acme'])
+    expect(request.dynamic).toEqual(['read:organization:acme', 'read:organization:*'])
+    expect(resolveScope('openid organization:acme read:organization:acme', client, withTemplates, API)).toEqual(['openid'])
+  })
+
+  it('a request of only a selector or only template instances is not "no known scope"', () => {
+    expect(resolveScopeRequest('organization:acme', client, withTemplates, API).organizations).toEqual(['organization:acme'])
+    expect(resolveScopeRequest('read:organization:acme', client, withTemplates, API).dynamic).toEqual(['read:organization:acme'])
+    expect(() => resolveScopeRequest('nothing-known', client, withTemplates, API)).toThrow(InvalidScopeError)
+  })
+
+  it('the default scope never holds a template or a registered instance: those are granted per user', () => {
+    expect(defaultScope(client, withTemplates, API)).toEqual(['openid', 'read:data'])
+  })
+
+  it('RFC 6749 §6: a refresh keeps template instances whose template is still registered, and the selector', () => {
+    expect(() => assertStillRegistered(['openid', 'organization:acme', 'read:organization:acme'], API, client, withTemplates)).not.toThrow()
+    const lost: ScopeClient = { scope: 'openid read:data', resources: null }
+    expect(() => assertStillRegistered(['read:organization:acme'], API, lost, withTemplates)).toThrow(InvalidScopeError)
   })
 })

@@ -54,8 +54,9 @@ function knownScopes(config: ScopeConfig): ReadonlySet<string> {
  */
 export function defaultScope(client: ScopeClient, config: ScopeConfig, resource: string | null, userScopes = true): string[] {
   return client.scope.split(' ').filter((s) => {
-    // A template has no instance until a request names its parameters.
-    if (s === '' || (!userScopes && isStandardScope(s)) || isTemplate(s)) return false
+    // A template has no instance until a request names its parameters, and a registered instance
+    // is granted per user (organizations/dynamic-scopes.ts), never by default.
+    if (s === '' || (!userScopes && isStandardScope(s)) || isTemplate(s) || matchTemplate(s, config.scope_templates) !== null) return false
     return scopeFitsResource(s, resource, config)
   })
 }

@@ -1033,6 +1033,117 @@ for (const dialect of DIALECTS) {
         if (other !== store) await other.close()
       }
     })
+
+    describe('organizations (issue 10)', () => {
+      const org = () => `org-${randomBytes(6).toString('hex')}`
+      const user = async () => store.users.upsert({ email: `m-${id()}@example.com`, email_verified: true, password_hash: null, claims: {} }, T)
+
+      it('organizations.upsert round-trips and updates name and domains in place; list and get; delete', async () => {
+        const o = org()
+        const created = await store.organizations.upsert({ id: o, name: 'Acme Corp', domains: ['acme.example'] }, T)
+        expect(created).toEqual({ id: o, name: 'Acme Corp', domains: ['acme.example'], created_at: T, updated_at: T })
+        const renamed = await store.organizations.upsert({ id: o, name: 'Acme', domains: [] }, T + 5)
+        expect(renamed).toEqual({ id: o, name: 'Acme', domains: [], created_at: T, updated_at: T + 5 })
+        expect(await store.organizations.get(o)).toEqual(renamed)
+        expect((await store.organizations.list()).filter((x) => x.id === o)).toEqual([renamed])
+        expect(await store.organizations.delete(o, T + 6)).toBe(true)
+        expect(await store.organizations.delete(o, T + 6)).toBe(false)
+        expect(await store.organizations.get(o)).toBeNull()
+      })
+
+      it('memberships: addMember sets roles, joinIfAbsent never changes an existing member, removeMember ends it; unknown ids are false, not errors', async () => {
+        const o = org()
+        await store.organizations.upsert({ id: o, name: 'Org', domains: [] }, T)
+        const u = await user()
+        expect(await store.organizations.membership(o, u.id)).toBeNull()
+        expect(await store.organizations.addMember(o, u.id, ['admin', 'admin', 'billing'], T)).toBe(true)
+        expect(await store.organizations.membership(o, u.id)).toEqual({ organization: expect.objectContaining({ id: o, name: 'Org' }), roles: ['admin', 'billing'] })
+        expect(await store.organizations.joinIfAbsent(o, u.id, ['member'], T + 1)).toBe(false)
+        expect((await store.organizations.membership(o, u.id))?.roles).toEqual(['admin', 'billing'])
+        expect(await store.organizations.addMember(o, u.id, ['viewer'], T + 2)).toBe(true)
+        expect((await store.organizations.membership(o, u.id))?.roles).toEqual(['viewer'])
+        expect((await store.organizations.members(o)).map((m) => [m.user.id, m.roles])).toEqual([[u.id, ['viewer']]])
+        expect(await store.organizations.removeMember(o, u.id, T + 3)).toBe(true)
+        expect(await store.organizations.removeMember(o, u.id, T + 3)).toBe(false)
+        expect(await store.organizations.membership(o, u.id)).toBeNull()
+        expect(await store.organizations.joinIfAbsent(o, u.id, ['member'], T + 4)).toBe(true)
+        expect(await store.organizations.addMember(`nope-${o}`, u.id, [], T)).toBe(false)
+        expect(await store.organizations.addMember(o, id(), [], T)).toBe(false)
+        expect(await store.organizations.joinIfAbsent(`nope-${o}`, u.id, [], T)).toBe(false)
+      })
+
+      it('membershipsOf lists a user\'s organizations by name then id, up to the limit; members go with their user and their organization', async () => {
+        const u = await user()
+        const ids = [org(), org(), org()]
+        const names = ['Zeta', 'Alpha', 'Alpha']
+        for (const [i, o] of ids.entries()) {
+          await store.organizations.upsert({ id: o, name: names[i] as string, domains: [] }, T)
+          await store.organizations.addMember(o, u.id, [`r${i}`], T)
+        }
+        const listed = await store.organizations.membershipsOf(u.id, 10)
+        expect(listed.map((m) => m.organization.name)).toEqual(['Alpha', 'Alpha', 'Zeta'])
+        expect(listed.map((m) => m.organization.id).slice(0, 2)).toEqual([ids[1], ids[2]].sort())
+        expect(await store.organizations.membershipsOf(u.id, 2)).toHaveLength(2)
+        await store.organizations.delete(ids[0] as string, T)
+        expect(await store.organizations.membershipsOf(u.id, 10)).toHaveLength(2)
+        await store.users.delete(u.id, T)
+        expect(await store.organizations.members(ids[1] as string)).toEqual([])
+      })
+
+      it('withDomain matches a listed domain exactly, never a longer or shorter name', async () => {
+        const o = org()
+        const domain = `${o}.example`
+        await store.organizations.upsert({ id: o, name: 'D', domains: ['other.example', domain] }, T)
+        expect((await store.organizations.withDomain(domain)).map((x) => x.id)).toEqual([o])
+        expect((await store.organizations.withDomain(domain.toUpperCase())).map((x) => x.id)).toEqual([o])
+        expect(await store.organizations.withDomain(`x${domain}`)).toEqual([])
+        expect(await store.organizations.withDomain(`${domain}.org`)).toEqual([])
+        expect(await store.organizations.withDomain(domain.slice(1))).toEqual([])
+      })
+
+      it('RFC 6749 §4.1.2: a code carries its organization into the grant it opens and into a revocation tombstone', async () => {
+        const o = org()
+        const opened = code(id(), { organization_id: o })
+        await store.authorizationCodes.insert(opened)
+        expect((await store.authorizationCodes.redeem(opened.code_hash, T + 1, null)).outcome).toBe('opened')
+        expect((await store.grants.get(opened.grant_id))?.organization_id).toBe(o)
+        const tombstoned = code(id(), { organization_id: o })
+        await store.authorizationCodes.insert(tombstoned)
+        await store.grants.revoke(tombstoned.grant_id, T + 1)
+        expect(await store.grants.get(tombstoned.grant_id)).toMatchObject({ organization_id: o, revoked_at: T + 1 })
+      })
+
+      it('RFC 7009 §2.1: deleting an organization revokes its grants, their refresh tokens and unredeemed codes, and nothing else', async () => {
+        const o = org()
+        await store.organizations.upsert({ id: o, name: 'Gone', domains: [] }, T)
+        const mine = grant({ organization_id: o })
+        const other = grant({ organization_id: null })
+        const rt = refresh(mine.id)
+        await store.grants.open(mine, rt)
+        await store.grants.open(other, null)
+        const pending = code(id(), { organization_id: o })
+        await store.authorizationCodes.insert(pending)
+        expect(await store.organizations.delete(o, T + 10)).toBe(true)
+        expect((await store.grants.get(mine.id))?.revoked_at).toBe(T + 10)
+        expect((await store.grants.get(other.id))?.revoked_at).toBeNull()
+        expect((await store.refreshTokens.get(rt.token_hash))?.revoked_at).toBe(T + 10)
+        expect((await store.authorizationCodes.redeem(pending.code_hash, T + 11, null)).outcome).toBe('replayed')
+        expect((await store.grants.get(pending.grant_id))?.revoked_at).toBe(T + 10)
+      })
+
+      it('users: roles and attributes round-trip; update replaces them; an upsert that omits them keeps what is stored', async () => {
+        const email = `r-${id()}@example.com`
+        const created = await store.users.upsert({ email, email_verified: true, password_hash: null, claims: {}, roles: ['staff'], attributes: { department: 'research', projects: ['p1', 'p2'] } }, T)
+        expect(created).toMatchObject({ roles: ['staff'], attributes: { department: 'research', projects: ['p1', 'p2'] } })
+        expect(await store.users.update(created.id, { roles: ['ops'] }, T + 1)).toBe(true)
+        expect(await store.users.getById(created.id)).toMatchObject({ roles: ['ops'], attributes: { department: 'research' }, updated_at: T + 1 })
+        const again = await store.users.upsert({ email, email_verified: true, password_hash: null, claims: { name: 'R' } }, T + 2)
+        expect(again).toMatchObject({ roles: ['ops'], attributes: { department: 'research', projects: ['p1', 'p2'] } })
+        expect(await store.users.update(id(), { roles: [] }, T)).toBe(false)
+        const bare = await store.users.upsert({ email: `b-${id()}@example.com`, email_verified: false, password_hash: null, claims: {} }, T)
+        expect(bare).toMatchObject({ roles: [], attributes: {} })
+      })
+    })
   })
 }
 

@@ -325,6 +325,35 @@ for (const store of STORES) {
   })
 }
 
+describe('waiting for attempts in flight', () => {
+  const one = { ...limits, maxPerAccount: 1 }
+  const request = { account: 'queue@example.com', ip: '198.51.100.7', device: null }
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+  it('issue 8: a queue that keeps moving is never refused, however long it is in all', async () => {
+    const throttle = new LoginThrottle(one, new ManualClock(1_000), { busyTimeoutMs: 150 })
+    // One check in flight at a time, each taking 100 ms: the last of four waits 300 ms, twice the bound.
+    const check = async (pending: Promise<SignInAttempt>) => {
+      const attempt = await pending
+      if (attempt.allowed) {
+        await sleep(100)
+        await attempt.succeeded()
+      }
+      return attempt.allowed
+    }
+    expect(await Promise.all([0, 1, 2, 3].map(() => check(throttle.signIn(request))))).toEqual([true, true, true, true])
+  })
+
+  it('issue 8: a request that sees nothing settle for the bound is refused with a short Retry-After (a crashed attempt, a stuck store)', async () => {
+    const throttle = new LoginThrottle(one, new ManualClock(1_000), { busyTimeoutMs: 150 })
+    const stuck = await throttle.signIn(request)
+    expect(stuck.allowed).toBe(true)
+    const started = performance.now()
+    expect(await throttle.signIn(request)).toEqual({ allowed: false, retryAfter: 1 })
+    expect(performance.now() - started).toBeGreaterThanOrEqual(140)
+  })
+})
+
 describe('login.failed account hash', () => {
   it('issue 8: login.failed names the account by a keyed hash: stable, never the email, another per LATCH_SECRET', () => {
     const clock = new ManualClock(1000)

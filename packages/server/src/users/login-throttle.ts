@@ -80,7 +80,12 @@ export type SignInAttempt =
    */
   | { allowed: true; succeeded(): Promise<void>; failed(): Promise<void>; notChecked(): Promise<void> }
 
-/** A request kept waiting for attempts in flight this long (they crashed, or the store is stuck) is refused. */
+/**
+ * A request kept waiting this long (real time) without seeing an attempt of this process settle
+ * (they crashed, or the store is stuck) is refused. Each local settlement restarts it: a queue of
+ * fifty correct sign-ins behind five checks in flight is progress however slow argon2 runs on a
+ * loaded machine, and must not be refused for its length.
+ */
 export const BUSY_TIMEOUT_MS = 10_000
 
 export type ThrottleAttempt =
@@ -104,6 +109,8 @@ export interface LoginThrottleOptions {
   keySecret?: string
   /** Waits for a paced turn (default: a timer; tests move a manual clock instead). */
   sleep?: (ms: number) => Promise<void>
+  /** Milliseconds without a local settlement before a waiting request is refused (default `BUSY_TIMEOUT_MS`). */
+  busyTimeoutMs?: number
 }
 
 /**
@@ -124,11 +131,13 @@ export class LoginThrottle {
   readonly #tag: (value: string) => string
   readonly #sleep: (ms: number) => Promise<void>
   /** Requests of this process waiting for attempts in flight: woken as soon as one here settles. */
-  readonly #waiting = new Set<() => void>()
+  readonly #waiting = new Set<(woken: boolean) => void>()
+  readonly #busyTimeoutMs: number
 
   constructor(private readonly limits: ThrottleLimits, private readonly clock: Clock, options: LoginThrottleOptions = {}) {
     this.#store = options.store ?? new MemoryRateLimit()
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)))
+    this.#busyTimeoutMs = options.busyTimeoutMs ?? BUSY_TIMEOUT_MS
     const keyed = (label: string) => {
       const key = options.keySecret === undefined ? undefined : createHash('sha256').update(`${label}\0${options.keySecret}`).digest()
       return key
@@ -172,7 +181,7 @@ export class LoginThrottle {
     }
     const others = rules.slice(1).filter((r) => r.key !== networkKey).map((r) => r.key)
     const forgiven = request.device ? [pairKey] : [pairKey, networkKey]
-    let waited = 0
+    let progressAt = performance.now()
     for (let round = 0; ; round++) {
       const now = this.clock.now()
       const reservation = await this.#store.reserve(rules, windowSeconds, now)
@@ -192,27 +201,27 @@ export class LoginThrottle {
         }
       }
       // Busy: attempts in flight fill a rule. Wait until one here settles, or poll (another node's).
-      if (waited >= BUSY_TIMEOUT_MS) return { allowed: false, retryAfter: 1 }
+      if (performance.now() - progressAt >= this.#busyTimeoutMs) return { allowed: false, retryAfter: 1 }
       const pause = Math.min(100, 5 * 2 ** round)
-      await this.#nap(pause)
-      waited += pause
+      if (await this.#nap(pause)) progressAt = performance.now()
     }
   }
 
-  #nap(ms: number): Promise<void> {
+  /** True when an attempt of this process settled meanwhile, false when the pause ran out. */
+  #nap(ms: number): Promise<boolean> {
     return new Promise((resolve) => {
-      const done = () => {
+      const done = (woken: boolean) => {
         clearTimeout(timer)
         this.#waiting.delete(done)
-        resolve()
+        resolve(woken)
       }
-      const timer = setTimeout(done, ms)
+      const timer = setTimeout(() => done(false), ms)
       this.#waiting.add(done)
     })
   }
 
   #wake(): void {
-    for (const done of [...this.#waiting]) done()
+    for (const done of [...this.#waiting]) done(true)
   }
 
   /**
