@@ -269,6 +269,17 @@ describe('custom claims: a hook that fails', () => {
     expect(logged[0]).toMatchObject({ level: 'error', fields: { hook: 'claims', timeout_ms: 50 } })
   })
 
+  it('an answer whose reading throws (a getter, a proxy) is the hook failing: server_error, logged', async () => {
+    const trap = new Proxy({}, { ownKeys: () => { throw new Error('trap') } })
+    const getter = Object.defineProperty({}, 'x', { enumerable: true, get: () => { throw new Error('getter') } })
+    for (const answer of [trap, getter]) {
+      const { custom, logged } = claimsWith([], { claims: () => answer as Record<string, unknown> })
+      const err = await serverError(custom.claims('access_token', input()))
+      expect(err.description).toBe('the token could not be issued')
+      expect(logged[0]).toMatchObject({ level: 'error', message: 'the claims hook returned a value that cannot be read', fields: { hook: 'claims' } })
+    }
+  })
+
   it('an answer that is neither an object nor null is server_error', async () => {
     for (const answer of ['x', 1, true, ['a']]) {
       const { custom } = claimsWith([], { claims: () => answer as never })

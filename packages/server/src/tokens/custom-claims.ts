@@ -176,22 +176,7 @@ export class CustomClaims {
     }
     if (this.hook !== undefined) {
       const produced = await this.callHook(token, input)
-      if (produced !== undefined) {
-        for (const [name, value] of Object.entries(produced)) {
-          if (value === undefined) continue
-          if (isProtocolClaim(name) || name === '__proto__') {
-            this.warnOnce(name, token, 'custom claim dropped: protocol claims are set by the provider only')
-            continue
-          }
-          const clean = jsonData(value)
-          if (clean === NOT_JSON) {
-            this.warnOnce(name, token, 'custom claim dropped: its value is not JSON data')
-            continue
-          }
-          out[name] = clean
-          count++
-        }
-      }
+      if (produced !== undefined) count += this.takeHookOutput(token, input, produced, out)
     }
     if (count === 0) return undefined
     if (token !== 'access_token') {
@@ -245,12 +230,56 @@ export class CustomClaims {
     return result as Record<string, unknown>
   }
 
+  /**
+   * Copies the hook's claims that pass the rules into `out`; returns how many. Reading the answer
+   * runs the hook's code too (getters, proxies): a throw there is the hook failing.
+   */
+  private takeHookOutput(token: ClaimTarget, input: CustomClaimsInput, produced: Record<string, unknown>, out: Record<string, unknown>): number {
+    let taken = 0
+    try {
+      for (const [name, value] of Object.entries(produced)) {
+        if (value === undefined) continue
+        if (isProtocolClaim(name) || name === '__proto__') {
+          this.warnOnce(name, token, 'custom claim dropped: protocol claims are set by the provider only')
+          continue
+        }
+        const clean = jsonData(value)
+        if (clean === NOT_JSON) {
+          this.warnOnce(name, token, 'custom claim dropped: its value is not JSON data')
+          continue
+        }
+        out[name] = clean
+        taken++
+      }
+    } catch (err) {
+      this.options.log.error({ hook: 'claims', module: this.options.hooksPath, token, client_id: input.client.client_id, reason: err instanceof Error ? err.message : String(err) }, 'the claims hook returned a value that cannot be read')
+      throw new ServerError('the token could not be issued', { detail: 'claims hook answer unreadable', cause: err })
+    }
+    return taken
+  }
+
   private warnOnce(name: string, token: ClaimTarget, message: string): void {
     const key = `${message}\u0000${name}`
     if (this.warned.has(key) || this.warned.size >= MAX_WARNED) return
     this.warned.add(key)
     this.options.log.warn({ hook: 'claims', claim: name, token }, message)
   }
+}
+
+/**
+ * The hook's copy of each client record: the registry hands out the same record object while it
+ * caches it, so a token set (or a burst of client credentials) clones a client once, not per call.
+ */
+const clientCopies = new WeakMap<ClientRecord, ClaimsHookInput['client']>()
+
+function hookClient(client: ClientRecord): ClaimsHookInput['client'] {
+  let copy = clientCopies.get(client)
+  if (copy === undefined) {
+    const { client_secret_hash: _secret, ...rest } = client
+    copy = deepFreeze(structuredClone(rest))
+    clientCopies.set(client, copy)
+  }
+  return copy
 }
 
 /** What the hook is called with: copies, frozen, without the password or secret hash. */
@@ -260,11 +289,10 @@ function hookInput(token: ClaimTarget, input: CustomClaimsInput): ClaimsHookInpu
     const { password_hash: _hash, ...rest } = input.user
     user = deepFreeze(structuredClone(rest))
   }
-  const { client_secret_hash: _secret, ...client } = input.client
   return Object.freeze({
     token,
     user,
-    client: deepFreeze(structuredClone(client)),
+    client: hookClient(input.client),
     scope: Object.freeze([...input.scope]),
     organization: input.organization === null ? null : Object.freeze({ id: input.organization.id, roles: Object.freeze([...input.organization.roles]) }),
   })
