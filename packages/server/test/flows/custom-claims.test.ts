@@ -177,6 +177,12 @@ describe('custom claims from the config and a hooks module (.mjs)', () => {
     expect(payload.org_id).toBeUndefined()
   })
 
+  it('OIDC Discovery §3: claims_supported names the configured custom claims that reach ID tokens or UserInfo', () => {
+    const supported = web.serverMetadata().claims_supported ?? []
+    expect(supported).toEqual(expect.arrayContaining(['department', 'display_name', 'sub', 'email']))
+    expect(supported).not.toContain('roles') // mapped to access tokens only
+  })
+
   it('a user without the mapped attribute gets no claim for it (OIDC Core §5.3.2: omitted, not null)', async () => {
     const res = await postForm(`${server.url}/token`, { grant_type: 'password', username: BOB.email, password: BOB.password, scope: 'openid' }, { authorization: basicAuth('web', WEB_SECRET) })
     expect(res.status).toBe(200)
