@@ -3,9 +3,9 @@
  * so revoking the grant makes it inactive at introspection without a row per token), a refresh
  * token when the client has the `refresh_token` grant (RFC 6749 §6), and an ID token when `openid`
  * was granted (OIDC Core §3.1.3.3), each with its custom claims (tokens/custom-claims.ts). Every
- * user-facing grant goes through here so the rules live once. The set is committed by one atomic store step before anything is returned: a new grant is
- * opened with its first refresh token (`store.grants.open`), an existing one rotates its refresh
- * token (`rotate`).
+ * user-facing grant goes through here so the rules live once. The set is committed by one atomic
+ * store step before anything is returned: a new grant is opened with its first refresh token
+ * (`store.grants.open`), an existing one rotates its refresh token (`rotate`).
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
  * @see https://openid.net/specs/openid-connect-core-1_0.html#TokenResponse
  */
