@@ -24,7 +24,17 @@ describe('authorization endpoint steps', () => {
     }
   })
 
+  it('Issue 10: the organization selector is read from the checked scope and stored with the request', () => {
+    expect(names.indexOf('checkOrganization')).toBeGreaterThan(names.indexOf('checkScope'))
+    expect(names.indexOf('checkOrganization')).toBeLessThan(names.indexOf('buildRequest'))
+  })
+
+  it('Issue 10: the organization and the concrete scope are settled before consent is decided on that scope', () => {
+    expect(names.indexOf('resolveOrganization')).toBeLessThan(names.indexOf('resolveGrantedScope'))
+    expect(names.indexOf('resolveGrantedScope')).toBeLessThan(names.indexOf('checkConsent'))
+  })
+
   it('OIDC Core §3.1.2.6: prompt=none is judged after the session and before anything is issued or stored', () => {
-    expect(names.slice(-4)).toEqual(['resolveSession', 'checkLoginAndConsent', 'checkPromptNone', 'issueCodeOrInteract'])
+    expect(names.slice(-7)).toEqual(['resolveSession', 'checkLogin', 'resolveOrganization', 'resolveGrantedScope', 'checkConsent', 'checkPromptNone', 'issueCodeOrInteract'])
   })
 })

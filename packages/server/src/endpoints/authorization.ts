@@ -5,22 +5,32 @@
  * only parsing, the way back of error pages and serializing are HTTP and live here.
  * Until client_id and redirect_uri are verified every error is an HTML page, never a redirect;
  * from `checkResponseMode` on, redirectable errors go to the client with state and iss
- * (RFC 6749 §4.1.2.1, RFC 9207). Then: sign-in and consent pages through an interaction,
- * `login_required` / `consent_required` for `prompt=none`, or an immediate code when the session
- * and remembered consent suffice (single sign-on).
+ * (RFC 6749 §4.1.2.1, RFC 9207). Then: sign-in, organization and consent pages through an
+ * interaction, `login_required` / `access_denied` / `interaction_required` / `consent_required`
+ * for `prompt=none`, or an immediate code when the session, the organization and remembered
+ * consent suffice (single sign-on).
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
  * @see https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { PATHS } from '../context.js'
 import { InvalidRequestError, OAuthError } from '../errors.js'
-import { checkLoginAndConsent, checkPromptNone, issueCodeOrInteract, resolveSession } from '../interaction/authorization-decision.js'
+import {
+  checkConsent,
+  checkLogin,
+  checkPromptNone,
+  issueCodeOrInteract,
+  resolveGrantedScope,
+  resolveOrganization,
+  resolveSession,
+} from '../interaction/authorization-decision.js'
 import {
   buildRequest,
   checkClient,
   checkIdTokenHint,
   checkMaxAge,
   checkNonce,
+  checkOrganization,
   checkPkce,
   checkPrompt,
   checkRedirectUri,
@@ -59,6 +69,8 @@ export const AUTHORIZATION_STEPS: readonly AuthorizationStep[] = [
   checkResponseType,
   checkResource,
   checkScope,
+  // Issue 10: the organization selector (scope organization:<id> or parameter organization).
+  checkOrganization,
   checkPrompt,
   checkMaxAge,
   checkPkce,
@@ -66,9 +78,13 @@ export const AUTHORIZATION_STEPS: readonly AuthorizationStep[] = [
   checkNonce,
   buildRequest,
   checkIdTokenHint,
-  // The decision (OIDC Core §3.1.2.3 to §3.1.2.6).
+  // The decision (OIDC Core §3.1.2.3 to §3.1.2.6); with a session that will do, the organization
+  // and the concrete scope (issue 10) come before consent, which is decided on that scope.
   resolveSession,
-  checkLoginAndConsent,
+  checkLogin,
+  resolveOrganization,
+  resolveGrantedScope,
+  checkConsent,
   checkPromptNone,
   issueCodeOrInteract,
 ]

@@ -1,6 +1,7 @@
 /**
- * The interaction pages, HTTP only: sign-in and consent, the same for every kind of interaction
- * (authorization request, device verification). GET shows whatever step is next; the forms POST
+ * The interaction pages, HTTP only: sign-in, the organization step (issue 10: picker or
+ * not-a-member page, authorization requests only) and consent, the same for every kind of
+ * interaction (authorization request, device verification). GET shows whatever step is next; the forms POST
  * back with a CSRF token. What each step decides is in `interaction/pages.ts`; here the
  * parameters are read, the CSRF token checked, cookies set, pages rendered and outcomes sent.
  * A throttled sign-in says when to retry (Retry-After and on the page).
@@ -9,11 +10,22 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { PATHS } from '../context.js'
-import { decideConsent, loadInteraction, nextStep, signIn, verifiedRedirectUri, type LoadedInteraction } from '../interaction/pages.js'
+import { isOrganizationScope } from '../rules/organization.js'
+import {
+  chooseOrganization,
+  decideConsent,
+  loadInteraction,
+  nextStep,
+  signIn,
+  verifiedRedirectUri,
+  type LoadedInteraction,
+  type OrganizationForm,
+} from '../interaction/pages.js'
 import type { Outcome } from '../interaction/outcome.js'
 import { consentPage, describeResource, describeScopes } from '../interaction/views/consent.js'
 import { loginPage } from '../interaction/views/login.js'
 import { MESSAGES } from '../interaction/views/messages.js'
+import { notMemberPage, organizationPickerPage } from '../interaction/views/organization.js'
 import { csrfToken, verifyCsrf } from './_pipeline/csrf.js'
 import { requireFormBody, type RawParams } from './_pipeline/form-body.js'
 import { rejectDuplicateParams } from './_pipeline/reject-duplicate-params.js'
@@ -48,6 +60,28 @@ function renderLogin(request: FastifyRequest, reply: FastifyReply, l: LoadedInte
   }))
 }
 
+/** Issue 10: the picker, or the not-a-member page, posting to `/interaction/:id/organization`. */
+function renderOrganization(request: FastifyRequest, reply: FastifyReply, l: LoadedInteraction, form: OrganizationForm): FastifyReply {
+  const ctx = request.server.latch
+  const common = {
+    action: `${ctx.urls.interaction}/${l.interaction.id}/organization`,
+    csrf: csrfToken(ctx, request, reply),
+    clientName: l.client.client_name,
+    userEmail: form.session.user.email,
+    error: form.error,
+  }
+  const { page } = form
+  const body = page.type === 'not_member'
+    ? notMemberPage({ ...common, required: page.required })
+    : organizationPickerPage({
+      ...common,
+      organizations: page.memberships.map((m) => ({ id: m.organization.id, name: m.organization.name })),
+      truncated: page.truncated,
+      notMember: page.notMember,
+    })
+  return html(reply, l, form.status, body)
+}
+
 /** A kind's end: its page keeps the interaction's form targets; responses and redirects go as they are. */
 function finish(reply: FastifyReply, l: LoadedInteraction, outcome: Outcome): FastifyReply {
   return outcome.type === 'page' ? html(reply, l, outcome.status, outcome.html) : sendOutcome(reply, outcome)
@@ -58,15 +92,21 @@ async function showNextStep(request: InteractionRequest, reply: FastifyReply): P
   const l = await load(request)
   const step = await nextStep(ctx, l, request.cookies)
   if (step.type === 'login_form') return renderLogin(request, reply, l)
+  if (step.type === 'organization_form') return renderOrganization(request, reply, l, step)
   if (step.type === 'consent_form') {
     const { interaction, client } = l
+    const { grant } = step
     return html(reply, l, 200, consentPage({
       action: `${ctx.urls.interaction}/${interaction.id}/consent`,
       csrf: csrfToken(ctx, request, reply),
       clientName: client.client_name,
       userEmail: step.session.user.email,
-      scopes: describeScopes(step.scope, ctx.config.scopes),
+      // The organization has a line of its own rather than a scope entry.
+      scopes: describeScopes(grant.scope.filter((s) => !isOrganizationScope(s)), ctx.config.scopes, grant.descriptions),
       resource: describeResource(step.resource, ctx.config),
+      organization: grant.organization && { id: grant.organization.id, name: grant.organization.name },
+      grantedScope: grant.scope.join(' '),
+      notGranted: grant.refused,
       deviceNotice: interaction.kind === 'device',
       userCode: typeof interaction.params.user_code === 'string' ? interaction.params.user_code : undefined,
     }))
@@ -93,7 +133,16 @@ async function submitConsent(request: InteractionRequest, reply: FastifyReply): 
   const l = await load(request)
   const params = rejectDuplicateParams(request.body as RawParams)
   verifyCsrf(ctx, request, params)
-  return finish(reply, l, await decideConsent(ctx, l, params.decision, request.cookies))
+  return finish(reply, l, await decideConsent(ctx, l, params.decision, request.cookies, params.scope))
+}
+
+async function submitOrganization(request: InteractionRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const ctx = request.server.latch
+  const l = await load(request)
+  const params = rejectDuplicateParams(request.body as RawParams)
+  verifyCsrf(ctx, request, params)
+  const answer = await chooseOrganization(ctx, l, { organization: params.organization, decision: params.decision }, request.cookies)
+  return answer.type === 'organization_form' ? renderOrganization(request, reply, l, answer) : finish(reply, l, answer)
 }
 
 export const interactionPages: FastifyPluginAsync = async function interactionPages(app) {
@@ -101,4 +150,5 @@ export const interactionPages: FastifyPluginAsync = async function interactionPa
   app.get<{ Params: { id: string } }>(`${base}/:id`, { config: { channel: 'html' } }, showNextStep)
   app.post<{ Params: { id: string } }>(`${base}/:id/login`, { config: { channel: 'html' }, preValidation: requireFormBody }, submitLogin)
   app.post<{ Params: { id: string } }>(`${base}/:id/consent`, { config: { channel: 'html' }, preValidation: requireFormBody }, submitConsent)
+  app.post<{ Params: { id: string } }>(`${base}/:id/organization`, { config: { channel: 'html' }, preValidation: requireFormBody }, submitOrganization)
 }

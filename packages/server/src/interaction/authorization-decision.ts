@@ -1,17 +1,21 @@
 /**
  * The last steps of the authorization endpoint, once the request is valid (OIDC Core §3.1.2.3 to
- * §3.1.2.6): find the browser's session, decide whether the user must sign in or consent
- * (`policy.ts`), turn either need into `login_required` / `consent_required` under `prompt=none`,
- * and otherwise either issue a code at once (single sign-on with remembered consent) or start an
- * interaction for the sign-in and consent pages.
+ * §3.1.2.6): find the browser's session, decide whether the user must sign in (`policy.ts`), then,
+ * with a session that will do, settle the organization (`organization-step.ts`, issue 10) and the
+ * concrete scope (`granted-scope.ts`: `organization:<id>` and the template instances this user
+ * may have), decide consent on that concrete scope, turn any page the user would need into an
+ * error under `prompt=none`, and otherwise either issue a code at once (single sign-on with
+ * remembered consent) or start an interaction for the sign-in, organization and consent pages.
  * @see https://openid.net/specs/openid-connect-core-1_0.html#Authenticates
  * @see https://openid.net/specs/openid-connect-core-1_0.html#AuthError
  */
-import { ConsentRequiredError, LoginRequiredError } from '../errors.js'
+import { AccessDeniedError, ConsentRequiredError, InteractionRequiredError, LoginRequiredError } from '../errors.js'
 import { currentSession } from '../sessions/idp-session.js'
 import { issueAuthorizationCode } from './authorization-kind.js'
 import { established, type AuthorizationState } from './authorization-request.js'
 import { beginInteraction } from './begin.js'
+import { grantedScope } from './granted-scope.js'
+import { organizationStep } from './organization-step.js'
 import { needsConsent, needsLogin } from './policy.js'
 
 /** OIDC Core §3.1.2.3: the End-User signed in to this browser, if any. */
@@ -19,19 +23,51 @@ export async function resolveSession(s: AuthorizationState): Promise<void> {
   s.session = await currentSession(s.ctx, s.cookies)
 }
 
-/** OIDC Core §3.1.2.3, §3.1.2.4: must the user sign in, and (if not) consent? */
-export async function checkLoginAndConsent(s: AuthorizationState): Promise<void> {
-  const request = established(s.request, 'request')
-  const session = established(s.session, 'session')
-  s.loginNeeded = needsLogin(request, session, s.ctx.clock.now())
-  s.consentNeeded = session !== null && !s.loginNeeded && (await needsConsent(s.ctx, request, established(s.client, 'client'), session.user.id))
+/** OIDC Core §3.1.2.3: must the user sign in (again)? */
+export function checkLogin(s: AuthorizationState): void {
+  s.loginNeeded = needsLogin(established(s.request, 'request'), established(s.session, 'session'), s.ctx.clock.now(), established(s.client, 'client'))
 }
 
-/** OIDC Core §3.1.2.6: with prompt=none, a needed page is an error instead. */
+/** Issue 10: with a session that will do, the organization the grant acts for, or the page that must ask. */
+export async function resolveOrganization(s: AuthorizationState): Promise<void> {
+  const session = established(s.session, 'session')
+  if (session === null || s.loginNeeded) return
+  s.organizationStep = await organizationStep(s.ctx, established(s.request, 'request'), established(s.client, 'client'), session.user.id)
+}
+
+/** RFC 6749 §3.3, issue 10: the concrete scope once the organization is settled (instances not granted are dropped). */
+export async function resolveGrantedScope(s: AuthorizationState): Promise<void> {
+  const session = established(s.session, 'session')
+  const step = s.organizationStep
+  if (session === null || step === undefined || step.type === 'picker' || step.type === 'not_member') return
+  const organization = step.type === 'use' ? step.membership.organization : null
+  s.grant = await grantedScope(s.ctx, established(s.request, 'request'), established(s.client, 'client'), session.user, organization)
+}
+
+/** OIDC Core §3.1.2.4: must the user consent to the concrete scope? */
+export async function checkConsent(s: AuthorizationState): Promise<void> {
+  const session = established(s.session, 'session')
+  if (session === null || s.grant === undefined) return
+  const request = established(s.request, 'request')
+  s.consentNeeded = await needsConsent(s.ctx, { ...request, scope: s.grant.scope.join(' ') }, established(s.client, 'client'), session.user.id)
+}
+
+/**
+ * OIDC Core §3.1.2.6: with prompt=none, a needed page is an error instead. Issue 10: a user who
+ * may act for no organization the request accepts gets `access_denied` (what the not-a-member
+ * page would end in); one who must choose gets `interaction_required`.
+ */
 export function checkPromptNone(s: AuthorizationState): void {
   if (!established(s.request, 'request').prompt.includes('none')) return
   if (s.loginNeeded) throw new LoginRequiredError()
+  if (s.organizationStep?.type === 'not_member') throw new AccessDeniedError(notMemberDescription(s.organizationStep.required))
+  if (s.organizationStep?.type === 'picker') throw new InteractionRequiredError('the user must choose an organization')
   if (s.consentNeeded) throw new ConsentRequiredError()
+}
+
+/** The public reason of an `access_denied` for a non-member; the same whether or not the organization exists. */
+export function notMemberDescription(required: boolean): string {
+  return required ? 'the user is not a member of any organization' : 'the user is not a member of the requested organization'
 }
 
 /** RFC 6749 §4.1.2: a code now when nothing is needed of the user, else the interaction pages. */
@@ -39,8 +75,8 @@ export async function issueCodeOrInteract(s: AuthorizationState): Promise<void> 
   const request = established(s.request, 'request')
   const client = established(s.client, 'client')
   const session = established(s.session, 'session')
-  if (session && !s.loginNeeded && !s.consentNeeded) {
-    s.outcome = await issueAuthorizationCode(s.ctx, request, client, session, request.scope.split(' ').filter(Boolean))
+  if (session && !s.loginNeeded && s.grant !== undefined && !s.consentNeeded) {
+    s.outcome = await issueAuthorizationCode(s.ctx, request, client, session, s.grant)
     return
   }
   s.outcome = await beginInteraction(s.ctx, {

@@ -13,7 +13,9 @@ import type { ActiveSession } from '../sessions/idp-session.js'
 import type { ClientRecord, InteractionRecord } from '../storage/store.js'
 import { newHandle } from '../tokens/opaque-handle.js'
 import type { AuthorizationRequest } from './authorization-request.js'
+import { grantedScope, type GrantedScope } from './granted-scope.js'
 import type { InteractionKind } from './kinds.js'
+import { organizationStep } from './organization-step.js'
 import { authorizationError, authorizationResponse, type Outcome, type RedirectTarget } from './outcome.js'
 import { needsConsent, needsLogin } from './policy.js'
 
@@ -26,7 +28,7 @@ export async function issueAuthorizationCode(
   request: AuthorizationRequest,
   client: ClientRecord,
   session: ActiveSession,
-  scope: string[],
+  grant: GrantedScope,
 ): Promise<Outcome> {
   const { store, clock, config } = ctx
   const now = clock.now()
@@ -39,7 +41,7 @@ export async function issueAuthorizationCode(
     client_id: client.client_id,
     user_id: session.user.id,
     redirect_uri: request.redirect_uri_sent ? request.redirect_uri : null,
-    scope: scope.join(' '),
+    scope: grant.scope.join(' '),
     resource: request.resource,
     nonce: request.nonce ?? null,
     code_challenge: request.code_challenge ?? null,
@@ -47,7 +49,8 @@ export async function issueAuthorizationCode(
     auth_time: session.session.auth_time,
     session_id: session.session.id,
     amr: session.session.amr,
-    organization_id: null,
+    // Issue 10: the grant the code opens acts for this organization (org_id in its tokens).
+    organization_id: grant.organization?.id ?? null,
     created_at: now,
     expires_at: now + config.tokens.authorization_code_ttl,
     consumed_at: null,
@@ -55,15 +58,24 @@ export async function issueAuthorizationCode(
   return authorizationResponse(redirectTarget(ctx, request), { code: code.value })
 }
 
-function requestOf(interaction: InteractionRecord): AuthorizationRequest {
+export function requestOf(interaction: InteractionRecord): AuthorizationRequest {
   return interaction.params as unknown as AuthorizationRequest
 }
 
 export const authorizationKind: InteractionKind = {
-  needsConsent: (ctx, interaction, client, userId) => needsConsent(ctx, requestOf(interaction), client, userId),
-  requiresFreshLogin: (interaction, session, now) => needsLogin(requestOf(interaction), session, now),
-  async approve({ ctx, interaction, client, session, scope }) {
-    return issueAuthorizationCode(ctx, requestOf(interaction), client, session, scope)
+  // Issue 10: the organization step (re-read on every visit, so a member removed meanwhile is
+  // asked again), then the concrete scope for that organization.
+  async resolve(ctx, interaction, client, session) {
+    const request = requestOf(interaction)
+    const step = await organizationStep(ctx, request, client, session.user.id)
+    if (step.type === 'picker' || step.type === 'not_member') return { type: 'organization', page: step }
+    const organization = step.type === 'use' ? step.membership.organization : null
+    return { type: 'grant', grant: await grantedScope(ctx, request, client, session.user, organization) }
+  },
+  needsConsent: (ctx, interaction, client, userId, scope) => needsConsent(ctx, { ...requestOf(interaction), scope: scope.join(' ') }, client, userId),
+  requiresFreshLogin: (interaction, client, session, now) => needsLogin(requestOf(interaction), session, now, client),
+  async approve({ ctx, interaction, client, session, grant }) {
+    return issueAuthorizationCode(ctx, requestOf(interaction), client, session, grant)
   },
   async deny({ ctx, interaction }) {
     return authorizationError(redirectTarget(ctx, requestOf(interaction)), new AccessDeniedError('the user denied the request'))

@@ -12,10 +12,12 @@ import {
   buildRequest,
   checkClient,
   checkNonce,
+  checkOrganization,
   checkPkce,
   checkRedirectUri,
   checkResponseMode,
   checkResponseType,
+  checkScope,
   MAX_STATE_LENGTH,
   rejectMultipleResources,
   rejectRequestObjects,
@@ -133,7 +135,7 @@ describe('authorization request checks', () => {
   })
 
   it('RFC 6749 §4.1.3: the request records whether redirect_uri was sent, so the token request repeats it only then', async () => {
-    const base = { client: await t.client('web'), redirectUri: WEB_CB, scope: ['openid'], resource: null, prompt: [], pkce: {} }
+    const base = { client: await t.client('web'), redirectUri: WEB_CB, scope: ['openid'], organization: null, dynamicScope: [], resource: null, prompt: [], pkce: {} }
     const sent = state({}, { ...base, params: { redirect_uri: WEB_CB, login_hint: 'x'.repeat(400) } })
     buildRequest(sent)
     expect(sent.request).toMatchObject({ client_id: 'web', redirect_uri: WEB_CB, redirect_uri_sent: true, scope: 'openid', response_mode: 'query' })
@@ -149,5 +151,33 @@ describe('authorization request checks', () => {
     expect(await codeOf(() => checkPromptNone(state({}, { request, loginNeeded: false, consentNeeded: true })))).toBe('consent_required')
     checkPromptNone(state({}, { request, loginNeeded: false, consentNeeded: false }))
     checkPromptNone(state({}, { request: { ...request, prompt: [] }, loginNeeded: true, consentNeeded: true }))
+  })
+
+  it('Issue 10: the organization selector comes from organization:<id> or the organization parameter; two different ones are invalid_request', async () => {
+    const client = await t.client('web')
+    const select = (scope: string, organization?: string) => {
+      const s = state({}, { client, resource: null, params: { scope, ...(organization !== undefined && { organization }) } })
+      checkScope(s)
+      checkOrganization(s)
+      return s
+    }
+    expect(select('openid organization:acme').organization).toBe('acme')
+    expect(select('openid', 'acme').organization).toBe('acme')
+    expect(select('openid organization:acme', 'acme').organization).toBe('acme')
+    expect(select('openid').organization).toBeNull()
+    // The selector is no registered scope: the static scope stays what the client is registered for.
+    expect(select('openid organization:acme').scope).toEqual(['openid'])
+    expect(await codeOf(() => select('openid organization:acme', 'globex'))).toBe('invalid_request')
+    expect(await codeOf(() => select('openid organization:acme organization:globex'))).toBe('invalid_request')
+    expect(await codeOf(() => select('openid organization:ACME'))).toBe('invalid_request')
+    expect(await codeOf(() => select('openid', 'acme/x'))).toBe('invalid_request')
+  })
+
+  it('Issue 10: with prompt=none a non-member gets access_denied and a needed picker interaction_required (OIDC Core §3.1.2.6)', async () => {
+    const request = { client_id: 'web', redirect_uri: WEB_CB, redirect_uri_sent: true, response_mode: 'query' as const, scope: 'openid', resource: null, prompt: ['none' as const] }
+    expect(await codeOf(() => checkPromptNone(state({}, { request, loginNeeded: false, organizationStep: { type: 'not_member', required: false } })))).toBe('access_denied')
+    expect(await codeOf(() => checkPromptNone(state({}, { request, loginNeeded: false, organizationStep: { type: 'picker', memberships: [], truncated: false, notMember: false } })))).toBe('interaction_required')
+    // Sign-in is asked about first: the organization is unknown until the user is.
+    expect(await codeOf(() => checkPromptNone(state({}, { request, loginNeeded: true })))).toBe('login_required')
   })
 })

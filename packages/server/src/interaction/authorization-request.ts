@@ -22,7 +22,8 @@ import {
   UnauthorizedClientError,
   UnsupportedResponseTypeError,
 } from '../errors.js'
-import { resolveScope } from '../rules/scope.js'
+import { selectedOrganization } from '../rules/organization.js'
+import { resolveScopeRequest } from '../rules/scope.js'
 import { checkCodeChallenge, type CodeChallengeMethod } from '../rules/pkce.js'
 import { parseMaxAge, parsePrompt, type Prompt } from '../rules/prompt.js'
 import { resolveRedirectUri } from '../rules/redirect-uri.js'
@@ -30,6 +31,8 @@ import { resolveResource } from '../rules/resource.js'
 import type { ActiveSession, CookieJar } from '../sessions/idp-session.js'
 import type { ClientRecord } from '../storage/store.js'
 import { verifyIdTokenHint } from '../tokens/id-token-hint.js'
+import type { GrantedScope } from './granted-scope.js'
+import type { OrganizationStep } from './organization-step.js'
 import type { Outcome, RedirectTarget, ResponseMode } from './outcome.js'
 
 /** The validated request, stored as the interaction's params (JSON). */
@@ -51,6 +54,12 @@ export interface AuthorizationRequest {
   login_hint?: string
   /** `sub` of a verified `id_token_hint`: the user the client expects (OIDC Core §3.1.2.1). */
   id_token_hint_sub?: string
+  /** Issue 10: the organization the request selects (`organization:<id>` scope or `organization` parameter). */
+  organization?: string
+  /** Issue 10: the template-shaped scopes asked (`read:organization:acme`), granted per user once known. */
+  dynamic_scope?: string[]
+  /** Issue 10: the organization the user chose on the picker (interaction/organization-step.ts). */
+  organization_chosen?: string
 }
 
 /** Parameters as parsed from the query or form: a repeated parameter is an array. */
@@ -72,12 +81,21 @@ export interface AuthorizationState {
   params?: Readonly<Record<string, string>>
   resource?: string | null
   scope?: string[]
+  /** Issue 10: the `organization:` scope values and the template-shaped ones asked (`resolveScopeRequest`). */
+  organizationScopes?: readonly string[]
+  dynamicScope?: readonly string[]
+  /** Issue 10: the selected organization id; null: none. */
+  organization?: string | null
   prompt?: Prompt[]
   maxAge?: number
   pkce?: { code_challenge?: string; code_challenge_method?: CodeChallengeMethod }
   request?: AuthorizationRequest
   session?: ActiveSession | null
   loginNeeded?: boolean
+  /** Issue 10: the organization step once the user is known (interaction/organization-step.ts). */
+  organizationStep?: OrganizationStep
+  /** The concrete scope, once the organization is settled (interaction/granted-scope.ts). */
+  grant?: GrantedScope
   consentNeeded?: boolean
   /** What to send; the step that sets it ends the table. */
   outcome?: Outcome
@@ -174,9 +192,25 @@ export function checkResource(s: AuthorizationState): void {
   s.resource = resolveResource(established(s.params, 'params'), established(s.client, 'client'), s.ctx.config)
 }
 
-/** RFC 6749 §3.3: the granted scope (unknown values ignored, unregistered ones invalid_scope). */
+/**
+ * RFC 6749 §3.3: the granted static scope (unknown values ignored, unregistered ones
+ * invalid_scope); `organization:` values and template-shaped ones are kept apart for the steps
+ * that know the user (issue 10).
+ */
 export function checkScope(s: AuthorizationState): void {
-  s.scope = resolveScope(established(s.params, 'params').scope, established(s.client, 'client'), s.ctx.config, established(s.resource, 'resource'))
+  const request = resolveScopeRequest(established(s.params, 'params').scope, established(s.client, 'client'), s.ctx.config, established(s.resource, 'resource'))
+  s.scope = [...request.scope]
+  s.organizationScopes = request.organizations
+  s.dynamicScope = request.dynamic
+}
+
+/**
+ * Issue 10: the organization the request selects, by `organization:<id>` in the scope or the
+ * `organization` parameter; two different ones, or an id outside `[a-z0-9-]{1,64}`, are
+ * `invalid_request` (rules/organization.ts). Any client may select one: membership decides later.
+ */
+export function checkOrganization(s: AuthorizationState): void {
+  s.organization = selectedOrganization(established(s.organizationScopes, 'organization scopes'), established(s.params, 'params').organization)
 }
 
 /** OIDC Core §3.1.2.1: prompt values; `none` alone. */
@@ -232,6 +266,10 @@ export function buildRequest(s: AuthorizationState): void {
   if (params.nonce !== undefined) request.nonce = params.nonce
   if (s.maxAge !== undefined) request.max_age = s.maxAge
   if (params.login_hint !== undefined) request.login_hint = params.login_hint.slice(0, 320)
+  const organization = established(s.organization, 'organization')
+  if (organization !== null) request.organization = organization
+  const dynamic = established(s.dynamicScope, 'dynamic scope')
+  if (dynamic.length > 0) request.dynamic_scope = [...dynamic]
   s.request = request
 }
 

@@ -4,6 +4,7 @@ import type { ActiveSession } from '../sessions/idp-session.js'
 import type { InteractionRecord } from '../storage/store.js'
 import { newHandle, newUserCode } from '../tokens/opaque-handle.js'
 import { deviceKind } from './device-verification.js'
+import { plainGrant } from './granted-scope.js'
 import type { FinishedInteraction } from './kinds.js'
 import type { Outcome } from './outcome.js'
 import { deviceCodePage, INVALID_CODE } from './views/device-code.js'
@@ -53,15 +54,15 @@ describe('device verification', () => {
   it('RFC 8628 §5.4: consent is always asked, even for a client that may skip it', async () => {
     const { args } = await finished('x')
     const skipping = { ...args.client, skip_consent: true }
-    expect(await deviceKind.needsConsent(t.ctx, args.interaction, skipping, args.session.user.id)).toBe(true)
-    expect(deviceKind.requiresFreshLogin(args.interaction, args.session, t.clock.now())).toBe(false)
+    expect(await deviceKind.needsConsent(t.ctx, args.interaction, skipping, args.session.user.id, ['openid'])).toBe(true)
+    expect(deviceKind.requiresFreshLogin(args.interaction, args.client, args.session, t.clock.now())).toBe(false)
   })
 
   it('RFC 8628 §3.3: approving marks the code approved for the consented scope, which the device then redeems', async () => {
     const { userCodeHash, deviceCodeHash } = await seed()
     const { args } = await finished(userCodeHash)
     // Scope the consent form posted, with one the device never asked for: it must not be granted.
-    const sent = page(await deviceKind.approve({ ...args, scope: ['openid', 'read:data', 'write:data'] }))
+    const sent = page(await deviceKind.approve({ ...args, grant: plainGrant(['openid', 'read:data', 'write:data']) }))
     expect(sent.status).toBe(200)
     expect(sent.body).toContain('Device connected')
     expect(sent.body).toContain('You can return to your device.')
@@ -84,7 +85,7 @@ describe('device verification', () => {
     const { userCodeHash } = await seed(60)
     const { args } = await finished(userCodeHash)
     t.clock.advance(61)
-    const sent = page(await deviceKind.approve({ ...args, scope: ['openid'] }))
+    const sent = page(await deviceKind.approve({ ...args, grant: plainGrant(['openid']) }))
     expect(sent.status).toBe(400)
     expect(sent.body).toContain('Code expired')
     expect(t.events.map((e) => e.name)).not.toContain('device_code.approved')
@@ -93,7 +94,7 @@ describe('device verification', () => {
   it('RFC 8628 §3.3: a code is decided once; a second decision shows the expired page', async () => {
     const { userCodeHash } = await seed()
     const first = await finished(userCodeHash)
-    await deviceKind.approve({ ...first.args, scope: ['openid'] })
+    await deviceKind.approve({ ...first.args, grant: plainGrant(['openid']) })
     const second = await finished(userCodeHash)
     expect(page(await deviceKind.deny(second.args)).status).toBe(400)
     expect(t.events.map((e) => e.name)).not.toContain('device_code.denied')

@@ -20,6 +20,7 @@ import { hashHandle } from '../lib/random.js'
 import { displayUserCode, normalizeUserCode, USER_CODE_LENGTH } from '../rules/user-code.js'
 import { notChecked } from '../users/login-throttle.js'
 import { beginInteraction } from './begin.js'
+import { plainGrant } from './granted-scope.js'
 import type { FinishedInteraction, InteractionKind } from './kinds.js'
 import { interactionScope } from './kinds.js'
 import { pageOutcome, type Outcome } from './outcome.js'
@@ -66,6 +67,10 @@ function userCodeHashOf(finished: FinishedInteraction): string | null {
 
 /** What the device flow does at the end of the shared login and consent pages. */
 export const deviceKind: InteractionKind = {
+  // No organizations: the device flow has no page to choose one on (config refuses organization_required with it).
+  async resolve(_ctx, interaction) {
+    return { type: 'grant', grant: plainGrant(interactionScope(interaction)) }
+  },
   // RFC 8628 §5.4: always ask; remembered consent or skip_consent would let a relayed code through unseen.
   async needsConsent() {
     return true
@@ -79,7 +84,7 @@ export const deviceKind: InteractionKind = {
     const hash = userCodeHashOf(finished)
     // Never grant more than the device asked for, whatever the consent form posted.
     const requested = new Set(interactionScope(interaction))
-    const granted = finished.scope.filter((s) => requested.has(s))
+    const granted = finished.grant.scope.filter((s) => requested.has(s))
     const decided = hash !== null && (await ctx.store.deviceCodes.decide(
       hash,
       {

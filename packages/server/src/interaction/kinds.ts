@@ -8,14 +8,21 @@
 import type { LatchContext } from '../context.js'
 import type { ActiveSession } from '../sessions/idp-session.js'
 import type { ClientRecord, InteractionRecord } from '../storage/store.js'
+import type { GrantedScope } from './granted-scope.js'
+import type { OrganizationPage } from './organization-step.js'
 import type { Outcome } from './outcome.js'
 
+/** What a signed-in user would grant, or the organization page to show first (authorization requests only). */
+export type Resolution = { type: 'grant'; grant: GrantedScope } | { type: 'organization'; page: OrganizationPage }
+
 export interface InteractionKind {
-  /** Consent page needed? (device: always; authorization: unless skipped or remembered). */
-  needsConsent(ctx: LatchContext, interaction: InteractionRecord, client: ClientRecord, userId: string): Promise<boolean>
+  /** Once signed in: the concrete grant (authorization: after the organization step), or that step's page. */
+  resolve(ctx: LatchContext, interaction: InteractionRecord, client: ClientRecord, session: ActiveSession): Promise<Resolution>
+  /** Consent page needed for `scope`? (device: always; authorization: unless skipped or remembered). */
+  needsConsent(ctx: LatchContext, interaction: InteractionRecord, client: ClientRecord, userId: string, scope: readonly string[]): Promise<boolean>
   /** A fresh login is required even if a session exists (prompt=login, max_age exceeded). */
-  requiresFreshLogin(interaction: InteractionRecord, session: ActiveSession | null, now: number): boolean
-  approve(args: FinishedInteraction & { scope: string[] }): Promise<Outcome>
+  requiresFreshLogin(interaction: InteractionRecord, client: ClientRecord, session: ActiveSession | null, now: number): boolean
+  approve(args: FinishedInteraction & { grant: GrantedScope }): Promise<Outcome>
   deny(args: FinishedInteraction): Promise<Outcome>
 }
 

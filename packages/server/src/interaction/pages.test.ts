@@ -65,7 +65,7 @@ describe('interaction page decisions', () => {
 
     const reloaded = await loadInteraction(t.ctx, l.interaction.id)
     const step = await nextStep(t.ctx, reloaded, cookies)
-    expect(step).toMatchObject({ type: 'consent_form', scope: ['openid', 'read:data'], session: { user: { email: 'alice@example.com' } } })
+    expect(step).toMatchObject({ type: 'consent_form', grant: { scope: ['openid', 'read:data'], organization: null }, session: { user: { email: 'alice@example.com' } } })
     // Another browser (no session cookie) cannot answer the consent of this one.
     expect(await decideConsent(t.ctx, reloaded, 'allow', {})).toEqual({ type: 'see_other', location: `${t.ctx.urls.interaction}/${l.interaction.id}` })
 
@@ -84,5 +84,29 @@ describe('interaction page decisions', () => {
     const outcome = await decideConsent(t.ctx, await loadInteraction(t.ctx, l.interaction.id), 'deny', jar(result.cookies))
     expect(outcome).toMatchObject({ type: 'authorization_response', params: { error: 'access_denied' } })
     expect(t.events.map((e) => e.name)).toContain('consent.denied')
+  })
+
+  it('Issue 10: a successful sign-in joins the organizations of a verified email domain with roles [member], keeping an existing member\'s roles', async () => {
+    await t.close()
+    t = await createTestContext({
+      config: {
+        organizations: [
+          { id: 'examplers', name: 'Examplers', domains: ['example.com'] },
+          { id: 'keepers', name: 'Keepers', domains: ['example.com'], members: [{ email: 'alice@example.com', roles: ['admin'] }] },
+          { id: 'others', name: 'Others', domains: ['example.org'] },
+        ],
+      },
+    })
+    const user = await t.user()
+    expect(await t.store.organizations.membership('examplers', user.id)).toBeNull()
+    const l = await started()
+    // A failed sign-in joins nobody.
+    await signIn(t.ctx, l, { email: 'alice@example.com', password: 'wrong-password', ip: '192.0.2.1', cookies: {} })
+    expect(await t.store.organizations.membership('examplers', user.id)).toBeNull()
+    const result = await signIn(t.ctx, l, { email: 'alice@example.com', password: TEST_PASSWORD, ip: '192.0.2.1', cookies: {} })
+    expect(result.type).toBe('signed_in')
+    expect((await t.store.organizations.membership('examplers', user.id))?.roles).toEqual(['member'])
+    expect((await t.store.organizations.membership('keepers', user.id))?.roles).toEqual(['admin'])
+    expect(await t.store.organizations.membership('others', user.id)).toBeNull()
   })
 })

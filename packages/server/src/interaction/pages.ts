@@ -1,26 +1,34 @@
 /**
- * What the interaction pages decide (sign-in and consent, the same for every kind of interaction:
- * authorization request, device verification), without HTTP: `endpoints/interaction.ts` parses,
+ * What the interaction pages decide (sign-in, the organization step of authorization requests,
+ * and consent, the same for every kind of interaction: authorization request, device
+ * verification), without HTTP: `endpoints/interaction.ts` parses,
  * checks the CSRF token, calls these, sets the cookies they return and renders or sends what they
  * answer. Sign-in failures say the same thing whether or not the email exists and take the same
  * time (argon2 runs against a dummy hash); repeated failures are throttled per account and
  * source, per source, and slowed per account (across nodes when Redis is configured;
- * users/login-throttle.ts), and a success leaves a device cookie (sessions/device-cookie.ts).
+ * users/login-throttle.ts), and a success leaves a device cookie (sessions/device-cookie.ts) and
+ * joins the organizations of a verified email's domain (issue 10).
  * @see https://openid.net/specs/openid-connect-core-1_0.html#Authenticates
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.16
  */
 import type { LatchContext } from '../context.js'
-import { InvalidRequestError } from '../errors.js'
+import { AccessDeniedError, InvalidRequestError } from '../errors.js'
+import { joinByEmailDomain, membershipOf } from '../organizations/membership.js'
+import { ORGANIZATION_ID } from '../rules/organization.js'
 import { rememberDevice, trustedDevice } from '../sessions/device-cookie.js'
 import { currentSession, startSession, type ActiveSession, type CookieChange, type CookieJar } from '../sessions/idp-session.js'
 import type { ClientRecord, InteractionRecord } from '../storage/store.js'
 import { notChecked } from '../users/login-throttle.js'
 import { verifyPassword } from '../users/password-hash.js'
-import { authorizationKind } from './authorization-kind.js'
+import { authorizationKind, redirectTarget, requestOf } from './authorization-kind.js'
+import { notMemberDescription } from './authorization-decision.js'
+import type { GrantedScope } from './granted-scope.js'
+import { organizationStep, type OrganizationPage } from './organization-step.js'
+import { MESSAGES } from './views/messages.js'
 import { signedIn } from './begin.js'
 import { deviceKind } from './device-verification.js'
-import { interactionResource, interactionScope, type InteractionKind } from './kinds.js'
-import { seeOther, type Outcome } from './outcome.js'
+import { interactionResource, type InteractionKind } from './kinds.js'
+import { authorizationError, seeOther, type Outcome } from './outcome.js'
 
 const KINDS: Record<InteractionRecord['kind'], InteractionKind> = {
   authorization: authorizationKind,
@@ -57,26 +65,41 @@ async function interactionSession(ctx: LatchContext, l: LoadedInteraction, cooki
   return session && session.session.id === l.interaction.session_id ? session : null
 }
 
-/** What the interaction page shows next: the sign-in form, the consent form, or the kind's end. */
-export type NextStep = { type: 'login_form' } | { type: 'consent_form'; session: ActiveSession; scope: string[]; resource: string | null } | Outcome
+/** What the interaction page shows next: the sign-in form, the organization step, the consent form, or the kind's end. */
+export type NextStep =
+  | { type: 'login_form' }
+  | OrganizationForm
+  | { type: 'consent_form'; session: ActiveSession; grant: GrantedScope; resource: string | null }
+  | Outcome
+
+/** The organization step's page (picker or not-a-member), with why it is shown again after a refused choice. */
+export interface OrganizationForm {
+  type: 'organization_form'
+  session: ActiveSession
+  page: OrganizationPage
+  status: number
+  error?: string
+}
 
 export async function nextStep(ctx: LatchContext, l: LoadedInteraction, cookies: CookieJar): Promise<NextStep> {
   const { interaction, client, kind } = l
   let session = await interactionSession(ctx, l, cookies)
   if (!session) {
     const existing = await currentSession(ctx, cookies)
-    if (!existing || interaction.user_id || kind.requiresFreshLogin(interaction, existing, ctx.clock.now())) return { type: 'login_form' }
+    if (!existing || interaction.user_id || kind.requiresFreshLogin(interaction, client, existing, ctx.clock.now())) return { type: 'login_form' }
     // Single sign-on: adopt the browser's session for this interaction.
     await ctx.store.interactions.update(interaction.id, signedIn(ctx, interaction, { user_id: existing.user.id, auth_time: existing.session.auth_time, session_id: existing.session.id }))
     session = existing
   }
-  const scope = interactionScope(interaction)
-  if (await kind.needsConsent(ctx, interaction, client, session.user.id)) {
-    return { type: 'consent_form', session, scope, resource: interactionResource(interaction) }
+  const resolution = await kind.resolve(ctx, interaction, client, session)
+  if (resolution.type === 'organization') return { type: 'organization_form', session, page: resolution.page, status: 200 }
+  const { grant } = resolution
+  if (await kind.needsConsent(ctx, interaction, client, session.user.id, grant.scope)) {
+    return { type: 'consent_form', session, grant, resource: interactionResource(interaction) }
   }
   const taken = await ctx.store.interactions.take(interaction.id, ctx.clock.now())
   if (!taken) throw new InvalidRequestError('This sign-in request was already completed.')
-  return kind.approve({ ctx, interaction: taken, client, session, scope })
+  return kind.approve({ ctx, interaction: taken, client, session, grant })
 }
 
 export type SignInResult =
@@ -124,24 +147,86 @@ export async function signIn(
   const deviceCookie = rememberDevice(ctx, email, device, user.password_hash)
   if (deviceCookie) cookies.push(deviceCookie)
   const { session } = started
+  // Issue 10: a verified email of an organization's domain makes its owner a member (roles kept if already one).
+  await joinByEmailDomain(ctx.store, user, ctx.clock.now())
   await ctx.store.interactions.update(interaction.id, signedIn(ctx, interaction, { user_id: user.id, auth_time: session.auth_time, session_id: session.id }))
   return { type: 'signed_in', cookies, outcome: seeOther(`${ctx.urls.interaction}/${interaction.id}`) }
 }
 
 /** OIDC Core §3.1.2.4: the End-User's answer on the consent page. */
-export async function decideConsent(ctx: LatchContext, l: LoadedInteraction, decision: string | undefined, cookies: CookieJar): Promise<Outcome> {
+export async function decideConsent(
+  ctx: LatchContext,
+  l: LoadedInteraction,
+  decision: string | undefined,
+  cookies: CookieJar,
+  /** The concrete scope the page showed (its hidden `scope` field), when it was sent. */
+  shown?: string,
+): Promise<Outcome> {
   const { interaction, client, kind } = l
   const session = await interactionSession(ctx, l, cookies)
   if (!session) return seeOther(`${ctx.urls.interaction}/${interaction.id}`)
   if (decision !== 'allow' && decision !== 'deny') throw new InvalidRequestError('Choose Allow or Deny.')
-  const taken = await ctx.store.interactions.take(interaction.id, ctx.clock.now())
-  if (!taken) throw new InvalidRequestError('This sign-in request was already completed.')
-  const scope = interactionScope(taken)
   if (decision === 'deny') {
+    const taken = await take(ctx, interaction)
     ctx.events.emit('consent.denied', { user_id: session.user.id, client_id: client.client_id })
     return kind.deny({ ctx, interaction: taken, client, session })
   }
-  await ctx.store.consents.grant(session.user.id, client.client_id, interactionResource(taken), scope, ctx.clock.now())
-  ctx.events.emit('consent.granted', { user_id: session.user.id, client_id: client.client_id, scope: scope.join(' ') })
-  return kind.approve({ ctx, interaction: taken, client, session, scope })
+  // Decided again now, not as the page showed it: a membership ended since then takes the user
+  // back to the organization step instead of into a code.
+  const resolution = await kind.resolve(ctx, interaction, client, session)
+  if (resolution.type === 'organization') return seeOther(`${ctx.urls.interaction}/${interaction.id}`)
+  const { grant } = resolution
+  // Consent covers what was shown: a scope granted since (a role given meanwhile) is asked about first.
+  if (shown !== undefined) {
+    const seen = new Set(shown.split(' '))
+    if (grant.scope.some((s) => !seen.has(s))) return seeOther(`${ctx.urls.interaction}/${interaction.id}`)
+  }
+  const taken = await take(ctx, interaction)
+  await ctx.store.consents.grant(session.user.id, client.client_id, interactionResource(taken), grant.scope, ctx.clock.now())
+  ctx.events.emit('consent.granted', { user_id: session.user.id, client_id: client.client_id, scope: grant.scope.join(' ') })
+  return kind.approve({ ctx, interaction: taken, client, session, grant })
+}
+
+/**
+ * Issue 10: the answer on the organization step. `decision=cancel` (the not-a-member page's one
+ * button) ends the request with `access_denied` at the client (RFC 6749 §4.1.2.1, with state and
+ * iss); `organization=<id>` is taken only for a request that has an organization to choose (also
+ * after going back to the picker once chosen) and only for an organization the user is a member
+ * of now (a member removed since the picker was shown, or a forged id, gets the step again with
+ * why). The choice is stored in the interaction's params (`organization_chosen`).
+ */
+export async function chooseOrganization(
+  ctx: LatchContext,
+  l: LoadedInteraction,
+  input: { organization: string | undefined; decision: string | undefined },
+  cookies: CookieJar,
+): Promise<OrganizationForm | Outcome> {
+  const { interaction, client } = l
+  const session = await interactionSession(ctx, l, cookies)
+  if (!session) return seeOther(`${ctx.urls.interaction}/${interaction.id}`)
+  // As if nothing were chosen yet: a user who went back to the picker may change their answer.
+  const request = interaction.kind === 'authorization' ? { ...requestOf(interaction), organization_chosen: undefined } : null
+  const step = request === null ? null : await organizationStep(ctx, request, client, session.user.id, { choosing: true })
+  if (step === null || step.type === 'none' || step.type === 'use') throw new InvalidRequestError('There is no organization to choose for this request.')
+  const page = step
+  const m = MESSAGES.organization
+  if (input.decision === 'cancel') {
+    const taken = await take(ctx, interaction)
+    const description = page.type === 'not_member' ? notMemberDescription(page.required) : 'the user did not choose an organization'
+    return authorizationError(redirectTarget(ctx, requestOf(taken)), new AccessDeniedError(description))
+  }
+  if (input.decision !== undefined) throw new InvalidRequestError('The only decision on this page is cancel.')
+  if (page.type === 'not_member') return { type: 'organization_form', session, page, status: 403 }
+  const id = input.organization
+  if (id === undefined) return { type: 'organization_form', session, page, status: 400, error: m.chooseOne }
+  const membership = ORGANIZATION_ID.test(id) ? await membershipOf(ctx.store, id, session.user.id) : null
+  if (membership === null) return { type: 'organization_form', session, page, status: 403, error: m.notMemberOfChoice }
+  await ctx.store.interactions.update(interaction.id, { params: { ...interaction.params, organization_chosen: membership.organization.id } })
+  return seeOther(`${ctx.urls.interaction}/${interaction.id}`)
+}
+
+async function take(ctx: LatchContext, interaction: InteractionRecord): Promise<InteractionRecord> {
+  const taken = await ctx.store.interactions.take(interaction.id, ctx.clock.now())
+  if (!taken) throw new InvalidRequestError('This sign-in request was already completed.')
+  return taken
 }

@@ -1,7 +1,9 @@
 /**
  * When must the user sign in, and when must they consent? (OIDC Core §3.1.2.3, §3.1.2.4)
  * - Login: no session; `prompt=login` or `select_account`; the session is older than `max_age`;
- *   or `login_hint` / `id_token_hint` names someone else than the signed-in user.
+ *   or `login_hint` / `id_token_hint` names someone else than the signed-in user. For a client with
+ *   `organization_required` (issue 10), `select_account` asks for the organization again (the
+ *   picker, interaction/organization-step.ts) rather than for a new sign-in.
  * - Consent: `prompt=consent`; or the client is not first-party (`skip_consent`) and the user has
  *   not yet granted every requested scope to it for the requested resource (consent is remembered
  *   per user, client, resource and scope, so new scopes, or the same scope for another API, ask
@@ -14,9 +16,10 @@ import type { AuthorizationRequest } from './authorization-request.js'
 import type { ActiveSession } from '../sessions/idp-session.js'
 import type { ClientRecord } from '../storage/store.js'
 
-export function needsLogin(request: AuthorizationRequest, session: ActiveSession | null, now: number): boolean {
+export function needsLogin(request: AuthorizationRequest, session: ActiveSession | null, now: number, client: Pick<ClientRecord, 'organization_required'>): boolean {
   if (!session) return true
-  if (request.prompt.includes('login') || request.prompt.includes('select_account')) return true
+  if (request.prompt.includes('login')) return true
+  if (request.prompt.includes('select_account') && !client.organization_required) return true
   // OIDC Core §3.1.2.1: max_age=0 is equivalent to prompt=login; whole seconds, so >=.
   if (request.max_age !== undefined && now - session.session.auth_time >= request.max_age) return true
   if (request.id_token_hint_sub !== undefined && request.id_token_hint_sub !== session.user.id) return true

@@ -34,6 +34,7 @@ const ROUTES: [path: string, allow: string[], page: boolean][] = [
   [`${PATHS.interaction}/${ID}`, ['GET', 'HEAD'], true],
   [`${PATHS.interaction}/${ID}/login`, ['POST'], true],
   [`${PATHS.interaction}/${ID}/consent`, ['POST'], true],
+  [`${PATHS.interaction}/${ID}/organization`, ['POST'], true],
   [PATHS.jwks, ['GET', 'HEAD'], false],
   [PATHS.health, ['GET', 'HEAD'], false],
   [OPENID_CONFIGURATION_PATH, ['GET', 'HEAD'], false],

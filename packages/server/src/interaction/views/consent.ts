@@ -1,7 +1,9 @@
 /**
  * The consent page: the client's name, the API the token will be for (RFC 8707: the user
  * authorizes access to a resource, not only scopes), each requested scope with its description,
- * buttons **Allow** and **Deny** (docs/architecture.md §2).
+ * buttons **Allow** and **Deny** (docs/architecture.md §2). Issue 10: a granted template instance
+ * is described concretely ("Read Acme Corp data"), the organization the app will act for has a
+ * line of its own, and a closing line names the template-shaped scopes not granted (RFC 6749 §3.3).
  */
 import { resourceDisplayName, type ResourceConfig } from '../../rules/resource.js'
 import { html, page } from './layout.js'
@@ -19,7 +21,16 @@ export interface ConsentView {
   deviceNotice?: boolean
   /** Device flow: the user code, shown large for that check. */
   userCode?: string | undefined
+  /** Issue 10: the organization the app will act for. */
+  organization?: { id: string; name: string } | null
+  /** The concrete scope shown, posted back so that consent never covers more than the page said. */
+  grantedScope?: string
+  /** Issue 10: template-shaped scopes asked and not granted (RFC 6749 §3.3), named in the closing line. */
+  notGranted?: readonly string[]
 }
+
+/** The most refused values named one by one (the request may list many; the rest are counted). */
+const NOT_GRANTED_SHOWN = 10
 
 export function consentPage(v: ConsentView): string {
   const m = MESSAGES.consent
@@ -34,8 +45,11 @@ ${v.deviceNotice
     : ''}
 ${v.resource ? html`<p>${m.forApi} <strong>${v.resource.name}</strong>${v.resource.name !== v.resource.identifier ? html` <span class="muted">(${v.resource.identifier})</span>` : ''}, ${m.itIsAsking}</p>` : html`<p>${m.asking}</p>`}
 <ul class="scopes">${v.scopes.map((s) => html`<li><strong>${s.description}</strong> <span class="muted">(${s.name})</span></li>`)}</ul>
+${v.organization ? html`<p>${m.forOrganization} <strong>${v.organization.name}</strong> <span class="muted">(${v.organization.id})</span></p>` : ''}
+${v.notGranted && v.notGranted.length > 0 ? html`<p class="muted">${m.notGranted(notGrantedList(v.notGranted))}</p>` : ''}
 <form method="post" action="${v.action}">
 <input type="hidden" name="csrf" value="${v.csrf}">
+${v.grantedScope !== undefined ? html`<input type="hidden" name="scope" value="${v.grantedScope}">` : ''}
 <div class="actions">
 <button type="submit" name="decision" value="deny" class="secondary">${m.deny}</button>
 <button type="submit" name="decision" value="allow">${m.allow}</button>
@@ -46,11 +60,21 @@ ${v.resource ? html`<p>${m.forApi} <strong>${v.resource.name}</strong>${v.resour
 
 const STANDARD_DESCRIPTIONS: Readonly<Record<string, string>> = MESSAGES.consent.scopes
 
-export function describeScopes(scopes: string[], configured: readonly { name: string; description: string }[]): { name: string; description: string }[] {
+/** Each scope with its text: `concrete` first (a granted template instance: "Read Acme Corp data"), then the configured or standard one. */
+export function describeScopes(
+  scopes: readonly string[],
+  configured: readonly { name: string; description: string }[],
+  concrete: Readonly<Record<string, string>> = {},
+): { name: string; description: string }[] {
   return scopes.map((name) => ({
     name,
-    description: configured.find((s) => s.name === name)?.description ?? STANDARD_DESCRIPTIONS[name] ?? name,
+    description: concrete[name] ?? configured.find((s) => s.name === name)?.description ?? STANDARD_DESCRIPTIONS[name] ?? name,
   }))
+}
+
+function notGrantedList(scopes: readonly string[]): string {
+  const shown = scopes.slice(0, NOT_GRANTED_SHOWN).join(', ')
+  return scopes.length > NOT_GRANTED_SHOWN ? `${shown} ${MESSAGES.consent.andMore(scopes.length - NOT_GRANTED_SHOWN)}` : shown
 }
 
 export function describeResource(resource: string | null, config: ResourceConfig): { identifier: string; name: string } | null {

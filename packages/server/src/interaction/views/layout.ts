@@ -49,6 +49,10 @@ button.secondary{background:#e6e8ee;color:#1d2330;border:1px solid #767f8f}.acti
 a{color:#2453d4}
 :focus-visible{outline:3px solid #2453d4;outline-offset:2px}
 .error{background:#fdecec;color:#8a1c1c;padding:.75rem;border-radius:8px}.muted{color:#5b6475;font-size:.9rem}
+fieldset{border:0;margin:0;padding:0;min-width:0}legend{font-weight:600;padding:0;margin:1rem 0 .3rem}
+.choice{display:flex;align-items:center;gap:.75rem;margin:.5rem 0;padding:.7rem .8rem;border:1px solid #767f8f;border-radius:8px;background:#ffffff}
+.choice label{margin:0;font-weight:400;flex:1;overflow-wrap:anywhere;cursor:pointer}.choice input[type=radio]{width:1.25rem;height:1.25rem;margin:0;flex:none;accent-color:#2453d4}
+.notice{background:#eef3fd;color:#1d2330;padding:.75rem;border-radius:8px}
 ul.scopes{padding-left:1.2rem}ul.scopes li{margin:.3rem 0}code{font-size:.95em;overflow-wrap:anywhere}
 .user-code,input.user-code{font:700 1.75rem/1.3 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;letter-spacing:.12em;text-align:center}
 p.user-code{margin:.25rem 0 1rem;padding:.6rem;border:2px solid #1d2330;border-radius:8px}.code-label{margin:0;font-weight:600}

@@ -77,6 +77,11 @@ export const MESSAGES = {
     itIsAsking: 'it is asking to:',
     deny: 'Deny',
     allow: 'Allow',
+    /** Issue 10: the organization the app will act for. */
+    forOrganization: 'For the organization',
+    /** Issue 10: the closing line naming template scopes asked and not granted (RFC 6749 §3.3). */
+    notGranted: (scopes: string) => `Not granted, because your account does not have this access: ${scopes}.`,
+    andMore: (count: number) => `and ${count} more`,
     /** What the standard OIDC scopes let an app do (configured scopes bring their own text). */
     scopes: {
       openid: 'Sign you in with your account',
@@ -86,6 +91,27 @@ export const MESSAGES = {
       address: 'See your postal address',
       offline_access: 'Keep access while you are not using it',
     },
+  },
+  /** Issue 10: the organization step after sign-in (picker and not-a-member page). */
+  organization: {
+    title: 'Choose an organization',
+    heading: 'Choose an organization',
+    signedInAs: 'Signed in as',
+    /** Before the app's name: which organization it will act for. */
+    intro: (app: string) => `${app} will act for the organization you choose.`,
+    legend: 'Organization',
+    submit: 'Continue',
+    /** Never names the organization asked for: the page must not tell whether it exists. */
+    notMemberNotice: 'You are not a member of the organization the application asked for. You can continue with one of yours.',
+    truncated: (shown: number) => `Only your first ${shown} organizations are listed.`,
+    chooseOne: 'Choose an organization to continue.',
+    notMemberOfChoice: 'You are not a member of that organization. Choose one of the organizations listed.',
+    notMemberTitle: 'Not a member',
+    notMemberHeading: 'You are not a member',
+    notMemberText: (app: string) => `${app} asked to act for an organization that your account is not a member of.`,
+    noOrganizationText: (app: string) => `${app} can only be used for an organization, and your account is not a member of any.`,
+    notMemberHelp: 'Ask an administrator of the organization to add you, then try again.',
+    backTo: (app: string) => `Back to ${app}`,
   },
   signOut: {
     title: 'Sign out',
