@@ -15,7 +15,9 @@
  *   scope includes `openid` may call UserInfo. Anything else is 401 `invalid_token`, never 500;
  * - `openid` missing from the scope: 403 `insufficient_scope` with `scope="openid"` (§3.1);
  * - a token without a user (client credentials: `sub` is the client) or whose user was deleted
- *   is `invalid_token`.
+ *   is `invalid_token`;
+ * - custom claims for `userinfo` (tokens/custom-claims.ts) come under the scope's claims, which
+ *   they never replace; a failing claims hook is `server_error`.
  *
  * @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-2
@@ -27,6 +29,7 @@ import { errors as joseErrors, type JWTPayload } from 'jose'
 import { PATHS, type LatchContext } from '../context.js'
 import { InsufficientScopeError, InvalidRequestError, InvalidTokenError } from '../errors.js'
 import { claimsForScope } from '../tokens/claims.js'
+import type { UserRecord } from '../storage/store.js'
 import type { RawParams } from './_pipeline/form-body.js'
 import { noStore } from './_pipeline/no-store.js'
 import { rejectDuplicateParams } from './_pipeline/reject-duplicate-params.js'
@@ -80,6 +83,17 @@ async function verifyAccessToken(ctx: LatchContext, token: string): Promise<JWTP
   return payload
 }
 
+/**
+ * The scope's claims with the custom claims for `userinfo` under them (tokens/custom-claims.ts).
+ * `organization`: the token's organization with the member's current roles, once tokens carry org_id.
+ */
+async function withCustomClaims(ctx: LatchContext, user: UserRecord, payload: JWTPayload, scope: string): Promise<Record<string, unknown>> {
+  const client = typeof payload.client_id === 'string' ? await ctx.clients.get(payload.client_id) : null
+  if (!client) throw new InvalidTokenError('the access token is invalid or expired', { detail: 'client no longer exists' })
+  const custom = await ctx.customClaims.claims('userinfo', { user, client, scope: scope.split(' '), organization: null })
+  return { ...custom, ...claimsForScope(user, scope) }
+}
+
 export const userinfoEndpoint: FastifyPluginAsync = async (app) => {
   const ctx = app.latch
   async function userinfoClaims(request: FastifyRequest) {
@@ -93,7 +107,7 @@ export const userinfoEndpoint: FastifyPluginAsync = async (app) => {
     if (sub === payload.client_id) throw new InvalidTokenError('the access token was not issued for a user', { detail: 'client token' })
     const user = await ctx.store.users.getById(sub)
     if (!user) throw new InvalidTokenError('the access token is invalid or expired', { detail: 'user no longer exists' })
-    return claimsForScope(user, scope)
+    return ctx.customClaims.active ? withCustomClaims(ctx, user, payload, scope) : claimsForScope(user, scope)
   }
   const options = { config: { channel: 'bearer' as const }, onRequest: noStore }
   async function userinfoRequest(request: FastifyRequest, reply: FastifyReply) {

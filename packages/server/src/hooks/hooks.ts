@@ -12,14 +12,20 @@ import type { ClientRecord, OrganizationRecord, UserRecord } from '../storage/st
 
 export type ClaimTarget = 'access_token' | 'id_token' | 'userinfo'
 
+/** A user as a hook sees it: a copy, without the password hash. */
+export type HookUser = Omit<UserRecord, 'password_hash'>
+/** A client as a hook sees it: a copy, without the secret hash. */
+export type HookClient = Omit<ClientRecord, 'client_secret_hash'>
+
 export interface ClaimsHookInput {
   /** Which token the claims go into. */
   token: ClaimTarget
   /** Null for client credentials (no user). */
-  user: UserRecord | null
-  client: ClientRecord
+  user: HookUser | null
+  client: HookClient
   /** The granted scope values. */
   scope: readonly string[]
+  /** The organization the token is for and the member's roles (`org_id`, `org_roles`), or null. */
   organization: { id: string; roles: readonly string[] } | null
 }
 
