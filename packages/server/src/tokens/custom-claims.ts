@@ -32,7 +32,7 @@
 import type { Logger } from 'pino'
 import { CLAIM_TARGETS, OIDC_SCOPE_CLAIMS, type ClaimTarget, type LatchConfig } from '../config/schema.js'
 import { ServerError } from '../errors.js'
-import type { ClaimsHookInput, LatchHooks } from '../hooks/hooks.js'
+import { callHook, HookTimeoutError, hookClient, hookUser, type ClaimsHookInput, type LatchHooks } from '../hooks/hooks.js'
 import { isProtocolClaim } from '../rules/protocol-claims.js'
 import type { ClientRecord, UserRecord } from '../storage/store.js'
 import { claimValue } from './claims.js'
@@ -124,7 +124,6 @@ function releasedByScope(scope: readonly string[]): Set<string> {
   return names
 }
 
-const TIMEOUT = Symbol('claims hook timeout')
 
 export class CustomClaims {
   /** False when neither `claims` nor a hooks `claims` export is configured: callers skip everything. */
@@ -201,26 +200,17 @@ export class CustomClaims {
     const hook = this.hook as NonNullable<LatchHooks['claims']>
     const ms = this.options.timeoutMs ?? HOOK_TIMEOUT_MS
     const where = { hook: 'claims', module: this.options.hooksPath, token, client_id: input.client.client_id }
-    let timer: NodeJS.Timeout | undefined
     let result: unknown
     try {
-      result = await Promise.race([
-        // A synchronous throw becomes a rejection, answered as an asynchronous one is.
-        Promise.resolve().then(() => hook(hookInput(token, input))),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(TIMEOUT), ms)
-        }),
-      ])
+      result = await callHook(() => hook(hookInput(token, input)), ms)
     } catch (err) {
-      if (err === TIMEOUT) {
+      if (err instanceof HookTimeoutError) {
         this.options.log.error({ ...where, timeout_ms: ms }, 'the claims hook did not answer in time')
         throw new ServerError('the token could not be issued', { detail: `claims hook timed out after ${ms} ms` })
       }
       // The stack goes to the log (with the request's error line); the client gets the generic description.
       this.options.log.error({ ...where, reason: err instanceof Error ? err.message : String(err) }, 'the claims hook failed')
       throw new ServerError('the token could not be issued', { detail: 'claims hook threw', cause: err })
-    } finally {
-      clearTimeout(timer)
     }
     if (result === null || result === undefined) return undefined
     if (typeof result !== 'object' || Array.isArray(result)) {
@@ -266,42 +256,13 @@ export class CustomClaims {
   }
 }
 
-/**
- * The hook's copy of each client record: the registry hands out the same record object while it
- * caches it, so a token set (or a burst of client credentials) clones a client once, not per call.
- */
-const clientCopies = new WeakMap<ClientRecord, ClaimsHookInput['client']>()
-
-function hookClient(client: ClientRecord): ClaimsHookInput['client'] {
-  let copy = clientCopies.get(client)
-  if (copy === undefined) {
-    const { client_secret_hash: _secret, ...rest } = client
-    copy = deepFreeze(structuredClone(rest))
-    clientCopies.set(client, copy)
-  }
-  return copy
-}
-
 /** What the hook is called with: copies, frozen, without the password or secret hash. */
 function hookInput(token: ClaimTarget, input: CustomClaimsInput): ClaimsHookInput {
-  let user: ClaimsHookInput['user'] = null
-  if (input.user !== null) {
-    const { password_hash: _hash, ...rest } = input.user
-    user = deepFreeze(structuredClone(rest))
-  }
   return Object.freeze({
     token,
-    user,
+    user: hookUser(input.user),
     client: hookClient(input.client),
     scope: Object.freeze([...input.scope]),
     organization: input.organization === null ? null : Object.freeze({ id: input.organization.id, roles: Object.freeze([...input.organization.roles]) }),
   })
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value)
-    for (const member of Object.values(value)) deepFreeze(member)
-  }
-  return value
 }
