@@ -19,6 +19,8 @@ export interface LatchEventMap {
   'login.failed': { reason: 'bad_credentials' | 'throttled'; ip: string; account_hash: string }
   'consent.granted': { user_id: string; client_id: string; scope: string }
   'consent.denied': { user_id: string; client_id: string }
+  /** Issue 10: a user joined an organization on their own (`reason`: `email_domain`, a sign-in with a verified email of its domain). */
+  'organization.member_joined': { organization_id: string; user_id: string; reason: 'email_domain' }
   'session.ended': { session_id: string; user_id: string }
   'device_code.approved': { client_id: string; user_id: string }
   'device_code.denied': { client_id: string; user_id: string }
@@ -61,6 +63,7 @@ export const EVENT_DESCRIPTIONS = Object.freeze({
   'login.failed': 'a sign-in failed or was throttled (the account as a keyed hash)',
   'consent.granted': 'a user allowed a client some scopes',
   'consent.denied': 'a user denied a client',
+  'organization.member_joined': 'a user became a member of an organization through its email domain',
   'session.ended': 'an IdP session ended (logout, Sign out, another user signing in on the browser)',
   'device_code.approved': 'a user approved a device authorization (RFC 8628)',
   'device_code.denied': 'a user denied a device authorization (RFC 8628)',

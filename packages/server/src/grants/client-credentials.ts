@@ -12,6 +12,8 @@
  *   token with `org_id` (no `org_roles`: there is no member) when the id is one of the client's
  *   `organizations` and exists, else `invalid_target`; template instances (`read:organization:acme`)
  *   are granted for the client's organizations and otherwise dropped (RFC 6749 §3.3).
+ * - custom claims come from the hooks module alone (`user` is null; mappings read a user), under the
+ *   rules of tokens/custom-claims.ts.
  * This is the benchmarked hot path: nothing is written to the store, and without an organization
  * or a template instance asked nothing is read either. There is no grant to revoke,
  * and a single token can still be revoked by jti (`accessTokens.revoke` upserts a row).
@@ -43,9 +45,13 @@ export const clientCredentialsGrant: GrantHandler = {
     // The hot path asks for no organization and no template instance: no store read at all.
     const wantsOrganization = request.organizations.length > 0 || params.organization !== undefined || request.dynamic.length > 0
     const { scope, organization } = wantsOrganization ? await forOrganization(ctx, request, params.organization, client, resource) : { scope: request.scope.join(' '), organization: null }
+    // Custom claims only when configured (this path is benchmarked); no user, so only the hook adds any.
+    const extra = ctx.customClaims.active
+      ? await ctx.customClaims.claims('access_token', { user: null, client, scope: scope.split(' ').filter(Boolean), organization: organization === null ? null : { id: organization.id, roles: [] } })
+      : undefined
     const access = issueAccessToken(
       { keystore, issuer: config.issuer, clock, ttl: config.tokens.access_token_ttl },
-      { sub: client.client_id, client_id: client.client_id, scope, aud: resource ?? config.issuer, ...(organization !== null && { org_id: organization.id }) },
+      { sub: client.client_id, client_id: client.client_id, scope, aud: resource ?? config.issuer, extra, ...(organization !== null && { org_id: organization.id }) },
     )
     ctx.events.emit('token.issued', { grant_type: 'client_credentials', client_id: client.client_id, sub: null, jti: access.jti })
     return { access_token: access.token, token_type: 'Bearer', expires_in: access.expires_in, scope }

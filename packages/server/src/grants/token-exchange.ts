@@ -34,6 +34,7 @@
  *   tokens with `issued_token_type` …:refresh_token. Anything else is `invalid_request`;
  * - an exchanged access token's `jti` hangs from the subject's grant, so revoking that grant
  *   revokes it; nothing is written for it.
+ * Exchanged access tokens get the custom claims of any user's access token (tokens/custom-claims.ts).
  * Emits `token.issued` and `token.exchanged`.
  * @see https://www.rfc-editor.org/rfc/rfc8693#section-2.1
  * @see https://www.rfc-editor.org/rfc/rfc8693#section-2.2
@@ -149,6 +150,15 @@ export const tokenExchangeGrant: GrantHandler = {
     if (requestedType === REFRESH_TOKEN_TYPE && subject.refresh !== null) {
       body = await openExchangedGrant(ctx, { client, subject, scope, resource, membership, now })
     } else {
+      // Custom claims as in every user's access token (tokens/custom-claims.ts); only when configured.
+      const extra = ctx.customClaims.active
+        ? await ctx.customClaims.claims('access_token', {
+            user: subject.user,
+            client,
+            scope,
+            organization: membership === null ? null : { id: membership.organization.id, roles: membership.roles },
+          })
+        : undefined
       const access = issueAccessToken(
         { keystore: ctx.keystore, issuer: config.issuer, clock, ttl: config.tokens.access_token_ttl },
         {
@@ -160,6 +170,7 @@ export const tokenExchangeGrant: GrantHandler = {
           ...(subject.authTime !== null && { auth_time: subject.authTime }),
           ...organizationClaims(membership),
           ...(actClaim !== null && { act: actClaim }),
+          extra,
         },
       )
       ctx.events.emit('token.issued', { grant_type: TOKEN_EXCHANGE_GRANT, client_id: client.client_id, sub: subject.user.id, jti: access.jti })

@@ -9,14 +9,15 @@
  *   (roles are a member's, so they restrict users only);
  * - any other parameter passes its declared check (`scopes[].parameters.<name>.attribute`: the
  *   value is the user's attribute, or one of its elements) or, undeclared, the hooks module's
- *   `scopeParameter` answers exactly `true`;
+ *   `scopeParameter` answers exactly `true` within 1 s (a hook that throws or overruns refuses, logged);
  * - anything else, including a template-shaped value outside the parameter syntax
  *   (`read:organization:*`), is refused. Refused instances are dropped from the granted scope
  *   (RFC 6749 §3.3: the server may grant less than asked), never an error.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.3
  */
 import type { LatchConfig } from '../config/schema.js'
-import type { LatchHooks } from '../hooks/hooks.js'
+import type { Logger } from 'pino'
+import { callHook, hookClient, hookUser, HookTimeoutError, type LatchHooks } from '../hooks/hooks.js'
 import { ORGANIZATION_ID } from '../rules/organization.js'
 import { scopeFitsResource } from '../rules/resource.js'
 import { instantiate, matchTemplate, type ScopeTemplate } from '../rules/scope-template.js'
@@ -27,6 +28,8 @@ export interface DynamicScopeContext {
   readonly config: Pick<LatchConfig, 'scopes' | 'scope_templates' | 'resources' | 'default_resource'>
   readonly store: Pick<Store, 'organizations'>
   readonly hooks: LatchHooks
+  /** Where a failing `scopeParameter` hook is reported. */
+  readonly log: Pick<Logger, 'error'>
 }
 
 export interface DynamicScopeRequest {
@@ -116,7 +119,17 @@ async function checkParameters(
     }
     const hook = ctx.hooks.scopeParameter
     if (hook === undefined) return false
-    const answer = await hook({ name, value, template: template.name, user: request.user, client: request.client, organization: request.organization })
+    // Bounded, with copies without the hashes; a hook that fails refuses (fails closed): dropping a
+    // scope is an answer the client can live with, a 500 for a scope it may not even need is not.
+    let answer: unknown
+    try {
+      const input = { name, value, template: template.name, user: hookUser(request.user), client: hookClient(request.client), organization: request.organization }
+      answer = await callHook(() => hook(input))
+    } catch (err) {
+      const reason = err instanceof HookTimeoutError ? `no answer within ${err.ms} ms` : err instanceof Error ? err.message : String(err)
+      ctx.log.error({ hook: 'scopeParameter', template: template.name, parameter: name, client_id: request.client.client_id, reason }, 'the scopeParameter hook failed: the scope is not granted')
+      return false
+    }
     if (answer !== true) return false
   }
   return orgName
