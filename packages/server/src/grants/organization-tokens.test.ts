@@ -5,6 +5,9 @@
  * password grant for an organization. Grants are opened in the store as a code redemption would
  * (test/support/organizations.ts).
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { decodeJwt } from 'jose'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { InvalidGrantError, InvalidRequestError, InvalidTargetError } from '../errors.js'
@@ -16,7 +19,8 @@ import { passwordGrant } from './password.js'
 import { refreshTokenGrant } from './refresh-token.js'
 import { newHandle } from '../tokens/opaque-handle.js'
 import { createTestContext, TEST_API, TEST_PASSWORD, type TestContext } from '../../test/support/context.js'
-import { ORGANIZATION_TEST_CONFIG, seedGrant } from '../../test/support/organizations.js'
+import { ACCESS_TOKEN_TYPE, ORGANIZATION_TEST_CONFIG, seedGrant } from '../../test/support/organizations.js'
+import { tokenExchangeGrant } from './token-exchange.js'
 
 let t: TestContext
 beforeEach(async () => {
@@ -189,5 +193,37 @@ describe('client credentials for an organization', () => {
   it('issue 10: without an organization the token has no org_id', async () => {
     const body = await clientCredentials({ scope: 'read:data' })
     expect(decodeJwt(body.access_token)).not.toHaveProperty('org_id')
+  })
+})
+
+describe('custom claims of a token for an organization', () => {
+  let hookDir: string
+  let h: TestContext
+  beforeEach(async () => {
+    hookDir = mkdtempSync(join(tmpdir(), 'latch-org-hooks-'))
+    const module = join(hookDir, 'latch.hooks.mjs')
+    // Echoes what it was given, and tries to forge the organization claims (dropped: protocol claims).
+    writeFileSync(module, 'export function claims({ token, organization }) { return { seen_org: organization, seen_token: token, org_id: "evil", org_roles: ["owner"] } }\n')
+    h = await createTestContext({ config: { ...ORGANIZATION_TEST_CONFIG, hooks: module } })
+  })
+  afterEach(async () => {
+    await h.close()
+    rmSync(hookDir, { recursive: true, force: true })
+  })
+
+  it('issue 10: the claims hook gets the organization with the member\'s roles (refresh, token exchange) or without roles (client credentials); org_id stays the provider\'s', async () => {
+    const seeded = await seedGrant(h)
+    const refreshed = await refreshTokenGrant.handle({ params: { refresh_token: seeded.refreshToken }, client: await h.client('web'), ctx: h.ctx, ip: '192.0.2.1' })
+    expect(decodeJwt(refreshed.access_token)).toMatchObject({ org_id: 'acme', org_roles: ['admin'], seen_org: { id: 'acme', roles: ['admin'] } })
+    expect(decodeJwt(refreshed.id_token!)).toMatchObject({ org_id: 'acme', org_roles: ['admin'], seen_org: { id: 'acme', roles: ['admin'] }, seen_token: 'id_token' })
+    const exchanged = await tokenExchangeGrant.handle({
+      params: { subject_token: refreshed.access_token, subject_token_type: ACCESS_TOKEN_TYPE, organization: 'globex' },
+      client: await h.client('web'), ctx: h.ctx, ip: '192.0.2.1',
+    })
+    expect(decodeJwt(exchanged.access_token)).toMatchObject({ org_id: 'globex', org_roles: ['member'], seen_org: { id: 'globex', roles: ['member'] } })
+    const service = await clientCredentialsGrant.handle({ params: { organization: 'acme' }, client: await h.client('service'), ctx: h.ctx, ip: '192.0.2.1' })
+    const claims = decodeJwt(service.access_token)
+    expect(claims).toMatchObject({ org_id: 'acme', seen_org: { id: 'acme', roles: [] } })
+    expect(claims).not.toHaveProperty('org_roles')
   })
 })
