@@ -69,7 +69,7 @@ export const passwordGrant: GrantHandler = {
       organization = await store.organizations.membership(organizationId, user.id)
       if (organization === null) throw new InvalidTargetError('the user is not a member of the requested organization')
     }
-    const dynamic = await grantDynamicScopes(ctx, { requested: requested.dynamic, client, user, resource, organization: organization?.organization ?? null })
+    const dynamic = await grantDynamicScopes(ctx, { requested: requested.dynamic, client, user, resource, organization: organization?.organization ?? null, membership: organization })
     const scope = [...requested.scope, ...(organizationId !== null && requested.organizations.length > 0 ? [organizationScope(organizationId)] : []), ...dynamic.granted]
     const now = clock.now()
     const grant: GrantRecord = {
