@@ -7,6 +7,8 @@ import { EventEmitter } from 'node:events'
 
 export interface LatchEventMap {
   'token.issued': { grant_type: string; client_id: string; sub: string | null; jti: string }
+  /** RFC 8693: a token was exchanged (organization switch or delegation); `org_id` of the new token, or null. */
+  'token.exchanged': { client_id: string; sub: string; org_id: string | null; subject_token_type: string }
   'authorization_code.reused': { client_id: string; grant_id: string }
   'refresh_token.rotated': { client_id: string; grant_id: string }
   'refresh_token.family_revoked': { client_id: string; grant_id: string; reason: string }
@@ -51,6 +53,7 @@ export class LatchEvents {
  */
 export const EVENT_DESCRIPTIONS = Object.freeze({
   'token.issued': 'an access token was issued (any grant)',
+  'token.exchanged': 'a token was exchanged for another (RFC 8693: organization switch or delegation)',
   'authorization_code.reused': 'a code was presented again: its grant is revoked (RFC 6749 §4.1.2)',
   'refresh_token.rotated': 'a refresh token was exchanged for a new one',
   'refresh_token.family_revoked': 'a rotated refresh token was presented again: its family (grant) is revoked',

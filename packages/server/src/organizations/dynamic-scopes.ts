@@ -41,6 +41,8 @@ export interface DynamicScopeRequest {
   readonly resource: string | null
   /** The organization the grant is for, if any (passed to the hook). */
   readonly organization: OrganizationRecord | null
+  /** The user's membership of `organization` when the caller read it already: not read again. */
+  readonly membership?: Membership | null
 }
 
 export interface DynamicScopeGrant {
@@ -56,6 +58,7 @@ export async function grantDynamicScopes(ctx: DynamicScopeContext, request: Dyna
   const registered = new Set(request.client.scope.split(' ').filter(Boolean))
   // One read per organization, however many of its instances are asked.
   const memberships = new Map<string, Promise<Membership | null>>()
+  if (request.membership) memberships.set(request.membership.organization.id, Promise.resolve(request.membership))
   const membership = (orgId: string) => {
     let found = memberships.get(orgId)
     if (found === undefined && request.user !== null) memberships.set(orgId, (found = ctx.store.organizations.membership(orgId, request.user.id)))
