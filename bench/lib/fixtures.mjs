@@ -21,6 +21,21 @@ export const SERVICE = {
   scope: 'read:data write:data',
 }
 
+/**
+ * The organization scenarios (issue 10, Latch only): a confidential client with the password grant
+ * (to open a grant for an organization without a browser), refresh and token exchange; the grant
+ * is for `acme`, with the selector and one template instance in its scope.
+ */
+export const ORG_WEB = {
+  client_id: 'demo-org-web',
+  client_secret: 'demo-org-web-secret-change-me-0123456789',
+  scope: 'openid read:data organization:acme read:organization:acme',
+  organization: 'acme',
+}
+export const ORG_TEMPLATE = 'read:organization:{org_id}'
+export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange'
+export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token'
+
 export const USER = {
   email: 'alice@example.com',
   password: 'correct-horse-battery',

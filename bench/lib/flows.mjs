@@ -5,7 +5,7 @@
  * got, so a scenario measures successful round trips only.
  */
 import { FORM, browse, form, pkce, request } from './http.mjs'
-import { SERVICE, USER, WEB, basic } from './fixtures.mjs'
+import { ACCESS_TOKEN_TYPE, ORG_WEB, SERVICE, TOKEN_EXCHANGE, USER, WEB, basic } from './fixtures.mjs'
 
 export class FlowError extends Error {}
 
@@ -87,9 +87,30 @@ export async function exchangeCode(agent, target, code, verifier) {
   return body
 }
 
-export async function refresh(agent, target, refreshToken) {
-  const body = await tokenRequest(agent, target, WEB, { grant_type: 'refresh_token', refresh_token: refreshToken })
+export async function refresh(agent, target, refreshToken, client = WEB) {
+  const body = await tokenRequest(agent, target, client, { grant_type: 'refresh_token', refresh_token: refreshToken })
   if (!body.access_token || !body.refresh_token || body.refresh_token === refreshToken) throw new FlowError('refresh did not rotate')
+  return body
+}
+
+/**
+ * The organization scenarios' grant (Latch only, issue 10): the password grant for ORG_WEB with
+ * `organization=acme`; the tokens must say so.
+ */
+export async function organizationGrant(agent, target) {
+  const body = await tokenRequest(agent, target, ORG_WEB, { grant_type: 'password', username: USER.email, password: USER.password, scope: ORG_WEB.scope, organization: ORG_WEB.organization })
+  if (!body.refresh_token || jwtPayload(body.access_token).org_id !== ORG_WEB.organization) throw new FlowError('the password grant gave no token of the organization')
+  return body
+}
+
+/** The token exchange request of the organization scenarios: the subject's access token, for acme. */
+export function organizationExchangeParams(accessToken) {
+  return { grant_type: TOKEN_EXCHANGE, subject_token: accessToken, subject_token_type: ACCESS_TOKEN_TYPE, organization: ORG_WEB.organization }
+}
+
+export async function organizationExchange(agent, target, accessToken) {
+  const body = await tokenRequest(agent, target, ORG_WEB, organizationExchangeParams(accessToken))
+  if (body.issued_token_type !== ACCESS_TOKEN_TYPE || jwtPayload(body.access_token).org_id !== ORG_WEB.organization) throw new FlowError(`unexpected exchange answer: ${JSON.stringify(body).slice(0, 200)}`)
   return body
 }
 
@@ -107,6 +128,11 @@ export async function introspect(agent, target, client, token) {
   })
   if (res.status !== 200) throw new FlowError(`introspection answered ${res.status}: ${res.body.slice(0, 300)}`)
   return JSON.parse(res.body)
+}
+
+/** The claims of a compact JWT (not verified: the scenarios only check what they were given). */
+export function jwtPayload(jwt) {
+  return JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'))
 }
 
 /** The JOSE header of a compact JWT, to check which alg a server really signed with. */

@@ -5,9 +5,39 @@
  * so neither side pays for request logs. Everything else is Latch's defaults.
  */
 import { join } from 'node:path'
-import { RESOURCE, RESOURCE_SCOPES, SERVICE, TTL, USER, WEB } from './fixtures.mjs'
+import { ORG_TEMPLATE, ORG_WEB, RESOURCE, RESOURCE_SCOPES, SERVICE, TOKEN_EXCHANGE, TTL, USER, WEB } from './fixtures.mjs'
 
-export function latchBenchConfig({ issuer, port, alg = 'RS256', dir = '.', database, memory = false }) {
+/**
+ * `organizations: n` (the organization scenarios, issue 10): alice is a member of n organizations,
+ * `acme` (admin) and n - 1 others (`org-0001`…, member), all seeded at start like any configured
+ * organization; the template `read:organization:{org_id}` and the client ORG_WEB are added. With
+ * 0 (every other scenario) the config is exactly the demo's.
+ */
+function organizationConfig(n) {
+  if (!n) return {}
+  const organizations = [{ id: 'acme', name: 'Acme Corp', members: [{ email: USER.email, roles: ['admin'] }] }]
+  for (let i = 1; i < n; i++) {
+    const id = `org-${String(i).padStart(4, '0')}`
+    organizations.push({ id, name: `Organization ${id}`, members: [{ email: USER.email, roles: ['member'] }] })
+  }
+  return {
+    organizations,
+    extraScopes: [{ name: ORG_TEMPLATE, description: 'Read {org_name} data', roles: ['admin', 'member'] }],
+    extraClients: [
+      {
+        client_id: ORG_WEB.client_id,
+        client_name: 'Demo Org Web App',
+        client_secret: ORG_WEB.client_secret,
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: ['password', 'refresh_token', TOKEN_EXCHANGE],
+        scope: `openid read:data ${ORG_TEMPLATE}`,
+      },
+    ],
+  }
+}
+
+export function latchBenchConfig({ issuer, port, alg = 'RS256', dir = '.', database, memory = false, organizations = 0 }) {
+  const org = organizationConfig(organizations)
   return {
     issuer,
     port,
@@ -31,7 +61,8 @@ export function latchBenchConfig({ issuer, port, alg = 'RS256', dir = '.', datab
     security: { pending_per_source: 1_000_000 },
     resources: [{ identifier: RESOURCE, scopes: RESOURCE_SCOPES }],
     default_resource: RESOURCE,
-    scopes: RESOURCE_SCOPES.map((name) => ({ name, description: name })),
+    scopes: [...RESOURCE_SCOPES.map((name) => ({ name, description: name })), ...(org.extraScopes ?? [])],
+    ...(org.organizations && { organizations: org.organizations }),
     clients: [
       {
         client_id: WEB.client_id,
@@ -51,6 +82,7 @@ export function latchBenchConfig({ issuer, port, alg = 'RS256', dir = '.', datab
         grant_types: ['client_credentials'],
         scope: RESOURCE_SCOPES.join(' '),
       },
+      ...(org.extraClients ?? []),
     ],
     users: [USER],
   }

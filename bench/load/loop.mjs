@@ -6,7 +6,9 @@
  *   pre-established) → 303 with a code → POST /token (code + PKCE verifier);
  * - `login`: a fresh cookie jar every iteration: authorize → sign-in page → POST email+password →
  *   … → code → POST /token;
- * - `refresh`: each worker holds its own refresh-token chain and rotates it in a loop.
+ * - `refresh`: each worker holds its own refresh-token chain and rotates it in a loop;
+ * - `org-refresh` (Latch only, issue 10): the same for a grant for an organization, opened with
+ *   the password grant (`organization=acme`).
  * An iteration counts when it starts after the warm-up and ends before the deadline; its latency
  * is the whole round trip. Prints one JSON line.
  * Given the server's `serverPid`, the server's CPU time is read at the two edges of the measuring
@@ -15,7 +17,8 @@
  * keeps only iterations wholly inside the window, so it omits the ones in flight at its edges).
  */
 import { CookieJar, createAgent } from '../lib/http.mjs'
-import { authorizeToCode, exchangeCode, refresh } from '../lib/flows.mjs'
+import { ORG_WEB } from '../lib/fixtures.mjs'
+import { authorizeToCode, exchangeCode, organizationGrant, refresh } from '../lib/flows.mjs'
 import { serverCpuWindow } from '../lib/machine.mjs'
 
 const o = JSON.parse(process.argv[2])
@@ -56,6 +59,17 @@ const FLOWS = {
     },
     async iteration(state) {
       const tokens = await refresh(agent, target, state.refreshToken)
+      state.refreshToken = tokens.refresh_token
+      return 1
+    },
+  },
+  'org-refresh': {
+    async setup() {
+      const tokens = await organizationGrant(agent, target)
+      return { refreshToken: tokens.refresh_token }
+    },
+    async iteration(state) {
+      const tokens = await refresh(agent, target, state.refreshToken, ORG_WEB)
       state.refreshToken = tokens.refresh_token
       return 1
     },

@@ -2,7 +2,8 @@
  * Latch as a separate process for the benchmark: `createServer` from @latch/server (the built
  * dist) with the demo config's clients and user, its default SQLite store in a fresh directory,
  * the signing alg of the scenario, and the issuer on the loopback port the harness chose.
- * Options come as JSON in BENCH_SERVER (port, alg, dir; database and issuer for bench/storage.mjs). Logging is at `warn`: oidc-provider
+ * Options come as JSON in BENCH_SERVER (port, alg, dir; database and issuer for bench/storage.mjs;
+ * organizations for the organization scenarios, lib/latch-config.mjs). Logging is at `warn`: oidc-provider
  * logs nothing per request, so neither side pays for request logs. Everything else is Latch's
  * defaults.
  * On SIGTERM the server closes and the process exits normally, so `--cpu-prof` writes its profile.
@@ -21,7 +22,7 @@ const issuer = opts.issuer ?? `http://127.0.0.1:${port}`
 const server = await createServer({
   cwd: dir,
   env: { LATCH_SECRET: 'bench-latch-secret-0123456789abcdef-0123456789' },
-  config: latchBenchConfig({ issuer, port, alg, dir, database: opts.database, memory: opts.memory }),
+  config: latchBenchConfig({ issuer, port, alg, dir, database: opts.database, memory: opts.memory, organizations: opts.organizations }),
 })
 const url = await server.listen(port, '127.0.0.1')
 process.stdout.write(`READY ${JSON.stringify({ url, pid: process.pid, paths: { authorization: '/authorize', token: '/token', introspection: '/introspect' } })}\n`)

@@ -10,7 +10,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { connect, createServer as createNetServer, type AddressInfo } from 'node:net'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -135,7 +135,7 @@ describe('latch CLI', { timeout: 90_000 }, () => {
 
   it('architecture.md §2 Commands: every listing command has --json (a JSON array on stdout)', async () => {
     const dir = await migrated()
-    for (const args of [['clients', 'list'], ['users', 'list'], ['keys', 'list']]) {
+    for (const args of [['clients', 'list'], ['users', 'list'], ['orgs', 'list'], ['keys', 'list']]) {
       const out = await ok(dir, [...args, '--json'])
       expect(Array.isArray(JSON.parse(out)), `${args.join(' ')} --json`).toBe(true)
     }
@@ -480,7 +480,7 @@ describe('latch CLI', { timeout: 90_000 }, () => {
     expect((await latch(dir, ['frobnicate'])).code).toBe(2)
     const help = await latch(dir, ['--help'])
     expect(help.code).toBe(0)
-    for (const cmd of ['serve', 'migrate', 'clients', 'users', 'keys']) expect(help.stdout).toContain(cmd)
+    for (const cmd of ['serve', 'migrate', 'clients', 'users', 'orgs', 'keys']) expect(help.stdout).toContain(cmd)
   })
 
   it('architecture.md §2 Commands: `latch serve` listens, seeds the config clients, answers /healthz and stops on SIGTERM', async () => {
@@ -588,5 +588,139 @@ describe('latch CLI', { timeout: 90_000 }, () => {
     } finally {
       await client.end()
     }
+  })
+
+  it('issue 10: orgs create|list|add-member|members|remove-member|delete; unknown organization or user exits 1, a malformed id exits 2', async () => {
+    const dir = await migrated()
+    await ok(dir, ['users', 'create', '--email', 'alice@example.com'])
+    await ok(dir, ['users', 'create', '--email', 'bob@example.com'])
+
+    const acme = JSON.parse(await ok(dir, ['orgs', 'create', '--id', 'acme', '--name', 'Acme Corp', '--domains', 'acme.example,acme.test', '--json'])) as Record<string, unknown>
+    expect(acme).toMatchObject({ id: 'acme', name: 'Acme Corp', domains: ['acme.example', 'acme.test'] })
+    expect(await ok(dir, ['orgs', 'create', '--id', 'globex', '--name', 'Globex Corporation'])).toMatch(/created organization globex \(Globex Corporation\)/)
+    expect((JSON.parse(await ok(dir, ['orgs', 'list', '--json'])) as { id: string }[]).map((o) => o.id)).toEqual(['acme', 'globex'])
+    const table = await ok(dir, ['orgs', 'list'])
+    expect(table).toMatch(/^ID\s+NAME\s+DOMAINS\s+CREATED_AT$/m)
+    expect(table).toMatch(/^acme\s+Acme Corp\s+acme\.example,acme\.test\s+\d{4}-/m)
+    expect(table).toMatch(/^globex\s+Globex Corporation\s+-\s+/m)
+
+    expectOneLineError(await latch(dir, ['orgs', 'create', '--id', 'acme', '--name', 'Again']), 1, /organization acme already exists/)
+    expectOneLineError(await latch(dir, ['orgs', 'create', '--id', 'Acme!', '--name', 'Bad']), 2, /^error: --id /)
+    expectOneLineError(await latch(dir, ['orgs', 'create', '--id', 'x', '--name', 'X', '--domains', 'Upper.Example']), 2, /^error: --domains /)
+
+    expect(await ok(dir, ['orgs', 'add-member', 'acme', 'Alice@Example.com', '--roles', 'admin,billing'])).toMatch(/added alice@example\.com to acme: roles admin,billing/)
+    expect(await ok(dir, ['orgs', 'add-member', 'acme', 'alice@example.com', '--roles', 'member'])).toMatch(/updated alice@example\.com in acme: roles member/)
+    expect(await ok(dir, ['orgs', 'add-member', 'acme', 'bob@example.com'])).toMatch(/added bob@example\.com to acme: roles none/)
+    const members = JSON.parse(await ok(dir, ['orgs', 'members', 'acme', '--json'])) as Record<string, unknown>[]
+    expect(members.map(({ email, roles, organization_id }) => ({ email, roles, organization_id }))).toEqual([
+      { email: 'alice@example.com', roles: ['member'], organization_id: 'acme' },
+      { email: 'bob@example.com', roles: [], organization_id: 'acme' },
+    ])
+    expect(members[0]?.user_id).toEqual(expect.any(String))
+    expect(await ok(dir, ['orgs', 'members', 'acme'])).toMatch(/^alice@example\.com\s+member\s+\S+$/m)
+
+    expectOneLineError(await latch(dir, ['orgs', 'add-member', 'initech', 'alice@example.com']), 1, /no organization initech/)
+    expectOneLineError(await latch(dir, ['orgs', 'add-member', 'Not_An_Id', 'alice@example.com']), 2, /organization id "Not_An_Id" must be/)
+    expectOneLineError(await latch(dir, ['orgs', 'add-member', 'acme', 'nobody@example.com']), 1, /no user with email nobody@example\.com/)
+    expectOneLineError(await latch(dir, ['orgs', 'add-member', 'acme', 'alice@example.com', '--roles', 'has space']), 2, /^error: --roles /)
+    expectOneLineError(await latch(dir, ['orgs', 'members', 'initech']), 1, /no organization initech/)
+    expectOneLineError(await latch(dir, ['orgs', 'members', 'UPPER']), 2, /organization id "UPPER"/)
+
+    expect(await ok(dir, ['orgs', 'remove-member', 'acme', 'bob@example.com'])).toMatch(/removed bob@example\.com from acme/)
+    expectOneLineError(await latch(dir, ['orgs', 'remove-member', 'acme', 'bob@example.com']), 1, /bob@example\.com is not a member of acme/)
+    expectOneLineError(await latch(dir, ['orgs', 'remove-member', 'initech', 'bob@example.com']), 1, /no organization initech/)
+
+    expect(await ok(dir, ['orgs', 'delete', 'acme'])).toMatch(/deleted organization acme/)
+    expect((JSON.parse(await ok(dir, ['orgs', 'list', '--json'])) as { id: string }[]).map((o) => o.id)).toEqual(['globex'])
+    expectOneLineError(await latch(dir, ['orgs', 'delete', 'acme']), 1, /no organization acme/)
+    expectOneLineError(await latch(dir, ['orgs', 'delete', '../acme']), 2, /organization id/)
+    // The memberships went with the organization: a new acme starts empty.
+    await ok(dir, ['orgs', 'create', '--id', 'acme', '--name', 'Acme Again'])
+    expect(JSON.parse(await ok(dir, ['orgs', 'members', 'acme', '--json']))).toEqual([])
+  })
+
+  it('issue 10: users create|update --roles and --claim key=value (JSON when it parses), --remove-claim; bad flags exit 2, an unknown user exits 1', async () => {
+    const dir = await migrated()
+    const carol = JSON.parse(
+      await ok(dir, ['users', 'create', '--email', 'carol@example.com', '--roles', 'staff,editor', '--claim', 'department=research', '--claim', 'level=3', '--claim', 'projects=["p1","p2"]', '--claim', 'note=a=b', '--json']),
+    ) as Record<string, unknown>
+    expect(carol).toMatchObject({ email: 'carol@example.com', roles: ['staff', 'editor'], attributes: { department: 'research', level: 3, projects: ['p1', 'p2'], note: 'a=b' } })
+
+    const updated = JSON.parse(await ok(dir, ['users', 'update', 'carol@example.com', '--roles', 'admin', '--claim', 'team={"name":"x"}', '--claim', 'level=4', '--remove-claim', 'note', '--json'])) as Record<string, unknown>
+    expect(updated.roles).toEqual(['admin'])
+    expect(updated.attributes).toEqual({ department: 'research', level: 4, projects: ['p1', 'p2'], team: { name: 'x' } })
+    expect(updated).not.toHaveProperty('password_hash')
+    // Read back from the database, not from the command's own echo.
+    const listed = (JSON.parse(await ok(dir, ['users', 'list', '--json'])) as Record<string, unknown>[])[0]
+    expect(listed).toMatchObject({ roles: ['admin'], attributes: { department: 'research', level: 4, projects: ['p1', 'p2'], team: { name: 'x' } } })
+
+    expect(await ok(dir, ['users', 'update', 'carol@example.com', '--roles', ''])).toMatch(/updated user carol@example\.com: roles none; claims department,level,projects,team/)
+    const removing = await latch(dir, ['users', 'update', 'carol@example.com', '--remove-claim', 'absent'])
+    expect(removing.code).toBe(0)
+    expect(removing.stderr).toMatch(/has no claim absent/)
+
+    expectOneLineError(await latch(dir, ['users', 'update', 'carol@example.com']), 2, /nothing to update/)
+    expectOneLineError(await latch(dir, ['users', 'update', 'nobody@example.com', '--roles', 'a']), 1, /no user with email nobody@example\.com/)
+    expectOneLineError(await latch(dir, ['users', 'update', 'carol@example.com', '--claim', 'novalue']), 2, /--claim "novalue" must be key=value/)
+    expectOneLineError(await latch(dir, ['users', 'update', 'carol@example.com', '--claim', 'x=1', '--claim', 'x=2']), 2, /--claim x is given twice/)
+    expectOneLineError(await latch(dir, ['users', 'update', 'carol@example.com', '--claim', 'x=1', '--remove-claim', 'x']), 2, /both name x/)
+    expectOneLineError(await latch(dir, ['users', 'update', 'carol@example.com', '--claim', `${'k'.repeat(65)}=1`]), 2, /^error: --claim key "k+" is longer than 64 characters/)
+    expectOneLineError(await latch(dir, ['users', 'update', 'carol@example.com', '--roles', 'a b']), 2, /^error: --roles/)
+    expectOneLineError(await latch(dir, ['users', 'create', '--email', 'dave@example.com', '--roles', 'ok,not ok']), 2, /^error: --roles/)
+  })
+
+  it('issue 10: `latch serve` loads a TypeScript hooks module (relative to the config file, Node strips the types) and its claims reach the tokens; a missing module stops the start naming hooks', async () => {
+    const config = `${CONFIG}  - client_id: svc
+    client_secret: svc-secret-0123456789abcdefghijklmnop
+    grant_types: [client_credentials]
+    scope: read:data
+    resources: [https://api.example.com]
+default_resource: https://api.example.com
+hooks: ./hooks/latch.hooks.ts
+`
+    const dir = workspace(config)
+    mkdirSync(join(dir, 'hooks'))
+    writeFileSync(
+      join(dir, 'hooks', 'latch.hooks.ts'),
+      `interface Input { token: string; user: unknown; client: { client_id: string } }
+export function claims({ token, user, client }: Input): Record<string, unknown> {
+  return { tenant_tier: user === null ? 'machine-' + client.client_id : 'human', for_token: token, sub: 'forged' }
+}
+`,
+    )
+    const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0'], { cwd: dir, env: cleanEnv({ LATCH_LOG_LEVEL: 'info' }), stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)))
+    try {
+      const address = await new Promise<string>((resolveLine, reject) => {
+        const timer = setTimeout(() => reject(new Error(`serve did not start: ${stdout}${stderr}`)), 20_000)
+        child.stdout.on('data', (d: Buffer) => {
+          stdout += d.toString()
+          const found = stdout.split('\n').find((l) => l.includes('Latch listening on'))
+          if (found) {
+            clearTimeout(timer)
+            resolveLine(String((JSON.parse(found) as { address: string }).address))
+          }
+        })
+        child.on('close', () => reject(new Error(`serve exited: ${stderr}`)))
+      })
+      const res = await fetch(`${address}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('svc:svc-secret-0123456789abcdefghijklmnop').toString('base64')}` },
+        body: 'grant_type=client_credentials',
+      })
+      const body = (await res.json()) as { access_token: string }
+      expect(res.status, JSON.stringify(body)).toBe(200)
+      const payload = JSON.parse(Buffer.from(body.access_token.split('.')[1] as string, 'base64url').toString()) as Record<string, unknown>
+      expect(payload).toMatchObject({ sub: 'svc', client_id: 'svc', tenant_tier: 'machine-svc', for_token: 'access_token' })
+    } finally {
+      child.kill('SIGTERM')
+    }
+    expect(await exited).toBe(0)
+
+    rmSync(join(dir, 'hooks'), { recursive: true })
+    expectOneLineError(await latch(dir, ['serve', '--port', '0']), 1, /^error: config: hooks cannot load .*latch\.hooks\.ts/)
   })
 })

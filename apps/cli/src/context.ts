@@ -114,7 +114,7 @@ export function now(): number {
  */
 export function validateWithLoader(
   config: LatchConfig,
-  entries: { clients?: Record<string, unknown>[]; users?: Record<string, unknown>[] },
+  entries: { clients?: Record<string, unknown>[]; users?: Record<string, unknown>[]; organizations?: Record<string, unknown>[] },
 ): LoadedConfig {
   return loadConfig({
     config: {
@@ -126,19 +126,20 @@ export function validateWithLoader(
       ...(config.default_resource !== undefined && { default_resource: config.default_resource }),
       clients: entries.clients ?? [],
       users: entries.users ?? [],
+      organizations: entries.organizations ?? [],
     },
     env: { LATCH_SECRET: config.secret },
   })
 }
 
 /**
- * Re-words a `ConfigError` about `clients[0].…` or `users[0].…` in terms of command-line flags
+ * Re-words a `ConfigError` about `clients[0].…`, `users[0].…` or `organizations[0].…` in terms of command-line flags
  * (`--redirect-uris "http://x#y" must not contain a fragment`): the user typed flags, not YAML.
  * A secret's value is never echoed: errors about a field in `secrets` get that fixed message.
  */
 export function flagError(
   err: unknown,
-  section: 'clients' | 'users',
+  section: 'clients' | 'users' | 'organizations',
   flags: Readonly<Record<string, string>>,
   values: Readonly<Record<string, unknown>>,
   secrets: Readonly<Record<string, string>> = {},

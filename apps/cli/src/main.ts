@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * The `latch` command (docs/architecture.md §2 "Commands"): `serve`, `migrate`, `clients
- * create|list|delete`, `users create|list|delete|set-password`, `keys list|rotate`. Each command
+ * create|list|delete`, `users create|list|delete|set-password|update`, `orgs
+ * create|list|delete|add-member|remove-member|members`, `keys list|rotate`. Each command
  * lives in `commands/<noun>-<verb>.ts` and is a thin shell over `@latch/server`.
  *
  * Exit codes: 0 success; 1 the command failed (one line on stderr: bad config file naming the
@@ -22,6 +23,13 @@ import { usersCreate } from './commands/users-create.js'
 import { usersDelete } from './commands/users-delete.js'
 import { usersList } from './commands/users-list.js'
 import { usersSetPassword } from './commands/users-set-password.js'
+import { usersUpdate } from './commands/users-update.js'
+import { orgsAddMember } from './commands/orgs-add-member.js'
+import { orgsCreate } from './commands/orgs-create.js'
+import { orgsDelete } from './commands/orgs-delete.js'
+import { orgsList } from './commands/orgs-list.js'
+import { orgsMembers } from './commands/orgs-members.js'
+import { orgsRemoveMember } from './commands/orgs-remove-member.js'
 import { CliError, reasonOf } from './errors.js'
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -48,6 +56,15 @@ function buildProgram(): Command {
   usersList(users)
   usersDelete(users)
   usersSetPassword(users)
+  usersUpdate(users)
+
+  const orgs = program.command('orgs').description('manage organizations and their members')
+  orgsCreate(orgs)
+  orgsList(orgs)
+  orgsDelete(orgs)
+  orgsAddMember(orgs)
+  orgsRemoveMember(orgs)
+  orgsMembers(orgs)
 
   const keys = program.command('keys').description('manage signing keys')
   keysList(keys)

@@ -14,6 +14,7 @@ import type { RateLimitBackend } from './rate-limit/backend.js'
 import { MemoryRateLimit } from './rate-limit/memory.js'
 import { PendingLimits } from './rate-limit/pending-limits.js'
 import type { Store } from './storage/store.js'
+import { CustomClaims } from './tokens/custom-claims.js'
 import { LoginThrottle } from './users/login-throttle.js'
 
 /**
@@ -34,10 +35,12 @@ export function createContext(parts: {
 }): LatchContext {
   const { rateLimit, hooks, ...rest } = parts
   const { config, store, clock } = rest
+  const loadedHooks = hooks ?? NO_HOOKS
   return {
     ...rest,
     events: parts.events ?? new LatchEvents(),
-    hooks: hooks ?? NO_HOOKS,
+    hooks: loadedHooks,
+    customClaims: new CustomClaims({ mappings: config.claims, hooks: loadedHooks, hooksPath: config.hooks, log: rest.log }),
     clients: new ClientRegistry(store, clock),
     throttle: new LoginThrottle(
       {

@@ -14,6 +14,7 @@ import type { Keystore } from './keys/keystore.js'
 import type { Clock } from './lib/clock.js'
 import type { PendingLimits } from './rate-limit/pending-limits.js'
 import type { Store } from './storage/store.js'
+import type { CustomClaims } from './tokens/custom-claims.js'
 import type { LoginThrottle } from './users/login-throttle.js'
 
 export interface LatchContext {
@@ -29,6 +30,8 @@ export interface LatchContext {
   readonly pending: PendingLimits
   /** The hooks module's functions (config `hooks`), or none. */
   readonly hooks: LatchHooks
+  /** Custom claims (config `claims` + the hooks module's `claims`); `customClaims.active` is false when neither is configured. */
+  readonly customClaims: CustomClaims
   /** Absolute endpoint URLs, computed once from the issuer (never from the Host header). */
   readonly urls: EndpointUrls
 }

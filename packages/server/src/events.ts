@@ -7,6 +7,8 @@ import { EventEmitter } from 'node:events'
 
 export interface LatchEventMap {
   'token.issued': { grant_type: string; client_id: string; sub: string | null; jti: string }
+  /** RFC 8693: a token was exchanged (organization switch or delegation); `org_id` of the new token, or null. */
+  'token.exchanged': { client_id: string; sub: string; org_id: string | null; subject_token_type: string }
   'authorization_code.reused': { client_id: string; grant_id: string }
   'refresh_token.rotated': { client_id: string; grant_id: string }
   'refresh_token.family_revoked': { client_id: string; grant_id: string; reason: string }
@@ -17,6 +19,8 @@ export interface LatchEventMap {
   'login.failed': { reason: 'bad_credentials' | 'throttled'; ip: string; account_hash: string }
   'consent.granted': { user_id: string; client_id: string; scope: string }
   'consent.denied': { user_id: string; client_id: string }
+  /** Issue 10: a user joined an organization on their own (`reason`: `email_domain`, a sign-in with a verified email of its domain). */
+  'organization.member_joined': { organization_id: string; user_id: string; reason: 'email_domain' }
   'session.ended': { session_id: string; user_id: string }
   'device_code.approved': { client_id: string; user_id: string }
   'device_code.denied': { client_id: string; user_id: string }
@@ -49,6 +53,7 @@ export class LatchEvents {
  */
 export const EVENT_DESCRIPTIONS = Object.freeze({
   'token.issued': 'an access token was issued (any grant)',
+  'token.exchanged': 'a token was exchanged for another (RFC 8693: organization switch or delegation)',
   'authorization_code.reused': 'a code was presented again: its grant is revoked (RFC 6749 §4.1.2)',
   'refresh_token.rotated': 'a refresh token was exchanged for a new one',
   'refresh_token.family_revoked': 'a rotated refresh token was presented again: its family (grant) is revoked',
@@ -58,6 +63,7 @@ export const EVENT_DESCRIPTIONS = Object.freeze({
   'login.failed': 'a sign-in failed or was throttled (the account as a keyed hash)',
   'consent.granted': 'a user allowed a client some scopes',
   'consent.denied': 'a user denied a client',
+  'organization.member_joined': 'a user became a member of an organization through its email domain',
   'session.ended': 'an IdP session ended (logout, Sign out, another user signing in on the browser)',
   'device_code.approved': 'a user approved a device authorization (RFC 8628)',
   'device_code.denied': 'a user denied a device authorization (RFC 8628)',

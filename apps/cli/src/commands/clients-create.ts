@@ -15,6 +15,7 @@ import { Option, type Command } from 'commander'
 import { AUTH_METHOD_NAMES, GRANT_TYPE_NAMES, Keystore, SIGNING_ALGS, acceptedAuthMethods, idTokenAlgsOf, randomHandle, systemClock, type ResolvedClient } from '@latch/server'
 import { flagError, validateWithLoader, withConfigOption, withStore, now, type CommonOptions } from '../context.js'
 import { CliError, UsageError, reasonOf } from '../errors.js'
+import { list, repeated } from '../flag-values.js'
 import { note, printJson, say } from '../output.js'
 import { publicClient } from './clients-list.js'
 
@@ -48,16 +49,6 @@ const FLAGS: Readonly<Record<string, string>> = {
   skip_consent: '--skip-consent',
   jwks: '--jwks',
   id_token_signed_response_alg: '--id-token-alg',
-}
-
-/** A repeatable flag: each use adds one value. */
-function repeated(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value]
-}
-
-/** `a,b` and repeated flags both build one list. */
-function list(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), ...value.split(',').map((v) => v.trim()).filter(Boolean)]
 }
 
 function authMethodOf(opts: ClientsCreateOptions): (typeof AUTH_METHOD_NAMES)[number] {

@@ -1,13 +1,15 @@
 /**
  * `latch users create`: adds a user who can sign in on the login page. The entry is validated by
  * the config loader, exactly as a `users:` entry of latch.config.yaml is; the password is hashed
- * with argon2id (RFC 9106) and only the hash is stored. Prefer `--password-stdin`: a `--password`
+ * with argon2id (RFC 9106) and only the hash is stored. `--roles` and `--claim key=value` set the
+ * roles and custom attributes the claims hook reads (issue 10). Prefer `--password-stdin`: a `--password`
  * argument stays in the shell history and is visible to other users in `ps`.
  */
 import type { Command } from 'commander'
 import { hashPassword, type UserClaims } from '@latch/server'
 import { flagError, readPassword, validateWithLoader, withConfigOption, withStore, now, type CommonOptions } from '../context.js'
 import { CliError } from '../errors.js'
+import { claimPairs, list, repeated } from '../flag-values.js'
 import { note, printJson, say } from '../output.js'
 import { publicUser } from './users-list.js'
 
@@ -17,6 +19,8 @@ interface UsersCreateOptions extends CommonOptions {
   passwordStdin?: boolean
   name?: string
   emailVerified?: boolean
+  roles?: string[]
+  claim?: string[]
   json?: boolean
 }
 
@@ -25,6 +29,8 @@ export const USER_FLAGS: Readonly<Record<string, string>> = {
   password: '--password',
   name: '--name',
   email_verified: '--email-verified',
+  roles: '--roles',
+  claims: '--claim',
 }
 
 /** Password errors never echo the password (the loader's messages include the value). */
@@ -40,13 +46,19 @@ export function usersCreate(parent: Command): void {
       .option('--password-stdin', 'read the password from standard input')
       .option('--name <name>', 'full name (the `name` claim)')
       .option('--email-verified', 'mark the email address as verified (the `email_verified` claim)')
+      .option('--roles <list>', 'comma-separated roles (free strings, for the claims hook)', list)
+      .option('--claim <key=value>', 'a custom attribute (value: JSON if it parses, else the string); repeat for several', repeated)
       .option('--json', 'print the user as JSON'),
   ).action(async (opts: UsersCreateOptions) => {
+    const attributes = claimPairs('--claim', opts.claim)
+    const roles = opts.roles === undefined ? undefined : [...new Set(opts.roles)]
     const password = await readPassword(opts, false)
     const entry: Record<string, unknown> = {
       email: opts.email,
       ...(password !== undefined && { password }),
       ...(opts.name !== undefined && { name: opts.name }),
+      ...(roles !== undefined && { roles }),
+      ...(attributes !== undefined && { claims: attributes }),
     }
     await withStore(opts, async ({ config, store }) => {
       try {
@@ -65,6 +77,8 @@ export function usersCreate(parent: Command): void {
           email_verified: opts.emailVerified ?? false,
           password_hash: password !== undefined ? await hashPassword(password) : null,
           claims,
+          ...(roles !== undefined && { roles }),
+          ...(attributes !== undefined && { attributes }),
         },
         now(),
       )

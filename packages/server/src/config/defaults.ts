@@ -347,6 +347,10 @@ export const BODY_LIMIT = 65_536
  * `scopeParameter(input)` decides a scope template parameter that `scopes[].parameters` does not
  * declare. A relative path is taken from the config file's directory; `.ts` works on Node
  * versions that strip types (22.18 and later, 24). Loaded once at start; a missing module stops the server.
+ * `claims` is awaited at most 1 second per token; a timeout or a throw fails the request with
+ * `server_error`. It can never set a protocol claim (`sub`, `iss`, `org_id`…): see "Custom claims".
+ * `scopeParameter` must answer exactly `true` within 1 second to grant; a timeout or a throw refuses
+ * the scope (it is dropped, and logged). Both get copies of the user and client without their hashes.
  * @security The module runs inside the provider with its privileges: treat it as code you deploy.
  * @key hooks
  */

@@ -2,7 +2,7 @@
  * Issue 10 config: organizations, scope templates, custom claims and the hooks module are checked
  * at boot, each problem naming its key (docs/architecture.md §2 "Config file").
  */
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -82,5 +82,25 @@ describe('config: organizations (issue 10)', () => {
   it('users carry roles and custom attributes', () => {
     const config = load({ users: [{ email: 'a@x.io', roles: ['staff'], claims: { department: 'r', projects: ['p1'] } }] })
     expect(config.users[0]).toMatchObject({ roles: ['staff'], claims: { department: 'r', projects: ['p1'] } })
+  })
+
+  it('users[].claims keys are 1 to 64 characters (as the CLI\'s --claim), any JSON values', () => {
+    expect(configError({ users: [{ email: 'a@x.io', claims: { ['k'.repeat(65)]: 1 } }] })).toMatch(/users\[0\]\.claims\.k{65} is not a known key/)
+    expect(configError({ users: [{ email: 'a@x.io', claims: { '': 1 } }] })).toMatch(/users\[0\]\.claims/)
+    expect(load({ users: [{ email: 'a@x.io', claims: { ['k'.repeat(64)]: { any: ['json'] } } }] }).users[0]?.claims).toBeDefined()
+  })
+
+  it('custom claims read attributes by one name only (no paths)', () => {
+    for (const from of ['attributes.', 'attributes.a.b', 'user.id']) expect(configError({ claims: [{ claim: 'x', from }] })).toMatch(/claims\[0\]\.from must be/)
+    expect(load({ claims: [{ claim: 'v', from: 'email_verified' }, { claim: 'l', from: 'locale' }] }).claims).toHaveLength(2)
+  })
+
+  it('a relative hooks path is taken from the config file\'s directory', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'latch-cfg-'))
+    mkdirSync(join(dir, 'conf'))
+    const file = join(dir, 'conf', 'latch.yaml')
+    writeFileSync(file, 'hooks: ./hooks/latch.hooks.mjs\n')
+    expect(loadConfig({ file, env, cwd: tmpdir() }).config.hooks).toBe(join(dir, 'conf', 'hooks', 'latch.hooks.mjs'))
+    expect(load({}).hooks).toBeNull()
   })
 })

@@ -92,7 +92,9 @@ export const UserSchema = Type.Object(
     /** Issue 10: free role names, for the claims hook (`from: roles`). */
     roles: Type.Optional(Type.Array(Role, { uniqueItems: true })),
     /** Issue 10: custom attributes (JSON values), for the claims hook and scope template parameters. */
-    claims: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 64 }), Type.Unknown())),
+    // A key's length is a pattern: TypeBox ignores minLength/maxLength on record keys, and without
+    // additionalProperties: false a key that fails the pattern would pass unchecked.
+    claims: Type.Optional(Type.Record(Type.String({ pattern: '^.{1,64}$' }), Type.Unknown(), { additionalProperties: false })),
   },
   strict,
 )

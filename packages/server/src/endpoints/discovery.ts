@@ -25,7 +25,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { LatchContext } from '../context.js'
 import { CLIENT_AUTH_METHODS } from '../client-auth/authenticate.js'
 import { CLIENT_ASSERTION_ALGS } from '../client-auth/private-key-jwt.js'
-import { OIDC_SCOPE_CLAIMS } from '../config/schema.js'
+import { CLAIM_TARGETS, OIDC_SCOPE_CLAIMS, type LatchConfig } from '../config/schema.js'
 import { GRANTS } from '../grants/table.js'
 import { BackgroundRefresh } from '../lib/background-refresh.js'
 import { PROMPTS } from '../rules/prompt.js'
@@ -40,6 +40,11 @@ const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
 
 /** Protocol claims of Latch's ID tokens (tokens/id-token.ts); user claims come from OIDC_SCOPE_CLAIMS. */
 const ID_TOKEN_CLAIMS = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'amr', 'sid', 'at_hash']
+
+/** The config's custom claims (`claims[].claim`) that go into ID tokens or UserInfo. */
+function customClaimNames(config: LatchConfig): string[] {
+  return config.claims.filter((c) => (c.tokens ?? CLAIM_TARGETS).some((t) => t !== 'access_token')).map((c) => c.claim)
+}
 
 /** What discovery reads besides the config: the registered clients' grants and the keystore's algs. */
 export interface DiscoveryState {
@@ -85,7 +90,9 @@ export function discoveryDocument(ctx: LatchContext, state: DiscoveryState): Rec
     introspection_endpoint_auth_signing_alg_values_supported: signingAlgs,
     code_challenge_methods_supported: config.security.allow_pkce_plain ? ['S256', 'plain'] : ['S256'],
     scopes_supported: [...config.known_scopes],
-    claims_supported: [...new Set([...ID_TOKEN_CLAIMS, ...Object.values(OIDC_SCOPE_CLAIMS).flat()])],
+    // OIDC Discovery §3: the claims we may supply; the config's custom claims for ID tokens or
+    // UserInfo are known names (a hook's are not).
+    claims_supported: [...new Set([...ID_TOKEN_CLAIMS, ...Object.values(OIDC_SCOPE_CLAIMS).flat(), ...customClaimNames(config)])],
     claim_types_supported: ['normal'],
     prompt_values_supported: [...PROMPTS],
     claims_parameter_supported: false,

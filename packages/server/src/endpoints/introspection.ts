@@ -14,6 +14,10 @@
  * To anyone else the token is `{"active": false}`, exactly as if it did not exist, so the endpoint
  * cannot be used to probe other clients' tokens.
  *
+ * An access token's `org_id`, `org_roles` and `act` (issue 10, RFC 8693 §4.1) are echoed as the
+ * token carries them (RFC 7662 §2.2: "the same meaning as the claims of a JWT"); a refresh token
+ * answers the `org_id` of its grant.
+ *
  * `token_type_hint` only orders the lookup (§2.1); unknown hints are ignored. Unknown, expired,
  * revoked or malformed tokens are `{"active": false}` with 200 (§2.2), never an error.
  *
@@ -66,6 +70,9 @@ const introspectAccessToken: Lookup = async (ctx, token, caller) => {
     exp: payload.exp,
     iat: payload.iat,
     jti: payload.jti,
+    ...(typeof payload.org_id === 'string' && { org_id: payload.org_id }),
+    ...(Array.isArray(payload.org_roles) && { org_roles: payload.org_roles }),
+    ...(payload.act !== undefined && { act: payload.act }),
     token_type: 'Bearer',
   }
 }
@@ -87,6 +94,7 @@ const introspectRefreshToken: Lookup = async (ctx, token, caller) => {
     iss: ctx.config.issuer,
     exp: record.expires_at,
     iat: record.created_at,
+    ...(grant.organization_id !== null && { org_id: grant.organization_id }),
     token_type: 'refresh_token',
   }
 }

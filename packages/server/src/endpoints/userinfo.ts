@@ -15,7 +15,11 @@
  *   scope includes `openid` may call UserInfo. Anything else is 401 `invalid_token`, never 500;
  * - `openid` missing from the scope: 403 `insufficient_scope` with `scope="openid"` (§3.1);
  * - a token without a user (client credentials: `sub` is the client) or whose user was deleted
- *   is `invalid_token`.
+ *   is `invalid_token`;
+ * - a token for an organization (`org_id`, issue 10) answers `org_id` and the member's current
+ *   `org_roles`, re-read now; both are left out once the user is no longer a member.
+ * - custom claims for `userinfo` (tokens/custom-claims.ts) come under the scope's claims, which
+ *   they never replace; a failing claims hook is `server_error`.
  *
  * @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-2
@@ -27,6 +31,7 @@ import { errors as joseErrors, type JWTPayload } from 'jose'
 import { PATHS, type LatchContext } from '../context.js'
 import { InsufficientScopeError, InvalidRequestError, InvalidTokenError } from '../errors.js'
 import { claimsForScope } from '../tokens/claims.js'
+import type { Membership, UserRecord } from '../storage/store.js'
 import type { RawParams } from './_pipeline/form-body.js'
 import { noStore } from './_pipeline/no-store.js'
 import { rejectDuplicateParams } from './_pipeline/reject-duplicate-params.js'
@@ -80,6 +85,18 @@ async function verifyAccessToken(ctx: LatchContext, token: string): Promise<JWTP
   return payload
 }
 
+/**
+ * The scope's claims with the custom claims for `userinfo` under them (tokens/custom-claims.ts).
+ * `organization`: the token's organization with the member's current roles (re-read), or null.
+ */
+async function withCustomClaims(ctx: LatchContext, user: UserRecord, payload: JWTPayload, scope: string, membership: Membership | null): Promise<Record<string, unknown>> {
+  const client = typeof payload.client_id === 'string' ? await ctx.clients.get(payload.client_id) : null
+  if (!client) throw new InvalidTokenError('the access token is invalid or expired', { detail: 'client no longer exists' })
+  const organization = membership === null ? null : { id: membership.organization.id, roles: membership.roles }
+  const custom = await ctx.customClaims.claims('userinfo', { user, client, scope: scope.split(' '), organization })
+  return { ...custom, ...claimsForScope(user, scope) }
+}
+
 export const userinfoEndpoint: FastifyPluginAsync = async (app) => {
   const ctx = app.latch
   async function userinfoClaims(request: FastifyRequest) {
@@ -91,9 +108,14 @@ export const userinfoEndpoint: FastifyPluginAsync = async (app) => {
     const sub = payload.sub as string
     // RFC 9068 §2.2: a client credentials token names the client as its subject; there is no user.
     if (sub === payload.client_id) throw new InvalidTokenError('the access token was not issued for a user', { detail: 'client token' })
-    const user = await ctx.store.users.getById(sub)
+    const orgId = typeof payload.org_id === 'string' ? payload.org_id : null
+    // Issue 10: the organization is re-read (one primary-key read): a member removed since the
+    // token was issued, or whose roles changed, is answered as they are now.
+    const [user, membership] = await Promise.all([ctx.store.users.getById(sub), orgId === null ? null : ctx.store.organizations.membership(orgId, sub)])
     if (!user) throw new InvalidTokenError('the access token is invalid or expired', { detail: 'user no longer exists' })
-    return claimsForScope(user, scope)
+    const claims = ctx.customClaims.active ? await withCustomClaims(ctx, user, payload, scope, membership) : claimsForScope(user, scope)
+    if (membership !== null) Object.assign(claims, { org_id: membership.organization.id, org_roles: membership.roles })
+    return claims
   }
   const options = { config: { channel: 'bearer' as const }, onRequest: noStore }
   async function userinfoRequest(request: FastifyRequest, reply: FastifyReply) {

@@ -16,7 +16,10 @@
  *   registered for it (RFC 8707 §2.2);
  * - a code issued within an IdP session opens its grant only while that session exists: a logout
  *   or password change that committed while /authorize was storing the code leaves a code that is
- *   `invalid_grant` (issue 8; the check is part of the grant's INSERT, storage/repositories/authorization-codes.ts).
+ *   `invalid_grant` (issue 8; the check is part of the grant's INSERT, storage/repositories/authorization-codes.ts);
+ * - a code for an organization (issue 10) carries it into its grant; the tokens get `org_id` and
+ *   the member's current `org_roles`, and a user removed from the organization since /authorize
+ *   gets `invalid_grant`.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.6
  */
@@ -26,7 +29,7 @@ import { isCodeVerifier, verifyCodeVerifier } from '../rules/pkce.js'
 import { assertResourcePermitted, assertSameResource } from '../rules/resource.js'
 import { matchRedirectUri } from '../rules/redirect-uri.js'
 import type { LatchConfig } from '../config/schema.js'
-import type { AuthorizationCodeRecord, ClientRecord, GrantRecord } from '../storage/store.js'
+import type { AuthorizationCodeRecord, ClientRecord, GrantRecord, Membership } from '../storage/store.js'
 import type { GrantHandler } from './grant.js'
 import { issueTokenSet, refreshAllowed } from './token-set.js'
 
@@ -61,9 +64,16 @@ export const authorizationCodeGrant: GrantHandler = {
     if (found.code.consumed_at !== null) return replay(found.code)
     if (found.code.expires_at <= now) throw new InvalidGrantError(USED)
     const { code: record, user } = found
+    let organization: Membership | null = null
     try {
       checkRedemption(params, record, client, config)
       if (!user) throw new InvalidGrantError('the authorization grant was revoked', { detail: 'the user no longer exists' })
+      if (record.organization_id !== null) {
+        // Roles as they are now (one primary-key read); a member removed since /authorize gets no
+        // token that would still speak for the organization.
+        organization = await store.organizations.membership(record.organization_id, user.id)
+        if (organization === null) throw new InvalidGrantError('the user is no longer a member of the organization this code was issued for')
+      }
     } catch (error) {
       const burnt = await store.authorizationCodes.consume(codeHash, now)
       // Another redemption consumed it first: this one is then its replay.
@@ -97,6 +107,7 @@ export const authorizationCodeGrant: GrantHandler = {
       nonce: record.nonce,
       amr: record.amr,
       refresh: refreshAllowed(client) ? { expiresAt: now + config.tokens.refresh_token_ttl } : null,
+      organization,
       open: async (refreshToken) => {
         const redeemed = await store.authorizationCodes.redeem(codeHash, now, refreshToken)
         if (redeemed.outcome === 'replayed') return replay(redeemed.code)

@@ -19,9 +19,11 @@ export interface TokenRequest {
   ip: string
 }
 
-/** RFC 6749 §5.1 / OIDC Core §3.1.3.3 token response; wire names. */
+/** RFC 6749 §5.1 / OIDC Core §3.1.3.3 / RFC 8693 §2.2.1 token response; wire names. */
 export interface TokenResponseBody {
   access_token: string
+  /** RFC 8693 §2.2.1: what `access_token` holds, on token exchange responses only. */
+  issued_token_type?: string
   token_type: 'Bearer'
   expires_in: number
   scope: string

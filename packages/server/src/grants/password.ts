@@ -11,23 +11,29 @@
  * - success creates a grant and issues through `issueTokenSet`: a refresh token when the client has
  *   the `refresh_token` grant, an ID token when `openid` was granted; the grant is written only
  *   while the password hash checked is still the stored one, so a password change racing the
- *   request fails it with the same `invalid_grant` as a wrong password.
+ *   request fails it with the same `invalid_grant` as a wrong password;
+ * - `organization=<id>` or the scope `organization:<id>` (issue 10) asks for tokens of that
+ *   organization: only a member gets them (`invalid_target` otherwise, checked after the
+ *   password, so it reveals nothing to someone without it), with `org_id` and `org_roles`;
+ *   template instances are granted by membership and dropped otherwise (RFC 6749 §3.3).
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.3
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-2.4
  */
-import { InvalidGrantError, InvalidRequestError } from '../errors.js'
+import { InvalidGrantError, InvalidRequestError, InvalidTargetError } from '../errors.js'
+import { grantDynamicScopes } from '../organizations/dynamic-scopes.js'
+import { organizationScope, selectedOrganization } from '../rules/organization.js'
 import { randomId } from '../lib/random.js'
 import { resolveResource } from '../rules/resource.js'
-import type { GrantRecord } from '../storage/store.js'
+import type { GrantRecord, Membership } from '../storage/store.js'
 import { notChecked } from '../users/login-throttle.js'
 import { verifyPassword } from '../users/password-hash.js'
 import type { GrantHandler } from './grant.js'
-import { resolveScope } from '../rules/scope.js'
+import { resolveScopeRequest } from '../rules/scope.js'
 import { BAD_CREDENTIALS, issueTokenSet, refreshAllowed } from './token-set.js'
 
 export const passwordGrant: GrantHandler = {
   grantType: 'password',
-  parameters: ['username', 'password', 'scope', 'resource', 'audience'],
+  parameters: ['username', 'password', 'scope', 'resource', 'audience', 'organization'],
   async handle(request) {
     const { params, client, ctx } = request
     const { store, clock, config, throttle } = ctx
@@ -35,7 +41,8 @@ export const passwordGrant: GrantHandler = {
     if (!params.password) throw new InvalidRequestError('password is missing')
     // Validate the request before touching credentials: a malformed request is not a guess.
     const resource = resolveResource(params, client, config)
-    const scope = resolveScope(params.scope, client, config, resource)
+    const requested = resolveScopeRequest(params.scope, client, config, resource)
+    const organizationId = selectedOrganization(requested.organizations, params.organization)
 
     const account = params.username.trim().toLowerCase()
     const source = request.ip
@@ -56,6 +63,14 @@ export const passwordGrant: GrantHandler = {
     }
     await attempt.succeeded()
 
+    // Issue 10: a token for an organization only for a member; template instances as granted.
+    let organization: Membership | null = null
+    if (organizationId !== null) {
+      organization = await store.organizations.membership(organizationId, user.id)
+      if (organization === null) throw new InvalidTargetError('the user is not a member of the requested organization')
+    }
+    const dynamic = await grantDynamicScopes(ctx, { requested: requested.dynamic, client, user, resource, organization: organization?.organization ?? null, membership: organization })
+    const scope = [...requested.scope, ...(organizationId !== null && requested.organizations.length > 0 ? [organizationScope(organizationId)] : []), ...dynamic.granted]
     const now = clock.now()
     const grant: GrantRecord = {
       id: randomId(),
@@ -65,7 +80,7 @@ export const passwordGrant: GrantHandler = {
       resource,
       auth_time: now,
       session_id: null,
-      organization_id: null,
+      organization_id: organizationId,
       created_at: now,
       revoked_at: null,
     }
@@ -80,6 +95,7 @@ export const passwordGrant: GrantHandler = {
       sessionId: null,
       amr: ['pwd'],
       refresh: refreshAllowed(client) ? { expiresAt: now + config.tokens.refresh_token_ttl } : null,
+      organization,
       idToken: true,
       // Opened only while this is still the user's password hash: a password change committing
       // while this request is in flight leaves no grant behind it (issue 8).

@@ -23,6 +23,13 @@
  *   so an ended or expired session's id would name nothing; §12.2 does not require `sid` to
  *   stay, and the successor token is no longer tied to the session either. Grants without
  *   `offline_access` do not get here after logout: ending the session revoked them.
+ * - a grant for an organization (issue 10) keeps it while the user is a member, with the roles
+ *   they have now (`org_roles`, one primary-key read); a member removed since gets tokens without
+ *   `org_id`/`org_roles`, and `organization:<id>` and that organization's template instances
+ *   leave the new access token's scope (the stored refresh token keeps its scope, RFC 6749 §6);
+ *   for an `organization_required` client that refresh is `invalid_grant` instead;
+ * - template instances (`read:organization:acme`) are re-decided at every refresh, as roles and
+ *   attributes may have changed: one no longer granted is dropped (RFC 6749 §3.3).
  * Rotation is the one write of a refresh and the last step before the response: if it fails,
  * nothing leaves the server.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
@@ -34,7 +41,8 @@ import type { LatchContext } from '../context.js'
 import { InvalidGrantError, InvalidRequestError } from '../errors.js'
 import { hashHandle } from '../lib/random.js'
 import { assertSameResource } from '../rules/resource.js'
-import type { RefreshTokenRecord } from '../storage/store.js'
+import type { Membership, RefreshTokenRecord } from '../storage/store.js'
+import { recheckDynamicScopes, withoutOrganization } from './organization-scope.js'
 import type { GrantHandler } from './grant.js'
 import { assertStillRegistered, narrowScope } from '../rules/scope.js'
 import { issueTokenSet } from './token-set.js'
@@ -43,7 +51,7 @@ import { issueTokenSet } from './token-set.js'
 const INVALID = 'the refresh token is invalid, expired or revoked'
 
 /** RFC 9700 §4.14.2: a replayed refresh token invalidates the whole family (here: its grant). */
-async function revokeFamily(ctx: LatchContext, previous: RefreshTokenRecord, now: number): Promise<never> {
+export async function revokeFamily(ctx: LatchContext, previous: RefreshTokenRecord, now: number): Promise<never> {
   await ctx.store.grants.revoke(previous.grant_id, now)
   ctx.events.emit('refresh_token.family_revoked', { client_id: previous.client_id, grant_id: previous.grant_id, reason: 'reused' })
   ctx.events.emit('grant.revoked', { grant_id: previous.grant_id, reason: 'refresh_token.reused' })
@@ -71,12 +79,24 @@ export const refreshTokenGrant: GrantHandler = {
     if (current.revoked_at !== null || current.expires_at <= now) throw new InvalidGrantError(INVALID)
 
     assertSameResource(params, current.resource)
-    const scope = narrowScope(params.scope, current.scope)
+    let scope = narrowScope(params.scope, current.scope)
     assertStillRegistered(scope, current.resource, client, ctx.config)
 
     const { grant, user } = found
     if (!grant || grant.revoked_at !== null) throw new InvalidGrantError(INVALID, { detail: 'grant revoked' })
     if (current.user_id !== null && !user) throw new InvalidGrantError(INVALID, { detail: 'the user no longer exists' })
+    // Issue 10: the organization stays while the user is a member, with the roles they have now.
+    let organization: Membership | null = null
+    if (grant.organization_id !== null && user) {
+      organization = await store.organizations.membership(grant.organization_id, user.id)
+      if (organization === null) {
+        if (client.organization_required) {
+          throw new InvalidGrantError('the user is no longer a member of the organization this grant is for')
+        }
+        scope = withoutOrganization(scope, grant.organization_id, ctx.config.scope_templates)
+      }
+    }
+    scope = await recheckDynamicScopes(ctx, scope, { client, user, resource: current.resource, membership: organization })
     // An offline_access grant outlives its session; its tokens then stop naming the dead sid.
     const sessionId = found.sessionAlive ? current.session_id : null
 
@@ -91,6 +111,7 @@ export const refreshTokenGrant: GrantHandler = {
       sessionId,
       // OIDC Core §12.2: no nonce on a refreshed ID token; amr is not kept with the family.
       refresh: { expiresAt: current.expires_at },
+      organization,
       rotate: async (next) => {
         // The compare-and-swap decides the race: of two concurrent uses exactly one rotates,
         // the other is `reused` and revokes the family (RFC 9700 §4.14.2).

@@ -13,12 +13,14 @@ import { deviceCodeGrant } from './device-code.js'
 import type { GrantHandler } from './grant.js'
 import { passwordGrant } from './password.js'
 import { refreshTokenGrant } from './refresh-token.js'
+import { tokenExchangeGrant } from './token-exchange.js'
 
 export const GRANTS: Readonly<Record<GrantType, GrantHandler>> = Object.freeze({
   authorization_code: authorizationCodeGrant,
   refresh_token: refreshTokenGrant,
   client_credentials: clientCredentialsGrant,
   'urn:ietf:params:oauth:grant-type:device_code': deviceCodeGrant,
+  'urn:ietf:params:oauth:grant-type:token-exchange': tokenExchangeGrant,
   password: passwordGrant,
 } satisfies Record<GrantType, GrantHandler>)
 

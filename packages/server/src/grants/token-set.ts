@@ -2,10 +2,12 @@
  * Issues the tokens of one successful grant: an RFC 9068 access token (its `jti` names the grant,
  * so revoking the grant makes it inactive at introspection without a row per token), a refresh
  * token when the client has the `refresh_token` grant (RFC 6749 §6), and an ID token when `openid`
- * was granted (OIDC Core §3.1.3.3). Every user-facing grant goes through here so the rules live
- * once. The set is committed by one atomic store step before anything is returned: a new grant is
- * opened with its first refresh token (`store.grants.open`), an existing one rotates its refresh
- * token (`rotate`).
+ * was granted (OIDC Core §3.1.3.3), each with its custom claims (tokens/custom-claims.ts). Every
+ * user-facing grant goes through here so the rules live once. The set is committed by one atomic
+ * store step before anything is returned: a new grant is opened with its first refresh token
+ * (`store.grants.open`), an existing one rotates its refresh token (`rotate`). A grant for an
+ * organization puts `org_id` and `org_roles` in the access and ID tokens (issue 10), from the
+ * membership the grant read for this issuance.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
  * @see https://openid.net/specs/openid-connect-core-1_0.html#TokenResponse
  */
@@ -14,8 +16,9 @@ import { InvalidGrantError } from '../errors.js'
 import { issueAccessToken } from '../tokens/access-token.js'
 import { idTokenKeyFor, issueIdToken } from '../tokens/id-token.js'
 import { claimsForScope } from '../tokens/claims.js'
+import { NO_CUSTOM_CLAIMS } from '../tokens/custom-claims.js'
 import { newHandle } from '../tokens/opaque-handle.js'
-import type { ClientRecord, GrantRecord, RefreshTokenRecord, UserRecord, WriteCondition } from '../storage/store.js'
+import type { ClientRecord, GrantRecord, Membership, RefreshTokenRecord, UserRecord, WriteCondition } from '../storage/store.js'
 import type { TokenResponseBody } from './grant.js'
 
 export interface TokenSetInput {
@@ -43,6 +46,12 @@ export interface TokenSetInput {
    * opened in (the one the ID token names). It may throw instead (a replayed code).
    */
   open?: (refreshToken: RefreshTokenRecord | null) => Promise<{ opened: boolean; sessionId: string | null }>
+  /**
+   * The membership the tokens speak for when the grant is for an organization (issue 10): read by
+   * the grant at this issuance (`store.organizations.membership`, one primary-key read), so
+   * `org_roles` are the member's current roles. Null or absent: no `org_id`/`org_roles`.
+   */
+  organization?: Membership | null
   /** Include an ID token (code and device flows with `openid`; never on client credentials). */
   idToken: boolean
   /**
@@ -54,6 +63,11 @@ export interface TokenSetInput {
 
 /** The password grant's answer to a wrong username or password (RFC 6749 §5.2 `invalid_grant`). */
 export const BAD_CREDENTIALS = 'the username or password is incorrect'
+
+/** `org_id` and `org_roles` of a membership (issue 10), or nothing. */
+export function organizationClaims(membership: Membership | null | undefined): { org_id?: string; org_roles?: readonly string[] } {
+  return membership ? { org_id: membership.organization.id, org_roles: membership.roles } : {}
+}
 
 export function refreshAllowed(client: ClientRecord): boolean {
   return client.grant_types.includes('refresh_token')
@@ -69,6 +83,12 @@ export async function issueTokenSet(ctx: LatchContext, input: TokenSetInput): Pr
   // Before anything is signed or written: a client whose ID token alg cannot be signed yet gets an
   // error, not a wasted signature or a half-done grant.
   const idTokenKey = wantsIdToken ? idTokenKeyFor(idTokenContext, input.client.id_token_signed_response_alg) : undefined
+  // Custom claims (config `claims`, the hooks module) before anything is signed or written: a
+  // failing hook costs no grant. Not configured: no call at all (the refresh path is benchmarked).
+  const organization = input.organization ? { id: input.organization.organization.id, roles: input.organization.roles } : null
+  const custom = ctx.customClaims.active
+    ? await ctx.customClaims.forTokenSet({ user: input.user, client: input.client, scope: input.scope, organization }, wantsIdToken)
+    : NO_CUSTOM_CLAIMS
   const access = issueAccessToken(
     { keystore, issuer: config.issuer, clock, ttl: config.tokens.access_token_ttl },
     {
@@ -78,6 +98,8 @@ export async function issueTokenSet(ctx: LatchContext, input: TokenSetInput): Pr
       aud: input.resource ?? config.issuer,
       grantId: input.grant.id,
       ...(input.authTime !== null ? { auth_time: input.authTime } : {}),
+      ...organizationClaims(input.organization),
+      extra: custom.access_token,
     },
   )
   const body: TokenResponseBody = {
@@ -151,7 +173,9 @@ export async function issueTokenSet(ctx: LatchContext, input: TokenSetInput): Pr
         ...(input.nonce ? { nonce: input.nonce } : {}),
         ...(sessionId ? { sid: sessionId } : {}),
         ...(input.amr && input.amr.length > 0 ? { amr: input.amr } : {}),
-        claims: claimsForScope(input.user, scope),
+        ...organizationClaims(input.organization),
+        // The scope's standard claims last: the user record answers them, never a custom claim.
+        claims: custom.id_token ? { ...custom.id_token, ...claimsForScope(input.user, scope) } : claimsForScope(input.user, scope),
       },
       idTokenKey,
     )

@@ -12,14 +12,20 @@ import type { ClientRecord, OrganizationRecord, UserRecord } from '../storage/st
 
 export type ClaimTarget = 'access_token' | 'id_token' | 'userinfo'
 
+/** A user as a hook sees it: a copy, without the password hash. */
+export type HookUser = Omit<UserRecord, 'password_hash'>
+/** A client as a hook sees it: a copy, without the secret hash. */
+export type HookClient = Omit<ClientRecord, 'client_secret_hash'>
+
 export interface ClaimsHookInput {
   /** Which token the claims go into. */
   token: ClaimTarget
   /** Null for client credentials (no user). */
-  user: UserRecord | null
-  client: ClientRecord
+  user: HookUser | null
+  client: HookClient
   /** The granted scope values. */
   scope: readonly string[]
+  /** The organization the token is for and the member's roles (`org_id`, `org_roles`), or null. */
   organization: { id: string; roles: readonly string[] } | null
 }
 
@@ -30,8 +36,8 @@ export interface ScopeParameterInput {
   value: string
   /** The scope template, e.g. `deploy:project:{project_id}`. */
   template: string
-  user: UserRecord | null
-  client: ClientRecord
+  user: HookUser | null
+  client: HookClient
   organization: OrganizationRecord | null
 }
 
@@ -62,4 +68,65 @@ export async function loadHooks(path: string | null): Promise<LatchHooks> {
     throw new ConfigError('hooks', `${path} exports neither claims nor scopeParameter`)
   }
   return Object.freeze(hooks)
+}
+
+/** How long a hook may take before its caller gives up on it. */
+export const HOOK_TIMEOUT_MS = 1000
+
+/** Thrown by `callHook` when the hook did not answer within its bound. */
+export class HookTimeoutError extends Error {
+  constructor(readonly ms: number) {
+    super(`the hook did not answer within ${ms} ms`)
+  }
+}
+
+/**
+ * Runs a hook with a time bound: its answer, or `HookTimeoutError`, or what it threw (a
+ * synchronous throw becomes a rejection). The hook itself keeps running if it overruns: it is the
+ * operator's code, and Latch cannot cancel it, only stop waiting.
+ */
+export async function callHook<T>(call: () => T | Promise<T>, ms = HOOK_TIMEOUT_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    return await Promise.race([
+      Promise.resolve().then(call),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new HookTimeoutError(ms)), ms)
+      }),
+    ])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/**
+ * A hook's copy of each client record: the registry hands out the same record object while it
+ * caches it, so a token set (or a burst of client credentials) clones a client once, not per call.
+ */
+const clientCopies = new WeakMap<ClientRecord, HookClient>()
+
+/** The client as hooks see it: a frozen copy without the secret hash. */
+export function hookClient(client: ClientRecord): HookClient {
+  let copy = clientCopies.get(client)
+  if (copy === undefined) {
+    const { client_secret_hash: _secret, ...rest } = client
+    copy = deepFreeze(structuredClone(rest))
+    clientCopies.set(client, copy)
+  }
+  return copy
+}
+
+/** The user as hooks see it: a frozen copy without the password hash. */
+export function hookUser(user: UserRecord | null): HookUser | null {
+  if (user === null) return null
+  const { password_hash: _hash, ...rest } = user
+  return deepFreeze(structuredClone(rest))
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const member of Object.values(value)) deepFreeze(member)
+  }
+  return value
 }

@@ -108,5 +108,9 @@ describe('interaction page decisions', () => {
     expect((await t.store.organizations.membership('examplers', user.id))?.roles).toEqual(['member'])
     expect((await t.store.organizations.membership('keepers', user.id))?.roles).toEqual(['admin'])
     expect(await t.store.organizations.membership('others', user.id)).toBeNull()
+    // Only the organization joined now is reported; the existing membership is not.
+    expect(t.events.filter((e) => e.name === 'organization.member_joined').map((e) => e.payload)).toEqual([
+      { organization_id: 'examplers', user_id: user.id, reason: 'email_domain' },
+    ])
   })
 })

@@ -148,7 +148,9 @@ export async function signIn(
   if (deviceCookie) cookies.push(deviceCookie)
   const { session } = started
   // Issue 10: a verified email of an organization's domain makes its owner a member (roles kept if already one).
-  await joinByEmailDomain(ctx.store, user, ctx.clock.now())
+  for (const organization_id of await joinByEmailDomain(ctx.store, user, ctx.clock.now())) {
+    ctx.events.emit('organization.member_joined', { organization_id, user_id: user.id, reason: 'email_domain' })
+  }
   await ctx.store.interactions.update(interaction.id, signedIn(ctx, interaction, { user_id: user.id, auth_time: session.auth_time, session_id: session.id }))
   return { type: 'signed_in', cookies, outcome: seeOther(`${ctx.urls.interaction}/${interaction.id}`) }
 }

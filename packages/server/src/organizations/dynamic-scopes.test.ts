@@ -47,7 +47,18 @@ describe('dynamic scopes', () => {
     const dir = mkdtempSync(join(tmpdir(), 'latch-hooks-'))
     const hooks = join(dir, 'hooks.mjs')
     // A real module: team ids the user's email local part starts with are theirs (whatever the rule, it is the operator's).
-    writeFileSync(hooks, "export function scopeParameter({ name, value, user }) { return name === 'team_id' && user !== null && value.startsWith(user.email.split('@')[0]) ? true : 'yes' }\n")
+    writeFileSync(
+      hooks,
+      [
+        'export function scopeParameter({ name, value, user, client }) {',
+        "  if (value === 'boom') throw new Error('hook failure')",
+        "  if (value === 'slow') return new Promise((resolve) => setTimeout(() => resolve(true), 1500))",
+        "  if (value === 'peek') return user !== null && !('password_hash' in user) && !('client_secret_hash' in client) && Object.isFrozen(user)",
+        "  return name === 'team_id' && user !== null && value.startsWith(user.email.split('@')[0]) ? true : 'yes'",
+        '}',
+        '',
+      ].join('\n'),
+    )
     t = await createTestContext({ config: config(hooks) })
   })
   afterAll(() => t.close())
@@ -89,6 +100,15 @@ describe('dynamic scopes', () => {
     expect(result.granted).toEqual(['team:alice-red'])
     // The hook answers 'yes' (truthy, not true) for bob's team when asked by alice: refused.
     expect(result.refused).toEqual(['team:bob-blue'])
+  })
+
+  it('the hook sees copies without the password or secret hash; one that throws or overruns 1 s refuses (fails closed) and is logged', async () => {
+    expect((await grant(['team:peek'])).granted).toEqual(['team:peek'])
+    const started = Date.now()
+    const result = await grant(['team:boom', 'team:slow', 'team:alice-ok'])
+    expect(result.granted).toEqual(['team:alice-ok'])
+    expect(result.refused).toEqual(['team:boom', 'team:slow'])
+    expect(Date.now() - started).toBeLessThan(1400)
   })
 
   it('client credentials: {org_id} must be one of the client\'s organizations, and exist; roles restrict users only', async () => {

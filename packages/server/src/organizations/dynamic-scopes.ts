@@ -9,14 +9,15 @@
  *   (roles are a member's, so they restrict users only);
  * - any other parameter passes its declared check (`scopes[].parameters.<name>.attribute`: the
  *   value is the user's attribute, or one of its elements) or, undeclared, the hooks module's
- *   `scopeParameter` answers exactly `true`;
+ *   `scopeParameter` answers exactly `true` within 1 s (a hook that throws or overruns refuses, logged);
  * - anything else, including a template-shaped value outside the parameter syntax
  *   (`read:organization:*`), is refused. Refused instances are dropped from the granted scope
  *   (RFC 6749 §3.3: the server may grant less than asked), never an error.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.3
  */
 import type { LatchConfig } from '../config/schema.js'
-import type { LatchHooks } from '../hooks/hooks.js'
+import type { Logger } from 'pino'
+import { callHook, hookClient, hookUser, HookTimeoutError, type LatchHooks } from '../hooks/hooks.js'
 import { ORGANIZATION_ID } from '../rules/organization.js'
 import { scopeFitsResource } from '../rules/resource.js'
 import { instantiate, matchTemplate, type ScopeTemplate } from '../rules/scope-template.js'
@@ -27,6 +28,8 @@ export interface DynamicScopeContext {
   readonly config: Pick<LatchConfig, 'scopes' | 'scope_templates' | 'resources' | 'default_resource'>
   readonly store: Pick<Store, 'organizations'>
   readonly hooks: LatchHooks
+  /** Where a failing `scopeParameter` hook is reported. */
+  readonly log: Pick<Logger, 'error'>
 }
 
 export interface DynamicScopeRequest {
@@ -38,6 +41,8 @@ export interface DynamicScopeRequest {
   readonly resource: string | null
   /** The organization the grant is for, if any (passed to the hook). */
   readonly organization: OrganizationRecord | null
+  /** The user's membership of `organization` when the caller read it already: not read again. */
+  readonly membership?: Membership | null
 }
 
 export interface DynamicScopeGrant {
@@ -53,6 +58,7 @@ export async function grantDynamicScopes(ctx: DynamicScopeContext, request: Dyna
   const registered = new Set(request.client.scope.split(' ').filter(Boolean))
   // One read per organization, however many of its instances are asked.
   const memberships = new Map<string, Promise<Membership | null>>()
+  if (request.membership) memberships.set(request.membership.organization.id, Promise.resolve(request.membership))
   const membership = (orgId: string) => {
     let found = memberships.get(orgId)
     if (found === undefined && request.user !== null) memberships.set(orgId, (found = ctx.store.organizations.membership(orgId, request.user.id)))
@@ -113,7 +119,17 @@ async function checkParameters(
     }
     const hook = ctx.hooks.scopeParameter
     if (hook === undefined) return false
-    const answer = await hook({ name, value, template: template.name, user: request.user, client: request.client, organization: request.organization })
+    // Bounded, with copies without the hashes; a hook that fails refuses (fails closed): dropping a
+    // scope is an answer the client can live with, a 500 for a scope it may not even need is not.
+    let answer: unknown
+    try {
+      const input = { name, value, template: template.name, user: hookUser(request.user), client: hookClient(request.client), organization: request.organization }
+      answer = await callHook(() => hook(input))
+    } catch (err) {
+      const reason = err instanceof HookTimeoutError ? `no answer within ${err.ms} ms` : err instanceof Error ? err.message : String(err)
+      ctx.log.error({ hook: 'scopeParameter', template: template.name, parameter: name, client_id: request.client.client_id, reason }, 'the scopeParameter hook failed: the scope is not granted')
+      return false
+    }
     if (answer !== true) return false
   }
   return orgName

@@ -11,12 +11,13 @@
  * @see https://www.rfc-editor.org/rfc/rfc7591#section-2
  */
 
-/** `grant_type` values (RFC 6749 §4, RFC 8628 §3.4) Latch implements. */
+/** `grant_type` values (RFC 6749 §4, RFC 8628 §3.4, RFC 8693 §2.1) Latch implements. */
 export const GRANT_TYPE_NAMES = [
   'authorization_code',
   'refresh_token',
   'client_credentials',
   'urn:ietf:params:oauth:grant-type:device_code',
+  'urn:ietf:params:oauth:grant-type:token-exchange',
   'password',
 ] as const
 

@@ -175,16 +175,23 @@ export function narrowScope(requested: string | undefined, original: string): st
  */
 export function assertStillRegistered(scope: readonly string[], resource: string | null, client: ScopeClient, config: ScopeConfig): void {
   assertResourcePermitted(resource, client, config)
+  const lost = unregisteredScopes(scope, resource, client, config)
+  if (lost.length > 0) {
+    throw new InvalidScopeError(`this client is no longer registered for scope ${lost.map((s) => JSON.stringify(s)).join(', ')}; ask for a narrower scope`)
+  }
+}
+
+/**
+ * The values of `scope` the client's registration does not cover for `resource`. The organization
+ * selector needs no registration; a template instance needs its template (or itself) registered,
+ * and membership is re-checked by the grant that re-issues it.
+ */
+export function unregisteredScopes(scope: readonly string[], resource: string | null, client: ScopeClient, config: ScopeConfig): string[] {
   const registered = registeredScopes(client)
-  // The organization selector needs no registration; a template instance needs its template (or
-  // itself) registered, and membership is re-checked by the refresh itself.
-  const lost = scope.filter((s) => {
+  return scope.filter((s) => {
     if (isOrganizationScope(s)) return false
     const match = registered.has(s) ? null : matchTemplate(s, config.scope_templates)
     if (match !== null) return !registered.has(match.template.name)
     return !registered.has(s) || !scopeFitsResource(s, resource, config)
   })
-  if (lost.length > 0) {
-    throw new InvalidScopeError(`this client is no longer registered for scope ${lost.map((s) => JSON.stringify(s)).join(', ')}; ask for a narrower scope`)
-  }
 }

@@ -105,6 +105,27 @@ describe('issueAccessToken claims', () => {
     expect(() => issueAccessToken(ctx('ES256'), { ...userClaims, extra: { exp: 9e9 } })).toThrow(/override/)
   })
 
+  it('issue 10: org_id and org_roles are first-class claims, present only for an organization; extra may not shadow them', async () => {
+    const { token } = issueAccessToken(ctx('ES256'), { ...userClaims, org_id: 'acme', org_roles: ['admin'] })
+    expect((await verifyAsResourceServer('ES256', token)).payload).toMatchObject({ org_id: 'acme', org_roles: ['admin'] })
+    const client = issueAccessToken(ctx('ES256'), { sub: 'svc', client_id: 'svc', scope: '', aud: API, org_id: 'acme' })
+    const payload = (await verifyAsResourceServer('ES256', client.token)).payload
+    expect(payload.org_id).toBe('acme')
+    expect(payload).not.toHaveProperty('org_roles')
+    const none = (await verifyAsResourceServer('ES256', issueAccessToken(ctx('ES256'), userClaims).token)).payload
+    expect(none).not.toHaveProperty('org_id')
+    expect(none).not.toHaveProperty('org_roles')
+    for (const name of ['org_id', 'org_roles', 'act', 'may_act']) {
+      expect(() => issueAccessToken(ctx('ES256'), { ...userClaims, extra: { [name]: 'forged' } })).toThrow(/override/)
+    }
+  })
+
+  it('RFC 8693 §4.1: act names the actor, with prior actors nested', async () => {
+    const act = { sub: 'gateway', client_id: 'gateway', act: { sub: 'first', client_id: 'first' } }
+    const { token } = issueAccessToken(ctx('ES256'), { ...userClaims, act })
+    expect((await verifyAsResourceServer('ES256', token)).payload.act).toEqual(act)
+  })
+
   it('RFC 7519 §4.1.4: the token expires after ttl seconds', async () => {
     const local = new ManualClock(clock.now())
     const { token } = issueAccessToken({ ...ctx('ES256'), clock: local }, userClaims)

@@ -4,6 +4,9 @@
  * client_id, iat, jti (§2.2) plus scope (§2.2.3) and auth_time (§2.2.1) when there was a user.
  * For the client credentials grant there is no resource owner, and §2.2 says `sub` SHOULD then
  * identify the client: the grant passes the client_id in as `sub`.
+ * A token for an organization (issue 10) carries `org_id` and `org_roles`; a delegated one
+ * (RFC 8693 token exchange with an actor) carries `act`. They are first-class fields, so no
+ * `extra` claim can shadow them.
  *
  * This is the hot path of the token endpoint (bench/ measures it): the key is imported once by the
  * keystore, signing goes through `signJws` (node:crypto, see keys/jws.ts), and nothing here
@@ -35,8 +38,27 @@ export interface AccessTokenClaims {
    * credentials, whose tokens have no grant: their `jti` is the random part alone.
    */
   grantId?: string
+  /**
+   * The organization the token speaks for (issue 10): its id and the member's roles, as read at
+   * issuance. Client-credentials tokens for an organization carry `org_id` alone (roles are a
+   * member's). Absent: the token is for no organization, and neither claim is written.
+   */
+  org_id?: string
+  org_roles?: readonly string[]
+  /**
+   * RFC 8693 §4.1: the party acting for `sub` (token exchange with an `actor_token`), the prior
+   * actors nested inside it.
+   */
+  act?: ActorClaim
   /** Further claims (RFC 9068 §2.2.3.1 roles, groups…); they may not shadow the claims above. */
   extra?: Record<string, unknown>
+}
+
+/** RFC 8693 §4.1 `act`: who acts, and (nested) who acted before them. */
+export interface ActorClaim {
+  sub: string
+  client_id?: string
+  act?: ActorClaim
 }
 
 export interface IssuedAccessToken {
@@ -49,7 +71,7 @@ export interface IssuedAccessToken {
 }
 
 /** Claims the profile defines: `extra` may not override them, or a caller could forge `iss` or `exp`. */
-const RESERVED = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'client_id', 'scope', 'auth_time', 'cnf'])
+const RESERVED = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'client_id', 'scope', 'auth_time', 'cnf', 'org_id', 'org_roles', 'act', 'may_act'])
 
 function grantPrefix(grantId: string): string {
   // The store reads the grant id back as the text before the first '.'.
@@ -75,6 +97,11 @@ export function issueAccessToken(ctx: TokenContext, claims: AccessTokenClaims): 
   }
   if (claims.scope !== '') payload.scope = claims.scope
   if (claims.auth_time !== undefined) payload.auth_time = claims.auth_time
+  if (claims.org_id !== undefined) {
+    payload.org_id = claims.org_id
+    if (claims.org_roles !== undefined) payload.org_roles = [...claims.org_roles]
+  }
+  if (claims.act !== undefined) payload.act = claims.act
   if (claims.extra !== undefined) {
     for (const name in claims.extra) {
       if (RESERVED.has(name)) throw new TypeError(`issueAccessToken: extra claim ${name} would override a registered claim`)

@@ -26,7 +26,8 @@ const FROM_RECORD: Readonly<Record<string, (user: UserRecord) => unknown>> = {
   updated_at: (u) => u.updated_at,
 }
 
-function claimValue(user: UserRecord, name: string): unknown {
+/** The user's value of the standard claim `name` (undefined when they have none); custom claims read it too. */
+export function claimValue(user: UserRecord, name: string): unknown {
   const fromRecord = FROM_RECORD[name]
   if (fromRecord !== undefined) return fromRecord(user)
   const value = user.claims[name as keyof UserClaims]

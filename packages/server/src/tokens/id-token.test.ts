@@ -105,6 +105,13 @@ describe('issueIdToken claims', () => {
     expect(payload).toMatchObject({ sub: 'user-1', name: 'Alice', email: 'alice@example.com', iss: ISSUER, nonce: 'real', exp: clock.now() + TTL })
   })
 
+  it('issue 10: org_id and org_roles for a grant of an organization, never shadowed by user claims', async () => {
+    const token = issueIdToken(ctx('ES256'), { ...base, org_id: 'acme', org_roles: ['admin'], claims: { sub: 'user-1', org_id: 'evil', org_roles: ['owner'] } })
+    expect((await verifyAsRelyingParty('ES256', token)).payload).toMatchObject({ org_id: 'acme', org_roles: ['admin'] })
+    const none = (await verifyAsRelyingParty('ES256', issueIdToken(ctx('ES256'), { ...base, claims: { sub: 'user-1', org_id: 'evil' } }))).payload
+    expect(none).not.toHaveProperty('org_id')
+  })
+
   it('OIDC Core §5.4: claims of a different sub are refused', () => {
     expect(() => issueIdToken(ctx('ES256'), { ...base, claims: { sub: 'someone-else' } })).toThrow(/claims.sub/)
   })

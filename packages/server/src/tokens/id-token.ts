@@ -3,7 +3,8 @@
  * validated by relying parties per §3.1.3.7: iss, sub, aud, exp, iat, auth_time, and nonce when
  * the authentication request had one (§3.1.2.1 requires echoing it unchanged), plus acr, amr, sid
  * (OIDC Front/Back-Channel Logout §3 / §2.4) when known, and the hashes binding the ID token to the
- * access token and code that came with it: at_hash (§3.1.3.6) and c_hash (§3.3.2.11).
+ * access token and code that came with it: at_hash (§3.1.3.6) and c_hash (§3.3.2.11). For a grant
+ * of an organization (issue 10), `org_id` and `org_roles` as read when the token was issued.
  *
  * Hash rule (§3.1.3.6): hash the ASCII octets with the hash of the JWS alg, keep the left-most half,
  * base64url-encode. SHA-256 for RS256, PS256, ES256. For EdDSA the hash is not named by the alg;
@@ -46,6 +47,9 @@ export interface IdTokenClaims {
   access_token?: string
   /** The authorization code issued alongside (hybrid flow): adds c_hash. */
   code?: string
+  /** The organization of the grant and the member's roles (issue 10); both or neither. */
+  org_id?: string
+  org_roles?: readonly string[]
   /** User claims released for the granted scope (see claims.ts); they never override the above. */
   claims?: Record<string, unknown>
 }
@@ -72,7 +76,7 @@ export function idTokenHash(value: string, alg: SigningAlg | string): string {
 
 /** Protocol claims of an ID token: user claims may not shadow them. */
 const RESERVED = new Set([
-  'iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'auth_time', 'nonce', 'acr', 'amr', 'azp', 'at_hash', 'c_hash', 'sid',
+  'iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'auth_time', 'nonce', 'acr', 'amr', 'azp', 'at_hash', 'c_hash', 'sid', 'org_id', 'org_roles',
 ])
 
 /**
@@ -102,6 +106,10 @@ export function issueIdToken(ctx: TokenContext, claims: IdTokenClaims, key: Sign
   if (claims.sid !== undefined) payload.sid = claims.sid
   if (claims.access_token !== undefined) payload.at_hash = idTokenHash(claims.access_token, key.alg)
   if (claims.code !== undefined) payload.c_hash = idTokenHash(claims.code, key.alg)
+  if (claims.org_id !== undefined) {
+    payload.org_id = claims.org_id
+    payload.org_roles = [...(claims.org_roles ?? [])]
+  }
   if (claims.claims !== undefined) {
     // claimsForScope includes `sub`: it must be this user's, or the claims belong to someone else.
     if (claims.claims.sub !== undefined && claims.claims.sub !== claims.sub) {

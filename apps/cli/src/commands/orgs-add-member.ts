@@ -1,0 +1,47 @@
+/**
+ * `latch orgs add-member ID EMAIL [--roles a,b]`: makes the user a member of the organization with
+ * exactly these roles (issue 10); for a member already, the roles are replaced. Roles are free
+ * strings, checked as the config file's are (printable, no spaces). Tokens issued from now on
+ * carry them as `org_roles`; tokens already issued keep theirs until they expire.
+ */
+import type { Command } from 'commander'
+import { flagError, now, validateWithLoader, withConfigOption, withStore, type CommonOptions } from '../context.js'
+import { CliError } from '../errors.js'
+import { list } from '../flag-values.js'
+import { note, say } from '../output.js'
+import { existingOrganization, existingUser, organizationIdArg } from '../lookups.js'
+
+interface AddMemberOptions extends CommonOptions {
+  roles?: string[]
+}
+
+export function orgsAddMember(parent: Command): void {
+  withConfigOption(
+    parent
+      .command('add-member')
+      .description("add a user to an organization, or set a member's roles")
+      .argument('<id>', 'organization id')
+      .argument('<email>', 'email address of the user')
+      .option('--roles <list>', 'comma-separated roles (default: none)', list),
+  ).action(async (idArg: string, email: string, opts: AddMemberOptions) => {
+    const id = organizationIdArg(idArg)
+    const roles = [...new Set(opts.roles ?? [])]
+    await withStore(opts, async ({ config, store }) => {
+      // The roles rule of the config file (`users[].roles`), through the loader itself.
+      const entry = { email, roles }
+      try {
+        validateWithLoader(config, { users: [entry] })
+      } catch (err) {
+        throw flagError(err, 'users', { roles: '--roles', email: 'EMAIL' }, entry)
+      }
+      const organization = await existingOrganization(store, id)
+      const user = await existingUser(store, email)
+      const before = await store.organizations.membership(id, user.id)
+      if (!(await store.organizations.addMember(id, user.id, roles, now()))) throw new CliError(`organization ${id} or user ${user.email} was deleted meanwhile`)
+      const shown = roles.length > 0 ? roles.join(',') : 'none'
+      say(before ? `updated ${user.email} in ${organization.id}: roles ${shown}` : `added ${user.email} to ${organization.id}: roles ${shown}`)
+      const listed = config.organizations.find((o) => o.id === id)?.members?.some((m) => m.email.toLowerCase() === user.email)
+      if (listed) note(`warning: ${user.email} is listed as a member of ${id} in the config file; the next \`latch serve\` sets the roles from the file`)
+    })
+  })
+}

@@ -1,0 +1,54 @@
+/**
+ * `latch orgs create --id ID --name NAME [--domains a,b]`: adds an organization (issue 10). The
+ * entry is validated by the config loader, exactly as an `organizations:` entry of
+ * latch.config.yaml is (id `[a-z0-9-]{1,64}`, domains lower-case names). Users whose verified email
+ * is at one of `--domains` join it (roles `[member]`) when they next sign in.
+ */
+import type { Command } from 'commander'
+import type { OrganizationRecord } from '@latch/server'
+import { flagError, now, validateWithLoader, withConfigOption, withStore, type CommonOptions } from '../context.js'
+import { CliError } from '../errors.js'
+import { list } from '../flag-values.js'
+import { note, printJson, say } from '../output.js'
+import { organizationIdArg } from '../lookups.js'
+import { inConfigFile } from './orgs-list.js'
+
+interface OrgsCreateOptions extends CommonOptions {
+  id: string
+  name: string
+  domains?: string[]
+  json?: boolean
+}
+
+const FLAGS: Readonly<Record<string, string>> = { id: '--id', name: '--name', domains: '--domains' }
+
+export function orgsCreate(parent: Command): void {
+  withConfigOption(
+    parent
+      .command('create')
+      .description('add an organization')
+      .requiredOption('--id <id>', 'organization id: 1 to 64 of a-z, 0-9 and - (it appears in tokens as org_id)')
+      .requiredOption('--name <name>', 'name shown on pages (the picker, the consent page)')
+      .option('--domains <list>', 'comma-separated email domains whose verified users join on sign-in', list)
+      .option('--json', 'print the organization as JSON'),
+  ).action(async (opts: OrgsCreateOptions) => {
+    organizationIdArg(opts.id, '--id')
+    const entry: Record<string, unknown> = { id: opts.id, name: opts.name, ...(opts.domains !== undefined && { domains: opts.domains }) }
+    await withStore(opts, async ({ config, store }) => {
+      try {
+        validateWithLoader(config, { organizations: [entry] })
+      } catch (err) {
+        throw flagError(err, 'organizations', FLAGS, entry)
+      }
+      if (await store.organizations.get(opts.id)) {
+        throw new CliError(`organization ${opts.id} already exists (delete it first with \`latch orgs delete ${opts.id}\`)`)
+      }
+      const organization: OrganizationRecord = await store.organizations.upsert({ id: opts.id, name: opts.name, domains: opts.domains ?? [] }, now())
+      if (opts.json) printJson(organization)
+      else say(`created organization ${organization.id} (${organization.name})`)
+      if (inConfigFile(config, organization.id)) {
+        note(`warning: organization ${organization.id} is also listed in the config file; the next \`latch serve\` updates it from the file`)
+      }
+    })
+  })
+}
