@@ -11,8 +11,7 @@
  * with Latch's SSO session), and the example API's `GET /api/orgs/:orgId/data` answers that
  * organization's data with Alice's role there.
  *
- * Runs when the server supports organizations (discovery lists the token-exchange grant) and
- * Chromium is installed; otherwise skipped with a console line.
+ * Skipped when /usr/bin/chromium is not installed.
  * @see https://www.rfc-editor.org/rfc/rfc8693#section-2
  * @see https://www.w3.org/WAI/ARIA/apg/patterns/radio/
  */
@@ -34,47 +33,33 @@ const ORGANIZATIONS = [
   { id: 'initech', name: 'Initech' },
 ]
 
-/** Latch with the organizations and the SPA's clients, or `null` when it does not support organizations yet. */
-async function startOrgLatch(spaOrigin: string): Promise<TestServer | null> {
-  let latch: TestServer
-  try {
-    latch = await startServer({
-      default_resource: API,
-      organizations: [
-        { id: 'acme', name: 'Acme Corp', members: [{ email: ALICE.email, roles: ['admin'] }] },
-        { id: 'globex', name: 'Globex Corporation', members: [{ email: ALICE.email, roles: ['member'] }] },
-        { id: 'initech', name: 'Initech', members: [{ email: BOB.email, roles: ['member'] }] },
-      ],
-      resources: [{ identifier: API, scopes: ['read:data', 'write:data', 'read:organization:{org_id}'] }],
-      scopes: [...baseTestConfig.scopes, { name: 'read:organization:{org_id}', description: 'Read {org_name} data', roles: ['admin', 'member'] }],
-      clients: [
-        ...baseTestConfig.clients,
-        { ...bffClient('spa-bff-org', spaOrigin), scope: 'openid profile email offline_access read:data write:data read:organization:{org_id}', skip_consent: true },
-        {
-          client_id: 'spa-pkce-org',
-          client_name: 'SPA Test (PKCE, organizations)',
-          token_endpoint_auth_method: 'none',
-          grant_types: ['authorization_code', 'refresh_token', TOKEN_EXCHANGE],
-          redirect_uris: [`${spaOrigin}/callback`],
-          post_logout_redirect_uris: [`${spaOrigin}/`],
-          scope: 'openid profile email offline_access read:data read:organization:{org_id}',
-          skip_consent: true,
-        },
-      ],
-    })
-  } catch {
-    return null
-  }
-  const metadata = (await (await fetch(`${latch.url}/.well-known/openid-configuration`)).json()) as { grant_types_supported?: string[] }
-  if (metadata.grant_types_supported?.includes(TOKEN_EXCHANGE)) return latch
-  await latch.close()
-  return null
+/** Latch with the organizations and the SPA's clients. */
+function startOrgLatch(spaOrigin: string): Promise<TestServer> {
+  return startServer({
+    default_resource: API,
+    organizations: [
+      { id: 'acme', name: 'Acme Corp', members: [{ email: ALICE.email, roles: ['admin'] }] },
+      { id: 'globex', name: 'Globex Corporation', members: [{ email: ALICE.email, roles: ['member'] }] },
+      { id: 'initech', name: 'Initech', members: [{ email: BOB.email, roles: ['member'] }] },
+    ],
+    resources: [{ identifier: API, scopes: ['read:data', 'write:data', 'read:organization:{org_id}'] }],
+    scopes: [...baseTestConfig.scopes, { name: 'read:organization:{org_id}', description: 'Read {org_name} data', roles: ['admin', 'member'] }],
+    clients: [
+      ...baseTestConfig.clients,
+      { ...bffClient('spa-bff-org', spaOrigin), scope: 'openid profile email offline_access read:data write:data read:organization:{org_id}', skip_consent: true },
+      {
+        client_id: 'spa-pkce-org',
+        client_name: 'SPA Test (PKCE, organizations)',
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code', 'refresh_token', TOKEN_EXCHANGE],
+        redirect_uris: [`${spaOrigin}/callback`],
+        post_logout_redirect_uris: [`${spaOrigin}/`],
+        scope: 'openid profile email offline_access read:data read:organization:{org_id}',
+        skip_consent: true,
+      },
+    ],
+  })
 }
-
-const spaPort = await freePort()
-const spaOrigin = `http://localhost:${spaPort}`
-const latch = hasChromium ? await startOrgLatch(spaOrigin) : null
-if (hasChromium && latch === null) console.log('organizations.browser.test.ts skipped: this Latch does not support organizations and token exchange yet')
 
 /** Chooses `name` in the switcher and submits, with the keyboard only. */
 async function switchWithKeyboard(page: Page, name: string): Promise<void> {
@@ -92,14 +77,20 @@ async function currentOrganization(page: Page): Promise<string | null> {
   return page.locator('[data-organization]').getAttribute('data-organization')
 }
 
-describe.skipIf(latch === null)('examples/spa: the organization switcher in a real browser', () => {
+describe.skipIf(!hasChromium)('examples/spa: the organization switcher in a real browser', () => {
+  let latch: TestServer
+  let spaOrigin: string
   let api: Server
   let spa: FastifyInstance
   let browser: Browser
   let staticDir: string
 
   beforeAll(async () => {
-    const issuer = (latch as TestServer).url
+    const spaPort = await freePort()
+    // `localhost`, as in the demo: the browser's origin for the BFF's Origin check and cookies.
+    spaOrigin = `http://localhost:${spaPort}`
+    latch = await startOrgLatch(spaOrigin)
+    const issuer = latch.url
     staticDir = await buildSpa('production')
     const apiPort = await freePort()
     const apiApp = createApi({ issuer, audience: API })
@@ -135,7 +126,7 @@ describe.skipIf(latch === null)('examples/spa: the organization switcher in a re
     const errors = watchForErrors(page)
     try {
       await page.goto(`${spaOrigin}/pkce/data`)
-      await page.waitForURL((url) => url.origin === latch?.url)
+      await page.waitForURL((url) => url.origin === latch.url)
       await signInAtLatch(page, null)
       await page.waitForURL(`${spaOrigin}/pkce/data`)
       await page.getByRole('group', { name: 'Organization' }).waitFor()
@@ -171,7 +162,7 @@ describe.skipIf(latch === null)('examples/spa: the organization switcher in a re
     const errors = watchForErrors(page)
     try {
       await page.goto(`${spaOrigin}/data`)
-      await page.waitForURL((url) => url.origin === latch?.url)
+      await page.waitForURL((url) => url.origin === latch.url)
       await signInAtLatch(page, null)
       await page.waitForURL(`${spaOrigin}/data`)
       await page.getByRole('group', { name: 'Organization' }).waitFor()
