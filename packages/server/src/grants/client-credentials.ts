@@ -23,7 +23,7 @@
 import type { LatchContext } from '../context.js'
 import { InvalidScopeError, InvalidTargetError } from '../errors.js'
 import { grantDynamicScopes } from '../organizations/dynamic-scopes.js'
-import { organizationScope, selectedOrganization } from '../rules/organization.js'
+import { selectedOrganization, withOrganizationScope } from '../rules/organization.js'
 import { issueAccessToken } from '../tokens/access-token.js'
 import { resolveResource } from '../rules/resource.js'
 import type { ClientRecord, OrganizationRecord } from '../storage/store.js'
@@ -78,6 +78,6 @@ async function forOrganization(
     if (organization === null) throw new InvalidTargetError('this client may not get tokens for the requested organization')
   }
   const { granted } = await grantDynamicScopes(ctx, { requested: request.dynamic, client, user: null, resource, organization })
-  const scope = [...request.scope, ...(id !== null && request.organizations.length > 0 ? [organizationScope(id)] : []), ...granted]
+  const scope = [...withOrganizationScope(request.scope, id), ...granted]
   return { scope: scope.join(' '), organization }
 }

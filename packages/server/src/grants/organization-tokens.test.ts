@@ -151,7 +151,8 @@ describe('authorization code for an organization', () => {
 describe('password grant for an organization', () => {
   it('issue 10: organization=<id> gives a member tokens with org_id and org_roles; its grant remembers the organization', async () => {
     const body = await password({ organization: 'acme', scope: 'openid offline_access read:organization:acme read:organization:umbrella' })
-    expect(body.scope).toBe('openid offline_access read:organization:acme')
+    // organization=<id> is named in the granted scope too (RFC 6749 §5.1: the client learns which organization it got).
+    expect(body.scope).toBe('openid offline_access organization:acme read:organization:acme')
     expect(decodeJwt(body.access_token)).toMatchObject({ org_id: 'acme', org_roles: ['admin'] })
     expect(decodeJwt((await refresh(body.refresh_token!)).access_token)).toMatchObject({ org_id: 'acme' })
   })
@@ -167,7 +168,7 @@ describe('client credentials for an organization', () => {
   it('issue 10: organization=<id> listed in the client\'s organizations gives org_id and no org_roles', async () => {
     const body = await clientCredentials({ organization: 'acme', scope: 'read:data read:organization:acme' })
     const { payload } = await t.verify(body.access_token, { typ: 'at+jwt', audience: TEST_API })
-    expect(payload).toMatchObject({ sub: 'service', client_id: 'service', org_id: 'acme', scope: 'read:data read:organization:acme' })
+    expect(payload).toMatchObject({ sub: 'service', client_id: 'service', org_id: 'acme', scope: 'read:data organization:acme read:organization:acme' })
     expect(payload).not.toHaveProperty('org_roles')
   })
 

@@ -21,7 +21,7 @@
  */
 import { InvalidGrantError, InvalidRequestError, InvalidTargetError } from '../errors.js'
 import { grantDynamicScopes } from '../organizations/dynamic-scopes.js'
-import { organizationScope, selectedOrganization } from '../rules/organization.js'
+import { selectedOrganization, withOrganizationScope } from '../rules/organization.js'
 import { randomId } from '../lib/random.js'
 import { resolveResource } from '../rules/resource.js'
 import type { GrantRecord, Membership } from '../storage/store.js'
@@ -70,7 +70,7 @@ export const passwordGrant: GrantHandler = {
       if (organization === null) throw new InvalidTargetError('the user is not a member of the requested organization')
     }
     const dynamic = await grantDynamicScopes(ctx, { requested: requested.dynamic, client, user, resource, organization: organization?.organization ?? null, membership: organization })
-    const scope = [...requested.scope, ...(organizationId !== null && requested.organizations.length > 0 ? [organizationScope(organizationId)] : []), ...dynamic.granted]
+    const scope = [...withOrganizationScope(requested.scope, organizationId), ...dynamic.granted]
     const now = clock.now()
     const grant: GrantRecord = {
       id: randomId(),

@@ -66,7 +66,8 @@ describe('switching organizations', () => {
     const subject = await tokensFor()
     await t.store.organizations.addMember('acme', subject.userId, ['owner'], t.clock.now())
     const body = await exchange(withAccess(subject.accessToken, { scope: 'read:data' }))
-    expect(body.scope).toBe('read:data')
+    // A token for an organization names it in its scope, however it was selected.
+    expect(body.scope).toBe('read:data organization:acme')
     expect(decodeJwt(body.access_token)).toMatchObject({ org_id: 'acme', org_roles: ['owner'] })
   })
 
@@ -97,11 +98,11 @@ describe('switching organizations', () => {
     await expect(exchange(withAccess(subject.accessToken, { scope: 'openid write:data' }))).rejects.toBeInstanceOf(InvalidScopeError)
     // initech: alice is a viewer, which the template's roles do not include: dropped, not an error.
     const initech = await exchange(withAccess(subject.accessToken, { scope: 'openid read:organization:initech', organization: 'initech' }))
-    expect(initech.scope).toBe('openid')
+    expect(initech.scope).toBe('openid organization:initech')
     expect(decodeJwt(initech.access_token)).toMatchObject({ org_id: 'initech', org_roles: ['viewer'] })
     // Parameter injection: a template-shaped value outside the parameter syntax is never granted.
     const injected = await exchange(withAccess(subject.accessToken, { scope: 'read:data read:organization:* read:organization:acme%2Fglobex' }))
-    expect(injected.scope).toBe('read:data')
+    expect(injected.scope).toBe('read:data organization:acme')
   })
 
   it('RFC 8707 §2 / RFC 8693 §2.1: resource may name another resource the client is registered for; an unregistered one is invalid_target', async () => {

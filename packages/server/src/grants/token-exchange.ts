@@ -43,7 +43,7 @@
 import type { LatchContext } from '../context.js'
 import { InvalidGrantError, InvalidRequestError, InvalidScopeError, InvalidTargetError, UnauthorizedClientError } from '../errors.js'
 import { hashHandle, randomId } from '../lib/random.js'
-import { isOrganizationScope, selectedOrganization } from '../rules/organization.js'
+import { isOrganizationScope, selectedOrganization, withOrganizationScope } from '../rules/organization.js'
 import { assertResourcePermitted, permittedResources, requestedResource, resolveResource } from '../rules/resource.js'
 import { matchTemplate } from '../rules/scope-template.js'
 import { parseScope, unregisteredScopes } from '../rules/scope.js'
@@ -139,7 +139,7 @@ export const tokenExchangeGrant: GrantHandler = {
       if (membership === null) throw new InvalidTargetError('the user is not a member of the requested organization')
     }
 
-    const scope = await recheckDynamicScopes(ctx, exchangedScope(ctx, asked, subject, target, resource, client), {
+    const scope = await recheckDynamicScopes(ctx, withOrganizationScope(exchangedScope(ctx, asked, subject, target, resource, client), target), {
       client,
       user: subject.user,
       resource,

@@ -10,7 +10,7 @@
  */
 import type { LatchContext } from '../context.js'
 import { grantDynamicScopes } from '../organizations/dynamic-scopes.js'
-import { organizationScope } from '../rules/organization.js'
+import { withOrganizationScope } from '../rules/organization.js'
 import type { ClientRecord, OrganizationRecord, UserRecord } from '../storage/store.js'
 
 export interface GrantedScope {
@@ -37,8 +37,7 @@ export async function grantedScope(
   user: UserRecord,
   organization: OrganizationRecord | null,
 ): Promise<GrantedScope> {
-  const scope = request.scope.split(' ').filter(Boolean)
-  if (organization !== null) scope.push(organizationScope(organization.id))
+  const scope = withOrganizationScope(request.scope.split(' ').filter(Boolean), organization?.id ?? null)
   const dynamic = await grantDynamicScopes(ctx, { requested: request.dynamic_scope ?? [], client, user, resource: request.resource, organization })
   for (const granted of dynamic.granted) if (!scope.includes(granted)) scope.push(granted)
   return { scope, organization, descriptions: dynamic.descriptions, refused: dynamic.refused }

@@ -18,6 +18,21 @@ export function organizationScope(id: string): string {
 }
 
 /**
+ * A token for an organization names it in its scope, `organization:<id>`, however it was asked (the
+ * scope value or the `organization` parameter), so the token response tells the client which
+ * organization it got (RFC 6749 §5.1 `scope`); a token for none names none.
+ */
+export function withOrganizationScope(scope: readonly string[], organizationId: string | null): string[] {
+  const selector = organizationId === null ? null : organizationScope(organizationId)
+  // In the place of the one already there (a re-bound scope keeps its order), else last.
+  const at = scope.findIndex(isOrganizationScope)
+  const rest = scope.filter((s) => !isOrganizationScope(s))
+  if (selector === null) return rest
+  rest.splice(at === -1 ? rest.length : at, 0, selector)
+  return rest
+}
+
+/**
  * The organization a request selects, or null. Two different selectors, two `organization:`
  * scopes, or an id outside the syntax are `invalid_request`: a request must not be read two ways.
  */

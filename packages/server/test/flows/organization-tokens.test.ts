@@ -82,7 +82,7 @@ describe('claims of a grant for an organization', () => {
     const tokens = await orgTokens('acme')
     const sub = tokens.claims()?.sub as string
     const { payload } = await verifyJwt(web, tokens.access_token, { typ: 'at+jwt', audience: API })
-    expect(payload).toMatchObject({ sub, client_id: 'web', org_id: 'acme', org_roles: ['admin'], scope: 'openid profile offline_access read:data read:organization:acme' })
+    expect(payload).toMatchObject({ sub, client_id: 'web', org_id: 'acme', org_roles: ['admin'], scope: 'openid profile offline_access read:data organization:acme read:organization:acme' })
     expect(tokens.claims()).toMatchObject({ org_id: 'acme', org_roles: ['admin'] })
     const userinfo = await client.fetchUserInfo(web, tokens.access_token, sub)
     expect(userinfo).toMatchObject({ sub, org_id: 'acme', org_roles: ['admin'] })
@@ -144,7 +144,7 @@ describe('roles that change', () => {
       expect(decodeJwt(refreshed.access_token)).toMatchObject({ org_id: 'acme', org_roles: ['billing'] })
       expect(refreshed.claims()).toMatchObject({ org_id: 'acme', org_roles: ['billing'] })
       // billing is not among the template's roles: read:organization:acme is re-decided and dropped.
-      expect(refreshed.scope).toBe('openid profile offline_access read:data')
+      expect(refreshed.scope).toBe('openid profile offline_access read:data organization:acme')
     } finally {
       await store().organizations.addMember('acme', await aliceId(), ['admin'], now)
     }
@@ -248,7 +248,7 @@ describe('token exchange (RFC 8693)', () => {
     const tokens = await orgTokens('acme')
     const actor = await client.clientCredentialsGrant(api, { scope: 'read:data', resource: API })
     const delegated = await client.genericGrantRequest(api, TOKEN_EXCHANGE, { subject_token: tokens.access_token, subject_token_type: ACCESS, actor_token: actor.access_token, actor_token_type: ACCESS })
-    expect(delegated).toMatchObject({ issued_token_type: ACCESS, scope: 'read:data read:organization:acme' })
+    expect(delegated).toMatchObject({ issued_token_type: ACCESS, scope: 'read:data organization:acme read:organization:acme' })
     expect(delegated.refresh_token).toBeUndefined()
     const { payload } = await verifyJwt(api, delegated.access_token, { typ: 'at+jwt', audience: API })
     expect(payload).toMatchObject({ sub: tokens.claims()?.sub, client_id: API, org_id: 'acme', org_roles: ['admin'], act: { sub: API, client_id: API } })
@@ -262,7 +262,7 @@ describe('token exchange (RFC 8693)', () => {
 describe('client credentials per organization', () => {
   it('issue 10: organization=<id> in the client\'s organizations gives org_id (no org_roles)', async () => {
     const tokens = await client.clientCredentialsGrant(service, { organization: 'acme', scope: 'read:data read:organization:acme', resource: API })
-    expect(tokens.scope).toBe('read:data read:organization:acme')
+    expect(tokens.scope).toBe('read:data organization:acme read:organization:acme')
     const { payload } = await verifyJwt(service, tokens.access_token, { typ: 'at+jwt', audience: API })
     expect(payload).toMatchObject({ sub: 'service', org_id: 'acme' })
     expect(payload).not.toHaveProperty('org_roles')
