@@ -8,7 +8,9 @@
  * - `GET /api/data` (scope `read:data`): the stored items and who asked (`sub`, `client_id`);
  * - `POST /api/data` (scope `write:data`): stores a JSON object in memory and echoes it;
  * - `GET /api/me` (any valid token): the claims of the caller's token that an API cares about;
- * - `GET /api/organizations/:orgId/data` (scope `read:organization:{orgId}`): a dynamic scope;
+ * - `GET /api/orgs/:orgId/data` (scope `read:organization:{orgId}` and a token for that very
+ *   organization, `org_id` = `:orgId`): an organization's data; a token of another organization
+ *   is 403 `insufficient_scope` naming `organization:<orgId>`, whatever scopes it has;
  * - `DELETE /api/data` (scope `write:data`, token confirmed by introspection, RFC 7662): a
  *   revocation-sensitive action: a token revoked at Latch stops working here at once, not at its
  *   `exp`, because introspection answers are not cached (`cacheTtl` 0 unless the caller sets one;
@@ -127,8 +129,18 @@ export function createApi(options: ApiOptions): Express & { locals: { verifier: 
     })
   })
 
-  app.get('/api/organizations/:orgId/data', requireAuth({ scopes: ['read:organization:{orgId}'] }), (req, res) => {
-    res.json({ organization: req.params.orgId, sub: req.auth?.sub, client_id: req.auth?.client_id, items: [] })
+  // Both guards: the dynamic scope Latch grants to members only (read:organization:acme), and the
+  // token's own organization, so a token that holds two organizations' scopes still reads only the
+  // organization it speaks for.
+  app.get('/api/orgs/:orgId/data', requireAuth({ scopes: ['read:organization:{orgId}'], organization: 'orgId' }), (req, res) => {
+    const orgId = req.params.orgId as string
+    res.json({
+      organization: orgId,
+      sub: req.auth?.sub,
+      client_id: req.auth?.client_id,
+      ...(req.auth?.org_roles !== undefined && { org_roles: req.auth.org_roles }),
+      items: [{ id: 1, title: `${orgId} quarterly report` }],
+    })
   })
 
   app.use((_req, res) => {

@@ -195,6 +195,21 @@ describe('examples/api with the demo config', () => {
   })
 })
 
+describe('examples/api: organization data with the demo config (alice in acme and globex; demo-service may act for both)', () => {
+  it('issue 10: GET /api/orgs/acme/data with an acme token answers acme\'s data; the same token on globex is 403 naming organization:globex', async () => {
+    const res = await postForm(`${demo.url}/token`, { grant_type: 'client_credentials', scope: 'read:organization:acme read:organization:globex', resource: API, organization: 'acme' }, { authorization: basic(DEMO_SERVICE.id, DEMO_SERVICE.secret) })
+    const acme = ((await res.json()) as { access_token: string }).access_token
+    expect(JSON.parse(Buffer.from(acme.split('.')[1] as string, 'base64url').toString())).toMatchObject({ org_id: 'acme', scope: expect.stringContaining('read:organization:globex') })
+    const ok = await call(`${api.url}/api/orgs/acme/data`, { token: acme })
+    expect(ok.status).toBe(200)
+    expect(ok.json()).toMatchObject({ organization: 'acme', sub: 'demo-service', items: [{ id: 1, title: 'acme quarterly report' }] })
+    // A token of organization A on a route of organization B: refused though it holds B's scope.
+    const other = await call(`${api.url}/api/orgs/globex/data`, { token: acme })
+    expect(other.status).toBe(403)
+    expect(other.www).toBe(`${REALM}, error="insufficient_scope", error_description="the access token is not for this organization", scope="organization:globex read:organization:globex"`)
+  })
+})
+
 describe('examples/api: organization data (dynamic scope)', () => {
   let latch: TestServer
   let orgApi: { url: string; server: Server }
@@ -212,17 +227,22 @@ describe('examples/api: organization data (dynamic scope)', () => {
     await latch?.close()
   })
 
-  it('RFC 6749 §3.3: GET /api/organizations/:orgId/data needs read:organization:{orgId} for that very orgId', async () => {
+  it('RFC 6749 §3.3: GET /api/orgs/:orgId/data needs read:organization:{orgId} for that very orgId', async () => {
     const t = await token(latch.url, 'read:organization:acme', { id: 'service', secret: 'service-secret-0123456789abcdef012345' })
-    const ok = await call(`${orgApi.url}/api/organizations/acme/data`, { token: t })
-    expect(ok.status).toBe(200)
-    expect(ok.json()).toMatchObject({ organization: 'acme', sub: 'service' })
-    const other = await call(`${orgApi.url}/api/organizations/globex/data`, { token: t })
+    const other = await call(`${orgApi.url}/api/orgs/globex/data`, { token: t })
     expect(other.status).toBe(403)
-    expect(other.www).toContain('scope="read:organization:globex"')
-    const injected = await call(`${orgApi.url}/api/organizations/${encodeURIComponent('x read:organization:acme')}/data`, { token: t })
+    expect(other.www).toContain('read:organization:globex"')
+    const injected = await call(`${orgApi.url}/api/orgs/${encodeURIComponent('x read:organization:acme')}/data`, { token: t })
     expect(injected.status).toBe(403)
-    expect(injected.www).toContain('scope="read:organization:{orgId}"')
+    expect(injected.www).toContain('scope="organization:{orgId} read:organization:{orgId}"')
+  })
+
+  it('RFC 6750 §3.1: a token for no organization (no org_id), even with the scope, is 403 insufficient_scope naming organization:<orgId>', async () => {
+    const t = await token(latch.url, 'read:organization:acme', { id: 'service', secret: 'service-secret-0123456789abcdef012345' })
+    const res = await call(`${orgApi.url}/api/orgs/acme/data`, { token: t })
+    expect(res.status).toBe(403)
+    expect(res.www).toBe(`${REALM}, error="insufficient_scope", error_description="the access token is not for this organization", scope="organization:acme read:organization:acme"`)
+    expect(res.json()).toEqual({ error: 'insufficient_scope', error_description: 'the access token is not for this organization' })
   })
 })
 

@@ -5,6 +5,8 @@
  * server-side session, `sessionStorage`) and handed back at the callback, where oauth4webapi
  * checks state, the RFC 9207 `iss` parameter, exchanges the code and validates the ID token
  * (iss, aud, azp, exp, iat, nonce; the signature against the issuer's JWKS in token-set.ts).
+ * An `organization` asks Latch for tokens of one organization; `switchOrganization` moves a
+ * signed-in user to another by token exchange (token-exchange.ts).
  * Also UserInfo with the `sub` check (userinfo.ts), refresh (with the same-`sub` check of OIDC Core
  * §12.2 when the caller names the user), revocation and the RP-Initiated Logout URL.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1
@@ -35,6 +37,7 @@ import { clientContext, type ClientContextOptions } from './client-context.js'
 import { ClientValidationError } from './errors.js'
 import { safeReturnTo } from './return-to.js'
 import { tokenSetFrom, type TokenSet } from './token-set.js'
+import { switchOrganizationWith, type SwitchOrganizationOptions } from './token-exchange.js'
 import { typed } from './translate-error.js'
 import { userinfoWith } from './userinfo.js'
 
@@ -77,6 +80,12 @@ export interface AuthorizationUrlParams {
   /** A same-origin path, returned in the transaction for the callback to redirect to. */
   returnTo?: string
   /**
+   * Sign in for this organization (Latch's `organization` parameter). The user must be a member;
+   * otherwise Latch shows its organization picker or ends with `access_denied`. The token set's
+   * `organization` says which one the tokens are for.
+   */
+  organization?: string
+  /**
    * More authorization request parameters (`ui_locales`, `acr_values`, …). Not the ones the
    * client owns (`state`, `nonce`, `code_challenge`, …) nor those with their own option
    * (`max_age`, `scope`, `resource`, `prompt`): a `TypeError` says which option to use.
@@ -100,6 +109,13 @@ export interface AuthorizationCodeClient {
   refresh(refreshToken: string, params?: { scope?: string; resource?: string; expectedSubject?: string }): Promise<TokenSet>
   /** Revokes a token at the revocation endpoint (RFC 7009). */
   revoke(token: string, tokenTypeHint?: 'access_token' | 'refresh_token'): Promise<void>
+  /**
+   * Tokens for organization `orgId` in exchange for `tokens` (RFC 8693 token exchange; the client
+   * must have the grant type registered). Subject: the refresh token when `tokens` has one (a
+   * refresh token is asked for back), else the access token. The result's `organization` is `orgId`.
+   * Not a member: `OAuthResponseError` `invalid_target`.
+   */
+  switchOrganization(tokens: TokenSet, orgId: string, params?: SwitchOrganizationOptions): Promise<TokenSet>
   /** The end-session URL to send the user to (OpenID Connect RP-Initiated Logout 1.0). */
   logoutUrl(params: { idTokenHint?: string; postLogoutRedirectUri?: string; state?: string }): Promise<URL>
 }
@@ -113,6 +129,7 @@ const RESERVED = new Map<string, string>([
   ['scope', 'use the scope option'],
   ['resource', 'use the resource option'],
   ['prompt', 'use the prompt option'],
+  ['organization', 'use the organization option'],
 ])
 
 /**
@@ -190,6 +207,10 @@ export function createAuthorizationCodeClient(options: AuthorizationCodeClientOp
       }
       const resource = params.resource ?? options.resource
       if (resource !== undefined) url.searchParams.set('resource', resource)
+      if (params.organization !== undefined) {
+        if (typeof params.organization !== 'string' || params.organization === '') throw new TypeError('organization must be a non-empty organization id')
+        url.searchParams.set('organization', params.organization)
+      }
       if (params.returnTo !== undefined) {
         const returnTo = safeReturnTo(params.returnTo)
         if (returnTo === undefined) throw new TypeError('returnTo must be a same-origin path such as /account')
@@ -246,6 +267,10 @@ export function createAuthorizationCodeClient(options: AuthorizationCodeClientOp
         if (tokenTypeHint) additionalParameters.token_type_hint = tokenTypeHint
         await processRevocationResponse(await revocationRequest(as, client, auth, token, { ...http, additionalParameters }))
       })
+    },
+
+    async switchOrganization(tokens, orgId, params = {}) {
+      return switchOrganizationWith(ctx, tokens, orgId, params.resource ?? options.resource)
     },
 
     async logoutUrl(params) {

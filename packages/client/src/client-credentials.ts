@@ -24,6 +24,11 @@ export interface ClientCredentialsClientOptions extends TransportOptions {
   scope?: string
   /** RFC 8707 resource indicator: the API the token is for. */
   resource?: string
+  /**
+   * Tokens for this organization (Latch: the client must list it in its `organizations`; the
+   * tokens then carry `org_id`). One client per organization; `tokens.organization` names it.
+   */
+  organization?: string
   clientAuthentication?: 'client_secret_basic' | 'client_secret_post'
   /**
    * Seconds before expiry at which a new token is fetched (default 30), capped at half the
@@ -65,6 +70,7 @@ export interface ClientCredentialsClient {
  */
 export function createClientCredentialsClient(options: ClientCredentialsClientOptions): ClientCredentialsClient {
   if (typeof options.clientSecret !== 'string' || options.clientSecret === '') throw new TypeError('clientSecret is required')
+  if (options.organization !== undefined && (typeof options.organization !== 'string' || options.organization === '')) throw new TypeError('organization must be a non-empty organization id')
   const ctx = clientContext({ ...options, clientAuthentication: options.clientAuthentication ?? 'client_secret_basic' })
   const skew = options.refreshSkew ?? 30
   let cached: TokenSet | undefined
@@ -84,8 +90,12 @@ export function createClientCredentialsClient(options: ClientCredentialsClientOp
       const parameters: Record<string, string> = {}
       if (options.scope !== undefined) parameters.scope = options.scope
       if (options.resource !== undefined) parameters.resource = options.resource
+      if (options.organization !== undefined) parameters.organization = options.organization
       const response = await clientCredentialsGrantRequest(as, ctx.client, ctx.auth, parameters, ctx.http)
-      return tokenSetFrom(as, response, await processClientCredentialsResponse(as, ctx.client, response), ctx.http)
+      const tokens = await tokenSetFrom(as, response, await processClientCredentialsResponse(as, ctx.client, response), ctx.http)
+      // Issued for the organization asked for, or refused (`invalid_target`): there is no ID token to say so.
+      if (options.organization !== undefined) tokens.organization = options.organization
+      return tokens
     })
     if (started === generation) {
       cached = tokens

@@ -14,6 +14,7 @@ export {
   type AuthorizationTransaction,
   type AuthorizationUrlParams,
 } from './authorization-code.js'
+export type { SwitchOrganizationOptions } from './token-exchange.js'
 export { createClientCredentialsClient, type ClientCredentialsClient, type ClientCredentialsClientOptions } from './client-credentials.js'
 export { deviceAuthorization, type DeviceAuthorizationOptions, type DeviceUserCode } from './device-flow.js'
 export { fetchUserInfo, type UserInfoOptions } from './userinfo.js'

@@ -8,22 +8,34 @@
  * after the tokens were cleared or revoked is discarded (its new refresh token revoked), never
  * stored: a logout stays a logout. The proactive timer never fires sooner than 5 seconds after a
  * save, whatever `expires_in` said, so a server answering `expires_in: 0` cannot cause a loop.
+ *
+ * Organizations: the manager keeps one token set per organization of the signed-in user (the
+ * current one in `storage`, the others in memory, keyed by `TokenSet.organization`, none being a
+ * key too). `switchOrganization(id)` makes a kept set current, or gets one by token exchange from
+ * the current set (RFC 8693, token-exchange.ts). Switches and refreshes run one at a time, so an
+ * exchange never presents a refresh token that a concurrent refresh is rotating, and a set is
+ * never kept with a rotated-out refresh token. Kept sets are not refreshed while they wait: they
+ * are refreshed, like any current set, when next used. Signing in as another user, `clear` and
+ * `revoke` drop them (`revoke` revokes them at the server too).
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-6 (refreshing)
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2 (refresh token rotation)
  * @see https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse (§12.2: same sub)
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2 (revocation)
+ * @see https://www.rfc-editor.org/rfc/rfc8693#section-2 (token exchange)
  */
 import { bearerFetch } from './auth-fetch.js'
 import { ClientValidationError, OAuthResponseError } from './errors.js'
 import { singleFlight } from './single-flight.js'
 import { MemoryTokenStorage, type TokenStorage } from './token-storage.js'
-import type { TokenSet } from './token-set.js'
+import { organizationFromScope, type TokenSet } from './token-set.js'
 import type { TransportOptions } from './transport.js'
 
-/** What a token manager needs of a client: refresh, and revocation if it has it. */
+/** What a token manager needs of a client: refresh, and revocation and token exchange if it has them. */
 export interface RefreshingClient {
   refresh(refreshToken: string): Promise<TokenSet>
   revoke?(token: string, tokenTypeHint?: 'access_token' | 'refresh_token'): Promise<void>
+  /** Tokens for another organization in exchange for `tokens` (RFC 8693); needed by `switchOrganization`. */
+  switchOrganization?(tokens: TokenSet, orgId: string): Promise<TokenSet>
 }
 
 /** Options of `createTokenManager`. */
@@ -59,6 +71,15 @@ export interface TokenManager {
   clear(): Promise<void>
   /** Cancels the proactive refresh timer (call on shutdown or unmount). */
   stop(): void
+  /** The organization the current tokens speak for (`TokenSet.organization`), or `null`. */
+  organization(): Promise<string | null>
+  /**
+   * Makes organization `orgId` current: its kept token set, or new tokens by token exchange from
+   * the current ones (the current set is kept for a switch back). Throws `OAuthResponseError`
+   * `invalid_target` when the user is not a member, `ClientValidationError` `no_session` when
+   * signed out, and a `TypeError` when the manager's client has no `switchOrganization`.
+   */
+  switchOrganization(orgId: string): Promise<TokenSet>
 }
 
 // setTimeout's delay is a signed 32-bit number of milliseconds; beyond it fires at once.
@@ -72,6 +93,53 @@ const MAX_TIMER_MS = 2_147_483_647
 export const MIN_REFRESH_DELAY_MS = 5_000
 
 const now = () => Date.now() / 1000
+
+/**
+ * Token sets kept for organizations other than the current one, at most. A user of many
+ * organizations switching through all of them would otherwise grow the map without bound; the
+ * longest unused set goes (and is revoked) first.
+ */
+export const MAX_KEPT_ORGANIZATIONS = 16
+
+/** The key of a token set among the kept ones: its organization, `''` for none. */
+const keyOf = (tokens: TokenSet): string => tokens.organization ?? ''
+
+/**
+ * The organization of `next`, a refresh of `current`: a new ID token or scope decides; with
+ * neither, the organization stays, unless `current`'s scope named it and the new scope does not
+ * (Latch drops `organization:<id>` when the user left the organization).
+ */
+export function organizationAfterRefresh(current: TokenSet, next: TokenSet): string | undefined {
+  if (next.claims !== undefined || next.organization !== undefined) return next.organization
+  if (current.organization === undefined) return undefined
+  const named = current.scope !== undefined && organizationFromScope(current.scope) === current.organization
+  return named && next.scope !== undefined ? undefined : current.organization
+}
+
+/** The token set after `current` was refreshed into `next`. */
+function merge(current: TokenSet, next: TokenSet): TokenSet {
+  const merged: TokenSet = {
+    ...next,
+    // RFC 6749 §6: no new refresh token means the old one stays valid; same for the ID token.
+    ...(next.refreshToken === undefined && { refreshToken: current.refreshToken }),
+    ...(next.idToken === undefined && current.idToken !== undefined && { idToken: current.idToken }),
+    ...(next.claims === undefined && current.claims !== undefined && { claims: current.claims }),
+  }
+  const organization = organizationAfterRefresh(current, next)
+  if (organization === undefined) delete merged.organization
+  else merged.organization = organization
+  return merged
+}
+
+/** Runs operations one at a time, in call order. */
+function serial(): <T>(operation: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve()
+  return (operation) => {
+    const run = tail.then(operation, operation)
+    tail = run.catch(() => {})
+    return run
+  }
+}
 
 /**
  * Milliseconds until the proactive refresh of tokens expiring at `expiresAt` (epoch seconds):
@@ -117,6 +185,10 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   let generation = 0
   // Whether the last of those changes ended the session (clear, revoke) rather than set new tokens.
   let ended = false
+  // Token sets of the user's other organizations, by organization (`''`: none), oldest use first.
+  const kept = new Map<string, TokenSet>()
+  // Refreshes and switches, one at a time (see the module doc).
+  const exclusive = serial()
 
   const stop = (): void => {
     if (timer !== undefined) clearTimeout(timer)
@@ -148,6 +220,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     generation++
     ended = true
     stop()
+    kept.clear()
     await storage.set(undefined)
   }
 
@@ -162,7 +235,21 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     }
   }
 
-  const refresh = singleFlight(async (): Promise<TokenSet> => {
+  /** Keeps `tokens` for a later switch back, dropping (and revoking) what it replaces or pushes out. */
+  const keep = (tokens: TokenSet): void => {
+    const key = keyOf(tokens)
+    const replaced = kept.get(key)
+    kept.delete(key)
+    kept.set(key, tokens)
+    if (replaced !== undefined && replaced.refreshToken !== tokens.refreshToken) void discard(replaced)
+    while (kept.size > MAX_KEPT_ORGANIZATIONS) {
+      const [oldest, set] = kept.entries().next().value as [string, TokenSet]
+      kept.delete(oldest)
+      void discard(set)
+    }
+  }
+
+  const refresh = singleFlight(() => exclusive(async (): Promise<TokenSet> => {
     const started = generation
     const current = await storage.get()
     if (!current) throw new ClientValidationError('no_session')
@@ -181,8 +268,13 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     }
     if (started !== generation) {
       // Cleared or revoked while the request was out: the result belongs to nobody, and its new
-      // refresh token must not outlive the logout. Replaced by a new sign-in: that one wins.
+      // refresh token must not outlive the logout. Replaced by a new sign-in: that one wins; when
+      // it kept the refreshed set for a switch back, that set takes the result (its refresh token
+      // was just rotated out: kept as it was, it would be a replay when used).
       const stored = ended ? undefined : await storage.get()
+      const key = keyOf(current)
+      const sameSubject = !next.claims || !current.claims || next.claims.sub === current.claims.sub
+      if (!ended && sameSubject && kept.get(key)?.refreshToken === current.refreshToken) kept.set(key, merge(current, next))
       if (stored) return stored
       if (ended) await discard(next)
       throw new ClientValidationError('no_session', 'no_session: the tokens were cleared while they were being refreshed')
@@ -194,16 +286,34 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       options.onSessionExpired?.(err)
       throw err
     }
-    const merged: TokenSet = {
-      ...next,
-      // RFC 6749 §6: no new refresh token means the old one stays valid; same for the ID token.
-      ...(next.refreshToken === undefined && { refreshToken: current.refreshToken }),
-      ...(next.idToken === undefined && current.idToken !== undefined && { idToken: current.idToken }),
-      ...(next.claims === undefined && current.claims !== undefined && { claims: current.claims }),
-    }
+    const merged = merge(current, next)
     await save(merged, started)
     return merged
-  })
+  }))
+
+  const switchOrganization = (orgId: string): Promise<TokenSet> =>
+    exclusive(async () => {
+      if (typeof orgId !== 'string' || orgId === '') throw new TypeError('switchOrganization: orgId must be a non-empty string')
+      const started = generation
+      const current = await storage.get()
+      if (!current) throw new ClientValidationError('no_session')
+      if (current.organization === orgId) return current
+      let next = kept.get(orgId)
+      if (next === undefined) {
+        if (!client.switchOrganization) throw new TypeError('switchOrganization: the token manager\'s client has no switchOrganization (use an AuthorizationCodeClient)')
+        next = await client.switchOrganization(current, orgId)
+        if (started !== generation) {
+          // Signed out (or in again) while the exchange was out: its tokens belong to nobody.
+          await discard(next)
+          throw new ClientValidationError('no_session', 'no_session: the tokens were replaced or cleared during the organization switch')
+        }
+      } else {
+        kept.delete(orgId)
+      }
+      keep(current)
+      await save(next, generation)
+      return next
+    })
 
   const getAccessToken = async (): Promise<string> => {
     const tokens = await storage.get()
@@ -236,8 +346,20 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 
   return {
     async setTokens(tokens) {
+      const previous = ended ? undefined : await storage.get()
       ended = false
-      await save(tokens, ++generation)
+      const at = ++generation
+      // A new sign-in of the same user (for another organization, say) keeps the previous set for
+      // a switch back; anyone else's tokens must not be reachable from this session.
+      const sameUser = previous?.claims?.sub !== undefined && previous.claims.sub === tokens.claims?.sub
+      if (!sameUser) {
+        for (const set of kept.values()) void discard(set)
+        kept.clear()
+      } else if (keyOf(previous) !== keyOf(tokens)) {
+        keep(previous)
+      }
+      kept.delete(keyOf(tokens))
+      await save(tokens, at)
     },
     getAccessToken,
     refresh,
@@ -247,8 +369,12 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       generation++
       ended = true
       const tokens = await storage.get()
+      const others = [...kept.values()]
+      kept.clear()
       stop()
       try {
+        // The other organizations' tokens best effort: the current ones decide the outcome.
+        await Promise.all(others.map(discard))
         if (tokens && client.revoke) {
           // The refresh token first: revoking it ends the grant, and on servers that revoke the
           // grant's access tokens with it the second call is a no-op (RFC 7009 §2.1).
@@ -261,5 +387,9 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     },
     clear,
     stop,
+    async organization() {
+      return (await storage.get())?.organization ?? null
+    },
+    switchOrganization,
   }
 }

@@ -17,6 +17,20 @@ export interface AuthContextValue {
   error: AuthErrorInfo | null
   /** Epoch seconds at which the current access token expires, when known. */
   expiresAt: number | null
+  /**
+   * The organization the current tokens speak for (Latch's `org_id`), or `null` when they are for
+   * none. PKCE mode: from the token set (ID token at sign-in, the organization switched to);
+   * BFF mode: the signed-in user's `org_id` claim.
+   */
+  organization: string | null
+  /**
+   * Moves to organization `orgId`. PKCE mode: an RFC 8693 token exchange in place (the previous
+   * organization's tokens are kept for a switch back; the client must be registered with the
+   * token-exchange grant); a refusal sets `error` (`invalid_target`: not a member) and rejects
+   * with an `AuthError`. BFF mode: `login({ organization: orgId })`, a navigation that is silent
+   * while the user has a single sign-on session.
+   */
+  switchOrganization(orgId: string): Promise<void>
   /** Navigates to the authorization server (through the BFF in BFF mode). */
   login(options?: LoginOptions): Promise<void>
   /** Ends the session here and at the authorization server (RP-Initiated Logout). */

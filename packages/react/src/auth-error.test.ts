@@ -20,4 +20,8 @@ describe('AuthError', () => {
     expect(describeAuthError({ code: 'access_denied' })).toBe('Sign-in was cancelled or access was denied.')
     expect(describeAuthError({ code: 'something_else', description: 'attacker text' })).toBe('Sign-in failed. Please try again.')
   })
+
+  it('RFC 8693 §2.2.2: a refused organization switch (invalid_target) reads as not being a member', () => {
+    expect(describeAuthError({ code: 'invalid_target' })).toBe('You are not a member of that organization.')
+  })
 })

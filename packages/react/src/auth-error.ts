@@ -48,6 +48,10 @@ const MESSAGES: Record<string, string> = {
   server_error: 'The sign-in service had a problem. Please try again later.',
   network_error: 'The sign-in service could not be reached. Please try again.',
   callback_failed: 'Sign-in could not be completed. Please try again.',
+  // RFC 8693 §2.2.2, from switchOrganization: the user is not a member of that organization.
+  invalid_target: 'You are not a member of that organization.',
+  invalid_grant: 'Your session has ended. Please sign in again.',
+  unauthorized_client: 'This app cannot switch organizations.',
 }
 
 /**

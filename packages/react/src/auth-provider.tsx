@@ -76,12 +76,13 @@ export function AuthProvider(props: AuthProviderProps): ReactNode {
       login: (options?: LoginOptions) => mode.login(options),
       logout: () => mode.logout(),
       refresh: () => mode.refresh(),
+      switchOrganization: (orgId: string) => mode.switchOrganization(orgId),
       fetch: (input: RequestInfo | URL, init?: RequestInit) => mode.fetch(input, init),
     }),
     [mode],
   )
   const value = useMemo<AuthContextValue>(
-    () => ({ mode: mode.kind, status: snapshot.status, user: snapshot.user, error: snapshot.error, expiresAt: snapshot.expiresAt, ...actions }),
+    () => ({ mode: mode.kind, status: snapshot.status, user: snapshot.user, error: snapshot.error, expiresAt: snapshot.expiresAt, organization: snapshot.organization, ...actions }),
     [mode, snapshot, actions],
   )
 

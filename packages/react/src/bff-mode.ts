@@ -5,7 +5,7 @@
  * backend-for-frontend pattern of OAuth 2.0 for Browser-Based Applications §6.1).
  *
  * The HTTP contract used here: `GET {basePath}/me` (state, user, expiry and the CSRF token),
- * `GET {basePath}/login?returnTo=`, `POST {basePath}/refresh`, `POST {basePath}/logout` (answers
+ * `GET {basePath}/login?returnTo=&organization=`, `POST {basePath}/refresh`, `POST {basePath}/logout` (answers
  * the OP's end-session URL, OIDC RP-Initiated Logout §2), `ANY {apiPrefix}/*` (proxied with the
  * access token). Every state-changing request carries `x-latch-csrf`, the token bound to the
  * session, because SameSite=Lax alone does not stop same-site forgeries (RFC 9700 §4.4.1.1).
@@ -64,7 +64,7 @@ export function createBffMode(options: BffOptions = {}): AuthMode {
   const basePath = trimSlash(options.basePath ?? '/auth')
   const apiPrefix = trimSlash(options.apiPrefix ?? '/api')
   const errorParam = options.errorParam ?? 'auth_error'
-  const store = createSnapshotStore({ status: 'loading', user: null, expiresAt: null, error: null })
+  const store = createSnapshotStore({ status: 'loading', user: null, expiresAt: null, organization: null, error: null })
   let csrfToken: string | null = null
   let loading: Promise<void> | null = null
   let navigating = false
@@ -86,21 +86,21 @@ export function createBffMode(options: BffOptions = {}): AuthMode {
       response = await window.fetch(`${basePath}/me`, { credentials: 'same-origin', cache: 'no-store', headers: { accept: 'application/json' } })
     } catch {
       csrfToken = null
-      store.set({ status: 'unauthenticated', user: null, expiresAt: null, error: { code: 'network_error' } })
+      store.set({ status: 'unauthenticated', user: null, expiresAt: null, organization: null, error: { code: 'network_error' } })
       return
     }
     const body = (await jsonOf(response)) as MeBody | null
     if (!response.ok || body === null) {
       csrfToken = null
-      store.set({ status: 'unauthenticated', user: null, expiresAt: null, error: { code: 'server_error' } })
+      store.set({ status: 'unauthenticated', user: null, expiresAt: null, organization: null, error: { code: 'server_error' } })
       return
     }
     if (body.authenticated === true && body.user && typeof body.user.sub === 'string') {
       csrfToken = typeof body.csrfToken === 'string' ? body.csrfToken : null
-      store.set({ status: 'authenticated', user: body.user, expiresAt: typeof body.expiresAt === 'number' ? body.expiresAt : null })
+      store.set({ status: 'authenticated', user: body.user, expiresAt: typeof body.expiresAt === 'number' ? body.expiresAt : null, organization: typeof body.user.org_id === 'string' ? body.user.org_id : null })
     } else {
       csrfToken = null
-      store.set({ status: 'unauthenticated', user: null, expiresAt: null })
+      store.set({ status: 'unauthenticated', user: null, expiresAt: null, organization: null })
     }
   }
 
@@ -111,7 +111,7 @@ export function createBffMode(options: BffOptions = {}): AuthMode {
 
   function signedOut(code?: string): void {
     csrfToken = null
-    store.set({ status: 'unauthenticated', user: null, expiresAt: null, ...(code !== undefined && { error: { code } }) })
+    store.set({ status: 'unauthenticated', user: null, expiresAt: null, organization: null, ...(code !== undefined && { error: { code } }) })
   }
 
   /** Whether `url` is one of the BFF's own routes on this origin: only those see the CSRF token. */
@@ -141,6 +141,14 @@ export function createBffMode(options: BffOptions = {}): AuthMode {
     void reload()
   }
 
+  async function login(loginOptions: LoginOptions = {}): Promise<void> {
+    if (navigating) return
+    navigating = true
+    const returnTo = safeReturnTo(loginOptions.returnTo ?? currentPath())
+    const organization = loginOptions.organization === undefined ? '' : `&organization=${encodeURIComponent(loginOptions.organization)}`
+    window.location.assign(`${basePath}/login?returnTo=${encodeURIComponent(returnTo)}${organization}`)
+  }
+
   return {
     kind: 'bff',
     snapshot: store.get,
@@ -152,11 +160,12 @@ export function createBffMode(options: BffOptions = {}): AuthMode {
       await reload()
     },
 
-    async login(loginOptions: LoginOptions = {}) {
-      if (navigating) return
-      navigating = true
-      const returnTo = safeReturnTo(loginOptions.returnTo ?? currentPath())
-      window.location.assign(`${basePath}/login?returnTo=${encodeURIComponent(returnTo)}`)
+    login,
+
+    async switchOrganization(orgId) {
+      // The BFF holds the tokens: a new sign-in for that organization replaces its session
+      // (silent with a single sign-on session; Latch's picker or an error when not a member).
+      await login({ organization: orgId })
     },
 
     async logout() {

@@ -9,10 +9,16 @@
  * before the code is exchanged, so it is used at most once. The exchange itself runs once per
  * authorization response, however many times the callback is rendered: a second exchange of the
  * same code is refused, and RFC 6749 §4.1.2 lets the server revoke the first one's tokens.
+ *
+ * Organizations: `login({ organization })` signs in for one; `switchOrganization` exchanges the
+ * tokens for another organization's in place (the token manager keeps each organization's set,
+ * so switching back costs nothing). `organization` follows the token set, also across refreshes;
+ * the ID token's `org_id`/`org_roles` are left out of `user`, which a switch does not change.
  * @see https://www.rfc-editor.org/rfc/rfc7636
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-2.1.1
  * @see https://datatracker.ietf.org/doc/html/draft-ietf-oauth-browser-based-apps#section-6.2
  * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
+ * @see https://www.rfc-editor.org/rfc/rfc8693#section-2 (switching organizations)
  */
 import { ClientValidationError, createAuthorizationCodeClient, createTokenManager, OAuthResponseError, type AuthorizationTransaction, type TokenSet } from '@latch/client'
 import { AuthError } from './auth-error.js'
@@ -44,9 +50,14 @@ const TRANSACTION_KEY = 'latch:pkce:transaction'
 
 /** ID token claims that are about the token, not the user. */
 const PROTOCOL_CLAIMS = new Set(['iss', 'aud', 'azp', 'exp', 'iat', 'nbf', 'jti', 'nonce', 'at_hash', 'c_hash', 's_hash', 'auth_time', 'sid', 'acr', 'amr'])
+/**
+ * Claims about the sign-in's organization: they describe the tokens of the moment (a switch
+ * changes them), so they are `organization`, not part of `user`.
+ */
+const ORGANIZATION_CLAIMS = new Set(['org_id', 'org_roles'])
 
 function userFrom(claims: Record<string, unknown>): AuthUser {
-  return Object.fromEntries(Object.entries(claims).filter(([key]) => !PROTOCOL_CLAIMS.has(key))) as AuthUser
+  return Object.fromEntries(Object.entries(claims).filter(([key]) => !PROTOCOL_CLAIMS.has(key) && !ORGANIZATION_CLAIMS.has(key))) as AuthUser
 }
 
 /** An `AuthError` for a failed callback: the OAuth code when the server sent one, else the client's. */
@@ -70,12 +81,12 @@ export function createPkceMode(options: PkceOptions): AuthMode {
     scope: options.scope ?? 'openid profile email',
     ...(options.resource !== undefined && { resource: options.resource }),
   })
-  const store = createSnapshotStore({ status: 'loading', user: null, expiresAt: null, error: null })
+  const store = createSnapshotStore({ status: 'loading', user: null, expiresAt: null, organization: null, error: null })
   const manager = createTokenManager({
     client,
     ...(options.refreshSkew !== undefined && { refreshSkew: options.refreshSkew }),
-    onTokens: (tokens) => store.set({ expiresAt: tokens.expiresAt ?? null }),
-    onSessionExpired: () => store.set({ status: 'unauthenticated', user: null, expiresAt: null, error: { code: 'login_required' } }),
+    onTokens: (tokens) => store.set({ expiresAt: tokens.expiresAt ?? null, organization: tokens.organization ?? null }),
+    onSessionExpired: () => store.set({ status: 'unauthenticated', user: null, expiresAt: null, organization: null, error: { code: 'login_required' } }),
   })
   const storage = () => options.transactionStorage ?? window.sessionStorage
   let idToken: string | undefined
@@ -105,14 +116,14 @@ export function createPkceMode(options: PkceOptions): AuthMode {
     if (tokens.claims?.sub) {
       // UserInfo may know more claims than the ID token carries; its `sub` must match (OIDC Core §5.3.4).
       try {
-        user = { ...user, ...(await client.userinfo(tokens.accessToken, tokens.claims.sub)), sub: tokens.claims.sub }
+        user = { ...user, ...userFrom(await client.userinfo(tokens.accessToken, tokens.claims.sub)), sub: tokens.claims.sub }
       } catch {
         // the ID token's claims are enough to go on
       }
     }
     idToken = tokens.idToken
     await manager.setTokens(tokens)
-    store.set({ status: 'authenticated', user, expiresAt: tokens.expiresAt ?? null, error: null })
+    store.set({ status: 'authenticated', user, expiresAt: tokens.expiresAt ?? null, organization: tokens.organization ?? null, error: null })
     return { returnTo: safeReturnTo(transaction.returnTo) }
   }
 
@@ -137,7 +148,10 @@ export function createPkceMode(options: PkceOptions): AuthMode {
       if (navigating) return
       navigating = true
       try {
-        const { url, transaction } = await client.authorizationUrl({ returnTo: safeReturnTo(loginOptions.returnTo ?? currentPath()) })
+        const { url, transaction } = await client.authorizationUrl({
+          returnTo: safeReturnTo(loginOptions.returnTo ?? currentPath()),
+          ...(loginOptions.organization !== undefined && { organization: loginOptions.organization }),
+        })
         storage().setItem(TRANSACTION_KEY, JSON.stringify(transaction))
         window.location.assign(url.href)
       } catch (err) {
@@ -169,7 +183,7 @@ export function createPkceMode(options: PkceOptions): AuthMode {
         return
       }
       navigating = false
-      store.set({ status: 'unauthenticated', user: null, expiresAt: null, error: null })
+      store.set({ status: 'unauthenticated', user: null, expiresAt: null, organization: null, error: null })
     },
 
     async refresh() {
@@ -180,6 +194,22 @@ export function createPkceMode(options: PkceOptions): AuthMode {
         // onSessionExpired already signed the user out when the grant is gone.
         const error = callbackError(err)
         if (store.get().status === 'authenticated') store.set({ error: { code: error.code === 'callback_failed' ? 'login_required' : error.code } })
+      }
+    },
+
+    async switchOrganization(orgId) {
+      try {
+        const tokens = await manager.switchOrganization(orgId)
+        store.set({ expiresAt: tokens.expiresAt ?? null, organization: tokens.organization ?? null, error: null })
+      } catch (err) {
+        if (err instanceof ClientValidationError && err.code === 'no_session') {
+          store.set({ status: 'unauthenticated', user: null, expiresAt: null, organization: null, error: { code: 'login_required' } })
+          throw new AuthError('login_required', 'sign in first', { cause: err })
+        }
+        // Still signed in, in the organization as before; `invalid_target`: not a member.
+        const error = callbackError(err)
+        store.set({ error: { code: error.code } })
+        throw error
       }
     },
 
@@ -198,7 +228,7 @@ export function createPkceMode(options: PkceOptions): AuthMode {
         return await manager.authFetch(url, requestInit)
       } catch (err) {
         if (err instanceof ClientValidationError && (err.code === 'no_session' || err.code === 'no_refresh_token')) {
-          store.set({ status: 'unauthenticated', user: null, expiresAt: null, error: { code: 'login_required' } })
+          store.set({ status: 'unauthenticated', user: null, expiresAt: null, organization: null, error: { code: 'login_required' } })
           throw new AuthError('login_required', 'sign in first', { cause: err })
         }
         throw err
@@ -213,7 +243,7 @@ export function createPkceMode(options: PkceOptions): AuthMode {
       if (callback?.url !== currentUrl) {
         const result = exchange(currentUrl).catch((err: unknown) => {
           const error = callbackError(err)
-          store.set({ status: 'unauthenticated', user: null, expiresAt: null, error: { code: error.code } })
+          store.set({ status: 'unauthenticated', user: null, expiresAt: null, organization: null, error: { code: error.code } })
           throw error
         })
         callback = { url: currentUrl, result }

@@ -30,6 +30,11 @@ export interface LoginOptions {
    * Defaults to the current path, query and hash.
    */
   returnTo?: string
+  /**
+   * Sign in for this organization (Latch's `organization` parameter): the user must be a member,
+   * or Latch shows its organization picker. With a single sign-on session this is silent.
+   */
+  organization?: string
 }
 
 /** A failure the provider reports in `useAuth().error`, with a stable `code` to switch on. */
@@ -46,6 +51,8 @@ export interface AuthSnapshot {
   user: AuthUser | null
   /** Epoch seconds at which the current access token expires, when known. */
   expiresAt: number | null
+  /** The organization the tokens speak for (Latch's `org_id`), or `null`. */
+  organization: string | null
   error: AuthErrorInfo | null
 }
 
@@ -70,6 +77,8 @@ export interface AuthMode {
   login(options?: LoginOptions): Promise<void>
   logout(): Promise<void>
   refresh(): Promise<void>
+  /** PKCE: token exchange in place. BFF: a sign-in for that organization (a navigation). */
+  switchOrganization(orgId: string): Promise<void>
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>
   /**
    * Whether `currentUrl` carries an authorization response for this page to complete (PKCE: the

@@ -30,6 +30,12 @@ describe('errorResponse', () => {
     expect(r.headers['www-authenticate']).toBe('Bearer realm="https://api.example.com", error="insufficient_scope", error_description="needs more", scope="read:data write:data"')
   })
 
+  it('RFC 6750 §3: a refusal that names no scope (an organization role is missing) has no scope attribute', () => {
+    const r = errorResponse(new InsufficientScopeError('needs a role', ''), REALM)
+    expect(r.status).toBe(403)
+    expect(r.headers['www-authenticate']).toBe('Bearer realm="https://api.example.com", error="insufficient_scope", error_description="needs a role"')
+  })
+
   it('RFC 6749 §4.1.2.1: temporarily_unavailable is 503 with Retry-After and no challenge', () => {
     const r = errorResponse(new TemporarilyUnavailableError('down', { detail: 'jwks_uri answered HTTP 502' }), REALM)
     expect(r.status).toBe(503)

@@ -2,7 +2,7 @@
  * The one serializer of this package's errors into an HTTP response, shared by every adapter so
  * that Express, Fastify and Hono answer byte for byte the same:
  * - `WWW-Authenticate: Bearer realm="…"` on every 400/401/403 (RFC 6750 §3), with `error`,
- *   `error_description` and, for `insufficient_scope`, `scope`;
+ *   `error_description` and, for `insufficient_scope`, `scope` (unless the refusal names none);
  * - a request with no token at all gets the bare challenge and no body (§3.1: "the resource
  *   server SHOULD NOT include an error code or other error information");
  * - otherwise a JSON body `{ error, error_description }`, `Cache-Control: no-store`;
@@ -37,7 +37,8 @@ export function wwwAuthenticate(err: AnyResourceServerError, realm: string): str
   let value = `Bearer realm=${quoted(realm)}`
   if (err.code === 'invalid_token' && err.tokenMissing) return value
   value += `, error=${quoted(err.code)}, error_description=${quoted(err.description)}`
-  if (err.code === 'insufficient_scope') value += `, scope=${quoted(err.scope)}`
+  // No scope value stands for an organization role: such a refusal names no scope (RFC 6750 §3: optional).
+  if (err.code === 'insufficient_scope' && err.scope !== '') value += `, scope=${quoted(err.scope)}`
   return value
 }
 

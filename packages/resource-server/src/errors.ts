@@ -114,8 +114,11 @@ export class InvalidTokenError extends ResourceServerError {
 }
 
 /**
- * `insufficient_scope` (403): the token is valid but lacks a scope the route requires. `scope`
- * is the space-delimited list of every scope the route requires (RFC 6750 §3).
+ * `insufficient_scope` (403): the token is valid but does not grant this request: it lacks a scope
+ * the route requires, is not for the route's organization, or lacks an organization role. `scope`
+ * is the space-delimited list of every scope the route requires (RFC 6750 §3), with
+ * `organization:<id>` first for an organization mismatch; empty (no `scope` attribute) when none
+ * applies.
  *
  * @example
  * ```ts

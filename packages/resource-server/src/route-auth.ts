@@ -1,15 +1,19 @@
 /**
  * What every adapter does for one protected route, in one framework-free function built once
  * per route: extract the bearer token (RFC 6750 §2), verify it (RFC 9068 §4), optionally
- * introspect it (RFC 7662), then check the route's scopes, resolving `{param}` templates from the
- * route parameters (scopes.ts). Building it once means the scope templates are parsed and
- * validated at route definition (a bad template fails at boot) and the per-request path
+ * introspect it (RFC 7662), then check that it speaks for the route's organization and has one of
+ * its organization roles (organization.ts), then the route's scopes, resolving `{param}` templates
+ * from the route parameters (scopes.ts). The organization comes first: a token of another
+ * organization is refused for that reason, with a challenge naming `organization:<id>`, rather
+ * than for the scope it lacks as a consequence. Building it once means the scope templates and
+ * options are validated at route definition (a bad one fails at boot) and the per-request path
  * allocates nothing it does not need.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-2
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
  * @see https://www.rfc-editor.org/rfc/rfc9068#section-4
  */
+import { compileOrganization, type OrganizationRequirement } from './organization.js'
 import { compileScopes, type RouteParams, type ScopeRequirement } from './scopes.js'
 import { createVerifier, type Verifier, type VerifierOptions } from './verifier.js'
 import type { AccessTokenClaims } from './verify-access-token.js'
@@ -20,6 +24,13 @@ export interface RequireAuthOptions {
   scopes?: readonly string[]
   /** Ask the issuer whether the token is still active (RFC 7662): for revocation-sensitive routes. */
   introspect?: boolean
+  /**
+   * Name of the route parameter that holds the organization id: the token's `org_id` must equal
+   * its value (a token for no organization, or another one, is 403 `insufficient_scope`).
+   */
+  organization?: string
+  /** Organization roles of which the token's `org_roles` must contain at least one ("any of"). */
+  orgRoles?: readonly string[]
 }
 
 /** The request facts an adapter hands over. */
@@ -40,8 +51,9 @@ export function toVerifier(verifierOrOptions: Verifier | VerifierOptions): Verif
 }
 
 /**
- * Builds the check of one route. Throws a `TypeError` at definition for a malformed scope or
- * `introspect` without introspection credentials.
+ * Builds the check of one route. Throws a `TypeError` at definition for a malformed scope, a bad
+ * `organization` parameter name or `orgRoles` list, or `introspect` without introspection
+ * credentials.
  *
  * @example
  * ```ts
@@ -49,12 +61,14 @@ export function toVerifier(verifierOrOptions: Verifier | VerifierOptions): Verif
  *
  * declare const request: Request
  * const verifier = createVerifier({ issuer: 'https://auth.example.com', audience: 'https://api.example.com' })
- * const auth = createRouteAuth(verifier, { scopes: ['read:organization:{orgId}'] })
+ * const auth = createRouteAuth(verifier, { scopes: ['read:organization:{orgId}'], organization: 'orgId', orgRoles: ['admin', 'member'] })
  * const claims = await auth({ authorization: request.headers.get('authorization'), params: { orgId: 'acme' } })
  * ```
  */
 export function createRouteAuth(verifier: Verifier, options: RequireAuthOptions = {}): RouteAuth {
   const required: ScopeRequirement | null = options.scopes && options.scopes.length > 0 ? compileScopes(options.scopes) : null
+  const organization: OrganizationRequirement | null = compileOrganization(options)
+  const scopeChallenge = (params: RouteParams | undefined): string => (required === null ? '' : required.challenge(params))
   if (options.introspect === true && !verifier.canIntrospect) {
     throw new TypeError('requireAuth: { introspect: true } needs the verifier\'s "introspection" option (client credentials)')
   }
@@ -62,6 +76,7 @@ export function createRouteAuth(verifier: Verifier, options: RequireAuthOptions 
   const verifyOptionsOtherMethod = Object.freeze({ ...verifyOptions, otherMethod: true })
   return async function routeAuth(request) {
     const claims = await verifier.verify(request.authorization, request.otherMethod === true ? verifyOptionsOtherMethod : verifyOptions)
+    if (organization !== null) organization.check(claims, request.params, scopeChallenge)
     if (required !== null) required.check(claims.scope, request.params)
     return claims
   }

@@ -41,6 +41,8 @@ export interface ScopeRequirement {
   readonly params: readonly string[]
   /** Throws {@link InsufficientScopeError} unless `granted` holds every required scope. */
   check(granted: string | undefined, params?: RouteParams): void
+  /** The `scope` of the challenge for this request: each resolved scope, or its template when a value was refused. */
+  challenge(params?: RouteParams): string
 }
 
 /**
@@ -116,14 +118,12 @@ export function compileScopes(scopes: readonly string[]): ScopeRequirement {
   const staticChallenge = names.length === 0 ? scopes.join(' ') : null
   // Built only on failure: the challenge names each resolved scope, or its template when the
   // parameter value was refused (a refused value never reaches a header).
-  const insufficient = (params: RouteParams | undefined) =>
-    new InsufficientScopeError(
-      'the access token does not have the scope this request requires',
-      staticChallenge ?? compiled.map((c) => resolve(c, params) ?? c.template).join(' '),
-    )
+  const challenge = (params?: RouteParams) => staticChallenge ?? compiled.map((c) => resolve(c, params) ?? c.template).join(' ')
+  const insufficient = (params: RouteParams | undefined) => new InsufficientScopeError('the access token does not have the scope this request requires', challenge(params))
   return Object.freeze({
     scopes: Object.freeze([...scopes]),
     params: Object.freeze(names),
+    challenge,
     check(granted: string | undefined, params?: RouteParams): void {
       for (let i = 0; i < compiled.length; i++) {
         const wanted = resolve(compiled[i] as CompiledScope, params)

@@ -11,7 +11,9 @@
  *   `iat` not in the future beyond that tolerance (RFC 7519 §4.1.6: a token "issued" later than
  *   now was not issued by an issuer with a sane clock, or was forged to outlive a key);
  * - the claims §2.2 requires are present with the right types: iss, exp, aud, sub, client_id,
- *   iat, jti; `scope` when present is a string (§2.2.3).
+ *   iat, jti; `scope` when present is a string (§2.2.3); Latch's organization claims when present
+ *   have their types (`org_id` a string, `org_roles` an array of strings), and `act` is an object
+ *   whose `sub`, if any, is a string (RFC 8693 §4.1), so a route's checks never meet a value of another shape.
  * Every jose failure that concerns the token becomes `invalid_token` with a generic description
  * (which check failed goes to `detail` only). A JWKS that cannot be fetched is 503, and so is a
  * published key that cannot be used (jose refuses an RSA key under 2048 bits with a `TypeError`,
@@ -42,6 +44,23 @@ export interface AccessTokenClaims extends JWTPayload {
   /** Space-delimited granted scopes (RFC 9068 §2.2.3). */
   scope?: string
   auth_time?: number
+  /** The organization the token speaks for (Latch), absent when it is for none. */
+  org_id?: string
+  /** The user's roles in that organization (Latch; absent from client-credentials tokens). */
+  org_roles?: string[]
+  /** The acting party when the token was issued by delegation (RFC 8693 §4.1). */
+  act?: ActorClaim
+}
+
+/**
+ * RFC 8693 §4.1 `act`: who acts for the subject (Latch: `sub` and `client_id` of the actor), nested
+ * when that actor itself acted for another.
+ */
+export interface ActorClaim {
+  sub?: string
+  client_id?: string
+  act?: ActorClaim
+  [claim: string]: unknown
 }
 
 /** The default allow-list: what Latch can sign with. */
@@ -98,6 +117,16 @@ function isKeySetFailure(err: errors.JOSEError): boolean {
   return err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid
 }
 
+/**
+ * RFC 8693 §4.1: an actor is a JSON object whose claims identify the acting party (`sub` a string
+ * when present, as in a JWT); nesting is bounded by the token's size.
+ */
+function isActor(value: unknown): value is ActorClaim {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+  const actor = value as Record<string, unknown>
+  return (actor.sub === undefined || typeof actor.sub === 'string') && (actor.act === undefined || isActor(actor.act))
+}
+
 function invalid(err: { code: string }): InvalidTokenError {
   const expired = err.code === 'ERR_JWT_EXPIRED'
   return new InvalidTokenError(expired ? 'the access token expired' : 'the access token is invalid', { detail: err.code, cause: err })
@@ -141,6 +170,13 @@ export async function verifyAccessToken(token: string, keys: JWTVerifyGetKey, op
     (payload.scope !== undefined && typeof payload.scope !== 'string')
   ) {
     throw new InvalidTokenError('the access token is invalid', { detail: 'RFC 9068 §2.2: sub, client_id and jti must be strings, scope a string' })
+  }
+  if (
+    (payload.org_id !== undefined && typeof payload.org_id !== 'string') ||
+    (payload.org_roles !== undefined && !(Array.isArray(payload.org_roles) && payload.org_roles.every((r) => typeof r === 'string'))) ||
+    (payload.act !== undefined && !isActor(payload.act))
+  ) {
+    throw new InvalidTokenError('the access token is invalid', { detail: 'org_id must be a string, org_roles an array of strings, act an object (RFC 8693 §4.1)' })
   }
   return payload as AccessTokenClaims
 }

@@ -20,7 +20,7 @@ import { exportJWK, exportSPKI, importJWK, SignJWT, type JWK } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createVerifier } from '../src/verifier.js'
 import { ManualClock } from '../../server/src/lib/clock.js'
-import { API_SECRET, baseTestConfig, startServer, userToken, type TestServer } from '../../server/test/helpers.js'
+import { API_SECRET, baseTestConfig, serviceToken, startServer, userToken, type TestServer } from '../../server/test/helpers.js'
 import {
   ADAPTERS,
   accessClaims,
@@ -65,7 +65,14 @@ beforeAll(async () => {
         { identifier: OTHER_API, scopes: ['read:data'] },
       ],
       scopes: [...baseTestConfig.scopes, { name: 'read:organization:acme', description: 'Read Acme' }, { name: 'read:organization:globex', description: 'Read Globex' }],
-      clients: baseTestConfig.clients.map((c) => (c.client_id === 'service' ? { ...c, scope: 'read:data write:data read:organization:acme read:organization:globex', resources: [API, OTHER_API] } : c)),
+      // Client credentials per organization: `service` may ask for tokens of acme or globex.
+      organizations: [
+        { id: 'acme', name: 'Acme Corp' },
+        { id: 'globex', name: 'Globex Corporation' },
+      ],
+      clients: baseTestConfig.clients.map((c) =>
+        c.client_id === 'service' ? { ...c, scope: 'read:data write:data read:organization:acme read:organization:globex', resources: [API, OTHER_API], organizations: ['acme', 'globex'] } : c,
+      ),
       // A rotated-in key signs 1 s after it is published (not the derived 6 minutes): the rotation
       // test moves Latch's clock to that moment, and tokens "issued" minutes ahead of the real
       // clock would rightly be refused (RFC 7519 §4.1.6).
@@ -425,6 +432,79 @@ for (const adapter of ADAPTERS) {
         const res = await get(`${f}/orgs/${encodeURIComponent(orgId)}/data`, bearer(token))
         expectBearerError(res, 403, 'insufficient_scope')
         expect(res.www).toMatch(/, scope="read:organization:\{orgId\}"$/)
+      }
+    })
+
+    // -------------------------------------------------------------------------------------------
+    // Organizations: 403 insufficient_scope
+    // -------------------------------------------------------------------------------------------
+
+    const orgToken = (claims: Record<string, unknown>) => sign(forgeKey, accessClaims(forgeIssuer, { sub: 'alice', ...claims }))
+
+    it('RFC 6750 §3.1: a token whose org_id is the route\'s organization passes; org_id and org_roles reach the handler', async () => {
+      const token = await orgToken({ scope: 'read:organization:acme', org_id: 'acme', org_roles: ['member'] })
+      const res = await get(`${f}/orgs/acme/records`, bearer(token))
+      expect(res.status).toBe(200)
+      expect(res.json()).toEqual({ route: '/orgs/:orgId/records', sub: 'alice', client_id: 'forger', scope: 'read:organization:acme', org_id: 'acme', org_roles: ['member'] })
+    })
+
+    it('RFC 6750 §3.1: a token of organization A on a route of organization B is 403 insufficient_scope naming organization:B, even with B\'s scope', async () => {
+      const token = await orgToken({ scope: 'read:organization:acme read:organization:globex', org_id: 'acme', org_roles: ['admin'] })
+      const res = await get(`${f}/orgs/globex/records`, bearer(token))
+      expect(expectBearerError(res, 403, 'insufficient_scope').error_description).toBe('the access token is not for this organization')
+      expect(res.www).toMatch(/, scope="organization:globex read:organization:globex"$/)
+      const settings = await get(`${f}/orgs/globex/settings`, bearer(token))
+      expectBearerError(settings, 403, 'insufficient_scope')
+      expect(settings.www).toMatch(/, scope="organization:globex"$/)
+      // The scope-only route of the same shape does not look at org_id: the template scope decides.
+      expect((await get(`${f}/orgs/globex/data`, bearer(token))).status).toBe(200)
+    })
+
+    it('RFC 6750 §3.1: a token without org_id (for no organization) is 403 insufficient_scope on an organization route', async () => {
+      const token = await orgToken({ scope: 'read:organization:acme' })
+      const res = await get(`${f}/orgs/acme/records`, bearer(token))
+      expectBearerError(res, 403, 'insufficient_scope')
+      expect(res.www).toMatch(/, scope="organization:acme read:organization:acme"$/)
+    })
+
+    it('RFC 6750 §3.1: orgRoles needs any one of the roles; without one (or without org_roles) the 403 names no scope', async () => {
+      for (const roles of [['admin'], ['member', 'owner']]) {
+        expect((await get(`${f}/orgs/acme/settings`, bearer(await orgToken({ org_id: 'acme', org_roles: roles })))).status, roles.join()).toBe(200)
+      }
+      for (const claims of [{ org_id: 'acme', org_roles: ['member'] }, { org_id: 'acme', org_roles: [] }, { org_id: 'acme' }]) {
+        const res = await get(`${f}/orgs/acme/settings`, bearer(await orgToken(claims)))
+        expect(expectBearerError(res, 403, 'insufficient_scope').error_description).toBe('the access token does not have an organization role this request requires')
+        expect(res.www).toMatch(/, error_description="[^"]+"$/)
+      }
+    })
+
+    it('RFC 6750 §3.1: a Latch token for organization acme (client credentials) reads acme\'s route, is refused on globex\'s, and has no org_roles for a role check', async () => {
+      const { access_token: token } = await serviceToken(latch.url, { scope: 'read:organization:acme read:organization:globex', resource: API, organization: 'acme' })
+      const ok = await get(`${a}/orgs/acme/records`, bearer(token))
+      expect(ok.status).toBe(200)
+      expect(ok.json()).toMatchObject({ sub: 'service', org_id: 'acme' })
+      const other = await get(`${a}/orgs/globex/records`, bearer(token))
+      expectBearerError(other, 403, 'insufficient_scope')
+      expect(other.www).toMatch(/, scope="organization:globex read:organization:globex"$/)
+      // Client-credentials tokens carry org_id only: a role check refuses them.
+      expectBearerError(await get(`${a}/orgs/acme/settings`, bearer(token)), 403, 'insufficient_scope')
+    })
+
+    it('RFC 6749 §3.3: an organization parameter that is not a scope-token matches nothing and is not echoed', async () => {
+      const token = await orgToken({ scope: 'read:organization:acme', org_id: 'acme', org_roles: ['admin'] })
+      for (const orgId of ['acme ', 'acme organization:acme', 'a"b', 'x\u00e9']) {
+        const res = await get(`${f}/orgs/${encodeURIComponent(orgId)}/records`, bearer(token))
+        expectBearerError(res, 403, 'insufficient_scope')
+        expect(res.www).toMatch(/, scope="organization:\{orgId\} read:organization:\{orgId\}"$/)
+      }
+    })
+
+    it('RFC 8693 §4.1: organization and actor claims of the wrong type make the token invalid (401), never a 500', async () => {
+      for (const claims of [{ org_id: ['acme'] }, { org_id: 42 }, { org_roles: 'admin' }, { org_roles: ['admin', 1] }, { act: 'svc' }, { act: ['svc'] }, { act: { sub: 7 } }, { act: { sub: 's', act: { sub: 1 } } }]) {
+        expectInvalidToken(await get(`${f}/me`, bearer(await orgToken(claims))))
+      }
+      for (const act of [{ sub: 'svc', client_id: 'svc', act: { sub: 'gateway' } }, { client_id: 'svc' }]) {
+        expect((await get(`${f}/me`, bearer(await orgToken({ act })))).status, JSON.stringify(act)).toBe(200)
       }
     })
 

@@ -183,10 +183,12 @@ export const ROUTES: ReadonlyArray<{ path: string; options: RequireAuthOptions; 
   { path: '/write', options: { scopes: ['write:data'] } },
   { path: '/both', options: { scopes: ['read:data', 'write:data'] } },
   { path: '/orgs/:orgId/data', options: { scopes: ['read:organization:{orgId}'] } },
+  { path: '/orgs/:orgId/records', options: { scopes: ['read:organization:{orgId}'], organization: 'orgId' } },
+  { path: '/orgs/:orgId/settings', options: { organization: 'orgId', orgRoles: ['admin', 'owner'] } },
   { path: '/revocable', options: { scopes: ['read:data'], introspect: true }, introspect: true },
 ]
 
-const answer = (route: string, auth: AccessTokenClaims | null | undefined) => ({ route, sub: auth?.sub, client_id: auth?.client_id, scope: auth?.scope })
+const answer = (route: string, auth: AccessTokenClaims | null | undefined) => ({ route, sub: auth?.sub, client_id: auth?.client_id, scope: auth?.scope, org_id: auth?.org_id, org_roles: auth?.org_roles })
 
 /**
  * `POST /form` (any valid token) on every mount: the app parses `application/x-www-form-urlencoded`

@@ -1,6 +1,7 @@
 /** The home page: who is signed in, and the Sign in / Sign out buttons. */
 import { AuthCallback, useAuth } from '@latch/react'
 import type { ReactNode } from 'react'
+import { OrganizationSwitcher } from '../components/organization-switcher.js'
 import { SessionExpiry } from '../components/session-expiry.js'
 import { Link } from '../router.js'
 
@@ -29,6 +30,7 @@ export function HomePage({ base }: { base: string }): ReactNode {
         {user?.email && user.name ? ` (${user.email})` : null}
       </p>
       <SessionExpiry />
+      <OrganizationSwitcher />
       <nav>
         <Link to={`${base}/data`}>Protected data</Link>
       </nav>

@@ -2,12 +2,14 @@
  * The protected page of PKCE mode: the browser holds the access token (in memory only) and calls
  * the OpenID Provider's UserInfo endpoint with it, found through discovery (Latch answers
  * UserInfo with CORS). `useAuth().fetch` adds `Authorization: Bearer …` and refreshes first when
- * the token is about to expire.
+ * the token is about to expire. The organization switcher exchanges the tokens for another
+ * organization's in place: UserInfo then answers that organization's `org_id` and `org_roles`.
  * @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
  */
 import { useAuth } from '@latch/react'
 import { useState, type ReactNode } from 'react'
 import { call, CallResult, type CallOutcome } from '../components/call-result.js'
+import { OrganizationSwitcher } from '../components/organization-switcher.js'
 import { SessionExpiry } from '../components/session-expiry.js'
 import { Link } from '../router.js'
 
@@ -29,6 +31,7 @@ export function ProfilePage({ issuer }: { issuer: string }): ReactNode {
         Signed in as <strong>{user?.name ?? user?.sub}</strong>
       </p>
       <SessionExpiry />
+      <OrganizationSwitcher />
       <div className="actions">
         <button type="button" onClick={() => void call('GET UserInfo', async () => fetch(await userinfoEndpoint(issuer))).then(setOutcome)}>
           Load profile

@@ -29,7 +29,10 @@ export interface SpaServerOptions {
   /** The BFF's confidential client (default `demo-bff`). */
   clientId?: string
   clientSecret: string
-  /** Default `openid profile email offline_access read:data write:data`. */
+  /**
+   * Default `openid profile email offline_access read:data write:data read:organization:{org_id}`
+   * (`{org_id}` is filled in by a sign-in for an organization, left out otherwise).
+   */
   scope?: string
   /** Where `/api/*` is proxied to (default `http://localhost:4000/api`). */
   apiUpstream?: string
@@ -42,11 +45,22 @@ export interface SpaServerOptions {
   pkceClientId?: string | null
   /** Default `openid profile email read:data`. */
   pkceScope?: string
+  /**
+   * The organizations the switcher offers, by id and name (default: `acme` and `globex` of the
+   * demo config). A token names only its own organization, so the names come from here.
+   */
+  organizations?: { id: string; name: string }[]
   /** More `latchBff` options (a shared `sessionStore`, `refreshSkew`, …). */
   bff?: Partial<LatchBffOptions>
   /** `false` (default) or pino options, e.g. `{ level: 'info' }` or `{ level: 'info', stream }`. */
   logger?: false | { level?: string; stream?: { write(line: string): void } }
 }
+
+/** The organizations of latch.config.yaml, for the switcher. */
+export const DEMO_ORGANIZATIONS = [
+  { id: 'acme', name: 'Acme Corp' },
+  { id: 'globex', name: 'Globex Corporation' },
+]
 
 /** The Content-Security-Policy of every response; `issuer` is reachable for PKCE mode and the logout form. */
 function contentSecurityPolicy(issuerOrigin: string): string {
@@ -118,7 +132,7 @@ export async function createSpaServer(options: SpaServerOptions): Promise<Fastif
     redirectUri: `${appOrigin}/auth/callback`,
     postLogoutRedirectUri: `${appOrigin}/`,
     appOrigin,
-    scope: options.scope ?? 'openid profile email offline_access read:data write:data',
+    scope: options.scope ?? 'openid profile email offline_access read:data write:data read:organization:{org_id}',
     api: { prefix: '/api', upstream: options.apiUpstream ?? 'http://localhost:4000/api' },
     ...options.bff,
   })
@@ -129,7 +143,8 @@ export async function createSpaServer(options: SpaServerOptions): Promise<Fastif
     pkceClientId === null
       ? null
       : { issuer: options.issuer, clientId: pkceClientId, redirectUri: `${appOrigin}/callback`, postLogoutRedirectUri: `${appOrigin}/`, scope: options.pkceScope ?? 'openid profile email read:data' }
-  app.get('/app-config.json', async (_request, reply) => reply.header('cache-control', 'no-cache').send({ pkce }))
+  const organizations = options.organizations ?? DEMO_ORGANIZATIONS
+  app.get('/app-config.json', async (_request, reply) => reply.header('cache-control', 'no-cache').send({ pkce, organizations }))
 
   await app.register(fastifyStatic, {
     root: options.staticDir,

@@ -42,7 +42,11 @@ export interface LatchBffOptions {
   redirectUri: string
   /** Where the OP sends the user after logout; default `<appOrigin>/`. Must be registered at the OP. */
   postLogoutRedirectUri?: string
-  /** Default `openid profile email offline_access` (`openid` is required: the session is a user's). */
+  /**
+   * Default `openid profile email offline_access` (`openid` is required: the session is a user's).
+   * A value with `{org_id}` (`read:organization:{org_id}`, a Latch scope template) is asked for
+   * only by a sign-in for an organization (`/login?organization=acme`), with the id in its place.
+   */
   scope?: string
   /** RFC 8707 resource indicator: the API the access tokens are for. */
   resource?: string

@@ -76,6 +76,17 @@ describe('BFF sign-in', () => {
     expect(odd.searchParams.has('prompt')).toBe(false)
   })
 
+  it('issue 10: organization is passed on to the OP when it is a plausible id, dropped otherwise', async () => {
+    const agent = newAgent(bff.url, latch)
+    const acme = new URL((await agent.app.fetch(`${bff.url}/auth/login?organization=acme`)).headers.get('location') as string)
+    expect(acme.searchParams.get('organization')).toBe('acme')
+    for (const odd of ['acme%20globex', '', 'a'.repeat(65), 'acme%26prompt%3Dnone']) {
+      const url = new URL((await agent.app.fetch(`${bff.url}/auth/login?organization=${odd}`)).headers.get('location') as string)
+      expect(url.searchParams.has('organization'), odd).toBe(false)
+      expect(url.searchParams.has('prompt'), odd).toBe(false)
+    }
+  })
+
   it('OIDC Core §3.1.2.6: prompt=none without an OP session comes back as auth_error=login_required, no session', async () => {
     const agent = newAgent(bff.url, latch)
     const login = await agent.app.fetch(`${bff.url}/auth/login?prompt=none`)
