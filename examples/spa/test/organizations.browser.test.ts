@@ -5,9 +5,11 @@
  * member of globex, and Bob alone is in initech.
  *
  * PKCE mode: the switch is an RFC 8693 token exchange made by the page (@latch/react →
- * @latch/client); UserInfo then answers the new organization's `org_id` and `org_roles`; an
- * organization Alice is not a member of is refused (`invalid_target`) with an alert, and the
- * current organization stays. BFF mode: the switch is a new sign-in for the organization (silent
+ * @latch/client); the PKCE client is third-party, so a first switch to an organization the user
+ * has not allowed it yet goes through Latch's consent page (the exchange answers `invalid_scope`,
+ * and the page signs in for that organization), and later switches to it are silent; UserInfo
+ * then answers the new organization's `org_id` and `org_roles`; an organization Alice is not a
+ * member of is refused (`invalid_target`) with an alert, and the current organization stays. BFF mode: the switch is a new sign-in for the organization (silent
  * with Latch's SSO session), and the example API's `GET /api/orgs/:orgId/data` answers that
  * organization's data with Alice's role there.
  *
@@ -55,7 +57,6 @@ function startOrgLatch(spaOrigin: string): Promise<TestServer> {
         redirect_uris: [`${spaOrigin}/callback`],
         post_logout_redirect_uris: [`${spaOrigin}/`],
         scope: 'openid profile email offline_access read:data read:organization:{org_id}',
-        skip_consent: true,
       },
     ],
   })
@@ -127,12 +128,17 @@ describe.skipIf(!hasChromium)('examples/spa: the organization switcher in a real
     try {
       await page.goto(`${spaOrigin}/pkce/data`)
       await page.waitForURL((url) => url.origin === latch.url)
-      await signInAtLatch(page, null)
+      await signInAtLatch(page, 'Allow')
       await page.waitForURL(`${spaOrigin}/pkce/data`)
       await page.getByRole('group', { name: 'Organization' }).waitFor()
       expect(await currentOrganization(page)).toBe('')
 
+      // A third-party client: the first switch to globex asks the user on Latch's consent page.
       await switchWithKeyboard(page, 'Globex Corporation')
+      await page.waitForURL((url) => url.origin === latch.url)
+      expect(await page.getByText('Globex Corporation').count()).toBeGreaterThan(0)
+      await page.getByRole('button', { name: 'Allow' }).click()
+      await page.waitForURL(`${spaOrigin}/pkce/data`)
       await page.locator('[data-organization="globex"]').waitFor()
       expect(await page.getByText('Current organization:').textContent()).toContain('Globex Corporation')
       await page.getByRole('button', { name: 'Load profile' }).click()
@@ -140,16 +146,24 @@ describe.skipIf(!hasChromium)('examples/spa: the organization switcher in a real
       expect((await shownResult(page)).body).toMatchObject({ email: ALICE.email, org_id: 'globex', org_roles: ['member'] })
 
       await switchWithKeyboard(page, 'Acme Corp')
+      await page.waitForURL((url) => url.origin === latch.url)
+      await page.getByRole('button', { name: 'Allow' }).click()
+      await page.waitForURL(`${spaOrigin}/pkce/data`)
       await page.locator('[data-organization="acme"]').waitFor()
       await page.getByRole('button', { name: 'Load profile' }).click()
       await page.waitForFunction(() => document.querySelector('[aria-label="API response"]')?.textContent?.includes('"acme"'))
       expect((await shownResult(page)).body).toMatchObject({ org_id: 'acme', org_roles: ['admin'] })
 
-      // Not a member of initech: refused, said so, and still in acme.
+      // Allowed once, globex is now a silent exchange in the page: no trip to Latch.
+      await switchWithKeyboard(page, 'Globex Corporation')
+      await page.locator('[data-organization="globex"]').waitFor()
+      expect(new URL(page.url()).origin).toBe(spaOrigin)
+
+      // Not a member of initech: refused, said so, and still in globex.
       await switchWithKeyboard(page, 'Initech')
       await page.getByRole('alert').waitFor()
       expect(await page.getByRole('alert').textContent()).toBe('You are not a member of that organization.')
-      expect(await currentOrganization(page)).toBe('acme')
+      expect(await currentOrganization(page)).toBe('globex')
       expect(errors).toEqual([])
     } finally {
       await context.close()

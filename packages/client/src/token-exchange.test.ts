@@ -28,6 +28,14 @@ describe('exchangeParameters', () => {
       resource: 'https://api.example.com',
     })
   })
+
+  it('RFC 9700 §4.14.2: a public client presents its access token even with a refresh token (only the refresh grant rotates that one)', () => {
+    expect(exchangeParameters({ accessToken: 'at', refreshToken: 'rt' }, 'globex', undefined, true)).toEqual({
+      subject_token: 'at',
+      subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      organization: 'globex',
+    })
+  })
 })
 
 describe('checkExchangeResponse', () => {

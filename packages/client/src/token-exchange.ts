@@ -1,10 +1,12 @@
 /**
  * Switching organizations by OAuth 2.0 Token Exchange (RFC 8693 §2.1) at the token endpoint:
  * the client presents the tokens it holds for one organization as `subject_token` and gets tokens
- * for another (`organization=<id>`, Latch's target parameter). The subject is the refresh token
- * when the set has one, asking for a refresh token back (`requested_token_type`), so the new
- * organization's tokens can be refreshed on their own; otherwise the access token, for an access
- * token. The subject token is not rotated or spent by the exchange.
+ * for another (`organization=<id>`, Latch's target parameter). A confidential client presents the
+ * refresh token when the set has one, asking for a refresh token back (`requested_token_type`), so
+ * the new organization's tokens can be refreshed on their own; a public client (no secret), and
+ * any client without a refresh token, presents the access token and gets an access token that
+ * lives no longer than it (Latch refuses a public client's refresh token as a subject: only the
+ * refresh grant rotates it, RFC 9700 §4.14.2). The subject token is not rotated or spent.
  *
  * The answer is checked beyond oauth4webapi's token-response checks: `issued_token_type` is
  * required (§2.2.1) and must be a type this client asked for or can use; a refresh token must come
@@ -39,8 +41,8 @@ export interface SwitchOrganizationOptions {
 }
 
 /** The exchange parameters for `tokens` and `orgId` (RFC 8693 §2.1). */
-export function exchangeParameters(tokens: Pick<TokenSet, 'accessToken' | 'refreshToken'>, orgId: string, resource?: string): Record<string, string> {
-  const fromRefresh = typeof tokens.refreshToken === 'string' && tokens.refreshToken !== ''
+export function exchangeParameters(tokens: Pick<TokenSet, 'accessToken' | 'refreshToken'>, orgId: string, resource?: string, publicClient = false): Record<string, string> {
+  const fromRefresh = !publicClient && typeof tokens.refreshToken === 'string' && tokens.refreshToken !== ''
   return {
     subject_token: fromRefresh ? (tokens.refreshToken as string) : tokens.accessToken,
     subject_token_type: fromRefresh ? TOKEN_TYPES.refresh_token : TOKEN_TYPES.access_token,
@@ -75,7 +77,8 @@ export async function switchOrganizationWith(ctx: ClientContext, tokens: TokenSe
   if (typeof tokens?.accessToken !== 'string') throw new TypeError('switchOrganization: tokens must be a TokenSet')
   return typed(async () => {
     const as = await ctx.metadata()
-    const response = await genericTokenEndpointRequest(as, ctx.client, ctx.auth, TOKEN_EXCHANGE_GRANT_TYPE, exchangeParameters(tokens, orgId, resource), ctx.http)
+    const publicClient = (ctx.options.clientAuthentication ?? (ctx.options.clientSecret === undefined ? 'none' : 'client_secret_basic')) === 'none'
+    const response = await genericTokenEndpointRequest(as, ctx.client, ctx.auth, TOKEN_EXCHANGE_GRANT_TYPE, exchangeParameters(tokens, orgId, resource, publicClient), ctx.http)
     const body = await processGenericTokenEndpointResponse(as, ctx.client, response)
     checkExchangeResponse(body, orgId)
     const next = await tokenSetFrom(as, response, body, ctx.http)

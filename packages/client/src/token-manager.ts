@@ -195,9 +195,18 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     timer = undefined
   }
 
+  /**
+   * The kept set an access-only set is renewed from: a public client switches organizations with
+   * its access token (Latch refuses its refresh token as an exchange subject, RFC 9700 §4.14.2),
+   * so the new organization's set has no refresh token of its own; the set it was exchanged from,
+   * kept for the switch back, has one. Renewing means refreshing that set and exchanging again.
+   */
+  const sourceFor = (tokens: TokenSet): TokenSet | undefined =>
+    tokens.refreshToken !== undefined ? undefined : [...kept.values()].reverse().find((set) => set.refreshToken !== undefined)
+
   const schedule = (tokens: TokenSet): void => {
     stop()
-    if (tokens.expiresAt === undefined || tokens.refreshToken === undefined) return
+    if (tokens.expiresAt === undefined || (tokens.refreshToken === undefined && sourceFor(tokens) === undefined)) return
     const delay = refreshDelay(tokens.expiresAt, effectiveSkew)
     timer = setTimeout(() => {
       timer = undefined
@@ -253,7 +262,11 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     const started = generation
     const current = await storage.get()
     if (!current) throw new ClientValidationError('no_session')
-    if (current.refreshToken === undefined) throw new ClientValidationError('no_refresh_token')
+    if (current.refreshToken === undefined) {
+      const source = sourceFor(current)
+      if (source === undefined || current.organization === undefined || !client.switchOrganization) throw new ClientValidationError('no_refresh_token')
+      return renewFrom(current, source, started)
+    }
     let next: TokenSet
     try {
       next = await client.refresh(current.refreshToken)
@@ -291,6 +304,40 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     return merged
   }))
 
+  /** Renews the access-only `current` (see `sourceFor`): refresh `source`, exchange it again for `current`'s organization. */
+  const renewFrom = async (current: TokenSet, source: TokenSet, started: number): Promise<TokenSet> => {
+    let refreshed: TokenSet
+    try {
+      refreshed = merge(source, await client.refresh(source.refreshToken as string))
+    } catch (err) {
+      if (err instanceof OAuthResponseError && err.error === 'invalid_grant' && started === generation) {
+        await clear()
+        options.onSessionExpired?.(err)
+      }
+      throw err
+    }
+    if (started !== generation) {
+      if (ended) await discard(refreshed)
+      throw new ClientValidationError('no_session', 'no_session: the tokens were cleared while they were being refreshed')
+    }
+    kept.delete(keyOf(source))
+    kept.set(keyOf(refreshed), refreshed)
+    let next: TokenSet
+    try {
+      next = await (client.switchOrganization as NonNullable<RefreshingClient['switchOrganization']>)(refreshed, current.organization as string)
+    } catch (err) {
+      // No longer a member (or no longer allowed): the set it came from becomes current again.
+      if (err instanceof OAuthResponseError && (err.error === 'invalid_target' || err.error === 'invalid_scope')) {
+        kept.delete(keyOf(refreshed))
+        await save(refreshed, generation)
+        return refreshed
+      }
+      throw err
+    }
+    await save(next, generation)
+    return next
+  }
+
   const switchOrganization = (orgId: string): Promise<TokenSet> =>
     exclusive(async () => {
       if (typeof orgId !== 'string' || orgId === '') throw new TypeError('switchOrganization: orgId must be a non-empty string')
@@ -320,7 +367,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     if (!tokens) throw new ClientValidationError('no_session')
     const expiring = tokens.expiresAt !== undefined && now() >= tokens.expiresAt - effectiveSkew
     if (!expiring) return tokens.accessToken
-    if (tokens.refreshToken === undefined) {
+    if (tokens.refreshToken === undefined && sourceFor(tokens) === undefined) {
       // Still usable until it actually expires; after that the session is over.
       if (now() < (tokens.expiresAt as number)) return tokens.accessToken
       await clear()

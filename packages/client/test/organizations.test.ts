@@ -38,6 +38,16 @@ function startOrgServer(): Promise<TestServer> {
         resources: [API],
         skip_consent: true,
       },
+      // A public client (a SPA): it switches with its access token, and renews from its own refresh token.
+      {
+        client_id: 'org-spa',
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code', 'refresh_token', TOKEN_EXCHANGE],
+        redirect_uris: [WEB_REDIRECT],
+        scope: 'openid profile read:data read:organization:{org_id}',
+        resources: [API],
+        skip_consent: true,
+      },
       // Machine to machine per organization: may ask for tokens of acme or globex.
       { client_id: 'org-service', client_secret: ORG_SERVICE_SECRET, grant_types: ['client_credentials'], scope: 'read:data', resources: [API], organizations: ['acme', 'globex'] },
     ],
@@ -152,6 +162,27 @@ describe('organizations', () => {
   })
 
   describe('token manager: one token set per organization', () => {
+    it('RFC 9700 §4.14.2: a public client switches with its access token, and renews the switched set by refreshing its own set (rotating) and exchanging again', async () => {
+      const spa = createAuthorizationCodeClient({ issuer, clientId: 'org-spa', redirectUri: WEB_REDIRECT, scope: 'openid profile read:data', resource: API })
+      const { url, transaction } = await spa.authorizationUrl({ organization: 'acme' })
+      const acme = await spa.handleCallback(await authorize(issuer, url, ALICE), transaction)
+      expect(acme.refreshToken).toBeDefined()
+      const manager = createTokenManager({ client: spa })
+      await manager.setTokens(acme)
+      const globex = await manager.switchOrganization('globex')
+      // No refresh token of its own: Latch refuses a public client's refresh token as an exchange subject.
+      expect(globex.refreshToken).toBeUndefined()
+      expect(jwtPayload(globex.accessToken)).toMatchObject({ org_id: 'globex', client_id: 'org-spa' })
+      const renewed = await manager.refresh()
+      expect(renewed.organization).toBe('globex')
+      expect(renewed.accessToken).not.toBe(globex.accessToken)
+      expect(jwtPayload(renewed.accessToken)).toMatchObject({ org_id: 'globex' })
+      // The acme set was refreshed on the way (its first refresh token rotated): a replay of that one is refused.
+      await expectOAuthError(spa.refresh(acme.refreshToken as string), 'invalid_grant', 400)
+      manager.stop()
+    })
+
+
     it('RFC 8693: the first switch exchanges, a switch back costs no request, and each organization keeps its own tokens', async () => {
       const storage = new MemoryTokenStorage()
       const manager = createTokenManager({ client, storage })

@@ -132,7 +132,7 @@ export function createPkceMode(options: PkceOptions): AuthMode {
     if (event.persisted) navigating = false
   }
 
-  return {
+  const mode: AuthMode = {
     kind: 'pkce',
     snapshot: store.get,
     subscribe: store.subscribe,
@@ -206,6 +206,12 @@ export function createPkceMode(options: PkceOptions): AuthMode {
           store.set({ status: 'unauthenticated', user: null, expiresAt: null, organization: null, error: { code: 'login_required' } })
           throw new AuthError('login_required', 'sign in first', { cause: err })
         }
+        // A third-party app gets another organization only with the user's consent (Latch answers
+        // `invalid_scope` to the exchange): ask for it, once, on Latch's consent page.
+        if (err instanceof OAuthResponseError && err.error === 'invalid_scope') {
+          await mode.login({ organization: orgId })
+          return
+        }
         // Still signed in, in the organization as before; `invalid_target`: not a member.
         const error = callbackError(err)
         store.set({ error: { code: error.code } })
@@ -256,4 +262,5 @@ export function createPkceMode(options: PkceOptions): AuthMode {
       manager.stop()
     },
   }
+  return mode
 }

@@ -225,6 +225,57 @@ describe('dead, foreign and malformed subjects', () => {
   })
 })
 
+describe('what an exchange may never do (security review of issue 10)', () => {
+  it('RFC 8693 §2.1 / RFC 9068 §2.2: an exchanged token never outlives its subject: a chain of exchanges ends when the first token expires', async () => {
+    const subject = await tokensFor()
+    const exp = decodeJwt(subject.accessToken).exp!
+    t.clock.advance(t.config.tokens.access_token_ttl - 60)
+    const chained = await exchange(withAccess(subject.accessToken, { organization: 'globex' }))
+    expect(decodeJwt(chained.access_token).exp).toBe(exp)
+    expect(chained.expires_in).toBe(60)
+    t.clock.advance(61)
+    await expect(exchange(withAccess(chained.access_token))).rejects.toBeInstanceOf(InvalidGrantError)
+  })
+
+  it('RFC 9700 §4.14.2: a public client may not present its refresh token (the exchange would not rotate it); its access token works', async () => {
+    const subject = await tokensFor({ clientId: 'spa' })
+    await expect(exchange(withRefresh(subject.refreshToken, { organization: 'globex' }), 'spa')).rejects.toThrow(/public client exchanges its access token/)
+    await expect(exchange(withRefresh(subject.refreshToken, { requested_token_type: REFRESH_TOKEN_TYPE }), 'spa')).rejects.toBeInstanceOf(InvalidRequestError)
+    expect(decodeJwt((await exchange(withAccess(subject.accessToken, { organization: 'globex' }), 'spa')).access_token)).toMatchObject({ org_id: 'globex', client_id: 'spa' })
+  })
+
+  it('RFC 9700 §4.14.2 / RFC 7009 §2.1: a refresh token exchanged for one of another organization joins its family: a replay or a revocation anywhere ends both', async () => {
+    // A replay of the subject's rotated token revokes the fork too.
+    const subject = await tokensFor()
+    const fork = await exchange(withRefresh(subject.refreshToken, { organization: 'globex', requested_token_type: REFRESH_TOKEN_TYPE }))
+    const refreshed = await refreshTokenGrant.handle({ params: { refresh_token: subject.refreshToken }, client: await t.client('web'), ctx: t.ctx, ip: '192.0.2.1' })
+    expect(refreshed.refresh_token).toBeDefined()
+    await expect(refreshTokenGrant.handle({ params: { refresh_token: subject.refreshToken }, client: await t.client('web'), ctx: t.ctx, ip: '192.0.2.1' })).rejects.toBeInstanceOf(InvalidGrantError)
+    await expect(refreshTokenGrant.handle({ params: { refresh_token: fork.refresh_token! }, client: await t.client('web'), ctx: t.ctx, ip: '192.0.2.1' })).rejects.toBeInstanceOf(InvalidGrantError)
+    // Revoking a fork's grant ends the grant it came from, and its forks, as well.
+    const other = await tokensFor()
+    const forkA = await exchange(withRefresh(other.refreshToken, { organization: 'globex', requested_token_type: REFRESH_TOKEN_TYPE }))
+    const forkB = await exchange(withRefresh(forkA.refresh_token!, { organization: 'acme', requested_token_type: REFRESH_TOKEN_TYPE }))
+    const forkBGrant = (await t.store.refreshTokens.get(hashHandle(forkB.refresh_token!)))!.grant_id
+    await t.store.grants.revoke(forkBGrant, t.clock.now())
+    for (const token of [other.refreshToken, forkA.refresh_token!]) {
+      await expect(exchange(withRefresh(token))).rejects.toBeInstanceOf(InvalidGrantError)
+    }
+    await expect(exchange(withAccess(forkA.access_token))).rejects.toBeInstanceOf(InvalidGrantError)
+  })
+
+  it('issue 10 / OIDC Core §3.1.2.4: a third-party client gets by exchange only what the user allowed it: another organization needs the user\'s consent', async () => {
+    const subject = await tokensFor({ clientId: 'third' })
+    // Narrower, same organization: within what the subject holds, no consent read.
+    expect((await exchange(withAccess(subject.accessToken, { scope: 'openid read:data' }), 'third')).scope).toBe('openid read:data organization:acme')
+    await expect(exchange(withAccess(subject.accessToken, { organization: 'globex' }), 'third')).rejects.toThrow(/has not allowed this client organization:globex read:organization:globex/)
+    await expect(exchange(withAccess(subject.accessToken, { resource: TEST_OTHER_API, scope: 'openid' }), 'third')).rejects.toBeInstanceOf(InvalidScopeError)
+    // Once the user allowed it (the consent page of a request for globex), the switch works.
+    await t.store.consents.grant(subject.userId, 'third', TEST_API, ['openid', 'profile', 'offline_access', 'read:data', 'organization:globex', 'read:organization:globex'], t.clock.now())
+    expect(decodeJwt((await exchange(withAccess(subject.accessToken, { organization: 'globex' }), 'third')).access_token)).toMatchObject({ org_id: 'globex' })
+  })
+})
+
 describe('delegation', () => {
   /** A user token of `web` for the gateway (its aud names the gateway's client_id) and the gateway's own token. */
   async function delegationTokens() {

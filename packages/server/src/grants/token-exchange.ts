@@ -74,6 +74,10 @@ interface Subject {
   organizationId: string | null
   /** The grant it hangs from (its id names the exchanged access token's `jti`). */
   grantId: string
+  /** The first grant of the subject's token-exchange family (its own id when it is the first). */
+  familyId: string
+  /** When it expires (epoch seconds): nothing exchanged from it outlives it. */
+  expiresAt: number
   resource: string | null
   authTime: number | null
   /** The IdP session a new grant would be tied to: the subject's, while it lives. */
@@ -106,6 +110,12 @@ export const tokenExchangeGrant: GrantHandler = {
     if (params.actor_token !== undefined && params.actor_token_type !== ACCESS_TOKEN_TYPE) {
       throw new InvalidRequestError(`actor_token_type must be ${ACCESS_TOKEN_TYPE}`)
     }
+    // RFC 9700 §4.14.2: a public client's refresh token is protected by rotation alone, and an
+    // exchange does not rotate it: a stolen one could mint tokens (or a new family) unseen. Such a
+    // client presents its access token instead.
+    if (subjectType === REFRESH_TOKEN_TYPE && client.token_endpoint_auth_method === 'none') {
+      throw new InvalidRequestError('a public client exchanges its access token: its refresh token is used only at the refresh grant, where it rotates (RFC 9700 §4.14.2)')
+    }
     if (requestedType === REFRESH_TOKEN_TYPE) {
       if (subjectType !== REFRESH_TOKEN_TYPE) throw new InvalidRequestError('a refresh token is issued only in exchange for a refresh token')
       if (params.actor_token !== undefined) throw new InvalidRequestError('a delegated token comes without a refresh token')
@@ -121,7 +131,8 @@ export const tokenExchangeGrant: GrantHandler = {
     const delegated = subject.clientId !== client.client_id
     if (delegated) {
       // Only a delegation may use another client's token, and only one meant for this client.
-      const meantForCaller = act !== null && subject.type === ACCESS_TOKEN_TYPE && subject.audiences.includes(client.client_id)
+      // A client named like the issuer would be in the audience of every token for no resource.
+      const meantForCaller = act !== null && subject.type === ACCESS_TOKEN_TYPE && client.client_id !== config.issuer && subject.audiences.includes(client.client_id)
       if (!meantForCaller) throw new InvalidGrantError(DEAD_SUBJECT, { detail: 'subject_token of another client' })
     }
 
@@ -145,7 +156,9 @@ export const tokenExchangeGrant: GrantHandler = {
       resource,
       membership,
     })
-    const actClaim = act === null ? subject.act : act
+    await assertConsented(ctx, { client, subject, scope, resource, delegated })
+    // RFC 8693 §4.1: the current actor outermost, the actors before it nested inside.
+    const actClaim = act === null ? subject.act : { sub: act.sub, client_id: act.client_id, ...((subject.act ?? act.act) && { act: subject.act ?? act.act }) }
     let body: TokenResponseBody
     if (requestedType === REFRESH_TOKEN_TYPE && subject.refresh !== null) {
       body = await openExchangedGrant(ctx, { client, subject, scope, resource, membership, now })
@@ -160,7 +173,8 @@ export const tokenExchangeGrant: GrantHandler = {
           })
         : undefined
       const access = issueAccessToken(
-        { keystore: ctx.keystore, issuer: config.issuer, clock, ttl: config.tokens.access_token_ttl },
+        // Never past the subject's own expiry: an exchange must not extend what it was given.
+        { keystore: ctx.keystore, issuer: config.issuer, clock, ttl: Math.min(config.tokens.access_token_ttl, subject.expiresAt - now) },
         {
           sub: subject.user.id,
           client_id: client.client_id,
@@ -179,6 +193,31 @@ export const tokenExchangeGrant: GrantHandler = {
     ctx.events.emit('token.exchanged', { client_id: client.client_id, sub: subject.user.id, org_id: target, subject_token_type: subjectType })
     return body
   },
+}
+
+/**
+ * What a client may not be given by an exchange unless the user allowed it: a value beyond the
+ * subject's own scope (another organization, another template instance), or anything for another
+ * resource or, delegated, for another client. Consent is remembered per user, client and resource
+ * (interaction/policy.ts); a first-party client (`skip_consent`) needs none, as at /authorize.
+ * Without it the answer is `invalid_scope`: the client asks at the authorization endpoint, where the
+ * user sees the consent page.
+ */
+async function assertConsented(
+  ctx: LatchContext,
+  input: { client: ClientRecord; subject: Subject; scope: readonly string[]; resource: string | null; delegated: boolean },
+): Promise<void> {
+  const { client, subject, scope, resource, delegated } = input
+  if (client.skip_consent) return
+  const held = new Set(delegated || resource !== subject.resource ? [] : subject.scope)
+  const needed = scope.filter((s) => !held.has(s))
+  if (needed.length === 0) return
+  const consent = await ctx.store.consents.get(subject.user.id, client.client_id, resource)
+  const allowed = new Set(consent?.scopes ?? [])
+  const missing = needed.filter((s) => !allowed.has(s))
+  if (missing.length > 0) {
+    throw new InvalidScopeError(`the user has not allowed this client ${missing.join(' ')}: ask for it at the authorization endpoint`)
+  }
 }
 
 /** The actor (RFC 8693 §4.1): a live access token of the calling client; its own `act` nests. */
@@ -213,6 +252,9 @@ async function accessTokenSubject(ctx: LatchContext, token: string): Promise<Sub
     scope: typeof live.scope === 'string' ? live.scope.split(' ').filter(Boolean) : [],
     organizationId: typeof live.org_id === 'string' ? live.org_id : null,
     grantId,
+    // An access token names its grant only; its family is its grant's (read when a fork is opened, never: access subjects open none).
+    familyId: grantId,
+    expiresAt: live.exp,
     resource: audience === undefined || audience === ctx.config.issuer ? null : audience,
     authTime: typeof live.auth_time === 'number' ? live.auth_time : null,
     sessionId: null,
@@ -239,6 +281,8 @@ async function refreshTokenSubject(ctx: LatchContext, token: string, client: Cli
     scope: record.scope.split(' ').filter(Boolean),
     organizationId: grant.organization_id,
     grantId: grant.id,
+    familyId: grant.family_id ?? grant.id,
+    expiresAt: record.expires_at,
     resource: record.resource,
     authTime: record.auth_time,
     sessionId: found.sessionAlive ? record.session_id : null,
@@ -288,6 +332,8 @@ async function openExchangedGrant(
     auth_time: subject.authTime,
     session_id: subject.sessionId,
     organization_id: membership?.organization.id ?? null,
+    // Revoked with the family it came from: a replay or a revocation there reaches it.
+    family_id: subject.familyId,
     created_at: now,
     revoked_at: null,
   }

@@ -38,7 +38,8 @@ export interface ScopeParameterInput {
   template: string
   user: HookUser | null
   client: HookClient
-  organization: OrganizationRecord | null
+  /** A frozen copy: changing it changes nothing. */
+  organization: (Readonly<Omit<OrganizationRecord, 'domains'>> & { readonly domains: readonly string[] }) | null
 }
 
 export interface LatchHooks {

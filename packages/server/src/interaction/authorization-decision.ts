@@ -9,7 +9,7 @@
  * @see https://openid.net/specs/openid-connect-core-1_0.html#Authenticates
  * @see https://openid.net/specs/openid-connect-core-1_0.html#AuthError
  */
-import { AccessDeniedError, ConsentRequiredError, InteractionRequiredError, LoginRequiredError } from '../errors.js'
+import { ConsentRequiredError, InteractionRequiredError, LoginRequiredError } from '../errors.js'
 import { currentSession } from '../sessions/idp-session.js'
 import { issueAuthorizationCode } from './authorization-kind.js'
 import { established, type AuthorizationState } from './authorization-request.js'
@@ -53,15 +53,22 @@ export async function checkConsent(s: AuthorizationState): Promise<void> {
 }
 
 /**
- * OIDC Core §3.1.2.6: with prompt=none, a needed page is an error instead. Issue 10: a user who
- * may act for no organization the request accepts gets `access_denied` (what the not-a-member
- * page would end in); one who must choose gets `interaction_required`.
+ * OIDC Core §3.1.2.6: with prompt=none, a needed page is an error instead. Issue 10: when the
+ * request involves organizations (one is asked for, or the client requires one), every answer
+ * short of a code but `login_required` is `interaction_required`: telling "not a member",
+ * "must choose" and "must consent" apart would let any client probe, silently, which
+ * organizations the signed-in user belongs to.
  */
 export function checkPromptNone(s: AuthorizationState): void {
-  if (!established(s.request, 'request').prompt.includes('none')) return
+  const request = established(s.request, 'request')
+  if (!request.prompt.includes('none')) return
   if (s.loginNeeded) throw new LoginRequiredError()
-  if (s.organizationStep?.type === 'not_member') throw new AccessDeniedError(notMemberDescription(s.organizationStep.required))
-  if (s.organizationStep?.type === 'picker') throw new InteractionRequiredError('the user must choose an organization')
+  const step = s.organizationStep?.type
+  const pageNeeded = step === 'not_member' || step === 'picker' || s.consentNeeded === true
+  if (!pageNeeded) return
+  if (request.organization !== undefined || s.client?.organization_required === true) {
+    throw new InteractionRequiredError('the user must interact with the authorization server (sign in, choose an organization or consent)')
+  }
   if (s.consentNeeded) throw new ConsentRequiredError()
 }
 

@@ -173,10 +173,11 @@ describe('authorization request checks', () => {
     expect(await codeOf(() => select('openid', 'acme/x'))).toBe('invalid_request')
   })
 
-  it('Issue 10: with prompt=none a non-member gets access_denied and a needed picker interaction_required (OIDC Core §3.1.2.6)', async () => {
-    const request = { client_id: 'web', redirect_uri: WEB_CB, redirect_uri_sent: true, response_mode: 'query' as const, scope: 'openid', resource: null, prompt: ['none' as const] }
-    expect(await codeOf(() => checkPromptNone(state({}, { request, loginNeeded: false, organizationStep: { type: 'not_member', required: false } })))).toBe('access_denied')
+  it('Issue 10: with prompt=none and an organization asked, not a member, a needed picker and a needed consent are all interaction_required (OIDC Core §3.1.2.6; no membership oracle)', async () => {
+    const request = { client_id: 'web', redirect_uri: WEB_CB, redirect_uri_sent: true, response_mode: 'query' as const, scope: 'openid', resource: null, prompt: ['none' as const], organization: 'acme' }
+    expect(await codeOf(() => checkPromptNone(state({}, { request, loginNeeded: false, organizationStep: { type: 'not_member', required: false } })))).toBe('interaction_required')
     expect(await codeOf(() => checkPromptNone(state({}, { request, loginNeeded: false, organizationStep: { type: 'picker', memberships: [], truncated: false, notMember: false } })))).toBe('interaction_required')
+    expect(await codeOf(() => checkPromptNone(state({}, { request, loginNeeded: false, consentNeeded: true })))).toBe('interaction_required')
     // Sign-in is asked about first: the organization is unknown until the user is.
     expect(await codeOf(() => checkPromptNone(state({}, { request, loginNeeded: true })))).toBe('login_required')
   })

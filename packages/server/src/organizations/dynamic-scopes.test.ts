@@ -50,9 +50,10 @@ describe('dynamic scopes', () => {
     writeFileSync(
       hooks,
       [
-        'export function scopeParameter({ name, value, user, client }) {',
+        'export function scopeParameter({ name, value, user, client, organization }) {',
         "  if (value === 'boom') throw new Error('hook failure')",
         "  if (value === 'slow') return new Promise((resolve) => setTimeout(() => resolve(true), 1500))",
+        "  if (value === 'mutate') { try { organization.id = 'umbrella' } catch {} return Object.isFrozen(organization) && organization.id === 'acme' }",
         "  if (value === 'peek') return user !== null && !('password_hash' in user) && !('client_secret_hash' in client) && Object.isFrozen(user)",
         "  return name === 'team_id' && user !== null && value.startsWith(user.email.split('@')[0]) ? true : 'yes'",
         '}',
@@ -104,6 +105,11 @@ describe('dynamic scopes', () => {
 
   it('the hook sees copies without the password or secret hash; one that throws or overruns 1 s refuses (fails closed) and is logged', async () => {
     expect((await grant(['team:peek'])).granted).toEqual(['team:peek'])
+    // The organization is a frozen copy too: a hook that writes to it changes no org_id.
+    const acme = await t.store.organizations.get('acme')
+    const mutated = await grantDynamicScopes(t.ctx, { requested: ['team:mutate'], client: await t.client('web'), user: await t.user(), resource: TEST_API, organization: acme })
+    expect(mutated.granted).toEqual(['team:mutate'])
+    expect(acme?.id).toBe('acme')
     const started = Date.now()
     const result = await grant(['team:boom', 'team:slow', 'team:alice-ok'])
     expect(result.granted).toEqual(['team:alice-ok'])

@@ -123,7 +123,8 @@ async function checkParameters(
     // scope is an answer the client can live with, a 500 for a scope it may not even need is not.
     let answer: unknown
     try {
-      const input = { name, value, template: template.name, user: hookUser(request.user), client: hookClient(request.client), organization: request.organization }
+      const organization = request.organization === null ? null : Object.freeze({ ...request.organization, domains: Object.freeze([...request.organization.domains]) })
+      const input = Object.freeze({ name, value, template: template.name, user: hookUser(request.user), client: hookClient(request.client), organization })
       answer = await callHook(() => hook(input))
     } catch (err) {
       const reason = err instanceof HookTimeoutError ? `no answer within ${err.ms} ms` : err instanceof Error ? err.message : String(err)

@@ -49,6 +49,15 @@ describe('scope templates', () => {
     expect(matchTemplate('apiXread+7', [dotted])).toBeNull()
   })
 
+  it('matching is linear: a near miss of kilobytes on a four-parameter template answers at once (no backtracking)', () => {
+    const four = parseTemplate('deploy:{team}:{project}:{env}:{region}:run')
+    const started = performance.now()
+    for (const scope of [`deploy:${':'.repeat(16_000)}`, `deploy:${'a:'.repeat(8_000)}`, `deploy:${'a:'.repeat(8_000)}ru`]) expect(matchTemplate(scope, [four])).toBeNull()
+    expect(matchTemplate(`deploy:${'a:'.repeat(8_000)}run`, [four])).toEqual({ template: four, values: null })
+    expect(performance.now() - started).toBeLessThan(200)
+    expect(matchTemplate('deploy:red:p1:prod:eu-1:run', [four])?.values).toEqual({ team: 'red', project: 'p1', env: 'prod', region: 'eu-1' })
+  })
+
   it('instantiate fills known parameters and leaves unknown ones', () => {
     expect(instantiate(org, { org_id: 'globex' })).toBe('read:organization:globex')
     expect(instantiate('Read {org_name} data for {other}', { org_name: 'Acme Corp' })).toBe('Read Acme Corp data for {other}')
@@ -56,8 +65,7 @@ describe('scope templates', () => {
 
   it('a frozen template still matches (the config is deep-frozen)', () => {
     const frozen = Object.freeze(parseTemplate('read:organization:{org_id}'))
-    Object.freeze(frozen.exact)
-    Object.freeze(frozen.shape)
+    Object.freeze(frozen.literals)
     expect(matchTemplate('read:organization:acme', [frozen])?.values).toEqual({ org_id: 'acme' })
     expect(matchTemplate('read:organization:acme', [frozen])?.values).toEqual({ org_id: 'acme' })
   })

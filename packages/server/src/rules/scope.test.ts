@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { InvalidScopeError, InvalidTargetError } from '../errors.js'
-import { assertStillRegistered, defaultScope, isStandardScope, narrowScope, parseScope, resolveScope, resolveScopeRequest, type ScopeClient, type ScopeConfig } from './scope.js'
+import { assertStillRegistered, defaultScope, isStandardScope, MAX_DYNAMIC_SCOPES, narrowScope, parseScope, resolveScope, resolveScopeRequest, unregisteredScopes, type ScopeClient, type ScopeConfig } from './scope.js'
 import { parseTemplate } from './scope-template.js'
 
 const API = 'https://api.example.test'
@@ -110,6 +110,18 @@ describe('scope requests with organizations and templates (issue 10)', () => {
     expect(resolveScopeRequest('organization:acme', client, withTemplates, API).organizations).toEqual(['organization:acme'])
     expect(resolveScopeRequest('read:organization:acme', client, withTemplates, API).dynamic).toEqual(['read:organization:acme'])
     expect(() => resolveScopeRequest('nothing-known', client, withTemplates, API)).toThrow(InvalidScopeError)
+  })
+
+  it('RFC 6749 §5.2 invalid_scope: more than MAX_DYNAMIC_SCOPES template instances in one request (each costs a read per page)', () => {
+    const many = Array.from({ length: MAX_DYNAMIC_SCOPES + 1 }, (_, i) => `read:organization:o${i}`).join(' ')
+    expect(() => resolveScopeRequest(many, client, withTemplates, API)).toThrow(InvalidScopeError)
+    expect(resolveScopeRequest(many.split(' ').slice(1).join(' '), client, withTemplates, API).dynamic).toHaveLength(MAX_DYNAMIC_SCOPES)
+  })
+
+  it('a static scope shaped like a template instance needs its own registration (never passes as an instance)', () => {
+    const staticToo: ScopeConfig = { ...withTemplates, known_scopes: [...withTemplates.known_scopes, 'read:organization:all'] }
+    expect(unregisteredScopes(['read:organization:all', 'read:organization:acme'], API, client, staticToo)).toEqual(['read:organization:all'])
+    expect(() => assertStillRegistered(['read:organization:all'], API, client, staticToo)).toThrow(InvalidScopeError)
   })
 
   it('the default scope never holds a template or a registered instance: those are granted per user', () => {

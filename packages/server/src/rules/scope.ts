@@ -39,6 +39,9 @@ export function parseScope(scope: string | undefined): string[] | undefined {
   return [...new Set(parts)]
 }
 
+/** Template instances one request may ask for: each is decided per user (a membership read or a hook call). */
+export const MAX_DYNAMIC_SCOPES = 20
+
 /** The config is frozen: its scope set is built once, not per token request. */
 const knownScopeSets = new WeakMap<ScopeConfig, ReadonlySet<string>>()
 function knownScopes(config: ScopeConfig): ReadonlySet<string> {
@@ -135,6 +138,8 @@ function computeScope(requested: string | undefined, client: ScopeClient, config
   const known = knownScopes(config)
   const organizations = parsed?.filter(isOrganizationScope) ?? []
   const dynamic = parsed?.filter((s) => !known.has(s) && !isOrganizationScope(s) && matchTemplate(s, config.scope_templates) !== null) ?? []
+  // Each instance costs a membership read or a hook call, on every page of the interaction.
+  if (dynamic.length > MAX_DYNAMIC_SCOPES) throw new InvalidScopeError(`at most ${MAX_DYNAMIC_SCOPES} scope template instances may be requested at a time`)
   const asked = parsed === undefined ? defaultScope(client, config, resource, userScopes) : parsed.filter((s) => known.has(s))
   if (parsed !== undefined && parsed.length > 0 && asked.length === 0 && organizations.length === 0 && dynamic.length === 0) {
     throw new InvalidScopeError('none of the requested scopes is known to this server')
@@ -188,10 +193,13 @@ export function assertStillRegistered(scope: readonly string[], resource: string
  */
 export function unregisteredScopes(scope: readonly string[], resource: string | null, client: ScopeClient, config: ScopeConfig): string[] {
   const registered = registeredScopes(client)
+  const known = knownScopes(config)
   return scope.filter((s) => {
     if (isOrganizationScope(s)) return false
-    const match = registered.has(s) ? null : matchTemplate(s, config.scope_templates)
-    if (match !== null) return !registered.has(match.template.name)
+    // Only a value that is not a configured scope may be an instance: a static scope that happens
+    // to have a template's shape (`read:organization:all`) needs its own registration.
+    const match = registered.has(s) || known.has(s) ? null : matchTemplate(s, config.scope_templates)
+    if (match !== null) return !registered.has(match.template.name) || !scopeFitsResource(match.template.name, resource, config)
     return !registered.has(s) || !scopeFitsResource(s, resource, config)
   })
 }

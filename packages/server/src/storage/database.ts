@@ -80,6 +80,8 @@ export interface GrantsTable {
   session_id: string | null
   /** 0008: the organization the grant acts for; null: none. */
   organization_id: string | null
+  /** 0008: the first grant of its token-exchange family (revoked together); null: it is the first. */
+  family_id: string | null
   created_at: Epoch
   revoked_at: Epoch | null
 }

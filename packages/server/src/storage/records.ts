@@ -81,6 +81,11 @@ export interface GrantRecord {
   session_id: string | null
   /** The organization the grant acts for (`org_id` in its tokens); null: none. */
   organization_id: string | null
+  /**
+   * For a grant opened by token exchange from another grant's refresh token: the first grant of
+   * that family. Revoking any member of a family revokes every member. Omitted or null otherwise.
+   */
+  family_id?: string | null
   created_at: number
   revoked_at: number | null
 }

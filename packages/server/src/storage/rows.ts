@@ -38,7 +38,8 @@ export const COLUMNS = {
     retired_at: true, expires_at: true,
   }),
   grants: columns<GrantsTable>()({
-    id: true, client_id: true, user_id: true, scope: true, resource: true, auth_time: true, session_id: true, organization_id: true, created_at: true, revoked_at: true,
+    id: true, client_id: true, user_id: true, scope: true, resource: true, auth_time: true, session_id: true, organization_id: true, family_id: true, created_at: true,
+    revoked_at: true,
   }),
   authorization_codes: columns<AuthorizationCodesTable>()({
     code_hash: true, grant_id: true, client_id: true, user_id: true, redirect_uri: true, scope: true, resource: true, nonce: true, code_challenge: true,

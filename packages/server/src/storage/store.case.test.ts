@@ -91,7 +91,7 @@ function client(overrides: Partial<ClientRecord> = {}): ClientRecord {
 }
 
 function grant(overrides: Partial<GrantRecord> = {}): GrantRecord {
-  return { id: id(), client_id: 'rp', user_id: null, scope: 'openid', resource: null, auth_time: T, session_id: null, organization_id: null, created_at: T, revoked_at: null, ...overrides }
+  return { id: id(), client_id: 'rp', user_id: null, scope: 'openid', resource: null, auth_time: T, session_id: null, organization_id: null, family_id: null, created_at: T, revoked_at: null, ...overrides }
 }
 
 function code(grantId: string, overrides: Partial<AuthorizationCodeRecord> = {}): AuthorizationCodeRecord {
@@ -120,7 +120,7 @@ function device(overrides: Partial<DeviceCodeRecord> = {}): DeviceCodeRecord {
 /** The grant a code opens when redeemed, as `grants/authorization-code.ts` builds it. */
 function grantOf(c: AuthorizationCodeRecord, created_at = T): GrantRecord {
   const { grant_id: id, client_id, user_id, scope, resource, auth_time, session_id, organization_id } = c
-  return { id, client_id, user_id, scope, resource, auth_time, session_id, organization_id, created_at, revoked_at: null }
+  return { id, client_id, user_id, scope, resource, auth_time, session_id, organization_id, family_id: null, created_at, revoked_at: null }
 }
 
 const approve = { status: 'approved' as const, user_id: 'u1', auth_time: T, session_id: 's1', granted_scope: 'openid' }

@@ -12,7 +12,7 @@ import type { Keystore } from '../keys/keystore.js'
 import type { Store } from '../storage/store.js'
 
 /** The payload of a live access token, with the claims every one of ours has. */
-export type LiveAccessToken = JWTPayload & { sub: string; client_id: string; jti: string }
+export type LiveAccessToken = JWTPayload & { sub: string; client_id: string; jti: string; exp: number }
 
 /** Structural: what the verification reads of the context. */
 export interface AccessTokenVerificationContext {
@@ -32,7 +32,8 @@ export async function verifyLiveAccessToken(ctx: AccessTokenVerificationContext,
     if (err instanceof joseErrors.JOSEError) return null // expired, forged, another issuer's
     throw err
   }
-  if (typeof payload.jti !== 'string' || typeof payload.sub !== 'string' || typeof payload.client_id !== 'string') return null
+  // Every token Latch issues has exp (RFC 9068 §2.2): one without is not ours to honour.
+  if (typeof payload.jti !== 'string' || typeof payload.sub !== 'string' || typeof payload.client_id !== 'string' || typeof payload.exp !== 'number') return null
   if (await ctx.store.accessTokens.isRevoked(payload.jti)) return null
   return payload as LiveAccessToken
 }

@@ -26,7 +26,8 @@ const clients = (baseTestConfig.clients as ClientConfig[]).map((c) => {
   if (c.client_id === 'web') return { ...c, grant_types: ['authorization_code', 'refresh_token', 'password', TOKEN_EXCHANGE], scope: `${c.scope as string} ${TEMPLATE}` }
   if (c.client_id === 'service') return { ...c, scope: `read:data ${TEMPLATE}`, organizations: ['acme'] }
   // The API as a resource server that acts for the users whose tokens name it (delegation).
-  if (c.client_id === API) return { ...c, grant_types: ['client_credentials', TOKEN_EXCHANGE], scope: `read:data ${TEMPLATE}`, resources: [API] }
+  // First party: a delegation gives it what the user allowed another client, with no consent of its own.
+  if (c.client_id === API) return { ...c, grant_types: ['client_credentials', TOKEN_EXCHANGE], scope: `read:data ${TEMPLATE}`, resources: [API], skip_consent: true }
   return c
 })
 

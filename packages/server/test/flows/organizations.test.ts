@@ -400,20 +400,27 @@ describe('prompt=none (OIDC Core §3.1.2.6)', () => {
     expect(scopeOf(await redeem(req, callback))).toEqual(['openid', 'organization:acme', 'read:organization:acme'])
   })
 
-  it('Issue 10, OIDC Core §3.1.2.6: a non-member gets access_denied (what the not-a-member page would end in)', async () => {
+  it('Issue 10, OIDC Core §3.1.2.6: a non-member gets interaction_required, the answer a member who must still consent gets: prompt=none is no membership oracle', async () => {
+    const answers = new Set<string>()
     for (const organization of ['acme', 'no-such-org']) {
       const req = await request(orgSso, { scope: `openid organization:${organization}`, prompt: 'none' })
       const callback = await firstHop(carol, req)
-      expectErrorAt(callback, req, 'access_denied')
-      expect(callback.searchParams.get('error_description')).toBe('the user is not a member of the requested organization')
+      expectErrorAt(callback, req, 'interaction_required')
+      answers.add(callback.searchParams.get('error_description') ?? '')
     }
+    // A member of acme whose consent to this client is still needed: the same code and description.
+    const third = await request(orgApp, { scope: 'openid profile organization:acme', prompt: 'none' })
+    const member = await firstHop(alice, third)
+    expectErrorAt(member, third, 'interaction_required')
+    answers.add(member.searchParams.get('error_description') ?? '')
+    expect(answers.size).toBe(1)
   })
 
-  it('Issue 10, OIDC Core §3.1.2.6: a needed picker is interaction_required; one membership is silent; none is access_denied', async () => {
+  it('Issue 10, OIDC Core §3.1.2.6: a needed picker is interaction_required; one membership is silent; none is interaction_required too', async () => {
     const several = await request(orgRequired, { prompt: 'none' })
     expectErrorAt(await firstHop(alice, several), several, 'interaction_required')
     const none = await request(orgRequired, { prompt: 'none' })
-    expectErrorAt(await firstHop(carol, none), none, 'access_denied')
+    expectErrorAt(await firstHop(carol, none), none, 'interaction_required')
     const daves = new Browser(server.url)
     callbackOf(await openSignedIn(daves, await request(orgSso), DAVE))
     const one = await request(orgRequired, { prompt: 'none' })

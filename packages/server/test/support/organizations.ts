@@ -5,12 +5,15 @@
  * would (the authorization side is tested on its own).
  * - alice: admin at acme, member at globex, viewer at initech (a role the template does not list);
  *   bob: in no organization; umbrella: an organization alice is not in;
- * - `web`: confidential, code + refresh + password + token exchange, for both APIs;
+ * - `web`: confidential and first-party (`skip_consent`), code + refresh + password + token
+ *   exchange, for both APIs;
+ * - `third`: like web, but third-party: an exchange beyond the subject needs the user's consent;
+ * - `spa`: public (no secret), code + refresh + token exchange;
  * - `picky`: like web, with `organization_required`;
  * - `plain`: code + refresh, no token exchange;
  * - `service`: client credentials for acme and `ghost` (listed, but no such organization);
  * - GATEWAY: a resource server registered as a client (its client_id is its resource identifier),
- *   client credentials + token exchange: it acts for users whose tokens name it in `aud`.
+ *   client credentials + token exchange, first-party: it acts for users whose tokens name it in `aud`.
  */
 import { randomId } from '../../src/lib/random.js'
 import { newHandle } from '../../src/tokens/opaque-handle.js'
@@ -50,6 +53,23 @@ export const ORGANIZATION_TEST_CONFIG: Readonly<Record<string, unknown>> = {
       redirect_uris: ['https://rp.example.test/cb'],
       scope: `${USER_SCOPE} use:gateway`,
       resources: [TEST_API, TEST_OTHER_API, GATEWAY],
+      skip_consent: true,
+    },
+    {
+      client_id: 'spa',
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token', TOKEN_EXCHANGE],
+      redirect_uris: ['https://rp.example.test/cb'],
+      scope: USER_SCOPE,
+      skip_consent: true,
+    },
+    {
+      client_id: 'third',
+      client_secret: CLIENT_SECRET,
+      grant_types: ['authorization_code', 'refresh_token', TOKEN_EXCHANGE],
+      redirect_uris: ['https://rp.example.test/cb'],
+      scope: USER_SCOPE,
+      resources: [TEST_API, TEST_OTHER_API],
     },
     {
       client_id: 'picky',
@@ -79,6 +99,7 @@ export const ORGANIZATION_TEST_CONFIG: Readonly<Record<string, unknown>> = {
       grant_types: ['client_credentials', TOKEN_EXCHANGE],
       scope: `read:data ${ORG_TEMPLATE}`,
       resources: [TEST_API],
+      skip_consent: true,
     },
   ],
   users: [

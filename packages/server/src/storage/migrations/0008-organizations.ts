@@ -12,6 +12,9 @@
  *   organization into the grant it opens (and into the tombstone a revocation writes from it).
  *   No foreign key: a deleted organization's grants are revoked, and their rows keep the id.
  * - `clients.organization_required`, `clients.organizations`: client metadata.
+ * - `grants.family_id`: a grant opened by token exchange (RFC 8693) from another grant's refresh
+ *   token names the first grant of that family, so revoking any member revokes them all (a replayed
+ *   refresh token or a revocation reaches every organization the family was exchanged into).
  */
 import type { Kysely, Migration } from 'kysely'
 
@@ -41,6 +44,8 @@ export const organizations: Migration = {
     await db.schema.alterTable('users').addColumn('roles', 'text', (c) => c.notNull().defaultTo('[]')).execute()
     await db.schema.alterTable('users').addColumn('attributes', 'text', (c) => c.notNull().defaultTo('{}')).execute()
     await db.schema.alterTable('grants').addColumn('organization_id', 'text').execute()
+    await db.schema.alterTable('grants').addColumn('family_id', 'text').execute()
+    await db.schema.createIndex('grants_family_id').on('grants').column('family_id').execute()
     await db.schema.alterTable('authorization_codes').addColumn('organization_id', 'text').execute()
     await db.schema.alterTable('clients').addColumn('organization_required', 'integer', (c) => c.notNull().defaultTo(0)).execute()
     await db.schema.alterTable('clients').addColumn('organizations', 'text').execute()
@@ -49,6 +54,8 @@ export const organizations: Migration = {
     await db.schema.alterTable('clients').dropColumn('organizations').execute()
     await db.schema.alterTable('clients').dropColumn('organization_required').execute()
     await db.schema.alterTable('authorization_codes').dropColumn('organization_id').execute()
+    await db.schema.dropIndex('grants_family_id').execute()
+    await db.schema.alterTable('grants').dropColumn('family_id').execute()
     await db.schema.alterTable('grants').dropColumn('organization_id').execute()
     await db.schema.alterTable('users').dropColumn('attributes').execute()
     await db.schema.alterTable('users').dropColumn('roles').execute()

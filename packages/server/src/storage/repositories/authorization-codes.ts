@@ -32,7 +32,7 @@ function openFromCode(capabilities: DialectCapabilities) {
       .expression(
         db
           .selectFrom('authorization_codes as c')
-          .select(['c.grant_id', 'c.client_id', 'c.user_id', 'c.scope', 'c.resource', 'c.auth_time', 'c.session_id', 'c.organization_id', at.as('created_at'), sql<null>`null`.as('revoked_at')])
+          .select(['c.grant_id', 'c.client_id', 'c.user_id', 'c.scope', 'c.resource', 'c.auth_time', 'c.session_id', 'c.organization_id', sql<null>`null`.as('family_id'), at.as('created_at'), sql<null>`null`.as('revoked_at')])
           .where('c.code_hash', '=', a.code_hash)
           .where('c.consumed_at', 'is', null)
           .where('c.expires_at', '>', a.now)

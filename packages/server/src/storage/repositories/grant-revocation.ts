@@ -53,8 +53,12 @@ async function tombstoneCodeGrants(
 export async function revokeGrantsWhere(trx: Db, column: 'id' | 'user_id' | 'client_id' | 'organization_id', value: string, now: number): Promise<void> {
   const codeColumn = CODE_COLUMN[column]
   await tombstoneCodeGrants(trx, now, (eb) => eb(codeColumn, '=', value))
-  await trx.updateTable('grants').set({ revoked_at: now }).where(column, '=', value).where('revoked_at', 'is', null).execute()
-  const grantIds = trx.selectFrom('grants').select('id').where(column, '=', value)
+  // By id, a grant's whole token-exchange family goes (0008 `family_id`): its first grant and
+  // every grant exchanged from it, so no fork outlives the revocation of the one it came from.
+  const root = column === 'id' ? ((await trx.selectFrom('grants').select('family_id').where('id', '=', value).executeTakeFirst())?.family_id ?? value) : value
+  const selected = (eb: ExpressionBuilder<Database, 'grants'>) => (column === 'id' ? eb.or([eb('id', '=', root), eb('family_id', '=', root)]) : eb(column, '=', value))
+  await trx.updateTable('grants').set({ revoked_at: now }).where(selected).where('revoked_at', 'is', null).execute()
+  const grantIds = trx.selectFrom('grants').select('id').where(selected)
   await trx.updateTable('refresh_tokens').set({ revoked_at: now }).where('grant_id', 'in', grantIds).where('revoked_at', 'is', null).execute()
   await trx.updateTable('authorization_codes').set({ consumed_at: now }).where(codeColumn, '=', value).where('consumed_at', 'is', null).execute()
 }

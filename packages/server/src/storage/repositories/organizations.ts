@@ -38,6 +38,23 @@ export function organizationRepository({ db, rows }: RepositoryContext): Store['
       })
       .executeTakeFirst()
   }
+  /**
+   * A foreign key the insert broke: the organization or the user was deleted between the check
+   * below and the insert (PostgreSQL 23503, SQLite SQLITE_CONSTRAINT_FOREIGNKEY). Answered as
+   * "no such organization or user", not as a 500 in the middle of someone's sign-in.
+   */
+  const lostReference = (error: unknown) => {
+    const code = (error as { code?: unknown } | null)?.code
+    return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY'
+  }
+  const tryAdd = async (organizationId: string, userId: string, roles: string[], now: number, replace: boolean) => {
+    try {
+      return await addMember(organizationId, userId, roles, now, replace)
+    } catch (error) {
+      if (lostReference(error)) return null
+      throw error
+    }
+  }
   /** An unknown organization or user is a foreign-key violation: answered as false, not thrown. */
   const exists = async (organizationId: string, userId: string) => {
     const [org, user] = await Promise.all([
@@ -107,13 +124,12 @@ export function organizationRepository({ db, rows }: RepositoryContext): Store['
     },
     async addMember(organizationId, userId, roles, now) {
       if (!(await exists(organizationId, userId))) return false
-      await addMember(organizationId, userId, roles, now, true)
-      return true
+      return (await tryAdd(organizationId, userId, roles, now, true)) !== null
     },
     async joinIfAbsent(organizationId, userId, roles, now) {
       if (!(await exists(organizationId, userId))) return false
-      const result = await addMember(organizationId, userId, roles, now, false)
-      return (result.numInsertedOrUpdatedRows ?? 0n) > 0n
+      const result = await tryAdd(organizationId, userId, roles, now, false)
+      return result !== null && (result.numInsertedOrUpdatedRows ?? 0n) > 0n
     },
     async removeMember(organizationId, userId) {
       return changed(await db.deleteFrom('organization_members').where('organization_id', '=', organizationId).where('user_id', '=', userId).executeTakeFirst())
