@@ -258,6 +258,18 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     }
   }
 
+  /**
+   * A refresh refused with `invalid_grant`: the grant is gone, the user must sign in again. Other
+   * failures (network, 5xx) keep the tokens so a later call can retry. Nothing to end when the
+   * tokens were replaced meanwhile.
+   */
+  const endIfGrantGone = async (err: unknown, started: number): Promise<void> => {
+    if (err instanceof OAuthResponseError && err.error === 'invalid_grant' && started === generation) {
+      await clear()
+      options.onSessionExpired?.(err)
+    }
+  }
+
   const refresh = singleFlight(() => exclusive(async (): Promise<TokenSet> => {
     const started = generation
     const current = await storage.get()
@@ -271,12 +283,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     try {
       next = await client.refresh(current.refreshToken)
     } catch (err) {
-      // The grant is gone: the user must sign in again. Other failures (network, 5xx) keep the
-      // tokens so a later call can retry. Nothing to end when the tokens were replaced meanwhile.
-      if (err instanceof OAuthResponseError && err.error === 'invalid_grant' && started === generation) {
-        await clear()
-        options.onSessionExpired?.(err)
-      }
+      await endIfGrantGone(err, started)
       throw err
     }
     if (started !== generation) {
@@ -310,10 +317,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     try {
       refreshed = merge(source, await client.refresh(source.refreshToken as string))
     } catch (err) {
-      if (err instanceof OAuthResponseError && err.error === 'invalid_grant' && started === generation) {
-        await clear()
-        options.onSessionExpired?.(err)
-      }
+      await endIfGrantGone(err, started)
       throw err
     }
     if (started !== generation) {

@@ -7,7 +7,7 @@
  * `<feature>.config.js` idea in code.
  */
 import { readFileSync } from 'node:fs'
-import { request as httpRequest } from 'node:http'
+import { createServer as createHttpServer, request as httpRequest } from 'node:http'
 import { createServer as createNetServer } from 'node:net'
 import pino, { type Logger } from 'pino'
 import type { Clock } from '../src/lib/clock.js'
@@ -226,4 +226,30 @@ export function interposeOnce<A extends keyof Store, M extends keyof Store[A]>(s
       }
     }
   })
+}
+
+/** A client's redirect_uri that answers a small page and records every query string it received. */
+export interface CallbackServer {
+  /** `http://127.0.0.1:<port>/callback`. */
+  url: string
+  /** Every query string the redirect_uri received, in order. */
+  callbacks: URLSearchParams[]
+  close(): Promise<void>
+}
+
+export async function startCallbackServer(): Promise<CallbackServer> {
+  const callbacks: URLSearchParams[] = []
+  const server = createHttpServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://callback.invalid')
+    // Only the redirect_uri counts (browsers also ask this origin for /favicon.ico).
+    if (url.pathname === '/callback') callbacks.push(url.searchParams)
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html><title>Callback</title><h1>Callback received</h1>')
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  return {
+    url: `http://127.0.0.1:${port}/callback`,
+    callbacks,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
 }

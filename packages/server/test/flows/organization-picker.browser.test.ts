@@ -16,14 +16,12 @@
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PATHS } from '../../src/context.js'
 import { hashHandle } from '../../src/lib/random.js'
 import { hasChromium, launchChromium } from '../chromium.js'
-import { baseTestConfig, startServer, type TestServer } from '../helpers.js'
+import { baseTestConfig, startCallbackServer, startServer, type CallbackServer, type TestServer } from '../helpers.js'
 
 const SECRET = 'picker-app-secret-0123456789abcdef0123'
 const APP_NAME = 'Picker Test App'
@@ -33,18 +31,14 @@ const CAROL = { email: 'carol@example.com', password: 'carol-password-long-enoug
 describe.skipIf(!hasChromium)('the organization picker in a real browser', () => {
   let s: TestServer
   let browser: Browser
-  let callbackServer: Server
+  let callbackServer: CallbackServer
   let callbackUrl: string
-  const callbacks: URLSearchParams[] = []
+  /** Every query string the client's redirect_uri received, in order. */
+  let callbacks: URLSearchParams[]
 
   beforeAll(async () => {
-    callbackServer = createServer((req, res) => {
-      const url = new URL(req.url ?? '/', 'http://callback.invalid')
-      if (url.pathname === '/callback') callbacks.push(url.searchParams)
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html><title>Callback</title><h1>Callback received</h1>')
-    })
-    await new Promise<void>((resolve) => callbackServer.listen(0, '127.0.0.1', resolve))
-    callbackUrl = `http://127.0.0.1:${(callbackServer.address() as AddressInfo).port}/callback`
+    callbackServer = await startCallbackServer()
+    ;({ url: callbackUrl, callbacks } = callbackServer)
     s = await startServer({
       clients: [
         ...baseTestConfig.clients,
@@ -72,7 +66,7 @@ describe.skipIf(!hasChromium)('the organization picker in a real browser', () =>
   afterAll(async () => {
     await browser?.close()
     await s?.close()
-    await new Promise<void>((resolve) => (callbackServer ? callbackServer.close(() => resolve()) : resolve()))
+    await callbackServer?.close()
   })
 
   async function newPage(options: BrowserContextOptions = {}): Promise<{ context: BrowserContext; page: Page }> {

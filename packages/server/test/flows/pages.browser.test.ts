@@ -15,15 +15,13 @@
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.3
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { Browser, BrowserContext, BrowserContextOptions, Page, Response as PageResponse } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PATHS } from '../../src/context.js'
 import { hashHandle } from '../../src/lib/random.js'
 import { normalizeUserCode } from '../../src/rules/user-code.js'
 import { hasChromium, launchChromium } from '../chromium.js'
-import { ALICE, API, baseTestConfig, basic, postForm, startServer, type TestServer } from '../helpers.js'
+import { ALICE, API, baseTestConfig, basic, postForm, startCallbackServer, startServer, type CallbackServer, type TestServer } from '../helpers.js'
 
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
@@ -35,20 +33,14 @@ const PHONE = { width: 390, height: 844 }
 describe.skipIf(!hasChromium)('pages in a real browser', () => {
   let s: TestServer
   let browser: Browser
-  let callbackServer: Server
+  let callbackServer: CallbackServer
   let callbackUrl: string
   /** Every query string the client's redirect_uri received, in order. */
-  const callbacks: URLSearchParams[] = []
+  let callbacks: URLSearchParams[]
 
   beforeAll(async () => {
-    callbackServer = createServer((req, res) => {
-      const url = new URL(req.url ?? '/', 'http://callback.invalid')
-      // Only the redirect_uri counts (browsers also ask this origin for /favicon.ico).
-      if (url.pathname === '/callback') callbacks.push(url.searchParams)
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html><title>Callback</title><h1>Callback received</h1>')
-    })
-    await new Promise<void>((resolve) => callbackServer.listen(0, '127.0.0.1', resolve))
-    callbackUrl = `http://127.0.0.1:${(callbackServer.address() as AddressInfo).port}/callback`
+    callbackServer = await startCallbackServer()
+    ;({ url: callbackUrl, callbacks } = callbackServer)
     s = await startServer({
       clients: [
         ...baseTestConfig.clients,
@@ -71,7 +63,7 @@ describe.skipIf(!hasChromium)('pages in a real browser', () => {
   afterAll(async () => {
     await browser?.close()
     await s?.close()
-    await new Promise<void>((resolve) => (callbackServer ? callbackServer.close(() => resolve()) : resolve()))
+    await callbackServer?.close()
   })
 
   /** A fresh browser profile (no cookies): one user, one flow. */
