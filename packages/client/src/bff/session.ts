@@ -77,13 +77,28 @@ export function sessionRecord(tokens: TokenSet, user: BffUser, csrfToken: string
   }
 }
 
+/** The claims of the organization a session acts for (Latch's organizations). */
+const ORGANIZATION_CLAIMS = ['org_id', 'org_roles'] as const
+
 /**
  * The record after a refresh: the new access token, and the new refresh and ID tokens when the
- * server sent them (RFC 6749 §6: without a new refresh token the old one stays valid).
+ * server sent them (RFC 6749 §6: without a new refresh token the old one stays valid). A new ID
+ * token also says which organization the session acts for now, with the member's roles of now:
+ * Latch drops `org_id` when the user left the organization, so a stale one must not stay in `user`.
  */
 export function refreshedRecord(previous: SessionRecord, tokens: TokenSet): SessionRecord {
+  let user = previous.user
+  if (tokens.claims !== undefined) {
+    const claims = tokens.claims as Record<string, unknown>
+    user = { ...previous.user }
+    for (const claim of ORGANIZATION_CLAIMS) {
+      if (claims[claim] === undefined) delete user[claim]
+      else user[claim] = claims[claim]
+    }
+  }
   return {
     ...previous,
+    user,
     accessToken: tokens.accessToken,
     tokenType: tokens.tokenType,
     expiresAt: tokens.expiresAt ?? null,
