@@ -117,6 +117,8 @@ const en = {
   signOut: {
     title: 'Sign out',
     question: 'Do you want to sign out of Latch',
+    /** Ends the question (languages differ: `؟`, `？`, a narrow space before `?` in French). */
+    questionMark: '?',
     as: 'as',
     requestedBy: (app: string) => `Requested by ${app}.`,
     submit: 'Sign out',

@@ -112,6 +112,7 @@ export const ar: Messages = {
   signOut: {
     title: 'تسجيل الخروج',
     question: 'هل تريد تسجيل الخروج من Latch',
+    questionMark: '؟',
     as: 'باسم',
     requestedBy: (app) => `بطلب من ${app}.`,
     submit: 'تسجيل الخروج',

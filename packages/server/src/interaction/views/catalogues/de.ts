@@ -100,6 +100,7 @@ export const de: Messages = {
   signOut: {
     title: 'Abmelden',
     question: 'Möchten Sie sich von Latch abmelden',
+    questionMark: '?',
     as: 'als',
     requestedBy: (app) => `Angefordert von ${app}.`,
     submit: 'Abmelden',

@@ -100,6 +100,7 @@ export const es: Messages = {
   signOut: {
     title: 'Cerrar sesión',
     question: '¿Quiere cerrar sesión en Latch',
+    questionMark: '?',
     as: 'como',
     requestedBy: (app) => `Solicitado por ${app}.`,
     submit: 'Cerrar sesión',

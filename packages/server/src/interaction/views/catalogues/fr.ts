@@ -100,6 +100,7 @@ export const fr: Messages = {
   signOut: {
     title: 'Se déconnecter',
     question: 'Voulez-vous vous déconnecter de Latch',
+    questionMark: ' ?',
     as: 'en tant que',
     requestedBy: (app) => `Demandé par ${app}.`,
     submit: 'Se déconnecter',

@@ -98,6 +98,7 @@ export const ja: Messages = {
   signOut: {
     title: 'サインアウト',
     question: 'Latch からサインアウトしますか',
+    questionMark: '？',
     as: 'アカウント:',
     requestedBy: (app) => `${app} からの要求です。`,
     submit: 'サインアウト',
