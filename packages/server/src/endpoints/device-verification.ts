@@ -11,7 +11,9 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { PATHS } from '../context.js'
 import { submitUserCode } from '../interaction/device-verification.js'
-import { deviceCodePage, INVALID_CODE, tooManyAttempts } from '../interaction/views/device-code.js'
+import { deviceCodePage } from '../interaction/views/device-code.js'
+import { messagesFor } from '../interaction/views/locales.js'
+import { pageLocale } from './_pipeline/page-locale.js'
 import { csrfToken, verifyCsrf } from './_pipeline/csrf.js'
 import { requireFormBody, type RawParams } from './_pipeline/form-body.js'
 import { rejectDuplicateParams } from './_pipeline/reject-duplicate-params.js'
@@ -20,7 +22,7 @@ import { sendOutcome } from './_pipeline/send-outcome.js'
 
 function renderCodeForm(request: FastifyRequest, reply: FastifyReply, status: number, value: string, error?: string, confirm = false): FastifyReply {
   const ctx = request.server.latch
-  const body = deviceCodePage(ctx.urls.device_verification, csrfToken(ctx, request, reply), value, error, confirm)
+  const body = deviceCodePage(ctx.urls.device_verification, csrfToken(ctx, request, reply), value, error, confirm, pageLocale(request))
   return securityHeaders(reply).status(status).type('text/html; charset=utf-8').send(body)
 }
 
@@ -35,11 +37,13 @@ async function submitCode(request: FastifyRequest, reply: FastifyReply): Promise
   const params = rejectDuplicateParams(request.body as RawParams)
   verifyCsrf(ctx, request, params)
   const input = params.user_code ?? ''
-  const answer = await submitUserCode(ctx, input, request.ip)
+  const locale = pageLocale(request)
+  const answer = await submitUserCode(ctx, input, request.ip, locale)
   if (answer.type === 'code_form') {
-    if (answer.reason === 'invalid_code') return renderCodeForm(request, reply, answer.status, input, INVALID_CODE)
+    const m = messagesFor(locale).device
+    if (answer.reason === 'invalid_code') return renderCodeForm(request, reply, answer.status, input, m.invalidCode)
     reply.header('retry-after', String(answer.retryAfter))
-    return renderCodeForm(request, reply, answer.status, input, tooManyAttempts(answer.retryAfter))
+    return renderCodeForm(request, reply, answer.status, input, m.tooManyAttempts(answer.retryAfter))
   }
   securityHeaders(reply)
   return sendOutcome(reply, answer)

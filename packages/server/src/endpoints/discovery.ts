@@ -21,6 +21,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-3
  * @see https://www.rfc-editor.org/rfc/rfc9207#section-3 (authorization_response_iss_parameter_supported)
  */
+import { LOCALES } from '../interaction/views/locales.js'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { LatchContext } from '../context.js'
 import { CLIENT_AUTH_METHODS } from '../client-auth/authenticate.js'
@@ -81,6 +82,8 @@ export function discoveryDocument(ctx: LatchContext, state: DiscoveryState): Rec
     response_modes_supported: ['query', 'form_post'],
     grant_types_supported: grantTypes,
     subject_types_supported: ['public'],
+    // OIDC Discovery §3: the page languages `ui_locales` can pick (interaction/views/locales.ts).
+    ui_locales_supported: [...LOCALES],
     id_token_signing_alg_values_supported: [...state.idTokenAlgs],
     token_endpoint_auth_methods_supported: authMethods,
     token_endpoint_auth_signing_alg_values_supported: signingAlgs,

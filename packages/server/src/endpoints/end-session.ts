@@ -1,7 +1,7 @@
 /**
  * RP-Initiated Logout (OpenID Connect RP-Initiated Logout 1.0): GET or form POST to
  * `end_session_endpoint` with `id_token_hint`, `post_logout_redirect_uri`, `state`, `client_id`
- * (§2); `logout_hint` and `ui_locales` are accepted and ignored.
+ * (§2); `logout_hint` is accepted and ignored; `ui_locales` (in the query) picks the page language.
  *
  * Rules:
  * - `id_token_hint` must be an ID token this issuer signed (signature, `iss`, `typ: JWT`); an
@@ -33,7 +33,8 @@ import { verifyIdTokenHint } from '../tokens/id-token-hint.js'
 import { PATHS, type LatchContext } from '../context.js'
 import { InvalidRequestError } from '../errors.js'
 import { html, page } from '../interaction/views/layout.js'
-import { MESSAGES } from '../interaction/views/messages.js'
+import { messagesFor } from '../interaction/views/locales.js'
+import { pageLocale } from './_pipeline/page-locale.js'
 import { endSession, sessionCookieCleared, type ActiveSession } from '../sessions/idp-session.js'
 import type { ClientRecord } from '../storage/store.js'
 import { isRegisteredPostLogoutRedirectUri } from '../rules/redirect-uri.js'
@@ -81,9 +82,11 @@ function signedOut(reply: FastifyReply, logout: LogoutRequest): FastifyReply {
     if (logout.state !== undefined) url.search = `${url.search || '?'}${url.search ? '&' : ''}state=${encodeURIComponent(logout.state)}`
     return reply.redirect(url.href, 303)
   }
+  const locale = pageLocale(reply.request)
+  const m = messagesFor(locale).signOut
   return reply
     .type('text/html; charset=utf-8')
-    .send(page(MESSAGES.signOut.doneTitle, html`<h1>${MESSAGES.signOut.doneHeading}</h1>\n<p>${MESSAGES.signOut.doneText}</p>`))
+    .send(page(m.doneTitle, html`<h1>${m.doneHeading}</h1>\n<p>${m.doneText}</p>`, locale))
 }
 
 function confirmationPage(ctx: LatchContext, request: FastifyRequest, reply: FastifyReply, logout: LogoutRequest, active: ActiveSession | null): FastifyReply {
@@ -95,14 +98,15 @@ function confirmationPage(ctx: LatchContext, request: FastifyRequest, reply: Fas
     ['state', logout.state],
   ]
   const hidden = fields.filter(([, v]) => v !== undefined).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">\n`)
-  const m = MESSAGES.signOut
+  const locale = pageLocale(request)
+  const m = messagesFor(locale).signOut
   const body = html`<h1>${m.title}</h1>
-<p>${m.question}${active ? html` ${m.as} <strong>${active.user.email}</strong>` : ''}?</p>
+<p>${m.question}${active ? html` ${m.as} <strong>${active.user.email}</strong>` : ''}${m.questionMark}</p>
 ${logout.client ? html`<p class="muted">${m.requestedBy(logout.client.client_name)}</p>` : ''}
 <form method="post" action="${ctx.urls.end_session}">
 ${hidden}<button type="submit">${m.submit}</button>
 </form>`
-  return reply.type('text/html; charset=utf-8').send(page(m.title, body))
+  return reply.type('text/html; charset=utf-8').send(page(m.title, body, locale))
 }
 
 export const endSessionEndpoint: FastifyPluginAsync = async (app) => {

@@ -24,7 +24,8 @@ import {
 import type { Outcome } from '../interaction/outcome.js'
 import { consentPage, describeResource, describeScopes } from '../interaction/views/consent.js'
 import { loginPage } from '../interaction/views/login.js'
-import { MESSAGES } from '../interaction/views/messages.js'
+import type { Locale } from '../interaction/views/locales.js'
+import { messagesFor } from '../interaction/views/locales.js'
 import { notMemberPage, organizationPickerPage } from '../interaction/views/organization.js'
 import { csrfToken, verifyCsrf } from './_pipeline/csrf.js'
 import { requireFormBody, type RawParams } from './_pipeline/form-body.js'
@@ -32,13 +33,21 @@ import { rejectDuplicateParams } from './_pipeline/reject-duplicate-params.js'
 import { securityHeaders } from './_pipeline/security-headers.js'
 import { sendOutcome } from './_pipeline/send-outcome.js'
 import { applyCookies } from './_pipeline/session-cookie.js'
+import { pageLocale } from './_pipeline/page-locale.js'
 import { noteWayBack } from './_pipeline/way-back.js'
 
 type InteractionRequest = FastifyRequest<{ Params: { id: string } }>
 
+/** The interaction's language: its request's `ui_locales`, else the browser's (every page of one interaction alike). */
+function localeOf(request: FastifyRequest, l: LoadedInteraction): Locale {
+  return pageLocale(request, l.interaction.params.ui_locales ?? [])
+}
+
 async function load(request: InteractionRequest): Promise<LoadedInteraction> {
   const l = await loadInteraction(request.server.latch, request.params.id)
   noteWayBack(request, l.client, verifiedRedirectUri(l.interaction))
+  // Chosen now, so that an error later in this request is shown in the interaction's language too.
+  localeOf(request, l)
   return l
 }
 
@@ -57,7 +66,7 @@ function renderLogin(request: FastifyRequest, reply: FastifyReply, l: LoadedInte
     clientName: l.client.client_name,
     email: email ?? hint,
     error,
-  }))
+  }, localeOf(request, l)))
 }
 
 /** Issue 10: the picker, or the not-a-member page, posting to `/interaction/:id/organization`. */
@@ -68,17 +77,19 @@ function renderOrganization(request: FastifyRequest, reply: FastifyReply, l: Loa
     csrf: csrfToken(ctx, request, reply),
     clientName: l.client.client_name,
     userEmail: form.session.user.email,
-    error: form.error,
   }
+  const locale = localeOf(request, l)
+  const error = form.error && messagesFor(locale).organization[form.error]
   const { page } = form
   const body = page.type === 'not_member'
-    ? notMemberPage({ ...common, required: page.required })
+    ? notMemberPage({ ...common, error, required: page.required }, locale)
     : organizationPickerPage({
+      error,
       ...common,
       organizations: page.memberships.map((m) => ({ id: m.organization.id, name: m.organization.name })),
       truncated: page.truncated,
       notMember: page.notMember,
-    })
+    }, locale)
   return html(reply, l, form.status, body)
 }
 
@@ -96,20 +107,21 @@ async function showNextStep(request: InteractionRequest, reply: FastifyReply): P
   if (step.type === 'consent_form') {
     const { interaction, client } = l
     const { grant } = step
+    const locale = localeOf(request, l)
     return html(reply, l, 200, consentPage({
       action: `${ctx.urls.interaction}/${interaction.id}/consent`,
       csrf: csrfToken(ctx, request, reply),
       clientName: client.client_name,
       userEmail: step.session.user.email,
       // The organization has a line of its own rather than a scope entry.
-      scopes: describeScopes(grant.scope.filter((s) => !isOrganizationScope(s)), ctx.config.scopes, grant.descriptions),
+      scopes: describeScopes(grant.scope.filter((s) => !isOrganizationScope(s)), ctx.config.scopes, grant.descriptions, locale),
       resource: describeResource(step.resource, ctx.config),
       organization: grant.organization && { id: grant.organization.id, name: grant.organization.name },
       grantedScope: grant.scope.join(' '),
       notGranted: grant.refused,
       deviceNotice: interaction.kind === 'device',
       userCode: typeof interaction.params.user_code === 'string' ? interaction.params.user_code : undefined,
-    }))
+    }, locale))
   }
   return finish(reply, l, step)
 }
@@ -123,9 +135,9 @@ async function submitLogin(request: InteractionRequest, reply: FastifyReply): Pr
   if (result.type === 'signed_in') return sendOutcome(applyCookies(reply, result.cookies), result.outcome)
   if (result.reason === 'throttled') {
     reply.header('retry-after', String(result.retryAfter))
-    return renderLogin(request, reply, l, result.status, MESSAGES.login.throttled(result.retryAfter), result.email)
+    return renderLogin(request, reply, l, result.status, messagesFor(localeOf(request, l)).login.throttled(result.retryAfter), result.email)
   }
-  return renderLogin(request, reply, l, result.status, MESSAGES.login.badCredentials, result.email)
+  return renderLogin(request, reply, l, result.status, messagesFor(localeOf(request, l)).login.badCredentials, result.email)
 }
 
 async function submitConsent(request: InteractionRequest, reply: FastifyReply): Promise<FastifyReply> {

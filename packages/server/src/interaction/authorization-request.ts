@@ -25,6 +25,7 @@ import {
 import { selectedOrganization } from '../rules/organization.js'
 import { resolveScopeRequest } from '../rules/scope.js'
 import { checkCodeChallenge, type CodeChallengeMethod } from '../rules/pkce.js'
+import { parseUiLocales } from '../rules/locale.js'
 import { parseMaxAge, parsePrompt, type Prompt } from '../rules/prompt.js'
 import { resolveRedirectUri } from '../rules/redirect-uri.js'
 import { resolveResource } from '../rules/resource.js'
@@ -33,6 +34,7 @@ import type { ClientRecord } from '../storage/store.js'
 import { verifyIdTokenHint } from '../tokens/id-token-hint.js'
 import type { GrantedScope } from './granted-scope.js'
 import type { OrganizationStep } from './organization-step.js'
+import { LOCALES } from './views/locales.js'
 import type { Outcome, RedirectTarget, ResponseMode } from './outcome.js'
 
 /** The validated request, stored as the interaction's params (JSON). */
@@ -60,6 +62,8 @@ export interface AuthorizationRequest {
   dynamic_scope?: string[]
   /** Issue 10: the organization the user chose on the picker (interaction/organization-step.ts). */
   organization_chosen?: string
+  /** OIDC Core §3.1.2.1: the supported page languages `ui_locales` asked for, most preferred first. */
+  ui_locales?: string[]
 }
 
 /** Parameters as parsed from the query or form: a repeated parameter is an array. */
@@ -266,6 +270,9 @@ export function buildRequest(s: AuthorizationState): void {
   if (params.nonce !== undefined) request.nonce = params.nonce
   if (s.maxAge !== undefined) request.max_age = s.maxAge
   if (params.login_hint !== undefined) request.login_hint = params.login_hint.slice(0, 320)
+  // Unsupported languages are dropped, not refused: ui_locales is a preference.
+  const uiLocales = parseUiLocales(params.ui_locales, LOCALES)
+  if (uiLocales.length > 0) request.ui_locales = uiLocales
   const organization = established(s.organization, 'organization')
   if (organization !== null) request.organization = organization
   const dynamic = established(s.dynamicScope, 'dynamic scope')

@@ -25,7 +25,8 @@ import type { FinishedInteraction, InteractionKind } from './kinds.js'
 import { interactionScope } from './kinds.js'
 import { pageOutcome, type Outcome } from './outcome.js'
 import { errorPage } from './views/layout.js'
-import { deviceConnectedPage, deviceDeniedPage, EXPIRED_MESSAGE, EXPIRED_TITLE } from './views/device-code.js'
+import { deviceConnectedPage, deviceDeniedPage } from './views/device-code.js'
+import { DEFAULT_LOCALE, messagesFor, storedLocale, type Locale } from './views/locales.js'
 
 /** The answer to a submitted code: the form again (with why), or the interaction it starts. */
 export type UserCodeAnswer =
@@ -34,7 +35,7 @@ export type UserCodeAnswer =
   | Outcome
 
 /** RFC 8628 §3.3, §5.1: looks up the code the user typed, under the brute-force throttle. */
-export async function submitUserCode(ctx: LatchContext, input: string, ip: string): Promise<UserCodeAnswer> {
+export async function submitUserCode(ctx: LatchContext, input: string, ip: string, locale: Locale = DEFAULT_LOCALE): Promise<UserCodeAnswer> {
   const code = normalizeUserCode(input)
   // RFC 8628 §5.1: per source (the throttle counts an IPv6 /64 as one) and in total; the
   // per-"account" key is the code itself, so retrying one mistyped code is bounded too.
@@ -55,7 +56,14 @@ export async function submitUserCode(ctx: LatchContext, input: string, ip: strin
     // The code in clear too, only so the consent page can show it for the user to compare with
     // the device (§5.4). Storing it adds no exposure: 34.5 bits, so its hash beside it would be
     // inverted in seconds; and it lives no longer than the device code.
-    params: { user_code_hash: userCodeHash, user_code: displayUserCode(code), scope: record.scope, resource: record.resource },
+    params: {
+      user_code_hash: userCodeHash,
+      user_code: displayUserCode(code),
+      scope: record.scope,
+      resource: record.resource,
+      // The language of the code page carries over to the sign-in, consent and result pages.
+      ui_locales: [locale],
+    },
     ip,
   })
 }
@@ -63,6 +71,11 @@ export async function submitUserCode(ctx: LatchContext, input: string, ip: strin
 function userCodeHashOf(finished: FinishedInteraction): string | null {
   const value = finished.interaction.params.user_code_hash
   return typeof value === 'string' && value !== '' ? value : null
+}
+
+function expiredPage(locale: Locale): Outcome {
+  const m = messagesFor(locale).device
+  return pageOutcome(400, errorPage(m.expiredTitle, m.expiredMessage, undefined, locale))
 }
 
 /** What the device flow does at the end of the shared login and consent pages. */
@@ -81,6 +94,7 @@ export const deviceKind: InteractionKind = {
   },
   async approve(finished) {
     const { ctx, interaction, client, session } = finished
+    const locale = storedLocale(interaction.params.ui_locales)
     const hash = userCodeHashOf(finished)
     // Never grant more than the device asked for, whatever the consent form posted.
     const requested = new Set(interactionScope(interaction))
@@ -96,12 +110,13 @@ export const deviceKind: InteractionKind = {
       },
       ctx.clock.now(),
     ))
-    if (!decided) return pageOutcome(400, errorPage(EXPIRED_TITLE, EXPIRED_MESSAGE))
+    if (!decided) return expiredPage(locale)
     ctx.events.emit('device_code.approved', { client_id: client.client_id, user_id: session.user.id })
-    return pageOutcome(200, deviceConnectedPage(client.client_name))
+    return pageOutcome(200, deviceConnectedPage(client.client_name, locale))
   },
   async deny(finished) {
     const { ctx, client, session } = finished
+    const locale = storedLocale(finished.interaction.params.ui_locales)
     const hash = userCodeHashOf(finished)
     const decided = hash !== null && (await ctx.store.deviceCodes.decide(
       hash,
@@ -109,8 +124,8 @@ export const deviceKind: InteractionKind = {
       ctx.clock.now(),
     ))
     // Already decided elsewhere (or expired): saying "denied" could hide that another tab approved.
-    if (!decided) return pageOutcome(400, errorPage(EXPIRED_TITLE, EXPIRED_MESSAGE))
+    if (!decided) return expiredPage(locale)
     ctx.events.emit('device_code.denied', { client_id: client.client_id, user_id: session.user.id })
-    return pageOutcome(200, deviceDeniedPage(client.client_name))
+    return pageOutcome(200, deviceDeniedPage(client.client_name, locale))
   },
 }

@@ -24,7 +24,6 @@ import { authorizationKind, redirectTarget, requestOf } from './authorization-ki
 import { notMemberDescription } from './authorization-decision.js'
 import type { GrantedScope } from './granted-scope.js'
 import { organizationStep, type OrganizationPage } from './organization-step.js'
-import { MESSAGES } from './views/messages.js'
 import { signedIn } from './begin.js'
 import { deviceKind } from './device-verification.js'
 import { interactionResource, type InteractionKind } from './kinds.js'
@@ -78,7 +77,8 @@ export interface OrganizationForm {
   session: ActiveSession
   page: OrganizationPage
   status: number
-  error?: string
+  /** Why the picker is shown again, as the key of its text (the page's language is the endpoint's to pick). */
+  error?: 'chooseOne' | 'notMemberOfChoice'
 }
 
 export async function nextStep(ctx: LatchContext, l: LoadedInteraction, cookies: CookieJar): Promise<NextStep> {
@@ -211,7 +211,6 @@ export async function chooseOrganization(
   const step = request === null ? null : await organizationStep(ctx, request, client, session.user.id, { choosing: true })
   if (step === null || step.type === 'none' || step.type === 'use') throw new InvalidRequestError('There is no organization to choose for this request.')
   const page = step
-  const m = MESSAGES.organization
   if (input.decision === 'cancel') {
     const taken = await take(ctx, interaction)
     const description = page.type === 'not_member' ? notMemberDescription(page.required) : 'the user did not choose an organization'
@@ -220,9 +219,9 @@ export async function chooseOrganization(
   if (input.decision !== undefined) throw new InvalidRequestError('The only decision on this page is cancel.')
   if (page.type === 'not_member') return { type: 'organization_form', session, page, status: 403 }
   const id = input.organization
-  if (id === undefined) return { type: 'organization_form', session, page, status: 400, error: m.chooseOne }
+  if (id === undefined) return { type: 'organization_form', session, page, status: 400, error: 'chooseOne' }
   const membership = ORGANIZATION_ID.test(id) ? await membershipOf(ctx.store, id, session.user.id) : null
-  if (membership === null) return { type: 'organization_form', session, page, status: 403, error: m.notMemberOfChoice }
+  if (membership === null) return { type: 'organization_form', session, page, status: 403, error: 'notMemberOfChoice' }
   await ctx.store.interactions.update(interaction.id, { params: { ...interaction.params, organization_chosen: membership.organization.id } })
   return seeOther(`${ctx.urls.interaction}/${interaction.id}`)
 }

@@ -13,6 +13,8 @@ import type { FastifyReply } from 'fastify'
 import type { OAuthError } from '../../errors.js'
 import type { RedirectTarget } from '../../interaction/outcome.js'
 import { html, page } from '../../interaction/views/layout.js'
+import { messagesFor } from '../../interaction/views/locales.js'
+import { errorPageLocale } from './page-locale.js'
 import { cspSource } from './security-headers.js'
 
 export function sendAuthorizationResponse(reply: FastifyReply, target: RedirectTarget, params: Record<string, string>): FastifyReply {
@@ -26,11 +28,13 @@ export function sendAuthorizationResponse(reply: FastifyReply, target: RedirectT
       .header('content-security-policy', `default-src 'none'; script-src 'nonce-${nonce}'; form-action ${cspSource(target.redirect_uri) ?? "'none'"}; frame-ancestors 'none'; base-uri 'none'`)
       .header('x-frame-options', 'DENY')
     const fields = Object.entries(all).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)
-    const body = html`<h1>Continuing…</h1>
+    const locale = errorPageLocale(reply.request)
+    const m = messagesFor(locale)
+    const body = html`<h1>${m.continuing}…</h1>
 <form method="post" action="${target.redirect_uri}" id="latch-form-post">${fields}
-<noscript><button type="submit">Continue</button></noscript></form>
+<noscript><button type="submit">${m.continueButton}</button></noscript></form>
 <script nonce="${nonce}">document.getElementById('latch-form-post').submit()</script>`
-    return reply.status(200).type('text/html; charset=utf-8').send(page('Continuing', body))
+    return reply.status(200).type('text/html; charset=utf-8').send(page(m.continuing, body, locale))
   }
   // RFC 6749 §3.1.2: the registered URI's own query is kept byte for byte; ours is appended.
   const query = new URLSearchParams(all).toString()

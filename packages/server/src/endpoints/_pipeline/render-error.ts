@@ -21,6 +21,7 @@ import type { Socket } from 'node:net'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { InvalidRequestError, OAuthError, ServerError, StorageUnavailableError, TemporarilyUnavailableError } from '../../errors.js'
 import { oauthErrorPage } from '../../interaction/views/error.js'
+import { errorPageLocale } from './page-locale.js'
 import { pageCsp, securityHeaders } from './security-headers.js'
 import { wayBack } from './way-back.js'
 import { wwwAuthenticateBearer } from './www-authenticate.js'
@@ -66,8 +67,9 @@ export function sendErrorOn(channel: ErrorChannel, request: FastifyRequest, repl
   else if (err.code === 'temporarily_unavailable') reply.header('retry-after', '5')
   if (channel === 'html') {
     securityHeaders(reply)
-    const back = wayBack(request, request.server.latch.config.issuer)
-    return reply.status(err.status).type('text/html; charset=utf-8').send(oauthErrorPage({ code: err.code, description: err.description, wayBack: back }))
+    const locale = errorPageLocale(request)
+    const back = wayBack(request, request.server.latch.config.issuer, locale)
+    return reply.status(err.status).type('text/html; charset=utf-8').send(oauthErrorPage({ code: err.code, description: err.description, wayBack: back }, locale))
   }
   reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
   if (channel === 'bearer' || err.code === 'invalid_token' || err.code === 'insufficient_scope') {

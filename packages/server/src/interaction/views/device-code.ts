@@ -8,46 +8,52 @@
  */
 import { displayUserCode } from '../../rules/user-code.js'
 import { html, page } from './layout.js'
+import { DEFAULT_LOCALE, messagesFor, type Locale } from './locales.js'
+import { MESSAGES } from './messages.js'
 
-export const INVALID_CODE = 'That code is not valid or has expired. Check the code on your device and try again.'
-export const EXPIRED_TITLE = 'Code expired'
-export const EXPIRED_MESSAGE = 'This code has expired or was already used. Start again on your device to get a new code.'
+/** The English texts, kept as constants for the callers and tests that name them. */
+export const INVALID_CODE = MESSAGES.device.invalidCode
+export const EXPIRED_TITLE = MESSAGES.device.expiredTitle
+export const EXPIRED_MESSAGE = MESSAGES.device.expiredMessage
 /** Longest input echoed back into the form: the code is 9 characters, so anything longer is noise. */
 const MAX_ECHO = 32
 
 /** "Too many attempts. Try again in 2 minutes." */
-export function tooManyAttempts(retryAfter: number): string {
-  const minutes = Math.ceil(retryAfter / 60)
-  return `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`
+export function tooManyAttempts(retryAfter: number, locale: Locale = DEFAULT_LOCALE): string {
+  return messagesFor(locale).device.tooManyAttempts(retryAfter)
 }
 
 /** The code entry form, posting to `action` (the verification URI) with the CSRF token `csrf`. */
-export function deviceCodePage(action: string, csrf: string, value: string, error?: string, confirm = false): string {
+export function deviceCodePage(action: string, csrf: string, value: string, error?: string, confirm = false, locale: Locale = DEFAULT_LOCALE): string {
   const shown = confirm ? displayUserCode(value.slice(0, MAX_ECHO)) : value.slice(0, MAX_ECHO)
+  const m = messagesFor(locale).device
   return page(
-    'Connect a device',
-    html`<h1>Connect a device</h1>
+    m.title,
+    html`<h1>${m.heading}</h1>
 ${confirm
-    ? html`<p id="user_code_hint">Check that this code is the one your device shows. Continue only if it matches and you started signing in on that device yourself.</p>`
-    : html`<p id="user_code_hint">Enter the code shown on your device.</p>`}
+    ? html`<p id="user_code_hint">${m.confirmHint}</p>`
+    : html`<p id="user_code_hint">${m.enterHint}</p>`}
 ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
 <form method="post" action="${action}">
 <input type="hidden" name="csrf" value="${csrf}">
-<label for=user_code>Code</label>
+<label for=user_code>${m.code}</label>
 <input type="text" id="user_code" name="user_code" class="user-code" value="${shown}" aria-describedby="user_code_hint" autocomplete="off" autocapitalize="characters" spellcheck="false" required autofocus>
-<button type="submit">Continue</button>
+<button type="submit">${m.submit}</button>
 </form>`,
+    locale,
   )
 }
 
-export function deviceConnectedPage(clientName: string): string {
-  return page('Device connected', html`<h1>Device connected</h1>
-<p>${clientName} is now connected to your account.</p>
-<p>You can return to your device.</p>`)
+export function deviceConnectedPage(clientName: string, locale: Locale = DEFAULT_LOCALE): string {
+  const m = messagesFor(locale).device
+  return page(m.connectedTitle, html`<h1>${m.connectedTitle}</h1>
+<p>${m.connectedText(clientName)}</p>
+<p>${m.returnToDevice}</p>`, locale)
 }
 
-export function deviceDeniedPage(clientName: string): string {
-  return page('Access denied', html`<h1>Access denied</h1>
-<p>${clientName} was not connected to your account.</p>
-<p>You can close this page.</p>`)
+export function deviceDeniedPage(clientName: string, locale: Locale = DEFAULT_LOCALE): string {
+  const m = messagesFor(locale).device
+  return page(m.deniedTitle, html`<h1>${m.deniedTitle}</h1>
+<p>${m.deniedText(clientName)}</p>
+<p>${m.closePage}</p>`, locale)
 }

@@ -6,7 +6,7 @@
  */
 import type { OAuthErrorCode } from '../../errors.js'
 import { html, page } from './layout.js'
-import { ERROR_TEXTS, MESSAGES } from './messages.js'
+import { DEFAULT_LOCALE, messagesFor, type Locale } from './locales.js'
 
 export interface ErrorPageView {
   code: OAuthErrorCode
@@ -16,9 +16,10 @@ export interface ErrorPageView {
   wayBack: { href: string; label: string }
 }
 
-export function oauthErrorPage(v: ErrorPageView): string {
-  const text = ERROR_TEXTS[v.code]
-  const m = MESSAGES.errorPage
+/** The page in `locale`; the description stays as the error has it (a protocol string, English). */
+export function oauthErrorPage(v: ErrorPageView, locale: Locale = DEFAULT_LOCALE): string {
+  const text = messagesFor(locale).errors[v.code]
+  const m = messagesFor(locale).errorPage
   return page(
     text.title,
     html`<h1>${text.title}</h1>
@@ -26,5 +27,6 @@ export function oauthErrorPage(v: ErrorPageView): string {
 ${v.description ? html`<p>${m.details} ${v.description}</p>` : ''}
 <a class="button" href="${v.wayBack.href}">${v.wayBack.label}</a>
 <p class="muted">${m.code(v.code)}. ${m.support}</p>`,
+    locale,
   )
 }

@@ -4,6 +4,8 @@
  * escaped. Pages are strings, not a template engine: they are few and small.
  */
 
+import { DEFAULT_LOCALE, directionOf, type Locale } from './locales.js'
+
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
 
 export function escapeHtml(value: unknown): string {
@@ -37,6 +39,8 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeH
  * The page CSS. Colours meet WCAG 2.2 AA on the surfaces they sit on (white cards on a light grey
  * page): text ≥ 4.5:1 (§1.4.3), component boundaries and the focus ring ≥ 3:1 (§1.4.11), checked
  * by `contrast.test.ts`, which parses this string. Keyboard focus always shows a ring (§2.4.7).
+ * Spacing that has a side uses logical properties (`padding-inline-start`), so right-to-left
+ * pages (`dir="rtl"`) mirror without a second stylesheet.
  */
 export const PAGE_CSS = `
 *{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f4f5f7;color:#1d2330}
@@ -53,14 +57,15 @@ fieldset{border:0;margin:0;padding:0;min-width:0}legend{font-weight:600;padding:
 .choice{display:flex;align-items:center;gap:.75rem;margin:.5rem 0;padding:.7rem .8rem;border:1px solid #767f8f;border-radius:8px;background:#ffffff}
 .choice label{margin:0;font-weight:400;flex:1;overflow-wrap:anywhere;cursor:pointer}.choice input[type=radio]{width:1.25rem;height:1.25rem;margin:0;flex:none;accent-color:#2453d4}
 .notice{background:#eef3fd;color:#1d2330;padding:.75rem;border-radius:8px}
-ul.scopes{padding-left:1.2rem}ul.scopes li{margin:.3rem 0}code{font-size:.95em;overflow-wrap:anywhere}
+ul.scopes{padding-inline-start:1.2rem}ul.scopes li{margin:.3rem 0}code{font-size:.95em;overflow-wrap:anywhere}
 .user-code,input.user-code{font:700 1.75rem/1.3 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;letter-spacing:.12em;text-align:center}
 p.user-code{margin:.25rem 0 1rem;padding:.6rem;border:2px solid #1d2330;border-radius:8px}.code-label{margin:0;font-weight:600}
 `
 
-export function page(title: string, body: SafeHtml): string {
+/** A page in `locale`: `<html lang dir>` tell browsers and screen readers the language and direction. */
+export function page(title: string, body: SafeHtml, locale: Locale = DEFAULT_LOCALE): string {
   return `<!doctype html>
-<html lang="en">
+<html lang="${locale}" dir="${directionOf(locale)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -76,11 +81,12 @@ ${body.value}
 </html>`
 }
 
-export function errorPage(title: string, message: string, detail?: string): string {
+export function errorPage(title: string, message: string, detail?: string, locale: Locale = DEFAULT_LOCALE): string {
   return page(
     title,
     html`<h1>${title}</h1>
 <p class="error" role="alert">${message}</p>
 ${detail ? html`<p class="muted">${detail}</p>` : ''}`,
+    locale,
   )
 }

@@ -1,6 +1,6 @@
 /** The sign-in page: labels **Email** and **Password**, button **Sign in** (docs/architecture.md §2). */
 import { html, page } from './layout.js'
-import { MESSAGES } from './messages.js'
+import { DEFAULT_LOCALE, messagesFor, type Locale } from './locales.js'
 
 export interface LoginView {
   action: string
@@ -10,8 +10,8 @@ export interface LoginView {
   error?: string | undefined
 }
 
-export function loginPage(v: LoginView): string {
-  const m = MESSAGES.login
+export function loginPage(v: LoginView, locale: Locale = DEFAULT_LOCALE): string {
+  const m = messagesFor(locale).login
   return page(
     m.title,
     html`<h1>${m.title}</h1>
@@ -25,5 +25,6 @@ ${v.error ? html`<p class="error" role="alert">${v.error}</p>` : ''}
 <input id="password" name="password" type="password" autocomplete="current-password" required>
 <button type="submit">${m.submit}</button>
 </form>`,
+    locale,
   )
 }

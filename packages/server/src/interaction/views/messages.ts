@@ -16,7 +16,7 @@ function waitText(seconds: number): string {
   return `${minutes} minute${minutes === 1 ? '' : 's'}`
 }
 
-export const ERROR_TEXTS: Record<OAuthErrorCode, { title: string; sentence: string }> = {
+const ERROR_TEXTS_EN: Record<OAuthErrorCode, { title: string; sentence: string }> = {
   invalid_request: {
     title: 'This request cannot be completed',
     sentence: 'The link or form that brought you here is incomplete, out of date or not valid, so it cannot be continued.',
@@ -45,7 +45,8 @@ export const ERROR_TEXTS: Record<OAuthErrorCode, { title: string; sentence: stri
   request_uri_not_supported: { title: 'Not supported', sentence: 'The application sent its sign-in request in a form that this service does not accept.' },
 }
 
-export const MESSAGES = {
+const en = {
+  errors: ERROR_TEXTS_EN,
   errorPage: {
     details: 'Details:',
     backTo: (app: string) => `Back to ${app}`,
@@ -116,6 +117,8 @@ export const MESSAGES = {
   signOut: {
     title: 'Sign out',
     question: 'Do you want to sign out of Latch',
+    /** Ends the question (languages differ: `؟`, `？`, a narrow space before `?` in French). */
+    questionMark: '?',
     as: 'as',
     requestedBy: (app: string) => `Requested by ${app}.`,
     submit: 'Sign out',
@@ -131,4 +134,42 @@ export const MESSAGES = {
     forDevelopers: 'For developers: the provider metadata is in the',
     discovery: 'OpenID Connect discovery document',
   },
-} as const
+  /** The device verification pages (RFC 8628 §3.3). */
+  device: {
+    title: 'Connect a device',
+    heading: 'Connect a device',
+    /** RFC 8628 §5.4: the user compares the prefilled code with the device. */
+    confirmHint: 'Check that this code is the one your device shows. Continue only if it matches and you started signing in on that device yourself.',
+    enterHint: 'Enter the code shown on your device.',
+    code: 'Code',
+    submit: 'Continue',
+    invalidCode: 'That code is not valid or has expired. Check the code on your device and try again.',
+    tooManyAttempts: (seconds: number) => {
+      const minutes = Math.ceil(seconds / 60)
+      return `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`
+    },
+    expiredTitle: 'Code expired',
+    expiredMessage: 'This code has expired or was already used. Start again on your device to get a new code.',
+    connectedTitle: 'Device connected',
+    connectedText: (app: string) => `${app} is now connected to your account.`,
+    returnToDevice: 'You can return to your device.',
+    deniedTitle: 'Access denied',
+    deniedText: (app: string) => `${app} was not connected to your account.`,
+    closePage: 'You can close this page.',
+  },
+  /** The form_post response page (OAuth 2.0 Form Post Response Mode) while it submits itself. */
+  continuing: 'Continuing',
+  /** Its button, shown only without JavaScript. */
+  continueButton: 'Continue',
+}
+
+/**
+ * What a catalogue is: the English one's shape, with every text a `string` and every
+ * parameterised text a function of the same parameters. Another language that leaves a key out,
+ * or adds one, does not compile.
+ */
+export type Messages = typeof en
+
+/** English: the default, and the words docs/architecture.md names as page contracts. */
+export const MESSAGES: Messages = en
+export const ERROR_TEXTS = en.errors

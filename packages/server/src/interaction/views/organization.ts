@@ -8,7 +8,7 @@
  * organization asked for, so it cannot tell whether one exists.
  */
 import { html, page } from './layout.js'
-import { MESSAGES } from './messages.js'
+import { DEFAULT_LOCALE, messagesFor, type Locale } from './locales.js'
 
 export interface OrganizationPickerView {
   action: string
@@ -23,8 +23,8 @@ export interface OrganizationPickerView {
   error?: string | undefined
 }
 
-export function organizationPickerPage(v: OrganizationPickerView): string {
-  const m = MESSAGES.organization
+export function organizationPickerPage(v: OrganizationPickerView, locale: Locale = DEFAULT_LOCALE): string {
+  const m = messagesFor(locale).organization
   return page(
     m.title,
     html`<h1>${m.heading}</h1>
@@ -41,6 +41,7 @@ ${v.organizations.map((o, i) => html`<div class="choice"><input type="radio" id=
 ${v.truncated ? html`<p class="muted">${m.truncated(v.organizations.length)}</p>` : ''}
 <button type="submit">${m.submit}</button>
 </form>`,
+    locale,
   )
 }
 
@@ -54,8 +55,8 @@ export interface NotMemberView {
   error?: string | undefined
 }
 
-export function notMemberPage(v: NotMemberView): string {
-  const m = MESSAGES.organization
+export function notMemberPage(v: NotMemberView, locale: Locale = DEFAULT_LOCALE): string {
+  const m = messagesFor(locale).organization
   return page(
     m.notMemberTitle,
     html`<h1>${m.notMemberHeading}</h1>
@@ -66,5 +67,6 @@ export function notMemberPage(v: NotMemberView): string {
 <input type="hidden" name="csrf" value="${v.csrf}">
 <button type="submit" name="decision" value="cancel" autofocus>${m.backTo(v.clientName)}</button>
 </form>`,
+    locale,
   )
 }

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest'
+import { OAUTH_ERRORS, type OAuthErrorCode } from '../../errors.js'
+import { consentPage, describeScopes } from './consent.js'
+import { deviceCodePage, deviceConnectedPage, deviceDeniedPage } from './device-code.js'
+import { oauthErrorPage } from './error.js'
+import { homePage } from './home.js'
+import { errorPage } from './layout.js'
+import { directionOf, LOCALES, messagesFor, type Locale } from './locales.js'
+import { loginPage } from './login.js'
+import { MESSAGES, type Messages } from './messages.js'
+import { notMemberPage, organizationPickerPage } from './organization.js'
+
+/** Every page of `locale`, with every optional part shown. */
+function everyPage(locale: Locale): string[] {
+  const m = messagesFor(locale)
+  const common = { action: '/interaction/x', csrf: 'c', clientName: 'Demo App', userEmail: 'alice@example.com' }
+  const orgs = [{ id: 'acme', name: 'Acme' }, { id: 'globex', name: 'Globex' }]
+  return [
+    loginPage({ ...common, email: 'alice@example.com', error: m.login.throttled(61) }, locale),
+    consentPage({
+      ...common,
+      scopes: describeScopes(['openid', 'profile', 'email', 'phone', 'address', 'offline_access'], [], {}, locale),
+      resource: { identifier: 'https://api.example', name: 'Demo API' },
+      deviceNotice: true,
+      userCode: 'BCDF-GHJK',
+      organization: orgs[0],
+      grantedScope: 'openid',
+      notGranted: Array.from({ length: 12 }, (_, i) => `read:organization:o${i}`),
+    }, locale),
+    organizationPickerPage({ ...common, organizations: orgs, truncated: true, notMember: true, error: m.organization.chooseOne }, locale),
+    notMemberPage({ ...common, required: true, error: m.organization.notMemberOfChoice }, locale),
+    notMemberPage({ ...common, required: false }, locale),
+    deviceCodePage('/device', 'c', 'BCDFGHJK', m.device.tooManyAttempts(120), true, locale),
+    deviceCodePage('/device', 'c', '', m.device.invalidCode, false, locale),
+    deviceConnectedPage('TV', locale),
+    deviceDeniedPage('TV', locale),
+    homePage({ issuer: 'https://id.example', discoveryUrl: 'https://id.example/.well-known/openid-configuration' }, locale),
+    errorPage(m.device.expiredTitle, m.device.expiredMessage, undefined, locale),
+    ...(Object.keys(OAUTH_ERRORS) as OAuthErrorCode[]).map((code) =>
+      oauthErrorPage({ code, description: 'the request is malformed', wayBack: { href: '/', label: m.errorPage.goHome('id.example') } }, locale)),
+  ]
+}
+
+/** Every text of a catalogue, functions called with sample arguments. */
+function texts(node: unknown): string[] {
+  if (typeof node === 'string') return [node]
+  if (typeof node === 'function') return [1, 2, 5, 11, 90, 3600].map((n) => String((node as (a: unknown) => unknown)(n)))
+  return Object.values(node as Record<string, unknown>).flatMap(texts)
+}
+
+describe('the message catalogues', () => {
+  it('every language renders every page, in that language, with lang and dir on <html>', () => {
+    for (const locale of LOCALES) {
+      for (const page of everyPage(locale)) {
+        expect(page, locale).toContain(`<html lang="${locale}" dir="${directionOf(locale)}">`)
+        expect(page, locale).not.toMatch(/undefined|\[object |NaN/)
+      }
+    }
+    expect(directionOf('ar')).toBe('rtl')
+    expect(LOCALES.filter((l) => directionOf(l) === 'rtl')).toEqual(['ar'])
+  })
+
+  it('English stays the default, with the texts docs/architecture.md names as page contracts', () => {
+    const login = loginPage({ action: '/a', csrf: 'c', clientName: 'App' })
+    expect(login).toContain('<html lang="en" dir="ltr">')
+    for (const label of ['>Email</label>', '>Password</label>', '>Sign in</button>']) expect(login).toContain(label)
+    expect(messagesFor('en')).toBe(MESSAGES)
+  })
+
+  it('every translation has every text, non-empty, and differs from English where a person reads it', () => {
+    const english = texts(MESSAGES)
+    for (const locale of LOCALES.filter((l) => l !== 'en')) {
+      const translated = texts(messagesFor(locale) satisfies Messages)
+      expect(translated.length, locale).toBe(english.length)
+      for (const t of translated) expect(t.trim().length, locale).toBeGreaterThan(0)
+      // Product and protocol words (Latch, API, "Code") may stay; whole sentences may not.
+      const same = translated.filter((t, i) => t === english[i] && t.split(' ').length > 3)
+      expect(same, locale).toEqual([])
+    }
+  })
+
+  it('the pages of a right-to-left language keep working: spacing uses logical properties', () => {
+    const page = loginPage({ action: '/a', csrf: 'c', clientName: 'App' }, 'ar')
+    expect(page).toContain('dir="rtl"')
+    expect(page).toContain('تسجيل الدخول')
+    expect(page).not.toMatch(/(?:padding|margin)-(?:left|right)|float:|text-align:(?:left|right)/)
+  })
+})
