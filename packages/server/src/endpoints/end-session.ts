@@ -101,7 +101,7 @@ function confirmationPage(ctx: LatchContext, request: FastifyRequest, reply: Fas
   const locale = pageLocale(request)
   const m = messagesFor(locale).signOut
   const body = html`<h1>${m.title}</h1>
-<p>${m.question}${active ? html` ${m.as} <strong>${active.user.email}</strong>` : ''}${m.questionMark}</p>
+<p>${active ? html`${m.questionAs[0]}<strong>${active.user.email}</strong>${m.questionAs[1]}` : m.question}</p>
 ${logout.client ? html`<p class="muted">${m.requestedBy(logout.client.client_name)}</p>` : ''}
 <form method="post" action="${ctx.urls.end_session}">
 ${hidden}<button type="submit">${m.submit}</button>

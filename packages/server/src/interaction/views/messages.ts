@@ -116,10 +116,9 @@ const en = {
   },
   signOut: {
     title: 'Sign out',
-    question: 'Do you want to sign out of Latch',
-    /** Ends the question (languages differ: `؟`, `？`, a narrow space before `?` in French). */
-    questionMark: '?',
-    as: 'as',
+    question: 'Do you want to sign out of Latch?',
+    /** The question with the signed-in account in between (word order differs: Japanese puts it first); each part is escaped. */
+    questionAs: ['Do you want to sign out of Latch as ', '?'] as readonly [string, string],
     requestedBy: (app: string) => `Requested by ${app}.`,
     submit: 'Sign out',
     doneTitle: 'Signed out',

@@ -111,9 +111,8 @@ export const ar: Messages = {
   },
   signOut: {
     title: 'تسجيل الخروج',
-    question: 'هل تريد تسجيل الخروج من Latch',
-    questionMark: '؟',
-    as: 'باسم',
+    question: 'هل تريد تسجيل الخروج من Latch؟',
+    questionAs: ['هل تريد تسجيل الخروج من Latch باسم ', '؟'],
     requestedBy: (app) => `بطلب من ${app}.`,
     submit: 'تسجيل الخروج',
     doneTitle: 'تم تسجيل الخروج',

@@ -99,9 +99,8 @@ export const de: Messages = {
   },
   signOut: {
     title: 'Abmelden',
-    question: 'Möchten Sie sich von Latch abmelden',
-    questionMark: '?',
-    as: 'als',
+    question: 'Möchten Sie sich von Latch abmelden?',
+    questionAs: ['Möchten Sie sich als ', ' von Latch abmelden?'],
     requestedBy: (app) => `Angefordert von ${app}.`,
     submit: 'Abmelden',
     doneTitle: 'Abgemeldet',

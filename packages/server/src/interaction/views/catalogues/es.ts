@@ -99,9 +99,8 @@ export const es: Messages = {
   },
   signOut: {
     title: 'Cerrar sesión',
-    question: '¿Quiere cerrar sesión en Latch',
-    questionMark: '?',
-    as: 'como',
+    question: '¿Quiere cerrar sesión en Latch?',
+    questionAs: ['¿Quiere cerrar sesión en Latch como ', '?'],
     requestedBy: (app) => `Solicitado por ${app}.`,
     submit: 'Cerrar sesión',
     doneTitle: 'Sesión cerrada',

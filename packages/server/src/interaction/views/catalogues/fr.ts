@@ -99,9 +99,8 @@ export const fr: Messages = {
   },
   signOut: {
     title: 'Se déconnecter',
-    question: 'Voulez-vous vous déconnecter de Latch',
-    questionMark: ' ?',
-    as: 'en tant que',
+    question: 'Voulez-vous vous déconnecter de Latch ?',
+    questionAs: ['Voulez-vous vous déconnecter de Latch en tant que ', ' ?'],
     requestedBy: (app) => `Demandé par ${app}.`,
     submit: 'Se déconnecter',
     doneTitle: 'Déconnecté',

@@ -97,9 +97,8 @@ export const ja: Messages = {
   },
   signOut: {
     title: 'サインアウト',
-    question: 'Latch からサインアウトしますか',
-    questionMark: '？',
-    as: 'アカウント:',
+    question: 'Latch からサインアウトしますか？',
+    questionAs: ['', ' として Latch からサインアウトしますか？'],
     requestedBy: (app) => `${app} からの要求です。`,
     submit: 'サインアウト',
     doneTitle: 'サインアウトしました',
