@@ -13,8 +13,11 @@ export interface SignInPage {
   form: Form
 }
 
-/** A fresh authorization request (code, PKCE S256, `scope=openid`) of the test client `web`. */
-export function webAuthorizeUrl(baseUrl: string): URL {
+/**
+ * A fresh authorization request (code, PKCE S256, `scope=openid`) of the test client `web`;
+ * `params` replace or add parameters (another client on the same redirect URI, `ui_locales`…).
+ */
+export function webAuthorizeUrl(baseUrl: string, params: Record<string, string> = {}): URL {
   const url = new URL(`${baseUrl}${PATHS.authorization}`)
   url.search = new URLSearchParams({
     response_type: 'code',
@@ -24,6 +27,7 @@ export function webAuthorizeUrl(baseUrl: string): URL {
     state: randomBytes(8).toString('hex'),
     code_challenge: createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url'),
     code_challenge_method: 'S256',
+    ...params,
   }).toString()
   return url
 }

@@ -6,10 +6,10 @@
  * @see https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
  * @see https://www.rfc-editor.org/rfc/rfc9110#section-12.5.4
  */
-import { createHash, randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PATHS } from '../../src/context.js'
 import { Browser, formOf, unescapeHtml, type Page } from '../browser.js'
+import { webAuthorizeUrl } from '../sign-in.js'
 import { ALICE, baseTestConfig, startServer, WEB_REDIRECT, type TestServer } from '../helpers.js'
 
 const APP_NAME = 'Sprachen App'
@@ -38,18 +38,7 @@ describe('page languages', () => {
   })
 
   function authorizeUrl(extra: Record<string, string> = {}): URL {
-    const url = new URL(`${s.url}${PATHS.authorization}`)
-    url.search = new URLSearchParams({
-      response_type: 'code',
-      client_id: 'lang-app',
-      redirect_uri: WEB_REDIRECT,
-      scope: 'openid profile',
-      state: randomBytes(8).toString('hex'),
-      code_challenge: createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url'),
-      code_challenge_method: 'S256',
-      ...extra,
-    }).toString()
-    return url
+    return webAuthorizeUrl(s.url, { client_id: 'lang-app', scope: 'openid profile', ...extra })
   }
 
   /** A request with `headers` on every hop, following redirects inside the issuer's origin. */
