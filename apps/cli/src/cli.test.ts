@@ -7,7 +7,8 @@
  * The root `prepare` script builds before tests; if dist is missing or older than the sources,
  * `beforeAll` builds it (`tsc -b packages/server apps/cli`).
  */
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process'
+import type { Readable } from 'node:stream'
 import { randomUUID } from 'node:crypto'
 import { connect, createServer as createNetServer, type AddressInfo } from 'node:net'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -124,6 +125,32 @@ afterAll(() => {
 })
 
 // Each test runs the CLI a dozen times or so; a loaded machine needs more than the default 30 s.
+
+/**
+ * `latch serve --port 0` in `dir`, started: its "Latch listening on" log line (JSON), the child,
+ * its exit and its stderr so far. The caller stops it with SIGTERM.
+ */
+async function serve(dir: string): Promise<{ line: Record<string, unknown>; child: ChildProcessByStdio<null, Readable, Readable>; exited: Promise<number | null>; stderr: () => string }> {
+  const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0'], { cwd: dir, env: cleanEnv({ LATCH_LOG_LEVEL: 'info' }), stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)))
+  const line = await new Promise<Record<string, unknown>>((resolveLine, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${stdout}${stderr}`)), 20_000)
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString()
+      const found = stdout.split('\n').find((l) => l.includes('Latch listening on'))
+      if (found) {
+        clearTimeout(timer)
+        resolveLine(JSON.parse(found) as Record<string, unknown>)
+      }
+    })
+    child.on('close', () => reject(new Error(`serve exited: ${stderr}`)))
+  })
+  return { line, child, exited, stderr: () => stderr }
+}
+
 describe('latch CLI', { timeout: 90_000 }, () => {
   it('architecture.md §2 Commands: `latch migrate` brings the database up to date', async () => {
     const dir = workspace()
@@ -485,32 +512,16 @@ describe('latch CLI', { timeout: 90_000 }, () => {
 
   it('architecture.md §2 Commands: `latch serve` listens, seeds the config clients, answers /healthz and stops on SIGTERM', async () => {
     const dir = workspace()
-    const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0'], { cwd: dir, env: cleanEnv({ LATCH_LOG_LEVEL: 'info' }), stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)))
+    const serving = await serve(dir)
     try {
-      const line = await new Promise<Record<string, unknown>>((resolveLine, reject) => {
-        const timer = setTimeout(() => reject(new Error(`serve did not start: ${stdout}${stderr}`)), 20_000)
-        child.stdout.on('data', (d: Buffer) => {
-          stdout += d.toString()
-          const found = stdout.split('\n').find((l) => l.includes('Latch listening on'))
-          if (found) {
-            clearTimeout(timer)
-            resolveLine(JSON.parse(found) as Record<string, unknown>)
-          }
-        })
-        child.on('close', () => reject(new Error(`serve exited: ${stderr}`)))
-      })
-      expect(line.msg).toBe(`Latch listening on http://localhost:9000 (database: sqlite:${join(dir, 'latch.db')})`)
-      const health = await fetch(`${String(line.address)}/healthz`)
+      expect(serving.line.msg).toBe(`Latch listening on http://localhost:9000 (database: sqlite:${join(dir, 'latch.db')})`)
+      const health = await fetch(`${String(serving.line.address)}/healthz`)
       expect(health.status).toBe(200)
     } finally {
-      child.kill('SIGTERM')
+      serving.child.kill('SIGTERM')
     }
-    expect(await exited).toBe(0)
-    expect(stderr).not.toMatch(/^error:|^\s+at /m)
+    expect(await serving.exited).toBe(0)
+    expect(serving.stderr()).not.toMatch(/^error:|^\s+at /m)
     // Config clients were created at start (architecture.md §2 Config file).
     expect((JSON.parse(await ok(dir, ['clients', 'list', '--json'])) as { client_id: string }[]).map((c) => c.client_id)).toEqual(['from-file'])
   })
@@ -688,24 +699,9 @@ export function claims({ token, user, client }: Input): Record<string, unknown> 
 }
 `,
     )
-    const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0'], { cwd: dir, env: cleanEnv({ LATCH_LOG_LEVEL: 'info' }), stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)))
+    const serving = await serve(dir)
+    const address = String(serving.line.address)
     try {
-      const address = await new Promise<string>((resolveLine, reject) => {
-        const timer = setTimeout(() => reject(new Error(`serve did not start: ${stdout}${stderr}`)), 20_000)
-        child.stdout.on('data', (d: Buffer) => {
-          stdout += d.toString()
-          const found = stdout.split('\n').find((l) => l.includes('Latch listening on'))
-          if (found) {
-            clearTimeout(timer)
-            resolveLine(String((JSON.parse(found) as { address: string }).address))
-          }
-        })
-        child.on('close', () => reject(new Error(`serve exited: ${stderr}`)))
-      })
       const res = await fetch(`${address}/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('svc:svc-secret-0123456789abcdefghijklmnop').toString('base64')}` },
@@ -716,9 +712,9 @@ export function claims({ token, user, client }: Input): Record<string, unknown> 
       const payload = JSON.parse(Buffer.from(body.access_token.split('.')[1] as string, 'base64url').toString()) as Record<string, unknown>
       expect(payload).toMatchObject({ sub: 'svc', client_id: 'svc', tenant_tier: 'machine-svc', for_token: 'access_token' })
     } finally {
-      child.kill('SIGTERM')
+      serving.child.kill('SIGTERM')
     }
-    expect(await exited).toBe(0)
+    expect(await serving.exited).toBe(0)
 
     rmSync(join(dir, 'hooks'), { recursive: true })
     expectOneLineError(await latch(dir, ['serve', '--port', '0']), 1, /^error: config: hooks cannot load .*latch\.hooks\.ts/)
