@@ -198,8 +198,9 @@ export async function readPassword(
  */
 function promptHidden(question: string): Promise<string> {
   const input = process.stdin
-  process.stderr.write(question)
+  // Echo off before the prompt shows: whatever is typed once it is on screen is never echoed.
   input.setRawMode(true)
+  process.stderr.write(question)
   input.setEncoding('utf8')
   input.resume()
   return new Promise((resolve, reject) => {
