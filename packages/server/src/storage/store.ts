@@ -255,4 +255,14 @@ export interface Store {
   /** Cheap round trip for /healthz. */
   ping(): Promise<void>
   close(): Promise<void>
+  /** TEMPORARY (runtime lane): lane S delivers the real declarations. */
+  forTenant(id: string): Store
+  tenants: {
+    get(id: string): Promise<TenantRecord | null>
+    list(): Promise<TenantRecord[]>
+    listIndex(): Promise<{ id: string; issuer: string; updated_at: number }[]>
+    upsert(tenant: { id: string; issuer: string; settings: Record<string, unknown> }, now: number): Promise<TenantRecord>
+    delete(id: string, now: number): Promise<boolean>
+  }
 }
+export interface TenantRecord { id: string; issuer: string; settings: Record<string, unknown>; created_at: number; updated_at: number }
