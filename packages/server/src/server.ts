@@ -192,6 +192,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       }
       const found = id === null ? null : tenants.get(id)
       if (found === null) return void sendUnknownTenant(request, reply)
+      if (id !== DEFAULT_TENANT) request.log = request.log.child({ tenant: id })
       if (!(found instanceof Promise)) {
         request.latch = found
         return done()

@@ -31,7 +31,8 @@ export interface DeploymentParts {
 
 /** The context of stored tenant `id`, or null when there is no such tenant. */
 export async function tenantContext(parts: DeploymentParts, id: string): Promise<LatchContext | null> {
-  const { base, store, clock, events, log } = parts
+  const { base, store, clock, log } = parts
+  const events = parts.events.forTenant(id)
   const row = await store.tenants.get(id)
   if (row === null) return null
   const { config, warnings } = tenantConfig(base, row)
