@@ -62,7 +62,6 @@ export function tenantConfig(base: LatchConfig, tenant: { id: string; issuer: st
       createSecret: false,
       secret: { secret: base.secret, source: base.secret_source },
     })
-    if (config.hooks !== base.hooks) throw new ConfigError('hooks', 'is the deployment\'s')
     return { config: deepFreeze(config), warnings: warnings.map((w) => `${where}: ${w}`) }
   } catch (error) {
     if (error instanceof ConfigError) throw new ConfigError(`${where}.${error.key}`.replace(/\.\(root\)$/, ''), error.message.replace(/^config: \S+ /, ''))

@@ -9,6 +9,7 @@ import { idTokenAlgsOf } from '../clients/registry.js'
 import { createContext } from '../compose.js'
 import type { LatchConfig } from '../config/schema.js'
 import { tenantConfig } from '../config/tenant.js'
+import { ConfigError, TemporarilyUnavailableError } from '../errors.js'
 import type { LatchContext } from '../context.js'
 import type { LatchEvents } from '../events.js'
 import type { LatchHooks } from '../hooks/hooks.js'
@@ -35,8 +36,18 @@ export async function tenantContext(parts: DeploymentParts, id: string): Promise
   const events = parts.events.forTenant(id)
   const row = await store.tenants.get(id)
   if (row === null) return null
-  const { config, warnings } = tenantConfig(base, row)
   const tenantLog = log.child({ tenant: id })
+  let resolved: ReturnType<typeof tenantConfig>
+  try {
+    resolved = tenantConfig(base, row)
+  } catch (error) {
+    // Settings are checked when written (config, CLI); a row that no longer validates (a newer
+    // rule, a hand edit) makes this tenant unavailable, never another tenant or the node.
+    if (!(error instanceof ConfigError)) throw error
+    tenantLog.error({ err: error }, 'tenant settings are invalid: the tenant is unavailable until they are fixed')
+    throw new TemporarilyUnavailableError('this sign-in service is not available right now', { cause: error, detail: 'invalid tenant settings' })
+  }
+  const { config, warnings } = resolved
   for (const w of warnings) tenantLog.warn(w)
   const tenantStore = store.forTenant(id)
   const keystore = await Keystore.open({
