@@ -32,9 +32,9 @@ async function serviceToken(name: TenantName): Promise<string> {
   const res = await hostFetch(`${t.issuers[name]}/token`, {
     method: 'POST',
     headers: { 'content-type': FORM, authorization: basic('service', SERVICE_SECRET) },
-    body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'read:data' }),
+    body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'read:data', resource: 'https://api.example.com' }),
   })
-  expect(res.status).toBe(200)
+  expect(res.status, await res.clone().text()).toBe(200)
   return ((await res.json()) as { access_token: string }).access_token
 }
 
