@@ -16,7 +16,8 @@ export type RoutedRequest = IncomingMessage & { [TENANT_OF]?: string | null }
  * default tenant's when no request is matched, else null (no tenant answered yet).
  */
 export function contextOf(request: FastifyRequest): LatchContext | null {
-  const ctx = request.latch as LatchContext | null
-  if (ctx !== null) return ctx
+  // Undefined, not null, on a request the router refused: Fastify had not decorated it yet.
+  const ctx = request.latch as LatchContext | null | undefined
+  if (ctx) return ctx
   return (request.raw as RoutedRequest)[TENANT_OF] === undefined ? request.server.latch : null
 }
