@@ -32,7 +32,7 @@ import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 
 const BANDS: ReadonlyArray<readonly [band: number, rooms: readonly string[]]> = [
-  [1, ['index.ts', 'server.ts', 'compose.ts', 'seed.ts']],
+  [1, ['index.ts', 'server.ts', 'compose.ts', 'seed.ts', 'tenancy']],
   [2, ['endpoints']],
   [3, ['interaction']],
   [4, ['grants', 'sessions', 'client-auth']],

@@ -5,6 +5,7 @@
 import type { Logger } from 'pino'
 import { ClientRegistry } from './clients/registry.js'
 import type { LatchConfig } from './config/schema.js'
+import { DEFAULT_TENANT } from './config/tenant.js'
 import { endpointUrls, type LatchContext } from './context.js'
 import { LatchEvents } from './events.js'
 import { NO_HOOKS, type LatchHooks } from './hooks/hooks.js'
@@ -32,12 +33,19 @@ export function createContext(parts: {
   rateLimit?: RateLimitBackend
   /** Loaded by the caller (`hooks/hooks.ts` `loadHooks`), since loading is asynchronous. */
   hooks?: LatchHooks
+  /** Issue 11: the tenant (default `default`); `store` must be that tenant's. */
+  tenant?: string
+  /** The deployment's caps on anonymous state, shared by every tenant (default: new, from `config`). */
+  pending?: PendingLimits
 }): LatchContext {
-  const { rateLimit, hooks, ...rest } = parts
+  const { rateLimit, hooks, tenant = DEFAULT_TENANT, pending, ...rest } = parts
   const { config, store, clock } = rest
   const loadedHooks = hooks ?? NO_HOOKS
+  // Each tenant's login counters are its own (the same email in two tenants is two accounts).
+  const keySecret = tenant === DEFAULT_TENANT ? config.secret : `${config.secret}\0tenant\0${tenant}`
   return {
     ...rest,
+    tenant,
     events: parts.events ?? new LatchEvents(),
     hooks: loadedHooks,
     customClaims: new CustomClaims({ mappings: config.claims, hooks: loadedHooks, hooksPath: config.hooks, log: rest.log }),
@@ -53,9 +61,9 @@ export function createContext(parts: {
       },
       clock,
       // Every node shares LATCH_SECRET, so every node derives the same counter keys.
-      { ...(rateLimit && { store: rateLimit }), keySecret: config.secret },
+      { ...(rateLimit && { store: rateLimit }), keySecret },
     ),
-    pending: new PendingLimits(config, store, rateLimit ?? new MemoryRateLimit(), clock, config.secret),
+    pending: pending ?? new PendingLimits(config, store, rateLimit ?? new MemoryRateLimit(), clock, config.secret),
     urls: endpointUrls(config.issuer),
   }
 }

@@ -1,7 +1,8 @@
 /**
  * What every endpoint and grant shares: the frozen config, the store, the keystore, the clock and
- * the event bus. One object, decorated onto Fastify as `app.latch`, passed to grants as plain
- * data so that grants stay testable without HTTP.
+ * the event bus. One object per tenant (issue 11): the request's, as `request.latch`, passed to
+ * grants as plain data so that grants stay testable without HTTP; `app.latch` is the default
+ * tenant's.
  * Types and constants only: `compose.ts` (the composition root) builds the object, so this file
  * depends on nothing but the types of what it holds.
  */
@@ -18,6 +19,8 @@ import type { CustomClaims } from './tokens/custom-claims.js'
 import type { LoginThrottle } from './users/login-throttle.js'
 
 export interface LatchContext {
+  /** Issue 11: the tenant this context serves (`default`: the top-level config's). */
+  readonly tenant: string
   readonly config: LatchConfig
   readonly store: Store
   readonly keystore: Keystore

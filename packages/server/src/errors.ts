@@ -223,6 +223,32 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * A tenant id the store cannot take (issue 11): not `[a-z0-9-]{1,64}`, or `default` where only a
+ * stored tenant can be meant (`default` is the config file's and is never stored or deleted).
+ */
+export class InvalidTenantError extends Error {
+  readonly tenant: string
+  constructor(tenant: string, reason: string) {
+    super(`tenant ${JSON.stringify(tenant)}: ${reason}`)
+    this.name = 'InvalidTenantError'
+    this.tenant = tenant
+  }
+}
+
+/** `tenants.upsert` with an issuer another tenant has (issue 11): requests are routed by issuer, so each is unique. */
+export class TenantIssuerTakenError extends Error {
+  readonly issuer: string
+  /** The tenant that has the issuer; null when it went away before it could be read. */
+  readonly holder: string | null
+  constructor(issuer: string, holder: string | null, options?: ErrorOptions) {
+    super(`tenant issuer ${issuer} is taken${holder === null ? '' : ` by tenant ${holder}`}`, options)
+    this.name = 'TenantIssuerTakenError'
+    this.issuer = issuer
+    this.holder = holder
+  }
+}
+
 /** The store could not be reached; endpoints answer `temporarily_unavailable` (503). */
 export class StorageUnavailableError extends Error {
   constructor(cause: unknown) {

@@ -31,9 +31,21 @@ export interface LatchEventMap {
 export type LatchEventName = keyof LatchEventMap
 
 export class LatchEvents {
-  readonly #emitter = new EventEmitter()
+  readonly #emitter: EventEmitter
+  readonly #tenant: string | undefined
+
+  constructor(emitter: EventEmitter = new EventEmitter(), tenant?: string) {
+    this.#emitter = emitter
+    this.#tenant = tenant
+  }
+
+  /** Issue 11: the same bus, whose events say which tenant emitted them (`tenant`, absent for the default tenant). */
+  forTenant(tenant: string): LatchEvents {
+    return new LatchEvents(this.#emitter, tenant)
+  }
+
   emit<K extends LatchEventName>(name: K, payload: LatchEventMap[K]): void {
-    this.#emitter.emit(name, payload)
+    this.#emitter.emit(name, this.#tenant === undefined ? payload : { ...payload, tenant: this.#tenant })
   }
   on<K extends LatchEventName>(name: K, listener: (payload: LatchEventMap[K]) => void): this {
     this.#emitter.on(name, listener)

@@ -52,3 +52,15 @@ export async function seedFromConfig(store: Store, config: LatchConfig, now: num
     }
   }
 }
+
+/**
+ * The tenants config defines (issue 11), in the `tenants` table (their settings, never their
+ * clients' secrets or users' passwords) and their clients, users and organizations in their own
+ * tables, as `seedFromConfig` does for the default tenant.
+ */
+export async function seedTenants(store: Store, config: LatchConfig, now: number): Promise<void> {
+  for (const tenant of config.tenants) {
+    await store.tenants.upsert({ id: tenant.id, issuer: tenant.issuer, settings: tenant.settings }, now)
+    await seedFromConfig(store.forTenant(tenant.id), tenant.config, now)
+  }
+}

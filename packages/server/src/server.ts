@@ -22,7 +22,13 @@ import { createStore } from './storage/kysely-store.js'
 import { sweepPolicy } from './storage/repositories/sweep.js'
 import type { Store } from './storage/store.js'
 import { loadHooks } from './hooks/hooks.js'
-import { seedFromConfig } from './seed.js'
+import { seedFromConfig, seedTenants } from './seed.js'
+import { DEFAULT_TENANT } from './config/tenant.js'
+import { PATHS } from './context.js'
+import { TenantContexts } from './tenancy/tenant-contexts.js'
+import { tenantContext } from './tenancy/tenant-context.js'
+import { sendUnknownTenant } from './endpoints/_pipeline/unknown-tenant.js'
+import { TENANT_OF, type RoutedRequest } from './endpoints/_pipeline/tenant-of.js'
 import { registerFormParser } from './endpoints/_pipeline/form-body.js'
 import { clientErrorHandler, errorHandler, frameworkErrors, sendErrorOn } from './endpoints/_pipeline/render-error.js'
 import { recordMethods } from './endpoints/_pipeline/method-not-allowed.js'
@@ -48,9 +54,16 @@ const SWEEP_INTERVAL_MS = 60_000
 
 declare module 'fastify' {
   interface FastifyInstance {
+    /** The default tenant's context. */
+    latch: LatchContext
+  }
+  interface FastifyRequest {
+    /** The context of the tenant this request is for (issue 11): what every endpoint reads. */
     latch: LatchContext
   }
 }
+
+
 
 export interface CreateServerOptions extends LoadConfigOptions {
   /** Inject a clock (tests freeze time). */
@@ -63,7 +76,10 @@ export interface CreateServerOptions extends LoadConfigOptions {
 
 export interface LatchServer {
   app: FastifyInstance
+  /** The default tenant's context. */
   ctx: LatchContext
+  /** Issue 11: every tenant's context, loaded on use. */
+  tenants: TenantContexts
   config: LatchConfig
   warnings: string[]
   /** Listens on `port` (0 = ephemeral) and returns the bound URL. */
@@ -116,6 +132,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     // Before anything is written: a hooks module that cannot load stops the start (ConfigError).
     const hooks = await loadHooks(config.hooks)
     await seedFromConfig(store, config, clock.now())
+    await seedTenants(store, config, clock.now())
     const events = new LatchEvents()
     // Below `info` neither events nor request lines are logged: skip building them at all.
     const infoEnabled = log.isLevelEnabled('info')
@@ -134,6 +151,16 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     // Redis (when configured) never stops the boot: unreachable is one warning, then per-process counting.
     rateLimit = await openRateLimitStore({ url: config.redis_url, prefix: config.redis_key_prefix, log })
     const ctx = createContext({ config, store, keystore, clock, events, log, rateLimit, hooks })
+    const deployment = { base: config, store, clock, events, log, hooks, pending: ctx.pending, ...(rateLimit && { rateLimit }) }
+    const tenants = new TenantContexts({
+      store,
+      defaultContext: ctx,
+      build: (id) => tenantContext(deployment, id),
+      cacheSize: config.tenancy.cache_size,
+      log,
+      now: () => clock.now(),
+    })
+    await tenants.reload()
     const app = Fastify({
       loggerInstance: log as unknown as FastifyBaseLogger,
       bodyLimit: config.security.body_limit,
@@ -145,8 +172,40 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       frameworkErrors,
       clientErrorHandler,
       routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+      rewriteUrl(raw) {
+        const url = raw.url ?? '/'
+        if (!tenants.multi) return url
+        const route = tenants.route(raw.headers.host, url)
+        // The probe answers on any host: load balancers call nodes by address.
+        const id = route?.id ?? (url.split('?')[0] === PATHS.health ? DEFAULT_TENANT : null)
+        ;(raw as RoutedRequest)[TENANT_OF] = id
+        return route?.url ?? url
+      },
     })
     app.decorate('latch', ctx)
+    app.decorateRequest('latch', null as unknown as LatchContext)
+    app.addHook('onRequest', function tenantOfRequest(request, reply, done) {
+      const id = (request.raw as RoutedRequest)[TENANT_OF]
+      if (id === undefined) {
+        request.latch = ctx
+        return done()
+      }
+      const found = id === null ? null : tenants.get(id)
+      if (found === null) return void sendUnknownTenant(request, reply)
+      if (id !== DEFAULT_TENANT) request.log = request.log.child({ tenant: id })
+      if (!(found instanceof Promise)) {
+        request.latch = found
+        return done()
+      }
+      found.then(
+        (loaded) => {
+          if (loaded === null) return void sendUnknownTenant(request, reply)
+          request.latch = loaded
+          done()
+        },
+        (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+      )
+    })
     await app.register(fastifyCookie)
     registerFormParser(app, config.security.body_limit)
     app.setErrorHandler(errorHandler)
@@ -179,6 +238,11 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
         .finally(() => (sweeping = false))
     }, SWEEP_INTERVAL_MS)
     sweeper.unref()
+    // Tenants created, changed or deleted elsewhere (the CLI, another node) are seen within this bound.
+    const tenantReloader = setInterval(() => {
+      tenants.reload().catch((err: unknown) => log.warn({ err }, 'tenant reload failed'))
+    }, config.tenancy.reload_interval * 1000)
+    tenantReloader.unref()
     // `latch keys rotate` runs in another process: pick its key up within this bound.
     const keyReloader = setInterval(() => {
       keystore.reload().catch((err: unknown) => log.warn({ err }, 'signing key reload failed'))
@@ -187,6 +251,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     app.addHook('onClose', async () => {
       clearInterval(sweeper)
       clearInterval(keyReloader)
+      clearInterval(tenantReloader)
       await rateLimit?.close()
       if (ownsStore) await store.close()
     })
@@ -194,6 +259,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     return {
       app,
       ctx,
+      tenants,
       config,
       warnings,
       async listen(port = config.port, host = config.host) {

@@ -81,9 +81,12 @@ export class Browser {
   /** name → value; Latch sets host-only cookies on one origin, so one flat jar is enough. */
   readonly cookies = new Map<string, string>()
   readonly #origin: string
+  readonly #dispatcher: unknown
 
-  constructor(issuer: string) {
+  /** `dispatcher`: an undici dispatcher for every request (test/support/tenants.ts resolves `*.test` names with one). */
+  constructor(issuer: string, options: { dispatcher?: unknown } = {}) {
     this.#origin = new URL(issuer).origin
+    this.#dispatcher = options.dispatcher
   }
 
   /** One request, no redirect following; stores cookies. */
@@ -93,7 +96,7 @@ export class Browser {
     if (target.origin === this.#origin && this.cookies.size > 0) {
       headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '))
     }
-    const response = await fetch(target, { ...init, headers, redirect: 'manual' })
+    const response = await fetch(target, { ...init, headers, redirect: 'manual', ...(this.#dispatcher !== undefined && { dispatcher: this.#dispatcher }) } as RequestInit)
     if (target.origin === this.#origin) this.#store(response.headers.getSetCookie())
     return response
   }

@@ -355,3 +355,39 @@ export const BODY_LIMIT = 65_536
  * @key hooks
  */
 export const HOOKS = null
+
+/**
+ * A directory of one YAML or JSON file per tenant (issue 11), or null. A file `acme.yaml` defines
+ * tenant `acme` (its `id`, when given, must match) with the same keys as an entry of `tenants`. A
+ * relative path is taken from the config file's directory. Every node re-reads it every
+ * `tenancy.reload_interval`: a new or changed file takes effect within that time. A removed file
+ * leaves the tenant and its data in place: `latch tenants delete ID` deletes them.
+ * @key tenants_dir
+ */
+export const TENANTS_DIR = null
+
+/**
+ * How often, in seconds, every node re-reads the tenants (the `tenants` table and `tenants_dir`):
+ * a tenant created, changed or deleted with the CLI, or in the directory, takes effect within it.
+ * @key tenancy.reload_interval
+ */
+export const TENANCY_RELOAD_INTERVAL = 30
+
+/**
+ * How many tenants a node keeps loaded at once (signing keys, client cache, settings). Beyond it the
+ * least recently used tenant is dropped and loaded again on its next request. Memory grows with the
+ * tenants in use, not with the tenants defined; keep it above the number in use.
+ * @key tenancy.cache_size
+ */
+export const TENANCY_CACHE_SIZE = 2000
+
+/**
+ * More tenants on this deployment (issue 11): each entry is `{ id, issuer, ... }` with its own
+ * `tokens`, `sessions`, `security` (except the deployment-wide `body_limit`, `pending_*` and
+ * `max_pending_*`), `scopes`, `resources`, `default_resource`, `claims`, `clients`, `users` and
+ * `organizations`, which mean what the same keys mean at the top level. A key a tenant omits
+ * takes its default, not the default tenant's value. `id` is `[a-z0-9-]{1,64}`; every issuer is
+ * unique. The top-level config is tenant `default`.
+ * @key tenants
+ */
+export const TENANTS = []

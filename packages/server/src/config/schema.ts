@@ -24,6 +24,7 @@ export { AUTH_METHOD_NAMES, GRANT_TYPE_NAMES } from '../rules/registry-names.js'
 
 /** `[a-z0-9-]{1,64}`: stable, it appears in tokens as `org_id` (rules/organization.ts). */
 const OrganizationId = Type.String({ pattern: '^[a-z0-9-]{1,64}$' })
+const TenantId = Type.String({ pattern: '^[a-z0-9-]{1,64}$' })
 /** Free role names: printable, no spaces (they travel in `org_roles` and the claims hook). */
 const Role = Type.String({ minLength: 1, maxLength: 64, pattern: '^[\\x21-\\x7E]+$' })
 
@@ -213,11 +214,52 @@ export const ConfigFileSchema = Type.Object(
     hooks: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: D.HOOKS }),
     clients: Type.Array(ClientSchema, { default: [] }),
     users: Type.Array(UserSchema, { default: [] }),
+    /** Issue 11: more tenants, each with its issuer and its own keys below (TenantKeys). */
+    tenants: Type.Array(Type.Object({ id: TenantId, issuer: Type.String({ minLength: 1 }) }, { additionalProperties: true }), { default: [] }),
+    /** Issue 11: a directory of one YAML/JSON file per tenant (`<id>.yaml`), relative to the config file; re-read every `tenancy.reload_interval`. */
+    tenants_dir: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: D.TENANTS_DIR }),
+    tenancy: Type.Object(
+      {
+        /** How often every node re-reads the tenants (and `tenants_dir`): added or removed tenants take effect within it. */
+        reload_interval: Type.Integer({ minimum: 1, maximum: 86_400, default: D.TENANCY_RELOAD_INTERVAL }),
+        /** Tenants whose state (keys, caches) a node keeps in memory at once; the least recently used beyond it is dropped. */
+        cache_size: Type.Integer({ minimum: 1, maximum: 1_000_000, default: D.TENANCY_CACHE_SIZE }),
+      },
+      { ...strict, default: {} },
+    ),
   },
   strict,
 )
 
 export type ConfigFile = Static<typeof ConfigFileSchema>
+
+/** `[a-z0-9-]{1,64}`, like organization ids: it names the tenant in the CLI, logs and cookie names. */
+export const TENANT_ID_PATTERN = '^[a-z0-9-]{1,64}$'
+
+/**
+ * The keys a tenant sets for itself (issue 11); every other key is the deployment's. A tenant that
+ * omits one gets the key's default, not the default tenant's value.
+ */
+export const TENANT_KEYS = ['tokens', 'sessions', 'security', 'resources', 'default_resource', 'scopes', 'organizations', 'claims', 'clients', 'users'] as const
+export type TenantKey = (typeof TENANT_KEYS)[number]
+
+/** `security.*` keys that bound the whole deployment (one body parser, caps on what anonymous requests make it store): top level only. */
+export const DEPLOYMENT_SECURITY_KEYS = [
+  'body_limit', 'pending_per_source', 'pending_per_ipv6_56', 'pending_per_ipv6_48', 'pending_source_window', 'max_pending_interactions', 'max_pending_device_codes',
+] as const
+
+/** A tenant as config defines it, resolved (issue 11). */
+export interface TenantDefinition {
+  id: string
+  /** Normalized like `issuer`. */
+  issuer: string
+  /** The tenant's keys other than clients, users and organizations (which are seeded into its tables), as written: what the `tenants` table stores. */
+  settings: Record<string, unknown>
+  /** Its resolved config, for seeding its clients, users and organizations at start. */
+  config: LatchConfig
+  /** Where it was defined: `tenants[2]` or a file of `tenants_dir`. */
+  source: string
+}
 
 export interface ResolvedClient {
   client_id: string
@@ -246,7 +288,11 @@ export interface ResolvedClient {
 }
 
 /** The frozen, validated configuration: `app.latch.config`. */
-export interface LatchConfig extends Omit<ConfigFile, 'clients' | 'hooks'> {
+export interface LatchConfig extends Omit<ConfigFile, 'clients' | 'hooks' | 'tenants' | 'tenants_dir'> {
+  /** Issue 11: the tenants config defines (`tenants` and `tenants_dir`), validated; empty in a tenant's own config. */
+  tenants: TenantDefinition[]
+  /** Absolute path, or null. */
+  tenants_dir: string | null
   /** The hooks module, as an absolute path (relative paths are taken from the config file's directory); null: none. */
   hooks: string | null
   /** Derived: the templates among `scopes` (`read:organization:{org_id}`), parsed once. */

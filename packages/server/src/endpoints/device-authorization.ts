@@ -57,8 +57,8 @@ async function insertDeviceCode(ctx: LatchContext, base: Omit<DeviceCodeRecord, 
 }
 
 export const deviceAuthorizationEndpoint: FastifyPluginAsync = async (app) => {
-  const ctx = app.latch
   async function deviceAuthorizationRequest(request: FastifyRequest, reply: FastifyReply) {
+    const ctx = request.latch
     const { params, client } = await clientAuthentication(request, ctx)
     if (!client.grant_types.includes(DEVICE_CODE_GRANT_TYPE)) {
       throw new UnauthorizedClientError('this client may not use the device authorization grant')

@@ -21,7 +21,7 @@ import { securityHeaders } from './_pipeline/security-headers.js'
 import { sendOutcome } from './_pipeline/send-outcome.js'
 
 function renderCodeForm(request: FastifyRequest, reply: FastifyReply, status: number, value: string, error?: string, confirm = false): FastifyReply {
-  const ctx = request.server.latch
+  const ctx = request.latch
   const body = deviceCodePage(ctx.urls.device_verification, csrfToken(ctx, request, reply), value, error, confirm, pageLocale(request))
   return securityHeaders(reply).status(status).type('text/html; charset=utf-8').send(body)
 }
@@ -33,7 +33,7 @@ async function showCodeForm(request: FastifyRequest, reply: FastifyReply): Promi
 }
 
 async function submitCode(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const ctx = request.server.latch
+  const ctx = request.latch
   const params = rejectDuplicateParams(request.body as RawParams)
   verifyCsrf(ctx, request, params)
   const input = params.user_code ?? ''

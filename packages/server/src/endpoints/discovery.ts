@@ -108,19 +108,37 @@ export function discoveryDocument(ctx: LatchContext, state: DiscoveryState): Rec
 /** How long a background refresh of the document may take before the current one is kept. */
 const REFRESH_TIMEOUT_MS = 10_000
 
+/** Each tenant's document, built on its first discovery request and refreshed in the background from then on. */
+const documents = new WeakMap<LatchContext, Promise<BackgroundRefresh<string>>>()
+
+function documentOf(ctx: LatchContext): Promise<BackgroundRefresh<string>> {
+  let found = documents.get(ctx)
+  if (found === undefined) {
+    const render = async () => JSON.stringify(discoveryDocument(ctx, await discoveryState(ctx)))
+    // Requests never wait for the store once the first document is there: a due refresh (which
+    // lists every client) runs in the background, bounded in time (lib/background-refresh.ts).
+    found = render().then(
+      (first) =>
+        new BackgroundRefresh(first, {
+          clock: ctx.clock,
+          everySeconds: ctx.config.tokens.key_reload_interval,
+          timeoutMs: REFRESH_TIMEOUT_MS,
+          compute: render,
+          onError: (err) => ctx.log.warn({ err }, 'discovery document refresh failed: serving the last one'),
+        }),
+    )
+    // A first render that failed (a store outage) is tried again by the next request.
+    found.catch(() => documents.delete(ctx))
+    documents.set(ctx, found)
+  }
+  return found
+}
+
 export const discoveryEndpoint: FastifyPluginAsync = async (app) => {
-  const ctx = app.latch
-  const render = async () => JSON.stringify(discoveryDocument(ctx, await discoveryState(ctx)))
-  // Requests never wait for the store: they get the current document, and a due refresh (which
-  // lists every client) runs in the background, bounded in time (lib/background-refresh.ts).
-  const document = new BackgroundRefresh(await render(), {
-    clock: ctx.clock,
-    everySeconds: ctx.config.tokens.key_reload_interval,
-    timeoutMs: REFRESH_TIMEOUT_MS,
-    compute: render,
-    onError: (err) => ctx.log.warn({ err }, 'discovery document refresh failed: serving the last one'),
-  })
-  async function discoveryRequest(_request: FastifyRequest, reply: FastifyReply) {
+  // The default tenant's document is ready before the first request, as it was before tenants.
+  await documentOf(app.latch)
+  async function discoveryRequest(request: FastifyRequest, reply: FastifyReply) {
+    const document = await documentOf(request.latch)
     return reply
       .header('cache-control', CACHE_CONTROL)
       // Public metadata: browser apps (SPAs) read it cross-origin. A simple GET, so no preflight.

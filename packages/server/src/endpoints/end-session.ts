@@ -110,8 +110,8 @@ ${hidden}<button type="submit">${m.submit}</button>
 }
 
 export const endSessionEndpoint: FastifyPluginAsync = async (app) => {
-  const ctx = app.latch
   async function endSessionRequest(request: FastifyRequest, reply: FastifyReply, raw: RawParams) {
+    const ctx = request.latch
     const params = rejectDuplicateParams(raw)
     const confirmed = request.method === 'POST' && params[CONFIRM_FIELD] !== undefined
     if (confirmed) verifyCsrf(ctx, request, params)

@@ -11,8 +11,8 @@ const OK = JSON.stringify({ status: 'ok' })
 const UNAVAILABLE = JSON.stringify({ status: 'unavailable' })
 
 export const healthEndpoint: FastifyPluginAsync = async (app) => {
-  const ctx = app.latch
   async function healthCheck(request: FastifyRequest, reply: FastifyReply) {
+    const ctx = request.latch
     reply.header('cache-control', 'no-store').type('application/json; charset=utf-8')
     try {
       await ctx.store.ping()

@@ -44,7 +44,7 @@ function localeOf(request: FastifyRequest, l: LoadedInteraction): Locale {
 }
 
 async function load(request: InteractionRequest): Promise<LoadedInteraction> {
-  const l = await loadInteraction(request.server.latch, request.params.id)
+  const l = await loadInteraction(request.latch, request.params.id)
   noteWayBack(request, l.client, verifiedRedirectUri(l.interaction))
   // Chosen now, so that an error later in this request is shown in the interaction's language too.
   localeOf(request, l)
@@ -58,7 +58,7 @@ function html(reply: FastifyReply, l: LoadedInteraction, status: number, body: s
 }
 
 function renderLogin(request: FastifyRequest, reply: FastifyReply, l: LoadedInteraction, status = 200, error?: string, email?: string): FastifyReply {
-  const ctx = request.server.latch
+  const ctx = request.latch
   const hint = typeof l.interaction.params.login_hint === 'string' ? l.interaction.params.login_hint : undefined
   return html(reply, l, status, loginPage({
     action: `${ctx.urls.interaction}/${l.interaction.id}/login`,
@@ -71,7 +71,7 @@ function renderLogin(request: FastifyRequest, reply: FastifyReply, l: LoadedInte
 
 /** Issue 10: the picker, or the not-a-member page, posting to `/interaction/:id/organization`. */
 function renderOrganization(request: FastifyRequest, reply: FastifyReply, l: LoadedInteraction, form: OrganizationForm): FastifyReply {
-  const ctx = request.server.latch
+  const ctx = request.latch
   const common = {
     action: `${ctx.urls.interaction}/${l.interaction.id}/organization`,
     csrf: csrfToken(ctx, request, reply),
@@ -99,7 +99,7 @@ function finish(reply: FastifyReply, l: LoadedInteraction, outcome: Outcome): Fa
 }
 
 async function showNextStep(request: InteractionRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const ctx = request.server.latch
+  const ctx = request.latch
   const l = await load(request)
   const step = await nextStep(ctx, l, request.cookies)
   if (step.type === 'login_form') return renderLogin(request, reply, l)
@@ -127,7 +127,7 @@ async function showNextStep(request: InteractionRequest, reply: FastifyReply): P
 }
 
 async function submitLogin(request: InteractionRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const ctx = request.server.latch
+  const ctx = request.latch
   const l = await load(request)
   const params = rejectDuplicateParams(request.body as RawParams)
   verifyCsrf(ctx, request, params)
@@ -141,7 +141,7 @@ async function submitLogin(request: InteractionRequest, reply: FastifyReply): Pr
 }
 
 async function submitConsent(request: InteractionRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const ctx = request.server.latch
+  const ctx = request.latch
   const l = await load(request)
   const params = rejectDuplicateParams(request.body as RawParams)
   verifyCsrf(ctx, request, params)
@@ -149,7 +149,7 @@ async function submitConsent(request: InteractionRequest, reply: FastifyReply): 
 }
 
 async function submitOrganization(request: InteractionRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const ctx = request.server.latch
+  const ctx = request.latch
   const l = await load(request)
   const params = rejectDuplicateParams(request.body as RawParams)
   verifyCsrf(ctx, request, params)

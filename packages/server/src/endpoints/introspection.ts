@@ -102,8 +102,8 @@ const introspectRefreshToken: Lookup = async (ctx, token, caller) => {
 const LOOKUPS = { access_token: introspectAccessToken, refresh_token: introspectRefreshToken } as const
 
 export const introspectionEndpoint: FastifyPluginAsync = async (app) => {
-  const ctx = app.latch
   async function introspectionRequest(request: FastifyRequest, reply: FastifyReply) {
+    const ctx = request.latch
     const { params, client: caller } = await clientAuthentication(request, ctx)
     if (isPublicClient(caller)) throw new InvalidClientError('introspection requires a confidential client', { detail: 'public client' })
     const token = params.token

@@ -21,14 +21,13 @@ import { PATHS } from '../context.js'
 const CACHE_CONTROL = `public, max-age=${JWKS_MAX_AGE}`
 
 export const jwksEndpoint: FastifyPluginAsync = async (app) => {
-  const { keystore } = app.latch
-  async function jwksRequest(_request: FastifyRequest, reply: FastifyReply) {
+  async function jwksRequest(request: FastifyRequest, reply: FastifyReply) {
     return reply
       .header('cache-control', CACHE_CONTROL)
       // Public keys: browser-side verifiers may fetch them cross-origin.
       .header('access-control-allow-origin', '*')
       .type('application/json; charset=utf-8')
-      .send(keystore.jwksJson())
+      .send(request.latch.keystore.jwksJson())
   }
   app.get(PATHS.jwks, { config: { channel: 'json' } }, jwksRequest)
 }

@@ -77,8 +77,8 @@ const revokeAccessToken: Revoker = async (ctx, token, client) => {
 const REVOKERS = { access_token: revokeAccessToken, refresh_token: revokeRefreshToken } as const
 
 export const revocationEndpoint: FastifyPluginAsync = async (app) => {
-  const ctx = app.latch
   async function revocationRequest(request: FastifyRequest, reply: FastifyReply) {
+    const ctx = request.latch
     const { params, client } = await clientAuthentication(request, ctx)
     const token = params.token
     if (!token) throw new InvalidRequestError('token is missing')

@@ -5,6 +5,7 @@
  * @see https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { LatchContext } from '../context.js'
 import { homePage } from '../interaction/views/home.js'
 import type { Locale } from '../interaction/views/locales.js'
 import { pageLocale } from './_pipeline/page-locale.js'
@@ -16,18 +17,36 @@ function wantsJson(accept: string | undefined): boolean {
   return /\bapplication\/(?:[\w.+-]*\+)?json\b/.test(types) && !types.includes('text/html')
 }
 
+/** What the page needs of a tenant, computed on its first request to the root. */
+interface RootOf {
+  issuer: string
+  discoveryUrl: string
+  json: string
+  /** Rendered once per language on first use: the page has no per-request content. */
+  bodies: Map<Locale, string>
+}
+
+const perTenant = new WeakMap<LatchContext, RootOf>()
+
+function rootOf(ctx: LatchContext): RootOf {
+  let found = perTenant.get(ctx)
+  if (found === undefined) {
+    const { issuer } = ctx.config
+    const discoveryUrl = `${issuer}${OPENID_CONFIGURATION_PATH}`
+    found = { issuer, discoveryUrl, json: JSON.stringify({ issuer, openid_configuration: discoveryUrl }), bodies: new Map() }
+    perTenant.set(ctx, found)
+  }
+  return found
+}
+
 export const rootEndpoint: FastifyPluginAsync = async (app) => {
-  const { issuer } = app.latch.config
-  const discoveryUrl = `${issuer}${OPENID_CONFIGURATION_PATH}`
-  // Rendered once per language on first use: the page has no per-request content.
-  const bodies = new Map<Locale, string>()
-  const json = JSON.stringify({ issuer, openid_configuration: discoveryUrl })
   async function rootPage(request: FastifyRequest, reply: FastifyReply) {
+    const root = rootOf(request.latch)
     reply.header('vary', 'accept, accept-language')
-    if (wantsJson(request.headers.accept)) return reply.header('cache-control', 'no-cache').type('application/json; charset=utf-8').send(json)
+    if (wantsJson(request.headers.accept)) return reply.header('cache-control', 'no-cache').type('application/json; charset=utf-8').send(root.json)
     const locale = pageLocale(request)
-    let body = bodies.get(locale)
-    if (body === undefined) bodies.set(locale, (body = homePage({ issuer, discoveryUrl }, locale)))
+    let body = root.bodies.get(locale)
+    if (body === undefined) root.bodies.set(locale, (body = homePage({ issuer: root.issuer, discoveryUrl: root.discoveryUrl }, locale)))
     return securityHeaders(reply).type('text/html; charset=utf-8').send(body)
   }
   app.get('/', { config: { channel: 'html' } }, rootPage)

@@ -14,8 +14,8 @@ import { noStore } from './_pipeline/no-store.js'
 import { clientAuthentication } from './_pipeline/client-authentication.js'
 
 export const tokenEndpoint: FastifyPluginAsync = async (app) => {
-  const ctx = app.latch
   async function tokenRequest(request: FastifyRequest, reply: FastifyReply) {
+    const ctx = request.latch
     const { params, client } = await clientAuthentication(request, ctx)
     const grantType = params.grant_type
     if (!grantType) throw new InvalidRequestError('grant_type is missing')

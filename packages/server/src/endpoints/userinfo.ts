@@ -98,8 +98,8 @@ async function withCustomClaims(ctx: LatchContext, user: UserRecord, payload: JW
 }
 
 export const userinfoEndpoint: FastifyPluginAsync = async (app) => {
-  const ctx = app.latch
   async function userinfoClaims(request: FastifyRequest) {
+    const ctx = request.latch
     const payload = await verifyAccessToken(ctx, bearerToken(request))
     const scope = typeof payload.scope === 'string' ? payload.scope : ''
     if (!scope.split(' ').includes('openid')) {

@@ -8,6 +8,7 @@
  * @see https://openid.net/specs/openid-connect-core-1_0.html#Authentication
  * @see https://www.rfc-editor.org/rfc/rfc6265#section-4.1.2
  */
+import { DEFAULT_TENANT } from '../config/tenant.js'
 import type { LatchContext } from '../context.js'
 import { hashHandle, randomHandle, randomId } from '../lib/random.js'
 import type { SessionRecord, UserRecord } from '../storage/store.js'
@@ -17,11 +18,14 @@ export const SESSION_COOKIE = 'latch_session'
 /**
  * Cookie names get the `__Host-` prefix whenever the issuer is https at the root path: the
  * browser then refuses the cookie unless it is Secure, host-only and Path=/, so a sibling
- * subdomain cannot plant or overwrite it (RFC 6265bis §4.1.3.2).
+ * subdomain cannot plant or overwrite it (RFC 6265bis §4.1.3.2). A tenant other than the default
+ * (issue 11) has its id in its cookies' names too: a path tenant shares its host with others, and
+ * a browser sends a cookie of Path=/ to every path, so no tenant reads a cookie another set.
  */
 export function cookieName(ctx: LatchContext, base: string): string {
   const o = cookieOptions(ctx)
-  return o.secure && o.path === '/' ? `__Host-${base}` : base
+  const name = ctx.tenant === DEFAULT_TENANT ? base : `${base}_${ctx.tenant}`
+  return o.secure && o.path === '/' ? `__Host-${name}` : name
 }
 
 export interface CookieOptions {

@@ -42,7 +42,7 @@ export interface ClientsTable {
 
 export interface UsersTable {
   id: string
-  /** Lower-cased; unique. */
+  /** Lower-cased; unique per tenant. */
   email: string
   email_verified: Bool
   password_hash: string | null
@@ -209,19 +209,42 @@ export interface OrganizationMembersTable {
   updated_at: Epoch
 }
 
+/**
+ * 0009 (issue 11): every table but `tenants` has a `tenant_id` column, `default` for every row
+ * written before. It is a column of the tables here and not of the `*Table` row types (nor of the
+ * records): the store stamps and filters it (`Store.forTenant`), and an insert that forgets it is a
+ * compile error.
+ */
+export interface Tenanted {
+  tenant_id: string
+}
+
+/** 0009: the tenants other than `default` (which lives in the config file only). */
+export interface TenantsTable {
+  /** `[a-z0-9-]{1,64}`. */
+  id: string
+  /** Unique across tenants: requests are routed by it. */
+  issuer: string
+  /** JSON object: the tenant's validated settings. */
+  settings: Json
+  created_at: Epoch
+  updated_at: Epoch
+}
+
 export interface Database {
-  clients: ClientsTable
-  users: UsersTable
-  signing_keys: SigningKeysTable
-  grants: GrantsTable
-  authorization_codes: AuthorizationCodesTable
-  refresh_tokens: RefreshTokensTable
-  access_tokens: AccessTokensTable
-  device_codes: DeviceCodesTable
-  sessions: SessionsTable
-  consents: ConsentsTable
-  interactions: InteractionsTable
-  replay_keys: ReplayKeysTable
-  organizations: OrganizationsTable
-  organization_members: OrganizationMembersTable
+  clients: ClientsTable & Tenanted
+  users: UsersTable & Tenanted
+  signing_keys: SigningKeysTable & Tenanted
+  grants: GrantsTable & Tenanted
+  authorization_codes: AuthorizationCodesTable & Tenanted
+  refresh_tokens: RefreshTokensTable & Tenanted
+  access_tokens: AccessTokensTable & Tenanted
+  device_codes: DeviceCodesTable & Tenanted
+  sessions: SessionsTable & Tenanted
+  consents: ConsentsTable & Tenanted
+  interactions: InteractionsTable & Tenanted
+  replay_keys: ReplayKeysTable & Tenanted
+  organizations: OrganizationsTable & Tenanted
+  organization_members: OrganizationMembersTable & Tenanted
+  tenants: TenantsTable
 }

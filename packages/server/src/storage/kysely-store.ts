@@ -36,6 +36,7 @@ import { replayKeyRepository } from './repositories/replay-keys.js'
 import { sessionRepository } from './repositories/sessions.js'
 import { signingKeyRepository } from './repositories/signing-keys.js'
 import { sweepRepository } from './repositories/sweep.js'
+import { checkTenantId, DEFAULT_TENANT, tenantRepository } from './repositories/tenants.js'
 import { userRepository } from './repositories/users.js'
 import { rowCodec } from './rows.js'
 import type { Store } from './store.js'
@@ -81,7 +82,7 @@ export async function createStore(databaseUrl: string, options: { migrate?: bool
     const setup = await entry.connect(databaseUrl)
     db = new Kysely<Database>({ dialect: setup.dialect })
     if (options.migrate ?? true) await migrateToLatest(db)
-    return guard(kyselyStore(db, setup.capabilities), translate)
+    return kyselyStore(db, setup.capabilities, translate)
   } catch (error) {
     await db?.destroy().catch(() => {})
     throw translate(error)
@@ -125,7 +126,7 @@ export async function databaseExists(databaseUrl: string): Promise<boolean> {
  * The one place driver errors are translated: every store method rethrows an outage as
  * `StorageUnavailableError`, so endpoints answer 503 `temporarily_unavailable` instead of 500.
  */
-function guard(store: Store, translate: (error: unknown) => unknown): Store {
+function guard<T extends object>(area: T, translate: (error: unknown) => unknown): T {
   const wrap = (fn: (...args: unknown[]) => Promise<unknown>) => async (...args: unknown[]) => {
     try {
       return await fn(...args)
@@ -134,42 +135,81 @@ function guard(store: Store, translate: (error: unknown) => unknown): Store {
     }
   }
   const guarded: Record<string, unknown> = {}
-  for (const [name, member] of Object.entries(store)) {
+  for (const [name, member] of Object.entries(area)) {
     guarded[name] =
       typeof member === 'function'
         ? wrap(member)
         : Object.fromEntries(Object.entries(member as Record<string, never>).map(([k, fn]) => [k, wrap(fn)]))
   }
-  return guarded as unknown as Store
+  return guarded as T
 }
 
-/** One repository per table (`repositories/`), assembled into the `Store`. */
-function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities): Store {
+type TenantAreas = Omit<Store, 'tenants' | 'evictAnonymousInteractions' | 'sweep' | 'ping' | 'close' | 'forTenant'>
+type DeploymentAreas = Pick<Store, 'tenants' | 'evictAnonymousInteractions' | 'sweep' | 'ping' | 'close'>
+
+/**
+ * One repository per table (`repositories/`), assembled into the `Store`. Each repository builds
+ * its statements here, once; a tenant's store only binds them to its id (`ForTenant`), so a
+ * thousand tenants in use cost a thousand small objects of methods, not a thousand statement sets.
+ */
+function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, translate: (error: unknown) => unknown): Store {
   const context = { db, rows: rowCodec(capabilities.codecs), capabilities }
-  return {
-    clients: clientRepository(context),
-    users: userRepository(context),
-    organizations: organizationRepository(context),
-    keys: signingKeyRepository(context),
-    grants: grantRepository(context),
-    authorizationCodes: authorizationCodeRepository(context),
-    refreshTokens: refreshTokenRepository(context),
-    accessTokens: accessTokenRepository(context),
-    deviceCodes: deviceCodeRepository(context),
-    sessions: sessionRepository(context),
-    consents: consentRepository(context),
-    interactions: interactionRepository(context),
-    replay: replayKeyRepository(context),
+  const clients = clientRepository(context)
+  const users = userRepository(context)
+  const organizations = organizationRepository(context)
+  const keys = signingKeyRepository(context)
+  const grants = grantRepository(context)
+  const authorizationCodes = authorizationCodeRepository(context)
+  const refreshTokens = refreshTokenRepository(context)
+  const accessTokens = accessTokenRepository(context)
+  const deviceCodes = deviceCodeRepository(context)
+  const sessions = sessionRepository(context)
+  const consents = consentRepository(context)
+  const interactions = interactionRepository(context)
+  const replay = replayKeyRepository(context)
 
-    evictAnonymousInteractions: evictAnonymousInteractions(db),
-    sweep: sweepRepository(db, capabilities),
-
-    async ping() {
-      await sql`select 1`.execute(db)
+  const deployment = guard<DeploymentAreas>(
+    {
+      tenants: tenantRepository(context),
+      evictAnonymousInteractions: evictAnonymousInteractions(db),
+      sweep: sweepRepository(db, capabilities),
+      async ping() {
+        await sql`select 1`.execute(db)
+      },
+      async close() {
+        await db.destroy()
+      },
     },
+    translate,
+  )
 
-    async close() {
-      await db.destroy()
-    },
+  const bind = (tenant: string): Store => ({
+    ...guard<TenantAreas>(
+      {
+        clients: clients(tenant),
+        users: users(tenant),
+        organizations: organizations(tenant),
+        keys: keys(tenant),
+        grants: grants(tenant),
+        authorizationCodes: authorizationCodes(tenant),
+        refreshTokens: refreshTokens(tenant),
+        accessTokens: accessTokens(tenant),
+        deviceCodes: deviceCodes(tenant),
+        sessions: sessions(tenant),
+        consents: consents(tenant),
+        interactions: interactions(tenant),
+        replay: replay(tenant),
+      },
+      translate,
+    ),
+    ...deployment,
+    forTenant,
+  })
+  const root = bind(DEFAULT_TENANT)
+  function forTenant(id: string): Store {
+    if (id === DEFAULT_TENANT) return root
+    checkTenantId(id)
+    return bind(id)
   }
+  return root
 }

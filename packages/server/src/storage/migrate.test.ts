@@ -124,5 +124,71 @@ for (const dialect of DIALECTS) {
       await expect(db.insertInto('signing_keys').values({ ...key, kid: 'rsa2', alg: 'RS256', companion_of: 'main' }).execute()).rejects.toThrow()
       await expect(db.insertInto('signing_keys').values({ ...key, kid: 'other-main' }).execute()).rejects.toThrow()
     })
+
+    it('issue 11: 0009-tenants keeps every row of a database at 0008 as tenant default, with its foreign keys, and makes chosen keys per tenant', async () => {
+      const db = (await dialect.open()) as Kysely<any>
+      const { error } = await new Migrator({ db, provider }).migrateTo('0008-organizations')
+      expect(error).toBeUndefined()
+      const rowsAt0008 = {
+        clients: [{
+          client_id: 'rp', client_name: 'RP', client_secret_hash: null, token_endpoint_auth_method: 'none', grant_types: '[]', redirect_uris: '[]',
+          post_logout_redirect_uris: '[]', scope: 'openid', resources: null, skip_consent: 0, jwks: null, auth_method_pinned: 1,
+          id_token_signed_response_alg: null, organization_required: 0, organizations: '["acme"]', created_at: 1, updated_at: 2,
+        }],
+        users: [
+          { id: 'u1', email: 'u1@example.com', email_verified: 1, password_hash: 'h', claims: '{}', roles: '["admin"]', attributes: '{"a":1}', created_at: 1, updated_at: 1 },
+          { id: 'u2', email: 'u2@example.com', email_verified: 0, password_hash: null, claims: '{}', roles: '[]', attributes: '{}', created_at: 1, updated_at: 1 },
+        ],
+        signing_keys: [
+          { kid: 'k1', alg: 'ES256', public_jwk: '{}', private_jwk_encrypted: 'jwe', created_at: 1, activates_at: 1, generation: 1, companion_of: null, retired_at: null, expires_at: null },
+          { kid: 'k1-rsa', alg: 'RS256', public_jwk: '{}', private_jwk_encrypted: 'jwe', created_at: 1, activates_at: 1, generation: 1, companion_of: 'k1', retired_at: null, expires_at: null },
+        ],
+        grants: [{ id: 'g1', client_id: 'rp', user_id: 'u1', scope: 'openid', resource: null, auth_time: 1, session_id: 's1', organization_id: 'acme', family_id: null, created_at: 1, revoked_at: null }],
+        authorization_codes: [{
+          code_hash: 'c1', grant_id: 'g2', client_id: 'rp', user_id: 'u1', redirect_uri: null, scope: 'openid', resource: null, nonce: null, code_challenge: null,
+          code_challenge_method: null, auth_time: 1, session_id: null, amr: '[]', organization_id: null, created_at: 1, expires_at: 99, consumed_at: null,
+        }],
+        refresh_tokens: [{ token_hash: 'r1', grant_id: 'g1', client_id: 'rp', user_id: 'u1', scope: 'openid', resource: null, auth_time: 1, session_id: 's1', created_at: 1, expires_at: 99, rotated_at: null, revoked_at: null }],
+        access_tokens: [{ jti: 'g1.x', client_id: 'rp', expires_at: 99, revoked_at: 5 }],
+        device_codes: [{
+          device_code_hash: 'd1', user_code_hash: 'uc1', client_id: 'rp', scope: 'openid', resource: null, interval: 5, created_at: 1, expires_at: 99,
+          last_polled_at: null, status: 'pending', user_id: null, auth_time: null, session_id: null, granted_scope: null,
+        }],
+        sessions: [{ session_hash: 'sh1', id: 's1', user_id: 'u1', auth_time: 1, amr: '[]', created_at: 1, expires_at: 99 }],
+        consents: [{ user_id: 'u1', client_id: 'rp', resource: '', scope: 'openid', granted_at: 1 }],
+        interactions: [{ id: 'i1', kind: 'authorization', client_id: 'rp', params: '{}', user_id: null, auth_time: null, session_id: null, created_at: 1, expires_at: 99 }],
+        replay_keys: [{ key: 'jti-1', expires_at: 99 }],
+        organizations: [{ id: 'acme', name: 'Acme', domains: '["acme.example"]', created_at: 1, updated_at: 1 }],
+        organization_members: [{ organization_id: 'acme', user_id: 'u1', roles: '["member"]', created_at: 1, updated_at: 1 }],
+      }
+      for (const [table, rows] of Object.entries(rowsAt0008)) await db.insertInto(table).values(rows).execute()
+
+      await migrateToLatest(db)
+
+      for (const [table, rows] of Object.entries(rowsAt0008)) {
+        const stored = await db.selectFrom(table).selectAll().execute()
+        const normalized = stored.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])))
+        expect(normalized, table).toEqual(expect.arrayContaining(rows.map((row) => ({ ...row, tenant_id: 'default' }))))
+        expect(normalized, table).toHaveLength(rows.length)
+      }
+      // The chosen keys are per tenant now: another tenant may take them, the same tenant may not.
+      await db.insertInto('clients').values({ ...rowsAt0008.clients[0], tenant_id: 'acme' }).execute()
+      await expect(db.insertInto('clients').values({ ...rowsAt0008.clients[0], tenant_id: 'acme' }).execute()).rejects.toThrow()
+      await db.insertInto('users').values({ ...rowsAt0008.users[0], id: 'acme-u1', tenant_id: 'acme' }).execute()
+      await expect(db.insertInto('users').values({ ...rowsAt0008.users[0], id: 'acme-u1b', tenant_id: 'acme' }).execute()).rejects.toThrow()
+      await db.insertInto('organizations').values({ ...rowsAt0008.organizations[0], tenant_id: 'acme' }).execute()
+      await db.insertInto('replay_keys').values({ key: 'jti-1', expires_at: 99, tenant_id: 'acme' }).execute()
+      await db.insertInto('signing_keys').values({ ...rowsAt0008.signing_keys[0], kid: 'acme-k1', tenant_id: 'acme' }).execute()
+      await expect(db.insertInto('signing_keys').values({ ...rowsAt0008.signing_keys[0], kid: 'k2' }).execute()).rejects.toThrow()
+      // A membership names an organization of its own tenant: acme's member row needs acme's organization.
+      await expect(db.insertInto('organization_members').values({ ...rowsAt0008.organization_members[0], user_id: 'u2', organization_id: 'acme', tenant_id: 'globex' }).execute()).rejects.toThrow()
+      // The foreign keys survived the rebuild: deleting a user still takes its sessions, consents and memberships.
+      await db.deleteFrom('users').where('id', '=', 'u1').execute()
+      for (const table of ['sessions', 'consents', 'organization_members']) expect(await db.selectFrom(table).selectAll().execute(), table).toEqual([])
+      // And deleting an organization its memberships.
+      await db.insertInto('organization_members').values({ ...rowsAt0008.organization_members[0], user_id: 'u2' }).execute()
+      await db.deleteFrom('organizations').where('tenant_id', '=', 'default').where('id', '=', 'acme').execute()
+      expect(await db.selectFrom('organization_members').selectAll().execute()).toEqual([])
+    })
   })
 }

@@ -279,3 +279,21 @@ export interface Membership {
   organization: OrganizationRecord
   roles: string[]
 }
+
+/**
+ * A tenant other than `default` (issue 11): its own issuer, keys, clients, users, organizations and
+ * sessions in the same database, every row stamped with its id (`Store.forTenant`).
+ */
+export interface TenantRecord {
+  /** `[a-z0-9-]{1,64}`; never `default`, which is the config file's own tenant and is not stored. */
+  id: string
+  /** Unique across tenants. */
+  issuer: string
+  /** The tenant's validated settings (config `tenants[]`), a JSON-serialisable object. */
+  settings: Record<string, unknown>
+  created_at: number
+  updated_at: number
+}
+
+/** What each node reads at every tenant index reload: enough to route and to see what changed. */
+export type TenantIndexEntry = Pick<TenantRecord, 'id' | 'issuer' | 'updated_at'>

@@ -3,10 +3,10 @@
  * dialect's codecs for booleans and JSON. Kept apart from the queries so that every repository
  * reads and writes a record the same way, and so `kysely-store.ts` holds only decisions.
  */
-import type { ClientRecord, DeviceCodeRecord, DeviceCodeStatus, InteractionRecord, OrganizationRecord, SessionRecord, SigningKeyRecord, UserClaims, UserRecord, AuthorizationCodeRecord } from './store.js'
+import type { ClientRecord, DeviceCodeRecord, DeviceCodeStatus, InteractionRecord, OrganizationRecord, SessionRecord, SigningKeyRecord, TenantRecord, UserClaims, UserRecord, AuthorizationCodeRecord } from './store.js'
 import type {
   AccessTokensTable, AuthorizationCodesTable, ClientsTable, ConsentsTable, Database, DeviceCodesTable, GrantsTable, InteractionsTable, OrganizationMembersTable,
-  OrganizationsTable, RefreshTokensTable, ReplayKeysTable, SessionsTable, SigningKeysTable, UsersTable,
+  OrganizationsTable, RefreshTokensTable, ReplayKeysTable, SessionsTable, SigningKeysTable, TenantsTable, UsersTable,
 } from './database.js'
 import type { Codecs } from './dialects/dialect.js'
 
@@ -62,6 +62,7 @@ export const COLUMNS = {
   replay_keys: columns<ReplayKeysTable>()({ key: true, expires_at: true }),
   organizations: columns<OrganizationsTable>()({ id: true, name: true, domains: true, created_at: true, updated_at: true }),
   organization_members: columns<OrganizationMembersTable>()({ organization_id: true, user_id: true, roles: true, created_at: true, updated_at: true }),
+  tenants: columns<TenantsTable>()({ id: true, issuer: true, settings: true, created_at: true, updated_at: true }),
 } satisfies { [T in keyof Database]: readonly (keyof Database[T])[] }
 
 /** The listed keys of `record`, with `undefined` (an omitted optional) stored as NULL. */
@@ -156,6 +157,8 @@ export function rowCodec(codecs: Codecs) {
       kind: r.kind as InteractionRecord['kind'],
       params: json.decode(r.params) as Record<string, unknown>,
     }),
+
+    tenant: (r: TenantsTable): TenantRecord => ({ ...r, settings: json.decode(r.settings) as Record<string, unknown> }),
   }
 }
 

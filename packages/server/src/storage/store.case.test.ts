@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import Sqlite from 'better-sqlite3'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { StorageUnavailableError } from '../errors.js'
+import { InvalidTenantError, StorageUnavailableError, TenantIssuerTakenError } from '../errors.js'
 import { postgresCapabilities } from './dialects/postgres.js'
 import { sqliteCapabilities } from './dialects/sqlite.js'
 import { createStore } from './kysely-store.js'
@@ -1144,7 +1144,271 @@ for (const dialect of DIALECTS) {
         expect(bare).toMatchObject({ roles: [], attributes: {} })
       })
     })
+
+    describe('tenants (issue 11)', () => {
+      const tenantId = () => `t-${randomBytes(5).toString('hex')}`
+      const key = (generation: number, at = T) =>
+        ({ kid: `k-${id()}`, alg: 'ES256', public_jwk: { kty: 'EC' }, private_jwk_encrypted: 'jwe', created_at: at, activates_at: at, generation, companion_of: null, retired_at: null, expires_at: null })
+
+      it('issue 11: forTenant(default) is the root store; a malformed tenant id is refused', () => {
+        expect(store.forTenant('default')).toBe(store)
+        expect(store.forTenant(tenantId()).forTenant('default')).toBe(store)
+        for (const bad of ['', 'Acme', 'a_b', 'a'.repeat(65), 'a/b']) expect(() => store.forTenant(bad), bad).toThrow(InvalidTenantError)
+      })
+
+      it('issue 11: the same client id, email, organization id, key generation and replay key exist in two tenants independently', async () => {
+        const [a, b] = [store.forTenant(tenantId()), store.forTenant(tenantId())]
+        const c = client()
+        await a.clients.upsert({ ...c, client_name: 'A' }, T)
+        await b.clients.upsert({ ...c, client_name: 'B' }, T)
+        expect((await a.clients.get(c.client_id))?.client_name).toBe('A')
+        expect((await b.clients.get(c.client_id))?.client_name).toBe('B')
+        expect(await store.clients.get(c.client_id)).toBeNull()
+        expect((await a.clients.list()).map((x) => x.client_name)).toEqual(['A'])
+        expect(await a.clients.delete(c.client_id, T)).toBe(true)
+        expect((await b.clients.get(c.client_id))?.client_name).toBe('B')
+
+        const email = `same.${id()}@example.com`
+        const ua = await a.users.upsert({ email, email_verified: true, password_hash: 'ha', claims: {} }, T)
+        const ub = await b.users.upsert({ email, email_verified: false, password_hash: 'hb', claims: {} }, T)
+        expect(ua.id).not.toBe(ub.id)
+        expect(await a.users.getByEmail(email)).toEqual(ua)
+        expect(await b.users.getByEmail(email)).toEqual(ub)
+        expect(await store.users.getByEmail(email)).toBeNull()
+        expect(await b.users.getById(ua.id)).toBeNull()
+        expect(await b.users.list()).toEqual([ub])
+        expect(await b.users.update(ua.id, { roles: ['x'] }, T)).toBe(false)
+        expect(await b.users.setPasswordHash(ua.id, 'stolen', T, { signOut: true })).toBe(false)
+        expect(await b.users.delete(ua.id, T)).toBe(false)
+        expect(await a.users.getById(ua.id)).toEqual(ua)
+        // An id taken in another tenant is not silently another tenant's user.
+        await expect(b.users.upsert({ id: ua.id, email: `other.${id()}@example.com`, email_verified: false, password_hash: null, claims: {} }, T)).rejects.toThrow()
+
+        const o = `org-${randomBytes(4).toString('hex')}`
+        await a.organizations.upsert({ id: o, name: 'Org A', domains: ['same.example'] }, T)
+        await b.organizations.upsert({ id: o, name: 'Org B', domains: ['same.example'] }, T)
+        expect((await a.organizations.get(o))?.name).toBe('Org A')
+        expect((await b.organizations.withDomain('same.example')).map((x) => x.name)).toEqual(['Org B'])
+        expect(await a.organizations.list()).toEqual([expect.objectContaining({ name: 'Org A' })])
+        expect(await a.organizations.addMember(o, ua.id, ['admin'], T)).toBe(true)
+        // A's user is no member of B's organization of the same id, and cannot be made one through B.
+        expect(await b.organizations.membership(o, ua.id)).toBeNull()
+        expect(await b.organizations.addMember(o, ua.id, ['admin'], T)).toBe(false)
+        expect(await b.organizations.joinIfAbsent(o, ua.id, ['member'], T)).toBe(false)
+        expect(await b.organizations.membershipsOf(ua.id, 10)).toEqual([])
+        expect(await b.organizations.members(o)).toEqual([])
+        expect(await b.organizations.removeMember(o, ua.id, T)).toBe(false)
+        expect(await a.organizations.membership(o, ua.id)).toEqual({ organization: expect.objectContaining({ name: 'Org A' }), roles: ['admin'] })
+        expect(await a.organizations.membershipsOf(ua.id, 10)).toEqual([{ organization: expect.objectContaining({ name: 'Org A' }), roles: ['admin'] }])
+        expect((await a.organizations.members(o)).map((m) => m.user.id)).toEqual([ua.id])
+        expect(await b.organizations.delete(o, T)).toBe(true)
+        expect(await a.organizations.membership(o, ua.id)).not.toBeNull()
+
+        // Generations count per tenant; a new key retires its own tenant's keys only.
+        const [ka, kb] = [key(1), key(1)]
+        expect(await a.keys.add(ka, T + 100)).toBe(true)
+        expect(await b.keys.add(kb, T + 100)).toBe(true)
+        expect(await a.keys.add(key(1), T + 100)).toBe(false)
+        expect([await a.keys.latestGeneration(), await b.keys.latestGeneration()]).toEqual([1, 1])
+        const ka2 = key(2, T + 1)
+        expect(await a.keys.add(ka2, T + 100)).toBe(true)
+        expect((await a.keys.list(T)).map((k) => [k.kid, k.retired_at])).toEqual([[ka2.kid, null], [ka.kid, T + 1]])
+        expect((await b.keys.list(T)).map((k) => [k.kid, k.retired_at])).toEqual([[kb.kid, null]])
+        expect((await store.keys.list(T)).some((k) => k.kid === ka.kid || k.kid === kb.kid)).toBe(false)
+
+        const jti = id()
+        expect(await a.replay.record(jti, T + 60, T)).toBe(true)
+        expect(await b.replay.record(jti, T + 60, T)).toBe(true)
+        expect(await a.replay.record(jti, T + 60, T)).toBe(false)
+        expect(await store.replay.record(jti, T + 60, T)).toBe(true)
+      })
+
+      it('issue 11: a code, grant, refresh token, access-token revocation, session, device code, interaction and consent of tenant A is not found, consumed, revoked or listed through tenant B', async () => {
+        const [a, b] = [store.forTenant(tenantId()), store.forTenant(tenantId())]
+        const user = await a.users.upsert({ email: `iso.${id()}@example.com`, email_verified: true, password_hash: 'h', claims: {} }, T)
+        const session = { session_hash: id(), id: id(), user_id: user.id, auth_time: T, amr: ['pwd'], created_at: T, expires_at: T + 600 }
+        expect(await a.sessions.insert(session)).toBe(true)
+        expect(await b.sessions.get(session.session_hash, T)).toBeNull()
+        expect(await b.sessions.getWithUser(session.session_hash, T)).toBeNull()
+        expect(await b.sessions.getById(session.id, T)).toBeNull()
+        expect(await b.sessions.renew(session.session_hash, { ...session, session_hash: id() }, T)).toBeNull()
+        expect(await b.sessions.end(session.session_hash, T)).toBeNull()
+        expect(await a.sessions.getWithUser(session.session_hash, T)).toEqual({ session, user })
+        // Conditions are checked in the writer's tenant: A's password hash and session say nothing to B.
+        expect(await b.sessions.insert({ ...session, session_hash: id(), id: id() }, { passwordHash: { userId: user.id, hash: 'h' } })).toBe(false)
+        expect(await b.grants.open(grant({ user_id: user.id }), null, { sessionId: session.id })).toBe(false)
+        expect(await a.grants.open(grant({ user_id: user.id }), null, { passwordHash: { userId: user.id, hash: 'h' }, sessionId: session.id })).toBe(true)
+
+        const c = code(id(), { user_id: user.id, session_id: session.id })
+        await a.authorizationCodes.insert(c)
+        expect(await b.authorizationCodes.find(c.code_hash)).toBeNull()
+        expect(await b.authorizationCodes.consume(c.code_hash, T)).toEqual({ record: null, replayed: null })
+        expect(await b.authorizationCodes.redeem(c.code_hash, T, null)).toEqual({ outcome: 'invalid' })
+        await b.grants.revoke(c.grant_id, T)
+        expect(await b.grants.get(c.grant_id)).toBeNull()
+        expect(await a.authorizationCodes.find(c.code_hash)).toEqual({ code: c, user })
+        const rt = refresh(c.grant_id, { user_id: user.id })
+        expect(await a.authorizationCodes.redeem(c.code_hash, T, rt)).toMatchObject({ outcome: 'opened' })
+        expect(await a.grants.get(c.grant_id)).toMatchObject({ id: c.grant_id, revoked_at: null, session_id: session.id })
+
+        expect(await b.refreshTokens.get(rt.token_hash)).toBeNull()
+        expect(await b.refreshTokens.getForRefresh(rt.token_hash, T)).toBeNull()
+        expect(await b.refreshTokens.rotate(rt.token_hash, refresh(c.grant_id), T)).toEqual({ outcome: 'invalid' })
+        expect(await b.refreshTokens.revoke(rt.token_hash, T)).toBe(false)
+        expect(await a.refreshTokens.getForRefresh(rt.token_hash, T)).toMatchObject({ token: { revoked_at: null, rotated_at: null }, grant: { id: c.grant_id }, user, sessionAlive: true })
+
+        // Revocations through B, by grant, session, user, client or organization, reach nothing of A's.
+        await b.grants.revoke(c.grant_id, T)
+        await b.grants.revokeBySession(session.id, T, { keepOfflineAccess: false })
+        await b.clients.delete(c.client_id, T)
+        await b.organizations.delete('rp', T)
+        expect(await a.grants.get(c.grant_id)).toMatchObject({ revoked_at: null })
+        expect(await a.refreshTokens.get(rt.token_hash)).toMatchObject({ revoked_at: null })
+        const jti = `${c.grant_id}.${id()}`
+        expect(await a.accessTokens.isRevoked(jti)).toBe(false)
+        await a.grants.revoke(c.grant_id, T + 1)
+        expect(await a.accessTokens.isRevoked(jti)).toBe(true)
+        expect(await b.accessTokens.isRevoked(jti)).toBe(false)
+        const single = id()
+        await a.accessTokens.revoke({ jti: single, client_id: 'rp', expires_at: T + 900 }, T)
+        expect([await a.accessTokens.isRevoked(single), await b.accessTokens.isRevoked(single), await store.accessTokens.isRevoked(single)]).toEqual([true, false, false])
+
+        const d = device()
+        await a.deviceCodes.insert(d)
+        expect(await b.deviceCodes.getByUserCode(d.user_code_hash, T)).toBeNull()
+        expect(await b.deviceCodes.decide(d.user_code_hash, approve, T)).toBe(false)
+        expect(await b.deviceCodes.poll(d.device_code_hash, T)).toEqual({ outcome: 'invalid' })
+        expect(await a.deviceCodes.poll(d.device_code_hash, T)).toEqual({ outcome: 'pending' })
+
+        const interaction = { id: id(), kind: 'authorization' as const, client_id: 'rp', params: { a: 1 }, user_id: null, auth_time: null, session_id: null, created_at: T, expires_at: T + 60 }
+        await a.interactions.insert(interaction)
+        expect(await b.interactions.get(interaction.id, T)).toBeNull()
+        await b.interactions.update(interaction.id, { user_id: 'intruder' })
+        expect(await b.interactions.take(interaction.id, T)).toBeNull()
+        expect(await a.interactions.take(interaction.id, T)).toEqual(interaction)
+
+        await a.consents.grant(user.id, 'rp', null, ['openid'], T)
+        expect(await b.consents.get(user.id, 'rp', null)).toBeNull()
+        expect(await a.consents.get(user.id, 'rp', null)).toMatchObject({ scopes: ['openid'] })
+
+        // A's logout ends A's session with what it issued; B's store never saw it.
+        expect(await a.sessions.end(session.session_hash, T + 2)).toEqual(session)
+      })
+
+      it('issue 11: tenants.upsert, get, list and listIndex; an issuer is unique; default is never stored; the same through every tenant store', async () => {
+        const [x, y] = [tenantId(), tenantId()]
+        const issuer = (t: string) => `https://${t}.example`
+        const stored = await store.tenants.upsert({ id: x, issuer: issuer(x), settings: { tokens: { access_token_ttl: 300 }, branding: { product_name: 'X' } } }, T)
+        expect(stored).toEqual({ id: x, issuer: issuer(x), settings: { tokens: { access_token_ttl: 300 }, branding: { product_name: 'X' } }, created_at: T, updated_at: T })
+        await store.forTenant(y).tenants.upsert({ id: y, issuer: issuer(y), settings: {} }, T)
+        const moved = await store.tenants.upsert({ id: x, issuer: `${issuer(x)}/v2`, settings: { a: 1 } }, T + 5)
+        expect(moved).toEqual({ id: x, issuer: `${issuer(x)}/v2`, settings: { a: 1 }, created_at: T, updated_at: T + 5 })
+        expect(await store.forTenant(x).tenants.get(x)).toEqual(moved)
+        expect(await store.tenants.get(tenantId())).toBeNull()
+        const ours = (list: { id: string }[]) => list.filter((t) => t.id === x || t.id === y)
+        expect(ours(await store.tenants.list()).map((t) => t.id)).toEqual([x, y].sort())
+        expect(ours(await store.tenants.listIndex())).toEqual(
+          [{ id: x, issuer: `${issuer(x)}/v2`, updated_at: T + 5 }, { id: y, issuer: issuer(y), updated_at: T }].sort((p, q) => p.id.localeCompare(q.id)),
+        )
+        const all = await store.tenants.list()
+        expect(all.map((t) => t.id)).toEqual([...all.map((t) => t.id)].sort())
+
+        const taken = store.tenants.upsert({ id: tenantId(), issuer: issuer(y), settings: {} }, T)
+        await expect(taken).rejects.toBeInstanceOf(TenantIssuerTakenError)
+        await expect(taken).rejects.toMatchObject({ issuer: issuer(y), holder: y })
+        await expect(store.tenants.upsert({ id: x, issuer: issuer(y), settings: {} }, T)).rejects.toBeInstanceOf(TenantIssuerTakenError)
+        expect(await store.tenants.get(x)).toEqual(moved)
+        await expect(store.tenants.upsert({ id: 'default', issuer: 'https://default.example', settings: {} }, T)).rejects.toBeInstanceOf(InvalidTenantError)
+        await expect(store.tenants.upsert({ id: 'Not Valid', issuer: 'https://nv.example', settings: {} }, T)).rejects.toBeInstanceOf(InvalidTenantError)
+        await expect(store.tenants.delete('default', T)).rejects.toBeInstanceOf(InvalidTenantError)
+        expect(await store.tenants.get('default')).toBeNull()
+        expect(await store.tenants.delete(x, T)).toBe(true)
+        expect(await store.forTenant(y).tenants.delete(y, T)).toBe(true)
+        expect(await store.tenants.delete(y, T)).toBe(false)
+        expect(ours(await store.tenants.list())).toEqual([])
+      })
+
+      it('issue 11: tenants.delete deletes every row of the tenant in every table, and nothing of another tenant', async () => {
+        const [idA, idB] = [tenantId(), tenantId()]
+        await store.tenants.upsert({ id: idA, issuer: `https://${idA}.example`, settings: {} }, T)
+        await store.tenants.upsert({ id: idB, issuer: `https://${idB}.example`, settings: {} }, T)
+        /** A row in every table, through the tenant's store. */
+        const fill = async (s: Store) => {
+          const u = await s.users.upsert({ email: `all.${id()}@example.com`, email_verified: true, password_hash: null, claims: {} }, T)
+          await s.clients.upsert(client({ client_id: 'rp' }), T)
+          await s.organizations.upsert({ id: 'acme', name: 'Acme', domains: [] }, T)
+          expect(await s.organizations.addMember('acme', u.id, ['member'], T)).toBe(true)
+          expect(await s.keys.add(key(1), T + 100)).toBe(true)
+          const g = grant({ user_id: u.id })
+          expect(await s.grants.open(g, refresh(g.id, { user_id: u.id }))).toBe(true)
+          await s.authorizationCodes.insert(code(id(), { user_id: u.id }))
+          await s.accessTokens.revoke({ jti: `${g.id}.${id()}`, client_id: 'rp', expires_at: T + 900 }, T)
+          await s.deviceCodes.insert(device())
+          await s.sessions.insert({ session_hash: id(), id: id(), user_id: u.id, auth_time: T, amr: ['pwd'], created_at: T, expires_at: T + 600 })
+          await s.consents.grant(u.id, 'rp', null, ['openid'], T)
+          await s.interactions.insert({ id: id(), kind: 'authorization', client_id: 'rp', params: {}, user_id: null, auth_time: null, session_id: null, created_at: T, expires_at: T + 60 })
+          expect(await s.replay.record(id(), T + 60, T)).toBe(true)
+        }
+        await fill(store.forTenant(idA))
+        await fill(store.forTenant(idB))
+        const before = await rowsByTenant(url)
+        for (const [table, counts] of Object.entries(before)) {
+          if (table === 'tenants') continue
+          expect(counts[idA], `${table} has rows of ${idA}`).toBeGreaterThan(0)
+          expect(counts[idB], table).toBe(counts[idA])
+        }
+
+        expect(await store.forTenant(idB).tenants.delete(idA, T)).toBe(true)
+
+        const after = await rowsByTenant(url)
+        for (const [table, counts] of Object.entries(before)) {
+          if (table === 'tenants') continue
+          const { [idA]: _gone, ...others } = counts
+          expect(after[table], table).toEqual(others)
+        }
+        expect(await store.tenants.get(idA)).toBeNull()
+        expect(await store.tenants.get(idB)).not.toBeNull()
+        expect(await store.forTenant(idA).users.list()).toEqual([])
+        expect(await store.forTenant(idB).users.list()).toHaveLength(1)
+        expect(await store.tenants.delete(idA, T)).toBe(false)
+        await store.tenants.delete(idB, T)
+      })
+    })
   })
+}
+
+/**
+ * Rows per table and tenant, read past the store: every table of the schema (but Kysely's own and
+ * `tenants`), so a table added later without a place in `tenants.delete` shows up here.
+ */
+async function rowsByTenant(url: string): Promise<Record<string, Record<string, number>>> {
+  const out: Record<string, Record<string, number>> = {}
+  const tally = (table: string, rows: { tenant_id: string; n: number | string }[]) => {
+    out[table] = Object.fromEntries(rows.map((r) => [r.tenant_id, Number(r.n)]))
+  }
+  if (url.startsWith('sqlite:')) {
+    const db = new Sqlite(url.slice('sqlite:'.length), { readonly: true })
+    try {
+      const tables = db.prepare(`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like 'kysely_%' and name <> 'tenants'`).all() as { name: string }[]
+      for (const { name } of tables) tally(name, db.prepare(`select tenant_id, count(*) as n from "${name}" group by tenant_id`).all() as { tenant_id: string; n: number }[])
+    } finally {
+      db.close()
+    }
+    return out
+  }
+  const schema = new URL(url).searchParams.get('schema')!
+  const client = new pg.Client({ connectionString: PG_URL })
+  await client.connect()
+  try {
+    const { rows: tables } = await client.query<{ name: string }>(
+      `select table_name as name from information_schema.tables where table_schema = $1 and table_name not like 'kysely_%' and table_name <> 'tenants'`,
+      [schema],
+    )
+    for (const { name } of tables) tally(name, (await client.query(`select tenant_id, count(*) as n from "${schema}"."${name}" group by tenant_id`)).rows)
+  } finally {
+    await client.end()
+  }
+  return out
 }
 
 describe('createStore: URLs and outages', () => {

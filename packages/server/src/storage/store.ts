@@ -9,6 +9,13 @@
  * codes, user codes, session cookies, client secrets) are only ever passed in and stored as
  * hashes (`*_hash`, see `lib/random.ts` `hashHandle`).
  *
+ * Tenants (issue 11): every row belongs to one tenant. The store `createStore` returns is tenant
+ * `default`; `forTenant(id)` is the same interface for another tenant, reading only that tenant's
+ * rows (a join by a chosen id, client or organization, matches the tenant too) and stamping its
+ * writes. Deployment-wide on purpose, the same through every tenant's store: `tenants`,
+ * `interactions.countActive` and `deviceCodes.countActive` (the caps on anonymous work are per
+ * deployment), `evictAnonymousInteractions`, `sweep`, `ping` and `close`.
+ *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2 (single-use codes)
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2 (refresh token rotation)
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.5 (device polling)
@@ -32,6 +39,8 @@ import type {
   WriteCondition,
   OrganizationRecord,
   Membership,
+  TenantRecord,
+  TenantIndexEntry,
 } from './records.js'
 
 export type * from './records.js'
@@ -194,7 +203,7 @@ export interface Store {
     ): Promise<boolean>
     /** One poll, enforcing `interval` (RFC 8628 §3.5) and single redemption. */
     poll(deviceCodeHash: string, now: number): Promise<PollResult>
-    /** Unexpired device codes at `now`, counted up to `limit`. */
+    /** Unexpired device codes at `now` of every tenant (deployment-wide), counted up to `limit`. */
     countActive(now: number, limit: number): Promise<number>
   }
   sessions: {
@@ -231,7 +240,7 @@ export interface Store {
     update(id: string, patch: Partial<Pick<InteractionRecord, 'user_id' | 'auth_time' | 'session_id' | 'params' | 'expires_at'>>): Promise<void>
     /** Returns the interaction once and deletes it; `null` if already taken. */
     take(id: string, now: number): Promise<InteractionRecord | null>
-    /** Unexpired interactions at `now`, counted up to `limit` (a cap check reads no further). */
+    /** Unexpired interactions at `now` of every tenant (deployment-wide), counted up to `limit` (a cap check reads no further). */
     countActive(now: number, limit: number): Promise<number>
   }
   replay: {
@@ -242,17 +251,47 @@ export interface Store {
     record(key: string, expiresAt: number, now: number): Promise<boolean>
   }
   /**
-   * Deletes the `limit` oldest unexpired interactions nobody has signed in to, in one statement
-   * (`repositories/interaction-eviction.ts`); returns how many went.
+   * Deletes the `limit` oldest unexpired interactions nobody has signed in to, of every tenant
+   * (deployment-wide), in one statement (`repositories/interaction-eviction.ts`); returns how many went.
    */
   evictAnonymousInteractions(now: number, limit: number): Promise<number>
   /**
    * Deletes rows nobody can use any more, in batches that each hold their locks briefly; safe to
    * run on several nodes at once. Grants outlive every access token under them, and expired
    * device codes are kept a while (see `repositories/sweep.ts`). Returns the rows deleted per table.
+   * Deployment-wide: every tenant's rows.
    */
   sweep(now: number, policy?: Partial<SweepPolicy>): Promise<SweepResult>
   /** Cheap round trip for /healthz. */
   ping(): Promise<void>
+  /** Closes the database: of every tenant's store, since they share it. */
   close(): Promise<void>
+  /**
+   * This interface for tenant `id`: every read filtered by it, every write stamped with it. Cheap:
+   * the statements are the store's, shared by all tenants; it checks the id's form
+   * (`[a-z0-9-]{1,64}`, else `InvalidTenantError`), not that the tenant exists. `default` gives
+   * the root store itself.
+   */
+  forTenant(id: string): Store
+  /** The tenants other than `default`. Deployment-level: the same through every tenant's store. */
+  tenants: {
+    get(id: string): Promise<TenantRecord | null>
+    /** Every stored tenant, by id. */
+    list(): Promise<TenantRecord[]>
+    /** Id, issuer and last change of every stored tenant, by id: the cheap read of each reload of the tenant index. */
+    listIndex(): Promise<TenantIndexEntry[]>
+    /**
+     * Inserts the tenant, or replaces the issuer and settings of the one with that id. Throws
+     * `TenantIssuerTakenError` when another tenant has `issuer`, `InvalidTenantError` for an id that
+     * is malformed or `default`.
+     */
+    upsert(tenant: Pick<TenantRecord, 'id' | 'issuer' | 'settings'>, now: number): Promise<TenantRecord>
+    /**
+     * Deletes every row of every table that belongs to the tenant, and the tenant, in one
+     * transaction; true when the tenant was stored. `default` is refused (`InvalidTenantError`).
+     * `now` is taken as by every write, though nothing is left to stamp with it.
+     */
+    delete(id: string, now: number): Promise<boolean>
+  }
 }
+

@@ -23,6 +23,7 @@ import { InvalidRequestError, OAuthError, ServerError, StorageUnavailableError, 
 import { oauthErrorPage } from '../../interaction/views/error.js'
 import { errorPageLocale } from './page-locale.js'
 import { pageCsp, securityHeaders } from './security-headers.js'
+import { contextOf } from './tenant-of.js'
 import { wayBack } from './way-back.js'
 import { wwwAuthenticateBearer } from './www-authenticate.js'
 
@@ -68,7 +69,9 @@ export function sendErrorOn(channel: ErrorChannel, request: FastifyRequest, repl
   if (channel === 'html') {
     securityHeaders(reply)
     const locale = errorPageLocale(request)
-    const back = wayBack(request, request.server.latch.config.issuer, locale)
+    // No context: the router refused the URL before any tenant was chosen; no tenant's root is offered then.
+    const ctx = contextOf(request)
+    const back = ctx === null ? null : wayBack(request, ctx.config.issuer, locale)
     return reply.status(err.status).type('text/html; charset=utf-8').send(oauthErrorPage({ code: err.code, description: err.description, wayBack: back }, locale))
   }
   reply.header('cache-control', 'no-store').header('pragma', 'no-cache')

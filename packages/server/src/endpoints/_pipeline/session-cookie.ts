@@ -9,7 +9,7 @@ import { currentSession, type ActiveSession, type CookieChange } from '../../ses
 
 /** The signed-in user of this browser, or null. */
 export function sessionOf(request: FastifyRequest): Promise<ActiveSession | null> {
-  return currentSession(request.server.latch, request.cookies)
+  return currentSession(request.latch, request.cookies)
 }
 
 /** Sets or clears each cookie a session decision returned (nulls are "nothing to set"). */

@@ -12,8 +12,8 @@ export interface ErrorPageView {
   code: OAuthErrorCode
   /** The error's public description (the same text as `error_description`). */
   description: string
-  /** A verified place to go back to: the app's home, or the provider's own root page. */
-  wayBack: { href: string; label: string }
+  /** A verified place to go back to: the app's home, or the provider's own root page; none when no tenant answered (issue 11). */
+  wayBack: { href: string; label: string } | null
 }
 
 /** The page in `locale`; the description stays as the error has it (a protocol string, English). */
@@ -25,7 +25,7 @@ export function oauthErrorPage(v: ErrorPageView, locale: Locale = DEFAULT_LOCALE
     html`<h1>${text.title}</h1>
 <p class="error" role="alert">${text.sentence}</p>
 ${v.description ? html`<p>${m.details} ${v.description}</p>` : ''}
-<a class="button" href="${v.wayBack.href}">${v.wayBack.label}</a>
+${v.wayBack ? html`<a class="button" href="${v.wayBack.href}">${v.wayBack.label}</a>` : ''}
 <p class="muted">${m.code(v.code)}. ${m.support}</p>`,
     locale,
   )

@@ -132,7 +132,12 @@ const en = {
     forPeople: 'There is nothing to do here: applications that use this service send you to it when you sign in.',
     forDevelopers: 'For developers: the provider metadata is in the',
     discovery: 'OpenID Connect discovery document',
+  },  /** Issue 11: a request whose host and path are no tenant's. */
+  notFound: {
+    title: 'Page not found',
+    sentence: 'There is no sign-in service at this address. Check the address, or go back to the application you came from.',
   },
+
   /** The device verification pages (RFC 8628 §3.3). */
   device: {
     title: 'Connect a device',

@@ -1,27 +1,29 @@
 /**
  * Registered clients (RFC 7591 metadata). Deleting a client revokes its grants rather than deleting
- * them, so access tokens already issued keep reading as revoked until they expire.
+ * them, so access tokens already issued keep reading as revoked until they expire. A client id is
+ * chosen by whoever registers it, so it is unique per tenant (primary key (tenant_id, client_id)).
  * @see https://www.rfc-editor.org/rfc/rfc7591#section-2
  */
+import { COLUMNS } from '../rows.js'
 import type { Store } from '../store.js'
 import { revokeGrantsWhere } from './grant-revocation.js'
-import { changed, type RepositoryContext } from './shared.js'
+import { changed, type ForTenant, type RepositoryContext } from './shared.js'
 
-export function clientRepository({ db, rows }: RepositoryContext): Store['clients'] {
-  return {
+export function clientRepository({ db, rows }: RepositoryContext): ForTenant<Store['clients']> {
+  return (tenant) => ({
     async get(clientId) {
-      const row = await db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirst()
+      const row = await db.selectFrom('clients').select(COLUMNS.clients).where('tenant_id', '=', tenant).where('client_id', '=', clientId).executeTakeFirst()
       return row ? rows.client(row) : null
     },
     async list() {
-      return (await db.selectFrom('clients').selectAll().orderBy('client_id').execute()).map(rows.client)
+      return (await db.selectFrom('clients').select(COLUMNS.clients).where('tenant_id', '=', tenant).orderBy('client_id').execute()).map(rows.client)
     },
     async upsert(client, now) {
       await db
         .insertInto('clients')
-        .values(rows.clientToRow(client, now))
+        .values({ ...rows.clientToRow(client, now), tenant_id: tenant })
         .onConflict((oc) =>
-          oc.column('client_id').doUpdateSet((eb) => ({
+          oc.columns(['tenant_id', 'client_id']).doUpdateSet((eb) => ({
             client_name: eb.ref('excluded.client_name'),
             client_secret_hash: eb.ref('excluded.client_secret_hash'),
             token_endpoint_auth_method: eb.ref('excluded.token_endpoint_auth_method'),
@@ -42,10 +44,10 @@ export function clientRepository({ db, rows }: RepositoryContext): Store['client
     async delete(clientId, now) {
       // A deleted client's tokens must stop working too, not just its logins.
       return db.transaction().execute(async (trx) => {
-        await revokeGrantsWhere(trx, 'client_id', clientId, now)
-        await trx.deleteFrom('consents').where('client_id', '=', clientId).execute()
-        return changed(await trx.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst())
+        await revokeGrantsWhere(trx, tenant, 'client_id', clientId, now)
+        await trx.deleteFrom('consents').where('tenant_id', '=', tenant).where('client_id', '=', clientId).execute()
+        return changed(await trx.deleteFrom('clients').where('tenant_id', '=', tenant).where('client_id', '=', clientId).executeTakeFirst())
       })
     },
-  }
+  })
 }

@@ -9,18 +9,25 @@
  */
 import { sql } from 'kysely'
 import type { PollResult, Store } from '../store.js'
-import { changed, countUpTo, type RepositoryContext } from './shared.js'
+import { COLUMNS } from '../rows.js'
+import { changed, countUpTo, type ForTenant, type RepositoryContext } from './shared.js'
 
-export function deviceCodeRepository({ db, rows }: RepositoryContext): Store['deviceCodes'] {
+export function deviceCodeRepository({ db, rows }: RepositoryContext): ForTenant<Store['deviceCodes']> {
   const tooSoon = (now: number) => sql<boolean>`${sql.ref('last_polled_at')} + ${sql.ref('interval')} > ${now}`
   const slotOpen = (now: number) => sql<boolean>`${sql.ref('last_polled_at')} + ${sql.ref('interval')} <= ${now}`
 
-  return {
+  return (tenant) => ({
     async insert(code) {
-      await db.insertInto('device_codes').values(rows.deviceCodeToRow(code)).execute()
+      await db.insertInto('device_codes').values({ ...rows.deviceCodeToRow(code), tenant_id: tenant }).execute()
     },
     async getByUserCode(userCodeHash, now) {
-      const row = await db.selectFrom('device_codes').selectAll().where('user_code_hash', '=', userCodeHash).where('expires_at', '>', now).executeTakeFirst()
+      const row = await db
+        .selectFrom('device_codes')
+        .select(COLUMNS.device_codes)
+        .where('user_code_hash', '=', userCodeHash)
+        .where('tenant_id', '=', tenant)
+        .where('expires_at', '>', now)
+        .executeTakeFirst()
       return row ? rows.deviceCode(row) : null
     },
     async decide(userCodeHash, decision, now) {
@@ -34,17 +41,23 @@ export function deviceCodeRepository({ db, rows }: RepositoryContext): Store['de
           granted_scope: decision.granted_scope,
         })
         .where('user_code_hash', '=', userCodeHash)
+        .where('tenant_id', '=', tenant)
         .where('status', '=', 'pending')
         .where('expires_at', '>', now)
         .executeTakeFirst()
       return changed(result)
     },
     async poll(deviceCodeHash, now): Promise<PollResult> {
-      const byHash = () => db.updateTable('device_codes').where('device_code_hash', '=', deviceCodeHash)
+      const byHash = () => db.updateTable('device_codes').where('device_code_hash', '=', deviceCodeHash).where('tenant_id', '=', tenant)
       let interval = 0
       // A poll that loses its slot to a concurrent one re-reads; three rounds settle any race.
       for (let round = 0; round < 3; round++) {
-        const row = await db.selectFrom('device_codes').select(['status', 'expires_at', 'interval']).where('device_code_hash', '=', deviceCodeHash).executeTakeFirst()
+        const row = await db
+          .selectFrom('device_codes')
+          .select(['status', 'expires_at', 'interval'])
+          .where('device_code_hash', '=', deviceCodeHash)
+          .where('tenant_id', '=', tenant)
+          .executeTakeFirst()
         if (!row || row.status === 'consumed') return { outcome: 'invalid' }
         if (row.expires_at <= now) return { outcome: 'expired' }
         interval = row.interval
@@ -68,13 +81,14 @@ export function deviceCodeRepository({ db, rows }: RepositoryContext): Store['de
 
         if (polled.status === 'denied') return { outcome: 'denied' }
         if (polled.status !== 'approved') return { outcome: 'pending' }
-        const redeemed = await byHash().set({ status: 'consumed' }).where('status', '=', 'approved').returningAll().executeTakeFirst()
+        const redeemed = await byHash().set({ status: 'consumed' }).where('status', '=', 'approved').returning(COLUMNS.device_codes).executeTakeFirst()
         return redeemed ? { outcome: 'approved', record: rows.deviceCode(redeemed) } : { outcome: 'invalid' }
       }
       return { outcome: 'slow_down', interval }
     },
+    // Deployment-wide on purpose: the cap on pending device codes is one per deployment.
     async countActive(now, limit) {
       return countUpTo(db, 'device_codes', now, limit)
     },
-  }
+  })
 }

@@ -1,6 +1,7 @@
 /**
- * Revocation that reaches everything under a grant (RFC 7009 §2.1), by grant, user, client or IdP
- * session, inside the caller's transaction. A grant row is written when its code is redeemed, so
+ * Revocation that reaches everything under a grant (RFC 7009 §2.1), by grant, user, client,
+ * organization or IdP session, inside the caller's transaction and within one tenant: a client or
+ * organization id chosen in tenant A names nothing of tenant B's. A grant row is written when its code is redeemed, so
  * a grant that only a code names so far is written as a revoked tombstone first: the primary key
  * then decides a race with the redemption (RFC 6749 §4.1.2).
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.1
@@ -21,18 +22,20 @@ const CODE_COLUMN = { id: 'grant_id', user_id: 'user_id', client_id: 'client_id'
  */
 async function tombstoneCodeGrants(
   trx: Db,
+  tenant: string,
   now: number,
   where: (eb: ExpressionBuilder<Database, 'authorization_codes'>) => Expression<SqlBool>,
 ): Promise<void> {
   const at = sql<number>`cast(${now} as bigint)`
   await trx
     .insertInto('grants')
-    .columns(['id', 'client_id', 'user_id', 'scope', 'resource', 'auth_time', 'session_id', 'organization_id', 'created_at', 'revoked_at'])
+    .columns(['id', 'client_id', 'user_id', 'scope', 'resource', 'auth_time', 'session_id', 'organization_id', 'created_at', 'revoked_at', 'tenant_id'])
     .expression(
       trx
         .selectFrom('authorization_codes')
-        .select(['grant_id', 'client_id', 'user_id', 'scope', 'resource', 'auth_time', 'session_id', 'organization_id', at.as('created_at'), at.as('revoked_at')])
+        .select(['grant_id', 'client_id', 'user_id', 'scope', 'resource', 'auth_time', 'session_id', 'organization_id', at.as('created_at'), at.as('revoked_at'), 'tenant_id'])
         // SQLite needs the WHERE to parse INSERT ... SELECT ... ON CONFLICT; every caller has one.
+        .where('tenant_id', '=', tenant)
         .where(where),
     )
     .onConflict((oc) => oc.column('id').doNothing())
@@ -50,17 +53,19 @@ async function tombstoneCodeGrants(
  * revokes the opened grant (under READ COMMITTED it sees the row once the insert it waited on has
  * committed); if the tombstone is first, `open` finds the id taken and issues nothing.
  */
-export async function revokeGrantsWhere(trx: Db, column: 'id' | 'user_id' | 'client_id' | 'organization_id', value: string, now: number): Promise<void> {
+export async function revokeGrantsWhere(trx: Db, tenant: string, column: 'id' | 'user_id' | 'client_id' | 'organization_id', value: string, now: number): Promise<void> {
   const codeColumn = CODE_COLUMN[column]
-  await tombstoneCodeGrants(trx, now, (eb) => eb(codeColumn, '=', value))
+  await tombstoneCodeGrants(trx, tenant, now, (eb) => eb(codeColumn, '=', value))
   // By id, a grant's whole token-exchange family goes (0008 `family_id`): its first grant and
   // every grant exchanged from it, so no fork outlives the revocation of the one it came from.
-  const root = column === 'id' ? ((await trx.selectFrom('grants').select('family_id').where('id', '=', value).executeTakeFirst())?.family_id ?? value) : value
-  const selected = (eb: ExpressionBuilder<Database, 'grants'>) => (column === 'id' ? eb.or([eb('id', '=', root), eb('family_id', '=', root)]) : eb(column, '=', value))
+  const root =
+    column === 'id' ? ((await trx.selectFrom('grants').select('family_id').where('id', '=', value).where('tenant_id', '=', tenant).executeTakeFirst())?.family_id ?? value) : value
+  const selected = (eb: ExpressionBuilder<Database, 'grants'>) =>
+    eb.and([eb('tenant_id', '=', tenant), column === 'id' ? eb.or([eb('id', '=', root), eb('family_id', '=', root)]) : eb(column, '=', value)])
   await trx.updateTable('grants').set({ revoked_at: now }).where(selected).where('revoked_at', 'is', null).execute()
   const grantIds = trx.selectFrom('grants').select('id').where(selected)
-  await trx.updateTable('refresh_tokens').set({ revoked_at: now }).where('grant_id', 'in', grantIds).where('revoked_at', 'is', null).execute()
-  await trx.updateTable('authorization_codes').set({ consumed_at: now }).where(codeColumn, '=', value).where('consumed_at', 'is', null).execute()
+  await trx.updateTable('refresh_tokens').set({ revoked_at: now }).where('tenant_id', '=', tenant).where('grant_id', 'in', grantIds).where('revoked_at', 'is', null).execute()
+  await trx.updateTable('authorization_codes').set({ consumed_at: now }).where('tenant_id', '=', tenant).where(codeColumn, '=', value).where('consumed_at', 'is', null).execute()
 }
 
 /**
@@ -85,23 +90,24 @@ function hasOfflineAccess(column: string | RawBuilder<string>): RawBuilder<SqlBo
  * and device approvals that would open such a grant are detached from the ended session
  * (`session_id` cleared), so the grant they open is not tied to a `sid` that no longer exists.
  */
-export async function revokeSessionGrants(trx: Db, sessionId: string, now: number, options: { keepOfflineAccess: boolean }): Promise<void> {
+export async function revokeSessionGrants(trx: Db, tenant: string, sessionId: string, now: number, options: { keepOfflineAccess: boolean }): Promise<void> {
   const ends = (column: string | RawBuilder<string>): Expression<SqlBool> => (options.keepOfflineAccess ? sql<SqlBool>`not ${hasOfflineAccess(column)}` : sql<SqlBool>`1 = 1`)
-  await tombstoneCodeGrants(trx, now, (eb) => eb.and([eb('session_id', '=', sessionId), ends('scope')]))
-  await trx.updateTable('grants').set({ revoked_at: now }).where('session_id', '=', sessionId).where('revoked_at', 'is', null).where(ends('scope')).execute()
-  const grantIds = trx.selectFrom('grants').select('id').where('session_id', '=', sessionId).where(ends('scope'))
-  await trx.updateTable('refresh_tokens').set({ revoked_at: now }).where('grant_id', 'in', grantIds).where('revoked_at', 'is', null).execute()
+  await tombstoneCodeGrants(trx, tenant, now, (eb) => eb.and([eb('session_id', '=', sessionId), ends('scope')]))
+  await trx.updateTable('grants').set({ revoked_at: now }).where('tenant_id', '=', tenant).where('session_id', '=', sessionId).where('revoked_at', 'is', null).where(ends('scope')).execute()
+  const grantIds = trx.selectFrom('grants').select('id').where('tenant_id', '=', tenant).where('session_id', '=', sessionId).where(ends('scope'))
+  await trx.updateTable('refresh_tokens').set({ revoked_at: now }).where('tenant_id', '=', tenant).where('grant_id', 'in', grantIds).where('revoked_at', 'is', null).execute()
   await trx
     .updateTable('authorization_codes')
     .set({ consumed_at: now })
+    .where('tenant_id', '=', tenant)
     .where('session_id', '=', sessionId)
     .where('consumed_at', 'is', null)
     .where(ends('scope'))
     .execute()
   const deviceScope = sql<string>`coalesce(${sql.ref('granted_scope')}, ${sql.ref('scope')})`
-  await trx.updateTable('device_codes').set({ status: 'denied' }).where('session_id', '=', sessionId).where('status', '=', 'approved').where(ends(deviceScope)).execute()
+  await trx.updateTable('device_codes').set({ status: 'denied' }).where('tenant_id', '=', tenant).where('session_id', '=', sessionId).where('status', '=', 'approved').where(ends(deviceScope)).execute()
   if (!options.keepOfflineAccess) return
-  await trx.updateTable('authorization_codes').set({ session_id: null }).where('session_id', '=', sessionId).where('consumed_at', 'is', null).execute()
-  await trx.updateTable('device_codes').set({ session_id: null }).where('session_id', '=', sessionId).where('status', '=', 'approved').execute()
+  await trx.updateTable('authorization_codes').set({ session_id: null }).where('tenant_id', '=', tenant).where('session_id', '=', sessionId).where('consumed_at', 'is', null).execute()
+  await trx.updateTable('device_codes').set({ session_id: null }).where('tenant_id', '=', tenant).where('session_id', '=', sessionId).where('status', '=', 'approved').execute()
 }
 

@@ -12,16 +12,17 @@ import { COLUMNS, pick } from '../rows.js'
 import type { GrantRecord, RefreshTokenRecord, Store, WriteCondition } from '../store.js'
 import { shapes, statement } from './compiled.js'
 import { revokeGrantsWhere, revokeSessionGrants } from './grant-revocation.js'
-import { valuesWhere, type Db, type RepositoryContext } from './shared.js'
+import { valuesWhere, type Db, type ForTenant, type RepositoryContext } from './shared.js'
 
 type ConditionShape = 'none' | 'password' | 'session' | 'password+session'
-type GrantInsertArgs = GrantsTable & { condition_user_id: string | null; condition_hash: string | null; condition_session_id: string | null }
+type GrantInsertArgs = GrantsTable & { tenant_id: string; condition_user_id: string | null; condition_hash: string | null; condition_session_id: string | null }
 
 /**
  * Opening a grant with its first refresh token, compiled once per store: the grant's INSERT (with a
  * condition, `INSERT ... SELECT ... WHERE`, so the re-check costs no round trip of its own; one
  * statement per combination of conditions) and the refresh token's. Used by `grants.open` and by
- * the code redemption (`authorization-codes.ts`), inside the caller's transaction.
+ * the code redemption (`authorization-codes.ts`), inside the caller's transaction; the tenant is an
+ * argument of each call, so all tenants share these statements.
  */
 export function grantOpening(capabilities: DialectCapabilities) {
   const insertGrant = shapes((shape: ConditionShape) => (db, a: GrantInsertArgs) => {
@@ -29,49 +30,55 @@ export function grantOpening(capabilities: DialectCapabilities) {
     const condition: WriteCondition = {}
     if (shape.startsWith('password')) condition.passwordHash = { userId: a.condition_user_id as string, hash: a.condition_hash as string }
     if (shape.endsWith('session')) condition.sessionId = a.condition_session_id as string
-    const insert = shape === 'none' ? db.insertInto('grants').values(row) : db.insertInto('grants').columns(COLUMNS.grants).expression(valuesWhere(db, capabilities, COLUMNS.grants, row, condition))
+    const insert =
+      shape === 'none'
+        ? db.insertInto('grants').values({ ...row, tenant_id: a.tenant_id })
+        : db.insertInto('grants').columns([...COLUMNS.grants, 'tenant_id']).expression(valuesWhere(db, capabilities, a.tenant_id, COLUMNS.grants, row, condition))
     return insert.onConflict((oc) => oc.column('id').doNothing()).returning('id')
   })
-  const insertRefreshToken = statement((db, a: RefreshTokensTable) => db.insertInto('refresh_tokens').values(pick(a, COLUMNS.refresh_tokens)))
+  const insertRefreshToken = statement((db, a: RefreshTokensTable & { tenant_id: string }) =>
+    db.insertInto('refresh_tokens').values({ ...pick(a, COLUMNS.refresh_tokens), tenant_id: a.tenant_id }),
+  )
 
   return {
     insertRefreshToken,
     /** False, and nothing written, when the grant id is taken or `condition` no longer holds. */
-    async open(trx: Db, grant: GrantRecord, refreshToken: RefreshTokenRecord | null, condition: WriteCondition = {}): Promise<boolean> {
+    async open(trx: Db, tenant: string, grant: GrantRecord, refreshToken: RefreshTokenRecord | null, condition: WriteCondition = {}): Promise<boolean> {
       const shape: ConditionShape = condition.passwordHash
         ? condition.sessionId ? 'password+session' : 'password'
         : condition.sessionId ? 'session' : 'none'
       const args: GrantInsertArgs = {
         ...pick(grant, COLUMNS.grants),
+        tenant_id: tenant,
         condition_user_id: condition.passwordHash?.userId ?? null,
         condition_hash: condition.passwordHash?.hash ?? null,
         condition_session_id: condition.sessionId ?? null,
       }
       // The id taken means revoked first (a tombstone) or opened already: write nothing.
       if ((await insertGrant(shape).execute(trx, args)).rows.length === 0) return false
-      if (refreshToken) await insertRefreshToken.execute(trx, pick(refreshToken, COLUMNS.refresh_tokens))
+      if (refreshToken) await insertRefreshToken.execute(trx, { ...pick(refreshToken, COLUMNS.refresh_tokens), tenant_id: tenant })
       return true
     },
   }
 }
 
-export function grantRepository({ db, capabilities }: RepositoryContext): Store['grants'] {
+export function grantRepository({ db, capabilities }: RepositoryContext): ForTenant<Store['grants']> {
   const opening = grantOpening(capabilities)
-  const byId = statement((db, a: { id: string }) => db.selectFrom('grants').selectAll().where('id', '=', a.id))
-  return {
+  const byId = statement((db, a: { tenant_id: string; id: string }) => db.selectFrom('grants').select(COLUMNS.grants).where('id', '=', a.id).where('tenant_id', '=', a.tenant_id))
+  return (tenant) => ({
     async open(grant, refreshToken, condition) {
       // One statement needs no transaction; with a refresh token both rows commit together.
-      if (refreshToken === null) return opening.open(db, grant, null, condition)
-      return db.transaction().execute((trx) => opening.open(trx, grant, refreshToken, condition))
+      if (refreshToken === null) return opening.open(db, tenant, grant, null, condition)
+      return db.transaction().execute((trx) => opening.open(trx, tenant, grant, refreshToken, condition))
     },
     async get(id) {
-      return (await byId.first(db, { id })) ?? null
+      return (await byId.first(db, { tenant_id: tenant, id })) ?? null
     },
     async revoke(id, now) {
-      await db.transaction().execute((trx) => revokeGrantsWhere(trx, 'id', id, now))
+      await db.transaction().execute((trx) => revokeGrantsWhere(trx, tenant, 'id', id, now))
     },
     async revokeBySession(sessionId, now, options) {
-      await db.transaction().execute((trx) => revokeSessionGrants(trx, sessionId, now, options))
+      await db.transaction().execute((trx) => revokeSessionGrants(trx, tenant, sessionId, now, options))
     },
-  }
+  })
 }

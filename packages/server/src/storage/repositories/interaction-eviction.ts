@@ -4,7 +4,8 @@
  * flood of anonymous `GET /authorize` must outpace a real user's time on the page rather than just
  * reach the cap (RFC 6749 §4.1.2.1 would otherwise answer everyone `temporarily_unavailable`).
  * Anonymous rows all live `sessions.anonymous_interaction_ttl`, so the oldest is the one that
- * expires first: the scan walks the `expires_at` index and stops after `limit` rows.
+ * expires first: the scan walks the `expires_at` index and stops after `limit` rows. Deployment-wide
+ * (every tenant's interactions), as the cap it makes room under is.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
  */
 import type { Kysely } from 'kysely'

@@ -3,16 +3,17 @@
  * double-submitted form finds nothing the second time.
  */
 import type { InteractionsTable } from '../database.js'
+import { COLUMNS } from '../rows.js'
 import type { Store } from '../store.js'
-import { countUpTo, type RepositoryContext } from './shared.js'
+import { countUpTo, type ForTenant, type RepositoryContext } from './shared.js'
 
-export function interactionRepository({ db, rows }: RepositoryContext): Store['interactions'] {
-  return {
+export function interactionRepository({ db, rows }: RepositoryContext): ForTenant<Store['interactions']> {
+  return (tenant) => ({
     async insert(interaction) {
-      await db.insertInto('interactions').values(rows.interactionToRow(interaction)).execute()
+      await db.insertInto('interactions').values({ ...rows.interactionToRow(interaction), tenant_id: tenant }).execute()
     },
     async get(id, now) {
-      const row = await db.selectFrom('interactions').selectAll().where('id', '=', id).where('expires_at', '>', now).executeTakeFirst()
+      const row = await db.selectFrom('interactions').select(COLUMNS.interactions).where('id', '=', id).where('tenant_id', '=', tenant).where('expires_at', '>', now).executeTakeFirst()
       return row ? rows.interaction(row) : null
     },
     async update(id, patch) {
@@ -23,15 +24,16 @@ export function interactionRepository({ db, rows }: RepositoryContext): Store['i
       if (patch.params !== undefined) set.params = rows.json(patch.params)
       if (patch.expires_at !== undefined) set.expires_at = patch.expires_at
       if (Object.keys(set).length === 0) return
-      await db.updateTable('interactions').set(set).where('id', '=', id).execute()
+      await db.updateTable('interactions').set(set).where('id', '=', id).where('tenant_id', '=', tenant).execute()
     },
     async take(id, now) {
       // Deleting is the claim: a double-submitted form finds nothing the second time.
-      const row = await db.deleteFrom('interactions').where('id', '=', id).where('expires_at', '>', now).returningAll().executeTakeFirst()
+      const row = await db.deleteFrom('interactions').where('id', '=', id).where('tenant_id', '=', tenant).where('expires_at', '>', now).returning(COLUMNS.interactions).executeTakeFirst()
       return row ? rows.interaction(row) : null
     },
+    // Deployment-wide on purpose: the cap on pending interactions is one per deployment.
     async countActive(now, limit) {
       return countUpTo(db, 'interactions', now, limit)
     },
-  }
+  })
 }

@@ -3,23 +3,26 @@
  * by its primary key (`membership`), so issuing a token costs the same whether the user belongs
  * to one organization or to thousands; only the picker lists a user's organizations
  * (`membershipsOf`, on the `user_id` index). Deleting an organization revokes every grant made
- * for it in the same transaction, as deleting a user or a client does.
+ * for it in the same transaction, as deleting a user or a client does. Organization ids are
+ * chosen, so unique per tenant, and every join from a membership to its organization or user
+ * matches the tenant too.
  */
-import type { OrganizationMembersTable, OrganizationsTable } from '../database.js'
+import type { OrganizationMembersTable, OrganizationsTable, UsersTable } from '../database.js'
 import { COLUMNS } from '../rows.js'
 import type { Membership, Store } from '../store.js'
 import { statement } from './compiled.js'
 import { revokeGrantsWhere } from './grant-revocation.js'
-import { changed, columnsAs, unprefix, type RepositoryContext } from './shared.js'
+import { changed, columnsAs, unprefix, type ForTenant, type RepositoryContext } from './shared.js'
 
-export function organizationRepository({ db, rows }: RepositoryContext): Store['organizations'] {
+export function organizationRepository({ db, rows }: RepositoryContext): ForTenant<Store['organizations']> {
   // Every token issued for an organization: compiled once.
-  const membershipRow = statement((db, a: { organization_id: string; user_id: string }) =>
+  const membershipRow = statement((db, a: { tenant_id: string; organization_id: string; user_id: string }) =>
     db
       .selectFrom('organization_members as m')
-      .innerJoin('organizations as o', 'o.id', 'm.organization_id')
+      .innerJoin('organizations as o', (join) => join.onRef('o.id', '=', 'm.organization_id').onRef('o.tenant_id', '=', 'm.tenant_id'))
       .select(['m.roles as m_roles'])
       .select(columnsAs<'organizations'>('o', 'o_', COLUMNS.organizations))
+      .where('m.tenant_id', '=', a.tenant_id)
       .where('m.organization_id', '=', a.organization_id)
       .where('m.user_id', '=', a.user_id),
   )
@@ -27,13 +30,13 @@ export function organizationRepository({ db, rows }: RepositoryContext): Store['
     organization: rows.organization(unprefix<OrganizationsTable>(row, 'o_', COLUMNS.organizations) as OrganizationsTable),
     roles: rows.roles(row.m_roles as string),
   })
-  const addMember = (organizationId: string, userId: string, roles: string[], now: number, replace: boolean) => {
+  const addMember = (tenant: string, organizationId: string, userId: string, roles: string[], now: number, replace: boolean) => {
     const row: OrganizationMembersTable = { organization_id: organizationId, user_id: userId, roles: rows.json([...new Set(roles)]), created_at: now, updated_at: now }
     return db
       .insertInto('organization_members')
-      .values(row)
+      .values({ ...row, tenant_id: tenant })
       .onConflict((oc) => {
-        const target = oc.columns(['organization_id', 'user_id'])
+        const target = oc.columns(['tenant_id', 'organization_id', 'user_id'])
         return replace ? target.doUpdateSet((eb) => ({ roles: eb.ref('excluded.roles'), updated_at: eb.ref('excluded.updated_at') })) : target.doNothing()
       })
       .executeTakeFirst()
@@ -47,63 +50,70 @@ export function organizationRepository({ db, rows }: RepositoryContext): Store['
     const code = (error as { code?: unknown } | null)?.code
     return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY'
   }
-  const tryAdd = async (organizationId: string, userId: string, roles: string[], now: number, replace: boolean) => {
+  const tryAdd = async (tenant: string, organizationId: string, userId: string, roles: string[], now: number, replace: boolean) => {
     try {
-      return await addMember(organizationId, userId, roles, now, replace)
+      return await addMember(tenant, organizationId, userId, roles, now, replace)
     } catch (error) {
       if (lostReference(error)) return null
       throw error
     }
   }
-  /** An unknown organization or user is a foreign-key violation: answered as false, not thrown. */
-  const exists = async (organizationId: string, userId: string) => {
+  /**
+   * An unknown organization or user is a foreign-key violation: answered as false, not thrown. The
+   * user's foreign key is to its global id, so this check is also what keeps another tenant's user
+   * out of the tenant's organizations.
+   */
+  const exists = async (tenant: string, organizationId: string, userId: string) => {
     const [org, user] = await Promise.all([
-      db.selectFrom('organizations').select('id').where('id', '=', organizationId).executeTakeFirst(),
-      db.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst(),
+      db.selectFrom('organizations').select('id').where('tenant_id', '=', tenant).where('id', '=', organizationId).executeTakeFirst(),
+      db.selectFrom('users').select('id').where('tenant_id', '=', tenant).where('id', '=', userId).executeTakeFirst(),
     ])
     return org !== undefined && user !== undefined
   }
 
-  return {
+  return (tenant) => ({
     async get(id) {
-      const row = await db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst()
+      const row = await db.selectFrom('organizations').select(COLUMNS.organizations).where('tenant_id', '=', tenant).where('id', '=', id).executeTakeFirst()
       return row ? rows.organization(row) : null
     },
     async list() {
-      return (await db.selectFrom('organizations').selectAll().orderBy('id').execute()).map(rows.organization)
+      return (await db.selectFrom('organizations').select(COLUMNS.organizations).where('tenant_id', '=', tenant).orderBy('id').execute()).map(rows.organization)
     },
     async upsert(organization, now) {
       const row = await db
         .insertInto('organizations')
-        .values({ id: organization.id, name: organization.name, domains: rows.json(organization.domains), created_at: now, updated_at: now })
-        .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({ name: eb.ref('excluded.name'), domains: eb.ref('excluded.domains'), updated_at: eb.ref('excluded.updated_at') })))
-        .returningAll()
+        .values({ id: organization.id, name: organization.name, domains: rows.json(organization.domains), created_at: now, updated_at: now, tenant_id: tenant })
+        .onConflict((oc) =>
+          oc.columns(['tenant_id', 'id']).doUpdateSet((eb) => ({ name: eb.ref('excluded.name'), domains: eb.ref('excluded.domains'), updated_at: eb.ref('excluded.updated_at') })),
+        )
+        .returning(COLUMNS.organizations)
         .executeTakeFirstOrThrow()
       return rows.organization(row)
     },
     async delete(id, now) {
       return db.transaction().execute(async (trx) => {
-        await revokeGrantsWhere(trx, 'organization_id', id, now)
-        await trx.deleteFrom('organization_members').where('organization_id', '=', id).execute()
-        return changed(await trx.deleteFrom('organizations').where('id', '=', id).executeTakeFirst())
+        await revokeGrantsWhere(trx, tenant, 'organization_id', id, now)
+        await trx.deleteFrom('organization_members').where('tenant_id', '=', tenant).where('organization_id', '=', id).execute()
+        return changed(await trx.deleteFrom('organizations').where('tenant_id', '=', tenant).where('id', '=', id).executeTakeFirst())
       })
     },
     async withDomain(domain) {
       // `domains` is a JSON array of [a-z0-9.-] names: the quoted name is a substring of it exactly
       // when it may be an element (no LIKE wildcard can occur in one); the filter below decides.
-      const found = await db.selectFrom('organizations').selectAll().where('domains', 'like', `%${JSON.stringify(domain.toLowerCase())}%`).orderBy('id').execute()
+      const found = await db.selectFrom('organizations').select(COLUMNS.organizations).where('tenant_id', '=', tenant).where('domains', 'like', `%${JSON.stringify(domain.toLowerCase())}%`).orderBy('id').execute()
       return found.map(rows.organization).filter((o) => o.domains.includes(domain.toLowerCase()))
     },
     async membership(organizationId, userId) {
-      const row = await membershipRow.first(db, { organization_id: organizationId, user_id: userId })
+      const row = await membershipRow.first(db, { tenant_id: tenant, organization_id: organizationId, user_id: userId })
       return row ? toMembership(row as Record<string, unknown>) : null
     },
     async membershipsOf(userId, limit) {
       const found = await db
         .selectFrom('organization_members as m')
-        .innerJoin('organizations as o', 'o.id', 'm.organization_id')
+        .innerJoin('organizations as o', (join) => join.onRef('o.id', '=', 'm.organization_id').onRef('o.tenant_id', '=', 'm.tenant_id'))
         .select(['m.roles as m_roles'])
         .select(columnsAs<'organizations'>('o', 'o_', COLUMNS.organizations))
+        .where('m.tenant_id', '=', tenant)
         .where('m.user_id', '=', userId)
         .orderBy('o.name')
         .orderBy('o.id')
@@ -114,25 +124,28 @@ export function organizationRepository({ db, rows }: RepositoryContext): Store['
     async members(organizationId) {
       const found = await db
         .selectFrom('organization_members as m')
-        .innerJoin('users as u', 'u.id', 'm.user_id')
-        .selectAll('u')
+        .innerJoin('users as u', (join) => join.onRef('u.id', '=', 'm.user_id').onRef('u.tenant_id', '=', 'm.tenant_id'))
+        .select(columnsAs<'users'>('u', 'u_', COLUMNS.users))
         .select(['m.roles as m_roles'])
+        .where('m.tenant_id', '=', tenant)
         .where('m.organization_id', '=', organizationId)
         .orderBy('u.email')
         .execute()
-      return found.map(({ m_roles, ...user }) => ({ user: rows.user(user), roles: rows.roles(m_roles) }))
+      return found.map((row) => ({ user: rows.user(unprefix<UsersTable>(row, 'u_', COLUMNS.users) as UsersTable), roles: rows.roles(row.m_roles) }))
     },
     async addMember(organizationId, userId, roles, now) {
-      if (!(await exists(organizationId, userId))) return false
-      return (await tryAdd(organizationId, userId, roles, now, true)) !== null
+      if (!(await exists(tenant, organizationId, userId))) return false
+      return (await tryAdd(tenant, organizationId, userId, roles, now, true)) !== null
     },
     async joinIfAbsent(organizationId, userId, roles, now) {
-      if (!(await exists(organizationId, userId))) return false
-      const result = await tryAdd(organizationId, userId, roles, now, false)
+      if (!(await exists(tenant, organizationId, userId))) return false
+      const result = await tryAdd(tenant, organizationId, userId, roles, now, false)
       return result !== null && (result.numInsertedOrUpdatedRows ?? 0n) > 0n
     },
     async removeMember(organizationId, userId) {
-      return changed(await db.deleteFrom('organization_members').where('organization_id', '=', organizationId).where('user_id', '=', userId).executeTakeFirst())
+      return changed(
+        await db.deleteFrom('organization_members').where('tenant_id', '=', tenant).where('organization_id', '=', organizationId).where('user_id', '=', userId).executeTakeFirst(),
+      )
     },
-  }
+  })
 }

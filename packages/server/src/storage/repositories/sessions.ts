@@ -8,51 +8,52 @@ import { COLUMNS } from '../rows.js'
 import type { Store } from '../store.js'
 import { statement } from './compiled.js'
 import { revokeSessionGrants } from './grant-revocation.js'
-import { columnsAs, unprefix, valuesWhere, type RepositoryContext } from './shared.js'
+import { columnsAs, unprefix, valuesWhere, type ForTenant, type RepositoryContext } from './shared.js'
 
-export function sessionRepository({ db, rows, capabilities }: RepositoryContext): Store['sessions'] {
+export function sessionRepository({ db, rows, capabilities }: RepositoryContext): ForTenant<Store['sessions']> {
   // Every /authorize with a session cookie: the session and its user in one compiled statement.
-  const withUser = statement((db, a: { session_hash: string; now: number }) =>
+  const withUser = statement((db, a: { tenant_id: string; session_hash: string; now: number }) =>
     db
       .selectFrom('sessions as s')
-      .innerJoin('users as u', 'u.id', 's.user_id')
+      .innerJoin('users as u', (join) => join.onRef('u.id', '=', 's.user_id').onRef('u.tenant_id', '=', 's.tenant_id'))
       .select(columnsAs<'sessions'>('s', 's_', COLUMNS.sessions))
       .select(columnsAs<'users'>('u', 'u_', COLUMNS.users))
       .where('s.session_hash', '=', a.session_hash)
+      .where('s.tenant_id', '=', a.tenant_id)
       .where('s.expires_at', '>', a.now),
   )
-  return {
+  return (tenant) => ({
     async insert(session, condition) {
       const row = rows.sessionToRow(session)
-      if (!condition) return (await db.insertInto('sessions').values(row).execute(), true)
+      if (!condition) return (await db.insertInto('sessions').values({ ...row, tenant_id: tenant }).execute(), true)
       const inserted = await db
         .insertInto('sessions')
-        .columns(COLUMNS.sessions)
-        .expression(valuesWhere(db, capabilities, COLUMNS.sessions, row, condition))
+        .columns([...COLUMNS.sessions, 'tenant_id'])
+        .expression(valuesWhere(db, capabilities, tenant, COLUMNS.sessions, row, condition))
         .returning('id')
         .executeTakeFirst()
       return inserted !== undefined
     },
     async get(sessionHash, now) {
-      const row = await db.selectFrom('sessions').selectAll().where('session_hash', '=', sessionHash).where('expires_at', '>', now).executeTakeFirst()
+      const row = await db.selectFrom('sessions').select(COLUMNS.sessions).where('session_hash', '=', sessionHash).where('tenant_id', '=', tenant).where('expires_at', '>', now).executeTakeFirst()
       return row ? rows.session(row) : null
     },
     async getWithUser(sessionHash, now) {
-      const row = (await withUser.first(db, { session_hash: sessionHash, now })) as Record<string, unknown> | undefined
+      const row = (await withUser.first(db, { tenant_id: tenant, session_hash: sessionHash, now })) as Record<string, unknown> | undefined
       const session = row && unprefix<SessionsTable>(row, 's_', COLUMNS.sessions)
       const user = row && unprefix<UsersTable>(row, 'u_', COLUMNS.users)
       return session && user ? { session: rows.session(session), user: rows.user(user) } : null
     },
     async getById(id, now) {
-      const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).where('expires_at', '>', now).executeTakeFirst()
+      const row = await db.selectFrom('sessions').select(COLUMNS.sessions).where('id', '=', id).where('tenant_id', '=', tenant).where('expires_at', '>', now).executeTakeFirst()
       return row ? rows.session(row) : null
     },
     async end(sessionHash, now) {
       return db.transaction().execute(async (trx) => {
-        const ended = await trx.deleteFrom('sessions').where('session_hash', '=', sessionHash).returningAll().executeTakeFirst()
+        const ended = await trx.deleteFrom('sessions').where('session_hash', '=', sessionHash).where('tenant_id', '=', tenant).returning(COLUMNS.sessions).executeTakeFirst()
         // An expired session ended by itself, which revokes nothing (only its row is left).
         if (!ended || ended.expires_at <= now) return null
-        await revokeSessionGrants(trx, ended.id, now, { keepOfflineAccess: true })
+        await revokeSessionGrants(trx, tenant, ended.id, now, { keepOfflineAccess: true })
         return rows.session(ended)
       })
     },
@@ -62,11 +63,12 @@ export function sessionRepository({ db, rows, capabilities }: RepositoryContext)
         .updateTable('sessions')
         .set({ session_hash: next.session_hash, auth_time: next.auth_time, amr: rows.json(next.amr), expires_at: next.expires_at })
         .where('session_hash', '=', sessionHash)
+        .where('tenant_id', '=', tenant)
         .where('user_id', '=', next.user_id)
         .where('expires_at', '>', now)
-        .returningAll()
+        .returning(COLUMNS.sessions)
         .executeTakeFirst()
       return row ? rows.session(row) : null
     },
-  }
+  })
 }

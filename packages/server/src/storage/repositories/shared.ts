@@ -1,6 +1,6 @@
 /**
- * What every repository shares: the connection type (a Kysely instance or a transaction on it)
- * and the reading of "did this statement change a row".
+ * What every repository shares: the connection type (a Kysely instance or a transaction on it),
+ * the binding to a tenant and the reading of "did this statement change a row".
  */
 import { sql, type Expression, type Kysely, type SqlBool, type Transaction } from 'kysely'
 import type { Database } from '../database.js'
@@ -16,6 +16,14 @@ export interface RepositoryContext {
   rows: RowCodec
   capabilities: DialectCapabilities
 }
+
+/**
+ * A repository as `kysely-store.ts` builds it: its statements once per store, then bound to a
+ * tenant (issue 11) by a call that only makes the small object of methods. Every read filters by
+ * `tenant` and every write stamps it; the tenant id reaches SQL as a bound parameter, so the
+ * statements of all tenants are the same texts (one compiled statement, one SQLite prepared statement).
+ */
+export type ForTenant<R> = (tenant: string) => R
 
 /** True when an UPDATE or DELETE touched a row. */
 export const changed = (result: { numUpdatedRows?: bigint; numDeletedRows?: bigint }): boolean =>
@@ -36,26 +44,29 @@ export async function countUpTo(db: Kysely<Database>, table: 'interactions' | 'd
 const EPOCH_COLUMNS = new Set(['auth_time', 'created_at', 'expires_at', 'revoked_at'])
 
 /**
- * `row`'s `columns`, in that order, as a one-row SELECT that yields nothing unless `condition` still holds, for an
- * `INSERT ... SELECT`: the write and its re-check are one statement, so one round trip. On
+ * `row`'s `columns`, in that order, then `tenant_id` = `tenant`, as a one-row SELECT that yields
+ * nothing unless `condition` still holds (in that tenant), for an `INSERT ... SELECT`: the write and its re-check are one statement, so one round trip. On
  * PostgreSQL the re-checked rows are read `FOR SHARE`, which, under READ COMMITTED, waits for a
  * transaction that has changed them but not committed yet and then reads what it committed (a
  * password change that updated the user, a logout that deleted the session), and holds back such
  * a change until this write has committed, so that the change's own statements see and end what
  * was written. `FOR KEY SHARE` would not do: an UPDATE of a non-key column does not wait for it.
  */
-export function valuesWhere<C extends string>(trx: Db, capabilities: DialectCapabilities, columns: readonly C[], row: { [K in C]: unknown }, condition: WriteCondition) {
+export function valuesWhere<C extends string>(trx: Db, capabilities: DialectCapabilities, tenant: string, columns: readonly C[], row: { [K in C]: unknown }, condition: WriteCondition) {
   const lock = <T extends { forShare(): T }>(q: T): T => (capabilities.lockingReads ? q.forShare() : q)
   return trx
-    .selectNoFrom(columns.map((column) => sql`cast(${row[column] ?? null} as ${sql.raw(EPOCH_COLUMNS.has(column) ? 'bigint' : 'text')})`.as(column)))
+    .selectNoFrom([
+      ...columns.map((column) => sql`cast(${row[column] ?? null} as ${sql.raw(EPOCH_COLUMNS.has(column) ? 'bigint' : 'text')})`.as(column)),
+      sql<string>`cast(${tenant} as text)`.as('tenant_id'),
+    ])
     .where((eb) => {
       const checks: Expression<SqlBool>[] = [sql<SqlBool>`1 = 1`]
       if (condition.passwordHash) {
         const { userId, hash } = condition.passwordHash
-        checks.push(eb.exists(lock(eb.selectFrom('users').select(sql<number>`1`.as('one')).where('id', '=', userId).where('password_hash', '=', hash))))
+        checks.push(eb.exists(lock(eb.selectFrom('users').select(sql<number>`1`.as('one')).where('tenant_id', '=', tenant).where('id', '=', userId).where('password_hash', '=', hash))))
       }
       if (condition.sessionId) {
-        checks.push(eb.exists(lock(eb.selectFrom('sessions').select(sql<number>`1`.as('one')).where('id', '=', condition.sessionId))))
+        checks.push(eb.exists(lock(eb.selectFrom('sessions').select(sql<number>`1`.as('one')).where('tenant_id', '=', tenant).where('id', '=', condition.sessionId))))
       }
       return eb.and(checks)
     })

@@ -1,5 +1,6 @@
 /**
- * Deleting rows nobody can use any more, on every node, in small batches: each batch is one
+ * Deleting rows nobody can use any more, on every node, in small batches, of every tenant at once
+ * (the sweep is deployment-wide, as expiry does not depend on the tenant): each batch is one
  * `DELETE ... WHERE key IN (SELECT key ... LIMIT n)` statement (its own short transaction, so a
  * sweep never holds locks for long), and on PostgreSQL the inner SELECT takes its rows `FOR UPDATE
  * SKIP LOCKED`, so two nodes sweeping at once each take rows the other does not hold: neither
@@ -51,7 +52,8 @@ type Filter = (qb: any) => any
 
 interface Target {
   table: keyof SweepResult
-  key: string
+  /** The primary key; two columns for replay keys, whose `key` alone two tenants may share. */
+  key: string | readonly [string, string]
   where: (now: number, policy: SweepPolicy) => Filter
 }
 
@@ -61,7 +63,7 @@ const TARGETS: readonly Target[] = [
   { table: 'interactions', key: 'id', where: (now) => (qb) => qb.where('expires_at', '<=', now) },
   { table: 'device_codes', key: 'device_code_hash', where: (now, p) => (qb) => qb.where('expires_at', '<=', now - p.deviceCodeRetention) },
   { table: 'sessions', key: 'session_hash', where: (now) => (qb) => qb.where('expires_at', '<=', now) },
-  { table: 'replay_keys', key: 'key', where: (now) => (qb) => qb.where('expires_at', '<=', now) },
+  { table: 'replay_keys', key: ['tenant_id', 'key'], where: (now) => (qb) => qb.where('expires_at', '<=', now) },
   { table: 'access_tokens', key: 'jti', where: (now) => (qb) => qb.where('expires_at', '<=', now) },
   { table: 'refresh_tokens', key: 'token_hash', where: (now, p) => (qb) => qb.where('expires_at', '<=', now - p.grantRetention) },
   {
@@ -91,9 +93,13 @@ export function sweepRepository(db: Kysely<Database>, capabilities: DialectCapab
       const filter = target.where(now, policy)
       let deleted = 0
       for (let batch = 0; batch < policy.maxBatches; batch++) {
-        let pick = filter(any.selectFrom(target.table).select(target.key)).limit(policy.batchSize)
+        const key = target.key
+        let pick = filter(any.selectFrom(target.table).select(typeof key === 'string' ? [key] : key)).limit(policy.batchSize)
         if (capabilities.skipLocked) pick = pick.forUpdate().skipLocked()
-        const done = await any.deleteFrom(target.table).where(target.key, 'in', pick).executeTakeFirst()
+        const done = await any
+          .deleteFrom(target.table)
+          .where((eb) => (typeof key === 'string' ? eb(key, 'in', pick) : eb(eb.refTuple(key[0], key[1]), 'in', pick)))
+          .executeTakeFirst()
         const n = Number(done.numDeletedRows)
         deleted += n
         // Fewer than a batch: done for now (on PostgreSQL, the rest is being swept by another node).

@@ -5,32 +5,36 @@
  * @see https://openid.net/specs/openid-connect-core-1_0.html#ClaimStability
  */
 import { randomUUID } from 'node:crypto'
+import { COLUMNS } from '../rows.js'
 import type { Store } from '../store.js'
 import { statement } from './compiled.js'
 import { revokeGrantsWhere } from './grant-revocation.js'
-import { changed, type Db, type RepositoryContext } from './shared.js'
+import { changed, type Db, type ForTenant, type RepositoryContext } from './shared.js'
 
-export function userRepository({ db, rows }: RepositoryContext): Store['users'] {
-  const byId = statement((db, a: { id: string }) => db.selectFrom('users').selectAll().where('id', '=', a.id))
-  return {
+export function userRepository({ db, rows }: RepositoryContext): ForTenant<Store['users']> {
+  const byId = statement((db, a: { tenant_id: string; id: string }) => db.selectFrom('users').select(COLUMNS.users).where('id', '=', a.id).where('tenant_id', '=', a.tenant_id))
+  return (tenant) => ({
     async getById(id) {
-      const row = await byId.first(db, { id })
+      const row = await byId.first(db, { tenant_id: tenant, id })
       return row ? rows.user(row) : null
     },
     async getByEmail(email) {
-      const row = await db.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst()
+      const row = await db.selectFrom('users').select(COLUMNS.users).where('tenant_id', '=', tenant).where('email', '=', email.toLowerCase()).executeTakeFirst()
       return row ? rows.user(row) : null
     },
     async list() {
-      return (await db.selectFrom('users').selectAll().orderBy('email').execute()).map(rows.user)
+      return (await db.selectFrom('users').select(COLUMNS.users).where('tenant_id', '=', tenant).orderBy('email').execute()).map(rows.user)
     },
     async upsert(user, now) {
       const row = await db
         .insertInto('users')
-        .values(rows.userToRow({ roles: [], attributes: {}, ...user, id: user.id ?? randomUUID(), email: user.email.toLowerCase(), created_at: now, updated_at: now }))
+        .values({
+          ...rows.userToRow({ roles: [], attributes: {}, ...user, id: user.id ?? randomUUID(), email: user.email.toLowerCase(), created_at: now, updated_at: now }),
+          tenant_id: tenant,
+        })
         // Keyed by email so config-file users keep their `sub` across restarts.
         .onConflict((oc) =>
-          oc.column('email').doUpdateSet((eb) => ({
+          oc.columns(['tenant_id', 'email']).doUpdateSet((eb) => ({
             email_verified: eb.ref('excluded.email_verified'),
             password_hash: eb.ref('excluded.password_hash'),
             claims: eb.ref('excluded.claims'),
@@ -40,18 +44,18 @@ export function userRepository({ db, rows }: RepositoryContext): Store['users'] 
             updated_at: eb.ref('excluded.updated_at'),
           })),
         )
-        .returningAll()
+        .returning(COLUMNS.users)
         .executeTakeFirstOrThrow()
       return rows.user(row)
     },
     async setPasswordHash(id, passwordHash, now, options = {}) {
-      const update = (trx: Db) => trx.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', id).executeTakeFirst()
+      const update = (trx: Db) => trx.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('tenant_id', '=', tenant).where('id', '=', id).executeTakeFirst()
       if (!options.signOut) return changed(await update(db))
       return db.transaction().execute(async (trx) => {
         if (!changed(await update(trx))) return false
-        await trx.deleteFrom('sessions').where('user_id', '=', id).execute()
-        await revokeGrantsWhere(trx, 'user_id', id, now)
-        await trx.updateTable('device_codes').set({ status: 'denied' }).where('user_id', '=', id).where('status', '=', 'approved').execute()
+        await trx.deleteFrom('sessions').where('tenant_id', '=', tenant).where('user_id', '=', id).execute()
+        await revokeGrantsWhere(trx, tenant, 'user_id', id, now)
+        await trx.updateTable('device_codes').set({ status: 'denied' }).where('tenant_id', '=', tenant).where('user_id', '=', id).where('status', '=', 'approved').execute()
         return true
       })
     },
@@ -59,15 +63,15 @@ export function userRepository({ db, rows }: RepositoryContext): Store['users'] 
       const set: { updated_at: number; roles?: string; attributes?: string } = { updated_at: now }
       if (patch.roles !== undefined) set.roles = rows.json(patch.roles)
       if (patch.attributes !== undefined) set.attributes = rows.json(patch.attributes)
-      return changed(await db.updateTable('users').set(set).where('id', '=', id).executeTakeFirst())
+      return changed(await db.updateTable('users').set(set).where('tenant_id', '=', tenant).where('id', '=', id).executeTakeFirst())
     },
     async delete(id, now) {
       // Sessions and consents go with the user (ON DELETE CASCADE); grants are revoked, not
       // deleted, so their access tokens keep reading as revoked until they expire.
       return db.transaction().execute(async (trx) => {
-        await revokeGrantsWhere(trx, 'user_id', id, now)
-        return changed(await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst())
+        await revokeGrantsWhere(trx, tenant, 'user_id', id, now)
+        return changed(await trx.deleteFrom('users').where('tenant_id', '=', tenant).where('id', '=', id).executeTakeFirst())
       })
     },
-  }
+  })
 }

@@ -114,7 +114,11 @@ export const de: Messages = {
     forPeople: 'Hier gibt es nichts zu tun: Anwendungen, die diesen Dienst nutzen, leiten Sie bei der Anmeldung hierher.',
     forDevelopers: 'Für Entwickler: Die Metadaten des Anbieters stehen im',
     discovery: 'OpenID-Connect-Discovery-Dokument',
+  },  notFound: {
+    title: 'Seite nicht gefunden',
+    sentence: 'Unter dieser Adresse gibt es keinen Anmeldedienst. Prüfen Sie die Adresse oder kehren Sie zur Anwendung zurück, von der Sie kamen.',
   },
+
   device: {
     title: 'Gerät verbinden',
     heading: 'Gerät verbinden',

@@ -114,7 +114,11 @@ export const es: Messages = {
     forPeople: 'Aquí no hay nada que hacer: las aplicaciones que usan este servicio le envían aquí cuando inicia sesión.',
     forDevelopers: 'Para desarrolladores: los metadatos del proveedor están en el',
     discovery: 'documento de descubrimiento de OpenID Connect',
+  },  notFound: {
+    title: 'Página no encontrada',
+    sentence: 'No hay ningún servicio de inicio de sesión en esta dirección. Compruebe la dirección o vuelva a la aplicación de la que venía.',
   },
+
   device: {
     title: 'Conectar un dispositivo',
     heading: 'Conectar un dispositivo',

@@ -114,7 +114,11 @@ export const fr: Messages = {
     forPeople: 'Il n’y a rien à faire ici : les applications qui utilisent ce service vous y envoient lorsque vous vous connectez.',
     forDevelopers: 'Pour les développeurs : les métadonnées du fournisseur se trouvent dans le',
     discovery: 'document de découverte OpenID Connect',
+  },  notFound: {
+    title: 'Page introuvable',
+    sentence: 'Il n’y a pas de service de connexion à cette adresse. Vérifiez l’adresse ou revenez à l’application d’où vous venez.',
   },
+
   device: {
     title: 'Connecter un appareil',
     heading: 'Connecter un appareil',

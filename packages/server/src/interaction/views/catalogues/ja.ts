@@ -112,7 +112,11 @@ export const ja: Messages = {
     forPeople: 'ここで行う操作はありません。このサービスを使うアプリケーションが、サインイン時にあなたをここへ案内します。',
     forDevelopers: '開発者の方へ: プロバイダーのメタデータは次にあります:',
     discovery: 'OpenID Connect ディスカバリードキュメント',
+  },  notFound: {
+    title: 'ページが見つかりません',
+    sentence: 'このアドレスにはサインインサービスがありません。アドレスを確認するか、元のアプリケーションに戻ってください。',
   },
+
   device: {
     title: 'デバイスを接続',
     heading: 'デバイスを接続',

@@ -1,0 +1,428 @@
+/**
+ * Validates a config object (environment already substituted) and derives what the runtime reads:
+ * the one resolution the top-level config and every tenant's config (config/tenant.ts) go through,
+ * so a key means the same everywhere. Any problem is a `ConfigError` naming the key.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { Value } from '@sinclair/typebox/value'
+import { ConfigError } from '../errors.js'
+import { hashHandle } from '../lib/random.js'
+import { redisUrlProblem } from './redis-url.js'
+import { redirectUriRegistrationProblem } from '../rules/redirect-uri.js'
+import { isProtocolClaim } from '../rules/protocol-claims.js'
+import { isTemplate, matchTemplate, parseTemplate, templateProblem, type ScopeTemplate } from '../rules/scope-template.js'
+import { OIDC_SCOPE_CLAIMS } from './schema.js'
+import { JWKS_MAX_AGE } from './defaults.js'
+import { parseTrustProxy } from './trust-proxy.js'
+import {
+  ConfigFileSchema,
+  STANDARD_SCOPES,
+  type ConfigFile,
+  type LatchConfig,
+  type ResolvedClient,
+  type SigningAlg,
+} from './schema.js'
+export interface LoadedConfig {
+  config: LatchConfig
+  /** Dangerous dev conveniences in force; logged once, loudly, at boot. */
+  warnings: string[]
+}
+
+const ENV_PATTERN = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g
+
+export function substitute(value: unknown, env: Record<string, string | undefined>, path: string): unknown {
+  if (typeof value === 'string') {
+    return value.replace(ENV_PATTERN, (_m, name: string, fallback: string | undefined) => {
+      const v = env[name]
+      if (v !== undefined && v !== '') return v
+      if (fallback !== undefined) return fallback
+      throw new ConfigError(path || '(root)', `refers to \${${name}}, which is not set in the environment`)
+    })
+  }
+  if (Array.isArray(value)) return value.map((v, i) => substitute(v, env, `${path}[${i}]`))
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, substitute(v, env, path ? `${path}.${k}` : k)]),
+    )
+  }
+  return value
+}
+
+/** `/tokens/access_token_ttl` → `tokens.access_token_ttl`, `/clients/0/scope` → `clients[0].scope`. */
+function keyOf(pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '')
+}
+
+function describeError(err: { path: string; message: string; value: unknown; schema: Record<string, unknown> }): ConfigError {
+  const key = keyOf(err.path) || '(root)'
+  // Never echo a secret into a log line or terminal.
+  const got = /(^|\.)(password|client_secret|client_secret_hash|password_hash)$/.test(key) ? '(value hidden)' : JSON.stringify(err.value)
+  const s = err.schema
+  if (s.type === 'integer' && /seconds|ttl|interval|window|grace/.test(key)) {
+    return new ConfigError(key, `must be an integer number of seconds, got ${got}`)
+  }
+  if (s.type === 'integer') return new ConfigError(key, `must be an integer${s.minimum !== undefined ? ` >= ${String(s.minimum)}` : ''}, got ${got}`)
+  if (Array.isArray(s.anyOf)) {
+    const options = (s.anyOf as { const?: unknown }[]).map((o) => o.const).filter((c) => c !== undefined)
+    if (options.length > 0) return new ConfigError(key, `must be one of ${options.join(', ')}, got ${got}`)
+  }
+  return new ConfigError(key, `${err.message.toLowerCase()}, got ${got}`)
+}
+
+export function validateConfigFile(raw: Record<string, unknown>): ConfigFile {
+  const withDefaults = Value.Default(ConfigFileSchema, Value.Convert(ConfigFileSchema, structuredClone(raw)))
+  const errors = [...Value.Errors(ConfigFileSchema, withDefaults)]
+  const first = errors[0]
+  if (first) {
+    // TypeBox reports an unknown key with its own path.
+    if (/additional|unexpected/i.test(first.message)) {
+      throw new ConfigError(keyOf(first.path) || '(root)', 'is not a known key (check the spelling; see the configuration reference in the README)')
+    }
+    throw describeError(first as never)
+  }
+  return withDefaults as ConfigFile
+}
+
+function normalizeIssuer(issuer: string): string {
+  let url: URL
+  try {
+    url = new URL(issuer)
+  } catch {
+    throw new ConfigError('issuer', `must be an absolute http(s) URL, got ${JSON.stringify(issuer)}`)
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError('issuer', 'must use https (or http for local development)')
+  if (url.search || url.hash) throw new ConfigError('issuer', 'must not have a query or fragment (OIDC Discovery §3)')
+  return url.href.replace(/\/+$/, '')
+}
+
+/** The demo user's password in latch.config.yaml (and the README): well known, so never off loopback. */
+const DEMO_PASSWORDS = new Set(['correct-horse-battery'])
+/** Marks the demo client secrets of latch.config.yaml (`demo-web-secret-change-me-…`). */
+const DEMO_SECRET_MARK = 'change-me'
+
+/**
+ * A warning when `host` lets other machines connect while well-known demo credentials are
+ * configured: they would let anyone on the network sign in as the demo user or mint tokens.
+ * @see issue 8
+ */
+function demoCredentialsWarning(file: ConfigFile): string | null {
+  if (isLoopbackHost(file.host)) return null
+  const clients = file.clients.filter((c) => c.client_secret?.includes(DEMO_SECRET_MARK)).map((c) => c.client_id)
+  const users = file.users.filter((u) => u.password !== undefined && DEMO_PASSWORDS.has(u.password)).map((u) => u.email)
+  if (clients.length === 0 && users.length === 0) return null
+  const what = [
+    ...(clients.length > 0 ? [`the demo client secrets of ${clients.join(', ')} (containing "${DEMO_SECRET_MARK}")`] : []),
+    ...(users.length > 0 ? [`the demo password of ${users.join(', ')}`] : []),
+  ]
+  return `host is ${file.host}, reachable from other machines, and ${what.join(' and ')} are configured: anyone who can reach this port can use them. Replace them (DEMO_*_SECRET, your own users), or bind host: 127.0.0.1.`
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(hostname) || hostname === '[::1]' || hostname === '::1'
+}
+
+function checkRedirectUri(key: string, uri: string): void {
+  const problem = redirectUriRegistrationProblem(uri)
+  if (problem !== null) throw new ConfigError(key, problem)
+}
+
+/**
+ * A client's ID token alg: the provider signs with `tokens.signing_alg`, and keeps an RS256 key
+ * beside it for clients that need RS256 (OIDC Core §15.1; keys/keystore.ts). No other alg can be
+ * produced. RS256 is kept as asked (whatever `signing_alg` becomes later); asking for the
+ * provider's own alg is the same as not asking (null): the client follows `signing_alg`.
+ */
+function idTokenAlg(requested: SigningAlg | undefined, signingAlg: SigningAlg, key: string): SigningAlg | null {
+  if (requested === 'RS256') return requested
+  if (requested === undefined || requested === signingAlg) return null
+  throw new ConfigError(key, `must be RS256 or tokens.signing_alg (${signingAlg}): Latch signs ID tokens with no other alg, got ${JSON.stringify(requested)}`)
+}
+
+function resolveClients(file: ConfigFile, knownScopes: Set<string>, templates: readonly ScopeTemplate[], resourceIds: Set<string>, minSecret: number): ResolvedClient[] {
+  const templateNames = new Set(templates.map((t) => t.name))
+  const signingAlg = file.tokens.signing_alg
+  return file.clients.map((c, i) => {
+    const key = (k: string) => `clients[${i}].${k}`
+    const method = c.token_endpoint_auth_method ?? (c.client_secret || c.client_secret_hash ? 'client_secret_basic' : c.jwks ? 'private_key_jwt' : 'none')
+    let secretHash: string | null = null
+    if (method === 'client_secret_basic' || method === 'client_secret_post') {
+      if (c.client_secret) {
+        if (c.client_secret.length < minSecret) {
+          throw new ConfigError(key('client_secret'), `must be at least ${minSecret} characters (it is compared by SHA-256, which needs a high-entropy secret)`)
+        }
+        secretHash = hashHandle(c.client_secret)
+      } else if (c.client_secret_hash) {
+        secretHash = c.client_secret_hash
+      } else {
+        throw new ConfigError(key('client_secret'), `is required for token_endpoint_auth_method ${method}`)
+      }
+    } else if (c.client_secret || c.client_secret_hash) {
+      throw new ConfigError(key('client_secret'), `must not be set for token_endpoint_auth_method ${method}`)
+    }
+    if (method === 'private_key_jwt' && (!c.jwks || c.jwks.keys.length === 0)) {
+      throw new ConfigError(key('jwks'), 'must hold at least one public key for private_key_jwt (RFC 7523)')
+    }
+    c.jwks?.keys.forEach((k, j) => {
+      if (typeof k.kty !== 'string') throw new ConfigError(`${key('jwks')}.keys[${j}].kty`, 'is required (RFC 7517 §4.1)')
+      // A private member here means the client's private key was pasted into our config.
+      for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']) {
+        if (member in k) throw new ConfigError(`${key('jwks')}.keys[${j}]`, `must be a public key: remove the private member "${member}"`)
+      }
+    })
+    const grantTypes = c.grant_types ?? ['authorization_code']
+    const redirectUris = c.redirect_uris ?? []
+    redirectUris.forEach((u, j) => checkRedirectUri(`${key('redirect_uris')}[${j}]`, u))
+    ;(c.post_logout_redirect_uris ?? []).forEach((u, j) => checkRedirectUri(`${key('post_logout_redirect_uris')}[${j}]`, u))
+    if (grantTypes.includes('authorization_code') && redirectUris.length === 0) {
+      throw new ConfigError(key('redirect_uris'), 'must list at least one URI for the authorization_code grant')
+    }
+    if (method === 'none' && grantTypes.includes('client_credentials')) {
+      throw new ConfigError(key('grant_types'), 'client_credentials needs a confidential client (RFC 6749 §4.4)')
+    }
+    const scope = (c.scope ?? 'openid').split(' ').filter(Boolean)
+    for (const s of scope) {
+      // A template, or one of its instances (a client limited to one organization's scope).
+      const registrable = knownScopes.has(s) || templateNames.has(s) || matchTemplate(s, templates)?.values
+      if (!registrable) throw new ConfigError(key('scope'), `names scope "${s}", which is neither a standard OIDC scope nor listed under scopes or resources`)
+    }
+    c.resources?.forEach((r, j) => {
+      if (!resourceIds.has(r)) throw new ConfigError(`${key('resources')}[${j}]`, `names resource ${JSON.stringify(r)}, which is not one of the resources' identifiers`)
+    })
+    // The picker runs in a browser, after a sign-in: a grant without one could never choose.
+    const withoutPicker = grantTypes.filter((g) => g === 'password' || g === 'urn:ietf:params:oauth:grant-type:device_code')
+    if (c.organization_required === true && withoutPicker.length > 0) {
+      throw new ConfigError(key('organization_required'), `is not supported with the ${withoutPicker.join(' and ')} grant: there is no page to choose an organization on`)
+    }
+    if (c.organizations !== undefined && !grantTypes.includes('client_credentials')) {
+      throw new ConfigError(key('organizations'), 'is for client credentials (machine-to-machine per organization): add client_credentials to grant_types, or remove it')
+    }
+    return {
+      client_id: c.client_id,
+      client_name: c.client_name ?? c.client_id,
+      client_secret_hash: secretHash,
+      token_endpoint_auth_method: method,
+      grant_types: grantTypes,
+      redirect_uris: redirectUris,
+      post_logout_redirect_uris: c.post_logout_redirect_uris ?? [],
+      scope: scope.join(' '),
+      resources: c.resources ?? null,
+      skip_consent: c.skip_consent ?? false,
+      jwks: c.jwks ?? null,
+      auth_method_pinned: c.token_endpoint_auth_method !== undefined,
+      id_token_signed_response_alg: idTokenAlg(c.id_token_signed_response_alg, signingAlg, key('id_token_signed_response_alg')),
+      organization_required: c.organization_required ?? false,
+      organizations: c.organizations ?? null,
+    }
+  })
+}
+
+/** The templates among `scopes` (issue 10), each checked: a problem stops the server naming the key. */
+function resolveScopeTemplates(file: ConfigFile, hooks: boolean): ScopeTemplate[] {
+  const templates: ScopeTemplate[] = []
+  file.scopes.forEach((s, i) => {
+    const key = (k: string) => `scopes[${i}].${k}`
+    if (!isTemplate(s.name)) {
+      if (s.roles !== undefined) throw new ConfigError(key('roles'), 'applies to scope templates only (a name with {org_id})')
+      if (s.parameters !== undefined) throw new ConfigError(key('parameters'), 'applies to scope templates only (a name with {parameters})')
+      return
+    }
+    const problem = templateProblem(s.name)
+    if (problem !== null) throw new ConfigError(key('name'), problem)
+    const template = parseTemplate(s.name)
+    if (s.roles !== undefined && !template.parameters.includes('org_id')) throw new ConfigError(key('roles'), 'needs an {org_id} parameter: roles are an organization member\'s')
+    for (const name of Object.keys(s.parameters ?? {})) {
+      if (name === 'org_id') throw new ConfigError(key(`parameters.${name}`), 'is built in: {org_id} is checked against the user\'s organization memberships')
+      if (!template.parameters.includes(name)) throw new ConfigError(key(`parameters.${name}`), `is not a parameter of ${s.name}`)
+    }
+    for (const name of template.parameters) {
+      if (name !== 'org_id' && s.parameters?.[name] === undefined && !hooks) {
+        throw new ConfigError(key('name'), `has the parameter {${name}}, which neither scopes[${i}].parameters declares nor a hooks module can decide: it would never be granted`)
+      }
+    }
+    if (templates.some((t) => t.name === s.name)) throw new ConfigError(key('name'), `duplicates ${s.name}`)
+    templates.push(template)
+  })
+  return templates
+}
+
+/** What a declarative custom claim may read (`claims[].from`). */
+const CLAIM_SOURCES = new Set(['roles', 'email', 'email_verified', ...Object.values(OIDC_SCOPE_CLAIMS).flat()])
+
+function checkClaimMappings(file: ConfigFile): void {
+  const seen = new Set<string>()
+  file.claims.forEach((c, i) => {
+    if (isProtocolClaim(c.claim)) throw new ConfigError(`claims[${i}].claim`, `names the protocol claim ${c.claim}, which custom claims may never set`)
+    const targets = c.tokens ?? ['access_token', 'id_token', 'userinfo']
+    for (const t of targets) {
+      if (seen.has(`${t} ${c.claim}`)) throw new ConfigError(`claims[${i}].claim`, `${c.claim} is already mapped for ${t}`)
+      seen.add(`${t} ${c.claim}`)
+    }
+    const attribute = /^attributes\.([^.\s]{1,64})$/.exec(c.from)
+    if (attribute === null && !CLAIM_SOURCES.has(c.from)) {
+      throw new ConfigError(`claims[${i}].from`, `must be roles, attributes.<name>, email, email_verified or a standard claim name, got ${JSON.stringify(c.from)}`)
+    }
+  })
+}
+
+/** Member emails not among `users` must be in the database already: seed.ts checks that at start. */
+function checkOrganizations(file: ConfigFile): void {
+  const ids = new Set<string>()
+  file.organizations.forEach((o, i) => {
+    if (ids.has(o.id)) throw new ConfigError(`organizations[${i}].id`, `duplicates ${o.id}`)
+    ids.add(o.id)
+    const members = new Set<string>()
+    o.members?.forEach((m, j) => {
+      const email = m.email.toLowerCase()
+      if (members.has(email)) throw new ConfigError(`organizations[${i}].members[${j}].email`, `duplicates ${m.email}`)
+      members.add(email)
+    })
+  })
+}
+
+function resolveSecret(env: Record<string, string | undefined>, database: string, cwd: string, warnings: string[], create: boolean): { secret: string; source: string } {
+  const fromEnv = env.LATCH_SECRET
+  if (fromEnv) {
+    if (fromEnv.length < 32) throw new ConfigError('LATCH_SECRET', 'must be at least 32 characters')
+    return { secret: fromEnv, source: 'env' }
+  }
+  const dir = database.startsWith('sqlite:') && database !== 'sqlite::memory:' ? dirname(resolve(cwd, database.slice(7))) : resolve(cwd, 'data')
+  const file = resolve(dir, 'latch.secret')
+  if (!existsSync(file)) {
+    if (!create) throw new ConfigError('LATCH_SECRET', `is not set, and there is no development secret at ${file}: set LATCH_SECRET to the secret the server uses`)
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 })
+  }
+  chmodSync(file, 0o600)
+  warnings.push(`LATCH_SECRET is not set: using the development secret in ${file}. Set LATCH_SECRET in production; keys encrypted under it cannot be read without it.`)
+  return { secret: readFileSync(file, 'utf8').trim(), source: file }
+}
+
+export interface ResolveOptions {
+  env: Record<string, string | undefined>
+  cwd: string
+  /** The config file's directory: relative `hooks` and `tenants_dir` paths start there. */
+  configDir: string
+  createSecret: boolean
+  /** A tenant's config takes the deployment's secret as it is (config/tenant.ts). */
+  secret?: { secret: string; source: string }
+}
+
+/**
+ * Validates a substituted config object (environment overrides applied) and derives what the
+ * runtime reads. Tenants are resolved by the caller (`loadTenants`); their own config goes
+ * through here too (config/tenant.ts), so a tenant's keys mean exactly what the same keys mean
+ * at the top level.
+ */
+export function resolveConfig(substituted: Record<string, unknown>, options: ResolveOptions): LoadedConfig {
+  const { env, cwd } = options
+  const warnings: string[] = []
+  const file = validateConfigFile(substituted)
+  const redisProblem = file.redis_url ? redisUrlProblem(file.redis_url) : null
+  if (redisProblem) throw new ConfigError('redis_url', env.LATCH_REDIS_URL ? `(from LATCH_REDIS_URL) ${redisProblem}` : redisProblem)
+
+  const trustProxy = parseTrustProxy(file.trust_proxy)
+  const demo = demoCredentialsWarning(file)
+  if (demo) warnings.push(demo)
+
+  const issuer = normalizeIssuer(file.issuer)
+  const issuerUrl = new URL(issuer)
+  if (issuerUrl.protocol === 'http:' && !isLoopbackHost(issuerUrl.hostname)) {
+    warnings.push(`issuer ${issuer} uses http off localhost: cookies and tokens travel in clear text. Use https in production.`)
+  }
+
+  if (file.tokens.key_activation_delay > 0 && file.tokens.key_activation_delay < file.tokens.key_reload_interval) {
+    warnings.push(`tokens.key_activation_delay (${file.tokens.key_activation_delay} s) is shorter than tokens.key_reload_interval (${file.tokens.key_reload_interval} s): after a rotation, some node may sign with a key other nodes have not loaded yet.`)
+  }
+
+  const resourceIds = new Set<string>()
+  const knownScopes = new Set<string>(STANDARD_SCOPES)
+  file.resources.forEach((r, i) => {
+    if (resourceIds.has(r.identifier)) throw new ConfigError(`resources[${i}].identifier`, `duplicates ${r.identifier}`)
+    try {
+      const u = new URL(r.identifier)
+      if (u.hash) throw new Error('fragment')
+    } catch {
+      throw new ConfigError(`resources[${i}].identifier`, 'must be an absolute URI without a fragment (RFC 8707 §2)')
+    }
+    resourceIds.add(r.identifier)
+    r.scopes.forEach((s) => knownScopes.add(s))
+  })
+  const resourceScopes = new Set(file.resources.flatMap((r) => r.scopes))
+  const scopeTemplates = resolveScopeTemplates(file, file.hooks !== null)
+  const templateNames = new Set(scopeTemplates.map((t) => t.name))
+  file.scopes.forEach((s) => {
+    // A template is not a scope a client may be granted as written: only its instances are.
+    if (!templateNames.has(s.name)) knownScopes.add(s.name)
+  })
+  for (const s of resourceScopes) if (templateNames.has(s)) knownScopes.delete(s)
+  checkClaimMappings(file)
+  if (file.default_resource !== undefined && !resourceIds.has(file.default_resource)) {
+    throw new ConfigError('default_resource', `must be one of the resources' identifiers, got ${JSON.stringify(file.default_resource)}`)
+  }
+
+  const clients = resolveClients(file, knownScopes, scopeTemplates, resourceIds, file.security.min_client_secret_length)
+  const seen = new Set<string>()
+  clients.forEach((c, i) => {
+    if (seen.has(c.client_id)) throw new ConfigError(`clients[${i}].client_id`, `duplicates ${c.client_id}`)
+    seen.add(c.client_id)
+    if (c.grant_types.includes('password')) {
+      warnings.push(`client ${c.client_id} has the password grant (ROPC): legacy, it exposes user passwords to the client (RFC 9700 §2.4). Prefer authorization_code.`)
+    }
+  })
+  const emails = new Set<string>()
+  file.users.forEach((u, i) => {
+    const email = u.email.toLowerCase()
+    if (emails.has(email)) throw new ConfigError(`users[${i}].email`, `duplicates ${u.email}`)
+    emails.add(email)
+    if (u.password && u.password_hash) throw new ConfigError(`users[${i}].password`, 'and password_hash are mutually exclusive')
+  })
+  checkOrganizations(file)
+  // Relative to the config file, so a config and its hooks move together.
+  const hooks = file.hooks === null ? null : resolve(options.configDir, file.hooks)
+  const tenantsDir = file.tenants_dir === null ? null : resolve(options.configDir, file.tenants_dir)
+
+  const { secret, source } = options.secret ?? resolveSecret(env, file.database, cwd, warnings, options.createSecret)
+  const database = file.database.startsWith('sqlite:') && file.database !== 'sqlite::memory:'
+    ? `sqlite:${resolve(cwd, file.database.slice(7))}`
+    : file.database
+
+  const config: LatchConfig = {
+    ...file,
+    tokens: {
+      ...file.tokens,
+      // 0 = derive: a retired key must outlive every token it signed (+60 s for clock skew).
+      // A node may sign with a retired key until its next reload: that lag is covered too.
+      retired_key_grace:
+        file.tokens.retired_key_grace || Math.max(file.tokens.access_token_ttl, file.tokens.id_token_ttl) + 60 + file.tokens.key_reload_interval,
+      // 0 = derive: every node reloads at least once, and cached JWK Sets expire, before it signs.
+      key_activation_delay: file.tokens.key_activation_delay || 2 * file.tokens.key_reload_interval + JWKS_MAX_AGE,
+    },
+    trust_proxy: trustProxy,
+    issuer,
+    database,
+    secret,
+    secret_source: source,
+    redis_url: file.redis_url || null,
+    clients,
+    known_scopes: [...knownScopes],
+    scope_templates: scopeTemplates,
+    hooks,
+    tenants: [],
+    tenants_dir: tenantsDir,
+  }
+  return { config, warnings }
+}
+
+export function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v)
+    Object.freeze(value)
+  }
+  return value
+}

@@ -1,0 +1,125 @@
+/**
+ * Tenants in config (issue 11): the `tenants` entries and the files of `tenants_dir`, and the
+ * effective config of one tenant. A tenant's config is the deployment's keys (port, database,
+ * secret, hooks, trust_proxy, the deployment-wide `security` bounds…) plus its own keys
+ * (`TENANT_KEYS`), resolved by the same `resolveConfig` as the top level: a tenant's key means what
+ * the same key means there, and is checked the same way.
+ */
+import { readdirSync, readFileSync } from 'node:fs'
+import { basename, extname, join } from 'node:path'
+import { parse as parseYaml } from 'yaml'
+import { ConfigError } from '../errors.js'
+import { deepFreeze, resolveConfig, substitute } from './resolve.js'
+import { DEPLOYMENT_SECURITY_KEYS, TENANT_ID_PATTERN, TENANT_KEYS, type LatchConfig, type TenantDefinition } from './schema.js'
+
+/** The tenant of the top-level config: never stored, never deleted. */
+export const DEFAULT_TENANT = 'default'
+
+const TENANT_ID = new RegExp(TENANT_ID_PATTERN)
+const TENANT_FILE = /\.(ya?ml|json)$/i
+/** Keys seeded into the tenant's tables rather than kept with its settings (secrets and passwords stay out of the `tenants` row). */
+const SEEDED_KEYS = new Set(['clients', 'users', 'organizations'])
+
+/** A tenant's settings as stored: its own keys minus what is seeded into its tables. */
+export function storedSettings(raw: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(raw).filter(([key]) => key !== 'id' && key !== 'issuer' && !SEEDED_KEYS.has(key)))
+}
+
+/**
+ * The effective config of tenant `tenant` of the deployment `base`. `settings` holds the tenant's
+ * own keys (anything else is a ConfigError naming `where`). Throws ConfigError; warnings (an http
+ * issuer off loopback, the password grant…) are returned for the caller to log.
+ */
+export function tenantConfig(base: LatchConfig, tenant: { id: string; issuer: string; settings: Record<string, unknown> }, where = `tenant ${tenant.id}`): { config: LatchConfig; warnings: string[] } {
+  try {
+    if (!TENANT_ID.test(tenant.id)) throw new ConfigError('id', `must match [a-z0-9-]{1,64}, got ${JSON.stringify(tenant.id)}`)
+    for (const key of Object.keys(tenant.settings)) {
+      if (!(TENANT_KEYS as readonly string[]).includes(key)) throw new ConfigError(key, `is not a key a tenant sets (a tenant sets ${TENANT_KEYS.join(', ')}); the others are the deployment's`)
+    }
+    const security = (tenant.settings.security ?? {}) as Record<string, unknown>
+    for (const key of DEPLOYMENT_SECURITY_KEYS) {
+      if (key in security) throw new ConfigError(`security.${key}`, 'bounds the whole deployment: set it at the top level, not per tenant')
+    }
+    const deploymentSecurity = Object.fromEntries(DEPLOYMENT_SECURITY_KEYS.map((key) => [key, base.security[key]]))
+    const raw: Record<string, unknown> = {
+      port: base.port,
+      host: base.host,
+      database: base.database,
+      redis_url: base.redis_url,
+      redis_key_prefix: base.redis_key_prefix,
+      log_level: base.log_level,
+      trust_proxy: base.trust_proxy,
+      hooks: base.hooks,
+      tenancy: base.tenancy,
+      ...structuredClone(tenant.settings),
+      issuer: tenant.issuer,
+      security: { ...security, ...deploymentSecurity },
+    }
+    const { config, warnings } = resolveConfig(raw, {
+      env: {},
+      cwd: '/',
+      configDir: '/',
+      createSecret: false,
+      secret: { secret: base.secret, source: base.secret_source },
+    })
+    return { config: deepFreeze(config), warnings: warnings.map((w) => `${where}: ${w}`) }
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError(`${where}.${error.key}`.replace(/\.\(root\)$/, ''), error.message.replace(/^config: \S+ /, ''))
+    throw error
+  }
+}
+
+/**
+ * The tenants config defines: `tenants` entries, then `tenants_dir` files (sorted by name),
+ * each resolved with `tenantConfig`. Ids and issuers are unique across them and the default
+ * tenant's issuer. `substituted` is the top-level config as written (environment applied).
+ */
+export function loadTenants(base: LatchConfig, substituted: Record<string, unknown>, env: Record<string, string | undefined>): { resolved: Pick<LatchConfig, 'tenants'>; warnings: string[] } {
+  const entries: { raw: Record<string, unknown>; where: string }[] = []
+  const listed = Array.isArray(substituted.tenants) ? (substituted.tenants as Record<string, unknown>[]) : []
+  listed.forEach((raw, i) => entries.push({ raw, where: `tenants[${i}]` }))
+  if (base.tenants_dir !== null) entries.push(...readTenantsDir(base.tenants_dir, env))
+  const warnings: string[] = []
+  const tenants: TenantDefinition[] = []
+  const ids = new Set([DEFAULT_TENANT])
+  const issuers = new Map([[base.issuer, DEFAULT_TENANT]])
+  for (const { raw, where } of entries) {
+    const id = String(raw.id)
+    if (ids.has(id)) throw new ConfigError(`${where}.id`, id === DEFAULT_TENANT ? 'default is the top-level config\'s tenant: pick another id' : `duplicates ${id}`)
+    const settings = Object.fromEntries(Object.entries(raw).filter(([key]) => key !== 'id' && key !== 'issuer'))
+    const { config, warnings: w } = tenantConfig(base, { id, issuer: String(raw.issuer), settings }, where)
+    const other = issuers.get(config.issuer)
+    if (other !== undefined) throw new ConfigError(`${where}.issuer`, `is tenant ${other}'s issuer too: every tenant needs its own`)
+    ids.add(id)
+    issuers.set(config.issuer, id)
+    warnings.push(...w)
+    tenants.push({ id, issuer: config.issuer, settings: storedSettings(raw), config, source: where })
+  }
+  return { resolved: { tenants }, warnings }
+}
+
+/** One tenant per file: `acme.yaml` is tenant `acme` (an `id` inside must agree). */
+export function readTenantsDir(dir: string, env: Record<string, string | undefined>): { raw: Record<string, unknown>; where: string }[] {
+  let names: string[]
+  try {
+    names = readdirSync(dir).filter((name) => TENANT_FILE.test(name)).sort()
+  } catch (error) {
+    throw new ConfigError('tenants_dir', `cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)} (${dir})`)
+  }
+  return names.map((name) => {
+    const where = `tenants_dir/${name}`
+    const id = basename(name, extname(name))
+    let parsed: unknown
+    try {
+      const text = readFileSync(join(dir, name), 'utf8')
+      parsed = name.toLowerCase().endsWith('.json') ? JSON.parse(text) : parseYaml(text)
+    } catch (error) {
+      throw new ConfigError(where, `cannot be read or parsed: ${(error as Error).message}`)
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(where, 'must be a mapping of keys to values')
+    const raw = substitute(parsed, env, where) as Record<string, unknown>
+    if (raw.id !== undefined && raw.id !== id) throw new ConfigError(`${where}.id`, `must be ${id}, the file's name, got ${JSON.stringify(raw.id)}`)
+    if (typeof raw.issuer !== 'string') throw new ConfigError(`${where}.issuer`, 'is required')
+    return { raw: { ...raw, id }, where }
+  })
+}

@@ -1,0 +1,130 @@
+/**
+ * The tenants a node serves (issue 11): the routing index, rebuilt from the `tenants` table every
+ * `tenancy.reload_interval`, and each tenant's `LatchContext`, built on its first request and
+ * kept in a least-recently-used cache of `tenancy.cache_size`. Memory grows with the tenants in
+ * use, not with the tenants defined: a defined tenant costs one index entry until a request
+ * comes for it. The default tenant's context is built at start and never dropped.
+ *
+ * A cached tenant whose row changed (its settings or issuer) or went away is dropped at the next
+ * reload; its keys are re-read from the store when older than its `tokens.key_reload_interval`,
+ * checked on use (no timer per tenant).
+ */
+import type { Logger } from 'pino'
+import { DEFAULT_TENANT } from '../config/tenant.js'
+import type { LatchContext } from '../context.js'
+import type { Store } from '../storage/store.js'
+import { TenantIndex, type TenantRoute } from './tenant-index.js'
+
+export interface TenantContextsOptions {
+  store: Store
+  defaultContext: LatchContext
+  /** Builds the context of a stored tenant (compose.ts `tenantContext`); null when the row is gone. */
+  build(id: string): Promise<LatchContext | null>
+  cacheSize: number
+  log: Logger
+  now(): number
+}
+
+interface Cached {
+  context: Promise<LatchContext | null>
+  /** The row's `updated_at` when the context was built: a later one drops it. */
+  version: number
+  /** Epoch seconds after which its keys are re-read on use. */
+  keysDue: number
+  /** Set once built: served without a promise from then on. */
+  resolved?: LatchContext
+}
+
+export class TenantContexts {
+  readonly #options: TenantContextsOptions
+  /** Insertion order is recency: a hit moves its entry to the end, eviction takes the first. */
+  readonly #cache = new Map<string, Cached>()
+  #versions = new Map<string, number>()
+  #index: TenantIndex
+  #multi = false
+
+  constructor(options: TenantContextsOptions) {
+    this.#options = options
+    this.#index = new TenantIndex([{ id: DEFAULT_TENANT, issuer: options.defaultContext.config.issuer }])
+  }
+
+  /** False while the default tenant is the only one: requests are then not matched at all (every host is the default's, as before tenants). */
+  get multi(): boolean {
+    return this.#multi
+  }
+
+  /** How many tenants' contexts are held now (besides the default's). */
+  get cached(): number {
+    return this.#cache.size
+  }
+
+  route(host: string | undefined, url: string): TenantRoute | null {
+    return this.#index.match(host, url)
+  }
+
+  /**
+   * The tenant's context: the context itself when it is loaded (no promise on the hot path), a
+   * promise on first use, null for a tenant that does not exist (any more).
+   */
+  get(id: string): LatchContext | Promise<LatchContext | null> | null {
+    if (id === DEFAULT_TENANT) return this.#options.defaultContext
+    const version = this.#versions.get(id)
+    if (version === undefined) return null
+    const entry = this.#cache.get(id)
+    if (entry && entry.version === version) {
+      this.#cache.delete(id)
+      this.#cache.set(id, entry)
+      if (entry.resolved === undefined) return entry.context
+      this.#refreshKeys(entry, entry.resolved)
+      return entry.resolved
+    }
+    const fresh: Cached = { context: Promise.resolve(null), version, keysDue: Number.POSITIVE_INFINITY }
+    fresh.context = this.#load(id, fresh)
+    this.#cache.set(id, fresh)
+    this.#evict()
+    return fresh.context
+  }
+
+  /** Re-reads the tenants: new ones are routed, deleted ones answer 404, changed ones are rebuilt on their next request. */
+  async reload(): Promise<void> {
+    const rows = await this.#options.store.tenants.listIndex()
+    const versions = new Map(rows.map((row) => [row.id, row.updated_at]))
+    this.#index = new TenantIndex([{ id: DEFAULT_TENANT, issuer: this.#options.defaultContext.config.issuer }, ...rows])
+    this.#versions = versions
+    this.#multi = rows.length > 0
+    for (const [id, entry] of this.#cache) if (versions.get(id) !== entry.version) this.#cache.delete(id)
+  }
+
+  #load(id: string, entry: Cached): Promise<LatchContext | null> {
+    return this.#options.build(id).then(
+      (ctx) => {
+        if (ctx) {
+          entry.resolved = ctx
+          entry.keysDue = this.#options.now() + ctx.config.tokens.key_reload_interval
+        } else if (this.#cache.get(id) === entry) this.#cache.delete(id)
+        return ctx
+      },
+      (err: unknown) => {
+        // Not cached: the next request tries again (a store outage, say).
+        if (this.#cache.get(id) === entry) this.#cache.delete(id)
+        this.#options.log.warn({ err, tenant: id }, 'tenant could not be loaded')
+        throw err
+      },
+    )
+  }
+
+  #refreshKeys(entry: Cached, ctx: LatchContext): void {
+    const now = this.#options.now()
+    if (now < entry.keysDue) return
+    entry.keysDue = now + ctx.config.tokens.key_reload_interval
+    ctx.keystore.reload().catch((err: unknown) => ctx.log.warn({ err }, 'signing key reload failed'))
+  }
+
+  #evict(): void {
+    while (this.#cache.size > this.#options.cacheSize) {
+      const oldest = this.#cache.keys().next().value
+      if (oldest === undefined) return
+      this.#cache.delete(oldest)
+    }
+  }
+}

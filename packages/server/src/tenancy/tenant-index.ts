@@ -1,0 +1,79 @@
+/**
+ * Which tenant a request is for (issue 11): the `Host` header and the path, matched against every
+ * tenant's issuer. A tenant on its own host (`https://login.acme.example`) owns every path there
+ * that no path tenant under it claims; a path tenant (`https://auth.example.com/t/acme`) owns its
+ * prefix, which is stripped before routing so every tenant has the same routes. RFC 8414 §3.1's
+ * form for path issuers (`/.well-known/oauth-authorization-server/t/acme`, the suffix after the
+ * well-known name) is routed too.
+ *
+ * The `Host` header is read as the client sent it (a reverse proxy must pass it on unchanged);
+ * `X-Forwarded-Host` is never read, so a client cannot pick another tenant by a header a proxy
+ * does not strip. The match decides only which tenant answers: every URL a tenant emits comes from
+ * its configured issuer.
+ * @see https://www.rfc-editor.org/rfc/rfc8414#section-3.1
+ */
+
+export interface TenantRoute {
+  id: string
+  /** The URL as the tenant's routes see it (its path prefix stripped). */
+  url: string
+}
+
+const WELL_KNOWN = ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']
+
+interface PathTenant {
+  id: string
+  /** The issuer's path without a trailing slash: '' for a tenant at the host's root. */
+  prefix: string
+}
+
+export class TenantIndex {
+  /** Host (lower case, default port omitted) → its tenants, longest prefix first. */
+  readonly #byHost = new Map<string, PathTenant[]>()
+
+  constructor(tenants: Iterable<{ id: string; issuer: string }>) {
+    for (const { id, issuer } of tenants) {
+      const url = new URL(issuer)
+      const host = url.host.toLowerCase()
+      const list = this.#byHost.get(host) ?? []
+      list.push({ id, prefix: url.pathname.replace(/\/+$/, '') })
+      list.sort((a, b) => b.prefix.length - a.prefix.length)
+      this.#byHost.set(host, list)
+    }
+  }
+
+  /** The tenant for a request to `host` (the Host header) at `url` (path and query), or null when none has it. */
+  match(host: string | undefined, url: string): TenantRoute | null {
+    if (host === undefined) return null
+    const tenants = this.#byHost.get(normalizeHost(host))
+    if (tenants === undefined) return null
+    for (const { id, prefix } of tenants) {
+      if (prefix === '') return { id, url }
+      const rest = stripPrefix(url, prefix)
+      if (rest !== null) return { id, url: rest }
+      for (const name of WELL_KNOWN) {
+        const suffixed = stripPrefix(url, `${name}${prefix}`)
+        if (suffixed !== null && (suffixed === '/' || suffixed.startsWith('/?'))) return { id, url: `${name}${suffixed.slice(1)}` }
+      }
+    }
+    return null
+  }
+}
+
+/** `url` without `prefix` when it starts with the whole prefix (`/t/acme`, `/t/acme/…`, `/t/acme?…`), else null. */
+function stripPrefix(url: string, prefix: string): string | null {
+  if (!url.startsWith(prefix)) return null
+  const rest = url.slice(prefix.length)
+  if (rest === '') return '/'
+  if (rest.startsWith('/')) return rest
+  if (rest.startsWith('?')) return `/${rest}`
+  return null
+}
+
+/** Lower case, without the default ports: `Login.Acme.example:443` and `login.acme.example` are one host. */
+function normalizeHost(host: string): string {
+  const lower = host.toLowerCase()
+  if (lower.endsWith(':443')) return lower.slice(0, -4)
+  if (lower.endsWith(':80')) return lower.slice(0, -3)
+  return lower
+}
