@@ -161,6 +161,9 @@ for (const dialect of DIALECTS) {
       expect((await store.clients.get(c.client_id))?.resources).toBeNull()
       await store.clients.upsert({ ...c, resources: [] }, T + 4)
       expect((await store.clients.get(c.client_id))?.resources).toEqual([])
+      // Issue 10 metadata is updated too (a changed config client must not keep its old organizations).
+      await store.clients.upsert({ ...c, organization_required: true, organizations: ['acme'] }, T + 4)
+      expect(await store.clients.get(c.client_id)).toMatchObject({ organization_required: true, organizations: ['acme'] })
       expect((await store.clients.list()).filter((x) => x.client_id === c.client_id)).toHaveLength(1)
       expect(await store.clients.delete(c.client_id, T + 5)).toBe(true)
       expect(await store.clients.delete(c.client_id, T + 5)).toBe(false)

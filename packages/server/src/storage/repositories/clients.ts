@@ -36,6 +36,8 @@ export function clientRepository({ db, rows }: RepositoryContext): ForTenant<Sto
             jwks: eb.ref('excluded.jwks'),
             auth_method_pinned: eb.ref('excluded.auth_method_pinned'),
             id_token_signed_response_alg: eb.ref('excluded.id_token_signed_response_alg'),
+            organization_required: eb.ref('excluded.organization_required'),
+            organizations: eb.ref('excluded.organizations'),
             updated_at: eb.ref('excluded.updated_at'),
           })),
         )
