@@ -11,7 +11,10 @@ import { Value } from '@sinclair/typebox/value'
 import { parse as parseYaml } from 'yaml'
 import { ConfigError } from '../errors.js'
 import { hashHandle } from '../lib/random.js'
+import { isLoopbackHost } from '../lib/loopback-host.js'
+import { contrastWarnings, resolveBranding, resolveMessages } from './branding.js'
 import { redisUrlProblem } from './redis-url.js'
+import { overBranding } from '../interaction/views/branding.js'
 import { redirectUriRegistrationProblem } from '../rules/redirect-uri.js'
 import { isProtocolClaim } from '../rules/protocol-claims.js'
 import { isTemplate, matchTemplate, parseTemplate, templateProblem, type ScopeTemplate } from '../rules/scope-template.js'
@@ -158,10 +161,6 @@ function demoCredentialsWarning(file: ConfigFile): string | null {
     ...(users.length > 0 ? [`the demo password of ${users.join(', ')}`] : []),
   ]
   return `host is ${file.host}, reachable from other machines, and ${what.join(' and ')} are configured: anyone who can reach this port can use them. Replace them (DEMO_*_SECRET, your own users), or bind host: 127.0.0.1.`
-}
-
-function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(hostname) || hostname === '[::1]' || hostname === '::1'
 }
 
 function checkRedirectUri(key: string, uri: string): void {
@@ -412,8 +411,20 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     if (u.password && u.password_hash) throw new ConfigError(`users[${i}].password`, 'and password_hash are mutually exclusive')
   })
   checkOrganizations(file)
-  // Relative to the config file, so a config and its hooks move together.
-  const hooks = file.hooks === null ? null : resolve(options.file ? dirname(resolve(cwd, options.file)) : cwd, file.hooks)
+  // Relative to the config file, so a config and its hooks (and its stylesheets) move together.
+  const baseDir = options.file ? dirname(resolve(cwd, options.file)) : cwd
+  const hooks = file.hooks === null ? null : resolve(baseDir, file.hooks)
+  const branding = resolveBranding(file.branding, { key: 'branding', baseDir })
+  const messages = resolveMessages(file.messages)
+  warnings.push(...contrastWarnings(branding, 'branding'))
+  const organizations = file.organizations.map((o, i) => {
+    const own = resolveBranding(o.branding, { key: `organizations[${i}].branding`, baseDir })
+    // Checked over the tenant's colours, so a pair half the organization's own is judged as drawn.
+    if (own.primary_color !== undefined || own.background_color !== undefined) {
+      warnings.push(...contrastWarnings(overBranding(branding, own), `organizations[${i}].branding`, `organization ${o.id}`))
+    }
+    return { ...o, branding: own }
+  })
 
   const { secret, source } = resolveSecret(env, file.database, cwd, warnings, options.createSecret ?? true)
   const database = file.database.startsWith('sqlite:') && file.database !== 'sqlite::memory:'
@@ -438,6 +449,9 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     secret_source: source,
     redis_url: file.redis_url || null,
     clients,
+    branding,
+    messages,
+    organizations,
     known_scopes: [...knownScopes],
     scope_templates: scopeTemplates,
     hooks,
