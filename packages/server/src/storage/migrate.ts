@@ -15,6 +15,7 @@ import { sweepIndexes } from './migrations/0005-sweep-indexes.js'
 import { clientAuthAndIdTokenAlg } from './migrations/0006-client-auth-and-id-token-alg.js'
 import { companionKeys } from './migrations/0007-companion-keys.js'
 import { organizations } from './migrations/0008-organizations.js'
+import { organizationBranding } from './migrations/0010-organization-branding.js'
 
 /** Every migration by name; names sort in the order they must run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -26,6 +27,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0006-client-auth-and-id-token-alg': clientAuthAndIdTokenAlg,
   '0007-companion-keys': companionKeys,
   '0008-organizations': organizations,
+  '0010-organization-branding': organizationBranding,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) }

@@ -6,7 +6,7 @@
  * for it in the same transaction, as deleting a user or a client does.
  */
 import type { OrganizationMembersTable, OrganizationsTable } from '../database.js'
-import { COLUMNS } from '../rows.js'
+import { ORGANIZATION_SUMMARY } from '../rows.js'
 import type { Membership, Store } from '../store.js'
 import { statement } from './compiled.js'
 import { revokeGrantsWhere } from './grant-revocation.js'
@@ -19,12 +19,12 @@ export function organizationRepository({ db, rows }: RepositoryContext): Store['
       .selectFrom('organization_members as m')
       .innerJoin('organizations as o', 'o.id', 'm.organization_id')
       .select(['m.roles as m_roles'])
-      .select(columnsAs<'organizations'>('o', 'o_', COLUMNS.organizations))
+      .select(columnsAs<'organizations'>('o', 'o_', ORGANIZATION_SUMMARY))
       .where('m.organization_id', '=', a.organization_id)
       .where('m.user_id', '=', a.user_id),
   )
   const toMembership = (row: Record<string, unknown>): Membership => ({
-    organization: rows.organization(unprefix<OrganizationsTable>(row, 'o_', COLUMNS.organizations) as OrganizationsTable),
+    organization: rows.organization(unprefix<OrganizationsTable>(row, 'o_', ORGANIZATION_SUMMARY) as OrganizationsTable),
     roles: rows.roles(row.m_roles as string),
   })
   const addMember = (organizationId: string, userId: string, roles: string[], now: number, replace: boolean) => {
@@ -73,13 +73,24 @@ export function organizationRepository({ db, rows }: RepositoryContext): Store['
       return (await db.selectFrom('organizations').selectAll().orderBy('id').execute()).map(rows.organization)
     },
     async upsert(organization, now) {
+      const branding = organization.branding === undefined ? undefined : rows.json(organization.branding)
       const row = await db
         .insertInto('organizations')
-        .values({ id: organization.id, name: organization.name, domains: rows.json(organization.domains), created_at: now, updated_at: now })
-        .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({ name: eb.ref('excluded.name'), domains: eb.ref('excluded.domains'), updated_at: eb.ref('excluded.updated_at') })))
+        .values({ id: organization.id, name: organization.name, domains: rows.json(organization.domains), branding: branding ?? '{}', created_at: now, updated_at: now })
+        .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({
+          name: eb.ref('excluded.name'),
+          domains: eb.ref('excluded.domains'),
+          // Issue 11: kept as it is unless given.
+          ...(branding !== undefined && { branding: eb.ref('excluded.branding') }),
+          updated_at: eb.ref('excluded.updated_at'),
+        })))
         .returningAll()
         .executeTakeFirstOrThrow()
       return rows.organization(row)
+    },
+    async branding(id) {
+      const row = await db.selectFrom('organizations').select('branding').where('id', '=', id).executeTakeFirst()
+      return row ? rows.branding(row.branding) : null
     },
     async delete(id, now) {
       return db.transaction().execute(async (trx) => {
@@ -103,7 +114,7 @@ export function organizationRepository({ db, rows }: RepositoryContext): Store['
         .selectFrom('organization_members as m')
         .innerJoin('organizations as o', 'o.id', 'm.organization_id')
         .select(['m.roles as m_roles'])
-        .select(columnsAs<'organizations'>('o', 'o_', COLUMNS.organizations))
+        .select(columnsAs<'organizations'>('o', 'o_', ORGANIZATION_SUMMARY))
         .where('m.user_id', '=', userId)
         .orderBy('o.name')
         .orderBy('o.id')
