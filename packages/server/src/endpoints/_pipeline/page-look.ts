@@ -1,0 +1,20 @@
+/**
+ * Issue 11: the look a request's pages are dressed in (interaction/page-look.ts), noted by the
+ * endpoint that worked it out (an organization's, say) so that an error page later in the same
+ * request looks the same; otherwise the tenant's own.
+ */
+import type { FastifyRequest } from 'fastify'
+import { tenantLook } from '../../interaction/page-look.js'
+import type { Look } from '../../interaction/views/branding.js'
+
+const noted = new WeakMap<FastifyRequest, Look>()
+
+export function noteLook(request: FastifyRequest, look: Look): Look {
+  noted.set(request, look)
+  return look
+}
+
+/** The look noted for this request, else its tenant's. */
+export function pageLook(request: FastifyRequest): Look {
+  return noted.get(request) ?? tenantLook(request.server.latch)
+}
