@@ -62,9 +62,9 @@ export function overBranding(tenant: Branding, organization: Branding): Branding
   return out
 }
 
-/** The button text on `primary`: white or the body text colour, whichever contrasts more. */
-export function onPrimary(primary: string): string {
-  return contrast(primary, COLOURS.onPrimary) >= contrast(primary, COLOURS.text) ? COLOURS.onPrimary : COLOURS.text
+/** Text drawn on `colour` (a button's primary colour, the page background): white or the body text colour, whichever contrasts more. */
+export function textOn(colour: string): string {
+  return contrast(colour, COLOURS.card) >= contrast(colour, COLOURS.text) ? COLOURS.card : COLOURS.text
 }
 
 /**
@@ -74,9 +74,11 @@ export function onPrimary(primary: string): string {
 export function colourProperties(branding: Branding): string {
   const props: string[] = []
   if (branding.primary_color !== undefined && COLOUR.test(branding.primary_color)) {
-    props.push(`--latch-primary:${branding.primary_color}`, `--latch-on-primary:${onPrimary(branding.primary_color)}`)
+    props.push(`--latch-primary:${branding.primary_color}`, `--latch-on-primary:${textOn(branding.primary_color)}`)
   }
-  if (branding.background_color !== undefined && COLOUR.test(branding.background_color)) props.push(`--latch-background:${branding.background_color}`)
+  if (branding.background_color !== undefined && COLOUR.test(branding.background_color)) {
+    props.push(`--latch-background:${branding.background_color}`, `--latch-on-background:${textOn(branding.background_color)}`)
+  }
   return props.length === 0 ? '' : `:root{${props.join(';')}}`
 }
 
@@ -92,9 +94,9 @@ export interface ContrastProblem {
 
 /**
  * Every pair a configured colour is drawn in (layout.ts) that falls short of WCAG AA: the primary
- * colour as link text on the white card (4.5:1), the button text on it (4.5:1; the better of
- * white and the text colour is used), the focus ring and button boundary on the card and on the
- * page background (3:1); the header and footer text on the background colour (4.5:1).
+ * colour as link text on the white card (4.5:1), the button text on it (4.5:1), the focus ring on
+ * the page background (3:1), the header and footer text on the background colour (4.5:1). Text on
+ * a configured colour is white or the body text colour, whichever contrasts more (`textOn`).
  */
 export function contrastProblems(branding: Branding): ContrastProblem[] {
   const primary = branding.primary_color
@@ -103,13 +105,13 @@ export function contrastProblems(branding: Branding): ContrastProblem[] {
   if (primary !== undefined) {
     pairs.push(
       { key: 'primary_color', foreground: primary, background: COLOURS.card, use: 'links on the card', minimum: AA_TEXT },
-      { key: 'primary_color', foreground: onPrimary(primary), background: primary, use: 'button text', minimum: AA_TEXT },
+      { key: 'primary_color', foreground: textOn(primary), background: primary, use: 'button text', minimum: AA_TEXT },
     )
   }
   if (primary !== undefined || background !== undefined) {
     pairs.push({ key: primary !== undefined ? 'primary_color' : 'background_color', foreground: primary ?? COLOURS.primary, background: background ?? COLOURS.background, use: 'the focus ring on the page background', minimum: AA_NON_TEXT })
   }
-  if (background !== undefined) pairs.push({ key: 'background_color', foreground: COLOURS.text, background, use: 'header and footer text', minimum: AA_TEXT })
+  if (background !== undefined) pairs.push({ key: 'background_color', foreground: textOn(background), background, use: 'header and footer text', minimum: AA_TEXT })
   return pairs
     .map((p) => ({ ...p, ratio: Math.floor(contrast(p.foreground, p.background) * 100) / 100 }))
     .filter((p) => p.ratio < p.minimum)

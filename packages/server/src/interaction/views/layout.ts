@@ -43,16 +43,16 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeH
  * Spacing that has a side uses logical properties (`padding-inline-start`), so right-to-left
  * pages (`dir="rtl"`) mirror without a second stylesheet. A branding's colours (issue 11) replace
  * the built-in ones through custom properties (`--latch-primary`, `--latch-on-primary`,
- * `--latch-background`), whose fallbacks here are the defaults that test checks.
+ * `--latch-background`, `--latch-on-background`), whose fallbacks here are the defaults that test checks.
  */
 export const PAGE_CSS = `
 *{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:var(--latch-background,${COLOURS.background});color:${COLOURS.text}}
-header.brand{max-width:26rem;margin:2rem auto 0;padding:0 .5rem;display:flex;align-items:center;min-height:2.5rem;font-weight:700;font-size:1.15rem;color:${COLOURS.text};overflow-wrap:anywhere}
+header.brand{max-width:26rem;margin:2rem auto 0;padding:0 .5rem;display:flex;align-items:center;min-height:2.5rem;font-weight:700;font-size:1.15rem;color:var(--latch-on-background,${COLOURS.text});overflow-wrap:anywhere}
 header.brand img{display:block;max-height:2.5rem;max-width:100%}
 main{max-width:26rem;margin:1rem auto 1.5rem;padding:2rem;background:${COLOURS.card};border-radius:12px;box-shadow:0 1px 4px rgba(0,0,0,.08)}
 footer.links{max-width:26rem;margin:0 auto 2rem;padding:0 .5rem}footer.links ul{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:.25rem 1.25rem;font-size:.9rem}
-footer.links a{color:${COLOURS.text}}
-@media (max-width:30rem){header.brand{margin:0;padding:1rem 1.5rem 0}main{margin:.5rem 0 0;border-radius:0;min-height:100vh;padding:1.5rem}footer.links{margin:0;padding:1rem 1.5rem 2rem;background:${COLOURS.card}}}
+footer.links a{color:var(--latch-on-background,${COLOURS.text})}
+@media (max-width:30rem){header.brand{margin:0;padding:1rem 1.5rem 0}main{margin:.5rem 0 0;border-radius:0;min-height:100vh;padding:1.5rem}footer.links{margin:0;padding:1rem 1.5rem 2rem}}
 h1{font-size:1.35rem;margin:0 0 1rem}label{display:block;font-weight:600;margin:1rem 0 .3rem}
 input[type=email],input[type=password],input[type=text]{width:100%;padding:.65rem;font-size:1rem;border:1px solid #767f8f;border-radius:8px;background:${COLOURS.card};color:${COLOURS.text}}
 button,a.button{display:block;margin-top:1.25rem;width:100%;padding:.7rem;font-size:1rem;border:1px solid var(--latch-primary,${COLOURS.primary});border-radius:8px;background:var(--latch-primary,${COLOURS.primary});color:var(--latch-on-primary,${COLOURS.onPrimary});cursor:pointer;text-align:center;text-decoration:none}
