@@ -95,7 +95,8 @@ const projects: TestProjectInlineConfiguration[] = [
 ]
 if (postgres) {
   // The outage test owns a throwaway PostgreSQL of its own (test/throwaway-postgres.ts): once is enough.
-  projects.push({ extends: true, test: { name: 'postgres', include: STORE_TESTS, exclude: [...configDefaults.exclude, 'packages/server/test/outage/**'], env: { LATCH_TEST_DIALECT: 'postgres', LATCH_TEST_POSTGRES_URL: POSTGRES_URL } } })
+  // The screenshots (issue 11) are of pages, whatever the database: once is enough too.
+  projects.push({ extends: true, test: { name: 'postgres', include: STORE_TESTS, exclude: [...configDefaults.exclude, 'packages/server/test/outage/**', 'packages/server/test/screenshots/**'], env: { LATCH_TEST_DIALECT: 'postgres', LATCH_TEST_POSTGRES_URL: POSTGRES_URL } } })
 }
 
 export default defineConfig({

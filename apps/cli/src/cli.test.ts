@@ -650,6 +650,34 @@ describe('latch CLI', { timeout: 90_000 }, () => {
     expect(JSON.parse(await ok(dir, ['orgs', 'members', 'acme', '--json']))).toEqual([])
   })
 
+  it('issue 11: orgs create|update --branding FILE (css_file relative to it, stored as text), --no-branding; a bad branding exits 2 naming the key; a colour below WCAG AA warns', async () => {
+    const dir = await migrated()
+    mkdirSync(join(dir, 'brand'))
+    writeFileSync(join(dir, 'brand', 'acme.yaml'), 'product_name: Acme ID\nlogo_url: https://cdn.acme.example/logo.svg\nprimary_color: "#0F766E"\ncss_file: acme.css\n')
+    writeFileSync(join(dir, 'brand', 'acme.css'), 'h1{color:#0f766e}\n')
+    writeFileSync(join(dir, 'yellow.json'), JSON.stringify({ primary_color: '#ffd400' }))
+    writeFileSync(join(dir, 'bad.yaml'), 'logo_url: http://cdn.acme.example/logo.svg\n')
+    writeFileSync(join(dir, 'typo.yaml'), 'primary_colour: "#000000"\n')
+
+    expect(await ok(dir, ['orgs', 'create', '--id', 'acme', '--name', 'Acme Corp', '--branding', 'brand/acme.yaml'])).toMatch(/created organization acme \(Acme Corp\)/)
+    const shown = JSON.parse(await ok(dir, ['orgs', 'update', 'acme', '--name', 'Acme Corporation', '--json'])) as Record<string, unknown>
+    expect(shown).toMatchObject({ id: 'acme', name: 'Acme Corporation', branding: { product_name: 'Acme ID', logo_url: 'https://cdn.acme.example/logo.svg', primary_color: '#0f766e', css: 'h1{color:#0f766e}\n' } })
+
+    const yellow = await latch(dir, ['orgs', 'update', 'acme', '--branding', 'yellow.json'])
+    expect(yellow.code).toBe(0)
+    expect(yellow.stdout).toMatch(/updated organization acme \(Acme Corporation\): branding set/)
+    expect(yellow.stderr).toMatch(/^warning: branding\.primary_color \(organization acme\): #ffd400 on #ffffff \(links on the card\) has a contrast of 1\.4\d:1, below the 4\.5:1 of WCAG 2\.2 AA/m)
+
+    expectOneLineError(await latch(dir, ['orgs', 'update', 'acme', '--branding', 'bad.yaml']), 2, /^error: --branding bad\.yaml: logo_url must use https/)
+    expectOneLineError(await latch(dir, ['orgs', 'update', 'acme', '--branding', 'typo.yaml']), 2, /^error: --branding typo\.yaml: primary_colour is not a known key/)
+    expectOneLineError(await latch(dir, ['orgs', 'update', 'acme', '--branding', 'missing.yaml']), 1, /cannot read missing\.yaml: ENOENT/)
+    expectOneLineError(await latch(dir, ['orgs', 'update', 'acme']), 2, /nothing to update/)
+    expectOneLineError(await latch(dir, ['orgs', 'update', 'initech', '--no-branding']), 1, /no organization initech/)
+
+    expect(await ok(dir, ['orgs', 'update', 'acme', '--no-branding'])).toMatch(/branding removed/)
+    expect(JSON.parse(await ok(dir, ['orgs', 'update', 'acme', '--domains', 'acme.example', '--json']))).toMatchObject({ domains: ['acme.example'], branding: {} })
+  })
+
   it('issue 10: users create|update --roles and --claim key=value (JSON when it parses), --remove-claim; bad flags exit 2, an unknown user exits 1', async () => {
     const dir = await migrated()
     const carol = JSON.parse(

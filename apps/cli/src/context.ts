@@ -123,6 +123,8 @@ export function validateWithLoader(
       security: config.security,
       resources: config.resources,
       scopes: config.scopes,
+      // Issue 11: an organization's colours are judged over the tenant's (contrast warnings).
+      branding: { ...(config.branding.primary_color !== undefined && { primary_color: config.branding.primary_color }), ...(config.branding.background_color !== undefined && { background_color: config.branding.background_color }) },
       ...(config.default_resource !== undefined && { default_resource: config.default_resource }),
       clients: entries.clients ?? [],
       users: entries.users ?? [],

@@ -2,7 +2,7 @@
 /**
  * The `latch` command (docs/architecture.md §2 "Commands"): `serve`, `migrate`, `clients
  * create|list|delete`, `users create|list|delete|set-password|update`, `orgs
- * create|list|delete|add-member|remove-member|members`, `keys list|rotate`. Each command
+ * create|update|list|delete|add-member|remove-member|members`, `keys list|rotate`. Each command
  * lives in `commands/<noun>-<verb>.ts` and is a thin shell over `@latch/server`.
  *
  * Exit codes: 0 success; 1 the command failed (one line on stderr: bad config file naming the
@@ -30,6 +30,7 @@ import { orgsDelete } from './commands/orgs-delete.js'
 import { orgsList } from './commands/orgs-list.js'
 import { orgsMembers } from './commands/orgs-members.js'
 import { orgsRemoveMember } from './commands/orgs-remove-member.js'
+import { orgsUpdate } from './commands/orgs-update.js'
 import { CliError, reasonOf } from './errors.js'
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -60,6 +61,7 @@ function buildProgram(): Command {
 
   const orgs = program.command('orgs').description('manage organizations and their members')
   orgsCreate(orgs)
+  orgsUpdate(orgs)
   orgsList(orgs)
   orgsDelete(orgs)
   orgsAddMember(orgs)

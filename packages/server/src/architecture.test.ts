@@ -6,8 +6,11 @@
  *
  *   1  index.ts server.ts compose.ts seed.ts     composition root
  *   2  endpoints/                                 HTTP only
- *   3  interaction/                               decisions without Fastify (views/ are leaves: they
- *                                                 import only views, rules/, lib/, errors.ts, events.ts)
+ *   3  interaction/                               decisions without Fastify
+ *   11 interaction/views/                         leaves: templates and texts that import only views,
+ *                                                 rules/, lib/, errors.ts, events.ts (issue 11: the
+ *                                                 config loader checks message overrides and
+ *                                                 branding against them, so they sit below config/)
  *   4  grants/ sessions/ client-auth/             use cases taking the LatchContext
  *   5  context.ts                                 LatchContext interface, PATHS, endpointUrls
  *   6  clients/ users/ organizations/
@@ -42,7 +45,7 @@ const BANDS: ReadonlyArray<readonly [band: number, rooms: readonly string[]]> = 
   [8, ['keys']],
   [9, ['storage', 'rate-limit', 'hooks']],
   [10, ['config']],
-  [11, ['rules']],
+  [11, ['rules', 'interaction/views']],
   [12, ['lib', 'errors.ts', 'events.ts']],
 ]
 const BAND_OF_ROOM = new Map(BANDS.flatMap(([band, rooms]) => rooms.map((room) => [room, band] as const)))
@@ -65,7 +68,7 @@ function roomOf(file: string): string {
 }
 
 function bandOf(file: string): number | undefined {
-  return BAND_OF_ROOM.get(file.split('/')[0]!)
+  return BAND_OF_ROOM.get(roomOf(file)) ?? BAND_OF_ROOM.get(file.split('/')[0]!)
 }
 
 const isLocal = (target: string) => target.endsWith('.ts')

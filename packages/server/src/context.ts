@@ -66,6 +66,8 @@ export const PATHS = {
   end_session: '/logout',
   interaction: '/interaction',
   health: '/healthz',
+  /** Issue 11: the custom stylesheet of the branding in force (`?organization=<id>` for an organization's). */
+  branding_css: '/branding.css',
 } as const
 
 export function endpointUrls(issuer: string): EndpointUrls {

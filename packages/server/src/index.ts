@@ -1,7 +1,10 @@
 /** The public surface of @latch/server: re-exports only. */
 export { createServer, createLogger, REDACT_PATHS, type CreateServerOptions, type LatchServer } from './server.js'
 export { loadConfig, type LoadConfigOptions, type LoadedConfig } from './config/load.js'
-export type { LatchConfig, ConfigFile, ClientConfig, UserConfig, ResolvedClient, SigningAlg } from './config/schema.js'
+export type { LatchConfig, ConfigFile, ClientConfig, UserConfig, ResolvedClient, SigningAlg, BrandingConfig, MessagesConfig } from './config/schema.js'
+export { resolveBranding, resolveMessages, contrastWarnings, brandingUrlProblem, MAX_CSS_BYTES } from './config/branding.js'
+export type { Branding } from './interaction/views/branding.js'
+export type { MessageOverrides } from './interaction/views/message-overrides.js'
 export { SIGNING_ALGS, GRANT_TYPE_NAMES, AUTH_METHOD_NAMES } from './config/schema.js'
 export { createStore, databaseExists } from './storage/kysely-store.js'
 export type * from './storage/store.js'

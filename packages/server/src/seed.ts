@@ -44,7 +44,7 @@ export async function seedFromConfig(store: Store, config: LatchConfig, now: num
     if (changed && passwordHash !== null) await store.users.setPasswordHash(user.id, passwordHash, now, { signOut: true })
   }
   for (const [i, o] of config.organizations.entries()) {
-    await store.organizations.upsert({ id: o.id, name: o.name, domains: o.domains ?? [] }, now)
+    await store.organizations.upsert({ id: o.id, name: o.name, domains: o.domains ?? [], branding: o.branding }, now)
     for (const [j, m] of (o.members ?? []).entries()) {
       const user = await store.users.getByEmail(m.email.toLowerCase())
       if (!user) throw new ConfigError(`organizations[${i}].members[${j}].email`, `names ${m.email}, who is neither under users nor in the database`)

@@ -46,6 +46,7 @@ import { tokenEndpoint } from './endpoints/token.js'
 import { userinfoEndpoint } from './endpoints/userinfo.js'
 import { interactionPages } from './endpoints/interaction.js'
 import { deviceVerificationPages } from './endpoints/device-verification.js'
+import { brandingStylesheetEndpoint } from './endpoints/branding-css.js'
 import type { RateLimitBackend } from './rate-limit/backend.js'
 import { openRateLimitStore } from './rate-limit/connect.js'
 
@@ -222,7 +223,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     for (const plugin of [
       corsForBrowserApps, discoveryEndpoint, jwksEndpoint, authorizationEndpoint, tokenEndpoint, userinfoEndpoint, introspectionEndpoint,
       revocationEndpoint, deviceAuthorizationEndpoint, endSessionEndpoint, healthEndpoint, interactionPages, deviceVerificationPages,
-      rootEndpoint,
+      rootEndpoint, brandingStylesheetEndpoint,
     ]) {
       await app.register(plugin)
     }

@@ -1,5 +1,6 @@
 /**
- * `latch orgs create --id ID --name NAME [--domains a,b]`: adds an organization (issue 10). The
+ * `latch orgs create --id ID --name NAME [--domains a,b] [--branding FILE]`: adds an organization
+ * (issue 10; issue 11: `--branding`, see orgs-update.ts). The
  * entry is validated by the config loader, exactly as an `organizations:` entry of
  * latch.config.yaml is (id `[a-z0-9-]{1,64}`, domains lower-case names). Users whose verified email
  * is at one of `--domains` join it (roles `[member]`) when they next sign in.
@@ -12,11 +13,13 @@ import { list } from '../flag-values.js'
 import { note, printJson, say } from '../output.js'
 import { organizationIdArg } from '../lookups.js'
 import { inConfigFile } from './orgs-list.js'
+import { brandingFromFile } from '../branding-file.js'
 
 interface OrgsCreateOptions extends CommonOptions {
   id: string
   name: string
   domains?: string[]
+  branding?: string
   json?: boolean
 }
 
@@ -30,6 +33,7 @@ export function orgsCreate(parent: Command): void {
       .requiredOption('--id <id>', 'organization id: 1 to 64 of a-z, 0-9 and - (it appears in tokens as org_id)')
       .requiredOption('--name <name>', 'name shown on pages (the picker, the consent page)')
       .option('--domains <list>', 'comma-separated email domains whose verified users join on sign-in', list)
+      .option('--branding <file>', 'YAML or JSON file of branding keys (product_name, logo_url, primary_color, css_file, …)')
       .option('--json', 'print the organization as JSON'),
   ).action(async (opts: OrgsCreateOptions) => {
     organizationIdArg(opts.id, '--id')
@@ -40,12 +44,14 @@ export function orgsCreate(parent: Command): void {
       } catch (err) {
         throw flagError(err, 'organizations', FLAGS, entry)
       }
+      const set = opts.branding === undefined ? undefined : brandingFromFile(config, entry, opts.branding)
       if (await store.organizations.get(opts.id)) {
         throw new CliError(`organization ${opts.id} already exists (delete it first with \`latch orgs delete ${opts.id}\`)`)
       }
-      const organization: OrganizationRecord = await store.organizations.upsert({ id: opts.id, name: opts.name, domains: opts.domains ?? [] }, now())
+      const organization: OrganizationRecord = await store.organizations.upsert({ id: opts.id, name: opts.name, domains: opts.domains ?? [], ...(set && { branding: set.branding }) }, now())
       if (opts.json) printJson(organization)
       else say(`created organization ${organization.id} (${organization.name})`)
+      for (const warning of set?.warnings ?? []) note(`warning: ${warning}`)
       if (inConfigFile(config, organization.id)) {
         note(`warning: organization ${organization.id} is also listed in the config file; the next \`latch serve\` updates it from the file`)
       }

@@ -391,3 +391,80 @@ export const TENANCY_CACHE_SIZE = 2000
  * @key tenants
  */
 export const TENANTS = []
+
+/**
+ * Issue 11: the product's name on the pages, instead of Latch: every page's title and header (and
+ * the logo's alt text), and the texts that name the provider (the sign-out question, the home page).
+ * @key branding.product_name
+ */
+export const BRANDING_PRODUCT_NAME = 'Latch'
+
+/**
+ * Issue 11: the logo shown at the top of every page instead of the product's name (its alt text is
+ * the product name). An https URL, a root-relative path on the issuer's origin (`/brand/logo.svg`),
+ * or http on a loopback host (development); the pages' CSP allows its origin for images.
+ * @key branding.logo_url
+ */
+export const BRANDING_LOGO_URL = null
+
+/**
+ * Issue 11: the pages' favicon (`<link rel="icon">`); URL rules as `branding.logo_url`.
+ * @key branding.favicon_url
+ */
+export const BRANDING_FAVICON_URL = null
+
+/**
+ * Issue 11: `#rrggbb` of buttons, links, the focus ring and radio buttons (CSS custom property
+ * `--latch-primary`); button text is white or dark, whichever contrasts more. Below WCAG 2.2 AA
+ * where it is drawn (4.5:1 for link text on the white card, 3:1 for the focus ring), the server
+ * warns at start.
+ * @see https://www.w3.org/TR/WCAG22/#contrast-minimum
+ * @key branding.primary_color
+ */
+export const BRANDING_PRIMARY_COLOR = null
+
+/**
+ * Issue 11: `#rrggbb` of the page behind the card (`--latch-background`); the header and footer
+ * text on it is white or dark, whichever contrasts more, and a warning at start says when even
+ * that is below 4.5:1.
+ * @key branding.background_color
+ */
+export const BRANDING_BACKGROUND_COLOR = null
+
+/**
+ * Issue 11: a stylesheet (relative to the config file) read at start, at most 64 KiB, served at
+ * `{issuer}/branding.css` (hash ETag) and linked after the built-in styles, so it can restyle
+ * anything. Under the pages' CSP it may load images only from the issuer, `data:` and the logo's
+ * and favicon's origins, and no fonts.
+ * @security It is served from the issuer's origin: review it as you would the pages themselves.
+ * @key branding.css_file
+ */
+export const BRANDING_CSS_FILE = null
+
+/**
+ * Issue 11: footer links of every page (URL rules as `branding.logo_url`); each is shown only when set.
+ * @key branding.support_url
+ */
+export const BRANDING_SUPPORT_URL = null
+
+/**
+ * Issue 11: the footer's terms of use link.
+ * @key branding.terms_url
+ */
+export const BRANDING_TERMS_URL = null
+
+/**
+ * Issue 11: the footer's privacy policy link.
+ * @key branding.privacy_url
+ */
+export const BRANDING_PRIVACY_URL = null
+
+/**
+ * Issue 11: per language (`en de fr es ja ar`), per message key of the English catalogue
+ * (`login.title`, `errors.access_denied.sentence`; see `interaction/views/messages.ts`), the text
+ * that replaces the shipped one. Parameterised texts write their placeholders (`{app}`,
+ * `{seconds}`…, the same as the original's), any text may write `{product}`; an unknown
+ * language, key or placeholder stops the server naming the key.
+ * @key messages
+ */
+export const MESSAGES = {}

@@ -61,7 +61,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   if (env.LATCH_LOG_LEVEL) substituted.log_level = env.LATCH_LOG_LEVEL
   const configDir = options.file ? dirname(resolve(cwd, options.file)) : cwd
   const loaded = resolveConfig(substituted, { env, cwd, configDir, createSecret: options.createSecret ?? true })
-  const tenants = loadTenants(loaded.config, substituted, env)
+  const tenants = loadTenants(loaded.config, substituted, env, configDir)
   return { config: deepFreeze({ ...loaded.config, ...tenants.resolved }), warnings: [...loaded.warnings, ...tenants.warnings] }
 }
 

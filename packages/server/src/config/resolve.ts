@@ -9,7 +9,10 @@ import { randomBytes } from 'node:crypto'
 import { Value } from '@sinclair/typebox/value'
 import { ConfigError } from '../errors.js'
 import { hashHandle } from '../lib/random.js'
+import { isLoopbackHost } from '../lib/loopback-host.js'
+import { contrastWarnings, resolveBranding, resolveMessages } from './branding.js'
 import { redisUrlProblem } from './redis-url.js'
+import { overBranding } from '../interaction/views/branding.js'
 import { redirectUriRegistrationProblem } from '../rules/redirect-uri.js'
 import { isProtocolClaim } from '../rules/protocol-claims.js'
 import { isTemplate, matchTemplate, parseTemplate, templateProblem, type ScopeTemplate } from '../rules/scope-template.js'
@@ -121,10 +124,6 @@ function demoCredentialsWarning(file: ConfigFile): string | null {
     ...(users.length > 0 ? [`the demo password of ${users.join(', ')}`] : []),
   ]
   return `host is ${file.host}, reachable from other machines, and ${what.join(' and ')} are configured: anyone who can reach this port can use them. Replace them (DEMO_*_SECRET, your own users), or bind host: 127.0.0.1.`
-}
-
-function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(hostname) || hostname === '[::1]' || hostname === '::1'
 }
 
 function checkRedirectUri(key: string, uri: string): void {
@@ -383,8 +382,20 @@ export function resolveConfig(substituted: Record<string, unknown>, options: Res
     if (u.password && u.password_hash) throw new ConfigError(`users[${i}].password`, 'and password_hash are mutually exclusive')
   })
   checkOrganizations(file)
-  // Relative to the config file, so a config and its hooks move together.
-  const hooks = file.hooks === null ? null : resolve(options.configDir, file.hooks)
+  // Relative to the config file, so a config and its hooks (and its stylesheets) move together.
+  const baseDir = options.configDir
+  const hooks = file.hooks === null ? null : resolve(baseDir, file.hooks)
+  const branding = resolveBranding(file.branding, { key: 'branding', baseDir })
+  const messages = resolveMessages(file.messages)
+  warnings.push(...contrastWarnings(branding, 'branding'))
+  const organizations = file.organizations.map((o, i) => {
+    const own = resolveBranding(o.branding, { key: `organizations[${i}].branding`, baseDir })
+    // Checked over the tenant's colours, so a pair half the organization's own is judged as drawn.
+    if (own.primary_color !== undefined || own.background_color !== undefined) {
+      warnings.push(...contrastWarnings(overBranding(branding, own), `organizations[${i}].branding`, `organization ${o.id}`))
+    }
+    return { ...o, branding: own }
+  })
   const tenantsDir = file.tenants_dir === null ? null : resolve(options.configDir, file.tenants_dir)
 
   const { secret, source } = options.secret ?? resolveSecret(env, file.database, cwd, warnings, options.createSecret)
@@ -410,6 +421,9 @@ export function resolveConfig(substituted: Record<string, unknown>, options: Res
     secret_source: source,
     redis_url: file.redis_url || null,
     clients,
+    branding,
+    messages,
+    organizations,
     known_scopes: [...knownScopes],
     scope_templates: scopeTemplates,
     hooks,

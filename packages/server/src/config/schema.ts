@@ -6,6 +6,8 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { AUTH_METHOD_NAMES, GRANT_TYPE_NAMES, type ClientAuthMethodName } from '../rules/registry-names.js'
 import type { ScopeTemplate } from '../rules/scope-template.js'
+import type { Branding } from '../interaction/views/branding.js'
+import type { MessageOverrides } from '../interaction/views/message-overrides.js'
 import * as D from './defaults.js'
 
 const strict = { additionalProperties: false } as const
@@ -27,6 +29,30 @@ const OrganizationId = Type.String({ pattern: '^[a-z0-9-]{1,64}$' })
 const TenantId = Type.String({ pattern: '^[a-z0-9-]{1,64}$' })
 /** Free role names: printable, no spaces (they travel in `org_roles` and the claims hook). */
 const Role = Type.String({ minLength: 1, maxLength: 64, pattern: '^[\\x21-\\x7E]+$' })
+
+/**
+ * Issue 11: a tenant's (or an organization's) look. Colours and URLs are checked by
+ * config/branding.ts, whose messages say what a value must be; `css_file` is read there.
+ */
+export const BrandingSchema = Type.Object(
+  {
+    product_name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    logo_url: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
+    favicon_url: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
+    primary_color: Type.Optional(Type.String()),
+    background_color: Type.Optional(Type.String()),
+    css_file: Type.Optional(Type.String({ minLength: 1 })),
+    support_url: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
+    terms_url: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
+    privacy_url: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
+  },
+  strict,
+)
+export type BrandingConfig = Static<typeof BrandingSchema>
+
+/** Issue 11: per language, per message key, the text that replaces the catalogue's (checked by config/branding.ts). */
+export const MessagesSchema = Type.Record(Type.String(), Type.Record(Type.String(), Type.String()), { default: {} })
+export type MessagesConfig = Static<typeof MessagesSchema>
 
 export const ClientSchema = Type.Object(
   {
@@ -194,6 +220,8 @@ export const ConfigFileSchema = Type.Object(
           members: Type.Optional(
             Type.Array(Type.Object({ email: Type.String({ minLength: 3, maxLength: 320 }), roles: Type.Optional(Type.Array(Role, { uniqueItems: true })) }, strict)),
           ),
+          /** Issue 11: overrides the tenant's branding on pages of requests for this organization. */
+          branding: Type.Optional(BrandingSchema),
         },
         strict,
       ),
@@ -211,6 +239,8 @@ export const ConfigFileSchema = Type.Object(
       ),
       { default: [] },
     ),
+    branding: Type.Object(BrandingSchema.properties, { ...strict, default: {} }),
+    messages: MessagesSchema,
     hooks: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: D.HOOKS }),
     clients: Type.Array(ClientSchema, { default: [] }),
     users: Type.Array(UserSchema, { default: [] }),
@@ -240,7 +270,7 @@ export const TENANT_ID_PATTERN = '^[a-z0-9-]{1,64}$'
  * The keys a tenant sets for itself (issue 11); every other key is the deployment's. A tenant that
  * omits one gets the key's default, not the default tenant's value.
  */
-export const TENANT_KEYS = ['tokens', 'sessions', 'security', 'resources', 'default_resource', 'scopes', 'organizations', 'claims', 'clients', 'users'] as const
+export const TENANT_KEYS = ['tokens', 'sessions', 'security', 'resources', 'default_resource', 'scopes', 'organizations', 'claims', 'clients', 'users', 'branding', 'messages'] as const
 export type TenantKey = (typeof TENANT_KEYS)[number]
 
 /** `security.*` keys that bound the whole deployment (one body parser, caps on what anonymous requests make it store): top level only. */
@@ -287,12 +317,20 @@ export interface ResolvedClient {
   organizations: string[] | null
 }
 
+/** An `organizations` entry with its branding resolved (the stylesheet read). */
+export type ResolvedOrganizationConfig = Omit<ConfigFile['organizations'][number], 'branding'> & { branding: Branding }
+
 /** The frozen, validated configuration: `app.latch.config`. */
-export interface LatchConfig extends Omit<ConfigFile, 'clients' | 'hooks' | 'tenants' | 'tenants_dir'> {
+export interface LatchConfig extends Omit<ConfigFile, 'clients' | 'hooks' | 'tenants' | 'tenants_dir' | 'branding' | 'messages' | 'organizations'> {
   /** Issue 11: the tenants config defines (`tenants` and `tenants_dir`), validated; empty in a tenant's own config. */
   tenants: TenantDefinition[]
   /** Absolute path, or null. */
   tenants_dir: string | null
+  /** Issue 11: the pages' look, `css_file` read into `css` (config/branding.ts). */
+  branding: Branding
+  /** Issue 11: per language, per message key, the text that replaces the catalogue's. */
+  messages: MessageOverrides
+  organizations: ResolvedOrganizationConfig[]
   /** The hooks module, as an absolute path (relative paths are taken from the config file's directory); null: none. */
   hooks: string | null
   /** Derived: the templates among `scopes` (`read:organization:{org_id}`), parsed once. */

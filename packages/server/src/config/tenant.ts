@@ -20,9 +20,20 @@ const TENANT_FILE = /\.(ya?ml|json)$/i
 /** Keys seeded into the tenant's tables rather than kept with its settings (secrets and passwords stay out of the `tenants` row). */
 const SEEDED_KEYS = new Set(['clients', 'users', 'organizations'])
 
-/** A tenant's settings as stored: its own keys minus what is seeded into its tables. */
-export function storedSettings(raw: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(raw).filter(([key]) => key !== 'id' && key !== 'issuer' && !SEEDED_KEYS.has(key)))
+/** Largest custom stylesheet, as for `branding.css_file`. */
+const MAX_CSS_BYTES = 64 * 1024
+
+/**
+ * A tenant's settings as stored: its own keys minus what is seeded into its tables, with its
+ * stylesheet's text (`branding.css`) instead of a file path only this machine can read.
+ */
+export function storedSettings(raw: Record<string, unknown>, resolved: LatchConfig): Record<string, unknown> {
+  const settings = Object.fromEntries(Object.entries(raw).filter(([key]) => key !== 'id' && key !== 'issuer' && !SEEDED_KEYS.has(key)))
+  if (settings.branding !== undefined) {
+    const { css_file: _file, ...branding } = settings.branding as Record<string, unknown>
+    settings.branding = { ...branding, ...(resolved.branding.css !== undefined && { css: resolved.branding.css }) }
+  }
+  return settings
 }
 
 /**
@@ -30,13 +41,24 @@ export function storedSettings(raw: Record<string, unknown>): Record<string, unk
  * own keys (anything else is a ConfigError naming `where`). Throws ConfigError; warnings (an http
  * issuer off loopback, the password grant…) are returned for the caller to log.
  */
-export function tenantConfig(base: LatchConfig, tenant: { id: string; issuer: string; settings: Record<string, unknown> }, where = `tenant ${tenant.id}`): { config: LatchConfig; warnings: string[] } {
+export function tenantConfig(
+  base: LatchConfig,
+  tenant: { id: string; issuer: string; settings: Record<string, unknown> },
+  where = `tenant ${tenant.id}`,
+  configDir = '/',
+): { config: LatchConfig; warnings: string[] } {
   try {
+    // A stored tenant's stylesheet is its text (storedSettings); config names a file instead.
+    const { css, ...branding } = (tenant.settings.branding ?? {}) as Record<string, unknown>
+    if (css !== undefined && (typeof css !== 'string' || Buffer.byteLength(css) > MAX_CSS_BYTES)) {
+      throw new ConfigError('branding.css', `must be a stylesheet of at most ${MAX_CSS_BYTES} bytes`)
+    }
+    const settings = tenant.settings.branding === undefined ? tenant.settings : { ...tenant.settings, branding }
     if (!TENANT_ID.test(tenant.id)) throw new ConfigError('id', `must match [a-z0-9-]{1,64}, got ${JSON.stringify(tenant.id)}`)
-    for (const key of Object.keys(tenant.settings)) {
+    for (const key of Object.keys(settings)) {
       if (!(TENANT_KEYS as readonly string[]).includes(key)) throw new ConfigError(key, `is not a key a tenant sets (a tenant sets ${TENANT_KEYS.join(', ')}); the others are the deployment's`)
     }
-    const security = (tenant.settings.security ?? {}) as Record<string, unknown>
+    const security = (settings.security ?? {}) as Record<string, unknown>
     for (const key of DEPLOYMENT_SECURITY_KEYS) {
       if (key in security) throw new ConfigError(`security.${key}`, 'bounds the whole deployment: set it at the top level, not per tenant')
     }
@@ -51,17 +73,18 @@ export function tenantConfig(base: LatchConfig, tenant: { id: string; issuer: st
       trust_proxy: base.trust_proxy,
       hooks: base.hooks,
       tenancy: base.tenancy,
-      ...structuredClone(tenant.settings),
+      ...structuredClone(settings),
       issuer: tenant.issuer,
       security: { ...security, ...deploymentSecurity },
     }
     const { config, warnings } = resolveConfig(raw, {
       env: {},
       cwd: '/',
-      configDir: '/',
+      configDir,
       createSecret: false,
       secret: { secret: base.secret, source: base.secret_source },
     })
+    if (typeof css === 'string') config.branding = { ...config.branding, css }
     return { config: deepFreeze(config), warnings: warnings.map((w) => `${where}: ${w}`) }
   } catch (error) {
     if (error instanceof ConfigError) throw new ConfigError(`${where}.${error.key}`.replace(/\.\(root\)$/, ''), error.message.replace(/^config: \S+ /, ''))
@@ -74,32 +97,37 @@ export function tenantConfig(base: LatchConfig, tenant: { id: string; issuer: st
  * each resolved with `tenantConfig`. Ids and issuers are unique across them and the default
  * tenant's issuer. `substituted` is the top-level config as written (environment applied).
  */
-export function loadTenants(base: LatchConfig, substituted: Record<string, unknown>, env: Record<string, string | undefined>): { resolved: Pick<LatchConfig, 'tenants'>; warnings: string[] } {
-  const entries: { raw: Record<string, unknown>; where: string }[] = []
+export function loadTenants(
+  base: LatchConfig,
+  substituted: Record<string, unknown>,
+  env: Record<string, string | undefined>,
+  configDir: string,
+): { resolved: Pick<LatchConfig, 'tenants'>; warnings: string[] } {
+  const entries: { raw: Record<string, unknown>; where: string; dir: string }[] = []
   const listed = Array.isArray(substituted.tenants) ? (substituted.tenants as Record<string, unknown>[]) : []
-  listed.forEach((raw, i) => entries.push({ raw, where: `tenants[${i}]` }))
+  listed.forEach((raw, i) => entries.push({ raw, where: `tenants[${i}]`, dir: configDir }))
   if (base.tenants_dir !== null) entries.push(...readTenantsDir(base.tenants_dir, env))
   const warnings: string[] = []
   const tenants: TenantDefinition[] = []
   const ids = new Set([DEFAULT_TENANT])
   const issuers = new Map([[base.issuer, DEFAULT_TENANT]])
-  for (const { raw, where } of entries) {
+  for (const { raw, where, dir } of entries) {
     const id = String(raw.id)
     if (ids.has(id)) throw new ConfigError(`${where}.id`, id === DEFAULT_TENANT ? 'default is the top-level config\'s tenant: pick another id' : `duplicates ${id}`)
     const settings = Object.fromEntries(Object.entries(raw).filter(([key]) => key !== 'id' && key !== 'issuer'))
-    const { config, warnings: w } = tenantConfig(base, { id, issuer: String(raw.issuer), settings }, where)
+    const { config, warnings: w } = tenantConfig(base, { id, issuer: String(raw.issuer), settings }, where, dir)
     const other = issuers.get(config.issuer)
     if (other !== undefined) throw new ConfigError(`${where}.issuer`, `is tenant ${other}'s issuer too: every tenant needs its own`)
     ids.add(id)
     issuers.set(config.issuer, id)
     warnings.push(...w)
-    tenants.push({ id, issuer: config.issuer, settings: storedSettings(raw), config, source: where })
+    tenants.push({ id, issuer: config.issuer, settings: storedSettings(raw, config), config, source: where })
   }
   return { resolved: { tenants }, warnings }
 }
 
 /** One tenant per file: `acme.yaml` is tenant `acme` (an `id` inside must agree). */
-export function readTenantsDir(dir: string, env: Record<string, string | undefined>): { raw: Record<string, unknown>; where: string }[] {
+export function readTenantsDir(dir: string, env: Record<string, string | undefined>): { raw: Record<string, unknown>; where: string; dir: string }[] {
   let names: string[]
   try {
     names = readdirSync(dir).filter((name) => TENANT_FILE.test(name)).sort()
@@ -120,6 +148,6 @@ export function readTenantsDir(dir: string, env: Record<string, string | undefin
     const raw = substitute(parsed, env, where) as Record<string, unknown>
     if (raw.id !== undefined && raw.id !== id) throw new ConfigError(`${where}.id`, `must be ${id}, the file's name, got ${JSON.stringify(raw.id)}`)
     if (typeof raw.issuer !== 'string') throw new ConfigError(`${where}.issuer`, 'is required')
-    return { raw: { ...raw, id }, where }
+    return { raw: { ...raw, id }, where, dir }
   })
 }

@@ -19,11 +19,13 @@ import { requireFormBody, type RawParams } from './_pipeline/form-body.js'
 import { rejectDuplicateParams } from './_pipeline/reject-duplicate-params.js'
 import { securityHeaders } from './_pipeline/security-headers.js'
 import { sendOutcome } from './_pipeline/send-outcome.js'
+import { pageLook } from './_pipeline/page-look.js'
 
 function renderCodeForm(request: FastifyRequest, reply: FastifyReply, status: number, value: string, error?: string, confirm = false): FastifyReply {
   const ctx = request.latch
-  const body = deviceCodePage(ctx.urls.device_verification, csrfToken(ctx, request, reply), value, error, confirm, pageLocale(request))
-  return securityHeaders(reply).status(status).type('text/html; charset=utf-8').send(body)
+  const look = pageLook(request)
+  const body = deviceCodePage(ctx.urls.device_verification, csrfToken(ctx, request, reply), value, error, confirm, pageLocale(request), look)
+  return securityHeaders(reply, [], look).status(status).type('text/html; charset=utf-8').send(body)
 }
 
 async function showCodeForm(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
@@ -40,12 +42,12 @@ async function submitCode(request: FastifyRequest, reply: FastifyReply): Promise
   const locale = pageLocale(request)
   const answer = await submitUserCode(ctx, input, request.ip, locale)
   if (answer.type === 'code_form') {
-    const m = messagesFor(locale).device
+    const m = messagesFor(locale, pageLook(request)).device
     if (answer.reason === 'invalid_code') return renderCodeForm(request, reply, answer.status, input, m.invalidCode)
     reply.header('retry-after', String(answer.retryAfter))
     return renderCodeForm(request, reply, answer.status, input, m.tooManyAttempts(answer.retryAfter))
   }
-  securityHeaders(reply)
+  securityHeaders(reply, [], pageLook(request))
   return sendOutcome(reply, answer)
 }
 

@@ -44,6 +44,7 @@ import { rejectDuplicateParams } from './_pipeline/reject-duplicate-params.js'
 import { securityHeaders } from './_pipeline/security-headers.js'
 import { applyCookies, sessionOf } from './_pipeline/session-cookie.js'
 import { noteWayBack } from './_pipeline/way-back.js'
+import { pageLook } from './_pipeline/page-look.js'
 
 interface LogoutRequest {
   client: ClientRecord | null
@@ -83,10 +84,11 @@ function signedOut(reply: FastifyReply, logout: LogoutRequest): FastifyReply {
     return reply.redirect(url.href, 303)
   }
   const locale = pageLocale(reply.request)
-  const m = messagesFor(locale).signOut
+  const look = pageLook(reply.request)
+  const m = messagesFor(locale, look).signOut
   return reply
     .type('text/html; charset=utf-8')
-    .send(page(m.doneTitle, html`<h1>${m.doneHeading}</h1>\n<p>${m.doneText}</p>`, locale))
+    .send(page(m.doneTitle, html`<h1>${m.doneHeading}</h1>\n<p>${m.doneText}</p>`, locale, look))
 }
 
 function confirmationPage(ctx: LatchContext, request: FastifyRequest, reply: FastifyReply, logout: LogoutRequest, active: ActiveSession | null): FastifyReply {
@@ -99,14 +101,15 @@ function confirmationPage(ctx: LatchContext, request: FastifyRequest, reply: Fas
   ]
   const hidden = fields.filter(([, v]) => v !== undefined).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">\n`)
   const locale = pageLocale(request)
-  const m = messagesFor(locale).signOut
+  const look = pageLook(request)
+  const m = messagesFor(locale, look).signOut
   const body = html`<h1>${m.title}</h1>
 <p>${active ? html`${m.questionAs[0]}<strong>${active.user.email}</strong>${m.questionAs[1]}` : m.question}</p>
 ${logout.client ? html`<p class="muted">${m.requestedBy(logout.client.client_name)}</p>` : ''}
 <form method="post" action="${ctx.urls.end_session}">
 ${hidden}<button type="submit">${m.submit}</button>
 </form>`
-  return reply.type('text/html; charset=utf-8').send(page(m.title, body, locale))
+  return reply.type('text/html; charset=utf-8').send(page(m.title, body, locale, look))
 }
 
 export const endSessionEndpoint: FastifyPluginAsync = async (app) => {
@@ -116,7 +119,7 @@ export const endSessionEndpoint: FastifyPluginAsync = async (app) => {
     const confirmed = request.method === 'POST' && params[CONFIRM_FIELD] !== undefined
     if (confirmed) verifyCsrf(ctx, request, params)
     const logout = await parseLogoutRequest(ctx, request, params)
-    securityHeaders(reply, logout.redirectUri ? [logout.redirectUri] : [])
+    securityHeaders(reply, logout.redirectUri ? [logout.redirectUri] : [], pageLook(request))
     const active = await sessionOf(request)
     const silent =
       confirmed ||

@@ -35,6 +35,8 @@ import { sendOutcome } from './_pipeline/send-outcome.js'
 import { applyCookies } from './_pipeline/session-cookie.js'
 import { pageLocale } from './_pipeline/page-locale.js'
 import { noteWayBack } from './_pipeline/way-back.js'
+import { noteLook, pageLook } from './_pipeline/page-look.js'
+import { lookFor, requestedOrganization, tenantLook } from '../interaction/page-look.js'
 
 type InteractionRequest = FastifyRequest<{ Params: { id: string } }>
 
@@ -44,17 +46,20 @@ function localeOf(request: FastifyRequest, l: LoadedInteraction): Locale {
 }
 
 async function load(request: InteractionRequest): Promise<LoadedInteraction> {
-  const l = await loadInteraction(request.latch, request.params.id)
+  const ctx = request.latch
+  const l = await loadInteraction(ctx, request.params.id)
   noteWayBack(request, l.client, verifiedRedirectUri(l.interaction))
-  // Chosen now, so that an error later in this request is shown in the interaction's language too.
+  // Chosen now, so that an error later in this request is shown in the interaction's language
+  // (and, issue 11, with the branding of the organization it names) too.
   localeOf(request, l)
+  noteLook(request, await lookFor(ctx, requestedOrganization(l.interaction)))
   return l
 }
 
 /** A page whose form may end in the client's redirect (CSP form-action covers the redirect chain). */
 function html(reply: FastifyReply, l: LoadedInteraction, status: number, body: string): FastifyReply {
   const uri = verifiedRedirectUri(l.interaction)
-  return securityHeaders(reply, uri === undefined ? [] : [uri]).status(status).type('text/html; charset=utf-8').send(body)
+  return securityHeaders(reply, uri === undefined ? [] : [uri], pageLook(reply.request)).status(status).type('text/html; charset=utf-8').send(body)
 }
 
 function renderLogin(request: FastifyRequest, reply: FastifyReply, l: LoadedInteraction, status = 200, error?: string, email?: string): FastifyReply {
@@ -66,7 +71,7 @@ function renderLogin(request: FastifyRequest, reply: FastifyReply, l: LoadedInte
     clientName: l.client.client_name,
     email: email ?? hint,
     error,
-  }, localeOf(request, l)))
+  }, localeOf(request, l), pageLook(request)))
 }
 
 /** Issue 10: the picker, or the not-a-member page, posting to `/interaction/:id/organization`. */
@@ -79,17 +84,19 @@ function renderOrganization(request: FastifyRequest, reply: FastifyReply, l: Loa
     userEmail: form.session.user.email,
   }
   const locale = localeOf(request, l)
-  const error = form.error && messagesFor(locale).organization[form.error]
   const { page } = form
+  // Issue 11: the organization asked for is not one of the user's: its branding would name it.
+  const look = page.type === 'not_member' || page.notMember ? noteLook(request, tenantLook(ctx)) : pageLook(request)
+  const error = form.error && messagesFor(locale, look).organization[form.error]
   const body = page.type === 'not_member'
-    ? notMemberPage({ ...common, error, required: page.required }, locale)
+    ? notMemberPage({ ...common, error, required: page.required }, locale, look)
     : organizationPickerPage({
       error,
       ...common,
       organizations: page.memberships.map((m) => ({ id: m.organization.id, name: m.organization.name })),
       truncated: page.truncated,
       notMember: page.notMember,
-    }, locale)
+    }, locale, look)
   return html(reply, l, form.status, body)
 }
 
@@ -108,20 +115,22 @@ async function showNextStep(request: InteractionRequest, reply: FastifyReply): P
     const { interaction, client } = l
     const { grant } = step
     const locale = localeOf(request, l)
+    // Issue 11: the organization the grant acts for, however the step settled it.
+    const look = grant.organization ? noteLook(request, await lookFor(ctx, grant.organization.id)) : pageLook(request)
     return html(reply, l, 200, consentPage({
       action: `${ctx.urls.interaction}/${interaction.id}/consent`,
       csrf: csrfToken(ctx, request, reply),
       clientName: client.client_name,
       userEmail: step.session.user.email,
       // The organization has a line of its own rather than a scope entry.
-      scopes: describeScopes(grant.scope.filter((s) => !isOrganizationScope(s)), ctx.config.scopes, grant.descriptions, locale),
+      scopes: describeScopes(grant.scope.filter((s) => !isOrganizationScope(s)), ctx.config.scopes, grant.descriptions, locale, look),
       resource: describeResource(step.resource, ctx.config),
       organization: grant.organization && { id: grant.organization.id, name: grant.organization.name },
       grantedScope: grant.scope.join(' '),
       notGranted: grant.refused,
       deviceNotice: interaction.kind === 'device',
       userCode: typeof interaction.params.user_code === 'string' ? interaction.params.user_code : undefined,
-    }, locale))
+    }, locale, look))
   }
   return finish(reply, l, step)
 }
@@ -135,9 +144,9 @@ async function submitLogin(request: InteractionRequest, reply: FastifyReply): Pr
   if (result.type === 'signed_in') return sendOutcome(applyCookies(reply, result.cookies), result.outcome)
   if (result.reason === 'throttled') {
     reply.header('retry-after', String(result.retryAfter))
-    return renderLogin(request, reply, l, result.status, messagesFor(localeOf(request, l)).login.throttled(result.retryAfter), result.email)
+    return renderLogin(request, reply, l, result.status, messagesFor(localeOf(request, l), pageLook(request)).login.throttled(result.retryAfter), result.email)
   }
-  return renderLogin(request, reply, l, result.status, messagesFor(localeOf(request, l)).login.badCredentials, result.email)
+  return renderLogin(request, reply, l, result.status, messagesFor(localeOf(request, l), pageLook(request)).login.badCredentials, result.email)
 }
 
 async function submitConsent(request: InteractionRequest, reply: FastifyReply): Promise<FastifyReply> {

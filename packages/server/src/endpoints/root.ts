@@ -10,6 +10,8 @@ import { homePage } from '../interaction/views/home.js'
 import type { Locale } from '../interaction/views/locales.js'
 import { pageLocale } from './_pipeline/page-locale.js'
 import { securityHeaders } from './_pipeline/security-headers.js'
+import { pageLook } from './_pipeline/page-look.js'
+import type { Look } from '../interaction/views/branding.js'
 import { OPENID_CONFIGURATION_PATH } from './discovery.js'
 
 function wantsJson(accept: string | undefined): boolean {
@@ -22,8 +24,8 @@ interface RootOf {
   issuer: string
   discoveryUrl: string
   json: string
-  /** Rendered once per language on first use: the page has no per-request content. */
-  bodies: Map<Locale, string>
+  /** Rendered once per look and language on first use: the page has no per-request content. */
+  bodies: WeakMap<Look, Map<Locale, string>>
 }
 
 const perTenant = new WeakMap<LatchContext, RootOf>()
@@ -33,7 +35,7 @@ function rootOf(ctx: LatchContext): RootOf {
   if (found === undefined) {
     const { issuer } = ctx.config
     const discoveryUrl = `${issuer}${OPENID_CONFIGURATION_PATH}`
-    found = { issuer, discoveryUrl, json: JSON.stringify({ issuer, openid_configuration: discoveryUrl }), bodies: new Map() }
+    found = { issuer, discoveryUrl, json: JSON.stringify({ issuer, openid_configuration: discoveryUrl }), bodies: new WeakMap() }
     perTenant.set(ctx, found)
   }
   return found
@@ -45,9 +47,12 @@ export const rootEndpoint: FastifyPluginAsync = async (app) => {
     reply.header('vary', 'accept, accept-language')
     if (wantsJson(request.headers.accept)) return reply.header('cache-control', 'no-cache').type('application/json; charset=utf-8').send(root.json)
     const locale = pageLocale(request)
-    let body = root.bodies.get(locale)
-    if (body === undefined) root.bodies.set(locale, (body = homePage({ issuer: root.issuer, discoveryUrl: root.discoveryUrl }, locale)))
-    return securityHeaders(reply).type('text/html; charset=utf-8').send(body)
+    const look = pageLook(request)
+    let byLocale = root.bodies.get(look)
+    if (byLocale === undefined) root.bodies.set(look, (byLocale = new Map()))
+    let body = byLocale.get(locale)
+    if (body === undefined) byLocale.set(locale, (body = homePage({ issuer: root.issuer, discoveryUrl: root.discoveryUrl }, locale, look)))
+    return securityHeaders(reply, [], look).type('text/html; charset=utf-8').send(body)
   }
   app.get('/', { config: { channel: 'html' } }, rootPage)
 }

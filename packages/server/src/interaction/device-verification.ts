@@ -25,6 +25,8 @@ import type { FinishedInteraction, InteractionKind } from './kinds.js'
 import { interactionScope } from './kinds.js'
 import { pageOutcome, type Outcome } from './outcome.js'
 import { errorPage } from './views/layout.js'
+import type { Look } from './views/branding.js'
+import { tenantLook } from './page-look.js'
 import { deviceConnectedPage, deviceDeniedPage } from './views/device-code.js'
 import { DEFAULT_LOCALE, messagesFor, storedLocale, type Locale } from './views/locales.js'
 
@@ -73,9 +75,9 @@ function userCodeHashOf(finished: FinishedInteraction): string | null {
   return typeof value === 'string' && value !== '' ? value : null
 }
 
-function expiredPage(locale: Locale): Outcome {
-  const m = messagesFor(locale).device
-  return pageOutcome(400, errorPage(m.expiredTitle, m.expiredMessage, undefined, locale))
+function expiredPage(locale: Locale, look: Look): Outcome {
+  const m = messagesFor(locale, look).device
+  return pageOutcome(400, errorPage(m.expiredTitle, m.expiredMessage, undefined, locale, look))
 }
 
 /** What the device flow does at the end of the shared login and consent pages. */
@@ -110,9 +112,9 @@ export const deviceKind: InteractionKind = {
       },
       ctx.clock.now(),
     ))
-    if (!decided) return expiredPage(locale)
+    if (!decided) return expiredPage(locale, tenantLook(ctx))
     ctx.events.emit('device_code.approved', { client_id: client.client_id, user_id: session.user.id })
-    return pageOutcome(200, deviceConnectedPage(client.client_name, locale))
+    return pageOutcome(200, deviceConnectedPage(client.client_name, locale, tenantLook(ctx)))
   },
   async deny(finished) {
     const { ctx, client, session } = finished
@@ -124,8 +126,8 @@ export const deviceKind: InteractionKind = {
       ctx.clock.now(),
     ))
     // Already decided elsewhere (or expired): saying "denied" could hide that another tab approved.
-    if (!decided) return expiredPage(locale)
+    if (!decided) return expiredPage(locale, tenantLook(ctx))
     ctx.events.emit('device_code.denied', { client_id: client.client_id, user_id: session.user.id })
-    return pageOutcome(200, deviceDeniedPage(client.client_name, locale))
+    return pageOutcome(200, deviceDeniedPage(client.client_name, locale, tenantLook(ctx)))
   },
 }

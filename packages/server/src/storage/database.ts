@@ -196,6 +196,8 @@ export interface OrganizationsTable {
   name: string
   /** JSON array of email domains whose verified users join on sign-in. */
   domains: Json
+  /** 0010 (issue 11): JSON object, the organization's branding over its tenant's; `{}`: none. */
+  branding: Json
   created_at: Epoch
   updated_at: Epoch
 }

@@ -189,6 +189,19 @@ for (const dialect of DIALECTS) {
       await db.insertInto('organization_members').values({ ...rowsAt0008.organization_members[0], user_id: 'u2' }).execute()
       await db.deleteFrom('organizations').where('tenant_id', '=', 'default').where('id', '=', 'acme').execute()
       expect(await db.selectFrom('organization_members').selectAll().execute()).toEqual([])
+      })
+
+    it('issue 11, 0010-organization-branding: organizations of an earlier version get no branding ({}), and keep everything else', async () => {
+      const db = (await dialect.open()) as Kysely<any>
+      const { error } = await new Migrator({ db, provider }).migrateTo('0008-organizations')
+      expect(error).toBeUndefined()
+      await db.insertInto('organizations').values({ id: 'acme', name: 'Acme', domains: '["acme.example"]', created_at: 1, updated_at: 1 }).execute()
+
+      await migrateToLatest(db)
+
+      expect(await db.selectFrom('organizations').select(['id', 'name', 'domains', 'branding']).execute()).toEqual([{ id: 'acme', name: 'Acme', domains: '["acme.example"]', branding: '{}' }])
+      await db.insertInto('organizations').values({ id: 'globex', name: 'Globex', created_at: 2, updated_at: 2 }).execute()
+      expect((await db.selectFrom('organizations').select('branding').where('id', '=', 'globex').executeTakeFirstOrThrow()).branding).toBe('{}')
     })
   })
 }

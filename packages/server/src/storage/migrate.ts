@@ -16,6 +16,7 @@ import { clientAuthAndIdTokenAlg } from './migrations/0006-client-auth-and-id-to
 import { companionKeys } from './migrations/0007-companion-keys.js'
 import { organizations } from './migrations/0008-organizations.js'
 import { tenants } from './migrations/0009-tenants.js'
+import { organizationBranding } from './migrations/0010-organization-branding.js'
 
 /** Every migration by name; names sort in the order they must run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -28,6 +29,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0007-companion-keys': companionKeys,
   '0008-organizations': organizations,
   '0009-tenants': tenants,
+  '0010-organization-branding': organizationBranding,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) }

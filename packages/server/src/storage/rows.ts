@@ -9,6 +9,7 @@ import type {
   OrganizationsTable, RefreshTokensTable, ReplayKeysTable, SessionsTable, SigningKeysTable, TenantsTable, UsersTable,
 } from './database.js'
 import type { Codecs } from './dialects/dialect.js'
+import type { Branding } from '../interaction/views/branding.js'
 
 /**
  * Every column of a table, as a `Record<column, true>` checked against the table type: a column
@@ -60,10 +61,13 @@ export const COLUMNS = {
     id: true, kind: true, client_id: true, params: true, user_id: true, auth_time: true, session_id: true, created_at: true, expires_at: true,
   }),
   replay_keys: columns<ReplayKeysTable>()({ key: true, expires_at: true }),
-  organizations: columns<OrganizationsTable>()({ id: true, name: true, domains: true, created_at: true, updated_at: true }),
+  organizations: columns<OrganizationsTable>()({ id: true, name: true, domains: true, branding: true, created_at: true, updated_at: true }),
   organization_members: columns<OrganizationMembersTable>()({ organization_id: true, user_id: true, roles: true, created_at: true, updated_at: true }),
   tenants: columns<TenantsTable>()({ id: true, issuer: true, settings: true, created_at: true, updated_at: true }),
 } satisfies { [T in keyof Database]: readonly (keyof Database[T])[] }
+
+/** An organization's columns but its branding (up to a stylesheet): what the membership and picker reads join. */
+export const ORGANIZATION_SUMMARY = COLUMNS.organizations.filter((c) => c !== 'branding')
 
 /** The listed keys of `record`, with `undefined` (an omitted optional) stored as NULL. */
 export function pick<K extends string>(record: { [P in K]?: unknown }, keys: readonly K[]): Record<K, any> {
@@ -148,7 +152,8 @@ export function rowCodec(codecs: Codecs) {
     sessionToRow: (s: SessionRecord): SessionsTable => ({ ...pick(s, COLUMNS.sessions), amr: json.encode(s.amr) }),
     session: (r: SessionsTable): SessionRecord => ({ ...r, amr: strings(r.amr) }),
 
-    organization: (r: OrganizationsTable): OrganizationRecord => ({ ...r, domains: strings(r.domains) }),
+    organization: (r: Omit<OrganizationsTable, 'branding'>): OrganizationRecord => ({ id: r.id, name: r.name, domains: strings(r.domains), created_at: r.created_at, updated_at: r.updated_at }),
+    branding: (stored: string) => json.decode(stored) as Branding,
     roles: strings,
 
     interactionToRow: (i: InteractionRecord): InteractionsTable => ({ ...pick(i, COLUMNS.interactions), params: json.encode(i.params) }),

@@ -42,6 +42,7 @@ import type {
   TenantRecord,
   TenantIndexEntry,
 } from './records.js'
+import type { Branding } from '../interaction/views/branding.js'
 
 export type * from './records.js'
 
@@ -77,8 +78,10 @@ export interface Store {
     get(id: string): Promise<OrganizationRecord | null>
     /** Every organization, by id. */
     list(): Promise<OrganizationRecord[]>
-    /** Inserts, or updates the name and domains of the organization with that id. */
-    upsert(organization: Pick<OrganizationRecord, 'id' | 'name' | 'domains'>, now: number): Promise<OrganizationRecord>
+    /** Inserts, or updates the name and domains (and the branding, when given) of the organization with that id. */
+    upsert(organization: Pick<OrganizationRecord, 'id' | 'name' | 'domains'> & { branding?: Branding }, now: number): Promise<OrganizationRecord>
+    /** Issue 11: the organization's branding (`{}`: none), in one primary-key read; null: no such organization. */
+    branding(id: string): Promise<Branding | null>
     /**
      * Deletes the organization with its memberships and, in the same transaction, revokes every
      * grant for it (their refresh and access tokens with them) and consumes its unredeemed codes.

@@ -15,7 +15,8 @@ import type { RedirectTarget } from '../../interaction/outcome.js'
 import { html, page } from '../../interaction/views/layout.js'
 import { messagesFor } from '../../interaction/views/locales.js'
 import { errorPageLocale } from './page-locale.js'
-import { cspSource } from './security-headers.js'
+import { pageLook } from './page-look.js'
+import { cspSource, styleAndImageSources } from './security-headers.js'
 
 export function sendAuthorizationResponse(reply: FastifyReply, target: RedirectTarget, params: Record<string, string>): FastifyReply {
   const all: Record<string, string> = { ...params }
@@ -23,18 +24,19 @@ export function sendAuthorizationResponse(reply: FastifyReply, target: RedirectT
   all.iss = target.issuer
   reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer')
   if (target.response_mode === 'form_post') {
+    const look = pageLook(reply.request)
     const nonce = randomBytes(16).toString('base64')
     reply
-      .header('content-security-policy', `default-src 'none'; script-src 'nonce-${nonce}'; form-action ${cspSource(target.redirect_uri) ?? "'none'"}; frame-ancestors 'none'; base-uri 'none'`)
+      .header('content-security-policy', `default-src 'none'; ${styleAndImageSources(look)}; script-src 'nonce-${nonce}'; form-action ${cspSource(target.redirect_uri) ?? "'none'"}; frame-ancestors 'none'; base-uri 'none'`)
       .header('x-frame-options', 'DENY')
     const fields = Object.entries(all).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)
     const locale = errorPageLocale(reply.request)
-    const m = messagesFor(locale)
+    const m = messagesFor(locale, look)
     const body = html`<h1>${m.continuing}…</h1>
 <form method="post" action="${target.redirect_uri}" id="latch-form-post">${fields}
 <noscript><button type="submit">${m.continueButton}</button></noscript></form>
 <script nonce="${nonce}">document.getElementById('latch-form-post').submit()</script>`
-    return reply.status(200).type('text/html; charset=utf-8').send(page(m.continuing, body, locale))
+    return reply.status(200).type('text/html; charset=utf-8').send(page(m.continuing, body, locale, look))
   }
   // RFC 6749 §3.1.2: the registered URI's own query is kept byte for byte; ours is appended.
   const query = new URLSearchParams(all).toString()

@@ -22,6 +22,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { InvalidRequestError, OAuthError, ServerError, StorageUnavailableError, TemporarilyUnavailableError } from '../../errors.js'
 import { oauthErrorPage } from '../../interaction/views/error.js'
 import { errorPageLocale } from './page-locale.js'
+import { pageLook } from './page-look.js'
 import { pageCsp, securityHeaders } from './security-headers.js'
 import { contextOf } from './tenant-of.js'
 import { wayBack } from './way-back.js'
@@ -67,12 +68,13 @@ export function sendErrorOn(channel: ErrorChannel, request: FastifyRequest, repl
   if (err.retryAfter !== undefined) reply.header('retry-after', String(err.retryAfter))
   else if (err.code === 'temporarily_unavailable') reply.header('retry-after', '5')
   if (channel === 'html') {
-    securityHeaders(reply)
+    const look = pageLook(request)
+    securityHeaders(reply, [], look)
     const locale = errorPageLocale(request)
     // No context: the router refused the URL before any tenant was chosen; no tenant's root is offered then.
     const ctx = contextOf(request)
-    const back = ctx === null ? null : wayBack(request, ctx.config.issuer, locale)
-    return reply.status(err.status).type('text/html; charset=utf-8').send(oauthErrorPage({ code: err.code, description: err.description, wayBack: back }, locale))
+    const back = ctx === null ? null : wayBack(request, ctx.config.issuer, locale, look)
+    return reply.status(err.status).type('text/html; charset=utf-8').send(oauthErrorPage({ code: err.code, description: err.description, wayBack: back }, locale, look))
   }
   reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
   if (channel === 'bearer' || err.code === 'invalid_token' || err.code === 'insufficient_scope') {

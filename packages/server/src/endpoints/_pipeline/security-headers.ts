@@ -11,6 +11,7 @@
  * @see https://www.w3.org/TR/CSP3/#directive-form-action
  */
 import type { FastifyReply } from 'fastify'
+import type { Look } from '../../interaction/views/branding.js'
 
 export function cspSource(uri: string): string | null {
   let url: URL
@@ -23,14 +24,25 @@ export function cspSource(uri: string): string | null {
   return /^[a-z][a-z0-9+.-]*:$/.test(url.protocol) ? url.protocol : null
 }
 
-export function pageCsp(formTargets: readonly string[] = []): string {
-  const sources = ["'self'", ...new Set(formTargets.map(cspSource).filter((s): s is string => s !== null))]
-  return `default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action ${sources.join(' ')}; frame-ancestors 'none'; base-uri 'none'`
+/** The origins of a branding's absolute logo and favicon URLs (root-relative ones are 'self'). */
+function imageSources(look: Look | undefined): string[] {
+  const urls = [look?.branding.logo_url, look?.branding.favicon_url].filter((u): u is string => u !== undefined && !u.startsWith('/'))
+  return urls.map(cspSource).filter((s): s is string => s !== null && s.includes('//'))
 }
 
-export function securityHeaders(reply: FastifyReply, formTargets: readonly string[] = []): FastifyReply {
+/** Issue 11: `style-src 'self'` for the branding's stylesheet (served by the issuer), `img-src` for its logo and favicon. */
+export function styleAndImageSources(look?: Look): string {
+  return `style-src 'self' 'unsafe-inline'; img-src ${["'self'", 'data:', ...new Set(imageSources(look))].join(' ')}`
+}
+
+export function pageCsp(formTargets: readonly string[] = [], look?: Look): string {
+  const sources = ["'self'", ...new Set(formTargets.map(cspSource).filter((s): s is string => s !== null))]
+  return `default-src 'none'; ${styleAndImageSources(look)}; form-action ${sources.join(' ')}; frame-ancestors 'none'; base-uri 'none'`
+}
+
+export function securityHeaders(reply: FastifyReply, formTargets: readonly string[] = [], look?: Look): FastifyReply {
   return reply
-    .header('content-security-policy', pageCsp(formTargets))
+    .header('content-security-policy', pageCsp(formTargets, look))
     .header('x-frame-options', 'DENY')
     .header('x-content-type-options', 'nosniff')
     .header('referrer-policy', 'no-referrer')

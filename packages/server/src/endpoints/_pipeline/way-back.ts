@@ -8,6 +8,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
  */
 import type { FastifyRequest } from 'fastify'
+import type { Look } from '../../interaction/views/branding.js'
 import { messagesFor, type Locale } from '../../interaction/views/locales.js'
 import type { ClientRecord } from '../../storage/store.js'
 
@@ -40,17 +41,17 @@ export function noteWayBack(request: FastifyRequest, client: ClientRecord, verif
   noted.set(request, { client, verifiedUri })
 }
 
-function wayBackTo(client: ClientRecord, verifiedUri: string | undefined, locale: Locale): { href: string; label: string } | null {
+function wayBackTo(client: ClientRecord, verifiedUri: string | undefined, locale: Locale, look: Look | undefined): { href: string; label: string } | null {
   const candidates = [verifiedUri, ...client.redirect_uris, ...client.post_logout_redirect_uris]
   const native = client.token_endpoint_auth_method === 'none'
   for (const uri of candidates) {
     const href = uri === undefined ? null : webOrigin(uri, native)
-    if (href !== null) return { href, label: messagesFor(locale).errorPage.backTo(client.client_name) }
+    if (href !== null) return { href, label: messagesFor(locale, look).errorPage.backTo(client.client_name) }
   }
   return null
 }
 
-export function wayBack(request: FastifyRequest, issuer: string, locale: Locale): { href: string; label: string } {
+export function wayBack(request: FastifyRequest, issuer: string, locale: Locale, look?: Look): { href: string; label: string } {
   const note = noted.get(request)
-  return (note && wayBackTo(note.client, note.verifiedUri, locale)) ?? { href: `${issuer}/`, label: messagesFor(locale).errorPage.goHome(new URL(issuer).host) }
+  return (note && wayBackTo(note.client, note.verifiedUri, locale, look)) ?? { href: `${issuer}/`, label: messagesFor(locale, look).errorPage.goHome(new URL(issuer).host) }
 }

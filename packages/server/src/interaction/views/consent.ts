@@ -7,6 +7,7 @@
  */
 import { resourceDisplayName, type ResourceConfig } from '../../rules/resource.js'
 import { html, page } from './layout.js'
+import { DEFAULT_LOOK, type Look } from './branding.js'
 import { DEFAULT_LOCALE, messagesFor, type Locale } from './locales.js'
 
 export interface ConsentView {
@@ -32,8 +33,8 @@ export interface ConsentView {
 /** The most refused values named one by one (the request may list many; the rest are counted). */
 const NOT_GRANTED_SHOWN = 10
 
-export function consentPage(v: ConsentView, locale: Locale = DEFAULT_LOCALE): string {
-  const m = messagesFor(locale).consent
+export function consentPage(v: ConsentView, locale: Locale = DEFAULT_LOCALE, look: Look = DEFAULT_LOOK): string {
+  const m = messagesFor(locale, look).consent
   return page(
     m.title,
     html`<h1>${m.heading(v.clientName)}</h1>
@@ -46,7 +47,7 @@ ${v.deviceNotice
 ${v.resource ? html`<p>${m.forApi} <strong>${v.resource.name}</strong>${v.resource.name !== v.resource.identifier ? html` <span class="muted">(${v.resource.identifier})</span>` : ''}, ${m.itIsAsking}</p>` : html`<p>${m.asking}</p>`}
 <ul class="scopes">${v.scopes.map((s) => html`<li><strong>${s.description}</strong> <span class="muted">(${s.name})</span></li>`)}</ul>
 ${v.organization ? html`<p>${m.forOrganization} <strong>${v.organization.name}</strong> <span class="muted">(${v.organization.id})</span></p>` : ''}
-${v.notGranted && v.notGranted.length > 0 ? html`<p class="muted">${m.notGranted(notGrantedList(v.notGranted, locale))}</p>` : ''}
+${v.notGranted && v.notGranted.length > 0 ? html`<p class="muted">${m.notGranted(notGrantedList(v.notGranted, locale, look))}</p>` : ''}
 <form method="post" action="${v.action}">
 <input type="hidden" name="csrf" value="${v.csrf}">
 ${v.grantedScope !== undefined ? html`<input type="hidden" name="scope" value="${v.grantedScope}">` : ''}
@@ -56,6 +57,7 @@ ${v.grantedScope !== undefined ? html`<input type="hidden" name="scope" value="$
 </div>
 </form>`,
     locale,
+    look,
   )
 }
 
@@ -65,17 +67,18 @@ export function describeScopes(
   configured: readonly { name: string; description: string }[],
   concrete: Readonly<Record<string, string>> = {},
   locale: Locale = DEFAULT_LOCALE,
+  look: Look = DEFAULT_LOOK,
 ): { name: string; description: string }[] {
-  const standard: Readonly<Record<string, string>> = messagesFor(locale).consent.scopes
+  const standard: Readonly<Record<string, string>> = messagesFor(locale, look).consent.scopes
   return scopes.map((name) => ({
     name,
     description: concrete[name] ?? configured.find((s) => s.name === name)?.description ?? standard[name] ?? name,
   }))
 }
 
-function notGrantedList(scopes: readonly string[], locale: Locale): string {
+function notGrantedList(scopes: readonly string[], locale: Locale, look: Look): string {
   const shown = scopes.slice(0, NOT_GRANTED_SHOWN).join(', ')
-  return scopes.length > NOT_GRANTED_SHOWN ? `${shown} ${messagesFor(locale).consent.andMore(scopes.length - NOT_GRANTED_SHOWN)}` : shown
+  return scopes.length > NOT_GRANTED_SHOWN ? `${shown} ${messagesFor(locale, look).consent.andMore(scopes.length - NOT_GRANTED_SHOWN)}` : shown
 }
 
 export function describeResource(resource: string | null, config: ResourceConfig): { identifier: string; name: string } | null {

@@ -8,22 +8,10 @@
  * @see https://www.w3.org/TR/WCAG22/#dfn-relative-luminance
  */
 import { describe, expect, it } from 'vitest'
+import { contrast } from '../../lib/contrast.js'
 import { PAGE_CSS } from './layout.js'
 
 const HEX = /#[0-9a-f]{6}\b/i
-
-function luminance(hex: string): number {
-  const [r, g, b] = [1, 3, 5].map((i) => {
-    const c = parseInt(hex.slice(i, i + 2), 16) / 255
-    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4
-  }) as [number, number, number]
-  return 0.2126 * r + 0.7152 * g + 0.0722 * b
-}
-
-function contrast(a: string, b: string): number {
-  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number]
-  return (hi + 0.05) / (lo + 0.05)
-}
 
 interface Rule {
   selector: string

@@ -8,6 +8,7 @@
  */
 import { displayUserCode } from '../../rules/user-code.js'
 import { html, page } from './layout.js'
+import { DEFAULT_LOOK, type Look } from './branding.js'
 import { DEFAULT_LOCALE, messagesFor, type Locale } from './locales.js'
 import { MESSAGES } from './messages.js'
 
@@ -19,14 +20,14 @@ export const EXPIRED_MESSAGE = MESSAGES.device.expiredMessage
 const MAX_ECHO = 32
 
 /** "Too many attempts. Try again in 2 minutes." */
-export function tooManyAttempts(retryAfter: number, locale: Locale = DEFAULT_LOCALE): string {
-  return messagesFor(locale).device.tooManyAttempts(retryAfter)
+export function tooManyAttempts(retryAfter: number, locale: Locale = DEFAULT_LOCALE, look: Look = DEFAULT_LOOK): string {
+  return messagesFor(locale, look).device.tooManyAttempts(retryAfter)
 }
 
 /** The code entry form, posting to `action` (the verification URI) with the CSRF token `csrf`. */
-export function deviceCodePage(action: string, csrf: string, value: string, error?: string, confirm = false, locale: Locale = DEFAULT_LOCALE): string {
+export function deviceCodePage(action: string, csrf: string, value: string, error?: string, confirm = false, locale: Locale = DEFAULT_LOCALE, look: Look = DEFAULT_LOOK): string {
   const shown = confirm ? displayUserCode(value.slice(0, MAX_ECHO)) : value.slice(0, MAX_ECHO)
-  const m = messagesFor(locale).device
+  const m = messagesFor(locale, look).device
   return page(
     m.title,
     html`<h1>${m.heading}</h1>
@@ -41,19 +42,20 @@ ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
 <button type="submit">${m.submit}</button>
 </form>`,
     locale,
+    look,
   )
 }
 
-export function deviceConnectedPage(clientName: string, locale: Locale = DEFAULT_LOCALE): string {
-  const m = messagesFor(locale).device
+export function deviceConnectedPage(clientName: string, locale: Locale = DEFAULT_LOCALE, look: Look = DEFAULT_LOOK): string {
+  const m = messagesFor(locale, look).device
   return page(m.connectedTitle, html`<h1>${m.connectedTitle}</h1>
 <p>${m.connectedText(clientName)}</p>
-<p>${m.returnToDevice}</p>`, locale)
+<p>${m.returnToDevice}</p>`, locale, look)
 }
 
-export function deviceDeniedPage(clientName: string, locale: Locale = DEFAULT_LOCALE): string {
-  const m = messagesFor(locale).device
+export function deviceDeniedPage(clientName: string, locale: Locale = DEFAULT_LOCALE, look: Look = DEFAULT_LOOK): string {
+  const m = messagesFor(locale, look).device
   return page(m.deniedTitle, html`<h1>${m.deniedTitle}</h1>
 <p>${m.deniedText(clientName)}</p>
-<p>${m.closePage}</p>`, locale)
+<p>${m.closePage}</p>`, locale, look)
 }

@@ -6,6 +6,7 @@
  */
 import type { OAuthErrorCode } from '../../errors.js'
 import { html, page } from './layout.js'
+import { DEFAULT_LOOK, type Look } from './branding.js'
 import { DEFAULT_LOCALE, messagesFor, type Locale } from './locales.js'
 
 export interface ErrorPageView {
@@ -17,9 +18,9 @@ export interface ErrorPageView {
 }
 
 /** The page in `locale`; the description stays as the error has it (a protocol string, English). */
-export function oauthErrorPage(v: ErrorPageView, locale: Locale = DEFAULT_LOCALE): string {
-  const text = messagesFor(locale).errors[v.code]
-  const m = messagesFor(locale).errorPage
+export function oauthErrorPage(v: ErrorPageView, locale: Locale = DEFAULT_LOCALE, look: Look = DEFAULT_LOOK): string {
+  const text = messagesFor(locale, look).errors[v.code]
+  const m = messagesFor(locale, look).errorPage
   return page(
     text.title,
     html`<h1>${text.title}</h1>
@@ -28,5 +29,6 @@ ${v.description ? html`<p>${m.details} ${v.description}</p>` : ''}
 ${v.wayBack ? html`<a class="button" href="${v.wayBack.href}">${v.wayBack.label}</a>` : ''}
 <p class="muted">${m.code(v.code)}. ${m.support}</p>`,
     locale,
+    look,
   )
 }

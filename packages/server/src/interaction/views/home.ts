@@ -1,9 +1,10 @@
 /** The provider's home page at the issuer's root: what this is, and where its metadata is. */
 import { html, page } from './layout.js'
+import { DEFAULT_LOOK, type Look } from './branding.js'
 import { DEFAULT_LOCALE, messagesFor, type Locale } from './locales.js'
 
-export function homePage(v: { issuer: string; discoveryUrl: string }, locale: Locale = DEFAULT_LOCALE): string {
-  const m = messagesFor(locale).home
+export function homePage(v: { issuer: string; discoveryUrl: string }, locale: Locale = DEFAULT_LOCALE, look: Look = DEFAULT_LOOK): string {
+  const m = messagesFor(locale, look).home
   return page(
     m.title,
     html`<h1>${m.heading}</h1>
@@ -11,5 +12,6 @@ export function homePage(v: { issuer: string; discoveryUrl: string }, locale: Lo
 <p>${m.forPeople}</p>
 <p class="muted">${m.forDevelopers} <a href="${v.discoveryUrl}">${m.discovery}</a>.</p>`,
     locale,
+    look,
   )
 }

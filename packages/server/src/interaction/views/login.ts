@@ -1,5 +1,6 @@
 /** The sign-in page: labels **Email** and **Password**, button **Sign in** (docs/architecture.md §2). */
 import { html, page } from './layout.js'
+import { DEFAULT_LOOK, type Look } from './branding.js'
 import { DEFAULT_LOCALE, messagesFor, type Locale } from './locales.js'
 
 export interface LoginView {
@@ -10,8 +11,8 @@ export interface LoginView {
   error?: string | undefined
 }
 
-export function loginPage(v: LoginView, locale: Locale = DEFAULT_LOCALE): string {
-  const m = messagesFor(locale).login
+export function loginPage(v: LoginView, locale: Locale = DEFAULT_LOCALE, look: Look = DEFAULT_LOOK): string {
+  const m = messagesFor(locale, look).login
   return page(
     m.title,
     html`<h1>${m.title}</h1>
@@ -26,5 +27,6 @@ ${v.error ? html`<p class="error" role="alert">${v.error}</p>` : ''}
 <button type="submit">${m.submit}</button>
 </form>`,
     locale,
+    look,
   )
 }

@@ -165,6 +165,8 @@ const en = {
   continuing: 'Continuing',
   /** Its button, shown only without JavaScript. */
   continueButton: 'Continue',
+  /** Issue 11: the footer's links, each shown when the branding sets its URL. */
+  footer: { support: 'Support', terms: 'Terms of use', privacy: 'Privacy policy' },
 }
 
 /**
@@ -177,3 +179,36 @@ export type Messages = typeof en
 /** English: the default, and the words docs/architecture.md names as page contracts. */
 export const MESSAGES: Messages = en
 export const ERROR_TEXTS = en.errors
+
+/**
+ * The product's name as every shipped catalogue writes it (the sign-out question, the home page):
+ * a branding's `product_name` takes its place (issue 11), so no catalogue names Latch otherwise.
+ */
+export const PRODUCT = 'Latch'
+
+/**
+ * Issue 11: the placeholders an override of a parameterised text writes (`{app}`), standing for
+ * the function's parameters in order; `signOut.questionAs` (two parts around the account) is
+ * written as one text around `{email}`. Any text may also write `{product}`. A yes/no parameter
+ * (`consent.deviceNotice`) has no placeholder: an override is one text for both cases.
+ */
+export const PLACEHOLDERS: Readonly<Record<string, readonly string[]>> = {
+  'errorPage.backTo': ['app'],
+  'errorPage.goHome': ['host'],
+  'errorPage.code': ['code'],
+  'login.throttled': ['seconds'],
+  'consent.heading': ['app'],
+  'consent.deviceNotice': [],
+  'consent.notGranted': ['scopes'],
+  'consent.andMore': ['count'],
+  'organization.intro': ['app'],
+  'organization.truncated': ['count'],
+  'organization.notMemberText': ['app'],
+  'organization.noOrganizationText': ['app'],
+  'organization.backTo': ['app'],
+  'signOut.questionAs': ['email'],
+  'signOut.requestedBy': ['app'],
+  'device.tooManyAttempts': ['seconds'],
+  'device.connectedText': ['app'],
+  'device.deniedText': ['app'],
+}

@@ -8,6 +8,7 @@
  * organization asked for, so it cannot tell whether one exists.
  */
 import { html, page } from './layout.js'
+import { DEFAULT_LOOK, type Look } from './branding.js'
 import { DEFAULT_LOCALE, messagesFor, type Locale } from './locales.js'
 
 export interface OrganizationPickerView {
@@ -23,8 +24,8 @@ export interface OrganizationPickerView {
   error?: string | undefined
 }
 
-export function organizationPickerPage(v: OrganizationPickerView, locale: Locale = DEFAULT_LOCALE): string {
-  const m = messagesFor(locale).organization
+export function organizationPickerPage(v: OrganizationPickerView, locale: Locale = DEFAULT_LOCALE, look: Look = DEFAULT_LOOK): string {
+  const m = messagesFor(locale, look).organization
   return page(
     m.title,
     html`<h1>${m.heading}</h1>
@@ -42,6 +43,7 @@ ${v.truncated ? html`<p class="muted">${m.truncated(v.organizations.length)}</p>
 <button type="submit">${m.submit}</button>
 </form>`,
     locale,
+    look,
   )
 }
 
@@ -55,8 +57,8 @@ export interface NotMemberView {
   error?: string | undefined
 }
 
-export function notMemberPage(v: NotMemberView, locale: Locale = DEFAULT_LOCALE): string {
-  const m = messagesFor(locale).organization
+export function notMemberPage(v: NotMemberView, locale: Locale = DEFAULT_LOCALE, look: Look = DEFAULT_LOOK): string {
+  const m = messagesFor(locale, look).organization
   return page(
     m.notMemberTitle,
     html`<h1>${m.notMemberHeading}</h1>
@@ -68,5 +70,6 @@ export function notMemberPage(v: NotMemberView, locale: Locale = DEFAULT_LOCALE)
 <button type="submit" name="decision" value="cancel" autofocus>${m.backTo(v.clientName)}</button>
 </form>`,
     locale,
+    look,
   )
 }

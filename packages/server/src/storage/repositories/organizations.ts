@@ -8,7 +8,7 @@
  * matches the tenant too.
  */
 import type { OrganizationMembersTable, OrganizationsTable, UsersTable } from '../database.js'
-import { COLUMNS } from '../rows.js'
+import { COLUMNS, ORGANIZATION_SUMMARY } from '../rows.js'
 import type { Membership, Store } from '../store.js'
 import { statement } from './compiled.js'
 import { revokeGrantsWhere } from './grant-revocation.js'
@@ -21,13 +21,13 @@ export function organizationRepository({ db, rows }: RepositoryContext): ForTena
       .selectFrom('organization_members as m')
       .innerJoin('organizations as o', (join) => join.onRef('o.id', '=', 'm.organization_id').onRef('o.tenant_id', '=', 'm.tenant_id'))
       .select(['m.roles as m_roles'])
-      .select(columnsAs<'organizations'>('o', 'o_', COLUMNS.organizations))
+      .select(columnsAs<'organizations'>('o', 'o_', ORGANIZATION_SUMMARY))
       .where('m.tenant_id', '=', a.tenant_id)
       .where('m.organization_id', '=', a.organization_id)
       .where('m.user_id', '=', a.user_id),
   )
   const toMembership = (row: Record<string, unknown>): Membership => ({
-    organization: rows.organization(unprefix<OrganizationsTable>(row, 'o_', COLUMNS.organizations) as OrganizationsTable),
+    organization: rows.organization(unprefix<OrganizationsTable>(row, 'o_', ORGANIZATION_SUMMARY) as OrganizationsTable),
     roles: rows.roles(row.m_roles as string),
   })
   const addMember = (tenant: string, organizationId: string, userId: string, roles: string[], now: number, replace: boolean) => {
@@ -80,15 +80,24 @@ export function organizationRepository({ db, rows }: RepositoryContext): ForTena
       return (await db.selectFrom('organizations').select(COLUMNS.organizations).where('tenant_id', '=', tenant).orderBy('id').execute()).map(rows.organization)
     },
     async upsert(organization, now) {
+      const branding = organization.branding === undefined ? undefined : rows.json(organization.branding)
       const row = await db
         .insertInto('organizations')
-        .values({ id: organization.id, name: organization.name, domains: rows.json(organization.domains), created_at: now, updated_at: now, tenant_id: tenant })
-        .onConflict((oc) =>
-          oc.columns(['tenant_id', 'id']).doUpdateSet((eb) => ({ name: eb.ref('excluded.name'), domains: eb.ref('excluded.domains'), updated_at: eb.ref('excluded.updated_at') })),
-        )
+        .values({ id: organization.id, name: organization.name, domains: rows.json(organization.domains), branding: branding ?? '{}', created_at: now, updated_at: now, tenant_id: tenant })
+        .onConflict((oc) => oc.columns(['tenant_id', 'id']).doUpdateSet((eb) => ({
+          name: eb.ref('excluded.name'),
+          domains: eb.ref('excluded.domains'),
+          // Issue 11: kept as it is unless given.
+          ...(branding !== undefined && { branding: eb.ref('excluded.branding') }),
+          updated_at: eb.ref('excluded.updated_at'),
+        })))
         .returning(COLUMNS.organizations)
         .executeTakeFirstOrThrow()
       return rows.organization(row)
+    },
+    async branding(id) {
+      const row = await db.selectFrom('organizations').select('branding').where('tenant_id', '=', tenant).where('id', '=', id).executeTakeFirst()
+      return row ? rows.branding(row.branding) : null
     },
     async delete(id, now) {
       return db.transaction().execute(async (trx) => {
@@ -112,7 +121,7 @@ export function organizationRepository({ db, rows }: RepositoryContext): ForTena
         .selectFrom('organization_members as m')
         .innerJoin('organizations as o', (join) => join.onRef('o.id', '=', 'm.organization_id').onRef('o.tenant_id', '=', 'm.tenant_id'))
         .select(['m.roles as m_roles'])
-        .select(columnsAs<'organizations'>('o', 'o_', COLUMNS.organizations))
+        .select(columnsAs<'organizations'>('o', 'o_', ORGANIZATION_SUMMARY))
         .where('m.tenant_id', '=', tenant)
         .where('m.user_id', '=', userId)
         .orderBy('o.name')

@@ -151,4 +151,5 @@ export const ar: Messages = {
   },
   continuing: 'جارٍ المتابعة',
   continueButton: 'متابعة',
+  footer: { support: 'الدعم', terms: 'شروط الاستخدام', privacy: 'الخصوصية' },
 }

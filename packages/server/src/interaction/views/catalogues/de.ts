@@ -142,4 +142,5 @@ export const de: Messages = {
   },
   continuing: 'Weiterleitung',
   continueButton: 'Weiter',
+  footer: { support: 'Hilfe', terms: 'Nutzungsbedingungen', privacy: 'Datenschutz' },
 }

@@ -142,4 +142,5 @@ export const es: Messages = {
   },
   continuing: 'Continuando',
   continueButton: 'Continuar',
+  footer: { support: 'Ayuda', terms: 'Condiciones de uso', privacy: 'Privacidad' },
 }

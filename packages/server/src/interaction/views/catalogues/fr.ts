@@ -142,4 +142,5 @@ export const fr: Messages = {
   },
   continuing: 'Redirection',
   continueButton: 'Continuer',
+  footer: { support: 'Assistance', terms: "Conditions d'utilisation", privacy: 'Confidentialité' },
 }

@@ -137,4 +137,5 @@ export const ja: Messages = {
   },
   continuing: '続行しています',
   continueButton: '続行',
+  footer: { support: 'サポート', terms: '利用規約', privacy: 'プライバシー' },
 }

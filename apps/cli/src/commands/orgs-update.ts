@@ -1,0 +1,58 @@
+/**
+ * `latch orgs update ID [--name NAME] [--domains a,b] [--branding FILE | --no-branding]`: changes
+ * an organization (issues 10, 11). `--branding FILE` sets its branding (a YAML or JSON mapping of
+ * the config `branding` keys; `css_file` relative to FILE, read now), which overrides the tenant's
+ * on the pages of requests for the organization; `--no-branding` removes it. The result passes
+ * the config loader's rules for an `organizations:` entry; colours below WCAG AA are warned about.
+ */
+import type { Command } from 'commander'
+import { flagError, now, validateWithLoader, withConfigOption, withStore, type CommonOptions } from '../context.js'
+import { brandingFromFile } from '../branding-file.js'
+import { UsageError } from '../errors.js'
+import { list } from '../flag-values.js'
+import { existingOrganization, organizationIdArg } from '../lookups.js'
+import { note, printJson, say } from '../output.js'
+import { inConfigFile } from './orgs-list.js'
+
+interface OrgsUpdateOptions extends CommonOptions {
+  name?: string
+  domains?: string[]
+  /** A file, or false for --no-branding. */
+  branding?: string | false
+  json?: boolean
+}
+
+const FLAGS: Readonly<Record<string, string>> = { name: '--name', domains: '--domains' }
+
+export function orgsUpdate(parent: Command): void {
+  withConfigOption(
+    parent
+      .command('update')
+      .description("change an organization's name, email domains or branding")
+      .argument('<id>', 'organization id')
+      .option('--name <name>', 'name shown on pages (the picker, the consent page)')
+      .option('--domains <list>', "comma-separated email domains whose verified users join on sign-in (--domains '' removes them all)", list)
+      .option('--branding <file>', 'YAML or JSON file of branding keys (product_name, logo_url, primary_color, css_file, …)')
+      .option('--no-branding', "remove the organization's branding (its pages look like the tenant's)")
+      .option('--json', 'print the organization as JSON'),
+  ).action(async (idArg: string, opts: OrgsUpdateOptions) => {
+    const id = organizationIdArg(idArg)
+    if (opts.name === undefined && opts.domains === undefined && opts.branding === undefined) throw new UsageError('nothing to update: give --name, --domains, --branding or --no-branding')
+    await withStore(opts, async ({ config, store }) => {
+      const current = await existingOrganization(store, id)
+      const entry: Record<string, unknown> = { id, name: opts.name ?? current.name, domains: opts.domains ?? current.domains }
+      try {
+        validateWithLoader(config, { organizations: [entry] })
+      } catch (err) {
+        throw flagError(err, 'organizations', FLAGS, entry)
+      }
+      const set = typeof opts.branding === 'string' ? brandingFromFile(config, entry, opts.branding) : undefined
+      const branding = opts.branding === false ? {} : set?.branding
+      const organization = await store.organizations.upsert({ id, name: entry.name as string, domains: entry.domains as string[], ...(branding !== undefined && { branding }) }, now())
+      if (opts.json) printJson({ ...organization, branding: (await store.organizations.branding(id)) ?? {} })
+      else say(`updated organization ${organization.id} (${organization.name})${branding === undefined ? '' : Object.keys(branding).length === 0 ? ': branding removed' : ': branding set'}`)
+      for (const warning of set?.warnings ?? []) note(`warning: ${warning}`)
+      if (inConfigFile(config, id)) note(`warning: organization ${id} is also listed in the config file; the next \`latch serve\` sets it from the file`)
+    })
+  })
+}
