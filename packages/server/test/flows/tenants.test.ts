@@ -4,6 +4,9 @@
  * openid-client 6 as the relying party of each. Runs on SQLite and PostgreSQL (vitest projects).
  */
 import { createHash, randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { decodeJwt, decodeProtectedHeader } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Browser, isLoginPage } from '../browser.js'
@@ -14,12 +17,23 @@ import { client } from './relying-party.js'
 
 let t: TenantsServer
 const NAMES: TenantName[] = ['main', 'acme', 'globex', 'initech']
+const cssDir = mkdtempSync(join(tmpdir(), 'latch-tenant-css-'))
+const ACME_CSS = '.card { border-top: 4px solid #b3261e }'
 
 beforeAll(async () => {
-  t = await startTenantsServer()
+  writeFileSync(join(cssDir, 'acme.css'), ACME_CSS)
+  t = await startTenantsServer({
+    perTenant: {
+      acme: {
+        branding: { product_name: 'Acme Sign-In', primary_color: '#b3261e', css_file: join(cssDir, 'acme.css') },
+        messages: { de: { 'login.title': 'Bei Acme anmelden' } },
+      },
+    },
+  })
 })
 afterAll(async () => {
   await t?.close()
+  rmSync(cssDir, { recursive: true, force: true })
 })
 
 async function discovery(name: TenantName): Promise<Record<string, unknown>> {
@@ -172,5 +186,26 @@ describe('tenants on hosts and a path (issue 11)', () => {
     await store.tenants.delete('hooli', Math.floor(Date.now() / 1000))
     await t.server.tenants.reload()
     expect((await hostFetch(`${issuer}/.well-known/openid-configuration`)).status).toBe(404)
+  })
+
+  it('issue 11: each tenant has its own look: acme\'s product name, message override and stylesheet are on acme\'s pages only', async () => {
+    const page = async (name: TenantName, lang = 'en') => {
+      const res = await hostFetch(webAuthorizeUrl(t.issuers[name], { ui_locales: lang }))
+      return res.status === 303 ? hostFetch(new URL(res.headers.get('location') ?? '', t.issuers[name]), { headers: { 'accept-language': lang } }).then((r) => r.text()) : res.text()
+    }
+    const acme = await page('acme')
+    expect(acme).toContain('Acme Sign-In')
+    expect(acme).toContain(`${t.issuers.acme}/branding.css`)
+    expect(await page('acme', 'de')).toContain('Bei Acme anmelden')
+    for (const other of ['main', 'globex', 'initech'] as const) {
+      const html = await page(other)
+      expect(html, other).not.toContain('Acme Sign-In')
+      expect(html, other).not.toContain('branding.css')
+      expect(await page(other, 'de'), other).not.toContain('Bei Acme anmelden')
+    }
+    const css = await hostFetch(`${t.issuers.acme}/branding.css`)
+    expect(css.status).toBe(200)
+    expect(await css.text()).toBe(ACME_CSS)
+    expect((await hostFetch(`${t.issuers.globex}/branding.css`)).status).toBe(404)
   })
 })
