@@ -48,7 +48,7 @@ export function createContext(parts: {
     tenant,
     events: parts.events ?? new LatchEvents(),
     hooks: loadedHooks,
-    customClaims: new CustomClaims({ mappings: config.claims, hooks: loadedHooks, hooksPath: config.hooks, log: rest.log }),
+    customClaims: new CustomClaims({ mappings: config.claims, hooks: loadedHooks, hooksPath: config.hooks, log: rest.log, tenant: Object.freeze({ id: tenant, issuer: config.issuer }) }),
     clients: new ClientRegistry(store, clock),
     throttle: new LoginThrottle(
       {

@@ -17,7 +17,15 @@ export type HookUser = Omit<UserRecord, 'password_hash'>
 /** A client as a hook sees it: a copy, without the secret hash. */
 export type HookClient = Omit<ClientRecord, 'client_secret_hash'>
 
+/** Issue 11: the tenant a hook is called for: one hooks module serves every tenant of the deployment. */
+export interface HookTenant {
+  readonly id: string
+  readonly issuer: string
+}
+
 export interface ClaimsHookInput {
+  /** Issue 11: whose client and user these are (the same client_id or email may exist in two tenants). */
+  tenant: HookTenant
   /** Which token the claims go into. */
   token: ClaimTarget
   /** Null for client credentials (no user). */
@@ -30,6 +38,8 @@ export interface ClaimsHookInput {
 }
 
 export interface ScopeParameterInput {
+  /** Issue 11: whose client and user these are. */
+  tenant: HookTenant
   /** The parameter's name in the template, e.g. `project_id`. */
   name: string
   /** The requested value (already `[A-Za-z0-9._-]{1,64}`). */

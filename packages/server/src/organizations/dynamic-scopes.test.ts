@@ -50,7 +50,8 @@ describe('dynamic scopes', () => {
     writeFileSync(
       hooks,
       [
-        'export function scopeParameter({ name, value, user, client, organization }) {',
+        'export function scopeParameter({ tenant, name, value, user, client, organization }) {',
+        "  if (value === 'tenant') return tenant.id === 'default' && typeof tenant.issuer === 'string' && Object.isFrozen(tenant)",
         "  if (value === 'boom') throw new Error('hook failure')",
         "  if (value === 'slow') return new Promise((resolve) => setTimeout(() => resolve(true), 1500))",
         "  if (value === 'mutate') { try { organization.id = 'umbrella' } catch {} return Object.isFrozen(organization) && organization.id === 'acme' }",
@@ -143,5 +144,8 @@ describe('dynamic scopes', () => {
     const alice = await t.user('alice@example.com')
     expect((await t.store.organizations.membershipsOf(alice.id, 10)).map((m) => [m.organization.id, m.roles])).toEqual([['acme', ['admin']], ['globex', ['viewer']]])
     await expect(createTestContext({ config: { organizations: [{ id: 'x', name: 'X', members: [{ email: 'nobody@example.com' }] }] } })).rejects.toThrow(/organizations\[0\]\.members\[0\]\.email names nobody@example\.com/)
+  })
+  it('issue 11: the hook is told the tenant it runs for (one module serves every tenant)', async () => {
+    expect((await grant(['team:tenant'])).granted).toEqual(['team:tenant'])
   })
 })

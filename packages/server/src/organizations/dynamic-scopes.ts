@@ -25,7 +25,9 @@ import type { ClientRecord, Membership, OrganizationRecord, Store, UserRecord } 
 
 /** What the decision needs of the context (structural: this room sits below `context.ts`). */
 export interface DynamicScopeContext {
-  readonly config: Pick<LatchConfig, 'scopes' | 'scope_templates' | 'resources' | 'default_resource'>
+  /** Issue 11: told to the hook with the issuer. */
+  readonly tenant: string
+  readonly config: Pick<LatchConfig, 'issuer' | 'scopes' | 'scope_templates' | 'resources' | 'default_resource'>
   readonly store: Pick<Store, 'organizations'>
   readonly hooks: LatchHooks
   /** Where a failing `scopeParameter` hook is reported. */
@@ -124,7 +126,7 @@ async function checkParameters(
     let answer: unknown
     try {
       const organization = request.organization === null ? null : Object.freeze({ ...request.organization, domains: Object.freeze([...request.organization.domains]) })
-      const input = Object.freeze({ name, value, template: template.name, user: hookUser(request.user), client: hookClient(request.client), organization })
+      const input = Object.freeze({ tenant: Object.freeze({ id: ctx.tenant, issuer: ctx.config.issuer }), name, value, template: template.name, user: hookUser(request.user), client: hookClient(request.client), organization })
       answer = await callHook(() => hook(input))
     } catch (err) {
       const reason = err instanceof HookTimeoutError ? `no answer within ${err.ms} ms` : err instanceof Error ? err.message : String(err)

@@ -44,7 +44,7 @@ function claimsWith(mappings: { claim: string; from: string; tokens?: ('access_t
     warn: (fields: Record<string, unknown>, message: string) => logged.push({ level: 'warn', fields, message }),
     error: (fields: Record<string, unknown>, message: string) => logged.push({ level: 'error', fields, message }),
   }
-  const custom = new CustomClaims({ mappings, hooks, hooksPath: '/srv/latch.hooks.mjs', log: log as never, ...extra })
+  const custom = new CustomClaims({ mappings, hooks, hooksPath: '/srv/latch.hooks.mjs', log: log as never, tenant: { id: 'acme', issuer: 'https://login.acme.example' }, ...extra })
   return { custom, logged }
 }
 
@@ -120,6 +120,8 @@ describe('custom claims: the hook', () => {
     const organization = { id: 'acme', roles: ['admin'] }
     expect(await custom.claims('access_token', input({ scope: ['openid', 'read:data'], organization }))).toEqual({ tenant: 'acme' })
     const [call] = seen
+    // Issue 11: one hooks module serves every tenant; the input says which.
+    expect(call?.tenant).toEqual({ id: 'acme', issuer: 'https://login.acme.example' })
     expect(call?.token).toBe('access_token')
     expect(call?.scope).toEqual(['openid', 'read:data'])
     expect(call?.organization).toEqual(organization)

@@ -32,7 +32,7 @@
 import type { Logger } from 'pino'
 import { CLAIM_TARGETS, OIDC_SCOPE_CLAIMS, type ClaimTarget, type LatchConfig } from '../config/schema.js'
 import { ServerError } from '../errors.js'
-import { callHook, HookTimeoutError, hookClient, hookUser, type ClaimsHookInput, type LatchHooks } from '../hooks/hooks.js'
+import { callHook, HookTimeoutError, hookClient, hookUser, type ClaimsHookInput, type HookTenant, type LatchHooks } from '../hooks/hooks.js'
 import { isProtocolClaim } from '../rules/protocol-claims.js'
 import type { ClientRecord, UserRecord } from '../storage/store.js'
 import { claimValue } from './claims.js'
@@ -139,6 +139,8 @@ export class CustomClaims {
       /** The hooks module's path, for the log. */
       hooksPath: string | null
       log: Pick<Logger, 'warn' | 'error'>
+      /** Issue 11: the tenant the hook is told it runs for. */
+      tenant: HookTenant
       timeoutMs?: number
       maxBytes?: number
     },
@@ -202,7 +204,7 @@ export class CustomClaims {
     const where = { hook: 'claims', module: this.options.hooksPath, token, client_id: input.client.client_id }
     let result: unknown
     try {
-      result = await callHook(() => hook(hookInput(token, input)), ms)
+      result = await callHook(() => hook(hookInput(this.options.tenant, token, input)), ms)
     } catch (err) {
       if (err instanceof HookTimeoutError) {
         this.options.log.error({ ...where, timeout_ms: ms }, 'the claims hook did not answer in time')
@@ -257,8 +259,9 @@ export class CustomClaims {
 }
 
 /** What the hook is called with: copies, frozen, without the password or secret hash. */
-function hookInput(token: ClaimTarget, input: CustomClaimsInput): ClaimsHookInput {
+function hookInput(tenant: HookTenant, token: ClaimTarget, input: CustomClaimsInput): ClaimsHookInput {
   return Object.freeze({
+    tenant,
     token,
     user: hookUser(input.user),
     client: hookClient(input.client),
