@@ -73,7 +73,7 @@ describe('branding (issue 11)', () => {
 
   it('issue 11: URLs are https, root-relative, or http on a loopback host; never javascript:, data:, protocol-relative or with credentials', () => {
     for (const ok of ['https://cdn.example/logo.svg', '/brand/logo.svg', 'http://localhost:8080/x.png', 'http://127.0.0.1/x.png', 'http://[::1]:3000/x']) expect(brandingUrlProblem(ok), ok).toBeNull()
-    for (const bad of ['http://cdn.example/logo.svg', 'javascript:alert(1)', 'data:image/png;base64,AAAA', '//cdn.example/x', 'https://user:pw@cdn.example/x', 'logo.svg', '/a b', '/\\evil.example', 'ftp://x.example/a']) {
+    for (const bad of ['http://cdn.example/logo.svg', 'javascript:alert(1)', 'data:image/png;base64,AAAA', '//cdn.example/x', 'https://user:pw@cdn.example/x', 'logo.svg', '/a b', '/\\evil.example', 'ftp://x.example/a', 'https://a;sandbox/x.png', "https://a'b.example/x", 'https://a,b.example/x']) {
       expect(brandingUrlProblem(bad), bad).not.toBeNull()
     }
     expectConfigError(() => loadConfig({ config: { branding: { terms_url: 'http://example.com/terms' } }, env }), 'branding.terms_url', /must use https/)

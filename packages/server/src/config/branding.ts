@@ -39,9 +39,11 @@ export function brandingUrlProblem(value: string): string | null {
     return 'must be an https:// URL or a root-relative path (/…)'
   }
   if (url.username || url.password) return 'must not carry credentials'
-  if (url.protocol === 'https:') return null
-  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return null
-  return url.protocol === 'http:' ? 'must use https (http only on a loopback host, for development)' : 'must be an https:// URL or a root-relative path (/…)'
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be an https:// URL or a root-relative path (/…)'
+  // The host goes into the pages' CSP: a name like `a;sandbox` (which URL parsers accept) would add a directive.
+  if (!/^(?:[a-z0-9-]+\.)*[a-z0-9-]+$|^\[[0-9a-f:.]+\]$/.test(url.hostname)) return 'must have a DNS name or an IP address as its host'
+  if (url.protocol === 'https:' || isLoopbackHost(url.hostname)) return null
+  return 'must use https (http only on a loopback host, for development)'
 }
 
 function readStylesheet(file: string, baseDir: string, key: string): string {

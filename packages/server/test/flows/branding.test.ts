@@ -85,7 +85,8 @@ describe('white-label pages (issue 11)', () => {
     expect(page.html).toMatch(/<footer class="links"><ul><li><a href="https:\/\/help\.nimbus\.example\/">Support<\/a><\/li><li><a href="https:\/\/nimbus\.example\/terms">Terms of use<\/a><\/li><li><a href="\/privacy">Privacy policy<\/a><\/li><\/ul><\/footer>/)
     const csp = page.headers.get('content-security-policy') ?? ''
     expect(csp).toContain("style-src 'self' 'unsafe-inline'")
-    expect(csp).toMatch(/img-src 'self' data: https:\/\/cdn\.nimbus\.example;/)
+    // Issue 11 review: the exact logo URL, not its origin (a stylesheet could send selector matches to any path there).
+    expect(csp).toMatch(/img-src 'self' data: https:\/\/cdn\.nimbus\.example\/logo\.svg;/)
     expect(csp).toContain("frame-ancestors 'none'")
   })
 
@@ -155,7 +156,7 @@ describe('white-label pages (issue 11)', () => {
     expect(login.html).toContain('--latch-background:#f0fdfa')
     expect(login.html).toContain('Terms of use')
     expect(stylesheetHref(login.html)).toMatch(/\/branding\.css\?organization=acme&v=/)
-    expect(login.headers.get('content-security-policy')).toMatch(/img-src 'self' data: https:\/\/static\.acme\.example;/)
+    expect(login.headers.get('content-security-policy')).toMatch(/img-src 'self' data: https:\/\/static\.acme\.example\/acme\.png;/)
 
     const consent = await browser.signIn(login, ALICE.email, ALICE.password)
     expect(isConsentPage(consent)).toBe(true)

@@ -24,10 +24,18 @@ export function cspSource(uri: string): string | null {
   return /^[a-z][a-z0-9+.-]*:$/.test(url.protocol) ? url.protocol : null
 }
 
-/** The origins of a branding's absolute logo and favicon URLs (root-relative ones are 'self'). */
+/**
+ * A branding's absolute logo and favicon URLs as exact CSP sources (origin and path; root-relative
+ * ones are 'self'). The exact URL, not its origin: a custom stylesheet could otherwise send what an
+ * attribute selector matches (`input[value^=a] { background: url(…) }`) to any path of that origin.
+ */
 function imageSources(look: Look | undefined): string[] {
   const urls = [look?.branding.logo_url, look?.branding.favicon_url].filter((u): u is string => u !== undefined && !u.startsWith('/'))
-  return urls.map(cspSource).filter((s): s is string => s !== null && s.includes('//'))
+  return urls.flatMap((u) => {
+    const url = new URL(u)
+    // `;` and `,` separate directives and sources; CSP matches percent-decoded paths.
+    return url.protocol === 'https:' || url.protocol === 'http:' ? [`${url.origin}${url.pathname.replace(/[;,']/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`] : []
+  })
 }
 
 /** Issue 11: `style-src 'self'` for the branding's stylesheet (served by the issuer), `img-src` for its logo and favicon. */
