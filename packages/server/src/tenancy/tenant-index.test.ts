@@ -40,4 +40,13 @@ describe('TenantIndex (issue 11: a tenant is chosen by its issuer\'s host and pa
     expect(index.match('localhost:9000', '/x/token')).toEqual({ id: 'local', url: '/token' })
     expect(index.match('localhost', '/x/token')).toBeNull()
   })
+
+  it('RFC 9112 §3.2.2: an absolute-form target is routed by its own authority, whatever the Host header says', () => {
+    expect(index.match('login.acme.example', 'https://auth.example.com/t/initech/token')).toEqual({ id: 'initech', url: '/token' })
+    expect(index.match('auth.example.com', 'http://LOGIN.ACME.EXAMPLE:443?x=1')).toEqual({ id: 'acme', url: '/?x=1' })
+    expect(index.match(undefined, 'https://login.acme.example/t/initech/../jwks')).toEqual({ id: 'acme', url: '/t/initech/../jwks' })
+    expect(index.match('login.acme.example', 'https://evil.example/token')).toBeNull()
+    expect(index.match('login.acme.example', 'https://user@login.acme.example/token')).toBeNull()
+    expect(index.match('login.acme.example', '*')).toBeNull()
+  })
 })

@@ -42,8 +42,19 @@ export class TenantIndex {
     }
   }
 
-  /** The tenant for a request to `host` (the Host header) at `url` (path and query), or null when none has it. */
+  /**
+   * The tenant for a request to `host` (the Host header) at `url` (the request target), or null
+   * when none has it. An absolute-form target (`GET http://login.acme.example/token`) names its
+   * host itself, and RFC 9112 §3.2.2 has the server ignore the Host header then: routing by the
+   * header would let a request addressed to one tenant be answered by another.
+   * @see https://www.rfc-editor.org/rfc/rfc9112#section-3.2.2
+   */
   match(host: string | undefined, url: string): TenantRoute | null {
+    if (!url.startsWith('/')) {
+      const target = absoluteTarget(url)
+      if (target === null) return null
+      ;({ host, url } = target)
+    }
     if (host === undefined) return null
     const tenants = this.#byHost.get(normalizeHost(host))
     if (tenants === undefined) return null
@@ -58,6 +69,18 @@ export class TenantIndex {
     }
     return null
   }
+}
+
+/**
+ * The authority and the origin-form rest of an absolute-form target, as sent (no dot-segment or
+ * percent-decoding: the same path an origin-form request would have); null for anything else
+ * (`*`, another scheme, userinfo in the authority).
+ */
+function absoluteTarget(url: string): { host: string; url: string } | null {
+  const m = /^https?:\/\/([^/?#@]+)([/?][^#]*)?$/i.exec(url)
+  if (m === null) return null
+  const rest = m[2] ?? '/'
+  return { host: m[1] as string, url: rest.startsWith('?') ? `/${rest}` : rest }
 }
 
 /** `url` without `prefix` when it starts with the whole prefix (`/t/acme`, `/t/acme/…`, `/t/acme?…`), else null. */
