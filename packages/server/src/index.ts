@@ -1,8 +1,10 @@
 /** The public surface of @latch/server: re-exports only. */
 export { createServer, createLogger, REDACT_PATHS, type CreateServerOptions, type LatchServer } from './server.js'
 export { loadConfig, type LoadConfigOptions, type LoadedConfig } from './config/load.js'
-export type { LatchConfig, ConfigFile, ClientConfig, UserConfig, ResolvedClient, SigningAlg } from './config/schema.js'
-export { SIGNING_ALGS, GRANT_TYPE_NAMES, AUTH_METHOD_NAMES } from './config/schema.js'
+export type { LatchConfig, ConfigFile, ClientConfig, UserConfig, ResolvedClient, SigningAlg, TenantDefinition } from './config/schema.js'
+export { SIGNING_ALGS, GRANT_TYPE_NAMES, AUTH_METHOD_NAMES, TENANT_ID_PATTERN } from './config/schema.js'
+export { DEFAULT_TENANT, defineTenant, parseTenantFile, tenantConfig } from './config/tenant.js'
+export { seedTenant } from './seed.js'
 export { createStore, databaseExists } from './storage/kysely-store.js'
 export type * from './storage/store.js'
 export { Keystore } from './keys/keystore.js'
