@@ -372,8 +372,10 @@ export const HOOKS = null
  * A directory of one YAML or JSON file per tenant (issue 11), or null. A file `acme.yaml` defines
  * tenant `acme` (its `id`, when given, must match) with the same keys as an entry of `tenants`. A
  * relative path is taken from the config file's directory. Every node re-reads it every
- * `tenancy.reload_interval`: a new or changed file takes effect within that time. A removed file
- * leaves the tenant and its data in place: `latch tenants delete ID` deletes them.
+ * `tenancy.reload_interval`: a new or changed file takes effect within that time. A file that
+ * fails validation then is logged as an error naming it and leaves its tenant as it was (at start
+ * it stops the server, as any config error). A removed file leaves the tenant and its data in
+ * place: `latch tenants delete ID` deletes them.
  * @key tenants_dir
  */
 export const TENANTS_DIR = null
