@@ -5,8 +5,11 @@
  * one client or user the way the config loader validates the file, and reading a password.
  */
 import { existsSync } from 'node:fs'
+import { createInterface } from 'node:readline/promises'
 import type { Command } from 'commander'
-import { ConfigError, createStore, databaseExists, loadConfig, redactUrl, scrubText, type LatchConfig, type LoadedConfig, type Store } from '@latch/server'
+import {
+  ConfigError, DEFAULT_TENANT, TENANT_ID_PATTERN, createStore, databaseExists, loadConfig, redactUrl, scrubText, tenantConfig, type LatchConfig, type LoadedConfig, type Store,
+} from '@latch/server'
 import { CliError, UsageError, reasonOf } from './errors.js'
 
 /** Used when `--config` is not given and this file exists in the working directory. */
@@ -14,6 +17,21 @@ export const DEFAULT_CONFIG_FILE = 'latch.config.yaml'
 
 export interface CommonOptions {
   config?: string
+  /** `--tenant ID` (issue 11): the tenant a clients, users, orgs or keys command works on; unset: `default`. */
+  tenant?: string
+}
+
+const TENANT_ID = new RegExp(TENANT_ID_PATTERN)
+
+/** Adds `--tenant ID` (issue 11) to a command that works on one tenant's clients, users, organizations or keys. */
+export function withTenantOption(cmd: Command): Command {
+  return cmd.option('--tenant <id>', `the tenant to work on (default: ${DEFAULT_TENANT}, the top-level config's; see \`latch tenants list\`)`)
+}
+
+/** A tenant id from the command line, or a usage error saying what an id looks like. */
+export function tenantIdArg(id: string, name = 'tenant id'): string {
+  if (!TENANT_ID.test(id)) throw new UsageError(`${name} ${JSON.stringify(id)} must be 1 to 64 of a-z, 0-9 and -`)
+  return id
 }
 
 /** Adds the `--config FILE` every command takes. */
@@ -68,24 +86,55 @@ export function displayDatabase(url: string): string {
 }
 
 export interface StoreContext extends LoadedConfig {
+  /** The store of the tenant the command works on (`--tenant`; the root store for `default`). */
   store: Store
+  /** The deployment's store: tenant `default`, and `tenants` for all of them. */
+  root: Store
+  /** The tenant the command works on. */
+  tenant: string
+  /** The deployment's config (the top-level one); `config` is the tenant's effective config. */
+  base: LatchConfig
 }
 
 /**
  * Loads the config and opens its database, running pending migrations. Only with `create`
- * (`serve`, `migrate`) may the database, and the development secret, be created.
+ * (`serve`, `migrate`) may the database, and the development secret, be created. With `--tenant`,
+ * `store` and `config` are that tenant's (an unknown tenant is an error, exit 1).
  */
 export async function openStore(opts: CommonOptions, { create = false }: { create?: boolean } = {}): Promise<StoreContext> {
+  const tenant = opts.tenant === undefined ? DEFAULT_TENANT : tenantIdArg(opts.tenant, '--tenant')
   if (!create) await requireExistingDatabase(opts)
   const loaded = openConfig(opts, create)
   const { database } = loaded.config
-  let store: Store
+  let root: Store
   try {
-    store = await createStore(database, { migrate: true })
+    root = await createStore(database, { migrate: true })
   } catch (err) {
     throw new CliError(`cannot open database ${displayDatabase(database)}: ${scrubText(reasonOf(err), database)}`, { cause: err })
   }
-  return { ...loaded, store }
+  try {
+    return { ...loaded, ...(await tenantScope(loaded.config, root, tenant)), root, tenant, base: loaded.config }
+  } catch (err) {
+    await root.close()
+    throw err
+  }
+}
+
+/**
+ * Tenant `id`'s store and effective config: its stored settings over the deployment's keys, as the
+ * servers run it, with the clients, users and organizations the config file lists for it (what the
+ * next `latch serve` seeds), so commands can warn about those as they do for the default tenant.
+ */
+export async function tenantScope(base: LatchConfig, root: Store, id: string): Promise<{ config: LatchConfig; store: Store }> {
+  if (id === DEFAULT_TENANT) return { config: base, store: root }
+  const row = await root.tenants.get(id)
+  if (row === null) throw new CliError(`no tenant ${id} (see \`latch tenants list\`)`)
+  const listed = base.tenants.find((t) => t.id === id)?.config
+  const { config } = tenantConfig(base, row)
+  return {
+    config: listed ? { ...config, clients: listed.clients, users: listed.users, organizations: listed.organizations } : config,
+    store: root.forTenant(id),
+  }
 }
 
 /** Runs `fn` with an open store and closes it afterwards, whatever happens. */
@@ -94,7 +143,7 @@ export async function withStore<T>(opts: CommonOptions, fn: (ctx: StoreContext) 
   try {
     return await fn(ctx)
   } finally {
-    await ctx.store.close()
+    await ctx.root.close()
   }
 }
 
@@ -228,4 +277,19 @@ function promptHidden(question: string): Promise<string> {
     input.on('data', onData)
     input.on('end', onEnd)
   })
+}
+
+/**
+ * Asks a question on the terminal and returns the line typed (visible: it is no secret). Ctrl-C
+ * or a closed terminal cancels.
+ */
+export async function promptLine(question: string): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr })
+  try {
+    const answer = rl.question(question)
+    const cancelled = new Promise<never>((_, reject) => rl.once('close', () => reject(new CliError('cancelled'))))
+    return await Promise.race([answer, cancelled])
+  } finally {
+    rl.close()
+  }
 }

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
- * The `latch` command (docs/architecture.md §2 "Commands"): `serve`, `migrate`, `clients
- * create|list|delete`, `users create|list|delete|set-password|update`, `orgs
- * create|update|list|delete|add-member|remove-member|members`, `keys list|rotate`. Each command
- * lives in `commands/<noun>-<verb>.ts` and is a thin shell over `@latch/server`.
+ * The `latch` command (docs/architecture.md §2 "Commands"): `serve`, `migrate`, `tenants
+ * create|list|delete`, `clients create|list|delete`, `users create|list|delete|set-password|update`,
+ * `orgs create|update|list|delete|add-member|remove-member|members`, `keys list|rotate`. Each command
+ * lives in `commands/<noun>-<verb>.ts` and is a thin shell over `@latch/server`. Every clients,
+ * users, orgs and keys command takes `--tenant ID` (issue 11; default `default`).
  *
  * Exit codes: 0 success; 1 the command failed (one line on stderr: bad config file naming the
  * key, unknown client, database unreachable…); 2 the command line is wrong (unknown option,
@@ -31,6 +32,10 @@ import { orgsList } from './commands/orgs-list.js'
 import { orgsMembers } from './commands/orgs-members.js'
 import { orgsRemoveMember } from './commands/orgs-remove-member.js'
 import { orgsUpdate } from './commands/orgs-update.js'
+import { tenantsCreate } from './commands/tenants-create.js'
+import { tenantsDelete } from './commands/tenants-delete.js'
+import { tenantsList } from './commands/tenants-list.js'
+import { withTenantOption } from './context.js'
 import { CliError, reasonOf } from './errors.js'
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -71,6 +76,14 @@ function buildProgram(): Command {
   const keys = program.command('keys').description('manage signing keys')
   keysList(keys)
   keysRotate(keys)
+
+  // Issue 11: what these commands manage belongs to one tenant.
+  for (const group of [clients, users, orgs, keys]) for (const command of group.commands) withTenantOption(command)
+
+  const tenants = program.command('tenants').description('manage tenants: issuers with their own keys, clients, users and settings')
+  tenantsCreate(tenants)
+  tenantsList(tenants)
+  tenantsDelete(tenants)
 
   return program
 }

@@ -14,7 +14,8 @@
  * set to the file's); members added with the CLI and not in the file stay. A member email that is
  * neither a configured user nor a user in the database stops the start, naming the key.
  */
-import type { LatchConfig } from './config/schema.js'
+import { isDeepStrictEqual } from 'node:util'
+import type { LatchConfig, TenantDefinition } from './config/schema.js'
 import { ConfigError } from './errors.js'
 import type { Store, UserClaims } from './storage/store.js'
 import { hashPassword, verifyPassword } from './users/password-hash.js'
@@ -59,8 +60,18 @@ export async function seedFromConfig(store: Store, config: LatchConfig, now: num
  * tables, as `seedFromConfig` does for the default tenant.
  */
 export async function seedTenants(store: Store, config: LatchConfig, now: number): Promise<void> {
-  for (const tenant of config.tenants) {
+  for (const tenant of config.tenants) await seedTenant(store, tenant, now)
+}
+
+/**
+ * One tenant: its row (written only when its issuer or settings differ from the stored ones, so
+ * that nodes applying the same definition do not make each other reload it), then its clients,
+ * users and organizations. Throws `TenantIssuerTakenError` when another tenant has its issuer.
+ */
+export async function seedTenant(store: Store, tenant: Pick<TenantDefinition, 'id' | 'issuer' | 'settings' | 'config'>, now: number): Promise<void> {
+  const stored = await store.tenants.get(tenant.id)
+  if (stored === null || stored.issuer !== tenant.issuer || !isDeepStrictEqual(stored.settings, tenant.settings)) {
     await store.tenants.upsert({ id: tenant.id, issuer: tenant.issuer, settings: tenant.settings }, now)
-    await seedFromConfig(store.forTenant(tenant.id), tenant.config, now)
   }
+  await seedFromConfig(store.forTenant(tenant.id), tenant.config, now)
 }

@@ -26,7 +26,9 @@ import { seedFromConfig, seedTenants } from './seed.js'
 import { DEFAULT_TENANT } from './config/tenant.js'
 import { PATHS } from './context.js'
 import { TenantContexts } from './tenancy/tenant-contexts.js'
-import { tenantContext } from './tenancy/tenant-context.js'
+import { tenantContext, tenantKeystore } from './tenancy/tenant-context.js'
+import { KeyRotationSchedule } from './tenancy/key-rotation.js'
+import { TenantsDirectory } from './tenancy/tenants-dir.js'
 import { sendUnknownTenant } from './endpoints/_pipeline/unknown-tenant.js'
 import { TENANT_OF, type RoutedRequest } from './endpoints/_pipeline/tenant-of.js'
 import { registerFormParser } from './endpoints/_pipeline/form-body.js'
@@ -81,6 +83,12 @@ export interface LatchServer {
   ctx: LatchContext
   /** Issue 11: every tenant's context, loaded on use. */
   tenants: TenantContexts
+  /**
+   * What every node does every `tenancy.reload_interval` (issue 11), at once: re-read `tenants_dir`
+   * (new or changed files), reload the tenant index, rotate the keys that `tokens.rotation_interval`
+   * says are due. Resolves when done; a call while one runs joins it.
+   */
+  reloadTenants(): Promise<void>
   config: LatchConfig
   warnings: string[]
   /** Listens on `port` (0 = ephemeral) and returns the bound URL. */
@@ -239,10 +247,18 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
         .finally(() => (sweeping = false))
     }, SWEEP_INTERVAL_MS)
     sweeper.unref()
-    // Tenants created, changed or deleted elsewhere (the CLI, another node) are seen within this bound.
-    const tenantReloader = setInterval(() => {
-      tenants.reload().catch((err: unknown) => log.warn({ err }, 'tenant reload failed'))
-    }, config.tenancy.reload_interval * 1000)
+    const tenantsDir = config.tenants_dir === null ? null : new TenantsDirectory({ dir: config.tenants_dir, base: config, env: options.env ?? process.env, store, log, now: () => clock.now() })
+    const keyRotation = new KeyRotationSchedule({ store, base: config, contexts: tenants, openKeystore: (id) => tenantKeystore(deployment, id), log, now: () => clock.now() })
+    let reloading: Promise<void> | null = null
+    const reloadTenants = (): Promise<void> =>
+      (reloading ??= (async () => {
+        // Each step on its own: a failing one (the database away) does not hold back the others.
+        await tenantsDir?.sync().catch((err: unknown) => log.error({ err }, 'tenants_dir reload failed'))
+        await tenants.reload().catch((err: unknown) => log.warn({ err }, 'tenant reload failed'))
+        await keyRotation.run().catch((err: unknown) => log.warn({ err }, 'scheduled key rotation failed'))
+      })().finally(() => (reloading = null)))
+    // Tenants created, changed or deleted elsewhere (the CLI, another node, tenants_dir) are seen within this bound.
+    const tenantReloader = setInterval(() => void reloadTenants(), config.tenancy.reload_interval * 1000)
     tenantReloader.unref()
     // `latch keys rotate` runs in another process: pick its key up within this bound.
     const keyReloader = setInterval(() => {
@@ -253,6 +269,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       clearInterval(sweeper)
       clearInterval(keyReloader)
       clearInterval(tenantReloader)
+      // A reload under way finishes before the store closes under it.
+      await reloading
       await rateLimit?.close()
       if (ownsStore) await store.close()
     })
@@ -261,6 +279,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       app,
       ctx,
       tenants,
+      reloadTenants,
       config,
       warnings,
       async listen(port = config.port, host = config.host) {

@@ -9,13 +9,87 @@
  * signs at once. A config whose `tokens.signing_alg` differs from the signing key's alg is refused
  * without `--switch-alg`: run by mistake with another config, the command would move the whole
  * deployment to another algorithm.
+ *
+ * Keys are per tenant (issue 11): `--tenant ID` rotates that tenant's with its own `tokens.*`
+ * settings, `--all-tenants` every tenant's in turn (the default first); a tenant that cannot be
+ * rotated is named on stderr and the others are still rotated (exit 1 at the end).
  * @see https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys
  */
 import type { Command } from 'commander'
-import { Keystore, idTokenAlgsOf, systemClock } from '@latch/server'
-import { withConfigOption, withStore, now, type CommonOptions } from '../context.js'
-import { CliError, reasonOf } from '../errors.js'
+import { DEFAULT_TENANT, Keystore, idTokenAlgsOf, systemClock, type LatchConfig, type Store } from '@latch/server'
+import { tenantScope, withConfigOption, withStore, now, type CommonOptions } from '../context.js'
+import { CliError, UsageError, reasonOf } from '../errors.js'
 import { isoTime, note, printJson, say } from '../output.js'
+
+interface KeysRotateOptions extends CommonOptions {
+  json?: boolean
+  now?: boolean
+  switchAlg?: boolean
+  allTenants?: boolean
+}
+
+interface Rotation {
+  kid: string
+  alg: string
+  activates_at: number
+  retired: string[]
+  retired_keys_expire_in: number
+}
+
+/** Rotates one tenant's keys with its config; throws CliError when it must not. */
+async function rotate(config: LatchConfig, store: Store, opts: KeysRotateOptions): Promise<Rotation> {
+  const grace = config.tokens.retired_key_grace
+  const at = now()
+  const existing = (await store.keys.list(at)).filter((k) => k.companion_of === null)
+  const before = new Set(existing.map((k) => k.kid))
+  const signing = existing.find((k) => k.activates_at <= at && (k.retired_at === null || k.retired_at > at))
+  if (signing && signing.alg !== config.tokens.signing_alg && !opts.switchAlg) {
+    throw new CliError(
+      `the signing key is ${signing.alg} but tokens.signing_alg is ${config.tokens.signing_alg} in this config: run with the servers' config, or add --switch-alg to move the deployment to ${config.tokens.signing_alg}`,
+    )
+  }
+  let keystore: Keystore
+  try {
+    keystore = await Keystore.open({
+      keys: store.keys,
+      secret: config.secret,
+      alg: config.tokens.signing_alg,
+      clock: systemClock,
+      retiredKeyGrace: grace,
+      activationDelay: config.tokens.key_activation_delay,
+      // Clients that need RS256 ID tokens: the new key then comes with its RS256 companion.
+      idTokenAlgs: idTokenAlgsOf(await store.clients.list()),
+    })
+  } catch (err) {
+    throw new CliError(`cannot open the signing keys: ${reasonOf(err)}`, { cause: err })
+  }
+  // Opening adds a key on a database without one (signing at once) or for a switched alg (like
+  // a rotation): that key is the new one, unless it must sign at once.
+  const added = (await store.keys.list(now())).find((k) => !before.has(k.kid) && k.companion_of === null)
+  const fresh =
+    added && (added.activates_at <= now() || !opts.now)
+      ? { kid: added.kid, alg: added.alg, activatesAt: added.activates_at }
+      : await keystore.rotate({ immediately: opts.now === true })
+  const retired = existing.filter((k) => k.retired_at === null && k.kid !== fresh.kid).map((k) => k.kid)
+  return { kid: fresh.kid, alg: fresh.alg, activates_at: fresh.activatesAt, retired, retired_keys_expire_in: opts.now ? 0 : grace }
+}
+
+/** What happened, on stderr: not "published now", since a running server shows the key in its JWK Set at its next key reload. */
+function explain(config: LatchConfig, r: Rotation, opts: KeysRotateOptions, tenant: string): void {
+  const reload = config.tokens.key_reload_interval
+  const whose = tenant === DEFAULT_TENANT ? '' : ` of tenant ${tenant}`
+  const when =
+    r.activates_at > now()
+      ? `signs from ${isoTime(r.activates_at)}; running servers publish it in their JWK Set within ${reload} s (tokens.key_reload_interval), so every node and verifier has it first`
+      : 'signs now'
+  note(
+    r.retired.length > 0
+      ? opts.now
+        ? `new ${r.alg} signing key${whose} ${r.kid} signs now; ${r.retired.length} old key(s) withdrawn from the JWK Set: tokens they signed no longer verify, and nodes sign with the new key at their next reload`
+        : `new ${r.alg} signing key${whose} ${r.kid} ${when}; ${r.retired.length} key(s) retire then and stay in the JWK Set for ${r.retired_keys_expire_in} s`
+      : `first ${r.alg} signing key${whose} ${r.kid}`,
+  )
+}
 
 export function keysRotate(parent: Command): void {
   withConfigOption(
@@ -24,59 +98,38 @@ export function keysRotate(parent: Command): void {
       .description('generate a new signing key; it signs after the activation delay, when the current one retires')
       .option('--now', 'a compromised key: sign with the new key at once and withdraw the old ones from the JWK Set at once (tokens they signed stop verifying)')
       .option('--switch-alg', 'allow a key of tokens.signing_alg when the current signing key has another alg')
-      .option('--json', 'print the new key as JSON'),
-  ).action(async (opts: CommonOptions & { json?: boolean; now?: boolean; switchAlg?: boolean }) => {
-    await withStore(opts, async ({ config, store, warnings }) => {
+      .option('--all-tenants', "rotate every tenant's keys, the default tenant's first")
+      .option('--json', 'print the new key as JSON (with --all-tenants: an array, each with its tenant)'),
+  ).action(async (opts: KeysRotateOptions) => {
+    if (opts.allTenants && opts.tenant !== undefined) throw new UsageError('--tenant and --all-tenants are mutually exclusive')
+    await withStore(opts, async ({ base, config, store, root, tenant, warnings }) => {
       for (const w of warnings.filter((w) => w.startsWith('LATCH_SECRET'))) note(`warning: ${w}`)
-      const grace = config.tokens.retired_key_grace
-      const at = now()
-      const existing = (await store.keys.list(at)).filter((k) => k.companion_of === null)
-      const before = new Set(existing.map((k) => k.kid))
-      const signing = existing.find((k) => k.activates_at <= at && (k.retired_at === null || k.retired_at > at))
-      if (signing && signing.alg !== config.tokens.signing_alg && !opts.switchAlg) {
-        throw new CliError(
-          `the signing key is ${signing.alg} but tokens.signing_alg is ${config.tokens.signing_alg} in this config: run with the servers' config, or add --switch-alg to move the deployment to ${config.tokens.signing_alg}`,
-        )
+      if (!opts.allTenants) {
+        const r = await rotate(config, store, opts)
+        if (opts.json) return printJson(r)
+        say(r.kid)
+        return explain(config, r, opts, tenant)
       }
-      let keystore: Keystore
-      try {
-        keystore = await Keystore.open({
-          keys: store.keys,
-          secret: config.secret,
-          alg: config.tokens.signing_alg,
-          clock: systemClock,
-          retiredKeyGrace: grace,
-          activationDelay: config.tokens.key_activation_delay,
-          // Clients that need RS256 ID tokens: the new key then comes with its RS256 companion.
-          idTokenAlgs: idTokenAlgsOf(await store.clients.list()),
-        })
-      } catch (err) {
-        throw new CliError(`cannot open the signing keys: ${reasonOf(err)}`, { cause: err })
+      const ids = [DEFAULT_TENANT, ...(await root.tenants.list()).map((t) => t.id)]
+      const done: (Rotation & { tenant: string })[] = []
+      const failed: string[] = []
+      for (const id of ids) {
+        try {
+          const scope = await tenantScope(base, root, id)
+          const r = await rotate(scope.config, scope.store, opts)
+          done.push({ tenant: id, ...r })
+          if (!opts.json) {
+            say(`${id} ${r.kid}`)
+            explain(scope.config, r, opts, id)
+          }
+        } catch (err) {
+          // The others are still rotated: one tenant's trouble (another alg, settings that no longer validate) is its own.
+          failed.push(id)
+          process.stderr.write(`error: tenant ${id}: ${reasonOf(err)}\n`)
+        }
       }
-      // Opening adds a key on a database without one (signing at once) or for a switched alg (like
-      // a rotation): that key is the new one, unless it must sign at once.
-      const added = (await store.keys.list(now())).find((k) => !before.has(k.kid) && k.companion_of === null)
-      const fresh =
-        added && (added.activates_at <= now() || !opts.now)
-          ? { kid: added.kid, alg: added.alg, activatesAt: added.activates_at }
-          : await keystore.rotate({ immediately: opts.now === true })
-      const retired = existing.filter((k) => k.retired_at === null && k.kid !== fresh.kid).map((k) => k.kid)
-      const expireIn = opts.now ? 0 : grace
-      if (opts.json) return printJson({ kid: fresh.kid, alg: fresh.alg, activates_at: fresh.activatesAt, retired, retired_keys_expire_in: expireIn })
-      say(fresh.kid)
-      // Not "published now": a running server shows it in its JWK Set at its next key reload.
-      const reload = config.tokens.key_reload_interval
-      const when =
-        fresh.activatesAt > now()
-          ? `signs from ${isoTime(fresh.activatesAt)}; running servers publish it in their JWK Set within ${reload} s (tokens.key_reload_interval), so every node and verifier has it first`
-          : 'signs now'
-      note(
-        retired.length > 0
-          ? opts.now
-            ? `new ${fresh.alg} signing key ${fresh.kid} signs now; ${retired.length} old key(s) withdrawn from the JWK Set: tokens they signed no longer verify, and nodes sign with the new key at their next reload`
-            : `new ${fresh.alg} signing key ${fresh.kid} ${when}; ${retired.length} key(s) retire then and stay in the JWK Set for ${grace} s`
-          : `first ${fresh.alg} signing key ${fresh.kid}`,
-      )
+      if (opts.json) printJson(done)
+      if (failed.length > 0) throw new CliError(`${failed.length} of ${ids.length} tenants not rotated: ${failed.join(', ')}`)
     })
   })
 }

@@ -162,6 +162,18 @@ export const KEY_RELOAD_INTERVAL = 30
 export const KEY_ACTIVATION_DELAY = 0
 
 /**
+ * How often each tenant's signing key is rotated on its own, seconds; `0` (the default) turns the
+ * schedule off (rotate with `latch keys rotate`, e.g. from cron). Every node checks every
+ * `tenancy.reload_interval` which tenants' newest key is older than their interval, in one query,
+ * and rotates those: the new key is published at once and signs after `key_activation_delay`,
+ * like `latch keys rotate`. Nodes checking at once add one key between them (the generation the
+ * newest key had decides). Per tenant, like every `tokens.*` key: a tenant that omits it has 0.
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys
+ * @key tokens.rotation_interval
+ */
+export const ROTATION_INTERVAL = 0
+
+/**
  * `Cache-Control: max-age` of /jwks (not configurable): short, so a new key reaches verifiers
  * quickly; the derived key activation delay waits it out.
  */
@@ -360,8 +372,10 @@ export const HOOKS = null
  * A directory of one YAML or JSON file per tenant (issue 11), or null. A file `acme.yaml` defines
  * tenant `acme` (its `id`, when given, must match) with the same keys as an entry of `tenants`. A
  * relative path is taken from the config file's directory. Every node re-reads it every
- * `tenancy.reload_interval`: a new or changed file takes effect within that time. A removed file
- * leaves the tenant and its data in place: `latch tenants delete ID` deletes them.
+ * `tenancy.reload_interval`: a new or changed file takes effect within that time. A file that
+ * fails validation then is logged as an error naming it and leaves its tenant as it was (at start
+ * it stops the server, as any config error). A removed file leaves the tenant and its data in
+ * place: `latch tenants delete ID` deletes them.
  * @key tenants_dir
  */
 export const TENANTS_DIR = null

@@ -138,6 +138,17 @@ describe('loadConfig', () => {
     expectConfigError(() => load({ tokens: { key_reload_interval: 0 } }), /tokens\.key_reload_interval/)
   })
 
+  it('issue 11: tokens.rotation_interval is off by default, per tenant, and must outlast the key activation delay', () => {
+    expect(load({}).config.tokens.rotation_interval).toBe(0)
+    expect(load({ tokens: { rotation_interval: 2_592_000 } }).config.tokens.rotation_interval).toBe(2_592_000)
+    expectConfigError(() => load({ tokens: { rotation_interval: 360 } }), /tokens\.rotation_interval must be 0 \(off\) or longer than tokens\.key_activation_delay \(360 s\), got 360/)
+    expectConfigError(() => load({ tokens: { rotation_interval: -1 } }), /tokens\.rotation_interval/)
+    // A tenant's is its own: the default tenant's does not carry over.
+    const { config } = load({ tokens: { rotation_interval: 86_400 }, tenants: [{ id: 'acme', issuer: 'https://login.acme.example' }, { id: 'globex', issuer: 'https://login.globex.example', tokens: { rotation_interval: 3600 } }] })
+    expect(config.tenants.map((t) => t.config.tokens.rotation_interval)).toEqual([0, 3600])
+    expectConfigError(() => load({ tenants: [{ id: 'acme', issuer: 'https://login.acme.example', tokens: { rotation_interval: 60 } }] }), /tenants\[0\]\.tokens\.rotation_interval must be 0 \(off\)/)
+  })
+
   it('reads YAML files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'latch-cfg-'))
     const file = join(dir, 'latch.yaml')

@@ -339,6 +339,12 @@ export function resolveConfig(substituted: Record<string, unknown>, options: Res
     warnings.push(`tokens.key_activation_delay (${file.tokens.key_activation_delay} s) is shorter than tokens.key_reload_interval (${file.tokens.key_reload_interval} s): after a rotation, some node may sign with a key other nodes have not loaded yet.`)
   }
 
+  // A key rotated out before its successor could sign would never sign: the schedule must outlast the delay.
+  const activationDelay = file.tokens.key_activation_delay || 2 * file.tokens.key_reload_interval + JWKS_MAX_AGE
+  if (file.tokens.rotation_interval > 0 && file.tokens.rotation_interval <= activationDelay) {
+    throw new ConfigError('tokens.rotation_interval', `must be 0 (off) or longer than tokens.key_activation_delay (${activationDelay} s), got ${file.tokens.rotation_interval}`)
+  }
+
   const resourceIds = new Set<string>()
   const knownScopes = new Set<string>(STANDARD_SCOPES)
   file.resources.forEach((r, i) => {
@@ -412,7 +418,7 @@ export function resolveConfig(substituted: Record<string, unknown>, options: Res
       retired_key_grace:
         file.tokens.retired_key_grace || Math.max(file.tokens.access_token_ttl, file.tokens.id_token_ttl) + 60 + file.tokens.key_reload_interval,
       // 0 = derive: every node reloads at least once, and cached JWK Sets expire, before it signs.
-      key_activation_delay: file.tokens.key_activation_delay || 2 * file.tokens.key_reload_interval + JWKS_MAX_AGE,
+      key_activation_delay: activationDelay,
     },
     trust_proxy: trustProxy,
     issuer,

@@ -155,6 +155,7 @@ export const ConfigFileSchema = Type.Object(
         // At most a day: longer would overflow the interval timer (2^31 ms).
         key_reload_interval: Type.Integer({ minimum: 1, maximum: 86_400, default: D.KEY_RELOAD_INTERVAL }),
         key_activation_delay: Seconds(D.KEY_ACTIVATION_DELAY, 0),
+        rotation_interval: Seconds(D.ROTATION_INTERVAL, 0),
       },
       { ...strict, default: {} },
     ),
@@ -289,6 +290,8 @@ export interface TenantDefinition {
   config: LatchConfig
   /** Where it was defined: `tenants[2]` or a file of `tenants_dir`. */
   source: string
+  /** SHA-256 of its `tenants_dir` file as read (null for a `tenants` entry): the reload re-applies a file whose content changed. */
+  digest: string | null
 }
 
 export interface ResolvedClient {

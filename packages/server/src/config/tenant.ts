@@ -5,6 +5,7 @@
  * (`TENANT_KEYS`), resolved by the same `resolveConfig` as the top level: a tenant's key means what
  * the same key means there, and is checked the same way.
  */
+import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { basename, extname, join } from 'node:path'
 import { parse as parseYaml } from 'yaml'
@@ -93,6 +94,25 @@ export function tenantConfig(
 }
 
 /**
+ * A tenant from its keys as written (`id`, `issuer` and its own keys, clients, users and
+ * organizations included): validated with `tenantConfig`, with the settings the `tenants` table
+ * stores (without what is seeded into its tables). Throws ConfigError naming `where`.
+ */
+export function defineTenant(
+  base: LatchConfig,
+  raw: Record<string, unknown>,
+  where: string,
+  digest: string | null = null,
+  /** Where relative paths (`branding.css_file`) start: the directory of the file that defines the tenant. */
+  dir = '/',
+): { tenant: TenantDefinition; warnings: string[] } {
+  const id = String(raw.id)
+  const settings = Object.fromEntries(Object.entries(raw).filter(([key]) => key !== 'id' && key !== 'issuer'))
+  const { config, warnings } = tenantConfig(base, { id, issuer: String(raw.issuer), settings }, where, dir)
+  return { tenant: { id, issuer: config.issuer, settings: storedSettings(raw, config), config, source: where, digest }, warnings }
+}
+
+/**
  * The tenants config defines: `tenants` entries, then `tenants_dir` files (sorted by name),
  * each resolved with `tenantConfig`. Ids and issuers are unique across them and the default
  * tenant's issuer. `substituted` is the top-level config as written (environment applied).
@@ -103,51 +123,72 @@ export function loadTenants(
   env: Record<string, string | undefined>,
   configDir: string,
 ): { resolved: Pick<LatchConfig, 'tenants'>; warnings: string[] } {
-  const entries: { raw: Record<string, unknown>; where: string; dir: string }[] = []
+  const entries: { raw: Record<string, unknown>; where: string; digest: string | null; dir: string }[] = []
   const listed = Array.isArray(substituted.tenants) ? (substituted.tenants as Record<string, unknown>[]) : []
-  listed.forEach((raw, i) => entries.push({ raw, where: `tenants[${i}]`, dir: configDir }))
-  if (base.tenants_dir !== null) entries.push(...readTenantsDir(base.tenants_dir, env))
+  listed.forEach((raw, i) => entries.push({ raw, where: `tenants[${i}]`, digest: null, dir: configDir }))
+  if (base.tenants_dir !== null) {
+    const dir = base.tenants_dir
+    entries.push(...tenantFiles(dir).map((name) => ({ ...readTenantFile(dir, name, env), dir })))
+  }
   const warnings: string[] = []
   const tenants: TenantDefinition[] = []
   const ids = new Set([DEFAULT_TENANT])
   const issuers = new Map([[base.issuer, DEFAULT_TENANT]])
-  for (const { raw, where, dir } of entries) {
+  for (const { raw, where, digest, dir } of entries) {
     const id = String(raw.id)
     if (ids.has(id)) throw new ConfigError(`${where}.id`, id === DEFAULT_TENANT ? 'default is the top-level config\'s tenant: pick another id' : `duplicates ${id}`)
-    const settings = Object.fromEntries(Object.entries(raw).filter(([key]) => key !== 'id' && key !== 'issuer'))
-    const { config, warnings: w } = tenantConfig(base, { id, issuer: String(raw.issuer), settings }, where, dir)
-    const other = issuers.get(config.issuer)
+    const { tenant, warnings: w } = defineTenant(base, raw, where, digest, dir)
+    const other = issuers.get(tenant.issuer)
     if (other !== undefined) throw new ConfigError(`${where}.issuer`, `is tenant ${other}'s issuer too: every tenant needs its own`)
     ids.add(id)
-    issuers.set(config.issuer, id)
+    issuers.set(tenant.issuer, id)
     warnings.push(...w)
-    tenants.push({ id, issuer: config.issuer, settings: storedSettings(raw, config), config, source: where })
+    tenants.push(tenant)
   }
   return { resolved: { tenants }, warnings }
 }
 
-/** One tenant per file: `acme.yaml` is tenant `acme` (an `id` inside must agree). */
-export function readTenantsDir(dir: string, env: Record<string, string | undefined>): { raw: Record<string, unknown>; where: string; dir: string }[] {
-  let names: string[]
+/** The tenant files of `dir` (`.yaml`, `.yml`, `.json`), by name. */
+export function tenantFiles(dir: string): string[] {
   try {
-    names = readdirSync(dir).filter((name) => TENANT_FILE.test(name)).sort()
+    return readdirSync(dir).filter((name) => TENANT_FILE.test(name)).sort()
   } catch (error) {
     throw new ConfigError('tenants_dir', `cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)} (${dir})`)
   }
-  return names.map((name) => {
-    const where = `tenants_dir/${name}`
-    const id = basename(name, extname(name))
-    let parsed: unknown
-    try {
-      const text = readFileSync(join(dir, name), 'utf8')
-      parsed = name.toLowerCase().endsWith('.json') ? JSON.parse(text) : parseYaml(text)
-    } catch (error) {
-      throw new ConfigError(where, `cannot be read or parsed: ${(error as Error).message}`)
-    }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(where, 'must be a mapping of keys to values')
-    const raw = substitute(parsed, env, where) as Record<string, unknown>
-    if (raw.id !== undefined && raw.id !== id) throw new ConfigError(`${where}.id`, `must be ${id}, the file's name, got ${JSON.stringify(raw.id)}`)
-    if (typeof raw.issuer !== 'string') throw new ConfigError(`${where}.issuer`, 'is required')
-    return { raw: { ...raw, id }, where, dir }
-  })
+}
+
+/** The tenant a file of `tenants_dir` names: `acme.yaml` is tenant `acme`. */
+export function tenantIdOfFile(name: string): string {
+  return basename(name, extname(name))
+}
+
+/** A YAML or JSON file of a tenant's keys, `${VAR}` substituted; `where` names it in errors. */
+export function parseTenantFile(path: string, text: string, env: Record<string, string | undefined>, where: string): Record<string, unknown> {
+  let parsed: unknown
+  try {
+    parsed = path.toLowerCase().endsWith('.json') ? JSON.parse(text) : parseYaml(text)
+  } catch (error) {
+    throw new ConfigError(where, `cannot be parsed: ${(error as Error).message}`)
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(where, 'must be a mapping of keys to values')
+  return substitute(parsed, env, where) as Record<string, unknown>
+}
+
+/**
+ * One file of `tenants_dir`: `acme.yaml` is tenant `acme` (an `id` inside must agree), with the
+ * SHA-256 of its content, by which every node's reload sees that it changed.
+ */
+export function readTenantFile(dir: string, name: string, env: Record<string, string | undefined>): { raw: Record<string, unknown>; where: string; digest: string } {
+  const where = `tenants_dir/${name}`
+  const id = tenantIdOfFile(name)
+  let text: string
+  try {
+    text = readFileSync(join(dir, name), 'utf8')
+  } catch (error) {
+    throw new ConfigError(where, `cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+  }
+  const raw = parseTenantFile(name, text, env, where)
+  if (raw.id !== undefined && raw.id !== id) throw new ConfigError(`${where}.id`, `must be ${id}, the file's name, got ${JSON.stringify(raw.id)}`)
+  if (typeof raw.issuer !== 'string') throw new ConfigError(`${where}.issuer`, 'is required')
+  return { raw: { ...raw, id }, where, digest: createHash('sha256').update(text).digest('base64url') }
 }

@@ -189,6 +189,22 @@ export class Keystore {
     throw new Error(`could not add a signing key: ${ADD_ATTEMPTS} attempts lost to keys added concurrently`)
   }
 
+  /**
+   * A scheduled rotation (`tokens.rotation_interval`): adds the key after `generation`, the newest
+   * main key's when the schedule found it due, published now and signing after the activation
+   * delay, like `rotate()`. When another node has added that generation meanwhile (it found the
+   * same key due), its key is adopted instead and null returned: nodes that check at once add
+   * one key between them, not one each.
+   */
+  async rotateAfter(generation: number): Promise<RotatedKey | null> {
+    const now = this.#opts.clock.now()
+    const activatesAt = now + (this.#opts.activationDelay ?? 0)
+    const fresh = await this.#add(generation + 1, now, activatesAt, activatesAt + this.#opts.retiredKeyGrace)
+    await this.#load(fresh)
+    const main = fresh?.[0]
+    return main ? { kid: main.record.kid, alg: main.record.alg, activatesAt: main.record.activates_at } : null
+  }
+
   /** Re-reads the store (another node may have rotated), generating a key if none signs. */
   async reload(): Promise<void> {
     await this.#load()

@@ -50,16 +50,7 @@ export async function tenantContext(parts: DeploymentParts, id: string): Promise
   const { config, warnings } = resolved
   for (const w of warnings) tenantLog.warn(w)
   const tenantStore = store.forTenant(id)
-  const keystore = await Keystore.open({
-    keys: tenantStore.keys,
-    secret: config.secret,
-    alg: config.tokens.signing_alg,
-    clock,
-    retiredKeyGrace: config.tokens.retired_key_grace,
-    activationDelay: config.tokens.key_activation_delay,
-    idTokenAlgs: idTokenAlgsOf(await tenantStore.clients.list()),
-    events,
-  })
+  const keystore = await openKeystore(parts, id, config, events)
   return createContext({
     tenant: id,
     config,
@@ -71,5 +62,31 @@ export async function tenantContext(parts: DeploymentParts, id: string): Promise
     hooks: parts.hooks,
     pending: parts.pending,
     ...(parts.rateLimit && { rateLimit: parts.rateLimit }),
+  })
+}
+
+/**
+ * The keystore of stored tenant `id` without the rest of its context, or null when there is no
+ * such tenant: for work on a tenant this node has not loaded (a scheduled rotation). Its keys are
+ * generated if it has none, as on its first request. Throws ConfigError when its stored settings
+ * no longer validate.
+ */
+export async function tenantKeystore(parts: DeploymentParts, id: string): Promise<Keystore | null> {
+  const row = await parts.store.tenants.get(id)
+  if (row === null) return null
+  return openKeystore(parts, id, tenantConfig(parts.base, row).config, parts.events.forTenant(id))
+}
+
+async function openKeystore(parts: DeploymentParts, id: string, config: LatchConfig, events: LatchEvents): Promise<Keystore> {
+  const tenantStore = parts.store.forTenant(id)
+  return Keystore.open({
+    keys: tenantStore.keys,
+    secret: config.secret,
+    alg: config.tokens.signing_alg,
+    clock: parts.clock,
+    retiredKeyGrace: config.tokens.retired_key_grace,
+    activationDelay: config.tokens.key_activation_delay,
+    idTokenAlgs: idTokenAlgsOf(await tenantStore.clients.list()),
+    events,
   })
 }

@@ -85,6 +85,13 @@ export class TenantContexts {
     return fresh.context
   }
 
+  /** The tenant's context if this node has it loaded now (not counted as a use), else undefined. */
+  loaded(id: string): LatchContext | undefined {
+    if (id === DEFAULT_TENANT) return this.#options.defaultContext
+    const entry = this.#cache.get(id)
+    return entry && entry.version === this.#versions.get(id) ? entry.resolved : undefined
+  }
+
   /** Re-reads the tenants: new ones are routed, deleted ones answer 404, changed ones are rebuilt on their next request. */
   async reload(): Promise<void> {
     const rows = await this.#options.store.tenants.listIndex()

@@ -7,7 +7,7 @@
  *
  * @see https://kysely-org.github.io/kysely-apidoc/interfaces/DialectAdapter.html
  */
-import type { Dialect } from 'kysely'
+import type { Dialect, RawBuilder } from 'kysely'
 
 /** A value's stored form and back. */
 export interface Codec<T, Stored> {
@@ -46,6 +46,12 @@ export interface DialectCapabilities {
    */
   readonly writableCtes: boolean
   readonly codecs: Codecs
+  /**
+   * The integer at `path` inside the JSON text of column `column` (null when absent): SQLite's
+   * `json_extract`, PostgreSQL's `#>>` on the text cast to `jsonb`. For reads over many rows that
+   * need one setting, so the settings themselves need not travel.
+   */
+  jsonInteger(column: string, path: readonly string[]): RawBuilder<number | null>
   /** True for errors that mean the database cannot be reached right now, not that a query is wrong. */
   isUnavailable(error: unknown): boolean
 }

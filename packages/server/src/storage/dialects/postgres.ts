@@ -28,6 +28,7 @@ export const postgresCapabilities: DialectCapabilities = {
   lockingReads: true,
   writableCtes: true,
   codecs: portableCodecs,
+  jsonInteger: (column, path) => sql<number | null>`cast(cast(${sql.ref(column)} as jsonb) #>> ${`{${path.join(',')}}`} as bigint)`,
   isUnavailable(error) {
     if (errorCodes(error).some((code) => NETWORK.has(code) || SQLSTATE.test(code))) return true
     return error instanceof Error && MESSAGE.test(error.message)

@@ -12,7 +12,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import Sqlite from 'better-sqlite3'
-import { SqliteDialect, type SqliteDatabase } from 'kysely'
+import { SqliteDialect, sql, type SqliteDatabase } from 'kysely'
 import { errorCodes, portableCodecs, type DialectCapabilities, type DialectSetup } from './dialect.js'
 
 /** `SQLITE_BUSY` after busy_timeout, a vanished or unwritable file, a full disk. */
@@ -27,6 +27,7 @@ export const sqliteCapabilities: DialectCapabilities = {
   lockingReads: false,
   writableCtes: false,
   codecs: portableCodecs,
+  jsonInteger: (column, path) => sql<number | null>`cast(json_extract(${sql.ref(column)}, ${`$.${path.join('.')}`}) as integer)`,
   isUnavailable: (error) => errorCodes(error).some((code) => UNAVAILABLE.test(code)),
 }
 

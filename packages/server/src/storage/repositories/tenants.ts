@@ -4,6 +4,7 @@
  * every row it owns in every table, in one transaction; each table is read by `tenant_id` without
  * an index of its own (a rare operation, not worth an index on every hot insert).
  */
+import { sql } from 'kysely'
 import type { Database } from '../database.js'
 import { InvalidTenantError, TenantIssuerTakenError } from '../../errors.js'
 import { COLUMNS } from '../rows.js'
@@ -38,7 +39,7 @@ function stored(id: string): void {
   if (id === DEFAULT_TENANT) throw new InvalidTenantError(id, 'the default tenant is the config file\'s and is not stored in the tenants table')
 }
 
-export function tenantRepository({ db, rows }: RepositoryContext): Store['tenants'] {
+export function tenantRepository({ db, rows, capabilities }: RepositoryContext): Store['tenants'] {
   return {
     async get(id) {
       const row = await db.selectFrom('tenants').select(COLUMNS.tenants).where('id', '=', id).executeTakeFirst()
@@ -50,6 +51,30 @@ export function tenantRepository({ db, rows }: RepositoryContext): Store['tenant
     async listIndex() {
       return db.selectFrom('tenants').select(['id', 'issuer', 'updated_at']).orderBy('id').execute()
     },
+    async keysDue(now, intervals) {
+      const newest = db
+        .selectFrom('signing_keys')
+        .select((eb) => ['tenant_id', eb.fn.max('generation').as('generation'), eb.fn.max('created_at').as('created_at')])
+        .where('companion_of', 'is', null)
+        .groupBy('tenant_id')
+        .as('k')
+      const interval = sql<number>`case when k.tenant_id = ${DEFAULT_TENANT} then cast(${intervals.default} as bigint) else coalesce(${capabilities.jsonInteger('t.settings', ['tokens', 'rotation_interval'])}, cast(${intervals.unset} as bigint)) end`
+      const withInterval = db
+        .selectFrom(newest)
+        .leftJoin('tenants as t', 't.id', 'k.tenant_id')
+        .select(['k.tenant_id as id', 'k.generation', 'k.created_at', interval.as('rotation_interval')])
+        // Keys left by a tenant deleted meanwhile belong to no one.
+        .where((eb) => eb.or([eb('k.tenant_id', '=', DEFAULT_TENANT), eb('t.id', 'is not', null)]))
+        .as('d')
+      const due = await db
+        .selectFrom(withInterval)
+        .select(['d.id', 'd.generation'])
+        .where('d.rotation_interval', '>', 0)
+        .where(sql<boolean>`d.created_at + d.rotation_interval <= ${now}`)
+        .orderBy('d.id')
+        .execute()
+      return due.map((row) => ({ id: row.id, generation: Number(row.generation) }))
+    },
     async upsert({ id, issuer, settings }, now) {
       stored(id)
       try {
@@ -57,7 +82,12 @@ export function tenantRepository({ db, rows }: RepositoryContext): Store['tenant
           .insertInto('tenants')
           .values({ id, issuer, settings: rows.json(settings), created_at: now, updated_at: now })
           .onConflict((oc) =>
-            oc.column('id').doUpdateSet((eb) => ({ issuer: eb.ref('excluded.issuer'), settings: eb.ref('excluded.settings'), updated_at: eb.ref('excluded.updated_at') })),
+            oc.column('id').doUpdateSet((eb) => ({
+              issuer: eb.ref('excluded.issuer'),
+              settings: eb.ref('excluded.settings'),
+              // Strictly later than before, also within the same second: nodes rebuild a tenant whose updated_at changed.
+              updated_at: sql<number>`case when excluded.updated_at > tenants.updated_at then excluded.updated_at else tenants.updated_at + 1 end`,
+            })),
           )
           .returning(COLUMNS.tenants)
           .executeTakeFirstOrThrow()

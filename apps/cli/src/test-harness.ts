@@ -1,0 +1,149 @@
+/**
+ * The harness of the CLI tests: the BUILT CLI (`node apps/cli/dist/main.js`, built by `beforeAll`
+ * when missing or older than the sources) run as users and scripts run it, each test in a
+ * temporary directory with its own config file and SQLite database, `LATCH_SECRET` in the
+ * environment. Imported by `*.test.ts` only (kept out of dist by apps/cli/tsconfig.json).
+ */
+import { spawn, type ChildProcessByStdio } from 'node:child_process'
+import type { Readable } from 'node:stream'
+import { connect } from 'node:net'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, expect } from 'vitest'
+import { ensureCliBuilt } from '../../../packages/server/test/support/build.js'
+
+const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)))
+export const MAIN = join(ROOT, 'apps/cli/dist/main.js')
+export const SECRET = 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz'
+
+export const CONFIG = `
+issuer: http://localhost:9000
+database: sqlite:./latch.db
+log_level: warn
+resources:
+  - identifier: https://api.example.com
+    scopes: [read:data]
+scopes:
+  - name: read:data
+    description: Read your data
+clients:
+  - client_id: from-file
+    client_secret: from-file-secret-0123456789abcdefghijkl
+    redirect_uris: [http://localhost:3000/cb]
+`
+
+export interface Run {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+
+export const dirs: string[] = []
+
+/** Whether the test PostgreSQL (127.0.0.1:5432) accepts a TCP connection. */
+function postgresReachable(): Promise<boolean> {
+  return new Promise((resolveReachable) => {
+    const socket = connect({ host: '127.0.0.1', port: 5432 })
+    const done = (up: boolean) => {
+      socket.destroy()
+      resolveReachable(up)
+    }
+    socket.setTimeout(1000, () => done(false))
+    socket.once('connect', () => done(true))
+    socket.once('error', () => done(false))
+  })
+}
+export const POSTGRES_UP = await postgresReachable()
+
+/** A fresh directory with latch.config.yaml (and so its own database). */
+export function workspace(config = CONFIG): string {
+  const dir = mkdtempSync(join(tmpdir(), 'latch-cli-'))
+  dirs.push(dir)
+  writeFileSync(join(dir, 'latch.config.yaml'), config)
+  return dir
+}
+
+/** The environment a user would have: none of Latch's variables leaking in from the test runner. */
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env }
+  for (const k of Object.keys(env)) if (k.startsWith('LATCH_') || k === 'PORT') delete env[k]
+  return { ...env, LATCH_SECRET: SECRET, ...extra }
+}
+
+export function latch(cwd: string, args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<Run> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { cwd, env: cleanEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.on('error', reject)
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }))
+    child.stdin.end(options.input ?? '')
+  })
+}
+
+/** A workspace whose database exists (`latch migrate`): commands other than serve/migrate create none. */
+export async function migrated(config = CONFIG): Promise<string> {
+  const dir = workspace(config)
+  await ok(dir, ['migrate'])
+  return dir
+}
+
+/** Runs and expects success; returns stdout. */
+export async function ok(cwd: string, args: string[], options?: { input?: string; env?: Record<string, string> }): Promise<string> {
+  const run = await latch(cwd, args, options)
+  expect(run.stderr.match(/^error:.*$/m)?.[0] ?? '', `latch ${args.join(' ')}`).toBe('')
+  expect(run.code, `latch ${args.join(' ')}: ${run.stderr}`).toBe(0)
+  return run.stdout
+}
+
+/** One line on stderr, starting with `error:`, and no stack trace. */
+export function expectOneLineError(run: Run, code: number, pattern: RegExp): void {
+  expect(run.code).toBe(code)
+  const lines = run.stderr.trim().split('\n')
+  expect(lines).toHaveLength(1)
+  expect(lines[0]).toMatch(/^error: /)
+  expect(lines[0]).toMatch(pattern)
+  expect(run.stderr).not.toMatch(/^\s+at /m)
+}
+
+beforeAll(async () => {
+  await ensureCliBuilt()
+  expect(existsSync(MAIN), `${MAIN} was not built`).toBe(true)
+}, 300_000)
+
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+})
+
+// Each test runs the CLI a dozen times or so; a loaded machine needs more than the default 30 s.
+
+/**
+ * `latch serve --port 0` in `dir`, started: its "Latch listening on" log line (JSON), the child,
+ * its exit and its stderr so far. The caller stops it with SIGTERM.
+ */
+export async function serve(dir: string): Promise<{ line: Record<string, unknown>; child: ChildProcessByStdio<null, Readable, Readable>; exited: Promise<number | null>; stderr: () => string }> {
+  const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0'], { cwd: dir, env: cleanEnv({ LATCH_LOG_LEVEL: 'info' }), stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)))
+  const line = await new Promise<Record<string, unknown>>((resolveLine, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${stdout}${stderr}`)), 20_000)
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString()
+      const found = stdout.split('\n').find((l) => l.includes('Latch listening on'))
+      if (found) {
+        clearTimeout(timer)
+        resolveLine(JSON.parse(found) as Record<string, unknown>)
+      }
+    })
+    child.on('close', () => reject(new Error(`serve exited: ${stderr}`)))
+  })
+  return { line, child, exited, stderr: () => stderr }
+}
+
