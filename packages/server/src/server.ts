@@ -236,11 +236,12 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       await app.register(plugin)
     }
     // Every node sweeps; batches with SKIP LOCKED make concurrent sweeps safe (storage/repositories/sweep.ts).
-    const policy = sweepPolicy(config)
     let sweeping = false
     const sweeper = setInterval(() => {
       if (sweeping) return
       sweeping = true
+      // Revoked grants are kept as long as the longest-lived access token of any tenant.
+      const policy = sweepPolicy({ tokens: { access_token_ttl: tenants.longestAccessTokenTtl } })
       store
         .sweep(clock.now(), policy)
         .then((deleted) => log.debug({ deleted }, 'sweep done'), (err: unknown) => log.warn({ err }, 'sweep failed'))

@@ -10,6 +10,7 @@
  * checked on use (no timer per tenant).
  */
 import type { Logger } from 'pino'
+import { ACCESS_TOKEN_TTL } from '../config/defaults.js'
 import { DEFAULT_TENANT } from '../config/tenant.js'
 import type { LatchContext } from '../context.js'
 import type { Store } from '../storage/store.js'
@@ -42,9 +43,11 @@ export class TenantContexts {
   #versions = new Map<string, number>()
   #index: TenantIndex
   #multi = false
+  #longestAccessTokenTtl: number
 
   constructor(options: TenantContextsOptions) {
     this.#options = options
+    this.#longestAccessTokenTtl = options.defaultContext.config.tokens.access_token_ttl
     this.#index = new TenantIndex([{ id: DEFAULT_TENANT, issuer: options.defaultContext.config.issuer }])
   }
 
@@ -96,10 +99,30 @@ export class TenantContexts {
   async reload(): Promise<void> {
     const rows = await this.#options.store.tenants.listIndex()
     const versions = new Map(rows.map((row) => [row.id, row.updated_at]))
+    const changed = versions.size !== this.#versions.size || rows.some((row) => this.#versions.get(row.id) !== row.updated_at)
+    if (changed) this.#longestAccessTokenTtl = await this.#longestTtl()
     this.#index = new TenantIndex([{ id: DEFAULT_TENANT, issuer: this.#options.defaultContext.config.issuer }, ...rows])
     this.#versions = versions
     this.#multi = rows.length > 0
     for (const [id, entry] of this.#cache) if (versions.get(id) !== entry.version) this.#cache.delete(id)
+  }
+
+  /**
+   * The longest `tokens.access_token_ttl` of any tenant (the default's included). The sweeper keeps
+   * a revoked grant that long: a grant swept while an access token under it is still unexpired
+   * would make that token read as not revoked (issue 11 review).
+   */
+  get longestAccessTokenTtl(): number {
+    return this.#longestAccessTokenTtl
+  }
+
+  async #longestTtl(): Promise<number> {
+    let longest = this.#options.defaultContext.config.tokens.access_token_ttl
+    for (const { settings } of await this.#options.store.tenants.list()) {
+      const ttl = (settings.tokens as { access_token_ttl?: unknown } | undefined)?.access_token_ttl
+      longest = Math.max(longest, typeof ttl === 'number' && Number.isFinite(ttl) ? ttl : ACCESS_TOKEN_TTL)
+    }
+    return longest
   }
 
   #load(id: string, entry: Cached): Promise<LatchContext | null> {

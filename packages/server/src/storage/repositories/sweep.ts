@@ -44,7 +44,7 @@ export const DEFAULT_SWEEP_POLICY: SweepPolicy = {
 }
 
 /** The policy for a deployment: grants outlive the longest access token its config issues. */
-export function sweepPolicy(config: Pick<LatchConfig, 'tokens'>): SweepPolicy {
+export function sweepPolicy(config: { tokens: Pick<LatchConfig['tokens'], 'access_token_ttl'> }): SweepPolicy {
   return { ...DEFAULT_SWEEP_POLICY, grantRetention: config.tokens.access_token_ttl + SWEEP_CLOCK_SKEW }
 }
 
