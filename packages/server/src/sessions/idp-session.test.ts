@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { LatchContext } from '../context.js'
 import { cookieName, cookieOptions, endSession, sessionCookieCleared } from './idp-session.js'
 
-const ctx = (issuer: string) => ({ config: { issuer } }) as unknown as LatchContext
+const ctx = (issuer: string) => ({ tenant: 'default', config: { issuer } }) as unknown as LatchContext
 
 describe('session cookie', () => {
   it('RFC 6265bis §4.1.3.2: https issuers at the root use __Host- cookies (Secure, host-only, Path=/)', () => {
