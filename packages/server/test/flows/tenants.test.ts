@@ -28,6 +28,7 @@ beforeAll(async () => {
         branding: { product_name: 'Acme Sign-In', primary_color: '#b3261e', css_file: join(cssDir, 'acme.css') },
         messages: { de: { 'login.title': 'Bei Acme anmelden' } },
       },
+      globex: { tokens: { access_token_ttl: 3600 } },
     },
   })
 })
@@ -207,5 +208,9 @@ describe('tenants on hosts and a path (issue 11)', () => {
     expect(css.status).toBe(200)
     expect(await css.text()).toBe(ACME_CSS)
     expect((await hostFetch(`${t.issuers.globex}/branding.css`)).status).toBe(404)
+  })
+  it('issue 11 review: the sweeper keeps revoked grants as long as the longest-lived access token of any tenant (globex: 3600 s), not the default tenant\'s 900 s', async () => {
+    expect(t.server.ctx.config.tokens.access_token_ttl).toBe(900)
+    expect(t.server.tenants.longestAccessTokenTtl).toBe(3600)
   })
 })
