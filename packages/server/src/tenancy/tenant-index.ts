@@ -21,24 +21,26 @@ export interface TenantRoute {
 
 const WELL_KNOWN = ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']
 
-interface PathTenant {
-  id: string
-  /** The issuer's path without a trailing slash: '' for a tenant at the host's root. */
-  prefix: string
+/** The tenants of one host, by the issuer's path without a trailing slash ('' for the host's root). */
+interface HostTenants {
+  byPrefix: Map<string, string>
+  /** The longest prefix's length: a longer path is only looked up from there down. */
+  longest: number
 }
 
 export class TenantIndex {
-  /** Host (lower case, default port omitted) → its tenants, longest prefix first. */
-  readonly #byHost = new Map<string, PathTenant[]>()
+  /** Host (lower case, default port omitted) → its tenants. Built in one pass; a lookup costs the path's depth, not the number of tenants. */
+  readonly #byHost = new Map<string, HostTenants>()
 
   constructor(tenants: Iterable<{ id: string; issuer: string }>) {
     for (const { id, issuer } of tenants) {
       const url = new URL(issuer)
       const host = url.host.toLowerCase()
-      const list = this.#byHost.get(host) ?? []
-      list.push({ id, prefix: url.pathname.replace(/\/+$/, '') })
-      list.sort((a, b) => b.prefix.length - a.prefix.length)
-      this.#byHost.set(host, list)
+      const prefix = url.pathname.replace(/\/+$/, '')
+      let entry = this.#byHost.get(host)
+      if (entry === undefined) this.#byHost.set(host, (entry = { byPrefix: new Map(), longest: 0 }))
+      entry.byPrefix.set(prefix, id)
+      entry.longest = Math.max(entry.longest, prefix.length)
     }
   }
 
@@ -58,14 +60,22 @@ export class TenantIndex {
     if (host === undefined) return null
     const tenants = this.#byHost.get(normalizeHost(host))
     if (tenants === undefined) return null
-    for (const { id, prefix } of tenants) {
-      if (prefix === '') return { id, url }
-      const rest = stripPrefix(url, prefix)
-      if (rest !== null) return { id, url: rest }
-      for (const name of WELL_KNOWN) {
-        const suffixed = stripPrefix(url, `${name}${prefix}`)
-        if (suffixed !== null && (suffixed === '/' || suffixed.startsWith('/?'))) return { id, url: `${name}${suffixed.slice(1)}` }
-      }
+    const q = url.indexOf('?')
+    const path = q === -1 ? url : url.slice(0, q)
+    const query = q === -1 ? '' : url.slice(q)
+    for (const name of WELL_KNOWN) {
+      if (!path.startsWith(`${name}/`)) continue
+      const suffix = path.slice(name.length).replace(/\/$/, '')
+      const id = suffix === '' ? undefined : tenants.byPrefix.get(suffix)
+      if (id !== undefined) return { id, url: `${name}${query}` }
+    }
+    // The longest prefix that ends at a segment boundary, from the longest a tenant of this host has down to the root.
+    let end = path.length <= tenants.longest ? path.length : path.lastIndexOf('/', tenants.longest)
+    while (end >= 0) {
+      const id = tenants.byPrefix.get(path.slice(0, end))
+      if (id !== undefined) return { id, url: `${path.slice(end) || '/'}${query}` }
+      if (end === 0) break
+      end = path.lastIndexOf('/', end - 1)
     }
     return null
   }
@@ -81,16 +91,6 @@ function absoluteTarget(url: string): { host: string; url: string } | null {
   if (m === null) return null
   const rest = m[2] ?? '/'
   return { host: m[1] as string, url: rest.startsWith('?') ? `/${rest}` : rest }
-}
-
-/** `url` without `prefix` when it starts with the whole prefix (`/t/acme`, `/t/acme/…`, `/t/acme?…`), else null. */
-function stripPrefix(url: string, prefix: string): string | null {
-  if (!url.startsWith(prefix)) return null
-  const rest = url.slice(prefix.length)
-  if (rest === '') return '/'
-  if (rest.startsWith('/')) return rest
-  if (rest.startsWith('?')) return `/${rest}`
-  return null
 }
 
 /** Lower case, without the default ports: `Login.Acme.example:443` and `login.acme.example` are one host. */
