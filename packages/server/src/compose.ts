@@ -3,7 +3,7 @@
  * parts. server.ts calls it once per server; the tests' `createTestContext` calls it too.
  */
 import type { Logger } from 'pino'
-import { ClientRegistry } from './clients/registry.js'
+import { ClientRegistry, type ClientCache } from './clients/registry.js'
 import type { LatchConfig } from './config/schema.js'
 import { DEFAULT_TENANT } from './config/tenant.js'
 import { endpointUrls, type LatchContext } from './context.js'
@@ -37,8 +37,10 @@ export function createContext(parts: {
   tenant?: string
   /** The deployment's caps on anonymous state, shared by every tenant (default: new, from `config`). */
   pending?: PendingLimits
+  /** The deployment's client cache, one bound for every tenant (default: a new one). */
+  clientCache?: ClientCache
 }): LatchContext {
-  const { rateLimit, hooks, tenant = DEFAULT_TENANT, pending, ...rest } = parts
+  const { rateLimit, hooks, tenant = DEFAULT_TENANT, pending, clientCache, ...rest } = parts
   const { config, store, clock } = rest
   const loadedHooks = hooks ?? NO_HOOKS
   // Each tenant's login counters are its own (the same email in two tenants is two accounts).
@@ -49,7 +51,7 @@ export function createContext(parts: {
     events: parts.events ?? new LatchEvents(),
     hooks: loadedHooks,
     customClaims: new CustomClaims({ mappings: config.claims, hooks: loadedHooks, hooksPath: config.hooks, log: rest.log, tenant: Object.freeze({ id: tenant, issuer: config.issuer }) }),
-    clients: new ClientRegistry(store, clock),
+    clients: new ClientRegistry(store, clock, { tenant, ...(clientCache && { cache: clientCache }) }),
     throttle: new LoginThrottle(
       {
         maxPerAccount: config.security.login_max_failures_per_account,

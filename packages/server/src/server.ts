@@ -15,7 +15,7 @@ import type { LatchContext } from './context.js'
 import { InvalidRequestError } from './errors.js'
 import { LatchEvents } from './events.js'
 import { Keystore } from './keys/keystore.js'
-import { idTokenAlgsOf } from './clients/registry.js'
+import { ClientCache, idTokenAlgsOf } from './clients/registry.js'
 import { systemClock, type Clock } from './lib/clock.js'
 import { lazyChildLoggerFactory } from './lib/lazy-child-logger.js'
 import { createStore } from './storage/kysely-store.js'
@@ -159,8 +159,9 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     })
     // Redis (when configured) never stops the boot: unreachable is one warning, then per-process counting.
     rateLimit = await openRateLimitStore({ url: config.redis_url, prefix: config.redis_key_prefix, log })
-    const ctx = createContext({ config, store, keystore, clock, events, log, rateLimit, hooks })
-    const deployment = { base: config, store, clock, events, log, hooks, pending: ctx.pending, ...(rateLimit && { rateLimit }) }
+    const clientCache = new ClientCache()
+    const ctx = createContext({ config, store, keystore, clock, events, log, rateLimit, hooks, clientCache })
+    const deployment = { base: config, store, clock, events, log, hooks, pending: ctx.pending, clientCache, ...(rateLimit && { rateLimit }) }
     const tenants = new TenantContexts({
       store,
       defaultContext: ctx,

@@ -15,29 +15,48 @@ import type { ClientRecord, Store } from '../storage/store.js'
  */
 const CLIENT_ID = /^[\x21-\x7E]{1,255}$/
 
+/**
+ * The entries of every tenant's registry under one bound (issue 11): lookups of made-up client ids
+ * (cached misses) at many tenants add up to this bound, not to one bound per tenant.
+ */
+export class ClientCache {
+  readonly entries = new Map<string, { client: ClientRecord | null; until: number }>()
+  constructor(readonly maxEntries = 10_000) {}
+}
+
 export class ClientRegistry {
-  readonly #cache = new Map<string, { client: ClientRecord | null; until: number }>()
+  readonly #cache: ClientCache
+  /** Keys of a tenant other than the default start with its id and a NUL, which no client_id has. */
+  readonly #prefix: string
+  readonly #ttlSeconds: number
+
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
-    private readonly ttlSeconds = 5,
-    private readonly maxEntries = 10_000,
-  ) {}
+    options: { ttlSeconds?: number; cache?: ClientCache; tenant?: string } = {},
+  ) {
+    this.#cache = options.cache ?? new ClientCache()
+    this.#prefix = options.tenant === undefined || options.tenant === 'default' ? '' : `${options.tenant}\0`
+    this.#ttlSeconds = options.ttlSeconds ?? 5
+  }
 
   async get(clientId: string): Promise<ClientRecord | null> {
     if (!CLIENT_ID.test(clientId)) return null
     const now = this.clock.now()
-    const hit = this.#cache.get(clientId)
+    const key = this.#prefix + clientId
+    const { entries, maxEntries } = this.#cache
+    const hit = entries.get(key)
     if (hit && hit.until > now) return hit.client
     const client = await this.store.clients.get(clientId)
-    if (this.#cache.size >= this.maxEntries) this.#cache.clear()
-    this.#cache.set(clientId, { client, until: now + this.ttlSeconds })
+    if (entries.size >= maxEntries) entries.clear()
+    entries.set(key, { client, until: now + this.#ttlSeconds })
     return client
   }
 
+  /** Forgets `clientId` of this registry's tenant, or everything cached. */
   invalidate(clientId?: string): void {
-    if (clientId === undefined) this.#cache.clear()
-    else this.#cache.delete(clientId)
+    if (clientId === undefined) this.#cache.entries.clear()
+    else this.#cache.entries.delete(this.#prefix + clientId)
   }
 }
 

@@ -5,7 +5,7 @@
  * rate-limit backend and the deployment-wide caps on anonymous state are the deployment's.
  */
 import type { Logger } from 'pino'
-import { idTokenAlgsOf } from '../clients/registry.js'
+import { idTokenAlgsOf, type ClientCache } from '../clients/registry.js'
 import { createContext } from '../compose.js'
 import type { LatchConfig } from '../config/schema.js'
 import { tenantConfig } from '../config/tenant.js'
@@ -27,6 +27,7 @@ export interface DeploymentParts {
   log: Logger
   hooks: LatchHooks
   pending: PendingLimits
+  clientCache: ClientCache
   rateLimit?: RateLimitBackend
 }
 
@@ -61,6 +62,7 @@ export async function tenantContext(parts: DeploymentParts, id: string): Promise
     log: tenantLog,
     hooks: parts.hooks,
     pending: parts.pending,
+    clientCache: parts.clientCache,
     ...(parts.rateLimit && { rateLimit: parts.rateLimit }),
   })
 }

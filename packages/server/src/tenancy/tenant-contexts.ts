@@ -12,6 +12,7 @@
 import type { Logger } from 'pino'
 import { ACCESS_TOKEN_TTL } from '../config/defaults.js'
 import { DEFAULT_TENANT } from '../config/tenant.js'
+import { TemporarilyUnavailableError } from '../errors.js'
 import type { LatchContext } from '../context.js'
 import type { Store } from '../storage/store.js'
 import { TenantIndex, type TenantRoute } from './tenant-index.js'
@@ -135,7 +136,9 @@ export class TenantContexts {
         return ctx
       },
       (err: unknown) => {
-        // Not cached: the next request tries again (a store outage, say).
+        // Settings that do not validate stay refused (logged once) until the row changes; anything
+        // else (a store outage, say) is not cached: the next request tries again.
+        if (err instanceof TemporarilyUnavailableError) throw err
         if (this.#cache.get(id) === entry) this.#cache.delete(id)
         this.#options.log.warn({ err, tenant: id }, 'tenant could not be loaded')
         throw err
