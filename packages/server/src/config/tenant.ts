@@ -21,6 +21,14 @@ const TENANT_FILE = /\.(ya?ml|json)$/i
 /** Keys seeded into the tenant's tables rather than kept with its settings (secrets and passwords stay out of the `tenants` row). */
 const SEEDED_KEYS = new Set(['clients', 'users', 'organizations'])
 
+/**
+ * The first segments of Latch's own routes (context.ts `PATHS`, discovery's `.well-known`; a test
+ * checks the list against them). A tenant's issuer path holds none of them: a tenant at
+ * `https://auth.example.com/token` (or `/t/token`) would win the longest-prefix match for another
+ * tenant's routes on that host (issue 11 review).
+ */
+export const ROUTE_SEGMENTS = ['authorize', 'token', 'userinfo', 'jwks', 'introspect', 'revoke', 'device', 'logout', 'interaction', 'healthz', 'branding.css', '.well-known'] as const
+
 /** Largest custom stylesheet, as for `branding.css_file`. */
 const MAX_CSS_BYTES = 64 * 1024
 
@@ -35,6 +43,15 @@ export function storedSettings(raw: Record<string, unknown>, resolved: LatchConf
     settings.branding = { ...branding, ...(resolved.branding.css !== undefined && { css: resolved.branding.css }) }
   }
   return settings
+}
+
+/** The segments of an issuer URL's path (none when it does not parse: the loader says why). */
+function issuerPathSegments(issuer: string): string[] {
+  try {
+    return new URL(issuer).pathname.split('/').filter(Boolean)
+  } catch {
+    return []
+  }
 }
 
 /**
@@ -56,6 +73,8 @@ export function tenantConfig(
     }
     const settings = tenant.settings.branding === undefined ? tenant.settings : { ...tenant.settings, branding }
     if (!TENANT_ID.test(tenant.id)) throw new ConfigError('id', `must match [a-z0-9-]{1,64}, got ${JSON.stringify(tenant.id)}`)
+    const route = issuerPathSegments(tenant.issuer).find((segment) => (ROUTE_SEGMENTS as readonly string[]).includes(segment))
+    if (route !== undefined) throw new ConfigError('issuer', `has "${route}" in its path, a route of every tenant: pick a path such as /t/${tenant.id}`)
     for (const key of Object.keys(settings)) {
       if (!(TENANT_KEYS as readonly string[]).includes(key)) throw new ConfigError(key, `is not a key a tenant sets (a tenant sets ${TENANT_KEYS.join(', ')}); the others are the deployment's`)
     }

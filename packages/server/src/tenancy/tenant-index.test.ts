@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { ROUTE_SEGMENTS } from '../config/tenant.js'
+import { PATHS } from '../context.js'
 import { TenantIndex } from './tenant-index.js'
 
 const index = new TenantIndex([
@@ -48,5 +50,12 @@ describe('TenantIndex (issue 11: a tenant is chosen by its issuer\'s host and pa
     expect(index.match('login.acme.example', 'https://evil.example/token')).toBeNull()
     expect(index.match('login.acme.example', 'https://user@login.acme.example/token')).toBeNull()
     expect(index.match('login.acme.example', '*')).toBeNull()
+  })
+})
+
+describe('tenant issuer paths (issue 11 review)', () => {
+  it('the route segments a tenant\'s issuer path may not hold are every first segment of Latch\'s routes', () => {
+    const firsts = new Set([...Object.values(PATHS).map((p) => p.split('/')[1]), '.well-known'])
+    expect(new Set(ROUTE_SEGMENTS)).toEqual(firsts)
   })
 })
