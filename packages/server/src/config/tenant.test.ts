@@ -45,6 +45,12 @@ describe('tenants in config (issue 11)', () => {
     expect(load({ tenants: [{ id: 'acme', issuer: 'https://auth.example/t/acme' }] }).config.tenants[0]?.issuer).toBe('https://auth.example/t/acme')
   })
 
+  it('issue 11 review: a path tenant\'s root-relative branding URLs stay under its path (on the shared host, /logout is another tenant\'s route)', () => {
+    const tenant = { id: 'acme', issuer: 'https://auth.example/t/acme' }
+    expect(configError(() => load({ tenants: [{ ...tenant, branding: { logo_url: '/logout' } }] })).key).toBe('tenants[0].branding.logo_url')
+    expect(load({ tenants: [{ ...tenant, branding: { logo_url: '/t/acme/logo.svg' } }] }).config.tenants[0]?.config.branding.logo_url).toBe('/t/acme/logo.svg')
+  })
+
   it('issue 11: a tenant\'s stylesheet is stored as its text (every node reads the row, not this machine\'s file), and read back from it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'latch-tenants-css-'))
     writeFileSync(join(dir, 'acme.css'), 'body { color: #111 }')

@@ -105,6 +105,14 @@ export function tenantConfig(
       secret: { secret: base.secret, source: base.secret_source },
     })
     if (typeof css === 'string') config.branding = { ...config.branding, css }
+    // A path tenant shares its host: a root-relative URL outside its path reaches another tenant's routes.
+    const prefix = new URL(config.issuer).pathname.replace(/\/+$/, '')
+    for (const key of ['logo_url', 'favicon_url', 'support_url', 'terms_url', 'privacy_url'] as const) {
+      const value = config.branding[key]
+      if (prefix !== '' && value?.startsWith('/') && !value.startsWith(`${prefix}/`)) {
+        throw new ConfigError(`branding.${key}`, `is root-relative outside this tenant's path (${prefix}/): on a shared host it would name another tenant's routes`)
+      }
+    }
     return { config: deepFreeze(config), warnings: warnings.map((w) => `${where}: ${w}`) }
   } catch (error) {
     if (error instanceof ConfigError) throw new ConfigError(`${where}.${error.key}`.replace(/\.\(root\)$/, ''), error.message.replace(/^config: \S+ /, ''))
