@@ -19,7 +19,7 @@
  *
  * Options: --duration=10 --warmup=5 --connections=50 --crypto-seconds=5
  *          --only=cc,session (scenario id prefixes; `issue9` = cc,session,refresh; `org` = the organization
- *          scenarios of issue 10, Latch only) --servers=latch,oidc-provider --alg=RS256,ES256
+ *          scenarios of issue 10, `tenants` those of issue 11, Latch only) --servers=latch,oidc-provider --alg=RS256,ES256
  *          (--servers may add latch-memdb: Latch on sqlite::memory:, a diagnostic)
  *          --no-reference (skip the bare node:http signing floor of the client_credentials rows)
  *          --profile (Latch under `node --cpu-prof`; writes results/profile.json instead of latest.json)
@@ -37,11 +37,12 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createRequire } from 'node:module'
 import { createAgent, CookieJar } from './lib/http.mjs'
-import { authorizeToCode, clientCredentials, exchangeCode, introspect, jwtHeader, organizationExchange, organizationExchangeParams, organizationGrant } from './lib/flows.mjs'
+import { authorizeToCode, clientCredentials, exchangeCode, introspect, jwtHeader, jwtPayload, organizationExchange, organizationExchangeParams, organizationGrant } from './lib/flows.mjs'
 import { ORG_WEB, SERVICE, WEB, basic } from './lib/fixtures.mjs'
 import { summarize } from './lib/profile-summary.mjs'
 import { coreTicks, procStatus, procTicks, waitForQuiet as waitForQuietFor } from './lib/machine.mjs'
 import { freePort, runJson, spawnReady } from './lib/processes.mjs'
+import { tenantHostsInUse } from './lib/tenants.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const ROOT = resolve(HERE, '..')
@@ -90,11 +91,16 @@ const SERVER_SCRIPTS = {
   /** Issue 10: Latch with alice in 1 or in 1,000 organizations (the organization scenarios). */
   'latch-orgs-1': 'servers/latch.mjs',
   'latch-orgs-1000': 'servers/latch.mjs',
+  /** Issue 11: Latch with 1 or 10,000 stored tenants, each on its own host (the tenants scenarios). */
+  'latch-tenants-1': 'servers/latch.mjs',
+  'latch-tenants-10000': 'servers/latch.mjs',
 }
 const SERVER_DEFAULTS = {
   'latch-memdb': { memory: true },
   'latch-orgs-1': { organizations: 1 },
   'latch-orgs-1000': { organizations: 1000 },
+  'latch-tenants-1': { tenants: 1 },
+  'latch-tenants-10000': { tenants: 10_000 },
   ...(args.baseline ? { 'latch-baseline': { module: pathToFileURL(resolve(args.baseline, 'dist/index.js')).href } } : {}),
 }
 
@@ -208,6 +214,47 @@ SCENARIOS.push(
   },
 )
 
+// Issue 11: client credentials and the session round trip with 1 tenant and with 10,000 (requests
+// spread uniformly over 1,000 of them), two "servers" of each scenario like the organization
+// sizes. Each tenant is on its own host (`t<N>.bench.test`, lib/tenants.mjs). Every tenant in use
+// is loaded, and has made its signing key, before the warm-up: cc's `prepare` sends one request to
+// each; the session flow's setup signs in at each. Target: throughput within 10%, peak RSS within
+// 100 MB of the one-tenant run.
+const TENANT_SERVERS = ['latch-tenants-1', 'latch-tenants-10000']
+SCENARIOS.push(
+  {
+    id: 'tenants-cc',
+    n: 9,
+    alg: 'ES256',
+    title: 'client_credentials token, 1 tenant vs 10,000 tenants (1,000 in use) (ES256)',
+    kind: 'autocannon',
+    servers: TENANT_SERVERS,
+    async prepare(agent, target) {
+      const hosts = [...target.hosts]
+      const one = async () => {
+        for (let host = hosts.pop(); host; host = hosts.pop()) {
+          const issuer = `http://${host}`
+          const body = await clientCredentials(agent, { url: issuer, paths: target.paths })
+          const h = jwtHeader(body.access_token)
+          expect(h.alg === 'ES256' && h.typ === 'at+jwt', `expected an ES256 at+jwt access token, got ${JSON.stringify(h)}`)
+          expect(jwtPayload(body.access_token).iss === issuer, `the token of ${host} names another issuer`)
+        }
+      }
+      await Promise.all(Array.from({ length: 4 }, one))
+      return { ...tokenRequest(target), hosts: target.hosts }
+    },
+  },
+  {
+    id: 'tenants-session',
+    n: 10,
+    alg: 'ES256',
+    title: 'code + PKCE round trip, existing session, 1 tenant vs 10,000 tenants (1,000 in use) (ES256)',
+    kind: 'loop',
+    flow: 'session',
+    servers: TENANT_SERVERS,
+  },
+)
+
 const selected = SCENARIOS.filter(
   (s) => OPT.algs.includes(s.alg) && (!OPT.only || OPT.only.some((p) => s.id.startsWith(p))),
 )
@@ -221,13 +268,16 @@ async function startServer(name, serverOptions, profileName) {
   const dir = mkdtempSync(join(tmpdir(), `latch-bench-${name}-`))
   const server = await spawnReady({
     name,
+    // Storing 10,000 tenants before the start takes a while on a busy machine.
+    timeoutMs: serverOptions.tenants ? 300_000 : 60_000,
     script: join(HERE, SERVER_SCRIPTS[name]),
     nodeArgs: profileName ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${profileName}.cpuprofile`] : [],
     core: 0,
     cwd: HERE,
     env: { BENCH_SERVER: JSON.stringify({ port, dir, ...serverOptions }) },
   })
-  return { name, dir, pid: server.ready.pid, target: { url: server.ready.url, paths: server.ready.paths }, stderr: server.stderr, stop: server.stop }
+  const hosts = serverOptions.tenants ? { hosts: tenantHostsInUse(serverOptions.tenants, port) } : {}
+  return { name, dir, pid: server.ready.pid, target: { url: server.ready.url, paths: server.ready.paths, ...hosts }, stderr: server.stderr, stop: server.stop }
 }
 
 async function stopServer(server) {
@@ -269,7 +319,7 @@ async function measure(scenario, serverName) {
         expect(body.active === true, 'the introspected token is still active after the run')
       }
     } else {
-      load = await runLoad('load/loop.mjs', { url: server.target.url, paths: server.target.paths, flow: scenario.flow, connections: OPT.connections, duration: OPT.duration, warmup: OPT.warmup, serverPid: server.pid })
+      load = await runLoad('load/loop.mjs', { url: server.target.url, paths: server.target.paths, hosts: server.target.hosts, flow: scenario.flow, connections: OPT.connections, duration: OPT.duration, warmup: OPT.warmup, serverPid: server.pid })
     }
     // The measuring window, on the clock of V8's profile timestamps: as the load generator read it
     // (CLOCK_MONOTONIC is shared by the processes), else the last `duration` seconds.
@@ -282,6 +332,7 @@ async function measure(scenario, serverName) {
     agent.destroy()
     await stopServer(server)
     const stored = /(\d+) artefacts in memory/.exec(server.stderr())?.[1]
+    const tenantsLoaded = /(\d+) tenants loaded/.exec(server.stderr())?.[1]
     const r = load.result
     const windowS = r.window_us ? (r.window_us.to - r.window_us.from) / 1e6 : null
     return {
@@ -302,6 +353,7 @@ async function measure(scenario, serverName) {
       foreign_cpu_core0_pct: round((100 * Math.max(0, core0.busy - srvTicks)) / Math.max(1, core0.total), 1),
       machine_busy_before: quiet.busy.map((x) => round(x * 100, 0)),
       ...(stored ? { stored_artefacts_at_exit: Number(stored) } : {}),
+      ...(tenantsLoaded ? { tenants_loaded_at_exit: Number(tenantsLoaded) } : {}),
       ...(profileName ? { profile: `results/profiles/${profileName}.cpuprofile`, profile_window_us: window } : {}),
     }
   } catch (err) {
@@ -471,7 +523,7 @@ async function main() {
   results.targets = evaluateTargets(results)
   if (OPT.profile) {
     for (const row of results.scenarios) {
-      for (const name of ['latch', 'latch-memdb', 'latch-baseline', 'bare-node']) {
+      for (const name of Object.keys(row)) {
         const p = row[name]?.profile
         if (p && existsSync(join(HERE, p))) results.profiles[`${row.id} (${name})`] = summarize(join(HERE, p), 25, row[name].profile_window_us)
       }
@@ -525,6 +577,25 @@ function evaluateTargets(results) {
       met_cpu: cpu === null ? null : cpu >= 0.9,
     })
   }
+  // Issue 11: 10,000 tenants (1,000 in use) within 10% of one tenant's throughput and 100 MB of its peak RSS.
+  for (const id of ['tenants-cc', 'tenants-session']) {
+    const one = row(id)?.['latch-tenants-1']
+    const many = row(id)?.['latch-tenants-10000']
+    if (!one?.rps || !many?.rps) continue
+    const cpu = one.cpu_us_per_iteration && many.cpu_us_per_iteration ? one.cpu_us_per_iteration / many.cpu_us_per_iteration : null
+    targets.push({
+      target: `${id}: 10,000 tenants ≥ 90% of 1 tenant`,
+      value: `${round((100 * many.rps) / one.rps, 1)}% (${many.rps} vs ${one.rps}/s)${cpu ? `; by CPU per iteration ${round(100 * cpu, 1)}% (${many.cpu_us_per_iteration} vs ${one.cpu_us_per_iteration} µs)` : ''}`,
+      met: many.rps / one.rps >= 0.9,
+      met_cpu: cpu === null ? null : cpu >= 0.9,
+    })
+    targets.push({
+      target: `${id}: 10,000 tenants' peak RSS ≤ 1 tenant's + 100 MB`,
+      value: `${many.peak_rss_mb} MB vs ${one.peak_rss_mb} MB (+${round(many.peak_rss_mb - one.peak_rss_mb, 1)} MB)`,
+      met: many.peak_rss_mb - one.peak_rss_mb <= 100,
+      met_cpu: null,
+    })
+  }
   const both = results.scenarios.filter((s) => s.latch?.peak_rss_mb && s['oidc-provider']?.peak_rss_mb)
   if (both.length) {
     const lmax = Math.max(...both.map((s) => s.latch.peak_rss_mb))
@@ -546,7 +617,7 @@ function markdown(results) {
     for (const [k, v] of Object.entries(results.crypto.ops_per_s)) lines.push(`| ${k} | ${v} | ${fmt(results.crypto.cpu_us_per_op?.[k])} |`)
     lines.push('')
   }
-  // The organization scenarios have neither server: they are in the second table only.
+  // The organization and tenants scenarios have neither server: they are in the second table only.
   const compared = results.scenarios.filter((x) => x.latch || x['oidc-provider'])
   if (compared.length > 0) {
     lines.push('| # | scenario | Latch req/s | Latch CPU µs/iter | Latch p99 ms | Latch peak RSS MB | oidc-provider req/s | oidc-provider CPU µs/iter | oidc-provider p99 ms | oidc-provider peak RSS MB | Latch / oidc-provider (req/s) | (by CPU) |')
@@ -558,16 +629,16 @@ function markdown(results) {
     const cell = (m, k) => (m.error ? 'FAILED' : fmt(m[k]))
     lines.push(`| ${s.n} | ${s.title} | ${cell(l, 'rps')} | ${cell(l, 'cpu_us_per_iteration')} | ${cell(l, 'p99_ms')} | ${cell(l, 'peak_rss_mb')} | ${cell(o, 'rps')} | ${cell(o, 'cpu_us_per_iteration')} | ${cell(o, 'p99_ms')} | ${cell(o, 'peak_rss_mb')} | ${s.ratio ? `${s.ratio}×` : '–'} | ${s.ratio_cpu ? `${s.ratio_cpu}×` : '–'} |`)
   }
-  const extra = results.scenarios.flatMap((s) => ['bare-node', 'latch-memdb', 'latch-baseline', 'latch-orgs-1', 'latch-orgs-1000'].filter((n) => s[n]).map((n) => [s, n]))
+  const extra = results.scenarios.flatMap((s) => ['bare-node', 'latch-memdb', 'latch-baseline', 'latch-orgs-1', 'latch-orgs-1000', 'latch-tenants-1', 'latch-tenants-10000'].filter((n) => s[n]).map((n) => [s, n]))
   if (extra.length) {
     lines.push('', '| reference / diagnostic | scenario | req/s | CPU µs/iter | p99 ms | peak RSS MB | req/s vs Latch | Latch CPU/iter ÷ this |', '|---|---|---:|---:|---:|---:|---:|---:|')
     for (const [s, n] of extra) {
       const m = s[n]
-      const label = { 'bare-node': 'bare node:http + node:crypto sign', 'latch-memdb': 'Latch on sqlite::memory:', 'latch-baseline': `Latch baseline (${args.baseline})`, 'latch-orgs-1': 'Latch, user in 1 organization', 'latch-orgs-1000': 'Latch, user in 1,000 organizations' }[n]
+      const label = { 'bare-node': 'bare node:http + node:crypto sign', 'latch-memdb': 'Latch on sqlite::memory:', 'latch-baseline': `Latch baseline (${args.baseline})`, 'latch-orgs-1': 'Latch, user in 1 organization', 'latch-orgs-1000': 'Latch, user in 1,000 organizations', 'latch-tenants-1': 'Latch, 1 tenant', 'latch-tenants-10000': 'Latch, 10,000 tenants (1,000 in use)' }[n]
       lines.push(`| ${label} | ${s.title} | ${m.error ? 'FAILED' : fmt(m.rps)} | ${fmt(m.cpu_us_per_iteration)} | ${fmt(m.p99_ms)} | ${fmt(m.peak_rss_mb)} | ${m.rps && s.latch?.rps ? `${round(m.rps / s.latch.rps, 2)}×` : '–'} | ${m.cpu_us_per_iteration && s.latch?.cpu_us_per_iteration ? `${round(s.latch.cpu_us_per_iteration / m.cpu_us_per_iteration, 3)}` : '–'} |`)
     }
   }
-  const ALL = ['latch', 'oidc-provider', 'bare-node', 'latch-memdb', 'latch-baseline', 'latch-orgs-1', 'latch-orgs-1000']
+  const ALL = ['latch', 'oidc-provider', 'bare-node', 'latch-memdb', 'latch-baseline', 'latch-orgs-1', 'latch-orgs-1000', 'latch-tenants-1', 'latch-tenants-10000']
   const errs = results.scenarios.flatMap((s) => ALL.filter((n) => s[n]?.errors > 0).map((n) => `${s.id}/${n}: ${s[n].errors} errors`))
   if (errs.length) lines.push('', `Errors: ${errs.join('; ')}`)
   const noisy = results.scenarios.flatMap((s) => ALL.filter((n) => s[n]?.foreign_cpu_core0_pct > 5).map((n) => `${s.id}/${n} ${s[n].foreign_cpu_core0_pct}%`))

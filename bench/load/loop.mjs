@@ -3,7 +3,8 @@
  * over one flow for a fixed time over a shared keep-alive agent. Run by the harness as
  * `taskset -c 1 node load/loop.mjs '<json>'`. Flows:
  * - `session`: GET /authorize with the worker's session cookie (consent remembered or
- *   pre-established) → 303 with a code → POST /token (code + PKCE verifier);
+ *   pre-established) → 303 with a code → POST /token (code + PKCE verifier); with `hosts`, a
+ *   session at each of the worker's tenants, taken in turn (the tenants scenarios, issue 11);
  * - `login`: a fresh cookie jar every iteration: authorize → sign-in page → POST email+password →
  *   … → code → POST /token;
  * - `refresh`: each worker holds its own refresh-token chain and rotates it in a loop;
@@ -25,18 +26,35 @@ const o = JSON.parse(process.argv[2])
 const target = { url: o.url, paths: o.paths }
 const agent = createAgent(o.connections)
 
+/**
+ * The tenants scenarios (issue 11) give `hosts`, the tenants to spread the load over uniformly:
+ * worker w serves hosts w, w + N, w + 2N, … (N workers), or, with fewer hosts than workers, host
+ * w mod their number. Without `hosts` every worker serves `target`.
+ */
+const targets = o.hosts ? o.hosts.map((host) => ({ url: `http://${host}`, paths: o.paths })) : [target]
+function tenantsOf(worker) {
+  if (targets.length <= o.connections) return [targets[worker % targets.length]]
+  return targets.filter((_, i) => i % o.connections === worker)
+}
+
 /** Per-worker state and one iteration, for each flow. */
 const FLOWS = {
   session: {
-    async setup() {
-      const jar = new CookieJar()
-      const first = await authorizeToCode(agent, jar, target)
-      await exchangeCode(agent, target, first.code, first.verifier)
-      return { jar }
+    // A worker holds one signed-in browser per tenant it serves and takes them in turn.
+    async setup(worker) {
+      const tenants = []
+      for (const t of tenantsOf(worker)) {
+        const jar = new CookieJar()
+        const first = await authorizeToCode(agent, jar, t)
+        await exchangeCode(agent, t, first.code, first.verifier)
+        tenants.push({ jar, target: t })
+      }
+      return { tenants, next: 0 }
     },
     async iteration(state) {
-      const { code, verifier, steps } = await authorizeToCode(agent, state.jar, target, { allowLogin: false })
-      await exchangeCode(agent, target, code, verifier)
+      const { jar, target: t } = state.tenants[state.next++ % state.tenants.length]
+      const { code, verifier, steps } = await authorizeToCode(agent, jar, t, { allowLogin: false })
+      await exchangeCode(agent, t, code, verifier)
       return steps + 1
     },
   },
@@ -80,8 +98,11 @@ const flow = FLOWS[o.flow]
 if (!flow) throw new Error(`unknown flow ${o.flow}`)
 
 // Setup sequentially for the first worker (Latch records the one consent there), then in parallel.
-const states = [await flow.setup()]
-states.push(...(await Promise.all(Array.from({ length: o.connections - 1 }, () => flow.setup()))))
+// With tenants, each worker's first sign-in at a tenant gives that tenant's consent, and a worker's
+// own tenants are set up one after the other; the first request of each tenant loads it and makes
+// its signing key, so all of that is done before the warm-up starts.
+const states = [await flow.setup(0)]
+states.push(...(await Promise.all(Array.from({ length: o.connections - 1 }, (_, i) => flow.setup(i + 1)))))
 
 const start = performance.now()
 const measureFrom = start + o.warmup * 1000
@@ -106,7 +127,7 @@ const edges = [
   }, deadline - performance.now()),
 ]
 
-async function worker(state) {
+async function worker(state, w) {
   while (performance.now() < deadline) {
     const t0 = performance.now()
     try {
@@ -122,13 +143,13 @@ async function worker(state) {
       firstError ??= String(err?.message ?? err)
       // A broken refresh chain or session is rebuilt so the worker keeps going.
       try {
-        Object.assign(state, await flow.setup())
+        Object.assign(state, await flow.setup(w))
       } catch {}
     }
   }
 }
 
-await Promise.all(states.map(worker))
+await Promise.all(states.map((state, w) => worker(state, w)))
 for (const t of edges) clearTimeout(t)
 if (cpu && !cpuWindow) cpuWindow = cpu.end() // every worker ended before the timer ran
 agent.destroy()

@@ -39,6 +39,19 @@ describe('LazyChildLogger', () => {
     expect(lines[1]).toMatchObject({ level: 50, reqId: 'req-1' })
   })
 
+  it('issue 11: a child of the stand-in (the tenant binding) is a stand-in that writes both bindings', () => {
+    const { lines, stream } = capture()
+    const parent = createLogger('warn', stream)
+    const request = lazyChildLoggerFactory(parent, { reqId: 'req-1' }, {}) as LazyChildLogger
+    const tenant = request.child({ tenant: 'acme' }) as unknown as LazyChildLogger
+    expect(tenant).toBeInstanceOf(LazyChildLogger)
+    tenant.info('not written')
+    expect(lines).toHaveLength(0)
+    tenant.warn({ body: { password: 'hunter2' } }, 'written')
+    expect(lines).toEqual([expect.objectContaining({ level: 40, reqId: 'req-1', tenant: 'acme', msg: 'written', body: { password: '[redacted]' } })])
+    expect(request.child({ tenant: 'acme' }, { level: 'debug' })).not.toBeInstanceOf(LazyChildLogger)
+  })
+
   it('a route with its own log level gets a real child', () => {
     const parent = createLogger('warn', capture().stream)
     expect(lazyChildLoggerFactory(parent, { reqId: 'r' }, { level: 'debug' })).not.toBeInstanceOf(LazyChildLogger)

@@ -38,8 +38,15 @@ export class LazyChildLogger {
     return (this.#child ?? this.parent).isLevelEnabled(level)
   }
 
+  /**
+   * A stand-in too while nothing was written (the tenant hook adds `tenant` to every request's
+   * logger, issue 11: two real children per request were ~4% of a tenant's client-credentials
+   * path): its first line builds one real child with both sets of bindings, which writes what the
+   * child of a child would. Options (a level, serializers) need the real thing.
+   */
   child(bindings: Record<string, unknown>, options?: Record<string, unknown>): Logger {
-    return this.logger.child(bindings, options)
+    if (this.#child !== undefined || (options !== undefined && Object.keys(options).length > 0)) return this.logger.child(bindings, options)
+    return new LazyChildLogger(this.parent, { ...this.bindings, ...bindings }, this.options) as unknown as Logger
   }
 
   silent(): void {}
