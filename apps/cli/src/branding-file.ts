@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
-import { ConfigError, type Branding, type LatchConfig } from '@latch/server'
+import { ConfigError, type Branding, type LatchConfig } from '@latch/server/admin'
 import { validateWithLoader } from './context.js'
 import { CliError, UsageError } from './errors.js'
 

@@ -466,11 +466,8 @@ describe('latch CLI', { timeout: 90_000 }, () => {
     }
   })
 
-  it('issue 10: orgs create|list|add-member|members|remove-member|delete; unknown organization or user exits 1, a malformed id exits 2', async () => {
+  it('issue 10: orgs create|list; a taken id exits 1, a malformed id or domain exits 2', async () => {
     const dir = await migrated()
-    await ok(dir, ['users', 'create', '--email', 'alice@example.com'])
-    await ok(dir, ['users', 'create', '--email', 'bob@example.com'])
-
     const acme = JSON.parse(await ok(dir, ['orgs', 'create', '--id', 'acme', '--name', 'Acme Corp', '--domains', 'acme.example,acme.test', '--json'])) as Record<string, unknown>
     expect(acme).toMatchObject({ id: 'acme', name: 'Acme Corp', domains: ['acme.example', 'acme.test'] })
     expect(await ok(dir, ['orgs', 'create', '--id', 'globex', '--name', 'Globex Corporation'])).toMatch(/created organization globex \(Globex Corporation\)/)
@@ -483,6 +480,14 @@ describe('latch CLI', { timeout: 90_000 }, () => {
     expectOneLineError(await latch(dir, ['orgs', 'create', '--id', 'acme', '--name', 'Again']), 1, /organization acme already exists/)
     expectOneLineError(await latch(dir, ['orgs', 'create', '--id', 'Acme!', '--name', 'Bad']), 2, /^error: --id /)
     expectOneLineError(await latch(dir, ['orgs', 'create', '--id', 'x', '--name', 'X', '--domains', 'Upper.Example']), 2, /^error: --domains /)
+  })
+
+  it('issue 10: orgs add-member|members|remove-member|delete; the memberships go with the organization; unknown organization or user exits 1, a malformed id exits 2', async () => {
+    const dir = await migrated()
+    await ok(dir, ['users', 'create', '--email', 'alice@example.com'])
+    await ok(dir, ['users', 'create', '--email', 'bob@example.com'])
+    await ok(dir, ['orgs', 'create', '--id', 'acme', '--name', 'Acme Corp'])
+    await ok(dir, ['orgs', 'create', '--id', 'globex', '--name', 'Globex Corporation'])
 
     expect(await ok(dir, ['orgs', 'add-member', 'acme', 'Alice@Example.com', '--roles', 'admin,billing'])).toMatch(/added alice@example\.com to acme: roles admin,billing/)
     expect(await ok(dir, ['orgs', 'add-member', 'acme', 'alice@example.com', '--roles', 'member'])).toMatch(/updated alice@example\.com in acme: roles member/)

@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline/promises'
 import type { Command } from 'commander'
 import {
   ConfigError, DEFAULT_TENANT, TENANT_ID_PATTERN, createStore, databaseExists, loadConfig, redactUrl, scrubText, tenantConfig, type LatchConfig, type LoadedConfig, type Store,
-} from '@latch/server'
+} from '@latch/server/admin'
 import { CliError, UsageError, reasonOf } from './errors.js'
 
 /** Used when `--config` is not given and this file exists in the working directory. */

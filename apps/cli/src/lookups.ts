@@ -3,7 +3,7 @@
  * opened (a malformed id is a wrong command line, exit 2), and the organization and user a
  * membership command names, looked up (unknown: the command failed, exit 1).
  */
-import { ORGANIZATION_ID, type OrganizationRecord, type Store, type UserRecord } from '@latch/server'
+import { ORGANIZATION_ID, type OrganizationRecord, type Store, type UserRecord } from '@latch/server/admin'
 import { CliError, UsageError } from './errors.js'
 
 /** The id as given, or a usage error saying what an id looks like. */

@@ -12,7 +12,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
-import { ConfigError } from '@latch/server'
+import { ConfigError } from '@latch/server/admin'
 import { clientsCreate } from './commands/clients-create.js'
 import { clientsDelete } from './commands/clients-delete.js'
 import { clientsList } from './commands/clients-list.js'

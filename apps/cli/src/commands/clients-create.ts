@@ -12,7 +12,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { Option, type Command } from 'commander'
-import { AUTH_METHOD_NAMES, GRANT_TYPE_NAMES, Keystore, SIGNING_ALGS, acceptedAuthMethods, idTokenAlgsOf, randomHandle, systemClock, type ResolvedClient } from '@latch/server'
+import { AUTH_METHOD_NAMES, GRANT_TYPE_NAMES, Keystore, SIGNING_ALGS, acceptedAuthMethods, idTokenAlgsOf, randomHandle, systemClock, type ResolvedClient } from '@latch/server/admin'
 import { flagError, validateWithLoader, withConfigOption, withStore, now, type CommonOptions } from '../context.js'
 import { CliError, UsageError, reasonOf } from '../errors.js'
 import { list, repeated } from '../flag-values.js'

@@ -4,7 +4,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc7591#section-2
  */
 import type { Command } from 'commander'
-import type { ClientRecord } from '@latch/server'
+import type { ClientRecord } from '@latch/server/admin'
 import { withConfigOption, withStore, type CommonOptions } from '../context.js'
 import { note, printJson, printTable } from '../output.js'
 

@@ -6,7 +6,7 @@
  * @see https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys
  */
 import type { Command } from 'commander'
-import type { SigningKeyRecord } from '@latch/server'
+import type { SigningKeyRecord } from '@latch/server/admin'
 import { withConfigOption, withStore, now, type CommonOptions } from '../context.js'
 import { isoTime, note, printJson, printTable } from '../output.js'
 

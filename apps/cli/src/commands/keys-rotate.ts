@@ -16,7 +16,7 @@
  * @see https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys
  */
 import type { Command } from 'commander'
-import { DEFAULT_TENANT, Keystore, idTokenAlgsOf, systemClock, type LatchConfig, type Store } from '@latch/server'
+import { DEFAULT_TENANT, Keystore, idTokenAlgsOf, systemClock, type LatchConfig, type Store } from '@latch/server/admin'
 import { tenantScope, withConfigOption, withStore, now, type CommonOptions } from '../context.js'
 import { CliError, UsageError, reasonOf } from '../errors.js'
 import { isoTime, note, printJson, say } from '../output.js'

@@ -6,7 +6,7 @@
  * is at one of `--domains` join it (roles `[member]`) when they next sign in.
  */
 import type { Command } from 'commander'
-import type { OrganizationRecord } from '@latch/server'
+import type { OrganizationRecord } from '@latch/server/admin'
 import { flagError, now, validateWithLoader, withConfigOption, withStore, type CommonOptions } from '../context.js'
 import { CliError } from '../errors.js'
 import { list } from '../flag-values.js'

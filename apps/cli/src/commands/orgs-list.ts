@@ -2,7 +2,7 @@
  * `latch orgs list [--json]`: every organization (issue 10), by id, with its email domains.
  */
 import type { Command } from 'commander'
-import type { LatchConfig } from '@latch/server'
+import type { LatchConfig } from '@latch/server/admin'
 import { withConfigOption, withStore, type CommonOptions } from '../context.js'
 import { isoTime, note, printJson, printTable } from '../output.js'
 

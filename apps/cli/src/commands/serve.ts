@@ -6,7 +6,7 @@
  * sockets), in-flight requests finish, then the store closes. A second signal exits at once.
  */
 import { InvalidArgumentError, type Command } from 'commander'
-import { createServer, type LatchServer } from '@latch/server'
+import type { LatchServer } from '@latch/server'
 import { configFile, displayDatabase, openStore, withConfigOption, type CommonOptions } from '../context.js'
 
 /** How long a graceful shutdown may take before the process exits anyway. */
@@ -25,6 +25,8 @@ export function serve(program: Command): void {
       const { config, store } = await openStore(opts, { create: true })
       let server: LatchServer
       try {
+        // Loaded here, not at the top: the other commands never need Fastify and the endpoints.
+        const { createServer } = await import('@latch/server')
         server = await createServer({ file: configFile(opts), env: process.env, store })
       } catch (err) {
         await store.close()

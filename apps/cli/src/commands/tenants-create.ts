@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs'
 import { basename, dirname, resolve } from 'node:path'
 import type { Command } from 'commander'
-import { ConfigError, DEFAULT_TENANT, TenantIssuerTakenError, defineTenant, parseTenantFile, seedTenant, type TenantDefinition } from '@latch/server'
+import { ConfigError, DEFAULT_TENANT, TenantIssuerTakenError, defineTenant, parseTenantFile, seedTenant, type TenantDefinition } from '@latch/server/admin'
 import { now, tenantIdArg, withConfigOption, withStore, type CommonOptions } from '../context.js'
 import { CliError, UsageError, reasonOf } from '../errors.js'
 import { isoTime, note, printJson, say } from '../output.js'

@@ -6,7 +6,7 @@
  * stop answering for its issuer within `tenancy.reload_interval`.
  */
 import type { Command } from 'commander'
-import { DEFAULT_TENANT } from '@latch/server'
+import { DEFAULT_TENANT } from '@latch/server/admin'
 import { now, promptLine, tenantIdArg, withConfigOption, withStore, type CommonOptions } from '../context.js'
 import { CliError, UsageError } from '../errors.js'
 import { note, say } from '../output.js'

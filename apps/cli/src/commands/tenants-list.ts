@@ -3,7 +3,7 @@
  * then the stored tenants by id, each with its issuer and when it was created.
  */
 import type { Command } from 'commander'
-import { DEFAULT_TENANT } from '@latch/server'
+import { DEFAULT_TENANT } from '@latch/server/admin'
 import { withConfigOption, withStore, type CommonOptions } from '../context.js'
 import { isoTime, printJson, printTable } from '../output.js'
 

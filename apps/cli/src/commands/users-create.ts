@@ -6,7 +6,7 @@
  * argument stays in the shell history and is visible to other users in `ps`.
  */
 import type { Command } from 'commander'
-import { hashPassword, type UserClaims } from '@latch/server'
+import { hashPassword, type UserClaims } from '@latch/server/admin'
 import { flagError, readPassword, validateWithLoader, withConfigOption, withStore, now, type CommonOptions } from '../context.js'
 import { CliError } from '../errors.js'
 import { claimPairs, list, repeated } from '../flag-values.js'

@@ -3,7 +3,7 @@
  * carry for them. Password hashes are never printed: only whether a password is set.
  */
 import type { Command } from 'commander'
-import type { UserRecord } from '@latch/server'
+import type { UserRecord } from '@latch/server/admin'
 import { withConfigOption, withStore, type CommonOptions } from '../context.js'
 import { isoTime, note, printJson, printTable } from '../output.js'
 

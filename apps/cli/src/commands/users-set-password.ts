@@ -9,7 +9,7 @@
  * admin for them, cuts off whoever else may hold the old one). `--keep-sessions` opts out.
  */
 import type { Command } from 'commander'
-import { hashPassword } from '@latch/server'
+import { hashPassword } from '@latch/server/admin'
 import { flagError, readPassword, validateWithLoader, withConfigOption, withStore, now, type CommonOptions } from '../context.js'
 import { CliError } from '../errors.js'
 import { note, say } from '../output.js'
