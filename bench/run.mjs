@@ -26,6 +26,7 @@
  *          --rounds=3 (runs per server and scenario, interleaved; the median is reported)
  *          --out=results/latest.json --quiet-wait=120 (seconds to wait for an idle machine)
  *          --no-build (do not run `tsc -b packages/server` first)
+ *          --server-node-args="--max-semi-space-size=16" (Node flags for the Latch servers only)
  *          --baseline=DIR (adds server `latch-baseline`: Latch from another build, DIR/dist/index.js
  *          of a packages/server checkout, e.g. the commit before a change; a before/after pair in
  *          one run, interleaved like the other servers)
@@ -53,8 +54,8 @@ const require = createRequire(import.meta.url)
 // ---------------------------------------------------------------------------------------------
 const args = Object.fromEntries(
   process.argv.slice(2).map((a) => {
-    const [k, v] = a.replace(/^--/, '').split('=')
-    return [k, v ?? 'true']
+    const [k, ...v] = a.replace(/^--/, '').split('=')
+    return [k, v.length > 0 ? v.join('=') : 'true']
   }),
 )
 const OPT = {
@@ -70,6 +71,8 @@ const OPT = {
   profile: args.profile === 'true',
   quietWait: Number(args['quiet-wait'] ?? 120),
   rounds: Number(args.rounds ?? (args.profile === 'true' ? 1 : 3)),
+  // `--server-node-args=--max-semi-space-size=16`: Node flags for every Latch server (space-separated).
+  serverNodeArgs: args['server-node-args'] ? args['server-node-args'].split(' ').filter(Boolean) : [],
 }
 const OUT = resolve(HERE, args.out ?? (OPT.profile ? 'results/profile.json' : 'results/latest.json'))
 const PROFILE_DIR = join(HERE, 'results', 'profiles')
@@ -271,7 +274,10 @@ async function startServer(name, serverOptions, profileName) {
     // Storing 10,000 tenants before the start takes a while on a busy machine.
     timeoutMs: serverOptions.tenants ? 300_000 : 60_000,
     script: join(HERE, SERVER_SCRIPTS[name]),
-    nodeArgs: profileName ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${profileName}.cpuprofile`] : [],
+    nodeArgs: [
+      ...(name.startsWith('latch') ? OPT.serverNodeArgs : []),
+      ...(profileName ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${profileName}.cpuprofile`] : []),
+    ],
     core: 0,
     cwd: HERE,
     env: { BENCH_SERVER: JSON.stringify({ port, dir, ...serverOptions }) },

@@ -6,6 +6,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import { Value } from '@sinclair/typebox/value'
 import { ConfigError } from '../errors.js'
 import { hashHandle } from '../lib/random.js'
@@ -78,10 +79,17 @@ function describeError(err: { path: string; message: string; value: unknown; sch
   return new ConfigError(key, `${err.message.toLowerCase()}, got ${got}`)
 }
 
+/**
+ * Compiled on first use: each tenant a node loads is validated (issue 11), and the interpreted
+ * `Value.Errors` walk allocated ~35 KB per tenant even for valid settings.
+ */
+let configCheck: TypeCheck<typeof ConfigFileSchema> | undefined
+
 export function validateConfigFile(raw: Record<string, unknown>): ConfigFile {
   const withDefaults = Value.Default(ConfigFileSchema, Value.Convert(ConfigFileSchema, structuredClone(raw)))
-  const errors = [...Value.Errors(ConfigFileSchema, withDefaults)]
-  const first = errors[0]
+  configCheck ??= TypeCompiler.Compile(ConfigFileSchema)
+  if (configCheck.Check(withDefaults)) return withDefaults as ConfigFile
+  const first = configCheck.Errors(withDefaults).First()
   if (first) {
     // TypeBox reports an unknown key with its own path.
     if (/additional|unexpected/i.test(first.message)) {

@@ -183,33 +183,99 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
     translate,
   )
 
-  const bind = (tenant: string): Store => ({
-    ...guard<TenantAreas>(
-      {
-        clients: clients(tenant),
-        users: users(tenant),
-        organizations: organizations(tenant),
-        keys: keys(tenant),
-        grants: grants(tenant),
-        authorizationCodes: authorizationCodes(tenant),
-        refreshTokens: refreshTokens(tenant),
-        accessTokens: accessTokens(tenant),
-        deviceCodes: deviceCodes(tenant),
-        sessions: sessions(tenant),
-        consents: consents(tenant),
-        interactions: interactions(tenant),
-        replay: replay(tenant),
-      },
-      translate,
-    ),
+  const areas: { [K in keyof TenantAreas]: (tenant: string) => TenantAreas[K] } = {
+    clients,
+    users,
+    organizations,
+    keys,
+    grants,
+    authorizationCodes,
+    refreshTokens,
+    accessTokens,
+    deviceCodes,
+    sessions,
+    consents,
+    interactions,
+    replay,
+  }
+  const bindArea = <K extends keyof TenantAreas>(name: K, tenant: string): TenantAreas[K] => guard(areas[name](tenant), translate)
+
+  // The default tenant's store is a plain object (tests spread it to plant a fault). Another
+  // tenant's binds each area on first use: a node keeps
+  // up to `tenancy.cache_size` tenant stores, and a tenant that only mints client-credentials
+  // tokens touches 2 of the 13 areas (issue 11: 11 KB per tenant store when all were bound).
+  const root: Store = {
+    ...(Object.fromEntries(Object.keys(areas).map((name) => [name, bindArea(name as keyof TenantAreas, DEFAULT_TENANT)])) as TenantAreas),
     ...deployment,
     forTenant,
-  })
-  const root = bind(DEFAULT_TENANT)
+  }
+  // One shape for every tenant store (each area a field, set on first use), so the hot path's
+  // `store.clients` stays a monomorphic getter.
+  class TenantStore {
+    constructor(readonly tenant: string) {}
+    #clients?: TenantAreas['clients']
+    #users?: TenantAreas['users']
+    #organizations?: TenantAreas['organizations']
+    #keys?: TenantAreas['keys']
+    #grants?: TenantAreas['grants']
+    #authorizationCodes?: TenantAreas['authorizationCodes']
+    #refreshTokens?: TenantAreas['refreshTokens']
+    #accessTokens?: TenantAreas['accessTokens']
+    #deviceCodes?: TenantAreas['deviceCodes']
+    #sessions?: TenantAreas['sessions']
+    #consents?: TenantAreas['consents']
+    #interactions?: TenantAreas['interactions']
+    #replay?: TenantAreas['replay']
+    get clients(): TenantAreas['clients'] {
+      return (this.#clients ??= bindArea('clients', this.tenant))
+    }
+    get users(): TenantAreas['users'] {
+      return (this.#users ??= bindArea('users', this.tenant))
+    }
+    get organizations(): TenantAreas['organizations'] {
+      return (this.#organizations ??= bindArea('organizations', this.tenant))
+    }
+    get keys(): TenantAreas['keys'] {
+      return (this.#keys ??= bindArea('keys', this.tenant))
+    }
+    get grants(): TenantAreas['grants'] {
+      return (this.#grants ??= bindArea('grants', this.tenant))
+    }
+    get authorizationCodes(): TenantAreas['authorizationCodes'] {
+      return (this.#authorizationCodes ??= bindArea('authorizationCodes', this.tenant))
+    }
+    get refreshTokens(): TenantAreas['refreshTokens'] {
+      return (this.#refreshTokens ??= bindArea('refreshTokens', this.tenant))
+    }
+    get accessTokens(): TenantAreas['accessTokens'] {
+      return (this.#accessTokens ??= bindArea('accessTokens', this.tenant))
+    }
+    get deviceCodes(): TenantAreas['deviceCodes'] {
+      return (this.#deviceCodes ??= bindArea('deviceCodes', this.tenant))
+    }
+    get sessions(): TenantAreas['sessions'] {
+      return (this.#sessions ??= bindArea('sessions', this.tenant))
+    }
+    get consents(): TenantAreas['consents'] {
+      return (this.#consents ??= bindArea('consents', this.tenant))
+    }
+    get interactions(): TenantAreas['interactions'] {
+      return (this.#interactions ??= bindArea('interactions', this.tenant))
+    }
+    get replay(): TenantAreas['replay'] {
+      return (this.#replay ??= bindArea('replay', this.tenant))
+    }
+    readonly tenants = deployment.tenants
+    readonly evictAnonymousInteractions = deployment.evictAnonymousInteractions
+    readonly sweep = deployment.sweep
+    readonly ping = deployment.ping
+    readonly close = deployment.close
+    readonly forTenant = forTenant
+  }
   function forTenant(id: string): Store {
     if (id === DEFAULT_TENANT) return root
     checkTenantId(id)
-    return bind(id)
+    return new TenantStore(id)
   }
   return root
 }
