@@ -57,8 +57,12 @@ export class LatchNode {
     this.url = `http://127.0.0.1:${port}`
   }
 
-  /** Spawns the process and waits until /healthz answers 200. */
-  async start(timeoutMs = 20_000): Promise<void> {
+  /**
+   * Spawns the process and waits until /healthz answers 200. A readiness wait, not a speed check:
+   * a node hashes its seeded users' passwords (argon2id) before it listens, which on a CI box
+   * running three test files per two cores took more than 20 s.
+   */
+  async start(timeoutMs = 60_000): Promise<void> {
     if (this.#process) throw new Error(`node ${this.name} is running already`)
     const child = spawn(process.execPath, [MAIN, 'serve', '--config', this.cluster.configFile, '--port', String(this.port)], {
       env: this.cluster.env,

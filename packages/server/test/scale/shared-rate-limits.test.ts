@@ -128,7 +128,8 @@ describe.skipIf(!redisUp)('rate limits shared by 2 nodes through Redis', () => {
   const logs = [capturedLogger(), capturedLogger()] as const
 
   beforeAll(async () => {
-    ;[a, b] = await Promise.all(logs.map(({ logger }) => startServer(nodeConfig(REDIS_URL, prefix), { logger })))
+    const [la, lb] = logs
+    ;[a, b] = await Promise.all([startServer(nodeConfig(REDIS_URL, prefix), { logger: la.logger }), startServer(nodeConfig(REDIS_URL, prefix), { logger: lb.logger })])
   }, 30_000)
 
   afterAll(async () => {
