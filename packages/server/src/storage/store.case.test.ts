@@ -86,6 +86,8 @@ function client(overrides: Partial<ClientRecord> = {}): ClientRecord {
     jwks: null,
     organization_required: false,
     organizations: null,
+    backchannel_logout_uri: null,
+    backchannel_logout_session_required: false,
     ...overrides,
   }
 }
