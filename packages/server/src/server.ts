@@ -120,6 +120,8 @@ export const REDACT_PATHS = [
   '*.token',
   '*.device_code',
   '*.user_code',
+  // Issue 12: a back-channel logout token, should anything log one.
+  '*.logout_token',
 ]
 
 /** The server's pino logger, with redaction; `destination` (default stdout) lets a test read what it writes. */
