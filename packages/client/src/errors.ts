@@ -76,6 +76,7 @@ export const CLIENT_VALIDATION_CODES = {
   unsupported_operation: 'the server asked for something this client does not support (e.g. an encrypted ID token)',
   no_session: 'the token manager holds no tokens: sign in first',
   no_refresh_token: 'a refresh was needed but the token set has no refresh token',
+  invalid_logout_token: 'OIDC Back-Channel Logout §2.6: the logout token signature, iss, aud, iat/exp, typ, events, sid/sub or the absence of nonce failed validation',
 } as const
 
 /** One of the stable codes of `ClientValidationError`. */

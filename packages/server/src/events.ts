@@ -26,6 +26,10 @@ export interface LatchEventMap {
   'device_code.denied': { client_id: string; user_id: string }
   'key.rotated': { kid: string; alg: string }
   'client_assertion.replayed': { client_id: string }
+  /** Issue 12, OIDC Back-Channel Logout 1.0: a client acknowledged (200/204) the logout token for session `sid`. */
+  'logout_token.delivered': { client_id: string; sid: string; attempts: number }
+  /** Issue 12: a logout token was given up: the retry window passed, or the client (or its URI) is gone. */
+  'logout_token.abandoned': { client_id: string; sid: string; attempts: number; reason: 'retry_window_passed' | 'client_not_registered' }
 }
 
 export type LatchEventName = keyof LatchEventMap
@@ -81,6 +85,8 @@ export const EVENT_DESCRIPTIONS = Object.freeze({
   'device_code.denied': 'a user denied a device authorization (RFC 8628)',
   'key.rotated': 'this node first saw a new signing key (kid and alg only)',
   'client_assertion.replayed': 'a private_key_jwt assertion was presented twice (RFC 7523 §3)',
+  'logout_token.delivered': 'a client acknowledged a back-channel logout token (OIDC Back-Channel Logout 1.0)',
+  'logout_token.abandoned': 'a back-channel logout token was given up (retry window passed, or the client or its URI is gone)',
 } as const satisfies Record<LatchEventName, string>)
 
 /** Every event name of the map, in the order of `EVENT_DESCRIPTIONS`. */

@@ -28,6 +28,7 @@ import { PATHS } from './context.js'
 import { TenantContexts } from './tenancy/tenant-contexts.js'
 import { tenantContext, tenantKeystore } from './tenancy/tenant-context.js'
 import { KeyRotationSchedule } from './tenancy/key-rotation.js'
+import { LogoutDeliveryQueue } from './tenancy/logout-deliveries.js'
 import { TenantsDirectory } from './tenancy/tenants-dir.js'
 import { sendUnknownTenant } from './endpoints/_pipeline/unknown-tenant.js'
 import { TENANT_OF, type RoutedRequest } from './endpoints/_pipeline/tenant-of.js'
@@ -89,6 +90,12 @@ export interface LatchServer {
    * says are due. Resolves when done; a call while one runs joins it.
    */
   reloadTenants(): Promise<void>
+  /**
+   * Issue 12: one pass of the back-channel logout loop, after any pass under way: every queued
+   * logout token that is due now gets an attempt (delivered, rescheduled or abandoned). The loop runs
+   * by itself; tests call this to step it with their clock.
+   */
+  deliverLogouts(): Promise<void>
   config: LatchConfig
   warnings: string[]
   /** Listens on `port` (0 = ephemeral) and returns the bound URL. */
@@ -113,6 +120,8 @@ export const REDACT_PATHS = [
   '*.token',
   '*.device_code',
   '*.user_code',
+  // Issue 12: a back-channel logout token, should anything log one.
+  '*.logout_token',
 ]
 
 /** The server's pino logger, with redaction; `destination` (default stdout) lets a test read what it writes. */
@@ -267,7 +276,12 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       keystore.reload().catch((err: unknown) => log.warn({ err }, 'signing key reload failed'))
     }, config.tokens.key_reload_interval * 1000)
     keyReloader.unref()
+    // Issue 12: back-channel logout tokens, sent by every node from the shared queue.
+    const logoutDeliveries = new LogoutDeliveryQueue({ store, contexts: tenants, clock, log })
+    logoutDeliveries.start()
+    events.on('session.ended', () => logoutDeliveries.kick())
     app.addHook('onClose', async () => {
+      await logoutDeliveries.stop()
       clearInterval(sweeper)
       clearInterval(keyReloader)
       clearInterval(tenantReloader)
@@ -282,6 +296,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       ctx,
       tenants,
       reloadTenants,
+      deliverLogouts: () => logoutDeliveries.runOnce(),
       config,
       warnings,
       async listen(port = config.port, host = config.host) {

@@ -4,7 +4,8 @@
  * CLI accepts is exactly what `clients:` in latch.config.yaml accepts: absolute redirect URIs
  * without a fragment (RFC 6749 §3.1.2), known grant types, no `client_credentials` for a public
  * client (RFC 6749 §4.4), scopes Latch knows, resources the config lists (RFC 8707; without
- * `--resource` the client may get tokens for `default_resource` only).
+ * `--resource` the client may get tokens for `default_resource` only), a `backchannel_logout_uri` that is https
+ * (http only to a loopback host) without a fragment (OIDC Back-Channel Logout §2.2).
  *
  * A confidential client gets a generated 256-bit secret, printed once; only its SHA-256 is stored.
  * @see https://www.rfc-editor.org/rfc/rfc7591#section-2
@@ -32,6 +33,8 @@ interface ClientsCreateOptions extends CommonOptions {
   skipConsent?: boolean
   jwks?: string
   idTokenAlg?: (typeof SIGNING_ALGS)[number]
+  backchannelLogoutUri?: string
+  backchannelLogoutSessionRequired?: boolean
   json?: boolean
 }
 
@@ -49,6 +52,8 @@ const FLAGS: Readonly<Record<string, string>> = {
   skip_consent: '--skip-consent',
   jwks: '--jwks',
   id_token_signed_response_alg: '--id-token-alg',
+  backchannel_logout_uri: '--backchannel-logout-uri',
+  backchannel_logout_session_required: '--backchannel-logout-session-required',
 }
 
 function authMethodOf(opts: ClientsCreateOptions): (typeof AUTH_METHOD_NAMES)[number] {
@@ -91,6 +96,8 @@ export function clientsCreate(parent: Command): void {
       .option('--resource <uri>', 'a resource (API identifier from the config) the client may get tokens for; repeat for several (default: default_resource only)', repeated)
       .option('--skip-consent', 'first-party client: skip the consent page')
       .option('--jwks <file>', 'JWK Set (JSON) of the client\'s public keys, for --auth-method private_key_jwt')
+      .option('--backchannel-logout-uri <url>', 'OIDC Back-Channel Logout: where Latch POSTs a logout token when a session of the client ends (https; http only to localhost)')
+      .option('--backchannel-logout-session-required', 'the client needs sid in its logout tokens (Latch always sends it)')
       .option('--json', 'print the client (and its secret) as JSON'),
   ).action(async (opts: ClientsCreateOptions) => {
     const method = authMethodOf(opts)
@@ -109,6 +116,8 @@ export function clientsCreate(parent: Command): void {
       ...(opts.resource !== undefined && { resources: opts.resource }),
       ...(opts.skipConsent && { skip_consent: true }),
       ...(opts.jwks !== undefined && { jwks: readJwks(opts.jwks) }),
+      ...(opts.backchannelLogoutUri !== undefined && { backchannel_logout_uri: opts.backchannelLogoutUri }),
+      ...(opts.backchannelLogoutSessionRequired && { backchannel_logout_session_required: true }),
     }
 
     await withStore(opts, async ({ config, store }) => {

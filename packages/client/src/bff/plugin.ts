@@ -21,6 +21,7 @@ import { authBodyParsers, jsonErrors } from './http.js'
 import { RequestSession, sessionTransport } from './latch-session.js'
 import { resolveBffOptions, type LatchBffOptions } from './options.js'
 import { apiProxy } from './proxy.js'
+import { backchannelLogoutRoute } from './routes/backchannel-logout.js'
 import { callbackRoute } from './routes/callback.js'
 import { loginRoute } from './routes/login.js'
 import { logoutRoute } from './routes/logout.js'
@@ -80,6 +81,7 @@ const plugin: FastifyPluginAsync<LatchBffOptions> = async (app: FastifyInstance,
       await auth.register(meRoute, { ctx })
       await auth.register(refreshRoute, { ctx })
       await auth.register(logoutRoute, { ctx })
+      await auth.register(backchannelLogoutRoute, { ctx })
     },
     { prefix: options.prefix },
   )
@@ -90,7 +92,8 @@ const plugin: FastifyPluginAsync<LatchBffOptions> = async (app: FastifyInstance,
  * The BFF (token handler) Fastify plugin: sign-in with the authorization code flow and PKCE,
  * server-side sessions behind an HttpOnly cookie, CSRF-checked refresh and logout, and an API
  * proxy that adds the access token. Routes (default prefixes): `GET /auth/login?returnTo=`,
- * `GET /auth/callback`, `GET /auth/me`, `POST /auth/refresh`, `POST /auth/logout`, `ANY /api/*`.
+ * `GET /auth/callback`, `GET /auth/me`, `POST /auth/refresh`, `POST /auth/logout`,
+ * `POST /auth/backchannel-logout` (register it as the client's `backchannel_logout_uri`), `ANY /api/*`.
  * Register it at the app's root.
  *
  * @example

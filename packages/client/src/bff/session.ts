@@ -39,6 +39,8 @@ export interface SessionRecord {
   csrfToken: string
   /** Epoch seconds: the session ends then, whatever the tokens say (absolute lifetime). */
   endsAt: number
+  /** The OP's session id (the ID token's `sid`), for back-channel logout; absent when the OP sent none. */
+  sid?: string
 }
 
 /** A sign-in transaction as stored. */
@@ -74,6 +76,7 @@ export function sessionRecord(tokens: TokenSet, user: BffUser, csrfToken: string
     scope: tokens.scope ?? null,
     csrfToken,
     endsAt,
+    ...(typeof tokens.claims?.sid === 'string' && tokens.claims.sid !== '' && { sid: tokens.claims.sid }),
   }
 }
 
@@ -128,7 +131,8 @@ export function isSessionRecord(value: unknown): value is SessionRecord {
     isStringOrNull(r.idToken) &&
     isStringOrNull(r.scope) &&
     isString(r.csrfToken) &&
-    typeof r.endsAt === 'number'
+    typeof r.endsAt === 'number' &&
+    (r.sid === undefined || isString(r.sid))
   )
 }
 

@@ -84,6 +84,14 @@ export function isRandomId(value: unknown): value is string {
 
 const now = (): number => Math.floor(Date.now() / 1000)
 
+/** Session ids kept per `sid` or `sub` list: a user with more sessions at once loses the oldest from the list (not the sessions). */
+const MAX_INDEXED = 16
+
+/** The session ids of a back-channel logout list as read back from the store (anything else: none). */
+function idsOf(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter(isRandomId) : []
+}
+
 export interface BffSessionsOptions {
   store: SessionStore
   client: AuthorizationCodeClient
@@ -119,11 +127,46 @@ export class BffSessions {
     return value
   }
 
-  /** Stores a new session under a new random id and returns the id. */
+  /**
+   * Stores a new session under a new random id and returns the id. The id is also listed under
+   * the OP's `sid` and the user's `sub` (`logout:sid:<sid>`, `logout:sub:<sub>`), so a back-channel
+   * logout can find it. The lists are read-modify-write: two sign-ins of one user on two nodes at
+   * the same instant may drop one entry, whose session then lives until its next refresh fails
+   * (the OP revoked its grant with the session). At most `MAX_INDEXED` ids per list.
+   */
   async create(record: SessionRecord): Promise<string> {
     const id = randomId()
     await this.#save(id, record)
+    const ttl = Math.max(1, record.endsAt - now())
+    if (record.sid !== undefined) await this.#index(`logout:sid:${record.sid}`, id, ttl)
+    await this.#index(`logout:sub:${record.user.sub}`, id, ttl)
     return id
+  }
+
+  async #index(key: string, id: string, ttl: number): Promise<void> {
+    const ids = idsOf(await this.#store.get(key))
+    await this.#store.set(key, [...ids.filter((known) => known !== id), id].slice(-MAX_INDEXED), ttl)
+  }
+
+  /**
+   * OIDC Back-Channel Logout §2.7: ends this app's sessions of the OP session `sid`, or, when the
+   * logout token names only `sub`, every session of that user. Returns how many ended. The
+   * sessions' tokens are not revoked: the OP ended the session and revoked its grants itself.
+   */
+  async endByLogout(target: { sid?: string; sub?: string }): Promise<number> {
+    const key = target.sid !== undefined ? `logout:sid:${target.sid}` : target.sub !== undefined ? `logout:sub:${target.sub}` : null
+    if (key === null) return 0
+    let ended = 0
+    for (const id of idsOf(await this.#store.get(key))) {
+      const record = await this.#store.get(`session:${id}`)
+      if (!isSessionRecord(record)) continue
+      // The lists are hints: a session is ended only when it is the one the token names.
+      if (target.sid !== undefined ? record.sid !== target.sid : record.user.sub !== target.sub) continue
+      if (target.sid !== undefined && target.sub !== undefined && record.user.sub !== target.sub) continue
+      if ((await this.destroy(id)) !== null) ended++
+    }
+    await this.#store.delete(key)
+    return ended
   }
 
   /**

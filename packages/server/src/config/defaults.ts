@@ -203,6 +203,25 @@ export const INTERACTION_TTL = 3600
 export const ANONYMOUS_INTERACTION_TTL = 1800
 
 /**
+ * How long one back-channel logout delivery may take, seconds: the POST of a logout token to a
+ * client's `backchannel_logout_uri` is abandoned after this and retried later (redirects are never
+ * followed; 200 or 204 counts as delivered).
+ * @see https://openid.net/specs/openid-connect-backchannel-1_0.html#BCRequest
+ * @key sessions.backchannel_logout_timeout
+ */
+export const BACKCHANNEL_LOGOUT_TIMEOUT = 5
+
+/**
+ * How long Latch keeps trying to deliver a logout token after the session ended, seconds. Failed
+ * attempts are retried after 5 s, 10 s, 20 s … (at most 5 minutes apart, ±20 % jitter); past this
+ * window the delivery is abandoned (event `logout_token.abandoned`). The client's sessions then end
+ * when their refresh fails: Latch revoked the grant when the session ended.
+ * @see https://openid.net/specs/openid-connect-backchannel-1_0.html#BCResponse
+ * @key sessions.backchannel_logout_retry_window
+ */
+export const BACKCHANNEL_LOGOUT_RETRY_WINDOW = 3600
+
+/**
  * Interactions (sign-in pages started by `/authorize` or the device page) and, counted apart,
  * device authorizations that one source may start per `pending_source_window`. A source is a
  * client IP address, an IPv6 /64 network (one host usually holds a whole /64). Past it, `/authorize`

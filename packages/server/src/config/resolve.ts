@@ -15,6 +15,7 @@ import { contrastWarnings, resolveBranding, resolveMessages } from './branding.j
 import { redisUrlProblem } from './redis-url.js'
 import { overBranding } from '../interaction/views/branding.js'
 import { redirectUriRegistrationProblem } from '../rules/redirect-uri.js'
+import { backchannelLogoutUriProblem } from '../rules/backchannel-logout-uri.js'
 import { isProtocolClaim } from '../rules/protocol-claims.js'
 import { isTemplate, matchTemplate, parseTemplate, templateProblem, type ScopeTemplate } from '../rules/scope-template.js'
 import { OIDC_SCOPE_CLAIMS } from './schema.js'
@@ -225,8 +226,18 @@ function resolveClients(file: ConfigFile, knownScopes: Set<string>, templates: r
       id_token_signed_response_alg: idTokenAlg(c.id_token_signed_response_alg, signingAlg, key('id_token_signed_response_alg')),
       organization_required: c.organization_required ?? false,
       organizations: c.organizations ?? null,
+      backchannel_logout_uri: backchannelLogoutUri(c.backchannel_logout_uri, key('backchannel_logout_uri')),
+      backchannel_logout_session_required: c.backchannel_logout_session_required ?? false,
     }
   })
+}
+
+/** Issue 12: a client's `backchannel_logout_uri`, checked (OIDC Back-Channel Logout §2.2); null when none. */
+function backchannelLogoutUri(uri: string | undefined, key: string): string | null {
+  if (uri === undefined) return null
+  const problem = backchannelLogoutUriProblem(uri)
+  if (problem !== null) throw new ConfigError(key, problem)
+  return uri
 }
 
 /** The templates among `scopes` (issue 10), each checked: a problem stops the server naming the key. */

@@ -77,6 +77,10 @@ export const ClientSchema = Type.Object(
     organization_required: Type.Optional(Type.Boolean()),
     /** Issue 10: organizations a client-credentials token may be issued for (`organization=<id>`). */
     organizations: Type.Optional(Type.Array(OrganizationId, { uniqueItems: true })),
+    /** Issue 12, OIDC Back-Channel Logout §2.2: where Latch POSTs a logout token when a session the client took part in ends. */
+    backchannel_logout_uri: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
+    /** OIDC Back-Channel Logout §2.2: the client needs `sid` in logout tokens (Latch always sends it). */
+    backchannel_logout_session_required: Type.Optional(Type.Boolean()),
   },
   strict,
 )
@@ -160,7 +164,14 @@ export const ConfigFileSchema = Type.Object(
       { ...strict, default: {} },
     ),
     sessions: Type.Object(
-      { ttl: Seconds(D.SESSION_TTL), interaction_ttl: Seconds(D.INTERACTION_TTL), anonymous_interaction_ttl: Seconds(D.ANONYMOUS_INTERACTION_TTL) },
+      {
+        ttl: Seconds(D.SESSION_TTL),
+        interaction_ttl: Seconds(D.INTERACTION_TTL),
+        anonymous_interaction_ttl: Seconds(D.ANONYMOUS_INTERACTION_TTL),
+        // Issue 12, back-channel logout: one attempt's bound, and how long a delivery is retried.
+        backchannel_logout_timeout: Type.Integer({ minimum: 1, maximum: 60, default: D.BACKCHANNEL_LOGOUT_TIMEOUT }),
+        backchannel_logout_retry_window: Type.Integer({ minimum: 60, maximum: 604_800, default: D.BACKCHANNEL_LOGOUT_RETRY_WINDOW }),
+      },
       { ...strict, default: {} },
     ),
     security: Type.Object(
@@ -318,6 +329,10 @@ export interface ResolvedClient {
   organization_required: boolean
   /** Organizations a client-credentials token may be issued for (`organization=<id>`); null: none. */
   organizations: string[] | null
+  /** Issue 12, OIDC Back-Channel Logout §2.2: where logout tokens go; null: the client is not notified. */
+  backchannel_logout_uri: string | null
+  /** OIDC Back-Channel Logout §2.2: the client needs `sid` in its logout tokens (Latch always sends one). */
+  backchannel_logout_session_required: boolean
 }
 
 /** An `organizations` entry with its branding resolved (the stylesheet read). */

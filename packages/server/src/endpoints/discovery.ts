@@ -12,7 +12,7 @@
  * document stays when the store cannot be read or is slow.
  *
  * Left out on purpose: `userinfo_signing_alg_values_supported` (UserInfo answers plain JSON),
- * front-/back-channel logout (Latch offers RP-initiated logout only), `acr`/`azp`/`c_hash` (never issued, see
+ * front-channel logout (Latch offers RP-initiated and back-channel logout), `acr`/`azp`/`c_hash` (never issued, see
  * tokens/id-token.ts), request objects and the `claims` parameter (not supported; the `false`
  * flags say so explicitly because their absence would mean "unknown", §3).
  *
@@ -20,6 +20,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-2
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-3
  * @see https://www.rfc-editor.org/rfc/rfc9207#section-3 (authorization_response_iss_parameter_supported)
+ * @see https://openid.net/specs/openid-connect-backchannel-1_0.html#BCSupport
  */
 import { LOCALES } from '../interaction/views/locales.js'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
@@ -102,6 +103,9 @@ export function discoveryDocument(ctx: LatchContext, state: DiscoveryState): Rec
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
     authorization_response_iss_parameter_supported: true,
+    // Issue 12, OIDC Back-Channel Logout 1.0 §2.1: logout tokens always carry `sid`.
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
   }
 }
 

@@ -36,6 +36,10 @@ export interface ClientsTable {
   organization_required: Bool
   /** 0008: JSON array of organization ids a client-credentials token may be issued for; NULL: none. */
   organizations: Json | null
+  /** 0011 (issue 12): OIDC Back-Channel Logout §2.2; null: not notified. */
+  backchannel_logout_uri: string | null
+  /** 0011: the client needs `sid` in its logout tokens (Latch always sends it). */
+  backchannel_logout_session_required: Bool
   created_at: Epoch
   updated_at: Epoch
 }
@@ -212,6 +216,21 @@ export interface OrganizationMembersTable {
 }
 
 /**
+ * 0011 (issue 12): a logout token still to send to one client for one ended session (`sid`), retried
+ * until `created_at + sessions.backchannel_logout_retry_window`. `leased_until`: a node is delivering
+ * it; others skip the row until then.
+ */
+export interface LogoutDeliveriesTable {
+  client_id: string
+  sid: string
+  sub: string
+  created_at: Epoch
+  attempts: number
+  next_attempt_at: Epoch
+  leased_until: Epoch | null
+}
+
+/**
  * 0009 (issue 11): every table but `tenants` has a `tenant_id` column, `default` for every row
  * written before. It is a column of the tables here and not of the `*Table` row types (nor of the
  * records): the store stamps and filters it (`Store.forTenant`), and an insert that forgets it is a
@@ -248,5 +267,7 @@ export interface Database {
   replay_keys: ReplayKeysTable & Tenanted
   organizations: OrganizationsTable & Tenanted
   organization_members: OrganizationMembersTable & Tenanted
+  /** 0011 (issue 12). */
+  logout_deliveries: LogoutDeliveriesTable & Tenanted
   tenants: TenantsTable
 }

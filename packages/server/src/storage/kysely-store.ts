@@ -30,6 +30,7 @@ import { deviceCodeRepository } from './repositories/device-codes.js'
 import { grantRepository } from './repositories/grants.js'
 import { evictAnonymousInteractions } from './repositories/interaction-eviction.js'
 import { interactionRepository } from './repositories/interactions.js'
+import { logoutDeliveryRepository } from './repositories/logout-deliveries.js'
 import { organizationRepository } from './repositories/organizations.js'
 import { refreshTokenRepository } from './repositories/refresh-tokens.js'
 import { replayKeyRepository } from './repositories/replay-keys.js'
@@ -167,6 +168,7 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
   const consents = consentRepository(context)
   const interactions = interactionRepository(context)
   const replay = replayKeyRepository(context)
+  const logoutDeliveries = logoutDeliveryRepository(context)
 
   const deployment = guard<DeploymentAreas>(
     {
@@ -197,6 +199,7 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
     consents,
     interactions,
     replay,
+    logoutDeliveries,
   }
   const bindArea = <K extends keyof TenantAreas>(name: K, tenant: string): TenantAreas[K] => guard(areas[name](tenant), translate)
 
@@ -226,6 +229,7 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
     #consents?: TenantAreas['consents']
     #interactions?: TenantAreas['interactions']
     #replay?: TenantAreas['replay']
+    #logoutDeliveries?: TenantAreas['logoutDeliveries']
     get clients(): TenantAreas['clients'] {
       return (this.#clients ??= bindArea('clients', this.tenant))
     }
@@ -264,6 +268,9 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
     }
     get replay(): TenantAreas['replay'] {
       return (this.#replay ??= bindArea('replay', this.tenant))
+    }
+    get logoutDeliveries(): TenantAreas['logoutDeliveries'] {
+      return (this.#logoutDeliveries ??= bindArea('logoutDeliveries', this.tenant))
     }
     readonly tenants = deployment.tenants
     readonly evictAnonymousInteractions = deployment.evictAnonymousInteractions

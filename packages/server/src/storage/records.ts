@@ -238,7 +238,8 @@ export interface SweepPolicy {
 }
 
 export type SweepResult = Record<
-  'authorization_codes' | 'interactions' | 'device_codes' | 'sessions' | 'replay_keys' | 'access_tokens' | 'refresh_tokens' | 'grants' | 'signing_keys',
+  | 'authorization_codes' | 'interactions' | 'device_codes' | 'sessions' | 'replay_keys' | 'access_tokens' | 'refresh_tokens' | 'grants' | 'signing_keys'
+  | 'logout_deliveries',
   number
 >
 
@@ -297,3 +298,22 @@ export interface TenantRecord {
 
 /** What each node reads at every tenant index reload: enough to route and to see what changed. */
 export type TenantIndexEntry = Pick<TenantRecord, 'id' | 'issuer' | 'updated_at'>
+
+/**
+ * Issue 12: a back-channel logout token still to send to one client for one ended session
+ * (OIDC Back-Channel Logout 1.0 §2.5), queued in the transaction that ended the session.
+ */
+export interface LogoutDeliveryRecord {
+  client_id: string
+  /** The ended session's id, the token's `sid`. */
+  sid: string
+  /** The session's user, the token's `sub` (kept: the user may be deleted by now). */
+  sub: string
+  /** When the session ended: retries stop `sessions.backchannel_logout_retry_window` after. */
+  created_at: number
+  /** Attempts made so far. */
+  attempts: number
+  next_attempt_at: number
+  /** A node is delivering it until then; null: free. */
+  leased_until: number | null
+}

@@ -5,7 +5,7 @@
  */
 import type { ClientRecord, DeviceCodeRecord, DeviceCodeStatus, InteractionRecord, OrganizationRecord, SessionRecord, SigningKeyRecord, TenantRecord, UserClaims, UserRecord, AuthorizationCodeRecord } from './store.js'
 import type {
-  AccessTokensTable, AuthorizationCodesTable, ClientsTable, ConsentsTable, Database, DeviceCodesTable, GrantsTable, InteractionsTable, OrganizationMembersTable,
+  AccessTokensTable, AuthorizationCodesTable, ClientsTable, ConsentsTable, Database, DeviceCodesTable, GrantsTable, InteractionsTable, LogoutDeliveriesTable, OrganizationMembersTable,
   OrganizationsTable, RefreshTokensTable, ReplayKeysTable, SessionsTable, SigningKeysTable, TenantsTable, UsersTable,
 } from './database.js'
 import type { Codecs } from './dialects/dialect.js'
@@ -29,7 +29,8 @@ export const COLUMNS = {
   clients: columns<ClientsTable>()({
     client_id: true, client_name: true, client_secret_hash: true, token_endpoint_auth_method: true, grant_types: true, redirect_uris: true,
     post_logout_redirect_uris: true, scope: true, resources: true, skip_consent: true, jwks: true, auth_method_pinned: true,
-    id_token_signed_response_alg: true, organization_required: true, organizations: true, created_at: true, updated_at: true,
+    id_token_signed_response_alg: true, organization_required: true, organizations: true, backchannel_logout_uri: true,
+    backchannel_logout_session_required: true, created_at: true, updated_at: true,
   }),
   users: columns<UsersTable>()({
     id: true, email: true, email_verified: true, password_hash: true, claims: true, roles: true, attributes: true, created_at: true, updated_at: true,
@@ -63,6 +64,9 @@ export const COLUMNS = {
   replay_keys: columns<ReplayKeysTable>()({ key: true, expires_at: true }),
   organizations: columns<OrganizationsTable>()({ id: true, name: true, domains: true, branding: true, created_at: true, updated_at: true }),
   organization_members: columns<OrganizationMembersTable>()({ organization_id: true, user_id: true, roles: true, created_at: true, updated_at: true }),
+  logout_deliveries: columns<LogoutDeliveriesTable>()({
+    client_id: true, sid: true, sub: true, created_at: true, attempts: true, next_attempt_at: true, leased_until: true,
+  }),
   tenants: columns<TenantsTable>()({ id: true, issuer: true, settings: true, created_at: true, updated_at: true }),
 } satisfies { [T in keyof Database]: readonly (keyof Database[T])[] }
 
@@ -100,6 +104,8 @@ export function rowCodec(codecs: Codecs) {
       id_token_signed_response_alg: c.id_token_signed_response_alg,
       organization_required: bool.encode(c.organization_required),
       organizations: c.organizations === null ? null : json.encode(c.organizations),
+      backchannel_logout_uri: c.backchannel_logout_uri,
+      backchannel_logout_session_required: bool.encode(c.backchannel_logout_session_required),
       created_at: now,
       updated_at: now,
     }),
@@ -119,6 +125,8 @@ export function rowCodec(codecs: Codecs) {
       id_token_signed_response_alg: r.id_token_signed_response_alg as ClientRecord['id_token_signed_response_alg'],
       organization_required: bool.decode(r.organization_required),
       organizations: r.organizations === null ? null : strings(r.organizations),
+      backchannel_logout_uri: r.backchannel_logout_uri,
+      backchannel_logout_session_required: bool.decode(r.backchannel_logout_session_required),
     }),
 
     userToRow: (u: UserRecord): UsersTable => ({

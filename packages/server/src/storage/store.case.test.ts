@@ -86,6 +86,8 @@ function client(overrides: Partial<ClientRecord> = {}): ClientRecord {
     jwks: null,
     organization_required: false,
     organizations: null,
+    backchannel_logout_uri: null,
+    backchannel_logout_session_required: false,
     ...overrides,
   }
 }
@@ -1338,7 +1340,7 @@ for (const dialect of DIALECTS) {
         /** A row in every table, through the tenant's store. */
         const fill = async (s: Store) => {
           const u = await s.users.upsert({ email: `all.${id()}@example.com`, email_verified: true, password_hash: null, claims: {} }, T)
-          await s.clients.upsert(client({ client_id: 'rp' }), T)
+          await s.clients.upsert(client({ client_id: 'rp', backchannel_logout_uri: 'https://rp.example/bcl' }), T)
           await s.organizations.upsert({ id: 'acme', name: 'Acme', domains: [] }, T)
           expect(await s.organizations.addMember('acme', u.id, ['member'], T)).toBe(true)
           expect(await s.keys.add(key(1), T + 100)).toBe(true)
@@ -1348,6 +1350,11 @@ for (const dialect of DIALECTS) {
           await s.accessTokens.revoke({ jti: `${g.id}.${id()}`, client_id: 'rp', expires_at: T + 900 }, T)
           await s.deviceCodes.insert(device())
           await s.sessions.insert({ session_hash: id(), id: id(), user_id: u.id, auth_time: T, amr: ['pwd'], created_at: T, expires_at: T + 600 })
+          // Issue 12: an ended session of a client with a back-channel logout URI queues a logout_deliveries row.
+          const ended = { session_hash: id(), id: id(), user_id: u.id, auth_time: T, amr: ['pwd'], created_at: T, expires_at: T + 600 }
+          await s.sessions.insert(ended)
+          await s.authorizationCodes.insert(code(id(), { user_id: u.id, session_id: ended.id }))
+          expect(await s.sessions.end(ended.session_hash, T)).not.toBeNull()
           await s.consents.grant(u.id, 'rp', null, ['openid'], T)
           await s.interactions.insert({ id: id(), kind: 'authorization', client_id: 'rp', params: {}, user_id: null, auth_time: null, session_id: null, created_at: T, expires_at: T + 60 })
           expect(await s.replay.record(id(), T + 60, T)).toBe(true)

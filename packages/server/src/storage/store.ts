@@ -13,8 +13,9 @@
  * `default`; `forTenant(id)` is the same interface for another tenant, reading only that tenant's
  * rows (a join by a chosen id, client or organization, matches the tenant too) and stamping its
  * writes. Deployment-wide on purpose, the same through every tenant's store: `tenants`,
- * `interactions.countActive` and `deviceCodes.countActive` (the caps on anonymous work are per
- * deployment), `evictAnonymousInteractions`, `sweep`, `ping` and `close`.
+ * `interactions.countActive`, `deviceCodes.countActive` (the caps on anonymous work are per
+ * deployment), `logoutDeliveries.claim` (one delivery loop per node serves every tenant),
+ * `evictAnonymousInteractions`, `sweep`, `ping` and `close`.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2 (single-use codes)
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2 (refresh token rotation)
@@ -41,6 +42,7 @@ import type {
   Membership,
   TenantRecord,
   TenantIndexEntry,
+  LogoutDeliveryRecord,
 } from './records.js'
 import type { Branding } from '../interaction/views/branding.js'
 
@@ -245,6 +247,26 @@ export interface Store {
     take(id: string, now: number): Promise<InteractionRecord | null>
     /** Unexpired interactions at `now` of every tenant (deployment-wide), counted up to `limit` (a cap check reads no further). */
     countActive(now: number, limit: number): Promise<number>
+  }
+  /**
+   * Issue 12, OIDC Back-Channel Logout 1.0: logout tokens still to send. Rows are written by
+   * `sessions.end`, `users.setPasswordHash(…, { signOut: true })` and `users.delete`, in their own
+   * transaction, for each client with a `backchannel_logout_uri` that took part in the session (a
+   * grant or a code of it).
+   */
+  logoutDeliveries: {
+    /**
+     * Deployment-wide (every tenant's rows, the same through every tenant's store): up to `limit`
+     * rows due at `now` whose lease is free, oldest first, each leased until `now + leaseSeconds` in
+     * the same statement (`FOR UPDATE SKIP LOCKED` on PostgreSQL), so two nodes never claim the same row.
+     */
+    claim(now: number, limit: number, leaseSeconds: number): Promise<(LogoutDeliveryRecord & { tenant_id: string })[]>
+    /** Removes the row: delivered, or abandoned. */
+    complete(clientId: string, sid: string): Promise<void>
+    /** Counts an attempt, frees the lease and schedules the next attempt at `nextAttemptAt`. */
+    retry(clientId: string, sid: string, nextAttemptAt: number): Promise<void>
+    /** This tenant's rows, oldest first (tests, diagnostics). */
+    list(): Promise<LogoutDeliveryRecord[]>
   }
   replay: {
     /**

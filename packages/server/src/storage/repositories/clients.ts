@@ -44,6 +44,8 @@ export function clientRepository({ db, rows }: RepositoryContext): ForTenant<Sto
             id_token_signed_response_alg: eb.ref('excluded.id_token_signed_response_alg'),
             organization_required: eb.ref('excluded.organization_required'),
             organizations: eb.ref('excluded.organizations'),
+            backchannel_logout_uri: eb.ref('excluded.backchannel_logout_uri'),
+            backchannel_logout_session_required: eb.ref('excluded.backchannel_logout_session_required'),
             updated_at: eb.ref('excluded.updated_at'),
           })),
         )

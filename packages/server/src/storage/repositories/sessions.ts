@@ -1,6 +1,8 @@
 /**
  * IdP sessions: created under a write condition (the checked password hash), renewed in place
- * (the `sid` stays), ended with what was issued within them (OIDC Core §11 keeps `offline_access`).
+ * (the `sid` stays), ended with what was issued within them (OIDC Core §11 keeps `offline_access`)
+ * and, in the same transaction, a back-channel logout token queued for each client that took part
+ * (issue 12, repositories/logout-deliveries.ts).
  * @see https://openid.net/specs/openid-connect-core-1_0.html#OfflineAccess
  */
 import type { SessionsTable, UsersTable } from '../database.js'
@@ -8,6 +10,7 @@ import { COLUMNS } from '../rows.js'
 import type { Store } from '../store.js'
 import { statement } from './compiled.js'
 import { revokeSessionGrants } from './grant-revocation.js'
+import { enqueueLogoutDeliveries } from './logout-deliveries.js'
 import { columnsAs, unprefix, valuesWhere, type ForTenant, type RepositoryContext } from './shared.js'
 
 export function sessionRepository({ db, rows, capabilities }: RepositoryContext): ForTenant<Store['sessions']> {
@@ -53,6 +56,8 @@ export function sessionRepository({ db, rows, capabilities }: RepositoryContext)
         const ended = await trx.deleteFrom('sessions').where('session_hash', '=', sessionHash).where('tenant_id', '=', tenant).returning(COLUMNS.sessions).executeTakeFirst()
         // An expired session ended by itself, which revokes nothing (only its row is left).
         if (!ended || ended.expires_at <= now) return null
+        // Issue 12: before the revocation detaches the session's offline_access codes from it.
+        await enqueueLogoutDeliveries(trx, tenant, { sessionId: ended.id, sub: ended.user_id }, now)
         await revokeSessionGrants(trx, tenant, ended.id, now, { keepOfflineAccess: true })
         return rows.session(ended)
       })

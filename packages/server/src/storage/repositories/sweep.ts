@@ -33,6 +33,12 @@ import type { Store, SweepPolicy, SweepResult } from '../store.js'
 
 /** Allowance for clocks of several nodes that disagree, seconds. */
 export const SWEEP_CLOCK_SKEW = 300
+/**
+ * Issue 12: how long a queued logout token is kept at most, seconds: past the longest
+ * `sessions.backchannel_logout_retry_window` (7 days), so only rows no loop will finish go (those of
+ * a tenant deleted while its loop was away, of a node that died holding a lease forever).
+ */
+export const LOGOUT_DELIVERY_RETENTION = 604_800 + SWEEP_CLOCK_SKEW
 /** How long an expired device code still answers `expired_token`, seconds (not configurable). */
 export const EXPIRED_DEVICE_CODE_RETENTION = 3600
 
@@ -52,8 +58,8 @@ type Filter = (qb: any) => any
 
 interface Target {
   table: keyof SweepResult
-  /** The primary key; two columns for replay keys, whose `key` alone two tenants may share. */
-  key: string | readonly [string, string]
+  /** The primary key; several columns for replay keys and logout deliveries, whose other columns alone two tenants may share. */
+  key: string | readonly string[]
   where: (now: number, policy: SweepPolicy) => Filter
 }
 
@@ -82,6 +88,7 @@ const TARGETS: readonly Target[] = [
     },
   },
   { table: 'signing_keys', key: 'kid', where: (now) => (qb) => qb.where('retired_at', 'is not', null).where('expires_at', '<=', now) },
+  { table: 'logout_deliveries', key: ['tenant_id', 'client_id', 'sid'], where: (now) => (qb) => qb.where('created_at', '<=', now - LOGOUT_DELIVERY_RETENTION) },
 ]
 
 export function sweepRepository(db: Kysely<Database>, capabilities: DialectCapabilities): Store['sweep'] {
@@ -98,7 +105,7 @@ export function sweepRepository(db: Kysely<Database>, capabilities: DialectCapab
         if (capabilities.skipLocked) pick = pick.forUpdate().skipLocked()
         const done = await any
           .deleteFrom(target.table)
-          .where((eb) => (typeof key === 'string' ? eb(key, 'in', pick) : eb(eb.refTuple(key[0], key[1]), 'in', pick)))
+          .where((eb) => (typeof key === 'string' ? eb(key, 'in', pick) : eb((eb.refTuple as (...refs: string[]) => any)(...key), 'in', pick)))
           .executeTakeFirst()
         const n = Number(done.numDeletedRows)
         deleted += n

@@ -9,6 +9,7 @@ import { COLUMNS } from '../rows.js'
 import type { Store } from '../store.js'
 import { statement } from './compiled.js'
 import { revokeGrantsWhere } from './grant-revocation.js'
+import { enqueueLogoutDeliveries } from './logout-deliveries.js'
 import { changed, type Db, type ForTenant, type RepositoryContext } from './shared.js'
 
 export function userRepository({ db, rows }: RepositoryContext): ForTenant<Store['users']> {
@@ -53,6 +54,8 @@ export function userRepository({ db, rows }: RepositoryContext): ForTenant<Store
       if (!options.signOut) return changed(await update(db))
       return db.transaction().execute(async (trx) => {
         if (!changed(await update(trx))) return false
+        // Issue 12: every live session's clients hear of it (OIDC Back-Channel Logout §2.5).
+        await enqueueLogoutDeliveries(trx, tenant, { userId: id }, now)
         await trx.deleteFrom('sessions').where('tenant_id', '=', tenant).where('user_id', '=', id).execute()
         await revokeGrantsWhere(trx, tenant, 'user_id', id, now)
         await trx.updateTable('device_codes').set({ status: 'denied' }).where('tenant_id', '=', tenant).where('user_id', '=', id).where('status', '=', 'approved').execute()
@@ -69,6 +72,8 @@ export function userRepository({ db, rows }: RepositoryContext): ForTenant<Store
       // Sessions and consents go with the user (ON DELETE CASCADE); grants are revoked, not
       // deleted, so their access tokens keep reading as revoked until they expire.
       return db.transaction().execute(async (trx) => {
+        // Issue 12: before the sessions go with the user.
+        await enqueueLogoutDeliveries(trx, tenant, { userId: id }, now)
         await revokeGrantsWhere(trx, tenant, 'user_id', id, now)
         return changed(await trx.deleteFrom('users').where('tenant_id', '=', tenant).where('id', '=', id).executeTakeFirst())
       })

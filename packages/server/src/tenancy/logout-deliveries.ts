@@ -1,0 +1,111 @@
+/**
+ * The per-node loop that sends back-channel logout tokens (issue 12, OIDC Back-Channel Logout 1.0).
+ * Every `INTERVAL_MS`, and at once when a session ends on this node, it claims due rows of every
+ * tenant (`store.logoutDeliveries.claim`: a lease per row, `FOR UPDATE SKIP LOCKED` on PostgreSQL,
+ * so nodes never deliver the same row twice at once) and makes one attempt per row through the
+ * row's tenant context (`sessions/backchannel-logout.ts`), a few at a time. A logout ended by
+ * another process (the CLI's `users set-password`, another node) is picked up by the interval.
+ *
+ * A row whose tenant this node does not know (yet, or any more) is left to its lease: a node that
+ * knows the tenant takes it later, and rows of a deleted tenant went with it (`tenants.delete`).
+ */
+import type { Logger } from 'pino'
+import type { Clock } from '../lib/clock.js'
+import { deliverLogoutToken } from '../sessions/backchannel-logout.js'
+import type { LogoutDeliveryRecord, Store } from '../storage/store.js'
+import type { TenantContexts } from './tenant-contexts.js'
+
+/** How often each node looks for due deliveries. */
+const INTERVAL_MS = 5_000
+/** Rows claimed per statement. */
+const BATCH = 50
+/** Claims per pass at most: the rest waits for the next pass. */
+const MAX_BATCHES = 20
+/** Deliveries in flight at once. */
+const PARALLEL = 8
+/**
+ * Seconds a claimed row stays this node's: longer than the longest attempt
+ * (`sessions.backchannel_logout_timeout` ≤ 60 s) with its batch, so a slow receiver never lets
+ * another node deliver the same row while this one still waits.
+ */
+const LEASE = 150
+
+export interface LogoutDeliveryQueueOptions {
+  store: Store
+  contexts: TenantContexts
+  clock: Clock
+  log: Logger
+  fetch?: typeof fetch
+}
+
+export class LogoutDeliveryQueue {
+  readonly #options: LogoutDeliveryQueueOptions
+  #timer: NodeJS.Timeout | undefined
+  #kicked = false
+  #running: Promise<void> | null = null
+  #stopped = false
+
+  constructor(options: LogoutDeliveryQueueOptions) {
+    this.#options = options
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => void this.#pass(), INTERVAL_MS)
+    this.#timer.unref()
+  }
+
+  /** A session just ended: deliver now rather than at the next tick (several ends in one turn, one pass). */
+  kick(): void {
+    if (this.#kicked || this.#stopped) return
+    this.#kicked = true
+    setImmediate(() => {
+      this.#kicked = false
+      void this.#pass()
+    }).unref()
+  }
+
+  /** One full pass that starts after any pass under way: every row due now gets its attempt. */
+  async runOnce(): Promise<void> {
+    await this.#running
+    await this.#pass()
+  }
+
+  /** Stops the timers and waits for the pass under way. */
+  async stop(): Promise<void> {
+    this.#stopped = true
+    clearInterval(this.#timer)
+    await this.#running
+  }
+
+  #pass(): Promise<void> {
+    if (this.#stopped) return Promise.resolve()
+    return (this.#running ??= this.#deliverDue()
+      .catch((err: unknown) => this.#options.log.warn({ err }, 'back-channel logout pass failed'))
+      .finally(() => (this.#running = null)))
+  }
+
+  async #deliverDue(): Promise<void> {
+    const { store, clock } = this.#options
+    for (let batch = 0; batch < MAX_BATCHES && !this.#stopped; batch++) {
+      const rows = await store.logoutDeliveries.claim(clock.now(), BATCH, LEASE)
+      let next = 0
+      const worker = async () => {
+        while (next < rows.length) await this.#deliver(rows[next++]!)
+      }
+      await Promise.all(Array.from({ length: Math.min(PARALLEL, rows.length) }, worker))
+      if (rows.length < BATCH) return
+    }
+  }
+
+  async #deliver(row: LogoutDeliveryRecord & { tenant_id: string }): Promise<void> {
+    const { contexts, log } = this.#options
+    try {
+      const ctx = await contexts.get(row.tenant_id)
+      if (ctx === null) return void log.debug({ tenant: row.tenant_id }, 'back-channel logout for a tenant this node does not know: left to its lease')
+      await deliverLogoutToken(ctx, row, this.#options.fetch)
+    } catch (err) {
+      // The store away: the lease runs out and the row is claimed again.
+      log.warn({ err, tenant: row.tenant_id, client_id: row.client_id }, 'back-channel logout delivery could not be recorded')
+    }
+  }
+}
