@@ -68,6 +68,8 @@ export const PATHS = {
   health: '/healthz',
   /** Issue 11: the custom stylesheet of the branding in force (`?organization=<id>` for an organization's). */
   branding_css: '/branding.css',
+  /** Issue 12: `/connections/<id>/start` and `/connections/<id>/callback` (sign-in through an upstream). */
+  connections: '/connections',
 } as const
 
 export function endpointUrls(issuer: string): EndpointUrls {

@@ -113,6 +113,11 @@ export const REDACT_PATHS = [
   '*.token',
   '*.device_code',
   '*.user_code',
+  // Issue 12: upstream sign-ins (secrets of connections, the upstream's state).
+  '*.private_key',
+  '*.secrets',
+  '*.secrets_encrypted',
+  '*.state',
 ]
 
 /** The server's pino logger, with redaction; `destination` (default stdout) lets a test read what it writes. */

@@ -17,6 +17,7 @@ import { companionKeys } from './migrations/0007-companion-keys.js'
 import { organizations } from './migrations/0008-organizations.js'
 import { tenants } from './migrations/0009-tenants.js'
 import { organizationBranding } from './migrations/0010-organization-branding.js'
+import { connections } from './migrations/0012-connections.js'
 
 /** Every migration by name; names sort in the order they must run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -30,6 +31,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0008-organizations': organizations,
   '0009-tenants': tenants,
   '0010-organization-branding': organizationBranding,
+  '0012-connections': connections,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) }
