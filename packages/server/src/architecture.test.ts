@@ -12,9 +12,9 @@
  *                                                 rules/, lib/, errors.ts, events.ts (issue 11: the
  *                                                 config loader checks message overrides and
  *                                                 branding against them, so they sit below config/)
- *   4  grants/ sessions/ client-auth/             use cases taking the LatchContext
+ *   4  grants/ sessions/ client-auth/ federation/ use cases taking the LatchContext
  *   5  context.ts                                 LatchContext interface, PATHS, endpointUrls
- *   6  clients/ users/ organizations/
+ *   6  clients/ users/ organizations/ connections/ (connections: the upstream RP, issue 12)
  *   7  tokens/
  *   8  keys/
  *   9  storage/ rate-limit/ hooks/
@@ -39,9 +39,9 @@ const BANDS: ReadonlyArray<readonly [band: number, rooms: readonly string[]]> = 
   [1, ['index.ts', 'admin.ts', 'server.ts', 'compose.ts', 'seed.ts', 'tenancy']],
   [2, ['endpoints']],
   [3, ['interaction']],
-  [4, ['grants', 'sessions', 'client-auth']],
+  [4, ['grants', 'sessions', 'client-auth', 'federation']],
   [5, ['context.ts']],
-  [6, ['clients', 'users', 'organizations']],
+  [6, ['clients', 'users', 'organizations', 'connections']],
   [7, ['tokens']],
   [8, ['keys']],
   [9, ['storage', 'rate-limit', 'hooks']],

@@ -1,5 +1,5 @@
 /**
- * Creates or updates the clients, users and organizations the config file lists, at every start
+ * Creates or updates the clients, connections (issue 12), users and organizations the config file lists, at every start
  * (idempotent; others in the database are left alone, docs/architecture.md §2). A configured
  * `password` is re-hashed only when it no longer verifies against the stored hash, so restarts do
  * not churn rows.
@@ -16,12 +16,15 @@
  */
 import { isDeepStrictEqual } from 'node:util'
 import type { LatchConfig, TenantDefinition } from './config/schema.js'
+import { connectionRecordOf } from './connections/records.js'
 import { ConfigError } from './errors.js'
 import type { Store, UserClaims } from './storage/store.js'
 import { hashPassword, verifyPassword } from './users/password-hash.js'
 
 export async function seedFromConfig(store: Store, config: LatchConfig, now: number): Promise<void> {
   for (const client of config.clients) await store.clients.upsert(client, now)
+  // Issue 12: secrets encrypted under LATCH_SECRET; an entry whose digest is unchanged is not rewritten.
+  for (const connection of config.connections) await store.connections.upsert(await connectionRecordOf(connection, config.secret, 'config'), now)
   for (const u of config.users) {
     const { email, password, password_hash, email_verified, roles, claims: attributes, ...claims } = u
     const existing = await store.users.getByEmail(email.toLowerCase())

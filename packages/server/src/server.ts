@@ -50,6 +50,7 @@ import { userinfoEndpoint } from './endpoints/userinfo.js'
 import { interactionPages } from './endpoints/interaction.js'
 import { deviceVerificationPages } from './endpoints/device-verification.js'
 import { brandingStylesheetEndpoint } from './endpoints/branding-css.js'
+import { connectionEndpoints } from './endpoints/connections.js'
 import type { RateLimitBackend } from './rate-limit/backend.js'
 import { openRateLimitStore } from './rate-limit/connect.js'
 
@@ -122,6 +123,11 @@ export const REDACT_PATHS = [
   '*.user_code',
   // Issue 12: a back-channel logout token, should anything log one.
   '*.logout_token',
+  // Issue 12: upstream sign-ins (secrets of connections, the upstream's state).
+  '*.private_key',
+  '*.secrets',
+  '*.secrets_encrypted',
+  '*.state',
 ]
 
 /** The server's pino logger, with redaction; `destination` (default stdout) lets a test read what it writes. */
@@ -241,7 +247,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     for (const plugin of [
       corsForBrowserApps, discoveryEndpoint, jwksEndpoint, authorizationEndpoint, tokenEndpoint, userinfoEndpoint, introspectionEndpoint,
       revocationEndpoint, deviceAuthorizationEndpoint, endSessionEndpoint, healthEndpoint, interactionPages, deviceVerificationPages,
-      rootEndpoint, brandingStylesheetEndpoint,
+      rootEndpoint, brandingStylesheetEndpoint, connectionEndpoints,
     ]) {
       await app.register(plugin)
     }

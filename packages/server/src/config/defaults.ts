@@ -222,6 +222,14 @@ export const BACKCHANNEL_LOGOUT_TIMEOUT = 5
 export const BACKCHANNEL_LOGOUT_RETRY_WINDOW = 3600
 
 /**
+ * Issue 12: seconds a sign-in through a connection (an upstream identity provider) may take, from
+ * the redirect to the upstream until its callback. Its state lives this long (hashed, bound to the
+ * browser's `latch_upstream` cookie) and is swept after.
+ * @key sessions.upstream_login_ttl
+ */
+export const UPSTREAM_LOGIN_TTL = 600
+
+/**
  * Interactions (sign-in pages started by `/authorize` or the device page) and, counted apart,
  * device authorizations that one source may start per `pending_source_window`. A source is a
  * client IP address, an IPv6 /64 network (one host usually holds a whole /64). Past it, `/authorize`
@@ -501,3 +509,32 @@ export const BRANDING_PRIVACY_URL = null
  * @key messages
  */
 export const MESSAGES = {}
+
+/**
+ * Issue 12: upstream identity providers users may sign in through, each `{ id, type, client_id,
+ * client_secret, ... }`: `type` is `oidc` (with `issuer`: discovery), `oauth2` (with
+ * `authorization_endpoint`, `token_endpoint`, `userinfo_endpoint`), or a preset (`google`,
+ * `microsoft`, `apple`, `github`, `gitlab`, `facebook`, `twitter`, `discord`, `linkedin`, `slack`)
+ * whose endpoints, scope and claim mapping are filled in. Register `{issuer}/connections/<id>/callback`
+ * as the redirect URI at the provider. `mapping` maps the user's claims from the upstream profile
+ * (dot paths); `link_by_email` (default true) links a first sign-in to an existing user only when
+ * both the provider and the local account assert the email verified; `jit` (default true) creates
+ * the user otherwise. Seeded into the `connections` table at start (unchanged entries are not rewritten).
+ * @security Write `client_secret: ${GOOGLE_CLIENT_SECRET}`: it is stored encrypted under
+ * LATCH_SECRET, never with a tenant's settings, and never logged.
+ * @key connections
+ */
+export const CONNECTIONS = []
+
+/**
+ * Issue 12: whether the sign-in page offers the password form. `false` hides it, and a password
+ * submitted anyway is refused (400): users sign in through `connections` only.
+ * @key sign_in.password
+ */
+export const SIGN_IN_PASSWORD = true
+
+/**
+ * Issue 12: where the sign-in page shows a button per enabled connection: `above` or `below` the password form.
+ * @key sign_in.connections
+ */
+export const SIGN_IN_CONNECTIONS = 'above'

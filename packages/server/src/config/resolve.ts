@@ -21,6 +21,7 @@ import { isTemplate, matchTemplate, parseTemplate, templateProblem, type ScopeTe
 import { OIDC_SCOPE_CLAIMS } from './schema.js'
 import { JWKS_MAX_AGE } from './defaults.js'
 import { parseTrustProxy } from './trust-proxy.js'
+import { resolveConnections } from './connections.js'
 import {
   ConfigFileSchema,
   STANDARD_SCOPES,
@@ -67,7 +68,7 @@ function keyOf(pointer: string): string {
 function describeError(err: { path: string; message: string; value: unknown; schema: Record<string, unknown> }): ConfigError {
   const key = keyOf(err.path) || '(root)'
   // Never echo a secret into a log line or terminal.
-  const got = /(^|\.)(password|client_secret|client_secret_hash|password_hash)$/.test(key) ? '(value hidden)' : JSON.stringify(err.value)
+  const got = /(^|\.)(password|client_secret|client_secret_hash|password_hash|private_key)$/.test(key) ? '(value hidden)' : JSON.stringify(err.value)
   const s = err.schema
   if (s.type === 'integer' && /seconds|ttl|interval|window|grace/.test(key)) {
     return new ConfigError(key, `must be an integer number of seconds, got ${got}`)
@@ -421,6 +422,7 @@ export function resolveConfig(substituted: Record<string, unknown>, options: Res
     }
     return { ...o, branding: own }
   })
+  const connections = resolveConnections(file, baseDir, warnings)
   const tenantsDir = file.tenants_dir === null ? null : resolve(options.configDir, file.tenants_dir)
 
   const { secret, source } = options.secret ?? resolveSecret(env, file.database, cwd, warnings, options.createSecret)
@@ -446,6 +448,7 @@ export function resolveConfig(substituted: Record<string, unknown>, options: Res
     secret_source: source,
     redis_url: file.redis_url || null,
     clients,
+    connections,
     branding,
     messages,
     organizations,

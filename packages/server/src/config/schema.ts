@@ -5,6 +5,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox'
 import { AUTH_METHOD_NAMES, GRANT_TYPE_NAMES, type ClientAuthMethodName } from '../rules/registry-names.js'
+import { CONNECTION_AUTH_METHODS, CONNECTION_TYPES, type ConnectionAuthMethod, type ConnectionType, type MappableClaim } from '../rules/connection-presets.js'
 import type { ScopeTemplate } from '../rules/scope-template.js'
 import type { Branding } from '../interaction/views/branding.js'
 import type { MessageOverrides } from '../interaction/views/message-overrides.js'
@@ -85,6 +86,44 @@ export const ClientSchema = Type.Object(
   strict,
 )
 export type ClientConfig = Static<typeof ClientSchema>
+
+/**
+ * Issue 12: an upstream identity provider users may sign in through (`connections[]`). Checked in
+ * detail by config/connections.ts, whose messages name the key; secrets are stored encrypted in the
+ * `connections` table, never with a tenant's settings.
+ */
+export const ConnectionSchema = Type.Object(
+  {
+    id: Type.String({ pattern: '^[a-z0-9-]{1,64}$' }),
+    type: Type.Union(CONNECTION_TYPES.map((t) => Type.Literal(t))),
+    display_name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    enabled: Type.Optional(Type.Boolean()),
+    client_id: Type.String({ minLength: 1, maxLength: 255 }),
+    client_secret: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+    scope: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+    issuer: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
+    authorization_endpoint: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
+    token_endpoint: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
+    userinfo_endpoint: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
+    token_endpoint_auth_method: Type.Optional(Type.Union(CONNECTION_AUTH_METHODS.map((m) => Type.Literal(m)))),
+    authorization_params: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }), Type.String({ maxLength: 1024 }), { additionalProperties: false })),
+    mapping: Type.Optional(Type.Record(Type.String(), Type.String({ minLength: 1, maxLength: 128 }))),
+    link_by_email: Type.Optional(Type.Boolean()),
+    jit: Type.Optional(Type.Boolean()),
+    /** microsoft: `common`, `organizations`, `consumers` or a tenant GUID. */
+    tenant: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    allowed_tenants: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { uniqueItems: true })),
+    /** apple: the team and key ids, and the PKCS#8 PEM (or a file holding it) of the client-secret JWT. */
+    team_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    key_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    private_key: Type.Optional(Type.String({ minLength: 1, maxLength: 16384 })),
+    private_key_file: Type.Optional(Type.String({ minLength: 1 })),
+    /** google: only accounts of this Workspace domain (`hd`). */
+    hosted_domain: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
+  },
+  strict,
+)
+export type ConnectionConfig = Static<typeof ConnectionSchema>
 
 export const AddressSchema = Type.Object(
   {
@@ -171,6 +210,7 @@ export const ConfigFileSchema = Type.Object(
         // Issue 12, back-channel logout: one attempt's bound, and how long a delivery is retried.
         backchannel_logout_timeout: Type.Integer({ minimum: 1, maximum: 60, default: D.BACKCHANNEL_LOGOUT_TIMEOUT }),
         backchannel_logout_retry_window: Type.Integer({ minimum: 60, maximum: 604_800, default: D.BACKCHANNEL_LOGOUT_RETRY_WINDOW }),
+        upstream_login_ttl: Type.Integer({ minimum: 60, maximum: 3600, default: D.UPSTREAM_LOGIN_TTL }),
       },
       { ...strict, default: {} },
     ),
@@ -256,6 +296,16 @@ export const ConfigFileSchema = Type.Object(
     hooks: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: D.HOOKS }),
     clients: Type.Array(ClientSchema, { default: [] }),
     users: Type.Array(UserSchema, { default: [] }),
+    /** Issue 12: upstream identity providers (social and enterprise sign-in), seeded into the `connections` table. */
+    connections: Type.Array(ConnectionSchema, { default: [] }),
+    /** Issue 12: which ways to sign in the sign-in page offers. */
+    sign_in: Type.Object(
+      {
+        password: Type.Boolean({ default: D.SIGN_IN_PASSWORD }),
+        connections: Type.Union([Type.Literal('above'), Type.Literal('below')], { default: D.SIGN_IN_CONNECTIONS }),
+      },
+      { ...strict, default: {} },
+    ),
     /** Issue 11: more tenants, each with its issuer and its own keys below (TenantKeys). */
     tenants: Type.Array(Type.Object({ id: TenantId, issuer: Type.String({ minLength: 1 }) }, { additionalProperties: true }), { default: [] }),
     /** Issue 11: a directory of one YAML/JSON file per tenant (`<id>.yaml`), relative to the config file; re-read every `tenancy.reload_interval`. */
@@ -282,7 +332,9 @@ export const TENANT_ID_PATTERN = '^[a-z0-9-]{1,64}$'
  * The keys a tenant sets for itself (issue 11); every other key is the deployment's. A tenant that
  * omits one gets the key's default, not the default tenant's value.
  */
-export const TENANT_KEYS = ['tokens', 'sessions', 'security', 'resources', 'default_resource', 'scopes', 'organizations', 'claims', 'clients', 'users', 'branding', 'messages'] as const
+export const TENANT_KEYS = [
+  'tokens', 'sessions', 'security', 'resources', 'default_resource', 'scopes', 'organizations', 'claims', 'clients', 'users', 'branding', 'messages', 'connections', 'sign_in',
+] as const
 export type TenantKey = (typeof TENANT_KEYS)[number]
 
 /** `security.*` keys that bound the whole deployment (one body parser, caps on what anonymous requests make it store): top level only. */
@@ -335,11 +387,50 @@ export interface ResolvedClient {
   backchannel_logout_session_required: boolean
 }
 
+/**
+ * Issue 12: a connection as resolved from config (defaults from its preset) or read back from the
+ * `connections` table (`connections/records.ts`). `secrets` live only in memory; the table holds them encrypted.
+ */
+export interface ResolvedConnection {
+  id: string
+  type: ConnectionType
+  protocol: 'oidc' | 'oauth2'
+  display_name: string
+  enabled: boolean
+  issuer: string | null
+  authorization_endpoint: string | null
+  token_endpoint: string | null
+  userinfo_endpoint: string | null
+  emails_endpoint: string | null
+  client_id: string
+  scope: string
+  token_endpoint_auth_method: ConnectionAuthMethod
+  response_mode: 'query' | 'form_post'
+  pkce: boolean
+  authorization_params: Record<string, string>
+  mapping: Record<MappableClaim, string>
+  trust_email_verified: boolean
+  link_by_email: boolean
+  jit: boolean
+  microsoft: { tenant: string; allowed_tenants: string[] } | null
+  apple: { team_id: string; key_id: string } | null
+  hosted_domain: string | null
+  secrets: ConnectionSecrets
+}
+
+export interface ConnectionSecrets {
+  client_secret?: string
+  /** apple: the PKCS#8 PEM of the client-secret JWT's key. */
+  private_key?: string
+}
+
 /** An `organizations` entry with its branding resolved (the stylesheet read). */
 export type ResolvedOrganizationConfig = Omit<ConfigFile['organizations'][number], 'branding'> & { branding: Branding }
 
 /** The frozen, validated configuration: `app.latch.config`. */
-export interface LatchConfig extends Omit<ConfigFile, 'clients' | 'hooks' | 'tenants' | 'tenants_dir' | 'branding' | 'messages' | 'organizations'> {
+export interface LatchConfig extends Omit<ConfigFile, 'clients' | 'hooks' | 'tenants' | 'tenants_dir' | 'branding' | 'messages' | 'organizations' | 'connections'> {
+  /** Issue 12: the file's connections, resolved (seeded into the `connections` table at start). */
+  connections: ResolvedConnection[]
   /** Issue 11: the tenants config defines (`tenants` and `tenants_dir`), validated; empty in a tenant's own config. */
   tenants: TenantDefinition[]
   /** Absolute path, or null. */

@@ -19,7 +19,7 @@ export const DEFAULT_TENANT = 'default'
 const TENANT_ID = new RegExp(TENANT_ID_PATTERN)
 const TENANT_FILE = /\.(ya?ml|json)$/i
 /** Keys seeded into the tenant's tables rather than kept with its settings (secrets and passwords stay out of the `tenants` row). */
-const SEEDED_KEYS = new Set(['clients', 'users', 'organizations'])
+const SEEDED_KEYS = new Set(['clients', 'users', 'organizations', 'connections'])
 
 /**
  * The first segments of Latch's own routes (context.ts `PATHS`, discovery's `.well-known`; a test
@@ -27,7 +27,7 @@ const SEEDED_KEYS = new Set(['clients', 'users', 'organizations'])
  * `https://auth.example.com/token` (or `/t/token`) would win the longest-prefix match for another
  * tenant's routes on that host (issue 11 review).
  */
-export const ROUTE_SEGMENTS = ['authorize', 'token', 'userinfo', 'jwks', 'introspect', 'revoke', 'device', 'logout', 'interaction', 'healthz', 'branding.css', '.well-known'] as const
+export const ROUTE_SEGMENTS = ['authorize', 'token', 'userinfo', 'jwks', 'introspect', 'revoke', 'device', 'logout', 'interaction', 'healthz', 'branding.css', 'connections', '.well-known'] as const
 
 /** Largest custom stylesheet, as for `branding.css_file`. */
 const MAX_CSS_BYTES = 64 * 1024

@@ -26,13 +26,19 @@ const hkdfAsync = promisify(hkdf)
 const HKDF_INFO = 'latch/v1/signing-key-encryption'
 export const MIN_SECRET_LENGTH = 32
 
+/**
+ * Issue 12: the label of upstream connections' secrets (client secrets, Apple's private key), so
+ * that their key is not the signing keys' (RFC 5869 §3.2).
+ */
+export const CONNECTION_SECRETS_INFO = 'latch/v1/connection-secrets'
+
 /** Derives the 256-bit key-encryption key from `LATCH_SECRET`. Exported for tests and key tooling. */
-export async function deriveKeyEncryptionKey(secret: string): Promise<Uint8Array> {
+export async function deriveKeyEncryptionKey(secret: string, info: string = HKDF_INFO): Promise<Uint8Array> {
   // A short secret is misconfiguration, named as such at boot rather than failing later.
   if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
     throw new ConfigError('LATCH_SECRET', `must be at least ${MIN_SECRET_LENGTH} characters`)
   }
-  return new Uint8Array(await hkdfAsync('sha256', secret, new Uint8Array(0), HKDF_INFO, 32))
+  return new Uint8Array(await hkdfAsync('sha256', secret, new Uint8Array(0), info, 32))
 }
 
 /** Encrypts a private JWK as a compact JWE under `LATCH_SECRET`. */
@@ -63,4 +69,22 @@ export async function decryptPrivateJwk(jwe: string, secret: string): Promise<JW
     throw new Error('cannot decrypt signing key: the stored ciphertext is malformed', { cause })
   }
   return JSON.parse(new TextDecoder().decode(plaintext)) as JWK
+}
+
+/** Issue 12: any JSON value as a compact JWE (`dir`, `A256GCM`) under the key HKDF derives from `LATCH_SECRET` with `info`. */
+export async function encryptJson(value: unknown, secret: string, info: string): Promise<string> {
+  const key = await deriveKeyEncryptionKey(secret, info)
+  return new CompactEncrypt(new TextEncoder().encode(JSON.stringify(value))).setProtectedHeader({ alg: 'dir', enc: 'A256GCM', cty: 'json' }).encrypt(key)
+}
+
+/** What `encryptJson` produced with the same `info`; a different secret is named as such. */
+export async function decryptJson(jwe: string, secret: string, info: string): Promise<unknown> {
+  const key = await deriveKeyEncryptionKey(secret, info)
+  try {
+    const { plaintext } = await compactDecrypt(jwe, key, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] })
+    return JSON.parse(new TextDecoder().decode(plaintext)) as unknown
+  } catch (cause) {
+    if (cause instanceof errors.JWEDecryptionFailed) throw new Error(`cannot decrypt ${info}: LATCH_SECRET differs from the one it was stored with`, { cause })
+    throw new Error(`cannot decrypt ${info}: the stored ciphertext is malformed`, { cause })
+  }
 }

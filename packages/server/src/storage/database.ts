@@ -215,6 +215,50 @@ export interface OrganizationMembersTable {
   updated_at: Epoch
 }
 
+/** 0012 (issue 12): an upstream identity provider of the tenant. */
+export interface ConnectionsTable {
+  id: string
+  type: string
+  display_name: string
+  organization_id: string | null
+  required: Bool
+  /** JSON object: the resolved connection without its secrets. */
+  settings: Json
+  /** Compact JWE under LATCH_SECRET of `{ client_secret?, private_key? }`: encrypted, since they must be usable. */
+  secrets_encrypted: string | null
+  source: string
+  /** HMAC-SHA256 under LATCH_SECRET of the resolved entry, secrets included: seeding skips an equal one. */
+  digest: string
+  created_at: Epoch
+  updated_at: Epoch
+}
+
+/** 0012: a user's account at a connection (the upstream's `sub`). */
+export interface UserIdentitiesTable {
+  connection_id: string
+  subject: string
+  user_id: string
+  email: string | null
+  email_verified: Bool
+  created_at: Epoch
+  last_used_at: Epoch
+}
+
+/** 0012: a sign-in under way at an upstream; nothing in it lets anyone finish it without the browser's cookie. */
+export interface UpstreamLoginsTable {
+  state_hash: string
+  browser_hash: string
+  connection_id: string
+  purpose: string
+  interaction_id: string | null
+  user_id: string | null
+  session_id: string | null
+  /** JSON object: a form_post response, kept until the browser's GET takes it. */
+  response_params: Json | null
+  created_at: Epoch
+  expires_at: Epoch
+}
+
 /**
  * 0011 (issue 12): a logout token still to send to one client for one ended session (`sid`), retried
  * until `created_at + sessions.backchannel_logout_retry_window`. `leased_until`: a node is delivering
@@ -269,5 +313,8 @@ export interface Database {
   organization_members: OrganizationMembersTable & Tenanted
   /** 0011 (issue 12). */
   logout_deliveries: LogoutDeliveriesTable & Tenanted
+  connections: ConnectionsTable & Tenanted
+  user_identities: UserIdentitiesTable & Tenanted
+  upstream_logins: UpstreamLoginsTable & Tenanted
   tenants: TenantsTable
 }

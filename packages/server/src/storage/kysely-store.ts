@@ -25,9 +25,11 @@ import { migrateToLatest } from './migrate.js'
 import { accessTokenRepository } from './repositories/access-tokens.js'
 import { authorizationCodeRepository } from './repositories/authorization-codes.js'
 import { clientRepository } from './repositories/clients.js'
+import { connectionRepository } from './repositories/connections.js'
 import { consentRepository } from './repositories/consents.js'
 import { deviceCodeRepository } from './repositories/device-codes.js'
 import { grantRepository } from './repositories/grants.js'
+import { identityRepository } from './repositories/identities.js'
 import { evictAnonymousInteractions } from './repositories/interaction-eviction.js'
 import { interactionRepository } from './repositories/interactions.js'
 import { logoutDeliveryRepository } from './repositories/logout-deliveries.js'
@@ -38,6 +40,7 @@ import { sessionRepository } from './repositories/sessions.js'
 import { signingKeyRepository } from './repositories/signing-keys.js'
 import { sweepRepository } from './repositories/sweep.js'
 import { checkTenantId, DEFAULT_TENANT, tenantRepository } from './repositories/tenants.js'
+import { upstreamLoginRepository } from './repositories/upstream-logins.js'
 import { userRepository } from './repositories/users.js'
 import { rowCodec } from './rows.js'
 import type { Store } from './store.js'
@@ -169,6 +172,9 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
   const interactions = interactionRepository(context)
   const replay = replayKeyRepository(context)
   const logoutDeliveries = logoutDeliveryRepository(context)
+  const connections = connectionRepository(context)
+  const identities = identityRepository(context)
+  const upstreamLogins = upstreamLoginRepository(context)
 
   const deployment = guard<DeploymentAreas>(
     {
@@ -200,13 +206,16 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
     interactions,
     replay,
     logoutDeliveries,
+    connections,
+    identities,
+    upstreamLogins,
   }
   const bindArea = <K extends keyof TenantAreas>(name: K, tenant: string): TenantAreas[K] => guard(areas[name](tenant), translate)
 
   // The default tenant's store is a plain object (tests spread it to plant a fault). Another
   // tenant's binds each area on first use: a node keeps
   // up to `tenancy.cache_size` tenant stores, and a tenant that only mints client-credentials
-  // tokens touches 2 of the 13 areas (issue 11: 11 KB per tenant store when all were bound).
+  // tokens touches 2 of the 16 areas (issue 11: 11 KB per tenant store when all were bound).
   const root: Store = {
     ...(Object.fromEntries(Object.keys(areas).map((name) => [name, bindArea(name as keyof TenantAreas, DEFAULT_TENANT)])) as TenantAreas),
     ...deployment,
@@ -230,6 +239,9 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
     #interactions?: TenantAreas['interactions']
     #replay?: TenantAreas['replay']
     #logoutDeliveries?: TenantAreas['logoutDeliveries']
+    #connections?: TenantAreas['connections']
+    #identities?: TenantAreas['identities']
+    #upstreamLogins?: TenantAreas['upstreamLogins']
     get clients(): TenantAreas['clients'] {
       return (this.#clients ??= bindArea('clients', this.tenant))
     }
@@ -271,6 +283,15 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
     }
     get logoutDeliveries(): TenantAreas['logoutDeliveries'] {
       return (this.#logoutDeliveries ??= bindArea('logoutDeliveries', this.tenant))
+    }
+    get connections(): TenantAreas['connections'] {
+      return (this.#connections ??= bindArea('connections', this.tenant))
+    }
+    get identities(): TenantAreas['identities'] {
+      return (this.#identities ??= bindArea('identities', this.tenant))
+    }
+    get upstreamLogins(): TenantAreas['upstreamLogins'] {
+      return (this.#upstreamLogins ??= bindArea('upstreamLogins', this.tenant))
     }
     readonly tenants = deployment.tenants
     readonly evictAnonymousInteractions = deployment.evictAnonymousInteractions

@@ -18,6 +18,7 @@ import { organizations } from './migrations/0008-organizations.js'
 import { tenants } from './migrations/0009-tenants.js'
 import { organizationBranding } from './migrations/0010-organization-branding.js'
 import { backchannelLogout } from './migrations/0011-backchannel-logout.js'
+import { connections } from './migrations/0012-connections.js'
 
 /** Every migration by name; names sort in the order they must run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -32,6 +33,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0009-tenants': tenants,
   '0010-organization-branding': organizationBranding,
   '0011-backchannel-logout': backchannelLogout,
+  '0012-connections': connections,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) }

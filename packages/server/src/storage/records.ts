@@ -239,7 +239,7 @@ export interface SweepPolicy {
 
 export type SweepResult = Record<
   | 'authorization_codes' | 'interactions' | 'device_codes' | 'sessions' | 'replay_keys' | 'access_tokens' | 'refresh_tokens' | 'grants' | 'signing_keys'
-  | 'logout_deliveries',
+  | 'logout_deliveries' | 'upstream_logins',
   number
 >
 
@@ -316,4 +316,59 @@ export interface LogoutDeliveryRecord {
   next_attempt_at: number
   /** A node is delivering it until then; null: free. */
   leased_until: number | null
+}
+
+/**
+ * Issue 12: an upstream identity provider as stored. `settings` is the resolved connection without
+ * its secrets (connections/records.ts decodes it); the secrets are a JWE under LATCH_SECRET.
+ */
+export interface ConnectionRecord {
+  /** `[a-z0-9-]{1,64}`, unique per tenant; in the callback URL. */
+  id: string
+  type: string
+  display_name: string
+  /** An organization connection (home-realm discovery), or null. */
+  organization_id: string | null
+  /** With `organization_id`: its members must sign in through it. */
+  required: boolean
+  settings: Record<string, unknown>
+  secrets_encrypted: string | null
+  /** Who wrote it: the config file (seeded at start) or the CLI. */
+  source: 'config' | 'cli'
+  /** Of the whole resolved entry, secrets included: an equal one is not rewritten. */
+  digest: string
+  created_at: number
+  updated_at: number
+}
+
+/** Issue 12: a user's account at a connection. */
+export interface IdentityRecord {
+  connection_id: string
+  /** The upstream's stable subject (`sub`, or the mapped id). */
+  subject: string
+  user_id: string
+  /** As the upstream last said, lower-cased; null when it gave none. */
+  email: string | null
+  email_verified: boolean
+  created_at: number
+  last_used_at: number
+}
+
+/** Issue 12: what a just-in-time provisioned user starts with. */
+export type NewUser = Pick<UserRecord, 'email' | 'email_verified' | 'claims'> & { id?: string }
+
+/** Issue 12: a sign-in (or a link) under way at an upstream, by the hash of its `state`. */
+export interface UpstreamLoginRecord {
+  state_hash: string
+  /** Hash of the browser-binding cookie's value: only that browser can take the row. */
+  browser_hash: string
+  connection_id: string
+  purpose: 'sign_in' | 'link'
+  interaction_id: string | null
+  user_id: string | null
+  session_id: string | null
+  /** A form_post response stashed for the browser's GET (one at most). */
+  response_params: Record<string, string> | null
+  created_at: number
+  expires_at: number
 }

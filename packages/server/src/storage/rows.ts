@@ -3,9 +3,10 @@
  * dialect's codecs for booleans and JSON. Kept apart from the queries so that every repository
  * reads and writes a record the same way, and so `kysely-store.ts` holds only decisions.
  */
-import type { ClientRecord, DeviceCodeRecord, DeviceCodeStatus, InteractionRecord, OrganizationRecord, SessionRecord, SigningKeyRecord, TenantRecord, UserClaims, UserRecord, AuthorizationCodeRecord } from './store.js'
+import type { ClientRecord, ConnectionRecord, IdentityRecord, UpstreamLoginRecord, DeviceCodeRecord, DeviceCodeStatus, InteractionRecord, OrganizationRecord, SessionRecord, SigningKeyRecord, TenantRecord, UserClaims, UserRecord, AuthorizationCodeRecord } from './store.js'
 import type {
-  AccessTokensTable, AuthorizationCodesTable, ClientsTable, ConsentsTable, Database, DeviceCodesTable, GrantsTable, InteractionsTable, LogoutDeliveriesTable, OrganizationMembersTable,
+  AccessTokensTable, AuthorizationCodesTable, ClientsTable, ConnectionsTable, ConsentsTable, Database, UpstreamLoginsTable, UserIdentitiesTable, DeviceCodesTable, GrantsTable, InteractionsTable,
+  LogoutDeliveriesTable, OrganizationMembersTable,
   OrganizationsTable, RefreshTokensTable, ReplayKeysTable, SessionsTable, SigningKeysTable, TenantsTable, UsersTable,
 } from './database.js'
 import type { Codecs } from './dialects/dialect.js'
@@ -68,6 +69,15 @@ export const COLUMNS = {
     client_id: true, sid: true, sub: true, created_at: true, attempts: true, next_attempt_at: true, leased_until: true,
   }),
   tenants: columns<TenantsTable>()({ id: true, issuer: true, settings: true, created_at: true, updated_at: true }),
+  connections: columns<ConnectionsTable>()({
+    id: true, type: true, display_name: true, organization_id: true, required: true, settings: true, secrets_encrypted: true, source: true, digest: true,
+    created_at: true, updated_at: true,
+  }),
+  user_identities: columns<UserIdentitiesTable>()({ connection_id: true, subject: true, user_id: true, email: true, email_verified: true, created_at: true, last_used_at: true }),
+  upstream_logins: columns<UpstreamLoginsTable>()({
+    state_hash: true, browser_hash: true, connection_id: true, purpose: true, interaction_id: true, user_id: true, session_id: true, response_params: true,
+    created_at: true, expires_at: true,
+  }),
 } satisfies { [T in keyof Database]: readonly (keyof Database[T])[] }
 
 /** An organization's columns but its branding (up to a stylesheet): what the membership and picker reads join. */
@@ -172,6 +182,34 @@ export function rowCodec(codecs: Codecs) {
     }),
 
     tenant: (r: TenantsTable): TenantRecord => ({ ...r, settings: json.decode(r.settings) as Record<string, unknown> }),
+
+    connectionToRow: (c: ConnectionRecord): ConnectionsTable => ({ ...pick(c, COLUMNS.connections), required: bool.encode(c.required), settings: json.encode(c.settings) }),
+    connection: (r: ConnectionsTable): ConnectionRecord => ({
+      ...r,
+      required: bool.decode(r.required),
+      settings: json.decode(r.settings) as Record<string, unknown>,
+      source: r.source as ConnectionRecord['source'],
+      created_at: Number(r.created_at),
+      updated_at: Number(r.updated_at),
+    }),
+    identityToRow: (i: IdentityRecord): UserIdentitiesTable => ({ ...pick(i, COLUMNS.user_identities), email_verified: bool.encode(i.email_verified) }),
+    identity: (r: UserIdentitiesTable): IdentityRecord => ({
+      ...r,
+      email_verified: bool.decode(r.email_verified),
+      created_at: Number(r.created_at),
+      last_used_at: Number(r.last_used_at),
+    }),
+    upstreamLoginToRow: (u: UpstreamLoginRecord): UpstreamLoginsTable => ({
+      ...pick(u, COLUMNS.upstream_logins),
+      response_params: u.response_params === null ? null : json.encode(u.response_params),
+    }),
+    upstreamLogin: (r: UpstreamLoginsTable): UpstreamLoginRecord => ({
+      ...r,
+      purpose: r.purpose as UpstreamLoginRecord['purpose'],
+      response_params: r.response_params === null ? null : (json.decode(r.response_params) as Record<string, string>),
+      created_at: Number(r.created_at),
+      expires_at: Number(r.expires_at),
+    }),
   }
 }
 

@@ -1358,6 +1358,10 @@ for (const dialect of DIALECTS) {
           await s.consents.grant(u.id, 'rp', null, ['openid'], T)
           await s.interactions.insert({ id: id(), kind: 'authorization', client_id: 'rp', params: {}, user_id: null, auth_time: null, session_id: null, created_at: T, expires_at: T + 60 })
           expect(await s.replay.record(id(), T + 60, T)).toBe(true)
+          // Issue 12.
+          await s.connections.upsert({ id: 'up', type: 'oidc', display_name: 'Up', organization_id: null, required: false, settings: {}, secrets_encrypted: null, source: 'config', digest: 'd' }, T)
+          expect(await s.identities.link({ connection_id: 'up', subject: id(), user_id: u.id, email: null, email_verified: false }, T)).toBe('linked')
+          await s.upstreamLogins.insert({ state_hash: id(), browser_hash: 'b', connection_id: 'up', purpose: 'sign_in', interaction_id: null, user_id: null, session_id: null, response_params: null, created_at: T, expires_at: T + 60 }, 5)
         }
         await fill(store.forTenant(idA))
         await fill(store.forTenant(idB))

@@ -43,6 +43,10 @@ import type {
   TenantRecord,
   TenantIndexEntry,
   LogoutDeliveryRecord,
+  ConnectionRecord,
+  IdentityRecord,
+  NewUser,
+  UpstreamLoginRecord,
 } from './records.js'
 import type { Branding } from '../interaction/views/branding.js'
 
@@ -103,6 +107,49 @@ export interface Store {
     joinIfAbsent(organizationId: string, userId: string, roles: string[], now: number): Promise<boolean>
     /** Ends the membership; false when there was none. Tokens already issued say `org_id` until they expire; refresh re-checks. */
     removeMember(organizationId: string, userId: string, now: number): Promise<boolean>
+  }
+  /** Issue 12: the tenant's upstream identity providers. */
+  connections: {
+    /** Every connection, by id. */
+    list(): Promise<ConnectionRecord[]>
+    get(id: string): Promise<ConnectionRecord | null>
+    /** Inserts or replaces; writes nothing (and returns the stored row) when `digest` equals the stored one: seeding on every start. */
+    upsert(connection: Omit<ConnectionRecord, 'created_at' | 'updated_at'>, now: number): Promise<ConnectionRecord>
+    /** Deletes it; its identities and pending upstream logins go with it (one transaction). Users stay. */
+    delete(id: string, now: number): Promise<boolean>
+  }
+  /** Issue 12: users' accounts at connections. */
+  identities: {
+    /** The identity and its user, one read (every federated sign-in). */
+    find(connectionId: string, subject: string): Promise<{ identity: IdentityRecord; user: UserRecord } | null>
+    /** The user's identities, oldest first. */
+    listForUser(userId: string): Promise<IdentityRecord[]>
+    /** `linked`: new, or already this user's; `taken`: another user's (nothing changes). */
+    link(identity: Omit<IdentityRecord, 'created_at' | 'last_used_at'>, now: number): Promise<'linked' | 'taken'>
+    /**
+     * Just-in-time provisioning, one transaction: the user is inserted unless a user with that
+     * email exists (`email_taken`: that user is never touched, unlike `users.upsert`, which would
+     * overwrite its password hash), then the identity. `identity_exists`: a concurrent sign-in
+     * provisioned it first (its user returned).
+     */
+    provision(
+      user: NewUser,
+      identity: Pick<IdentityRecord, 'connection_id' | 'subject' | 'email' | 'email_verified'>,
+      now: number,
+    ): Promise<{ outcome: 'created'; user: UserRecord } | { outcome: 'identity_exists'; user: UserRecord } | { outcome: 'email_taken' }>
+    /** Records a sign-in through the identity, with what the upstream said of the email this time. */
+    touch(connectionId: string, subject: string, seen: { email: string | null; email_verified: boolean }, now: number): Promise<void>
+    /** One conditional statement: refused (`last_method`) when the user has no password and no other identity. */
+    unlink(userId: string, connectionId: string, now: number): Promise<'unlinked' | 'last_method' | 'not_linked'>
+  }
+  /** Issue 12: sign-ins under way at upstreams, by the hash of their `state`. */
+  upstreamLogins: {
+    /** Inserts, and evicts the oldest beyond `cap` of the same interaction (sign-in) or user (link). */
+    insert(login: UpstreamLoginRecord, cap: number): Promise<void>
+    /** form_post: records the response once (row unexpired, nothing stashed yet); false otherwise. */
+    stash(stateHash: string, params: Record<string, string>, now: number): Promise<boolean>
+    /** Single use across nodes, bound to the browser: the row once, only with its browser's hash, only unexpired. */
+    take(stateHash: string, browserHash: string, now: number): Promise<UpstreamLoginRecord | null>
   }
   keys: {
     /** Every key not yet expired at `now`, newest generation first. */

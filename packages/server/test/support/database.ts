@@ -39,8 +39,8 @@ export function testDialect(): TestDialect {
   return dialect
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const dialect = testDialect()
+/** `dialect`: a contract suite that loops over both dialects itself names one (`*.case.test.ts`). */
+export async function createTestDatabase(dialect: TestDialect = testDialect()): Promise<TestDatabase> {
   const dir = mkdtempSync(join(tmpdir(), 'latch-test-'))
   const removeDir = () => rmSync(dir, { recursive: true, force: true })
   if (dialect === 'sqlite') {
