@@ -10,7 +10,7 @@ export interface Listening {
   close(): Promise<void>
 }
 
-export async function listen(handler: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void): Promise<Listening> {
+export async function listen(handler: (req: IncomingMessage, res: ServerResponse, url: URL) => unknown): Promise<Listening> {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
     Promise.resolve(handler(req, res, url)).catch(() => {
