@@ -26,6 +26,8 @@ import { consentPage, describeResource, describeScopes } from '../interaction/vi
 import { loginPage } from '../interaction/views/login.js'
 import type { Locale } from '../interaction/views/locales.js'
 import { messagesFor } from '../interaction/views/locales.js'
+import type { Messages } from '../interaction/views/messages.js'
+import type { RegisteredConnection } from '../connections/registry.js'
 import { notMemberPage, organizationPickerPage } from '../interaction/views/organization.js'
 import { csrfToken, verifyCsrf } from './_pipeline/csrf.js'
 import { requireFormBody, type RawParams } from './_pipeline/form-body.js'
@@ -62,16 +64,41 @@ function html(reply: FastifyReply, l: LoadedInteraction, status: number, body: s
   return securityHeaders(reply, uri === undefined ? [] : [uri], pageLook(reply.request)).status(status).type('text/html; charset=utf-8').send(body)
 }
 
-function renderLogin(request: FastifyRequest, reply: FastifyReply, l: LoadedInteraction, status = 200, error?: string, email?: string): FastifyReply {
+/** Issue 12: the notice `?notice=…&connection=…` names, in the page's words; unknown values are ignored. */
+function noticeText(messages: Messages['login'], query: Record<string, string | undefined>, connections: readonly RegisteredConnection[]): string | undefined {
+  const name = connections.find((c) => c.id === query.connection)?.display_name
+  switch (query.notice) {
+    case 'account_unusable':
+      return messages.accountUnusable
+    case 'connection_cancelled':
+      return name === undefined ? undefined : messages.noticeCancelled(name)
+    case 'connection_failed':
+      return name === undefined ? undefined : messages.noticeFailed(name)
+    case 'connection_unavailable':
+      return name === undefined ? undefined : messages.noticeUnavailable(name)
+    default:
+      return undefined
+  }
+}
+
+async function renderLogin(request: FastifyRequest, reply: FastifyReply, l: LoadedInteraction, status = 200, error?: string, email?: string): Promise<FastifyReply> {
   const ctx = request.latch
   const hint = typeof l.interaction.params.login_hint === 'string' ? l.interaction.params.login_hint : undefined
+  const locale = localeOf(request, l)
+  // Buttons come from the registry (no upstream is called to draw the page); organization connections are not buttons.
+  const connections = (await ctx.connections.list()).filter((c) => c.enabled && c.organization_id === null)
+  const query = request.method === 'GET' ? (request.query as Record<string, string | undefined>) : {}
   return html(reply, l, status, loginPage({
     action: `${ctx.urls.interaction}/${l.interaction.id}/login`,
     csrf: csrfToken(ctx, request, reply),
     clientName: l.client.client_name,
     email: email ?? hint,
     error,
-  }, localeOf(request, l), pageLook(request)))
+    connections: connections.map((c) => ({ name: c.display_name, href: `${ctx.urls.issuer}${PATHS.connections}/${c.id}/start?interaction=${l.interaction.id}` })),
+    password: ctx.config.sign_in.password,
+    position: ctx.config.sign_in.connections,
+    notice: noticeText(messagesFor(locale, pageLook(request)).login, query, connections),
+  }, locale, pageLook(request)))
 }
 
 /** Issue 10: the picker, or the not-a-member page, posting to `/interaction/:id/organization`. */

@@ -63,6 +63,17 @@ const en = {
     submit: 'Sign in',
     badCredentials: 'Incorrect email or password.',
     throttled: (seconds: number) => `Too many failed sign-in attempts. Try again in ${waitText(seconds)}.`,
+    /** Issue 12: the list of connection buttons (its accessible name) and each button. */
+    otherWays: 'Other ways to sign in',
+    continueWith: (name: string) => `Continue with ${name}`,
+    /** Between the buttons and the password form. */
+    or: 'or',
+    /** Issue 12: why the sign-in page is shown again after a connection. */
+    noticeCancelled: (name: string) => `Signing in with ${name} was cancelled.`,
+    noticeFailed: (name: string) => `Signing in with ${name} did not work. Try again, or sign in another way.`,
+    noticeUnavailable: (name: string) => `${name} cannot be reached right now. Try again later, or sign in another way.`,
+    /** The same whether JIT is off or an unverified local account has the email: no account enumeration. */
+    accountUnusable: 'This account cannot be used to sign in here. Sign in another way, or contact support.',
   },
   consent: {
     title: 'Allow access',
@@ -197,6 +208,10 @@ export const PLACEHOLDERS: Readonly<Record<string, readonly string[]>> = {
   'errorPage.goHome': ['host'],
   'errorPage.code': ['code'],
   'login.throttled': ['seconds'],
+  'login.continueWith': ['name'],
+  'login.noticeCancelled': ['name'],
+  'login.noticeFailed': ['name'],
+  'login.noticeUnavailable': ['name'],
   'consent.heading': ['app'],
   'consent.deviceNotice': [],
   'consent.notGranted': ['scopes'],

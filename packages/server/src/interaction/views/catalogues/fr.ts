@@ -54,6 +54,13 @@ export const fr: Messages = {
     submit: 'Se connecter',
     badCredentials: 'E-mail ou mot de passe incorrect.',
     throttled: (seconds) => `Trop de tentatives de connexion échouées. Réessayez dans ${wait(seconds)}.`,
+    otherWays: 'Autres façons de se connecter',
+    continueWith: (name) => `Continuer avec ${name}`,
+    or: 'ou',
+    noticeCancelled: (name) => `La connexion avec ${name} a été annulée.`,
+    noticeFailed: (name) => `La connexion avec ${name} n’a pas abouti. Réessayez ou connectez-vous autrement.`,
+    noticeUnavailable: (name) => `${name} est injoignable pour le moment. Réessayez plus tard ou connectez-vous autrement.`,
+    accountUnusable: 'Ce compte ne permet pas de se connecter ici. Connectez-vous autrement ou contactez l’assistance.',
   },
   consent: {
     title: 'Autoriser l’accès',

@@ -52,6 +52,13 @@ export const ja: Messages = {
     submit: 'サインイン',
     badCredentials: 'メールアドレスまたはパスワードが正しくありません。',
     throttled: (seconds) => `サインインの失敗が多すぎます。${wait(seconds)}後にもう一度お試しください。`,
+    otherWays: 'その他のサインイン方法',
+    continueWith: (name) => `${name}で続行`,
+    or: 'または',
+    noticeCancelled: (name) => `${name}でのサインインはキャンセルされました。`,
+    noticeFailed: (name) => `${name}でのサインインに失敗しました。もう一度お試しいただくか、別の方法でサインインしてください。`,
+    noticeUnavailable: (name) => `現在${name}に接続できません。後でもう一度お試しいただくか、別の方法でサインインしてください。`,
+    accountUnusable: 'このアカウントではここにサインインできません。別の方法でサインインするか、サポートにお問い合わせください。',
   },
   consent: {
     title: 'アクセスの許可',
