@@ -132,7 +132,7 @@ export async function tenantScope(base: LatchConfig, root: Store, id: string): P
   const listed = base.tenants.find((t) => t.id === id)?.config
   const { config } = tenantConfig(base, row)
   return {
-    config: listed ? { ...config, clients: listed.clients, users: listed.users, organizations: listed.organizations } : config,
+    config: listed ? { ...config, clients: listed.clients, users: listed.users, organizations: listed.organizations, connections: listed.connections } : config,
     store: root.forTenant(id),
   }
 }
@@ -163,7 +163,7 @@ export function now(): number {
  */
 export function validateWithLoader(
   config: LatchConfig,
-  entries: { clients?: Record<string, unknown>[]; users?: Record<string, unknown>[]; organizations?: Record<string, unknown>[] },
+  entries: { clients?: Record<string, unknown>[]; users?: Record<string, unknown>[]; organizations?: Record<string, unknown>[]; connections?: Record<string, unknown>[] },
 ): LoadedConfig {
   return loadConfig({
     config: {
@@ -178,6 +178,7 @@ export function validateWithLoader(
       clients: entries.clients ?? [],
       users: entries.users ?? [],
       organizations: entries.organizations ?? [],
+      connections: entries.connections ?? [],
     },
     env: { LATCH_SECRET: config.secret },
   })
@@ -190,7 +191,7 @@ export function validateWithLoader(
  */
 export function flagError(
   err: unknown,
-  section: 'clients' | 'users' | 'organizations',
+  section: 'clients' | 'users' | 'organizations' | 'connections',
   flags: Readonly<Record<string, string>>,
   values: Readonly<Record<string, unknown>>,
   secrets: Readonly<Record<string, string>> = {},

@@ -2,9 +2,10 @@
 /**
  * The `latch` command (docs/architecture.md §2 "Commands"): `serve`, `migrate`, `tenants
  * create|list|delete`, `clients create|list|delete`, `users create|list|delete|set-password|update`,
- * `orgs create|update|list|delete|add-member|remove-member|members`, `keys list|rotate`. Each command
+ * `orgs create|update|list|delete|add-member|remove-member|members`, `connections create|list|delete`,
+ * `keys list|rotate`. Each command
  * lives in `commands/<noun>-<verb>.ts` and is a thin shell over `@latch/server`. Every clients,
- * users, orgs and keys command takes `--tenant ID` (issue 11; default `default`).
+ * users, orgs, connections and keys command takes `--tenant ID` (issue 11; default `default`).
  *
  * Exit codes: 0 success; 1 the command failed (one line on stderr: bad config file naming the
  * key, unknown client, database unreachable…); 2 the command line is wrong (unknown option,
@@ -16,6 +17,9 @@ import { ConfigError } from '@latch/server/admin'
 import { clientsCreate } from './commands/clients-create.js'
 import { clientsDelete } from './commands/clients-delete.js'
 import { clientsList } from './commands/clients-list.js'
+import { connectionsCreate } from './commands/connections-create.js'
+import { connectionsDelete } from './commands/connections-delete.js'
+import { connectionsList } from './commands/connections-list.js'
 import { keysList } from './commands/keys-list.js'
 import { keysRotate } from './commands/keys-rotate.js'
 import { migrate } from './commands/migrate.js'
@@ -73,12 +77,17 @@ function buildProgram(): Command {
   orgsRemoveMember(orgs)
   orgsMembers(orgs)
 
+  const connections = program.command('connections').description('manage connections: upstream identity providers users sign in through (issue 12)')
+  connectionsCreate(connections)
+  connectionsList(connections)
+  connectionsDelete(connections)
+
   const keys = program.command('keys').description('manage signing keys')
   keysList(keys)
   keysRotate(keys)
 
   // Issue 11: what these commands manage belongs to one tenant.
-  for (const group of [clients, users, orgs, keys]) for (const command of group.commands) withTenantOption(command)
+  for (const group of [clients, users, orgs, connections, keys]) for (const command of group.commands) withTenantOption(command)
 
   const tenants = program.command('tenants').description('manage tenants: issuers with their own keys, clients, users and settings')
   tenantsCreate(tenants)

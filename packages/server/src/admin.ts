@@ -4,7 +4,7 @@
  * commands other than `serve` do not load Fastify and the endpoints (a third of its start time).
  */
 export { loadConfig, type LoadConfigOptions, type LoadedConfig } from './config/load.js'
-export type { LatchConfig, ConfigFile, ClientConfig, UserConfig, ResolvedClient, SigningAlg, BrandingConfig, MessagesConfig, TenantDefinition } from './config/schema.js'
+export type { LatchConfig, ConfigFile, ClientConfig, UserConfig, ResolvedClient, SigningAlg, BrandingConfig, MessagesConfig, TenantDefinition, ResolvedConnection } from './config/schema.js'
 export { resolveBranding, resolveMessages, contrastWarnings, brandingUrlProblem, MAX_CSS_BYTES } from './config/branding.js'
 export type { Branding } from './interaction/views/branding.js'
 export type { MessageOverrides } from './interaction/views/message-overrides.js'
@@ -22,4 +22,6 @@ export { redactUrl, scrubError, scrubText } from './lib/redact-url.js'
 export { systemClock, ManualClock, type Clock } from './lib/clock.js'
 export { ORGANIZATION_ID } from './rules/organization.js'
 export { LatchEvents, EVENT_NAMES, type LatchEventMap, type LatchEventName } from './events.js'
+export { CONNECTION_TYPES, connectionCallbackUrl, type ConnectionType } from './rules/connection-presets.js'
+export { connectionRecordOf } from './connections/records.js'
 export * from './errors.js'

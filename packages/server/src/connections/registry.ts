@@ -11,6 +11,7 @@ import { discoveryRequest, processDiscoveryResponse, type AuthorizationServer, t
 import type { ResolvedConnection } from '../config/schema.js'
 import type { Clock } from '../lib/clock.js'
 import type { ConnectionRecord, Store } from '../storage/store.js'
+import { PROVIDERS } from './providers/table.js'
 import { connectionFromRecord, connectionSettingsOf } from './records.js'
 import { upstreamHttp } from './transport.js'
 import { toUpstreamError, UpstreamError } from './upstream-error.js'
@@ -62,6 +63,9 @@ export class ConnectionRegistry {
 
   /** The upstream's authorization server metadata: discovered (OIDC), or from the configured endpoints (OAuth 2.0). */
   async metadata(connection: ResolvedConnection): Promise<AuthorizationServer> {
+    // Apple and Microsoft's multi-tenant endpoints: known without discovery.
+    const fixed = PROVIDERS[connection.type].metadata?.(connection)
+    if (fixed) return fixed
     if (connection.protocol === 'oauth2' || connection.issuer === null) {
       return {
         issuer: connection.issuer ?? new URL(connection.authorization_endpoint!).origin,

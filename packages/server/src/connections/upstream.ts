@@ -39,6 +39,8 @@ export async function authorizationUrl(connection: ResolvedConnection, as: Autho
   const url = new URL(as.authorization_endpoint)
   // Configured extras first, so none of ours can be replaced by them (config refuses the reserved names too).
   for (const [name, value] of Object.entries(connection.authorization_params)) url.searchParams.set(name, value)
+  // A preset's own (Google's hd), after the configured ones: what the preset's checks rely on.
+  for (const [name, value] of Object.entries(PROVIDERS[connection.type].authorizationParams?.(connection) ?? {})) url.searchParams.set(name, value)
   url.searchParams.set('response_type', 'code')
   url.searchParams.set('client_id', connection.client_id)
   url.searchParams.set('redirect_uri', request.redirectUri)
@@ -75,6 +77,8 @@ export async function completeUpstream(
     const callback = validateAuthResponse(as, client, params, request.state)
     const auth = await provider.clientAuth(connection, connection.secrets)
     const response = await authorizationCodeGrantRequest(as, client, auth, callback, request.redirectUri, connection.pkce ? request.codeVerifier : nopkce, http)
+    // The metadata the answer is checked against: Microsoft's multi-tenant issuer is the user's tenant's.
+    as = (await provider.tokenResponse?.(connection, as, response)) ?? as
     const tokens = await processAuthorizationCodeResponse(as, client, response, oidc ? { expectedNonce: request.nonce, requireIdToken: true } : { requireIdToken: false })
     let idToken: Record<string, unknown> = {}
     let userinfo: Record<string, unknown> = {}
@@ -86,7 +90,7 @@ export async function completeUpstream(
         userinfo = { ...(await processUserInfoResponse(as, client, String(idToken.sub), answer)) }
       }
     }
-    const profile = await provider.profile({ connection, idToken, userinfo, accessToken: tokens.access_token, http })
+    const profile = await provider.profile({ connection, idToken, userinfo, accessToken: tokens.access_token, http, callbackParams: params })
     if (profile === null) throw new UpstreamError('invalid_response', 'the upstream profile names no subject')
     return profile
   } catch (error) {

@@ -87,7 +87,7 @@ export const PRESETS: Record<Exclude<ConnectionType, 'oidc' | 'oauth2'>, Connect
   discord: {
     protocol: 'oauth2', display_name: 'Discord', authorization_endpoint: 'https://discord.com/oauth2/authorize', token_endpoint: 'https://discord.com/api/oauth2/token',
     userinfo_endpoint: 'https://discord.com/api/users/@me', scope: 'identify email', token_endpoint_auth_method: 'client_secret_basic',
-    mapping: { sub: 'id', email: 'email', email_verified: 'verified', name: 'global_name', preferred_username: 'username' }, trust_email_verified: true,
+    mapping: { sub: 'id', email: 'email', email_verified: 'verified', name: 'global_name', preferred_username: 'username', picture: 'avatar' }, trust_email_verified: true,
   },
   linkedin: {
     protocol: 'oidc', display_name: 'LinkedIn', issuer: 'https://www.linkedin.com/oauth', scope: 'openid profile email', token_endpoint_auth_method: 'client_secret_post',
