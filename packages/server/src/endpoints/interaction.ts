@@ -21,7 +21,7 @@ import {
   type LoadedInteraction,
   type OrganizationForm,
 } from '../interaction/pages.js'
-import type { Outcome } from '../interaction/outcome.js'
+import { seeOther, type Outcome } from '../interaction/outcome.js'
 import { consentPage, describeResource, describeScopes } from '../interaction/views/consent.js'
 import { loginPage } from '../interaction/views/login.js'
 import type { Locale } from '../interaction/views/locales.js'
@@ -37,6 +37,8 @@ import { pageLocale } from './_pipeline/page-locale.js'
 import { noteWayBack } from './_pipeline/way-back.js'
 import { noteLook, pageLook } from './_pipeline/page-look.js'
 import { lookFor, requestedOrganization, tenantLook } from '../interaction/page-look.js'
+import { identify, prefilledEmail, signInButtons } from '../interaction/home-realm.js'
+import { connectionRedirectPage, identifyPage } from '../interaction/views/identify.js'
 
 type InteractionRequest = FastifyRequest<{ Params: { id: string } }>
 
@@ -62,15 +64,37 @@ function html(reply: FastifyReply, l: LoadedInteraction, status: number, body: s
   return securityHeaders(reply, uri === undefined ? [] : [uri], pageLook(reply.request)).status(status).type('text/html; charset=utf-8').send(body)
 }
 
-function renderLogin(request: FastifyRequest, reply: FastifyReply, l: LoadedInteraction, status = 200, error?: string, email?: string): FastifyReply {
+function renderLogin(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  l: LoadedInteraction,
+  status = 200,
+  error?: string,
+  email?: string,
+  requiredConnection?: { name: string; href: string },
+): FastifyReply {
   const ctx = request.latch
-  const hint = typeof l.interaction.params.login_hint === 'string' ? l.interaction.params.login_hint : undefined
   return html(reply, l, status, loginPage({
     action: `${ctx.urls.interaction}/${l.interaction.id}/login`,
     csrf: csrfToken(ctx, request, reply),
     clientName: l.client.client_name,
-    email: email ?? hint,
+    // Issue 12: the email typed on the identify page, else an email login_hint.
+    email: email ?? prefilledEmail(l.interaction),
     error,
+    requiredConnection,
+  }, localeOf(request, l), pageLook(request)))
+}
+
+/** Issue 12: home-realm discovery's email-first page, posting to `/interaction/:id/identify`. */
+async function renderIdentify(request: FastifyRequest, reply: FastifyReply, l: LoadedInteraction, status = 200, error?: string, email?: string): Promise<FastifyReply> {
+  const ctx = request.latch
+  return html(reply, l, status, identifyPage({
+    action: `${ctx.urls.interaction}/${l.interaction.id}/identify`,
+    csrf: csrfToken(ctx, request, reply),
+    clientName: l.client.client_name,
+    email,
+    error,
+    connections: await signInButtons(ctx, l.interaction.id),
   }, localeOf(request, l), pageLook(request)))
 }
 
@@ -110,6 +134,7 @@ async function showNextStep(request: InteractionRequest, reply: FastifyReply): P
   const l = await load(request)
   const step = await nextStep(ctx, l, request.cookies)
   if (step.type === 'login_form') return renderLogin(request, reply, l)
+  if (step.type === 'identify_form') return renderIdentify(request, reply, l)
   if (step.type === 'organization_form') return renderOrganization(request, reply, l, step)
   if (step.type === 'consent_form') {
     const { interaction, client } = l
@@ -142,11 +167,38 @@ async function submitLogin(request: InteractionRequest, reply: FastifyReply): Pr
   verifyCsrf(ctx, request, params)
   const result = await signIn(ctx, l, { email: params.email, password: params.password, ip: request.ip, cookies: request.cookies })
   if (result.type === 'signed_in') return sendOutcome(applyCookies(reply, result.cookies), result.outcome)
+  if (result.reason === 'connection_required') {
+    const m = messagesFor(localeOf(request, l), pageLook(request))
+    return renderLogin(request, reply, l, result.status, m.homeRealm.connectionRequired, result.email, result.connection)
+  }
   if (result.reason === 'throttled') {
     reply.header('retry-after', String(result.retryAfter))
     return renderLogin(request, reply, l, result.status, messagesFor(localeOf(request, l), pageLook(request)).login.throttled(result.retryAfter), result.email)
   }
   return renderLogin(request, reply, l, result.status, messagesFor(localeOf(request, l), pageLook(request)).login.badCredentials, result.email)
+}
+
+/**
+ * Issue 12: the identify page's email. An email of an organization's domain with a connection
+ * gets a page that continues to that connection (200, see `connectionRedirectPage` for why not a
+ * redirect); any other is kept on the interaction, and the password page shows it.
+ */
+async function submitIdentify(request: InteractionRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const ctx = request.latch
+  const l = await load(request)
+  const params = rejectDuplicateParams(request.body as RawParams)
+  verifyCsrf(ctx, request, params)
+  const email = (params.email ?? '').trim().toLowerCase()
+  if (!/^[^\s@\u0000]+@[^\s@\u0000]+$/.test(email) || email.length > 320) {
+    return renderIdentify(request, reply, l, 400, messagesFor(localeOf(request, l), pageLook(request)).homeRealm.invalidEmail, email.slice(0, 320))
+  }
+  const found = await identify(ctx, l.interaction, email)
+  if (found === null) return sendOutcome(reply, seeOther(`${ctx.urls.interaction}/${l.interaction.id}`))
+  return html(reply, l, 200, connectionRedirectPage({
+    organizationName: found.organizationName,
+    connectionName: found.connection.display_name,
+    location: found.location,
+  }, localeOf(request, l), pageLook(request)))
 }
 
 async function submitConsent(request: InteractionRequest, reply: FastifyReply): Promise<FastifyReply> {
@@ -170,6 +222,7 @@ export const interactionPages: FastifyPluginAsync = async function interactionPa
   const base = PATHS.interaction
   app.get<{ Params: { id: string } }>(`${base}/:id`, { config: { channel: 'html' } }, showNextStep)
   app.post<{ Params: { id: string } }>(`${base}/:id/login`, { config: { channel: 'html' }, preValidation: requireFormBody }, submitLogin)
+  app.post<{ Params: { id: string } }>(`${base}/:id/identify`, { config: { channel: 'html' }, preValidation: requireFormBody }, submitIdentify)
   app.post<{ Params: { id: string } }>(`${base}/:id/consent`, { config: { channel: 'html' }, preValidation: requireFormBody }, submitConsent)
   app.post<{ Params: { id: string } }>(`${base}/:id/organization`, { config: { channel: 'html' }, preValidation: requireFormBody }, submitOrganization)
 }

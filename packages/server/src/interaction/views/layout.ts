@@ -56,7 +56,7 @@ footer.links a{color:var(--latch-on-background,${COLOURS.text})}
 h1{font-size:1.35rem;margin:0 0 1rem}label{display:block;font-weight:600;margin:1rem 0 .3rem}
 input[type=email],input[type=password],input[type=text]{width:100%;padding:.65rem;font-size:1rem;border:1px solid #767f8f;border-radius:8px;background:${COLOURS.card};color:${COLOURS.text}}
 button,a.button{display:block;margin-top:1.25rem;width:100%;padding:.7rem;font-size:1rem;border:1px solid var(--latch-primary,${COLOURS.primary});border-radius:8px;background:var(--latch-primary,${COLOURS.primary});color:var(--latch-on-primary,${COLOURS.onPrimary});cursor:pointer;text-align:center;text-decoration:none}
-button.secondary{background:#e6e8ee;color:${COLOURS.text};border:1px solid #767f8f}.actions{display:flex;gap:.75rem}.actions button{flex:1}
+button.secondary,a.button.secondary{background:#e6e8ee;color:${COLOURS.text};border:1px solid #767f8f}.actions{display:flex;gap:.75rem}.actions button{flex:1}
 a{color:var(--latch-primary,${COLOURS.primary})}
 :focus-visible{outline:3px solid var(--latch-primary,${COLOURS.primary});outline-offset:2px}
 .error{background:#fdecec;color:#8a1c1c;padding:.75rem;border-radius:8px}.muted{color:#5b6475;font-size:.9rem}
@@ -64,6 +64,7 @@ fieldset{border:0;margin:0;padding:0;min-width:0}legend{font-weight:600;padding:
 .choice{display:flex;align-items:center;gap:.75rem;margin:.5rem 0;padding:.7rem .8rem;border:1px solid #767f8f;border-radius:8px;background:${COLOURS.card}}
 .choice label{margin:0;font-weight:400;flex:1;overflow-wrap:anywhere;cursor:pointer}.choice input[type=radio]{width:1.25rem;height:1.25rem;margin:0;flex:none;accent-color:var(--latch-primary,${COLOURS.primary})}
 .notice{background:#eef3fd;color:${COLOURS.text};padding:.75rem;border-radius:8px}
+ul.connections,ul.identities{list-style:none;margin:1.25rem 0 0;padding:0}ul.connections a.button{margin-top:.5rem}ul.identities li{padding:.6rem 0;border-bottom:1px solid #d5d9e0;overflow-wrap:anywhere}ul.identities form button{margin-top:.5rem}
 ul.scopes{padding-inline-start:1.2rem}ul.scopes li{margin:.3rem 0}code{font-size:.95em;overflow-wrap:anywhere}
 .user-code,input.user-code{font:700 1.75rem/1.3 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;letter-spacing:.12em;text-align:center}
 p.user-code{margin:.25rem 0 1rem;padding:.6rem;border:2px solid ${COLOURS.text};border-radius:8px}.code-label{margin:0;font-weight:600}
@@ -85,7 +86,7 @@ function footer(look: Look, locale: Locale): string {
  * with the name as alt text, when there is one); the branding's colours are custom properties
  * after the built-in styles, and its stylesheet is linked last, so it can restyle anything.
  */
-export function page(title: string, body: SafeHtml, locale: Locale = DEFAULT_LOCALE, look: Look = DEFAULT_LOOK): string {
+export function page(title: string, body: SafeHtml, locale: Locale = DEFAULT_LOCALE, look: Look = DEFAULT_LOOK, head?: SafeHtml): string {
   const { branding } = look
   const product = productName(branding)
   const colours = colourProperties(branding)
@@ -96,7 +97,7 @@ export function page(title: string, body: SafeHtml, locale: Locale = DEFAULT_LOC
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${escapeHtml(title)} · ${escapeHtml(product)}</title>
-${branding.favicon_url !== undefined ? `<link rel="icon" href="${escapeHtml(branding.favicon_url)}">\n` : ''}<style>${PAGE_CSS}</style>
+${head !== undefined ? `${head.value}\n` : ''}${branding.favicon_url !== undefined ? `<link rel="icon" href="${escapeHtml(branding.favicon_url)}">\n` : ''}<style>${PAGE_CSS}</style>
 ${colours ? `<style>${colours}</style>\n` : ''}${look.stylesheet !== undefined ? `<link rel="stylesheet" href="${escapeHtml(look.stylesheet)}">\n` : ''}</head>
 <body>
 <header class="brand">${branding.logo_url !== undefined ? `<img src="${escapeHtml(branding.logo_url)}" alt="${escapeHtml(product)}">` : `<span>${escapeHtml(product)}</span>`}</header>

@@ -9,6 +9,8 @@ export interface LoginView {
   clientName: string
   email?: string | undefined
   error?: string | undefined
+  /** Issue 12: the organization's sign-in the user must use instead (required SSO), under the alert. */
+  requiredConnection?: { name: string; href: string } | undefined
 }
 
 export function loginPage(v: LoginView, locale: Locale = DEFAULT_LOCALE, look: Look = DEFAULT_LOOK): string {
@@ -18,6 +20,7 @@ export function loginPage(v: LoginView, locale: Locale = DEFAULT_LOCALE, look: L
     html`<h1>${m.title}</h1>
 <p class="muted">${m.continueTo} <strong>${v.clientName}</strong></p>
 ${v.error ? html`<p class="error" role="alert">${v.error}</p>` : ''}
+${v.requiredConnection ? html`<p><a class="button" href="${v.requiredConnection.href}">${messagesFor(locale, look).homeRealm.continueWith(v.requiredConnection.name)}</a></p>` : ''}
 <form method="post" action="${v.action}">
 <input type="hidden" name="csrf" value="${v.csrf}">
 <label for="email">${m.email}</label>
