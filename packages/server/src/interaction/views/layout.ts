@@ -53,7 +53,7 @@ main{max-width:26rem;margin:1rem auto 1.5rem;padding:2rem;background:${COLOURS.c
 footer.links{max-width:26rem;margin:0 auto 2rem;padding:0 .5rem}footer.links ul{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:.25rem 1.25rem;font-size:.9rem}
 footer.links a{color:var(--latch-on-background,${COLOURS.text})}
 @media (max-width:30rem){header.brand{margin:0;padding:1rem 1.5rem 0}main{margin:.5rem 0 0;border-radius:0;min-height:100vh;padding:1.5rem}footer.links{margin:0;padding:1rem 1.5rem 2rem}}
-h1{font-size:1.35rem;margin:0 0 1rem}label{display:block;font-weight:600;margin:1rem 0 .3rem}
+h1{font-size:1.35rem;margin:0 0 1rem}h2{font-size:1.1rem;margin:1.5rem 0 .5rem}label{display:block;font-weight:600;margin:1rem 0 .3rem}
 input[type=email],input[type=password],input[type=text]{width:100%;padding:.65rem;font-size:1rem;border:1px solid #767f8f;border-radius:8px;background:${COLOURS.card};color:${COLOURS.text}}
 button,a.button{display:block;margin-top:1.25rem;width:100%;padding:.7rem;font-size:1rem;border:1px solid var(--latch-primary,${COLOURS.primary});border-radius:8px;background:var(--latch-primary,${COLOURS.primary});color:var(--latch-on-primary,${COLOURS.onPrimary});cursor:pointer;text-align:center;text-decoration:none}
 button.secondary,a.button.secondary{background:#e6e8ee;color:${COLOURS.text};border:1px solid #767f8f}.actions{display:flex;gap:.75rem}.actions button{flex:1}
