@@ -5,6 +5,7 @@
 import type { Logger } from 'pino'
 import { ClientRegistry, type ClientCache } from './clients/registry.js'
 import type { LatchConfig } from './config/schema.js'
+import { ConnectionRegistry } from './connections/registry.js'
 import { DEFAULT_TENANT } from './config/tenant.js'
 import { endpointUrls, type LatchContext } from './context.js'
 import { LatchEvents } from './events.js'
@@ -52,6 +53,7 @@ export function createContext(parts: {
     hooks: loadedHooks,
     customClaims: new CustomClaims({ mappings: config.claims, hooks: loadedHooks, hooksPath: config.hooks, log: rest.log, tenant: Object.freeze({ id: tenant, issuer: config.issuer }) }),
     clients: new ClientRegistry(store, clock, { tenant, ...(clientCache && { cache: clientCache }) }),
+    connections: new ConnectionRegistry(store, clock, { secret: config.secret }),
     throttle: new LoginThrottle(
       {
         maxPerAccount: config.security.login_max_failures_per_account,

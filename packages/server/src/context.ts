@@ -8,6 +8,7 @@
  */
 import type { Logger } from 'pino'
 import type { ClientRegistry } from './clients/registry.js'
+import type { ConnectionRegistry } from './connections/registry.js'
 import type { LatchConfig } from './config/schema.js'
 import type { LatchEvents } from './events.js'
 import type { LatchHooks } from './hooks/hooks.js'
@@ -28,6 +29,8 @@ export interface LatchContext {
   readonly events: LatchEvents
   readonly log: Logger
   readonly clients: ClientRegistry
+  /** Issue 12: the tenant's connections (upstream identity providers) and their metadata. */
+  readonly connections: ConnectionRegistry
   readonly throttle: LoginThrottle
   /** Per-source and global bounds on interactions and device codes anonymous requests create. */
   readonly pending: PendingLimits

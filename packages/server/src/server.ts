@@ -50,6 +50,7 @@ import { userinfoEndpoint } from './endpoints/userinfo.js'
 import { interactionPages } from './endpoints/interaction.js'
 import { deviceVerificationPages } from './endpoints/device-verification.js'
 import { brandingStylesheetEndpoint } from './endpoints/branding-css.js'
+import { connectionEndpoints } from './endpoints/connections.js'
 import type { RateLimitBackend } from './rate-limit/backend.js'
 import { openRateLimitStore } from './rate-limit/connect.js'
 
@@ -238,7 +239,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     for (const plugin of [
       corsForBrowserApps, discoveryEndpoint, jwksEndpoint, authorizationEndpoint, tokenEndpoint, userinfoEndpoint, introspectionEndpoint,
       revocationEndpoint, deviceAuthorizationEndpoint, endSessionEndpoint, healthEndpoint, interactionPages, deviceVerificationPages,
-      rootEndpoint, brandingStylesheetEndpoint, accountEndpoint,
+      rootEndpoint, brandingStylesheetEndpoint, connectionEndpoints, accountEndpoint,
     ]) {
       await app.register(plugin)
     }

@@ -113,14 +113,15 @@ function canListen(port: number): Promise<boolean> {
 /**
  * A Latch server on 127.0.0.1:<free port>, issuer = that URL, on a database of its own (a SQLite
  * file in a fresh temp dir, or a fresh PostgreSQL schema, by LATCH_TEST_DIALECT) that `close()`
- * removes. A `database` in `config` replaces it. `logger` replaces the silent one (tests that read
+ * removes. A `database` in `config` replaces it. `port` (from `freePort`) fixes the port in advance. `logger` replaces the silent one (tests that read
  * the log lines pass a pino on a stream of their own).
  */
-export async function startServer(config: Record<string, unknown> = {}, options: { clock?: Clock; logger?: Logger } = {}): Promise<TestServer> {
+export async function startServer(config: Record<string, unknown> = {}, options: { clock?: Clock; logger?: Logger; port?: number } = {}): Promise<TestServer> {
   const db = await createTestDatabase()
   let server: LatchServer | undefined
   try {
-    const port = await freePort()
+    // Issue 12: a port chosen before, so that an upstream can be configured with this server's callback URL first.
+    const port = options.port ?? (await freePort())
     const issuer = `http://127.0.0.1:${port}`
     server = await createServer({
       config: { ...baseTestConfig, database: db.url, port, host: '127.0.0.1', issuer, ...config },

@@ -9,7 +9,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.16
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import { PATHS } from '../context.js'
+import { PATHS, type LatchContext } from '../context.js'
 import { isOrganizationScope } from '../rules/organization.js'
 import {
   chooseOrganization,
@@ -26,6 +26,8 @@ import { consentPage, describeResource, describeScopes } from '../interaction/vi
 import { loginPage } from '../interaction/views/login.js'
 import type { Locale } from '../interaction/views/locales.js'
 import { messagesFor } from '../interaction/views/locales.js'
+import type { Messages } from '../interaction/views/messages.js'
+import type { RegisteredConnection } from '../connections/registry.js'
 import { notMemberPage, organizationPickerPage } from '../interaction/views/organization.js'
 import { csrfToken, verifyCsrf } from './_pipeline/csrf.js'
 import { requireFormBody, type RawParams } from './_pipeline/form-body.js'
@@ -37,7 +39,7 @@ import { pageLocale } from './_pipeline/page-locale.js'
 import { noteWayBack } from './_pipeline/way-back.js'
 import { noteLook, pageLook } from './_pipeline/page-look.js'
 import { lookFor, requestedOrganization, tenantLook } from '../interaction/page-look.js'
-import { identify, prefilledEmail, signInButtons } from '../interaction/home-realm.js'
+import { connectionStartUrl, identify, prefilledEmail, signInButtons } from '../interaction/home-realm.js'
 import { connectionRedirectPage, identifyPage } from '../interaction/views/identify.js'
 
 type InteractionRequest = FastifyRequest<{ Params: { id: string } }>
@@ -64,7 +66,35 @@ function html(reply: FastifyReply, l: LoadedInteraction, status: number, body: s
   return securityHeaders(reply, uri === undefined ? [] : [uri], pageLook(reply.request)).status(status).type('text/html; charset=utf-8').send(body)
 }
 
-function renderLogin(
+/** Issue 12: the notice `?notice=…&connection=…` names, in the page's words; unknown values are ignored. */
+function noticeText(all: Messages, query: Record<string, string | undefined>, connections: readonly RegisteredConnection[]): string | undefined {
+  const messages = all.login
+  const name = connections.find((c) => c.id === query.connection)?.display_name
+  switch (query.notice) {
+    case 'account_unusable':
+      return messages.accountUnusable
+    // Issue 12: required SSO refused a sign-in through another connection.
+    case 'connection_required':
+      return all.homeRealm.connectionRequired
+    case 'connection_cancelled':
+      return name === undefined ? undefined : messages.noticeCancelled(name)
+    case 'connection_failed':
+      return name === undefined ? undefined : messages.noticeFailed(name)
+    case 'connection_unavailable':
+      return name === undefined ? undefined : messages.noticeUnavailable(name)
+    default:
+      return undefined
+  }
+}
+
+/** The organization connection a `connection_required` notice names, as a link to its start. */
+function requiredConnectionLink(ctx: LatchContext, l: LoadedInteraction, query: Record<string, string | undefined>, connections: readonly RegisteredConnection[]) {
+  if (query.notice !== 'connection_required') return undefined
+  const required = connections.find((c) => c.id === query.connection && c.enabled && c.organization_id !== null)
+  return required === undefined ? undefined : { name: required.display_name, href: connectionStartUrl(ctx, required.id, l.interaction.id) }
+}
+
+async function renderLogin(
   request: FastifyRequest,
   reply: FastifyReply,
   l: LoadedInteraction,
@@ -72,8 +102,12 @@ function renderLogin(
   error?: string,
   email?: string,
   requiredConnection?: { name: string; href: string },
-): FastifyReply {
+): Promise<FastifyReply> {
   const ctx = request.latch
+  const locale = localeOf(request, l)
+  // Buttons come from the registry (no upstream is called to draw the page); organization connections are not buttons.
+  const connections = await ctx.connections.list()
+  const query = request.method === 'GET' ? (request.query as Record<string, string | undefined>) : {}
   return html(reply, l, status, loginPage({
     action: `${ctx.urls.interaction}/${l.interaction.id}/login`,
     csrf: csrfToken(ctx, request, reply),
@@ -81,8 +115,13 @@ function renderLogin(
     // Issue 12: the email typed on the identify page, else an email login_hint.
     email: email ?? prefilledEmail(l.interaction),
     error,
-    requiredConnection,
-  }, localeOf(request, l), pageLook(request)))
+    connections: await signInButtons(ctx, l.interaction.id),
+    password: ctx.config.sign_in.password,
+    position: ctx.config.sign_in.connections,
+    notice: noticeText(messagesFor(locale, pageLook(request)), query, connections),
+    // Issue 12: required SSO, on the password form or refused after a sign-in through another connection.
+    requiredConnection: requiredConnection ?? requiredConnectionLink(ctx, l, query, connections),
+  }, locale, pageLook(request)))
 }
 
 /** Issue 12: home-realm discovery's email-first page, posting to `/interaction/:id/identify`. */

@@ -14,7 +14,6 @@
  *   the password, or another connection, is refused for them.
  */
 import type { LatchContext } from '../context.js'
-import { connectionSettingsOf } from '../connections/records.js'
 import type { ConnectionRecord, OrganizationRecord, UserRecord } from '../storage/store.js'
 
 /** The roles a user gets on joining an organization by signing in through its connection. */
@@ -35,14 +34,10 @@ export function emailDomain(email: string): string | null {
   return email.slice(at + 1).trim().toLowerCase()
 }
 
-function asOrganizationConnection(record: ConnectionRecord): OrganizationConnection | null {
-  if (record.organization_id === null || connectionSettingsOf(record).enabled !== true) return null
-  return { id: record.id, display_name: record.display_name, organization_id: record.organization_id, required: record.required }
-}
-
-/** The tenant's enabled organization connections, by id. */
+/** The tenant's enabled organization connections, by id (the registry's list, cached per node). */
 export async function organizationConnections(ctx: LatchContext): Promise<OrganizationConnection[]> {
-  return (await ctx.store.connections.list()).flatMap((r) => asOrganizationConnection(r) ?? [])
+  return (await ctx.connections.list()).flatMap((c) =>
+    c.enabled && c.organization_id !== null ? [{ id: c.id, display_name: c.display_name, organization_id: c.organization_id, required: c.required }] : [])
 }
 
 /** The organization's connection (the first by id when it has several), or null. */

@@ -8,7 +8,6 @@
  * an unknown email is the one for a known email of the same domain (no account enumeration).
  */
 import { PATHS, type LatchContext } from '../context.js'
-import { connectionSettingsOf } from '../connections/records.js'
 import { connectionForEmail, organizationConnections, type OrganizationConnection } from '../federation/organization-rules.js'
 import type { InteractionRecord } from '../storage/store.js'
 import { requestedOrganization } from './page-look.js'
@@ -79,9 +78,12 @@ export async function identify(
   return null
 }
 
-/** The sign-in buttons the identify page shows too: enabled connections that are not an organization's. */
+/**
+ * The sign-in buttons (the sign-in and identify pages): enabled connections that are not an
+ * organization's, from the registry (no upstream is called to draw a page).
+ */
 export async function signInButtons(ctx: LatchContext, interactionId: string): Promise<{ name: string; href: string }[]> {
-  return (await ctx.store.connections.list())
-    .filter((r) => r.organization_id === null && connectionSettingsOf(r).enabled === true)
-    .map((r) => ({ name: r.display_name, href: connectionStartUrl(ctx, r.id, interactionId) }))
+  return (await ctx.connections.list())
+    .filter((c) => c.enabled && c.organization_id === null)
+    .map((c) => ({ name: c.display_name, href: connectionStartUrl(ctx, c.id, interactionId) }))
 }

@@ -17,7 +17,7 @@ import { joinByEmailDomain, membershipOf } from '../organizations/membership.js'
 import { ORGANIZATION_ID } from '../rules/organization.js'
 import { rememberDevice, trustedDevice } from '../sessions/device-cookie.js'
 import { currentSession, startSession, type ActiveSession, type CookieChange, type CookieJar } from '../sessions/idp-session.js'
-import type { ClientRecord, InteractionRecord } from '../storage/store.js'
+import type { ClientRecord, InteractionRecord, UserRecord } from '../storage/store.js'
 import { notChecked } from '../users/login-throttle.js'
 import { verifyPassword } from '../users/password-hash.js'
 import { authorizationKind, redirectTarget, requestOf } from './authorization-kind.js'
@@ -125,7 +125,8 @@ export async function signIn(
   l: LoadedInteraction,
   input: { email: string | undefined; password: string | undefined; ip: string; cookies: CookieJar },
 ): Promise<SignInResult> {
-  const { interaction } = l
+  // Issue 12: `sign_in.password: false` shows no form; a password posted anyway is refused.
+  if (!ctx.config.sign_in.password) throw new InvalidRequestError('Password sign-in is turned off here.')
   const email = (input.email ?? '').trim().toLowerCase().slice(0, 320)
   const password = input.password ?? ''
   const failed = (): SignInResult => {
@@ -135,7 +136,7 @@ export async function signIn(
   // Issue 12: required SSO by the email's domain, before anything about the user is read or checked,
   // so an unknown email of the domain gets the very same answer.
   const required = (c: OrganizationConnection): SignInResult =>
-    ({ type: 'login_form', status: 403, reason: 'connection_required', email, connection: { name: c.display_name, href: connectionStartUrl(ctx, c.id, interaction.id, email) } })
+    ({ type: 'login_form', status: 403, reason: 'connection_required', email, connection: { name: c.display_name, href: connectionStartUrl(ctx, c.id, l.interaction.id, email) } })
   const byDomain = await requiredConnectionForEmail(ctx, email)
   if (byDomain !== null) return required(byDomain)
   // An email with U+0000 names nobody; PostgreSQL would reject it as a parameter (a 500, not a miss).
@@ -159,19 +160,37 @@ export async function signIn(
   // Issue 12: a member of an organization whose connection is required (an email of another domain): no session.
   const byMembership = await requiredConnectionForMember(ctx, user.id)
   if (byMembership !== null) return required(byMembership)
-  const started = await startSession(ctx, input.cookies, user, ['pwd'])
+  const done = await completeSignIn(ctx, l, user, ['pwd'], input.cookies)
   // The password changed while it was being checked: it is no longer the right one.
-  if (!started) return failed()
-  const cookies = [started.cookie]
+  if (!done) return failed()
   const deviceCookie = rememberDevice(ctx, email, device, user.password_hash)
-  if (deviceCookie) cookies.push(deviceCookie)
+  return { type: 'signed_in', cookies: deviceCookie ? [...done.cookies, deviceCookie] : done.cookies, outcome: done.outcome }
+}
+
+/**
+ * What every way of signing in ends with, once the user is known (a password checked, or an
+ * upstream's answer, issue 12): the IdP session with `amr`, the organizations of a verified email's
+ * domain joined, the interaction marked signed in, and back to the interaction page, whose next step
+ * (organization, consent, code) is then the same however the user signed in. Null, and nothing
+ * written, when the user's password changed meanwhile (`startSession`).
+ */
+export async function completeSignIn(
+  ctx: LatchContext,
+  l: LoadedInteraction,
+  user: UserRecord,
+  amr: string[],
+  cookies: CookieJar,
+): Promise<{ cookies: CookieChange[]; outcome: Outcome } | null> {
+  const { interaction } = l
+  const started = await startSession(ctx, cookies, user, amr)
+  if (!started) return null
   const { session } = started
   // Issue 10: a verified email of an organization's domain makes its owner a member (roles kept if already one).
   for (const organization_id of await joinByEmailDomain(ctx.store, user, ctx.clock.now())) {
     ctx.events.emit('organization.member_joined', { organization_id, user_id: user.id, reason: 'email_domain' })
   }
   await ctx.store.interactions.update(interaction.id, signedIn(ctx, interaction, { user_id: user.id, auth_time: session.auth_time, session_id: session.id }))
-  return { type: 'signed_in', cookies, outcome: seeOther(`${ctx.urls.interaction}/${interaction.id}`) }
+  return { cookies: [started.cookie], outcome: seeOther(`${ctx.urls.interaction}/${interaction.id}`) }
 }
 
 /** OIDC Core §3.1.2.4: the End-User's answer on the consent page. */

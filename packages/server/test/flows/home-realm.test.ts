@@ -193,7 +193,7 @@ describe('required SSO (issue 12)', () => {
     return { res, html: await res.text(), interaction, browser }
   }
 
-  const REQUIRED = 'Your organization requires you to sign in through its own sign-in service, not with a password.'
+  const REQUIRED = 'Your organization requires you to sign in through its own sign-in service.'
 
   it('an email of a domain whose organization requires its connection is refused before the password is checked, the same for unknown users', async () => {
     const known = await postPassword(GREG.email, GREG.password)

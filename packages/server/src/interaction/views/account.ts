@@ -48,7 +48,7 @@ ${v.identities.length === 0
     : html`<ul class="identities">${v.identities.map((i) => html`<li><strong>${i.name}</strong>${i.email !== null ? html` · ${i.email}` : ''} · <time datetime="${day(i.linkedAt)}">${m.linkedOn(day(i.linkedAt))}</time>
 <form method="post" action="${v.unlinkAction}"><input type="hidden" name="csrf" value="${v.csrf}"><input type="hidden" name="connection" value="${i.connectionId}"><button type="submit" class="secondary">${m.unlink(i.name)}</button></form></li>`)}</ul>`}
 ${v.linkable.length === 0 ? '' : html`<h2>${m.linkHeading}</h2>
-<ul class="connections">${v.linkable.map((c) => html`<li><a class="button secondary" href="${c.href}">${m.link(c.name)}</a></li>`)}</ul>`}`,
+<ul class="connections">${v.linkable.map((c) => html`<li><a class="button connection" href="${c.href}">${m.link(c.name)}</a></li>`)}</ul>`}`,
     locale,
     look,
   )

@@ -7,12 +7,7 @@
 import { html, page } from './layout.js'
 import { DEFAULT_LOOK, type Look } from './branding.js'
 import { DEFAULT_LOCALE, messagesFor, type Locale } from './locales.js'
-
-/** A sign-in button: a link (never a form, so the page keeps one form and CSP form-action is untouched). */
-export interface ConnectionLink {
-  name: string
-  href: string
-}
+import { connectionButtons } from './login.js'
 
 export interface IdentifyView {
   action: string
@@ -21,13 +16,7 @@ export interface IdentifyView {
   email?: string | undefined
   error?: string | undefined
   /** Enabled connections that are not an organization's. */
-  connections: ConnectionLink[]
-}
-
-export function connectionLinks(links: readonly ConnectionLink[], locale: Locale, look: Look): ReturnType<typeof html> | '' {
-  if (links.length === 0) return ''
-  const m = messagesFor(locale, look).homeRealm
-  return html`<ul class="connections" aria-label="${m.otherWays}">${links.map((c) => html`<li><a class="button secondary" href="${c.href}">${m.continueWith(c.name)}</a></li>`)}</ul>`
+  connections: { name: string; href: string }[]
 }
 
 export function identifyPage(v: IdentifyView, locale: Locale = DEFAULT_LOCALE, look: Look = DEFAULT_LOOK): string {
@@ -44,7 +33,7 @@ ${v.error ? html`<p class="error" role="alert">${v.error}</p>` : ''}
 <input id="email" name="email" type="email" autocomplete="username" required autofocus value="${v.email ?? ''}">
 <button type="submit">${all.homeRealm.continue}</button>
 </form>
-${connectionLinks(v.connections, locale, look)}`,
+${connectionButtons(v.connections, locale, look)}`,
     locale,
     look,
   )

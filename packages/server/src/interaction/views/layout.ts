@@ -64,7 +64,9 @@ fieldset{border:0;margin:0;padding:0;min-width:0}legend{font-weight:600;padding:
 .choice{display:flex;align-items:center;gap:.75rem;margin:.5rem 0;padding:.7rem .8rem;border:1px solid #767f8f;border-radius:8px;background:${COLOURS.card}}
 .choice label{margin:0;font-weight:400;flex:1;overflow-wrap:anywhere;cursor:pointer}.choice input[type=radio]{width:1.25rem;height:1.25rem;margin:0;flex:none;accent-color:var(--latch-primary,${COLOURS.primary})}
 .notice{background:#eef3fd;color:${COLOURS.text};padding:.75rem;border-radius:8px}
-ul.connections,ul.identities{list-style:none;margin:1.25rem 0 0;padding:0}ul.connections a.button{margin-top:.5rem}ul.identities li{padding:.6rem 0;border-bottom:1px solid #d5d9e0;overflow-wrap:anywhere}ul.identities form button{margin-top:.5rem}
+ul.connections{list-style:none;margin:1rem 0;padding:0}ul.connections li{margin:.5rem 0}a.button.connection{margin-top:0;background:${COLOURS.card};color:${COLOURS.text};border:1px solid #767f8f}
+p.or{text-align:center;margin:1rem 0 0}
+ul.identities{list-style:none;margin:1rem 0;padding:0}ul.identities li{padding:.6rem 0;border-bottom:1px solid #d5d9e0;overflow-wrap:anywhere}ul.identities form button{margin-top:.5rem}
 ul.scopes{padding-inline-start:1.2rem}ul.scopes li{margin:.3rem 0}code{font-size:.95em;overflow-wrap:anywhere}
 .user-code,input.user-code{font:700 1.75rem/1.3 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;letter-spacing:.12em;text-align:center}
 p.user-code{margin:.25rem 0 1rem;padding:.6rem;border:2px solid ${COLOURS.text};border-radius:8px}.code-label{margin:0;font-weight:600}

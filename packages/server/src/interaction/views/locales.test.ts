@@ -19,6 +19,10 @@ function everyPage(locale: Locale): string[] {
   const orgs = [{ id: 'acme', name: 'Acme' }, { id: 'globex', name: 'Globex' }]
   return [
     loginPage({ ...common, email: 'alice@example.com', error: m.login.throttled(61) }, locale),
+    // Issue 12: connection buttons, a notice, the form below them; and no form at all.
+    loginPage({ ...common, connections: [{ name: 'Google', href: '/connections/google/start?interaction=x' }], notice: m.login.noticeUnavailable('Google'), position: 'below' }, locale),
+    loginPage({ ...common, connections: [{ name: 'Corp', href: '/connections/corp/start?interaction=x' }], notice: m.login.accountUnusable, password: false }, locale),
+    loginPage({ ...common, notice: m.login.noticeCancelled('Corp') + m.login.noticeFailed('Corp') }, locale),
     consentPage({
       ...common,
       scopes: describeScopes(['openid', 'profile', 'email', 'phone', 'address', 'offline_access'], [], {}, locale),

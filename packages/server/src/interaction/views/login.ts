@@ -1,5 +1,10 @@
-/** The sign-in page: labels **Email** and **Password**, button **Sign in** (docs/architecture.md §2). */
-import { html, page } from './layout.js'
+/**
+ * The sign-in page: labels **Email** and **Password**, button **Sign in** (docs/architecture.md §2);
+ * issue 12: a link per connection ("Continue with <name>") above or below the form, or without the
+ * form when password sign-in is off. The connections are links, not forms: the page keeps at most one
+ * form, and the cross-origin redirect to the upstream is not a form submission CSP would restrict.
+ */
+import { html, page, type SafeHtml } from './layout.js'
 import { DEFAULT_LOOK, type Look } from './branding.js'
 import { DEFAULT_LOCALE, messagesFor, type Locale } from './locales.js'
 
@@ -9,26 +14,54 @@ export interface LoginView {
   clientName: string
   email?: string | undefined
   error?: string | undefined
+  /** Issue 12: the enabled connections, each a link to its start. */
+  connections?: readonly { name: string; href: string }[]
+  /** Issue 12: `sign_in.password` (default true). */
+  password?: boolean
+  /** Issue 12: `sign_in.connections`. */
+  position?: 'above' | 'below'
+  /** Issue 12: why the page is shown again (a connection's failure), in words already. */
+  notice?: string | undefined
   /** Issue 12: the organization's sign-in the user must use instead (required SSO), under the alert. */
   requiredConnection?: { name: string; href: string } | undefined
 }
 
+/** The connections' sign-in links ("Continue with <name>"), also on the identify page (issue 12). */
+export function connectionButtons(connections: readonly { name: string; href: string }[], locale: Locale, look: Look): SafeHtml | '' {
+  const m = messagesFor(locale, look).login
+  return connections.length === 0
+    ? ''
+    : html`<ul class="connections" aria-label="${m.otherWays}">
+${connections.map((c) => html`<li><a class="button connection" href="${c.href}">${m.continueWith(c.name)}</a></li>`)}
+</ul>`
+}
+
 export function loginPage(v: LoginView, locale: Locale = DEFAULT_LOCALE, look: Look = DEFAULT_LOOK): string {
   const m = messagesFor(locale, look).login
-  return page(
-    m.title,
-    html`<h1>${m.title}</h1>
-<p class="muted">${m.continueTo} <strong>${v.clientName}</strong></p>
-${v.error ? html`<p class="error" role="alert">${v.error}</p>` : ''}
-${v.requiredConnection ? html`<p><a class="button" href="${v.requiredConnection.href}">${messagesFor(locale, look).homeRealm.continueWith(v.requiredConnection.name)}</a></p>` : ''}
-<form method="post" action="${v.action}">
+  const password = v.password ?? true
+  const buttons = connectionButtons(v.connections ?? [], locale, look)
+  const form = password
+    ? html`<form method="post" action="${v.action}">
 <input type="hidden" name="csrf" value="${v.csrf}">
 <label for="email">${m.email}</label>
 <input id="email" name="email" type="email" autocomplete="username" required autofocus value="${v.email ?? ''}">
 <label for="password">${m.password}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
 <button type="submit">${m.submit}</button>
-</form>`,
+</form>`
+    : ''
+  const or = buttons !== '' && form !== '' ? html`<p class="or muted">${m.or}</p>` : ''
+  const below = v.position === 'below'
+  return page(
+    m.title,
+    html`<h1>${m.title}</h1>
+<p class="muted">${m.continueTo} <strong>${v.clientName}</strong></p>
+${v.error ? html`<p class="error" role="alert">${v.error}</p>` : ''}
+${v.notice ? html`<p class="error" role="alert">${v.notice}</p>` : ''}
+${v.requiredConnection ? html`<p><a class="button" href="${v.requiredConnection.href}">${m.continueWith(v.requiredConnection.name)}</a></p>` : ''}
+${below ? form : buttons}
+${or}
+${below ? buttons : form}`,
     locale,
     look,
   )

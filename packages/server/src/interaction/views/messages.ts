@@ -63,6 +63,17 @@ const en = {
     submit: 'Sign in',
     badCredentials: 'Incorrect email or password.',
     throttled: (seconds: number) => `Too many failed sign-in attempts. Try again in ${waitText(seconds)}.`,
+    /** Issue 12: the list of connection buttons (its accessible name) and each button. */
+    otherWays: 'Other ways to sign in',
+    continueWith: (name: string) => `Continue with ${name}`,
+    /** Between the buttons and the password form. */
+    or: 'or',
+    /** Issue 12: why the sign-in page is shown again after a connection. */
+    noticeCancelled: (name: string) => `Signing in with ${name} was cancelled.`,
+    noticeFailed: (name: string) => `Signing in with ${name} did not work. Try again, or sign in another way.`,
+    noticeUnavailable: (name: string) => `${name} cannot be reached right now. Try again later, or sign in another way.`,
+    /** The same whether JIT is off or an unverified local account has the email: no account enumeration. */
+    accountUnusable: 'This account cannot be used to sign in here. Sign in another way, or contact support.',
   },
   consent: {
     title: 'Allow access',
@@ -172,13 +183,10 @@ const en = {
     /** The identify page's button (its label is `login.email`). */
     continue: 'Continue',
     invalidEmail: 'Enter your email address.',
-    /** The list of the sign-in buttons of connections, for screen readers. */
-    otherWays: 'Other ways to sign in',
     redirectTitle: 'Continuing to your organization',
     redirectText: (organization: string) => `${organization} signs you in with its own sign-in service. You are being taken there.`,
     redirectLink: (connection: string) => `Continue to ${connection}`,
-    connectionRequired: 'Your organization requires you to sign in through its own sign-in service, not with a password.',
-    continueWith: (connection: string) => `Continue with ${connection}`,
+    connectionRequired: 'Your organization requires you to sign in through its own sign-in service.',
   },
   /** Issue 12: the account page (linked accounts). */
   account: {
@@ -228,6 +236,10 @@ export const PLACEHOLDERS: Readonly<Record<string, readonly string[]>> = {
   'errorPage.goHome': ['host'],
   'errorPage.code': ['code'],
   'login.throttled': ['seconds'],
+  'login.continueWith': ['name'],
+  'login.noticeCancelled': ['name'],
+  'login.noticeFailed': ['name'],
+  'login.noticeUnavailable': ['name'],
   'consent.heading': ['app'],
   'consent.deviceNotice': [],
   'consent.notGranted': ['scopes'],
@@ -244,7 +256,6 @@ export const PLACEHOLDERS: Readonly<Record<string, readonly string[]>> = {
   'device.deniedText': ['app'],
   'homeRealm.redirectText': ['organization'],
   'homeRealm.redirectLink': ['connection'],
-  'homeRealm.continueWith': ['connection'],
   'account.linkedOn': ['date'],
   'account.unlink': ['connection'],
   'account.link': ['connection'],

@@ -66,6 +66,13 @@ export const ar: Messages = {
     submit: 'تسجيل الدخول',
     badCredentials: 'البريد الإلكتروني أو كلمة المرور غير صحيحة.',
     throttled: (seconds) => `محاولات تسجيل دخول فاشلة كثيرة جدًا. حاول مرة أخرى بعد ${wait(seconds)}.`,
+    otherWays: 'طرق أخرى لتسجيل الدخول',
+    continueWith: (name) => `المتابعة باستخدام ${name}`,
+    or: 'أو',
+    noticeCancelled: (name) => `تم إلغاء تسجيل الدخول باستخدام ${name}.`,
+    noticeFailed: (name) => `لم ينجح تسجيل الدخول باستخدام ${name}. حاول مرة أخرى أو سجّل الدخول بطريقة أخرى.`,
+    noticeUnavailable: (name) => `تعذّر الوصول إلى ${name} حاليًا. حاول لاحقًا أو سجّل الدخول بطريقة أخرى.`,
+    accountUnusable: 'لا يمكن استخدام هذا الحساب لتسجيل الدخول هنا. سجّل الدخول بطريقة أخرى أو تواصل مع الدعم.',
   },
   consent: {
     title: 'السماح بالوصول',
@@ -155,12 +162,10 @@ export const ar: Messages = {
   homeRealm: {
     continue: 'متابعة',
     invalidEmail: 'أدخل عنوان بريدك الإلكتروني.',
-    otherWays: 'طرق أخرى لتسجيل الدخول',
     redirectTitle: 'جارٍ الانتقال إلى مؤسستك',
     redirectText: (organization) => `تسجّل ${organization} دخولك عبر خدمة تسجيل الدخول الخاصة بها. جارٍ نقلك إليها.`,
     redirectLink: (connection) => `المتابعة إلى ${connection}`,
-    connectionRequired: 'تشترط مؤسستك تسجيل الدخول عبر خدمة تسجيل الدخول الخاصة بها، لا بكلمة مرور.',
-    continueWith: (connection) => `المتابعة باستخدام ${connection}`,
+    connectionRequired: 'تشترط مؤسستك تسجيل الدخول عبر خدمة تسجيل الدخول الخاصة بها.',
   },
   account: {
     title: 'حسابك',

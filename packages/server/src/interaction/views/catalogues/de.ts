@@ -54,6 +54,13 @@ export const de: Messages = {
     submit: 'Anmelden',
     badCredentials: 'E-Mail oder Passwort ist falsch.',
     throttled: (seconds) => `Zu viele fehlgeschlagene Anmeldeversuche. Versuchen Sie es in ${wait(seconds)} erneut.`,
+    otherWays: 'Andere Anmeldemöglichkeiten',
+    continueWith: (name) => `Weiter mit ${name}`,
+    or: 'oder',
+    noticeCancelled: (name) => `Die Anmeldung mit ${name} wurde abgebrochen.`,
+    noticeFailed: (name) => `Die Anmeldung mit ${name} hat nicht funktioniert. Versuchen Sie es erneut oder melden Sie sich anders an.`,
+    noticeUnavailable: (name) => `${name} ist gerade nicht erreichbar. Versuchen Sie es später erneut oder melden Sie sich anders an.`,
+    accountUnusable: 'Mit diesem Konto ist hier keine Anmeldung möglich. Melden Sie sich anders an oder wenden Sie sich an den Support.',
   },
   consent: {
     title: 'Zugriff erlauben',
@@ -146,12 +153,10 @@ export const de: Messages = {
   homeRealm: {
     continue: 'Weiter',
     invalidEmail: 'Geben Sie Ihre E-Mail-Adresse ein.',
-    otherWays: 'Andere Anmeldemöglichkeiten',
     redirectTitle: 'Weiter zu Ihrer Organisation',
     redirectText: (organization) => `${organization} meldet Sie über einen eigenen Anmeldedienst an. Sie werden dorthin weitergeleitet.`,
     redirectLink: (connection) => `Weiter zu ${connection}`,
-    connectionRequired: 'Ihre Organisation verlangt die Anmeldung über ihren eigenen Anmeldedienst, nicht mit einem Passwort.',
-    continueWith: (connection) => `Weiter mit ${connection}`,
+    connectionRequired: 'Ihre Organisation verlangt die Anmeldung über ihren eigenen Anmeldedienst.',
   },
   account: {
     title: 'Ihr Konto',

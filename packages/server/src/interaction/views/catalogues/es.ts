@@ -54,6 +54,13 @@ export const es: Messages = {
     submit: 'Iniciar sesión',
     badCredentials: 'Correo electrónico o contraseña incorrectos.',
     throttled: (seconds) => `Demasiados intentos fallidos de inicio de sesión. Inténtelo de nuevo en ${wait(seconds)}.`,
+    otherWays: 'Otras formas de iniciar sesión',
+    continueWith: (name) => `Continuar con ${name}`,
+    or: 'o',
+    noticeCancelled: (name) => `Se canceló el inicio de sesión con ${name}.`,
+    noticeFailed: (name) => `El inicio de sesión con ${name} no funcionó. Inténtelo de nuevo o inicie sesión de otra forma.`,
+    noticeUnavailable: (name) => `No se puede contactar con ${name} en este momento. Inténtelo más tarde o inicie sesión de otra forma.`,
+    accountUnusable: 'Esta cuenta no se puede usar para iniciar sesión aquí. Inicie sesión de otra forma o contacte con soporte.',
   },
   consent: {
     title: 'Permitir acceso',
@@ -146,12 +153,10 @@ export const es: Messages = {
   homeRealm: {
     continue: 'Continuar',
     invalidEmail: 'Introduce tu dirección de correo electrónico.',
-    otherWays: 'Otras formas de iniciar sesión',
     redirectTitle: 'Continuando a tu organización',
     redirectText: (organization) => `${organization} te identifica con su propio servicio de inicio de sesión. Te estamos llevando allí.`,
     redirectLink: (connection) => `Continuar a ${connection}`,
-    connectionRequired: 'Tu organización exige que inicies sesión con su propio servicio, no con una contraseña.',
-    continueWith: (connection) => `Continuar con ${connection}`,
+    connectionRequired: 'Tu organización exige que inicies sesión con su propio servicio de inicio de sesión.',
   },
   account: {
     title: 'Tu cuenta',

@@ -54,6 +54,13 @@ export const fr: Messages = {
     submit: 'Se connecter',
     badCredentials: 'E-mail ou mot de passe incorrect.',
     throttled: (seconds) => `Trop de tentatives de connexion échouées. Réessayez dans ${wait(seconds)}.`,
+    otherWays: 'Autres façons de se connecter',
+    continueWith: (name) => `Continuer avec ${name}`,
+    or: 'ou',
+    noticeCancelled: (name) => `La connexion avec ${name} a été annulée.`,
+    noticeFailed: (name) => `La connexion avec ${name} n’a pas abouti. Réessayez ou connectez-vous autrement.`,
+    noticeUnavailable: (name) => `${name} est injoignable pour le moment. Réessayez plus tard ou connectez-vous autrement.`,
+    accountUnusable: 'Ce compte ne permet pas de se connecter ici. Connectez-vous autrement ou contactez l’assistance.',
   },
   consent: {
     title: 'Autoriser l’accès',
@@ -146,12 +153,10 @@ export const fr: Messages = {
   homeRealm: {
     continue: 'Continuer',
     invalidEmail: 'Saisissez votre adresse e-mail.',
-    otherWays: 'Autres façons de se connecter',
     redirectTitle: 'Vers votre organisation',
     redirectText: (organization) => `${organization} vous connecte avec son propre service de connexion. Vous y êtes redirigé.`,
     redirectLink: (connection) => `Continuer vers ${connection}`,
-    connectionRequired: 'Votre organisation exige que vous vous connectiez avec son propre service de connexion, et non avec un mot de passe.',
-    continueWith: (connection) => `Continuer avec ${connection}`,
+    connectionRequired: 'Votre organisation exige que vous vous connectiez avec son propre service de connexion.',
   },
   account: {
     title: 'Votre compte',

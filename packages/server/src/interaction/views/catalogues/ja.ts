@@ -52,6 +52,13 @@ export const ja: Messages = {
     submit: 'サインイン',
     badCredentials: 'メールアドレスまたはパスワードが正しくありません。',
     throttled: (seconds) => `サインインの失敗が多すぎます。${wait(seconds)}後にもう一度お試しください。`,
+    otherWays: 'その他のサインイン方法',
+    continueWith: (name) => `${name}で続行`,
+    or: 'または',
+    noticeCancelled: (name) => `${name}でのサインインはキャンセルされました。`,
+    noticeFailed: (name) => `${name}でのサインインに失敗しました。もう一度お試しいただくか、別の方法でサインインしてください。`,
+    noticeUnavailable: (name) => `現在${name}に接続できません。後でもう一度お試しいただくか、別の方法でサインインしてください。`,
+    accountUnusable: 'このアカウントではここにサインインできません。別の方法でサインインするか、サポートにお問い合わせください。',
   },
   consent: {
     title: 'アクセスの許可',
@@ -141,12 +148,10 @@ export const ja: Messages = {
   homeRealm: {
     continue: '次へ',
     invalidEmail: 'メールアドレスを入力してください。',
-    otherWays: 'その他のサインイン方法',
     redirectTitle: '組織のサインインへ移動しています',
     redirectText: (organization) => `${organization} は独自のサインインサービスを使用しています。そちらへ移動します。`,
     redirectLink: (connection) => `${connection} へ進む`,
-    connectionRequired: 'お使いの組織では、パスワードではなく組織のサインインサービスでサインインする必要があります。',
-    continueWith: (connection) => `${connection} で続ける`,
+    connectionRequired: 'お使いの組織では、組織のサインインサービスでサインインする必要があります。',
   },
   account: {
     title: 'アカウント',

@@ -1,0 +1,55 @@
+/**
+ * Issue 12: sign-in through a connection, HTTP only (decisions in `interaction/federated-sign-in.ts`).
+ * - `GET /connections/:id/start?interaction=<id>`: a link of the sign-in page (no form, so CSP
+ *   `form-action` is not in the way of the cross-origin redirect) → 303 to the upstream, with the
+ *   browser-binding cookie `latch_upstream`.
+ * - `GET /connections/:id/callback`: the upstream's answer in the query.
+ * - `POST /connections/:id/callback`: a `form_post` answer (OAuth 2.0 Form Post Response Mode). It
+ *   arrives cross-site, so the SameSite=Lax cookie is not sent with it: the parameters are stashed
+ *   under their state (once) and a 303 turns it into a top-level GET, which carries the cookie.
+ * Request lines never show the query (they hold `code` and `state`): the logger logs paths only.
+ * @see https://openid.net/specs/oauth-v2-form-post-response-mode-1_0.html
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import { PATHS } from '../context.js'
+import { stashUpstreamResponse } from '../federation/upstream-login.js'
+import { finishFederatedSignIn, startFederatedSignIn, type FederatedStep } from '../interaction/federated-sign-in.js'
+import { requireFormBody, type RawParams } from './_pipeline/form-body.js'
+import { rejectDuplicateParams } from './_pipeline/reject-duplicate-params.js'
+import { sendOutcome } from './_pipeline/send-outcome.js'
+import { applyCookies } from './_pipeline/session-cookie.js'
+
+type ConnectionRequest = FastifyRequest<{ Params: { id: string } }>
+
+function send(reply: FastifyReply, step: FederatedStep): FastifyReply {
+  // A redirect carrying state (or a session cookie) is never cached.
+  return sendOutcome(applyCookies(reply.header('cache-control', 'no-store'), step.cookies), step.outcome)
+}
+
+async function start(request: ConnectionRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const query = rejectDuplicateParams(request.query as RawParams)
+  // Issue 12: home-realm discovery passes the email typed on the identify page as login_hint.
+  const loginHint = query.login_hint !== undefined && query.login_hint.includes('@') ? query.login_hint.slice(0, 320) : undefined
+  return send(reply, await startFederatedSignIn(request.latch, request.params.id, query.interaction, request.cookies, loginHint))
+}
+
+async function callback(request: ConnectionRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const query = rejectDuplicateParams(request.query as RawParams)
+  return send(reply, await finishFederatedSignIn(request.latch, request.params.id, new URLSearchParams(query as Record<string, string>), request.cookies))
+}
+
+async function formPostCallback(request: ConnectionRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const params = rejectDuplicateParams(request.body as RawParams) as Record<string, string>
+  const state = params.state ?? ''
+  // Stashed or not, the GET decides: an unknown or replayed state finds nothing there.
+  await stashUpstreamResponse(request.latch, params)
+  const target = `${request.latch.urls.issuer}${PATHS.connections}/${encodeURIComponent(request.params.id)}/callback?state=${encodeURIComponent(state)}`
+  return reply.header('cache-control', 'no-store').redirect(target, 303)
+}
+
+export const connectionEndpoints: FastifyPluginAsync = async function connectionEndpoints(app) {
+  const base = `${PATHS.connections}/:id`
+  app.get<{ Params: { id: string } }>(`${base}/start`, { config: { channel: 'html' } }, start)
+  app.get<{ Params: { id: string } }>(`${base}/callback`, { config: { channel: 'html' }, logLevel: 'warn' }, callback)
+  app.post<{ Params: { id: string } }>(`${base}/callback`, { config: { channel: 'html' }, logLevel: 'warn', preValidation: requireFormBody }, formPostCallback)
+}
