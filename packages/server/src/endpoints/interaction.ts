@@ -127,6 +127,9 @@ async function renderLogin(
 /** Issue 12: home-realm discovery's email-first page, posting to `/interaction/:id/identify`. */
 async function renderIdentify(request: FastifyRequest, reply: FastifyReply, l: LoadedInteraction, status = 200, error?: string, email?: string): Promise<FastifyReply> {
   const ctx = request.latch
+  const locale = localeOf(request, l)
+  const connections = await ctx.connections.list()
+  const query = request.method === 'GET' ? (request.query as Record<string, string | undefined>) : {}
   return html(reply, l, status, identifyPage({
     action: `${ctx.urls.interaction}/${l.interaction.id}/identify`,
     csrf: csrfToken(ctx, request, reply),
@@ -134,7 +137,9 @@ async function renderIdentify(request: FastifyRequest, reply: FastifyReply, l: L
     email,
     error,
     connections: await signInButtons(ctx, l.interaction.id),
-  }, localeOf(request, l), pageLook(request)))
+    notice: noticeText(messagesFor(locale, pageLook(request)), query, connections),
+    requiredConnection: requiredConnectionLink(ctx, l, query, connections),
+  }, locale, pageLook(request)))
 }
 
 /** Issue 10: the picker, or the not-a-member page, posting to `/interaction/:id/organization`. */
@@ -171,7 +176,7 @@ function finish(reply: FastifyReply, l: LoadedInteraction, outcome: Outcome): Fa
 async function showNextStep(request: InteractionRequest, reply: FastifyReply): Promise<FastifyReply> {
   const ctx = request.latch
   const l = await load(request)
-  const step = await nextStep(ctx, l, request.cookies)
+  const step = await nextStep(ctx, l, request.cookies, { returning: typeof (request.query as RawParams).notice === 'string' })
   if (step.type === 'login_form') return renderLogin(request, reply, l)
   if (step.type === 'identify_form') return renderIdentify(request, reply, l)
   if (step.type === 'organization_form') return renderOrganization(request, reply, l, step)

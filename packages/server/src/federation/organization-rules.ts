@@ -85,17 +85,18 @@ export async function requiredConnectionForMember(ctx: LatchContext, userId: str
 }
 
 /**
- * Federated sign-in: whether signing in through `connectionId` is refused because the user (or
- * the email the upstream gave) must use another, required, connection. `connection_required` is
- * the notice the sign-in page shows (interaction/views/notices.ts).
+ * Federated sign-in: whether signing in through `connectionId` is refused because the user must
+ * use another, required, connection: by the email's domain (call it with the upstream's email
+ * before any user is looked up or created), or by membership (call it again with the user once
+ * known). `connection_required` is the sign-in page's notice.
  */
 export async function requiredConnectionRefusal(
   ctx: LatchContext,
   connectionId: string,
-  user: Pick<UserRecord, 'id' | 'email'>,
+  who: { email: string | null; userId?: string },
 ): Promise<{ notice: 'connection_required'; connection: OrganizationConnection } | null> {
-  const byDomain = await requiredConnectionForEmail(ctx, user.email)
-  const required = byDomain ?? (await requiredConnectionForMember(ctx, user.id))
+  const byDomain = who.email === null ? null : await requiredConnectionForEmail(ctx, who.email)
+  const required = byDomain ?? (who.userId === undefined ? null : await requiredConnectionForMember(ctx, who.userId))
   return required !== null && required.id !== connectionId ? { notice: 'connection_required', connection: required } : null
 }
 

@@ -102,21 +102,28 @@ export async function finishFederatedSignIn(ctx: LatchContext, connectionId: str
     failed(ctx, connection.id, error)
     return { cookies: [], outcome: backToSignIn(ctx, interactionId, connection.id, NOTICE_OF[error.reason]) }
   }
+  // Issue 12: an email of a domain whose organization requires its own connection is refused before any user is linked or created.
+  const byDomain = await requiredConnectionRefusal(ctx, connection.id, { email: profile.email })
+  if (byDomain !== null) {
+    ctx.events.emit('upstream_login.failed', { connection_id: connection.id, reason: 'refused' })
+    return { cookies: [], outcome: backToSignIn(ctx, interactionId, byDomain.connection.id, byDomain.notice) }
+  }
   const resolved = await resolveUpstreamUser(ctx, connection, profile)
   if (resolved.type === 'refused') {
     ctx.events.emit('upstream_login.failed', { connection_id: connection.id, reason: 'refused' })
     return { cookies: [], outcome: backToSignIn(ctx, interactionId, connection.id, resolved.notice) }
   }
   // Issue 12: a user whose organization requires its own connection may not sign in through another (the notice names the required one).
-  const refusal = await requiredConnectionRefusal(ctx, connection.id, resolved.user)
+  const refusal = await requiredConnectionRefusal(ctx, connection.id, { email: resolved.user.email, userId: resolved.user.id })
   if (refusal !== null) {
     ctx.events.emit('upstream_login.failed', { connection_id: connection.id, reason: 'refused' })
     return { cookies: [], outcome: backToSignIn(ctx, interactionId, refusal.connection.id, refusal.notice) }
   }
-  const done = await completeSignIn(ctx, l, resolved.user, federatedAmr(profile.amr), cookies)
-  if (done === null) return { cookies: [], outcome: backToSignIn(ctx, interactionId, connection.id, 'connection_failed') }
-  // Issue 12: signing in through an organization's connection makes the user its member.
+  // Issue 12: signing in through an organization's connection makes the user its member (before
+  // completeSignIn, whose email-domain join would otherwise record the other reason).
   const organization_id = (await ctx.connections.list()).find((c) => c.id === connection.id)?.organization_id ?? null
   await joinThroughConnection(ctx, { organization_id }, resolved.user)
+  const done = await completeSignIn(ctx, l, resolved.user, federatedAmr(profile.amr), cookies)
+  if (done === null) return { cookies: [], outcome: backToSignIn(ctx, interactionId, connection.id, 'connection_failed') }
   return done
 }

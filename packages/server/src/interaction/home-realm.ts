@@ -44,9 +44,11 @@ export function prefilledEmail(interaction: InteractionRecord): string | undefin
 }
 
 /** The step before the password, when the interaction is not signed in. */
-export async function signInStep(ctx: LatchContext, interaction: InteractionRecord): Promise<SignInStep> {
+export async function signInStep(ctx: LatchContext, interaction: InteractionRecord, options: { returning?: boolean } = {}): Promise<SignInStep> {
   const connections = await organizationConnections(ctx)
   if (connections.length === 0) return { type: 'login_form' }
+  // Back from a connection with a notice: the page, so that the user reads it and can choose another way.
+  if (options.returning === true) return identifiedEmail(interaction) !== undefined ? { type: 'login_form' } : { type: 'identify_form' }
   const hint = emailHint(interaction)
   const organization = requestedOrganization(interaction)
   if (organization !== undefined) {

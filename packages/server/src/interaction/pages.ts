@@ -85,14 +85,20 @@ export interface OrganizationForm {
   error?: 'chooseOne' | 'notMemberOfChoice'
 }
 
-export async function nextStep(ctx: LatchContext, l: LoadedInteraction, cookies: CookieJar): Promise<NextStep> {
+export async function nextStep(
+  ctx: LatchContext,
+  l: LoadedInteraction,
+  cookies: CookieJar,
+  /** Issue 12: the page shows a connection's failure or refusal: not straight back to an organization's IdP (no loop). */
+  options: { returning?: boolean } = {},
+): Promise<NextStep> {
   const { interaction, client, kind } = l
   let session = await interactionSession(ctx, l, cookies)
   if (!session) {
     const existing = await currentSession(ctx, cookies)
     if (!existing || interaction.user_id || kind.requiresFreshLogin(interaction, client, existing, ctx.clock.now())) {
       // Issue 12: an organization's identity provider first (home-realm discovery), else the email or the password.
-      const step = await signInStep(ctx, interaction)
+      const step = await signInStep(ctx, interaction, options)
       return step.type === 'redirect_to_connection' ? seeOther(step.location) : step
     }
     // Single sign-on: adopt the browser's session for this interaction.

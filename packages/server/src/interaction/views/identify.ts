@@ -17,6 +17,10 @@ export interface IdentifyView {
   error?: string | undefined
   /** Enabled connections that are not an organization's. */
   connections: { name: string; href: string }[]
+  /** Why the page is shown again (a connection's failure or refusal), in words already. */
+  notice?: string | undefined
+  /** Required SSO: the organization's sign-in to use instead. */
+  requiredConnection?: { name: string; href: string } | undefined
 }
 
 export function identifyPage(v: IdentifyView, locale: Locale = DEFAULT_LOCALE, look: Look = DEFAULT_LOOK): string {
@@ -27,6 +31,8 @@ export function identifyPage(v: IdentifyView, locale: Locale = DEFAULT_LOCALE, l
     html`<h1>${m.title}</h1>
 <p class="muted">${m.continueTo} <strong>${v.clientName}</strong></p>
 ${v.error ? html`<p class="error" role="alert">${v.error}</p>` : ''}
+${v.notice ? html`<p class="error" role="alert">${v.notice}</p>` : ''}
+${v.requiredConnection ? html`<p><a class="button" href="${v.requiredConnection.href}">${m.continueWith(v.requiredConnection.name)}</a></p>` : ''}
 <form method="post" action="${v.action}">
 <input type="hidden" name="csrf" value="${v.csrf}">
 <label for="email">${m.email}</label>
