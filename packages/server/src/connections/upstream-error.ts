@@ -37,6 +37,6 @@ export function toUpstreamError(error: unknown): UpstreamError {
 }
 
 /** What a log line may say about an upstream failure. */
-export function scrubUpstreamError(error: UpstreamError): { name: string; reason: UpstreamFailure; code?: string; message: string } {
-  return { name: error.name, reason: error.reason, ...(error.code !== undefined && { code: error.code.slice(0, 64) }), message: error.message }
+export function scrubUpstreamError(error: UpstreamError): { name: string; reason: UpstreamFailure; upstream_code?: string; message: string } {
+  return { name: error.name, reason: error.reason, ...(error.code !== undefined && { upstream_code: error.code.slice(0, 64) }), message: error.message }
 }

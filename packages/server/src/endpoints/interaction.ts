@@ -12,6 +12,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { PATHS, type LatchContext } from '../context.js'
 import { isOrganizationScope } from '../rules/organization.js'
 import {
+  assertPasswordSignIn,
   chooseOrganization,
   decideConsent,
   loadInteraction,
@@ -207,6 +208,7 @@ async function showNextStep(request: InteractionRequest, reply: FastifyReply): P
 async function submitLogin(request: InteractionRequest, reply: FastifyReply): Promise<FastifyReply> {
   const ctx = request.latch
   const l = await load(request)
+  assertPasswordSignIn(ctx)
   const params = rejectDuplicateParams(request.body as RawParams)
   verifyCsrf(ctx, request, params)
   const result = await signIn(ctx, l, { email: params.email, password: params.password, ip: request.ip, cookies: request.cookies })

@@ -125,14 +125,18 @@ export type SignInResult =
   /** Signed in: the cookies to set, then back to the interaction page. */
   | { type: 'signed_in'; cookies: CookieChange[]; outcome: Outcome }
 
+/** Issue 12: `sign_in.password: false` shows no form; a password posted anyway is refused (400), before anything else is checked. */
+export function assertPasswordSignIn(ctx: LatchContext): void {
+  if (!ctx.config.sign_in.password) throw new InvalidRequestError('Password sign-in is turned off here.')
+}
+
 /** OIDC Core §3.1.2.3: authenticates the End-User by email and password. */
 export async function signIn(
   ctx: LatchContext,
   l: LoadedInteraction,
   input: { email: string | undefined; password: string | undefined; ip: string; cookies: CookieJar },
 ): Promise<SignInResult> {
-  // Issue 12: `sign_in.password: false` shows no form; a password posted anyway is refused.
-  if (!ctx.config.sign_in.password) throw new InvalidRequestError('Password sign-in is turned off here.')
+  assertPasswordSignIn(ctx)
   const email = (input.email ?? '').trim().toLowerCase().slice(0, 320)
   const password = input.password ?? ''
   const failed = (): SignInResult => {

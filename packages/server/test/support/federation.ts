@@ -26,11 +26,12 @@ export class FederatedBrowser {
     return this.#follow(await this.browser(url).fetch(url), new URL(url).href, stopAt)
   }
 
-  /** Submits the page's single form with `values`, following redirects as `open` does. */
+  /** Submits the page's single form with `values` (a relative action taken from the page's URL), following redirects as `open` does. */
   async submit(page: Page, values: Record<string, string> = {}, stopAt = WEB_REDIRECT): Promise<Page> {
     const form = formOf(page)
-    const response = await this.browser(form.action).postForm(form.action, { ...form.fields, ...values })
-    return this.#follow(response, form.action, stopAt)
+    const action = new URL(form.action, page.url).href
+    const response = await this.browser(action).postForm(action, { ...form.fields, ...values })
+    return this.#follow(response, action, stopAt)
   }
 
   async #follow(response: Response, from: string, stopAt: string): Promise<Page> {

@@ -1,0 +1,86 @@
+/**
+ * Issue 12: the downstream checks every upstream ID token (OIDC Core §3.1.3.7) — a node:http + jose
+ * stand-in spoils one thing at a time: audience, issuer, nonce, signature (a key it does not
+ * publish), expiry. Each is refused: back to the sign-in page with a notice, no user, no session,
+ * and the log (the production logger, at trace) holds none of the codes, tokens or verifiers.
+ */
+import { Writable } from 'node:stream'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createLogger } from '../../src/server.js'
+import { isLoginPage } from '../browser.js'
+import { ALICE, freePort, startServer, type TestServer } from '../helpers.js'
+import { connectionLink, FederatedBrowser, payloadOf, redeem, webRequest } from '../support/federation.js'
+import { startOidcStandIn, type OidcStandIn, type StandInFault } from '../support/upstream/oidc-stand-in.js'
+
+const lines: string[] = []
+const captured = new Writable({
+  write(chunk: Buffer, _encoding, done) {
+    lines.push(chunk.toString('utf8'))
+    done()
+  },
+})
+const SECRET = 'stand-in-secret-0123456789abcdef012345'
+let standIn: OidcStandIn
+let latch: TestServer
+
+beforeAll(async () => {
+  standIn = await startOidcStandIn({ clientId: 'latch', clientSecret: SECRET, user: { sub: 'erin-1', email: 'erin@example.com', email_verified: true, name: 'Erin', amr: ['pwd', 'mfa', 'invented'] } })
+  latch = await startServer(
+    { connections: [{ id: 'standin', type: 'oidc', display_name: 'Stand-in', issuer: standIn.issuer, client_id: 'latch', client_secret: SECRET }] },
+    { port: await freePort(), logger: createLogger('trace', captured) },
+  )
+})
+afterAll(async () => {
+  await latch?.close()
+  await standIn?.close()
+})
+
+async function attempt() {
+  const browser = new FederatedBrowser()
+  const request = webRequest(latch.url)
+  const page = await browser.open(connectionLink(await browser.open(request.url), 'Stand-in'))
+  return { page, browser, request }
+}
+
+describe('upstream ID token checks (OIDC Core §3.1.3.7)', () => {
+  const cases: [StandInFault, string][] = [
+    ['aud', 'OIDC Core §3.1.3.7 (3): an ID token for another audience is refused'],
+    ['iss', 'OIDC Core §3.1.3.7 (2): an ID token of another issuer is refused'],
+    ['nonce', 'OIDC Core §3.1.3.7 (11): an ID token with another nonce is refused'],
+    ['signature', 'OIDC Core §3.1.3.7 (6): an ID token signed by a key the upstream does not publish is refused'],
+    ['expired', 'OIDC Core §3.1.3.7 (9): an expired ID token is refused'],
+  ]
+  for (const [fault, title] of cases) {
+    it(`${title}: back to the sign-in page with a notice, no user, no session`, async () => {
+      standIn.fault = fault
+      const { page, browser } = await attempt()
+      expect(page.redirect).toBeUndefined()
+      expect(isLoginPage(page)).toBe(true)
+      expect(page.html).toContain('Signing in with Stand-in did not work.')
+      expect(await latch.server.ctx.store.users.getByEmail('erin@example.com')).toBeNull()
+      expect(browser.browser(latch.url).cookies.has('latch_session')).toBe(false)
+    })
+  }
+
+  it('the same upstream without a fault signs in (the faults above are what was refused); amr keeps only RFC 8176 values', async () => {
+    standIn.fault = undefined
+    const { page, request } = await attempt()
+    const { body } = await redeem(latch.url, page.redirect!, request.verifier)
+    expect(payloadOf(body.id_token!)).toMatchObject({ email: 'erin@example.com', amr: ['fed', 'pwd', 'mfa'] })
+  })
+
+  it('RFC 6749 §10.3: the log holds no upstream code, token, ID token or verifier, and says why each attempt failed', () => {
+    const log = lines.join('')
+    expect(standIn.secrets.length).toBeGreaterThan(10)
+    for (const secret of standIn.secrets) expect(log).not.toContain(secret)
+    expect(log).toContain('"event":"upstream_login.failed"')
+    expect(log).toContain('upstream sign-in failed')
+  })
+
+  it('password sign-in is unaffected on the same page', async () => {
+    const browser = new FederatedBrowser()
+    const request = webRequest(latch.url)
+    const done = await browser.submit(await browser.open(request.url), ALICE)
+    expect(done.redirect?.searchParams.get('code')).toBeTruthy()
+  })
+})
