@@ -5,7 +5,9 @@
  * the upstream with `login_hint` (OIDC Core §3.1.2.1) and the user is provisioned and joins Acme
  * (`organization.member_joined` reason `connection`); Acme's IdP cannot link or create an email
  * outside Acme's domains; an Acme email signing in through `social` is refused (required SSO)
- * before any user is created, with a link to Acme's sign-in.
+ * before any user is created, with a link to Acme's sign-in; and the account page's "Link <name>"
+ * (`purpose=link`, its CSRF token in the query) links the upstream account to the signed-in user,
+ * or answers `taken` when it is another user's.
  * @see https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -104,5 +106,39 @@ describe('enterprise SSO through an organization connection (issue 12)', () => {
     expect(await store().users.getByEmail(GREG.email)).toBeNull()
     expect(browser.browser(downstream.url).cookies.has('latch_session')).toBe(false)
     expect(events).toContainEqual({ name: 'upstream_login.failed', payload: { connection_id: 'social', reason: 'refused' } })
+  })
+
+  it('account page: Link Social signs in at the upstream and links that account to the signed-in user; the same account for another user is taken', async () => {
+    async function signedInAt(email: string, password: string): Promise<FederatedBrowser> {
+      const browser = new FederatedBrowser()
+      // The hint skips the identify page.
+      const page = await browser.open(webRequest(downstream.url, { login_hint: email }).url)
+      expect((await browser.submit(page, { email, password })).redirect?.searchParams.get('code')).toBeTruthy()
+      return browser
+    }
+    const browser = await signedInAt(ALICE.email, ALICE.password)
+    const account = await browser.open(`${downstream.url}/account`)
+    const href = unescapeHtml(/<a class="button connection" href="([^"]+)">Link Social<\/a>/.exec(account.html)?.[1] ?? '')
+    expect(new URL(href).searchParams.get('purpose')).toBe('link')
+    // Without its CSRF token, nothing starts.
+    const forged = new URL(href)
+    forged.searchParams.delete('csrf')
+    expect((await browser.browser(downstream.url).fetch(forged)).status).toBe(403)
+    const atUpstream = await browser.open(href)
+    expect(atUpstream.url.startsWith(upstream.url)).toBe(true)
+    const back = await browser.submit(atUpstream, ALICE_AT_ACME)
+    expect(back.url).toBe(`${downstream.url}/account?notice=linked`)
+    expect(back.html).toContain('The account was linked.')
+    const alice = (await store().users.getByEmail(ALICE.email))!
+    expect((await store().identities.listForUser(alice.id)).map((i) => [i.connection_id, i.email])).toEqual([['social', ALICE.email]])
+    expect(events).toContainEqual({ name: 'identity.linked', payload: { user_id: alice.id, connection_id: 'social', reason: 'account_page' } })
+    // Bob (a password user downstream) links the same upstream account: another user's.
+    const bob = await signedInAt('bob@example.com', 'battery-staple-horse')
+    const bobAccount = await bob.open(`${downstream.url}/account`)
+    const bobHref = unescapeHtml(/<a class="button connection" href="([^"]+)">Link Social<\/a>/.exec(bobAccount.html)?.[1] ?? '')
+    const bobBack = await bob.submit(await bob.open(bobHref), ALICE_AT_ACME)
+    expect(bobBack.url).toBe(`${downstream.url}/account?notice=taken`)
+    expect(alertText(bobBack.html)).toBe('That account is already linked to another user, so it was not linked.')
+    expect((await store().identities.listForUser(alice.id)).map((i) => i.connection_id)).toEqual(['social'])
   })
 })

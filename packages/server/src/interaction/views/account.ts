@@ -9,7 +9,7 @@ import { DEFAULT_LOOK, type Look } from './branding.js'
 import { DEFAULT_LOCALE, messagesFor, type Locale } from './locales.js'
 
 /** What the page says after an action (`?notice=`); any other value is ignored. */
-export const ACCOUNT_NOTICES = ['unlinked', 'last_method', 'not_linked', 'linked', 'taken'] as const
+export const ACCOUNT_NOTICES = ['unlinked', 'last_method', 'not_linked', 'linked', 'taken', 'link_failed'] as const
 export type AccountNotice = (typeof ACCOUNT_NOTICES)[number]
 
 export function isAccountNotice(value: unknown): value is AccountNotice {
@@ -34,9 +34,9 @@ function day(epochSeconds: number): string {
 export function accountPage(v: AccountView, locale: Locale = DEFAULT_LOCALE, look: Look = DEFAULT_LOOK): string {
   const m = messagesFor(locale, look).account
   const noticeText = v.notice === undefined ? undefined : {
-    unlinked: m.unlinked, last_method: m.lastMethod, not_linked: m.notLinked, linked: m.linked, taken: m.taken,
+    unlinked: m.unlinked, last_method: m.lastMethod, not_linked: m.notLinked, linked: m.linked, taken: m.taken, link_failed: m.linkFailed,
   }[v.notice]
-  const refused = v.notice === 'last_method' || v.notice === 'not_linked' || v.notice === 'taken'
+  const refused = v.notice !== undefined && v.notice !== 'unlinked' && v.notice !== 'linked'
   return page(
     m.title,
     html`<h1>${m.title}</h1>

@@ -203,6 +203,7 @@ const en = {
     notLinked: 'That account is not linked.',
     linked: 'The account was linked.',
     taken: 'That account is already linked to another user, so it was not linked.',
+    linkFailed: 'Linking did not work. Try again later.',
     notSignedInTitle: 'You are not signed in',
     notSignedInText: 'Sign in to an application that uses this service, then open this page again.',
   },

@@ -172,6 +172,7 @@ export const de: Messages = {
     notLinked: 'Dieses Konto ist nicht verknüpft.',
     linked: 'Das Konto wurde verknüpft.',
     taken: 'Dieses Konto ist bereits mit einem anderen Benutzer verknüpft und wurde daher nicht verknüpft.',
+    linkFailed: 'Die Verknüpfung hat nicht funktioniert. Versuchen Sie es später erneut.',
     notSignedInTitle: 'Sie sind nicht angemeldet',
     notSignedInText: 'Melden Sie sich bei einer Anwendung an, die diesen Dienst nutzt, und öffnen Sie diese Seite dann erneut.',
   },

@@ -172,6 +172,7 @@ export const es: Messages = {
     notLinked: 'Esa cuenta no está vinculada.',
     linked: 'La cuenta se ha vinculado.',
     taken: 'Esa cuenta ya está vinculada a otro usuario, así que no se ha vinculado.',
+    linkFailed: 'No se ha podido vincular. Inténtalo más tarde.',
     notSignedInTitle: 'No has iniciado sesión',
     notSignedInText: 'Inicia sesión en una aplicación que use este servicio y vuelve a abrir esta página.',
   },

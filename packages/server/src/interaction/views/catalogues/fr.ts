@@ -172,6 +172,7 @@ export const fr: Messages = {
     notLinked: "Ce compte n'est pas associé.",
     linked: 'Le compte a été associé.',
     taken: "Ce compte est déjà associé à un autre utilisateur ; il n'a donc pas été associé.",
+    linkFailed: "L'association n'a pas fonctionné. Réessayez plus tard.",
     notSignedInTitle: "Vous n'êtes pas connecté",
     notSignedInText: 'Connectez-vous à une application qui utilise ce service, puis rouvrez cette page.',
   },
