@@ -73,6 +73,8 @@ export const PATHS = {
   branding_css: '/branding.css',
   /** Issue 12: `/connections/<id>/start` and `/connections/<id>/callback` (sign-in through an upstream). */
   connections: '/connections',
+  /** Issue 12: the signed-in user's account page (linked upstream accounts); `/account/unlink`. */
+  account: '/account',
 } as const
 
 export function endpointUrls(issuer: string): EndpointUrls {

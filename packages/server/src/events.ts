@@ -19,13 +19,18 @@ export interface LatchEventMap {
   'login.failed': { reason: 'bad_credentials' | 'throttled'; ip: string; account_hash: string }
   'consent.granted': { user_id: string; client_id: string; scope: string }
   'consent.denied': { user_id: string; client_id: string }
-  /** Issue 10: a user joined an organization on their own (`reason`: `email_domain`, a sign-in with a verified email of its domain). */
-  'organization.member_joined': { organization_id: string; user_id: string; reason: 'email_domain' }
+  /**
+   * Issue 10: a user joined an organization on their own (`reason`: `email_domain`, a sign-in with a
+   * verified email of its domain; issue 12 `connection`, a sign-in through the organization's connection).
+   */
+  'organization.member_joined': { organization_id: string; user_id: string; reason: 'email_domain' | 'connection' }
   'session.ended': { session_id: string; user_id: string }
   /** Issue 12: a user was created at their first sign-in through a connection (just in time). */
   'user.provisioned': { user_id: string; connection_id: string }
   /** Issue 12: an upstream account was linked to an existing user (`verified_email`: both sides asserted the email verified). */
   'identity.linked': { user_id: string; connection_id: string; reason: 'verified_email' | 'account_page' }
+  /** Issue 12: a user unlinked an upstream account on the account page. */
+  'identity.unlinked': { user_id: string; connection_id: string }
   /** Issue 12: a sign-in through a connection failed (never the code, token or state). */
   'upstream_login.failed': { connection_id: string; reason: 'cancelled' | 'invalid_response' | 'unavailable' | 'refused' | 'unknown_state' }
   'device_code.approved': { client_id: string; user_id: string }
@@ -85,10 +90,11 @@ export const EVENT_DESCRIPTIONS = Object.freeze({
   'login.failed': 'a sign-in failed or was throttled (the account as a keyed hash)',
   'consent.granted': 'a user allowed a client some scopes',
   'consent.denied': 'a user denied a client',
-  'organization.member_joined': 'a user became a member of an organization through its email domain',
+  'organization.member_joined': 'a user became a member of an organization through its email domain, or by signing in through its connection (issue 12)',
   'session.ended': 'an IdP session ended (logout, Sign out, another user signing in on the browser)',
   'user.provisioned': 'a user was created at their first sign-in through a connection (issue 12)',
   'identity.linked': 'an upstream account was linked to an existing user (issue 12)',
+  'identity.unlinked': 'a user unlinked an upstream account on the account page (issue 12)',
   'upstream_login.failed': 'a sign-in through a connection failed or was refused (issue 12)',
   'device_code.approved': 'a user approved a device authorization (RFC 8628)',
   'device_code.denied': 'a user denied a device authorization (RFC 8628)',

@@ -24,7 +24,14 @@ import { hashPassword, verifyPassword } from './users/password-hash.js'
 export async function seedFromConfig(store: Store, config: LatchConfig, now: number): Promise<void> {
   for (const client of config.clients) await store.clients.upsert(client, now)
   // Issue 12: secrets encrypted under LATCH_SECRET; an entry whose digest is unchanged is not rewritten.
-  for (const connection of config.connections) await store.connections.upsert(await connectionRecordOf(connection, config.secret, 'config'), now)
+  // An organization connection names an organization of the file or of the database (made with the CLI).
+  const organizations = new Set(config.organizations.map((o) => o.id))
+  for (const [i, { organization, required, ...connection }] of config.connections.entries()) {
+    if (organization !== null && !organizations.has(organization) && (await store.organizations.get(organization)) === null) {
+      throw new ConfigError(`connections[${i}].organization`, `names ${organization}, which is neither under organizations nor in the database`)
+    }
+    await store.connections.upsert(await connectionRecordOf(connection, config.secret, 'config', { organization_id: organization, required }), now)
+  }
   for (const u of config.users) {
     const { email, password, password_hash, email_verified, roles, claims: attributes, ...claims } = u
     const existing = await store.users.getByEmail(email.toLowerCase())

@@ -33,6 +33,7 @@ import { TenantsDirectory } from './tenancy/tenants-dir.js'
 import { sendUnknownTenant } from './endpoints/_pipeline/unknown-tenant.js'
 import { TENANT_OF, type RoutedRequest } from './endpoints/_pipeline/tenant-of.js'
 import { registerFormParser } from './endpoints/_pipeline/form-body.js'
+import { accountEndpoint } from './endpoints/account.js'
 import { clientErrorHandler, errorHandler, frameworkErrors, sendErrorOn } from './endpoints/_pipeline/render-error.js'
 import { recordMethods } from './endpoints/_pipeline/method-not-allowed.js'
 import { corsForBrowserApps } from './endpoints/_pipeline/cors.js'
@@ -247,7 +248,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     for (const plugin of [
       corsForBrowserApps, discoveryEndpoint, jwksEndpoint, authorizationEndpoint, tokenEndpoint, userinfoEndpoint, introspectionEndpoint,
       revocationEndpoint, deviceAuthorizationEndpoint, endSessionEndpoint, healthEndpoint, interactionPages, deviceVerificationPages,
-      rootEndpoint, brandingStylesheetEndpoint, connectionEndpoints,
+      rootEndpoint, brandingStylesheetEndpoint, connectionEndpoints, accountEndpoint,
     ]) {
       await app.register(plugin)
     }

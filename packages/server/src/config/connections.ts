@@ -14,7 +14,7 @@ import { isLoopbackHost } from '../lib/loopback-host.js'
 import {
   MAPPABLE_CLAIMS, OAUTH2_MAPPING, OIDC_MAPPING, PRESETS, RESERVED_AUTHORIZATION_PARAMS, type ConnectionPreset, type ConnectionType, type MappableClaim,
 } from '../rules/connection-presets.js'
-import type { ConfigFile, ConnectionConfig, ConnectionSecrets, ResolvedConnection } from './schema.js'
+import type { ConfigFile, ConnectionConfig, ConnectionOrganization, ConnectionSecrets, ResolvedConnection } from './schema.js'
 
 const GENERIC: Record<'oidc' | 'oauth2', ConnectionPreset> = {
   oidc: { protocol: 'oidc', display_name: 'OpenID Connect', scope: 'openid email profile', token_endpoint_auth_method: 'client_secret_basic', mapping: OIDC_MAPPING, trust_email_verified: true },
@@ -140,13 +140,24 @@ function resolveOne(c: ConnectionConfig, i: number, baseDir: string): ResolvedCo
   }
 }
 
+/**
+ * Enterprise SSO: whose identity provider the connection is. Whether the organization exists is
+ * checked when seeding (seed.ts), as members' emails are: it may have been made with the CLI.
+ */
+function organizationOf(c: ConnectionConfig, i: number): ConnectionOrganization {
+  if (c.required === true && c.organization === undefined) {
+    throw new ConfigError(`connections[${i}].required`, 'needs organization: only an organization\'s own identity provider can be required')
+  }
+  return { organization: c.organization ?? null, required: c.required ?? false }
+}
+
 /** The file's connections, resolved; `warnings` gets what is allowed but probably a mistake. */
-export function resolveConnections(file: Pick<ConfigFile, 'connections' | 'sign_in'>, baseDir: string, warnings: string[]): ResolvedConnection[] {
+export function resolveConnections(file: Pick<ConfigFile, 'connections' | 'sign_in'>, baseDir: string, warnings: string[]): (ResolvedConnection & ConnectionOrganization)[] {
   const ids = new Set<string>()
   const resolved = file.connections.map((c, i) => {
     if (ids.has(c.id)) throw new ConfigError(`connections[${i}].id`, `duplicates ${c.id}`)
     ids.add(c.id)
-    return resolveOne(c, i, baseDir)
+    return { ...resolveOne(c, i, baseDir), ...organizationOf(c, i) }
   })
   if (!file.sign_in.password && !resolved.some((c) => c.enabled)) {
     warnings.push('sign_in.password is false and no enabled connection is configured: nobody can sign in, unless connections are created with the CLI.')

@@ -520,6 +520,11 @@ export const MESSAGES = {}
  * (dot paths); `link_by_email` (default true) links a first sign-in to an existing user only when
  * both the provider and the local account assert the email verified; `jit` (default true) creates
  * the user otherwise. Seeded into the `connections` table at start (unchanged entries are not rewritten).
+ * Enterprise SSO: `organization: <id>` makes it that organization's identity provider: not a
+ * button on the sign-in page, but where home-realm discovery sends the emails of the
+ * organization's `domains` (it may link or create only users of those domains, and makes them
+ * members); `required: true` (needs `organization`) refuses the password to its members and to
+ * every email of its domains, who must sign in through it.
  * @security Write `client_secret: ${GOOGLE_CLIENT_SECRET}`: it is stored encrypted under
  * LATCH_SECRET, never with a tenant's settings, and never logged.
  * @key connections

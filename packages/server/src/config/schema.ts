@@ -120,6 +120,10 @@ export const ConnectionSchema = Type.Object(
     private_key_file: Type.Optional(Type.String({ minLength: 1 })),
     /** google: only accounts of this Workspace domain (`hd`). */
     hosted_domain: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
+    /** Enterprise SSO: the organization (its id) whose identity provider this is; not a button, found by home-realm discovery. */
+    organization: Type.Optional(OrganizationId),
+    /** With `organization`: its members and the users of its `domains` must sign in through it (no password). */
+    required: Type.Optional(Type.Boolean()),
   },
   strict,
 )
@@ -418,6 +422,16 @@ export interface ResolvedConnection {
   secrets: ConnectionSecrets
 }
 
+/**
+ * Issue 12: enterprise SSO. A connection of the config file as seeded: `organization` and `required`
+ * go to their own columns of the `connections` table (`ConnectionRecord.organization_id`,
+ * `required`), not into its settings.
+ */
+export interface ConnectionOrganization {
+  organization: string | null
+  required: boolean
+}
+
 export interface ConnectionSecrets {
   client_secret?: string
   /** apple: the PKCS#8 PEM of the client-secret JWT's key. */
@@ -430,7 +444,7 @@ export type ResolvedOrganizationConfig = Omit<ConfigFile['organizations'][number
 /** The frozen, validated configuration: `app.latch.config`. */
 export interface LatchConfig extends Omit<ConfigFile, 'clients' | 'hooks' | 'tenants' | 'tenants_dir' | 'branding' | 'messages' | 'organizations' | 'connections'> {
   /** Issue 12: the file's connections, resolved (seeded into the `connections` table at start). */
-  connections: ResolvedConnection[]
+  connections: (ResolvedConnection & ConnectionOrganization)[]
   /** Issue 11: the tenants config defines (`tenants` and `tenants_dir`), validated; empty in a tenant's own config. */
   tenants: TenantDefinition[]
   /** Absolute path, or null. */

@@ -14,6 +14,8 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { PATHS } from '../context.js'
 import { stashUpstreamResponse } from '../federation/upstream-login.js'
 import { finishFederatedSignIn, startFederatedSignIn, type FederatedStep } from '../interaction/federated-sign-in.js'
+import { startAccountLink } from '../interaction/account-link.js'
+import { verifyCsrf } from './_pipeline/csrf.js'
 import { requireFormBody, type RawParams } from './_pipeline/form-body.js'
 import { rejectDuplicateParams } from './_pipeline/reject-duplicate-params.js'
 import { sendOutcome } from './_pipeline/send-outcome.js'
@@ -28,7 +30,21 @@ function send(reply: FastifyReply, step: FederatedStep): FastifyReply {
 
 async function start(request: ConnectionRequest, reply: FastifyReply): Promise<FastifyReply> {
   const query = rejectDuplicateParams(request.query as RawParams)
-  return send(reply, await startFederatedSignIn(request.latch, request.params.id, query.interaction, request.cookies))
+  if (query.purpose === 'link') return startLink(request, reply, query)
+  // Issue 12: home-realm discovery passes the email typed on the identify page as login_hint.
+  const loginHint = query.login_hint !== undefined && query.login_hint.includes('@') ? query.login_hint.slice(0, 320) : undefined
+  return send(reply, await startFederatedSignIn(request.latch, request.params.id, query.interaction, request.cookies, loginHint))
+}
+
+/**
+ * Issue 12: `GET /connections/:id/start?purpose=link&csrf=…`, the account page's "Link <name>". A
+ * link, not a form (the redirect to the upstream's origin is then no form submission, which CSP
+ * `form-action` would restrict), so the CSRF token travels in the query: a cross-site page cannot
+ * start a link to an account of its choosing in the user's session without it.
+ */
+async function startLink(request: ConnectionRequest, reply: FastifyReply, query: Record<string, string>): Promise<FastifyReply> {
+  verifyCsrf(request.latch, request, query)
+  return send(reply, await startAccountLink(request.latch, request.params.id, request.cookies))
 }
 
 async function callback(request: ConnectionRequest, reply: FastifyReply): Promise<FastifyReply> {

@@ -9,7 +9,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.16
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import { PATHS } from '../context.js'
+import { PATHS, type LatchContext } from '../context.js'
 import { isOrganizationScope } from '../rules/organization.js'
 import {
   assertPasswordSignIn,
@@ -22,7 +22,7 @@ import {
   type LoadedInteraction,
   type OrganizationForm,
 } from '../interaction/pages.js'
-import type { Outcome } from '../interaction/outcome.js'
+import { seeOther, type Outcome } from '../interaction/outcome.js'
 import { consentPage, describeResource, describeScopes } from '../interaction/views/consent.js'
 import { loginPage } from '../interaction/views/login.js'
 import type { Locale } from '../interaction/views/locales.js'
@@ -40,6 +40,8 @@ import { pageLocale } from './_pipeline/page-locale.js'
 import { noteWayBack } from './_pipeline/way-back.js'
 import { noteLook, pageLook } from './_pipeline/page-look.js'
 import { lookFor, requestedOrganization, tenantLook } from '../interaction/page-look.js'
+import { connectionStartUrl, identify, prefilledEmail, signInButtons } from '../interaction/home-realm.js'
+import { connectionRedirectPage, identifyPage } from '../interaction/views/identify.js'
 
 type InteractionRequest = FastifyRequest<{ Params: { id: string } }>
 
@@ -66,11 +68,15 @@ function html(reply: FastifyReply, l: LoadedInteraction, status: number, body: s
 }
 
 /** Issue 12: the notice `?notice=…&connection=…` names, in the page's words; unknown values are ignored. */
-function noticeText(messages: Messages['login'], query: Record<string, string | undefined>, connections: readonly RegisteredConnection[]): string | undefined {
+function noticeText(all: Messages, query: Record<string, string | undefined>, connections: readonly RegisteredConnection[]): string | undefined {
+  const messages = all.login
   const name = connections.find((c) => c.id === query.connection)?.display_name
   switch (query.notice) {
     case 'account_unusable':
       return messages.accountUnusable
+    // Issue 12: required SSO refused a sign-in through another connection.
+    case 'connection_required':
+      return all.homeRealm.connectionRequired
     case 'connection_cancelled':
       return name === undefined ? undefined : messages.noticeCancelled(name)
     case 'connection_failed':
@@ -82,23 +88,58 @@ function noticeText(messages: Messages['login'], query: Record<string, string | 
   }
 }
 
-async function renderLogin(request: FastifyRequest, reply: FastifyReply, l: LoadedInteraction, status = 200, error?: string, email?: string): Promise<FastifyReply> {
+/** The organization connection a `connection_required` notice names, as a link to its start. */
+function requiredConnectionLink(ctx: LatchContext, l: LoadedInteraction, query: Record<string, string | undefined>, connections: readonly RegisteredConnection[]) {
+  if (query.notice !== 'connection_required') return undefined
+  const required = connections.find((c) => c.id === query.connection && c.enabled && c.organization_id !== null)
+  return required === undefined ? undefined : { name: required.display_name, href: connectionStartUrl(ctx, required.id, l.interaction.id) }
+}
+
+async function renderLogin(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  l: LoadedInteraction,
+  status = 200,
+  error?: string,
+  email?: string,
+  requiredConnection?: { name: string; href: string },
+): Promise<FastifyReply> {
   const ctx = request.latch
-  const hint = typeof l.interaction.params.login_hint === 'string' ? l.interaction.params.login_hint : undefined
   const locale = localeOf(request, l)
   // Buttons come from the registry (no upstream is called to draw the page); organization connections are not buttons.
-  const connections = (await ctx.connections.list()).filter((c) => c.enabled && c.organization_id === null)
+  const connections = await ctx.connections.list()
   const query = request.method === 'GET' ? (request.query as Record<string, string | undefined>) : {}
   return html(reply, l, status, loginPage({
     action: `${ctx.urls.interaction}/${l.interaction.id}/login`,
     csrf: csrfToken(ctx, request, reply),
     clientName: l.client.client_name,
-    email: email ?? hint,
+    // Issue 12: the email typed on the identify page, else an email login_hint.
+    email: email ?? prefilledEmail(l.interaction),
     error,
-    connections: connections.map((c) => ({ name: c.display_name, href: `${ctx.urls.issuer}${PATHS.connections}/${c.id}/start?interaction=${l.interaction.id}` })),
+    connections: await signInButtons(ctx, l.interaction.id),
     password: ctx.config.sign_in.password,
     position: ctx.config.sign_in.connections,
-    notice: noticeText(messagesFor(locale, pageLook(request)).login, query, connections),
+    notice: noticeText(messagesFor(locale, pageLook(request)), query, connections),
+    // Issue 12: required SSO, on the password form or refused after a sign-in through another connection.
+    requiredConnection: requiredConnection ?? requiredConnectionLink(ctx, l, query, connections),
+  }, locale, pageLook(request)))
+}
+
+/** Issue 12: home-realm discovery's email-first page, posting to `/interaction/:id/identify`. */
+async function renderIdentify(request: FastifyRequest, reply: FastifyReply, l: LoadedInteraction, status = 200, error?: string, email?: string): Promise<FastifyReply> {
+  const ctx = request.latch
+  const locale = localeOf(request, l)
+  const connections = await ctx.connections.list()
+  const query = request.method === 'GET' ? (request.query as Record<string, string | undefined>) : {}
+  return html(reply, l, status, identifyPage({
+    action: `${ctx.urls.interaction}/${l.interaction.id}/identify`,
+    csrf: csrfToken(ctx, request, reply),
+    clientName: l.client.client_name,
+    email,
+    error,
+    connections: await signInButtons(ctx, l.interaction.id),
+    notice: noticeText(messagesFor(locale, pageLook(request)), query, connections),
+    requiredConnection: requiredConnectionLink(ctx, l, query, connections),
   }, locale, pageLook(request)))
 }
 
@@ -136,8 +177,9 @@ function finish(reply: FastifyReply, l: LoadedInteraction, outcome: Outcome): Fa
 async function showNextStep(request: InteractionRequest, reply: FastifyReply): Promise<FastifyReply> {
   const ctx = request.latch
   const l = await load(request)
-  const step = await nextStep(ctx, l, request.cookies)
+  const step = await nextStep(ctx, l, request.cookies, { returning: typeof (request.query as RawParams).notice === 'string' })
   if (step.type === 'login_form') return renderLogin(request, reply, l)
+  if (step.type === 'identify_form') return renderIdentify(request, reply, l)
   if (step.type === 'organization_form') return renderOrganization(request, reply, l, step)
   if (step.type === 'consent_form') {
     const { interaction, client } = l
@@ -171,11 +213,38 @@ async function submitLogin(request: InteractionRequest, reply: FastifyReply): Pr
   verifyCsrf(ctx, request, params)
   const result = await signIn(ctx, l, { email: params.email, password: params.password, ip: request.ip, cookies: request.cookies })
   if (result.type === 'signed_in') return sendOutcome(applyCookies(reply, result.cookies), result.outcome)
+  if (result.reason === 'connection_required') {
+    const m = messagesFor(localeOf(request, l), pageLook(request))
+    return renderLogin(request, reply, l, result.status, m.homeRealm.connectionRequired, result.email, result.connection)
+  }
   if (result.reason === 'throttled') {
     reply.header('retry-after', String(result.retryAfter))
     return renderLogin(request, reply, l, result.status, messagesFor(localeOf(request, l), pageLook(request)).login.throttled(result.retryAfter), result.email)
   }
   return renderLogin(request, reply, l, result.status, messagesFor(localeOf(request, l), pageLook(request)).login.badCredentials, result.email)
+}
+
+/**
+ * Issue 12: the identify page's email. An email of an organization's domain with a connection
+ * gets a page that continues to that connection (200, see `connectionRedirectPage` for why not a
+ * redirect); any other is kept on the interaction, and the password page shows it.
+ */
+async function submitIdentify(request: InteractionRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const ctx = request.latch
+  const l = await load(request)
+  const params = rejectDuplicateParams(request.body as RawParams)
+  verifyCsrf(ctx, request, params)
+  const email = (params.email ?? '').trim().toLowerCase()
+  if (!/^[^\s@\u0000]+@[^\s@\u0000]+$/.test(email) || email.length > 320) {
+    return renderIdentify(request, reply, l, 400, messagesFor(localeOf(request, l), pageLook(request)).homeRealm.invalidEmail, email.slice(0, 320))
+  }
+  const found = await identify(ctx, l.interaction, email)
+  if (found === null) return sendOutcome(reply, seeOther(`${ctx.urls.interaction}/${l.interaction.id}`))
+  return html(reply, l, 200, connectionRedirectPage({
+    organizationName: found.organizationName,
+    connectionName: found.connection.display_name,
+    location: found.location,
+  }, localeOf(request, l), pageLook(request)))
 }
 
 async function submitConsent(request: InteractionRequest, reply: FastifyReply): Promise<FastifyReply> {
@@ -199,6 +268,7 @@ export const interactionPages: FastifyPluginAsync = async function interactionPa
   const base = PATHS.interaction
   app.get<{ Params: { id: string } }>(`${base}/:id`, { config: { channel: 'html' } }, showNextStep)
   app.post<{ Params: { id: string } }>(`${base}/:id/login`, { config: { channel: 'html' }, preValidation: requireFormBody }, submitLogin)
+  app.post<{ Params: { id: string } }>(`${base}/:id/identify`, { config: { channel: 'html' }, preValidation: requireFormBody }, submitIdentify)
   app.post<{ Params: { id: string } }>(`${base}/:id/consent`, { config: { channel: 'html' }, preValidation: requireFormBody }, submitConsent)
   app.post<{ Params: { id: string } }>(`${base}/:id/organization`, { config: { channel: 'html' }, preValidation: requireFormBody }, submitOrganization)
 }

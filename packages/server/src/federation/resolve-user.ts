@@ -8,12 +8,15 @@
  * 3. a local user has the email but either side is unverified: refused, nothing linked or created
  *    (the same answer as when just-in-time creation is off: no account enumeration);
  * 4. no local user: `jit` creates one with the mapped claims (`identities.provision`, race-safe).
+ * Issue 12: an organization's connection may do 2 and 4 only for an email of that organization's
+ * `domains` (federation/organization-rules.ts `mayClaimEmail`).
  * @see https://openid.net/specs/openid-connect-core-1_0.html#ClaimStability (iss + sub identify a user)
  */
 import type { ResolvedConnection } from '../config/schema.js'
 import type { UpstreamProfile } from '../connections/profile.js'
 import type { LatchContext } from '../context.js'
 import type { UserRecord } from '../storage/store.js'
+import { mayClaimEmail } from './organization-rules.js'
 
 export type ResolvedUpstreamUser =
   | { type: 'user'; user: UserRecord; how: 'identity' | 'verified_email' | 'provisioned' }
@@ -28,6 +31,9 @@ export async function resolveUpstreamUser(ctx: LatchContext, connection: Resolve
     return { type: 'user', user: known.user, how: 'identity' }
   }
   if (profile.email === null) return { type: 'refused', notice: 'account_unusable' }
+  // Issue 12, enterprise SSO: an organization's IdP links and creates only emails of the organization's domains.
+  const organization_id = (await ctx.connections.list()).find((c) => c.id === connection.id)?.organization_id ?? null
+  if (!(await mayClaimEmail(ctx, { organization_id }, profile.email))) return { type: 'refused', notice: 'account_unusable' }
   const local = await ctx.store.users.getByEmail(profile.email)
   if (local !== null) {
     const verifiedBothSides = connection.link_by_email && connection.trust_email_verified && profile.email_verified && local.email_verified

@@ -16,7 +16,9 @@ import { scrubUpstreamError, UpstreamError } from '../connections/upstream-error
 import type { LatchContext } from '../context.js'
 import { InvalidRequestError } from '../errors.js'
 import { resolveUpstreamUser } from '../federation/resolve-user.js'
+import { joinThroughConnection, requiredConnectionRefusal } from '../federation/organization-rules.js'
 import { startUpstreamLogin, takeUpstreamLogin } from '../federation/upstream-login.js'
+import { finishAccountLink } from './account-link.js'
 import { federatedAmr } from '../rules/amr.js'
 import type { CookieChange, CookieJar } from '../sessions/idp-session.js'
 import type { AuthorizationRequest } from './authorization-request.js'
@@ -24,7 +26,7 @@ import { seeOther, type Outcome } from './outcome.js'
 import { completeSignIn, loadInteraction, type LoadedInteraction } from './pages.js'
 
 /** The sign-in page's notices (interaction/views: `login.notices`); unknown values are ignored there. */
-export type LoginNotice = 'connection_cancelled' | 'connection_failed' | 'connection_unavailable' | 'account_unusable'
+export type LoginNotice = 'connection_cancelled' | 'connection_failed' | 'connection_unavailable' | 'account_unusable' | 'connection_required'
 
 const NOTICE_OF = { cancelled: 'connection_cancelled', invalid_response: 'connection_failed', unavailable: 'connection_unavailable' } as const
 
@@ -51,7 +53,14 @@ function failed(ctx: LatchContext, connectionId: string, error: UpstreamError): 
 }
 
 /** `GET /connections/:id/start?interaction=…`: to the upstream, or back to the sign-in page when it cannot be reached. */
-export async function startFederatedSignIn(ctx: LatchContext, connectionId: string, interactionId: string | undefined, cookies: CookieJar): Promise<FederatedStep> {
+export async function startFederatedSignIn(
+  ctx: LatchContext,
+  connectionId: string,
+  interactionId: string | undefined,
+  cookies: CookieJar,
+  /** Issue 12: the email home-realm discovery was given (else the application's `login_hint`). */
+  loginHint?: string,
+): Promise<FederatedStep> {
   const l = await loadInteraction(ctx, interactionId ?? '')
   const connection = await enabledConnection(ctx, connectionId)
   try {
@@ -60,7 +69,7 @@ export async function startFederatedSignIn(ctx: LatchContext, connectionId: stri
     const request = l.interaction.kind === 'authorization' ? (l.interaction.params as unknown as Partial<AuthorizationRequest>) : {}
     const url = await authorizationUrl(connection, as, {
       ...started,
-      loginHint: request.login_hint,
+      loginHint: loginHint ?? request.login_hint,
       // The application asked for a fresh sign-in: the upstream must not answer from its own session.
       prompt: request.prompt?.includes('login') ? 'login' : undefined,
       maxAge: request.max_age,
@@ -77,6 +86,10 @@ export async function startFederatedSignIn(ctx: LatchContext, connectionId: stri
 /** The callback (query, or a form_post stashed and taken back by the browser's GET): the user signed in, or back with a notice. */
 export async function finishFederatedSignIn(ctx: LatchContext, connectionId: string, params: URLSearchParams, cookies: CookieJar): Promise<FederatedStep> {
   const taken = await takeUpstreamLogin(ctx, params.get('state') ?? undefined, cookies)
+  // Issue 12: a link started on the account page (interaction/account-link.ts).
+  if (taken !== null && taken.login.purpose === 'link' && taken.login.connection_id === connectionId) {
+    return finishAccountLink(ctx, taken, params.get('state')!, taken.login.response_params === null ? params : new URLSearchParams(taken.login.response_params), cookies)
+  }
   if (taken === null || taken.login.connection_id !== connectionId || taken.login.purpose !== 'sign_in' || taken.login.interaction_id === null) {
     ctx.events.emit('upstream_login.failed', { connection_id: connectionId.slice(0, 64), reason: 'unknown_state' })
     throw new InvalidRequestError(UNKNOWN_STATE)
@@ -94,11 +107,27 @@ export async function finishFederatedSignIn(ctx: LatchContext, connectionId: str
     failed(ctx, connection.id, error)
     return { cookies: [], outcome: backToSignIn(ctx, interactionId, connection.id, NOTICE_OF[error.reason]) }
   }
+  // Issue 12: an email of a domain whose organization requires its own connection is refused before any user is linked or created.
+  const byDomain = await requiredConnectionRefusal(ctx, connection.id, { email: profile.email })
+  if (byDomain !== null) {
+    ctx.events.emit('upstream_login.failed', { connection_id: connection.id, reason: 'refused' })
+    return { cookies: [], outcome: backToSignIn(ctx, interactionId, byDomain.connection.id, byDomain.notice) }
+  }
   const resolved = await resolveUpstreamUser(ctx, connection, profile)
   if (resolved.type === 'refused') {
     ctx.events.emit('upstream_login.failed', { connection_id: connection.id, reason: 'refused' })
     return { cookies: [], outcome: backToSignIn(ctx, interactionId, connection.id, resolved.notice) }
   }
+  // Issue 12: a user whose organization requires its own connection may not sign in through another (the notice names the required one).
+  const refusal = await requiredConnectionRefusal(ctx, connection.id, { email: resolved.user.email, userId: resolved.user.id })
+  if (refusal !== null) {
+    ctx.events.emit('upstream_login.failed', { connection_id: connection.id, reason: 'refused' })
+    return { cookies: [], outcome: backToSignIn(ctx, interactionId, refusal.connection.id, refusal.notice) }
+  }
+  // Issue 12: signing in through an organization's connection makes the user its member (before
+  // completeSignIn, whose email-domain join would otherwise record the other reason).
+  const organization_id = (await ctx.connections.list()).find((c) => c.id === connection.id)?.organization_id ?? null
+  await joinThroughConnection(ctx, { organization_id }, resolved.user)
   const done = await completeSignIn(ctx, l, resolved.user, federatedAmr(profile.amr), cookies)
   if (done === null) return { cookies: [], outcome: backToSignIn(ctx, interactionId, connection.id, 'connection_failed') }
   return done

@@ -28,6 +28,8 @@ import { signedIn } from './begin.js'
 import { deviceKind } from './device-verification.js'
 import { interactionResource, type InteractionKind } from './kinds.js'
 import { authorizationError, seeOther, type Outcome } from './outcome.js'
+import { connectionStartUrl, signInStep } from './home-realm.js'
+import { requiredConnectionForEmail, requiredConnectionForMember, type OrganizationConnection } from '../federation/organization-rules.js'
 
 const KINDS: Record<InteractionRecord['kind'], InteractionKind> = {
   authorization: authorizationKind,
@@ -67,6 +69,8 @@ async function interactionSession(ctx: LatchContext, l: LoadedInteraction, cooki
 /** What the interaction page shows next: the sign-in form, the organization step, the consent form, or the kind's end. */
 export type NextStep =
   | { type: 'login_form' }
+  /** Issue 12: home-realm discovery asks for the email first. */
+  | { type: 'identify_form' }
   | OrganizationForm
   | { type: 'consent_form'; session: ActiveSession; grant: GrantedScope; resource: string | null }
   | Outcome
@@ -81,12 +85,22 @@ export interface OrganizationForm {
   error?: 'chooseOne' | 'notMemberOfChoice'
 }
 
-export async function nextStep(ctx: LatchContext, l: LoadedInteraction, cookies: CookieJar): Promise<NextStep> {
+export async function nextStep(
+  ctx: LatchContext,
+  l: LoadedInteraction,
+  cookies: CookieJar,
+  /** Issue 12: the page shows a connection's failure or refusal: not straight back to an organization's IdP (no loop). */
+  options: { returning?: boolean } = {},
+): Promise<NextStep> {
   const { interaction, client, kind } = l
   let session = await interactionSession(ctx, l, cookies)
   if (!session) {
     const existing = await currentSession(ctx, cookies)
-    if (!existing || interaction.user_id || kind.requiresFreshLogin(interaction, client, existing, ctx.clock.now())) return { type: 'login_form' }
+    if (!existing || interaction.user_id || kind.requiresFreshLogin(interaction, client, existing, ctx.clock.now())) {
+      // Issue 12: an organization's identity provider first (home-realm discovery), else the email or the password.
+      const step = await signInStep(ctx, interaction, options)
+      return step.type === 'redirect_to_connection' ? seeOther(step.location) : step
+    }
     // Single sign-on: adopt the browser's session for this interaction.
     await ctx.store.interactions.update(interaction.id, signedIn(ctx, interaction, { user_id: existing.user.id, auth_time: existing.session.auth_time, session_id: existing.session.id }))
     session = existing
@@ -106,6 +120,8 @@ export type SignInResult =
   /** Shown the form again: `throttled` with the seconds to wait, or `bad_credentials`. */
   | { type: 'login_form'; status: 401; reason: 'bad_credentials'; email: string }
   | { type: 'login_form'; status: 429; reason: 'throttled'; retryAfter: number; email: string }
+  /** Issue 12: this email (by its domain) or this member must sign in through their organization's connection. */
+  | { type: 'login_form'; status: 403; reason: 'connection_required'; email: string; connection: { name: string; href: string } }
   /** Signed in: the cookies to set, then back to the interaction page. */
   | { type: 'signed_in'; cookies: CookieChange[]; outcome: Outcome }
 
@@ -127,6 +143,12 @@ export async function signIn(
     ctx.events.emit('login.failed', { reason: 'bad_credentials', ip: input.ip, account_hash: ctx.throttle.accountTag(email) })
     return { type: 'login_form', status: 401, reason: 'bad_credentials', email }
   }
+  // Issue 12: required SSO by the email's domain, before anything about the user is read or checked,
+  // so an unknown email of the domain gets the very same answer.
+  const required = (c: OrganizationConnection): SignInResult =>
+    ({ type: 'login_form', status: 403, reason: 'connection_required', email, connection: { name: c.display_name, href: connectionStartUrl(ctx, c.id, l.interaction.id, email) } })
+  const byDomain = await requiredConnectionForEmail(ctx, email)
+  if (byDomain !== null) return required(byDomain)
   // An email with U+0000 names nobody; PostgreSQL would reject it as a parameter (a 500, not a miss).
   const user = email && !email.includes('\u0000') ? await ctx.store.users.getByEmail(email) : null
   // Reserved before the (slow) check, so parallel guesses cannot slip past the limit; a browser
@@ -145,6 +167,9 @@ export async function signIn(
     return failed()
   }
   await attempt.succeeded()
+  // Issue 12: a member of an organization whose connection is required (an email of another domain): no session.
+  const byMembership = await requiredConnectionForMember(ctx, user.id)
+  if (byMembership !== null) return required(byMembership)
   const done = await completeSignIn(ctx, l, user, ['pwd'], input.cookies)
   // The password changed while it was being checked: it is no longer the right one.
   if (!done) return failed()

@@ -53,10 +53,10 @@ main{max-width:26rem;margin:1rem auto 1.5rem;padding:2rem;background:${COLOURS.c
 footer.links{max-width:26rem;margin:0 auto 2rem;padding:0 .5rem}footer.links ul{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:.25rem 1.25rem;font-size:.9rem}
 footer.links a{color:var(--latch-on-background,${COLOURS.text})}
 @media (max-width:30rem){header.brand{margin:0;padding:1rem 1.5rem 0}main{margin:.5rem 0 0;border-radius:0;min-height:100vh;padding:1.5rem}footer.links{margin:0;padding:1rem 1.5rem 2rem}}
-h1{font-size:1.35rem;margin:0 0 1rem}label{display:block;font-weight:600;margin:1rem 0 .3rem}
+h1{font-size:1.35rem;margin:0 0 1rem}h2{font-size:1.1rem;margin:1.5rem 0 .5rem}label{display:block;font-weight:600;margin:1rem 0 .3rem}
 input[type=email],input[type=password],input[type=text]{width:100%;padding:.65rem;font-size:1rem;border:1px solid #767f8f;border-radius:8px;background:${COLOURS.card};color:${COLOURS.text}}
 button,a.button{display:block;margin-top:1.25rem;width:100%;padding:.7rem;font-size:1rem;border:1px solid var(--latch-primary,${COLOURS.primary});border-radius:8px;background:var(--latch-primary,${COLOURS.primary});color:var(--latch-on-primary,${COLOURS.onPrimary});cursor:pointer;text-align:center;text-decoration:none}
-button.secondary{background:#e6e8ee;color:${COLOURS.text};border:1px solid #767f8f}.actions{display:flex;gap:.75rem}.actions button{flex:1}
+button.secondary,a.button.secondary{background:#e6e8ee;color:${COLOURS.text};border:1px solid #767f8f}.actions{display:flex;gap:.75rem}.actions button{flex:1}
 a{color:var(--latch-primary,${COLOURS.primary})}
 :focus-visible{outline:3px solid var(--latch-primary,${COLOURS.primary});outline-offset:2px}
 .error{background:#fdecec;color:#8a1c1c;padding:.75rem;border-radius:8px}.muted{color:#5b6475;font-size:.9rem}
@@ -66,6 +66,7 @@ fieldset{border:0;margin:0;padding:0;min-width:0}legend{font-weight:600;padding:
 .notice{background:#eef3fd;color:${COLOURS.text};padding:.75rem;border-radius:8px}
 ul.connections{list-style:none;margin:1rem 0;padding:0}ul.connections li{margin:.5rem 0}a.button.connection{margin-top:0;background:${COLOURS.card};color:${COLOURS.text};border:1px solid #767f8f}
 p.or{text-align:center;margin:1rem 0 0}
+ul.identities{list-style:none;margin:1rem 0;padding:0}ul.identities li{padding:.6rem 0;border-bottom:1px solid #d5d9e0;overflow-wrap:anywhere}ul.identities form button{margin-top:.5rem}
 ul.scopes{padding-inline-start:1.2rem}ul.scopes li{margin:.3rem 0}code{font-size:.95em;overflow-wrap:anywhere}
 .user-code,input.user-code{font:700 1.75rem/1.3 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;letter-spacing:.12em;text-align:center}
 p.user-code{margin:.25rem 0 1rem;padding:.6rem;border:2px solid ${COLOURS.text};border-radius:8px}.code-label{margin:0;font-weight:600}
@@ -87,7 +88,7 @@ function footer(look: Look, locale: Locale): string {
  * with the name as alt text, when there is one); the branding's colours are custom properties
  * after the built-in styles, and its stylesheet is linked last, so it can restyle anything.
  */
-export function page(title: string, body: SafeHtml, locale: Locale = DEFAULT_LOCALE, look: Look = DEFAULT_LOOK): string {
+export function page(title: string, body: SafeHtml, locale: Locale = DEFAULT_LOCALE, look: Look = DEFAULT_LOOK, head?: SafeHtml): string {
   const { branding } = look
   const product = productName(branding)
   const colours = colourProperties(branding)
@@ -98,7 +99,7 @@ export function page(title: string, body: SafeHtml, locale: Locale = DEFAULT_LOC
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${escapeHtml(title)} · ${escapeHtml(product)}</title>
-${branding.favicon_url !== undefined ? `<link rel="icon" href="${escapeHtml(branding.favicon_url)}">\n` : ''}<style>${PAGE_CSS}</style>
+${head !== undefined ? `${head.value}\n` : ''}${branding.favicon_url !== undefined ? `<link rel="icon" href="${escapeHtml(branding.favicon_url)}">\n` : ''}<style>${PAGE_CSS}</style>
 ${colours ? `<style>${colours}</style>\n` : ''}${look.stylesheet !== undefined ? `<link rel="stylesheet" href="${escapeHtml(look.stylesheet)}">\n` : ''}</head>
 <body>
 <header class="brand">${branding.logo_url !== undefined ? `<img src="${escapeHtml(branding.logo_url)}" alt="${escapeHtml(product)}">` : `<span>${escapeHtml(product)}</span>`}</header>

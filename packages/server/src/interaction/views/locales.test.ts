@@ -9,6 +9,8 @@ import { directionOf, LOCALES, messagesFor, type Locale } from './locales.js'
 import { loginPage } from './login.js'
 import { MESSAGES, type Messages } from './messages.js'
 import { notMemberPage, organizationPickerPage } from './organization.js'
+import { connectionRedirectPage, identifyPage } from './identify.js'
+import { accountPage, notSignedInPage } from './account.js'
 
 /** Every page of `locale`, with every optional part shown. */
 function everyPage(locale: Locale): string[] {
@@ -38,6 +40,17 @@ function everyPage(locale: Locale): string[] {
     deviceCodePage('/device', 'c', '', m.device.invalidCode, false, locale),
     deviceConnectedPage('TV', locale),
     deviceDeniedPage('TV', locale),
+    // Issue 12: home-realm discovery, required SSO, the account page.
+    identifyPage({ ...common, email: 'alice@acme.example', error: m.homeRealm.invalidEmail, connections: [{ name: 'GitHub', href: '/connections/github/start' }] }, locale),
+    connectionRedirectPage({ organizationName: 'Acme', connectionName: 'Acme SSO', location: 'https://id.example/connections/acme/start?interaction=x' }, locale),
+    loginPage({ ...common, error: m.homeRealm.connectionRequired, requiredConnection: { name: 'Acme SSO', href: '/connections/acme/start' } }, locale),
+    ...(['unlinked', 'last_method', 'linked'] as const).map((notice) => accountPage({
+      email: 'alice@example.com', csrf: 'c', unlinkAction: '/account/unlink', notice,
+      identities: [{ connectionId: 'github', name: 'GitHub', email: 'alice@github.example', linkedAt: 1_700_000_000 }],
+      linkable: [{ name: 'Google', href: '/connections/google/start?purpose=link&csrf=c' }],
+    }, locale)),
+    accountPage({ email: 'alice@example.com', csrf: 'c', unlinkAction: '/account/unlink', identities: [], linkable: [] }, locale),
+    notSignedInPage(locale),
     homePage({ issuer: 'https://id.example', discoveryUrl: 'https://id.example/.well-known/openid-configuration' }, locale),
     errorPage(m.device.expiredTitle, m.device.expiredMessage, undefined, locale),
     ...(Object.keys(OAUTH_ERRORS) as OAuthErrorCode[]).map((code) =>

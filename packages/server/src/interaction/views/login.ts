@@ -4,7 +4,7 @@
  * form when password sign-in is off. The connections are links, not forms: the page keeps at most one
  * form, and the cross-origin redirect to the upstream is not a form submission CSP would restrict.
  */
-import { html, page } from './layout.js'
+import { html, page, type SafeHtml } from './layout.js'
 import { DEFAULT_LOOK, type Look } from './branding.js'
 import { DEFAULT_LOCALE, messagesFor, type Locale } from './locales.js'
 
@@ -22,17 +22,24 @@ export interface LoginView {
   position?: 'above' | 'below'
   /** Issue 12: why the page is shown again (a connection's failure), in words already. */
   notice?: string | undefined
+  /** Issue 12: the organization's sign-in the user must use instead (required SSO), under the alert. */
+  requiredConnection?: { name: string; href: string } | undefined
 }
 
-export function loginPage(v: LoginView, locale: Locale = DEFAULT_LOCALE, look: Look = DEFAULT_LOOK): string {
+/** The connections' sign-in links ("Continue with <name>"), also on the identify page (issue 12). */
+export function connectionButtons(connections: readonly { name: string; href: string }[], locale: Locale, look: Look): SafeHtml | '' {
   const m = messagesFor(locale, look).login
-  const connections = v.connections ?? []
-  const password = v.password ?? true
-  const buttons = connections.length === 0
+  return connections.length === 0
     ? ''
     : html`<ul class="connections" aria-label="${m.otherWays}">
 ${connections.map((c) => html`<li><a class="button connection" href="${c.href}">${m.continueWith(c.name)}</a></li>`)}
 </ul>`
+}
+
+export function loginPage(v: LoginView, locale: Locale = DEFAULT_LOCALE, look: Look = DEFAULT_LOOK): string {
+  const m = messagesFor(locale, look).login
+  const password = v.password ?? true
+  const buttons = connectionButtons(v.connections ?? [], locale, look)
   const form = password
     ? html`<form method="post" action="${v.action}">
 <input type="hidden" name="csrf" value="${v.csrf}">
@@ -51,6 +58,7 @@ ${connections.map((c) => html`<li><a class="button connection" href="${c.href}">
 <p class="muted">${m.continueTo} <strong>${v.clientName}</strong></p>
 ${v.error ? html`<p class="error" role="alert">${v.error}</p>` : ''}
 ${v.notice ? html`<p class="error" role="alert">${v.notice}</p>` : ''}
+${v.requiredConnection ? html`<p><a class="button" href="${v.requiredConnection.href}">${m.continueWith(v.requiredConnection.name)}</a></p>` : ''}
 ${below ? form : buttons}
 ${or}
 ${below ? buttons : form}`,

@@ -178,6 +178,35 @@ const en = {
   continueButton: 'Continue',
   /** Issue 11: the footer's links, each shown when the branding sets its URL. */
   footer: { support: 'Support', terms: 'Terms of use', privacy: 'Privacy policy' },
+  /** Issue 12: enterprise SSO (home-realm discovery, required organization sign-in). */
+  homeRealm: {
+    /** The identify page's button (its label is `login.email`). */
+    continue: 'Continue',
+    invalidEmail: 'Enter your email address.',
+    redirectTitle: 'Continuing to your organization',
+    redirectText: (organization: string) => `${organization} signs you in with its own sign-in service. You are being taken there.`,
+    redirectLink: (connection: string) => `Continue to ${connection}`,
+    connectionRequired: 'Your organization requires you to sign in through its own sign-in service.',
+  },
+  /** Issue 12: the account page (linked accounts). */
+  account: {
+    title: 'Your account',
+    signedInAs: 'Signed in as',
+    linkedHeading: 'Linked accounts',
+    none: 'No account of another service is linked.',
+    linkedOn: (date: string) => `linked on ${date}`,
+    unlink: (connection: string) => `Unlink ${connection}`,
+    linkHeading: 'Link another account',
+    link: (connection: string) => `Link ${connection}`,
+    unlinked: 'The account was unlinked.',
+    lastMethod: 'This is your only way to sign in, so it cannot be unlinked.',
+    notLinked: 'That account is not linked.',
+    linked: 'The account was linked.',
+    taken: 'That account is already linked to another user, so it was not linked.',
+    linkFailed: 'Linking did not work. Try again later.',
+    notSignedInTitle: 'You are not signed in',
+    notSignedInText: 'Sign in to an application that uses this service, then open this page again.',
+  },
 }
 
 /**
@@ -226,4 +255,9 @@ export const PLACEHOLDERS: Readonly<Record<string, readonly string[]>> = {
   'device.tooManyAttempts': ['seconds'],
   'device.connectedText': ['app'],
   'device.deniedText': ['app'],
+  'homeRealm.redirectText': ['organization'],
+  'homeRealm.redirectLink': ['connection'],
+  'account.linkedOn': ['date'],
+  'account.unlink': ['connection'],
+  'account.link': ['connection'],
 }
