@@ -52,6 +52,7 @@ import { interactionPages } from './endpoints/interaction.js'
 import { deviceVerificationPages } from './endpoints/device-verification.js'
 import { brandingStylesheetEndpoint } from './endpoints/branding-css.js'
 import { connectionEndpoints } from './endpoints/connections.js'
+import { federatedLogoutEndpoint } from './endpoints/federated-logout.js'
 import type { RateLimitBackend } from './rate-limit/backend.js'
 import { openRateLimitStore } from './rate-limit/connect.js'
 
@@ -248,7 +249,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     for (const plugin of [
       corsForBrowserApps, discoveryEndpoint, jwksEndpoint, authorizationEndpoint, tokenEndpoint, userinfoEndpoint, introspectionEndpoint,
       revocationEndpoint, deviceAuthorizationEndpoint, endSessionEndpoint, healthEndpoint, interactionPages, deviceVerificationPages,
-      rootEndpoint, brandingStylesheetEndpoint, connectionEndpoints, accountEndpoint,
+      rootEndpoint, brandingStylesheetEndpoint, connectionEndpoints, federatedLogoutEndpoint, accountEndpoint,
     ]) {
       await app.register(plugin)
     }

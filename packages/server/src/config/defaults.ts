@@ -519,7 +519,11 @@ export const MESSAGES = {}
  * as the redirect URI at the provider. `mapping` maps the user's claims from the upstream profile
  * (dot paths); `link_by_email` (default true) links a first sign-in to an existing user only when
  * both the provider and the local account assert the email verified; `jit` (default true) creates
- * the user otherwise. Seeded into the `connections` table at start (unchanged entries are not rewritten).
+ * the user otherwise. `federated_logout` (default false): signing out of Latch also signs the user
+ * out at the provider, through its RP-initiated logout (`end_session_endpoint`; register
+ * `{issuer}/connections/<id>/logged-out` as a post-logout redirect URI there); a provider without
+ * one, or that cannot be reached, leaves Latch's logout as it is.
+ * Seeded into the `connections` table at start (unchanged entries are not rewritten).
  * Enterprise SSO: `organization: <id>` makes it that organization's identity provider: not a
  * button on the sign-in page, but where home-realm discovery sends the emails of the
  * organization's `domains` (it may link or create only users of those domains, and makes them

@@ -110,6 +110,8 @@ export const ConnectionSchema = Type.Object(
     mapping: Type.Optional(Type.Record(Type.String(), Type.String({ minLength: 1, maxLength: 128 }))),
     link_by_email: Type.Optional(Type.Boolean()),
     jit: Type.Optional(Type.Boolean()),
+    /** Latch's logout also ends the upstream session (its RP-initiated logout), when the upstream has an `end_session_endpoint`. */
+    federated_logout: Type.Optional(Type.Boolean()),
     /** microsoft: `common`, `organizations`, `consumers` or a tenant GUID. */
     tenant: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     allowed_tenants: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { uniqueItems: true })),
@@ -416,6 +418,8 @@ export interface ResolvedConnection {
   trust_email_verified: boolean
   link_by_email: boolean
   jit: boolean
+  /** Issue 12: end the upstream session too at Latch's logout (a row written before it existed reads as false). */
+  federated_logout: boolean
   microsoft: { tenant: string; allowed_tenants: string[] } | null
   apple: { team_id: string; key_id: string } | null
   hosted_domain: string | null

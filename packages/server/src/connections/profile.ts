@@ -16,6 +16,8 @@ export interface UpstreamProfile {
   claims: UserClaims
   /** RFC 8176 values the upstream reported (`amr`), unfiltered. */
   amr: string[]
+  /** Issue 12: the upstream's ID token, only for a connection with `federated_logout` (stored encrypted, never sent on). */
+  id_token?: string
 }
 
 /** The value at a dot path (`data.id`) of a JSON object. */

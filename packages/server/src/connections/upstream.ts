@@ -5,7 +5,8 @@
  * `iss` when the upstream advertises RFC 9207), the code exchange, the ID token's claims (`iss`,
  * `aud`, `azp`, `exp`, `iat`, `nonce`), then its signature against the upstream's JWK Set (oauth4webapi
  * checks the claims but leaves the signature to `validateApplicationLevelSignature`), then userinfo,
- * whose `sub` must be the ID token's. The upstream's tokens end here: only the mapped profile leaves.
+ * whose `sub` must be the ID token's. The upstream's tokens end here: only the mapped profile leaves
+ * (with the ID token when the connection has `federated_logout`: the hint of the upstream's logout).
  * @see https://openid.net/specs/openid-connect-core-1_0.html#CodeFlowAuth
  * @see https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
  * @see https://www.rfc-editor.org/rfc/rfc9207
@@ -92,6 +93,8 @@ export async function completeUpstream(
     }
     const profile = await provider.profile({ connection, idToken, userinfo, accessToken: tokens.access_token, http, callbackParams: params })
     if (profile === null) throw new UpstreamError('invalid_response', 'the upstream profile names no subject')
+    // Issue 12, federated logout: the ID token is the upstream's `id_token_hint` later; kept only when needed.
+    if (oidc && connection.federated_logout && typeof tokens.id_token === 'string') return { ...profile, id_token: tokens.id_token }
     return profile
   } catch (error) {
     throw toUpstreamError(error)

@@ -21,7 +21,11 @@
  * - signing out ends the session and revokes what was issued within it, except grants with
  *   `offline_access` (`store.sessions.end`, OIDC Core §11);
  * - after signing out: 303 to `post_logout_redirect_uri` with `state` appended, or a
- *   "You are signed out" page.
+ *   "You are signed out" page;
+ * - issue 12, federated logout: a session signed in through a connection with `federated_logout`
+ *   goes first to the upstream's `end_session_endpoint` (after Latch's session has ended), which
+ *   sends the browser back to `/connections/<id>/logged-out` (endpoints/federated-logout.ts) and on
+ *   to the same place (federation/upstream-logout.ts).
  *
  * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
  * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html#OPLogout
@@ -30,6 +34,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { JWTPayload } from 'jose'
 import { verifyIdTokenHint } from '../tokens/id-token-hint.js'
+import { upstreamLogoutEndpoint, upstreamLogoutUrl, upstreamSessionOf } from '../federation/upstream-logout.js'
 import { PATHS, type LatchContext } from '../context.js'
 import { InvalidRequestError } from '../errors.js'
 import { html, page } from '../interaction/views/layout.js'
@@ -76,7 +81,8 @@ async function parseLogoutRequest(ctx: LatchContext, request: FastifyRequest, pa
   return { client, hint, redirectUri: uri ?? null, state: params.state }
 }
 
-function signedOut(reply: FastifyReply, logout: LogoutRequest): FastifyReply {
+/** Where Latch's logout ends: 303 to the verified `post_logout_redirect_uri` with `state`, or the signed-out page. */
+export function signedOut(reply: FastifyReply, logout: Pick<LogoutRequest, 'redirectUri' | 'state'>): FastifyReply {
   if (logout.redirectUri !== null) {
     // Append by hand: re-serializing through URLSearchParams would alter the registered query.
     const url = new URL(logout.redirectUri)
@@ -119,15 +125,27 @@ export const endSessionEndpoint: FastifyPluginAsync = async (app) => {
     const confirmed = request.method === 'POST' && params[CONFIRM_FIELD] !== undefined
     if (confirmed) verifyCsrf(ctx, request, params)
     const logout = await parseLogoutRequest(ctx, request, params)
-    securityHeaders(reply, logout.redirectUri ? [logout.redirectUri] : [], pageLook(request))
     const active = await sessionOf(request)
+    // Issue 12, federated logout: read before the session ends (the row goes with it).
+    const upstream = active === null ? null : await upstreamSessionOf(ctx, active.session.id)
     const silent =
       confirmed ||
       (active === null && request.method === 'GET') ||
       (active !== null && logout.hint !== null && logout.hint.sub === active.user.id && logout.hint.sid === active.session.id)
-    if (!silent) return confirmationPage(ctx, request, reply, logout, active)
+    if (!silent) {
+      // The confirmation's submission may be redirected on to the upstream's logout: CSP form-action covers the whole chain.
+      const upstreamTarget = upstream === null ? null : await upstreamLogoutEndpoint(ctx, upstream)
+      securityHeaders(reply, [logout.redirectUri, upstreamTarget].filter((t): t is string => t !== null), pageLook(request))
+      return confirmationPage(ctx, request, reply, logout, active)
+    }
+    securityHeaders(reply, logout.redirectUri ? [logout.redirectUri] : [], pageLook(request))
     applyCookies(reply, [sessionCookieCleared(ctx)])
     await endSession(ctx, request.cookies)
+    if (upstream !== null) {
+      const destination = { client_id: logout.client?.client_id ?? null, redirect_uri: logout.redirectUri, state: logout.state ?? null }
+      const url = await upstreamLogoutUrl(ctx, upstream, destination)
+      if (url !== null) return reply.redirect(url.href, 303)
+    }
     return signedOut(reply, logout)
   }
   function endSessionByQuery(request: FastifyRequest, reply: FastifyReply) {

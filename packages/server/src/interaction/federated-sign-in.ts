@@ -18,6 +18,7 @@ import { InvalidRequestError } from '../errors.js'
 import { resolveUpstreamUser } from '../federation/resolve-user.js'
 import { joinThroughConnection, requiredConnectionRefusal } from '../federation/organization-rules.js'
 import { startUpstreamLogin, takeUpstreamLogin } from '../federation/upstream-login.js'
+import { rememberUpstreamSession } from '../federation/upstream-logout.js'
 import { finishAccountLink } from './account-link.js'
 import { federatedAmr } from '../rules/amr.js'
 import type { CookieChange, CookieJar } from '../sessions/idp-session.js'
@@ -130,5 +131,7 @@ export async function finishFederatedSignIn(ctx: LatchContext, connectionId: str
   await joinThroughConnection(ctx, { organization_id }, resolved.user)
   const done = await completeSignIn(ctx, l, resolved.user, federatedAmr(profile.amr), cookies)
   if (done === null) return { cookies: [], outcome: backToSignIn(ctx, interactionId, connection.id, 'connection_failed') }
-  return done
+  // Issue 12, federated logout: Latch's logout of this session will end the upstream's too.
+  if (profile.id_token !== undefined) await rememberUpstreamSession(ctx, connection, done.session, profile.id_token)
+  return { cookies: done.cookies, outcome: done.outcome }
 }

@@ -17,7 +17,7 @@ import { joinByEmailDomain, membershipOf } from '../organizations/membership.js'
 import { ORGANIZATION_ID } from '../rules/organization.js'
 import { rememberDevice, trustedDevice } from '../sessions/device-cookie.js'
 import { currentSession, startSession, type ActiveSession, type CookieChange, type CookieJar } from '../sessions/idp-session.js'
-import type { ClientRecord, InteractionRecord, UserRecord } from '../storage/store.js'
+import type { ClientRecord, InteractionRecord, SessionRecord, UserRecord } from '../storage/store.js'
 import { notChecked } from '../users/login-throttle.js'
 import { verifyPassword } from '../users/password-hash.js'
 import { authorizationKind, redirectTarget, requestOf } from './authorization-kind.js'
@@ -190,7 +190,7 @@ export async function completeSignIn(
   user: UserRecord,
   amr: string[],
   cookies: CookieJar,
-): Promise<{ cookies: CookieChange[]; outcome: Outcome } | null> {
+): Promise<{ cookies: CookieChange[]; outcome: Outcome; session: SessionRecord } | null> {
   const { interaction } = l
   const started = await startSession(ctx, cookies, user, amr)
   if (!started) return null
@@ -200,7 +200,7 @@ export async function completeSignIn(
     ctx.events.emit('organization.member_joined', { organization_id, user_id: user.id, reason: 'email_domain' })
   }
   await ctx.store.interactions.update(interaction.id, signedIn(ctx, interaction, { user_id: user.id, auth_time: session.auth_time, session_id: session.id }))
-  return { cookies: [started.cookie], outcome: seeOther(`${ctx.urls.interaction}/${interaction.id}`) }
+  return { cookies: [started.cookie], outcome: seeOther(`${ctx.urls.interaction}/${interaction.id}`), session }
 }
 
 /** OIDC Core §3.1.2.4: the End-User's answer on the consent page. */

@@ -32,6 +32,9 @@ export const MIN_SECRET_LENGTH = 32
  */
 export const CONNECTION_SECRETS_INFO = 'latch/v1/connection-secrets'
 
+/** Issue 12, federated logout: the label of upstream ID tokens kept for `id_token_hint` (`upstream_sessions`). */
+export const UPSTREAM_ID_TOKEN_INFO = 'latch/v1/upstream-id-token'
+
 /** Derives the 256-bit key-encryption key from `LATCH_SECRET`. Exported for tests and key tooling. */
 export async function deriveKeyEncryptionKey(secret: string, info: string = HKDF_INFO): Promise<Uint8Array> {
   // A short secret is misconfiguration, named as such at boot rather than failing later.

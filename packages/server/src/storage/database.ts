@@ -259,6 +259,16 @@ export interface UpstreamLoginsTable {
   expires_at: Epoch
 }
 
+/** 0013 (issue 12): the upstream session a Latch session was signed in through, for federated logout. */
+export interface UpstreamSessionsTable {
+  session_id: string
+  connection_id: string
+  /** Compact JWE (encryption-at-rest.ts `encryptJson`, `UPSTREAM_ID_TOKEN_INFO`) of the upstream's ID token. */
+  id_token_encrypted: string
+  created_at: Epoch
+  expires_at: Epoch
+}
+
 /**
  * 0011 (issue 12): a logout token still to send to one client for one ended session (`sid`), retried
  * until `created_at + sessions.backchannel_logout_retry_window`. `leased_until`: a node is delivering
@@ -316,5 +326,7 @@ export interface Database {
   connections: ConnectionsTable & Tenanted
   user_identities: UserIdentitiesTable & Tenanted
   upstream_logins: UpstreamLoginsTable & Tenanted
+  /** 0013 (issue 12). */
+  upstream_sessions: UpstreamSessionsTable & Tenanted
   tenants: TenantsTable
 }

@@ -41,6 +41,7 @@ import { signingKeyRepository } from './repositories/signing-keys.js'
 import { sweepRepository } from './repositories/sweep.js'
 import { checkTenantId, DEFAULT_TENANT, tenantRepository } from './repositories/tenants.js'
 import { upstreamLoginRepository } from './repositories/upstream-logins.js'
+import { upstreamSessionRepository } from './repositories/upstream-sessions.js'
 import { userRepository } from './repositories/users.js'
 import { rowCodec } from './rows.js'
 import type { Store } from './store.js'
@@ -175,6 +176,7 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
   const connections = connectionRepository(context)
   const identities = identityRepository(context)
   const upstreamLogins = upstreamLoginRepository(context)
+  const upstreamSessions = upstreamSessionRepository(context)
 
   const deployment = guard<DeploymentAreas>(
     {
@@ -209,6 +211,7 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
     connections,
     identities,
     upstreamLogins,
+    upstreamSessions,
   }
   const bindArea = <K extends keyof TenantAreas>(name: K, tenant: string): TenantAreas[K] => guard(areas[name](tenant), translate)
 
@@ -242,6 +245,7 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
     #connections?: TenantAreas['connections']
     #identities?: TenantAreas['identities']
     #upstreamLogins?: TenantAreas['upstreamLogins']
+    #upstreamSessions?: TenantAreas['upstreamSessions']
     get clients(): TenantAreas['clients'] {
       return (this.#clients ??= bindArea('clients', this.tenant))
     }
@@ -292,6 +296,9 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
     }
     get upstreamLogins(): TenantAreas['upstreamLogins'] {
       return (this.#upstreamLogins ??= bindArea('upstreamLogins', this.tenant))
+    }
+    get upstreamSessions(): TenantAreas['upstreamSessions'] {
+      return (this.#upstreamSessions ??= bindArea('upstreamSessions', this.tenant))
     }
     readonly tenants = deployment.tenants
     readonly evictAnonymousInteractions = deployment.evictAnonymousInteractions

@@ -19,6 +19,7 @@ import { tenants } from './migrations/0009-tenants.js'
 import { organizationBranding } from './migrations/0010-organization-branding.js'
 import { backchannelLogout } from './migrations/0011-backchannel-logout.js'
 import { connections } from './migrations/0012-connections.js'
+import { upstreamSessions } from './migrations/0013-upstream-sessions.js'
 
 /** Every migration by name; names sort in the order they must run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -34,6 +35,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0010-organization-branding': organizationBranding,
   '0011-backchannel-logout': backchannelLogout,
   '0012-connections': connections,
+  '0013-upstream-sessions': upstreamSessions,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) }

@@ -239,7 +239,7 @@ export interface SweepPolicy {
 
 export type SweepResult = Record<
   | 'authorization_codes' | 'interactions' | 'device_codes' | 'sessions' | 'replay_keys' | 'access_tokens' | 'refresh_tokens' | 'grants' | 'signing_keys'
-  | 'logout_deliveries' | 'upstream_logins',
+  | 'logout_deliveries' | 'upstream_logins' | 'upstream_sessions',
   number
 >
 
@@ -369,6 +369,19 @@ export interface UpstreamLoginRecord {
   session_id: string | null
   /** A form_post response stashed for the browser's GET (one at most). */
   response_params: Record<string, string> | null
+  created_at: number
+  expires_at: number
+}
+
+/**
+ * Issue 12, federated logout: the upstream session behind a Latch session signed in through a
+ * connection with `federated_logout`; `id_token_encrypted` is the upstream's ID token as a compact
+ * JWE under LATCH_SECRET (the `id_token_hint` of the upstream's RP-initiated logout).
+ */
+export interface UpstreamSessionRecord {
+  session_id: string
+  connection_id: string
+  id_token_encrypted: string
   created_at: number
   expires_at: number
 }

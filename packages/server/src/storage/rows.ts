@@ -3,9 +3,9 @@
  * dialect's codecs for booleans and JSON. Kept apart from the queries so that every repository
  * reads and writes a record the same way, and so `kysely-store.ts` holds only decisions.
  */
-import type { ClientRecord, ConnectionRecord, IdentityRecord, UpstreamLoginRecord, DeviceCodeRecord, DeviceCodeStatus, InteractionRecord, OrganizationRecord, SessionRecord, SigningKeyRecord, TenantRecord, UserClaims, UserRecord, AuthorizationCodeRecord } from './store.js'
+import type { ClientRecord, ConnectionRecord, IdentityRecord, UpstreamLoginRecord, UpstreamSessionRecord, DeviceCodeRecord, DeviceCodeStatus, InteractionRecord, OrganizationRecord, SessionRecord, SigningKeyRecord, TenantRecord, UserClaims, UserRecord, AuthorizationCodeRecord } from './store.js'
 import type {
-  AccessTokensTable, AuthorizationCodesTable, ClientsTable, ConnectionsTable, ConsentsTable, Database, UpstreamLoginsTable, UserIdentitiesTable, DeviceCodesTable, GrantsTable, InteractionsTable,
+  AccessTokensTable, AuthorizationCodesTable, ClientsTable, ConnectionsTable, ConsentsTable, Database, UpstreamLoginsTable, UpstreamSessionsTable, UserIdentitiesTable, DeviceCodesTable, GrantsTable, InteractionsTable,
   LogoutDeliveriesTable, OrganizationMembersTable,
   OrganizationsTable, RefreshTokensTable, ReplayKeysTable, SessionsTable, SigningKeysTable, TenantsTable, UsersTable,
 } from './database.js'
@@ -78,6 +78,7 @@ export const COLUMNS = {
     state_hash: true, browser_hash: true, connection_id: true, purpose: true, interaction_id: true, user_id: true, session_id: true, response_params: true,
     created_at: true, expires_at: true,
   }),
+  upstream_sessions: columns<UpstreamSessionsTable>()({ session_id: true, connection_id: true, id_token_encrypted: true, created_at: true, expires_at: true }),
 } satisfies { [T in keyof Database]: readonly (keyof Database[T])[] }
 
 /** An organization's columns but its branding (up to a stylesheet): what the membership and picker reads join. */
@@ -210,6 +211,7 @@ export function rowCodec(codecs: Codecs) {
       created_at: Number(r.created_at),
       expires_at: Number(r.expires_at),
     }),
+    upstreamSession: (r: UpstreamSessionsTable): UpstreamSessionRecord => ({ ...r, created_at: Number(r.created_at), expires_at: Number(r.expires_at) }),
   }
 }
 

@@ -47,6 +47,7 @@ import type {
   IdentityRecord,
   NewUser,
   UpstreamLoginRecord,
+  UpstreamSessionRecord,
 } from './records.js'
 import type { Branding } from '../interaction/views/branding.js'
 
@@ -150,6 +151,16 @@ export interface Store {
     stash(stateHash: string, params: Record<string, string>, now: number): Promise<boolean>
     /** Single use across nodes, bound to the browser: the row once, only with its browser's hash, only unexpired. */
     take(stateHash: string, browserHash: string, now: number): Promise<UpstreamLoginRecord | null>
+  }
+  /**
+   * Issue 12, federated logout: the upstream session behind a Latch session. A row goes with its
+   * session (cascade), however that ends, and is swept at `expires_at`.
+   */
+  upstreamSessions: {
+    /** One per session: a later federated sign-in renewing the same session replaces it. */
+    put(session: UpstreamSessionRecord): Promise<void>
+    /** The unexpired row of the session (`sessions.id`), or null. */
+    get(sessionId: string, now: number): Promise<UpstreamSessionRecord | null>
   }
   keys: {
     /** Every key not yet expired at `now`, newest generation first. */

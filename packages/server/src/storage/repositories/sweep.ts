@@ -7,7 +7,7 @@
  * waits on the other, neither deadlocks, and a row is deleted once.
  *
  * What may go, and when (the retention rules are the security argument, keep them together):
- * - codes, interactions, sessions, pending upstream logins (issue 12), replay keys, individually revoked access-token rows, retired
+ * - codes, interactions, sessions, pending upstream logins and upstream sessions (issue 12), replay keys, individually revoked access-token rows, retired
  *   signing keys: at their expiry; nothing reads them later.
  * - device codes: `deviceCodeRetention` after expiry, so a device polling late still hears
  *   `expired_token` rather than `invalid_grant` (RFC 8628 §3.5).
@@ -68,6 +68,7 @@ const TARGETS: readonly Target[] = [
   { table: 'authorization_codes', key: 'code_hash', where: (now) => (qb) => qb.where('expires_at', '<=', now) },
   { table: 'interactions', key: 'id', where: (now) => (qb) => qb.where('expires_at', '<=', now) },
   { table: 'device_codes', key: 'device_code_hash', where: (now, p) => (qb) => qb.where('expires_at', '<=', now - p.deviceCodeRetention) },
+  { table: 'upstream_sessions', key: 'session_id', where: (now) => (qb) => qb.where('expires_at', '<=', now) },
   { table: 'sessions', key: 'session_hash', where: (now) => (qb) => qb.where('expires_at', '<=', now) },
   { table: 'upstream_logins', key: 'state_hash', where: (now) => (qb) => qb.where('expires_at', '<=', now) },
   { table: 'replay_keys', key: ['tenant_id', 'key'], where: (now) => (qb) => qb.where('expires_at', '<=', now) },
