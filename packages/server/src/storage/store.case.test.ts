@@ -1349,7 +1349,10 @@ for (const dialect of DIALECTS) {
           await s.authorizationCodes.insert(code(id(), { user_id: u.id }))
           await s.accessTokens.revoke({ jti: `${g.id}.${id()}`, client_id: 'rp', expires_at: T + 900 }, T)
           await s.deviceCodes.insert(device())
-          await s.sessions.insert({ session_hash: id(), id: id(), user_id: u.id, auth_time: T, amr: ['pwd'], created_at: T, expires_at: T + 600 })
+          const live = { session_hash: id(), id: id(), user_id: u.id, auth_time: T, amr: ['pwd'], created_at: T, expires_at: T + 600 }
+          await s.sessions.insert(live)
+          // Issue 12, federated logout.
+          await s.upstreamSessions.put({ session_id: live.id, connection_id: 'up', id_token_encrypted: 'jwe', created_at: T, expires_at: T + 600 })
           // Issue 12: an ended session of a client with a back-channel logout URI queues a logout_deliveries row.
           const ended = { session_hash: id(), id: id(), user_id: u.id, auth_time: T, amr: ['pwd'], created_at: T, expires_at: T + 600 }
           await s.sessions.insert(ended)
