@@ -6,6 +6,7 @@
  * (endpoints/connections.ts), a link rather than a form: the redirect to the upstream's origin is
  * then no form submission, which CSP `form-action` would restrict.
  */
+import { shownUser } from '../rules/placeholder-email.js'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { PATHS } from '../context.js'
 import { connectionSettingsOf } from '../connections/records.js'
@@ -42,7 +43,7 @@ async function showAccount(request: FastifyRequest, reply: FastifyReply): Promis
   const csrf = csrfToken(ctx, request, reply)
   const notice = (request.query as RawParams).notice
   return send(reply, 200, accountPage({
-    email: active.user.email,
+    email: shownUser(active.user),
     csrf,
     unlinkAction: `${ctx.urls.issuer}${PATHS.account}/unlink`,
     identities: identities.map((i) => ({ connectionId: i.connection_id, name: names.get(i.connection_id) ?? i.connection_id, email: i.email, linkedAt: i.created_at })),

@@ -31,6 +31,7 @@
  * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html#OPLogout
  * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RedirectionAfterLogout
  */
+import { shownUser } from '../rules/placeholder-email.js'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { JWTPayload } from 'jose'
 import { verifyIdTokenHint } from '../tokens/id-token-hint.js'
@@ -110,7 +111,7 @@ function confirmationPage(ctx: LatchContext, request: FastifyRequest, reply: Fas
   const look = pageLook(request)
   const m = messagesFor(locale, look).signOut
   const body = html`<h1>${m.title}</h1>
-<p>${active ? html`${m.questionAs[0]}<strong>${active.user.email}</strong>${m.questionAs[1]}` : m.question}</p>
+<p>${active ? html`${m.questionAs[0]}<strong>${shownUser(active.user)}</strong>${m.questionAs[1]}` : m.question}</p>
 ${logout.client ? html`<p class="muted">${m.requestedBy(logout.client.client_name)}</p>` : ''}
 <form method="post" action="${ctx.urls.end_session}">
 ${hidden}<button type="submit">${m.submit}</button>

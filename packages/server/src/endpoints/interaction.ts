@@ -8,6 +8,7 @@
  * @see https://openid.net/specs/openid-connect-core-1_0.html#Authenticates
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.16
  */
+import { shownUser } from '../rules/placeholder-email.js'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { PATHS, type LatchContext } from '../context.js'
 import { isOrganizationScope } from '../rules/organization.js'
@@ -150,7 +151,7 @@ function renderOrganization(request: FastifyRequest, reply: FastifyReply, l: Loa
     action: `${ctx.urls.interaction}/${l.interaction.id}/organization`,
     csrf: csrfToken(ctx, request, reply),
     clientName: l.client.client_name,
-    userEmail: form.session.user.email,
+    userEmail: shownUser(form.session.user),
   }
   const locale = localeOf(request, l)
   const { page } = form
@@ -191,7 +192,7 @@ async function showNextStep(request: InteractionRequest, reply: FastifyReply): P
       action: `${ctx.urls.interaction}/${interaction.id}/consent`,
       csrf: csrfToken(ctx, request, reply),
       clientName: client.client_name,
-      userEmail: step.session.user.email,
+      userEmail: shownUser(step.session.user),
       // The organization has a line of its own rather than a scope entry.
       scopes: describeScopes(grant.scope.filter((s) => !isOrganizationScope(s)), ctx.config.scopes, grant.descriptions, locale, look),
       resource: describeResource(step.resource, ctx.config),

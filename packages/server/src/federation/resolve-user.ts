@@ -7,7 +7,8 @@
  *    account whose address was never verified may not be its owner's;
  * 3. a local user has the email but either side is unverified: refused, nothing linked or created
  *    (the same answer as when just-in-time creation is off: no account enumeration);
- * 4. no local user: `jit` creates one with the mapped claims (`identities.provision`, race-safe).
+ * 4. no local user: `jit` creates one with the mapped claims (`identities.provision`, race-safe);
+ *    an upstream account without an email gets a placeholder address (`provisionWithoutEmail`).
  * Issue 12: an organization's connection may do 2 and 4 only for an email of that organization's
  * `domains` (federation/organization-rules.ts `mayClaimEmail`).
  * @see https://openid.net/specs/openid-connect-core-1_0.html#ClaimStability (iss + sub identify a user)
@@ -16,6 +17,7 @@ import type { ResolvedConnection } from '../config/schema.js'
 import type { UpstreamProfile } from '../connections/profile.js'
 import type { LatchContext } from '../context.js'
 import type { UserRecord } from '../storage/store.js'
+import { placeholderEmail } from '../rules/placeholder-email.js'
 import { mayClaimEmail } from './organization-rules.js'
 
 export type ResolvedUpstreamUser =
@@ -30,9 +32,9 @@ export async function resolveUpstreamUser(ctx: LatchContext, connection: Resolve
     await ctx.store.identities.touch(connection.id, profile.subject, seen, now)
     return { type: 'user', user: known.user, how: 'identity' }
   }
-  if (profile.email === null) return { type: 'refused', notice: 'account_unusable' }
   // Issue 12, enterprise SSO: an organization's IdP links and creates only emails of the organization's domains.
   const organization_id = (await ctx.connections.list()).find((c) => c.id === connection.id)?.organization_id ?? null
+  if (profile.email === null) return provisionWithoutEmail(ctx, connection, profile, organization_id, retry)
   if (!(await mayClaimEmail(ctx, { organization_id }, profile.email))) return { type: 'refused', notice: 'account_unusable' }
   const local = await ctx.store.users.getByEmail(profile.email)
   if (local !== null) {
@@ -50,6 +52,31 @@ export async function resolveUpstreamUser(ctx: LatchContext, connection: Resolve
     { connection_id: connection.id, subject: profile.subject, ...seen },
     now,
   )
+  if (result.outcome === 'email_taken') return retry ? resolveUpstreamUser(ctx, connection, profile, false) : { type: 'refused', notice: 'account_unusable' }
+  if (result.outcome === 'created') ctx.events.emit('user.provisioned', { user_id: result.user.id, connection_id: connection.id })
+  return { type: 'user', user: result.user, how: result.outcome === 'created' ? 'provisioned' : 'identity' }
+}
+
+/**
+ * Issue 12: an upstream account without an email (X; GitHub without a verified address) becomes a
+ * user with a placeholder address under `.invalid` (rules/placeholder-email.ts), never verified, so
+ * it links to no one and is found again by its identity only. Not through an organization's
+ * connection: its domain rule needs a real address.
+ */
+async function provisionWithoutEmail(
+  ctx: LatchContext,
+  connection: ResolvedConnection,
+  profile: UpstreamProfile,
+  organization_id: string | null,
+  retry: boolean,
+): Promise<ResolvedUpstreamUser> {
+  if (organization_id !== null || !connection.jit) return { type: 'refused', notice: 'account_unusable' }
+  const result = await ctx.store.identities.provision(
+    { email: placeholderEmail(connection.id, profile.subject), email_verified: false, claims: profile.claims },
+    { connection_id: connection.id, subject: profile.subject, email: null, email_verified: false },
+    ctx.clock.now(),
+  )
+  // `email_taken`: the placeholder's user exists without this identity (it was unlinked); only the identity finds a user.
   if (result.outcome === 'email_taken') return retry ? resolveUpstreamUser(ctx, connection, profile, false) : { type: 'refused', notice: 'account_unusable' }
   if (result.outcome === 'created') ctx.events.emit('user.provisioned', { user_id: result.user.id, connection_id: connection.id })
   return { type: 'user', user: result.user, how: result.outcome === 'created' ? 'provisioned' : 'identity' }

@@ -16,13 +16,15 @@
  * @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfoResponse
  */
 import { OIDC_SCOPE_CLAIMS } from '../config/schema.js'
+import { isPlaceholderEmail } from '../rules/placeholder-email.js'
 import type { UserClaims, UserRecord } from '../storage/store.js'
 
 /** Claims that live on the user row itself rather than in `user.claims`. */
 const FROM_RECORD: Readonly<Record<string, (user: UserRecord) => unknown>> = {
   sub: (u) => u.id,
-  email: (u) => u.email,
-  email_verified: (u) => u.email_verified,
+  // Issue 12: a placeholder (an upstream account without an email) is no address: neither claim is released.
+  email: (u) => (isPlaceholderEmail(u.email) ? undefined : u.email),
+  email_verified: (u) => (isPlaceholderEmail(u.email) ? undefined : u.email_verified),
   updated_at: (u) => u.updated_at,
 }
 
