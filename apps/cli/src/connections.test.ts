@@ -54,8 +54,8 @@ describe('latch connections (issue 12)', { timeout: 120_000 }, () => {
     const dir = await migrated()
     const json = JSON.parse(await ok(dir, ['connections', 'create', '--id', 'corp', '--type', 'oauth2', '--name', 'Corp', '--client-id', 'latch',
       '--client-secret-env', 'CORP_SECRET', '--authorization-endpoint', 'https://corp.example/authorize', '--token-endpoint', 'https://corp.example/token',
-      '--userinfo-endpoint', 'https://corp.example/me', '--scope', 'profile  email', '--json'], { env: { CORP_SECRET: 'corp-secret-value' } })) as Record<string, unknown>
-    expect(json).toMatchObject({ id: 'corp', type: 'oauth2', display_name: 'Corp', scope: 'profile email', token_endpoint: 'https://corp.example/token', source: 'cli', redirect_uri: 'http://localhost:9000/connections/corp/callback' })
+      '--userinfo-endpoint', 'https://corp.example/me', '--scope', 'profile  email', '--federated-logout', '--json'], { env: { CORP_SECRET: 'corp-secret-value' } })) as Record<string, unknown>
+    expect(json).toMatchObject({ id: 'corp', type: 'oauth2', display_name: 'Corp', scope: 'profile email', federated_logout: true, token_endpoint: 'https://corp.example/token', source: 'cli', redirect_uri: 'http://localhost:9000/connections/corp/callback' })
     expect(JSON.stringify(json)).not.toContain('corp-secret-value')
 
     const { privateKey } = await generateKeyPair('ES256', { extractable: true })

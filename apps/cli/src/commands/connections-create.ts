@@ -34,6 +34,7 @@ interface ConnectionsCreateOptions extends CommonOptions {
   hostedDomain?: string
   jit: boolean
   linkByEmail: boolean
+  federatedLogout?: boolean
   json?: boolean
 }
 
@@ -108,6 +109,7 @@ export function connectionsCreate(parent: Command): void {
       .option('--private-key-file <file>', 'apple: the key\'s PKCS#8 PEM file (.p8)')
       .option('--no-jit', 'do not create users on their first sign-in')
       .option('--no-link-by-email', 'never link to an existing user by a verified email')
+      .option('--federated-logout', 'signing out of Latch also signs out at the provider (its end_session_endpoint)')
       .option('--json', 'print the connection as JSON (never its secret)'),
   ).action(async (opts: ConnectionsCreateOptions) => {
     if (opts.clientId === undefined) throw new UsageError('--client-id is required')
@@ -130,6 +132,7 @@ export function connectionsCreate(parent: Command): void {
       ...(opts.privateKeyFile !== undefined && { private_key_file: opts.privateKeyFile }),
       ...(!opts.jit && { jit: false }),
       ...(!opts.linkByEmail && { link_by_email: false }),
+      ...(opts.federatedLogout === true && { federated_logout: true }),
     }
 
     await withStore(opts, async ({ config, store }) => {

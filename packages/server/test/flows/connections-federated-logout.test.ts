@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/lib/clock.js'
 import { isLoginPage } from '../browser.js'
-import { ALICE, LOGGED_OUT, baseTestConfig, freePort, startServer, type TestServer } from '../helpers.js'
+import { LOGGED_OUT, baseTestConfig, freePort, startServer, type TestServer } from '../helpers.js'
 import { connectionLink, FederatedBrowser, payloadOf, redeem, webRequest } from '../support/federation.js'
 import { startLogoutReceiver, type LogoutReceiver } from '../support/logout-receiver.js'
 
