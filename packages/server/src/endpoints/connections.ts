@@ -3,7 +3,9 @@
  * - `GET /connections/:id/start?interaction=<id>`: a link of the sign-in page (no form, so CSP
  *   `form-action` is not in the way of the cross-origin redirect) → 303 to the upstream, with the
  *   browser-binding cookie `latch_upstream`.
- * - `GET /connections/:id/callback`: the upstream's answer in the query.
+ * - `GET /connections/:id/callback`: the upstream's answer in the query. Whatever comes next (the client, another page of Latch's) is a 200 page that continues by meta
+ *   refresh, not a 303: the callback ends the upstream's form submission, whose CSP `form-action`
+ *   would block the next hop (`_pipeline/continuing-page.ts`).
  * - `POST /connections/:id/callback`: a `form_post` answer (OAuth 2.0 Form Post Response Mode). It
  *   arrives cross-site, so the SameSite=Lax cookie is not sent with it: the parameters are stashed
  *   under their state (once) and a 303 turns it into a top-level GET, which carries the cookie.
@@ -18,14 +20,14 @@ import { startAccountLink } from '../interaction/account-link.js'
 import { verifyCsrf } from './_pipeline/csrf.js'
 import { requireFormBody, type RawParams } from './_pipeline/form-body.js'
 import { rejectDuplicateParams } from './_pipeline/reject-duplicate-params.js'
-import { sendOutcome } from './_pipeline/send-outcome.js'
+import { sendOutcome, type OutcomeDelivery } from './_pipeline/send-outcome.js'
 import { applyCookies } from './_pipeline/session-cookie.js'
 
 type ConnectionRequest = FastifyRequest<{ Params: { id: string } }>
 
-function send(reply: FastifyReply, step: FederatedStep): FastifyReply {
+function send(reply: FastifyReply, step: FederatedStep, delivery: OutcomeDelivery = {}): FastifyReply {
   // A redirect carrying state (or a session cookie) is never cached.
-  return sendOutcome(applyCookies(reply.header('cache-control', 'no-store'), step.cookies), step.outcome)
+  return sendOutcome(applyCookies(reply.header('cache-control', 'no-store'), step.cookies), step.outcome, delivery)
 }
 
 async function start(request: ConnectionRequest, reply: FastifyReply): Promise<FastifyReply> {
@@ -49,7 +51,8 @@ async function startLink(request: ConnectionRequest, reply: FastifyReply, query:
 
 async function callback(request: ConnectionRequest, reply: FastifyReply): Promise<FastifyReply> {
   const query = rejectDuplicateParams(request.query as RawParams)
-  return send(reply, await finishFederatedSignIn(request.latch, request.params.id, new URLSearchParams(query as Record<string, string>), request.cookies))
+  // The callback ends the upstream's sign-in form submission: a continuing page, not a 303 (continuing-page.ts).
+  return send(reply, await finishFederatedSignIn(request.latch, request.params.id, new URLSearchParams(query as Record<string, string>), request.cookies), { afterForeignForm: true })
 }
 
 async function formPostCallback(request: ConnectionRequest, reply: FastifyReply): Promise<FastifyReply> {

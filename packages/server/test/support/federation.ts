@@ -1,7 +1,7 @@
 /**
  * Issue 12 test support: a browser across several origins (the downstream Latch, an upstream
  * identity provider, the relying party), with a cookie jar per origin, following 30x from one to
- * another and stopping at the relying party's redirect URI; and the downstream request with a
+ * another (and the connection callback's meta refresh) and stopping at the relying party's redirect URI; and the downstream request with a
  * known PKCE verifier, so the code can be redeemed.
  */
 import { createHash, randomBytes } from 'node:crypto'
@@ -46,7 +46,19 @@ export class FederatedBrowser {
       url = next.href
       current = await this.browser(next).fetch(next)
     }
-    return { url, status: current.status, headers: current.headers, html: await current.text() }
+    const html = await current.text()
+    // The connection callback moves on with a page that refreshes itself instead of a 303
+    // (endpoints/_pipeline/continuing-page.ts): followed as a browser would. Other such pages
+    // (home-realm discovery's) are returned, for the tests to read.
+    const refresh = current.status === 200 && /\/connections\/[^/]+\/callback$/.test(new URL(url).pathname)
+      ? /<meta http-equiv="refresh" content="0; url=([^"]+)">/.exec(html)?.[1]
+      : undefined
+    if (refresh !== undefined) {
+      const next = new URL(unescapeHtml(refresh), url)
+      if (next.origin === new URL(stopAt).origin) return { url, status: current.status, headers: current.headers, html, redirect: next }
+      return this.#follow(await this.browser(next).fetch(next), next.href, stopAt)
+    }
+    return { url, status: current.status, headers: current.headers, html }
   }
 }
 

@@ -18,10 +18,24 @@ import { errorPageLocale } from './page-locale.js'
 import { pageLook } from './page-look.js'
 import { cspSource, styleAndImageSources } from './security-headers.js'
 
-export function sendAuthorizationResponse(reply: FastifyReply, target: RedirectTarget, params: Record<string, string>): FastifyReply {
+function withStateAndIssuer(target: RedirectTarget, params: Record<string, string>): Record<string, string> {
   const all: Record<string, string> = { ...params }
   if (target.state !== undefined) all.state = target.state
   all.iss = target.issuer
+  return all
+}
+
+/** The redirect URI of a `response_mode=query` response, with the parameters appended. */
+export function queryResponseLocation(target: RedirectTarget, params: Record<string, string>): string {
+  // RFC 6749 §3.1.2: the registered URI's own query is kept byte for byte; ours is appended.
+  const query = new URLSearchParams(withStateAndIssuer(target, params)).toString()
+  const uri = target.redirect_uri
+  const separator = !uri.includes('?') ? '?' : uri.endsWith('?') || uri.endsWith('&') ? '' : '&'
+  return `${uri}${separator}${query}`
+}
+
+export function sendAuthorizationResponse(reply: FastifyReply, target: RedirectTarget, params: Record<string, string>): FastifyReply {
+  const all = withStateAndIssuer(target, params)
   reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer')
   if (target.response_mode === 'form_post') {
     const look = pageLook(reply.request)
@@ -38,11 +52,7 @@ export function sendAuthorizationResponse(reply: FastifyReply, target: RedirectT
 <script nonce="${nonce}">document.getElementById('latch-form-post').submit()</script>`
     return reply.status(200).type('text/html; charset=utf-8').send(page(m.continuing, body, locale, look))
   }
-  // RFC 6749 §3.1.2: the registered URI's own query is kept byte for byte; ours is appended.
-  const query = new URLSearchParams(all).toString()
-  const uri = target.redirect_uri
-  const separator = !uri.includes('?') ? '?' : uri.endsWith('?') || uri.endsWith('&') ? '' : '&'
-  return reply.redirect(`${uri}${separator}${query}`, 303)
+  return reply.redirect(queryResponseLocation(target, params), 303)
 }
 
 export function sendAuthorizationError(reply: FastifyReply, target: RedirectTarget, err: OAuthError): FastifyReply {
