@@ -19,7 +19,8 @@
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.3
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-2.4
  */
-import { InvalidGrantError, InvalidRequestError, InvalidTargetError } from '../errors.js'
+import { InvalidGrantError, InvalidRequestError, InvalidTargetError, UnsupportedGrantTypeError } from '../errors.js'
+import { requiredConnectionForEmail, requiredConnectionForMember } from '../federation/organization-rules.js'
 import { grantDynamicScopes } from '../organizations/dynamic-scopes.js'
 import { selectedOrganization, withOrganizationScope } from '../rules/organization.js'
 import { randomId } from '../lib/random.js'
@@ -31,12 +32,16 @@ import type { GrantHandler } from './grant.js'
 import { resolveScopeRequest } from '../rules/scope.js'
 import { BAD_CREDENTIALS, issueTokenSet, refreshAllowed } from './token-set.js'
 
+const REQUIRED_CONNECTION = "this account signs in through its organization's identity provider"
+
 export const passwordGrant: GrantHandler = {
   grantType: 'password',
   parameters: ['username', 'password', 'scope', 'resource', 'audience', 'organization'],
   async handle(request) {
     const { params, client, ctx } = request
     const { store, clock, config, throttle } = ctx
+    // Issue 12: a tenant without password sign-in has no password grant either (RFC 6749 §5.2).
+    if (!config.sign_in.password) throw new UnsupportedGrantTypeError('password sign-in is turned off here')
     if (!params.username) throw new InvalidRequestError('username is missing')
     if (!params.password) throw new InvalidRequestError('password is missing')
     // Validate the request before touching credentials: a malformed request is not a guess.
@@ -45,6 +50,9 @@ export const passwordGrant: GrantHandler = {
     const organizationId = selectedOrganization(requested.organizations, params.organization)
 
     const account = params.username.trim().toLowerCase()
+    // Issue 12: required SSO holds here as on the sign-in page: by the email's domain before any
+    // user is read (the same answer for unknown users), by membership after the password.
+    if ((await requiredConnectionForEmail(ctx, account)) !== null) throw new InvalidGrantError(REQUIRED_CONNECTION)
     const source = request.ip
     // The same rules as the sign-in page, without a device cookie (users/login-throttle.ts).
     const attempt = await throttle.signIn({ account, ip: source })
@@ -62,6 +70,7 @@ export const passwordGrant: GrantHandler = {
       throw new InvalidGrantError(BAD_CREDENTIALS)
     }
     await attempt.succeeded()
+    if ((await requiredConnectionForMember(ctx, user.id)) !== null) throw new InvalidGrantError(REQUIRED_CONNECTION)
 
     // Issue 10: a token for an organization only for a member; template instances as granted.
     let organization: Membership | null = null

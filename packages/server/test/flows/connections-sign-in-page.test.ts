@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Browser, parseForms } from '../browser.js'
-import { ALICE, startServer, type TestServer } from '../helpers.js'
+import { ALICE, basic, postForm, startServer, WEB_SECRET, type TestServer } from '../helpers.js'
+import { PATHS } from '../../src/context.js'
 import { webRequest } from '../support/federation.js'
 
 // Nothing listens there: rendering the page must not need it.
@@ -36,6 +37,12 @@ describe('sign-in page with connections', () => {
     const interaction = /interaction=([0-9a-f-]{36})/.exec(page.html)![1]
     const odd = await new Browser(above.url).open(`${above.url}/interaction/${interaction}?notice=%3Cscript%3E&connection=corp`)
     expect(odd.html).not.toContain('role="alert"')
+  })
+
+  it('RFC 6749 §5.2 / issue 12: sign_in.password false also turns off the password grant (unsupported_grant_type), even with the right password', async () => {
+    const res = await postForm(`${noPassword.url}${PATHS.token}`, { grant_type: 'password', username: ALICE.email, password: ALICE.password, scope: 'openid' }, { authorization: basic('web', WEB_SECRET) })
+    expect(res.status).toBe(400)
+    expect(await res.json()).toEqual({ error: 'unsupported_grant_type', error_description: 'password sign-in is turned off here' })
   })
 
   it('sign_in.password false: no form, the links only; a password posted anyway is refused with 400', async () => {

@@ -12,7 +12,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { alertText, formOf, unescapeHtml } from '../browser.js'
-import { ALICE, freePort, startServer, type TestServer } from '../helpers.js'
+import { ALICE, basic, freePort, postForm, startServer, WEB_SECRET, type TestServer } from '../helpers.js'
+import { PATHS } from '../../src/context.js'
 import { connectionLink, FederatedBrowser, redeem, webRequest } from '../support/federation.js'
 
 const UPSTREAM_SECRET = 'acme-idp-secret-0123456789abcdef0123456789'
@@ -106,6 +107,29 @@ describe('enterprise SSO through an organization connection (issue 12)', () => {
     expect(await store().users.getByEmail(GREG.email)).toBeNull()
     expect(browser.browser(downstream.url).cookies.has('latch_session')).toBe(false)
     expect(events).toContainEqual({ name: 'upstream_login.failed', payload: { connection_id: 'social', reason: 'refused' } })
+  })
+
+  it('RFC 6749 §4.3.2 / issue 12: the password grant obeys required SSO: an Acme email is refused before its password is checked (unknown or not), a member of Acme after', async () => {
+    const passwordGrant = (username: string, password: string) =>
+      postForm(`${downstream.url}${PATHS.token}`, { grant_type: 'password', username, password, scope: 'openid' }, { authorization: basic('web', WEB_SECRET) })
+    const refused = { error: 'invalid_grant', error_description: "this account signs in through its organization's identity provider" }
+    for (const [username, password] of [['nobody@acme.example', 'whatever-password-1'], [ANNA.email, ANNA.password]] as const) {
+      const res = await passwordGrant(username, password)
+      expect(res.status).toBe(400)
+      expect(await res.json()).toEqual(refused)
+    }
+    // Alice (example.com, with a password) is a member of Acme: refused after a correct password, no tokens.
+    const alice = (await store().users.getByEmail(ALICE.email))!
+    await store().organizations.addMember('acme', alice.id, ['member'], Math.floor(Date.now() / 1000))
+    try {
+      const res = await passwordGrant(ALICE.email, ALICE.password)
+      expect(res.status).toBe(400)
+      expect(await res.json()).toEqual(refused)
+    } finally {
+      await store().organizations.removeMember('acme', alice.id, Math.floor(Date.now() / 1000))
+    }
+    const allowed = await passwordGrant(ALICE.email, ALICE.password)
+    expect(allowed.status).toBe(200)
   })
 
   it('account page: Link Social signs in at the upstream and links that account to the signed-in user; the same account for another user is taken', async () => {
