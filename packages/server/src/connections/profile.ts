@@ -16,6 +16,8 @@ export interface UpstreamProfile {
   claims: UserClaims
   /** RFC 8176 values the upstream reported (`amr`), unfiltered. */
   amr: string[]
+  /** The signed ID token's `auth_time`: when the user authenticated at the upstream (seconds). */
+  auth_time?: number
   /** Issue 12: the upstream's ID token, only for a connection with `federated_logout` (stored encrypted, never sent on). */
   id_token?: string
 }

@@ -68,7 +68,7 @@ export async function completeUpstream(
   connection: ResolvedConnection,
   as: AuthorizationServer,
   params: URLSearchParams,
-  request: Pick<UpstreamRequest, 'redirectUri' | 'state' | 'codeVerifier' | 'nonce'>,
+  request: Pick<UpstreamRequest, 'redirectUri' | 'state' | 'codeVerifier' | 'nonce' | 'maxAge'>,
 ): Promise<UpstreamProfile> {
   const client: Client = { client_id: connection.client_id }
   const http = registry.http
@@ -80,7 +80,13 @@ export async function completeUpstream(
     const response = await authorizationCodeGrantRequest(as, client, auth, callback, request.redirectUri, connection.pkce ? request.codeVerifier : nopkce, http)
     // The metadata the answer is checked against: Microsoft's multi-tenant issuer is the user's tenant's.
     as = (await provider.tokenResponse?.(connection, as, response)) ?? as
-    const tokens = await processAuthorizationCodeResponse(as, client, response, oidc ? { expectedNonce: request.nonce, requireIdToken: true } : { requireIdToken: false })
+    // OIDC Core §3.1.3.7 step 13: with `maxAge` the ID token must carry an `auth_time` at most that old.
+    const tokens = await processAuthorizationCodeResponse(
+      as,
+      client,
+      response,
+      oidc ? { expectedNonce: request.nonce, requireIdToken: true, ...(request.maxAge !== undefined && { maxAge: request.maxAge }) } : { requireIdToken: false },
+    )
     let idToken: Record<string, unknown> = {}
     let userinfo: Record<string, unknown> = {}
     if (oidc) {
@@ -91,8 +97,10 @@ export async function completeUpstream(
         userinfo = { ...(await processUserInfoResponse(as, client, String(idToken.sub), answer)) }
       }
     }
-    const profile = await provider.profile({ connection, idToken, userinfo, accessToken: tokens.access_token, http, callbackParams: params })
-    if (profile === null) throw new UpstreamError('invalid_response', 'the upstream profile names no subject')
+    const mapped = await provider.profile({ connection, idToken, userinfo, accessToken: tokens.access_token, http, callbackParams: params })
+    if (mapped === null) throw new UpstreamError('invalid_response', 'the upstream profile names no subject')
+    // When the user authenticated at the upstream, from the signed ID token only (OIDC Core §2 auth_time).
+    const profile = typeof idToken.auth_time === 'number' && Number.isSafeInteger(idToken.auth_time) ? { ...mapped, auth_time: idToken.auth_time } : mapped
     // Issue 12, federated logout: the ID token is the upstream's `id_token_hint` later; kept only when needed.
     if (oidc && connection.federated_logout && typeof tokens.id_token === 'string') return { ...profile, id_token: tokens.id_token }
     return profile

@@ -117,7 +117,7 @@ async function renderLogin(
     // Issue 12: the email typed on the identify page, else an email login_hint.
     email: email ?? prefilledEmail(l.interaction),
     error,
-    connections: await signInButtons(ctx, l.interaction.id),
+    connections: await signInButtons(ctx, l.interaction),
     password: ctx.config.sign_in.password,
     position: ctx.config.sign_in.connections,
     notice: noticeText(messagesFor(locale, pageLook(request)), query, connections),
@@ -138,7 +138,7 @@ async function renderIdentify(request: FastifyRequest, reply: FastifyReply, l: L
     clientName: l.client.client_name,
     email,
     error,
-    connections: await signInButtons(ctx, l.interaction.id),
+    connections: await signInButtons(ctx, l.interaction),
     notice: noticeText(messagesFor(locale, pageLook(request)), query, connections),
     requiredConnection: requiredConnectionLink(ctx, l, query, connections),
   }, locale, pageLook(request)))

@@ -10,6 +10,7 @@
 import { PATHS, type LatchContext } from '../context.js'
 import { connectionForEmail, organizationConnections, type OrganizationConnection } from '../federation/organization-rules.js'
 import type { InteractionRecord } from '../storage/store.js'
+import { canProveFreshness, requiredAuthAge } from './fresh-sign-in.js'
 import { requestedOrganization } from './page-look.js'
 
 /** What the sign-in step shows or does before any password (`nextStep`). */
@@ -84,8 +85,9 @@ export async function identify(
  * The sign-in buttons (the sign-in and identify pages): enabled connections that are not an
  * organization's, from the registry (no upstream is called to draw a page).
  */
-export async function signInButtons(ctx: LatchContext, interactionId: string): Promise<{ name: string; href: string }[]> {
+export async function signInButtons(ctx: LatchContext, interaction: Pick<InteractionRecord, 'id' | 'kind' | 'params'>): Promise<{ name: string; href: string }[]> {
+  const maxAge = requiredAuthAge(interaction)
   return (await ctx.connections.list())
-    .filter((c) => c.enabled && c.organization_id === null)
-    .map((c) => ({ name: c.display_name, href: connectionStartUrl(ctx, c.id, interactionId) }))
+    .filter((c) => c.enabled && c.organization_id === null && canProveFreshness(c.protocol, maxAge))
+    .map((c) => ({ name: c.display_name, href: connectionStartUrl(ctx, c.id, interaction.id) }))
 }

@@ -190,9 +190,11 @@ export async function completeSignIn(
   user: UserRecord,
   amr: string[],
   cookies: CookieJar,
+  /** Issue 12: when the user authenticated at an upstream (its ID token's `auth_time`); default now. */
+  authTime?: number,
 ): Promise<{ cookies: CookieChange[]; outcome: Outcome; session: SessionRecord } | null> {
   const { interaction } = l
-  const started = await startSession(ctx, cookies, user, amr)
+  const started = await startSession(ctx, cookies, user, amr, authTime)
   if (!started) return null
   const { session } = started
   // Issue 10: a verified email of an organization's domain makes its owner a member (roles kept if already one).

@@ -85,11 +85,16 @@ export async function startSession(
   cookies: CookieJar,
   user: UserRecord,
   amr: string[],
+  /**
+   * When the user authenticated, if before now: a federated sign-in's upstream `auth_time`, so a
+   * later `max_age` is measured from the real authentication, not from the hop through Latch.
+   */
+  authTime?: number,
 ): Promise<{ session: SessionRecord; cookie: CookieChange } | null> {
   const previous = sessionCookieValue(ctx, cookies)
   const now = ctx.clock.now()
   const value = randomHandle()
-  const next = { session_hash: hashHandle(value), user_id: user.id, auth_time: now, amr, expires_at: now + ctx.config.sessions.ttl }
+  const next = { session_hash: hashHandle(value), user_id: user.id, auth_time: Math.min(now, authTime ?? now), amr, expires_at: now + ctx.config.sessions.ttl }
   const held = previous !== undefined ? hashHandle(previous) : null
   let session = held === null ? null : await ctx.store.sessions.renew(held, next, now)
   if (session === null) {

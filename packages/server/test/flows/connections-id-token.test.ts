@@ -26,7 +26,16 @@ let latch: TestServer
 beforeAll(async () => {
   standIn = await startOidcStandIn({ clientId: 'latch', clientSecret: SECRET, user: { sub: 'erin-1', email: 'erin@example.com', email_verified: true, name: 'Erin', amr: ['pwd', 'mfa', 'invented'] } })
   latch = await startServer(
-    { connections: [{ id: 'standin', type: 'oidc', display_name: 'Stand-in', issuer: standIn.issuer, client_id: 'latch', client_secret: SECRET }] },
+    {
+      connections: [
+        { id: 'standin', type: 'oidc', display_name: 'Stand-in', issuer: standIn.issuer, client_id: 'latch', client_secret: SECRET },
+        // The same server reached as plain OAuth 2.0: no ID token, so no auth_time to check.
+        {
+          id: 'plain', type: 'oauth2', display_name: 'Plain OAuth', client_id: 'latch', client_secret: SECRET,
+          authorization_endpoint: `${standIn.issuer}/authorize`, token_endpoint: `${standIn.issuer}/token`, userinfo_endpoint: `${standIn.issuer}/userinfo`, mapping: { sub: 'sub' },
+        },
+      ],
+    },
     { port: await freePort(), logger: createLogger('trace', captured) },
   )
 })
@@ -35,9 +44,9 @@ afterAll(async () => {
   await standIn?.close()
 })
 
-async function attempt() {
+async function attempt(params: Record<string, string> = {}) {
   const browser = new FederatedBrowser()
-  const request = webRequest(latch.url)
+  const request = webRequest(latch.url, params)
   const page = await browser.open(connectionLink(await browser.open(request.url), 'Stand-in'))
   return { page, browser, request }
 }
@@ -67,6 +76,47 @@ describe('upstream ID token checks (OIDC Core §3.1.3.7)', () => {
     const { page, request } = await attempt()
     const { body } = await redeem(latch.url, page.redirect!, request.verifier)
     expect(payloadOf(body.id_token!)).toMatchObject({ email: 'erin@example.com', amr: ['fed', 'pwd', 'mfa'] })
+  })
+
+  it('OIDC Core §3.1.3.7 (13): prompt=login is enforced on the upstream ID token\'s auth_time: an old one (silent SSO upstream) is refused, a fresh one signs in', async () => {
+    standIn.fault = undefined
+    const now = Math.floor(Date.now() / 1000)
+    for (const stale of [undefined, now - 3600]) {
+      standIn.authTime = stale
+      const { page, browser } = await attempt({ prompt: 'login' })
+      expect(isLoginPage(page)).toBe(true)
+      expect(page.html).toContain('Signing in with Stand-in did not work.')
+      expect(browser.browser(latch.url).cookies.has('latch_session')).toBe(false)
+    }
+    standIn.authTime = now
+    const { page, request } = await attempt({ prompt: 'login' })
+    const { body } = await redeem(latch.url, page.redirect!, request.verifier)
+    expect(payloadOf(body.id_token!).auth_time).toBe(now)
+  })
+
+  it('OIDC Core §3.1.2.1 max_age: the upstream authentication must be that recent; the session\'s auth_time is the upstream\'s, not the hop through Latch', async () => {
+    const now = Math.floor(Date.now() / 1000)
+    standIn.authTime = now - 1200
+    const refused = await attempt({ max_age: '600' })
+    expect(isLoginPage(refused.page)).toBe(true)
+    expect(refused.page.html).toContain('Signing in with Stand-in did not work.')
+    const { page, request } = await attempt()
+    const { body } = await redeem(latch.url, page.redirect!, request.verifier)
+    expect(payloadOf(body.id_token!).auth_time).toBe(now - 1200)
+    standIn.authTime = undefined
+  })
+
+  it('OIDC Core §3.1.2.1: an OAuth 2.0 connection cannot prove a recent sign-in: offered normally, not for prompt=login or max_age (a start URL made by hand goes back with a notice)', async () => {
+    const browser = new FederatedBrowser()
+    const plain = await browser.open(webRequest(latch.url).url)
+    expect(plain.html).toContain('Continue with Plain OAuth')
+    const fresh = await browser.open(webRequest(latch.url, { prompt: 'login' }).url)
+    expect(fresh.html).toContain('Continue with Stand-in')
+    expect(fresh.html).not.toContain('Continue with Plain OAuth')
+    const interaction = /interaction=([0-9a-f-]{36})/.exec(fresh.html)![1]!
+    const back = await browser.open(`${latch.url}/connections/plain/start?interaction=${interaction}`)
+    expect(isLoginPage(back)).toBe(true)
+    expect(back.html).toContain('Signing in with Plain OAuth did not work.')
   })
 
   it('RFC 6749 §10.3: the log holds no upstream code, token, ID token or verifier, and says why each attempt failed', () => {

@@ -17,6 +17,8 @@ export interface OidcStandIn {
   /** Every code, access token, ID token and verifier it issued or received. */
   secrets: string[]
   fault: StandInFault | undefined
+  /** The ID token's `auth_time` (seconds); none when undefined. The stand-in ignores prompt and max_age, as a careless upstream would. */
+  authTime: number | undefined
   close(): Promise<void>
 }
 
@@ -33,7 +35,7 @@ export async function startOidcStandIn(options: StandInOptions): Promise<OidcSta
   const jwk = { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' }
   const codes = new Map<string, { nonce: string; challenge: string; redirect_uri: string }>()
   const tokens = new Set<string>()
-  const state: OidcStandIn = { issuer: '', secrets: [], fault: undefined, close: async () => {} }
+  const state: OidcStandIn = { issuer: '', secrets: [], fault: undefined, authTime: undefined, close: async () => {} }
 
   const json = (res: ServerResponse, status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body))
   const form = async (req: IncomingMessage) => {
@@ -45,7 +47,7 @@ export async function startOidcStandIn(options: StandInOptions): Promise<OidcSta
     const now = Math.floor(Date.now() / 1000)
     const f = state.fault
     const key: CryptoKey = f === 'signature' ? other.privateKey : privateKey
-    return new SignJWT({ nonce: f === 'nonce' ? 'another-nonce' : nonce, email: options.user.email, email_verified: options.user.email_verified, amr: options.user.amr ?? ['pwd'] })
+    return new SignJWT({ nonce: f === 'nonce' ? 'another-nonce' : nonce, email: options.user.email, email_verified: options.user.email_verified, amr: options.user.amr ?? ['pwd'], ...(state.authTime !== undefined && { auth_time: state.authTime }) })
       .setProtectedHeader({ alg: 'ES256', kid })
       .setIssuer(f === 'iss' ? 'https://elsewhere.example' : state.issuer)
       .setAudience(f === 'aud' ? 'someone-else' : options.clientId)
