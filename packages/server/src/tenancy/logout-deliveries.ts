@@ -17,18 +17,21 @@ import type { TenantContexts } from './tenant-contexts.js'
 
 /** How often each node looks for due deliveries. */
 const INTERVAL_MS = 5_000
-/** Rows claimed per statement. */
-const BATCH = 50
-/** Claims per pass at most: the rest waits for the next pass. */
-const MAX_BATCHES = 20
 /** Deliveries in flight at once. */
 const PARALLEL = 8
+/** Rows claimed per statement: two per worker, so a claimed row waits for at most one other attempt. */
+const BATCH = 2 * PARALLEL
+/** Claims per pass at most: the rest waits for the next pass. */
+const MAX_BATCHES = 40
+/** The longest one attempt may take: the maximum of `sessions.backchannel_logout_timeout`. */
+const MAX_ATTEMPT_SECONDS = 60
 /**
- * Seconds a claimed row stays this node's: longer than the longest attempt
- * (`sessions.backchannel_logout_timeout` ≤ 60 s) with its batch, so a slow receiver never lets
- * another node deliver the same row while this one still waits.
+ * Seconds a claimed row stays this node's: every row of a batch waits for at most
+ * ⌈BATCH / PARALLEL⌉ attempts, each at most MAX_ATTEMPT_SECONDS, so a slow receiver never lets
+ * another node deliver the same row while this one still waits (the security review found the
+ * earlier 150 s against 7 attempts of 60 s per worker).
  */
-const LEASE = 150
+const LEASE = Math.ceil(BATCH / PARALLEL) * MAX_ATTEMPT_SECONDS + 30
 
 export interface LogoutDeliveryQueueOptions {
   store: Store
