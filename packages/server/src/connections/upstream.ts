@@ -93,6 +93,9 @@ export async function completeUpstream(
     }
     const profile = await provider.profile({ connection, idToken, userinfo, accessToken: tokens.access_token, http, callbackParams: params })
     if (profile === null) throw new UpstreamError('invalid_response', 'the upstream profile names no subject')
+    // Review L4: a customer's IdP or a profile JSON saying `mfa` must not become Latch's `amr`:
+    // only the signed ID token's, and only when the operator trusts this upstream's.
+    profile.amr = oidc && connection.trust_amr && Array.isArray(idToken.amr) ? idToken.amr.filter((v): v is string => typeof v === 'string') : []
     // Issue 12, federated logout: the ID token is the upstream's `id_token_hint` later; kept only when needed.
     if (oidc && connection.federated_logout && typeof tokens.id_token === 'string') return { ...profile, id_token: tokens.id_token }
     return profile

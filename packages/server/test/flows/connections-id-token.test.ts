@@ -26,7 +26,13 @@ let latch: TestServer
 beforeAll(async () => {
   standIn = await startOidcStandIn({ clientId: 'latch', clientSecret: SECRET, user: { sub: 'erin-1', email: 'erin@example.com', email_verified: true, name: 'Erin', amr: ['pwd', 'mfa', 'invented'] } })
   latch = await startServer(
-    { connections: [{ id: 'standin', type: 'oidc', display_name: 'Stand-in', issuer: standIn.issuer, client_id: 'latch', client_secret: SECRET }] },
+    {
+      connections: [
+        { id: 'standin', type: 'oidc', display_name: 'Stand-in', issuer: standIn.issuer, client_id: 'latch', client_secret: SECRET, trust_amr: true },
+        // The same upstream without `trust_amr` (the default).
+        { id: 'untrusted', type: 'oidc', display_name: 'Untrusted', issuer: standIn.issuer, client_id: 'latch', client_secret: SECRET },
+      ],
+    },
     { port: await freePort(), logger: createLogger('trace', captured) },
   )
 })
@@ -35,10 +41,10 @@ afterAll(async () => {
   await standIn?.close()
 })
 
-async function attempt() {
+async function attempt(name = 'Stand-in') {
   const browser = new FederatedBrowser()
   const request = webRequest(latch.url)
-  const page = await browser.open(connectionLink(await browser.open(request.url), 'Stand-in'))
+  const page = await browser.open(connectionLink(await browser.open(request.url), name))
   return { page, browser, request }
 }
 
@@ -62,11 +68,18 @@ describe('upstream ID token checks (OIDC Core §3.1.3.7)', () => {
     })
   }
 
-  it('the same upstream without a fault signs in (the faults above are what was refused); amr keeps only RFC 8176 values', async () => {
+  it('the same upstream without a fault signs in (the faults above are what was refused); with trust_amr, amr keeps only RFC 8176 values of its ID token', async () => {
     standIn.fault = undefined
     const { page, request } = await attempt()
     const { body } = await redeem(latch.url, page.redirect!, request.verifier)
     expect(payloadOf(body.id_token!)).toMatchObject({ email: 'erin@example.com', amr: ['fed', 'pwd', 'mfa'] })
+  })
+
+  it('RFC 8176 §1 (review L4): without trust_amr (the default) the upstream says mfa, yet the session and the ID token say only fed', async () => {
+    standIn.fault = undefined
+    const { page, request } = await attempt('Untrusted')
+    const { body } = await redeem(latch.url, page.redirect!, request.verifier)
+    expect(payloadOf(body.id_token!).amr).toEqual(['fed'])
   })
 
   it('RFC 6749 §10.3: the log holds no upstream code, token, ID token or verifier, and says why each attempt failed', () => {
