@@ -116,4 +116,30 @@ describe('latch connections (issue 12)', { timeout: 120_000 }, () => {
     expectOneLineError(await latch(dir, ['connections', 'delete', 'gh', '--yes']), 1, /no connection gh/)
     await ok(dir, ['connections', 'delete', 'gh', '--yes', '--tenant', 'acme'])
   })
+  it('review H1: set-password, update and orgs add-member refuse a user who signs in through a connection with an email never verified (exit 1, one line); create still refuses the taken email', async () => {
+    const dir = await migrated()
+    await ok(dir, ['connections', 'create', '--id', 'gh', '--type', 'github', '--client-id', 'x', '--client-secret-env', 'S'], { env: { S: 's3cret' } })
+    await ok(dir, ['orgs', 'create', '--id', 'victim', '--name', 'Victim'])
+    const squatter = await withDb(dir, async (store) => {
+      const made = await store.identities.provision(
+        { email: 'ceo@victim.example', email_verified: false, claims: {} },
+        { connection_id: 'gh', subject: '1', email: 'ceo@victim.example', email_verified: false },
+        1_800_000_000,
+      )
+      return made.outcome === 'created' ? made.user : null
+    })
+    expect(squatter).not.toBeNull()
+    const refused = /^error: user ceo@victim\.example signs in through a connection and never verified that email/
+    expectOneLineError(await latch(dir, ['users', 'set-password', 'CEO@victim.example', '--password-stdin'], { input: 'real-ceo-password-1\n' }), 1, refused)
+    expectOneLineError(await latch(dir, ['users', 'update', 'ceo@victim.example', '--roles', 'admin']), 1, refused)
+    expectOneLineError(await latch(dir, ['orgs', 'add-member', 'victim', 'ceo@victim.example', '--roles', 'admin']), 1, refused)
+    expectOneLineError(await latch(dir, ['users', 'create', '--email', 'ceo@victim.example', '--password-stdin'], { input: 'real-ceo-password-1\n' }), 1, /already exists/)
+    await withDb(dir, async (store) => {
+      expect(await store.users.getById(squatter!.id)).toEqual(squatter)
+      expect(await store.organizations.members('victim')).toEqual([])
+    })
+    // Once verified (the operator checked who it is), the user is provisioned as any other.
+    await withDb(dir, (store) => store.users.upsert({ email: 'ceo@victim.example', email_verified: true, password_hash: null, claims: {} }, 1_800_000_001))
+    await ok(dir, ['users', 'update', 'ceo@victim.example', '--roles', 'admin'])
+  })
 })

@@ -13,12 +13,18 @@
  * Organizations and the members the file lists are upserted after the users (a member's roles are
  * set to the file's); members added with the CLI and not in the file stay. A member email that is
  * neither a configured user nor a user in the database stops the start, naming the key.
+ *
+ * Issue 12: a configured email whose user in the database signs in through an upstream and has
+ * never had that address verified also stops the start (so does such a member of an organization) (`unverifiedFederatedUser`): that user may
+ * be whoever typed the address at an upstream that does not check it, and upserting would hand
+ * them the file's password, roles and a verified email.
  */
 import { isDeepStrictEqual } from 'node:util'
 import type { LatchConfig, TenantDefinition } from './config/schema.js'
 import { connectionRecordOf } from './connections/records.js'
 import { ConfigError } from './errors.js'
 import type { Store, UserClaims } from './storage/store.js'
+import { unverifiedFederatedUser } from './users/unverified-federated-user.js'
 import { hashPassword, verifyPassword } from './users/password-hash.js'
 
 export async function seedFromConfig(store: Store, config: LatchConfig, now: number): Promise<void> {
@@ -32,9 +38,12 @@ export async function seedFromConfig(store: Store, config: LatchConfig, now: num
     }
     await store.connections.upsert(await connectionRecordOf(connection, config.secret, 'config', { organization_id: organization, required }), now)
   }
-  for (const u of config.users) {
+  for (const [i, u] of config.users.entries()) {
     const { email, password, password_hash, email_verified, roles, claims: attributes, ...claims } = u
     const existing = await store.users.getByEmail(email.toLowerCase())
+    if (existing !== null && (await unverifiedFederatedUser(store, existing))) {
+      throw new ConfigError(`users[${i}].email`, `${email.toLowerCase()} belongs to a user who signs in through a connection and never verified it; delete that user first (latch users delete)`)
+    }
     const stored = existing?.password_hash ?? null
     let passwordHash = password_hash ?? stored
     if (password !== undefined && !(stored && (await verifyPassword(stored, password)))) passwordHash = await hashPassword(password)
@@ -59,6 +68,9 @@ export async function seedFromConfig(store: Store, config: LatchConfig, now: num
     for (const [j, m] of (o.members ?? []).entries()) {
       const user = await store.users.getByEmail(m.email.toLowerCase())
       if (!user) throw new ConfigError(`organizations[${i}].members[${j}].email`, `names ${m.email}, who is neither under users nor in the database`)
+      if (await unverifiedFederatedUser(store, user)) {
+        throw new ConfigError(`organizations[${i}].members[${j}].email`, `${user.email} belongs to a user who signs in through a connection and never verified it; delete that user first (latch users delete)`)
+      }
       await store.organizations.addMember(o.id, user.id, m.roles ?? [], now)
     }
   }

@@ -9,7 +9,7 @@ import { flagError, now, validateWithLoader, withConfigOption, withStore, type C
 import { CliError } from '../errors.js'
 import { list } from '../flag-values.js'
 import { note, say } from '../output.js'
-import { existingOrganization, existingUser, organizationIdArg } from '../lookups.js'
+import { existingOrganization, organizationIdArg, userToProvision } from '../lookups.js'
 
 interface AddMemberOptions extends CommonOptions {
   roles?: string[]
@@ -35,7 +35,7 @@ export function orgsAddMember(parent: Command): void {
         throw flagError(err, 'users', { roles: '--roles', email: 'EMAIL' }, entry)
       }
       const organization = await existingOrganization(store, id)
-      const user = await existingUser(store, email)
+      const user = await userToProvision(store, email)
       const before = await store.organizations.membership(id, user.id)
       if (!(await store.organizations.addMember(id, user.id, roles, now()))) throw new CliError(`organization ${id} or user ${user.email} was deleted meanwhile`)
       const shown = roles.length > 0 ? roles.join(',') : 'none'

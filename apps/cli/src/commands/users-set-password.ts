@@ -12,6 +12,7 @@ import type { Command } from 'commander'
 import { hashPassword } from '@latch/server/admin'
 import { flagError, readPassword, validateWithLoader, withConfigOption, withStore, now, type CommonOptions } from '../context.js'
 import { CliError } from '../errors.js'
+import { userToProvision } from '../lookups.js'
 import { note, say } from '../output.js'
 import { PASSWORD_RULE, USER_FLAGS } from './users-create.js'
 
@@ -40,8 +41,7 @@ export function usersSetPassword(parent: Command): void {
       } catch (err) {
         throw flagError(err, 'users', { ...USER_FLAGS, email: 'EMAIL' }, entry, PASSWORD_RULE)
       }
-      const user = await store.users.getByEmail(email)
-      if (!user) throw new CliError(`no user with email ${email}`)
+      const user = await userToProvision(store, email)
       const signOut = !opts.keepSessions
       if (!(await store.users.setPasswordHash(user.id, await hashPassword(password), now(), { signOut }))) {
         throw new CliError(`no user with email ${email}`)

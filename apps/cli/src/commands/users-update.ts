@@ -9,7 +9,7 @@ import type { Command } from 'commander'
 import { flagError, now, validateWithLoader, withConfigOption, withStore, type CommonOptions } from '../context.js'
 import { CliError, UsageError } from '../errors.js'
 import { claimPairs, list, repeated } from '../flag-values.js'
-import { existingUser } from '../lookups.js'
+import { userToProvision } from '../lookups.js'
 import { note, printJson, say } from '../output.js'
 import { publicUser } from './users-list.js'
 
@@ -38,7 +38,7 @@ export function usersUpdate(parent: Command): void {
     if (opts.roles === undefined && set === undefined && remove.length === 0) throw new UsageError('nothing to update: give --roles, --claim or --remove-claim')
     for (const key of remove) if (set && Object.hasOwn(set, key)) throw new UsageError(`--claim and --remove-claim both name ${key}`)
     await withStore(opts, async ({ config, store }) => {
-      const user = await existingUser(store, email)
+      const user = await userToProvision(store, email)
       // Removing what is not there is done already (scripts may repeat a command).
       for (const key of remove) if (!Object.hasOwn(user.attributes, key)) note(`note: ${user.email} has no claim ${key}`)
       const attributes: Record<string, unknown> = {}

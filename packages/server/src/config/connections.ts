@@ -134,6 +134,7 @@ function resolveOne(c: ConnectionConfig, i: number, baseDir: string): ResolvedCo
     link_by_email: c.link_by_email ?? true,
     jit: c.jit ?? true,
     federated_logout: c.federated_logout ?? false,
+    trust_amr: c.trust_amr ?? false,
     microsoft: c.type === 'microsoft' ? { tenant: microsoftTenant, allowed_tenants: c.allowed_tenants ?? [] } : null,
     apple: c.type === 'apple' ? { team_id: c.team_id!, key_id: c.key_id! } : null,
     hosted_domain: c.hosted_domain?.toLowerCase() ?? null,

@@ -522,7 +522,10 @@ export const MESSAGES = {}
  * the user otherwise. `federated_logout` (default false): signing out of Latch also signs the user
  * out at the provider, through its RP-initiated logout (`end_session_endpoint`; register
  * `{issuer}/connections/<id>/logged-out` as a post-logout redirect URI there); a provider without
- * one, or that cannot be reached, leaves Latch's logout as it is.
+ * one, or that cannot be reached, leaves Latch's logout as it is. `trust_amr` (default false):
+ * the session's `amr` is `["fed"]` only; true (OpenID Connect connections) adds the RFC 8176 values
+ * of the upstream's signed ID token `amr` (never userinfo's or a profile JSON's), so set it only
+ * for a provider whose `mfa`, `hwk`… your applications may rely on.
  * Seeded into the `connections` table at start (unchanged entries are not rewritten).
  * Enterprise SSO: `organization: <id>` makes it that organization's identity provider: not a
  * button on the sign-in page, but where home-realm discovery sends the emails of the

@@ -112,6 +112,8 @@ export const ConnectionSchema = Type.Object(
     jit: Type.Optional(Type.Boolean()),
     /** Latch's logout also ends the upstream session (its RP-initiated logout), when the upstream has an `end_session_endpoint`. */
     federated_logout: Type.Optional(Type.Boolean()),
+    /** Carry the `amr` of the upstream's signed ID token into Latch's session (else just `fed`). */
+    trust_amr: Type.Optional(Type.Boolean()),
     /** microsoft: `common`, `organizations`, `consumers` or a tenant GUID. */
     tenant: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     allowed_tenants: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { uniqueItems: true })),
@@ -420,6 +422,8 @@ export interface ResolvedConnection {
   jit: boolean
   /** Issue 12: end the upstream session too at Latch's logout (a row written before it existed reads as false). */
   federated_logout: boolean
+  /** Review L4: the signed ID token's `amr` is Latch's too (after `fed`); a row written before it existed reads as false. */
+  trust_amr: boolean
   microsoft: { tenant: string; allowed_tenants: string[] } | null
   apple: { team_id: string; key_id: string } | null
   hosted_domain: string | null

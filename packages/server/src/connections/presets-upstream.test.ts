@@ -136,6 +136,8 @@ describe('Apple preset against an Apple stand-in', () => {
     expect(await first.profile).toEqual({
       subject: '001234.abcdef', email: 'x1@privaterelay.appleid.com', email_verified: true, amr: [],
       claims: { given_name: 'Ada', family_name: 'Lovelace', name: 'Ada Lovelace' },
+      // Apple's ID token says when the user signed in: the session's auth_time (review M4).
+      auth_time: expect.any(Number),
     })
     expect(apple.clientSecrets.at(-1)).toMatchObject({ header: { alg: 'ES256', kid: 'KEY1234567' }, payload: { iss: 'TEAM123456', sub: 'com.example.web', aud: apple.url } })
 

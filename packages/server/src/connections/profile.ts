@@ -14,7 +14,10 @@ export interface UpstreamProfile {
   email: string | null
   email_verified: boolean
   claims: UserClaims
-  /** RFC 8176 values the upstream reported (`amr`), unfiltered. */
+  /**
+   * RFC 8176 values of the upstream's signed ID token (`amr`), unfiltered, and only for a connection
+   * with `trust_amr` (connections/upstream.ts); never userinfo's or a profile JSON's.
+   */
   amr: string[]
   /** The signed ID token's `auth_time`: when the user authenticated at the upstream (seconds). */
   auth_time?: number
@@ -47,13 +50,12 @@ export function mapProfile(connection: Pick<ResolvedConnection, 'mapping' | 'tru
     const value = text(valueAt(source, m[claim]))
     if (value !== undefined) claims[claim] = value
   }
-  const amr = Array.isArray(source.amr) ? source.amr.filter((v): v is string => typeof v === 'string') : []
   const usable = email !== undefined && EMAIL.test(email)
   return {
     subject,
     email: usable ? email : null,
     email_verified: usable && connection.trust_email_verified && valueAt(source, m.email_verified) === true,
     claims,
-    amr,
+    amr: [],
   }
 }

@@ -99,6 +99,9 @@ export async function completeUpstream(
     }
     const mapped = await provider.profile({ connection, idToken, userinfo, accessToken: tokens.access_token, http, callbackParams: params })
     if (mapped === null) throw new UpstreamError('invalid_response', 'the upstream profile names no subject')
+    // Review L4: a customer's IdP or a profile JSON saying `mfa` must not become Latch's `amr`:
+    // only the signed ID token's, and only when the operator trusts this upstream's.
+    mapped.amr = oidc && connection.trust_amr && Array.isArray(idToken.amr) ? idToken.amr.filter((v): v is string => typeof v === 'string') : []
     // When the user authenticated at the upstream, from the signed ID token only (OIDC Core §2 auth_time).
     const profile = typeof idToken.auth_time === 'number' && Number.isSafeInteger(idToken.auth_time) ? { ...mapped, auth_time: idToken.auth_time } : mapped
     // Issue 12, federated logout: the ID token is the upstream's `id_token_hint` later; kept only when needed.

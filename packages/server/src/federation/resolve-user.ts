@@ -7,8 +7,13 @@
  *    account whose address was never verified may not be its owner's;
  * 3. a local user has the email but either side is unverified: refused, nothing linked or created
  *    (the same answer as when just-in-time creation is off: no account enumeration);
- * 4. no local user: `jit` creates one with the mapped claims (`identities.provision`, race-safe);
- *    an upstream account without an email gets a placeholder address (`provisionWithoutEmail`).
+ * 4. no local user: `jit` creates one with the mapped claims (`identities.provision`, race-safe).
+ *    It claims the address only when the upstream asserts it verified: an upstream that lets anyone type any
+ *    address (Microsoft `common` without `xms_edov`, Facebook, most OAuth 2.0 profiles) would
+ *    otherwise let an attacker squat `ceo@victim.example`, lock its owner out and be merged into
+ *    the account an operator later provisions for it. Such an account, and one without an email,
+ *    gets a placeholder address instead (`provisionPlaceholder`); the upstream's unverified
+ *    address stays on the identity only.
  * Issue 12: an organization's connection may do 2 and 4 only for an email of that organization's
  * `domains` (federation/organization-rules.ts `mayClaimEmail`).
  * @see https://openid.net/specs/openid-connect-core-1_0.html#ClaimStability (iss + sub identify a user)
@@ -34,7 +39,7 @@ export async function resolveUpstreamUser(ctx: LatchContext, connection: Resolve
   }
   // Issue 12, enterprise SSO: an organization's IdP links and creates only emails of the organization's domains.
   const organization_id = (await ctx.connections.list()).find((c) => c.id === connection.id)?.organization_id ?? null
-  if (profile.email === null) return provisionWithoutEmail(ctx, connection, profile, organization_id, retry)
+  if (profile.email === null) return provisionPlaceholder(ctx, connection, profile, organization_id, retry)
   if (!(await mayClaimEmail(ctx, { organization_id }, profile.email))) return { type: 'refused', notice: 'account_unusable' }
   const local = await ctx.store.users.getByEmail(profile.email)
   if (local !== null) {
@@ -47,6 +52,7 @@ export async function resolveUpstreamUser(ctx: LatchContext, connection: Resolve
     return { type: 'user', user: local, how: 'verified_email' }
   }
   if (!connection.jit) return { type: 'refused', notice: 'account_unusable' }
+  if (!profile.email_verified) return provisionPlaceholder(ctx, connection, profile, organization_id, retry)
   const result = await ctx.store.identities.provision(
     { email: profile.email, email_verified: profile.email_verified, claims: profile.claims },
     { connection_id: connection.id, subject: profile.subject, ...seen },
@@ -58,22 +64,23 @@ export async function resolveUpstreamUser(ctx: LatchContext, connection: Resolve
 }
 
 /**
- * Issue 12: an upstream account without an email (X; GitHub without a verified address) becomes a
- * user with a placeholder address under `.invalid` (rules/placeholder-email.ts), never verified, so
- * it links to no one and is found again by its identity only. Not through an organization's
- * connection: its domain rule needs a real address.
+ * Issue 12: an upstream account without an email (X; GitHub without a verified address), or with
+ * one the upstream does not assert verified, becomes a user with a placeholder address under
+ * `.invalid` (rules/placeholder-email.ts), never verified, so it links to no one, claims no real
+ * address and is found again by its identity only. Not through an organization's connection
+ * without an email: its domain rule needs a real address.
  */
-async function provisionWithoutEmail(
+async function provisionPlaceholder(
   ctx: LatchContext,
   connection: ResolvedConnection,
   profile: UpstreamProfile,
   organization_id: string | null,
   retry: boolean,
 ): Promise<ResolvedUpstreamUser> {
-  if (organization_id !== null || !connection.jit) return { type: 'refused', notice: 'account_unusable' }
+  if ((organization_id !== null && profile.email === null) || !connection.jit) return { type: 'refused', notice: 'account_unusable' }
   const result = await ctx.store.identities.provision(
     { email: placeholderEmail(connection.id, profile.subject), email_verified: false, claims: profile.claims },
-    { connection_id: connection.id, subject: profile.subject, email: null, email_verified: false },
+    { connection_id: connection.id, subject: profile.subject, email: profile.email, email_verified: false },
     ctx.clock.now(),
   )
   // `email_taken`: the placeholder's user exists without this identity (it was unlinked); only the identity finds a user.

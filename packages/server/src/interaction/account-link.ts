@@ -2,7 +2,8 @@
  * Issue 12: linking an upstream account from the account page (`purpose=link`), kept apart from
  * signing in (interaction/federated-sign-in.ts, whose callback hands a `link` login over to
  * `finishAccountLink`). The start is a link of the account page carrying its CSRF token (checked by
- * the endpoint), needs the browser's current session, and records the upstream login with that
+ * the endpoint), needs the browser's current session signed in at most `LINK_MAX_AUTH_AGE` ago
+ * (else the account page asks to sign in again), and records the upstream login with that
  * user and session; the callback must come back to the same browser (state and `latch_upstream`
  * cookie, as for sign-in) **and** the same session, then links the identity to that user
  * (`identities.link`: `taken` when it is another user's, and nothing changes). No email rule
@@ -22,7 +23,14 @@ import { seeOther, type Outcome } from './outcome.js'
 
 const UNKNOWN_LINK = 'This linking attempt has expired, was already used, or was started in another browser or session. Start again from your account page.'
 
-function toAccount(ctx: LatchContext, notice: 'linked' | 'taken' | 'link_failed'): Outcome {
+/**
+ * Review L1: starting a link needs a sign-in at most this many seconds old. A link is permanent
+ * and signs in as the user from then on, so a few minutes at someone else's unlocked browser must
+ * not be enough to add one's own upstream account; 10 minutes leaves time to sign in and click.
+ */
+export const LINK_MAX_AUTH_AGE = 600
+
+function toAccount(ctx: LatchContext, notice: 'linked' | 'taken' | 'link_failed' | 'reauth_needed'): Outcome {
   return seeOther(`${ctx.urls.issuer}${PATHS.account}?notice=${notice}`)
 }
 
@@ -39,6 +47,7 @@ export async function startAccountLink(ctx: LatchContext, connectionId: string, 
   const active = await currentSession(ctx, cookies)
   // The account page says "You are not signed in".
   if (active === null) return { cookies: [], outcome: seeOther(`${ctx.urls.issuer}${PATHS.account}`) }
+  if (ctx.clock.now() - active.session.auth_time > LINK_MAX_AUTH_AGE) return { cookies: [], outcome: toAccount(ctx, 'reauth_needed') }
   const connection = await linkableConnection(ctx, connectionId)
   try {
     const as = await ctx.connections.metadata(connection)

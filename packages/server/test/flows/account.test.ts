@@ -10,6 +10,7 @@
  * @see https://cheatsheetseries.owasp.org/cheatsheets/Cross-Site_Request_Forgery_Prevention_Cheat_Sheet.html
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { LINK_MAX_AUTH_AGE } from '../../src/interaction/account-link.js'
 import { startSession } from '../../src/sessions/idp-session.js'
 import { alertText, Browser, parseForms, unescapeHtml, type Page } from '../browser.js'
 import { ALICE, baseTestConfig, startServer, type TestServer } from '../helpers.js'
@@ -59,10 +60,11 @@ async function aliceBrowser(): Promise<Browser> {
   return browser
 }
 
-/** A browser with a session of a user who has no password (what a federated sign-in leaves). */
-async function sessionFor(email: string): Promise<Browser> {
+/** A browser with a session of a user who has no password (what a federated sign-in leaves), signed in `age` seconds ago. */
+async function sessionFor(email: string, age = 0): Promise<Browser> {
   const user = (await store().users.getByEmail(email))!
-  const started = (await startSession(server.server.ctx, {}, user, ['fed']))!
+  const then = Object.create(server.server.ctx, { clock: { value: { now: () => now() - age } } }) as typeof server.server.ctx
+  const started = (await startSession(then, {}, user, ['fed']))!
   const browser = new Browser(server.url)
   if (!('value' in started.cookie)) throw new Error('expected a cookie to set')
   browser.cookies.set(started.cookie.name, started.cookie.value)
@@ -163,6 +165,23 @@ describe('account page (issue 12)', () => {
     for (const connection of ['code-host', '../x']) {
       expect((await browser.postForm(last.action, { ...last.fields, connection })).headers.get('location')).toBe(`${server.url}/account?notice=not_linked`)
     }
+  })
+
+  it(`review L1: linking starts only within ${LINK_MAX_AUTH_AGE / 60} minutes of signing in; an older session is sent back to the account page, asked to sign in again`, async () => {
+    await store().users.upsert({ email: 'linker@example.com', email_verified: true, password_hash: null, claims: {} }, now())
+    const stale = await sessionFor('linker@example.com', LINK_MAX_AUTH_AGE + 60)
+    const page = await stale.open(`${server.url}/account`)
+    const chat = linkLinks(page).find((l) => l.label === 'Chat')!
+    const refused = await stale.fetch(chat.href)
+    expect(refused.status).toBe(303)
+    expect(refused.headers.get('location')).toBe(`${server.url}/account?notice=reauth_needed`)
+    expect(refused.headers.get('set-cookie') ?? '').not.toContain('latch_upstream')
+    const notice = await stale.open(`${server.url}/account?notice=reauth_needed`)
+    expect(alertText(notice.html)).toBe('For your security, linking needs a recent sign-in. Sign out, sign in again, then come back to this page within 10 minutes.')
+    // A session just signed in gets past the check (to the upstream, here unreachable: link_failed).
+    const fresh = await sessionFor('linker@example.com', LINK_MAX_AUTH_AGE - 60)
+    const freshLink = linkLinks(await fresh.open(`${server.url}/account`)).find((l) => l.label === 'Chat')!
+    expect((await fresh.fetch(freshLink.href)).headers.get('location')).toBe(`${server.url}/account?notice=link_failed`)
   })
 
   it('an unknown notice is ignored', async () => {

@@ -28,7 +28,9 @@ beforeAll(async () => {
   latch = await startServer(
     {
       connections: [
-        { id: 'standin', type: 'oidc', display_name: 'Stand-in', issuer: standIn.issuer, client_id: 'latch', client_secret: SECRET },
+        { id: 'standin', type: 'oidc', display_name: 'Stand-in', issuer: standIn.issuer, client_id: 'latch', client_secret: SECRET, trust_amr: true },
+        // The same upstream without `trust_amr` (the default).
+        { id: 'untrusted', type: 'oidc', display_name: 'Untrusted', issuer: standIn.issuer, client_id: 'latch', client_secret: SECRET },
         // The same server reached as plain OAuth 2.0: no ID token, so no auth_time to check.
         {
           id: 'plain', type: 'oauth2', display_name: 'Plain OAuth', client_id: 'latch', client_secret: SECRET,
@@ -44,10 +46,10 @@ afterAll(async () => {
   await standIn?.close()
 })
 
-async function attempt(params: Record<string, string> = {}) {
+async function attempt(params: Record<string, string> = {}, name = 'Stand-in') {
   const browser = new FederatedBrowser()
   const request = webRequest(latch.url, params)
-  const page = await browser.open(connectionLink(await browser.open(request.url), 'Stand-in'))
+  const page = await browser.open(connectionLink(await browser.open(request.url), name))
   return { page, browser, request }
 }
 
@@ -71,7 +73,7 @@ describe('upstream ID token checks (OIDC Core §3.1.3.7)', () => {
     })
   }
 
-  it('the same upstream without a fault signs in (the faults above are what was refused); amr keeps only RFC 8176 values', async () => {
+  it('the same upstream without a fault signs in (the faults above are what was refused); with trust_amr, amr keeps only RFC 8176 values of its ID token', async () => {
     standIn.fault = undefined
     const { page, request } = await attempt()
     const { body } = await redeem(latch.url, page.redirect!, request.verifier)
@@ -117,6 +119,13 @@ describe('upstream ID token checks (OIDC Core §3.1.3.7)', () => {
     const back = await browser.open(`${latch.url}/connections/plain/start?interaction=${interaction}`)
     expect(isLoginPage(back)).toBe(true)
     expect(back.html).toContain('Signing in with Plain OAuth did not work.')
+  })
+
+  it('RFC 8176 §1 (review L4): without trust_amr (the default) the upstream says mfa, yet the session and the ID token say only fed', async () => {
+    standIn.fault = undefined
+    const { page, request } = await attempt({}, 'Untrusted')
+    const { body } = await redeem(latch.url, page.redirect!, request.verifier)
+    expect(payloadOf(body.id_token!).amr).toEqual(['fed'])
   })
 
   it('RFC 6749 §10.3: the log holds no upstream code, token, ID token or verifier, and says why each attempt failed', () => {

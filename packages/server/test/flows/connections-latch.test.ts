@@ -37,7 +37,7 @@ beforeAll(async () => {
   })
   upstream.server.ctx.events.on('token.issued', (e) => upstreamJtis.push(e.jti))
   downstream = await startServer({
-    connections: [{ id: 'upstream', type: 'oidc', display_name: 'Upstream', issuer: upstream.url, client_id: 'downstream', client_secret: UPSTREAM_SECRET }],
+    connections: [{ id: 'upstream', type: 'oidc', display_name: 'Upstream', issuer: upstream.url, client_id: 'downstream', client_secret: UPSTREAM_SECRET, trust_amr: true }],
   }, { port })
   downstream.server.ctx.events.onAny((name, payload) => events.push({ name, payload: payload as Record<string, unknown> }))
 })

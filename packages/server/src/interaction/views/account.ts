@@ -9,7 +9,7 @@ import { DEFAULT_LOOK, type Look } from './branding.js'
 import { DEFAULT_LOCALE, messagesFor, type Locale } from './locales.js'
 
 /** What the page says after an action (`?notice=`); any other value is ignored. */
-export const ACCOUNT_NOTICES = ['unlinked', 'last_method', 'not_linked', 'linked', 'taken', 'link_failed'] as const
+export const ACCOUNT_NOTICES = ['unlinked', 'last_method', 'not_linked', 'linked', 'taken', 'link_failed', 'reauth_needed'] as const
 export type AccountNotice = (typeof ACCOUNT_NOTICES)[number]
 
 export function isAccountNotice(value: unknown): value is AccountNotice {
@@ -34,7 +34,7 @@ function day(epochSeconds: number): string {
 export function accountPage(v: AccountView, locale: Locale = DEFAULT_LOCALE, look: Look = DEFAULT_LOOK): string {
   const m = messagesFor(locale, look).account
   const noticeText = v.notice === undefined ? undefined : {
-    unlinked: m.unlinked, last_method: m.lastMethod, not_linked: m.notLinked, linked: m.linked, taken: m.taken, link_failed: m.linkFailed,
+    unlinked: m.unlinked, last_method: m.lastMethod, not_linked: m.notLinked, linked: m.linked, taken: m.taken, link_failed: m.linkFailed, reauth_needed: m.reauthNeeded,
   }[v.notice]
   const refused = v.notice !== undefined && v.notice !== 'unlinked' && v.notice !== 'linked'
   return page(

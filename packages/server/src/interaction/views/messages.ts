@@ -204,6 +204,7 @@ const en = {
     linked: 'The account was linked.',
     taken: 'That account is already linked to another user, so it was not linked.',
     linkFailed: 'Linking did not work. Try again later.',
+    reauthNeeded: 'For your security, linking needs a recent sign-in. Sign out, sign in again, then come back to this page within 10 minutes.',
     notSignedInTitle: 'You are not signed in',
     notSignedInText: 'Sign in to an application that uses this service, then open this page again.',
   },

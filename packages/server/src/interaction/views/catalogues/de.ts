@@ -173,6 +173,7 @@ export const de: Messages = {
     linked: 'Das Konto wurde verknüpft.',
     taken: 'Dieses Konto ist bereits mit einem anderen Benutzer verknüpft und wurde daher nicht verknüpft.',
     linkFailed: 'Die Verknüpfung hat nicht funktioniert. Versuchen Sie es später erneut.',
+    reauthNeeded: 'Zu Ihrer Sicherheit ist eine Verknüpfung nur kurz nach einer Anmeldung möglich. Melden Sie sich ab und wieder an, und kehren Sie innerhalb von 10 Minuten zu dieser Seite zurück.',
     notSignedInTitle: 'Sie sind nicht angemeldet',
     notSignedInText: 'Melden Sie sich bei einer Anwendung an, die diesen Dienst nutzt, und öffnen Sie diese Seite dann erneut.',
   },

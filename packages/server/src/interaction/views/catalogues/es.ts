@@ -173,6 +173,7 @@ export const es: Messages = {
     linked: 'La cuenta se ha vinculado.',
     taken: 'Esa cuenta ya está vinculada a otro usuario, así que no se ha vinculado.',
     linkFailed: 'No se ha podido vincular. Inténtalo más tarde.',
+    reauthNeeded: 'Por tu seguridad, solo se puede vincular poco después de iniciar sesión. Cierra la sesión, vuelve a iniciarla y regresa a esta página en menos de 10 minutos.',
     notSignedInTitle: 'No has iniciado sesión',
     notSignedInText: 'Inicia sesión en una aplicación que use este servicio y vuelve a abrir esta página.',
   },

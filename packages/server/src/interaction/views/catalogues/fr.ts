@@ -173,6 +173,7 @@ export const fr: Messages = {
     linked: 'Le compte a été associé.',
     taken: "Ce compte est déjà associé à un autre utilisateur ; il n'a donc pas été associé.",
     linkFailed: "L'association n'a pas fonctionné. Réessayez plus tard.",
+    reauthNeeded: 'Pour votre sécurité, une association n’est possible que peu après une connexion. Déconnectez-vous, reconnectez-vous, puis revenez sur cette page dans les 10 minutes.',
     notSignedInTitle: "Vous n'êtes pas connecté",
     notSignedInText: 'Connectez-vous à une application qui utilise ce service, puis rouvrez cette page.',
   },
