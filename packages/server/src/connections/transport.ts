@@ -62,8 +62,9 @@ for (const [prefix, bits] of [
   ['192.0.2.0', 24], ['192.88.99.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
 ] as const) SPECIAL.addSubnet(prefix, bits, 'ipv4')
 for (const [prefix, bits] of [
-  // ::/96 holds :: and ::1 and the IPv4-compatible form; ::ffff:0:0/96 is every IPv4-mapped address.
-  ['::', 96], ['::ffff:0:0', 96], ['100::', 64], ['2001:db8::', 32], ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
+  // ::/96 holds ::, ::1 and the IPv4-compatible form. IPv4-mapped addresses (::ffff:a.b.c.d) need no
+  // rule of their own: BlockList checks them against the IPv4 rules above.
+  ['::', 96], ['100::', 64], ['2001:db8::', 32], ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
 ] as const) SPECIAL.addSubnet(prefix, bits, 'ipv6')
 
 /** Whether an address is one an upstream request must not connect to (outside a configured loopback origin). */
