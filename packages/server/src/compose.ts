@@ -53,7 +53,7 @@ export function createContext(parts: {
     hooks: loadedHooks,
     customClaims: new CustomClaims({ mappings: config.claims, hooks: loadedHooks, hooksPath: config.hooks, log: rest.log, tenant: Object.freeze({ id: tenant, issuer: config.issuer }) }),
     clients: new ClientRegistry(store, clock, { tenant, ...(clientCache && { cache: clientCache }) }),
-    connections: new ConnectionRegistry(store, clock, { secret: config.secret }),
+    connections: new ConnectionRegistry(store, clock, { secret: config.secret, log: rest.log }),
     throttle: new LoginThrottle(
       {
         maxPerAccount: config.security.login_max_failures_per_account,

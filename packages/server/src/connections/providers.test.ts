@@ -16,10 +16,8 @@ import { googleProvider } from './providers/google.js'
 import { microsoftIssuer, microsoftProvider } from './providers/microsoft.js'
 import type { ProfileInput } from './providers/provider.js'
 import { PROVIDERS } from './providers/table.js'
-import { upstreamHttp } from './transport.js'
+import { upstreamHttp, upstreamPolicyOf } from './transport.js'
 import { UpstreamError } from './upstream-error.js'
-
-const http = upstreamHttp()
 
 function resolve(entry: Record<string, unknown>): ResolvedConnection {
   const [c] = resolveConnections({ connections: [{ id: 'x', client_id: 'latch', client_secret: 'secret-value', ...entry } as never], sign_in: { password: true, connections: 'above' } }, '/', [])
@@ -27,7 +25,7 @@ function resolve(entry: Record<string, unknown>): ResolvedConnection {
 }
 
 const input = (connection: ResolvedConnection, idToken: Record<string, unknown>, extra: Partial<ProfileInput> = {}): ProfileInput => ({
-  connection, idToken, userinfo: {}, accessToken: 'at', http, ...extra,
+  connection, idToken, userinfo: {}, accessToken: 'at', http: upstreamHttp(upstreamPolicyOf(connection)), ...extra,
 })
 
 async function rejection(promise: Promise<unknown>): Promise<UpstreamError> {

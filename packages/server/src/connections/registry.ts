@@ -4,27 +4,52 @@
  * per request and a change reaches every node within that time; secrets are decrypted only when
  * an upstream is called, once per stored digest. Upstream metadata (OIDC discovery) is kept an hour
  * per node, and a failure 30 s, so an upstream that is down is not hammered and a page that needs
- * it fails fast; the sign-in page itself never calls an upstream.
+ * it fails fast; the sign-in page itself never calls an upstream. A discovery document whose
+ * endpoints are not https (or, for a connection configured on a loopback origin in development, on
+ * that origin) is refused whole: Latch would send the code and the client secret wherever it said.
  * @see https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig
  */
 import { discoveryRequest, processDiscoveryResponse, type AuthorizationServer, type HttpRequestOptions, type JWKSCacheInput } from 'oauth4webapi'
 import type { ResolvedConnection } from '../config/schema.js'
+import type { Logger } from 'pino'
 import type { Clock } from '../lib/clock.js'
 import type { ConnectionRecord, Store } from '../storage/store.js'
 import { PROVIDERS } from './providers/table.js'
 import { connectionFromRecord, connectionSettingsOf } from './records.js'
-import { upstreamHttp } from './transport.js'
+import { isAllowedUpstreamUrl, upstreamHttp, upstreamPolicyOf, type UpstreamPolicy } from './transport.js'
 import { toUpstreamError, UpstreamError } from './upstream-error.js'
 
 const LIST_TTL = 10
 const METADATA_TTL = 3600
 const METADATA_FAILURE_TTL = 30
+/** The discovered endpoints Latch sends to (or sends the browser to). */
+const ENDPOINTS = ['authorization_endpoint', 'token_endpoint', 'jwks_uri', 'userinfo_endpoint', 'end_session_endpoint'] as const
+
+const configuredUrls = (c: ResolvedConnection) => JSON.stringify([c.issuer, c.authorization_endpoint, c.token_endpoint, c.userinfo_endpoint, c.emails_endpoint])
+
+/** The first discovered endpoint the policy refuses, or null. */
+function refusedEndpoint(as: AuthorizationServer, policy: UpstreamPolicy): (typeof ENDPOINTS)[number] | null {
+  for (const name of ENDPOINTS) {
+    const value = as[name]
+    if (value === undefined) continue
+    let url: URL
+    try {
+      url = new URL(String(value))
+    } catch {
+      return name
+    }
+    if (!isAllowedUpstreamUrl(url, policy)) return name
+  }
+  return null
+}
 
 /** A connection as the pages see it: no secrets. */
 export type RegisteredConnection = Omit<ResolvedConnection, 'secrets'> & Pick<ConnectionRecord, 'organization_id' | 'required'>
 
 export class ConnectionRegistry {
-  readonly http: HttpRequestOptions<string, unknown>
+  readonly #http = new Map<string, HttpRequestOptions<string, unknown>>()
+  /** Issuers whose refused metadata was logged (once per node). */
+  readonly #reported = new Set<string>()
   #list: { records: ConnectionRecord[]; until: number } | null = null
   readonly #secrets = new Map<string, ResolvedConnection>()
   readonly #metadata = new Map<string, { as: AuthorizationServer; until: number } | { error: UpstreamError; until: number }>()
@@ -33,9 +58,18 @@ export class ConnectionRegistry {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
-    private readonly options: { secret: string; fetch?: typeof fetch },
-  ) {
-    this.http = upstreamHttp(options.fetch)
+    private readonly options: { secret: string; log?: Pick<Logger, 'warn'> },
+  ) {}
+
+  /** The request options of this connection's upstream requests (its policy: `transport.ts`). */
+  http(connection: ResolvedConnection): HttpRequestOptions<string, unknown> {
+    const key = configuredUrls(connection)
+    let http = this.#http.get(key)
+    if (http === undefined) {
+      http = upstreamHttp(upstreamPolicyOf(connection))
+      this.#http.set(key, http)
+    }
+    return http
   }
 
   async #records(): Promise<ConnectionRecord[]> {
@@ -74,7 +108,8 @@ export class ConnectionRegistry {
         ...(connection.userinfo_endpoint !== null && { userinfo_endpoint: connection.userinfo_endpoint }),
       }
     }
-    const key = connection.issuer
+    // Per configured URLs, not per issuer: they are merged in, and they make the policy.
+    const key = configuredUrls(connection)
     const now = this.clock.now()
     const cached = this.#metadata.get(key)
     if (cached !== undefined && cached.until > now) {
@@ -83,13 +118,22 @@ export class ConnectionRegistry {
     }
     try {
       const issuer = new URL(connection.issuer)
-      const as = await processDiscoveryResponse(issuer, await discoveryRequest(issuer, { ...this.http, algorithm: 'oidc' }))
+      const as = await processDiscoveryResponse(issuer, await discoveryRequest(issuer, { ...this.http(connection), algorithm: 'oidc' }))
       // Configured endpoints override discovered ones (a proxy in front of the upstream's token endpoint).
       const merged: AuthorizationServer = {
         ...as,
         ...(connection.authorization_endpoint !== null && { authorization_endpoint: connection.authorization_endpoint }),
         ...(connection.token_endpoint !== null && { token_endpoint: connection.token_endpoint }),
         ...(connection.userinfo_endpoint !== null && { userinfo_endpoint: connection.userinfo_endpoint }),
+      }
+      const refused = refusedEndpoint(merged, upstreamPolicyOf(connection))
+      if (refused !== null) {
+        if (!this.#reported.has(key)) {
+          this.#reported.add(key)
+          // The endpoint's name only: its value is the upstream's word.
+          this.options.log?.warn({ connection: connection.id, endpoint: refused }, 'upstream discovery refused: an endpoint is not https (or not the configured loopback origin)')
+        }
+        throw new UpstreamError('unavailable', 'discovery refused', 'endpoint_not_allowed')
       }
       this.#metadata.set(key, { as: merged, until: now + METADATA_TTL })
       return merged

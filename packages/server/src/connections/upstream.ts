@@ -71,7 +71,7 @@ export async function completeUpstream(
   request: Pick<UpstreamRequest, 'redirectUri' | 'state' | 'codeVerifier' | 'nonce' | 'maxAge'>,
 ): Promise<UpstreamProfile> {
   const client: Client = { client_id: connection.client_id }
-  const http = registry.http
+  const http = registry.http(connection)
   const provider = PROVIDERS[connection.type]
   const oidc = connection.protocol === 'oidc'
   try {

@@ -9,12 +9,14 @@
  * - `POST /connections/:id/callback`: a `form_post` answer (OAuth 2.0 Form Post Response Mode). It
  *   arrives cross-site, so the SameSite=Lax cookie is not sent with it: the parameters are stashed
  *   under their state (once) and a 303 turns it into a top-level GET, which carries the cookie.
+ *   Only for a connection in form_post mode, only a few parameters, bounded (`stashUpstreamResponse`).
  * Request lines never show the query (they hold `code` and `state`): the logger logs paths only.
  * @see https://openid.net/specs/oauth-v2-form-post-response-mode-1_0.html
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { PATHS } from '../context.js'
-import { stashUpstreamResponse } from '../federation/upstream-login.js'
+import { InvalidRequestError } from '../errors.js'
+import { MAX_STASH_BYTES, stashUpstreamResponse } from '../federation/upstream-login.js'
 import { finishFederatedSignIn, startFederatedSignIn, type FederatedStep } from '../interaction/federated-sign-in.js'
 import { startAccountLink } from '../interaction/account-link.js'
 import { verifyCsrf } from './_pipeline/csrf.js'
@@ -55,11 +57,19 @@ async function callback(request: ConnectionRequest, reply: FastifyReply): Promis
   return send(reply, await finishFederatedSignIn(request.latch, request.params.id, new URLSearchParams(query as Record<string, string>), request.cookies), { afterForeignForm: true })
 }
 
+const UNUSABLE_ANSWER = 'This sign-in answer cannot be used. Start again from the application.'
+
 async function formPostCallback(request: ConnectionRequest, reply: FastifyReply): Promise<FastifyReply> {
   const params = rejectDuplicateParams(request.body as RawParams) as Record<string, string>
   const state = params.state ?? ''
-  // Stashed or not, the GET decides: an unknown or replayed state finds nothing there.
-  await stashUpstreamResponse(request.latch, params)
+  const id = request.params.id
+  const connection = /^[a-z0-9-]{1,64}$/.test(id) ? await request.latch.connections.resolve(id) : null
+  // Only a connection that asked for form_post is answered by a POST; any other POST stores nothing.
+  if (connection === null || connection.response_mode !== 'form_post') throw new InvalidRequestError(UNUSABLE_ANSWER)
+  const stashed = await stashUpstreamResponse(request.latch, connection.id, params)
+  if (stashed === 'too_large') throw new InvalidRequestError('The sign-in answer is too large.', { status: 413 })
+  // An unknown, expired or foreign state, or a second POST for it: nothing was stored.
+  if (stashed === 'refused') throw new InvalidRequestError(UNUSABLE_ANSWER)
   const target = `${request.latch.urls.issuer}${PATHS.connections}/${encodeURIComponent(request.params.id)}/callback?state=${encodeURIComponent(state)}`
   return reply.header('cache-control', 'no-store').redirect(target, 303)
 }
@@ -68,5 +78,6 @@ export const connectionEndpoints: FastifyPluginAsync = async function connection
   const base = `${PATHS.connections}/:id`
   app.get<{ Params: { id: string } }>(`${base}/start`, { config: { channel: 'html' } }, start)
   app.get<{ Params: { id: string } }>(`${base}/callback`, { config: { channel: 'html' }, logLevel: 'warn' }, callback)
-  app.post<{ Params: { id: string } }>(`${base}/callback`, { config: { channel: 'html' }, logLevel: 'warn', preValidation: requireFormBody }, formPostCallback)
+  // The body limit of an anonymous POST: a few times the stash's bound (percent-encoding), far below the server's.
+  app.post<{ Params: { id: string } }>(`${base}/callback`, { config: { channel: 'html' }, logLevel: 'warn', bodyLimit: 4 * MAX_STASH_BYTES, preValidation: requireFormBody }, formPostCallback)
 }

@@ -82,9 +82,55 @@ export async function takeUpstreamLogin(
   }
 }
 
-/** form_post: the response parameters, stashed for the browser's GET (which carries the Lax cookie). */
-export async function stashUpstreamResponse(ctx: LatchContext, params: Record<string, string>): Promise<boolean> {
+/** The authorization response parameters a form_post stash keeps (Apple sends `user` once, with the name). */
+export const STASHED_PARAMS = ['code', 'state', 'iss', 'error', 'error_description', 'user'] as const
+/** Bytes (names and values, UTF-8) a stash may hold: Apple's answer is far below it. */
+export const MAX_STASH_BYTES = 4096
+
+export type StashOutcome = 'stashed' | 'too_large' | 'refused'
+
+/**
+ * form_post: the response parameters, stashed for the browser's GET (which carries the Lax cookie).
+ * The POST is anonymous — cross-site, without the `latch_upstream` cookie — so what it may store is
+ * narrow: only for a connection whose response mode is form_post (the caller checks), only under a
+ * pending login of that same connection, only the parameters the callback reads, at most
+ * `MAX_STASH_BYTES`, and once (a second POST for the state changes nothing).
+ *
+ * What someone who learned a victim's `state` can still do: POST first, with a code of their own.
+ * The stash is still taken only by the victim's browser (state hash and `latch_upstream` hash
+ * together), and the code is redeemed with the PKCE verifier derived from the victim's cookie, so a
+ * code the attacker obtained through an authorization request of their own (another
+ * `code_challenge`) fails at the upstream's token endpoint (RFC 7636 §4.6), and its ID token would
+ * carry another nonce. What remains is an attacker who makes their own upstream session answer the
+ * victim's authorization request itself (the victim's URL, with the victim's challenge, opened in
+ * the attacker's browser): that is login CSRF at the upstream, beyond what Latch can tell apart, and
+ * with form_post it is only possible for the form_post connections (Apple) — every other connection
+ * is refused here, and its query answer must come from the browser that carries the cookie.
+ * @see https://openid.net/specs/oauth-v2-form-post-response-mode-1_0.html
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.7.1
+ */
+export async function stashUpstreamResponse(ctx: LatchContext, connectionId: string, params: Record<string, string>): Promise<StashOutcome> {
   const state = params.state
-  if (state === undefined || state.length === 0 || state.length > 512) return false
-  return ctx.store.upstreamLogins.stash(hashHandle(state), params, ctx.clock.now())
+  if (state === undefined || state.length === 0 || state.length > 512) return 'refused'
+  const kept: Record<string, string> = {}
+  let bytes = 0
+  for (const name of STASHED_PARAMS) {
+    const value = params[name]
+    if (value === undefined) continue
+    kept[name] = value
+    bytes += Buffer.byteLength(name) + Buffer.byteLength(value)
+  }
+  if (bytes > MAX_STASH_BYTES) return 'too_large'
+  return (await ctx.store.upstreamLogins.stash(hashHandle(state), connectionId, kept, ctx.clock.now())) ? 'stashed' : 'refused'
+}
+
+/**
+ * The authorization response a taken login is finished with: its stash (form_post), or the GET's own
+ * query. A GET that brings a `code` or an `error` of its own while a stash exists is refused (null):
+ * one of the two answers is not the upstream's, and neither is trusted.
+ */
+export function callbackParamsOf(login: UpstreamLoginRecord, query: URLSearchParams): URLSearchParams | null {
+  if (login.response_params === null) return query
+  if (query.has('code') || query.has('error')) return null
+  return new URLSearchParams(login.response_params)
 }

@@ -18,7 +18,7 @@
  */
 import { createHash, createHmac } from 'node:crypto'
 import type { ResolvedConnection } from '../config/schema.js'
-import { isAllowedUpstreamUrl } from '../connections/transport.js'
+import { isAllowedUpstreamUrl, upstreamPolicyOf } from '../connections/transport.js'
 import { scrubUpstreamError, UpstreamError } from '../connections/upstream-error.js'
 import { PATHS, type LatchContext } from '../context.js'
 import { decryptJson, encryptJson, UPSTREAM_ID_TOKEN_INFO } from '../keys/encryption-at-rest.js'
@@ -133,7 +133,7 @@ async function endpointOf(ctx: LatchContext, upstream: UpstreamSessionRecord): P
   } catch {
     return null
   }
-  return isAllowedUpstreamUrl(url) ? { connection, url } : null
+  return isAllowedUpstreamUrl(url, upstreamPolicyOf(connection)) ? { connection, url } : null
 }
 
 /** Where the upstream sends the browser back: register it at the upstream as a post-logout redirect URI. */

@@ -17,7 +17,7 @@ import type { LatchContext } from '../context.js'
 import { InvalidRequestError } from '../errors.js'
 import { resolveUpstreamUser } from '../federation/resolve-user.js'
 import { joinThroughConnection, requiredConnectionRefusal } from '../federation/organization-rules.js'
-import { startUpstreamLogin, takeUpstreamLogin } from '../federation/upstream-login.js'
+import { callbackParamsOf, startUpstreamLogin, takeUpstreamLogin } from '../federation/upstream-login.js'
 import { rememberUpstreamSession } from '../federation/upstream-logout.js'
 import { finishAccountLink } from './account-link.js'
 import { federatedAmr } from '../rules/amr.js'
@@ -93,15 +93,15 @@ export async function startFederatedSignIn(
 /** The callback (query, or a form_post stashed and taken back by the browser's GET): the user signed in, or back with a notice. */
 export async function finishFederatedSignIn(ctx: LatchContext, connectionId: string, params: URLSearchParams, cookies: CookieJar): Promise<FederatedStep> {
   const taken = await takeUpstreamLogin(ctx, params.get('state') ?? undefined, cookies)
+  const callback = taken === null ? null : callbackParamsOf(taken.login, params)
   // Issue 12: a link started on the account page (interaction/account-link.ts).
-  if (taken !== null && taken.login.purpose === 'link' && taken.login.connection_id === connectionId) {
-    return finishAccountLink(ctx, taken, params.get('state')!, taken.login.response_params === null ? params : new URLSearchParams(taken.login.response_params), cookies)
+  if (taken !== null && callback !== null && taken.login.purpose === 'link' && taken.login.connection_id === connectionId) {
+    return finishAccountLink(ctx, taken, params.get('state')!, callback, cookies)
   }
-  if (taken === null || taken.login.connection_id !== connectionId || taken.login.purpose !== 'sign_in' || taken.login.interaction_id === null) {
+  if (taken === null || callback === null || taken.login.connection_id !== connectionId || taken.login.purpose !== 'sign_in' || taken.login.interaction_id === null) {
     ctx.events.emit('upstream_login.failed', { connection_id: connectionId.slice(0, 64), reason: 'unknown_state' })
     throw new InvalidRequestError(UNKNOWN_STATE)
   }
-  const callback = taken.login.response_params === null ? params : new URLSearchParams(taken.login.response_params)
   const l: LoadedInteraction = await loadInteraction(ctx, taken.login.interaction_id)
   const connection = await enabledConnection(ctx, connectionId)
   const interactionId = l.interaction.id

@@ -98,11 +98,13 @@ for (const dialect of DIALECTS) {
       expect(await store.upstreamLogins.take('s1', 'browser-a', T + 1)).toBeNull()
     })
 
-    it('form_post stash: once, unexpired; take returns the stashed parameters', async () => {
+    it('form_post stash: once, only under its own connection, unexpired; take returns the stashed parameters', async () => {
       await store.upstreamLogins.insert(login('s2'), 5)
-      expect(await store.upstreamLogins.stash('s2', { code: 'c', state: 'x' }, T + 1)).toBe(true)
-      expect(await store.upstreamLogins.stash('s2', { code: 'other' }, T + 1)).toBe(false)
-      expect(await store.upstreamLogins.stash('nope', { code: 'c' }, T + 1)).toBe(false)
+      expect(await store.upstreamLogins.stash('s2', 'another', { code: 'c', state: 'x' }, T + 1)).toBe(false)
+      expect(await store.upstreamLogins.stash('s2', 'up', { code: 'c', state: 'x' }, T + 600)).toBe(false)
+      expect(await store.upstreamLogins.stash('s2', 'up', { code: 'c', state: 'x' }, T + 1)).toBe(true)
+      expect(await store.upstreamLogins.stash('s2', 'up', { code: 'other' }, T + 1)).toBe(false)
+      expect(await store.upstreamLogins.stash('nope', 'up', { code: 'c' }, T + 1)).toBe(false)
       expect((await store.upstreamLogins.take('s2', 'browser-a', T + 2))?.response_params).toEqual({ code: 'c', state: 'x' })
     })
 

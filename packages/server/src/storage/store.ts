@@ -147,8 +147,8 @@ export interface Store {
   upstreamLogins: {
     /** Inserts, and evicts the oldest beyond `cap` of the same interaction (sign-in) or user (link). */
     insert(login: UpstreamLoginRecord, cap: number): Promise<void>
-    /** form_post: records the response once (row unexpired, nothing stashed yet); false otherwise. */
-    stash(stateHash: string, params: Record<string, string>, now: number): Promise<boolean>
+    /** form_post: records the response once (row of that connection, unexpired, nothing stashed yet); false otherwise. */
+    stash(stateHash: string, connectionId: string, params: Record<string, string>, now: number): Promise<boolean>
     /** Single use across nodes, bound to the browser: the row once, only with its browser's hash, only unexpired. */
     take(stateHash: string, browserHash: string, now: number): Promise<UpstreamLoginRecord | null>
   }

@@ -33,13 +33,14 @@ export function upstreamLoginRepository({ db, rows }: RepositoryContext): ForTen
         await trx.deleteFrom('upstream_logins').where('state_hash', 'in', older).execute()
       })
     },
-    async stash(stateHash, params, now) {
+    async stash(stateHash, connectionId, params, now) {
       return changed(
         await db
           .updateTable('upstream_logins')
           .set({ response_params: rows.json(params) })
           .where('tenant_id', '=', tenant)
           .where('state_hash', '=', stateHash)
+          .where('connection_id', '=', connectionId)
           .where('expires_at', '>', now)
           .where('response_params', 'is', null)
           .executeTakeFirst(),
