@@ -135,6 +135,7 @@ function resolveOne(c: ConnectionConfig, i: number, baseDir: string): ResolvedCo
     jit: c.jit ?? true,
     federated_logout: c.federated_logout ?? false,
     trust_amr: c.trust_amr ?? false,
+    private_network: c.private_network ?? false,
     microsoft: c.type === 'microsoft' ? { tenant: microsoftTenant, allowed_tenants: c.allowed_tenants ?? [] } : null,
     apple: c.type === 'apple' ? { team_id: c.team_id!, key_id: c.key_id! } : null,
     hosted_domain: c.hosted_domain?.toLowerCase() ?? null,

@@ -525,7 +525,12 @@ export const MESSAGES = {}
  * one, or that cannot be reached, leaves Latch's logout as it is. `trust_amr` (default false):
  * the session's `amr` is `["fed"]` only; true (OpenID Connect connections) adds the RFC 8176 values
  * of the upstream's signed ID token `amr` (never userinfo's or a profile JSON's), so set it only
- * for a provider whose `mfa`, `hwk`… your applications may rely on.
+ * for a provider whose `mfa`, `hwk`… your applications may rely on. `private_network` (default
+ * false): Latch connects only to public addresses for a connection (its discovery document could
+ * otherwise point Latch at internal services); true lets this connection's requests reach private
+ * addresses (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7), for an identity provider inside
+ * your network such as a self-hosted Keycloak; loopback, link-local (cloud metadata) and the other
+ * special ranges stay refused, and `https` is still required.
  * Seeded into the `connections` table at start (unchanged entries are not rewritten).
  * Enterprise SSO: `organization: <id>` makes it that organization's identity provider: not a
  * button on the sign-in page, but where home-realm discovery sends the emails of the

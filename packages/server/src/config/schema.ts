@@ -114,6 +114,8 @@ export const ConnectionSchema = Type.Object(
     federated_logout: Type.Optional(Type.Boolean()),
     /** Carry the `amr` of the upstream's signed ID token into Latch's session (else just `fed`). */
     trust_amr: Type.Optional(Type.Boolean()),
+    /** The provider is on a private network (RFC 1918, RFC 6598, IPv6 ULA): its addresses may be connected to. */
+    private_network: Type.Optional(Type.Boolean()),
     /** microsoft: `common`, `organizations`, `consumers` or a tenant GUID. */
     tenant: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     allowed_tenants: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { uniqueItems: true })),
@@ -424,6 +426,8 @@ export interface ResolvedConnection {
   federated_logout: boolean
   /** Review L4: the signed ID token's `amr` is Latch's too (after `fed`); a row written before it existed reads as false. */
   trust_amr: boolean
+  /** Security review M2: private addresses allowed for this connection's requests (never loopback, link-local or metadata). */
+  private_network: boolean
   microsoft: { tenant: string; allowed_tenants: string[] } | null
   apple: { team_id: string; key_id: string } | null
   hosted_domain: string | null

@@ -48,8 +48,15 @@ export async function connectionRecordOf(
 /** The settings of a stored connection, without decrypting its secrets (the sign-in page needs none). */
 export function connectionSettingsOf(record: ConnectionRecord): Omit<ResolvedConnection, 'secrets'> {
   const settings = record.settings as unknown as Omit<ResolvedConnection, 'secrets'>
-  // A row seeded before `federated_logout` or `trust_amr` existed has no such key: off.
-  return { ...settings, id: record.id, display_name: record.display_name, federated_logout: settings.federated_logout === true, trust_amr: settings.trust_amr === true }
+  // A row seeded before `federated_logout`, `trust_amr` or `private_network` existed has no such key: off.
+  return {
+    ...settings,
+    id: record.id,
+    display_name: record.display_name,
+    federated_logout: settings.federated_logout === true,
+    trust_amr: settings.trust_amr === true,
+    private_network: settings.private_network === true,
+  }
 }
 
 /** The stored connection with its secrets decrypted (only when talking to the upstream). */

@@ -5,7 +5,7 @@
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { isAllowedUpstreamUrl, isSpecialAddress, upstreamPolicyOf, upstreamRequest } from './transport.js'
+import { isAllowedUpstreamUrl, isRefusedAddress, isSpecialAddress, upstreamPolicyOf, upstreamRequest } from './transport.js'
 import { UpstreamError } from './upstream-error.js'
 
 let socket: Server
@@ -41,6 +41,20 @@ describe('upstream transport (RFC 6890 special-purpose addresses)', () => {
       expect(isSpecialAddress(address), address).toBe(true)
     }
     for (const address of ['93.184.216.34', '8.8.8.8', '172.32.0.1', '100.128.0.1', '2606:4700::1111', '2001:4860:4860::8888']) expect(isSpecialAddress(address), address).toBe(false)
+  })
+
+  it('private_network opens the private-use ranges (RFC 1918, RFC 6598, RFC 4193) to that connection only; loopback, link-local (cloud metadata) and the other special ranges stay refused', () => {
+    const inside = { privateNetwork: true }
+    const outside = { privateNetwork: false }
+    for (const address of ['10.0.0.5', '172.16.4.2', '192.168.1.10', '100.64.0.1', 'fd00::1', '::ffff:10.0.0.5']) {
+      expect(isRefusedAddress(address, inside), address).toBe(false)
+      expect(isRefusedAddress(address, outside), address).toBe(true)
+    }
+    for (const address of ['127.0.0.1', '::1', '169.254.169.254', 'fe80::1', '0.0.0.0', '224.0.0.1', '::ffff:127.0.0.1']) {
+      expect(isRefusedAddress(address, inside), address).toBe(true)
+    }
+    expect(isRefusedAddress('93.184.216.34', outside)).toBe(false)
+    expect(upstreamPolicyOf({ issuer: 'https://keycloak.corp.internal/realms/corp', authorization_endpoint: null, token_endpoint: null, userinfo_endpoint: null, emails_endpoint: null, private_network: true }).privateNetwork).toBe(true)
   })
 
   it('http only to an origin the connection configures on loopback; https anywhere (the address is checked at connect time)', () => {

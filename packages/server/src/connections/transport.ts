@@ -37,17 +37,21 @@ export const MAX_UPSTREAM_RESPONSE_BYTES = 256 * 1024
 /** What a connection may reach: the origins its configuration names on a loopback host (none in production). */
 export interface UpstreamPolicy {
   readonly localOrigins: ReadonlySet<string>
+  /** The connection's `private_network`: private ranges may be connected to, nothing else special. */
+  readonly privateNetwork: boolean
 }
 
 /** The policy of a connection, from its configured URLs only. */
-export function upstreamPolicyOf(connection: Pick<ResolvedConnection, 'issuer' | 'authorization_endpoint' | 'token_endpoint' | 'userinfo_endpoint' | 'emails_endpoint'>): UpstreamPolicy {
+export function upstreamPolicyOf(
+  connection: Pick<ResolvedConnection, 'issuer' | 'authorization_endpoint' | 'token_endpoint' | 'userinfo_endpoint' | 'emails_endpoint'> & { private_network?: boolean },
+): UpstreamPolicy {
   const localOrigins = new Set<string>()
   for (const value of [connection.issuer, connection.authorization_endpoint, connection.token_endpoint, connection.userinfo_endpoint, connection.emails_endpoint]) {
     if (value === null) continue
     const url = new URL(value)
     if (isLoopbackHost(url.hostname)) localOrigins.add(url.origin)
   }
-  return { localOrigins }
+  return { localOrigins, privateNetwork: connection.private_network === true }
 }
 
 /** Whether `url` may be requested (or, for a browser redirect, sent to) under `policy`. */
@@ -67,7 +71,18 @@ for (const [prefix, bits] of [
   ['::', 96], ['100::', 64], ['2001:db8::', 32], ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
 ] as const) SPECIAL.addSubnet(prefix, bits, 'ipv6')
 
+// Private-use ranges a connection with `private_network` may reach (RFC 1918, RFC 6598, RFC 4193).
+const PRIVATE = new BlockList()
+for (const [prefix, bits] of [['10.0.0.0', 8], ['172.16.0.0', 12], ['192.168.0.0', 16], ['100.64.0.0', 10]] as const) PRIVATE.addSubnet(prefix, bits, 'ipv4')
+PRIVATE.addSubnet('fc00::', 7, 'ipv6')
+
 /** Whether an address is one an upstream request must not connect to (outside a configured loopback origin). */
+export function isRefusedAddress(address: string, policy: Pick<UpstreamPolicy, 'privateNetwork'>): boolean {
+  if (!isSpecialAddress(address)) return false
+  return !(policy.privateNetwork && PRIVATE.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4'))
+}
+
+/** Whether an address is special-purpose: refused to every connection without `private_network`. */
 export function isSpecialAddress(address: string): boolean {
   const family = isIP(address)
   if (family === 0) return true
@@ -77,10 +92,10 @@ export function isSpecialAddress(address: string): boolean {
 /** The same failure whatever refused the host: see the module comment. */
 const unreachable = (url: URL) => new UpstreamError('unavailable', `request to ${url.origin} failed`)
 
-/** `dns.lookup`, keeping only public addresses; none left is a lookup failure like any other. */
-const publicLookup: LookupFunction = (hostname, options, callback) => {
+/** `dns.lookup`, keeping only the addresses `policy` allows; none left is a lookup failure like any other. */
+const allowedLookup = (policy: UpstreamPolicy): LookupFunction => (hostname, options, callback) => {
   dnsLookup(hostname, { ...(options as LookupOptions), all: true }, (error, found: LookupAddress[]) => {
-    const usable = error ? [] : found.filter((a) => !isSpecialAddress(a.address))
+    const usable = error ? [] : found.filter((a) => !isRefusedAddress(a.address, policy))
     const first = usable[0]
     if (first === undefined) {
       const failure = Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }) as NodeJS.ErrnoException
@@ -145,7 +160,7 @@ export async function upstreamRequest(policy: UpstreamPolicy, input: string | UR
   const local = policy.localOrigins.has(url.origin)
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1')
   // An address literal is connected to without a lookup: it is checked here instead.
-  if (!local && isIP(host) !== 0 && isSpecialAddress(host)) throw unreachable(url)
+  if (!local && isIP(host) !== 0 && isRefusedAddress(host, policy)) throw unreachable(url)
   const headers: Record<string, string> = {}
   new Headers(init.headers).forEach((value, name) => (headers[name] = value))
   const body = bodyOf(init.body)
@@ -153,7 +168,7 @@ export async function upstreamRequest(policy: UpstreamPolicy, input: string | UR
   const signal = AbortSignal.any([AbortSignal.timeout(UPSTREAM_TIMEOUT_MS), ...(init.signal ? [init.signal] : [])])
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest
   return new Promise<Response>((resolve, reject) => {
-    const request = send(url, { method: init.method ?? 'GET', headers, signal, agent: false, ...(!local && { lookup: publicLookup }) }, (response) => {
+    const request = send(url, { method: init.method ?? 'GET', headers, signal, agent: false, ...(!local && { lookup: allowedLookup(policy) }) }, (response) => {
       receive(url, response).then(resolve, reject)
     })
     request.on('error', () => reject(unreachable(url)))
