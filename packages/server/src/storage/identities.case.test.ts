@@ -90,6 +90,19 @@ for (const dialect of DIALECTS) {
       expect(await store.identities.unlink(u.id, 'up2', T)).toBe('unlinked')
     })
 
+    it('security review L3: unlink counts only the ways the caller says are usable (a password where password sign-in is allowed, identities of usable connections)', async () => {
+      await store.connections.upsert(connection('up2'), T)
+      const u = await store.users.upsert({ email: 'usable@example.com', email_verified: true, password_hash: '$argon2id$x', claims: {} }, T)
+      await store.identities.link({ connection_id: 'up', subject: 'u1', user_id: u.id, email: null, email_verified: false }, T)
+      await store.identities.link({ connection_id: 'up2', subject: 'u2', user_id: u.id, email: null, email_verified: false }, T)
+      // The password does not count (sign_in.password off) and up2 is disabled: up is the last usable way.
+      expect(await store.identities.unlink(u.id, 'up', T, { password: false, connections: ['up'] })).toBe('last_method')
+      // up2 usable: up may go.
+      expect(await store.identities.unlink(u.id, 'up', T, { password: false, connections: ['up', 'up2'] })).toBe('unlinked')
+      // Only the password left usable: up2 may go.
+      expect(await store.identities.unlink(u.id, 'up2', T, { password: true, connections: [] })).toBe('unlinked')
+    })
+
     it('RFC 6749 §10.12: an upstream login is taken once, only with its browser\'s hash, only unexpired', async () => {
       await store.upstreamLogins.insert(login('s1'), 5)
       expect(await store.upstreamLogins.take('s1', 'browser-b', T)).toBeNull()

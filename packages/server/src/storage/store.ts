@@ -140,8 +140,12 @@ export interface Store {
     ): Promise<{ outcome: 'created'; user: UserRecord } | { outcome: 'identity_exists'; user: UserRecord } | { outcome: 'email_taken' }>
     /** Records a sign-in through the identity, with what the upstream said of the email this time. */
     touch(connectionId: string, subject: string, seen: { email: string | null; email_verified: boolean }, now: number): Promise<void>
-    /** One conditional statement: refused (`last_method`) when the user has no password and no other identity. */
-    unlink(userId: string, connectionId: string, now: number): Promise<'unlinked' | 'last_method' | 'not_linked'>
+    /**
+     * One conditional statement: refused (`last_method`) when the user would keep no way to sign in.
+     * `usable` says which count (default: a password, and every other identity): a password only
+     * where password sign-in is allowed to this user, identities only of connections they may use.
+     */
+    unlink(userId: string, connectionId: string, now: number, usable?: { password: boolean; connections: readonly string[] }): Promise<'unlinked' | 'last_method' | 'not_linked'>
   }
   /** Issue 12: sign-ins under way at upstreams, by the hash of their `state`. */
   upstreamLogins: {

@@ -167,6 +167,21 @@ describe('account page (issue 12)', () => {
     }
   })
 
+  it('review L3: an identity of a switched-off connection is no way to sign in: the last usable one stays', async () => {
+    const provisioned = await store().identities.provision(
+      { email: 'offline@example.org', email_verified: true, claims: {} },
+      { connection_id: 'social', subject: 'off-social', email: 'offline@example.org', email_verified: true },
+      now(),
+    )
+    if (provisioned.outcome !== 'created') throw new Error(provisioned.outcome)
+    await link(provisioned.user.id, 'off', 'off-off', 'offline@off.example')
+    const browser = await sessionFor('offline@example.org')
+    const page = await browser.open(`${server.url}/account`)
+    const social = unlinkForms(page).find((f) => f.fields.connection === 'social')!
+    expect((await browser.postForm(social.action, social.fields)).headers.get('location')).toBe(`${server.url}/account?notice=last_method`)
+    expect((await store().identities.listForUser(provisioned.user.id)).map((i) => i.connection_id).sort()).toEqual(['off', 'social'])
+  })
+
   it(`review L1: linking starts only within ${LINK_MAX_AUTH_AGE / 60} minutes of signing in; an older session is sent back to the account page, asked to sign in again`, async () => {
     await store().users.upsert({ email: 'linker@example.com', email_verified: true, password_hash: null, claims: {} }, now())
     const stale = await sessionFor('linker@example.com', LINK_MAX_AUTH_AGE + 60)

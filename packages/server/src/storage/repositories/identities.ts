@@ -108,24 +108,32 @@ export function identityRepository({ db, rows }: RepositoryContext): ForTenant<S
           .where('subject', '=', subject)
           .execute()
       },
-      async unlink(userId, connectionId) {
+      async unlink(userId, connectionId, _now, usable) {
+        const others = usable?.connections.filter((id) => id !== connectionId)
         const deleted = await db
           .deleteFrom('user_identities')
           .where('tenant_id', '=', tenant)
           .where('user_id', '=', userId)
           .where('connection_id', '=', connectionId)
-          // The user keeps a way to sign in: a password, or another identity.
+          // The user keeps a way to sign in: a password, or another identity (of those that count).
           .where((eb) =>
             eb.or([
-              eb.exists(eb.selectFrom('users').select(sql<number>`1`.as('one')).where('tenant_id', '=', tenant).where('id', '=', userId).where('password_hash', 'is not', null)),
-              eb.exists(
-                eb
-                  .selectFrom('user_identities as other')
-                  .select(sql<number>`1`.as('one'))
-                  .where('other.tenant_id', '=', tenant)
-                  .where('other.user_id', '=', userId)
-                  .where('other.connection_id', '!=', connectionId),
-              ),
+              ...(usable?.password === false
+                ? []
+                : [eb.exists(eb.selectFrom('users').select(sql<number>`1`.as('one')).where('tenant_id', '=', tenant).where('id', '=', userId).where('password_hash', 'is not', null))]),
+              ...(others?.length === 0
+                ? []
+                : [
+                    eb.exists(
+                      eb
+                        .selectFrom('user_identities as other')
+                        .select(sql<number>`1`.as('one'))
+                        .where('other.tenant_id', '=', tenant)
+                        .where('other.user_id', '=', userId)
+                        .where('other.connection_id', '!=', connectionId)
+                        .$if(others !== undefined, (q) => q.where('other.connection_id', 'in', others!)),
+                    ),
+                  ]),
             ]),
           )
           .executeTakeFirst()
