@@ -50,7 +50,7 @@ async function showAccount(request: FastifyRequest, reply: FastifyReply): Promis
     // An organization's connection is reached through home-realm discovery, not linked by hand.
     linkable: connections
       .filter((c) => c.organization_id === null && connectionSettingsOf(c).enabled === true && !linked.has(c.id))
-      .map((c) => ({ name: c.display_name, href: linkStartUrl(ctx.urls.issuer, c.id, csrf) })),
+      .map((c) => ({ name: c.display_name, type: c.type, href: linkStartUrl(ctx.urls.issuer, c.id, csrf) })),
     notice: isAccountNotice(notice) ? notice : undefined,
   }, locale, look))
 }

@@ -85,9 +85,9 @@ export async function identify(
  * The sign-in buttons (the sign-in and identify pages): enabled connections that are not an
  * organization's, from the registry (no upstream is called to draw a page).
  */
-export async function signInButtons(ctx: LatchContext, interaction: Pick<InteractionRecord, 'id' | 'kind' | 'params'>): Promise<{ name: string; href: string }[]> {
+export async function signInButtons(ctx: LatchContext, interaction: Pick<InteractionRecord, 'id' | 'kind' | 'params'>): Promise<{ name: string; type: string; href: string }[]> {
   const maxAge = requiredAuthAge(interaction)
   return (await ctx.connections.list())
     .filter((c) => c.enabled && c.organization_id === null && canProveFreshness(c.protocol, maxAge))
-    .map((c) => ({ name: c.display_name, href: connectionStartUrl(ctx, c.id, interaction.id) }))
+    .map((c) => ({ name: c.display_name, type: c.type, href: connectionStartUrl(ctx, c.id, interaction.id) }))
 }

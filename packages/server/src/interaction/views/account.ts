@@ -7,6 +7,8 @@
 import { html, page } from './layout.js'
 import { DEFAULT_LOOK, type Look } from './branding.js'
 import { DEFAULT_LOCALE, messagesFor, type Locale } from './locales.js'
+import { connectionIconSvg } from './connection-icons.js'
+import type { ConnectionButton } from './login.js'
 
 /** What the page says after an action (`?notice=`); any other value is ignored. */
 export const ACCOUNT_NOTICES = ['unlinked', 'last_method', 'not_linked', 'linked', 'taken', 'link_failed', 'reauth_needed'] as const
@@ -22,7 +24,7 @@ export interface AccountView {
   unlinkAction: string
   identities: { connectionId: string; name: string; email: string | null; linkedAt: number }[]
   /** Connections the user may link (enabled, not an organization's, not linked yet). */
-  linkable: { name: string; href: string }[]
+  linkable: ConnectionButton[]
   notice?: AccountNotice | undefined
 }
 
@@ -48,7 +50,7 @@ ${v.identities.length === 0
     : html`<ul class="identities">${v.identities.map((i) => html`<li><strong>${i.name}</strong>${i.email !== null ? html` · ${i.email}` : ''} · <time datetime="${day(i.linkedAt)}">${m.linkedOn(day(i.linkedAt))}</time>
 <form method="post" action="${v.unlinkAction}"><input type="hidden" name="csrf" value="${v.csrf}"><input type="hidden" name="connection" value="${i.connectionId}"><button type="submit" class="secondary">${m.unlink(i.name)}</button></form></li>`)}</ul>`}
 ${v.linkable.length === 0 ? '' : html`<h2>${m.linkHeading}</h2>
-<ul class="connections">${v.linkable.map((c) => html`<li><a class="button connection" href="${c.href}">${m.link(c.name)}</a></li>`)}</ul>`}`,
+<ul class="connections">${v.linkable.map((c) => html`<li><a class="button connection" href="${c.href}">${connectionIconSvg(c.type)}${m.link(c.name)}</a></li>`)}</ul>`}`,
     locale,
     look,
   )

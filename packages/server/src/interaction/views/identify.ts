@@ -7,7 +7,7 @@
 import { html, page } from './layout.js'
 import { DEFAULT_LOOK, type Look } from './branding.js'
 import { DEFAULT_LOCALE, messagesFor, type Locale } from './locales.js'
-import { connectionButtons } from './login.js'
+import { connectionButtons, type ConnectionButton } from './login.js'
 
 export interface IdentifyView {
   action: string
@@ -16,7 +16,7 @@ export interface IdentifyView {
   email?: string | undefined
   error?: string | undefined
   /** Enabled connections that are not an organization's. */
-  connections: { name: string; href: string }[]
+  connections: ConnectionButton[]
   /** Why the page is shown again (a connection's failure or refusal), in words already. */
   notice?: string | undefined
   /** Required SSO: the organization's sign-in to use instead. */

@@ -64,7 +64,7 @@ fieldset{border:0;margin:0;padding:0;min-width:0}legend{font-weight:600;padding:
 .choice{display:flex;align-items:center;gap:.75rem;margin:.5rem 0;padding:.7rem .8rem;border:1px solid #767f8f;border-radius:8px;background:${COLOURS.card}}
 .choice label{margin:0;font-weight:400;flex:1;overflow-wrap:anywhere;cursor:pointer}.choice input[type=radio]{width:1.25rem;height:1.25rem;margin:0;flex:none;accent-color:var(--latch-primary,${COLOURS.primary})}
 .notice{background:#eef3fd;color:${COLOURS.text};padding:.75rem;border-radius:8px}
-ul.connections{list-style:none;margin:1rem 0;padding:0}ul.connections li{margin:.5rem 0}a.button.connection{margin-top:0;background:${COLOURS.card};color:${COLOURS.text};border:1px solid #767f8f}
+ul.connections{list-style:none;margin:1rem 0;padding:0}ul.connections li{margin:.5rem 0}a.button.connection{margin-top:0;background:${COLOURS.card};color:${COLOURS.text};border:1px solid #767f8f;display:flex;align-items:center;justify-content:center;gap:.6rem}svg.connection-icon{flex:none}
 p.or{text-align:center;margin:1rem 0 0}
 ul.identities{list-style:none;margin:1rem 0;padding:0}ul.identities li{padding:.6rem 0;border-bottom:1px solid #d5d9e0;overflow-wrap:anywhere}ul.identities form button{margin-top:.5rem}
 ul.scopes{padding-inline-start:1.2rem}ul.scopes li{margin:.3rem 0}code{font-size:.95em;overflow-wrap:anywhere}

@@ -20,8 +20,8 @@ function everyPage(locale: Locale): string[] {
   return [
     loginPage({ ...common, email: 'alice@example.com', error: m.login.throttled(61) }, locale),
     // Issue 12: connection buttons, a notice, the form below them; and no form at all.
-    loginPage({ ...common, connections: [{ name: 'Google', href: '/connections/google/start?interaction=x' }], notice: m.login.noticeUnavailable('Google'), position: 'below' }, locale),
-    loginPage({ ...common, connections: [{ name: 'Corp', href: '/connections/corp/start?interaction=x' }], notice: m.login.accountUnusable, password: false }, locale),
+    loginPage({ ...common, connections: [{ name: 'Google', type: 'google', href: '/connections/google/start?interaction=x' }], notice: m.login.noticeUnavailable('Google'), position: 'below' }, locale),
+    loginPage({ ...common, connections: [{ name: 'Corp', type: 'oidc', href: '/connections/corp/start?interaction=x' }], notice: m.login.accountUnusable, password: false }, locale),
     loginPage({ ...common, notice: m.login.noticeCancelled('Corp') + m.login.noticeFailed('Corp') }, locale),
     consentPage({
       ...common,
@@ -41,13 +41,13 @@ function everyPage(locale: Locale): string[] {
     deviceConnectedPage('TV', locale),
     deviceDeniedPage('TV', locale),
     // Issue 12: home-realm discovery, required SSO, the account page.
-    identifyPage({ ...common, email: 'alice@acme.example', error: m.homeRealm.invalidEmail, connections: [{ name: 'GitHub', href: '/connections/github/start' }] }, locale),
+    identifyPage({ ...common, email: 'alice@acme.example', error: m.homeRealm.invalidEmail, connections: [{ name: 'GitHub', type: 'github', href: '/connections/github/start' }] }, locale),
     connectionRedirectPage({ organizationName: 'Acme', connectionName: 'Acme SSO', location: 'https://id.example/connections/acme/start?interaction=x' }, locale),
     loginPage({ ...common, error: m.homeRealm.connectionRequired, requiredConnection: { name: 'Acme SSO', href: '/connections/acme/start' } }, locale),
     ...(['unlinked', 'last_method', 'linked'] as const).map((notice) => accountPage({
       email: 'alice@example.com', csrf: 'c', unlinkAction: '/account/unlink', notice,
       identities: [{ connectionId: 'github', name: 'GitHub', email: 'alice@github.example', linkedAt: 1_700_000_000 }],
-      linkable: [{ name: 'Google', href: '/connections/google/start?purpose=link&csrf=c' }],
+      linkable: [{ name: 'Google', type: 'google', href: '/connections/google/start?purpose=link&csrf=c' }],
     }, locale)),
     accountPage({ email: 'alice@example.com', csrf: 'c', unlinkAction: '/account/unlink', identities: [], linkable: [] }, locale),
     notSignedInPage(locale),

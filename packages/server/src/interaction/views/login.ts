@@ -7,6 +7,14 @@
 import { html, page, type SafeHtml } from './layout.js'
 import { DEFAULT_LOOK, type Look } from './branding.js'
 import { DEFAULT_LOCALE, messagesFor, type Locale } from './locales.js'
+import { connectionIconSvg } from './connection-icons.js'
+
+/** A connection's button: its name, its type (for the mark) and its start. */
+export interface ConnectionButton {
+  name: string
+  type: string
+  href: string
+}
 
 export interface LoginView {
   action: string
@@ -15,7 +23,7 @@ export interface LoginView {
   email?: string | undefined
   error?: string | undefined
   /** Issue 12: the enabled connections, each a link to its start. */
-  connections?: readonly { name: string; href: string }[]
+  connections?: readonly ConnectionButton[]
   /** Issue 12: `sign_in.password` (default true). */
   password?: boolean
   /** Issue 12: `sign_in.connections`. */
@@ -27,12 +35,12 @@ export interface LoginView {
 }
 
 /** The connections' sign-in links ("Continue with <name>"), also on the identify page (issue 12). */
-export function connectionButtons(connections: readonly { name: string; href: string }[], locale: Locale, look: Look): SafeHtml | '' {
+export function connectionButtons(connections: readonly ConnectionButton[], locale: Locale, look: Look): SafeHtml | '' {
   const m = messagesFor(locale, look).login
   return connections.length === 0
     ? ''
     : html`<ul class="connections" aria-label="${m.otherWays}">
-${connections.map((c) => html`<li><a class="button connection" href="${c.href}">${m.continueWith(c.name)}</a></li>`)}
+${connections.map((c) => html`<li><a class="button connection" href="${c.href}">${connectionIconSvg(c.type)}${m.continueWith(c.name)}</a></li>`)}
 </ul>`
 }
 
