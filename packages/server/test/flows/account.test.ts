@@ -80,7 +80,7 @@ function listed(page: Page): string[] {
 }
 
 function linkLinks(page: Page): { label: string; href: URL }[] {
-  return [...page.html.matchAll(/<a class="button connection" href="([^"]+)">Link ([^<]+)<\/a>/g)].map((m) => ({ label: unescapeHtml(m[2]!), href: new URL(unescapeHtml(m[1]!)) }))
+  return [...page.html.matchAll(/<a class="button connection" href="([^"]+)">(?:<svg [^>]*>(?:(?!<\/svg>)[\s\S])*<\/svg>)?Link ([^<]+)<\/a>/g)].map((m) => ({ label: unescapeHtml(m[2]!), href: new URL(unescapeHtml(m[1]!)) }))
 }
 
 describe('account page (issue 12)', () => {

@@ -117,7 +117,7 @@ describe('home-realm discovery (issue 12)', () => {
     expect(identifyForm(page).buttons.map((b) => b.label)).toEqual(['Continue'])
     expect(page.html).not.toContain('type="password"')
     // Buttons are links: one per enabled connection without an organization.
-    const links = [...page.html.matchAll(/<a class="button[^"]*" href="([^"]+)">([^<]+)<\/a>/g)].map((m) => [unescapeHtml(m[1]!), m[2]])
+    const links = [...page.html.matchAll(/<a class="button[^"]*" href="([^"]+)">(?:<svg [^>]*>(?:(?!<\/svg>)[\s\S])*<\/svg>)?([^<]+)<\/a>/g)].map((m) => [unescapeHtml(m[1]!), m[2]])
     expect(links).toEqual([[startUrl('social', interaction), 'Continue with Social']])
     expect(page.html).not.toMatch(/Acme SSO|Globex SSO|Hidden/)
   })

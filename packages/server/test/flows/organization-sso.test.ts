@@ -142,7 +142,7 @@ describe('enterprise SSO through an organization connection (issue 12)', () => {
     }
     const browser = await signedInAt(ALICE.email, ALICE.password)
     const account = await browser.open(`${downstream.url}/account`)
-    const href = unescapeHtml(/<a class="button connection" href="([^"]+)">Link Social<\/a>/.exec(account.html)?.[1] ?? '')
+    const href = unescapeHtml(/<a class="button connection" href="([^"]+)">(?:<svg [^>]*>(?:(?!<\/svg>)[\s\S])*<\/svg>)?Link Social<\/a>/.exec(account.html)?.[1] ?? '')
     expect(new URL(href).searchParams.get('purpose')).toBe('link')
     // Without its CSRF token, nothing starts.
     const forged = new URL(href)
@@ -159,7 +159,7 @@ describe('enterprise SSO through an organization connection (issue 12)', () => {
     // Bob (a password user downstream) links the same upstream account: another user's.
     const bob = await signedInAt('bob@example.com', 'battery-staple-horse')
     const bobAccount = await bob.open(`${downstream.url}/account`)
-    const bobHref = unescapeHtml(/<a class="button connection" href="([^"]+)">Link Social<\/a>/.exec(bobAccount.html)?.[1] ?? '')
+    const bobHref = unescapeHtml(/<a class="button connection" href="([^"]+)">(?:<svg [^>]*>(?:(?!<\/svg>)[\s\S])*<\/svg>)?Link Social<\/a>/.exec(bobAccount.html)?.[1] ?? '')
     const bobBack = await bob.submit(await bob.open(bobHref), ALICE_AT_ACME)
     expect(bobBack.url).toBe(`${downstream.url}/account?notice=taken`)
     expect(alertText(bobBack.html)).toBe('That account is already linked to another user, so it was not linked.')

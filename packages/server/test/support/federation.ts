@@ -64,7 +64,7 @@ export class FederatedBrowser {
 
 /** The href of the "Continue with <name>" link of a sign-in page. */
 export function connectionLink(page: Page, name: string): string {
-  const match = new RegExp(`<a class="button connection" href="([^"]+)">Continue with ${name}</a>`).exec(page.html)
+  const match = new RegExp(`<a class="button connection" href="([^"]+)">(?:<svg [^>]*>(?:(?!</svg>)[\\s\\S])*</svg>)?Continue with ${name}</a>`).exec(page.html)
   if (!match?.[1]) throw new Error(`no "Continue with ${name}" link at ${page.url}:\n${page.html.slice(0, 800)}`)
   return unescapeHtml(match[1])
 }
