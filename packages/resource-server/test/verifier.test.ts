@@ -310,7 +310,12 @@ describe('JWKS', () => {
   })
 
   it('RFC 7519 §4.1.4, §4.1.5: exp and nbf are judged by the verifier\'s clock (the `now` option, jose\'s currentDate), with the clock tolerance', async () => {
-    const clock = new SkewedClock()
+    // A clock that stands still between advances, half way through a second: on a real-time clock
+    // the edges below (exp + 4 s accepted, exp + 6 s refused) moved with the test's own run time and
+    // its start's fraction of a second, so a slow CI run sometimes crossed the 5 s tolerance early.
+    const start = Math.floor(Date.now() / 1000) * 1000 + 500
+    let offsetMs = 0
+    const clock = { now: () => start + offsetMs, advance: (seconds: number) => void (offsetMs += seconds * 1000) }
     const verifier = createVerifier({ issuer: as.url, audience: API, jwksUri: `${as.url}/jwks`, now: clock.now })
     const now = Math.floor(clock.now() / 1000)
     const token = await sign(key, accessClaims(as.url, { iat: now, nbf: now + 60, exp: now + 300 }))
