@@ -36,6 +36,20 @@ function organizationConfig(n) {
   }
 }
 
+/** The alg and the lifetimes both servers are measured with (a tenant's settings use them too: lib/tenants.mjs). */
+export function benchLifetimes(alg) {
+  return {
+    tokens: {
+      signing_alg: alg,
+      access_token_ttl: TTL.access_token,
+      id_token_ttl: TTL.id_token,
+      refresh_token_ttl: TTL.refresh_token,
+      authorization_code_ttl: TTL.authorization_code,
+    },
+    sessions: { ttl: TTL.session, interaction_ttl: TTL.interaction },
+  }
+}
+
 export function latchBenchConfig({ issuer, port, alg = 'RS256', dir = '.', database, memory = false, organizations = 0 }) {
   const org = organizationConfig(organizations)
   return {
@@ -47,14 +61,7 @@ export function latchBenchConfig({ issuer, port, alg = 'RS256', dir = '.', datab
     // `database` (bench/storage.mjs): a postgres:// URL shared by the nodes of one measurement.
     database: database ?? (memory ? 'sqlite::memory:' : `sqlite:${join(dir, 'latch.db')}`),
     log_level: 'warn',
-    tokens: {
-      signing_alg: alg,
-      access_token_ttl: TTL.access_token,
-      id_token_ttl: TTL.id_token,
-      refresh_token_ttl: TTL.refresh_token,
-      authorization_code_ttl: TTL.authorization_code,
-    },
-    sessions: { ttl: TTL.session, interaction_ttl: TTL.interaction },
+    ...benchLifetimes(alg),
     // The sign-in throttle runs with its default limits: 50 simulated browsers signing in as alice
     // from 127.0.0.1 are queued behind the password check, never refused (issue 8). The per-source
     // limit on starting sign-in pages is raised: every simulated browser is 127.0.0.1.

@@ -5,7 +5,8 @@
  * (lib/http.mjs), as a load balancer in front of a node would, so all tenants share one pool of
  * keep-alive connections.
  */
-import { RESOURCE, RESOURCE_SCOPES, TTL } from './fixtures.mjs'
+import { RESOURCE, RESOURCE_SCOPES } from './fixtures.mjs'
+import { benchLifetimes } from './latch-config.mjs'
 
 /** Names under this domain are this machine (RFC 2606 reserves `.test`). */
 export const TENANT_DOMAIN = '.bench.test'
@@ -29,14 +30,7 @@ export function tenantHostsInUse(count, port) {
 /** A tenant's own settings: the demo config's lifetimes, alg, resource and scopes (a key it omits would take its default). */
 export function tenantSettings(alg) {
   return {
-    tokens: {
-      signing_alg: alg,
-      access_token_ttl: TTL.access_token,
-      id_token_ttl: TTL.id_token,
-      refresh_token_ttl: TTL.refresh_token,
-      authorization_code_ttl: TTL.authorization_code,
-    },
-    sessions: { ttl: TTL.session, interaction_ttl: TTL.interaction },
+    ...benchLifetimes(alg),
     resources: [{ identifier: RESOURCE, scopes: RESOURCE_SCOPES }],
     default_resource: RESOURCE,
     scopes: RESOURCE_SCOPES.map((name) => ({ name, description: name })),

@@ -7,7 +7,7 @@
 import { html, page } from './layout.js'
 import { DEFAULT_LOOK, type Look } from './branding.js'
 import { DEFAULT_LOCALE, messagesFor, type Locale } from './locales.js'
-import { connectionButtons, type ConnectionButton } from './login.js'
+import { connectionButtons, signInHeading, type ConnectionButton } from './login.js'
 
 export interface IdentifyView {
   action: string
@@ -28,11 +28,7 @@ export function identifyPage(v: IdentifyView, locale: Locale = DEFAULT_LOCALE, l
   const m = all.login
   return page(
     m.title,
-    html`<h1>${m.title}</h1>
-<p class="muted">${m.continueTo} <strong>${v.clientName}</strong></p>
-${v.error ? html`<p class="error" role="alert">${v.error}</p>` : ''}
-${v.notice ? html`<p class="error" role="alert">${v.notice}</p>` : ''}
-${v.requiredConnection ? html`<p><a class="button" href="${v.requiredConnection.href}">${m.continueWith(v.requiredConnection.name)}</a></p>` : ''}
+    html`${signInHeading(v, m)}
 <form method="post" action="${v.action}">
 <input type="hidden" name="csrf" value="${v.csrf}">
 <label for="email">${m.email}</label>

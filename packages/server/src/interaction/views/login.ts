@@ -35,6 +35,18 @@ export interface LoginView {
 }
 
 /** The connections' sign-in links ("Continue with <name>"), also on the identify page (issue 12). */
+/** The top of the sign-in and identify pages: title, client, why it is shown again, required SSO. */
+export function signInHeading(
+  v: { clientName: string; error?: string | undefined; notice?: string | undefined; requiredConnection?: { name: string; href: string } | undefined },
+  m: ReturnType<typeof messagesFor>['login'],
+): SafeHtml {
+  return html`<h1>${m.title}</h1>
+<p class="muted">${m.continueTo} <strong>${v.clientName}</strong></p>
+${v.error ? html`<p class="error" role="alert">${v.error}</p>` : ''}
+${v.notice ? html`<p class="error" role="alert">${v.notice}</p>` : ''}
+${v.requiredConnection ? html`<p><a class="button" href="${v.requiredConnection.href}">${m.continueWith(v.requiredConnection.name)}</a></p>` : ''}`
+}
+
 export function connectionButtons(connections: readonly ConnectionButton[], locale: Locale, look: Look): SafeHtml | '' {
   const m = messagesFor(locale, look).login
   return connections.length === 0
@@ -62,11 +74,7 @@ export function loginPage(v: LoginView, locale: Locale = DEFAULT_LOCALE, look: L
   const below = v.position === 'below'
   return page(
     m.title,
-    html`<h1>${m.title}</h1>
-<p class="muted">${m.continueTo} <strong>${v.clientName}</strong></p>
-${v.error ? html`<p class="error" role="alert">${v.error}</p>` : ''}
-${v.notice ? html`<p class="error" role="alert">${v.notice}</p>` : ''}
-${v.requiredConnection ? html`<p><a class="button" href="${v.requiredConnection.href}">${m.continueWith(v.requiredConnection.name)}</a></p>` : ''}
+    html`${signInHeading(v, m)}
 ${below ? form : buttons}
 ${or}
 ${below ? buttons : form}`,
