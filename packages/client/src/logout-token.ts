@@ -42,19 +42,24 @@ export interface LogoutTokenClaims {
   exp: number
 }
 
-/** One remote JWKS per URI, so keys are fetched once and refreshed by jose's own rules. */
-const keySets = new Map<string, JWTVerifyGetKey>()
+/**
+ * One remote JWKS per URI, so keys are fetched once and refreshed by jose's own rules; rebuilt when
+ * a caller brings other transport options (its own `fetch`), which the first caller's must not stand for.
+ */
+const keySets = new Map<string, { fetch: TransportOptions['fetch']; allowInsecureRequests: boolean | undefined; keys: JWTVerifyGetKey }>()
 
 function keySet(jwksUri: string, options: TransportOptions): JWTVerifyGetKey {
-  let found = keySets.get(jwksUri)
-  if (!found) {
-    const send = secureFetch(options)
-    found = createRemoteJWKSet(new URL(jwksUri), { [customFetch]: (url, init) => send(url, init as RequestInit) })
-    if (keySets.size >= 100) keySets.clear()
-    keySets.set(jwksUri, found)
-  }
-  return found
+  const found = keySets.get(jwksUri)
+  if (found !== undefined && found.fetch === options.fetch && found.allowInsecureRequests === options.allowInsecureRequests) return found.keys
+  const send = secureFetch(options)
+  const keys = createRemoteJWKSet(new URL(jwksUri), { [customFetch]: (url, init) => send(url, init as RequestInit) })
+  if (keySets.size >= 100) keySets.clear()
+  keySets.set(jwksUri, { fetch: options.fetch, allowInsecureRequests: options.allowInsecureRequests, keys })
+  return keys
 }
+
+/** jose's errors for a key set it could not get (timeout, a non-200 answer, not a JWK Set): the OP's trouble, not the token's. */
+const KEY_SET_UNAVAILABLE = new Set(['ERR_JWKS_TIMEOUT', 'ERR_JWKS_INVALID', 'ERR_JOSE_GENERIC'])
 
 const invalid = (message: string, cause?: unknown) =>
   new ClientValidationError('invalid_logout_token', `OIDC Back-Channel Logout §2.6: ${message}`, cause === undefined ? undefined : { cause })
@@ -102,6 +107,10 @@ export async function validateLogoutToken(token: string, options: LogoutTokenOpt
     }))
   } catch (err) {
     if (err instanceof ClientValidationError) throw err
+    const code = (err as { code?: string }).code
+    if (code !== undefined && KEY_SET_UNAVAILABLE.has(code)) {
+      throw new ClientValidationError('request_failed', `the JWK Set could not be fetched (${code})`, { cause: err })
+    }
     throw invalid(`the token failed JWT validation (${(err as { code?: string }).code ?? (err as Error).name})`, err)
   }
   const events = payload.events

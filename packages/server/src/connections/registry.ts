@@ -51,7 +51,8 @@ export class ConnectionRegistry {
   /** Issuers whose refused metadata was logged (once per node). */
   readonly #reported = new Set<string>()
   #list: { records: ConnectionRecord[]; until: number } | null = null
-  readonly #secrets = new Map<string, ResolvedConnection>()
+  /** Decrypted connections by id, with the digest they were decrypted at (a changed row replaces its entry). */
+  readonly #secrets = new Map<string, { digest: string; connection: ResolvedConnection }>()
   readonly #metadata = new Map<string, { as: AuthorizationServer; until: number } | { error: UpstreamError; until: number }>()
   readonly #jwks = new Map<string, JWKSCacheInput>()
 
@@ -83,16 +84,25 @@ export class ConnectionRegistry {
     return (await this.#records()).map((r) => ({ ...connectionSettingsOf(r), organization_id: r.organization_id, required: r.required }))
   }
 
-  /** An enabled connection with its secrets, or null. */
+  /**
+   * An enabled connection with its secrets, or null. A row whose secrets no longer decrypt
+   * (`LATCH_SECRET` changed since it was stored, or a damaged row) is treated as unavailable and
+   * logged, never a 500 to the anonymous request that reached it.
+   */
   async resolve(id: string): Promise<ResolvedConnection | null> {
     const record = (await this.#records()).find((r) => r.id === id)
     if (record === undefined || connectionSettingsOf(record).enabled !== true) return null
-    let resolved = this.#secrets.get(record.digest)
-    if (resolved === undefined) {
-      resolved = await connectionFromRecord(record, this.options.secret)
-      this.#secrets.set(record.digest, resolved)
+    const cached = this.#secrets.get(record.id)
+    if (cached?.digest === record.digest) return cached.connection
+    let connection: ResolvedConnection
+    try {
+      connection = await connectionFromRecord(record, this.options.secret)
+    } catch (err) {
+      this.options.log?.warn({ connection: record.id, err: { name: (err as Error).name } }, 'connection secrets cannot be decrypted (was LATCH_SECRET changed?): the connection is unavailable')
+      return null
     }
-    return resolved
+    this.#secrets.set(record.id, { digest: record.digest, connection })
+    return connection
   }
 
   /** The upstream's authorization server metadata: discovered (OIDC), or from the configured endpoints (OAuth 2.0). */

@@ -21,6 +21,7 @@ import { rejectDuplicateParams } from './_pipeline/reject-duplicate-params.js'
 import { securityHeaders } from './_pipeline/security-headers.js'
 import { sendOutcome } from './_pipeline/send-outcome.js'
 import { sessionOf } from './_pipeline/session-cookie.js'
+import { CONNECTION_ID } from '../rules/connection-presets.js'
 
 function send(reply: FastifyReply, status: number, body: string): FastifyReply {
   return securityHeaders(reply, [], pageLook(reply.request)).status(status).type('text/html; charset=utf-8').send(body)
@@ -62,7 +63,7 @@ async function unlink(request: FastifyRequest, reply: FastifyReply): Promise<Fas
   const active = await sessionOf(request)
   if (active === null) return send(reply, 401, notSignedInPage(pageLocale(request), pageLook(request)))
   const connection = params.connection ?? ''
-  const result = /^[a-z0-9-]{1,64}$/.test(connection) ? await unlinkIdentity(ctx, active.user.id, connection) : 'not_linked'
+  const result = CONNECTION_ID.test(connection) ? await unlinkIdentity(ctx, active.user.id, connection) : 'not_linked'
   return sendOutcome(reply, seeOther(`${ctx.urls.issuer}${PATHS.account}?notice=${result}`))
 }
 

@@ -24,6 +24,7 @@ import { requireFormBody, type RawParams } from './_pipeline/form-body.js'
 import { rejectDuplicateParams } from './_pipeline/reject-duplicate-params.js'
 import { sendOutcome, type OutcomeDelivery } from './_pipeline/send-outcome.js'
 import { applyCookies } from './_pipeline/session-cookie.js'
+import { CONNECTION_ID } from '../rules/connection-presets.js'
 
 type ConnectionRequest = FastifyRequest<{ Params: { id: string } }>
 
@@ -63,7 +64,7 @@ async function formPostCallback(request: ConnectionRequest, reply: FastifyReply)
   const params = rejectDuplicateParams(request.body as RawParams) as Record<string, string>
   const state = params.state ?? ''
   const id = request.params.id
-  const connection = /^[a-z0-9-]{1,64}$/.test(id) ? await request.latch.connections.resolve(id) : null
+  const connection = CONNECTION_ID.test(id) ? await request.latch.connections.resolve(id) : null
   // Only a connection that asked for form_post is answered by a POST; any other POST stores nothing.
   if (connection === null || connection.response_mode !== 'form_post') throw new InvalidRequestError(UNUSABLE_ANSWER)
   const stashed = await stashUpstreamResponse(request.latch, connection.id, params)

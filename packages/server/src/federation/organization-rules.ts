@@ -40,11 +40,6 @@ export async function organizationConnections(ctx: LatchContext): Promise<Organi
     c.enabled && c.organization_id !== null ? [{ id: c.id, display_name: c.display_name, organization_id: c.organization_id, required: c.required }] : [])
 }
 
-/** The organization's connection (the first by id when it has several), or null. */
-export async function connectionOfOrganization(ctx: LatchContext, organizationId: string): Promise<OrganizationConnection | null> {
-  return (await organizationConnections(ctx)).find((c) => c.organization_id === organizationId) ?? null
-}
-
 /**
  * Home-realm discovery by domain: the connection of the first organization (by id) listing the
  * email's domain that has one; null for any other domain. Costs one query per tenant without

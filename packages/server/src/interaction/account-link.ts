@@ -20,6 +20,7 @@ import { startUpstreamLogin } from '../federation/upstream-login.js'
 import { currentSession, type CookieChange, type CookieJar } from '../sessions/idp-session.js'
 import type { UpstreamLoginRecord } from '../storage/store.js'
 import { seeOther, type Outcome } from './outcome.js'
+import { CONNECTION_ID } from '../rules/connection-presets.js'
 
 const UNKNOWN_LINK = 'This linking attempt has expired, was already used, or was started in another browser or session. Start again from your account page.'
 
@@ -36,7 +37,7 @@ function toAccount(ctx: LatchContext, notice: 'linked' | 'taken' | 'link_failed'
 
 /** An enabled connection that is not an organization's, with its secrets; else an error page. */
 async function linkableConnection(ctx: LatchContext, id: string): Promise<ResolvedConnection> {
-  const registered = /^[a-z0-9-]{1,64}$/.test(id) ? (await ctx.connections.list()).find((c) => c.id === id) : undefined
+  const registered = CONNECTION_ID.test(id) ? (await ctx.connections.list()).find((c) => c.id === id) : undefined
   const connection = registered !== undefined && registered.organization_id === null ? await ctx.connections.resolve(id) : null
   if (connection === null) throw new InvalidRequestError('This account cannot be linked here.')
   return connection

@@ -26,6 +26,7 @@ import type { AuthorizationRequest } from './authorization-request.js'
 import { seeOther, type Outcome } from './outcome.js'
 import { canProveFreshness, requiredAuthAge } from './fresh-sign-in.js'
 import { completeSignIn, loadInteraction, type LoadedInteraction } from './pages.js'
+import { CONNECTION_ID } from '../rules/connection-presets.js'
 
 /** The sign-in page's notices (interaction/views: `login.notices`); unknown values are ignored there. */
 export type LoginNotice = 'connection_cancelled' | 'connection_failed' | 'connection_unavailable' | 'account_unusable' | 'connection_required'
@@ -44,7 +45,7 @@ function backToSignIn(ctx: LatchContext, interactionId: string, connectionId: st
 }
 
 async function enabledConnection(ctx: LatchContext, id: string): Promise<ResolvedConnection> {
-  const connection = /^[a-z0-9-]{1,64}$/.test(id) ? await ctx.connections.resolve(id) : null
+  const connection = CONNECTION_ID.test(id) ? await ctx.connections.resolve(id) : null
   if (connection === null) throw new InvalidRequestError('This way of signing in is not available.')
   return connection
 }

@@ -11,6 +11,9 @@
  * @see https://openid.net/specs/openid-connect-discovery-1_0.html
  */
 
+/** A connection's id: it is a path segment of its routes (`/connections/<id>/callback`). */
+export const CONNECTION_ID = /^[a-z0-9-]{1,64}$/
+
 export const CONNECTION_TYPES = ['oidc', 'oauth2', 'google', 'microsoft', 'apple', 'github', 'gitlab', 'facebook', 'twitter', 'discord', 'linkedin', 'slack'] as const
 export type ConnectionType = (typeof CONNECTION_TYPES)[number]
 

@@ -368,17 +368,17 @@ export interface Store {
     /** Id, issuer and last change of every stored tenant, by id: the cheap read of each reload of the tenant index. */
     listIndex(): Promise<TenantIndexEntry[]>
     /**
-     * Inserts the tenant, or replaces the issuer and settings of the one with that id. Throws
-     * `TenantIssuerTakenError` when another tenant has `issuer`, `InvalidTenantError` for an id that
-     * is malformed or `default`.
-     */
-    /**
      * The tenants, `default` included, whose newest main signing key was created `tokens.rotation_interval`
      * seconds or more before `now`, with that key's generation: one query over every tenant's keys,
      * reading each stored tenant's interval from its settings (`unset` when they have none; 0 is off).
      * Tenants without keys (never used) are not listed.
      */
     keysDue(now: number, intervals: { default: number; unset: number }): Promise<{ id: string; generation: number }[]>
+    /**
+     * Inserts the tenant, or replaces the issuer and settings of the one with that id. Throws
+     * `TenantIssuerTakenError` when another tenant has `issuer`, `InvalidTenantError` for an id that
+     * is malformed or `default`.
+     */
     upsert(tenant: Pick<TenantRecord, 'id' | 'issuer' | 'settings'>, now: number): Promise<TenantRecord>
     /**
      * Deletes every row of every table that belongs to the tenant, and the tenant, in one
