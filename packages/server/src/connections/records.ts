@@ -5,10 +5,10 @@
  * secrets included) that lets seeding skip an unchanged entry without decrypting anything, while
  * telling nothing about the secrets to a reader of the table.
  */
-import { createHmac } from 'node:crypto'
 import type { ConnectionSecrets, ResolvedConnection } from '../config/schema.js'
 import { CONNECTION_SECRETS_INFO, decryptJson, encryptJson } from '../keys/encryption-at-rest.js'
 import type { ConnectionRecord } from '../storage/store.js'
+import { keyedMac } from '../lib/keyed-mac.js'
 
 /** Canonical JSON (sorted keys), so equal entries have equal digests. */
 function canonical(value: unknown): string {
@@ -20,7 +20,9 @@ function canonical(value: unknown): string {
 }
 
 export function connectionDigest(connection: ResolvedConnection, secret: string, extra: Record<string, unknown> = {}): string {
-  return createHmac('sha256', secret).update('latch/v1/connection-digest\0').update(canonical({ ...connection, ...extra })).digest('base64url')
+  // Keyed for this use alone (lib/keyed-mac.ts); a digest is only compared with the stored one, so
+  // the change of key since issue 12's first version rewrites each connection row once.
+  return keyedMac(secret, 'latch/v1/connection-digest', canonical({ ...connection, ...extra }))
 }
 
 /** The row for `connection` (config or CLI); `organization`/`required` are for organization connections. */

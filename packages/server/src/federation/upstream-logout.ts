@@ -16,7 +16,7 @@
  * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
  * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RedirectionAfterLogout
  */
-import { createHash, createHmac } from 'node:crypto'
+import { keyedMac } from '../lib/keyed-mac.js'
 import type { ResolvedConnection } from '../config/schema.js'
 import { isAllowedUpstreamUrl, upstreamPolicyOf } from '../connections/transport.js'
 import { scrubUpstreamError, UpstreamError } from '../connections/upstream-error.js'
@@ -52,18 +52,8 @@ export function upstreamSessionOf(ctx: LatchContext, sessionId: string): Promise
   return ctx.store.upstreamSessions.get(sessionId, ctx.clock.now())
 }
 
-const keys = new WeakMap<object, Buffer>()
-function keyOf(ctx: LatchContext): Buffer {
-  let key = keys.get(ctx.config)
-  if (!key) {
-    key = createHash('sha256').update(`latch/v1/federated-logout-state\0${ctx.config.secret}`).digest()
-    keys.set(ctx.config, key)
-  }
-  return key
-}
-
 const mac = (ctx: LatchContext, connectionId: string, payload: string) =>
-  createHmac('sha256', keyOf(ctx)).update(`${ctx.urls.issuer}\0${connectionId}\0${payload}`).digest('base64url')
+  keyedMac(ctx.config.secret, 'latch/v1/federated-logout-state', `${ctx.urls.issuer}\0${connectionId}\0${payload}`)
 
 /** The `state` sent to the upstream: the destination and an expiry, sealed for this issuer and connection. */
 export function sealLogoutState(ctx: LatchContext, connectionId: string, destination: LogoutDestination): string {

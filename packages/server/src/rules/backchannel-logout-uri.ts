@@ -7,16 +7,12 @@
  * @see https://openid.net/specs/openid-connect-backchannel-1_0.html#BCRegistration
  */
 import { isLoopbackHost } from '../lib/loopback-host.js'
+import { registrableUri } from './redirect-uri.js'
 
 /** Why `uri` cannot be registered as a `backchannel_logout_uri`, or null when it can. */
 export function backchannelLogoutUriProblem(uri: string): string | null {
-  let url: URL
-  try {
-    url = new URL(uri)
-  } catch {
-    return `must be an absolute URL, got ${JSON.stringify(uri)}`
-  }
-  if (url.hash || uri.includes('#')) return 'must not contain a fragment (OIDC Back-Channel Logout §2.2)'
+  const url = registrableUri(uri, 'OIDC Back-Channel Logout §2.2')
+  if (typeof url === 'string') return url
   if (url.username || url.password) return 'must not contain credentials'
   if (url.protocol === 'https:') return null
   if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return null

@@ -91,16 +91,27 @@ export function resolveRedirectUri(client: RedirectClient, requested: string | u
  * so could never be used), and not a `javascript:` or `data:` URI, which a redirect would execute.
  */
 export function redirectUriRegistrationProblem(uri: string): string | null {
+  const parsed = registrableUri(uri, 'RFC 6749 §3.1.2')
+  if (typeof parsed === 'string') return parsed
+  if (parsed.protocol === 'javascript:' || parsed.protocol === 'data:') return `must not use the ${parsed.protocol} scheme`
+  return null
+}
+
+/**
+ * The URL of a URI a client registers for Latch to send to (a redirect URI, a back-channel logout
+ * URI), or why it cannot be one: absolute, no fragment (`rule` names the spec that says so),
+ * visible ASCII only (RFC 3986 §2).
+ */
+export function registrableUri(uri: string, rule: string): URL | string {
   let url: URL
   try {
     url = new URL(uri)
   } catch {
     return `must be an absolute URL, got ${JSON.stringify(uri)}`
   }
-  if (url.hash || uri.includes('#')) return 'must not contain a fragment (RFC 6749 §3.1.2)'
+  if (url.hash || uri.includes('#')) return `must not contain a fragment (${rule})`
   if (!URI_CHARACTERS.test(uri)) return 'must contain only visible ASCII characters: percent-encode the others (RFC 3986 §2)'
-  if (url.protocol === 'javascript:' || url.protocol === 'data:') return `must not use the ${url.protocol} scheme`
-  return null
+  return url
 }
 
 /**

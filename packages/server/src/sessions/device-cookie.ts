@@ -15,7 +15,7 @@
  * @see https://owasp.org/www-community/Slow_Down_Online_Guessing_Attacks_with_Device_Cookies
  * @see https://cheatsheetseries.owasp.org/cheatsheets/Authentication_Cheat_Sheet.html#login-throttling
  */
-import { createHash, createHmac } from 'node:crypto'
+import { keyedMac } from '../lib/keyed-mac.js'
 import { DEVICE_COOKIE_TTL } from '../config/defaults.js'
 import type { LatchContext } from '../context.js'
 import { constantTimeEqual } from '../lib/constant-time.js'
@@ -26,17 +26,7 @@ export const DEVICE_COOKIE = 'latch_device'
 
 const VALUE = /^([A-Za-z0-9_-]{22})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/
 
-const keys = new WeakMap<object, Buffer>()
-function keyOf(ctx: LatchContext): Buffer {
-  let key = keys.get(ctx.config)
-  if (!key) {
-    key = createHash('sha256').update(`latch device cookies\0${ctx.config.secret}`).digest()
-    keys.set(ctx.config, key)
-  }
-  return key
-}
-
-const mac = (ctx: LatchContext, value: string) => createHmac('sha256', keyOf(ctx)).update(value).digest('base64url')
+const mac = (ctx: LatchContext, value: string) => keyedMac(ctx.config.secret, 'latch device cookies', value)
 
 /** The cookie's name for `account`: a keyed hash, so the name says nothing about who signed in. */
 export function deviceCookieName(ctx: LatchContext, account: string): string {
