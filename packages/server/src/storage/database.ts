@@ -162,6 +162,8 @@ export interface SessionsTable {
   amr: Json
   created_at: Epoch
   expires_at: Epoch
+  /** 0017 (issue 13): the browser's User-Agent at sign-in, truncated; null: unknown. */
+  user_agent: string | null
 }
 
 /**

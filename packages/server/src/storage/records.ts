@@ -195,6 +195,8 @@ export interface SessionRecord {
   amr: string[]
   created_at: number
   expires_at: number
+  /** Issue 13: the User-Agent of the browser at sign-in (truncated; `sessions/idp-session.ts`); null or absent: unknown. */
+  user_agent?: string | null
 }
 
 export interface ConsentRecord {

@@ -57,7 +57,7 @@ export const COLUMNS = {
     device_code_hash: true, user_code_hash: true, client_id: true, scope: true, resource: true, interval: true, created_at: true, expires_at: true,
     last_polled_at: true, status: true, user_id: true, auth_time: true, session_id: true, granted_scope: true,
   }),
-  sessions: columns<SessionsTable>()({ session_hash: true, id: true, user_id: true, auth_time: true, amr: true, created_at: true, expires_at: true }),
+  sessions: columns<SessionsTable>()({ session_hash: true, id: true, user_id: true, auth_time: true, amr: true, created_at: true, expires_at: true, user_agent: true }),
   consents: columns<ConsentsTable>()({ user_id: true, client_id: true, resource: true, scope: true, granted_at: true }),
   interactions: columns<InteractionsTable>()({
     id: true, kind: true, client_id: true, params: true, user_id: true, auth_time: true, session_id: true, created_at: true, expires_at: true,
@@ -168,7 +168,7 @@ export function rowCodec(codecs: Codecs) {
     deviceCodeToRow: (d: DeviceCodeRecord): DeviceCodesTable => pick(d, COLUMNS.device_codes),
     deviceCode: (r: DeviceCodesTable): DeviceCodeRecord => ({ ...r, status: r.status as DeviceCodeStatus }),
 
-    sessionToRow: (s: SessionRecord): SessionsTable => ({ ...pick(s, COLUMNS.sessions), amr: json.encode(s.amr) }),
+    sessionToRow: (s: SessionRecord): SessionsTable => ({ ...pick(s, COLUMNS.sessions), amr: json.encode(s.amr), user_agent: s.user_agent ?? null }),
     session: (r: SessionsTable): SessionRecord => ({ ...r, amr: strings(r.amr) }),
 
     organization: (r: Omit<OrganizationsTable, 'branding'>): OrganizationRecord => ({ id: r.id, name: r.name, domains: strings(r.domains), created_at: r.created_at, updated_at: r.updated_at }),

@@ -77,7 +77,16 @@ export interface Store {
      */
     setPasswordHash(id: string, passwordHash: string, now: number, options?: { signOut?: boolean }): Promise<boolean>
     /** Replaces the user's roles and/or custom attributes; false when there is no such user. */
-    update(id: string, patch: Partial<Pick<UserRecord, 'roles' | 'attributes'>>, now: number): Promise<boolean>
+    update(id: string, patch: Partial<Pick<UserRecord, 'roles' | 'attributes' | 'claims'>>, now: number): Promise<boolean>
+    /**
+     * Issue 13, "Change password" on the account page: replaces the hash only while `expectedHash`
+     * is still the stored one (a concurrent change or reset wins, and this one writes nothing), and
+     * in the same transaction ends every other session of the user (back-channel logout queued for
+     * each), revokes every grant of the user, `offline_access` included, with their codes and device
+     * approvals (as `setPasswordHash` with `signOut`), and gives the kept session the new cookie hash
+     * `rotatedSessionHash` (its id, `sid`, stays). False, and nothing written, when the hash changed meanwhile.
+     */
+    changePassword(id: string, expectedHash: string, newHash: string, keep: { sessionId: string; rotatedSessionHash: string }, now: number): Promise<boolean>
     /** Deletes the user (sessions and consents go with them) and revokes their grants at `now`. */
     delete(id: string, now: number): Promise<boolean>
   }
@@ -293,12 +302,29 @@ export interface Store {
      * nothing written) when `sessionHash` names no unexpired session of `next.user_id`.
      */
     renew(sessionHash: string, next: Pick<SessionRecord, 'session_hash' | 'user_id' | 'auth_time' | 'amr' | 'expires_at'>, now: number): Promise<SessionRecord | null>
+    /** Issue 13: the user's unexpired sessions, newest first, at most `limit` (the account page). */
+    listForUser(userId: string, now: number, limit: number): Promise<SessionRecord[]>
+    /**
+     * Issue 13: ends the session `id` only if it is `userId`'s, with `end`'s effects (what was issued
+     * within it revoked, `offline_access` kept; back-channel logout queued). Null: no live session
+     * of that user has this id (another user's id names nothing).
+     */
+    endById(id: string, userId: string, now: number): Promise<SessionRecord | null>
   }
   consents: {
     /** What the user granted the client for `resource` (null: no resource); other resources' consents do not count. */
     get(userId: string, clientId: string, resource: string | null): Promise<ConsentRecord | null>
     /** Adds `scopes` to what the user already granted the client for `resource`. */
     grant(userId: string, clientId: string, resource: string | null, scopes: string[], now: number): Promise<void>
+    /** Issue 13: everything the user consented to, one entry per (client, resource), with when it was first granted; by client. */
+    listForUser(userId: string): Promise<(ConsentRecord & { granted_at: number })[]>
+    /**
+     * Issue 13, "Revoke" on the account page: deletes the user's consents to the client (every
+     * resource) and, in the same transaction, revokes every grant of the user for that client
+     * (`offline_access` included) with its refresh tokens, access tokens and unredeemed codes, and
+     * denies its approved device codes not yet picked up. False: there was neither consent nor grant.
+     */
+    revoke(userId: string, clientId: string, now: number): Promise<boolean>
   }
   interactions: {
     insert(interaction: InteractionRecord): Promise<void>

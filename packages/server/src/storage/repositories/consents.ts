@@ -3,9 +3,10 @@
  * concurrent consents cannot undo. Consent is per resource (RFC 8707 §2).
  * @see https://www.rfc-editor.org/rfc/rfc8707#section-2
  */
-import type { Store } from '../store.js'
+import type { ConsentRecord, Store } from '../store.js'
 import { statement } from './compiled.js'
-import type { ForTenant, RepositoryContext } from './shared.js'
+import { revokeUserClientGrants } from './grant-revocation.js'
+import { changed, type ForTenant, type RepositoryContext } from './shared.js'
 
 /** `consents.resource` of a consent for no resource: a key column cannot be NULL (0003-client-resources). */
 export const NO_RESOURCE = ''
@@ -38,6 +39,39 @@ export function consentRepository({ db }: RepositoryContext): ForTenant<Store['c
         .values(unique.map((scope) => ({ user_id: userId, client_id: clientId, resource: resource ?? NO_RESOURCE, scope, granted_at: now, tenant_id: tenant })))
         .onConflict((oc) => oc.columns(['user_id', 'client_id', 'resource', 'scope']).doNothing())
         .execute()
+    },
+    async listForUser(userId) {
+      const found = await db
+        .selectFrom('consents')
+        .select(['client_id', 'resource', 'scope', 'granted_at'])
+        .where('tenant_id', '=', tenant)
+        .where('user_id', '=', userId)
+        .orderBy('client_id')
+        .orderBy('resource')
+        .orderBy('granted_at')
+        .orderBy('scope')
+        .execute()
+      const byKey = new Map<string, ConsentRecord & { granted_at: number }>()
+      for (const r of found) {
+        const key = `${r.client_id}\u0000${r.resource}`
+        const at = Number(r.granted_at)
+        const entry = byKey.get(key)
+        if (entry === undefined) {
+          byKey.set(key, { user_id: userId, client_id: r.client_id, resource: r.resource === NO_RESOURCE ? null : r.resource, scopes: [r.scope], granted_at: at, updated_at: at })
+        } else {
+          entry.scopes.push(r.scope)
+          entry.granted_at = Math.min(entry.granted_at, at)
+          entry.updated_at = Math.max(entry.updated_at, at)
+        }
+      }
+      return [...byKey.values()]
+    },
+    async revoke(userId, clientId, now) {
+      return db.transaction().execute(async (trx) => {
+        const forgotten = changed(await trx.deleteFrom('consents').where('tenant_id', '=', tenant).where('user_id', '=', userId).where('client_id', '=', clientId).executeTakeFirst())
+        const revoked = await revokeUserClientGrants(trx, tenant, userId, clientId, now)
+        return forgotten || revoked
+      })
     },
   })
 }

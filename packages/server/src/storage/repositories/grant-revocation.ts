@@ -111,3 +111,30 @@ export async function revokeSessionGrants(trx: Db, tenant: string, sessionId: st
   await trx.updateTable('device_codes').set({ session_id: null }).where('tenant_id', '=', tenant).where('session_id', '=', sessionId).where('status', '=', 'approved').execute()
 }
 
+
+/**
+ * Issue 13: revokes every grant of `userId` for `clientId` (the account page's **Revoke**), within
+ * the caller's transaction, as `revokeGrantsWhere` does for one column: tombstones for grants only
+ * a code names, the grants and their token-exchange forks, their refresh tokens (access tokens read
+ * the grant), the unredeemed codes, and approved device codes not yet picked up. True when a grant,
+ * code or device approval was live.
+ */
+export async function revokeUserClientGrants(trx: Db, tenant: string, userId: string, clientId: string, now: number): Promise<boolean> {
+  await tombstoneCodeGrants(trx, tenant, now, (eb) => eb.and([eb('user_id', '=', userId), eb('client_id', '=', clientId)]))
+  const own = trx.selectFrom('grants').select('id').where('tenant_id', '=', tenant).where('user_id', '=', userId).where('client_id', '=', clientId)
+  const selected = (eb: ExpressionBuilder<Database, 'grants'>) =>
+    eb.and([eb('tenant_id', '=', tenant), eb.or([eb.and([eb('user_id', '=', userId), eb('client_id', '=', clientId)]), eb('family_id', 'in', own)])])
+  const grants = await trx.updateTable('grants').set({ revoked_at: now }).where(selected).where('revoked_at', 'is', null).executeTakeFirst()
+  const grantIds = trx.selectFrom('grants').select('id').where(selected)
+  await trx.updateTable('refresh_tokens').set({ revoked_at: now }).where('tenant_id', '=', tenant).where('grant_id', 'in', grantIds).where('revoked_at', 'is', null).execute()
+  await trx.updateTable('authorization_codes').set({ consumed_at: now }).where('tenant_id', '=', tenant).where('user_id', '=', userId).where('client_id', '=', clientId).where('consumed_at', 'is', null).execute()
+  const devices = await trx
+    .updateTable('device_codes')
+    .set({ status: 'denied' })
+    .where('tenant_id', '=', tenant)
+    .where('user_id', '=', userId)
+    .where('client_id', '=', clientId)
+    .where('status', '=', 'approved')
+    .executeTakeFirst()
+  return (grants.numUpdatedRows ?? 0n) > 0n || (devices.numUpdatedRows ?? 0n) > 0n
+}

@@ -75,5 +75,35 @@ export function sessionRepository({ db, rows, capabilities }: RepositoryContext)
         .executeTakeFirst()
       return row ? rows.session(row) : null
     },
+    async listForUser(userId, now, limit) {
+      const found = await db
+        .selectFrom('sessions')
+        .select(COLUMNS.sessions)
+        .where('tenant_id', '=', tenant)
+        .where('user_id', '=', userId)
+        .where('expires_at', '>', now)
+        .orderBy('created_at', 'desc')
+        .orderBy('id')
+        .limit(limit)
+        .execute()
+      return found.map(rows.session)
+    },
+    async endById(id, userId, now) {
+      return db.transaction().execute(async (trx) => {
+        // The user's own and live only: an id of another user's session, or an expired one, ends nothing.
+        const ended = await trx
+          .deleteFrom('sessions')
+          .where('id', '=', id)
+          .where('user_id', '=', userId)
+          .where('tenant_id', '=', tenant)
+          .where('expires_at', '>', now)
+          .returning(COLUMNS.sessions)
+          .executeTakeFirst()
+        if (!ended) return null
+        await enqueueLogoutDeliveries(trx, tenant, { sessionId: ended.id, sub: ended.user_id }, now)
+        await revokeSessionGrants(trx, tenant, ended.id, now, { keepOfflineAccess: true })
+        return rows.session(ended)
+      })
+    },
   })
 }

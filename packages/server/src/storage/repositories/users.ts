@@ -62,10 +62,38 @@ export function userRepository({ db, rows }: RepositoryContext): ForTenant<Store
         return true
       })
     },
+    async changePassword(id, expectedHash, newHash, keep, now) {
+      return db.transaction().execute(async (trx) => {
+        const updated = await trx
+          .updateTable('users')
+          .set({ password_hash: newHash, updated_at: now })
+          .where('tenant_id', '=', tenant)
+          .where('id', '=', id)
+          .where('password_hash', '=', expectedHash)
+          .executeTakeFirst()
+        if (!changed(updated)) return false
+        const others = await trx
+          .selectFrom('sessions')
+          .select('id')
+          .where('tenant_id', '=', tenant)
+          .where('user_id', '=', id)
+          .where('id', '<>', keep.sessionId)
+          .where('expires_at', '>', now)
+          .execute()
+        // Issue 12: the clients of every other live session hear of it (OIDC Back-Channel Logout §2.5).
+        for (const other of others) await enqueueLogoutDeliveries(trx, tenant, { sessionId: other.id, sub: id }, now)
+        await trx.deleteFrom('sessions').where('tenant_id', '=', tenant).where('user_id', '=', id).where('id', '<>', keep.sessionId).execute()
+        await trx.updateTable('sessions').set({ session_hash: keep.rotatedSessionHash }).where('tenant_id', '=', tenant).where('id', '=', keep.sessionId).where('user_id', '=', id).execute()
+        await revokeGrantsWhere(trx, tenant, 'user_id', id, now)
+        await trx.updateTable('device_codes').set({ status: 'denied' }).where('tenant_id', '=', tenant).where('user_id', '=', id).where('status', '=', 'approved').execute()
+        return true
+      })
+    },
     async update(id, patch, now) {
-      const set: { updated_at: number; roles?: string; attributes?: string } = { updated_at: now }
+      const set: { updated_at: number; roles?: string; attributes?: string; claims?: string } = { updated_at: now }
       if (patch.roles !== undefined) set.roles = rows.json(patch.roles)
       if (patch.attributes !== undefined) set.attributes = rows.json(patch.attributes)
+      if (patch.claims !== undefined) set.claims = rows.json(patch.claims)
       return changed(await db.updateTable('users').set(set).where('tenant_id', '=', tenant).where('id', '=', id).executeTakeFirst())
     },
     async delete(id, now) {
