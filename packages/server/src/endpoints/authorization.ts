@@ -101,7 +101,7 @@ function rawParams(request: FastifyRequest): RawParams {
 
 async function authorize(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   securityHeaders(reply)
-  const s: AuthorizationState = { ctx: request.latch, raw: rawParams(request), ip: request.ip, cookies: request.cookies }
+  const s: AuthorizationState = { ctx: request.latch, raw: rawParams(request), ip: request.ip, cookies: request.cookies, userAgent: request.headers['user-agent'] }
   let step: AuthorizationStep | undefined
   try {
     for (step of AUTHORIZATION_STEPS) {

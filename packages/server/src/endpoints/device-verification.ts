@@ -40,7 +40,7 @@ async function submitCode(request: FastifyRequest, reply: FastifyReply): Promise
   verifyCsrf(ctx, request, params)
   const input = params.user_code ?? ''
   const locale = pageLocale(request)
-  const answer = await submitUserCode(ctx, input, request.ip, locale)
+  const answer = await submitUserCode(ctx, input, request.ip, locale, request.headers['user-agent'])
   if (answer.type === 'code_form') {
     const m = messagesFor(locale, pageLook(request)).device
     if (answer.reason === 'invalid_code') return renderCodeForm(request, reply, answer.status, input, m.invalidCode)

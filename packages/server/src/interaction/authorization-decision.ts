@@ -91,5 +91,6 @@ export async function issueCodeOrInteract(s: AuthorizationState): Promise<void> 
     client_id: client.client_id,
     params: request as unknown as Record<string, unknown>,
     ip: s.ip,
+    userAgent: s.userAgent,
   })
 }

@@ -76,6 +76,8 @@ export interface AuthorizationState {
   /** The browser's address (bounds on pending interactions) and cookies (its IdP session). */
   readonly ip: string
   readonly cookies: CookieJar
+  /** Issue 13: the browser's User-Agent header, kept (bounded) with the session a sign-in starts. */
+  readonly userAgent?: string | undefined
   client?: ClientRecord
   /** The verified redirect URI. */
   redirectUri?: string

@@ -37,7 +37,7 @@ export type UserCodeAnswer =
   | Outcome
 
 /** RFC 8628 §3.3, §5.1: looks up the code the user typed, under the brute-force throttle. */
-export async function submitUserCode(ctx: LatchContext, input: string, ip: string, locale: Locale = DEFAULT_LOCALE): Promise<UserCodeAnswer> {
+export async function submitUserCode(ctx: LatchContext, input: string, ip: string, locale: Locale = DEFAULT_LOCALE, userAgent?: string): Promise<UserCodeAnswer> {
   const code = normalizeUserCode(input)
   // RFC 8628 §5.1: per source (the throttle counts an IPv6 /64 as one) and in total; the
   // per-"account" key is the code itself, so retrying one mistyped code is bounded too.
@@ -67,6 +67,7 @@ export async function submitUserCode(ctx: LatchContext, input: string, ip: strin
       ui_locales: [locale],
     },
     ip,
+    userAgent,
   })
 }
 

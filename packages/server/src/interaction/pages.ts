@@ -24,7 +24,7 @@ import { authorizationKind, redirectTarget, requestOf } from './authorization-ki
 import { notMemberDescription } from './authorization-decision.js'
 import type { GrantedScope } from './granted-scope.js'
 import { organizationStep, type OrganizationPage } from './organization-step.js'
-import { signedIn } from './begin.js'
+import { interactionUserAgent, signedIn } from './begin.js'
 import { deviceKind } from './device-verification.js'
 import { interactionResource, type InteractionKind } from './kinds.js'
 import { authorizationError, seeOther, type Outcome } from './outcome.js'
@@ -194,7 +194,7 @@ export async function completeSignIn(
   authTime?: number,
 ): Promise<{ cookies: CookieChange[]; outcome: Outcome; session: SessionRecord } | null> {
   const { interaction } = l
-  const started = await startSession(ctx, cookies, user, amr, authTime)
+  const started = await startSession(ctx, cookies, user, amr, authTime, interactionUserAgent(interaction))
   if (!started) return null
   const { session } = started
   // Issue 10: a verified email of an organization's domain makes its owner a member (roles kept if already one).

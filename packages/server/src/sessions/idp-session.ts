@@ -90,6 +90,8 @@ export async function startSession(
    * later `max_age` is measured from the real authentication, not from the hop through Latch.
    */
   authTime?: number,
+  /** Issue 13: the browser's User-Agent, as stored (`rules/user-agent.ts`), for "Active sessions". */
+  userAgent: string | null = null,
 ): Promise<{ session: SessionRecord; cookie: CookieChange } | null> {
   const previous = sessionCookieValue(ctx, cookies)
   const now = ctx.clock.now()
@@ -102,7 +104,7 @@ export async function startSession(
       const ended = await ctx.store.sessions.end(held, now)
       if (ended) ctx.events.emit('session.ended', { session_id: ended.id, user_id: ended.user_id })
     }
-    session = { ...next, id: randomId(), created_at: now }
+    session = { ...next, id: randomId(), created_at: now, user_agent: userAgent }
     const checked = user.password_hash === null ? undefined : { passwordHash: { userId: user.id, hash: user.password_hash } }
     if (!(await ctx.store.sessions.insert(session, checked))) return null
   }
