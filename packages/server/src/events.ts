@@ -24,7 +24,8 @@ export interface LatchEventMap {
    * verified email of its domain; issue 12 `connection`, a sign-in through the organization's connection).
    */
   'organization.member_joined': { organization_id: string; user_id: string; reason: 'email_domain' | 'connection' }
-  'session.ended': { session_id: string; user_id: string }
+  /** Issue 13: `reason` when the session was ended from the account page (`account_page`) or by a password change there (`password_changed`). */
+  'session.ended': { session_id: string; user_id: string; reason?: 'account_page' | 'password_changed' }
   /** Issue 12: a user was created at their first sign-in through a connection (just in time). */
   'user.provisioned': { user_id: string; connection_id: string }
   /** Issue 12: an upstream account was linked to an existing user (`verified_email`: both sides asserted the email verified). */
@@ -41,6 +42,12 @@ export interface LatchEventMap {
   'logout_token.delivered': { client_id: string; sid: string; attempts: number }
   /** Issue 12: a logout token was given up: the retry window passed, or the client (or its URI) is gone. */
   'logout_token.abandoned': { client_id: string; sid: string; attempts: number; reason: 'retry_window_passed' | 'client_not_registered' }
+  /** Issue 13: the user revoked an app on the account page (consent forgotten, grants revoked). */
+  'consent.revoked': { user_id: string; client_id: string }
+  /** Issue 13: the user changed their name claims on the account page. */
+  'user.profile_updated': { user_id: string }
+  /** Issue 13: the user's password changed (`account_page`: on the account page, other sessions ended, grants revoked). */
+  'password.changed': { user_id: string; reason: 'account_page' }
 }
 
 export type LatchEventName = keyof LatchEventMap
@@ -102,6 +109,9 @@ export const EVENT_DESCRIPTIONS = Object.freeze({
   'client_assertion.replayed': 'a private_key_jwt assertion was presented twice (RFC 7523 §3)',
   'logout_token.delivered': 'a client acknowledged a back-channel logout token (OIDC Back-Channel Logout 1.0)',
   'logout_token.abandoned': 'a back-channel logout token was given up (retry window passed, or the client or its URI is gone)',
+  'consent.revoked': 'a user revoked an app on the account page: its consent forgotten, its grants and tokens revoked (issue 13)',
+  'user.profile_updated': 'a user changed their name on the account page (issue 13)',
+  'password.changed': 'a user changed their password on the account page; their other sessions ended, their grants revoked (issue 13)',
 } as const satisfies Record<LatchEventName, string>)
 
 /** Every event name of the map, in the order of `EVENT_DESCRIPTIONS`. */

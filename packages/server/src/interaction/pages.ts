@@ -26,6 +26,7 @@ import type { GrantedScope } from './granted-scope.js'
 import { organizationStep, type OrganizationPage } from './organization-step.js'
 import { interactionUserAgent, signedIn } from './begin.js'
 import { deviceKind } from './device-verification.js'
+import { accountClient, accountKind } from './account-kind.js'
 import { interactionResource, type InteractionKind } from './kinds.js'
 import { authorizationError, seeOther, type Outcome } from './outcome.js'
 import { connectionStartUrl, signInStep } from './home-realm.js'
@@ -34,6 +35,8 @@ import { requiredConnectionForEmail, requiredConnectionForMember, type Organizat
 const KINDS: Record<InteractionRecord['kind'], InteractionKind> = {
   authorization: authorizationKind,
   device: deviceKind,
+  // Issue 13: signing in to the account page (its built-in client is not in the clients table).
+  account: accountKind,
 }
 
 const ID_PATTERN = /^[0-9a-f-]{36}$/
@@ -48,7 +51,7 @@ export interface LoadedInteraction {
 export async function loadInteraction(ctx: LatchContext, id: string): Promise<LoadedInteraction> {
   const interaction = ID_PATTERN.test(id) ? await ctx.store.interactions.get(id, ctx.clock.now()) : null
   if (!interaction) throw new InvalidRequestError('This sign-in request has expired or was already completed. Return to the application and start again.')
-  const client = await ctx.clients.get(interaction.client_id)
+  const client = interaction.kind === 'account' ? accountClient(ctx) : await ctx.clients.get(interaction.client_id)
   if (!client) throw new InvalidRequestError('This application is no longer registered.')
   return { interaction, client, kind: KINDS[interaction.kind] }
 }

@@ -211,7 +211,8 @@ export interface ConsentRecord {
 /** A pending sign-in / consent / device verification, between the redirect to a page and its submit. */
 export interface InteractionRecord {
   id: string
-  kind: 'authorization' | 'device'
+  /** Issue 13: `account`, signing in to the account page (built-in client, interaction/account-kind.ts). */
+  kind: 'authorization' | 'device' | 'account'
   client_id: string
   /** The validated request that started it (authorization parameters, or the device user code hash). */
   params: Record<string, unknown>

@@ -84,9 +84,10 @@ export interface Store {
      * in the same transaction ends every other session of the user (back-channel logout queued for
      * each), revokes every grant of the user, `offline_access` included, with their codes and device
      * approvals (as `setPasswordHash` with `signOut`), and gives the kept session the new cookie hash
-     * `rotatedSessionHash` (its id, `sid`, stays). False, and nothing written, when the hash changed meanwhile.
+     * `rotatedSessionHash` (its id, `sid`, stays). Returns the ids of the sessions it ended; null, and
+     * nothing written, when the hash changed meanwhile.
      */
-    changePassword(id: string, expectedHash: string, newHash: string, keep: { sessionId: string; rotatedSessionHash: string }, now: number): Promise<boolean>
+    changePassword(id: string, expectedHash: string, newHash: string, keep: { sessionId: string; rotatedSessionHash: string }, now: number): Promise<{ endedSessionIds: string[] } | null>
     /** Deletes the user (sessions and consents go with them) and revokes their grants at `now`. */
     delete(id: string, now: number): Promise<boolean>
   }

@@ -11,6 +11,38 @@ import { MESSAGES, type Messages } from './messages.js'
 import { notMemberPage, organizationPickerPage } from './organization.js'
 import { connectionRedirectPage, identifyPage } from './identify.js'
 import { accountPage, notSignedInPage } from './account.js'
+import { appsSection } from './account-apps.js'
+import { linkedSection } from './account-linked.js'
+import { passwordSection } from './account-password.js'
+import { profileSection } from './account-profile.js'
+import { sessionsSection } from './account-sessions.js'
+
+/** Issue 13: every section of the account page, with (`full`) or without its optional parts. */
+function accountSections(locale: Locale, full: boolean) {
+  const m = messagesFor(locale)
+  const a = m.account
+  const alert = full ? { text: a.nameInvalid } : undefined
+  return [
+    profileSection({ email: 'alice@example.com', name: 'Alice', givenName: '', familyName: 'Liddell', action: '/account/profile', csrf: 'c', alert }, a),
+    passwordSection({ hasPassword: full, email: 'alice@example.com', action: '/account/password', csrf: 'c', alert: full ? { text: m.login.throttled(61) } : undefined }, a),
+    linkedSection({
+      csrf: 'c', unlinkAction: '/account/unlink',
+      identities: full ? [{ connectionId: 'github', name: 'GitHub', email: 'alice@github.example', linkedAt: 1_700_000_000 }] : [],
+      linkable: full ? [{ name: 'Google', type: 'google', href: '/connections/google/start?purpose=link&csrf=c' }] : [],
+    }, a),
+    sessionsSection({
+      action: '/account/sessions/end', csrf: 'c',
+      sessions: [
+        { id: 's1', createdAt: 1_700_000_000, amr: ['pwd', 'otp', 'mfa'], userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0', current: true },
+        ...(full ? [{ id: 's2', createdAt: 1_700_000_000, amr: ['hwk', 'user', 'mfa'], userAgent: null, current: false }, { id: 's3', createdAt: 1_700_000_000, amr: ['fed'], userAgent: 'Chrome/1', current: false }] : []),
+      ],
+    }, a),
+    appsSection({
+      action: '/account/apps/revoke', csrf: 'c',
+      apps: full ? [{ clientId: 'demo', name: 'Demo App', since: 1_700_000_000, access: [{ api: null, scopes: ['x'] }, { api: 'Demo API', scopes: ['y'] }] }] : [],
+    }, a, m.consent.forApi),
+  ]
+}
 
 /** Every page of `locale`, with every optional part shown. */
 function everyPage(locale: Locale): string[] {
@@ -44,13 +76,11 @@ function everyPage(locale: Locale): string[] {
     identifyPage({ ...common, email: 'alice@acme.example', error: m.homeRealm.invalidEmail, connections: [{ name: 'GitHub', type: 'github', href: '/connections/github/start' }] }, locale),
     connectionRedirectPage({ organizationName: 'Acme', connectionName: 'Acme SSO', location: 'https://id.example/connections/acme/start?interaction=x' }, locale),
     loginPage({ ...common, error: m.homeRealm.connectionRequired, requiredConnection: { name: 'Acme SSO', href: '/connections/acme/start' } }, locale),
-    ...(['unlinked', 'last_method', 'linked'] as const).map((notice) => accountPage({
-      email: 'alice@example.com', csrf: 'c', unlinkAction: '/account/unlink', notice,
-      identities: [{ connectionId: 'github', name: 'GitHub', email: 'alice@github.example', linkedAt: 1_700_000_000 }],
-      linkable: [{ name: 'Google', type: 'google', href: '/connections/google/start?purpose=link&csrf=c' }],
+    ...(['unlinked', 'last_method', 'linked', 'profile_saved', 'password_changed', 'session_ended', 'app_revoked', 'app_not_found'] as const).map((notice) => accountPage({
+      email: 'alice@example.com', csrf: 'c', signOutAction: '/logout', notice, sections: accountSections(locale, true),
     }, locale)),
-    accountPage({ email: 'alice@example.com', csrf: 'c', unlinkAction: '/account/unlink', identities: [], linkable: [] }, locale),
-    notSignedInPage(locale),
+    accountPage({ email: 'alice@example.com', csrf: 'c', signOutAction: '/logout', sections: accountSections(locale, false) }, locale),
+    notSignedInPage({ signInAction: '/account/sign-in', csrf: 'c' }, locale),
     homePage({ issuer: 'https://id.example', discoveryUrl: 'https://id.example/.well-known/openid-configuration' }, locale),
     errorPage(m.device.expiredTitle, m.device.expiredMessage, undefined, locale),
     ...(Object.keys(OAUTH_ERRORS) as OAuthErrorCode[]).map((code) =>

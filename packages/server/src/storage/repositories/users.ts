@@ -71,7 +71,7 @@ export function userRepository({ db, rows }: RepositoryContext): ForTenant<Store
           .where('id', '=', id)
           .where('password_hash', '=', expectedHash)
           .executeTakeFirst()
-        if (!changed(updated)) return false
+        if (!changed(updated)) return null
         const others = await trx
           .selectFrom('sessions')
           .select('id')
@@ -86,7 +86,7 @@ export function userRepository({ db, rows }: RepositoryContext): ForTenant<Store
         await trx.updateTable('sessions').set({ session_hash: keep.rotatedSessionHash }).where('tenant_id', '=', tenant).where('id', '=', keep.sessionId).where('user_id', '=', id).execute()
         await revokeGrantsWhere(trx, tenant, 'user_id', id, now)
         await trx.updateTable('device_codes').set({ status: 'denied' }).where('tenant_id', '=', tenant).where('user_id', '=', id).where('status', '=', 'approved').execute()
-        return true
+        return { endedSessionIds: others.map((o) => o.id) }
       })
     },
     async update(id, patch, now) {
