@@ -18,7 +18,7 @@ export function day(epochSeconds: number): string {
 export function section(id: string, heading: string, body: SafeHtml, alert?: SectionAlert): SafeHtml {
   return html`<section id="${id}" aria-labelledby="${id}-heading">
 <h2 id="${id}-heading">${heading}</h2>
-${alert === undefined ? '' : html`<p class="error" role="alert" id="${id}-alert">${alert.text}</p>`}${body}
+${alert === undefined ? '' : html`<div id="${id}-alert"><p class="error" role="alert">${alert.text}</p></div>`}${body}
 </section>`
 }
 
