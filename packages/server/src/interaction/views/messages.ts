@@ -208,6 +208,23 @@ const en = {
     notSignedInTitle: 'You are not signed in',
     notSignedInText: 'Sign in to an application that uses this service, then open this page again.',
   },
+  /** Issue 13: the messages Latch mails (mail/message.ts); `Latch` is the product's name. */
+  mail: {
+    verifySubject: 'Confirm your email address for Latch',
+    verifyLinkIntro: 'To finish creating your Latch account, confirm that this email address is yours.',
+    verifyButton: 'Confirm email address',
+    verifyCodeSubject: 'Your Latch verification code',
+    verifyCodeIntro: 'To finish creating your Latch account, enter this code on the page where you signed up.',
+    code: 'Code',
+    resetSubject: 'Reset your Latch password',
+    resetIntro: 'Someone asked to reset the password of your Latch account. To choose a new password, open this link.',
+    resetButton: 'Choose a new password',
+    existsSubject: 'Someone tried to create a Latch account with your email',
+    existsIntro: 'Someone tried to create a new Latch account with your email address, which already has an account. If it was you, sign in with your password, or use "Forgot password?" on the sign-in page.',
+    expires: (minutes: number) => `It works once, within ${minutes} minutes.`,
+    notYou: 'If you did not ask for this, you can ignore this email: nothing changes.',
+    linkFallback: 'If the button does not work, copy this address into your browser:',
+  },
 }
 
 /**
@@ -261,4 +278,5 @@ export const PLACEHOLDERS: Readonly<Record<string, readonly string[]>> = {
   'account.linkedOn': ['date'],
   'account.unlink': ['connection'],
   'account.link': ['connection'],
+  'mail.expires': ['minutes'],
 }
