@@ -15,6 +15,7 @@
  *   4  grants/ sessions/ client-auth/ federation/ use cases taking the LatchContext
  *   5  context.ts                                 LatchContext interface, PATHS, endpointUrls
  *   6  clients/ users/ organizations/ connections/ (connections: the upstream RP, issue 12)
+ *      mail/                                      (issue 13: the mailer and its messages)
  *   7  tokens/
  *   8  keys/
  *   9  storage/ rate-limit/ hooks/
@@ -41,7 +42,7 @@ const BANDS: ReadonlyArray<readonly [band: number, rooms: readonly string[]]> = 
   [3, ['interaction']],
   [4, ['grants', 'sessions', 'client-auth', 'federation']],
   [5, ['context.ts']],
-  [6, ['clients', 'users', 'organizations', 'connections']],
+  [6, ['clients', 'users', 'organizations', 'connections', 'mail']],
   [7, ['tokens']],
   [8, ['keys']],
   [9, ['storage', 'rate-limit', 'hooks']],

@@ -11,6 +11,8 @@ import { endpointUrls, type LatchContext } from './context.js'
 import { LatchEvents } from './events.js'
 import { NO_HOOKS, type LatchHooks } from './hooks/hooks.js'
 import type { Keystore } from './keys/keystore.js'
+import { createMailer } from './mail/create-mailer.js'
+import type { Mailer } from './mail/mailer.js'
 import type { Clock } from './lib/clock.js'
 import type { RateLimitBackend } from './rate-limit/backend.js'
 import { MemoryRateLimit } from './rate-limit/memory.js'
@@ -40,8 +42,10 @@ export function createContext(parts: {
   pending?: PendingLimits
   /** The deployment's client cache, one bound for every tenant (default: a new one). */
   clientCache?: ClientCache
+  /** Issue 13: default, from the tenant's `mail` config. */
+  mailer?: Mailer
 }): LatchContext {
-  const { rateLimit, hooks, tenant = DEFAULT_TENANT, pending, clientCache, ...rest } = parts
+  const { rateLimit, hooks, tenant = DEFAULT_TENANT, pending, clientCache, mailer, ...rest } = parts
   const { config, store, clock } = rest
   const loadedHooks = hooks ?? NO_HOOKS
   // Each tenant's login counters are its own (the same email in two tenants is two accounts).
@@ -68,6 +72,7 @@ export function createContext(parts: {
       { ...(rateLimit && { store: rateLimit }), keySecret },
     ),
     pending: pending ?? new PendingLimits(config, store, rateLimit ?? new MemoryRateLimit(), clock, config.secret),
+    mailer: mailer ?? createMailer(config.mail, rest.log),
     urls: endpointUrls(config.issuer),
   }
 }

@@ -13,6 +13,7 @@ import type { LatchConfig } from './config/schema.js'
 import type { LatchEvents } from './events.js'
 import type { LatchHooks } from './hooks/hooks.js'
 import type { Keystore } from './keys/keystore.js'
+import type { Mailer } from './mail/mailer.js'
 import type { Clock } from './lib/clock.js'
 import type { PendingLimits } from './rate-limit/pending-limits.js'
 import type { Store } from './storage/store.js'
@@ -38,6 +39,8 @@ export interface LatchContext {
   readonly hooks: LatchHooks
   /** Custom claims (config `claims` + the hooks module's `claims`); `customClaims.active` is false when neither is configured. */
   readonly customClaims: CustomClaims
+  /** Issue 13: the tenant's mail (`mail.smtp_url`, else the development mailer). */
+  readonly mailer: Mailer
   /** Absolute endpoint URLs, computed once from the issuer (never from the Host header). */
   readonly urls: EndpointUrls
 }

@@ -555,3 +555,89 @@ export const SIGN_IN_PASSWORD = true
  * @key sign_in.connections
  */
 export const SIGN_IN_CONNECTIONS = 'above'
+
+/**
+ * Issue 13: the SMTP server that sends this tenant's mail (verification links and codes, password
+ * resets), as `smtp://user:pass@host:587` (STARTTLS when the server offers it) or
+ * `smtps://…:465` (TLS from the start); nodemailer. Unset (`null`, or empty as `${SMTP_URL:-}`
+ * gives): the development mailer, which prints each message to the console and writes it as an
+ * `.eml` file under `mail.directory`, so a developer can open the links.
+ * @see https://www.rfc-editor.org/rfc/rfc5321
+ * @security Set it from the environment (`smtp_url: ${SMTP_URL}`): it carries the SMTP password. An https issuer without it logs a warning at start: nobody would receive their mail.
+ * @key mail.smtp_url
+ */
+export const MAIL_SMTP_URL = null
+
+/**
+ * Issue 13: the `From` of every message (an address, or `Name <address>`).
+ * @key mail.from
+ */
+export const MAIL_FROM = 'Latch <no-reply@localhost>'
+
+/**
+ * Issue 13: where the development mailer (no `mail.smtp_url`) writes each message, as
+ * `<time>-<to>.eml` (relative to the working directory, like the SQLite path); `null`: the console only.
+ * @key mail.directory
+ */
+export const MAIL_DIRECTORY = './data/mail'
+
+/**
+ * Issue 13: messages that anonymous requests may have Latch send to one address (sign-up,
+ * verification, password reset) per `mail.throttle_window`; past it the page answers as usual and
+ * nothing is sent, so nobody can flood an inbox through Latch.
+ * @see https://owasp.org/www-project-application-security-verification-standard/ (ASVS 4.0.3 V2.2.1)
+ * @key mail.max_per_address
+ */
+export const MAIL_MAX_PER_ADDRESS = 5
+
+/**
+ * Issue 13: messages requests from one source (an IPv4 address, or each of an IPv6 source's
+ * /64, /56 and /48) may have Latch send per `mail.throttle_window`.
+ * @key mail.max_per_source
+ */
+export const MAIL_MAX_PER_SOURCE = 20
+
+/**
+ * Issue 13: the window of `mail.max_per_address` and `mail.max_per_source`, seconds.
+ * @key mail.throttle_window
+ */
+export const MAIL_THROTTLE_WINDOW = 3600
+
+/**
+ * Issue 13, NIST SP 800-63B §5.1.1.2: the shortest password a user may choose (sign-up, reset);
+ * at least 8, the standard's floor. Longer is allowed up to 128 characters; there are no
+ * composition rules (no "one digit, one symbol"), and the 100,000 most common passwords of a
+ * breach corpus, and the user's own email, are refused.
+ * @see https://pages.nist.gov/800-63-3/sp800-63b.html#sec5
+ * @key passwords.min_length
+ */
+export const PASSWORDS_MIN_LENGTH = 8
+
+/**
+ * Issue 13: how long a password-reset link works, seconds (30 minutes); it works once.
+ * @see https://cheatsheetseries.owasp.org/cheatsheets/Forgot_Password_Cheat_Sheet.html
+ * @key passwords.reset_ttl
+ */
+export const PASSWORDS_RESET_TTL = 1800
+
+/**
+ * Issue 13: whether people may create an account themselves ("Create account" on the sign-in
+ * page). Off by default; a client's `sign_up` (true or false) overrides it for that client's
+ * sign-in pages.
+ * @key sign_up.enabled
+ */
+export const SIGN_UP_ENABLED = false
+
+/**
+ * Issue 13: how a new account's email is verified before it can sign in: `link` (a single-use link
+ * by mail), `code` (a 6-digit code by mail, typed on the page), or `none` (the account signs in at
+ * once with `email_verified: false`).
+ * @key sign_up.verify_email
+ */
+export const SIGN_UP_VERIFY_EMAIL = 'link'
+
+/**
+ * Issue 13: how long a verification link or code works, seconds. A code allows 5 wrong guesses.
+ * @key sign_up.verification_ttl
+ */
+export const SIGN_UP_VERIFICATION_TTL = 3600

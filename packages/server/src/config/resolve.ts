@@ -338,12 +338,35 @@ export interface ResolveOptions {
  * through here too (config/tenant.ts), so a tenant's keys mean exactly what the same keys mean
  * at the top level.
  */
+/** Issue 13: what is wrong with an SMTP URL, naming no part of it (it may carry a password). */
+function smtpUrlProblem(url: string): string | null {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return 'must be a URL smtp://[user:password@]host[:port] or smtps://…'
+  }
+  if (parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:') return `must use smtp: or smtps:, got ${parsed.protocol}`
+  if (parsed.hostname === '') return 'must name a host'
+  return null
+}
+
+function issuerIsHttps(issuer: string): boolean {
+  return issuer.startsWith('https:')
+}
+
 export function resolveConfig(substituted: Record<string, unknown>, options: ResolveOptions): LoadedConfig {
   const { env, cwd } = options
   const warnings: string[] = []
   const file = validateConfigFile(substituted)
   const redisProblem = file.redis_url ? redisUrlProblem(file.redis_url) : null
   if (redisProblem) throw new ConfigError('redis_url', env.LATCH_REDIS_URL ? `(from LATCH_REDIS_URL) ${redisProblem}` : redisProblem)
+
+  const smtpProblem = file.mail.smtp_url ? smtpUrlProblem(file.mail.smtp_url) : null
+  if (smtpProblem) throw new ConfigError('mail.smtp_url', smtpProblem)
+  if (!file.mail.smtp_url && issuerIsHttps(file.issuer)) {
+    warnings.push('mail.smtp_url is not set on an https issuer: mail (sign-up verification, password resets) goes to the development mailer (the console and mail.directory), not to people. Set mail.smtp_url: ${SMTP_URL}.')
+  }
 
   const trustProxy = parseTrustProxy(file.trust_proxy)
   const demo = demoCredentialsWarning(file)
@@ -447,6 +470,7 @@ export function resolveConfig(substituted: Record<string, unknown>, options: Res
     secret,
     secret_source: source,
     redis_url: file.redis_url || null,
+    mail: { ...file.mail, smtp_url: file.mail.smtp_url || null, directory: file.mail.directory === null ? null : resolve(cwd, file.mail.directory) },
     clients,
     connections,
     branding,

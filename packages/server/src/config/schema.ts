@@ -316,6 +316,36 @@ export const ConfigFileSchema = Type.Object(
       },
       { ...strict, default: {} },
     ),
+    /** Issue 13: outgoing mail (SMTP, else the development mailer). */
+    mail: Type.Object(
+      {
+        // null or empty: the development mailer (`${SMTP_URL:-}` gives an empty string).
+        smtp_url: Type.Union([Type.String(), Type.Null()], { default: D.MAIL_SMTP_URL }),
+        from: Type.String({ minLength: 3, maxLength: 320, default: D.MAIL_FROM }),
+        directory: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: D.MAIL_DIRECTORY }),
+        max_per_address: Type.Integer({ minimum: 1, maximum: 1000, default: D.MAIL_MAX_PER_ADDRESS }),
+        max_per_source: Type.Integer({ minimum: 1, maximum: 100_000, default: D.MAIL_MAX_PER_SOURCE }),
+        throttle_window: Type.Integer({ minimum: 60, maximum: 86_400, default: D.MAIL_THROTTLE_WINDOW }),
+      },
+      { ...strict, default: {} },
+    ),
+    /** Issue 13: the password policy (NIST SP 800-63B §5.1.1.2) and resets. */
+    passwords: Type.Object(
+      {
+        min_length: Type.Integer({ minimum: 8, maximum: 128, default: D.PASSWORDS_MIN_LENGTH }),
+        reset_ttl: Type.Integer({ minimum: 60, maximum: 86_400, default: D.PASSWORDS_RESET_TTL }),
+      },
+      { ...strict, default: {} },
+    ),
+    /** Issue 13: self-service sign-up. */
+    sign_up: Type.Object(
+      {
+        enabled: Type.Boolean({ default: D.SIGN_UP_ENABLED }),
+        verify_email: Type.Union([Type.Literal('link'), Type.Literal('code'), Type.Literal('none')], { default: D.SIGN_UP_VERIFY_EMAIL }),
+        verification_ttl: Type.Integer({ minimum: 60, maximum: 604_800, default: D.SIGN_UP_VERIFICATION_TTL }),
+      },
+      { ...strict, default: {} },
+    ),
     /** Issue 11: more tenants, each with its issuer and its own keys below (TenantKeys). */
     tenants: Type.Array(Type.Object({ id: TenantId, issuer: Type.String({ minLength: 1 }) }, { additionalProperties: true }), { default: [] }),
     /** Issue 11: a directory of one YAML/JSON file per tenant (`<id>.yaml`), relative to the config file; re-read every `tenancy.reload_interval`. */
@@ -344,6 +374,8 @@ export const TENANT_ID_PATTERN = '^[a-z0-9-]{1,64}$'
  */
 export const TENANT_KEYS = [
   'tokens', 'sessions', 'security', 'resources', 'default_resource', 'scopes', 'organizations', 'claims', 'clients', 'users', 'branding', 'messages', 'connections', 'sign_in',
+  // Issue 13.
+  'mail', 'passwords', 'sign_up',
 ] as const
 export type TenantKey = (typeof TENANT_KEYS)[number]
 

@@ -100,7 +100,7 @@ async function renderAccount(request: FastifyRequest, reply: FastifyReply, activ
       csrf,
       alert: refusal?.profile?.alert,
     }, m),
-    passwordSection({ hasPassword: active.user.password_hash !== null, email: active.user.email, action: action(request, '/password'), csrf, alert: refusal?.password }, m),
+    passwordSection({ hasPassword: active.user.password_hash !== null, minLength: ctx.config.passwords.min_length, email: active.user.email, action: action(request, '/password'), csrf, alert: refusal?.password }, m),
     linkedSection({
       csrf,
       unlinkAction: action(request, '/unlink'),
@@ -173,7 +173,7 @@ async function profile(request: FastifyRequest, reply: FastifyReply): Promise<Fa
   return renderAccount(request, reply, active, { status: 400, profile: { alert: { text: m.nameInvalid }, values: answer.values } })
 }
 
-function passwordAlert(m: Messages, answer: Extract<PasswordAnswer, { type: 'refused' }>): string {
+function passwordAlert(m: Messages, answer: Extract<PasswordAnswer, { type: 'refused' }>, minLength: number): string {
   switch (answer.reason) {
     case 'throttled':
       return m.login.throttled(answer.retryAfter ?? 1)
@@ -184,11 +184,13 @@ function passwordAlert(m: Messages, answer: Extract<PasswordAnswer, { type: 'ref
     case 'race':
       return m.account.passwordRace
     case 'too_short':
-      return m.account.newPasswordTooShort
+      return m.account.newPasswordTooShort(minLength)
     case 'too_long':
       return m.account.newPasswordTooLong
-    case 'refused':
+    case 'breached':
       return m.account.newPasswordRefused
+    case 'like_email':
+      return m.account.newPasswordLikeEmail
   }
 }
 
@@ -199,7 +201,7 @@ async function password(request: FastifyRequest, reply: FastifyReply): Promise<F
   if (answer.type === 'changed') return backTo(request, applyCookies(reply, answer.cookies), 'password_changed')
   if (answer.retryAfter !== undefined) reply.header('retry-after', String(answer.retryAfter))
   const m = messagesFor(pageLocale(request), pageLook(request))
-  return renderAccount(request, reply, active, { status: answer.status, password: { text: passwordAlert(m, answer) } })
+  return renderAccount(request, reply, active, { status: answer.status, password: { text: passwordAlert(m, answer, request.latch.config.passwords.min_length) } })
 }
 
 async function endSessionById(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {

@@ -49,7 +49,7 @@ export async function changePassword(
   }
   await attempt.succeeded()
   const next = input.next ?? ''
-  const problem = await newPasswordProblem(ctx, next)
+  const problem = newPasswordProblem(ctx, next, user.email)
   if (problem !== null) return { type: 'refused', status: 400, reason: problem }
   const newHash = await hashPassword(next)
   const value = randomHandle()

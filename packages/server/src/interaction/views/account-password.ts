@@ -11,6 +11,8 @@ import { csrfField, section, type SectionAlert } from './account-section.js'
 export interface PasswordView {
   /** The user has a password to change. */
   hasPassword: boolean
+  /** `passwords.min_length`. */
+  minLength: number
   /** The account's email, for password managers (a hidden `username` field). */
   email: string
   action: string
@@ -26,8 +28,8 @@ export function passwordSection(v: PasswordView, m: Messages['account']): SafeHt
 <label for="current-password">${m.currentPassword}</label>
 <input type="password" id="current-password" name="current_password" required autocomplete="current-password"${focus ? html` autofocus aria-describedby="password-alert"` : ''}>
 <label for="new-password">${m.newPassword}</label>
-<input type="password" id="new-password" name="new_password" required minlength="8" maxlength="128" autocomplete="new-password" aria-describedby="new-password-hint">
-<p class="muted" id="new-password-hint">${m.newPasswordHint}</p>
+<input type="password" id="new-password" name="new_password" required minlength="${v.minLength}" maxlength="128" autocomplete="new-password" aria-describedby="new-password-hint">
+<p class="muted" id="new-password-hint">${m.newPasswordHint(v.minLength)}</p>
 <button type="submit">${m.changePassword}</button>
 </form>`, v.alert)
 }

@@ -24,7 +24,7 @@ function accountSections(locale: Locale, full: boolean) {
   const alert = full ? { text: a.nameInvalid } : undefined
   return [
     profileSection({ email: 'alice@example.com', name: 'Alice', givenName: '', familyName: 'Liddell', action: '/account/profile', csrf: 'c', alert }, a),
-    passwordSection({ hasPassword: full, email: 'alice@example.com', action: '/account/password', csrf: 'c', alert: full ? { text: m.login.throttled(61) } : undefined }, a),
+    passwordSection({ hasPassword: full, minLength: 8, email: 'alice@example.com', action: '/account/password', csrf: 'c', alert: full ? { text: m.login.throttled(61) } : undefined }, a),
     linkedSection({
       csrf: 'c', unlinkAction: '/account/unlink',
       identities: full ? [{ connectionId: 'github', name: 'GitHub', email: 'alice@github.example', linkedAt: 1_700_000_000 }] : [],

@@ -1,0 +1,78 @@
+/**
+ * Issue 13: the messages Latch mails, in the words of the page catalogues (`mail` section: the
+ * language of the page that asked, the tenant's product name and message overrides), as plain
+ * text and as simple HTML (one column, a real link with the address spelt out under it, the code
+ * as text, `lang`/`dir` set) that reads the same in any mail program and a screen reader.
+ */
+import { productName, type Look } from '../interaction/views/branding.js'
+import { escapeHtml } from '../interaction/views/layout.js'
+import { directionOf, messagesFor, type Locale } from '../interaction/views/locales.js'
+import type { MailMessage } from './mailer.js'
+
+export type MailContent =
+  /** Sign-up (issue 13): the link that verifies the address. */
+  | { kind: 'verify_link'; link: string }
+  /** Sign-up with `sign_up.verify_email: code`. */
+  | { kind: 'verify_code'; code: string }
+  /** Forgot password: the single-use reset link. */
+  | { kind: 'reset'; link: string }
+  /** Someone signed up with an address that has an account: its owner hears of it, nobody else learns it. */
+  | { kind: 'sign_up_exists' }
+
+export function composeMail(to: string, content: MailContent, options: { locale: Locale; look: Look; ttlSeconds?: number }): MailMessage {
+  const m = messagesFor(options.locale, options.look).mail
+  const product = productName(options.look.branding)
+  const minutes = Math.ceil((options.ttlSeconds ?? 0) / 60)
+  let subject: string
+  let intro: string
+  let action: { link: string; label: string } | null = null
+  let code: string | null = null
+  switch (content.kind) {
+    case 'verify_link':
+      subject = m.verifySubject
+      intro = m.verifyLinkIntro
+      action = { link: content.link, label: m.verifyButton }
+      break
+    case 'verify_code':
+      subject = m.verifyCodeSubject
+      intro = m.verifyCodeIntro
+      code = content.code
+      break
+    case 'reset':
+      subject = m.resetSubject
+      intro = m.resetIntro
+      action = { link: content.link, label: m.resetButton }
+      break
+    case 'sign_up_exists':
+      subject = m.existsSubject
+      intro = m.existsIntro
+      break
+  }
+  const expires = content.kind === 'sign_up_exists' ? null : m.expires(minutes)
+  const text = [
+    intro,
+    action && `${action.label}: ${action.link}`,
+    code && `${m.code}: ${code}`,
+    expires,
+    m.notYou,
+    `— ${product}`,
+  ].filter((line): line is string => typeof line === 'string').join('\n\n')
+  const p = (inner: string, style = '') => `<p${style ? ` style="${style}"` : ''}>${inner}</p>`
+  const body = [
+    p(escapeHtml(intro)),
+    action && p(`<a href="${escapeHtml(action.link)}" style="display:inline-block;padding:.6em 1.2em;background:#1d4ed8;color:#ffffff;border-radius:6px;text-decoration:none;font-weight:600">${escapeHtml(action.label)}</a>`),
+    action && p(`${escapeHtml(m.linkFallback)}<br><a href="${escapeHtml(action.link)}">${escapeHtml(action.link)}</a>`, 'font-size:.9em;overflow-wrap:anywhere'),
+    code && p(`${escapeHtml(m.code)}: <strong style="font-size:1.5em;letter-spacing:.15em;font-family:ui-monospace,Menlo,Consolas,monospace">${escapeHtml(code)}</strong>`),
+    expires && p(escapeHtml(expires)),
+    p(escapeHtml(m.notYou), 'color:#5b6475;font-size:.9em'),
+    p(`— ${escapeHtml(product)}`),
+  ].filter((part): part is string => typeof part === 'string').join('\n')
+  const html = `<!doctype html>
+<html lang="${options.locale}" dir="${directionOf(options.locale)}">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(subject)}</title></head>
+<body style="margin:0;padding:1.5em;font:16px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1f2430;background:#ffffff">
+${body}
+</body>
+</html>`
+  return { to, subject, text, html }
+}
