@@ -226,11 +226,17 @@ describe('Change password (issue 13)', () => {
     expect(again.page.html).toContain(`Signed in as <strong>${email('carl')}</strong>`)
   })
 
-  it('NIST SP 800-63B §5.1.1.2: a new password under 8 or over 128 characters is refused, and nothing changes', async () => {
+  it('NIST SP 800-63B §5.1.1.2: a new password under 8 or over 128 characters, a breached one, or the email itself is refused, and nothing changes', async () => {
     const { browser, page } = await signInToAccount('emil')
     const form = formTo(page, '/account/password')
     const hash = (await userOf('emil')).password_hash
-    for (const [next, text] of [['short', 'The new password must have at least 8 characters.'], ['x'.repeat(129), 'The new password can have at most 128 characters.']] as const) {
+    const refusals = [
+      ['short', 'The new password must have at least 8 characters.'],
+      ['x'.repeat(129), 'The new password can have at most 128 characters.'],
+      ['Password123', 'This password is too common or was found in a data breach. Choose another one.'],
+      [email('emil'), 'The new password cannot be your email address or its first part.'],
+    ] as const
+    for (const [next, text] of refusals) {
       const res = await post(browser, form.action, { ...form.fields, current_password: PASSWORD, new_password: next })
       expect(res.status).toBe(400)
       const html = await res.text()

@@ -2,7 +2,8 @@
  * Issue 12: the account page over real HTTP. The linked upstream accounts are written through the
  * store (as a federated sign-in or a link would, see the connections flows), the session comes
  * from a password sign-in, or from Latch's own `startSession` for a user without a password (as a
- * federated sign-in would give). Checks: the page needs a session (else "You are not signed in");
+ * federated sign-in would give). Checks: the page needs a session (else "You are not signed in"
+ * with issue 13's **Sign in**, see account-sections.test.ts);
  * it lists each identity (connection, upstream email, date) with an Unlink button, and a Link
  * link only for enabled connections that are not an organization's and not linked yet (carrying
  * the CSRF token); unlinking needs the CSRF token, emits `identity.unlinked`, and is refused when
@@ -89,6 +90,8 @@ describe('account page (issue 12)', () => {
     const page = await browser.open(`${server.url}/account`)
     expect(page.status).toBe(200)
     expect(page.html).toContain('<h1>You are not signed in</h1>')
+    // Issue 13: the account page's own sign-in, a form with the CSRF token.
+    expect(parseForms(page.html).map((f) => [f.action, f.buttons[0]?.label, typeof f.fields.csrf])).toEqual([[`${server.url}/account/sign-in`, 'Sign in', 'string']])
     expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'")
     // With a valid CSRF pair but no session.
     await browser.open(webAuthorizeUrl(server.url))
