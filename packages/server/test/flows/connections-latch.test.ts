@@ -170,6 +170,22 @@ describe('sign-in through a connection (a second Latch upstream)', () => {
   })
 })
 
+describe('the account page signed in to through a connection (issue 13)', () => {
+  it('Sign in on /account offers the connections too; signing in through one comes back to /account with a session whose method is "another service"', async () => {
+    const browser = new FederatedBrowser()
+    const start = await browser.open(`${downstream.url}/account`)
+    expect(start.html).toContain('<h1>You are not signed in</h1>')
+    const signInPage = await browser.submit(start)
+    expect(isLoginPage(signInPage)).toBe(true)
+    const atUpstream = await browser.open(connectionLink(signInPage, 'Upstream'))
+    expect(atUpstream.url.startsWith(upstream.url)).toBe(true)
+    const end = await browser.submit(atUpstream, CAROL)
+    expect(end.url).toBe(`${downstream.url}/account`)
+    expect(end.html).toContain('Signed in as <strong>carol@example.com</strong>')
+    expect(end.html).toMatch(/<strong class="this-device">This device<\/strong><br>\n<span class="muted"><time [^>]*>[^<]*<\/time> · With another service, password<\/span>/)
+  })
+})
+
 describe('an upstream that is down', () => {
   let lonely: TestServer
   beforeAll(async () => {
