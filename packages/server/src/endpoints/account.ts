@@ -90,6 +90,7 @@ async function renderAccount(request: FastifyRequest, reply: FastifyReply, activ
   const linked = new Set(identities.map((i) => i.connection_id))
   const claims = active.user.claims
   const notice = refusal === undefined ? (request.query as RawParams).notice : undefined
+  // The page's sections in order, one line each (issue 13: the second-factor and passkey sections go after the password's).
   const sections = [
     profileSection({
       email: shownUser(active.user),
