@@ -18,7 +18,7 @@ if (!pgUp) console.log('skipped: postgres unreachable (account.case.test.ts runs
 
 const id = () => randomUUID()
 const session = (user: UserRecord, over: Partial<SessionRecord> = {}): SessionRecord =>
-  ({ session_hash: id(), id: id(), user_id: user.id, auth_time: T, amr: ['pwd'], created_at: T, expires_at: T + 1000, user_agent: null, ...over })
+  ({ session_hash: id(), id: id(), user_id: user.id, auth_time: T, amr: ['pwd'], created_at: T, expires_at: T + 1000, ...over })
 const grant = (over: Partial<GrantRecord>): GrantRecord =>
   ({ id: id(), client_id: 'rp', user_id: null, scope: 'openid', resource: null, auth_time: T, session_id: null, organization_id: null, family_id: null, created_at: T, revoked_at: null, ...over })
 const refresh = (g: GrantRecord): RefreshTokenRecord =>

@@ -169,7 +169,8 @@ export function rowCodec(codecs: Codecs) {
     deviceCode: (r: DeviceCodesTable): DeviceCodeRecord => ({ ...r, status: r.status as DeviceCodeStatus }),
 
     sessionToRow: (s: SessionRecord): SessionsTable => ({ ...pick(s, COLUMNS.sessions), amr: json.encode(s.amr), user_agent: s.user_agent ?? null }),
-    session: (r: SessionsTable): SessionRecord => ({ ...r, amr: strings(r.amr) }),
+    // Issue 13: no User-Agent reads as an absent one (sessions of before 0017 look as they did).
+    session: ({ user_agent, ...r }: SessionsTable): SessionRecord => ({ ...r, amr: strings(r.amr), ...(user_agent !== null && { user_agent }) }),
 
     organization: (r: Omit<OrganizationsTable, 'branding'>): OrganizationRecord => ({ id: r.id, name: r.name, domains: strings(r.domains), created_at: r.created_at, updated_at: r.updated_at }),
     branding: (stored: string) => json.decode(stored) as Branding,
