@@ -182,7 +182,7 @@ describe('the account page signed in to through a connection (issue 13)', () => 
     const end = await browser.submit(atUpstream, CAROL)
     expect(end.url).toBe(`${downstream.url}/account`)
     expect(end.html).toContain('Signed in as <strong>carol@example.com</strong>')
-    expect(end.html).toMatch(/<strong class="this-device">This device<\/strong><br>\n<span class="muted"><time [^>]*>[^<]*<\/time> · With another service, password<\/span>/)
+    expect(end.html).toMatch(/<strong class="this-device">This device<\/strong><br>\n<span class="muted" id="session-[0-9a-f-]+"><time [^>]*>[^<]*<\/time> · With another service, password<\/span>/)
   })
 })
 

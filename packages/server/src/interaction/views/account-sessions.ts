@@ -2,7 +2,8 @@
  * Issue 13: the account page's "Active sessions": every live session of the user, newest first,
  * with when it began, how the user signed in (its `amr`, in words) and the device its User-Agent
  * describes; this browser's is marked "This device" (its way out is the page's **Sign out**), each
- * other has a **Sign out <device>** form posting its id to `/account/sessions/end`.
+ * other has a **Sign out <device>** form posting its id to `/account/sessions/end` (the button is
+ * described by the session's date and methods: two sessions of one browser kind are told apart).
  */
 import { describeUserAgent } from '../../rules/user-agent.js'
 import { html, type SafeHtml } from './layout.js'
@@ -41,7 +42,7 @@ export function sessionsSection(v: SessionsView, m: Messages['account']): SafeHt
     const device = deviceOf(s.userAgent, m)
     const methods = methodsOf(s.amr, m)
     return html`<li><strong>${device}</strong>${s.current ? html` · <strong class="this-device">${m.thisDevice}</strong>` : ''}<br>
-<span class="muted"><time datetime="${day(s.createdAt)}">${m.signedInOn(day(s.createdAt))}</time>${methods === '' ? '' : html` · ${m.signedInWith} ${methods}`}</span>
-${s.current ? '' : html`<form method="post" action="${v.action}">${csrfField(v.csrf)}<input type="hidden" name="session" value="${s.id}"><button type="submit" class="secondary">${m.signOutSession(device)}</button></form>`}</li>`
+<span class="muted" id="session-${s.id}"><time datetime="${day(s.createdAt)}">${m.signedInOn(day(s.createdAt))}</time>${methods === '' ? '' : html` · ${m.signedInWith} ${methods}`}</span>
+${s.current ? '' : html`<form method="post" action="${v.action}">${csrfField(v.csrf)}<input type="hidden" name="session" value="${s.id}"><button type="submit" class="secondary" aria-describedby="session-${s.id}">${m.signOutSession(device)}</button></form>`}</li>`
   })}</ul>`)
 }
