@@ -41,6 +41,18 @@ export interface LatchEventMap {
   'logout_token.delivered': { client_id: string; sid: string; attempts: number }
   /** Issue 12: a logout token was given up: the retry window passed, or the client (or its URI) is gone. */
   'logout_token.abandoned': { client_id: string; sid: string; attempts: number; reason: 'retry_window_passed' | 'client_not_registered' }
+  /** Issue 13: a user registered a passkey on the account page (`backup_eligible`: a synced passkey). */
+  'passkey.registered': { user_id: string; credential_id: string; backup_eligible: boolean }
+  /** Issue 13: a user renamed one of their passkeys. */
+  'passkey.renamed': { user_id: string; credential_id: string }
+  /** Issue 13: a user deleted one of their passkeys. */
+  'passkey.removed': { user_id: string; credential_id: string }
+  /** Issue 13: a passkey signed a user in. */
+  'passkey.used': { user_id: string; credential_id: string }
+  /** Issue 13, WebAuthn L3 §6.1.1: a valid signature whose counter did not go up: refused (a cloned authenticator, or a replay). */
+  'passkey.counter_regressed': { user_id: string; credential_id: string; stored: number; received: number }
+  /** Issue 13: a passkey ceremony failed (never the assertion): `unknown_challenge`, `unknown_credential`, `invalid_response`. */
+  'passkey.failed': { purpose: 'authenticate' | 'register'; reason: 'unknown_challenge' | 'unknown_credential' | 'invalid_response' | 'taken'; ip: string }
 }
 
 export type LatchEventName = keyof LatchEventMap
@@ -102,6 +114,12 @@ export const EVENT_DESCRIPTIONS = Object.freeze({
   'client_assertion.replayed': 'a private_key_jwt assertion was presented twice (RFC 7523 §3)',
   'logout_token.delivered': 'a client acknowledged a back-channel logout token (OIDC Back-Channel Logout 1.0)',
   'logout_token.abandoned': 'a back-channel logout token was given up (retry window passed, or the client or its URI is gone)',
+  'passkey.registered': 'a user registered a passkey on /account/passkeys (issue 13)',
+  'passkey.renamed': 'a user renamed a passkey (issue 13)',
+  'passkey.removed': 'a user deleted a passkey (issue 13)',
+  'passkey.used': 'a passkey signed a user in (issue 13)',
+  'passkey.counter_regressed': 'a passkey assertion\'s signature counter did not increase: refused, a possible clone (WebAuthn L3 §6.1.1; issue 13)',
+  'passkey.failed': 'a passkey sign-in or registration failed (issue 13)',
 } as const satisfies Record<LatchEventName, string>)
 
 /** Every event name of the map, in the order of `EVENT_DESCRIPTIONS`. */

@@ -316,6 +316,15 @@ export const ConfigFileSchema = Type.Object(
       },
       { ...strict, default: {} },
     ),
+    /** Issue 13: passkeys (WebAuthn): sign-in with a passkey, and their management on `/account/passkeys`. */
+    passkeys: Type.Object(
+      {
+        enabled: Type.Boolean({ default: D.PASSKEYS_ENABLED }),
+        rp_name: Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()], { default: D.PASSKEYS_RP_NAME }),
+        reauthentication_max_age: Type.Integer({ minimum: 60, maximum: 86_400, default: D.PASSKEYS_REAUTHENTICATION_MAX_AGE }),
+      },
+      { ...strict, default: {} },
+    ),
     /** Issue 11: more tenants, each with its issuer and its own keys below (TenantKeys). */
     tenants: Type.Array(Type.Object({ id: TenantId, issuer: Type.String({ minLength: 1 }) }, { additionalProperties: true }), { default: [] }),
     /** Issue 11: a directory of one YAML/JSON file per tenant (`<id>.yaml`), relative to the config file; re-read every `tenancy.reload_interval`. */
@@ -344,6 +353,8 @@ export const TENANT_ID_PATTERN = '^[a-z0-9-]{1,64}$'
  */
 export const TENANT_KEYS = [
   'tokens', 'sessions', 'security', 'resources', 'default_resource', 'scopes', 'organizations', 'claims', 'clients', 'users', 'branding', 'messages', 'connections', 'sign_in',
+  // Issue 13 (lane C).
+  'passkeys',
 ] as const
 export type TenantKey = (typeof TENANT_KEYS)[number]
 
