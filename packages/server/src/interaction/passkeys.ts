@@ -30,7 +30,10 @@ import { InvalidRequestError } from '../errors.js'
 import { requiredConnectionForMember } from '../federation/organization-rules.js'
 import { hashHandle } from '../lib/random.js'
 import { parseCredentialResponse, passkeyAmr, relyingPartyOf, type ParsedResponse } from '../rules/webauthn.js'
-import type { ActiveSession, CookieChange, CookieJar } from '../sessions/idp-session.js'
+import { trustedDevice } from '../sessions/device-cookie.js'
+import { startSession, type ActiveSession, type CookieChange, type CookieJar } from '../sessions/idp-session.js'
+import { notChecked } from '../users/login-throttle.js'
+import { verifyPassword } from '../users/password-hash.js'
 import type { PasskeyChallengeRecord } from '../storage/store.js'
 import { connectionStartUrl } from './home-realm.js'
 import type { Outcome } from './outcome.js'
@@ -219,4 +222,38 @@ export async function registerPasskey(
   if (inserted === 'taken') return failed(ctx, 'register', 'taken', input.ip)
   ctx.events.emit('passkey.registered', { user_id: active.user.id, credential_id: credentialId, backup_eligible: backupEligible })
   return { type: 'registered', credentialId }
+}
+
+/** Whether `/account/passkeys` can ask this user for their password (else it says to sign in again). */
+export function canConfirmWithPassword(ctx: LatchContext, active: ActiveSession): boolean {
+  return ctx.config.sign_in.password && active.user.password_hash !== null
+}
+
+/**
+ * Re-authentication for `/account/passkeys`: the user's password, throttled like a sign-in
+ * (`login.failed` on a wrong one). Right: the session is renewed (same `sid`, a fresh cookie,
+ * `auth_time` now, `pwd` added to its `amr`), as a re-authentication at the sign-in page renews it.
+ */
+export async function confirmPassword(
+  ctx: LatchContext,
+  active: ActiveSession,
+  input: { password: string | undefined; ip: string; cookies: CookieJar },
+): Promise<{ type: 'confirmed'; cookies: CookieChange[] } | { type: 'wrong' } | { type: 'throttled'; retryAfter: number }> {
+  const { user } = active
+  if (!canConfirmWithPassword(ctx, active)) return { type: 'wrong' }
+  const device = trustedDevice(ctx, input.cookies, user.email, user.password_hash)
+  const attempt = await ctx.throttle.signIn({ account: user.email, ip: input.ip, device })
+  if (!attempt.allowed) {
+    ctx.events.emit('login.failed', { reason: 'throttled', ip: input.ip, account_hash: ctx.throttle.accountTag(user.email) })
+    return { type: 'throttled', retryAfter: attempt.retryAfter }
+  }
+  const ok = await verifyPassword(user.password_hash, input.password ?? '').catch(notChecked(attempt))
+  if (!ok) {
+    await attempt.failed()
+    ctx.events.emit('login.failed', { reason: 'bad_credentials', ip: input.ip, account_hash: ctx.throttle.accountTag(user.email) })
+    return { type: 'wrong' }
+  }
+  await attempt.succeeded()
+  const renewed = await startSession(ctx, input.cookies, user, [...new Set([...active.session.amr, 'pwd'])])
+  return renewed === null ? { type: 'wrong' } : { type: 'confirmed', cookies: [renewed.cookie] }
 }

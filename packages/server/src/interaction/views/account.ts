@@ -43,6 +43,7 @@ export function accountPage(v: AccountView, locale: Locale = DEFAULT_LOCALE, loo
     m.title,
     html`<h1>${m.title}</h1>
 <p class="muted">${m.signedInAs} <strong>${v.email}</strong></p>
+<p><a href="account/passkeys">${messagesFor(locale, look).passkeys.manage}</a></p>
 ${noticeText === undefined ? '' : refused ? html`<p class="error" role="alert">${noticeText}</p>` : html`<p class="notice" role="status">${noticeText}</p>`}
 <h2>${m.linkedHeading}</h2>
 ${v.identities.length === 0
