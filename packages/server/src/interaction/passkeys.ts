@@ -46,6 +46,9 @@ export const CHALLENGE_CAP = 5
 /** Passkeys one user may have: what a signed-in user can make the server store is bounded too. */
 export const MAX_PASSKEYS_PER_USER = 20
 
+/** COSE algorithm ids offered at registration (RFC 9053): EdDSA, ES256, RS256. */
+const SUPPORTED_ALGORITHMS = [-8, -7, -257]
+
 type Purpose = PasskeyChallengeRecord['purpose']
 export type PasskeyFailure = 'unknown_challenge' | 'unknown_credential' | 'invalid_response' | 'taken'
 
@@ -173,6 +176,8 @@ export async function registrationOptions(
     excludeCredentials: existing.map((p) => ({ id: p.credential_id, transports: p.transports })),
     authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
     timeout: CHALLENGE_TTL * 1000,
+    // EdDSA, ES256, RS256, named: the library's default probes Node for ML-DSA, an experimental API that warns in the log.
+    supportedAlgorithmIDs: SUPPORTED_ALGORITHMS,
   })
   await storeChallenge(ctx, options.challenge, 'register', browser, { interaction_id: null, user_id: active.user.id })
   return options
