@@ -203,6 +203,7 @@ export async function registerPasskey(
       expectedOrigin: rp.origin,
       expectedRPID: rp.id,
       requireUserVerification: true,
+      supportedAlgorithmIDs: SUPPORTED_ALGORITHMS,
     })
   } catch {
     return failed(ctx, 'register', 'invalid_response', input.ip)
