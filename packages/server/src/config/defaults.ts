@@ -561,8 +561,8 @@ export const SIGN_IN_CONNECTIONS = 'above'
  * passkeys in the Email field's autofill) where JavaScript runs, and signed-in users manage their
  * passkeys on `/account/passkeys`. The relying party ID is the issuer's host and the origin the
  * issuer's origin, per tenant; they cannot be configured (a passkey is bound to its RP ID for good).
- * @security Path tenants on one host share that RP ID, so a browser may offer a passkey of another
- * tenant; Latch refuses a credential this tenant does not have.
+ * Path tenants on one host share that RP ID, so a browser may offer a passkey of another tenant;
+ * Latch refuses a credential this tenant does not have.
  * @see https://www.w3.org/TR/webauthn-3/#relying-party-identifier
  * @key passkeys.enabled
  */
