@@ -33,11 +33,17 @@ export const PASSKEYS_SCRIPT = `
     })
   }
 
+  // The alert is made when needed: a page with an empty role="alert" would announce nothing, and read as an error.
   function say(box, text) {
     var alert = box.querySelector('[data-passkey-error]')
-    if (!alert) return
+    if (!alert) {
+      alert = document.createElement('p')
+      alert.className = 'error'
+      alert.setAttribute('role', 'alert')
+      alert.setAttribute('data-passkey-error', '')
+      box.appendChild(alert)
+    }
     alert.textContent = text
-    alert.hidden = false
   }
 
   function post(action, fields) {

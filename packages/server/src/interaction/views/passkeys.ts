@@ -26,12 +26,11 @@ export function passkeysScript(src: string): SafeHtml {
   return html`<script src="${src}" defer></script>`
 }
 
-/** The sign-in page's button (hidden until the script shows it) and the live region its failures are said in. */
+/** The sign-in page's button, hidden until the script shows it (which adds an alert under it when the browser's request fails). */
 export function passkeySignInButton(v: PasskeyButton, locale: Locale, look: Look): SafeHtml {
   const m = messagesFor(locale, look).passkeys
   return html`<div class="passkey" data-passkey-sign-in data-options="${v.optionsUrl}" data-action="${v.action}" data-csrf="${v.csrf}" data-cancelled="${m.cancelled}" hidden>
 <button type="button" class="secondary" id="passkey-sign-in">${m.signIn}</button>
-<p class="error" role="alert" data-passkey-error hidden></p>
 </div>`
 }
 
@@ -85,7 +84,6 @@ ${hidden('csrf', v.csrf)}${hidden('response', '')}
 <label for="passkey-name">${m.nameLabel}</label>
 <input id="passkey-name" name="name" type="text" maxlength="64" autocomplete="off">
 <button type="submit">${m.add}</button>
-<p class="error" role="alert" data-passkey-error hidden></p>
 </form>
 <p><a href="${v.urls.account}">${m.backToAccount}</a></p>`,
     locale,
