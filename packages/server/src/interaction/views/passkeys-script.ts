@@ -3,7 +3,7 @@
  * as one file, `/assets/passkeys.js` (endpoints/passkey-assets.ts), from the issuer's origin: the
  * pages that use it allow `script-src 'self'` and `connect-src 'self'`, nothing inline.
  *
- * Sign-in page (`[data-passkey-sign-in]`): where the browser has WebAuthn, shows the button; where
+ * Sign-in page (`[data-passkey-sign-in]`): where the browser has WebAuthn, adds the button; where
  * it has conditional mediation, starts a request right away that offers passkeys in the Email
  * field's autofill (`autocomplete="username webauthn"`); a click on the button starts a modal one
  * (which aborts the autofill request). Each asks the server for options first (a POST with the
@@ -80,8 +80,12 @@ export const PASSKEYS_SCRIPT = `
 
   function setUpSignIn(box) {
     if (!W.browserSupportsWebAuthn()) return
-    box.hidden = false
-    var button = box.querySelector('button')
+    var button = document.createElement('button')
+    button.type = 'button'
+    button.className = 'secondary'
+    button.id = 'passkey-sign-in'
+    button.textContent = box.getAttribute('data-label')
+    box.appendChild(button)
     button.addEventListener('click', function () {
       signIn(box, false)
     })

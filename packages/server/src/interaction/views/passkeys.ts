@@ -1,8 +1,8 @@
 /**
  * Issue 13: the passkey parts of the pages. On the sign-in page, a **Sign in with a passkey**
- * button that stays `hidden` unless the script (`/assets/passkeys.js`, views/passkeys-script.ts)
- * runs and the browser has WebAuthn: progressive enhancement, the page without JavaScript is the
- * password page it always was. Its data attributes tell the script where to ask for options and
+ * button that the script (`/assets/passkeys.js`, views/passkeys-script.ts) adds only when it runs
+ * and the browser has WebAuthn: progressive enhancement, the page without JavaScript is the
+ * password page it always was. Data attributes tell the script where to ask for options and
  * where to post the answer (with the page's CSRF token). `/account/passkeys`: the user's passkeys
  * (name, added, last used) each with a rename form and a delete form, and **Add a passkey** (a form
  * the script completes with the browser's answer; without JavaScript it says it needs it); the
@@ -26,12 +26,14 @@ export function passkeysScript(src: string): SafeHtml {
   return html`<script src="${src}" defer></script>`
 }
 
-/** The sign-in page's button, hidden until the script shows it (which adds an alert under it when the browser's request fails). */
+/**
+ * The sign-in page's place for the passkey button: an empty element whose data attributes the
+ * script reads; it makes the button (its label in `data-label`) only where WebAuthn is available,
+ * so without JavaScript, or in a browser without passkeys, the page has no control that cannot work.
+ */
 export function passkeySignInButton(v: PasskeyButton, locale: Locale, look: Look): SafeHtml {
   const m = messagesFor(locale, look).passkeys
-  return html`<div class="passkey" data-passkey-sign-in data-options="${v.optionsUrl}" data-action="${v.action}" data-csrf="${v.csrf}" data-cancelled="${m.cancelled}" hidden>
-<button type="button" class="secondary" id="passkey-sign-in">${m.signIn}</button>
-</div>`
+  return html`<div class="passkey" data-passkey-sign-in data-options="${v.optionsUrl}" data-action="${v.action}" data-csrf="${v.csrf}" data-label="${m.signIn}" data-cancelled="${m.cancelled}"></div>`
 }
 
 export interface PasskeyItem {
