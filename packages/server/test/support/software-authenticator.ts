@@ -75,7 +75,7 @@ export class SoftwareAuthenticator {
     const bits = 0x01 | (flags.uv ? 0x04 : 0) | (be ? 0x08 | 0x10 : 0) | (flags.at ? 0x40 : 0)
     const counter = Buffer.alloc(4)
     counter.writeUInt32BE(count)
-    const parts = [sha256(rpId), Buffer.from([bits]), counter]
+    const parts: Uint8Array[] = [sha256(rpId), Buffer.from([bits]), counter]
     if (flags.at) {
       const length = Buffer.alloc(2)
       length.writeUInt16BE(this.credentialId.length)
