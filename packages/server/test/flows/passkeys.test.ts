@@ -9,16 +9,15 @@
  * @see https://www.w3.org/TR/webauthn-3/#sctn-registering-a-new-credential
  * @see https://www.w3.org/TR/webauthn-3/#sctn-verifying-assertion
  */
-import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PATHS } from '../../src/context.js'
 import { startSession } from '../../src/sessions/idp-session.js'
-import { alertText, Browser, isLoginPage, parseForms, unescapeHtml } from '../browser.js'
+import { alertText, Browser, parseForms, unescapeHtml } from '../browser.js'
 import { ALICE, BOB, basic, postForm, startServer, WEB_SECRET, type TestServer } from '../helpers.js'
 import { webAuthorizeUrl } from '../sign-in.js'
+import { PASSKEY_TEST_VERIFIER as VERIFIER, passkeyButton as passkeyButtonAt, registerPasskey, signInWithPasskey } from '../support/passkeys.js'
 import { SoftwareAuthenticator, type Bend } from '../support/software-authenticator.js'
 
-const VERIFIER = 'passkeys-test-verifier-0123456789-abcdefghijklmnop'
 const FAILED = 'That passkey could not be used to sign in here. Try again, or sign in another way.'
 
 let server: TestServer
@@ -50,40 +49,20 @@ async function json(res: Response): Promise<Record<string, any>> {
   return (await res.json()) as Record<string, any>
 }
 
-/** Adds a passkey the way the account page's script does: options, the authenticator, the form. */
-async function register(browser: Browser, device: SoftwareAuthenticator, name = 'Laptop', bend: Bend = {}): Promise<Response> {
-  const page = await browser.open(`${server.url}/account/passkeys`)
-  const form = parseForms(page.html).find((f) => f.action === `${server.url}/account/passkeys`)!
-  const options = await browser.postForm(`${server.url}/account/passkeys/options`, { csrf: form.fields.csrf! })
-  expect(options.status).toBe(200)
-  const body = await json(options)
-  expect(body.authenticatorSelection).toMatchObject({ residentKey: 'required', userVerification: 'required' })
-  return browser.postForm(form.action, { ...form.fields, name, response: JSON.stringify(device.register(body as never, bend)) })
-}
-
-/** The sign-in page's passkey button: where the script would ask for options and post the answer. */
-async function passkeyButton(browser: Browser): Promise<{ options: string; action: string; csrf: string; url: string }> {
-  const page = await browser.open(webAuthorizeUrl(server.url, { code_challenge: createHash('sha256').update(VERIFIER).digest('base64url') }))
-  expect(isLoginPage(page)).toBe(true)
-  const div = /<div class="passkey" data-passkey-sign-in data-options="([^"]+)" data-action="([^"]+)" data-csrf="([^"]+)"/.exec(page.html)
-  expect(div, 'the passkey button').not.toBeNull()
-  return { options: unescapeHtml(div![1]!), action: unescapeHtml(div![2]!), csrf: div![3]!, url: page.url }
-}
+const register = (browser: Browser, device: SoftwareAuthenticator, name?: string, bend?: Bend) => registerPasskey(server.url, browser, device, name, bend)
+const passkeyButton = (browser: Browser) => passkeyButtonAt(server.url, browser)
 
 async function signInOptions(browser: Browser, button: { options: string; csrf: string }): Promise<Record<string, any>> {
   const res = await browser.postForm(button.options, { csrf: button.csrf })
   expect(res.status).toBe(200)
-  expect(res.headers.get('cache-control')).toBe('no-store')
   return json(res)
 }
 
 /** One passkey sign-in: fresh page, options, assertion (bent as asked), posted. */
 async function passkeySignIn(device: SoftwareAuthenticator, bend: Bend = {}, browser = new Browser(server.url)): Promise<{ res: Response; browser: Browser }> {
-  const button = await passkeyButton(browser)
-  const options = await signInOptions(browser, button)
+  const { res, options } = await signInWithPasskey(server.url, device, bend, browser)
   expect(options).toMatchObject({ rpId: rp().hostname, userVerification: 'required' })
   expect(options.allowCredentials ?? []).toEqual([])
-  const res = await browser.postForm(button.action, { csrf: button.csrf, response: JSON.stringify(device.assert(options as never, bend)) })
   return { res, browser }
 }
 
