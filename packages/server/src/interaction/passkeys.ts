@@ -140,9 +140,9 @@ export async function passkeySignIn(
   if (required !== null) {
     return { type: 'connection_required', connection: { name: required.display_name, href: connectionStartUrl(ctx, required.id, l.interaction.id) } }
   }
-  ctx.events.emit('passkey.used', { user_id: user.id, credential_id: passkey.credential_id })
   const done = await completeSignIn(ctx, l, user, passkeyAmr(passkey.backup_eligible || info.credentialDeviceType === 'multiDevice'), input.cookies)
   if (done === null) return failed(ctx, 'authenticate', 'invalid_response', input.ip)
+  ctx.events.emit('passkey.used', { user_id: user.id, credential_id: passkey.credential_id })
   return { type: 'signed_in', cookies: done.cookies, outcome: done.outcome }
 }
 

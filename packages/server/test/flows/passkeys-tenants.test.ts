@@ -18,7 +18,7 @@ let t: TenantsServer
 const failures: unknown[] = []
 
 beforeAll(async () => {
-  t = await startTenantsServer()
+  t = await startTenantsServer({ perTenant: { globex: { passkeys: { enabled: false } } } })
   t.server.ctx.events.on('passkey.failed', (e) => failures.push(e))
 })
 
@@ -53,5 +53,23 @@ describe('passkeys across tenants', () => {
     const device = new SoftwareAuthenticator('login.acme.test', new URL(acme).origin)
     const { options } = await signInWithPasskey(acme, device, {}, browserAt(acme))
     expect(options.rpId).toBe('login.acme.test')
+  })
+
+  it('passkeys.enabled false (per tenant): no script, no webauthn autofill, no passkey element; the passkey routes answer 404', async () => {
+    const globex = t.issuers.globex
+    const browser = browserAt(globex)
+    const page = await browser.open(webAuthorizeUrl(globex))
+    expect(page.status).toBe(200)
+    expect(page.html).not.toContain('<script')
+    expect(page.html).not.toContain('data-passkey-sign-in')
+    expect(page.html).toContain('autocomplete="username"')
+    expect(page.headers.get('content-security-policy')).not.toContain('script-src')
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page.html)![1]!
+    const action = /<form method="post" action="([^"]+)\/login"/.exec(page.html)![1]!
+    expect((await browser.postForm(`${action}/passkey/options`, { csrf })).status).toBe(404)
+    expect((await browser.postForm(`${action}/passkey`, { csrf, response: '{}' })).status).toBe(404)
+    const account = await browser.open(`${globex}/account/passkeys`)
+    expect(account.status).toBe(404)
+    expect(account.html).toContain('Passkeys are turned off here.')
   })
 })

@@ -240,6 +240,18 @@ describe('passkeys over HTTP', () => {
     await expectRefused((await passkeySignIn(device)).res)
   })
 
+  it('recent authentication, a user without a password (a federated sign-in): the page asks to sign in again, with no form', async () => {
+    const user = await server.server.ctx.store.users.upsert({ email: 'federated@example.com', email_verified: true, password_hash: null, claims: {} }, now())
+    const then = Object.create(server.server.ctx, { clock: { value: { now: () => now() - 3600 } } }) as typeof server.server.ctx
+    const started = (await startSession(then, {}, user, ['fed']))!
+    const browser = new Browser(server.url)
+    if (!('value' in started.cookie)) throw new Error('expected a cookie')
+    browser.cookies.set(started.cookie.name, started.cookie.value)
+    const page = await browser.open(`${server.url}/account/passkeys`)
+    expect(page.html).toContain('managing passkeys needs a recent sign-in')
+    expect(parseForms(page.html)).toEqual([])
+  })
+
   it('without a session: the page says so; its POSTs answer 401', async () => {
     const browser = new Browser(server.url)
     const page = await browser.open(`${server.url}/account/passkeys`)
