@@ -12,7 +12,7 @@ import { ALICE } from '../helpers.js'
 import { webAuthorizeUrl } from '../sign-in.js'
 import { registerPasskey, signInWithPasskey } from '../support/passkeys.js'
 import { SoftwareAuthenticator } from '../support/software-authenticator.js'
-import { hostAgent, startTenantsServer, type TenantsServer } from '../support/tenants.js'
+import { hostAgent, hostFetch, startTenantsServer, type TenantsServer } from '../support/tenants.js'
 
 let t: TenantsServer
 const failures: unknown[] = []
@@ -36,6 +36,12 @@ describe('passkeys across tenants', () => {
     expect((await signedIn.authorize(webAuthorizeUrl(main), ALICE)).redirect?.searchParams.get('code')).toBeTruthy()
     const device = new SoftwareAuthenticator(new URL(main).hostname, new URL(main).origin)
     expect((await registerPasskey(main, signedIn, device)).headers.get('location')).toBe(`${main}/account/passkeys?notice=registered`)
+
+    // The path tenant's page loads its script under its own path.
+    const page = await browserAt(initech).open(webAuthorizeUrl(initech))
+    const src = /<script src="([^"]+)" defer>/.exec(page.html)![1]!
+    expect(src.startsWith(`${initech}/assets/passkeys.js?v=`)).toBe(true)
+    expect((await hostFetch(src.replace(/&amp;/g, '&'))).status).toBe(200)
 
     const there = await signInWithPasskey(initech, device, {}, browserAt(initech))
     expect(there.options.rpId).toBe('auth.main.test')
