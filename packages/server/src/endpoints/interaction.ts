@@ -136,16 +136,19 @@ async function renderIdentify(request: FastifyRequest, reply: FastifyReply, l: L
   const locale = localeOf(request, l)
   const connections = await ctx.connections.list()
   const query = request.method === 'GET' ? (request.query as Record<string, string | undefined>) : {}
+  const csrf = csrfToken(ctx, request, reply)
   return html(reply, l, status, identifyPage({
     action: `${ctx.urls.interaction}/${l.interaction.id}/identify`,
-    csrf: csrfToken(ctx, request, reply),
+    csrf,
     clientName: l.client.client_name,
     email,
     error,
     connections: await signInButtons(ctx, l.interaction),
     notice: noticeText(messagesFor(locale, pageLook(request)), query, connections),
     requiredConnection: requiredConnectionLink(ctx, l, query, connections),
-  }, locale, pageLook(request)))
+    // Issue 13: the passkey button and autofill, as on the sign-in page.
+    passkey: ctx.config.passkeys.enabled ? passkeyButton(ctx, l, csrf) : undefined,
+  }, locale, pageLook(request)), ctx.config.passkeys.enabled)
 }
 
 /** Issue 10: the picker, or the not-a-member page, posting to `/interaction/:id/organization`. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { pageCsp } from '../../endpoints/_pipeline/security-headers.js'
+import { identifyPage } from './identify.js'
 import { loginPage } from './login.js'
 import { passkeysPage } from './passkeys.js'
 
@@ -18,6 +19,14 @@ describe('passkey views (issue 13)', () => {
     expect(enhanced).not.toContain('Sign in with a passkey</button>')
     expect(enhanced).toContain('data-label="Sign in with a passkey"')
     expect(enhanced.match(/<form/g)).toHaveLength(1)
+  })
+
+  it('the identify page (home-realm discovery) offers passkeys the same way', () => {
+    expect(identifyPage({ ...base, connections: [] })).not.toContain('<script')
+    const enhanced = identifyPage({ ...base, connections: [], passkey })
+    expect(enhanced).toContain('autocomplete="username webauthn"')
+    expect(enhanced).toContain('data-passkey-sign-in')
+    expect(enhanced).toContain('<script src="/assets/passkeys.js?v=abc" defer></script>')
   })
 
   it('CSP: script-src and connect-src \'self\' only for the pages that use passkeys', () => {
