@@ -53,7 +53,7 @@ describe.skipIf(!hasChromium)('examples/spa: back-channel logout in a real brows
     const page = await context.newPage()
     try {
       await page.goto(`${spaOrigin}/`)
-      await page.getByRole('button', { name: 'Sign in' }).click()
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click()
       await page.waitForURL((url) => url.origin === latch.url)
       await signInAtLatch(page, null)
       await page.waitForURL((url) => url.origin === spaOrigin)

@@ -186,7 +186,7 @@ describe.skipIf(!hasChromium)('examples/spa, BFF mode, in a real browser', () =>
       // Sign out: the BFF ends the session and answers Latch's end-session URL, which the page follows.
       await page.getByRole('button', { name: 'Sign out' }).click()
       await page.waitForURL((url) => url.origin === spaOrigin && url.pathname === '/', { timeout: 15_000 })
-      await page.getByRole('button', { name: 'Sign in' }).waitFor()
+      await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor()
       expect(await me(page)).toEqual({ authenticated: false })
       // The old session is gone for the API proxy too.
       const after = await page.evaluate(async () => {
@@ -225,7 +225,7 @@ describe.skipIf(!hasChromium)('examples/spa, BFF mode, in a real browser', () =>
       await second.goto(`${spaOrigin}/`)
       await second.getByRole('button', { name: 'Sign out' }).click()
       await second.waitForURL((url) => url.origin === spaOrigin && url.pathname === '/')
-      await second.getByRole('button', { name: 'Sign in' }).click()
+      await second.getByRole('button', { name: 'Sign in', exact: true }).click()
       await second.waitForURL((url) => url.origin === latch.url)
       await signInAtLatch(second, 'Allow if asked', spaOrigin)
       await second.getByText('Signed in as').waitFor()
@@ -249,13 +249,13 @@ describe.skipIf(!hasChromium)('examples/spa, BFF mode, in a real browser', () =>
     const errors = watchForErrors(page)
     try {
       await page.goto(`${denyOrigin}/`)
-      await page.getByRole('button', { name: 'Sign in' }).click()
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click()
       await page.waitForURL((url) => url.origin === latch.url)
       await signInAtLatch(page, 'Deny')
       await page.waitForURL((url) => url.origin === denyOrigin)
       await expect.poll(() => page.getByRole('alert').textContent()).toBe('Sign-in was cancelled or access was denied.')
       expect(new URL(page.url()).search).toBe('')
-      await page.getByRole('button', { name: 'Sign in' }).waitFor()
+      await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor()
       expect(await me(page)).toEqual({ authenticated: false })
       expect(errors).toEqual([])
     } finally {
@@ -281,7 +281,7 @@ describe.skipIf(!hasChromium)('examples/spa, BFF mode, in a real browser', () =>
       expect(await me(page)).toEqual({ authenticated: false })
       expect(logins).toHaveLength(1)
       // The next attempt is the user's: one click, one more attempt, and the error again.
-      await page.getByRole('button', { name: 'Sign in' }).click()
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click()
       await expect.poll(() => logins.length).toBe(2)
       await page.getByRole('alert').waitFor({ timeout: 15_000 })
       expect(await me(page)).toEqual({ authenticated: false })
@@ -300,13 +300,13 @@ describe.skipIf(!hasChromium)('examples/spa, BFF mode, in a real browser', () =>
       const errors = watchForErrors(page)
       await page.goto(`${denyOrigin}/`)
       await page.evaluate(() => Object.assign(window, { latchTestMarker: true }))
-      await page.getByRole('button', { name: 'Sign in' }).click()
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click()
       await page.waitForURL((url) => url.origin === latch.url)
       await page.goBack({ waitUntil: 'commit' })
-      await page.getByRole('button', { name: 'Sign in' }).waitFor()
+      await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor()
       // The page came back from the cache with its JavaScript state (so mid-navigation).
       expect(await page.evaluate(() => (window as { latchTestMarker?: boolean }).latchTestMarker)).toBe(true)
-      await page.getByRole('button', { name: 'Sign in' }).click()
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click()
       await page.waitForURL((url) => url.origin === latch.url, { timeout: 10_000 })
       expect(errors).toEqual([])
     } finally {
@@ -402,7 +402,7 @@ describe.skipIf(!hasChromium)('examples/spa, in-memory PKCE mode, in a real brow
     const errors = watchForErrors(page)
     try {
       await page.goto(`${spaOrigin}/pkce`)
-      await page.getByRole('button', { name: 'Sign in' }).waitFor()
+      await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor()
       // Rendered with the button: no "Signing you in…" (no exchange is pending on this page).
       expect(await page.getByText('Signing you in…').count()).toBe(0)
       // An exchange attempt would fail without a network round trip and render its alert at once.
@@ -456,12 +456,12 @@ describe.skipIf(!hasChromium)('examples/spa, in-memory PKCE mode, in a real brow
 
       // By design a reload forgets the in-memory tokens: the home page is signed out.
       await page.goto(`${spaOrigin}/pkce`)
-      await page.getByRole('button', { name: 'Sign in' }).waitFor()
+      await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor()
       expect(await page.getByRole('alert').count()).toBe(0)
       await expectNoTokenInTheBrowser(page, context, secrets)
 
       // Signing in again reuses Latch's SSO session (no login page), then sign out via end-session.
-      await page.getByRole('button', { name: 'Sign in' }).click()
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click()
       await page.waitForURL(`${spaOrigin}/pkce/`)
       // Signing out from a protected page must not restart a sign-in on the way out.
       await page.getByRole('link', { name: 'Protected data' }).click()

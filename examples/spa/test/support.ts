@@ -67,7 +67,7 @@ export async function expectNoTokenInTheBrowser(page: Page, context: BrowserCont
 export async function signInAtLatch(page: Page, decision: 'Allow' | 'Deny' | 'Allow if asked' | null, appOrigin?: string, user = ALICE): Promise<void> {
   await page.getByLabel('Email').fill(user.email)
   await page.getByLabel('Password').fill(user.password)
-  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click()
   if (decision === 'Allow if asked') {
     const allow = page.getByRole('button', { name: 'Allow' })
     await page.waitForFunction((origin) => location.origin === origin || document.querySelector('button[value="allow"]') !== null, appOrigin)

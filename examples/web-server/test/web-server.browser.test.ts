@@ -128,7 +128,7 @@ describe.skipIf(!hasChromium)('examples/web-server in a real browser', () => {
     await page.getByRole('link', { name: 'Sign in' }).click()
     await page.getByLabel('Email').fill(ALICE.email)
     await page.getByLabel('Password').fill(ALICE.password)
-    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click()
     // Consent is remembered after the first Allow (OIDC Core §3.1.2.1), so it may not be asked again.
     const allow = page.getByRole('button', { name: 'Allow' })
     const hello = page.getByRole('heading', { name: 'Hello, Alice Example' })
@@ -189,7 +189,7 @@ describe.skipIf(!hasChromium)('examples/web-server in a real browser', () => {
       await page.getByRole('link', { name: 'Sign in' }).click()
       await page.getByLabel('Email').fill(ALICE.email)
       await page.getByLabel('Password').fill(ALICE.password)
-      await page.getByRole('button', { name: 'Sign in' }).click()
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click()
       await page.getByRole('button', { name: 'Deny' }).click()
       await page.getByText('You declined the sign-in at Latch.').waitFor()
       await page.getByText('You are signed out').waitFor()

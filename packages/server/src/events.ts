@@ -48,6 +48,18 @@ export interface LatchEventMap {
   'user.profile_updated': { user_id: string }
   /** Issue 13: the user's password changed (`account_page`: on the account page, other sessions ended, grants revoked). */
   'password.changed': { user_id: string; reason: 'account_page' }
+  /** Issue 13: a user registered a passkey on the account page (`backup_eligible`: a synced passkey). */
+  'passkey.registered': { user_id: string; credential_id: string; backup_eligible: boolean }
+  /** Issue 13: a user renamed one of their passkeys. */
+  'passkey.renamed': { user_id: string; credential_id: string }
+  /** Issue 13: a user deleted one of their passkeys. */
+  'passkey.removed': { user_id: string; credential_id: string }
+  /** Issue 13: a passkey signed a user in. */
+  'passkey.used': { user_id: string; credential_id: string }
+  /** Issue 13, WebAuthn L3 §6.1.1: a valid signature whose counter did not go up: refused (a cloned authenticator, or a replay). */
+  'passkey.counter_regressed': { user_id: string; credential_id: string; stored: number; received: number }
+  /** Issue 13: a passkey ceremony failed (never the assertion): `unknown_challenge`, `unknown_credential`, `invalid_response`. */
+  'passkey.failed': { purpose: 'authenticate' | 'register'; reason: 'unknown_challenge' | 'unknown_credential' | 'invalid_response' | 'taken'; ip: string }
 }
 
 export type LatchEventName = keyof LatchEventMap
@@ -112,6 +124,12 @@ export const EVENT_DESCRIPTIONS = Object.freeze({
   'consent.revoked': 'a user revoked an app on the account page: its consent forgotten, its grants and tokens revoked (issue 13)',
   'user.profile_updated': 'a user changed their name on the account page (issue 13)',
   'password.changed': 'a user changed their password on the account page; their other sessions ended, their grants revoked (issue 13)',
+  'passkey.registered': 'a user registered a passkey on /account/passkeys (issue 13)',
+  'passkey.renamed': 'a user renamed a passkey (issue 13)',
+  'passkey.removed': 'a user deleted a passkey (issue 13)',
+  'passkey.used': 'a passkey signed a user in (issue 13)',
+  'passkey.counter_regressed': 'a passkey assertion\'s signature counter did not increase: refused, a possible clone (WebAuthn L3 §6.1.1; issue 13)',
+  'passkey.failed': 'a passkey sign-in or registration failed (issue 13)',
 } as const satisfies Record<LatchEventName, string>)
 
 /** Every event name of the map, in the order of `EVENT_DESCRIPTIONS`. */

@@ -641,3 +641,29 @@ export const SIGN_UP_VERIFY_EMAIL = 'link'
  * @key sign_up.verification_ttl
  */
 export const SIGN_UP_VERIFICATION_TTL = 3600
+ * Issue 13: passkeys (WebAuthn). `true`: the sign-in page offers "Sign in with a passkey" (and
+ * passkeys in the Email field's autofill) where JavaScript runs, and signed-in users manage their
+ * passkeys on `/account/passkeys`. The relying party ID is the issuer's host and the origin the
+ * issuer's origin, per tenant; they cannot be configured (a passkey is bound to its RP ID for good).
+ * Path tenants on one host share that RP ID, so a browser may offer a passkey of another tenant;
+ * Latch refuses a credential this tenant does not have.
+ * @see https://www.w3.org/TR/webauthn-3/#relying-party-identifier
+ * @key passkeys.enabled
+ */
+export const PASSKEYS_ENABLED = true
+
+/**
+ * Issue 13: the name authenticators show for this service when a passkey is created (WebAuthn
+ * `rp.name`); `null`: the branding's product name.
+ * @key passkeys.rp_name
+ */
+export const PASSKEYS_RP_NAME = null
+
+/**
+ * Issue 13: how recent a sign-in must be, seconds, to add, rename or delete passkeys on
+ * `/account/passkeys`; an older session is asked for its password first (or to sign in again).
+ * Five minutes: a passkey signs in as the user from then on, so a moment at someone else's
+ * unlocked browser must not be enough to add one.
+ * @key passkeys.reauthentication_max_age
+ */
+export const PASSKEYS_REAUTHENTICATION_MAX_AGE = 300

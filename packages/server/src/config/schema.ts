@@ -343,6 +343,12 @@ export const ConfigFileSchema = Type.Object(
         enabled: Type.Boolean({ default: D.SIGN_UP_ENABLED }),
         verify_email: Type.Union([Type.Literal('link'), Type.Literal('code'), Type.Literal('none')], { default: D.SIGN_UP_VERIFY_EMAIL }),
         verification_ttl: Type.Integer({ minimum: 60, maximum: 604_800, default: D.SIGN_UP_VERIFICATION_TTL }),
+    /** Issue 13: passkeys (WebAuthn): sign-in with a passkey, and their management on `/account/passkeys`. */
+    passkeys: Type.Object(
+      {
+        enabled: Type.Boolean({ default: D.PASSKEYS_ENABLED }),
+        rp_name: Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()], { default: D.PASSKEYS_RP_NAME }),
+        reauthentication_max_age: Type.Integer({ minimum: 60, maximum: 86_400, default: D.PASSKEYS_REAUTHENTICATION_MAX_AGE }),
       },
       { ...strict, default: {} },
     ),
@@ -376,6 +382,8 @@ export const TENANT_KEYS = [
   'tokens', 'sessions', 'security', 'resources', 'default_resource', 'scopes', 'organizations', 'claims', 'clients', 'users', 'branding', 'messages', 'connections', 'sign_in',
   // Issue 13.
   'mail', 'passwords', 'sign_up',
+  // Issue 13 (lane C).
+  'passkeys',
 ] as const
 export type TenantKey = (typeof TENANT_KEYS)[number]
 

@@ -31,7 +31,8 @@ import { appsSection } from '../interaction/views/account-apps.js'
 import { linkedSection } from '../interaction/views/account-linked.js'
 import { passwordSection } from '../interaction/views/account-password.js'
 import { profileSection } from '../interaction/views/account-profile.js'
-import type { SectionAlert } from '../interaction/views/account-section.js'
+import { section, type SectionAlert } from '../interaction/views/account-section.js'
+import { html } from '../interaction/views/layout.js'
 import { sessionsSection } from '../interaction/views/account-sessions.js'
 import { describeResource, describeScopes } from '../interaction/views/consent.js'
 import { messagesFor } from '../interaction/views/locales.js'
@@ -102,6 +103,9 @@ async function renderAccount(request: FastifyRequest, reply: FastifyReply, activ
       alert: refusal?.profile?.alert,
     }, m),
     passwordSection({ hasPassword: active.user.password_hash !== null, minLength: ctx.config.passwords.min_length, email: active.user.email, action: action(request, '/password'), csrf, alert: refusal?.password }, m),
+    // Issue 13 (lane C): the passkeys are managed on a page of their own.
+    ...(ctx.config.passkeys.enabled ? [section('passkeys', all.passkeys.title, html`<p>${all.passkeys.intro}</p>
+<p><a href="${action(request, '/passkeys')}">${all.passkeys.manage}</a></p>`)] : []),
     linkedSection({
       csrf,
       unlinkAction: action(request, '/unlink'),

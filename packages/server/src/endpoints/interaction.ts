@@ -43,15 +43,16 @@ import { noteLook, pageLook } from './_pipeline/page-look.js'
 import { lookFor, requestedOrganization, tenantLook } from '../interaction/page-look.js'
 import { connectionStartUrl, identify, prefilledEmail, signInButtons } from '../interaction/home-realm.js'
 import { connectionRedirectPage, identifyPage } from '../interaction/views/identify.js'
+import { passkeyButton } from './passkey-assets.js'
 
-type InteractionRequest = FastifyRequest<{ Params: { id: string } }>
+export type InteractionRequest = FastifyRequest<{ Params: { id: string } }>
 
 /** The interaction's language: its request's `ui_locales`, else the browser's (every page of one interaction alike). */
-function localeOf(request: FastifyRequest, l: LoadedInteraction): Locale {
+export function localeOf(request: FastifyRequest, l: LoadedInteraction): Locale {
   return pageLocale(request, l.interaction.params.ui_locales ?? [])
 }
 
-async function load(request: InteractionRequest): Promise<LoadedInteraction> {
+export async function load(request: InteractionRequest): Promise<LoadedInteraction> {
   const ctx = request.latch
   const l = await loadInteraction(ctx, request.params.id)
   noteWayBack(request, l.client, verifiedRedirectUri(l.interaction))
@@ -62,10 +63,10 @@ async function load(request: InteractionRequest): Promise<LoadedInteraction> {
   return l
 }
 
-/** A page whose form may end in the client's redirect (CSP form-action covers the redirect chain). */
-function html(reply: FastifyReply, l: LoadedInteraction, status: number, body: string): FastifyReply {
+/** A page whose form may end in the client's redirect (CSP form-action covers the redirect chain); issue 13: `scripts` for the passkey script. */
+function html(reply: FastifyReply, l: LoadedInteraction, status: number, body: string, scripts = false): FastifyReply {
   const uri = verifiedRedirectUri(l.interaction)
-  return securityHeaders(reply, uri === undefined ? [] : [uri], pageLook(reply.request)).status(status).type('text/html; charset=utf-8').send(body)
+  return securityHeaders(reply, uri === undefined ? [] : [uri], pageLook(reply.request), { scripts }).status(status).type('text/html; charset=utf-8').send(body)
 }
 
 /** Issue 12: the notice `?notice=…&connection=…` names, in the page's words; unknown values are ignored. */
@@ -96,7 +97,7 @@ function requiredConnectionLink(ctx: LatchContext, l: LoadedInteraction, query: 
   return required === undefined ? undefined : { name: required.display_name, href: connectionStartUrl(ctx, required.id, l.interaction.id) }
 }
 
-async function renderLogin(
+export async function renderLogin(
   request: FastifyRequest,
   reply: FastifyReply,
   l: LoadedInteraction,
@@ -110,9 +111,10 @@ async function renderLogin(
   // Buttons come from the registry (no upstream is called to draw the page); organization connections are not buttons.
   const connections = await ctx.connections.list()
   const query = request.method === 'GET' ? (request.query as Record<string, string | undefined>) : {}
+  const csrf = csrfToken(ctx, request, reply)
   return html(reply, l, status, loginPage({
     action: `${ctx.urls.interaction}/${l.interaction.id}/login`,
-    csrf: csrfToken(ctx, request, reply),
+    csrf,
     clientName: l.client.client_name,
     // Issue 12: the email typed on the identify page, else an email login_hint.
     email: email ?? prefilledEmail(l.interaction),
@@ -123,7 +125,9 @@ async function renderLogin(
     notice: noticeText(messagesFor(locale, pageLook(request)), query, connections),
     // Issue 12: required SSO, on the password form or refused after a sign-in through another connection.
     requiredConnection: requiredConnection ?? requiredConnectionLink(ctx, l, query, connections),
-  }, locale, pageLook(request)))
+    // Issue 13: the passkey button and autofill.
+    passkey: ctx.config.passkeys.enabled ? passkeyButton(ctx, l, csrf) : undefined,
+  }, locale, pageLook(request)), ctx.config.passkeys.enabled)
 }
 
 /** Issue 12: home-realm discovery's email-first page, posting to `/interaction/:id/identify`. */
@@ -132,16 +136,19 @@ async function renderIdentify(request: FastifyRequest, reply: FastifyReply, l: L
   const locale = localeOf(request, l)
   const connections = await ctx.connections.list()
   const query = request.method === 'GET' ? (request.query as Record<string, string | undefined>) : {}
+  const csrf = csrfToken(ctx, request, reply)
   return html(reply, l, status, identifyPage({
     action: `${ctx.urls.interaction}/${l.interaction.id}/identify`,
-    csrf: csrfToken(ctx, request, reply),
+    csrf,
     clientName: l.client.client_name,
     email,
     error,
     connections: await signInButtons(ctx, l.interaction),
     notice: noticeText(messagesFor(locale, pageLook(request)), query, connections),
     requiredConnection: requiredConnectionLink(ctx, l, query, connections),
-  }, locale, pageLook(request)))
+    // Issue 13: the passkey button and autofill, as on the sign-in page.
+    passkey: ctx.config.passkeys.enabled ? passkeyButton(ctx, l, csrf) : undefined,
+  }, locale, pageLook(request)), ctx.config.passkeys.enabled)
 }
 
 /** Issue 10: the picker, or the not-a-member page, posting to `/interaction/:id/organization`. */

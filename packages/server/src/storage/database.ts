@@ -286,6 +286,34 @@ export interface LogoutDeliveriesTable {
   leased_until: Epoch | null
 }
 
+/** 0016 (issue 13): a user's passkey (WebAuthn credential). */
+export interface PasskeysTable {
+  credential_id: string
+  user_id: string
+  /** base64url COSE public key. */
+  public_key: string
+  sign_count: Epoch
+  /** JSON array of transport hints. */
+  transports: Json
+  backup_eligible: Bool
+  backed_up: Bool
+  aaguid: string
+  name: string
+  created_at: Epoch
+  last_used_at: Epoch | null
+}
+
+/** 0016 (issue 13): a WebAuthn ceremony under way, by the SHA-256 of its challenge. */
+export interface PasskeyChallengesTable {
+  challenge_hash: string
+  browser_hash: string
+  purpose: string
+  interaction_id: string | null
+  user_id: string | null
+  created_at: Epoch
+  expires_at: Epoch
+}
+
 /**
  * 0009 (issue 11): every table but `tenants` has a `tenant_id` column, `default` for every row
  * written before. It is a column of the tables here and not of the `*Table` row types (nor of the
@@ -330,5 +358,8 @@ export interface Database {
   upstream_logins: UpstreamLoginsTable & Tenanted
   /** 0013 (issue 12). */
   upstream_sessions: UpstreamSessionsTable & Tenanted
+  /** 0016 (issue 13). */
+  passkeys: PasskeysTable & Tenanted
+  passkey_challenges: PasskeyChallengesTable & Tenanted
   tenants: TenantsTable
 }

@@ -42,6 +42,7 @@ import { sweepRepository } from './repositories/sweep.js'
 import { checkTenantId, DEFAULT_TENANT, tenantRepository } from './repositories/tenants.js'
 import { upstreamLoginRepository } from './repositories/upstream-logins.js'
 import { upstreamSessionRepository } from './repositories/upstream-sessions.js'
+import { passkeyRepository } from './repositories/passkeys.js'
 import { userRepository } from './repositories/users.js'
 import { rowCodec } from './rows.js'
 import type { Store } from './store.js'
@@ -177,6 +178,7 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
   const identities = identityRepository(context)
   const upstreamLogins = upstreamLoginRepository(context)
   const upstreamSessions = upstreamSessionRepository(context)
+  const passkeys = passkeyRepository(context)
 
   const deployment = guard<DeploymentAreas>(
     {
@@ -212,6 +214,7 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
     identities,
     upstreamLogins,
     upstreamSessions,
+    passkeys,
   }
   const bindArea = <K extends keyof TenantAreas>(name: K, tenant: string): TenantAreas[K] => guard(areas[name](tenant), translate)
 
@@ -246,6 +249,7 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
     #identities?: TenantAreas['identities']
     #upstreamLogins?: TenantAreas['upstreamLogins']
     #upstreamSessions?: TenantAreas['upstreamSessions']
+    #passkeys?: TenantAreas['passkeys']
     get clients(): TenantAreas['clients'] {
       return (this.#clients ??= bindArea('clients', this.tenant))
     }
@@ -299,6 +303,9 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
     }
     get upstreamSessions(): TenantAreas['upstreamSessions'] {
       return (this.#upstreamSessions ??= bindArea('upstreamSessions', this.tenant))
+    }
+    get passkeys(): TenantAreas['passkeys'] {
+      return (this.#passkeys ??= bindArea('passkeys', this.tenant))
     }
     readonly tenants = deployment.tenants
     readonly evictAnonymousInteractions = deployment.evictAnonymousInteractions

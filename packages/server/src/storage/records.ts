@@ -242,7 +242,9 @@ export interface SweepPolicy {
 
 export type SweepResult = Record<
   | 'authorization_codes' | 'interactions' | 'device_codes' | 'sessions' | 'replay_keys' | 'access_tokens' | 'refresh_tokens' | 'grants' | 'signing_keys'
-  | 'logout_deliveries' | 'upstream_logins' | 'upstream_sessions',
+  | 'logout_deliveries' | 'upstream_logins' | 'upstream_sessions'
+  /** Issue 13. */
+  | 'passkey_challenges',
   number
 >
 
@@ -388,3 +390,40 @@ export interface UpstreamSessionRecord {
   created_at: number
   expires_at: number
 }
+
+/**
+ * Issue 13: a user's passkey (WebAuthn credential). `credential_id` and `public_key` (COSE) are
+ * base64url; `sign_count` is the last signature counter seen (WebAuthn L3 §6.1.1);
+ * `backup_eligible`/`backed_up` are the BE/BS flags (a synced passkey is backup eligible).
+ */
+export interface PasskeyRecord {
+  credential_id: string
+  user_id: string
+  public_key: string
+  sign_count: number
+  transports: string[]
+  backup_eligible: boolean
+  backed_up: boolean
+  aaguid: string
+  /** The user's name for it (1–64 characters). */
+  name: string
+  created_at: number
+  last_used_at: number | null
+}
+
+/** Issue 13: a WebAuthn ceremony under way, by the SHA-256 of its challenge, bound to one browser. */
+export interface PasskeyChallengeRecord {
+  challenge_hash: string
+  /** Hash of the browser-binding value (the CSRF cookie's): only that browser can take the row. */
+  browser_hash: string
+  purpose: 'authenticate' | 'register'
+  /** `authenticate`: the sign-in it belongs to. */
+  interaction_id: string | null
+  /** `register`: the signed-in user it is for. */
+  user_id: string | null
+  created_at: number
+  expires_at: number
+}
+
+/** Issue 13: what `passkeys.recordUse` decided about a verified assertion's signature counter. */
+export type PasskeyUse = 'used' | 'counter_regressed' | 'unknown'

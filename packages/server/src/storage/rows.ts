@@ -3,9 +3,9 @@
  * dialect's codecs for booleans and JSON. Kept apart from the queries so that every repository
  * reads and writes a record the same way, and so `kysely-store.ts` holds only decisions.
  */
-import type { ClientRecord, ConnectionRecord, IdentityRecord, UpstreamLoginRecord, UpstreamSessionRecord, DeviceCodeRecord, DeviceCodeStatus, InteractionRecord, OrganizationRecord, SessionRecord, SigningKeyRecord, TenantRecord, UserClaims, UserRecord, AuthorizationCodeRecord } from './store.js'
+import type { ClientRecord, ConnectionRecord, PasskeyRecord, PasskeyChallengeRecord, IdentityRecord, UpstreamLoginRecord, UpstreamSessionRecord, DeviceCodeRecord, DeviceCodeStatus, InteractionRecord, OrganizationRecord, SessionRecord, SigningKeyRecord, TenantRecord, UserClaims, UserRecord, AuthorizationCodeRecord } from './store.js'
 import type {
-  AccessTokensTable, AuthorizationCodesTable, ClientsTable, ConnectionsTable, ConsentsTable, Database, UpstreamLoginsTable, UpstreamSessionsTable, UserIdentitiesTable, DeviceCodesTable, GrantsTable, InteractionsTable,
+  AccessTokensTable, AuthorizationCodesTable, PasskeysTable, PasskeyChallengesTable, ClientsTable, ConnectionsTable, ConsentsTable, Database, UpstreamLoginsTable, UpstreamSessionsTable, UserIdentitiesTable, DeviceCodesTable, GrantsTable, InteractionsTable,
   LogoutDeliveriesTable, OrganizationMembersTable,
   OrganizationsTable, RefreshTokensTable, ReplayKeysTable, SessionsTable, SigningKeysTable, TenantsTable, UsersTable,
 } from './database.js'
@@ -79,6 +79,13 @@ export const COLUMNS = {
     created_at: true, expires_at: true,
   }),
   upstream_sessions: columns<UpstreamSessionsTable>()({ session_id: true, connection_id: true, id_token_encrypted: true, created_at: true, expires_at: true }),
+  passkeys: columns<PasskeysTable>()({
+    credential_id: true, user_id: true, public_key: true, sign_count: true, transports: true, backup_eligible: true, backed_up: true, aaguid: true, name: true,
+    created_at: true, last_used_at: true,
+  }),
+  passkey_challenges: columns<PasskeyChallengesTable>()({
+    challenge_hash: true, browser_hash: true, purpose: true, interaction_id: true, user_id: true, created_at: true, expires_at: true,
+  }),
 } satisfies { [T in keyof Database]: readonly (keyof Database[T])[] }
 
 /** An organization's columns but its branding (up to a stylesheet): what the membership and picker reads join. */
@@ -213,6 +220,27 @@ export function rowCodec(codecs: Codecs) {
       expires_at: Number(r.expires_at),
     }),
     upstreamSession: (r: UpstreamSessionsTable): UpstreamSessionRecord => ({ ...r, created_at: Number(r.created_at), expires_at: Number(r.expires_at) }),
+    passkeyToRow: (p: PasskeyRecord): PasskeysTable => ({
+      ...pick(p, COLUMNS.passkeys),
+      transports: json.encode(p.transports),
+      backup_eligible: bool.encode(p.backup_eligible),
+      backed_up: bool.encode(p.backed_up),
+    }),
+    passkey: (r: PasskeysTable): PasskeyRecord => ({
+      ...r,
+      sign_count: Number(r.sign_count),
+      transports: json.decode(r.transports) as string[],
+      backup_eligible: bool.decode(r.backup_eligible),
+      backed_up: bool.decode(r.backed_up),
+      created_at: Number(r.created_at),
+      last_used_at: r.last_used_at === null ? null : Number(r.last_used_at),
+    }),
+    passkeyChallenge: (r: PasskeyChallengesTable): PasskeyChallengeRecord => ({
+      ...r,
+      purpose: r.purpose as PasskeyChallengeRecord['purpose'],
+      created_at: Number(r.created_at),
+      expires_at: Number(r.expires_at),
+    }),
   }
 }
 

@@ -1365,6 +1365,9 @@ for (const dialect of DIALECTS) {
           await s.connections.upsert({ id: 'up', type: 'oidc', display_name: 'Up', organization_id: null, required: false, settings: {}, secrets_encrypted: null, source: 'config', digest: 'd' }, T)
           expect(await s.identities.link({ connection_id: 'up', subject: id(), user_id: u.id, email: null, email_verified: false }, T)).toBe('linked')
           await s.upstreamLogins.insert({ state_hash: id(), browser_hash: 'b', connection_id: 'up', purpose: 'sign_in', interaction_id: null, user_id: null, session_id: null, response_params: null, created_at: T, expires_at: T + 60 }, 5)
+          // Issue 13.
+          expect(await s.passkeys.insert({ credential_id: id(), user_id: u.id, public_key: 'k', sign_count: 0, transports: [], backup_eligible: false, backed_up: false, aaguid: 'a', name: 'n', created_at: T, last_used_at: null })).toBe('inserted')
+          await s.passkeys.insertChallenge({ challenge_hash: id(), browser_hash: 'b', purpose: 'register', interaction_id: null, user_id: u.id, created_at: T, expires_at: T + 60 }, 5)
         }
         await fill(store.forTenant(idA))
         await fill(store.forTenant(idB))

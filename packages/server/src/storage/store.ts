@@ -48,6 +48,9 @@ import type {
   NewUser,
   UpstreamLoginRecord,
   UpstreamSessionRecord,
+  PasskeyRecord,
+  PasskeyChallengeRecord,
+  PasskeyUse,
 } from './records.js'
 import type { Branding } from '../interaction/views/branding.js'
 
@@ -175,6 +178,35 @@ export interface Store {
     put(session: UpstreamSessionRecord): Promise<void>
     /** The unexpired row of the session (`sessions.id`), or null. */
     get(sessionId: string, now: number): Promise<UpstreamSessionRecord | null>
+  }
+  /**
+   * Issue 13: users' passkeys (WebAuthn credentials) and the challenges of their ceremonies.
+   * Anonymous requests create challenges (a sign-in page asking for options), so they are bounded:
+   * at most `cap` per interaction (sign-in) or user (registration), the oldest going first, each
+   * expiring (five minutes) and swept.
+   */
+  passkeys: {
+    /** The user's passkeys, oldest first. */
+    listForUser(userId: string): Promise<PasskeyRecord[]>
+    /** The passkey with this credential id in this tenant, with its user; null when there is none (or the user is gone). */
+    find(credentialId: string): Promise<{ passkey: PasskeyRecord; user: UserRecord } | null>
+    /** Stores a new passkey; `taken` (nothing written) when this tenant has the credential id already (WebAuthn L3 §7.1 step 26). */
+    insert(passkey: PasskeyRecord): Promise<'inserted' | 'taken'>
+    /** Renames one of the user's passkeys; false when it is not theirs. */
+    rename(userId: string, credentialId: string, name: string): Promise<boolean>
+    /** Deletes one of the user's passkeys; false when it is not theirs. */
+    remove(userId: string, credentialId: string): Promise<boolean>
+    /**
+     * A verified assertion's counter and flags, in one conditional UPDATE (WebAuthn L3 §6.1.1):
+     * `used` when the counter went up, or when it is 0 and the stored one is 0 too (an authenticator
+     * without a counter); otherwise `counter_regressed` and nothing written (a possible clone, or a
+     * concurrent replay of the same assertion); `unknown` when the passkey is gone.
+     */
+    recordUse(credentialId: string, signCount: number, backedUp: boolean, now: number): Promise<PasskeyUse>
+    /** Stores a ceremony's challenge and evicts the oldest beyond `cap` of its interaction (authenticate) or user (register). */
+    insertChallenge(challenge: PasskeyChallengeRecord, cap: number): Promise<void>
+    /** Single use across nodes, bound to the browser: the row once, only with its browser's hash and purpose, only unexpired. */
+    takeChallenge(challengeHash: string, browserHash: string, purpose: PasskeyChallengeRecord['purpose'], now: number): Promise<PasskeyChallengeRecord | null>
   }
   keys: {
     /** Every key not yet expired at `now`, newest generation first. */

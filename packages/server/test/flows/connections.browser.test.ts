@@ -228,7 +228,7 @@ describe.skipIf(!hasChromium)('connections in a real browser (issue 12)', () => 
         order.push(await focused(page))
       }
       expect(order).toEqual([`a Continue with ${UPSTREAM_NAME}`, 'input email', 'input password', 'button Sign in'])
-      const tops = await Promise.all([link, page.getByLabel('Email'), page.getByLabel('Password'), page.getByRole('button', { name: 'Sign in' })].map(async (l) => (await l.boundingBox())?.y ?? -1))
+      const tops = await Promise.all([link, page.getByLabel('Email'), page.getByLabel('Password'), page.getByRole('button', { name: 'Sign in', exact: true })].map(async (l) => (await l.boundingBox())?.y ?? -1))
       expect([...tops].sort((a, b) => a - b)).toEqual(tops)
       for (let i = 0; i < 3; i++) await page.keyboard.press('Shift+Tab')
       expect(await focused(page)).toBe(`a Continue with ${UPSTREAM_NAME}`)

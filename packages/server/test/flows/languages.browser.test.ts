@@ -68,7 +68,7 @@ describe.skipIf(!hasChromium)('the Arabic pages in a real browser', () => {
 
       const email = page.getByLabel(ar.login.email)
       const password = page.getByLabel(ar.login.password)
-      const submit = page.getByRole('button', { name: ar.login.submit })
+      const submit = page.getByRole('button', { name: ar.login.submit, exact: true })
       await submit.waitFor({ state: 'visible' })
       // Mirrored: the heading's text starts at the card's right edge, not its left.
       const gaps = await page.evaluate(() => {

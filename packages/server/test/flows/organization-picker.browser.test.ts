@@ -93,7 +93,7 @@ describe.skipIf(!hasChromium)('the organization picker in a real browser', () =>
   async function signIn(page: Page, user = ALICE): Promise<void> {
     await page.getByLabel('Email').fill(user.email)
     await page.getByLabel('Password').fill(user.password)
-    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click()
   }
 
   /** Waits for the client's redirect URI; returns the query it received. */

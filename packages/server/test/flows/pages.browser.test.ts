@@ -108,7 +108,7 @@ describe.skipIf(!hasChromium)('pages in a real browser', () => {
   async function signIn(page: Page, user = ALICE): Promise<void> {
     await page.getByLabel('Email').fill(user.email)
     await page.getByLabel('Password').fill(user.password)
-    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click()
   }
 
   /** Runs `click`, waits for the browser to land on the client's redirect_uri; returns the query the client recorded. */
@@ -153,7 +153,7 @@ describe.skipIf(!hasChromium)('pages in a real browser', () => {
       await expectUnframeable(login)
       await page.getByLabel('Email').waitFor({ state: 'visible' })
       await page.getByLabel('Password').waitFor({ state: 'visible' })
-      await page.getByRole('button', { name: 'Sign in' }).waitFor({ state: 'visible' })
+      await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor({ state: 'visible' })
       await page.screenshot({ path: '/tmp/latch-login.png', fullPage: true })
 
       await signIn(page)
@@ -225,7 +225,7 @@ describe.skipIf(!hasChromium)('pages in a real browser', () => {
       const { challenge } = pkce()
       const response = await page.goto(authorizationUrl('s-phone', 'n-phone', challenge))
       await expectUnframeable(response)
-      for (const field of [page.getByLabel('Email'), page.getByLabel('Password'), page.getByRole('button', { name: 'Sign in' })]) {
+      for (const field of [page.getByLabel('Email'), page.getByLabel('Password'), page.getByRole('button', { name: 'Sign in', exact: true })]) {
         await field.waitFor({ state: 'visible' })
         const box = await field.boundingBox()
         expect(box).not.toBeNull()

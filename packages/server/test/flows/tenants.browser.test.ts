@@ -63,7 +63,7 @@ describe.skipIf(!hasChromium)('tenants in one browser (issue 11)', () => {
     await page.goto(authorizeUrl(name))
     await page.getByLabel('Email').fill(ALICE.email)
     await page.getByLabel('Password').fill(ALICE.password)
-    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click()
     const query = await callbackQuery()
     expect(query.get('code'), name).toBeTruthy()
     expect(query.get('iss')).toBe(t.issuers[name])

@@ -43,14 +43,20 @@ export function styleAndImageSources(look?: Look): string {
   return `style-src 'self' 'unsafe-inline'; img-src ${["'self'", 'data:', ...new Set(imageSources(look))].join(' ')}`
 }
 
-export function pageCsp(formTargets: readonly string[] = [], look?: Look): string {
+/**
+ * Issue 13: `scripts` for the pages that use passkeys (the sign-in page when `passkeys.enabled`,
+ * `/account/passkeys`): `script-src 'self'` (our one static script, nothing inline) and
+ * `connect-src 'self'` (its requests for WebAuthn options). Every other page runs no script at all.
+ */
+export function pageCsp(formTargets: readonly string[] = [], look?: Look, options: { scripts?: boolean } = {}): string {
   const sources = ["'self'", ...new Set(formTargets.map(cspSource).filter((s): s is string => s !== null))]
-  return `default-src 'none'; ${styleAndImageSources(look)}; form-action ${sources.join(' ')}; frame-ancestors 'none'; base-uri 'none'`
+  const scripts = options.scripts === true ? "script-src 'self'; connect-src 'self'; " : ''
+  return `default-src 'none'; ${scripts}${styleAndImageSources(look)}; form-action ${sources.join(' ')}; frame-ancestors 'none'; base-uri 'none'`
 }
 
-export function securityHeaders(reply: FastifyReply, formTargets: readonly string[] = [], look?: Look): FastifyReply {
+export function securityHeaders(reply: FastifyReply, formTargets: readonly string[] = [], look?: Look, options: { scripts?: boolean } = {}): FastifyReply {
   return reply
-    .header('content-security-policy', pageCsp(formTargets, look))
+    .header('content-security-policy', pageCsp(formTargets, look, options))
     .header('x-frame-options', 'DENY')
     .header('x-content-type-options', 'nosniff')
     .header('referrer-policy', 'no-referrer')

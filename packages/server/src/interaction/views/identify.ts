@@ -8,6 +8,7 @@ import { html, page } from './layout.js'
 import { DEFAULT_LOOK, type Look } from './branding.js'
 import { DEFAULT_LOCALE, messagesFor, type Locale } from './locales.js'
 import { connectionButtons, signInHeading, type ConnectionButton } from './login.js'
+import { passkeySignInButton, passkeysScript, type PasskeyButton } from './passkeys.js'
 
 export interface IdentifyView {
   action: string
@@ -21,6 +22,8 @@ export interface IdentifyView {
   notice?: string | undefined
   /** Required SSO: the organization's sign-in to use instead. */
   requiredConnection?: { name: string; href: string } | undefined
+  /** Issue 13: as on the sign-in page, the passkey button (made by its script) and passkeys in the Email field's autofill. */
+  passkey?: PasskeyButton | undefined
 }
 
 export function identifyPage(v: IdentifyView, locale: Locale = DEFAULT_LOCALE, look: Look = DEFAULT_LOOK): string {
@@ -32,12 +35,14 @@ export function identifyPage(v: IdentifyView, locale: Locale = DEFAULT_LOCALE, l
 <form method="post" action="${v.action}">
 <input type="hidden" name="csrf" value="${v.csrf}">
 <label for="email">${m.email}</label>
-<input id="email" name="email" type="email" autocomplete="username" required autofocus value="${v.email ?? ''}">
+<input id="email" name="email" type="email" autocomplete="${v.passkey ? 'username webauthn' : 'username'}" required autofocus value="${v.email ?? ''}">
 <button type="submit">${all.homeRealm.continue}</button>
 </form>
+${v.passkey ? passkeySignInButton(v.passkey, locale, look) : ''}
 ${connectionButtons(v.connections, locale, look)}`,
     locale,
     look,
+    v.passkey ? passkeysScript(v.passkey.script) : undefined,
   )
 }
 

@@ -8,6 +8,7 @@ import { html, page, type SafeHtml } from './layout.js'
 import { DEFAULT_LOOK, type Look } from './branding.js'
 import { DEFAULT_LOCALE, messagesFor, type Locale } from './locales.js'
 import { connectionIconSvg } from './connection-icons.js'
+import { passkeySignInButton, passkeysScript, type PasskeyButton } from './passkeys.js'
 
 /** A connection's button: its name, its type (for the mark) and its start. */
 export interface ConnectionButton {
@@ -32,6 +33,8 @@ export interface LoginView {
   notice?: string | undefined
   /** Issue 12: the organization's sign-in the user must use instead (required SSO), under the alert. */
   requiredConnection?: { name: string; href: string } | undefined
+  /** Issue 13: `passkeys.enabled`: the passkey button (shown by its script) and passkeys in the Email field's autofill. */
+  passkey?: PasskeyButton | undefined
 }
 
 /** The connections' sign-in links ("Continue with <name>"), also on the identify page (issue 12). */
@@ -64,7 +67,7 @@ export function loginPage(v: LoginView, locale: Locale = DEFAULT_LOCALE, look: L
     ? html`<form method="post" action="${v.action}">
 <input type="hidden" name="csrf" value="${v.csrf}">
 <label for="email">${m.email}</label>
-<input id="email" name="email" type="email" autocomplete="username" required autofocus value="${v.email ?? ''}">
+<input id="email" name="email" type="email" autocomplete="${v.passkey ? 'username webauthn' : 'username'}" required autofocus value="${v.email ?? ''}">
 <label for="password">${m.password}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
 <button type="submit">${m.submit}</button>
@@ -77,8 +80,10 @@ export function loginPage(v: LoginView, locale: Locale = DEFAULT_LOCALE, look: L
     html`${signInHeading(v, m)}
 ${below ? form : buttons}
 ${or}
-${below ? buttons : form}`,
+${below ? buttons : form}
+${v.passkey ? passkeySignInButton(v.passkey, locale, look) : ''}`,
     locale,
     look,
+    v.passkey ? passkeysScript(v.passkey.script) : undefined,
   )
 }

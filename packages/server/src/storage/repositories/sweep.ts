@@ -7,7 +7,8 @@
  * waits on the other, neither deadlocks, and a row is deleted once.
  *
  * What may go, and when (the retention rules are the security argument, keep them together):
- * - codes, interactions, sessions, pending upstream logins and upstream sessions (issue 12), replay keys, individually revoked access-token rows, retired
+ * - codes, interactions, sessions, pending upstream logins and upstream sessions (issue 12), passkey
+ *   challenges (issue 13), replay keys, individually revoked access-token rows, retired
  *   signing keys: at their expiry; nothing reads them later.
  * - device codes: `deviceCodeRetention` after expiry, so a device polling late still hears
  *   `expired_token` rather than `invalid_grant` (RFC 8628 §3.5).
@@ -71,6 +72,7 @@ const TARGETS: readonly Target[] = [
   { table: 'upstream_sessions', key: 'session_id', where: (now) => (qb) => qb.where('expires_at', '<=', now) },
   { table: 'sessions', key: 'session_hash', where: (now) => (qb) => qb.where('expires_at', '<=', now) },
   { table: 'upstream_logins', key: 'state_hash', where: (now) => (qb) => qb.where('expires_at', '<=', now) },
+  { table: 'passkey_challenges', key: 'challenge_hash', where: (now) => (qb) => qb.where('expires_at', '<=', now) },
   { table: 'replay_keys', key: ['tenant_id', 'key'], where: (now) => (qb) => qb.where('expires_at', '<=', now) },
   { table: 'access_tokens', key: 'jti', where: (now) => (qb) => qb.where('expires_at', '<=', now) },
   { table: 'refresh_tokens', key: 'token_hash', where: (now, p) => (qb) => qb.where('expires_at', '<=', now - p.grantRetention) },
