@@ -641,6 +641,8 @@ export const SIGN_UP_VERIFY_EMAIL = 'link'
  * @key sign_up.verification_ttl
  */
 export const SIGN_UP_VERIFICATION_TTL = 3600
+
+/**
  * Issue 13: passkeys (WebAuthn). `true`: the sign-in page offers "Sign in with a passkey" (and
  * passkeys in the Email field's autofill) where JavaScript runs, and signed-in users manage their
  * passkeys on `/account/passkeys`. The relying party ID is the issuer's host and the origin the

@@ -343,6 +343,9 @@ export const ConfigFileSchema = Type.Object(
         enabled: Type.Boolean({ default: D.SIGN_UP_ENABLED }),
         verify_email: Type.Union([Type.Literal('link'), Type.Literal('code'), Type.Literal('none')], { default: D.SIGN_UP_VERIFY_EMAIL }),
         verification_ttl: Type.Integer({ minimum: 60, maximum: 604_800, default: D.SIGN_UP_VERIFICATION_TTL }),
+      },
+      { ...strict, default: {} },
+    ),
     /** Issue 13: passkeys (WebAuthn): sign-in with a passkey, and their management on `/account/passkeys`. */
     passkeys: Type.Object(
       {

@@ -61,7 +61,8 @@ function action(request: FastifyRequest, path: string): string {
   return `${request.latch.urls.issuer}${PATHS.account}${path}`
 }
 
-function notSignedIn(request: FastifyRequest, reply: FastifyReply, status: number): FastifyReply {
+/** The not-signed-in page with its **Sign in** form (also the passkeys page's, issue 13). */
+export function notSignedIn(request: FastifyRequest, reply: FastifyReply, status: number): FastifyReply {
   const ctx = request.latch
   return send(reply, status, notSignedInPage({ signInAction: action(request, '/sign-in'), csrf: csrfToken(ctx, request, reply) }, pageLocale(request), pageLook(request)))
 }

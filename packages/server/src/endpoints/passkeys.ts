@@ -31,7 +31,6 @@ import { shownUser } from '../rules/placeholder-email.js'
 import { passkeyName } from '../rules/webauthn.js'
 import { productName } from '../interaction/views/branding.js'
 import { messagesFor } from '../interaction/views/locales.js'
-import { notSignedInPage } from '../interaction/views/account.js'
 import {
   PASSKEYS_ALERTS,
   PASSKEYS_NOTICES,
@@ -50,6 +49,7 @@ import { rejectDuplicateParams } from './_pipeline/reject-duplicate-params.js'
 import { securityHeaders } from './_pipeline/security-headers.js'
 import { sendOutcome } from './_pipeline/send-outcome.js'
 import { applyCookies, sessionOf } from './_pipeline/session-cookie.js'
+import { notSignedIn } from './account.js'
 import { load, localeOf, renderLogin, type InteractionRequest } from './interaction.js'
 import { passkeysScriptUrl } from './passkey-assets.js'
 
@@ -115,7 +115,7 @@ async function showPasskeys(request: FastifyRequest, reply: FastifyReply): Promi
   const look = pageLook(request)
   if (!ctx.config.passkeys.enabled) return page(reply, 404, passkeysOffPage(locale, look))
   const active = await sessionOf(request)
-  if (active === null) return page(reply, 200, notSignedInPage(locale, look))
+  if (active === null) return notSignedIn(request, reply, 200)
   if (!recentlyAuthenticated(ctx, active)) return renderConfirm(request, reply, active)
   const query = request.query as RawParams
   const base = `${ctx.urls.issuer}${ACCOUNT_PASSKEYS}`
@@ -137,7 +137,7 @@ async function accountAction(request: FastifyRequest, reply: FastifyReply): Prom
   const { params, browser } = checkedForm(request)
   const active = await sessionOf(request)
   if (active === null) {
-    page(reply, 401, notSignedInPage(pageLocale(request), pageLook(request)))
+    notSignedIn(request, reply, 401)
     return null
   }
   if (!recentlyAuthenticated(ctx, active)) {
@@ -199,7 +199,7 @@ async function confirm(request: FastifyRequest, reply: FastifyReply): Promise<Fa
   assertPasskeys(ctx)
   const { params } = checkedForm(request)
   const active = await sessionOf(request)
-  if (active === null) return page(reply, 401, notSignedInPage(pageLocale(request), pageLook(request)))
+  if (active === null) return notSignedIn(request, reply, 401)
   const result = await confirmPassword(ctx, active, { password: params.password, ip: request.ip, cookies: request.cookies })
   if (result.type === 'confirmed') return sendOutcome(applyCookies(reply, result.cookies), toPasskeys(ctx))
   const m = messagesFor(pageLocale(request), pageLook(request))
