@@ -41,6 +41,18 @@ export interface LatchEventMap {
   'logout_token.delivered': { client_id: string; sid: string; attempts: number }
   /** Issue 12: a logout token was given up: the retry window passed, or the client (or its URI) is gone. */
   'logout_token.abandoned': { client_id: string; sid: string; attempts: number; reason: 'retry_window_passed' | 'client_not_registered' }
+  /** Issue 13: a TOTP authenticator was confirmed (at a sign-in that required one, or on the account page). */
+  'mfa.enrolled': { user_id: string; where: 'sign_in' | 'account' }
+  /** Issue 13: the user turned TOTP off (its recovery codes went with it). */
+  'mfa.disabled': { user_id: string }
+  /** Issue 13: a second factor passed (a TOTP code, a recovery code, or a remembered device). */
+  'mfa.verified': { user_id: string; method: 'totp' | 'recovery_code' | 'remembered_device' }
+  /** Issue 13: a wrong second factor, or one refused by the throttle; `restarted`: the pending sign-in was dropped. */
+  'mfa.failed': { user_id: string; reason: 'wrong_code' | 'throttled' | 'restarted' }
+  /** Issue 13: a recovery code was used; `remaining` unused ones are left. */
+  'recovery_code.used': { user_id: string; remaining: number }
+  /** Issue 13: the user replaced their recovery codes with ten new ones. */
+  'recovery_codes.regenerated': { user_id: string }
 }
 
 export type LatchEventName = keyof LatchEventMap
@@ -102,6 +114,12 @@ export const EVENT_DESCRIPTIONS = Object.freeze({
   'client_assertion.replayed': 'a private_key_jwt assertion was presented twice (RFC 7523 §3)',
   'logout_token.delivered': 'a client acknowledged a back-channel logout token (OIDC Back-Channel Logout 1.0)',
   'logout_token.abandoned': 'a back-channel logout token was given up (retry window passed, or the client or its URI is gone)',
+  'mfa.enrolled': 'a user confirmed a TOTP authenticator (issue 13)',
+  'mfa.disabled': 'a user turned TOTP off, with their recovery codes (issue 13)',
+  'mfa.verified': 'a second factor passed: TOTP, recovery code or remembered device (issue 13)',
+  'mfa.failed': 'a wrong or throttled second factor; restarted: the pending sign-in was dropped (issue 13)',
+  'recovery_code.used': 'a recovery code was used, with how many are left (issue 13)',
+  'recovery_codes.regenerated': 'a user replaced their recovery codes (issue 13)',
 } as const satisfies Record<LatchEventName, string>)
 
 /** Every event name of the map, in the order of `EVENT_DESCRIPTIONS`. */

@@ -49,6 +49,7 @@ import { rootEndpoint } from './endpoints/root.js'
 import { tokenEndpoint } from './endpoints/token.js'
 import { userinfoEndpoint } from './endpoints/userinfo.js'
 import { interactionPages } from './endpoints/interaction.js'
+import { mfaPages } from './endpoints/mfa.js'
 import { deviceVerificationPages } from './endpoints/device-verification.js'
 import { brandingStylesheetEndpoint } from './endpoints/branding-css.js'
 import { connectionEndpoints } from './endpoints/connections.js'
@@ -248,7 +249,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     })
     for (const plugin of [
       corsForBrowserApps, discoveryEndpoint, jwksEndpoint, authorizationEndpoint, tokenEndpoint, userinfoEndpoint, introspectionEndpoint,
-      revocationEndpoint, deviceAuthorizationEndpoint, endSessionEndpoint, healthEndpoint, interactionPages, deviceVerificationPages,
+      revocationEndpoint, deviceAuthorizationEndpoint, endSessionEndpoint, healthEndpoint, interactionPages, mfaPages, deviceVerificationPages,
       rootEndpoint, brandingStylesheetEndpoint, connectionEndpoints, federatedLogoutEndpoint, accountEndpoint,
     ]) {
       await app.register(plugin)

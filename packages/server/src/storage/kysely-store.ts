@@ -42,6 +42,7 @@ import { sweepRepository } from './repositories/sweep.js'
 import { checkTenantId, DEFAULT_TENANT, tenantRepository } from './repositories/tenants.js'
 import { upstreamLoginRepository } from './repositories/upstream-logins.js'
 import { upstreamSessionRepository } from './repositories/upstream-sessions.js'
+import { mfaRepository } from './repositories/mfa.js'
 import { userRepository } from './repositories/users.js'
 import { rowCodec } from './rows.js'
 import type { Store } from './store.js'
@@ -177,6 +178,7 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
   const identities = identityRepository(context)
   const upstreamLogins = upstreamLoginRepository(context)
   const upstreamSessions = upstreamSessionRepository(context)
+  const mfa = mfaRepository(context)
 
   const deployment = guard<DeploymentAreas>(
     {
@@ -212,6 +214,7 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
     identities,
     upstreamLogins,
     upstreamSessions,
+    mfa,
   }
   const bindArea = <K extends keyof TenantAreas>(name: K, tenant: string): TenantAreas[K] => guard(areas[name](tenant), translate)
 
@@ -246,6 +249,7 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
     #identities?: TenantAreas['identities']
     #upstreamLogins?: TenantAreas['upstreamLogins']
     #upstreamSessions?: TenantAreas['upstreamSessions']
+    #mfa?: TenantAreas['mfa']
     get clients(): TenantAreas['clients'] {
       return (this.#clients ??= bindArea('clients', this.tenant))
     }
@@ -299,6 +303,9 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
     }
     get upstreamSessions(): TenantAreas['upstreamSessions'] {
       return (this.#upstreamSessions ??= bindArea('upstreamSessions', this.tenant))
+    }
+    get mfa(): TenantAreas['mfa'] {
+      return (this.#mfa ??= bindArea('mfa', this.tenant))
     }
     readonly tenants = deployment.tenants
     readonly evictAnonymousInteractions = deployment.evictAnonymousInteractions
