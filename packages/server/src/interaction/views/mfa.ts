@@ -51,7 +51,7 @@ export function secondFactorPage(v: SecondFactorView, locale: Locale = DEFAULT_L
   return page(
     m.title,
     html`<h1>${m.title}</h1>
-${totpError ? html`<p class="error" role="alert" id="code-error">${totpError}</p>` : ''}
+${totpError ? html`<p class="error" role="alert">${totpError}</p>` : ''}
 <form method="post" action="${v.action}">
 <input type="hidden" name="csrf" value="${v.csrf}">
 <label for="code">${m.code}</label>
