@@ -16,6 +16,7 @@ import { PATHS, type LatchContext } from '../context.js'
 import {
   accountMfaStatus,
   confirmAccountEnrolment,
+  enrolmentNeedsPassword,
   disableTotp,
   regenerateRecoveryCodes,
   startAccountEnrolment,
@@ -157,6 +158,7 @@ async function showAccountMfa(request: FastifyRequest, reply: FastifyReply): Pro
     email: shownUser(active.user),
     csrf: csrfToken(ctx, request, reply),
     ...status,
+    enrolNeedsPassword: enrolmentNeedsPassword(ctx, active.session.auth_time),
     enrolAction: `${base}/enrol`,
     regenerateAction: `${base}/regenerate`,
     disableAction: `${base}/disable`,
@@ -171,16 +173,17 @@ async function accountPost(request: FastifyRequest) {
   const params = rejectDuplicateParams(request.body as RawParams)
   verifyCsrf(ctx, request, params)
   const active = await sessionOf(request)
-  return active === null ? null : { params, user: active.user }
+  return active === null ? null : { params, user: active.user, authTime: active.session.auth_time }
 }
 
 async function startEnrolment(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const ctx = request.latch
   const posted = await accountPost(request)
   if (posted === null) return notSignedIn(request, reply, 401)
-  const secret = await startAccountEnrolment(ctx, posted.user.id)
-  if (secret === null) return sendOutcome(reply, seeOther(mfaUrl(ctx)))
-  return enrolment(request, reply, posted.user.email, secret, 200)
+  const started = await startAccountEnrolment(ctx, posted.user, posted.authTime, posted.params.password)
+  if (started.type === 'on') return sendOutcome(reply, seeOther(mfaUrl(ctx)))
+  if (started.type !== 'secret') return sendOutcome(reply, seeOther(mfaUrl(ctx, started.type)))
+  return enrolment(request, reply, posted.user.email, started.secret, 200)
 }
 
 async function enrolment(request: FastifyRequest, reply: FastifyReply, email: string, secret: string, status: number, error?: string): Promise<FastifyReply> {

@@ -18,7 +18,7 @@ import {
 import type { UserRecord } from '../storage/store.js'
 import { verifyPassword } from '../users/password-hash.js'
 import { verifyTotp } from '../users/totp.js'
-import { enrolmentSecret, issueRecoveryCodes } from './second-factor.js'
+import { ENROL_MAX_AUTH_AGE, enrolmentSecret, issueRecoveryCodes } from './second-factor.js'
 
 export interface AccountMfaStatus {
   enabled: boolean
@@ -33,9 +33,25 @@ export async function accountMfaStatus(ctx: LatchContext, userId: string): Promi
   return { enabled, codesLeft, required }
 }
 
-/** The secret of the enrolment the account page shows; null when TOTP is on already. */
-export function startAccountEnrolment(ctx: LatchContext, userId: string): Promise<string | null> {
-  return enrolmentSecret(ctx, userId)
+/** Whether enrolling now needs the current password: the session's sign-in is older than `ENROL_MAX_AUTH_AGE`. */
+export function enrolmentNeedsPassword(ctx: LatchContext, sessionAuthTime: number): boolean {
+  return ctx.clock.now() - sessionAuthTime > ENROL_MAX_AUTH_AGE
+}
+
+/**
+ * The secret of the enrolment the account page shows; `on` when TOTP is on already. A session
+ * signed in more than `ENROL_MAX_AUTH_AGE` ago must give the current password first: a stolen
+ * session cookie alone must not register its thief's authenticator.
+ */
+export async function startAccountEnrolment(ctx: LatchContext, user: UserRecord, sessionAuthTime: number, password: string | undefined): Promise<{ type: 'secret'; secret: string } | { type: 'on' } | { type: 'wrong' } | { type: 'throttled' }> {
+  const secret = await enrolmentSecret(ctx, user.id)
+  if (secret === null) return { type: 'on' }
+  if (enrolmentNeedsPassword(ctx, sessionAuthTime)) {
+    // The waiting enrolment's row holds the wrong-answer budget this check spends.
+    const proved = await proveHolder(ctx, user, { password })
+    if (proved !== 'ok') return { type: proved }
+  }
+  return { type: 'secret', secret }
 }
 
 export type AccountEnrolment = { type: 'enrolled'; recoveryCodes: string[] } | { type: 'wrong'; secret: string } | { type: 'throttled'; secret: string } | { type: 'gone' }

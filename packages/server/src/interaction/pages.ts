@@ -120,6 +120,11 @@ export async function nextStep(
   // Issue 13: once the organization is known, its policy (and the client's, the tenant's, acr_values): step-up.
   if (await secondFactorDue(ctx, interaction, client, session.user.id, session.session.amr, grant.organization?.id ?? null)) {
     const cookie = await startStepUp(ctx, interaction, session.user, session.session.amr, session.session.auth_time)
+    if (cookie === null) {
+      // No second factor yet and an old sign-in: sign in again, then enrol (completeSignIn's gate).
+      const step = await signInStep(ctx, interaction, options)
+      return step.type === 'redirect_to_connection' ? seeOther(step.location) : step
+    }
     return { type: 'second_factor_started', cookies: [cookie], outcome: seeOther(`${ctx.urls.interaction}/${interaction.id}`) }
   }
   if (await kind.needsConsent(ctx, interaction, client, session.user.id, grant.scope)) {

@@ -86,8 +86,20 @@ export async function gateFirstFactor(
   return { type: 'challenge', cookie: await startChallenge(ctx, interaction.id, user, amr, authTime ?? ctx.clock.now()) }
 }
 
-/** Step-up: a challenge for the session's user, whose first factor is the session's own. */
-export async function startStepUp(ctx: LatchContext, interaction: InteractionRecord, user: UserRecord, amr: readonly string[], authTime: number): Promise<CookieChange> {
+/**
+ * Seconds since the session's sign-in within which a user without a second factor may enrol one
+ * without signing in again: a stolen session cookie alone must not let its thief register their own
+ * authenticator (and be shown the recovery codes). As `LINK_MAX_AUTH_AGE` for linking accounts.
+ */
+export const ENROL_MAX_AUTH_AGE = 600
+
+/**
+ * Step-up: a challenge for the session's user, whose first factor is the session's own; null when
+ * the user has no second factor yet and signed in too long ago to enrol one now (they sign in
+ * again first, and `completeSignIn` then asks for the enrolment).
+ */
+export async function startStepUp(ctx: LatchContext, interaction: InteractionRecord, user: UserRecord, amr: readonly string[], authTime: number): Promise<CookieChange | null> {
+  if ((await confirmedTotp(ctx, user.id)) === null && ctx.clock.now() - authTime > ENROL_MAX_AUTH_AGE) return null
   return startChallenge(ctx, interaction.id, user, amr, authTime)
 }
 

@@ -152,4 +152,15 @@ describe('/account/mfa', () => {
     expect(page.html).toContain('Two-step verification is required for your account, so it cannot be turned off.')
     expect(parseForms(page.html)).toHaveLength(1)
   })
+
+  it('issue 13: setting up from a session signed in over 10 minutes ago needs the current password', async () => {
+    const henry = await signedIn(HENRY)
+    clock.advance(601)
+    const page = await henry.open(`${server.url}/account/mfa`)
+    expect(page.html).toContain('autocomplete="current-password"')
+    const refused = await henry.submit(formOf(page), { password: 'not-it' })
+    expect(alertText(refused.html)).toBe('That password or code is not right.')
+    const setUp = await henry.submit(formOf(refused), { password: HENRY.password })
+    expect(isEnrolmentPage(setUp)).toBe(true)
+  })
 })

@@ -21,6 +21,7 @@ const RP_SECRET = 'rp-secret-0123456789abcdef0123456789abcd'
 const RP_CALLBACK = 'http://127.0.0.1:5711/rp/callback'
 const CAROL = { email: 'carol@example.com', password: 'carol-password-123' }
 const ERIN = { email: 'erin@example.com', password: 'erin-password-1234' }
+const IVY = { email: 'ivy@example.com', password: 'ivy-password-12345' }
 const REMEMBER = 3600
 
 let server: TestServer
@@ -40,7 +41,7 @@ beforeAll(async () => {
         grant_types: ['authorization_code'], redirect_uris: [RP_CALLBACK], scope: 'openid email', skip_consent: true,
       },
     ],
-    users: [...baseTestConfig.users, CAROL, ERIN],
+    users: [...baseTestConfig.users, CAROL, ERIN, IVY],
   }, { clock })
   rp = await discover(server.url, 'rp', client.ClientSecretBasic(RP_SECRET))
   const ctx = server.server.ctx
@@ -253,6 +254,20 @@ describe('step-up', () => {
     // Now two factors: the same request is answered at once.
     const sso = await start(browser, { acr_values: 'urn:latch:acr:mfa' })
     expect(sso.page.redirect?.searchParams.get('code')).toBeTruthy()
+  })
+
+  it('issue 13: a session signed in over 10 minutes ago by a user without a second factor signs in again before enrolling (a stolen cookie cannot enrol its thief)', async () => {
+    const browser = new Browser(server.url)
+    const first = await start(browser)
+    await browser.signIn(first.page, IVY.email, IVY.password)
+    clock.advance(601)
+    const { s, page } = await start(browser, { acr_values: 'urn:latch:acr:mfa' })
+    expect(isLoginPage(page)).toBe(true)
+    const enrolment = await browser.signIn(page, IVY.email, IVY.password)
+    expect(isEnrolmentPage(enrolment)).toBe(true)
+    const codes = await browser.submit(formOf(enrolment), { code: freshCode(shownSecret(enrolment)) })
+    const done = await browser.open(new URL(continueHref(codes), server.url))
+    expect((await tokensOf(done, s)).claims()).toMatchObject({ acr: 'urn:latch:acr:mfa' })
   })
 
   it('issue 13 (lane C): a first factor that is already two (a passkey with user verification: amr has mfa) starts the session without a second factor; acr phr', async () => {

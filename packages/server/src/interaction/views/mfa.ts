@@ -133,6 +133,8 @@ export interface AccountMfaView {
   codesLeft: number
   /** Policy requires MFA: no **Turn off**. */
   required: boolean
+  /** The session's sign-in is not recent: **Set up** asks for the current password. */
+  enrolNeedsPassword: boolean
   /** POST targets. */
   enrolAction: string
   regenerateAction: string
@@ -171,6 +173,8 @@ ${confirmFields('disable')}
 </form>`}`
     : html`<form method="post" action="${v.enrolAction}">
 <input type="hidden" name="csrf" value="${v.csrf}">
+${v.enrolNeedsPassword ? html`<label for="enrol-password">${m.currentPassword}</label>
+<input id="enrol-password" name="password" type="password" autocomplete="current-password" required>` : ''}
 <button type="submit">${m.setUp}</button>
 </form>`}
 <p><a href="${v.accountHref}">${m.back}</a></p>`,
