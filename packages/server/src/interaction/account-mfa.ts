@@ -44,7 +44,7 @@ export function enrolmentNeedsPassword(ctx: LatchContext, sessionAuthTime: numbe
  * session cookie alone must not register its thief's authenticator.
  */
 export async function startAccountEnrolment(ctx: LatchContext, user: UserRecord, sessionAuthTime: number, password: string | undefined): Promise<{ type: 'secret'; secret: string } | { type: 'on' } | { type: 'wrong' } | { type: 'throttled' }> {
-  const secret = await enrolmentSecret(ctx, user.id)
+  const secret = await enrolmentSecret(ctx, user.id, { fresh: true })
   if (secret === null) return { type: 'on' }
   if (enrolmentNeedsPassword(ctx, sessionAuthTime)) {
     // The waiting enrolment's row holds the wrong-answer budget this check spends.

@@ -123,16 +123,19 @@ export async function secondFactorForm(ctx: LatchContext, interaction: Interacti
 }
 
 /**
- * The secret of the user's enrolment under way, or a new one (stored encrypted, unconfirmed).
- * Kept across page loads, so a code from an app that scanned the QR code before a reload still
- * works. Null when a confirmed authenticator exists (enrolled meanwhile, elsewhere).
+ * The secret of the user's enrolment under way, or a new one (stored encrypted, unconfirmed). Kept
+ * across page loads for `ENROL_MAX_AUTH_AGE`, so a code from an app that scanned the QR code
+ * before a reload still works; `fresh` (the account page's **Set up**) always starts anew, so a
+ * secret someone else was shown earlier is never the one confirmed. Null when a confirmed
+ * authenticator exists (enrolled meanwhile, elsewhere).
  */
-export async function enrolmentSecret(ctx: LatchContext, userId: string): Promise<string | null> {
+export async function enrolmentSecret(ctx: LatchContext, userId: string, options: { fresh?: boolean } = {}): Promise<string | null> {
   const existing = await ctx.store.mfa.totp(userId)
   if (existing !== null && existing.confirmed_at !== null) return null
-  if (existing !== null) return totpSecret(ctx, existing)
+  const now = ctx.clock.now()
+  if (existing !== null && options.fresh !== true && now - existing.created_at <= ENROL_MAX_AUTH_AGE) return totpSecret(ctx, existing)
   const secret = newTotpSecret()
-  return (await ctx.store.mfa.beginTotp(userId, await encryptTotpSecret(ctx, secret), ctx.clock.now())) ? secret : null
+  return (await ctx.store.mfa.beginTotp(userId, await encryptTotpSecret(ctx, secret), now)) ? secret : null
 }
 
 export type PassResult =
