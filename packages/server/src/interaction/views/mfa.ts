@@ -95,7 +95,7 @@ export function enrolmentPage(v: EnrolmentView, locale: Locale = DEFAULT_LOCALE,
     m.enrolTitle,
     html`<h1>${m.enrolTitle}</h1>
 ${v.error ? html`<p class="error" role="alert">${v.error}</p>` : ''}
-<p id="enrol-intro">${m.enrolIntro}</p>
+<p id="enrol-intro">${v.fromAccount === true ? '' : html`${m.enrolIntro} `}${m.enrolHow}</p>
 ${qr(v.qrSvg, m.qrLabel)}
 <p class="muted">${m.manualKey}</p>
 <p class="secret" id="secret">${v.secret}</p>
