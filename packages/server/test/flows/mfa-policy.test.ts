@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/lib/clock.js'
 import { SECOND_FACTOR_REQUIRED } from '../../src/grants/password.js'
+import { ORGANIZATION_NEEDS_MFA } from '../../src/grants/token-exchange.js'
 import { totpCode } from '../../src/users/totp.js'
 import { alertText, Browser, formOf, parseForms, type Page } from '../browser.js'
 import { baseTestConfig, startServer, type TestServer } from '../helpers.js'
@@ -19,6 +20,8 @@ const CALLBACK = 'http://127.0.0.1:5712/rp/callback'
 const FRANK = { email: 'frank@example.com', password: 'frank-password-123' }
 const GRACE = { email: 'grace@example.com', password: 'grace-password-123' }
 const HENRY = { email: 'henry@example.com', password: 'henry-password-123' }
+const JACK = { email: 'jack@example.com', password: 'jack-password-1234' }
+const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange'
 
 let server: TestServer
 let rp: client.Configuration
@@ -33,11 +36,11 @@ const rpClient = (client_id: string, extra: Record<string, unknown> = {}) => ({
 
 beforeAll(async () => {
   server = await startServer({
-    clients: [...baseTestConfig.clients, rpClient('rp'), rpClient('strict', { mfa_required: true })],
-    users: [...baseTestConfig.users, FRANK, GRACE, HENRY],
+    clients: [...baseTestConfig.clients, rpClient('rp', { grant_types: ['authorization_code', 'password', TOKEN_EXCHANGE] }), rpClient('strict', { mfa_required: true })],
+    users: [...baseTestConfig.users, FRANK, GRACE, HENRY, JACK],
     organizations: [
-      { id: 'open', name: 'Open', members: [{ email: GRACE.email }] },
-      { id: 'secure', name: 'Secure', mfa_required: true, members: [{ email: GRACE.email }, { email: HENRY.email }] },
+      { id: 'open', name: 'Open', members: [{ email: GRACE.email }, { email: JACK.email }] },
+      { id: 'secure', name: 'Secure', mfa_required: true, members: [{ email: GRACE.email }, { email: HENRY.email }, { email: JACK.email }] },
     ],
   }, { clock })
   rp = await discover(server.url, 'rp', client.ClientSecretBasic(SECRET))
@@ -94,6 +97,19 @@ describe('MFA policy', () => {
     const { s, page } = await start(browser, rp, { organization: 'secure' })
     const done = await enrol(browser, page, GRACE.email)
     expect(await claimsOf(rp, done, s)).toMatchObject({ acr: 'urn:latch:acr:mfa', org_id: 'secure', sid: open?.sid })
+  })
+
+  it('RFC 8693 / issue 13: a one-factor token of one organization is not switched by token exchange into an organization that requires MFA', async () => {
+    const browser = new Browser(server.url)
+    const { s, page } = await start(browser, rp, { organization: 'open' })
+    const done = await browser.signIn(page, JACK.email, JACK.password)
+    if (!done.redirect) throw new Error('no redirect')
+    const tokens = await client.authorizationCodeGrant(rp, done.redirect, { pkceCodeVerifier: s.verifier, expectedState: s.state, expectedNonce: s.nonce })
+    const exchange = (organization: string) => postForm(`${server.url}/token`, {
+      grant_type: TOKEN_EXCHANGE, subject_token: tokens.access_token, subject_token_type: 'urn:ietf:params:oauth:token-type:access_token', organization,
+    }, { authorization: basicAuth('rp', SECRET) })
+    expect((await exchange('secure')).body).toEqual({ error: 'invalid_grant', error_description: ORGANIZATION_NEEDS_MFA })
+    expect((await exchange('open')).status).toBe(200)
   })
 
   it('RFC 6749 §4.3 / issue 13: the password grant refuses a user an MFA policy covers (a member of an organization that requires it), and any user for a client that requires it', async () => {
