@@ -131,6 +131,9 @@ export const REDACT_PATHS = [
   '*.secrets',
   '*.secrets_encrypted',
   '*.state',
+  // Issue 13: recovery codes and TOTP secrets (TOTP codes are `code`, above).
+  '*.recovery_code',
+  '*.secret_encrypted',
 ]
 
 /** The server's pino logger, with redaction; `destination` (default stdout) lets a test read what it writes. */
