@@ -32,4 +32,26 @@ describe('latch: MFA policy flags', { timeout: 90_000 }, () => {
     expect(policies(dir)).toEqual([{ subject: 'client', subject_id: 'strict' }, { subject: 'organization', subject_id: 'other' }])
     expect((await latch(dir, ['orgs', 'update', 'other'])).code).toBe(2)
   })
+
+  it('issue 13: users reset-mfa removes the TOTP authenticator and the recovery codes', async () => {
+    const dir = await migrated()
+    await ok(dir, ['users', 'create', '--email', 'lost@example.com', '--password-stdin'], { input: 'lost-phone-password-1\n' })
+    const db = new Database(join(dir, 'latch.db'))
+    try {
+      const { id } = db.prepare('select id from users where email = ?').get('lost@example.com') as { id: string }
+      db.prepare("insert into mfa_totp (user_id, tenant_id, secret_encrypted, failures, confirmed_at, created_at) values (?, 'default', 'jwe', 0, 1, 1)").run(id)
+      db.prepare("insert into mfa_recovery_codes (user_id, code_hash, tenant_id, created_at) values (?, 'h', 'default', 1)").run(id)
+    } finally {
+      db.close()
+    }
+    expect(await ok(dir, ['users', 'reset-mfa', 'lost@example.com'])).toContain('two-step verification removed for lost@example.com')
+    const after = new Database(join(dir, 'latch.db'), { readonly: true })
+    try {
+      expect(after.prepare('select count(*) as n from mfa_totp').get()).toEqual({ n: 0 })
+      expect(after.prepare('select count(*) as n from mfa_recovery_codes').get()).toEqual({ n: 0 })
+    } finally {
+      after.close()
+    }
+    expect(await ok(dir, ['users', 'reset-mfa', 'lost@example.com'])).toContain('had no two-step verification')
+  })
 })
