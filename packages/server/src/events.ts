@@ -46,7 +46,7 @@ export interface LatchEventMap {
   /** Issue 13: the user turned TOTP off (its recovery codes went with it). */
   'mfa.disabled': { user_id: string }
   /** Issue 13: a second factor passed (a TOTP code, a recovery code, or a remembered device). */
-  'mfa.verified': { user_id: string; method: 'totp' | 'recovery_code' | 'remembered_device' }
+  'mfa.verified': { user_id: string; method: 'totp' | 'recovery_code' | 'remembered_device' | 'passkey' }
   /** Issue 13: a wrong second factor, or one refused by the throttle; `restarted`: the pending sign-in was dropped. */
   'mfa.failed': { user_id: string; reason: 'wrong_code' | 'throttled' | 'restarted' }
   /** Issue 13: a recovery code was used; `remaining` unused ones are left. */
@@ -116,7 +116,7 @@ export const EVENT_DESCRIPTIONS = Object.freeze({
   'logout_token.abandoned': 'a back-channel logout token was given up (retry window passed, or the client or its URI is gone)',
   'mfa.enrolled': 'a user confirmed a TOTP authenticator (issue 13)',
   'mfa.disabled': 'a user turned TOTP off, with their recovery codes (issue 13)',
-  'mfa.verified': 'a second factor passed: TOTP, recovery code or remembered device (issue 13)',
+  'mfa.verified': 'a second factor passed: TOTP, recovery code, remembered device or passkey (issue 13)',
   'mfa.failed': 'a wrong or throttled second factor; restarted: the pending sign-in was dropped (issue 13)',
   'recovery_code.used': 'a recovery code was used, with how many are left (issue 13)',
   'recovery_codes.regenerated': 'a user replaced their recovery codes (issue 13)',

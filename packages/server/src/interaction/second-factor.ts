@@ -163,6 +163,29 @@ export async function passSecondFactor(ctx: LatchContext, interaction: Interacti
   return { type: 'signed_in', cookies: [...done.cookies, pendingCookieCleared(ctx), ...(device ? [device] : [])], outcome: done.outcome }
 }
 
+/** For a second factor verified elsewhere (lane C: a passkey): the user of this browser's pending challenge, or null. */
+export async function pendingSecondFactorUser(ctx: LatchContext, interaction: InteractionRecord, cookies: CookieJar): Promise<UserRecord | null> {
+  const challenge = await pendingChallenge(ctx, interaction.id, cookies)
+  const user = challenge && (await ctx.store.users.getById(challenge.user_id))
+  return user && challenge && passwordStamp(user) === challenge.password_stamp ? user : null
+}
+
+/**
+ * A second factor verified elsewhere for `userId` (lane C: a passkey assertion, `methods` e.g.
+ * `['hwk', 'user']`): takes this browser's challenge (single use) and starts the session with the
+ * first factor's `amr`, `methods` and `mfa`. Gone when the challenge is not this browser's or not this user's.
+ */
+export async function passVerifiedSecondFactor(ctx: LatchContext, interaction: InteractionRecord, cookies: CookieJar, userId: string, methods: readonly string[]): Promise<PassResult> {
+  const challenge = await pendingChallenge(ctx, interaction.id, cookies)
+  const user = challenge !== null && challenge.user_id === userId ? await ctx.store.users.getById(userId) : null
+  if (!challenge || !user || passwordStamp(user) !== challenge.password_stamp) return gone(ctx, interaction)
+  if ((await ctx.store.mfa.takeChallenge(interaction.id, challenge.browser_hash)) === null) return gone(ctx, interaction)
+  ctx.events.emit('mfa.verified', { user_id: user.id, method: 'passkey' })
+  const done = await finishSignIn(ctx, interaction, user, [...new Set([...challenge.amr, ...methods, 'mfa'])], cookies, challenge.auth_time)
+  if (done === null) return gone(ctx, interaction)
+  return { type: 'signed_in', cookies: [...done.cookies, pendingCookieCleared(ctx)], outcome: done.outcome }
+}
+
 /** New recovery codes for the user: the ten to show once; only their hashes are stored. */
 export async function issueRecoveryCodes(ctx: LatchContext, userId: string): Promise<string[]> {
   const codes = newRecoveryCodes()

@@ -9,6 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadInteraction, completeSignIn } from '../../src/interaction/pages.js'
+import { passVerifiedSecondFactor, pendingSecondFactorUser } from '../../src/interaction/second-factor.js'
 import { ManualClock } from '../../src/lib/clock.js'
 import { SECOND_FACTOR_REQUIRED } from '../../src/grants/password.js'
 import { totpCode } from '../../src/users/totp.js'
@@ -282,6 +283,25 @@ describe('step-up', () => {
     browser.cookies.set('latch_session', (cookie as { value: string }).value)
     const tokens = await tokensOf(await browser.open(page.url), s)
     expect(tokens.claims()).toMatchObject({ amr: ['hwk', 'user', 'mfa'], acr: 'urn:latch:acr:phr' })
+  })
+
+  it('issue 13 (lane C): a passkey as the second factor takes this browser\'s challenge and starts the session with hwk user mfa (acr phr); another user\'s or a used challenge is gone', async () => {
+    const browser = new Browser(server.url)
+    const { s, second } = await toSecondFactor(browser, ALICE)
+    const id = new URL(second.url).pathname.split('/').pop() as string
+    const ctx = server.server.ctx
+    const { interaction } = await loadInteraction(ctx, id)
+    const jar = Object.fromEntries(browser.cookies)
+    expect((await pendingSecondFactorUser(ctx, interaction, jar))?.id).toBe(alice.userId)
+    expect(await pendingSecondFactorUser(ctx, interaction, {})).toBeNull()
+    expect((await passVerifiedSecondFactor(ctx, interaction, jar, carol.userId, ['hwk', 'user'])).type).toBe('gone')
+    const passed = await passVerifiedSecondFactor(ctx, interaction, jar, alice.userId, ['hwk', 'user'])
+    expect(passed.type).toBe('signed_in')
+    expect((await passVerifiedSecondFactor(ctx, interaction, jar, alice.userId, ['hwk', 'user'])).type).toBe('gone')
+    const session = passed.cookies.find((c) => c.name === 'latch_session') as { value: string }
+    browser.cookies.set('latch_session', session.value)
+    const tokens = await tokensOf(await browser.open(second.url), s)
+    expect(tokens.claims()).toMatchObject({ amr: ['pwd', 'hwk', 'user', 'mfa'], acr: 'urn:latch:acr:phr' })
   })
 
   it('OIDC Discovery §3: acr_values_supported lists the acr values weakest first; claims_supported has acr and amr', async () => {
