@@ -296,7 +296,7 @@ describe('step-up', () => {
     expect(await pendingSecondFactorUser(ctx, interaction, {})).toBeNull()
     expect((await passVerifiedSecondFactor(ctx, interaction, jar, carol.userId, ['hwk', 'user'])).type).toBe('gone')
     const passed = await passVerifiedSecondFactor(ctx, interaction, jar, alice.userId, ['hwk', 'user'])
-    expect(passed.type).toBe('signed_in')
+    if (passed.type !== 'signed_in') throw new Error(`expected signed_in, got ${passed.type}`)
     expect((await passVerifiedSecondFactor(ctx, interaction, jar, alice.userId, ['hwk', 'user'])).type).toBe('gone')
     const session = passed.cookies.find((c) => c.name === 'latch_session') as { value: string }
     browser.cookies.set('latch_session', session.value)
