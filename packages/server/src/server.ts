@@ -50,6 +50,7 @@ import { tokenEndpoint } from './endpoints/token.js'
 import { userinfoEndpoint } from './endpoints/userinfo.js'
 import { interactionPages } from './endpoints/interaction.js'
 import { mfaPages } from './endpoints/mfa.js'
+import { accountMfaPages } from './endpoints/account-mfa.js'
 import { deviceVerificationPages } from './endpoints/device-verification.js'
 import { brandingStylesheetEndpoint } from './endpoints/branding-css.js'
 import { connectionEndpoints } from './endpoints/connections.js'
@@ -253,7 +254,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     for (const plugin of [
       corsForBrowserApps, discoveryEndpoint, jwksEndpoint, authorizationEndpoint, tokenEndpoint, userinfoEndpoint, introspectionEndpoint,
       revocationEndpoint, deviceAuthorizationEndpoint, endSessionEndpoint, healthEndpoint, interactionPages, mfaPages, deviceVerificationPages,
-      rootEndpoint, brandingStylesheetEndpoint, connectionEndpoints, federatedLogoutEndpoint, accountEndpoint,
+      rootEndpoint, brandingStylesheetEndpoint, connectionEndpoints, federatedLogoutEndpoint, accountEndpoint, accountMfaPages,
     ]) {
       await app.register(plugin)
     }
