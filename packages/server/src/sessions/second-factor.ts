@@ -70,8 +70,7 @@ export async function secondFactorRequired(ctx: LatchContext, input: SecondFacto
 export async function policyRequires(ctx: LatchContext, userId: string): Promise<boolean> {
   if (ctx.config.mfa.required) return true
   const memberships = await ctx.store.organizations.membershipsOf(userId, 200)
-  for (const m of memberships) if (await ctx.store.mfa.required('organization', m.organization.id)) return true
-  return false
+  return ctx.store.mfa.anyRequired('organization', memberships.map((m) => m.organization.id))
 }
 
 /** What the challenge keeps of the password the first factor was checked against: a later change voids it. */

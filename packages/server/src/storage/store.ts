@@ -204,6 +204,8 @@ export interface Store {
     takeChallenge(interactionId: string, browserHash: string): Promise<MfaChallengeRecord | null>
     /** Whether this client (or organization) requires MFA; `setRequired` records or clears it. */
     required(subject: 'client' | 'organization', id: string): Promise<boolean>
+    /** Whether any of these (at most a few hundred) requires MFA, in one read. */
+    anyRequired(subject: 'client' | 'organization', ids: readonly string[]): Promise<boolean>
     setRequired(subject: 'client' | 'organization', id: string, required: boolean, now: number): Promise<void>
   }
   keys: {

@@ -173,6 +173,11 @@ export function mfaRepository({ db }: RepositoryContext): ForTenant<Store['mfa']
       const row = await db.selectFrom('mfa_policies').select('subject_id').where('tenant_id', '=', tenant).where('subject', '=', subject).where('subject_id', '=', id).executeTakeFirst()
       return row !== undefined
     },
+    async anyRequired(subject, ids) {
+      if (ids.length === 0) return false
+      const row = await db.selectFrom('mfa_policies').select('subject_id').where('tenant_id', '=', tenant).where('subject', '=', subject).where('subject_id', 'in', [...ids]).limit(1).executeTakeFirst()
+      return row !== undefined
+    },
     async setRequired(subject, id, required, now) {
       if (!required) {
         await db.deleteFrom('mfa_policies').where('tenant_id', '=', tenant).where('subject', '=', subject).where('subject_id', '=', id).execute()
