@@ -28,6 +28,7 @@ import { usersCreate } from './commands/users-create.js'
 import { usersDelete } from './commands/users-delete.js'
 import { usersList } from './commands/users-list.js'
 import { usersSetPassword } from './commands/users-set-password.js'
+import { usersResetMfa } from './commands/users-reset-mfa.js'
 import { usersUpdate } from './commands/users-update.js'
 import { orgsAddMember } from './commands/orgs-add-member.js'
 import { orgsCreate } from './commands/orgs-create.js'
@@ -66,6 +67,7 @@ function buildProgram(): Command {
   usersList(users)
   usersDelete(users)
   usersSetPassword(users)
+  usersResetMfa(users)
   usersUpdate(users)
 
   const orgs = program.command('orgs').description('manage organizations and their members')

@@ -3,6 +3,7 @@
  * that Express, Fastify and Hono answer byte for byte the same:
  * - `WWW-Authenticate: Bearer realm="…"` on every 400/401/403 (RFC 6750 §3), with `error`,
  *   `error_description` and, for `insufficient_scope`, `scope` (unless the refusal names none);
+ *   for `insufficient_user_authentication` (RFC 9470 §3), `acr_values` and/or `max_age`;
  * - a request with no token at all gets the bare challenge and no body (§3.1: "the resource
  *   server SHOULD NOT include an error code or other error information");
  * - otherwise a JSON body `{ error, error_description }`, `Cache-Control: no-store`;
@@ -39,6 +40,11 @@ export function wwwAuthenticate(err: AnyResourceServerError, realm: string): str
   value += `, error=${quoted(err.code)}, error_description=${quoted(err.description)}`
   // No scope value stands for an organization role: such a refusal names no scope (RFC 6750 §3: optional).
   if (err.code === 'insufficient_scope' && err.scope !== '') value += `, scope=${quoted(err.scope)}`
+  // RFC 9470 §3: what a new authorization request must ask for.
+  if (err.code === 'insufficient_user_authentication') {
+    if (err.acrValues !== undefined) value += `, acr_values=${quoted(err.acrValues)}`
+    if (err.maxAge !== undefined) value += `, max_age=${quoted(String(err.maxAge))}`
+  }
   return value
 }
 

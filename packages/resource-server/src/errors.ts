@@ -22,6 +22,7 @@ export const RESOURCE_SERVER_ERRORS = {
   invalid_request: { status: 400, spec: 'RFC 6750 §3.1' },
   invalid_token: { status: 401, spec: 'RFC 6750 §3.1' },
   insufficient_scope: { status: 403, spec: 'RFC 6750 §3.1' },
+  insufficient_user_authentication: { status: 401, spec: 'RFC 9470 §3' },
   temporarily_unavailable: { status: 503, spec: 'RFC 6749 §4.1.2.1' },
 } as const satisfies Record<string, ErrorSpec>
 
@@ -139,6 +140,34 @@ export class InsufficientScopeError extends ResourceServerError {
 }
 
 /**
+ * `insufficient_user_authentication` (401, RFC 9470 §3): the token is valid, but the user's
+ * authentication behind it is not strong enough (`acr`) or not recent enough (`auth_time`) for the
+ * route. The challenge carries `acr_values` and/or `max_age`: what the client asks the
+ * authorization server for in a new authorization request (step-up).
+ *
+ * @example
+ * ```ts
+ * import { InsufficientUserAuthenticationError } from '@latch/resource-server'
+ *
+ * throw new InsufficientUserAuthenticationError('a stronger authentication of the user is required', { acrValues: 'urn:latch:acr:mfa' })
+ * ```
+ */
+export class InsufficientUserAuthenticationError extends ResourceServerError {
+  readonly code = 'insufficient_user_authentication' as const
+  /** Space-separated `acr` values the route accepts, for the challenge's `acr_values`. */
+  readonly acrValues: string | undefined
+  /** The route's most seconds since authentication, for the challenge's `max_age`. */
+  readonly maxAge: number | undefined
+
+  constructor(description: string, requirement: { acrValues?: string; maxAge?: number } = {}, options: ResourceServerErrorOptions = {}) {
+    super(description, options)
+    const given = typeof requirement === 'object' && requirement !== null ? requirement : {}
+    this.acrValues = given.acrValues
+    this.maxAge = given.maxAge
+  }
+}
+
+/**
  * `temporarily_unavailable` (503): the token could not be checked because the authorization
  * server (discovery, JWKS or introspection) did not answer usefully. Not the client's fault, so
  * not a 401: a client that got 401 would throw away a good token.
@@ -155,13 +184,14 @@ export class TemporarilyUnavailableError extends ResourceServerError {
 }
 
 /** Every concrete error: `switch (err.code)` narrows. */
-export type AnyResourceServerError = InvalidRequestError | InvalidTokenError | InsufficientScopeError | TemporarilyUnavailableError
+export type AnyResourceServerError = InvalidRequestError | InvalidTokenError | InsufficientScopeError | InsufficientUserAuthenticationError | TemporarilyUnavailableError
 
 /** One class per code, in table order; a test keeps this, the table and the README in step. */
 export const ERROR_CLASSES = {
   invalid_request: InvalidRequestError,
   invalid_token: InvalidTokenError,
   insufficient_scope: InsufficientScopeError,
+  insufficient_user_authentication: InsufficientUserAuthenticationError,
   temporarily_unavailable: TemporarilyUnavailableError,
 } as const satisfies Record<ResourceServerErrorCode, abstract new (...args: never[]) => ResourceServerError>
 

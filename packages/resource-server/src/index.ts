@@ -18,6 +18,12 @@ export {
 export { bearerToken, hasAccessTokenParam } from './bearer-token.js'
 export { compileScopes, hasScope, type ScopeRequirement, type RouteParams } from './scopes.js'
 export { compileOrganization, type OrganizationOptions, type OrganizationRequirement, type OrganizationClaims } from './organization.js'
+export {
+  compileUserAuthentication,
+  LATCH_ACR_VALUES,
+  type UserAuthenticationOptions,
+  type UserAuthenticationRequirement,
+} from './user-authentication.js'
 export { discover, wellKnownUrls, type AuthorizationServerMetadata } from './discovery.js'
 export { createRemoteKeySet, DEFAULT_JWKS_CACHE_MAX_AGE, DEFAULT_JWKS_COOLDOWN, DEFAULT_JWKS_STALE_IF_ERROR, type RemoteKeySetOptions } from './remote-key-set.js'
 export { createIntrospection, DEFAULT_INTROSPECTION_CACHE_TTL, type Introspection, type IntrospectionOptions } from './introspection.js'
@@ -30,6 +36,7 @@ export {
   InvalidRequestError,
   InvalidTokenError,
   InsufficientScopeError,
+  InsufficientUserAuthenticationError,
   TemporarilyUnavailableError,
   isResourceServerError,
   type AnyResourceServerError,

@@ -15,6 +15,7 @@
  */
 import { compileOrganization, type OrganizationRequirement } from './organization.js'
 import { compileScopes, type RouteParams, type ScopeRequirement } from './scopes.js'
+import { compileUserAuthentication, type UserAuthenticationRequirement } from './user-authentication.js'
 import { createVerifier, type Verifier, type VerifierOptions } from './verifier.js'
 import type { AccessTokenClaims } from './verify-access-token.js'
 
@@ -31,6 +32,13 @@ export interface RequireAuthOptions {
   organization?: string
   /** Organization roles of which the token's `org_roles` must contain at least one ("any of"). */
   orgRoles?: readonly string[]
+  /**
+   * RFC 9470: the `acr` values this route accepts (one of them; a stronger Latch value satisfies a
+   * weaker one): a token short of it is 401 `insufficient_user_authentication` with `acr_values`.
+   */
+  acr?: string | readonly string[]
+  /** RFC 9470: the most seconds since the user authenticated (`auth_time`); else 401 with `max_age`. */
+  maxAge?: number
 }
 
 /** The request facts an adapter hands over. */
@@ -68,6 +76,8 @@ export function toVerifier(verifierOrOptions: Verifier | VerifierOptions): Verif
 export function createRouteAuth(verifier: Verifier, options: RequireAuthOptions = {}): RouteAuth {
   const required: ScopeRequirement | null = options.scopes && options.scopes.length > 0 ? compileScopes(options.scopes) : null
   const organization: OrganizationRequirement | null = compileOrganization(options)
+  const authentication: UserAuthenticationRequirement | null = compileUserAuthentication(options)
+  const now = verifier.now ?? Date.now
   const scopeChallenge = (params: RouteParams | undefined): string => (required === null ? '' : required.challenge(params))
   if (options.introspect === true && !verifier.canIntrospect) {
     throw new TypeError('requireAuth: { introspect: true } needs the verifier\'s "introspection" option (client credentials)')
@@ -76,6 +86,8 @@ export function createRouteAuth(verifier: Verifier, options: RequireAuthOptions 
   const verifyOptionsOtherMethod = Object.freeze({ ...verifyOptions, otherMethod: true })
   return async function routeAuth(request) {
     const claims = await verifier.verify(request.authorization, request.otherMethod === true ? verifyOptionsOtherMethod : verifyOptions)
+    // RFC 9470 §3: how the user authenticated first: a step-up may also bring what else is missing.
+    if (authentication !== null) authentication.check(claims, Math.floor(now() / 1000))
     if (organization !== null) organization.check(claims, request.params, scopeChallenge)
     if (required !== null) required.check(claims.scope, request.params)
     return claims

@@ -79,6 +79,8 @@ export interface Verifier {
   requireScopes(claims: Pick<AccessTokenClaims, 'scope'>, required: readonly string[], params?: RouteParams): void
   /** The issuer's metadata (cached for up to an hour). Call at start-up to fail fast on a wrong issuer. */
   discover(): Promise<AuthorizationServerMetadata>
+  /** The verifier's clock in epoch milliseconds (the `now` option), for route checks of `auth_time` (RFC 9470). */
+  readonly now?: () => number
 }
 
 class AccessTokenVerifier implements Verifier {
@@ -97,6 +99,7 @@ class AccessTokenVerifier implements Verifier {
   /** The injected clock, or `undefined` for the system clock. */
   readonly #injectedNow: (() => number) | undefined
   readonly #now: () => number
+  readonly now: () => number
   #keys: JWTVerifyGetKey | undefined
   #keysUri: string | undefined
   #metadata: Promise<AuthorizationServerMetadata> | undefined
@@ -121,6 +124,7 @@ class AccessTokenVerifier implements Verifier {
     this.#retryMs = Math.min(this.#cooldown, FAILURE_RETRY) * 1000
     this.#injectedNow = checked.now
     this.#now = checked.now ?? Date.now
+    this.now = this.#now
     this.realm = checked.realm
     const intro = checked.introspection
     if (intro !== undefined) {

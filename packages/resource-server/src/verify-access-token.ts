@@ -44,6 +44,8 @@ export interface AccessTokenClaims extends JWTPayload {
   /** Space-delimited granted scopes (RFC 9068 §2.2.3). */
   scope?: string
   auth_time?: number
+  /** Issue 13: the authentication context class of the user's sign-in (Latch: `urn:latch:acr:…`), RFC 9470 §4. */
+  acr?: string
   /** The organization the token speaks for (Latch), absent when it is for none. */
   org_id?: string
   /** The user's roles in that organization (Latch; absent from client-credentials tokens). */

@@ -533,5 +533,32 @@ for (const adapter of ADAPTERS) {
       expectBearerError(res, 403, 'insufficient_scope')
       expectInvalidToken(await get(`${a}/revocable`, bearer(`${token.slice(0, -6)}AAAAAA`)))
     })
+
+    // -------------------------------------------------------------------------------------------
+    // Step-up authentication (RFC 9470)
+    // -------------------------------------------------------------------------------------------
+
+    it('RFC 9470 §3: a token whose acr does not satisfy the route is 401 insufficient_user_authentication with acr_values; mfa and a stronger phr pass', async () => {
+      const token = (claims: Record<string, unknown>) => sign(forgeKey, accessClaims(forgeIssuer, { sub: 'alice', auth_time: Math.floor(forgeClock.now() / 1000), ...claims }))
+      for (const weak of [{ acr: 'urn:latch:acr:1fa' }, {}, { acr: 'urn:other:gold' }, { acr: 7 }]) {
+        const res = await get(`${f}/mfa`, bearer(await token(weak)))
+        expect(expectBearerError(res, 401, 'insufficient_user_authentication').error_description).toBe('a stronger authentication of the user is required')
+        expect(res.www).toBe(`${REALM}, error="insufficient_user_authentication", error_description="a stronger authentication of the user is required", acr_values="urn:latch:acr:mfa"`)
+      }
+      for (const strong of ['urn:latch:acr:mfa', 'urn:latch:acr:phr']) expect((await get(`${f}/mfa`, bearer(await token({ acr: strong })))).status).toBe(200)
+    })
+
+    it('RFC 9470 §3: a token whose auth_time is older than the route\'s max age (or absent) is 401 insufficient_user_authentication with max_age', async () => {
+      const now = Math.floor(forgeClock.now() / 1000)
+      const recent = await sign(forgeKey, accessClaims(forgeIssuer, { auth_time: now - 299 }))
+      expect((await get(`${f}/recent`, bearer(recent))).status).toBe(200)
+      for (const old of [{ auth_time: now - 301 }, {}]) {
+        const res = await get(`${f}/recent`, bearer(await sign(forgeKey, accessClaims(forgeIssuer, old))))
+        expectBearerError(res, 401, 'insufficient_user_authentication')
+        expect(res.www).toBe(`${REALM}, error="insufficient_user_authentication", error_description="a more recent authentication of the user is required", max_age="300"`)
+      }
+      // An invalid token is still invalid_token first.
+      expectInvalidToken(await get(`${f}/mfa`, bearer(await sign(forgeKey, accessClaims(forgeIssuer, { acr: 'urn:latch:acr:mfa', exp: now - 100 })))))
+    })
   })
 }

@@ -186,6 +186,9 @@ export const ROUTES: ReadonlyArray<{ path: string; options: RequireAuthOptions; 
   { path: '/orgs/:orgId/records', options: { scopes: ['read:organization:{orgId}'], organization: 'orgId' } },
   { path: '/orgs/:orgId/settings', options: { organization: 'orgId', orgRoles: ['admin', 'owner'] } },
   { path: '/revocable', options: { scopes: ['read:data'], introspect: true }, introspect: true },
+  // RFC 9470: step-up. Two factors (a stronger Latch value satisfies it), and a recent sign-in.
+  { path: '/mfa', options: { acr: 'urn:latch:acr:mfa' } },
+  { path: '/recent', options: { maxAge: 300 } },
 ]
 
 const answer = (route: string, auth: AccessTokenClaims | null | undefined) => ({ route, sub: auth?.sub, client_id: auth?.client_id, scope: auth?.scope, org_id: auth?.org_id, org_roles: auth?.org_roles })

@@ -60,6 +60,18 @@ export interface LatchEventMap {
   'passkey.counter_regressed': { user_id: string; credential_id: string; stored: number; received: number }
   /** Issue 13: a passkey ceremony failed (never the assertion): `unknown_challenge`, `unknown_credential`, `invalid_response`. */
   'passkey.failed': { purpose: 'authenticate' | 'register'; reason: 'unknown_challenge' | 'unknown_credential' | 'invalid_response' | 'taken'; ip: string }
+  /** Issue 13: a TOTP authenticator was confirmed (at a sign-in that required one, or on the account page). */
+  'mfa.enrolled': { user_id: string; where: 'sign_in' | 'account' }
+  /** Issue 13: the user turned TOTP off (its recovery codes went with it). */
+  'mfa.disabled': { user_id: string }
+  /** Issue 13: a second factor passed (a TOTP code, a recovery code, or a remembered device). */
+  'mfa.verified': { user_id: string; method: 'totp' | 'recovery_code' | 'remembered_device' | 'passkey' }
+  /** Issue 13: a wrong second factor, or one refused by the throttle; `restarted`: the pending sign-in was dropped. */
+  'mfa.failed': { user_id: string; reason: 'wrong_code' | 'throttled' | 'restarted' }
+  /** Issue 13: a recovery code was used; `remaining` unused ones are left. */
+  'recovery_code.used': { user_id: string; remaining: number }
+  /** Issue 13: the user replaced their recovery codes with ten new ones. */
+  'recovery_codes.regenerated': { user_id: string }
 }
 
 export type LatchEventName = keyof LatchEventMap
@@ -130,6 +142,12 @@ export const EVENT_DESCRIPTIONS = Object.freeze({
   'passkey.used': 'a passkey signed a user in (issue 13)',
   'passkey.counter_regressed': 'a passkey assertion\'s signature counter did not increase: refused, a possible clone (WebAuthn L3 §6.1.1; issue 13)',
   'passkey.failed': 'a passkey sign-in or registration failed (issue 13)',
+  'mfa.enrolled': 'a user confirmed a TOTP authenticator (issue 13)',
+  'mfa.disabled': 'a user turned TOTP off, with their recovery codes (issue 13)',
+  'mfa.verified': 'a second factor passed: TOTP, recovery code, remembered device or passkey (issue 13)',
+  'mfa.failed': 'a wrong or throttled second factor; restarted: the pending sign-in was dropped (issue 13)',
+  'recovery_code.used': 'a recovery code was used, with how many are left (issue 13)',
+  'recovery_codes.regenerated': 'a user replaced their recovery codes (issue 13)',
 } as const satisfies Record<LatchEventName, string>)
 
 /** Every event name of the map, in the order of `EVENT_DESCRIPTIONS`. */

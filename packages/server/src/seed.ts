@@ -28,7 +28,11 @@ import { unverifiedFederatedUser } from './users/unverified-federated-user.js'
 import { hashPassword, verifyPassword } from './users/password-hash.js'
 
 export async function seedFromConfig(store: Store, config: LatchConfig, now: number): Promise<void> {
-  for (const client of config.clients) await store.clients.upsert(client, now)
+  for (const client of config.clients) {
+    await store.clients.upsert(client, now)
+    // Issue 13: stated in the file, the file's answer wins; unstated, what the CLI set stays.
+    if (client.mfa_required !== undefined) await store.mfa.setRequired('client', client.client_id, client.mfa_required, now)
+  }
   // Issue 12: secrets encrypted under LATCH_SECRET; an entry whose digest is unchanged is not rewritten.
   // An organization connection names an organization of the file or of the database (made with the CLI).
   const organizations = new Set(config.organizations.map((o) => o.id))
@@ -65,6 +69,7 @@ export async function seedFromConfig(store: Store, config: LatchConfig, now: num
   }
   for (const [i, o] of config.organizations.entries()) {
     await store.organizations.upsert({ id: o.id, name: o.name, domains: o.domains ?? [], branding: o.branding }, now)
+    if (o.mfa_required !== undefined) await store.mfa.setRequired('organization', o.id, o.mfa_required, now)
     for (const [j, m] of (o.members ?? []).entries()) {
       const user = await store.users.getByEmail(m.email.toLowerCase())
       if (!user) throw new ConfigError(`organizations[${i}].members[${j}].email`, `names ${m.email}, who is neither under users nor in the database`)

@@ -51,6 +51,8 @@ import { rootEndpoint } from './endpoints/root.js'
 import { tokenEndpoint } from './endpoints/token.js'
 import { userinfoEndpoint } from './endpoints/userinfo.js'
 import { interactionPages } from './endpoints/interaction.js'
+import { mfaPages } from './endpoints/mfa.js'
+import { accountMfaPages } from './endpoints/account-mfa.js'
 import { deviceVerificationPages } from './endpoints/device-verification.js'
 import { brandingStylesheetEndpoint } from './endpoints/branding-css.js'
 import { connectionEndpoints } from './endpoints/connections.js'
@@ -132,6 +134,9 @@ export const REDACT_PATHS = [
   '*.secrets',
   '*.secrets_encrypted',
   '*.state',
+  // Issue 13: recovery codes and TOTP secrets (TOTP codes are `code`, above).
+  '*.recovery_code',
+  '*.secret_encrypted',
 ]
 
 /** The server's pino logger, with redaction; `destination` (default stdout) lets a test read what it writes. */
@@ -250,8 +255,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     })
     for (const plugin of [
       corsForBrowserApps, discoveryEndpoint, jwksEndpoint, authorizationEndpoint, tokenEndpoint, userinfoEndpoint, introspectionEndpoint,
-      revocationEndpoint, deviceAuthorizationEndpoint, endSessionEndpoint, healthEndpoint, interactionPages, deviceVerificationPages,
-      rootEndpoint, brandingStylesheetEndpoint, connectionEndpoints, federatedLogoutEndpoint, accountEndpoint,
+      revocationEndpoint, deviceAuthorizationEndpoint, endSessionEndpoint, healthEndpoint, interactionPages, mfaPages, deviceVerificationPages,
+      rootEndpoint, brandingStylesheetEndpoint, connectionEndpoints, federatedLogoutEndpoint, accountEndpoint, accountMfaPages,
       // Issue 13.
       passkeyAssetsEndpoint, passkeyEndpoints,
     ]) {

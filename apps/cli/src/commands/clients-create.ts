@@ -35,6 +35,7 @@ interface ClientsCreateOptions extends CommonOptions {
   idTokenAlg?: (typeof SIGNING_ALGS)[number]
   backchannelLogoutUri?: string
   backchannelLogoutSessionRequired?: boolean
+  mfaRequired?: boolean
   json?: boolean
 }
 
@@ -54,6 +55,7 @@ const FLAGS: Readonly<Record<string, string>> = {
   id_token_signed_response_alg: '--id-token-alg',
   backchannel_logout_uri: '--backchannel-logout-uri',
   backchannel_logout_session_required: '--backchannel-logout-session-required',
+  mfa_required: '--mfa-required',
 }
 
 function authMethodOf(opts: ClientsCreateOptions): (typeof AUTH_METHOD_NAMES)[number] {
@@ -98,6 +100,7 @@ export function clientsCreate(parent: Command): void {
       .option('--jwks <file>', 'JWK Set (JSON) of the client\'s public keys, for --auth-method private_key_jwt')
       .option('--backchannel-logout-uri <url>', 'OIDC Back-Channel Logout: where Latch POSTs a logout token when a session of the client ends (https; http only to localhost)')
       .option('--backchannel-logout-session-required', 'the client needs sid in its logout tokens (Latch always sends it)')
+      .option('--mfa-required', 'issue 13: sign-ins for this client need a second factor (users without one enrol TOTP)')
       .option('--json', 'print the client (and its secret) as JSON'),
   ).action(async (opts: ClientsCreateOptions) => {
     const method = authMethodOf(opts)
@@ -118,6 +121,7 @@ export function clientsCreate(parent: Command): void {
       ...(opts.jwks !== undefined && { jwks: readJwks(opts.jwks) }),
       ...(opts.backchannelLogoutUri !== undefined && { backchannel_logout_uri: opts.backchannelLogoutUri }),
       ...(opts.backchannelLogoutSessionRequired && { backchannel_logout_session_required: true }),
+      ...(opts.mfaRequired && { mfa_required: true }),
     }
 
     await withStore(opts, async ({ config, store }) => {
@@ -134,6 +138,8 @@ export function clientsCreate(parent: Command): void {
         throw new CliError(`client ${client.client_id} already exists (delete it first with \`latch clients delete ${client.client_id}\`)`)
       }
       await store.clients.upsert({ ...client }, now())
+      // Issue 13: explicit either way, so a policy left by a deleted client of the same id does not apply.
+      await store.mfa.setRequired('client', client.client_id, client.mfa_required === true, now())
       const at = now()
       const signing = (await store.keys.list(at)).find((k) => k.companion_of === null && k.activates_at <= at && (k.retired_at === null || k.retired_at > at))
       if (client.id_token_signed_response_alg === 'RS256' && signing && signing.alg !== config.tokens.signing_alg) {
@@ -158,7 +164,7 @@ export function clientsCreate(parent: Command): void {
       }
 
       if (opts.json) {
-        printJson({ ...publicClient(client), ...(secret !== undefined && { client_secret: secret }) })
+        printJson({ ...publicClient(client), mfa_required: client.mfa_required === true, ...(secret !== undefined && { client_secret: secret }) })
       } else {
         say(`created client ${client.client_id} (${acceptedAuthMethods(client).join(' or ')}; grant types: ${client.grant_types.join(', ')})`)
         if (secret !== undefined) say(`client_secret: ${secret}`)

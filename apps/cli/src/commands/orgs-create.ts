@@ -20,6 +20,7 @@ interface OrgsCreateOptions extends CommonOptions {
   name: string
   domains?: string[]
   branding?: string
+  mfaRequired?: boolean
   json?: boolean
 }
 
@@ -34,6 +35,7 @@ export function orgsCreate(parent: Command): void {
       .requiredOption('--name <name>', 'name shown on pages (the picker, the consent page)')
       .option('--domains <list>', 'comma-separated email domains whose verified users join on sign-in', list)
       .option('--branding <file>', 'YAML or JSON file of branding keys (product_name, logo_url, primary_color, css_file, …)')
+      .option('--mfa-required', 'issue 13: grants that act for this organization need a second factor')
       .option('--json', 'print the organization as JSON'),
   ).action(async (opts: OrgsCreateOptions) => {
     organizationIdArg(opts.id, '--id')
@@ -49,7 +51,8 @@ export function orgsCreate(parent: Command): void {
         throw new CliError(`organization ${opts.id} already exists (delete it first with \`latch orgs delete ${opts.id}\`)`)
       }
       const organization: OrganizationRecord = await store.organizations.upsert({ id: opts.id, name: opts.name, domains: opts.domains ?? [], ...(set && { branding: set.branding }) }, now())
-      if (opts.json) printJson(organization)
+      await store.mfa.setRequired('organization', opts.id, opts.mfaRequired === true, now())
+      if (opts.json) printJson({ ...organization, mfa_required: opts.mfaRequired === true })
       else say(`created organization ${organization.id} (${organization.name})`)
       for (const warning of set?.warnings ?? []) note(`warning: ${warning}`)
       if (inConfigFile(config, organization.id)) {

@@ -19,6 +19,8 @@ interface OrgsUpdateOptions extends CommonOptions {
   domains?: string[]
   /** A file, or false for --no-branding. */
   branding?: string | false
+  /** Issue 13: --mfa-required / --no-mfa-required; undefined: unchanged. */
+  mfaRequired?: boolean
   json?: boolean
 }
 
@@ -34,10 +36,14 @@ export function orgsUpdate(parent: Command): void {
       .option('--domains <list>', "comma-separated email domains whose verified users join on sign-in (--domains '' removes them all)", list)
       .option('--branding <file>', 'YAML or JSON file of branding keys (product_name, logo_url, primary_color, css_file, …)')
       .option('--no-branding', "remove the organization's branding (its pages look like the tenant's)")
+      .option('--mfa-required', 'issue 13: grants that act for this organization need a second factor')
+      .option('--no-mfa-required', 'issue 13: the organization no longer requires a second factor')
       .option('--json', 'print the organization as JSON'),
   ).action(async (idArg: string, opts: OrgsUpdateOptions) => {
     const id = organizationIdArg(idArg)
-    if (opts.name === undefined && opts.domains === undefined && opts.branding === undefined) throw new UsageError('nothing to update: give --name, --domains, --branding or --no-branding')
+    if (opts.name === undefined && opts.domains === undefined && opts.branding === undefined && opts.mfaRequired === undefined) {
+      throw new UsageError('nothing to update: give --name, --domains, --branding, --no-branding, --mfa-required or --no-mfa-required')
+    }
     await withStore(opts, async ({ config, store }) => {
       const current = await existingOrganization(store, id)
       const entry: Record<string, unknown> = { id, name: opts.name ?? current.name, domains: opts.domains ?? current.domains }
@@ -49,8 +55,10 @@ export function orgsUpdate(parent: Command): void {
       const set = typeof opts.branding === 'string' ? brandingFromFile(config, entry, opts.branding) : undefined
       const branding = opts.branding === false ? {} : set?.branding
       const organization = await store.organizations.upsert({ id, name: entry.name as string, domains: entry.domains as string[], ...(branding !== undefined && { branding }) }, now())
-      if (opts.json) printJson({ ...organization, branding: (await store.organizations.branding(id)) ?? {} })
-      else say(`updated organization ${organization.id} (${organization.name})${branding === undefined ? '' : Object.keys(branding).length === 0 ? ': branding removed' : ': branding set'}`)
+      if (opts.mfaRequired !== undefined) await store.mfa.setRequired('organization', id, opts.mfaRequired, now())
+      const mfaRequired = await store.mfa.required('organization', id)
+      if (opts.json) printJson({ ...organization, branding: (await store.organizations.branding(id)) ?? {}, mfa_required: mfaRequired })
+      else say(`updated organization ${organization.id} (${organization.name})${branding === undefined ? '' : Object.keys(branding).length === 0 ? ': branding removed' : ': branding set'}${opts.mfaRequired === undefined ? '' : mfaRequired ? ': MFA required' : ': MFA not required'}`)
       for (const warning of set?.warnings ?? []) note(`warning: ${warning}`)
       if (inConfigFile(config, id)) note(`warning: organization ${id} is also listed in the config file; the next \`latch serve\` sets it from the file`)
     })

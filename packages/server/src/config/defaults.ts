@@ -669,3 +669,22 @@ export const PASSKEYS_RP_NAME = null
  * @key passkeys.reauthentication_max_age
  */
 export const PASSKEYS_REAUTHENTICATION_MAX_AGE = 300
+
+/**
+ * Issue 13: every sign-in of this tenant needs a second factor (TOTP or a recovery code; a passkey
+ * with user verification counts as two). A user without one enrols a TOTP authenticator during
+ * that sign-in. `clients[].mfa_required` and `organizations[].mfa_required` require it for one
+ * client, or for the grants that act for one organization.
+ * @see https://pages.nist.gov/800-63-3/sp800-63b.html#sec5
+ * @key mfa.required
+ */
+export const MFA_REQUIRED = false
+
+/**
+ * Issue 13: seconds a browser that passed the second factor (and ticked "remember this device")
+ * skips it for the same user, while their second factors are unchanged. 0 (the default): off,
+ * the second factor is asked at every sign-in.
+ * @security A remembered device is a cookie: a stolen one, with the password, is a sign-in. Keep it short, or off.
+ * @key mfa.remember_device
+ */
+export const MFA_REMEMBER_DEVICE = 0

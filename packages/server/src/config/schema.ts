@@ -82,6 +82,8 @@ export const ClientSchema = Type.Object(
     backchannel_logout_uri: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
     /** OIDC Back-Channel Logout §2.2: the client needs `sid` in logout tokens (Latch always sends it). */
     backchannel_logout_session_required: Type.Optional(Type.Boolean()),
+    /** Issue 13: sign-ins for this client need a second factor (seeded into `mfa_policies`). */
+    mfa_required: Type.Optional(Type.Boolean()),
   },
   strict,
 )
@@ -284,6 +286,8 @@ export const ConfigFileSchema = Type.Object(
           ),
           /** Issue 11: overrides the tenant's branding on pages of requests for this organization. */
           branding: Type.Optional(BrandingSchema),
+          /** Issue 13: grants that act for this organization need a second factor (seeded into `mfa_policies`). */
+          mfa_required: Type.Optional(Type.Boolean()),
         },
         strict,
       ),
@@ -355,6 +359,14 @@ export const ConfigFileSchema = Type.Object(
       },
       { ...strict, default: {} },
     ),
+    /** Issue 13: multi-factor authentication (TOTP, recovery codes) and its policy. */
+    mfa: Type.Object(
+      {
+        required: Type.Boolean({ default: D.MFA_REQUIRED }),
+        remember_device: Type.Integer({ minimum: 0, maximum: 31_536_000, default: D.MFA_REMEMBER_DEVICE }),
+      },
+      { ...strict, default: {} },
+    ),
     /** Issue 11: more tenants, each with its issuer and its own keys below (TenantKeys). */
     tenants: Type.Array(Type.Object({ id: TenantId, issuer: Type.String({ minLength: 1 }) }, { additionalProperties: true }), { default: [] }),
     /** Issue 11: a directory of one YAML/JSON file per tenant (`<id>.yaml`), relative to the config file; re-read every `tenancy.reload_interval`. */
@@ -387,6 +399,7 @@ export const TENANT_KEYS = [
   'mail', 'passwords', 'sign_up',
   // Issue 13 (lane C).
   'passkeys',
+  'mfa',
 ] as const
 export type TenantKey = (typeof TENANT_KEYS)[number]
 
@@ -438,6 +451,8 @@ export interface ResolvedClient {
   backchannel_logout_uri: string | null
   /** OIDC Back-Channel Logout §2.2: the client needs `sid` in its logout tokens (Latch always sends one). */
   backchannel_logout_session_required: boolean
+  /** Issue 13: set from config only, seeded into `mfa_policies` (client rows do not carry it). */
+  mfa_required?: boolean
 }
 
 /**

@@ -81,13 +81,15 @@ async function renderAccount(request: FastifyRequest, reply: FastifyReply, activ
   const all = messagesFor(locale, look)
   const m = all.account
   const csrf = csrfToken(ctx, request, reply)
-  const [identities, connections, sessions, apps, upstream] = await Promise.all([
+  const [identities, connections, sessions, apps, upstream, totp] = await Promise.all([
     ctx.store.identities.listForUser(active.user.id),
     ctx.store.connections.list(),
     listSessions(ctx, active),
     listApps(ctx, active),
     upstreamSessionOf(ctx, active.session.id),
+    ctx.store.mfa.totp(active.user.id),
   ])
+  const totpOn = totp !== null && totp.confirmed_at !== null
   const names = new Map(connections.map((c) => [c.id, c.display_name]))
   const linked = new Set(identities.map((i) => i.connection_id))
   const claims = active.user.claims
@@ -104,6 +106,9 @@ async function renderAccount(request: FastifyRequest, reply: FastifyReply, activ
       alert: refusal?.profile?.alert,
     }, m),
     passwordSection({ hasPassword: active.user.password_hash !== null, minLength: ctx.config.passwords.min_length, email: active.user.email, action: action(request, '/password'), csrf, alert: refusal?.password }, m),
+    // Issue 13 (lane B): two-step verification is managed on a page of its own.
+    section('mfa', all.mfa.title, html`<p>${totpOn ? all.mfa.statusOn : all.mfa.statusOff}</p>
+<p><a href="${action(request, '/mfa')}">${totpOn ? all.mfa.title : all.mfa.setUp}</a></p>`),
     // Issue 13 (lane C): the passkeys are managed on a page of their own.
     ...(ctx.config.passkeys.enabled ? [section('passkeys', all.passkeys.title, html`<p>${all.passkeys.intro}</p>
 <p><a href="${action(request, '/passkeys')}">${all.passkeys.manage}</a></p>`)] : []),

@@ -35,6 +35,7 @@ describe('authorization endpoint steps', () => {
   })
 
   it('OIDC Core §3.1.2.6: prompt=none is judged after the session and before anything is issued or stored', () => {
-    expect(names.slice(-7)).toEqual(['resolveSession', 'checkLogin', 'resolveOrganization', 'resolveGrantedScope', 'checkConsent', 'checkPromptNone', 'issueCodeOrInteract'])
+    // Issue 13: the second factor is decided once the organization is known, before consent.
+    expect(names.slice(-8)).toEqual(['resolveSession', 'checkLogin', 'resolveOrganization', 'resolveGrantedScope', 'checkSecondFactor', 'checkConsent', 'checkPromptNone', 'issueCodeOrInteract'])
   })
 })

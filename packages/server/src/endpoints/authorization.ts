@@ -19,6 +19,7 @@ import {
   checkConsent,
   checkLogin,
   checkPromptNone,
+  checkSecondFactor,
   issueCodeOrInteract,
   resolveGrantedScope,
   resolveOrganization,
@@ -84,6 +85,8 @@ export const AUTHORIZATION_STEPS: readonly AuthorizationStep[] = [
   checkLogin,
   resolveOrganization,
   resolveGrantedScope,
+  // Issue 13: the organization is known: MFA policy and acr_values (step-up).
+  checkSecondFactor,
   checkConsent,
   checkPromptNone,
   issueCodeOrInteract,

@@ -12,7 +12,7 @@
  * document stays when the store cannot be read or is slow.
  *
  * Left out on purpose: `userinfo_signing_alg_values_supported` (UserInfo answers plain JSON),
- * front-channel logout (Latch offers RP-initiated and back-channel logout), `acr`/`azp`/`c_hash` (never issued, see
+ * front-channel logout (Latch offers RP-initiated and back-channel logout), `azp`/`c_hash` (never issued, see
  * tokens/id-token.ts), request objects and the `claims` parameter (not supported; the `false`
  * flags say so explicitly because their absence would mean "unknown", §3).
  *
@@ -25,6 +25,7 @@
 import { LOCALES } from '../interaction/views/locales.js'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { LatchContext } from '../context.js'
+import { ACR_VALUES } from '../rules/acr.js'
 import { CLIENT_AUTH_METHODS } from '../client-auth/authenticate.js'
 import { CLIENT_ASSERTION_ALGS } from '../client-auth/private-key-jwt.js'
 import { CLAIM_TARGETS, OIDC_SCOPE_CLAIMS, type LatchConfig } from '../config/schema.js'
@@ -41,7 +42,7 @@ const CACHE_CONTROL = 'public, max-age=300'
 const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
 
 /** Protocol claims of Latch's ID tokens (tokens/id-token.ts); user claims come from OIDC_SCOPE_CLAIMS. */
-const ID_TOKEN_CLAIMS = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'amr', 'sid', 'at_hash']
+const ID_TOKEN_CLAIMS = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'acr', 'amr', 'sid', 'at_hash']
 
 /** The config's custom claims (`claims[].claim`) that go into ID tokens or UserInfo. */
 function customClaimNames(config: LatchConfig): string[] {
@@ -94,6 +95,8 @@ export function discoveryDocument(ctx: LatchContext, state: DiscoveryState): Rec
     introspection_endpoint_auth_signing_alg_values_supported: signingAlgs,
     code_challenge_methods_supported: config.security.allow_pkce_plain ? ['S256', 'plain'] : ['S256'],
     scopes_supported: [...config.known_scopes],
+    // Issue 13: rules/acr.ts, weakest first.
+    acr_values_supported: [...ACR_VALUES],
     // OIDC Discovery §3: the claims we may supply; the config's custom claims for ID tokens or
     // UserInfo are known names (a hook's are not).
     claims_supported: [...new Set([...ID_TOKEN_CLAIMS, ...Object.values(OIDC_SCOPE_CLAIMS).flat(), ...customClaimNames(config)])],

@@ -44,6 +44,7 @@ import { lookFor, requestedOrganization, tenantLook } from '../interaction/page-
 import { connectionStartUrl, identify, prefilledEmail, signInButtons } from '../interaction/home-realm.js'
 import { connectionRedirectPage, identifyPage } from '../interaction/views/identify.js'
 import { passkeyButton } from './passkey-assets.js'
+import { renderSecondFactor } from './mfa.js'
 
 export type InteractionRequest = FastifyRequest<{ Params: { id: string } }>
 
@@ -189,6 +190,9 @@ async function showNextStep(request: InteractionRequest, reply: FastifyReply): P
   if (step.type === 'login_form') return renderLogin(request, reply, l)
   if (step.type === 'identify_form') return renderIdentify(request, reply, l)
   if (step.type === 'organization_form') return renderOrganization(request, reply, l, step)
+  // Issue 13: the pending second factor (or forced enrolment), and the start of a step-up.
+  if (step.type === 'second_factor_form') return renderSecondFactor(request, reply, l, step)
+  if (step.type === 'second_factor_started') return sendOutcome(applyCookies(reply, step.cookies), step.outcome)
   if (step.type === 'consent_form') {
     const { interaction, client } = l
     const { grant } = step

@@ -19,6 +19,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.3
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-2.4
  */
+import { policyRequires, secondFactorRequired } from '../sessions/second-factor.js'
 import { InvalidGrantError, InvalidRequestError, InvalidTargetError, UnsupportedGrantTypeError } from '../errors.js'
 import { requiredConnectionForEmail, requiredConnectionForMember } from '../federation/organization-rules.js'
 import { grantDynamicScopes } from '../organizations/dynamic-scopes.js'
@@ -33,6 +34,10 @@ import { resolveScopeRequest } from '../rules/scope.js'
 import { BAD_CREDENTIALS, issueTokenSet, refreshAllowed } from './token-set.js'
 
 const REQUIRED_CONNECTION = "this account signs in through its organization's identity provider"
+
+
+/** Issue 13: the password grant's answer for a user who must pass a second factor. */
+export const SECOND_FACTOR_REQUIRED = 'this user must sign in with a second factor, which the password grant cannot ask for: use the authorization code flow'
 
 export const passwordGrant: GrantHandler = {
   grantType: 'password',
@@ -71,6 +76,14 @@ export const passwordGrant: GrantHandler = {
     }
     await attempt.succeeded()
     if ((await requiredConnectionForMember(ctx, user.id)) !== null) throw new InvalidGrantError(REQUIRED_CONNECTION)
+    // Issue 13: this grant has no page to ask a second factor on, so it never skips one: a user who
+    // has one, or whom MFA policy covers (tenant, client, the organization asked, any of theirs), is refused.
+    if (
+      (await secondFactorRequired(ctx, { userId: user.id, clientId: client.client_id, organizationId })) ||
+      (await policyRequires(ctx, user.id))
+    ) {
+      throw new InvalidGrantError(SECOND_FACTOR_REQUIRED)
+    }
 
     // Issue 10: a token for an organization only for a member; template instances as granted.
     let organization: Membership | null = null

@@ -44,6 +44,7 @@ import type { LatchContext } from '../context.js'
 import { InvalidGrantError, InvalidRequestError, InvalidScopeError, InvalidTargetError, UnauthorizedClientError } from '../errors.js'
 import { hashHandle, randomId } from '../lib/random.js'
 import { isOrganizationScope, selectedOrganization, withOrganizationScope } from '../rules/organization.js'
+import { ACR_MFA, isAcr, satisfies } from '../rules/acr.js'
 import { assertResourcePermitted, permittedResources, requestedResource, resolveResource } from '../rules/resource.js'
 import { matchTemplate } from '../rules/scope-template.js'
 import { parseScope, unregisteredScopes } from '../rules/scope.js'
@@ -54,6 +55,9 @@ import type { GrantHandler, TokenResponseBody } from './grant.js'
 import { rebindOrganization, recheckDynamicScopes } from './organization-scope.js'
 import { revokeFamily } from './refresh-token.js'
 import { issueTokenSet, organizationClaims, refreshAllowed } from './token-set.js'
+
+/** Issue 13: the answer to a switch into an organization that requires MFA, from a token without it. */
+export const ORGANIZATION_NEEDS_MFA = 'the requested organization requires a second factor: sign in to it through the authorization endpoint'
 
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange'
 /** RFC 8693 §3 token type identifiers Latch accepts and issues. */
@@ -80,6 +84,8 @@ interface Subject {
   expiresAt: number
   resource: string | null
   authTime: number | null
+  /** Issue 13: the `acr` of an access token subject (rules/acr.ts); null for a refresh token (not kept with the family). */
+  acr: string | null
   /** The IdP session a new grant would be tied to: the subject's, while it lives. */
   sessionId: string | null
   /** The refresh token itself (refresh subjects): its absolute expiry bounds a new grant's. */
@@ -148,6 +154,11 @@ export const tokenExchangeGrant: GrantHandler = {
       membership = await store.organizations.membership(target, subject.user.id)
       // An organization that does not exist gets the same answer: ids are not probed this way.
       if (membership === null) throw new InvalidTargetError('the user is not a member of the requested organization')
+      // Issue 13: an organization that requires MFA is not reached by switching a one-factor token to it.
+      const twoFactors = subject.acr !== null && isAcr(subject.acr) && satisfies(subject.acr, ACR_MFA)
+      if (target !== subject.organizationId && !twoFactors && (await store.mfa.required('organization', target))) {
+        throw new InvalidGrantError(ORGANIZATION_NEEDS_MFA)
+      }
     }
 
     const scope = await recheckDynamicScopes(ctx, withOrganizationScope(exchangedScope(ctx, asked, subject, target, resource, client), target), {
@@ -182,6 +193,7 @@ export const tokenExchangeGrant: GrantHandler = {
           aud: resource ?? config.issuer,
           grantId: subject.grantId,
           ...(subject.authTime !== null && { auth_time: subject.authTime }),
+          ...(subject.acr !== null && { acr: subject.acr }),
           ...organizationClaims(membership),
           ...(actClaim !== null && { act: actClaim }),
           extra,
@@ -257,6 +269,7 @@ async function accessTokenSubject(ctx: LatchContext, token: string): Promise<Sub
     expiresAt: live.exp,
     resource: audience === undefined || audience === ctx.config.issuer ? null : audience,
     authTime: typeof live.auth_time === 'number' ? live.auth_time : null,
+    acr: typeof live.acr === 'string' ? live.acr : null,
     sessionId: null,
     refresh: null,
     act: isActorClaim(live.act) ? live.act : null,
@@ -285,6 +298,7 @@ async function refreshTokenSubject(ctx: LatchContext, token: string, client: Cli
     expiresAt: record.expires_at,
     resource: record.resource,
     authTime: record.auth_time,
+    acr: null,
     sessionId: found.sessionAlive ? record.session_id : null,
     refresh: record,
     act: null,

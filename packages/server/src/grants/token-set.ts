@@ -13,6 +13,7 @@
  */
 import type { LatchContext } from '../context.js'
 import { InvalidGrantError } from '../errors.js'
+import { acrOf } from '../rules/acr.js'
 import { issueAccessToken } from '../tokens/access-token.js'
 import { idTokenKeyFor, issueIdToken } from '../tokens/id-token.js'
 import { claimsForScope } from '../tokens/claims.js'
@@ -98,6 +99,8 @@ export async function issueTokenSet(ctx: LatchContext, input: TokenSetInput): Pr
       aud: input.resource ?? config.issuer,
       grantId: input.grant.id,
       ...(input.authTime !== null ? { auth_time: input.authTime } : {}),
+      // Issue 13, RFC 9470 §4: the resource server may require an acr; derived from the session's amr.
+      ...(input.amr && input.amr.length > 0 ? { acr: acrOf(input.amr) } : {}),
       ...organizationClaims(input.organization),
       extra: custom.access_token,
     },
@@ -172,7 +175,7 @@ export async function issueTokenSet(ctx: LatchContext, input: TokenSetInput): Pr
         access_token: access.token,
         ...(input.nonce ? { nonce: input.nonce } : {}),
         ...(sessionId ? { sid: sessionId } : {}),
-        ...(input.amr && input.amr.length > 0 ? { amr: input.amr } : {}),
+        ...(input.amr && input.amr.length > 0 ? { amr: input.amr, acr: acrOf(input.amr) } : {}),
         ...organizationClaims(input.organization),
         // The scope's standard claims last: the user record answers them, never a custom claim.
         claims: custom.id_token ? { ...custom.id_token, ...claimsForScope(input.user, scope) } : claimsForScope(input.user, scope),

@@ -17,6 +17,7 @@ import { beginInteraction } from './begin.js'
 import { grantedScope } from './granted-scope.js'
 import { organizationStep } from './organization-step.js'
 import { needsConsent, needsLogin } from './policy.js'
+import { secondFactorDue } from './second-factor.js'
 
 /** OIDC Core §3.1.2.3: the End-User signed in to this browser, if any. */
 export async function resolveSession(s: AuthorizationState): Promise<void> {
@@ -44,6 +45,19 @@ export async function resolveGrantedScope(s: AuthorizationState): Promise<void> 
   s.grant = await grantedScope(s.ctx, established(s.request, 'request'), established(s.client, 'client'), session.user, organization)
 }
 
+/**
+ * Issue 13: with a session that will do and the organization settled, is a second factor still due
+ * (the tenant's, the client's or the organization's policy, the user's own TOTP, `acr_values`)?
+ * Then the interaction pages step up: only the missing factor, for the same user.
+ */
+export async function checkSecondFactor(s: AuthorizationState): Promise<void> {
+  const session = established(s.session, 'session')
+  if (session === null || s.loginNeeded || s.grant === undefined) return
+  const request = established(s.request, 'request')
+  const interaction = { kind: 'authorization' as const, params: request as unknown as Record<string, unknown> }
+  s.secondFactorNeeded = await secondFactorDue(s.ctx, interaction, established(s.client, 'client'), session.user.id, session.session.amr, s.grant.organization?.id ?? null)
+}
+
 /** OIDC Core §3.1.2.4: must the user consent to the concrete scope? */
 export async function checkConsent(s: AuthorizationState): Promise<void> {
   const session = established(s.session, 'session')
@@ -63,6 +77,8 @@ export function checkPromptNone(s: AuthorizationState): void {
   const request = established(s.request, 'request')
   if (!request.prompt.includes('none')) return
   if (s.loginNeeded) throw new LoginRequiredError()
+  // Issue 13: a second factor is an authentication the user must do.
+  if (s.secondFactorNeeded) throw new LoginRequiredError('the request needs a second factor, which needs the user')
   const step = s.organizationStep?.type
   const pageNeeded = step === 'not_member' || step === 'picker' || s.consentNeeded === true
   if (!pageNeeded) return
@@ -82,7 +98,7 @@ export async function issueCodeOrInteract(s: AuthorizationState): Promise<void> 
   const request = established(s.request, 'request')
   const client = established(s.client, 'client')
   const session = established(s.session, 'session')
-  if (session && !s.loginNeeded && s.grant !== undefined && !s.consentNeeded) {
+  if (session && !s.loginNeeded && s.grant !== undefined && !s.consentNeeded && !s.secondFactorNeeded) {
     s.outcome = await issueAuthorizationCode(s.ctx, request, client, session, s.grant)
     return
   }

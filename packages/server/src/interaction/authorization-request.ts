@@ -64,6 +64,8 @@ export interface AuthorizationRequest {
   organization_chosen?: string
   /** OIDC Core §3.1.2.1: the supported page languages `ui_locales` asked for, most preferred first. */
   ui_locales?: string[]
+  /** Issue 13, OIDC Core §3.1.2.1: `acr_values` as sent (bounded); read by rules/acr.ts `requestedAcr`. */
+  acr_values?: string
 }
 
 /** Parameters as parsed from the query or form: a repeated parameter is an array. */
@@ -103,6 +105,8 @@ export interface AuthorizationState {
   /** The concrete scope, once the organization is settled (interaction/granted-scope.ts). */
   grant?: GrantedScope
   consentNeeded?: boolean
+  /** Issue 13: the session must pass a second factor first (policy, the user's own, `acr_values`). */
+  secondFactorNeeded?: boolean
   /** What to send; the step that sets it ends the table. */
   outcome?: Outcome
 }
@@ -272,6 +276,7 @@ export function buildRequest(s: AuthorizationState): void {
   if (params.nonce !== undefined) request.nonce = params.nonce
   if (s.maxAge !== undefined) request.max_age = s.maxAge
   if (params.login_hint !== undefined) request.login_hint = params.login_hint.slice(0, 320)
+  if (params.acr_values !== undefined) request.acr_values = params.acr_values.slice(0, 1024)
   // Unsupported languages are dropped, not refused: ui_locales is a preference.
   const uiLocales = parseUiLocales(params.ui_locales, LOCALES)
   if (uiLocales.length > 0) request.ui_locales = uiLocales

@@ -145,6 +145,7 @@ export async function finishFederatedSignIn(ctx: LatchContext, connectionId: str
   const done = await completeSignIn(ctx, l, resolved.user, federatedAmr(profile.amr), cookies, profile.auth_time)
   if (done === null) return { cookies: [], outcome: backToSignIn(ctx, interactionId, connection.id, 'connection_failed') }
   // Issue 12, federated logout: Latch's logout of this session will end the upstream's too.
-  if (profile.id_token !== undefined) await rememberUpstreamSession(ctx, connection, done.session, profile.id_token)
+  // Issue 13: with a second factor due there is no session yet (`session: null`), so nothing to log out of upstream from.
+  if (profile.id_token !== undefined && done.session !== null) await rememberUpstreamSession(ctx, connection, done.session, profile.id_token)
   return { cookies: done.cookies, outcome: done.outcome }
 }

@@ -13,10 +13,10 @@
  */
 import type { LatchContext } from '../context.js'
 import { AccessDeniedError, InvalidRequestError } from '../errors.js'
-import { joinByEmailDomain, membershipOf } from '../organizations/membership.js'
+import { membershipOf } from '../organizations/membership.js'
 import { ORGANIZATION_ID } from '../rules/organization.js'
 import { rememberDevice, trustedDevice } from '../sessions/device-cookie.js'
-import { currentSession, startSession, type ActiveSession, type CookieChange, type CookieJar } from '../sessions/idp-session.js'
+import { currentSession, type ActiveSession, type CookieChange, type CookieJar } from '../sessions/idp-session.js'
 import type { ClientRecord, InteractionRecord, SessionRecord, UserRecord } from '../storage/store.js'
 import { notChecked } from '../users/login-throttle.js'
 import { verifyPassword } from '../users/password-hash.js'
@@ -24,7 +24,9 @@ import { authorizationKind, redirectTarget, requestOf } from './authorization-ki
 import { notMemberDescription } from './authorization-decision.js'
 import type { GrantedScope } from './granted-scope.js'
 import { organizationStep, type OrganizationPage } from './organization-step.js'
-import { interactionUserAgent, signedIn } from './begin.js'
+import { signedIn } from './begin.js'
+import { gateFirstFactor, secondFactorDue, secondFactorForm, startStepUp, type SecondFactorForm } from './second-factor.js'
+import { finishSignIn } from './session-start.js'
 import { deviceKind } from './device-verification.js'
 import { accountClient, accountKind } from './account-kind.js'
 import { interactionResource, type InteractionKind } from './kinds.js'
@@ -76,6 +78,10 @@ export type NextStep =
   | { type: 'identify_form' }
   | OrganizationForm
   | { type: 'consent_form'; session: ActiveSession; grant: GrantedScope; resource: string | null }
+  /** Issue 13: this browser's pending second factor (or forced enrolment). */
+  | SecondFactorForm
+  /** Issue 13: a step-up began: set the challenge's cookie, then the interaction page again. */
+  | { type: 'second_factor_started'; cookies: CookieChange[]; outcome: Outcome }
   | Outcome
 
 /** The organization step's page (picker or not-a-member), with why it is shown again after a refused choice. */
@@ -96,6 +102,9 @@ export async function nextStep(
   options: { returning?: boolean } = {},
 ): Promise<NextStep> {
   const { interaction, client, kind } = l
+  // Issue 13: a first factor waiting for its second, in this browser: nothing else until it is done.
+  const pending = await secondFactorForm(ctx, interaction, cookies)
+  if (pending !== null) return pending
   let session = await interactionSession(ctx, l, cookies)
   if (!session) {
     const existing = await currentSession(ctx, cookies)
@@ -111,6 +120,16 @@ export async function nextStep(
   const resolution = await kind.resolve(ctx, interaction, client, session)
   if (resolution.type === 'organization') return { type: 'organization_form', session, page: resolution.page, status: 200 }
   const { grant } = resolution
+  // Issue 13: once the organization is known, its policy (and the client's, the tenant's, acr_values): step-up.
+  if (await secondFactorDue(ctx, interaction, client, session.user.id, session.session.amr, grant.organization?.id ?? null)) {
+    const cookie = await startStepUp(ctx, interaction, session.user, session.session.amr, session.session.auth_time)
+    if (cookie === null) {
+      // No second factor yet and an old sign-in: sign in again, then enrol (completeSignIn's gate).
+      const step = await signInStep(ctx, interaction, options)
+      return step.type === 'redirect_to_connection' ? seeOther(step.location) : step
+    }
+    return { type: 'second_factor_started', cookies: [cookie], outcome: seeOther(`${ctx.urls.interaction}/${interaction.id}`) }
+  }
   if (await kind.needsConsent(ctx, interaction, client, session.user.id, grant.scope)) {
     return { type: 'consent_form', session, grant, resource: interactionResource(interaction) }
   }
@@ -182,10 +201,13 @@ export async function signIn(
 
 /**
  * What every way of signing in ends with, once the user is known (a password checked, or an
- * upstream's answer, issue 12): the IdP session with `amr`, the organizations of a verified email's
- * domain joined, the interaction marked signed in, and back to the interaction page, whose next step
- * (organization, consent, code) is then the same however the user signed in. Null, and nothing
- * written, when the user's password changed meanwhile (`startSession`).
+ * upstream's answer, issue 12; a passkey or an email code, issue 13): the IdP session with `amr`
+ * (`finishSignIn`: the organizations of a verified email's domain joined, the interaction marked
+ * signed in), and back to the interaction page, whose next step (organization, consent, code) is
+ * then the same however the user signed in. Issue 13: when a second factor is due and `amr` lacks
+ * `mfa`, no session starts (`session: null`): the interaction holds the first factor and its page
+ * asks for the second (interaction/second-factor.ts). Null, and nothing written, when the user's
+ * password changed meanwhile (`startSession`).
  */
 export async function completeSignIn(
   ctx: LatchContext,
@@ -195,17 +217,11 @@ export async function completeSignIn(
   cookies: CookieJar,
   /** Issue 12: when the user authenticated at an upstream (its ID token's `auth_time`); default now. */
   authTime?: number,
-): Promise<{ cookies: CookieChange[]; outcome: Outcome; session: SessionRecord } | null> {
-  const { interaction } = l
-  const started = await startSession(ctx, cookies, user, amr, authTime, interactionUserAgent(interaction))
-  if (!started) return null
-  const { session } = started
-  // Issue 10: a verified email of an organization's domain makes its owner a member (roles kept if already one).
-  for (const organization_id of await joinByEmailDomain(ctx.store, user, ctx.clock.now())) {
-    ctx.events.emit('organization.member_joined', { organization_id, user_id: user.id, reason: 'email_domain' })
-  }
-  await ctx.store.interactions.update(interaction.id, signedIn(ctx, interaction, { user_id: user.id, auth_time: session.auth_time, session_id: session.id }))
-  return { cookies: [started.cookie], outcome: seeOther(`${ctx.urls.interaction}/${interaction.id}`), session }
+): Promise<{ cookies: CookieChange[]; outcome: Outcome; session: SessionRecord | null } | null> {
+  // Issue 13: the MFA gate. A second factor due: no session yet, the interaction holds the first.
+  const gate = await gateFirstFactor(ctx, l.interaction, l.client, user, amr, cookies, authTime)
+  if (gate.type === 'challenge') return { cookies: [gate.cookie], outcome: seeOther(`${ctx.urls.interaction}/${l.interaction.id}`), session: null }
+  return finishSignIn(ctx, l.interaction, user, gate.amr, cookies, authTime)
 }
 
 /** OIDC Core §3.1.2.4: the End-User's answer on the consent page. */
@@ -231,6 +247,10 @@ export async function decideConsent(
   const resolution = await kind.resolve(ctx, interaction, client, session)
   if (resolution.type === 'organization') return seeOther(`${ctx.urls.interaction}/${interaction.id}`)
   const { grant } = resolution
+  // Issue 13: a forged consent POST cannot pass a second factor still due: the page decides again.
+  if (await secondFactorDue(ctx, interaction, client, session.user.id, session.session.amr, grant.organization?.id ?? null)) {
+    return seeOther(`${ctx.urls.interaction}/${interaction.id}`)
+  }
   // Consent covers what was shown: a scope granted since (a role given meanwhile) is asked about first.
   if (shown !== undefined) {
     const seen = new Set(shown.split(' '))

@@ -361,5 +361,53 @@ export interface Database {
   /** 0016 (issue 13). */
   passkeys: PasskeysTable & Tenanted
   passkey_challenges: PasskeyChallengesTable & Tenanted
+  /** 0015 (issue 13). */
+  mfa_totp: MfaTotpTable & Tenanted
+  mfa_recovery_codes: MfaRecoveryCodesTable & Tenanted
+  mfa_challenges: MfaChallengesTable & Tenanted
+  mfa_policies: MfaPoliciesTable & Tenanted
   tenants: TenantsTable
+}
+
+/** 0015 (issue 13): a user's TOTP authenticator (RFC 6238). */
+export interface MfaTotpTable {
+  user_id: string
+  /** Compact JWE (encryption-at-rest.ts `encryptJson`, `TOTP_SECRET_INFO`) of the base32 secret. */
+  secret_encrypted: string
+  /** The RFC 6238 time step of the last accepted code; a code is accepted only for a later one. */
+  last_step: Epoch | null
+  failures: number
+  failed_at: Epoch | null
+  /** Null while enrolment waits for its first code. */
+  confirmed_at: Epoch | null
+  created_at: Epoch
+}
+
+/** 0015: single-use recovery codes, SHA-256 of each. */
+export interface MfaRecoveryCodesTable {
+  user_id: string
+  code_hash: string
+  used_at: Epoch | null
+  created_at: Epoch
+}
+
+/** 0015: a first factor waiting for its second, on its interaction, bound to the browser. */
+export interface MfaChallengesTable {
+  interaction_id: string
+  user_id: string
+  browser_hash: string
+  /** JSON array: the first factor's `amr`. */
+  amr: Json
+  auth_time: Epoch
+  /** SHA-256 of the password hash the first factor was checked against ('' for none). */
+  password_stamp: string
+  failures: number
+  created_at: Epoch
+}
+
+/** 0015: a client or organization that requires MFA. */
+export interface MfaPoliciesTable {
+  subject: 'client' | 'organization'
+  subject_id: string
+  created_at: Epoch
 }

@@ -43,6 +43,7 @@ import { checkTenantId, DEFAULT_TENANT, tenantRepository } from './repositories/
 import { upstreamLoginRepository } from './repositories/upstream-logins.js'
 import { upstreamSessionRepository } from './repositories/upstream-sessions.js'
 import { passkeyRepository } from './repositories/passkeys.js'
+import { mfaRepository } from './repositories/mfa.js'
 import { userRepository } from './repositories/users.js'
 import { rowCodec } from './rows.js'
 import type { Store } from './store.js'
@@ -179,6 +180,7 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
   const upstreamLogins = upstreamLoginRepository(context)
   const upstreamSessions = upstreamSessionRepository(context)
   const passkeys = passkeyRepository(context)
+  const mfa = mfaRepository(context)
 
   const deployment = guard<DeploymentAreas>(
     {
@@ -215,6 +217,7 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
     upstreamLogins,
     upstreamSessions,
     passkeys,
+    mfa,
   }
   const bindArea = <K extends keyof TenantAreas>(name: K, tenant: string): TenantAreas[K] => guard(areas[name](tenant), translate)
 
@@ -250,6 +253,7 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
     #upstreamLogins?: TenantAreas['upstreamLogins']
     #upstreamSessions?: TenantAreas['upstreamSessions']
     #passkeys?: TenantAreas['passkeys']
+    #mfa?: TenantAreas['mfa']
     get clients(): TenantAreas['clients'] {
       return (this.#clients ??= bindArea('clients', this.tenant))
     }
@@ -306,6 +310,9 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
     }
     get passkeys(): TenantAreas['passkeys'] {
       return (this.#passkeys ??= bindArea('passkeys', this.tenant))
+    }
+    get mfa(): TenantAreas['mfa'] {
+      return (this.#mfa ??= bindArea('mfa', this.tenant))
     }
     readonly tenants = deployment.tenants
     readonly evictAnonymousInteractions = deployment.evictAnonymousInteractions

@@ -427,3 +427,25 @@ export interface PasskeyChallengeRecord {
 
 /** Issue 13: what `passkeys.recordUse` decided about a verified assertion's signature counter. */
 export type PasskeyUse = 'used' | 'counter_regressed' | 'unknown'
+/** Issue 13: a user's TOTP authenticator (`mfa_totp`). */
+export interface TotpRecord {
+  user_id: string
+  secret_encrypted: string
+  last_step: number | null
+  failures: number
+  failed_at: number | null
+  confirmed_at: number | null
+  created_at: number
+}
+
+/** Issue 13: a first factor on its interaction, waiting for the second (`mfa_challenges`). */
+export interface MfaChallengeRecord {
+  interaction_id: string
+  user_id: string
+  browser_hash: string
+  amr: string[]
+  auth_time: number
+  password_stamp: string
+  failures: number
+  created_at: number
+}

@@ -86,6 +86,11 @@ export const COLUMNS = {
   passkey_challenges: columns<PasskeyChallengesTable>()({
     challenge_hash: true, browser_hash: true, purpose: true, interaction_id: true, user_id: true, created_at: true, expires_at: true,
   }),
+  // Issue 13 (0015).
+  mfa_totp: ['user_id', 'secret_encrypted', 'last_step', 'failures', 'failed_at', 'confirmed_at', 'created_at'] as const,
+  mfa_recovery_codes: ['user_id', 'code_hash', 'used_at', 'created_at'] as const,
+  mfa_challenges: ['interaction_id', 'user_id', 'browser_hash', 'amr', 'auth_time', 'password_stamp', 'failures', 'created_at'] as const,
+  mfa_policies: ['subject', 'subject_id', 'created_at'] as const,
 } satisfies { [T in keyof Database]: readonly (keyof Database[T])[] }
 
 /** An organization's columns but its branding (up to a stylesheet): what the membership and picker reads join. */

@@ -1359,8 +1359,14 @@ for (const dialect of DIALECTS) {
           await s.authorizationCodes.insert(code(id(), { user_id: u.id, session_id: ended.id }))
           expect(await s.sessions.end(ended.session_hash, T)).not.toBeNull()
           await s.consents.grant(u.id, 'rp', null, ['openid'], T)
-          await s.interactions.insert({ id: id(), kind: 'authorization', client_id: 'rp', params: {}, user_id: null, auth_time: null, session_id: null, created_at: T, expires_at: T + 60 })
+          const interactionId = id()
+          await s.interactions.insert({ id: interactionId, kind: 'authorization', client_id: 'rp', params: {}, user_id: null, auth_time: null, session_id: null, created_at: T, expires_at: T + 60 })
           expect(await s.replay.record(id(), T + 60, T)).toBe(true)
+          // Issue 13.
+          expect(await s.mfa.beginTotp(u.id, 'jwe', T)).toBe(true)
+          await s.mfa.replaceRecoveryCodes(u.id, [id()], T)
+          await s.mfa.putChallenge({ interaction_id: interactionId, user_id: u.id, browser_hash: 'b', amr: ['pwd'], auth_time: T, password_stamp: '', failures: 0, created_at: T })
+          await s.mfa.setRequired('client', 'rp', true, T)
           // Issue 12.
           await s.connections.upsert({ id: 'up', type: 'oidc', display_name: 'Up', organization_id: null, required: false, settings: {}, secrets_encrypted: null, source: 'config', digest: 'd' }, T)
           expect(await s.identities.link({ connection_id: 'up', subject: id(), user_id: u.id, email: null, email_verified: false }, T)).toBe('linked')

@@ -51,6 +51,8 @@ import type {
   PasskeyRecord,
   PasskeyChallengeRecord,
   PasskeyUse,
+  TotpRecord,
+  MfaChallengeRecord,
 } from './records.js'
 import type { Branding } from '../interaction/views/branding.js'
 
@@ -207,6 +209,46 @@ export interface Store {
     insertChallenge(challenge: PasskeyChallengeRecord, cap: number): Promise<void>
     /** Single use across nodes, bound to the browser: the row once, only with its browser's hash and purpose, only unexpired. */
     takeChallenge(challengeHash: string, browserHash: string, purpose: PasskeyChallengeRecord['purpose'], now: number): Promise<PasskeyChallengeRecord | null>
+  }
+  /**
+   * Issue 13, MFA: TOTP authenticators, recovery codes, the second-factor step of an interaction and
+   * the clients and organizations that require MFA. Every decision that must hold once (a TOTP time
+   * step, a recovery code, a challenge, a wrong-code budget) is one conditional statement.
+   */
+  mfa: {
+    /** The user's authenticator, confirmed or still waiting for its first code; null: none. */
+    totp(userId: string): Promise<TotpRecord | null>
+    /** Starts (or restarts) an enrolment: false, with nothing written, when a confirmed one exists. */
+    beginTotp(userId: string, secretEncrypted: string, now: number): Promise<boolean>
+    /** Confirms the waiting enrolment with the step of its first code; false when there is none waiting. */
+    confirmTotp(userId: string, step: number, now: number): Promise<boolean>
+    /** RFC 6238 §5.2: accepts `step` only when later than the last accepted one (never the same code twice). */
+    acceptStep(userId: string, step: number): Promise<boolean>
+    /**
+     * Reserves one attempt of the user's wrong-code budget (`limit` per `window` seconds) before a
+     * code is checked: false, and nothing counted, when it is spent. `forgive` takes the count back after a right code.
+     */
+    reserveAttempt(userId: string, now: number, window: number, limit: number): Promise<boolean>
+    forgive(userId: string): Promise<void>
+    /** Removes the authenticator and the recovery codes (MFA off); false when there was none. */
+    removeTotp(userId: string): Promise<boolean>
+    /** Replaces every recovery code of the user with these hashes, in one transaction. */
+    replaceRecoveryCodes(userId: string, codeHashes: readonly string[], now: number): Promise<void>
+    /** Single use across nodes: true once for an unused code of the user. */
+    useRecoveryCode(userId: string, codeHash: string, now: number): Promise<boolean>
+    recoveryCodesLeft(userId: string): Promise<number>
+    /** The challenge of this interaction (one per interaction: a new first factor replaces it). */
+    putChallenge(challenge: MfaChallengeRecord): Promise<void>
+    getChallenge(interactionId: string): Promise<MfaChallengeRecord | null>
+    /** Counts a wrong code; the count after it, or null when the challenge is gone. At `limit`, the challenge is deleted. */
+    failChallenge(interactionId: string, limit: number): Promise<number | null>
+    /** Single use: the challenge once, only with its browser's hash. */
+    takeChallenge(interactionId: string, browserHash: string): Promise<MfaChallengeRecord | null>
+    /** Whether this client (or organization) requires MFA; `setRequired` records or clears it. */
+    required(subject: 'client' | 'organization', id: string): Promise<boolean>
+    /** Whether any of these (at most a few hundred) requires MFA, in one read. */
+    anyRequired(subject: 'client' | 'organization', ids: readonly string[]): Promise<boolean>
+    setRequired(subject: 'client' | 'organization', id: string, required: boolean, now: number): Promise<void>
   }
   keys: {
     /** Every key not yet expired at `now`, newest generation first. */

@@ -31,6 +31,8 @@ export interface AccessTokenClaims {
   /** The resource server(s) the token is for (RFC 8707 §2, RFC 9068 §3). */
   aud: string | string[]
   auth_time?: number
+  /** Issue 13: the session's authentication context class (rules/acr.ts), RFC 9470 §4. */
+  acr?: string
   /**
    * The grant the token hangs from. It becomes the prefix of the `jti` (`<grantId>.<random>`), so
    * revoking the grant makes the token inactive without a row stored per token
@@ -71,7 +73,7 @@ export interface IssuedAccessToken {
 }
 
 /** Claims the profile defines: `extra` may not override them, or a caller could forge `iss` or `exp`. */
-const RESERVED = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'client_id', 'scope', 'auth_time', 'cnf', 'org_id', 'org_roles', 'act', 'may_act'])
+const RESERVED = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'client_id', 'scope', 'auth_time', 'acr', 'cnf', 'org_id', 'org_roles', 'act', 'may_act'])
 
 function grantPrefix(grantId: string): string {
   // The store reads the grant id back as the text before the first '.'.
@@ -97,6 +99,7 @@ export function issueAccessToken(ctx: TokenContext, claims: AccessTokenClaims): 
   }
   if (claims.scope !== '') payload.scope = claims.scope
   if (claims.auth_time !== undefined) payload.auth_time = claims.auth_time
+  if (claims.acr !== undefined) payload.acr = claims.acr
   if (claims.org_id !== undefined) {
     payload.org_id = claims.org_id
     if (claims.org_roles !== undefined) payload.org_roles = [...claims.org_roles]

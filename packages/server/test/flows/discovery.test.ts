@@ -74,7 +74,9 @@ describe('discovery', () => {
   it('OIDC Discovery §3: scopes and claims are the ones Latch knows; unsupported features say false', () => {
     expect(doc.scopes_supported).toEqual(expect.arrayContaining(['openid', 'profile', 'email', 'offline_access', 'read:data', 'write:data']))
     expect(doc.claims_supported).toEqual(expect.arrayContaining(['sub', 'iss', 'auth_time', 'nonce', 'name', 'email', 'email_verified', 'address']))
-    expect(doc.claims_supported).not.toContain('acr')
+    // Issue 13: acr is issued now (rules/acr.ts), and its values are listed.
+    expect(doc.claims_supported).toEqual(expect.arrayContaining(['acr', 'amr']))
+    expect(doc.acr_values_supported).toEqual(['urn:latch:acr:1fa', 'urn:latch:acr:mfa', 'urn:latch:acr:phr'])
     expect(doc.claims_parameter_supported).toBe(false)
     expect(doc.request_parameter_supported).toBe(false)
     expect(doc.request_uri_parameter_supported).toBe(false)

@@ -1,0 +1,221 @@
+/**
+ * Issue 13: the second-factor step of the interaction pages, without HTTP (docs/architecture.md
+ * "MFA and step-up"). It runs in three places:
+ * - `completeSignIn` (the end of every first factor): when a second factor is due (`secondFactorDue`)
+ *   no session starts; a challenge is recorded on the interaction, bound to this browser
+ *   (sessions/second-factor.ts), and the interaction page shows the second-factor form;
+ * - the interaction page once the organization is known (`nextStep`, `decideConsent`): a session
+ *   without `mfa` that now needs it (the organization's policy, `acr_values`) steps up: the same
+ *   challenge for the session's user, then the session is renewed (same `sid`, new cookie value);
+ * - the forms: a TOTP code or a recovery code (`passSecondFactor`), or, for a user who has no
+ *   second factor yet while one is required, the enrolment with its first code (`confirmEnrolment`),
+ *   after which the ten recovery codes are shown once.
+ * A passkey with user verification (`amr` with `mfa`) and a remembered device skip the step.
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest (acr_values)
+ * @see https://www.rfc-editor.org/rfc/rfc9470#section-4
+ */
+import type { LatchContext } from '../context.js'
+import { requestedAcr, withSecondFactor, type Acr } from '../rules/acr.js'
+import type { CookieChange, CookieJar } from '../sessions/idp-session.js'
+import { rememberedDevice, rememberThisDevice } from '../sessions/remembered-device.js'
+import {
+  ACCOUNT_FAILURE_LIMIT,
+  ACCOUNT_FAILURE_WINDOW,
+  CHALLENGE_FAILURE_LIMIT,
+  answerChallenge,
+  confirmedTotp,
+  encryptTotpSecret,
+  passwordStamp,
+  pendingChallenge,
+  pendingCookieCleared,
+  secondFactorRequired,
+  startChallenge,
+  totpSecret,
+  type SecondFactorAnswer,
+} from '../sessions/second-factor.js'
+import type { ClientRecord, InteractionRecord, UserRecord } from '../storage/store.js'
+import { newRecoveryCodes, recoveryCodeHash } from '../users/recovery-codes.js'
+import { newTotpSecret, verifyTotp } from '../users/totp.js'
+import { requestedOrganization } from './page-look.js'
+import { seeOther, type Outcome } from './outcome.js'
+import { finishSignIn } from './session-start.js'
+
+/** OIDC Core §3.1.2.1: the weakest supported `acr` the authorization request asked, if any. */
+export function requestedAcrOf(interaction: Pick<InteractionRecord, 'kind' | 'params'>): Acr | undefined {
+  const value = interaction.kind === 'authorization' ? interaction.params.acr_values : undefined
+  return requestedAcr(typeof value === 'string' ? value : undefined)
+}
+
+/** Whether a sign-in with `amr` must still pass a second factor for this request (and organization). */
+export async function secondFactorDue(
+  ctx: LatchContext,
+  interaction: Pick<InteractionRecord, 'kind' | 'params'>,
+  client: Pick<ClientRecord, 'client_id'>,
+  userId: string,
+  amr: readonly string[],
+  organizationId: string | null,
+): Promise<boolean> {
+  if (amr.includes('mfa')) return false
+  return secondFactorRequired(ctx, { userId, clientId: client.client_id, organizationId, acr: requestedAcrOf(interaction) })
+}
+
+export type FirstFactorGate =
+  | { type: 'proceed'; amr: string[] }
+  | { type: 'challenge'; cookie: CookieChange }
+
+/**
+ * `completeSignIn`'s gate: proceed (no second factor due, or a remembered device counts as it:
+ * `amr` gets `mfa`), or the challenge to record. The organization is the one the request names,
+ * if any; one chosen later is decided at that step.
+ */
+export async function gateFirstFactor(
+  ctx: LatchContext,
+  interaction: InteractionRecord,
+  client: ClientRecord,
+  user: UserRecord,
+  amr: string[],
+  cookies: CookieJar,
+  authTime: number | undefined,
+): Promise<FirstFactorGate> {
+  if (!(await secondFactorDue(ctx, interaction, client, user.id, amr, requestedOrganization(interaction) ?? null))) return { type: 'proceed', amr }
+  const totp = await confirmedTotp(ctx, user.id)
+  if (totp !== null && rememberedDevice(ctx, cookies, user, totp)) {
+    ctx.events.emit('mfa.verified', { user_id: user.id, method: 'remembered_device' })
+    return { type: 'proceed', amr: [...new Set([...amr, 'mfa'])] }
+  }
+  return { type: 'challenge', cookie: await startChallenge(ctx, interaction.id, user, amr, authTime ?? ctx.clock.now()) }
+}
+
+/**
+ * Seconds since the session's sign-in within which a user without a second factor may enrol one
+ * without signing in again: a stolen session cookie alone must not let its thief register their own
+ * authenticator (and be shown the recovery codes). As `LINK_MAX_AUTH_AGE` for linking accounts.
+ */
+export const ENROL_MAX_AUTH_AGE = 600
+
+/**
+ * Step-up: a challenge for the session's user, whose first factor is the session's own; null when
+ * the user has no second factor yet and signed in too long ago to enrol one now (they sign in
+ * again first, and `completeSignIn` then asks for the enrolment).
+ */
+export async function startStepUp(ctx: LatchContext, interaction: InteractionRecord, user: UserRecord, amr: readonly string[], authTime: number): Promise<CookieChange | null> {
+  if ((await confirmedTotp(ctx, user.id)) === null && ctx.clock.now() - authTime > ENROL_MAX_AUTH_AGE) return null
+  return startChallenge(ctx, interaction.id, user, amr, authTime)
+}
+
+/** What the second-factor page shows: the code form, or (no factor yet) the enrolment with its QR code. */
+export interface SecondFactorForm {
+  type: 'second_factor_form'
+  user: UserRecord
+  /** The secret of the enrolment under way (the page draws its QR code, named after the product). */
+  enrol: { secret: string } | null
+}
+
+/** The form of this browser's pending challenge on the interaction, or null when there is none. */
+export async function secondFactorForm(ctx: LatchContext, interaction: InteractionRecord, cookies: CookieJar): Promise<SecondFactorForm | null> {
+  const challenge = await pendingChallenge(ctx, interaction.id, cookies)
+  if (challenge === null) return null
+  const user = await ctx.store.users.getById(challenge.user_id)
+  if (user === null) return null
+  if ((await confirmedTotp(ctx, user.id)) !== null) return { type: 'second_factor_form', user, enrol: null }
+  const secret = await enrolmentSecret(ctx, user.id)
+  return secret === null ? { type: 'second_factor_form', user, enrol: null } : { type: 'second_factor_form', user, enrol: { secret } }
+}
+
+/**
+ * The secret of the user's enrolment under way, or a new one (stored encrypted, unconfirmed). Kept
+ * across page loads for `ENROL_MAX_AUTH_AGE`, so a code from an app that scanned the QR code
+ * before a reload still works; `fresh` (the account page's **Set up**) always starts anew, so a
+ * secret someone else was shown earlier is never the one confirmed. Null when a confirmed
+ * authenticator exists (enrolled meanwhile, elsewhere).
+ */
+export async function enrolmentSecret(ctx: LatchContext, userId: string, options: { fresh?: boolean } = {}): Promise<string | null> {
+  const existing = await ctx.store.mfa.totp(userId)
+  if (existing !== null && existing.confirmed_at !== null) return null
+  const now = ctx.clock.now()
+  if (existing !== null && options.fresh !== true && now - existing.created_at <= ENROL_MAX_AUTH_AGE) return totpSecret(ctx, existing)
+  const secret = newTotpSecret()
+  return (await ctx.store.mfa.beginTotp(userId, await encryptTotpSecret(ctx, secret), now)) ? secret : null
+}
+
+export type PassResult =
+  | { type: 'signed_in'; cookies: CookieChange[]; outcome: Outcome }
+  /** The enrolment: the session's cookies, the recovery codes to show once, and where to continue. */
+  | { type: 'enrolled'; cookies: CookieChange[]; outcome: Outcome; recoveryCodes: string[] }
+  | { type: 'wrong'; method: 'totp' | 'recovery_code' }
+  | { type: 'throttled' }
+  /** Start again: the interaction page (the sign-in form, when the challenge was dropped). */
+  | { type: 'gone'; cookies: CookieChange[]; outcome: Outcome }
+
+function gone(ctx: LatchContext, interaction: InteractionRecord): PassResult {
+  return { type: 'gone', cookies: [pendingCookieCleared(ctx)], outcome: seeOther(`${ctx.urls.interaction}/${interaction.id}`) }
+}
+
+/** The answer on the second-factor form: a TOTP code or a recovery code; `remember`: this device (when enabled). */
+export async function passSecondFactor(ctx: LatchContext, interaction: InteractionRecord, cookies: CookieJar, answer: SecondFactorAnswer, remember: boolean): Promise<PassResult> {
+  const result = await answerChallenge(ctx, interaction.id, cookies, answer)
+  if (result.type === 'gone') return gone(ctx, interaction)
+  if (result.type !== 'passed') return result
+  const { user, challenge } = result
+  const done = await finishSignIn(ctx, interaction, user, withSecondFactor(challenge.amr, 'otp'), cookies, challenge.auth_time)
+  if (done === null) return gone(ctx, interaction)
+  const device = remember ? rememberThisDevice(ctx, user, await confirmedTotp(ctx, user.id)) : null
+  return { type: 'signed_in', cookies: [...done.cookies, pendingCookieCleared(ctx), ...(device ? [device] : [])], outcome: done.outcome }
+}
+
+/** For a second factor verified elsewhere (lane C: a passkey): the user of this browser's pending challenge, or null. */
+export async function pendingSecondFactorUser(ctx: LatchContext, interaction: InteractionRecord, cookies: CookieJar): Promise<UserRecord | null> {
+  const challenge = await pendingChallenge(ctx, interaction.id, cookies)
+  const user = challenge && (await ctx.store.users.getById(challenge.user_id))
+  return user && challenge && passwordStamp(user) === challenge.password_stamp ? user : null
+}
+
+/**
+ * A second factor verified elsewhere for `userId` (lane C: a passkey assertion, `methods` e.g.
+ * `['hwk', 'user']`): takes this browser's challenge (single use) and starts the session with the
+ * first factor's `amr`, `methods` and `mfa`. Gone when the challenge is not this browser's or not this user's.
+ */
+export async function passVerifiedSecondFactor(ctx: LatchContext, interaction: InteractionRecord, cookies: CookieJar, userId: string, methods: readonly string[]): Promise<PassResult> {
+  const challenge = await pendingChallenge(ctx, interaction.id, cookies)
+  const user = challenge !== null && challenge.user_id === userId ? await ctx.store.users.getById(userId) : null
+  if (!challenge || !user || passwordStamp(user) !== challenge.password_stamp) return gone(ctx, interaction)
+  if ((await ctx.store.mfa.takeChallenge(interaction.id, challenge.browser_hash)) === null) return gone(ctx, interaction)
+  ctx.events.emit('mfa.verified', { user_id: user.id, method: 'passkey' })
+  const done = await finishSignIn(ctx, interaction, user, [...new Set([...challenge.amr, ...methods, 'mfa'])], cookies, challenge.auth_time)
+  if (done === null) return gone(ctx, interaction)
+  return { type: 'signed_in', cookies: [...done.cookies, pendingCookieCleared(ctx)], outcome: done.outcome }
+}
+
+/** New recovery codes for the user: the ten to show once; only their hashes are stored. */
+export async function issueRecoveryCodes(ctx: LatchContext, userId: string): Promise<string[]> {
+  const codes = newRecoveryCodes()
+  await ctx.store.mfa.replaceRecoveryCodes(userId, codes.map((c) => recoveryCodeHash(c) as string), ctx.clock.now())
+  return codes
+}
+
+/**
+ * Confirms an enrolment with its first code (RFC 6238: the code proves the app holds the secret),
+ * then the session starts with `otp` and `mfa`: the user has just used the second factor.
+ */
+export async function confirmEnrolment(ctx: LatchContext, interaction: InteractionRecord, cookies: CookieJar, code: string | undefined): Promise<PassResult> {
+  const challenge = await pendingChallenge(ctx, interaction.id, cookies)
+  const user = challenge && (await ctx.store.users.getById(challenge.user_id))
+  const totp = user && (await ctx.store.mfa.totp(user.id))
+  if (!challenge || !user || !totp || totp.confirmed_at !== null || passwordStamp(user) !== challenge.password_stamp) return gone(ctx, interaction)
+  const now = ctx.clock.now()
+  if (!(await ctx.store.mfa.reserveAttempt(user.id, now, ACCOUNT_FAILURE_WINDOW, ACCOUNT_FAILURE_LIMIT))) return { type: 'throttled' }
+  const step = verifyTotp(await totpSecret(ctx, totp), code ?? '', now)
+  if (step === null) {
+    const failures = await ctx.store.mfa.failChallenge(interaction.id, CHALLENGE_FAILURE_LIMIT)
+    return failures === null || failures >= CHALLENGE_FAILURE_LIMIT ? gone(ctx, interaction) : { type: 'wrong', method: 'totp' }
+  }
+  // The claim first (a double-submitted form finds nothing), then the one confirmation.
+  if ((await ctx.store.mfa.takeChallenge(interaction.id, challenge.browser_hash)) === null) return gone(ctx, interaction)
+  if (!(await ctx.store.mfa.confirmTotp(user.id, step, now))) return gone(ctx, interaction)
+  await ctx.store.mfa.forgive(user.id)
+  const recoveryCodes = await issueRecoveryCodes(ctx, user.id)
+  ctx.events.emit('mfa.enrolled', { user_id: user.id, where: 'sign_in' })
+  const done = await finishSignIn(ctx, interaction, user, withSecondFactor(challenge.amr, 'otp'), cookies, challenge.auth_time)
+  if (done === null) return gone(ctx, interaction)
+  return { type: 'enrolled', cookies: [...done.cookies, pendingCookieCleared(ctx)], outcome: done.outcome, recoveryCodes }
+}
