@@ -85,7 +85,7 @@ describe.skipIf(!hasChromium)('the account page in a real browser (issue 13)', (
     await page.waitForURL(`${s.url}/account`)
     expect(await page.locator('p.muted', { hasText: 'Signed in as' }).textContent()).toBe(`Signed in as ${USER.email}`)
     const headings = await page.getByRole('heading', { level: 2 }).allTextContents()
-    expect(headings).toEqual(['Profile', 'Change password', 'Passkeys', 'Linked accounts', 'Active sessions', 'Apps you authorized'])
+    expect(headings).toEqual(['Profile', 'Change password', 'Two-step verification', 'Passkeys', 'Linked accounts', 'Active sessions', 'Apps you authorized'])
     for (const name of headings) expect(await page.getByRole('region', { name }).count()).toBe(1)
     await noSidewaysScroll(page)
 
