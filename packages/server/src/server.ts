@@ -33,6 +33,8 @@ import { TenantsDirectory } from './tenancy/tenants-dir.js'
 import { sendUnknownTenant } from './endpoints/_pipeline/unknown-tenant.js'
 import { TENANT_OF, type RoutedRequest } from './endpoints/_pipeline/tenant-of.js'
 import { registerFormParser } from './endpoints/_pipeline/form-body.js'
+import { signUpPages } from './endpoints/sign-up.js'
+import { passwordResetPages } from './endpoints/password-reset.js'
 import { accountEndpoint } from './endpoints/account.js'
 import { clientErrorHandler, errorHandler, frameworkErrors, sendErrorOn } from './endpoints/_pipeline/render-error.js'
 import { recordMethods } from './endpoints/_pipeline/method-not-allowed.js'
@@ -178,7 +180,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     rateLimit = await openRateLimitStore({ url: config.redis_url, prefix: config.redis_key_prefix, log })
     const clientCache = new ClientCache()
     const ctx = createContext({ config, store, keystore, clock, events, log, rateLimit, hooks, clientCache })
-    const deployment = { base: config, store, clock, events, log, hooks, pending: ctx.pending, clientCache, ...(rateLimit && { rateLimit }) }
+    const deployment = { base: config, store, clock, events, log, hooks, pending: ctx.pending, clientCache, background: ctx.background, ...(rateLimit && { rateLimit }) }
     const tenants = new TenantContexts({
       store,
       defaultContext: ctx,
@@ -250,6 +252,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       corsForBrowserApps, discoveryEndpoint, jwksEndpoint, authorizationEndpoint, tokenEndpoint, userinfoEndpoint, introspectionEndpoint,
       revocationEndpoint, deviceAuthorizationEndpoint, endSessionEndpoint, healthEndpoint, interactionPages, deviceVerificationPages,
       rootEndpoint, brandingStylesheetEndpoint, connectionEndpoints, federatedLogoutEndpoint, accountEndpoint,
+      // Issue 13.
+      signUpPages, passwordResetPages,
     ]) {
       await app.register(plugin)
     }
@@ -295,6 +299,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       clearInterval(tenantReloader)
       // A reload under way finishes before the store closes under it.
       await reloading
+      // Issue 13: mail being decided or sent after its response.
+      await ctx.background.settled()
       await rateLimit?.close()
       if (ownsStore) await store.close()
     })

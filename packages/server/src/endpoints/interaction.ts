@@ -43,15 +43,17 @@ import { noteLook, pageLook } from './_pipeline/page-look.js'
 import { lookFor, requestedOrganization, tenantLook } from '../interaction/page-look.js'
 import { connectionStartUrl, identify, prefilledEmail, signInButtons } from '../interaction/home-realm.js'
 import { connectionRedirectPage, identifyPage } from '../interaction/views/identify.js'
+import { signUpAllowed } from '../interaction/sign-up.js'
+import { verificationRequiredPage } from '../interaction/views/sign-up.js'
 
-type InteractionRequest = FastifyRequest<{ Params: { id: string } }>
+export type InteractionRequest = FastifyRequest<{ Params: { id: string } }>
 
 /** The interaction's language: its request's `ui_locales`, else the browser's (every page of one interaction alike). */
-function localeOf(request: FastifyRequest, l: LoadedInteraction): Locale {
+export function localeOf(request: FastifyRequest, l: LoadedInteraction): Locale {
   return pageLocale(request, l.interaction.params.ui_locales ?? [])
 }
 
-async function load(request: InteractionRequest): Promise<LoadedInteraction> {
+export async function load(request: InteractionRequest): Promise<LoadedInteraction> {
   const ctx = request.latch
   const l = await loadInteraction(ctx, request.params.id)
   noteWayBack(request, l.client, verifiedRedirectUri(l.interaction))
@@ -63,7 +65,7 @@ async function load(request: InteractionRequest): Promise<LoadedInteraction> {
 }
 
 /** A page whose form may end in the client's redirect (CSP form-action covers the redirect chain). */
-function html(reply: FastifyReply, l: LoadedInteraction, status: number, body: string): FastifyReply {
+export function html(reply: FastifyReply, l: LoadedInteraction, status: number, body: string): FastifyReply {
   const uri = verifiedRedirectUri(l.interaction)
   return securityHeaders(reply, uri === undefined ? [] : [uri], pageLook(reply.request)).status(status).type('text/html; charset=utf-8').send(body)
 }
@@ -75,6 +77,9 @@ function noticeText(all: Messages, query: Record<string, string | undefined>, co
   switch (query.notice) {
     case 'account_unusable':
       return messages.accountUnusable
+    // Issue 13: back from a password reset.
+    case 'password_reset':
+      return all.reset.doneNotice
     // Issue 12: required SSO refused a sign-in through another connection.
     case 'connection_required':
       return all.homeRealm.connectionRequired
@@ -96,7 +101,7 @@ function requiredConnectionLink(ctx: LatchContext, l: LoadedInteraction, query: 
   return required === undefined ? undefined : { name: required.display_name, href: connectionStartUrl(ctx, required.id, l.interaction.id) }
 }
 
-async function renderLogin(
+export async function renderLogin(
   request: FastifyRequest,
   reply: FastifyReply,
   l: LoadedInteraction,
@@ -123,6 +128,9 @@ async function renderLogin(
     notice: noticeText(messagesFor(locale, pageLook(request)), query, connections),
     // Issue 12: required SSO, on the password form or refused after a sign-in through another connection.
     requiredConnection: requiredConnection ?? requiredConnectionLink(ctx, l, query, connections),
+    // Issue 13.
+    forgotHref: `${ctx.urls.interaction}/${l.interaction.id}/forgot`,
+    signUpHref: signUpAllowed(ctx, l.client) ? `${ctx.urls.interaction}/${l.interaction.id}/signup` : undefined,
   }, locale, pageLook(request)))
 }
 
@@ -217,6 +225,13 @@ async function submitLogin(request: InteractionRequest, reply: FastifyReply): Pr
   if (result.reason === 'connection_required') {
     const m = messagesFor(localeOf(request, l), pageLook(request))
     return renderLogin(request, reply, l, result.status, m.homeRealm.connectionRequired, result.email, result.connection)
+  }
+  if (result.reason === 'verification_required') {
+    return html(reply, l, result.status, verificationRequiredPage({
+      email: result.email,
+      csrf: csrfToken(ctx, request, reply),
+      resendAction: `${ctx.urls.interaction}/${l.interaction.id}/signup/resend`,
+    }, localeOf(request, l), pageLook(request)))
   }
   if (result.reason === 'throttled') {
     reply.header('retry-after', String(result.retryAfter))
