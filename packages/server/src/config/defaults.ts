@@ -637,6 +637,15 @@ export const SIGN_UP_ENABLED = false
 export const SIGN_UP_VERIFY_EMAIL = 'link'
 
 /**
+ * Issue 13: at most this many accounts of the tenant may wait for their email to be verified;
+ * past it, sign-up answers 503 ("try again later") for every address until some are verified or
+ * swept (8 days). Anonymous requests create these accounts: the mail throttle bounds how fast per
+ * source, this bounds how many in all.
+ * @key sign_up.max_unverified
+ */
+export const SIGN_UP_MAX_UNVERIFIED = 10_000
+
+/**
  * Issue 13: how long a verification link or code works, seconds. A code allows 5 wrong guesses.
  * @key sign_up.verification_ttl
  */
