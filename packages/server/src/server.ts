@@ -33,6 +33,8 @@ import { TenantsDirectory } from './tenancy/tenants-dir.js'
 import { sendUnknownTenant } from './endpoints/_pipeline/unknown-tenant.js'
 import { TENANT_OF, type RoutedRequest } from './endpoints/_pipeline/tenant-of.js'
 import { registerFormParser } from './endpoints/_pipeline/form-body.js'
+import { signUpPages } from './endpoints/sign-up.js'
+import { passwordResetPages } from './endpoints/password-reset.js'
 import { accountEndpoint } from './endpoints/account.js'
 import { passkeyAssetsEndpoint } from './endpoints/passkey-assets.js'
 import { passkeyEndpoints } from './endpoints/passkeys.js'
@@ -185,7 +187,9 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     rateLimit = await openRateLimitStore({ url: config.redis_url, prefix: config.redis_key_prefix, log })
     const clientCache = new ClientCache()
     const ctx = createContext({ config, store, keystore, clock, events, log, rateLimit, hooks, clientCache })
-    const deployment = { base: config, store, clock, events, log, hooks, pending: ctx.pending, clientCache, ...(rateLimit && { rateLimit }) }
+    // Issue 13: say where mail goes, so a developer knows to look at the console and mail.directory.
+    if (ctx.mailer.kind === 'development') log.info({ directory: config.mail.directory }, 'mail: no mail.smtp_url, the development mailer prints each message and saves it under mail.directory')
+    const deployment = { base: config, store, clock, events, log, hooks, pending: ctx.pending, clientCache, background: ctx.background, ...(rateLimit && { rateLimit }) }
     const tenants = new TenantContexts({
       store,
       defaultContext: ctx,
@@ -258,7 +262,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       revocationEndpoint, deviceAuthorizationEndpoint, endSessionEndpoint, healthEndpoint, interactionPages, mfaPages, deviceVerificationPages,
       rootEndpoint, brandingStylesheetEndpoint, connectionEndpoints, federatedLogoutEndpoint, accountEndpoint, accountMfaPages,
       // Issue 13.
-      passkeyAssetsEndpoint, passkeyEndpoints,
+      passkeyAssetsEndpoint, passkeyEndpoints, signUpPages, passwordResetPages,
     ]) {
       await app.register(plugin)
     }
@@ -304,6 +308,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       clearInterval(tenantReloader)
       // A reload under way finishes before the store closes under it.
       await reloading
+      // Issue 13: mail being decided or sent after its response.
+      await ctx.background.settled()
       await rateLimit?.close()
       if (ownsStore) await store.close()
     })

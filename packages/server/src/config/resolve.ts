@@ -230,6 +230,7 @@ function resolveClients(file: ConfigFile, knownScopes: Set<string>, templates: r
       backchannel_logout_uri: backchannelLogoutUri(c.backchannel_logout_uri, key('backchannel_logout_uri')),
       backchannel_logout_session_required: c.backchannel_logout_session_required ?? false,
       ...(c.mfa_required !== undefined && { mfa_required: c.mfa_required }),
+      sign_up: c.sign_up ?? null,
     }
   })
 }

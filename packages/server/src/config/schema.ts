@@ -84,6 +84,8 @@ export const ClientSchema = Type.Object(
     backchannel_logout_session_required: Type.Optional(Type.Boolean()),
     /** Issue 13: sign-ins for this client need a second factor (seeded into `mfa_policies`). */
     mfa_required: Type.Optional(Type.Boolean()),
+    /** Issue 13: overrides `sign_up.enabled` on this client's sign-in pages. */
+    sign_up: Type.Optional(Type.Boolean()),
   },
   strict,
 )
@@ -347,6 +349,7 @@ export const ConfigFileSchema = Type.Object(
         enabled: Type.Boolean({ default: D.SIGN_UP_ENABLED }),
         verify_email: Type.Union([Type.Literal('link'), Type.Literal('code'), Type.Literal('none')], { default: D.SIGN_UP_VERIFY_EMAIL }),
         verification_ttl: Type.Integer({ minimum: 60, maximum: 604_800, default: D.SIGN_UP_VERIFICATION_TTL }),
+        max_unverified: Type.Integer({ minimum: 1, maximum: 10_000_000, default: D.SIGN_UP_MAX_UNVERIFIED }),
       },
       { ...strict, default: {} },
     ),
@@ -453,6 +456,8 @@ export interface ResolvedClient {
   backchannel_logout_session_required: boolean
   /** Issue 13: set from config only, seeded into `mfa_policies` (client rows do not carry it). */
   mfa_required?: boolean
+  /** Issue 13: overrides `sign_up.enabled` for this client; null or absent: the tenant's. */
+  sign_up?: boolean | null
 }
 
 /**

@@ -45,6 +45,8 @@ import { connectionStartUrl, identify, prefilledEmail, signInButtons } from '../
 import { connectionRedirectPage, identifyPage } from '../interaction/views/identify.js'
 import { passkeyButton } from './passkey-assets.js'
 import { renderSecondFactor } from './mfa.js'
+import { signUpAllowed } from '../interaction/sign-up.js'
+import { verificationRequiredPage } from '../interaction/views/sign-up.js'
 
 export type InteractionRequest = FastifyRequest<{ Params: { id: string } }>
 
@@ -65,7 +67,7 @@ export async function load(request: InteractionRequest): Promise<LoadedInteracti
 }
 
 /** A page whose form may end in the client's redirect (CSP form-action covers the redirect chain); issue 13: `scripts` for the passkey script. */
-function html(reply: FastifyReply, l: LoadedInteraction, status: number, body: string, scripts = false): FastifyReply {
+export function html(reply: FastifyReply, l: LoadedInteraction, status: number, body: string, scripts = false): FastifyReply {
   const uri = verifiedRedirectUri(l.interaction)
   return securityHeaders(reply, uri === undefined ? [] : [uri], pageLook(reply.request), { scripts }).status(status).type('text/html; charset=utf-8').send(body)
 }
@@ -128,6 +130,10 @@ export async function renderLogin(
     requiredConnection: requiredConnection ?? requiredConnectionLink(ctx, l, query, connections),
     // Issue 13: the passkey button and autofill.
     passkey: ctx.config.passkeys.enabled ? passkeyButton(ctx, l, csrf) : undefined,
+    // Issue 13: back from a password reset (good news, not an alert).
+    info: query.notice === 'password_reset' ? messagesFor(locale, pageLook(request)).reset.doneNotice : undefined,
+    forgotHref: `${ctx.urls.interaction}/${l.interaction.id}/forgot`,
+    signUpHref: signUpAllowed(ctx, l.client) ? `${ctx.urls.interaction}/${l.interaction.id}/signup` : undefined,
   }, locale, pageLook(request)), ctx.config.passkeys.enabled)
 }
 
@@ -228,6 +234,13 @@ async function submitLogin(request: InteractionRequest, reply: FastifyReply): Pr
   if (result.reason === 'connection_required') {
     const m = messagesFor(localeOf(request, l), pageLook(request))
     return renderLogin(request, reply, l, result.status, m.homeRealm.connectionRequired, result.email, result.connection)
+  }
+  if (result.reason === 'verification_required') {
+    return html(reply, l, result.status, verificationRequiredPage({
+      email: result.email,
+      csrf: csrfToken(ctx, request, reply),
+      resendAction: `${ctx.urls.interaction}/${l.interaction.id}/signup/resend`,
+    }, localeOf(request, l), pageLook(request)))
   }
   if (result.reason === 'throttled') {
     reply.header('retry-after', String(result.retryAfter))

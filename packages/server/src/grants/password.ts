@@ -76,6 +76,8 @@ export const passwordGrant: GrantHandler = {
     }
     await attempt.succeeded()
     if ((await requiredConnectionForMember(ctx, user.id)) !== null) throw new InvalidGrantError(REQUIRED_CONNECTION)
+    // Issue 13: a signed-up account signs in once its email is verified (told only to whoever knows its password).
+    if (user.verification_pending === true) throw new InvalidGrantError('the account\'s email address is not verified yet')
     // Issue 13: this grant has no page to ask a second factor on, so it never skips one: a user who
     // has one, or whom MFA policy covers (tenant, client, the organization asked, any of theirs), is refused.
     if (

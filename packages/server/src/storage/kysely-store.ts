@@ -45,6 +45,8 @@ import { upstreamSessionRepository } from './repositories/upstream-sessions.js'
 import { passkeyRepository } from './repositories/passkeys.js'
 import { mfaRepository } from './repositories/mfa.js'
 import { userRepository } from './repositories/users.js'
+import { emailTokenRepository } from './repositories/email-tokens.js'
+import { signUpRepository } from './repositories/sign-ups.js'
 import { rowCodec } from './rows.js'
 import type { Store } from './store.js'
 
@@ -181,6 +183,8 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
   const upstreamSessions = upstreamSessionRepository(context)
   const passkeys = passkeyRepository(context)
   const mfa = mfaRepository(context)
+  const emailTokens = emailTokenRepository(context)
+  const signUps = signUpRepository(context)
 
   const deployment = guard<DeploymentAreas>(
     {
@@ -218,6 +222,8 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
     upstreamSessions,
     passkeys,
     mfa,
+    emailTokens,
+    signUps,
   }
   const bindArea = <K extends keyof TenantAreas>(name: K, tenant: string): TenantAreas[K] => guard(areas[name](tenant), translate)
 
@@ -254,6 +260,14 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
     #upstreamSessions?: TenantAreas['upstreamSessions']
     #passkeys?: TenantAreas['passkeys']
     #mfa?: TenantAreas['mfa']
+    #emailTokens?: TenantAreas['emailTokens']
+    #signUps?: TenantAreas['signUps']
+    get emailTokens(): TenantAreas['emailTokens'] {
+      return (this.#emailTokens ??= bindArea('emailTokens', this.tenant))
+    }
+    get signUps(): TenantAreas['signUps'] {
+      return (this.#signUps ??= bindArea('signUps', this.tenant))
+    }
     get clients(): TenantAreas['clients'] {
       return (this.#clients ??= bindArea('clients', this.tenant))
     }

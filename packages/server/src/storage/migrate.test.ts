@@ -169,9 +169,15 @@ for (const dialect of DIALECTS) {
         const stored = await db.selectFrom(table).selectAll().execute()
         const normalized = stored.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])))
         // Later migrations add their columns with defaults (0010: an organization's branding; 0011,
-        // issue 12: clients of an earlier version have no back-channel logout URI; 0017, issue 13:
-        // sessions of an earlier version have no User-Agent).
-        const later = { organizations: { branding: '{}' }, clients: { backchannel_logout_uri: null, backchannel_logout_session_required: 0 }, sessions: { user_agent: null } }[table] ?? {}
+        // issue 12: clients of an earlier version have no back-channel logout URI).
+        // Issue 13 (0014): clients get no sign_up override, users are not pending verification;
+        // (0017) sessions of an earlier version have no User-Agent.
+        const later = {
+          organizations: { branding: '{}' },
+          clients: { backchannel_logout_uri: null, backchannel_logout_session_required: 0, sign_up: null },
+          users: { verification_pending: 0 },
+          sessions: { user_agent: null },
+        }[table] ?? {}
         expect(normalized, table).toEqual(expect.arrayContaining(rows.map((row) => ({ ...row, tenant_id: 'default', ...later }))))
         expect(normalized, table).toHaveLength(rows.length)
       }

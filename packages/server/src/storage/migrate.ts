@@ -20,6 +20,7 @@ import { organizationBranding } from './migrations/0010-organization-branding.js
 import { backchannelLogout } from './migrations/0011-backchannel-logout.js'
 import { connections } from './migrations/0012-connections.js'
 import { upstreamSessions } from './migrations/0013-upstream-sessions.js'
+import { selfService } from './migrations/0014-self-service.js'
 import { mfa } from './migrations/0015-mfa.js'
 import { passkeys } from './migrations/0016-passkeys.js'
 import { account } from './migrations/0017-account.js'
@@ -39,6 +40,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0011-backchannel-logout': backchannelLogout,
   '0012-connections': connections,
   '0013-upstream-sessions': upstreamSessions,
+  '0014-self-service': selfService,
   '0015-mfa': mfa,
   '0016-passkeys': passkeys,
   '0017-account': account,

@@ -35,18 +35,25 @@ export interface LoginView {
   requiredConnection?: { name: string; href: string } | undefined
   /** Issue 13: `passkeys.enabled`: the passkey button (shown by its script) and passkeys in the Email field's autofill. */
   passkey?: PasskeyButton | undefined
+  /** Issue 13: good news to show above the form (the password was reset), in words already. */
+  info?: string | undefined
+  /** Issue 13: "Forgot password?" (with the password form). */
+  forgotHref?: string | undefined
+  /** Issue 13: "Create account", when sign-up is on for this client. */
+  signUpHref?: string | undefined
 }
 
 /** The connections' sign-in links ("Continue with <name>"), also on the identify page (issue 12). */
 /** The top of the sign-in and identify pages: title, client, why it is shown again, required SSO. */
 export function signInHeading(
-  v: { clientName: string; error?: string | undefined; notice?: string | undefined; requiredConnection?: { name: string; href: string } | undefined },
+  v: { clientName: string; error?: string | undefined; notice?: string | undefined; info?: string | undefined; requiredConnection?: { name: string; href: string } | undefined },
   m: ReturnType<typeof messagesFor>['login'],
 ): SafeHtml {
   return html`<h1>${m.title}</h1>
 <p class="muted">${m.continueTo} <strong>${v.clientName}</strong></p>
 ${v.error ? html`<p class="error" role="alert">${v.error}</p>` : ''}
 ${v.notice ? html`<p class="error" role="alert">${v.notice}</p>` : ''}
+${v.info ? html`<p class="notice" role="status">${v.info}</p>` : ''}
 ${v.requiredConnection ? html`<p><a class="button" href="${v.requiredConnection.href}">${m.continueWith(v.requiredConnection.name)}</a></p>` : ''}`
 }
 
@@ -60,7 +67,8 @@ ${connections.map((c) => html`<li><a class="button connection" href="${c.href}">
 }
 
 export function loginPage(v: LoginView, locale: Locale = DEFAULT_LOCALE, look: Look = DEFAULT_LOOK): string {
-  const m = messagesFor(locale, look).login
+  const all = messagesFor(locale, look)
+  const m = all.login
   const password = v.password ?? true
   const buttons = connectionButtons(v.connections ?? [], locale, look)
   const form = password
@@ -71,8 +79,10 @@ export function loginPage(v: LoginView, locale: Locale = DEFAULT_LOCALE, look: L
 <label for="password">${m.password}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
 <button type="submit">${m.submit}</button>
-</form>`
+</form>
+${v.forgotHref ? html`<p><a href="${v.forgotHref}">${all.reset.link}</a></p>` : ''}`
     : ''
+  const signUp = v.signUpHref ? html`<p class="muted">${all.signUp.prompt} <a href="${v.signUpHref}">${all.signUp.link}</a></p>` : ''
   const or = buttons !== '' && form !== '' ? html`<p class="or muted">${m.or}</p>` : ''
   const below = v.position === 'below'
   return page(
@@ -81,7 +91,8 @@ export function loginPage(v: LoginView, locale: Locale = DEFAULT_LOCALE, look: L
 ${below ? form : buttons}
 ${or}
 ${below ? buttons : form}
-${v.passkey ? passkeySignInButton(v.passkey, locale, look) : ''}`,
+${v.passkey ? passkeySignInButton(v.passkey, locale, look) : ''}
+${signUp}`,
     locale,
     look,
     v.passkey ? passkeysScript(v.passkey.script) : undefined,
