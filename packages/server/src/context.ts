@@ -88,6 +88,8 @@ export const PATHS = {
   verify_email: '/verify-email',
   /** Issue 13: a password reset link (GET the form; POST sets the password). */
   reset_password: '/reset-password',
+  /** Issue 13: the passkey pages' one script (`@simplewebauthn/browser` and Latch's few lines). */
+  passkeys_script: '/assets/passkeys.js',
 } as const
 
 export function endpointUrls(issuer: string): EndpointUrls {

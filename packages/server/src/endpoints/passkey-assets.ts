@@ -8,18 +8,18 @@
  * @see https://www.rfc-editor.org/rfc/rfc9111#section-5.2.2.1
  * @see https://www.rfc-editor.org/rfc/rfc8246
  */
+import { PATHS, type LatchContext } from '../context.js'
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import type { LatchContext } from '../context.js'
 import type { LoadedInteraction } from '../interaction/pages.js'
 import { PASSKEYS_SCRIPT } from '../interaction/views/passkeys-script.js'
 import type { PasskeyButton } from '../interaction/views/passkeys.js'
 import { matchesEtag } from './branding-css.js'
 
-export const PASSKEYS_SCRIPT_PATH = '/assets/passkeys.js'
+export const PASSKEYS_SCRIPT_PATH = PATHS.passkeys_script
 
 /** The library's self-contained UMD build (defines `window.SimpleWebAuthnBrowser`), next to its CommonJS entry. */
 function libraryBundle(): string {
