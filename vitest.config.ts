@@ -18,6 +18,7 @@ import { connect } from 'node:net'
 import type { Plugin } from 'vite'
 import { redactUrl } from './packages/server/src/lib/redact-url.js'
 import { configDefaults, defineConfig, type TestProjectInlineConfiguration } from 'vitest/config'
+import { BaseSequencer, type TestSpecification } from 'vitest/node'
 
 const POSTGRES_URL = process.env.LATCH_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 
@@ -99,6 +100,32 @@ if (postgres) {
   projects.push({ extends: true, test: { name: 'postgres', include: STORE_TESTS, exclude: [...configDefaults.exclude, 'packages/server/test/outage/**', 'packages/server/test/screenshots/**'], env: { LATCH_TEST_DIALECT: 'postgres', LATCH_TEST_POSTGRES_URL: POSTGRES_URL } } })
 }
 
+/** Files that take long whatever the machine, for a run without vitest's results cache (a fresh checkout, CI). */
+const LONG_FILES: [RegExp, number][] = [
+  [/\/apps\/cli\/src\/[^/]+\.test\.ts$/, 120_000], // the built CLI, spawned a few hundred times
+  [/\.browser\.test\.ts$/, 30_000], // Chromium
+  [/\/test\/scale\//, 20_000], // clusters of `latch serve` processes
+]
+const LONG = 10_000
+
+/**
+ * Vitest's order (project by project; within one, the longest file first by the results cache of
+ * the last run, else the largest) with the long files of every project moved to the front,
+ * longest first: the run ends when its last file does, and a long file started late (the CLI's
+ * were last, in the `sqlite` project) keeps one worker busy after the others are done.
+ */
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files)
+    const expected = new Map(sorted.map((spec) => {
+      const last = this.ctx.cache.getTestSpecificationResult(spec)?.duration
+      return [spec, last ?? LONG_FILES.find(([pattern]) => pattern.test(spec.moduleId))?.[1] ?? 0] as const
+    }))
+    const time = (spec: TestSpecification) => expected.get(spec) ?? 0
+    return [...sorted.filter((spec) => time(spec) >= LONG).sort((a, b) => time(b) - time(a)), ...sorted.filter((spec) => time(spec) < LONG)]
+  }
+}
+
 export default defineConfig({
   test: {
     testTimeout: 30_000,
@@ -113,6 +140,7 @@ export default defineConfig({
     // three workers on a 2-core machine finish the suite far sooner than vitest's default
     // (cores - 1 = one worker), without starving the timing-sensitive files.
     maxWorkers: Number(process.env.LATCH_TEST_WORKERS ?? 3),
+    sequence: { sequencer: LongestFirst },
     projects,
   },
 })
