@@ -100,29 +100,31 @@ if (postgres) {
   projects.push({ extends: true, test: { name: 'postgres', include: STORE_TESTS, exclude: [...configDefaults.exclude, 'packages/server/test/outage/**', 'packages/server/test/screenshots/**'], env: { LATCH_TEST_DIALECT: 'postgres', LATCH_TEST_POSTGRES_URL: POSTGRES_URL } } })
 }
 
-/** Files that take long whatever the machine, for a run without vitest's results cache (a fresh checkout, CI). */
+/**
+ * Files that take long whatever the machine (the built CLI spawned a few hundred times, Chromium),
+ * with the time to assume when vitest's results cache has none (a fresh checkout, CI).
+ */
 const LONG_FILES: [RegExp, number][] = [
-  [/\/apps\/cli\/src\/[^/]+\.test\.ts$/, 120_000], // the built CLI, spawned a few hundred times
-  [/\.browser\.test\.ts$/, 30_000], // Chromium
-  [/\/test\/scale\//, 20_000], // clusters of `latch serve` processes
+  [/\/apps\/cli\/src\/[^/]+\.test\.ts$/, 120_000],
+  [/\.browser\.test\.ts$/, 30_000],
 ]
-const LONG = 10_000
 
 /**
  * Vitest's order (project by project; within one, the longest file first by the results cache of
- * the last run, else the largest) with the long files of every project moved to the front,
- * longest first: the run ends when its last file does, and a long file started late (the CLI's
- * were last, in the `sqlite` project) keeps one worker busy after the others are done.
+ * the last run, else the largest) with the LONG_FILES of every project moved to the front, longest
+ * first: the run ends when its last file does, and a long file started late (the CLI's were last,
+ * in the `sqlite` project) keeps one worker busy after the others are done. Not the clusters of
+ * test/scale and test/outage: their timing assertions are better off away from that crowd.
  */
 class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files)
-    const expected = new Map(sorted.map((spec) => {
-      const last = this.ctx.cache.getTestSpecificationResult(spec)?.duration
-      return [spec, last ?? LONG_FILES.find(([pattern]) => pattern.test(spec.moduleId))?.[1] ?? 0] as const
-    }))
-    const time = (spec: TestSpecification) => expected.get(spec) ?? 0
-    return [...sorted.filter((spec) => time(spec) >= LONG).sort((a, b) => time(b) - time(a)), ...sorted.filter((spec) => time(spec) < LONG)]
+    const long = new Map<TestSpecification, number>()
+    for (const spec of sorted) {
+      const guess = LONG_FILES.find(([pattern]) => pattern.test(spec.moduleId))?.[1]
+      if (guess !== undefined) long.set(spec, this.ctx.cache.getTestSpecificationResult(spec)?.duration ?? guess)
+    }
+    return [...[...long.keys()].sort((a, b) => (long.get(b) ?? 0) - (long.get(a) ?? 0)), ...sorted.filter((spec) => !long.has(spec))]
   }
 }
 
@@ -141,6 +143,10 @@ export default defineConfig({
     // (cores - 1 = one worker), without starving the timing-sensitive files.
     maxWorkers: Number(process.env.LATCH_TEST_WORKERS ?? 3),
     sequence: { sequencer: LongestFirst },
+    // Only the CLI files run tests side by side (`describe.concurrent`); each of those tests keeps a
+    // core busy with the processes it spawns, so two at a time are enough to keep a CLI file from
+    // ending the run, and more only crowd the other workers' timing-sensitive files.
+    maxConcurrency: 2,
     projects,
   },
 })

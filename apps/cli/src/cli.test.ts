@@ -17,7 +17,7 @@ import { describe, expect, it } from 'vitest'
 import { CONFIG, MAIN, POSTGRES_UP, cleanEnv, cliTestFile, dirs, expectOneLineError, latch, migrated, ok, serve, workspace } from './test-harness.js'
 
 // Each test has a workspace (config file, database) of its own, and nearly all its time is spent
-// in the CLI processes it starts: the tests run side by side (vitest's maxConcurrency).
+// in the CLI processes it starts: the tests run side by side (maxConcurrency, vitest.config.ts).
 cliTestFile()
 
 describe.concurrent('latch CLI', { timeout: 90_000 }, () => {

@@ -48,7 +48,7 @@ async function eventually(url: string, status: number): Promise<void> {
 }
 
 // Each test has a workspace (config file, database) of its own, and nearly all its time is spent
-// in the CLI processes it starts: the tests run side by side (vitest's maxConcurrency).
+// in the CLI processes it starts: the tests run side by side (maxConcurrency, vitest.config.ts).
 cliTestFile()
 
 describe.concurrent('latch tenants (issue 11)', { timeout: 180_000 }, () => {

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process'
 import type { Readable } from 'node:stream'
 import { connect } from 'node:net'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -93,10 +93,23 @@ export function latch(cwd: string, args: string[], options: { input?: string; en
   })
 }
 
+/**
+ * A SQLite database made by `latch migrate`, once per test file: `migrate` only creates the schema
+ * (no seeding, nothing from the config file but the database URL), so each `migrated()` workspace
+ * gets a copy of it rather than a CLI run of its own.
+ */
+let template: Promise<string> | undefined
+
 /** A workspace whose database exists (`latch migrate`): commands other than serve/migrate create none. */
 export async function migrated(config = CONFIG): Promise<string> {
   const dir = workspace(config)
-  await ok(dir, ['migrate'])
+  template ??= (async () => {
+    const made = workspace()
+    await ok(made, ['migrate'])
+    return join(made, 'latch.db')
+  })()
+  const db = await template
+  for (const suffix of ['', '-wal']) if (existsSync(db + suffix)) copyFileSync(db + suffix, join(dir, `latch.db${suffix}`))
   return dir
 }
 
@@ -130,6 +143,7 @@ export function cliTestFile(): void {
     expect(existsSync(MAIN), `${MAIN} was not built`).toBe(true)
   }, 300_000)
   afterAll(() => {
+    template = undefined
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
   })
 }
@@ -145,7 +159,12 @@ export async function serve(dir: string): Promise<{ line: Record<string, unknown
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
   const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)))
   const line = await new Promise<Record<string, unknown>>((resolveLine, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${stdout}${stderr}`)), 20_000)
+    // Generous: the CLI files run their tests side by side, and all of them start first (vitest.config.ts).
+    // A server that does not start is stopped, not left running after its test.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`serve did not start: ${stdout}${stderr}`))
+    }, 60_000)
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString()
       const found = stdout.split('\n').find((l) => l.includes('Latch listening on'))
