@@ -18,6 +18,7 @@ import { connect } from 'node:net'
 import type { Plugin } from 'vite'
 import { redactUrl } from './packages/server/src/lib/redact-url.js'
 import { configDefaults, defineConfig, type TestProjectInlineConfiguration } from 'vitest/config'
+import { BaseSequencer, type TestSpecification } from 'vitest/node'
 
 const POSTGRES_URL = process.env.LATCH_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 
@@ -99,15 +100,53 @@ if (postgres) {
   projects.push({ extends: true, test: { name: 'postgres', include: STORE_TESTS, exclude: [...configDefaults.exclude, 'packages/server/test/outage/**', 'packages/server/test/screenshots/**'], env: { LATCH_TEST_DIALECT: 'postgres', LATCH_TEST_POSTGRES_URL: POSTGRES_URL } } })
 }
 
+/**
+ * Files that take long whatever the machine (the built CLI spawned a few hundred times, Chromium),
+ * with the time to assume when vitest's results cache has none (a fresh checkout, CI).
+ */
+const LONG_FILES: [RegExp, number][] = [
+  [/\/apps\/cli\/src\/[^/]+\.test\.ts$/, 120_000],
+  [/\.browser\.test\.ts$/, 30_000],
+]
+
+/**
+ * Vitest's order (project by project; within one, the longest file first by the results cache of
+ * the last run, else the largest) with the LONG_FILES of every project moved to the front, longest
+ * first: the run ends when its last file does, and a long file started late (the CLI's were last,
+ * in the `sqlite` project) keeps one worker busy after the others are done. Not the clusters of
+ * test/scale and test/outage: their timing assertions are better off away from that crowd.
+ */
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files)
+    const long = new Map<TestSpecification, number>()
+    for (const spec of sorted) {
+      const guess = LONG_FILES.find(([pattern]) => pattern.test(spec.moduleId))?.[1]
+      if (guess !== undefined) long.set(spec, this.ctx.cache.getTestSpecificationResult(spec)?.duration ?? guess)
+    }
+    return [...[...long.keys()].sort((a, b) => (long.get(b) ?? 0) - (long.get(a) ?? 0)), ...sorted.filter((spec) => !long.has(spec))]
+  }
+}
+
 export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // A worker runs file after file in one process, importing the server's module graph once rather
+    // than once per file: the same files in half the CPU time (docs/architecture.md §2 "Commands",
+    // "Writing fast tests"). So a test file leaves nothing behind: it closes what it starts
+    // (servers, browsers, pools) and restores what it changes (undici's global dispatcher, spies).
+    isolate: false,
     // Most files wait on sockets, databases, argon2 threads and Chromium rather than on a core, so
     // three workers on a 2-core machine finish the suite far sooner than vitest's default
     // (cores - 1 = one worker), without starving the timing-sensitive files.
     maxWorkers: Number(process.env.LATCH_TEST_WORKERS ?? 3),
+    sequence: { sequencer: LongestFirst },
+    // Only the CLI files run tests side by side (`describe.concurrent`); each of those tests keeps a
+    // core busy with the processes it spawns, so two at a time are enough to keep a CLI file from
+    // ending the run, and more only crowd the other workers' timing-sensitive files.
+    maxConcurrency: 2,
     projects,
   },
 })

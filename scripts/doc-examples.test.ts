@@ -68,5 +68,6 @@ describe('documentation examples', () => {
     // Name the JSDoc each error comes from, not the temp file.
     const report = output.replace(/\S*(example-\d+\.tsx?)/g, (_path, file: string) => names.get(file) ?? file)
     expect(report, `${examples.length} examples`).toBe('')
-  })
+    // One tsc over the examples and the packages' declarations: ~15 s of one core, more while other files share it.
+  }, 120_000)
 })

@@ -14,9 +14,13 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { CONFIG, MAIN, POSTGRES_UP, cleanEnv, dirs, expectOneLineError, latch, migrated, ok, serve, workspace } from './test-harness.js'
+import { CONFIG, MAIN, POSTGRES_UP, cleanEnv, cliTestFile, dirs, expectOneLineError, latch, migrated, ok, serve, workspace } from './test-harness.js'
 
-describe('latch CLI', { timeout: 90_000 }, () => {
+// Each test has a workspace (config file, database) of its own, and nearly all its time is spent
+// in the CLI processes it starts: the tests run side by side (maxConcurrency, vitest.config.ts).
+cliTestFile()
+
+describe.concurrent('latch CLI', { timeout: 90_000 }, () => {
   it('architecture.md §2 Commands: `latch migrate` brings the database up to date', async () => {
     const dir = workspace()
     expect(await ok(dir, ['migrate'])).toMatch(/database is up to date/)

@@ -4,9 +4,13 @@
  * shown by `clients list --json`. Runs the built CLI (test-harness.ts).
  */
 import { describe, expect, it } from 'vitest'
-import { expectOneLineError, latch, migrated, ok } from './test-harness.js'
+import { cliTestFile, expectOneLineError, latch, migrated, ok } from './test-harness.js'
 
-describe('latch clients create: back-channel logout', { timeout: 90_000 }, () => {
+// Each test has a workspace (config file, database) of its own, and nearly all its time is spent
+// in the CLI processes it starts: the tests run side by side (maxConcurrency, vitest.config.ts).
+cliTestFile()
+
+describe.concurrent('latch clients create: back-channel logout', { timeout: 90_000 }, () => {
   it('OIDC Back-Channel Logout §2.2: --backchannel-logout-uri registers the URI (and --backchannel-logout-session-required), listed by clients list --json', async () => {
     const dir = await migrated()
     const created = JSON.parse(

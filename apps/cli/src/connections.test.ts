@@ -9,7 +9,7 @@ import { exportPKCS8, generateKeyPair } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { createStore, type Store } from '@latch/server/admin'
 import { connectionFromRecord } from '../../../packages/server/src/connections/records.js'
-import { SECRET, expectOneLineError, latch, migrated, ok } from './test-harness.js'
+import { SECRET, cliTestFile, expectOneLineError, latch, migrated, ok } from './test-harness.js'
 
 const UPSTREAM_SECRET = 'GOCSPX-upstream-secret-${NOT_A_VAR}-value'
 
@@ -22,7 +22,11 @@ async function withDb<T>(dir: string, fn: (store: Store) => Promise<T>): Promise
   }
 }
 
-describe('latch connections (issue 12)', { timeout: 120_000 }, () => {
+// Each test has a workspace (config file, database) of its own, and nearly all its time is spent
+// in the CLI processes it starts: the tests run side by side (maxConcurrency, vitest.config.ts).
+cliTestFile()
+
+describe.concurrent('latch connections (issue 12)', { timeout: 120_000 }, () => {
   it('create prints the redirect URI; the secret (from stdin) is stored encrypted and never printed; list shows it', async () => {
     const dir = await migrated()
     const run = await latch(dir, ['connections', 'create', '--id', 'google', '--type', 'google', '--client-id', '123.apps.googleusercontent.com', '--client-secret-stdin'], { input: `${UPSTREAM_SECRET}\n` })

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createStore, type Store } from '@latch/server'
 import { hostFetch } from '../../../packages/server/test/support/tenants.js'
-import { CONFIG, MAIN, POSTGRES_UP, cleanEnv, expectOneLineError, latch, migrated, ok, serve, workspace } from './test-harness.js'
+import { CONFIG, MAIN, POSTGRES_UP, cleanEnv, cliTestFile, expectOneLineError, latch, migrated, ok, serve, workspace } from './test-harness.js'
 
 /** A tenant's own keys: another signing alg, a client and a user of its own. */
 const ACME = `tokens:
@@ -47,7 +47,11 @@ async function eventually(url: string, status: number): Promise<void> {
   expect(last, url).toBe(status)
 }
 
-describe('latch tenants (issue 11)', { timeout: 180_000 }, () => {
+// Each test has a workspace (config file, database) of its own, and nearly all its time is spent
+// in the CLI processes it starts: the tests run side by side (maxConcurrency, vitest.config.ts).
+cliTestFile()
+
+describe.concurrent('latch tenants (issue 11)', { timeout: 180_000 }, () => {
   it('issue 11: `tenants create` validates the tenant file against the deployment\'s config, stores its settings and seeds its clients and users; `tenants list` shows the default first', async () => {
     const dir = await migrated()
     writeFileSync(join(dir, 'acme.yaml'), ACME)

@@ -13,6 +13,7 @@ import pino, { type Logger } from 'pino'
 import type { Clock } from '../src/lib/clock.js'
 import type { Store } from '../src/storage/store.js'
 import { createServer, type LatchServer } from '../src/server.js'
+import { hashPassword } from '../src/users/password-hash.js'
 import { createTestDatabase } from './support/database.js'
 
 export const TEST_SECRET = 'test-secret-0123456789abcdef0123456789'
@@ -25,6 +26,14 @@ export const ALICE = { email: 'alice@example.com', password: 'correct-horse-batt
 export const BOB = { email: 'bob@example.com', password: 'battery-staple-horse' }
 export const WEB_REDIRECT = 'http://127.0.0.1:5555/callback'
 export const LOGGED_OUT = 'https://rp.example.com/logged-out'
+
+/**
+ * ALICE's and BOB's argon2id hashes, with the production parameters (users/password-hash.ts), made
+ * once per test worker: the base config seeds them as `password_hash`, so that the few hundred
+ * servers of a run do not each hash the same two passwords again at start. Sign-ins still verify
+ * against them; the seed's `password` path is taken by every test whose users carry a password.
+ */
+const [ALICE_HASH, BOB_HASH] = await Promise.all([hashPassword(ALICE.password), hashPassword(BOB.password)])
 
 export const baseTestConfig = {
   resources: [{ identifier: API, scopes: ['read:data', 'write:data'] }],
@@ -67,8 +76,8 @@ export const baseTestConfig = {
     { client_id: 'spa', token_endpoint_auth_method: 'none', grant_types: ['authorization_code'], redirect_uris: ['http://127.0.0.1:5556/cb'], scope: 'openid' },
   ],
   users: [
-    { ...ALICE, name: 'Alice Example', given_name: 'Alice', family_name: 'Example', email_verified: true },
-    { ...BOB, name: 'Bob Example' },
+    { email: ALICE.email, password_hash: ALICE_HASH, name: 'Alice Example', given_name: 'Alice', family_name: 'Example', email_verified: true },
+    { email: BOB.email, password_hash: BOB_HASH, name: 'Bob Example' },
   ],
 }
 
@@ -83,15 +92,23 @@ export async function freePort(): Promise<number> {
   // Below the kernel's ephemeral range: a port taken there by listen(0) could be handed, between
   // this probe and the caller's listen, to any outgoing connection (PostgreSQL, Redis, HTTP) as its
   // local port, and the listen then fails with EADDRINUSE. Random in [LOW, ephemeral start), probed.
+  // Never the same port twice in one process: a worker runs many files in turn (`isolate: false`,
+  // vitest.config.ts), and caches keyed by URL (discovery, JWK Sets) must not mistake a new
+  // server for an earlier one that had its address.
   const start = ephemeralStart()
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = LOW_PORT + Math.floor(Math.random() * (start - LOW_PORT))
-    if (await canListen(port)) return port
+    if (handedOut.has(port)) continue
+    if (await canListen(port)) {
+      handedOut.add(port)
+      return port
+    }
   }
   throw new Error(`no free port found below ${start}`)
 }
 
 const LOW_PORT = 20_000
+const handedOut = new Set<number>()
 
 function ephemeralStart(): number {
   try {

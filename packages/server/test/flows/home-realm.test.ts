@@ -13,7 +13,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { alertText, Browser, formOf, isLoginPage, parseForms, unescapeHtml, type Page } from '../browser.js'
-import { baseTestConfig, FORM, startServer, type TestServer } from '../helpers.js'
+import { ALICE, baseTestConfig, FORM, startServer, type TestServer } from '../helpers.js'
 import { webAuthorizeUrl } from '../sign-in.js'
 
 const PASSWORD = 'a-password-long-enough'
@@ -23,8 +23,6 @@ const ANNA = { email: 'anna@acme.example', password: PASSWORD }
 const GREG = { email: 'greg@globex.example', password: PASSWORD }
 /** A member of globex whose email is of another domain. */
 const CAROL = { email: 'carol@example.com', password: PASSWORD }
-/** Of no organization's domain. */
-const ALICE = baseTestConfig.users[0]!
 
 const upstream = (id: string, more: Record<string, unknown>) => ({
   id,

@@ -16,17 +16,18 @@ export async function discover(issuer: string, clientId: string, auth: client.Cl
   return client.discovery(new URL(issuer), clientId, secret, auth, { execute: [client.allowInsecureRequests] })
 }
 
-const jwksCache = new Map<string, ReturnType<typeof createRemoteJWKSet>>()
+// Per discovery, not per URL: a test worker outlives its files' servers (`isolate: false`).
+const jwksCache = new WeakMap<client.Configuration, ReturnType<typeof createRemoteJWKSet>>()
 
 /** Verifies a JWT signed by the issuer, with keys from the `jwks_uri` that discovery names. */
 export async function verifyJwt(config: client.Configuration, token: string, options: { typ?: string; audience?: string } = {}): Promise<JWTVerifyResult<JWTPayload>> {
   const metadata = config.serverMetadata()
   const jwksUri = metadata.jwks_uri
   if (!jwksUri) throw new Error('discovery has no jwks_uri')
-  let jwks = jwksCache.get(jwksUri)
+  let jwks = jwksCache.get(config)
   if (!jwks) {
     jwks = createRemoteJWKSet(new URL(jwksUri))
-    jwksCache.set(jwksUri, jwks)
+    jwksCache.set(config, jwks)
   }
   return jwtVerify(token, jwks, {
     issuer: metadata.issuer,

@@ -20,6 +20,7 @@ import { Keystore } from '../../src/keys/keystore.js'
 import { ManualClock } from '../../src/lib/clock.js'
 import { seedFromConfig } from '../../src/seed.js'
 import { createStore } from '../../src/storage/kysely-store.js'
+import { hashPassword } from '../../src/users/password-hash.js'
 import type { ClientRecord, Store, UserRecord } from '../../src/storage/store.js'
 import { createTestDatabase } from './database.js'
 
@@ -28,6 +29,12 @@ export const TEST_ISSUER = 'https://op.example.test'
 export const TEST_API = 'https://api.example.test'
 export const TEST_OTHER_API = 'https://other-api.example.test'
 export const TEST_PASSWORD = 'correct-horse-battery'
+/**
+ * TEST_PASSWORD's argon2id hash (production parameters), made once per test worker: the default
+ * users are seeded with it rather than hashing the same password again for every context. The
+ * seed's `password` path is taken by the tests that pass users with a password.
+ */
+export const TEST_PASSWORD_HASH = await hashPassword(TEST_PASSWORD)
 const SECRET = 'test-client-secret-0123456789abcdefghij'
 const DEVICE = 'urn:ietf:params:oauth:grant-type:device_code'
 
@@ -72,7 +79,7 @@ export const TEST_CONFIG: Readonly<Record<string, unknown>> = {
       scope: 'openid profile offline_access read:data',
     },
   ],
-  users: [{ email: 'alice@example.com', password: TEST_PASSWORD, name: 'Alice Example', email_verified: true }],
+  users: [{ email: 'alice@example.com', password_hash: TEST_PASSWORD_HASH, name: 'Alice Example', email_verified: true }],
 }
 
 export interface RecordedEvent {

@@ -17,7 +17,7 @@
  */
 import { randomId } from '../../src/lib/random.js'
 import { newHandle } from '../../src/tokens/opaque-handle.js'
-import { TEST_API, TEST_OTHER_API, TEST_PASSWORD, type TestContext } from './context.js'
+import { TEST_API, TEST_OTHER_API, TEST_PASSWORD_HASH, type TestContext } from './context.js'
 
 export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange'
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token'
@@ -103,8 +103,8 @@ export const ORGANIZATION_TEST_CONFIG: Readonly<Record<string, unknown>> = {
     },
   ],
   users: [
-    { email: 'alice@example.com', password: TEST_PASSWORD, name: 'Alice Example', email_verified: true },
-    { email: 'bob@example.com', password: TEST_PASSWORD, name: 'Bob Example', email_verified: true },
+    { email: 'alice@example.com', password_hash: TEST_PASSWORD_HASH, name: 'Alice Example', email_verified: true },
+    { email: 'bob@example.com', password_hash: TEST_PASSWORD_HASH, name: 'Bob Example', email_verified: true },
   ],
 }
 
