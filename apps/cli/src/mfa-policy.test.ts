@@ -6,7 +6,7 @@
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { latch, migrated, ok } from './test-harness.js'
+import { cliTestFile, latch, migrated, ok } from './test-harness.js'
 
 function policies(dir: string): { subject: string; subject_id: string }[] {
   const db = new Database(join(dir, 'latch.db'), { readonly: true })
@@ -17,7 +17,9 @@ function policies(dir: string): { subject: string; subject_id: string }[] {
   }
 }
 
-describe('latch: MFA policy flags', { timeout: 90_000 }, () => {
+cliTestFile()
+
+describe.concurrent('latch: MFA policy flags', { timeout: 90_000 }, () => {
   it('issue 13: --mfa-required on clients create and orgs create/update sets the policy; --no-mfa-required clears it', async () => {
     const dir = await migrated()
     const created = JSON.parse(await ok(dir, ['clients', 'create', '--id', 'strict', '--redirect-uris', 'https://app.example/cb', '--mfa-required', '--json'])) as Record<string, unknown>
