@@ -12,6 +12,7 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fastifyAuth } from '../../../resource-server/src/adapters/fastify.js'
+import { ORGANIZATION_NEEDS_MFA } from '../../src/grants/token-exchange.js'
 import { ManualClock } from '../../src/lib/clock.js'
 import { totpCode } from '../../src/users/totp.js'
 import { Browser, formOf, isConsentPage, isLoginPage, type Page } from '../browser.js'
@@ -51,6 +52,7 @@ beforeAll(async () => {
       },
     ],
     users: [...baseTestConfig.users, CAROL],
+    organizations: [{ id: 'secure', name: 'Secure', mfa_required: true, members: [{ email: ALICE.email }, { email: BOB.email }] }],
   }, { clock })
   app = await discover(server.url, 'app', client.ClientSecretBasic(APP_SECRET))
   tokenEndpoint = app.serverMetadata().token_endpoint as string
@@ -200,6 +202,17 @@ describe('device flow (RFC 8628) and token exchange (RFC 8693)', () => {
     const fromAccess = await exchange({ subject_token: forked.access_token, subject_token_type: ACCESS_TOKEN_TYPE })
     expect(fromAccess.status, JSON.stringify(fromAccess.body)).toBe(200)
     expect(await accessClaims(fromAccess.body.access_token as string)).toMatchObject(expected)
+  })
+
+  it('RFC 8693 / issue 13: a refresh token of an MFA sign-in may be switched into an organization that requires MFA (its grant says mfa); one of a one-factor sign-in may not', async () => {
+    const exchange = (subject: string) => postForm(tokenEndpoint, {
+      grant_type: EXCHANGE_GRANT, subject_token: subject, subject_token_type: REFRESH_TOKEN_TYPE, organization: 'secure',
+    }, { authorization: basicAuth('app', APP_SECRET) })
+    const strong = await exchange((await refresh((await codeGrant(new Browser(server.url), ALICE, alice.secret)).refresh_token)).refresh_token)
+    expect(strong.status, JSON.stringify(strong.body)).toBe(200)
+    expect(await accessClaims(strong.body.access_token as string)).toMatchObject({ org_id: 'secure', acr: ACR_MFA, amr: MFA_AMR })
+    const weak = await exchange((await codeGrant(new Browser(server.url), BOB)).refresh_token)
+    expect(weak.body).toEqual({ error: 'invalid_grant', error_description: ORGANIZATION_NEEDS_MFA })
   })
 
   it('RFC 9068 §2.2.1: a client credentials token has no user authentication: no amr, acr or auth_time', async () => {
