@@ -92,6 +92,8 @@ export const authorizationCodeGrant: GrantHandler = {
       auth_time: record.auth_time,
       session_id: record.session_id,
       organization_id: record.organization_id,
+      // Issue 13: the session's amr at /authorize; a later step-up of that session does not raise it.
+      amr: record.amr,
       created_at: now,
       revoked_at: null,
     }
@@ -105,7 +107,6 @@ export const authorizationCodeGrant: GrantHandler = {
       authTime: record.auth_time,
       sessionId: record.session_id,
       nonce: record.nonce,
-      amr: record.amr,
       refresh: refreshAllowed(client) ? { expiresAt: now + config.tokens.refresh_token_ttl } : null,
       organization,
       open: async (refreshToken) => {

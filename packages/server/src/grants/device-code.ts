@@ -11,7 +11,8 @@
  *   `auth_time`, and an ID token when `openid` was granted; the client must still be registered
  *   for the resource it asked for at the device authorization endpoint (RFC 8707 §2); an approval
  *   made within an IdP session opens its grant only while that session exists, so one stored just
- *   after a logout is `invalid_grant` (issue 8, token-set.ts).
+ *   after a logout is `invalid_grant` (issue 8, token-set.ts); the grant keeps the approving
+ *   session's `amr` (issue 13), so its tokens, refreshed ones too, carry `amr`, `acr` and `auth_time`.
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.4
  * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.5
  */
@@ -75,6 +76,8 @@ export const deviceCodeGrant: GrantHandler = {
       auth_time: authTime,
       session_id: record.session_id,
       organization_id: null,
+      // Issue 13: the approving session's amr (unknown for a code approved before 0018).
+      amr: record.amr ?? null,
       created_at: now,
       revoked_at: null,
     }

@@ -105,6 +105,7 @@ export const passwordGrant: GrantHandler = {
       auth_time: now,
       session_id: null,
       organization_id: organizationId,
+      amr: ['pwd'],
       created_at: now,
       revoked_at: null,
     }
@@ -117,7 +118,6 @@ export const passwordGrant: GrantHandler = {
       resource,
       authTime: now,
       sessionId: null,
-      amr: ['pwd'],
       refresh: refreshAllowed(client) ? { expiresAt: now + config.tokens.refresh_token_ttl } : null,
       organization,
       idToken: true,

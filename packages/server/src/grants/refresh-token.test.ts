@@ -18,7 +18,7 @@ afterEach(async () => {
 })
 
 /** A grant and the first refresh token of its family, as the code or device grant would leave them. */
-async function seedFamily(options: { clientId?: string; scope?: string; resource?: string | null; authTime?: number; ttl?: number } = {}) {
+async function seedFamily(options: { clientId?: string; scope?: string; resource?: string | null; authTime?: number; ttl?: number; amr?: string[] } = {}) {
   const user = await t.user()
   const now = t.clock.now()
   const grantId = randomId()
@@ -28,7 +28,7 @@ async function seedFamily(options: { clientId?: string; scope?: string; resource
   const authTime = options.authTime ?? now - 100
   const handle = newHandle()
   const opened = await t.store.grants.open(
-    { id: grantId, client_id: clientId, user_id: user.id, scope, resource, auth_time: authTime, session_id: 'sid-1', organization_id: null, created_at: now, revoked_at: null },
+    { id: grantId, client_id: clientId, user_id: user.id, scope, resource, auth_time: authTime, session_id: 'sid-1', organization_id: null, ...(options.amr && { amr: options.amr }), created_at: now, revoked_at: null },
     {
       token_hash: handle.hash, grant_id: grantId, client_id: clientId, user_id: user.id, scope, resource, auth_time: authTime,
       session_id: 'sid-1', created_at: now, expires_at: now + (options.ttl ?? 3600), rotated_at: null, revoked_at: null,
@@ -58,6 +58,23 @@ describe('refresh_token grant', () => {
     // The successor works in turn.
     const again = await refresh(body.refresh_token!)
     expect(again.refresh_token).toBeDefined()
+  })
+
+  it('OIDC Core §12.2 / RFC 9068 §2.2.1 (issue 13): refreshed tokens carry the grant\'s amr, acr and auth_time; a grant of before 0018 (amr unknown) gives neither amr nor acr', async () => {
+    const known = await seedFamily({ amr: ['hwk', 'user', 'mfa'] })
+    t.clock.advance(50)
+    const body = await refresh(known.token)
+    const expected = { amr: ['hwk', 'user', 'mfa'], acr: 'urn:latch:acr:phr', auth_time: known.authTime }
+    expect((await t.verify(body.access_token, { typ: 'at+jwt', audience: TEST_API })).payload).toMatchObject(expected)
+    expect(decodeJwt(body.id_token!)).toMatchObject(expected)
+    const unknown = await seedFamily()
+    const old = await refresh(unknown.token)
+    const access = (await t.verify(old.access_token, { typ: 'at+jwt', audience: TEST_API })).payload
+    expect(access.auth_time).toBe(unknown.authTime)
+    for (const claims of [access, decodeJwt(old.id_token!)]) {
+      expect(claims).not.toHaveProperty('amr')
+      expect(claims).not.toHaveProperty('acr')
+    }
   })
 
   it('RFC 9700 §4.14.2: reuse of a rotated refresh token revokes the whole family', async () => {

@@ -17,8 +17,10 @@
  *   longer authenticates (`invalid_client`), and deleting a client or a user revoked its grants,
  *   so their refresh tokens are `invalid_grant`, also under a re-created client_id;
  * - the successor keeps the family's absolute `expires_at`: rotation never extends a grant;
- * - with `openid` an ID token is issued again, with the original `auth_time` and no `nonce`
- *   (OIDC Core §12.2), and with `sid` only while that IdP session is alive: `sid` identifies a
+ * - with `openid` an ID token is issued again, with the original `auth_time`, `amr` and `acr`
+ *   (kept with the grant, issue 13) and no `nonce` (OIDC Core §12.2); the access token keeps them
+ *   too (RFC 9470 §6, RFC 9068 §2.2.1): a refresh is not a new authentication, and a step-up of
+ *   the session since does not raise an existing grant, and with `sid` only while that IdP session is alive: `sid` identifies a
  *   session at the OP that a logout can end (Back-Channel Logout §2.4, Front-Channel Logout §3),
  *   so an ended or expired session's id would name nothing; §12.2 does not require `sid` to
  *   stay, and the successor token is no longer tied to the session either. Grants without
@@ -109,7 +111,7 @@ export const refreshTokenGrant: GrantHandler = {
       resource: current.resource,
       authTime: current.auth_time,
       sessionId,
-      // OIDC Core §12.2: no nonce on a refreshed ID token; amr is not kept with the family.
+      // OIDC Core §12.2: no nonce on a refreshed ID token; amr and acr come from the grant (token-set.ts).
       refresh: { expiresAt: current.expires_at },
       organization,
       rotate: async (next) => {

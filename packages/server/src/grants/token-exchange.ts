@@ -32,6 +32,8 @@
  *   refresh token and the client has the refresh grant: a new grant is opened (same user, session
  *   and resource; the new organization and scope) and the answer carries its access and refresh
  *   tokens with `issued_token_type` …:refresh_token. Anything else is `invalid_request`;
+ * - the exchanged tokens keep the subject's authentication (issue 13): its `auth_time`, `acr` and
+ *   `amr` (an access token's claims, a refresh token's grant's), and a new grant keeps its `amr`;
  * - an exchanged access token's `jti` hangs from the subject's grant, so revoking that grant
  *   revokes it; nothing is written for it.
  * Exchanged access tokens get the custom claims of any user's access token (tokens/custom-claims.ts).
@@ -54,7 +56,7 @@ import { grantIdOf, verifyLiveAccessToken } from '../tokens/access-token-verific
 import type { GrantHandler, TokenResponseBody } from './grant.js'
 import { rebindOrganization, recheckDynamicScopes } from './organization-scope.js'
 import { revokeFamily } from './refresh-token.js'
-import { issueTokenSet, organizationClaims, refreshAllowed } from './token-set.js'
+import { authenticationClaims, issueTokenSet, organizationClaims, refreshAllowed } from './token-set.js'
 
 /** Issue 13: the answer to a switch into an organization that requires MFA, from a token without it. */
 export const ORGANIZATION_NEEDS_MFA = 'the requested organization requires a second factor: sign in to it through the authorization endpoint'
@@ -84,8 +86,12 @@ interface Subject {
   expiresAt: number
   resource: string | null
   authTime: number | null
-  /** Issue 13: the `acr` of an access token subject (rules/acr.ts); null for a refresh token (not kept with the family). */
+  /**
+   * Issue 13: how the user authenticated for the subject (rules/acr.ts): an access token's `acr` and
+   * `amr` claims, a refresh token's grant's (`acr` = `acrOf(amr)`); null: unknown.
+   */
   acr: string | null
+  amr: string[] | null
   /** The IdP session a new grant would be tied to: the subject's, while it lives. */
   sessionId: string | null
   /** The refresh token itself (refresh subjects): its absolute expiry bounds a new grant's. */
@@ -194,6 +200,7 @@ export const tokenExchangeGrant: GrantHandler = {
           grantId: subject.grantId,
           ...(subject.authTime !== null && { auth_time: subject.authTime }),
           ...(subject.acr !== null && { acr: subject.acr }),
+          ...(subject.amr !== null && { amr: subject.amr }),
           ...organizationClaims(membership),
           ...(actClaim !== null && { act: actClaim }),
           extra,
@@ -270,6 +277,7 @@ async function accessTokenSubject(ctx: LatchContext, token: string): Promise<Sub
     resource: audience === undefined || audience === ctx.config.issuer ? null : audience,
     authTime: typeof live.auth_time === 'number' ? live.auth_time : null,
     acr: typeof live.acr === 'string' ? live.acr : null,
+    amr: Array.isArray(live.amr) && live.amr.every((v) => typeof v === 'string') ? (live.amr as string[]) : null,
     sessionId: null,
     refresh: null,
     act: isActorClaim(live.act) ? live.act : null,
@@ -298,11 +306,17 @@ async function refreshTokenSubject(ctx: LatchContext, token: string, client: Cli
     expiresAt: record.expires_at,
     resource: record.resource,
     authTime: record.auth_time,
-    acr: null,
+    ...authenticationOf(grant.amr),
     sessionId: found.sessionAlive ? record.session_id : null,
     refresh: record,
     act: null,
   }
+}
+
+/** A refresh token subject's `amr` and `acr`: its grant's, unknown (null) for a grant of before 0018. */
+function authenticationOf(amr: readonly string[] | null | undefined): { acr: string | null; amr: string[] | null } {
+  const claims = authenticationClaims(amr)
+  return { acr: claims.acr ?? null, amr: claims.amr ?? null }
 }
 
 /** The scope of the exchanged token before template instances are re-decided (see the rules above). */
@@ -348,6 +362,8 @@ async function openExchangedGrant(
     organization_id: membership?.organization.id ?? null,
     // Revoked with the family it came from: a replay or a revocation there reaches it.
     family_id: subject.familyId,
+    // Issue 13: the subject's sign-in, not a new one: the new grant's tokens keep its amr and acr.
+    amr: subject.amr,
     created_at: now,
     revoked_at: null,
   }

@@ -7,7 +7,10 @@
  * store step before anything is returned: a new grant is opened with its first refresh token
  * (`store.grants.open`), an existing one rotates its refresh token (`rotate`). A grant for an
  * organization puts `org_id` and `org_roles` in the access and ID tokens (issue 10), from the
- * membership the grant read for this issuance.
+ * membership the grant read for this issuance. Issue 13: every token of a grant says how its user
+ * authenticated when the grant was created (`grant.amr`, kept with the grant; `acr` = `acrOf(amr)`;
+ * `auth_time`), refreshed ones too (OIDC Core §12.2, RFC 9470 §6, RFC 9068 §2.2.1); a grant whose
+ * `amr` is unknown (before 0018, client credentials) issues tokens without `amr`/`acr`.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
  * @see https://openid.net/specs/openid-connect-core-1_0.html#TokenResponse
  */
@@ -33,7 +36,6 @@ export interface TokenSetInput {
   authTime: number | null
   sessionId: string | null
   nonce?: string | null
-  amr?: string[]
   /** A refresh token expiring at `expiresAt`, or none (clients without the `refresh_token` grant). */
   refresh: { expiresAt: number } | null
   /**
@@ -70,6 +72,11 @@ export function organizationClaims(membership: Membership | null | undefined): {
   return membership ? { org_id: membership.organization.id, org_roles: membership.roles } : {}
 }
 
+/** Issue 13: `amr` and `acr` of a grant's authentication, or nothing when it is unknown (or empty). */
+export function authenticationClaims(amr: readonly string[] | null | undefined): { amr?: string[]; acr?: string } {
+  return amr && amr.length > 0 ? { amr: [...amr], acr: acrOf(amr) } : {}
+}
+
 export function refreshAllowed(client: ClientRecord): boolean {
   return client.grant_types.includes('refresh_token')
 }
@@ -87,6 +94,7 @@ export async function issueTokenSet(ctx: LatchContext, input: TokenSetInput): Pr
   // Custom claims (config `claims`, the hooks module) before anything is signed or written: a
   // failing hook costs no grant. Not configured: no call at all (the refresh path is benchmarked).
   const organization = input.organization ? { id: input.organization.organization.id, roles: input.organization.roles } : null
+  const authentication = authenticationClaims(input.grant.amr)
   const custom = ctx.customClaims.active
     ? await ctx.customClaims.forTokenSet({ user: input.user, client: input.client, scope: input.scope, organization }, wantsIdToken)
     : NO_CUSTOM_CLAIMS
@@ -99,8 +107,8 @@ export async function issueTokenSet(ctx: LatchContext, input: TokenSetInput): Pr
       aud: input.resource ?? config.issuer,
       grantId: input.grant.id,
       ...(input.authTime !== null ? { auth_time: input.authTime } : {}),
-      // Issue 13, RFC 9470 §4: the resource server may require an acr; derived from the session's amr.
-      ...(input.amr && input.amr.length > 0 ? { acr: acrOf(input.amr) } : {}),
+      // Issue 13, RFC 9470 §4, RFC 9068 §2.2.1: the resource server may require an acr.
+      ...authentication,
       ...organizationClaims(input.organization),
       extra: custom.access_token,
     },
@@ -175,7 +183,7 @@ export async function issueTokenSet(ctx: LatchContext, input: TokenSetInput): Pr
         access_token: access.token,
         ...(input.nonce ? { nonce: input.nonce } : {}),
         ...(sessionId ? { sid: sessionId } : {}),
-        ...(input.amr && input.amr.length > 0 ? { amr: input.amr, acr: acrOf(input.amr) } : {}),
+        ...authentication,
         ...organizationClaims(input.organization),
         // The scope's standard claims last: the user record answers them, never a custom claim.
         claims: custom.id_token ? { ...custom.id_token, ...claimsForScope(input.user, scope) } : claimsForScope(input.user, scope),

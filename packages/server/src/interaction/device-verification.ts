@@ -110,6 +110,8 @@ export const deviceKind: InteractionKind = {
         auth_time: session.session.auth_time,
         session_id: session.session.id,
         granted_scope: granted.join(' '),
+        // Issue 13: the device's grant keeps how the user signed in (its tokens' amr and acr).
+        amr: session.session.amr,
       },
       ctx.clock.now(),
     ))

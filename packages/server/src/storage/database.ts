@@ -90,6 +90,8 @@ export interface GrantsTable {
   organization_id: string | null
   /** 0008: the first grant of its token-exchange family (revoked together); null: it is the first. */
   family_id: string | null
+  /** 0018 (issue 13): JSON array, the `amr` of the sign-in the grant was created in; null: unknown. */
+  amr: Json | null
   created_at: Epoch
   revoked_at: Epoch | null
 }
@@ -156,6 +158,8 @@ export interface DeviceCodesTable {
   auth_time: Epoch | null
   session_id: string | null
   granted_scope: string | null
+  /** 0018 (issue 13): JSON array, the approving session's `amr`; null: unknown. */
+  amr: Json | null
 }
 
 export interface SessionsTable {

@@ -171,8 +171,11 @@ for (const dialect of DIALECTS) {
         // Later migrations add their columns with defaults (0010: an organization's branding; 0011,
         // issue 12: clients of an earlier version have no back-channel logout URI).
         // Issue 13 (0014): clients get no sign_up override, users are not pending verification;
-        // (0017) sessions of an earlier version have no User-Agent.
+        // (0017) sessions of an earlier version have no User-Agent; (0018) grants and device codes
+        // do not know how their user authenticated.
         const later = {
+          grants: { amr: null },
+          device_codes: { amr: null },
           organizations: { branding: '{}' },
           clients: { backchannel_logout_uri: null, backchannel_logout_session_required: 0, sign_up: null },
           users: { verification_pending: 0 },
@@ -200,6 +203,27 @@ for (const dialect of DIALECTS) {
       await db.deleteFrom('organizations').where('tenant_id', '=', 'default').where('id', '=', 'acme').execute()
       expect(await db.selectFrom('organization_members').selectAll().execute()).toEqual([])
       })
+
+    it('issue 13, 0018-grant-authentication: grants and device codes of an earlier version get amr null (unknown) and keep everything else; new rows store one', async () => {
+      const db = (await dialect.open()) as Kysely<any>
+      const { error } = await new Migrator({ db, provider }).migrateTo('0017-account')
+      expect(error).toBeUndefined()
+      const grantAt0017 = { id: 'g1', client_id: 'rp', user_id: null, scope: 'openid', resource: null, auth_time: 1, session_id: null, organization_id: null, family_id: null, created_at: 1, revoked_at: null, tenant_id: 'default' }
+      const deviceAt0017 = {
+        device_code_hash: 'd1', user_code_hash: 'uc1', client_id: 'rp', scope: 'openid', resource: null, interval: 5, created_at: 1, expires_at: 99,
+        last_polled_at: null, status: 'approved', user_id: 'u1', auth_time: 1, session_id: null, granted_scope: 'openid', tenant_id: 'default',
+      }
+      await db.insertInto('grants').values(grantAt0017).execute()
+      await db.insertInto('device_codes').values(deviceAt0017).execute()
+
+      await migrateToLatest(db)
+
+      const numbers = (row: Record<string, unknown>) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v]))
+      expect((await db.selectFrom('grants').selectAll().execute()).map(numbers)).toEqual([{ ...grantAt0017, amr: null }])
+      expect((await db.selectFrom('device_codes').selectAll().execute()).map(numbers)).toEqual([{ ...deviceAt0017, amr: null }])
+      await db.insertInto('grants').values({ ...grantAt0017, id: 'g2', amr: '["pwd","otp","mfa"]' }).execute()
+      expect((await db.selectFrom('grants').select('amr').where('id', '=', 'g2').executeTakeFirstOrThrow()).amr).toBe('["pwd","otp","mfa"]')
+    })
 
     it('issue 11, 0010-organization-branding: organizations of an earlier version get no branding ({}), and keep everything else', async () => {
       const db = (await dialect.open()) as Kysely<any>

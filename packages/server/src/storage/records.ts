@@ -88,6 +88,13 @@ export interface GrantRecord {
    * that family. Revoking any member of a family revokes every member. Omitted or null otherwise.
    */
   family_id?: string | null
+  /**
+   * Issue 13 (0018): how the user authenticated when the grant was created (`amr`, RFC 8176), kept
+   * for every token of the grant (refreshed ones too; `acr` is `acrOf(amr)`). Omitted or null:
+   * unknown (a grant of before 0018, or no user: client credentials), and its tokens carry no
+   * `amr`/`acr`.
+   */
+  amr?: string[] | null
   created_at: number
   revoked_at: number | null
 }
@@ -174,6 +181,8 @@ export interface DeviceCodeRecord {
   session_id: string | null
   /** Scope the user approved (may be narrower than requested). */
   granted_scope: string | null
+  /** Issue 13 (0018): the approving session's `amr`, for the grant the code opens; omitted or null: unknown. */
+  amr?: string[] | null
 }
 
 export type PollResult =

@@ -3,7 +3,7 @@
  * dialect's codecs for booleans and JSON. Kept apart from the queries so that every repository
  * reads and writes a record the same way, and so `kysely-store.ts` holds only decisions.
  */
-import type { EmailTokenRecord, ClientRecord, ConnectionRecord, PasskeyRecord, PasskeyChallengeRecord, IdentityRecord, UpstreamLoginRecord, UpstreamSessionRecord, DeviceCodeRecord, DeviceCodeStatus, InteractionRecord, OrganizationRecord, SessionRecord, SigningKeyRecord, TenantRecord, UserClaims, UserRecord, AuthorizationCodeRecord } from './store.js'
+import type { EmailTokenRecord, ClientRecord, ConnectionRecord, PasskeyRecord, PasskeyChallengeRecord, IdentityRecord, UpstreamLoginRecord, UpstreamSessionRecord, DeviceCodeRecord, DeviceCodeStatus, GrantRecord, InteractionRecord, OrganizationRecord, SessionRecord, SigningKeyRecord, TenantRecord, UserClaims, UserRecord, AuthorizationCodeRecord } from './store.js'
 import type {
   AccessTokensTable, AuthorizationCodesTable, PasskeysTable, PasskeyChallengesTable, ClientsTable, ConnectionsTable, ConsentsTable, Database, UpstreamLoginsTable, UpstreamSessionsTable, UserIdentitiesTable, DeviceCodesTable, GrantsTable, InteractionsTable,
   LogoutDeliveriesTable, OrganizationMembersTable, EmailTokensTable,
@@ -42,8 +42,8 @@ export const COLUMNS = {
     retired_at: true, expires_at: true,
   }),
   grants: columns<GrantsTable>()({
-    id: true, client_id: true, user_id: true, scope: true, resource: true, auth_time: true, session_id: true, organization_id: true, family_id: true, created_at: true,
-    revoked_at: true,
+    id: true, client_id: true, user_id: true, scope: true, resource: true, auth_time: true, session_id: true, organization_id: true, family_id: true, amr: true,
+    created_at: true, revoked_at: true,
   }),
   authorization_codes: columns<AuthorizationCodesTable>()({
     code_hash: true, grant_id: true, client_id: true, user_id: true, redirect_uri: true, scope: true, resource: true, nonce: true, code_challenge: true,
@@ -56,7 +56,7 @@ export const COLUMNS = {
   access_tokens: columns<AccessTokensTable>()({ jti: true, client_id: true, expires_at: true, revoked_at: true }),
   device_codes: columns<DeviceCodesTable>()({
     device_code_hash: true, user_code_hash: true, client_id: true, scope: true, resource: true, interval: true, created_at: true, expires_at: true,
-    last_polled_at: true, status: true, user_id: true, auth_time: true, session_id: true, granted_scope: true,
+    last_polled_at: true, status: true, user_id: true, auth_time: true, session_id: true, granted_scope: true, amr: true,
   }),
   sessions: columns<SessionsTable>()({ session_hash: true, id: true, user_id: true, auth_time: true, amr: true, created_at: true, expires_at: true, user_agent: true }),
   consents: columns<ConsentsTable>()({ user_id: true, client_id: true, resource: true, scope: true, granted_at: true }),
@@ -111,6 +111,7 @@ export function pick<K extends string>(record: { [P in K]?: unknown }, keys: rea
 export function rowCodec(codecs: Codecs) {
   const { boolean: bool, json } = codecs
   const strings = (stored: string) => json.decode(stored) as string[]
+  const amrToRow = (amr: readonly string[] | null | undefined) => (amr === null || amr === undefined ? null : json.encode(amr))
 
   return {
     bool: (value: boolean) => bool.encode(value),
@@ -188,8 +189,12 @@ export function rowCodec(codecs: Codecs) {
     codeToRow: (c: AuthorizationCodeRecord): AuthorizationCodesTable => ({ ...pick(c, COLUMNS.authorization_codes), amr: json.encode(c.amr) }),
     code: (r: AuthorizationCodesTable): AuthorizationCodeRecord => ({ ...r, amr: strings(r.amr) }),
 
-    deviceCodeToRow: (d: DeviceCodeRecord): DeviceCodesTable => pick(d, COLUMNS.device_codes),
-    deviceCode: (r: DeviceCodesTable): DeviceCodeRecord => ({ ...r, status: r.status as DeviceCodeStatus }),
+    deviceCodeToRow: (d: DeviceCodeRecord): DeviceCodesTable => ({ ...pick(d, COLUMNS.device_codes), amr: amrToRow(d.amr) }),
+    deviceCode: ({ amr, ...r }: DeviceCodesTable): DeviceCodeRecord => ({ ...r, status: r.status as DeviceCodeStatus, ...(amr !== null && { amr: strings(amr) }) }),
+
+    // Issue 13 (0018): a grant's `amr`; null (a row of before 0018, no user) reads as absent: unknown.
+    grantToRow: (g: GrantRecord): GrantsTable => ({ ...pick(g, COLUMNS.grants), amr: amrToRow(g.amr) }),
+    grant: ({ amr, ...r }: GrantsTable): GrantRecord => ({ ...r, ...(amr !== null && { amr: strings(amr) }) }),
 
     sessionToRow: (s: SessionRecord): SessionsTable => ({ ...pick(s, COLUMNS.sessions), amr: json.encode(s.amr), user_agent: s.user_agent ?? null }),
     // Issue 13: no User-Agent reads as an absent one (sessions of before 0017 look as they did).

@@ -121,8 +121,8 @@ function device(overrides: Partial<DeviceCodeRecord> = {}): DeviceCodeRecord {
 
 /** The grant a code opens when redeemed, as `grants/authorization-code.ts` builds it. */
 function grantOf(c: AuthorizationCodeRecord, created_at = T): GrantRecord {
-  const { grant_id: id, client_id, user_id, scope, resource, auth_time, session_id, organization_id } = c
-  return { id, client_id, user_id, scope, resource, auth_time, session_id, organization_id, family_id: null, created_at, revoked_at: null }
+  const { grant_id: id, client_id, user_id, scope, resource, auth_time, session_id, organization_id, amr } = c
+  return { id, client_id, user_id, scope, resource, auth_time, session_id, organization_id, family_id: null, amr, created_at, revoked_at: null }
 }
 
 const approve = { status: 'approved' as const, user_id: 'u1', auth_time: T, session_id: 's1', granted_scope: 'openid' }
@@ -405,6 +405,36 @@ for (const dialect of DIALECTS) {
       const crt = refresh(clientOnly.id)
       await store.grants.open(clientOnly, crt)
       expect(await store.refreshTokens.getForRefresh(crt.token_hash, T)).toEqual({ token: crt, grant: clientOnly, user: null, sessionAlive: false })
+    })
+
+    it('OIDC Core §12.2 / RFC 9470 §6 (issue 13, 0018): a grant keeps its amr through open, get, the refresh read and a code\'s redemption; a device approval carries it to the poll; none reads as unknown', async () => {
+      const g = grant({ amr: ['pwd', 'otp', 'mfa'] })
+      const rt = refresh(g.id)
+      expect(await store.grants.open(g, rt)).toBe(true)
+      expect(await store.grants.get(g.id)).toEqual(g)
+      expect((await store.refreshTokens.getForRefresh(rt.token_hash, T))?.grant?.amr).toEqual(['pwd', 'otp', 'mfa'])
+      // Unknown (a grant of before 0018, client credentials): absent, not an empty list.
+      const unknown = grant()
+      await store.grants.open(unknown, null)
+      expect(await store.grants.get(unknown.id)).not.toHaveProperty('amr')
+      // The code's amr (the session's at /authorize) becomes its grant's.
+      const c = code(id(), { amr: ['hwk', 'user', 'mfa'] })
+      await store.authorizationCodes.insert(c)
+      const crt = refresh(c.grant_id, { user_id: c.user_id })
+      expect((await store.authorizationCodes.redeem(c.code_hash, T + 1, crt)).outcome).toBe('opened')
+      expect(await store.grants.get(c.grant_id)).toEqual(grantOf(c, T + 1))
+      expect((await store.refreshTokens.getForRefresh(crt.token_hash, T + 1))?.grant?.amr).toEqual(['hwk', 'user', 'mfa'])
+      // A device approval records the approving session's amr; the redeemed code returns it.
+      const d = device()
+      await store.deviceCodes.insert(d)
+      expect(await store.deviceCodes.decide(d.user_code_hash, { status: 'approved', user_id: 'u1', auth_time: T, session_id: null, granted_scope: 'openid', amr: ['pwd', 'otp', 'mfa'] }, T)).toBe(true)
+      const polled = await store.deviceCodes.poll(d.device_code_hash, T + 1)
+      expect(polled.outcome === 'approved' && polled.record.amr).toEqual(['pwd', 'otp', 'mfa'])
+      const old = device()
+      await store.deviceCodes.insert(old)
+      expect(await store.deviceCodes.decide(old.user_code_hash, { status: 'approved', user_id: 'u1', auth_time: T, session_id: null, granted_scope: 'openid' }, T)).toBe(true)
+      const oldPoll = await store.deviceCodes.poll(old.device_code_hash, T + 1)
+      expect(oldPoll.outcome === 'approved' && oldPoll.record).not.toHaveProperty('amr')
     })
 
     it('RFC 9700 §4.14.2: 50 concurrent rotations of one refresh token: exactly one rotated, the rest reused', async () => {

@@ -351,7 +351,7 @@ export interface Store {
     /** Approves or denies a pending, unexpired code; false when it was not pending any more. */
     decide(
       userCodeHash: string,
-      decision: { status: 'approved' | 'denied'; user_id: string; auth_time: number; session_id: string | null; granted_scope: string | null },
+      decision: { status: 'approved' | 'denied'; user_id: string; auth_time: number; session_id: string | null; granted_scope: string | null; amr?: string[] | null },
       now: number,
     ): Promise<boolean>
     /** One poll, enforcing `interval` (RFC 8628 §3.5) and single redemption. */

@@ -1,7 +1,8 @@
 /**
  * JWT access tokens in the RFC 9068 profile: header `typ: at+jwt` (§2.1) so a resource server can
  * never mistake an ID token for an access token, and the required claims iss, exp, aud, sub,
- * client_id, iat, jti (§2.2) plus scope (§2.2.3) and auth_time (§2.2.1) when there was a user.
+ * client_id, iat, jti (§2.2) plus scope (§2.2.3), and auth_time, acr and amr (§2.2.1) when there
+ * was a user (issue 13: those of the grant's sign-in, refreshed tokens too).
  * For the client credentials grant there is no resource owner, and §2.2 says `sub` SHOULD then
  * identify the client: the grant passes the client_id in as `sub`.
  * A token for an organization (issue 10) carries `org_id` and `org_roles`; a delegated one
@@ -33,6 +34,8 @@ export interface AccessTokenClaims {
   auth_time?: number
   /** Issue 13: the session's authentication context class (rules/acr.ts), RFC 9470 §4. */
   acr?: string
+  /** Issue 13: how the user authenticated (RFC 8176 values), RFC 9068 §2.2.1; kept with the grant. */
+  amr?: readonly string[]
   /**
    * The grant the token hangs from. It becomes the prefix of the `jti` (`<grantId>.<random>`), so
    * revoking the grant makes the token inactive without a row stored per token
@@ -73,7 +76,7 @@ export interface IssuedAccessToken {
 }
 
 /** Claims the profile defines: `extra` may not override them, or a caller could forge `iss` or `exp`. */
-const RESERVED = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'client_id', 'scope', 'auth_time', 'acr', 'cnf', 'org_id', 'org_roles', 'act', 'may_act'])
+const RESERVED = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'client_id', 'scope', 'auth_time', 'acr', 'amr', 'cnf', 'org_id', 'org_roles', 'act', 'may_act'])
 
 function grantPrefix(grantId: string): string {
   // The store reads the grant id back as the text before the first '.'.
@@ -100,6 +103,7 @@ export function issueAccessToken(ctx: TokenContext, claims: AccessTokenClaims): 
   if (claims.scope !== '') payload.scope = claims.scope
   if (claims.auth_time !== undefined) payload.auth_time = claims.auth_time
   if (claims.acr !== undefined) payload.acr = claims.acr
+  if (claims.amr !== undefined) payload.amr = [...claims.amr]
   if (claims.org_id !== undefined) {
     payload.org_id = claims.org_id
     if (claims.org_roles !== undefined) payload.org_roles = [...claims.org_roles]

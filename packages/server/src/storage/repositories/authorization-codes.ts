@@ -34,6 +34,8 @@ function openFromCode(capabilities: DialectCapabilities) {
           .selectFrom('authorization_codes as c')
           .select([
             'c.grant_id', 'c.client_id', 'c.user_id', 'c.scope', 'c.resource', 'c.auth_time', 'c.session_id', 'c.organization_id', sql<null>`null`.as('family_id'),
+            // Issue 13: the grant keeps the code's amr (the session's at /authorize), for every token it issues.
+            'c.amr',
             at.as('created_at'), sql<null>`null`.as('revoked_at'), 'c.tenant_id',
           ])
           .where('c.code_hash', '=', a.code_hash)

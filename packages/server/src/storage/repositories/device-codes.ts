@@ -39,6 +39,7 @@ export function deviceCodeRepository({ db, rows }: RepositoryContext): ForTenant
           auth_time: decision.auth_time,
           session_id: decision.session_id,
           granted_scope: decision.granted_scope,
+          amr: decision.amr === undefined || decision.amr === null ? null : rows.json(decision.amr),
         })
         .where('user_code_hash', '=', userCodeHash)
         .where('tenant_id', '=', tenant)

@@ -29,11 +29,11 @@ async function tombstoneCodeGrants(
   const at = sql<number>`cast(${now} as bigint)`
   await trx
     .insertInto('grants')
-    .columns(['id', 'client_id', 'user_id', 'scope', 'resource', 'auth_time', 'session_id', 'organization_id', 'created_at', 'revoked_at', 'tenant_id'])
+    .columns(['id', 'client_id', 'user_id', 'scope', 'resource', 'auth_time', 'session_id', 'organization_id', 'amr', 'created_at', 'revoked_at', 'tenant_id'])
     .expression(
       trx
         .selectFrom('authorization_codes')
-        .select(['grant_id', 'client_id', 'user_id', 'scope', 'resource', 'auth_time', 'session_id', 'organization_id', at.as('created_at'), at.as('revoked_at'), 'tenant_id'])
+        .select(['grant_id', 'client_id', 'user_id', 'scope', 'resource', 'auth_time', 'session_id', 'organization_id', 'amr', at.as('created_at'), at.as('revoked_at'), 'tenant_id'])
         // SQLite needs the WHERE to parse INSERT ... SELECT ... ON CONFLICT; every caller has one.
         .where('tenant_id', '=', tenant)
         .where(where),

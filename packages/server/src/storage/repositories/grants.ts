@@ -9,7 +9,7 @@
 import type { GrantsTable, RefreshTokensTable } from '../database.js'
 import type { DialectCapabilities } from '../dialects/dialect.js'
 import { COLUMNS, pick } from '../rows.js'
-import type { GrantRecord, RefreshTokenRecord, Store, WriteCondition } from '../store.js'
+import type { RefreshTokenRecord, Store, WriteCondition } from '../store.js'
 import { shapes, statement } from './compiled.js'
 import { revokeGrantsWhere, revokeSessionGrants } from './grant-revocation.js'
 import { valuesWhere, type Db, type ForTenant, type RepositoryContext } from './shared.js'
@@ -43,7 +43,7 @@ export function grantOpening(capabilities: DialectCapabilities) {
   return {
     insertRefreshToken,
     /** False, and nothing written, when the grant id is taken or `condition` no longer holds. */
-    async open(trx: Db, tenant: string, grant: GrantRecord, refreshToken: RefreshTokenRecord | null, condition: WriteCondition = {}): Promise<boolean> {
+    async open(trx: Db, tenant: string, grant: GrantsTable, refreshToken: RefreshTokenRecord | null, condition: WriteCondition = {}): Promise<boolean> {
       const shape: ConditionShape = condition.passwordHash
         ? condition.sessionId ? 'password+session' : 'password'
         : condition.sessionId ? 'session' : 'none'
@@ -62,17 +62,19 @@ export function grantOpening(capabilities: DialectCapabilities) {
   }
 }
 
-export function grantRepository({ db, capabilities }: RepositoryContext): ForTenant<Store['grants']> {
+export function grantRepository({ db, rows, capabilities }: RepositoryContext): ForTenant<Store['grants']> {
   const opening = grantOpening(capabilities)
   const byId = statement((db, a: { tenant_id: string; id: string }) => db.selectFrom('grants').select(COLUMNS.grants).where('id', '=', a.id).where('tenant_id', '=', a.tenant_id))
   return (tenant) => ({
     async open(grant, refreshToken, condition) {
       // One statement needs no transaction; with a refresh token both rows commit together.
-      if (refreshToken === null) return opening.open(db, tenant, grant, null, condition)
-      return db.transaction().execute((trx) => opening.open(trx, tenant, grant, refreshToken, condition))
+      const row = rows.grantToRow(grant)
+      if (refreshToken === null) return opening.open(db, tenant, row, null, condition)
+      return db.transaction().execute((trx) => opening.open(trx, tenant, row, refreshToken, condition))
     },
     async get(id) {
-      return (await byId.first(db, { tenant_id: tenant, id })) ?? null
+      const row = await byId.first(db, { tenant_id: tenant, id })
+      return row ? rows.grant(row) : null
     },
     async revoke(id, now) {
       await db.transaction().execute((trx) => revokeGrantsWhere(trx, tenant, 'id', id, now))

@@ -116,7 +116,8 @@ export function refreshTokenRepository({ db, rows, capabilities }: RepositoryCon
       const found = (await forRefresh.first(db, { tenant_id: tenant, token_hash: tokenHash, now })) as Record<string, unknown> | undefined
       if (!found) return null
       const token = pick(found as Partial<RefreshTokensTable>, COLUMNS.refresh_tokens) as RefreshTokensTable
-      const grant = unprefix<GrantsTable>(found, 'g_', COLUMNS.grants)
+      const grantRow = unprefix<GrantsTable>(found, 'g_', COLUMNS.grants)
+      const grant = grantRow && rows.grant(grantRow)
       const user = unprefix<UsersTable>(found, 'u_', COLUMNS.users)
       return {
         // A revoked grant revokes its tokens even if a racing rotation inserted one afterwards.
