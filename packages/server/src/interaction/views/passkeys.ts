@@ -66,8 +66,8 @@ export function passkeyOfferPage(v: PasskeyOfferView, locale: Locale = DEFAULT_L
   const m = messagesFor(locale, look).passkeys
   return page(
     m.offerTitle,
-    html`<h1 tabindex="-1"${v.error ? '' : html` autofocus`}>${m.offerTitle}</h1>
-${v.error ? html`<p class="error" role="alert" tabindex="-1" autofocus>${v.error}</p>` : ''}
+    html`<h1 tabindex="-1" autofocus>${m.offerTitle}</h1>
+${v.error ? html`<p class="error" role="alert">${v.error}</p>` : ''}
 <p>${m.offerText}</p>
 <form method="post" action="${v.action}" data-passkey-register data-options="${v.options}" data-unsupported="${m.unsupported}" data-cancelled="${m.cancelled}" hidden>
 <input type="hidden" name="csrf" value="${v.csrf}"><input type="hidden" name="response" value="">
