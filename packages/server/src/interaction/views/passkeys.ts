@@ -71,7 +71,7 @@ ${v.error ? html`<p class="error" role="alert">${v.error}</p>` : ''}
 <p>${m.offerText}</p>
 <form method="post" action="${v.action}" data-passkey-register data-options="${v.options}" data-unsupported="${m.unsupported}" data-cancelled="${m.cancelled}" hidden>
 <input type="hidden" name="csrf" value="${v.csrf}"><input type="hidden" name="response" value="">
-<button type="submit">${m.add}</button>
+<button type="submit" id="add-passkey">${m.add}</button>
 </form>
 <a class="button secondary" href="${v.continueHref}" id="not-now">${m.notNow}</a>`,
     locale,
