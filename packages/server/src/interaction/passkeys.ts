@@ -12,7 +12,8 @@
  * `userHandle` against the credential's user (§7.2 step 6). The signature counter is checked and
  * advanced in one conditional write (§6.1.1): a counter that did not go up is refused and reported
  * (`passkey.counter_regressed`). Every failure is one `failed` answer; which step refused goes to
- * the `passkey.failed` event only.
+ * the `passkey.failed` event only. One function verifies every assertion (`verifyAssertion`): this
+ * sign-in's and the second factor's (interaction/passkey-factor.ts).
  * @see https://www.w3.org/TR/webauthn-3/#sctn-registering-a-new-credential
  * @see https://www.w3.org/TR/webauthn-3/#sctn-verifying-assertion
  * @see https://www.w3.org/TR/webauthn-3/#sctn-sign-counter
@@ -108,14 +109,14 @@ export interface VerifiedAssertion {
 export async function verifyAssertion(
   ctx: LatchContext,
   parsed: ParsedResponse,
-  expect: { owner: string | null; requireUserVerification: boolean },
+  rules: { owner: string | null; requireUserVerification: boolean },
 ): Promise<VerifiedAssertion | PasskeyFailure> {
   const found = await ctx.store.passkeys.find(parsed.json.id)
   if (found === null) return 'unknown_credential'
   const { passkey, user } = found
-  if (expect.owner !== null && user.id !== expect.owner) return 'unknown_credential'
+  if (rules.owner !== null && user.id !== rules.owner) return 'unknown_credential'
   const userHandle = parsed.json.response.userHandle
-  const handleRequired = expect.owner === null
+  const handleRequired = rules.owner === null
   if (userHandle === undefined || userHandle === null || userHandle === '') {
     if (handleRequired) return 'invalid_response'
   } else if (typeof userHandle !== 'string' || Buffer.from(userHandle, 'base64url').toString('utf8') !== user.id) {
@@ -131,7 +132,7 @@ export async function verifyAssertion(
       expectedRPID: rp.id,
       // The counter is checked by `recordUse`, in the same statement that advances it.
       credential: { id: passkey.credential_id, publicKey: Buffer.from(passkey.public_key, 'base64url'), counter: 0, transports: passkey.transports as never },
-      requireUserVerification: expect.requireUserVerification,
+      requireUserVerification: rules.requireUserVerification,
     })
   } catch {
     return 'invalid_response'

@@ -95,7 +95,10 @@ async function expectRefused(res: Response): Promise<void> {
 async function claimsOf(res: Response, browser: Browser): Promise<{ id: Record<string, unknown>; access: Record<string, unknown> }> {
   expect(res.status).toBe(303)
   expect(res.headers.get('set-cookie') ?? '').toMatch(/latch_session=/)
-  const page = await browser.open(new URL(res.headers.get('location')!, server.url))
+  return claimsAt(await browser.open(new URL(res.headers.get('location')!, server.url)))
+}
+
+async function claimsAt(page: Page): Promise<{ id: Record<string, unknown>; access: Record<string, unknown> }> {
   const code = page.redirect?.searchParams.get('code')
   expect(code, page.html.slice(0, 300)).toBeTruthy()
   const tokens = (await (await postForm(`${server.url}${PATHS.token}`, {
@@ -181,6 +184,23 @@ describe('a passkey as the second factor', () => {
     expect(step.page.html).toContain('Using a passkey needs JavaScript, which is off in this browser.')
     const { id } = await claimsOf(await answer(step, bobPasskey, await optionsOf(step)), step.browser)
     expect(id.amr).toEqual(['pwd', 'hwk', 'user', 'mfa'])
+  })
+
+  it('OIDC Core §3.1.2.1, RFC 9470: a one-factor session asked for urn:latch:acr:mfa steps up with the passkey only: same sid, new cookie', async () => {
+    const browser = new Browser(server.url)
+    const first = await claimsAt(await browser.authorize(webAuthorizeUrl(server.url, { code_challenge: challengeOf(VERIFIER) }), BOB))
+    expect(first.id.amr).toEqual(['pwd'])
+    expect(first.id.sid).toBeTruthy()
+    const before = browser.cookies.get('latch_session')
+    const page = await browser.open(webAuthorizeUrl(server.url, { code_challenge: challengeOf(VERIFIER), acr_values: 'urn:latch:acr:mfa' }))
+    expect(isLoginPage(page)).toBe(false)
+    const div = /data-passkey-second-factor data-options="([^"]+)" data-action="([^"]+)" data-csrf="([^"]+)"/.exec(page.html)
+    expect(div, page.html.slice(0, 600)).not.toBeNull()
+    const step: Step = { browser, page, options: unescapeHtml(div![1]!), action: unescapeHtml(div![2]!), csrf: div![3]! }
+    const { id } = await claimsOf(await answer(step, bobPasskey, await optionsOf(step)), browser)
+    expect(id.amr).toEqual(['pwd', 'hwk', 'user', 'mfa'])
+    expect(browser.cookies.get('latch_session')).not.toBe(before)
+    expect(id.sid).toBe(first.id.sid)
   })
 
   it('OIDC Core §3.1.2.1: acr_values asking urn:latch:acr:phr makes user verification required', async () => {
