@@ -38,6 +38,7 @@ import { passwordResetPages } from './endpoints/password-reset.js'
 import { accountEndpoint } from './endpoints/account.js'
 import { passkeyAssetsEndpoint } from './endpoints/passkey-assets.js'
 import { passkeyEndpoints } from './endpoints/passkeys.js'
+import { passkeyFactorPages } from './endpoints/passkey-factor.js'
 import { clientErrorHandler, errorHandler, frameworkErrors, sendErrorOn } from './endpoints/_pipeline/render-error.js'
 import { recordMethods } from './endpoints/_pipeline/method-not-allowed.js'
 import { corsForBrowserApps } from './endpoints/_pipeline/cors.js'
@@ -262,7 +263,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       revocationEndpoint, deviceAuthorizationEndpoint, endSessionEndpoint, healthEndpoint, interactionPages, mfaPages, deviceVerificationPages,
       rootEndpoint, brandingStylesheetEndpoint, connectionEndpoints, federatedLogoutEndpoint, accountEndpoint, accountMfaPages,
       // Issue 13.
-      passkeyAssetsEndpoint, passkeyEndpoints, signUpPages, passwordResetPages,
+      passkeyAssetsEndpoint, passkeyEndpoints, passkeyFactorPages, signUpPages, passwordResetPages,
     ]) {
       await app.register(plugin)
     }

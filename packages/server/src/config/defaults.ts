@@ -653,8 +653,9 @@ export const SIGN_UP_VERIFICATION_TTL = 3600
 
 /**
  * Issue 13: passkeys (WebAuthn). `true`: the sign-in page offers "Sign in with a passkey" (and
- * passkeys in the Email field's autofill) where JavaScript runs, and signed-in users manage their
- * passkeys on `/account/passkeys`. The relying party ID is the issuer's host and the origin the
+ * passkeys in the Email field's autofill) where JavaScript runs, signed-in users manage their
+ * passkeys on `/account/passkeys`, the second-factor step offers "Use a passkey" to users who have
+ * one, and a new account is offered to add one right after sign-up. The relying party ID is the issuer's host and the origin the
  * issuer's origin, per tenant; they cannot be configured (a passkey is bound to its RP ID for good).
  * Path tenants on one host share that RP ID, so a browser may offer a passkey of another tenant;
  * Latch refuses a credential this tenant does not have.
@@ -680,9 +681,9 @@ export const PASSKEYS_RP_NAME = null
 export const PASSKEYS_REAUTHENTICATION_MAX_AGE = 300
 
 /**
- * Issue 13: every sign-in of this tenant needs a second factor (TOTP or a recovery code; a passkey
- * with user verification counts as two). A user without one enrols a TOTP authenticator during
- * that sign-in. `clients[].mfa_required` and `organizations[].mfa_required` require it for one
+ * Issue 13: every sign-in of this tenant needs a second factor (TOTP, a recovery code or a
+ * passkey; a passkey sign-in with user verification counts as two). A user without one (no TOTP,
+ * no passkey) enrols a TOTP authenticator during that sign-in. `clients[].mfa_required` and `organizations[].mfa_required` require it for one
  * client, or for the grants that act for one organization.
  * @see https://pages.nist.gov/800-63-3/sp800-63b.html#sec5
  * @key mfa.required

@@ -30,6 +30,7 @@ import { securityHeaders } from './_pipeline/security-headers.js'
 import { sendOutcome } from './_pipeline/send-outcome.js'
 import { applyCookies } from './_pipeline/session-cookie.js'
 import { noteWayBack } from './_pipeline/way-back.js'
+import { passkeysScriptUrl } from './passkey-assets.js'
 
 type InteractionRequest = FastifyRequest<{ Params: { id: string } }>
 
@@ -46,9 +47,9 @@ async function load(request: InteractionRequest): Promise<LoadedInteraction> {
   return l
 }
 
-function page(reply: FastifyReply, l: LoadedInteraction, status: number, body: string): FastifyReply {
+function page(reply: FastifyReply, l: LoadedInteraction, status: number, body: string, scripts = false): FastifyReply {
   const uri = verifiedRedirectUri(l.interaction)
-  return securityHeaders(reply, uri === undefined ? [] : [uri], pageLook(reply.request)).status(status).type('text/html; charset=utf-8').send(body)
+  return securityHeaders(reply, uri === undefined ? [] : [uri], pageLook(reply.request), { scripts }).status(status).type('text/html; charset=utf-8').send(body)
 }
 
 /** The enrolment's QR code: the `otpauth://` URI names the product (the branding's name) and the account. */
@@ -64,6 +65,8 @@ export async function renderSecondFactor(
   form: SecondFactorForm,
   status = 200,
   error?: { method: 'totp' | 'recovery_code'; text: string },
+  /** Issue 13: a passkey that could not be used as the second factor. */
+  passkeyError?: string,
 ): Promise<FastifyReply> {
   const ctx = request.latch
   const locale = localeOf(request, l)
@@ -74,7 +77,9 @@ export async function renderSecondFactor(
     const qrSvg = await enrolmentQr(request, form.enrol.secret, form.user.email)
     return page(reply, l, status, enrolmentPage({ action: `${base}/enrol`, csrf, qrSvg, secret: groupedSecret(form.enrol.secret), error: error?.text }, locale, look))
   }
-  return page(reply, l, status, secondFactorPage({ action: base, csrf, error, rememberOffered: ctx.config.mfa.remember_device > 0 }, locale, look))
+  // Issue 13: **Use a passkey** for a user who has one (interaction/passkey-factor.ts); its script needs the CSP's script-src.
+  const passkey = form.passkey ? { optionsUrl: `${base}/passkey/options`, action: `${base}/passkey`, csrf, script: passkeysScriptUrl(ctx) } : undefined
+  return page(reply, l, status, secondFactorPage({ action: base, csrf, error, rememberOffered: ctx.config.mfa.remember_device > 0 && form.totp, totp: form.totp, passkey, passkeyError }, locale, look), passkey !== undefined)
 }
 
 async function submitSecondFactor(request: InteractionRequest, reply: FastifyReply): Promise<FastifyReply> {

@@ -28,9 +28,9 @@ import { pageLocale } from './_pipeline/page-locale.js'
 import { pageLook } from './_pipeline/page-look.js'
 import { rejectDuplicateParams } from './_pipeline/reject-duplicate-params.js'
 import { securityHeaders } from './_pipeline/security-headers.js'
-import { sendOutcome } from './_pipeline/send-outcome.js'
 import { applyCookies } from './_pipeline/session-cookie.js'
 import { html, load, localeOf, type InteractionRequest } from './interaction.js'
+import { sendSignedUp } from './passkey-factor.js'
 import type { LoadedInteraction } from '../interaction/pages.js'
 
 /** The words for a refused password (also the reset page's). */
@@ -100,7 +100,7 @@ async function submitForm(request: InteractionRequest, reply: FastifyReply): Pro
   const m = messagesFor(locale, look).signUp
   switch (result.type) {
     case 'signed_in':
-      return sendOutcome(applyCookies(reply, result.cookies), result.outcome)
+      return sendSignedUp(request, reply, result)
     case 'check_email':
       return renderCheckEmail(request, applyCookies(reply, result.cookies), l, 200, { email: result.email, tokenId: result.tokenId })
     case 'form':
@@ -120,7 +120,7 @@ async function submitCode(request: InteractionRequest, reply: FastifyReply): Pro
   const params = rejectDuplicateParams(request.body as RawParams)
   verifyCsrf(ctx, request, params)
   const result = await confirmSignUpCode(ctx, l, { tokenId: params.token_id, code: params.code, cookies: request.cookies })
-  if (result.type === 'signed_in') return sendOutcome(applyCookies(reply, result.cookies), result.outcome)
+  if (result.type === 'signed_in') return sendSignedUp(request, reply, result)
   if (result.type === 'done') return html(reply, l, 200, emailLinkResultPage('done', localeOf(request, l), pageLook(request)))
   const m = messagesFor(localeOf(request, l), pageLook(request)).verifyEmail
   return renderCheckEmail(request, reply, l, 400, { email: (params.email ?? '').slice(0, 320), tokenId: params.token_id?.slice(0, 36), error: m.wrongCode })
@@ -171,7 +171,7 @@ async function submitEmailLink(request: FastifyRequest, reply: FastifyReply): Pr
   const params = rejectDuplicateParams(request.body as RawParams)
   verifyCsrf(ctx, request, params)
   const result = await confirmEmailLink(ctx, params.token ?? '', request.cookies)
-  if (result.type === 'signed_in') return sendOutcome(applyCookies(reply, result.cookies), result.outcome)
+  if (result.type === 'signed_in') return sendSignedUp(request, reply, result)
   return send(reply, result.type === 'done' ? 200 : 400, emailLinkResultPage(result.type, pageLocale(request), pageLook(request)))
 }
 

@@ -12,7 +12,8 @@
  * `userHandle` against the credential's user (§7.2 step 6). The signature counter is checked and
  * advanced in one conditional write (§6.1.1): a counter that did not go up is refused and reported
  * (`passkey.counter_regressed`). Every failure is one `failed` answer; which step refused goes to
- * the `passkey.failed` event only.
+ * the `passkey.failed` event only. One function verifies every assertion (`verifyAssertion`): this
+ * sign-in's and the second factor's (interaction/passkey-factor.ts).
  * @see https://www.w3.org/TR/webauthn-3/#sctn-registering-a-new-credential
  * @see https://www.w3.org/TR/webauthn-3/#sctn-verifying-assertion
  * @see https://www.w3.org/TR/webauthn-3/#sctn-sign-counter
@@ -34,7 +35,7 @@ import { trustedDevice } from '../sessions/device-cookie.js'
 import { startSession, type ActiveSession, type CookieChange, type CookieJar } from '../sessions/idp-session.js'
 import { notChecked } from '../users/login-throttle.js'
 import { verifyPassword } from '../users/password-hash.js'
-import type { PasskeyChallengeRecord } from '../storage/store.js'
+import type { PasskeyChallengeRecord, PasskeyRecord, UserRecord } from '../storage/store.js'
 import { connectionStartUrl } from './home-realm.js'
 import type { Outcome } from './outcome.js'
 import { completeSignIn, type LoadedInteraction } from './pages.js'
@@ -61,7 +62,7 @@ export function assertPasskeys(ctx: LatchContext): void {
   if (!ctx.config.passkeys.enabled) throw new InvalidRequestError('Passkeys are turned off here.', { status: 404 })
 }
 
-async function storeChallenge(ctx: LatchContext, challenge: string, purpose: Purpose, browser: string, owner: { interaction_id: string | null; user_id: string | null }) {
+export async function storeChallenge(ctx: LatchContext, challenge: string, purpose: Purpose, browser: string, owner: { interaction_id: string | null; user_id: string | null }) {
   const now = ctx.clock.now()
   await ctx.store.passkeys.insertChallenge(
     { challenge_hash: hashHandle(challenge), browser_hash: browserHash(browser), purpose, ...owner, created_at: now, expires_at: now + CHALLENGE_TTL },
@@ -70,11 +71,11 @@ async function storeChallenge(ctx: LatchContext, challenge: string, purpose: Pur
 }
 
 /** The stored ceremony `parsed` names, taken (single use), if it is this browser's, of this purpose and unexpired. */
-async function takeChallenge(ctx: LatchContext, parsed: ParsedResponse, purpose: Purpose, browser: string): Promise<PasskeyChallengeRecord | null> {
+export async function takeChallenge(ctx: LatchContext, parsed: ParsedResponse, purpose: Purpose, browser: string): Promise<PasskeyChallengeRecord | null> {
   return ctx.store.passkeys.takeChallenge(hashHandle(parsed.challenge), browserHash(browser), purpose, ctx.clock.now())
 }
 
-function failed(ctx: LatchContext, purpose: Purpose, reason: PasskeyFailure, ip: string): { type: 'failed'; reason: PasskeyFailure } {
+export function failed(ctx: LatchContext, purpose: Purpose, reason: PasskeyFailure, ip: string): { type: 'failed'; reason: PasskeyFailure } {
   ctx.events.emit('passkey.failed', { purpose, reason, ip })
   return { type: 'failed', reason }
 }
@@ -86,6 +87,65 @@ export async function authenticationOptions(ctx: LatchContext, l: LoadedInteract
   const options = await generateAuthenticationOptions({ rpID: rp.id, userVerification: 'required', timeout: CHALLENGE_TTL * 1000 })
   await storeChallenge(ctx, options.challenge, 'authenticate', browser, { interaction_id: l.interaction.id, user_id: null })
   return options
+}
+
+/** A verified assertion: the credential, its owner, whether the authenticator verified the user, and whether it is a synced passkey. */
+export interface VerifiedAssertion {
+  passkey: PasskeyRecord
+  user: UserRecord
+  userVerified: boolean
+  synced: boolean
+}
+
+/**
+ * WebAuthn L3 §7.2 for an assertion whose ceremony was already taken (single use, this browser's):
+ * the credential in this tenant; its owner, who must be `owner` when the user was identified
+ * before the ceremony (a second factor: step 6's first case) and otherwise the `userHandle`'s
+ * (step 6's second case: a discoverable credential; a handle, when present, must always name the
+ * owner); the signature, origin, RP ID and flags (`@simplewebauthn/server`); then the counter,
+ * checked and advanced in one conditional write (§6.1.1). Every caller's assertion goes through
+ * here: the sign-in (first factor) and the second factor. A failure is its reason, for the event.
+ */
+export async function verifyAssertion(
+  ctx: LatchContext,
+  parsed: ParsedResponse,
+  rules: { owner: string | null; requireUserVerification: boolean },
+): Promise<VerifiedAssertion | PasskeyFailure> {
+  const found = await ctx.store.passkeys.find(parsed.json.id)
+  if (found === null) return 'unknown_credential'
+  const { passkey, user } = found
+  if (rules.owner !== null && user.id !== rules.owner) return 'unknown_credential'
+  const userHandle = parsed.json.response.userHandle
+  const handleRequired = rules.owner === null
+  if (userHandle === undefined || userHandle === null || userHandle === '') {
+    if (handleRequired) return 'invalid_response'
+  } else if (typeof userHandle !== 'string' || Buffer.from(userHandle, 'base64url').toString('utf8') !== user.id) {
+    return 'invalid_response'
+  }
+  const rp = relyingPartyOf(ctx.config.issuer)
+  let verification
+  try {
+    verification = await verifyAuthenticationResponse({
+      response: parsed.json as never,
+      expectedChallenge: parsed.challenge,
+      expectedOrigin: rp.origin,
+      expectedRPID: rp.id,
+      // The counter is checked by `recordUse`, in the same statement that advances it.
+      credential: { id: passkey.credential_id, publicKey: Buffer.from(passkey.public_key, 'base64url'), counter: 0, transports: passkey.transports as never },
+      requireUserVerification: rules.requireUserVerification,
+    })
+  } catch {
+    return 'invalid_response'
+  }
+  if (!verification.verified) return 'invalid_response'
+  const info = verification.authenticationInfo
+  const use = await ctx.store.passkeys.recordUse(passkey.credential_id, info.newCounter, info.credentialBackedUp, ctx.clock.now())
+  if (use === 'counter_regressed') {
+    ctx.events.emit('passkey.counter_regressed', { user_id: user.id, credential_id: passkey.credential_id, stored: passkey.sign_count, received: info.newCounter })
+    return 'invalid_response'
+  }
+  if (use === 'unknown') return 'unknown_credential'
+  return { passkey, user, userVerified: info.userVerified, synced: passkey.backup_eligible || info.credentialDeviceType === 'multiDevice' }
 }
 
 export type PasskeySignInResult =
@@ -104,43 +164,16 @@ export async function passkeySignIn(
   const parsed = parseCredentialResponse(input.response)
   if (parsed === null) return failed(ctx, 'authenticate', 'invalid_response', input.ip)
   const ceremony = await takeChallenge(ctx, parsed, 'authenticate', input.browser)
-  if (ceremony === null || ceremony.interaction_id !== l.interaction.id) return failed(ctx, 'authenticate', 'unknown_challenge', input.ip)
-  const found = await ctx.store.passkeys.find(parsed.json.id)
-  if (found === null) return failed(ctx, 'authenticate', 'unknown_credential', input.ip)
-  const { passkey, user } = found
-  // WebAuthn L3 §7.2 step 6: with an empty allowCredentials, the user handle must name the credential's owner.
-  const userHandle = parsed.json.response.userHandle
-  if (typeof userHandle !== 'string' || Buffer.from(userHandle, 'base64url').toString('utf8') !== user.id) {
-    return failed(ctx, 'authenticate', 'invalid_response', input.ip)
-  }
-  const rp = relyingPartyOf(ctx.config.issuer)
-  let verification
-  try {
-    verification = await verifyAuthenticationResponse({
-      response: parsed.json as never,
-      expectedChallenge: parsed.challenge,
-      expectedOrigin: rp.origin,
-      expectedRPID: rp.id,
-      // The counter is checked by `recordUse`, in the same statement that advances it.
-      credential: { id: passkey.credential_id, publicKey: Buffer.from(passkey.public_key, 'base64url'), counter: 0, transports: passkey.transports as never },
-      requireUserVerification: true,
-    })
-  } catch {
-    return failed(ctx, 'authenticate', 'invalid_response', input.ip)
-  }
-  if (!verification.verified) return failed(ctx, 'authenticate', 'invalid_response', input.ip)
-  const info = verification.authenticationInfo
-  const use = await ctx.store.passkeys.recordUse(passkey.credential_id, info.newCounter, info.credentialBackedUp, ctx.clock.now())
-  if (use === 'counter_regressed') {
-    ctx.events.emit('passkey.counter_regressed', { user_id: user.id, credential_id: passkey.credential_id, stored: passkey.sign_count, received: info.newCounter })
-    return failed(ctx, 'authenticate', 'invalid_response', input.ip)
-  }
-  if (use === 'unknown') return failed(ctx, 'authenticate', 'unknown_credential', input.ip)
+  // A first-factor ceremony names no user (a second factor's does: interaction/passkey-factor.ts).
+  if (ceremony === null || ceremony.interaction_id !== l.interaction.id || ceremony.user_id !== null) return failed(ctx, 'authenticate', 'unknown_challenge', input.ip)
+  const verified = await verifyAssertion(ctx, parsed, { owner: null, requireUserVerification: true })
+  if (typeof verified === 'string') return failed(ctx, 'authenticate', verified, input.ip)
+  const { passkey, user } = verified
   const required = await requiredConnectionForMember(ctx, user.id)
   if (required !== null) {
     return { type: 'connection_required', connection: { name: required.display_name, href: connectionStartUrl(ctx, required.id, l.interaction.id) } }
   }
-  const done = await completeSignIn(ctx, l, user, passkeyAmr(passkey.backup_eligible || info.credentialDeviceType === 'multiDevice'), input.cookies)
+  const done = await completeSignIn(ctx, l, user, passkeyAmr(verified.synced), input.cookies)
   if (done === null) return failed(ctx, 'authenticate', 'invalid_response', input.ip)
   ctx.events.emit('passkey.used', { user_id: user.id, credential_id: passkey.credential_id })
   return { type: 'signed_in', cookies: done.cookies, outcome: done.outcome }

@@ -10,7 +10,9 @@
  * - the forms: a TOTP code or a recovery code (`passSecondFactor`), or, for a user who has no
  *   second factor yet while one is required, the enrolment with its first code (`confirmEnrolment`),
  *   after which the ten recovery codes are shown once.
- * A passkey with user verification (`amr` with `mfa`) and a remembered device skip the step.
+ * A passkey with user verification (`amr` with `mfa`) and a remembered device skip the step. A
+ * passkey is also a second factor (interaction/passkey-factor.ts): the step offers it to a user who
+ * has one, and a user with a passkey but no TOTP is not made to enrol one.
  * @see https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest (acr_values)
  * @see https://www.rfc-editor.org/rfc/rfc9470#section-4
  */
@@ -99,7 +101,7 @@ export const ENROL_MAX_AUTH_AGE = 600
  * again first, and `completeSignIn` then asks for the enrolment).
  */
 export async function startStepUp(ctx: LatchContext, interaction: InteractionRecord, user: UserRecord, amr: readonly string[], authTime: number): Promise<CookieChange | null> {
-  if ((await confirmedTotp(ctx, user.id)) === null && ctx.clock.now() - authTime > ENROL_MAX_AUTH_AGE) return null
+  if (ctx.clock.now() - authTime > ENROL_MAX_AUTH_AGE && (await confirmedTotp(ctx, user.id)) === null && !(await hasPasskey(ctx, user.id))) return null
   return startChallenge(ctx, interaction.id, user, amr, authTime)
 }
 
@@ -109,17 +111,33 @@ export interface SecondFactorForm {
   user: UserRecord
   /** The secret of the enrolment under way (the page draws its QR code, named after the product). */
   enrol: { secret: string } | null
+  /** The user has a TOTP authenticator: the code and recovery code forms. */
+  totp: boolean
+  /** The user has a passkey (and `passkeys.enabled`): **Use a passkey** (interaction/passkey-factor.ts). */
+  passkey: boolean
 }
 
-/** The form of this browser's pending challenge on the interaction, or null when there is none. */
+/** Whether the user has a passkey that may serve as their second factor (`passkeys.enabled`). */
+export async function hasPasskey(ctx: LatchContext, userId: string): Promise<boolean> {
+  return ctx.config.passkeys.enabled && (await ctx.store.passkeys.listForUser(userId)).length > 0
+}
+
+/**
+ * The form of this browser's pending challenge on the interaction, or null when there is none. A
+ * user with a passkey but no TOTP is offered the passkey alone, never the enrolment: the passkey is
+ * their second factor, and an enrolment the password alone could start would go around it.
+ */
 export async function secondFactorForm(ctx: LatchContext, interaction: InteractionRecord, cookies: CookieJar): Promise<SecondFactorForm | null> {
   const challenge = await pendingChallenge(ctx, interaction.id, cookies)
   if (challenge === null) return null
   const user = await ctx.store.users.getById(challenge.user_id)
   if (user === null) return null
-  if ((await confirmedTotp(ctx, user.id)) !== null) return { type: 'second_factor_form', user, enrol: null }
+  const [totp, passkey] = await Promise.all([confirmedTotp(ctx, user.id), hasPasskey(ctx, user.id)])
+  const form = { type: 'second_factor_form' as const, user, enrol: null, totp: totp !== null, passkey }
+  if (totp !== null || passkey) return form
   const secret = await enrolmentSecret(ctx, user.id)
-  return secret === null ? { type: 'second_factor_form', user, enrol: null } : { type: 'second_factor_form', user, enrol: { secret } }
+  // Null: an authenticator was confirmed meanwhile (elsewhere); its code form.
+  return secret === null ? { ...form, totp: true } : { ...form, enrol: { secret } }
 }
 
 /**
@@ -202,6 +220,8 @@ export async function confirmEnrolment(ctx: LatchContext, interaction: Interacti
   const user = challenge && (await ctx.store.users.getById(challenge.user_id))
   const totp = user && (await ctx.store.mfa.totp(user.id))
   if (!challenge || !user || !totp || totp.confirmed_at !== null || passwordStamp(user) !== challenge.password_stamp) return gone(ctx, interaction)
+  // A passkey is this user's second factor: no enrolment around it (the page never offers one).
+  if (await hasPasskey(ctx, user.id)) return gone(ctx, interaction)
   const now = ctx.clock.now()
   if (!(await ctx.store.mfa.reserveAttempt(user.id, now, ACCOUNT_FAILURE_WINDOW, ACCOUNT_FAILURE_LIMIT))) return { type: 'throttled' }
   const step = verifyTotp(await totpSecret(ctx, totp), code ?? '', now)

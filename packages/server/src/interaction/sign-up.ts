@@ -29,6 +29,7 @@ import { consumeCode, consumeLinkToken, findLinkToken, issueCode, issueLinkToken
 import { hashPassword } from '../users/password-hash.js'
 import { passwordProblem, type PasswordProblem } from '../users/password-policy.js'
 import type { Outcome } from './outcome.js'
+import { offersPasskey } from './passkey-offer.js'
 import { completeSignIn, loadInteraction, type LoadedInteraction } from './pages.js'
 
 /** The cookie binding a verification to the browser that signed up. */
@@ -62,7 +63,7 @@ export type SignUpResult =
   /** `sign_up.max_unverified` accounts wait for verification: none is created, for any address. */
   | { type: 'form'; status: 503; problem: 'busy'; email: string }
   | { type: 'check_email'; email: string; mode: 'link' | 'code'; tokenId?: string; cookies: CookieChange[] }
-  | { type: 'signed_in'; cookies: CookieChange[]; outcome: Outcome }
+  | { type: 'signed_in'; cookies: CookieChange[]; outcome: Outcome; offerPasskey: LoadedInteraction | null }
 
 function browserCookie(ctx: LatchContext): { cookie: CookieChange; hash: string } {
   const value = randomHandle()
@@ -117,7 +118,7 @@ export async function signUp(
     if (user !== null) {
       ctx.events.emit('user.registered', { user_id: user.id, verification: 'none' })
       const done = await completeSignIn(ctx, l, user, ['pwd'], input.cookies)
-      if (done) return { type: 'signed_in', cookies: done.cookies, outcome: done.outcome }
+      if (done) return { type: 'signed_in', cookies: done.cookies, outcome: done.outcome, offerPasskey: offersPasskey(ctx, done.session) ? l : null }
     } else {
       ctx.background.run('sign-up note', ctx.log, () => ctx.mailer.send(composeMail(email, { kind: 'sign_up_exists' }, speaking)))
     }
@@ -175,7 +176,7 @@ async function verified(ctx: LatchContext, row: EmailTokenRecord, method: 'link'
 }
 
 /** Continues the interaction the verification came from, signed in, when this is the browser that signed up. */
-async function continueSignIn(ctx: LatchContext, row: EmailTokenRecord, user: UserRecord, cookies: CookieJar, l?: LoadedInteraction): Promise<{ cookies: CookieChange[]; outcome: Outcome } | null> {
+async function continueSignIn(ctx: LatchContext, row: EmailTokenRecord, user: UserRecord, cookies: CookieJar, l?: LoadedInteraction): Promise<{ cookies: CookieChange[]; outcome: Outcome; offerPasskey: LoadedInteraction | null } | null> {
   const browser = browserHashOf(ctx, cookies)
   if (row.browser_hash === null || browser !== row.browser_hash || row.interaction_id === null) return null
   const interaction = l ?? (await loadInteraction(ctx, row.interaction_id).catch(() => null))
@@ -183,11 +184,16 @@ async function continueSignIn(ctx: LatchContext, row: EmailTokenRecord, user: Us
   const done = await completeSignIn(ctx, interaction, user, ['pwd'], cookies)
   if (done === null) return null
   // The binding has done its work.
-  return { cookies: [...done.cookies, { name: cookieName(ctx, VERIFY_COOKIE), clear: true, options: cookieOptions(ctx) }], outcome: done.outcome }
+  return {
+    cookies: [...done.cookies, { name: cookieName(ctx, VERIFY_COOKIE), clear: true, options: cookieOptions(ctx) }],
+    outcome: done.outcome,
+    // Issue 13: the page offering a passkey, once, instead of the redirect (interaction/passkey-offer.ts), for this interaction.
+    offerPasskey: offersPasskey(ctx, done.session) ? interaction : null,
+  }
 }
 
 export type EmailLinkResult =
-  | { type: 'signed_in'; cookies: CookieChange[]; outcome: Outcome }
+  | { type: 'signed_in'; cookies: CookieChange[]; outcome: Outcome; offerPasskey: LoadedInteraction | null }
   | { type: 'done' }
   | { type: 'expired' }
 
@@ -206,7 +212,7 @@ export async function confirmEmailLink(ctx: LatchContext, token: string, cookies
   return continued === null ? { type: 'done' } : { type: 'signed_in', ...continued }
 }
 
-export type CodeResult = { type: 'signed_in'; cookies: CookieChange[]; outcome: Outcome } | { type: 'done' } | { type: 'wrong' }
+export type CodeResult = { type: 'signed_in'; cookies: CookieChange[]; outcome: Outcome; offerPasskey: LoadedInteraction | null } | { type: 'done' } | { type: 'wrong' }
 
 /**
  * The code form of the check-your-email page: NIST SP 800-63B §5.1.3.2, a code is single use and

@@ -446,9 +446,9 @@ export interface PasskeyChallengeRecord {
   /** Hash of the browser-binding value (the CSRF cookie's): only that browser can take the row. */
   browser_hash: string
   purpose: 'authenticate' | 'register'
-  /** `authenticate`: the sign-in it belongs to. */
+  /** `authenticate`: the sign-in it belongs to (first or second factor). */
   interaction_id: string | null
-  /** `register`: the signed-in user it is for. */
+  /** `register`: the signed-in user it is for; `authenticate`: the pending user of a second factor (null for a first-factor sign-in). */
   user_id: string | null
   created_at: number
   expires_at: number

@@ -9,6 +9,7 @@ import { Browser, formOf, isLoginPage, parseForms, type Form, type Page } from '
 import { startServer, type TestServer } from '../helpers.js'
 import { webAuthorizeUrl } from '../sign-in.js'
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js'
+import { pastPasskeyOffer } from '../support/passkeys.js'
 
 let s: TestServer
 let sink: SmtpSink
@@ -49,7 +50,7 @@ describe('sign-up with a mailed code (issue 13)', () => {
     const wrong = await browser.submit(codeForm, { code: code === '000000' ? '111111' : '000000' })
     expect(wrong.status).toBe(400)
     expect(wrong.html).toContain('That code is not right, or it has expired.')
-    const done = await browser.submit(codeForm, { code })
+    const done = await pastPasskeyOffer(browser, await browser.submit(codeForm, { code }))
     expect(done.redirect?.searchParams.get('code')).toBeTruthy()
     expect(await s.server.ctx.store.users.getByEmail(email)).toMatchObject({ email_verified: true, verification_pending: false })
     // Single use.
@@ -73,7 +74,7 @@ describe('sign-up with a mailed code (issue 13)', () => {
     const otherCsrf = formOf(otherPage).fields.csrf!
     const foreign = await other.submit({ ...codeForm, fields: { ...codeForm.fields, csrf: otherCsrf } }, { code })
     expect(foreign.status).toBe(400)
-    const done = await browser.submit(codeForm, { code })
+    const done = await pastPasskeyOffer(browser, await browser.submit(codeForm, { code }))
     expect(done.redirect?.searchParams.get('code')).toBeTruthy()
   })
 
@@ -85,6 +86,6 @@ describe('sign-up with a mailed code (issue 13)', () => {
     expect(again.html).toContain('If the address still needs confirming, a new message is on its way.')
     const code = /Code: (\d{6})/.exec((await sink.next(email)).text)![1]!
     const form = parseForms(again.html).find((f) => f.action.endsWith('/signup/code'))!
-    expect((await browser.submit(form, { code })).redirect?.searchParams.get('code')).toBeTruthy()
+    expect((await pastPasskeyOffer(browser, await browser.submit(form, { code }))).redirect?.searchParams.get('code')).toBeTruthy()
   })
 })

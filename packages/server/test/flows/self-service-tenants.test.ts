@@ -10,6 +10,7 @@ import { ALICE, WEB_REDIRECT } from '../helpers.js'
 import { webAuthorizeUrl } from '../sign-in.js'
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js'
 import { hostAgent, startTenantsServer, type TenantName, type TenantsServer } from '../support/tenants.js'
+import { pastPasskeyOffer } from '../support/passkeys.js'
 
 let t: TenantsServer
 let acmeMail: SmtpSink
@@ -47,7 +48,8 @@ describe('self-service per tenant (issues 11 and 13)', () => {
   })
 
   it('sign_up.verify_email: none signs a new account in at once; a taken address gets "check your email" and its owner a note, through the tenant\'s own SMTP server and name', async () => {
-    const done = await signUpAt('acme', 'quick@acme.test', 'sparrow-tundra-mosaic')
+    const browser = new Browser(t.issuers.acme, { dispatcher: hostAgent })
+    const done = await pastPasskeyOffer(browser, await signUpAt('acme', 'quick@acme.test', 'sparrow-tundra-mosaic', browser))
     expect(done.redirect?.origin + done.redirect!.pathname).toBe(WEB_REDIRECT)
     expect(done.redirect?.searchParams.get('code')).toBeTruthy()
     const taken = await signUpAt('acme', ALICE.email, 'sparrow-tundra-mosaic')
@@ -72,7 +74,7 @@ describe('self-service per tenant (issues 11 and 13)', () => {
     expect(elsewhere.status).toBe(400)
     const confirm = await browser.open(link)
     expect(confirm.status).toBe(200)
-    const done = await browser.submit(formOf(confirm))
+    const done = await pastPasskeyOffer(browser, await browser.submit(formOf(confirm)))
     expect(done.redirect?.searchParams.get('code')).toBeTruthy()
   })
 
@@ -87,6 +89,7 @@ describe('self-service per tenant (issues 11 and 13)', () => {
     await t.server.ctx.background.settled()
     expect(await t.server.ctx.store.forTenant('initech').users.getByEmail('wait-3@initech.test')).toBeNull()
     // Another tenant's cap is its own.
-    expect((await signUpAt('acme', 'wait-3@acme.test', 'lilac-forest-anchor')).redirect?.searchParams.get('code')).toBeTruthy()
+    const acme = new Browser(t.issuers.acme, { dispatcher: hostAgent })
+    expect((await pastPasskeyOffer(acme, await signUpAt('acme', 'wait-3@acme.test', 'lilac-forest-anchor', acme))).redirect?.searchParams.get('code')).toBeTruthy()
   })
 })

@@ -13,6 +13,7 @@ import { alertText, Browser, formOf, isLoginPage, unescapeHtml, type Page } from
 import { ALICE, BOB, baseTestConfig, basic, interposeOnce, postForm, startServer, WEB_REDIRECT, WEB_SECRET, type TestServer } from '../helpers.js'
 import { webAuthorizeUrl } from '../sign-in.js'
 import { startSmtpSink, type ReceivedMail, type SmtpSink } from '../support/smtp-sink.js'
+import { pastPasskeyOffer } from '../support/passkeys.js'
 
 let s: TestServer
 let sink: SmtpSink
@@ -136,7 +137,7 @@ describe('sign-up (issue 13)', () => {
     expect(confirm.html).toContain(`Confirm that ${email} is your email address.`)
     // A GET (a mail scanner) changed nothing.
     expect((await s.server.ctx.store.users.getByEmail(email))?.email_verified).toBe(false)
-    const done = await browser.submit(formOf(confirm))
+    const done = await pastPasskeyOffer(browser, await browser.submit(formOf(confirm)))
     expect(done.redirect?.origin + done.redirect!.pathname).toBe(WEB_REDIRECT)
     expect(done.redirect?.searchParams.get('code')).toBeTruthy()
     expect(await s.server.ctx.store.users.getByEmail(email)).toMatchObject({ email_verified: true, verification_pending: false })

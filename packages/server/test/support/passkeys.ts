@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 import { expect } from 'vitest'
-import { Browser, isLoginPage, parseForms, unescapeHtml } from '../browser.js'
+import { Browser, isLoginPage, parseForms, unescapeHtml, type Page } from '../browser.js'
 import { webAuthorizeUrl } from '../sign-in.js'
 import type { Bend, SoftwareAuthenticator } from './software-authenticator.js'
 
@@ -42,4 +42,16 @@ export async function signInWithPasskey(issuer: string, device: SoftwareAuthenti
   const options = (await res0.json()) as Record<string, any>
   const res = await browser.postForm(button.action, { csrf: button.csrf, response: JSON.stringify(device.assert(options as never, bend)) })
   return { res, browser, options }
+}
+
+/**
+ * Issue 13: a sign-up that just signed in answers with the offer to add a passkey
+ * (**Add a passkey for faster sign-in?**); its **Not now** link continues where the redirect went.
+ */
+export async function pastPasskeyOffer(browser: Browser, page: Page): Promise<Page> {
+  expect(page.status, page.html.slice(0, 400)).toBe(200)
+  expect(page.html).toContain('Add a passkey for faster sign-in?')
+  const href = /<a class="button secondary" href="([^"]+)" id="not-now">/.exec(page.html)?.[1]
+  expect(href, 'the Not now link').toBeTruthy()
+  return browser.open(unescapeHtml(href!))
 }

@@ -368,6 +368,15 @@ const en = {
     off: 'Passkeys are turned off here.',
     manage: 'Passkeys',
     backToAccount: 'Back to your account',
+    /** Issue 13 (lane P): a passkey as the second factor, and the offer right after sign-up. */
+    useForSecondFactor: 'Use a passkey',
+    secondFactorIntro: 'Use one of your passkeys to continue.',
+    secondFactorFailed: 'That passkey could not be used. Try again, or verify another way.',
+    secondFactorNeedsJavaScript: 'Using a passkey needs JavaScript, which is off in this browser.',
+    secondFactorUnsupported: 'This browser cannot use passkeys.',
+    offerTitle: 'Add a passkey for faster sign-in?',
+    offerText: 'Next time, sign in with your device’s screen lock (fingerprint, face or PIN) instead of your password.',
+    notNow: 'Not now',
   },
   /** Issue 13: the second-factor step of a sign-in, TOTP enrolment and the account's MFA page (`/account/mfa`). */
   mfa: {

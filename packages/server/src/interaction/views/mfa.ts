@@ -12,6 +12,7 @@ import QRCode from 'qrcode'
 import { html, page, SafeHtml } from './layout.js'
 import { DEFAULT_LOOK, type Look } from './branding.js'
 import { DEFAULT_LOCALE, messagesFor, type Locale } from './locales.js'
+import { passkeySecondFactorButton, passkeysScript, type PasskeyButton } from './passkeys.js'
 
 /** The pages' own styles (inline, as CSP `style-src 'unsafe-inline'` allows for every page). */
 const MFA_CSS = html`<style>
@@ -41,6 +42,12 @@ export interface SecondFactorView {
   error?: { method: 'totp' | 'recovery_code'; text: string } | undefined
   /** `mfa.remember_device` is on: the box is offered. */
   rememberOffered: boolean
+  /** Issue 13: the user has a TOTP authenticator (the code and recovery code forms); default true. */
+  totp?: boolean
+  /** Issue 13: the user has a passkey: **Use a passkey**, made by the script. */
+  passkey?: PasskeyButton | undefined
+  /** Issue 13: a passkey that could not be used (an alert above the forms). */
+  passkeyError?: string | undefined
 }
 
 export function secondFactorPage(v: SecondFactorView, locale: Locale = DEFAULT_LOCALE, look: Look = DEFAULT_LOOK): string {
@@ -48,9 +55,19 @@ export function secondFactorPage(v: SecondFactorView, locale: Locale = DEFAULT_L
   const totpError = v.error?.method === 'totp' ? v.error.text : undefined
   const recoveryError = v.error?.method === 'recovery_code' ? v.error.text : undefined
   const remember = v.rememberOffered ? html`<div class="check"><input type="checkbox" id="remember" name="remember" value="1"><label for="remember">${m.remember}</label></div>` : ''
+  const passkey = v.passkey && passkeySecondFactorButton({ ...v.passkey, only: v.totp === false }, locale, look)
+  const passkeyError = v.passkeyError ? html`<p class="error" role="alert">${v.passkeyError}</p>` : ''
+  if (v.totp === false && passkey) {
+    // Issue 13: a passkey is this user's only second factor.
+    return page(m.title, html`<h1>${m.title}</h1>
+${passkeyError}
+<p class="muted">${messagesFor(locale, look).passkeys.secondFactorIntro}</p>
+${passkey}`, locale, look, html`${MFA_CSS}${passkeysScript(v.passkey!.script)}`)
+  }
   return page(
     m.title,
     html`<h1>${m.title}</h1>
+${passkeyError}
 ${totpError ? html`<p class="error" role="alert">${totpError}</p>` : ''}
 <form method="post" action="${v.action}">
 <input type="hidden" name="csrf" value="${v.csrf}">
@@ -60,6 +77,7 @@ ${totpError ? html`<p class="error" role="alert">${totpError}</p>` : ''}
 ${remember}
 <button type="submit">${m.verify}</button>
 </form>
+${passkey ?? ''}
 <details${recoveryError ? html` open` : ''}>
 <summary>${m.useRecovery}</summary>
 ${recoveryError ? html`<p class="error" role="alert">${recoveryError}</p>` : ''}
@@ -73,7 +91,7 @@ ${recoveryError ? html`<p class="error" role="alert">${recoveryError}</p>` : ''}
 </details>`,
     locale,
     look,
-    MFA_CSS,
+    v.passkey ? html`${MFA_CSS}${passkeysScript(v.passkey.script)}` : MFA_CSS,
   )
 }
 

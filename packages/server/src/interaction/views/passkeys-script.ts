@@ -8,8 +8,10 @@
  * field's autofill (`autocomplete="username webauthn"`); a click on the button starts a modal one
  * (which aborts the autofill request). Each asks the server for options first (a POST with the
  * page's CSRF token), then posts the browser's answer in a form, so the server's answer is a page
- * like any sign-in's. Account page (`[data-passkey-register]`): the form is shown, and its submit
- * asks for options, creates the passkey and posts the answer with the name typed.
+ * like any sign-in's. Account page (`[data-passkey-register]`, also the offer right after sign-up):
+ * the form is shown, and its submit asks for options, creates the passkey and posts the answer with
+ * the name typed. Second-factor step (`[data-passkey-second-factor]`): the button **Use a passkey**
+ * and a modal request (the options list the user's passkeys; no autofill).
  * @see https://www.w3.org/TR/webauthn-3/#dom-credentialmediationrequirement-conditional
  */
 export const PASSKEYS_SCRIPT = `
@@ -78,17 +80,21 @@ export const PASSKEYS_SCRIPT = `
       })
   }
 
-  function setUpSignIn(box) {
-    if (!W.browserSupportsWebAuthn()) return
+  function setUpSignIn(box, id, autofill) {
+    if (!W.browserSupportsWebAuthn()) {
+      if (box.getAttribute('data-unsupported')) say(box, box.getAttribute('data-unsupported'))
+      return
+    }
     var button = document.createElement('button')
     button.type = 'button'
     button.className = 'secondary'
-    button.id = 'passkey-sign-in'
+    button.id = id
     button.textContent = box.getAttribute('data-label')
     box.appendChild(button)
     button.addEventListener('click', function () {
       signIn(box, false)
     })
+    if (!autofill) return
     W.browserSupportsWebAuthnAutofill().then(function (yes) {
       if (yes) signIn(box, true)
     })
@@ -120,7 +126,9 @@ export const PASSKEYS_SCRIPT = `
 
   function start() {
     var box = document.querySelector('[data-passkey-sign-in]')
-    if (box) setUpSignIn(box)
+    if (box) setUpSignIn(box, 'passkey-sign-in', true)
+    var factor = document.querySelector('[data-passkey-second-factor]')
+    if (factor) setUpSignIn(factor, 'passkey-second-factor', false)
     var form = document.querySelector('[data-passkey-register]')
     if (form) setUpRegistration(form)
   }

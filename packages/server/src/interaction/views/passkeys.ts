@@ -36,6 +36,50 @@ export function passkeySignInButton(v: PasskeyButton, locale: Locale, look: Look
   return html`<div class="passkey" data-passkey-sign-in data-options="${v.optionsUrl}" data-action="${v.action}" data-csrf="${v.csrf}" data-label="${m.signIn}" data-cancelled="${m.cancelled}"></div>`
 }
 
+/**
+ * Issue 13 (lane P): the second-factor step's place for **Use a passkey**, made by the script like
+ * the sign-in page's button (no dead control without JavaScript); `only`: the user has no TOTP, so
+ * the page says why it shows nothing else without JavaScript or WebAuthn.
+ */
+export function passkeySecondFactorButton(v: PasskeyButton & { only: boolean }, locale: Locale, look: Look): SafeHtml {
+  const m = messagesFor(locale, look).passkeys
+  return html`${v.only ? html`<noscript><p class="error" role="alert">${m.secondFactorNeedsJavaScript}</p></noscript>` : ''}<div class="passkey" data-passkey-second-factor data-options="${v.optionsUrl}" data-action="${v.action}" data-csrf="${v.csrf}" data-label="${m.useForSecondFactor}" data-cancelled="${m.cancelled}"${v.only ? html` data-unsupported="${m.secondFactorUnsupported}"` : ''}></div>`
+}
+
+export interface PasskeyOfferView {
+  csrf: string
+  /** `POST /interaction/:id/passkey/offer` and its `/options`. */
+  action: string
+  options: string
+  /** **Not now**: the interaction page, which continues to the application. */
+  continueHref: string
+  script: string
+  error?: string | undefined
+}
+
+/**
+ * Issue 13 (lane P): right after sign-up, once: **Add a passkey for faster sign-in?** with **Add a
+ * passkey** (a form the script shows and completes; hidden without JavaScript) and **Not now** (a
+ * link that continues, with or without JavaScript). The session cookie comes with this page.
+ */
+export function passkeyOfferPage(v: PasskeyOfferView, locale: Locale = DEFAULT_LOCALE, look: Look = DEFAULT_LOOK): string {
+  const m = messagesFor(locale, look).passkeys
+  return page(
+    m.offerTitle,
+    html`<h1 tabindex="-1" autofocus>${m.offerTitle}</h1>
+${v.error ? html`<p class="error" role="alert">${v.error}</p>` : ''}
+<p>${m.offerText}</p>
+<form method="post" action="${v.action}" data-passkey-register data-options="${v.options}" data-unsupported="${m.unsupported}" data-cancelled="${m.cancelled}" hidden>
+<input type="hidden" name="csrf" value="${v.csrf}"><input type="hidden" name="response" value="">
+<button type="submit" id="add-passkey">${m.add}</button>
+</form>
+<a class="button secondary" href="${v.continueHref}" id="not-now">${m.notNow}</a>`,
+    locale,
+    look,
+    passkeysScript(v.script),
+  )
+}
+
 export interface PasskeyItem {
   credentialId: string
   name: string

@@ -324,6 +324,14 @@ export const de: Messages = {
     off: 'Passkeys sind hier ausgeschaltet.',
     manage: 'Passkeys',
     backToAccount: 'Zurück zu Ihrem Konto',
+    useForSecondFactor: 'Passkey verwenden',
+    secondFactorIntro: 'Verwenden Sie einen Ihrer Passkeys, um fortzufahren.',
+    secondFactorFailed: 'Dieser Passkey konnte nicht verwendet werden. Versuchen Sie es erneut oder bestätigen Sie auf andere Weise.',
+    secondFactorNeedsJavaScript: 'Zum Verwenden eines Passkeys wird JavaScript benötigt, das in diesem Browser ausgeschaltet ist.',
+    secondFactorUnsupported: 'Dieser Browser kann keine Passkeys verwenden.',
+    offerTitle: 'Passkey für eine schnellere Anmeldung hinzufügen?',
+    offerText: 'Melden Sie sich beim nächsten Mal mit der Displaysperre Ihres Geräts (Fingerabdruck, Gesicht oder PIN) an statt mit Ihrem Passwort.',
+    notNow: 'Nicht jetzt',
   },
   /** Issue 13. */
   mfa: {

@@ -324,6 +324,14 @@ export const es: Messages = {
     off: 'Las llaves de acceso están desactivadas aquí.',
     manage: 'Llaves de acceso',
     backToAccount: 'Volver a su cuenta',
+    useForSecondFactor: 'Usar una llave de acceso',
+    secondFactorIntro: 'Use una de sus llaves de acceso para continuar.',
+    secondFactorFailed: 'No se pudo usar esa llave de acceso. Inténtelo de nuevo o verifique de otra forma.',
+    secondFactorNeedsJavaScript: 'Usar una llave de acceso requiere JavaScript, que está desactivado en este navegador.',
+    secondFactorUnsupported: 'Este navegador no puede usar llaves de acceso.',
+    offerTitle: '¿Añadir una llave de acceso para iniciar sesión más rápido?',
+    offerText: 'La próxima vez, inicie sesión con el bloqueo de pantalla de su dispositivo (huella, rostro o PIN) en lugar de su contraseña.',
+    notNow: 'Ahora no',
   },
   /** Issue 13. */
   mfa: {

@@ -324,6 +324,14 @@ export const fr: Messages = {
     off: 'Les clés d’accès sont désactivées ici.',
     manage: 'Clés d’accès',
     backToAccount: 'Retour à votre compte',
+    useForSecondFactor: 'Utiliser une clé d’accès',
+    secondFactorIntro: 'Utilisez l’une de vos clés d’accès pour continuer.',
+    secondFactorFailed: 'Cette clé d’accès n’a pas pu être utilisée. Réessayez, ou vérifiez d’une autre manière.',
+    secondFactorNeedsJavaScript: 'Utiliser une clé d’accès nécessite JavaScript, désactivé dans ce navigateur.',
+    secondFactorUnsupported: 'Ce navigateur ne peut pas utiliser de clés d’accès.',
+    offerTitle: 'Ajouter une clé d’accès pour vous connecter plus vite ?',
+    offerText: 'La prochaine fois, connectez-vous avec le verrouillage d’écran de votre appareil (empreinte, visage ou code) au lieu de votre mot de passe.',
+    notNow: 'Pas maintenant',
   },
   /** Issue 13. */
   mfa: {

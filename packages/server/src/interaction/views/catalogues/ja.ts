@@ -319,6 +319,14 @@ export const ja: Messages = {
     off: 'ここではパスキーは無効になっています。',
     manage: 'パスキー',
     backToAccount: 'アカウントに戻る',
+    useForSecondFactor: 'パスキーを使用',
+    secondFactorIntro: '続行するには、登録済みのパスキーを使用してください。',
+    secondFactorFailed: 'このパスキーは使用できませんでした。もう一度試すか、別の方法で確認してください。',
+    secondFactorNeedsJavaScript: 'パスキーの使用には JavaScript が必要ですが、このブラウザーではオフになっています。',
+    secondFactorUnsupported: 'このブラウザーではパスキーを使用できません。',
+    offerTitle: 'パスキーを追加して、次回からすばやくサインインしますか？',
+    offerText: '次回からは、パスワードの代わりにデバイスの画面ロック（指紋、顔、PIN）でサインインできます。',
+    notNow: '後で',
   },
   /** Issue 13. */
   mfa: {
