@@ -35,7 +35,7 @@ describe.concurrent('latch: MFA policy flags', { timeout: 90_000 }, () => {
     expect((await latch(dir, ['orgs', 'update', 'other'])).code).toBe(2)
   })
 
-  it('issue 13: users reset-mfa removes the TOTP authenticator and the recovery codes', async () => {
+  it('issue 13: users reset-mfa removes the TOTP authenticator and the recovery codes, and with --passkeys the passkeys', async () => {
     const dir = await migrated()
     await ok(dir, ['users', 'create', '--email', 'lost@example.com', '--password-stdin'], { input: 'lost-phone-password-1\n' })
     const db = new Database(join(dir, 'latch.db'))
@@ -43,6 +43,7 @@ describe.concurrent('latch: MFA policy flags', { timeout: 90_000 }, () => {
       const { id } = db.prepare('select id from users where email = ?').get('lost@example.com') as { id: string }
       db.prepare("insert into mfa_totp (user_id, tenant_id, secret_encrypted, failures, confirmed_at, created_at) values (?, 'default', 'jwe', 0, 1, 1)").run(id)
       db.prepare("insert into mfa_recovery_codes (user_id, code_hash, tenant_id, created_at) values (?, 'h', 'default', 1)").run(id)
+      db.prepare("insert into passkeys (tenant_id, credential_id, user_id, public_key, sign_count, transports, backup_eligible, backed_up, aaguid, name, created_at, last_used_at) values ('default', 'cred', ?, 'k', 0, '[]', 0, 0, '', 'Phone', 1, null)").run(id)
     } finally {
       db.close()
     }
@@ -51,9 +52,18 @@ describe.concurrent('latch: MFA policy flags', { timeout: 90_000 }, () => {
     try {
       expect(after.prepare('select count(*) as n from mfa_totp').get()).toEqual({ n: 0 })
       expect(after.prepare('select count(*) as n from mfa_recovery_codes').get()).toEqual({ n: 0 })
+      // Passkeys are first factors too: only --passkeys removes them.
+      expect(after.prepare('select count(*) as n from passkeys').get()).toEqual({ n: 1 })
     } finally {
       after.close()
     }
     expect(await ok(dir, ['users', 'reset-mfa', 'lost@example.com'])).toContain('had no two-step verification')
+    expect(await ok(dir, ['users', 'reset-mfa', 'lost@example.com', '--passkeys'])).toContain('1 passkey removed for lost@example.com')
+    const last = new Database(join(dir, 'latch.db'), { readonly: true })
+    try {
+      expect(last.prepare('select count(*) as n from passkeys').get()).toEqual({ n: 0 })
+    } finally {
+      last.close()
+    }
   })
 })

@@ -1,6 +1,7 @@
 /**
- * `latch users reset-mfa EMAIL` (issue 13): removes the user's TOTP authenticator and recovery
- * codes, for a user who lost both. Their next sign-in asks for the password alone, or, where MFA
+ * `latch users reset-mfa EMAIL [--passkeys]` (issue 13): removes the user's TOTP authenticator and
+ * recovery codes, for a user who lost both; with `--passkeys`, their passkeys too (a passkey is a
+ * second factor as well, so a user under MFA policy whose only one is lost has no other way back). Their next sign-in asks for the password alone, or, where MFA
  * is required, has them enrol a new authenticator. Check who is asking before running it: it
  * removes a factor an attacker would otherwise need.
  */
@@ -14,12 +15,20 @@ export function usersResetMfa(parent: Command): void {
     parent
       .command('reset-mfa')
       .description("remove a user's two-step verification (TOTP and recovery codes), e.g. after a lost phone")
-      .argument('<email>', 'email address of the user'),
-  ).action(async (email: string, opts: CommonOptions) => {
+      .argument('<email>', 'email address of the user')
+      .option('--passkeys', 'also remove every passkey of the user'),
+  ).action(async (email: string, opts: CommonOptions & { passkeys?: boolean }) => {
     await withStore(opts, async ({ store }) => {
       const user = await userToProvision(store, email)
       const removed = await store.mfa.removeTotp(user.id)
       say(removed ? `two-step verification removed for ${user.email}` : `${user.email} had no two-step verification`)
+      if (opts.passkeys === true) {
+        let count = 0
+        for (const passkey of await store.passkeys.listForUser(user.id)) {
+          if (await store.passkeys.remove(user.id, passkey.credential_id)) count++
+        }
+        say(`${count} passkey${count === 1 ? '' : 's'} removed for ${user.email}`)
+      }
     })
   })
 }
