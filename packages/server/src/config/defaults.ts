@@ -582,6 +582,17 @@ export const MAIL_FROM = 'Latch <no-reply@localhost>'
 export const MAIL_DIRECTORY = './data/mail'
 
 /**
+ * Security review L5: on an https issuer without `mail.smtp_url`, the features that mail links and
+ * codes (sign-up, "Forgot password?", passwordless email sign-in) are off, since the development
+ * mailer would hand them to the console and `mail.directory` instead of people. `true` opts in to
+ * the development mailer there anyway: for a local https setup (a developer's own certificate),
+ * never for a deployment people use. Without effect when `mail.smtp_url` is set or the issuer is http.
+ * @security Only for local https development: every link and code then lands in the server's console and files.
+ * @key mail.development
+ */
+export const MAIL_DEVELOPMENT = false
+
+/**
  * Issue 13: messages that anonymous requests may have Latch send to one address (sign-up,
  * verification, password reset) per `mail.throttle_window`; past it the page answers as usual and
  * nothing is sent, so nobody can flood an inbox through Latch.
