@@ -563,7 +563,7 @@ export const SIGN_IN_CONNECTIONS = 'above'
  * gives): the development mailer, which prints each message to the console and writes it as an
  * `.eml` file under `mail.directory`, so a developer can open the links.
  * @see https://www.rfc-editor.org/rfc/rfc5321
- * @security Set it from the environment (`smtp_url: ${SMTP_URL}`): it carries the SMTP password. An https issuer without it logs a warning at start: nobody would receive their mail.
+ * @security Set it from the environment (`smtp_url: ${SMTP_URL}`): it carries the SMTP password. On an https issuer without it, the features that mail are off and the start-up warning names them (`mail.development`).
  * @key mail.smtp_url
  */
 export const MAIL_SMTP_URL = null
