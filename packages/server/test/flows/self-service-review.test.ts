@@ -117,7 +117,7 @@ describe('sign-up and required SSO (security review M1)', () => {
     const device = new SoftwareAuthenticator(rp.hostname, rp.origin)
     const owner = new Browser(s.url)
     const { page } = await signInPage(owner)
-    expect((await submitFrom(owner, formOf(page), LATER)).redirect?.searchParams.get('code')).toBeTruthy()
+    expect((await submitFrom(owner, formOf(page), { email: LATER.email, password: LATER.password })).redirect?.searchParams.get('code')).toBeTruthy()
     expect((await registerPasskey(s.url, owner, device)).status).toBeLessThan(400)
     await s.server.ctx.store.organizations.upsert({ ...GLOBEX, domains: [...GLOBEX.domains, 'later.example'] }, Math.floor(Date.now() / 1000))
     try {
