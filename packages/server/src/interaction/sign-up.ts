@@ -171,6 +171,8 @@ export async function resendVerification(
   l: LoadedInteraction,
   input: { email: string | undefined; ip: string; cookies: CookieJar } & Speaking,
 ): Promise<ResendResult> {
+  // Security review L5: no mail that would reach only the console.
+  if (!mailAvailable(ctx.config)) throw new InvalidRequestError('Sending email is not offered here.', { status: 404 })
   const email = normalEmail(input.email)
   if (email === null) throw new InvalidRequestError('Enter a valid email address.')
   const allowed = await ctx.mailThrottle.allow(email, input.ip)

@@ -43,7 +43,7 @@ async function signInPage(): Promise<{ browser: Browser; page: Page }> {
 }
 
 describe('mail features need a way to mail people (security review L5)', () => {
-  it('https issuer, no mail.smtp_url: no "Create account" nor "Forgot password?" link, and their routes answer a 404 page; nothing is mailed', async () => {
+  it('https issuer, no mail.smtp_url: no "Create account" nor "Forgot password?" link, and their routes (and Send again) answer a 404 page; nothing is mailed', async () => {
     const { browser, page } = await signInPage()
     expect(page.html).not.toContain('Create account')
     expect(page.html).not.toContain('Forgot password?')
@@ -54,7 +54,7 @@ describe('mail features need a way to mail people (security review L5)', () => {
       expect(answer.html, path).toMatch(/Creating an account is not offered here\.|Resetting a password by email is not offered here\./)
     }
     const csrf = formOf(page).fields.csrf!
-    for (const [path, fields] of [['signup', { email: 'nia@example.net', password: 'copper-violet-spoon' }], ['forgot', { email: 'alice@example.com' }]] as const) {
+    for (const [path, fields] of [['signup', { email: 'nia@example.net', password: 'copper-violet-spoon' }], ['forgot', { email: 'alice@example.com' }], ['signup/resend', { email: 'alice@example.com' }]] as const) {
       const res = await browser.postForm(`${issuer}${interaction}/${path}`, { csrf, ...fields })
       expect(res.status, path).toBe(404)
     }
