@@ -563,7 +563,7 @@ export const SIGN_IN_CONNECTIONS = 'above'
  * gives): the development mailer, which prints each message to the console and writes it as an
  * `.eml` file under `mail.directory`, so a developer can open the links.
  * @see https://www.rfc-editor.org/rfc/rfc5321
- * @security Set it from the environment (`smtp_url: ${SMTP_URL}`): it carries the SMTP password. An https issuer without it logs a warning at start: nobody would receive their mail.
+ * @security Set it from the environment (`smtp_url: ${SMTP_URL}`): it carries the SMTP password. On an https issuer without it, the features that mail are off and the start-up warning names them (`mail.development`).
  * @key mail.smtp_url
  */
 export const MAIL_SMTP_URL = null
@@ -580,6 +580,17 @@ export const MAIL_FROM = 'Latch <no-reply@localhost>'
  * @key mail.directory
  */
 export const MAIL_DIRECTORY = './data/mail'
+
+/**
+ * Security review L5: on an https issuer without `mail.smtp_url`, the features that mail links and
+ * codes (sign-up, "Forgot password?", passwordless email sign-in) are off, since the development
+ * mailer would hand them to the console and `mail.directory` instead of people. `true` opts in to
+ * the development mailer there anyway: for a local https setup (a developer's own certificate),
+ * never for a deployment people use. Without effect when `mail.smtp_url` is set or the issuer is http.
+ * @security Only for local https development: every link and code then lands in the server's console and files.
+ * @key mail.development
+ */
+export const MAIL_DEVELOPMENT = false
 
 /**
  * Issue 13: messages that anonymous requests may have Latch send to one address (sign-up,

@@ -8,7 +8,7 @@ const load = (config: Record<string, unknown>, e: Record<string, string | undefi
 describe('mail, passwords, sign_up (issue 13)', () => {
   it('defaults: the development mailer writing under ./data/mail, min length 8, 30-minute resets, sign-up off with link verification', () => {
     const { config } = load({})
-    expect(config.mail).toEqual({ smtp_url: null, from: 'Latch <no-reply@localhost>', directory: '/nonexistent/data/mail', max_per_address: 5, max_per_source: 20, throttle_window: 3600 })
+    expect(config.mail).toEqual({ smtp_url: null, from: 'Latch <no-reply@localhost>', directory: '/nonexistent/data/mail', development: false, max_per_address: 5, max_per_source: 20, throttle_window: 3600 })
     expect(config.passwords).toEqual({ min_length: 8, reset_ttl: 1800 })
     expect(config.sign_up).toEqual({ enabled: false, verify_email: 'link', verification_ttl: 3600, max_unverified: 10_000 })
     expect(load({ mail: { smtp_url: '${SMTP_URL:-}' } }).config.mail.smtp_url).toBeNull()
@@ -29,8 +29,9 @@ describe('mail, passwords, sign_up (issue 13)', () => {
     expect(load({ passwords: { min_length: 12 } }).config.passwords.min_length).toBe(12)
   })
 
-  it('an https issuer without mail.smtp_url warns that mail would go to the development mailer', () => {
-    expect(load({ issuer: 'https://login.example.com' }).warnings.join('\n')).toMatch(/mail\.smtp_url is not set/)
+  it('security review L5: an https issuer without mail.smtp_url warns which features are off, or, with mail.development, that mail goes to the development mailer', () => {
+    expect(load({ issuer: 'https://login.example.com' }).warnings.join('\n')).toMatch(/mail\.smtp_url is not set on an https issuer: sign-up, "Forgot password\?" and email sign-in are off/)
+    expect(load({ issuer: 'https://login.example.com', mail: { development: true } }).warnings.join('\n')).toMatch(/mail\.development is true: mail .* goes to the development mailer/)
     expect(load({ issuer: 'https://login.example.com', mail: { smtp_url: 'smtp://mail.example.com' } }).warnings.join('\n')).not.toMatch(/mail\.smtp_url/)
     expect(load({}).warnings.join('\n')).not.toMatch(/mail\.smtp_url/)
   })

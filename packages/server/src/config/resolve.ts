@@ -367,7 +367,10 @@ export function resolveConfig(substituted: Record<string, unknown>, options: Res
   const smtpProblem = file.mail.smtp_url ? smtpUrlProblem(file.mail.smtp_url) : null
   if (smtpProblem) throw new ConfigError('mail.smtp_url', smtpProblem)
   if (!file.mail.smtp_url && issuerIsHttps(file.issuer)) {
-    warnings.push('mail.smtp_url is not set on an https issuer: mail (sign-up verification, password resets) goes to the development mailer (the console and mail.directory), not to people. Set mail.smtp_url: ${SMTP_URL}.')
+    // Security review L5: off rather than mailing links and codes to the console (mail/availability.ts).
+    warnings.push(file.mail.development
+      ? 'mail.smtp_url is not set on an https issuer and mail.development is true: mail (sign-up verification, password resets, email sign-in) goes to the development mailer (the console and mail.directory), not to people. For local development only; set mail.smtp_url: ${SMTP_URL}.'
+      : 'mail.smtp_url is not set on an https issuer: sign-up, "Forgot password?" and email sign-in are off (they would mail links and codes to the console). Set mail.smtp_url: ${SMTP_URL}, or mail.development: true for a local https setup.')
   }
 
   const trustProxy = parseTrustProxy(file.trust_proxy)

@@ -329,6 +329,7 @@ export const ConfigFileSchema = Type.Object(
         smtp_url: Type.Union([Type.String(), Type.Null()], { default: D.MAIL_SMTP_URL }),
         from: Type.String({ minLength: 3, maxLength: 320, default: D.MAIL_FROM }),
         directory: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: D.MAIL_DIRECTORY }),
+        development: Type.Boolean({ default: D.MAIL_DEVELOPMENT }),
         max_per_address: Type.Integer({ minimum: 1, maximum: 1000, default: D.MAIL_MAX_PER_ADDRESS }),
         max_per_source: Type.Integer({ minimum: 1, maximum: 100_000, default: D.MAIL_MAX_PER_SOURCE }),
         throttle_window: Type.Integer({ minimum: 60, maximum: 86_400, default: D.MAIL_THROTTLE_WINDOW }),

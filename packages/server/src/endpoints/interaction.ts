@@ -45,6 +45,7 @@ import { connectionStartUrl, identify, prefilledEmail, signInButtons } from '../
 import { connectionRedirectPage, identifyPage } from '../interaction/views/identify.js'
 import { passkeyButton } from './passkey-assets.js'
 import { renderSecondFactor } from './mfa.js'
+import { resetAvailable } from '../interaction/password-reset.js'
 import { signUpAllowed } from '../interaction/sign-up.js'
 import { verificationRequiredPage } from '../interaction/views/sign-up.js'
 
@@ -132,7 +133,7 @@ export async function renderLogin(
     passkey: ctx.config.passkeys.enabled ? passkeyButton(ctx, l, csrf) : undefined,
     // Issue 13: back from a password reset (good news, not an alert).
     info: query.notice === 'password_reset' ? messagesFor(locale, pageLook(request)).reset.doneNotice : undefined,
-    forgotHref: `${ctx.urls.interaction}/${l.interaction.id}/forgot`,
+    forgotHref: resetAvailable(ctx) ? `${ctx.urls.interaction}/${l.interaction.id}/forgot` : undefined,
     signUpHref: signUpAllowed(ctx, l.client) ? `${ctx.urls.interaction}/${l.interaction.id}/signup` : undefined,
   }, locale, pageLook(request)), ctx.config.passkeys.enabled)
 }

@@ -11,7 +11,7 @@ import { PATHS } from '../context.js'
 import { assertPasswordSignIn, loadInteraction, type LoadedInteraction } from '../interaction/pages.js'
 import { prefilledEmail } from '../interaction/home-realm.js'
 import { seeOther } from '../interaction/outcome.js'
-import { requestPasswordReset, resetPassword, resetTarget } from '../interaction/password-reset.js'
+import { assertResetAvailable, requestPasswordReset, resetPassword, resetTarget } from '../interaction/password-reset.js'
 import { messagesFor } from '../interaction/views/locales.js'
 import { forgotPasswordPage, newPasswordPage, resetResultPage, resetSentPage } from '../interaction/views/password-reset.js'
 import { csrfToken, verifyCsrf } from './_pipeline/csrf.js'
@@ -21,6 +21,7 @@ import { pageLook } from './_pipeline/page-look.js'
 import { rejectDuplicateParams } from './_pipeline/reject-duplicate-params.js'
 import { securityHeaders } from './_pipeline/security-headers.js'
 import { sendOutcome } from './_pipeline/send-outcome.js'
+import { applyCookies } from './_pipeline/session-cookie.js'
 import { html, load, localeOf, type InteractionRequest } from './interaction.js'
 import { passwordProblemText } from './sign-up.js'
 
@@ -37,22 +38,22 @@ function renderForgot(request: FastifyRequest, reply: FastifyReply, l: LoadedInt
 
 async function showForgot(request: InteractionRequest, reply: FastifyReply): Promise<FastifyReply> {
   const l = await load(request)
-  assertPasswordSignIn(request.latch)
+  assertResetAvailable(request.latch)
   return renderForgot(request, reply, l, 200, prefilledEmail(l.interaction))
 }
 
 async function submitForgot(request: InteractionRequest, reply: FastifyReply): Promise<FastifyReply> {
   const ctx = request.latch
   const l = await load(request)
-  assertPasswordSignIn(ctx)
+  assertResetAvailable(ctx)
   const params = rejectDuplicateParams(request.body as RawParams)
   verifyCsrf(ctx, request, params)
   const locale = localeOf(request, l)
   const look = pageLook(request)
-  const result = await requestPasswordReset(ctx, l, { email: params.email, ip: request.ip, locale, look })
+  const result = await requestPasswordReset(ctx, l, { email: params.email, ip: request.ip, cookies: request.cookies, locale, look })
   const all = messagesFor(locale, look)
   if (result.type === 'sent') {
-    return html(reply, l, 200, resetSentPage({ email: result.email, minutes: Math.ceil(ctx.config.passwords.reset_ttl / 60), signInHref: `${ctx.urls.interaction}/${l.interaction.id}` }, locale, look))
+    return html(applyCookies(reply, result.cookies), l, 200, resetSentPage({ email: result.email, minutes: Math.ceil(ctx.config.passwords.reset_ttl / 60), signInHref: `${ctx.urls.interaction}/${l.interaction.id}` }, locale, look))
   }
   if (result.status === 429) {
     reply.header('retry-after', String(result.retryAfter))
@@ -94,12 +95,12 @@ async function submitReset(request: FastifyRequest, reply: FastifyReply): Promis
   assertPasswordSignIn(ctx)
   const params = rejectDuplicateParams(request.body as RawParams)
   verifyCsrf(ctx, request, params)
-  const result = await resetPassword(ctx, { token: params.token, password: params.password })
+  const result = await resetPassword(ctx, { token: params.token, password: params.password, cookies: request.cookies })
   const locale = pageLocale(request)
   const look = pageLook(request)
   if (result.type === 'form') return renderNewPassword(request, reply, 400, params.token ?? '', result.email, passwordProblemText(result.problem, ctx, locale, look))
   if (result.type === 'expired') return send(reply, 400, resetResultPage('expired', locale, look))
-  // Back to the sign-in it was asked from, when it is still pending.
+  // Back to the sign-in it was asked from, when it is still pending and this is the browser that asked (security review M5).
   const pending = result.interactionId === null ? null : await loadInteraction(ctx, result.interactionId).catch(() => null)
   if (pending !== null) return sendOutcome(reply, seeOther(`${ctx.urls.interaction}/${pending.interaction.id}?notice=password_reset`))
   return send(reply, 200, resetResultPage('done', locale, look))

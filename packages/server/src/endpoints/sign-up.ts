@@ -119,9 +119,14 @@ async function submitCode(request: InteractionRequest, reply: FastifyReply): Pro
   const l = await load(request)
   const params = rejectDuplicateParams(request.body as RawParams)
   verifyCsrf(ctx, request, params)
-  const result = await confirmSignUpCode(ctx, l, { tokenId: params.token_id, code: params.code, cookies: request.cookies })
+  const result = await confirmSignUpCode(ctx, l, { tokenId: params.token_id, code: params.code, ip: request.ip, cookies: request.cookies })
   if (result.type === 'signed_in') return sendSignedUp(request, reply, result)
   if (result.type === 'done') return html(reply, l, 200, emailLinkResultPage('done', localeOf(request, l), pageLook(request)))
+  if (result.type === 'throttled') {
+    reply.header('retry-after', String(result.retryAfter))
+    const throttled = messagesFor(localeOf(request, l), pageLook(request)).signUp.throttled(result.retryAfter)
+    return renderCheckEmail(request, reply, l, 429, { email: (params.email ?? '').slice(0, 320), tokenId: params.token_id?.slice(0, 36), error: throttled })
+  }
   const m = messagesFor(localeOf(request, l), pageLook(request)).verifyEmail
   return renderCheckEmail(request, reply, l, 400, { email: (params.email ?? '').slice(0, 320), tokenId: params.token_id?.slice(0, 36), error: m.wrongCode })
 }

@@ -28,7 +28,7 @@ import {
 } from '@simplewebauthn/server'
 import type { LatchContext } from '../context.js'
 import { InvalidRequestError } from '../errors.js'
-import { requiredConnectionForMember } from '../federation/organization-rules.js'
+import { requiredConnectionForEmail, requiredConnectionForMember } from '../federation/organization-rules.js'
 import { hashHandle } from '../lib/random.js'
 import { parseCredentialResponse, passkeyAmr, relyingPartyOf, type ParsedResponse } from '../rules/webauthn.js'
 import { trustedDevice } from '../sessions/device-cookie.js'
@@ -169,7 +169,8 @@ export async function passkeySignIn(
   const verified = await verifyAssertion(ctx, parsed, { owner: null, requireUserVerification: true })
   if (typeof verified === 'string') return failed(ctx, 'authenticate', verified, input.ip)
   const { passkey, user } = verified
-  const required = await requiredConnectionForMember(ctx, user.id)
+  // Issue 12 (security review M1): by the email's domain as well as by membership, as for a password.
+  const required = (await requiredConnectionForEmail(ctx, user.email)) ?? (await requiredConnectionForMember(ctx, user.id))
   if (required !== null) {
     return { type: 'connection_required', connection: { name: required.display_name, href: connectionStartUrl(ctx, required.id, l.interaction.id) } }
   }

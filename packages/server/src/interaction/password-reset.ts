@@ -7,21 +7,38 @@
  * (`email_tokens`, one conditional UPDATE), within `passwords.reset_ttl`, and the newest three per
  * address at most. The new password follows the policy (NIST SP 800-63B §5.1.1.2); setting it ends
  * every session of the user and revokes their grants (`setPasswordHash(…, { signOut: true })`),
- * and proves the mailbox, so an unverified sign-up becomes verified.
+ * and proves the mailbox, so an unverified sign-up becomes verified. The link is bound to the
+ * browser that asked (`latch_verify`, its SHA-256 on the row; security review M5): only there does
+ * the reset go back to the interaction it was asked from; anywhere else it only changes the
+ * password, so a reset asked from someone else's interaction (a device flow) cannot carry the
+ * victim into it. Off without a way to mail people (`mail/availability.ts`, security review L5).
  * @see https://cheatsheetseries.owasp.org/cheatsheets/Forgot_Password_Cheat_Sheet.html
  * @see https://pages.nist.gov/800-63-3/sp800-63b.html#sec5
  */
 import { PATHS, type LatchContext } from '../context.js'
+import { InvalidRequestError } from '../errors.js'
 import { requiredConnectionForEmail } from '../federation/organization-rules.js'
+import { mailAvailable } from '../mail/availability.js'
 import { composeMail } from '../mail/message.js'
+import type { CookieChange, CookieJar } from '../sessions/idp-session.js'
 import { consumeLinkToken, findLinkToken, issueLinkToken } from '../users/email-tokens.js'
 import { hashPassword } from '../users/password-hash.js'
 import { passwordProblem, type PasswordProblem } from '../users/password-policy.js'
 import { assertPasswordSignIn, type LoadedInteraction } from './pages.js'
-import { normalEmail, type Speaking } from './sign-up.js'
+import { browserCookie, browserHashOf, normalEmail, type Speaking } from './sign-up.js'
+
+/** "Forgot password?" is offered: password sign-in, and mail that reaches people (security review L5). */
+export function resetAvailable(ctx: LatchContext): boolean {
+  return ctx.config.sign_in.password && mailAvailable(ctx.config)
+}
+
+export function assertResetAvailable(ctx: LatchContext): void {
+  assertPasswordSignIn(ctx)
+  if (!mailAvailable(ctx.config)) throw new InvalidRequestError('Resetting a password by email is not offered here.', { status: 404 })
+}
 
 export type ResetRequestResult =
-  | { type: 'sent'; email: string }
+  | { type: 'sent'; email: string; cookies: CookieChange[] }
   | { type: 'form'; status: 400; email: string }
   | { type: 'form'; status: 429; retryAfter: number; email: string }
 
@@ -29,25 +46,29 @@ export type ResetRequestResult =
 export async function requestPasswordReset(
   ctx: LatchContext,
   l: LoadedInteraction,
-  input: { email: string | undefined; ip: string } & Speaking,
+  input: { email: string | undefined; ip: string; cookies: CookieJar } & Speaking,
 ): Promise<ResetRequestResult> {
-  assertPasswordSignIn(ctx)
+  assertResetAvailable(ctx)
   const email = normalEmail(input.email)
   if (email === null) return { type: 'form', status: 400, email: (input.email ?? '').trim().slice(0, 320) }
   const allowed = await ctx.mailThrottle.allow(email, input.ip)
   if (!allowed.allowed) return { type: 'form', status: 429, retryAfter: allowed.retryAfter, email }
   const speaking = { locale: input.locale, look: input.look }
+  // Security review M5: the asking browser, for every address alike (its cookie, or a new one).
+  const held = browserHashOf(ctx, input.cookies)
+  const fresh = held === null ? browserCookie(ctx) : null
+  const browserHash = held ?? fresh!.hash
   ctx.background.run('password reset', ctx.log, async () => {
     const user = await ctx.store.users.getByEmail(email)
     // Issue 12: an email its organization signs in through its own connection has no password here.
     if (user === null || (await requiredConnectionForEmail(ctx, email)) !== null) return
     const ttl = ctx.config.passwords.reset_ttl
-    const token = await issueLinkToken(ctx.store, ctx.clock.now(), { purpose: 'reset_password', email, userId: user.id, ttl, interactionId: l.interaction.id })
+    const token = await issueLinkToken(ctx.store, ctx.clock.now(), { purpose: 'reset_password', email, userId: user.id, ttl, interactionId: l.interaction.id, browserHash })
     const link = `${ctx.urls.issuer}${PATHS.reset_password}?${new URLSearchParams({ token, ui_locales: speaking.locale }).toString()}`
     await ctx.mailer.send(composeMail(email, { kind: 'reset', link }, { ...speaking, ttlSeconds: ttl }))
     ctx.events.emit('password.reset_requested', { user_id: user.id })
   })
-  return { type: 'sent', email }
+  return { type: 'sent', email, cookies: fresh ? [fresh.cookie] : [] }
 }
 
 /** `GET /reset-password`: the account the link resets (for the form), or null when the link is no good. Reads only. */
@@ -59,11 +80,11 @@ export async function resetTarget(ctx: LatchContext, token: string): Promise<{ e
 export type ResetResult =
   | { type: 'form'; problem: PasswordProblem; email: string }
   | { type: 'expired' }
-  /** `interactionId`: the sign-in the reset was asked from, to go back to. */
+  /** `interactionId`: the sign-in the reset was asked from, to go back to; null unless this is the browser that asked. */
   | { type: 'done'; interactionId: string | null }
 
 /** `POST /reset-password`: the new password, under the policy; the link is used only when it is accepted. */
-export async function resetPassword(ctx: LatchContext, input: { token: string | undefined; password: string | undefined }): Promise<ResetResult> {
+export async function resetPassword(ctx: LatchContext, input: { token: string | undefined; password: string | undefined; cookies: CookieJar }): Promise<ResetResult> {
   assertPasswordSignIn(ctx)
   const token = input.token ?? ''
   const found = await findLinkToken(ctx.store, 'reset_password', token, ctx.clock.now())
@@ -83,6 +104,8 @@ export async function resetPassword(ctx: LatchContext, input: { token: string | 
   if (!user.email_verified || user.verification_pending === true) {
     if (await ctx.store.signUps.verify(user.id, now)) ctx.events.emit('email.verified', { user_id: user.id, method: 'password_reset' })
   }
-  return { type: 'done', interactionId: row.interaction_id }
+  const browser = browserHashOf(ctx, input.cookies)
+  const sameBrowser = row.browser_hash !== null && browser === row.browser_hash
+  return { type: 'done', interactionId: sameBrowser ? row.interaction_id : null }
 }
 

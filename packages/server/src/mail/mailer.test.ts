@@ -20,7 +20,7 @@ afterAll(async () => {
 })
 
 const mailConfig = (smtp_url: string | null, directory: string | null = null) => ({
-  smtp_url, from: 'Acme <no-reply@acme.test>', directory, max_per_address: 5, max_per_source: 20, throttle_window: 3600,
+  smtp_url, from: 'Acme <no-reply@acme.test>', directory, development: false, max_per_address: 5, max_per_source: 20, throttle_window: 3600,
 })
 
 describe('mail (issue 13)', () => {

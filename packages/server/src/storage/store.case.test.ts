@@ -215,6 +215,23 @@ for (const dialect of DIALECTS) {
       for (const r of many) expect(await store.emailTokens.find('reset_password', r.token_hash, T)).toBeNull()
     })
 
+    it('security review M2: emailTokens.newest is the newest row of a purpose and address, used or not (a resend keeps its binding)', async () => {
+      const email = `newest.${id()}@example.com`
+      const row = (over: Partial<EmailTokenRecord>): EmailTokenRecord => ({
+        id: id(), purpose: 'verify_email', token_hash: id(), user_id: null, email, browser_hash: null, interaction_id: null, attempts: 0, created_at: T, expires_at: T + 60, used_at: null, ...over,
+      })
+      expect(await store.emailTokens.newest('verify_email', email)).toBeNull()
+      const first = row({ browser_hash: 'b1', interaction_id: 'i1' })
+      const second = row({ created_at: T + 5, browser_hash: 'b2' })
+      await store.emailTokens.insert(first, 3)
+      await store.emailTokens.insert(second, 3)
+      await store.emailTokens.insert(row({ created_at: T + 9, purpose: 'reset_password' }), 3)
+      expect(await store.emailTokens.newest('verify_email', email)).toEqual(second)
+      expect(await store.emailTokens.use(second.id, T + 6)).toBe(true)
+      expect(await store.emailTokens.newest('verify_email', email)).toEqual({ ...second, used_at: T + 6 })
+      expect(await store.forTenant(`nw-${id().slice(0, 8)}`).emailTokens.newest('verify_email', email)).toBeNull()
+    })
+
     it('issue 13: signUps.create never touches an existing user; verify clears verification_pending', async () => {
       const email = `Sign.${id()}@Example.com`
       const created = await store.signUps.create({ email, email_verified: false, claims: {}, password_hash: 'h1', verification_pending: true }, T)

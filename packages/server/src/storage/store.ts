@@ -430,6 +430,11 @@ export interface Store {
     use(id: string, now: number): Promise<boolean>
     /** Marks every unused row of `purpose` for `email` used (e.g. once the password was reset). */
     useAll(purpose: EmailTokenPurpose, email: string, now: number): Promise<void>
+    /**
+     * Security review M2: the newest row of `purpose` for `email`, used or not, until swept (the
+     * browser and interaction a resend stays bound to); null when there is none.
+     */
+    newest(purpose: EmailTokenPurpose, email: string): Promise<EmailTokenRecord | null>
   }
   /** Issue 13: accounts people create themselves. */
   signUps: {

@@ -92,10 +92,17 @@ export async function consumeCode(
   code: string,
   /** More the row must satisfy (its browser binding) before a right code uses it. */
   accept: (row: EmailTokenRecord) => boolean = () => true,
+  /**
+   * Security review M2: limits besides the row's own (guesses per address over a day, the mail
+   * throttle's `codeGuessFor(row.email)`), asked once the row is known and before the comparison;
+   * false refuses the guess.
+   */
+  gate: (row: EmailTokenRecord) => Promise<boolean> = async () => true,
 ): Promise<EmailTokenRecord | null> {
   const guess = code.replace(/\s+/g, '')
   if (!TOKEN_ID.test(id) || !CODE.test(guess)) return null
   const counted = await store.emailTokens.countAttempt(id, purpose, CODE_MAX_ATTEMPTS, now)
-  if (counted === null || !constantTimeEqual(counted.token_hash, codeHash(secret, id, guess)) || !accept(counted)) return null
+  if (counted === null || !(await gate(counted))) return null
+  if (!constantTimeEqual(counted.token_hash, codeHash(secret, id, guess)) || !accept(counted)) return null
   return (await store.emailTokens.use(id, now)) ? counted : null
 }

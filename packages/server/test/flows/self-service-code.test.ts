@@ -4,6 +4,7 @@
  * single use, limited guesses, and bound to the browser that signed up.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CODE_GUESSES_PER_ADDRESS } from '../../src/mail/mail-throttle.js'
 import { CODE_MAX_ATTEMPTS } from '../../src/users/email-tokens.js'
 import { Browser, formOf, isLoginPage, parseForms, type Form, type Page } from '../browser.js'
 import { startServer, type TestServer } from '../helpers.js'
@@ -66,16 +67,55 @@ describe('sign-up with a mailed code (issue 13)', () => {
     expect((await s.server.ctx.store.users.getByEmail(email))?.verification_pending).toBe(true)
   })
 
-  it('the code works only in the browser that signed up, and another browser\'s try does not use it up', async () => {
-    const { browser, codeForm, code } = await signUp()
+  it('security review M2: a right code typed in another browser verifies the email but signs nobody in there', async () => {
+    const { codeForm, code, email } = await signUp()
     const other = new Browser(s.url)
     const otherPage = await other.open(webAuthorizeUrl(s.url))
     expect(isLoginPage(otherPage)).toBe(true)
     const otherCsrf = formOf(otherPage).fields.csrf!
     const foreign = await other.submit({ ...codeForm, fields: { ...codeForm.fields, csrf: otherCsrf } }, { code })
-    expect(foreign.status).toBe(400)
-    const done = await pastPasskeyOffer(browser, await browser.submit(codeForm, { code }))
-    expect(done.redirect?.searchParams.get('code')).toBeTruthy()
+    expect(foreign.status).toBe(200)
+    expect(foreign.redirect).toBeUndefined()
+    expect(foreign.html).toContain('Your email address is confirmed. Go back to the application and sign in.')
+    expect(other.cookies.has('latch_session')).toBe(false)
+    expect(await s.server.ctx.store.users.getByEmail(email)).toMatchObject({ email_verified: true, verification_pending: false })
+  })
+
+  it('security review M2: "Send again" from another browser mails the code bound to the sign-up\'s browser: a right guess there only verifies', async () => {
+    const { browser, email } = await signUp()
+    const attacker = new Browser(s.url)
+    const page = await attacker.open(webAuthorizeUrl(s.url))
+    const interaction = new URL(page.url).pathname
+    const resent = await attacker.submit({ action: `${s.url}${interaction}/signup/resend`, method: 'post', fields: { csrf: formOf(page).fields.csrf!, email }, buttons: [] })
+    expect(resent.status).toBe(200)
+    const codeForm = parseForms(resent.html).find((f) => f.action.endsWith('/signup/code'))!
+    const code = /Code: (\d{6})/.exec((await sink.next(email)).text)![1]!
+    // The attacker's right guess (the test reads the mail) verifies the address, and signs nobody in.
+    const guessed = await attacker.submit(codeForm, { code })
+    expect(guessed.redirect).toBeUndefined()
+    expect(guessed.html).toContain('Your email address is confirmed.')
+    expect(attacker.cookies.has('latch_session')).toBe(false)
+    expect(browser.cookies.has('latch_session')).toBe(false)
+  })
+
+  it(`security review M2, NIST SP 800-63B §5.2.2: at most ${CODE_GUESSES_PER_ADDRESS} guesses per address a day over every code: new codes (Send again) do not reopen it`, async () => {
+    const { browser, page, codeForm, code, email } = await signUp()
+    const wrong = (c: string) => (c === '000000' ? '111111' : '000000')
+    let form = codeForm
+    let current = code
+    let sent = page
+    for (let round = 0; round * CODE_MAX_ATTEMPTS < CODE_GUESSES_PER_ADDRESS; round++) {
+      for (let i = 0; i < CODE_MAX_ATTEMPTS; i++) expect((await browser.submit(form, { code: wrong(current) })).status).toBe(400)
+      sent = await browser.submit(parseForms(sent.html).find((f) => f.action.endsWith('/signup/resend'))!)
+      current = /Code: (\d{6})/.exec((await sink.next(email)).text)![1]!
+      form = parseForms(sent.html).find((f) => f.action.endsWith('/signup/code'))!
+    }
+    // A fresh code with all its own attempts, and the right one: refused for the day.
+    const refused = await browser.submit(form, { code: current })
+    expect(refused.status).toBe(429)
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(3600)
+    expect(refused.html).toContain('Too many requests.')
+    expect((await s.server.ctx.store.users.getByEmail(email))?.verification_pending).toBe(true)
   })
 
   it('"Send again" mails a new code, which the page\'s form then takes', async () => {

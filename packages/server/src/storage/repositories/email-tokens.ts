@@ -73,5 +73,18 @@ export function emailTokenRepository({ db, rows }: RepositoryContext): ForTenant
     async useAll(purpose, email, now) {
       await db.updateTable('email_tokens').set({ used_at: now }).where('tenant_id', '=', tenant).where('email', '=', email).where('purpose', '=', purpose).where('used_at', 'is', null).execute()
     },
+    async newest(purpose, email) {
+      const row = await db
+        .selectFrom('email_tokens')
+        .select(COLUMNS.email_tokens)
+        .where('tenant_id', '=', tenant)
+        .where('email', '=', email)
+        .where('purpose', '=', purpose)
+        .orderBy('created_at', 'desc')
+        .orderBy('id')
+        .limit(1)
+        .executeTakeFirst()
+      return row ? rows.emailToken(row) : null
+    },
   })
 }
