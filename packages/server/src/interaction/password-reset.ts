@@ -7,7 +7,8 @@
  * (`email_tokens`, one conditional UPDATE), within `passwords.reset_ttl`, and the newest three per
  * address at most. The new password follows the policy (NIST SP 800-63B §5.1.1.2); setting it ends
  * every session of the user and revokes their grants (`setPasswordHash(…, { signOut: true })`),
- * and proves the mailbox, so an unverified sign-up becomes verified.
+ * and proves the mailbox, so an unverified sign-up becomes verified and a second factor locked
+ * after too many wrong codes is unlocked.
  * @see https://cheatsheetseries.owasp.org/cheatsheets/Forgot_Password_Cheat_Sheet.html
  * @see https://pages.nist.gov/800-63-3/sp800-63b.html#sec5
  */
@@ -79,6 +80,9 @@ export async function resetPassword(ctx: LatchContext, input: { token: string | 
   if (!(await ctx.store.users.setPasswordHash(user.id, passwordHash, now, { signOut: true }))) return { type: 'expired' }
   // Every other reset link of the address stops working too.
   await ctx.store.emailTokens.useAll('reset_password', row.email, now)
+  // Security review M4: the reset proves the mailbox and voids the password a guesser held, so it
+  // is the user's way back from a locked second factor (NIST SP 800-63B §5.2.2).
+  await ctx.store.mfa.unlock(user.id)
   ctx.events.emit('password.reset_completed', { user_id: user.id })
   if (!user.email_verified || user.verification_pending === true) {
     if (await ctx.store.signUps.verify(user.id, now)) ctx.events.emit('email.verified', { user_id: user.id, method: 'password_reset' })

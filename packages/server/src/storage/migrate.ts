@@ -24,6 +24,7 @@ import { selfService } from './migrations/0014-self-service.js'
 import { mfa } from './migrations/0015-mfa.js'
 import { passkeys } from './migrations/0016-passkeys.js'
 import { account } from './migrations/0017-account.js'
+import { mfaLockout } from './migrations/0018-mfa-lockout.js'
 
 /** Every migration by name; names sort in the order they must run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -44,6 +45,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0015-mfa': mfa,
   '0016-passkeys': passkeys,
   '0017-account': account,
+  '0018-mfa-lockout': mfaLockout,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) }
