@@ -145,11 +145,11 @@ async function enrolSecretOf(ctx: LatchContext, encrypted: string): Promise<stri
 }
 
 /**
- * The secret of the user's enrolment under way, or a new one (stored encrypted, unconfirmed). Kept
- * across page loads for `ENROL_MAX_AUTH_AGE`, so a code from an app that scanned the QR code
- * before a reload still works; `fresh` (the account page's **Set up**) always starts anew, so a
- * secret someone else was shown earlier is never the one confirmed. Null when a confirmed
- * authenticator exists (enrolled meanwhile, elsewhere).
+ * The account page's enrolment secret (stored encrypted in `mfa_totp`, unconfirmed). Without
+ * `fresh`, one begun within `ENROL_MAX_AUTH_AGE` is kept; the account page's **Set up** passes
+ * `fresh`, so a secret someone else was shown earlier is never the one confirmed (a sign-in's
+ * forced enrolment uses its challenge's own secret instead: `challengeEnrolmentSecret`). Null when
+ * a confirmed authenticator exists (enrolled meanwhile, elsewhere).
  */
 export async function enrolmentSecret(ctx: LatchContext, userId: string, options: { fresh?: boolean } = {}): Promise<string | null> {
   const existing = await ctx.store.mfa.totp(userId)
