@@ -75,7 +75,9 @@ export interface LatchEventMap {
   /** Issue 13: a second factor passed (a TOTP code, a recovery code, or a remembered device). */
   'mfa.verified': { user_id: string; method: 'totp' | 'recovery_code' | 'remembered_device' | 'passkey' }
   /** Issue 13: a wrong second factor, or one refused by the throttle; `restarted`: the pending sign-in was dropped. */
-  'mfa.failed': { user_id: string; reason: 'wrong_code' | 'throttled' | 'restarted' }
+  'mfa.failed': { user_id: string; reason: 'wrong_code' | 'throttled' | 'restarted' | 'locked' }
+  /** Security review M4: too many wrong second-factor answers in a row locked the user's second factor (NIST SP 800-63B §5.2.2). */
+  'mfa.locked': { user_id: string; failures: number }
   /** Issue 13: a recovery code was used; `remaining` unused ones are left. */
   'recovery_code.used': { user_id: string; remaining: number }
   /** Issue 13: the user replaced their recovery codes with ten new ones. */
@@ -157,7 +159,8 @@ export const EVENT_DESCRIPTIONS = Object.freeze({
   'mfa.enrolled': 'a user confirmed a TOTP authenticator (issue 13)',
   'mfa.disabled': 'a user turned TOTP off, with their recovery codes (issue 13)',
   'mfa.verified': 'a second factor passed: TOTP, recovery code, remembered device or passkey (issue 13)',
-  'mfa.failed': 'a wrong or throttled second factor; restarted: the pending sign-in was dropped (issue 13)',
+  'mfa.failed': 'a wrong or throttled second factor; restarted: the pending sign-in was dropped; locked: refused, the second factor is locked (issue 13)',
+  'mfa.locked': 'too many wrong second-factor answers in a row locked the user\'s second factor until a password reset or `latch users reset-mfa` (issue 13)',
   'recovery_code.used': 'a recovery code was used, with how many are left (issue 13)',
   'recovery_codes.regenerated': 'a user replaced their recovery codes (issue 13)',
 } as const satisfies Record<LatchEventName, string>)

@@ -317,7 +317,8 @@ export const LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
  * Failed sign-ins per source (client address, IPv6 /64) over every account in
  * `login_throttle_window`, after which the source is refused (sign-ins from a browser holding the
  * account's device cookie are exempt). Correct sign-ins are never counted: fifty users behind one
- * NAT address sign in at once.
+ * NAT address sign in at once. Issue 13: wrong second-factor answers (TOTP, recovery codes) from
+ * one source over every account have a budget of this size of their own (credential stuffing).
  * @key security.login_max_failures_per_ip
  */
 export const LOGIN_MAX_FAILURES_PER_IP = 20

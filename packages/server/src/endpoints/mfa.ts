@@ -3,7 +3,7 @@
  * and `interaction/account-mfa.ts`). Every POST carries the CSRF token.
  * - `POST /interaction/:id/mfa`: the second factor of a pending sign-in (`code`, or
  *   `recovery_code`; `remember=1` when offered); 401 with the form again for a wrong one, 429
- *   when the account's budget is spent, a 303 back to the interaction page when the challenge is
+ *   when the account's or the source's budget is spent or the second factor is locked, a 303 back to the interaction page when the challenge is
  *   gone (dropped after too many wrong codes, used already, or another browser's);
  * - `POST /interaction/:id/mfa/enrol`: the first code of a forced enrolment; the recovery codes
  *   page follows (its **Continue** goes back to the interaction);
@@ -87,19 +87,21 @@ async function submitSecondFactor(request: InteractionRequest, reply: FastifyRep
   const l = await load(request)
   const params = rejectDuplicateParams(request.body as RawParams)
   verifyCsrf(ctx, request, params)
-  const answer = params.recovery_code !== undefined ? { recovery_code: params.recovery_code } : { code: params.code }
+  const from = { source: request.ip, speaking: { locale: localeOf(request, l), look: pageLook(request) } }
+  const answer = params.recovery_code !== undefined ? { recovery_code: params.recovery_code, ...from } : { code: params.code, ...from }
   const result = await passSecondFactor(ctx, l.interaction, request.cookies, answer, params.remember === '1')
   if (result.type === 'signed_in' || result.type === 'gone' || result.type === 'enrolled') return sendOutcome(applyCookies(reply, result.cookies), result.outcome)
   return again(request, reply, l, result)
 }
 
 /** The form again after a wrong or throttled answer (or the interaction page, if the challenge went meanwhile). */
-async function again(request: InteractionRequest, reply: FastifyReply, l: LoadedInteraction, result: { type: 'wrong'; method: 'totp' | 'recovery_code' } | { type: 'throttled' }): Promise<FastifyReply> {
+async function again(request: InteractionRequest, reply: FastifyReply, l: LoadedInteraction, result: { type: 'wrong'; method: 'totp' | 'recovery_code' } | { type: 'throttled' } | { type: 'locked' }): Promise<FastifyReply> {
   const ctx = request.latch
   const form = await secondFactorForm(ctx, l.interaction, request.cookies)
   if (form === null) return sendOutcome(reply, seeOther(`${ctx.urls.interaction}/${l.interaction.id}`))
   const m = messagesFor(localeOf(request, l), pageLook(request)).mfa
   if (result.type === 'throttled') return renderSecondFactor(request, reply, l, form, 429, { method: 'totp', text: m.throttled })
+  if (result.type === 'locked') return renderSecondFactor(request, reply, l, form, 429, { method: 'totp', text: m.locked })
   return renderSecondFactor(request, reply, l, form, 401, { method: result.method, text: result.method === 'totp' ? m.wrongCode : m.wrongRecovery })
 }
 
@@ -108,7 +110,7 @@ async function submitEnrolment(request: InteractionRequest, reply: FastifyReply)
   const l = await load(request)
   const params = rejectDuplicateParams(request.body as RawParams)
   verifyCsrf(ctx, request, params)
-  const result = await confirmEnrolment(ctx, l.interaction, request.cookies, params.code)
+  const result = await confirmEnrolment(ctx, l.interaction, request.cookies, params.code, { source: request.ip, speaking: { locale: localeOf(request, l), look: pageLook(request) } })
   if (result.type === 'enrolled') {
     const continueHref = result.outcome.type === 'see_other' ? result.outcome.location : `${ctx.urls.interaction}/${l.interaction.id}`
     return page(applyCookies(reply, result.cookies), l, 200, recoveryCodesPage({ codes: result.recoveryCodes, continueHref }, localeOf(request, l), pageLook(request)))

@@ -4,21 +4,27 @@
  * count the recovery codes left, regenerate them, and turn TOTP off unless policy requires it.
  * Regenerating and turning off need a fresh proof (the current password, or a TOTP code for a
  * later time step than any used): a session left open on a shared computer is not enough. Every
- * wrong proof spends the account's budget of wrong codes (sessions/second-factor.ts).
+ * wrong proof spends the account's budget of wrong codes and counts toward its lock
+ * (sessions/second-factor.ts).
  * @see https://pages.nist.gov/800-63-3/sp800-63b.html#sec6 (authenticator lifecycle)
  */
 import type { LatchContext } from '../context.js'
-import {
-  ACCOUNT_FAILURE_LIMIT,
-  ACCOUNT_FAILURE_WINDOW,
-  confirmedTotp,
-  policyRequires,
-  totpSecret,
-} from '../sessions/second-factor.js'
+import { MFA_LOCKOUT_AFTER, confirmedTotp, lockIfSpent, policyRequires, reserveSecondFactor, totpSecret } from '../sessions/second-factor.js'
 import type { UserRecord } from '../storage/store.js'
 import { verifyPassword } from '../users/password-hash.js'
 import { verifyTotp } from '../users/totp.js'
+import { DEFAULT_LOCALE } from './views/locales.js'
+import { lookFor } from './page-look.js'
 import { ENROL_MAX_AUTH_AGE, enrolmentSecret, issueRecoveryCodes } from './second-factor.js'
+
+/**
+ * A wrong answer on the account page counts toward the lock like one at sign-in (security review
+ * M4); the mail speaks the tenant's default language (the page's is not known here).
+ */
+async function noteWrong(ctx: LatchContext, user: Pick<UserRecord, 'id' | 'email'>, consecutive: number): Promise<void> {
+  if (consecutive < MFA_LOCKOUT_AFTER) return
+  lockIfSpent(ctx, user, consecutive, { locale: DEFAULT_LOCALE, look: await lookFor(ctx, null) })
+}
 
 export interface AccountMfaStatus {
   enabled: boolean
@@ -62,9 +68,14 @@ export async function confirmAccountEnrolment(ctx: LatchContext, userId: string,
   if (totp === null || totp.confirmed_at !== null) return { type: 'gone' }
   const secret = await totpSecret(ctx, totp)
   const now = ctx.clock.now()
-  if (!(await ctx.store.mfa.reserveAttempt(userId, now, ACCOUNT_FAILURE_WINDOW, ACCOUNT_FAILURE_LIMIT))) return { type: 'throttled', secret }
+  const reservation = await reserveSecondFactor(ctx, userId)
+  if (reservation.type !== 'reserved') return { type: 'throttled', secret }
   const step = verifyTotp(secret, code ?? '', now)
-  if (step === null) return { type: 'wrong', secret }
+  if (step === null) {
+    const user = await ctx.store.users.getById(userId)
+    if (user !== null) await noteWrong(ctx, user, reservation.consecutive)
+    return { type: 'wrong', secret }
+  }
   if (!(await ctx.store.mfa.confirmTotp(userId, step, now))) return { type: 'gone' }
   await ctx.store.mfa.forgive(userId)
   const recoveryCodes = await issueRecoveryCodes(ctx, userId)
@@ -83,7 +94,8 @@ export async function proveHolder(ctx: LatchContext, user: UserRecord, proof: Pr
   const code = (proof.code ?? '').trim()
   if (password === '' && code === '') return 'wrong'
   const now = ctx.clock.now()
-  if (!(await ctx.store.mfa.reserveAttempt(user.id, now, ACCOUNT_FAILURE_WINDOW, ACCOUNT_FAILURE_LIMIT))) return 'throttled'
+  const reservation = await reserveSecondFactor(ctx, user.id)
+  if (reservation.type !== 'reserved') return 'throttled'
   let ok = false
   if (code !== '') {
     const totp = await confirmedTotp(ctx, user.id)
@@ -94,6 +106,7 @@ export async function proveHolder(ctx: LatchContext, user: UserRecord, proof: Pr
   }
   if (!ok) {
     ctx.events.emit('mfa.failed', { user_id: user.id, reason: 'wrong_code' })
+    await noteWrong(ctx, user, reservation.consecutive)
     return 'wrong'
   }
   await ctx.store.mfa.forgive(user.id)

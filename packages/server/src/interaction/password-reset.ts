@@ -9,7 +9,8 @@
  * every session of the user and revokes their grants (`setPasswordHash(…, { signOut: true })`),
  * and proves the mailbox, so an unverified sign-up becomes verified. The link is bound to the
  * browser that asked (`latch_verify`, its SHA-256 on the row; security review M5): only there does
- * the reset go back to the interaction it was asked from; anywhere else it only changes the
+ * the reset go back to the interaction it was asked from (and a second factor locked after too
+ * many wrong codes is unlocked); anywhere else it only changes the
  * password, so a reset asked from someone else's interaction (a device flow) cannot carry the
  * victim into it. Off without a way to mail people (`mail/availability.ts`, security review L5).
  * @see https://cheatsheetseries.owasp.org/cheatsheets/Forgot_Password_Cheat_Sheet.html
@@ -100,6 +101,9 @@ export async function resetPassword(ctx: LatchContext, input: { token: string | 
   if (!(await ctx.store.users.setPasswordHash(user.id, passwordHash, now, { signOut: true }))) return { type: 'expired' }
   // Every other reset link of the address stops working too.
   await ctx.store.emailTokens.useAll('reset_password', row.email, now)
+  // Security review M4: the reset proves the mailbox and voids the password a guesser held, so it
+  // is the user's way back from a locked second factor (NIST SP 800-63B §5.2.2).
+  await ctx.store.mfa.unlock(user.id)
   ctx.events.emit('password.reset_completed', { user_id: user.id })
   if (!user.email_verified || user.verification_pending === true) {
     if (await ctx.store.signUps.verify(user.id, now)) ctx.events.emit('email.verified', { user_id: user.id, method: 'password_reset' })

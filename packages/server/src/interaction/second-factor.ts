@@ -21,20 +21,22 @@ import { requestedAcr, withSecondFactor, type Acr } from '../rules/acr.js'
 import type { CookieChange, CookieJar } from '../sessions/idp-session.js'
 import { rememberedDevice, rememberThisDevice } from '../sessions/remembered-device.js'
 import {
-  ACCOUNT_FAILURE_LIMIT,
-  ACCOUNT_FAILURE_WINDOW,
   CHALLENGE_FAILURE_LIMIT,
   answerChallenge,
   confirmedTotp,
   encryptTotpSecret,
+  lockIfSpent,
   passwordStamp,
   pendingChallenge,
   pendingCookieCleared,
+  reserveSecondFactor,
   secondFactorRequired,
   startChallenge,
   totpSecret,
+  type MailSpeaking,
   type SecondFactorAnswer,
 } from '../sessions/second-factor.js'
+import type { MfaChallengeRecord } from '../storage/store.js'
 import type { ClientRecord, InteractionRecord, UserRecord } from '../storage/store.js'
 import { newRecoveryCodes, recoveryCodeHash } from '../users/recovery-codes.js'
 import { newTotpSecret, verifyTotp } from '../users/totp.js'
@@ -135,17 +137,38 @@ export async function secondFactorForm(ctx: LatchContext, interaction: Interacti
   const [totp, passkey] = await Promise.all([confirmedTotp(ctx, user.id), hasPasskey(ctx, user.id)])
   const form = { type: 'second_factor_form' as const, user, enrol: null, totp: totp !== null, passkey }
   if (totp !== null || passkey) return form
-  const secret = await enrolmentSecret(ctx, user.id)
+  // Security review L3: the secret of this challenge (this pending sign-in and its browser) only.
+  const secret = await challengeEnrolmentSecret(ctx, challenge)
   // Null: an authenticator was confirmed meanwhile (elsewhere); its code form.
   return secret === null ? { ...form, totp: true } : { ...form, enrol: { secret } }
 }
 
 /**
- * The secret of the user's enrolment under way, or a new one (stored encrypted, unconfirmed). Kept
- * across page loads for `ENROL_MAX_AUTH_AGE`, so a code from an app that scanned the QR code
- * before a reload still works; `fresh` (the account page's **Set up**) always starts anew, so a
- * secret someone else was shown earlier is never the one confirmed. Null when a confirmed
- * authenticator exists (enrolled meanwhile, elsewhere).
+ * A forced enrolment's secret belongs to its challenge (security review L3): each pending sign-in
+ * (its interaction and the browser bound to it) gets its own, kept across its page loads, so the
+ * secret a victim confirms was never shown to another browser, say that of someone who also holds
+ * the password. The user's `mfa_totp` row, created unconfirmed, only carries the wrong-answer budget.
+ */
+async function challengeEnrolmentSecret(ctx: LatchContext, challenge: MfaChallengeRecord): Promise<string | null> {
+  if (typeof challenge.enrol_secret_encrypted === 'string') return enrolSecretOf(ctx, challenge.enrol_secret_encrypted)
+  if ((await ctx.store.mfa.totp(challenge.user_id)) === null && !(await ctx.store.mfa.beginTotp(challenge.user_id, await encryptTotpSecret(ctx, newTotpSecret()), ctx.clock.now()))) return null
+  const secret = newTotpSecret()
+  if (await ctx.store.mfa.setEnrolSecret(challenge.interaction_id, challenge.browser_hash, await encryptTotpSecret(ctx, secret))) return secret
+  // Another load of the same page won the race: its secret is the challenge's.
+  const now = await ctx.store.mfa.getChallenge(challenge.interaction_id)
+  return now !== null && now.browser_hash === challenge.browser_hash && typeof now.enrol_secret_encrypted === 'string' ? enrolSecretOf(ctx, now.enrol_secret_encrypted) : null
+}
+
+async function enrolSecretOf(ctx: LatchContext, encrypted: string): Promise<string> {
+  return totpSecret(ctx, { secret_encrypted: encrypted })
+}
+
+/**
+ * The account page's enrolment secret (stored encrypted in `mfa_totp`, unconfirmed). Without
+ * `fresh`, one begun within `ENROL_MAX_AUTH_AGE` is kept; the account page's **Set up** passes
+ * `fresh`, so a secret someone else was shown earlier is never the one confirmed (a sign-in's
+ * forced enrolment uses its challenge's own secret instead: `challengeEnrolmentSecret`). Null when
+ * a confirmed authenticator exists (enrolled meanwhile, elsewhere).
  */
 export async function enrolmentSecret(ctx: LatchContext, userId: string, options: { fresh?: boolean } = {}): Promise<string | null> {
   const existing = await ctx.store.mfa.totp(userId)
@@ -162,6 +185,8 @@ export type PassResult =
   | { type: 'enrolled'; cookies: CookieChange[]; outcome: Outcome; recoveryCodes: string[] }
   | { type: 'wrong'; method: 'totp' | 'recovery_code' }
   | { type: 'throttled' }
+  /** Too many wrong answers in a row: the second factor is locked (NIST SP 800-63B §5.2.2). */
+  | { type: 'locked' }
   /** Start again: the interaction page (the sign-in form, when the challenge was dropped). */
   | { type: 'gone'; cookies: CookieChange[]; outcome: Outcome }
 
@@ -215,24 +240,33 @@ export async function issueRecoveryCodes(ctx: LatchContext, userId: string): Pro
  * Confirms an enrolment with its first code (RFC 6238: the code proves the app holds the secret),
  * then the session starts with `otp` and `mfa`: the user has just used the second factor.
  */
-export async function confirmEnrolment(ctx: LatchContext, interaction: InteractionRecord, cookies: CookieJar, code: string | undefined): Promise<PassResult> {
+export async function confirmEnrolment(ctx: LatchContext, interaction: InteractionRecord, cookies: CookieJar, code: string | undefined, from: { source: string; speaking: MailSpeaking }): Promise<PassResult> {
   const challenge = await pendingChallenge(ctx, interaction.id, cookies)
   const user = challenge && (await ctx.store.users.getById(challenge.user_id))
   const totp = user && (await ctx.store.mfa.totp(user.id))
   if (!challenge || !user || !totp || totp.confirmed_at !== null || passwordStamp(user) !== challenge.password_stamp) return gone(ctx, interaction)
   // A passkey is this user's second factor: no enrolment around it (the page never offers one).
   if (await hasPasskey(ctx, user.id)) return gone(ctx, interaction)
+  // Only the secret this challenge showed (L3); none shown yet: the page first.
+  if (typeof challenge.enrol_secret_encrypted !== 'string') return gone(ctx, interaction)
   const now = ctx.clock.now()
-  if (!(await ctx.store.mfa.reserveAttempt(user.id, now, ACCOUNT_FAILURE_WINDOW, ACCOUNT_FAILURE_LIMIT))) return { type: 'throttled' }
-  const step = verifyTotp(await totpSecret(ctx, totp), code ?? '', now)
+  const fromSource = await ctx.throttle.secondFactor(from.source)
+  if (!fromSource.allowed) return { type: 'throttled' }
+  const reservation = await reserveSecondFactor(ctx, user.id)
+  if (reservation.type !== 'reserved') {
+    await fromSource.notChecked()
+    return reservation
+  }
+  const step = verifyTotp(await enrolSecretOf(ctx, challenge.enrol_secret_encrypted), code ?? '', now)
   if (step === null) {
     const failures = await ctx.store.mfa.failChallenge(interaction.id, CHALLENGE_FAILURE_LIMIT)
+    if (lockIfSpent(ctx, user, reservation.consecutive, from.speaking)) return { type: 'locked' }
     return failures === null || failures >= CHALLENGE_FAILURE_LIMIT ? gone(ctx, interaction) : { type: 'wrong', method: 'totp' }
   }
-  // The claim first (a double-submitted form finds nothing), then the one confirmation.
+  await fromSource.succeeded()
+  // The claim first (a double-submitted form finds nothing), then the one confirmation, with this challenge's secret.
   if ((await ctx.store.mfa.takeChallenge(interaction.id, challenge.browser_hash)) === null) return gone(ctx, interaction)
-  if (!(await ctx.store.mfa.confirmTotp(user.id, step, now))) return gone(ctx, interaction)
-  await ctx.store.mfa.forgive(user.id)
+  if (!(await ctx.store.mfa.confirmTotpWith(user.id, challenge.enrol_secret_encrypted, step, now))) return gone(ctx, interaction)
   const recoveryCodes = await issueRecoveryCodes(ctx, user.id)
   ctx.events.emit('mfa.enrolled', { user_id: user.id, where: 'sign_in' })
   const done = await finishSignIn(ctx, interaction, user, withSecondFactor(challenge.amr, 'otp'), cookies, challenge.auth_time)

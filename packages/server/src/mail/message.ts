@@ -18,6 +18,8 @@ export type MailContent =
   | { kind: 'reset'; link: string }
   /** Someone signed up with an address that has an account: its owner hears of it, nobody else learns it. */
   | { kind: 'sign_up_exists' }
+  /** Security review M4: the second factor locked after too many wrong answers in a row, and the way back. */
+  | { kind: 'mfa_locked' }
 
 export function composeMail(to: string, content: MailContent, options: { locale: Locale; look: Look; ttlSeconds?: number }): MailMessage {
   const m = messagesFor(options.locale, options.look).mail
@@ -47,14 +49,20 @@ export function composeMail(to: string, content: MailContent, options: { locale:
       subject = m.existsSubject
       intro = m.existsIntro
       break
+    case 'mfa_locked':
+      subject = m.lockedSubject
+      intro = m.lockedIntro
+      break
   }
-  const expires = content.kind === 'sign_up_exists' ? null : m.expires(minutes)
+  const expires = content.kind === 'sign_up_exists' || content.kind === 'mfa_locked' ? null : m.expires(minutes)
+  // A lock is news whether or not the reader asked for anything: it says how to get back in.
+  const footnote = content.kind === 'mfa_locked' ? m.lockedWayBack : m.notYou
   const text = [
     intro,
     action && `${action.label}: ${action.link}`,
     code && `${m.code}: ${code}`,
     expires,
-    m.notYou,
+    footnote,
     `— ${product}`,
   ].filter((line): line is string => typeof line === 'string').join('\n\n')
   const p = (inner: string, style = '') => `<p${style ? ` style="${style}"` : ''}>${inner}</p>`
@@ -64,7 +72,7 @@ export function composeMail(to: string, content: MailContent, options: { locale:
     action && p(`${escapeHtml(m.linkFallback)}<br><a href="${escapeHtml(action.link)}">${escapeHtml(action.link)}</a>`, 'font-size:.9em;overflow-wrap:anywhere'),
     code && p(`${escapeHtml(m.code)}: <strong style="font-size:1.5em;letter-spacing:.15em;font-family:ui-monospace,Menlo,Consolas,monospace">${escapeHtml(code)}</strong>`),
     expires && p(escapeHtml(expires)),
-    p(escapeHtml(m.notYou), 'color:#5b6475;font-size:.9em'),
+    p(escapeHtml(footnote), content.kind === 'mfa_locked' ? '' : 'color:#5b6475;font-size:.9em'),
     p(`— ${escapeHtml(product)}`),
   ].filter((part): part is string => typeof part === 'string').join('\n')
   const html = `<!doctype html>

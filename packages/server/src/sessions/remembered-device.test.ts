@@ -13,7 +13,7 @@ afterEach(async () => {
 })
 
 const user = { id: 'user-1', password_hash: '$argon2id$one' }
-const totp: TotpRecord = { user_id: 'user-1', secret_encrypted: 'jwe', last_step: 1, failures: 0, failed_at: null, confirmed_at: 100, created_at: 90 }
+const totp: TotpRecord = { user_id: 'user-1', secret_encrypted: 'jwe', last_step: 1, failures: 0, failed_at: null, consecutive_failures: 0, confirmed_at: 100, created_at: 90 }
 
 function jarOf(change: ReturnType<typeof rememberThisDevice>): Record<string, string> {
   if (change === null || 'clear' in change) throw new Error('expected a cookie to set')

@@ -7,11 +7,18 @@
  * form finds nothing. Wrong answers are counted twice: on the challenge (after
  * `CHALLENGE_FAILURE_LIMIT` it is dropped and the sign-in starts again with the first factor) and
  * on the account (`ACCOUNT_FAILURE_LIMIT` per `ACCOUNT_FAILURE_WINDOW`, reserved before the check,
- * so parallel guesses cannot exceed it and a new first factor buys no new guesses).
+ * so parallel guesses cannot exceed it and a new first factor buys no new guesses). A window
+ * refills, so on its own it allows 960 guesses a day: `MFA_LOCKOUT_AFTER` wrong answers in a row
+ * (TOTP and recovery codes alike; a right one starts the count again) lock the second factor until
+ * a password reset or `latch users reset-mfa` (NIST SP 800-63B §5.2.2), the user is mailed, and
+ * wrong answers from one source over every account are bounded too (`LoginThrottle.secondFactor`).
  * @see https://pages.nist.gov/800-63-3/sp800-63b.html#throttle
  * @see https://www.rfc-editor.org/rfc/rfc6238#section-5.2
  */
 import type { LatchContext } from '../context.js'
+import type { Look } from '../interaction/views/branding.js'
+import type { Locale } from '../interaction/views/locales.js'
+import { composeMail } from '../mail/message.js'
 import { decryptJson, encryptJson } from '../keys/encryption-at-rest.js'
 import { constantTimeEqual } from '../lib/constant-time.js'
 import { hashHandle, randomHandle } from '../lib/random.js'
@@ -27,6 +34,12 @@ export const CHALLENGE_FAILURE_LIMIT = 5
 /** Wrong answers per account and window, whatever the challenge. */
 export const ACCOUNT_FAILURE_LIMIT = 10
 export const ACCOUNT_FAILURE_WINDOW = 15 * 60
+/**
+ * NIST SP 800-63B §5.2.2 (at most 100): wrong answers in a row, whatever the time, after which the
+ * account's second factor is locked. 20 leaves a user who mistypes room and gives a guesser with
+ * the password 20 × 3 / 10^6 (three codes valid at once): 0.006% per account, once.
+ */
+export const MFA_LOCKOUT_AFTER = 20
 /** HKDF label of the TOTP secrets' encryption under LATCH_SECRET. */
 export const TOTP_SECRET_INFO = 'latch/v1/totp-secret'
 
@@ -36,7 +49,7 @@ export async function confirmedTotp(ctx: LatchContext, userId: string): Promise<
   return totp !== null && totp.confirmed_at !== null ? totp : null
 }
 
-export async function totpSecret(ctx: LatchContext, totp: TotpRecord): Promise<string> {
+export async function totpSecret(ctx: LatchContext, totp: Pick<TotpRecord, 'secret_encrypted'>): Promise<string> {
   return String(await decryptJson(totp.secret_encrypted, ctx.config.secret, TOTP_SECRET_INFO))
 }
 
@@ -112,15 +125,57 @@ export async function pendingChallenge(ctx: LatchContext, interactionId: string,
   return challenge !== null && constantTimeEqual(challenge.browser_hash, hash) ? challenge : null
 }
 
-export type SecondFactorAnswer = { code?: string | undefined; recovery_code?: string | undefined }
+/** The language and look of the page that asked: a lock's mail speaks them. */
+export interface MailSpeaking {
+  locale: Locale
+  look: Look
+}
+
+export type SecondFactorAnswer = {
+  code?: string | undefined
+  recovery_code?: string | undefined
+  /** The client address (`request.ip`): wrong answers per source over every account are bounded. */
+  source: string
+  speaking: MailSpeaking
+}
+
+export type Reservation = { type: 'reserved'; consecutive: number } | { type: 'throttled' } | { type: 'locked' }
+
+/**
+ * Reserves one answer of the account's budget before it is checked (the window's, and the
+ * consecutive count's): refused when the window is spent (`throttled`, for a while) or the second
+ * factor is locked (`locked`, until a password reset or `latch users reset-mfa`).
+ */
+export async function reserveSecondFactor(ctx: LatchContext, userId: string): Promise<Reservation> {
+  const consecutive = await ctx.store.mfa.reserveAttempt(userId, ctx.clock.now(), ACCOUNT_FAILURE_WINDOW, ACCOUNT_FAILURE_LIMIT, MFA_LOCKOUT_AFTER)
+  if (consecutive !== null) return { type: 'reserved', consecutive }
+  const totp = await ctx.store.mfa.totp(userId)
+  const locked = totp !== null && totp.consecutive_failures >= MFA_LOCKOUT_AFTER
+  ctx.events.emit('mfa.failed', { user_id: userId, reason: locked ? 'locked' : 'throttled' })
+  return { type: locked ? 'locked' : 'throttled' }
+}
+
+/**
+ * After a wrong answer on a reservation: when it was the last the count allows, the lock engages
+ * now: `mfa.locked`, and the user hears of it by mail (after the response), with the way back.
+ * True when it did.
+ */
+export function lockIfSpent(ctx: LatchContext, user: Pick<UserRecord, 'id' | 'email'>, consecutive: number, speaking: MailSpeaking): boolean {
+  if (consecutive < MFA_LOCKOUT_AFTER) return false
+  ctx.events.emit('mfa.locked', { user_id: user.id, failures: consecutive })
+  ctx.background.run('mfa lock note', ctx.log, () => ctx.mailer.send(composeMail(user.email, { kind: 'mfa_locked' }, speaking)))
+  return true
+}
 
 export type SecondFactorResult =
   /** Passed: the user, and the challenge's first factor. */
   | { type: 'passed'; user: UserRecord; challenge: MfaChallengeRecord; method: 'totp' | 'recovery_code' }
   /** Wrong: the form again. */
   | { type: 'wrong'; method: 'totp' | 'recovery_code' }
-  /** The account's budget of wrong codes is spent for now. */
+  /** The account's budget of wrong codes is spent for now (or this source's, over every account). */
   | { type: 'throttled' }
+  /** Too many wrong answers in a row: the second factor is locked until a password reset or `latch users reset-mfa`. */
+  | { type: 'locked' }
   /** No challenge (any more) for this browser: too many wrong answers, used already, or another browser's. */
   | { type: 'gone' }
 
@@ -139,9 +194,15 @@ export async function answerChallenge(ctx: LatchContext, interactionId: string, 
   }
   const method = answer.recovery_code !== undefined ? 'recovery_code' : 'totp'
   const now = ctx.clock.now()
-  if (!(await ctx.store.mfa.reserveAttempt(user.id, now, ACCOUNT_FAILURE_WINDOW, ACCOUNT_FAILURE_LIMIT))) {
+  const fromSource = await ctx.throttle.secondFactor(answer.source)
+  if (!fromSource.allowed) {
     ctx.events.emit('mfa.failed', { user_id: user.id, reason: 'throttled' })
     return { type: 'throttled' }
+  }
+  const reservation = await reserveSecondFactor(ctx, user.id)
+  if (reservation.type !== 'reserved') {
+    await fromSource.notChecked()
+    return reservation
   }
   let ok = false
   if (method === 'totp') {
@@ -155,8 +216,10 @@ export async function answerChallenge(ctx: LatchContext, interactionId: string, 
     const failures = await ctx.store.mfa.failChallenge(interactionId, CHALLENGE_FAILURE_LIMIT)
     const restarted = failures === null || failures >= CHALLENGE_FAILURE_LIMIT
     ctx.events.emit('mfa.failed', { user_id: user.id, reason: restarted ? 'restarted' : 'wrong_code' })
+    if (lockIfSpent(ctx, user, reservation.consecutive, answer.speaking)) return { type: 'locked' }
     return restarted ? { type: 'gone' } : { type: 'wrong', method }
   }
+  await fromSource.succeeded()
   await ctx.store.mfa.forgive(user.id)
   // The one claim of the challenge: a second tab or a replayed form finds nothing here.
   const taken = await ctx.store.mfa.takeChallenge(interactionId, challenge.browser_hash)

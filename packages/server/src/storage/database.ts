@@ -407,6 +407,8 @@ export interface MfaTotpTable {
   last_step: Epoch | null
   failures: number
   failed_at: Epoch | null
+  /** 0018: wrong answers since the last right one; at the lockout limit the second factor is locked. */
+  consecutive_failures: number
   /** Null while enrolment waits for its first code. */
   confirmed_at: Epoch | null
   created_at: Epoch
@@ -432,6 +434,8 @@ export interface MfaChallengesTable {
   password_stamp: string
   failures: number
   created_at: Epoch
+  /** 0018: the forced enrolment's secret (compact JWE), this challenge's own; null until shown. */
+  enrol_secret_encrypted: string | null
 }
 
 /** 0015: a client or organization that requires MFA. */

@@ -53,11 +53,22 @@ for (const dialect of DIALECTS) {
     })
 
     it('the wrong-answer budget is reserved before the check: 20 parallel reservations against a limit of 10 get 10; the window and forgive reopen it', async () => {
-      expect(count(await Promise.all(Array.from({ length: 20 }, () => store.mfa.reserveAttempt(user, T, 900, 10))))).toBe(10)
-      expect(await store.mfa.reserveAttempt(user, T + 899, 900, 10)).toBe(false)
-      expect(await store.mfa.reserveAttempt(user, T + 900, 900, 10)).toBe(true)
+      const reserved = (r: number | null) => r !== null
+      expect(count((await Promise.all(Array.from({ length: 20 }, () => store.mfa.reserveAttempt(user, T, 900, 10, 100)))).map(reserved))).toBe(10)
+      expect(await store.mfa.reserveAttempt(user, T + 899, 900, 10, 100)).toBeNull()
+      expect(await store.mfa.reserveAttempt(user, T + 900, 900, 10, 100)).toBe(11)
       await store.mfa.forgive(user)
-      expect((await store.mfa.totp(user))?.failures).toBe(0)
+      expect(await store.mfa.totp(user)).toMatchObject({ failures: 0, consecutive_failures: 0 })
+    })
+
+    it('NIST SP 800-63B §5.2.2: consecutive wrong answers never refill with time; at the lock limit nothing more is reserved (20 parallel against 5 get 5) until unlock', async () => {
+      const reserved = (r: number | null) => r !== null
+      expect(count((await Promise.all(Array.from({ length: 20 }, (_, i) => store.mfa.reserveAttempt(user, T + 10_000 + i, 900, 100, 5)))).map(reserved))).toBe(5)
+      expect(await store.mfa.reserveAttempt(user, T + 10_000_000, 900, 100, 5)).toBeNull()
+      expect((await store.mfa.totp(user))?.consecutive_failures).toBe(5)
+      await store.mfa.unlock(user)
+      expect(await store.mfa.reserveAttempt(user, T + 10_000_001, 900, 100, 5)).toBe(1)
+      await store.mfa.forgive(user)
     })
 
     it('NIST SP 800-63B §5.1.2.2: a recovery code is used once (20 parallel uses, one wins); replacing them voids the old ones', async () => {
@@ -91,6 +102,25 @@ for (const dialect of DIALECTS) {
       expect(await store.mfa.getChallenge(b)).toBeNull()
       expect(await store.interactions.take(c, T)).not.toBeNull()
       expect(await store.mfa.getChallenge(c)).toBeNull()
+    })
+
+    it('security review L3: a challenge\'s enrolment secret is set once, only for its browser; a new first factor (another browser) clears it; confirmTotpWith confirms that secret, never over a confirmed one', async () => {
+      const id = '00000000-0000-4000-8000-00000000000d'
+      await store.interactions.insert({ id, kind: 'authorization', client_id: 'rp', params: {}, user_id: null, auth_time: null, session_id: null, created_at: T, expires_at: T + 600 })
+      const challenge = { interaction_id: id, user_id: user, browser_hash: 'browser-a', amr: ['pwd'], auth_time: T, password_stamp: 's', failures: 0, created_at: T }
+      await store.mfa.putChallenge(challenge)
+      expect((await store.mfa.getChallenge(id))?.enrol_secret_encrypted).toBeNull()
+      expect(await store.mfa.setEnrolSecret(id, 'browser-b', 'jwe-b')).toBe(false)
+      expect(count(await Promise.all(Array.from({ length: 10 }, (_, i) => store.mfa.setEnrolSecret(id, 'browser-a', `jwe-a${i}`))))).toBe(1)
+      expect((await store.mfa.getChallenge(id))?.enrol_secret_encrypted).toMatch(/^jwe-a\d$/)
+      await store.mfa.putChallenge({ ...challenge, browser_hash: 'browser-c' })
+      expect((await store.mfa.getChallenge(id))?.enrol_secret_encrypted).toBeNull()
+      const other = (await store.users.upsert({ email: 'mfa-l3@example.com', email_verified: true, password_hash: null, claims: {} }, T)).id
+      expect(await store.mfa.beginTotp(other, 'jwe-seen-elsewhere', T)).toBe(true)
+      expect(await store.mfa.confirmTotpWith(other, 'jwe-own', 7, T + 1)).toBe(true)
+      expect(await store.mfa.totp(other)).toMatchObject({ secret_encrypted: 'jwe-own', last_step: 7, confirmed_at: T + 1, consecutive_failures: 0 })
+      expect(await store.mfa.confirmTotpWith(other, 'jwe-later', 8, T + 2)).toBe(false)
+      expect((await store.mfa.totp(other))?.secret_encrypted).toBe('jwe-own')
     })
 
     it('policies per client and organization; removing TOTP removes the recovery codes', async () => {

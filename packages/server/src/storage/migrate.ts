@@ -25,6 +25,7 @@ import { mfa } from './migrations/0015-mfa.js'
 import { passkeys } from './migrations/0016-passkeys.js'
 import { account } from './migrations/0017-account.js'
 import { grantAuthentication } from './migrations/0018-grant-authentication.js'
+import { mfaLockout } from './migrations/0019-mfa-lockout.js'
 
 /** Every migration by name; names sort in the order they must run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -46,6 +47,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0016-passkeys': passkeys,
   '0017-account': account,
   '0018-grant-authentication': grantAuthentication,
+  '0019-mfa-lockout': mfaLockout,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) }

@@ -463,6 +463,8 @@ export interface TotpRecord {
   last_step: number | null
   failures: number
   failed_at: number | null
+  /** Wrong answers since the last right one (NIST SP 800-63B §5.2.2); never refilled by time. */
+  consecutive_failures: number
   confirmed_at: number | null
   created_at: number
 }
@@ -477,4 +479,6 @@ export interface MfaChallengeRecord {
   password_stamp: string
   failures: number
   created_at: number
+  /** The forced enrolment's secret, encrypted: this challenge's own (none until the page shows one). */
+  enrol_secret_encrypted?: string | null
 }

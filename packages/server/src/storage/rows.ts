@@ -92,9 +92,9 @@ export const COLUMNS = {
     challenge_hash: true, browser_hash: true, purpose: true, interaction_id: true, user_id: true, created_at: true, expires_at: true,
   }),
   // Issue 13 (0015).
-  mfa_totp: ['user_id', 'secret_encrypted', 'last_step', 'failures', 'failed_at', 'confirmed_at', 'created_at'] as const,
+  mfa_totp: ['user_id', 'secret_encrypted', 'last_step', 'failures', 'failed_at', 'consecutive_failures', 'confirmed_at', 'created_at'] as const,
   mfa_recovery_codes: ['user_id', 'code_hash', 'used_at', 'created_at'] as const,
-  mfa_challenges: ['interaction_id', 'user_id', 'browser_hash', 'amr', 'auth_time', 'password_stamp', 'failures', 'created_at'] as const,
+  mfa_challenges: ['interaction_id', 'user_id', 'browser_hash', 'amr', 'auth_time', 'password_stamp', 'failures', 'created_at', 'enrol_secret_encrypted'] as const,
   mfa_policies: ['subject', 'subject_id', 'created_at'] as const,
 } satisfies { [T in keyof Database]: readonly (keyof Database[T])[] }
 

@@ -227,11 +227,19 @@ export interface Store {
     /** RFC 6238 §5.2: accepts `step` only when later than the last accepted one (never the same code twice). */
     acceptStep(userId: string, step: number): Promise<boolean>
     /**
-     * Reserves one attempt of the user's wrong-code budget (`limit` per `window` seconds) before a
-     * code is checked: false, and nothing counted, when it is spent. `forgive` takes the count back after a right code.
+     * Reserves one attempt of the user's wrong-code budget (`limit` per `window` seconds, and
+     * `lockAfter` in a row whatever the time) before a code is checked: the consecutive count
+     * with this attempt, or null, and nothing counted, when either is spent (at `lockAfter` the
+     * second factor is locked). `forgive` takes both counts back after a right answer.
      */
-    reserveAttempt(userId: string, now: number, window: number, limit: number): Promise<boolean>
+    reserveAttempt(userId: string, now: number, window: number, limit: number, lockAfter: number): Promise<number | null>
     forgive(userId: string): Promise<void>
+    /** Unlocks a locked second factor (a password reset): both counts back to zero. */
+    unlock(userId: string): Promise<void>
+    /** Confirms a forced enrolment with its challenge's secret, in one statement: false when a confirmed authenticator exists. */
+    confirmTotpWith(userId: string, secretEncrypted: string, step: number, now: number): Promise<boolean>
+    /** Gives the challenge its enrolment secret, once and only for its browser: false when it has one (or is gone). */
+    setEnrolSecret(interactionId: string, browserHash: string, secretEncrypted: string): Promise<boolean>
     /** Removes the authenticator and the recovery codes (MFA off); false when there was none. */
     removeTotp(userId: string): Promise<boolean>
     /** Replaces every recovery code of the user with these hashes, in one transaction. */

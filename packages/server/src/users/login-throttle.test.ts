@@ -135,6 +135,22 @@ for (const store of STORES) {
       expect((await t.attempt('z', '203.0.113.3')).allowed).toBe(true)
     })
 
+    it('security review M4: second-factor answers count per source over every account (IPv6 /64 and /48, IPv4 however written); a right answer is taken back; password failures are a separate budget', async () => {
+      const clock = new ManualClock(1000)
+      const t = throttle(clock)
+      const right = await t.secondFactor('2001:db8:1:2::1')
+      if (!right.allowed) throw new Error('expected allowed')
+      await right.succeeded()
+      for (let i = 0; i < limits.maxPerIp; i++) expect((await t.secondFactor(`2001:db8:1:2::${i + 1}`)).allowed).toBe(true)
+      expect((await t.secondFactor('2001:db8:1:2:ffff::9')).allowed).toBe(false)
+      expect((await t.secondFactor('2001:db8:1:99::9')).allowed).toBe(false)
+      for (let i = 0; i < limits.maxPerIp; i++) expect((await t.secondFactor('192.0.2.44')).allowed).toBe(true)
+      expect(await t.secondFactor('::ffff:192.0.2.44')).toEqual({ allowed: false, retryAfter: 900 })
+      expect((await t.attempt('code', '192.0.2.44')).allowed).toBe(true)
+      clock.advance(900)
+      expect((await t.secondFactor('192.0.2.44')).allowed).toBe(true)
+    })
+
     /** @see issue 8 */
     describe('sign-in (issue 8)', () => {
       /** A throttle whose paced turns move the manual clock instead of sleeping; `slept` records each wait. */

@@ -31,6 +31,7 @@
  * not launder an attacker's address, nor reopen the account's budget).
  * Counter keys hold HMAC-SHA-256 digests of the account and address, never the values: whoever
  * reads Redis learns neither who signs in nor from where.
+ * Second-factor answers (`secondFactor`, issue 13) have a per-source limit over every account.
  * Device-code entry (`attempt`) keeps the plain scheme: hard limits per code, per source (an IPv4
  * address; an IPv6 /64, and its /56 and /48 too, never one IPv6 address) and over every source,
  * counted before the check and forgiven on success. The global one bounds a guessing attack spread over any number of
@@ -222,6 +223,25 @@ export class LoginThrottle {
 
   #wake(): void {
     for (const done of [...this.#waiting]) done(true)
+  }
+
+  /**
+   * Second-factor answers (TOTP or recovery codes) from one source over every account (security
+   * review M4): the per-account budgets bound one account, this bounds credential stuffing that
+   * spreads known passwords over many accounts from one place. `maxPerIp` per window for the IPv4
+   * address, and for each of an IPv6 source's /64, /56 and /48; counted before the check, a right
+   * answer taken back.
+   */
+  async secondFactor(ip: string): Promise<ThrottleAttempt> {
+    const rules = sourceNetworks(ip).map((network) => ({ key: `throttle:m:${this.#digest(`mfa\0${network}`)}`, max: this.limits.maxPerIp }))
+    const keys = rules.map((r) => r.key)
+    const hit = await this.#store.hit(rules, this.limits.windowSeconds, this.clock.now())
+    if (!hit.allowed) return hit
+    return {
+      allowed: true,
+      succeeded: () => hit.undo({ clear: [], remove: keys }),
+      notChecked: () => hit.undo({ clear: [], remove: keys }),
+    }
   }
 
   /**

@@ -331,6 +331,10 @@ const en = {
     expires: (minutes: number) => `It works once, within ${minutes} minutes.`,
     notYou: 'If you did not ask for this, you can ignore this email: nothing changes.',
     linkFallback: 'If the button does not work, copy this address into your browser:',
+    /** Security review M4: the second factor locked after too many wrong codes in a row. */
+    lockedSubject: 'Two-step verification on your Latch account is locked',
+    lockedIntro: 'Someone entered too many wrong codes in a row for your Latch account, so two-step verification is locked. Whoever tried knew your password.',
+    lockedWayBack: 'To sign in again, reset your password with "Forgot password?" on the sign-in page: that unlocks it and stops anyone using the old password. Or ask your administrator to reset your two-step verification.',
   },
   /** Issue 13 (lane C): passkeys: the sign-in button and `/account/passkeys`. */
   passkeys: {
@@ -392,6 +396,8 @@ const en = {
     wrongCode: 'That code is not valid. Enter the code your app shows now.',
     wrongRecovery: 'That recovery code is not valid or was already used.',
     throttled: 'Too many wrong codes. Wait a few minutes, then try again.',
+    /** Security review M4: too many wrong answers in a row (NIST SP 800-63B §5.2.2). */
+    locked: 'Too many wrong codes in a row: two-step verification is locked. Reset your password with "Forgot password?" to unlock it, or contact your administrator.',
     enrolTitle: 'Set up two-step verification',
     enrolIntro: 'Your account needs a second step when you sign in.',
     enrolHow: 'Scan this QR code with an authenticator app, then enter the 6-digit code it shows.',

@@ -17,7 +17,7 @@ const CHALLENGE_COLUMNS = COLUMNS.mfa_challenges
 const epoch = (v: number | null): number | null => (v === null ? null : Number(v))
 
 function totpRecord(r: MfaTotpTable): TotpRecord {
-  return { ...r, last_step: epoch(r.last_step), failures: Number(r.failures), failed_at: epoch(r.failed_at), confirmed_at: epoch(r.confirmed_at), created_at: Number(r.created_at) }
+  return { ...r, last_step: epoch(r.last_step), failures: Number(r.failures), consecutive_failures: Number(r.consecutive_failures), failed_at: epoch(r.failed_at), confirmed_at: epoch(r.confirmed_at), created_at: Number(r.created_at) }
 }
 
 function challengeRecord(r: MfaChallengesTable): MfaChallengeRecord {
@@ -40,7 +40,7 @@ export function mfaRepository({ db }: RepositoryContext): ForTenant<Store['mfa']
     async beginTotp(userId, secretEncrypted, now) {
       const result = await db
         .insertInto('mfa_totp')
-        .values({ user_id: userId, tenant_id: tenant, secret_encrypted: secretEncrypted, last_step: null, failures: 0, failed_at: null, confirmed_at: null, created_at: now })
+        .values({ user_id: userId, tenant_id: tenant, secret_encrypted: secretEncrypted, last_step: null, failures: 0, failed_at: null, consecutive_failures: 0, confirmed_at: null, created_at: now })
         .onConflict((oc) =>
           oc
             .column('user_id')
@@ -75,23 +75,55 @@ export function mfaRepository({ db }: RepositoryContext): ForTenant<Store['mfa']
           .executeTakeFirst(),
       )
     },
-    async reserveAttempt(userId, now, window, limit) {
+    async reserveAttempt(userId, now, window, limit, lockAfter) {
       const since = now - window
-      return changed(
-        await db
-          .updateTable('mfa_totp')
-          .set({
-            failures: sql<number>`case when failed_at > ${since} then failures + 1 else 1 end`,
-            failed_at: now,
-          })
-          .where('tenant_id', '=', tenant)
-          .where('user_id', '=', userId)
-          .where((eb) => eb.or([eb('failed_at', 'is', null), eb('failed_at', '<=', since), eb('failures', '<', limit)]))
-          .executeTakeFirst(),
-      )
+      const row = await db
+        .updateTable('mfa_totp')
+        .set({
+          failures: sql<number>`case when failed_at > ${since} then failures + 1 else 1 end`,
+          failed_at: now,
+          consecutive_failures: sql<number>`consecutive_failures + 1`,
+        })
+        .where('tenant_id', '=', tenant)
+        .where('user_id', '=', userId)
+        // Locked: nothing more is counted or checked until `unlock` (or the authenticator is removed).
+        .where('consecutive_failures', '<', lockAfter)
+        .where((eb) => eb.or([eb('failed_at', 'is', null), eb('failed_at', '<=', since), eb('failures', '<', limit)]))
+        .returning('consecutive_failures')
+        .executeTakeFirst()
+      return row ? Number(row.consecutive_failures) : null
     },
     async forgive(userId) {
-      await db.updateTable('mfa_totp').set({ failures: 0, failed_at: null }).where('tenant_id', '=', tenant).where('user_id', '=', userId).execute()
+      await db.updateTable('mfa_totp').set({ failures: 0, failed_at: null, consecutive_failures: 0 }).where('tenant_id', '=', tenant).where('user_id', '=', userId).execute()
+    },
+    async unlock(userId) {
+      await db.updateTable('mfa_totp').set({ failures: 0, failed_at: null, consecutive_failures: 0 }).where('tenant_id', '=', tenant).where('user_id', '=', userId).execute()
+    },
+    async confirmTotpWith(userId, secretEncrypted, step, now) {
+      const result = await db
+        .insertInto('mfa_totp')
+        .values({ user_id: userId, tenant_id: tenant, secret_encrypted: secretEncrypted, last_step: step, failures: 0, failed_at: null, consecutive_failures: 0, confirmed_at: now, created_at: now })
+        .onConflict((oc) =>
+          oc
+            .column('user_id')
+            .doUpdateSet({ secret_encrypted: secretEncrypted, last_step: step, failures: 0, failed_at: null, consecutive_failures: 0, confirmed_at: now, created_at: now })
+            .where('mfa_totp.confirmed_at', 'is', null)
+            .where('mfa_totp.tenant_id', '=', tenant),
+        )
+        .executeTakeFirst()
+      return (result.numInsertedOrUpdatedRows ?? 0n) > 0n
+    },
+    async setEnrolSecret(interactionId, browserHash, secretEncrypted) {
+      return changed(
+        await db
+          .updateTable('mfa_challenges')
+          .set({ enrol_secret_encrypted: secretEncrypted })
+          .where('tenant_id', '=', tenant)
+          .where('interaction_id', '=', interactionId)
+          .where('browser_hash', '=', browserHash)
+          .where('enrol_secret_encrypted', 'is', null)
+          .executeTakeFirst(),
+      )
     },
     async removeTotp(userId) {
       return db.transaction().execute(async (trx) => {
@@ -137,7 +169,7 @@ export function mfaRepository({ db }: RepositoryContext): ForTenant<Store['mfa']
         .onConflict((oc) =>
           oc
             .column('interaction_id')
-            .doUpdateSet({ user_id: c.user_id, browser_hash: c.browser_hash, amr: values.amr, auth_time: c.auth_time, password_stamp: c.password_stamp, created_at: c.created_at })
+            .doUpdateSet({ user_id: c.user_id, browser_hash: c.browser_hash, amr: values.amr, auth_time: c.auth_time, password_stamp: c.password_stamp, created_at: c.created_at, enrol_secret_encrypted: null })
             .where('mfa_challenges.tenant_id', '=', tenant),
         )
         .execute()

@@ -289,6 +289,9 @@ export const de: Messages = {
     expires: (minutes: number) => `Er funktioniert einmal, innerhalb von ${minutes} Minuten.`,
     notYou: 'Wenn Sie das nicht angefordert haben, können Sie diese E-Mail ignorieren: Es ändert sich nichts.',
     linkFallback: 'Wenn die Schaltfläche nicht funktioniert, kopieren Sie diese Adresse in Ihren Browser:',
+    lockedSubject: 'Die Bestätigung in zwei Schritten Ihres Latch-Kontos ist gesperrt',
+    lockedIntro: 'Jemand hat für Ihr Latch-Konto zu oft hintereinander einen falschen Code eingegeben, deshalb ist die Bestätigung in zwei Schritten gesperrt. Wer es versucht hat, kannte Ihr Passwort.',
+    lockedWayBack: 'Um sich wieder anzumelden, setzen Sie Ihr Passwort mit „Passwort vergessen?“ auf der Anmeldeseite zurück: Das hebt die Sperre auf, und niemand kann das alte Passwort mehr verwenden. Oder bitten Sie Ihren Administrator, Ihre Bestätigung in zwei Schritten zurückzusetzen.',
   },
   passkeys: {
     signIn: 'Mit einem Passkey anmelden',
@@ -347,6 +350,7 @@ export const de: Messages = {
     wrongCode: 'Dieser Code ist ungültig. Geben Sie den Code ein, den Ihre App jetzt anzeigt.',
     wrongRecovery: 'Dieser Wiederherstellungscode ist ungültig oder wurde bereits verwendet.',
     throttled: 'Zu viele falsche Codes. Warten Sie einige Minuten und versuchen Sie es dann erneut.',
+    locked: 'Zu viele falsche Codes hintereinander: Die Bestätigung in zwei Schritten ist gesperrt. Setzen Sie Ihr Passwort mit „Passwort vergessen?“ zurück, um sie zu entsperren, oder wenden Sie sich an Ihren Administrator.',
     enrolTitle: 'Bestätigung in zwei Schritten einrichten',
     enrolIntro: 'Ihr Konto braucht bei der Anmeldung einen zweiten Schritt.',
     enrolHow: 'Scannen Sie diesen QR-Code mit einer Authentifizierungs-App und geben Sie dann den 6-stelligen Code ein, den sie anzeigt.',

@@ -289,6 +289,9 @@ export const es: Messages = {
     expires: (minutes: number) => `Funciona una sola vez, durante ${minutes} minutos.`,
     notYou: 'Si no lo ha pedido usted, ignore este correo: no cambia nada.',
     linkFallback: 'Si el botón no funciona, copie esta dirección en su navegador:',
+    lockedSubject: 'La verificación en dos pasos de su cuenta de Latch está bloqueada',
+    lockedIntro: 'Alguien introdujo demasiados códigos incorrectos seguidos para su cuenta de Latch, así que la verificación en dos pasos está bloqueada. Quien lo intentó conocía su contraseña.',
+    lockedWayBack: 'Para volver a iniciar sesión, restablezca su contraseña con «¿Ha olvidado su contraseña?» en la página de inicio de sesión: así se desbloquea y nadie podrá usar la contraseña anterior. O pida a su administrador que restablezca su verificación en dos pasos.',
   },
   passkeys: {
     signIn: 'Iniciar sesión con una llave de acceso',
@@ -347,6 +350,7 @@ export const es: Messages = {
     wrongCode: 'Ese código no es válido. Introduce el código que muestra tu aplicación ahora.',
     wrongRecovery: 'Ese código de recuperación no es válido o ya se usó.',
     throttled: 'Demasiados códigos incorrectos. Espera unos minutos y vuelve a intentarlo.',
+    locked: 'Demasiados códigos incorrectos seguidos: la verificación en dos pasos está bloqueada. Restablezca su contraseña con «¿Ha olvidado su contraseña?» para desbloquearla, o contacte con su administrador.',
     enrolTitle: 'Configurar la verificación en dos pasos',
     enrolIntro: 'Tu cuenta necesita un segundo paso al iniciar sesión.',
     enrolHow: 'Escanea este código QR con una aplicación de autenticación e introduce el código de 6 dígitos que muestra.',

@@ -289,6 +289,9 @@ export const fr: Messages = {
     expires: (minutes: number) => `Il fonctionne une seule fois, dans les ${minutes} minutes.`,
     notYou: 'Si vous n’avez rien demandé, ignorez cet e-mail : rien ne change.',
     linkFallback: 'Si le bouton ne fonctionne pas, copiez cette adresse dans votre navigateur :',
+    lockedSubject: 'La validation en deux étapes de votre compte Latch est verrouillée',
+    lockedIntro: 'Quelqu’un a saisi trop de codes erronés à la suite pour votre compte Latch : la validation en deux étapes est donc verrouillée. La personne qui a essayé connaissait votre mot de passe.',
+    lockedWayBack: 'Pour vous reconnecter, réinitialisez votre mot de passe avec « Mot de passe oublié ? » sur la page de connexion : cela la déverrouille et plus personne ne peut utiliser l’ancien mot de passe. Ou demandez à votre administrateur de réinitialiser votre validation en deux étapes.',
   },
   passkeys: {
     signIn: 'Se connecter avec une clé d’accès',
@@ -347,6 +350,7 @@ export const fr: Messages = {
     wrongCode: 'Ce code n\'est pas valide. Saisissez le code que votre application affiche maintenant.',
     wrongRecovery: 'Ce code de récupération n\'est pas valide ou a déjà été utilisé.',
     throttled: 'Trop de codes erronés. Patientez quelques minutes, puis réessayez.',
+    locked: 'Trop de codes erronés à la suite : la validation en deux étapes est verrouillée. Réinitialisez votre mot de passe avec « Mot de passe oublié ? » pour la déverrouiller, ou contactez votre administrateur.',
     enrolTitle: 'Configurer la validation en deux étapes',
     enrolIntro: 'Votre compte demande une deuxième étape à la connexion.',
     enrolHow: 'Scannez ce code QR avec une application d\'authentification, puis saisissez le code à 6 chiffres qu\'elle affiche.',
