@@ -34,6 +34,8 @@ import { sendUnknownTenant } from './endpoints/_pipeline/unknown-tenant.js'
 import { TENANT_OF, type RoutedRequest } from './endpoints/_pipeline/tenant-of.js'
 import { registerFormParser } from './endpoints/_pipeline/form-body.js'
 import { accountEndpoint } from './endpoints/account.js'
+import { accountEmailEndpoint } from './endpoints/account-email.js'
+import { emailSignInEndpoint } from './endpoints/email-sign-in.js'
 import { clientErrorHandler, errorHandler, frameworkErrors, sendErrorOn } from './endpoints/_pipeline/render-error.js'
 import { recordMethods } from './endpoints/_pipeline/method-not-allowed.js'
 import { corsForBrowserApps } from './endpoints/_pipeline/cors.js'
@@ -250,6 +252,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       corsForBrowserApps, discoveryEndpoint, jwksEndpoint, authorizationEndpoint, tokenEndpoint, userinfoEndpoint, introspectionEndpoint,
       revocationEndpoint, deviceAuthorizationEndpoint, endSessionEndpoint, healthEndpoint, interactionPages, deviceVerificationPages,
       rootEndpoint, brandingStylesheetEndpoint, connectionEndpoints, federatedLogoutEndpoint, accountEndpoint,
+      // Issue 13.
+      emailSignInEndpoint, accountEmailEndpoint,
     ]) {
       await app.register(plugin)
     }

@@ -53,6 +53,7 @@ async function showAccount(request: FastifyRequest, reply: FastifyReply): Promis
       .filter((c) => c.organization_id === null && connectionSettingsOf(c).enabled === true && !linked.has(c.id))
       .map((c) => ({ name: c.display_name, type: c.type, href: linkStartUrl(ctx.urls.issuer, c.id, csrf) })),
     notice: isAccountNotice(notice) ? notice : undefined,
+    changeEmailHref: `${ctx.urls.issuer}${PATHS.account}/email`,
   }, locale, look))
 }
 

@@ -47,13 +47,17 @@ import { connectionRedirectPage, identifyPage } from '../interaction/views/ident
 type InteractionRequest = FastifyRequest<{ Params: { id: string } }>
 
 /** The interaction's language: its request's `ui_locales`, else the browser's (every page of one interaction alike). */
-function localeOf(request: FastifyRequest, l: LoadedInteraction): Locale {
+export function localeOf(request: FastifyRequest, l: LoadedInteraction): Locale {
   return pageLocale(request, l.interaction.params.ui_locales ?? [])
 }
 
 async function load(request: InteractionRequest): Promise<LoadedInteraction> {
+  return adoptInteraction(request, await loadInteraction(request.latch, request.params.id))
+}
+
+/** This request's pages belong to interaction `l`: its way back, language and look (issue 13: also a sign-in link's pages). */
+export async function adoptInteraction(request: FastifyRequest, l: LoadedInteraction): Promise<LoadedInteraction> {
   const ctx = request.latch
-  const l = await loadInteraction(ctx, request.params.id)
   noteWayBack(request, l.client, verifiedRedirectUri(l.interaction))
   // Chosen now, so that an error later in this request is shown in the interaction's language
   // (and, issue 11, with the branding of the organization it names) too.
@@ -63,7 +67,7 @@ async function load(request: InteractionRequest): Promise<LoadedInteraction> {
 }
 
 /** A page whose form may end in the client's redirect (CSP form-action covers the redirect chain). */
-function html(reply: FastifyReply, l: LoadedInteraction, status: number, body: string): FastifyReply {
+export function html(reply: FastifyReply, l: LoadedInteraction, status: number, body: string): FastifyReply {
   const uri = verifiedRedirectUri(l.interaction)
   return securityHeaders(reply, uri === undefined ? [] : [uri], pageLook(reply.request)).status(status).type('text/html; charset=utf-8').send(body)
 }
@@ -96,7 +100,7 @@ function requiredConnectionLink(ctx: LatchContext, l: LoadedInteraction, query: 
   return required === undefined ? undefined : { name: required.display_name, href: connectionStartUrl(ctx, required.id, l.interaction.id) }
 }
 
-async function renderLogin(
+export async function renderLogin(
   request: FastifyRequest,
   reply: FastifyReply,
   l: LoadedInteraction,
@@ -123,6 +127,8 @@ async function renderLogin(
     notice: noticeText(messagesFor(locale, pageLook(request)), query, connections),
     // Issue 12: required SSO, on the password form or refused after a sign-in through another connection.
     requiredConnection: requiredConnection ?? requiredConnectionLink(ctx, l, query, connections),
+    // Issue 13: passwordless email.
+    emailSignIn: { action: `${ctx.urls.interaction}/${l.interaction.id}/email`, link: ctx.config.passwordless.magic_link, code: ctx.config.passwordless.email_code },
   }, locale, pageLook(request)))
 }
 

@@ -18,9 +18,17 @@ export type MailContent =
   | { kind: 'reset'; link: string }
   /** Someone signed up with an address that has an account: its owner hears of it, nobody else learns it. */
   | { kind: 'sign_up_exists' }
+  /** Passwordless sign-in (issue 13): the single-use sign-in link, or the 6-digit code. */
+  | { kind: 'magic_link'; link: string }
+  | { kind: 'email_code'; code: string }
+  /** Account page (issue 13): the link that confirms a new address; the notice that it has an account already; the notice to the old address. */
+  | { kind: 'change_email'; link: string }
+  | { kind: 'change_email_taken' }
+  | { kind: 'email_changed'; newEmail: string }
 
 export function composeMail(to: string, content: MailContent, options: { locale: Locale; look: Look; ttlSeconds?: number }): MailMessage {
   const m = messagesFor(options.locale, options.look).mail
+  const pl = messagesFor(options.locale, options.look).passwordless
   const product = productName(options.look.branding)
   const minutes = Math.ceil((options.ttlSeconds ?? 0) / 60)
   let subject: string
@@ -47,8 +55,31 @@ export function composeMail(to: string, content: MailContent, options: { locale:
       subject = m.existsSubject
       intro = m.existsIntro
       break
+    case 'magic_link':
+      subject = pl.mailLinkSubject
+      intro = pl.mailLinkIntro
+      action = { link: content.link, label: pl.mailLinkButton }
+      break
+    case 'email_code':
+      subject = pl.mailCodeSubject
+      intro = pl.mailCodeIntro
+      code = content.code
+      break
+    case 'change_email':
+      subject = pl.mailChangeSubject
+      intro = pl.mailChangeIntro
+      action = { link: content.link, label: pl.mailChangeButton }
+      break
+    case 'change_email_taken':
+      subject = pl.mailTakenSubject
+      intro = pl.mailTakenIntro
+      break
+    case 'email_changed':
+      subject = pl.mailChangedSubject
+      intro = pl.mailChangedIntro(content.newEmail)
+      break
   }
-  const expires = content.kind === 'sign_up_exists' ? null : m.expires(minutes)
+  const expires = action === null && code === null ? null : m.expires(minutes)
   const text = [
     intro,
     action && `${action.label}: ${action.link}`,

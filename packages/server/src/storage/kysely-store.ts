@@ -43,6 +43,7 @@ import { checkTenantId, DEFAULT_TENANT, tenantRepository } from './repositories/
 import { upstreamLoginRepository } from './repositories/upstream-logins.js'
 import { upstreamSessionRepository } from './repositories/upstream-sessions.js'
 import { userRepository } from './repositories/users.js'
+import { emailAddressRepository } from './repositories/email-addresses.js'
 import { rowCodec } from './rows.js'
 import type { Store } from './store.js'
 
@@ -177,6 +178,7 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
   const identities = identityRepository(context)
   const upstreamLogins = upstreamLoginRepository(context)
   const upstreamSessions = upstreamSessionRepository(context)
+  const emailAddresses = emailAddressRepository(context)
 
   const deployment = guard<DeploymentAreas>(
     {
@@ -212,6 +214,7 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
     identities,
     upstreamLogins,
     upstreamSessions,
+    emailAddresses,
   }
   const bindArea = <K extends keyof TenantAreas>(name: K, tenant: string): TenantAreas[K] => guard(areas[name](tenant), translate)
 
@@ -246,6 +249,10 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
     #identities?: TenantAreas['identities']
     #upstreamLogins?: TenantAreas['upstreamLogins']
     #upstreamSessions?: TenantAreas['upstreamSessions']
+    #emailAddresses?: TenantAreas['emailAddresses']
+    get emailAddresses(): TenantAreas['emailAddresses'] {
+      return (this.#emailAddresses ??= bindArea('emailAddresses', this.tenant))
+    }
     get clients(): TenantAreas['clients'] {
       return (this.#clients ??= bindArea('clients', this.tenant))
     }

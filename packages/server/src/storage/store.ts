@@ -300,6 +300,17 @@ export interface Store {
     /** Adds `scopes` to what the user already granted the client for `resource`. */
     grant(userId: string, clientId: string, resource: string | null, scopes: string[], now: number): Promise<void>
   }
+  /** Issue 13: a user's email address proven by mail (passwordless sign-in, change of email). */
+  emailAddresses: {
+    /** Marks the email verified, only while the user's address is still `email`; false otherwise. */
+    verify(userId: string, email: string, now: number): Promise<boolean>
+    /**
+     * Replaces the user's address `from` by `to` (verified) in one transaction: `taken` when another
+     * user holds `to` (nothing changes), `unchanged` when it is already theirs, `missing` when the
+     * user is gone or no longer has `from`.
+     */
+    change(userId: string, from: string, to: string, now: number): Promise<'changed' | 'unchanged' | 'taken' | 'missing'>
+  }
   interactions: {
     insert(interaction: InteractionRecord): Promise<void>
     get(id: string, now: number): Promise<InteractionRecord | null>

@@ -26,6 +26,8 @@ export interface AccountView {
   /** Connections the user may link (enabled, not an organization's, not linked yet). */
   linkable: ConnectionButton[]
   notice?: AccountNotice | undefined
+  /** Issue 13: the page that changes the email address. */
+  changeEmailHref?: string | undefined
 }
 
 /** The date an identity was linked, as YYYY-MM-DD (the same in every language, and in `<time datetime>`). */
@@ -43,6 +45,7 @@ export function accountPage(v: AccountView, locale: Locale = DEFAULT_LOCALE, loo
     m.title,
     html`<h1>${m.title}</h1>
 <p class="muted">${m.signedInAs} <strong>${v.email}</strong></p>
+${v.changeEmailHref ? html`<p><a href="${v.changeEmailHref}">${messagesFor(locale, look).passwordless.changeLink}</a></p>` : ''}
 ${noticeText === undefined ? '' : refused ? html`<p class="error" role="alert">${noticeText}</p>` : html`<p class="notice" role="status">${noticeText}</p>`}
 <h2>${m.linkedHeading}</h2>
 ${v.identities.length === 0

@@ -8,6 +8,7 @@ import { html, page, type SafeHtml } from './layout.js'
 import { DEFAULT_LOOK, type Look } from './branding.js'
 import { DEFAULT_LOCALE, messagesFor, type Locale } from './locales.js'
 import { connectionIconSvg } from './connection-icons.js'
+import { emailOnlyForm, emailSignInButtons, type EmailSignInButtons } from './email-sign-in.js'
 
 /** A connection's button: its name, its type (for the mark) and its start. */
 export interface ConnectionButton {
@@ -32,6 +33,8 @@ export interface LoginView {
   notice?: string | undefined
   /** Issue 12: the organization's sign-in the user must use instead (required SSO), under the alert. */
   requiredConnection?: { name: string; href: string } | undefined
+  /** Issue 13: "Email me a sign-in link" / "Email me a code" (`passwordless`), when either is on. */
+  emailSignIn?: EmailSignInButtons | undefined
 }
 
 /** The connections' sign-in links ("Continue with <name>"), also on the identify page (issue 12). */
@@ -68,8 +71,11 @@ export function loginPage(v: LoginView, locale: Locale = DEFAULT_LOCALE, look: L
 <label for="password">${m.password}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
 <button type="submit">${m.submit}</button>
+${emailSignInButtons(v.emailSignIn, locale, look)}
 </form>`
-    : ''
+    : v.emailSignIn !== undefined && (v.emailSignIn.link || v.emailSignIn.code)
+      ? emailOnlyForm(v.emailSignIn, v.csrf, v.email, m.email, locale, look)
+      : ''
   const or = buttons !== '' && form !== '' ? html`<p class="or muted">${m.or}</p>` : ''
   const below = v.position === 'below'
   return page(
