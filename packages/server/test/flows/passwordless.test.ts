@@ -136,6 +136,7 @@ describe('passwordless sign-in by email (issue 13)', () => {
     expect([...asked.browser.cookies.keys()]).toContain('latch_email')
     const link = await mailedLink(ALICE.email)
     const alice = (await store().users.getByEmail(ALICE.email))!
+    await settled()
     expect(events).toContainEqual({ name: 'magic_link.mailed', payload: { user_id: alice.id, interaction_id: expect.any(String) } })
     const claims = await toIdToken(asked.browser, await asked.browser.fetch(link), asked.verifier)
     expect(claims.amr).toEqual(['email'])
@@ -233,8 +234,10 @@ describe('passwordless sign-in by email (issue 13)', () => {
     expect(claims.amr).toEqual(['email'])
     expect(claims.email_verified).toBe(true)
     expect((await store().users.getByEmail('hal@example.com'))!.email_verified).toBe(true)
-    // Single use.
-    expect((await postCode(asked.browser, asked.html, code)).status).toBe(401)
+    // Single use: the row is spent (and the request, completed, takes no more codes either).
+    const attempt = parseForms(asked.html).find((f) => f.action.endsWith('/email/code'))!.fields.attempt!
+    expect(await store().emailTokens.countAttempt(attempt, 'email_code', 100, clock.now())).toBeNull()
+    expect((await postCode(asked.browser, asked.html, code)).status).toBe(400)
   })
 
   it('a code dies after 5 wrong guesses: the right one is refused after them, with the same message', async () => {
