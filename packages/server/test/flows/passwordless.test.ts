@@ -25,12 +25,13 @@ let server: TestServer
 let sink: SmtpSink
 const events: { name: string; payload: unknown }[] = []
 
-const USERS = ['dora', 'ed', 'flo', 'gil', 'hal', 'ivy', 'jo', 'kim', 'lou'].map((n) => ({ email: `${n}@example.com`, name: n }))
+const USERS = ['dora', 'ed', 'flo', 'gil', 'hal', 'ivy', 'jo', 'kim', 'lou', 'quin', 'rex'].map((n) => ({ email: `${n}@example.com`, name: n }))
 
 beforeAll(async () => {
   sink = await startSmtpSink()
   server = await startServer({
     trust_proxy: true,
+    clients: [...baseTestConfig.clients, { client_id: 'tv', client_name: 'Living Room TV', token_endpoint_auth_method: 'none', grant_types: ['urn:ietf:params:oauth:grant-type:device_code'], scope: 'openid' }],
     users: [...baseTestConfig.users, ...USERS, { email: 'pat@example.com', password: 'pat-password-long-enough', email_verified: true }],
     passwordless: { magic_link: true, email_code: true },
     mail: { smtp_url: sink.url, max_per_address: 3, max_per_source: 6 },
@@ -291,6 +292,26 @@ describe('passwordless sign-in by email (issue 13)', () => {
     await mailedLink('lou@example.com')
   })
 
+  it('RFC 8628 §5.4: a device sign-in\'s link works only in the browser that asked (approving another device from wherever the mail is opened is what a phishing device code wants)', async () => {
+    const device = (await (await postForm(`${server.url}/device/authorize`, { client_id: 'tv', scope: 'openid' })).json()) as { user_code: string }
+    const browser = new Browser(server.url)
+    const entry = await browser.open(`${server.url}/device`)
+    const login = await browser.submit(formOf(entry), { user_code: device.user_code })
+    const form = formOf(login)
+    const asked = await browser.fetch(form.action.replace(/\/login$/, '/email'), { method: 'POST', headers: { 'content-type': FORM, 'x-forwarded-for': freshIp() }, body: new URLSearchParams({ ...form.fields, method: 'magic_link', email: 'quin@example.com' }) })
+    expect(asked.status).toBe(200)
+    const link = await mailedLink('quin@example.com')
+    const other = new Browser(server.url)
+    const refused = await other.open(link)
+    expect(refused.status).toBe(400)
+    expect(refused.html).toContain('<h1>Open the link in the browser that asked</h1>')
+    expect(parseForms(refused.html)).toEqual([])
+    // Nothing was used: the browser that asked signs in with it and reaches the device's consent.
+    const consent = await browser.open(link)
+    expect(consent.html).toContain('Living Room TV')
+    expect(consent.html).toMatch(/name="decision" value="allow"/)
+  })
+
   it('CSRF on every form: asking and typing the code without the token are refused (403); a method that is off or unknown is a 400', async () => {
     const browser = new Browser(server.url)
     const page = await browser.open(authorizeUrl().url)
@@ -362,6 +383,28 @@ describe('change of email on the account page (issue 13)', () => {
     await sink.next('pat.other@example.com')
     const pat = (await store().users.getByEmail('pat.new@example.com'))!
     expect((await store().users.getByEmail(ALICE.email))!.id).not.toBe(pat.id)
+  })
+
+  it('an account without a password is asked for no password, but for a sign-in at most 10 minutes old', async () => {
+    const asked = await ask('magic_link', 'rex@example.com')
+    const signedInByLink = await asked.browser.fetch(await mailedLink('rex@example.com'))
+    expect(signedInByLink.status).toBe(303)
+    const page = await asked.browser.open(`${server.url}/account/email`)
+    expect(page.html).not.toContain('autocomplete="current-password"')
+    const form = formOf(page)
+    const sent = await asked.browser.postForm(form.action, { ...form.fields, email: 'rex.new@example.com' })
+    expect(sent.status).toBe(200)
+    await sink.next('rex.new@example.com')
+    clock.advance(601)
+    try {
+      const stale = await asked.browser.open(`${server.url}/account/email`)
+      expect(alertText(stale.html)).toMatch(/^For your security, changing your email address needs a recent sign-in/)
+      expect(parseForms(stale.html)).toEqual([])
+      const refused = await asked.browser.postForm(form.action, { ...form.fields, email: 'rex.other@example.com' })
+      expect(refused.status).toBe(403)
+    } finally {
+      clock.advance(-601)
+    }
   })
 
   it('without a session: "You are not signed in"', async () => {
