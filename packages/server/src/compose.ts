@@ -13,6 +13,8 @@ import { NO_HOOKS, type LatchHooks } from './hooks/hooks.js'
 import type { Keystore } from './keys/keystore.js'
 import { createMailer } from './mail/create-mailer.js'
 import type { Mailer } from './mail/mailer.js'
+import { MailThrottle } from './mail/mail-throttle.js'
+import { BackgroundTasks } from './lib/background-tasks.js'
 import type { Clock } from './lib/clock.js'
 import type { RateLimitBackend } from './rate-limit/backend.js'
 import { MemoryRateLimit } from './rate-limit/memory.js'
@@ -44,8 +46,10 @@ export function createContext(parts: {
   clientCache?: ClientCache
   /** Issue 13: default, from the tenant's `mail` config. */
   mailer?: Mailer
+  /** Issue 13: the deployment's background tasks (default: new). */
+  background?: BackgroundTasks
 }): LatchContext {
-  const { rateLimit, hooks, tenant = DEFAULT_TENANT, pending, clientCache, mailer, ...rest } = parts
+  const { rateLimit, hooks, tenant = DEFAULT_TENANT, pending, clientCache, mailer, background, ...rest } = parts
   const { config, store, clock } = rest
   const loadedHooks = hooks ?? NO_HOOKS
   // Each tenant's login counters are its own (the same email in two tenants is two accounts).
@@ -73,6 +77,8 @@ export function createContext(parts: {
     ),
     pending: pending ?? new PendingLimits(config, store, rateLimit ?? new MemoryRateLimit(), clock, config.secret),
     mailer: mailer ?? createMailer(config.mail, rest.log),
+    mailThrottle: new MailThrottle(config.mail, clock, rateLimit ?? new MemoryRateLimit(), keySecret),
+    background: background ?? new BackgroundTasks(),
     urls: endpointUrls(config.issuer),
   }
 }

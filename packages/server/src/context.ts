@@ -13,7 +13,9 @@ import type { LatchConfig } from './config/schema.js'
 import type { LatchEvents } from './events.js'
 import type { LatchHooks } from './hooks/hooks.js'
 import type { Keystore } from './keys/keystore.js'
+import type { BackgroundTasks } from './lib/background-tasks.js'
 import type { Mailer } from './mail/mailer.js'
+import type { MailThrottle } from './mail/mail-throttle.js'
 import type { Clock } from './lib/clock.js'
 import type { PendingLimits } from './rate-limit/pending-limits.js'
 import type { Store } from './storage/store.js'
@@ -41,6 +43,10 @@ export interface LatchContext {
   readonly customClaims: CustomClaims
   /** Issue 13: the tenant's mail (`mail.smtp_url`, else the development mailer). */
   readonly mailer: Mailer
+  /** Issue 13: how much mail anonymous requests may cause, per address and per source (`mail.max_per_*`). */
+  readonly mailThrottle: MailThrottle
+  /** Issue 13: work after the response (mail), shared by every tenant of the deployment. */
+  readonly background: BackgroundTasks
   /** Absolute endpoint URLs, computed once from the issuer (never from the Host header). */
   readonly urls: EndpointUrls
 }
@@ -78,6 +84,10 @@ export const PATHS = {
   connections: '/connections',
   /** Issue 12: the signed-in user's account page (linked upstream accounts); `/account/unlink`. */
   account: '/account',
+  /** Issue 13: a sign-up's verification link (GET shows a button; POST verifies). */
+  verify_email: '/verify-email',
+  /** Issue 13: a password reset link (GET the form; POST sets the password). */
+  reset_password: '/reset-password',
 } as const
 
 export function endpointUrls(issuer: string): EndpointUrls {

@@ -33,6 +33,8 @@ import { TenantsDirectory } from './tenancy/tenants-dir.js'
 import { sendUnknownTenant } from './endpoints/_pipeline/unknown-tenant.js'
 import { TENANT_OF, type RoutedRequest } from './endpoints/_pipeline/tenant-of.js'
 import { registerFormParser } from './endpoints/_pipeline/form-body.js'
+import { signUpPages } from './endpoints/sign-up.js'
+import { passwordResetPages } from './endpoints/password-reset.js'
 import { accountEndpoint } from './endpoints/account.js'
 import { accountEmailEndpoint } from './endpoints/account-email.js'
 import { emailSignInEndpoint } from './endpoints/email-sign-in.js'
@@ -180,7 +182,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     rateLimit = await openRateLimitStore({ url: config.redis_url, prefix: config.redis_key_prefix, log })
     const clientCache = new ClientCache()
     const ctx = createContext({ config, store, keystore, clock, events, log, rateLimit, hooks, clientCache })
-    const deployment = { base: config, store, clock, events, log, hooks, pending: ctx.pending, clientCache, ...(rateLimit && { rateLimit }) }
+    const deployment = { base: config, store, clock, events, log, hooks, pending: ctx.pending, clientCache, background: ctx.background, ...(rateLimit && { rateLimit }) }
     const tenants = new TenantContexts({
       store,
       defaultContext: ctx,
@@ -253,6 +255,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       revocationEndpoint, deviceAuthorizationEndpoint, endSessionEndpoint, healthEndpoint, interactionPages, deviceVerificationPages,
       rootEndpoint, brandingStylesheetEndpoint, connectionEndpoints, federatedLogoutEndpoint, accountEndpoint,
       // Issue 13.
+      signUpPages, passwordResetPages,
       emailSignInEndpoint, accountEmailEndpoint,
     ]) {
       await app.register(plugin)
@@ -299,6 +302,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       clearInterval(tenantReloader)
       // A reload under way finishes before the store closes under it.
       await reloading
+      // Issue 13: mail being decided or sent after its response.
+      await ctx.background.settled()
       await rateLimit?.close()
       if (ownsStore) await store.close()
     })

@@ -229,6 +229,7 @@ function resolveClients(file: ConfigFile, knownScopes: Set<string>, templates: r
       organizations: c.organizations ?? null,
       backchannel_logout_uri: backchannelLogoutUri(c.backchannel_logout_uri, key('backchannel_logout_uri')),
       backchannel_logout_session_required: c.backchannel_logout_session_required ?? false,
+      sign_up: c.sign_up ?? null,
     }
   })
 }

@@ -82,6 +82,8 @@ export const ClientSchema = Type.Object(
     backchannel_logout_uri: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
     /** OIDC Back-Channel Logout §2.2: the client needs `sid` in logout tokens (Latch always sends it). */
     backchannel_logout_session_required: Type.Optional(Type.Boolean()),
+    /** Issue 13: overrides `sign_up.enabled` on this client's sign-in pages. */
+    sign_up: Type.Optional(Type.Boolean()),
   },
   strict,
 )
@@ -438,6 +440,8 @@ export interface ResolvedClient {
   backchannel_logout_uri: string | null
   /** OIDC Back-Channel Logout §2.2: the client needs `sid` in its logout tokens (Latch always sends one). */
   backchannel_logout_session_required: boolean
+  /** Issue 13: overrides `sign_up.enabled` for this client; null or absent: the tenant's. */
+  sign_up?: boolean | null
 }
 
 /**

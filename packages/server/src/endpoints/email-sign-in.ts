@@ -19,7 +19,7 @@ import {
   verifyEmailCode,
   type EmailLinkPage,
 } from '../interaction/email-sign-in.js'
-import { loadInteraction, type LoadedInteraction } from '../interaction/pages.js'
+import type { LoadedInteraction } from '../interaction/pages.js'
 import { checkEmailPage, emailLinkConfirmPage, emailLinkMessagePage } from '../interaction/views/email-sign-in.js'
 import { messagesFor } from '../interaction/views/locales.js'
 import { csrfToken, verifyCsrf } from './_pipeline/csrf.js'
@@ -30,13 +30,9 @@ import { rejectDuplicateParams } from './_pipeline/reject-duplicate-params.js'
 import { securityHeaders } from './_pipeline/security-headers.js'
 import { sendOutcome } from './_pipeline/send-outcome.js'
 import { applyCookies } from './_pipeline/session-cookie.js'
-import { adoptInteraction, html, localeOf, renderLogin } from './interaction.js'
+import { adoptInteraction, html, load, localeOf, renderLogin } from './interaction.js'
 
 type InteractionRequest = FastifyRequest<{ Params: { id: string } }>
-
-async function load(request: InteractionRequest): Promise<LoadedInteraction> {
-  return adoptInteraction(request, await loadInteraction(request.latch, request.params.id))
-}
 
 function renderCheckEmail(
   request: FastifyRequest,

@@ -43,15 +43,17 @@ import { noteLook, pageLook } from './_pipeline/page-look.js'
 import { lookFor, requestedOrganization, tenantLook } from '../interaction/page-look.js'
 import { connectionStartUrl, identify, prefilledEmail, signInButtons } from '../interaction/home-realm.js'
 import { connectionRedirectPage, identifyPage } from '../interaction/views/identify.js'
+import { signUpAllowed } from '../interaction/sign-up.js'
+import { verificationRequiredPage } from '../interaction/views/sign-up.js'
 
-type InteractionRequest = FastifyRequest<{ Params: { id: string } }>
+export type InteractionRequest = FastifyRequest<{ Params: { id: string } }>
 
 /** The interaction's language: its request's `ui_locales`, else the browser's (every page of one interaction alike). */
 export function localeOf(request: FastifyRequest, l: LoadedInteraction): Locale {
   return pageLocale(request, l.interaction.params.ui_locales ?? [])
 }
 
-async function load(request: InteractionRequest): Promise<LoadedInteraction> {
+export async function load(request: InteractionRequest): Promise<LoadedInteraction> {
   return adoptInteraction(request, await loadInteraction(request.latch, request.params.id))
 }
 
@@ -79,6 +81,9 @@ function noticeText(all: Messages, query: Record<string, string | undefined>, co
   switch (query.notice) {
     case 'account_unusable':
       return messages.accountUnusable
+    // Issue 13: back from a password reset.
+    case 'password_reset':
+      return all.reset.doneNotice
     // Issue 12: required SSO refused a sign-in through another connection.
     case 'connection_required':
       return all.homeRealm.connectionRequired
@@ -127,6 +132,9 @@ export async function renderLogin(
     notice: noticeText(messagesFor(locale, pageLook(request)), query, connections),
     // Issue 12: required SSO, on the password form or refused after a sign-in through another connection.
     requiredConnection: requiredConnection ?? requiredConnectionLink(ctx, l, query, connections),
+    // Issue 13.
+    forgotHref: `${ctx.urls.interaction}/${l.interaction.id}/forgot`,
+    signUpHref: signUpAllowed(ctx, l.client) ? `${ctx.urls.interaction}/${l.interaction.id}/signup` : undefined,
     // Issue 13: passwordless email.
     emailSignIn: { action: `${ctx.urls.interaction}/${l.interaction.id}/email`, link: ctx.config.passwordless.magic_link, code: ctx.config.passwordless.email_code },
   }, locale, pageLook(request)))
@@ -223,6 +231,13 @@ async function submitLogin(request: InteractionRequest, reply: FastifyReply): Pr
   if (result.reason === 'connection_required') {
     const m = messagesFor(localeOf(request, l), pageLook(request))
     return renderLogin(request, reply, l, result.status, m.homeRealm.connectionRequired, result.email, result.connection)
+  }
+  if (result.reason === 'verification_required') {
+    return html(reply, l, result.status, verificationRequiredPage({
+      email: result.email,
+      csrf: csrfToken(ctx, request, reply),
+      resendAction: `${ctx.urls.interaction}/${l.interaction.id}/signup/resend`,
+    }, localeOf(request, l), pageLook(request)))
   }
   if (result.reason === 'throttled') {
     reply.header('retry-after', String(result.retryAfter))

@@ -71,6 +71,8 @@ export const passwordGrant: GrantHandler = {
     }
     await attempt.succeeded()
     if ((await requiredConnectionForMember(ctx, user.id)) !== null) throw new InvalidGrantError(REQUIRED_CONNECTION)
+    // Issue 13: a signed-up account signs in once its email is verified (told only to whoever knows its password).
+    if (user.verification_pending === true) throw new InvalidGrantError('the account\'s email address is not verified yet')
 
     // Issue 10: a token for an organization only for a member; template instances as granted.
     let organization: Membership | null = null

@@ -120,6 +120,8 @@ export type SignInResult =
   /** Shown the form again: `throttled` with the seconds to wait, or `bad_credentials`. */
   | { type: 'login_form'; status: 401; reason: 'bad_credentials'; email: string }
   | { type: 'login_form'; status: 429; reason: 'throttled'; retryAfter: number; email: string }
+  /** Issue 13: the right password of a signed-up account whose email is not verified yet: no session. */
+  | { type: 'login_form'; status: 403; reason: 'verification_required'; email: string }
   /** Issue 12: this email (by its domain) or this member must sign in through their organization's connection. */
   | { type: 'login_form'; status: 403; reason: 'connection_required'; email: string; connection: { name: string; href: string } }
   /** Signed in: the cookies to set, then back to the interaction page. */
@@ -170,6 +172,8 @@ export async function signIn(
   // Issue 12: a member of an organization whose connection is required (an email of another domain): no session.
   const byMembership = await requiredConnectionForMember(ctx, user.id)
   if (byMembership !== null) return required(byMembership)
+  // Issue 13: said only after the right password, so it tells nothing about whether the email has an account.
+  if (user.verification_pending === true) return { type: 'login_form', status: 403, reason: 'verification_required', email }
   const done = await completeSignIn(ctx, l, user, ['pwd'], input.cookies)
   // The password changed while it was being checked: it is no longer the right one.
   if (!done) return failed()

@@ -40,6 +40,8 @@ export interface ClientsTable {
   backchannel_logout_uri: string | null
   /** 0011: the client needs `sid` in its logout tokens (Latch always sends it). */
   backchannel_logout_session_required: Bool
+  /** 0014 (issue 13): overrides `sign_up.enabled` for this client; NULL: the tenant's. */
+  sign_up: Bool | null
   created_at: Epoch
   updated_at: Epoch
 }
@@ -57,6 +59,8 @@ export interface UsersTable {
   attributes: Json
   created_at: Epoch
   updated_at: Epoch
+  /** 0014 (issue 13): signed up, email not verified yet: cannot sign in. */
+  verification_pending: Bool
 }
 
 export interface SigningKeysTable {
@@ -259,6 +263,25 @@ export interface UpstreamLoginsTable {
   expires_at: Epoch
 }
 
+/** 0014 (issue 13): a mailed link or code (sign-up verification, password reset, …), stored hashed. */
+export interface EmailTokensTable {
+  id: string
+  purpose: string
+  /** SHA-256 of a link's token, or an HMAC (key from LATCH_SECRET) of `id` and a code. */
+  token_hash: string
+  user_id: string | null
+  /** Lower-cased. */
+  email: string
+  /** SHA-256 of the asking browser's cookie, for binding. */
+  browser_hash: string | null
+  interaction_id: string | null
+  /** Wrong guesses of a code. */
+  attempts: number
+  created_at: Epoch
+  expires_at: Epoch
+  used_at: Epoch | null
+}
+
 /** 0013 (issue 12): the upstream session a Latch session was signed in through, for federated logout. */
 export interface UpstreamSessionsTable {
   session_id: string
@@ -328,5 +351,7 @@ export interface Database {
   upstream_logins: UpstreamLoginsTable & Tenanted
   /** 0013 (issue 12). */
   upstream_sessions: UpstreamSessionsTable & Tenanted
+  /** 0014 (issue 13). */
+  email_tokens: EmailTokensTable & Tenanted
   tenants: TenantsTable
 }

@@ -43,6 +43,8 @@ import { checkTenantId, DEFAULT_TENANT, tenantRepository } from './repositories/
 import { upstreamLoginRepository } from './repositories/upstream-logins.js'
 import { upstreamSessionRepository } from './repositories/upstream-sessions.js'
 import { userRepository } from './repositories/users.js'
+import { emailTokenRepository } from './repositories/email-tokens.js'
+import { signUpRepository } from './repositories/sign-ups.js'
 import { emailAddressRepository } from './repositories/email-addresses.js'
 import { rowCodec } from './rows.js'
 import type { Store } from './store.js'
@@ -178,6 +180,8 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
   const identities = identityRepository(context)
   const upstreamLogins = upstreamLoginRepository(context)
   const upstreamSessions = upstreamSessionRepository(context)
+  const emailTokens = emailTokenRepository(context)
+  const signUps = signUpRepository(context)
   const emailAddresses = emailAddressRepository(context)
 
   const deployment = guard<DeploymentAreas>(
@@ -214,6 +218,8 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
     identities,
     upstreamLogins,
     upstreamSessions,
+    emailTokens,
+    signUps,
     emailAddresses,
   }
   const bindArea = <K extends keyof TenantAreas>(name: K, tenant: string): TenantAreas[K] => guard(areas[name](tenant), translate)
@@ -249,6 +255,14 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
     #identities?: TenantAreas['identities']
     #upstreamLogins?: TenantAreas['upstreamLogins']
     #upstreamSessions?: TenantAreas['upstreamSessions']
+    #emailTokens?: TenantAreas['emailTokens']
+    #signUps?: TenantAreas['signUps']
+    get emailTokens(): TenantAreas['emailTokens'] {
+      return (this.#emailTokens ??= bindArea('emailTokens', this.tenant))
+    }
+    get signUps(): TenantAreas['signUps'] {
+      return (this.#signUps ??= bindArea('signUps', this.tenant))
+    }
     #emailAddresses?: TenantAreas['emailAddresses']
     get emailAddresses(): TenantAreas['emailAddresses'] {
       return (this.#emailAddresses ??= bindArea('emailAddresses', this.tenant))

@@ -20,6 +20,7 @@ import { organizationBranding } from './migrations/0010-organization-branding.js
 import { backchannelLogout } from './migrations/0011-backchannel-logout.js'
 import { connections } from './migrations/0012-connections.js'
 import { upstreamSessions } from './migrations/0013-upstream-sessions.js'
+import { selfService } from './migrations/0014-self-service.js'
 
 /** Every migration by name; names sort in the order they must run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -36,6 +37,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0011-backchannel-logout': backchannelLogout,
   '0012-connections': connections,
   '0013-upstream-sessions': upstreamSessions,
+  '0014-self-service': selfService,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) }

@@ -3,10 +3,10 @@
  * dialect's codecs for booleans and JSON. Kept apart from the queries so that every repository
  * reads and writes a record the same way, and so `kysely-store.ts` holds only decisions.
  */
-import type { ClientRecord, ConnectionRecord, IdentityRecord, UpstreamLoginRecord, UpstreamSessionRecord, DeviceCodeRecord, DeviceCodeStatus, InteractionRecord, OrganizationRecord, SessionRecord, SigningKeyRecord, TenantRecord, UserClaims, UserRecord, AuthorizationCodeRecord } from './store.js'
+import type { EmailTokenRecord, ClientRecord, ConnectionRecord, IdentityRecord, UpstreamLoginRecord, UpstreamSessionRecord, DeviceCodeRecord, DeviceCodeStatus, InteractionRecord, OrganizationRecord, SessionRecord, SigningKeyRecord, TenantRecord, UserClaims, UserRecord, AuthorizationCodeRecord } from './store.js'
 import type {
   AccessTokensTable, AuthorizationCodesTable, ClientsTable, ConnectionsTable, ConsentsTable, Database, UpstreamLoginsTable, UpstreamSessionsTable, UserIdentitiesTable, DeviceCodesTable, GrantsTable, InteractionsTable,
-  LogoutDeliveriesTable, OrganizationMembersTable,
+  LogoutDeliveriesTable, OrganizationMembersTable, EmailTokensTable,
   OrganizationsTable, RefreshTokensTable, ReplayKeysTable, SessionsTable, SigningKeysTable, TenantsTable, UsersTable,
 } from './database.js'
 import type { Codecs } from './dialects/dialect.js'
@@ -31,10 +31,11 @@ export const COLUMNS = {
     client_id: true, client_name: true, client_secret_hash: true, token_endpoint_auth_method: true, grant_types: true, redirect_uris: true,
     post_logout_redirect_uris: true, scope: true, resources: true, skip_consent: true, jwks: true, auth_method_pinned: true,
     id_token_signed_response_alg: true, organization_required: true, organizations: true, backchannel_logout_uri: true,
-    backchannel_logout_session_required: true, created_at: true, updated_at: true,
+    backchannel_logout_session_required: true, created_at: true, updated_at: true, sign_up: true,
   }),
   users: columns<UsersTable>()({
     id: true, email: true, email_verified: true, password_hash: true, claims: true, roles: true, attributes: true, created_at: true, updated_at: true,
+    verification_pending: true,
   }),
   signing_keys: columns<SigningKeysTable>()({
     kid: true, alg: true, public_jwk: true, private_jwk_encrypted: true, created_at: true, activates_at: true, generation: true, companion_of: true,
@@ -78,6 +79,10 @@ export const COLUMNS = {
     state_hash: true, browser_hash: true, connection_id: true, purpose: true, interaction_id: true, user_id: true, session_id: true, response_params: true,
     created_at: true, expires_at: true,
   }),
+  email_tokens: columns<EmailTokensTable>()({
+    id: true, purpose: true, token_hash: true, user_id: true, email: true, browser_hash: true, interaction_id: true, attempts: true, created_at: true,
+    expires_at: true, used_at: true,
+  }),
   upstream_sessions: columns<UpstreamSessionsTable>()({ session_id: true, connection_id: true, id_token_encrypted: true, created_at: true, expires_at: true }),
 } satisfies { [T in keyof Database]: readonly (keyof Database[T])[] }
 
@@ -117,6 +122,7 @@ export function rowCodec(codecs: Codecs) {
       organizations: c.organizations === null ? null : json.encode(c.organizations),
       backchannel_logout_uri: c.backchannel_logout_uri,
       backchannel_logout_session_required: bool.encode(c.backchannel_logout_session_required),
+      sign_up: c.sign_up === undefined || c.sign_up === null ? null : bool.encode(c.sign_up),
       created_at: now,
       updated_at: now,
     }),
@@ -138,6 +144,7 @@ export function rowCodec(codecs: Codecs) {
       organizations: r.organizations === null ? null : strings(r.organizations),
       backchannel_logout_uri: r.backchannel_logout_uri,
       backchannel_logout_session_required: bool.decode(r.backchannel_logout_session_required),
+      sign_up: r.sign_up === null ? null : bool.decode(r.sign_up),
     }),
 
     userToRow: (u: UserRecord): UsersTable => ({
@@ -146,6 +153,7 @@ export function rowCodec(codecs: Codecs) {
       claims: json.encode(u.claims),
       roles: json.encode(u.roles),
       attributes: json.encode(u.attributes),
+      verification_pending: bool.encode(u.verification_pending ?? false),
     }),
     user: (r: UsersTable): UserRecord => ({
       id: r.id,
@@ -157,7 +165,9 @@ export function rowCodec(codecs: Codecs) {
       attributes: json.decode(r.attributes) as Record<string, unknown>,
       created_at: r.created_at,
       updated_at: r.updated_at,
+      verification_pending: bool.decode(r.verification_pending),
     }),
+    emailToken: (r: EmailTokensTable): EmailTokenRecord => ({ ...r, purpose: r.purpose as EmailTokenRecord['purpose'] }),
 
     keyToRow: (k: SigningKeyRecord): SigningKeysTable => ({ ...pick(k, COLUMNS.signing_keys), public_jwk: json.encode(k.public_jwk) }),
     key: (r: SigningKeysTable): SigningKeyRecord => ({ ...r, public_jwk: json.decode(r.public_jwk) as Record<string, unknown> }),

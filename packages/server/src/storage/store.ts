@@ -48,6 +48,8 @@ import type {
   NewUser,
   UpstreamLoginRecord,
   UpstreamSessionRecord,
+  EmailTokenRecord,
+  EmailTokenPurpose,
 } from './records.js'
 import type { Branding } from '../interaction/views/branding.js'
 
@@ -300,12 +302,50 @@ export interface Store {
     /** Adds `scopes` to what the user already granted the client for `resource`. */
     grant(userId: string, clientId: string, resource: string | null, scopes: string[], now: number): Promise<void>
   }
+  /**
+   * Issue 13: the links and codes Latch mails, stored hashed (`token_hash`). Every consumption is
+   * one conditional UPDATE on `used_at IS NULL AND expires_at > now`, so a token is used once
+   * across nodes. Swept at `expires_at`.
+   */
+  emailTokens: {
+    /**
+     * Inserts the row; the unused rows of the same purpose and email beyond the newest `keep`
+     * (the new one included) are deleted in the same transaction, so a fresh link replaces older
+     * ones and anonymous requests cannot pile rows up on one address.
+     */
+    insert(token: EmailTokenRecord, keep: number): Promise<void>
+    /** The unused, unexpired row of `purpose` whose `token_hash` this is (a link's page, before anything is done). */
+    find(purpose: EmailTokenPurpose, tokenHash: string, now: number): Promise<EmailTokenRecord | null>
+    /** Single use: marks that row used and returns it; null when it is unknown, used or expired. */
+    consume(purpose: EmailTokenPurpose, tokenHash: string, now: number): Promise<EmailTokenRecord | null>
+    /**
+     * A code's guess: one conditional UPDATE counts the attempt (only while `attempts < maxAttempts`)
+     * and returns the row, whose `token_hash` the caller compares; null when the row is unknown,
+     * used, expired or out of attempts. The count comes first, so parallel guesses get at most
+     * `maxAttempts` comparisons between them.
+     */
+    countAttempt(id: string, purpose: EmailTokenPurpose, maxAttempts: number, now: number): Promise<EmailTokenRecord | null>
+    /** Marks the row used (after a right code); false when another request used it first. */
+    use(id: string, now: number): Promise<boolean>
+    /** Marks every unused row of `purpose` for `email` used (e.g. once the password was reset). */
+    useAll(purpose: EmailTokenPurpose, email: string, now: number): Promise<void>
+  }
+  /** Issue 13: accounts people create themselves. */
+  signUps: {
+    /**
+     * Inserts the user (`verification_pending` as given) unless a user with that email exists:
+     * null then, and that user is never touched (unlike `users.upsert`).
+     */
+    create(user: NewUser & { password_hash: string; verification_pending: boolean }, now: number): Promise<UserRecord | null>
+    /** The email is verified: `email_verified` true, `verification_pending` false. False: no such user. */
+    verify(userId: string, now: number): Promise<boolean>
+  }
   /** Issue 13: a user's email address proven by mail (passwordless sign-in, change of email). */
   emailAddresses: {
     /** Marks the email verified, only while the user's address is still `email`; false otherwise. */
     verify(userId: string, email: string, now: number): Promise<boolean>
     /**
-     * Replaces the user's address `from` by `to` (verified) in one transaction: `taken` when another
+     * Replaces the user's address `from` by `to` (verified): `taken` when another
      * user holds `to` (nothing changes), `unchanged` when it is already theirs, `missing` when the
      * user is gone or no longer has `from`.
      */

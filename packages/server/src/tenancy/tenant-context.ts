@@ -17,6 +17,7 @@ import { Keystore } from '../keys/keystore.js'
 import type { Clock } from '../lib/clock.js'
 import type { RateLimitBackend } from '../rate-limit/backend.js'
 import type { PendingLimits } from '../rate-limit/pending-limits.js'
+import type { BackgroundTasks } from '../lib/background-tasks.js'
 import type { Store } from '../storage/store.js'
 
 export interface DeploymentParts {
@@ -27,6 +28,8 @@ export interface DeploymentParts {
   log: Logger
   hooks: LatchHooks
   pending: PendingLimits
+  /** Issue 13: the deployment's background tasks (mail). */
+  background?: BackgroundTasks
   clientCache: ClientCache
   rateLimit?: RateLimitBackend
 }
@@ -63,6 +66,7 @@ export async function tenantContext(parts: DeploymentParts, id: string): Promise
     hooks: parts.hooks,
     pending: parts.pending,
     clientCache: parts.clientCache,
+    ...(parts.background && { background: parts.background }),
     ...(parts.rateLimit && { rateLimit: parts.rateLimit }),
   })
 }

@@ -33,6 +33,10 @@ export interface LoginView {
   notice?: string | undefined
   /** Issue 12: the organization's sign-in the user must use instead (required SSO), under the alert. */
   requiredConnection?: { name: string; href: string } | undefined
+  /** Issue 13: "Forgot password?" (with the password form). */
+  forgotHref?: string | undefined
+  /** Issue 13: "Create account", when sign-up is on for this client. */
+  signUpHref?: string | undefined
   /** Issue 13: "Email me a sign-in link" / "Email me a code" (`passwordless`), when either is on. */
   emailSignIn?: EmailSignInButtons | undefined
 }
@@ -60,7 +64,8 @@ ${connections.map((c) => html`<li><a class="button connection" href="${c.href}">
 }
 
 export function loginPage(v: LoginView, locale: Locale = DEFAULT_LOCALE, look: Look = DEFAULT_LOOK): string {
-  const m = messagesFor(locale, look).login
+  const all = messagesFor(locale, look)
+  const m = all.login
   const password = v.password ?? true
   const buttons = connectionButtons(v.connections ?? [], locale, look)
   const form = password
@@ -72,10 +77,12 @@ export function loginPage(v: LoginView, locale: Locale = DEFAULT_LOCALE, look: L
 <input id="password" name="password" type="password" autocomplete="current-password" required>
 <button type="submit">${m.submit}</button>
 ${emailSignInButtons(v.emailSignIn, locale, look)}
-</form>`
+</form>
+${v.forgotHref ? html`<p><a href="${v.forgotHref}">${all.reset.link}</a></p>` : ''}`
     : v.emailSignIn !== undefined && (v.emailSignIn.link || v.emailSignIn.code)
       ? emailOnlyForm(v.emailSignIn, v.csrf, v.email, m.email, locale, look)
       : ''
+  const signUp = v.signUpHref ? html`<p class="muted">${all.signUp.prompt} <a href="${v.signUpHref}">${all.signUp.link}</a></p>` : ''
   const or = buttons !== '' && form !== '' ? html`<p class="or muted">${m.or}</p>` : ''
   const below = v.position === 'below'
   return page(
@@ -83,7 +90,8 @@ ${emailSignInButtons(v.emailSignIn, locale, look)}
     html`${signInHeading(v, m)}
 ${below ? form : buttons}
 ${or}
-${below ? buttons : form}`,
+${below ? buttons : form}
+${signUp}`,
     locale,
     look,
   )

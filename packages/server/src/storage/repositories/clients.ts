@@ -46,6 +46,7 @@ export function clientRepository({ db, rows }: RepositoryContext): ForTenant<Sto
             organizations: eb.ref('excluded.organizations'),
             backchannel_logout_uri: eb.ref('excluded.backchannel_logout_uri'),
             backchannel_logout_session_required: eb.ref('excluded.backchannel_logout_session_required'),
+            sign_up: eb.ref('excluded.sign_up'),
             updated_at: eb.ref('excluded.updated_at'),
           })),
         )

@@ -39,6 +39,13 @@ export const SWEEP_CLOCK_SKEW = 300
  * a tenant deleted while its loop was away, of a node that died holding a lease forever).
  */
 export const LOGOUT_DELIVERY_RETENTION = 604_800 + SWEEP_CLOCK_SKEW
+/**
+ * Issue 13: how long an account created by sign-up may stay unverified, seconds (8 days: past the
+ * longest `sign_up.verification_ttl`, 7 days). Anonymous requests create these rows; the mail
+ * throttle bounds how fast, this how long they stay.
+ */
+export const UNVERIFIED_USER_RETENTION = 8 * 86_400
+
 /** How long an expired device code still answers `expired_token`, seconds (not configurable). */
 export const EXPIRED_DEVICE_CODE_RETENTION = 3600
 
@@ -58,6 +65,8 @@ type Filter = (qb: any) => any
 
 interface Target {
   table: keyof SweepResult
+  /** The table to delete from, when it is not `table` (the result's name). */
+  from?: string
   /** The primary key; several columns for replay keys and logout deliveries, whose other columns alone two tenants may share. */
   key: string | readonly string[]
   where: (now: number, policy: SweepPolicy) => Filter
@@ -71,6 +80,7 @@ const TARGETS: readonly Target[] = [
   { table: 'upstream_sessions', key: 'session_id', where: (now) => (qb) => qb.where('expires_at', '<=', now) },
   { table: 'sessions', key: 'session_hash', where: (now) => (qb) => qb.where('expires_at', '<=', now) },
   { table: 'upstream_logins', key: 'state_hash', where: (now) => (qb) => qb.where('expires_at', '<=', now) },
+  { table: 'email_tokens', key: 'id', where: (now) => (qb) => qb.where('expires_at', '<=', now) },
   { table: 'replay_keys', key: ['tenant_id', 'key'], where: (now) => (qb) => qb.where('expires_at', '<=', now) },
   { table: 'access_tokens', key: 'jti', where: (now) => (qb) => qb.where('expires_at', '<=', now) },
   { table: 'refresh_tokens', key: 'token_hash', where: (now, p) => (qb) => qb.where('expires_at', '<=', now - p.grantRetention) },
@@ -91,6 +101,13 @@ const TARGETS: readonly Target[] = [
   },
   { table: 'signing_keys', key: 'kid', where: (now) => (qb) => qb.where('retired_at', 'is not', null).where('expires_at', '<=', now) },
   { table: 'logout_deliveries', key: ['tenant_id', 'client_id', 'sid'], where: (now) => (qb) => qb.where('created_at', '<=', now - LOGOUT_DELIVERY_RETENTION) },
+  // Issue 13: sign-ups nobody verified go after UNVERIFIED_USER_RETENTION (their links expired long before).
+  {
+    table: 'unverified_users',
+    from: 'users',
+    key: 'id',
+    where: (now) => (qb) => qb.where('verification_pending', '=', 1).where('created_at', '<=', now - UNVERIFIED_USER_RETENTION),
+  },
 ]
 
 export function sweepRepository(db: Kysely<Database>, capabilities: DialectCapabilities): Store['sweep'] {
@@ -103,10 +120,10 @@ export function sweepRepository(db: Kysely<Database>, capabilities: DialectCapab
       let deleted = 0
       for (let batch = 0; batch < policy.maxBatches; batch++) {
         const key = target.key
-        let pick = filter(any.selectFrom(target.table).select(typeof key === 'string' ? [key] : key)).limit(policy.batchSize)
+        let pick = filter(any.selectFrom(target.from ?? target.table).select(typeof key === 'string' ? [key] : key)).limit(policy.batchSize)
         if (capabilities.skipLocked) pick = pick.forUpdate().skipLocked()
         const done = await any
-          .deleteFrom(target.table)
+          .deleteFrom(target.from ?? target.table)
           .where((eb) => (typeof key === 'string' ? eb(key, 'in', pick) : eb((eb.refTuple as (...refs: string[]) => any)(...key), 'in', pick)))
           .executeTakeFirst()
         const n = Number(done.numDeletedRows)

@@ -23,7 +23,7 @@ export function checkTenantId(id: string): void {
 
 /** Every table with a `tenant_id`, children first; the compiler checks that none is missing. */
 const TENANT_TABLES = Object.keys({
-  logout_deliveries: true, upstream_sessions: true, upstream_logins: true, user_identities: true, organization_members: true, consents: true, sessions: true, refresh_tokens: true, access_tokens: true, authorization_codes: true, grants: true,
+  email_tokens: true, logout_deliveries: true, upstream_sessions: true, upstream_logins: true, user_identities: true, organization_members: true, consents: true, sessions: true, refresh_tokens: true, access_tokens: true, authorization_codes: true, grants: true,
   device_codes: true, interactions: true, replay_keys: true, signing_keys: true, organizations: true, users: true, connections: true, clients: true,
 } satisfies Record<Exclude<keyof Database, 'tenants'>, true>) as Exclude<keyof Database, 'tenants'>[]
 

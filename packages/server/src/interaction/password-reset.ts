@@ -1,0 +1,88 @@
+/**
+ * Issue 13: a forgotten password, without HTTP (OWASP Forgot Password Cheat Sheet; ASVS 4.0.3
+ * V2.5). The request answers the same, in the same time class, whether or not the address has an
+ * account: the request path only checks the form and the mail throttle (per address and per
+ * source); looking the account up, storing the token and mailing the link run after the response
+ * (`ctx.background`), and an address without an account gets nothing. The link works once
+ * (`email_tokens`, one conditional UPDATE), within `passwords.reset_ttl`, and the newest three per
+ * address at most. The new password follows the policy (NIST SP 800-63B §5.1.1.2); setting it ends
+ * every session of the user and revokes their grants (`setPasswordHash(…, { signOut: true })`),
+ * and proves the mailbox, so an unverified sign-up becomes verified.
+ * @see https://cheatsheetseries.owasp.org/cheatsheets/Forgot_Password_Cheat_Sheet.html
+ * @see https://pages.nist.gov/800-63-3/sp800-63b.html#sec5
+ */
+import { PATHS, type LatchContext } from '../context.js'
+import { requiredConnectionForEmail } from '../federation/organization-rules.js'
+import { composeMail } from '../mail/message.js'
+import { consumeLinkToken, findLinkToken, issueLinkToken } from '../users/email-tokens.js'
+import { hashPassword } from '../users/password-hash.js'
+import { passwordProblem, type PasswordProblem } from '../users/password-policy.js'
+import { assertPasswordSignIn, type LoadedInteraction } from './pages.js'
+import { normalEmail, type Speaking } from './sign-up.js'
+
+export type ResetRequestResult =
+  | { type: 'sent'; email: string }
+  | { type: 'form'; status: 400; email: string }
+  | { type: 'form'; status: 429; retryAfter: number; email: string }
+
+/** "Forgot password?": mails a reset link to the address if it has an account, answering the same either way. */
+export async function requestPasswordReset(
+  ctx: LatchContext,
+  l: LoadedInteraction,
+  input: { email: string | undefined; ip: string } & Speaking,
+): Promise<ResetRequestResult> {
+  assertPasswordSignIn(ctx)
+  const email = normalEmail(input.email)
+  if (email === null) return { type: 'form', status: 400, email: (input.email ?? '').trim().slice(0, 320) }
+  const allowed = await ctx.mailThrottle.allow(email, input.ip)
+  if (!allowed.allowed) return { type: 'form', status: 429, retryAfter: allowed.retryAfter, email }
+  const speaking = { locale: input.locale, look: input.look }
+  ctx.background.run('password reset', ctx.log, async () => {
+    const user = await ctx.store.users.getByEmail(email)
+    // Issue 12: an email its organization signs in through its own connection has no password here.
+    if (user === null || (await requiredConnectionForEmail(ctx, email)) !== null) return
+    const ttl = ctx.config.passwords.reset_ttl
+    const token = await issueLinkToken(ctx.store, ctx.clock.now(), { purpose: 'reset_password', email, userId: user.id, ttl, interactionId: l.interaction.id })
+    const link = `${ctx.urls.issuer}${PATHS.reset_password}?${new URLSearchParams({ token, ui_locales: speaking.locale }).toString()}`
+    await ctx.mailer.send(composeMail(email, { kind: 'reset', link }, { ...speaking, ttlSeconds: ttl }))
+    ctx.events.emit('password.reset_requested', { user_id: user.id })
+  })
+  return { type: 'sent', email }
+}
+
+/** `GET /reset-password`: the account the link resets (for the form), or null when the link is no good. Reads only. */
+export async function resetTarget(ctx: LatchContext, token: string): Promise<{ email: string } | null> {
+  const row = await findLinkToken(ctx.store, 'reset_password', token, ctx.clock.now())
+  return row === null ? null : { email: row.email }
+}
+
+export type ResetResult =
+  | { type: 'form'; problem: PasswordProblem; email: string }
+  | { type: 'expired' }
+  /** `interactionId`: the sign-in the reset was asked from, to go back to. */
+  | { type: 'done'; interactionId: string | null }
+
+/** `POST /reset-password`: the new password, under the policy; the link is used only when it is accepted. */
+export async function resetPassword(ctx: LatchContext, input: { token: string | undefined; password: string | undefined }): Promise<ResetResult> {
+  assertPasswordSignIn(ctx)
+  const token = input.token ?? ''
+  const found = await findLinkToken(ctx.store, 'reset_password', token, ctx.clock.now())
+  const user = found?.user_id ? await ctx.store.users.getById(found.user_id) : null
+  if (found === null || user === null) return { type: 'expired' }
+  const problem = passwordProblem(input.password ?? '', { minLength: ctx.config.passwords.min_length, email: user.email })
+  if (problem !== null) return { type: 'form', problem, email: user.email }
+  const passwordHash = await hashPassword(input.password ?? '')
+  // The single use: of two submissions at once, one gets the row.
+  const row = await consumeLinkToken(ctx.store, 'reset_password', token, ctx.clock.now())
+  if (row === null || row.user_id !== user.id) return { type: 'expired' }
+  const now = ctx.clock.now()
+  if (!(await ctx.store.users.setPasswordHash(user.id, passwordHash, now, { signOut: true }))) return { type: 'expired' }
+  // Every other reset link of the address stops working too.
+  await ctx.store.emailTokens.useAll('reset_password', row.email, now)
+  ctx.events.emit('password.reset', { user_id: user.id })
+  if (!user.email_verified || user.verification_pending === true) {
+    if (await ctx.store.signUps.verify(user.id, now)) ctx.events.emit('email.verified', { user_id: user.id, method: 'password_reset' })
+  }
+  return { type: 'done', interactionId: row.interaction_id }
+}
+

@@ -1,0 +1,36 @@
+/**
+ * Issue 13: accounts created by sign-up. `create` never touches an existing user (an email that
+ * has an account gets a note by mail instead, interaction/sign-up.ts), whatever the race: the
+ * unique (tenant, email) index decides, and the loser gets null.
+ */
+import { randomUUID } from 'node:crypto'
+import { COLUMNS } from '../rows.js'
+import type { Store } from '../store.js'
+import { changed, type ForTenant, type RepositoryContext } from './shared.js'
+
+export function signUpRepository({ db, rows }: RepositoryContext): ForTenant<Store['signUps']> {
+  return (tenant) => ({
+    async create(user, now) {
+      const row = await db
+        .insertInto('users')
+        .values({
+          ...rows.userToRow({ roles: [], attributes: {}, ...user, id: user.id ?? randomUUID(), email: user.email.toLowerCase(), created_at: now, updated_at: now }),
+          tenant_id: tenant,
+        })
+        .onConflict((oc) => oc.columns(['tenant_id', 'email']).doNothing())
+        .returning(COLUMNS.users)
+        .executeTakeFirst()
+      return row ? rows.user(row) : null
+    },
+    async verify(userId, now) {
+      return changed(
+        await db
+          .updateTable('users')
+          .set({ email_verified: rows.bool(true), verification_pending: rows.bool(false), updated_at: now })
+          .where('tenant_id', '=', tenant)
+          .where('id', '=', userId)
+          .executeTakeFirst(),
+      )
+    },
+  })
+}
