@@ -16,7 +16,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { decodeJwt } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/lib/clock.js'
-import { alertText, Browser, formOf, parseForms, type Page } from '../browser.js'
+import { alertText, Browser, formOf, parseForms } from '../browser.js'
 import { ALICE, baseTestConfig, basic, FORM, postForm, startServer, WEB_REDIRECT, WEB_SECRET, type TestServer } from '../helpers.js'
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js'
 
