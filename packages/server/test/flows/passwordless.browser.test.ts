@@ -93,9 +93,11 @@ describe.skipIf(!hasChromium)('passwordless sign-in by email in a real browser (
     for (let i = 0; i < nth; i++) await page.keyboard.press('Tab')
     expect(await focused(page)).toBe(nth === 1 ? 'button method Email me a sign-in link' : 'button method Email me a code')
     await fitsPhone(page)
+    await page.screenshot({ path: '/tmp/latch-passwordless-sign-in.png', fullPage: true })
     await page.keyboard.press('Enter')
     await page.getByRole('heading', { name: 'Check your email' }).waitFor()
     await fitsPhone(page)
+    await page.screenshot({ path: `/tmp/latch-passwordless-check-${nth === 1 ? 'link' : 'code'}.png`, fullPage: true })
   }
 
   /** Waits for the client's redirect URI, then exchanges its code: the ID token's claims. */
@@ -167,6 +169,7 @@ describe.skipIf(!hasChromium)('passwordless sign-in by email in a real browser (
       await other.page.goto(link)
       await other.page.getByRole('heading', { name: 'Continue signing in on this device?' }).waitFor()
       await fitsPhone(other.page)
+      await other.page.screenshot({ path: '/tmp/latch-passwordless-confirm.png', fullPage: true })
       expect(await focused(other.page)).toBe('button Continue signing in here')
       const claims = await idTokenAfter(other.page, verifier, () => other.page.keyboard.press('Enter'))
       expect(claims.amr).toEqual(['email'])

@@ -85,8 +85,8 @@ export function emailLinkConfirmPage(v: { action: string; csrf: string; token: s
   return page(
     m.confirmTitle,
     html`<h1>${m.confirmTitle}</h1>
-<p>${m.confirmText}</p>
 <p class="muted">${messagesFor(locale, look).login.continueTo} <strong>${v.clientName}</strong></p>
+<p>${m.confirmText}</p>
 <p class="muted">${m.requestedAt} <time datetime="${at.iso}">${at.text}</time></p>
 <form method="post" action="${v.action}">
 <input type="hidden" name="csrf" value="${v.csrf}">
