@@ -356,6 +356,7 @@ describe('change of email on the account page (issue 13)', () => {
     const confirm = await scanner.open(link)
     expect(confirm.html).toContain('Make pat.new@example.com the email address of your account?')
     expect(await store().users.getByEmail('pat@example.com')).not.toBeNull()
+    expect((await scanner.postForm(formOf(confirm).action, { token: formOf(confirm).fields.token! })).status).toBe(403)
     const done = await scanner.submit(formOf(confirm))
     expect(done.status).toBe(200)
     expect(done.html).toContain('Your account&#39;s email address is now pat.new@example.com.')
