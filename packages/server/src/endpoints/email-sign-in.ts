@@ -59,7 +59,7 @@ async function requestEmail(request: InteractionRequest, reply: FastifyReply): P
   const params = rejectDuplicateParams(request.body as RawParams)
   verifyCsrf(ctx, request, params)
   const locale = localeOf(request, l)
-  const result = await requestEmailSignIn(ctx, l, { method: params.method, email: params.email, ip: request.ip, cookies: request.cookies, locale, look: pageLook(request) })
+  const result = await requestEmailSignIn(ctx, l, { method: params.method, email: params.email, ip: request.ip, userAgent: request.headers['user-agent'], cookies: request.cookies, locale, look: pageLook(request) })
   const m = messagesFor(locale, pageLook(request))
   if (result.type === 'invalid_email') return renderLogin(request, reply, l, 400, m.homeRealm.invalidEmail, result.email)
   if (result.type === 'connection_required') return renderLogin(request, reply, l, 403, m.homeRealm.connectionRequired, result.email, result.connection)
@@ -98,7 +98,9 @@ async function answerLink(request: FastifyRequest, reply: FastifyReply, page: Em
       action: `${ctx.urls.issuer}${EMAIL_LINK_PATH}`,
       csrf: csrfToken(ctx, request, reply),
       token: page.token,
+      email: page.email,
       requestedAt: page.requestedAt,
+      requestedWith: page.requestedWith,
       clientName: l.client.client_name,
     }, locale, pageLook(request)))
   }
@@ -108,7 +110,7 @@ async function answerLink(request: FastifyRequest, reply: FastifyReply, page: Em
 
 async function openLink(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const query = rejectDuplicateParams(request.query as RawParams)
-  return answerLink(request, reply, await openEmailLink(request.latch, query.token, request.cookies))
+  return answerLink(request, reply, await openEmailLink(request.latch, query.token, request.cookies, query.from))
 }
 
 async function confirmLink(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {

@@ -35,6 +35,7 @@ import { constantTimeEqual } from '../lib/constant-time.js'
 import { keyedMac } from '../lib/keyed-mac.js'
 import { hashHandle, randomHandle, randomId } from '../lib/random.js'
 import { composeMail } from '../mail/message.js'
+import { browserFamilyNames, browserFamily } from '../rules/browser-family.js'
 import { isPlaceholderEmail } from '../rules/placeholder-email.js'
 import { cookieName, cookieOptions, type CookieChange, type CookieJar } from '../sessions/idp-session.js'
 import type { EmailTokenRecord, UserRecord } from '../storage/store.js'
@@ -69,8 +70,8 @@ export function normalEmail(value: string | undefined): string | null {
   return EMAIL.test(email) && email.length <= 320 ? email : null
 }
 
-/** This browser's binding value (kept if it holds a valid one), and the cookie to set when new. */
-function browserBinding(ctx: LatchContext, cookies: CookieJar): { value: string; cookie: CookieChange | null } {
+/** This browser's binding value (kept if it holds a valid one), and its cookie (renewed). */
+function browserBinding(ctx: LatchContext, cookies: CookieJar): { value: string; cookie: CookieChange } {
   const name = cookieName(ctx, EMAIL_BROWSER_COOKIE)
   const existing = cookies[name]
   const value = existing !== undefined && BROWSER_VALUE.test(existing) ? existing : randomHandle()
@@ -105,7 +106,7 @@ export type EmailRequestResult =
 export async function requestEmailSignIn(
   ctx: LatchContext,
   l: LoadedInteraction,
-  input: { method: string | undefined; email: string | undefined; ip: string; cookies: CookieJar; locale: Locale; look: Look },
+  input: { method: string | undefined; email: string | undefined; ip: string; userAgent: string | undefined; cookies: CookieJar; locale: Locale; look: Look },
 ): Promise<EmailRequestResult> {
   const method = input.method
   if (!emailMethodOn(ctx, method)) throw new InvalidRequestError('This way of signing in is turned off here.')
@@ -114,6 +115,8 @@ export async function requestEmailSignIn(
   const required = await requiredConnectionForEmail(ctx, email)
   if (required !== null) return connectionRequired(ctx, l, email, required)
   const browser = browserBinding(ctx, input.cookies)
+  // What asked, in a fixed vocabulary (rules/browser-family.ts), for the page of the link opened elsewhere.
+  const from = browserFamily(input.userAgent)
   const id = randomId()
   const interactionId = l.interaction.id
   ctx.background.run(`${method} mail`, ctx.log, async () => {
@@ -140,12 +143,12 @@ export async function requestEmailSignIn(
       used_at: null,
     }, KEEP_PER_ADDRESS)
     const content = method === 'magic_link'
-      ? { kind: 'magic_link' as const, link: `${ctx.urls.issuer}${EMAIL_LINK_PATH}?${new URLSearchParams({ token: secret }).toString()}` }
+      ? { kind: 'magic_link' as const, link: `${ctx.urls.issuer}${EMAIL_LINK_PATH}?${new URLSearchParams({ token: secret, ...(from !== null && { from }) }).toString()}` }
       : { kind: 'email_code' as const, code: secret }
     await ctx.mailer.send(composeMail(email, content, { locale: input.locale, look: input.look, ttlSeconds: ttl }))
     ctx.events.emit(method === 'magic_link' ? 'magic_link.mailed' : 'email_code.mailed', { user_id: user.id, interaction_id: interactionId })
   })
-  return { type: 'sent', method, email, attempt: id, cookies: browser.cookie ? [browser.cookie] : [] }
+  return { type: 'sent', method, email, attempt: id, cookies: [browser.cookie] }
 }
 
 /** A user email sign-in may reach: a real address, not waiting for its sign-up verification. */
@@ -216,8 +219,8 @@ async function finishEmailSignIn(ctx: LatchContext, l: LoadedInteraction, row: E
 export type EmailLinkPage =
   /** Unknown, used or expired (or its request is gone): one page for all. */
   | { type: 'link_invalid' }
-  /** Another browser: "Continue signing in on this device?", with when it was asked for. */
-  | { type: 'confirm'; token: string; requestedAt: number; interaction: LoadedInteraction }
+  /** Another browser: "Continue signing in on this device?", with who signs in, when it was asked for and from what (if the link says). */
+  | { type: 'confirm'; token: string; email: string; requestedAt: number; requestedWith: { browser: string; system: string } | null; interaction: LoadedInteraction }
   /** A device-flow sign-in's link opened in another browser: it works only where it was asked for. */
   | { type: 'other_browser_refused'; interaction: LoadedInteraction }
   | (EmailSignInResult & { interaction: LoadedInteraction })
@@ -238,14 +241,15 @@ async function linkRow(ctx: LatchContext, token: string | undefined): Promise<{ 
  * `GET /email-link?token=…`: in the browser that asked, the sign-in (the link is used); in any
  * other, the confirmation page, and nothing is used (a scanner's prefetch spends nothing).
  */
-export async function openEmailLink(ctx: LatchContext, token: string | undefined, cookies: CookieJar): Promise<EmailLinkPage> {
+export async function openEmailLink(ctx: LatchContext, token: string | undefined, cookies: CookieJar, from?: string): Promise<EmailLinkPage> {
   const found = await linkRow(ctx, token)
   if (found === null) return { type: 'link_invalid' }
   const { row, l } = found
   if (!boundToBrowser(ctx, row, cookies)) {
     // A device's sign-in (RFC 8628) approves another device: only the browser that asked may continue it.
     if (l.interaction.kind !== 'authorization') return { type: 'other_browser_refused', interaction: l }
-    return { type: 'confirm', token: token!, requestedAt: row.created_at, interaction: l }
+    // The account is named: someone who sends their own link to be opened here (to sign this browser in as them) shows their address.
+    return { type: 'confirm', token: token!, email: row.email, requestedAt: row.created_at, requestedWith: browserFamilyNames(from), interaction: l }
   }
   return useLink(ctx, token!, l, cookies, false)
 }

@@ -111,7 +111,7 @@ describe.skipIf(!hasChromium)('passwordless sign-in by email in a real browser (
     return decodeJwt(((await res.json()) as { id_token: string }).id_token)
   }
 
-  const linkIn = (text: string) => /(http:\/\/127\.0\.0\.1:\d+\/email-link\?token=[A-Za-z0-9_-]+)/.exec(text)![1]!
+  const linkIn = (text: string) => /(http:\/\/127\.0\.0\.1:\d+\/email-link\?token=[A-Za-z0-9_-]+(?:&from=[a-z-]+)?)/.exec(text)![1]!
 
   it('WCAG 2.2 §2.1.1, §1.4.10: "Email me a sign-in link" with the keyboard at 375 px; the link signs this browser in, amr ["email"]', async () => {
     const { context, page } = await phone()
@@ -171,6 +171,9 @@ describe.skipIf(!hasChromium)('passwordless sign-in by email in a real browser (
       await fitsPhone(other.page)
       await other.page.screenshot({ path: '/tmp/latch-passwordless-confirm.png', fullPage: true })
       expect(await focused(other.page)).toBe('button Continue signing in here')
+      // Who signs in, and what asked for it (Chromium here: its User-Agent names Chrome on Linux).
+      expect(await other.page.getByText('Signing in as oz@example.com').count()).toBe(1)
+      expect(await other.page.getByText(/, from Chrome on Linux$/).count()).toBe(1)
       const claims = await idTokenAfter(other.page, verifier, () => other.page.keyboard.press('Enter'))
       expect(claims.amr).toEqual(['email'])
     } finally {

@@ -71,14 +71,14 @@ interface Asked {
 }
 
 /** A browser (new unless given) on a fresh sign-in page, asking for a link or a code for `email`. */
-async function ask(method: 'magic_link' | 'email_code', email: string, options: { browser?: Browser; ip?: string; fields?: Record<string, string> } = {}): Promise<Asked> {
+async function ask(method: 'magic_link' | 'email_code', email: string, options: { browser?: Browser; ip?: string; userAgent?: string; fields?: Record<string, string> } = {}): Promise<Asked> {
   const browser = options.browser ?? new Browser(server.url)
   const { url, verifier } = authorizeUrl()
   const page = await browser.open(url)
   const form = formOf(page)
   const res = await browser.fetch(form.action.replace(/\/login$/, '/email'), {
     method: 'POST',
-    headers: { 'content-type': FORM, 'x-forwarded-for': options.ip ?? freshIp() },
+    headers: { 'content-type': FORM, 'x-forwarded-for': options.ip ?? freshIp(), ...(options.userAgent !== undefined && { 'user-agent': options.userAgent }) },
     body: new URLSearchParams(options.fields ?? { ...form.fields, method, email }),
   })
   return { browser, verifier, status: res.status, html: await res.text(), login: form.action }
@@ -86,7 +86,7 @@ async function ask(method: 'magic_link' | 'email_code', email: string, options: 
 
 async function mailedLink(email: string): Promise<string> {
   const mail = await sink.next(email)
-  const link = /(http:\/\/127\.0\.0\.1:\d+\/email-link\?token=[A-Za-z0-9_-]+)/.exec(mail.text)?.[1]
+  const link = /(http:\/\/127\.0\.0\.1:\d+\/email-link\?token=[A-Za-z0-9_-]+(?:&from=[a-z-]+)?)/.exec(mail.text)?.[1]
   if (!link) throw new Error(`no link in ${mail.text}`)
   return link
 }
@@ -165,8 +165,9 @@ describe('passwordless sign-in by email (issue 13)', () => {
   })
 
   it('another browser gets "Continue signing in on this device?"; a GET never consumes the link (scanners), the POST needs the CSRF token and signs in there', async () => {
-    const asked = await ask('magic_link', 'ed@example.com')
+    const asked = await ask('magic_link', 'ed@example.com', { userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36' })
     const link = await mailedLink('ed@example.com')
+    expect(new URL(link).searchParams.get('from')).toBe('chrome-android')
     // A mail scanner: no cookies at all, fetches twice.
     for (let i = 0; i < 2; i++) {
       const scanned = await fetch(link, { redirect: 'manual' })
@@ -177,7 +178,14 @@ describe('passwordless sign-in by email (issue 13)', () => {
     const page = await other.open(link)
     expect(page.status).toBe(200)
     expect(page.html).toContain('This sign-in link was asked for in another browser or on another device.')
-    expect(page.html).toMatch(/Asked for at <time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ">/)
+    expect(page.html).toMatch(/Asked for at <time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ">[^<]+<\/time>, from Chrome on Android<\/p>/)
+    expect(page.html).toContain('Signing in as <strong>ed@example.com</strong>')
+    // Only the fixed vocabulary of browsers and systems reaches the page from a link.
+    const spoofed = new URL(link)
+    spoofed.searchParams.set('from', '<b>your-bank</b>')
+    const spoofedPage = await new Browser(server.url).open(spoofed)
+    expect(spoofedPage.status).toBe(200)
+    expect(spoofedPage.html).not.toContain('bank')
     expect(page.html).toContain('<strong>Test Web App</strong>')
     const form = formOf(page)
     expect(form.buttons[0]?.label).toBe('Continue signing in here')

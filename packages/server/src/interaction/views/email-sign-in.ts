@@ -79,7 +79,9 @@ function utc(epochSeconds: number): { text: string; iso: string } {
   return { text: `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`, iso: `${iso.slice(0, 19)}Z` }
 }
 
-export function emailLinkConfirmPage(v: { action: string; csrf: string; token: string; requestedAt: number; clientName: string }, locale: Locale = DEFAULT_LOCALE, look: Look = DEFAULT_LOOK): string {
+export function emailLinkConfirmPage(
+  v: { action: string; csrf: string; token: string; email: string; requestedAt: number; requestedWith: { browser: string; system: string } | null; clientName: string },
+  locale: Locale = DEFAULT_LOCALE, look: Look = DEFAULT_LOOK): string {
   const m = messagesFor(locale, look).passwordless
   const at = utc(v.requestedAt)
   return page(
@@ -87,7 +89,8 @@ export function emailLinkConfirmPage(v: { action: string; csrf: string; token: s
     html`<h1>${m.confirmTitle}</h1>
 <p class="muted">${messagesFor(locale, look).login.continueTo} <strong>${v.clientName}</strong></p>
 <p>${m.confirmText}</p>
-<p class="muted">${m.requestedAt} <time datetime="${at.iso}">${at.text}</time></p>
+<p class="muted">${m.signingInAs} <strong>${v.email}</strong></p>
+<p class="muted">${m.requestedAt} <time datetime="${at.iso}">${at.text}</time>${v.requestedWith ? `, ${m.requestedWith(v.requestedWith.browser, v.requestedWith.system)}` : ''}</p>
 <form method="post" action="${v.action}">
 <input type="hidden" name="csrf" value="${v.csrf}">
 <input type="hidden" name="token" value="${v.token}">

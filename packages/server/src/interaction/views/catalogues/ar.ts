@@ -272,6 +272,8 @@ export const ar: Messages = {
     confirmTitle: 'هل تريد متابعة تسجيل الدخول على هذا الجهاز؟',
     confirmText: 'طُلب رابط تسجيل الدخول هذا في متصفح آخر أو على جهاز آخر. لا تتابع إلا إذا كنت أنت من طلبه.',
     requestedAt: 'وقت الطلب',
+    requestedWith: (browser, system) => `من ${browser} على ${system}`,
+    signingInAs: 'تسجيل الدخول باسم',
     confirmButton: 'متابعة تسجيل الدخول هنا',
     otherBrowserTitle: 'افتح الرابط في المتصفح الذي طلبه',
     otherBrowserText: 'لا يعمل رابط تسجيل الدخول هذا إلا في المتصفح الذي طُلب فيه. افتحه هناك أو اطلب رابطًا جديدًا هنا.',

@@ -263,6 +263,8 @@ export const de: Messages = {
     confirmTitle: 'Die Anmeldung auf diesem Gerät fortsetzen?',
     confirmText: 'Dieser Anmeldelink wurde in einem anderen Browser oder auf einem anderen Gerät angefordert. Fahren Sie nur fort, wenn Sie ihn selbst angefordert haben.',
     requestedAt: 'Angefordert um',
+    requestedWith: (browser, system) => `mit ${browser} auf ${system}`,
+    signingInAs: 'Anmeldung als',
     confirmButton: 'Hier mit der Anmeldung fortfahren',
     otherBrowserTitle: 'Öffnen Sie den Link im anfragenden Browser',
     otherBrowserText: 'Dieser Anmeldelink funktioniert nur in dem Browser, in dem er angefordert wurde. Öffnen Sie ihn dort oder fordern Sie hier einen neuen an.',

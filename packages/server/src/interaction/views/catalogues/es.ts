@@ -263,6 +263,8 @@ export const es: Messages = {
     confirmTitle: '¿Continuar el inicio de sesión en este dispositivo?',
     confirmText: 'Este enlace se pidió en otro navegador o dispositivo. Continúe solo si lo pidió usted.',
     requestedAt: 'Pedido a las',
+    requestedWith: (browser, system) => `desde ${browser} en ${system}`,
+    signingInAs: 'Iniciar sesión como',
     confirmButton: 'Continuar aquí',
     otherBrowserTitle: 'Abra el enlace en el navegador que lo pidió',
     otherBrowserText: 'Este enlace solo funciona en el navegador donde se pidió. Ábralo allí o pida uno nuevo aquí.',

@@ -263,6 +263,8 @@ export const fr: Messages = {
     confirmTitle: 'Continuer la connexion sur cet appareil ?',
     confirmText: 'Ce lien de connexion a été demandé dans un autre navigateur ou sur un autre appareil. Ne continuez que si vous l’avez demandé vous-même.',
     requestedAt: 'Demandé à',
+    requestedWith: (browser, system) => `depuis ${browser} sur ${system}`,
+    signingInAs: 'Connexion en tant que',
     confirmButton: 'Continuer la connexion ici',
     otherBrowserTitle: 'Ouvrez le lien dans le navigateur qui l’a demandé',
     otherBrowserText: 'Ce lien de connexion ne fonctionne que dans le navigateur où il a été demandé. Ouvrez-le là-bas, ou demandez-en un nouveau ici.',

@@ -258,6 +258,8 @@ export const ja: Messages = {
     confirmTitle: 'このデバイスでサインインを続けますか?',
     confirmText: 'このサインインリンクは別のブラウザーまたはデバイスで依頼されました。ご自身で依頼した場合のみ続けてください。',
     requestedAt: '依頼日時',
+    requestedWith: (browser, system) => `${system} の ${browser} から`,
+    signingInAs: 'サインインするアカウント:',
     confirmButton: 'ここでサインインを続ける',
     otherBrowserTitle: '依頼したブラウザーでリンクを開いてください',
     otherBrowserText: 'このサインインリンクは、依頼したブラウザーでのみ使えます。そちらで開くか、ここで新しいリンクを依頼してください。',
