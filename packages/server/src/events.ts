@@ -34,13 +34,13 @@ export interface LatchEventMap {
   /** Issue 12: a sign-in through a connection failed (never the code, token or state). */
   'upstream_login.failed': { connection_id: string; reason: 'cancelled' | 'invalid_response' | 'unavailable' | 'refused' | 'unknown_state' }
   /** Issue 13: someone created an account (`verification`: how its email is verified: link, code or none). */
-  'user.signed_up': { user_id: string; verification: 'link' | 'code' | 'none' }
+  'user.registered': { user_id: string; verification: 'link' | 'code' | 'none' }
   /** Issue 13: a user proved their email (a sign-up's link or code, or a password reset's link). */
   'email.verified': { user_id: string; method: 'link' | 'code' | 'password_reset' }
   /** Issue 13: a reset link was mailed to a user (nothing is emitted for an address without an account). */
   'password.reset_requested': { user_id: string }
   /** Issue 13: a user set a new password through a reset link: their sessions ended and grants were revoked. */
-  'password.reset': { user_id: string }
+  'password.reset_completed': { user_id: string }
   'device_code.approved': { client_id: string; user_id: string }
   'device_code.denied': { client_id: string; user_id: string }
   'key.rotated': { kid: string; alg: string }
@@ -118,10 +118,10 @@ export const EVENT_DESCRIPTIONS = Object.freeze({
   'identity.linked': 'an upstream account was linked to an existing user (issue 12)',
   'identity.unlinked': 'a user unlinked an upstream account on the account page (issue 12)',
   'upstream_login.failed': 'a sign-in through a connection failed or was refused (issue 12)',
-  'user.signed_up': 'someone created an account through sign-up (issue 13)',
+  'user.registered': 'someone created an account through sign-up (issue 13)',
   'email.verified': 'a user proved their email address by a mailed link or code (issue 13)',
   'password.reset_requested': 'a password reset link was mailed to an existing user (issue 13)',
-  'password.reset': 'a user chose a new password through a reset link; their sessions ended and grants were revoked (issue 13)',
+  'password.reset_completed': 'a user chose a new password through a reset link; their sessions ended and grants were revoked (issue 13)',
   'device_code.approved': 'a user approved a device authorization (RFC 8628)',
   'device_code.denied': 'a user denied a device authorization (RFC 8628)',
   'key.rotated': 'this node first saw a new signing key (kid and alg only)',

@@ -81,9 +81,6 @@ function noticeText(all: Messages, query: Record<string, string | undefined>, co
   switch (query.notice) {
     case 'account_unusable':
       return messages.accountUnusable
-    // Issue 13: back from a password reset.
-    case 'password_reset':
-      return all.reset.doneNotice
     // Issue 12: required SSO refused a sign-in through another connection.
     case 'connection_required':
       return all.homeRealm.connectionRequired
@@ -132,7 +129,8 @@ export async function renderLogin(
     notice: noticeText(messagesFor(locale, pageLook(request)), query, connections),
     // Issue 12: required SSO, on the password form or refused after a sign-in through another connection.
     requiredConnection: requiredConnection ?? requiredConnectionLink(ctx, l, query, connections),
-    // Issue 13.
+    // Issue 13: back from a password reset (good news, not an alert).
+    info: query.notice === 'password_reset' ? messagesFor(locale, pageLook(request)).reset.doneNotice : undefined,
     forgotHref: `${ctx.urls.interaction}/${l.interaction.id}/forgot`,
     signUpHref: signUpAllowed(ctx, l.client) ? `${ctx.urls.interaction}/${l.interaction.id}/signup` : undefined,
     // Issue 13: passwordless email.

@@ -79,7 +79,7 @@ export async function resetPassword(ctx: LatchContext, input: { token: string | 
   if (!(await ctx.store.users.setPasswordHash(user.id, passwordHash, now, { signOut: true }))) return { type: 'expired' }
   // Every other reset link of the address stops working too.
   await ctx.store.emailTokens.useAll('reset_password', row.email, now)
-  ctx.events.emit('password.reset', { user_id: user.id })
+  ctx.events.emit('password.reset_completed', { user_id: user.id })
   if (!user.email_verified || user.verification_pending === true) {
     if (await ctx.store.signUps.verify(user.id, now)) ctx.events.emit('email.verified', { user_id: user.id, method: 'password_reset' })
   }

@@ -111,7 +111,7 @@ export async function signUp(
   if (mode === 'none') {
     const user = await ctx.store.signUps.create({ email, email_verified: false, claims: {}, password_hash: passwordHash, verification_pending: false }, now)
     if (user !== null) {
-      ctx.events.emit('user.signed_up', { user_id: user.id, verification: 'none' })
+      ctx.events.emit('user.registered', { user_id: user.id, verification: 'none' })
       const done = await completeSignIn(ctx, l, user, ['pwd'], input.cookies)
       if (done) return { type: 'signed_in', cookies: done.cookies, outcome: done.outcome }
     } else {
@@ -127,7 +127,7 @@ export async function signUp(
       await ctx.mailer.send(composeMail(email, { kind: 'sign_up_exists' }, speaking))
       return
     }
-    ctx.events.emit('user.signed_up', { user_id: user.id, verification: mode })
+    ctx.events.emit('user.registered', { user_id: user.id, verification: mode })
     await mailVerification(ctx, user, l, browser.hash, tokenId, speaking)
   })
   return { type: 'check_email', email, mode, ...(tokenId && { tokenId }), cookies: [browser.cookie] }

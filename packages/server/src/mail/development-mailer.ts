@@ -35,6 +35,7 @@ export class DevelopmentMailer implements Mailer {
       await writeFile(file, info.message as Buffer, { mode: 0o600 })
     }
     this.print(`\n--- mail (development mailer: no mail.smtp_url) to ${message.to}${file ? `, saved as ${file}` : ''}\nSubject: ${message.subject}\n\n${message.text}\n--- end of mail\n\n`)
-    this.log.info({ to_domain: message.to.split('@')[1], file }, 'development mailer: message printed, not sent')
+    // The address (also in the file's name) stays out of the log, as login failures keep it out.
+    this.log.info({ to_domain: message.to.split('@')[1] }, 'development mailer: message printed and saved under mail.directory, not sent')
   }
 }

@@ -170,7 +170,12 @@ for (const dialect of DIALECTS) {
         const normalized = stored.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])))
         // Later migrations add their columns with defaults (0010: an organization's branding; 0011,
         // issue 12: clients of an earlier version have no back-channel logout URI).
-        const later = { organizations: { branding: '{}' }, clients: { backchannel_logout_uri: null, backchannel_logout_session_required: 0 } }[table] ?? {}
+        // Issue 13 (0014): clients get no sign_up override, users are not pending verification.
+        const later = {
+          organizations: { branding: '{}' },
+          clients: { backchannel_logout_uri: null, backchannel_logout_session_required: 0, sign_up: null },
+          users: { verification_pending: 0 },
+        }[table] ?? {}
         expect(normalized, table).toEqual(expect.arrayContaining(rows.map((row) => ({ ...row, tenant_id: 'default', ...later }))))
         expect(normalized, table).toHaveLength(rows.length)
       }

@@ -144,7 +144,8 @@ export function rowCodec(codecs: Codecs) {
       organizations: r.organizations === null ? null : strings(r.organizations),
       backchannel_logout_uri: r.backchannel_logout_uri,
       backchannel_logout_session_required: bool.decode(r.backchannel_logout_session_required),
-      sign_up: r.sign_up === null ? null : bool.decode(r.sign_up),
+      // Absent, not null, when the client has none: a record written without it reads back the same.
+      ...(r.sign_up !== null && { sign_up: bool.decode(r.sign_up) }),
     }),
 
     userToRow: (u: UserRecord): UsersTable => ({

@@ -16,7 +16,7 @@ import { InvalidTenantError, StorageUnavailableError, TenantIssuerTakenError } f
 import { postgresCapabilities } from './dialects/postgres.js'
 import { sqliteCapabilities } from './dialects/sqlite.js'
 import { createStore } from './kysely-store.js'
-import type { AuthorizationCodeRecord, ClientRecord, DeviceCodeRecord, GrantRecord, RefreshTokenRecord, Store } from './store.js'
+import type { AuthorizationCodeRecord, ClientRecord, EmailTokenRecord, DeviceCodeRecord, GrantRecord, RefreshTokenRecord, Store } from './store.js'
 
 const PG_URL = TEST_POSTGRES_URL
 const T = 1_700_000_000
@@ -170,6 +170,60 @@ for (const dialect of DIALECTS) {
       expect(await store.clients.delete(c.client_id, T + 5)).toBe(true)
       expect(await store.clients.delete(c.client_id, T + 5)).toBe(false)
       expect(await store.clients.get(c.client_id)).toBeNull()
+    })
+
+    it('issue 13: a client\'s sign_up override round-trips (absent: the tenant\'s)', async () => {
+      const c = client()
+      await store.clients.upsert({ ...c, sign_up: false }, T)
+      expect((await store.clients.get(c.client_id))?.sign_up).toBe(false)
+      await store.clients.upsert({ ...c, sign_up: true }, T + 1)
+      expect((await store.clients.get(c.client_id))?.sign_up).toBe(true)
+      await store.clients.upsert(c, T + 2)
+      expect((await store.clients.get(c.client_id))?.sign_up).toBeUndefined()
+    })
+
+    it('issue 13: emailTokens: consume is single use and honours expiry; a code\'s attempts stop at the cap; insert keeps the newest unused rows per address', async () => {
+      const email = `tok.${id()}@example.com`
+      const row = (over: Partial<EmailTokenRecord> = {}): EmailTokenRecord => ({
+        id: id(), purpose: 'reset_password', token_hash: id(), user_id: null, email, browser_hash: null, interaction_id: null, attempts: 0, created_at: T, expires_at: T + 60, used_at: null, ...over,
+      })
+      const a = row()
+      await store.emailTokens.insert(a, 3)
+      expect(await store.emailTokens.find('reset_password', a.token_hash, T)).toEqual(a)
+      expect(await store.emailTokens.find('verify_email', a.token_hash, T)).toBeNull()
+      expect(await store.emailTokens.consume('reset_password', a.token_hash, T + 60)).toBeNull()
+      expect(await store.emailTokens.consume('reset_password', a.token_hash, T + 1)).toEqual({ ...a, used_at: T + 1 })
+      expect(await store.emailTokens.consume('reset_password', a.token_hash, T + 2)).toBeNull()
+      // Of two consumptions at once, one wins.
+      const b = row()
+      await store.emailTokens.insert(b, 3)
+      const raced = await Promise.all([store.emailTokens.consume('reset_password', b.token_hash, T), store.emailTokens.consume('reset_password', b.token_hash, T)])
+      expect(raced.filter((r) => r !== null)).toHaveLength(1)
+      // A code: attempts counted up to the cap, then nothing.
+      const c = row({ purpose: 'verify_email' })
+      await store.emailTokens.insert(c, 3)
+      const counted = await Promise.all([1, 2, 3, 4].map(() => store.emailTokens.countAttempt(c.id, 'verify_email', 3, T)))
+      expect(counted.filter((r) => r !== null).map((r) => r!.attempts).sort()).toEqual([1, 2, 3])
+      expect(await store.emailTokens.use(c.id, T)).toBe(true)
+      expect(await store.emailTokens.use(c.id, T)).toBe(false)
+      // The newest 3 unused rows per address and purpose stay.
+      const many = [row({ created_at: T + 1 }), row({ created_at: T + 2 }), row({ created_at: T + 3 }), row({ created_at: T + 4 })]
+      for (const r of many) await store.emailTokens.insert(r, 3)
+      expect(await store.emailTokens.find('reset_password', many[0]!.token_hash, T)).toBeNull()
+      for (const r of many.slice(1)) expect(await store.emailTokens.find('reset_password', r.token_hash, T)).not.toBeNull()
+      await store.emailTokens.useAll('reset_password', email, T)
+      for (const r of many) expect(await store.emailTokens.find('reset_password', r.token_hash, T)).toBeNull()
+    })
+
+    it('issue 13: signUps.create never touches an existing user; verify clears verification_pending', async () => {
+      const email = `Sign.${id()}@Example.com`
+      const created = await store.signUps.create({ email, email_verified: false, claims: {}, password_hash: 'h1', verification_pending: true }, T)
+      expect(created).toMatchObject({ email: email.toLowerCase(), email_verified: false, verification_pending: true, password_hash: 'h1' })
+      expect(await store.signUps.create({ email, email_verified: true, claims: {}, password_hash: 'h2', verification_pending: false }, T + 1)).toBeNull()
+      expect(await store.users.getByEmail(email)).toEqual(created)
+      expect(await store.signUps.verify(created!.id, T + 2)).toBe(true)
+      expect(await store.users.getByEmail(email)).toMatchObject({ email_verified: true, verification_pending: false, password_hash: 'h1' })
+      expect(await store.signUps.verify(id(), T)).toBe(false)
     })
 
     it('OIDC Core §5.7: users.upsert keys by lower-cased email and keeps a stable sub', async () => {
@@ -1365,6 +1419,8 @@ for (const dialect of DIALECTS) {
           await s.connections.upsert({ id: 'up', type: 'oidc', display_name: 'Up', organization_id: null, required: false, settings: {}, secrets_encrypted: null, source: 'config', digest: 'd' }, T)
           expect(await s.identities.link({ connection_id: 'up', subject: id(), user_id: u.id, email: null, email_verified: false }, T)).toBe('linked')
           await s.upstreamLogins.insert({ state_hash: id(), browser_hash: 'b', connection_id: 'up', purpose: 'sign_in', interaction_id: null, user_id: null, session_id: null, response_params: null, created_at: T, expires_at: T + 60 }, 5)
+          // Issue 13.
+          await s.emailTokens.insert({ id: id(), purpose: 'reset_password', token_hash: id(), user_id: u.id, email: u.email, browser_hash: null, interaction_id: null, attempts: 0, created_at: T, expires_at: T + 600, used_at: null }, 3)
         }
         await fill(store.forTenant(idA))
         await fill(store.forTenant(idB))

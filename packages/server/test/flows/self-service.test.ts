@@ -30,7 +30,7 @@ beforeAll(async () => {
       { client_id: 'closed', client_secret: WEB_SECRET, redirect_uris: [WEB_REDIRECT], scope: 'openid', skip_consent: true, sign_up: false },
     ],
   }, { clock })
-  for (const name of ['user.signed_up', 'email.verified', 'password.reset_requested', 'password.reset'] as const) {
+  for (const name of ['user.registered', 'email.verified', 'password.reset_requested', 'password.reset_completed'] as const) {
     s.server.ctx.events.on(name, (payload) => events.push({ name, payload }))
   }
 }, 60_000)
@@ -141,7 +141,7 @@ describe('sign-up (issue 13)', () => {
     expect(done.redirect?.searchParams.get('code')).toBeTruthy()
     expect(await s.server.ctx.store.users.getByEmail(email)).toMatchObject({ email_verified: true, verification_pending: false })
     const user = await s.server.ctx.store.users.getByEmail(email)
-    expect(events).toContainEqual({ name: 'user.signed_up', payload: { user_id: user!.id, verification: 'link' } })
+    expect(events).toContainEqual({ name: 'user.registered', payload: { user_id: user!.id, verification: 'link' } })
     expect(events).toContainEqual({ name: 'email.verified', payload: { user_id: user!.id, method: 'link' } })
 
     // Single use: the same link again is refused.
@@ -260,7 +260,7 @@ describe('password reset (issue 13)', () => {
     expect(isLoginPage(done)).toBe(true)
     expect(done.html).toContain('Your password was changed. Sign in with your new password.')
     const user = await s.server.ctx.store.users.getByEmail(email)
-    expect(events).toContainEqual({ name: 'password.reset', payload: { user_id: user!.id } })
+    expect(events).toContainEqual({ name: 'password.reset_completed', payload: { user_id: user!.id } })
     // Every session ended: the earlier browser's session is gone, and the refresh token no longer works.
     expect(before.browser.cookies.has('latch_session')).toBe(true)
     const prompt = await before.browser.open(webAuthorizeUrl(s.url))

@@ -33,6 +33,8 @@ export interface LoginView {
   notice?: string | undefined
   /** Issue 12: the organization's sign-in the user must use instead (required SSO), under the alert. */
   requiredConnection?: { name: string; href: string } | undefined
+  /** Issue 13: good news to show above the form (the password was reset), in words already. */
+  info?: string | undefined
   /** Issue 13: "Forgot password?" (with the password form). */
   forgotHref?: string | undefined
   /** Issue 13: "Create account", when sign-up is on for this client. */
@@ -44,13 +46,14 @@ export interface LoginView {
 /** The connections' sign-in links ("Continue with <name>"), also on the identify page (issue 12). */
 /** The top of the sign-in and identify pages: title, client, why it is shown again, required SSO. */
 export function signInHeading(
-  v: { clientName: string; error?: string | undefined; notice?: string | undefined; requiredConnection?: { name: string; href: string } | undefined },
+  v: { clientName: string; error?: string | undefined; notice?: string | undefined; info?: string | undefined; requiredConnection?: { name: string; href: string } | undefined },
   m: ReturnType<typeof messagesFor>['login'],
 ): SafeHtml {
   return html`<h1>${m.title}</h1>
 <p class="muted">${m.continueTo} <strong>${v.clientName}</strong></p>
 ${v.error ? html`<p class="error" role="alert">${v.error}</p>` : ''}
 ${v.notice ? html`<p class="error" role="alert">${v.notice}</p>` : ''}
+${v.info ? html`<p class="notice" role="status">${v.info}</p>` : ''}
 ${v.requiredConnection ? html`<p><a class="button" href="${v.requiredConnection.href}">${m.continueWith(v.requiredConnection.name)}</a></p>` : ''}`
 }
 

@@ -34,7 +34,7 @@ ${v.error ? html`<p class="error" role="alert" id="form-error">${v.error}</p>` :
 <form method="post" action="${v.action}">
 <input type="hidden" name="csrf" value="${v.csrf}">
 <label for="email">${m.email}</label>
-<input id="email" name="email" type="email" autocomplete="email" required maxlength="320" value="${v.email ?? ''}"${invalid('email')}${v.errorField === 'password' ? '' : html` autofocus`}>
+<input id="email" name="email" type="email" autocomplete="username" required maxlength="320" value="${v.email ?? ''}"${invalid('email')}${v.errorField === 'password' ? '' : html` autofocus`}>
 <label for="password">${m.password}</label>
 <input id="password" name="password" type="password" autocomplete="new-password" required minlength="${v.minLength}" maxlength="128" aria-describedby="password-hint${v.errorField === 'password' ? ' form-error' : ''}"${invalid('password')}${v.errorField === 'password' ? html` autofocus` : ''}>
 <p class="muted" id="password-hint">${m.passwordHint(v.minLength)}</p>
