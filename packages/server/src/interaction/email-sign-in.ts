@@ -208,7 +208,9 @@ async function finishEmailSignIn(ctx: LatchContext, l: LoadedInteraction, row: E
     return { type: 'continue', cookies: [], outcome: seeOther(`${ctx.urls.interaction}/${l.interaction.id}?${notice.toString()}`) }
   }
   // The mail reached the address: it is verified (before the session, so its claims say so).
-  if (!user.email_verified) await ctx.store.emailAddresses.verify(user.id, user.email, ctx.clock.now())
+  if (!user.email_verified && (await ctx.store.emailAddresses.verify(user.id, user.email, ctx.clock.now()))) {
+    ctx.events.emit('email.verified', { user_id: user.id, method: row.purpose === 'magic_link' ? 'link' : 'code' })
+  }
   const verified = { ...user, email_verified: true }
   const done = await completeSignIn(ctx, l, verified, ['email'], cookies)
   if (done === null) return null

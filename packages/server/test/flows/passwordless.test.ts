@@ -243,6 +243,7 @@ describe('passwordless sign-in by email (issue 13)', () => {
     expect(claims.amr).toEqual(['email'])
     expect(claims.email_verified).toBe(true)
     expect((await store().users.getByEmail('hal@example.com'))!.email_verified).toBe(true)
+    expect(events).toContainEqual({ name: 'email.verified', payload: { user_id: before.id, method: 'code' } })
     // Single use: the row is spent (and the request, completed, takes no more codes either).
     const attempt = parseForms(asked.html).find((f) => f.action.endsWith('/email/code'))!.fields.attempt!
     expect(await store().emailTokens.countAttempt(attempt, 'email_code', 100, clock.now())).toBeNull()
