@@ -50,6 +50,7 @@ function renderCheckEmail(
     codeAction: `${ctx.urls.interaction}/${l.interaction.id}/email/code`,
     csrf: csrfToken(ctx, request, reply),
     backHref: `${ctx.urls.interaction}/${l.interaction.id}`,
+    resendAction: `${ctx.urls.interaction}/${l.interaction.id}/email`,
   }, localeOf(request, l), pageLook(request)))
 }
 

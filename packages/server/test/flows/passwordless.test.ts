@@ -25,7 +25,7 @@ let server: TestServer
 let sink: SmtpSink
 const events: { name: string; payload: unknown }[] = []
 
-const USERS = ['dora', 'ed', 'flo', 'gil', 'hal', 'ivy', 'jo', 'kim', 'lou', 'quin', 'rex'].map((n) => ({ email: `${n}@example.com`, name: n }))
+const USERS = ['dora', 'ed', 'flo', 'gil', 'hal', 'ivy', 'jo', 'kim', 'lou', 'quin', 'rex', 'sam'].map((n) => ({ email: `${n}@example.com`, name: n }))
 
 beforeAll(async () => {
   sink = await startSmtpSink()
@@ -248,6 +248,24 @@ describe('passwordless sign-in by email (issue 13)', () => {
     const attempt = parseForms(asked.html).find((f) => f.action.endsWith('/email/code'))!.fields.attempt!
     expect(await store().emailTokens.countAttempt(attempt, 'email_code', 100, clock.now())).toBeNull()
     expect((await postCode(asked.browser, asked.html, code)).status).toBe(400)
+  })
+
+  it('"Send again" asks once more from the page (CSRF, same email and way): a new code, for the new page', async () => {
+    const asked = await ask('email_code', 'sam@example.com')
+    const first = await mailedCode('sam@example.com')
+    const resend = parseForms(asked.html).find((f) => f.buttons.some((b) => b.label === 'Send again'))!
+    expect(resend.fields.email).toBe('sam@example.com')
+    expect(resend.buttons[0]).toMatchObject({ name: 'method', value: 'email_code' })
+    const again = await asked.browser.fetch(resend.action, { method: 'POST', headers: { 'content-type': FORM, 'x-forwarded-for': freshIp() }, body: new URLSearchParams({ ...resend.fields, method: 'email_code' }) })
+    expect(again.status).toBe(200)
+    const html = await again.text()
+    const second = await mailedCode('sam@example.com')
+    const attempt = (page: string) => parseForms(page).find((f) => f.action.endsWith('/email/code'))!.fields.attempt
+    expect(attempt(html)).not.toBe(attempt(asked.html))
+    // Each page takes its own code only.
+    if (first !== second) expect((await postCode(asked.browser, html, first)).status).toBe(401)
+    const claims = await toIdToken(asked.browser, await postCode(asked.browser, html, second), asked.verifier)
+    expect(claims.amr).toEqual(['email'])
   })
 
   it('a code dies after 5 wrong guesses: the right one is refused after them, with the same message', async () => {

@@ -46,6 +46,8 @@ export interface CheckEmailView {
   error?: string | undefined
   /** Back to the interaction's sign-in page. */
   backHref: string
+  /** **Send again**: the same request once more (`POST /interaction/:id/email`). */
+  resendAction: string
 }
 
 export function checkEmailPage(v: CheckEmailView, locale: Locale = DEFAULT_LOCALE, look: Look = DEFAULT_LOOK): string {
@@ -67,6 +69,11 @@ ${code
 <button type="submit">${m.submitCode}</button>
 </form>`
     : ''}
+<form method="post" action="${v.resendAction}">
+<input type="hidden" name="csrf" value="${v.csrf}">
+<input type="hidden" name="email" value="${v.email}">
+<button type="submit" class="secondary" name="method" value="${v.method}">${m.sendAgain}</button>
+</form>
 <p><a href="${v.backHref}">${m.otherWay}</a></p>`,
     locale,
     look,

@@ -298,6 +298,7 @@ const en = {
     submitCode: 'Sign in',
     wrongCode: 'That code is not right, or it has expired or was tried too many times. Check the latest email, or ask for a new code.',
     otherWay: 'Use another way to sign in',
+    sendAgain: 'Send again',
     confirmTitle: 'Continue signing in on this device?',
     confirmText: 'This sign-in link was asked for in another browser or on another device. Continue only if you asked for it yourself.',
     requestedAt: 'Asked for at',

@@ -260,6 +260,7 @@ export const de: Messages = {
     submitCode: 'Anmelden',
     wrongCode: 'Dieser Code ist falsch, abgelaufen oder wurde zu oft versucht. Prüfen Sie die neueste E-Mail oder fordern Sie einen neuen Code an.',
     otherWay: 'Anders anmelden',
+    sendAgain: 'Erneut senden',
     confirmTitle: 'Die Anmeldung auf diesem Gerät fortsetzen?',
     confirmText: 'Dieser Anmeldelink wurde in einem anderen Browser oder auf einem anderen Gerät angefordert. Fahren Sie nur fort, wenn Sie ihn selbst angefordert haben.',
     requestedAt: 'Angefordert um',

@@ -260,6 +260,7 @@ export const es: Messages = {
     submitCode: 'Iniciar sesión',
     wrongCode: 'Ese código no es correcto, ha caducado o se ha probado demasiadas veces. Revise el correo más reciente o pida un código nuevo.',
     otherWay: 'Iniciar sesión de otra forma',
+    sendAgain: 'Enviar de nuevo',
     confirmTitle: '¿Continuar el inicio de sesión en este dispositivo?',
     confirmText: 'Este enlace se pidió en otro navegador o dispositivo. Continúe solo si lo pidió usted.',
     requestedAt: 'Pedido a las',

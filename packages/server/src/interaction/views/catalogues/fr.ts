@@ -260,6 +260,7 @@ export const fr: Messages = {
     submitCode: 'Se connecter',
     wrongCode: 'Ce code est incorrect, a expiré ou a été essayé trop de fois. Vérifiez le dernier e-mail ou demandez un nouveau code.',
     otherWay: 'Se connecter autrement',
+    sendAgain: 'Renvoyer',
     confirmTitle: 'Continuer la connexion sur cet appareil ?',
     confirmText: 'Ce lien de connexion a été demandé dans un autre navigateur ou sur un autre appareil. Ne continuez que si vous l’avez demandé vous-même.',
     requestedAt: 'Demandé à',

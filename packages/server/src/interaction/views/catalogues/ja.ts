@@ -255,6 +255,7 @@ export const ja: Messages = {
     submitCode: 'サインイン',
     wrongCode: 'コードが正しくないか、期限切れか、試行回数が多すぎます。最新のメールを確認するか、新しいコードを依頼してください。',
     otherWay: '別の方法でサインイン',
+    sendAgain: 'もう一度送信',
     confirmTitle: 'このデバイスでサインインを続けますか?',
     confirmText: 'このサインインリンクは別のブラウザーまたはデバイスで依頼されました。ご自身で依頼した場合のみ続けてください。',
     requestedAt: '依頼日時',
