@@ -6,7 +6,8 @@
  * - **Email me a sign-in link**, the link opened in the same browser, to the client's redirect URI
  *   and a code exchange whose ID token says `amr: ["email"]`;
  * - **Email me a code**, typed into the `one-time-code` field, to the same end;
- * - the link opened in another browser: **Continue signing in on this device?**, Enter, signed in there.
+ * - the link opened in another browser: **Continue signing in on this device?**, Enter, signed in there;
+ * - **Change email address** on the account page, confirmed from the link mailed to the new address.
  *
  * Skipped, with a console line, when /usr/bin/chromium is not installed.
  * @see https://www.w3.org/TR/WCAG22/#keyboard
@@ -38,7 +39,7 @@ describe.skipIf(!hasChromium)('passwordless sign-in by email in a real browser (
         client_id: 'mail-app', client_name: 'Mail Test App', client_secret: SECRET, token_endpoint_auth_method: 'client_secret_basic',
         grant_types: ['authorization_code'], redirect_uris: [callbackServer.url], scope: 'openid email', skip_consent: true,
       }],
-      users: [...baseTestConfig.users, { email: 'mo@example.com', name: 'Mo' }, { email: 'nia@example.com', name: 'Nia' }, { email: 'oz@example.com', name: 'Oz' }],
+      users: [...baseTestConfig.users, { email: 'mo@example.com', name: 'Mo' }, { email: 'nia@example.com', name: 'Nia' }, { email: 'oz@example.com', name: 'Oz' }, { email: 'pia@example.com', password: 'pia-password-long-enough', name: 'Pia' }],
       passwordless: { magic_link: true, email_code: true },
       mail: { smtp_url: sink.url },
     })
@@ -153,6 +154,46 @@ describe.skipIf(!hasChromium)('passwordless sign-in by email in a real browser (
         await page.keyboard.press('Enter')
       })
       expect(claims.amr).toEqual(['email'])
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('WCAG 2.2 §2.1.1, §1.4.10: changing the email address on the account page with the keyboard at 375 px, confirmed from the new address\'s link', async () => {
+    const { context, page } = await phone()
+    try {
+      const { url, verifier } = authorize()
+      await page.goto(url)
+      await idTokenAfter(page, verifier, async () => {
+        await page.keyboard.type('pia@example.com')
+        await page.keyboard.press('Tab')
+        await page.keyboard.type('pia-password-long-enough')
+        await page.keyboard.press('Enter')
+      })
+      await page.goto(`${s.url}/account`)
+      await page.getByRole('link', { name: 'Change email address' }).focus()
+      await page.keyboard.press('Enter')
+      await page.getByRole('heading', { name: 'Change email address' }).waitFor()
+      expect(await focused(page)).toBe('input email')
+      await page.keyboard.type('pia.new@example.com')
+      await page.keyboard.press('Tab')
+      expect(await focused(page)).toBe('input password')
+      await page.keyboard.type('pia-password-long-enough')
+      await fitsPhone(page)
+      await page.keyboard.press('Enter')
+      await page.getByRole('status').waitFor()
+      expect(await page.getByRole('status').textContent()).toBe('A confirmation link is on its way to pia.new@example.com. Your email address changes when you open it.')
+      await fitsPhone(page)
+      const link = /(http:\/\/\S+\/account\/email\/verify\?token=[A-Za-z0-9_-]+)/.exec((await sink.next('pia.new@example.com')).text)![1]!
+      await page.goto(link)
+      await page.getByRole('heading', { name: 'Confirm your new email address' }).waitFor()
+      expect(await focused(page)).toBe('button Confirm new email address')
+      await fitsPhone(page)
+      await page.keyboard.press('Enter')
+      await page.getByRole('heading', { name: 'Email address changed' }).waitFor()
+      expect(await page.getByRole('status').textContent()).toBe("Your account's email address is now pia.new@example.com.")
+      await page.screenshot({ path: '/tmp/latch-passwordless-email-changed.png', fullPage: true })
+      expect((await sink.next('pia@example.com')).subject).toBe('The email address of your Latch account was changed')
     } finally {
       await context.close()
     }
