@@ -173,7 +173,7 @@ describe('sign-up (issue 13)', () => {
     const normal = (p: Page, email: string) => p.html.replaceAll(email, 'EMAIL').replace(/value="[A-Za-z0-9_-]{43}"/g, 'value="CSRF"').replace(/\/interaction\/[0-9a-f-]{36}/g, '/interaction/ID')
     expect(normal(takenPage, ALICE.email)).toBe(normal(newPage, fresh))
     const note = await sink.next(ALICE.email)
-    expect(note.subject).toBe('Someone tried to create a Latch account with your email')
+    expect(note.subject).toBe('Someone tried to sign up for Latch with your email address')
     expect(note.text).not.toMatch(/https?:\/\//)
     await sink.next(fresh)
     // Alice's account is untouched: her password still signs in.
