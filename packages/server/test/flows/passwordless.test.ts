@@ -406,7 +406,7 @@ describe('change of email on the account page (issue 13)', () => {
     expect(taken.status).toBe(free.status)
     expect(shape(await taken.text(), ALICE.email)).toBe(shape(await free.text(), 'pat.other@example.com'))
     const mail = await sink.next(ALICE.email)
-    expect(mail.subject).toBe('Your email address already has a Latch account')
+    expect(mail.subject).toBe('Your email address already has an account at Latch')
     expect(mail.text).not.toMatch(/verify\?token=/)
     await sink.next('pat.other@example.com')
     const pat = (await store().users.getByEmail('pat.new@example.com'))!
