@@ -84,8 +84,8 @@ describe.skipIf(!hasChromium)('passwordless sign-in by email in a real browser (
 
   /** Types the email and tabs to the `nth` email button (1: the link, 2: the code) with the keyboard alone. */
   async function askByKeyboard(page: Page, email: string, nth: 1 | 2): Promise<void> {
-    // Focus starts in the email field (autofocus).
-    expect(await focused(page)).toBe('input email')
+    // Focus starts in the email field (autofocus, applied once the page has been laid out).
+    await page.waitForFunction(() => document.activeElement?.id === 'email')
     await page.keyboard.type(email)
     await page.keyboard.press('Tab')
     expect(await focused(page)).toBe('input password')
@@ -140,14 +140,14 @@ describe.skipIf(!hasChromium)('passwordless sign-in by email in a real browser (
       const field = page.getByLabel('Code from the email')
       expect(await field.getAttribute('autocomplete')).toBe('one-time-code')
       expect(await field.getAttribute('inputmode')).toBe('numeric')
-      expect(await focused(page)).toBe('input code')
+      await page.waitForFunction(() => document.activeElement?.id === 'code')
       const code = /: (\d{6})\b/.exec((await sink.next('nia@example.com')).text)![1]!
       await page.keyboard.type('000000')
       await page.keyboard.press('Enter')
       await page.getByRole('alert').waitFor()
       expect(await page.getByRole('alert').textContent()).toMatch(/^That code is not right/)
       // Focus is in the (empty) field again.
-      expect(await focused(page)).toBe('input code')
+      await page.waitForFunction(() => document.activeElement?.id === 'code')
       await fitsPhone(page)
       const claims = await idTokenAfter(page, verifier, async () => {
         await page.keyboard.type(code)
@@ -165,6 +165,7 @@ describe.skipIf(!hasChromium)('passwordless sign-in by email in a real browser (
       const { url, verifier } = authorize()
       await page.goto(url)
       await idTokenAfter(page, verifier, async () => {
+        await page.waitForFunction(() => document.activeElement?.id === 'email')
         await page.keyboard.type('pia@example.com')
         await page.keyboard.press('Tab')
         await page.keyboard.type('pia-password-long-enough')
@@ -174,7 +175,7 @@ describe.skipIf(!hasChromium)('passwordless sign-in by email in a real browser (
       await page.getByRole('link', { name: 'Change email address' }).focus()
       await page.keyboard.press('Enter')
       await page.getByRole('heading', { name: 'Change email address' }).waitFor()
-      expect(await focused(page)).toBe('input email')
+      await page.waitForFunction(() => document.activeElement?.id === 'email')
       await page.keyboard.type('pia.new@example.com')
       await page.keyboard.press('Tab')
       expect(await focused(page)).toBe('input password')
@@ -187,7 +188,7 @@ describe.skipIf(!hasChromium)('passwordless sign-in by email in a real browser (
       const link = /(http:\/\/\S+\/account\/email\/verify\?token=[A-Za-z0-9_-]+)/.exec((await sink.next('pia.new@example.com')).text)![1]!
       await page.goto(link)
       await page.getByRole('heading', { name: 'Confirm your new email address' }).waitFor()
-      expect(await focused(page)).toBe('button Confirm new email address')
+      await page.waitForFunction(() => document.activeElement?.textContent?.trim() === 'Confirm new email address')
       await fitsPhone(page)
       await page.keyboard.press('Enter')
       await page.getByRole('heading', { name: 'Email address changed' }).waitFor()
@@ -211,7 +212,7 @@ describe.skipIf(!hasChromium)('passwordless sign-in by email in a real browser (
       await other.page.getByRole('heading', { name: 'Continue signing in on this device?' }).waitFor()
       await fitsPhone(other.page)
       await other.page.screenshot({ path: '/tmp/latch-passwordless-confirm.png', fullPage: true })
-      expect(await focused(other.page)).toBe('button Continue signing in here')
+      await other.page.waitForFunction(() => document.activeElement?.textContent?.trim() === 'Continue signing in here')
       // Who signs in, and what asked for it (Chromium here: its User-Agent names Chrome on Linux).
       expect(await other.page.getByText('Signing in as oz@example.com').count()).toBe(1)
       expect(await other.page.getByText(/, from Chrome on Linux$/).count()).toBe(1)
