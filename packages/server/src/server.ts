@@ -182,6 +182,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     rateLimit = await openRateLimitStore({ url: config.redis_url, prefix: config.redis_key_prefix, log })
     const clientCache = new ClientCache()
     const ctx = createContext({ config, store, keystore, clock, events, log, rateLimit, hooks, clientCache })
+    // Issue 13: say where mail goes, so a developer knows to look at the console and mail.directory.
+    if (ctx.mailer.kind === 'development') log.info({ directory: config.mail.directory }, 'mail: no mail.smtp_url, the development mailer prints each message and saves it under mail.directory')
     const deployment = { base: config, store, clock, events, log, hooks, pending: ctx.pending, clientCache, background: ctx.background, ...(rateLimit && { rateLimit }) }
     const tenants = new TenantContexts({
       store,

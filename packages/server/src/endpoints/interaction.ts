@@ -102,7 +102,7 @@ function requiredConnectionLink(ctx: LatchContext, l: LoadedInteraction, query: 
   return required === undefined ? undefined : { name: required.display_name, href: connectionStartUrl(ctx, required.id, l.interaction.id) }
 }
 
-export async function renderLogin(
+async function renderLogin(
   request: FastifyRequest,
   reply: FastifyReply,
   l: LoadedInteraction,
