@@ -102,7 +102,8 @@ function requiredConnectionLink(ctx: LatchContext, l: LoadedInteraction, query: 
   return required === undefined ? undefined : { name: required.display_name, href: connectionStartUrl(ctx, required.id, l.interaction.id) }
 }
 
-async function renderLogin(
+/** Also the answer of a passwordless request the sign-in page must show again (issue 13, endpoints/email-sign-in.ts). */
+export async function renderLogin(
   request: FastifyRequest,
   reply: FastifyReply,
   l: LoadedInteraction,
