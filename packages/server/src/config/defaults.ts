@@ -425,8 +425,8 @@ export const TENANCY_CACHE_SIZE = 2000
 /**
  * More tenants on this deployment (issue 11): each entry is `{ id, issuer, ... }` with its own
  * `tokens`, `sessions`, `security` (except the deployment-wide `body_limit`, `pending_*` and
- * `max_pending_*`), `scopes`, `resources`, `default_resource`, `claims`, `branding`, `messages`, `clients`, `users` and
- * `organizations`, which mean what the same keys mean at the top level. A key a tenant omits
+ * `max_pending_*`), `scopes`, `resources`, `default_resource`, `claims`, `branding`, `messages`, `clients`, `users`,
+ * `organizations`, `connections`, `sign_in` and (issue 13) `mail`, `passwords` and `sign_up`, which mean what the same keys mean at the top level. A key a tenant omits
  * takes its default, not the default tenant's value. `id` is `[a-z0-9-]{1,64}`; every issuer is
  * unique. The top-level config is tenant `default`.
  * @key tenants
@@ -635,6 +635,15 @@ export const SIGN_UP_ENABLED = false
  * @key sign_up.verify_email
  */
 export const SIGN_UP_VERIFY_EMAIL = 'link'
+
+/**
+ * Issue 13: at most this many accounts of the tenant may wait for their email to be verified;
+ * past it, sign-up answers 503 ("try again later") for every address until some are verified or
+ * swept (8 days). Anonymous requests create these accounts: the mail throttle bounds how fast per
+ * source, this bounds how many in all.
+ * @key sign_up.max_unverified
+ */
+export const SIGN_UP_MAX_UNVERIFIED = 10_000
 
 /**
  * Issue 13: how long a verification link or code works, seconds. A code allows 5 wrong guesses.

@@ -345,6 +345,7 @@ export const ConfigFileSchema = Type.Object(
         enabled: Type.Boolean({ default: D.SIGN_UP_ENABLED }),
         verify_email: Type.Union([Type.Literal('link'), Type.Literal('code'), Type.Literal('none')], { default: D.SIGN_UP_VERIFY_EMAIL }),
         verification_ttl: Type.Integer({ minimum: 60, maximum: 604_800, default: D.SIGN_UP_VERIFICATION_TTL }),
+        max_unverified: Type.Integer({ minimum: 1, maximum: 10_000_000, default: D.SIGN_UP_MAX_UNVERIFIED }),
       },
       { ...strict, default: {} },
     ),

@@ -108,6 +108,7 @@ async function submitForm(request: InteractionRequest, reply: FastifyReply): Pro
         reply.header('retry-after', String(result.retryAfter))
         return renderForm(request, reply, l, 429, result.email, m.throttled(result.retryAfter))
       }
+      if (result.problem === 'busy') return renderForm(request, reply.header('retry-after', '3600'), l, 503, result.email, m.busy)
       if (result.problem === 'invalid_email') return renderForm(request, reply, l, 400, result.email, m.invalidEmail, 'email')
       return renderForm(request, reply, l, 400, result.email, passwordProblemText(result.problem, ctx, locale, look), 'password')
   }

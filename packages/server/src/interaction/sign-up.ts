@@ -59,6 +59,8 @@ export interface Speaking {
 export type SignUpResult =
   | { type: 'form'; status: 400; problem: 'invalid_email' | PasswordProblem; email: string }
   | { type: 'form'; status: 429; problem: 'throttled'; retryAfter: number; email: string }
+  /** `sign_up.max_unverified` accounts wait for verification: none is created, for any address. */
+  | { type: 'form'; status: 503; problem: 'busy'; email: string }
   | { type: 'check_email'; email: string; mode: 'link' | 'code'; tokenId?: string; cookies: CookieChange[] }
   | { type: 'signed_in'; cookies: CookieChange[]; outcome: Outcome }
 
@@ -103,6 +105,8 @@ export async function signUp(
   if (problem !== null) return { type: 'form', status: 400, problem, email }
   const allowed = await ctx.mailThrottle.allow(email, input.ip)
   if (!allowed.allowed) return { type: 'form', status: 429, problem: 'throttled', retryAfter: allowed.retryAfter, email }
+  const cap = ctx.config.sign_up.max_unverified
+  if (ctx.config.sign_up.verify_email !== 'none' && (await ctx.store.signUps.countPending(cap)) >= cap) return { type: 'form', status: 503, problem: 'busy', email }
   // Hashed for every address alike (argon2 is the slow part), whether or not it is used.
   const passwordHash = await hashPassword(password)
   const mode = ctx.config.sign_up.verify_email

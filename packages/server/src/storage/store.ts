@@ -337,6 +337,8 @@ export interface Store {
      * null then, and that user is never touched (unlike `users.upsert`).
      */
     create(user: NewUser & { password_hash: string; verification_pending: boolean }, now: number): Promise<UserRecord | null>
+    /** Users still `verification_pending`, counted up to `limit` (a cap check reads no further). */
+    countPending(limit: number): Promise<number>
     /** The email is verified: `email_verified` true, `verification_pending` false. False: no such user. */
     verify(userId: string, now: number): Promise<boolean>
   }

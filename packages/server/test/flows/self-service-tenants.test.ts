@@ -21,7 +21,7 @@ beforeAll(async () => {
   t = await startTenantsServer({
     perTenant: {
       acme: { sign_up: { enabled: true, verify_email: 'none' }, mail: { smtp_url: acmeMail.url, from: 'Acme ID <id@acme.test>' }, branding: { product_name: 'Acme ID' } },
-      initech: { sign_up: { enabled: true }, mail: { smtp_url: initechMail.url }, passwords: { min_length: 12 } },
+      initech: { sign_up: { enabled: true, max_unverified: 2 }, mail: { smtp_url: initechMail.url }, passwords: { min_length: 12 } },
     },
   })
 }, 60_000)
@@ -74,5 +74,19 @@ describe('self-service per tenant (issues 11 and 13)', () => {
     expect(confirm.status).toBe(200)
     const done = await browser.submit(formOf(confirm))
     expect(done.redirect?.searchParams.get('code')).toBeTruthy()
+  })
+
+  it('sign_up.max_unverified bounds the accounts waiting for verification: past it, every address gets 503 and nothing is created', async () => {
+    for (const name of ['wait-1', 'wait-2']) {
+      expect((await signUpAt('initech', `${name}@initech.test`, 'lilac-forest-anchor')).status).toBe(200)
+      await initechMail.next(`${name}@initech.test`)
+    }
+    const full = await signUpAt('initech', 'wait-3@initech.test', 'lilac-forest-anchor')
+    expect(full.status).toBe(503)
+    expect(full.html).toContain('New accounts cannot be created right now. Try again later.')
+    await t.server.ctx.background.settled()
+    expect(await t.server.ctx.store.forTenant('initech').users.getByEmail('wait-3@initech.test')).toBeNull()
+    // Another tenant's cap is its own.
+    expect((await signUpAt('acme', 'wait-3@acme.test', 'lilac-forest-anchor')).redirect?.searchParams.get('code')).toBeTruthy()
   })
 })

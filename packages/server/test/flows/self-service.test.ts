@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { LatchEventMap } from '../../src/events.js'
 import { ManualClock } from '../../src/lib/clock.js'
 import { alertText, Browser, formOf, isLoginPage, unescapeHtml, type Page } from '../browser.js'
-import { ALICE, baseTestConfig, basic, postForm, startServer, WEB_REDIRECT, WEB_SECRET, type TestServer } from '../helpers.js'
+import { ALICE, BOB, baseTestConfig, basic, interposeOnce, postForm, startServer, WEB_REDIRECT, WEB_SECRET, type TestServer } from '../helpers.js'
 import { webAuthorizeUrl } from '../sign-in.js'
 import { startSmtpSink, type ReceivedMail, type SmtpSink } from '../support/smtp-sink.js'
 
@@ -181,6 +181,22 @@ describe('sign-up (issue 13)', () => {
     expect((await submitFrom(browser, formOf(page), ALICE, freshIp())).redirect?.searchParams.get('code')).toBeTruthy()
   })
 
+  it('OWASP Authentication Cheat Sheet (timing): the answer does not wait for anything that depends on the address: account creation runs after it', async () => {
+    const { browser, page } = await signInPage()
+    const form = formOf(await browser.open(link(page, 'Create account')!))
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    const created = interposeOnce(s.server.ctx.store, 'signUps', 'create', () => gate)
+    const email = freshEmail('timing')
+    const answer = await submitFrom(browser, form, { email, password: 'ginger-atlas-meadow' }, freshIp())
+    // Answered while the account's creation is still held back.
+    expect(answer.status).toBe(200)
+    expect(answer.html).toContain('Check your email')
+    release()
+    expect(await created).toMatchObject({ email })
+    await sink.next(email)
+  })
+
   it('NIST SP 800-63B §5.1.3: a verification link expires (sign_up.verification_ttl)', async () => {
     const email = freshEmail('late')
     await signUp(email, 'walnut-harbor-glide')
@@ -227,6 +243,19 @@ describe('password reset (issue 13)', () => {
     expect(mail.subject).toBe('Reset your Latch password')
     await s.server.ctx.background.settled()
     expect(sink.pending(unknown)).toEqual([])
+  })
+
+  it('OWASP Forgot Password (same timing class): the answer does not wait for the account lookup, which runs after it', async () => {
+    const { browser, page } = await signInPage()
+    const form = formOf(await browser.open(link(page, 'Forgot password?')!))
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    const looked = interposeOnce(s.server.ctx.store, 'users', 'getByEmail', () => gate)
+    const answer = await submitFrom(browser, form, { email: BOB.email }, freshIp())
+    expect(answer.status).toBe(200)
+    release()
+    expect(await looked).toMatchObject({ email: BOB.email })
+    expect((await sink.next(BOB.email)).subject).toBe('Reset your Latch password')
   })
 
   it('NIST SP 800-63B §5.1.1.2 and OWASP: the link sets a new password under the policy, once; every session ends and grants are revoked; then the new password signs in', async () => {
@@ -281,8 +310,8 @@ describe('password reset (issue 13)', () => {
   })
 
   it('OWASP Forgot Password: a reset link expires after passwords.reset_ttl (30 minutes)', async () => {
-    await forgot(ALICE.email)
-    const mail = await sink.next(ALICE.email)
+    await forgot(BOB.email)
+    const mail = await sink.next(BOB.email)
     clock.advance(1800)
     try {
       const late = await new Browser(s.url).open(linkIn(mail))

@@ -227,6 +227,7 @@ const en = {
     breached: 'This password is one of the most commonly used, so it is easy to guess. Choose another one.',
     likeEmail: 'Do not use your email address as your password. Choose another one.',
     throttled: (seconds: number) => `Too many requests. Try again in ${waitText(seconds)}.`,
+    busy: 'New accounts cannot be created right now. Try again later.',
   },
   /** Issue 13: confirming a new account's email (the check-your-email page, `/verify-email`, the code form). */
   verifyEmail: {

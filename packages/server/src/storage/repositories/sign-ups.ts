@@ -4,6 +4,7 @@
  * unique (tenant, email) index decides, and the loser gets null.
  */
 import { randomUUID } from 'node:crypto'
+import { sql } from 'kysely'
 import { COLUMNS } from '../rows.js'
 import type { Store } from '../store.js'
 import { changed, type ForTenant, type RepositoryContext } from './shared.js'
@@ -21,6 +22,11 @@ export function signUpRepository({ db, rows }: RepositoryContext): ForTenant<Sto
         .returning(COLUMNS.users)
         .executeTakeFirst()
       return row ? rows.user(row) : null
+    },
+    async countPending(limit) {
+      const pending = db.selectFrom('users').select(sql<number>`1`.as('one')).where('verification_pending', '=', rows.bool(true)).where('tenant_id', '=', tenant).limit(limit)
+      const row = await db.selectFrom(pending.as('pending')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+      return Number(row.n)
     },
     async verify(userId, now) {
       return changed(

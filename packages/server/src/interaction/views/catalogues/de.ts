@@ -194,6 +194,7 @@ export const de: Messages = {
     breached: 'Dieses Passwort gehört zu den am häufigsten verwendeten und ist daher leicht zu erraten. Wählen Sie ein anderes.',
     likeEmail: 'Verwenden Sie nicht Ihre E-Mail-Adresse als Passwort. Wählen Sie ein anderes.',
     throttled: (seconds: number) => `Zu viele Anfragen. Versuchen Sie es in ${wait(seconds)} erneut.`,
+    busy: 'Neue Konten können gerade nicht erstellt werden. Versuchen Sie es später erneut.',
   },
   verifyEmail: {
     checkTitle: 'Prüfen Sie Ihre E-Mails',

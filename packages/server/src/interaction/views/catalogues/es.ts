@@ -194,6 +194,7 @@ export const es: Messages = {
     breached: 'Esta contraseña es una de las más usadas, así que es fácil de adivinar. Elija otra.',
     likeEmail: 'No use su dirección de correo como contraseña. Elija otra.',
     throttled: (seconds: number) => `Demasiadas solicitudes. Inténtelo de nuevo en ${wait(seconds)}.`,
+    busy: 'Ahora no se pueden crear cuentas nuevas. Inténtelo más tarde.',
   },
   verifyEmail: {
     checkTitle: 'Revise su correo',

@@ -194,6 +194,7 @@ export const fr: Messages = {
     breached: 'Ce mot de passe fait partie des plus utilisés, il est donc facile à deviner. Choisissez-en un autre.',
     likeEmail: 'N’utilisez pas votre adresse e-mail comme mot de passe. Choisissez-en un autre.',
     throttled: (seconds: number) => `Trop de demandes. Réessayez dans ${wait(seconds)}.`,
+    busy: 'Impossible de créer de nouveaux comptes pour le moment. Réessayez plus tard.',
   },
   verifyEmail: {
     checkTitle: 'Consultez vos e-mails',

@@ -189,6 +189,7 @@ export const ja: Messages = {
     breached: 'このパスワードは非常によく使われているため、推測されやすくなっています。別のものを選んでください。',
     likeEmail: 'メールアドレスをパスワードに使わないでください。別のものを選んでください。',
     throttled: (seconds: number) => `リクエストが多すぎます。${wait(seconds)}後にもう一度お試しください。`,
+    busy: '現在、新しいアカウントを作成できません。しばらくしてからもう一度お試しください。',
   },
   verifyEmail: {
     checkTitle: 'メールを確認してください',
