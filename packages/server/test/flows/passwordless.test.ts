@@ -17,7 +17,7 @@ import { decodeJwt } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/lib/clock.js'
 import { alertText, Browser, formOf, parseForms } from '../browser.js'
-import { ALICE, baseTestConfig, basic, FORM, postForm, startServer, WEB_REDIRECT, WEB_SECRET, type TestServer } from '../helpers.js'
+import { ALICE, baseTestConfig, basic, FORM, interposeOnce, postForm, startServer, WEB_REDIRECT, WEB_SECRET, type TestServer } from '../helpers.js'
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js'
 
 const clock = new ManualClock()
@@ -25,7 +25,7 @@ let server: TestServer
 let sink: SmtpSink
 const events: { name: string; payload: unknown }[] = []
 
-const USERS = ['dora', 'ed', 'flo', 'gil', 'hal', 'ivy', 'jo', 'kim', 'lou', 'quin', 'rex', 'sam'].map((n) => ({ email: `${n}@example.com`, name: n }))
+const USERS = ['dora', 'ed', 'flo', 'gil', 'hal', 'ivy', 'jo', 'kim', 'lou', 'quin', 'rex', 'sam', 'tia'].map((n) => ({ email: `${n}@example.com`, name: n }))
 
 beforeAll(async () => {
   sink = await startSmtpSink()
@@ -299,6 +299,23 @@ describe('passwordless sign-in by email (issue 13)', () => {
     // Its code form answers as a wrong code does.
     const unknown = await ask('email_code', 'nobody-here@example.com')
     expect((await postCode(unknown.browser, unknown.html, '123456')).status).toBe(401)
+  })
+
+  it('no enumeration (same timing class): the answer does not wait for the account lookup, which runs after it', async () => {
+    const browser = new Browser(server.url)
+    const form = formOf(await browser.open(authorizeUrl().url))
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    const looked = interposeOnce(store(), 'users', 'getByEmail', () => gate)
+    const answer = await browser.fetch(form.action.replace(/\/login$/, '/email'), {
+      method: 'POST', headers: { 'content-type': FORM, 'x-forwarded-for': freshIp() }, body: new URLSearchParams({ ...form.fields, method: 'email_code', email: 'tia@example.com' }),
+    })
+    // Answered while the lookup is still held back.
+    expect(answer.status).toBe(200)
+    expect(await answer.text()).toContain('<h1>Check your email</h1>')
+    release()
+    expect(await looked).toMatchObject({ email: 'tia@example.com' })
+    await mailedCode('tia@example.com')
   })
 
   it('ASVS V2.5.2: at most mail.max_per_address mails per address and max_per_source per source; past them the same page and no mail', async () => {
