@@ -430,6 +430,21 @@ describe('change of email on the account page (issue 13)', () => {
     expect((await store().users.getByEmail(ALICE.email))!.id).not.toBe(pat.id)
   })
 
+  it('no enumeration (same timing class): the answer does not wait for the lookup of the new address, which runs after it', async () => {
+    const browser = new Browser(server.url)
+    await browser.authorize(authorizeUrl().url, { email: 'pat.new@example.com', password: 'pat-password-long-enough' })
+    const form = formOf(await browser.open(`${server.url}/account/email`))
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    const looked = interposeOnce(store(), 'users', 'getByEmail', () => gate)
+    const answer = await browser.postForm(form.action, { ...form.fields, email: ALICE.email, password: 'pat-password-long-enough' })
+    expect(answer.status).toBe(200)
+    expect(await answer.text()).toContain(`A confirmation link is on its way to ${ALICE.email}.`)
+    release()
+    expect(await looked).toMatchObject({ email: ALICE.email })
+    expect((await sink.next(ALICE.email)).subject).toBe('Your email address already has an account at Latch')
+  })
+
   it('an account without a password is asked for no password, but for a sign-in at most 10 minutes old', async () => {
     const asked = await ask('magic_link', 'rex@example.com')
     const signedInByLink = await asked.browser.fetch(await mailedLink('rex@example.com'))
