@@ -82,6 +82,20 @@ export interface LatchEventMap {
   'recovery_code.used': { user_id: string; remaining: number }
   /** Issue 13: the user replaced their recovery codes with ten new ones. */
   'recovery_codes.regenerated': { user_id: string }
+  /** Issue 13: a sign-in link was mailed to a user (never the link). */
+  'magic_link.mailed': { user_id: string; interaction_id: string }
+  /** Issue 13: a sign-in code was mailed to a user (never the code). */
+  'email_code.mailed': { user_id: string; interaction_id: string }
+  /** Issue 13: a typed email code was wrong, expired, spent, or typed in another browser than the one that asked. */
+  'email_code.rejected': { interaction_id: string; ip: string }
+  /** Issue 13: a sign-in link or code was asked for past `mail.max_per_address` / `max_per_source`: nothing was mailed. */
+  'sign_in_mail.throttled': { account_hash: string; ip: string }
+  /** Issue 13: a user signed in with a mailed link or code (`method`). */
+  'email_sign_in.succeeded': { user_id: string; method: 'magic_link' | 'email_code'; other_browser: boolean }
+  /** Issue 13: a signed-in user asked to change their email (a link went to the new address, or a notice when it has an account). */
+  'email_change.requested': { user_id: string }
+  /** Issue 13: a user's email changed (the new address's link was used). */
+  'email.changed': { user_id: string }
 }
 
 export type LatchEventName = keyof LatchEventMap
@@ -163,6 +177,13 @@ export const EVENT_DESCRIPTIONS = Object.freeze({
   'mfa.locked': 'too many wrong second-factor answers in a row locked the user\'s second factor until a password reset or `latch users reset-mfa` (issue 13)',
   'recovery_code.used': 'a recovery code was used, with how many are left (issue 13)',
   'recovery_codes.regenerated': 'a user replaced their recovery codes (issue 13)',
+  'magic_link.mailed': 'a passwordless sign-in link was mailed to a user (issue 13)',
+  'email_code.mailed': 'a passwordless sign-in code was mailed to a user (issue 13)',
+  'email_code.rejected': 'a typed sign-in code was wrong, expired, spent or typed in another browser (issue 13)',
+  'sign_in_mail.throttled': 'a sign-in link or code was asked for past the mail limits: nothing was mailed (issue 13)',
+  'email_sign_in.succeeded': 'a user signed in with a mailed link or code (issue 13)',
+  'email_change.requested': 'a signed-in user asked to change their email address (issue 13)',
+  'email.changed': 'a user\'s email address changed through the link mailed to the new address (issue 13)',
 } as const satisfies Record<LatchEventName, string>)
 
 /** Every event name of the map, in the order of `EVENT_DESCRIPTIONS`. */

@@ -39,6 +39,8 @@ import { accountEndpoint } from './endpoints/account.js'
 import { passkeyAssetsEndpoint } from './endpoints/passkey-assets.js'
 import { passkeyEndpoints } from './endpoints/passkeys.js'
 import { passkeyFactorPages } from './endpoints/passkey-factor.js'
+import { accountEmailEndpoint } from './endpoints/account-email.js'
+import { emailSignInEndpoint } from './endpoints/email-sign-in.js'
 import { clientErrorHandler, errorHandler, frameworkErrors, sendErrorOn } from './endpoints/_pipeline/render-error.js'
 import { recordMethods } from './endpoints/_pipeline/method-not-allowed.js'
 import { corsForBrowserApps } from './endpoints/_pipeline/cors.js'
@@ -264,6 +266,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       rootEndpoint, brandingStylesheetEndpoint, connectionEndpoints, federatedLogoutEndpoint, accountEndpoint, accountMfaPages,
       // Issue 13.
       passkeyAssetsEndpoint, passkeyEndpoints, passkeyFactorPages, signUpPages, passwordResetPages,
+      emailSignInEndpoint, accountEmailEndpoint,
     ]) {
       await app.register(plugin)
     }

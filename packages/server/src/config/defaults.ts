@@ -710,3 +710,25 @@ export const MFA_REQUIRED = false
  * @key mfa.remember_device
  */
 export const MFA_REMEMBER_DEVICE = 0
+
+/**
+ * Issue 13: "Email me a sign-in link" on the sign-in page: a single-use link, mailed, that signs
+ * in the browser that asked (another browser is asked to confirm first). Off by default.
+ * @key passwordless.magic_link
+ */
+export const PASSWORDLESS_MAGIC_LINK = false
+
+/**
+ * Issue 13: "Email me a code" on the sign-in page: a single-use 6-digit code, mailed, typed on
+ * the page of the browser that asked; 5 wrong guesses end it. Off by default.
+ * @key passwordless.email_code
+ */
+export const PASSWORDLESS_EMAIL_CODE = false
+
+/**
+ * Issue 13: how long a sign-in link or code works, seconds (10 minutes); it works once. Also the
+ * lifetime of the email-change link of the account page.
+ * @see https://pages.nist.gov/800-63-3/sp800-63b.html#sec5
+ * @key passwordless.ttl
+ */
+export const PASSWORDLESS_TTL = 600

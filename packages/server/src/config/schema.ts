@@ -371,6 +371,15 @@ export const ConfigFileSchema = Type.Object(
       },
       { ...strict, default: {} },
     ),
+    /** Issue 13: passwordless sign-in by email (a link or a code). */
+    passwordless: Type.Object(
+      {
+        magic_link: Type.Boolean({ default: D.PASSWORDLESS_MAGIC_LINK }),
+        email_code: Type.Boolean({ default: D.PASSWORDLESS_EMAIL_CODE }),
+        ttl: Type.Integer({ minimum: 60, maximum: 3600, default: D.PASSWORDLESS_TTL }),
+      },
+      { ...strict, default: {} },
+    ),
     /** Issue 11: more tenants, each with its issuer and its own keys below (TenantKeys). */
     tenants: Type.Array(Type.Object({ id: TenantId, issuer: Type.String({ minLength: 1 }) }, { additionalProperties: true }), { default: [] }),
     /** Issue 11: a directory of one YAML/JSON file per tenant (`<id>.yaml`), relative to the config file; re-read every `tenancy.reload_interval`. */
@@ -404,6 +413,8 @@ export const TENANT_KEYS = [
   // Issue 13 (lane C).
   'passkeys',
   'mfa',
+  // Issue 13, passwordless email.
+  'passwordless',
 ] as const
 export type TenantKey = (typeof TENANT_KEYS)[number]
 

@@ -14,6 +14,7 @@
  * **Sign out** posts (confirmed, CSRF) to the end-session endpoint, which also leads on to an
  * upstream's logout (issue 12): that endpoint is in this page's CSP `form-action`.
  */
+import { mailAvailable } from '../mail/availability.js'
 import { shownUser } from '../rules/placeholder-email.js'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { PATHS } from '../context.js'
@@ -98,6 +99,8 @@ async function renderAccount(request: FastifyRequest, reply: FastifyReply, activ
   const sections = [
     profileSection({
       email: shownUser(active.user),
+      // Security review L5: only where mail can reach the new address.
+      changeEmail: mailAvailable(ctx.config) ? { href: action(request, '/email'), label: all.passwordless.changeLink } : undefined,
       name: refusal?.profile?.values.name ?? claims.name ?? '',
       givenName: refusal?.profile?.values.given_name ?? claims.given_name ?? '',
       familyName: refusal?.profile?.values.family_name ?? claims.family_name ?? '',

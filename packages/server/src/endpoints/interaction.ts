@@ -8,6 +8,7 @@
  * @see https://openid.net/specs/openid-connect-core-1_0.html#Authenticates
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.16
  */
+import { emailMethodOn } from '../interaction/email-sign-in.js'
 import { shownUser } from '../rules/placeholder-email.js'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { PATHS, type LatchContext } from '../context.js'
@@ -57,8 +58,12 @@ export function localeOf(request: FastifyRequest, l: LoadedInteraction): Locale 
 }
 
 export async function load(request: InteractionRequest): Promise<LoadedInteraction> {
+  return adoptInteraction(request, await loadInteraction(request.latch, request.params.id))
+}
+
+/** This request's pages belong to interaction `l`: its way back, language and look (issue 13: also a sign-in link's pages). */
+export async function adoptInteraction(request: FastifyRequest, l: LoadedInteraction): Promise<LoadedInteraction> {
   const ctx = request.latch
-  const l = await loadInteraction(ctx, request.params.id)
   noteWayBack(request, l.client, verifiedRedirectUri(l.interaction))
   // Chosen now, so that an error later in this request is shown in the interaction's language
   // (and, issue 11, with the branding of the organization it names) too.
@@ -101,6 +106,7 @@ function requiredConnectionLink(ctx: LatchContext, l: LoadedInteraction, query: 
   return required === undefined ? undefined : { name: required.display_name, href: connectionStartUrl(ctx, required.id, l.interaction.id) }
 }
 
+/** Also the answer of a passwordless request the sign-in page must show again (issue 13, endpoints/email-sign-in.ts). */
 export async function renderLogin(
   request: FastifyRequest,
   reply: FastifyReply,
@@ -135,6 +141,8 @@ export async function renderLogin(
     info: query.notice === 'password_reset' ? messagesFor(locale, pageLook(request)).reset.doneNotice : undefined,
     forgotHref: resetAvailable(ctx) ? `${ctx.urls.interaction}/${l.interaction.id}/forgot` : undefined,
     signUpHref: signUpAllowed(ctx, l.client) ? `${ctx.urls.interaction}/${l.interaction.id}/signup` : undefined,
+    // Issue 13: passwordless email.
+    emailSignIn: { action: `${ctx.urls.interaction}/${l.interaction.id}/email`, link: emailMethodOn(ctx, 'magic_link'), code: emailMethodOn(ctx, 'email_code') },
   }, locale, pageLook(request)), ctx.config.passkeys.enabled)
 }
 

@@ -20,9 +20,17 @@ export type MailContent =
   | { kind: 'sign_up_exists' }
   /** Security review M4: the second factor locked after too many wrong answers in a row, and the way back. */
   | { kind: 'mfa_locked' }
+  /** Passwordless sign-in (issue 13): the single-use sign-in link, or the 6-digit code. */
+  | { kind: 'magic_link'; link: string }
+  | { kind: 'email_code'; code: string }
+  /** Account page (issue 13): the link that confirms a new address; the notice that it has an account already; the notice to the old address. */
+  | { kind: 'change_email'; link: string }
+  | { kind: 'change_email_taken' }
+  | { kind: 'email_changed'; newEmail: string }
 
 export function composeMail(to: string, content: MailContent, options: { locale: Locale; look: Look; ttlSeconds?: number }): MailMessage {
   const m = messagesFor(options.locale, options.look).mail
+  const pl = messagesFor(options.locale, options.look).passwordless
   const product = productName(options.look.branding)
   const minutes = Math.ceil((options.ttlSeconds ?? 0) / 60)
   let subject: string
@@ -53,8 +61,32 @@ export function composeMail(to: string, content: MailContent, options: { locale:
       subject = m.lockedSubject
       intro = m.lockedIntro
       break
+    case 'magic_link':
+      subject = pl.mailLinkSubject
+      intro = pl.mailLinkIntro
+      action = { link: content.link, label: pl.mailLinkButton }
+      break
+    case 'email_code':
+      subject = pl.mailCodeSubject
+      intro = pl.mailCodeIntro
+      code = content.code
+      break
+    case 'change_email':
+      subject = pl.mailChangeSubject
+      intro = pl.mailChangeIntro
+      action = { link: content.link, label: pl.mailChangeButton }
+      break
+    case 'change_email_taken':
+      subject = pl.mailTakenSubject
+      intro = pl.mailTakenIntro
+      break
+    case 'email_changed':
+      subject = pl.mailChangedSubject
+      intro = pl.mailChangedIntro(content.newEmail)
+      break
   }
-  const expires = content.kind === 'sign_up_exists' || content.kind === 'mfa_locked' ? null : m.expires(minutes)
+  // Only what carries a link or a code expires.
+  const expires = action === null && code === null ? null : m.expires(minutes)
   // A lock is news whether or not the reader asked for anything: it says how to get back in.
   const footnote = content.kind === 'mfa_locked' ? m.lockedWayBack : m.notYou
   const text = [

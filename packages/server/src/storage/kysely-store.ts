@@ -47,6 +47,7 @@ import { mfaRepository } from './repositories/mfa.js'
 import { userRepository } from './repositories/users.js'
 import { emailTokenRepository } from './repositories/email-tokens.js'
 import { signUpRepository } from './repositories/sign-ups.js'
+import { emailAddressRepository } from './repositories/email-addresses.js'
 import { rowCodec } from './rows.js'
 import type { Store } from './store.js'
 
@@ -185,6 +186,7 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
   const mfa = mfaRepository(context)
   const emailTokens = emailTokenRepository(context)
   const signUps = signUpRepository(context)
+  const emailAddresses = emailAddressRepository(context)
 
   const deployment = guard<DeploymentAreas>(
     {
@@ -224,6 +226,7 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
     mfa,
     emailTokens,
     signUps,
+    emailAddresses,
   }
   const bindArea = <K extends keyof TenantAreas>(name: K, tenant: string): TenantAreas[K] => guard(areas[name](tenant), translate)
 
@@ -267,6 +270,10 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
     }
     get signUps(): TenantAreas['signUps'] {
       return (this.#signUps ??= bindArea('signUps', this.tenant))
+    }
+    #emailAddresses?: TenantAreas['emailAddresses']
+    get emailAddresses(): TenantAreas['emailAddresses'] {
+      return (this.#emailAddresses ??= bindArea('emailAddresses', this.tenant))
     }
     get clients(): TenantAreas['clients'] {
       return (this.#clients ??= bindArea('clients', this.tenant))

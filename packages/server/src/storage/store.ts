@@ -456,6 +456,17 @@ export interface Store {
     /** The email is verified: `email_verified` true, `verification_pending` false. False: no such user. */
     verify(userId: string, now: number): Promise<boolean>
   }
+  /** Issue 13: a user's email address proven by mail (passwordless sign-in, change of email). */
+  emailAddresses: {
+    /** Marks the email verified, only while the user's address is still `email`; false otherwise. */
+    verify(userId: string, email: string, now: number): Promise<boolean>
+    /**
+     * Replaces the user's address `from` by `to` (verified): `taken` when another
+     * user holds `to` (nothing changes), `unchanged` when it is already theirs, `missing` when the
+     * user is gone or no longer has `from`.
+     */
+    change(userId: string, from: string, to: string, now: number): Promise<'changed' | 'unchanged' | 'taken' | 'missing'>
+  }
   interactions: {
     insert(interaction: InteractionRecord): Promise<void>
     get(id: string, now: number): Promise<InteractionRecord | null>

@@ -9,6 +9,8 @@ import { csrfField, section, type SectionAlert } from './account-section.js'
 
 export interface ProfileView {
   email: string
+  /** Issue 13: the page that changes the email (with the link's words), when mail can reach the new address. */
+  changeEmail?: { href: string; label: string } | undefined
   name: string
   givenName: string
   familyName: string
@@ -22,7 +24,7 @@ const MAX = 100
 
 export function profileSection(v: ProfileView, m: Messages['account']): SafeHtml {
   const focus = v.alert !== undefined
-  return section('profile', m.profileHeading, html`<p>${m.email}: <strong>${v.email}</strong></p>
+  return section('profile', m.profileHeading, html`<p>${m.email}: <strong>${v.email}</strong>${v.changeEmail === undefined ? '' : html` · <a href="${v.changeEmail.href}">${v.changeEmail.label}</a>`}</p>
 <form method="post" action="${v.action}">${csrfField(v.csrf)}
 <label for="profile-name">${m.name}</label>
 <input type="text" id="profile-name" name="name" value="${v.name}" maxlength="${MAX}" autocomplete="name"${focus ? html` autofocus aria-describedby="profile-alert"` : ''}>

@@ -9,6 +9,7 @@ import { DEFAULT_LOOK, type Look } from './branding.js'
 import { DEFAULT_LOCALE, messagesFor, type Locale } from './locales.js'
 import { connectionIconSvg } from './connection-icons.js'
 import { passkeySignInButton, passkeysScript, type PasskeyButton } from './passkeys.js'
+import { emailOnlyForm, emailSignInButtons, type EmailSignInButtons } from './email-sign-in.js'
 
 /** A connection's button: its name, its type (for the mark) and its start. */
 export interface ConnectionButton {
@@ -41,6 +42,8 @@ export interface LoginView {
   forgotHref?: string | undefined
   /** Issue 13: "Create account", when sign-up is on for this client. */
   signUpHref?: string | undefined
+  /** Issue 13: "Email me a sign-in link" / "Email me a code" (`passwordless`), when either is on. */
+  emailSignIn?: EmailSignInButtons | undefined
 }
 
 /** The connections' sign-in links ("Continue with <name>"), also on the identify page (issue 12). */
@@ -79,9 +82,12 @@ export function loginPage(v: LoginView, locale: Locale = DEFAULT_LOCALE, look: L
 <label for="password">${m.password}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
 <button type="submit">${m.submit}</button>
+${emailSignInButtons(v.emailSignIn, locale, look)}
 </form>
 ${v.forgotHref ? html`<p><a href="${v.forgotHref}">${all.reset.link}</a></p>` : ''}`
-    : ''
+    : v.emailSignIn !== undefined && (v.emailSignIn.link || v.emailSignIn.code)
+      ? emailOnlyForm(v.emailSignIn, v.csrf, v.email, m.email, locale, look)
+      : ''
   const signUp = v.signUpHref ? html`<p class="muted">${all.signUp.prompt} <a href="${v.signUpHref}">${all.signUp.link}</a></p>` : ''
   const or = buttons !== '' && form !== '' ? html`<p class="or muted">${m.or}</p>` : ''
   const below = v.position === 'below'
