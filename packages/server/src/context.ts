@@ -90,6 +90,8 @@ export const PATHS = {
   reset_password: '/reset-password',
   /** Issue 13: the passkey pages' one script (`@simplewebauthn/browser` and Latch's few lines). */
   passkeys_script: '/assets/passkeys.js',
+  /** Issue 13: a passwordless sign-in link (GET in the browser that asked signs in; elsewhere a confirmation page). */
+  email_link: '/email-link',
 } as const
 
 export function endpointUrls(issuer: string): EndpointUrls {

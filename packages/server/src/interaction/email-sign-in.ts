@@ -29,7 +29,7 @@
  * @see https://cheatsheetseries.owasp.org/cheatsheets/Authentication_Cheat_Sheet.html
  */
 import { randomInt } from 'node:crypto'
-import type { LatchContext } from '../context.js'
+import { PATHS, type LatchContext } from '../context.js'
 import { InvalidRequestError } from '../errors.js'
 import { constantTimeEqual } from '../lib/constant-time.js'
 import { keyedMac } from '../lib/keyed-mac.js'
@@ -164,7 +164,7 @@ function connectionRequired(ctx: LatchContext, l: LoadedInteraction, email: stri
 }
 
 /** Where a sign-in link points: `GET` shows or signs in, `POST` confirms in another browser. */
-export const EMAIL_LINK_PATH = '/email-link'
+export const EMAIL_LINK_PATH = PATHS.email_link
 
 export type EmailSignInResult =
   /** Signed in (the cookies to set, then the interaction page), or (issue 12) back to it to use the organization's required connection. */
