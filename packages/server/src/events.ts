@@ -25,7 +25,7 @@ export interface LatchEventMap {
    */
   'organization.member_joined': { organization_id: string; user_id: string; reason: 'email_domain' | 'connection' }
   /** Issue 13: `reason` when the session was ended from the account page (`account_page`) or by a password change there (`password_changed`). */
-  'session.ended': { session_id: string; user_id: string; reason?: 'account_page' | 'password_changed' }
+  'session.ended': { session_id: string; user_id: string; reason?: 'account_page' | 'password_changed' | 'mfa_enrolled' }
   /** Issue 12: a user was created at their first sign-in through a connection (just in time). */
   'user.provisioned': { user_id: string; connection_id: string }
   /** Issue 12: an upstream account was linked to an existing user (`verified_email`: both sides asserted the email verified). */
@@ -80,6 +80,11 @@ export interface LatchEventMap {
   'recovery_code.used': { user_id: string; remaining: number }
   /** Issue 13: the user replaced their recovery codes with ten new ones. */
   'recovery_codes.regenerated': { user_id: string }
+  /**
+   * Issue 13 (review M3): the first proof of a never-verified account's mailbox (`via`: a password
+   * reset) removed what was enrolled before it: how many passkeys and linked identities, and whether TOTP.
+   */
+  'user.unproven_methods_removed': { user_id: string; via: 'password_reset' | 'email_verification'; passkeys: number; totp: boolean; identities: number }
 }
 
 export type LatchEventName = keyof LatchEventMap
@@ -160,6 +165,7 @@ export const EVENT_DESCRIPTIONS = Object.freeze({
   'mfa.failed': 'a wrong or throttled second factor; restarted: the pending sign-in was dropped (issue 13)',
   'recovery_code.used': 'a recovery code was used, with how many are left (issue 13)',
   'recovery_codes.regenerated': 'a user replaced their recovery codes (issue 13)',
+  'user.unproven_methods_removed': 'the first proof of a never-verified account\'s mailbox removed its passkeys, TOTP, recovery codes and linked identities (issue 13)',
 } as const satisfies Record<LatchEventName, string>)
 
 /** Every event name of the map, in the order of `EVENT_DESCRIPTIONS`. */

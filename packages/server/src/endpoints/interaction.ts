@@ -69,7 +69,10 @@ export async function load(request: InteractionRequest): Promise<LoadedInteracti
 /** A page whose form may end in the client's redirect (CSP form-action covers the redirect chain); issue 13: `scripts` for the passkey script. */
 export function html(reply: FastifyReply, l: LoadedInteraction, status: number, body: string, scripts = false): FastifyReply {
   const uri = verifiedRedirectUri(l.interaction)
-  return securityHeaders(reply, uri === undefined ? [] : [uri], pageLook(reply.request), { scripts }).status(status).type('text/html; charset=utf-8').send(body)
+  const ctx = reply.request.latch
+  // Review L8: CSP names the one script and the one URL it fetches (options of this interaction), not the whole origin.
+  const options = scripts ? { scripts: { script: `${ctx.urls.issuer}${PATHS.passkeys_script}`, connect: `${ctx.urls.interaction}/${l.interaction.id}/passkey/options` } } : {}
+  return securityHeaders(reply, uri === undefined ? [] : [uri], pageLook(reply.request), options).status(status).type('text/html; charset=utf-8').send(body)
 }
 
 /** Issue 12: the notice `?notice=…&connection=…` names, in the page's words; unknown values are ignored. */

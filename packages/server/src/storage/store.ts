@@ -442,6 +442,14 @@ export interface Store {
     countPending(limit: number): Promise<number>
     /** The email is verified: `email_verified` true, `verification_pending` false. False: no such user. */
     verify(userId: string, now: number): Promise<boolean>
+    /**
+     * Issue 13 (review M3): the first proof of the mailbox of an account never verified (a reset
+     * link, a verification): in one transaction, marks the email verified (only while it is not:
+     * one conditional UPDATE) and removes what was enrolled before the proof: its passkeys, TOTP
+     * authenticator, recovery codes and linked identities (someone else may have made the account
+     * and enrolled them). Null, and nothing removed, when the email was verified already (or there is no such user).
+     */
+    proveMailbox(userId: string, now: number): Promise<{ passkeys: number; totp: boolean; identities: number } | null>
   }
   interactions: {
     insert(interaction: InteractionRecord): Promise<void>

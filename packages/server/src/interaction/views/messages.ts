@@ -406,6 +406,15 @@ const en = {
     turnedOn: 'Two-step verification is now on.',
     back: 'Back to your account',
   },
+  /** Issue 13 (review H1, M3): the account pages' step-up (a session of two factors to change sign-in methods) and proven-mailbox texts. */
+  accountStrength: {
+    stepUpTitle: 'Confirm it’s you',
+    stepUpText: 'For your security, sign in again with your second factor before you change how you sign in.',
+    stepUpButton: 'Sign in again',
+    confirmWithCode: 'To confirm, enter a code from your authenticator app or one of your recovery codes.',
+    codeNotRight: 'That code is not right.',
+    verifyEmailFirst: 'Your email address is not confirmed yet, so you cannot add a passkey or two-step verification. To confirm it, sign out and use “Forgot password?” on the sign-in page.',
+  },
 }
 
 /**

@@ -56,6 +56,8 @@ export interface PasskeysView {
   passkeys: PasskeyItem[]
   notice?: PasskeysNotice | undefined
   alert?: PasskeysAlert | undefined
+  /** Review M3: the account's email was never verified: no **Add a passkey**, and why. */
+  unverified?: boolean | undefined
 }
 
 /** YYYY-MM-DD (the same in every language, and in `<time datetime>`). */
@@ -80,13 +82,15 @@ ${v.passkeys.length === 0
 <form method="post" action="${v.urls.rename}">${hidden('csrf', v.csrf)}${hidden('credential', p.credentialId)}<label for="rename-${i}">${m.renameLabel(p.name)}</label><input id="rename-${i}" name="name" type="text" maxlength="64" required autocomplete="off" value="${p.name}"><button type="submit" class="secondary">${m.rename}</button></form>
 <form method="post" action="${v.urls.remove}">${hidden('csrf', v.csrf)}${hidden('credential', p.credentialId)}<button type="submit" class="secondary">${m.remove(p.name)}</button></form></li>`)}</ul>`}
 <h2>${m.add}</h2>
-<noscript><p class="error" role="alert">${m.needsJavaScript}</p></noscript>
+${v.unverified === true
+    ? html`<p class="error" role="alert">${all.accountStrength.verifyEmailFirst}</p>`
+    : html`<noscript><p class="error" role="alert">${m.needsJavaScript}</p></noscript>
 <form method="post" action="${v.urls.register}" data-passkey-register data-options="${v.urls.options}" data-unsupported="${m.unsupported}" data-cancelled="${m.cancelled}" hidden>
 ${hidden('csrf', v.csrf)}${hidden('response', '')}
 <label for="passkey-name">${m.nameLabel}</label>
 <input id="passkey-name" name="name" type="text" maxlength="64" autocomplete="off">
 <button type="submit">${m.add}</button>
-</form>
+</form>`}
 <p><a href="${v.urls.account}">${m.backToAccount}</a></p>`,
     locale,
     look,

@@ -362,4 +362,12 @@ export const de: Messages = {
     turnedOn: 'Die Bestätigung in zwei Schritten ist jetzt aktiviert.',
     back: 'Zurück zu Ihrem Konto',
   },
+  accountStrength: {
+    stepUpTitle: 'Bestätigen Sie, dass Sie es sind',
+    stepUpText: 'Melden Sie sich zu Ihrer Sicherheit erneut mit Ihrem zweiten Faktor an, bevor Sie ändern, wie Sie sich anmelden.',
+    stepUpButton: 'Erneut anmelden',
+    confirmWithCode: 'Geben Sie zur Bestätigung einen Code aus Ihrer Authenticator-App oder einen Ihrer Wiederherstellungscodes ein.',
+    codeNotRight: 'Dieser Code ist nicht richtig.',
+    verifyEmailFirst: 'Ihre E-Mail-Adresse ist noch nicht bestätigt, daher können Sie keinen Passkey und keine Bestätigung in zwei Schritten hinzufügen. Melden Sie sich dazu ab und nutzen Sie „Passwort vergessen?“ auf der Anmeldeseite.',
+  },
 }

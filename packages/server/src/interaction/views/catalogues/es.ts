@@ -362,4 +362,12 @@ export const es: Messages = {
     turnedOn: 'La verificación en dos pasos ya está activada.',
     back: 'Volver a tu cuenta',
   },
+  accountStrength: {
+    stepUpTitle: 'Confirma que eres tú',
+    stepUpText: 'Por tu seguridad, vuelve a iniciar sesión con tu segundo factor antes de cambiar cómo inicias sesión.',
+    stepUpButton: 'Volver a iniciar sesión',
+    confirmWithCode: 'Para confirmar, introduce un código de tu aplicación de autenticación o uno de tus códigos de recuperación.',
+    codeNotRight: 'Ese código no es correcto.',
+    verifyEmailFirst: 'Tu dirección de correo aún no está confirmada, así que no puedes añadir una llave de acceso ni la verificación en dos pasos. Para confirmarla, cierra sesión y usa «¿Has olvidado tu contraseña?» en la página de inicio de sesión.',
+  },
 }
