@@ -79,7 +79,7 @@ async function showAccountMfa(request: FastifyRequest, reply: FastifyReply): Pro
     disableAction: `${base}/disable`,
     accountHref: `${ctx.urls.issuer}${PATHS.account}`,
     notice: notice === undefined ? undefined : texts[notice],
-    stepUp: stepUp ? { action: `${ctx.urls.issuer}${PATHS.account}/sign-in`, csrf: csrfToken(ctx, request, reply), back: '/mfa' } : undefined,
+    stepUp: stepUp ? { action: `${ctx.urls.issuer}${PATHS.account}/sign-in`, csrf: csrfToken(ctx, request, reply), back: 'mfa' } : undefined,
     unverified: !mailboxProven(active.user),
   }, locale, look))
 }

@@ -110,7 +110,7 @@ async function renderAccount(request: FastifyRequest, reply: FastifyReply, activ
     }, m),
     // Review H1: the password changes only from a session of two factors, when the user has a second factor.
     stepUp && active.user.password_hash !== null
-      ? section('password', m.passwordHeading, stepUpForm({ action: action(request, '/sign-in'), csrf, back: '' }, all.accountStrength), refusal?.password)
+      ? section('password', m.passwordHeading, stepUpForm({ action: action(request, '/sign-in'), csrf, back: 'account' }, all.accountStrength), refusal?.password)
       : passwordSection({ hasPassword: active.user.password_hash !== null, minLength: ctx.config.passwords.min_length, email: active.user.email, action: action(request, '/password'), csrf, alert: refusal?.password }, m),
     // Issue 13 (lane B): two-step verification is managed on a page of its own.
     section('mfa', all.mfa.title, html`<p>${totpOn ? all.mfa.statusOn : all.mfa.statusOff}</p>

@@ -120,7 +120,7 @@ function renderStepUp(request: FastifyRequest, reply: FastifyReply, active: Acti
   const look = pageLook(request)
   const all = messagesFor(locale, look)
   return page(reply, status, layoutPage(all.accountStrength.stepUpTitle, html`<p class="muted">${all.account.signedInAs} <strong>${shownUser(active.user)}</strong></p>
-${stepUpForm({ action: `${ctx.urls.issuer}${PATHS.account}/sign-in`, csrf: csrfToken(ctx, request, reply), back: '/passkeys' }, all.accountStrength, 'h1')}
+${stepUpForm({ action: `${ctx.urls.issuer}${PATHS.account}/sign-in`, csrf: csrfToken(ctx, request, reply), back: 'passkeys' }, all.accountStrength, 'h1')}
 <p><a href="${ctx.urls.issuer}${PATHS.account}">${all.passkeys.backToAccount}</a></p>`, locale, look))
 }
 

@@ -45,16 +45,16 @@ export function mailboxProven(user: Pick<UserRecord, 'email_verified'>): boolean
   return user.email_verified
 }
 
-/** The account pages a step-up may return to (an allow-list: the return is no open redirect). */
-export const STEP_UP_RETURNS = ['', '/mfa', '/passkeys'] as const
-export type StepUpReturn = (typeof STEP_UP_RETURNS)[number]
+/** The account pages a step-up may come back to, by name (an allow-list: the return is no open redirect). */
+const STEP_UP_RETURNS = { account: '', mfa: '/mfa', passkeys: '/passkeys' } as const
+export type StepUpReturn = keyof typeof STEP_UP_RETURNS
 
 export function stepUpReturn(value: unknown): StepUpReturn {
-  return (STEP_UP_RETURNS as readonly unknown[]).includes(value) ? (value as StepUpReturn) : ''
+  return typeof value === 'string' && Object.hasOwn(STEP_UP_RETURNS, value) ? (value as StepUpReturn) : 'account'
 }
 
 export function stepUpReturnUrl(ctx: LatchContext, back: StepUpReturn): string {
-  return `${ctx.urls.issuer}${PATHS.account}${back}`
+  return `${ctx.urls.issuer}${PATHS.account}${STEP_UP_RETURNS[back]}`
 }
 
 /**

@@ -402,6 +402,13 @@ export interface Store {
      * denies its approved device codes not yet picked up. False: there was neither consent nor grant.
      */
     revoke(userId: string, clientId: string, now: number): Promise<boolean>
+    /**
+     * Issue 13 (review L7): what the user's live grants hold, per (client, resource, scope string),
+     * with when the first was made: grants not revoked that have a refresh token unrevoked and
+     * unexpired at `now`, or were made after `accessSince` (an access token of theirs may still be
+     * valid). Clients that skip consent have grants but no consent. At most 500 entries.
+     */
+    liveGrantsOf(userId: string, accessSince: number, now: number): Promise<{ client_id: string; resource: string | null; scope: string; created_at: number }[]>
   }
   /**
    * Issue 13: the links and codes Latch mails, stored hashed (`token_hash`). Every consumption is

@@ -11,8 +11,8 @@ export interface StepUpView {
   /** `/account/sign-in`. */
   action: string
   csrf: string
-  /** The account page to come back to: '' (`/account`), `/mfa` or `/passkeys`. */
-  back: string
+  /** The account page to come back to: `account`, `mfa` or `passkeys`. */
+  back: 'account' | 'mfa' | 'passkeys'
 }
 
 export function stepUpForm(v: StepUpView, m: Messages['accountStrength'], headingLevel: 'h1' | 'h2' | 'none' = 'none'): SafeHtml {
