@@ -53,8 +53,6 @@ import { notSignedIn } from './account.js'
 import { load, localeOf, renderLogin, type InteractionRequest } from './interaction.js'
 import { PASSKEYS_SCRIPT_PATH, passkeysScriptUrl } from './passkey-assets.js'
 import { mailboxProven, needsStrongSession, signedInStrongly } from '../interaction/account-strength.js'
-import { stepUpForm } from '../interaction/views/account-strength.js'
-import { html, page as layoutPage } from '../interaction/views/layout.js'
 
 const ACCOUNT_PASSKEYS = `${PATHS.account}/passkeys`
 
@@ -114,16 +112,6 @@ async function passkeysGate(ctx: LatchContext, active: ActiveSession): Promise<'
   return recentlyAuthenticated(ctx, active) ? 'ok' : 'confirm'
 }
 
-function renderStepUp(request: FastifyRequest, reply: FastifyReply, active: ActiveSession, status = 200): FastifyReply {
-  const ctx = request.latch
-  const locale = pageLocale(request)
-  const look = pageLook(request)
-  const all = messagesFor(locale, look)
-  return page(reply, status, layoutPage(all.accountStrength.stepUpTitle, html`<p class="muted">${all.account.signedInAs} <strong>${shownUser(active.user)}</strong></p>
-${stepUpForm({ action: `${ctx.urls.issuer}${PATHS.account}/sign-in`, csrf: csrfToken(ctx, request, reply), back: 'passkeys' }, all.accountStrength, 'h1')}
-<p><a href="${ctx.urls.issuer}${PATHS.account}">${all.passkeys.backToAccount}</a></p>`, locale, look))
-}
-
 async function renderConfirm(request: FastifyRequest, reply: FastifyReply, active: ActiveSession, status = 200, error?: string): Promise<FastifyReply> {
   const ctx = request.latch
   return page(reply, status, passkeysConfirmPage({
@@ -143,7 +131,6 @@ async function showPasskeys(request: FastifyRequest, reply: FastifyReply): Promi
   const active = await sessionOf(request)
   if (active === null) return notSignedIn(request, reply, 200)
   const gate = await passkeysGate(ctx, active)
-  if (gate === 'step_up') return renderStepUp(request, reply, active)
   if (gate === 'confirm') return renderConfirm(request, reply, active)
   const query = request.query as RawParams
   const base = `${ctx.urls.issuer}${ACCOUNT_PASSKEYS}`
@@ -156,6 +143,8 @@ async function showPasskeys(request: FastifyRequest, reply: FastifyReply): Promi
     notice: pick(query.notice, PASSKEYS_NOTICES),
     alert: pick(query.alert, PASSKEYS_ALERTS),
     unverified: !mailboxProven(active.user),
+    // Review H1: the list stays visible; changing it needs Sign in again.
+    stepUp: gate === 'step_up' ? { action: `${ctx.urls.issuer}${PATHS.account}/sign-in`, csrf: csrfToken(ctx, request, reply), back: 'passkeys' } : undefined,
   }, locale, look), { script: PASSKEYS_SCRIPT_PATH, connect: `${ACCOUNT_PASSKEYS}/options` })
 }
 
