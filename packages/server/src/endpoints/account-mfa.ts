@@ -16,6 +16,7 @@ import {
   confirmAccountEnrolment,
   disableTotp,
   enrolmentNeedsPassword,
+  enrolmentNeedsStepUp,
   regenerateRecoveryCodes,
   startAccountEnrolment,
 } from '../interaction/account-mfa.js'
@@ -55,7 +56,8 @@ async function showAccountMfa(request: FastifyRequest, reply: FastifyReply): Pro
   const look = pageLook(request)
   const all = messagesFor(locale, look)
   const m = all.mfa
-  const [status, stepUp] = await Promise.all([accountMfaStatus(ctx, active.user.id), stepUpNeeded(ctx, active)])
+  const status = await accountMfaStatus(ctx, active.user.id)
+  const stepUp = status.enabled ? await stepUpNeeded(ctx, active) : await enrolmentNeedsStepUp(ctx, active)
   const raw = (request.query as RawParams).notice
   const notice = (ACCOUNT_NOTICES as readonly unknown[]).includes(raw) ? (raw as AccountMfaNotice) : undefined
   const texts: Record<AccountMfaNotice, { text: string; error: boolean }> = {

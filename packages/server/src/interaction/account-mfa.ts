@@ -23,7 +23,7 @@ import { notChecked } from '../users/login-throttle.js'
 import { verifyPassword } from '../users/password-hash.js'
 import { recoveryCodeHash } from '../users/recovery-codes.js'
 import { verifyTotp } from '../users/totp.js'
-import { endOtherSessions, mailboxProven, stepUpNeeded } from './account-strength.js'
+import { endOtherSessions, hasSecondFactor, mailboxProven, signedInStrongly, stepUpNeeded } from './account-strength.js'
 import { ENROL_MAX_AUTH_AGE, enrolmentSecret, issueRecoveryCodes } from './second-factor.js'
 
 export interface AccountMfaStatus {
@@ -44,12 +44,21 @@ export function enrolmentNeedsPassword(ctx: LatchContext, sessionAuthTime: numbe
   return ctx.clock.now() - sessionAuthTime > ENROL_MAX_AUTH_AGE
 }
 
+/**
+ * Review H1: setting up TOTP from a one-factor session when the user has a passkey would add a
+ * second factor that session never had to show. A user with no factor at all (whom a policy may
+ * cover) sets it up as before: it is how they meet the policy.
+ */
+export async function enrolmentNeedsStepUp(ctx: LatchContext, active: ActiveSession): Promise<boolean> {
+  return !signedInStrongly(active) && (await hasSecondFactor(ctx, active.user.id))
+}
+
 export type StartedEnrolment = { type: 'secret'; secret: string } | { type: 'on' } | { type: 'wrong' } | { type: 'throttled'; retryAfter: number } | { type: 'step_up' } | { type: 'unverified' }
 
 /**
  * The secret of the enrolment the account page shows; `on` when TOTP is on already. Review M3: not
- * on an account whose email was never verified. Review H1: a user with a passkey (or covered by a
- * policy) sets it up from a session of two factors only (`step_up`). A session signed in more than
+ * on an account whose email was never verified. Review H1: a user with a passkey sets it up from a
+ * session of two factors only (`step_up`). A session signed in more than
  * `ENROL_MAX_AUTH_AGE` ago gives the current password first (review L4: checked before any secret
  * is made or replaced): a stolen session cookie alone must not register its thief's authenticator.
  */
@@ -57,7 +66,7 @@ export async function startAccountEnrolment(ctx: LatchContext, active: ActiveSes
   const { user } = active
   if ((await confirmedTotp(ctx, user.id)) !== null) return { type: 'on' }
   if (!mailboxProven(user)) return { type: 'unverified' }
-  if (await stepUpNeeded(ctx, active)) return { type: 'step_up' }
+  if (await enrolmentNeedsStepUp(ctx, active)) return { type: 'step_up' }
   if (enrolmentNeedsPassword(ctx, active.session.auth_time)) {
     const proved = await provePassword(ctx, user, input)
     if (proved.type !== 'ok') return proved
