@@ -176,8 +176,9 @@ function backTo(request: FastifyRequest, reply: FastifyReply, notice: string): F
 
 async function signIn(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const { params, active } = await formOf(request)
-  // Review H1: a step-up signs in again (two factors) and comes back to the page it names.
-  const stepUp = params.step_up === undefined ? undefined : stepUpReturn(params.step_up)
+  // Review H1: a session's step-up signs in again (two factors) and comes back to the page it names;
+  // without a session (a stale tab) it is a plain sign-in, which asks no factor a user does not have.
+  const stepUp = params.step_up === undefined || active === null ? undefined : stepUpReturn(params.step_up)
   // Signed in meanwhile (another tab): nothing to begin.
   if (active !== null && stepUp === undefined) return sendOutcome(reply, seeOther(`${request.latch.urls.issuer}${PATHS.account}`))
   return sendOutcome(reply, await beginAccountSignIn(request.latch, { ip: request.ip, userAgent: request.headers['user-agent'], locale: pageLocale(request), stepUp }))
