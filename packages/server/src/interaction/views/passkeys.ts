@@ -22,7 +22,7 @@ export interface PasskeyButton {
   script: string
 }
 
-/** The `<script>` of a page that uses passkeys (CSP `script-src 'self'`; deferred: it needs the DOM). */
+/** The `<script>` of a page that uses passkeys (CSP `script-src` names its URL; deferred: it needs the DOM). */
 export function passkeysScript(src: string): SafeHtml {
   return html`<script src="${src}" defer></script>`
 }
