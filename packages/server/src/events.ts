@@ -25,7 +25,7 @@ export interface LatchEventMap {
    */
   'organization.member_joined': { organization_id: string; user_id: string; reason: 'email_domain' | 'connection' }
   /** Issue 13: `reason` when the session was ended from the account page (`account_page`) or by a password change there (`password_changed`). */
-  'session.ended': { session_id: string; user_id: string; reason?: 'account_page' | 'password_changed' }
+  'session.ended': { session_id: string; user_id: string; reason?: 'account_page' | 'password_changed' | 'mfa_enrolled' }
   /** Issue 12: a user was created at their first sign-in through a connection (just in time). */
   'user.provisioned': { user_id: string; connection_id: string }
   /** Issue 12: an upstream account was linked to an existing user (`verified_email`: both sides asserted the email verified). */
@@ -96,6 +96,11 @@ export interface LatchEventMap {
   'email_change.requested': { user_id: string }
   /** Issue 13: a user's email changed (the new address's link was used). */
   'email.changed': { user_id: string }
+  /**
+   * Issue 13 (review M3): the first proof of a never-verified account's mailbox (`via`: a password
+   * reset) removed what was enrolled before it: how many passkeys and linked identities, and whether TOTP.
+   */
+  'user.unproven_methods_removed': { user_id: string; via: 'password_reset' | 'email_verification'; passkeys: number; totp: boolean; identities: number }
 }
 
 export type LatchEventName = keyof LatchEventMap
@@ -184,6 +189,7 @@ export const EVENT_DESCRIPTIONS = Object.freeze({
   'email_sign_in.succeeded': 'a user signed in with a mailed link or code (issue 13)',
   'email_change.requested': 'a signed-in user asked to change their email address (issue 13)',
   'email.changed': 'a user\'s email address changed through the link mailed to the new address (issue 13)',
+  'user.unproven_methods_removed': 'the first proof of a never-verified account\'s mailbox removed its passkeys, TOTP, recovery codes and linked identities (issue 13)',
 } as const satisfies Record<LatchEventName, string>)
 
 /** Every event name of the map, in the order of `EVENT_DESCRIPTIONS`. */

@@ -2,7 +2,8 @@
  * Issue 13: the account's two-step verification page, HTTP only (decisions in
  * `interaction/account-mfa.ts`): `GET /account/mfa` (signed in, else the not-signed-in page) shows
  * the status, the recovery codes left, **Get new recovery codes** and **Turn off two-step
- * verification** (each with the current password or a code), or **Set up two-step verification**;
+ * verification** (each with a TOTP or recovery code), or **Set up two-step verification**; a session
+ * of one factor whose user has a second factor (or a policy) gets **Sign in again** instead (review H1);
  * `POST /account/mfa/enrol` shows the enrolment (the current password first when the session's
  * sign-in is older than 10 minutes), `/confirm` takes its first code and shows the recovery codes
  * once, `/regenerate` and `/disable` act and come back with `?notice=`. Every POST carries the CSRF token.
@@ -15,9 +16,11 @@ import {
   confirmAccountEnrolment,
   disableTotp,
   enrolmentNeedsPassword,
+  enrolmentNeedsStepUp,
   regenerateRecoveryCodes,
   startAccountEnrolment,
 } from '../interaction/account-mfa.js'
+import { mailboxProven, stepUpNeeded } from '../interaction/account-strength.js'
 import { seeOther } from '../interaction/outcome.js'
 import { messagesFor } from '../interaction/views/locales.js'
 import { accountMfaPage, enrolmentPage, recoveryCodesPage } from '../interaction/views/mfa.js'
@@ -37,7 +40,7 @@ function send(reply: FastifyReply, status: number, body: string): FastifyReply {
   return securityHeaders(reply, [], pageLook(reply.request)).status(status).type('text/html; charset=utf-8').send(body)
 }
 
-const ACCOUNT_NOTICES = ['enabled', 'disabled', 'regenerated', 'wrong', 'throttled', 'required'] as const
+const ACCOUNT_NOTICES = ['enabled', 'disabled', 'regenerated', 'wrong', 'wrong_password', 'throttled', 'required', 'unverified'] as const
 type AccountMfaNotice = (typeof ACCOUNT_NOTICES)[number]
 
 function mfaUrl(ctx: LatchContext, notice?: AccountMfaNotice): string {
@@ -51,17 +54,21 @@ async function showAccountMfa(request: FastifyRequest, reply: FastifyReply): Pro
   if (active === null) return notSignedIn(request, reply, 200)
   const locale = pageLocale(request)
   const look = pageLook(request)
-  const m = messagesFor(locale, look).mfa
+  const all = messagesFor(locale, look)
+  const m = all.mfa
   const status = await accountMfaStatus(ctx, active.user.id)
+  const stepUp = status.enabled ? await stepUpNeeded(ctx, active) : await enrolmentNeedsStepUp(ctx, active)
   const raw = (request.query as RawParams).notice
   const notice = (ACCOUNT_NOTICES as readonly unknown[]).includes(raw) ? (raw as AccountMfaNotice) : undefined
   const texts: Record<AccountMfaNotice, { text: string; error: boolean }> = {
     enabled: { text: m.turnedOn, error: false },
     disabled: { text: m.turnedOff, error: false },
     regenerated: { text: m.codesLeft(status.codesLeft), error: false },
-    wrong: { text: m.notConfirmed, error: true },
+    wrong: { text: all.accountStrength.codeNotRight, error: true },
+    wrong_password: { text: all.account.wrongPassword, error: true },
     throttled: { text: m.throttled, error: true },
     required: { text: m.requiredByPolicy, error: true },
+    unverified: { text: all.accountStrength.verifyEmailFirst, error: true },
   }
   const base = `${ctx.urls.issuer}${PATHS.account}/mfa`
   return send(reply, 200, accountMfaPage({
@@ -74,6 +81,8 @@ async function showAccountMfa(request: FastifyRequest, reply: FastifyReply): Pro
     disableAction: `${base}/disable`,
     accountHref: `${ctx.urls.issuer}${PATHS.account}`,
     notice: notice === undefined ? undefined : texts[notice],
+    stepUp: stepUp ? { action: `${ctx.urls.issuer}${PATHS.account}/sign-in`, csrf: csrfToken(ctx, request, reply), back: 'mfa' } : undefined,
+    unverified: !mailboxProven(active.user),
   }, locale, look))
 }
 
@@ -83,16 +92,17 @@ async function accountPost(request: FastifyRequest) {
   const params = rejectDuplicateParams(request.body as RawParams)
   verifyCsrf(ctx, request, params)
   const active = await sessionOf(request)
-  return active === null ? null : { params, user: active.user, authTime: active.session.auth_time }
+  return active === null ? null : { params, active, user: active.user }
 }
 
 async function startEnrolment(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const ctx = request.latch
   const posted = await accountPost(request)
   if (posted === null) return notSignedIn(request, reply, 401)
-  const started = await startAccountEnrolment(ctx, posted.user, posted.authTime, posted.params.password)
-  if (started.type === 'on') return sendOutcome(reply, seeOther(mfaUrl(ctx)))
-  if (started.type !== 'secret') return sendOutcome(reply, seeOther(mfaUrl(ctx, started.type)))
+  const started = await startAccountEnrolment(ctx, posted.active, { password: posted.params.password, ip: request.ip, cookies: request.cookies })
+  if (started.type === 'on' || started.type === 'step_up') return sendOutcome(reply, seeOther(mfaUrl(ctx)))
+  if (started.type === 'throttled') reply.header('retry-after', String(started.retryAfter))
+  if (started.type !== 'secret') return sendOutcome(reply, seeOther(mfaUrl(ctx, started.type === 'wrong' ? 'wrong_password' : started.type)))
   return enrolment(request, reply, posted.user.email, started.secret, 200)
 }
 
@@ -113,7 +123,7 @@ async function confirmAccount(request: FastifyRequest, reply: FastifyReply): Pro
   const ctx = request.latch
   const posted = await accountPost(request)
   if (posted === null) return notSignedIn(request, reply, 401)
-  const result = await confirmAccountEnrolment(ctx, posted.user.id, posted.params.code)
+  const result = await confirmAccountEnrolment(ctx, posted.user.id, posted.active.session.id, posted.params.code)
   const m = messagesFor(pageLocale(request), pageLook(request)).mfa
   if (result.type === 'enrolled') return send(reply, 200, recoveryCodesPage({ codes: result.recoveryCodes, continueHref: mfaUrl(ctx, 'enabled') }, pageLocale(request), pageLook(request)))
   if (result.type === 'gone') return sendOutcome(reply, seeOther(mfaUrl(ctx)))
@@ -124,7 +134,7 @@ async function regenerate(request: FastifyRequest, reply: FastifyReply): Promise
   const ctx = request.latch
   const posted = await accountPost(request)
   if (posted === null) return notSignedIn(request, reply, 401)
-  const result = await regenerateRecoveryCodes(ctx, posted.user, { password: posted.params.password, code: posted.params.code })
+  const result = await regenerateRecoveryCodes(ctx, posted.active, { code: posted.params.code, recovery_code: posted.params.recovery_code })
   if (result.type === 'done' && result.recoveryCodes) {
     return send(reply, 200, recoveryCodesPage({ codes: result.recoveryCodes, continueHref: mfaUrl(ctx) }, pageLocale(request), pageLook(request)))
   }
@@ -135,11 +145,12 @@ async function disable(request: FastifyRequest, reply: FastifyReply): Promise<Fa
   const ctx = request.latch
   const posted = await accountPost(request)
   if (posted === null) return notSignedIn(request, reply, 401)
-  const result = await disableTotp(ctx, posted.user, { password: posted.params.password, code: posted.params.code })
+  const result = await disableTotp(ctx, posted.active, { code: posted.params.code, recovery_code: posted.params.recovery_code })
   return sendOutcome(reply, seeOther(mfaUrl(ctx, result.type === 'done' ? 'disabled' : noticeOf(result.type))))
 }
 
-function noticeOf(type: 'done' | 'wrong' | 'throttled' | 'required' | 'not_enabled'): AccountMfaNotice | undefined {
+/** `step_up`: the page itself then shows the step-up form. */
+function noticeOf(type: 'done' | 'wrong' | 'throttled' | 'required' | 'not_enabled' | 'step_up'): AccountMfaNotice | undefined {
   return type === 'wrong' || type === 'throttled' || type === 'required' ? type : undefined
 }
 

@@ -22,6 +22,8 @@ import { connectionSettingsOf } from '../connections/records.js'
 import { unlinkIdentity } from '../federation/unlink.js'
 import { upstreamLogoutEndpoint, upstreamSessionOf } from '../federation/upstream-logout.js'
 import { beginAccountSignIn } from '../interaction/account-kind.js'
+import { stepUpNeeded, stepUpReturn } from '../interaction/account-strength.js'
+import { stepUpForm } from '../interaction/views/account-strength.js'
 import { listApps, revokeApp } from '../interaction/account-apps.js'
 import { changePassword, type PasswordAnswer } from '../interaction/account-password.js'
 import { updateProfile, type ProfileField } from '../interaction/account-profile.js'
@@ -82,13 +84,14 @@ async function renderAccount(request: FastifyRequest, reply: FastifyReply, activ
   const all = messagesFor(locale, look)
   const m = all.account
   const csrf = csrfToken(ctx, request, reply)
-  const [identities, connections, sessions, apps, upstream, totp] = await Promise.all([
+  const [identities, connections, sessions, apps, upstream, totp, stepUp] = await Promise.all([
     ctx.store.identities.listForUser(active.user.id),
     ctx.store.connections.list(),
     listSessions(ctx, active),
     listApps(ctx, active),
     upstreamSessionOf(ctx, active.session.id),
     ctx.store.mfa.totp(active.user.id),
+    stepUpNeeded(ctx, active),
   ])
   const totpOn = totp !== null && totp.confirmed_at !== null
   const names = new Map(connections.map((c) => [c.id, c.display_name]))
@@ -108,7 +111,10 @@ async function renderAccount(request: FastifyRequest, reply: FastifyReply, activ
       csrf,
       alert: refusal?.profile?.alert,
     }, m),
-    passwordSection({ hasPassword: active.user.password_hash !== null, minLength: ctx.config.passwords.min_length, email: active.user.email, action: action(request, '/password'), csrf, alert: refusal?.password }, m),
+    // Review H1: the password changes only from a session of two factors, when the user has a second factor.
+    stepUp && active.user.password_hash !== null
+      ? section('password', m.passwordHeading, stepUpForm({ action: action(request, '/sign-in'), csrf, back: 'account' }, all.accountStrength), refusal?.password)
+      : passwordSection({ hasPassword: active.user.password_hash !== null, minLength: ctx.config.passwords.min_length, email: active.user.email, action: action(request, '/password'), csrf, alert: refusal?.password }, m),
     // Issue 13 (lane B): two-step verification is managed on a page of its own.
     section('mfa', all.mfa.title, html`<p>${totpOn ? all.mfa.statusOn : all.mfa.statusOff}</p>
 <p><a href="${action(request, '/mfa')}">${totpOn ? all.mfa.title : all.mfa.setUp}</a></p>`),
@@ -172,10 +178,13 @@ function backTo(request: FastifyRequest, reply: FastifyReply, notice: string): F
 }
 
 async function signIn(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const { active } = await formOf(request)
+  const { params, active } = await formOf(request)
+  // Review H1: a session's step-up signs in again (two factors) and comes back to the page it names;
+  // without a session (a stale tab) it is a plain sign-in, which asks no factor a user does not have.
+  const stepUp = params.step_up === undefined || active === null ? undefined : stepUpReturn(params.step_up)
   // Signed in meanwhile (another tab): nothing to begin.
-  if (active !== null) return sendOutcome(reply, seeOther(`${request.latch.urls.issuer}${PATHS.account}`))
-  return sendOutcome(reply, await beginAccountSignIn(request.latch, { ip: request.ip, userAgent: request.headers['user-agent'], locale: pageLocale(request) }))
+  if (active !== null && stepUp === undefined) return sendOutcome(reply, seeOther(`${request.latch.urls.issuer}${PATHS.account}`))
+  return sendOutcome(reply, await beginAccountSignIn(request.latch, { ip: request.ip, userAgent: request.headers['user-agent'], locale: pageLocale(request), stepUp }))
 }
 
 async function profile(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
@@ -211,6 +220,10 @@ function passwordAlert(m: Messages, answer: Extract<PasswordAnswer, { type: 'ref
 async function password(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const { params, active } = await formOf(request)
   if (active === null) return notSignedIn(request, reply, 401)
+  // Review H1: a one-factor session of a user with a second factor changes no password (the page shows Sign in again).
+  if (await stepUpNeeded(request.latch, active)) {
+    return renderAccount(request, reply, active, { status: 403, password: { text: messagesFor(pageLocale(request), pageLook(request)).accountStrength.stepUpText } })
+  }
   const answer = await changePassword(request.latch, active, { current: params.current_password, next: params.new_password, ip: request.ip, cookies: request.cookies })
   if (answer.type === 'changed') return backTo(request, applyCookies(reply, answer.cookies), 'password_changed')
   if (answer.retryAfter !== undefined) reply.header('retry-after', String(answer.retryAfter))

@@ -72,10 +72,18 @@ export async function adoptInteraction(request: FastifyRequest, l: LoadedInterac
   return l
 }
 
-/** A page whose form may end in the client's redirect (CSP form-action covers the redirect chain); issue 13: `scripts` for the passkey script. */
-export function html(reply: FastifyReply, l: LoadedInteraction, status: number, body: string, scripts = false): FastifyReply {
+/**
+ * A page whose form may end in the client's redirect (CSP form-action covers the redirect chain).
+ * Issue 13: `passkeyOptions`, the path under this interaction that the passkey script fetches its
+ * options from (`passkey/options`, `mfa/passkey/options`, `passkey/offer/options`), for the pages
+ * that run it.
+ */
+export function html(reply: FastifyReply, l: LoadedInteraction, status: number, body: string, passkeyOptions?: string): FastifyReply {
   const uri = verifiedRedirectUri(l.interaction)
-  return securityHeaders(reply, uri === undefined ? [] : [uri], pageLook(reply.request), { scripts }).status(status).type('text/html; charset=utf-8').send(body)
+  const ctx = reply.request.latch
+  // Review L8: CSP names the one script and the one URL it fetches (options of this interaction), not the whole origin.
+  const options = passkeyOptions === undefined ? {} : { scripts: { script: `${ctx.urls.issuer}${PATHS.passkeys_script}`, connect: `${ctx.urls.interaction}/${l.interaction.id}/${passkeyOptions}` } }
+  return securityHeaders(reply, uri === undefined ? [] : [uri], pageLook(reply.request), options).status(status).type('text/html; charset=utf-8').send(body)
 }
 
 /** Issue 12: the notice `?notice=…&connection=…` names, in the page's words; unknown values are ignored. */
@@ -143,7 +151,7 @@ export async function renderLogin(
     signUpHref: signUpAllowed(ctx, l.client) ? `${ctx.urls.interaction}/${l.interaction.id}/signup` : undefined,
     // Issue 13: passwordless email.
     emailSignIn: { action: `${ctx.urls.interaction}/${l.interaction.id}/email`, link: emailMethodOn(ctx, 'magic_link'), code: emailMethodOn(ctx, 'email_code') },
-  }, locale, pageLook(request)), ctx.config.passkeys.enabled)
+  }, locale, pageLook(request)), ctx.config.passkeys.enabled ? 'passkey/options' : undefined)
 }
 
 /** Issue 12: home-realm discovery's email-first page, posting to `/interaction/:id/identify`. */
@@ -164,7 +172,7 @@ async function renderIdentify(request: FastifyRequest, reply: FastifyReply, l: L
     requiredConnection: requiredConnectionLink(ctx, l, query, connections),
     // Issue 13: the passkey button and autofill, as on the sign-in page.
     passkey: ctx.config.passkeys.enabled ? passkeyButton(ctx, l, csrf) : undefined,
-  }, locale, pageLook(request)), ctx.config.passkeys.enabled)
+  }, locale, pageLook(request)), ctx.config.passkeys.enabled ? 'passkey/options' : undefined)
 }
 
 /** Issue 10: the picker, or the not-a-member page, posting to `/interaction/:id/organization`. */

@@ -47,8 +47,11 @@ async function load(request: InteractionRequest): Promise<LoadedInteraction> {
   return l
 }
 
-function page(reply: FastifyReply, l: LoadedInteraction, status: number, body: string, scripts = false): FastifyReply {
+/** `passkey`: the page runs the passkey script (issue 13, a passkey as the second factor; CSP names it and its one options URL, review L8). */
+function page(reply: FastifyReply, l: LoadedInteraction, status: number, body: string, passkey = false): FastifyReply {
   const uri = verifiedRedirectUri(l.interaction)
+  const ctx = reply.request.latch
+  const scripts = passkey ? { script: `${ctx.urls.issuer}${PATHS.passkeys_script}`, connect: `${ctx.urls.interaction}/${l.interaction.id}/mfa/passkey/options` } : undefined
   return securityHeaders(reply, uri === undefined ? [] : [uri], pageLook(reply.request), { scripts }).status(status).type('text/html; charset=utf-8').send(body)
 }
 

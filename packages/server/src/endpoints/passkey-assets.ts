@@ -2,7 +2,7 @@
  * Issue 13: `GET {issuer}/assets/passkeys.js`, the one script of Latch's pages: the UMD bundle of
  * `@simplewebauthn/browser` (exact-pinned; read once from the installed package) followed by
  * Latch's own script (interaction/views/passkeys-script.ts), served from the issuer's origin so the
- * pages that use it allow only `script-src 'self'`. Pages link it with `?v=<hash of the text>`, so a
+ * pages that use it allow only this URL in `script-src` (review L8). Pages link it with `?v=<hash of the text>`, so a
  * new version is fetched at once and the file may be cached for a year (`immutable`); its ETag
  * (the same hash) answers a revalidation with 304.
  * @see https://www.rfc-editor.org/rfc/rfc9111#section-5.2.2.1

@@ -79,7 +79,7 @@ export function renderPasskeyOffer(request: FastifyRequest, reply: FastifyReply,
     continueHref: `${ctx.urls.interaction}/${l.interaction.id}`,
     script: passkeysScriptUrl(ctx),
     error,
-  }, localeOf(request, l), pageLook(request)), true)
+  }, localeOf(request, l), pageLook(request)), 'passkey/offer/options')
 }
 
 /** A sign-up's signed-in answer: the offer when it is due, else the redirect onwards. */

@@ -51,7 +51,8 @@ import { sendOutcome } from './_pipeline/send-outcome.js'
 import { applyCookies, sessionOf } from './_pipeline/session-cookie.js'
 import { notSignedIn } from './account.js'
 import { load, localeOf, renderLogin, type InteractionRequest } from './interaction.js'
-import { passkeysScriptUrl } from './passkey-assets.js'
+import { PASSKEYS_SCRIPT_PATH, passkeysScriptUrl } from './passkey-assets.js'
+import { mailboxProven, needsStrongSession, signedInStrongly } from '../interaction/account-strength.js'
 
 const ACCOUNT_PASSKEYS = `${PATHS.account}/passkeys`
 
@@ -86,8 +87,11 @@ async function signInWithPasskey(request: InteractionRequest, reply: FastifyRepl
   return renderLogin(request, reply, l, 401, m.passkeys.signInFailed)
 }
 
-function page(reply: FastifyReply, status: number, body: string, scripts = false): FastifyReply {
-  return securityHeaders(reply, [], pageLook(reply.request), { scripts }).status(status).type('text/html; charset=utf-8').send(body)
+/** `scripts`: the page's one script and the one URL it fetches, each under the issuer (review L8: CSP names them exactly). */
+function page(reply: FastifyReply, status: number, body: string, scripts?: { script: string; connect: string }): FastifyReply {
+  const issuer = reply.request.latch.urls.issuer
+  const options = scripts === undefined ? {} : { scripts: { script: `${issuer}${scripts.script}`, connect: `${issuer}${scripts.connect}` } }
+  return securityHeaders(reply, [], pageLook(reply.request), options).status(status).type('text/html; charset=utf-8').send(body)
 }
 
 function toPasskeys(ctx: LatchContext, query: { notice?: PasskeysNotice; alert?: PasskeysAlert } = {}): ReturnType<typeof seeOther> {
@@ -97,6 +101,16 @@ function toPasskeys(ctx: LatchContext, query: { notice?: PasskeysNotice; alert?:
 
 const pick = <T extends string>(value: unknown, allowed: readonly T[]): T | undefined =>
   typeof value === 'string' && (allowed as readonly string[]).includes(value) ? (value as T) : undefined
+
+/**
+ * Review H1: what a session needs before it manages passkeys. A user with a second factor (or a
+ * policy) needs a session of two factors signed in within `passkeys.reauthentication_max_age`,
+ * reached by signing in again (`step_up`); one without, a recent sign-in or the password (`confirm`).
+ */
+async function passkeysGate(ctx: LatchContext, active: ActiveSession): Promise<'ok' | 'step_up' | 'confirm'> {
+  if (await needsStrongSession(ctx, active.user.id)) return signedInStrongly(active) && recentlyAuthenticated(ctx, active) ? 'ok' : 'step_up'
+  return recentlyAuthenticated(ctx, active) ? 'ok' : 'confirm'
+}
 
 async function renderConfirm(request: FastifyRequest, reply: FastifyReply, active: ActiveSession, status = 200, error?: string): Promise<FastifyReply> {
   const ctx = request.latch
@@ -116,7 +130,8 @@ async function showPasskeys(request: FastifyRequest, reply: FastifyReply): Promi
   if (!ctx.config.passkeys.enabled) return page(reply, 404, passkeysOffPage(locale, look))
   const active = await sessionOf(request)
   if (active === null) return notSignedIn(request, reply, 200)
-  if (!recentlyAuthenticated(ctx, active)) return renderConfirm(request, reply, active)
+  const gate = await passkeysGate(ctx, active)
+  if (gate === 'confirm') return renderConfirm(request, reply, active)
   const query = request.query as RawParams
   const base = `${ctx.urls.issuer}${ACCOUNT_PASSKEYS}`
   const passkeys = await ctx.store.passkeys.listForUser(active.user.id)
@@ -127,7 +142,10 @@ async function showPasskeys(request: FastifyRequest, reply: FastifyReply): Promi
     passkeys: passkeys.map((p) => ({ credentialId: p.credential_id, name: p.name, createdAt: p.created_at, lastUsedAt: p.last_used_at })),
     notice: pick(query.notice, PASSKEYS_NOTICES),
     alert: pick(query.alert, PASSKEYS_ALERTS),
-  }, locale, look), true)
+    unverified: !mailboxProven(active.user),
+    // Review H1: the list stays visible; changing it needs Sign in again.
+    stepUp: gate === 'step_up' ? { action: `${ctx.urls.issuer}${PATHS.account}/sign-in`, csrf: csrfToken(ctx, request, reply), back: 'passkeys' } : undefined,
+  }, locale, look), { script: PASSKEYS_SCRIPT_PATH, connect: `${ACCOUNT_PASSKEYS}/options` })
 }
 
 /** The signed-in session of a POST on the account's passkeys, after the CSRF check; null: answered already. */
@@ -140,7 +158,7 @@ async function accountAction(request: FastifyRequest, reply: FastifyReply): Prom
     notSignedIn(request, reply, 401)
     return null
   }
-  if (!recentlyAuthenticated(ctx, active)) {
+  if ((await passkeysGate(ctx, active)) !== 'ok') {
     sendOutcome(reply, toPasskeys(ctx))
     return null
   }
@@ -154,7 +172,9 @@ async function registrationOptionsJson(request: FastifyRequest, reply: FastifyRe
   const active = await sessionOf(request)
   if (active === null) throw new InvalidRequestError('You are not signed in.', { status: 401 })
   // The script follows `location`: the page then asks for the password, or says why.
-  if (!recentlyAuthenticated(ctx, active)) return json(reply, 403, { location: `${ctx.urls.issuer}${ACCOUNT_PASSKEYS}` })
+  if ((await passkeysGate(ctx, active)) !== 'ok') return json(reply, 403, { location: `${ctx.urls.issuer}${ACCOUNT_PASSKEYS}` })
+  // Review M3: no passkey on an account whose email was never verified.
+  if (!mailboxProven(active.user)) return json(reply, 403, { location: `${ctx.urls.issuer}${ACCOUNT_PASSKEYS}` })
   const options = await registrationOptions(ctx, active, browser, productName(pageLook(request).branding))
   if (options === 'too_many') return json(reply, 409, { location: `${ctx.urls.issuer}${ACCOUNT_PASSKEYS}?alert=tooMany` })
   return json(reply, 200, options)
@@ -165,6 +185,7 @@ async function register(request: FastifyRequest, reply: FastifyReply): Promise<F
   const action = await accountAction(request, reply)
   if (action === null) return reply
   const { active, params, browser } = action
+  if (!mailboxProven(active.user)) return sendOutcome(reply, toPasskeys(ctx, { alert: 'registerFailed' }))
   const name = passkeyName(params.name) ?? messagesFor(pageLocale(request), pageLook(request)).passkeys.defaultName
   const result = await registerPasskey(ctx, active, { response: params.response, name, browser, ip: request.ip })
   return sendOutcome(reply, toPasskeys(ctx, result.type === 'registered' ? { notice: 'registered' } : { alert: 'registerFailed' }))
@@ -202,6 +223,7 @@ async function confirm(request: FastifyRequest, reply: FastifyReply): Promise<Fa
   if (active === null) return notSignedIn(request, reply, 401)
   const result = await confirmPassword(ctx, active, { password: params.password, ip: request.ip, cookies: request.cookies })
   if (result.type === 'confirmed') return sendOutcome(applyCookies(reply, result.cookies), toPasskeys(ctx))
+  if (result.type === 'step_up') return sendOutcome(reply, toPasskeys(ctx))
   const m = messagesFor(pageLocale(request), pageLook(request))
   if (result.type === 'throttled') {
     reply.header('retry-after', String(result.retryAfter))

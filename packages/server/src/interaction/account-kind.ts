@@ -12,8 +12,10 @@
  * accepts `[\x21-\x7E]` only), so it can neither collide with a registered client nor be looked up
  * as one, and `loadInteraction` picks it by the interaction's kind, never by its id.
  */
-import { PATHS, type LatchContext } from '../context.js'
-import type { ClientRecord } from '../storage/store.js'
+import type { LatchContext } from '../context.js'
+import { ACR_MFA } from '../rules/acr.js'
+import type { ClientRecord, InteractionRecord } from '../storage/store.js'
+import { stepUpReturn, stepUpReturnUrl, type StepUpReturn } from './account-strength.js'
 import { beginInteraction } from './begin.js'
 import { plainGrant } from './granted-scope.js'
 import type { InteractionKind } from './kinds.js'
@@ -48,20 +50,30 @@ export function accountClient(ctx: LatchContext): ClientRecord {
   }
 }
 
-/** Begins signing in to the account page: the interaction pages, then back to `/account`. */
-export function beginAccountSignIn(ctx: LatchContext, input: { ip: string; userAgent?: string | undefined; locale: Locale }): Promise<Outcome> {
+/**
+ * Begins signing in to the account page: the interaction pages, then back to `/account`. With
+ * `stepUp` (review H1), a signed-in user signs in again, fresh and with two factors
+ * (`acr_values` `urn:latch:acr:mfa`: `completeSignIn` asks the second factor, or a passkey), and
+ * comes back to that account page (`/account`, `/account/mfa` or `/account/passkeys`).
+ */
+export function beginAccountSignIn(ctx: LatchContext, input: { ip: string; userAgent?: string | undefined; locale: Locale; stepUp?: StepUpReturn | undefined }): Promise<Outcome> {
   return beginInteraction(ctx, {
     kind: 'account',
     client_id: ACCOUNT_CLIENT_ID,
     // The language of the account page carries over to the sign-in pages.
-    params: { scope: '', ui_locales: [input.locale] },
+    params: { scope: '', ui_locales: [input.locale], ...(input.stepUp === undefined ? {} : { acr_values: ACR_MFA, step_up: input.stepUp }) },
     ip: input.ip,
     userAgent: input.userAgent,
   })
 }
 
-function accountUrl(ctx: LatchContext): string {
-  return `${ctx.urls.issuer}${PATHS.account}`
+function accountUrl(ctx: LatchContext, interaction: Pick<InteractionRecord, 'params'>): string {
+  return stepUpReturnUrl(ctx, stepUpReturn(interaction.params.step_up))
+}
+
+/** A step-up signs in afresh: the session's own sign-in is what was not strong (or recent) enough. */
+function isStepUp(interaction: Pick<InteractionRecord, 'params'>): boolean {
+  return typeof interaction.params.step_up === 'string'
 }
 
 export const accountKind: InteractionKind = {
@@ -74,13 +86,13 @@ export const accountKind: InteractionKind = {
   },
   // A browser with a session shows the account page without an interaction; one begun anyway (a
   // second tab) may adopt the session that appeared meanwhile.
-  requiresFreshLogin() {
-    return false
+  requiresFreshLogin(interaction) {
+    return isStepUp(interaction)
   },
-  async approve({ ctx }) {
-    return seeOther(accountUrl(ctx))
+  async approve({ ctx, interaction }) {
+    return seeOther(accountUrl(ctx, interaction))
   },
-  async deny({ ctx }) {
-    return seeOther(accountUrl(ctx))
+  async deny({ ctx, interaction }) {
+    return seeOther(accountUrl(ctx, interaction))
   },
 }

@@ -2,19 +2,32 @@
  * Issue 13: what the account's two-step verification page (`/account/mfa`) decides, without HTTP:
  * enrol a TOTP authenticator (confirmed by its first code, then ten recovery codes shown once),
  * count the recovery codes left, regenerate them, and turn TOTP off unless policy requires it.
- * Regenerating and turning off need a fresh proof (the current password, or a TOTP code for a
- * later time step than any used): a session left open on a shared computer is not enough. Every
- * wrong proof spends the account's budget of wrong codes and counts toward its lock
+ * Regenerating and turning off need a session of two factors (account-strength.ts) and a fresh
+ * proof of the second factor (a TOTP code for a later time step than any used, or a recovery code;
+ * never the password alone, review H1): a session left open on a shared computer is not enough.
+ * Every wrong proof spends the account's budget of wrong codes and counts toward its lock
  * (sessions/second-factor.ts).
  * @see https://pages.nist.gov/800-63-3/sp800-63b.html#sec6 (authenticator lifecycle)
  */
 import type { LatchContext } from '../context.js'
-import { MFA_LOCKOUT_AFTER, confirmedTotp, lockIfSpent, policyRequires, reserveSecondFactor, totpSecret } from '../sessions/second-factor.js'
+import {
+  MFA_LOCKOUT_AFTER,
+  confirmedTotp,
+  lockIfSpent,
+  policyRequires,
+  reserveSecondFactor,
+  totpSecret,
+} from '../sessions/second-factor.js'
+import { trustedDevice } from '../sessions/device-cookie.js'
+import type { ActiveSession, CookieJar } from '../sessions/idp-session.js'
 import type { UserRecord } from '../storage/store.js'
+import { notChecked } from '../users/login-throttle.js'
 import { verifyPassword } from '../users/password-hash.js'
+import { recoveryCodeHash } from '../users/recovery-codes.js'
 import { verifyTotp } from '../users/totp.js'
 import { DEFAULT_LOCALE } from './views/locales.js'
 import { lookFor } from './page-look.js'
+import { endOtherSessions, hasSecondFactor, mailboxProven, signedInStrongly, stepUpNeeded } from './account-strength.js'
 import { ENROL_MAX_AUTH_AGE, enrolmentSecret, issueRecoveryCodes } from './second-factor.js'
 
 /**
@@ -45,25 +58,63 @@ export function enrolmentNeedsPassword(ctx: LatchContext, sessionAuthTime: numbe
 }
 
 /**
- * The secret of the enrolment the account page shows; `on` when TOTP is on already. A session
- * signed in more than `ENROL_MAX_AUTH_AGE` ago must give the current password first: a stolen
- * session cookie alone must not register its thief's authenticator.
+ * Review H1: setting up TOTP from a one-factor session when the user has a passkey would add a
+ * second factor that session never had to show. A user with no factor at all (whom a policy may
+ * cover) sets it up as before: it is how they meet the policy.
  */
-export async function startAccountEnrolment(ctx: LatchContext, user: UserRecord, sessionAuthTime: number, password: string | undefined): Promise<{ type: 'secret'; secret: string } | { type: 'on' } | { type: 'wrong' } | { type: 'throttled' }> {
-  const secret = await enrolmentSecret(ctx, user.id, { fresh: true })
-  if (secret === null) return { type: 'on' }
-  if (enrolmentNeedsPassword(ctx, sessionAuthTime)) {
-    // The waiting enrolment's row holds the wrong-answer budget this check spends.
-    const proved = await proveHolder(ctx, user, { password })
-    if (proved !== 'ok') return { type: proved }
+export async function enrolmentNeedsStepUp(ctx: LatchContext, active: ActiveSession): Promise<boolean> {
+  return !signedInStrongly(active) && (await hasSecondFactor(ctx, active.user.id))
+}
+
+export type StartedEnrolment = { type: 'secret'; secret: string } | { type: 'on' } | { type: 'wrong' } | { type: 'throttled'; retryAfter: number } | { type: 'step_up' } | { type: 'unverified' }
+
+/**
+ * The secret of the enrolment the account page shows; `on` when TOTP is on already. Review M3: not
+ * on an account whose email was never verified. Review H1: a user with a passkey sets it up from a
+ * session of two factors only (`step_up`). A session signed in more than
+ * `ENROL_MAX_AUTH_AGE` ago gives the current password first (review L4: checked before any secret
+ * is made or replaced): a stolen session cookie alone must not register its thief's authenticator.
+ */
+export async function startAccountEnrolment(ctx: LatchContext, active: ActiveSession, input: { password: string | undefined; ip: string; cookies: CookieJar }): Promise<StartedEnrolment> {
+  const { user } = active
+  if ((await confirmedTotp(ctx, user.id)) !== null) return { type: 'on' }
+  if (!mailboxProven(user)) return { type: 'unverified' }
+  if (await enrolmentNeedsStepUp(ctx, active)) return { type: 'step_up' }
+  if (enrolmentNeedsPassword(ctx, active.session.auth_time)) {
+    const proved = await provePassword(ctx, user, input)
+    if (proved.type !== 'ok') return proved
   }
-  return { type: 'secret', secret }
+  const secret = await enrolmentSecret(ctx, user.id, { fresh: true })
+  return secret === null ? { type: 'on' } : { type: 'secret', secret }
+}
+
+/**
+ * The current password, under the sign-in throttle of the account (review L2: the budgets, device
+ * cookie and `login.failed` events of the sign-in page, as "Change password"), so a stolen session
+ * cannot guess it faster than the sign-in page allows.
+ */
+export async function provePassword(ctx: LatchContext, user: UserRecord, input: { password: string | undefined; ip: string; cookies: CookieJar }): Promise<{ type: 'ok' } | { type: 'wrong' } | { type: 'throttled'; retryAfter: number }> {
+  if (user.password_hash === null) return { type: 'wrong' }
+  const device = trustedDevice(ctx, input.cookies, user.email, user.password_hash)
+  const attempt = await ctx.throttle.signIn({ account: user.email, ip: input.ip, device })
+  if (!attempt.allowed) {
+    ctx.events.emit('login.failed', { reason: 'throttled', ip: input.ip, account_hash: ctx.throttle.accountTag(user.email) })
+    return { type: 'throttled', retryAfter: attempt.retryAfter }
+  }
+  const ok = await verifyPassword(user.password_hash, input.password ?? '').catch(notChecked(attempt))
+  if (!ok) {
+    await attempt.failed()
+    ctx.events.emit('login.failed', { reason: 'bad_credentials', ip: input.ip, account_hash: ctx.throttle.accountTag(user.email) })
+    return { type: 'wrong' }
+  }
+  await attempt.succeeded()
+  return { type: 'ok' }
 }
 
 export type AccountEnrolment = { type: 'enrolled'; recoveryCodes: string[] } | { type: 'wrong'; secret: string } | { type: 'throttled'; secret: string } | { type: 'gone' }
 
 /** RFC 6238: the first code proves the app holds the secret; then the ten recovery codes. */
-export async function confirmAccountEnrolment(ctx: LatchContext, userId: string, code: string | undefined): Promise<AccountEnrolment> {
+export async function confirmAccountEnrolment(ctx: LatchContext, userId: string, sessionId: string, code: string | undefined): Promise<AccountEnrolment> {
   const totp = await ctx.store.mfa.totp(userId)
   if (totp === null || totp.confirmed_at !== null) return { type: 'gone' }
   const secret = await totpSecret(ctx, totp)
@@ -80,19 +131,22 @@ export async function confirmAccountEnrolment(ctx: LatchContext, userId: string,
   await ctx.store.mfa.forgive(userId)
   const recoveryCodes = await issueRecoveryCodes(ctx, userId)
   ctx.events.emit('mfa.enrolled', { user_id: userId, where: 'account' })
+  // Review H1: a session signed in elsewhere before two-step verification was on does not outlive it.
+  await endOtherSessions(ctx, userId, sessionId)
   return { type: 'enrolled', recoveryCodes }
 }
 
-export type Proof = { password?: string | undefined; code?: string | undefined }
+/** Review H1: a second factor, not the password: a TOTP code (a time step later than any used) or a recovery code (once). */
+export type Proof = { code?: string | undefined; recovery_code?: string | undefined }
 
 /**
- * A fresh proof of the account holder: the current password, or a TOTP code (accepted once, as at
- * sign-in). False for none; `throttled` when the account's budget of wrong answers is spent.
+ * A fresh proof of the second factor: a TOTP code (accepted once, as at sign-in) or an unused
+ * recovery code; `throttled` when the account's budget of wrong answers is spent.
  */
 export async function proveHolder(ctx: LatchContext, user: UserRecord, proof: Proof): Promise<'ok' | 'wrong' | 'throttled'> {
-  const password = proof.password ?? ''
   const code = (proof.code ?? '').trim()
-  if (password === '' && code === '') return 'wrong'
+  const recovery = (proof.recovery_code ?? '').trim()
+  if (code === '' && recovery === '') return 'wrong'
   const now = ctx.clock.now()
   const reservation = await reserveSecondFactor(ctx, user.id)
   if (reservation.type !== 'reserved') return 'throttled'
@@ -101,8 +155,10 @@ export async function proveHolder(ctx: LatchContext, user: UserRecord, proof: Pr
     const totp = await confirmedTotp(ctx, user.id)
     const step = totp && verifyTotp(await totpSecret(ctx, totp), code, now)
     ok = typeof step === 'number' && (await ctx.store.mfa.acceptStep(user.id, step))
-  } else if (user.password_hash !== null) {
-    ok = await verifyPassword(user.password_hash, password)
+  } else {
+    const hash = recoveryCodeHash(recovery)
+    ok = hash !== null && (await ctx.store.mfa.useRecoveryCode(user.id, hash, now))
+    if (ok) ctx.events.emit('recovery_code.used', { user_id: user.id, remaining: await ctx.store.mfa.recoveryCodesLeft(user.id) })
   }
   if (!ok) {
     ctx.events.emit('mfa.failed', { user_id: user.id, reason: 'wrong_code' })
@@ -113,10 +169,13 @@ export async function proveHolder(ctx: LatchContext, user: UserRecord, proof: Pr
   return 'ok'
 }
 
-export type AccountChange = { type: 'done'; recoveryCodes?: string[] } | { type: 'wrong' } | { type: 'throttled' } | { type: 'required' } | { type: 'not_enabled' }
+export type AccountChange = { type: 'done'; recoveryCodes?: string[] } | { type: 'wrong' } | { type: 'throttled' } | { type: 'required' } | { type: 'not_enabled' } | { type: 'step_up' }
 
-export async function regenerateRecoveryCodes(ctx: LatchContext, user: UserRecord, proof: Proof): Promise<AccountChange> {
+/** Review H1: from a session of two factors only, and with a code (never the password alone). */
+export async function regenerateRecoveryCodes(ctx: LatchContext, active: ActiveSession, proof: Proof): Promise<AccountChange> {
+  const { user } = active
   if ((await confirmedTotp(ctx, user.id)) === null) return { type: 'not_enabled' }
+  if (await stepUpNeeded(ctx, active)) return { type: 'step_up' }
   const proved = await proveHolder(ctx, user, proof)
   if (proved !== 'ok') return { type: proved }
   const recoveryCodes = await issueRecoveryCodes(ctx, user.id)
@@ -124,9 +183,11 @@ export async function regenerateRecoveryCodes(ctx: LatchContext, user: UserRecor
   return { type: 'done', recoveryCodes }
 }
 
-export async function disableTotp(ctx: LatchContext, user: UserRecord, proof: Proof): Promise<AccountChange> {
+export async function disableTotp(ctx: LatchContext, active: ActiveSession, proof: Proof): Promise<AccountChange> {
+  const { user } = active
   if ((await confirmedTotp(ctx, user.id)) === null) return { type: 'not_enabled' }
   if (await policyRequires(ctx, user.id)) return { type: 'required' }
+  if (await stepUpNeeded(ctx, active)) return { type: 'step_up' }
   const proved = await proveHolder(ctx, user, proof)
   if (proved !== 'ok') return { type: proved }
   if (await ctx.store.mfa.removeTotp(user.id)) ctx.events.emit('mfa.disabled', { user_id: user.id })

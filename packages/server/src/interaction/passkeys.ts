@@ -39,6 +39,7 @@ import type { PasskeyChallengeRecord, PasskeyRecord, UserRecord } from '../stora
 import { connectionStartUrl } from './home-realm.js'
 import type { Outcome } from './outcome.js'
 import { completeSignIn, type LoadedInteraction } from './pages.js'
+import { needsStrongSession } from './account-strength.js'
 
 /** Seconds a ceremony's challenge can be answered. */
 export const CHALLENGE_TTL = 300
@@ -270,7 +271,8 @@ export function canConfirmWithPassword(ctx: LatchContext, active: ActiveSession)
 }
 
 /**
- * Re-authentication for `/account/passkeys`: the user's password, throttled like a sign-in
+ * Re-authentication for `/account/passkeys` of a user without a second factor (with one: `step_up`,
+ * account-strength.ts): the user's password, throttled like a sign-in
  * (`login.failed` on a wrong one). Right: the session is renewed (same `sid`, a fresh cookie,
  * `auth_time` now, `pwd` added to its `amr`), as a re-authentication at the sign-in page renews it.
  */
@@ -278,9 +280,12 @@ export async function confirmPassword(
   ctx: LatchContext,
   active: ActiveSession,
   input: { password: string | undefined; ip: string; cookies: CookieJar },
-): Promise<{ type: 'confirmed'; cookies: CookieChange[] } | { type: 'wrong' } | { type: 'throttled'; retryAfter: number }> {
+): Promise<{ type: 'confirmed'; cookies: CookieChange[] } | { type: 'wrong' } | { type: 'throttled'; retryAfter: number } | { type: 'step_up' }> {
   const { user } = active
   if (!canConfirmWithPassword(ctx, active)) return { type: 'wrong' }
+  // Review H1: the password adds nothing for a user with a second factor (or a policy): renewing
+  // `auth_time` would make a one-factor session look freshly and fully signed in. They step up.
+  if (await needsStrongSession(ctx, user.id)) return { type: 'step_up' }
   const device = trustedDevice(ctx, input.cookies, user.email, user.password_hash)
   const attempt = await ctx.throttle.signIn({ account: user.email, ip: input.ip, device })
   if (!attempt.allowed) {

@@ -106,7 +106,15 @@ export async function resetPassword(ctx: LatchContext, input: { token: string | 
   await ctx.store.mfa.unlock(user.id)
   ctx.events.emit('password.reset_completed', { user_id: user.id })
   if (!user.email_verified || user.verification_pending === true) {
-    if (await ctx.store.signUps.verify(user.id, now)) ctx.events.emit('email.verified', { user_id: user.id, method: 'password_reset' })
+    // Review M3: the first proof of the mailbox also removes what someone may have enrolled on an
+    // account they made with this address before its owner came (a pre-hijack).
+    const removed = await ctx.store.signUps.proveMailbox(user.id, now)
+    if (removed !== null) {
+      ctx.events.emit('email.verified', { user_id: user.id, method: 'password_reset' })
+      if (removed.passkeys > 0 || removed.totp || removed.identities > 0) ctx.events.emit('user.unproven_methods_removed', { user_id: user.id, via: 'password_reset', ...removed })
+    } else if (await ctx.store.signUps.verify(user.id, now)) {
+      ctx.events.emit('email.verified', { user_id: user.id, method: 'password_reset' })
+    }
   }
   const browser = browserHashOf(ctx, input.cookies)
   const sameBrowser = row.browser_hash !== null && browser === row.browser_hash

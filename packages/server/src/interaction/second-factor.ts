@@ -43,10 +43,12 @@ import { newTotpSecret, verifyTotp } from '../users/totp.js'
 import { requestedOrganization } from './page-look.js'
 import { seeOther, type Outcome } from './outcome.js'
 import { finishSignIn } from './session-start.js'
+import { endOtherSessions } from './account-strength.js'
 
 /** OIDC Core §3.1.2.1: the weakest supported `acr` the authorization request asked, if any. */
 export function requestedAcrOf(interaction: Pick<InteractionRecord, 'kind' | 'params'>): Acr | undefined {
-  const value = interaction.kind === 'authorization' ? interaction.params.acr_values : undefined
+  // The account kind asks it for a step-up (review H1, account-kind.ts).
+  const value = interaction.kind === 'authorization' || interaction.kind === 'account' ? interaction.params.acr_values : undefined
   return requestedAcr(typeof value === 'string' ? value : undefined)
 }
 
@@ -271,5 +273,7 @@ export async function confirmEnrolment(ctx: LatchContext, interaction: Interacti
   ctx.events.emit('mfa.enrolled', { user_id: user.id, where: 'sign_in' })
   const done = await finishSignIn(ctx, interaction, user, withSecondFactor(challenge.amr, 'otp'), cookies, challenge.auth_time)
   if (done === null) return gone(ctx, interaction)
+  // Review H1: a session signed in before two-step verification was on does not outlive it.
+  await endOtherSessions(ctx, user.id, done.session.id)
   return { type: 'enrolled', cookies: [...done.cookies, pendingCookieCleared(ctx)], outcome: done.outcome, recoveryCodes }
 }

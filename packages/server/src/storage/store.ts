@@ -410,6 +410,13 @@ export interface Store {
      * denies its approved device codes not yet picked up. False: there was neither consent nor grant.
      */
     revoke(userId: string, clientId: string, now: number): Promise<boolean>
+    /**
+     * Issue 13 (review L7): what the user's live grants hold, per (client, resource, scope string),
+     * with when the first was made: grants not revoked that have a refresh token unrevoked and
+     * unexpired at `now`, or were made after `accessSince` (an access token of theirs may still be
+     * valid). Clients that skip consent have grants but no consent. At most 500 entries.
+     */
+    liveGrantsOf(userId: string, accessSince: number, now: number): Promise<{ client_id: string; resource: string | null; scope: string; created_at: number }[]>
   }
   /**
    * Issue 13: the links and codes Latch mails, stored hashed (`token_hash`). Every consumption is
@@ -455,6 +462,14 @@ export interface Store {
     countPending(limit: number): Promise<number>
     /** The email is verified: `email_verified` true, `verification_pending` false. False: no such user. */
     verify(userId: string, now: number): Promise<boolean>
+    /**
+     * Issue 13 (review M3): the first proof of the mailbox of an account never verified (a reset
+     * link, a verification): in one transaction, marks the email verified (only while it is not:
+     * one conditional UPDATE) and removes what was enrolled before the proof: its passkeys, TOTP
+     * authenticator, recovery codes and linked identities (someone else may have made the account
+     * and enrolled them). Null, and nothing removed, when the email was verified already (or there is no such user).
+     */
+    proveMailbox(userId: string, now: number): Promise<{ passkeys: number; totp: boolean; identities: number } | null>
   }
   /** Issue 13: a user's email address proven by mail (passwordless sign-in, change of email). */
   emailAddresses: {

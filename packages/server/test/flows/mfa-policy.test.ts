@@ -37,7 +37,8 @@ const rpClient = (client_id: string, extra: Record<string, unknown> = {}) => ({
 beforeAll(async () => {
   server = await startServer({
     clients: [...baseTestConfig.clients, rpClient('rp', { grant_types: ['authorization_code', 'password', TOKEN_EXCHANGE] }), rpClient('strict', { mfa_required: true })],
-    users: [...baseTestConfig.users, FRANK, GRACE, HENRY, JACK],
+    // Verified emails: a factor is enrolled only on a proven mailbox (review M3).
+    users: [...baseTestConfig.users, ...[FRANK, GRACE, HENRY, JACK].map((u) => ({ ...u, email_verified: true }))],
     organizations: [
       { id: 'open', name: 'Open', members: [{ email: GRACE.email }, { email: JACK.email }] },
       { id: 'secure', name: 'Secure', mfa_required: true, members: [{ email: GRACE.email }, { email: HENRY.email }, { email: JACK.email }] },
@@ -132,7 +133,7 @@ describe('/account/mfa', () => {
     return browser
   }
 
-  it('issue 13: needs a session; shows the status and recovery codes left; new codes and turning off need the current password or a fresh code', async () => {
+  it('issue 13 (review H1): needs a session; shows the status and recovery codes left; new codes and turning off need a fresh code, not the password', async () => {
     expect((await new Browser(server.url).open(`${server.url}/account/mfa`)).html).toContain('You are not signed in')
     const browser = await signedIn(FRANK)
     const page = await browser.open(`${server.url}/account/mfa`)
@@ -140,9 +141,9 @@ describe('/account/mfa', () => {
     expect(page.html).toContain('Two-step verification is on.')
     expect(page.html).toContain('Recovery codes left: 10')
     const [regenerate, disable] = parseForms(page.html)
-    const wrong = await browser.submit(regenerate!, { password: 'not-it' })
-    expect(alertText(wrong.html)).toBe('That password or code is not right.')
-    const fresh = await browser.submit(regenerate!, { password: FRANK.password })
+    const wrong = await browser.submit(regenerate!, { password: FRANK.password })
+    expect(alertText(wrong.html)).toBe('That code is not right.')
+    const fresh = await browser.submit(regenerate!, { code: code(FRANK.email) })
     expect(shownRecoveryCodes(fresh)).toHaveLength(10)
     const off = await browser.submit(disable!, { code: code(FRANK.email) })
     expect(off.html).toContain('Two-step verification was turned off.')
@@ -175,7 +176,7 @@ describe('/account/mfa', () => {
     const page = await henry.open(`${server.url}/account/mfa`)
     expect(page.html).toContain('autocomplete="current-password"')
     const refused = await henry.submit(formOf(page), { password: 'not-it' })
-    expect(alertText(refused.html)).toBe('That password or code is not right.')
+    expect(alertText(refused.html)).toBe('Your current password is not correct.')
     const setUp = await henry.submit(formOf(refused), { password: HENRY.password })
     expect(isEnrolmentPage(setUp)).toBe(true)
   })

@@ -117,7 +117,7 @@ describe.skipIf(!hasChromium)('passkeys in a real browser', () => {
 
       // 2. Add a passkey: the Name field, then Enter submits; the script creates the credential.
       const account = await page.goto(`${issuer}/account/passkeys`)
-      expect(account?.headers()['content-security-policy']).toContain("script-src 'self'")
+      expect(account?.headers()['content-security-policy']).toContain(`script-src ${issuer}/assets/passkeys.js; connect-src ${issuer}/account/passkeys/options`)
       await page.getByText('You have no passkeys yet.').waitFor()
       await page.getByLabel('Name (optional)').focus()
       await page.keyboard.type('Phone')

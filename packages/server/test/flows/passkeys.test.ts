@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PATHS } from '../../src/context.js'
 import { startSession } from '../../src/sessions/idp-session.js'
 import { alertText, Browser, parseForms, unescapeHtml } from '../browser.js'
-import { ALICE, BOB, basic, postForm, startServer, WEB_SECRET, type TestServer } from '../helpers.js'
+import { ALICE, BOB, baseTestConfig, basic, postForm, startServer, WEB_SECRET, type TestServer } from '../helpers.js'
 import { webAuthorizeUrl } from '../sign-in.js'
 import { PASSKEY_TEST_VERIFIER as VERIFIER, passkeyButton as passkeyButtonAt, registerPasskey, signInWithPasskey } from '../support/passkeys.js'
 import { SoftwareAuthenticator, type Bend } from '../support/software-authenticator.js'
@@ -24,7 +24,8 @@ let server: TestServer
 const events: { name: string; payload: Record<string, unknown> }[] = []
 
 beforeAll(async () => {
-  server = await startServer()
+  // Bob's email is verified here: a passkey is enrolled only on a proven mailbox (review M3).
+  server = await startServer({ users: [baseTestConfig.users[0], { ...baseTestConfig.users[1], email_verified: true }] })
   server.server.ctx.events.onAny((name, payload) => {
     if (name.startsWith('passkey.')) events.push({ name, payload: payload as Record<string, unknown> })
   })
@@ -42,6 +43,16 @@ async function signedIn(user = ALICE): Promise<Browser> {
   const browser = new Browser(server.url)
   const done = await browser.authorize(webAuthorizeUrl(server.url), user)
   expect(done.redirect?.searchParams.get('code')).toBeTruthy()
+  return browser
+}
+
+/** A browser with a session of `user` that signed in with `amr` `ago` seconds ago (an hour). */
+async function sessionWith(user: Parameters<typeof startSession>[2], amr: string[], ago = 3600): Promise<Browser> {
+  const then = Object.create(server.server.ctx, { clock: { value: { now: () => now() - ago } } }) as typeof server.server.ctx
+  const started = (await startSession(then, {}, user, amr))!
+  const browser = new Browser(server.url)
+  if (!('value' in started.cookie)) throw new Error('expected a cookie')
+  browser.cookies.set(started.cookie.name, started.cookie.value)
   return browser
 }
 
@@ -100,12 +111,17 @@ describe('passkeys over HTTP', () => {
     const page = await browser.open(res.headers.get('location')!)
     expect(page.html).toContain('The passkey was added.')
     expect(page.html).toContain('<strong>Work laptop</strong>')
-    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'; connect-src 'self'")
+    expect(page.headers.get('content-security-policy')).toContain(`script-src ${server.url}/assets/passkeys.js; connect-src ${server.url}/account/passkeys/options`)
     expect(events.find((e) => e.name === 'passkey.registered')?.payload).toMatchObject({ credential_id: device.id, backup_eligible: false })
-    // §7.1 step 26 and excludeCredentials: the same credential again is not stored twice.
-    const options = await json(await browser.postForm(`${server.url}/account/passkeys/options`, { csrf: parseForms(page.html)[0]!.fields.csrf! }))
+    // Review H1: Alice has a second factor now; this one-factor session changes nothing more (the list, and Sign in again).
+    expect(page.html).toContain('Sign in again')
+    expect((await browser.postForm(`${server.url}/account/passkeys/options`, { csrf: parseForms(page.html)[0]!.fields.csrf! })).status).toBe(403)
+    // §7.1 step 26 and excludeCredentials: the same credential again is not stored twice (a two-factor session).
+    const strong = await sessionWith((await server.server.ctx.store.users.getByEmail(ALICE.email))!, ['hwk', 'user', 'mfa'], 0)
+    const list = await strong.open(`${server.url}/account/passkeys`)
+    const options = await json(await strong.postForm(`${server.url}/account/passkeys/options`, { csrf: parseForms(list.html)[0]!.fields.csrf! }))
     expect(options.excludeCredentials).toEqual([{ id: device.id, type: 'public-key', transports: ['internal'] }])
-    expect((await register(browser, device)).headers.get('location')).toBe(`${server.url}/account/passkeys?alert=registerFailed`)
+    expect((await register(strong, device)).headers.get('location')).toBe(`${server.url}/account/passkeys?alert=registerFailed`)
   })
 
   it('WebAuthn L3 §7.2, RFC 8176: a passkey signs in as the first factor; amr hwk user mfa; swk for a synced (backup-eligible) one', async () => {
@@ -190,7 +206,7 @@ describe('passkeys over HTTP', () => {
     const page = await new Browser(server.url).open(webAuthorizeUrl(server.url))
     const src = /<script src="([^"]+)" defer><\/script>/.exec(page.html)?.[1]
     expect(src).toMatch(new RegExp(`^${server.url}/assets/passkeys\\.js\\?v=[A-Za-z0-9_-]{16}$`))
-    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'; connect-src 'self'")
+    expect(page.headers.get('content-security-policy')).toContain(`script-src ${server.url}/assets/passkeys.js; connect-src ${server.url}/interaction/`)
     expect(page.html).toContain('autocomplete="username webauthn"')
     const res = await fetch(unescapeHtml(src!))
     expect(res.status).toBe(200)
@@ -203,28 +219,31 @@ describe('passkeys over HTTP', () => {
     expect(again.status).toBe(304)
   })
 
-  it('recent authentication: an older session is asked for its password first; a wrong one is refused; CSRF on every form', async () => {
+  it('recent authentication (review H1): an older session of a user with a passkey signs in again with two factors (the password alone does not do); CSRF on every form', async () => {
     const user = (await server.server.ctx.store.users.getByEmail(ALICE.email))!
-    const then = Object.create(server.server.ctx, { clock: { value: { now: () => now() - 3600 } } }) as typeof server.server.ctx
-    const started = (await startSession(then, {}, user, ['pwd']))!
-    const browser = new Browser(server.url)
-    if (!('value' in started.cookie)) throw new Error('expected a cookie')
-    browser.cookies.set(started.cookie.name, started.cookie.value)
+    const browser = await sessionWith(user, ['pwd'])
     const page = await browser.open(`${server.url}/account/passkeys`)
     expect(page.html).toContain('Confirm it’s you')
-    expect(page.html).not.toContain('Work laptop')
+    expect(page.html).toContain('<strong>Work laptop</strong>')
+    expect(page.html).not.toContain('/account/passkeys/rename')
     const [form] = parseForms(page.html)
-    // Registration options and actions are refused until then.
+    expect(form!.action).toBe(`${server.url}/account/sign-in`)
+    // Registration options and actions are refused until then; the password does not help.
     const options = await browser.postForm(`${server.url}/account/passkeys/options`, { csrf: form!.fields.csrf! })
     expect(options.status).toBe(403)
     expect((await browser.postForm(`${server.url}/account/passkeys/delete`, { csrf: form!.fields.csrf!, credential: device.id })).headers.get('location')).toBe(`${server.url}/account/passkeys`)
+    expect((await browser.postForm(`${server.url}/account/passkeys/confirm`, { csrf: form!.fields.csrf!, password: ALICE.password })).headers.get('location')).toBe(`${server.url}/account/passkeys`)
     expect(await server.server.ctx.store.passkeys.find(device.id)).not.toBeNull()
-    const wrong = await browser.submit(form!, { password: 'not-the-password' })
-    expect(wrong.status).toBe(401)
-    expect(alertText(wrong.html)).toBe('That password is not right.')
-    const right = await browser.submit(form!, { password: ALICE.password })
+    // Sign in again: the account page's interaction, where the passkey signs in (two factors), and back here
+    // (its counter past the one the §6.1.1 test left stored).
+    const login = await browser.submit(form!)
+    const div = /data-options="([^"]+)" data-action="([^"]+)" data-csrf="([^"]+)"/.exec(login.html)!
+    const assertion = await browser.postForm(unescapeHtml(div[1]!), { csrf: div[3]! })
+    const signedIn = await browser.postForm(unescapeHtml(div[2]!), { csrf: div[3]!, response: JSON.stringify(device.assert((await json(assertion)) as never, { signCount: 1_000_000 })) })
+    expect(signedIn.status, await signedIn.clone().text()).toBe(303)
+    const right = await browser.open(new URL(signedIn.headers.get('location')!, server.url))
+    expect(right.url).toBe(`${server.url}/account/passkeys`)
     expect(right.html).toContain('<strong>Work laptop</strong>')
-    // The session was renewed (same sid), its auth_time now.
     const forms = parseForms(right.html)
     const rename = forms.find((f) => f.action.endsWith('/rename'))!
     expect((await browser.postForm(rename.action, { credential: device.id, name: 'Hijacked' })).status).toBe(403)
@@ -238,6 +257,20 @@ describe('passkeys over HTTP', () => {
     expect(await server.server.ctx.store.passkeys.find(device.id)).toBeNull()
     // Deleted: it signs in no more.
     await expectRefused((await passkeySignIn(device)).res)
+  })
+
+  it('recent authentication: an older session of a user without a second factor is asked for the password; a wrong one is refused', async () => {
+    const alice = (await server.server.ctx.store.users.getByEmail(ALICE.email))!
+    const user = await server.server.ctx.store.users.upsert({ email: 'nofactor@example.com', email_verified: true, password_hash: alice.password_hash, claims: {} }, now())
+    const browser = await sessionWith(user, ['pwd'])
+    const page = await browser.open(`${server.url}/account/passkeys`)
+    expect(page.html).toContain('Confirm it’s you')
+    const [form] = parseForms(page.html)
+    const wrong = await browser.submit(form!, { password: 'not-the-password' })
+    expect(wrong.status).toBe(401)
+    expect(alertText(wrong.html)).toBe('That password is not right.')
+    const right = await browser.submit(form!, { password: ALICE.password })
+    expect(right.html).toContain('data-passkey-register')
   })
 
   it('recent authentication, a user without a password (a federated sign-in): the page asks to sign in again, with no form', async () => {

@@ -43,18 +43,41 @@ export function styleAndImageSources(look?: Look): string {
   return `style-src 'self' 'unsafe-inline'; img-src ${["'self'", 'data:', ...new Set(imageSources(look))].join(' ')}`
 }
 
+/** An absolute http(s) URL as an exact CSP source (origin and path, no query), `;` `,` `'` escaped; null otherwise. */
+function exactSource(uri: string): string | null {
+  let url: URL
+  try {
+    url = new URL(uri)
+  } catch {
+    return null
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null
+  return `${url.origin}${url.pathname.replace(/[;,' ]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`
+}
+
+/** Issue 13: the passkey pages' script and the one URL it fetches (absolute URLs under the issuer). */
+export interface PageScripts {
+  script: string
+  connect: string
+}
+
 /**
  * Issue 13: `scripts` for the pages that use passkeys (the sign-in page when `passkeys.enabled`,
- * `/account/passkeys`): `script-src 'self'` (our one static script, nothing inline) and
- * `connect-src 'self'` (its requests for WebAuthn options). Every other page runs no script at all.
+ * `/account/passkeys`): `script-src` is the one static script's URL (CSP Level 3 §6.7.2.8: a path in
+ * a host-source matches that path exactly; the `?v=` query is not matched), nothing inline, and
+ * `connect-src` the one URL it fetches (its WebAuthn options), review L8: not every script or
+ * endpoint of the issuer's origin. Every other page runs no script at all.
+ * @see https://www.w3.org/TR/CSP3/#match-paths
  */
-export function pageCsp(formTargets: readonly string[] = [], look?: Look, options: { scripts?: boolean } = {}): string {
+export function pageCsp(formTargets: readonly string[] = [], look?: Look, options: { scripts?: PageScripts | undefined } = {}): string {
   const sources = ["'self'", ...new Set(formTargets.map(cspSource).filter((s): s is string => s !== null))]
-  const scripts = options.scripts === true ? "script-src 'self'; connect-src 'self'; " : ''
+  const script = options.scripts === undefined ? null : exactSource(options.scripts.script)
+  const connect = options.scripts === undefined ? null : exactSource(options.scripts.connect)
+  const scripts = script === null || connect === null ? '' : `script-src ${script}; connect-src ${connect}; `
   return `default-src 'none'; ${scripts}${styleAndImageSources(look)}; form-action ${sources.join(' ')}; frame-ancestors 'none'; base-uri 'none'`
 }
 
-export function securityHeaders(reply: FastifyReply, formTargets: readonly string[] = [], look?: Look, options: { scripts?: boolean } = {}): FastifyReply {
+export function securityHeaders(reply: FastifyReply, formTargets: readonly string[] = [], look?: Look, options: { scripts?: PageScripts | undefined } = {}): FastifyReply {
   return reply
     .header('content-security-policy', pageCsp(formTargets, look, options))
     .header('x-frame-options', 'DENY')

@@ -477,6 +477,15 @@ const en = {
     mailChangedSubject: 'The email address of your Latch account was changed',
     mailChangedIntro: (email: string) => `The email address of your Latch account was changed to ${email}. If you did not do this, contact support at once.`,
   },
+  /** Issue 13 (review H1, M3): the account pages' step-up (a session of two factors to change sign-in methods) and proven-mailbox texts. */
+  accountStrength: {
+    stepUpTitle: 'Confirm it’s you',
+    stepUpText: 'For your security, sign in again with your second factor before you change how you sign in.',
+    stepUpButton: 'Sign in again',
+    confirmWithCode: 'To confirm, enter a code from your authenticator app or one of your recovery codes.',
+    codeNotRight: 'That code is not right.',
+    verifyEmailFirst: 'Your email address is not confirmed yet, so you cannot add a passkey or two-step verification. To confirm it, sign out and use “Forgot password?” on the sign-in page.',
+  },
 }
 
 /**

@@ -9,6 +9,7 @@
  * - the account's page `/account/mfa`: status, recovery codes left, set up, new codes, turn off.
  */
 import QRCode from 'qrcode'
+import { stepUpForm, type StepUpView } from './account-strength.js'
 import { html, page, SafeHtml } from './layout.js'
 import { DEFAULT_LOOK, type Look } from './branding.js'
 import { DEFAULT_LOCALE, messagesFor, type Locale } from './locales.js'
@@ -159,23 +160,31 @@ export interface AccountMfaView {
   disableAction: string
   accountHref: string
   notice?: { text: string; error: boolean } | undefined
+  /** Review H1: the session must sign in again with two factors first: the step-up form instead of the others. */
+  stepUp?: StepUpView | undefined
+  /** Review M3: the email was never verified: no **Set up**. */
+  unverified?: boolean | undefined
 }
 
 export function accountMfaPage(v: AccountMfaView, locale: Locale = DEFAULT_LOCALE, look: Look = DEFAULT_LOOK): string {
   const all = messagesFor(locale, look)
   const m = all.mfa
-  const confirmFields = (id: string) => html`<p class="muted">${m.confirmWith}</p>
-<label for="${id}-password">${m.currentPassword}</label>
-<input id="${id}-password" name="password" type="password" autocomplete="current-password">
+  const s = all.accountStrength
+  // Review H1: a second factor confirms, never the password alone.
+  const confirmFields = (id: string) => html`<p class="muted">${s.confirmWithCode}</p>
 <label for="${id}-code">${m.code}</label>
-<input id="${id}-code" name="code" type="text" class="otp" inputmode="numeric" pattern="[0-9 ]*" maxlength="8" autocomplete="one-time-code">`
+<input id="${id}-code" name="code" type="text" class="otp" inputmode="numeric" pattern="[0-9 ]*" maxlength="8" autocomplete="one-time-code">
+<label for="${id}-recovery">${m.recoveryCode}</label>
+<input id="${id}-recovery" name="recovery_code" type="text" maxlength="32" autocomplete="off" spellcheck="false">`
   return page(
     m.title,
     html`<h1>${m.title}</h1>
 <p class="muted">${all.account.signedInAs} <strong>${v.email}</strong></p>
 ${v.notice === undefined ? '' : v.notice.error ? html`<p class="error" role="alert">${v.notice.text}</p>` : html`<p class="notice" role="status">${v.notice.text}</p>`}
 <p>${v.enabled ? m.statusOn : m.statusOff}</p>
-${v.enabled
+${v.stepUp !== undefined
+    ? html`${v.enabled ? html`<p>${m.codesLeft(v.codesLeft)}</p>\n` : ''}${stepUpForm(v.stepUp, s, 'h2')}`
+    : v.enabled
     ? html`<p>${m.codesLeft(v.codesLeft)}</p>
 <h2>${m.regenerate}</h2>
 <form method="post" action="${v.regenerateAction}">
@@ -189,6 +198,8 @@ ${v.required ? html`<p class="muted">${m.requiredByPolicy}</p>` : html`<h2>${m.t
 ${confirmFields('disable')}
 <button type="submit" class="secondary">${m.turnOff}</button>
 </form>`}`
+    : v.unverified === true
+    ? html`<p class="error" role="alert">${s.verifyEmailFirst}</p>`
     : html`<form method="post" action="${v.enrolAction}">
 <input type="hidden" name="csrf" value="${v.csrf}">
 ${v.enrolNeedsPassword ? html`<label for="enrol-password">${m.currentPassword}</label>

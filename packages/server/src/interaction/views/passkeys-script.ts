@@ -1,7 +1,8 @@
 /**
  * Issue 13: Latch's own script for passkeys, served after `@simplewebauthn/browser`'s UMD bundle
  * as one file, `/assets/passkeys.js` (endpoints/passkey-assets.ts), from the issuer's origin: the
- * pages that use it allow `script-src 'self'` and `connect-src 'self'`, nothing inline.
+ * pages that use it allow `script-src` of that one URL and `connect-src` of the one URL it asks
+ * for options (review L8), nothing inline.
  *
  * Sign-in page (`[data-passkey-sign-in]`): where the browser has WebAuthn, adds the button; where
  * it has conditional mediation, starts a request right away that offers passkeys in the Email

@@ -29,9 +29,13 @@ describe('passkey views (issue 13)', () => {
     expect(enhanced).toContain('<script src="/assets/passkeys.js?v=abc" defer></script>')
   })
 
-  it('CSP: script-src and connect-src \'self\' only for the pages that use passkeys', () => {
+  it('CSP Level 3 §6.7.2.8 (review L8): script-src and connect-src name the one script and the one URL it fetches, only for the pages that use passkeys', () => {
     expect(pageCsp()).not.toContain('script-src')
-    expect(pageCsp([], undefined, { scripts: true })).toContain("default-src 'none'; script-src 'self'; connect-src 'self'; ")
+    const csp = pageCsp([], undefined, { scripts: { script: 'https://id.example/t1/assets/passkeys.js', connect: 'https://id.example/t1/interaction/abc/passkey/options' } })
+    expect(csp).toContain("default-src 'none'; script-src https://id.example/t1/assets/passkeys.js; connect-src https://id.example/t1/interaction/abc/passkey/options; ")
+    expect(csp).not.toContain("'self';  connect")
+    // A separator in a path cannot end the directive.
+    expect(pageCsp([], undefined, { scripts: { script: 'https://id.example/a;b', connect: "https://id.example/c'd" } })).toContain('script-src https://id.example/a%3Bb; connect-src https://id.example/c%27d; ')
   })
 
   it('a passkey\'s name (the user\'s own text) is escaped everywhere it appears', () => {

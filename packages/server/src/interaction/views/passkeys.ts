@@ -8,6 +8,7 @@
  * the script completes with the browser's answer; without JavaScript it says it needs it); the
  * confirmation page when the session is not recent enough.
  */
+import { stepUpForm, type StepUpView } from './account-strength.js'
 import { html, page, type SafeHtml } from './layout.js'
 import { DEFAULT_LOOK, type Look } from './branding.js'
 import { DEFAULT_LOCALE, messagesFor, type Locale } from './locales.js'
@@ -21,7 +22,7 @@ export interface PasskeyButton {
   script: string
 }
 
-/** The `<script>` of a page that uses passkeys (CSP `script-src 'self'`; deferred: it needs the DOM). */
+/** The `<script>` of a page that uses passkeys (CSP `script-src` names its URL; deferred: it needs the DOM). */
 export function passkeysScript(src: string): SafeHtml {
   return html`<script src="${src}" defer></script>`
 }
@@ -100,6 +101,10 @@ export interface PasskeysView {
   passkeys: PasskeyItem[]
   notice?: PasskeysNotice | undefined
   alert?: PasskeysAlert | undefined
+  /** Review M3: the account's email was never verified: no **Add a passkey**, and why. */
+  unverified?: boolean | undefined
+  /** Review H1: the session must sign in again (two factors, recently) to change anything: the list only, and **Sign in again**. */
+  stepUp?: StepUpView | undefined
 }
 
 /** YYYY-MM-DD (the same in every language, and in `<time datetime>`). */
@@ -121,16 +126,20 @@ ${v.alert === undefined ? '' : html`<p class="error" role="alert">${m[v.alert]}<
 ${v.passkeys.length === 0
     ? html`<p>${m.none}</p>`
     : html`<ul class="identities passkeys">${v.passkeys.map((p, i) => html`<li><strong>${p.name}</strong> · <time datetime="${day(p.createdAt)}">${m.created(day(p.createdAt))}</time> · ${p.lastUsedAt === null ? m.neverUsed : html`<time datetime="${day(p.lastUsedAt)}">${m.lastUsed(day(p.lastUsedAt))}</time>`}
-<form method="post" action="${v.urls.rename}">${hidden('csrf', v.csrf)}${hidden('credential', p.credentialId)}<label for="rename-${i}">${m.renameLabel(p.name)}</label><input id="rename-${i}" name="name" type="text" maxlength="64" required autocomplete="off" value="${p.name}"><button type="submit" class="secondary">${m.rename}</button></form>
-<form method="post" action="${v.urls.remove}">${hidden('csrf', v.csrf)}${hidden('credential', p.credentialId)}<button type="submit" class="secondary">${m.remove(p.name)}</button></form></li>`)}</ul>`}
-<h2>${m.add}</h2>
-<noscript><p class="error" role="alert">${m.needsJavaScript}</p></noscript>
+${v.stepUp !== undefined ? '' : html`<form method="post" action="${v.urls.rename}">${hidden('csrf', v.csrf)}${hidden('credential', p.credentialId)}<label for="rename-${i}">${m.renameLabel(p.name)}</label><input id="rename-${i}" name="name" type="text" maxlength="64" required autocomplete="off" value="${p.name}"><button type="submit" class="secondary">${m.rename}</button></form>
+<form method="post" action="${v.urls.remove}">${hidden('csrf', v.csrf)}${hidden('credential', p.credentialId)}<button type="submit" class="secondary">${m.remove(p.name)}</button></form>`}</li>`)}</ul>`}
+${v.stepUp !== undefined
+    ? stepUpForm(v.stepUp, all.accountStrength, 'h2')
+    : html`<h2>${m.add}</h2>
+${v.unverified === true
+    ? html`<p class="error" role="alert">${all.accountStrength.verifyEmailFirst}</p>`
+    : html`<noscript><p class="error" role="alert">${m.needsJavaScript}</p></noscript>
 <form method="post" action="${v.urls.register}" data-passkey-register data-options="${v.urls.options}" data-unsupported="${m.unsupported}" data-cancelled="${m.cancelled}" hidden>
 ${hidden('csrf', v.csrf)}${hidden('response', '')}
 <label for="passkey-name">${m.nameLabel}</label>
 <input id="passkey-name" name="name" type="text" maxlength="64" autocomplete="off">
 <button type="submit">${m.add}</button>
-</form>
+</form>`}`}
 <p><a href="${v.urls.account}">${m.backToAccount}</a></p>`,
     locale,
     look,

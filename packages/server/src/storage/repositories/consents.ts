@@ -3,6 +3,7 @@
  * concurrent consents cannot undo. Consent is per resource (RFC 8707 §2).
  * @see https://www.rfc-editor.org/rfc/rfc8707#section-2
  */
+import { sql } from 'kysely'
 import type { ConsentRecord, Store } from '../store.js'
 import { statement } from './compiled.js'
 import { revokeUserClientGrants } from './grant-revocation.js'
@@ -72,6 +73,33 @@ export function consentRepository({ db }: RepositoryContext): ForTenant<Store['c
         const revoked = await revokeUserClientGrants(trx, tenant, userId, clientId, now)
         return forgotten || revoked
       })
+    },
+    async liveGrantsOf(userId, accessSince, now) {
+      const found = await db
+        .selectFrom('grants as g')
+        .select((eb) => ['g.client_id', 'g.resource', 'g.scope', eb.fn.min('g.created_at').as('created_at')])
+        .where('g.tenant_id', '=', tenant)
+        .where('g.user_id', '=', userId)
+        .where('g.revoked_at', 'is', null)
+        .where((eb) =>
+          eb.or([
+            eb('g.created_at', '>', accessSince),
+            eb.exists(
+              eb
+                .selectFrom('refresh_tokens as r')
+                .select(sql<number>`1`.as('one'))
+                .whereRef('r.grant_id', '=', 'g.id')
+                .where('r.tenant_id', '=', tenant)
+                .where('r.revoked_at', 'is', null)
+                .where('r.expires_at', '>', now),
+            ),
+          ]),
+        )
+        .groupBy(['g.client_id', 'g.resource', 'g.scope'])
+        .orderBy('g.client_id')
+        .limit(500)
+        .execute()
+      return found.map((r) => ({ client_id: r.client_id, resource: r.resource, scope: r.scope, created_at: Number(r.created_at) }))
     },
   })
 }

@@ -38,5 +38,23 @@ export function signUpRepository({ db, rows }: RepositoryContext): ForTenant<Sto
           .executeTakeFirst(),
       )
     },
+    async proveMailbox(userId, now) {
+      return db.transaction().execute(async (trx) => {
+        const proven = await trx
+          .updateTable('users')
+          .set({ email_verified: rows.bool(true), verification_pending: rows.bool(false), updated_at: now })
+          .where('tenant_id', '=', tenant)
+          .where('id', '=', userId)
+          .where('email_verified', '=', rows.bool(false))
+          .executeTakeFirst()
+        if (!changed(proven)) return null
+        const count = (r: { numDeletedRows?: bigint }) => Number(r.numDeletedRows ?? 0n)
+        const passkeys = await trx.deleteFrom('passkeys').where('tenant_id', '=', tenant).where('user_id', '=', userId).executeTakeFirst()
+        await trx.deleteFrom('mfa_recovery_codes').where('tenant_id', '=', tenant).where('user_id', '=', userId).execute()
+        const totp = await trx.deleteFrom('mfa_totp').where('tenant_id', '=', tenant).where('user_id', '=', userId).executeTakeFirst()
+        const identities = await trx.deleteFrom('user_identities').where('tenant_id', '=', tenant).where('user_id', '=', userId).executeTakeFirst()
+        return { passkeys: count(passkeys), totp: count(totp) > 0, identities: count(identities) }
+      })
+    },
   })
 }

@@ -429,4 +429,12 @@ export const de: Messages = {
     mailChangedSubject: 'Die E-Mail-Adresse Ihres Latch-Kontos wurde geändert',
     mailChangedIntro: (email) => `Die E-Mail-Adresse Ihres Latch-Kontos wurde in ${email} geändert. Wenn Sie das nicht waren, wenden Sie sich sofort an den Support.`,
   },
+  accountStrength: {
+    stepUpTitle: 'Bestätigen Sie, dass Sie es sind',
+    stepUpText: 'Melden Sie sich zu Ihrer Sicherheit erneut mit Ihrem zweiten Faktor an, bevor Sie ändern, wie Sie sich anmelden.',
+    stepUpButton: 'Erneut anmelden',
+    confirmWithCode: 'Geben Sie zur Bestätigung einen Code aus Ihrer Authenticator-App oder einen Ihrer Wiederherstellungscodes ein.',
+    codeNotRight: 'Dieser Code ist nicht richtig.',
+    verifyEmailFirst: 'Ihre E-Mail-Adresse ist noch nicht bestätigt, daher können Sie keinen Passkey und keine Bestätigung in zwei Schritten hinzufügen. Melden Sie sich dazu ab und nutzen Sie „Passwort vergessen?“ auf der Anmeldeseite.',
+  },
 }

@@ -429,4 +429,12 @@ export const es: Messages = {
     mailChangedSubject: 'Se cambió la dirección de correo de su cuenta de Latch',
     mailChangedIntro: (email) => `La dirección de correo de su cuenta de Latch se cambió a ${email}. Si no fue usted, contacte con soporte de inmediato.`,
   },
+  accountStrength: {
+    stepUpTitle: 'Confirma que eres tú',
+    stepUpText: 'Por tu seguridad, vuelve a iniciar sesión con tu segundo factor antes de cambiar cómo inicias sesión.',
+    stepUpButton: 'Volver a iniciar sesión',
+    confirmWithCode: 'Para confirmar, introduce un código de tu aplicación de autenticación o uno de tus códigos de recuperación.',
+    codeNotRight: 'Ese código no es correcto.',
+    verifyEmailFirst: 'Tu dirección de correo aún no está confirmada, así que no puedes añadir una llave de acceso ni la verificación en dos pasos. Para confirmarla, cierra sesión y usa «¿Has olvidado tu contraseña?» en la página de inicio de sesión.',
+  },
 }

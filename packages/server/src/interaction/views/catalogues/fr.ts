@@ -429,4 +429,12 @@ export const fr: Messages = {
     mailChangedSubject: 'L’adresse e-mail de votre compte Latch a été modifiée',
     mailChangedIntro: (email) => `L’adresse e-mail de votre compte Latch a été remplacée par ${email}. Si ce n’est pas vous, contactez immédiatement le support.`,
   },
+  accountStrength: {
+    stepUpTitle: 'Confirmez votre identité',
+    stepUpText: 'Pour votre sécurité, reconnectez-vous avec votre second facteur avant de modifier votre façon de vous connecter.',
+    stepUpButton: 'Se reconnecter',
+    confirmWithCode: 'Pour confirmer, saisissez un code de votre application d’authentification ou l’un de vos codes de récupération.',
+    codeNotRight: 'Ce code n’est pas correct.',
+    verifyEmailFirst: 'Votre adresse e-mail n’est pas encore confirmée : vous ne pouvez pas ajouter de clé d’accès ni de validation en deux étapes. Pour la confirmer, déconnectez-vous et utilisez « Mot de passe oublié ? » sur la page de connexion.',
+  },
 }

@@ -424,4 +424,12 @@ export const ja: Messages = {
     mailChangedSubject: 'Latch アカウントのメールアドレスが変更されました',
     mailChangedIntro: (email) => `Latch アカウントのメールアドレスが ${email} に変更されました。お心当たりがない場合は、すぐにサポートに連絡してください。`,
   },
+  accountStrength: {
+    stepUpTitle: '本人確認',
+    stepUpText: '安全のため、サインイン方法を変更する前に、2 つ目の要素でもう一度サインインしてください。',
+    stepUpButton: 'もう一度サインイン',
+    confirmWithCode: '確認のため、認証アプリのコードまたはリカバリーコードのいずれかを入力してください。',
+    codeNotRight: 'そのコードは正しくありません。',
+    verifyEmailFirst: 'メールアドレスがまだ確認されていないため、パスキーや 2 段階認証を追加できません。確認するには、サインアウトしてサインインページの「パスワードをお忘れですか?」を使ってください。',
+  },
 }
