@@ -24,25 +24,16 @@ import { productName } from '../interaction/views/branding.js'
 import { messagesFor } from '../interaction/views/locales.js'
 import { passkeyOfferPage } from '../interaction/views/passkeys.js'
 import type { CookieChange } from '../sessions/idp-session.js'
-import { csrfToken, verifyCsrf } from './_pipeline/csrf.js'
-import { requireFormBody, type RawParams } from './_pipeline/form-body.js'
+import { csrfToken } from './_pipeline/csrf.js'
+import { requireFormBody } from './_pipeline/form-body.js'
 import { pageLook } from './_pipeline/page-look.js'
-import { rejectDuplicateParams } from './_pipeline/reject-duplicate-params.js'
 import { sendOutcome } from './_pipeline/send-outcome.js'
 import { applyCookies } from './_pipeline/session-cookie.js'
 import { html, load, localeOf, type InteractionRequest } from './interaction.js'
 import { renderSecondFactor } from './mfa.js'
 import { passkeysScriptUrl } from './passkey-assets.js'
+import { checkedForm, json } from './passkeys.js'
 
-function json(reply: FastifyReply, status: number, body: unknown): FastifyReply {
-  return reply.status(status).header('cache-control', 'no-store').type('application/json; charset=utf-8').send(JSON.stringify(body))
-}
-
-function checkedForm(request: FastifyRequest): { params: Readonly<Record<string, string>>; browser: string } {
-  const params = rejectDuplicateParams(request.body as RawParams)
-  verifyCsrf(request.latch, request, params)
-  return { params, browser: params.csrf as string }
-}
 
 async function secondFactorOptions(request: InteractionRequest, reply: FastifyReply): Promise<FastifyReply> {
   const ctx = request.latch

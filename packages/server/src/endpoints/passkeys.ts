@@ -56,12 +56,13 @@ import { mailboxProven, needsStrongSession, signedInStrongly } from '../interact
 
 const ACCOUNT_PASSKEYS = `${PATHS.account}/passkeys`
 
-function json(reply: FastifyReply, status: number, body: unknown): FastifyReply {
+/** A JSON answer of a ceremony's options (never cached). */
+export function json(reply: FastifyReply, status: number, body: unknown): FastifyReply {
   return reply.status(status).header('cache-control', 'no-store').type('application/json; charset=utf-8').send(JSON.stringify(body))
 }
 
 /** The form's parameters, with the CSRF token checked; its value (equal to the cookie's) binds the ceremony to this browser. */
-function checkedForm(request: FastifyRequest): { params: Readonly<Record<string, string>>; browser: string } {
+export function checkedForm(request: FastifyRequest): { params: Readonly<Record<string, string>>; browser: string } {
   const params = rejectDuplicateParams(request.body as RawParams)
   verifyCsrf(request.latch, request, params)
   return { params, browser: params.csrf as string }

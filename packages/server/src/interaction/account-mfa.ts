@@ -18,16 +18,14 @@ import {
   reserveSecondFactor,
   totpSecret,
 } from '../sessions/second-factor.js'
-import { trustedDevice } from '../sessions/device-cookie.js'
 import type { ActiveSession, CookieJar } from '../sessions/idp-session.js'
 import type { UserRecord } from '../storage/store.js'
-import { notChecked } from '../users/login-throttle.js'
-import { verifyPassword } from '../users/password-hash.js'
 import { recoveryCodeHash } from '../users/recovery-codes.js'
 import { verifyTotp } from '../users/totp.js'
 import { DEFAULT_LOCALE } from './views/locales.js'
 import { lookFor } from './page-look.js'
 import { endOtherSessions, hasSecondFactor, mailboxProven, signedInStrongly, stepUpNeeded } from './account-strength.js'
+import { provePassword } from './password-proof.js'
 import { ENROL_MAX_AUTH_AGE, enrolmentSecret, issueRecoveryCodes } from './second-factor.js'
 
 /**
@@ -88,28 +86,6 @@ export async function startAccountEnrolment(ctx: LatchContext, active: ActiveSes
   return secret === null ? { type: 'on' } : { type: 'secret', secret }
 }
 
-/**
- * The current password, under the sign-in throttle of the account (review L2: the budgets, device
- * cookie and `login.failed` events of the sign-in page, as "Change password"), so a stolen session
- * cannot guess it faster than the sign-in page allows.
- */
-export async function provePassword(ctx: LatchContext, user: UserRecord, input: { password: string | undefined; ip: string; cookies: CookieJar }): Promise<{ type: 'ok' } | { type: 'wrong' } | { type: 'throttled'; retryAfter: number }> {
-  if (user.password_hash === null) return { type: 'wrong' }
-  const device = trustedDevice(ctx, input.cookies, user.email, user.password_hash)
-  const attempt = await ctx.throttle.signIn({ account: user.email, ip: input.ip, device })
-  if (!attempt.allowed) {
-    ctx.events.emit('login.failed', { reason: 'throttled', ip: input.ip, account_hash: ctx.throttle.accountTag(user.email) })
-    return { type: 'throttled', retryAfter: attempt.retryAfter }
-  }
-  const ok = await verifyPassword(user.password_hash, input.password ?? '').catch(notChecked(attempt))
-  if (!ok) {
-    await attempt.failed()
-    ctx.events.emit('login.failed', { reason: 'bad_credentials', ip: input.ip, account_hash: ctx.throttle.accountTag(user.email) })
-    return { type: 'wrong' }
-  }
-  await attempt.succeeded()
-  return { type: 'ok' }
-}
 
 export type AccountEnrolment = { type: 'enrolled'; recoveryCodes: string[] } | { type: 'wrong'; secret: string } | { type: 'throttled'; secret: string } | { type: 'gone' }
 

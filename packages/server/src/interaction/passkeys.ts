@@ -18,6 +18,7 @@
  * @see https://www.w3.org/TR/webauthn-3/#sctn-verifying-assertion
  * @see https://www.w3.org/TR/webauthn-3/#sctn-sign-counter
  */
+import { provePassword } from './password-proof.js'
 import {
   generateAuthenticationOptions,
   generateRegistrationOptions,
@@ -31,10 +32,7 @@ import { InvalidRequestError } from '../errors.js'
 import { requiredConnectionForEmail, requiredConnectionForMember } from '../federation/organization-rules.js'
 import { hashHandle } from '../lib/random.js'
 import { parseCredentialResponse, passkeyAmr, relyingPartyOf, type ParsedResponse } from '../rules/webauthn.js'
-import { trustedDevice } from '../sessions/device-cookie.js'
 import { startSession, type ActiveSession, type CookieChange, type CookieJar } from '../sessions/idp-session.js'
-import { notChecked } from '../users/login-throttle.js'
-import { verifyPassword } from '../users/password-hash.js'
 import type { PasskeyChallengeRecord, PasskeyRecord, UserRecord } from '../storage/store.js'
 import { connectionStartUrl } from './home-realm.js'
 import type { Outcome } from './outcome.js'
@@ -286,19 +284,8 @@ export async function confirmPassword(
   // Review H1: the password adds nothing for a user with a second factor (or a policy): renewing
   // `auth_time` would make a one-factor session look freshly and fully signed in. They step up.
   if (await needsStrongSession(ctx, user.id)) return { type: 'step_up' }
-  const device = trustedDevice(ctx, input.cookies, user.email, user.password_hash)
-  const attempt = await ctx.throttle.signIn({ account: user.email, ip: input.ip, device })
-  if (!attempt.allowed) {
-    ctx.events.emit('login.failed', { reason: 'throttled', ip: input.ip, account_hash: ctx.throttle.accountTag(user.email) })
-    return { type: 'throttled', retryAfter: attempt.retryAfter }
-  }
-  const ok = await verifyPassword(user.password_hash, input.password ?? '').catch(notChecked(attempt))
-  if (!ok) {
-    await attempt.failed()
-    ctx.events.emit('login.failed', { reason: 'bad_credentials', ip: input.ip, account_hash: ctx.throttle.accountTag(user.email) })
-    return { type: 'wrong' }
-  }
-  await attempt.succeeded()
+  const proof = await provePassword(ctx, user, input)
+  if (proof.type !== 'ok') return proof
   const renewed = await startSession(ctx, input.cookies, user, [...new Set([...active.session.amr, 'pwd'])])
   return renewed === null ? { type: 'wrong' } : { type: 'confirmed', cookies: [renewed.cookie] }
 }
