@@ -28,7 +28,8 @@ const rp = () => new URL(server.url)
 const authenticator = () => new SoftwareAuthenticator(rp().hostname, rp().origin)
 
 beforeAll(async () => {
-  server = await startServer({ users: [...baseTestConfig.users, CAROL], sign_up: { enabled: true, verify_email: 'none' } })
+  // Review M3: passkeys are enrolled only once the mailbox is proven, so the users with passkeys are verified.
+  server = await startServer({ users: [...baseTestConfig.users.map((u) => ({ ...u, email_verified: true })), CAROL], sign_up: { enabled: true, verify_email: 'none' } })
   const ctx = server.server.ctx
   ctx.events.onAny((name, payload) => events.push({ name, payload: payload as Record<string, unknown> }))
   // Passkeys first (a password sign-in of the account page), then Alice's TOTP: Alice has both, Bob a passkey only.
@@ -112,7 +113,8 @@ describe('a passkey as the second factor', () => {
   it('WebAuthn L3 §7.2 step 6, RFC 8176: after the password, the step lists the user\'s passkeys; one passes it: amr pwd hwk user mfa, acr phr', async () => {
     const step = await toStep(ALICE)
     expect(isSecondFactorPage(step.page)).toBe(true)
-    expect(step.page.headers.get('content-security-policy')).toContain("script-src 'self'; connect-src 'self'")
+    // Review L8: CSP names the one script and the one options URL of this step.
+    expect(step.page.headers.get('content-security-policy')).toMatch(new RegExp(`script-src ${server.url}/assets/passkeys\\.js; connect-src ${server.url}/interaction/[0-9a-f-]{36}/mfa/passkey/options;`))
     const options = await optionsOf(step)
     expect(options).toMatchObject({ rpId: rp().hostname, userVerification: 'preferred' })
     expect(options.allowCredentials).toEqual([{ id: alicePasskey.id, type: 'public-key', transports: ['internal'] }])
@@ -228,7 +230,7 @@ describe('the offer to add a passkey after sign-up', () => {
     const { browser, res, html } = await signUp('dana@example.com')
     expect(res.status).toBe(200)
     expect(res.headers.get('set-cookie') ?? '').toMatch(/latch_session=/)
-    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'; connect-src 'self'")
+    expect(res.headers.get('content-security-policy')).toMatch(new RegExp(`script-src ${server.url}/assets/passkeys\\.js; connect-src ${server.url}/interaction/[0-9a-f-]{36}/passkey/offer/options;`))
     expect(html).toContain('<h1 tabindex="-1" autofocus>Add a passkey for faster sign-in?</h1>')
     expect(html).toMatch(/<form method="post" action="[^"]+\/passkey\/offer" data-passkey-register [^>]* hidden>/)
     const notNow = /<a class="button secondary" href="([^"]+)" id="not-now">Not now<\/a>/.exec(html)?.[1]
