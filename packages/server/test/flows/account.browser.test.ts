@@ -77,10 +77,12 @@ describe.skipIf(!hasChromium)('the account page in a real browser (issue 13)', (
     await tabTo(page, 'Sign in', button('Sign in'))
     await page.keyboard.press('Enter')
     await page.waitForURL(/\/interaction\//)
-    // The email field has focus (autofocus).
+    // The email field has focus (autofocus): waited for, so that no keystroke under load lands before it does.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('email')
     await page.keyboard.type(USER.email)
     await page.keyboard.press('Tab')
     await page.keyboard.type(USER.password)
+    expect([await page.getByLabel('Email').inputValue(), await page.getByLabel('Password').inputValue()]).toEqual([USER.email, USER.password])
     await page.keyboard.press('Enter')
     await page.waitForURL(`${s.url}/account`)
     expect(await page.locator('p.muted', { hasText: 'Signed in as' }).textContent()).toBe(`Signed in as ${USER.email}`)
