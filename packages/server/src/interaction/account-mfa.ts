@@ -82,7 +82,7 @@ export async function startAccountEnrolment(ctx: LatchContext, active: ActiveSes
     const proved = await provePassword(ctx, user, input)
     if (proved.type !== 'ok') return proved
   }
-  const secret = await enrolmentSecret(ctx, user.id, { fresh: true })
+  const secret = await enrolmentSecret(ctx, user.id)
   return secret === null ? { type: 'on' } : { type: 'secret', secret }
 }
 

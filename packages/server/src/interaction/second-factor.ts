@@ -166,19 +166,16 @@ async function enrolSecretOf(ctx: LatchContext, encrypted: string): Promise<stri
 }
 
 /**
- * The account page's enrolment secret (stored encrypted in `mfa_totp`, unconfirmed). Without
- * `fresh`, one begun within `ENROL_MAX_AUTH_AGE` is kept; the account page's **Set up** passes
- * `fresh`, so a secret someone else was shown earlier is never the one confirmed (a sign-in's
- * forced enrolment uses its challenge's own secret instead: `challengeEnrolmentSecret`). Null when
- * a confirmed authenticator exists (enrolled meanwhile, elsewhere).
+ * The account page's enrolment secret (stored encrypted in `mfa_totp`, unconfirmed): a new one at
+ * every **Set up**, so a secret someone else was shown earlier is never the one confirmed (a
+ * sign-in's forced enrolment uses its challenge's own secret instead: `challengeEnrolmentSecret`).
+ * Null when a confirmed authenticator exists (enrolled meanwhile, elsewhere).
  */
-export async function enrolmentSecret(ctx: LatchContext, userId: string, options: { fresh?: boolean } = {}): Promise<string | null> {
+export async function enrolmentSecret(ctx: LatchContext, userId: string): Promise<string | null> {
   const existing = await ctx.store.mfa.totp(userId)
   if (existing !== null && existing.confirmed_at !== null) return null
-  const now = ctx.clock.now()
-  if (existing !== null && options.fresh !== true && now - existing.created_at <= ENROL_MAX_AUTH_AGE) return totpSecret(ctx, existing)
   const secret = newTotpSecret()
-  return (await ctx.store.mfa.beginTotp(userId, await encryptTotpSecret(ctx, secret), now)) ? secret : null
+  return (await ctx.store.mfa.beginTotp(userId, await encryptTotpSecret(ctx, secret), ctx.clock.now())) ? secret : null
 }
 
 export type PassResult =

@@ -10,13 +10,12 @@
  * The issuer is `http://localhost:<port>`: WebAuthn refuses IP addresses as RP IDs.
  * @see https://www.w3.org/TR/webauthn-3/#sctn-automation-add-virtual-authenticator
  */
-import { createHash, randomBytes } from 'node:crypto'
-import { createRemoteJWKSet, jwtVerify } from 'jose'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PATHS } from '../../src/context.js'
 import { hasChromium, launchChromium } from '../chromium.js'
-import { freePort, postForm, startCallbackServer, startServer, type CallbackServer, type TestServer } from '../helpers.js'
+import { passkeyAppIdToken, passkeyAppRequest, virtualAuthenticator } from '../support/passkey-browser.js'
+import { freePort, startCallbackServer, startServer, type CallbackServer, type TestServer } from '../helpers.js'
 import { enrolTotp } from '../support/mfa.js'
 
 const PHONE = { width: 375, height: 812 }
@@ -46,28 +45,9 @@ describe.skipIf(!hasChromium)('a passkey as the second factor, in a real browser
     await callback?.close()
   })
 
-  function authorize(): { url: string; verifier: string; nonce: string } {
-    const verifier = randomBytes(32).toString('base64url')
-    const nonce = randomBytes(12).toString('base64url')
-    const url = new URL(`${issuer}${PATHS.authorization}`)
-    url.search = new URLSearchParams({
-      client_id: 'passkey-app', redirect_uri: callback.url, response_type: 'code', scope: 'openid email', state: randomBytes(8).toString('hex'), nonce,
-      code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
-    }).toString()
-    return { url: url.href, verifier, nonce }
-  }
+  const authorize = () => passkeyAppRequest(issuer, callback.url)
 
-  async function idTokenAfter(page: Page, verifier: string, nonce: string): Promise<Record<string, unknown>> {
-    await page.waitForURL((u) => u.href.startsWith(callback.url))
-    const code = new URL(page.url()).searchParams.get('code')
-    expect(code, page.url()).toBeTruthy()
-    const res = await postForm(`${issuer}${PATHS.token}`, { grant_type: 'authorization_code', code: code!, redirect_uri: callback.url, code_verifier: verifier, client_id: 'passkey-app' })
-    const tokens = (await res.json()) as { id_token: string }
-    expect(res.status, JSON.stringify(tokens)).toBe(200)
-    const { payload } = await jwtVerify(tokens.id_token, createRemoteJWKSet(new URL(`${issuer}${PATHS.jwks}`)), { issuer, audience: 'passkey-app' })
-    expect(payload.nonce).toBe(nonce)
-    return payload
-  }
+  const idTokenAfter = (page: Page, verifier: string, nonce: string) => passkeyAppIdToken(page, issuer, callback.url, verifier, nonce)
 
   /** Tab (at most `max` times) until the element with `id` has focus. */
   async function tabTo(page: Page, id: string, max = 8): Promise<void> {
@@ -92,11 +72,7 @@ describe.skipIf(!hasChromium)('a passkey as the second factor, in a real browser
     context.setDefaultTimeout(10_000)
     const page = await context.newPage()
     try {
-      const cdp = await context.newCDPSession(page)
-      await cdp.send('WebAuthn.enable')
-      const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-        options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
-      })
+      const { cdp, authenticatorId } = await virtualAuthenticator(page)
       // No conditional UI: the sign-in page's autofill request would sign in with the passkey alone.
       await page.addInitScript(() => {
         PublicKeyCredential.isConditionalMediationAvailable = async () => false

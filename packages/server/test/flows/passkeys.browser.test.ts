@@ -14,13 +14,12 @@
  * @see https://www.w3.org/TR/webauthn-3/#dom-credentialmediationrequirement-conditional
  * @see https://www.rfc-editor.org/rfc/rfc8176#section-2
  */
-import { createHash, randomBytes } from 'node:crypto'
-import { createRemoteJWKSet, jwtVerify } from 'jose'
-import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PATHS } from '../../src/context.js'
 import { hasChromium, launchChromium } from '../chromium.js'
-import { ALICE, freePort, postForm, startCallbackServer, startServer, type CallbackServer, type TestServer } from '../helpers.js'
+import { passkeyAppIdToken, passkeyAppRequest, virtualAuthenticator } from '../support/passkey-browser.js'
+import { ALICE, freePort, startCallbackServer, startServer, type CallbackServer, type TestServer } from '../helpers.js'
 
 const PHONE = { width: 375, height: 812 }
 
@@ -58,38 +57,9 @@ describe.skipIf(!hasChromium)('passkeys in a real browser', () => {
     return { context, page: await context.newPage() }
   }
 
-  async function virtualAuthenticator(page: Page): Promise<{ cdp: CDPSession; authenticatorId: string }> {
-    const cdp = await page.context().newCDPSession(page)
-    await cdp.send('WebAuthn.enable')
-    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
-    })
-    return { cdp, authenticatorId }
-  }
+  const authorize = () => passkeyAppRequest(issuer, callback.url)
 
-  function authorize(): { url: string; verifier: string; nonce: string } {
-    const verifier = randomBytes(32).toString('base64url')
-    const nonce = randomBytes(12).toString('base64url')
-    const url = new URL(`${issuer}${PATHS.authorization}`)
-    url.search = new URLSearchParams({
-      client_id: 'passkey-app', redirect_uri: callback.url, response_type: 'code', scope: 'openid email', state: randomBytes(8).toString('hex'), nonce,
-      code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
-    }).toString()
-    return { url: url.href, verifier, nonce }
-  }
-
-  /** The code the client got, exchanged; the ID token verified (signature, issuer, audience, nonce) with jose. */
-  async function idTokenAfter(page: Page, verifier: string, nonce: string): Promise<Record<string, unknown>> {
-    await page.waitForURL((u) => u.href.startsWith(callback.url))
-    const code = new URL(page.url()).searchParams.get('code')
-    expect(code, page.url()).toBeTruthy()
-    const res = await postForm(`${issuer}${PATHS.token}`, { grant_type: 'authorization_code', code: code!, redirect_uri: callback.url, code_verifier: verifier, client_id: 'passkey-app' })
-    const tokens = (await res.json()) as { id_token: string }
-    expect(res.status, JSON.stringify(tokens)).toBe(200)
-    const { payload } = await jwtVerify(tokens.id_token, createRemoteJWKSet(new URL(`${issuer}${PATHS.jwks}`)), { issuer: issuer, audience: 'passkey-app' })
-    expect(payload.nonce).toBe(nonce)
-    return payload
-  }
+  const idTokenAfter = (page: Page, verifier: string, nonce: string) => passkeyAppIdToken(page, issuer, callback.url, verifier, nonce)
 
   async function signOut(page: Page): Promise<void> {
     await page.goto(`${issuer}${PATHS.end_session}`)
