@@ -130,7 +130,7 @@ describe.skipIf(!hasChromium)('the account page in a real browser (issue 13)', (
     await page.keyboard.press('Enter')
     await page.waitForURL(`${s.url}/account/password`)
     expect(await page.getByRole('alert').textContent()).toBe('Your current password is not correct.')
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('current-password')
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('current-password')
     await noSidewaysScroll(page)
     await page.keyboard.type(USER.password)
     await page.keyboard.press('Tab')

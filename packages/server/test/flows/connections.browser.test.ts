@@ -219,7 +219,7 @@ describe.skipIf(!hasChromium)('connections in a real browser (issue 12)', () => 
       await link.waitFor()
       // Tab order is the visual order: the link above the form (sign_in.connections: above), then
       // Email (focused first, autofocus), Password, Sign in.
-      expect(await focused(page)).toBe('input email')
+      await expect.poll(() => focused(page)).toBe('input email')
       await page.keyboard.press('Shift+Tab')
       expect(await focused(page)).toBe(`a Continue with ${UPSTREAM_NAME}`)
       const order = [await focused(page)]
@@ -269,7 +269,7 @@ describe.skipIf(!hasChromium)('connections in a real browser (issue 12)', () => 
       expect(await page.getByLabel('Password').count()).toBe(0)
       // The organization's connection is no button: only the email leads there.
       expect(await page.getByRole('link', { name: `Continue with ${ACME_NAME}` }).count()).toBe(0)
-      expect(await focused(page)).toBe('input email')
+      await expect.poll(() => focused(page)).toBe('input email')
       const continuing = page.waitForResponse((r) => r.url().endsWith('/identify') && r.request().method() === 'POST')
       const atIdp = page.waitForRequest((r) => r.url().startsWith(`${upstream.url}${PATHS.authorization}?`))
       await page.keyboard.type(ANNA.email)

@@ -75,7 +75,7 @@ describe.skipIf(!hasChromium)('two-step verification in a real browser', () => {
   /** Email, Tab, password, Enter: the keyboard's way through the sign-in form (focus starts on Email). */
   async function signInByKeyboard(page: Page): Promise<void> {
     await page.goto(authorizationUrl())
-    expect(await focused(page)).toBe('email')
+    await expect.poll(() => focused(page)).toBe('email')
     await page.keyboard.type(DANA.email)
     await page.keyboard.press('Tab')
     expect(await focused(page)).toBe('password')
@@ -105,7 +105,7 @@ describe.skipIf(!hasChromium)('two-step verification in a real browser', () => {
       totpSecret = (await page.locator('#secret').innerText()).replace(/\s/g, '')
       expect(totpSecret).toMatch(/^[A-Z2-7]{32}$/)
       // The code field has the focus, and phones get the numeric keyboard and one-time-code autofill.
-      expect(await focused(page)).toBe('code')
+      await expect.poll(() => focused(page)).toBe('code')
       const field = page.getByLabel('Code', { exact: true })
       expect(await field.getAttribute('autocomplete')).toBe('one-time-code')
       expect(await field.getAttribute('inputmode')).toBe('numeric')
@@ -130,7 +130,7 @@ describe.skipIf(!hasChromium)('two-step verification in a real browser', () => {
     try {
       await signInByKeyboard(page)
       await page.getByRole('heading', { name: 'Two-step verification' }).waitFor()
-      expect(await focused(page)).toBe('code')
+      await expect.poll(() => focused(page)).toBe('code')
       expect(await page.getByLabel('Code', { exact: true }).getAttribute('autocomplete')).toBe('one-time-code')
       expect(await fitsWidth(page)).toBe(true)
       clock.advance(30)

@@ -113,7 +113,7 @@ describe.skipIf(!hasChromium)('a passkey as the second factor, in a real browser
       await password(page, second.url)
       await page.getByRole('heading', { name: 'Two-step verification' }).waitFor()
       await page.getByRole('button', { name: 'Use a passkey' }).waitFor({ state: 'visible' })
-      expect(await page.evaluate(() => document.activeElement?.id)).toBe('code')
+      await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('code')
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width)
       await page.screenshot({ path: '/tmp/latch-passkey-second-factor.png', fullPage: true })
       await tabTo(page, 'passkey-second-factor')
