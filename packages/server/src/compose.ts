@@ -52,12 +52,13 @@ export function createContext(parts: {
   const { rateLimit, hooks, tenant = DEFAULT_TENANT, pending, clientCache, mailer, background, ...rest } = parts
   const { config, store, clock } = rest
   const loadedHooks = hooks ?? NO_HOOKS
+  const events = parts.events ?? new LatchEvents()
   // Each tenant's login counters are its own (the same email in two tenants is two accounts).
   const keySecret = tenant === DEFAULT_TENANT ? config.secret : `${config.secret}\0tenant\0${tenant}`
   return {
     ...rest,
     tenant,
-    events: parts.events ?? new LatchEvents(),
+    events,
     hooks: loadedHooks,
     customClaims: new CustomClaims({ mappings: config.claims, hooks: loadedHooks, hooksPath: config.hooks, log: rest.log, tenant: Object.freeze({ id: tenant, issuer: config.issuer }) }),
     clients: new ClientRegistry(store, clock, { tenant, ...(clientCache && { cache: clientCache }) }),
@@ -75,7 +76,7 @@ export function createContext(parts: {
       // Every node shares LATCH_SECRET, so every node derives the same counter keys.
       { ...(rateLimit && { store: rateLimit }), keySecret },
     ),
-    pending: pending ?? new PendingLimits(config, store, rateLimit ?? new MemoryRateLimit(), clock, config.secret),
+    pending: pending ?? new PendingLimits(config, store, rateLimit ?? new MemoryRateLimit(), clock, config.secret, events),
     mailer: mailer ?? createMailer(config.mail, rest.log),
     mailThrottle: new MailThrottle(config.mail, clock, rateLimit ?? new MemoryRateLimit(), keySecret),
     background: background ?? new BackgroundTasks(),

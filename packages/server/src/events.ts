@@ -101,6 +101,16 @@ export interface LatchEventMap {
    * reset) removed what was enrolled before it: how many passkeys and linked identities, and whether TOTP.
    */
   'user.unproven_methods_removed': { user_id: string; via: 'password_reset' | 'email_verification'; passkeys: number; totp: boolean; identities: number }
+  /**
+   * Issue 14 (alerts): a throttle refused a request where no other event says so (`throttle`: which
+   * one; `ip` the source). The sign-in throttle has `login.failed` (reason `throttled`), the mail
+   * throttle of passwordless sign-in `sign_in_mail.throttled`, the second-factor lock `mfa.locked`.
+   */
+  'throttle.engaged': { throttle: 'user_code' | 'mail' | 'verification_code' | 'second_factor' | 'pending_interactions' | 'pending_device_codes'; ip: string }
+  /** Issue 14: a webhook acknowledged (2xx) an alert; `webhook` its URL's origin, `status` the answer's. Never the body or secret. */
+  'alert.delivered': { alert_id: string; type: string; webhook: string; attempts: number; status: number }
+  /** Issue 14: an alert was given up for one webhook; `status` of the last answer (null: none). Never the body or secret. */
+  'alert.failed': { alert_id: string; type: string; webhook: string; attempts: number; status: number | null; reason: 'attempts_exhausted' | 'retry_window_passed' | 'webhook_removed' }
 }
 
 export type LatchEventName = keyof LatchEventMap
@@ -190,6 +200,10 @@ export const EVENT_DESCRIPTIONS = Object.freeze({
   'email_change.requested': 'a signed-in user asked to change their email address (issue 13)',
   'email.changed': 'a user\'s email address changed through the link mailed to the new address (issue 13)',
   'user.unproven_methods_removed': 'the first proof of a never-verified account\'s mailbox removed its passkeys, TOTP, recovery codes and linked identities (issue 13)',
+  /** Issue 14: alerts. */
+  'throttle.engaged': 'a throttle refused a request where no other event says so: user-code entry, mail, verification codes, second factors, pending interactions or device codes per source (issue 14)',
+  'alert.delivered': 'an alert webhook acknowledged an alert (issue 14)',
+  'alert.failed': 'an alert was given up for one webhook: attempts or retry window spent, or the webhook removed (issue 14)',
 } as const satisfies Record<LatchEventName, string>)
 
 /** Every event name of the map, in the order of `EVENT_DESCRIPTIONS`. */

@@ -29,6 +29,8 @@ import { TenantContexts } from './tenancy/tenant-contexts.js'
 import { tenantContext, tenantKeystore } from './tenancy/tenant-context.js'
 import { KeyRotationSchedule } from './tenancy/key-rotation.js'
 import { LogoutDeliveryQueue } from './tenancy/logout-deliveries.js'
+import { AlertMonitor } from './alerts/alert-monitor.js'
+import { AlertDeliveryQueue } from './alerts/alert-queue.js'
 import { TenantsDirectory } from './tenancy/tenants-dir.js'
 import { sendUnknownTenant } from './endpoints/_pipeline/unknown-tenant.js'
 import { TENANT_OF, type RoutedRequest } from './endpoints/_pipeline/tenant-of.js'
@@ -108,6 +110,11 @@ export interface LatchServer {
    * by itself; tests call this to step it with their clock.
    */
   deliverLogouts(): Promise<void>
+  /**
+   * Issue 14: waits until every alert raised so far is queued, then runs one pass of the alert
+   * delivery loop (every due alert gets an attempt). The loop runs by itself; tests step it with their clock.
+   */
+  deliverAlerts(): Promise<void>
   config: LatchConfig
   warnings: string[]
   /** Listens on `port` (0 = ephemeral) and returns the bound URL. */
@@ -305,8 +312,24 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     const logoutDeliveries = new LogoutDeliveryQueue({ store, contexts: tenants, clock, log })
     logoutDeliveries.start()
     events.on('session.ended', () => logoutDeliveries.kick())
+    // Issue 14: alert webhooks (deployment-wide). Counts go to Redis when configured (shared by the
+    // nodes), else to a bounded memory store of the monitor's own.
+    const alerts: AlertMonitor = new AlertMonitor({
+      config: config.alerts,
+      store,
+      clock,
+      log,
+      ...(config.redis_url !== null && rateLimit !== undefined && { rateLimit }),
+      keySecret: config.secret,
+      onQueued: () => alertQueue.kick(),
+    })
+    const alertQueue = new AlertDeliveryQueue({ config: config.alerts, webhooks: alerts.webhooks, store, clock, log, events })
+    alerts.subscribe(events)
+    alertQueue.start()
     app.addHook('onClose', async () => {
       await logoutDeliveries.stop()
+      await alerts.close()
+      await alertQueue.stop()
       clearInterval(sweeper)
       clearInterval(keyReloader)
       clearInterval(tenantReloader)
@@ -324,6 +347,10 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       tenants,
       reloadTenants,
       deliverLogouts: () => logoutDeliveries.runOnce(),
+      async deliverAlerts() {
+        await alerts.settled()
+        await alertQueue.runOnce()
+      },
       config,
       warnings,
       async listen(port = config.port, host = config.host) {

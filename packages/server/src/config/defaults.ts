@@ -732,3 +732,71 @@ export const PASSWORDLESS_EMAIL_CODE = false
  * @key passwordless.ttl
  */
 export const PASSWORDLESS_TTL = 600
+
+/**
+ * Issue 14: signed alert webhooks, a list of `{ url, secret, events }`. Each alert is POSTed as
+ * JSON `{ id, type, time, tenant, data }` to every webhook whose `events` select it, signed with
+ * `Latch-Signature: t=<unix seconds>,v1=<hex HMAC-SHA-256(secret, "<t>.<body>")>` (README
+ * "Alerts" has the verification recipe). `url`: https, or http to a loopback host only. `secret`:
+ * at least 32 characters, write `secret: ${ALERTS_SECRET}`. `events` (default `['*']`): alert types
+ * (`authorization_code.reused`, `refresh_token.family_revoked`, `client_assertion.replayed`,
+ * `passkey.counter_regressed`, `login.throttled`, `mfa.locked`, `sign_in_mail.throttled`,
+ * `throttle.engaged`, `threshold.crossed`), groups (`theft`, `throttle`, `threshold`) or `*`.
+ * Deployment-wide: a top-level key only (not a tenant's); every tenant's alerts go to these
+ * webhooks, each naming its tenant.
+ * @security The secret is never logged, stored or sent; only its HMAC is. Rotate it by listing a second webhook with the new secret, then removing the old one.
+ * @key alerts.webhooks
+ */
+export const ALERTS_WEBHOOKS = []
+
+/**
+ * Issue 14: counts of failed sign-ins (`login.failed`, wrong passwords and throttled attempts
+ * alike) that raise a `threshold.crossed` alert: `failed_sign_ins_per_account: { count, window }`
+ * (one account, by its keyed hash, over every source) and `failed_sign_ins_per_network: { count,
+ * window }` (one IPv4 address or IPv6 /64 over every account); `window` in seconds (60 to
+ * 86,400). `null` turns one off. An alert fires once per window per account or network, when the
+ * count is reached, not once per failure. Counted in Redis when `redis_url` is set (every node
+ * adds to one count), else per node in memory (bounded).
+ * @key alerts.thresholds
+ */
+export const ALERTS_THRESHOLDS = {
+  failed_sign_ins_per_account: { count: 20, window: 900 },
+  failed_sign_ins_per_network: { count: 100, window: 900 },
+}
+
+/**
+ * Issue 14: a throttle alert (`login.throttled`, `sign_in_mail.throttled`, `throttle.engaged`,
+ * `mfa.locked`) for one key (account and network, network, or user) fires at most once per this
+ * many seconds: a throttle refuses every further attempt, and each refusal is not news.
+ * @key alerts.repeat_window
+ */
+export const ALERTS_REPEAT_WINDOW = 900
+
+/**
+ * Issue 14: seconds one webhook POST may take (connect, send, answer) before it counts as failed.
+ * Redirects are never followed and the answer's body is never read.
+ * @key alerts.timeout
+ */
+export const ALERTS_TIMEOUT = 10
+
+/**
+ * Issue 14: attempts per alert and webhook (the first included) before it is given up
+ * (`alert.failed`). Retries wait 10 s, 20 s, 40 s … at most an hour, ±20 % at random.
+ * @key alerts.max_attempts
+ */
+export const ALERTS_MAX_ATTEMPTS = 10
+
+/**
+ * Issue 14: seconds after an alert was raised past which it is given up whatever its attempts
+ * (an alert a day late is noise).
+ * @key alerts.retry_window
+ */
+export const ALERTS_RETRY_WINDOW = 86_400
+
+/**
+ * Issue 14: alert deliveries queued at most (the `alert_deliveries` table, every node's). Past it
+ * new alerts are dropped, with a warning in the log at most once a minute per node: anonymous
+ * traffic (failed sign-ins from many networks) can raise alerts, and must not fill the database.
+ * @key alerts.queue_limit
+ */
+export const ALERTS_QUEUE_LIMIT = 10_000

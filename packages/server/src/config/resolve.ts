@@ -22,6 +22,7 @@ import { OIDC_SCOPE_CLAIMS } from './schema.js'
 import { JWKS_MAX_AGE } from './defaults.js'
 import { parseTrustProxy } from './trust-proxy.js'
 import { resolveConnections } from './connections.js'
+import { checkAlerts } from './alerts.js'
 import {
   ConfigFileSchema,
   STANDARD_SCOPES,
@@ -372,6 +373,9 @@ export function resolveConfig(substituted: Record<string, unknown>, options: Res
       ? 'mail.smtp_url is not set on an https issuer and mail.development is true: mail (sign-up verification, password resets, email sign-in) goes to the development mailer (the console and mail.directory), not to people. For local development only; set mail.smtp_url: ${SMTP_URL}.'
       : 'mail.smtp_url is not set on an https issuer: sign-up, "Forgot password?" and email sign-in are off (they would mail links and codes to the console). Set mail.smtp_url: ${SMTP_URL}, or mail.development: true for a local https setup.')
   }
+
+  // Issue 14: alert webhooks' URLs and event names (a tenant's config has no `alerts`: its key is the deployment's).
+  checkAlerts(file.alerts)
 
   const trustProxy = parseTrustProxy(file.trust_proxy)
   const demo = demoCredentialsWarning(file)

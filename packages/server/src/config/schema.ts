@@ -184,6 +184,15 @@ export const UserSchema = Type.Object(
 )
 export type UserConfig = Static<typeof UserSchema>
 
+/** Issue 14: `alerts.thresholds.*`: `count` failures within `window` seconds. */
+const AlertThreshold = Type.Object(
+  {
+    count: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+    window: Type.Integer({ minimum: 60, maximum: 86_400 }),
+  },
+  strict,
+)
+
 export const ConfigFileSchema = Type.Object(
   {
     issuer: Type.String({ default: D.ISSUER }),
@@ -390,6 +399,35 @@ export const ConfigFileSchema = Type.Object(
         reload_interval: Type.Integer({ minimum: 1, maximum: 86_400, default: D.TENANCY_RELOAD_INTERVAL }),
         /** Tenants whose state (keys, caches) a node keeps in memory at once; the least recently used beyond it is dropped. */
         cache_size: Type.Integer({ minimum: 1, maximum: 1_000_000, default: D.TENANCY_CACHE_SIZE }),
+      },
+      { ...strict, default: {} },
+    ),
+    /** Issue 14: signed alert webhooks (deployment-wide; config/alerts.ts checks URLs and names). */
+    alerts: Type.Object(
+      {
+        webhooks: Type.Array(
+          Type.Object(
+            {
+              url: Type.String({ minLength: 1, maxLength: 2048 }),
+              secret: Type.String({ minLength: 32, maxLength: 512 }),
+              events: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, uniqueItems: true, default: ['*'] }),
+            },
+            strict,
+          ),
+          { maxItems: 16, default: D.ALERTS_WEBHOOKS },
+        ),
+        thresholds: Type.Object(
+          {
+            failed_sign_ins_per_account: Type.Union([AlertThreshold, Type.Null()], { default: D.ALERTS_THRESHOLDS.failed_sign_ins_per_account }),
+            failed_sign_ins_per_network: Type.Union([AlertThreshold, Type.Null()], { default: D.ALERTS_THRESHOLDS.failed_sign_ins_per_network }),
+          },
+          { ...strict, default: {} },
+        ),
+        repeat_window: Type.Integer({ minimum: 60, maximum: 86_400, default: D.ALERTS_REPEAT_WINDOW }),
+        timeout: Type.Integer({ minimum: 1, maximum: 60, default: D.ALERTS_TIMEOUT }),
+        max_attempts: Type.Integer({ minimum: 1, maximum: 30, default: D.ALERTS_MAX_ATTEMPTS }),
+        retry_window: Type.Integer({ minimum: 60, maximum: 7 * 86_400, default: D.ALERTS_RETRY_WINDOW }),
+        queue_limit: Type.Integer({ minimum: 1, maximum: 1_000_000, default: D.ALERTS_QUEUE_LIMIT }),
       },
       { ...strict, default: {} },
     ),

@@ -46,7 +46,10 @@ export async function submitUserCode(ctx: LatchContext, input: string, ip: strin
   // A short or empty code is a typo, not a guess: answered without spending the budget.
   if (code.length !== USER_CODE_LENGTH) return { type: 'code_form', status: 400, reason: 'invalid_code' }
   const attempt = await ctx.throttle.attempt(account, ip)
-  if (!attempt.allowed) return { type: 'code_form', status: 429, reason: 'throttled', retryAfter: attempt.retryAfter }
+  if (!attempt.allowed) {
+    ctx.events.emit('throttle.engaged', { throttle: 'user_code', ip })
+    return { type: 'code_form', status: 429, reason: 'throttled', retryAfter: attempt.retryAfter }
+  }
   const now = ctx.clock.now()
   const userCodeHash = hashHandle(code)
   const record = await ctx.store.deviceCodes.getByUserCode(userCodeHash, now).catch(notChecked(attempt))

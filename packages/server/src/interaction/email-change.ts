@@ -57,7 +57,11 @@ export async function requestEmailChange(
   if (needs.password) {
     // Counted like a sign-in of this account from this source: a stolen session cannot guess on.
     const attempt = await ctx.throttle.signIn({ account: user.email, ip: input.ip })
-    if (!attempt.allowed) return { type: 'refused', status: 429, reason: 'throttled', email, retryAfter: attempt.retryAfter }
+    if (!attempt.allowed) {
+      // Issue 14: the sign-in throttle engaged, said as every other password check says it (account-password.ts).
+      ctx.events.emit('login.failed', { reason: 'throttled', ip: input.ip, account_hash: ctx.throttle.accountTag(user.email) })
+      return { type: 'refused', status: 429, reason: 'throttled', email, retryAfter: attempt.retryAfter }
+    }
     const ok = await verifyPassword(user.password_hash, input.password ?? '').catch(notChecked(attempt))
     if (!ok) {
       await attempt.failed()

@@ -53,7 +53,10 @@ export async function requestPasswordReset(
   const email = normalEmail(input.email)
   if (email === null) return { type: 'form', status: 400, email: (input.email ?? '').trim().slice(0, 320) }
   const allowed = await ctx.mailThrottle.allow(email, input.ip)
-  if (!allowed.allowed) return { type: 'form', status: 429, retryAfter: allowed.retryAfter, email }
+  if (!allowed.allowed) {
+    ctx.events.emit('throttle.engaged', { throttle: 'mail', ip: input.ip })
+    return { type: 'form', status: 429, retryAfter: allowed.retryAfter, email }
+  }
   const speaking = { locale: input.locale, look: input.look }
   // Security review M5: the asking browser, for every address alike (its cookie, or a new one).
   const held = browserHashOf(ctx, input.cookies)

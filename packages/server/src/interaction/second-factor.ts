@@ -250,7 +250,10 @@ export async function confirmEnrolment(ctx: LatchContext, interaction: Interacti
   if (typeof challenge.enrol_secret_encrypted !== 'string') return gone(ctx, interaction)
   const now = ctx.clock.now()
   const fromSource = await ctx.throttle.secondFactor(from.source)
-  if (!fromSource.allowed) return { type: 'throttled' }
+  if (!fromSource.allowed) {
+    ctx.events.emit('throttle.engaged', { throttle: 'second_factor', ip: from.source })
+    return { type: 'throttled' }
+  }
   const reservation = await reserveSecondFactor(ctx, user.id)
   if (reservation.type !== 'reserved') {
     await fromSource.notChecked()

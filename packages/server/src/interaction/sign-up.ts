@@ -122,7 +122,10 @@ export async function signUp(
   const problem = passwordProblem(password, { minLength: ctx.config.passwords.min_length, email })
   if (problem !== null) return { type: 'form', status: 400, problem, email }
   const allowed = await ctx.mailThrottle.allow(email, input.ip)
-  if (!allowed.allowed) return { type: 'form', status: 429, problem: 'throttled', retryAfter: allowed.retryAfter, email }
+  if (!allowed.allowed) {
+    ctx.events.emit('throttle.engaged', { throttle: 'mail', ip: input.ip })
+    return { type: 'form', status: 429, problem: 'throttled', retryAfter: allowed.retryAfter, email }
+  }
   const cap = ctx.config.sign_up.max_unverified
   if (ctx.config.sign_up.verify_email !== 'none' && (await ctx.store.signUps.countPending(cap)) >= cap) return { type: 'form', status: 503, problem: 'busy', email }
   // Hashed for every address alike (argon2 is the slow part), whether or not it is used.
@@ -177,7 +180,10 @@ export async function resendVerification(
   const email = normalEmail(input.email)
   if (email === null) throw new InvalidRequestError('Enter a valid email address.')
   const allowed = await ctx.mailThrottle.allow(email, input.ip)
-  if (!allowed.allowed) return { type: 'throttled', retryAfter: allowed.retryAfter, email }
+  if (!allowed.allowed) {
+    ctx.events.emit('throttle.engaged', { throttle: 'mail', ip: input.ip })
+    return { type: 'throttled', retryAfter: allowed.retryAfter, email }
+  }
   // Every browser that asks gets a cookie, so the answer is the same; only the sign-up's browser stays bound.
   const held = browserHashOf(ctx, input.cookies)
   const fresh = held === null ? browserCookie(ctx) : null
@@ -258,7 +264,10 @@ export type CodeResult =
 export async function confirmSignUpCode(ctx: LatchContext, l: LoadedInteraction, input: { tokenId: string | undefined; code: string | undefined; ip: string; cookies: CookieJar }): Promise<CodeResult> {
   assertSignUpAllowed(ctx, l.client)
   const source = await ctx.mailThrottle.codeGuessFrom(input.ip)
-  if (!source.allowed) return { type: 'throttled', retryAfter: source.retryAfter }
+  if (!source.allowed) {
+    ctx.events.emit('throttle.engaged', { throttle: 'verification_code', ip: input.ip })
+    return { type: 'throttled', retryAfter: source.retryAfter }
+  }
   let address: GuessAllowance | null = null
   const row = await consumeCode(ctx.store, ctx.config.secret, ctx.clock.now(), input.tokenId ?? '', 'verify_email', input.code ?? '', undefined, async (r) => {
     address = await ctx.mailThrottle.codeGuessFor(r.email)
@@ -266,7 +275,10 @@ export async function confirmSignUpCode(ctx: LatchContext, l: LoadedInteraction,
   })
   // Set by the gate (TypeScript does not follow the assignment in the callback).
   const counted = address as GuessAllowance | null
-  if (counted !== null && !counted.allowed) return { type: 'throttled', retryAfter: counted.retryAfter }
+  if (counted !== null && !counted.allowed) {
+    ctx.events.emit('throttle.engaged', { throttle: 'verification_code', ip: input.ip })
+    return { type: 'throttled', retryAfter: counted.retryAfter }
+  }
   if (row === null) return { type: 'wrong' }
   // Only wrong guesses use the budgets.
   await source.forgive()

@@ -28,6 +28,7 @@ import { createHash, createHmac } from 'node:crypto'
 import type { LatchConfig } from '../config/schema.js'
 import { SlowDownError, TemporarilyUnavailableError } from '../errors.js'
 import type { Clock } from '../lib/clock.js'
+import type { LatchEvents } from '../events.js'
 import type { RateLimitBackend } from './backend.js'
 import { sourceNetworks } from '../lib/source-address.js'
 import type { Store } from '../storage/store.js'
@@ -50,6 +51,8 @@ export class PendingLimits {
     private readonly rateLimit: RateLimitBackend,
     private readonly clock: Clock,
     keySecret: string,
+    /** Issue 14: told when a per-source limit refuses (`throttle.engaged`). */
+    private readonly events?: LatchEvents,
   ) {
     const key = createHash('sha256').update(`latch pending-state keys\0${keySecret}`).digest()
     this.#digest = (value) => createHmac('sha256', key).update(value).digest('base64url')
@@ -59,6 +62,7 @@ export class PendingLimits {
   async admitInteraction(ip: string): Promise<void> {
     const wait = await this.#perSource('i', ip)
     if (wait !== null) {
+      this.events?.emit('throttle.engaged', { throttle: 'pending_interactions', ip })
       throw new TemporarilyUnavailableError('Too many sign-in requests from your network. Try again in a few minutes.', {
         status: 429,
         retryAfter: wait,
@@ -79,6 +83,7 @@ export class PendingLimits {
   async admitDeviceCode(ip: string): Promise<void> {
     const wait = await this.#perSource('d', ip)
     if (wait !== null) {
+      this.events?.emit('throttle.engaged', { throttle: 'pending_device_codes', ip })
       throw new SlowDownError('too many device authorization requests from this network, retry later', {
         status: 429,
         retryAfter: wait,

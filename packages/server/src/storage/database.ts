@@ -313,6 +313,24 @@ export interface LogoutDeliveriesTable {
   leased_until: Epoch | null
 }
 
+/**
+ * 0021 (issue 14): a signed alert still to POST to one webhook. `body` is the exact JSON sent (and
+ * signed at each attempt); `webhook_id` a digest of the webhook's URL; `leased_until` as in
+ * `logout_deliveries`; `last_status` the HTTP status of the last attempt (null: none, or no answer).
+ */
+export interface AlertDeliveriesTable {
+  id: string
+  webhook_id: string
+  tenant: string
+  type: string
+  body: string
+  created_at: Epoch
+  attempts: number
+  next_attempt_at: Epoch
+  leased_until: Epoch | null
+  last_status: number | null
+}
+
 /** 0016 (issue 13): a user's passkey (WebAuthn credential). */
 export interface PasskeysTable {
   credential_id: string
@@ -396,6 +414,8 @@ export interface Database {
   /** 0014 (issue 13). */
   email_tokens: EmailTokensTable & Tenanted
   tenants: TenantsTable
+  /** 0021 (issue 14): deployment-wide, not a tenant table (`tenant` names what the alert is about). */
+  alert_deliveries: AlertDeliveriesTable
 }
 
 /** 0015 (issue 13): a user's TOTP authenticator (RFC 6238). */

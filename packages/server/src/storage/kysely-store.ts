@@ -33,6 +33,7 @@ import { identityRepository } from './repositories/identities.js'
 import { evictAnonymousInteractions } from './repositories/interaction-eviction.js'
 import { interactionRepository } from './repositories/interactions.js'
 import { logoutDeliveryRepository } from './repositories/logout-deliveries.js'
+import { alertDeliveryRepository } from './repositories/alert-deliveries.js'
 import { organizationRepository } from './repositories/organizations.js'
 import { refreshTokenRepository } from './repositories/refresh-tokens.js'
 import { replayKeyRepository } from './repositories/replay-keys.js'
@@ -154,8 +155,8 @@ function guard<T extends object>(area: T, translate: (error: unknown) => unknown
   return guarded as T
 }
 
-type TenantAreas = Omit<Store, 'tenants' | 'evictAnonymousInteractions' | 'sweep' | 'ping' | 'close' | 'forTenant'>
-type DeploymentAreas = Pick<Store, 'tenants' | 'evictAnonymousInteractions' | 'sweep' | 'ping' | 'close'>
+type TenantAreas = Omit<Store, 'tenants' | 'evictAnonymousInteractions' | 'sweep' | 'ping' | 'close' | 'forTenant' | 'alertDeliveries'>
+type DeploymentAreas = Pick<Store, 'tenants' | 'evictAnonymousInteractions' | 'sweep' | 'ping' | 'close' | 'alertDeliveries'>
 
 /**
  * One repository per table (`repositories/`), assembled into the `Store`. Each repository builds
@@ -199,6 +200,8 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
       async close() {
         await db.destroy()
       },
+      // Issue 14: deployment-wide, like the alerts config.
+      alertDeliveries: alertDeliveryRepository(context),
     },
     translate,
   )
@@ -340,6 +343,7 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
     readonly sweep = deployment.sweep
     readonly ping = deployment.ping
     readonly close = deployment.close
+    readonly alertDeliveries = deployment.alertDeliveries
     readonly forTenant = forTenant
   }
   function forTenant(id: string): Store {

@@ -482,3 +482,27 @@ export interface MfaChallengeRecord {
   /** The forced enrolment's secret, encrypted: this challenge's own (none until the page shows one). */
   enrol_secret_encrypted?: string | null
 }
+
+/**
+ * Issue 14: a signed alert still to POST to one webhook (`alert_deliveries`, deployment-wide).
+ * `body` is the exact JSON sent; the secret and the URL are the config's, found by `webhook_id`.
+ */
+export interface AlertDeliveryRecord {
+  /** The alert's id (`Latch-Alert-Id`, the body's `id`): one alert to two webhooks is two rows with one id. */
+  id: string
+  /** A digest of the webhook's URL (`alerts/webhooks.ts` `webhookId`). */
+  webhook_id: string
+  /** The tenant the alert is about (`default` for the top-level tenant). */
+  tenant: string
+  /** The alert type (the body's `type`). */
+  type: string
+  body: string
+  created_at: number
+  /** Attempts made so far. */
+  attempts: number
+  next_attempt_at: number
+  /** A node is delivering it until then; null: free. */
+  leased_until: number | null
+  /** The HTTP status of the last attempt; null: none yet, or no answer (timeout, network error). */
+  last_status: number | null
+}

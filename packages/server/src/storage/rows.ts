@@ -6,7 +6,7 @@
 import type { EmailTokenRecord, ClientRecord, ConnectionRecord, PasskeyRecord, PasskeyChallengeRecord, IdentityRecord, UpstreamLoginRecord, UpstreamSessionRecord, DeviceCodeRecord, DeviceCodeStatus, GrantRecord, InteractionRecord, OrganizationRecord, SessionRecord, SigningKeyRecord, TenantRecord, UserClaims, UserRecord, AuthorizationCodeRecord } from './store.js'
 import type {
   AccessTokensTable, AuthorizationCodesTable, PasskeysTable, PasskeyChallengesTable, ClientsTable, ConnectionsTable, ConsentsTable, Database, UpstreamLoginsTable, UpstreamSessionsTable, UserIdentitiesTable, DeviceCodesTable, GrantsTable, InteractionsTable,
-  LogoutDeliveriesTable, OrganizationMembersTable, EmailTokensTable,
+  LogoutDeliveriesTable, OrganizationMembersTable, EmailTokensTable, AlertDeliveriesTable,
   OrganizationsTable, RefreshTokensTable, ReplayKeysTable, SessionsTable, SigningKeysTable, TenantsTable, UsersTable,
 } from './database.js'
 import type { Codecs } from './dialects/dialect.js'
@@ -70,6 +70,10 @@ export const COLUMNS = {
     client_id: true, sid: true, sub: true, created_at: true, attempts: true, next_attempt_at: true, leased_until: true,
   }),
   tenants: columns<TenantsTable>()({ id: true, issuer: true, settings: true, created_at: true, updated_at: true }),
+  /** Issue 14. */
+  alert_deliveries: columns<AlertDeliveriesTable>()({
+    id: true, webhook_id: true, tenant: true, type: true, body: true, created_at: true, attempts: true, next_attempt_at: true, leased_until: true, last_status: true,
+  }),
   connections: columns<ConnectionsTable>()({
     id: true, type: true, display_name: true, organization_id: true, required: true, settings: true, secrets_encrypted: true, source: true, digest: true,
     created_at: true, updated_at: true,

@@ -43,6 +43,7 @@ import type {
   TenantRecord,
   TenantIndexEntry,
   LogoutDeliveryRecord,
+  AlertDeliveryRecord,
   ConnectionRecord,
   IdentityRecord,
   NewUser,
@@ -569,5 +570,29 @@ export interface Store {
      */
     delete(id: string, now: number): Promise<boolean>
   }
+  /**
+   * Issue 14: signed alert webhooks still to send (`alert_deliveries`). Deployment-wide like the
+   * `alerts` config: the same through every tenant's store; each row names the tenant it is about.
+   */
+  alertDeliveries: {
+    /**
+     * Queues `rows` (attempts 0, due at `now`) unless the queue already holds `limit` rows or more,
+     * counted no further than `limit`; returns how many were queued (0: the queue is full). A row
+     * whose (id, webhook_id) is queued already stays as it is. Concurrent callers on several nodes
+     * may each pass the count: the bound then overshoots by at most their batches.
+     */
+    enqueue(rows: readonly Pick<AlertDeliveryRecord, 'id' | 'webhook_id' | 'tenant' | 'type' | 'body'>[], now: number, limit: number): Promise<number>
+    /**
+     * Up to `limit` rows due at `now` whose lease is free, oldest first, each leased until
+     * `now + leaseSeconds` in the same statement (`FOR UPDATE SKIP LOCKED` on PostgreSQL), as
+     * `logoutDeliveries.claim` does: two nodes never claim the same row.
+     */
+    claim(now: number, limit: number, leaseSeconds: number): Promise<AlertDeliveryRecord[]>
+    /** Removes the row: delivered, or given up. */
+    complete(id: string, webhookId: string): Promise<void>
+    /** Counts an attempt, keeps its status, frees the lease and schedules the next attempt at `nextAttemptAt`. */
+    retry(id: string, webhookId: string, nextAttemptAt: number, status: number | null): Promise<void>
+    /** Every row, oldest first (tests, diagnostics). */
+    list(): Promise<AlertDeliveryRecord[]>
+  }
 }
-

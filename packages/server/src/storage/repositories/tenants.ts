@@ -22,11 +22,12 @@ export function checkTenantId(id: string): void {
 }
 
 /** Every table with a `tenant_id`, children first; the compiler checks that none is missing. */
+// `alert_deliveries` (issue 14) is deployment-wide: a tenant's deletion leaves the operator's alerts about it.
 const TENANT_TABLES = Object.keys({
   mfa_challenges: true, mfa_recovery_codes: true, mfa_totp: true, mfa_policies: true,
   email_tokens: true, passkey_challenges: true, passkeys: true, logout_deliveries: true, upstream_sessions: true, upstream_logins: true, user_identities: true, organization_members: true, consents: true, sessions: true, refresh_tokens: true, access_tokens: true, authorization_codes: true, grants: true,
   device_codes: true, interactions: true, replay_keys: true, signing_keys: true, organizations: true, users: true, connections: true, clients: true,
-} satisfies Record<Exclude<keyof Database, 'tenants'>, true>) as Exclude<keyof Database, 'tenants'>[]
+} satisfies Record<Exclude<keyof Database, 'tenants' | 'alert_deliveries'>, true>) as Exclude<keyof Database, 'tenants' | 'alert_deliveries'>[]
 
 /** A unique constraint broke: on `tenants`, that can only be the issuer (the id is the upsert's conflict target). */
 const uniqueViolation = (error: unknown) => {
