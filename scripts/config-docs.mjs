@@ -20,7 +20,7 @@ export function parseDefaults(source) {
     const see = lines.filter((l) => l.startsWith('@see ')).map((l) => l.slice(5).trim())
     const security = lines.filter((l) => l.startsWith('@security ')).map((l) => l.slice(10).trim())
     const text = lines.filter((l) => l && !l.startsWith('@')).join(' ').replace(/\s+/g, ' ').trim()
-    entries.push({ key, name: m[2], value: m[3].trim().replace(/_/g, ''), text, see, security })
+    entries.push({ key, name: m[2], value: m[3].trim().replace(/(\d)_(?=\d)/g, '$1'), text, see, security })
   }
   return entries
 }

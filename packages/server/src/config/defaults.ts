@@ -759,10 +759,7 @@ export const ALERTS_WEBHOOKS = []
  * adds to one count), else per node in memory (bounded).
  * @key alerts.thresholds
  */
-export const ALERTS_THRESHOLDS = {
-  failed_sign_ins_per_account: { count: 20, window: 900 },
-  failed_sign_ins_per_network: { count: 100, window: 900 },
-}
+export const ALERTS_THRESHOLDS = { failed_sign_ins_per_account: { count: 20, window: 900 }, failed_sign_ins_per_network: { count: 100, window: 900 } }
 
 /**
  * Issue 14: a throttle alert (`login.throttled`, `sign_in_mail.throttled`, `throttle.engaged`,
