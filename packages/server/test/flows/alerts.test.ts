@@ -82,7 +82,7 @@ describe('theft alerts', () => {
     const page = await browser.authorize(url, ALICE)
     const tokens = await client.authorizationCodeGrant(web, page.redirect!, { pkceCodeVerifier: s.verifier, expectedState: s.state, expectedNonce: s.nonce })
     await client.refreshTokenGrant(web, tokens.refresh_token!)
-    await expectResponseError(client.refreshTokenGrant(web, tokens.refresh_token!), { error: 'invalid_grant' })
+    expect((await expectResponseError(client.refreshTokenGrant(web, tokens.refresh_token!))).error).toBe('invalid_grant')
     await deliver()
 
     const [got, ...more] = receiver.at('/theft')
