@@ -1513,7 +1513,7 @@ for (const dialect of DIALECTS) {
 
 /**
  * Rows per table and tenant, read past the store: every table of the schema (but Kysely's own and
- * `tenants`), so a table added later without a place in `tenants.delete` shows up here.
+ * `tenants`, and issue 14's deployment-wide `alert_deliveries`), so a table added later without a place in `tenants.delete` shows up here.
  */
 async function rowsByTenant(url: string): Promise<Record<string, Record<string, number>>> {
   const out: Record<string, Record<string, number>> = {}
@@ -1523,7 +1523,7 @@ async function rowsByTenant(url: string): Promise<Record<string, Record<string, 
   if (url.startsWith('sqlite:')) {
     const db = new Sqlite(url.slice('sqlite:'.length), { readonly: true })
     try {
-      const tables = db.prepare(`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like 'kysely_%' and name <> 'tenants'`).all() as { name: string }[]
+      const tables = db.prepare(`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like 'kysely_%' and name not in ('tenants', 'alert_deliveries')`).all() as { name: string }[]
       for (const { name } of tables) tally(name, db.prepare(`select tenant_id, count(*) as n from "${name}" group by tenant_id`).all() as { tenant_id: string; n: number }[])
     } finally {
       db.close()
@@ -1535,7 +1535,7 @@ async function rowsByTenant(url: string): Promise<Record<string, Record<string, 
   await client.connect()
   try {
     const { rows: tables } = await client.query<{ name: string }>(
-      `select table_name as name from information_schema.tables where table_schema = $1 and table_name not like 'kysely_%' and table_name <> 'tenants'`,
+      `select table_name as name from information_schema.tables where table_schema = $1 and table_name not like 'kysely_%' and table_name not in ('tenants', 'alert_deliveries')`,
       [schema],
     )
     for (const { name } of tables) tally(name, (await client.query(`select tenant_id, count(*) as n from "${schema}"."${name}" group by tenant_id`)).rows)
