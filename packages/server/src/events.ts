@@ -101,6 +101,8 @@ export interface LatchEventMap {
    * reset) removed what was enrolled before it: how many passkeys and linked identities, and whether TOTP.
    */
   'user.unproven_methods_removed': { user_id: string; via: 'password_reset' | 'email_verification'; passkeys: number; totp: boolean; identities: number }
+  /** Issue 14 (metrics): an RFC 8693 token exchange was refused (`error`: the OAuth error code answered; never the token). */
+  'token_exchange.failed': { client_id: string; error: string }
 }
 
 export type LatchEventName = keyof LatchEventMap
@@ -190,6 +192,8 @@ export const EVENT_DESCRIPTIONS = Object.freeze({
   'email_change.requested': 'a signed-in user asked to change their email address (issue 13)',
   'email.changed': 'a user\'s email address changed through the link mailed to the new address (issue 13)',
   'user.unproven_methods_removed': 'the first proof of a never-verified account\'s mailbox removed its passkeys, TOTP, recovery codes and linked identities (issue 13)',
+  /** Issue 14 (metrics). */
+  'token_exchange.failed': 'a token exchange was refused, with the OAuth error code answered (RFC 8693; issue 14)',
 } as const satisfies Record<LatchEventName, string>)
 
 /** Every event name of the map, in the order of `EVENT_DESCRIPTIONS`. */
