@@ -212,6 +212,13 @@ describe('metrics.token (LATCH_METRICS_TOKEN)', () => {
     try {
       const { config } = loadConfig({ config: {}, env: { LATCH_SECRET: TEST_SECRET, LATCH_METRICS_TOKEN: METRICS_TOKEN }, cwd: dir })
       expect(config.metrics.token).toBe(METRICS_TOKEN)
+      // Security: a token the loader refuses is named by its key, its value never echoed.
+      expect(() => loadConfig({ config: {}, env: { LATCH_SECRET: TEST_SECRET, LATCH_METRICS_TOKEN: 'short-t0ken' }, cwd: dir })).toThrow(/metrics\.token/)
+      try {
+        loadConfig({ config: {}, env: { LATCH_SECRET: TEST_SECRET, LATCH_METRICS_TOKEN: 'short-t0ken' }, cwd: dir })
+      } catch (err) {
+        expect(String((err as Error).message)).not.toContain('short-t0ken')
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
