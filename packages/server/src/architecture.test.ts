@@ -13,6 +13,7 @@
  *                                                 config loader checks message overrides and
  *                                                 branding against them, so they sit below config/)
  *   4  grants/ sessions/ client-auth/ federation/ use cases taking the LatchContext
+ *      metrics/                                   (issue 14: Prometheus metrics, fed by the bus and read from the context's parts)
  *   5  context.ts                                 LatchContext interface, PATHS, endpointUrls
  *   6  clients/ users/ organizations/ connections/ (connections: the upstream RP, issue 12)
  *      mail/                                      (issue 13: the mailer and its messages)
@@ -41,7 +42,8 @@ const BANDS: ReadonlyArray<readonly [band: number, rooms: readonly string[]]> = 
   [1, ['index.ts', 'admin.ts', 'server.ts', 'compose.ts', 'seed.ts', 'tenancy']],
   [2, ['endpoints']],
   [3, ['interaction']],
-  [4, ['grants', 'sessions', 'client-auth', 'federation']],
+  // Issue 14: metrics/ reads the context's parts (keystores, pool, rate limit) and the bus; endpoints/ serves it.
+  [4, ['grants', 'sessions', 'client-auth', 'federation', 'metrics']],
   [5, ['context.ts']],
   [6, ['clients', 'users', 'organizations', 'connections', 'mail', 'alerts']],
   [7, ['tokens']],

@@ -111,6 +111,8 @@ export interface LatchEventMap {
   'alert.delivered': { alert_id: string; type: string; webhook: string; attempts: number; status: number }
   /** Issue 14: an alert was given up for one webhook; `status` of the last answer (null: none). Never the body or secret. */
   'alert.failed': { alert_id: string; type: string; webhook: string; attempts: number; status: number | null; reason: 'attempts_exhausted' | 'retry_window_passed' | 'webhook_removed' }
+  /** Issue 14 (metrics): an RFC 8693 token exchange was refused (`error`: the OAuth error code answered; never the token). */
+  'token_exchange.failed': { client_id: string; error: string }
 }
 
 export type LatchEventName = keyof LatchEventMap
@@ -204,6 +206,8 @@ export const EVENT_DESCRIPTIONS = Object.freeze({
   'throttle.engaged': 'a throttle refused a request where no other event says so: user-code entry, mail, verification codes, second factors, pending interactions or device codes per source (issue 14)',
   'alert.delivered': 'an alert webhook acknowledged an alert (issue 14)',
   'alert.failed': 'an alert was given up for one webhook: attempts or retry window spent, or the webhook removed (issue 14)',
+  /** Issue 14 (metrics). */
+  'token_exchange.failed': 'a token exchange was refused, with the OAuth error code answered (RFC 8693; issue 14)',
 } as const satisfies Record<LatchEventName, string>)
 
 /** Every event name of the map, in the order of `EVENT_DESCRIPTIONS`. */

@@ -66,6 +66,10 @@ import { connectionEndpoints } from './endpoints/connections.js'
 import { federatedLogoutEndpoint } from './endpoints/federated-logout.js'
 import type { RateLimitBackend } from './rate-limit/backend.js'
 import { openRateLimitStore } from './rate-limit/connect.js'
+import { LatchMetrics } from './metrics/latch-metrics.js'
+import { startMetricsListener, type MetricsListener } from './metrics/listener.js'
+import { metricsEndpoint } from './endpoints/metrics.js'
+import { recordRequestMetrics, recordUnmatched } from './endpoints/_pipeline/request-metrics.js'
 
 /** How often each node sweeps expired rows. */
 const SWEEP_INTERVAL_MS = 60_000
@@ -117,7 +121,11 @@ export interface LatchServer {
   deliverAlerts(): Promise<void>
   config: LatchConfig
   warnings: string[]
-  /** Listens on `port` (0 = ephemeral) and returns the bound URL. */
+  /** Issue 14: this server's Prometheus metrics (`GET /metrics`). */
+  metrics: LatchMetrics
+  /** Issue 14: the URL of `/metrics` on `metrics.port` once `listen` has started it; null on the main port (or before `listen`). */
+  readonly metricsUrl: string | null
+  /** Listens on `port` (0 = ephemeral) and returns the bound URL; with `metrics.port`, starts the metrics listener too. */
   listen(port?: number, host?: string): Promise<string>
   close(): Promise<void>
 }
@@ -170,7 +178,9 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
   const log = options.logger ?? createLogger(config.log_level)
   for (const w of warnings) log.warn(w)
   const clock = options.clock ?? systemClock
-  const store = options.store ?? (await createStore(config.database, { migrate: true }))
+  // Issue 14: first, so that the store it opens reports its queries' durations.
+  const metrics = new LatchMetrics({ maxLabelValues: config.metrics.max_label_values })
+  const store = options.store ?? (await createStore(config.database, { migrate: true, onQuery: metrics.onQuery }))
   const ownsStore = options.store === undefined
   let rateLimit: RateLimitBackend | undefined
   try {
@@ -225,7 +235,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
         if (!tenants.multi) return url
         const route = tenants.route(raw.headers.host, url)
         // The probe answers on any host: load balancers call nodes by address.
-        const id = route?.id ?? (url.split('?')[0] === PATHS.health ? DEFAULT_TENANT : null)
+        const path = url.split('?')[0]
+        const id = route?.id ?? (path === PATHS.health || path === PATHS.metrics ? DEFAULT_TENANT : null)
         ;(raw as RoutedRequest)[TENANT_OF] = id
         return route?.url ?? url
       },
@@ -254,11 +265,23 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
         (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
       )
     })
+    // Issue 14: before any route is defined, so that every route gets its recorder.
+    recordRequestMetrics(app, metrics.http)
+    metrics.observe({
+      events,
+      keystores: () => (function* () {
+        for (const [id, context] of tenants.loadedContexts()) yield [id, context.keystore] as const
+      })(),
+      poolUsage: () => store.poolUsage(),
+      redisAvailable: () => rateLimit?.sharedAvailable,
+      now: () => clock.now(),
+    })
     await app.register(fastifyCookie)
     registerFormParser(app, config.security.body_limit)
     app.setErrorHandler(errorHandler)
     const methods = recordMethods(app)
     app.setNotFoundHandler(function notFoundOrMethodNotAllowed(request, reply) {
+      recordUnmatched(metrics.http, request, reply)
       const known = methods.allowed((request.url ?? '').split('?')[0] ?? '')
       if (known) {
         // RFC 9110 §15.5.6: the path exists, the method does not.
@@ -277,6 +300,9 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     ]) {
       await app.register(plugin)
     }
+    // Issue 14: on the main port unless `metrics.port` gives it one of its own.
+    if (config.metrics.port === null) await app.register(metricsEndpoint, { metrics, token: config.metrics.token })
+    let metricsListener: MetricsListener | null = null
     // Every node sweeps; batches with SKIP LOCKED make concurrent sweeps safe (storage/repositories/sweep.ts).
     let sweeping = false
     const sweeper = setInterval(() => {
@@ -327,6 +353,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     alerts.subscribe(events)
     alertQueue.start()
     app.addHook('onClose', async () => {
+      await metricsListener?.close()
       await logoutDeliveries.stop()
       await alerts.close()
       await alertQueue.stop()
@@ -353,8 +380,16 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       },
       config,
       warnings,
+      metrics,
+      get metricsUrl() {
+        return metricsListener?.url ?? null
+      },
       async listen(port = config.port, host = config.host) {
         const address = await app.listen({ port, host })
+        if (config.metrics.port !== null && metricsListener === null) {
+          metricsListener = await startMetricsListener({ metrics, token: config.metrics.token, port: config.metrics.port, host: config.metrics.host ?? host })
+          log.info({ url: metricsListener.url }, 'metrics: /metrics is served on metrics.port')
+        }
         return address.replace('[::]', 'localhost').replace('0.0.0.0', 'localhost')
       },
       close: () => app.close(),

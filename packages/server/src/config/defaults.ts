@@ -797,3 +797,36 @@ export const ALERTS_RETRY_WINDOW = 86_400
  * @key alerts.queue_limit
  */
 export const ALERTS_QUEUE_LIMIT = 10_000
+
+/**
+ * Issue 14: the bearer token `GET /metrics` requires (`Authorization: Bearer <token>`, compared in
+ * constant time), at least 16 characters. Unset (`null`), `/metrics` answers only connections whose
+ * socket peer is a loopback address (127.0.0.0/8, ::1), whatever `X-Forwarded-For` says. Env
+ * `LATCH_METRICS_TOKEN`.
+ * @security A secret: set it through the environment, not the file. Metrics name clients and tenants, never a token, code, secret or email.
+ * @key metrics.token
+ */
+export const METRICS_TOKEN = null
+
+/**
+ * Issue 14: serve `/metrics` on a port of its own (a small listener beside the main one, closed
+ * with it) instead of on `port`; `null`: on the main port. `0` picks a free port (tests). The
+ * same token or loopback rule applies on either port.
+ * @key metrics.port
+ */
+export const METRICS_PORT = null
+
+/**
+ * Issue 14: the interface the `metrics.port` listener binds; `null`: the same as `host`.
+ * @key metrics.host
+ */
+export const METRICS_HOST = null
+
+/**
+ * Issue 14: how many distinct clients (tenant and `client_id` pairs), and how many distinct
+ * tenants, get a label value of their own in the metrics of this process; the ones seen after the
+ * cap are counted under `client_id="other"` (`tenant="other"`), so the number of series stays
+ * bounded whatever the number of clients.
+ * @key metrics.max_label_values
+ */
+export const METRICS_MAX_LABEL_VALUES = 100

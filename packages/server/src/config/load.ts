@@ -59,6 +59,8 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   if (env.LATCH_DATABASE_URL) substituted.database = env.LATCH_DATABASE_URL
   if (env.LATCH_REDIS_URL) substituted.redis_url = env.LATCH_REDIS_URL
   if (env.LATCH_LOG_LEVEL) substituted.log_level = env.LATCH_LOG_LEVEL
+  // Issue 14: the metrics token, a secret, is best kept out of the file.
+  if (env.LATCH_METRICS_TOKEN) substituted.metrics = { ...(substituted.metrics as Record<string, unknown> | undefined), token: env.LATCH_METRICS_TOKEN }
   const configDir = options.file ? dirname(resolve(cwd, options.file)) : cwd
   const loaded = resolveConfig(substituted, { env, cwd, configDir, createSecret: options.createSecret ?? true })
   const tenants = loadTenants(loaded.config, substituted, env, configDir)

@@ -69,7 +69,7 @@ function keyOf(pointer: string): string {
 function describeError(err: { path: string; message: string; value: unknown; schema: Record<string, unknown> }): ConfigError {
   const key = keyOf(err.path) || '(root)'
   // Never echo a secret into a log line or terminal.
-  const got = /(^|\.)(password|client_secret|client_secret_hash|password_hash|private_key)$/.test(key) ? '(value hidden)' : JSON.stringify(err.value)
+  const got = /(^|\.)(password|client_secret|client_secret_hash|password_hash|private_key|token)$/.test(key) ? '(value hidden)' : JSON.stringify(err.value)
   const s = err.schema
   if (s.type === 'integer' && /seconds|ttl|interval|window|grace/.test(key)) {
     return new ConfigError(key, `must be an integer number of seconds, got ${got}`)

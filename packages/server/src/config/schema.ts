@@ -431,6 +431,16 @@ export const ConfigFileSchema = Type.Object(
       },
       { ...strict, default: {} },
     ),
+    /** Issue 14: `GET /metrics` (Prometheus): its token, its own port, the label cap. */
+    metrics: Type.Object(
+      {
+        token: Type.Union([Type.String({ minLength: 16, maxLength: 512, pattern: '^[\\x21-\\x7E]+$' }), Type.Null()], { default: D.METRICS_TOKEN }),
+        port: Type.Union([Type.Integer({ minimum: 0, maximum: 65535 }), Type.Null()], { default: D.METRICS_PORT }),
+        host: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: D.METRICS_HOST }),
+        max_label_values: Type.Integer({ minimum: 1, maximum: 10_000, default: D.METRICS_MAX_LABEL_VALUES }),
+      },
+      { ...strict, default: {} },
+    ),
   },
   strict,
 )

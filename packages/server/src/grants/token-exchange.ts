@@ -43,7 +43,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc8693#section-4.1
  */
 import type { LatchContext } from '../context.js'
-import { InvalidGrantError, InvalidRequestError, InvalidScopeError, InvalidTargetError, UnauthorizedClientError } from '../errors.js'
+import { InvalidGrantError, InvalidRequestError, InvalidScopeError, InvalidTargetError, OAuthError, UnauthorizedClientError } from '../errors.js'
 import { hashHandle, randomId } from '../lib/random.js'
 import { isOrganizationScope, selectedOrganization, withOrganizationScope } from '../rules/organization.js'
 import { ACR_MFA, isAcr, satisfies } from '../rules/acr.js'
@@ -100,7 +100,8 @@ interface Subject {
   act: ActorClaim | null
 }
 
-export const tokenExchangeGrant: GrantHandler = {
+/** The exchange itself; `tokenExchangeGrant` below also reports its failures. */
+const exchange: GrantHandler = {
   grantType: TOKEN_EXCHANGE_GRANT,
   parameters: ['subject_token', 'subject_token_type', 'requested_token_type', 'actor_token', 'actor_token_type', 'scope', 'organization', 'resource', 'audience'],
   async handle({ params, client, ctx }) {
@@ -211,6 +212,20 @@ export const tokenExchangeGrant: GrantHandler = {
     }
     ctx.events.emit('token.exchanged', { client_id: client.client_id, sub: subject.user.id, org_id: target, subject_token_type: subjectType })
     return body
+  },
+}
+
+export const tokenExchangeGrant: GrantHandler = {
+  grantType: exchange.grantType,
+  parameters: exchange.parameters,
+  async handle(request) {
+    try {
+      return await exchange.handle(request)
+    } catch (err) {
+      // Issue 14: every exchange has an outcome on the bus (metrics count them); the error code only, never the token.
+      if (err instanceof OAuthError) request.ctx.events.emit('token_exchange.failed', { client_id: request.client.client_id, error: err.code })
+      throw err
+    }
   },
 }
 

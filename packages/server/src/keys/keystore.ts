@@ -143,6 +143,12 @@ export class Keystore {
     return this.#current().signing
   }
 
+  /** Issue 14: when the key that signs now was created (epoch seconds), for the key-age metric; null if its record is gone. */
+  signingKeyCreatedAt(): number | null {
+    const state = this.#current()
+    return state.records.find((r) => r.kid === state.signing.kid)?.created_at ?? null
+  }
+
   /**
    * The key for an ID token in `alg` (null: the main alg), or undefined when none can sign it now
    * (an RS256 companion added to an existing key, still inside its activation delay).

@@ -91,5 +91,7 @@ export interface RateLimitBackend {
    * counts one hit in flight on every key, and says when the caller's turn is.
    */
   reserve(rules: readonly ReserveRule[], windowSeconds: number, now: number): Promise<RateLimitReservation>
+  /** Issue 14: whether the shared store (Redis) answers now, for metrics; undefined when none is configured (per-process counters). */
+  readonly sharedAvailable?: boolean
   close(): Promise<void>
 }

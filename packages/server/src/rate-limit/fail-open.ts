@@ -46,6 +46,11 @@ export class FailOpenRateLimit implements RateLimitBackend {
     this.#probe.unref()
   }
 
+  /** Issue 14: Redis answers now (false from the first failure until the probe or `ready` sees it back). */
+  get sharedAvailable(): boolean {
+    return !this.#down
+  }
+
   async hit(rules: readonly RateLimitRule[], windowSeconds: number, now: number): Promise<RateLimitHit> {
     if (!this.#down) {
       try {

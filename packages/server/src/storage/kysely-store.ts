@@ -13,12 +13,12 @@
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.1
  */
 import { existsSync } from 'node:fs'
-import { Kysely, sql } from 'kysely'
+import { Kysely, sql, type LogEvent } from 'kysely'
 import pg from 'pg'
 import { StorageUnavailableError } from '../errors.js'
 import { scrubError } from '../lib/redact-url.js'
 import type { Database } from './database.js'
-import type { DialectCapabilities, DialectSetup } from './dialects/dialect.js'
+import type { DialectCapabilities, DialectSetup, PoolUsage } from './dialects/dialect.js'
 import { createPostgresDialect, parsePostgresUrl, postgresCapabilities } from './dialects/postgres.js'
 import { createSqliteDialect, sqliteCapabilities } from './dialects/sqlite.js'
 import { migrateToLatest } from './migrate.js'
@@ -77,7 +77,19 @@ function sqlitePath(url: string): string {
  * and, unless `migrate: false`, brings its schema up to date. Errors name the URL's scheme only:
  * the URL may carry a password, so whatever a driver throws has it scrubbed (lib/redact-url.ts).
  */
-export async function createStore(databaseUrl: string, options: { migrate?: boolean } = {}): Promise<Store> {
+export interface CreateStoreOptions {
+  /** Bring the schema up to date (default true). */
+  migrate?: boolean
+  /**
+   * Issue 14: called after every query with its duration in seconds and whether it failed (for
+   * the query latency histogram). Through Kysely's `log` option, which times a query only when one
+   * is set: without it nothing is measured.
+   * @see https://kysely.dev/docs/recipes/logging
+   */
+  onQuery?: (seconds: number, failed: boolean) => void
+}
+
+export async function createStore(databaseUrl: string, options: CreateStoreOptions = {}): Promise<Store> {
   const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(databaseUrl)?.[0].toLowerCase()
   const entry = scheme === undefined ? undefined : DIALECTS[scheme]
   if (entry === undefined) {
@@ -91,9 +103,13 @@ export async function createStore(databaseUrl: string, options: { migrate?: bool
   let db: Kysely<Database> | undefined
   try {
     const setup = await entry.connect(databaseUrl)
-    db = new Kysely<Database>({ dialect: setup.dialect })
+    const onQuery = options.onQuery
+    db = new Kysely<Database>({
+      dialect: setup.dialect,
+      ...(onQuery && { log: (event: LogEvent) => onQuery(event.queryDurationMillis / 1000, event.level === 'error') }),
+    })
     if (options.migrate ?? true) await migrateToLatest(db)
-    return kyselyStore(db, setup.capabilities, translate)
+    return kyselyStore(db, setup.capabilities, translate, setup.poolUsage)
   } catch (error) {
     await db?.destroy().catch(() => {})
     throw translate(error)
@@ -155,7 +171,7 @@ function guard<T extends object>(area: T, translate: (error: unknown) => unknown
   return guarded as T
 }
 
-type TenantAreas = Omit<Store, 'tenants' | 'evictAnonymousInteractions' | 'sweep' | 'ping' | 'close' | 'forTenant' | 'alertDeliveries'>
+type TenantAreas = Omit<Store, 'tenants' | 'evictAnonymousInteractions' | 'sweep' | 'ping' | 'close' | 'forTenant' | 'alertDeliveries' | 'poolUsage'>
 type DeploymentAreas = Pick<Store, 'tenants' | 'evictAnonymousInteractions' | 'sweep' | 'ping' | 'close' | 'alertDeliveries'>
 
 /**
@@ -163,7 +179,8 @@ type DeploymentAreas = Pick<Store, 'tenants' | 'evictAnonymousInteractions' | 's
  * its statements here, once; a tenant's store only binds them to its id (`ForTenant`), so a
  * thousand tenants in use cost a thousand small objects of methods, not a thousand statement sets.
  */
-function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, translate: (error: unknown) => unknown): Store {
+function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, translate: (error: unknown) => unknown, usage?: () => PoolUsage): Store {
+  const poolUsage = usage ?? (() => null)
   const context = { db, rows: rowCodec(capabilities.codecs), capabilities }
   const clients = clientRepository(context)
   const users = userRepository(context)
@@ -240,6 +257,7 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
   const root: Store = {
     ...(Object.fromEntries(Object.keys(areas).map((name) => [name, bindArea(name as keyof TenantAreas, DEFAULT_TENANT)])) as TenantAreas),
     ...deployment,
+    poolUsage,
     forTenant,
   }
   // One shape for every tenant store (each area a field, set on first use), so the hot path's
@@ -344,6 +362,7 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
     readonly ping = deployment.ping
     readonly close = deployment.close
     readonly alertDeliveries = deployment.alertDeliveries
+    readonly poolUsage = poolUsage
     readonly forTenant = forTenant
   }
   function forTenant(id: string): Store {

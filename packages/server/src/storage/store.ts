@@ -58,6 +58,8 @@ import type {
   EmailTokenPurpose,
 } from './records.js'
 import type { Branding } from '../interaction/views/branding.js'
+import type { PoolUsage } from './dialects/dialect.js'
+export type { PoolUsage } from './dialects/dialect.js'
 
 export type * from './records.js'
 
@@ -536,6 +538,8 @@ export interface Store {
   ping(): Promise<void>
   /** Closes the database: of every tenant's store, since they share it. */
   close(): Promise<void>
+  /** Issue 14: the connection pool's use now (PostgreSQL), null without a pool (SQLite). Deployment-wide. */
+  poolUsage(): PoolUsage | null
   /**
    * This interface for tenant `id`: every read filtered by it, every write stamped with it. Cheap:
    * the statements are the store's, shared by all tenants; it checks the id's form

@@ -96,6 +96,12 @@ export class TenantContexts {
     return entry && entry.version === this.#versions.get(id) ? entry.resolved : undefined
   }
 
+  /** Issue 14: every context loaded now, the default tenant's first (for metrics read at scrape time). */
+  *loadedContexts(): Generator<readonly [id: string, context: LatchContext]> {
+    yield [DEFAULT_TENANT, this.#options.defaultContext]
+    for (const [id, entry] of this.#cache) if (entry.resolved !== undefined && entry.version === this.#versions.get(id)) yield [id, entry.resolved]
+  }
+
   /** Re-reads the tenants: new ones are routed, deleted ones answer 404, changed ones are rebuilt on their next request. */
   async reload(): Promise<void> {
     const rows = await this.#options.store.tenants.listIndex()

@@ -60,6 +60,19 @@ export interface DialectCapabilities {
 export interface DialectSetup {
   readonly capabilities: DialectCapabilities
   readonly dialect: Dialect
+  /** Issue 14: the connection pool's use now, for metrics; absent without a pool (SQLite). */
+  readonly poolUsage?: () => PoolUsage
+}
+
+/** Issue 14: a connection pool's state at one moment (`pg.Pool`'s counts). */
+export interface PoolUsage {
+  /** Connections open, idle or checked out. */
+  total: number
+  idle: number
+  /** Queries waiting for a connection. */
+  waiting: number
+  /** The pool's cap (`pool_size`). */
+  max: number
 }
 
 /** The encodings both shipped dialects use: integer booleans and JSON text. */

@@ -89,7 +89,12 @@ export async function createPostgresDialect(url: string): Promise<DialectSetup> 
   // its whole life; the query in flight, or the next one on that client, fails with the cause
   // (reported as StorageUnavailableError), and the pool discards the client on release.
   pool.on('connect', (client) => client.on('error', () => {}))
-  return { capabilities: postgresCapabilities, dialect: new CurrentSchemaPostgresDialect({ pool }) }
+  return {
+    capabilities: postgresCapabilities,
+    dialect: new CurrentSchemaPostgresDialect({ pool }),
+    // Issue 14: read at scrape time only; `pg` keeps these counts itself.
+    poolUsage: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: poolSize }),
+  }
 }
 
 /**
