@@ -92,6 +92,8 @@ export const PATHS = {
   passkeys_script: '/assets/passkeys.js',
   /** Issue 13: a passwordless sign-in link (GET in the browser that asked signs in; elsewhere a confirmation page). */
   email_link: '/email-link',
+  /** Issue 14: the readiness probe (database answers, signing keys loaded, not shutting down). */
+  ready: '/readyz',
 } as const
 
 export function endpointUrls(issuer: string): EndpointUrls {
