@@ -89,7 +89,7 @@ async function logged(stdout: () => string, pattern: RegExp, ms = 15_000): Promi
 
 describe.concurrent('issue 14: graceful shutdown of `latch serve`', () => {
   it('issue 14: SIGTERM turns /readyz 503 first, then refuses new connections, answers the request in flight with 200 and exits 0 within shutdown.timeout', async () => {
-    const dir = workspace(config('shutdown:\n  timeout: 20\n  drain_delay: 1\n'))
+    const dir = workspace(config('shutdown:\n  timeout: 20\n  drain_delay: 2\n'))
     const serving = await serve(dir)
     const base = String(serving.line.address)
     let held: ReturnType<typeof heldTokenRequest> | undefined
