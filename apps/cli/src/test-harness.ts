@@ -152,7 +152,7 @@ export function cliTestFile(): void {
  * `latch serve --port 0` in `dir`, started: its "Latch listening on" log line (JSON), the child,
  * its exit and its stderr so far. The caller stops it with SIGTERM.
  */
-export async function serve(dir: string): Promise<{ line: Record<string, unknown>; child: ChildProcessByStdio<null, Readable, Readable>; exited: Promise<number | null>; stderr: () => string }> {
+export async function serve(dir: string): Promise<{ line: Record<string, unknown>; child: ChildProcessByStdio<null, Readable, Readable>; exited: Promise<number | null>; stderr: () => string; stdout: () => string }> {
   const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0'], { cwd: dir, env: cleanEnv({ LATCH_LOG_LEVEL: 'info' }), stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
@@ -175,6 +175,6 @@ export async function serve(dir: string): Promise<{ line: Record<string, unknown
     })
     child.on('close', () => reject(new Error(`serve exited: ${stderr}`)))
   })
-  return { line, child, exited, stderr: () => stderr }
+  return { line, child, exited, stderr: () => stderr, stdout: () => stdout }
 }
 

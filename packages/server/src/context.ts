@@ -94,6 +94,8 @@ export const PATHS = {
   email_link: '/email-link',
   /** Issue 14: the Prometheus metrics (on any host, like `health`; on `metrics.port` instead when set). */
   metrics: '/metrics',
+  /** Issue 14: the readiness probe (database answers, signing keys loaded, not shutting down). */
+  ready: '/readyz',
 } as const
 
 export function endpointUrls(issuer: string): EndpointUrls {

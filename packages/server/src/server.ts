@@ -50,7 +50,7 @@ import { authorizationEndpoint } from './endpoints/authorization.js'
 import { deviceAuthorizationEndpoint } from './endpoints/device-authorization.js'
 import { discoveryEndpoint } from './endpoints/discovery.js'
 import { endSessionEndpoint } from './endpoints/end-session.js'
-import { healthEndpoint } from './endpoints/health.js'
+import { healthEndpoint, Readiness } from './endpoints/health.js'
 import { introspectionEndpoint } from './endpoints/introspection.js'
 import { jwksEndpoint } from './endpoints/jwks.js'
 import { revocationEndpoint } from './endpoints/revocation.js'
@@ -70,6 +70,7 @@ import { LatchMetrics } from './metrics/latch-metrics.js'
 import { startMetricsListener, type MetricsListener } from './metrics/listener.js'
 import { metricsEndpoint } from './endpoints/metrics.js'
 import { recordRequestMetrics, recordUnmatched } from './endpoints/_pipeline/request-metrics.js'
+import { planReload } from './config/reload.js'
 
 /** How often each node sweeps expired rows. */
 const SWEEP_INTERVAL_MS = 60_000
@@ -96,10 +97,20 @@ export interface CreateServerOptions extends LoadConfigOptions {
   store?: Store
 }
 
+/** Issue 14: what one configuration reload did (`LatchServer.reloadConfig`). */
+export interface ConfigReload {
+  /** Reloadable keys whose value changed and now apply (config/reload.ts `RELOADABLE_KEYS`). */
+  applied: string[]
+  /** Keys that changed in the file but need a restart: their running value is kept (each logged as a warning). */
+  refused: string[]
+  /** Clients the file listed before and no longer does: deleted, their grants revoked. */
+  removedClients: string[]
+}
+
 export interface LatchServer {
   app: FastifyInstance
-  /** The default tenant's context. */
-  ctx: LatchContext
+  /** The default tenant's context (a new one after each configuration reload that applied something). */
+  readonly ctx: LatchContext
   /** Issue 11: every tenant's context, loaded on use. */
   tenants: TenantContexts
   /**
@@ -119,12 +130,27 @@ export interface LatchServer {
    * delivery loop (every due alert gets an attempt). The loop runs by itself; tests step it with their clock.
    */
   deliverAlerts(): Promise<void>
-  config: LatchConfig
-  warnings: string[]
   /** Issue 14: this server's Prometheus metrics (`GET /metrics`). */
   metrics: LatchMetrics
   /** Issue 14: the URL of `/metrics` on `metrics.port` once `listen` has started it; null on the main port (or before `listen`). */
   readonly metricsUrl: string | null
+  /** The running configuration of the default tenant (replaced by a configuration reload). */
+  readonly config: LatchConfig
+  warnings: string[]
+  /**
+   * Issue 14: reads the config file again and applies its clients, users, organizations and
+   * branding (config/reload.ts): seeds them, deletes the clients the file no longer lists, then
+   * swaps the default tenant's context. Requests in flight finish on the old context. Any other
+   * key that changed is logged and kept (it needs a restart). A file that does not load or seed
+   * rejects with its error (a `ConfigError` naming the key) and the running configuration stays.
+   * Calls run one after the other.
+   */
+  reloadConfig(): Promise<ConfigReload>
+  /**
+   * Issue 14: the first step of a graceful shutdown: `/readyz` answers 503 from now on, every
+   * request is still served. `close()` then stops accepting and waits for requests in flight.
+   */
+  beginShutdown(): void
   /** Listens on `port` (0 = ephemeral) and returns the bound URL; with `metrics.port`, starts the metrics listener too. */
   listen(port?: number, host?: string): Promise<string>
   close(): Promise<void>
@@ -234,19 +260,25 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
         const url = raw.url ?? '/'
         if (!tenants.multi) return url
         const route = tenants.route(raw.headers.host, url)
-        // The probe answers on any host: load balancers call nodes by address.
-        const path = url.split('?')[0]
-        const id = route?.id ?? (path === PATHS.health || path === PATHS.metrics ? DEFAULT_TENANT : null)
+        // The probes answer on any host: load balancers and Prometheus call nodes by address.
+        const path = route === null ? url.split('?')[0] : undefined
+        const id = route?.id ?? (path === PATHS.health || path === PATHS.ready || path === PATHS.metrics ? DEFAULT_TENANT : null)
         ;(raw as RoutedRequest)[TENANT_OF] = id
         return route?.url ?? url
       },
     })
-    app.decorate('latch', ctx)
+    // Issue 14: the default tenant's context, replaced as a whole by a configuration reload.
+    let current = ctx
+    const readiness = new Readiness()
+    app.decorate('latch', { getter: () => current })
+    app.decorate('readiness', readiness)
     app.decorateRequest('latch', null as unknown as LatchContext)
     app.addHook('onRequest', function tenantOfRequest(request, reply, done) {
+      // Issue 14: while draining, every answer closes its connection, so clients reconnect elsewhere.
+      if (readiness.draining) reply.header('connection', 'close')
       const id = (request.raw as RoutedRequest)[TENANT_OF]
       if (id === undefined) {
-        request.latch = ctx
+        request.latch = current
         return done()
       }
       const found = id === null ? null : tenants.get(id)
@@ -362,15 +394,49 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       clearInterval(tenantReloader)
       // A reload under way finishes before the store closes under it.
       await reloading
+      // Issue 14: so does a configuration reload.
+      await reloadQueue
       // Issue 13: mail being decided or sent after its response.
       await ctx.background.settled()
       await rateLimit?.close()
       if (ownsStore) await store.close()
     })
+    // Issue 14: configuration reloads, one after the other.
+    let reloadQueue: Promise<unknown> = Promise.resolve()
+    const reloadConfig = (): Promise<ConfigReload> => {
+      const run = reloadQueue.then(async (): Promise<ConfigReload> => {
+        // Everything is built (and seeded) before anything in memory changes: a bad file changes nothing.
+        const loaded = loadConfig(options)
+        const plan = planReload(current.config, loaded.config)
+        for (const w of loaded.warnings) log.warn(w)
+        for (const key of plan.refused) log.warn({ key }, `config reload: ${key} changed in the file but needs a restart; the running value is kept`)
+        if (plan.applied.length === 0) {
+          log.info({ refused: plan.refused }, 'config reload: nothing to apply')
+          return { applied: [], refused: plan.refused, removedClients: [] }
+        }
+        const now = clock.now()
+        await seedFromConfig(store, plan.config, now)
+        // The file owned these (it seeded them at every start): gone from it, gone from the database.
+        // Clients made with the CLI were never in the file and are left alone.
+        for (const id of plan.removedClients) await store.clients.delete(id, now)
+        const wanted = idTokenAlgsOf(plan.config.clients).filter((alg) => !keystore.idTokenAlgs().includes(alg))
+        if (wanted.length > 0) log.warn({ algs: wanted }, 'config reload: a client asks for ID tokens in an alg with no key yet; restart to add its key')
+        const previous = current
+        current = { ...previous, config: plan.config }
+        tenants.setDefaultContext(current)
+        for (const c of [...previous.config.clients, ...plan.config.clients]) current.clients.invalidate(c.client_id)
+        log.info({ applied: plan.applied, refused: plan.refused, removed_clients: plan.removedClients }, `config reloaded: ${plan.applied.join(', ')}`)
+        return { applied: plan.applied, refused: plan.refused, removedClients: plan.removedClients }
+      })
+      reloadQueue = run.catch(() => {})
+      return run
+    }
     await app.ready()
     return {
       app,
-      ctx,
+      get ctx() {
+        return current
+      },
       tenants,
       reloadTenants,
       deliverLogouts: () => logoutDeliveries.runOnce(),
@@ -378,12 +444,16 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
         await alerts.settled()
         await alertQueue.runOnce()
       },
-      config,
+      get config() {
+        return current.config
+      },
       warnings,
       metrics,
       get metricsUrl() {
         return metricsListener?.url ?? null
       },
+      reloadConfig,
+      beginShutdown: () => readiness.drain(),
       async listen(port = config.port, host = config.host) {
         const address = await app.listen({ port, host })
         if (config.metrics.port !== null && metricsListener === null) {

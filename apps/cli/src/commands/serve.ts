@@ -1,16 +1,19 @@
 /**
  * `latch serve`: runs the OpenID Provider. The store is opened here, before the server, so that a
  * database that cannot be opened is reported as such in one line; `createServer` then seeds the
- * config's clients and users, opens the keystore and registers the endpoints. SIGINT and SIGTERM
- * close gracefully: Fastify stops accepting connections (503 to new requests on kept-alive
- * sockets), in-flight requests finish, then the store closes. A second signal exits at once.
+ * config's clients and users, opens the keystore and registers the endpoints.
+ *
+ * Issue 14, signals:
+ * - SIGTERM, SIGINT: graceful shutdown. `/readyz` answers 503 at once; after `shutdown.drain_delay`
+ *   Fastify stops accepting connections (idle keep-alive sockets closed, 503 to new requests on busy
+ *   ones), in-flight requests finish, background work settles, Redis and the store close, exit 0.
+ *   Past `shutdown.timeout` from the signal the process exits 1 anyway. A second signal exits 1 at once.
+ * - SIGHUP: `reloadConfig()` (clients, users, organizations, branding); a bad file is logged and
+ *   the running configuration kept.
  */
 import { InvalidArgumentError, type Command } from 'commander'
 import type { LatchServer } from '@latch/server'
 import { configFile, displayDatabase, openStore, withConfigOption, type CommonOptions } from '../context.js'
-
-/** How long a graceful shutdown may take before the process exits anyway. */
-const SHUTDOWN_TIMEOUT_MS = 10_000
 
 function port(value: string): number {
   const n = Number(value)
@@ -51,23 +54,39 @@ export function serve(program: Command): void {
           process.exit(1)
         }
         closing = true
-        log.info({ signal }, 'shutting down')
+        const { timeout, drain_delay: drainDelay } = server.config.shutdown
+        log.info({ signal, timeout, drain_delay: drainDelay }, 'shutting down')
         setTimeout(() => {
-          log.error(`shutdown took longer than ${SHUTDOWN_TIMEOUT_MS} ms: exiting`)
+          log.error({ timeout }, `shutdown took longer than shutdown.timeout (${timeout} s): exiting`)
           process.exit(1)
-        }, SHUTDOWN_TIMEOUT_MS).unref()
-        server
-          .close()
+        }, timeout * 1000).unref()
+        // 1. /readyz answers 503 while every request is still served, for drain_delay: a load
+        //    balancer's probe takes the node out of rotation before it stops accepting.
+        server.beginShutdown()
+        new Promise<void>((resolve) => setTimeout(resolve, drainDelay * 1000))
+          // 2. Stop accepting, close idle keep-alive sockets, answer 503 to new requests on busy
+          //    ones, wait for requests in flight; then the background work, Redis and the store.
+          .then(() => server.close())
           .then(() => store.close())
           .then(
-            () => log.info('stopped'),
+            () => {
+              log.info('stopped')
+              process.exit(process.exitCode ?? 0)
+            },
             (err: unknown) => {
               log.error({ err }, 'error while shutting down')
-              process.exitCode = 1
+              process.exit(1)
             },
           )
       }
       process.on('SIGINT', shutdown)
       process.on('SIGTERM', shutdown)
+      // Issue 14: SIGHUP reloads clients, users, organizations and branding from the config file.
+      // A file that does not load keeps the running configuration; the server never stops for it.
+      process.on('SIGHUP', () => {
+        if (closing) return
+        log.info({ signal: 'SIGHUP' }, 'reloading the configuration')
+        server.reloadConfig().catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'config reload failed: the running configuration is kept'))
+      })
     })
 }

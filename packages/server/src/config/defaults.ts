@@ -830,3 +830,21 @@ export const METRICS_HOST = null
  * @key metrics.max_label_values
  */
 export const METRICS_MAX_LABEL_VALUES = 100
+
+/**
+ * Issue 14: how long a graceful shutdown (SIGTERM, SIGINT) may take, seconds (fractions allowed),
+ * from the signal: requests still running then are cut and the process exits 1. In-flight requests
+ * that finish before it are answered; the pools close after them.
+ * @key shutdown.timeout
+ */
+export const SHUTDOWN_TIMEOUT = 10
+
+/**
+ * Issue 14: seconds between the signal and closing the listener, during which `/readyz` answers
+ * 503 while every request is still served: time for a load balancer's readiness probe to take the
+ * node out of rotation before it stops accepting connections. 0 (development): close at once;
+ * behind a load balancer, set it to the probe's interval times its failure threshold (e.g. 5).
+ * Counted within `shutdown.timeout`.
+ * @key shutdown.drain_delay
+ */
+export const SHUTDOWN_DRAIN_DELAY = 0

@@ -441,6 +441,14 @@ export const ConfigFileSchema = Type.Object(
       },
       { ...strict, default: {} },
     ),
+    /** Issue 14: graceful shutdown on SIGTERM/SIGINT (`latch serve`). */
+    shutdown: Type.Object(
+      {
+        timeout: Type.Number({ exclusiveMinimum: 0, maximum: 3600, default: D.SHUTDOWN_TIMEOUT }),
+        drain_delay: Type.Number({ minimum: 0, maximum: 600, default: D.SHUTDOWN_DRAIN_DELAY }),
+      },
+      { ...strict, default: {} },
+    ),
   },
   strict,
 )

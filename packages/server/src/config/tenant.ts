@@ -27,7 +27,11 @@ const SEEDED_KEYS = new Set(['clients', 'users', 'organizations', 'connections']
  * `https://auth.example.com/token` (or `/t/token`) would win the longest-prefix match for another
  * tenant's routes on that host (issue 11 review).
  */
-export const ROUTE_SEGMENTS = ['authorize', 'token', 'userinfo', 'jwks', 'introspect', 'revoke', 'device', 'logout', 'interaction', 'healthz', 'branding.css', 'connections', 'account', 'verify-email', 'reset-password', 'assets', 'email-link', '.well-known', 'metrics'] as const
+export const ROUTE_SEGMENTS = ['authorize', 'token', 'userinfo', 'jwks', 'introspect', 'revoke', 'device', 'logout', 'interaction', 'healthz', 'branding.css', 'connections', 'account', 'verify-email', 'reset-password', 'assets', 'email-link', '.well-known',
+  // Issue 14: the Prometheus metrics and the readiness probe.
+  'metrics',
+  'readyz',
+] as const
 
 /** Largest custom stylesheet, as for `branding.css_file`. */
 const MAX_CSS_BYTES = 64 * 1024

@@ -19,6 +19,7 @@ import { TenantIndex, type TenantRoute } from './tenant-index.js'
 
 export interface TenantContextsOptions {
   store: Store
+  /** Replaced by `setDefaultContext` on a configuration reload (issue 14). */
   defaultContext: LatchContext
   /** Builds the context of a stored tenant (compose.ts `tenantContext`); null when the row is gone. */
   build(id: string): Promise<LatchContext | null>
@@ -50,6 +51,14 @@ export class TenantContexts {
     this.#options = options
     this.#longestAccessTokenTtl = options.defaultContext.config.tokens.access_token_ttl
     this.#index = new TenantIndex([{ id: DEFAULT_TENANT, issuer: options.defaultContext.config.issuer }])
+  }
+
+  /**
+   * Issue 14: replaces the default tenant's context (a configuration reload). Requests that already
+   * hold the old one finish on it; the next ones get this one.
+   */
+  setDefaultContext(ctx: LatchContext): void {
+    this.#options.defaultContext = ctx
   }
 
   /** False while the default tenant is the only one: requests are then not matched at all (every host is the default's, as before tenants). */
