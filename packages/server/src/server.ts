@@ -64,6 +64,9 @@ import { connectionEndpoints } from './endpoints/connections.js'
 import { federatedLogoutEndpoint } from './endpoints/federated-logout.js'
 import type { RateLimitBackend } from './rate-limit/backend.js'
 import { openRateLimitStore } from './rate-limit/connect.js'
+import { startTracing, type TracingSdk } from './tracing-sdk.js'
+import { dbSystemOf, tracedStore } from './storage/traced-store.js'
+import { traceRequests } from './endpoints/_pipeline/trace-request.js'
 
 /** How often each node sweeps expired rows. */
 const SWEEP_INTERVAL_MS = 60_000
@@ -113,6 +116,8 @@ export interface LatchServer {
   /** Listens on `port` (0 = ephemeral) and returns the bound URL. */
   listen(port?: number, host?: string): Promise<string>
   close(): Promise<void>
+  /** Issue 14: exports the spans ended so far (with `tracing.enabled`; otherwise resolves at once). `close` flushes too. */
+  flushTraces(): Promise<void>
 }
 
 /** pino redaction: credentials never reach a log line, whatever logs them. */
@@ -163,10 +168,14 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
   const log = options.logger ?? createLogger(config.log_level)
   for (const w of warnings) log.warn(w)
   const clock = options.clock ?? systemClock
-  const store = options.store ?? (await createStore(config.database, { migrate: true }))
+  const plainStore = options.store ?? (await createStore(config.database, { migrate: true }))
   const ownsStore = options.store === undefined
   let rateLimit: RateLimitBackend | undefined
+  // Issue 14: off by default; then no SDK starts, the store is the plain one and no request hook is added.
+  let tracing: TracingSdk | null = null
   try {
+    if (config.tracing.enabled) tracing = startTracing(config.tracing, log)
+    const store = tracing === null ? plainStore : tracedStore(plainStore, dbSystemOf(config.database))
     // Before anything is written: a hooks module that cannot load stops the start (ConfigError).
     const hooks = await loadHooks(config.hooks)
     await seedFromConfig(store, config, clock.now())
@@ -225,6 +234,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     })
     app.decorate('latch', ctx)
     app.decorateRequest('latch', null as unknown as LatchContext)
+    // Issue 14: first of the request hooks, so that the span covers choosing the tenant.
+    if (tracing !== null) traceRequests(app)
     app.addHook('onRequest', function tenantOfRequest(request, reply, done) {
       const id = (request.raw as RoutedRequest)[TENANT_OF]
       if (id === undefined) {
@@ -316,6 +327,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       await ctx.background.settled()
       await rateLimit?.close()
       if (ownsStore) await store.close()
+      // Issue 14: last, so that the spans of everything above are exported (flushed) before the SDK stops.
+      await tracing?.shutdown()
     })
     await app.ready()
     return {
@@ -331,10 +344,12 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
         return address.replace('[::]', 'localhost').replace('0.0.0.0', 'localhost')
       },
       close: () => app.close(),
+      flushTraces: () => tracing?.flush() ?? Promise.resolve(),
     }
   } catch (err) {
     await rateLimit?.close()
-    if (ownsStore) await store.close()
+    if (ownsStore) await plainStore.close()
+    await tracing?.shutdown()
     throw err
   }
 }
