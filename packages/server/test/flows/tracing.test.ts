@@ -217,6 +217,27 @@ describe('OpenTelemetry traces (tracing.enabled)', () => {
   })
 })
 
+describe('OpenTelemetry traces: sampling and one SDK per process', () => {
+  it('OTel SDK ParentBased sampler: with sample_ratio 0 a request of its own is not exported, one whose traceparent says sampled is', async () => {
+    const otlp = await startOtlpReceiver()
+    const s = await startServer({ tracing: { enabled: true, endpoint: otlp.url, sample_ratio: 0 } })
+    try {
+      // One SDK per process: a second traced server while this one runs is refused, naming the key.
+      await expect(startServer({ tracing: { enabled: true, endpoint: otlp.url } })).rejects.toThrow(/tracing\.enabled/)
+      const sampled = randomBytes(16).toString('hex')
+      for (const traceparent of [undefined, `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-00`, `00-${sampled}-${randomBytes(8).toString('hex')}-01`]) {
+        const res = await fetch(`${s.url}/jwks`, { headers: traceparent ? { traceparent } : {} })
+        await res.body?.cancel()
+      }
+      await s.server.flushTraces()
+      expect(otlp.spans.map((span) => [span.name, span.traceId])).toEqual([['GET /jwks', sampled]])
+    } finally {
+      await s.close()
+      await otlp.close()
+    }
+  })
+})
+
 describe('OpenTelemetry traces off (the default)', () => {
   it('issue 14: with tracing.enabled false no SDK starts, the store is not wrapped, and nothing is sent', async () => {
     const otlp = await startOtlpReceiver()
