@@ -21,9 +21,12 @@ import { upstreamPolicyOf, upstreamRequest } from '../../src/connections/transpo
 import { tracingEnabled, withSpan } from '../../src/lib/tracing.js'
 import { Browser, isLoginPage } from '../browser.js'
 import { ALICE, SERVICE_SECRET, WEB_REDIRECT, baseTestConfig, basic, postForm, startServer, type TestServer } from '../helpers.js'
+import { connectionLink, FederatedBrowser, redeem, webRequest } from '../support/federation.js'
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver.js'
+import { startOidcStandIn, type OidcStandIn } from '../support/upstream/oidc-stand-in.js'
 
 const SECRET = 'trace-secret-0123456789abcdef0123456789ab'
+const UPSTREAM_SECRET = 'trace-upstream-secret-0123456789abcdef01'
 const SERVER = 2
 const CLIENT = 3
 
@@ -47,11 +50,14 @@ describe('OpenTelemetry traces (tracing.enabled)', () => {
   let otlp: OtlpReceiver
   let sink: Awaited<ReturnType<typeof startHeaderSink>>
   let s: TestServer
+  let standIn: OidcStandIn
 
   beforeAll(async () => {
     otlp = await startOtlpReceiver()
     sink = await startHeaderSink()
+    standIn = await startOidcStandIn({ clientId: 'latch', clientSecret: UPSTREAM_SECRET, user: { sub: 'erin-1', email: 'erin@example.com', email_verified: true, name: 'Erin' } })
     s = await startServer({
+      connections: [{ id: 'standin', type: 'oidc', display_name: 'Stand-in', issuer: standIn.issuer, client_id: 'latch', client_secret: UPSTREAM_SECRET }],
       clients: [
         ...baseTestConfig.clients,
         {
@@ -65,6 +71,7 @@ describe('OpenTelemetry traces (tracing.enabled)', () => {
   afterAll(async () => {
     await s?.close()
     await sink?.close()
+    await standIn?.close()
     await otlp?.close()
   })
 
@@ -151,6 +158,32 @@ describe('OpenTelemetry traces (tracing.enabled)', () => {
     const match = TRACEPARENT.exec(String(sink.headers.at(-1)?.traceparent))
     expect(match?.[1]).toBe(client?.traceId)
     expect(match?.[2]).toBe(client?.spanId)
+  })
+
+  it('a sign-in through a connection: the upstream token request is a CLIENT span under the callback request, and the upstream receives its traceparent; none of its secrets is exported', async () => {
+    const before = otlp.bodies.length
+    const browser = new FederatedBrowser()
+    const request = webRequest(s.url)
+    const page = await browser.open(connectionLink(await browser.open(request.url), 'Stand-in'))
+    const { body } = await redeem(s.url, page.redirect!, request.verifier)
+    expect(body.access_token).toBeTruthy()
+    const spans = await exported()
+    const tokenCall = standIn.requests.find((r) => r.path === '/token')
+    const sent = TRACEPARENT.exec(String(tokenCall?.traceparent))
+    expect(sent).not.toBeNull()
+    const client = spans.find((span) => span.spanId === sent?.[2])
+    expect(client?.name).toBe('POST upstream')
+    expect(client?.kind).toBe(CLIENT)
+    expect(client?.traceId).toBe(sent?.[1])
+    const callback = serverSpanOf(spans, client!.traceId)
+    expect(callback?.name).toBe('GET /connections/:id/callback')
+    expect(descends(spans, client!, callback!)).toBe(true)
+    // Discovery, JWKS and UserInfo went out traced too.
+    expect(standIn.requests.filter((r) => r.path !== '/authorize').every((r) => TRACEPARENT.test(String(r.traceparent)))).toBe(true)
+    const text = otlp.bodies.slice(before).join('\n')
+    for (const value of [UPSTREAM_SECRET, 'erin@example.com', ...standIn.secrets, body.access_token!, body.id_token!, request.verifier]) {
+      expect(text.includes(value), 'an upstream secret is exported').toBe(false)
+    }
   })
 
   it('RFC 6819 §5.1.4.1: real flows (PKCE code after a password sign-in, refresh, client credentials, logout with its back-channel delivery) export no secret, password, code, token, email or cookie', async () => {
