@@ -174,7 +174,11 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
   // Issue 14: off by default; then no SDK starts, the store is the plain one and no request hook is added.
   let tracing: TracingSdk | null = null
   try {
-    if (config.tracing.enabled) tracing = startTracing(config.tracing, log)
+    if (config.tracing.enabled) {
+      tracing = startTracing(config.tracing, log)
+      // The endpoint carries no credentials (config/resolve.ts refuses them): safe to log.
+      log.info({ endpoint: config.tracing.endpoint, service_name: config.tracing.service_name, sample_ratio: config.tracing.sample_ratio }, 'tracing: exporting spans over OTLP/HTTP')
+    }
     const store = tracing === null ? plainStore : tracedStore(plainStore, dbSystemOf(config.database))
     // Before anything is written: a hooks module that cannot load stops the start (ConfigError).
     const hooks = await loadHooks(config.hooks)

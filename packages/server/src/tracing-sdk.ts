@@ -12,7 +12,7 @@
  * @see https://opentelemetry.io/docs/specs/otel/trace/sdk/#parentbased
  */
 import { context, propagation, trace } from '@opentelemetry/api'
-import { setGlobalErrorHandler, W3CTraceContextPropagator } from '@opentelemetry/core'
+import { loggingErrorHandler, setGlobalErrorHandler, W3CTraceContextPropagator } from '@opentelemetry/core'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources'
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions'
@@ -67,6 +67,8 @@ export function startTracing(tracing: LatchConfig['tracing'], log: Pick<Logger, 
           trace.disable()
           context.disable()
           propagation.disable()
+          // The SDK's own default again: this server's logger is not kept past its close.
+          setGlobalErrorHandler(loggingErrorHandler())
           running = null
         }
       })()),
