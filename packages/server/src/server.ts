@@ -64,7 +64,7 @@ import { connectionEndpoints } from './endpoints/connections.js'
 import { federatedLogoutEndpoint } from './endpoints/federated-logout.js'
 import type { RateLimitBackend } from './rate-limit/backend.js'
 import { openRateLimitStore } from './rate-limit/connect.js'
-import { startTracing, type TracingSdk } from './tracing-sdk.js'
+import type { TracingSdk } from './tracing-sdk.js'
 import { dbSystemOf, tracedStore } from './storage/traced-store.js'
 import { traceRequests } from './endpoints/_pipeline/trace-request.js'
 
@@ -175,6 +175,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
   let tracing: TracingSdk | null = null
   try {
     if (config.tracing.enabled) {
+      // Loaded only when enabled: the SDK and exporter take ~0.2 s to import, which a server without tracing never pays.
+      const { startTracing } = await import('./tracing-sdk.js')
       tracing = startTracing(config.tracing, log)
       // The endpoint carries no credentials (config/resolve.ts refuses them): safe to log.
       log.info({ endpoint: config.tracing.endpoint, service_name: config.tracing.service_name, sample_ratio: config.tracing.sample_ratio }, 'tracing: exporting spans over OTLP/HTTP')

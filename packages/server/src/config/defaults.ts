@@ -737,7 +737,7 @@ export const PASSWORDLESS_TTL = 600
  * Issue 14: OpenTelemetry traces (OTLP/HTTP export): a SERVER span per HTTP request, a span per
  * grant, per store operation and per outbound call (upstream providers, back-channel logout),
  * with W3C `traceparent` continued and passed on. Off by default; off, it costs one boolean check
- * where a span would start, and no SDK is loaded into the request path.
+ * where a span would start, and the SDK is not even loaded.
  * @security No token, code, secret, password, email, cookie, header, query string or full URL is recorded.
  * @see https://opentelemetry.io/docs/specs/otel/protocol/exporter/
  * @key tracing.enabled
