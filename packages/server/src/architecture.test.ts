@@ -5,7 +5,8 @@
  * Type-only imports count: a type pulled from above still ties the lower layer to the upper one.
  *
  *   1  index.ts admin.ts server.ts compose.ts    composition root (admin.ts: the surface without
- *      seed.ts                                   the HTTP server)
+ *      seed.ts tracing-sdk.ts                    the HTTP server; issue 14: tracing-sdk.ts starts
+ *                                                the process's OpenTelemetry SDK)
  *   2  endpoints/                                 HTTP only
  *   3  interaction/                               decisions without Fastify
  *   11 interaction/views/                         leaves: templates and texts that import only views,
@@ -39,7 +40,7 @@ import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 
 const BANDS: ReadonlyArray<readonly [band: number, rooms: readonly string[]]> = [
-  [1, ['index.ts', 'admin.ts', 'server.ts', 'compose.ts', 'seed.ts', 'tenancy']],
+  [1, ['index.ts', 'admin.ts', 'server.ts', 'compose.ts', 'seed.ts', 'tenancy', 'tracing-sdk.ts']],
   [2, ['endpoints']],
   [3, ['interaction']],
   // Issue 14: metrics/ reads the context's parts (keystores, pool, rate limit) and the bus; endpoints/ serves it.
@@ -61,6 +62,8 @@ const SUB_ROOMS = new Set(['endpoints/_pipeline', 'interaction/views'])
 /** Packages only the named rooms may import. */
 const FASTIFY = /^(fastify|@fastify\/.+)$/
 const DATABASE = /^(kysely|better-sqlite3|pg)(\/.*)?$/
+/** Issue 14: the OpenTelemetry SDK packages (everything but the API): only tracing-sdk.ts starts the SDK; the rest uses lib/tracing.ts over the API. */
+const OTEL_SDK = /^@opentelemetry\/(?!api$).+$/
 
 type Graph = ReadonlyMap<string, readonly string[]>
 
@@ -232,6 +235,7 @@ function nonReExports(text: string): string[] {
 
 const ALLOWED_FASTIFY = (file: string) => file.startsWith('endpoints/') || file === 'server.ts'
 const ALLOWED_DATABASE = (file: string) => file.startsWith('storage/')
+const ALLOWED_OTEL_SDK = (file: string) => file === 'tracing-sdk.ts'
 
 /** The store's implementation: outside storage/ only the composition root opens it; the rest sees the `Store` interface. */
 const STORAGE_IMPLEMENTATION = /^storage\/(kysely-store|migrate|database|dialects\/|migrations\/|repositories\/)/
@@ -258,6 +262,7 @@ function violations(g: Graph): string[] {
     ...packageArrows(g, DATABASE, ALLOWED_DATABASE),
     ...packageArrows(g, STORAGE_IMPLEMENTATION, ALLOWED_STORAGE_IMPLEMENTATION),
     ...viewArrows(g),
+    ...packageArrows(g, OTEL_SDK, ALLOWED_OTEL_SDK),
   ]
 }
 

@@ -71,6 +71,9 @@ import { startMetricsListener, type MetricsListener } from './metrics/listener.j
 import { metricsEndpoint } from './endpoints/metrics.js'
 import { recordRequestMetrics, recordUnmatched } from './endpoints/_pipeline/request-metrics.js'
 import { planReload } from './config/reload.js'
+import type { TracingSdk } from './tracing-sdk.js'
+import { dbSystemOf, tracedStore } from './storage/traced-store.js'
+import { traceRequests } from './endpoints/_pipeline/trace-request.js'
 
 /** How often each node sweeps expired rows. */
 const SWEEP_INTERVAL_MS = 60_000
@@ -154,6 +157,8 @@ export interface LatchServer {
   /** Listens on `port` (0 = ephemeral) and returns the bound URL; with `metrics.port`, starts the metrics listener too. */
   listen(port?: number, host?: string): Promise<string>
   close(): Promise<void>
+  /** Issue 14: exports the spans ended so far (with `tracing.enabled`; otherwise resolves at once). `close` flushes too. */
+  flushTraces(): Promise<void>
 }
 
 /** pino redaction: credentials never reach a log line, whatever logs them. */
@@ -206,10 +211,20 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
   const clock = options.clock ?? systemClock
   // Issue 14: first, so that the store it opens reports its queries' durations.
   const metrics = new LatchMetrics({ maxLabelValues: config.metrics.max_label_values })
-  const store = options.store ?? (await createStore(config.database, { migrate: true, onQuery: metrics.onQuery }))
+  const plainStore = options.store ?? (await createStore(config.database, { migrate: true, onQuery: metrics.onQuery }))
   const ownsStore = options.store === undefined
   let rateLimit: RateLimitBackend | undefined
+  // Issue 14: off by default; then no SDK starts, the store is the plain one and no request hook is added.
+  let tracing: TracingSdk | null = null
   try {
+    if (config.tracing.enabled) {
+      // Loaded only when enabled: the SDK and exporter take ~0.2 s to import, which a server without tracing never pays.
+      const { startTracing } = await import('./tracing-sdk.js')
+      tracing = startTracing(config.tracing, log)
+      // The endpoint carries no credentials (config/resolve.ts refuses them): safe to log.
+      log.info({ endpoint: config.tracing.endpoint, service_name: config.tracing.service_name, sample_ratio: config.tracing.sample_ratio }, 'tracing: exporting spans over OTLP/HTTP')
+    }
+    const store = tracing === null ? plainStore : tracedStore(plainStore, dbSystemOf(config.database))
     // Before anything is written: a hooks module that cannot load stops the start (ConfigError).
     const hooks = await loadHooks(config.hooks)
     await seedFromConfig(store, config, clock.now())
@@ -273,6 +288,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     app.decorate('latch', { getter: () => current })
     app.decorate('readiness', readiness)
     app.decorateRequest('latch', null as unknown as LatchContext)
+    // Issue 14: first of the request hooks, so that the span covers choosing the tenant.
+    if (tracing !== null) traceRequests(app)
     app.addHook('onRequest', function tenantOfRequest(request, reply, done) {
       // Issue 14: while draining, every answer closes its connection, so clients reconnect elsewhere.
       if (readiness.draining) reply.header('connection', 'close')
@@ -400,6 +417,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       await ctx.background.settled()
       await rateLimit?.close()
       if (ownsStore) await store.close()
+      // Issue 14: last, so that the spans of everything above are exported (flushed) before the SDK stops.
+      await tracing?.shutdown()
     })
     // Issue 14: configuration reloads, one after the other.
     let reloadQueue: Promise<unknown> = Promise.resolve()
@@ -463,10 +482,12 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
         return address.replace('[::]', 'localhost').replace('0.0.0.0', 'localhost')
       },
       close: () => app.close(),
+      flushTraces: () => tracing?.flush() ?? Promise.resolve(),
     }
   } catch (err) {
     await rateLimit?.close()
-    if (ownsStore) await store.close()
+    if (ownsStore) await plainStore.close()
+    await tracing?.shutdown()
     throw err
   }
 }

@@ -848,3 +848,42 @@ export const SHUTDOWN_TIMEOUT = 10
  * @key shutdown.drain_delay
  */
 export const SHUTDOWN_DRAIN_DELAY = 0
+
+/**
+ * Issue 14: OpenTelemetry traces (OTLP/HTTP export): a SERVER span per HTTP request, a span per
+ * grant, per store operation and per outbound call (upstream providers, back-channel logout),
+ * with W3C `traceparent` continued and passed on. Off by default; off, it costs one boolean check
+ * where a span would start, and the SDK is not even loaded.
+ * @security No token, code, secret, password, email, cookie, header, query string or full URL is recorded.
+ * @see https://opentelemetry.io/docs/specs/otel/protocol/exporter/
+ * @key tracing.enabled
+ */
+export const TRACING_ENABLED = false
+
+/**
+ * Issue 14: the OTLP/HTTP traces URL spans are sent to (JSON encoding). `null`: the standard
+ * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` as it is, else `OTEL_EXPORTER_OTLP_ENDPOINT` with
+ * `/v1/traces` appended, else `http://localhost:4318/v1/traces` (a local collector). Headers
+ * (`OTEL_EXPORTER_OTLP_HEADERS`) and timeouts come from the standard environment variables.
+ * @key tracing.endpoint
+ */
+export const TRACING_ENDPOINT = null
+
+/** Issue 14: where spans go when neither `tracing.endpoint` nor the OTLP environment names a collector. */
+export const DEFAULT_TRACING_ENDPOINT = 'http://localhost:4318/v1/traces'
+
+/**
+ * Issue 14: the `service.name` of the spans. `null`: the standard `OTEL_SERVICE_NAME`, else `latch`.
+ * @key tracing.service_name
+ */
+export const TRACING_SERVICE_NAME = null
+
+/**
+ * Issue 14: the share of traces started here that are recorded, 0 to 1 (1: all). A request whose
+ * `traceparent` says sampled or not sampled follows its caller (parent-based sampling), so a trace
+ * is whole or absent.
+ * @security A caller can ask for its requests to be sampled; the export queue is bounded (2048 spans), beyond which spans are dropped.
+ * @see https://opentelemetry.io/docs/specs/otel/trace/sdk/#parentbased
+ * @key tracing.sample_ratio
+ */
+export const TRACING_SAMPLE_RATIO = 1

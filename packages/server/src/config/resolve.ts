@@ -19,7 +19,7 @@ import { backchannelLogoutUriProblem } from '../rules/backchannel-logout-uri.js'
 import { isProtocolClaim } from '../rules/protocol-claims.js'
 import { isTemplate, matchTemplate, parseTemplate, templateProblem, type ScopeTemplate } from '../rules/scope-template.js'
 import { OIDC_SCOPE_CLAIMS } from './schema.js'
-import { JWKS_MAX_AGE } from './defaults.js'
+import { DEFAULT_TRACING_ENDPOINT, JWKS_MAX_AGE } from './defaults.js'
 import { parseTrustProxy } from './trust-proxy.js'
 import { resolveConnections } from './connections.js'
 import { checkAlerts } from './alerts.js'
@@ -354,6 +354,27 @@ function smtpUrlProblem(url: string): string | null {
   return null
 }
 
+/**
+ * Issue 14: `tracing.endpoint` and `tracing.service_name` as the config file gives them, else from
+ * the standard OpenTelemetry environment (the file wins: it is the deployment's own statement).
+ * The endpoint must be an http(s) URL without credentials (headers carry those:
+ * `OTEL_EXPORTER_OTLP_HEADERS`).
+ */
+function resolveTracing(tracing: ConfigFile['tracing'], env: Record<string, string | undefined>): ConfigFile['tracing'] {
+  const fromEnv = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || (env.OTEL_EXPORTER_OTLP_ENDPOINT ? `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces` : null)
+  const endpoint = tracing.endpoint ?? fromEnv ?? DEFAULT_TRACING_ENDPOINT
+  const source = tracing.endpoint !== null ? '' : fromEnv !== null ? ' (from the OTEL_EXPORTER_OTLP_* environment)' : ''
+  let url: URL
+  try {
+    url = new URL(endpoint)
+  } catch {
+    throw new ConfigError('tracing.endpoint', `must be an http(s) URL${source}`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('tracing.endpoint', `must use http: or https:, got ${url.protocol}${source}`)
+  if (url.username !== '' || url.password !== '') throw new ConfigError('tracing.endpoint', `must not carry credentials (use OTEL_EXPORTER_OTLP_HEADERS)${source}`)
+  return { ...tracing, endpoint, service_name: tracing.service_name ?? (env.OTEL_SERVICE_NAME || 'latch') }
+}
+
 function issuerIsHttps(issuer: string): boolean {
   return issuer.startsWith('https:')
 }
@@ -457,6 +478,7 @@ export function resolveConfig(substituted: Record<string, unknown>, options: Res
   const connections = resolveConnections(file, baseDir, warnings)
   const tenantsDir = file.tenants_dir === null ? null : resolve(options.configDir, file.tenants_dir)
 
+  const tracing = resolveTracing(file.tracing, env)
   const { secret, source } = options.secret ?? resolveSecret(env, file.database, cwd, warnings, options.createSecret)
   const database = file.database.startsWith('sqlite:') && file.database !== 'sqlite::memory:'
     ? `sqlite:${resolve(cwd, file.database.slice(7))}`
@@ -490,6 +512,7 @@ export function resolveConfig(substituted: Record<string, unknown>, options: Res
     hooks,
     tenants: [],
     tenants_dir: tenantsDir,
+    tracing,
   }
   return { config, warnings }
 }

@@ -449,6 +449,18 @@ export const ConfigFileSchema = Type.Object(
       },
       { ...strict, default: {} },
     ),
+    /** Issue 14: OpenTelemetry traces (OTLP/HTTP), off by default. Deployment-wide (not a tenant key). */
+    tracing: Type.Object(
+      {
+        enabled: Type.Boolean({ default: D.TRACING_ENABLED }),
+        /** null: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces, else the local collector. */
+        endpoint: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: D.TRACING_ENDPOINT }),
+        /** null: OTEL_SERVICE_NAME, else `latch`. */
+        service_name: Type.Union([Type.String({ minLength: 1, maxLength: 256 }), Type.Null()], { default: D.TRACING_SERVICE_NAME }),
+        sample_ratio: Type.Number({ minimum: 0, maximum: 1, default: D.TRACING_SAMPLE_RATIO }),
+      },
+      { ...strict, default: {} },
+    ),
   },
   strict,
 )

@@ -27,6 +27,7 @@ import { BlockList, isIP, type LookupFunction } from 'node:net'
 import { allowInsecureRequests, customFetch, type HttpRequestOptions } from 'oauth4webapi'
 import type { ResolvedConnection } from '../config/schema.js'
 import { isLoopbackHost } from '../lib/loopback-host.js'
+import { injectTraceContext, withClientSpan } from '../lib/tracing.js'
 import { UpstreamError } from './upstream-error.js'
 
 /** Per request (discovery, token, JWKS, userinfo): an upstream slower than this is "unavailable". */
@@ -161,18 +162,23 @@ export async function upstreamRequest(policy: UpstreamPolicy, input: string | UR
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1')
   // An address literal is connected to without a lookup: it is checked here instead.
   if (!local && isIP(host) !== 0 && isRefusedAddress(host, policy)) throw unreachable(url)
-  const headers: Record<string, string> = {}
-  new Headers(init.headers).forEach((value, name) => (headers[name] = value))
-  const body = bodyOf(init.body)
-  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body))
-  const signal = AbortSignal.any([AbortSignal.timeout(UPSTREAM_TIMEOUT_MS), ...(init.signal ? [init.signal] : [])])
-  const send = url.protocol === 'https:' ? httpsRequest : httpRequest
-  return new Promise<Response>((resolve, reject) => {
-    const request = send(url, { method: init.method ?? 'GET', headers, signal, agent: false, ...(!local && { lookup: allowedLookup(policy) }) }, (response) => {
-      receive(url, response).then(resolve, reject)
+  const method = init.method ?? 'GET'
+  // Issue 14: a CLIENT span `METHOD upstream` (host and port, never the path or query), its `traceparent` sent along.
+  return withClientSpan('upstream', method, url, () => {
+    const headers: Record<string, string> = {}
+    new Headers(init.headers).forEach((value, name) => (headers[name] = value))
+    injectTraceContext(headers)
+    const body = bodyOf(init.body)
+    if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body))
+    const signal = AbortSignal.any([AbortSignal.timeout(UPSTREAM_TIMEOUT_MS), ...(init.signal ? [init.signal] : [])])
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest
+    return new Promise<Response>((resolve, reject) => {
+      const request = send(url, { method, headers, signal, agent: false, ...(!local && { lookup: allowedLookup(policy) }) }, (response) => {
+        receive(url, response).then(resolve, reject)
+      })
+      request.on('error', () => reject(unreachable(url)))
+      request.end(body)
     })
-    request.on('error', () => reject(unreachable(url)))
-    request.end(body)
   })
 }
 

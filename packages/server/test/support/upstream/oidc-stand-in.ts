@@ -16,6 +16,8 @@ export interface OidcStandIn {
   issuer: string
   /** Every code, access token, ID token and verifier it issued or received. */
   secrets: string[]
+  /** Issue 14: every request's path and W3C `traceparent` header (none: undefined), in order. */
+  requests: { path: string; traceparent: string | undefined }[]
   fault: StandInFault | undefined
   /** The ID token's `auth_time` (seconds); none when undefined. The stand-in ignores prompt and max_age, as a careless upstream would. */
   authTime: number | undefined
@@ -35,7 +37,7 @@ export async function startOidcStandIn(options: StandInOptions): Promise<OidcSta
   const jwk = { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' }
   const codes = new Map<string, { nonce: string; challenge: string; redirect_uri: string }>()
   const tokens = new Set<string>()
-  const state: OidcStandIn = { issuer: '', secrets: [], fault: undefined, authTime: undefined, close: async () => {} }
+  const state: OidcStandIn = { issuer: '', secrets: [], requests: [], fault: undefined, authTime: undefined, close: async () => {} }
 
   const json = (res: ServerResponse, status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body))
   const form = async (req: IncomingMessage) => {
@@ -60,6 +62,7 @@ export async function startOidcStandIn(options: StandInOptions): Promise<OidcSta
   const server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', state.issuer)
+      state.requests.push({ path: url.pathname, traceparent: req.headers.traceparent as string | undefined })
       switch (url.pathname) {
         case '/.well-known/openid-configuration':
           return json(res, 200, {
