@@ -10,8 +10,12 @@
  */
 import type { LatchConfig } from '../config/schema.js'
 import type { AlertDeliveryRecord } from '../storage/store.js'
+import { tracedFetch } from '../lib/tracing.js'
 import { alertSignature } from './signature.js'
 import type { Webhook } from './webhooks.js'
+
+/** Each POST a CLIENT span `POST webhook` with `traceparent` when tracing is on; the global fetch at call time otherwise. */
+const webhookFetch = tracedFetch((input, init) => fetch(input, init), 'webhook')
 
 /** Delay before the first retry, seconds; doubled per attempt. */
 const FIRST_RETRY = 10
@@ -56,7 +60,7 @@ export async function postAlert(webhook: Webhook, row: Pick<AlertDeliveryRecord,
 }
 
 /** Makes one attempt for `row` (leased by the caller) and decides what follows. */
-export async function attemptAlert(config: LatchConfig['alerts'], webhook: Webhook | undefined, row: AlertDeliveryRecord, now: () => number, fetchImpl: typeof fetch = fetch): Promise<AlertOutcome> {
+export async function attemptAlert(config: LatchConfig['alerts'], webhook: Webhook | undefined, row: AlertDeliveryRecord, now: () => number, fetchImpl: typeof fetch = webhookFetch): Promise<AlertOutcome> {
   if (webhook === undefined) return { outcome: 'failed', status: row.last_status, reason: 'webhook_removed' }
   const { status, failure } = await postAlert(webhook, row, now(), config.timeout, fetchImpl)
   if (failure === null) return { outcome: 'delivered', status: status as number }

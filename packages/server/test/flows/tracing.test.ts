@@ -19,6 +19,9 @@ import { decodeJwt } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { upstreamPolicyOf, upstreamRequest } from '../../src/connections/transport.js'
 import { tracingEnabled, withSpan } from '../../src/lib/tracing.js'
+import { attemptAlert } from '../../src/alerts/delivery.js'
+import { webhookId, type Webhook } from '../../src/alerts/webhooks.js'
+import type { AlertDeliveryRecord } from '../../src/storage/store.js'
 import { Browser, isLoginPage } from '../browser.js'
 import { ALICE, SERVICE_SECRET, WEB_REDIRECT, baseTestConfig, basic, postForm, startServer, type TestServer } from '../helpers.js'
 import { connectionLink, FederatedBrowser, redeem, webRequest } from '../support/federation.js'
@@ -158,6 +161,23 @@ describe('OpenTelemetry traces (tracing.enabled)', () => {
     const match = TRACEPARENT.exec(String(sink.headers.at(-1)?.traceparent))
     expect(match?.[1]).toBe(client?.traceId)
     expect(match?.[2]).toBe(client?.spanId)
+  })
+
+  it('an alert webhook POST (alerts/delivery.ts) is a CLIENT span "POST webhook", and the receiver gets its traceparent; the signature header and body are not exported', async () => {
+    const before = otlp.spans.length
+    const hooked = `${sink.url}/alerts`
+    const webhook: Webhook = { id: webhookId(hooked), url: hooked, origin: sink.url, secret: SECRET, events: ['*'] }
+    const row: AlertDeliveryRecord = { id: 'alert-traced', webhook_id: webhookId(hooked), tenant: 'default', type: 'authorization_code.reused', body: '{"secret-in-body":true}', created_at: 1, attempts: 0, next_attempt_at: 1, leased_until: null, last_status: null }
+    const outcome = await attemptAlert(s.server.config.alerts, webhook, row, () => 1_000)
+    expect(outcome).toEqual({ outcome: 'delivered', status: 200 })
+    const spans = (await exported()).slice(before)
+    const client = spans.find((span) => span.name === 'POST webhook')
+    expect(client?.kind).toBe(CLIENT)
+    const match = TRACEPARENT.exec(String(sink.headers.at(-1)?.traceparent))
+    expect(match?.[1]).toBe(client?.traceId)
+    expect(match?.[2]).toBe(client?.spanId)
+    expect(JSON.stringify(spans)).not.toContain('secret-in-body')
+    expect(JSON.stringify(spans)).not.toContain(String(sink.headers.at(-1)?.['latch-signature']))
   })
 
   it('a sign-in through a connection: the upstream token request is a CLIENT span under the callback request, and the upstream receives its traceparent; none of its secrets is exported', async () => {
