@@ -142,6 +142,10 @@ try {
       [...peers.keys(), 'react-dom'].map((name) => [name, JSON.parse(readFileSync(join(project, 'node_modules', name, 'package.json'), 'utf8')).version]),
     )
     if (round.versions) for (const [name, version] of Object.entries(round.versions)) if (installed[name] !== version) throw new Error(`${name}: asked for ${version}, installed ${installed[name]}`)
+    // Prebuilt Node-API binaries, not a compile: no node-gyp build directory in either module.
+    for (const native of ['better-sqlite3', '@node-rs/argon2']) {
+      if (existsSync(join(project, 'node_modules', native, 'build'))) throw new Error(`${native} was compiled at install: it should load its prebuilt Node-API binary`)
+    }
     log(`${round.name}: installed ${Object.entries(installed).map(([n, v]) => `${n}@${v}`).join(' ')}`)
 
     // 3. `npx latch serve`, then the app.
@@ -154,7 +158,7 @@ try {
     await waitHealthy(issuer, server)
     log(`${round.name}: npx latch serve answers /healthz at ${issuer}`)
     const out = run(process.execPath, ['app.mjs'], project, { env: { ...env, ISSUER: issuer, CLIENT_SECRET: SERVICE_SECRET } })
-    process.stdout.write(out.replace(/^/gm, `  ${round.name}: `))
+    process.stdout.write(`${out.trimEnd().replace(/^/gm, `  ${round.name}: `)}\n`)
     await stopServer(server)
     server = null
   }
@@ -251,7 +255,7 @@ console.log('token verified: client_id ' + claims.client_id + ', scope ' + claim
 
 const bearer = { authorization: 'Bearer ' + token }
 const ex = express()
-ex.get('/data', expressAuth({ verifier }).requireAuth({ scopes: ['read:data'] }), (req, res) => res.json({ client_id: req.auth.client_id }))
+ex.get('/data', expressAuth(verifier).requireAuth({ scopes: ['read:data'] }), (req, res) => res.json({ client_id: req.auth.client_id }))
 const listening = await new Promise((r) => { const s = ex.listen(0, '127.0.0.1', () => r(s)) })
 const exRes = await fetch('http://127.0.0.1:' + listening.address().port + '/data', { headers: bearer })
 assert.equal(exRes.status, 200)
@@ -265,7 +269,7 @@ assert.equal((await fy.inject({ url: '/data', headers: bearer })).statusCode, 20
 await fy.close()
 
 const hono = new Hono()
-hono.get('/data', honoAuth({ verifier }).requireAuth({ scopes: ['read:data'] }), (c) => c.json({ client_id: c.get('auth').client_id }))
+hono.get('/data', honoAuth(verifier).requireAuth({ scopes: ['read:data'] }), (c) => c.json({ client_id: c.get('auth').client_id }))
 assert.equal((await hono.request('/data', { headers: bearer })).status, 200)
 console.log('express, fastify and hono adapters: 200 with the token, 401 without')
 
@@ -274,6 +278,7 @@ const bff = Fastify()
 await bff.register(latchBff, { issuer, clientId: 'my-bff', clientSecret: process.env.CLIENT_SECRET, redirectUri: 'http://localhost:5173/auth/callback', scope: 'openid profile read:data' })
 await bff.ready()
 await bff.close()
+console.log('@latch/client/bff registered in fastify')
 
 // @latch/react: server-side rendering.
 function Status() {
