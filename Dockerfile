@@ -43,8 +43,8 @@ COPY --from=build /src/examples/service/package.json examples/service/
 COPY --from=build /src/examples/spa/package.json examples/spa/
 COPY --from=build /src/examples/web-server/package.json examples/web-server/
 COPY --from=build /src/bench/package.json bench/
-RUN npm ci --omit=dev --ignore-scripts --workspace @latch/server --no-audit --no-fund \
-  && npm cache clean --force
+# (This stage's npm cache is left behind: the runtime stage copies node_modules only.)
+RUN npm ci --omit=dev --ignore-scripts --workspace @latch/server --no-audit --no-fund
 
 FROM node:24.22.3-bookworm-slim AS runtime
 ENV NODE_ENV=production
