@@ -28,7 +28,10 @@ trap cleanup EXIT
 
 if [ "${LATCH_SKIP_BUILD:-}" != 1 ]; then
   say "building $IMAGE with $ENGINE"
-  "$ENGINE" build "${FLAGS[@]}" "${BUILD_FLAGS[@]}" -t "$IMAGE" .
+  # podman writes OCI images by default, which have no HEALTHCHECK: ask for Docker's format.
+  FORMAT=()
+  [ "$ENGINE" = podman ] && FORMAT=(--format docker)
+  "$ENGINE" build "${FORMAT[@]}" "${FLAGS[@]}" "${BUILD_FLAGS[@]}" -t "$IMAGE" .
 fi
 
 say "running $NAME"
