@@ -1,5 +1,5 @@
 /**
- * The `latch` command as users and scripts run it: the BUILT CLI (`node apps/cli/dist/main.js`)
+ * The `latch` command as users and scripts run it: the BUILT CLI (`node packages/server/dist/cli/main.js`)
  * in a temporary directory with its own config file and SQLite database, `LATCH_SECRET` in the
  * environment. Titles name the contract each test proves: docs/architecture.md §2 "Commands",
  * "Environment" and "Config file".

@@ -43,7 +43,8 @@ import { tenantsList } from './commands/tenants-list.js'
 import { withTenantOption } from './context.js'
 import { CliError, reasonOf } from './errors.js'
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+// Built into @latch/server's dist/cli/ (apps/cli/tsconfig.json): the version is the server package's.
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 
 function buildProgram(): Command {
   const program = new Command('latch')

@@ -1,5 +1,5 @@
 /**
- * The harness of the CLI tests: the BUILT CLI (`node apps/cli/dist/main.js`, built by `beforeAll`
+ * The harness of the CLI tests: the BUILT CLI (`node packages/server/dist/cli/main.js`, built by `beforeAll`
  * when missing or older than the sources) run as users and scripts run it, each test in a
  * temporary directory with its own config file and SQLite database, `LATCH_SECRET` in the
  * environment. Imported by `*.test.ts` only (kept out of dist by apps/cli/tsconfig.json).
@@ -15,7 +15,7 @@ import { afterAll, beforeAll, expect } from 'vitest'
 import { ensureCliBuilt } from '../../../packages/server/test/support/build.js'
 
 const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)))
-export const MAIN = join(ROOT, 'apps/cli/dist/main.js')
+export const MAIN = join(ROOT, 'packages/server/dist/cli/main.js')
 export const SECRET = 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz'
 
 export const CONFIG = `

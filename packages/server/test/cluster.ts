@@ -5,7 +5,7 @@
  *
  * Each cluster gets a fresh schema (`?schema=` on LATCH_DATABASE_URL, created by the server and
  * dropped by `stop()`), one temp YAML config and N child processes of the BUILT CLI
- * (`node apps/cli/dist/main.js serve --config FILE --port N`). Every node has the SAME issuer, the
+ * (`node packages/server/dist/cli/main.js serve --config FILE --port N`). Every node has the SAME issuer, the
  * origin of node 0, but listens on its own port: Latch builds every absolute URL from the issuer,
  * never from the Host header, so a request may be sent to any node's port directly, as a load
  * balancer would. `nodes[i].url` is node i's own origin (where to send a request);

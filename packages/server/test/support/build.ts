@@ -1,5 +1,6 @@
 /**
- * Test helper (not built into dist): makes sure `apps/cli/dist/main.js` is current before tests
+ * Test helper (not built into dist): makes sure the CLI's build (`packages/server/dist/cli/main.js`,
+ * from apps/cli/src) is current before tests
  * spawn the real `latch` command. Shared by the CLI tests and the multi-node cluster tests.
  */
 import { execFileSync } from 'node:child_process'
@@ -10,7 +11,7 @@ import { fileURLToPath } from 'node:url'
 
 /** The repository root. */
 export const ROOT = resolve(fileURLToPath(new URL('../../../..', import.meta.url)))
-export const CLI_MAIN = join(ROOT, 'apps/cli/dist/main.js')
+export const CLI_MAIN = join(ROOT, 'packages/server/dist/cli/main.js')
 const MAIN = CLI_MAIN
 
 /** Newest mtime of the .ts sources under `dir` that the build compiles (not tests, not test-* helpers). */
