@@ -16,6 +16,9 @@
  *   5  context.ts                                 LatchContext interface, PATHS, endpointUrls
  *   6  clients/ users/ organizations/ connections/ (connections: the upstream RP, issue 12)
  *      mail/                                      (issue 13: the mailer and its messages)
+ *      audit/                                     (issue 14: the audit log's records and batch writer;
+ *                                                 beside mail: a subscriber of events that writes
+ *                                                 through the Store interface, used by the root)
  *   7  tokens/
  *   8  keys/
  *   9  storage/ rate-limit/ hooks/
@@ -42,7 +45,7 @@ const BANDS: ReadonlyArray<readonly [band: number, rooms: readonly string[]]> = 
   [3, ['interaction']],
   [4, ['grants', 'sessions', 'client-auth', 'federation']],
   [5, ['context.ts']],
-  [6, ['clients', 'users', 'organizations', 'connections', 'mail']],
+  [6, ['clients', 'users', 'organizations', 'connections', 'mail', 'audit']],
   [7, ['tokens']],
   [8, ['keys']],
   [9, ['storage', 'rate-limit', 'hooks']],

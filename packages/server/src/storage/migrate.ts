@@ -26,6 +26,7 @@ import { passkeys } from './migrations/0016-passkeys.js'
 import { account } from './migrations/0017-account.js'
 import { grantAuthentication } from './migrations/0018-grant-authentication.js'
 import { mfaLockout } from './migrations/0019-mfa-lockout.js'
+import { auditEvents } from './migrations/0020-audit-events.js'
 
 /** Every migration by name; names sort in the order they must run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -48,6 +49,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0017-account': account,
   '0018-grant-authentication': grantAuthentication,
   '0019-mfa-lockout': mfaLockout,
+  '0020-audit-events': auditEvents,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) }
