@@ -255,7 +255,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       ;(request as unknown as Record<symbol, RequestContext>)[REQUEST_CONTEXT] = store
       requestContext.run(store, done)
     })
-    // A body is read in the socket's async context: what follows it (validation, the handler) re-enters the request's.
+    // Node 22 reads a body in the socket's async context: what follows it (validation, the handler) re-enters the
+    // request's. Node 24 (AsyncContextFrame) keeps it, and this hook only compares.
     app.addHook('preValidation', function reenterRequestContext(request, _reply, done) {
       const store = (request as unknown as Record<symbol, RequestContext>)[REQUEST_CONTEXT]
       if (store === undefined || store === null || requestContext.getStore() === store) return done()

@@ -2,8 +2,8 @@
  * Issue 14: the HTTP request an event was emitted during, as an `AsyncLocalStorage` store, so that
  * the audit log (and any subscriber of `LatchEvents`) can stamp what happened with where it came
  * from, without passing the request down through every layer. server.ts enters it in an
- * `onRequest` hook (and again in `preValidation`: a body is read in the socket's async context,
- * not the hook's) for every request.
+ * `onRequest` hook for every request (and again in `preValidation` where the body's reading lost it:
+ * Node 22 reads a body in the socket's async context; Node 24's AsyncContextFrame keeps the request's).
  *
  * Cheap on the hot path: one small object per request whose `ip` and `user_agent` are read from
  * the request only when someone asks (most requests emit nothing that needs them), then kept.
