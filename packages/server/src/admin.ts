@@ -29,4 +29,3 @@ export * from './errors.js'
 // Issue 14: the audit log.
 export { accountTagOf, tenantKeySecret } from './users/login-throttle.js'
 export { AUDIT_LIST_MAX } from './storage/repositories/audit-events.js'
-export { EVENT_DESCRIPTIONS } from './events.js'

@@ -9,7 +9,7 @@
  * `append` and `prune` are deployment-wide (each record names its tenant; retention is the
  * deployment's); `list` reads only the store's tenant.
  */
-import type { Kysely } from 'kysely'
+import type { CompiledQuery, Kysely } from 'kysely'
 import { sortableIdFloor } from '../../lib/sortable-id.js'
 import type { AuditEventsTable, Database } from '../database.js'
 import { COLUMNS } from '../rows.js'
@@ -18,30 +18,19 @@ import type { ForTenant, RepositoryContext } from './shared.js'
 
 /** The most records one `list` call returns, whatever `limit` asks. */
 export const AUDIT_LIST_MAX = 1000
-/** Rows per INSERT statement (well below SQLite's and PostgreSQL's bound-parameter limits). */
-const APPEND_CHUNK = 500
+/** Rows per INSERT statement (14 parameters each: well below SQLite's and PostgreSQL's limits). */
+const APPEND_CHUNK = 50
 /** Rows per DELETE of a prune. */
 const PRUNE_BATCH = 1000
 
 type Row = AuditEventsTable & { tenant_id: string }
 
-function toRow(r: AuditRecord): Row {
-  return {
-    id: r.id,
-    tenant_id: r.tenant,
-    type: r.type,
-    version: r.version,
-    time_ms: Date.parse(r.time),
-    actor_type: r.actor.type,
-    actor_id: r.actor.id,
-    subject_type: r.subject?.type ?? null,
-    subject_id: r.subject?.id ?? null,
-    client_id: r.client_id,
-    ip: r.ip,
-    user_agent: r.user_agent,
-    outcome: r.outcome,
-    data: JSON.stringify(r.data),
-  }
+/** A record's column values, in the order of `COLUMNS.audit_events`. */
+function toValues(r: AuditRecord): unknown[] {
+  return [
+    r.id, r.tenant, r.type, r.version, Date.parse(r.time), r.actor.type, r.actor.id, r.subject?.type ?? null, r.subject?.id ?? null,
+    r.client_id, r.ip, r.user_agent, r.outcome, JSON.stringify(r.data),
+  ]
 }
 
 function fromRow(row: Row): AuditRecord {
@@ -62,9 +51,25 @@ function fromRow(row: Row): AuditRecord {
 }
 
 export function auditEventRepository({ db, capabilities }: RepositoryContext): ForTenant<Store['audit']> {
+  // Issue 14: one audit row per token issued, so the INSERT is built with Kysely once per row count
+  // (1..APPEND_CHUNK, compiled.ts's reasoning) and run with the rows' values: no operation tree per batch.
+  const compiled = new Map<number, CompiledQuery>()
+  const insertOf = (n: number): CompiledQuery => {
+    let query = compiled.get(n)
+    if (query === undefined) {
+      const placeholder = Object.fromEntries(COLUMNS.audit_events.map((column) => [column, null])) as unknown as Row
+      query = db.insertInto('audit_events').values(Array.from({ length: n }, () => placeholder)).compile()
+      if (query.parameters.length !== n * COLUMNS.audit_events.length) throw new Error('audit_events: unexpected INSERT parameters')
+      compiled.set(n, query)
+    }
+    return query
+  }
   const append: Store['audit']['append'] = async (records) => {
     for (let i = 0; i < records.length; i += APPEND_CHUNK) {
-      await db.insertInto('audit_events').values(records.slice(i, i + APPEND_CHUNK).map(toRow)).execute()
+      const chunk = records.slice(i, i + APPEND_CHUNK)
+      const parameters: unknown[] = []
+      for (const record of chunk) parameters.push(...toValues(record))
+      await db.executeQuery({ ...insertOf(chunk.length), parameters })
     }
   }
   const prune: Store['audit']['prune'] = async (before) => {
