@@ -31,7 +31,7 @@ describe.concurrent('latch CLI', { timeout: 90_000 }, () => {
 
   it('architecture.md §2 Commands: every listing command has --json (a JSON array on stdout)', async () => {
     const dir = await migrated()
-    for (const args of [['clients', 'list'], ['users', 'list'], ['orgs', 'list'], ['keys', 'list']]) {
+    for (const args of [['clients', 'list'], ['users', 'list'], ['orgs', 'list'], ['keys', 'list'], ['audit', 'list']]) {
       const out = await ok(dir, [...args, '--json'])
       expect(Array.isArray(JSON.parse(out)), `${args.join(' ')} --json`).toBe(true)
     }

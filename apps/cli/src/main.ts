@@ -3,7 +3,7 @@
  * The `latch` command (docs/architecture.md §2 "Commands"): `serve`, `migrate`, `tenants
  * create|list|delete`, `clients create|list|delete`, `users create|list|delete|set-password|update`,
  * `orgs create|update|list|delete|add-member|remove-member|members`, `connections create|list|delete`,
- * `keys list|rotate`. Each command
+ * `keys list|rotate`, `audit list` (issue 14). Each command
  * lives in `commands/<noun>-<verb>.ts` and is a thin shell over `@latch/server`. Every clients,
  * users, orgs, connections and keys command takes `--tenant ID` (issue 11; default `default`).
  *
@@ -40,6 +40,7 @@ import { orgsUpdate } from './commands/orgs-update.js'
 import { tenantsCreate } from './commands/tenants-create.js'
 import { tenantsDelete } from './commands/tenants-delete.js'
 import { tenantsList } from './commands/tenants-list.js'
+import { auditList } from './commands/audit-list.js'
 import { withTenantOption } from './context.js'
 import { CliError, reasonOf } from './errors.js'
 
@@ -96,6 +97,10 @@ function buildProgram(): Command {
   tenantsCreate(tenants)
   tenantsList(tenants)
   tenantsDelete(tenants)
+
+  // Issue 14: the audit log (auditList adds its own --tenant).
+  const audit = program.command('audit').description('read the audit log')
+  auditList(audit)
 
   return program
 }

@@ -26,3 +26,6 @@ export { LatchEvents, EVENT_NAMES, type LatchEventMap, type LatchEventName } fro
 export { CONNECTION_TYPES, connectionCallbackUrl, type ConnectionType } from './rules/connection-presets.js'
 export { connectionRecordOf } from './connections/records.js'
 export * from './errors.js'
+// Issue 14: the audit log.
+export { accountTagOf, tenantKeySecret } from './users/login-throttle.js'
+export { AUDIT_LIST_MAX } from './storage/repositories/audit-events.js'

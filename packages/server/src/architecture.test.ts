@@ -19,6 +19,9 @@
  *   6  clients/ users/ organizations/ connections/ (connections: the upstream RP, issue 12)
  *      mail/                                      (issue 13: the mailer and its messages)
  *      alerts/                                    (issue 14: alert webhooks, no LatchContext)
+ *      audit/                                     (issue 14: the audit log's records and batch writer;
+ *                                                 beside mail: a subscriber of events that writes
+ *                                                 through the Store interface, used by the root)
  *   7  tokens/
  *   8  keys/
  *   9  storage/ rate-limit/ hooks/
@@ -46,7 +49,7 @@ const BANDS: ReadonlyArray<readonly [band: number, rooms: readonly string[]]> = 
   // Issue 14: metrics/ reads the context's parts (keystores, pool, rate limit) and the bus; endpoints/ serves it.
   [4, ['grants', 'sessions', 'client-auth', 'federation', 'metrics']],
   [5, ['context.ts']],
-  [6, ['clients', 'users', 'organizations', 'connections', 'mail', 'alerts']],
+  [6, ['clients', 'users', 'organizations', 'connections', 'mail', 'alerts', 'audit']],
   [7, ['tokens']],
   [8, ['keys']],
   [9, ['storage', 'rate-limit', 'hooks']],

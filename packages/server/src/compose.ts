@@ -21,7 +21,7 @@ import { MemoryRateLimit } from './rate-limit/memory.js'
 import { PendingLimits } from './rate-limit/pending-limits.js'
 import type { Store } from './storage/store.js'
 import { CustomClaims } from './tokens/custom-claims.js'
-import { LoginThrottle } from './users/login-throttle.js'
+import { LoginThrottle, tenantKeySecret } from './users/login-throttle.js'
 
 /**
  * Assembles the context from its parts; the registries and throttle are derived from config. The
@@ -54,7 +54,7 @@ export function createContext(parts: {
   const loadedHooks = hooks ?? NO_HOOKS
   const events = parts.events ?? new LatchEvents()
   // Each tenant's login counters are its own (the same email in two tenants is two accounts).
-  const keySecret = tenant === DEFAULT_TENANT ? config.secret : `${config.secret}\0tenant\0${tenant}`
+  const keySecret = tenantKeySecret(config.secret, tenant)
   return {
     ...rest,
     tenant,

@@ -15,8 +15,11 @@ export interface LatchEventMap {
   'grant.revoked': { grant_id: string; reason: string }
   'token.revoked': { client_id: string; token_type: 'access_token' | 'refresh_token' }
   'login.succeeded': { user_id: string; session_id: string }
-  /** `account_hash`: the account as typed, as a keyed hash (HMAC under LATCH_SECRET), to correlate failures per account without an email in the log. */
-  'login.failed': { reason: 'bad_credentials' | 'throttled'; ip: string; account_hash: string }
+  /**
+   * `account_hash`: the account as typed, as a keyed hash (HMAC under LATCH_SECRET), to correlate failures per account without an email in the log.
+   * Issue 14: `email`, the account as typed, only when the tenant's `audit.include_email` is set (for the audit log; never in the pino line).
+   */
+  'login.failed': { reason: 'bad_credentials' | 'throttled'; ip: string; account_hash: string; email?: string }
   'consent.granted': { user_id: string; client_id: string; scope: string }
   'consent.denied': { user_id: string; client_id: string }
   /**
@@ -89,7 +92,7 @@ export interface LatchEventMap {
   /** Issue 13: a typed email code was wrong, expired, spent, or typed in another browser than the one that asked. */
   'email_code.rejected': { interaction_id: string; ip: string }
   /** Issue 13: a sign-in link or code was asked for past `mail.max_per_address` / `max_per_source`: nothing was mailed. */
-  'sign_in_mail.throttled': { account_hash: string; ip: string }
+  'sign_in_mail.throttled': { account_hash: string; ip: string; email?: string }
   /** Issue 13: a user signed in with a mailed link or code (`method`). */
   'email_sign_in.succeeded': { user_id: string; method: 'magic_link' | 'email_code'; other_browser: boolean }
   /** Issue 13: a signed-in user asked to change their email (a link went to the new address, or a notice when it has an account). */

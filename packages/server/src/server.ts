@@ -74,6 +74,19 @@ import { planReload } from './config/reload.js'
 import type { TracingSdk } from './tracing-sdk.js'
 import { dbSystemOf, tracedStore } from './storage/traced-store.js'
 import { traceRequests } from './endpoints/_pipeline/trace-request.js'
+import { RequestContext, requestContext } from './lib/request-context.js'
+import { storedUserAgent } from './rules/user-agent.js'
+import { AuditWriter, type AuditStream } from './audit/audit-writer.js'
+
+/** Issue 14: the request decorator holding its `RequestContext` (re-entered after the body is read). */
+const REQUEST_CONTEXT = Symbol('latch.requestContext')
+
+/** A payload without `email` (issue 14: `audit.include_email` puts it in events for the audit log only). */
+function withoutEmail(payload: object): object {
+  if (!('email' in payload)) return payload
+  const { email: _email, ...rest } = payload as { email?: unknown }
+  return rest
+}
 
 /** How often each node sweeps expired rows. */
 const SWEEP_INTERVAL_MS = 60_000
@@ -98,6 +111,8 @@ export interface CreateServerOptions extends LoadConfigOptions {
   logger?: Logger
   /** Use an existing store (tests share one). */
   store?: Store
+  /** Issue 14: where `audit.stream: stdout` writes (default process.stdout; tests read it). */
+  auditStream?: AuditStream
 }
 
 /** Issue 14: what one configuration reload did (`LatchServer.reloadConfig`). */
@@ -159,6 +174,8 @@ export interface LatchServer {
   close(): Promise<void>
   /** Issue 14: exports the spans ended so far (with `tracing.enabled`; otherwise resolves at once). `close` flushes too. */
   flushTraces(): Promise<void>
+  /** Issue 14: writes the audit records still waiting in the batch writer now (tests; shutdown does it by itself). */
+  flushAudit(): Promise<void>
 }
 
 /** pino redaction: credentials never reach a log line, whatever logs them. */
@@ -232,7 +249,13 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     const events = new LatchEvents()
     // Below `info` neither events nor request lines are logged: skip building them at all.
     const infoEnabled = log.isLevelEnabled('info')
-    if (infoEnabled) events.onAny((name, payload) => log.info({ event: name, ...(payload as object) }, name))
+    // Issue 14: an event's `email` (only with audit.include_email) is for the audit log, never the log line.
+    if (infoEnabled) events.onAny((name, payload) => log.info({ event: name, ...withoutEmail(payload as object) }, name))
+    // Issue 14: the audit log, written in batches off the request path (audit/audit-writer.ts).
+    const audit = config.audit.enabled
+      ? new AuditWriter({ store: store.audit, log, stream: config.audit.stream === 'stdout' ? (options.auditStream ?? process.stdout) : null })
+      : null
+    if (audit) events.onAny((name, payload) => audit.record(name, payload as never))
     const keystore = await Keystore.open({
       keys: store.keys,
       secret: config.secret,
@@ -290,6 +313,20 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     app.decorateRequest('latch', null as unknown as LatchContext)
     // Issue 14: first of the request hooks, so that the span covers choosing the tenant.
     if (tracing !== null) traceRequests(app)
+    // Issue 14: every request runs in its context (source address, User-Agent) for the events it emits.
+    app.decorateRequest(REQUEST_CONTEXT, null)
+    app.addHook('onRequest', function enterRequestContext(request, _reply, done) {
+      const store = new RequestContext(request, storedUserAgent)
+      ;(request as unknown as Record<symbol, RequestContext>)[REQUEST_CONTEXT] = store
+      requestContext.run(store, done)
+    })
+    // Node 22 reads a body in the socket's async context: what follows it (validation, the handler) re-enters the
+    // request's. Node 24 (AsyncContextFrame) keeps it, and this hook only compares.
+    app.addHook('preValidation', function reenterRequestContext(request, _reply, done) {
+      const store = (request as unknown as Record<symbol, RequestContext>)[REQUEST_CONTEXT]
+      if (store === undefined || store === null || requestContext.getStore() === store) return done()
+      requestContext.run(store, done)
+    })
     app.addHook('onRequest', function tenantOfRequest(request, reply, done) {
       // Issue 14: while draining, every answer closes its connection, so clients reconnect elsewhere.
       if (readiness.draining) reply.header('connection', 'close')
@@ -352,6 +389,10 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     // Issue 14: on the main port unless `metrics.port` gives it one of its own.
     if (config.metrics.port === null) await app.register(metricsEndpoint, { metrics, token: config.metrics.token })
     let metricsListener: MetricsListener | null = null
+    const pruneAudit = () =>
+      store.audit
+        .prune((clock.now() - config.audit.retention) * 1000)
+        .then((deleted) => log.debug({ deleted }, 'audit log pruned'), (err: unknown) => log.warn({ err }, 'audit log prune failed'))
     // Every node sweeps; batches with SKIP LOCKED make concurrent sweeps safe (storage/repositories/sweep.ts).
     let sweeping = false
     const sweeper = setInterval(() => {
@@ -362,6 +403,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       store
         .sweep(clock.now(), policy)
         .then((deleted) => log.debug({ deleted }, 'sweep done'), (err: unknown) => log.warn({ err }, 'sweep failed'))
+        // Issue 14: audit records past audit.retention (0: kept forever).
+        .then(() => (config.audit.retention > 0 ? pruneAudit() : undefined))
         .finally(() => (sweeping = false))
     }, SWEEP_INTERVAL_MS)
     sweeper.unref()
@@ -415,6 +458,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       await reloadQueue
       // Issue 13: mail being decided or sent after its response.
       await ctx.background.settled()
+      // Issue 14: the audit records still buffered, before the store closes.
+      await audit?.close()
       await rateLimit?.close()
       if (ownsStore) await store.close()
       // Issue 14: last, so that the spans of everything above are exported (flushed) before the SDK stops.
@@ -483,6 +528,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       },
       close: () => app.close(),
       flushTraces: () => tracing?.flush() ?? Promise.resolve(),
+      flushAudit: async () => audit?.flush(),
     }
   } catch (err) {
     await rateLimit?.close()

@@ -6,6 +6,7 @@
  * Each test file passes its own config overrides, oidc-provider's
  * `<feature>.config.js` idea in code.
  */
+import type { AuditStream } from '../src/audit/audit-writer.js'
 import { readFileSync } from 'node:fs'
 import { createServer as createHttpServer, request as httpRequest } from 'node:http'
 import { createServer as createNetServer } from 'node:net'
@@ -133,7 +134,7 @@ function canListen(port: number): Promise<boolean> {
  * removes. A `database` in `config` replaces it. `port` (from `freePort`) fixes the port in advance. `logger` replaces the silent one (tests that read
  * the log lines pass a pino on a stream of their own).
  */
-export async function startServer(config: Record<string, unknown> = {}, options: { clock?: Clock; logger?: Logger; port?: number } = {}): Promise<TestServer> {
+export async function startServer(config: Record<string, unknown> = {}, options: { clock?: Clock; logger?: Logger; port?: number; auditStream?: AuditStream } = {}): Promise<TestServer> {
   const db = await createTestDatabase()
   let server: LatchServer | undefined
   try {
@@ -146,6 +147,7 @@ export async function startServer(config: Record<string, unknown> = {}, options:
       logger: options.logger ?? pino({ level: 'silent' }),
       cwd: db.dir,
       ...(options.clock && { clock: options.clock }),
+      ...(options.auditStream && { auditStream: options.auditStream }),
     })
     await server.listen(port, '127.0.0.1')
     const started = server

@@ -887,3 +887,38 @@ export const TRACING_SERVICE_NAME = null
  * @key tracing.sample_ratio
  */
 export const TRACING_SAMPLE_RATIO = 1
+
+/**
+ * Issue 14: the audit log. `true`: every event (README "Audit log") is written as an audit record
+ * of schema version 1 to the database (table `audit_events`, read by `latch audit list`), in
+ * batches off the request path, and to `audit.stream` when set. Deployment-wide (top level only).
+ * @key audit.enabled
+ */
+export const AUDIT_ENABLED = true
+
+/**
+ * Issue 14: seconds an audit record is kept (90 days); older ones are pruned by every node's
+ * sweep. `0`: kept forever. Deployment-wide (top level only): one log, one retention.
+ * @security The log holds source addresses and User-Agents (personal data in many
+ * jurisdictions): keep it no longer than your policy says.
+ * @key audit.retention
+ */
+export const AUDIT_RETENTION = 7_776_000
+
+/**
+ * Issue 14: `stdout`: each audit record is also written to standard output as one JSON line, for
+ * a log shipper; `null` (the default): only the database. Deployment-wide (top level only).
+ * @key audit.stream
+ */
+export const AUDIT_STREAM = null
+
+/**
+ * Issue 14: `true`: failed sign-ins' audit records (`login.failed`, `sign_in_mail.throttled`) also
+ * carry the account as typed (`data.email`); `false` (the default): only its keyed hash
+ * (`subject.id`, HMAC under LATCH_SECRET), which `latch audit list --user EMAIL` still finds. Per
+ * tenant. Never in the pino log line of the event either way.
+ * @security Typed accounts are often mistyped passwords or other people's addresses: leave it off
+ * unless your investigations need it.
+ * @key audit.include_email
+ */
+export const AUDIT_INCLUDE_EMAIL = false

@@ -461,6 +461,16 @@ export const ConfigFileSchema = Type.Object(
       },
       { ...strict, default: {} },
     ),
+    /** Issue 14: the audit log (README "Audit log"); `include_email` per tenant, the others the deployment's. */
+    audit: Type.Object(
+      {
+        enabled: Type.Boolean({ default: D.AUDIT_ENABLED }),
+        retention: Type.Integer({ minimum: 0, maximum: 315_360_000, default: D.AUDIT_RETENTION }),
+        stream: Type.Union([Type.Literal('stdout'), Type.Null()], { default: D.AUDIT_STREAM }),
+        include_email: Type.Boolean({ default: D.AUDIT_INCLUDE_EMAIL }),
+      },
+      { ...strict, default: {} },
+    ),
   },
   strict,
 )
@@ -483,6 +493,8 @@ export const TENANT_KEYS = [
   'mfa',
   // Issue 13, passwordless email.
   'passwordless',
+  // Issue 14: `audit.include_email` only (DEPLOYMENT_AUDIT_KEYS are the deployment's).
+  'audit',
 ] as const
 export type TenantKey = (typeof TENANT_KEYS)[number]
 
@@ -490,6 +502,9 @@ export type TenantKey = (typeof TENANT_KEYS)[number]
 export const DEPLOYMENT_SECURITY_KEYS = [
   'body_limit', 'pending_per_source', 'pending_per_ipv6_56', 'pending_per_ipv6_48', 'pending_source_window', 'max_pending_interactions', 'max_pending_device_codes',
 ] as const
+
+/** Issue 14: `audit.*` keys of the whole deployment (one log, one retention, one stream): top level only. */
+export const DEPLOYMENT_AUDIT_KEYS = ['enabled', 'retention', 'stream'] as const
 
 /** A tenant as config defines it, resolved (issue 11). */
 export interface TenantDefinition {

@@ -62,3 +62,19 @@ describe('tenants in config (issue 11)', () => {
     expect(configError(() => tenantConfig(config, { id: 'acme', issuer: 'https://login.acme.example', settings: { branding: { css: 'x'.repeat(70_000) } } })).key).toBe('tenant acme.branding.css')
   })
 })
+
+describe('audit keys of tenants (issue 14)', () => {
+  it('issue 14: a tenant sets audit.include_email; enabled, retention and stream are the deployment\'s and a tenant inherits them', () => {
+    const { config } = load({ audit: { retention: 86_400, stream: 'stdout' }, tenants: [{ id: 'acme', issuer: 'https://login.acme.example', audit: { include_email: true } }] })
+    expect(config.audit).toEqual({ enabled: true, retention: 86_400, stream: 'stdout', include_email: false })
+    expect(config.tenants[0]?.config.audit).toEqual({ enabled: true, retention: 86_400, stream: 'stdout', include_email: true })
+    for (const key of ['enabled', 'retention', 'stream']) {
+      const err = configError(() => load({ tenants: [{ id: 'acme', issuer: 'https://login.acme.example', audit: { [key]: key === 'stream' ? null : key === 'enabled' ? false : 1 } }] }))
+      expect(err.message).toMatch(new RegExp(`audit\\.${key}`))
+    }
+  })
+
+  it('issue 14: defaults: enabled, 90 days, no stream, no email', () => {
+    expect(load({}).config.audit).toEqual({ enabled: true, retention: 7_776_000, stream: null, include_email: false })
+  })
+})

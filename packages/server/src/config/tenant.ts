@@ -11,7 +11,7 @@ import { basename, extname, join } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { ConfigError } from '../errors.js'
 import { deepFreeze, resolveConfig, substitute } from './resolve.js'
-import { DEPLOYMENT_SECURITY_KEYS, TENANT_ID_PATTERN, TENANT_KEYS, type LatchConfig, type TenantDefinition } from './schema.js'
+import { DEPLOYMENT_AUDIT_KEYS, DEPLOYMENT_SECURITY_KEYS, TENANT_ID_PATTERN, TENANT_KEYS, type LatchConfig, type TenantDefinition } from './schema.js'
 
 /** The tenant of the top-level config: never stored, never deleted. */
 export const DEFAULT_TENANT = 'default'
@@ -86,6 +86,11 @@ export function tenantConfig(
     for (const key of DEPLOYMENT_SECURITY_KEYS) {
       if (key in security) throw new ConfigError(`security.${key}`, 'bounds the whole deployment: set it at the top level, not per tenant')
     }
+    // Issue 14: a tenant sets `audit.include_email`; the log itself, its retention and stream are the deployment's.
+    const audit = (settings.audit ?? {}) as Record<string, unknown>
+    for (const key of DEPLOYMENT_AUDIT_KEYS) {
+      if (key in audit) throw new ConfigError(`audit.${key}`, 'is the deployment\'s (one log, one retention): set it at the top level, not per tenant')
+    }
     const deploymentSecurity = Object.fromEntries(DEPLOYMENT_SECURITY_KEYS.map((key) => [key, base.security[key]]))
     const raw: Record<string, unknown> = {
       port: base.port,
@@ -100,6 +105,7 @@ export function tenantConfig(
       ...structuredClone(settings),
       issuer: tenant.issuer,
       security: { ...security, ...deploymentSecurity },
+      audit: { ...audit, ...Object.fromEntries(DEPLOYMENT_AUDIT_KEYS.map((key) => [key, base.audit[key]])) },
     }
     const { config, warnings } = resolveConfig(raw, {
       env: {},

@@ -27,7 +27,7 @@ import { selectedOrganization, withOrganizationScope } from '../rules/organizati
 import { randomId } from '../lib/random.js'
 import { resolveResource } from '../rules/resource.js'
 import type { GrantRecord, Membership } from '../storage/store.js'
-import { notChecked } from '../users/login-throttle.js'
+import { accountOf, notChecked } from '../users/login-throttle.js'
 import { verifyPassword } from '../users/password-hash.js'
 import type { GrantHandler } from './grant.js'
 import { resolveScopeRequest } from '../rules/scope.js'
@@ -62,7 +62,7 @@ export const passwordGrant: GrantHandler = {
     // The same rules as the sign-in page, without a device cookie (users/login-throttle.ts).
     const attempt = await throttle.signIn({ account, ip: source })
     if (!attempt.allowed) {
-      ctx.events.emit('login.failed', { reason: 'throttled', ip: source, account_hash: throttle.accountTag(account) })
+      ctx.events.emit('login.failed', { reason: 'throttled', ip: source, ...accountOf(throttle, account, ctx.config.audit.include_email) })
       throw new InvalidGrantError(`too many failed attempts; try again in ${attempt.retryAfter} seconds`)
     }
     // An email with U+0000 names nobody; PostgreSQL would reject it as a parameter (a 500, not a miss).
@@ -71,7 +71,7 @@ export const passwordGrant: GrantHandler = {
     const ok = await verifyPassword(user?.password_hash ?? null, params.password).catch(notChecked(attempt))
     if (!user || !ok) {
       await attempt.failed()
-      ctx.events.emit('login.failed', { reason: 'bad_credentials', ip: source, account_hash: throttle.accountTag(account) })
+      ctx.events.emit('login.failed', { reason: 'bad_credentials', ip: source, ...accountOf(throttle, account, ctx.config.audit.include_email) })
       throw new InvalidGrantError(BAD_CREDENTIALS)
     }
     await attempt.succeeded()
@@ -126,7 +126,7 @@ export const passwordGrant: GrantHandler = {
       checkedPasswordHash: user.password_hash ?? undefined,
     })
     return issued.catch((error: unknown) => {
-      if (error instanceof InvalidGrantError) ctx.events.emit('login.failed', { reason: 'bad_credentials', ip: source, account_hash: throttle.accountTag(account) })
+      if (error instanceof InvalidGrantError) ctx.events.emit('login.failed', { reason: 'bad_credentials', ip: source, ...accountOf(throttle, account, ctx.config.audit.include_email) })
       throw error
     })
   },

@@ -19,7 +19,7 @@ import type { LatchContext } from '../context.js'
 import { hashHandle, randomHandle } from '../lib/random.js'
 import { trustedDevice, rememberDevice } from '../sessions/device-cookie.js'
 import { cookieName, cookieOptions, SESSION_COOKIE, type ActiveSession, type CookieChange, type CookieJar } from '../sessions/idp-session.js'
-import { notChecked } from '../users/login-throttle.js'
+import { accountOf, notChecked } from '../users/login-throttle.js'
 import { hashPassword, verifyPassword } from '../users/password-hash.js'
 import { newPasswordProblem, type NewPasswordProblem } from './new-password.js'
 
@@ -38,13 +38,13 @@ export async function changePassword(
   const device = trustedDevice(ctx, input.cookies, user.email, stored)
   const attempt = await ctx.throttle.signIn({ account: user.email, ip: input.ip, device })
   if (!attempt.allowed) {
-    ctx.events.emit('login.failed', { reason: 'throttled', ip: input.ip, account_hash: ctx.throttle.accountTag(user.email) })
+    ctx.events.emit('login.failed', { reason: 'throttled', ip: input.ip, ...accountOf(ctx.throttle, user.email, ctx.config.audit.include_email) })
     return { type: 'refused', status: 429, reason: 'throttled', retryAfter: attempt.retryAfter }
   }
   const ok = await verifyPassword(stored, input.current ?? '').catch(notChecked(attempt))
   if (!ok) {
     await attempt.failed()
-    ctx.events.emit('login.failed', { reason: 'bad_credentials', ip: input.ip, account_hash: ctx.throttle.accountTag(user.email) })
+    ctx.events.emit('login.failed', { reason: 'bad_credentials', ip: input.ip, ...accountOf(ctx.throttle, user.email, ctx.config.audit.include_email) })
     return { type: 'refused', status: 401, reason: 'wrong_password' }
   }
   await attempt.succeeded()

@@ -28,6 +28,7 @@
  * @see https://pages.nist.gov/800-63-3/sp800-63b.html#sec5 (out-of-band authenticators, §5.1.3)
  * @see https://cheatsheetseries.owasp.org/cheatsheets/Authentication_Cheat_Sheet.html
  */
+import { accountOf } from '../users/login-throttle.js'
 import { randomInt } from 'node:crypto'
 import { PATHS, type LatchContext } from '../context.js'
 import { InvalidRequestError } from '../errors.js'
@@ -124,7 +125,7 @@ export async function requestEmailSignIn(
   const interactionId = l.interaction.id
   ctx.background.run(`${method} mail`, ctx.log, async () => {
     if (!(await ctx.mailThrottle.allow(email, input.ip)).allowed) {
-      ctx.events.emit('sign_in_mail.throttled', { account_hash: ctx.throttle.accountTag(email), ip: input.ip })
+      ctx.events.emit('sign_in_mail.throttled', { ...accountOf(ctx.throttle, email, ctx.config.audit.include_email), ip: input.ip })
       return
     }
     const user = await ctx.store.users.getByEmail(email)

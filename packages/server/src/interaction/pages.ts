@@ -18,7 +18,7 @@ import { ORGANIZATION_ID } from '../rules/organization.js'
 import { rememberDevice, trustedDevice } from '../sessions/device-cookie.js'
 import { currentSession, type ActiveSession, type CookieChange, type CookieJar } from '../sessions/idp-session.js'
 import type { ClientRecord, InteractionRecord, SessionRecord, UserRecord } from '../storage/store.js'
-import { notChecked } from '../users/login-throttle.js'
+import { accountOf, notChecked } from '../users/login-throttle.js'
 import { verifyPassword } from '../users/password-hash.js'
 import { authorizationKind, redirectTarget, requestOf } from './authorization-kind.js'
 import { notMemberDescription } from './authorization-decision.js'
@@ -164,7 +164,7 @@ export async function signIn(
   const email = (input.email ?? '').trim().toLowerCase().slice(0, 320)
   const password = input.password ?? ''
   const failed = (): SignInResult => {
-    ctx.events.emit('login.failed', { reason: 'bad_credentials', ip: input.ip, account_hash: ctx.throttle.accountTag(email) })
+    ctx.events.emit('login.failed', { reason: 'bad_credentials', ip: input.ip, ...accountOf(ctx.throttle, email, ctx.config.audit.include_email) })
     return { type: 'login_form', status: 401, reason: 'bad_credentials', email }
   }
   // Issue 12: required SSO by the email's domain, before anything about the user is read or checked,
@@ -181,7 +181,7 @@ export async function signIn(
   const device = trustedDevice(ctx, input.cookies, email, user?.password_hash ?? null)
   const attempt = await ctx.throttle.signIn({ account: email, ip: input.ip, device })
   if (!attempt.allowed) {
-    ctx.events.emit('login.failed', { reason: 'throttled', ip: input.ip, account_hash: ctx.throttle.accountTag(email) })
+    ctx.events.emit('login.failed', { reason: 'throttled', ip: input.ip, ...accountOf(ctx.throttle, email, ctx.config.audit.include_email) })
     return { type: 'login_form', status: 429, reason: 'throttled', retryAfter: attempt.retryAfter, email }
   }
   // verifyPassword runs argon2 against a dummy hash for unknown users: same answer, same time.

@@ -416,6 +416,29 @@ export interface Database {
   tenants: TenantsTable
   /** 0021 (issue 14): deployment-wide, not a tenant table (`tenant` names what the alert is about). */
   alert_deliveries: AlertDeliveriesTable
+  /** 0020 (issue 14). */
+  audit_events: AuditEventsTable & Tenanted
+}
+
+/**
+ * 0020 (issue 14): the audit log, one row per `AuditRecord` (schema version 1). `time_ms` is epoch
+ * *milliseconds* (the record's `time`), unlike the other tables' epoch seconds: the log orders
+ * events that happen within one second. `data` is the event's other fields, JSON.
+ */
+export interface AuditEventsTable {
+  id: string
+  type: string
+  version: number
+  time_ms: Epoch
+  actor_type: string
+  actor_id: string | null
+  subject_type: string | null
+  subject_id: string | null
+  client_id: string | null
+  ip: string | null
+  user_agent: string | null
+  outcome: string
+  data: string
 }
 
 /** 0015 (issue 13): a user's TOTP authenticator (RFC 6238). */

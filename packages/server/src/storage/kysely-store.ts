@@ -49,6 +49,7 @@ import { userRepository } from './repositories/users.js'
 import { emailTokenRepository } from './repositories/email-tokens.js'
 import { signUpRepository } from './repositories/sign-ups.js'
 import { emailAddressRepository } from './repositories/email-addresses.js'
+import { auditEventRepository } from './repositories/audit-events.js'
 import { rowCodec } from './rows.js'
 import type { Store } from './store.js'
 
@@ -205,6 +206,7 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
   const emailTokens = emailTokenRepository(context)
   const signUps = signUpRepository(context)
   const emailAddresses = emailAddressRepository(context)
+  const audit = auditEventRepository(context)
 
   const deployment = guard<DeploymentAreas>(
     {
@@ -247,6 +249,7 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
     emailTokens,
     signUps,
     emailAddresses,
+    audit,
   }
   const bindArea = <K extends keyof TenantAreas>(name: K, tenant: string): TenantAreas[K] => guard(areas[name](tenant), translate)
 
@@ -293,6 +296,10 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
       return (this.#signUps ??= bindArea('signUps', this.tenant))
     }
     #emailAddresses?: TenantAreas['emailAddresses']
+    #audit?: TenantAreas['audit']
+    get audit(): TenantAreas['audit'] {
+      return (this.#audit ??= bindArea('audit', this.tenant))
+    }
     get emailAddresses(): TenantAreas['emailAddresses'] {
       return (this.#emailAddresses ??= bindArea('emailAddresses', this.tenant))
     }

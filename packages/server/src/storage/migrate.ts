@@ -27,6 +27,7 @@ import { account } from './migrations/0017-account.js'
 import { grantAuthentication } from './migrations/0018-grant-authentication.js'
 import { mfaLockout } from './migrations/0019-mfa-lockout.js'
 import { alertDeliveries } from './migrations/0021-alert-deliveries.js'
+import { auditEvents } from './migrations/0020-audit-events.js'
 
 /** Every migration by name; names sort in the order they must run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -49,7 +50,8 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0017-account': account,
   '0018-grant-authentication': grantAuthentication,
   '0019-mfa-lockout': mfaLockout,
-  // Issue 14 (alerts lane); 0020 is the audit log's.
+  // Issue 14: the audit log, the alert webhooks' queue.
+  '0020-audit-events': auditEvents,
   '0021-alert-deliveries': alertDeliveries,
 }
 

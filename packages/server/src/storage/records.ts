@@ -506,3 +506,57 @@ export interface AlertDeliveryRecord {
   /** The HTTP status of the last attempt; null: none yet, or no answer (timeout, network error). */
   last_status: number | null
 }
+
+/**
+ * Issue 14: one entry of the audit log, schema version 1 (README "Audit log"; `audit/` maps every
+ * event to one). Never a secret, code, token or password: ids, hashes and outcomes only.
+ */
+export interface AuditRecord {
+  /** Sortable and unique: 12 hex digits of epoch milliseconds, then a per-process part (`audit/audit-id.ts`); the cursor of pagination. */
+  id: string
+  /** The event name, e.g. `login.failed`. */
+  type: string
+  version: 1
+  /** ISO 8601 UTC with milliseconds. */
+  time: string
+  /** `default` for the top-level tenant. */
+  tenant: string
+  actor: { type: AuditActorType; id: string | null }
+  subject: { type: AuditSubjectType; id: string } | null
+  client_id: string | null
+  ip: string | null
+  user_agent: string | null
+  outcome: 'success' | 'failure'
+  /** The event's other fields (never a secret). */
+  data: Record<string, unknown>
+}
+export type AuditActorType = 'user' | 'client' | 'system' | 'anonymous'
+export type AuditSubjectType = 'user' | 'client' | 'grant' | 'session' | 'key' | 'account' | 'organization' | 'connection' | 'webhook'
+
+/** Issue 14: what `audit.list` filters on; every filter is optional and they combine with AND. */
+export interface AuditFilter {
+  /** Epoch milliseconds, inclusive. */
+  since?: number
+  /** Epoch milliseconds, exclusive. */
+  until?: number
+  /** Event names (any of). */
+  types?: readonly string[]
+  /** Subject ids (any of): a user's id, or the keyed hash of an account (`login.failed`). */
+  subjectIds?: readonly string[]
+  /** Actor id. */
+  actorId?: string
+  /** With `subjectIds` and `actorId`: a record matches when either does (`latch audit list --user`). */
+  subjectOrActor?: boolean
+  clientId?: string
+  outcome?: 'success' | 'failure'
+  /** Records older than this id only (the `next` of the previous page). */
+  cursor?: string
+  /** At most this many (capped at `AUDIT_LIST_MAX`). */
+  limit?: number
+}
+
+/** Issue 14: one page of the audit log, newest first; `next`: the cursor of the next page, null at the end. */
+export interface AuditPage {
+  records: AuditRecord[]
+  next: string | null
+}

@@ -100,6 +100,10 @@ export const COLUMNS = {
   mfa_recovery_codes: ['user_id', 'code_hash', 'used_at', 'created_at'] as const,
   mfa_challenges: ['interaction_id', 'user_id', 'browser_hash', 'amr', 'auth_time', 'password_stamp', 'failures', 'created_at', 'enrol_secret_encrypted'] as const,
   mfa_policies: ['subject', 'subject_id', 'created_at'] as const,
+  // Issue 14 (0020), with its tenant: a record names it.
+  audit_events: [
+    'id', 'tenant_id', 'type', 'version', 'time_ms', 'actor_type', 'actor_id', 'subject_type', 'subject_id', 'client_id', 'ip', 'user_agent', 'outcome', 'data',
+  ] as const,
 } satisfies { [T in keyof Database]: readonly (keyof Database[T])[] }
 
 /** An organization's columns but its branding (up to a stylesheet): what the membership and picker reads join. */

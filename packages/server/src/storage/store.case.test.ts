@@ -4,6 +4,7 @@
  * run in a fresh schema that is dropped afterwards. Titles name the rule each test proves; the
  * concurrency tests fire 50 callers at one row, because single use is only real under contention.
  */
+import { sortableId } from '../lib/sortable-id.js'
 import { TEST_POSTGRES_URL, postgresReachable } from '../../test/support/database.js'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -1482,6 +1483,9 @@ for (const dialect of DIALECTS) {
           expect(await s.passkeys.insert({ credential_id: id(), user_id: u.id, public_key: 'k', sign_count: 0, transports: [], backup_eligible: false, backed_up: false, aaguid: 'a', name: 'n', created_at: T, last_used_at: null })).toBe('inserted')
           await s.passkeys.insertChallenge({ challenge_hash: id(), browser_hash: 'b', purpose: 'register', interaction_id: null, user_id: u.id, created_at: T, expires_at: T + 60 }, 5)
           await s.emailTokens.insert({ id: id(), purpose: 'reset_password', token_hash: id(), user_id: u.id, email: u.email, browser_hash: null, interaction_id: null, attempts: 0, created_at: T, expires_at: T + 600, used_at: null }, 3)
+          // Issue 14: an audit record names its tenant.
+          const tenantOf = (s as unknown as { tenant: string }).tenant
+          await s.audit.append([{ id: sortableId(T * 1000), type: 'key.rotated', version: 1, time: new Date(T * 1000).toISOString(), tenant: tenantOf, actor: { type: 'system', id: null }, subject: { type: 'key', id: 'k' }, client_id: null, ip: null, user_agent: null, outcome: 'success', data: {} }])
         }
         await fill(store.forTenant(idA))
         await fill(store.forTenant(idB))

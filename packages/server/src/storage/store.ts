@@ -15,7 +15,8 @@
  * writes. Deployment-wide on purpose, the same through every tenant's store: `tenants`,
  * `interactions.countActive`, `deviceCodes.countActive` (the caps on anonymous work are per
  * deployment), `logoutDeliveries.claim` (one delivery loop per node serves every tenant),
- * `evictAnonymousInteractions`, `sweep`, `ping` and `close`.
+ * `evictAnonymousInteractions`, `sweep`, `ping` and `close`, and (issue 14) `audit.append` and
+ * `audit.prune` (each audit record names its tenant; retention is the deployment's).
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2 (single-use codes)
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2 (refresh token rotation)
@@ -56,6 +57,9 @@ import type {
   MfaChallengeRecord,
   EmailTokenRecord,
   EmailTokenPurpose,
+  AuditRecord,
+  AuditFilter,
+  AuditPage,
 } from './records.js'
 import type { Branding } from '../interaction/views/branding.js'
 import type { PoolUsage } from './dialects/dialect.js'
@@ -598,5 +602,21 @@ export interface Store {
     retry(id: string, webhookId: string, nextAttemptAt: number, status: number | null): Promise<void>
     /** Every row, oldest first (tests, diagnostics). */
     list(): Promise<AlertDeliveryRecord[]>
+  }
+  /**
+   * Issue 14: the audit log (README "Audit log"). `append` and `prune` are deployment-wide, the
+   * same through every tenant's store; `list` reads this store's tenant only.
+   */
+  audit: {
+    /** Inserts the records (of any tenants: each names its own), a few multi-row statements per call. Ids must be new. */
+    append(records: readonly AuditRecord[]): Promise<void>
+    /**
+     * This tenant's records, newest first, filtered (every filter optional, AND-ed), at most
+     * `filter.limit` (default 100, capped at 1000); `next` is the cursor of the following page
+     * (records older than the last one returned), null when there are no more.
+     */
+    list(filter?: AuditFilter): Promise<AuditPage>
+    /** Deletes every record (of every tenant) older than `before` (epoch milliseconds), in batches; returns how many. */
+    prune(before: number): Promise<number>
   }
 }

@@ -269,3 +269,26 @@ export class LoginThrottle {
     }
   }
 }
+
+/**
+ * Issue 14: how a failed sign-in's event (`login.failed`, `sign_in_mail.throttled`) names the
+ * account: its keyed hash always, the account as typed (`email`) only when the tenant's
+ * `audit.include_email` is set. server.ts keeps `email` out of the events' pino lines.
+ */
+export function accountOf(throttle: Pick<LoginThrottle, 'accountTag'>, account: string, includeEmail: boolean): { account_hash: string; email?: string } {
+  return includeEmail ? { account_hash: throttle.accountTag(account), email: account } : { account_hash: throttle.accountTag(account) }
+}
+
+/** Issue 11: the key material of a tenant's login counters and account tags (each tenant's are its own). */
+export function tenantKeySecret(secret: string, tenant: string): string {
+  return tenant === 'default' ? secret : `${secret}\0tenant\0${tenant}`
+}
+
+/**
+ * Issue 14: `LoginThrottle.accountTag` without a throttle, for `latch audit list --user EMAIL`
+ * (the failed sign-ins of an account, named by this tag). `keySecret`: `tenantKeySecret`.
+ */
+export function accountTagOf(keySecret: string, account: string): string {
+  const key = createHash('sha256').update(`latch login events\0${keySecret}`).digest()
+  return createHmac('sha256', key).update(account).digest('base64url').slice(0, 22)
+}

@@ -26,6 +26,7 @@ export function checkTenantId(id: string): void {
 const TENANT_TABLES = Object.keys({
   mfa_challenges: true, mfa_recovery_codes: true, mfa_totp: true, mfa_policies: true,
   email_tokens: true, passkey_challenges: true, passkeys: true, logout_deliveries: true, upstream_sessions: true, upstream_logins: true, user_identities: true, organization_members: true, consents: true, sessions: true, refresh_tokens: true, access_tokens: true, authorization_codes: true, grants: true,
+  audit_events: true,
   device_codes: true, interactions: true, replay_keys: true, signing_keys: true, organizations: true, users: true, connections: true, clients: true,
 } satisfies Record<Exclude<keyof Database, 'tenants' | 'alert_deliveries'>, true>) as Exclude<keyof Database, 'tenants' | 'alert_deliveries'>[]
 

@@ -1,0 +1,99 @@
+/**
+ * Issue 14: the audit log's batch writer: one append per batch (never per event), a batch as soon
+ * as `batchSize` events wait, a bounded buffer (drops counted and warned), retries of a failed
+ * write without streaming twice, the JSON-lines stream, and `close` writing everything left.
+ */
+import { describe, expect, it } from 'vitest'
+import { requestContext, RequestContext } from '../lib/request-context.js'
+import { storedUserAgent } from '../rules/user-agent.js'
+import type { AuditRecord } from './audit-record.js'
+import { AuditWriter } from './audit-writer.js'
+
+function harness(options: { batchSize?: number; maxBuffered?: number; failures?: number } = {}) {
+  const batches: AuditRecord[][] = []
+  const warnings: unknown[] = []
+  const lines: string[] = []
+  let failures = options.failures ?? 0
+  const writer = new AuditWriter({
+    store: {
+      async append(records) {
+        if (failures-- > 0) throw new Error('database away')
+        batches.push([...records])
+      },
+    },
+    log: { warn: (o: unknown) => void warnings.push(o), error: (o: unknown) => void warnings.push(o) } as never,
+    stream: { write: (chunk) => lines.push(chunk) },
+    flushIntervalMs: 60_000,
+    ...(options.batchSize !== undefined && { batchSize: options.batchSize }),
+    ...(options.maxBuffered !== undefined && { maxBuffered: options.maxBuffered }),
+  })
+  return { writer, batches, warnings, lines }
+}
+
+describe('AuditWriter (issue 14)', () => {
+  it('issue 14: events wait in memory and are written as one batch; each streamed as one JSON line', async () => {
+    const { writer, batches, lines } = harness()
+    for (let i = 0; i < 20; i++) writer.record('key.rotated', { kid: `k${i}`, alg: 'ES256' })
+    expect(batches).toEqual([])
+    await writer.flush()
+    expect(batches).toHaveLength(1)
+    expect(batches[0]!.map((r) => r.subject?.id)).toEqual(Array.from({ length: 20 }, (_, i) => `k${i}`))
+    expect(lines).toHaveLength(20)
+    expect(lines.every((l) => l.endsWith('\n') && !l.slice(0, -1).includes('\n'))).toBe(true)
+    expect(JSON.parse(lines[0]!)).toEqual(batches[0]![0])
+    await writer.close()
+  })
+
+  it('issue 14: a full batch is written without waiting for the interval', async () => {
+    const { writer, batches } = harness({ batchSize: 10 })
+    for (let i = 0; i < 10; i++) writer.record('key.rotated', { kid: `k${i}`, alg: 'ES256' })
+    await new Promise((r) => setImmediate(r))
+    await writer.flush()
+    expect(batches[0]).toHaveLength(10)
+    await writer.close()
+  })
+
+  it('issue 14: the buffer is bounded: beyond maxBuffered events are dropped, counted and warned once', async () => {
+    const { writer, batches, warnings } = harness({ maxBuffered: 100, batchSize: 1000 })
+    for (let i = 0; i < 150; i++) writer.record('key.rotated', { kid: `k${i}`, alg: 'ES256' })
+    expect(writer.stats).toEqual({ pending: 100, dropped: 50 })
+    await writer.flush()
+    expect(batches[0]).toHaveLength(100)
+    expect(warnings).toEqual([expect.objectContaining({ dropped: 50, max_buffered: 100 })])
+    await writer.close()
+  })
+
+  it('issue 14: a failed write is retried at the next flush, and streamed once', async () => {
+    const { writer, batches, lines, warnings } = harness({ failures: 1 })
+    writer.record('key.rotated', { kid: 'a', alg: 'ES256' })
+    await writer.flush()
+    expect(batches).toEqual([])
+    expect(warnings).toHaveLength(1)
+    writer.record('key.rotated', { kid: 'b', alg: 'ES256' })
+    await writer.close()
+    expect(batches.flat().map((r) => r.subject?.id)).toEqual(['a', 'b'])
+    expect(lines).toHaveLength(2)
+  })
+
+  it('issue 14: an event emitted inside a request carries its address and User-Agent (cut to 256); outside, the payload\'s ip or null', async () => {
+    const { writer, batches } = harness()
+    const request = { ip: '2001:db8::1', headers: { 'user-agent': `Mozilla/5.0 ${'x'.repeat(1000)}` } }
+    requestContext.run(new RequestContext(request, storedUserAgent), () => writer.record('token.issued', { grant_type: 'client_credentials', client_id: 'svc', sub: null, jti: 'j' }))
+    writer.record('login.failed', { reason: 'throttled', ip: '192.0.2.9', account_hash: 'h' })
+    writer.record('key.rotated', { kid: 'k', alg: 'ES256' })
+    await writer.close()
+    const [inside, fromPayload, outside] = batches[0]!
+    expect(inside).toMatchObject({ ip: '2001:db8::1' })
+    expect(inside!.user_agent).toHaveLength(256)
+    expect(fromPayload).toMatchObject({ ip: '192.0.2.9', user_agent: null })
+    expect(outside).toMatchObject({ ip: null, user_agent: null })
+  })
+
+  it('issue 14: after close, events are dropped (counted), not written into a closed store', async () => {
+    const { writer, batches } = harness()
+    await writer.close()
+    writer.record('key.rotated', { kid: 'late', alg: 'ES256' })
+    expect(writer.stats.dropped).toBe(1)
+    expect(batches).toEqual([])
+  })
+})

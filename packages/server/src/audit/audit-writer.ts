@@ -1,0 +1,168 @@
+/**
+ * Issue 14: the audit log's writer. An event costs the request that emitted it one array push: its
+ * name, payload, time and the request's source address and User-Agent (`lib/request-context.ts`).
+ * Everything else (the record's id, the mapping, JSON, the stream line, the database write)
+ * happens in `flush`, every `flushIntervalMs` or as soon as `batchSize` events wait, as one
+ * multi-row INSERT (`store.audit.append`): never a statement per request.
+ *
+ * Bounded: at most `maxBuffered` events wait (anonymous requests emit events); beyond that new
+ * ones are dropped and counted, and the count is logged once per flush as a warning. A failed
+ * write keeps its records for the next flush (within the same bound: the oldest go first).
+ * `close` flushes what is left, so a graceful shutdown loses nothing.
+ */
+import type { Logger } from 'pino'
+import type { LatchEventMap, LatchEventName } from '../events.js'
+import { currentRequest } from '../lib/request-context.js'
+import { sortableId } from '../lib/sortable-id.js'
+import type { Store } from '../storage/store.js'
+import { AUDIT_SCHEMA_VERSION, type AuditRecord } from './audit-record.js'
+import { auditFieldsOf } from './event-mapping.js'
+
+/** Where records are streamed as JSON lines (`audit.stream: stdout`: process.stdout). */
+export interface AuditStream {
+  write(chunk: string): unknown
+}
+
+export interface AuditWriterOptions {
+  store: Pick<Store['audit'], 'append'>
+  log: Pick<Logger, 'warn' | 'error'>
+  /** JSON lines of every record, or none. */
+  stream?: AuditStream | null
+  flushIntervalMs?: number
+  batchSize?: number
+  maxBuffered?: number
+  /** Epoch milliseconds (tests pass a frozen one). */
+  nowMs?: () => number
+}
+
+/** An event as captured on the request path: mapped later, in `flush`. */
+interface Pending {
+  name: LatchEventName
+  payload: object
+  ms: number
+  ip: string | null
+  userAgent: string | null
+}
+
+export const AUDIT_FLUSH_INTERVAL_MS = 1000
+export const AUDIT_BATCH_SIZE = 500
+export const AUDIT_MAX_BUFFERED = 10_000
+
+export class AuditWriter {
+  readonly #store: AuditWriterOptions['store']
+  readonly #log: AuditWriterOptions['log']
+  readonly #stream: AuditStream | null
+  readonly #batchSize: number
+  readonly #maxBuffered: number
+  readonly #nowMs: () => number
+  #pending: Pending[] = []
+  /** Records whose database write failed, for the next flush (already streamed). */
+  #unwritten: AuditRecord[] = []
+  #dropped = 0
+  #flushing: Promise<void> | null = null
+  #soon = false
+  #closed = false
+  readonly #timer: NodeJS.Timeout
+
+  constructor(options: AuditWriterOptions) {
+    this.#store = options.store
+    this.#log = options.log
+    this.#stream = options.stream ?? null
+    this.#batchSize = options.batchSize ?? AUDIT_BATCH_SIZE
+    this.#maxBuffered = options.maxBuffered ?? AUDIT_MAX_BUFFERED
+    this.#nowMs = options.nowMs ?? Date.now
+    this.#timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? AUDIT_FLUSH_INTERVAL_MS)
+    this.#timer.unref()
+  }
+
+  /** Events waiting, and dropped so far (for tests and diagnostics). */
+  get stats(): { pending: number; dropped: number } {
+    return { pending: this.#pending.length + this.#unwritten.length, dropped: this.#dropped }
+  }
+
+  /** The event bus's listener: O(1), no I/O. */
+  record<K extends LatchEventName>(name: K, payload: LatchEventMap[K]): void {
+    if (this.#closed || this.#pending.length + this.#unwritten.length >= this.#maxBuffered) {
+      this.#dropped++
+      return
+    }
+    const request = currentRequest()
+    this.#pending.push({
+      name,
+      payload,
+      ms: this.#nowMs(),
+      ip: request?.ip ?? (payload as { ip?: string }).ip ?? null,
+      userAgent: request?.user_agent ?? null,
+    })
+    if (this.#pending.length >= this.#batchSize && !this.#soon) {
+      this.#soon = true
+      setImmediate(() => {
+        this.#soon = false
+        void this.flush()
+      })
+    }
+  }
+
+  /** Writes what waits; a flush under way is joined, then another runs for what arrived meanwhile. */
+  async flush(): Promise<void> {
+    while (this.#flushing) await this.#flushing
+    if (this.#pending.length === 0 && this.#unwritten.length === 0 && this.#dropped === 0) return
+    this.#flushing = this.#writeBatch().finally(() => (this.#flushing = null))
+    return this.#flushing
+  }
+
+  /** Stops the timer and writes everything left; later events are dropped (counted). */
+  async close(): Promise<void> {
+    clearInterval(this.#timer)
+    await this.flush()
+    // Emitted while the last batch was written.
+    while (this.#pending.length > 0) await this.flush()
+    this.#closed = true
+    if (this.#unwritten.length > 0) this.#log.error({ lost: this.#unwritten.length }, 'audit log: records not written at shutdown (database unavailable)')
+  }
+
+  async #writeBatch(): Promise<void> {
+    if (this.#dropped > 0) {
+      this.#log.warn({ dropped: this.#dropped, max_buffered: this.#maxBuffered }, 'audit log: events dropped, the buffer was full (database too slow or unavailable)')
+      this.#dropped = 0
+    }
+    const taken = this.#pending
+    this.#pending = []
+    const records = taken.map(toRecord)
+    if (this.#stream && records.length > 0) {
+      // One line per write: each stays whole beside the logger's lines on the same descriptor.
+      for (const record of records) this.#stream.write(`${JSON.stringify(record)}\n`)
+    }
+    const batch = this.#unwritten.length === 0 ? records : this.#unwritten.concat(records)
+    this.#unwritten = []
+    if (batch.length === 0) return
+    try {
+      await this.#store.append(batch)
+    } catch (err) {
+      // Kept for the next flush, the newest within the bound.
+      const keep = batch.slice(Math.max(0, batch.length - this.#maxBuffered))
+      this.#dropped += batch.length - keep.length
+      this.#unwritten = keep
+      this.#log.warn({ err, waiting: keep.length }, 'audit log: write failed, retrying at the next flush')
+    }
+  }
+}
+
+/** A captured event as an audit record of schema version 1. */
+export function toRecord(p: Pending): AuditRecord {
+  const fields = auditFieldsOf(p.name, p.payload as never)
+  return {
+    id: sortableId(p.ms),
+    type: p.name,
+    version: AUDIT_SCHEMA_VERSION,
+    time: new Date(p.ms).toISOString(),
+    tenant: (p.payload as { tenant?: string }).tenant ?? 'default',
+    actor: fields.actor,
+    subject: fields.subject,
+    client_id: fields.client_id,
+    ip: p.ip,
+    user_agent: p.userAgent,
+    outcome: fields.outcome,
+    data: fields.data,
+  }
+}
