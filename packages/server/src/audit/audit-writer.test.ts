@@ -4,10 +4,12 @@
  * write without streaming twice, the JSON-lines stream, and `close` writing everything left.
  */
 import { describe, expect, it } from 'vitest'
+import { createTestDatabase } from '../../test/support/database.js'
+import { createStore } from '../storage/kysely-store.js'
 import { requestContext, RequestContext } from '../lib/request-context.js'
 import { storedUserAgent } from '../rules/user-agent.js'
 import type { AuditRecord } from './audit-record.js'
-import { AuditWriter } from './audit-writer.js'
+import { AUDIT_SPLIT_AFTER, AuditWriter } from './audit-writer.js'
 
 function harness(options: { batchSize?: number; maxBuffered?: number; failures?: number } = {}) {
   const batches: AuditRecord[][] = []
@@ -95,5 +97,101 @@ describe('AuditWriter (issue 14)', () => {
     writer.record('key.rotated', { kid: 'late', alg: 'ES256' })
     expect(writer.stats.dropped).toBe(1)
     expect(batches).toEqual([])
+  })
+
+  it('security review M2: a write that fails after its first chunk committed is retried without a duplicate-key failure (real SQLite store); the log goes on', async () => {
+    const db = await createTestDatabase('sqlite')
+    const store = await createStore(db.url)
+    try {
+      let failOnce = true
+      const warnings: unknown[] = []
+      const writer = new AuditWriter({
+        store: {
+          // The first write commits its first 50-row statement, then the connection fails.
+          async append(records) {
+            if (failOnce) {
+              failOnce = false
+              await store.audit.append(records.slice(0, 50))
+              throw new Error('connection lost after the first chunk')
+            }
+            await store.audit.append(records)
+          },
+        },
+        log: { warn: (o: unknown) => void warnings.push(o), error: (o: unknown) => void warnings.push(o) } as never,
+        flushIntervalMs: 60_000,
+      })
+      for (let i = 0; i < 120; i++) writer.record('key.rotated', { kid: `k${i}`, alg: 'ES256' })
+      await writer.flush()
+      expect(warnings).toHaveLength(1)
+      expect(writer.stats.pending).toBe(120)
+      writer.record('key.rotated', { kid: 'later', alg: 'ES256' })
+      await writer.flush()
+      expect(writer.stats).toEqual({ pending: 0, dropped: 0 })
+      await writer.close()
+      const stored = (await store.audit.list({ types: ['key.rotated'], limit: 1000 })).records.map((r) => r.subject?.id)
+      expect(stored).toHaveLength(121)
+      expect(new Set(stored).size).toBe(121)
+    } finally {
+      await store.close()
+      await db.dispose()
+    }
+  })
+
+  it(`security review M2: after ${AUDIT_SPLIT_AFTER} failed writes the batch is split: the rows that go in are written, the one the store keeps refusing is dropped with a counted warning, and later events are written`, async () => {
+    const batches: AuditRecord[][] = []
+    const warnings: Record<string, unknown>[] = []
+    const writer = new AuditWriter({
+      store: {
+        async append(records) {
+          if (records.some((r) => r.subject?.id === 'poison')) throw new Error('invalid byte sequence')
+          batches.push([...records])
+        },
+      },
+      log: { warn: (o: Record<string, unknown>) => void warnings.push(o), error: (o: Record<string, unknown>) => void warnings.push(o) } as never,
+      flushIntervalMs: 60_000,
+    })
+    for (let i = 0; i < 40; i++) writer.record('key.rotated', { kid: i === 17 ? 'poison' : `k${i}`, alg: 'ES256' })
+    for (let i = 0; i < AUDIT_SPLIT_AFTER; i++) await writer.flush()
+    expect(batches).toEqual([])
+    expect(writer.stats.pending).toBe(40)
+    await writer.flush()
+    expect(batches.flat().map((r) => r.subject?.id).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `k${i}`).filter((k) => k !== 'k17').sort())
+    expect(warnings.at(-1)).toMatchObject({ rejected: 1, written: 39 })
+    expect(writer.stats).toEqual({ pending: 0, dropped: 0 })
+    writer.record('key.rotated', { kid: 'after', alg: 'ES256' })
+    await writer.close()
+    expect(batches.at(-1)!.map((r) => r.subject?.id)).toEqual(['after'])
+  })
+
+  it('security review M2: a store that refuses everything (database away) is not split row by row: the batch is kept, bounded attempts per flush', async () => {
+    let calls = 0
+    const writer = new AuditWriter({
+      store: { async append() { calls++; throw new Error('database away') } },
+      log: { warn: () => {}, error: () => {} } as never,
+      flushIntervalMs: 60_000,
+    })
+    for (let i = 0; i < 1000; i++) writer.record('key.rotated', { kid: `k${i}`, alg: 'ES256' })
+    for (let i = 0; i < AUDIT_SPLIT_AFTER; i++) await writer.flush()
+    calls = 0
+    await writer.flush()
+    expect(calls).toBeLessThanOrEqual(2 * Math.ceil(Math.log2(1001)) + 2)
+    expect(writer.stats.pending).toBe(1000)
+  })
+
+  it('security review L3: the flush a full batch schedules runs outside the request that filled it', async () => {
+    let during: unknown = 'unset'
+    const writer = new AuditWriter({
+      store: { async append() { during = requestContext.getStore() } },
+      log: { warn: () => {}, error: () => {} } as never,
+      flushIntervalMs: 60_000,
+      batchSize: 2,
+    })
+    requestContext.run(new RequestContext({ ip: '203.0.113.9', headers: {} }, storedUserAgent), () => {
+      writer.record('key.rotated', { kid: 'a', alg: 'ES256' })
+      writer.record('key.rotated', { kid: 'b', alg: 'ES256' })
+    })
+    await new Promise((r) => setImmediate(r))
+    await writer.close()
+    expect(during).toBeUndefined()
   })
 })

@@ -8,10 +8,16 @@
  * Bounded: at most `maxBuffered` events wait (anonymous requests emit events); beyond that new
  * ones are dropped and counted, and the count is logged once per flush as a warning. A failed
  * write keeps its records for the next flush (within the same bound: the oldest go first).
+ * Security review M2: the log never stalls on a batch. `append` is idempotent (a retry after a
+ * partial write skips the rows already stored), and after `AUDIT_SPLIT_AFTER` consecutive failed
+ * writes the batch is split in halves, recursively: the parts that go in are written, single rows
+ * that still fail while others went in are dropped (counted, one warning), and when nothing goes
+ * in (the database is away) the batch is kept for the next flush as before.
  * `close` flushes what is left, so a graceful shutdown loses nothing.
  */
 import type { Logger } from 'pino'
 import type { LatchEventMap, LatchEventName } from '../events.js'
+import { detached } from '../lib/detached.js'
 import { currentRequest } from '../lib/request-context.js'
 import { sortableId } from '../lib/sortable-id.js'
 import type { Store } from '../storage/store.js'
@@ -47,6 +53,8 @@ interface Pending {
 export const AUDIT_FLUSH_INTERVAL_MS = 1000
 export const AUDIT_BATCH_SIZE = 500
 export const AUDIT_MAX_BUFFERED = 10_000
+/** Consecutive failed writes after which a batch is split to find the rows that cannot be written. */
+export const AUDIT_SPLIT_AFTER = 3
 
 export class AuditWriter {
   readonly #store: AuditWriterOptions['store']
@@ -59,6 +67,8 @@ export class AuditWriter {
   /** Records whose database write failed, for the next flush (already streamed). */
   #unwritten: AuditRecord[] = []
   #dropped = 0
+  /** Consecutive failed writes (security review M2). */
+  #failures = 0
   #flushing: Promise<void> | null = null
   #soon = false
   #closed = false
@@ -96,10 +106,13 @@ export class AuditWriter {
     })
     if (this.#pending.length >= this.#batchSize && !this.#soon) {
       this.#soon = true
-      setImmediate(() => {
-        this.#soon = false
-        void this.flush()
-      })
+      // Security review L3: the flush (its store spans) is no part of the request whose event filled the batch.
+      detached(() =>
+        setImmediate(() => {
+          this.#soon = false
+          void this.flush()
+        }),
+      )
     }
   }
 
@@ -136,15 +149,68 @@ export class AuditWriter {
     const batch = this.#unwritten.length === 0 ? records : this.#unwritten.concat(records)
     this.#unwritten = []
     if (batch.length === 0) return
-    try {
-      await this.#store.append(batch)
-    } catch (err) {
-      // Kept for the next flush, the newest within the bound.
-      const keep = batch.slice(Math.max(0, batch.length - this.#maxBuffered))
-      this.#dropped += batch.length - keep.length
-      this.#unwritten = keep
-      this.#log.warn({ err, waiting: keep.length }, 'audit log: write failed, retrying at the next flush')
+    let left: AuditRecord[]
+    let failure: unknown
+    if (this.#failures < AUDIT_SPLIT_AFTER) {
+      try {
+        await this.#store.append(batch)
+        this.#failures = 0
+        return
+      } catch (err) {
+        this.#failures++
+        left = batch
+        failure = err
+      }
+    } else {
+      // Security review M2: the same batch failed again and again; find what cannot be written.
+      const split = await this.#split(batch)
+      if (split.written === 0) {
+        left = batch
+        failure = split.err
+      } else {
+        this.#failures = 0
+        if (split.failed.length > 0) {
+          this.#log.warn({ err: split.err, rejected: split.failed.length, written: split.written }, 'audit log: records the database keeps refusing were dropped')
+        }
+        return
+      }
     }
+    // Kept for the next flush, the newest within the bound.
+    const keep = left.slice(Math.max(0, left.length - this.#maxBuffered))
+    this.#dropped += left.length - keep.length
+    this.#unwritten = keep
+    this.#log.warn({ err: failure, waiting: keep.length }, 'audit log: write failed, retrying at the next flush')
+  }
+
+  /**
+   * Writes `records` in halves, recursively; returns how many went in and the single rows that did
+   * not. Bounded when the database is away: once 2·⌈log2 n⌉ + 2 attempts (one path down to a single
+   * row and back) have failed with nothing written, it gives up and the caller keeps the batch.
+   */
+  async #split(records: AuditRecord[]): Promise<{ written: number; failed: AuditRecord[]; err: unknown }> {
+    const state = { written: 0, failed: [] as AuditRecord[], err: undefined as unknown, budget: 2 * Math.ceil(Math.log2(records.length + 1)) + 2 }
+    const step = async (part: AuditRecord[]): Promise<void> => {
+      if (state.written === 0 && state.budget <= 0) {
+        state.failed.push(...part)
+        return
+      }
+      try {
+        await this.#store.append(part)
+        state.written += part.length
+      } catch (err) {
+        state.err = err
+        if (state.written === 0) state.budget--
+        if (part.length === 1) {
+          state.failed.push(part[0]!)
+          return
+        }
+        const middle = Math.ceil(part.length / 2)
+        await step(part.slice(0, middle))
+        await step(part.slice(middle))
+      }
+    }
+    await step(records)
+    return state
   }
 }
 

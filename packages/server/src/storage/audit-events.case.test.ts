@@ -84,9 +84,34 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(await types({ since: base + 1, until: base + 3 })).toEqual(['token.issued:u1', 'login.succeeded:s1'])
       expect(await types({ types: ['login.failed', 'login.succeeded'] })).toEqual(['login.succeeded:s1', 'login.failed:hash-a'])
       expect(await types({ outcome: 'failure' })).toEqual(['login.failed:hash-a'])
-      expect(await types({ clientId: 'web', subjectIds: ['u1'] })).toEqual(['token.issued:u1'])
-      expect(await types({ actorId: 'u1' })).toEqual(['login.succeeded:s1'])
-      expect(await types({ subjectIds: ['u1', 'hash-a'], actorId: 'u1', subjectOrActor: true })).toEqual(['token.issued:u1', 'login.succeeded:s1', 'login.failed:hash-a'])
+      expect(await types({ clientId: 'web', subjects: [{ type: 'user', id: 'u1' }] })).toEqual(['token.issued:u1'])
+      expect(await types({ actor: { type: 'user', id: 'u1' } })).toEqual(['login.succeeded:s1'])
+      expect(await types({ subjects: [{ type: 'user', id: 'u1' }, { type: 'account', id: 'hash-a' }], actor: { type: 'user', id: 'u1' }, subjectOrActor: true })).toEqual(['token.issued:u1', 'login.succeeded:s1', 'login.failed:hash-a'])
+    })
+
+    it('security review (audit list --user): subjects and the actor match by type and id, not by id alone', async () => {
+      const base = T0 + 25_000_000
+      await store.audit.append([
+        record({ ms: base, type: 'token.issued', actor: { type: 'client', id: 'web' }, subject: { type: 'user', id: 'same' } }),
+        record({ ms: base + 1, type: 'token.revoked', actor: { type: 'client', id: 'same' }, subject: { type: 'client', id: 'same' } }),
+        record({ ms: base + 2, type: 'key.rotated', actor: { type: 'system', id: null }, subject: { type: 'key', id: 'same' } }),
+        record({ ms: base + 3, type: 'login.succeeded', actor: { type: 'user', id: 'same' }, subject: { type: 'session', id: 's9' } }),
+      ])
+      const ids = async (filter: Parameters<Store['audit']['list']>[0]) => (await store.audit.list({ since: base, until: base + 4, ...filter })).records.map((r) => r.type)
+      expect(await ids({ subjects: [{ type: 'user', id: 'same' }] })).toEqual(['token.issued'])
+      expect(await ids({ actor: { type: 'user', id: 'same' } })).toEqual(['login.succeeded'])
+      expect(await ids({ subjects: [{ type: 'user', id: 'same' }, { type: 'account', id: 'same' }], actor: { type: 'user', id: 'same' }, subjectOrActor: true })).toEqual(['login.succeeded', 'token.issued'])
+    })
+
+    it('security review M2: append is idempotent: the same records twice (a retry after a partial write) raise no error and are stored once', async () => {
+      const base = T0 + 40_000_000
+      const batch = Array.from({ length: 120 }, (_, i) => record({ ms: base + i, type: 'session.ended', data: { i } }))
+      await store.audit.append(batch.slice(0, 50))
+      await store.audit.append(batch)
+      await store.audit.append(batch)
+      const page = await store.audit.list({ since: base, until: base + 120, limit: 1000 })
+      expect(page.records).toHaveLength(120)
+      expect(page.records.map((r) => r.data.i)).toEqual(Array.from({ length: 120 }, (_, i) => 119 - i))
     })
 
     it('issue 11 and 14: a tenant lists only its own records; append takes records of any tenant', async () => {

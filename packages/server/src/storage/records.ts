@@ -541,11 +541,15 @@ export interface AuditFilter {
   until?: number
   /** Event names (any of). */
   types?: readonly string[]
-  /** Subject ids (any of): a user's id, or the keyed hash of an account (`login.failed`). */
-  subjectIds?: readonly string[]
-  /** Actor id. */
-  actorId?: string
-  /** With `subjectIds` and `actorId`: a record matches when either does (`latch audit list --user`). */
+  /**
+   * Subjects (any of), each by type and id: a user (`{ type: 'user', id }`), or the keyed hash of an
+   * account (`{ type: 'account', id }`, `login.failed`). Typed so that an id of one kind never
+   * matches a record about another kind with the same id (security review, `--user`).
+   */
+  subjects?: readonly { type: AuditSubjectType; id: string }[]
+  /** The actor, by type and id. */
+  actor?: { type: AuditActorType; id: string }
+  /** With `subjects` and `actor`: a record matches when either does (`latch audit list --user`). */
   subjectOrActor?: boolean
   clientId?: string
   outcome?: 'success' | 'failure'

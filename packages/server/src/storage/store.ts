@@ -608,7 +608,7 @@ export interface Store {
    * same through every tenant's store; `list` reads this store's tenant only.
    */
   audit: {
-    /** Inserts the records (of any tenants: each names its own), a few multi-row statements per call. Ids must be new. */
+    /** Inserts the records (of any tenants: each names its own), a few multi-row statements per call (no transaction). Idempotent: a record whose id is stored already is skipped (a retry after a partial write). */
     append(records: readonly AuditRecord[]): Promise<void>
     /**
      * This tenant's records, newest first, filtered (every filter optional, AND-ed), at most

@@ -1,6 +1,9 @@
 /**
  * Issue 14: the audit log (`audit_events`). Rows arrive in batches from the audit writer
- * (`audit/audit-writer.ts`): one multi-row INSERT per batch, never one per request. Reads are a
+ * (`audit/audit-writer.ts`): one multi-row INSERT per batch, never one per request. A batch is a
+ * few statements of `APPEND_CHUNK` rows without a transaction, so `append` is idempotent (`ON
+ * CONFLICT (id) DO NOTHING`): a retry after a partial write skips the rows already there
+ * (security review M2). Reads are a
  * tenant's log, newest first, paged by id: ids are time-ordered (`lib/sortable-id.ts`), so a time
  * range is an id range on the `(tenant_id, id)` index, and the next page is `id < cursor`, stable
  * however many rows arrive meanwhile. Pruning deletes in batches (its own short statements, `FOR
@@ -9,7 +12,7 @@
  * `append` and `prune` are deployment-wide (each record names its tenant; retention is the
  * deployment's); `list` reads only the store's tenant.
  */
-import type { CompiledQuery, Kysely } from 'kysely'
+import type { CompiledQuery, ExpressionBuilder, Kysely } from 'kysely'
 import { sortableIdFloor } from '../../lib/sortable-id.js'
 import type { AuditEventsTable, Database } from '../database.js'
 import { COLUMNS } from '../rows.js'
@@ -58,7 +61,13 @@ export function auditEventRepository({ db, capabilities }: RepositoryContext): F
     let query = compiled.get(n)
     if (query === undefined) {
       const placeholder = Object.fromEntries(COLUMNS.audit_events.map((column) => [column, null])) as unknown as Row
-      query = db.insertInto('audit_events').values(Array.from({ length: n }, () => placeholder)).compile()
+      query = db
+        .insertInto('audit_events')
+        .values(Array.from({ length: n }, () => placeholder))
+        // Security review M2: a retried batch whose first statements committed before a later one
+        // failed must not fail on its own rows: a row already written is skipped, not an error.
+        .onConflict((oc) => oc.column('id').doNothing())
+        .compile()
       if (query.parameters.length !== n * COLUMNS.audit_events.length) throw new Error('audit_events: unexpected INSERT parameters')
       compiled.set(n, query)
     }
@@ -95,13 +104,16 @@ export function auditEventRepository({ db, capabilities }: RepositoryContext): F
       if (filter.until !== undefined) q = q.where('id', '<', sortableIdFloor(filter.until))
       if (filter.cursor !== undefined) q = q.where('id', '<', filter.cursor)
       if (filter.types !== undefined && filter.types.length > 0) q = q.where('type', 'in', [...filter.types])
-      const subjects = filter.subjectIds !== undefined && filter.subjectIds.length > 0 ? [...filter.subjectIds] : null
-      const actor = filter.actorId
+      // Security review: subjects and the actor match by (type, id), never by id alone.
+      const subjects = filter.subjects !== undefined && filter.subjects.length > 0 ? filter.subjects : null
+      const actor = filter.actor
+      const subjectMatch = (eb: ExpressionBuilder<Database, 'audit_events'>) => eb.or(subjects!.map((s) => eb.and([eb('subject_type', '=', s.type), eb('subject_id', '=', s.id)])))
+      const actorMatch = (eb: ExpressionBuilder<Database, 'audit_events'>) => eb.and([eb('actor_type', '=', actor!.type), eb('actor_id', '=', actor!.id)])
       if (filter.subjectOrActor && subjects !== null && actor !== undefined) {
-        q = q.where((eb) => eb.or([eb('subject_id', 'in', subjects), eb('actor_id', '=', actor)]))
+        q = q.where((eb) => eb.or([subjectMatch(eb), actorMatch(eb)]))
       } else {
-        if (subjects !== null) q = q.where('subject_id', 'in', subjects)
-        if (actor !== undefined) q = q.where('actor_id', '=', actor)
+        if (subjects !== null) q = q.where((eb) => subjectMatch(eb))
+        if (actor !== undefined) q = q.where((eb) => actorMatch(eb))
       }
       if (filter.clientId !== undefined) q = q.where('client_id', '=', filter.clientId)
       if (filter.outcome !== undefined) q = q.where('outcome', '=', filter.outcome)
