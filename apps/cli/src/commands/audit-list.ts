@@ -3,7 +3,9 @@
  * Filters: `--since` / `--until` (a duration back from now, `90s` `15m` `1h` `7d` `2w`, or an ISO
  * 8601 time; `--until` is exclusive), `--type` (repeatable or comma-separated), `--user EMAIL` (the
  * user's records as actor or subject, and the failed sign-ins of that account typed, found by its
- * keyed hash even when no such user exists), `--client ID`, `--outcome`. Pages of `--limit` records
+ * keyed hash even when no such user exists; records match by subject and actor type and id, and a
+ * warning on stderr says when LATCH_SECRET is not from the environment, since the hash is keyed by
+ * it), `--client ID`, `--outcome`. Pages of `--limit` records
  * (default 50, at most 1000); the next page is `--cursor` with the id stderr names.
  * `--json` prints the records as a JSON array (schema version 1, as stored).
  */
@@ -89,10 +91,15 @@ export function auditList(parent: Command): void {
         const user = email.includes('\u0000') ? null : await store.users.getByEmail(email)
         // A failed sign-in names the account typed by its keyed hash (users/login-throttle.ts), whether or not it exists.
         const hash = accountTagOf(tenantKeySecret(base.secret, tenant), email)
-        filter.subjectIds = user ? [user.id, hash] : [hash]
+        // Security review: by (type, id), so that another kind of subject or actor with the user's id never matches.
+        filter.subjects = user ? [{ type: 'user', id: user.id }, { type: 'account', id: hash }] : [{ type: 'account', id: hash }]
         if (user) {
-          filter.actorId = user.id
+          filter.actor = { type: 'user', id: user.id }
           filter.subjectOrActor = true
+        }
+        // The keyed hash is the server's only when both use the same secret: from the environment.
+        if (base.secret_source !== 'env') {
+          note(`warning: LATCH_SECRET is not set in the environment (the secret comes from ${base.secret_source}): failed sign-ins are found by a keyed hash of the email, which matches the server's only if it runs with the same secret`)
         }
       }
       const { records, next } = await store.audit.list(filter)

@@ -10,6 +10,7 @@ import type { Logger } from 'pino'
 import type { LatchConfig } from '../config/schema.js'
 import type { LatchEvents } from '../events.js'
 import type { Clock } from '../lib/clock.js'
+import { detached } from '../lib/detached.js'
 import type { AlertDeliveryRecord, Store } from '../storage/store.js'
 import { attemptAlert } from './delivery.js'
 import type { Webhooks } from './webhooks.js'
@@ -58,10 +59,13 @@ export class AlertDeliveryQueue {
   kick(): void {
     if (this.#kicked || this.#stopped) return
     this.#kicked = true
-    setImmediate(() => {
-      this.#kicked = false
-      void this.#pass()
-    }).unref()
+    // Security review L3: the pass is no part of the request that queued the alert (lib/detached.ts).
+    detached(() =>
+      setImmediate(() => {
+        this.#kicked = false
+        void this.#pass()
+      }).unref(),
+    )
   }
 
   /** One full pass that starts after any pass under way: every row due now gets its attempt. */

@@ -11,6 +11,7 @@
  */
 import type { Logger } from 'pino'
 import type { Clock } from '../lib/clock.js'
+import { detached } from '../lib/detached.js'
 import { tracedFetch, withSpan } from '../lib/tracing.js'
 import { deliverLogoutToken } from '../sessions/backchannel-logout.js'
 import type { LogoutDeliveryRecord, Store } from '../storage/store.js'
@@ -65,10 +66,13 @@ export class LogoutDeliveryQueue {
   kick(): void {
     if (this.#kicked || this.#stopped) return
     this.#kicked = true
-    setImmediate(() => {
-      this.#kicked = false
-      void this.#pass()
-    }).unref()
+    // Security review L3: the pass is no part of the request that ended the session (lib/detached.ts).
+    detached(() =>
+      setImmediate(() => {
+        this.#kicked = false
+        void this.#pass()
+      }).unref(),
+    )
   }
 
   /** One full pass that starts after any pass under way: every row due now gets its attempt. */
