@@ -5,6 +5,7 @@
  * a JSON array of schema-version-1 records with --json. Records are planted through the store's
  * own `audit.append`, as the server's batch writer writes them. Runs the built CLI (test-harness.ts).
  */
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { accountTagOf, createStore, type AuditRecord } from '@latch/server/admin'
@@ -67,6 +68,30 @@ describe.concurrent('latch audit list', { timeout: 90_000 }, () => {
     expect(ghost).toEqual([expect.objectContaining({ type: 'login.failed', subject: { type: 'account', id: accountTagOf(SECRET, 'ghost@example.com') } })])
     // The email itself is in no record.
     expect(JSON.stringify(ghost)).not.toContain('ghost@')
+  })
+
+  it('security review: --user matches subjects and actors by type and id (a client or key with the user\'s id is not the user); a secret not from the environment is warned about on stderr', async () => {
+    const { dir, alice } = await withLog()
+    const store = await createStore(`sqlite:${join(dir, 'latch.db')}`)
+    try {
+      const now = Date.now()
+      await store.audit.append([
+        rec(now - 5_000, { type: 'token.revoked', actor: { type: 'client', id: alice }, subject: { type: 'client', id: alice }, client_id: alice }),
+        rec(now - 4_000, { type: 'key.rotated', actor: { type: 'system', id: null }, subject: { type: 'key', id: alice }, client_id: null }),
+      ])
+    } finally {
+      await store.close()
+    }
+    const run = await latch(dir, ['audit', 'list', '--user', 'alice@example.com', '--json'])
+    expect(run.code).toBe(0)
+    expect(types(run.stdout)).toEqual(['token.issued', 'login.succeeded', 'login.failed'])
+    expect(run.stderr).not.toContain('LATCH_SECRET')
+    // The same secret from the development secret file: the hash matches, and stderr says where the secret came from.
+    writeFileSync(join(dir, 'latch.secret'), SECRET, { mode: 0o600 })
+    const fromFile = await latch(dir, ['audit', 'list', '--user', 'alice@example.com', '--json'], { env: { LATCH_SECRET: '' } })
+    expect(fromFile.code).toBe(0)
+    expect(types(fromFile.stdout)).toEqual(['token.issued', 'login.succeeded', 'login.failed'])
+    expect(fromFile.stderr).toMatch(/warning: LATCH_SECRET is not set in the environment/)
   })
 
   it('issue 14: --limit pages, stderr names the --cursor of the next page; a table by default', async () => {
