@@ -15,6 +15,7 @@ import { request as httpRequest, type ClientRequest } from 'node:http'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { createStore } from '@latch/server/admin'
 import { cliTestFile, ok, serve, workspace } from './test-harness.js'
 
 cliTestFile()
@@ -148,6 +149,37 @@ describe.concurrent('issue 14: graceful shutdown of `latch serve`', () => {
       expect(took).toBeLessThan(10_000)
       expect(serving.stdout()).toMatch(/shutdown took longer than shutdown.timeout \(1.5 s\)/)
       expect(await held.answer).toBeInstanceOf(Error)
+    } finally {
+      held.req.destroy()
+      serving.child.kill('SIGKILL')
+    }
+  })
+
+  it('security review L2: on the shutdown timeout (a slow-body client holds a request) the audit records buffered before it are written before the exit 1', async () => {
+    const dir = workspace(config('shutdown:\n  timeout: 1.5\n  drain_delay: 1.45\n'))
+    const serving = await serve(dir)
+    const base = String(serving.line.address)
+    const held = heldTokenRequest(base)
+    let issued = 0
+    try {
+      await logged(serving.stdout, /^(?=.*"incoming request")(?=.*"path":"\/token")/)
+      serving.child.kill('SIGTERM')
+      // Token requests until the listener closes: the last ones' records wait in the writer's buffer
+      // (flushed every second) when the timeout strikes.
+      for (const until = Date.now() + 5_000; serving.child.exitCode === null && Date.now() < until; ) {
+        const status = await token(base).catch(() => -1)
+        if (status === 200) issued++
+        if (status === -1) break
+      }
+      expect(await serving.exited).toBe(1)
+      expect(issued).toBeGreaterThan(0)
+      const store = await createStore(`sqlite:${join(dir, 'latch.db')}`)
+      try {
+        const records = (await store.audit.list({ types: ['token.issued'], limit: 1000 })).records
+        expect(records).toHaveLength(issued)
+      } finally {
+        await store.close()
+      }
     } finally {
       held.req.destroy()
       serving.child.kill('SIGKILL')

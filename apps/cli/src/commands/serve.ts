@@ -7,7 +7,10 @@
  * - SIGTERM, SIGINT: graceful shutdown. `/readyz` answers 503 at once; after `shutdown.drain_delay`
  *   Fastify stops accepting connections (idle keep-alive sockets closed, 503 to new requests on busy
  *   ones), in-flight requests finish, background work settles, Redis and the store close, exit 0.
- *   Past `shutdown.timeout` from the signal the process exits 1 anyway. A second signal exits 1 at once.
+ *   Past `shutdown.timeout` from the signal the process exits 1 anyway, after writing the audit
+ *   records still buffered (and draining stdout for `audit.stream: stdout`) for at most 1 s (security
+ *   review L2: a slow client, Fastify's requestTimeout being 0, must not cost the audit log). A
+ *   second signal exits 1 at once.
  * - SIGHUP: `reloadConfig()` (clients, users, organizations, branding); a bad file is logged and
  *   the running configuration kept.
  */
@@ -58,7 +61,9 @@ export function serve(program: Command): void {
         log.info({ signal, timeout, drain_delay: drainDelay }, 'shutting down')
         setTimeout(() => {
           log.error({ timeout }, `shutdown took longer than shutdown.timeout (${timeout} s): exiting`)
-          process.exit(1)
+          // Security review L2: the close hooks never ran, so the audit records still buffered are
+          // written now (and, with audit.stream: stdout, stdout drained), within AUDIT_EXIT_DEADLINE_MS.
+          void flushBeforeExit(server, log).finally(() => process.exit(1))
         }, timeout * 1000).unref()
         // 1. /readyz answers 503 while every request is still served, for drain_delay: a load
         //    balancer's probe takes the node out of rotation before it stops accepting.
@@ -89,4 +94,25 @@ export function serve(program: Command): void {
         server.reloadConfig().catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'config reload failed: the running configuration is kept'))
       })
     })
+}
+
+/** Security review L2: how long the timed-out shutdown waits for the audit log before exiting. */
+export const AUDIT_EXIT_DEADLINE_MS = 1000
+
+/** Writes the buffered audit records and drains stdout (for `audit.stream: stdout`), for at most `AUDIT_EXIT_DEADLINE_MS`. */
+async function flushBeforeExit(server: LatchServer, log: LatchServer['ctx']['log']): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, AUDIT_EXIT_DEADLINE_MS)))
+  const work = (async () => {
+    try {
+      await server.flushAudit()
+    } catch (err) {
+      log.error({ err }, 'audit log: flush at the shutdown timeout failed')
+    }
+    if (server.config.audit.stream === 'stdout' && process.stdout.writableNeedDrain) {
+      await new Promise<void>((resolve) => process.stdout.once('drain', resolve))
+    }
+  })()
+  await Promise.race([work, deadline])
+  clearTimeout(timer)
 }
