@@ -125,6 +125,100 @@ describe('AlertMonitor', () => {
   })
 })
 
+describe('security review M3 and M4', () => {
+  const throttleOnly = (overrides: Partial<LatchConfig['alerts']> = {}) =>
+    alertsConfig({ thresholds: { failed_sign_ins_per_account: null, failed_sign_ins_per_network: null }, ...overrides })
+
+  it('security review M3: a flood of throttled sign-ins and mail requests for random accounts from one network raises one alert per network per repeat window', async () => {
+    const monitor = new AlertMonitor({ config: throttleOnly(), store, clock, log, keySecret: KEY_SECRET })
+    const events = new LatchEvents()
+    monitor.subscribe(events)
+    const flood = async () => {
+      for (let i = 0; i < 200; i++) {
+        events.emit('login.failed', { reason: 'throttled', ip: '192.0.2.66', account_hash: `random-${randomUUID()}` })
+        // Every request from another /64 of one /48.
+        events.emit('login.failed', { reason: 'throttled', ip: `2001:db8:77:${i.toString(16)}::1`, account_hash: `random-${randomUUID()}` })
+        events.emit('sign_in_mail.throttled', { ip: '192.0.2.66', account_hash: `random-${randomUUID()}` })
+        events.emit('throttle.engaged', { throttle: 'user_code', ip: `2001:db8:77:${i.toString(16)}::9` })
+        if (i % 50 === 49) await monitor.settled()
+      }
+      await monitor.settled()
+    }
+    await flood()
+    const summary = async () => (await store.alertDeliveries.list()).map((r) => `${r.type} ${String((JSON.parse(r.body) as { data: { network: string } }).data.network)}`).sort()
+    expect(await summary()).toEqual(['login.throttled 192.0.2.66', 'login.throttled 2001:db8:77::/48', 'sign_in_mail.throttled 192.0.2.66', 'throttle.engaged 2001:db8:77::/48'])
+    // The next repeat window: one more of each.
+    clock.advance(901)
+    await flood()
+    expect(await store.alertDeliveries.list()).toHaveLength(8)
+    await monitor.close()
+  })
+
+  it('security review M3: at most 100 throttle and threshold alerts per repeat window per node, with one warning; theft alerts still go', async () => {
+    const lines: string[] = []
+    const warnLog = pino({ level: 'warn' }, { write: (l: string) => void lines.push(l) })
+    const monitor = new AlertMonitor({ config: throttleOnly(), store, clock, log: warnLog, keySecret: KEY_SECRET })
+    const events = new LatchEvents()
+    monitor.subscribe(events)
+    // 150 networks (a botnet): 150 keys.
+    for (let i = 0; i < 150; i++) events.emit('throttle.engaged', { throttle: 'mail', ip: `198.51.${i >> 8}.${i & 255}` })
+    await monitor.settled()
+    events.emit('authorization_code.reused', { client_id: 'c', grant_id: 'g-after-cap' })
+    await monitor.settled()
+    const rows = await store.alertDeliveries.list()
+    expect(rows.filter((r) => r.type === 'throttle.engaged')).toHaveLength(100)
+    expect(rows.filter((r) => r.type === 'authorization_code.reused')).toHaveLength(1)
+    expect(lines.filter((l) => l.includes('alert cap reached'))).toHaveLength(1)
+    // The next window: alerts again, and a warning with how many the last one suppressed.
+    clock.advance(901)
+    events.emit('throttle.engaged', { throttle: 'mail', ip: '203.0.113.1' })
+    await monitor.close()
+    expect((await store.alertDeliveries.list()).filter((r) => r.type === 'throttle.engaged')).toHaveLength(101)
+    expect(lines.some((l) => l.includes('"suppressed":50'))).toBe(true)
+  })
+
+  it('security review M3: throttle and threshold alerts fill at most half of queue_limit, and a flood of them (past the in-flight bound) never drops a theft alert', async () => {
+    const monitor = new AlertMonitor({ config: alertsConfig({ queue_limit: 20 }), store, clock, log, keySecret: KEY_SECRET })
+    const events = new LatchEvents()
+    monitor.subscribe(events)
+    // More than MAX_IN_FLIGHT (256) at once, from as many networks, and the theft alert right behind them.
+    for (let i = 0; i < 400; i++) events.emit('login.failed', { reason: 'throttled', ip: `10.1.${i >> 8}.${i & 255}`, account_hash: `a${i}` })
+    events.emit('refresh_token.family_revoked', { client_id: 'web', grant_id: 'g-stolen', reason: 'reused' })
+    await monitor.settled()
+    const rows = await store.alertDeliveries.list()
+    expect(rows.filter((r) => r.type !== 'refresh_token.family_revoked')).toHaveLength(10)
+    expect(rows.filter((r) => r.type === 'refresh_token.family_revoked').map((r) => JSON.parse(r.body).data.grant_id)).toEqual(['g-stolen'])
+    // With the throttle share full, theft still has the other half.
+    for (let i = 0; i < 10; i++) {
+      events.emit('client_assertion.replayed', { client_id: `svc-${i}` })
+      await monitor.settled()
+    }
+    await monitor.close()
+    expect((await store.alertDeliveries.list()).filter((r) => r.type === 'client_assertion.replayed')).toHaveLength(9)
+  })
+
+  it('security review M4: with audit.include_email the events carry the email typed; no alert body holds it (an allow-list of fields per type)', async () => {
+    const monitor = new AlertMonitor({ config: alertsConfig({ thresholds: { failed_sign_ins_per_account: { count: 2, window: 300 }, failed_sign_ins_per_network: { count: 2, window: 300 } } }), store, clock, log, keySecret: KEY_SECRET })
+    const events = new LatchEvents()
+    monitor.subscribe(events)
+    const email = 'victim.typed@example.com'
+    for (let i = 0; i < 3; i++) events.emit('login.failed', { reason: 'bad_credentials', ip: '192.0.2.200', account_hash: 'h-victim', email })
+    events.emit('login.failed', { reason: 'throttled', ip: '192.0.2.200', account_hash: 'h-victim', email })
+    events.emit('sign_in_mail.throttled', { ip: '192.0.2.201', account_hash: 'h-victim', email })
+    // Fields no allow-list names never pass, whatever the event.
+    events.emit('authorization_code.reused', { client_id: 'c', grant_id: 'g', email } as never)
+    await monitor.close()
+    const rows = await store.alertDeliveries.list()
+    expect(rows.map((r) => r.type).sort()).toEqual(['authorization_code.reused', 'login.throttled', 'sign_in_mail.throttled', 'threshold.crossed', 'threshold.crossed'])
+    for (const r of rows) {
+      expect(r.body).not.toContain('victim.typed')
+      expect(r.body).not.toContain('@')
+      expect(Object.keys(JSON.parse(r.body).data)).not.toContain('email')
+    }
+    expect(JSON.parse(rows.find((r) => r.type === 'login.throttled')!.body).data).toEqual({ reason: 'throttled', ip: '192.0.2.200', network: '192.0.2.200', account_hash: 'h-victim' })
+  })
+})
+
 const redisUp = await redisAnswers()
 if (!redisUp) console.log(`skipped: redis unreachable (${REDIS_URL}): the shared threshold case of alert-monitor.test.ts`)
 

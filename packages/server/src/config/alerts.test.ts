@@ -38,6 +38,26 @@ describe('alerts (issue 14)', () => {
     expect(configError(() => load({ alerts: { webhooks: [hook({ secret: 'short' })] } })).key).toBe('alerts.webhooks[0].secret')
   })
 
+  it('security review L1: a webhook secret of the wrong length and a bad webhook URL are not echoed in the error message', () => {
+    const short = 'short-secret-value'
+    const tooLong = 'L'.repeat(600)
+    for (const secret of [short, tooLong]) {
+      const err = configError(() => load({ alerts: { webhooks: [hook({ secret })] } }))
+      expect(err.key).toBe('alerts.webhooks[0].secret')
+      expect(err.message).not.toContain(secret.slice(0, 12))
+      expect(err.message).toContain('(value hidden)')
+    }
+    // A URL that does not parse, one too long for the schema, one with a credential in its query.
+    const credential = 'tok-9f8e7d6c5b4a'
+    for (const url of [`not a url?token=${credential}`, `https://alerts.example/hook?key=${credential}&${'p'.repeat(2100)}`, `http://alerts.example/hook?key=${credential}`]) {
+      const err = configError(() => load({ alerts: { webhooks: [hook({ url })] } }))
+      expect(err.key).toBe('alerts.webhooks[0].url')
+      expect(err.message).not.toContain(credential)
+    }
+    // Any key ending in secret: a connection's client_secret too.
+    expect(configError(() => load({ alerts: { webhooks: [hook({ secret: 12345678 })] } })).message).not.toContain('12345678')
+  })
+
   it('issue 14: alerts are the deployment\'s: a tenant cannot set them', () => {
     expect(() => load({ tenants: [{ id: 'acme', issuer: 'https://acme.example', alerts: { webhooks: [hook()] } }] })).toThrow(/alerts/)
   })

@@ -763,8 +763,11 @@ export const ALERTS_THRESHOLDS = { failed_sign_ins_per_account: { count: 20, win
 
 /**
  * Issue 14: a throttle alert (`login.throttled`, `sign_in_mail.throttled`, `throttle.engaged`,
- * `mfa.locked`) for one key (account and network, network, or user) fires at most once per this
- * many seconds: a throttle refuses every further attempt, and each refusal is not news.
+ * `mfa.locked`) for one key fires at most once per this many seconds: a throttle refuses every
+ * further attempt, and each refusal is not news. The key is the network (an IPv4 address, an IPv6
+ * /48; and the throttle for `throttle.engaged`) whatever the account typed, or the user for
+ * `mfa.locked`. Each node also raises at most 100 throttle and threshold alerts in all per this
+ * many seconds (then one warning in the log); theft alerts are never capped so.
  * @key alerts.repeat_window
  */
 export const ALERTS_REPEAT_WINDOW = 900
@@ -794,6 +797,8 @@ export const ALERTS_RETRY_WINDOW = 86_400
  * Issue 14: alert deliveries queued at most (the `alert_deliveries` table, every node's). Past it
  * new alerts are dropped, with a warning in the log at most once a minute per node: anonymous
  * traffic (failed sign-ins from many networks) can raise alerts, and must not fill the database.
+ * Throttle and threshold alerts may fill at most half of it; theft alerts all of it, so that a
+ * flood of the former never leaves a theft alert without room.
  * @key alerts.queue_limit
  */
 export const ALERTS_QUEUE_LIMIT = 10_000

@@ -66,10 +66,14 @@ function keyOf(pointer: string): string {
     .reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '')
 }
 
+/** Keys whose values a config error never shows. */
+const HIDDEN_KEY = /(secret|secret_hash|password|password_hash|private_key|token)$|^alerts\.webhooks\[\d+\]\.url$/
+
 function describeError(err: { path: string; message: string; value: unknown; schema: Record<string, unknown> }): ConfigError {
   const key = keyOf(err.path) || '(root)'
-  // Never echo a secret into a log line or terminal.
-  const got = /(^|\.)(password|client_secret|client_secret_hash|password_hash|private_key|token)$/.test(key) ? '(value hidden)' : JSON.stringify(err.value)
+  // Never echo a secret into a log line or terminal: any key ending in `secret` (security review L1:
+  // `alerts.webhooks[].secret`), and an alert webhook's URL, whose query may hold a credential.
+  const got = HIDDEN_KEY.test(key) ? '(value hidden)' : JSON.stringify(err.value)
   const s = err.schema
   if (s.type === 'integer' && /seconds|ttl|interval|window|grace/.test(key)) {
     return new ConfigError(key, `must be an integer number of seconds, got ${got}`)

@@ -10,7 +10,14 @@ import { registrableUri } from './redirect-uri.js'
 
 /** Why `uri` cannot be an `alerts.webhooks[].url`, or null when it can. */
 export function webhookUrlProblem(uri: string): string | null {
-  const url = registrableUri(uri, 'an alert webhook URL')
+  let url: URL | string
+  try {
+    url = new URL(uri)
+  } catch {
+    // Not the value (security review L1): its query may hold a credential.
+    return 'must be an absolute https URL (the value is not shown: it may hold a credential)'
+  }
+  url = registrableUri(uri, 'an alert webhook URL')
   if (typeof url === 'string') return url
   if (url.username || url.password) return 'must not contain credentials (the Latch-Signature header authenticates the request)'
   if (url.protocol === 'https:') return null

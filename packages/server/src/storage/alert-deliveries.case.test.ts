@@ -93,6 +93,21 @@ for (const dialect of DIALECTS) {
       expect(await store.alertDeliveries.list()).toHaveLength(3)
     })
 
+    it('security review M3: a share caps the rows of the given types (counted no further than it); other types may still fill the whole queue', async () => {
+      const share = { types: ['login.throttled', 'threshold.crossed'], limit: 2 }
+      const noisy = () => ({ ...alert(), type: 'login.throttled' })
+      const theft = () => ({ ...alert(), type: 'authorization_code.reused' })
+      expect(await store.alertDeliveries.enqueue([noisy()], T, 4, share)).toBe(1)
+      expect(await store.alertDeliveries.enqueue([alert()], T, 4, share)).toBe(1)
+      // The share is full (2 of the given types): no third, though the queue has room.
+      expect(await store.alertDeliveries.enqueue([noisy()], T, 4, share)).toBe(0)
+      // Without a share (theft) the rest of the queue is there.
+      expect(await store.alertDeliveries.enqueue([theft()], T, 4)).toBe(1)
+      expect(await store.alertDeliveries.enqueue([theft()], T, 4)).toBe(1)
+      expect(await store.alertDeliveries.enqueue([theft()], T, 4)).toBe(0)
+      expect((await store.alertDeliveries.list()).map((r) => r.type).sort()).toEqual(['authorization_code.reused', 'authorization_code.reused', 'login.throttled', 'threshold.crossed'])
+    })
+
     it('issue 14 (as the logout queue): a claimed row is leased: not claimed again until its lease ends; retry frees it, counts the attempt and keeps the status', async () => {
       const a = alert()
       await store.alertDeliveries.enqueue([a], T, 100)

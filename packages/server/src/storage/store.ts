@@ -588,8 +588,17 @@ export interface Store {
      * counted no further than `limit`; returns how many were queued (0: the queue is full). A row
      * whose (id, webhook_id) is queued already stays as it is. Concurrent callers on several nodes
      * may each pass the count: the bound then overshoots by at most their batches.
+     * With `share` (security review M3), the rows are also refused once the queue holds
+     * `share.limit` rows of the types `share.types` (counted no further either): the alerts that
+     * anonymous traffic can cause (throttles, thresholds) then never take the whole queue, and the
+     * rest of it stays for the alerts they cannot (theft).
      */
-    enqueue(rows: readonly Pick<AlertDeliveryRecord, 'id' | 'webhook_id' | 'tenant' | 'type' | 'body'>[], now: number, limit: number): Promise<number>
+    enqueue(
+      rows: readonly Pick<AlertDeliveryRecord, 'id' | 'webhook_id' | 'tenant' | 'type' | 'body'>[],
+      now: number,
+      limit: number,
+      share?: { types: readonly string[]; limit: number },
+    ): Promise<number>
     /**
      * Up to `limit` rows due at `now` whose lease is free, oldest first, each leased until
      * `now + leaseSeconds` in the same statement (`FOR UPDATE SKIP LOCKED` on PostgreSQL), as

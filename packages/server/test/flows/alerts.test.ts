@@ -168,10 +168,10 @@ describe('thresholds and throttles', () => {
     expect(receiver.at('/threshold')).toHaveLength(2)
   })
 
-  it('issue 14: a throttle engaged alerts once per key per alerts.repeat_window (login.throttled per account and /64; throttle.engaged per throttle and network)', async () => {
+  it('issue 14 + security review M3: a throttle engaged alerts once per key per alerts.repeat_window (login.throttled per network, any account; throttle.engaged per throttle and network)', async () => {
     for (let i = 0; i < 5; i++) emit('login.failed', { reason: 'throttled', ip: '2001:db8:9:9::1', account_hash: 'acct-9' })
-    // Another address of the same /64: the same key.
-    emit('login.failed', { reason: 'throttled', ip: '2001:db8:9:9::2', account_hash: 'acct-9' })
+    // Another /64 of the same /48, another account: the same key.
+    emit('login.failed', { reason: 'throttled', ip: '2001:db8:9:a::2', account_hash: 'acct-10' })
     for (let i = 0; i < 3; i++) emit('throttle.engaged', { throttle: 'user_code', ip: '198.51.100.4' })
     emit('throttle.engaged', { throttle: 'user_code', ip: '198.51.100.5' })
     await deliver()
@@ -179,10 +179,60 @@ describe('thresholds and throttles', () => {
     expect(types).toEqual(['login.throttled 2001:db8:9:9::1', 'throttle.engaged 198.51.100.4', 'throttle.engaged 198.51.100.5'])
   })
 
+  it('security review L4: the body\'s id, under the signature, is the alert id (Latch-Alert-Id only repeats it): receivers deduplicate on the body', async () => {
+    emit('throttle.engaged', { throttle: 'mail', ip: '198.51.100.77' })
+    await deliver()
+    const got = receiver.at('/throttle').at(-1)!
+    expect(verify(OTHER, got.headers['latch-signature'] as string, got.raw, clock.now())).toBe(true)
+    expect(got.body.id).toMatch(/^[0-9a-f-]{36}$/)
+    expect(got.headers['latch-alert-id']).toBe(got.body.id)
+  })
+
   it('security: the webhook secrets appear in no log line and no delivery event', () => {
     const all = logLines.join('\n') + JSON.stringify(events)
     expect(logLines.length).toBeGreaterThan(0)
     expect(all).not.toContain(SECRET)
     expect(all).not.toContain(OTHER)
+  })
+})
+
+describe('security review M3: a flood of throttle alerts never crowds out theft', () => {
+  let r: AlertReceiver
+  let t: TestServer
+  beforeAll(async () => {
+    r = await startAlertReceiver()
+    t = await startServer(
+      {
+        alerts: {
+          webhooks: [
+            { url: `${r.url}/theft`, secret: SECRET, events: ['theft'] },
+            { url: `${r.url}/noise`, secret: OTHER, events: ['throttle', 'threshold'] },
+          ],
+          queue_limit: 40,
+        },
+        audit: { include_email: true },
+      },
+      { clock: new ManualClock() },
+    )
+  })
+  afterAll(async () => {
+    await t?.close()
+    await r?.close()
+  })
+
+  it('security review M3: throttled sign-ins for random accounts from 400 networks fill only the throttle share (half of queue_limit); a theft alert raised then is queued and delivered', async () => {
+    const bus = t.server.ctx.events
+    for (let i = 0; i < 400; i++) bus.emit('login.failed', { reason: 'throttled', ip: `10.9.${i >> 8}.${i & 255}`, account_hash: `random-${i}`, email: `random-${i}@example.com` })
+    bus.emit('authorization_code.reused', { client_id: 'web', grant_id: 'g-after-flood' })
+    await t.server.deliverAlerts()
+    await t.server.deliverAlerts()
+    const theft = r.at('/theft')
+    expect(theft.map((a) => a.body.data)).toEqual([{ client_id: 'web', grant_id: 'g-after-flood' }])
+    expect(verify(SECRET, theft[0]!.headers['latch-signature'] as string, theft[0]!.raw, t.server.ctx.clock.now())).toBe(true)
+    // Throttle alerts: at most the cap per repeat window (100), however many networks.
+    expect(r.at('/noise').length).toBeGreaterThan(0)
+    expect(r.at('/noise').length).toBeLessThanOrEqual(100)
+    // security review M4: with audit.include_email, no email in any alert sent.
+    for (const a of r.at('/noise')) expect(a.raw).not.toContain('@')
   })
 })

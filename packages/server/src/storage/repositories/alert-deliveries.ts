@@ -8,7 +8,8 @@
  *
  * Bounded: `enqueue` writes nothing once the queue holds `limit` rows, counted with an inner
  * `LIMIT` (the count reads at most `limit` index entries however full the table is). Anonymous
- * traffic can cause alerts (failed sign-ins), so the table must not grow with it.
+ * traffic can cause alerts (failed sign-ins), so the table must not grow with it; and (security
+ * review M3) the caller can cap those alerts' `share` of it, so that they never crowd out a theft alert.
  * @see https://www.postgresql.org/docs/current/sql-select.html#SQL-FOR-UPDATE-SHARE
  */
 import { sql } from 'kysely'
@@ -28,11 +29,17 @@ const record = (r: AlertDeliveryRecord): AlertDeliveryRecord => ({
 export function alertDeliveryRepository({ db, capabilities }: RepositoryContext): Store['alertDeliveries'] {
   const key = (id: string, webhookId: string) => db.updateTable('alert_deliveries').where('id', '=', id).where('webhook_id', '=', webhookId)
   return {
-    async enqueue(rows, now, limit) {
+    async enqueue(rows, now, limit, share) {
       if (rows.length === 0) return 0
-      const queued = db.selectFrom('alert_deliveries').select(sql<number>`1`.as('one')).limit(limit)
-      const { n } = await db.selectFrom(queued.as('q')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
-      if (Number(n) >= limit) return 0
+      const full = async (max: number, types?: readonly string[]) => {
+        if (max <= 0) return true
+        let queued = db.selectFrom('alert_deliveries').select(sql<number>`1`.as('one'))
+        if (types !== undefined) queued = queued.where('type', 'in', types.length > 0 ? [...types] : [''])
+        const { n } = await db.selectFrom(queued.limit(max).as('q')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+        return Number(n) >= max
+      }
+      if (await full(limit)) return 0
+      if (share !== undefined && (await full(share.limit, share.types))) return 0
       await db
         .insertInto('alert_deliveries')
         .values(rows.map((r) => ({ id: r.id, webhook_id: r.webhook_id, tenant: r.tenant, type: r.type, body: r.body, created_at: now, attempts: 0, next_attempt_at: now, leased_until: null, last_status: null })))
