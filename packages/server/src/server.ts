@@ -387,7 +387,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       await app.register(plugin)
     }
     // Issue 14: on the main port unless `metrics.port` gives it one of its own.
-    if (config.metrics.port === null) await app.register(metricsEndpoint, { metrics, token: config.metrics.token })
+    if (config.metrics.port === null) await app.register(metricsEndpoint, { metrics, token: config.metrics.token, trustProxy: config.trust_proxy })
     let metricsListener: MetricsListener | null = null
     const pruneAudit = () =>
       store.audit

@@ -801,8 +801,10 @@ export const ALERTS_QUEUE_LIMIT = 10_000
 /**
  * Issue 14: the bearer token `GET /metrics` requires (`Authorization: Bearer <token>`, compared in
  * constant time), at least 16 characters. Unset (`null`), `/metrics` answers only connections whose
- * socket peer is a loopback address (127.0.0.0/8, ::1), whatever `X-Forwarded-For` says. Env
- * `LATCH_METRICS_TOKEN`.
+ * socket peer is a loopback address (127.0.0.0/8, ::1), whatever `X-Forwarded-For` says, and
+ * refuses (403) any request a proxy forwarded: one with `Forwarded`, `X-Forwarded-*` or
+ * `X-Real-IP`, or from a `trust_proxy` proxy. Behind a reverse proxy, set a token or
+ * `metrics.port`. Env `LATCH_METRICS_TOKEN`.
  * @security A secret: set it through the environment, not the file. Metrics name clients and tenants, never a token, code, secret or email.
  * @key metrics.token
  */
