@@ -19,6 +19,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createServer, type LatchServer } from '../../src/server.js'
 import { ALICE, API, SERVICE_SECRET, TEST_SECRET, WEB_SECRET, baseTestConfig, basic, freePort, postForm, startServer, type TestServer } from '../helpers.js'
 import { parsePrometheusText, valueOf, type Scrape } from '../support/prometheus-text.js'
+import { createTestDatabase, type TestDatabase } from '../support/database.js'
+import { createStore } from '../../src/storage/kysely-store.js'
+import type { Store } from '../../src/storage/store.js'
 
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange'
 const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token'
@@ -338,6 +341,55 @@ describe('security review M1: behind a proxy, metrics.port or metrics.token stil
   it('metrics.token: the bearer token decides, through a proxy or not', async () => {
     expect((await get(`${tokened.url}/metrics`, { authorization: `Bearer ${METRICS_TOKEN}`, 'x-forwarded-for': '203.0.113.7' })).status).toBe(200)
     expect((await get(`${tokened.url}/metrics`, { 'x-forwarded-for': '203.0.113.7' })).status).toBe(401)
+  })
+})
+
+describe('security review (bug): a store given to createServer, as `latch serve` gives its own, reports its query durations', () => {
+  let db: TestDatabase
+  let store: Store
+  let server: LatchServer
+  let url: string
+  beforeAll(async () => {
+    db = await createTestDatabase()
+    // Opened as apps/cli/src/context.ts opens it: no onQuery.
+    store = await createStore(db.url, { migrate: true })
+    const port = await freePort()
+    url = `http://127.0.0.1:${port}`
+    server = await createServer({
+      config: { ...baseTestConfig, default_resource: API, database: db.url, issuer: url },
+      env: { LATCH_SECRET: TEST_SECRET },
+      logger: pino({ level: 'silent' }),
+      cwd: db.dir,
+      store,
+    })
+    await server.listen(port, '127.0.0.1')
+  })
+  afterAll(async () => {
+    await server?.close()
+    await store?.close()
+    await db?.dispose()
+  })
+
+  it('security review: latch_db_query_duration_seconds counts the queries of the served store (seeding, keys, a token request)', async () => {
+    const before = await scrape(`${url}/metrics`)
+    const count = (s: Scrape) => valueOf(s, 'latch_db_query_duration_seconds_count', { outcome: 'ok' })
+    expect(count(before)).toBeGreaterThan(0)
+    const res = await postForm(`${url}/token`, { grant_type: 'client_credentials', scope: 'read:data' }, { authorization: basic('service', SERVICE_SECRET) })
+    expect(res.status, await res.clone().text()).toBe(200)
+    expect(count(await scrape(`${url}/metrics`))).toBeGreaterThan(count(before))
+  })
+
+  it('the observer is detached when the server closes, and the store it was given stays open', async () => {
+    const seen: number[] = []
+    // Another observer set meanwhile is not cleared by the server's close.
+    const detach = store.observeQueries((seconds) => seen.push(seconds))
+    await server.close()
+    await store.ping()
+    expect(seen.length).toBeGreaterThan(0)
+    detach()
+    const after = seen.length
+    await store.ping()
+    expect(seen.length).toBe(after)
   })
 })
 
