@@ -317,7 +317,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     app.decorate('readiness', readiness)
     app.decorateRequest('latch', null as unknown as LatchContext)
     // Issue 14: first of the request hooks, so that the span covers choosing the tenant.
-    if (tracing !== null) traceRequests(app)
+    if (tracing !== null) traceRequests(app, config.issuer)
     // Issue 14: every request runs in its context (source address, User-Agent) for the events it emits.
     app.decorateRequest(REQUEST_CONTEXT, null)
     app.addHook('onRequest', function enterRequestContext(request, _reply, done) {
