@@ -867,6 +867,8 @@ export const TRACING_ENABLED = false
  * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` as it is, else `OTEL_EXPORTER_OTLP_ENDPOINT` with
  * `/v1/traces` appended, else `http://localhost:4318/v1/traces` (a local collector). Headers
  * (`OTEL_EXPORTER_OTLP_HEADERS`) and timeouts come from the standard environment variables.
+ * `https`, or `http` to a loopback host only (spans and the collector's credentials never travel
+ * in clear), and no credentials in the URL; otherwise a config error names the key.
  * @key tracing.endpoint
  */
 export const TRACING_ENDPOINT = null
