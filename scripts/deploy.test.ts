@@ -7,7 +7,9 @@
  *   EXPOSE 9000, the data volume, `latch serve`); `.dockerignore` keeps dependencies and secrets out.
  * - `deploy/docker-compose.yml`: structure (PostgreSQL, Redis, three nodes, a proxy), health
  *   checks, start order by health, pinned images, only the proxy published, no secret in clear,
- *   and trust_proxy naming the proxy's fixed address; the configs it and the image mount load.
+ *   and trust_proxy naming the proxy's fixed address; the configs it and the image mount load;
+ *   the Caddyfile routes by `/readyz`, the nodes' `shutdown.drain_delay` outlasts Caddy's health
+ *   interval × fails, `lb_try_duration` retries, and `/metrics` is answered 404 (security review L8).
  * - `deploy/latch.service`: the hardening and lifecycle settings of README "systemd", and
  *   `systemd-analyze verify` where systemd is installed.
  * scripts/container-check.sh builds and runs the image where podman or docker works.
@@ -155,6 +157,21 @@ describe('deploy/docker-compose.yml', () => {
   }
   const { services } = compose
   const nodes = Object.keys(services).filter((name) => /^latch-\d+$/.test(name))
+  /** The nodes' config (deploy/latch.compose.yaml) as they load it. */
+  const nodeConfig = () => {
+    const env = { LATCH_SECRET: 'x'.repeat(32), LATCH_ISSUER: 'https://login.example.com', LATCH_DATABASE_URL: 'postgres://latch:pw@postgres:5432/latch?pool_size=10', LATCH_REDIS_URL: 'redis://:pw@redis:6379/0' }
+    return loadConfig({ file: join(ROOT, 'deploy/latch.compose.yaml'), env, createSecret: false }).config
+  }
+  /** `name value` settings of the Caddyfile's reverse_proxy block. */
+  const caddyfile = read('deploy/Caddyfile')
+  const proxySettings = new Map(
+    (/reverse_proxy [^{]+\{([^}]*)\}/.exec(caddyfile)?.[1] ?? '').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).map((l) => [l.split(/\s+/)[0] as string, l.split(/\s+/).slice(1).join(' ')]),
+  )
+  const seconds = (value: string | undefined) => {
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(value ?? '')
+    if (!m) throw new Error(`not a Caddy duration: ${value}`)
+    return Number(m[1]) * (m[2] === 'ms' ? 0.001 : m[2] === 'm' ? 60 : 1)
+  }
 
   it('PostgreSQL, Redis, three Latch nodes built from the Dockerfile, and a reverse proxy', () => {
     expect(Object.keys(services).sort()).toEqual(['caddy', 'latch-1', 'latch-2', 'latch-3', 'postgres', 'redis'])
@@ -164,8 +181,8 @@ describe('deploy/docker-compose.yml', () => {
       expect(node.environment?.LATCH_DATABASE_URL, name).toMatch(/^postgres:\/\/latch:\$\{POSTGRES_PASSWORD:\?[^}]*\}@postgres:5432\/latch\b/)
       expect(node.environment?.LATCH_REDIS_URL, name).toMatch(/^redis:\/\/:\$\{REDIS_PASSWORD:\?[^}]*\}@redis:6379\//)
       expect(node.environment?.LATCH_ISSUER, name).toMatch(/^https:\/\//)
-      // SIGTERM closes within 10 s (serve.ts): compose must wait longer before SIGKILL.
-      expect(Number.parseInt(node.stop_grace_period ?? '10s', 10), name).toBeGreaterThan(10)
+      // SIGTERM closes within shutdown.timeout (serve.ts; 25 s in latch.compose.yaml): compose must wait longer before SIGKILL.
+      expect(Number.parseInt(node.stop_grace_period ?? '10s', 10), name).toBeGreaterThan(nodeConfig().shutdown.timeout)
     }
   })
 
@@ -204,18 +221,40 @@ describe('deploy/docker-compose.yml', () => {
     const address = (services.caddy?.networks as Record<string, { ipv4_address: string }>).backend?.ipv4_address as string
     const subnet = compose.networks.backend?.ipam.config[0]?.subnet as string
     expect(address.split('.').slice(0, 3).join('.')).toBe(subnet.split('.').slice(0, 3).join('.'))
-    const env = { LATCH_SECRET: 'x'.repeat(32), LATCH_ISSUER: 'https://login.example.com', LATCH_DATABASE_URL: 'postgres://latch:pw@postgres:5432/latch?pool_size=10', LATCH_REDIS_URL: 'redis://:pw@redis:6379/0' }
-    const { config } = loadConfig({ file: join(ROOT, 'deploy/latch.compose.yaml'), env, createSecret: false })
+    const config = nodeConfig()
     expect(config.trust_proxy).toEqual([address])
     expect(config.host).toBe('0.0.0.0')
     for (const name of nodes) expect(services[name]?.volumes).toContain('./latch.compose.yaml:/etc/latch/latch.config.yaml:ro')
   })
 
-  it('the Caddyfile balances over every node and takes out a node whose /healthz fails', () => {
-    const caddyfile = read('deploy/Caddyfile')
+  it('the Caddyfile balances over every node and takes out a node whose readiness (/readyz) fails', () => {
     const upstreams = /reverse_proxy ([^{]+)\{/.exec(caddyfile)?.[1]?.trim().split(/\s+/)
     expect(upstreams).toEqual(nodes.map((n) => `${n}:9000`))
-    expect(caddyfile).toMatch(/health_uri \/healthz/)
+    // Security review L8: readiness, which a stopping node fails while it still serves; not liveness.
+    expect(proxySettings.get('health_uri')).toBe('/readyz')
+    expect(caddyfile).not.toMatch(/health_uri \/healthz/)
+  })
+
+  it('security review L8: a stopping node leaves the rotation before it stops accepting: drain_delay ≥ health_interval × health_fails, within shutdown.timeout; lb_try_duration retries another node', () => {
+    const { shutdown } = nodeConfig()
+    const interval = seconds(proxySettings.get('health_interval'))
+    const fails = Number(proxySettings.get('health_fails') ?? '1')
+    expect(Number.isInteger(fails) && fails >= 1).toBe(true)
+    expect(seconds(proxySettings.get('health_timeout'))).toBeLessThanOrEqual(interval)
+    expect(shutdown.drain_delay).toBeGreaterThanOrEqual(interval * fails)
+    expect(shutdown.timeout).toBeGreaterThan(shutdown.drain_delay)
+    // A request whose connection fails (the node closed meanwhile) is retried on another node, not answered 502.
+    expect(seconds(proxySettings.get('lb_try_duration'))).toBeGreaterThan(0)
+  })
+
+  it('security review L8 (with M1): Caddy never routes /metrics (404), nor a tenant path prefix\'s', () => {
+    const matcher = /^\s*@(\w+) path (.+)$/m.exec(caddyfile)
+    expect(matcher, 'a named path matcher').not.toBeNull()
+    const [, name, paths] = matcher as RegExpExecArray
+    expect(paths?.split(/\s+/)).toEqual(expect.arrayContaining(['/metrics', '/metrics/*', '*/metrics', '*/metrics/*']))
+    expect(caddyfile).toMatch(new RegExp(`^\\s*respond @${name} 404$`, 'm'))
+    // Before the proxy in the site block (respond also runs before reverse_proxy in Caddy's directive order).
+    expect(caddyfile.indexOf(`respond @${name}`)).toBeLessThan(caddyfile.indexOf('reverse_proxy'))
   })
 })
 

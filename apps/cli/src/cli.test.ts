@@ -395,6 +395,22 @@ describe.concurrent('latch CLI', { timeout: 90_000 }, () => {
     expect((JSON.parse(await ok(dir, ['clients', 'list', '--json'])) as { client_id: string }[]).map((c) => c.client_id)).toEqual(['from-file'])
   })
 
+  it('security review (bug): `latch serve` (which opens its own store) fills latch_db_query_duration_seconds', async () => {
+    const dir = workspace()
+    const serving = await serve(dir)
+    try {
+      const res = await fetch(`${String(serving.line.address)}/metrics`)
+      const text = await res.text()
+      expect(res.status, text).toBe(200)
+      const count = /^latch_db_query_duration_seconds_count\{outcome="ok"\} (\d+)$/m.exec(text)
+      // Seeding the config's clients and opening the keystore ran queries on the served store.
+      expect(Number(count?.[1] ?? 0)).toBeGreaterThan(0)
+    } finally {
+      serving.child.kill('SIGTERM')
+    }
+    expect(await serving.exited).toBe(0)
+  })
+
   it('architecture.md §2 Commands: `latch serve` exits 1 with one line when the database cannot be opened', async () => {
     const dir = workspace()
     writeFileSync(join(dir, 'not-a-database.db'), 'this is not sqlite '.repeat(20))

@@ -109,7 +109,10 @@ export interface CreateServerOptions extends LoadConfigOptions {
   clock?: Clock
   /** Inject a logger (tests pass a silent one). */
   logger?: Logger
-  /** Use an existing store (tests share one). */
+  /**
+   * Use an existing store (tests share one; `latch serve` opens its own). Its query durations feed
+   * this server's `latch_db_query_duration_seconds` (`store.observeQueries`) until the server closes.
+   */
   store?: Store
   /** Issue 14: where `audit.stream: stdout` writes (default process.stdout; tests read it). */
   auditStream?: AuditStream
@@ -230,6 +233,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
   const metrics = new LatchMetrics({ maxLabelValues: config.metrics.max_label_values })
   const plainStore = options.store ?? (await createStore(config.database, { migrate: true, onQuery: metrics.onQuery }))
   const ownsStore = options.store === undefined
+  // A store it was given reports its queries to this server's metrics too, until the close.
+  const unobserveQueries = ownsStore ? () => {} : plainStore.observeQueries(metrics.onQuery)
   let rateLimit: RateLimitBackend | undefined
   // Issue 14: off by default; then no SDK starts, the store is the plain one and no request hook is added.
   let tracing: TracingSdk | null = null
@@ -312,7 +317,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     app.decorate('readiness', readiness)
     app.decorateRequest('latch', null as unknown as LatchContext)
     // Issue 14: first of the request hooks, so that the span covers choosing the tenant.
-    if (tracing !== null) traceRequests(app)
+    if (tracing !== null) traceRequests(app, config.issuer)
     // Issue 14: every request runs in its context (source address, User-Agent) for the events it emits.
     app.decorateRequest(REQUEST_CONTEXT, null)
     app.addHook('onRequest', function enterRequestContext(request, _reply, done) {
@@ -387,7 +392,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       await app.register(plugin)
     }
     // Issue 14: on the main port unless `metrics.port` gives it one of its own.
-    if (config.metrics.port === null) await app.register(metricsEndpoint, { metrics, token: config.metrics.token })
+    if (config.metrics.port === null) await app.register(metricsEndpoint, { metrics, token: config.metrics.token, trustProxy: config.trust_proxy })
     let metricsListener: MetricsListener | null = null
     const pruneAudit = () =>
       store.audit
@@ -462,6 +467,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       await audit?.close()
       await rateLimit?.close()
       if (ownsStore) await store.close()
+      else unobserveQueries()
       // Issue 14: last, so that the spans of everything above are exported (flushed) before the SDK stops.
       await tracing?.shutdown()
     })
@@ -533,6 +539,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
   } catch (err) {
     await rateLimit?.close()
     if (ownsStore) await plainStore.close()
+    else unobserveQueries()
     await tracing?.shutdown()
     throw err
   }

@@ -806,8 +806,10 @@ export const ALERTS_QUEUE_LIMIT = 10_000
 /**
  * Issue 14: the bearer token `GET /metrics` requires (`Authorization: Bearer <token>`, compared in
  * constant time), at least 16 characters. Unset (`null`), `/metrics` answers only connections whose
- * socket peer is a loopback address (127.0.0.0/8, ::1), whatever `X-Forwarded-For` says. Env
- * `LATCH_METRICS_TOKEN`.
+ * socket peer is a loopback address (127.0.0.0/8, ::1), whatever `X-Forwarded-For` says, and
+ * refuses (403) any request a proxy forwarded: one with `Forwarded`, `X-Forwarded-*` or
+ * `X-Real-IP`, or from a `trust_proxy` proxy. Behind a reverse proxy, set a token or
+ * `metrics.port`. Env `LATCH_METRICS_TOKEN`.
  * @security A secret: set it through the environment, not the file. Metrics name clients and tenants, never a token, code, secret or email.
  * @key metrics.token
  */
@@ -870,6 +872,8 @@ export const TRACING_ENABLED = false
  * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` as it is, else `OTEL_EXPORTER_OTLP_ENDPOINT` with
  * `/v1/traces` appended, else `http://localhost:4318/v1/traces` (a local collector). Headers
  * (`OTEL_EXPORTER_OTLP_HEADERS`) and timeouts come from the standard environment variables.
+ * `https`, or `http` to a loopback host only (spans and the collector's credentials never travel
+ * in clear), and no credentials in the URL; otherwise a config error names the key.
  * @key tracing.endpoint
  */
 export const TRACING_ENDPOINT = null

@@ -362,7 +362,8 @@ function smtpUrlProblem(url: string): string | null {
  * Issue 14: `tracing.endpoint` and `tracing.service_name` as the config file gives them, else from
  * the standard OpenTelemetry environment (the file wins: it is the deployment's own statement).
  * The endpoint must be an http(s) URL without credentials (headers carry those:
- * `OTEL_EXPORTER_OTLP_HEADERS`).
+ * `OTEL_EXPORTER_OTLP_HEADERS`), and https unless its host is loopback (security review L7, as
+ * alert webhooks): spans and those headers never cross a network in clear.
  */
 function resolveTracing(tracing: ConfigFile['tracing'], env: Record<string, string | undefined>): ConfigFile['tracing'] {
   const fromEnv = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || (env.OTEL_EXPORTER_OTLP_ENDPOINT ? `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces` : null)
@@ -376,6 +377,8 @@ function resolveTracing(tracing: ConfigFile['tracing'], env: Record<string, stri
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('tracing.endpoint', `must use http: or https:, got ${url.protocol}${source}`)
   if (url.username !== '' || url.password !== '') throw new ConfigError('tracing.endpoint', `must not carry credentials (use OTEL_EXPORTER_OTLP_HEADERS)${source}`)
+  // Security review L7: spans and OTEL_EXPORTER_OTLP_HEADERS (a collector's credentials) never cross a network in clear; as alert webhooks.
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) throw new ConfigError('tracing.endpoint', `must use https (http only to a loopback host: localhost, 127.0.0.0/8, ::1), got http://${url.host}${source}`)
   return { ...tracing, endpoint, service_name: tracing.service_name ?? (env.OTEL_SERVICE_NAME || 'latch') }
 }
 

@@ -46,4 +46,26 @@ describe('tracing config', () => {
     expect(fails({}, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://user:pw@collector.example/v1/traces' })).toMatch(/tracing\.endpoint must not carry credentials.*from the OTEL_EXPORTER_OTLP_\* environment/)
     expect(fails({ tracing: { sample_ratio: 1.5 } })).toMatch(/^config: tracing\.sample_ratio/)
   })
+
+  it('security review L7: the endpoint is https, or http to a loopback host only (spans and OTEL_EXPORTER_OTLP_HEADERS never in clear); else a ConfigError naming tracing.endpoint', () => {
+    const fails = (config: Record<string, unknown>, e: Record<string, string> = {}) => {
+      try {
+        load(config, e)
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError)
+        return (err as Error).message
+      }
+      throw new Error('expected a ConfigError')
+    }
+    for (const endpoint of ['http://otel-collector:4318/v1/traces', 'http://10.0.0.5:4318/v1/traces', 'http://collector.example/v1/traces', 'http://[2001:db8::1]:4318/v1/traces', 'http://localhost.evil.example/v1/traces', 'http://127.0.0.1.nip.io/v1/traces']) {
+      expect(fails({ tracing: { enabled: true, endpoint } }), endpoint).toMatch(/^config: tracing\.endpoint must use https \(http only to a loopback host/)
+    }
+    // From the environment too, and said so.
+    expect(fails({}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318' })).toMatch(/tracing\.endpoint must use https.*from the OTEL_EXPORTER_OTLP_\* environment/)
+    for (const endpoint of ['https://collector.example/v1/traces', 'http://localhost:4318/v1/traces', 'http://127.0.0.1:4318/v1/traces', 'http://127.9.9.9/v1/traces', 'http://[::1]:4318/v1/traces']) {
+      expect(load({ tracing: { enabled: true, endpoint } }).endpoint).toBe(endpoint)
+    }
+    // The default (a local collector) loads.
+    expect(load({ tracing: { enabled: true } }).endpoint).toBe('http://localhost:4318/v1/traces')
+  })
 })

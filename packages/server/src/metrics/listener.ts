@@ -2,7 +2,9 @@
  * `metrics.port` (issue 14): `/metrics` on a port of its own, a bare `node:http` server beside the
  * main one (no Fastify, no tenant routing, no cookies), for scrapers on a network the main port is
  * not on. It answers `GET`/`HEAD /metrics` under the same rule as the main port (`access.ts`), 404
- * for any other path and 405 for other methods, and is closed with the server.
+ * for any other path and 405 for other methods, and is closed with the server. Without a token it
+ * refuses a request that carries a forwarding header (security review M1); `trust_proxy` names the
+ * main port's proxies, not this port's peers.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -17,6 +19,7 @@ export interface MetricsListener {
 
 export async function startMetricsListener(options: { metrics: LatchMetrics; token: string | null; port: number; host: string }): Promise<MetricsListener> {
   const { metrics, token } = options
+  const policy = { token }
   async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
     res.setHeader('cache-control', 'no-store')
     const path = (req.url ?? '/').split('?')[0]
@@ -28,7 +31,7 @@ export async function startMetricsListener(options: { metrics: LatchMetrics; tok
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ error: 'invalid_request', error_description: `the method ${req.method ?? ''} is not allowed here` }))
       return
     }
-    const access = metricsAccess(req.headers.authorization, req.socket.remoteAddress, token)
+    const access = metricsAccess(req.headers, req.socket.remoteAddress, policy)
     if (!access.allowed) {
       res.writeHead(access.status, { ...access.headers, 'content-type': 'application/json; charset=utf-8' }).end(access.body)
       return

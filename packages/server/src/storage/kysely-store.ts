@@ -51,7 +51,7 @@ import { signUpRepository } from './repositories/sign-ups.js'
 import { emailAddressRepository } from './repositories/email-addresses.js'
 import { auditEventRepository } from './repositories/audit-events.js'
 import { rowCodec } from './rows.js'
-import type { Store } from './store.js'
+import type { QueryObserver, Store } from './store.js'
 
 interface DialectEntry {
   capabilities: DialectCapabilities
@@ -83,11 +83,13 @@ export interface CreateStoreOptions {
   migrate?: boolean
   /**
    * Issue 14: called after every query with its duration in seconds and whether it failed (for
-   * the query latency histogram). Through Kysely's `log` option, which times a query only when one
-   * is set: without it nothing is measured.
+   * the query latency histogram); the same as calling `store.observeQueries(onQuery)` once open,
+   * which can also set or replace it later. Through Kysely's `log` option, always installed (it
+   * must be given when Kysely is built): a query costs two clock reads and one call, which does
+   * nothing while no observer is set.
    * @see https://kysely.dev/docs/recipes/logging
    */
-  onQuery?: (seconds: number, failed: boolean) => void
+  onQuery?: QueryObserver
 }
 
 export async function createStore(databaseUrl: string, options: CreateStoreOptions = {}): Promise<Store> {
@@ -104,13 +106,13 @@ export async function createStore(databaseUrl: string, options: CreateStoreOptio
   let db: Kysely<Database> | undefined
   try {
     const setup = await entry.connect(databaseUrl)
-    const onQuery = options.onQuery
+    const queries = { observer: options.onQuery ?? null }
     db = new Kysely<Database>({
       dialect: setup.dialect,
-      ...(onQuery && { log: (event: LogEvent) => onQuery(event.queryDurationMillis / 1000, event.level === 'error') }),
+      log: (event: LogEvent) => queries.observer?.(event.queryDurationMillis / 1000, event.level === 'error'),
     })
     if (options.migrate ?? true) await migrateToLatest(db)
-    return kyselyStore(db, setup.capabilities, translate, setup.poolUsage)
+    return kyselyStore(db, setup.capabilities, translate, setup.poolUsage, queries)
   } catch (error) {
     await db?.destroy().catch(() => {})
     throw translate(error)
@@ -172,7 +174,7 @@ function guard<T extends object>(area: T, translate: (error: unknown) => unknown
   return guarded as T
 }
 
-type TenantAreas = Omit<Store, 'tenants' | 'evictAnonymousInteractions' | 'sweep' | 'ping' | 'close' | 'forTenant' | 'alertDeliveries' | 'poolUsage'>
+type TenantAreas = Omit<Store, 'tenants' | 'evictAnonymousInteractions' | 'sweep' | 'ping' | 'close' | 'forTenant' | 'alertDeliveries' | 'poolUsage' | 'observeQueries'>
 type DeploymentAreas = Pick<Store, 'tenants' | 'evictAnonymousInteractions' | 'sweep' | 'ping' | 'close' | 'alertDeliveries'>
 
 /**
@@ -180,8 +182,14 @@ type DeploymentAreas = Pick<Store, 'tenants' | 'evictAnonymousInteractions' | 's
  * its statements here, once; a tenant's store only binds them to its id (`ForTenant`), so a
  * thousand tenants in use cost a thousand small objects of methods, not a thousand statement sets.
  */
-function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, translate: (error: unknown) => unknown, usage?: () => PoolUsage): Store {
+function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, translate: (error: unknown) => unknown, usage: (() => PoolUsage) | undefined, queries: { observer: QueryObserver | null }): Store {
   const poolUsage = usage ?? (() => null)
+  const observeQueries = (onQuery: QueryObserver | null): (() => void) => {
+    queries.observer = onQuery
+    return () => {
+      if (queries.observer === onQuery) queries.observer = null
+    }
+  }
   const context = { db, rows: rowCodec(capabilities.codecs), capabilities }
   const clients = clientRepository(context)
   const users = userRepository(context)
@@ -261,6 +269,7 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
     ...(Object.fromEntries(Object.keys(areas).map((name) => [name, bindArea(name as keyof TenantAreas, DEFAULT_TENANT)])) as TenantAreas),
     ...deployment,
     poolUsage,
+    observeQueries,
     forTenant,
   }
   // One shape for every tenant store (each area a field, set on first use), so the hot path's
@@ -370,6 +379,7 @@ function kyselyStore(db: Kysely<Database>, capabilities: DialectCapabilities, tr
     readonly close = deployment.close
     readonly alertDeliveries = deployment.alertDeliveries
     readonly poolUsage = poolUsage
+    readonly observeQueries = observeQueries
     readonly forTenant = forTenant
   }
   function forTenant(id: string): Store {

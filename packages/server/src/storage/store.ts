@@ -65,6 +65,9 @@ import type { Branding } from '../interaction/views/branding.js'
 import type { PoolUsage } from './dialects/dialect.js'
 export type { PoolUsage } from './dialects/dialect.js'
 
+/** Issue 14: called after every query with its duration in seconds and whether it failed. */
+export type QueryObserver = (seconds: number, failed: boolean) => void
+
 export type * from './records.js'
 
 export interface Store {
@@ -544,6 +547,14 @@ export interface Store {
   close(): Promise<void>
   /** Issue 14: the connection pool's use now (PostgreSQL), null without a pool (SQLite). Deployment-wide. */
   poolUsage(): PoolUsage | null
+  /**
+   * Issue 14: sets the function called after every query with its duration in seconds and whether
+   * it failed (the `latch_db_query_duration_seconds` histogram), replacing any set before; null
+   * stops it. Deployment-wide (every tenant's store shares it). Returns a detach function that
+   * clears the observer only if it is still this one. For a store opened outside `createServer`
+   * (`latch serve` opens its own): `createServer` attaches its metrics to the store it is given.
+   */
+  observeQueries(onQuery: QueryObserver | null): () => void
   /**
    * This interface for tenant `id`: every read filtered by it, every write stamped with it. Cheap:
    * the statements are the store's, shared by all tenants; it checks the id's form

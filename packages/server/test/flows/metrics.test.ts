@@ -10,7 +10,8 @@
  */
 import { readFileSync } from 'node:fs'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { request as httpRequest } from 'node:http'
+import { createServer as httpCreateServer, request as httpRequest } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { networkInterfaces, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pino from 'pino'
@@ -18,6 +19,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createServer, type LatchServer } from '../../src/server.js'
 import { ALICE, API, SERVICE_SECRET, TEST_SECRET, WEB_SECRET, baseTestConfig, basic, freePort, postForm, startServer, type TestServer } from '../helpers.js'
 import { parsePrometheusText, valueOf, type Scrape } from '../support/prometheus-text.js'
+import { createTestDatabase, type TestDatabase } from '../support/database.js'
+import { createStore } from '../../src/storage/kysely-store.js'
+import type { Store } from '../../src/storage/store.js'
 
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange'
 const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token'
@@ -238,7 +242,8 @@ describe('without a token: the socket peer decides, never X-Forwarded-For', () =
     dir = mkdtempSync(join(tmpdir(), 'latch-metrics-peer-'))
     port = await freePort()
     server = await createServer({
-      config: { ...baseTestConfig, database: `sqlite:${join(dir, 'latch.db')}`, issuer: `http://127.0.0.1:${port}`, trust_proxy: true },
+      // A proxy elsewhere: the loopback peers of these tests are not it.
+      config: { ...baseTestConfig, database: `sqlite:${join(dir, 'latch.db')}`, issuer: `http://127.0.0.1:${port}`, trust_proxy: ['192.0.2.1'] },
       env: { LATCH_SECRET: TEST_SECRET },
       logger: pino({ level: 'silent' }),
       cwd: dir,
@@ -251,9 +256,39 @@ describe('without a token: the socket peer decides, never X-Forwarded-For', () =
     rmSync(dir, { recursive: true, force: true })
   })
 
-  it('RFC 7239 §7.4: a loopback peer is served whatever X-Forwarded-For claims (request.ip is not the judge)', async () => {
-    const res = await get(`http://127.0.0.1:${port}/metrics`, { 'x-forwarded-for': '203.0.113.7' })
+  it('a loopback peer that sends no forwarding header is served', async () => {
+    const res = await get(`http://127.0.0.1:${port}/metrics`)
     expect(res.status).toBe(200)
+  })
+
+  it('security review M1: a loopback peer carrying Forwarded, X-Forwarded-For/-Host/-Proto or X-Real-IP (a proxy or tunnel on this machine) is refused (403)', async () => {
+    for (const [name, value] of [['forwarded', 'for=203.0.113.7;proto=https'], ['x-forwarded-for', '203.0.113.7'], ['x-forwarded-host', 'login.example.com'], ['x-forwarded-proto', 'https'], ['x-real-ip', '203.0.113.7']] as const) {
+      const res = await get(`http://127.0.0.1:${port}/metrics`, { [name]: value })
+      expect(res.status, name).toBe(403)
+      expect(res.body).toMatch(/metrics\.token or metrics\.port/)
+      expect(res.headers['cache-control']).toBe('no-store')
+    }
+  })
+
+  it('security review M1: a real reverse proxy on loopback (adds X-Forwarded-For, as Caddy and nginx do) gets 403 for whoever is behind it', async () => {
+    const proxy = httpCreateServer((req, res) => {
+      const upstream = httpRequest(`http://127.0.0.1:${port}${req.url ?? '/'}`, { method: req.method, headers: { ...req.headers, 'x-forwarded-for': req.socket.remoteAddress ?? '' } }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers)
+        up.pipe(res)
+      })
+      upstream.on('error', () => res.writeHead(502).end())
+      req.pipe(upstream)
+    })
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+    try {
+      const proxied = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`
+      expect((await get(`${proxied}/metrics`)).status).toBe(403)
+      // The rest of the server answers through it as usual.
+      expect((await get(`${proxied}/healthz`)).status).toBe(200)
+    } finally {
+      proxy.closeAllConnections()
+      await new Promise<void>((resolve) => proxy.close(() => resolve()))
+    }
   })
 
   it.skipIf(outside === undefined)('RFC 7239 §7.4: a peer off loopback is refused (403) even when X-Forwarded-For says 127.0.0.1 and trust_proxy is on', async () => {
@@ -262,6 +297,99 @@ describe('without a token: the socket peer decides, never X-Forwarded-For', () =
     expect(res.headers['cache-control']).toBe('no-store')
     // The rest of the server answers that peer as usual.
     expect((await get(`http://${outside}:${port}/healthz`)).status).toBe(200)
+  })
+})
+
+describe('security review M1: a socket peer that trust_proxy names is a proxy', () => {
+  let server: TestServer
+  beforeAll(async () => {
+    // The proxy runs on this machine: its connections come from 127.0.0.1.
+    server = await startServer({ trust_proxy: ['127.0.0.1'] })
+  })
+  afterAll(async () => {
+    await server?.close()
+  })
+
+  it('security review M1: without a token, /metrics on the main port refuses (403) a request from the configured proxy\'s address, even without forwarding headers', async () => {
+    const res = await get(`${server.url}/metrics`)
+    expect(res.status).toBe(403)
+    expect(res.body).toMatch(/metrics\.token or metrics\.port/)
+    expect((await get(`${server.url}/healthz`)).status).toBe(200)
+  })
+})
+
+describe('security review M1: behind a proxy, metrics.port or metrics.token still serve the scraper', () => {
+  let server: TestServer
+  let tokened: TestServer
+  beforeAll(async () => {
+    server = await startServer({ trust_proxy: ['127.0.0.1'], metrics: { port: 0 } })
+    tokened = await startServer({ trust_proxy: true, metrics: { token: METRICS_TOKEN } })
+  })
+  afterAll(async () => {
+    await server?.close()
+    await tokened?.close()
+  })
+
+  it('metrics.port: a loopback scrape is served (trust_proxy names the main port\'s proxies), one carrying a forwarding header is refused (403)', async () => {
+    const url = server.server.metricsUrl!
+    expect((await get(url)).status).toBe(200)
+    const forwarded = await get(url, { 'x-forwarded-for': '203.0.113.7' })
+    expect(forwarded.status).toBe(403)
+    expect((await get(url, { forwarded: 'for=203.0.113.7' })).status).toBe(403)
+  })
+
+  it('metrics.token: the bearer token decides, through a proxy or not', async () => {
+    expect((await get(`${tokened.url}/metrics`, { authorization: `Bearer ${METRICS_TOKEN}`, 'x-forwarded-for': '203.0.113.7' })).status).toBe(200)
+    expect((await get(`${tokened.url}/metrics`, { 'x-forwarded-for': '203.0.113.7' })).status).toBe(401)
+  })
+})
+
+describe('security review (bug): a store given to createServer, as `latch serve` gives its own, reports its query durations', () => {
+  let db: TestDatabase
+  let store: Store
+  let server: LatchServer
+  let url: string
+  beforeAll(async () => {
+    db = await createTestDatabase()
+    // Opened as apps/cli/src/context.ts opens it: no onQuery.
+    store = await createStore(db.url, { migrate: true })
+    const port = await freePort()
+    url = `http://127.0.0.1:${port}`
+    server = await createServer({
+      config: { ...baseTestConfig, default_resource: API, database: db.url, issuer: url },
+      env: { LATCH_SECRET: TEST_SECRET },
+      logger: pino({ level: 'silent' }),
+      cwd: db.dir,
+      store,
+    })
+    await server.listen(port, '127.0.0.1')
+  })
+  afterAll(async () => {
+    await server?.close()
+    await store?.close()
+    await db?.dispose()
+  })
+
+  it('security review: latch_db_query_duration_seconds counts the queries of the served store (seeding, keys, a token request)', async () => {
+    const before = await scrape(`${url}/metrics`)
+    const count = (s: Scrape) => valueOf(s, 'latch_db_query_duration_seconds_count', { outcome: 'ok' })
+    expect(count(before)).toBeGreaterThan(0)
+    const res = await postForm(`${url}/token`, { grant_type: 'client_credentials', scope: 'read:data' }, { authorization: basic('service', SERVICE_SECRET) })
+    expect(res.status, await res.clone().text()).toBe(200)
+    expect(count(await scrape(`${url}/metrics`))).toBeGreaterThan(count(before))
+  })
+
+  it('the observer is detached when the server closes, and the store it was given stays open', async () => {
+    const seen: number[] = []
+    // Another observer set meanwhile is not cleared by the server's close.
+    const detach = store.observeQueries((seconds) => seen.push(seconds))
+    await server.close()
+    await store.ping()
+    expect(seen.length).toBeGreaterThan(0)
+    detach()
+    const after = seen.length
+    await store.ping()
+    expect(seen.length).toBe(after)
   })
 })
 

@@ -69,6 +69,8 @@ describe('OpenTelemetry traces (tracing.enabled)', () => {
         },
       ],
       tracing: { enabled: true, endpoint: otlp.url, service_name: 'latch-test' },
+      // Security review L6: X-Forwarded-Proto is believed for request.protocol; the span must not be.
+      trust_proxy: true,
     })
   })
   afterAll(async () => {
@@ -124,6 +126,23 @@ describe('OpenTelemetry traces (tracing.enabled)', () => {
     }
     // The client's first lookup (the cache is cold) is under the request, beside the grant (a JWT client-credentials grant writes nothing).
     expect(stores.find((span) => span.name === 'store.clients.get')?.parentSpanId).toBe(root?.spanId)
+  })
+
+  it('security review L6: url.scheme is the tenant issuer\'s scheme, never X-Forwarded-Proto (which trust_proxy lets a client write)', async () => {
+    for (const proto of ['https', 'javascript', 'x'.repeat(300)]) {
+      const traceId = randomBytes(16).toString('hex')
+      const res = await postForm(`${s.url}/token`, { grant_type: 'client_credentials', scope: 'read:data', resource: 'https://api.example.com' }, {
+        authorization: basic('service', SERVICE_SECRET), traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`, 'x-forwarded-proto': proto,
+      })
+      expect(res.status, await res.text()).toBe(200)
+      const root = serverSpanOf(await exported(), traceId)
+      expect(root?.attributes['url.scheme'], proto.slice(0, 20)).toBe('http')
+    }
+    // Also on a request that no tenant answered (no route): the deployment issuer's scheme.
+    const traceId = randomBytes(16).toString('hex')
+    const res = await fetch(`${s.url}/no-such-route-l6`, { headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`, 'x-forwarded-proto': 'https' } })
+    await res.body?.cancel()
+    expect(serverSpanOf(await exported(), traceId)?.attributes['url.scheme']).toBe('http')
   })
 
   it('W3C Trace Context: without traceparent a request starts its own trace; an invalid one is ignored', async () => {

@@ -3,7 +3,9 @@
  * `tracing.enabled` (off, none of these hooks exists). The span continues the caller's trace when
  * the request has a valid `traceparent`, is named `METHOD route-template` (`POST /token`; the
  * method alone when no route matched) and carries `http.request.method`, `http.route`,
- * `url.scheme`, `server.address` and `server.port` (the tenant's issuer, not the Host header),
+ * `url.scheme`, `server.address` and `server.port` (the tenant's issuer, not the Host header nor
+ * `X-Forwarded-Proto`, which `trust_proxy` lets a client write: security review L6; at the start
+ * the deployment issuer's scheme, replaced by the tenant's at the end),
  * `latch.tenant` and `http.response.status_code`: never the path as sent, the query string, a
  * header or a cookie.
  *
@@ -18,13 +20,15 @@ import { endServerSpan, enterSpan, startServerSpan, type ServerSpan } from '../.
 const SPAN = Symbol('latch.serverSpan')
 type TracedRequest = FastifyRequest & { [SPAN]?: ServerSpan | null }
 
-/** `server.address` and `server.port` of a tenant's issuer, computed once per issuer. */
-const issuerHosts = new Map<string, { 'server.address': string; 'server.port': number }>()
-function hostOf(issuer: string): { 'server.address': string; 'server.port': number } {
+type IssuerAttributes = { 'url.scheme': string; 'server.address': string; 'server.port': number }
+
+/** `url.scheme`, `server.address` and `server.port` of a tenant's issuer, computed once per issuer. */
+const issuerHosts = new Map<string, IssuerAttributes>()
+function hostOf(issuer: string): IssuerAttributes {
   let host = issuerHosts.get(issuer)
   if (host === undefined) {
     const url = new URL(issuer)
-    host = { 'server.address': url.hostname, 'server.port': url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port) }
+    host = { 'url.scheme': url.protocol.slice(0, -1), 'server.address': url.hostname, 'server.port': url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port) }
     // Issuers are configured, not sent: bounded by the tenants, cleared past a generous cap anyway.
     if (issuerHosts.size >= 10_000) issuerHosts.clear()
     issuerHosts.set(issuer, host)
@@ -32,12 +36,14 @@ function hostOf(issuer: string): { 'server.address': string; 'server.port': numb
   return host
 }
 
-export function traceRequests(app: FastifyInstance): void {
+/** @param issuer the deployment's (top-level) issuer: its scheme is the span's until a tenant is chosen. */
+export function traceRequests(app: FastifyInstance, issuer: string): void {
+  const scheme = hostOf(issuer)['url.scheme']
   app.addHook('onRequest', function startRequestSpan(request: TracedRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) {
     const route = request.routeOptions.url
     const span = startServerSpan(route === undefined ? request.method : `${request.method} ${route}`, request.headers, {
       'http.request.method': request.method,
-      'url.scheme': request.protocol,
+      'url.scheme': scheme,
       ...(route !== undefined && { 'http.route': route }),
     })
     request[SPAN] = span
