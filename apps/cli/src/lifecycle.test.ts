@@ -207,6 +207,32 @@ describe.concurrent('issue 14: graceful shutdown of `latch serve`', () => {
 })
 
 describe.concurrent('issue 14: configuration reload of `latch serve` on SIGHUP', () => {
+  it('security review L9: a SIGHUP during the start does not kill `latch serve`; one reload runs once it listens', async () => {
+    // The hooks module, loaded by createServer before listen, adds a client to the file and sends
+    // the process a SIGHUP: deterministic, in the middle of the start.
+    const dir = workspace(`hooks: ./hooks.mjs\n${config()}`)
+    writeFileSync(
+      join(dir, 'hooks.mjs'),
+      `import { appendFileSync } from 'node:fs'
+appendFileSync(new URL('./latch.config.yaml', import.meta.url), '  - client_id: late\\n    client_secret: ${ADDED_SECRET}\\n    grant_types: [client_credentials]\\n')
+process.kill(process.pid, 'SIGHUP')
+export function claims() { return {} }
+`,
+    )
+    const serving = await serve(dir)
+    const base = String(serving.line.address)
+    try {
+      const reloaded = JSON.parse(await logged(serving.stdout, /"config reloaded/)) as Record<string, unknown>
+      expect(reloaded.applied).toEqual(['clients'])
+      expect(serving.stdout()).toContain('a SIGHUP arrived during the start')
+      expect(await token(base)).toBe(200)
+      expect(await token(base, 'late', ADDED_SECRET)).toBe(200)
+    } finally {
+      serving.child.kill('SIGTERM')
+    }
+    expect(await serving.exited).toBe(0)
+  })
+
   it('issue 14: SIGHUP applies an added client, user and branding, deletes a client the file dropped, keeps CLI clients, and no request fails across it', async () => {
     const dir = workspace(config())
     const file = join(dir, 'latch.config.yaml')

@@ -124,7 +124,7 @@ export interface ConfigReload {
   applied: string[]
   /** Keys that changed in the file but need a restart: their running value is kept (each logged as a warning). */
   refused: string[]
-  /** Clients the file listed before and no longer does: deleted, their grants revoked. */
+  /** Config-owned clients the file no longer lists (review M5b): deleted, their grants revoked. */
   removedClients: string[]
 }
 
@@ -163,7 +163,8 @@ export interface LatchServer {
    * branding (config/reload.ts): seeds them, deletes the clients the file no longer lists, then
    * swaps the default tenant's context. Requests in flight finish on the old context. Any other
    * key that changed is logged and kept (it needs a restart). A file that does not load or seed
-   * rejects with its error (a `ConfigError` naming the key) and the running configuration stays.
+   * rejects with its error (a `ConfigError` naming the key) and the running configuration stays:
+   * every refusal is checked before the first write, so a refused file writes nothing (review M5a).
    * Calls run one after the other.
    */
   reloadConfig(): Promise<ConfigReload>
@@ -485,18 +486,19 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
           return { applied: [], refused: plan.refused, removedClients: [] }
         }
         const now = clock.now()
-        await seedFromConfig(store, plan.config, now)
-        // The file owned these (it seeded them at every start): gone from it, gone from the database.
-        // Clients made with the CLI were never in the file and are left alone.
-        for (const id of plan.removedClients) await store.clients.delete(id, now)
+        // The seed checks everything it could refuse before its first write (review M5a), then
+        // deletes the config-owned clients the file no longer lists (review M5b; CLI-made ones stay),
+        // dropping each from the client cache just before and just after its delete (review M5c), so
+        // no token request in between is served from a cached removed client.
+        const { removedClients } = await seedFromConfig(store, plan.config, now, { invalidate: (id) => current.clients.invalidate(id) })
         const wanted = idTokenAlgsOf(plan.config.clients).filter((alg) => !keystore.idTokenAlgs().includes(alg))
         if (wanted.length > 0) log.warn({ algs: wanted }, 'config reload: a client asks for ID tokens in an alg with no key yet; restart to add its key')
         const previous = current
         current = { ...previous, config: plan.config }
         tenants.setDefaultContext(current)
         for (const c of [...previous.config.clients, ...plan.config.clients]) current.clients.invalidate(c.client_id)
-        log.info({ applied: plan.applied, refused: plan.refused, removed_clients: plan.removedClients }, `config reloaded: ${plan.applied.join(', ')}`)
-        return { applied: plan.applied, refused: plan.refused, removedClients: plan.removedClients }
+        log.info({ applied: plan.applied, refused: plan.refused, removed_clients: removedClients }, `config reloaded: ${plan.applied.join(', ')}`)
+        return { applied: plan.applied, refused: plan.refused, removedClients }
       })
       reloadQueue = run.catch(() => {})
       return run

@@ -12,7 +12,8 @@
  *   review L2: a slow client, Fastify's requestTimeout being 0, must not cost the audit log). A
  *   second signal exits 1 at once.
  * - SIGHUP: `reloadConfig()` (clients, users, organizations, branding); a bad file is logged and
- *   the running configuration kept.
+ *   the running configuration kept. The handler is installed before the server is built: a SIGHUP
+ *   during the start queues one reload, run once the server listens (security review L9).
  */
 import { InvalidArgumentError, type Command } from 'commander'
 import type { LatchServer } from '@latch/server'
@@ -28,6 +29,20 @@ export function serve(program: Command): void {
   withConfigOption(program.command('serve').description('run the OpenID Provider'))
     .option('-p, --port <port>', 'port to listen on (default: PORT, else the config file, else 9000)', port)
     .action(async (opts: CommonOptions & { port?: number }) => {
+      // Issue 14 (security review L9): the SIGHUP handler is installed before the server is built,
+      // so a SIGHUP during the start (migrations, seeding, keys) no longer kills the process (the
+      // signal's default action). One reload is queued and runs once the server listens.
+      let ready: LatchServer | null = null
+      let reloadQueued = false
+      const reload = (server: LatchServer): void => {
+        server.ctx.log.info({ signal: 'SIGHUP' }, 'reloading the configuration')
+        server.reloadConfig().catch((err: unknown) => server.ctx.log.error({ err: err instanceof Error ? err.message : String(err) }, 'config reload failed: the running configuration is kept'))
+      }
+      process.on('SIGHUP', () => {
+        if (ready === null) reloadQueued = true
+        // `closing` is declared below, and read only once `ready` is set (after it).
+        else if (!closing) reload(ready)
+      })
       const { config, store } = await openStore(opts, { create: true })
       let server: LatchServer
       try {
@@ -88,11 +103,13 @@ export function serve(program: Command): void {
       process.on('SIGTERM', shutdown)
       // Issue 14: SIGHUP reloads clients, users, organizations and branding from the config file.
       // A file that does not load keeps the running configuration; the server never stops for it.
-      process.on('SIGHUP', () => {
-        if (closing) return
-        log.info({ signal: 'SIGHUP' }, 'reloading the configuration')
-        server.reloadConfig().catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'config reload failed: the running configuration is kept'))
-      })
+      // From here on the handler installed above reloads at once (none once shutting down); a
+      // SIGHUP received during the start reloads now.
+      ready = server
+      if (reloadQueued) {
+        log.info('a SIGHUP arrived during the start')
+        reload(server)
+      }
     })
 }
 

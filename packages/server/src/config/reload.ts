@@ -27,7 +27,10 @@ export interface ReloadPlan {
   applied: string[]
   /** Keys that changed in the file but need a restart (their running value is kept). */
   refused: string[]
-  /** client_ids the running file listed and the new one does not: the file owned them, the reload deletes them. */
+  /**
+   * client_ids the running file listed and the new one does not. The reload deletes these and any
+   * other config-owned client the file does not list (`seedFromConfig`, security review M5b).
+   */
   removedClients: string[]
 }
 

@@ -44,6 +44,8 @@ export interface ClientsTable {
   sign_up: Bool | null
   created_at: Epoch
   updated_at: Epoch
+  /** 0022 (issue 14, review M5b): 'config' (the config file owns it) or 'cli'. */
+  source: 'config' | 'cli'
 }
 
 export interface UsersTable {

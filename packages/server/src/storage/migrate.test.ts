@@ -172,12 +172,13 @@ for (const dialect of DIALECTS) {
         // issue 12: clients of an earlier version have no back-channel logout URI).
         // Issue 13 (0014): clients get no sign_up override, users are not pending verification;
         // (0017) sessions of an earlier version have no User-Agent; (0018) grants and device codes
-        // do not know how their user authenticated.
+        // do not know how their user authenticated. Issue 14 (0022, security review M5b): clients of
+        // an earlier version are owned by no file ('cli') until a start's file lists them.
         const later = {
           grants: { amr: null },
           device_codes: { amr: null },
           organizations: { branding: '{}' },
-          clients: { backchannel_logout_uri: null, backchannel_logout_session_required: 0, sign_up: null },
+          clients: { backchannel_logout_uri: null, backchannel_logout_session_required: 0, sign_up: null, source: 'cli' },
           users: { verification_pending: 0 },
           sessions: { user_agent: null },
         }[table] ?? {}

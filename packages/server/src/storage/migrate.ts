@@ -28,6 +28,7 @@ import { grantAuthentication } from './migrations/0018-grant-authentication.js'
 import { mfaLockout } from './migrations/0019-mfa-lockout.js'
 import { alertDeliveries } from './migrations/0021-alert-deliveries.js'
 import { auditEvents } from './migrations/0020-audit-events.js'
+import { configOwnedClients } from './migrations/0022-config-owned-clients.js'
 
 /** Every migration by name; names sort in the order they must run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -53,6 +54,8 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   // Issue 14: the audit log, the alert webhooks' queue.
   '0020-audit-events': auditEvents,
   '0021-alert-deliveries': alertDeliveries,
+  // Issue 14 (security review M5b): which clients the config file owns.
+  '0022-config-owned-clients': configOwnedClients,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) }

@@ -6,6 +6,8 @@
 import type { ResolvedClient } from '../config/schema.js'
 
 export type ClientRecord = ResolvedClient
+/** Issue 14 (review M5b): who owns a stored client, 'config' (the config file) or 'cli'. */
+export type ClientSource = 'config' | 'cli'
 
 export interface UserClaims {
   name?: string

@@ -3,7 +3,7 @@
  * dialect's codecs for booleans and JSON. Kept apart from the queries so that every repository
  * reads and writes a record the same way, and so `kysely-store.ts` holds only decisions.
  */
-import type { EmailTokenRecord, ClientRecord, ConnectionRecord, PasskeyRecord, PasskeyChallengeRecord, IdentityRecord, UpstreamLoginRecord, UpstreamSessionRecord, DeviceCodeRecord, DeviceCodeStatus, GrantRecord, InteractionRecord, OrganizationRecord, SessionRecord, SigningKeyRecord, TenantRecord, UserClaims, UserRecord, AuthorizationCodeRecord } from './store.js'
+import type { EmailTokenRecord, ClientRecord, ClientSource, ConnectionRecord, PasskeyRecord, PasskeyChallengeRecord, IdentityRecord, UpstreamLoginRecord, UpstreamSessionRecord, DeviceCodeRecord, DeviceCodeStatus, GrantRecord, InteractionRecord, OrganizationRecord, SessionRecord, SigningKeyRecord, TenantRecord, UserClaims, UserRecord, AuthorizationCodeRecord } from './store.js'
 import type {
   AccessTokensTable, AuthorizationCodesTable, PasskeysTable, PasskeyChallengesTable, ClientsTable, ConnectionsTable, ConsentsTable, Database, UpstreamLoginsTable, UpstreamSessionsTable, UserIdentitiesTable, DeviceCodesTable, GrantsTable, InteractionsTable,
   LogoutDeliveriesTable, OrganizationMembersTable, EmailTokensTable, AlertDeliveriesTable,
@@ -31,7 +31,7 @@ export const COLUMNS = {
     client_id: true, client_name: true, client_secret_hash: true, token_endpoint_auth_method: true, grant_types: true, redirect_uris: true,
     post_logout_redirect_uris: true, scope: true, resources: true, skip_consent: true, jwks: true, auth_method_pinned: true,
     id_token_signed_response_alg: true, organization_required: true, organizations: true, backchannel_logout_uri: true,
-    backchannel_logout_session_required: true, created_at: true, updated_at: true, sign_up: true,
+    backchannel_logout_session_required: true, created_at: true, updated_at: true, sign_up: true, source: true,
   }),
   users: columns<UsersTable>()({
     id: true, email: true, email_verified: true, password_hash: true, claims: true, roles: true, attributes: true, created_at: true, updated_at: true,
@@ -125,7 +125,7 @@ export function rowCodec(codecs: Codecs) {
     bool: (value: boolean) => bool.encode(value),
     json: (value: unknown) => json.encode(value),
 
-    clientToRow: (c: ClientRecord, now: number): ClientsTable => ({
+    clientToRow: (c: ClientRecord, now: number, source: ClientSource): ClientsTable => ({
       client_id: c.client_id,
       client_name: c.client_name,
       client_secret_hash: c.client_secret_hash,
@@ -146,6 +146,7 @@ export function rowCodec(codecs: Codecs) {
       sign_up: c.sign_up === undefined || c.sign_up === null ? null : bool.encode(c.sign_up),
       created_at: now,
       updated_at: now,
+      source,
     }),
     client: (r: ClientsTable): ClientRecord => ({
       client_id: r.client_id,

@@ -24,6 +24,7 @@
  */
 import type {
   ClientRecord,
+  ClientSource,
   UserRecord,
   SigningKeyRecord,
   GrantRecord,
@@ -74,7 +75,14 @@ export interface Store {
   clients: {
     get(clientId: string): Promise<ClientRecord | null>
     list(): Promise<ClientRecord[]>
-    upsert(client: ClientRecord, now: number): Promise<void>
+    /**
+     * Inserts or updates the client. Issue 14 (review M5b): `source` says who owns it, 'config' (the
+     * config file, `seedFromConfig`) or 'cli' (the default: `latch clients create`, tests); an update
+     * sets it too, so a file that lists a client takes it over.
+     */
+    upsert(client: ClientRecord, now: number, source?: ClientSource): Promise<void>
+    /** Issue 14 (review M5b): the client_ids the config file owns (`source` 'config'), sorted. */
+    configOwned(): Promise<string[]>
     /** Deletes the client and, in the same transaction, its consents, and revokes its grants at `now`. */
     delete(clientId: string, now: number): Promise<boolean>
   }

@@ -24,10 +24,10 @@ export function clientRepository({ db, rows }: RepositoryContext): ForTenant<Sto
     async list() {
       return (await db.selectFrom('clients').select(COLUMNS.clients).where('tenant_id', '=', tenant).orderBy('client_id').execute()).map(rows.client)
     },
-    async upsert(client, now) {
+    async upsert(client, now, source = 'cli') {
       await db
         .insertInto('clients')
-        .values({ ...rows.clientToRow(client, now), tenant_id: tenant })
+        .values({ ...rows.clientToRow(client, now, source), tenant_id: tenant })
         .onConflict((oc) =>
           oc.columns(['tenant_id', 'client_id']).doUpdateSet((eb) => ({
             client_name: eb.ref('excluded.client_name'),
@@ -48,9 +48,15 @@ export function clientRepository({ db, rows }: RepositoryContext): ForTenant<Sto
             backchannel_logout_session_required: eb.ref('excluded.backchannel_logout_session_required'),
             sign_up: eb.ref('excluded.sign_up'),
             updated_at: eb.ref('excluded.updated_at'),
+            // Issue 14 (review M5b): the file takes over a client it lists; the CLI never writes an existing one.
+            source: eb.ref('excluded.source'),
           })),
         )
         .execute()
+    },
+    async configOwned() {
+      const owned = await db.selectFrom('clients').select('client_id').where('tenant_id', '=', tenant).where('source', '=', 'config').orderBy('client_id').execute()
+      return owned.map((r) => r.client_id)
     },
     async delete(clientId, now) {
       // A deleted client's tokens must stop working too, not just its logins.
