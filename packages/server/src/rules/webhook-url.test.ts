@@ -11,6 +11,6 @@ describe('webhookUrlProblem', () => {
     expect(webhookUrlProblem('ftp://alerts.example/hook')).toMatch(/https URL/)
     expect(webhookUrlProblem('https://user:pw@alerts.example/hook')).toMatch(/credentials/)
     expect(webhookUrlProblem('https://alerts.example/hook#x')).toMatch(/fragment/)
-    expect(webhookUrlProblem('/hook')).toMatch(/absolute URL/)
+    expect(webhookUrlProblem('/hook')).toMatch(/absolute https URL/)
   })
 })
