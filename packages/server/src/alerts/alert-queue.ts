@@ -10,7 +10,7 @@ import type { Logger } from 'pino'
 import type { LatchConfig } from '../config/schema.js'
 import type { LatchEvents } from '../events.js'
 import type { Clock } from '../lib/clock.js'
-import { detached } from '../lib/detached.js'
+import { LeaseLoop } from '../lib/lease-loop.js'
 import type { AlertDeliveryRecord, Store } from '../storage/store.js'
 import { attemptAlert } from './delivery.js'
 import type { Webhooks } from './webhooks.js'
@@ -37,67 +37,41 @@ export interface AlertDeliveryQueueOptions {
 
 export class AlertDeliveryQueue {
   readonly #options: AlertDeliveryQueueOptions
-  /** Every row of a batch waits for at most ⌈BATCH / PARALLEL⌉ attempts of at most `alerts.timeout` each. */
-  readonly #lease: number
-  #timer: NodeJS.Timeout | undefined
-  #kicked = false
-  #running: Promise<void> | null = null
-  #stopped = false
+  readonly #loop: LeaseLoop<AlertDeliveryRecord>
 
   constructor(options: AlertDeliveryQueueOptions) {
     this.#options = options
-    this.#lease = Math.ceil(BATCH / PARALLEL) * options.config.timeout + 30
+    // Every row of a batch waits for at most ⌈BATCH / PARALLEL⌉ attempts of at most `alerts.timeout` each.
+    const lease = Math.ceil(BATCH / PARALLEL) * options.config.timeout + 30
+    this.#loop = new LeaseLoop({
+      name: 'alert delivery',
+      intervalMs: INTERVAL_MS,
+      parallel: PARALLEL,
+      batch: BATCH,
+      maxBatches: MAX_BATCHES,
+      claim: (limit) => options.store.alertDeliveries.claim(options.clock.now(), limit, lease),
+      deliver: (row) => this.#deliver(row),
+      log: options.log,
+    })
   }
 
   start(): void {
     if (this.#options.webhooks.size === 0) return
-    this.#timer = setInterval(() => void this.#pass(), INTERVAL_MS)
-    this.#timer.unref()
+    this.#loop.start()
   }
 
   /** An alert was just queued: deliver now rather than at the next tick. */
   kick(): void {
-    if (this.#kicked || this.#stopped) return
-    this.#kicked = true
-    // Security review L3: the pass is no part of the request that queued the alert (lib/detached.ts).
-    detached(() =>
-      setImmediate(() => {
-        this.#kicked = false
-        void this.#pass()
-      }).unref(),
-    )
+    this.#loop.kick()
   }
 
   /** One full pass that starts after any pass under way: every row due now gets its attempt. */
-  async runOnce(): Promise<void> {
-    await this.#running
-    await this.#pass()
+  runOnce(): Promise<void> {
+    return this.#loop.runOnce()
   }
 
-  async stop(): Promise<void> {
-    this.#stopped = true
-    clearInterval(this.#timer)
-    await this.#running
-  }
-
-  #pass(): Promise<void> {
-    if (this.#stopped) return Promise.resolve()
-    return (this.#running ??= this.#deliverDue()
-      .catch((err: unknown) => this.#options.log.warn({ err }, 'alert delivery pass failed'))
-      .finally(() => (this.#running = null)))
-  }
-
-  async #deliverDue(): Promise<void> {
-    const { store, clock } = this.#options
-    for (let batch = 0; batch < MAX_BATCHES && !this.#stopped; batch++) {
-      const rows = await store.alertDeliveries.claim(clock.now(), BATCH, this.#lease)
-      let next = 0
-      const worker = async () => {
-        while (next < rows.length) await this.#deliver(rows[next++]!)
-      }
-      await Promise.all(Array.from({ length: Math.min(PARALLEL, rows.length) }, worker))
-      if (rows.length < BATCH) return
-    }
+  stop(): Promise<void> {
+    return this.#loop.stop()
   }
 
   async #deliver(row: AlertDeliveryRecord): Promise<void> {

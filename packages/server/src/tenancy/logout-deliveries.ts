@@ -11,7 +11,7 @@
  */
 import type { Logger } from 'pino'
 import type { Clock } from '../lib/clock.js'
-import { detached } from '../lib/detached.js'
+import { LeaseLoop } from '../lib/lease-loop.js'
 import { tracedFetch, withSpan } from '../lib/tracing.js'
 import { deliverLogoutToken } from '../sessions/backchannel-logout.js'
 import type { LogoutDeliveryRecord, Store } from '../storage/store.js'
@@ -47,65 +47,40 @@ export class LogoutDeliveryQueue {
   readonly #options: LogoutDeliveryQueueOptions
   /** Issue 14: each POST a CLIENT span carrying `traceparent` (with tracing off, the plain fetch after one check). */
   readonly #fetch: typeof fetch
-  #timer: NodeJS.Timeout | undefined
-  #kicked = false
-  #running: Promise<void> | null = null
-  #stopped = false
+  readonly #loop: LeaseLoop<LogoutDeliveryRecord & { tenant_id: string }>
 
   constructor(options: LogoutDeliveryQueueOptions) {
     this.#options = options
     this.#fetch = tracedFetch(options.fetch ?? fetch, 'backchannel_logout')
+    this.#loop = new LeaseLoop({
+      name: 'back-channel logout',
+      intervalMs: INTERVAL_MS,
+      parallel: PARALLEL,
+      batch: BATCH,
+      maxBatches: MAX_BATCHES,
+      claim: (limit) => options.store.logoutDeliveries.claim(options.clock.now(), limit, LEASE),
+      deliver: (row) => this.#deliver(row),
+      log: options.log,
+    })
   }
 
   start(): void {
-    this.#timer = setInterval(() => void this.#pass(), INTERVAL_MS)
-    this.#timer.unref()
+    this.#loop.start()
   }
 
   /** A session just ended: deliver now rather than at the next tick (several ends in one turn, one pass). */
   kick(): void {
-    if (this.#kicked || this.#stopped) return
-    this.#kicked = true
-    // Security review L3: the pass is no part of the request that ended the session (lib/detached.ts).
-    detached(() =>
-      setImmediate(() => {
-        this.#kicked = false
-        void this.#pass()
-      }).unref(),
-    )
+    this.#loop.kick()
   }
 
   /** One full pass that starts after any pass under way: every row due now gets its attempt. */
-  async runOnce(): Promise<void> {
-    await this.#running
-    await this.#pass()
+  runOnce(): Promise<void> {
+    return this.#loop.runOnce()
   }
 
   /** Stops the timers and waits for the pass under way. */
-  async stop(): Promise<void> {
-    this.#stopped = true
-    clearInterval(this.#timer)
-    await this.#running
-  }
-
-  #pass(): Promise<void> {
-    if (this.#stopped) return Promise.resolve()
-    return (this.#running ??= this.#deliverDue()
-      .catch((err: unknown) => this.#options.log.warn({ err }, 'back-channel logout pass failed'))
-      .finally(() => (this.#running = null)))
-  }
-
-  async #deliverDue(): Promise<void> {
-    const { store, clock } = this.#options
-    for (let batch = 0; batch < MAX_BATCHES && !this.#stopped; batch++) {
-      const rows = await store.logoutDeliveries.claim(clock.now(), BATCH, LEASE)
-      let next = 0
-      const worker = async () => {
-        while (next < rows.length) await this.#deliver(rows[next++]!)
-      }
-      await Promise.all(Array.from({ length: Math.min(PARALLEL, rows.length) }, worker))
-      if (rows.length < BATCH) return
-    }
+  stop(): Promise<void> {
+    return this.#loop.stop()
   }
 
   async #deliver(row: LogoutDeliveryRecord & { tenant_id: string }): Promise<void> {
