@@ -45,7 +45,8 @@ const JWK_PRIVATE = new Set(['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'])
 
 /**
  * A deep copy of `value` with every secret-like field's value replaced by `"[masked]"` (null and
- * absent stay so: "no secret" is no secret). Plain data only (JSON-like); anything else is kept as is.
+ * absent stay so: "no secret" is no secret; so do booleans and numbers, such as `has_password` or
+ * `min_client_secret_length`, facts about a secret that hold none). Plain data only (JSON-like); anything else is kept as is.
  */
 export function maskSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(maskSecrets)
@@ -54,7 +55,7 @@ export function maskSecrets(value: unknown): unknown {
   const out: Record<string, unknown> = {}
   for (const [key, field] of Object.entries(value)) {
     const secret = SECRET_NAME.test(key) || (isJwk && JWK_PRIVATE.has(key))
-    out[key] = secret && field !== null && field !== undefined ? MASKED : maskSecrets(field)
+    out[key] = secret && field !== null && field !== undefined && typeof field !== 'boolean' && typeof field !== 'number' ? MASKED : maskSecrets(field)
   }
   return out
 }

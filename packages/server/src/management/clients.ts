@@ -7,7 +7,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc7591#section-2
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.1
  */
-import type { ResolvedClient } from '../config/schema.js'
+import { ClientSchema, type ResolvedClient } from '../config/schema.js'
 import { Keystore } from '../keys/keystore.js'
 import { idTokenAlgsOf } from '../clients/registry.js'
 import { randomHandle } from '../lib/random.js'
@@ -94,8 +94,11 @@ export async function getClient({ store }: ManagementScope, clientId: string): P
 export async function updateClient(scope: ManagementScope, clientId: string, patch: Record<string, unknown>): Promise<ClientRecord> {
   const { store, config, clock } = scope
   const before = await getClient(scope, clientId)
-  const { client_secret_hash: hash, ...rest } = before
-  const entry = { ...stripNulls(rest), ...patch, client_id: clientId, ...(hash !== null && { client_secret_hash: hash }) }
+  const { client_secret_hash: hash, auth_method_pinned: pinned, ...rest } = before
+  // Back to a `clients:` entry: the config file's keys only, an unpinned method left to its default.
+  const known = stripNulls(Object.fromEntries(Object.entries(rest).filter(([key]) => Object.hasOwn(ClientSchema.properties, key))))
+  if (!pinned) delete known.token_endpoint_auth_method
+  const entry = { ...known, ...patch, client_id: clientId, ...(hash !== null && { client_secret_hash: hash }) }
   const client = validateWithLoader(config, { clients: [entry] }).config.clients[0] as ResolvedClient
   await store.clients.upsert({ ...client }, clock.now())
   if (patch.mfa_required !== undefined) await store.mfa.setRequired('client', clientId, patch.mfa_required === true, clock.now())
