@@ -26,10 +26,10 @@ function rec(ms: number, over: Partial<AuditRecord>): AuditRecord {
 /** A workspace with Alice and a log: two hours ago, then five records in the last minute. */
 async function withLog(): Promise<{ dir: string; alice: string }> {
   const dir = await migrated()
-  await ok(dir, ['users', 'create', '--email', 'alice@example.com', '--password-stdin'], { input: 'alice-password-12345\n' })
   const store = await createStore(`sqlite:${join(dir, 'latch.db')}`)
   try {
-    const alice = (await store.users.getByEmail('alice@example.com'))!.id
+    // Straight into the store: \`latch users create\` would add its own audit record (admin.user.created).
+    const alice = (await store.users.upsert({ email: 'alice@example.com', email_verified: false, password_hash: null, claims: {} }, Math.floor(Date.now() / 1000))).id
     const now = Date.now()
     await store.audit.append([
       rec(now - 2 * 3_600_000, { type: 'key.rotated', actor: { type: 'system', id: null }, subject: { type: 'key', id: 'old' }, client_id: null }),

@@ -5,10 +5,11 @@
  * one client or user the way the config loader validates the file, and reading a password.
  */
 import { existsSync } from 'node:fs'
+import { userInfo } from 'node:os'
 import { createInterface } from 'node:readline/promises'
 import type { Command } from 'commander'
 import {
-  ConfigError, DEFAULT_TENANT, TENANT_ID_PATTERN, createStore, databaseExists, loadConfig, redactUrl, scrubText, tenantConfig, type LatchConfig, type LoadedConfig, type Store,
+  ConfigError, DEFAULT_TENANT, TENANT_ID_PATTERN, createStore, databaseExists, loadConfig, redactUrl, scrubText, systemClock, tenantConfig, type LatchConfig, type LoadedConfig, type ManagementScope, type Store,
 } from '@latch/server/admin'
 import { CliError, UsageError, reasonOf } from './errors.js'
 
@@ -152,36 +153,27 @@ export function now(): number {
   return Math.floor(Date.now() / 1000)
 }
 
+/** The config loader's check of command-line entries (moved to the management services, issue 14). */
+export { validateWithLoader } from '@latch/server/admin'
+
 /**
- * Validates clients or users given on the command line with the config loader itself, so the
- * CLI and the config file accept exactly the same things: the entries are put into a config
- * holding the scopes, resources and security settings of the loaded config, and loaded. The
- * resolved entries come back (a client's secret is hashed, its defaults filled in).
- *
- * The environment is not consulted a second time: `LATCH_SECRET` is passed as the already
- * resolved secret, so no development secret file is created or read.
+ * Issue 14: the management scope of a command: the tenant's store, config and the system clock,
+ * acting as the operating-system user who runs the command (`admin`), so that each change is
+ * audited (the services of `@latch/server/admin`).
  */
-export function validateWithLoader(
-  config: LatchConfig,
-  entries: { clients?: Record<string, unknown>[]; users?: Record<string, unknown>[]; organizations?: Record<string, unknown>[]; connections?: Record<string, unknown>[] },
-): LoadedConfig {
-  return loadConfig({
-    config: {
-      issuer: config.issuer,
-      database: config.database,
-      security: config.security,
-      resources: config.resources,
-      scopes: config.scopes,
-      // Issue 11: an organization's colours are judged over the tenant's (contrast warnings).
-      branding: { ...(config.branding.primary_color !== undefined && { primary_color: config.branding.primary_color }), ...(config.branding.background_color !== undefined && { background_color: config.branding.background_color }) },
-      ...(config.default_resource !== undefined && { default_resource: config.default_resource }),
-      clients: entries.clients ?? [],
-      users: entries.users ?? [],
-      organizations: entries.organizations ?? [],
-      connections: entries.connections ?? [],
-    },
-    env: { LATCH_SECRET: config.secret },
-  })
+export function managementScope(ctx: Pick<StoreContext, 'store' | 'config' | 'tenant'>): ManagementScope {
+  return { store: ctx.store, config: ctx.config, tenant: ctx.tenant, clock: systemClock, actor: { type: 'admin', id: adminName() }, via: 'cli' }
+}
+
+/** The OS user running the command; `$USER` or `unknown` when the system cannot say. */
+function adminName(): string {
+  try {
+    const name = userInfo().username
+    if (name) return name
+  } catch {
+    // No passwd entry for the uid (containers): the environment's word is all there is.
+  }
+  return process.env.USER || 'unknown'
 }
 
 /**

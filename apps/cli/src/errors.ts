@@ -4,12 +4,24 @@
  * unreachable, bad config file), `UsageError` exits 2 (the command line itself is wrong, as
  * commander's own parse errors are).
  */
+import { ManagementError } from '@latch/server/admin'
+
 export class CliError extends Error {
   readonly exitCode: number = 1
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options)
     this.name = 'CliError'
   }
+}
+
+/**
+ * Issue 14: a management service's refusal as the command's error (exit 1): `words` gives the
+ * command's own message for it (with its hints), else the service's message is said as is. Any
+ * other error passes through.
+ */
+export function cliErrorOf(err: unknown, words: (err: ManagementError) => string | undefined = () => undefined): unknown {
+  if (!(err instanceof ManagementError)) return err
+  return new CliError(words(err) ?? err.message, { cause: err })
 }
 
 export class UsageError extends CliError {

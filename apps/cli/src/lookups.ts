@@ -4,7 +4,7 @@
  * membership command names, looked up (unknown: the command failed, exit 1), and the user a
  * password or roles are given to (issue 12: not one who may have squatted the email upstream).
  */
-import { ORGANIZATION_ID, unverifiedFederatedUser, type OrganizationRecord, type Store, type UserRecord } from '@latch/server/admin'
+import { ORGANIZATION_ID, unverifiedFederatedUser, type ManagementError, type OrganizationRecord, type Store, type UserRecord } from '@latch/server/admin'
 import { CliError, UsageError } from './errors.js'
 
 /** The id as given, or a usage error saying what an id looks like. */
@@ -36,4 +36,14 @@ export async function userToProvision(store: Store, email: string): Promise<User
     throw new CliError(`user ${user.email} signs in through a connection and never verified that email; it may not be its owner (delete that user first: latch users delete)`)
   }
   return user
+}
+
+/**
+ * Issue 14: the management services' refusals about users and organizations in the words these
+ * commands always used (with their hints); undefined: the service's message as is.
+ */
+export function userWords(err: ManagementError): string | undefined {
+  if (err.resource === 'user' && err.code === 'refused') return `${err.message.replace(/ \(delete that user first\)$/, '')} (delete that user first: latch users delete)`
+  if (err.resource === 'organization' && err.code === 'not_found') return `${err.message} (see \`latch orgs list\`)`
+  return undefined
 }

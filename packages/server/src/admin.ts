@@ -29,3 +29,13 @@ export * from './errors.js'
 // Issue 14: the audit log.
 export { accountTagOf, tenantKeySecret } from './users/login-throttle.js'
 export { AUDIT_LIST_MAX } from './storage/repositories/audit-events.js'
+// Issue 14: the management services (CLI and admin API) and the audit records of administrative changes.
+export { ADMIN_CHANGE_TYPES, MASKED, maskSecrets, adminChangeRecord, recordAdminChange, type AdminActor, type AdminChange, type AdminChangeScope, type AdminChangeType } from './management/admin-change.js'
+export { ManagementError, MANAGEMENT_ERROR_CODES, type ManagementErrorCode, type ManagementScope } from './management/scope.js'
+export { validateWithLoader } from './management/validate.js'
+export { createClient, listClients, getClient, updateClient, deleteClient, type CreatedClient } from './management/clients.js'
+export { createUser, updateUser, setUserPassword, resetUserMfa, deleteUser, listUsers, existingUser, userToProvision, type UserInput, type UserUpdate } from './management/users.js'
+export { createOrganization, updateOrganization, deleteOrganization, addOrganizationMember, removeOrganizationMember, existingOrganization, listOrganizations, type BrandingSource, type OrganizationInput, type OrganizationUpdate } from './management/organizations.js'
+export { createConnection, deleteConnection, listConnections } from './management/connections.js'
+export { createTenant, deleteTenant, listTenants, type TenantInput } from './management/tenants.js'
+export { rotateKeys, type Rotation } from './management/keys.js'

@@ -5,7 +5,7 @@
  * Type-only imports count: a type pulled from above still ties the lower layer to the upper one.
  *
  *   1  index.ts admin.ts server.ts compose.ts    composition root (admin.ts: the surface without
- *      seed.ts tracing-sdk.ts                    the HTTP server; issue 14: tracing-sdk.ts starts
+ *      tracing-sdk.ts                            the HTTP server; issue 14: tracing-sdk.ts starts
  *                                                the process's OpenTelemetry SDK)
  *   2  endpoints/                                 HTTP only
  *   3  interaction/                               decisions without Fastify
@@ -15,6 +15,9 @@
  *                                                 branding against them, so they sit below config/)
  *   4  grants/ sessions/ client-auth/ federation/ use cases taking the LatchContext
  *      metrics/                                   (issue 14: Prometheus metrics, fed by the bus and read from the context's parts)
+ *      management/ seed.ts                        (issue 14: the management services the CLI and the admin API share:
+ *                                                 validate, write, audit each change; no LatchContext, no HTTP;
+ *                                                 seed.ts: seeding from the config, which creating a tenant uses)
  *   5  context.ts                                 LatchContext interface, PATHS, endpointUrls
  *   6  clients/ users/ organizations/ connections/ (connections: the upstream RP, issue 12)
  *      mail/                                      (issue 13: the mailer and its messages)
@@ -43,11 +46,13 @@ import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 
 const BANDS: ReadonlyArray<readonly [band: number, rooms: readonly string[]]> = [
-  [1, ['index.ts', 'admin.ts', 'server.ts', 'compose.ts', 'seed.ts', 'tenancy', 'tracing-sdk.ts']],
+  [1, ['index.ts', 'admin.ts', 'server.ts', 'compose.ts', 'tenancy', 'tracing-sdk.ts']],
   [2, ['endpoints']],
   [3, ['interaction']],
   // Issue 14: metrics/ reads the context's parts (keystores, pool, rate limit) and the bus; endpoints/ serves it.
-  [4, ['grants', 'sessions', 'client-auth', 'federation', 'metrics']],
+  // Issue 14: management/ is the admin use cases (CLI, admin API) over the Store: above clients/, users/, keys/, below endpoints/;
+  // seed.ts (which imports only bands 6 and below) sits beside it, since creating a tenant seeds it.
+  [4, ['grants', 'sessions', 'client-auth', 'federation', 'metrics', 'management', 'seed.ts']],
   [5, ['context.ts']],
   [6, ['clients', 'users', 'organizations', 'connections', 'mail', 'alerts', 'audit']],
   [7, ['tokens']],

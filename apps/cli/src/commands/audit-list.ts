@@ -10,7 +10,7 @@
  * `--json` prints the records as a JSON array (schema version 1, as stored).
  */
 import type { Command } from 'commander'
-import { AUDIT_LIST_MAX, EVENT_NAMES, accountTagOf, tenantKeySecret, type AuditFilter, type AuditRecord } from '@latch/server/admin'
+import { ADMIN_CHANGE_TYPES, AUDIT_LIST_MAX, EVENT_NAMES, accountTagOf, tenantKeySecret, type AuditFilter, type AuditRecord } from '@latch/server/admin'
 import { withConfigOption, withStore, withTenantOption, type CommonOptions } from '../context.js'
 import { UsageError } from '../errors.js'
 import { list } from '../flag-values.js'
@@ -66,7 +66,8 @@ export function auditList(parent: Command): void {
     if (opts.since !== undefined) filter.since = timeArg('--since', opts.since, now)
     if (opts.until !== undefined) filter.until = timeArg('--until', opts.until, now)
     if (opts.type !== undefined) {
-      const unknown = opts.type.filter((t) => !(EVENT_NAMES as readonly string[]).includes(t))
+      // Issue 14: the bus's events and the administrative changes (`admin.client.created`…).
+      const unknown = opts.type.filter((t) => !(EVENT_NAMES as readonly string[]).includes(t) && !(ADMIN_CHANGE_TYPES as readonly string[]).includes(t))
       if (unknown.length > 0) throw new UsageError(`--type ${unknown.join(',')}: no such event (see README "Audit log")`)
       filter.types = opts.type
     }

@@ -13,9 +13,9 @@
  */
 import { readFileSync } from 'node:fs'
 import { Option, type Command } from 'commander'
-import { AUTH_METHOD_NAMES, GRANT_TYPE_NAMES, Keystore, SIGNING_ALGS, acceptedAuthMethods, idTokenAlgsOf, randomHandle, systemClock, type ResolvedClient } from '@latch/server/admin'
-import { flagError, validateWithLoader, withConfigOption, withStore, now, type CommonOptions } from '../context.js'
-import { CliError, UsageError, reasonOf } from '../errors.js'
+import { AUTH_METHOD_NAMES, GRANT_TYPE_NAMES, SIGNING_ALGS, acceptedAuthMethods, createClient, type CreatedClient } from '@latch/server/admin'
+import { flagError, managementScope, withConfigOption, withStore, type CommonOptions } from '../context.js'
+import { UsageError, cliErrorOf, reasonOf } from '../errors.js'
 import { list, repeated } from '../flag-values.js'
 import { note, printJson, say } from '../output.js'
 import { publicClient } from './clients-list.js'
@@ -104,11 +104,9 @@ export function clientsCreate(parent: Command): void {
       .option('--json', 'print the client (and its secret) as JSON'),
   ).action(async (opts: ClientsCreateOptions) => {
     const method = authMethodOf(opts)
-    const secret = method === 'client_secret_basic' || method === 'client_secret_post' ? randomHandle() : undefined
     const entry: Record<string, unknown> = {
       client_id: opts.id,
       ...(opts.name !== undefined && { client_name: opts.name }),
-      ...(secret !== undefined && { client_secret: secret }),
       // Given explicitly, a secret method is pinned; the default also accepts client_secret_post.
       ...((opts.authMethod !== undefined || method === 'none') && { token_endpoint_auth_method: method }),
       ...(opts.idTokenAlg !== undefined && { id_token_signed_response_alg: opts.idTokenAlg }),
@@ -124,39 +122,19 @@ export function clientsCreate(parent: Command): void {
       ...(opts.mfaRequired && { mfa_required: true }),
     }
 
-    await withStore(opts, async ({ config, store }) => {
-      let client: ResolvedClient
-      let warnings: string[]
+    await withStore(opts, async (ctx) => {
+      const { config } = ctx
+      let created: CreatedClient
       try {
-        const validated = validateWithLoader(config, { clients: [entry] })
-        client = validated.config.clients[0] as ResolvedClient
-        warnings = validated.warnings.filter((w) => w.startsWith(`client ${client.client_id} `))
+        created = await createClient(managementScope(ctx), entry)
       } catch (err) {
-        throw flagError(err, 'clients', FLAGS, entry)
+        throw cliErrorOf(flagError(err, 'clients', FLAGS, entry), (e) =>
+          e.code === 'conflict' ? `client ${opts.id} already exists (delete it first with \`latch clients delete ${opts.id}\`)` : undefined)
       }
-      if (await store.clients.get(client.client_id)) {
-        throw new CliError(`client ${client.client_id} already exists (delete it first with \`latch clients delete ${client.client_id}\`)`)
-      }
-      await store.clients.upsert({ ...client }, now())
-      // Issue 13: explicit either way, so a policy left by a deleted client of the same id does not apply.
-      await store.mfa.setRequired('client', client.client_id, client.mfa_required === true, now())
-      const at = now()
-      const signing = (await store.keys.list(at)).find((k) => k.companion_of === null && k.activates_at <= at && (k.retired_at === null || k.retired_at > at))
-      if (client.id_token_signed_response_alg === 'RS256' && signing && signing.alg !== config.tokens.signing_alg) {
+      const { client, secret, warnings, companionDeferred } = created
+      if (companionDeferred) {
         // Opening the keystore with another alg would move the deployment to it (keys rotate --switch-alg).
-        note(`warning: the signing key is ${signing.alg} but tokens.signing_alg is ${config.tokens.signing_alg} in this config: the RS256 key for ${client.client_id} is added when the servers next start`)
-      } else if (client.id_token_signed_response_alg === 'RS256' && config.tokens.signing_alg !== 'RS256') {
-        // OIDC Core §15.1: the signing key gets its RS256 companion now (if it has none), published at
-        // once; running servers load it at their next reload, and it signs after the activation delay.
-        await Keystore.open({
-          keys: store.keys,
-          secret: config.secret,
-          alg: config.tokens.signing_alg,
-          clock: systemClock,
-          retiredKeyGrace: config.tokens.retired_key_grace,
-          activationDelay: config.tokens.key_activation_delay,
-          idTokenAlgs: idTokenAlgsOf(await store.clients.list()),
-        })
+        note(`warning: the signing key is ${companionDeferred.signingAlg} but tokens.signing_alg is ${companionDeferred.configAlg} in this config: the RS256 key for ${client.client_id} is added when the servers next start`)
       }
       for (const w of warnings) note(`warning: ${w}`)
       if (config.clients.some((c) => c.client_id === client.client_id)) {

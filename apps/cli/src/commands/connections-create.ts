@@ -9,9 +9,9 @@
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2 (redirection endpoint)
  */
 import { Option, type Command } from 'commander'
-import { CONNECTION_TYPES, connectionCallbackUrl, connectionRecordOf, type ResolvedConnection } from '@latch/server/admin'
-import { flagError, now, validateWithLoader, withConfigOption, withStore, type CommonOptions } from '../context.js'
-import { CliError, UsageError } from '../errors.js'
+import { CONNECTION_TYPES, connectionCallbackUrl, createConnection } from '@latch/server/admin'
+import { flagError, managementScope, withConfigOption, withStore, type CommonOptions } from '../context.js'
+import { UsageError, cliErrorOf } from '../errors.js'
 import { note, printJson, say } from '../output.js'
 import { publicConnection } from './connections-list.js'
 
@@ -57,9 +57,6 @@ const FLAGS: Readonly<Record<string, string>> = {
   private_key_file: '--private-key-file',
   hosted_domain: '--hosted-domain',
 }
-
-/** Stands in for the secret while the loader checks the entry: `${…}` in a real secret must not be substituted, nor echoed. */
-const PLACEHOLDER = 'secret-checked-apart'
 
 /** Schema bound of `connections[].client_secret`, checked here since the loader sees the placeholder. */
 const MAX_SECRET = 4096
@@ -119,7 +116,6 @@ export function connectionsCreate(parent: Command): void {
       type: opts.type,
       client_id: opts.clientId,
       ...(opts.name !== undefined && { display_name: opts.name }),
-      ...(secret !== undefined && { client_secret: PLACEHOLDER }),
       ...(opts.issuer !== undefined && { issuer: opts.issuer }),
       ...(opts.authorizationEndpoint !== undefined && { authorization_endpoint: opts.authorizationEndpoint }),
       ...(opts.tokenEndpoint !== undefined && { token_endpoint: opts.tokenEndpoint }),
@@ -135,19 +131,17 @@ export function connectionsCreate(parent: Command): void {
       ...(opts.federatedLogout === true && { federated_logout: true }),
     }
 
-    await withStore(opts, async ({ config, store }) => {
-      let connection: ResolvedConnection
+    await withStore(opts, async (ctx) => {
+      const { config } = ctx
+      let created: Awaited<ReturnType<typeof createConnection>>
       try {
-        connection = validateWithLoader(config, { connections: [entry] }).config.connections[0]!
+        created = await createConnection(managementScope(ctx), entry, secret)
       } catch (err) {
-        // The loader saw the placeholder, never the secret: its messages cannot hold it.
-        throw flagError(err, 'connections', FLAGS, entry)
+        // The loader saw a placeholder, never the secret: its messages cannot hold it.
+        throw cliErrorOf(flagError(err, 'connections', FLAGS, entry), (e) =>
+          e.code === 'conflict' ? `connection ${opts.id} already exists (delete it first with \`latch connections delete ${opts.id}\`)` : undefined)
       }
-      if (await store.connections.get(connection.id)) {
-        throw new CliError(`connection ${connection.id} already exists (delete it first with \`latch connections delete ${connection.id}\`)`)
-      }
-      const resolved: ResolvedConnection = { ...connection, secrets: { ...connection.secrets, ...(secret !== undefined && { client_secret: secret }) } }
-      const stored = await store.connections.upsert(await connectionRecordOf(resolved, config.secret, 'cli'), now())
+      const { connection, stored } = created
       if (config.connections.some((c) => c.id === connection.id)) {
         note(`warning: connection ${connection.id} is also listed in the config file; the next \`latch serve\` replaces it with the file's definition`)
       }

@@ -5,8 +5,9 @@
  * terminal) must say `--yes`. A connection the config file lists comes back at the next start.
  */
 import type { Command } from 'commander'
-import { now, promptLine, withConfigOption, withStore, type CommonOptions } from '../context.js'
-import { CliError, UsageError } from '../errors.js'
+import { deleteConnection } from '@latch/server/admin'
+import { managementScope, promptLine, withConfigOption, withStore, type CommonOptions } from '../context.js'
+import { CliError, UsageError, cliErrorOf } from '../errors.js'
 import { note, say } from '../output.js'
 
 export function connectionsDelete(parent: Command): void {
@@ -17,14 +18,17 @@ export function connectionsDelete(parent: Command): void {
       .argument('<id>', 'connection id')
       .option('--yes', 'do not ask for confirmation'),
   ).action(async (id: string, opts: CommonOptions & { yes?: boolean }) => {
-    await withStore(opts, async ({ config, store }) => {
+    await withStore(opts, async (ctx) => {
+      const { config, store } = ctx
       if ((await store.connections.get(id)) === null) throw new CliError(`no connection ${id} (see \`latch connections list\`)`)
       if (!opts.yes) {
         if (!process.stdin.isTTY) throw new UsageError('deleting a connection unlinks every user from it: add --yes to confirm')
         const typed = await promptLine(`Users signed in through ${id} lose that way to sign in. Type the connection id to confirm: `)
         if (typed.trim() !== id) throw new CliError('not confirmed; nothing deleted')
       }
-      if (!(await store.connections.delete(id, now()))) throw new CliError(`no connection ${id} (see \`latch connections list\`)`)
+      await deleteConnection(managementScope(ctx), id).catch((err: unknown) => {
+        throw cliErrorOf(err, () => `no connection ${id} (see \`latch connections list\`)`)
+      })
       say(`deleted connection ${id}; its identities were removed, the users stay`)
       if (config.connections.some((c) => c.id === id)) note(`warning: connection ${id} is listed in the config file; the next \`latch serve\` creates it again`)
     })

@@ -16,9 +16,9 @@
  * @see https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys
  */
 import type { Command } from 'commander'
-import { DEFAULT_TENANT, Keystore, idTokenAlgsOf, systemClock, type LatchConfig, type Store } from '@latch/server/admin'
-import { tenantScope, withConfigOption, withStore, now, type CommonOptions } from '../context.js'
-import { CliError, UsageError, reasonOf } from '../errors.js'
+import { DEFAULT_TENANT, rotateKeys, type LatchConfig, type Rotation, type Store } from '@latch/server/admin'
+import { managementScope, tenantScope, withConfigOption, withStore, now, type CommonOptions } from '../context.js'
+import { CliError, UsageError, cliErrorOf, reasonOf } from '../errors.js'
 import { isoTime, note, printJson, say } from '../output.js'
 
 interface KeysRotateOptions extends CommonOptions {
@@ -28,50 +28,16 @@ interface KeysRotateOptions extends CommonOptions {
   allTenants?: boolean
 }
 
-interface Rotation {
-  kid: string
-  alg: string
-  activates_at: number
-  retired: string[]
-  retired_keys_expire_in: number
-}
-
-/** Rotates one tenant's keys with its config; throws CliError when it must not. */
-async function rotate(config: LatchConfig, store: Store, opts: KeysRotateOptions): Promise<Rotation> {
-  const grace = config.tokens.retired_key_grace
-  const at = now()
-  const existing = (await store.keys.list(at)).filter((k) => k.companion_of === null)
-  const before = new Set(existing.map((k) => k.kid))
-  const signing = existing.find((k) => k.activates_at <= at && (k.retired_at === null || k.retired_at > at))
-  if (signing && signing.alg !== config.tokens.signing_alg && !opts.switchAlg) {
-    throw new CliError(
-      `the signing key is ${signing.alg} but tokens.signing_alg is ${config.tokens.signing_alg} in this config: run with the servers' config, or add --switch-alg to move the deployment to ${config.tokens.signing_alg}`,
-    )
-  }
-  let keystore: Keystore
+/** Rotates one tenant's keys with its config (the management service); throws CliError when it must not. */
+async function rotate(config: LatchConfig, store: Store, tenant: string, opts: KeysRotateOptions): Promise<Rotation> {
   try {
-    keystore = await Keystore.open({
-      keys: store.keys,
-      secret: config.secret,
-      alg: config.tokens.signing_alg,
-      clock: systemClock,
-      retiredKeyGrace: grace,
-      activationDelay: config.tokens.key_activation_delay,
-      // Clients that need RS256 ID tokens: the new key then comes with its RS256 companion.
-      idTokenAlgs: idTokenAlgsOf(await store.clients.list()),
-    })
+    return await rotateKeys(managementScope({ store, config, tenant }), { immediately: opts.now === true, switchAlg: opts.switchAlg === true })
   } catch (err) {
-    throw new CliError(`cannot open the signing keys: ${reasonOf(err)}`, { cause: err })
+    throw cliErrorOf(err, (e) =>
+      e.detail.keystore === true
+        ? `cannot open the signing keys: ${reasonOf(e.cause)}`
+        : `${e.message} in this config: run with the servers' config, or add --switch-alg to move the deployment to ${String(e.detail.configAlg)}`)
   }
-  // Opening adds a key on a database without one (signing at once) or for a switched alg (like
-  // a rotation): that key is the new one, unless it must sign at once.
-  const added = (await store.keys.list(now())).find((k) => !before.has(k.kid) && k.companion_of === null)
-  const fresh =
-    added && (added.activates_at <= now() || !opts.now)
-      ? { kid: added.kid, alg: added.alg, activatesAt: added.activates_at }
-      : await keystore.rotate({ immediately: opts.now === true })
-  const retired = existing.filter((k) => k.retired_at === null && k.kid !== fresh.kid).map((k) => k.kid)
-  return { kid: fresh.kid, alg: fresh.alg, activates_at: fresh.activatesAt, retired, retired_keys_expire_in: opts.now ? 0 : grace }
 }
 
 /** What happened, on stderr: not "published now", since a running server shows the key in its JWK Set at its next key reload. */
@@ -105,7 +71,7 @@ export function keysRotate(parent: Command): void {
     await withStore(opts, async ({ base, config, store, root, tenant, warnings }) => {
       for (const w of warnings.filter((w) => w.startsWith('LATCH_SECRET'))) note(`warning: ${w}`)
       if (!opts.allTenants) {
-        const r = await rotate(config, store, opts)
+        const r = await rotate(config, store, tenant, opts)
         if (opts.json) return printJson(r)
         say(r.kid)
         return explain(config, r, opts, tenant)
@@ -116,7 +82,7 @@ export function keysRotate(parent: Command): void {
       for (const id of ids) {
         try {
           const scope = await tenantScope(base, root, id)
-          const r = await rotate(scope.config, scope.store, opts)
+          const r = await rotate(scope.config, scope.store, id, opts)
           done.push({ tenant: id, ...r })
           if (!opts.json) {
             say(`${id} ${r.kid}`)

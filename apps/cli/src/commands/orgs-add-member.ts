@@ -5,11 +5,12 @@
  * carry them as `org_roles`; tokens already issued keep theirs until they expire.
  */
 import type { Command } from 'commander'
-import { flagError, now, validateWithLoader, withConfigOption, withStore, type CommonOptions } from '../context.js'
-import { CliError } from '../errors.js'
+import { addOrganizationMember } from '@latch/server/admin'
+import { flagError, managementScope, withConfigOption, withStore, type CommonOptions } from '../context.js'
+import { cliErrorOf } from '../errors.js'
 import { list } from '../flag-values.js'
 import { note, say } from '../output.js'
-import { existingOrganization, organizationIdArg, userToProvision } from '../lookups.js'
+import { organizationIdArg, userWords } from '../lookups.js'
 
 interface AddMemberOptions extends CommonOptions {
   roles?: string[]
@@ -26,18 +27,16 @@ export function orgsAddMember(parent: Command): void {
   ).action(async (idArg: string, email: string, opts: AddMemberOptions) => {
     const id = organizationIdArg(idArg)
     const roles = [...new Set(opts.roles ?? [])]
-    await withStore(opts, async ({ config, store }) => {
-      // The roles rule of the config file (`users[].roles`), through the loader itself.
-      const entry = { email, roles }
+    await withStore(opts, async (ctx) => {
+      const { config } = ctx
+      let added: Awaited<ReturnType<typeof addOrganizationMember>>
       try {
-        validateWithLoader(config, { users: [entry] })
+        added = await addOrganizationMember(managementScope(ctx), id, email, roles)
       } catch (err) {
-        throw flagError(err, 'users', { roles: '--roles', email: 'EMAIL' }, entry)
+        // The roles rule of the config file (`users[].roles`), through the loader itself.
+        throw cliErrorOf(flagError(err, 'users', { roles: '--roles', email: 'EMAIL' }, { email, roles }), userWords)
       }
-      const organization = await existingOrganization(store, id)
-      const user = await userToProvision(store, email)
-      const before = await store.organizations.membership(id, user.id)
-      if (!(await store.organizations.addMember(id, user.id, roles, now()))) throw new CliError(`organization ${id} or user ${user.email} was deleted meanwhile`)
+      const { organization, user, before } = added
       const shown = roles.length > 0 ? roles.join(',') : 'none'
       say(before ? `updated ${user.email} in ${organization.id}: roles ${shown}` : `added ${user.email} to ${organization.id}: roles ${shown}`)
       const listed = config.organizations.find((o) => o.id === id)?.members?.some((m) => m.email.toLowerCase() === user.email)

@@ -6,9 +6,9 @@
  * is at one of `--domains` join it (roles `[member]`) when they next sign in.
  */
 import type { Command } from 'commander'
-import type { OrganizationRecord } from '@latch/server/admin'
-import { flagError, now, validateWithLoader, withConfigOption, withStore, type CommonOptions } from '../context.js'
-import { CliError } from '../errors.js'
+import { createOrganization, type OrganizationRecord } from '@latch/server/admin'
+import { flagError, managementScope, withConfigOption, withStore, type CommonOptions } from '../context.js'
+import { cliErrorOf } from '../errors.js'
 import { list } from '../flag-values.js'
 import { note, printJson, say } from '../output.js'
 import { organizationIdArg } from '../lookups.js'
@@ -40,21 +40,25 @@ export function orgsCreate(parent: Command): void {
   ).action(async (opts: OrgsCreateOptions) => {
     organizationIdArg(opts.id, '--id')
     const entry: Record<string, unknown> = { id: opts.id, name: opts.name, ...(opts.domains !== undefined && { domains: opts.domains }) }
-    await withStore(opts, async ({ config, store }) => {
+    await withStore(opts, async (ctx) => {
+      const { config } = ctx
+      let set: ReturnType<typeof brandingFromFile> | undefined
+      let organization: OrganizationRecord
       try {
-        validateWithLoader(config, { organizations: [entry] })
+        organization = await createOrganization(managementScope(ctx), {
+          id: opts.id, name: opts.name, ...(opts.domains !== undefined && { domains: opts.domains }), mfa_required: opts.mfaRequired === true,
+          branding: () => {
+            set = opts.branding === undefined ? undefined : brandingFromFile(config, entry, opts.branding)
+            return set?.branding
+          },
+        })
       } catch (err) {
-        throw flagError(err, 'organizations', FLAGS, entry)
+        throw cliErrorOf(flagError(err, 'organizations', FLAGS, entry), (e) =>
+          e.code === 'conflict' ? `organization ${opts.id} already exists (delete it first with \`latch orgs delete ${opts.id}\`)` : undefined)
       }
-      const set = opts.branding === undefined ? undefined : brandingFromFile(config, entry, opts.branding)
-      if (await store.organizations.get(opts.id)) {
-        throw new CliError(`organization ${opts.id} already exists (delete it first with \`latch orgs delete ${opts.id}\`)`)
-      }
-      const organization: OrganizationRecord = await store.organizations.upsert({ id: opts.id, name: opts.name, domains: opts.domains ?? [], ...(set && { branding: set.branding }) }, now())
-      await store.mfa.setRequired('organization', opts.id, opts.mfaRequired === true, now())
       if (opts.json) printJson({ ...organization, mfa_required: opts.mfaRequired === true })
       else say(`created organization ${organization.id} (${organization.name})`)
-      for (const warning of set?.warnings ?? []) note(`warning: ${warning}`)
+      for (const warning of (set as ReturnType<typeof brandingFromFile> | undefined)?.warnings ?? []) note(`warning: ${warning}`)
       if (inConfigFile(config, organization.id)) {
         note(`warning: organization ${organization.id} is also listed in the config file; the next \`latch serve\` updates it from the file`)
       }

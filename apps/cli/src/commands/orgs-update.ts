@@ -6,11 +6,12 @@
  * the config loader's rules for an `organizations:` entry; colours below WCAG AA are warned about.
  */
 import type { Command } from 'commander'
-import { flagError, now, validateWithLoader, withConfigOption, withStore, type CommonOptions } from '../context.js'
+import { updateOrganization } from '@latch/server/admin'
+import { flagError, managementScope, withConfigOption, withStore, type CommonOptions } from '../context.js'
 import { brandingFromFile } from '../branding-file.js'
-import { UsageError } from '../errors.js'
+import { UsageError, cliErrorOf } from '../errors.js'
 import { list } from '../flag-values.js'
-import { existingOrganization, organizationIdArg } from '../lookups.js'
+import { organizationIdArg, userWords } from '../lookups.js'
 import { note, printJson, say } from '../output.js'
 import { inConfigFile } from './orgs-list.js'
 
@@ -44,22 +45,31 @@ export function orgsUpdate(parent: Command): void {
     if (opts.name === undefined && opts.domains === undefined && opts.branding === undefined && opts.mfaRequired === undefined) {
       throw new UsageError('nothing to update: give --name, --domains, --branding, --no-branding, --mfa-required or --no-mfa-required')
     }
-    await withStore(opts, async ({ config, store }) => {
-      const current = await existingOrganization(store, id)
-      const entry: Record<string, unknown> = { id, name: opts.name ?? current.name, domains: opts.domains ?? current.domains }
+    await withStore(opts, async (ctx) => {
+      const { config, store } = ctx
+      let set: ReturnType<typeof brandingFromFile> | undefined
+      let result: Awaited<ReturnType<typeof updateOrganization>>
+      const entryOf = (e: { id: string; name: string; domains: string[] }): Record<string, unknown> => ({ id: e.id, name: e.name, domains: e.domains })
       try {
-        validateWithLoader(config, { organizations: [entry] })
+        result = await updateOrganization(managementScope(ctx), id, {
+          ...(opts.name !== undefined && { name: opts.name }),
+          ...(opts.domains !== undefined && { domains: opts.domains }),
+          ...(opts.mfaRequired !== undefined && { mfa_required: opts.mfaRequired }),
+          ...(opts.branding === false && { branding: false as const }),
+          ...(typeof opts.branding === 'string' && {
+            branding: (e: { id: string; name: string; domains: string[] }) => {
+              set = brandingFromFile(config, entryOf(e), opts.branding as string)
+              return set.branding
+            },
+          }),
+        })
       } catch (err) {
-        throw flagError(err, 'organizations', FLAGS, entry)
+        throw cliErrorOf(flagError(err, 'organizations', FLAGS, { id, ...(opts.name !== undefined && { name: opts.name }), ...(opts.domains !== undefined && { domains: opts.domains }) }), userWords)
       }
-      const set = typeof opts.branding === 'string' ? brandingFromFile(config, entry, opts.branding) : undefined
-      const branding = opts.branding === false ? {} : set?.branding
-      const organization = await store.organizations.upsert({ id, name: entry.name as string, domains: entry.domains as string[], ...(branding !== undefined && { branding }) }, now())
-      if (opts.mfaRequired !== undefined) await store.mfa.setRequired('organization', id, opts.mfaRequired, now())
-      const mfaRequired = await store.mfa.required('organization', id)
+      const { organization, branding, mfaRequired } = result
       if (opts.json) printJson({ ...organization, branding: (await store.organizations.branding(id)) ?? {}, mfa_required: mfaRequired })
       else say(`updated organization ${organization.id} (${organization.name})${branding === undefined ? '' : Object.keys(branding).length === 0 ? ': branding removed' : ': branding set'}${opts.mfaRequired === undefined ? '' : mfaRequired ? ': MFA required' : ': MFA not required'}`)
-      for (const warning of set?.warnings ?? []) note(`warning: ${warning}`)
+      for (const warning of (set as ReturnType<typeof brandingFromFile> | undefined)?.warnings ?? []) note(`warning: ${warning}`)
       if (inConfigFile(config, id)) note(`warning: organization ${id} is also listed in the config file; the next \`latch serve\` sets it from the file`)
     })
   })

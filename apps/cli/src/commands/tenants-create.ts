@@ -13,9 +13,9 @@
 import { readFileSync } from 'node:fs'
 import { basename, dirname, resolve } from 'node:path'
 import type { Command } from 'commander'
-import { ConfigError, DEFAULT_TENANT, TenantIssuerTakenError, defineTenant, parseTenantFile, seedTenant, type TenantDefinition } from '@latch/server/admin'
-import { now, tenantIdArg, withConfigOption, withStore, type CommonOptions } from '../context.js'
-import { CliError, UsageError, reasonOf } from '../errors.js'
+import { ConfigError, DEFAULT_TENANT, createTenant, parseTenantFile } from '@latch/server/admin'
+import { managementScope, tenantIdArg, withConfigOption, withStore, type CommonOptions } from '../context.js'
+import { CliError, UsageError, cliErrorOf, reasonOf } from '../errors.js'
 import { isoTime, note, printJson, say } from '../output.js'
 
 interface TenantsCreateOptions extends CommonOptions {
@@ -43,17 +43,6 @@ function readTenantKeys(opts: TenantsCreateOptions): Record<string, unknown> {
   return keys
 }
 
-/** The tenant as validated, with the errors about the flags themselves said in terms of the flags. */
-function validated(base: Parameters<typeof defineTenant>[0], opts: TenantsCreateOptions, keys: Record<string, unknown>): { tenant: TenantDefinition; warnings: string[] } {
-  const where = opts.tenantConfig === undefined ? `tenant ${opts.id}` : basename(opts.tenantConfig)
-  try {
-    return defineTenant(base, { ...keys, id: opts.id, issuer: opts.issuer }, where, null, opts.tenantConfig === undefined ? process.cwd() : dirname(resolve(opts.tenantConfig)))
-  } catch (err) {
-    if (err instanceof ConfigError && err.key === `${where}.issuer`) throw new UsageError(`--issuer ${JSON.stringify(opts.issuer)} ${err.message.replace(`config: ${err.key} `, '')}`)
-    throw err
-  }
-}
-
 export function tenantsCreate(parent: Command): void {
   withConfigOption(
     parent
@@ -68,21 +57,22 @@ export function tenantsCreate(parent: Command): void {
     if (opts.id === DEFAULT_TENANT) throw new UsageError("--id default is the top-level config's tenant: pick another id")
     const keys = readTenantKeys(opts)
     await withStore(opts, async ({ config, root }) => {
-      const { tenant, warnings } = validated(config, opts, keys)
-      if (tenant.issuer === config.issuer) throw new CliError(`issuer ${tenant.issuer} is the default tenant's (the config file's issuer): every tenant needs its own`)
-      const listed = config.tenants.find((t) => t.id === tenant.id)
-      if (listed) throw new CliError(`tenant ${tenant.id} is defined in the config file (${listed.source}): \`latch serve\` creates it from there`)
-      if (await root.tenants.get(tenant.id)) throw new CliError(`tenant ${tenant.id} already exists (see \`latch tenants list\`)`)
+      const where = opts.tenantConfig === undefined ? `tenant ${opts.id}` : basename(opts.tenantConfig)
+      // The deployment's scope: a tenant's creation is recorded in the default tenant's log.
+      const scope = managementScope({ store: root, config, tenant: DEFAULT_TENANT })
+      let created: Awaited<ReturnType<typeof createTenant>>
       try {
-        await seedTenant(root, tenant, now())
+        created = await createTenant(scope, {
+          keys: { ...keys, id: opts.id, issuer: opts.issuer }, where,
+          baseDir: opts.tenantConfig === undefined ? process.cwd() : dirname(resolve(opts.tenantConfig)),
+        })
       } catch (err) {
-        // All or nothing: a tenant half seeded (a member who is no user) is taken away again.
-        await root.tenants.delete(tenant.id, now()).catch(() => false)
-        if (err instanceof TenantIssuerTakenError) throw new CliError(`issuer ${err.issuer} is taken${err.holder === null ? '' : ` by tenant ${err.holder}`}: every tenant needs its own`)
-        throw err
+        // Errors about the flags themselves are said in terms of the flags.
+        if (err instanceof ConfigError && err.key === `${where}.issuer`) throw new UsageError(`--issuer ${JSON.stringify(opts.issuer)} ${err.message.replace(`config: ${err.key} `, '')}`)
+        throw cliErrorOf(err, (e) => (e.detail.source !== undefined ? `${e.message}: \`latch serve\` creates it from there` : e.message.endsWith('already exists') ? `${e.message} (see \`latch tenants list\`)` : undefined))
       }
+      const { tenant, warnings, row } = created
       for (const w of warnings) note(`warning: ${w}`)
-      const row = await root.tenants.get(tenant.id)
       if (opts.json) printJson({ id: tenant.id, issuer: tenant.issuer, settings: tenant.settings, created_at: row?.created_at ?? null })
       else say(`created tenant ${tenant.id} (${tenant.issuer}) at ${isoTime(row?.created_at)}`)
       note(`running servers answer for ${tenant.issuer} within ${config.tenancy.reload_interval} s (tenancy.reload_interval)`)

@@ -6,9 +6,9 @@
  * stop answering for its issuer within `tenancy.reload_interval`.
  */
 import type { Command } from 'commander'
-import { DEFAULT_TENANT } from '@latch/server/admin'
-import { now, promptLine, tenantIdArg, withConfigOption, withStore, type CommonOptions } from '../context.js'
-import { CliError, UsageError } from '../errors.js'
+import { DEFAULT_TENANT, deleteTenant } from '@latch/server/admin'
+import { managementScope, promptLine, tenantIdArg, withConfigOption, withStore, type CommonOptions } from '../context.js'
+import { CliError, UsageError, cliErrorOf } from '../errors.js'
 import { note, say } from '../output.js'
 
 export function tenantsDelete(parent: Command): void {
@@ -29,7 +29,10 @@ export function tenantsDelete(parent: Command): void {
         const answer = await promptLine(`Delete tenant ${id} (${tenant.issuer}) with all its clients, users, keys, sessions and tokens? This cannot be undone. Type ${id} to confirm: `)
         if (answer.trim() !== id) throw new CliError(`tenant ${id} not deleted (the answer was not its id)`)
       }
-      if (!(await root.tenants.delete(id, now()))) throw new CliError(`no tenant ${id} (deleted meanwhile)`)
+      // The deployment's scope: a tenant's deletion is recorded in the default tenant's log.
+      await deleteTenant(managementScope({ store: root, config, tenant: DEFAULT_TENANT }), id).catch((err: unknown) => {
+        throw cliErrorOf(err, () => `no tenant ${id} (deleted meanwhile)`)
+      })
       say(`deleted tenant ${id} and all its data`)
       note(`running servers stop answering for ${tenant.issuer} within ${config.tenancy.reload_interval} s (tenancy.reload_interval)`)
       const listed = config.tenants.find((t) => t.id === id)

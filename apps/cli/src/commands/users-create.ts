@@ -6,9 +6,9 @@
  * argument stays in the shell history and is visible to other users in `ps`.
  */
 import type { Command } from 'commander'
-import { hashPassword, type UserClaims } from '@latch/server/admin'
-import { flagError, readPassword, validateWithLoader, withConfigOption, withStore, now, type CommonOptions } from '../context.js'
-import { CliError } from '../errors.js'
+import { createUser, type UserRecord } from '@latch/server/admin'
+import { flagError, managementScope, readPassword, withConfigOption, withStore, type CommonOptions } from '../context.js'
+import { cliErrorOf } from '../errors.js'
 import { claimPairs, list, repeated } from '../flag-values.js'
 import { note, printJson, say } from '../output.js'
 import { publicUser } from './users-list.js'
@@ -60,28 +60,16 @@ export function usersCreate(parent: Command): void {
       ...(roles !== undefined && { roles }),
       ...(attributes !== undefined && { claims: attributes }),
     }
-    await withStore(opts, async ({ config, store }) => {
-      try {
-        validateWithLoader(config, { users: [entry] })
-      } catch (err) {
-        throw flagError(err, 'users', USER_FLAGS, entry, PASSWORD_RULE)
-      }
+    await withStore(opts, async (ctx) => {
+      const { config } = ctx
       const email = opts.email.toLowerCase()
-      if (await store.users.getByEmail(email)) {
-        throw new CliError(`user ${email} already exists (change the password with \`latch users set-password ${email}\`)`)
+      let user: UserRecord
+      try {
+        user = await createUser(managementScope(ctx), { ...(entry as { email: string }), ...(opts.emailVerified !== undefined && { email_verified: opts.emailVerified }) })
+      } catch (err) {
+        throw cliErrorOf(flagError(err, 'users', USER_FLAGS, entry, PASSWORD_RULE), (e) =>
+          e.code === 'conflict' ? `user ${email} already exists (change the password with \`latch users set-password ${email}\`)` : undefined)
       }
-      const claims: UserClaims = opts.name !== undefined ? { name: opts.name } : {}
-      const user = await store.users.upsert(
-        {
-          email,
-          email_verified: opts.emailVerified ?? false,
-          password_hash: password !== undefined ? await hashPassword(password) : null,
-          claims,
-          ...(roles !== undefined && { roles }),
-          ...(attributes !== undefined && { attributes }),
-        },
-        now(),
-      )
       if (opts.json) printJson(publicUser(user))
       else say(`created user ${user.email} (sub ${user.id})`)
       if (password === undefined) note(`note: ${user.email} has no password and cannot sign in until \`latch users set-password ${user.email}\``)

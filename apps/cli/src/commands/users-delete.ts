@@ -3,8 +3,9 @@
  * start (config users are seeded at every start, docs/architecture.md §2), so the command says so.
  */
 import type { Command } from 'commander'
-import { now, withConfigOption, withStore, type CommonOptions } from '../context.js'
-import { CliError } from '../errors.js'
+import { deleteUser } from '@latch/server/admin'
+import { managementScope, withConfigOption, withStore, type CommonOptions } from '../context.js'
+import { cliErrorOf } from '../errors.js'
 import { note, say } from '../output.js'
 
 export function usersDelete(parent: Command): void {
@@ -12,9 +13,9 @@ export function usersDelete(parent: Command): void {
     parent.command('delete').description('delete a user').argument('<email>', 'email address of the user'),
   ).action(async (emailArg: string, opts: CommonOptions) => {
     const email = emailArg.toLowerCase()
-    await withStore(opts, async ({ config, store }) => {
-      const user = await store.users.getByEmail(email)
-      if (!user || !(await store.users.delete(user.id, now()))) throw new CliError(`no user with email ${email}`)
+    await withStore(opts, async (ctx) => {
+      const { config } = ctx
+      await deleteUser(managementScope(ctx), email).catch((err: unknown) => { throw cliErrorOf(err) })
       say(`deleted user ${email}`)
       if (config.users.some((u) => u.email.toLowerCase() === email)) {
         note(`warning: user ${email} is listed in the config file; the next \`latch serve\` creates it again`)

@@ -6,8 +6,10 @@
  * removes a factor an attacker would otherwise need.
  */
 import type { Command } from 'commander'
-import { withConfigOption, withStore, type CommonOptions } from '../context.js'
-import { userToProvision } from '../lookups.js'
+import { resetUserMfa } from '@latch/server/admin'
+import { managementScope, withConfigOption, withStore, type CommonOptions } from '../context.js'
+import { cliErrorOf } from '../errors.js'
+import { userWords } from '../lookups.js'
 import { say } from '../output.js'
 
 export function usersResetMfa(parent: Command): void {
@@ -18,17 +20,12 @@ export function usersResetMfa(parent: Command): void {
       .argument('<email>', 'email address of the user')
       .option('--passkeys', 'also remove every passkey of the user'),
   ).action(async (email: string, opts: CommonOptions & { passkeys?: boolean }) => {
-    await withStore(opts, async ({ store }) => {
-      const user = await userToProvision(store, email)
-      const removed = await store.mfa.removeTotp(user.id)
-      say(removed ? `two-step verification removed for ${user.email}` : `${user.email} had no two-step verification`)
-      if (opts.passkeys === true) {
-        let count = 0
-        for (const passkey of await store.passkeys.listForUser(user.id)) {
-          if (await store.passkeys.remove(user.id, passkey.credential_id)) count++
-        }
-        say(`${count} passkey${count === 1 ? '' : 's'} removed for ${user.email}`)
-      }
+    await withStore(opts, async (ctx) => {
+      const { user, totpRemoved, passkeysRemoved } = await resetUserMfa(managementScope(ctx), email, { passkeys: opts.passkeys === true }).catch((err: unknown) => {
+        throw cliErrorOf(err, userWords)
+      })
+      say(totpRemoved ? `two-step verification removed for ${user.email}` : `${user.email} had no two-step verification`)
+      if (passkeysRemoved !== null) say(`${passkeysRemoved} passkey${passkeysRemoved === 1 ? '' : 's'} removed for ${user.email}`)
     })
   })
 }

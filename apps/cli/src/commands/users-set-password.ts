@@ -9,10 +9,10 @@
  * admin for them, cuts off whoever else may hold the old one). `--keep-sessions` opts out.
  */
 import type { Command } from 'commander'
-import { hashPassword } from '@latch/server/admin'
-import { flagError, readPassword, validateWithLoader, withConfigOption, withStore, now, type CommonOptions } from '../context.js'
-import { CliError } from '../errors.js'
-import { userToProvision } from '../lookups.js'
+import { setUserPassword } from '@latch/server/admin'
+import { flagError, managementScope, readPassword, withConfigOption, withStore, type CommonOptions } from '../context.js'
+import { cliErrorOf } from '../errors.js'
+import { userWords } from '../lookups.js'
 import { note, say } from '../output.js'
 import { PASSWORD_RULE, USER_FLAGS } from './users-create.js'
 
@@ -34,17 +34,14 @@ export function usersSetPassword(parent: Command): void {
   ).action(async (emailArg: string, opts: SetPasswordOptions) => {
     const email = emailArg.toLowerCase()
     const password = (await readPassword(opts, true, true)) as string
-    await withStore(opts, async ({ config, store }) => {
+    await withStore(opts, async (ctx) => {
+      const { config } = ctx
       const entry = { email, password }
-      try {
-        validateWithLoader(config, { users: [entry] })
-      } catch (err) {
-        throw flagError(err, 'users', { ...USER_FLAGS, email: 'EMAIL' }, entry, PASSWORD_RULE)
-      }
-      const user = await userToProvision(store, email)
       const signOut = !opts.keepSessions
-      if (!(await store.users.setPasswordHash(user.id, await hashPassword(password), now(), { signOut }))) {
-        throw new CliError(`no user with email ${email}`)
+      try {
+        await setUserPassword(managementScope(ctx), email, password, { signOut })
+      } catch (err) {
+        throw cliErrorOf(flagError(err, 'users', { ...USER_FLAGS, email: 'EMAIL' }, entry, PASSWORD_RULE), userWords)
       }
       say(signOut ? `password set for ${email}; signed out everywhere (sessions ended, tokens revoked)` : `password set for ${email}; sessions and tokens kept`)
       if (config.users.some((u) => u.email.toLowerCase() === email && (u.password !== undefined || u.password_hash !== undefined))) {

@@ -6,10 +6,11 @@
  * entry. Tokens issued from now on see the change; tokens already issued keep what they carry.
  */
 import type { Command } from 'commander'
-import { flagError, now, validateWithLoader, withConfigOption, withStore, type CommonOptions } from '../context.js'
-import { CliError, UsageError } from '../errors.js'
+import { updateUser } from '@latch/server/admin'
+import { flagError, managementScope, withConfigOption, withStore, type CommonOptions } from '../context.js'
+import { UsageError, cliErrorOf } from '../errors.js'
 import { claimPairs, list, repeated } from '../flag-values.js'
-import { userToProvision } from '../lookups.js'
+import { userWords } from '../lookups.js'
 import { note, printJson, say } from '../output.js'
 import { publicUser } from './users-list.js'
 
@@ -37,23 +38,20 @@ export function usersUpdate(parent: Command): void {
     const remove = opts.removeClaim ?? []
     if (opts.roles === undefined && set === undefined && remove.length === 0) throw new UsageError('nothing to update: give --roles, --claim or --remove-claim')
     for (const key of remove) if (set && Object.hasOwn(set, key)) throw new UsageError(`--claim and --remove-claim both name ${key}`)
-    await withStore(opts, async ({ config, store }) => {
-      const user = await userToProvision(store, email)
-      // Removing what is not there is done already (scripts may repeat a command).
-      for (const key of remove) if (!Object.hasOwn(user.attributes, key)) note(`note: ${user.email} has no claim ${key}`)
-      const attributes: Record<string, unknown> = {}
-      for (const [key, value] of Object.entries(user.attributes)) if (!remove.includes(key)) Object.defineProperty(attributes, key, { value, enumerable: true, writable: true, configurable: true })
-      for (const [key, value] of Object.entries(set ?? {})) Object.defineProperty(attributes, key, { value, enumerable: true, writable: true, configurable: true })
+    await withStore(opts, async (ctx) => {
+      const { config } = ctx
       const roles = opts.roles === undefined ? undefined : [...new Set(opts.roles)]
-      const entry = { email: user.email, claims: attributes, ...(roles !== undefined && { roles }) }
+      let result: Awaited<ReturnType<typeof updateUser>>
       try {
-        validateWithLoader(config, { users: [entry] })
+        result = await updateUser(managementScope(ctx), email, { ...(roles !== undefined && { roles }), ...(set !== undefined && { setClaims: set }), removeClaims: remove })
       } catch (err) {
-        throw flagError(err, 'users', ROLE_AND_CLAIM_FLAGS, entry)
+        throw cliErrorOf(flagError(err, 'users', ROLE_AND_CLAIM_FLAGS, { email, claims: set, ...(roles !== undefined && { roles }) }), userWords)
       }
-      const patch = { attributes, ...(roles !== undefined && { roles }) }
-      if (!(await store.users.update(user.id, patch, now()))) throw new CliError(`user ${user.email} was deleted meanwhile`)
-      const updated = { ...user, ...patch }
+      const { user: updated, missing } = result
+      const user = updated
+      const attributes = updated.attributes
+      // Removing what is not there is done already (scripts may repeat a command).
+      for (const key of missing) note(`note: ${user.email} has no claim ${key}`)
       if (opts.json) printJson(publicUser(updated))
       else say(`updated user ${user.email}: roles ${updated.roles.length > 0 ? updated.roles.join(',') : 'none'}; claims ${Object.keys(attributes).join(',') || 'none'}`)
       if (config.users.some((u) => u.email.toLowerCase() === user.email)) {

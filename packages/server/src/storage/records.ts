@@ -532,8 +532,8 @@ export interface AuditRecord {
   /** The event's other fields (never a secret). */
   data: Record<string, unknown>
 }
-export type AuditActorType = 'user' | 'client' | 'system' | 'anonymous'
-export type AuditSubjectType = 'user' | 'client' | 'grant' | 'session' | 'key' | 'account' | 'organization' | 'connection' | 'webhook'
+export type AuditActorType = 'user' | 'client' | 'system' | 'anonymous' | 'admin'
+export type AuditSubjectType = 'user' | 'client' | 'grant' | 'session' | 'key' | 'account' | 'organization' | 'connection' | 'webhook' | 'tenant'
 
 /** Issue 14: what `audit.list` filters on; every filter is optional and they combine with AND. */
 export interface AuditFilter {

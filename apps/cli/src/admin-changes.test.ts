@@ -1,0 +1,68 @@
+/**
+ * Issue 14: every administrative change made with the CLI is in the audit log ("who changed what,
+ * before and after, secrets masked"; DESIGN14b), read back with `latch audit list --type … --json`.
+ */
+import { userInfo } from 'node:os'
+import { describe, expect, it } from 'vitest'
+import type { AuditRecord } from '@latch/server/admin'
+import { cliTestFile, latch, migrated, ok } from './test-harness.js'
+
+cliTestFile()
+
+const records = async (dir: string, type: string): Promise<AuditRecord[]> => JSON.parse(await ok(dir, ['audit', 'list', '--type', type, '--json'])) as AuditRecord[]
+
+const admin = (() => {
+  try {
+    return userInfo().username
+  } catch {
+    return process.env.USER || 'unknown'
+  }
+})()
+
+describe.concurrent('latch: administrative changes in the audit log', { timeout: 90_000 }, () => {
+  it('DESIGN14b: clients create is admin.client.created by the OS user, after without the secret or its hash; delete has after null', async () => {
+    const dir = await migrated()
+    const created = JSON.parse(await ok(dir, ['clients', 'create', '--id', 'web', '--redirect-uris', 'https://app.example.com/cb', '--json'])) as { client_secret: string }
+    const [record] = await records(dir, 'admin.client.created')
+    expect(record).toMatchObject({ version: 1, tenant: 'default', actor: { type: 'admin', id: admin }, subject: { type: 'client', id: 'web' }, outcome: 'success', ip: null, data: { before: null, via: 'cli' } })
+    const after = record!.data.after as Record<string, unknown>
+    expect(after).toMatchObject({ client_id: 'web', redirect_uris: ['https://app.example.com/cb'], client_secret_hash: '[masked]' })
+    expect(JSON.stringify(record)).not.toContain(created.client_secret)
+    await ok(dir, ['clients', 'delete', 'web'])
+    const [deleted] = await records(dir, 'admin.client.deleted')
+    expect(deleted!.data).toMatchObject({ before: { client_id: 'web' }, after: null })
+  })
+
+  it('DESIGN14b: users set-password is admin.user.password_set, with no hash and no password', async () => {
+    const dir = await migrated()
+    await ok(dir, ['users', 'create', '--email', 'alice@example.com', '--password-stdin'], { input: 'first-password-123\n' })
+    await ok(dir, ['users', 'set-password', 'alice@example.com', '--password-stdin'], { input: 'second-password-456\n' })
+    const [record] = await records(dir, 'admin.user.password_set')
+    expect(record).toMatchObject({ actor: { type: 'admin', id: admin }, subject: { type: 'user' }, data: { before: { email: 'alice@example.com', has_password: true }, after: { has_password: true }, signed_out: true, via: 'cli' } })
+    const all = await ok(dir, ['audit', 'list', '--json'])
+    expect(all).not.toContain('first-password-123')
+    expect(all).not.toContain('second-password-456')
+    expect(all).not.toContain('$argon2')
+  })
+
+  it('DESIGN14b: orgs delete is admin.organization.deleted with before present and after null', async () => {
+    const dir = await migrated()
+    await ok(dir, ['orgs', 'create', '--id', 'acme', '--name', 'Acme', '--domains', 'acme.example'])
+    await ok(dir, ['orgs', 'delete', 'acme'])
+    const [record] = await records(dir, 'admin.organization.deleted')
+    expect(record).toMatchObject({ subject: { type: 'organization', id: 'acme' }, data: { before: { id: 'acme', name: 'Acme', domains: ['acme.example'] }, after: null } })
+  })
+
+  it('DESIGN14b: keys rotate is admin.key.rotated naming the new key; a failed command records nothing', async () => {
+    const dir = await migrated()
+    const kid = (await ok(dir, ['keys', 'rotate'])).trim()
+    const [record] = await records(dir, 'admin.key.rotated')
+    expect(record).toMatchObject({ actor: { type: 'admin', id: admin }, subject: { type: 'key', id: kid }, data: { after: { kid }, via: 'cli' } })
+    expect(JSON.stringify(record)).not.toMatch(/private/)
+    await ok(dir, ['users', 'create', '--email', 'bob@example.com'])
+    const before = (JSON.parse(await ok(dir, ['audit', 'list', '--json'])) as unknown[]).length
+    const failed = await latch(dir, ['users', 'create', '--email', 'bob@example.com'])
+    expect(failed.code).toBe(1)
+    expect((JSON.parse(await ok(dir, ['audit', 'list', '--json'])) as unknown[]).length).toBe(before)
+  })
+})

@@ -1,0 +1,39 @@
+/**
+ * Issue 14: managing connections (issue 12: upstream identity providers users sign in through). An
+ * entry passes the config loader's rules for a `connections:` entry; the loader sees a placeholder
+ * for the client secret (a `${…}` in a real secret must not be substituted, nor echoed in an error),
+ * which is stored encrypted under LATCH_SECRET like the file's and masked in the audit record.
+ * Deleting a connection removes its users' identities at it and its pending sign-ins (one
+ * transaction); the users stay.
+ */
+import type { ResolvedConnection } from '../config/schema.js'
+import { connectionRecordOf } from '../connections/records.js'
+import type { ConnectionRecord } from '../storage/store.js'
+import { recordAdminChange } from './admin-change.js'
+import { ManagementError, type ManagementScope } from './scope.js'
+import { validateWithLoader } from './validate.js'
+
+/** Stands in for the secret while the loader checks the entry. */
+const PLACEHOLDER = 'secret-checked-apart'
+
+/** Adds a connection from a `connections:` entry without its secret. Throws the loader's `ConfigError` (`connections[0].…`), `conflict` when the id is taken. */
+export async function createConnection(scope: ManagementScope, entry: Record<string, unknown>, clientSecret?: string): Promise<{ connection: ResolvedConnection; stored: ConnectionRecord }> {
+  const { store, config, clock } = scope
+  const connection = validateWithLoader(config, { connections: [{ ...entry, ...(clientSecret !== undefined && { client_secret: PLACEHOLDER }) }] }).config.connections[0]!
+  if (await store.connections.get(connection.id)) throw new ManagementError('conflict', 'connection', `connection ${connection.id} already exists`)
+  const resolved: ResolvedConnection = { ...connection, secrets: { ...connection.secrets, ...(clientSecret !== undefined && { client_secret: clientSecret }) } }
+  const stored = await store.connections.upsert(await connectionRecordOf(resolved, config.secret, 'cli'), clock.now())
+  await recordAdminChange(scope, { type: 'admin.connection.created', subject: { type: 'connection', id: stored.id }, before: null, after: stored })
+  return { connection, stored }
+}
+
+export async function listConnections({ store }: ManagementScope): Promise<ConnectionRecord[]> {
+  return store.connections.list()
+}
+
+export async function deleteConnection(scope: ManagementScope, id: string): Promise<ConnectionRecord> {
+  const before = await scope.store.connections.get(id)
+  if (!before || !(await scope.store.connections.delete(id, scope.clock.now()))) throw new ManagementError('not_found', 'connection', `no connection ${id}`)
+  await recordAdminChange(scope, { type: 'admin.connection.deleted', subject: { type: 'connection', id }, before, after: null })
+  return before
+}

@@ -1,0 +1,56 @@
+/**
+ * Issue 14: managing tenants (issue 11). A tenant is validated with the config loader against the
+ * deployment's config (`defineTenant`) before anything is written, then seeded all or nothing (its
+ * settings stored; its clients, users and organizations into its own tables, secrets and passwords
+ * hashed). Deleting a tenant deletes every row it owns in one transaction. The scope is the
+ * deployment's (tenant `default`): the records of tenant changes are in the default tenant's log.
+ */
+import { defineTenant } from '../config/tenant.js'
+import type { TenantDefinition } from '../config/schema.js'
+import { TenantIssuerTakenError } from '../errors.js'
+import { seedTenant } from '../seed.js'
+import type { TenantRecord } from '../storage/store.js'
+import { recordAdminChange } from './admin-change.js'
+import { ManagementError, type ManagementScope } from './scope.js'
+
+export interface TenantInput {
+  /** The tenant's keys (an entry of `tenants` in the config file), `id` and `issuer` included. */
+  keys: Record<string, unknown> & { id: string; issuer: string }
+  /** Where the keys come from, for error messages (`tenant acme`, a file name). */
+  where: string
+  /** The directory relative paths in the keys (`css_file`) are read from. */
+  baseDir: string
+}
+
+/** Throws the loader's `ConfigError` (keyed `<where>.…`), `conflict` for a taken id or issuer, `refused` for the default tenant's issuer. */
+export async function createTenant(scope: ManagementScope, input: TenantInput): Promise<{ tenant: TenantDefinition; warnings: string[]; row: TenantRecord | null }> {
+  const { store: root, config, clock } = scope
+  const { tenant, warnings } = defineTenant(config, input.keys, input.where, null, input.baseDir)
+  if (tenant.issuer === config.issuer) throw new ManagementError('refused', 'tenant', `issuer ${tenant.issuer} is the default tenant's (the config file's issuer): every tenant needs its own`)
+  const listed = config.tenants.find((t) => t.id === tenant.id)
+  if (listed) throw new ManagementError('conflict', 'tenant', `tenant ${tenant.id} is defined in the config file (${listed.source})`, { detail: { source: listed.source } })
+  if (await root.tenants.get(tenant.id)) throw new ManagementError('conflict', 'tenant', `tenant ${tenant.id} already exists`)
+  try {
+    await seedTenant(root, tenant, clock.now())
+  } catch (err) {
+    // All or nothing: a tenant half seeded (a member who is no user) is taken away again.
+    await root.tenants.delete(tenant.id, clock.now()).catch(() => false)
+    if (err instanceof TenantIssuerTakenError) throw new ManagementError('conflict', 'tenant', `issuer ${err.issuer} is taken${err.holder === null ? '' : ` by tenant ${err.holder}`}: every tenant needs its own`, { cause: err })
+    throw err
+  }
+  const row = await root.tenants.get(tenant.id)
+  await recordAdminChange(scope, { type: 'admin.tenant.created', subject: { type: 'tenant', id: tenant.id }, before: null, after: row ?? { id: tenant.id, issuer: tenant.issuer, settings: tenant.settings } })
+  return { tenant, warnings, row }
+}
+
+export async function listTenants({ store }: ManagementScope): Promise<TenantRecord[]> {
+  return store.tenants.list()
+}
+
+/** Deletes a tenant and all its data (one transaction). */
+export async function deleteTenant(scope: ManagementScope, id: string): Promise<TenantRecord> {
+  const before = await scope.store.tenants.get(id)
+  if (!before || !(await scope.store.tenants.delete(id, scope.clock.now()))) throw new ManagementError('not_found', 'tenant', `no tenant ${id}`)
+  await recordAdminChange(scope, { type: 'admin.tenant.deleted', subject: { type: 'tenant', id }, before, after: null })
+  return before
+}
