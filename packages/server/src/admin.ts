@@ -29,3 +29,7 @@ export * from './errors.js'
 // Issue 14: the audit log.
 export { accountTagOf, tenantKeySecret } from './users/login-throttle.js'
 export { AUDIT_LIST_MAX } from './storage/repositories/audit-events.js'
+// Issue 14 (admin API): what the CLI and the admin API share to read the audit log.
+export { parseRelativeTime, RELATIVE_TIME_HINT } from './lib/relative-time.js'
+export { auditUserFilter } from './audit/user-filter.js'
+export { isAuditType, AUDIT_CURSOR } from './audit/audit-query.js'
