@@ -6,6 +6,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
+import { isDeepStrictEqual } from 'node:util'
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import { Value } from '@sinclair/typebox/value'
 import { ConfigError } from '../errors.js'
@@ -449,16 +450,20 @@ export function resolveConfig(substituted: Record<string, unknown>, options: Res
     resourceIds.add(r.identifier)
     r.scopes.forEach((s) => knownScopes.add(s))
   })
-  // Issue 14: the admin API is a resource of every tenant, built in (never written under resources).
+  // Issue 14: the admin API is a resource of every tenant, built in (not written under resources).
+  // Resolving is idempotent: a config resolved before (the CLI re-validates with it) holds the built-in entry as is.
   const adminResource = adminResourceOf(issuer)
-  if (resourceIds.has(adminResource)) {
-    throw new ConfigError(`resources[${file.resources.findIndex((r) => r.identifier === adminResource)}].identifier`, `is the admin API, a built-in resource: remove it from resources (clients list it in their resources)`)
+  const builtIn = { identifier: adminResource, name: ADMIN_RESOURCE_NAME, scopes: [...ADMIN_SCOPES] }
+  const adminEntry = file.resources.findIndex((r) => r.identifier === adminResource)
+  if (adminEntry >= 0 && !isDeepStrictEqual({ ...file.resources[adminEntry] }, builtIn)) {
+    throw new ConfigError(`resources[${adminEntry}].identifier`, `is the admin API, a built-in resource: remove it from resources (clients list it in their resources)`)
   }
-  const adminScopeOwner = file.resources.findIndex((r) => r.scopes.some(isAdminScope))
+  const ownResources = file.resources.filter((r) => r.identifier !== adminResource)
+  const adminScopeOwner = file.resources.findIndex((r) => r.identifier !== adminResource && r.scopes.some(isAdminScope))
   if (adminScopeOwner >= 0) throw new ConfigError(`resources[${adminScopeOwner}].scopes`, `names ${ADMIN_SCOPES.join(', ')} or one of them: the admin scopes belong to the built-in admin API`)
   const adminScopeEntry = file.scopes.findIndex((sc) => isAdminScope(sc.name))
   if (adminScopeEntry >= 0) throw new ConfigError(`scopes[${adminScopeEntry}].name`, `is an admin scope, built in with the admin API: remove it from scopes`)
-  const resources = [...file.resources, { identifier: adminResource, name: ADMIN_RESOURCE_NAME, scopes: [...ADMIN_SCOPES] }]
+  const resources = [...ownResources, builtIn]
   resourceIds.add(adminResource)
   for (const s of ADMIN_SCOPES) knownScopes.add(s)
   const resourceScopes = new Set(resources.flatMap((r) => r.scopes))
