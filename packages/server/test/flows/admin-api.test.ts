@@ -55,7 +55,9 @@ afterAll(() => s?.close())
 async function call(url: string, init: RequestInit = {}): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
   const res = await hostFetch(url, init)
   const text = await res.text()
-  bodies.push(text, [...res.headers.entries()].map(([k, v]) => `${k}: ${v}`).join('\n'))
+  const headers: string[] = []
+  res.headers.forEach((v, k) => headers.push(`${k}: ${v}`))
+  bodies.push(text, headers.join('\n'))
   return { status: res.status, headers: res.headers, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) }
 }
 
