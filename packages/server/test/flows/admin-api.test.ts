@@ -183,6 +183,10 @@ describe('issue 14: admin API, audit events', () => {
       expect(String(res.body.error_description).startsWith(`${name}:`), `${query}: ${String(res.body.error_description)}`).toBe(true)
       expect(res.headers.get('cache-control')).toBe('no-store')
     }
+    // RFC 9110 §15.5.6: a method the route does not have.
+    const post = await call(events('main'), { method: 'POST', headers: { authorization: `Bearer ${reader}` } })
+    expect(post.status).toBe(405)
+    expect(post.headers.get('allow')).toMatch(/GET/)
     // RFC 6750 §2.3: not in the query string.
     const inQuery = await get(events('main', `?access_token=${reader}`))
     expect(inQuery.status).toBe(400)
