@@ -68,6 +68,9 @@ describe.concurrent('latch audit list', { timeout: 90_000 }, () => {
     expect(ghost).toEqual([expect.objectContaining({ type: 'login.failed', subject: { type: 'account', id: accountTagOf(SECRET, 'ghost@example.com') } })])
     // The email itself is in no record.
     expect(JSON.stringify(ghost)).not.toContain('ghost@')
+    // Issue 14 (admin API, audit/user-filter.ts shared with it): a user id finds the same records as the email.
+    const byId = JSON.parse(await ok(dir, ['audit', 'list', '--user', alice, '--json'])) as AuditRecord[]
+    expect(byId.map((r) => r.id)).toEqual(mine.map((r) => r.id))
   })
 
   it('security review: --user matches subjects and actors by type and id (a client or key with the user\'s id is not the user); a secret not from the environment is warned about on stderr', async () => {

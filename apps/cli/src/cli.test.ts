@@ -124,6 +124,15 @@ describe.concurrent('latch CLI', { timeout: 90_000 }, () => {
     expect(listed.find((c) => c.client_id === 'svc')?.resources).toEqual(['https://api.example.com'])
   })
 
+  it('issue 14 (README "Admin API"): `clients create` registers an admin client for the built-in admin API resource; a public or user-grant client may not have an admin scope', async () => {
+    const dir = await migrated()
+    const admin = 'http://localhost:9000/admin/api/v1'
+    const created = JSON.parse(await ok(dir, ['clients', 'create', '--id', 'ops', '--grant-types', 'client_credentials', '--scope', 'admin:read', '--resource', admin, '--json'])) as Record<string, unknown>
+    expect(created).toMatchObject({ scope: 'admin:read', resources: [admin] })
+    expectOneLineError(await latch(dir, ['clients', 'create', '--id', 'ops2', '--grant-types', 'client_credentials', '--scope', 'admin:read']), 2, /admin API/)
+    expectOneLineError(await latch(dir, ['clients', 'create', '--id', 'spa2', '--type', 'public', '--redirect-uris', 'http://localhost:5173/cb', '--scope', 'openid admin:read', '--resource', admin]), 2, /client credentials only/)
+  })
+
   /** @see issue 8 */
   it('RFC 7591 §2, OIDC Dynamic Client Registration §2: `clients create` pins the auth method only with --auth-method, and --id-token-alg RS256 adds an RS256 key beside an ES256 signing key', async () => {
     const dir = await migrated(CONFIG.replace('log_level: warn', 'log_level: warn\ntokens:\n  signing_alg: ES256'))

@@ -39,3 +39,7 @@ export { createOrganization, updateOrganization, deleteOrganization, addOrganiza
 export { createConnection, deleteConnection, listConnections } from './management/connections.js'
 export { createTenant, deleteTenant, listTenants, type TenantInput } from './management/tenants.js'
 export { rotateKeys, type Rotation } from './management/keys.js'
+// Issue 14 (admin API): what the CLI and the admin API share to read the audit log.
+export { parseRelativeTime, RELATIVE_TIME_HINT } from './lib/relative-time.js'
+export { auditUserFilter } from './audit/user-filter.js'
+export { isAuditType, AUDIT_CURSOR } from './audit/audit-query.js'

@@ -69,6 +69,7 @@ import { openRateLimitStore } from './rate-limit/connect.js'
 import { LatchMetrics } from './metrics/latch-metrics.js'
 import { startMetricsListener, type MetricsListener } from './metrics/listener.js'
 import { metricsEndpoint } from './endpoints/metrics.js'
+import { adminApiEndpoint } from './endpoints/admin-api.js'
 import { recordRequestMetrics, recordUnmatched } from './endpoints/_pipeline/request-metrics.js'
 import { planReload } from './config/reload.js'
 import type { TracingSdk } from './tracing-sdk.js'
@@ -389,6 +390,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       // Issue 13.
       passkeyAssetsEndpoint, passkeyEndpoints, passkeyFactorPages, signUpPages, passwordResetPages,
       emailSignInEndpoint, accountEmailEndpoint,
+      // Issue 14: the admin REST API.
+      adminApiEndpoint,
     ]) {
       await app.register(plugin)
     }

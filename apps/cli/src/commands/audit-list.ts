@@ -1,7 +1,7 @@
 /**
  * `latch audit list` (issue 14): the tenant's audit log, newest first (README "Audit log").
  * Filters: `--since` / `--until` (a duration back from now, `90s` `15m` `1h` `7d` `2w`, or an ISO
- * 8601 time; `--until` is exclusive), `--type` (repeatable or comma-separated), `--user EMAIL` (the
+ * 8601 time; `--until` is exclusive), `--type` (repeatable or comma-separated), `--user EMAIL` or a user id (the
  * user's records as actor or subject, and the failed sign-ins of that account typed, found by its
  * keyed hash even when no such user exists; records match by subject and actor type and id, and a
  * warning on stderr says when LATCH_SECRET is not from the environment, since the hash is keyed by
@@ -10,23 +10,17 @@
  * `--json` prints the records as a JSON array (schema version 1, as stored).
  */
 import type { Command } from 'commander'
-import { ADMIN_CHANGE_TYPES, AUDIT_LIST_MAX, EVENT_NAMES, accountTagOf, tenantKeySecret, type AuditFilter, type AuditRecord } from '@latch/server/admin'
+import { AUDIT_CURSOR, AUDIT_LIST_MAX, RELATIVE_TIME_HINT, isAuditType, auditUserFilter, parseRelativeTime, tenantKeySecret, type AuditFilter, type AuditRecord } from '@latch/server/admin'
 import { withConfigOption, withStore, withTenantOption, type CommonOptions } from '../context.js'
 import { UsageError } from '../errors.js'
 import { list } from '../flag-values.js'
 import { note, printJson, printTable } from '../output.js'
 
-const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }
-
-/** `1h` (back from `now`) or an ISO 8601 time, as epoch milliseconds; a usage error naming the flag otherwise. */
+/** `1h` (back from `now`) or an ISO 8601 time, as epoch milliseconds (lib/relative-time.ts, shared with the admin API); a usage error naming the flag otherwise. */
 export function timeArg(flag: string, value: string, now: number): number {
-  const relative = /^(\d{1,9})([smhdw])$/.exec(value)
-  if (relative) return now - Number(relative[1]) * UNITS[relative[2]!]!
-  if (/^\d{4}-\d{2}-\d{2}/.test(value)) {
-    const ms = Date.parse(value)
-    if (!Number.isNaN(ms)) return ms
-  }
-  throw new UsageError(`${flag} ${JSON.stringify(value)} must be a duration back from now (90s, 15m, 1h, 7d, 2w) or an ISO 8601 time`)
+  const ms = parseRelativeTime(value, now)
+  if (ms === null) throw new UsageError(`${flag} ${JSON.stringify(value)} must be ${RELATIVE_TIME_HINT}`)
+  return ms
 }
 
 interface AuditListOptions extends CommonOptions {
@@ -53,7 +47,7 @@ export function auditList(parent: Command): void {
         .option('--since <time>', 'records at or after: a duration back from now (90s, 15m, 1h, 7d, 2w) or an ISO 8601 time')
         .option('--until <time>', 'records before: a duration back from now or an ISO 8601 time')
         .option('--type <types>', 'event types, comma-separated or repeated (login.failed, token.issued, …)', list)
-        .option('--user <email>', "the user's records (as actor or subject) and the failed sign-ins of that account")
+        .option('--user <email-or-id>', "the user's records (as actor or subject) and the failed sign-ins of that account")
         .option('--client <id>', 'records of this client_id')
         .option('--outcome <outcome>', 'success or failure')
         .option('--limit <n>', `records per page (default 50, at most ${AUDIT_LIST_MAX})`)
@@ -66,8 +60,7 @@ export function auditList(parent: Command): void {
     if (opts.since !== undefined) filter.since = timeArg('--since', opts.since, now)
     if (opts.until !== undefined) filter.until = timeArg('--until', opts.until, now)
     if (opts.type !== undefined) {
-      // Issue 14: the bus's events and the administrative changes (`admin.client.created`…).
-      const unknown = opts.type.filter((t) => !(EVENT_NAMES as readonly string[]).includes(t) && !(ADMIN_CHANGE_TYPES as readonly string[]).includes(t))
+      const unknown = opts.type.filter((t) => !isAuditType(t))
       if (unknown.length > 0) throw new UsageError(`--type ${unknown.join(',')}: no such event (see README "Audit log")`)
       filter.types = opts.type
     }
@@ -82,22 +75,15 @@ export function auditList(parent: Command): void {
       filter.limit = 50
     }
     if (opts.cursor !== undefined) {
-      if (!/^[0-9a-f]{12,64}$/.test(opts.cursor)) throw new UsageError('--cursor must be the id printed after the previous page')
+      if (!AUDIT_CURSOR.test(opts.cursor)) throw new UsageError('--cursor must be the id printed after the previous page')
       filter.cursor = opts.cursor
     }
     if (opts.client !== undefined) filter.clientId = opts.client
     await withStore(opts, async ({ store, base, tenant }) => {
       if (opts.user !== undefined) {
-        const email = opts.user.trim().toLowerCase()
-        const user = email.includes('\u0000') ? null : await store.users.getByEmail(email)
-        // A failed sign-in names the account typed by its keyed hash (users/login-throttle.ts), whether or not it exists.
-        const hash = accountTagOf(tenantKeySecret(base.secret, tenant), email)
-        // Security review: by (type, id), so that another kind of subject or actor with the user's id never matches.
-        filter.subjects = user ? [{ type: 'user', id: user.id }, { type: 'account', id: hash }] : [{ type: 'account', id: hash }]
-        if (user) {
-          filter.actor = { type: 'user', id: user.id }
-          filter.subjectOrActor = true
-        }
+        // audit/user-filter.ts (shared with the admin API): the user as actor or subject, by (type, id),
+        // and the failed sign-ins of the account by its keyed hash, whether or not it exists.
+        Object.assign(filter, await auditUserFilter(store.users, tenantKeySecret(base.secret, tenant), opts.user))
         // The keyed hash is the server's only when both use the same secret: from the environment.
         if (base.secret_source !== 'env') {
           note(`warning: LATCH_SECRET is not set in the environment (the secret comes from ${base.secret_source}): failed sign-ins are found by a keyed hash of the email, which matches the server's only if it runs with the same secret`)

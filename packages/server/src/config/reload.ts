@@ -12,6 +12,7 @@
  * caches and the mailer.
  */
 import { isDeepStrictEqual } from 'node:util'
+import { adminResourceOf } from '../rules/admin-api.js'
 import type { LatchConfig } from './schema.js'
 
 /** Top-level keys a reload applies. */
@@ -41,15 +42,22 @@ export function planReload(running: LatchConfig, next: LatchConfig): ReloadPlan 
   const refused: string[] = []
   const keys = new Set([...Object.keys(running), ...Object.keys(next)])
   for (const key of keys) {
-    const before = (running as unknown as Record<string, unknown>)[key]
-    const after = (next as unknown as Record<string, unknown>)[key]
+    const before = comparable(running, key)
+    const after = comparable(next, key)
     if (isDeepStrictEqual(before, after)) continue
     if (reloadable.has(key)) {
-      merged[key] = after
+      merged[key] = (next as unknown as Record<string, unknown>)[key]
       applied.push(key)
     } else if (!DERIVED_KEYS.has(key)) refused.push(key)
   }
   const kept = new Set(next.clients.map((c) => c.client_id))
   const removedClients = running.clients.map((c) => c.client_id).filter((id) => !kept.has(id))
   return { config: Object.freeze(merged) as unknown as LatchConfig, applied, refused, removedClients }
+}
+
+/** A key's value as the file sets it: `resources` without the built-in admin API (issue 14), which follows the issuer. */
+function comparable(config: LatchConfig, key: string): unknown {
+  if (key !== 'resources') return (config as unknown as Record<string, unknown>)[key]
+  const admin = adminResourceOf(config.issuer)
+  return config.resources.filter((r) => r.identifier !== admin)
 }

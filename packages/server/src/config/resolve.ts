@@ -6,6 +6,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { randomBytes } from 'node:crypto'
+import { isDeepStrictEqual } from 'node:util'
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import { Value } from '@sinclair/typebox/value'
 import { ConfigError } from '../errors.js'
@@ -18,6 +19,7 @@ import { redirectUriRegistrationProblem } from '../rules/redirect-uri.js'
 import { backchannelLogoutUriProblem } from '../rules/backchannel-logout-uri.js'
 import { isProtocolClaim } from '../rules/protocol-claims.js'
 import { isTemplate, matchTemplate, parseTemplate, templateProblem, type ScopeTemplate } from '../rules/scope-template.js'
+import { ADMIN_RESOURCE_NAME, ADMIN_SCOPES, adminResourceOf, isAdminScope } from '../rules/admin-api.js'
 import { OIDC_SCOPE_CLAIMS } from './schema.js'
 import { DEFAULT_TRACING_ENDPOINT, JWKS_MAX_AGE } from './defaults.js'
 import { parseTrustProxy } from './trust-proxy.js'
@@ -158,7 +160,7 @@ function idTokenAlg(requested: SigningAlg | undefined, signingAlg: SigningAlg, k
   throw new ConfigError(key, `must be RS256 or tokens.signing_alg (${signingAlg}): Latch signs ID tokens with no other alg, got ${JSON.stringify(requested)}`)
 }
 
-function resolveClients(file: ConfigFile, knownScopes: Set<string>, templates: readonly ScopeTemplate[], resourceIds: Set<string>, minSecret: number): ResolvedClient[] {
+function resolveClients(file: ConfigFile, knownScopes: Set<string>, templates: readonly ScopeTemplate[], resourceIds: Set<string>, minSecret: number, adminResource: string | null = null): ResolvedClient[] {
   const templateNames = new Set(templates.map((t) => t.name))
   const signingAlg = file.tokens.signing_alg
   return file.clients.map((c, i) => {
@@ -208,6 +210,16 @@ function resolveClients(file: ConfigFile, knownScopes: Set<string>, templates: r
     c.resources?.forEach((r, j) => {
       if (!resourceIds.has(r)) throw new ConfigError(`${key('resources')}[${j}]`, `names resource ${JSON.stringify(r)}, which is not one of the resources' identifiers`)
     })
+    // Issue 14: the admin scopes go to a confidential client on its own behalf, for the admin API only (rules/admin-api.ts).
+    const admin = scope.filter(isAdminScope)
+    if (admin.length > 0) {
+      if (method === 'none' || !grantTypes.includes('client_credentials')) {
+        throw new ConfigError(key('scope'), `names ${admin.join(' ')}: the admin scopes are granted by client credentials only (a confidential client with client_credentials in grant_types)`)
+      }
+      if (adminResource === null || !(c.resources ?? []).includes(adminResource)) {
+        throw new ConfigError(key('resources'), `must list the admin API (${adminResource ?? '<issuer>/admin/api/v1'}) for the scope ${admin.join(' ')}: the admin scopes are granted only in tokens for it`)
+      }
+    }
     // The picker runs in a browser, after a sign-in: a grant without one could never choose.
     const withoutPicker = grantTypes.filter((g) => g === 'password' || g === 'urn:ietf:params:oauth:grant-type:device_code')
     if (c.organization_required === true && withoutPicker.length > 0) {
@@ -438,7 +450,23 @@ export function resolveConfig(substituted: Record<string, unknown>, options: Res
     resourceIds.add(r.identifier)
     r.scopes.forEach((s) => knownScopes.add(s))
   })
-  const resourceScopes = new Set(file.resources.flatMap((r) => r.scopes))
+  // Issue 14: the admin API is a resource of every tenant, built in (not written under resources).
+  // Resolving is idempotent: a config resolved before (the CLI re-validates with it) holds the built-in entry as is.
+  const adminResource = adminResourceOf(issuer)
+  const builtIn = { identifier: adminResource, name: ADMIN_RESOURCE_NAME, scopes: [...ADMIN_SCOPES] }
+  const adminEntry = file.resources.findIndex((r) => r.identifier === adminResource)
+  if (adminEntry >= 0 && !isDeepStrictEqual({ ...file.resources[adminEntry] }, builtIn)) {
+    throw new ConfigError(`resources[${adminEntry}].identifier`, `is the admin API, a built-in resource: remove it from resources (clients list it in their resources)`)
+  }
+  const ownResources = file.resources.filter((r) => r.identifier !== adminResource)
+  const adminScopeOwner = file.resources.findIndex((r) => r.identifier !== adminResource && r.scopes.some(isAdminScope))
+  if (adminScopeOwner >= 0) throw new ConfigError(`resources[${adminScopeOwner}].scopes`, `names ${ADMIN_SCOPES.join(', ')} or one of them: the admin scopes belong to the built-in admin API`)
+  const adminScopeEntry = file.scopes.findIndex((sc) => isAdminScope(sc.name))
+  if (adminScopeEntry >= 0) throw new ConfigError(`scopes[${adminScopeEntry}].name`, `is an admin scope, built in with the admin API: remove it from scopes`)
+  const resources = [...ownResources, builtIn]
+  resourceIds.add(adminResource)
+  for (const s of ADMIN_SCOPES) knownScopes.add(s)
+  const resourceScopes = new Set(resources.flatMap((r) => r.scopes))
   const scopeTemplates = resolveScopeTemplates(file, file.hooks !== null)
   const templateNames = new Set(scopeTemplates.map((t) => t.name))
   file.scopes.forEach((s) => {
@@ -450,8 +478,9 @@ export function resolveConfig(substituted: Record<string, unknown>, options: Res
   if (file.default_resource !== undefined && !resourceIds.has(file.default_resource)) {
     throw new ConfigError('default_resource', `must be one of the resources' identifiers, got ${JSON.stringify(file.default_resource)}`)
   }
+  if (file.default_resource === adminResource) throw new ConfigError('default_resource', 'must not be the admin API: a token for it is asked for by name (resource=…)')
 
-  const clients = resolveClients(file, knownScopes, scopeTemplates, resourceIds, file.security.min_client_secret_length)
+  const clients = resolveClients(file, knownScopes, scopeTemplates, resourceIds, file.security.min_client_secret_length, adminResource)
   const seen = new Set<string>()
   clients.forEach((c, i) => {
     if (seen.has(c.client_id)) throw new ConfigError(`clients[${i}].client_id`, `duplicates ${c.client_id}`)
@@ -514,6 +543,7 @@ export function resolveConfig(substituted: Record<string, unknown>, options: Res
     branding,
     messages,
     organizations,
+    resources,
     known_scopes: [...knownScopes],
     scope_templates: scopeTemplates,
     hooks,

@@ -31,6 +31,8 @@ export const ROUTE_SEGMENTS = ['authorize', 'token', 'userinfo', 'jwks', 'intros
   // Issue 14: the Prometheus metrics and the readiness probe.
   'metrics',
   'readyz',
+  // Issue 14: the admin API (`/admin/api/v1`).
+  'admin',
 ] as const
 
 /** Largest custom stylesheet, as for `branding.css_file`. */

@@ -1,6 +1,6 @@
 /**
- * Issue 14: the audit record of an administrative change (DESIGN14b "the administrative change
- * audit record", README "Audit log"): who changed what, the resource's fields before and after,
+ * Issue 14: the audit record of an administrative change (README "Audit log", "Administrative
+ * changes"): who changed what, the resource's fields before and after,
  * secrets masked. Type `admin.<resource>.<action>`, actor the administrator (`admin` for the CLI:
  * the operating-system user who ran it), subject the thing changed, `data: { before, after, via }`
  * (`before` null when created, `after` null when deleted).
@@ -14,26 +14,12 @@
 import type { LatchConfig } from '../config/schema.js'
 import { sortableId } from '../lib/sortable-id.js'
 import type { AuditRecord, AuditSubjectType, Store } from '../storage/store.js'
+import type { AdminChangeType } from '../audit/admin-change-types.js'
 
 /** The administrator making a change: `admin` (the CLI's OS user), or the API's client or signed-in user. */
 export type AdminActor = { type: 'admin' | 'client' | 'user'; id: string }
 
-export const ADMIN_RESOURCES = ['client', 'user', 'organization', 'organization_member', 'connection', 'tenant', 'key', 'session'] as const
-export const ADMIN_ACTIONS = ['created', 'updated', 'deleted', 'rotated', 'password_set', 'mfa_reset', 'signed_out', 'added', 'removed'] as const
-export type AdminResource = (typeof ADMIN_RESOURCES)[number]
-export type AdminAction = (typeof ADMIN_ACTIONS)[number]
-export type AdminChangeType = `admin.${AdminResource}.${AdminAction}`
-
-/** The change types the management services write (README "Audit log"; `latch audit list --type` accepts them). */
-export const ADMIN_CHANGE_TYPES = [
-  'admin.client.created', 'admin.client.updated', 'admin.client.deleted',
-  'admin.user.created', 'admin.user.updated', 'admin.user.password_set', 'admin.user.mfa_reset', 'admin.user.deleted',
-  'admin.organization.created', 'admin.organization.updated', 'admin.organization.deleted',
-  'admin.organization_member.added', 'admin.organization_member.updated', 'admin.organization_member.removed',
-  'admin.connection.created', 'admin.connection.deleted',
-  'admin.tenant.created', 'admin.tenant.deleted',
-  'admin.key.rotated',
-] as const satisfies readonly AdminChangeType[]
+export { ADMIN_RESOURCES, ADMIN_ACTIONS, ADMIN_CHANGE_TYPES, type AdminResource, type AdminAction, type AdminChangeType } from '../audit/admin-change-types.js'
 
 /** What the value of a masked field becomes. */
 export const MASKED = '[masked]'

@@ -5,12 +5,15 @@
  * - The audience (RFC 8707 §2) is decided by `rules/resource.ts`: only resources the client is
  *   registered for; a scope belonging to another resource is `invalid_scope`.
  * - A refresh re-checks the client's current registration (`assertStillRegistered`).
+ * - Issue 14: the admin scopes (`rules/admin-api.ts`) are never granted with a user (authorization
+ *   code, device, password): `invalid_scope` when asked, left out of a default; client credentials only.
  * Pure: no store, no clock, no HTTP; the callers pass the config and the client (structurally, so
  * this rule depends on nothing above it).
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.3
  * @see https://www.rfc-editor.org/rfc/rfc8707#section-2
  */
 import { InvalidScopeError } from '../errors.js'
+import { isAdminScope } from './admin-api.js'
 import { isOrganizationScope } from './organization.js'
 import { assertResourcePermitted, scopeFitsResource, type ResourceClient, type ResourceConfig } from './resource.js'
 import { isTemplate, matchTemplate, type ScopeTemplate } from './scope-template.js'
@@ -59,7 +62,7 @@ export function defaultScope(client: ScopeClient, config: ScopeConfig, resource:
   return client.scope.split(' ').filter((s) => {
     // A template has no instance until a request names its parameters, and a registered instance
     // is granted per user (organizations/dynamic-scopes.ts), never by default.
-    if (s === '' || (!userScopes && isStandardScope(s)) || isTemplate(s) || matchTemplate(s, config.scope_templates) !== null) return false
+    if (s === '' || (!userScopes && isStandardScope(s)) || (userScopes && isAdminScope(s)) || isTemplate(s) || matchTemplate(s, config.scope_templates) !== null) return false
     return scopeFitsResource(s, resource, config)
   })
 }
@@ -144,6 +147,9 @@ function computeScope(requested: string | undefined, client: ScopeClient, config
   if (parsed !== undefined && parsed.length > 0 && asked.length === 0 && organizations.length === 0 && dynamic.length === 0) {
     throw new InvalidScopeError('none of the requested scopes is known to this server')
   }
+  // Issue 14: an administrator's consent comes with the console; until then, no user grant carries admin access.
+  const admin = userScopes ? asked.filter(isAdminScope) : []
+  if (admin.length > 0) throw new InvalidScopeError(`scope ${admin.join(' ')} is granted by client credentials only`)
   const unknown = asked.filter((s) => !allowed.has(s))
   if (unknown.length > 0) {
     throw new InvalidScopeError(`scope ${unknown.map((s) => JSON.stringify(s)).join(', ')} is not allowed for this client`)

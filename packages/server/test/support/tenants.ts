@@ -64,10 +64,11 @@ export function tenantIssuers(port: number): Record<TenantName, string> {
  * to the top level). The server listens on 127.0.0.1.
  */
 export async function startTenantsServer(
-  options: { config?: Record<string, unknown>; perTenant?: Partial<Record<TenantName, Record<string, unknown>>>; clock?: Clock; logger?: Logger; database?: TestDatabase } = {},
+  options: { config?: Record<string, unknown>; perTenant?: Partial<Record<TenantName, Record<string, unknown>>>; clock?: Clock; logger?: Logger; database?: TestDatabase; port?: number } = {},
 ): Promise<TenantsServer> {
   const db = options.database ?? (await createTestDatabase())
-  const port = await freePort()
+  // Issue 14: a port chosen in advance (`freePort`), for configs that name the tenants' issuers.
+  const port = options.port ?? (await freePort())
   const issuers = tenantIssuers(port)
   const { resources, scopes, clients, users } = baseTestConfig
   const tenantKeys = { resources, scopes, clients, users }

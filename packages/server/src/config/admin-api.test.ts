@@ -1,0 +1,76 @@
+/**
+ * Issue 14: the admin API's built-in resource and scopes in the config (config/resolve.ts,
+ * rules/admin-api.ts, rules/scope.ts): always known, per tenant issuer, granted only to confidential
+ * clients with client credentials that list them, never with a user.
+ */
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { configError } from '../../test/support/config-error.js'
+import { ADMIN_SCOPES, adminResourceOf, adminScopeAllows } from '../rules/admin-api.js'
+import { resolveScope } from '../rules/scope.js'
+import { parseRelativeTime } from '../lib/relative-time.js'
+import { loadConfig } from './load.js'
+import { planReload } from './reload.js'
+
+const ISSUER = 'https://id.example.com'
+const ADMIN = `${ISSUER}/admin/api/v1`
+const env = { LATCH_SECRET: 's'.repeat(40) }
+const load = (config: Record<string, unknown>) => loadConfig({ config: { issuer: ISSUER, ...config }, env, cwd: mkdtempSync(join(tmpdir(), 'latch-cfg-')) }).config
+const adminClient = (over: Record<string, unknown> = {}) => ({ client_id: 'ops', client_secret: 'x'.repeat(40), grant_types: ['client_credentials'], scope: 'admin:read', resources: [ADMIN], ...over })
+
+describe('issue 14: the admin API resource and scopes in the config', () => {
+  it('RFC 8707 §2: the admin API is a resource of every config, at <issuer>/admin/api/v1, with the admin scopes', () => {
+    const config = load({})
+    expect(config.resources.at(-1)).toEqual({ identifier: ADMIN, name: 'Latch admin API', scopes: [...ADMIN_SCOPES] })
+    expect(config.known_scopes).toEqual(expect.arrayContaining([...ADMIN_SCOPES]))
+    expect(adminResourceOf('https://id.example.com/t/acme/')).toBe('https://id.example.com/t/acme/admin/api/v1')
+  })
+
+  it('issue 14: a confidential client-credentials client that lists the scope and the resource may have it; others are refused naming the key', () => {
+    expect(load({ clients: [adminClient()] }).clients[0]!.scope).toBe('admin:read')
+    expect(configError(() => load({ clients: [adminClient({ resources: [] })] })).message).toMatch(/clients\[0\]\.resources must list the admin API/)
+    expect(configError(() => load({ clients: [adminClient({ grant_types: ['authorization_code'], redirect_uris: ['https://app.example.com/cb'] })] })).message).toMatch(/clients\[0\]\.scope names admin:read: the admin scopes are granted by client credentials only/)
+    expect(configError(() => load({ clients: [adminClient({ token_endpoint_auth_method: 'none', client_secret: undefined, grant_types: ['authorization_code'], redirect_uris: ['https://app.example.com/cb'] })] })).message).toMatch(/client credentials only/)
+  })
+
+  it('issue 14: the built-in resource and scopes cannot be redefined, nor made the default resource', () => {
+    expect(configError(() => load({ resources: [{ identifier: ADMIN, scopes: ['x'] }] })).message).toMatch(/resources\[0\]\.identifier is the admin API, a built-in resource/)
+    expect(configError(() => load({ resources: [{ identifier: 'https://api.example.com', scopes: ['admin:read'] }] })).message).toMatch(/resources\[0\]\.scopes names/)
+    expect(configError(() => load({ scopes: [{ name: 'admin:*', description: 'all' }] })).message).toMatch(/scopes\[0\]\.name is an admin scope/)
+    expect(configError(() => load({ default_resource: ADMIN })).message).toMatch(/default_resource must not be the admin API/)
+  })
+
+  it('issue 14: resolving is idempotent (the CLI re-validates with a resolved config), and a reload does not see the built-in resource as a change', () => {
+    const config = load({ resources: [{ identifier: 'https://api.example.com', scopes: ['read:data'] }] })
+    const again = load({ resources: config.resources, clients: [adminClient()] })
+    expect(again.resources).toEqual(config.resources)
+    const { refused } = planReload(config, load({ issuer: 'https://other.example.com', resources: [{ identifier: 'https://api.example.com', scopes: ['read:data'] }] }))
+    expect(refused).toContain('issuer')
+    expect(refused).not.toContain('resources')
+  })
+
+  it('RFC 6749 §3.3: the admin scopes are never granted with a user (invalid_scope), left out of a default, and granted to the client on its own behalf', () => {
+    const config = load({ clients: [adminClient({ grant_types: ['client_credentials', 'password'], scope: 'openid admin:read admin:write' })] })
+    const client = { ...config.clients[0]! }
+    expect(() => resolveScope('openid admin:read', client, config, ADMIN)).toThrow(/granted by client credentials only/)
+    expect(resolveScope(undefined, client, config, ADMIN)).toEqual(['openid'])
+    expect(resolveScope(undefined, client, config, ADMIN, { userScopes: false })).toEqual(['admin:read', 'admin:write'])
+    expect(() => resolveScope('admin:read', client, config, null, { userScopes: false })).toThrow(/not offered by the requested resource/)
+  })
+
+  it('issue 14: admin:read or admin:* allow a GET, admin:write or admin:* a change; admin:write does not imply admin:read', () => {
+    expect(adminScopeAllows('admin:read', 'admin:read')).toBe(true)
+    expect(adminScopeAllows('admin:*', 'admin:write')).toBe(true)
+    expect(adminScopeAllows('admin:write', 'admin:read')).toBe(false)
+    expect(adminScopeAllows('admin:readx admin', 'admin:read')).toBe(false)
+  })
+
+  it('issue 14: since/until read durations back from now and ISO 8601 times (lib/relative-time.ts, shared with the CLI)', () => {
+    expect(parseRelativeTime('90s', 100_000)).toBe(10_000)
+    expect(parseRelativeTime('1w', 2 * 604_800_000)).toBe(604_800_000)
+    expect(parseRelativeTime('2026-12-07T10:00:00Z', 0)).toBe(Date.UTC(2026, 11, 7, 10))
+    for (const bad of ['1y', 'yesterday', '-1h', '2026-13-45', '']) expect(parseRelativeTime(bad, 0)).toBeNull()
+  })
+})
