@@ -13,7 +13,7 @@ import { fastifyTrustProxy } from './config/trust-proxy.js'
 import { createContext } from './compose.js'
 import type { LatchContext } from './context.js'
 import { InvalidRequestError } from './errors.js'
-import { LatchEvents } from './events.js'
+import { EVENT_NAMES, LatchEvents } from './events.js'
 import { Keystore } from './keys/keystore.js'
 import { ClientCache, idTokenAlgsOf } from './clients/registry.js'
 import { systemClock, type Clock } from './lib/clock.js'
@@ -262,7 +262,11 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     const audit = config.audit.enabled
       ? new AuditWriter({ store: store.audit, log, stream: config.audit.stream === 'stdout' ? (options.auditStream ?? process.stdout) : null })
       : null
-    if (audit) events.onAny((name, payload) => audit.record(name, payload as never))
+    if (audit) {
+      // `audit.exclude_types`: an excluded event gets no listener at all (nothing to skip per event).
+      const excluded = new Set<string>(config.audit.exclude_types)
+      for (const name of EVENT_NAMES) if (!excluded.has(name)) events.on(name, (payload) => audit.record(name, payload as never))
+    }
     const keystore = await Keystore.open({
       keys: store.keys,
       secret: config.secret,

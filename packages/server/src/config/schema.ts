@@ -10,6 +10,7 @@ import type { ScopeTemplate } from '../rules/scope-template.js'
 import type { Branding } from '../interaction/views/branding.js'
 import type { MessageOverrides } from '../interaction/views/message-overrides.js'
 import * as D from './defaults.js'
+import { EVENT_NAMES } from '../events.js'
 
 const strict = { additionalProperties: false } as const
 const Seconds = (def: number, min = 1) => Type.Integer({ minimum: min, default: def })
@@ -468,6 +469,7 @@ export const ConfigFileSchema = Type.Object(
         retention: Type.Integer({ minimum: 0, maximum: 315_360_000, default: D.AUDIT_RETENTION }),
         stream: Type.Union([Type.Literal('stdout'), Type.Null()], { default: D.AUDIT_STREAM }),
         include_email: Type.Boolean({ default: D.AUDIT_INCLUDE_EMAIL }),
+        exclude_types: Type.Array(Type.Union(EVENT_NAMES.map((name) => Type.Literal(name))), { uniqueItems: true, default: D.AUDIT_EXCLUDE_TYPES }),
       },
       { ...strict, default: {} },
     ),
@@ -504,7 +506,7 @@ export const DEPLOYMENT_SECURITY_KEYS = [
 ] as const
 
 /** Issue 14: `audit.*` keys of the whole deployment (one log, one retention, one stream): top level only. */
-export const DEPLOYMENT_AUDIT_KEYS = ['enabled', 'retention', 'stream'] as const
+export const DEPLOYMENT_AUDIT_KEYS = ['enabled', 'retention', 'stream', 'exclude_types'] as const
 
 /** A tenant as config defines it, resolved (issue 11). */
 export interface TenantDefinition {

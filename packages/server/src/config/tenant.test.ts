@@ -66,15 +66,20 @@ describe('tenants in config (issue 11)', () => {
 describe('audit keys of tenants (issue 14)', () => {
   it('issue 14: a tenant sets audit.include_email; enabled, retention and stream are the deployment\'s and a tenant inherits them', () => {
     const { config } = load({ audit: { retention: 86_400, stream: 'stdout' }, tenants: [{ id: 'acme', issuer: 'https://login.acme.example', audit: { include_email: true } }] })
-    expect(config.audit).toEqual({ enabled: true, retention: 86_400, stream: 'stdout', include_email: false })
-    expect(config.tenants[0]?.config.audit).toEqual({ enabled: true, retention: 86_400, stream: 'stdout', include_email: true })
-    for (const key of ['enabled', 'retention', 'stream']) {
-      const err = configError(() => load({ tenants: [{ id: 'acme', issuer: 'https://login.acme.example', audit: { [key]: key === 'stream' ? null : key === 'enabled' ? false : 1 } }] }))
+    expect(config.audit).toEqual({ enabled: true, retention: 86_400, stream: 'stdout', include_email: false, exclude_types: [] })
+    expect(config.tenants[0]?.config.audit).toEqual({ enabled: true, retention: 86_400, stream: 'stdout', include_email: true, exclude_types: [] })
+    for (const key of ['enabled', 'retention', 'stream', 'exclude_types']) {
+      const err = configError(() => load({ tenants: [{ id: 'acme', issuer: 'https://login.acme.example', audit: { [key]: key === 'stream' ? null : key === 'enabled' ? false : key === 'exclude_types' ? ['token.issued'] : 1 } }] }))
       expect(err.message).toMatch(new RegExp(`audit\\.${key}`))
     }
   })
 
   it('issue 14: defaults: enabled, 90 days, no stream, no email', () => {
-    expect(load({}).config.audit).toEqual({ enabled: true, retention: 7_776_000, stream: null, include_email: false })
+    expect(load({}).config.audit).toEqual({ enabled: true, retention: 7_776_000, stream: null, include_email: false, exclude_types: [] })
+  })
+
+  it('issue 14: audit.exclude_types names events of the bus only', () => {
+    expect(load({ audit: { exclude_types: ['token.issued', 'refresh_token.rotated'] } }).config.audit.exclude_types).toEqual(['token.issued', 'refresh_token.rotated'])
+    expect(configError(() => load({ audit: { exclude_types: ['token.minted'] } })).message).toMatch(/audit\.exclude_types/)
   })
 })

@@ -184,4 +184,18 @@ describe('issue 14: audit.enabled and graceful shutdown', () => {
       await t.close()
     }
   })
+
+  it('issue 14: audit.exclude_types leaves those events out (a client-credentials token makes no record); the others are still recorded', async () => {
+    const t = await startServer({ audit: { exclude_types: ['token.issued'] } })
+    try {
+      const since = Date.now() - 1
+      const res = await postForm(`${t.url}/token`, { grant_type: 'client_credentials', scope: 'read:data', resource: 'https://api.example.com' }, { authorization: basic('service', SERVICE_SECRET) })
+      expect(res.status).toBe(200)
+      t.server.ctx.events.emit('key.rotated', { kid: 'kept', alg: 'ES256' })
+      await t.server.flushAudit()
+      expect((await t.server.ctx.store.audit.list({ since })).records.map((r) => r.type)).toEqual(['key.rotated'])
+    } finally {
+      await t.close()
+    }
+  })
 })
