@@ -4,7 +4,8 @@
  * grants as plain data so that grants stay testable without HTTP; `app.latch` is the default
  * tenant's.
  * Types and constants only: `compose.ts` (the composition root) builds the object, so this file
- * depends on nothing but the types of what it holds.
+ * depends on nothing but the types of what it holds (and, issue 14, the admin API's path, a
+ * constant of rules/admin-api.ts, so that PATHS names every route).
  */
 import type { Logger } from 'pino'
 import type { ClientRegistry } from './clients/registry.js'
@@ -21,6 +22,7 @@ import type { PendingLimits } from './rate-limit/pending-limits.js'
 import type { Store } from './storage/store.js'
 import type { CustomClaims } from './tokens/custom-claims.js'
 import type { LoginThrottle } from './users/login-throttle.js'
+import { ADMIN_API_PATH } from './rules/admin-api.js'
 
 export interface LatchContext {
   /** Issue 11: the tenant this context serves (`default`: the top-level config's). */
@@ -96,6 +98,8 @@ export const PATHS = {
   metrics: '/metrics',
   /** Issue 14: the readiness probe (database answers, signing keys loaded, not shutting down). */
   ready: '/readyz',
+  /** Issue 14: the admin REST API (`/admin/api/v1/audit-events`, `/admin/api/v1/openapi.json`). */
+  admin_api: ADMIN_API_PATH,
 } as const
 
 export function endpointUrls(issuer: string): EndpointUrls {
