@@ -9,9 +9,9 @@ import { createStore } from '../storage/kysely-store.js'
 import { requestContext, RequestContext } from '../lib/request-context.js'
 import { storedUserAgent } from '../rules/user-agent.js'
 import type { AuditRecord } from './audit-record.js'
-import { AUDIT_SPLIT_AFTER, AuditWriter } from './audit-writer.js'
+import { AUDIT_REFUSALS_PER_MINUTE, AUDIT_REFUSALS_PER_SOURCE, AUDIT_SPLIT_AFTER, AuditWriter } from './audit-writer.js'
 
-function harness(options: { batchSize?: number; maxBuffered?: number; failures?: number } = {}) {
+function harness(options: { batchSize?: number; maxBuffered?: number; failures?: number; nowMs?: () => number } = {}) {
   const batches: AuditRecord[][] = []
   const warnings: unknown[] = []
   const lines: string[] = []
@@ -28,6 +28,7 @@ function harness(options: { batchSize?: number; maxBuffered?: number; failures?:
     flushIntervalMs: 60_000,
     ...(options.batchSize !== undefined && { batchSize: options.batchSize }),
     ...(options.maxBuffered !== undefined && { maxBuffered: options.maxBuffered }),
+    ...(options.nowMs !== undefined && { nowMs: options.nowMs }),
   })
   return { writer, batches, warnings, lines }
 }
@@ -62,6 +63,29 @@ describe('AuditWriter (issue 14)', () => {
     await writer.flush()
     expect(batches[0]).toHaveLength(100)
     expect(warnings).toEqual([expect.objectContaining({ dropped: 50, max_buffered: 100 })])
+    await writer.close()
+  })
+
+  it(`issue 14: anonymous refusals are bounded per source (${AUDIT_REFUSALS_PER_SOURCE} per minute, an IPv6 /64 counting as one) and per minute (${AUDIT_REFUSALS_PER_MINUTE}); the rest are counted and warned when the minute ends; other events are never held back`, async () => {
+    let now = Date.UTC(2026, 11, 7, 12, 0, 0)
+    const { writer, batches, warnings } = harness({ nowMs: () => now, maxBuffered: 100_000, batchSize: 100_000 })
+    const fail = (ip: string) => writer.record('login.failed', { reason: 'bad_credentials', ip, account_hash: 'h'.repeat(22) })
+    // One /64, many addresses: one source.
+    for (let i = 0; i < AUDIT_REFUSALS_PER_SOURCE + 40; i++) fail(`2001:db8:0:1::${(i + 1).toString(16)}`)
+    // Many sources: the per-minute bound.
+    for (let i = 0; i < AUDIT_REFUSALS_PER_MINUTE; i++) fail(`198.51.${Math.floor(i / 250)}.${i % 250}`)
+    writer.record('key.rotated', { kid: 'always', alg: 'ES256' })
+    await writer.flush()
+    const written = batches.flat()
+    expect(written.filter((r) => r.type === 'login.failed')).toHaveLength(AUDIT_REFUSALS_PER_MINUTE)
+    expect(written.filter((r) => r.type === 'login.failed' && r.ip?.startsWith('2001:db8:0:1:'))).toHaveLength(AUDIT_REFUSALS_PER_SOURCE)
+    expect(written.some((r) => r.type === 'key.rotated')).toBe(true)
+    expect(warnings).toEqual([])
+    now += 60_000
+    fail('2001:db8:0:1::1')
+    await writer.flush()
+    expect(warnings).toEqual([{ suppressed: 40 + AUDIT_REFUSALS_PER_SOURCE }])
+    expect(batches.flat().filter((r) => r.type === 'login.failed')).toHaveLength(AUDIT_REFUSALS_PER_MINUTE + 1)
     await writer.close()
   })
 

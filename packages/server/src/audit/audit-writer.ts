@@ -14,15 +14,22 @@
  * that still fail while others went in are dropped (counted, one warning), and when nothing goes
  * in (the database is away) the batch is kept for the next flush as before.
  * `close` flushes what is left, so a graceful shutdown loses nothing.
+ *
+ * What anonymous requests can add to the database is bounded too: of the refusals they cause
+ * (`ANONYMOUS_REFUSALS`: failed sign-ins, throttled attempts, bad codes), at most
+ * `AUDIT_REFUSALS_PER_SOURCE` per source (an IPv4 address, an IPv6 /64) and `AUDIT_REFUSALS_PER_MINUTE`
+ * in all are recorded per minute and node; the rest are counted and the count is logged as a warning
+ * when the minute ends. The metrics still count every one.
  */
 import type { Logger } from 'pino'
 import type { LatchEventMap, LatchEventName } from '../events.js'
 import { detached } from '../lib/detached.js'
 import { currentRequest } from '../lib/request-context.js'
 import { sortableId } from '../lib/sortable-id.js'
+import { throttleSource } from '../lib/source-address.js'
 import type { Store } from '../storage/store.js'
 import { AUDIT_SCHEMA_VERSION, type AuditRecord } from './audit-record.js'
-import { auditFieldsOf } from './event-mapping.js'
+import { ANONYMOUS_REFUSALS, auditFieldsOf } from './event-mapping.js'
 
 /** Where records are streamed as JSON lines (`audit.stream: stdout`: process.stdout). */
 export interface AuditStream {
@@ -37,6 +44,8 @@ export interface AuditWriterOptions {
   flushIntervalMs?: number
   batchSize?: number
   maxBuffered?: number
+  refusalsPerSource?: number
+  refusalsPerMinute?: number
   /** Epoch milliseconds (tests pass a frozen one). */
   nowMs?: () => number
 }
@@ -55,6 +64,10 @@ export const AUDIT_BATCH_SIZE = 500
 export const AUDIT_MAX_BUFFERED = 10_000
 /** Consecutive failed writes after which a batch is split to find the rows that cannot be written. */
 export const AUDIT_SPLIT_AFTER = 3
+/** Anonymous refusals recorded per source (IPv4 address, IPv6 /64) per minute and node. */
+export const AUDIT_REFUSALS_PER_SOURCE = 60
+/** Anonymous refusals recorded per minute and node, over every source. */
+export const AUDIT_REFUSALS_PER_MINUTE = 3_000
 
 export class AuditWriter {
   readonly #store: AuditWriterOptions['store']
@@ -73,6 +86,13 @@ export class AuditWriter {
   #soon = false
   #closed = false
   readonly #timer: NodeJS.Timeout
+  readonly #refusalsPerSource: number
+  readonly #refusalsPerMinute: number
+  /** The minute (epoch ms / 60,000) the refusal counts are for; their keys never outnumber the per-minute cap. */
+  #refusalMinute = 0
+  #refusalsBySource = new Map<string, number>()
+  #refusals = 0
+  #refusalsSuppressed = 0
 
   constructor(options: AuditWriterOptions) {
     this.#store = options.store
@@ -81,6 +101,8 @@ export class AuditWriter {
     this.#batchSize = options.batchSize ?? AUDIT_BATCH_SIZE
     this.#maxBuffered = options.maxBuffered ?? AUDIT_MAX_BUFFERED
     this.#nowMs = options.nowMs ?? Date.now
+    this.#refusalsPerSource = options.refusalsPerSource ?? AUDIT_REFUSALS_PER_SOURCE
+    this.#refusalsPerMinute = options.refusalsPerMinute ?? AUDIT_REFUSALS_PER_MINUTE
     this.#timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? AUDIT_FLUSH_INTERVAL_MS)
     this.#timer.unref()
   }
@@ -97,13 +119,10 @@ export class AuditWriter {
       return
     }
     const request = currentRequest()
-    this.#pending.push({
-      name,
-      payload,
-      ms: this.#nowMs(),
-      ip: request?.ip ?? (payload as { ip?: string }).ip ?? null,
-      userAgent: request?.user_agent ?? null,
-    })
+    const ms = this.#nowMs()
+    const ip = request?.ip ?? (payload as { ip?: string }).ip ?? null
+    if (ANONYMOUS_REFUSALS.has(name) && !this.#admitRefusal(ip, ms)) return
+    this.#pending.push({ name, payload, ms, ip, userAgent: request?.user_agent ?? null })
     if (this.#pending.length >= this.#batchSize && !this.#soon) {
       this.#soon = true
       // Security review L3: the flush (its store spans) is no part of the request whose event filled the batch.
@@ -114,6 +133,27 @@ export class AuditWriter {
         }),
       )
     }
+  }
+
+  /** Whether one more anonymous refusal from `ip` is recorded in the minute of `ms`. */
+  #admitRefusal(ip: string | null, ms: number): boolean {
+    const minute = Math.floor(ms / 60_000)
+    if (minute !== this.#refusalMinute) {
+      if (this.#refusalsSuppressed > 0) this.#log.warn({ suppressed: this.#refusalsSuppressed }, 'audit log: anonymous refusals past the per-minute bounds were not recorded')
+      this.#refusalMinute = minute
+      this.#refusalsBySource.clear()
+      this.#refusals = 0
+      this.#refusalsSuppressed = 0
+    }
+    const source = ip === null ? '' : throttleSource(ip)
+    const seen = this.#refusalsBySource.get(source) ?? 0
+    if (this.#refusals >= this.#refusalsPerMinute || seen >= this.#refusalsPerSource) {
+      this.#refusalsSuppressed++
+      return false
+    }
+    this.#refusalsBySource.set(source, seen + 1)
+    this.#refusals++
+    return true
   }
 
   /** Writes what waits; a flush under way is joined, then another runs for what arrived meanwhile. */

@@ -118,3 +118,14 @@ export const AUDIT_MAPPINGS = {
 export function auditFieldsOf<K extends LatchEventName>(name: K, payload: LatchEventMap[K]): AuditFields {
   return (AUDIT_MAPPINGS[name] as Mapping<K>)(payload)
 }
+
+/**
+ * Refusals of anonymous requests: events anyone can cause at the rate they send requests (a wrong
+ * password, a throttled attempt, a bad code). The writer records at most so many of them per
+ * source and per minute (`audit-writer.ts`), so a flood cannot grow the log without bound. Theft
+ * signals (`client_assertion.replayed`, `passkey.counter_regressed`) need a valid signature, and
+ * mail-causing events are bounded by the mail throttle: they are always recorded.
+ */
+export const ANONYMOUS_REFUSALS: ReadonlySet<LatchEventName> = new Set<LatchEventName>([
+  'login.failed', 'upstream_login.failed', 'passkey.failed', 'email_code.rejected', 'sign_in_mail.throttled', 'throttle.engaged',
+])
