@@ -267,17 +267,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       const excluded = new Set<string>(config.audit.exclude_types)
       for (const name of EVENT_NAMES) if (!excluded.has(name)) events.on(name, (payload) => audit.record(name, payload as never))
     }
-    const keystore = await Keystore.open({
-      keys: store.keys,
-      secret: config.secret,
-      alg: config.tokens.signing_alg,
-      clock,
-      retiredKeyGrace: config.tokens.retired_key_grace,
-      activationDelay: config.tokens.key_activation_delay,
-      // Clients of the config file and of the CLI alike: any that needs RS256 ID tokens.
-      idTokenAlgs: idTokenAlgsOf(await store.clients.list()),
-      events,
-    })
+    // Clients of the config file and of the CLI alike: any that needs RS256 ID tokens.
+    const keystore = await Keystore.openFor(config, { keys: store.keys, clock, idTokenAlgs: idTokenAlgsOf(await store.clients.list()), events })
     // Redis (when configured) never stops the boot: unreachable is one warning, then per-process counting.
     rateLimit = await openRateLimitStore({ url: config.redis_url, prefix: config.redis_key_prefix, log })
     const clientCache = new ClientCache()

@@ -47,7 +47,7 @@ import {
   type JWTPayload,
   type JWTVerifyResult,
 } from 'jose'
-import type { SigningAlg } from '../config/schema.js'
+import type { LatchConfig, SigningAlg } from '../config/schema.js'
 import type { LatchEvents } from '../events.js'
 import type { Clock } from '../lib/clock.js'
 import type { SigningKeyRecord, Store } from '../storage/store.js'
@@ -129,6 +129,21 @@ export class Keystore {
    * Loads the keys, generating (and storing) a key for `alg` when none signs. Fails with a clear
    * error when `secret` is not the one the active key was stored under.
    */
+  /**
+   * `open` with the options a tenant's config gives (`secret`, `tokens.signing_alg`,
+   * `tokens.retired_key_grace`, `tokens.key_activation_delay`): the server, each tenant's context,
+   * key rotation and the management services open their keystores alike.
+   */
+  static openFor(config: Pick<LatchConfig, 'secret' | 'tokens'>, parts: Pick<KeystoreOptions, 'keys' | 'clock' | 'idTokenAlgs' | 'events'>): Promise<Keystore> {
+    return Keystore.open({
+      ...parts,
+      secret: config.secret,
+      alg: config.tokens.signing_alg,
+      retiredKeyGrace: config.tokens.retired_key_grace,
+      activationDelay: config.tokens.key_activation_delay,
+    })
+  }
+
   static async open(opts: KeystoreOptions): Promise<Keystore> {
     await deriveKeyEncryptionKey(opts.secret) // fail fast on a short secret, before touching the store
     const keystore = new Keystore(opts)

@@ -9,6 +9,7 @@
  */
 import { ClientSchema, type ResolvedClient } from '../config/schema.js'
 import { Keystore } from '../keys/keystore.js'
+import { signingRecord } from '../keys/signing-selection.js'
 import { idTokenAlgsOf } from '../clients/registry.js'
 import { randomHandle } from '../lib/random.js'
 import type { ClientRecord } from '../storage/store.js'
@@ -57,18 +58,10 @@ export async function createClient(scope: ManagementScope, entry: Record<string,
 async function addRs256Companion({ store, config, clock }: ManagementScope, client: ResolvedClient): Promise<CreatedClient['companionDeferred']> {
   if (client.id_token_signed_response_alg !== 'RS256') return null
   const at = clock.now()
-  const signing = (await store.keys.list(at)).find((k) => k.companion_of === null && k.activates_at <= at && (k.retired_at === null || k.retired_at > at))
+  const signing = signingRecord(await store.keys.list(at), at)
   if (signing && signing.alg !== config.tokens.signing_alg) return { signingAlg: signing.alg, configAlg: config.tokens.signing_alg }
   if (config.tokens.signing_alg === 'RS256') return null
-  await Keystore.open({
-    keys: store.keys,
-    secret: config.secret,
-    alg: config.tokens.signing_alg,
-    clock,
-    retiredKeyGrace: config.tokens.retired_key_grace,
-    activationDelay: config.tokens.key_activation_delay,
-    idTokenAlgs: idTokenAlgsOf(await store.clients.list()),
-  })
+  await Keystore.openFor(config, { keys: store.keys, clock, idTokenAlgs: idTokenAlgsOf(await store.clients.list()) })
   return null
 }
 

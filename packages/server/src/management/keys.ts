@@ -9,6 +9,7 @@
  * @see https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys
  */
 import { Keystore } from '../keys/keystore.js'
+import { signingRecord } from '../keys/signing-selection.js'
 import { idTokenAlgsOf } from '../clients/registry.js'
 import { recordAdminChange } from './admin-change.js'
 import { ManagementError, type ManagementScope } from './scope.js'
@@ -27,22 +28,14 @@ export async function rotateKeys(scope: ManagementScope, { immediately = false, 
   const at = clock.now()
   const existing = (await store.keys.list(at)).filter((k) => k.companion_of === null)
   const before = new Set(existing.map((k) => k.kid))
-  const signing = existing.find((k) => k.activates_at <= at && (k.retired_at === null || k.retired_at > at))
+  const signing = signingRecord(existing, at)
   if (signing && signing.alg !== config.tokens.signing_alg && !switchAlg) {
     throw new ManagementError('refused', 'key', `the signing key is ${signing.alg} but tokens.signing_alg is ${config.tokens.signing_alg}`, { detail: { signingAlg: signing.alg, configAlg: config.tokens.signing_alg } })
   }
   let keystore: Keystore
   try {
-    keystore = await Keystore.open({
-      keys: store.keys,
-      secret: config.secret,
-      alg: config.tokens.signing_alg,
-      clock,
-      retiredKeyGrace: grace,
-      activationDelay: config.tokens.key_activation_delay,
-      // Clients that need RS256 ID tokens: the new key then comes with its RS256 companion.
-      idTokenAlgs: idTokenAlgsOf(await store.clients.list()),
-    })
+    // Clients that need RS256 ID tokens: the new key then comes with its RS256 companion.
+    keystore = await Keystore.openFor(config, { keys: store.keys, clock, idTokenAlgs: idTokenAlgsOf(await store.clients.list()) })
   } catch (err) {
     throw new ManagementError('refused', 'key', 'cannot open the signing keys', { cause: err, detail: { keystore: true } })
   }

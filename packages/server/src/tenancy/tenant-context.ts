@@ -85,14 +85,5 @@ export async function tenantKeystore(parts: DeploymentParts, id: string): Promis
 
 async function openKeystore(parts: DeploymentParts, id: string, config: LatchConfig, events: LatchEvents): Promise<Keystore> {
   const tenantStore = parts.store.forTenant(id)
-  return Keystore.open({
-    keys: tenantStore.keys,
-    secret: config.secret,
-    alg: config.tokens.signing_alg,
-    clock: parts.clock,
-    retiredKeyGrace: config.tokens.retired_key_grace,
-    activationDelay: config.tokens.key_activation_delay,
-    idTokenAlgs: idTokenAlgsOf(await tenantStore.clients.list()),
-    events,
-  })
+  return Keystore.openFor(config, { keys: tenantStore.keys, clock: parts.clock, idTokenAlgs: idTokenAlgsOf(await tenantStore.clients.list()), events })
 }
