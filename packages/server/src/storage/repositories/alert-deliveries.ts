@@ -15,7 +15,7 @@
 import { sql } from 'kysely'
 import { COLUMNS } from '../rows.js'
 import type { AlertDeliveryRecord, Store } from '../store.js'
-import type { RepositoryContext } from './shared.js'
+import { claimLeased, type RepositoryContext } from './shared.js'
 
 const record = (r: AlertDeliveryRecord): AlertDeliveryRecord => ({
   ...r,
@@ -48,24 +48,7 @@ export function alertDeliveryRepository({ db, capabilities }: RepositoryContext)
       return rows.length
     },
     async claim(now, limit, leaseSeconds) {
-      const free = (eb: any) => eb.or([eb('leased_until', 'is', null), eb('leased_until', '<=', now)])
-      let due = db
-        .selectFrom('alert_deliveries')
-        .select(['id', 'webhook_id'])
-        .where('next_attempt_at', '<=', now)
-        .where(free)
-        .orderBy('next_attempt_at')
-        .limit(limit)
-      if (capabilities.skipLocked) due = due.forUpdate().skipLocked()
-      const rows = await db
-        .updateTable('alert_deliveries')
-        .set({ leased_until: now + leaseSeconds })
-        .where((eb) => eb(eb.refTuple('id', 'webhook_id'), 'in', due as any))
-        // Re-checked on the row as updated: a claim that committed meanwhile has taken it.
-        .where('next_attempt_at', '<=', now)
-        .where(free)
-        .returning(COLUMNS.alert_deliveries)
-        .execute()
+      const rows = (await claimLeased({ db, capabilities }, 'alert_deliveries', ['id', 'webhook_id'], COLUMNS.alert_deliveries, now, limit, leaseSeconds)) as any[]
       return rows.map(record).sort((a, b) => a.next_attempt_at - b.next_attempt_at)
     },
     async complete(id, webhookId) {

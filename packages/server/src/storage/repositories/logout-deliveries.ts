@@ -12,28 +12,11 @@
 import { sql } from 'kysely'
 import { COLUMNS } from '../rows.js'
 import type { Store } from '../store.js'
-import type { Db, ForTenant, RepositoryContext } from './shared.js'
+import { claimLeased, type Db, type ForTenant, type RepositoryContext } from './shared.js'
 
 export function logoutDeliveryRepository({ db, capabilities }: RepositoryContext): ForTenant<Store['logoutDeliveries']> {
   const claim: Store['logoutDeliveries']['claim'] = async (now, limit, leaseSeconds) => {
-    const free = (eb: any) => eb.or([eb('leased_until', 'is', null), eb('leased_until', '<=', now)])
-    let due = db
-      .selectFrom('logout_deliveries')
-      .select(['tenant_id', 'client_id', 'sid'])
-      .where('next_attempt_at', '<=', now)
-      .where(free)
-      .orderBy('next_attempt_at')
-      .limit(limit)
-    if (capabilities.skipLocked) due = due.forUpdate().skipLocked()
-    const rows = await db
-      .updateTable('logout_deliveries')
-      .set({ leased_until: now + leaseSeconds })
-      .where((eb) => eb(eb.refTuple('tenant_id', 'client_id', 'sid'), 'in', due as any))
-      // Re-checked on the row as updated: a claim that committed meanwhile has taken it.
-      .where('next_attempt_at', '<=', now)
-      .where(free)
-      .returning([...COLUMNS.logout_deliveries, 'tenant_id'])
-      .execute()
+    const rows = (await claimLeased({ db, capabilities }, 'logout_deliveries', ['tenant_id', 'client_id', 'sid'], [...COLUMNS.logout_deliveries, 'tenant_id'], now, limit, leaseSeconds)) as any[]
     return rows.map((r) => ({ ...r, created_at: Number(r.created_at), next_attempt_at: Number(r.next_attempt_at), leased_until: r.leased_until === null ? null : Number(r.leased_until) }))
   }
   return (tenant) => ({

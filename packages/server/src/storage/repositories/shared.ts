@@ -84,3 +84,35 @@ export function unprefix<R>(row: Record<string, unknown>, prefix: string, column
   for (const column of columns) out[column] = row[`${prefix}${column}`]
   return out as R
 }
+
+/**
+ * A delivery queue's claim (issue 12's `logout_deliveries`, issue 14's `alert_deliveries`): up to
+ * `limit` rows due at `now` (`next_attempt_at <= now`) whose lease is free, oldest first, each
+ * leased until `now + leaseSeconds` in the same statement, so two nodes never claim one row:
+ * `FOR UPDATE SKIP LOCKED` where the dialect has it, and the due and free conditions checked again
+ * on the row as updated (a claim that committed meanwhile has taken it). Deployment-wide: every
+ * tenant's rows. Returns the rows as updated, in `returning`'s columns.
+ */
+export async function claimLeased(
+  { db, capabilities }: Pick<RepositoryContext, 'db' | 'capabilities'>,
+  table: 'logout_deliveries' | 'alert_deliveries',
+  key: readonly string[],
+  returning: readonly string[],
+  now: number,
+  limit: number,
+  leaseSeconds: number,
+): Promise<Record<string, unknown>[]> {
+  // The two tables share these columns; Kysely cannot type a query over a union of tables.
+  const q = db as unknown as Kysely<any>
+  const free = (eb: any) => eb.or([eb('leased_until', 'is', null), eb('leased_until', '<=', now)])
+  let due = q.selectFrom(table).select(key as string[]).where('next_attempt_at', '<=', now).where(free).orderBy('next_attempt_at').limit(limit)
+  if (capabilities.skipLocked) due = due.forUpdate().skipLocked()
+  return q
+    .updateTable(table)
+    .set({ leased_until: now + leaseSeconds })
+    .where((eb) => eb(eb.refTuple(...(key as [string, string])), 'in', due as any))
+    .where('next_attempt_at', '<=', now)
+    .where(free)
+    .returning(returning as string[])
+    .execute()
+}
