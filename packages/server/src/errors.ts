@@ -43,6 +43,9 @@ export const OAUTH_ERRORS = {
   invalid_target: { status: 400, redirectable: true, spec: 'RFC 8707 §2' },
   request_not_supported: { status: 400, redirectable: true, spec: 'OIDC Core §3.1.2.6' },
   request_uri_not_supported: { status: 400, redirectable: true, spec: 'OIDC Core §3.1.2.6' },
+  // Issue 14: the admin API's REST answers (README "Admin API"), never redirected.
+  not_found: { status: 404, redirectable: false, spec: 'RFC 9110 §15.5.5 (admin API)' },
+  conflict: { status: 409, redirectable: false, spec: 'RFC 9110 §15.5.10 (admin API)' },
 } as const satisfies Record<string, ErrorSpec>
 
 export type OAuthErrorCode = keyof typeof OAUTH_ERRORS
@@ -186,6 +189,15 @@ export class RequestUriNotSupportedError extends OAuthError {
   constructor(description = 'request_uri is not supported', o?: OAuthErrorOptions) { super('request_uri_not_supported', description, o) }
 }
 
+/** Issue 14, admin API: the resource named in the path does not exist in this tenant. */
+export class NotFoundError extends OAuthError {
+  constructor(description: string, o?: OAuthErrorOptions) { super('not_found', description, o) }
+}
+/** Issue 14, admin API: the change collides with what exists (a taken id or email) or with a rule of the resource's state. */
+export class ConflictError extends OAuthError {
+  constructor(description: string, o?: OAuthErrorOptions) { super('conflict', description, o) }
+}
+
 /** Every subclass by code: the table test checks this is exactly 1:1 with OAUTH_ERRORS. */
 export const ERROR_CLASSES = {
   invalid_request: InvalidRequestError,
@@ -211,6 +223,8 @@ export const ERROR_CLASSES = {
   invalid_target: InvalidTargetError,
   request_not_supported: RequestNotSupportedError,
   request_uri_not_supported: RequestUriNotSupportedError,
+  not_found: NotFoundError,
+  conflict: ConflictError,
 } as const satisfies Record<OAuthErrorCode, new (description: string, o?: OAuthErrorOptions) => OAuthError>
 
 /** Misconfiguration found at boot. Not an OAuth error: it names the config key and stops the server. */

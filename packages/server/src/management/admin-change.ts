@@ -53,8 +53,8 @@ export interface AdminChangeScope {
   tenant: string
   config: Pick<LatchConfig, 'audit'>
   actor: AdminActor
-  via: 'cli' | 'api'
-  /** The API request's source address and User-Agent; null for the CLI. */
+  via: 'cli' | 'api' | 'console'
+  /** The API or console request's source address and User-Agent; null for the CLI. */
   ip?: string | null
   userAgent?: string | null
 }

@@ -149,8 +149,7 @@ const routes: FastifyPluginAsync = async (app) => {
     '/audit-events',
     {
       config: { channel: 'bearer' },
-      onRequest: noStore,
-      preHandler: adminAuthorization('admin:read'),
+      onRequest: [noStore, adminAuthorization('admin:read')],
       // An allow-list of the record's fields (fast-json-stringify), as STYLE.md asks of every output.
       schema: { response: { 200: AUDIT_EVENT_PAGE_SCHEMA } },
     },

@@ -1,6 +1,7 @@
 /**
  * Issue 14: who may call the admin API (RFC 6750 bearer usage, RFC 9068 validation, RFC 8707
- * audience). A named `preHandler` per access level: `adminAuthorization('admin:read')`.
+ * audience). A named `onRequest` hook per access level, `adminAuthorization('admin:read')`: it runs before
+ * the body is read or validated, so an unauthorized caller costs no parsing and always gets 401/403, never a 400.
  * - The token comes from `Authorization: Bearer` only (RFC 6750 §2.1); in the query string
  *   (§2.3, which ends up in logs) it is `invalid_request`.
  * - It must be a live RFC 9068 JWT access token of THIS tenant (`tokens/access-token-verification.ts`:

@@ -52,7 +52,7 @@ export interface AdminResource {
   /** Component schemas by name (also what its routes serialize with). */
   schemas: Record<string, JsonSchema>
   operations: AdminOperation[]
-  /** Registers its routes (under the admin API's prefix); `preHandler`s come from `adminAuthorization`. */
+  /** Registers its routes (under the admin API's prefix); each route's `onRequest` has `adminAuthorization`. */
   routes: FastifyPluginAsync
 }
 

@@ -43,6 +43,8 @@ const ERROR_TEXTS_EN: Record<OAuthErrorCode, { title: string; sentence: string }
   invalid_target: { title: 'Unknown service', sentence: 'The application asked for access to a service that this provider does not know.' },
   request_not_supported: { title: 'Not supported', sentence: 'The application sent its sign-in request in a form that this service does not accept.' },
   request_uri_not_supported: { title: 'Not supported', sentence: 'The application sent its sign-in request in a form that this service does not accept.' },
+  not_found: { title: 'Not found', sentence: 'What was asked for does not exist.' },
+  conflict: { title: 'Conflict', sentence: 'The change was not made: it conflicts with what exists.' },
 }
 
 const en = {

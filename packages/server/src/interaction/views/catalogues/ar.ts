@@ -50,6 +50,8 @@ export const ar: Messages = {
     invalid_target: { title: 'خدمة غير معروفة', sentence: 'طلب التطبيق الوصول إلى خدمة لا يعرفها هذا المزوّد.' },
     request_not_supported: { title: notSupported, sentence: badForm },
     request_uri_not_supported: { title: notSupported, sentence: badForm },
+    not_found: { title: 'غير موجود', sentence: 'ما طُلب غير موجود.' },
+    conflict: { title: 'تعارض', sentence: 'لم يُجرَ التغيير: فهو يتعارض مع ما هو موجود.' },
   },
   errorPage: {
     details: 'التفاصيل:',

@@ -38,6 +38,8 @@ export const de: Messages = {
     invalid_target: { title: 'Unbekannter Dienst', sentence: 'Die Anwendung hat Zugriff auf einen Dienst angefordert, den dieser Anbieter nicht kennt.' },
     request_not_supported: { title: notSupported, sentence: badForm },
     request_uri_not_supported: { title: notSupported, sentence: badForm },
+    not_found: { title: 'Nicht gefunden', sentence: 'Das Angeforderte existiert nicht.' },
+    conflict: { title: 'Konflikt', sentence: 'Die Änderung wurde nicht vorgenommen: Sie widerspricht dem Bestehenden.' },
   },
   errorPage: {
     details: 'Details:',

@@ -38,6 +38,8 @@ export const es: Messages = {
     invalid_target: { title: 'Servicio desconocido', sentence: 'La aplicación pidió acceso a un servicio que este proveedor no conoce.' },
     request_not_supported: { title: notSupported, sentence: badForm },
     request_uri_not_supported: { title: notSupported, sentence: badForm },
+    not_found: { title: 'No encontrado', sentence: 'Lo solicitado no existe.' },
+    conflict: { title: 'Conflicto', sentence: 'El cambio no se hizo: choca con lo que ya existe.' },
   },
   errorPage: {
     details: 'Detalles:',

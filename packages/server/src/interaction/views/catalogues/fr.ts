@@ -38,6 +38,8 @@ export const fr: Messages = {
     invalid_target: { title: 'Service inconnu', sentence: 'L’application a demandé l’accès à un service que ce fournisseur ne connaît pas.' },
     request_not_supported: { title: notSupported, sentence: badForm },
     request_uri_not_supported: { title: notSupported, sentence: badForm },
+    not_found: { title: 'Introuvable', sentence: 'Ce qui a été demandé n’existe pas.' },
+    conflict: { title: 'Conflit', sentence: 'La modification n’a pas été faite : elle entre en conflit avec l’existant.' },
   },
   errorPage: {
     details: 'Détails :',

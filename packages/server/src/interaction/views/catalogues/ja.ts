@@ -36,6 +36,8 @@ export const ja: Messages = {
     invalid_target: { title: '不明なサービス', sentence: 'アプリケーションは、このプロバイダーが認識していないサービスへのアクセスを要求しました。' },
     request_not_supported: { title: notSupported, sentence: badForm },
     request_uri_not_supported: { title: notSupported, sentence: badForm },
+    not_found: { title: '見つかりません', sentence: '要求されたものは存在しません。' },
+    conflict: { title: '競合', sentence: '既存のものと競合するため、変更は行われませんでした。' },
   },
   errorPage: {
     details: '詳細:',
