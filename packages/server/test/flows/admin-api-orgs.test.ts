@@ -62,7 +62,7 @@ interface Answer {
 }
 
 async function api(method: string, path: string, body?: unknown, options: { tenant?: TenantName; token?: string; raw?: string } = {}): Promise<Answer> {
-  const headers: Record<string, string> = { authorization: `Bearer ${options.token ?? ops}` }
+  const headers: Record<string, string> = { authorization: `Bearer ${options.token ?? ops}`, 'user-agent': 'admin-api-orgs-test/1' }
   if (body !== undefined || options.raw !== undefined) headers['content-type'] = 'application/json'
   const res = await hostFetch(`${adminResourceOf(issuers[options.tenant ?? 'main'])}${path}`, { method, headers, ...((body !== undefined || options.raw !== undefined) && { body: options.raw ?? JSON.stringify(body) }) })
   const text = await res.text()
@@ -84,6 +84,7 @@ function expectApiChange(record: AuditRecord, subject: { type: string; id: strin
   expect(record.subject).toEqual(subject)
   expect(record.data.via).toBe('api')
   expect(record.ip).toBe('127.0.0.1')
+  expect(record.user_agent).toBe('admin-api-orgs-test/1')
   expect(record.outcome).toBe('success')
   expect(record.tenant).toBe('default')
 }
@@ -313,6 +314,14 @@ describe('issue 14: admin API, connections', () => {
     const literal = await api('POST', '/connections', { ...github, id: 'literal', client_id: '${LATCH_SECRET}' })
     expect(literal.status).toBe(201)
     expect(literal.body.client_id).toBe('${LATCH_SECRET}')
+  })
+
+  it('issue 12: a user who signs in through a connection and never verified their email gets no organization roles (400), as with the CLI', async () => {
+    const bob = (await s.server.ctx.store.users.getByEmail(BOB.email))!
+    expect(bob.email_verified).toBe(false)
+    expect(await s.server.ctx.store.identities.link({ connection_id: 'literal', subject: 'bob-upstream', user_id: bob.id, email: bob.email, email_verified: false }, Math.floor(Date.now() / 1000))).toBe('linked')
+    expectInvalid(await api('PUT', `/organizations/initrode/members/${bob.id}`, { roles: ['admin'] }), 'user', 'unverified federated user')
+    expect(await s.server.ctx.store.organizations.membership('initrode', bob.id)).toBeNull()
   })
 
   it('issue 12: DELETE removes the connection (204), recorded; then 404', async () => {
