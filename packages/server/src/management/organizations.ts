@@ -33,7 +33,13 @@ export async function existingOrganization({ store }: Pick<ManagementScope, 'sto
   return organization
 }
 
-async function fieldsOf({ store }: ManagementScope, organization: OrganizationRecord): Promise<Record<string, unknown>> {
+/** An organization with its branding (`{}`: none) and whether it requires a second factor (issues 11, 13). */
+export interface OrganizationView extends OrganizationRecord {
+  branding: Branding
+  mfa_required: boolean
+}
+
+async function fieldsOf({ store }: Pick<ManagementScope, 'store'>, organization: OrganizationRecord): Promise<OrganizationView> {
   return { ...organization, branding: (await store.organizations.branding(organization.id)) ?? {}, mfa_required: await store.mfa.required('organization', organization.id) }
 }
 
@@ -75,7 +81,7 @@ export async function updateOrganization(scope: ManagementScope, id: string, cha
   if (change.mfa_required !== undefined) await store.mfa.setRequired('organization', id, change.mfa_required, clock.now())
   const after = await fieldsOf(scope, organization)
   await recordAdminChange(scope, { type: 'admin.organization.updated', subject: { type: 'organization', id }, before, after })
-  return { organization, branding, mfaRequired: after.mfa_required as boolean }
+  return { organization, branding, mfaRequired: after.mfa_required }
 }
 
 /** Deletes an organization with its memberships, revoking the grants made for it (one transaction). */
@@ -87,19 +93,13 @@ export async function deleteOrganization(scope: ManagementScope, id: string): Pr
   return current
 }
 
-/** An organization with its branding (`{}`: none) and whether it requires a second factor (issues 11, 13). */
-export interface OrganizationView extends OrganizationRecord {
-  branding: Branding
-  mfa_required: boolean
-}
-
 export async function getOrganization(scope: ManagementScope, id: string): Promise<OrganizationView> {
-  return (await fieldsOf(scope, await existingOrganization(scope, id))) as unknown as OrganizationView
+  return fieldsOf(scope, await existingOrganization(scope, id))
 }
 
 /** `organizations` with their branding and MFA policy (two primary-key reads each). */
 export async function organizationViews(scope: ManagementScope, organizations: OrganizationRecord[]): Promise<OrganizationView[]> {
-  return Promise.all(organizations.map(async (o) => (await fieldsOf(scope, o)) as unknown as OrganizationView))
+  return Promise.all(organizations.map((o) => fieldsOf(scope, o)))
 }
 
 /**
