@@ -14,10 +14,16 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { LatchConfig } from '../config/schema.js'
 import { ADMIN_API_PATH } from '../rules/admin-api.js'
 import { auditEventsResource } from './admin-api/audit-events.js'
+import { connectionsResource } from './admin-api/connections.js'
+import { organizationsResource } from './admin-api/organizations.js'
 import { openApiDocument, type AdminResource } from './admin-api/openapi.js'
 
 /** The resources of the admin API, in the order of the document. */
-export const ADMIN_API_RESOURCES: readonly AdminResource[] = [auditEventsResource]
+export const ADMIN_API_RESOURCES: readonly AdminResource[] = [
+  auditEventsResource,
+  organizationsResource,
+  connectionsResource,
+]
 
 const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version
 

@@ -19,16 +19,24 @@ const PLACEHOLDER = 'secret-checked-apart'
 /** Adds a connection from a `connections:` entry without its secret. Throws the loader's `ConfigError` (`connections[0].…`), `conflict` when the id is taken. */
 export async function createConnection(scope: ManagementScope, entry: Record<string, unknown>, clientSecret?: string): Promise<{ connection: ResolvedConnection; stored: ConnectionRecord }> {
   const { store, config, clock } = scope
-  const connection = validateWithLoader(config, { connections: [{ ...entry, ...(clientSecret !== undefined && { client_secret: PLACEHOLDER }) }] }).config.connections[0]!
+  const { organization, required, ...connection } = validateWithLoader(config, { connections: [{ ...entry, ...(clientSecret !== undefined && { client_secret: PLACEHOLDER }) }] }).config.connections[0]!
   if (await store.connections.get(connection.id)) throw new ManagementError('conflict', 'connection', `connection ${connection.id} already exists`)
+  // Enterprise SSO (issue 12): the organization must exist, as seeding requires of the file's.
+  if (organization !== null && !(await store.organizations.get(organization))) throw new ManagementError('refused', 'connection', `organization: no organization ${organization}`)
   const resolved: ResolvedConnection = { ...connection, secrets: { ...connection.secrets, ...(clientSecret !== undefined && { client_secret: clientSecret }) } }
-  const stored = await store.connections.upsert(await connectionRecordOf(resolved, config.secret, 'cli'), clock.now())
+  const stored = await store.connections.upsert(await connectionRecordOf(resolved, config.secret, 'cli', { organization_id: organization, required }), clock.now())
   await recordAdminChange(scope, { type: 'admin.connection.created', subject: { type: 'connection', id: stored.id }, before: null, after: stored })
   return { connection, stored }
 }
 
 export async function listConnections({ store }: ManagementScope): Promise<ConnectionRecord[]> {
   return store.connections.list()
+}
+
+export async function getConnection({ store }: ManagementScope, id: string): Promise<ConnectionRecord> {
+  const connection = await store.connections.get(id)
+  if (!connection) throw new ManagementError('not_found', 'connection', `no connection ${id}`)
+  return connection
 }
 
 export async function deleteConnection(scope: ManagementScope, id: string): Promise<ConnectionRecord> {

@@ -4,8 +4,10 @@
  * names), member roles those of `users[].roles`. Deleting an organization removes its memberships
  * and revokes every grant made for it in the same transaction (the store's `organizations.delete`).
  */
+import { MAX_CSS_BYTES } from '../config/branding.js'
 import type { Branding } from '../interaction/views/branding.js'
-import type { Membership, OrganizationRecord } from '../storage/store.js'
+import type { Membership, OrganizationRecord, UserRecord } from '../storage/store.js'
+import { unverifiedFederatedUser } from '../users/unverified-federated-user.js'
 import { recordAdminChange } from './admin-change.js'
 import { userToProvision, existingUser } from './users.js'
 import { ManagementError, type ManagementScope } from './scope.js'
@@ -31,7 +33,13 @@ export async function existingOrganization({ store }: Pick<ManagementScope, 'sto
   return organization
 }
 
-async function fieldsOf({ store }: ManagementScope, organization: OrganizationRecord): Promise<Record<string, unknown>> {
+/** An organization with its branding (`{}`: none) and whether it requires a second factor (issues 11, 13). */
+export interface OrganizationView extends OrganizationRecord {
+  branding: Branding
+  mfa_required: boolean
+}
+
+async function fieldsOf({ store }: Pick<ManagementScope, 'store'>, organization: OrganizationRecord): Promise<OrganizationView> {
   return { ...organization, branding: (await store.organizations.branding(organization.id)) ?? {}, mfa_required: await store.mfa.required('organization', organization.id) }
 }
 
@@ -73,7 +81,7 @@ export async function updateOrganization(scope: ManagementScope, id: string, cha
   if (change.mfa_required !== undefined) await store.mfa.setRequired('organization', id, change.mfa_required, clock.now())
   const after = await fieldsOf(scope, organization)
   await recordAdminChange(scope, { type: 'admin.organization.updated', subject: { type: 'organization', id }, before, after })
-  return { organization, branding, mfaRequired: after.mfa_required as boolean }
+  return { organization, branding, mfaRequired: after.mfa_required }
 }
 
 /** Deletes an organization with its memberships, revoking the grants made for it (one transaction). */
@@ -83,6 +91,33 @@ export async function deleteOrganization(scope: ManagementScope, id: string): Pr
   if (!current || !(await scope.store.organizations.delete(id, scope.clock.now()))) throw new ManagementError('not_found', 'organization', `no organization ${id}`)
   await recordAdminChange(scope, { type: 'admin.organization.deleted', subject: { type: 'organization', id }, before, after: null })
   return current
+}
+
+export async function getOrganization(scope: ManagementScope, id: string): Promise<OrganizationView> {
+  return fieldsOf(scope, await existingOrganization(scope, id))
+}
+
+/** `organizations` with their branding and MFA policy (two primary-key reads each). */
+export async function organizationViews(scope: ManagementScope, organizations: OrganizationRecord[]): Promise<OrganizationView[]> {
+  return Promise.all(organizations.map((o) => fieldsOf(scope, o)))
+}
+
+/**
+ * Issue 14: a branding given as data (the admin API's body) rather than a file: the keys of config
+ * `branding` but `css_file` (the server reads no file for a caller), with the stylesheet's text as
+ * `css` instead, at most `MAX_CSS_BYTES`. Checked by the loader as an `organizations[0].branding`
+ * entry (its `ConfigError` names the key); `warnings`: its WCAG contrast shortfalls, as the CLI prints.
+ */
+export function brandingFromData(config: ManagementScope['config'], entry: { id: string; name: string; domains: string[] }, data: Record<string, unknown>): { branding: Branding; warnings: string[] } {
+  const { css, ...keys } = data
+  if ('css_file' in keys) throw new ManagementError('refused', 'organization', 'branding.css_file: not accepted here; give the stylesheet\'s text as branding.css')
+  if (css !== undefined && (typeof css !== 'string' || Buffer.byteLength(css, 'utf8') > MAX_CSS_BYTES)) {
+    throw new ManagementError('refused', 'organization', `branding.css: must be a stylesheet's text of at most ${MAX_CSS_BYTES} bytes`)
+  }
+  const loaded = validateWithLoader(config, { organizations: [{ ...entry, branding: keys }] })
+  const branding: Branding = { ...(loaded.config.organizations[0]?.branding ?? {}), ...(typeof css === 'string' && css !== '' && { css }) }
+  const key = 'organizations[0].branding'
+  return { branding, warnings: loaded.warnings.filter((w) => w.startsWith(key)).map((w) => w.replace(`${key}.`, 'branding.')) }
 }
 
 /**
@@ -101,6 +136,60 @@ export async function addOrganizationMember(scope: ManagementScope, id: string, 
     before: before && { organization_id: id, user_id: user.id, email: user.email, roles: before.roles }, after: { organization_id: id, user_id: user.id, email: user.email, roles },
   })
   return { organization, user, before }
+}
+
+export interface MemberView {
+  organization_id: string
+  user_id: string
+  email: string
+  roles: string[]
+}
+
+/** The organization's members with their roles, ordered by email. */
+export async function listOrganizationMembers(scope: ManagementScope, id: string): Promise<MemberView[]> {
+  await existingOrganization(scope, id)
+  return (await scope.store.organizations.members(id)).map((m) => ({ organization_id: id, user_id: m.user.id, email: m.user.email, roles: m.roles }))
+}
+
+async function userById(store: ManagementScope['store'], userId: string): Promise<UserRecord> {
+  const user = await store.users.getById(userId)
+  if (!user) throw new ManagementError('not_found', 'user', `no user ${userId}`)
+  return user
+}
+
+/**
+ * Issue 14: `addOrganizationMember` for a user given by id (the admin API's path). The roles pass
+ * the rule of `users[].roles` (`ConfigError` keyed `users[0].roles`); `not_found` for the
+ * organization or the user; `refused` for a federated user whose email was never verified.
+ */
+export async function addOrganizationMemberById(scope: ManagementScope, id: string, userId: string, roles: string[]): Promise<{ member: MemberView; added: boolean }> {
+  const { store, clock, config } = scope
+  validateWithLoader(config, { users: [{ email: 'member@example.com', roles }] })
+  await existingOrganization(scope, id)
+  const user = await userById(store, userId)
+  if (await unverifiedFederatedUser(store, user)) {
+    throw new ManagementError('refused', 'user', `user ${user.id} signs in through a connection and never verified that email; it may not be its owner`)
+  }
+  const before = await store.organizations.membership(id, user.id)
+  if (!(await store.organizations.addMember(id, user.id, roles, clock.now()))) throw new ManagementError('conflict', 'organization_member', `organization ${id} or user ${user.id} was deleted meanwhile`)
+  const member = { organization_id: id, user_id: user.id, email: user.email, roles }
+  await recordAdminChange(scope, {
+    type: before ? 'admin.organization_member.updated' : 'admin.organization_member.added', subject: { type: 'user', id: user.id },
+    before: before && { ...member, roles: before.roles }, after: member,
+  })
+  return { member, added: before === null }
+}
+
+/** Issue 14: ends the membership of the user given by id; `not_found` when the organization, the user or the membership does not exist. */
+export async function removeOrganizationMemberById(scope: ManagementScope, id: string, userId: string): Promise<MemberView> {
+  const { store, clock } = scope
+  await existingOrganization(scope, id)
+  const user = await userById(store, userId)
+  const before = await store.organizations.membership(id, user.id)
+  if (!before || !(await store.organizations.removeMember(id, user.id, clock.now()))) throw new ManagementError('not_found', 'organization_member', `user ${user.id} is not a member of ${id}`)
+  const member = { organization_id: id, user_id: user.id, email: user.email, roles: before.roles }
+  await recordAdminChange(scope, { type: 'admin.organization_member.removed', subject: { type: 'user', id: user.id }, before: member, after: null })
+  return member
 }
 
 /** Ends a membership; `conflict` when the user is not a member. */
