@@ -14,10 +14,18 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { LatchConfig } from '../config/schema.js'
 import { ADMIN_API_PATH } from '../rules/admin-api.js'
 import { auditEventsResource } from './admin-api/audit-events.js'
+import { clientsResource } from './admin-api/clients.js'
+import { keysResource } from './admin-api/keys.js'
+import { tenantsResource } from './admin-api/tenants.js'
 import { openApiDocument, type AdminResource } from './admin-api/openapi.js'
 
 /** The resources of the admin API, in the order of the document. */
-export const ADMIN_API_RESOURCES: readonly AdminResource[] = [auditEventsResource]
+export const ADMIN_API_RESOURCES: readonly AdminResource[] = [
+  auditEventsResource,
+  clientsResource,
+  keysResource,
+  tenantsResource,
+]
 
 const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version
 
