@@ -234,6 +234,9 @@ describe('issue 14: admin API, clients', () => {
     expectError(await post('client_id=x1', 'application/x-www-form-urlencoded'), 400, 'invalid_request')
     expectError(await api('main', writer, 'PATCH', '/clients/web2', { client_id: 'other' }), 400, 'invalid_request', 'client_id: is the client\'s identity')
     expectError(await api('main', writer, 'PATCH', '/clients/web2', {}), 400, 'invalid_request')
+    expectError(await post({ client_id: 'x1', client_name: null }), 400, 'invalid_request', 'client_name: expected string')
+    expectError(await api('main', writer, 'PATCH', '/clients/web2', { skip_consent: 'yes' }), 400, 'invalid_request', 'skip_consent: expected boolean')
+    expectError(await api('main', writer, 'PATCH', '/clients/ghost', { client_name: 'G' }), 404, 'not_found')
     expect(await s.server.ctx.store.clients.get('x1')).toBeNull()
   })
 

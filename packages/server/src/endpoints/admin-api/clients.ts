@@ -110,11 +110,11 @@ export const CLIENT_PATCH_SCHEMA: JsonSchema = {
   properties: Object.fromEntries(Object.entries(entryProperties(PATCH_FIELDS)).map(([key, schema]) => [key, { anyOf: [schema, { type: 'null' }] }])),
 }
 
-/** Each field of the type the config schema gives it (the loader would read `5` as a name). */
-function checkTypes(body: JsonBody): Record<string, unknown> {
+/** Each field of the type the config schema gives it (the loader would read `5` as a name); null only in a merge patch. */
+function checkTypes(body: JsonBody, { patch }: { patch: boolean }): Record<string, unknown> {
   const fields = body.fields
   for (const [key, value] of Object.entries(fields)) {
-    if (value === null) continue
+    if (value === null && patch) continue
     const schema = ClientSchema.properties[key as keyof typeof ClientSchema.properties]
     const error = Value.Errors(schema, value).First()
     if (error !== undefined) throw new InvalidRequestError(`${key}${error.path.replaceAll('/', '.').replace(/\.(\d+)/g, '[$1]')}: ${error.message.replace(/^Expected/, 'expected')}`)
@@ -165,7 +165,7 @@ const routes: FastifyPluginAsync = async (app) => {
 
   app.post('/clients', { ...write, schema: { response: { 201: CLIENT_WITH_SECRET_SCHEMA } } }, async function createClientRoute(request, reply) {
     new AdminQuery(request.query, [])
-    const entry = checkTypes(new JsonBody(request.body, ENTRY_FIELDS, SECRET_FIELDS))
+    const entry = checkTypes(new JsonBody(request.body, ENTRY_FIELDS, SECRET_FIELDS), { patch: false })
     if (typeof entry.client_id !== 'string') throw new InvalidRequestError('client_id: is required')
     const scope = managementScopeOf(request)
     const created = await viaManagement(() => createClient(scope, entry))
@@ -191,7 +191,7 @@ const routes: FastifyPluginAsync = async (app) => {
 
   app.patch('/clients/:client_id', { ...write, schema: { response: { 200: CLIENT_SCHEMA } } }, async function updateClientRoute(request, reply) {
     new AdminQuery(request.query, [])
-    const patch = checkTypes(new JsonBody(request.body, PATCH_FIELDS, { ...SECRET_FIELDS, client_id: 'is the client\'s identity and cannot change (create another client)' }))
+    const patch = checkTypes(new JsonBody(request.body, PATCH_FIELDS, { ...SECRET_FIELDS, client_id: 'is the client\'s identity and cannot change (create another client)' }), { patch: true })
     if (Object.keys(patch).length === 0) throw new InvalidRequestError('the body must set at least one field')
     const scope = managementScopeOf(request)
     const clientId = clientIdOf(request)
