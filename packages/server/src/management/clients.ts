@@ -100,7 +100,7 @@ export async function getClient({ store }: ManagementScope, clientId: string): P
 }
 
 function notFound(clientId: string): ManagementError {
-  return new ManagementError('not_found', 'client', `no client with client_id ${JSON.stringify(clientId.slice(0, 255))}`)
+  return new ManagementError('not_found', 'client', `no client with client_id ${clientId.slice(0, 255)}`)
 }
 
 function configOwned(clientId: string): ManagementError {

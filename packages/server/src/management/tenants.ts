@@ -58,7 +58,7 @@ export async function listTenants({ store }: ManagementScope): Promise<TenantRec
 /** A stored tenant (`default`, the config file's top level, is not stored). */
 export async function getTenant({ store }: ManagementScope, id: string): Promise<TenantRecord> {
   const tenant = TENANT_ID.test(id) ? await store.tenants.get(id) : null
-  if (tenant === null) throw new ManagementError('not_found', 'tenant', `no tenant ${JSON.stringify(id.slice(0, 64))}`)
+  if (tenant === null) throw new ManagementError('not_found', 'tenant', `no tenant ${id.slice(0, 64)}`)
   return tenant
 }
 
