@@ -7,10 +7,12 @@
  * `clients[0].…`, `users[0].…` (callers word them in their own terms).
  *
  * The environment is not consulted a second time: `LATCH_SECRET` is passed as the already resolved
- * secret, so no development secret file is created or read.
+ * secret, so no development secret file is created or read. Nor is anything substituted: `${VAR}`
+ * is the config file's way to name the environment, and an administrator's value (a CLI flag, an
+ * admin API body) is taken literally. Substituted, a body's `"client_id": "${LATCH_SECRET}"` would
+ * store the deployment's secret and show it in the answer.
  */
-import { loadConfig } from '../config/load.js'
-import type { LoadedConfig } from '../config/resolve.js'
+import { resolveConfig, type LoadedConfig } from '../config/resolve.js'
 import type { LatchConfig } from '../config/schema.js'
 
 export interface Entries {
@@ -21,8 +23,10 @@ export interface Entries {
 }
 
 export function validateWithLoader(config: LatchConfig, entries: Entries): LoadedConfig {
-  return loadConfig({
-    config: {
+  const cwd = process.cwd()
+  // A copy: resolving fills in defaults in place, and these objects are the running config's.
+  return resolveConfig(
+    structuredClone({
       issuer: config.issuer,
       database: config.database,
       security: config.security,
@@ -35,7 +39,7 @@ export function validateWithLoader(config: LatchConfig, entries: Entries): Loade
       users: entries.users ?? [],
       organizations: entries.organizations ?? [],
       connections: entries.connections ?? [],
-    },
-    env: { LATCH_SECRET: config.secret },
-  })
+    }),
+    { env: { LATCH_SECRET: config.secret }, cwd, configDir: cwd, createSecret: false },
+  )
 }

@@ -134,6 +134,11 @@ describe('issue 14: admin API, clients', () => {
     expect(spa.status).toBe(201)
     expect(spa.body).not.toHaveProperty('client_secret')
     expect(spa.body.token_endpoint_auth_method).toBe('none')
+    // An administrator's value is taken literally: `${VAR}` is the config file's way to read the environment.
+    const literal = await api('main', writer, 'POST', '/clients', { client_id: 'api-literal', client_name: '${LATCH_SECRET}', token_endpoint_auth_method: 'none', redirect_uris: ['http://127.0.0.1:5557/cb'] })
+    expect(literal.status).toBe(201)
+    expect(literal.body.client_name).toBe('${LATCH_SECRET}')
+    expect((await s.server.ctx.store.clients.get('api-literal'))!.client_name).toBe('${LATCH_SECRET}')
   })
 
   it('issue 14: GET /clients pages by client_id with a cursor; GET /clients/{client_id} reads one; the config file\'s clients are marked; never a secret or its hash', async () => {
