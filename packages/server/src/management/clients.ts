@@ -18,7 +18,7 @@ import { Keystore } from '../keys/keystore.js'
 import { signingRecord } from '../keys/signing-selection.js'
 import { idTokenAlgsOf } from '../clients/registry.js'
 import { randomHandle } from '../lib/random.js'
-import type { ClientRecord } from '../storage/store.js'
+import type { ClientRecord, ClientSource } from '../storage/store.js'
 import { recordAdminChange } from './admin-change.js'
 import { ManagementError, type ManagementScope } from './scope.js'
 import { validateWithLoader } from './validate.js'
@@ -32,8 +32,8 @@ const CLIENT_ID = /^[\x21-\x7E]{1,255}$/
 export interface DescribedClient extends ClientRecord {
   /** Issue 13: sign-ins for this client need a second factor (`mfa_policies`). */
   mfa_required: boolean
-  /** The config file owns it: read-only through the admin API and the console. */
-  defined_in_config: boolean
+  /** Who owns it (migration 0022): 'config', the config file (read-only through the admin API and the console), or 'cli', an administrator. */
+  source: ClientSource
 }
 
 export interface CreatedClient {
@@ -117,7 +117,7 @@ export async function describeClients({ store }: ManagementScope, clients: reado
   const owned = new Set(await store.clients.configOwned())
   const described: DescribedClient[] = []
   for (const client of clients) {
-    described.push({ ...client, mfa_required: await store.mfa.required('client', client.client_id), defined_in_config: owned.has(client.client_id) })
+    described.push({ ...client, mfa_required: await store.mfa.required('client', client.client_id), source: owned.has(client.client_id) ? 'config' : 'cli' })
   }
   return described
 }

@@ -121,7 +121,7 @@ describe('issue 14: admin API, clients', () => {
     const secret = res.body.client_secret as string
     expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/)
     generated.push(secret)
-    expect(res.body).toMatchObject({ client_id: 'api-svc', client_name: 'API service', token_endpoint_auth_method: 'client_secret_basic', auth_method_pinned: false, grant_types: ['client_credentials'], resources: [API], mfa_required: false, defined_in_config: false, warnings: [] })
+    expect(res.body).toMatchObject({ client_id: 'api-svc', client_name: 'API service', token_endpoint_auth_method: 'client_secret_basic', auth_method_pinned: false, grant_types: ['client_credentials'], resources: [API], mfa_required: false, source: 'cli', warnings: [] })
     expect(res.body).not.toHaveProperty('client_secret_hash')
     expect((await clientCredentials('api-svc', secret)).status).toBe(200)
     const record = await lastRecord('default', 'admin.client.created')
@@ -158,7 +158,7 @@ describe('issue 14: admin API, clients', () => {
     expect(seen).toEqual(expect.arrayContaining(['api-svc', 'web', 'admin-writer']))
     const web = await api('main', reader, 'GET', '/clients/web')
     expect(web.status).toBe(200)
-    expect(web.body).toMatchObject({ client_id: 'web', defined_in_config: true, skip_consent: true, redirect_uris: baseTestConfig.clients[0]!.redirect_uris })
+    expect(web.body).toMatchObject({ client_id: 'web', source: 'config', skip_consent: true, redirect_uris: baseTestConfig.clients[0]!.redirect_uris })
     expectError(await api('main', reader, 'GET', '/clients/nope'), 404, 'not_found')
     // A client_id no client can have (a NUL byte) is no client, not a database error.
     expectError(await api('main', reader, 'GET', '/clients/a%00b'), 404, 'not_found')
@@ -331,8 +331,8 @@ describe('issue 14: admin API, tenants (the default tenant\'s only)', () => {
     expect(res.status).toBe(200)
     const data = res.body.data as Record<string, unknown>[]
     expect(data.map((t) => t.id)).toEqual(['acme', 'default', 'globex', 'initech'])
-    expect(data[1]).toEqual({ id: 'default', issuer: issuers.main, default: true, defined_in_config: true, settings: null, created_at: null, updated_at: null })
-    expect(data[0]).toMatchObject({ id: 'acme', issuer: issuers.acme, default: false, defined_in_config: true, created_at: expect.stringMatching(/^\d{4}-/) })
+    expect(data[1]).toEqual({ id: 'default', issuer: issuers.main, default: true, source: 'config', settings: null, created_at: null, updated_at: null })
+    expect(data[0]).toMatchObject({ id: 'acme', issuer: issuers.acme, default: false, source: 'config', created_at: expect.stringMatching(/^\d{4}-/) })
     expect(JSON.stringify(data[0]!.settings)).not.toContain('client_secret')
     const page = await api('main', writer, 'GET', '/tenants?limit=3')
     expect(page.body.next_cursor).toEqual(expect.any(String))
@@ -354,7 +354,7 @@ describe('issue 14: admin API, tenants (the default tenant\'s only)', () => {
     })
     expect(res.status, JSON.stringify(res.body)).toBe(201)
     expect(res.headers.get('location')).toBe(url('main', '/tenants/umbrella'))
-    expect(res.body).toMatchObject({ id: 'umbrella', issuer: umbrella(), default: false, defined_in_config: false, settings: { tokens: { access_token_ttl: 600 } } })
+    expect(res.body).toMatchObject({ id: 'umbrella', issuer: umbrella(), default: false, source: 'cli', settings: { tokens: { access_token_ttl: 600 } } })
     expect((res.body.settings as { mail: { smtp_url: string } }).mail.smtp_url).toBe(`smtp://mailer:${MASKED}@mail.example.com:587`)
     expect(res.body.settings).not.toHaveProperty('clients')
     const tenantStore = s.server.ctx.store.forTenant('umbrella')

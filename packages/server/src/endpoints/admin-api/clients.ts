@@ -45,7 +45,7 @@ export const CLIENT_SCHEMA: JsonSchema = {
   required: [
     'client_id', 'client_name', 'token_endpoint_auth_method', 'auth_method_pinned', 'grant_types', 'redirect_uris', 'post_logout_redirect_uris', 'scope',
     'resources', 'skip_consent', 'jwks', 'id_token_signed_response_alg', 'organization_required', 'organizations', 'backchannel_logout_uri',
-    'backchannel_logout_session_required', 'sign_up', 'mfa_required', 'defined_in_config',
+    'backchannel_logout_session_required', 'sign_up', 'mfa_required', 'source',
   ],
   properties: {
     client_id: { type: 'string' },
@@ -71,7 +71,7 @@ export const CLIENT_SCHEMA: JsonSchema = {
     backchannel_logout_session_required: { type: 'boolean' },
     sign_up: { type: ['boolean', 'null'], description: 'Overrides sign_up.enabled on its sign-in pages; null: the tenant\'s' },
     mfa_required: { type: 'boolean', description: 'Sign-ins for this client need a second factor' },
-    defined_in_config: { type: 'boolean', description: 'The config file owns it: read-only through the API (409)' },
+    source: { type: 'string', enum: ['config', 'cli'], description: '`config`: the config file owns it and writes it again at each start and reload: read-only through the API (409); `cli`: made by an administrator (CLI or this API)' },
   },
 }
 
@@ -142,7 +142,7 @@ function clientView(c: DescribedClient): Record<string, unknown> {
     backchannel_logout_session_required: c.backchannel_logout_session_required,
     sign_up: c.sign_up ?? null,
     mfa_required: c.mfa_required,
-    defined_in_config: c.defined_in_config,
+    source: c.source,
   }
 }
 

@@ -35,12 +35,12 @@ const TIME_OR_NULL = { type: ['string', 'null'], format: 'date-time' }
 
 export const TENANT_SCHEMA: JsonSchema = {
   type: 'object',
-  required: ['id', 'issuer', 'default', 'defined_in_config', 'settings', 'created_at', 'updated_at'],
+  required: ['id', 'issuer', 'default', 'source', 'settings', 'created_at', 'updated_at'],
   properties: {
     id: { type: 'string' },
     issuer: { type: 'string' },
     default: { type: 'boolean', description: 'The config file\'s top-level tenant (never stored, never deleted)' },
-    defined_in_config: { type: 'boolean', description: 'Defined in the config file (`tenants` or `tenants_dir`): delete it there' },
+    source: { type: 'string', enum: ['config', 'cli'], description: '`config`: the config file (its top level, `tenants` or `tenants_dir`) defines it: delete it there (409 here); `cli`: made by an administrator (CLI or this API)' },
     settings: { type: ['object', 'null'], additionalProperties: true, description: 'The tenant\'s own keys as stored (not its clients, users, organizations, connections), secrets masked; null for the default tenant' },
     created_at: { ...TIME_OR_NULL, description: 'null for the default tenant' },
     updated_at: TIME_OR_NULL,
@@ -81,12 +81,12 @@ interface TenantView {
 
 function tenantView(t: TenantRecord, config: LatchConfig): TenantView {
   return {
-    id: t.id, issuer: t.issuer, default: false, defined_in_config: config.tenants.some((d) => d.id === t.id),
+    id: t.id, issuer: t.issuer, default: false, source: config.tenants.some((d) => d.id === t.id) ? 'config' : 'cli',
     settings: maskSecrets(t.settings), created_at: iso(t.created_at), updated_at: iso(t.updated_at),
   }
 }
 
-const defaultView = (config: LatchConfig): TenantView => ({ id: DEFAULT_TENANT, issuer: config.issuer, default: true, defined_in_config: true, settings: null, created_at: null, updated_at: null })
+const defaultView = (config: LatchConfig): TenantView => ({ id: DEFAULT_TENANT, issuer: config.issuer, default: true, source: 'config', settings: null, created_at: null, updated_at: null })
 
 /** Refuses keys that name a file the server would read (`css_file`, `private_key_file`), at any depth. */
 function refuseFiles(value: unknown, path: string): void {
@@ -127,7 +127,7 @@ const routes: FastifyPluginAsync = async (app) => {
     const { config } = request.latch
     const scope = managementScopeOf(request)
     const { warnings, row } = await viaManagement(() => createTenant(scope, { keys: { ...body.fields, id, issuer }, where: 'tenants[0]', baseDir: '/' }))
-    const view = row === null ? { ...defaultView(config), id, issuer, default: false, defined_in_config: false } : tenantView(row, config)
+    const view = row === null ? { ...defaultView(config), id, issuer, default: false, source: 'cli' } : tenantView(row, config)
     return json(reply)
       .status(201)
       .header('location', `${adminResourceOf(config.issuer)}/tenants/${encodeURIComponent(id)}`)
