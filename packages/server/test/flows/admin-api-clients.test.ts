@@ -419,6 +419,13 @@ describe('issue 14: the OpenAPI document with clients, keys and tenants', () => 
     expect((doc.paths!['/keys/rotate']!.post!.requestBody as OpenAPIV3_1.RequestBodyObject).required).toBe(false)
     const client = doc.components!.schemas!.Client as { properties: Record<string, unknown> }
     expect(Object.keys(client.properties).filter((p) => /secret|hash/.test(p))).toEqual([])
+    // Another tenant's document has no tenants: those routes are the default tenant's.
+    const acme = (await call(url('acme', '/openapi.json'))).body as unknown as OpenAPIV3_1.Document
+    await SwaggerParser.validate(structuredClone(acme) as never)
+    expect(Object.keys(acme.paths!)).toEqual(expect.arrayContaining(['/clients', '/keys']))
+    expect(Object.keys(acme.paths!).filter((p) => p.startsWith('/tenants'))).toEqual([])
+    expect(acme.components!.schemas).not.toHaveProperty('Tenant')
+    expect(Object.keys(doc.paths!)).toEqual(expect.arrayContaining(['/tenants', '/tenants/{id}']))
   })
 
   it('issue 14: no secret of the config or the tenants appears in any answer; each generated secret in one answer only', () => {

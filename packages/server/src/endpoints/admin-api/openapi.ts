@@ -55,6 +55,8 @@ export interface AdminResource {
   operations: AdminOperation[]
   /** Registers its routes (under the admin API's prefix); each route's `onRequest` has `adminAuthorization`. */
   routes: FastifyPluginAsync
+  /** Only at the default tenant's admin API (the deployment's tenants): left out of every other tenant's document. */
+  defaultTenantOnly?: boolean
 }
 
 /** Latch's error body (RFC 6749 §5.2, RFC 6750 §3), for every failure. */

@@ -210,4 +210,5 @@ export const tenantsResource: AdminResource = {
     },
   ],
   routes,
+  defaultTenantOnly: true,
 }
