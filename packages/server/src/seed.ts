@@ -32,7 +32,7 @@ import { isDeepStrictEqual } from 'node:util'
 import type { LatchConfig, TenantDefinition } from './config/schema.js'
 import { connectionRecordOf } from './connections/records.js'
 import { ConfigError } from './errors.js'
-import type { Store, UserClaims, UserRecord } from './storage/store.js'
+import type { ClientSource, Store, UserClaims, UserRecord } from './storage/store.js'
 import { unverifiedFederatedUser } from './users/unverified-federated-user.js'
 import { hashPassword, verifyPassword } from './users/password-hash.js'
 
@@ -42,6 +42,12 @@ export interface SeedOptions {
    * file no longer lists it), so a reload can drop it from the client cache on both sides.
    */
   invalidate?: (clientId: string) => void
+  /**
+   * Issue 14: who owns the clients written, 'config' (the default: a file that is read again at
+   * every start or reload) or 'cli' (a tenant created at runtime, whose definition is read once:
+   * nothing re-seeds its clients, so they are the administrators' to change, like any made later).
+   */
+  clientSource?: ClientSource
 }
 
 export interface SeedResult {
@@ -56,7 +62,7 @@ export async function seedFromConfig(store: Store, config: LatchConfig, now: num
   const listed = new Set(config.clients.map((c) => c.client_id))
   for (const client of config.clients) {
     // Issue 14 (review M5b): the file owns the clients it lists (a CLI-made one it lists too).
-    await store.clients.upsert(client, now, 'config')
+    await store.clients.upsert(client, now, options.clientSource ?? 'config')
     // Issue 13: stated in the file, the file's answer wins; unstated, what the CLI set stays.
     if (client.mfa_required !== undefined) await store.mfa.setRequired('client', client.client_id, client.mfa_required, now)
   }
@@ -161,10 +167,10 @@ export async function seedTenants(store: Store, config: LatchConfig, now: number
  * that nodes applying the same definition do not make each other reload it), then its clients,
  * users and organizations. Throws `TenantIssuerTakenError` when another tenant has its issuer.
  */
-export async function seedTenant(store: Store, tenant: Pick<TenantDefinition, 'id' | 'issuer' | 'settings' | 'config'>, now: number): Promise<void> {
+export async function seedTenant(store: Store, tenant: Pick<TenantDefinition, 'id' | 'issuer' | 'settings' | 'config'>, now: number, options: Pick<SeedOptions, 'clientSource'> = {}): Promise<void> {
   const stored = await store.tenants.get(tenant.id)
   if (stored === null || stored.issuer !== tenant.issuer || !isDeepStrictEqual(stored.settings, tenant.settings)) {
     await store.tenants.upsert({ id: tenant.id, issuer: tenant.issuer, settings: tenant.settings }, now)
   }
-  await seedFromConfig(store.forTenant(tenant.id), tenant.config, now)
+  await seedFromConfig(store.forTenant(tenant.id), tenant.config, now, options)
 }

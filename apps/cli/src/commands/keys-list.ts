@@ -6,7 +6,7 @@
  * @see https://openid.net/specs/openid-connect-core-1_0.html#RotateSigKeys
  */
 import type { Command } from 'commander'
-import type { SigningKeyRecord } from '@latch/server/admin'
+import { keyStatus, type SigningKeyRecord } from '@latch/server/admin'
 import { withConfigOption, withStore, now, type CommonOptions } from '../context.js'
 import { isoTime, note, printJson, printTable } from '../output.js'
 
@@ -29,7 +29,8 @@ export function keyView(k: SigningKeyRecord, at: number): KeyView {
   return {
     kid: k.kid,
     alg: k.alg,
-    status: k.retired_at !== null && k.retired_at <= at ? 'retired' : k.activates_at > at ? 'pending' : 'active',
+    // The same rule as the admin API's GET /keys (management/keys.ts).
+    status: keyStatus(k, at),
     created_at: k.created_at,
     activates_at: k.activates_at,
     retired_at: k.retired_at,

@@ -5,7 +5,10 @@
  * accepts exactly these besides the bus's events.
  */
 export const ADMIN_RESOURCES = ['client', 'user', 'organization', 'organization_member', 'connection', 'tenant', 'key', 'session'] as const
-export const ADMIN_ACTIONS = ['created', 'updated', 'deleted', 'rotated', 'password_set', 'mfa_reset', 'signed_out', 'added', 'removed'] as const
+export const ADMIN_ACTIONS = ['created', 'updated', 'deleted', 'rotated', 'password_set', 'mfa_reset', 'signed_out', 'added', 'removed',
+  // Issue 14 (admin API): a client's secret replaced (POST /clients/{client_id}/secret).
+  'secret_rotated',
+] as const
 export type AdminResource = (typeof ADMIN_RESOURCES)[number]
 export type AdminAction = (typeof ADMIN_ACTIONS)[number]
 export type AdminChangeType = `admin.${AdminResource}.${AdminAction}`
@@ -13,6 +16,7 @@ export type AdminChangeType = `admin.${AdminResource}.${AdminAction}`
 /** The change types the management services write (README "Audit log"; `latch audit list --type` accepts them). */
 export const ADMIN_CHANGE_TYPES = [
   'admin.client.created', 'admin.client.updated', 'admin.client.deleted',
+  'admin.client.secret_rotated',
   'admin.user.created', 'admin.user.updated', 'admin.user.password_set', 'admin.user.mfa_reset', 'admin.user.deleted',
   'admin.organization.created', 'admin.organization.updated', 'admin.organization.deleted',
   'admin.organization_member.added', 'admin.organization_member.updated', 'admin.organization_member.removed',

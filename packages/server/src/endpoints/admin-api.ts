@@ -12,8 +12,12 @@
 import { createRequire } from 'node:module'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { LatchConfig } from '../config/schema.js'
+import { DEFAULT_TENANT } from '../config/tenant.js'
 import { ADMIN_API_PATH } from '../rules/admin-api.js'
 import { auditEventsResource } from './admin-api/audit-events.js'
+import { clientsResource } from './admin-api/clients.js'
+import { keysResource } from './admin-api/keys.js'
+import { tenantsResource } from './admin-api/tenants.js'
 import { connectionsResource } from './admin-api/connections.js'
 import { organizationsResource } from './admin-api/organizations.js'
 import { openApiDocument, type AdminResource } from './admin-api/openapi.js'
@@ -21,6 +25,9 @@ import { openApiDocument, type AdminResource } from './admin-api/openapi.js'
 /** The resources of the admin API, in the order of the document. */
 export const ADMIN_API_RESOURCES: readonly AdminResource[] = [
   auditEventsResource,
+  clientsResource,
+  keysResource,
+  tenantsResource,
   organizationsResource,
   connectionsResource,
 ]
@@ -37,7 +44,10 @@ export const adminApiEndpoint: FastifyPluginAsync = async (app) => {
       api.get('/openapi.json', { config: { channel: 'json' } }, async function openApi(request: FastifyRequest, reply: FastifyReply) {
         const ctx = request.latch
         let body = documents.get(ctx.config)
-        if (body === undefined) documents.set(ctx.config, (body = JSON.stringify(openApiDocument(ADMIN_API_RESOURCES, ctx.config.issuer, ctx.urls.token, VERSION))))
+        if (body === undefined) {
+          const resources = ADMIN_API_RESOURCES.filter((r) => r.defaultTenantOnly !== true || ctx.tenant === DEFAULT_TENANT)
+          documents.set(ctx.config, (body = JSON.stringify(openApiDocument(resources, ctx.config.issuer, ctx.urls.token, VERSION))))
+        }
         return reply.header('cache-control', 'no-cache').type('application/json; charset=utf-8').send(body)
       })
       for (const resource of ADMIN_API_RESOURCES) await api.register(resource.routes)

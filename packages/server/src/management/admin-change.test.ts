@@ -38,6 +38,11 @@ describe('issue 14: maskSecrets', () => {
     expect(maskSecrets(input)).toEqual({ client_secret_hash: null, password_hash: MASKED, has_password: true, min_client_secret_length: 32 })
     expect(input.password_hash).toBe('h')
   })
+
+  it('RFC 3986 §3.2.1: the password of a URL (a tenant\'s mail.smtp_url) is masked, the rest of the URL kept', () => {
+    expect(maskSecrets({ mail: { smtp_url: 'smtps://mailer:p%40ss:word@mail.example.com:465/?pool=true' } })).toEqual({ mail: { smtp_url: `smtps://mailer:${MASKED}@mail.example.com:465/?pool=true` } })
+    expect(maskSecrets(['https://app.example.com/cb?user=a:b@c', 'smtp://mail.example.com'])).toEqual(['https://app.example.com/cb?user=a:b@c', 'smtp://mail.example.com'])
+  })
 })
 
 describe('issue 14: adminChangeRecord', () => {

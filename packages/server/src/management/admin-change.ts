@@ -26,15 +26,19 @@ export const MASKED = '[masked]'
 
 /** Field names that hold a secret, or a value derived from one (hashes, ciphertexts). */
 const SECRET_NAME = /secret|password|private_key|privatekey|_hash$|^hash$|_encrypted$|totp|recovery_code/i
+/** A URL's password (`smtp://user:password@host`, RFC 3986 §3.2.1 userinfo): the password part. */
+const URL_PASSWORD = /^([a-z][a-z0-9+.-]*:\/\/[^/?#@:]*:)[^/?#@]*@/i
 /** Private members of a JWK (RFC 7518 §6.2.2, §6.3.2, §6.4.1; RFC 8037 §2). */
 const JWK_PRIVATE = new Set(['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'])
 
 /**
  * A deep copy of `value` with every secret-like field's value replaced by `"[masked]"` (null and
  * absent stay so: "no secret" is no secret; so do booleans and numbers, such as `has_password` or
- * `min_client_secret_length`, facts about a secret that hold none). Plain data only (JSON-like); anything else is kept as is.
+ * `min_client_secret_length`, facts about a secret that hold none), and the password of a URL
+ * (`mail.smtp_url`). Plain data only (JSON-like); anything else is kept as is.
  */
 export function maskSecrets(value: unknown): unknown {
+  if (typeof value === 'string') return value.replace(URL_PASSWORD, `$1${MASKED}@`)
   if (Array.isArray(value)) return value.map(maskSecrets)
   if (value === null || typeof value !== 'object') return value
   const isJwk = typeof (value as { kty?: unknown }).kty === 'string'

@@ -13,6 +13,20 @@ import { signingRecord } from '../keys/signing-selection.js'
 import { idTokenAlgsOf } from '../clients/registry.js'
 import { recordAdminChange } from './admin-change.js'
 import { ManagementError, type ManagementScope } from './scope.js'
+import type { SigningKeyRecord } from '../storage/store.js'
+
+/** pending: published, signs from `activates_at`; active: may sign now; retired: published only, until `expires_at`. */
+export type KeyStatus = 'pending' | 'active' | 'retired'
+
+export function keyStatus(key: Pick<SigningKeyRecord, 'activates_at' | 'retired_at'>, at: number): KeyStatus {
+  return key.retired_at !== null && key.retired_at <= at ? 'retired' : key.activates_at > at ? 'pending' : 'active'
+}
+
+/** The published signing keys (every key not yet expired), newest generation first, each with its status now. */
+export async function listKeys({ store, clock }: ManagementScope): Promise<(SigningKeyRecord & { status: KeyStatus })[]> {
+  const at = clock.now()
+  return (await store.keys.list(at)).map((k) => ({ ...k, status: keyStatus(k, at) }))
+}
 
 export interface Rotation {
   kid: string

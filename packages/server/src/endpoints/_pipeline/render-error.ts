@@ -77,7 +77,10 @@ export function sendErrorOn(channel: ErrorChannel, request: FastifyRequest, repl
     return reply.status(err.status).type('text/html; charset=utf-8').send(oauthErrorPage({ code: err.code, description: err.description, wayBack: back }, locale, look))
   }
   reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
-  if (channel === 'bearer' || err.code === 'invalid_token' || err.code === 'insufficient_scope') {
+  // RFC 6750 §3.1: a challenge for what the bearer token caused (or a malformed request); a 404, a
+  // 409 or a 5xx of the admin API is no authentication matter, and `error` there would be no registered code.
+  const challenged = err.status === 401 || err.status === 403 || err.code === 'invalid_request'
+  if ((channel === 'bearer' && challenged) || err.code === 'invalid_token' || err.code === 'insufficient_scope') {
     reply.header('www-authenticate', wwwAuthenticateBearer(err))
     // RFC 6750 §3.1: a request without credentials gets the challenge and no error information.
     if (err.challenge?.bare === 'true') return reply.status(err.status).send()

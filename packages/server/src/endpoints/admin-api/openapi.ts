@@ -40,7 +40,8 @@ export interface AdminOperation {
   /** The scope it needs (`admin:*` has both). */
   access: AdminAccess
   parameters?: AdminParameter[]
-  requestBody?: { description: string; schema: string }
+  /** `required` defaults to true; false for a body that may be omitted. */
+  requestBody?: { description: string; schema: string; required?: boolean }
   /** Success responses by status: a description, the name of a component schema, response headers. */
   responses: Record<string, { description: string; schema?: string; headers?: Record<string, { description: string; schema: JsonSchema }> }>
 }
@@ -54,6 +55,8 @@ export interface AdminResource {
   operations: AdminOperation[]
   /** Registers its routes (under the admin API's prefix); each route's `onRequest` has `adminAuthorization`. */
   routes: FastifyPluginAsync
+  /** Only at the default tenant's admin API (the deployment's tenants): left out of every other tenant's document. */
+  defaultTenantOnly?: boolean
 }
 
 /** Latch's error body (RFC 6749 §5.2, RFC 6750 §3), for every failure. */
@@ -119,7 +122,7 @@ export function openApiDocument(resources: readonly AdminResource[], issuer: str
         tags: [resource.tag.name],
         security: [{ bearer: [op.access] }, { client_credentials: [op.access] }],
         ...(op.parameters && { parameters: op.parameters }),
-        ...(op.requestBody && { requestBody: { required: true, description: op.requestBody.description, content: { 'application/json': { schema: { $ref: `#/components/schemas/${op.requestBody.schema}` } } } } }),
+        ...(op.requestBody && { requestBody: { required: op.requestBody.required ?? true, description: op.requestBody.description, content: { 'application/json': { schema: { $ref: `#/components/schemas/${op.requestBody.schema}` } } } } }),
         responses,
       }
     }
