@@ -15,9 +15,13 @@ import type { LatchConfig } from '../config/schema.js'
 import { ADMIN_API_PATH } from '../rules/admin-api.js'
 import { auditEventsResource } from './admin-api/audit-events.js'
 import { openApiDocument, type AdminResource } from './admin-api/openapi.js'
+import { usersResource } from './admin-api/users.js'
 
 /** The resources of the admin API, in the order of the document. */
-export const ADMIN_API_RESOURCES: readonly AdminResource[] = [auditEventsResource]
+export const ADMIN_API_RESOURCES: readonly AdminResource[] = [
+  auditEventsResource,
+  usersResource,
+]
 
 const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version
 
