@@ -13,8 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AuditRecord } from '../../src/audit/audit-record.js'
 import { adminResourceOf } from '../../src/rules/admin-api.js'
 import { startSession } from '../../src/sessions/idp-session.js'
-import { alertText, Browser, isLoginPage } from '../browser.js'
+import { alertText, Browser, formOf, isLoginPage } from '../browser.js'
 import { ALICE, BOB, WEB_REDIRECT, WEB_SECRET, baseTestConfig, basic, freePort } from '../helpers.js'
+import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js'
 import { hostAgent, hostFetch, startTenantsServer, tenantIssuers, type TenantName, type TenantsServer } from '../support/tenants.js'
 
 const ADMIN_SECRET = 'admin-secret-0123456789abcdef0123456789'
@@ -33,6 +34,7 @@ let s: TenantsServer
 let issuers: Record<TenantName, string>
 let admin: string
 let reader: string
+let sink: SmtpSink
 const bodies: string[] = []
 
 type Json = Record<string, unknown>
@@ -100,11 +102,18 @@ function expectApiRecord(record: AuditRecord, type: string, subject: { type: str
 beforeAll(async () => {
   const port = await freePort()
   issuers = tenantIssuers(port)
-  s = await startTenantsServer({ port, perTenant: { main: { clients: adminClients(issuers.main) }, acme: { clients: adminClients(issuers.acme) } } })
+  sink = await startSmtpSink()
+  s = await startTenantsServer({
+    port,
+    perTenant: { main: { clients: adminClients(issuers.main), mail: { smtp_url: sink.url, from: 'Latch <no-reply@latch.test>' } }, acme: { clients: adminClients(issuers.acme) } },
+  })
   admin = await adminToken('main', 'admin', ADMIN_SECRET)
   reader = await adminToken('main', 'reader', READER_SECRET)
 })
-afterAll(() => s?.close())
+afterAll(async () => {
+  await s?.close()
+  await sink?.close()
+})
 
 describe('issue 14: admin API, users', () => {
   let carolId: string
@@ -215,6 +224,39 @@ describe('issue 14: admin API, users', () => {
     expectApiRecord(await lastRecord('admin.user.deleted'), 'admin.user.deleted', { type: 'user', id: carolId })
     expect((await send('GET', `/users/${carolId}`)).status).toBe(404)
     expect((await send('DELETE', `/users/${carolId}`)).status).toBe(404)
+  })
+})
+
+describe('issue 14: inviting a user', () => {
+  it('README "Admin API": POST /users/{id}/invite mails a set-password link valid 7 days; choosing the password through it lets the user sign in and verifies the email', async () => {
+    const created = await send('POST', '/users', { email: 'dana@example.com' })
+    const danaId = created.body.id as string
+    expect((await send('POST', `/users/${danaId}/invite`, { locale: 'xx' })).body.error_description).toMatch(/^locale: must be one of/)
+    const before = Math.floor(Date.now() / 1000)
+    const res = await send('POST', `/users/${danaId}/invite`, { locale: 'fr' })
+    expect(res.status, JSON.stringify(res.body)).toBe(200)
+    expect(res.body.email).toBe('dana@example.com')
+    const expires = Date.parse(res.body.expires_at as string) / 1000
+    expect(expires - before).toBeGreaterThanOrEqual(604_800 - 5)
+    expect(expires - before).toBeLessThanOrEqual(604_800 + 5)
+    const record = await lastRecord('admin.user.invited')
+    expectApiRecord(record, 'admin.user.invited', { type: 'user', id: danaId })
+    expect(JSON.stringify(record)).not.toMatch(/token=/)
+    const mail = await sink.next('dana@example.com')
+    expect(mail.subject).toBe('Vous êtes invité à Latch')
+    expect(mail.text).toContain('7 jours')
+    const link = /https?:\/\/\S+\/reset-password\?\S+/.exec(mail.text)![0]
+    expect(bodies.join('\n')).not.toContain(new URL(link).searchParams.get('token'))
+    const browser = new Browser(issuers.main, { dispatcher: hostAgent })
+    const page = await browser.open(link)
+    expect(page.status).toBe(200)
+    const done = await browser.submit(formOf(page), { password: 'dana-chooses-a-password' })
+    expect(done.status).toBe(200)
+    expect((await send('GET', `/users/${danaId}`)).body).toMatchObject({ has_password: true, email_verified: true })
+    expect((await passwordGrant({ email: 'dana@example.com', password: 'dana-chooses-a-password' })).status).toBe(200)
+    // Now that she has a password an invitation is a conflict; unknown users are 404.
+    expect((await send('POST', `/users/${danaId}/invite`)).status).toBe(409)
+    expect((await send('POST', '/users/no-such-user/invite')).status).toBe(404)
   })
 })
 

@@ -13,6 +13,10 @@ import { InvalidRequestError, NotFoundError } from '../../errors.js'
 import { createUser, deleteUser, disableUser, enableUser, getUser, listUserPage, patchUser, resetUserMfa, signOutUser, USER_PAGE_MAX, type UserPatch } from '../../management/users.js'
 import { endUserSession, listUserSessions, USER_SESSIONS_MAX } from '../../management/user-sessions.js'
 import { listUserGrants, revokeUserGrant } from '../../management/user-grants.js'
+import { inviteUser } from '../../management/user-invite.js'
+import { DEFAULT_LOCALE, isLocale, LOCALES } from '../../interaction/views/locales.js'
+import { PATHS } from '../../context.js'
+import { pageLook } from '../_pipeline/page-look.js'
 import { adminResourceOf } from '../../rules/admin-api.js'
 import type { SessionRecord, UserRecord } from '../../storage/store.js'
 import { noStore } from '../_pipeline/no-store.js'
@@ -80,6 +84,16 @@ const MFA_RESET_SCHEMA: JsonSchema = {
   type: 'object',
   required: ['totp_removed', 'passkeys_removed'],
   properties: { totp_removed: { type: 'boolean' }, passkeys_removed: { type: ['integer', 'null'], description: 'null: passkeys were not asked to go' } },
+}
+const INVITE_INPUT_SCHEMA: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { locale: { type: 'string', enum: [...LOCALES], description: `The language of the mail (default ${DEFAULT_LOCALE})` } },
+}
+const INVITATION_SCHEMA: JsonSchema = {
+  type: 'object',
+  required: ['email', 'expires_at'],
+  properties: { email: { type: 'string', description: 'Where the link was mailed' }, expires_at: { ...TIME, description: 'When the link stops working (`passwords.invite_ttl`)' } },
 }
 const SIGN_OUT_SCHEMA: JsonSchema = {
   type: 'object',
@@ -218,6 +232,16 @@ const routes: FastifyPluginAsync = async (app) => {
     return reply.type(JSON_TYPE).send({ totp_removed: done.totpRemoved, passkeys_removed: done.passkeysRemoved })
   })
 
+  app.post('/users/:id/invite', { ...guarded('admin:write'), schema: { response: { 200: INVITATION_SCHEMA } } }, async function inviteRoute(request: FastifyRequest, reply: FastifyReply) {
+    const id = pathId(request, 'id')
+    const body = bodyOf(request, { locale: 'string' })
+    if (body.locale !== undefined && !isLocale(body.locale)) throw new InvalidRequestError(`locale: must be one of ${LOCALES.join(', ')}`)
+    const ctx = request.latch
+    const mail = { mailer: ctx.mailer, resetUrl: `${ctx.urls.issuer}${PATHS.reset_password}`, locale: isLocale(body.locale) ? body.locale : DEFAULT_LOCALE, look: pageLook(request) }
+    const done = await viaManagement(() => inviteUser(managementScopeOf(request), id, mail))
+    return reply.type(JSON_TYPE).send({ email: done.user.email, expires_at: iso(done.expiresAt) })
+  })
+
   app.post('/users/:id/sign-out', { ...guarded('admin:write'), schema: { response: { 200: SIGN_OUT_SCHEMA } } }, async function signOutRoute(request: FastifyRequest, reply: FastifyReply) {
     const id = pathId(request, 'id')
     bodyOf(request, {})
@@ -262,7 +286,7 @@ export const usersResource: AdminResource = {
   tag: { name: 'users', description: 'The tenant\'s users, their sessions and the apps they authorized' },
   schemas: {
     User: USER_SCHEMA, UserPage: USER_PAGE_SCHEMA, UserInput: USER_INPUT_SCHEMA, UserPatch: USER_PATCH_SCHEMA, ResetMfa: RESET_MFA_SCHEMA, MfaReset: MFA_RESET_SCHEMA,
-    SignOut: SIGN_OUT_SCHEMA, Session: SESSION_SCHEMA, SessionPage: SESSION_PAGE_SCHEMA, UserGrant: GRANT_SCHEMA, UserGrantPage: GRANT_PAGE_SCHEMA,
+    SignOut: SIGN_OUT_SCHEMA, InviteInput: INVITE_INPUT_SCHEMA, Invitation: INVITATION_SCHEMA, Session: SESSION_SCHEMA, SessionPage: SESSION_PAGE_SCHEMA, UserGrant: GRANT_SCHEMA, UserGrantPage: GRANT_PAGE_SCHEMA,
   },
   operations: [
     op({
@@ -306,6 +330,16 @@ export const usersResource: AdminResource = {
       method: 'post', path: '/users/{id}/reset-mfa', operationId: 'resetUserMfa', summary: 'Remove a user\'s second factors', access: 'admin:write', parameters: [ID],
       description: 'Removes the TOTP authenticator and recovery codes and, with `passkeys: true`, every passkey. The body is optional. Records `admin.user.mfa_reset`.',
       requestBody: { description: 'Options', schema: 'ResetMfa' }, responses: { 200: { description: 'What was removed', schema: 'MfaReset' }, 404: { description: '`not_found`' } },
+    }),
+    op({
+      method: 'post', path: '/users/{id}/invite', operationId: 'inviteUser', summary: 'Invite a user to choose their password', access: 'admin:write', parameters: [ID],
+      description: 'Mails a user who has no password a single-use link to the reset page, where they choose one (which also verifies their email). The link works for `passwords.invite_ttl` (default 7 days). The body is optional. Records `admin.user.invited`.',
+      requestBody: { description: 'Options', schema: 'InviteInput' },
+      responses: {
+        200: { description: 'Mailed', schema: 'Invitation' }, 404: { description: '`not_found`' },
+        409: { description: '`conflict`: the user has a password already' },
+        503: { description: '`temporarily_unavailable`: the mail server could not take the message' },
+      },
     }),
     op({
       method: 'post', path: '/users/{id}/sign-out', operationId: 'signOutUser', summary: 'Sign a user out everywhere', access: 'admin:write', parameters: [ID],
