@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AuditRecord } from '../../src/audit/audit-record.js'
 import { adminResourceOf } from '../../src/rules/admin-api.js'
 import { startSession } from '../../src/sessions/idp-session.js'
-import { alertText, Browser, formOf, isLoginPage } from '../browser.js'
+import { alertText, Browser, formOf, isLoginPage, parseForms } from '../browser.js'
 import { ALICE, BOB, WEB_REDIRECT, WEB_SECRET, baseTestConfig, basic, freePort } from '../helpers.js'
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js'
 import { hostAgent, hostFetch, startTenantsServer, tenantIssuers, type TenantName, type TenantsServer } from '../support/tenants.js'
@@ -105,7 +105,7 @@ beforeAll(async () => {
   sink = await startSmtpSink()
   s = await startTenantsServer({
     port,
-    perTenant: { main: { clients: adminClients(issuers.main), mail: { smtp_url: sink.url, from: 'Latch <no-reply@latch.test>' } }, acme: { clients: adminClients(issuers.acme) } },
+    perTenant: { main: { clients: adminClients(issuers.main), mail: { smtp_url: sink.url, from: 'Latch <no-reply@latch.test>' }, passwordless: { email_code: true } }, acme: { clients: adminClients(issuers.acme) } },
   })
   admin = await adminToken('main', 'admin', ADMIN_SECRET)
   reader = await adminToken('main', 'reader', READER_SECRET)
@@ -317,6 +317,33 @@ describe('issue 14: a disabled user signs in by no path', () => {
     expect(isLoginPage(again.page)).toBe(true)
     const before = await browserSignIn(BOB, signedIn, false)
     expect(isLoginPage(before.first)).toBe(true)
+  })
+
+  it('issue 13 passwordless: an emailed code asked for before the disable signs nobody in after it (answered as a wrong code); a disabled user is mailed nothing', async () => {
+    const created = await send('POST', '/users', { email: 'erin@example.com', email_verified: true })
+    const erinId = created.body.id as string
+    const askCode = async () => {
+      const browser = new Browser(issuers.main, { dispatcher: hostAgent })
+      const form = formOf(await browser.open(`${issuers.main}/authorize?${new URLSearchParams({ response_type: 'code', client_id: 'web', redirect_uri: WEB_REDIRECT, scope: 'openid', state: 's', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' }).toString()}`))
+      const res = await browser.fetch(form.action.replace(/\/login$/, '/email'), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...form.fields, method: 'email_code', email: 'erin@example.com' }) })
+      return { browser, html: await res.text() }
+    }
+    const postCode = async (asked: { browser: Browser; html: string }, code: string) => {
+      const form = parseForms(asked.html).find((f) => f.action.endsWith('/email/code'))!
+      const res = await asked.browser.fetch(form.action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...form.fields, code }) })
+      return { status: res.status, alert: alertText(await res.text()) }
+    }
+    const asked = await askCode()
+    const code = /: (\d{6})\b/.exec((await sink.next('erin@example.com')).text)![1]!
+    expect((await send('POST', `/users/${erinId}/disable`)).status).toBe(200)
+    const wrong = await postCode(asked, code === '000000' ? '111111' : '000000')
+    expect(await postCode(asked, code)).toEqual(wrong)
+    expect((await send('GET', `/users/${erinId}/sessions`)).body.data).toEqual([])
+    // Asked while disabled: the same "check your email" page, and no mail.
+    const again = await askCode()
+    expect(again.html).toContain('erin@example.com')
+    await s.server.ctx.background.settled()
+    expect(sink.pending('erin@example.com')).toEqual([])
   })
 
   it('issue 14: every way of signing in ends in startSession, which starts no session for a disabled user (passkeys, email links, connections, second factors)', async () => {
