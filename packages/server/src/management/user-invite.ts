@@ -29,11 +29,13 @@ export interface InviteMail {
 
 /**
  * Mails the user `id` a link to choose their password. Refused for a user who has a password (they
- * have "Forgot password?"), is disabled, or has no real address. Returns when the link expires.
+ * have "Forgot password?"), is disabled, or has no real address, and where password sign-in is off. Returns when the link expires.
  */
 export async function inviteUser(scope: ManagementScope, id: string, mail: InviteMail): Promise<{ user: UserRecord; expiresAt: number }> {
   const { store, clock, config } = scope
   const user = await getUser(scope, id)
+  // The link opens the reset page, which is off with password sign-in.
+  if (!config.sign_in.password) throw new ManagementError('refused', 'user', 'password sign-in is turned off in this tenant (sign_in.password), so there is no password to choose')
   if (user.password_hash !== null) throw new ManagementError('conflict', 'user', `user ${user.email} has a password already (they may reset it from the sign-in page)`)
   if (isDisabled(user)) throw new ManagementError('refused', 'user', `user ${user.email} is disabled (enable them first)`)
   if (isPlaceholderEmail(user.email)) throw new ManagementError('refused', 'user', `user ${user.id} has no email address to invite`)

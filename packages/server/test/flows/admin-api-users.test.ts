@@ -151,6 +151,9 @@ describe('issue 14: admin API, users', () => {
       expect(res.body.error).toBe('invalid_request')
       expect(res.body.error_description).toMatch(description)
     }
+    const form = await call(api('/users'), { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'email=form%40example.com' })
+    expect(form.status).toBe(400)
+    expect(form.body.error_description).toBe('the body must be application/json')
     const malformed = await send('POST', '/users', '{"email":')
     expect(malformed.status).toBe(400)
     expect(malformed.body.error).toBe('invalid_request')

@@ -154,6 +154,9 @@ const TYPE_WORDS: Record<FieldType, string> = { string: 'a string', boolean: 'tr
 
 /** The JSON body, only `fields` (each of its type), `required` present. No body counts as `{}` when nothing is required. */
 function bodyOf(request: FastifyRequest, fields: Record<string, FieldType>, required: readonly string[] = []): Record<string, unknown> {
+  // JSON only: the form parser the OAuth endpoints need would otherwise hand a form in as strings.
+  const type = request.headers['content-type']
+  if (request.body !== undefined && request.body !== null && !/^application\/json\s*(;|$)/i.test(type ?? '')) throw new InvalidRequestError('the body must be application/json')
   const body = request.body ?? {}
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidRequestError('the body must be a JSON object')
   for (const [name, value] of Object.entries(body)) {
