@@ -429,6 +429,17 @@ describe('issue 14: a user\'s sessions and grants', () => {
     expect((await send('POST', '/users/no-such-user/sign-out')).status).toBe(404)
   })
 
+  it('OpenAPI 3.1: the document lists every users operation with the scope it needs (admin-api.test.ts validates the whole document)', async () => {
+    const doc = (await call(api('/openapi.json'))).body as { paths: Record<string, Record<string, { operationId: string; security: Record<string, string[]>[] }>> }
+    const ops = Object.entries(doc.paths).filter(([path]) => path.startsWith('/users')).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => [`${method} ${path}`, op.security[0]!.bearer![0]]))
+    expect(Object.fromEntries(ops)).toEqual({
+      'get /users': 'admin:read', 'post /users': 'admin:write', 'get /users/{id}': 'admin:read', 'patch /users/{id}': 'admin:write', 'delete /users/{id}': 'admin:write',
+      'post /users/{id}/disable': 'admin:write', 'post /users/{id}/enable': 'admin:write', 'post /users/{id}/reset-mfa': 'admin:write', 'post /users/{id}/invite': 'admin:write',
+      'post /users/{id}/sign-out': 'admin:write', 'get /users/{id}/sessions': 'admin:read', 'delete /users/{id}/sessions/{session_id}': 'admin:write',
+      'get /users/{id}/grants': 'admin:read', 'delete /users/{id}/grants/{client_id}': 'admin:write',
+    })
+  })
+
   it('README "Admin API": no answer carries a password, a hash or a session cookie hash', () => {
     const all = bodies.join('\n')
     expect(all).not.toMatch(/\$argon2/)

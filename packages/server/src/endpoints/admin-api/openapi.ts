@@ -40,7 +40,8 @@ export interface AdminOperation {
   /** The scope it needs (`admin:*` has both). */
   access: AdminAccess
   parameters?: AdminParameter[]
-  requestBody?: { description: string; schema: string }
+  /** `required: false` for a body that may be left out (default true). */
+  requestBody?: { description: string; schema: string; required?: boolean }
   /** Success responses by status: a description, the name of a component schema, response headers. */
   responses: Record<string, { description: string; schema?: string; headers?: Record<string, { description: string; schema: JsonSchema }> }>
 }
@@ -119,7 +120,7 @@ export function openApiDocument(resources: readonly AdminResource[], issuer: str
         tags: [resource.tag.name],
         security: [{ bearer: [op.access] }, { client_credentials: [op.access] }],
         ...(op.parameters && { parameters: op.parameters }),
-        ...(op.requestBody && { requestBody: { required: true, description: op.requestBody.description, content: { 'application/json': { schema: { $ref: `#/components/schemas/${op.requestBody.schema}` } } } } }),
+        ...(op.requestBody && { requestBody: { required: op.requestBody.required ?? true, description: op.requestBody.description, content: { 'application/json': { schema: { $ref: `#/components/schemas/${op.requestBody.schema}` } } } } }),
         responses,
       }
     }

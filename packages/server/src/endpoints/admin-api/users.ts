@@ -332,12 +332,12 @@ export const usersResource: AdminResource = {
     op({
       method: 'post', path: '/users/{id}/reset-mfa', operationId: 'resetUserMfa', summary: 'Remove a user\'s second factors', access: 'admin:write', parameters: [ID],
       description: 'Removes the TOTP authenticator and recovery codes and, with `passkeys: true`, every passkey. The body is optional. Records `admin.user.mfa_reset`.',
-      requestBody: { description: 'Options', schema: 'ResetMfa' }, responses: { 200: { description: 'What was removed', schema: 'MfaReset' }, 404: { description: '`not_found`' } },
+      requestBody: { description: 'Options', schema: 'ResetMfa', required: false }, responses: { 200: { description: 'What was removed', schema: 'MfaReset' }, 404: { description: '`not_found`' } },
     }),
     op({
       method: 'post', path: '/users/{id}/invite', operationId: 'inviteUser', summary: 'Invite a user to choose their password', access: 'admin:write', parameters: [ID],
       description: 'Mails a user who has no password a single-use link to the reset page, where they choose one (which also verifies their email). The link works for `passwords.invite_ttl` (default 7 days). The body is optional. Records `admin.user.invited`.',
-      requestBody: { description: 'Options', schema: 'InviteInput' },
+      requestBody: { description: 'Options', schema: 'InviteInput', required: false },
       responses: {
         200: { description: 'Mailed', schema: 'Invitation' }, 404: { description: '`not_found`' },
         409: { description: '`conflict`: the user has a password already' },
