@@ -1,9 +1,12 @@
 /**
  * Issue 14 (session 22): the admin API's users, their sessions and the apps they authorized, over
  * real HTTP on four tenants (test/support/tenants.ts), and the rule that a disabled user signs in
- * by no path: the password page and the password grant answer as for a wrong password, refresh
- * tokens and sessions of before are dead, a browser with a session of theirs is signed out, and
- * enabling restores sign-in but not what was ended. Every write's audit record is checked (type,
+ * by no path: the password page and the password grant answer as for a wrong password, an emailed
+ * code (asked before the disable) as a wrong code, a passkey as one that cannot be used; refresh
+ * tokens and sessions of before are dead, a browser with a session of theirs is signed out, no mail
+ * goes to them, and enabling restores sign-in but not what was ended. Connections, second factors
+ * and device approvals end in the same session start (`startSession`, checked directly here) and
+ * token issuance (`issueTokenSet`). Every write's audit record is checked (type,
  * actor the client, subject, before/after masked, via 'api', ip).
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.1
@@ -15,7 +18,10 @@ import { adminResourceOf } from '../../src/rules/admin-api.js'
 import { startSession } from '../../src/sessions/idp-session.js'
 import { alertText, Browser, formOf, isLoginPage, parseForms } from '../browser.js'
 import { ALICE, BOB, WEB_REDIRECT, WEB_SECRET, baseTestConfig, basic, freePort } from '../helpers.js'
+import { webAuthorizeUrl } from '../sign-in.js'
+import { registerPasskey, signInWithPasskey } from '../support/passkeys.js'
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js'
+import { SoftwareAuthenticator } from '../support/software-authenticator.js'
 import { hostAgent, hostFetch, startTenantsServer, tenantIssuers, type TenantName, type TenantsServer } from '../support/tenants.js'
 
 const ADMIN_SECRET = 'admin-secret-0123456789abcdef0123456789'
@@ -427,6 +433,20 @@ describe('issue 14: a user\'s sessions and grants', () => {
     // Signed out, not disabled: the password still works.
     expect((await passwordGrant(ALICE)).status).toBe(200)
     expect((await send('POST', '/users/no-such-user/sign-out')).status).toBe(404)
+  })
+
+  it('WebAuthn L3 §7.2: a passkey of a disabled user signs nobody in (answered as a passkey that cannot be used); enabled again, it works', async () => {
+    const browser = new Browser(issuers.main, { dispatcher: hostAgent })
+    expect((await browser.authorize(webAuthorizeUrl(issuers.main), ALICE)).redirect?.searchParams.get('code')).toBeTruthy()
+    const device = new SoftwareAuthenticator(new URL(issuers.main).hostname, new URL(issuers.main).origin)
+    expect((await registerPasskey(issuers.main, browser, device)).status).toBe(303)
+    expect((await send('POST', `/users/${aliceId}/disable`)).status).toBe(200)
+    const refused = await signInWithPasskey(issuers.main, device, {}, new Browser(issuers.main, { dispatcher: hostAgent }))
+    expect(refused.res.status).toBe(401)
+    expect(alertText(await refused.res.text())).toBe('That passkey could not be used to sign in here. Try again, or sign in another way.')
+    expect((await send('POST', `/users/${aliceId}/enable`)).status).toBe(200)
+    const accepted = await signInWithPasskey(issuers.main, device, {}, new Browser(issuers.main, { dispatcher: hostAgent }))
+    expect(accepted.res.status).toBe(303)
   })
 
   it('OpenAPI 3.1: the document lists every users operation with the scope it needs (admin-api.test.ts validates the whole document)', async () => {
