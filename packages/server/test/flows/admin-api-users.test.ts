@@ -4,9 +4,9 @@
  * by no path: the password page and the password grant answer as for a wrong password, an emailed
  * code (asked before the disable) as a wrong code, a passkey as one that cannot be used; refresh
  * tokens and sessions of before are dead, a browser with a session of theirs is signed out, no mail
- * goes to them, and enabling restores sign-in but not what was ended. Connections, second factors
- * and device approvals end in the same session start (`startSession`, checked directly here) and
- * token issuance (`issueTokenSet`). Every write's audit record is checked (type,
+ * goes to them, a device they approved gets access_denied, and enabling restores sign-in but not
+ * what was ended. Connections and second factors end in the same session start (`startSession`,
+ * checked directly here) and token issuance (`issueTokenSet`). Every write's audit record is checked (type,
  * actor the client, subject, before/after masked, via 'api', ip).
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.1
@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AuditRecord } from '../../src/audit/audit-record.js'
 import { adminResourceOf } from '../../src/rules/admin-api.js'
 import { startSession } from '../../src/sessions/idp-session.js'
-import { alertText, Browser, formOf, isLoginPage, parseForms } from '../browser.js'
+import { alertText, Browser, formOf, isConsentPage, isLoginPage, parseForms } from '../browser.js'
 import { ALICE, BOB, WEB_REDIRECT, WEB_SECRET, baseTestConfig, basic, freePort } from '../helpers.js'
 import { webAuthorizeUrl } from '../sign-in.js'
 import { registerPasskey, signInWithPasskey } from '../support/passkeys.js'
@@ -24,6 +24,7 @@ import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js'
 import { SoftwareAuthenticator } from '../support/software-authenticator.js'
 import { hostAgent, hostFetch, startTenantsServer, tenantIssuers, type TenantName, type TenantsServer } from '../support/tenants.js'
 
+const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
 const ADMIN_SECRET = 'admin-secret-0123456789abcdef0123456789'
 const READER_SECRET = 'reader-secret-0123456789abcdef01234567'
 
@@ -33,6 +34,7 @@ function adminClients(issuer: string) {
     ...baseTestConfig.clients,
     { client_id: 'admin', client_secret: ADMIN_SECRET, grant_types: ['client_credentials'], scope: 'admin:read admin:write', resources: [admin] },
     { client_id: 'reader', client_secret: READER_SECRET, grant_types: ['client_credentials'], scope: 'admin:read', resources: [admin] },
+    { client_id: 'tv', client_name: 'TV', token_endpoint_auth_method: 'none', grant_types: [DEVICE_GRANT], scope: 'openid' },
   ]
 }
 
@@ -373,6 +375,21 @@ describe('issue 14: a disabled user signs in by no path', () => {
     expect((await passwordGrant(BOB)).status).toBe(200)
     expect((await tokenRequest({ grant_type: 'refresh_token', refresh_token: refreshToken })).status).toBe(400)
     expect((await browserSignIn(BOB)).page.redirect?.searchParams.get('code')).toBeTruthy()
+  })
+
+  it('RFC 8628 §3.5: a device the user approved before the disable gets access_denied at its next poll', async () => {
+    const form = (body: Record<string, string>) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(body).toString() })
+    const started = (await call(`${issuers.main}/device/authorize`, form({ client_id: 'tv', scope: 'openid' }))).body
+    const browser = new Browser(issuers.main, { dispatcher: hostAgent })
+    let page = await browser.submit(formOf(await browser.open(started.verification_uri as string)), { user_code: started.user_code as string })
+    if (isLoginPage(page)) page = await browser.signIn(page, BOB.email, BOB.password)
+    if (isConsentPage(page)) page = await browser.decide(page, 'allow')
+    expect(page.html).toContain('Device connected')
+    expect((await send('POST', `/users/${bobId}/disable`)).status).toBe(200)
+    const polled = await call(`${issuers.main}/token`, form({ grant_type: DEVICE_GRANT, device_code: started.device_code as string, client_id: 'tv' }))
+    expect(polled.status).toBe(400)
+    expect(polled.body.error).toBe('access_denied')
+    expect((await send('POST', `/users/${bobId}/enable`)).status).toBe(200)
   })
 })
 
