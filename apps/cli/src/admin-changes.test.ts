@@ -3,6 +3,8 @@
  * before and after, secrets masked"; DESIGN14b), read back with `latch audit list --type … --json`.
  */
 import { userInfo } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import type { AuditRecord } from '@latch/server/admin'
 import { cliTestFile, latch, migrated, ok } from './test-harness.js'
@@ -64,5 +66,29 @@ describe.concurrent('latch: administrative changes in the audit log', { timeout:
     const failed = await latch(dir, ['users', 'create', '--email', 'bob@example.com'])
     expect(failed.code).toBe(1)
     expect((JSON.parse(await ok(dir, ['audit', 'list', '--json'])) as unknown[]).length).toBe(before)
+  })
+
+  it('issue 14: users disable ends the user\'s sessions and keeps them out (admin.user.disabled); users sign-out is admin.user.signed_out', async () => {
+    const dir = await migrated()
+    // The user and a session written directly: three spawns for the file's time budget.
+    const db = new Database(join(dir, 'latch.db'))
+    try {
+      db.prepare("insert into users (tenant_id, id, email, email_verified, password_hash, claims, roles, attributes, created_at, updated_at) values ('default', 'u-dave', 'dave@example.com', 1, null, '{}', '[]', '{}', 1, 1)").run()
+      db.prepare("insert into sessions (tenant_id, session_hash, id, user_id, auth_time, amr, created_at, expires_at) values ('default', 'h', 'sid-1', 'u-dave', 1, '[\"pwd\"]', 1, 4000000000)").run()
+    } finally {
+      db.close()
+    }
+    expect(await ok(dir, ['users', 'sign-out', 'Dave@example.com'])).toContain('dave@example.com signed out: 1 session ended')
+    expect(await ok(dir, ['users', 'disable', 'dave@example.com'])).toContain('dave@example.com is disabled')
+    const all = JSON.parse(await ok(dir, ['audit', 'list', '--json'])) as AuditRecord[]
+    expect(all.find((r) => r.type === 'admin.user.signed_out')).toMatchObject({ actor: { type: 'admin', id: admin }, subject: { type: 'user', id: 'u-dave' }, data: { sessions_ended: 1, via: 'cli' } })
+    expect(all.find((r) => r.type === 'admin.user.disabled')).toMatchObject({ subject: { type: 'user', id: 'u-dave' }, data: { before: { disabled_at: null }, via: 'cli' } })
+    const check = new Database(join(dir, 'latch.db'), { readonly: true })
+    try {
+      expect((check.prepare("select disabled_at from users where id = 'u-dave'").get() as { disabled_at: number | null }).disabled_at).toEqual(expect.any(Number))
+      expect(check.prepare("select count(*) as n from sessions where user_id = 'u-dave'").get()).toEqual({ n: 0 })
+    } finally {
+      check.close()
+    }
   })
 })

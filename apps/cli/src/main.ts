@@ -29,6 +29,9 @@ import { usersDelete } from './commands/users-delete.js'
 import { usersList } from './commands/users-list.js'
 import { usersSetPassword } from './commands/users-set-password.js'
 import { usersResetMfa } from './commands/users-reset-mfa.js'
+import { usersDisable } from './commands/users-disable.js'
+import { usersEnable } from './commands/users-enable.js'
+import { usersSignOut } from './commands/users-sign-out.js'
 import { usersUpdate } from './commands/users-update.js'
 import { orgsAddMember } from './commands/orgs-add-member.js'
 import { orgsCreate } from './commands/orgs-create.js'
@@ -70,6 +73,9 @@ function buildProgram(): Command {
   usersDelete(users)
   usersSetPassword(users)
   usersResetMfa(users)
+  usersDisable(users)
+  usersEnable(users)
+  usersSignOut(users)
   usersUpdate(users)
 
   const orgs = program.command('orgs').description('manage organizations and their members')

@@ -34,7 +34,7 @@ export { ADMIN_CHANGE_TYPES, MASKED, maskSecrets, adminChangeRecord, recordAdmin
 export { ManagementError, MANAGEMENT_ERROR_CODES, type ManagementErrorCode, type ManagementScope } from './management/scope.js'
 export { validateWithLoader } from './management/validate.js'
 export { createClient, listClients, getClient, updateClient, deleteClient, rotateClientSecret, describeClients, type CreatedClient, type DescribedClient } from './management/clients.js'
-export { createUser, updateUser, setUserPassword, resetUserMfa, deleteUser, listUsers, existingUser, userToProvision, type UserInput, type UserUpdate } from './management/users.js'
+export { createUser, updateUser, setUserPassword, resetUserMfa, deleteUser, listUsers, existingUser, userToProvision, disableUser, enableUser, signOutUser, type UserInput, type UserUpdate } from './management/users.js'
 export { createOrganization, updateOrganization, deleteOrganization, addOrganizationMember, removeOrganizationMember, existingOrganization, listOrganizations, type BrandingSource, type OrganizationInput, type OrganizationUpdate } from './management/organizations.js'
 export { createConnection, deleteConnection, listConnections } from './management/connections.js'
 export { createTenant, deleteTenant, listTenants, getTenant, type TenantInput } from './management/tenants.js'

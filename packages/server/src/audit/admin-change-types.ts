@@ -4,8 +4,8 @@
  * them, so that what reads the log (`latch audit list --type`, the admin API's `type` filter)
  * accepts exactly these besides the bus's events.
  */
-export const ADMIN_RESOURCES = ['client', 'user', 'organization', 'organization_member', 'connection', 'tenant', 'key', 'session'] as const
-export const ADMIN_ACTIONS = ['created', 'updated', 'deleted', 'rotated', 'password_set', 'mfa_reset', 'signed_out', 'added', 'removed',
+export const ADMIN_RESOURCES = ['client', 'user', 'organization', 'organization_member', 'connection', 'tenant', 'key', 'session', 'grant'] as const
+export const ADMIN_ACTIONS = ['created', 'updated', 'deleted', 'rotated', 'password_set', 'mfa_reset', 'signed_out', 'added', 'removed', 'disabled', 'enabled', 'invited', 'revoked',
   // Issue 14 (admin API): a client's secret replaced (POST /clients/{client_id}/secret).
   'secret_rotated',
 ] as const
@@ -23,5 +23,8 @@ export const ADMIN_CHANGE_TYPES = [
   'admin.connection.created', 'admin.connection.deleted',
   'admin.tenant.created', 'admin.tenant.deleted',
   'admin.key.rotated',
+  // Session 22 (lane C): disabling, signing out and inviting users; their sessions and grants.
+  'admin.user.disabled', 'admin.user.enabled', 'admin.user.signed_out', 'admin.user.invited',
+  'admin.session.revoked', 'admin.grant.revoked',
 ] as const satisfies readonly AdminChangeType[]
 

@@ -633,6 +633,15 @@ export const PASSWORDS_MIN_LENGTH = 8
 export const PASSWORDS_RESET_TTL = 1800
 
 /**
+ * Issue 14: how long an administrator's invitation works, seconds (7 days): the set-password link
+ * of `POST /admin/api/v1/users/{id}/invite` (the reset page). It works once; a new invitation
+ * replaces the older links of the address. Longer than a reset link because the invitee did not
+ * ask for it and may read it days later.
+ * @key passwords.invite_ttl
+ */
+export const PASSWORDS_INVITE_TTL = 604_800
+
+/**
  * Issue 13: whether people may create an account themselves ("Create account" on the sign-in
  * page). Off by default; a client's `sign_up` (true or false) overrides it for that client's
  * sign-in pages.

@@ -9,7 +9,7 @@ describe('mail, passwords, sign_up (issue 13)', () => {
   it('defaults: the development mailer writing under ./data/mail, min length 8, 30-minute resets, sign-up off with link verification', () => {
     const { config } = load({})
     expect(config.mail).toEqual({ smtp_url: null, from: 'Latch <no-reply@localhost>', directory: '/nonexistent/data/mail', development: false, max_per_address: 5, max_per_source: 20, throttle_window: 3600 })
-    expect(config.passwords).toEqual({ min_length: 8, reset_ttl: 1800 })
+    expect(config.passwords).toEqual({ min_length: 8, reset_ttl: 1800, invite_ttl: 604_800 })
     expect(config.sign_up).toEqual({ enabled: false, verify_email: 'link', verification_ttl: 3600, max_unverified: 10_000 })
     expect(load({ mail: { smtp_url: '${SMTP_URL:-}' } }).config.mail.smtp_url).toBeNull()
   })

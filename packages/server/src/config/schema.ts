@@ -351,6 +351,7 @@ export const ConfigFileSchema = Type.Object(
       {
         min_length: Type.Integer({ minimum: 8, maximum: 128, default: D.PASSWORDS_MIN_LENGTH }),
         reset_ttl: Type.Integer({ minimum: 60, maximum: 86_400, default: D.PASSWORDS_RESET_TTL }),
+        invite_ttl: Type.Integer({ minimum: 3600, maximum: 2_592_000, default: D.PASSWORDS_INVITE_TTL }),
       },
       { ...strict, default: {} },
     ),

@@ -21,15 +21,17 @@ import { tenantsResource } from './admin-api/tenants.js'
 import { connectionsResource } from './admin-api/connections.js'
 import { organizationsResource } from './admin-api/organizations.js'
 import { openApiDocument, type AdminResource } from './admin-api/openapi.js'
+import { usersResource } from './admin-api/users.js'
 
 /** The resources of the admin API, in the order of the document. */
 export const ADMIN_API_RESOURCES: readonly AdminResource[] = [
   auditEventsResource,
   clientsResource,
-  keysResource,
-  tenantsResource,
+  usersResource,
   organizationsResource,
   connectionsResource,
+  keysResource,
+  tenantsResource,
 ]
 
 const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version

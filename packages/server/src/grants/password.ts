@@ -32,6 +32,7 @@ import { verifyPassword } from '../users/password-hash.js'
 import type { GrantHandler } from './grant.js'
 import { resolveScopeRequest } from '../rules/scope.js'
 import { BAD_CREDENTIALS, issueTokenSet, refreshAllowed } from './token-set.js'
+import { isDisabled } from '../users/disabled.js'
 
 const REQUIRED_CONNECTION = "this account signs in through its organization's identity provider"
 
@@ -69,7 +70,8 @@ export const passwordGrant: GrantHandler = {
     const user = account.includes('\u0000') ? null : await store.users.getByEmail(account).catch(notChecked(attempt))
     // verifyPassword runs argon2id against a dummy hash for unknown users: equal timing.
     const ok = await verifyPassword(user?.password_hash ?? null, params.password).catch(notChecked(attempt))
-    if (!user || !ok) {
+    // Issue 14: a disabled account is refused as a wrong password is (no oracle of its state).
+    if (!user || !ok || isDisabled(user)) {
       await attempt.failed()
       ctx.events.emit('login.failed', { reason: 'bad_credentials', ip: source, ...accountOf(throttle, account, ctx.config.audit.include_email) })
       throw new InvalidGrantError(BAD_CREDENTIALS)

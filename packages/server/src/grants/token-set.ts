@@ -22,6 +22,7 @@ import { idTokenKeyFor, issueIdToken } from '../tokens/id-token.js'
 import { claimsForScope } from '../tokens/claims.js'
 import { NO_CUSTOM_CLAIMS } from '../tokens/custom-claims.js'
 import { newHandle } from '../tokens/opaque-handle.js'
+import { isDisabled } from '../users/disabled.js'
 import type { ClientRecord, GrantRecord, Membership, RefreshTokenRecord, UserRecord, WriteCondition } from '../storage/store.js'
 import type { TokenResponseBody } from './grant.js'
 
@@ -83,6 +84,9 @@ export function refreshAllowed(client: ClientRecord): boolean {
 
 export async function issueTokenSet(ctx: LatchContext, input: TokenSetInput): Promise<TokenResponseBody> {
   const { config, clock, keystore, store } = ctx
+  // Issue 14: the one place every grant passes to issue a user's tokens (code, refresh, device,
+  // password, token exchange): a disabled user gets none, whatever the grant read before.
+  if (input.user && isDisabled(input.user)) throw new InvalidGrantError('the authorization grant is not valid', { detail: 'the user is disabled' })
   const now = clock.now()
   const scope = input.scope.join(' ')
   const sub = input.user?.id ?? input.client.client_id

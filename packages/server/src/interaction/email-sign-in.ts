@@ -47,6 +47,7 @@ import type { Locale } from './views/locales.js'
 import { connectionStartUrl } from './home-realm.js'
 import { completeSignIn, loadInteraction, type LoadedInteraction } from './pages.js'
 import { seeOther, type Outcome } from './outcome.js'
+import { isDisabled } from '../users/disabled.js'
 
 export type EmailMethod = 'magic_link' | 'email_code'
 
@@ -155,9 +156,9 @@ export async function requestEmailSignIn(
   return { type: 'sent', method, email, attempt: id, cookies: [browser.cookie] }
 }
 
-/** A user email sign-in may reach: a real address, not waiting for its sign-up verification. */
+/** A user email sign-in may reach: a real address, not waiting for its sign-up verification, not disabled (issue 14). */
 function mailable(user: UserRecord | null): user is UserRecord {
-  return user !== null && !isPlaceholderEmail(user.email) && user.verification_pending !== true
+  return user !== null && !isPlaceholderEmail(user.email) && user.verification_pending !== true && !isDisabled(user)
 }
 
 function connectionRequired(ctx: LatchContext, l: LoadedInteraction, email: string, c: OrganizationConnection) {

@@ -33,6 +33,7 @@ import { interactionResource, type InteractionKind } from './kinds.js'
 import { authorizationError, seeOther, type Outcome } from './outcome.js'
 import { connectionStartUrl, signInStep } from './home-realm.js'
 import { requiredConnectionForEmail, requiredConnectionForMember, type OrganizationConnection } from '../federation/organization-rules.js'
+import { isDisabled } from '../users/disabled.js'
 
 const KINDS: Record<InteractionRecord['kind'], InteractionKind> = {
   authorization: authorizationKind,
@@ -186,7 +187,8 @@ export async function signIn(
   }
   // verifyPassword runs argon2 against a dummy hash for unknown users: same answer, same time.
   const ok = await verifyPassword(user?.password_hash ?? null, password).catch(notChecked(attempt))
-  if (!user || !ok) {
+  // Issue 14: a disabled account is answered as a wrong password is (no oracle of its state).
+  if (!user || !ok || isDisabled(user)) {
     await attempt.failed()
     return failed()
   }
@@ -222,6 +224,9 @@ export async function completeSignIn(
   /** Issue 12: when the user authenticated at an upstream (its ID token's `auth_time`); default now. */
   authTime?: number,
 ): Promise<{ cookies: CookieChange[]; outcome: Outcome; session: SessionRecord | null } | null> {
+  // Issue 14: a disabled user goes no further (not even to a second factor's page): the caller's
+  // answer for a wrong credential.
+  if (isDisabled(user)) return null
   // Issue 13: the MFA gate. A second factor due: no session yet, the interaction holds the first.
   const gate = await gateFirstFactor(ctx, l.interaction, l.client, user, amr, cookies, authTime)
   if (gate.type === 'challenge') return { cookies: [gate.cookie], outcome: seeOther(`${ctx.urls.interaction}/${l.interaction.id}`), session: null }

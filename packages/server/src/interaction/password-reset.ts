@@ -27,6 +27,7 @@ import { hashPassword } from '../users/password-hash.js'
 import { passwordProblem, type PasswordProblem } from '../users/password-policy.js'
 import { assertPasswordSignIn, type LoadedInteraction } from './pages.js'
 import { browserCookie, browserHashOf, normalEmail, type Speaking } from './sign-up.js'
+import { isDisabled } from '../users/disabled.js'
 
 /** "Forgot password?" is offered: password sign-in, and mail that reaches people (security review L5). */
 export function resetAvailable(ctx: LatchContext): boolean {
@@ -65,7 +66,8 @@ export async function requestPasswordReset(
   ctx.background.run('password reset', ctx.log, async () => {
     const user = await ctx.store.users.getByEmail(email)
     // Issue 12: an email its organization signs in through its own connection has no password here.
-    if (user === null || (await requiredConnectionForEmail(ctx, email)) !== null) return
+    // Issue 14: nor has a disabled account a way back in (the page says "sent" alike).
+    if (user === null || isDisabled(user) || (await requiredConnectionForEmail(ctx, email)) !== null) return
     const ttl = ctx.config.passwords.reset_ttl
     const token = await issueLinkToken(ctx.store, ctx.clock.now(), { purpose: 'reset_password', email, userId: user.id, ttl, interactionId: l.interaction.id, browserHash })
     const link = `${ctx.urls.issuer}${PATHS.reset_password}?${new URLSearchParams({ token, ui_locales: speaking.locale }).toString()}`

@@ -16,6 +16,8 @@ export type MailContent =
   | { kind: 'verify_code'; code: string }
   /** Forgot password: the single-use reset link. */
   | { kind: 'reset'; link: string }
+  /** Issue 14: an administrator's invitation, a set-password link (the reset page) that works for days. */
+  | { kind: 'invite'; link: string }
   /** Someone signed up with an address that has an account: its owner hears of it, nobody else learns it. */
   | { kind: 'sign_up_exists' }
   /** Security review M4: the second factor locked after too many wrong answers in a row, and the way back. */
@@ -53,6 +55,11 @@ export function composeMail(to: string, content: MailContent, options: { locale:
       intro = m.resetIntro
       action = { link: content.link, label: m.resetButton }
       break
+    case 'invite':
+      subject = m.inviteSubject
+      intro = m.inviteIntro
+      action = { link: content.link, label: m.inviteButton }
+      break
     case 'sign_up_exists':
       subject = m.existsSubject
       intro = m.existsIntro
@@ -86,9 +93,9 @@ export function composeMail(to: string, content: MailContent, options: { locale:
       break
   }
   // Only what carries a link or a code expires.
-  const expires = action === null && code === null ? null : m.expires(minutes)
+  const expires = action === null && code === null ? null : content.kind === 'invite' ? m.inviteExpires(Math.ceil(minutes / 1440)) : m.expires(minutes)
   // A lock is news whether or not the reader asked for anything: it says how to get back in.
-  const footnote = content.kind === 'mfa_locked' ? m.lockedWayBack : m.notYou
+  const footnote = content.kind === 'mfa_locked' ? m.lockedWayBack : content.kind === 'invite' ? m.inviteNotYou : m.notYou
   const text = [
     intro,
     action && `${action.label}: ${action.link}`,

@@ -138,3 +138,85 @@ export async function deleteUser(scope: ManagementScope, email: string): Promise
   await recordAdminChange(scope, { type: 'admin.user.deleted', subject: { type: 'user', id: user.id }, before: user, after: null })
   return user
 }
+
+/** Issue 14 (admin API): the user with this id; `not_found` otherwise. */
+export async function getUser({ store }: ManagementScope, id: string): Promise<UserRecord> {
+  const user = await store.users.getById(id)
+  if (!user) throw new ManagementError('not_found', 'user', `no user with id ${id}`)
+  return user
+}
+
+/** Issue 14: the most users one page holds. */
+export const USER_PAGE_MAX = 200
+
+/** A page of users by email (after `after`, an email), or the one user with `email`; `next` is the cursor of the next page. */
+export async function listUserPage({ store }: ManagementScope, filter: { email?: string; after?: string; limit: number }): Promise<{ users: UserRecord[]; next: string | null }> {
+  const limit = Math.min(Math.max(1, filter.limit), USER_PAGE_MAX)
+  const { users, more } = await store.users.page({ ...(filter.email !== undefined && { email: filter.email }), ...(filter.after !== undefined && { after: filter.after }) }, limit)
+  return { users, next: more ? users[users.length - 1]!.email : null }
+}
+
+/** What an administrator may change of a user by id (PATCH): each field given replaces what is stored. */
+export interface UserPatch {
+  name?: string | null
+  roles?: string[]
+  /** Replaces the custom attributes. */
+  claims?: Record<string, unknown>
+}
+
+/** Issue 14: changes the name, roles or custom attributes of the user `id`, under the loader's rules for a `users:` entry. */
+export async function patchUser(scope: ManagementScope, id: string, patch: UserPatch): Promise<UserRecord> {
+  const { store, clock, config } = scope
+  const user = await getUser(scope, id)
+  if ((patch.roles !== undefined || patch.claims !== undefined) && (await unverifiedFederatedUser(store, user))) {
+    throw new ManagementError('refused', 'user', `user ${user.email} signs in through a connection and never verified that email; it may not be its owner (delete that user first)`)
+  }
+  const claims: UserClaims = { ...user.claims }
+  if (patch.name === null) delete claims.name
+  else if (patch.name !== undefined) claims.name = patch.name
+  validateWithLoader(config, {
+    users: [{ email: user.email, ...(claims.name !== undefined && { name: claims.name }), ...(patch.roles !== undefined && { roles: patch.roles }), ...(patch.claims !== undefined && { claims: patch.claims }) }],
+  })
+  const write = { claims, ...(patch.roles !== undefined && { roles: patch.roles }), ...(patch.claims !== undefined && { attributes: patch.claims }) }
+  if (!(await store.users.update(user.id, write, clock.now()))) throw new ManagementError('not_found', 'user', `no user with id ${id}`)
+  const updated = { ...user, ...write }
+  await recordAdminChange(scope, { type: 'admin.user.updated', subject: { type: 'user', id: user.id }, before: user, after: updated })
+  return updated
+}
+
+/**
+ * Issue 14: disables the user: from now on they sign in by no path (users/disabled.ts), and in the
+ * same transaction every session of theirs ends and every grant is revoked, `offline_access`
+ * included (their refresh and access tokens with it). Disabling a disabled user changes nothing.
+ */
+export async function disableUser(scope: ManagementScope, id: string): Promise<UserRecord> {
+  const user = await getUser(scope, id)
+  if (user.disabled_at != null) return user
+  const disabled = await scope.store.users.setDisabled(id, true, scope.clock.now())
+  if (!disabled) throw new ManagementError('not_found', 'user', `no user with id ${id}`)
+  await recordAdminChange(scope, { type: 'admin.user.disabled', subject: { type: 'user', id }, before: { email: user.email, disabled_at: null }, after: { email: user.email, disabled_at: disabled.disabled_at } })
+  return disabled
+}
+
+/** Issue 14: lets a disabled user sign in again (what disabling ended stays ended). Enabling an enabled user changes nothing. */
+export async function enableUser(scope: ManagementScope, id: string): Promise<UserRecord> {
+  const user = await getUser(scope, id)
+  if (user.disabled_at == null) return user
+  const enabled = await scope.store.users.setDisabled(id, false, scope.clock.now())
+  if (!enabled) throw new ManagementError('not_found', 'user', `no user with id ${id}`)
+  await recordAdminChange(scope, { type: 'admin.user.enabled', subject: { type: 'user', id }, before: { email: user.email, disabled_at: user.disabled_at }, after: { email: user.email, disabled_at: null } })
+  return enabled
+}
+
+/**
+ * Issue 14, "sign out everywhere": in one transaction every session of the user ends (their clients
+ * told by back-channel logout) and every grant is revoked, `offline_access` included. The user may
+ * sign in again. Returns how many live sessions ended.
+ */
+export async function signOutUser(scope: ManagementScope, id: string): Promise<{ user: UserRecord; sessions: number }> {
+  const user = await getUser(scope, id)
+  const done = await scope.store.users.signOut(id, scope.clock.now())
+  if (!done) throw new ManagementError('not_found', 'user', `no user with id ${id}`)
+  await recordAdminChange(scope, { type: 'admin.user.signed_out', subject: { type: 'user', id }, before: { email: user.email }, after: { email: user.email }, data: { sessions_ended: done.sessions } })
+  return { user, sessions: done.sessions }
+}

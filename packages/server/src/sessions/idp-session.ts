@@ -12,6 +12,7 @@ import { DEFAULT_TENANT } from '../config/tenant.js'
 import type { LatchContext } from '../context.js'
 import { hashHandle, randomHandle, randomId } from '../lib/random.js'
 import type { SessionRecord, UserRecord } from '../storage/store.js'
+import { isDisabled } from '../users/disabled.js'
 
 export const SESSION_COOKIE = 'latch_session'
 
@@ -59,11 +60,13 @@ export interface ActiveSession {
   user: UserRecord
 }
 
-/** The signed-in user of this browser, or null (no cookie, expired, or the user was deleted). */
+/** The signed-in user of this browser, or null (no cookie, expired, or the user was deleted or disabled). */
 export async function currentSession(ctx: LatchContext, cookies: CookieJar): Promise<ActiveSession | null> {
   const value = sessionCookieValue(ctx, cookies)
   if (value === undefined) return null
-  return ctx.store.sessions.getWithUser(hashHandle(value), ctx.clock.now())
+  const active = await ctx.store.sessions.getWithUser(hashHandle(value), ctx.clock.now())
+  // Issue 14: disabling ends every session; this holds even for one a racing sign-in left behind.
+  return active === null || isDisabled(active.user) ? null : active
 }
 
 /**
@@ -93,6 +96,8 @@ export async function startSession(
   /** Issue 13: the browser's User-Agent, as stored (`rules/user-agent.ts`), for "Active sessions". */
   userAgent: string | null = null,
 ): Promise<{ session: SessionRecord; cookie: CookieChange } | null> {
+  // Issue 14: every way of signing in ends here; a disabled user gets no session (the insert re-checks it).
+  if (isDisabled(user)) return null
   const previous = sessionCookieValue(ctx, cookies)
   const now = ctx.clock.now()
   const value = randomHandle()
@@ -105,7 +110,8 @@ export async function startSession(
       if (ended) ctx.events.emit('session.ended', { session_id: ended.id, user_id: ended.user_id })
     }
     session = { ...next, id: randomId(), created_at: now, user_agent: userAgent }
-    const checked = user.password_hash === null ? undefined : { passwordHash: { userId: user.id, hash: user.password_hash } }
+    // One statement with the write: the password is still the one checked, and nobody disabled the user meanwhile.
+    const checked = { enabledUser: user.id, ...(user.password_hash !== null && { passwordHash: { userId: user.id, hash: user.password_hash } }) }
     if (!(await ctx.store.sessions.insert(session, checked))) return null
   }
   ctx.events.emit('login.succeeded', { user_id: user.id, session_id: session.id })

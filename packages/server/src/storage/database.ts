@@ -63,6 +63,8 @@ export interface UsersTable {
   updated_at: Epoch
   /** 0014 (issue 13): signed up, email not verified yet: cannot sign in. */
   verification_pending: Bool
+  /** 0023 (issue 14): when an administrator disabled the account; null: enabled. */
+  disabled_at: Epoch | null
 }
 
 export interface SigningKeysTable {

@@ -179,7 +179,7 @@ for (const dialect of DIALECTS) {
           device_codes: { amr: null },
           organizations: { branding: '{}' },
           clients: { backchannel_logout_uri: null, backchannel_logout_session_required: 0, sign_up: null, source: 'cli' },
-          users: { verification_pending: 0 },
+          users: { verification_pending: 0, disabled_at: null },
           sessions: { user_agent: null },
         }[table] ?? {}
         expect(normalized, table).toEqual(expect.arrayContaining(rows.map((row) => ({ ...row, tenant_id: 'default', ...later }))))

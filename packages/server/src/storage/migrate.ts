@@ -29,6 +29,7 @@ import { mfaLockout } from './migrations/0019-mfa-lockout.js'
 import { alertDeliveries } from './migrations/0021-alert-deliveries.js'
 import { auditEvents } from './migrations/0020-audit-events.js'
 import { configOwnedClients } from './migrations/0022-config-owned-clients.js'
+import { userDisabled } from './migrations/0023-user-disabled.js'
 
 /** Every migration by name; names sort in the order they must run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -56,6 +57,8 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0021-alert-deliveries': alertDeliveries,
   // Issue 14 (security review M5b): which clients the config file owns.
   '0022-config-owned-clients': configOwnedClients,
+  // Issue 14 (session 22): administrators disable users.
+  '0023-user-disabled': userDisabled,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) }

@@ -44,6 +44,8 @@ export interface UserRecord {
   updated_at: number
   /** Issue 13: signed up and not verified yet: cannot sign in (absent when written by code before issue 13: false). */
   verification_pending?: boolean
+  /** Issue 14: when an administrator disabled the account (absent or null: enabled); a disabled user signs in by no path. */
+  disabled_at?: number | null
 }
 
 export interface SigningKeyRecord {
@@ -271,6 +273,8 @@ export interface WriteCondition {
   passwordHash?: { userId: string; hash: string }
   /** The IdP session (`sid`) still exists; expired or not, as expiry revokes nothing. */
   sessionId?: string
+  /** Issue 14: this user (id) exists and is not disabled. */
+  enabledUser?: string
 }
 
 /** An organization users act for (issue 10); `id` appears in tokens as `org_id`. */

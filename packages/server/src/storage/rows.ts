@@ -35,7 +35,7 @@ export const COLUMNS = {
   }),
   users: columns<UsersTable>()({
     id: true, email: true, email_verified: true, password_hash: true, claims: true, roles: true, attributes: true, created_at: true, updated_at: true,
-    verification_pending: true,
+    verification_pending: true, disabled_at: true,
   }),
   signing_keys: columns<SigningKeysTable>()({
     kid: true, alg: true, public_jwk: true, private_jwk_encrypted: true, created_at: true, activates_at: true, generation: true, companion_of: true,
@@ -177,6 +177,7 @@ export function rowCodec(codecs: Codecs) {
       roles: json.encode(u.roles),
       attributes: json.encode(u.attributes),
       verification_pending: bool.encode(u.verification_pending ?? false),
+      disabled_at: u.disabled_at ?? null,
     }),
     user: (r: UsersTable): UserRecord => ({
       id: r.id,
@@ -189,6 +190,8 @@ export function rowCodec(codecs: Codecs) {
       created_at: r.created_at,
       updated_at: r.updated_at,
       verification_pending: bool.decode(r.verification_pending),
+      // Absent, not null, while enabled: a record written without it reads back the same.
+      ...(r.disabled_at !== null && { disabled_at: r.disabled_at }),
     }),
     emailToken: (r: EmailTokensTable): EmailTokenRecord => ({ ...r, purpose: r.purpose as EmailTokenRecord['purpose'] }),
 

@@ -822,6 +822,43 @@ for (const dialect of DIALECTS) {
       expect(await store.users.setPasswordHash(id(), 'h4', T + 5, { signOut: true })).toBe(false)
     })
 
+    it('issue 14: users.setDisabled disables (ending sessions and grants, offline_access included, and refusing a conditional session insert) and enables (nothing restored); signOut ends without disabling', async () => {
+      const user = await store.users.upsert({ email: `dis.${id()}@example.com`, email_verified: true, password_hash: 'h1', claims: {} }, T)
+      const sessionOf = () => ({ session_hash: id(), id: id(), user_id: user.id, auth_time: T, amr: ['pwd'], created_at: T, expires_at: T + 100 })
+      const live = sessionOf()
+      await store.sessions.insert(live)
+      const offline = grant({ user_id: user.id, session_id: null, scope: 'openid offline_access' })
+      const rt = refresh(offline.id, { user_id: user.id })
+      expect(await store.grants.open(offline, rt)).toBe(true)
+      expect((await store.users.getById(user.id))?.disabled_at).toBeUndefined()
+
+      expect((await store.users.setDisabled(user.id, true, T + 1))?.disabled_at).toBe(T + 1)
+      expect((await store.users.getById(user.id))?.disabled_at).toBe(T + 1)
+      expect(await store.sessions.getById(live.id, T + 1)).toBeNull()
+      expect((await store.refreshTokens.get(rt.token_hash))?.revoked_at).toBe(T + 1)
+      expect(await store.sessions.insert(sessionOf(), { enabledUser: user.id })).toBe(false)
+
+      expect((await store.users.setDisabled(user.id, false, T + 2))?.disabled_at).toBeUndefined()
+      expect((await store.refreshTokens.get(rt.token_hash))?.revoked_at).toBe(T + 1)
+      const again = sessionOf()
+      expect(await store.sessions.insert(again, { enabledUser: user.id, passwordHash: { userId: user.id, hash: 'h1' } })).toBe(true)
+      expect(await store.users.signOut(user.id, T + 3)).toEqual({ sessions: 1 })
+      expect(await store.sessions.getById(again.id, T + 3)).toBeNull()
+      expect((await store.users.getById(user.id))?.disabled_at).toBeUndefined()
+      expect(await store.users.setDisabled(id(), true, T)).toBeNull()
+      expect(await store.users.signOut(id(), T)).toBeNull()
+    })
+
+    it('issue 14: users.page pages by email after a cursor, or finds one email', async () => {
+      const tag = id().toLowerCase().replace(/[^a-z0-9]/g, '')
+      for (const n of ['b', 'a', 'c']) await store.users.upsert({ email: `zz-${tag}-${n}@example.com`, email_verified: true, password_hash: null, claims: {} }, T)
+      const first = await store.users.page({ after: `zz-${tag}-` }, 2)
+      expect(first.users.map((u) => u.email)).toEqual([`zz-${tag}-a@example.com`, `zz-${tag}-b@example.com`])
+      expect(first.more).toBe(true)
+      const one = await store.users.page({ email: `ZZ-${tag}-C@example.com` }, 50)
+      expect(one).toEqual({ users: [expect.objectContaining({ email: `zz-${tag}-c@example.com` })], more: false })
+    })
+
     /** @see issue 8 */
     it('issue 8: sessions.insert and grants.open with a condition write only while the checked password hash is stored and the session exists', async () => {
       const user = await store.users.upsert({ email: `cond.${id()}@example.com`, email_verified: true, password_hash: 'h1', claims: {} }, T)

@@ -101,6 +101,23 @@ export interface Store {
      * codes and device approvals: a password change is the user's "sign everyone out".
      */
     setPasswordHash(id: string, passwordHash: string, now: number, options?: { signOut?: boolean }): Promise<boolean>
+    /**
+     * Issue 14: disables (`disabled_at` = now) or re-enables the user. Disabling also signs them out
+     * in the same transaction (as `signOut`); re-enabling restores sign-in, not what was ended.
+     * Returns the user as stored; null when there is no such user.
+     */
+    setDisabled(id: string, disabled: boolean, now: number): Promise<UserRecord | null>
+    /**
+     * Issue 14, "sign out everywhere": in one transaction every session of the user ends (back-channel
+     * logout queued) and every grant of theirs is revoked, `offline_access` included, with their codes
+     * and approved device codes. Returns how many live sessions ended; null when there is no such user.
+     */
+    signOut(id: string, now: number): Promise<{ sessions: number } | null>
+    /**
+     * Issue 14: a page of users by email: those after `after` (an email, exclusive), or only `email`;
+     * at most `limit`, and whether there are more.
+     */
+    page(filter: { email?: string; after?: string }, limit: number): Promise<{ users: UserRecord[]; more: boolean }>
     /** Replaces the user's roles and/or custom attributes; false when there is no such user. */
     update(id: string, patch: Partial<Pick<UserRecord, 'roles' | 'attributes' | 'claims'>>, now: number): Promise<boolean>
     /**

@@ -36,7 +36,7 @@ describe('message overrides (issue 11)', () => {
   })
 
   it('issue 11: every shipped catalogue names the product only as Latch, and only in the texts about the provider itself (issue 13: and the mails it sends)', () => {
-    const mail = ['verifySubject', 'verifyLinkIntro', 'verifyCodeSubject', 'verifyCodeIntro', 'resetSubject', 'resetIntro', 'existsSubject', 'existsIntro', 'lockedSubject', 'lockedIntro'].map((k) => `mail.${k}`)
+    const mail = ['verifySubject', 'verifyLinkIntro', 'verifyCodeSubject', 'verifyCodeIntro', 'resetSubject', 'resetIntro', 'inviteSubject', 'inviteIntro', 'existsSubject', 'existsIntro', 'lockedSubject', 'lockedIntro'].map((k) => `mail.${k}`)
     // Issue 13, passwordless email: its mails name the product too.
     const passwordlessMail = ['Link', 'Code', 'Change', 'Taken', 'Changed'].flatMap((k) => [`passwordless.mail${k}Subject`, `passwordless.mail${k}Intro`])
     for (const locale of LOCALES) {

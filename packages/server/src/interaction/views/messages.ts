@@ -44,7 +44,7 @@ const ERROR_TEXTS_EN: Record<OAuthErrorCode, { title: string; sentence: string }
   request_not_supported: { title: 'Not supported', sentence: 'The application sent its sign-in request in a form that this service does not accept.' },
   request_uri_not_supported: { title: 'Not supported', sentence: 'The application sent its sign-in request in a form that this service does not accept.' },
   not_found: { title: 'Not found', sentence: 'What was asked for does not exist.' },
-  conflict: { title: 'Conflict', sentence: 'The change was not made: it conflicts with what exists.' },
+  conflict: { title: 'Conflict', sentence: 'The change was not made: it clashes with what already exists.' },
 }
 
 const en = {
@@ -328,6 +328,11 @@ const en = {
     resetSubject: 'Reset your Latch password',
     resetIntro: 'Someone asked to reset the password of your Latch account. To choose a new password, open this link.',
     resetButton: 'Choose a new password',
+    inviteSubject: 'You are invited to Latch',
+    inviteIntro: 'An administrator made a Latch account for this email address. To start using it, choose your password.',
+    inviteButton: 'Choose your password',
+    inviteExpires: (days: number) => `It works once, within ${days} days.`,
+    inviteNotYou: 'If you did not expect this, you can ignore this email: the account stays without a password.',
     existsSubject: 'Someone tried to sign up for Latch with your email address',
     existsIntro: 'Someone tried to sign up for Latch with your email address, which already has an account. If it was you, sign in with your password, or use "Forgot password?" on the sign-in page.',
     expires: (minutes: number) => `It works once, within ${minutes} minutes.`,
@@ -547,6 +552,7 @@ export const PLACEHOLDERS: Readonly<Record<string, readonly string[]>> = {
   'account.newPasswordHint': ['min'],
   'account.newPasswordTooShort': ['min'],
   'mail.expires': ['minutes'],
+  'mail.inviteExpires': ['days'],
   'passkeys.created': ['date'],
   'passkeys.lastUsed': ['date'],
   'passkeys.renameLabel': ['name'],

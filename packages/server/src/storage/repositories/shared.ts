@@ -65,6 +65,9 @@ export function valuesWhere<C extends string>(trx: Db, capabilities: DialectCapa
         const { userId, hash } = condition.passwordHash
         checks.push(eb.exists(lock(eb.selectFrom('users').select(sql<number>`1`.as('one')).where('tenant_id', '=', tenant).where('id', '=', userId).where('password_hash', '=', hash))))
       }
+      if (condition.enabledUser) {
+        checks.push(eb.exists(lock(eb.selectFrom('users').select(sql<number>`1`.as('one')).where('tenant_id', '=', tenant).where('id', '=', condition.enabledUser).where('disabled_at', 'is', null))))
+      }
       if (condition.sessionId) {
         checks.push(eb.exists(lock(eb.selectFrom('sessions').select(sql<number>`1`.as('one')).where('tenant_id', '=', tenant).where('id', '=', condition.sessionId))))
       }

@@ -12,6 +12,18 @@ import { revokeGrantsWhere } from './grant-revocation.js'
 import { enqueueLogoutDeliveries } from './logout-deliveries.js'
 import { changed, type Db, type ForTenant, type RepositoryContext } from './shared.js'
 
+/**
+ * Every session of the user ends and every grant of theirs is revoked, `offline_access` included,
+ * with their unredeemed codes and approved device codes not yet picked up: "sign everyone out".
+ */
+async function signOutWithin(trx: Db, tenant: string, id: string, now: number): Promise<void> {
+  // Issue 12: every live session's clients hear of it (OIDC Back-Channel Logout §2.5).
+  await enqueueLogoutDeliveries(trx, tenant, { userId: id }, now)
+  await trx.deleteFrom('sessions').where('tenant_id', '=', tenant).where('user_id', '=', id).execute()
+  await revokeGrantsWhere(trx, tenant, 'user_id', id, now)
+  await trx.updateTable('device_codes').set({ status: 'denied' }).where('tenant_id', '=', tenant).where('user_id', '=', id).where('status', '=', 'approved').execute()
+}
+
 export function userRepository({ db, rows }: RepositoryContext): ForTenant<Store['users']> {
   const byId = statement((db, a: { tenant_id: string; id: string }) => db.selectFrom('users').select(COLUMNS.users).where('id', '=', a.id).where('tenant_id', '=', a.tenant_id))
   return (tenant) => ({
@@ -54,13 +66,39 @@ export function userRepository({ db, rows }: RepositoryContext): ForTenant<Store
       if (!options.signOut) return changed(await update(db))
       return db.transaction().execute(async (trx) => {
         if (!changed(await update(trx))) return false
-        // Issue 12: every live session's clients hear of it (OIDC Back-Channel Logout §2.5).
-        await enqueueLogoutDeliveries(trx, tenant, { userId: id }, now)
-        await trx.deleteFrom('sessions').where('tenant_id', '=', tenant).where('user_id', '=', id).execute()
-        await revokeGrantsWhere(trx, tenant, 'user_id', id, now)
-        await trx.updateTable('device_codes').set({ status: 'denied' }).where('tenant_id', '=', tenant).where('user_id', '=', id).where('status', '=', 'approved').execute()
+        await signOutWithin(trx, tenant, id, now)
         return true
       })
+    },
+    async setDisabled(id, disabled, now) {
+      return db.transaction().execute(async (trx) => {
+        const updated = await trx
+          .updateTable('users')
+          .set({ disabled_at: disabled ? now : null, updated_at: now })
+          .where('tenant_id', '=', tenant)
+          .where('id', '=', id)
+          .returning(COLUMNS.users)
+          .executeTakeFirst()
+        if (!updated) return null
+        if (disabled) await signOutWithin(trx, tenant, id, now)
+        return rows.user(updated)
+      })
+    },
+    async signOut(id, now) {
+      return db.transaction().execute(async (trx) => {
+        const user = await trx.selectFrom('users').select('id').where('tenant_id', '=', tenant).where('id', '=', id).executeTakeFirst()
+        if (!user) return null
+        const sessions = await trx.selectFrom('sessions').select('id').where('tenant_id', '=', tenant).where('user_id', '=', id).where('expires_at', '>', now).execute()
+        await signOutWithin(trx, tenant, id, now)
+        return { sessions: sessions.length }
+      })
+    },
+    async page(filter, limit) {
+      let query = db.selectFrom('users').select(COLUMNS.users).where('tenant_id', '=', tenant)
+      if (filter.email !== undefined) query = query.where('email', '=', filter.email.toLowerCase())
+      if (filter.after !== undefined) query = query.where('email', '>', filter.after)
+      const found = (await query.orderBy('email').limit(limit + 1).execute()).map(rows.user)
+      return { users: found.slice(0, limit), more: found.length > limit }
     },
     async changePassword(id, expectedHash, newHash, keep, now) {
       return db.transaction().execute(async (trx) => {
