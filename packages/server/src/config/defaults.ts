@@ -703,6 +703,18 @@ export const PASSKEYS_REAUTHENTICATION_MAX_AGE = 300
 export const MFA_REQUIRED = false
 
 /**
+ * Issue 14: the tenant's administrators (users with the role `latch:admin` or `latch:viewer`) reach
+ * the admin API and the console only after a sign-in with a second factor (`amr` has `mfa`, acr
+ * `urn:latch:acr:mfa` or stronger). A user's admin API token without it is refused with 401
+ * `insufficient_user_authentication` and `acr_values="urn:latch:acr:mfa"` (RFC 9470 §3); the
+ * authorization and console sign-ins ask for the second factor at once. Client-credentials tokens
+ * have no user and are not concerned.
+ * @see https://www.rfc-editor.org/rfc/rfc9470#section-3
+ * @key admin.require_mfa
+ */
+export const ADMIN_REQUIRE_MFA = false
+
+/**
  * Issue 13: seconds a browser that passed the second factor (and ticked "remember this device")
  * skips it for the same user, while their second factors are unchanged. 0 (the default): off,
  * the second factor is asked at every sign-in.

@@ -6,6 +6,8 @@
  */
 import type { Branding } from '../interaction/views/branding.js'
 import type { Membership, OrganizationRecord } from '../storage/store.js'
+import { ConfigError } from '../errors.js'
+import { organizationRoleProblem } from '../rules/admin-roles.js'
 import { recordAdminChange } from './admin-change.js'
 import { userToProvision, existingUser } from './users.js'
 import { ManagementError, type ManagementScope } from './scope.js'
@@ -92,6 +94,9 @@ export async function deleteOrganization(scope: ManagementScope, id: string): Pr
 export async function addOrganizationMember(scope: ManagementScope, id: string, email: string, roles: string[]): Promise<{ organization: OrganizationRecord; user: { id: string; email: string }; before: Membership | null }> {
   const { store, clock, config } = scope
   validateWithLoader(config, { users: [{ email, roles }] })
+  // Issue 14: valid for a user, but an organization role may not be an admin one (rules/admin-roles.ts).
+  const problem = organizationRoleProblem(roles)
+  if (problem !== null) throw new ConfigError('users[0].roles', problem)
   const organization = await existingOrganization(scope, id)
   const user = await userToProvision(store, email)
   const before = await store.organizations.membership(id, user.id)
