@@ -211,12 +211,13 @@ function resolveClients(file: ConfigFile, knownScopes: Set<string>, templates: r
     c.resources?.forEach((r, j) => {
       if (!resourceIds.has(r)) throw new ConfigError(`${key('resources')}[${j}]`, `names resource ${JSON.stringify(r)}, which is not one of the resources' identifiers`)
     })
-    // Issue 14: the admin scopes go to a confidential client on its own behalf, or through the
-    // authorization code flow to a signed-in administrator (rules/admin-roles.ts); for the admin API only.
+    // Issue 14: the admin scopes go to a confidential client, on its own behalf (client credentials)
+    // or for a signed-in administrator (authorization code, rules/admin-roles.ts); for the admin API
+    // only. Never a public client: its tokens live where the client runs (a browser, a device).
     const admin = scope.filter(isAdminScope)
     if (admin.length > 0) {
-      if (!grantTypes.includes('client_credentials') && !grantTypes.includes('authorization_code')) {
-        throw new ConfigError(key('scope'), `names ${admin.join(' ')}: the admin scopes are granted by client credentials or, to an administrator, by the authorization code flow: add one of them to grant_types`)
+      if (method === 'none' || (!grantTypes.includes('client_credentials') && !grantTypes.includes('authorization_code'))) {
+        throw new ConfigError(key('scope'), `names ${admin.join(' ')}: the admin scopes are granted only to a confidential client with client_credentials or authorization_code (for an administrator) in grant_types`)
       }
       if (adminResource === null || !(c.resources ?? []).includes(adminResource)) {
         throw new ConfigError(key('resources'), `must list the admin API (${adminResource ?? '<issuer>/admin/api/v1'}) for the scope ${admin.join(' ')}: the admin scopes are granted only in tokens for it`)
