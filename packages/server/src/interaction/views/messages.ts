@@ -44,7 +44,7 @@ const ERROR_TEXTS_EN: Record<OAuthErrorCode, { title: string; sentence: string }
   request_not_supported: { title: 'Not supported', sentence: 'The application sent its sign-in request in a form that this service does not accept.' },
   request_uri_not_supported: { title: 'Not supported', sentence: 'The application sent its sign-in request in a form that this service does not accept.' },
   not_found: { title: 'Not found', sentence: 'What was asked for does not exist.' },
-  conflict: { title: 'Conflict', sentence: 'The change was not made: it conflicts with what exists.' },
+  conflict: { title: 'Conflict', sentence: 'The change was not made: it clashes with what exists.' },
   insufficient_user_authentication: { title: 'Stronger sign-in needed', sentence: 'This needs a sign-in with a second factor. Sign in again with it.' },
 }
 
