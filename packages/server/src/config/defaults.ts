@@ -427,7 +427,7 @@ export const TENANCY_CACHE_SIZE = 2000
  * More tenants on this deployment (issue 11): each entry is `{ id, issuer, ... }` with its own
  * `tokens`, `sessions`, `security` (except the deployment-wide `body_limit`, `pending_*` and
  * `max_pending_*`), `scopes`, `resources`, `default_resource`, `claims`, `branding`, `messages`, `clients`, `users`,
- * `organizations`, `connections`, `sign_in` and (issue 13) `mail`, `passwords` and `sign_up`, which mean what the same keys mean at the top level. A key a tenant omits
+ * `organizations`, `connections`, `sign_in`, (issue 13) `mail`, `passwords` and `sign_up`, and (issue 14) `admin`, which mean what the same keys mean at the top level. A key a tenant omits
  * takes its default, not the default tenant's value. `id` is `[a-z0-9-]{1,64}`; every issuer is
  * unique. The top-level config is tenant `default`.
  * @key tenants

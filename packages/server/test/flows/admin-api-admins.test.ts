@@ -34,7 +34,7 @@ function tenantKeys(issuer: string) {
         client_id: 'admin-app',
         client_name: 'Ops Tool',
         client_secret: APP_SECRET,
-        grant_types: ['authorization_code', 'refresh_token', 'password', TOKEN_EXCHANGE],
+        grant_types: ['authorization_code', 'refresh_token', 'password', TOKEN_EXCHANGE, 'urn:ietf:params:oauth:grant-type:device_code'],
         redirect_uris: [WEB_REDIRECT],
         scope: 'openid admin:read admin:write admin:*',
         resources: [adminResourceOf(issuer)],
@@ -159,10 +159,14 @@ describe('issue 14: administrators of a tenant through the authorization code fl
     expect(again.page.redirect!.searchParams.get('error')).toBe('invalid_scope')
   })
 
-  it('RFC 9700 §2.4, RFC 8693 §2.2.1: the password grant never grants admin scopes, even to a latch:admin; token exchange refuses them asked and leaves them out omitted', async () => {
+  it('RFC 9700 §2.4, RFC 8628 §5.4, RFC 8693 §2.2.1: the password grant and the device flow never grant admin scopes, even to a latch:admin; token exchange refuses them asked and leaves them out omitted', async () => {
     const password = await tokenCall('main', { grant_type: 'password', username: ALICE.email, password: ALICE.password, scope: 'openid admin:read', resource: adminApi('main') })
     expect(password.status).toBe(400)
     expect(password.body.error).toBe('invalid_scope')
+    // RFC 8628 §5.4: a device code can be relayed to a victim, so it never asks for admin access.
+    const device = await hostFetch(`${issuers.main}/device/authorize`, { method: 'POST', headers: { authorization: basic('admin-app', APP_SECRET), 'content-type': FORM }, body: new URLSearchParams({ scope: 'openid admin:read', resource: adminApi('main') }).toString() })
+    expect(device.status).toBe(400)
+    expect(((await device.json()) as { error: string }).error).toBe('invalid_scope')
     const { tokens } = await adminTokens('main', ALICE, 'openid admin:read')
     const exchange = (scope?: string) => tokenCall('main', { grant_type: TOKEN_EXCHANGE, subject_token: tokens.access_token!, subject_token_type: ACCESS_TOKEN_TYPE, ...(scope !== undefined && { scope }) })
     const asked = await exchange('admin:read')
