@@ -14,9 +14,10 @@ import { createHash, randomBytes } from 'node:crypto'
 import { decodeJwt } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { adminResourceOf } from '../../src/rules/admin-api.js'
-import { Browser, isConsentPage, type Page } from '../browser.js'
+import { totpCode } from '../../src/users/totp.js'
+import { Browser, formOf, isConsentPage, type Page } from '../browser.js'
 import { ALICE, BOB, FORM, WEB_REDIRECT, baseTestConfig, basic, freePort } from '../helpers.js'
-import { isEnrolmentPage } from '../support/mfa.js'
+import { continueHref, isEnrolmentPage, shownSecret } from '../support/mfa.js'
 import { hostAgent, hostFetch, startTenantsServer, tenantIssuers, type TenantName, type TenantsServer } from '../support/tenants.js'
 
 const APP_SECRET = 'admin-app-secret-0123456789abcdef012345'
@@ -207,7 +208,7 @@ describe('issue 14: administrators of a tenant through the authorization code fl
     expect(res.headers.get('www-authenticate')).toMatch(/error="invalid_token"/)
   })
 
-  it('RFC 9470 §3: once acme turns admin.require_mfa on, a one-factor admin token is 401 insufficient_user_authentication with acr_values, and a new authorization asks for the second factor', async () => {
+  it('RFC 9470 §3: once acme turns admin.require_mfa on, a one-factor admin token is 401 insufficient_user_authentication with acr_values, and a new authorization asks for the second factor before its code', async () => {
     const { tokens } = await adminTokens('acme', ALICE, 'admin:read')
     expect((await auditEvents('acme', tokens.access_token!)).status).toBe(200)
     const row = (await s.server.ctx.store.tenants.get('acme'))!
@@ -217,9 +218,17 @@ describe('issue 14: administrators of a tenant through the authorization code fl
     expect(res.status).toBe(401)
     expect(res.headers.get('www-authenticate')).toMatch(/^Bearer realm="latch", error="insufficient_user_authentication", error_description="[^"]+", acr_values="urn:latch:acr:mfa"$/)
     expect(((await res.json()) as { error: string }).error).toBe('insufficient_user_authentication')
-    // Alice has no second factor on acme: the authorization enrols one instead of issuing a code.
+    // Alice has no second factor on acme: the authorization enrols one instead of issuing a code,
+    // then issues a code whose token passes.
     const again = await authorize('acme', ALICE, { scope: 'admin:read' })
     expect(again.page.redirect).toBeUndefined()
     expect(isEnrolmentPage(again.page)).toBe(true)
+    const codes = await again.browser.submit(formOf(again.page), { code: totpCode(shownSecret(again.page), Math.floor(Date.now() / 1000)) })
+    // Alice consented to admin:read on acme before: remembered, so straight back with a code.
+    const done = await again.browser.open(new URL(continueHref(codes), issuers.acme))
+    const code = done.redirect!.searchParams.get('code')!
+    const strong = await tokenCall('acme', { grant_type: 'authorization_code', code, redirect_uri: WEB_REDIRECT, code_verifier: again.verifier })
+    expect(decodeJwt(strong.body.access_token!)).toMatchObject({ acr: 'urn:latch:acr:mfa', scope: 'admin:read' })
+    expect((await auditEvents('acme', strong.body.access_token!)).status).toBe(200)
   })
 })
