@@ -124,13 +124,13 @@ describe.concurrent('latch CLI', { timeout: 90_000 }, () => {
     expect(listed.find((c) => c.client_id === 'svc')?.resources).toEqual(['https://api.example.com'])
   })
 
-  it('issue 14 (README "Admin API"): `clients create` registers an admin client for the built-in admin API resource; a public or user-grant client may not have an admin scope', async () => {
+  it('issue 14 (README "Admin API"): `clients create` registers an admin client for the built-in admin API resource; a public client may not have an admin scope', async () => {
     const dir = await migrated()
     const admin = 'http://localhost:9000/admin/api/v1'
     const created = JSON.parse(await ok(dir, ['clients', 'create', '--id', 'ops', '--grant-types', 'client_credentials', '--scope', 'admin:read', '--resource', admin, '--json'])) as Record<string, unknown>
     expect(created).toMatchObject({ scope: 'admin:read', resources: [admin] })
     expectOneLineError(await latch(dir, ['clients', 'create', '--id', 'ops2', '--grant-types', 'client_credentials', '--scope', 'admin:read']), 2, /admin API/)
-    expectOneLineError(await latch(dir, ['clients', 'create', '--id', 'spa2', '--type', 'public', '--redirect-uris', 'http://localhost:5173/cb', '--scope', 'openid admin:read', '--resource', admin]), 2, /client credentials only/)
+    expectOneLineError(await latch(dir, ['clients', 'create', '--id', 'spa2', '--type', 'public', '--redirect-uris', 'http://localhost:5173/cb', '--scope', 'openid admin:read', '--resource', admin]), 2, /granted only to a confidential client/)
   })
 
   /** @see issue 8 */

@@ -46,6 +46,8 @@ export const OAUTH_ERRORS = {
   // Issue 14: the admin API's REST answers (README "Admin API"), never redirected.
   not_found: { status: 404, redirectable: false, spec: 'RFC 9110 §15.5.5 (admin API)' },
   conflict: { status: 409, redirectable: false, spec: 'RFC 9110 §15.5.10 (admin API)' },
+  // Issue 14: an administrator's token without the sign-in strength `admin.require_mfa` asks for.
+  insufficient_user_authentication: { status: 401, redirectable: false, spec: 'RFC 9470 §3 (admin API)' },
 } as const satisfies Record<string, ErrorSpec>
 
 export type OAuthErrorCode = keyof typeof OAUTH_ERRORS
@@ -198,6 +200,11 @@ export class ConflictError extends OAuthError {
   constructor(description: string, o?: OAuthErrorOptions) { super('conflict', description, o) }
 }
 
+/** Issue 14, admin API: the token is valid but its user's sign-in is too weak; `challenge.acr_values` says what to ask for (RFC 9470 §3). */
+export class InsufficientUserAuthenticationError extends OAuthError {
+  constructor(description: string, o?: OAuthErrorOptions) { super('insufficient_user_authentication', description, o) }
+}
+
 /** Every subclass by code: the table test checks this is exactly 1:1 with OAUTH_ERRORS. */
 export const ERROR_CLASSES = {
   invalid_request: InvalidRequestError,
@@ -225,6 +232,7 @@ export const ERROR_CLASSES = {
   request_uri_not_supported: RequestUriNotSupportedError,
   not_found: NotFoundError,
   conflict: ConflictError,
+  insufficient_user_authentication: InsufficientUserAuthenticationError,
 } as const satisfies Record<OAuthErrorCode, new (description: string, o?: OAuthErrorOptions) => OAuthError>
 
 /** Misconfiguration found at boot. Not an OAuth error: it names the config key and stops the server. */

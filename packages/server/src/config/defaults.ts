@@ -427,7 +427,7 @@ export const TENANCY_CACHE_SIZE = 2000
  * More tenants on this deployment (issue 11): each entry is `{ id, issuer, ... }` with its own
  * `tokens`, `sessions`, `security` (except the deployment-wide `body_limit`, `pending_*` and
  * `max_pending_*`), `scopes`, `resources`, `default_resource`, `claims`, `branding`, `messages`, `clients`, `users`,
- * `organizations`, `connections`, `sign_in` and (issue 13) `mail`, `passwords` and `sign_up`, which mean what the same keys mean at the top level. A key a tenant omits
+ * `organizations`, `connections`, `sign_in`, (issue 13) `mail`, `passwords` and `sign_up`, and (issue 14) `admin`, which mean what the same keys mean at the top level. A key a tenant omits
  * takes its default, not the default tenant's value. `id` is `[a-z0-9-]{1,64}`; every issuer is
  * unique. The top-level config is tenant `default`.
  * @key tenants
@@ -710,6 +710,18 @@ export const PASSKEYS_REAUTHENTICATION_MAX_AGE = 300
  * @key mfa.required
  */
 export const MFA_REQUIRED = false
+
+/**
+ * Issue 14: the tenant's administrators (users with the role `latch:admin` or `latch:viewer`) reach
+ * the admin API and the console only after a sign-in with a second factor (`amr` has `mfa`, acr
+ * `urn:latch:acr:mfa` or stronger). A user's admin API token without it is refused with 401
+ * `insufficient_user_authentication` and `acr_values="urn:latch:acr:mfa"` (RFC 9470 §3); the
+ * authorization and console sign-ins ask for the second factor at once. Client-credentials tokens
+ * have no user and are not concerned.
+ * @see https://www.rfc-editor.org/rfc/rfc9470#section-3
+ * @key admin.require_mfa
+ */
+export const ADMIN_REQUIRE_MFA = false
 
 /**
  * Issue 13: seconds a browser that passed the second factor (and ticked "remember this device")

@@ -20,6 +20,7 @@ import { backchannelLogoutUriProblem } from '../rules/backchannel-logout-uri.js'
 import { isProtocolClaim } from '../rules/protocol-claims.js'
 import { isTemplate, matchTemplate, parseTemplate, templateProblem, type ScopeTemplate } from '../rules/scope-template.js'
 import { ADMIN_RESOURCE_NAME, ADMIN_SCOPES, adminResourceOf, isAdminScope } from '../rules/admin-api.js'
+import { organizationRoleProblem, reservedRoleProblem } from '../rules/admin-roles.js'
 import { OIDC_SCOPE_CLAIMS } from './schema.js'
 import { DEFAULT_TRACING_ENDPOINT, JWKS_MAX_AGE } from './defaults.js'
 import { parseTrustProxy } from './trust-proxy.js'
@@ -210,11 +211,13 @@ function resolveClients(file: ConfigFile, knownScopes: Set<string>, templates: r
     c.resources?.forEach((r, j) => {
       if (!resourceIds.has(r)) throw new ConfigError(`${key('resources')}[${j}]`, `names resource ${JSON.stringify(r)}, which is not one of the resources' identifiers`)
     })
-    // Issue 14: the admin scopes go to a confidential client on its own behalf, for the admin API only (rules/admin-api.ts).
+    // Issue 14: the admin scopes go to a confidential client, on its own behalf (client credentials)
+    // or for a signed-in administrator (authorization code, rules/admin-roles.ts); for the admin API
+    // only. Never a public client: its tokens live where the client runs (a browser, a device).
     const admin = scope.filter(isAdminScope)
     if (admin.length > 0) {
-      if (method === 'none' || !grantTypes.includes('client_credentials')) {
-        throw new ConfigError(key('scope'), `names ${admin.join(' ')}: the admin scopes are granted by client credentials only (a confidential client with client_credentials in grant_types)`)
+      if (method === 'none' || (!grantTypes.includes('client_credentials') && !grantTypes.includes('authorization_code'))) {
+        throw new ConfigError(key('scope'), `names ${admin.join(' ')}: the admin scopes are granted only to a confidential client with client_credentials or authorization_code (for an administrator) in grant_types`)
       }
       if (adminResource === null || !(c.resources ?? []).includes(adminResource)) {
         throw new ConfigError(key('resources'), `must list the admin API (${adminResource ?? '<issuer>/admin/api/v1'}) for the scope ${admin.join(' ')}: the admin scopes are granted only in tokens for it`)
@@ -319,6 +322,9 @@ function checkOrganizations(file: ConfigFile): void {
       const email = m.email.toLowerCase()
       if (members.has(email)) throw new ConfigError(`organizations[${i}].members[${j}].email`, `duplicates ${m.email}`)
       members.add(email)
+      // Issue 14: the admin roles are a user's own; an organization role named like one would only mislead.
+      const problem = organizationRoleProblem(m.roles ?? [])
+      if (problem !== null) throw new ConfigError(`organizations[${i}].members[${j}].roles`, problem)
     })
   })
 }
@@ -495,6 +501,10 @@ export function resolveConfig(substituted: Record<string, unknown>, options: Res
     if (emails.has(email)) throw new ConfigError(`users[${i}].email`, `duplicates ${u.email}`)
     emails.add(email)
     if (u.password && u.password_hash) throw new ConfigError(`users[${i}].password`, 'and password_hash are mutually exclusive')
+    // Issue 14: the config file, the CLI and the management services are administrators; they give
+    // the built-in admin roles, and nothing else under the reserved prefix.
+    const problem = reservedRoleProblem(u.roles ?? [])
+    if (problem !== null) throw new ConfigError(`users[${i}].roles`, problem)
   })
   checkOrganizations(file)
   // Relative to the config file, so a config and its hooks (and its stylesheets) move together.

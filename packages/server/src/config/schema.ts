@@ -474,6 +474,13 @@ export const ConfigFileSchema = Type.Object(
       },
       { ...strict, default: {} },
     ),
+    /** Issue 14: this tenant's administrators (users with a `latch:` role, rules/admin-roles.ts). */
+    admin: Type.Object(
+      {
+        require_mfa: Type.Boolean({ default: D.ADMIN_REQUIRE_MFA }),
+      },
+      { ...strict, default: {} },
+    ),
   },
   strict,
 )
@@ -498,6 +505,8 @@ export const TENANT_KEYS = [
   'passwordless',
   // Issue 14: `audit.include_email` only (DEPLOYMENT_AUDIT_KEYS are the deployment's).
   'audit',
+  // Issue 14: `admin.require_mfa`.
+  'admin',
 ] as const
 export type TenantKey = (typeof TENANT_KEYS)[number]
 

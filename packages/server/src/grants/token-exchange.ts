@@ -23,7 +23,9 @@
  *   must be in the subject's scope or be an instance of a template the subject has an instance of
  *   (`invalid_scope` otherwise, never wider than the subject, §5 "scope") and registered for the
  *   client. Template instances are then re-decided for the user and the organization (dropped when
- *   not granted, RFC 6749 §3.3);
+ *   not granted, RFC 6749 §3.3). Issue 14: the admin scopes are never exchanged: asked, they are
+ *   `invalid_scope`; omitted, they are left out (admin access is consented to at the authorization
+ *   endpoint only);
  * - `resource`/`audience` (RFC 8707) may name another resource the client is registered for
  *   (`invalid_target` otherwise); omitted, the subject's own (for a delegated subject, when the
  *   caller is registered for it too, else the caller's default);
@@ -47,6 +49,7 @@ import { InvalidGrantError, InvalidRequestError, InvalidScopeError, InvalidTarge
 import { hashHandle, randomId } from '../lib/random.js'
 import { isOrganizationScope, selectedOrganization, withOrganizationScope } from '../rules/organization.js'
 import { ACR_MFA, isAcr, satisfies } from '../rules/acr.js'
+import { isAdminScope } from '../rules/admin-api.js'
 import { assertResourcePermitted, permittedResources, requestedResource, resolveResource } from '../rules/resource.js'
 import { matchTemplate } from '../rules/scope-template.js'
 import { parseScope, unregisteredScopes } from '../rules/scope.js'
@@ -341,8 +344,11 @@ function exchangedScope(ctx: LatchContext, asked: string[] | undefined, subject:
     const moved = target === null ? subject.scope : rebindOrganization(subject.scope, subject.organizationId, target, templates)
     // Never wider than the client's registration (a delegated subject was granted to another client).
     const unregistered = new Set(unregisteredScopes(moved, resource, client, ctx.config))
-    return moved.filter((s) => !unregistered.has(s))
+    // Issue 14: admin access is granted only where the user consents to it (the authorization code flow).
+    return moved.filter((s) => !unregistered.has(s) && !isAdminScope(s))
   }
+  const admin = asked.filter(isAdminScope)
+  if (admin.length > 0) throw new InvalidScopeError(`scope ${admin.join(' ')} is granted with a user only through the authorization code flow, not by token exchange`)
   const held = new Set(subject.scope)
   const heldTemplates = new Set(subject.scope.map((s) => matchTemplate(s, templates)?.template.name))
   const wider = asked.filter((s) => {

@@ -9,7 +9,7 @@
  * @see https://openid.net/specs/openid-connect-core-1_0.html#Authenticates
  * @see https://openid.net/specs/openid-connect-core-1_0.html#AuthError
  */
-import { ConsentRequiredError, InteractionRequiredError, LoginRequiredError } from '../errors.js'
+import { ConsentRequiredError, InteractionRequiredError, InvalidScopeError, LoginRequiredError } from '../errors.js'
 import { currentSession } from '../sessions/idp-session.js'
 import { issueAuthorizationCode } from './authorization-kind.js'
 import { established, type AuthorizationState } from './authorization-request.js'
@@ -43,6 +43,8 @@ export async function resolveGrantedScope(s: AuthorizationState): Promise<void> 
   if (session === null || step === undefined || step.type === 'picker' || step.type === 'not_member') return
   const organization = step.type === 'use' ? step.membership.organization : null
   s.grant = await grantedScope(s.ctx, established(s.request, 'request'), established(s.client, 'client'), session.user, organization)
+  // Issue 14: only admin scopes asked, and this user's roles give none (RFC 6749 §4.1.2.1).
+  if (s.grant.invalid !== null) throw new InvalidScopeError(s.grant.invalid)
 }
 
 /**
@@ -55,7 +57,7 @@ export async function checkSecondFactor(s: AuthorizationState): Promise<void> {
   if (session === null || s.loginNeeded || s.grant === undefined) return
   const request = established(s.request, 'request')
   const interaction = { kind: 'authorization' as const, params: request as unknown as Record<string, unknown> }
-  s.secondFactorNeeded = await secondFactorDue(s.ctx, interaction, established(s.client, 'client'), session.user.id, session.session.amr, s.grant.organization?.id ?? null)
+  s.secondFactorNeeded = await secondFactorDue(s.ctx, interaction, established(s.client, 'client'), session.user.id, session.session.amr, s.grant.organization?.id ?? null, s.grant.scope)
 }
 
 /** OIDC Core §3.1.2.4: must the user consent to the concrete scope? */

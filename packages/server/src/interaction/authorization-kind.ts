@@ -7,7 +7,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
  */
 import type { LatchContext } from '../context.js'
-import { AccessDeniedError } from '../errors.js'
+import { AccessDeniedError, InvalidScopeError } from '../errors.js'
 import { randomId } from '../lib/random.js'
 import type { ActiveSession } from '../sessions/idp-session.js'
 import type { ClientRecord, InteractionRecord } from '../storage/store.js'
@@ -70,7 +70,10 @@ export const authorizationKind: InteractionKind = {
     const step = await organizationStep(ctx, request, client, session.user.id)
     if (step.type === 'picker' || step.type === 'not_member') return { type: 'organization', page: step }
     const organization = step.type === 'use' ? step.membership.organization : null
-    return { type: 'grant', grant: await grantedScope(ctx, request, client, session.user, organization) }
+    const grant = await grantedScope(ctx, request, client, session.user, organization)
+    // Issue 14: only admin scopes asked, and this user's roles give none (RFC 6749 §4.1.2.1).
+    if (grant.invalid !== null) return { type: 'refused', outcome: authorizationError(redirectTarget(ctx, request), new InvalidScopeError(grant.invalid)) }
+    return { type: 'grant', grant }
   },
   needsConsent: (ctx, interaction, client, userId, scope) => needsConsent(ctx, { ...requestOf(interaction), scope: scope.join(' ') }, client, userId),
   requiresFreshLogin: (interaction, client, session, now) => needsLogin(requestOf(interaction), session, now, client),

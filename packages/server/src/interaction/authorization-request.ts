@@ -208,7 +208,8 @@ export function checkResource(s: AuthorizationState): void {
  * that know the user (issue 10).
  */
 export function checkScope(s: AuthorizationState): void {
-  const request = resolveScopeRequest(established(s.params, 'params').scope, established(s.client, 'client'), s.ctx.config, established(s.resource, 'resource'))
+  // Issue 14: the admin scopes pass here; the user's admin roles decide them once signed in (granted-scope.ts).
+  const request = resolveScopeRequest(established(s.params, 'params').scope, established(s.client, 'client'), s.ctx.config, established(s.resource, 'resource'), { adminScopes: true })
   s.scope = [...request.scope]
   s.organizationScopes = request.organizations
   s.dynamicScope = request.dynamic

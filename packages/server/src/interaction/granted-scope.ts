@@ -6,11 +6,17 @@
  * Instances not granted are dropped (RFC 6749 §3.3: the server may grant less than asked, and the
  * token response's `scope` then says what was granted); the consent page names them.
  * Remembered consent is kept on this concrete scope, so a new instance asks again.
+ * Issue 14: the admin scopes are granted as far as the user's admin roles go
+ * (`rules/admin-roles.ts` `grantAdminScopes`), dropped or narrowed otherwise and named on the
+ * consent page. A request that asked for nothing but admin scopes and is left with nothing is
+ * `invalid_scope` instead (`invalid`): a token without any scope for the admin API would only
+ * fail later, at each call, with a less telling 403.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.3
  */
 import type { LatchContext } from '../context.js'
 import { grantDynamicScopes } from '../organizations/dynamic-scopes.js'
-import { withOrganizationScope } from '../rules/organization.js'
+import { grantAdminScopes } from '../rules/admin-roles.js'
+import { isOrganizationScope, withOrganizationScope } from '../rules/organization.js'
 import type { ClientRecord, OrganizationRecord, UserRecord } from '../storage/store.js'
 
 export interface GrantedScope {
@@ -20,13 +26,15 @@ export interface GrantedScope {
   organization: OrganizationRecord | null
   /** Each granted instance's text for the consent page ("Read Acme Corp data"). */
   descriptions: Record<string, string>
-  /** Template-shaped values asked and not granted, in request order. */
+  /** Template-shaped values and admin scopes asked and not granted, in request order. */
   refused: string[]
+  /** Issue 14: why the request is `invalid_scope` (only admin scopes asked, none granted); null: it is not. */
+  invalid: string | null
 }
 
 /** A grant of exactly `scope` (the device flow, and requests with neither organization nor templates). */
 export function plainGrant(scope: string[]): GrantedScope {
-  return { scope, organization: null, descriptions: {}, refused: [] }
+  return { scope, organization: null, descriptions: {}, refused: [], invalid: null }
 }
 
 export async function grantedScope(
@@ -37,8 +45,12 @@ export async function grantedScope(
   user: UserRecord,
   organization: OrganizationRecord | null,
 ): Promise<GrantedScope> {
-  const scope = withOrganizationScope(request.scope.split(' ').filter(Boolean), organization?.id ?? null)
+  const admin = grantAdminScopes(request.scope.split(' ').filter(Boolean), user.roles)
+  const scope = withOrganizationScope([...admin.scope], organization?.id ?? null)
   const dynamic = await grantDynamicScopes(ctx, { requested: request.dynamic_scope ?? [], client, user, resource: request.resource, organization })
   for (const granted of dynamic.granted) if (!scope.includes(granted)) scope.push(granted)
-  return { scope, organization, descriptions: dynamic.descriptions, refused: dynamic.refused }
+  const invalid = admin.refused.length > 0 && scope.every(isOrganizationScope)
+    ? `scope ${admin.refused.join(' ')} needs an administrator of this tenant (role latch:admin or latch:viewer)`
+    : null
+  return { scope, organization, descriptions: dynamic.descriptions, refused: [...admin.refused, ...dynamic.refused], invalid }
 }

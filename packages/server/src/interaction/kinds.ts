@@ -12,8 +12,12 @@ import type { GrantedScope } from './granted-scope.js'
 import type { OrganizationPage } from './organization-step.js'
 import type { Outcome } from './outcome.js'
 
-/** What a signed-in user would grant, or the organization page to show first (authorization requests only). */
-export type Resolution = { type: 'grant'; grant: GrantedScope } | { type: 'organization'; page: OrganizationPage }
+/**
+ * What a signed-in user would grant, or the organization page to show first (authorization requests
+ * only), or (issue 14) the request's end at the client, e.g. `invalid_scope` for admin scopes this
+ * user's roles do not give: the pages finish the interaction and send `outcome`.
+ */
+export type Resolution = { type: 'grant'; grant: GrantedScope } | { type: 'organization'; page: OrganizationPage } | { type: 'refused'; outcome: Outcome }
 
 export interface InteractionKind {
   /** Once signed in: the concrete grant (authorization: after the organization step), or that step's page. */

@@ -120,9 +120,13 @@ export async function nextStep(
   }
   const resolution = await kind.resolve(ctx, interaction, client, session)
   if (resolution.type === 'organization') return { type: 'organization_form', session, page: resolution.page, status: 200 }
+  if (resolution.type === 'refused') {
+    await take(ctx, interaction)
+    return resolution.outcome
+  }
   const { grant } = resolution
   // Issue 13: once the organization is known, its policy (and the client's, the tenant's, acr_values): step-up.
-  if (await secondFactorDue(ctx, interaction, client, session.user.id, session.session.amr, grant.organization?.id ?? null)) {
+  if (await secondFactorDue(ctx, interaction, client, session.user.id, session.session.amr, grant.organization?.id ?? null, grant.scope)) {
     const cookie = await startStepUp(ctx, interaction, session.user, session.session.amr, session.session.auth_time)
     if (cookie === null) {
       // No second factor yet and an old sign-in: sign in again, then enrol (completeSignIn's gate).
@@ -255,9 +259,13 @@ export async function decideConsent(
   // back to the organization step instead of into a code.
   const resolution = await kind.resolve(ctx, interaction, client, session)
   if (resolution.type === 'organization') return seeOther(`${ctx.urls.interaction}/${interaction.id}`)
+  if (resolution.type === 'refused') {
+    await take(ctx, interaction)
+    return resolution.outcome
+  }
   const { grant } = resolution
   // Issue 13: a forged consent POST cannot pass a second factor still due: the page decides again.
-  if (await secondFactorDue(ctx, interaction, client, session.user.id, session.session.amr, grant.organization?.id ?? null)) {
+  if (await secondFactorDue(ctx, interaction, client, session.user.id, session.session.amr, grant.organization?.id ?? null, grant.scope)) {
     return seeOther(`${ctx.urls.interaction}/${interaction.id}`)
   }
   // Consent covers what was shown: a scope granted since (a role given meanwhile) is asked about first.

@@ -17,7 +17,8 @@
  * @see https://www.rfc-editor.org/rfc/rfc9470#section-4
  */
 import type { LatchContext } from '../context.js'
-import { requestedAcr, withSecondFactor, type Acr } from '../rules/acr.js'
+import { ACR_MFA, requestedAcr, satisfies, withSecondFactor, type Acr } from '../rules/acr.js'
+import { isAdminScope } from '../rules/admin-api.js'
 import type { CookieChange, CookieJar } from '../sessions/idp-session.js'
 import { rememberedDevice, rememberThisDevice } from '../sessions/remembered-device.js'
 import {
@@ -60,9 +61,13 @@ export async function secondFactorDue(
   userId: string,
   amr: readonly string[],
   organizationId: string | null,
+  /** Issue 14: the scope the grant would carry: admin access under `admin.require_mfa` needs a second factor. */
+  grantedScope: readonly string[] = [],
 ): Promise<boolean> {
   if (amr.includes('mfa')) return false
-  return secondFactorRequired(ctx, { userId, clientId: client.client_id, organizationId, acr: requestedAcrOf(interaction) })
+  const asked = requestedAcrOf(interaction)
+  const acr = ctx.config.admin.require_mfa && grantedScope.some(isAdminScope) && (asked === undefined || !satisfies(asked, ACR_MFA)) ? ACR_MFA : asked
+  return secondFactorRequired(ctx, { userId, clientId: client.client_id, organizationId, acr })
 }
 
 export type FirstFactorGate =

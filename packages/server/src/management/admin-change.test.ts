@@ -61,6 +61,14 @@ describe('issue 14: adminChangeRecord', () => {
     expect(JSON.stringify(r)).not.toContain('abc')
   })
 
+  it('issue 14: a change by an administrator through the admin API names the user as actor and the app as client_id; a client actor is its own client_id', () => {
+    const change = { type: 'admin.user.updated', subject: { type: 'user', id: 'u2' }, before: null, after: null } as const
+    const byUser = adminChangeRecord({ tenant: 'acme', actor: { type: 'user', id: 'u1' }, clientId: 'ops-tool', via: 'api', ip: '192.0.2.7' }, change)
+    expect(byUser).toMatchObject({ actor: { type: 'user', id: 'u1' }, client_id: 'ops-tool', ip: '192.0.2.7', data: { via: 'api' } })
+    const byClient = adminChangeRecord({ tenant: 'acme', actor: { type: 'client', id: 'ops' }, via: 'api' }, change)
+    expect(byClient.client_id).toBe('ops')
+  })
+
   it('every change type is admin.<resource>.<action> of the contract', () => {
     for (const type of ADMIN_CHANGE_TYPES) {
       const [, resource, action] = type.split('.')

@@ -61,6 +61,8 @@ export interface AdminChangeScope {
   /** The API or console request's source address and User-Agent; null for the CLI. */
   ip?: string | null
   userAgent?: string | null
+  /** Issue 14: the client an administrator's API token was issued to (the record's `client_id`); a client actor is its own. */
+  clientId?: string | null
 }
 
 export interface AdminChange {
@@ -82,7 +84,7 @@ export function adminChangeRecord(scope: Omit<AdminChangeScope, 'store' | 'confi
     tenant: scope.tenant,
     actor: { type: scope.actor.type, id: scope.actor.id },
     subject: change.subject,
-    client_id: scope.actor.type === 'client' ? scope.actor.id : null,
+    client_id: scope.clientId ?? (scope.actor.type === 'client' ? scope.actor.id : null),
     ip: scope.ip ?? null,
     user_agent: scope.userAgent ?? null,
     outcome: 'success',

@@ -117,6 +117,17 @@ describe('issue 14: users, organizations and keys services (SQLite)', () => {
     await expect(createOrganization(scope, { id: 'Bad Id', name: 'x' })).rejects.toBeInstanceOf(ConfigError)
   })
 
+  it('issue 14: an administrator gives the built-in latch: roles to a user, never another latch: role, and never a latch: role to an organization member', async () => {
+    const scope = await scopeOn()
+    await createUser(scope, { email: 'dave@example.com', roles: ['latch:viewer'] })
+    await updateUser(scope, 'dave@example.com', { roles: ['latch:admin', 'editor'] })
+    expect((await scope.store.users.getByEmail('dave@example.com'))!.roles).toEqual(['latch:admin', 'editor'])
+    await expect(updateUser(scope, 'dave@example.com', { roles: ['latch:root'] })).rejects.toThrow(/users\[0\]\.roles names latch:root: the latch: prefix is reserved/)
+    await createOrganization(scope, { id: 'acme', name: 'Acme' })
+    await expect(addOrganizationMember(scope, 'acme', 'dave@example.com', ['member', 'latch:admin'])).rejects.toThrow(/users\[0\]\.roles names latch:admin: latch: roles are a user's own/)
+    expect(await scope.store.organizations.membership('acme', (await scope.store.users.getByEmail('dave@example.com'))!.id)).toBeNull()
+  })
+
   it('OIDC Core §10.1.1: keys rotated are recorded as admin.key.rotated, with kids and never a private key', async () => {
     const scope = await scopeOn()
     const first = await rotateKeys(scope)

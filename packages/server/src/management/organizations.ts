@@ -8,6 +8,8 @@ import { MAX_CSS_BYTES } from '../config/branding.js'
 import type { Branding } from '../interaction/views/branding.js'
 import type { Membership, OrganizationRecord, UserRecord } from '../storage/store.js'
 import { unverifiedFederatedUser } from '../users/unverified-federated-user.js'
+import { ConfigError } from '../errors.js'
+import { organizationRoleProblem } from '../rules/admin-roles.js'
 import { recordAdminChange } from './admin-change.js'
 import { userToProvision, existingUser } from './users.js'
 import { ManagementError, type ManagementScope } from './scope.js'
@@ -125,17 +127,31 @@ export function brandingFromData(config: ManagementScope['config'], entry: { id:
  * Throws the loader's `ConfigError` (`users[0].roles…`) for bad roles. `before`: the membership it replaced.
  */
 export async function addOrganizationMember(scope: ManagementScope, id: string, email: string, roles: string[]): Promise<{ organization: OrganizationRecord; user: { id: string; email: string }; before: Membership | null }> {
-  const { store, clock, config } = scope
-  validateWithLoader(config, { users: [{ email, roles }] })
+  checkMemberRoles(scope, roles)
   const organization = await existingOrganization(scope, id)
-  const user = await userToProvision(store, email)
+  const user = await userToProvision(scope.store, email)
+  const { before } = await putMember(scope, organization.id, user, roles)
+  return { organization, user, before }
+}
+
+/** The rule of `users[].roles`, and (issue 14) no admin role in an organization (rules/admin-roles.ts). */
+function checkMemberRoles({ config }: ManagementScope, roles: string[]): void {
+  validateWithLoader(config, { users: [{ email: 'member@example.com', roles }] })
+  const problem = organizationRoleProblem(roles)
+  if (problem !== null) throw new ConfigError('users[0].roles', problem)
+}
+
+/** Writes the membership and records the change; the caller has checked the roles, the organization and the user. */
+async function putMember(scope: ManagementScope, id: string, user: UserRecord, roles: string[]): Promise<{ member: MemberView; before: Membership | null }> {
+  const { store, clock } = scope
   const before = await store.organizations.membership(id, user.id)
   if (!(await store.organizations.addMember(id, user.id, roles, clock.now()))) throw new ManagementError('conflict', 'organization_member', `organization ${id} or user ${user.email} was deleted meanwhile`)
+  const member = { organization_id: id, user_id: user.id, email: user.email, roles }
   await recordAdminChange(scope, {
     type: before ? 'admin.organization_member.updated' : 'admin.organization_member.added', subject: { type: 'user', id: user.id },
-    before: before && { organization_id: id, user_id: user.id, email: user.email, roles: before.roles }, after: { organization_id: id, user_id: user.id, email: user.email, roles },
+    before: before && { ...member, roles: before.roles }, after: member,
   })
-  return { organization, user, before }
+  return { member, before }
 }
 
 export interface MemberView {
@@ -163,20 +179,13 @@ async function userById(store: ManagementScope['store'], userId: string): Promis
  * organization or the user; `refused` for a federated user whose email was never verified.
  */
 export async function addOrganizationMemberById(scope: ManagementScope, id: string, userId: string, roles: string[]): Promise<{ member: MemberView; added: boolean }> {
-  const { store, clock, config } = scope
-  validateWithLoader(config, { users: [{ email: 'member@example.com', roles }] })
+  checkMemberRoles(scope, roles)
   await existingOrganization(scope, id)
-  const user = await userById(store, userId)
-  if (await unverifiedFederatedUser(store, user)) {
+  const user = await userById(scope.store, userId)
+  if (await unverifiedFederatedUser(scope.store, user)) {
     throw new ManagementError('refused', 'user', `user ${user.id} signs in through a connection and never verified that email; it may not be its owner`)
   }
-  const before = await store.organizations.membership(id, user.id)
-  if (!(await store.organizations.addMember(id, user.id, roles, clock.now()))) throw new ManagementError('conflict', 'organization_member', `organization ${id} or user ${user.id} was deleted meanwhile`)
-  const member = { organization_id: id, user_id: user.id, email: user.email, roles }
-  await recordAdminChange(scope, {
-    type: before ? 'admin.organization_member.updated' : 'admin.organization_member.added', subject: { type: 'user', id: user.id },
-    before: before && { ...member, roles: before.roles }, after: member,
-  })
+  const { member, before } = await putMember(scope, id, user, roles)
   return { member, added: before === null }
 }
 

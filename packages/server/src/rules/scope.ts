@@ -5,8 +5,12 @@
  * - The audience (RFC 8707 §2) is decided by `rules/resource.ts`: only resources the client is
  *   registered for; a scope belonging to another resource is `invalid_scope`.
  * - A refresh re-checks the client's current registration (`assertStillRegistered`).
- * - Issue 14: the admin scopes (`rules/admin-api.ts`) are never granted with a user (authorization
- *   code, device, password): `invalid_scope` when asked, left out of a default; client credentials only.
+ * - Issue 14: the admin scopes (`rules/admin-api.ts`) are granted with a user only at the
+ *   authorization endpoint (`adminScopes: true`), where the user signs in, may be asked for a second
+ *   factor and consents on a page that names the admin access; the user's admin roles decide there
+ *   (`rules/admin-roles.ts` `grantAdminScopes`). The password grant (no MFA, the client sees the
+ *   password, RFC 9700 §2.4) and the device flow (remote phishing, RFC 8628 §5.4) refuse them with
+ *   `invalid_scope`. They are never part of a user grant's default scope.
  * Pure: no store, no clock, no HTTP; the callers pass the config and the client (structurally, so
  * this rule depends on nothing above it).
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.3
@@ -95,7 +99,7 @@ export function resolveScope(
   client: ScopeClient,
   config: ScopeConfig,
   resource: string | null,
-  options: { userScopes?: boolean } = {},
+  options: ScopeOptions = {},
 ): string[] {
   return [...resolveScopeRequest(requested, client, config, resource, options).scope]
 }
@@ -108,6 +112,15 @@ export function resolveScope(
  * (organizations/dynamic-scopes.ts). Grants that know nothing of organizations use `resolveScope`
  * and so never grant either.
  */
+/**
+ * `userScopes: false`: a grant without a user (client credentials). `adminScopes: true`: the
+ * authorization endpoint, where a user's roles may grant the admin scopes (issue 14).
+ */
+export interface ScopeOptions {
+  readonly userScopes?: boolean
+  readonly adminScopes?: boolean
+}
+
 export interface ScopeRequest {
   readonly scope: readonly string[]
   /** The `organization:<id>` values asked (`rules/organization.ts` `selectedOrganization` reads them). */
@@ -120,22 +133,23 @@ export function resolveScopeRequest(
   client: ScopeClient,
   config: ScopeConfig,
   resource: string | null,
-  options: { userScopes?: boolean } = {},
+  options: ScopeOptions = {},
 ): ScopeRequest {
   const userScopes = options.userScopes ?? true
+  const adminScopes = options.adminScopes ?? false
   // Unambiguous: the resource is a configured URI (no NUL), and `requested` comes last.
-  const key = `${userScopes ? 'u' : 'c'}${resource ?? ''}\0${requested === undefined ? '-' : `=${requested}`}`
+  const key = `${userScopes ? (adminScopes ? 'a' : 'u') : 'c'}${resource ?? ''}\0${requested === undefined ? '-' : `=${requested}`}`
   let remembered = grantedByClient.get(client)
   const hit = remembered?.get(key)
   if (hit !== undefined) return hit
-  const granted = computeScope(requested, client, config, resource, userScopes)
+  const granted = computeScope(requested, client, config, resource, userScopes, adminScopes)
   if (remembered === undefined) grantedByClient.set(client, (remembered = new Map()))
   if (remembered.size >= MAX_REMEMBERED_PER_CLIENT) remembered.clear()
   remembered.set(key, granted)
   return granted
 }
 
-function computeScope(requested: string | undefined, client: ScopeClient, config: ScopeConfig, resource: string | null, userScopes: boolean): Readonly<ScopeRequest> {
+function computeScope(requested: string | undefined, client: ScopeClient, config: ScopeConfig, resource: string | null, userScopes: boolean, adminScopes: boolean): Readonly<ScopeRequest> {
   const allowed = registeredScopes(client)
   const parsed = parseScope(requested)
   const known = knownScopes(config)
@@ -147,9 +161,9 @@ function computeScope(requested: string | undefined, client: ScopeClient, config
   if (parsed !== undefined && parsed.length > 0 && asked.length === 0 && organizations.length === 0 && dynamic.length === 0) {
     throw new InvalidScopeError('none of the requested scopes is known to this server')
   }
-  // Issue 14: an administrator's consent comes with the console; until then, no user grant carries admin access.
-  const admin = userScopes ? asked.filter(isAdminScope) : []
-  if (admin.length > 0) throw new InvalidScopeError(`scope ${admin.join(' ')} is granted by client credentials only`)
+  // Issue 14: with a user, only the authorization endpoint's consent (and the user's roles) grants admin access.
+  const admin = userScopes && !adminScopes ? asked.filter(isAdminScope) : []
+  if (admin.length > 0) throw new InvalidScopeError(`scope ${admin.join(' ')} is granted with a user only through the authorization code flow`)
   const unknown = asked.filter((s) => !allowed.has(s))
   if (unknown.length > 0) {
     throw new InvalidScopeError(`scope ${unknown.map((s) => JSON.stringify(s)).join(', ')} is not allowed for this client`)

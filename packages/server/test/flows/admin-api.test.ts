@@ -4,7 +4,8 @@
  * lists the tenant's audit events (filters, a cursor walk along `Link: rel="next"`), and every other
  * caller is refused as RFC 6750 §3.1 says: no token, a malformed one, an expired or revoked one, one
  * for another audience, one of another tenant, one without the scope (403 `insufficient_scope`), an
- * opaque refresh token or an ID token. The admin scopes are never granted with a user. The OpenAPI
+ * opaque refresh token or an ID token. The admin scopes are never granted by the password grant, and
+ * never to a user without an admin role (admin-api-admins.test.ts has the administrators). The OpenAPI
  * 3.1 document validates (@apidevtools/swagger-parser) and lists the route. No secret in any answer.
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
  * @see https://www.rfc-editor.org/rfc/rfc8707#section-2
@@ -17,19 +18,21 @@ import { ManualClock } from '../../src/lib/clock.js'
 import { sortableId } from '../../src/lib/sortable-id.js'
 import { adminResourceOf } from '../../src/rules/admin-api.js'
 import { accountTagOf, tenantKeySecret } from '../../src/users/login-throttle.js'
-import { ALICE, API, SERVICE_SECRET, TEST_SECRET, WEB_SECRET, baseTestConfig, basic, freePort } from '../helpers.js'
-import { hostFetch, startTenantsServer, tenantIssuers, type TenantName, type TenantsServer } from '../support/tenants.js'
+import { Browser } from '../browser.js'
+import { ALICE, API, SERVICE_SECRET, TEST_SECRET, WEB_REDIRECT, WEB_SECRET, baseTestConfig, basic, freePort } from '../helpers.js'
+import { webAuthorizeUrl } from '../sign-in.js'
+import { hostAgent, hostFetch, startTenantsServer, tenantIssuers, type TenantName, type TenantsServer } from '../support/tenants.js'
 
 const ADMIN_SECRET = 'admin-secret-0123456789abcdef0123456789'
 const NONE_SECRET = 'none-secret-0123456789abcdef01234567890'
 const WRITER_SECRET = 'writer-secret-0123456789abcdef012345678'
 
-/** The admin clients of one tenant: a reader (also allowed the password grant, to prove users never get admin scopes), one without admin scopes, a writer. */
+/** The admin clients of one tenant: a reader (also allowed the password grant and the code flow, to prove users without an admin role never get admin scopes), one without admin scopes, a writer. */
 function adminClients(issuer: string) {
   const admin = adminResourceOf(issuer)
   return [
     ...baseTestConfig.clients,
-    { client_id: 'admin-reader', client_secret: ADMIN_SECRET, grant_types: ['client_credentials', 'password'], scope: 'openid admin:read', resources: [admin] },
+    { client_id: 'admin-reader', client_secret: ADMIN_SECRET, grant_types: ['client_credentials', 'password', 'authorization_code'], redirect_uris: [WEB_REDIRECT], scope: 'openid admin:read', resources: [admin] },
     { client_id: 'admin-none', client_secret: NONE_SECRET, grant_types: ['client_credentials'], scope: 'read:data', resources: [API, admin] },
     { client_id: 'admin-writer', client_secret: WRITER_SECRET, grant_types: ['client_credentials'], scope: 'admin:write', resources: [admin] },
   ]
@@ -279,7 +282,12 @@ describe('issue 14: admin API authorization (RFC 6750 §3.1)', () => {
     }
   })
 
-  it('issue 14: the admin scopes are never granted with a user, never to a client that does not list them, and only for the admin API', async () => {
+  it('issue 14: the admin scopes are never granted by the password grant, never to a user without an admin role, never to a client that does not list them, and only for the admin API', async () => {
+    // RFC 6749 §4.1.2.1: Alice holds no latch: role here; asking for admin scopes alone is invalid_scope at the redirect URI.
+    const browser = new Browser(issuers.main, { dispatcher: hostAgent })
+    const authorized = await browser.authorize(webAuthorizeUrl(issuers.main, { client_id: 'admin-reader', scope: 'admin:read', resource: adminResourceOf(issuers.main) }), ALICE)
+    expect(authorized.redirect?.searchParams.get('error')).toBe('invalid_scope')
+    expect(authorized.redirect?.searchParams.get('code')).toBeNull()
     const password = await call(`${issuers.main}/token`, {
       method: 'POST',
       headers: { authorization: basic('admin-reader', ADMIN_SECRET), 'content-type': 'application/x-www-form-urlencoded' },

@@ -13,18 +13,31 @@
  *   in the token's scope AND still in the client's registered scope: removing a client's admin scope
  *   takes effect at once, not at the token's expiry. Otherwise 403 `insufficient_scope` naming the
  *   scope needed (RFC 6750 §3.1).
+ * - Issue 14, a user's token (it hangs from a grant, `grantIdOf`; a client-credentials token does
+ *   not): the user is read again at every call and must still exist (else `invalid_token`), not be
+ *   disabled (`invalid_token`: their grants are revoked anyway), and hold a role that gives the
+ *   access (`rules/admin-roles.ts`; else 403 `insufficient_scope`): taking a role away takes effect at
+ *   once. Under `admin.require_mfa` the token must come from a sign-in with a second factor (`acr`
+ *   `urn:latch:acr:mfa` or stronger), else 401 `insufficient_user_authentication` with
+ *   `acr_values="urn:latch:acr:mfa"` (RFC 9470 §3), as `@latch/resource-server` answers. The actor
+ *   is then `{ type: 'user', id }`.
  * Every refusal is a 401/403 with `WWW-Authenticate: Bearer realm="latch", error="…"` and a JSON
  * body (render-error.ts, channel `bearer`), except a request without any credentials: the bare
  * challenge `Bearer realm="latch"` and no body, as RFC 6750 §3.1 says (and as /userinfo answers).
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
  * @see https://www.rfc-editor.org/rfc/rfc9068#section-4
+ * @see https://www.rfc-editor.org/rfc/rfc9470#section-3
  */
 import type { FastifyRequest } from 'fastify'
-import { InsufficientScopeError, InvalidRequestError, InvalidTokenError } from '../../errors.js'
+import type { LatchContext } from '../../context.js'
+import { InsufficientScopeError, InsufficientUserAuthenticationError, InvalidRequestError, InvalidTokenError } from '../../errors.js'
+import { ACR_MFA, isAcr, satisfies } from '../../rules/acr.js'
 import { adminResourceOf, adminScopeAllows, type AdminAccess } from '../../rules/admin-api.js'
-import { verifyLiveAccessToken } from '../../tokens/access-token-verification.js'
+import { adminAccessOfRoles } from '../../rules/admin-roles.js'
+import type { UserRecord } from '../../storage/store.js'
+import { grantIdOf, verifyLiveAccessToken, type LiveAccessToken } from '../../tokens/access-token-verification.js'
 
-/** Who is calling: the actor of the audit records the API writes (`{ type: 'client', id }`). */
+/** Who is calling: the actor of the audit records the API writes (`{ type: 'client', id }`, or `{ type: 'user', id }` for an administrator's token). */
 export interface AdminPrincipal {
   readonly actor: { readonly type: 'client' | 'user'; readonly id: string }
   readonly clientId: string
@@ -73,7 +86,35 @@ export function adminAuthorization(access: AdminAccess) {
     if (!adminScopeAllows(scope, access)) {
       throw new InsufficientScopeError(`the access token was not granted ${access}`, { challenge: { scope: access } })
     }
-    const actor = live.sub === live.client_id ? { type: 'client' as const, id: live.client_id } : { type: 'user' as const, id: live.sub }
-    request.admin = { actor, clientId: live.client_id, scope }
+    // Not `sub === client_id`: a client-credentials token has no grant, so a user whose id equals a client_id is still a user.
+    if (grantIdOf(live) === null) {
+      request.admin = { actor: { type: 'client', id: live.client_id }, clientId: live.client_id, scope }
+      return
+    }
+    const user = await administrator(ctx, live, access)
+    request.admin = { actor: { type: 'user', id: user.id }, clientId: live.client_id, scope }
   }
+}
+
+/**
+ * The user behind an administrator's token, as they are now: their roles (not the token's scope
+ * alone) must give `access`, and under `admin.require_mfa` the token's sign-in must have had a
+ * second factor. Both are checked at every call.
+ */
+async function administrator(ctx: LatchContext, live: LiveAccessToken, access: AdminAccess): Promise<UserRecord> {
+  const user = await ctx.store.users.getById(live.sub)
+  if (user === null || isDisabled(user)) throw new InvalidTokenError(INVALID, { detail: 'the token\'s user no longer exists or is disabled' })
+  if (!adminAccessOfRoles(user.roles).has(access)) {
+    throw new InsufficientScopeError(`the user does not hold an admin role that gives ${access} (latch:admin, or latch:viewer for reading)`, { challenge: { scope: access } })
+  }
+  if (ctx.config.admin.require_mfa && !(typeof live.acr === 'string' && isAcr(live.acr) && satisfies(live.acr, ACR_MFA))) {
+    throw new InsufficientUserAuthenticationError('the admin API needs a sign-in with a second factor here: authorize again with acr_values', { challenge: { acr_values: ACR_MFA } })
+  }
+  return user
+}
+
+/** A disabled account (`disabled_at`, set by the user management of issue 14) administers nothing. */
+function isDisabled(user: UserRecord): boolean {
+  const disabledAt = (user as { readonly disabled_at?: number | null }).disabled_at
+  return disabledAt !== undefined && disabledAt !== null
 }

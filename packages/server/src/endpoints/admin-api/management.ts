@@ -26,6 +26,8 @@ export function managementScopeOf(request: FastifyRequest): ManagementScope {
     config: ctx.config,
     tenant: ctx.tenant,
     actor: admin.actor,
+    // Issue 14: an administrator acts through an app; the record names it.
+    clientId: admin.clientId,
     via: 'api',
     ip: context?.ip ?? request.ip,
     userAgent: context?.user_agent ?? null,

@@ -137,7 +137,8 @@ export function openApiDocument(resources: readonly AdminResource[], issuer: str
         `The administration API of the Latch tenant ${issuer}. Every request carries \`Authorization: Bearer <access token>\`: ` +
         `a JWT access token of this tenant for the resource \`${resource}\` (RFC 8707 \`resource\` parameter), with the scope ` +
         '`admin:read` (every GET), `admin:write` (every change) or `admin:*`, obtained with client credentials by a client ' +
-        'registered for that resource and scope. Errors are RFC 6749 §5.2 bodies; 401 and 403 carry an RFC 6750 §3 challenge.',
+        'registered for that resource and scope, or with the authorization code flow by a signed-in administrator (a user with the role ' +
+        '`latch:admin` or `latch:viewer`, whose roles are checked again at every call). Errors are RFC 6749 §5.2 bodies; 401 and 403 carry an RFC 6750 §3 challenge.',
     },
     servers: [{ url: resource, description: 'this tenant' }],
     tags: resources.map((r) => r.tag),

@@ -4,7 +4,11 @@
  * buttons **Allow** and **Deny** (docs/architecture.md §2). Issue 10: a granted template instance
  * is described concretely ("Read Acme Corp data"), the organization the app will act for has a
  * line of its own, and a closing line names the template-shaped scopes not granted (RFC 6749 §3.3).
+ * Issue 14: when the grant carries an admin scope, a notice above the scopes says the app gets
+ * administrator access in the user's name, and each admin scope has its own text; the admin scopes
+ * the user's roles do not give are named in the closing line.
  */
+import { isAdminScope } from '../../rules/admin-api.js'
 import { resourceDisplayName, type ResourceConfig } from '../../rules/resource.js'
 import { html, page } from './layout.js'
 import { DEFAULT_LOOK, type Look } from './branding.js'
@@ -45,6 +49,7 @@ ${v.deviceNotice
 <p><strong>${m.deviceNotice(v.userCode !== undefined)}</strong></p>`
     : ''}
 ${v.resource ? html`<p>${m.forApi} <strong>${v.resource.name}</strong>${v.resource.name !== v.resource.identifier ? html` <span class="muted">(${v.resource.identifier})</span>` : ''}, ${m.itIsAsking}</p>` : html`<p>${m.asking}</p>`}
+${v.scopes.some((s) => isAdminScope(s.name)) ? html`<p class="notice" role="note"><strong>${m.adminNotice}</strong></p>` : ''}
 <ul class="scopes">${v.scopes.map((s) => html`<li><strong>${s.description}</strong> <span class="muted">(${s.name})</span></li>`)}</ul>
 ${v.organization ? html`<p>${m.forOrganization} <strong>${v.organization.name}</strong> <span class="muted">(${v.organization.id})</span></p>` : ''}
 ${v.notGranted && v.notGranted.length > 0 ? html`<p class="muted">${m.notGranted(notGrantedList(v.notGranted, locale, look))}</p>` : ''}
@@ -69,7 +74,9 @@ export function describeScopes(
   locale: Locale = DEFAULT_LOCALE,
   look: Look = DEFAULT_LOOK,
 ): { name: string; description: string }[] {
-  const standard: Readonly<Record<string, string>> = messagesFor(locale, look).consent.scopes
+  const m = messagesFor(locale, look).consent
+  // Issue 14: the admin scopes cannot be configured, so their texts are the catalogue's.
+  const standard: Readonly<Record<string, string>> = { ...m.scopes, 'admin:read': m.adminScopes.read, 'admin:write': m.adminScopes.write, 'admin:*': m.adminScopes.all }
   return scopes.map((name) => ({
     name,
     description: concrete[name] ?? configured.find((s) => s.name === name)?.description ?? standard[name] ?? name,

@@ -44,7 +44,8 @@ const ERROR_TEXTS_EN: Record<OAuthErrorCode, { title: string; sentence: string }
   request_not_supported: { title: 'Not supported', sentence: 'The application sent its sign-in request in a form that this service does not accept.' },
   request_uri_not_supported: { title: 'Not supported', sentence: 'The application sent its sign-in request in a form that this service does not accept.' },
   not_found: { title: 'Not found', sentence: 'What was asked for does not exist.' },
-  conflict: { title: 'Conflict', sentence: 'The change was not made: it clashes with what already exists.' },
+  conflict: { title: 'Conflict', sentence: 'The change was not made: it clashes with what exists.' },
+  insufficient_user_authentication: { title: 'Stronger sign-in needed', sentence: 'This needs a sign-in with a second factor. Sign in again with it.' },
 }
 
 const en = {
@@ -96,6 +97,9 @@ const en = {
     /** Issue 10: the closing line naming template scopes asked and not granted (RFC 6749 §3.3). */
     notGranted: (scopes: string) => `Not granted, because your account does not have this access: ${scopes}.`,
     andMore: (count: number) => `and ${count} more`,
+    /** Issue 14: above the scopes when the app asks for admin access (the admin API's scopes, their texts below). */
+    adminNotice: 'This gives the app administrator access: what it does with it is done in your name and recorded in the audit log.',
+    adminScopes: { read: 'Read this service’s administrative data (apps, users, keys, audit log)', write: 'Change this service’s administrative data (apps, users, keys)', all: 'Read and change this service’s administrative data' },
     /** What the standard OIDC scopes let an app do (configured scopes bring their own text). */
     scopes: {
       openid: 'Sign you in with your account',

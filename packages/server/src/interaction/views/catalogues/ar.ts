@@ -52,6 +52,7 @@ export const ar: Messages = {
     request_uri_not_supported: { title: notSupported, sentence: badForm },
     not_found: { title: 'غير موجود', sentence: 'ما طُلب غير موجود.' },
     conflict: { title: 'تعارض', sentence: 'لم يُجرَ التغيير: فهو يتعارض مع ما هو موجود.' },
+    insufficient_user_authentication: { title: 'يلزم تسجيل دخول أقوى', sentence: 'يتطلب هذا تسجيل دخول بعامل ثانٍ. سجّل الدخول مجددًا باستخدامه.' },
   },
   errorPage: {
     details: 'التفاصيل:',
@@ -91,6 +92,8 @@ export const ar: Messages = {
     forOrganization: 'للمؤسسة',
     notGranted: (scopes) => `لم يُمنح، لأن حسابك لا يملك هذا الوصول: ${scopes}.`,
     andMore: (n) => `و${n} أخرى`,
+    adminNotice: 'يمنح هذا التطبيقَ صلاحيات المسؤول: ما يفعله بها يُنفَّذ باسمك ويُسجَّل في سجل التدقيق.',
+    adminScopes: { read: 'قراءة البيانات الإدارية لهذه الخدمة (التطبيقات والمستخدمون والمفاتيح وسجل التدقيق)', write: 'تغيير البيانات الإدارية لهذه الخدمة (التطبيقات والمستخدمون والمفاتيح)', all: 'قراءة البيانات الإدارية لهذه الخدمة وتغييرها' },
     scopes: {
       openid: 'تسجيل دخولك بحسابك',
       profile: 'الاطلاع على اسمك وملفك الشخصي الأساسي',

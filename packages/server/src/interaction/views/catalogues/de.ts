@@ -40,6 +40,7 @@ export const de: Messages = {
     request_uri_not_supported: { title: notSupported, sentence: badForm },
     not_found: { title: 'Nicht gefunden', sentence: 'Das Angeforderte existiert nicht.' },
     conflict: { title: 'Konflikt', sentence: 'Die Änderung wurde nicht vorgenommen: Sie widerspricht dem Bestehenden.' },
+    insufficient_user_authentication: { title: 'Stärkere Anmeldung nötig', sentence: 'Dafür ist eine Anmeldung mit einem zweiten Faktor nötig. Melden Sie sich damit erneut an.' },
   },
   errorPage: {
     details: 'Details:',
@@ -79,6 +80,8 @@ export const de: Messages = {
     forOrganization: 'Für die Organisation',
     notGranted: (scopes) => `Nicht gewährt, weil Ihr Konto diesen Zugriff nicht hat: ${scopes}.`,
     andMore: (count) => `und ${count} weitere`,
+    adminNotice: 'Damit erhält die Anwendung Administratorzugriff: Was sie damit tut, geschieht in Ihrem Namen und wird im Audit-Log festgehalten.',
+    adminScopes: { read: 'Die Verwaltungsdaten dieses Dienstes lesen (Anwendungen, Benutzer, Schlüssel, Audit-Log)', write: 'Die Verwaltungsdaten dieses Dienstes ändern (Anwendungen, Benutzer, Schlüssel)', all: 'Die Verwaltungsdaten dieses Dienstes lesen und ändern' },
     scopes: {
       openid: 'Sie mit Ihrem Konto anmelden',
       profile: 'Ihren Namen und Ihr Basisprofil sehen',

@@ -40,6 +40,7 @@ export const es: Messages = {
     request_uri_not_supported: { title: notSupported, sentence: badForm },
     not_found: { title: 'No encontrado', sentence: 'Lo solicitado no existe.' },
     conflict: { title: 'Conflicto', sentence: 'El cambio no se hizo: choca con lo que ya existe.' },
+    insufficient_user_authentication: { title: 'Se necesita un inicio de sesión más fuerte', sentence: 'Esto requiere iniciar sesión con un segundo factor. Vuelve a iniciar sesión con él.' },
   },
   errorPage: {
     details: 'Detalles:',
@@ -79,6 +80,8 @@ export const es: Messages = {
     forOrganization: 'Para la organización',
     notGranted: (scopes) => `No concedido, porque su cuenta no tiene este acceso: ${scopes}.`,
     andMore: (count) => `y ${count} más`,
+    adminNotice: 'Esto da a la aplicación acceso de administrador: lo que haga con él se hace en su nombre y queda en el registro de auditoría.',
+    adminScopes: { read: 'Leer los datos administrativos de este servicio (aplicaciones, usuarios, claves, registro de auditoría)', write: 'Cambiar los datos administrativos de este servicio (aplicaciones, usuarios, claves)', all: 'Leer y cambiar los datos administrativos de este servicio' },
     scopes: {
       openid: 'Iniciar su sesión con su cuenta',
       profile: 'Ver su nombre y su perfil básico',

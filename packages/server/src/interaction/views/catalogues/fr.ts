@@ -40,6 +40,7 @@ export const fr: Messages = {
     request_uri_not_supported: { title: notSupported, sentence: badForm },
     not_found: { title: 'Introuvable', sentence: 'Ce qui a été demandé n’existe pas.' },
     conflict: { title: 'Conflit', sentence: 'La modification n’a pas été faite : elle entre en conflit avec l’existant.' },
+    insufficient_user_authentication: { title: 'Connexion plus forte requise', sentence: 'Cela demande une connexion avec un second facteur. Reconnectez-vous avec celui-ci.' },
   },
   errorPage: {
     details: 'Détails :',
@@ -79,6 +80,8 @@ export const fr: Messages = {
     forOrganization: 'Pour l’organisation',
     notGranted: (scopes) => `Non accordé, car votre compte ne dispose pas de cet accès : ${scopes}.`,
     andMore: (count) => `et ${count} de plus`,
+    adminNotice: 'Cela donne à l’application un accès administrateur : ce qu’elle en fait est fait en votre nom et consigné dans le journal d’audit.',
+    adminScopes: { read: 'Lire les données d’administration de ce service (applications, utilisateurs, clés, journal d’audit)', write: 'Modifier les données d’administration de ce service (applications, utilisateurs, clés)', all: 'Lire et modifier les données d’administration de ce service' },
     scopes: {
       openid: 'Vous connecter avec votre compte',
       profile: 'Voir votre nom et votre profil de base',

@@ -38,6 +38,7 @@ export const ja: Messages = {
     request_uri_not_supported: { title: notSupported, sentence: badForm },
     not_found: { title: '見つかりません', sentence: '要求されたものは存在しません。' },
     conflict: { title: '競合', sentence: '既存のものと競合するため、変更は行われませんでした。' },
+    insufficient_user_authentication: { title: 'より強いサインインが必要です', sentence: 'これには第二要素を使ったサインインが必要です。第二要素を使って再度サインインしてください。' },
   },
   errorPage: {
     details: '詳細:',
@@ -77,6 +78,8 @@ export const ja: Messages = {
     forOrganization: '対象の組織:',
     notGranted: (scopes) => `あなたのアカウントにこのアクセス権がないため、許可されません: ${scopes}。`,
     andMore: (count) => `ほか ${count} 件`,
+    adminNotice: 'これによりアプリに管理者アクセスが与えられます。アプリがこれを使って行うことはあなたの名前で行われ、監査ログに記録されます。',
+    adminScopes: { read: 'このサービスの管理データ（アプリ、ユーザー、鍵、監査ログ）を読む', write: 'このサービスの管理データ（アプリ、ユーザー、鍵）を変更する', all: 'このサービスの管理データを読み、変更する' },
     scopes: {
       openid: 'あなたのアカウントでサインインする',
       profile: 'あなたの名前と基本プロフィールを表示する',
