@@ -5,7 +5,7 @@
  * accepts exactly these besides the bus's events.
  */
 export const ADMIN_RESOURCES = ['client', 'user', 'organization', 'organization_member', 'connection', 'tenant', 'key', 'session'] as const
-export const ADMIN_ACTIONS = ['created', 'updated', 'deleted', 'rotated', 'password_set', 'mfa_reset', 'signed_out', 'added', 'removed'] as const
+export const ADMIN_ACTIONS = ['created', 'updated', 'deleted', 'rotated', 'password_set', 'mfa_reset', 'signed_out', 'added', 'removed', 'revoked'] as const
 export type AdminResource = (typeof ADMIN_RESOURCES)[number]
 export type AdminAction = (typeof ADMIN_ACTIONS)[number]
 export type AdminChangeType = `admin.${AdminResource}.${AdminAction}`
@@ -19,5 +19,6 @@ export const ADMIN_CHANGE_TYPES = [
   'admin.connection.created', 'admin.connection.deleted',
   'admin.tenant.created', 'admin.tenant.deleted',
   'admin.key.rotated',
+  'admin.session.revoked',
 ] as const satisfies readonly AdminChangeType[]
 
