@@ -1,0 +1,284 @@
+/**
+ * Issue 14: the admin console (`/admin`). In a real browser (Debian's Chromium through
+ * playwright-core), at phone width (375 px), JavaScript off, the keyboard only (WCAG 2.2 §2.1.1,
+ * §1.4.10, §2.4.1 skip link): a `latch:admin` signs in through Latch's own sign-in page, creates a
+ * client (its secret shown once, and it works), creates a user, revokes another browser's session,
+ * rotates the signing keys (confirmed), and finds each change in the audit log, with the console as
+ * its channel. Then over plain HTTP (test/browser.ts): a `latch:viewer` reads without forms and its
+ * forged change is refused (403), a user without an admin role gets 403, a form without its CSRF
+ * token changes nothing (403), and a form without a session is the sign-in page (401).
+ *
+ * Skipped, with a console line, when /usr/bin/chromium is not installed.
+ * @see https://www.w3.org/TR/WCAG22/#keyboard
+ * @see https://www.w3.org/TR/WCAG22/#reflow
+ * @see https://www.w3.org/TR/WCAG22/#bypass-blocks
+ */
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { AuditRecord } from '../../src/storage/store.js'
+import { hasChromium, launchChromium } from '../chromium.js'
+import { Browser as HttpBrowser, formOf, parseForms, type Page as HttpPage } from '../browser.js'
+import { webAuthorizeUrl } from '../sign-in.js'
+import { basic, postForm, startServer, type TestServer } from '../helpers.js'
+
+const ADMIN = { email: 'root@example.com', password: 'root-password-long-enough', roles: ['latch:admin'] }
+const VIEWER = { email: 'auditor@example.com', password: 'auditor-password-long-enough', roles: ['latch:viewer'] }
+const NOBODY = { email: 'nobody@example.com', password: 'nobody-password-long-enough', roles: ['staff'] }
+const ALICE = { email: 'alice@example.com', password: 'alice-password-long-enough' }
+
+describe.skipIf(!hasChromium)('the admin console (issue 14)', () => {
+  let s: TestServer
+  let chromium: Browser
+
+  beforeAll(async () => {
+    s = await startServer({
+      users: [
+        ...[ADMIN, VIEWER, NOBODY, ALICE].map((u) => ({ ...u, email_verified: true })),
+      ],
+    })
+    chromium = await launchChromium()
+  }, 30_000)
+
+  afterAll(async () => {
+    await chromium?.close()
+    await s?.close()
+  })
+
+  type Focused = { id: string; tag: string; text: string; href: string }
+  /** Tab until `matches` holds for the focused element (at most 80 presses): the control is reachable by keyboard. */
+  async function tabTo(page: Page, what: string, matches: (el: Focused) => boolean): Promise<void> {
+    for (let i = 0; i < 80; i++) {
+      await page.keyboard.press('Tab')
+      const el = await page.evaluate(() => {
+        const a = document.activeElement as HTMLElement | null
+        return { id: a?.id ?? '', tag: a?.tagName.toLowerCase() ?? '', text: a?.textContent?.trim() ?? '', href: a?.getAttribute('href') ?? '' }
+      })
+      if (matches(el)) return
+    }
+    throw new Error(`Tab never reached ${what}`)
+  }
+  const button = (label: string) => (el: Focused) => el.tag === 'button' && el.text === label
+  const link = (label: string) => (el: Focused) => el.tag === 'a' && el.text === label
+  const field = (id: string) => (el: Focused) => el.id === id
+
+  async function noSidewaysScroll(page: Page): Promise<void> {
+    const { scroll, client } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }))
+    expect(scroll).toBeLessThanOrEqual(client)
+  }
+
+  /** Every page starts with the skip link, then the sections' navigation. */
+  async function skipLinkFirst(page: Page): Promise<void> {
+    await page.keyboard.press('Tab')
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content')
+  }
+
+  async function records(): Promise<AuditRecord[]> {
+    return (await s.server.ctx.store.audit.list({ limit: 1000 })).records
+  }
+
+  /** Signs in to the console over plain HTTP: /admin → Sign in → Latch's sign-in page → back. */
+  async function consoleSignIn(user: { email: string; password: string }): Promise<{ browser: HttpBrowser; page: HttpPage }> {
+    const browser = new HttpBrowser(s.url)
+    const start = await browser.open(`${s.url}/admin`)
+    const page = await browser.signIn(await browser.submit(formOf(start)), user.email, user.password)
+    expect(page.url).toBe(`${s.url}/admin`)
+    return { browser, page }
+  }
+
+  it('WCAG 2.2 §2.1.1, §1.4.10, §2.4.1: create a client and a user, revoke a session, rotate keys and read the audit log, by keyboard at 375 px without JavaScript', async () => {
+    const context = await chromium.newContext({ viewport: { width: 375, height: 800 }, javaScriptEnabled: false })
+    context.setDefaultTimeout(10_000)
+    const page = await context.newPage()
+    const admin = (await s.server.ctx.store.users.getByEmail(ADMIN.email))!
+
+    // Sign in through Latch's own sign-in page (interaction kind `account`), and back to /admin.
+    await page.goto(`${s.url}/admin`)
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Admin console')
+    await tabTo(page, 'Sign in', button('Sign in'))
+    await page.keyboard.press('Enter')
+    await page.waitForURL(/\/interaction\//)
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('email')
+    await page.keyboard.type(ADMIN.email)
+    await page.keyboard.press('Tab')
+    await page.keyboard.type(ADMIN.password)
+    await page.keyboard.press('Enter')
+    await page.waitForURL(`${s.url}/admin`)
+    expect(await page.getByRole('navigation', { name: 'Admin console sections' }).getByRole('link').allTextContents()).toEqual(['Overview', 'Clients', 'Users', 'Signing keys', 'Audit log'])
+    expect(await page.locator('.who p').textContent()).toBe(`Signed in as ${ADMIN.email} (administrator)`)
+    await skipLinkFirst(page)
+    await noSidewaysScroll(page)
+
+    // Clients: create a confidential client; its secret is shown once, and authenticates it.
+    await tabTo(page, 'Clients', link('Clients'))
+    await page.keyboard.press('Enter')
+    await page.waitForURL(`${s.url}/admin/clients`)
+    expect(await page.locator('a[aria-current=page]').textContent()).toBe('Clients')
+    await tabTo(page, 'Client ID', field('client-id'))
+    await page.keyboard.type('billing')
+    await page.keyboard.press('Tab')
+    await page.keyboard.type('Billing')
+    await tabTo(page, 'Redirect URIs', field('redirect-uris'))
+    await page.keyboard.type('https://billing.example.com/callback')
+    await tabTo(page, 'Create client', button('Create client'))
+    await page.keyboard.press('Enter')
+    await page.waitForURL(`${s.url}/admin/clients`)
+    expect(await page.getByRole('status').textContent()).toBe('Client billing was created.')
+    expect(await page.getByRole('heading', { name: 'Client secret: copy it now' }).count()).toBe(1)
+    const secret = (await page.locator('#client-secret').textContent())!
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    await noSidewaysScroll(page)
+    // RFC 6749 §2.3.1: the secret shown authenticates the client; a wrong one does not.
+    expect((await postForm(`${s.url}/introspect`, { token: 'x' }, { authorization: basic('billing', secret) })).status).toBe(200)
+    expect((await postForm(`${s.url}/introspect`, { token: 'x' }, { authorization: basic('billing', `${secret}x`) })).status).toBe(401)
+    // Shown once: the page, opened again, has no secret.
+    await page.goto(`${s.url}/admin/clients`)
+    expect(await page.locator('#client-secret').count()).toBe(0)
+    expect(await page.locator('ul.rows li strong', { hasText: 'billing' }).count()).toBe(1)
+
+    // Users: create one (no password: they set it by a reset).
+    await tabTo(page, 'Users', link('Users'))
+    await page.keyboard.press('Enter')
+    await page.waitForURL(`${s.url}/admin/users`)
+    await tabTo(page, 'Email of the new user', field('user-email'))
+    await page.keyboard.type('carol@example.com')
+    await page.keyboard.press('Tab')
+    await page.keyboard.type('Carol Jones')
+    await tabTo(page, 'Create user', button('Create user'))
+    await page.keyboard.press('Enter')
+    await page.waitForURL(/\/admin\/users\/[^/?]+\?notice=user_created$/)
+    expect(await page.getByRole('status').textContent()).toBe('The user was created.')
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('carol@example.com')
+    const carol = (await s.server.ctx.store.users.getByEmail('carol@example.com'))!
+    expect([carol.claims.name, carol.password_hash, carol.roles]).toEqual(['Carol Jones', null, []])
+
+    // Sessions: Alice signs in in another browser; her session is revoked from here.
+    const other = new HttpBrowser(s.url)
+    expect((await other.authorize(webAuthorizeUrl(s.url), ALICE)).redirect?.searchParams.get('code')).toBeTruthy()
+    await page.goto(`${s.url}/admin/users?email=alice`)
+    await tabTo(page, 'alice', link(ALICE.email))
+    await page.keyboard.press('Enter')
+    const alice = (await s.server.ctx.store.users.getByEmail(ALICE.email))!
+    await page.waitForURL(`${s.url}/admin/users/${alice.id}`)
+    const [session] = await s.server.ctx.store.sessions.listForUser(alice.id, s.server.ctx.clock.now(), 10)
+    expect(await page.getByRole('region', { name: 'Active sessions' }).locator('li').count()).toBe(1)
+    await noSidewaysScroll(page)
+    await tabTo(page, 'Revoke the session', (el) => el.tag === 'button' && el.text.startsWith('Revoke the session of '))
+    await page.keyboard.press('Enter')
+    await page.waitForURL(`${s.url}/admin/users/${alice.id}?notice=session_revoked`)
+    expect(await page.getByRole('status').textContent()).toBe('The session was revoked: its tokens no longer work.')
+    expect(await page.getByText('No active sessions.').count()).toBe(1)
+    expect((await other.open(`${s.url}/account`)).html).toContain('You are not signed in')
+
+    // Keys: rotate, confirmed on a page of its own.
+    const keysBefore = await s.server.ctx.store.keys.list(s.server.ctx.clock.now())
+    await tabTo(page, 'Signing keys', link('Signing keys'))
+    await page.keyboard.press('Enter')
+    await page.waitForURL(`${s.url}/admin/keys`)
+    expect(await page.getByText('current (signing)').count()).toBe(1)
+    await tabTo(page, 'Rotate keys', button('Rotate keys'))
+    await page.keyboard.press('Enter')
+    await page.waitForURL(`${s.url}/admin/keys/rotate`)
+    expect(await page.locator('#content p').first().textContent()).toBe('Rotate the signing keys? A new key is created; the current one retires.')
+    await tabTo(page, 'Confirm', button('Confirm'))
+    await page.keyboard.press('Enter')
+    await page.waitForURL(`${s.url}/admin/keys?notice=keys_rotated`)
+    const keysAfter = await s.server.ctx.store.keys.list(s.server.ctx.clock.now())
+    expect(keysAfter.length).toBe(keysBefore.length + 1)
+    const fresh = keysAfter.find((k) => !keysBefore.some((b) => b.kid === k.kid))!
+    expect(await page.locator('ul.rows li', { hasText: fresh.kid }).textContent()).toContain('next')
+    await noSidewaysScroll(page)
+
+    // Audit log: every change, newest first, the signed-in administrator its actor, via the console.
+    await tabTo(page, 'Audit log', link('Audit log'))
+    await page.keyboard.press('Enter')
+    await page.waitForURL(`${s.url}/admin/audit`)
+    const types = (await page.locator('#audit-records > li > strong').allTextContents()).filter((t) => t.startsWith('admin.'))
+    expect(types).toEqual(['admin.key.rotated', 'admin.session.revoked', 'admin.user.created', 'admin.client.created'])
+    await noSidewaysScroll(page)
+    await tabTo(page, 'Event types', field('audit-type'))
+    await page.keyboard.type('admin.session.revoked')
+    await page.keyboard.press('Enter')
+    await page.waitForURL(`${s.url}/admin/audit?type=admin.session.revoked&user=&outcome=&since=`)
+    expect(await page.locator('#audit-records > li').count()).toBe(1)
+    expect(await page.locator('#audit-records dd').first().textContent()).toBe(`user ${admin.id}`)
+    const changes = (await records()).filter((r) => r.type.startsWith('admin.'))
+    for (const r of changes) {
+      expect(r.actor).toEqual({ type: 'user', id: admin.id })
+      expect(r.data.via).toBe('console')
+      expect(r.ip).toBe('127.0.0.1')
+    }
+    const revoked = changes.find((r) => r.type === 'admin.session.revoked')!
+    expect(revoked.subject).toEqual({ type: 'session', id: session!.id })
+    expect(revoked.data).toMatchObject({ user_id: alice.id, after: null, before: { id: session!.id, user_id: alice.id } })
+    expect(JSON.stringify(revoked.data)).not.toContain('session_hash')
+    const created = changes.find((r) => r.type === 'admin.client.created')!
+    expect(JSON.stringify(created.data)).not.toContain(secret)
+    await context.close()
+  }, 60_000)
+
+  it('the console\'s refusals: a viewer reads without forms and its forged change is 403; no admin role is 403; no CSRF token is 403; no session is the sign-in page (401)', async () => {
+    // latch:viewer: the pages show no form but Sign out; a change posted anyway is refused.
+    const viewer = await consoleSignIn(VIEWER)
+    expect(viewer.page.html).toContain('(viewer (read only))')
+    for (const path of ['/clients', '/users', '/keys']) {
+      const page = await viewer.browser.open(`${s.url}/admin${path}`)
+      expect(page.status).toBe(200)
+      expect(parseForms(page.html).filter((f) => f.method.toLowerCase() === 'post').map((f) => f.action)).toEqual([`${s.url}/logout`])
+    }
+    const csrf = viewer.browser.cookies.get('latch_csrf')!
+    const forged = await viewer.browser.postForm(`${s.url}/admin/clients`, { csrf, client_id: 'sneaky', redirect_uris: 'https://sneaky.example.com/cb', grant_types_authorization_code: 'yes' })
+    expect(forged.status).toBe(403)
+    expect(await forged.text()).toContain('Your role (latch:viewer) does not allow changes.')
+    const rotate = await viewer.browser.postForm(`${s.url}/admin/keys/rotate`, { csrf, confirm: 'yes' })
+    expect(rotate.status).toBe(403)
+    expect(await s.server.ctx.store.clients.get('sneaky')).toBeNull()
+
+    // A user without an admin role: 403 on every page.
+    const stranger = new HttpBrowser(s.url)
+    const start = await stranger.open(`${s.url}/admin`)
+    const denied = await stranger.signIn(await stranger.submit(formOf(start)), NOBODY.email, NOBODY.password)
+    expect([denied.url, denied.status]).toEqual([`${s.url}/admin`, 403])
+    expect(denied.html).toContain('No access to the admin console')
+    expect((await stranger.open(`${s.url}/admin/audit`)).status).toBe(403)
+
+    // An administrator's form without, or with another, CSRF token: refused before anything is done.
+    const { browser: admin } = await consoleSignIn(ADMIN)
+    const keys = (await s.server.ctx.store.keys.list(s.server.ctx.clock.now())).length
+    for (const token of [undefined, 'A'.repeat(43)]) {
+      const res = await admin.postForm(`${s.url}/admin/keys/rotate`, { confirm: 'yes', ...(token !== undefined && { csrf: token }) })
+      expect(res.status).toBe(403)
+      expect(await res.text()).toContain('This form has expired or was not sent from this site.')
+    }
+    expect((await s.server.ctx.store.keys.list(s.server.ctx.clock.now())).length).toBe(keys)
+
+    // Without a session: the sign-in page (401), nothing changed.
+    const anonymous = new HttpBrowser(s.url)
+    const page = await anonymous.open(`${s.url}/admin/keys`)
+    expect(page.html).toContain('Sign in with an administrator account')
+    const res = await anonymous.postForm(`${s.url}/admin/keys/rotate`, { csrf: anonymous.cookies.get('latch_csrf')!, confirm: 'yes' })
+    expect(res.status).toBe(401)
+
+    // Pages are HTML with the pages' headers; the admin API beside it is untouched.
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'")
+    expect(page.headers.get('cache-control')).toBe('no-store')
+    expect((await fetch(`${s.url}/admin/api/v1/audit-events`)).status).toBe(401)
+  }, 30_000)
+
+  it('refused input is the page again with its alert, the values kept: a taken client id (409), a bad redirect URI (400), an unknown audit event type (400)', async () => {
+    const { browser } = await consoleSignIn(ADMIN)
+    const csrf = browser.cookies.get('latch_csrf')!
+    const taken = await browser.postForm(`${s.url}/admin/clients`, { csrf, client_id: 'web', redirect_uris: 'https://web.example.com/cb', 'grant-authorization_code': 'yes' })
+    expect(taken.status).toBe(409)
+    expect(await taken.text()).toContain('client web already exists')
+    const bad = await browser.postForm(`${s.url}/admin/clients`, { csrf, client_id: 'fresh', client_name: 'Fresh <b>', redirect_uris: 'not a uri', 'grant-authorization_code': 'yes' })
+    expect(bad.status).toBe(400)
+    const body = await bad.text()
+    expect(body).toContain('redirect_uris')
+    expect(body).toContain('value="Fresh &lt;b&gt;"')
+    const audit = await browser.open(`${s.url}/admin/audit?type=admin.nothing`)
+    expect(audit.status).toBe(400)
+    expect(audit.html).toContain('no such event &quot;admin.nothing&quot;')
+    const missing = await browser.open(`${s.url}/admin/users/no-such-user`)
+    expect(missing.status).toBe(404)
+  }, 30_000)
+})
