@@ -113,7 +113,7 @@ async function gate(request: FastifyRequest, reply: FastifyReply, need: 'read' |
   const upstream = await upstreamSessionOf(ctx, active.session.id)
   const upstreamTarget = upstream === null ? null : await upstreamLogoutEndpoint(ctx, upstream)
   const formTargets = upstreamTarget === null ? [] : [upstreamTarget]
-  const access = consoleAccessOf(ctx, active)
+  const access = consoleAccessOf(ctx.config, active)
   if (access.type === 'none') {
     send(reply, 403, consoleForbiddenPage({ email: active.user.email, csrf, signOutAction: ctx.urls.end_session }, look), formTargets)
     return null

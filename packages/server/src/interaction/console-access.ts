@@ -9,7 +9,6 @@
  * `step_up` admin).
  */
 import type { LatchConfig } from '../config/schema.js'
-import type { LatchContext } from '../context.js'
 import { adminAccessOfRoles } from '../rules/admin-roles.js'
 import type { ActiveSession } from '../sessions/idp-session.js'
 import { signedInStrongly } from './account-strength.js'
@@ -22,9 +21,9 @@ export function adminRequiresMfa(config: LatchConfig): boolean {
   return (config as { admin?: { require_mfa?: unknown } }).admin?.require_mfa === true
 }
 
-export function consoleAccessOf(ctx: LatchContext, active: ActiveSession): ConsoleAccess {
+export function consoleAccessOf(config: LatchConfig, active: ActiveSession): ConsoleAccess {
   const access = adminAccessOfRoles(active.user.roles)
   if (!access.has('admin:read')) return { type: 'none' }
-  if (adminRequiresMfa(ctx.config) && !signedInStrongly(active)) return { type: 'step_up' }
+  if (adminRequiresMfa(config) && !signedInStrongly(active)) return { type: 'step_up' }
   return { type: 'granted', write: access.has('admin:write') }
 }

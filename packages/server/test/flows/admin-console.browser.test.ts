@@ -281,4 +281,32 @@ describe.skipIf(!hasChromium)('the admin console (issue 14)', () => {
     const missing = await browser.open(`${s.url}/admin/users/no-such-user`)
     expect(missing.status).toBe(404)
   }, 30_000)
+
+  it('a change that cannot be undone asks first: deleting a client, resetting a user\'s two-step verification; each then recorded (admin.client.deleted, admin.user.mfa_reset)', async () => {
+    const { browser } = await consoleSignIn(ADMIN)
+    const csrf = browser.cookies.get('latch_csrf')!
+    const admin = (await s.server.ctx.store.users.getByEmail(ADMIN.email))!
+    // The first press shows the question and a form with confirm=yes; nothing is deleted yet.
+    const asked = await browser.submit({ action: `${s.url}/admin/clients/delete`, method: 'post', fields: { csrf, client_id: 'spa' }, buttons: [] })
+    expect(asked.html).toContain('Delete client spa? Its grants are revoked')
+    expect(await s.server.ctx.store.clients.get('spa')).not.toBeNull()
+    const confirm = parseForms(asked.html).find((f) => f.action === `${s.url}/admin/clients/delete`)!
+    expect(confirm.fields).toMatchObject({ client_id: 'spa', confirm: 'yes' })
+    const deleted = await browser.submit(confirm)
+    expect(deleted.url).toBe(`${s.url}/admin/clients?notice=client_deleted`)
+    expect(deleted.html).toContain('The client was deleted.')
+    expect(await s.server.ctx.store.clients.get('spa')).toBeNull()
+
+    const alice = (await s.server.ctx.store.users.getByEmail(ALICE.email))!
+    const resetAction = `${s.url}/admin/users/${alice.id}/reset-mfa`
+    const question = await browser.submit({ action: resetAction, method: 'post', fields: { csrf, passkeys: 'yes' }, buttons: [] })
+    expect(question.html).toContain(`Reset the two-step verification of ${ALICE.email}?`)
+    const reset = await browser.submit(parseForms(question.html).find((f) => f.action === resetAction)!)
+    expect(reset.url).toBe(`${s.url}/admin/users/${alice.id}?notice=mfa_reset`)
+    const types = (await records()).filter((r) => r.actor.id === admin.id && (r.type === 'admin.client.deleted' || r.type === 'admin.user.mfa_reset'))
+    expect(types.map((r) => [r.type, r.subject, r.data.via])).toEqual([
+      ['admin.user.mfa_reset', { type: 'user', id: alice.id }, 'console'],
+      ['admin.client.deleted', { type: 'client', id: 'spa' }, 'console'],
+    ])
+  }, 30_000)
 })

@@ -11,13 +11,13 @@ import { csrfField } from './account-section.js'
 import { CONSOLE_MESSAGES as m } from './console-messages.js'
 import { html, page, SafeHtml } from './layout.js'
 
-/** The console's own styles, after the page's; colours from the same AA palette (contrast.test.ts checks those). */
+/** The console's own styles (in the head, before the page's: `body>` outranks the page's rules it widens); colours from the same AA palette (contrast.test.ts checks those). */
 const CONSOLE_CSS = `
-header.brand,main,footer.links{max-width:60rem}
+body>header.brand,body>main,body>footer.links{max-width:60rem}
 a.skip{position:absolute;inset-inline-start:-10000px}a.skip:focus{position:static;display:inline-block;margin-bottom:.5rem}
 nav.console ul{list-style:none;margin:0 0 1rem;padding:0 0 .75rem;display:flex;flex-wrap:wrap;gap:.25rem 1.25rem;border-bottom:1px solid #d5d9e0}
 nav.console a[aria-current=page]{font-weight:700;color:${COLOURS.text}}
-.who{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem 1rem;justify-content:space-between}.who p{margin:0}
+.who{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem 1rem;justify-content:space-between;margin-bottom:1.25rem}.who p{margin:0}
 button.inline,.who button{display:inline-block;width:auto;margin:.5rem .5rem 0 0;padding:.45rem .9rem}
 ul.rows{list-style:none;margin:1rem 0;padding:0}ul.rows>li{padding:.75rem 0;border-bottom:1px solid #d5d9e0;overflow-wrap:anywhere}
 ul.rows form{display:inline}
