@@ -16,7 +16,10 @@
  * - `GET /admin/clients`, `POST /admin/clients` (create: the secret shown once on the answer),
  *   `POST /admin/clients/delete`;
  * - `GET /admin/users?email=`, `POST /admin/users`, `GET /admin/users/:id`,
- *   `POST /admin/users/:id/sessions/revoke`, `POST /admin/users/:id/reset-mfa`;
+ *   `POST /admin/users/:id/sessions/revoke`, `POST /admin/users/:id/reset-mfa`,
+ *   `POST /admin/users/:id/roles`, `POST /admin/users/:id/delete`;
+ * - `GET /admin/organizations`, `POST /admin/organizations`, `POST /admin/organizations/delete`;
+ * - `GET /admin/connections`, `POST /admin/connections/delete`;
  * - `GET /admin/keys`, `POST /admin/keys/rotate`;
  * - `GET /admin/audit?type=&user=&outcome=&since=&cursor=`.
  * A refused change (the config file's rules, a taken id) is the page again with its alert (400, 404,
@@ -34,6 +37,7 @@ import { seeOther } from '../interaction/outcome.js'
 import { auditContent, type AuditFilters } from '../interaction/views/console-audit.js'
 import { clientsContent, EMPTY_CLIENT_FORM, grantsOfForm, type ClientForm } from '../interaction/views/console-clients.js'
 import { keysContent } from '../interaction/views/console-keys.js'
+import { connectionsContent, EMPTY_ORGANIZATION_FORM, organizationsContent, type OrganizationForm } from '../interaction/views/console-organizations.js'
 import { confirmContent, consoleForbiddenPage, consoleHref, consolePage, consoleSignInPage, consoleStepUpPage, type ConsoleFrame, type ConsoleSection, type Notice } from '../interaction/views/console-layout.js'
 import { CONSOLE_MESSAGES as m } from '../interaction/views/console-messages.js'
 import { EMPTY_USER_FORM, userContent, usersContent, type UserForm } from '../interaction/views/console-users.js'
@@ -45,9 +49,11 @@ import { createClient, deleteClient, listClients } from '../management/clients.j
 import { rotateKeys } from '../management/keys.js'
 import type { ManagementScope } from '../management/scope.js'
 import { endUserSession, listUserSessions } from '../management/sessions.js'
-import { createUser, listUsers, resetUserMfa } from '../management/users.js'
+import { deleteConnection, listConnections } from '../management/connections.js'
+import { createOrganization, deleteOrganization, listOrganizations } from '../management/organizations.js'
+import { createUser, deleteUser, listUsers, resetUserMfa, updateUser } from '../management/users.js'
 import type { ActiveSession } from '../sessions/idp-session.js'
-import type { AuditFilter } from '../storage/store.js'
+import type { AuditFilter, UserRecord } from '../storage/store.js'
 import { tenantKeySecret } from '../users/login-throttle.js'
 import { adminApiErrorOf } from './admin-api/management.js'
 import { csrfToken, verifyCsrf } from './_pipeline/csrf.js'
@@ -81,6 +87,11 @@ const NOTICES = {
   session_not_found: m.sessionNotFound,
   mfa_reset: m.mfaReset,
   keys_rotated: m.rotated,
+  roles_saved: m.rolesSaved,
+  user_deleted: m.userDeleted,
+  organization_created: m.organizationCreated,
+  organization_deleted: m.organizationDeleted,
+  connection_deleted: m.connectionDeleted,
 } as const
 
 function send(reply: FastifyReply, status: number, body: string, formTargets: readonly string[] = []): FastifyReply {
@@ -197,7 +208,7 @@ async function signIn(request: FastifyRequest, reply: FastifyReply): Promise<Fas
 async function overview(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const admin = await gate(request, reply, 'read')
   if (admin === null) return reply
-  const links = (['clients', 'users', 'keys', 'audit'] as const).map((id) => html`<li><a href="${href(request, `/${id}`)}">${m[id]}</a>: ${m.overviewLinks[id]}</li>`)
+  const links = (['clients', 'users', 'organizations', 'connections', 'keys', 'audit'] as const).map((id) => html`<li><a href="${href(request, `/${id}`)}">${m[id]}</a>: ${m.overviewLinks[id]}</li>`)
   return render(request, reply, admin, 'overview', m.title, html`<p>${m.intro}</p><ul class="rows">${links}</ul>`)
 }
 
@@ -305,18 +316,49 @@ async function pathUser(request: FastifyRequest, reply: FastifyReply, admin: Adm
   return user
 }
 
-async function showUser(request: FastifyRequest, reply: FastifyReply, notice?: Notice & { status: number }): Promise<FastifyReply> {
+async function showUser(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const admin = await gate(request, reply, 'read')
   if (admin === null) return reply
   const user = await pathUser(request, reply, admin)
-  if (user === null) return reply
+  return user === null ? reply : userPage(request, reply, admin, user)
+}
+
+async function userPage(request: FastifyRequest, reply: FastifyReply, admin: Admin, user: UserRecord, refused?: { notice: Notice & { status: number }; roles: string }): Promise<FastifyReply> {
   const ctx = request.latch
   const [sessions, totp, passkeys] = await Promise.all([listUserSessions(scopeOf(request, admin), user.id), ctx.store.mfa.totp(user.id), ctx.store.passkeys.listForUser(user.id)])
   const base = `/users/${encodeURIComponent(user.id)}`
   return render(request, reply, admin, 'users', user.email, userContent({
     user, totp: totp !== null && totp.confirmed_at !== null, passkeys: passkeys.length, sessions, write: admin.write, csrf: admin.csrf,
     revokeAction: href(request, `${base}/sessions/revoke`), resetMfaAction: href(request, `${base}/reset-mfa`),
-  }), notice, notice?.status)
+    rolesAction: href(request, `${base}/roles`), deleteAction: href(request, `${base}/delete`), roles: refused?.roles,
+  }), refused?.notice, refused?.notice.status)
+}
+
+async function rolesForm(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const params = formParams(request)
+  const admin = await gate(request, reply, 'write')
+  if (admin === null) return reply
+  const user = await pathUser(request, reply, admin)
+  if (user === null) return reply
+  const text = (params.roles ?? '').trim()
+  const answer = await refusalOf(() => updateUser(scopeOf(request, admin), user.email, { roles: text.split(/[\s,]+/).filter((r) => r !== '') }))
+  if ('refused' in answer) return userPage(request, reply, admin, user, { notice: answer.refused, roles: text })
+  return back(request, reply, `/users/${encodeURIComponent(user.id)}`, 'roles_saved')
+}
+
+async function deleteUserForm(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const params = formParams(request)
+  const admin = await gate(request, reply, 'write')
+  if (admin === null) return reply
+  const user = await pathUser(request, reply, admin)
+  if (user === null) return reply
+  const base = `/users/${encodeURIComponent(user.id)}`
+  if (params.confirm !== 'yes') {
+    return render(request, reply, admin, 'users', m.deleteUser, confirmContent({ question: m.confirmDeleteUser(user.email), action: href(request, `${base}/delete`), csrf: admin.csrf, fields: {}, back: href(request, base) }))
+  }
+  const answer = await refusalOf(() => deleteUser(scopeOf(request, admin), user.email))
+  if ('refused' in answer) return userPage(request, reply, admin, user, { notice: answer.refused, roles: user.roles.join(' ') })
+  return back(request, reply, '/users', 'user_deleted')
 }
 
 async function revokeSessionForm(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
@@ -345,6 +387,67 @@ async function resetMfaForm(request: FastifyRequest, reply: FastifyReply): Promi
   const answer = await refusalOf(() => resetUserMfa(scopeOf(request, admin), user.email, { passkeys }))
   if ('refused' in answer) return render(request, reply, admin, 'users', user.email, html`<p><a href="${href(request, base)}">${user.email}</a></p>`, answer.refused, answer.refused.status)
   return back(request, reply, base, 'mfa_reset')
+}
+
+// --- Organizations and connections ----------------------------------------------------------
+
+async function organizationsPage(request: FastifyRequest, reply: FastifyReply, admin: Admin, extra: { form?: OrganizationForm; notice?: Notice; status?: number } = {}): Promise<FastifyReply> {
+  const organizations = (await listOrganizations(scopeOf(request, admin))).sort((a, b) => a.id.localeCompare(b.id))
+  return render(request, reply, admin, 'organizations', m.organizations, organizationsContent({
+    organizations, write: admin.write, csrf: admin.csrf, createAction: href(request, '/organizations'), deleteAction: href(request, '/organizations/delete'), form: extra.form ?? EMPTY_ORGANIZATION_FORM,
+  }), extra.notice, extra.status)
+}
+
+async function showOrganizations(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const admin = await gate(request, reply, 'read')
+  return admin === null ? reply : organizationsPage(request, reply, admin)
+}
+
+async function createOrganizationForm(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const params = formParams(request)
+  const admin = await gate(request, reply, 'write')
+  if (admin === null) return reply
+  const form: OrganizationForm = { id: (params.id ?? '').trim(), name: (params.name ?? '').trim(), domains: (params.domains ?? '').trim() }
+  const domains = form.domains.split(/[\s,]+/).filter((d) => d !== '')
+  const answer = await refusalOf(() => createOrganization(scopeOf(request, admin), { id: form.id, name: form.name, ...(domains.length > 0 && { domains }) }))
+  if ('refused' in answer) return organizationsPage(request, reply, admin, { form, notice: answer.refused, status: answer.refused.status })
+  return back(request, reply, '/organizations', 'organization_created')
+}
+
+async function deleteOrganizationForm(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const params = formParams(request)
+  const admin = await gate(request, reply, 'write')
+  if (admin === null) return reply
+  const id = params.id ?? ''
+  if (params.confirm !== 'yes') {
+    return render(request, reply, admin, 'organizations', m.deleteOrganization(id), confirmContent({ question: m.confirmDeleteOrganization(id), action: href(request, '/organizations/delete'), csrf: admin.csrf, fields: { id }, back: href(request, '/organizations') }))
+  }
+  const answer = await refusalOf(() => deleteOrganization(scopeOf(request, admin), id))
+  if ('refused' in answer) return organizationsPage(request, reply, admin, { notice: answer.refused, status: answer.refused.status })
+  return back(request, reply, '/organizations', 'organization_deleted')
+}
+
+async function connectionsPage(request: FastifyRequest, reply: FastifyReply, admin: Admin, notice?: Notice & { status: number }): Promise<FastifyReply> {
+  const connections = (await listConnections(scopeOf(request, admin))).sort((a, b) => a.id.localeCompare(b.id))
+  return render(request, reply, admin, 'connections', m.connections, connectionsContent({ connections, write: admin.write, csrf: admin.csrf, deleteAction: href(request, '/connections/delete') }), notice, notice?.status)
+}
+
+async function showConnections(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const admin = await gate(request, reply, 'read')
+  return admin === null ? reply : connectionsPage(request, reply, admin)
+}
+
+async function deleteConnectionForm(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const params = formParams(request)
+  const admin = await gate(request, reply, 'write')
+  if (admin === null) return reply
+  const id = params.id ?? ''
+  if (params.confirm !== 'yes') {
+    return render(request, reply, admin, 'connections', m.deleteConnection(id), confirmContent({ question: m.confirmDeleteConnection(id), action: href(request, '/connections/delete'), csrf: admin.csrf, fields: { id }, back: href(request, '/connections') }))
+  }
+  const answer = await refusalOf(() => deleteConnection(scopeOf(request, admin), id))
+  if ('refused' in answer) return connectionsPage(request, reply, admin, answer.refused)
+  return back(request, reply, '/connections', 'connection_deleted')
 }
 
 // --- Keys ------------------------------------------------------------------------------------
@@ -438,9 +541,16 @@ export const consoleEndpoint: FastifyPluginAsync = async function consoleEndpoin
   app.post(at('/clients/delete'), form, deleteClientForm)
   app.get(at('/users'), page, showUsers)
   app.post(at('/users'), form, createUserForm)
-  app.get(at('/users/:id'), page, (request, reply) => showUser(request, reply))
+  app.get(at('/users/:id'), page, showUser)
   app.post(at('/users/:id/sessions/revoke'), form, revokeSessionForm)
   app.post(at('/users/:id/reset-mfa'), form, resetMfaForm)
+  app.post(at('/users/:id/roles'), form, rolesForm)
+  app.post(at('/users/:id/delete'), form, deleteUserForm)
+  app.get(at('/organizations'), page, showOrganizations)
+  app.post(at('/organizations'), form, createOrganizationForm)
+  app.post(at('/organizations/delete'), form, deleteOrganizationForm)
+  app.get(at('/connections'), page, showConnections)
+  app.post(at('/connections/delete'), form, deleteConnectionForm)
   app.get(at('/keys'), page, showKeys)
   app.post(at('/keys/rotate'), form, rotateKeysForm)
   app.get(at('/audit'), page, showAudit)

@@ -32,9 +32,8 @@ describe.skipIf(!hasChromium)('the admin console (issue 14)', () => {
 
   beforeAll(async () => {
     s = await startServer({
-      users: [
-        ...[ADMIN, VIEWER, NOBODY, ALICE].map((u) => ({ ...u, email_verified: true })),
-      ],
+      users: [...[ADMIN, VIEWER, NOBODY, ALICE].map((u) => ({ ...u, email_verified: true })), { email: 'bob@example.com' }],
+      connections: [{ id: 'gh', type: 'github', display_name: 'GitHub', client_id: 'c', client_secret: 'gh-secret' }],
     })
     chromium = await launchChromium()
   }, 30_000)
@@ -103,7 +102,7 @@ describe.skipIf(!hasChromium)('the admin console (issue 14)', () => {
     await page.keyboard.type(ADMIN.password)
     await page.keyboard.press('Enter')
     await page.waitForURL(`${s.url}/admin`)
-    expect(await page.getByRole('navigation', { name: 'Admin console sections' }).getByRole('link').allTextContents()).toEqual(['Overview', 'Clients', 'Users', 'Signing keys', 'Audit log'])
+    expect(await page.getByRole('navigation', { name: 'Admin console sections' }).getByRole('link').allTextContents()).toEqual(['Overview', 'Clients', 'Users', 'Organizations', 'Connections', 'Signing keys', 'Audit log'])
     expect(await page.locator('.who p').textContent()).toBe(`Signed in as ${ADMIN.email} (administrator)`)
     await skipLinkFirst(page)
     await noSidewaysScroll(page)
@@ -220,7 +219,7 @@ describe.skipIf(!hasChromium)('the admin console (issue 14)', () => {
     // latch:viewer: the pages show no form but Sign out; a change posted anyway is refused.
     const viewer = await consoleSignIn(VIEWER)
     expect(viewer.page.html).toContain('(viewer (read only))')
-    for (const path of ['/clients', '/users', '/keys']) {
+    for (const path of ['/clients', '/users', '/organizations', '/connections', '/keys']) {
       const page = await viewer.browser.open(`${s.url}/admin${path}`)
       expect(page.status).toBe(200)
       expect(parseForms(page.html).filter((f) => f.method.toLowerCase() === 'post').map((f) => f.action)).toEqual([`${s.url}/logout`])
@@ -308,5 +307,45 @@ describe.skipIf(!hasChromium)('the admin console (issue 14)', () => {
       ['admin.user.mfa_reset', { type: 'user', id: alice.id }, 'console'],
       ['admin.client.deleted', { type: 'client', id: 'spa' }, 'console'],
     ])
+  }, 30_000)
+
+  it('users\' roles and deletion, organizations and connections: each change through its management service, recorded with the console as its channel', async () => {
+    const { browser } = await consoleSignIn(ADMIN)
+    const csrf = browser.cookies.get('latch_csrf')!
+    const store = s.server.ctx.store
+    const bob = (await store.users.getByEmail('bob@example.com'))!
+    const bobPage = `${s.url}/admin/users/${bob.id}`
+    // Roles: given here, the reserved latch: prefix included (an administrator gives it).
+    const saved = await browser.submit({ action: `${bobPage}/roles`, method: 'post', fields: { csrf, roles: 'latch:viewer staff' }, buttons: [] })
+    expect(saved.url).toBe(`${bobPage}?notice=roles_saved`)
+    expect((await store.users.getById(bob.id))!.roles).toEqual(['latch:viewer', 'staff'])
+    // Delete: asked, then done.
+    const asked = await browser.submit({ action: `${bobPage}/delete`, method: 'post', fields: { csrf }, buttons: [] })
+    expect(asked.html).toContain('Delete bob@example.com? Their sessions end')
+    const gone = await browser.submit(parseForms(asked.html).find((f) => f.action === `${bobPage}/delete`)!)
+    expect([gone.url, await store.users.getById(bob.id)]).toEqual([`${s.url}/admin/users?notice=user_deleted`, null])
+
+    // Organizations: created (the config file's rules: a bad id is refused, the form kept), then deleted.
+    const bad = await browser.postForm(`${s.url}/admin/organizations`, { csrf, id: 'Not Valid', name: 'Acme' })
+    expect(bad.status).toBe(400)
+    expect(await bad.text()).toContain('value="Not Valid"')
+    const made = await browser.submit({ action: `${s.url}/admin/organizations`, method: 'post', fields: { csrf, id: 'acme', name: 'Acme Inc', domains: 'acme.example' }, buttons: [] })
+    expect(made.url).toBe(`${s.url}/admin/organizations?notice=organization_created`)
+    expect(made.html).toContain('acme.example')
+    expect((await store.organizations.get('acme'))!.domains).toEqual(['acme.example'])
+    await browser.submit(parseForms((await browser.submit({ action: `${s.url}/admin/organizations/delete`, method: 'post', fields: { csrf, id: 'acme' }, buttons: [] })).html).find((f) => f.action.endsWith('/organizations/delete'))!)
+    expect(await store.organizations.get('acme')).toBeNull()
+
+    // Connections: listed (never a secret), deleted after asking.
+    const connections = await browser.open(`${s.url}/admin/connections`)
+    expect(connections.html).toContain('GitHub')
+    expect(connections.html).not.toContain('gh-secret')
+    const deleted = await browser.submit(parseForms((await browser.submit({ action: `${s.url}/admin/connections/delete`, method: 'post', fields: { csrf, id: 'gh' }, buttons: [] })).html).find((f) => f.action.endsWith('/connections/delete'))!)
+    expect(deleted.url).toBe(`${s.url}/admin/connections?notice=connection_deleted`)
+    expect(await store.connections.get('gh')).toBeNull()
+
+    const admin = (await store.users.getByEmail(ADMIN.email))!
+    const types = (await records()).filter((r) => r.actor.id === admin.id && r.data.via === 'console').map((r) => r.type)
+    expect(types.slice(0, 5)).toEqual(['admin.connection.deleted', 'admin.organization.deleted', 'admin.organization.created', 'admin.user.deleted', 'admin.user.updated'])
   }, 30_000)
 })

@@ -30,7 +30,7 @@ p.secret{font:700 1.05rem/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospa
 details{margin:1rem 0}summary{cursor:pointer;font-weight:600}
 `
 
-export type ConsoleSection = 'overview' | 'clients' | 'users' | 'keys' | 'audit'
+export type ConsoleSection = 'overview' | 'clients' | 'users' | 'organizations' | 'connections' | 'keys' | 'audit'
 
 export interface ConsoleFrame {
   /** The issuer, to which the console's paths are added. */
@@ -55,6 +55,8 @@ const SECTIONS: readonly [ConsoleSection, string, string][] = [
   ['overview', '', m.overview],
   ['clients', '/clients', m.clients],
   ['users', '/users', m.users],
+  ['organizations', '/organizations', m.organizations],
+  ['connections', '/connections', m.connections],
   ['keys', '/keys', m.keys],
   ['audit', '/audit', m.audit],
 ]

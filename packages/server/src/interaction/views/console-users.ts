@@ -84,6 +84,10 @@ export interface UserView {
   csrf: string
   revokeAction: string
   resetMfaAction: string
+  rolesAction: string
+  deleteAction: string
+  /** The roles field as the refused form had it. */
+  roles?: string | undefined
 }
 
 export function userContent(v: UserView): SafeHtml {
@@ -112,5 +116,12 @@ ${v.write ? html`<section aria-labelledby="mfa-heading"><h2 id="mfa-heading">${m
 <p>${m.resetMfaText}</p>
 <form method="post" action="${v.resetMfaAction}">${csrfField(v.csrf)}
 <div class="check"><input type="checkbox" id="reset-passkeys" name="passkeys" value="yes"><label for="reset-passkeys">${m.alsoPasskeys}</label></div>
-<button type="submit" class="secondary">${m.resetMfa}</button></form></section>` : ''}`
+<button type="submit" class="secondary">${m.resetMfa}</button></form></section>
+<section aria-labelledby="roles-heading"><h2 id="roles-heading">${m.editRoles}</h2>
+<form method="post" action="${v.rolesAction}">${csrfField(v.csrf)}
+<label for="user-roles">${m.rolesField}</label><input type="text" id="user-roles" name="roles" value="${v.roles ?? u.roles.join(' ')}" maxlength="1000" autocomplete="off">
+<button type="submit" class="secondary">${m.saveRoles}</button></form></section>
+<section aria-labelledby="delete-heading"><h2 id="delete-heading">${m.deleteUser}</h2>
+<p>${m.deleteUserText}</p>
+<form method="post" action="${v.deleteAction}">${csrfField(v.csrf)}<button type="submit" class="secondary">${m.deleteUser}</button></form></section>` : ''}`
 }
