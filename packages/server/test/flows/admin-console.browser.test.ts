@@ -239,6 +239,8 @@ describe.skipIf(!hasChromium)('the admin console (issue 14)', () => {
     expect([denied.url, denied.status]).toEqual([`${s.url}/admin`, 403])
     expect(denied.html).toContain('No access to the admin console')
     expect((await stranger.open(`${s.url}/admin/audit`)).status).toBe(403)
+    const strangerUser = (await s.server.ctx.store.users.getByEmail(NOBODY.email))!
+    const [strangerSession] = await s.server.ctx.store.sessions.listForUser(strangerUser.id, s.server.ctx.clock.now(), 10)
 
     // An administrator's form without, or with another, CSRF token: refused before anything is done.
     const { browser: admin } = await consoleSignIn(ADMIN)
@@ -249,6 +251,16 @@ describe.skipIf(!hasChromium)('the admin console (issue 14)', () => {
       expect(await res.text()).toContain('This form has expired or was not sent from this site.')
     }
     expect((await s.server.ctx.store.keys.list(s.server.ctx.clock.now())).length).toBe(keys)
+
+    // management/sessions.ts: a session is ended only through its own user's page; another user's id names nothing.
+    const alice = (await s.server.ctx.store.users.getByEmail(ALICE.email))!
+    const adminCsrf = admin.cookies.get('latch_csrf')!
+    for (const id of [strangerSession!.id, 'not-a-session-id']) {
+      const res = await admin.postForm(`${s.url}/admin/users/${alice.id}/sessions/revoke`, { csrf: adminCsrf, session: id })
+      expect([res.status, res.headers.get('location')]).toEqual([303, `${s.url}/admin/users/${alice.id}?notice=session_not_found`])
+    }
+    expect(await s.server.ctx.store.sessions.getById(strangerSession!.id, s.server.ctx.clock.now())).not.toBeNull()
+    expect((await admin.open(`${s.url}/admin/users/${alice.id}?notice=session_not_found`)).html).toContain('<p class="error" role="alert">That session had already ended.</p>')
 
     // Without a session: the sign-in page (401), nothing changed.
     const anonymous = new HttpBrowser(s.url)
