@@ -19,22 +19,26 @@ import type { AuditRecord } from '../../src/storage/store.js'
 import { hasChromium, launchChromium } from '../chromium.js'
 import { Browser as HttpBrowser, formOf, parseForms, type Page as HttpPage } from '../browser.js'
 import { webAuthorizeUrl } from '../sign-in.js'
-import { basic, postForm, startServer, type TestServer } from '../helpers.js'
+import { basic, freePort, postForm, startServer, type TestServer } from '../helpers.js'
 
 const ADMIN = { email: 'root@example.com', password: 'root-password-long-enough', roles: ['latch:admin'] }
 const VIEWER = { email: 'auditor@example.com', password: 'auditor-password-long-enough', roles: ['latch:viewer'] }
 const NOBODY = { email: 'nobody@example.com', password: 'nobody-password-long-enough', roles: ['staff'] }
 const ALICE = { email: 'alice@example.com', password: 'alice-password-long-enough' }
+const INITECH_ADMIN = { email: 'boss@initech.example', password: 'initech-password-long-enough', roles: ['latch:admin'] }
 
 describe.skipIf(!hasChromium)('the admin console (issue 14)', () => {
   let s: TestServer
   let chromium: Browser
 
   beforeAll(async () => {
+    const port = await freePort()
     s = await startServer({
       users: [...[ADMIN, VIEWER, NOBODY, ALICE].map((u) => ({ ...u, email_verified: true })), { email: 'bob@example.com' }],
       connections: [{ id: 'gh', type: 'github', display_name: 'GitHub', client_id: 'c', client_secret: 'gh-secret' }],
-    })
+      // A tenant under the default's host, with an administrator of its own.
+      tenants: [{ id: 'initech', issuer: `http://127.0.0.1:${port}/t/initech`, users: [{ ...INITECH_ADMIN, email_verified: true }] }],
+    }, { port })
     chromium = await launchChromium()
   }, 30_000)
 
@@ -76,11 +80,10 @@ describe.skipIf(!hasChromium)('the admin console (issue 14)', () => {
   }
 
   /** Signs in to the console over plain HTTP: /admin → Sign in → Latch's sign-in page → back. */
-  async function consoleSignIn(user: { email: string; password: string }): Promise<{ browser: HttpBrowser; page: HttpPage }> {
-    const browser = new HttpBrowser(s.url)
-    const start = await browser.open(`${s.url}/admin`)
+  async function consoleSignIn(user: { email: string; password: string }, issuer = s.url, browser = new HttpBrowser(s.url)): Promise<{ browser: HttpBrowser; page: HttpPage }> {
+    const start = await browser.open(`${issuer}/admin`)
     const page = await browser.signIn(await browser.submit(formOf(start)), user.email, user.password)
-    expect(page.url).toBe(`${s.url}/admin`)
+    expect(page.url).toBe(`${issuer}/admin`)
     return { browser, page }
   }
 
@@ -359,5 +362,25 @@ describe.skipIf(!hasChromium)('the admin console (issue 14)', () => {
     const admin = (await store.users.getByEmail(ADMIN.email))!
     const types = (await records()).filter((r) => r.actor.id === admin.id && r.data.via === 'console').map((r) => r.type)
     expect(types.slice(0, 5)).toEqual(['admin.connection.deleted', 'admin.organization.deleted', 'admin.organization.created', 'admin.user.deleted', 'admin.user.updated'])
+  }, 30_000)
+
+  it('per tenant: a path tenant has its console under its issuer; the default tenant\'s administrator is not signed in there, and each console shows and changes its own tenant only', async () => {
+    const initech = `${s.url}/t/initech`
+    const { browser } = await consoleSignIn(ADMIN)
+    // The same browser, signed in to the default tenant, is not signed in to initech's console.
+    expect((await browser.open(`${initech}/admin`)).html).toContain('Sign in with an administrator account')
+    // initech's own administrator; the default tenant's password does not work there.
+    const { page } = await consoleSignIn(INITECH_ADMIN, initech, browser)
+    expect(page.html).toContain(`href="${initech}/admin/organizations"`)
+    // sessions/idp-session.ts cookieName: a tenant's cookies carry its id.
+    const csrf = browser.cookies.get('latch_csrf_initech')!
+    const made = await browser.submit({ action: `${initech}/admin/organizations`, method: 'post', fields: { csrf, id: 'initrode', name: 'Initrode' }, buttons: [] })
+    expect(made.url).toBe(`${initech}/admin/organizations?notice=organization_created`)
+    expect(made.html).toContain('Initrode')
+    expect(await s.server.ctx.store.organizations.get('initrode')).toBeNull()
+    expect((await browser.open(`${s.url}/admin/organizations`)).html).not.toContain('Initrode')
+    const audit = await browser.open(`${initech}/admin/audit?type=admin.organization.created`)
+    expect(audit.html).toContain('organization initrode')
+    expect((await browser.open(`${s.url}/admin/audit?type=admin.organization.created`)).html).not.toContain('organization initrode')
   }, 30_000)
 })
