@@ -19,6 +19,8 @@ import type { AuditRecord } from '../../src/storage/store.js'
 import { hasChromium, launchChromium } from '../chromium.js'
 import { Browser as HttpBrowser, formOf, parseForms, type Page as HttpPage } from '../browser.js'
 import { webAuthorizeUrl } from '../sign-in.js'
+import { enrolTotp, secondFactorForm } from '../support/mfa.js'
+import { totpCode } from '../../src/users/totp.js'
 import { basic, freePort, postForm, startServer, type TestServer } from '../helpers.js'
 
 const ADMIN = { email: 'root@example.com', password: 'root-password-long-enough', roles: ['latch:admin'] }
@@ -382,5 +384,17 @@ describe.skipIf(!hasChromium)('the admin console (issue 14)', () => {
     const audit = await browser.open(`${initech}/admin/audit?type=admin.organization.created`)
     expect(audit.html).toContain('organization initrode')
     expect((await browser.open(`${s.url}/admin/audit?type=admin.organization.created`)).html).not.toContain('organization initrode')
+  }, 30_000)
+
+  it('OIDC Core §3.1.2.1 acr_values: the console\'s step-up (admin.require_mfa) signs in afresh with the second factor and comes back to /admin with a session of two factors', async () => {
+    const { browser } = await consoleSignIn(VIEWER)
+    const { userId, secret } = await enrolTotp(s.server.ctx, VIEWER.email)
+    const login = await browser.submit({ action: `${s.url}/admin/sign-in`, method: 'post', fields: { csrf: browser.cookies.get('latch_csrf')!, step_up: 'admin' }, buttons: [] })
+    // A fresh sign-in although a session exists (account-kind.ts requiresFreshLogin), then the second factor.
+    const second = await browser.signIn(login, VIEWER.email, VIEWER.password)
+    const back = await browser.submit(secondFactorForm(second), { code: totpCode(secret, s.server.ctx.clock.now()) })
+    expect([back.url, back.status]).toEqual([`${s.url}/admin`, 200])
+    const sessions = await s.server.ctx.store.sessions.listForUser(userId, s.server.ctx.clock.now(), 10)
+    expect(sessions.filter((session) => session.amr.includes('mfa'))).toHaveLength(1)
   }, 30_000)
 })
