@@ -517,7 +517,7 @@ async function showAudit(request: FastifyRequest, reply: FastifyReply): Promise<
   const filters: AuditFilters = { type: single(q, 'type').slice(0, 2000), user: single(q, 'user').slice(0, 254), outcome: single(q, 'outcome').slice(0, 16), since: single(q, 'since').slice(0, 64) }
   const filter = await auditFilterOf(request, filters, single(q, 'cursor').slice(0, 64))
   const view = { action: href(request, '/audit'), filters, enabled: request.latch.config.audit.enabled }
-  if (typeof filter === 'string') return render(request, reply, admin, 'audit', m.audit, auditContent({ ...view, records: [], older: null }), { text: filter, alert: true }, 400)
+  if (typeof filter === 'string') return render(request, reply, admin, 'audit', m.audit, auditContent({ ...view, records: [], older: null, emails: new Map() }), { text: filter, alert: true }, 400)
   const page = await request.latch.store.audit.list(filter)
   let older: string | null = null
   if (page.next !== null) {
@@ -527,7 +527,11 @@ async function showAudit(request: FastifyRequest, reply: FastifyReply): Promise<
     next.set('cursor', page.next)
     older = `${href(request, '/audit')}?${next.toString()}`
   }
-  return render(request, reply, admin, 'audit', m.audit, auditContent({ ...view, records: page.records, older }))
+  // At most two users a record, fifty records a page: a bounded number of lookups.
+  const ids = new Set(page.records.flatMap((r) => [r.actor, r.subject].filter((p) => p?.type === 'user' && p.id !== null).map((p) => p!.id as string)))
+  const users = await Promise.all([...ids].map((id) => request.latch.store.users.getById(id)))
+  const emails = new Map(users.filter((u) => u !== null).map((u) => [u.id, u.email]))
+  return render(request, reply, admin, 'audit', m.audit, auditContent({ ...view, records: page.records, older, emails }))
 }
 
 export const consoleEndpoint: FastifyPluginAsync = async function consoleEndpoint(app) {

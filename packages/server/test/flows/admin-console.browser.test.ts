@@ -204,7 +204,7 @@ describe.skipIf(!hasChromium)('the admin console (issue 14)', () => {
     await page.keyboard.press('Enter')
     await page.waitForURL(`${s.url}/admin/audit?type=admin.session.revoked&user=&outcome=&since=`)
     expect(await page.locator('#audit-records > li').count()).toBe(1)
-    expect(await page.locator('#audit-records dd').first().textContent()).toBe(`user ${admin.id}`)
+    expect(await page.locator('#audit-records dd').first().textContent()).toBe(`user ${ADMIN.email} (${admin.id})`)
     const changes = (await records()).filter((r) => r.type.startsWith('admin.'))
     for (const r of changes) {
       expect(r.actor).toEqual({ type: 'user', id: admin.id })

@@ -31,18 +31,22 @@ export interface AuditView {
   /** The URL of the next (older) page, when there is one. */
   older: string | null
   enabled: boolean
+  /** The emails of the users the records name (by id), for people to read; a deleted user has none. */
+  emails: ReadonlyMap<string, string>
 }
 
-function party(p: { type: string; id: string | null } | null): string {
+function party(p: { type: string; id: string | null } | null, emails: ReadonlyMap<string, string>): string {
   if (p === null) return m.none
-  return p.id === null ? p.type : `${p.type} ${p.id}`
+  if (p.id === null) return p.type
+  const email = p.type === 'user' ? emails.get(p.id) : undefined
+  return email === undefined ? `${p.type} ${p.id}` : `${p.type} ${email} (${p.id})`
 }
 
 export function auditContent(v: AuditView): SafeHtml {
   const f = v.filters
   const outcome = (value: string, label: string) => html`<option value="${value}"${f.outcome === value ? html` selected` : ''}>${label}</option>`
   const rows = v.records.map((r) => html`<li><strong>${r.type}</strong> · <time datetime="${r.time}">${r.time.slice(0, 19).replace('T', ' ')} UTC</time> · ${r.outcome}
-<dl class="facts"><dt>${m.actor}</dt><dd>${party(r.actor)}</dd><dt>${m.subject}</dt><dd>${party(r.subject)}</dd>${r.ip !== null ? html`<dt>IP</dt><dd>${r.ip}</dd>` : ''}</dl>
+<dl class="facts"><dt>${m.actor}</dt><dd>${party(r.actor, v.emails)}</dd><dt>${m.subject}</dt><dd>${party(r.subject, v.emails)}</dd>${r.ip !== null ? html`<dt>IP</dt><dd>${r.ip}</dd>` : ''}</dl>
 <details><summary>${m.details}</summary><pre class="data">${JSON.stringify(r.data, null, 2)}</pre></details></li>`)
   return html`<p>${m.auditIntro}</p>
 ${v.enabled ? '' : html`<p class="notice" role="status">${m.auditDisabled}</p>`}
