@@ -27,6 +27,7 @@ textarea,select{width:100%;padding:.65rem;font:inherit;border:1px solid #767f8f;
 .check{display:flex;align-items:center;gap:.6rem;margin:.5rem 0}.check label{margin:0;font-weight:400}.check input{width:1.2rem;height:1.2rem;margin:0;flex:none}
 pre.data{white-space:pre-wrap;overflow-wrap:anywhere;background:#f3f4f7;padding:.75rem;border-radius:8px;font-size:.85rem}
 p.secret{font:700 1.05rem/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;padding:.75rem;border:2px solid ${COLOURS.text};border-radius:8px;overflow-wrap:anywhere;user-select:all}
+.actions>button,.actions>a.button{flex:1;width:auto}
 details{margin:1rem 0}summary{cursor:pointer;font-weight:600}
 `
 
