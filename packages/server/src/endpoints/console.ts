@@ -38,11 +38,12 @@ import { auditContent, type AuditFilters } from '../interaction/views/console-au
 import { clientsContent, EMPTY_CLIENT_FORM, grantsOfForm, type ClientForm } from '../interaction/views/console-clients.js'
 import { keysContent } from '../interaction/views/console-keys.js'
 import { connectionsContent, EMPTY_ORGANIZATION_FORM, organizationsContent, type OrganizationForm } from '../interaction/views/console-organizations.js'
-import { confirmContent, consoleForbiddenPage, consoleHref, consolePage, consoleSignInPage, consoleStepUpPage, type ConsoleFrame, type ConsoleSection, type Notice } from '../interaction/views/console-layout.js'
+import { confirmContent, consoleForbiddenPage, consolePage, consoleSignInPage, consoleStepUpPage, type ConsoleFrame, type ConsoleSection, type Notice } from '../interaction/views/console-layout.js'
 import { CONSOLE_MESSAGES as m } from '../interaction/views/console-messages.js'
 import { EMPTY_USER_FORM, userContent, usersContent, type UserForm } from '../interaction/views/console-users.js'
 import { html, type SafeHtml } from '../interaction/views/layout.js'
 import { signingRecord } from '../keys/signing-selection.js'
+import { shownUser } from '../rules/placeholder-email.js'
 import { currentRequest } from '../lib/request-context.js'
 import { parseRelativeTime, RELATIVE_TIME_HINT } from '../lib/relative-time.js'
 import { createClient, deleteClient, listClients } from '../management/clients.js'
@@ -99,7 +100,7 @@ function send(reply: FastifyReply, status: number, body: string, formTargets: re
 }
 
 function href(request: FastifyRequest, path = ''): string {
-  return consoleHref(request.latch.urls.issuer, path)
+  return `${request.latch.urls.issuer}${PATHS.console}${path}`
 }
 
 function single(raw: unknown, name: string): string {
@@ -126,11 +127,11 @@ async function gate(request: FastifyRequest, reply: FastifyReply, need: 'read' |
   const formTargets = upstreamTarget === null ? [] : [upstreamTarget]
   const access = consoleAccessOf(ctx.config, active)
   if (access.type === 'none') {
-    send(reply, 403, consoleForbiddenPage({ email: active.user.email, csrf, signOutAction: ctx.urls.end_session }, look), formTargets)
+    send(reply, 403, consoleForbiddenPage({ email: shownUser(active.user), csrf, signOutAction: ctx.urls.end_session }, look), formTargets)
     return null
   }
   if (access.type === 'step_up') {
-    send(reply, 403, consoleStepUpPage({ email: active.user.email, action: href(request, '/sign-in'), csrf }, look), formTargets)
+    send(reply, 403, consoleStepUpPage({ email: shownUser(active.user), action: href(request, '/sign-in'), csrf }, look), formTargets)
     return null
   }
   const admin = { active, write: access.write, csrf, signOut: ctx.urls.end_session, formTargets }
@@ -176,7 +177,7 @@ async function refusalOf<T>(call: () => Promise<T>): Promise<{ ok: T } | { refus
 }
 
 function frameOf(request: FastifyRequest, admin: Admin, section: ConsoleSection): ConsoleFrame {
-  return { base: request.latch.urls.issuer, email: admin.active.user.email, write: admin.write, csrf: admin.csrf, signOutAction: admin.signOut, section, look: pageLook(request) }
+  return { base: href(request), email: shownUser(admin.active.user), write: admin.write, csrf: admin.csrf, signOutAction: admin.signOut, section, look: pageLook(request) }
 }
 
 function render(request: FastifyRequest, reply: FastifyReply, admin: Admin, section: ConsoleSection, title: string, content: SafeHtml, notice?: Notice, status = 200): FastifyReply {

@@ -34,7 +34,7 @@ details{margin:1rem 0}summary{cursor:pointer;font-weight:600}
 export type ConsoleSection = 'overview' | 'clients' | 'users' | 'organizations' | 'connections' | 'keys' | 'audit'
 
 export interface ConsoleFrame {
-  /** The issuer, to which the console's paths are added. */
+  /** The console's URL (`<issuer>/admin`), to which its pages' paths are added. */
   base: string
   email: string
   write: boolean
@@ -62,13 +62,8 @@ const SECTIONS: readonly [ConsoleSection, string, string][] = [
   ['audit', '/audit', m.audit],
 ]
 
-/** The path of a console page under the issuer. */
-export function consoleHref(base: string, path = ''): string {
-  return `${base}/admin${path}`
-}
-
 export function consolePage(frame: ConsoleFrame, title: string, content: SafeHtml, notice?: Notice): string {
-  const nav = SECTIONS.map(([id, path, label]) => html`<li><a href="${consoleHref(frame.base, path)}"${id === frame.section ? new SafeHtml(' aria-current="page"') : ''}>${label}</a></li>`)
+  const nav = SECTIONS.map(([id, path, label]) => html`<li><a href="${frame.base}${path}"${id === frame.section ? new SafeHtml(' aria-current="page"') : ''}>${label}</a></li>`)
   return page(
     `${title} · ${m.title}`,
     html`<a class="skip" href="#content">${m.skip}</a>
