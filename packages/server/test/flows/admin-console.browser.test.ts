@@ -285,7 +285,10 @@ describe.skipIf(!hasChromium)('the admin console (issue 14)', () => {
     const csrf = browser.cookies.get('latch_csrf')!
     const taken = await browser.postForm(`${s.url}/admin/clients`, { csrf, client_id: 'web', redirect_uris: 'https://web.example.com/cb', 'grant-authorization_code': 'yes' })
     expect(taken.status).toBe(409)
-    expect(await taken.text()).toContain('client web already exists')
+    // WCAG 2.2 §3.3.1: the alert beside the form, focus in its first field, which the alert describes.
+    const takenHtml = await taken.text()
+    expect(takenHtml).toContain('<p class="error" role="alert" id="new-client-alert">client web already exists</p>')
+    expect(takenHtml).toMatch(/<input type="text" id="client-id" name="client_id" value="web"[^>]* autofocus aria-describedby="new-client-alert">/)
     const bad = await browser.postForm(`${s.url}/admin/clients`, { csrf, client_id: 'fresh', client_name: 'Fresh <b>', redirect_uris: 'not a uri', 'grant-authorization_code': 'yes' })
     expect(bad.status).toBe(400)
     const body = await bad.text()

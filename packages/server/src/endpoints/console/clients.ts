@@ -10,11 +10,11 @@ import { CONSOLE_MESSAGES as m } from '../../interaction/views/console-messages.
 import { createClient, deleteClient, listClients } from '../../management/clients.js'
 import { href, gate, formParams, scopeOf, refusalOf, render, back, type Admin } from './page.js'
 
-async function clientsPage(request: FastifyRequest, reply: FastifyReply, admin: Admin, extra: { form?: ClientForm; secret?: { clientId: string; value: string }; notice?: Notice; status?: number } = {}): Promise<FastifyReply> {
+async function clientsPage(request: FastifyRequest, reply: FastifyReply, admin: Admin, extra: { form?: ClientForm; alert?: string; secret?: { clientId: string; value: string }; notice?: Notice; status?: number } = {}): Promise<FastifyReply> {
   const clients = await listClients(scopeOf(request, admin))
   const content = clientsContent({
     clients, write: admin.write, csrf: admin.csrf, createAction: href(request, '/clients'), deleteAction: href(request, '/clients/delete'),
-    form: extra.form ?? EMPTY_CLIENT_FORM, secret: extra.secret,
+    form: extra.form ?? EMPTY_CLIENT_FORM, alert: extra.alert, secret: extra.secret,
   })
   return render(request, reply, admin, 'clients', m.clients, content, extra.notice, extra.status)
 }
@@ -49,7 +49,7 @@ export async function createClientForm(request: FastifyRequest, reply: FastifyRe
     ...(form.scope !== '' && { scope: form.scope }),
   }
   const answer = await refusalOf(() => createClient(scopeOf(request, admin), entry))
-  if ('refused' in answer) return clientsPage(request, reply, admin, { form, notice: answer.refused, status: answer.refused.status })
+  if ('refused' in answer) return clientsPage(request, reply, admin, { form, alert: answer.refused.text, status: answer.refused.status })
   const { client, secret } = answer.ok
   // The secret is on this answer only (no-store): a redirect would have to carry it in a URL.
   return clientsPage(request, reply, admin, { secret: secret === undefined ? undefined : { clientId: client.client_id, value: secret }, notice: { text: m.clientCreated(client.client_id) } })

@@ -11,10 +11,10 @@ import { deleteConnection, listConnections } from '../../management/connections.
 import { createOrganization, deleteOrganization, listOrganizations } from '../../management/organizations.js'
 import { href, gate, formParams, scopeOf, refusalOf, render, back, type Admin } from './page.js'
 
-async function organizationsPage(request: FastifyRequest, reply: FastifyReply, admin: Admin, extra: { form?: OrganizationForm; notice?: Notice; status?: number } = {}): Promise<FastifyReply> {
+async function organizationsPage(request: FastifyRequest, reply: FastifyReply, admin: Admin, extra: { form?: OrganizationForm; alert?: string; notice?: Notice; status?: number } = {}): Promise<FastifyReply> {
   const organizations = (await listOrganizations(scopeOf(request, admin))).sort((a, b) => a.id.localeCompare(b.id))
   return render(request, reply, admin, 'organizations', m.organizations, organizationsContent({
-    organizations, write: admin.write, csrf: admin.csrf, createAction: href(request, '/organizations'), deleteAction: href(request, '/organizations/delete'), form: extra.form ?? EMPTY_ORGANIZATION_FORM,
+    organizations, write: admin.write, csrf: admin.csrf, createAction: href(request, '/organizations'), deleteAction: href(request, '/organizations/delete'), form: extra.form ?? EMPTY_ORGANIZATION_FORM, alert: extra.alert,
   }), extra.notice, extra.status)
 }
 
@@ -30,7 +30,7 @@ export async function createOrganizationForm(request: FastifyRequest, reply: Fas
   const form: OrganizationForm = { id: (params.id ?? '').trim(), name: (params.name ?? '').trim(), domains: (params.domains ?? '').trim() }
   const domains = form.domains.split(/[\s,]+/).filter((d) => d !== '')
   const answer = await refusalOf(() => createOrganization(scopeOf(request, admin), { id: form.id, name: form.name, ...(domains.length > 0 && { domains }) }))
-  if ('refused' in answer) return organizationsPage(request, reply, admin, { form, notice: answer.refused, status: answer.refused.status })
+  if ('refused' in answer) return organizationsPage(request, reply, admin, { form, alert: answer.refused.text, status: answer.refused.status })
   return back(request, reply, '/organizations', 'organization_created')
 }
 

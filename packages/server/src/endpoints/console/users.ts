@@ -16,13 +16,13 @@ import { href, single, gate, formParams, scopeOf, refusalOf, render, back, type 
 /** Users listed at most on one page (the store lists them all: a search narrows them). */
 const USERS_SHOWN = 100
 
-async function usersPage(request: FastifyRequest, reply: FastifyReply, admin: Admin, search: string, extra: { form?: UserForm; notice?: Notice; status?: number } = {}): Promise<FastifyReply> {
+async function usersPage(request: FastifyRequest, reply: FastifyReply, admin: Admin, search: string, extra: { form?: UserForm; alert?: string; notice?: Notice; status?: number } = {}): Promise<FastifyReply> {
   const all = await listUsers(scopeOf(request, admin))
   const needle = search.trim().toLowerCase()
   const matching = (needle === '' ? all : all.filter((u) => u.email.includes(needle))).sort((a, b) => a.email.localeCompare(b.email))
   const content = usersContent({
     users: matching.slice(0, USERS_SHOWN), total: all.length, search, searchAction: href(request, '/users'), userHref: (id) => href(request, `/users/${encodeURIComponent(id)}`),
-    write: admin.write, csrf: admin.csrf, createAction: href(request, '/users'), form: extra.form ?? EMPTY_USER_FORM,
+    write: admin.write, csrf: admin.csrf, createAction: href(request, '/users'), form: extra.form ?? EMPTY_USER_FORM, alert: extra.alert,
   })
   return render(request, reply, admin, 'users', m.users, content, extra.notice, extra.status)
 }
@@ -46,7 +46,7 @@ export async function createUserForm(request: FastifyRequest, reply: FastifyRepl
     ...(roles.length > 0 && { roles }),
     email_verified: form.email_verified,
   }))
-  if ('refused' in answer) return usersPage(request, reply, admin, '', { form, notice: answer.refused, status: answer.refused.status })
+  if ('refused' in answer) return usersPage(request, reply, admin, '', { form, alert: answer.refused.text, status: answer.refused.status })
   return back(request, reply, `/users/${encodeURIComponent(answer.ok.id)}`, 'user_created')
 }
 
@@ -65,15 +65,15 @@ export async function showUser(request: FastifyRequest, reply: FastifyReply): Pr
   return user === null ? reply : userPage(request, reply, admin, user)
 }
 
-async function userPage(request: FastifyRequest, reply: FastifyReply, admin: Admin, user: UserRecord, refused?: { notice: Notice & { status: number }; roles: string }): Promise<FastifyReply> {
+async function userPage(request: FastifyRequest, reply: FastifyReply, admin: Admin, user: UserRecord, refused?: { notice?: Notice; status: number; roles?: { text: string; alert: string } }): Promise<FastifyReply> {
   const ctx = request.latch
   const [sessions, totp, passkeys] = await Promise.all([listUserSessions(scopeOf(request, admin), user.id), ctx.store.mfa.totp(user.id), ctx.store.passkeys.listForUser(user.id)])
   const base = `/users/${encodeURIComponent(user.id)}`
   return render(request, reply, admin, 'users', user.email, userContent({
     user, totp: totp !== null && totp.confirmed_at !== null, passkeys: passkeys.length, sessions, write: admin.write, csrf: admin.csrf,
     revokeAction: href(request, `${base}/sessions/revoke`), resetMfaAction: href(request, `${base}/reset-mfa`),
-    rolesAction: href(request, `${base}/roles`), deleteAction: href(request, `${base}/delete`), roles: refused?.roles,
-  }), refused?.notice, refused?.notice.status)
+    rolesAction: href(request, `${base}/roles`), deleteAction: href(request, `${base}/delete`), roles: refused?.roles?.text, rolesAlert: refused?.roles?.alert,
+  }), refused?.notice, refused?.status)
 }
 
 export async function rolesForm(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
@@ -84,7 +84,7 @@ export async function rolesForm(request: FastifyRequest, reply: FastifyReply): P
   if (user === null) return reply
   const text = (params.roles ?? '').trim()
   const answer = await refusalOf(() => updateUser(scopeOf(request, admin), user.email, { roles: text.split(/[\s,]+/).filter((r) => r !== '') }))
-  if ('refused' in answer) return userPage(request, reply, admin, user, { notice: answer.refused, roles: text })
+  if ('refused' in answer) return userPage(request, reply, admin, user, { status: answer.refused.status, roles: { text, alert: answer.refused.text } })
   return back(request, reply, `/users/${encodeURIComponent(user.id)}`, 'roles_saved')
 }
 
@@ -99,7 +99,7 @@ export async function deleteUserForm(request: FastifyRequest, reply: FastifyRepl
     return render(request, reply, admin, 'users', m.deleteUser, confirmContent({ question: m.confirmDeleteUser(user.email), action: href(request, `${base}/delete`), csrf: admin.csrf, fields: {}, back: href(request, base) }))
   }
   const answer = await refusalOf(() => deleteUser(scopeOf(request, admin), user.email))
-  if ('refused' in answer) return userPage(request, reply, admin, user, { notice: answer.refused, roles: user.roles.join(' ') })
+  if ('refused' in answer) return userPage(request, reply, admin, user, { notice: answer.refused, status: answer.refused.status })
   return back(request, reply, '/users', 'user_deleted')
 }
 

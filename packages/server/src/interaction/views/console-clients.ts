@@ -5,6 +5,7 @@
  * the answer to the form that created it: "copy it now".
  */
 import { csrfField } from './account-section.js'
+import { formAlert } from './console-layout.js'
 import { CONSOLE_MESSAGES as m } from './console-messages.js'
 import { html, type SafeHtml } from './layout.js'
 
@@ -39,6 +40,8 @@ export interface ClientsView {
   createAction: string
   deleteAction: string
   form: ClientForm
+  /** Why the form was refused (shown beside it, focus in its first field). */
+  alert?: string | undefined
   /** Just created: the secret to copy now (confidential clients). */
   secret?: { clientId: string; value: string } | undefined
 }
@@ -56,13 +59,14 @@ ${v.write ? html`<form method="post" action="${v.deleteAction}">${csrfField(v.cs
 
 function createForm(v: ClientsView): SafeHtml {
   const f = v.form
+  const { alert, focus } = formAlert('new-client-alert', v.alert)
   const grants = FORM_GRANT_TYPES.map((g) => html`<div class="check"><input type="checkbox" id="${grantId(g)}" name="${grantId(g)}" value="yes"${f.grants.includes(g) ? html` checked` : ''}><label for="${grantId(g)}">${g}</label></div>`)
   const radio = (value: ClientForm['type'], label: string) =>
     html`<div class="choice"><input type="radio" id="client-type-${value}" name="type" value="${value}"${f.type === value ? html` checked` : ''}><label for="client-type-${value}">${label}</label></div>`
   return html`<section aria-labelledby="new-client-heading">
 <h2 id="new-client-heading">${m.newClient}</h2>
-<form method="post" action="${v.createAction}">${csrfField(v.csrf)}
-<label for="client-id">${m.clientId}</label><input type="text" id="client-id" name="client_id" value="${f.client_id}" required maxlength="255" autocomplete="off">
+${alert}<form method="post" action="${v.createAction}">${csrfField(v.csrf)}
+<label for="client-id">${m.clientId}</label><input type="text" id="client-id" name="client_id" value="${f.client_id}" required maxlength="255" autocomplete="off"${focus}>
 <label for="client-name">${m.clientName}</label><input type="text" id="client-name" name="client_name" value="${f.client_name}" maxlength="255" autocomplete="off">
 <fieldset><legend>${m.clientType}</legend>${radio('confidential', m.confidential)}${radio('public', m.public)}</fieldset>
 <label for="redirect-uris">${m.redirectUris}</label><textarea id="redirect-uris" name="redirect_uris" rows="3" maxlength="4000">${f.redirect_uris}</textarea>

@@ -116,6 +116,15 @@ export function confirmContent(v: { question: string; action: string; csrf: stri
 <div class="actions"><button type="submit">${m.confirm}</button><a class="button secondary" href="${v.back}">${m.cancel}</a></div></form>`
 }
 
+/**
+ * A refused form's alert, beside the form (WCAG 2.2 §3.3.1): its text, and the attributes that put
+ * focus in the form's first field and tie that field to the alert.
+ */
+export function formAlert(id: string, text: string | undefined): { alert: SafeHtml | string; focus: SafeHtml | string } {
+  if (text === undefined) return { alert: '', focus: '' }
+  return { alert: html`<p class="error" role="alert" id="${id}">${text}</p>`, focus: html` autofocus aria-describedby="${id}"` }
+}
+
 /** A date and time as YYYY-MM-DD HH:MM UTC (the console is read by administrators across zones). */
 export function when(epochSeconds: number): string {
   return `${new Date(epochSeconds * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC`

@@ -6,6 +6,7 @@
  * never passes through a page.
  */
 import { csrfField } from './account-section.js'
+import { formAlert } from './console-layout.js'
 import { CONSOLE_MESSAGES as m } from './console-messages.js'
 import { html, type SafeHtml } from './layout.js'
 
@@ -30,18 +31,21 @@ export interface OrganizationsView {
   createAction: string
   deleteAction: string
   form: OrganizationForm
+  /** Why the form was refused (shown beside it, focus in its first field). */
+  alert?: string | undefined
 }
 
 export function organizationsContent(v: OrganizationsView): SafeHtml {
   const f = v.form
+  const { alert, focus } = formAlert('new-organization-alert', v.alert)
   const rows = v.organizations.map((o) => html`<li><strong>${o.id}</strong> · ${o.name}
 ${o.domains.length > 0 ? html`<dl class="facts"><dt>${m.domainsShort}</dt><dd>${o.domains.join(' ')}</dd></dl>` : ''}
 ${v.write ? html`<form method="post" action="${v.deleteAction}">${csrfField(v.csrf)}<input type="hidden" name="id" value="${o.id}"><button type="submit" class="secondary inline">${m.deleteOrganization(o.id)}</button></form>` : ''}</li>`)
   return html`<p>${m.organizationsIntro}</p>
 ${v.organizations.length === 0 ? html`<p>${m.noOrganizations}</p>` : html`<ul class="rows">${rows}</ul>`}
 ${v.write ? html`<section aria-labelledby="new-organization-heading"><h2 id="new-organization-heading">${m.newOrganization}</h2>
-<form method="post" action="${v.createAction}">${csrfField(v.csrf)}
-<label for="organization-id">${m.organizationId}</label><input type="text" id="organization-id" name="id" value="${f.id}" required maxlength="64" autocomplete="off">
+${alert}<form method="post" action="${v.createAction}">${csrfField(v.csrf)}
+<label for="organization-id">${m.organizationId}</label><input type="text" id="organization-id" name="id" value="${f.id}" required maxlength="64" autocomplete="off"${focus}>
 <label for="organization-name">${m.organizationName}</label><input type="text" id="organization-name" name="name" value="${f.name}" required maxlength="255" autocomplete="off">
 <label for="organization-domains">${m.domains}</label><input type="text" id="organization-domains" name="domains" value="${f.domains}" maxlength="2000" autocomplete="off">
 <button type="submit">${m.createOrganization}</button></form></section>` : ''}`

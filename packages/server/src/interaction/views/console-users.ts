@@ -6,7 +6,7 @@
  */
 import { csrfField } from './account-section.js'
 import { deviceOf, methodsOf } from './account-sessions.js'
-import { when } from './console-layout.js'
+import { formAlert, when } from './console-layout.js'
 import { CONSOLE_MESSAGES as m } from './console-messages.js'
 import { html, type SafeHtml } from './layout.js'
 import { messagesFor } from './locales.js'
@@ -49,14 +49,17 @@ export interface UsersView {
   csrf: string
   createAction: string
   form: UserForm
+  /** Why the form was refused (shown beside it, focus in its first field). */
+  alert?: string | undefined
 }
 
 function createForm(v: UsersView): SafeHtml {
   const f = v.form
+  const { alert, focus } = formAlert('new-user-alert', v.alert)
   return html`<section aria-labelledby="new-user-heading">
 <h2 id="new-user-heading">${m.newUser}</h2>
-<form method="post" action="${v.createAction}">${csrfField(v.csrf)}
-<label for="user-email">${m.email}</label><input type="email" id="user-email" name="email" value="${f.email}" required maxlength="254" autocomplete="off">
+${alert}<form method="post" action="${v.createAction}">${csrfField(v.csrf)}
+<label for="user-email">${m.email}</label><input type="email" id="user-email" name="email" value="${f.email}" required maxlength="254" autocomplete="off"${focus}>
 <label for="user-name">${m.name}</label><input type="text" id="user-name" name="name" value="${f.name}" maxlength="255" autocomplete="off">
 <label for="user-password">${m.password}</label><input type="password" id="user-password" name="password" maxlength="1024" autocomplete="new-password">
 <label for="user-roles">${m.roles}</label><input type="text" id="user-roles" name="roles" value="${f.roles}" maxlength="1000" autocomplete="off">
@@ -86,12 +89,14 @@ export interface UserView {
   resetMfaAction: string
   rolesAction: string
   deleteAction: string
-  /** The roles field as the refused form had it. */
+  /** The roles field as the refused form had it, and why it was refused. */
   roles?: string | undefined
+  rolesAlert?: string | undefined
 }
 
 export function userContent(v: UserView): SafeHtml {
   const words = messagesFor('en').account
+  const roles = formAlert('roles-alert', v.rolesAlert)
   const u = v.user
   const yes = (b: boolean) => (b ? m.yes : m.no)
   const sessions = v.sessions.map((s) => {
@@ -118,8 +123,8 @@ ${v.write ? html`<section aria-labelledby="mfa-heading"><h2 id="mfa-heading">${m
 <div class="check"><input type="checkbox" id="reset-passkeys" name="passkeys" value="yes"><label for="reset-passkeys">${m.alsoPasskeys}</label></div>
 <button type="submit" class="secondary">${m.resetMfa}</button></form></section>
 <section aria-labelledby="roles-heading"><h2 id="roles-heading">${m.editRoles}</h2>
-<form method="post" action="${v.rolesAction}">${csrfField(v.csrf)}
-<label for="user-roles">${m.rolesField}</label><input type="text" id="user-roles" name="roles" value="${v.roles ?? u.roles.join(' ')}" maxlength="1000" autocomplete="off">
+${roles.alert}<form method="post" action="${v.rolesAction}">${csrfField(v.csrf)}
+<label for="user-roles">${m.rolesField}</label><input type="text" id="user-roles" name="roles" value="${v.roles ?? u.roles.join(' ')}" maxlength="1000" autocomplete="off"${roles.focus}>
 <button type="submit" class="secondary">${m.saveRoles}</button></form></section>
 <section aria-labelledby="delete-heading"><h2 id="delete-heading">${m.deleteUser}</h2>
 <p>${m.deleteUserText}</p>
