@@ -21,6 +21,7 @@ import { Browser as HttpBrowser, formOf, parseForms, type Page as HttpPage } fro
 import { webAuthorizeUrl } from '../sign-in.js'
 import { enrolTotp, secondFactorForm } from '../support/mfa.js'
 import { totpCode } from '../../src/users/totp.js'
+import { adminChangeRecord } from '../../src/management/admin-change.js'
 import { basic, freePort, postForm, startServer, type TestServer } from '../helpers.js'
 
 const ADMIN = { email: 'root@example.com', password: 'root-password-long-enough', roles: ['latch:admin'] }
@@ -299,6 +300,25 @@ describe.skipIf(!hasChromium)('the admin console (issue 14)', () => {
     expect(audit.html).toContain('no such event &quot;admin.nothing&quot;')
     const missing = await browser.open(`${s.url}/admin/users/no-such-user`)
     expect(missing.status).toBe(404)
+  }, 30_000)
+
+  it('the audit log pages by cursor: 50 records, then **Older records** with the same filters (a relative since made absolute), to the end', async () => {
+    const start = Date.now() - 60_000
+    await s.server.ctx.store.audit.append(Array.from({ length: 55 }, (_, i) => adminChangeRecord(
+      { tenant: 'default', actor: { type: 'admin', id: 'ops' }, via: 'cli' },
+      { type: 'admin.tenant.created', subject: { type: 'tenant', id: `t${i}` }, before: null, after: { id: `t${i}` } },
+      start + i,
+    )))
+    const { browser } = await consoleSignIn(ADMIN)
+    const first = await browser.open(`${s.url}/admin/audit?type=admin.tenant.created&since=1h`)
+    const subjects = (html: string) => [...html.matchAll(/<dd>tenant (t\d+)<\/dd>/g)].map((m) => m[1])
+    expect(subjects(first.html)).toEqual(Array.from({ length: 50 }, (_, i) => `t${54 - i}`))
+    const older = /<a href="([^"]+)">Older records<\/a>/.exec(first.html)![1]!.replace(/&amp;/g, '&')
+    const next = new URL(older)
+    expect([next.searchParams.get('type'), new Date(next.searchParams.get('since')!).getTime() <= start]).toEqual(['admin.tenant.created', true])
+    const second = await browser.open(older)
+    expect(subjects(second.html)).toEqual(['t4', 't3', 't2', 't1', 't0'])
+    expect(second.html).not.toContain('Older records')
   }, 30_000)
 
   it('a change that cannot be undone asks first: deleting a client, resetting a user\'s two-step verification; each then recorded (admin.client.deleted, admin.user.mfa_reset)', async () => {
