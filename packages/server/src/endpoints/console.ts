@@ -17,7 +17,7 @@
  * - `GET /admin/clients`, `POST /admin/clients` (create: the secret shown once on the answer),
  *   `POST /admin/clients/delete`;
  * - `GET /admin/users?email=`, `POST /admin/users`, `GET /admin/users/:id`,
- *   `POST /admin/users/:id/sessions/revoke`, `POST /admin/users/:id/reset-mfa`,
+ *   `POST /admin/users/:id/sessions/revoke`, `POST /admin/users/:id/sessions/end-all`, `POST /admin/users/:id/reset-mfa`,
  *   `POST /admin/users/:id/roles`, `POST /admin/users/:id/delete`;
  * - `GET /admin/organizations`, `POST /admin/organizations`, `POST /admin/organizations/delete`;
  * - `GET /admin/connections`, `POST /admin/connections/delete`;
@@ -39,7 +39,7 @@ import { sendOutcome } from './_pipeline/send-outcome.js'
 import { sessionOf } from './_pipeline/session-cookie.js'
 import { href, gate, formParams, render } from './console/page.js'
 import { showClients, createClientForm, deleteClientForm } from './console/clients.js'
-import { showUsers, createUserForm, showUser, rolesForm, deleteUserForm, revokeSessionForm, resetMfaForm } from './console/users.js'
+import { showUsers, createUserForm, showUser, rolesForm, deleteUserForm, revokeSessionForm, endSessionsForm, resetMfaForm } from './console/users.js'
 import { showOrganizations, createOrganizationForm, deleteOrganizationForm, showConnections, deleteConnectionForm } from './console/organizations.js'
 import { showKeys, rotateKeysForm } from './console/keys.js'
 import { showAudit } from './console/audit.js'
@@ -74,6 +74,7 @@ export const consoleEndpoint: FastifyPluginAsync = async function consoleEndpoin
   app.post(at('/users'), form, createUserForm)
   app.get(at('/users/:id'), page, showUser)
   app.post(at('/users/:id/sessions/revoke'), form, revokeSessionForm)
+  app.post(at('/users/:id/sessions/end-all'), form, endSessionsForm)
   app.post(at('/users/:id/reset-mfa'), form, resetMfaForm)
   app.post(at('/users/:id/roles'), form, rolesForm)
   app.post(at('/users/:id/delete'), form, deleteUserForm)

@@ -41,6 +41,7 @@ export const NOTICES = {
   user_created: m.userCreated,
   session_revoked: m.sessionRevoked,
   session_not_found: m.sessionNotFound,
+  sessions_ended: m.sessionsEnded,
   mfa_reset: m.mfaReset,
   keys_rotated: m.rotated,
   roles_saved: m.rolesSaved,

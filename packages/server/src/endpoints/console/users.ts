@@ -8,7 +8,7 @@ import { confirmContent, type Notice } from '../../interaction/views/console-lay
 import { CONSOLE_MESSAGES as m } from '../../interaction/views/console-messages.js'
 import { EMPTY_USER_FORM, userContent, usersContent, type UserForm } from '../../interaction/views/console-users.js'
 import { html } from '../../interaction/views/layout.js'
-import { endUserSession, listUserSessions } from '../../management/sessions.js'
+import { endUserSession, endUserSessions, listUserSessions } from '../../management/sessions.js'
 import { createUser, deleteUser, listUsers, resetUserMfa, updateUser } from '../../management/users.js'
 import type { UserRecord } from '../../storage/store.js'
 import { href, single, gate, formParams, scopeOf, refusalOf, render, back, type Admin } from './page.js'
@@ -71,7 +71,7 @@ async function userPage(request: FastifyRequest, reply: FastifyReply, admin: Adm
   const base = `/users/${encodeURIComponent(user.id)}`
   return render(request, reply, admin, 'users', user.email, userContent({
     user, totp: totp !== null && totp.confirmed_at !== null, passkeys: passkeys.length, sessions, write: admin.write, csrf: admin.csrf,
-    revokeAction: href(request, `${base}/sessions/revoke`), resetMfaAction: href(request, `${base}/reset-mfa`),
+    revokeAction: href(request, `${base}/sessions/revoke`), endAllAction: href(request, `${base}/sessions/end-all`), resetMfaAction: href(request, `${base}/reset-mfa`),
     rolesAction: href(request, `${base}/roles`), deleteAction: href(request, `${base}/delete`), roles: refused?.roles?.text, rolesAlert: refused?.roles?.alert,
   }), refused?.notice, refused?.status)
 }
@@ -111,6 +111,20 @@ export async function revokeSessionForm(request: FastifyRequest, reply: FastifyR
   if (user === null) return reply
   const answer = await refusalOf(() => endUserSession(scopeOf(request, admin), user.id, params.session ?? ''))
   return back(request, reply, `/users/${encodeURIComponent(user.id)}`, 'refused' in answer ? 'session_not_found' : 'session_revoked')
+}
+
+export async function endSessionsForm(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const params = formParams(request)
+  const admin = await gate(request, reply, 'write')
+  if (admin === null) return reply
+  const user = await pathUser(request, reply, admin)
+  if (user === null) return reply
+  const base = `/users/${encodeURIComponent(user.id)}`
+  if (params.confirm !== 'yes') {
+    return render(request, reply, admin, 'users', m.endAll, confirmContent({ question: m.confirmEndAll(user.email), action: href(request, `${base}/sessions/end-all`), csrf: admin.csrf, fields: {}, back: href(request, base) }))
+  }
+  await endUserSessions(scopeOf(request, admin), user.id)
+  return back(request, reply, base, 'sessions_ended')
 }
 
 export async function resetMfaForm(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {

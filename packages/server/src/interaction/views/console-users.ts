@@ -86,6 +86,7 @@ export interface UserView {
   write: boolean
   csrf: string
   revokeAction: string
+  endAllAction: string
   resetMfaAction: string
   rolesAction: string
   deleteAction: string
@@ -116,7 +117,8 @@ ${v.write ? html`<br><form method="post" action="${v.revokeAction}">${csrfField(
 <dt>${m.created}</dt><dd>${when(u.created_at)}</dd>
 </dl>
 <section aria-labelledby="sessions-heading"><h2 id="sessions-heading">${m.sessions}</h2>
-${v.sessions.length === 0 ? html`<p>${m.noSessions}</p>` : html`<ul class="rows">${sessions}</ul>`}</section>
+${v.sessions.length === 0 ? html`<p>${m.noSessions}</p>` : html`<ul class="rows">${sessions}</ul>
+${v.write ? html`<form method="post" action="${v.endAllAction}">${csrfField(v.csrf)}<button type="submit" class="secondary">${m.endAll}</button></form>` : ''}`}</section>
 ${v.write ? html`<section aria-labelledby="mfa-heading"><h2 id="mfa-heading">${m.resetMfa}</h2>
 <p>${m.resetMfaText}</p>
 <form method="post" action="${v.resetMfaAction}">${csrfField(v.csrf)}
