@@ -105,7 +105,7 @@ export const CONSOLE_MESSAGES = {
   saveRoles: 'Save roles',
   rolesSaved: 'The roles were saved. They apply from the user\'s next token or page.',
   deleteUser: 'Delete user',
-  deleteUserText: 'Deletes the user with their sessions, grants, consents and factors. This cannot be undone.',
+  deleteUserText: 'Deletes the user: their sessions and consents go with them and their grants are revoked. This cannot be undone.',
   confirmDeleteUser: (email: string) => `Delete ${email}? Their sessions end and their tokens are revoked at once.`,
   userDeleted: 'The user was deleted.',
   // Keys.
