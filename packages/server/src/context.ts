@@ -100,6 +100,8 @@ export const PATHS = {
   ready: '/readyz',
   /** Issue 14: the admin REST API (`/admin/api/v1/audit-events`, `/admin/api/v1/openapi.json`). */
   admin_api: ADMIN_API_PATH,
+  /** Issue 14: the admin console's pages (`/admin`, `/admin/clients`…; everything under it but `/admin/api`). */
+  console: '/admin',
 } as const
 
 export function endpointUrls(issuer: string): EndpointUrls {

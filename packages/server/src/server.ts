@@ -70,6 +70,7 @@ import { LatchMetrics } from './metrics/latch-metrics.js'
 import { startMetricsListener, type MetricsListener } from './metrics/listener.js'
 import { metricsEndpoint } from './endpoints/metrics.js'
 import { adminApiEndpoint } from './endpoints/admin-api.js'
+import { consoleEndpoint } from './endpoints/console.js'
 import { recordRequestMetrics, recordUnmatched } from './endpoints/_pipeline/request-metrics.js'
 import { planReload } from './config/reload.js'
 import type { TracingSdk } from './tracing-sdk.js'
@@ -385,8 +386,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       // Issue 13.
       passkeyAssetsEndpoint, passkeyEndpoints, passkeyFactorPages, signUpPages, passwordResetPages,
       emailSignInEndpoint, accountEmailEndpoint,
-      // Issue 14: the admin REST API.
-      adminApiEndpoint,
+      // Issue 14: the admin REST API, and the admin console's pages.
+      adminApiEndpoint, consoleEndpoint,
     ]) {
       await app.register(plugin)
     }

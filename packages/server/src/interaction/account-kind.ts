@@ -54,21 +54,23 @@ export function accountClient(ctx: LatchContext): ClientRecord {
  * Begins signing in to the account page: the interaction pages, then back to `/account`. With
  * `stepUp` (review H1), a signed-in user signs in again, fresh and with two factors
  * (`acr_values` `urn:latch:acr:mfa`: `completeSignIn` asks the second factor, or a passkey), and
- * comes back to that account page (`/account`, `/account/mfa` or `/account/passkeys`).
+ * comes back to that account page (`/account`, `/account/mfa` or `/account/passkeys`). Issue 14: the
+ * admin console (`/admin`) signs in the same way, `returnTo` (or `stepUp`) `admin` bringing it back there.
  */
-export function beginAccountSignIn(ctx: LatchContext, input: { ip: string; userAgent?: string | undefined; locale: Locale; stepUp?: StepUpReturn | undefined }): Promise<Outcome> {
+export function beginAccountSignIn(ctx: LatchContext, input: { ip: string; userAgent?: string | undefined; locale: Locale; stepUp?: StepUpReturn | undefined; returnTo?: StepUpReturn | undefined }): Promise<Outcome> {
   return beginInteraction(ctx, {
     kind: 'account',
     client_id: ACCOUNT_CLIENT_ID,
     // The language of the account page carries over to the sign-in pages.
-    params: { scope: '', ui_locales: [input.locale], ...(input.stepUp === undefined ? {} : { acr_values: ACR_MFA, step_up: input.stepUp }) },
+    params: { scope: '', ui_locales: [input.locale], ...(input.stepUp === undefined ? {} : { acr_values: ACR_MFA, step_up: input.stepUp }), ...(input.returnTo === undefined ? {} : { return_to: input.returnTo }) },
     ip: input.ip,
     userAgent: input.userAgent,
   })
 }
 
 function accountUrl(ctx: LatchContext, interaction: Pick<InteractionRecord, 'params'>): string {
-  return stepUpReturnUrl(ctx, stepUpReturn(interaction.params.step_up))
+  // Issue 14: the admin console signs in through the same kind and comes back to itself.
+  return stepUpReturnUrl(ctx, stepUpReturn(isStepUp(interaction) ? interaction.params.step_up : interaction.params.return_to))
 }
 
 /** A step-up signs in afresh: the session's own sign-in is what was not strong (or recent) enough. */

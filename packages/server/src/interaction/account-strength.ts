@@ -45,8 +45,8 @@ export function mailboxProven(user: Pick<UserRecord, 'email_verified'>): boolean
   return user.email_verified
 }
 
-/** The account pages a step-up may come back to, by name (an allow-list: the return is no open redirect). */
-const STEP_UP_RETURNS = { account: '', mfa: '/mfa', passkeys: '/passkeys' } as const
+/** The pages a step-up may come back to, by name (an allow-list: the return is no open redirect); issue 14: the admin console too. */
+const STEP_UP_RETURNS = { account: PATHS.account, mfa: `${PATHS.account}/mfa`, passkeys: `${PATHS.account}/passkeys`, admin: PATHS.console } as const
 export type StepUpReturn = keyof typeof STEP_UP_RETURNS
 
 export function stepUpReturn(value: unknown): StepUpReturn {
@@ -54,7 +54,7 @@ export function stepUpReturn(value: unknown): StepUpReturn {
 }
 
 export function stepUpReturnUrl(ctx: LatchContext, back: StepUpReturn): string {
-  return `${ctx.urls.issuer}${PATHS.account}${STEP_UP_RETURNS[back]}`
+  return `${ctx.urls.issuer}${STEP_UP_RETURNS[back]}`
 }
 
 /**

@@ -1,0 +1,146 @@
+/**
+ * Issue 14: the console's Users pages (`/admin/users`, `/admin/users/:id`): search and create;
+ * a user's facts and sessions, **Revoke** a session (management/sessions.ts), reset two-step
+ * verification, replace roles, delete (asking first where it cannot be undone).
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { confirmContent, type Notice } from '../../interaction/views/console-layout.js'
+import { CONSOLE_MESSAGES as m } from '../../interaction/views/console-messages.js'
+import { EMPTY_USER_FORM, userContent, usersContent, type UserForm } from '../../interaction/views/console-users.js'
+import { html } from '../../interaction/views/layout.js'
+import { endUserSession, endUserSessions, listUserSessions } from '../../management/sessions.js'
+import { createUser, deleteUser, listUsers, resetUserMfa, updateUser } from '../../management/users.js'
+import type { UserRecord } from '../../storage/store.js'
+import { href, single, gate, formParams, scopeOf, refusalOf, render, back, type Admin } from './page.js'
+
+/** Users listed at most on one page (the store lists them all: a search narrows them). */
+const USERS_SHOWN = 100
+
+async function usersPage(request: FastifyRequest, reply: FastifyReply, admin: Admin, search: string, extra: { form?: UserForm; alert?: string; notice?: Notice; status?: number } = {}): Promise<FastifyReply> {
+  const all = await listUsers(scopeOf(request, admin))
+  const needle = search.trim().toLowerCase()
+  const matching = (needle === '' ? all : all.filter((u) => u.email.includes(needle))).sort((a, b) => a.email.localeCompare(b.email))
+  const content = usersContent({
+    users: matching.slice(0, USERS_SHOWN), total: all.length, search, searchAction: href(request, '/users'), userHref: (id) => href(request, `/users/${encodeURIComponent(id)}`),
+    write: admin.write, csrf: admin.csrf, createAction: href(request, '/users'), form: extra.form ?? EMPTY_USER_FORM, alert: extra.alert,
+  })
+  return render(request, reply, admin, 'users', m.users, content, extra.notice, extra.status)
+}
+
+export async function showUsers(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const admin = await gate(request, reply, 'read')
+  return admin === null ? reply : usersPage(request, reply, admin, single(request.query, 'email').slice(0, 254))
+}
+
+export async function createUserForm(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const params = formParams(request)
+  const admin = await gate(request, reply, 'write')
+  if (admin === null) return reply
+  const form: UserForm = { email: (params.email ?? '').trim(), name: (params.name ?? '').trim(), roles: (params.roles ?? '').trim(), email_verified: params.email_verified === 'yes' }
+  const roles = form.roles.split(/[\s,]+/).filter((r) => r !== '')
+  const password = params.password ?? ''
+  const answer = await refusalOf(() => createUser(scopeOf(request, admin), {
+    email: form.email,
+    ...(form.name !== '' && { name: form.name }),
+    ...(password !== '' && { password }),
+    ...(roles.length > 0 && { roles }),
+    email_verified: form.email_verified,
+  }))
+  if ('refused' in answer) return usersPage(request, reply, admin, '', { form, alert: answer.refused.text, status: answer.refused.status })
+  return back(request, reply, `/users/${encodeURIComponent(answer.ok.id)}`, 'user_created')
+}
+
+/** The user a path names, or null (a 404 page sent). */
+async function pathUser(request: FastifyRequest, reply: FastifyReply, admin: Admin) {
+  const id = (request.params as { id: string }).id
+  const user = id.length <= 64 ? await request.latch.store.users.getById(id) : null
+  if (user === null) render(request, reply, admin, 'users', m.users, html`<p><a href="${href(request, '/users')}">${m.users}</a></p>`, { text: m.userNotFound, alert: true }, 404)
+  return user
+}
+
+export async function showUser(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const admin = await gate(request, reply, 'read')
+  if (admin === null) return reply
+  const user = await pathUser(request, reply, admin)
+  return user === null ? reply : userPage(request, reply, admin, user)
+}
+
+async function userPage(request: FastifyRequest, reply: FastifyReply, admin: Admin, user: UserRecord, refused?: { notice?: Notice; status: number; roles?: { text: string; alert: string } }): Promise<FastifyReply> {
+  const ctx = request.latch
+  const [sessions, totp, passkeys] = await Promise.all([listUserSessions(scopeOf(request, admin), user.id), ctx.store.mfa.totp(user.id), ctx.store.passkeys.listForUser(user.id)])
+  const base = `/users/${encodeURIComponent(user.id)}`
+  return render(request, reply, admin, 'users', user.email, userContent({
+    user, totp: totp !== null && totp.confirmed_at !== null, passkeys: passkeys.length, sessions, write: admin.write, csrf: admin.csrf,
+    revokeAction: href(request, `${base}/sessions/revoke`), endAllAction: href(request, `${base}/sessions/end-all`), resetMfaAction: href(request, `${base}/reset-mfa`),
+    rolesAction: href(request, `${base}/roles`), deleteAction: href(request, `${base}/delete`), roles: refused?.roles?.text, rolesAlert: refused?.roles?.alert,
+  }), refused?.notice, refused?.status)
+}
+
+export async function rolesForm(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const params = formParams(request)
+  const admin = await gate(request, reply, 'write')
+  if (admin === null) return reply
+  const user = await pathUser(request, reply, admin)
+  if (user === null) return reply
+  const text = (params.roles ?? '').trim()
+  const answer = await refusalOf(() => updateUser(scopeOf(request, admin), user.email, { roles: text.split(/[\s,]+/).filter((r) => r !== '') }))
+  if ('refused' in answer) return userPage(request, reply, admin, user, { status: answer.refused.status, roles: { text, alert: answer.refused.text } })
+  return back(request, reply, `/users/${encodeURIComponent(user.id)}`, 'roles_saved')
+}
+
+export async function deleteUserForm(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const params = formParams(request)
+  const admin = await gate(request, reply, 'write')
+  if (admin === null) return reply
+  const user = await pathUser(request, reply, admin)
+  if (user === null) return reply
+  const base = `/users/${encodeURIComponent(user.id)}`
+  if (params.confirm !== 'yes') {
+    return render(request, reply, admin, 'users', m.deleteUser, confirmContent({ question: m.confirmDeleteUser(user.email), action: href(request, `${base}/delete`), csrf: admin.csrf, fields: {}, back: href(request, base) }))
+  }
+  const answer = await refusalOf(() => deleteUser(scopeOf(request, admin), user.email))
+  if ('refused' in answer) return userPage(request, reply, admin, user, { notice: answer.refused, status: answer.refused.status })
+  return back(request, reply, '/users', 'user_deleted')
+}
+
+export async function revokeSessionForm(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const params = formParams(request)
+  const admin = await gate(request, reply, 'write')
+  if (admin === null) return reply
+  const user = await pathUser(request, reply, admin)
+  if (user === null) return reply
+  const answer = await refusalOf(() => endUserSession(scopeOf(request, admin), user.id, params.session ?? ''))
+  return back(request, reply, `/users/${encodeURIComponent(user.id)}`, 'refused' in answer ? 'session_not_found' : 'session_revoked')
+}
+
+export async function endSessionsForm(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const params = formParams(request)
+  const admin = await gate(request, reply, 'write')
+  if (admin === null) return reply
+  const user = await pathUser(request, reply, admin)
+  if (user === null) return reply
+  const base = `/users/${encodeURIComponent(user.id)}`
+  if (params.confirm !== 'yes') {
+    return render(request, reply, admin, 'users', m.endAll, confirmContent({ question: m.confirmEndAll(user.email), action: href(request, `${base}/sessions/end-all`), csrf: admin.csrf, fields: {}, back: href(request, base) }))
+  }
+  await endUserSessions(scopeOf(request, admin), user.id)
+  return back(request, reply, base, 'sessions_ended')
+}
+
+export async function resetMfaForm(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const params = formParams(request)
+  const admin = await gate(request, reply, 'write')
+  if (admin === null) return reply
+  const user = await pathUser(request, reply, admin)
+  if (user === null) return reply
+  const base = `/users/${encodeURIComponent(user.id)}`
+  const passkeys = params.passkeys === 'yes'
+  if (params.confirm !== 'yes') {
+    return render(request, reply, admin, 'users', m.resetMfa, confirmContent({
+      question: m.confirmResetMfa(user.email), action: href(request, `${base}/reset-mfa`), csrf: admin.csrf, fields: passkeys ? { passkeys: 'yes' } : {}, back: href(request, base),
+    }))
+  }
+  const answer = await refusalOf(() => resetUserMfa(scopeOf(request, admin), user.email, { passkeys }))
+  if ('refused' in answer) return render(request, reply, admin, 'users', user.email, html`<p><a href="${href(request, base)}">${user.email}</a></p>`, answer.refused, answer.refused.status)
+  return back(request, reply, base, 'mfa_reset')
+}
