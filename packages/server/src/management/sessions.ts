@@ -11,7 +11,7 @@ import { recordAdminChange } from './admin-change.js'
 import { ManagementError, type ManagementScope } from './scope.js'
 
 /** The most sessions listed for one user (a user has few; the account page shows as many). */
-export const USER_SESSIONS_MAX = 50
+export const USER_SESSIONS_MAX = 200
 
 /** A session id as `randomId` makes them (UUID); anything else names no session. */
 const SESSION_ID = /^[0-9a-f-]{36}$/
@@ -41,26 +41,4 @@ export async function endUserSession(scope: ManagementScope, userId: string, ses
   const before = shown(ended)
   await recordAdminChange(scope, { type: 'admin.session.revoked', subject: { type: 'session', id: ended.id }, before, after: null, data: { user_id: userId } })
   return before
-}
-
-/**
- * Ends every live session of the user (the console's **End every session**), each as
- * `endUserSession` does and recorded so; grants outside sessions (`offline_access`) stay. Returns
- * how many ended. Pages of `USER_SESSIONS_MAX`: each ended session leaves the list, and one that
- * starts meanwhile is ended too, up to a bound.
- */
-export async function endUserSessions(scope: ManagementScope, userId: string): Promise<number> {
-  await userOf(scope, userId)
-  let ended = 0
-  for (let round = 0; round < 20; round++) {
-    const live = await scope.store.sessions.listForUser(userId, scope.clock.now(), USER_SESSIONS_MAX)
-    if (live.length === 0) break
-    for (const session of live) {
-      const gone = await scope.store.sessions.endById(session.id, userId, scope.clock.now())
-      if (gone === null) continue
-      ended++
-      await recordAdminChange(scope, { type: 'admin.session.revoked', subject: { type: 'session', id: gone.id }, before: shown(gone), after: null, data: { user_id: userId } })
-    }
-  }
-  return ended
 }

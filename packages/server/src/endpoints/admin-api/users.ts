@@ -1,6 +1,6 @@
 /**
  * Issue 14 (session 22): the admin API's users, their sessions and the apps they authorized, on the
- * management services (management/users.ts, user-sessions.ts, user-grants.ts) that the CLI and the
+ * management services (management/users.ts, sessions.ts, user-grants.ts) that the CLI and the
  * console use too. Users are addressed by `id` (their `sub`); an email is a query filter
  * (`GET /users?email=`). Pages are by email (`cursor` is the last email of the previous page). A
  * disabled user (`disabled_at`) signs in by no path until enabled again (users/disabled.ts).
@@ -11,14 +11,14 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { InvalidRequestError, NotFoundError } from '../../errors.js'
 import { createUser, deleteUser, disableUser, enableUser, getUser, listUserPage, patchUser, resetUserMfa, signOutUser, USER_PAGE_MAX, type UserPatch } from '../../management/users.js'
-import { endUserSession, listUserSessions, USER_SESSIONS_MAX } from '../../management/user-sessions.js'
+import { endUserSession, listUserSessions, USER_SESSIONS_MAX, type UserSession } from '../../management/sessions.js'
 import { listUserGrants, revokeUserGrant } from '../../management/user-grants.js'
 import { inviteUser } from '../../management/user-invite.js'
 import { DEFAULT_LOCALE, isLocale, LOCALES } from '../../interaction/views/locales.js'
 import { PATHS } from '../../context.js'
 import { pageLook } from '../_pipeline/page-look.js'
 import { adminResourceOf } from '../../rules/admin-api.js'
-import type { SessionRecord, UserRecord } from '../../storage/store.js'
+import type { UserRecord } from '../../storage/store.js'
 import { noStore } from '../_pipeline/no-store.js'
 import { adminAuthorization } from './authorization.js'
 import { managementScopeOf, viaManagement } from './management.js'
@@ -131,7 +131,7 @@ function userOut(u: UserRecord) {
     has_password: u.password_hash !== null, disabled_at: u.disabled_at == null ? null : iso(u.disabled_at), created_at: iso(u.created_at), updated_at: iso(u.updated_at),
   }
 }
-function sessionOut(s: SessionRecord) {
+function sessionOut(s: UserSession) {
   return { id: s.id, auth_time: iso(s.auth_time), amr: s.amr, created_at: iso(s.created_at), expires_at: iso(s.expires_at), user_agent: s.user_agent ?? null }
 }
 

@@ -8,7 +8,8 @@ import { confirmContent, type Notice } from '../../interaction/views/console-lay
 import { CONSOLE_MESSAGES as m } from '../../interaction/views/console-messages.js'
 import { EMPTY_USER_FORM, userContent, usersContent, type UserForm } from '../../interaction/views/console-users.js'
 import { html } from '../../interaction/views/layout.js'
-import { endUserSession, endUserSessions, listUserSessions } from '../../management/sessions.js'
+import { endUserSession, listUserSessions } from '../../management/sessions.js'
+import { signOutUser } from '../../management/users.js'
 import { createUser, deleteUser, listUsers, resetUserMfa, updateUser } from '../../management/users.js'
 import type { UserRecord } from '../../storage/store.js'
 import { href, single, gate, formParams, scopeOf, refusalOf, render, back, type Admin } from './page.js'
@@ -123,7 +124,7 @@ export async function endSessionsForm(request: FastifyRequest, reply: FastifyRep
   if (params.confirm !== 'yes') {
     return render(request, reply, admin, 'users', m.endAll, confirmContent({ question: m.confirmEndAll(user.email), action: href(request, `${base}/sessions/end-all`), csrf: admin.csrf, fields: {}, back: href(request, base) }))
   }
-  await endUserSessions(scopeOf(request, admin), user.id)
+  await signOutUser(scopeOf(request, admin), user.id)
   return back(request, reply, base, 'sessions_ended')
 }
 
