@@ -325,16 +325,23 @@ describe.skipIf(!hasChromium)('the admin console (issue 14)', () => {
     const { browser } = await consoleSignIn(ADMIN)
     const csrf = browser.cookies.get('latch_csrf')!
     const admin = (await s.server.ctx.store.users.getByEmail(ADMIN.email))!
+    const store = s.server.ctx.store
+    // A client of the config file is the file's: the console refuses to delete it (the next start would bring it back).
+    const fromFile = await browser.submit({ action: `${s.url}/admin/clients/delete`, method: 'post', fields: { csrf, client_id: 'spa', confirm: 'yes' }, buttons: [] })
+    expect(fromFile.status).toBe(409)
+    expect(await store.clients.get('spa')).not.toBeNull()
+    // An administrator's client (as `latch clients create` or the console makes them).
+    await store.clients.upsert({ ...(await store.clients.get('spa'))!, client_id: 'spa-copy' }, Date.now(), 'cli')
     // The first press shows the question and a form with confirm=yes; nothing is deleted yet.
-    const asked = await browser.submit({ action: `${s.url}/admin/clients/delete`, method: 'post', fields: { csrf, client_id: 'spa' }, buttons: [] })
-    expect(asked.html).toContain('Delete client spa? Its grants are revoked')
-    expect(await s.server.ctx.store.clients.get('spa')).not.toBeNull()
+    const asked = await browser.submit({ action: `${s.url}/admin/clients/delete`, method: 'post', fields: { csrf, client_id: 'spa-copy' }, buttons: [] })
+    expect(asked.html).toContain('Delete client spa-copy? Its grants are revoked')
+    expect(await store.clients.get('spa-copy')).not.toBeNull()
     const confirm = parseForms(asked.html).find((f) => f.action === `${s.url}/admin/clients/delete`)!
-    expect(confirm.fields).toMatchObject({ client_id: 'spa', confirm: 'yes' })
+    expect(confirm.fields).toMatchObject({ client_id: 'spa-copy', confirm: 'yes' })
     const deleted = await browser.submit(confirm)
     expect(deleted.url).toBe(`${s.url}/admin/clients?notice=client_deleted`)
     expect(deleted.html).toContain('The client was deleted.')
-    expect(await s.server.ctx.store.clients.get('spa')).toBeNull()
+    expect(await store.clients.get('spa-copy')).toBeNull()
 
     const alice = (await s.server.ctx.store.users.getByEmail(ALICE.email))!
     const resetAction = `${s.url}/admin/users/${alice.id}/reset-mfa`
@@ -345,7 +352,7 @@ describe.skipIf(!hasChromium)('the admin console (issue 14)', () => {
     const types = (await records()).filter((r) => r.actor.id === admin.id && (r.type === 'admin.client.deleted' || r.type === 'admin.user.mfa_reset'))
     expect(types.map((r) => [r.type, r.subject, r.data.via])).toEqual([
       ['admin.user.mfa_reset', { type: 'user', id: alice.id }, 'console'],
-      ['admin.client.deleted', { type: 'client', id: 'spa' }, 'console'],
+      ['admin.client.deleted', { type: 'client', id: 'spa-copy' }, 'console'],
     ])
   }, 30_000)
 
