@@ -40,7 +40,11 @@ describe.skipIf(!hasChromium)('the admin console (issue 14)', () => {
       users: [...[ADMIN, VIEWER, NOBODY, ALICE].map((u) => ({ ...u, email_verified: true })), { email: 'bob@example.com' }],
       connections: [{ id: 'gh', type: 'github', display_name: 'GitHub', client_id: 'c', client_secret: 'gh-secret' }],
       // A tenant under the default's host, with an administrator of its own.
-      tenants: [{ id: 'initech', issuer: `http://127.0.0.1:${port}/t/initech`, users: [{ ...INITECH_ADMIN, email_verified: true }] }],
+      tenants: [
+        { id: 'initech', issuer: `http://127.0.0.1:${port}/t/initech`, users: [{ ...INITECH_ADMIN, email_verified: true }] },
+        // admin.require_mfa: administrators of this tenant use the console with two factors only.
+        { id: 'strict', issuer: `http://127.0.0.1:${port}/t/strict`, admin: { require_mfa: true }, users: [{ ...INITECH_ADMIN, email_verified: true }] },
+      ],
     }, { port })
     chromium = await launchChromium()
   }, 30_000)
@@ -430,6 +434,29 @@ describe.skipIf(!hasChromium)('the admin console (issue 14)', () => {
     const audit = await browser.open(`${initech}/admin/audit?type=admin.organization.created`)
     expect(audit.html).toContain('organization initrode')
     expect((await browser.open(`${s.url}/admin/audit?type=admin.organization.created`)).html).not.toContain('organization initrode')
+  }, 30_000)
+
+  it('issue 14, admin.require_mfa: a latch:admin signed in with one factor gets the step-up (403), not the console\'s pages or forms, and a change posted anyway is refused', async () => {
+    const strict = `${s.url}/t/strict`
+    const browser = new HttpBrowser(s.url)
+    const start = await browser.open(`${strict}/admin`)
+    const page = await browser.signIn(await browser.submit(formOf(start)), INITECH_ADMIN.email, INITECH_ADMIN.password)
+    expect([page.url, page.status]).toEqual([`${strict}/admin`, 403])
+    expect(page.html).toContain('Two-step verification required')
+    expect(page.html).not.toContain('Admin console sections')
+    // The one form besides signing out is the step-up's: a sign-in asking for the second factor.
+    const stepUp = parseForms(page.html).filter((f) => f.action !== `${strict}/logout`)
+    expect(stepUp.map((f) => [f.action, f.fields.step_up])).toEqual([[`${strict}/admin/sign-in`, 'admin']])
+    for (const path of ['/clients', '/users', '/keys', '/audit']) {
+      const other = await browser.open(`${strict}/admin${path}`)
+      expect([path, other.status]).toEqual([path, 403])
+      expect(other.html).toContain('Two-step verification required')
+      expect(parseForms(other.html).some((f) => f.action.startsWith(`${strict}/admin/`) && f.action !== `${strict}/admin/sign-in`)).toBe(false)
+    }
+    const csrf = browser.cookies.get('latch_csrf_strict')!
+    const forged = await browser.postForm(`${strict}/admin/clients`, { csrf, client_id: 'one-factor', redirect_uris: 'https://one.example.com/cb', grant_types_authorization_code: 'yes' })
+    expect(forged.status).toBe(403)
+    expect(await s.server.ctx.store.forTenant('strict').clients.get('one-factor')).toBeNull()
   }, 30_000)
 
   it('OIDC Core §3.1.2.1 acr_values: the console\'s step-up (admin.require_mfa) signs in afresh with the second factor and comes back to /admin with a session of two factors', async () => {
