@@ -387,13 +387,24 @@ describe.skipIf(!hasChromium)('the admin console (issue 14)', () => {
     await browser.submit(parseForms((await browser.submit({ action: `${s.url}/admin/organizations/delete`, method: 'post', fields: { csrf, id: 'acme' }, buttons: [] })).html).find((f) => f.action.endsWith('/organizations/delete'))!)
     expect(await store.organizations.get('acme')).toBeNull()
 
-    // Connections: listed (never a secret), deleted after asking.
+    // Connections: listed (never a secret). The config file's has no Delete, and a forged one is
+    // refused (409); an administrator's is deleted after asking.
     const connections = await browser.open(`${s.url}/admin/connections`)
     expect(connections.html).toContain('GitHub')
     expect(connections.html).not.toContain('gh-secret')
-    const deleted = await browser.submit(parseForms((await browser.submit({ action: `${s.url}/admin/connections/delete`, method: 'post', fields: { csrf, id: 'gh' }, buttons: [] })).html).find((f) => f.action.endsWith('/connections/delete'))!)
+    expect(connections.html).toContain('Defined in the config file: remove it there')
+    expect(parseForms(connections.html).filter((f) => f.action.endsWith('/connections/delete'))).toEqual([])
+    const fromFile = await browser.submit({ action: `${s.url}/admin/connections/delete`, method: 'post', fields: { csrf, id: 'gh', confirm: 'yes' }, buttons: [] })
+    expect(fromFile.status).toBe(409)
+    expect(fromFile.html).toContain('connection gh is defined in the config file')
+    expect(await store.connections.get('gh')).not.toBeNull()
+    const { created_at: _c, updated_at: _u, ...gh } = (await store.connections.get('gh'))!
+    await store.connections.upsert({ ...gh, id: 'gh-copy', source: 'cli' }, Math.floor(Date.now() / 1000))
+    const listed = await browser.open(`${s.url}/admin/connections`)
+    expect(parseForms(listed.html).filter((f) => f.action.endsWith('/connections/delete')).map((f) => f.fields.id)).toEqual(['gh-copy'])
+    const deleted = await browser.submit(parseForms((await browser.submit({ action: `${s.url}/admin/connections/delete`, method: 'post', fields: { csrf, id: 'gh-copy' }, buttons: [] })).html).find((f) => f.action.endsWith('/connections/delete'))!)
     expect(deleted.url).toBe(`${s.url}/admin/connections?notice=connection_deleted`)
-    expect(await store.connections.get('gh')).toBeNull()
+    expect(await store.connections.get('gh-copy')).toBeNull()
 
     const admin = (await store.users.getByEmail(ADMIN.email))!
     const types = (await records()).filter((r) => r.actor.id === admin.id && r.data.via === 'console').map((r) => r.type)

@@ -162,6 +162,7 @@ export const CONSOLE_MESSAGES = {
   deleteConnection: (id: string) => `Delete ${id}`,
   confirmDeleteConnection: (id: string) => `Delete connection ${id}? Its users can no longer sign in through it and their links to it are removed; the users stay.`,
   connectionDeleted: 'The connection was deleted.',
+  connectionFromFile: 'Defined in the config file: remove it there, or with the command latch connections delete.',
   noConnections: 'No connections.',
   // Refusals.
   readOnlyRefusal: 'Your role (latch:viewer) does not allow changes.',
