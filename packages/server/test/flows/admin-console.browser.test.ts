@@ -37,7 +37,7 @@ describe.skipIf(!hasChromium)('the admin console (issue 14)', () => {
   beforeAll(async () => {
     const port = await freePort()
     s = await startServer({
-      users: [...[ADMIN, VIEWER, NOBODY, ALICE].map((u) => ({ ...u, email_verified: true })), { email: 'bob@example.com' }],
+      users: [...[ADMIN, VIEWER, NOBODY, ALICE].map((u) => ({ ...u, email_verified: true })), { email: 'bob@example.com' }, { email: 'dana@example.com' }],
       connections: [{ id: 'gh', type: 'github', display_name: 'GitHub', client_id: 'c', client_secret: 'gh-secret' }],
       // A tenant under the default's host, with an administrator of its own.
       tenants: [
@@ -445,6 +445,41 @@ describe.skipIf(!hasChromium)('the admin console (issue 14)', () => {
     const audit = await browser.open(`${initech}/admin/audit?type=admin.organization.created`)
     expect(audit.html).toContain('organization initrode')
     expect((await browser.open(`${s.url}/admin/audit?type=admin.organization.created`)).html).not.toContain('organization initrode')
+  }, 30_000)
+
+  it('issue 14: a user\'s page shows whether they may sign in; Disable asks first, then disables (disableUser); Enable enables; each recorded with the console as its channel', async () => {
+    const { browser } = await consoleSignIn(ADMIN)
+    const store = s.server.ctx.store
+    const admin = (await store.users.getByEmail(ADMIN.email))!
+    const dana = (await store.users.getByEmail('dana@example.com'))!
+    const danaPage = `${s.url}/admin/users/${dana.id}`
+    const shown = await browser.open(danaPage)
+    expect(shown.html).toContain('<dd id="sign-in-state">Allowed</dd>')
+    expect(parseForms(shown.html).map((f) => f.action)).toContain(`${danaPage}/disable`)
+    expect(parseForms(shown.html).map((f) => f.action)).not.toContain(`${danaPage}/enable`)
+    // The first press asks; nothing is disabled yet.
+    const asked = await browser.submit(parseForms(shown.html).find((f) => f.action === `${danaPage}/disable`)!)
+    expect(asked.html).toContain('Disable dana@example.com? They cannot sign in until enabled again')
+    expect((await store.users.getById(dana.id))!.disabled_at ?? null).toBeNull()
+    const disabled = await browser.submit(parseForms(asked.html).find((f) => f.action === `${danaPage}/disable`)!)
+    expect(disabled.url).toBe(`${danaPage}?notice=user_disabled`)
+    expect(disabled.html).toContain('The user was disabled')
+    expect(disabled.html).toMatch(/<dd id="sign-in-state">Disabled since \d{4}-\d\d-\d\d \d\d:\d\d UTC<\/dd>/)
+    expect((await store.users.getById(dana.id))!.disabled_at).toEqual(expect.any(Number))
+    expect(parseForms(disabled.html).map((f) => f.action)).not.toContain(`${danaPage}/disable`)
+    // Enable: no question (it takes nothing away).
+    const enabled = await browser.submit(parseForms(disabled.html).find((f) => f.action === `${danaPage}/enable`)!)
+    expect(enabled.url).toBe(`${danaPage}?notice=user_enabled`)
+    expect(enabled.html).toContain('<dd id="sign-in-state">Allowed</dd>')
+    expect((await store.users.getById(dana.id))!.disabled_at ?? null).toBeNull()
+    const changes = (await records()).filter((r) => r.subject?.id === dana.id).slice(0, 2)
+    expect(changes.map((r) => [r.type, r.actor, r.data.via])).toEqual([
+      ['admin.user.enabled', { type: 'user', id: admin.id }, 'console'],
+      ['admin.user.disabled', { type: 'user', id: admin.id }, 'console'],
+    ])
+    // Forged without CSRF: refused before anything is done.
+    expect((await browser.postForm(`${danaPage}/disable`, { confirm: 'yes' })).status).toBe(403)
+    expect((await store.users.getById(dana.id))!.disabled_at ?? null).toBeNull()
   }, 30_000)
 
   it('issue 14, admin.require_mfa: a latch:admin signed in with one factor gets the step-up (403), not the console\'s pages or forms, and a change posted anyway is refused', async () => {
