@@ -18,7 +18,7 @@
  *   `POST /admin/clients/delete`;
  * - `GET /admin/users?email=`, `POST /admin/users`, `GET /admin/users/:id`,
  *   `POST /admin/users/:id/sessions/revoke`, `POST /admin/users/:id/sessions/end-all`, `POST /admin/users/:id/reset-mfa`,
- *   `POST /admin/users/:id/roles`, `POST /admin/users/:id/delete`;
+ *   `POST /admin/users/:id/roles`, `POST /admin/users/:id/delete`, `POST /admin/users/:id/disable|enable`;
  * - `GET /admin/organizations`, `POST /admin/organizations`, `POST /admin/organizations/delete`;
  * - `GET /admin/connections`, `POST /admin/connections/delete`;
  * - `GET /admin/keys`, `POST /admin/keys/rotate`;
@@ -39,7 +39,7 @@ import { sendOutcome } from './_pipeline/send-outcome.js'
 import { sessionOf } from './_pipeline/session-cookie.js'
 import { href, gate, formParams, render } from './console/page.js'
 import { showClients, createClientForm, deleteClientForm } from './console/clients.js'
-import { showUsers, createUserForm, showUser, rolesForm, deleteUserForm, revokeSessionForm, endSessionsForm, resetMfaForm } from './console/users.js'
+import { showUsers, createUserForm, showUser, rolesForm, deleteUserForm, disableUserForm, enableUserForm, revokeSessionForm, endSessionsForm, resetMfaForm } from './console/users.js'
 import { showOrganizations, createOrganizationForm, deleteOrganizationForm, showConnections, deleteConnectionForm } from './console/organizations.js'
 import { showKeys, rotateKeysForm } from './console/keys.js'
 import { showAudit } from './console/audit.js'
@@ -78,6 +78,8 @@ export const consoleEndpoint: FastifyPluginAsync = async function consoleEndpoin
   app.post(at('/users/:id/reset-mfa'), form, resetMfaForm)
   app.post(at('/users/:id/roles'), form, rolesForm)
   app.post(at('/users/:id/delete'), form, deleteUserForm)
+  app.post(at('/users/:id/disable'), form, disableUserForm)
+  app.post(at('/users/:id/enable'), form, enableUserForm)
   app.get(at('/organizations'), page, showOrganizations)
   app.post(at('/organizations'), form, createOrganizationForm)
   app.post(at('/organizations/delete'), form, deleteOrganizationForm)

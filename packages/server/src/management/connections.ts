@@ -35,13 +35,27 @@ export async function listConnections({ store }: ManagementScope): Promise<Conne
 
 export async function getConnection({ store }: ManagementScope, id: string): Promise<ConnectionRecord> {
   const connection = await store.connections.get(id)
-  if (!connection) throw new ManagementError('not_found', 'connection', `no connection ${id}`)
+  if (!connection) throw notFound(id)
   return connection
 }
 
+function notFound(id: string): ManagementError {
+  return new ManagementError('not_found', 'connection', `no connection ${id}`)
+}
+
+/**
+ * A connection of the config file (`source: 'config'`) is the file's, as its clients are
+ * (management/clients.ts): the next start or reload would bring it back, so the admin API and the
+ * console refuse to delete it (`conflict`); the CLI, run by whoever runs the servers, deletes it and
+ * warns.
+ */
 export async function deleteConnection(scope: ManagementScope, id: string): Promise<ConnectionRecord> {
   const before = await scope.store.connections.get(id)
-  if (!before || !(await scope.store.connections.delete(id, scope.clock.now()))) throw new ManagementError('not_found', 'connection', `no connection ${id}`)
+  if (!before) throw notFound(id)
+  if (before.source === 'config' && scope.via !== 'cli') {
+    throw new ManagementError('conflict', 'connection', `connection ${id} is defined in the config file: remove it there (a start or reload of the servers would bring it back)`, { detail: { source: 'config' } })
+  }
+  if (!(await scope.store.connections.delete(id, scope.clock.now()))) throw notFound(id)
   await recordAdminChange(scope, { type: 'admin.connection.deleted', subject: { type: 'connection', id }, before, after: null })
   return before
 }

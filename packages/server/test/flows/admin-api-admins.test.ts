@@ -179,6 +179,22 @@ describe('issue 14: administrators of a tenant through the authorization code fl
     expect((await auditEvents('main', omitted.body.access_token!)).status).toBe(403)
   })
 
+  it('RFC 6750 §3.1: a latch:viewer\'s user token is 403 insufficient_scope on a write; a latch:admin\'s creates a client recorded with the user as actor, the app as client_id, via api', async () => {
+    const viewer = await adminTokens('main', CAROL, 'admin:read')
+    const body = JSON.stringify({ client_id: 'by-alice', token_endpoint_auth_method: 'none', redirect_uris: ['http://127.0.0.1:5557/cb'] })
+    const post = (token: string) => hostFetch(`${adminApi('main')}/clients`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body })
+    const refused = await post(viewer.tokens.access_token!)
+    expect(refused.status).toBe(403)
+    expect(refused.headers.get('www-authenticate')).toMatch(/error="insufficient_scope".*scope="admin:write"/)
+    expect(await s.server.ctx.store.clients.get('by-alice')).toBeNull()
+    const admin = await adminTokens('main', ALICE, 'admin:read admin:write')
+    const created = await post(admin.tokens.access_token!)
+    expect(created.status, await created.clone().text()).toBe(201)
+    const [record] = (await s.server.ctx.store.audit.list({ types: ['admin.client.created'], limit: 1 })).records
+    expect(record).toMatchObject({ actor: { type: 'user', id: await userId(ALICE.email) }, subject: { type: 'client', id: 'by-alice' }, client_id: 'admin-app', outcome: 'success' })
+    expect(record!.data.via).toBe('api')
+  })
+
   it('issue 14: roles are read at every call: a role taken away refuses the token and its refreshed successor at once, given back it works again; a deleted user\'s token is invalid_token', async () => {
     const { tokens } = await adminTokens('main', CAROL, 'admin:read')
     const carol = await userId(CAROL.email)

@@ -46,7 +46,7 @@ beforeAll(async () => {
   s = await startTenantsServer({
     port,
     perTenant: {
-      main: { clients: [...baseTestConfig.clients, opsClient(issuers.main)], organizations: [{ id: 'from-file', name: 'From the file' }] },
+      main: { clients: [...baseTestConfig.clients, opsClient(issuers.main)], organizations: [{ id: 'from-file', name: 'From the file' }], connections: [{ id: 'sso-file', type: 'github', client_id: 'file-client', client_secret: 'file-secret' }] },
       acme: { clients: [...baseTestConfig.clients, opsClient(issuers.acme)] },
     },
   })
@@ -285,7 +285,7 @@ describe('issue 14: admin API, connections', () => {
     expect(one.status).toBe(200)
     expect(one.body).toEqual(res.body)
     const list = await api('GET', '/connections')
-    expect((list.body.data as { id: string }[]).map((c) => c.id)).toEqual(['github'])
+    expect((list.body.data as { id: string }[]).map((c) => c.id)).toEqual(['github', 'sso-file'])
     expect(list.body.next_cursor).toBeNull()
     const again = await api('POST', '/connections', github)
     expect(again.status).toBe(409)
@@ -322,6 +322,21 @@ describe('issue 14: admin API, connections', () => {
     expect(await s.server.ctx.store.identities.link({ connection_id: 'literal', subject: 'bob-upstream', user_id: bob.id, email: bob.email, email_verified: false }, Math.floor(Date.now() / 1000))).toBe('linked')
     expectInvalid(await api('PUT', `/organizations/initrode/members/${bob.id}`, { roles: ['admin'] }), 'user', 'unverified federated user')
     expect(await s.server.ctx.store.organizations.membership('initrode', bob.id)).toBeNull()
+  })
+
+  it('issue 14: a connection of the config file is the file\'s: DELETE is 409 conflict and changes nothing (a start or reload would bring it back)', async () => {
+    const refused = await api('DELETE', '/connections/sso-file')
+    expect(refused.status).toBe(409)
+    expect(refused.body.error).toBe('conflict')
+    expect(String(refused.body.error_description)).toMatch(/defined in the config file/)
+    expect((await s.server.ctx.store.connections.get('sso-file'))!.source).toBe('config')
+    expect((await s.server.ctx.store.audit.list({ types: ['admin.connection.deleted'], limit: 50 })).records.filter((r) => r.subject?.id === 'sso-file')).toEqual([])
+  })
+
+  it('issue 12: private_network (loopback and private addresses) is the operator\'s decision: POST with private_network true is 400 naming it, nothing stored', async () => {
+    const refused = await api('POST', '/connections', { id: 'intranet', type: 'oidc', issuer: 'http://10.0.0.5', client_id: 'c', client_secret: UPSTREAM_SECRET, private_network: true })
+    expectInvalid(refused, 'private_network', 'private_network true')
+    expect(await s.server.ctx.store.connections.get('intranet')).toBeNull()
   })
 
   it('issue 12: DELETE removes the connection (204), recorded; then 404', async () => {

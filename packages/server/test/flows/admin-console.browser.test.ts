@@ -37,10 +37,14 @@ describe.skipIf(!hasChromium)('the admin console (issue 14)', () => {
   beforeAll(async () => {
     const port = await freePort()
     s = await startServer({
-      users: [...[ADMIN, VIEWER, NOBODY, ALICE].map((u) => ({ ...u, email_verified: true })), { email: 'bob@example.com' }],
+      users: [...[ADMIN, VIEWER, NOBODY, ALICE].map((u) => ({ ...u, email_verified: true })), { email: 'bob@example.com' }, { email: 'dana@example.com' }],
       connections: [{ id: 'gh', type: 'github', display_name: 'GitHub', client_id: 'c', client_secret: 'gh-secret' }],
       // A tenant under the default's host, with an administrator of its own.
-      tenants: [{ id: 'initech', issuer: `http://127.0.0.1:${port}/t/initech`, users: [{ ...INITECH_ADMIN, email_verified: true }] }],
+      tenants: [
+        { id: 'initech', issuer: `http://127.0.0.1:${port}/t/initech`, users: [{ ...INITECH_ADMIN, email_verified: true }] },
+        // admin.require_mfa: administrators of this tenant use the console with two factors only.
+        { id: 'strict', issuer: `http://127.0.0.1:${port}/t/strict`, admin: { require_mfa: true }, users: [{ ...INITECH_ADMIN, email_verified: true }] },
+      ],
     }, { port })
     chromium = await launchChromium()
   }, 30_000)
@@ -383,13 +387,24 @@ describe.skipIf(!hasChromium)('the admin console (issue 14)', () => {
     await browser.submit(parseForms((await browser.submit({ action: `${s.url}/admin/organizations/delete`, method: 'post', fields: { csrf, id: 'acme' }, buttons: [] })).html).find((f) => f.action.endsWith('/organizations/delete'))!)
     expect(await store.organizations.get('acme')).toBeNull()
 
-    // Connections: listed (never a secret), deleted after asking.
+    // Connections: listed (never a secret). The config file's has no Delete, and a forged one is
+    // refused (409); an administrator's is deleted after asking.
     const connections = await browser.open(`${s.url}/admin/connections`)
     expect(connections.html).toContain('GitHub')
     expect(connections.html).not.toContain('gh-secret')
-    const deleted = await browser.submit(parseForms((await browser.submit({ action: `${s.url}/admin/connections/delete`, method: 'post', fields: { csrf, id: 'gh' }, buttons: [] })).html).find((f) => f.action.endsWith('/connections/delete'))!)
+    expect(connections.html).toContain('Defined in the config file: remove it there')
+    expect(parseForms(connections.html).filter((f) => f.action.endsWith('/connections/delete'))).toEqual([])
+    const fromFile = await browser.submit({ action: `${s.url}/admin/connections/delete`, method: 'post', fields: { csrf, id: 'gh', confirm: 'yes' }, buttons: [] })
+    expect(fromFile.status).toBe(409)
+    expect(fromFile.html).toContain('connection gh is defined in the config file')
+    expect(await store.connections.get('gh')).not.toBeNull()
+    const { created_at: _c, updated_at: _u, ...gh } = (await store.connections.get('gh'))!
+    await store.connections.upsert({ ...gh, id: 'gh-copy', source: 'cli' }, Math.floor(Date.now() / 1000))
+    const listed = await browser.open(`${s.url}/admin/connections`)
+    expect(parseForms(listed.html).filter((f) => f.action.endsWith('/connections/delete')).map((f) => f.fields.id)).toEqual(['gh-copy'])
+    const deleted = await browser.submit(parseForms((await browser.submit({ action: `${s.url}/admin/connections/delete`, method: 'post', fields: { csrf, id: 'gh-copy' }, buttons: [] })).html).find((f) => f.action.endsWith('/connections/delete'))!)
     expect(deleted.url).toBe(`${s.url}/admin/connections?notice=connection_deleted`)
-    expect(await store.connections.get('gh')).toBeNull()
+    expect(await store.connections.get('gh-copy')).toBeNull()
 
     const admin = (await store.users.getByEmail(ADMIN.email))!
     const types = (await records()).filter((r) => r.actor.id === admin.id && r.data.via === 'console').map((r) => r.type)
@@ -430,6 +445,64 @@ describe.skipIf(!hasChromium)('the admin console (issue 14)', () => {
     const audit = await browser.open(`${initech}/admin/audit?type=admin.organization.created`)
     expect(audit.html).toContain('organization initrode')
     expect((await browser.open(`${s.url}/admin/audit?type=admin.organization.created`)).html).not.toContain('organization initrode')
+  }, 30_000)
+
+  it('issue 14: a user\'s page shows whether they may sign in; Disable asks first, then disables (disableUser); Enable enables; each recorded with the console as its channel', async () => {
+    const { browser } = await consoleSignIn(ADMIN)
+    const store = s.server.ctx.store
+    const admin = (await store.users.getByEmail(ADMIN.email))!
+    const dana = (await store.users.getByEmail('dana@example.com'))!
+    const danaPage = `${s.url}/admin/users/${dana.id}`
+    const shown = await browser.open(danaPage)
+    expect(shown.html).toContain('<dd id="sign-in-state">Allowed</dd>')
+    expect(parseForms(shown.html).map((f) => f.action)).toContain(`${danaPage}/disable`)
+    expect(parseForms(shown.html).map((f) => f.action)).not.toContain(`${danaPage}/enable`)
+    // The first press asks; nothing is disabled yet.
+    const asked = await browser.submit(parseForms(shown.html).find((f) => f.action === `${danaPage}/disable`)!)
+    expect(asked.html).toContain('Disable dana@example.com? They cannot sign in until enabled again')
+    expect((await store.users.getById(dana.id))!.disabled_at ?? null).toBeNull()
+    const disabled = await browser.submit(parseForms(asked.html).find((f) => f.action === `${danaPage}/disable`)!)
+    expect(disabled.url).toBe(`${danaPage}?notice=user_disabled`)
+    expect(disabled.html).toContain('The user was disabled')
+    expect(disabled.html).toMatch(/<dd id="sign-in-state">Disabled since \d{4}-\d\d-\d\d \d\d:\d\d UTC<\/dd>/)
+    expect((await store.users.getById(dana.id))!.disabled_at).toEqual(expect.any(Number))
+    expect(parseForms(disabled.html).map((f) => f.action)).not.toContain(`${danaPage}/disable`)
+    // Enable: no question (it takes nothing away).
+    const enabled = await browser.submit(parseForms(disabled.html).find((f) => f.action === `${danaPage}/enable`)!)
+    expect(enabled.url).toBe(`${danaPage}?notice=user_enabled`)
+    expect(enabled.html).toContain('<dd id="sign-in-state">Allowed</dd>')
+    expect((await store.users.getById(dana.id))!.disabled_at ?? null).toBeNull()
+    const changes = (await records()).filter((r) => r.subject?.id === dana.id).slice(0, 2)
+    expect(changes.map((r) => [r.type, r.actor, r.data.via])).toEqual([
+      ['admin.user.enabled', { type: 'user', id: admin.id }, 'console'],
+      ['admin.user.disabled', { type: 'user', id: admin.id }, 'console'],
+    ])
+    // Forged without CSRF: refused before anything is done.
+    expect((await browser.postForm(`${danaPage}/disable`, { confirm: 'yes' })).status).toBe(403)
+    expect((await store.users.getById(dana.id))!.disabled_at ?? null).toBeNull()
+  }, 30_000)
+
+  it('issue 14, admin.require_mfa: a latch:admin signed in with one factor gets the step-up (403), not the console\'s pages or forms, and a change posted anyway is refused', async () => {
+    const strict = `${s.url}/t/strict`
+    const browser = new HttpBrowser(s.url)
+    const start = await browser.open(`${strict}/admin`)
+    const page = await browser.signIn(await browser.submit(formOf(start)), INITECH_ADMIN.email, INITECH_ADMIN.password)
+    expect([page.url, page.status]).toEqual([`${strict}/admin`, 403])
+    expect(page.html).toContain('Two-step verification required')
+    expect(page.html).not.toContain('Admin console sections')
+    // The one form besides signing out is the step-up's: a sign-in asking for the second factor.
+    const stepUp = parseForms(page.html).filter((f) => f.action !== `${strict}/logout`)
+    expect(stepUp.map((f) => [f.action, f.fields.step_up])).toEqual([[`${strict}/admin/sign-in`, 'admin']])
+    for (const path of ['/clients', '/users', '/keys', '/audit']) {
+      const other = await browser.open(`${strict}/admin${path}`)
+      expect([path, other.status]).toEqual([path, 403])
+      expect(other.html).toContain('Two-step verification required')
+      expect(parseForms(other.html).some((f) => f.action.startsWith(`${strict}/admin/`) && f.action !== `${strict}/admin/sign-in`)).toBe(false)
+    }
+    const csrf = browser.cookies.get('latch_csrf_strict')!
+    const forged = await browser.postForm(`${strict}/admin/clients`, { csrf, client_id: 'one-factor', redirect_uris: 'https://one.example.com/cb', grant_types_authorization_code: 'yes' })
+    expect(forged.status).toBe(403)
+    expect(await s.server.ctx.store.forTenant('strict').clients.get('one-factor')).toBeNull()
   }, 30_000)
 
   it('OIDC Core §3.1.2.1 acr_values: the console\'s step-up (admin.require_mfa) signs in afresh with the second factor and comes back to /admin with a session of two factors', async () => {

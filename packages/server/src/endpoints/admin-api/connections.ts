@@ -5,7 +5,9 @@
  * - `POST` takes a `connections:` entry of the config file, validated by the config loader itself,
  *   with two differences: the server reads no file for a caller (`private_key_file` is refused:
  *   Apple's key is given as `private_key`, its PEM text), and nothing is substituted (`${VAR}` is
- *   taken literally, management/validate.ts).
+ *   taken literally, management/validate.ts). And `private_network: true` is refused: letting
+ *   Latch's server-side requests reach loopback and private addresses is the operator's decision
+ *   (config file or CLI), not a tenant administrator's over HTTP (connections/upstream-fetch.ts).
  * - Secrets are write-only: `client_secret` and `private_key` are accepted, stored encrypted under
  *   LATCH_SECRET, masked in the audit record, and never in an answer (the response schema is an
  *   allow-list of settings).
@@ -37,6 +39,8 @@ const FIELDS = [
 ] as const
 
 const REFUSED = { private_key_file: 'not accepted through the API (the server reads no file for a caller); give private_key, the PEM text' }
+
+const PRIVATE_NETWORK_REFUSAL = 'private_network: true is not accepted through the API (reaching loopback and private addresses is the operator\'s decision: set it in the config file or with `latch connections create`)'
 
 const URL_OR_NULL = { type: ['string', 'null'], format: 'uri' }
 
@@ -103,7 +107,7 @@ const CONNECTION_CREATE_SCHEMA: JsonSchema = {
     jit: { type: 'boolean' },
     federated_logout: { type: 'boolean' },
     trust_amr: { type: 'boolean' },
-    private_network: { type: 'boolean' },
+    private_network: { type: 'boolean', description: '`true` is refused (400): only the config file or the CLI lets a connection reach private addresses' },
     tenant: { type: 'string', description: 'microsoft: common, organizations, consumers or a tenant GUID' },
     allowed_tenants: { type: 'array', items: { type: 'string' } },
     team_id: { type: 'string', description: 'apple' },
@@ -151,6 +155,7 @@ const routes: FastifyPluginAsync = async (app) => {
     // Never echoed: the message says what is wrong, not the value.
     if (secret !== undefined && (secret === '' || secret.length > MAX_SECRET)) throw new InvalidRequestError(`client_secret: must be 1 to ${MAX_SECRET} characters (value hidden)`)
     if (entry.private_key !== undefined && typeof entry.private_key !== 'string') throw new InvalidRequestError('private_key: must be a string (a PKCS#8 PEM)')
+    if (entry.private_network === true) throw new InvalidRequestError(PRIVATE_NETWORK_REFUSAL)
     const { stored } = await viaManagement(() => createConnection(managementScopeOf(request), entry, secret))
     return json(reply).status(201).header('location', `${adminResourceOf(issuerOf(request))}/connections/${stored.id}`).send(publicConnection(stored, issuerOf(request)))
   })
@@ -179,7 +184,7 @@ export const connectionsResource: AdminResource = {
     },
     {
       method: 'post', path: '/connections', operationId: 'createConnection', summary: 'Create a connection',
-      description: 'Adds an upstream identity provider from a `connections:` entry, validated by the config loader (a preset fills what it leaves out). `client_secret` and `private_key` are write-only: stored encrypted under LATCH_SECRET, masked in the audit record, never returned. `private_key_file` is refused (no file is read for a caller). Register the answer\'s `redirect_uri` at the upstream. As `latch connections create`. Recorded as `admin.connection.created`.',
+      description: 'Adds an upstream identity provider from a `connections:` entry, validated by the config loader (a preset fills what it leaves out). `client_secret` and `private_key` are write-only: stored encrypted under LATCH_SECRET, masked in the audit record, never returned. `private_key_file` is refused (no file is read for a caller), and so is `private_network: true` (reaching private addresses is the operator\'s decision: config file or CLI). Register the answer\'s `redirect_uri` at the upstream. As `latch connections create`. Recorded as `admin.connection.created`.',
       access: 'admin:write', requestBody: { description: 'The connection', schema: 'ConnectionCreate' },
       responses: {
         201: { description: 'Created; `Location` is its URL', schema: 'Connection', headers: { Location: { description: 'The connection\'s URL', schema: { type: 'string' } } } },
@@ -194,9 +199,9 @@ export const connectionsResource: AdminResource = {
     },
     {
       method: 'delete', path: '/connections/{id}', operationId: 'deleteConnection', summary: 'Delete a connection',
-      description: 'Deletes the connection with its users\' identities at it and its pending sign-ins (one transaction); the users stay. A connection the config file lists comes back at the next start. As `latch connections delete`. Recorded as `admin.connection.deleted`.',
+      description: 'Deletes the connection with its users\' identities at it and its pending sign-ins (one transaction); the users stay. A connection of the config file (`source: config`) is the file\'s: refused with 409 `conflict` (the next start or reload would bring it back; remove it from the file, or delete it with `latch connections delete`). Recorded as `admin.connection.deleted`.',
       access: 'admin:write', parameters: [ID],
-      responses: { 204: { description: 'Deleted' }, 404: { description: '`not_found`: no such connection', schema: 'Error' } },
+      responses: { 204: { description: 'Deleted' }, 404: { description: '`not_found`: no such connection', schema: 'Error' }, 409: { description: '`conflict`: the connection is defined in the config file', schema: 'Error' } },
     },
   ],
   routes,

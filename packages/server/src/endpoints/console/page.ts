@@ -46,6 +46,8 @@ export const NOTICES = {
   keys_rotated: m.rotated,
   roles_saved: m.rolesSaved,
   user_deleted: m.userDeleted,
+  user_disabled: m.userDisabled,
+  user_enabled: m.userEnabled,
   organization_created: m.organizationCreated,
   organization_deleted: m.organizationDeleted,
   connection_deleted: m.connectionDeleted,

@@ -1,7 +1,8 @@
 /**
  * Issue 14: the console's Users pages (`/admin/users`, `/admin/users/:id`): search and create;
  * a user's facts and sessions, **Revoke** a session (management/sessions.ts), reset two-step
- * verification, replace roles, delete (asking first where it cannot be undone).
+ * verification, replace roles, disable (asking first) and enable, delete (asking first where it
+ * cannot be undone).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { confirmContent, type Notice } from '../../interaction/views/console-layout.js'
@@ -10,7 +11,7 @@ import { EMPTY_USER_FORM, userContent, usersContent, type UserForm } from '../..
 import { html } from '../../interaction/views/layout.js'
 import { endUserSession, listUserSessions } from '../../management/sessions.js'
 import { signOutUser } from '../../management/users.js'
-import { createUser, deleteUser, listUsers, resetUserMfa, updateUser } from '../../management/users.js'
+import { createUser, deleteUser, disableUser, enableUser, listUsers, resetUserMfa, updateUser } from '../../management/users.js'
 import type { UserRecord } from '../../storage/store.js'
 import { href, single, gate, formParams, scopeOf, refusalOf, render, back, type Admin } from './page.js'
 
@@ -73,7 +74,7 @@ async function userPage(request: FastifyRequest, reply: FastifyReply, admin: Adm
   return render(request, reply, admin, 'users', user.email, userContent({
     user, totp: totp !== null && totp.confirmed_at !== null, passkeys: passkeys.length, sessions, write: admin.write, csrf: admin.csrf,
     revokeAction: href(request, `${base}/sessions/revoke`), endAllAction: href(request, `${base}/sessions/end-all`), resetMfaAction: href(request, `${base}/reset-mfa`),
-    rolesAction: href(request, `${base}/roles`), deleteAction: href(request, `${base}/delete`), roles: refused?.roles?.text, rolesAlert: refused?.roles?.alert,
+    rolesAction: href(request, `${base}/roles`), deleteAction: href(request, `${base}/delete`), disableAction: href(request, `${base}/disable`), enableAction: href(request, `${base}/enable`), roles: refused?.roles?.text, rolesAlert: refused?.roles?.alert,
   }), refused?.notice, refused?.status)
 }
 
@@ -102,6 +103,33 @@ export async function deleteUserForm(request: FastifyRequest, reply: FastifyRepl
   const answer = await refusalOf(() => deleteUser(scopeOf(request, admin), user.email))
   if ('refused' in answer) return userPage(request, reply, admin, user, { notice: answer.refused, status: answer.refused.status })
   return back(request, reply, '/users', 'user_deleted')
+}
+
+/** Disabling ends every session and grant at once, so it asks first; enabling undoes only the refusal, so it does not. */
+export async function disableUserForm(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const params = formParams(request)
+  const admin = await gate(request, reply, 'write')
+  if (admin === null) return reply
+  const user = await pathUser(request, reply, admin)
+  if (user === null) return reply
+  const base = `/users/${encodeURIComponent(user.id)}`
+  if (params.confirm !== 'yes') {
+    return render(request, reply, admin, 'users', m.disableUser, confirmContent({ question: m.confirmDisableUser(user.email), action: href(request, `${base}/disable`), csrf: admin.csrf, fields: {}, back: href(request, base) }))
+  }
+  const answer = await refusalOf(() => disableUser(scopeOf(request, admin), user.id))
+  if ('refused' in answer) return userPage(request, reply, admin, user, { notice: answer.refused, status: answer.refused.status })
+  return back(request, reply, base, 'user_disabled')
+}
+
+export async function enableUserForm(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  formParams(request)
+  const admin = await gate(request, reply, 'write')
+  if (admin === null) return reply
+  const user = await pathUser(request, reply, admin)
+  if (user === null) return reply
+  const answer = await refusalOf(() => enableUser(scopeOf(request, admin), user.id))
+  if ('refused' in answer) return userPage(request, reply, admin, user, { notice: answer.refused, status: answer.refused.status })
+  return back(request, reply, `/users/${encodeURIComponent(user.id)}`, 'user_enabled')
 }
 
 export async function revokeSessionForm(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {

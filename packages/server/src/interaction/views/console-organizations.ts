@@ -3,7 +3,8 @@
  * email domains), **New organization** (an `organizations:` entry, the config file's rules) and
  * **Delete** (confirmed first). Connections: the list (id, type, name, organization, who defined
  * it) and **Delete** (confirmed first); a connection is added elsewhere, so that its client secret
- * never passes through a page.
+ * never passes through a page. The config file's connections have no **Delete**: they are the
+ * file's (management/connections.ts refuses), so the page says where to change them.
  */
 import { csrfField } from './account-section.js'
 import { formAlert } from './console-layout.js'
@@ -69,7 +70,8 @@ export interface ConnectionsView {
 export function connectionsContent(v: ConnectionsView): SafeHtml {
   const rows = v.connections.map((c) => html`<li><strong>${c.id}</strong> · ${c.display_name} <span class="muted">(${c.type})</span>
 <dl class="facts">${c.organization_id !== null ? html`<dt>${m.organization}</dt><dd>${c.organization_id}</dd>` : ''}<dt>${m.source}</dt><dd>${c.source}</dd></dl>
-${v.write ? html`<form method="post" action="${v.deleteAction}">${csrfField(v.csrf)}<input type="hidden" name="id" value="${c.id}"><button type="submit" class="secondary inline">${m.deleteConnection(c.id)}</button></form>` : ''}</li>`)
+${v.write && c.source === 'config' ? html`<p class="muted">${m.connectionFromFile}</p>` : ''}
+${v.write && c.source !== 'config' ? html`<form method="post" action="${v.deleteAction}">${csrfField(v.csrf)}<input type="hidden" name="id" value="${c.id}"><button type="submit" class="secondary inline">${m.deleteConnection(c.id)}</button></form>` : ''}</li>`)
   return html`<p>${m.connectionsIntro}</p>
 ${v.connections.length === 0 ? html`<p>${m.noConnections}</p>` : html`<ul class="rows">${rows}</ul>`}`
 }

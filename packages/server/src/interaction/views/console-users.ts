@@ -2,7 +2,8 @@
  * Issue 14: the console's Users pages. The list: search by email, each user a link to their page,
  * and the **New user** form (a `users:` entry of the config file, validated by the same rules). A
  * user's page: what the administrator may know (never a hash), the live sessions with **Revoke**
- * for each, and **Reset two-step verification** (confirmed first).
+ * for each, and **Reset two-step verification** (confirmed first); whether they may sign in, with
+ * **Disable user** (confirmed first) or **Enable user**.
  */
 import { csrfField } from './account-section.js'
 import { deviceOf, methodsOf } from './account-sessions.js'
@@ -20,6 +21,8 @@ export interface UserItem {
   claims: { name?: string | undefined }
   roles: readonly string[]
   created_at: number
+  /** Issue 14: set while the user is disabled (management/users.ts `disableUser`). */
+  disabled_at?: number | null | undefined
 }
 
 export interface SessionItem {
@@ -90,6 +93,8 @@ export interface UserView {
   resetMfaAction: string
   rolesAction: string
   deleteAction: string
+  disableAction: string
+  enableAction: string
   /** The roles field as the refused form had it, and why it was refused. */
   roles?: string | undefined
   rolesAlert?: string | undefined
@@ -115,6 +120,7 @@ ${v.write ? html`<br><form method="post" action="${v.revokeAction}">${csrfField(
 <dt>${m.twoStep}</dt><dd>${yes(v.totp)}</dd>
 <dt>${m.passkeys}</dt><dd>${v.passkeys}</dd>
 <dt>${m.created}</dt><dd>${when(u.created_at)}</dd>
+<dt>${m.signInState}</dt><dd id="sign-in-state">${u.disabled_at != null ? m.disabledSince(when(u.disabled_at)) : m.enabled}</dd>
 </dl>
 <section aria-labelledby="sessions-heading"><h2 id="sessions-heading">${m.sessions}</h2>
 ${v.sessions.length === 0 ? html`<p>${m.noSessions}</p>` : html`<ul class="rows">${sessions}</ul>
@@ -128,6 +134,13 @@ ${v.write ? html`<section aria-labelledby="mfa-heading"><h2 id="mfa-heading">${m
 ${roles.alert}<form method="post" action="${v.rolesAction}">${csrfField(v.csrf)}
 <label for="user-roles">${m.rolesField}</label><input type="text" id="user-roles" name="roles" value="${v.roles ?? u.roles.join(' ')}" maxlength="1000" autocomplete="off"${roles.focus}>
 <button type="submit" class="secondary">${m.saveRoles}</button></form></section>
+${u.disabled_at != null
+    ? html`<section aria-labelledby="enable-heading"><h2 id="enable-heading">${m.enableUser}</h2>
+<p>${m.enableUserText}</p>
+<form method="post" action="${v.enableAction}">${csrfField(v.csrf)}<button type="submit" class="secondary">${m.enableUser}</button></form></section>`
+    : html`<section aria-labelledby="disable-heading"><h2 id="disable-heading">${m.disableUser}</h2>
+<p>${m.disableUserText}</p>
+<form method="post" action="${v.disableAction}">${csrfField(v.csrf)}<button type="submit" class="secondary">${m.disableUser}</button></form></section>`}
 <section aria-labelledby="delete-heading"><h2 id="delete-heading">${m.deleteUser}</h2>
 <p>${m.deleteUserText}</p>
 <form method="post" action="${v.deleteAction}">${csrfField(v.csrf)}<button type="submit" class="secondary">${m.deleteUser}</button></form></section>` : ''}`
