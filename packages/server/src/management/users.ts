@@ -37,6 +37,22 @@ export async function userToProvision(store: Store, email: string): Promise<User
   return user
 }
 
+/**
+ * Review M2: a user the config file lists is written again from the file at every start and reload
+ * (seed.ts: created again when deleted; its name, and its roles and custom attributes when the
+ * entry names them, set back). Through the API or the console such a change would be undone
+ * silently (an administrator's role taken away would come back), so it is `conflict` there; the
+ * CLI, whose user holds the file, may still make it. Disabling is kept across reloads: it is the
+ * way to stop such a user at once.
+ */
+function refuseFileOwned(scope: ManagementScope, user: UserRecord, change: { name?: boolean; roles?: boolean; claims?: boolean; deleted?: boolean }): void {
+  if (scope.via === 'cli') return
+  const entry = scope.config.users.find((u) => u.email.toLowerCase() === user.email)
+  if (entry === undefined) return
+  const undone = change.deleted === true || change.name === true || (change.roles === true && entry.roles !== undefined) || (change.claims === true && entry.claims !== undefined)
+  if (undone) throw new ManagementError('conflict', 'user', `user ${user.email} is listed in the config file, which sets it again at every start and reload: change it there (disabling the user is kept)`)
+}
+
 export async function listUsers({ store }: ManagementScope): Promise<UserRecord[]> {
   return store.users.list()
 }
@@ -77,6 +93,7 @@ export interface UserUpdate {
 export async function updateUser(scope: ManagementScope, email: string, change: UserUpdate): Promise<{ user: UserRecord; missing: string[] }> {
   const { store, clock, config } = scope
   const user = await userToProvision(store, email)
+  refuseFileOwned(scope, user, { roles: change.roles !== undefined, claims: change.setClaims !== undefined || change.removeClaims !== undefined })
   const remove = change.removeClaims ?? []
   const missing = remove.filter((key) => !Object.hasOwn(user.attributes, key))
   const attributes: Record<string, unknown> = {}
@@ -134,6 +151,7 @@ export async function resetUserMfa(scope: ManagementScope, email: string, { pass
 export async function deleteUser(scope: ManagementScope, email: string): Promise<UserRecord> {
   const lower = email.toLowerCase()
   const user = await scope.store.users.getByEmail(lower)
+  if (user) refuseFileOwned(scope, user, { deleted: true })
   if (!user || !(await scope.store.users.delete(user.id, scope.clock.now()))) throw new ManagementError('not_found', 'user', `no user with email ${lower}`)
   await recordAdminChange(scope, { type: 'admin.user.deleted', subject: { type: 'user', id: user.id }, before: user, after: null })
   return user
@@ -150,9 +168,9 @@ export async function getUser({ store }: ManagementScope, id: string): Promise<U
 export const USER_PAGE_MAX = 200
 
 /** A page of users by email (after `after`, an email), or the one user with `email`; `next` is the cursor of the next page. */
-export async function listUserPage({ store }: ManagementScope, filter: { email?: string; after?: string; limit: number }): Promise<{ users: UserRecord[]; next: string | null }> {
+export async function listUserPage({ store }: ManagementScope, filter: { email?: string; emailPrefix?: string; after?: string; limit: number }): Promise<{ users: UserRecord[]; next: string | null }> {
   const limit = Math.min(Math.max(1, filter.limit), USER_PAGE_MAX)
-  const { users, more } = await store.users.page({ ...(filter.email !== undefined && { email: filter.email }), ...(filter.after !== undefined && { after: filter.after }) }, limit)
+  const { users, more } = await store.users.page({ ...(filter.email !== undefined && { email: filter.email }), ...(filter.emailPrefix !== undefined && { emailPrefix: filter.emailPrefix }), ...(filter.after !== undefined && { after: filter.after }) }, limit)
   return { users, next: more ? users[users.length - 1]!.email : null }
 }
 
@@ -168,6 +186,7 @@ export interface UserPatch {
 export async function patchUser(scope: ManagementScope, id: string, patch: UserPatch): Promise<UserRecord> {
   const { store, clock, config } = scope
   const user = await getUser(scope, id)
+  refuseFileOwned(scope, user, { name: patch.name !== undefined, roles: patch.roles !== undefined, claims: patch.claims !== undefined })
   if ((patch.roles !== undefined || patch.claims !== undefined) && (await unverifiedFederatedUser(store, user))) {
     throw new ManagementError('refused', 'user', `user ${user.email} signs in through a connection and never verified that email; it may not be its owner (delete that user first)`)
   }

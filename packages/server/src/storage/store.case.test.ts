@@ -859,6 +859,16 @@ for (const dialect of DIALECTS) {
       expect(one).toEqual({ users: [expect.objectContaining({ email: `zz-${tag}-c@example.com` })], more: false })
     })
 
+    it('review M3: users.page finds emails by their beginning, the LIKE wildcards _ and % taken literally', async () => {
+      const tag = id().toLowerCase().replace(/[^a-z0-9]/g, '')
+      for (const local of ['p_1', 'px1', 'p%2', 'q_1']) await store.users.upsert({ email: `${local}.${tag}@example.com`, email_verified: true, password_hash: null, claims: {} }, T)
+      const emails = async (prefix: string) => (await store.users.page({ emailPrefix: prefix }, 50)).users.map((u) => u.email).filter((e) => e.includes(tag))
+      expect(await emails('P_')).toEqual([`p_1.${tag}@example.com`])
+      expect(await emails('p%')).toEqual([`p%2.${tag}@example.com`])
+      expect(await emails(`p_1.${tag}`)).toEqual([`p_1.${tag}@example.com`])
+      expect(await emails('q')).toEqual([`q_1.${tag}@example.com`])
+    })
+
     /** @see issue 8 */
     it('issue 8: sessions.insert and grants.open with a condition write only while the checked password hash is stored and the session exists', async () => {
       const user = await store.users.upsert({ email: `cond.${id()}@example.com`, email_verified: true, password_hash: 'h1', claims: {} }, T)

@@ -114,10 +114,10 @@ export interface Store {
      */
     signOut(id: string, now: number): Promise<{ sessions: number } | null>
     /**
-     * Issue 14: a page of users by email: those after `after` (an email, exclusive), or only `email`;
+     * Issue 14: a page of users by email: those after `after` (an email, exclusive), or only `email`, or those whose email starts with `emailPrefix`;
      * at most `limit`, and whether there are more.
      */
-    page(filter: { email?: string; after?: string }, limit: number): Promise<{ users: UserRecord[]; more: boolean }>
+    page(filter: { email?: string; emailPrefix?: string; after?: string }, limit: number): Promise<{ users: UserRecord[]; more: boolean }>
     /** Replaces the user's roles and/or custom attributes; false when there is no such user. */
     update(id: string, patch: Partial<Pick<UserRecord, 'roles' | 'attributes' | 'claims'>>, now: number): Promise<boolean>
     /**

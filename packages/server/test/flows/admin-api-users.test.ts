@@ -207,6 +207,16 @@ describe('issue 14: admin API, users', () => {
     expect((await send('PATCH', '/users/no-such-user', { name: 'x' })).status).toBe(404)
   })
 
+  it('review M2: a user the config file lists is the file\'s: PATCH of what the file sets again and DELETE are 409 conflict, nothing changed or recorded', async () => {
+    const bob = (await s.server.ctx.store.users.getByEmail(BOB.email))!
+    for (const [method, body] of [['PATCH', { name: 'Robert' }], ['DELETE', undefined]] as const) {
+      const res = await send(method, `/users/${bob.id}`, body)
+      expect([res.status, res.body.error], method).toEqual([409, 'conflict'])
+      expect(res.body.error_description).toContain('listed in the config file')
+    }
+    expect(await s.server.ctx.store.users.getById(bob.id)).toEqual(bob)
+  })
+
   it('README "Admin API": POST /users/{id}/reset-mfa (optional body) answers what was removed and records admin.user.mfa_reset', async () => {
     const res = await send('POST', `/users/${carolId}/reset-mfa`, { passkeys: true })
     expect(res.status, JSON.stringify(res.body)).toBe(200)

@@ -11,19 +11,19 @@ import { EMPTY_USER_FORM, userContent, usersContent, type UserForm } from '../..
 import { html } from '../../interaction/views/layout.js'
 import { endUserSession, listUserSessions } from '../../management/sessions.js'
 import { signOutUser } from '../../management/users.js'
-import { createUser, deleteUser, disableUser, enableUser, listUsers, resetUserMfa, updateUser } from '../../management/users.js'
+import { createUser, deleteUser, disableUser, enableUser, listUserPage, resetUserMfa, updateUser } from '../../management/users.js'
 import type { UserRecord } from '../../storage/store.js'
 import { href, single, gate, formParams, scopeOf, refusalOf, render, back, type Admin } from './page.js'
 
-/** Users listed at most on one page (the store lists them all: a search narrows them). */
+/** Users on one page, in email order (review M3: a page at a time from the store, never every user). */
 const USERS_SHOWN = 100
 
-async function usersPage(request: FastifyRequest, reply: FastifyReply, admin: Admin, search: string, extra: { form?: UserForm; alert?: string; notice?: Notice; status?: number } = {}): Promise<FastifyReply> {
-  const all = await listUsers(scopeOf(request, admin))
+async function usersPage(request: FastifyRequest, reply: FastifyReply, admin: Admin, search: string, extra: { form?: UserForm; alert?: string; notice?: Notice; status?: number; after?: string } = {}): Promise<FastifyReply> {
   const needle = search.trim().toLowerCase()
-  const matching = (needle === '' ? all : all.filter((u) => u.email.includes(needle))).sort((a, b) => a.email.localeCompare(b.email))
+  const { users, next } = await listUserPage(scopeOf(request, admin), { ...(needle !== '' && { emailPrefix: needle }), ...(extra.after !== undefined && extra.after !== '' && { after: extra.after.toLowerCase() }), limit: USERS_SHOWN })
+  const more = next === null ? null : href(request, `/users?${new URLSearchParams({ ...(needle !== '' && { email: needle }), after: next }).toString()}`)
   const content = usersContent({
-    users: matching.slice(0, USERS_SHOWN), total: all.length, search, searchAction: href(request, '/users'), userHref: (id) => href(request, `/users/${encodeURIComponent(id)}`),
+    users, more, search, searchAction: href(request, '/users'), userHref: (id) => href(request, `/users/${encodeURIComponent(id)}`),
     write: admin.write, csrf: admin.csrf, createAction: href(request, '/users'), form: extra.form ?? EMPTY_USER_FORM, alert: extra.alert,
   })
   return render(request, reply, admin, 'users', m.users, content, extra.notice, extra.status)
@@ -31,7 +31,7 @@ async function usersPage(request: FastifyRequest, reply: FastifyReply, admin: Ad
 
 export async function showUsers(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const admin = await gate(request, reply, 'read')
-  return admin === null ? reply : usersPage(request, reply, admin, single(request.query, 'email').slice(0, 254))
+  return admin === null ? reply : usersPage(request, reply, admin, single(request.query, 'email').slice(0, 254), { after: single(request.query, 'after').slice(0, 254) })
 }
 
 export async function createUserForm(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {

@@ -66,9 +66,9 @@ export const CONSOLE_MESSAGES = {
   noClients: 'No clients yet.',
   // Users.
   usersIntro: 'Users of this tenant, by email.',
-  search: 'Search by email',
+  search: 'Email, or its beginning',
   searchButton: 'Search',
-  usersShown: (shown: number, total: number) => `${shown} of ${total} users shown.`,
+  moreUsers: 'More users',
   noUsers: 'No users match.',
   email: 'Email',
   name: 'Name',

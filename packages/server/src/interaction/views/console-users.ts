@@ -44,7 +44,8 @@ export const EMPTY_USER_FORM: UserForm = { email: '', name: '', roles: '', email
 
 export interface UsersView {
   users: readonly UserItem[]
-  total: number
+  /** The next page's URL, when there are more users. */
+  more: string | null
   search: string
   searchAction: string
   userHref: (id: string) => string
@@ -76,8 +77,7 @@ export function usersContent(v: UsersView): SafeHtml {
 <form method="get" action="${v.searchAction}" role="search">
 <label for="user-search">${m.search}</label><input type="text" id="user-search" name="email" value="${v.search}" maxlength="254" autocomplete="off">
 <button type="submit" class="secondary">${m.searchButton}</button></form>
-${v.users.length === 0 ? html`<p>${m.noUsers}</p>` : html`<p class="muted">${m.usersShown(v.users.length, v.total)}</p>
-<ul class="rows">${v.users.map((u) => html`<li><a href="${v.userHref(u.id)}">${u.email}</a>${u.claims.name !== undefined ? html` · ${u.claims.name}` : ''}${u.roles.length > 0 ? html` <span class="muted">(${u.roles.join(', ')})</span>` : ''}</li>`)}</ul>`}
+${v.users.length === 0 ? html`<p>${m.noUsers}</p>` : html`<ul class="rows">${v.users.map((u) => html`<li><a href="${v.userHref(u.id)}">${u.email}</a>${u.claims.name !== undefined ? html` · ${u.claims.name}` : ''}${u.roles.length > 0 ? html` <span class="muted">(${u.roles.join(', ')})</span>` : ''}</li>`)}</ul>${v.more !== null ? html`<p><a href="${v.more}">${m.moreUsers}</a></p>` : ''}`}
 ${v.write ? createForm(v) : ''}`
 }
 

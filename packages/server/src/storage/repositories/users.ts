@@ -5,6 +5,7 @@
  * @see https://openid.net/specs/openid-connect-core-1_0.html#ClaimStability
  */
 import { randomUUID } from 'node:crypto'
+import { sql } from 'kysely'
 import { COLUMNS } from '../rows.js'
 import type { Store } from '../store.js'
 import { statement } from './compiled.js'
@@ -96,6 +97,8 @@ export function userRepository({ db, rows }: RepositoryContext): ForTenant<Store
     async page(filter, limit) {
       let query = db.selectFrom('users').select(COLUMNS.users).where('tenant_id', '=', tenant)
       if (filter.email !== undefined) query = query.where('email', '=', filter.email.toLowerCase())
+      // LIKE with its wildcards escaped: a prefix, in both dialects (emails are stored lower-case).
+      if (filter.emailPrefix !== undefined) query = query.where(sql<boolean>`email like ${`${filter.emailPrefix.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`)
       if (filter.after !== undefined) query = query.where('email', '>', filter.after)
       const found = (await query.orderBy('email').limit(limit + 1).execute()).map(rows.user)
       return { users: found.slice(0, limit), more: found.length > limit }
