@@ -101,19 +101,22 @@ if (postgres) {
 }
 
 /**
- * Files that take long whatever the machine (the built CLI spawned a few hundred times, Chromium),
- * with the time to assume when vitest's results cache has none (a fresh checkout, CI).
+ * Files that take long whatever the machine (Chromium: the screenshots render a few hundred pages;
+ * the CLI files that wait on spawned `latch serve` processes), with the time to assume when
+ * vitest's results cache has none (a fresh checkout, CI). Measured on 2 busy cores (session 22):
+ * screenshots ~70 s, the other browser files 3-40 s, cli/lifecycle/tenants 12-20 s.
  */
 const LONG_FILES: [RegExp, number][] = [
-  [/\/apps\/cli\/src\/[^/]+\.test\.ts$/, 120_000],
-  [/\.browser\.test\.ts$/, 30_000],
+  [/\/test\/screenshots\/[^/]+\.browser\.test\.ts$/, 75_000],
+  [/\.browser\.test\.ts$/, 15_000],
+  [/\/apps\/cli\/src\/(cli|lifecycle|tenants)\.test\.ts$/, 20_000],
 ]
 
 /**
  * Vitest's order (project by project; within one, the longest file first by the results cache of
  * the last run, else the largest) with the LONG_FILES of every project moved to the front, longest
- * first: the run ends when its last file does, and a long file started late (the CLI's were last,
- * in the `sqlite` project) keeps one worker busy after the others are done. Not the clusters of
+ * first: the run ends when its last file does, and a long file started late (the browser files of
+ * the `postgres` project, say) keeps one worker busy after the others are done. Not the clusters of
  * test/scale and test/outage: their timing assertions are better off away from that crowd.
  */
 class LongestFirst extends BaseSequencer {
@@ -145,9 +148,10 @@ export default defineConfig({
     // (cores - 1 = one worker), without starving the timing-sensitive files.
     maxWorkers: Number(process.env.LATCH_TEST_WORKERS ?? 3),
     sequence: { sequencer: LongestFirst },
-    // Only the CLI files run tests side by side (`describe.concurrent`); each of those tests keeps a
-    // core busy with the processes it spawns, so two at a time are enough to keep a CLI file from
-    // ending the run, and more only crowd the other workers' timing-sensitive files.
+    // Only the CLI files run tests side by side (`describe.concurrent`): in-process command lines
+    // waiting on SQLite and argon2, and spawned `latch serve` processes waiting on signals and
+    // bounds. Two at a time keep a CLI file short; more only crowd the other workers'
+    // timing-sensitive files.
     maxConcurrency: 2,
     projects,
   },
