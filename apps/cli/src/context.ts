@@ -5,9 +5,9 @@
  * one client or user the way the config loader validates the file, and reading a password.
  */
 import { existsSync } from 'node:fs'
+import type { ReadStream } from 'node:tty'
 import { userInfo } from 'node:os'
 import { createInterface } from 'node:readline/promises'
-import type { ReadStream } from 'node:tty'
 import type { Command } from 'commander'
 import {
   ConfigError, DEFAULT_TENANT, TENANT_ID_PATTERN, createStore, databaseExists, loadConfig, redactUrl, scrubText, systemClock, tenantConfig, type LatchConfig, type LoadedConfig, type ManagementScope, type Store,

@@ -76,7 +76,7 @@ export function workspace(config = CONFIG): string {
 
 /**
  * Node's on-disk cache of compiled code (https://nodejs.org/api/module.html#module-compile-cache)
- * for the spawned CLIs (`latch serve`, the terminal and bin tests): each starts in less CPU. It changes how fast the
+ * for the spawned CLIs: each of the few hundred runs starts in less CPU. It changes how fast the
  * code is compiled, not what runs. Under node_modules, so `npm ci` starts it afresh.
  */
 const COMPILE_CACHE = join(ROOT, 'node_modules/.cache/latch-cli-compile')

@@ -24,13 +24,11 @@ export const TEST_HOSTS_ARG = '--host-resolver-rules=MAP *.test 127.0.0.1'
 /** Rendering the same pixels on every machine (the screenshots): sRGB, no scrollbars, unhinted fonts. */
 export const SCREENSHOT_ARGS = ['--force-color-profile=srgb', '--hide-scrollbars', '--font-render-hinting=none']
 /**
- * The shared Chromium's flags: those of every browser file but the screenshots (`*.test` names
- * resolve nowhere else, so mapping them changes nothing for the others). The screenshots keep a
- * Chromium of their own (SCREENSHOT_ARGS): they render a few hundred pages six at a time, and
- * through one browser process that load would slow the pages of the timing-sensitive files
- * (focus polled for a second) running beside them.
+ * The shared Chromium's flags: those of every browser file. The extra ones change nothing a
+ * functional test sees (the `*.test` names resolve nowhere else, and no test measures colours,
+ * scrollbars or glyph hinting but the screenshots, which need them).
  */
-export const SHARED_CHROMIUM_ARGS = [...CHROMIUM_ARGS, TEST_HOSTS_ARG]
+export const SHARED_CHROMIUM_ARGS = [...CHROMIUM_ARGS, TEST_HOSTS_ARG, ...SCREENSHOT_ARGS]
 
 declare module 'vitest' {
   interface ProvidedContext {
