@@ -136,8 +136,6 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
-    // One Chromium for every browser file, launched when the first asks (test/chromium.ts).
-    globalSetup: ['packages/server/test/chromium-server.ts'],
     // A worker runs file after file in one process, importing the server's module graph once rather
     // than once per file: the same files in half the CPU time (docs/architecture.md §2 "Commands",
     // "Writing fast tests"). So a test file leaves nothing behind: it closes what it starts

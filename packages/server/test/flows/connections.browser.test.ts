@@ -30,7 +30,7 @@ import type { Browser, BrowserContext, BrowserContextOptions, Locator, Page } fr
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PATHS } from '../../src/context.js'
 import { hashHandle } from '../../src/lib/random.js'
-import { CHROMIUM_ARGS, TEST_HOSTS_ARG, hasChromium, launchChromium } from '../chromium.js'
+import { CHROMIUM_ARGS, hasChromium, launchChromium } from '../chromium.js'
 import { ALICE, BOB, baseTestConfig, freePort, startCallbackServer, startServer, type CallbackServer, type TestServer } from '../helpers.js'
 
 const UPSTREAM_SECRET = 'upstream-secret-0123456789abcdef0123456789'
@@ -87,7 +87,7 @@ describe.skipIf(!hasChromium)('connections in a real browser (issue 12)', () => 
       organizations: [{ id: 'acme', name: 'Acme Corp', domains: ['acme.example'] }],
       connections: [{ ...connection, id: 'acme-sso', display_name: ACME_NAME, organization: 'acme' }],
     }, { port: corpPort })
-    browser = await launchChromium({ args: [...CHROMIUM_ARGS, TEST_HOSTS_ARG] })
+    browser = await launchChromium({ args: [...CHROMIUM_ARGS, '--host-resolver-rules=MAP *.test 127.0.0.1'] })
   })
 
   afterAll(async () => {

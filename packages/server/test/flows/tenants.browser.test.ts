@@ -12,7 +12,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CHROMIUM_ARGS, TEST_HOSTS_ARG, hasChromium, launchChromium } from '../chromium.js'
+import { CHROMIUM_ARGS, hasChromium, launchChromium } from '../chromium.js'
 import { ALICE, baseTestConfig, startCallbackServer, type CallbackServer } from '../helpers.js'
 import { startTenantsServer, type TenantName, type TenantsServer } from '../support/tenants.js'
 
@@ -27,7 +27,7 @@ describe.skipIf(!hasChromium)('tenants in one browser (issue 11)', () => {
     callback = await startCallbackServer()
     const clients = baseTestConfig.clients.map((c) => (c.client_id === 'web' ? { ...c, redirect_uris: [callback.url] } : c))
     t = await startTenantsServer({ perTenant: { main: { clients }, acme: { clients }, globex: { clients }, initech: { clients } } })
-    browser = await launchChromium({ args: [...CHROMIUM_ARGS, TEST_HOSTS_ARG] })
+    browser = await launchChromium({ args: [...CHROMIUM_ARGS, '--host-resolver-rules=MAP *.test 127.0.0.1'] })
     context = await browser.newContext()
     context.setDefaultTimeout(10_000)
     page = await context.newPage()

@@ -25,7 +25,7 @@ import { PNG } from 'pngjs'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LOCALES, type Locale } from '../../src/interaction/views/locales.js'
-import { CHROMIUM_ARGS, SCREENSHOT_ARGS, hasChromium, launchChromium } from '../chromium.js'
+import { CHROMIUM_ARGS, hasChromium, launchChromium } from '../chromium.js'
 import { ALICE, API, BOB, startCallbackServer, startServer, type CallbackServer, type TestServer } from '../helpers.js'
 
 const HERE = fileURLToPath(new URL('.', import.meta.url))
@@ -142,7 +142,7 @@ describe.skipIf(!hasChromium)('screenshots of every page (issue 11)', () => {
       const server = await startServer(config(branding, callbacks.url, assetsUrl, stylesheet))
       runs.push({ server, branding })
     }
-    browser = await launchChromium({ args: [...CHROMIUM_ARGS, ...SCREENSHOT_ARGS] })
+    browser = await launchChromium({ args: [...CHROMIUM_ARGS, '--force-color-profile=srgb', '--hide-scrollbars', '--font-render-hinting=none'] })
   })
 
   afterAll(async () => {
