@@ -101,19 +101,23 @@ if (postgres) {
 }
 
 /**
- * Files that take long whatever the machine (the built CLI spawned a few hundred times, Chromium),
- * with the time to assume when vitest's results cache has none (a fresh checkout, CI).
+ * Files that take long whatever the machine (Chromium: the screenshots render a few hundred pages;
+ * the CLI files that wait on spawned `latch serve` processes), with the time to assume when
+ * vitest's results cache has none (a fresh checkout, CI). Measured in full runs on 2 cores shared
+ * with other work (session 22): the screenshots 70-110 s, the other browser files 3-85 s, the
+ * cli, lifecycle and tenants CLI files 15-40 s (the other CLI files run in-process: 1-3 s).
  */
 const LONG_FILES: [RegExp, number][] = [
-  [/\/apps\/cli\/src\/[^/]+\.test\.ts$/, 120_000],
-  [/\.browser\.test\.ts$/, 30_000],
+  [/\/test\/screenshots\/[^/]+\.browser\.test\.ts$/, 90_000],
+  [/\.browser\.test\.ts$/, 15_000],
+  [/\/apps\/cli\/src\/(cli|lifecycle|tenants)\.test\.ts$/, 25_000],
 ]
 
 /**
  * Vitest's order (project by project; within one, the longest file first by the results cache of
  * the last run, else the largest) with the LONG_FILES of every project moved to the front, longest
- * first: the run ends when its last file does, and a long file started late (the CLI's were last,
- * in the `sqlite` project) keeps one worker busy after the others are done. Not the clusters of
+ * first: the run ends when its last file does, and a long file started late (the browser files of
+ * the `postgres` project, say) keeps one worker busy after the others are done. Not the clusters of
  * test/scale and test/outage: their timing assertions are better off away from that crowd.
  */
 class LongestFirst extends BaseSequencer {
@@ -143,9 +147,10 @@ export default defineConfig({
     // (cores - 1 = one worker), without starving the timing-sensitive files.
     maxWorkers: Number(process.env.LATCH_TEST_WORKERS ?? 3),
     sequence: { sequencer: LongestFirst },
-    // Only the CLI files run tests side by side (`describe.concurrent`); each of those tests keeps a
-    // core busy with the processes it spawns, so two at a time are enough to keep a CLI file from
-    // ending the run, and more only crowd the other workers' timing-sensitive files.
+    // Only the CLI files run tests side by side (`describe.concurrent`): in-process command lines
+    // waiting on SQLite and argon2, and spawned `latch serve` processes waiting on signals and
+    // bounds. Two at a time keep a CLI file short; more only crowd the other workers'
+    // timing-sensitive files.
     maxConcurrency: 2,
     projects,
   },

@@ -70,7 +70,7 @@ describe.concurrent('latch: administrative changes in the audit log', { timeout:
 
   it('issue 14: users disable ends the user\'s sessions and keeps them out (admin.user.disabled); users sign-out is admin.user.signed_out', async () => {
     const dir = await migrated()
-    // The user and a session written directly: three spawns for the file's time budget.
+    // The user and a session written directly.
     const db = new Database(join(dir, 'latch.db'))
     try {
       db.prepare("insert into users (tenant_id, id, email, email_verified, password_hash, claims, roles, attributes, created_at, updated_at) values ('default', 'u-dave', 'dave@example.com', 1, null, '{}', '[]', '{}', 1, 1)").run()
@@ -89,6 +89,15 @@ describe.concurrent('latch: administrative changes in the audit log', { timeout:
       expect(check.prepare("select count(*) as n from sessions where user_id = 'u-dave'").get()).toEqual({ n: 0 })
     } finally {
       check.close()
+    }
+    await ok(dir, ['users', 'enable', 'dave@example.com'])
+    const enabled = (JSON.parse(await ok(dir, ['audit', 'list', '--json', '--type', 'admin.user.enabled'])) as AuditRecord[])[0]
+    expect(enabled).toMatchObject({ subject: { type: 'user', id: 'u-dave' }, data: { after: { disabled_at: null }, via: 'cli' } })
+    const again = new Database(join(dir, 'latch.db'), { readonly: true })
+    try {
+      expect(again.prepare("select disabled_at from users where id = 'u-dave'").get()).toEqual({ disabled_at: null })
+    } finally {
+      again.close()
     }
   })
 })

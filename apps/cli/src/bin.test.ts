@@ -1,6 +1,11 @@
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { cliTestFile, expectOneLineError, spawnLatch, workspace } from './test-harness.js'
+
+// The other CLI files run their command lines in-process (test-harness.ts `latch`): this one runs
+// the bin as a shell does, so its exit codes and streams are those of a real process.
+cliTestFile()
 
 const root = new URL('../../../', import.meta.url)
 const server = new URL('packages/server/', root)
@@ -26,5 +31,17 @@ describe('latch bin', () => {
     const cli = JSON.parse(readFileSync(new URL('apps/cli/package.json', root), 'utf8')) as { private?: boolean; bin?: unknown }
     expect(cli.private).toBe(true)
     expect(cli.bin).toBeUndefined()
+  })
+
+  it('architecture.md §2 Commands: the built bin, spawned, exits 0 with its result on stdout, 1 when the command fails and 2 for a wrong command line, with one `error:` line on stderr', async () => {
+    const dir = workspace()
+    const migrated = await spawnLatch(dir, ['migrate'])
+    expect(migrated, migrated.stderr).toMatchObject({ code: 0, stderr: '' })
+    expect(migrated.stdout).toMatch(/^database is up to date \(sqlite:.*latch\.db\)\n$/)
+    const listed = await spawnLatch(dir, ['clients', 'list', '--json'])
+    expect(listed.code, listed.stderr).toBe(0)
+    expect((JSON.parse(listed.stdout) as { client_id: string }[]).map((c) => c.client_id)).toEqual([])
+    expectOneLineError(await spawnLatch(dir, ['clients', 'delete', 'gone']), 1, /no client with client_id gone/)
+    expectOneLineError(await spawnLatch(dir, ['clients', 'list', '--bogus']), 2, /unknown option '--bogus'/)
   })
 })

@@ -11,13 +11,14 @@ import { parse as parseYaml } from 'yaml'
 import { ConfigError, type Branding, type LatchConfig } from '@latch/server/admin'
 import { validateWithLoader } from './context.js'
 import { CliError, UsageError } from './errors.js'
+import { inCwd } from './io.js'
 
 const KEY = 'organizations[0].branding'
 
 function readMapping(file: string): Record<string, unknown> {
   let text: string
   try {
-    text = readFileSync(file, 'utf8')
+    text = readFileSync(inCwd(file), 'utf8')
   } catch (err) {
     throw new CliError(`--branding: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
   }
@@ -31,7 +32,7 @@ function readMapping(file: string): Record<string, unknown> {
     throw new UsageError(`--branding ${file} must hold a mapping of branding keys (product_name, logo_url, primary_color, css_file, …)`)
   }
   const mapping = parsed as Record<string, unknown>
-  if (typeof mapping.css_file === 'string') mapping.css_file = resolve(dirname(resolve(file)), mapping.css_file)
+  if (typeof mapping.css_file === 'string') mapping.css_file = resolve(dirname(inCwd(file)), mapping.css_file)
   return mapping
 }
 

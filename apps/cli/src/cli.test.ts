@@ -1,7 +1,7 @@
 /**
- * The `latch` command as users and scripts run it: the BUILT CLI (`node packages/server/dist/cli/main.js`)
- * in a temporary directory with its own config file and SQLite database, `LATCH_SECRET` in the
- * environment. Titles name the contract each test proves: docs/architecture.md §2 "Commands",
+ * The `latch` command as users and scripts run it: the BUILT CLI (packages/server/dist/cli/, run
+ * in-process by test-harness.ts `latch`, spawned for `serve` and the terminal) in a temporary
+ * directory with its own config file and SQLite database, `LATCH_SECRET` in the environment. Titles name the contract each test proves: docs/architecture.md §2 "Commands",
  * "Environment" and "Config file".
  *
  * The root `prepare` script builds before tests; if dist is missing or older than the sources,
@@ -16,8 +16,9 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { CONFIG, MAIN, POSTGRES_UP, cleanEnv, cliTestFile, dirs, expectOneLineError, latch, migrated, ok, serve, workspace } from './test-harness.js'
 
-// Each test has a workspace (config file, database) of its own, and nearly all its time is spent
-// in the CLI processes it starts: the tests run side by side (maxConcurrency, vitest.config.ts).
+// Each test has a workspace (config file, database) of its own, and much of its time is spent
+// waiting on the database, argon2 and `latch serve`: the tests run side by side (maxConcurrency,
+// vitest.config.ts).
 cliTestFile()
 
 describe.concurrent('latch CLI', { timeout: 90_000 }, () => {

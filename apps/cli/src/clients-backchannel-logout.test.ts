@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest'
 import { cliTestFile, expectOneLineError, latch, migrated, ok } from './test-harness.js'
 
-// Each test has a workspace (config file, database) of its own, and nearly all its time is spent
-// in the CLI processes it starts: the tests run side by side (maxConcurrency, vitest.config.ts).
+// Each test has a workspace (config file, database) of its own, and much of its time is spent
+// waiting on the database and argon2: the tests run side by side (maxConcurrency, vitest.config.ts).
 cliTestFile()
 
 describe.concurrent('latch clients create: back-channel logout', { timeout: 90_000 }, () => {

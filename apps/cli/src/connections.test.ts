@@ -22,8 +22,8 @@ async function withDb<T>(dir: string, fn: (store: Store) => Promise<T>): Promise
   }
 }
 
-// Each test has a workspace (config file, database) of its own, and nearly all its time is spent
-// in the CLI processes it starts: the tests run side by side (maxConcurrency, vitest.config.ts).
+// Each test has a workspace (config file, database) of its own, and much of its time is spent
+// waiting on the database and argon2: the tests run side by side (maxConcurrency, vitest.config.ts).
 cliTestFile()
 
 describe.concurrent('latch connections (issue 12)', { timeout: 120_000 }, () => {

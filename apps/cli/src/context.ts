@@ -5,6 +5,7 @@
  * one client or user the way the config loader validates the file, and reading a password.
  */
 import { existsSync } from 'node:fs'
+import type { ReadStream } from 'node:tty'
 import { userInfo } from 'node:os'
 import { createInterface } from 'node:readline/promises'
 import type { Command } from 'commander'
@@ -12,6 +13,7 @@ import {
   ConfigError, DEFAULT_TENANT, TENANT_ID_PATTERN, createStore, databaseExists, loadConfig, redactUrl, scrubText, systemClock, tenantConfig, type LatchConfig, type LoadedConfig, type ManagementScope, type Store,
 } from '@latch/server/admin'
 import { CliError, UsageError, reasonOf } from './errors.js'
+import { cliIo, inCwd, readStdin } from './io.js'
 
 /** Used when `--config` is not given and this file exists in the working directory. */
 export const DEFAULT_CONFIG_FILE = 'latch.config.yaml'
@@ -43,7 +45,7 @@ export function withConfigOption(cmd: Command): Command {
 /** `--config`, else `./latch.config.yaml` when present, else none (defaults and environment only). */
 export function configFile(opts: CommonOptions): string | undefined {
   if (opts.config !== undefined) return opts.config
-  return existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined
+  return existsSync(inCwd(DEFAULT_CONFIG_FILE)) ? DEFAULT_CONFIG_FILE : undefined
 }
 
 /**
@@ -51,7 +53,8 @@ export function configFile(opts: CommonOptions): string | undefined {
  * `create` (serve, migrate) may start a development secret file when `LATCH_SECRET` is unset.
  */
 export function openConfig(opts: CommonOptions, create = false): LoadedConfig {
-  return loadConfig({ file: configFile(opts), env: process.env, createSecret: create })
+  const { cwd, env } = cliIo()
+  return loadConfig({ file: configFile(opts), env, cwd, createSecret: create })
 }
 
 /** Stands in for `LATCH_SECRET` while only the database URL is read: it keeps `loadConfig` from touching a secret file. */
@@ -65,7 +68,8 @@ const PROBE_SECRET = 'probe-only-never-used-to-encrypt-anything'
  * @see issue 8
  */
 async function requireExistingDatabase(opts: CommonOptions): Promise<void> {
-  const { config } = loadConfig({ file: configFile(opts), env: { ...process.env, LATCH_SECRET: process.env.LATCH_SECRET || PROBE_SECRET } })
+  const { cwd, env } = cliIo()
+  const { config } = loadConfig({ file: configFile(opts), env: { ...env, LATCH_SECRET: env.LATCH_SECRET || PROBE_SECRET }, cwd })
   const { database } = config
   let exists: boolean
   try {
@@ -173,7 +177,7 @@ function adminName(): string {
   } catch {
     // No passwd entry for the uid (containers): the environment's word is all there is.
   }
-  return process.env.USER || 'unknown'
+  return cliIo().env.USER || 'unknown'
 }
 
 /**
@@ -218,7 +222,7 @@ export async function readPassword(
   if (opts.password !== undefined && opts.passwordStdin) throw new UsageError('--password and --password-stdin are mutually exclusive')
   if (opts.password !== undefined) return opts.password
   if (!opts.passwordStdin) {
-    if (prompt && process.stdin.isTTY) {
+    if (prompt && cliIo().stdin.isTTY) {
       const first = await promptHidden('New password: ')
       if (first === '') throw new UsageError('no password entered')
       if ((await promptHidden('Repeat the new password: ')) !== first) throw new UsageError('the passwords did not match')
@@ -227,10 +231,9 @@ export async function readPassword(
     if (required) throw new UsageError('give the new password with --password-stdin (or --password), or run the command in a terminal to be asked for it')
     return undefined
   }
-  if (process.stdin.isTTY) process.stderr.write('Password (then Enter and Ctrl-D): ')
-  const chunks: Buffer[] = []
-  for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer))
-  const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '')
+  const io = cliIo()
+  if (io.stdin.isTTY) io.stderr.write('Password (then Enter and Ctrl-D): ')
+  const password = await readStdin()
   if (password === '') throw new UsageError('--password-stdin: standard input was empty')
   return password
 }
@@ -241,10 +244,12 @@ export async function readPassword(
  * characters are ignored.
  */
 function promptHidden(question: string): Promise<string> {
-  const input = process.stdin
+  const io = cliIo()
+  // Only ever called when stdin is a terminal (`isTTY`).
+  const input = io.stdin as ReadStream
   // Echo off before the prompt shows: whatever is typed once it is on screen is never echoed.
   input.setRawMode(true)
-  process.stderr.write(question)
+  io.stderr.write(question)
   input.setEncoding('utf8')
   input.resume()
   return new Promise((resolve, reject) => {
@@ -254,7 +259,7 @@ function promptHidden(question: string): Promise<string> {
       input.off('end', onEnd)
       input.setRawMode(false)
       input.pause()
-      process.stderr.write('\n')
+      io.stderr.write('\n')
       if (error) reject(error)
       else resolve(value)
     }
@@ -277,7 +282,8 @@ function promptHidden(question: string): Promise<string> {
  * or a closed terminal cancels.
  */
 export async function promptLine(question: string): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr })
+  const io = cliIo()
+  const rl = createInterface({ input: io.stdin, output: io.stderr as NodeJS.WritableStream })
   try {
     const answer = rl.question(question)
     const cancelled = new Promise<never>((_, reject) => rl.once('close', () => reject(new CliError('cancelled'))))

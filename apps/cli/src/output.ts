@@ -1,12 +1,13 @@
 /**
  * How `latch` prints: `--json` writes one JSON document on stdout (an array for every listing
  * command, so scripts can pipe it to `jq`); human output is aligned columns. Notes and warnings go
- * to stderr so that stdout stays machine-readable either way.
+ * to stderr so that stdout stays machine-readable either way. Both are the run's (io.ts).
  */
+import { cliIo } from './io.js'
 
 /** Writes `value` as JSON on stdout. */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+  cliIo().stdout.write(`${JSON.stringify(value, null, 2)}\n`)
 }
 
 /** Writes a header row and rows as left-aligned columns separated by two spaces. */
@@ -19,17 +20,17 @@ export function printTable(headers: readonly string[], rows: readonly (readonly 
       .join('  ')
       .trimEnd(),
   )
-  process.stdout.write(`${lines.join('\n')}\n`)
+  cliIo().stdout.write(`${lines.join('\n')}\n`)
 }
 
 /** A line on stdout (the result of a command in human mode). */
 export function say(line: string): void {
-  process.stdout.write(`${line}\n`)
+  cliIo().stdout.write(`${line}\n`)
 }
 
 /** A line on stderr: notes, warnings, hints. Never part of the result. */
 export function note(line: string): void {
-  process.stderr.write(`${line}\n`)
+  cliIo().stderr.write(`${line}\n`)
 }
 
 /** Epoch seconds as an ISO 8601 UTC timestamp without milliseconds; `-` for none. */

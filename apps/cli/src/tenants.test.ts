@@ -47,8 +47,8 @@ async function eventually(url: string, status: number): Promise<void> {
   expect(last, url).toBe(status)
 }
 
-// Each test has a workspace (config file, database) of its own, and nearly all its time is spent
-// in the CLI processes it starts: the tests run side by side (maxConcurrency, vitest.config.ts).
+// Each test has a workspace (config file, database) of its own, and much of its time is spent
+// waiting on the database and argon2: the tests run side by side (maxConcurrency, vitest.config.ts).
 cliTestFile()
 
 describe.concurrent('latch tenants (issue 11)', { timeout: 180_000 }, () => {

@@ -1,11 +1,16 @@
 /**
- * The harness of the CLI tests: the BUILT CLI (`node packages/server/dist/cli/main.js`, built by `beforeAll`
- * when missing or older than the sources) run as users and scripts run it, each test in a
- * temporary directory with its own config file and SQLite database, `LATCH_SECRET` in the
- * environment. Imported by `*.test.ts` only (kept out of dist by apps/cli/tsconfig.json).
+ * The harness of the CLI tests: the BUILT CLI (packages/server/dist/cli/, built by `beforeAll` when
+ * missing or older than the sources), each test in a temporary directory with its own config file
+ * and SQLite database, `LATCH_SECRET` in the environment. `latch()` runs a command line in this
+ * process (`runCli` of run-cli.ts, with the workspace as its working directory, its own
+ * environment, standard input and captured output): what the bin runs, minus a Node start and
+ * the import of the server's modules, hundreds of times per file. `latch serve` runs until a
+ * signal, so it is spawned (`node dist/cli/main.js`), as is whatever needs a real process (a
+ * terminal, signals, the bin itself: `MAIN`). Imported by `*.test.ts` only (kept out of dist by
+ * apps/cli/tsconfig.json).
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process'
-import type { Readable } from 'node:stream'
+import { Readable } from 'node:stream'
 import { connect } from 'node:net'
 import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -13,9 +18,12 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, expect } from 'vitest'
 import { ensureCliBuilt } from '../../../packages/server/test/support/build.js'
+import type { runCli } from './run-cli.js'
 
 const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)))
 export const MAIN = join(ROOT, 'packages/server/dist/cli/main.js')
+/** The built `runCli` (run-cli.ts), which MAIN runs with the process's own directory, environment and streams. */
+const RUN_CLI = join(ROOT, 'packages/server/dist/cli/run-cli.js')
 export const SECRET = 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz'
 
 export const CONFIG = `
@@ -80,7 +88,31 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   return { ...env, NODE_COMPILE_CACHE: COMPILE_CACHE, LATCH_SECRET: SECRET, ...extra }
 }
 
-export function latch(cwd: string, args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<Run> {
+/** The built `runCli`, imported once per worker (after `cliTestFile`'s build). */
+let built: Promise<typeof runCli> | undefined
+
+/**
+ * `latch ARGS` in `cwd`, as from a shell: `input` on standard input (not a terminal), the
+ * environment of `cleanEnv`. In-process but for `serve` (see above).
+ */
+export async function latch(cwd: string, args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<Run> {
+  if (args[0] === 'serve') return spawnLatch(cwd, args, options)
+  built ??= import(RUN_CLI).then((m: { runCli: typeof runCli }) => m.runCli)
+  const run = await built
+  let stdout = ''
+  let stderr = ''
+  const code = await run(args, {
+    cwd,
+    env: cleanEnv(options.env),
+    stdin: Readable.from(options.input === undefined || options.input === '' ? [] : [Buffer.from(options.input)]),
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+  })
+  return { code, stdout, stderr }
+}
+
+/** `node MAIN ARGS` in `cwd`: the bin itself, in a process of its own. */
+export function spawnLatch(cwd: string, args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<Run> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [MAIN, ...args], { cwd, env: cleanEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] })
     let stdout = ''

@@ -16,6 +16,7 @@ import { Option, type Command } from 'commander'
 import { AUTH_METHOD_NAMES, GRANT_TYPE_NAMES, SIGNING_ALGS, acceptedAuthMethods, createClient, type CreatedClient } from '@latch/server/admin'
 import { flagError, managementScope, withConfigOption, withStore, type CommonOptions } from '../context.js'
 import { UsageError, cliErrorOf, reasonOf } from '../errors.js'
+import { inCwd } from '../io.js'
 import { list, repeated } from '../flag-values.js'
 import { note, printJson, say } from '../output.js'
 import { publicClient } from './clients-list.js'
@@ -72,7 +73,7 @@ function authMethodOf(opts: ClientsCreateOptions): (typeof AUTH_METHOD_NAMES)[nu
 function readJwks(file: string): Record<string, unknown> {
   let parsed: unknown
   try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'))
+    parsed = JSON.parse(readFileSync(inCwd(file), 'utf8'))
   } catch (err) {
     throw new UsageError(`--jwks: cannot read a JSON JWK Set from ${file}: ${reasonOf(err)}`)
   }

@@ -12,6 +12,7 @@ import { Option, type Command } from 'commander'
 import { CONNECTION_TYPES, connectionCallbackUrl, createConnection } from '@latch/server/admin'
 import { flagError, managementScope, withConfigOption, withStore, type CommonOptions } from '../context.js'
 import { UsageError, cliErrorOf } from '../errors.js'
+import { cliIo, inCwd, readStdin } from '../io.js'
 import { note, printJson, say } from '../output.js'
 import { publicConnection } from './connections-list.js'
 
@@ -70,15 +71,14 @@ async function readSecret(opts: ConnectionsCreateOptions): Promise<string | unde
 async function secretInput(opts: ConnectionsCreateOptions): Promise<string | undefined> {
   if (opts.clientSecretStdin && opts.clientSecretEnv !== undefined) throw new UsageError('--client-secret-stdin and --client-secret-env are mutually exclusive')
   if (opts.clientSecretEnv !== undefined) {
-    const value = process.env[opts.clientSecretEnv]
+    const value = cliIo().env[opts.clientSecretEnv]
     if (value === undefined || value === '') throw new UsageError(`--client-secret-env: ${opts.clientSecretEnv} is not set in the environment`)
     return value
   }
   if (!opts.clientSecretStdin) return undefined
-  if (process.stdin.isTTY) process.stderr.write('Client secret (then Enter and Ctrl-D): ')
-  const chunks: Buffer[] = []
-  for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer))
-  const secret = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '')
+  const io = cliIo()
+  if (io.stdin.isTTY) io.stderr.write('Client secret (then Enter and Ctrl-D): ')
+  const secret = await readStdin()
   if (secret === '') throw new UsageError('--client-secret-stdin: standard input was empty')
   return secret
 }
@@ -125,7 +125,8 @@ export function connectionsCreate(parent: Command): void {
       ...(opts.hostedDomain !== undefined && { hosted_domain: opts.hostedDomain }),
       ...(opts.teamId !== undefined && { team_id: opts.teamId }),
       ...(opts.keyId !== undefined && { key_id: opts.keyId }),
-      ...(opts.privateKeyFile !== undefined && { private_key_file: opts.privateKeyFile }),
+      // Relative to where the command runs, not to wherever the loader would take it from.
+      ...(opts.privateKeyFile !== undefined && { private_key_file: inCwd(opts.privateKeyFile) }),
       ...(!opts.jit && { jit: false }),
       ...(!opts.linkByEmail && { link_by_email: false }),
       ...(opts.federatedLogout === true && { federated_logout: true }),

@@ -8,6 +8,7 @@ import type { Command } from 'commander'
 import { deleteConnection } from '@latch/server/admin'
 import { managementScope, promptLine, withConfigOption, withStore, type CommonOptions } from '../context.js'
 import { CliError, UsageError, cliErrorOf } from '../errors.js'
+import { cliIo } from '../io.js'
 import { note, say } from '../output.js'
 
 export function connectionsDelete(parent: Command): void {
@@ -22,7 +23,7 @@ export function connectionsDelete(parent: Command): void {
       const { config, store } = ctx
       if ((await store.connections.get(id)) === null) throw new CliError(`no connection ${id} (see \`latch connections list\`)`)
       if (!opts.yes) {
-        if (!process.stdin.isTTY) throw new UsageError('deleting a connection unlinks every user from it: add --yes to confirm')
+        if (!cliIo().stdin.isTTY) throw new UsageError('deleting a connection unlinks every user from it: add --yes to confirm')
         const typed = await promptLine(`Users signed in through ${id} lose that way to sign in. Type the connection id to confirm: `)
         if (typed.trim() !== id) throw new CliError('not confirmed; nothing deleted')
       }

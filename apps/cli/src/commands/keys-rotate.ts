@@ -19,6 +19,7 @@ import type { Command } from 'commander'
 import { DEFAULT_TENANT, rotateKeys, type LatchConfig, type Rotation, type Store } from '@latch/server/admin'
 import { managementScope, tenantScope, withConfigOption, withStore, now, type CommonOptions } from '../context.js'
 import { CliError, UsageError, cliErrorOf, reasonOf } from '../errors.js'
+import { cliIo } from '../io.js'
 import { isoTime, note, printJson, say } from '../output.js'
 
 interface KeysRotateOptions extends CommonOptions {
@@ -91,7 +92,7 @@ export function keysRotate(parent: Command): void {
         } catch (err) {
           // The others are still rotated: one tenant's trouble (another alg, settings that no longer validate) is its own.
           failed.push(id)
-          process.stderr.write(`error: tenant ${id}: ${reasonOf(err)}\n`)
+          cliIo().stderr.write(`error: tenant ${id}: ${reasonOf(err)}\n`)
         }
       }
       if (opts.json) printJson(done)

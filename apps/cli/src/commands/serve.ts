@@ -18,6 +18,7 @@
 import { InvalidArgumentError, type Command } from 'commander'
 import type { LatchServer } from '@latch/server'
 import { configFile, displayDatabase, openStore, withConfigOption, type CommonOptions } from '../context.js'
+import { cliIo } from '../io.js'
 
 function port(value: string): number {
   const n = Number(value)
@@ -48,7 +49,7 @@ export function serve(program: Command): void {
       try {
         // Loaded here, not at the top: the other commands never need Fastify and the endpoints.
         const { createServer } = await import('@latch/server')
-        server = await createServer({ file: configFile(opts), env: process.env, store })
+        server = await createServer({ file: configFile(opts), env: cliIo().env, store })
       } catch (err) {
         await store.close()
         throw err

@@ -11,11 +11,12 @@
  * `--tenant-config`, not `--config`: every command's `--config` is the deployment's config file.
  */
 import { readFileSync } from 'node:fs'
-import { basename, dirname, resolve } from 'node:path'
+import { basename, dirname } from 'node:path'
 import type { Command } from 'commander'
 import { ConfigError, DEFAULT_TENANT, createTenant, parseTenantFile } from '@latch/server/admin'
 import { managementScope, tenantIdArg, withConfigOption, withStore, type CommonOptions } from '../context.js'
 import { CliError, UsageError, cliErrorOf, reasonOf } from '../errors.js'
+import { cliIo, inCwd } from '../io.js'
 import { isoTime, note, printJson, say } from '../output.js'
 
 interface TenantsCreateOptions extends CommonOptions {
@@ -30,11 +31,11 @@ function readTenantKeys(opts: TenantsCreateOptions): Record<string, unknown> {
   if (opts.tenantConfig === undefined) return {}
   let text: string
   try {
-    text = readFileSync(opts.tenantConfig, 'utf8')
+    text = readFileSync(inCwd(opts.tenantConfig), 'utf8')
   } catch (err) {
     throw new CliError(`--tenant-config: cannot read ${opts.tenantConfig}: ${reasonOf(err)}`, { cause: err })
   }
-  const keys = parseTenantFile(opts.tenantConfig, text, process.env, basename(opts.tenantConfig))
+  const keys = parseTenantFile(opts.tenantConfig, text, cliIo().env, basename(opts.tenantConfig))
   for (const flag of ['id', 'issuer'] as const) {
     if (keys[flag] !== undefined && keys[flag] !== opts[flag]) {
       throw new UsageError(`--tenant-config ${opts.tenantConfig} has ${flag} ${JSON.stringify(keys[flag])}, but --${flag} is ${JSON.stringify(opts[flag])}`)
@@ -64,7 +65,7 @@ export function tenantsCreate(parent: Command): void {
       try {
         created = await createTenant(scope, {
           keys: { ...keys, id: opts.id, issuer: opts.issuer }, where,
-          baseDir: opts.tenantConfig === undefined ? process.cwd() : dirname(resolve(opts.tenantConfig)),
+          baseDir: opts.tenantConfig === undefined ? cliIo().cwd : dirname(inCwd(opts.tenantConfig)),
         })
       } catch (err) {
         // Errors about the flags themselves are said in terms of the flags.

@@ -9,6 +9,7 @@ import type { Command } from 'commander'
 import { DEFAULT_TENANT, deleteTenant } from '@latch/server/admin'
 import { managementScope, promptLine, tenantIdArg, withConfigOption, withStore, type CommonOptions } from '../context.js'
 import { CliError, UsageError, cliErrorOf } from '../errors.js'
+import { cliIo } from '../io.js'
 import { note, say } from '../output.js'
 
 export function tenantsDelete(parent: Command): void {
@@ -21,7 +22,7 @@ export function tenantsDelete(parent: Command): void {
   ).action(async (idArg: string, opts: CommonOptions & { yes?: boolean }) => {
     const id = tenantIdArg(idArg)
     if (id === DEFAULT_TENANT) throw new UsageError("the default tenant is the top-level config's and cannot be deleted")
-    if (!opts.yes && !process.stdin.isTTY) throw new UsageError(`deleting tenant ${id} deletes all its data: add --yes, or run the command in a terminal to be asked`)
+    if (!opts.yes && !cliIo().stdin.isTTY) throw new UsageError(`deleting tenant ${id} deletes all its data: add --yes, or run the command in a terminal to be asked`)
     await withStore(opts, async ({ config, root }) => {
       const tenant = await root.tenants.get(id)
       if (tenant === null) throw new CliError(`no tenant ${id} (see \`latch tenants list\`)`)

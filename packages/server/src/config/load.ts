@@ -20,7 +20,7 @@ export interface LoadConfigOptions {
   /** Already-parsed config (tests), merged under env overrides like a file would be. */
   config?: Record<string, unknown>
   env?: Record<string, string | undefined>
-  /** Base directory for relative sqlite paths and the dev secret (default: cwd). */
+  /** Base directory for a relative `file`, relative sqlite paths and the dev secret (default: the process's cwd). */
   cwd?: string
   /**
    * Without `LATCH_SECRET`, create the development secret file when it is missing (default
@@ -31,10 +31,11 @@ export interface LoadConfigOptions {
 }
 
 
-function readFile(file: string): Record<string, unknown> {
+/** `file` as given (and named in errors), read relative to `cwd`. */
+function readFile(file: string, cwd: string): Record<string, unknown> {
   let text: string
   try {
-    text = readFileSync(file, 'utf8')
+    text = readFileSync(resolve(cwd, file), 'utf8')
   } catch (err) {
     throw new ConfigError('(file)', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
   }
@@ -52,7 +53,7 @@ function readFile(file: string): Record<string, unknown> {
 export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const env = options.env ?? process.env
   const cwd = options.cwd ?? process.cwd()
-  const raw = options.file ? readFile(options.file) : structuredClone(options.config ?? {})
+  const raw = options.file ? readFile(options.file, cwd) : structuredClone(options.config ?? {})
   const substituted = substitute(raw, env, '') as Record<string, unknown>
   if (env.PORT) substituted.port = env.PORT
   if (env.LATCH_ISSUER) substituted.issuer = env.LATCH_ISSUER
