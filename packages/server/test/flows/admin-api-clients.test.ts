@@ -248,6 +248,19 @@ describe('issue 14: admin API, clients', () => {
     expect(await s.server.ctx.store.clients.get('x1')).toBeNull()
   })
 
+  it('review M1: a tenant administrator cannot set a backchannel_logout_uri Latch would POST to on this machine or its network (400 naming it), on POST or PATCH', async () => {
+    const entry = { token_endpoint_auth_method: 'none', redirect_uris: ['https://rp.example.com/cb'] }
+    for (const [i, uri] of ['http://127.0.0.1:9/logout', 'http://localhost/logout', 'https://127.0.0.1/logout', 'https://[::1]/logout', 'https://10.0.0.8/logout', 'https://192.168.1.1/logout', 'https://169.254.169.254/logout', 'https://app.localhost/logout'].entries()) {
+      expectError(await api('main', writer, 'POST', '/clients', { client_id: `bcl-${i}`, ...entry, backchannel_logout_uri: uri }), 400, 'invalid_request', 'backchannel_logout_uri:')
+      expect(await s.server.ctx.store.clients.get(`bcl-${i}`)).toBeNull()
+    }
+    const ok = await api('main', writer, 'POST', '/clients', { client_id: 'bcl-public', ...entry, backchannel_logout_uri: 'https://rp.example.com/logout' })
+    expect(ok.status, JSON.stringify(ok.body)).toBe(201)
+    expectError(await api('main', writer, 'PATCH', '/clients/bcl-public', { backchannel_logout_uri: 'http://127.0.0.1:9/logout' }), 400, 'invalid_request', 'backchannel_logout_uri:')
+    expect((await s.server.ctx.store.clients.get('bcl-public'))!.backchannel_logout_uri).toBe('https://rp.example.com/logout')
+    expect((await api('main', writer, 'DELETE', '/clients/bcl-public')).status).toBe(204)
+  })
+
   it('RFC 6750 §3.1: a change needs admin:write (403 naming it); a token of another tenant is 401 invalid_token; no token gets the bare challenge', async () => {
     const res = await api('main', reader, 'POST', '/clients', { client_id: 'x2' })
     expect(res.status).toBe(403)
