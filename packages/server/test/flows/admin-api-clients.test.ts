@@ -81,9 +81,9 @@ function expectError(res: Answer, status: number, error: string, startsWith?: st
   expect(res.status, JSON.stringify(res.body)).toBe(status)
   expect(res.body.error).toBe(error)
   expect(res.headers.get('cache-control')).toBe('no-store')
-  // RFC 6750 §3.1: a challenge only for what the token caused, or a malformed request.
-  if (status === 404 || status === 409) expect(res.headers.get('www-authenticate')).toBeNull()
-  else expect(res.headers.get('www-authenticate')).toMatch(/^Bearer realm="latch", error="/)
+  // RFC 6750 §3.1: a challenge only for what the token caused; a body's or a parameter's fault is the API's (review).
+  if (status === 401 || status === 403) expect(res.headers.get('www-authenticate')).toMatch(/^Bearer realm="latch", error="/)
+  else expect(res.headers.get('www-authenticate')).toBeNull()
   if (startsWith !== undefined) expect(String(res.body.error_description), String(res.body.error_description)).toMatch(new RegExp(`^${startsWith.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`))
 }
 

@@ -139,8 +139,8 @@ function publicConnection(record: ConnectionRecord, issuer: string): Record<stri
 
 const json = (reply: FastifyReply) => reply.type('application/json; charset=utf-8')
 const issuerOf = (request: FastifyRequest) => request.latch.config.issuer
-const read = { config: { channel: 'bearer' as const }, onRequest: [noStore, adminAuthorization('admin:read')] }
-const write = { config: { channel: 'bearer' as const }, onRequest: [noStore, adminAuthorization('admin:write')] }
+const read = { config: { channel: 'bearer-api' as const }, onRequest: [noStore, adminAuthorization('admin:read')] }
+const write = { config: { channel: 'bearer-api' as const }, onRequest: [noStore, adminAuthorization('admin:write')] }
 
 const routes: FastifyPluginAsync = async (app) => {
   app.get('/connections', { ...read, schema: { response: { 200: pageOfConnections } } }, async function listConnectionsRoute(request, reply) {

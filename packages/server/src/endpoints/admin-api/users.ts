@@ -170,7 +170,7 @@ function bodyOf(request: FastifyRequest, fields: Record<string, FieldType>, requ
 }
 
 /** Every route: JSON errors with RFC 6750 challenges, no-store, and the caller refused (401/403) before its body is read. */
-const guarded = (access: 'admin:read' | 'admin:write') => ({ config: { channel: 'bearer' as const }, onRequest: [noStore, adminAuthorization(access)] })
+const guarded = (access: 'admin:read' | 'admin:write') => ({ config: { channel: 'bearer-api' as const }, onRequest: [noStore, adminAuthorization(access)] })
 
 const routes: FastifyPluginAsync = async (app) => {
   app.get('/users', { ...guarded('admin:read'), schema: { response: { 200: USER_PAGE_SCHEMA } } }, async function listUsers(request: FastifyRequest, reply: FastifyReply) {
