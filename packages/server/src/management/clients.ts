@@ -155,7 +155,8 @@ export async function updateClient(scope: ManagementScope, clientId: string, pat
     throw new ManagementError('refused', 'client', `token_endpoint_auth_method: client ${clientId} has no secret; register a new confidential client instead`)
   }
   const client = validateWithLoader(config, { clients: [entry] }).config.clients[0] as ResolvedClient
-  refuseTenantReach(scope, client)
+  // Only a URI this change sets: one the operator set with the CLI stays theirs, the rest editable.
+  if (patch.backchannel_logout_uri !== undefined) refuseTenantReach(scope, client)
   await store.clients.upsert({ ...client }, clock.now())
   if (patch.mfa_required !== undefined) await store.mfa.setRequired('client', clientId, patch.mfa_required === true, clock.now())
   await recordAdminChange(scope, { type: 'admin.client.updated', subject: { type: 'client', id: clientId }, before: clientFields(before), after: clientFields(client) })
