@@ -38,6 +38,13 @@ describe('issue 14: the admin API resource and scopes in the config', () => {
     expect(configError(() => load({ clients: [adminClient({ token_endpoint_auth_method: 'none', client_secret: undefined, grant_types: ['authorization_code'], redirect_uris: ['https://app.example.com/cb'] })] })).message).toMatch(/granted only to a confidential client/)
   })
 
+  it('review L7: an admin client with both client_credentials and authorization_code is refused naming grant_types (its secret would bypass roles and admin.require_mfa)', () => {
+    const both = adminClient({ grant_types: ['authorization_code', 'client_credentials'], redirect_uris: ['https://app.example.com/cb'] })
+    expect(configError(() => load({ clients: [both] })).message).toMatch(/clients\[0\]\.grant_types must not hold both client_credentials and authorization_code for a client with admin:read/)
+    // Without an admin scope the combination is an ordinary client's.
+    expect(load({ clients: [{ ...both, scope: 'openid', resources: [] }] }).clients[0]!.grant_types).toEqual(['authorization_code', 'client_credentials'])
+  })
+
   it('issue 14: the built-in resource and scopes cannot be redefined, nor made the default resource', () => {
     expect(configError(() => load({ resources: [{ identifier: ADMIN, scopes: ['x'] }] })).message).toMatch(/resources\[0\]\.identifier is the admin API, a built-in resource/)
     expect(configError(() => load({ resources: [{ identifier: 'https://api.example.com', scopes: ['admin:read'] }] })).message).toMatch(/resources\[0\]\.scopes names/)

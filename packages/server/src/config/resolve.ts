@@ -219,6 +219,11 @@ function resolveClients(file: ConfigFile, knownScopes: Set<string>, templates: r
       if (method === 'none' || (!grantTypes.includes('client_credentials') && !grantTypes.includes('authorization_code'))) {
         throw new ConfigError(key('scope'), `names ${admin.join(' ')}: the admin scopes are granted only to a confidential client with client_credentials or authorization_code (for an administrator) in grant_types`)
       }
+      // Security review L7: with both, whoever holds the secret gets the admin scopes on the
+      // client's own behalf, past the administrator's roles and admin.require_mfa.
+      if (grantTypes.includes('client_credentials') && grantTypes.includes('authorization_code')) {
+        throw new ConfigError(key('grant_types'), `must not hold both client_credentials and authorization_code for a client with ${admin.join(' ')}: the client's own tokens would bypass the administrators' roles and admin.require_mfa; register one client for administrators (authorization_code) and another for automation (client_credentials)`)
+      }
       if (adminResource === null || !(c.resources ?? []).includes(adminResource)) {
         throw new ConfigError(key('resources'), `must list the admin API (${adminResource ?? '<issuer>/admin/api/v1'}) for the scope ${admin.join(' ')}: the admin scopes are granted only in tokens for it`)
       }

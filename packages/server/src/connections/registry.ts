@@ -79,6 +79,15 @@ export class ConnectionRegistry {
     return this.#list.records
   }
 
+  /**
+   * Drops this node's copy of the list, after the admin API or the console changed a connection
+   * (as `clients.invalidate`): what the administrator does next (an invitation checked against the
+   * organization's required connection, review L3) sees the change; other nodes within `LIST_TTL`.
+   */
+  invalidate(): void {
+    this.#list = null
+  }
+
   /** Every connection, by id. */
   async list(): Promise<RegisteredConnection[]> {
     return (await this.#records()).map((r) => ({ ...connectionSettingsOf(r), organization_id: r.organization_id, required: r.required }))

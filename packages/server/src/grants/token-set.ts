@@ -150,6 +150,9 @@ export async function issueTokenSet(ctx: LatchContext, input: TokenSetInput): Pr
   const condition: WriteCondition = {}
   if (input.checkedPasswordHash !== undefined && input.user) condition.passwordHash = { userId: input.user.id, hash: input.checkedPasswordHash }
   if (input.grant.session_id !== null) condition.sessionId = input.grant.session_id
+  // Security review L1: the user read earlier is still enabled (a disable that commits first, and
+  // revokes the user's grants, would otherwise miss this one), as the session insert re-checks.
+  if (input.user) condition.enabledUser = input.user.id
   let sessionId = input.sessionId
   let opened = true
   if (input.rotate) {
@@ -164,7 +167,7 @@ export async function issueTokenSet(ctx: LatchContext, input: TokenSetInput): Pr
     if ((await store.grants.get(input.grant.id)) === null) {
       throw input.checkedPasswordHash !== undefined
         ? new InvalidGrantError(BAD_CREDENTIALS, { detail: 'the password changed while it was being checked' })
-        : new InvalidGrantError('the authorization grant was revoked', { detail: 'its session ended before the grant was opened' })
+        : new InvalidGrantError('the authorization grant was revoked', { detail: 'its session ended or its user was disabled before the grant was opened' })
     }
     // The grant id is taken by a revoked tombstone: a replay of this code overtook this, the one
     // redemption that consumed it, and revoked the grant first (RFC 6749 §4.1.2). The answer is

@@ -80,7 +80,10 @@ export async function requestPasswordReset(
 /** `GET /reset-password`: the account the link resets (for the form), or null when the link is no good. Reads only. */
 export async function resetTarget(ctx: LatchContext, token: string): Promise<{ email: string } | null> {
   const row = await findLinkToken(ctx.store, 'reset_password', token, ctx.clock.now())
-  return row === null ? null : { email: row.email }
+  if (row === null) return null
+  // Security review L2: a link mailed before the account was disabled is as good as expired.
+  const user = row.user_id ? await ctx.store.users.getById(row.user_id) : null
+  return user === null || isDisabled(user) ? null : { email: row.email }
 }
 
 export type ResetResult =
@@ -95,7 +98,8 @@ export async function resetPassword(ctx: LatchContext, input: { token: string | 
   const token = input.token ?? ''
   const found = await findLinkToken(ctx.store, 'reset_password', token, ctx.clock.now())
   const user = found?.user_id ? await ctx.store.users.getById(found.user_id) : null
-  if (found === null || user === null) return { type: 'expired' }
+  // Security review L2: nor does a link mailed before a disable set the password.
+  if (found === null || user === null || isDisabled(user)) return { type: 'expired' }
   const problem = passwordProblem(input.password ?? '', { minLength: ctx.config.passwords.min_length, email: user.email })
   if (problem !== null) return { type: 'form', problem, email: user.email }
   const passwordHash = await hashPassword(input.password ?? '')

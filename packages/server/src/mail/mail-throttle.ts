@@ -48,6 +48,16 @@ export class MailThrottle {
     return hit.allowed ? { allowed: true } : { allowed: false, retryAfter: hit.retryAfter }
   }
 
+  /**
+   * Security review L8: counts one message to `address` an authenticated administrator asked for
+   * (an invitation), against the same per-address budget as the anonymous mails, so neither
+   * adds to the other's flood; no source limit, since one administrator may invite many people.
+   */
+  async allowTo(address: string): Promise<MailAllowance> {
+    const hit = await this.store.hit([{ key: `mail:a:${this.#digest(address.toLowerCase())}`, max: this.limits.max_per_address }], this.limits.throttle_window, this.clock.now())
+    return hit.allowed ? { allowed: true } : { allowed: false, retryAfter: hit.retryAfter }
+  }
+
   /** Counts one guess at a mailed code from `ip` (`CODE_GUESSES_PER_SOURCE`); refused, nothing counted, past it. */
   async codeGuessFrom(ip: string): Promise<GuessAllowance> {
     return this.#guess(sourceNetworks(ip).map((network) => ({ key: `code:i:${this.#digest(network)}`, max: CODE_GUESSES_PER_SOURCE })))

@@ -21,6 +21,7 @@ import { randomHandle } from '../lib/random.js'
 import type { ClientRecord, ClientSource } from '../storage/store.js'
 import { recordAdminChange } from './admin-change.js'
 import { ManagementError, type ManagementScope } from './scope.js'
+import { outboundUrlProblem } from './outbound-url.js'
 import { validateWithLoader } from './validate.js'
 
 const SECRET_METHODS = new Set(['client_secret_basic', 'client_secret_post'])
@@ -61,6 +62,7 @@ export async function createClient(scope: ManagementScope, entry: Record<string,
   const secret = SECRET_METHODS.has(method) ? randomHandle() : undefined
   const validated = validateWithLoader(config, { clients: [{ ...entry, ...(secret !== undefined && { client_secret: secret }) }] })
   const client = validated.config.clients[0] as ResolvedClient
+  refuseTenantReach(scope, client)
   const warnings = validated.warnings.filter((w) => w.startsWith(`client ${client.client_id} `))
   if (await store.clients.get(client.client_id)) throw new ManagementError('conflict', 'client', `client ${client.client_id} already exists`)
   // Deleted with the CLI meanwhile, the file's client comes back at the next start, over this one.
@@ -153,10 +155,24 @@ export async function updateClient(scope: ManagementScope, clientId: string, pat
     throw new ManagementError('refused', 'client', `token_endpoint_auth_method: client ${clientId} has no secret; register a new confidential client instead`)
   }
   const client = validateWithLoader(config, { clients: [entry] }).config.clients[0] as ResolvedClient
+  // Only a URI this change sets: one the operator set with the CLI stays theirs, the rest editable.
+  if (patch.backchannel_logout_uri !== undefined) refuseTenantReach(scope, client)
   await store.clients.upsert({ ...client }, clock.now())
   if (patch.mfa_required !== undefined) await store.mfa.setRequired('client', clientId, patch.mfa_required === true, clock.now())
   await recordAdminChange(scope, { type: 'admin.client.updated', subject: { type: 'client', id: clientId }, before: clientFields(before), after: clientFields(client) })
   return client
+}
+
+/**
+ * Security review M1: the one URL of a client that Latch requests itself is its
+ * `backchannel_logout_uri` (sessions/backchannel-logout.ts POSTs to it; redirect URIs are the
+ * browser's, and `jwks` is inline). Through the admin API or the console it is public https
+ * (outbound-url.ts); the config file and the CLI keep the loader's rule (http to a loopback host).
+ */
+function refuseTenantReach(scope: ManagementScope, client: ResolvedClient): void {
+  if (scope.via === 'cli' || client.backchannel_logout_uri === null || client.backchannel_logout_uri === undefined) return
+  const problem = outboundUrlProblem(client.backchannel_logout_uri)
+  if (problem !== null) throw new ManagementError('refused', 'client', `backchannel_logout_uri: ${problem}`)
 }
 
 function stripNulls(o: Record<string, unknown>): Record<string, unknown> {

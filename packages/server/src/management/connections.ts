@@ -11,6 +11,7 @@ import { connectionRecordOf } from '../connections/records.js'
 import type { ConnectionRecord } from '../storage/store.js'
 import { recordAdminChange } from './admin-change.js'
 import { ManagementError, type ManagementScope } from './scope.js'
+import { outboundUrlProblem } from './outbound-url.js'
 import { validateWithLoader } from './validate.js'
 
 /** Stands in for the secret while the loader checks the entry. */
@@ -20,6 +21,7 @@ const PLACEHOLDER = 'secret-checked-apart'
 export async function createConnection(scope: ManagementScope, entry: Record<string, unknown>, clientSecret?: string): Promise<{ connection: ResolvedConnection; stored: ConnectionRecord }> {
   const { store, config, clock } = scope
   const { organization, required, ...connection } = validateWithLoader(config, { connections: [{ ...entry, ...(clientSecret !== undefined && { client_secret: PLACEHOLDER }) }] }).config.connections[0]!
+  if (scope.via !== 'cli') refuseTenantReach(connection)
   if (await store.connections.get(connection.id)) throw new ManagementError('conflict', 'connection', `connection ${connection.id} already exists`)
   // Enterprise SSO (issue 12): the organization must exist, as seeding requires of the file's.
   if (organization !== null && !(await store.organizations.get(organization))) throw new ManagementError('refused', 'connection', `organization: no organization ${organization}`)
@@ -27,6 +29,21 @@ export async function createConnection(scope: ManagementScope, entry: Record<str
   const stored = await store.connections.upsert(await connectionRecordOf(resolved, config.secret, 'cli', { organization_id: organization, required }), clock.now())
   await recordAdminChange(scope, { type: 'admin.connection.created', subject: { type: 'connection', id: stored.id }, before: null, after: stored })
   return { connection, stored }
+}
+
+/**
+ * Security review H1: through the admin API or the console, every URL the connection makes Latch
+ * request (its discovery document at the issuer, and the endpoints it names; a preset's included)
+ * is public https (outbound-url.ts), and `private_network` is refused: reaching this machine or its
+ * network is the operator's decision (config file, CLI).
+ */
+function refuseTenantReach(connection: Omit<ResolvedConnection, 'secrets'> & { secrets?: unknown }): void {
+  for (const field of ['issuer', 'authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'emails_endpoint'] as const) {
+    const value = connection[field]
+    const problem = value === null ? null : outboundUrlProblem(value)
+    if (problem !== null) throw new ManagementError('refused', 'connection', `${field}: ${problem}`)
+  }
+  if (connection.private_network) throw new ManagementError('refused', 'connection', 'private_network: true is accepted only from the config file or the CLI (reaching private addresses is the operator\'s decision)')
 }
 
 export async function listConnections({ store }: ManagementScope): Promise<ConnectionRecord[]> {

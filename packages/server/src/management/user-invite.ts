@@ -25,11 +25,20 @@ export interface InviteMail {
   resetUrl: string
   locale: Locale
   look: Look
+  /** Security review L8: the mail throttle's per-address budget (`MailThrottle.allowTo`), counted once the invitation is otherwise allowed. */
+  allow(address: string): Promise<{ allowed: true } | { allowed: false; retryAfter: number }>
+  /**
+   * Security review L3: the connection the address's organization requires (`requiredConnectionForEmail`),
+   * or null: such a user signs in there and has no password here, as "Forgot password?" knows.
+   */
+  requiredConnection(email: string): Promise<string | null>
 }
 
 /**
  * Mails the user `id` a link to choose their password. Refused for a user who has a password (they
- * have "Forgot password?"), is disabled, or has no real address, and where password sign-in is off. Returns when the link expires.
+ * have "Forgot password?"), is disabled, has no real address or must sign in through their
+ * organization's connection, and where password sign-in is off; 429 past the address's mail budget.
+ * Returns when the link expires.
  */
 export async function inviteUser(scope: ManagementScope, id: string, mail: InviteMail): Promise<{ user: UserRecord; expiresAt: number }> {
   const { store, clock, config } = scope
@@ -39,6 +48,10 @@ export async function inviteUser(scope: ManagementScope, id: string, mail: Invit
   if (user.password_hash !== null) throw new ManagementError('conflict', 'user', `user ${user.email} has a password already (they may reset it from the sign-in page)`)
   if (isDisabled(user)) throw new ManagementError('refused', 'user', `user ${user.email} is disabled (enable them first)`)
   if (isPlaceholderEmail(user.email)) throw new ManagementError('refused', 'user', `user ${user.id} has no email address to invite`)
+  const required = await mail.requiredConnection(user.email)
+  if (required !== null) throw new ManagementError('refused', 'user', `user ${user.email} signs in through the connection ${required}, which their organization requires: there is no password to choose`)
+  const allowed = await mail.allow(user.email)
+  if (!allowed.allowed) throw new TemporarilyUnavailableError(`too many mails to ${user.email} lately; try again in ${allowed.retryAfter} seconds`, { status: 429, retryAfter: allowed.retryAfter })
   const ttl = config.passwords.invite_ttl
   const now = clock.now()
   const token = await issueLinkToken(store, now, { purpose: 'reset_password', email: user.email, userId: user.id, ttl })

@@ -822,6 +822,21 @@ for (const dialect of DIALECTS) {
       expect(await store.users.setPasswordHash(id(), 'h4', T + 5, { signOut: true })).toBe(false)
     })
 
+    it('review L1: grants.open under enabledUser writes nothing (grant nor refresh token) once the user is disabled, and opens while enabled, with the other conditions too', async () => {
+      const user = await store.users.upsert({ email: `l1.${id()}@example.com`, email_verified: true, password_hash: 'h1', claims: {} }, T)
+      const enabled = grant({ user_id: user.id, session_id: null })
+      expect(await store.grants.open(enabled, refresh(enabled.id, { user_id: user.id }), { enabledUser: user.id })).toBe(true)
+      await store.users.setDisabled(user.id, true, T + 1)
+      const late = grant({ user_id: user.id, session_id: null })
+      const lateToken = refresh(late.id, { user_id: user.id })
+      expect(await store.grants.open(late, lateToken, { enabledUser: user.id })).toBe(false)
+      expect(await store.grants.open(grant({ user_id: user.id, session_id: null }), null, { enabledUser: user.id, passwordHash: { userId: user.id, hash: 'h1' } })).toBe(false)
+      expect(await store.grants.get(late.id)).toBeNull()
+      expect(await store.refreshTokens.get(lateToken.token_hash)).toBeNull()
+      await store.users.setDisabled(user.id, false, T + 2)
+      expect(await store.grants.open(late, lateToken, { enabledUser: user.id, passwordHash: { userId: user.id, hash: 'h1' } })).toBe(true)
+    })
+
     it('issue 14: users.setDisabled disables (ending sessions and grants, offline_access included, and refusing a conditional session insert) and enables (nothing restored); signOut ends without disabling', async () => {
       const user = await store.users.upsert({ email: `dis.${id()}@example.com`, email_verified: true, password_hash: 'h1', claims: {} }, T)
       const sessionOf = () => ({ session_hash: id(), id: id(), user_id: user.id, auth_time: T, amr: ['pwd'], created_at: T, expires_at: T + 100 })

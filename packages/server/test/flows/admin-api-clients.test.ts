@@ -81,9 +81,9 @@ function expectError(res: Answer, status: number, error: string, startsWith?: st
   expect(res.status, JSON.stringify(res.body)).toBe(status)
   expect(res.body.error).toBe(error)
   expect(res.headers.get('cache-control')).toBe('no-store')
-  // RFC 6750 §3.1: a challenge only for what the token caused, or a malformed request.
-  if (status === 404 || status === 409) expect(res.headers.get('www-authenticate')).toBeNull()
-  else expect(res.headers.get('www-authenticate')).toMatch(/^Bearer realm="latch", error="/)
+  // RFC 6750 §3.1: a challenge only for what the token caused; a body's or a parameter's fault is the API's (review).
+  if (status === 401 || status === 403) expect(res.headers.get('www-authenticate')).toMatch(/^Bearer realm="latch", error="/)
+  else expect(res.headers.get('www-authenticate')).toBeNull()
   if (startsWith !== undefined) expect(String(res.body.error_description), String(res.body.error_description)).toMatch(new RegExp(`^${startsWith.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`))
 }
 
@@ -246,6 +246,19 @@ describe('issue 14: admin API, clients', () => {
     expectError(await api('main', writer, 'PATCH', '/clients/web2', { skip_consent: 'yes' }), 400, 'invalid_request', 'skip_consent: expected boolean')
     expectError(await api('main', writer, 'PATCH', '/clients/ghost', { client_name: 'G' }), 404, 'not_found')
     expect(await s.server.ctx.store.clients.get('x1')).toBeNull()
+  })
+
+  it('review M1: a tenant administrator cannot set a backchannel_logout_uri Latch would POST to on this machine or its network (400 naming it), on POST or PATCH', async () => {
+    const entry = { token_endpoint_auth_method: 'none', redirect_uris: ['https://rp.example.com/cb'] }
+    for (const [i, uri] of ['http://127.0.0.1:9/logout', 'http://localhost/logout', 'https://127.0.0.1/logout', 'https://[::1]/logout', 'https://10.0.0.8/logout', 'https://192.168.1.1/logout', 'https://169.254.169.254/logout', 'https://app.localhost/logout'].entries()) {
+      expectError(await api('main', writer, 'POST', '/clients', { client_id: `bcl-${i}`, ...entry, backchannel_logout_uri: uri }), 400, 'invalid_request', 'backchannel_logout_uri:')
+      expect(await s.server.ctx.store.clients.get(`bcl-${i}`)).toBeNull()
+    }
+    const ok = await api('main', writer, 'POST', '/clients', { client_id: 'bcl-public', ...entry, backchannel_logout_uri: 'https://rp.example.com/logout' })
+    expect(ok.status, JSON.stringify(ok.body)).toBe(201)
+    expectError(await api('main', writer, 'PATCH', '/clients/bcl-public', { backchannel_logout_uri: 'http://127.0.0.1:9/logout' }), 400, 'invalid_request', 'backchannel_logout_uri:')
+    expect((await s.server.ctx.store.clients.get('bcl-public'))!.backchannel_logout_uri).toBe('https://rp.example.com/logout')
+    expect((await api('main', writer, 'DELETE', '/clients/bcl-public')).status).toBe(204)
   })
 
   it('RFC 6750 §3.1: a change needs admin:write (403 naming it); a token of another tenant is 401 invalid_token; no token gets the bare challenge', async () => {

@@ -339,6 +339,25 @@ describe('issue 14: admin API, connections', () => {
     expect(await s.server.ctx.store.connections.get('intranet')).toBeNull()
   })
 
+  it('review H1: a tenant administrator cannot aim a connection at loopback, private or plain-http URLs: each endpoint field is 400 naming it, nothing stored', async () => {
+    const base = { type: 'oauth2', client_id: 'c', client_secret: UPSTREAM_SECRET, authorization_endpoint: 'https://idp.example/authorize', token_endpoint: 'https://idp.example/token', userinfo_endpoint: 'https://idp.example/userinfo' }
+    const cases: [string, Record<string, unknown>][] = [
+      ['issuer', { type: 'oidc', client_id: 'c', client_secret: UPSTREAM_SECRET, issuer: 'http://127.0.0.1:4444' }],
+      ['issuer', { type: 'oidc', client_id: 'c', client_secret: UPSTREAM_SECRET, issuer: 'https://localhost:4444' }],
+      ['authorization_endpoint', { ...base, authorization_endpoint: 'http://idp.example/authorize' }],
+      ['token_endpoint', { ...base, token_endpoint: 'https://[::1]/token' }],
+      ['userinfo_endpoint', { ...base, userinfo_endpoint: 'https://169.254.169.254/latest/meta-data' }],
+      ['userinfo_endpoint', { ...base, userinfo_endpoint: 'https://10.1.2.3/userinfo' }],
+      ['emails_endpoint', { ...base, emails_endpoint: 'https://192.168.0.1/emails' }],
+    ]
+    for (const [i, [field, entry]] of cases.entries()) {
+      expectInvalid(await api('POST', '/connections', { id: `internal-${i}`, ...entry }), field, `${field} ${JSON.stringify(entry)}`)
+      expect(await s.server.ctx.store.connections.get(`internal-${i}`)).toBeNull()
+    }
+    const publicOne = await api('POST', '/connections', { id: 'public-oauth2', ...base })
+    expect(publicOne.status, JSON.stringify(publicOne.body)).toBe(201)
+  })
+
   it('issue 12: DELETE removes the connection (204), recorded; then 404', async () => {
     expect((await api('DELETE', '/connections/github')).status).toBe(204)
     const record = await recordOf('admin.connection.deleted', 'github')

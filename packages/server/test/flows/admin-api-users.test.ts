@@ -281,6 +281,45 @@ describe('issue 14: inviting a user', () => {
   })
 })
 
+describe('security review: invitations', () => {
+  it('review L2: an invitation link opened before the user was disabled sets no password after it (answered as expired, the form and the link alike)', async () => {
+    const id = (await send('POST', '/users', { email: 'gail@example.com' })).body.id as string
+    expect((await send('POST', `/users/${id}/invite`)).status).toBe(200)
+    const link = /https?:\/\/\S+\/reset-password\?\S+/.exec((await sink.next('gail@example.com')).text)![0]
+    const browser = new Browser(issuers.main, { dispatcher: hostAgent })
+    const page = await browser.open(link)
+    expect(page.status).toBe(200)
+    expect((await send('POST', `/users/${id}/disable`)).status).toBe(200)
+    expect((await browser.submit(formOf(page), { password: 'gail-chooses-a-password' })).status).toBe(400)
+    expect((await browser.open(link)).status).toBe(400)
+    expect((await send('GET', `/users/${id}`)).body).toMatchObject({ has_password: false, email_verified: false })
+  })
+
+  it('review L3: a user whose email\'s organization requires its connection is not invited (400 naming the connection), as "Forgot password?" mails them nothing', async () => {
+    expect((await send('POST', '/organizations', { id: 'sso-only', name: 'SSO only', domains: ['sso-only.example'] })).status).toBe(201)
+    const connection = await send('POST', '/connections', { id: 'sso-only-idp', type: 'oidc', issuer: 'https://idp.sso-only.example', client_id: 'latch', client_secret: 'upstream-secret-0123456789', organization: 'sso-only', required: true })
+    expect(connection.status, JSON.stringify(connection.body)).toBe(201)
+    const id = (await send('POST', '/users', { email: 'hal@sso-only.example' })).body.id as string
+    const refused = await send('POST', `/users/${id}/invite`)
+    expect(refused.status, JSON.stringify(refused.body)).toBe(400)
+    expect(refused.body.error).toBe('invalid_request')
+    expect(String(refused.body.error_description)).toMatch(/signs in through the connection sso-only-idp/)
+    expect((await s.server.ctx.store.audit.list({ types: ['admin.user.invited'], limit: 50 })).records.filter((r) => r.subject?.id === id)).toEqual([])
+    // Gone again, so that the pages of the other tests offer no connection.
+    expect((await send('DELETE', '/connections/sso-only-idp')).status).toBe(204)
+  })
+
+  it('review L8: invitations to one address are bounded by mail.max_per_address (5): the sixth is 429 temporarily_unavailable with Retry-After', async () => {
+    const id = (await send('POST', '/users', { email: 'ivy@example.com' })).body.id as string
+    for (let i = 0; i < 5; i++) expect((await send('POST', `/users/${id}/invite`)).status).toBe(200)
+    const refused = await send('POST', `/users/${id}/invite`)
+    expect(refused.status, JSON.stringify(refused.body)).toBe(429)
+    expect(refused.body.error).toBe('temporarily_unavailable')
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0)
+    expect(refused.headers.get('www-authenticate')).toBeNull()
+  })
+})
+
 describe('issue 14: a disabled user signs in by no path', () => {
   let bobId: string
   let refreshToken: string

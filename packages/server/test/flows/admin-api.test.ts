@@ -27,12 +27,14 @@ const ADMIN_SECRET = 'admin-secret-0123456789abcdef0123456789'
 const NONE_SECRET = 'none-secret-0123456789abcdef01234567890'
 const WRITER_SECRET = 'writer-secret-0123456789abcdef012345678'
 
-/** The admin clients of one tenant: a reader (also allowed the password grant and the code flow, to prove users without an admin role never get admin scopes), one without admin scopes, a writer. */
+/** The admin clients of one tenant: a reader (also allowed the password grant) and a sign-in client (the code flow), to prove users without an admin role never get admin scopes; one without admin scopes, a writer. */
 function adminClients(issuer: string) {
   const admin = adminResourceOf(issuer)
   return [
     ...baseTestConfig.clients,
-    { client_id: 'admin-reader', client_secret: ADMIN_SECRET, grant_types: ['client_credentials', 'password', 'authorization_code'], redirect_uris: [WEB_REDIRECT], scope: 'openid admin:read', resources: [admin] },
+    { client_id: 'admin-reader', client_secret: ADMIN_SECRET, grant_types: ['client_credentials', 'password'], scope: 'openid admin:read', resources: [admin] },
+    // Review L7: the code flow is another client's (with client_credentials too, its secret would bypass the roles).
+    { client_id: 'admin-signin', client_secret: ADMIN_SECRET, grant_types: ['authorization_code'], redirect_uris: [WEB_REDIRECT], scope: 'openid admin:read', resources: [admin] },
     { client_id: 'admin-none', client_secret: NONE_SECRET, grant_types: ['client_credentials'], scope: 'read:data', resources: [API, admin] },
     { client_id: 'admin-writer', client_secret: WRITER_SECRET, grant_types: ['client_credentials'], scope: 'admin:write', resources: [admin] },
   ]
@@ -195,6 +197,15 @@ describe('issue 14: admin API, audit events', () => {
     expect(inQuery.status).toBe(400)
     expect(inQuery.body.error).toBe('invalid_request')
   })
+
+  it('RFC 6750 §3.1: a 400 carries a Bearer challenge only when the token request is at fault (access_token in the query), not for a parameter of the API', async () => {
+    const bad = await get(events('main', '?limit=0'), reader)
+    expect(bad.status).toBe(400)
+    expect(bad.headers.get('www-authenticate')).toBeNull()
+    const inQuery = await get(events('main', `?access_token=${reader}`))
+    expect(inQuery.status).toBe(400)
+    expect(inQuery.headers.get('www-authenticate')).toMatch(/^Bearer realm="latch", error="invalid_request", error_description="access_token: [^"]+"$/)
+  })
 })
 
 describe('issue 14: admin API authorization (RFC 6750 §3.1)', () => {
@@ -285,7 +296,7 @@ describe('issue 14: admin API authorization (RFC 6750 §3.1)', () => {
   it('issue 14: the admin scopes are never granted by the password grant, never to a user without an admin role, never to a client that does not list them, and only for the admin API', async () => {
     // RFC 6749 §4.1.2.1: Alice holds no latch: role here; asking for admin scopes alone is invalid_scope at the redirect URI.
     const browser = new Browser(issuers.main, { dispatcher: hostAgent })
-    const authorized = await browser.authorize(webAuthorizeUrl(issuers.main, { client_id: 'admin-reader', scope: 'admin:read', resource: adminResourceOf(issuers.main) }), ALICE)
+    const authorized = await browser.authorize(webAuthorizeUrl(issuers.main, { client_id: 'admin-signin', scope: 'admin:read', resource: adminResourceOf(issuers.main) }), ALICE)
     expect(authorized.redirect?.searchParams.get('error')).toBe('invalid_scope')
     expect(authorized.redirect?.searchParams.get('code')).toBeNull()
     const password = await call(`${issuers.main}/token`, {

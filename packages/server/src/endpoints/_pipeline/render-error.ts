@@ -3,7 +3,11 @@
  * - `json` (token, revocation, introspection, device authorization): RFC 6749 §5.2 body,
  *   `Cache-Control: no-store`, and `WWW-Authenticate: Basic` for `invalid_client` when the
  *   client used the Authorization header.
- * - `bearer` (UserInfo): RFC 6750 §3 `WWW-Authenticate: Bearer error=…` and a JSON body.
+ * - `bearer` (UserInfo, whose request is the token and nothing else): RFC 6750 §3
+ *   `WWW-Authenticate: Bearer error=…` on every 401, 403 and `invalid_request`, and a JSON body.
+ * - `bearer-api` (the admin API, whose requests also carry a body and parameters of their own):
+ *   the same, except that a 400 is challenged only when the error is about the token request
+ *   (it carries `challenge`: an access token in the query string, say), not a body's validation.
  * - `html` (pages, and the authorization endpoint before client_id and redirect_uri are known
  *   good): an error page saying in words what went wrong, with a link back to the app when a
  *   handler verified it (`way-back.ts`), else to the provider's root; never a redirect to an
@@ -28,7 +32,7 @@ import { contextOf } from './tenant-of.js'
 import { wayBack } from './way-back.js'
 import { wwwAuthenticateBearer } from './www-authenticate.js'
 
-export type ErrorChannel = 'json' | 'bearer' | 'html'
+export type ErrorChannel = 'json' | 'bearer' | 'bearer-api' | 'html'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -77,10 +81,12 @@ export function sendErrorOn(channel: ErrorChannel, request: FastifyRequest, repl
     return reply.status(err.status).type('text/html; charset=utf-8').send(oauthErrorPage({ code: err.code, description: err.description, wayBack: back }, locale, look))
   }
   reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
-  // RFC 6750 §3.1: a challenge for what the bearer token caused (or a malformed request); a 404, a
-  // 409 or a 5xx of the admin API is no authentication matter, and `error` there would be no registered code.
-  const challenged = err.status === 401 || err.status === 403 || err.code === 'invalid_request'
-  if ((channel === 'bearer' && challenged) || err.code === 'invalid_token' || err.code === 'insufficient_scope') {
+  // RFC 6750 §3.1: a challenge for what the bearer token caused (or a malformed resource request);
+  // a 404, a 409 or a 5xx of the admin API is no authentication matter, and `error` there would be
+  // no registered code; nor is a 400 about an admin API body, unless the error says it is the token's.
+  const tokenError = err.status === 401 || err.status === 403
+  const challenged = channel === 'bearer' ? tokenError || err.code === 'invalid_request' : channel === 'bearer-api' && (tokenError || (err.code === 'invalid_request' && err.challenge !== undefined))
+  if (challenged || err.code === 'invalid_token' || err.code === 'insufficient_scope') {
     reply.header('www-authenticate', wwwAuthenticateBearer(err))
     // RFC 6750 §3.1: a request without credentials gets the challenge and no error information.
     if (err.challenge?.bare === 'true') return reply.status(err.status).send()

@@ -148,7 +148,7 @@ const routes: FastifyPluginAsync = async (app) => {
   app.get(
     '/audit-events',
     {
-      config: { channel: 'bearer' },
+      config: { channel: 'bearer-api' },
       onRequest: [noStore, adminAuthorization('admin:read')],
       // An allow-list of the record's fields (fast-json-stringify), as STYLE.md asks of every output.
       schema: { response: { 200: AUDIT_EVENT_PAGE_SCHEMA } },

@@ -22,7 +22,7 @@
  *   `acr_values="urn:latch:acr:mfa"` (RFC 9470 §3), as `@latch/resource-server` answers. The actor
  *   is then `{ type: 'user', id }`.
  * Every refusal is a 401/403 with `WWW-Authenticate: Bearer realm="latch", error="…"` and a JSON
- * body (render-error.ts, channel `bearer`), except a request without any credentials: the bare
+ * body (render-error.ts, channel `bearer-api`), except a request without any credentials: the bare
  * challenge `Bearer realm="latch"` and no body, as RFC 6750 §3.1 says (and as /userinfo answers).
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
  * @see https://www.rfc-editor.org/rfc/rfc9068#section-4
@@ -59,7 +59,8 @@ const INVALID = 'the access token is invalid or expired'
 function bearerOf(request: FastifyRequest): string {
   const query = request.query as Record<string, unknown> | undefined
   if (query !== undefined && query !== null && 'access_token' in query) {
-    throw new InvalidRequestError('access_token: an access token in the query string is not accepted (RFC 6750 §2.3); use the Authorization header')
+    // `challenge` (no parameters of its own): this 400 is the token request's, so it is challenged (render-error.ts).
+    throw new InvalidRequestError('access_token: an access token in the query string is not accepted (RFC 6750 §2.3); use the Authorization header', { challenge: {} })
   }
   const header = request.headers.authorization
   // RFC 6750 §3.1: a request without credentials gets the bare challenge, no error code.

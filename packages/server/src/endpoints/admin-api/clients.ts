@@ -152,8 +152,8 @@ const json = (reply: FastifyReply) => reply.type('application/json; charset=utf-
 const routes: FastifyPluginAsync = async (app) => {
   // RFC 7396 §4: the media type of a merge patch, besides application/json.
   app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'))
-  const read = { config: { channel: 'bearer' as const }, onRequest: [noStore, adminAuthorization('admin:read')] }
-  const write = { config: { channel: 'bearer' as const }, onRequest: [noStore, adminAuthorization('admin:write')] }
+  const read = { config: { channel: 'bearer-api' as const }, onRequest: [noStore, adminAuthorization('admin:read')] }
+  const write = { config: { channel: 'bearer-api' as const }, onRequest: [noStore, adminAuthorization('admin:write')] }
 
   app.get('/clients', { ...read, schema: { response: { 200: CLIENT_PAGE_SCHEMA } } }, async function listClientsRoute(request, reply) {
     const query = new AdminQuery(request.query, ['limit', 'cursor'])

@@ -139,8 +139,8 @@ function publicConnection(record: ConnectionRecord, issuer: string): Record<stri
 
 const json = (reply: FastifyReply) => reply.type('application/json; charset=utf-8')
 const issuerOf = (request: FastifyRequest) => request.latch.config.issuer
-const read = { config: { channel: 'bearer' as const }, onRequest: [noStore, adminAuthorization('admin:read')] }
-const write = { config: { channel: 'bearer' as const }, onRequest: [noStore, adminAuthorization('admin:write')] }
+const read = { config: { channel: 'bearer-api' as const }, onRequest: [noStore, adminAuthorization('admin:read')] }
+const write = { config: { channel: 'bearer-api' as const }, onRequest: [noStore, adminAuthorization('admin:write')] }
 
 const routes: FastifyPluginAsync = async (app) => {
   app.get('/connections', { ...read, schema: { response: { 200: pageOfConnections } } }, async function listConnectionsRoute(request, reply) {
@@ -157,6 +157,7 @@ const routes: FastifyPluginAsync = async (app) => {
     if (entry.private_key !== undefined && typeof entry.private_key !== 'string') throw new InvalidRequestError('private_key: must be a string (a PKCS#8 PEM)')
     if (entry.private_network === true) throw new InvalidRequestError(PRIVATE_NETWORK_REFUSAL)
     const { stored } = await viaManagement(() => createConnection(managementScopeOf(request), entry, secret))
+    request.latch.connections.invalidate()
     return json(reply).status(201).header('location', `${adminResourceOf(issuerOf(request))}/connections/${stored.id}`).send(publicConnection(stored, issuerOf(request)))
   })
 
@@ -168,6 +169,7 @@ const routes: FastifyPluginAsync = async (app) => {
   app.delete('/connections/:id', write, async function deleteConnectionRoute(request, reply) {
     const { id } = request.params as { id: string }
     await viaManagement(() => deleteConnection(managementScopeOf(request), id))
+    request.latch.connections.invalidate()
     return reply.status(204).send()
   })
 }

@@ -91,7 +91,7 @@ const json = (reply: FastifyReply) => reply.type('application/json; charset=utf-
 const routes: FastifyPluginAsync = async (app) => {
   app.get(
     '/keys',
-    { config: { channel: 'bearer' }, onRequest: [noStore, adminAuthorization('admin:read')], schema: { response: { 200: SIGNING_KEY_LIST_SCHEMA } } },
+    { config: { channel: 'bearer-api' }, onRequest: [noStore, adminAuthorization('admin:read')], schema: { response: { 200: SIGNING_KEY_LIST_SCHEMA } } },
     async function listKeysRoute(request, reply) {
       new AdminQuery(request.query, [])
       const scope = managementScopeOf(request)
@@ -106,7 +106,7 @@ const routes: FastifyPluginAsync = async (app) => {
 
   app.post(
     '/keys/rotate',
-    { config: { channel: 'bearer' }, onRequest: [noStore, adminAuthorization('admin:write')], schema: { response: { 200: KEY_ROTATION_SCHEMA } } },
+    { config: { channel: 'bearer-api' }, onRequest: [noStore, adminAuthorization('admin:write')], schema: { response: { 200: KEY_ROTATION_SCHEMA } } },
     async function rotateKeysRoute(request, reply) {
       new AdminQuery(request.query, [])
       const body = new JsonBody(request.body ?? {}, ['immediately'])

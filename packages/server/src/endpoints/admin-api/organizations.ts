@@ -154,8 +154,8 @@ const BRANDING_BODY_LIMIT = 3 * MAX_CSS_BYTES
 
 const locationOf = (request: FastifyRequest, path: string) => `${adminResourceOf(request.latch.config.issuer)}${path}`
 const json = (reply: FastifyReply) => reply.type('application/json; charset=utf-8')
-const read = { config: { channel: 'bearer' as const }, onRequest: [noStore, adminAuthorization('admin:read')] }
-const write = { config: { channel: 'bearer' as const }, onRequest: [noStore, adminAuthorization('admin:write')] }
+const read = { config: { channel: 'bearer-api' as const }, onRequest: [noStore, adminAuthorization('admin:read')] }
+const write = { config: { channel: 'bearer-api' as const }, onRequest: [noStore, adminAuthorization('admin:write')] }
 
 const routes: FastifyPluginAsync = async (app) => {
   app.get('/organizations', { ...read, schema: { response: { 200: pageOf(organization) } } }, async function listOrganizationsRoute(request, reply) {

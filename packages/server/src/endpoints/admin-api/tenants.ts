@@ -107,8 +107,8 @@ async function deploymentOnly(request: FastifyRequest): Promise<void> {
 const idOf = (request: FastifyRequest) => (request.params as { id: string }).id
 
 const routes: FastifyPluginAsync = async (app) => {
-  const read = { config: { channel: 'bearer' as const }, onRequest: [noStore, deploymentOnly, adminAuthorization('admin:read')] }
-  const write = { config: { channel: 'bearer' as const }, onRequest: [noStore, deploymentOnly, adminAuthorization('admin:write')] }
+  const read = { config: { channel: 'bearer-api' as const }, onRequest: [noStore, deploymentOnly, adminAuthorization('admin:read')] }
+  const write = { config: { channel: 'bearer-api' as const }, onRequest: [noStore, deploymentOnly, adminAuthorization('admin:write')] }
 
   app.get('/tenants', { ...read, schema: { response: { 200: TENANT_PAGE_SCHEMA } } }, async function listTenantsRoute(request, reply) {
     const query = new AdminQuery(request.query, ['limit', 'cursor'])

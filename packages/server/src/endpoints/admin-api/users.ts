@@ -14,6 +14,7 @@ import { createUser, deleteUser, disableUser, enableUser, getUser, listUserPage,
 import { endUserSession, listUserSessions, USER_SESSIONS_MAX, type UserSession } from '../../management/sessions.js'
 import { listUserGrants, revokeUserGrant } from '../../management/user-grants.js'
 import { inviteUser } from '../../management/user-invite.js'
+import { requiredConnectionForEmail } from '../../federation/organization-rules.js'
 import { DEFAULT_LOCALE, isLocale, LOCALES } from '../../interaction/views/locales.js'
 import { PATHS } from '../../context.js'
 import { pageLook } from '../_pipeline/page-look.js'
@@ -169,7 +170,7 @@ function bodyOf(request: FastifyRequest, fields: Record<string, FieldType>, requ
 }
 
 /** Every route: JSON errors with RFC 6750 challenges, no-store, and the caller refused (401/403) before its body is read. */
-const guarded = (access: 'admin:read' | 'admin:write') => ({ config: { channel: 'bearer' as const }, onRequest: [noStore, adminAuthorization(access)] })
+const guarded = (access: 'admin:read' | 'admin:write') => ({ config: { channel: 'bearer-api' as const }, onRequest: [noStore, adminAuthorization(access)] })
 
 const routes: FastifyPluginAsync = async (app) => {
   app.get('/users', { ...guarded('admin:read'), schema: { response: { 200: USER_PAGE_SCHEMA } } }, async function listUsers(request: FastifyRequest, reply: FastifyReply) {
@@ -240,7 +241,14 @@ const routes: FastifyPluginAsync = async (app) => {
     const body = bodyOf(request, { locale: 'string' })
     if (body.locale !== undefined && !isLocale(body.locale)) throw new InvalidRequestError(`locale: must be one of ${LOCALES.join(', ')}`)
     const ctx = request.latch
-    const mail = { mailer: ctx.mailer, resetUrl: `${ctx.urls.issuer}${PATHS.reset_password}`, locale: isLocale(body.locale) ? body.locale : DEFAULT_LOCALE, look: pageLook(request) }
+    const mail = {
+      mailer: ctx.mailer,
+      resetUrl: `${ctx.urls.issuer}${PATHS.reset_password}`,
+      locale: isLocale(body.locale) ? body.locale : DEFAULT_LOCALE,
+      look: pageLook(request),
+      allow: (address: string) => ctx.mailThrottle.allowTo(address),
+      requiredConnection: async (email: string) => (await requiredConnectionForEmail(ctx, email))?.id ?? null,
+    }
     const done = await viaManagement(() => inviteUser(managementScopeOf(request), id, mail))
     return reply.type(JSON_TYPE).send({ email: done.user.email, expires_at: iso(done.expiresAt) })
   })
@@ -336,11 +344,12 @@ export const usersResource: AdminResource = {
     }),
     op({
       method: 'post', path: '/users/{id}/invite', operationId: 'inviteUser', summary: 'Invite a user to choose their password', access: 'admin:write', parameters: [ID],
-      description: 'Mails a user who has no password a single-use link to the reset page, where they choose one (which also verifies their email). The link works for `passwords.invite_ttl` (default 7 days). The body is optional. Records `admin.user.invited`.',
+      description: 'Mails a user who has no password a single-use link to the reset page, where they choose one (which also verifies their email). The link works for `passwords.invite_ttl` (default 7 days). Refused (400) for a user whose organization requires signing in through its connection. The body is optional. Records `admin.user.invited`.',
       requestBody: { description: 'Options', schema: 'InviteInput', required: false },
       responses: {
         200: { description: 'Mailed', schema: 'Invitation' }, 404: { description: '`not_found`' },
         409: { description: '`conflict`: the user has a password already' },
+        429: { description: '`temporarily_unavailable`: too many mails to the address within `mail.throttle_window` (its `mail.max_per_address`, shared with password resets); `Retry-After` says when to try again', headers: { 'Retry-After': { description: 'Seconds (RFC 9110 §10.2.3)', schema: { type: 'integer' } } } },
         503: { description: '`temporarily_unavailable`: the mail server could not take the message' },
       },
     }),

@@ -67,5 +67,6 @@ export async function deleteConnectionForm(request: FastifyRequest, reply: Fasti
   }
   const answer = await refusalOf(() => deleteConnection(scopeOf(request, admin), id))
   if ('refused' in answer) return connectionsPage(request, reply, admin, answer.refused)
+  request.latch.connections.invalidate()
   return back(request, reply, '/connections', 'connection_deleted')
 }

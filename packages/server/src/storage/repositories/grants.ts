@@ -14,8 +14,19 @@ import { shapes, statement } from './compiled.js'
 import { revokeGrantsWhere, revokeSessionGrants } from './grant-revocation.js'
 import { valuesWhere, type Db, type ForTenant, type RepositoryContext } from './shared.js'
 
-type ConditionShape = 'none' | 'password' | 'session' | 'password+session'
-type GrantInsertArgs = GrantsTable & { tenant_id: string; condition_user_id: string | null; condition_hash: string | null; condition_session_id: string | null }
+/** Which of `WriteCondition`'s checks the statement makes: `p` password hash, `s` session, `e` enabled user (`-` none). */
+type ConditionShape = string
+type GrantInsertArgs = GrantsTable & {
+  tenant_id: string
+  condition_user_id: string | null
+  condition_hash: string | null
+  condition_session_id: string | null
+  condition_enabled_user: string | null
+}
+
+function shapeOf(condition: WriteCondition): ConditionShape {
+  return `${condition.passwordHash ? 'p' : ''}${condition.sessionId ? 's' : ''}${condition.enabledUser ? 'e' : ''}` || '-'
+}
 
 /**
  * Opening a grant with its first refresh token, compiled once per store: the grant's INSERT (with a
@@ -28,10 +39,11 @@ export function grantOpening(capabilities: DialectCapabilities) {
   const insertGrant = shapes((shape: ConditionShape) => (db, a: GrantInsertArgs) => {
     const row = pick(a, COLUMNS.grants)
     const condition: WriteCondition = {}
-    if (shape.startsWith('password')) condition.passwordHash = { userId: a.condition_user_id as string, hash: a.condition_hash as string }
-    if (shape.endsWith('session')) condition.sessionId = a.condition_session_id as string
+    if (shape.includes('p')) condition.passwordHash = { userId: a.condition_user_id as string, hash: a.condition_hash as string }
+    if (shape.includes('s')) condition.sessionId = a.condition_session_id as string
+    if (shape.includes('e')) condition.enabledUser = a.condition_enabled_user as string
     const insert =
-      shape === 'none'
+      shape === '-'
         ? db.insertInto('grants').values({ ...row, tenant_id: a.tenant_id })
         : db.insertInto('grants').columns([...COLUMNS.grants, 'tenant_id']).expression(valuesWhere(db, capabilities, a.tenant_id, COLUMNS.grants, row, condition))
     return insert.onConflict((oc) => oc.column('id').doNothing()).returning('id')
@@ -44,15 +56,14 @@ export function grantOpening(capabilities: DialectCapabilities) {
     insertRefreshToken,
     /** False, and nothing written, when the grant id is taken or `condition` no longer holds. */
     async open(trx: Db, tenant: string, grant: GrantsTable, refreshToken: RefreshTokenRecord | null, condition: WriteCondition = {}): Promise<boolean> {
-      const shape: ConditionShape = condition.passwordHash
-        ? condition.sessionId ? 'password+session' : 'password'
-        : condition.sessionId ? 'session' : 'none'
+      const shape = shapeOf(condition)
       const args: GrantInsertArgs = {
         ...pick(grant, COLUMNS.grants),
         tenant_id: tenant,
         condition_user_id: condition.passwordHash?.userId ?? null,
         condition_hash: condition.passwordHash?.hash ?? null,
         condition_session_id: condition.sessionId ?? null,
+        condition_enabled_user: condition.enabledUser ?? null,
       }
       // The id taken means revoked first (a tombstone) or opened already: write nothing.
       if ((await insertGrant(shape).execute(trx, args)).rows.length === 0) return false
