@@ -11,27 +11,15 @@
 import type { FastifyRequest } from 'fastify'
 import { ConfigError, ConflictError, InvalidRequestError, NotFoundError, ServerError } from '../../errors.js'
 import { ManagementError, type ManagementScope } from '../../management/scope.js'
-import { currentRequest } from '../../lib/request-context.js'
+import { requestManagementScope } from '../_pipeline/management-scope.js'
 
 /** The scope of the management services for this admin API call (after `adminAuthorization`). */
 export function managementScopeOf(request: FastifyRequest): ManagementScope {
-  const ctx = request.latch
   const admin = request.admin
   // adminAuthorization runs first on every route: no principal here is a route registered without it.
   if (admin === null) throw new ServerError('admin API route without authorization', { detail: `${request.method} ${request.url}` })
-  const context = currentRequest()
-  return {
-    store: ctx.store,
-    clock: ctx.clock,
-    config: ctx.config,
-    tenant: ctx.tenant,
-    actor: admin.actor,
-    // Issue 14: an administrator acts through an app; the record names it.
-    clientId: admin.clientId,
-    via: 'api',
-    ip: context?.ip ?? request.ip,
-    userAgent: context?.user_agent ?? null,
-  }
+  // Issue 14: an administrator acts through an app; the record names it.
+  return requestManagementScope(request, { actor: admin.actor, clientId: admin.clientId, via: 'api' })
 }
 
 /** A management or config refusal as the API's error; other errors unchanged. */

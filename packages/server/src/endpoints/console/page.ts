@@ -14,7 +14,7 @@ import { consoleForbiddenPage, consolePage, consoleSignInPage, consoleStepUpPage
 import { CONSOLE_MESSAGES as m } from '../../interaction/views/console-messages.js'
 import { html, type SafeHtml } from '../../interaction/views/layout.js'
 import { shownUser } from '../../rules/placeholder-email.js'
-import { currentRequest } from '../../lib/request-context.js'
+import { requestManagementScope } from '../_pipeline/management-scope.js'
 import type { ManagementScope } from '../../management/scope.js'
 import type { ActiveSession } from '../../sessions/idp-session.js'
 import { adminApiErrorOf } from '../admin-api/management.js'
@@ -109,18 +109,7 @@ export function formParams(request: FastifyRequest): Record<string, string> {
 
 /** The scope of the management services for this administrator's request. */
 export function scopeOf(request: FastifyRequest, admin: Admin): ManagementScope {
-  const ctx = request.latch
-  const context = currentRequest()
-  return {
-    store: ctx.store,
-    clock: ctx.clock,
-    config: ctx.config,
-    tenant: ctx.tenant,
-    actor: { type: 'user', id: admin.active.user.id },
-    via: 'console',
-    ip: context?.ip ?? request.ip,
-    userAgent: context?.user_agent ?? null,
-  }
+  return requestManagementScope(request, { actor: { type: 'user', id: admin.active.user.id }, via: 'console' })
 }
 
 /** A management refusal in the admin API's words and status (404, 409, 400); anything else is thrown on. */

@@ -10,10 +10,10 @@ import { CONSOLE_MESSAGES as m } from '../../interaction/views/console-messages.
 import { EMPTY_USER_FORM, userContent, usersContent, type UserForm } from '../../interaction/views/console-users.js'
 import { html } from '../../interaction/views/layout.js'
 import { endUserSession, listUserSessions } from '../../management/sessions.js'
-import { signOutUser } from '../../management/users.js'
-import { createUser, deleteUser, disableUser, enableUser, listUserPage, resetUserMfa, updateUser } from '../../management/users.js'
+import type { ManagementScope } from '../../management/scope.js'
+import { createUser, deleteUser, disableUser, enableUser, listUserPage, resetUserMfa, signOutUser, updateUser } from '../../management/users.js'
 import type { UserRecord } from '../../storage/store.js'
-import { href, single, gate, formParams, scopeOf, refusalOf, render, back, type Admin } from './page.js'
+import { href, single, gate, formParams, scopeOf, refusalOf, render, back, NOTICES, type Admin } from './page.js'
 
 /** Users on one page, in email order (review M3: a page at a time from the store, never every user). */
 const USERS_SHOWN = 100
@@ -90,47 +90,50 @@ export async function rolesForm(request: FastifyRequest, reply: FastifyReply): P
   return back(request, reply, `/users/${encodeURIComponent(user.id)}`, 'roles_saved')
 }
 
-export async function deleteUserForm(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+/** One action on the user of the path: asked first when `confirm` is given, then run through its service, then back with `done`. */
+interface UserAction {
+  confirm?: { title: string; question: (email: string) => string; path: string; fields?: (params: Record<string, string>) => Record<string, string> }
+  run: (scope: ManagementScope, user: UserRecord, params: Record<string, string>) => Promise<unknown>
+  done: keyof typeof NOTICES
+  /** Where to go afterwards, under the console; the user's page by default. */
+  to?: string
+}
+
+async function userAction(request: FastifyRequest, reply: FastifyReply, action: UserAction): Promise<FastifyReply> {
   const params = formParams(request)
   const admin = await gate(request, reply, 'write')
   if (admin === null) return reply
   const user = await pathUser(request, reply, admin)
   if (user === null) return reply
   const base = `/users/${encodeURIComponent(user.id)}`
-  if (params.confirm !== 'yes') {
-    return render(request, reply, admin, 'users', m.deleteUser, confirmContent({ question: m.confirmDeleteUser(user.email), action: href(request, `${base}/delete`), csrf: admin.csrf, fields: {}, back: href(request, base) }))
+  const { confirm } = action
+  if (confirm !== undefined && params.confirm !== 'yes') {
+    return render(request, reply, admin, 'users', confirm.title, confirmContent({
+      question: confirm.question(user.email), action: href(request, `${base}/${confirm.path}`), csrf: admin.csrf, fields: confirm.fields?.(params) ?? {}, back: href(request, base),
+    }))
   }
-  const answer = await refusalOf(() => deleteUser(scopeOf(request, admin), user.email))
+  const answer = await refusalOf(() => action.run(scopeOf(request, admin), user, params))
   if ('refused' in answer) return userPage(request, reply, admin, user, { notice: answer.refused, status: answer.refused.status })
-  return back(request, reply, '/users', 'user_deleted')
+  return back(request, reply, action.to ?? base, action.done)
 }
+
+export const deleteUserForm = (request: FastifyRequest, reply: FastifyReply) => userAction(request, reply, {
+  confirm: { title: m.deleteUser, question: m.confirmDeleteUser, path: 'delete' },
+  run: (scope, user) => deleteUser(scope, user.email),
+  done: 'user_deleted', to: '/users',
+})
 
 /** Disabling ends every session and grant at once, so it asks first; enabling undoes only the refusal, so it does not. */
-export async function disableUserForm(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const params = formParams(request)
-  const admin = await gate(request, reply, 'write')
-  if (admin === null) return reply
-  const user = await pathUser(request, reply, admin)
-  if (user === null) return reply
-  const base = `/users/${encodeURIComponent(user.id)}`
-  if (params.confirm !== 'yes') {
-    return render(request, reply, admin, 'users', m.disableUser, confirmContent({ question: m.confirmDisableUser(user.email), action: href(request, `${base}/disable`), csrf: admin.csrf, fields: {}, back: href(request, base) }))
-  }
-  const answer = await refusalOf(() => disableUser(scopeOf(request, admin), user.id))
-  if ('refused' in answer) return userPage(request, reply, admin, user, { notice: answer.refused, status: answer.refused.status })
-  return back(request, reply, base, 'user_disabled')
-}
+export const disableUserForm = (request: FastifyRequest, reply: FastifyReply) => userAction(request, reply, {
+  confirm: { title: m.disableUser, question: m.confirmDisableUser, path: 'disable' },
+  run: (scope, user) => disableUser(scope, user.id),
+  done: 'user_disabled',
+})
 
-export async function enableUserForm(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  formParams(request)
-  const admin = await gate(request, reply, 'write')
-  if (admin === null) return reply
-  const user = await pathUser(request, reply, admin)
-  if (user === null) return reply
-  const answer = await refusalOf(() => enableUser(scopeOf(request, admin), user.id))
-  if ('refused' in answer) return userPage(request, reply, admin, user, { notice: answer.refused, status: answer.refused.status })
-  return back(request, reply, `/users/${encodeURIComponent(user.id)}`, 'user_enabled')
-}
+export const enableUserForm = (request: FastifyRequest, reply: FastifyReply) => userAction(request, reply, {
+  run: (scope, user) => enableUser(scope, user.id),
+  done: 'user_enabled',
+})
 
 export async function revokeSessionForm(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const params = formParams(request)
@@ -142,34 +145,14 @@ export async function revokeSessionForm(request: FastifyRequest, reply: FastifyR
   return back(request, reply, `/users/${encodeURIComponent(user.id)}`, 'refused' in answer ? 'session_not_found' : 'session_revoked')
 }
 
-export async function endSessionsForm(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const params = formParams(request)
-  const admin = await gate(request, reply, 'write')
-  if (admin === null) return reply
-  const user = await pathUser(request, reply, admin)
-  if (user === null) return reply
-  const base = `/users/${encodeURIComponent(user.id)}`
-  if (params.confirm !== 'yes') {
-    return render(request, reply, admin, 'users', m.endAll, confirmContent({ question: m.confirmEndAll(user.email), action: href(request, `${base}/sessions/end-all`), csrf: admin.csrf, fields: {}, back: href(request, base) }))
-  }
-  await signOutUser(scopeOf(request, admin), user.id)
-  return back(request, reply, base, 'sessions_ended')
-}
+export const endSessionsForm = (request: FastifyRequest, reply: FastifyReply) => userAction(request, reply, {
+  confirm: { title: m.endAll, question: m.confirmEndAll, path: 'sessions/end-all' },
+  run: (scope, user) => signOutUser(scope, user.id),
+  done: 'sessions_ended',
+})
 
-export async function resetMfaForm(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const params = formParams(request)
-  const admin = await gate(request, reply, 'write')
-  if (admin === null) return reply
-  const user = await pathUser(request, reply, admin)
-  if (user === null) return reply
-  const base = `/users/${encodeURIComponent(user.id)}`
-  const passkeys = params.passkeys === 'yes'
-  if (params.confirm !== 'yes') {
-    return render(request, reply, admin, 'users', m.resetMfa, confirmContent({
-      question: m.confirmResetMfa(user.email), action: href(request, `${base}/reset-mfa`), csrf: admin.csrf, fields: passkeys ? { passkeys: 'yes' } : {}, back: href(request, base),
-    }))
-  }
-  const answer = await refusalOf(() => resetUserMfa(scopeOf(request, admin), user.email, { passkeys }))
-  if ('refused' in answer) return render(request, reply, admin, 'users', user.email, html`<p><a href="${href(request, base)}">${user.email}</a></p>`, answer.refused, answer.refused.status)
-  return back(request, reply, base, 'mfa_reset')
-}
+export const resetMfaForm = (request: FastifyRequest, reply: FastifyReply) => userAction(request, reply, {
+  confirm: { title: m.resetMfa, question: m.confirmResetMfa, path: 'reset-mfa', fields: (params): Record<string, string> => (params.passkeys === 'yes' ? { passkeys: 'yes' } : {}) },
+  run: (scope, user, params) => resetUserMfa(scope, user.email, { passkeys: params.passkeys === 'yes' }),
+  done: 'mfa_reset',
+})
