@@ -169,7 +169,7 @@ export async function updateClient(scope: ManagementScope, clientId: string, pat
  * browser's, and `jwks` is inline). Through the admin API or the console it is public https
  * (outbound-url.ts); the config file and the CLI keep the loader's rule (http to a loopback host).
  */
-function refuseTenantReach(scope: ManagementScope, client: ResolvedClient): void {
+export function refuseTenantReach(scope: Pick<ManagementScope, 'via'>, client: Pick<ResolvedClient, 'backchannel_logout_uri'>): void {
   if (scope.via === 'cli' || client.backchannel_logout_uri === null || client.backchannel_logout_uri === undefined) return
   const problem = outboundUrlProblem(client.backchannel_logout_uri)
   if (problem !== null) throw new ManagementError('refused', 'client', `backchannel_logout_uri: ${problem}`)

@@ -37,7 +37,7 @@ export async function createConnection(scope: ManagementScope, entry: Record<str
  * is public https (outbound-url.ts), and `private_network` is refused: reaching this machine or its
  * network is the operator's decision (config file, CLI).
  */
-function refuseTenantReach(connection: Omit<ResolvedConnection, 'secrets'> & { secrets?: unknown }): void {
+export function refuseTenantReach(connection: Omit<ResolvedConnection, 'secrets'> & { secrets?: unknown }): void {
   for (const field of ['issuer', 'authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'emails_endpoint'] as const) {
     const value = connection[field]
     const problem = value === null ? null : outboundUrlProblem(value)

@@ -62,6 +62,23 @@ export async function createOrganization(scope: ManagementScope, input: Organiza
   return organization
 }
 
+/**
+ * Second review (M2, organizations): an organization the config file lists is written again from
+ * the file at every start and reload (seed.ts: its name, domains, branding and MFA policy, and the
+ * members it lists with their roles), so through the API or the console changing or deleting it,
+ * or changing a listed member, would be undone silently: `conflict`. The CLI, whose user holds the
+ * file, may (it warns).
+ */
+function refuseFileOwned(scope: ManagementScope, id: string, member?: string): void {
+  if (scope.via === 'cli') return
+  const entry = scope.config.organizations.find((o) => o.id === id)
+  if (entry === undefined) return
+  if (member === undefined) throw new ManagementError('conflict', 'organization', `organization ${id} is listed in the config file, which sets it again at every start and reload: change it there`)
+  if ((entry.members ?? []).some((m) => m.email.toLowerCase() === member.toLowerCase())) {
+    throw new ManagementError('conflict', 'organization_member', `${member} is a member of ${id} in the config file, which sets the membership again at every start and reload: change it there`)
+  }
+}
+
 export interface OrganizationUpdate {
   name?: string
   domains?: string[]
@@ -75,6 +92,7 @@ export interface OrganizationUpdate {
 export async function updateOrganization(scope: ManagementScope, id: string, change: OrganizationUpdate): Promise<{ organization: OrganizationRecord; branding: Branding | undefined; mfaRequired: boolean }> {
   const { store, clock, config } = scope
   const current = await existingOrganization(scope, id)
+  refuseFileOwned(scope, id)
   const entry = { id, name: change.name ?? current.name, domains: change.domains ?? current.domains }
   validateWithLoader(config, { organizations: [entry] })
   const before = await fieldsOf(scope, current)
@@ -89,6 +107,7 @@ export async function updateOrganization(scope: ManagementScope, id: string, cha
 /** Deletes an organization with its memberships, revoking the grants made for it (one transaction). */
 export async function deleteOrganization(scope: ManagementScope, id: string): Promise<OrganizationRecord> {
   const current = await scope.store.organizations.get(id)
+  if (current) refuseFileOwned(scope, id)
   const before = current && (await fieldsOf(scope, current))
   if (!current || !(await scope.store.organizations.delete(id, scope.clock.now()))) throw new ManagementError('not_found', 'organization', `no organization ${id}`)
   await recordAdminChange(scope, { type: 'admin.organization.deleted', subject: { type: 'organization', id }, before, after: null })
@@ -144,6 +163,7 @@ function checkMemberRoles({ config }: ManagementScope, roles: string[]): void {
 /** Writes the membership and records the change; the caller has checked the roles, the organization and the user. */
 async function putMember(scope: ManagementScope, id: string, user: UserRecord, roles: string[]): Promise<{ member: MemberView; before: Membership | null }> {
   const { store, clock } = scope
+  refuseFileOwned(scope, id, user.email)
   const before = await store.organizations.membership(id, user.id)
   if (!(await store.organizations.addMember(id, user.id, roles, clock.now()))) throw new ManagementError('conflict', 'organization_member', `organization ${id} or user ${user.email} was deleted meanwhile`)
   const member = { organization_id: id, user_id: user.id, email: user.email, roles }
@@ -195,6 +215,7 @@ export async function removeOrganizationMemberById(scope: ManagementScope, id: s
   await existingOrganization(scope, id)
   const user = await userById(store, userId)
   const before = await store.organizations.membership(id, user.id)
+  refuseFileOwned(scope, id, user.email)
   if (!before || !(await store.organizations.removeMember(id, user.id, clock.now()))) throw new ManagementError('not_found', 'organization_member', `user ${user.id} is not a member of ${id}`)
   const member = { organization_id: id, user_id: user.id, email: user.email, roles: before.roles }
   await recordAdminChange(scope, { type: 'admin.organization_member.removed', subject: { type: 'user', id: user.id }, before: member, after: null })
@@ -207,6 +228,7 @@ export async function removeOrganizationMember(scope: ManagementScope, id: strin
   await existingOrganization(scope, id)
   const user = await existingUser(store, email)
   const before = await store.organizations.membership(id, user.id)
+  refuseFileOwned(scope, id, user.email)
   if (!(await store.organizations.removeMember(id, user.id, clock.now()))) throw new ManagementError('conflict', 'organization_member', `${user.email} is not a member of ${id}`)
   await recordAdminChange(scope, {
     type: 'admin.organization_member.removed', subject: { type: 'user', id: user.id },

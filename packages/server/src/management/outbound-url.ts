@@ -12,6 +12,24 @@
 import { isIP } from 'node:net'
 import { isSpecialAddress } from '../connections/transport.js'
 
+/** Whether a URL's host is localhost or a special-purpose address literal. */
+function namesSpecialHost(url: URL): boolean {
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '').toLowerCase()
+  return host === 'localhost' || host.endsWith('.localhost') || (isIP(host) !== 0 && isSpecialAddress(host))
+}
+
+/** Why a tenant's SMTP server given through the admin API is refused (`smtp:`/`smtps:` URL), or null. */
+export function smtpHostProblem(value: string): string | null {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return 'must be an smtp: or smtps: URL'
+  }
+  if (namesSpecialHost(url)) return 'must not name localhost or a loopback, private, link-local or other special-purpose address when set through the admin API (the config file or the CLI may)'
+  return null
+}
+
 /** Why a tenant administrator may not set `value` as a URL Latch requests, or null when they may. */
 export function outboundUrlProblem(value: string): string | null {
   let url: URL
@@ -21,8 +39,7 @@ export function outboundUrlProblem(value: string): string | null {
     return 'must be an absolute https URL'
   }
   if (url.protocol !== 'https:') return `must be an https URL when set through the admin API or the console, got the ${url.protocol} scheme (http to a loopback host is for the config file or the CLI)`
-  const host = url.hostname.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '').toLowerCase()
-  if (host === 'localhost' || host.endsWith('.localhost') || (isIP(host) !== 0 && isSpecialAddress(host))) {
+  if (namesSpecialHost(url)) {
     return 'must not name localhost or a loopback, private, link-local or other special-purpose address when set through the admin API or the console (the config file or the CLI may)'
   }
   return null

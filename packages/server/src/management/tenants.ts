@@ -11,11 +11,14 @@
  * (empty); through the admin API or the console that is `conflict`.
  */
 import { DEFAULT_TENANT, defineTenant } from '../config/tenant.js'
-import { TENANT_ID_PATTERN, type TenantDefinition } from '../config/schema.js'
+import { TENANT_ID_PATTERN, type LatchConfig, type TenantDefinition } from '../config/schema.js'
 import { TenantIssuerTakenError } from '../errors.js'
 import { seedTenant } from '../seed.js'
 import type { TenantRecord } from '../storage/store.js'
 import { recordAdminChange } from './admin-change.js'
+import { refuseTenantReach as refuseClientReach } from './clients.js'
+import { refuseTenantReach as refuseConnectionReach } from './connections.js'
+import { smtpHostProblem } from './outbound-url.js'
 import { ManagementError, type ManagementScope } from './scope.js'
 
 export interface TenantInput {
@@ -34,6 +37,7 @@ export async function createTenant(scope: ManagementScope, input: TenantInput): 
   const { store: root, config, clock } = scope
   if (input.keys.id === DEFAULT_TENANT) throw new ManagementError('conflict', 'tenant', "tenant default is the top-level config's: pick another id")
   const { tenant, warnings } = defineTenant(config, input.keys, input.where, null, input.baseDir)
+  if (scope.via !== 'cli') refuseTenantReach(tenant.config)
   if (tenant.issuer === config.issuer) throw new ManagementError('refused', 'tenant', `issuer ${tenant.issuer} is the default tenant's (the config file's issuer): every tenant needs its own`)
   const listed = config.tenants.find((t) => t.id === tenant.id)
   if (listed) throw new ManagementError('conflict', 'tenant', `tenant ${tenant.id} is defined in the config file (${listed.source})`, { detail: { source: listed.source } })
@@ -49,6 +53,23 @@ export async function createTenant(scope: ManagementScope, input: TenantInput): 
   const row = await root.tenants.get(tenant.id)
   await recordAdminChange(scope, { type: 'admin.tenant.created', subject: { type: 'tenant', id: tenant.id }, before: null, after: row ?? { id: tenant.id, issuer: tenant.issuer, settings: tenant.settings } })
   return { tenant, warnings, row }
+}
+
+/**
+ * Second review (H1, M1 through `POST /tenants`): a tenant made through the admin API brings its own
+ * connections, clients and mail server, which Latch requests; they are held to the rules of the
+ * resources themselves (public https endpoints, no `private_network`, no loopback or private
+ * back-channel logout URI), and the SMTP server must not be localhost or a special-address
+ * literal. The config file and the CLI are the operator's and keep their allowances.
+ */
+function refuseTenantReach(tenant: LatchConfig): void {
+  for (const connection of tenant.connections) refuseConnectionReach(connection)
+  for (const client of tenant.clients) refuseClientReach({ via: 'api' }, client)
+  const smtp = tenant.mail.smtp_url
+  if (smtp !== null && smtp !== undefined) {
+    const problem = smtpHostProblem(smtp)
+    if (problem !== null) throw new ManagementError('refused', 'tenant', `mail.smtp_url: ${problem}`)
+  }
 }
 
 export async function listTenants({ store }: ManagementScope): Promise<TenantRecord[]> {

@@ -28,10 +28,11 @@ export interface InviteMail {
   /** Security review L8: the mail throttle's per-address budget (`MailThrottle.allowTo`), counted once the invitation is otherwise allowed. */
   allow(address: string): Promise<{ allowed: true } | { allowed: false; retryAfter: number }>
   /**
-   * Security review L3: the connection the address's organization requires (`requiredConnectionForEmail`),
-   * or null: such a user signs in there and has no password here, as "Forgot password?" knows.
+   * Security review L3: the connection the user must sign in through, by their address's
+   * organization (`requiredConnectionForEmail`) or, second review, by an organization they are a
+   * member of (`requiredConnectionForMember`), or null: such a user has no password here.
    */
-  requiredConnection(email: string): Promise<string | null>
+  requiredConnection(user: { id: string; email: string }): Promise<string | null>
 }
 
 /**
@@ -48,7 +49,7 @@ export async function inviteUser(scope: ManagementScope, id: string, mail: Invit
   if (user.password_hash !== null) throw new ManagementError('conflict', 'user', `user ${user.email} has a password already (they may reset it from the sign-in page)`)
   if (isDisabled(user)) throw new ManagementError('refused', 'user', `user ${user.email} is disabled (enable them first)`)
   if (isPlaceholderEmail(user.email)) throw new ManagementError('refused', 'user', `user ${user.id} has no email address to invite`)
-  const required = await mail.requiredConnection(user.email)
+  const required = await mail.requiredConnection(user)
   if (required !== null) throw new ManagementError('refused', 'user', `user ${user.email} signs in through the connection ${required}, which their organization requires: there is no password to choose`)
   const allowed = await mail.allow(user.email)
   if (!allowed.allowed) throw new TemporarilyUnavailableError(`too many mails to ${user.email} lately; try again in ${allowed.retryAfter} seconds`, { status: 429, retryAfter: allowed.retryAfter })

@@ -392,6 +392,16 @@ describe('issue 14: admin API, tenants (the default tenant\'s only)', () => {
     expectError(await api('main', writer, 'POST', '/tenants', { id: 'x9', issuer: `${umbrella()}/x9`, port: 1 }), 400, 'invalid_request', 'port: unknown field')
     expectError(await api('main', writer, 'POST', '/tenants', { id: 'x9', issuer: `${umbrella()}/x9`, branding: { css_file: '/etc/passwd' } }), 400, 'invalid_request', 'branding.css_file: names a file on the server')
     expectError(await api('main', writer, 'POST', '/tenants', { issuer: `${umbrella()}/x9` }), 400, 'invalid_request', 'id: is required')
+    // Second review (H1, M1 through POST /tenants): a tenant's connections, clients and mail server are held to the resources' own rules.
+    const reach = [
+      [{ connections: [{ id: 'in', type: 'oidc', issuer: 'http://127.0.0.1:8500', client_id: 'c', client_secret: 's' }] }, 'issuer'],
+      [{ connections: [{ id: 'in', type: 'github', client_id: 'c', client_secret: 's', private_network: true }] }, 'private_network'],
+      [{ clients: [{ client_id: 'in', client_secret: 'in-secret-0123456789abcdef0123456789', redirect_uris: ['https://app.example/cb'], backchannel_logout_uri: 'http://127.0.0.1:9/logout' }] }, 'backchannel_logout_uri'],
+      [{ mail: { smtp_url: 'smtp://10.0.0.5:25', from: 'x@umbrella.example' } }, 'mail.smtp_url'],
+    ] as const
+    for (const [keys, field] of reach) {
+      expectError(await api('main', writer, 'POST', '/tenants', { id: 'x9', issuer: `${umbrella()}/x9`, ...keys }), 400, 'invalid_request', field)
+    }
     expect(await s.server.ctx.store.tenants.get('x9')).toBeNull()
 
     expect((await api('main', writer, 'DELETE', '/tenants/umbrella')).status).toBe(204)

@@ -147,7 +147,7 @@ describe('issue 14: admin API, organizations', () => {
     expect((await api('GET', '/organizations/nope')).status).toBe(404)
   })
 
-  it('issue 14: PATCH changes what it names (branding null removes it), recorded with before and after; the config file\'s organization is changed with a warning', async () => {
+  it('issue 14: PATCH changes what it names (branding null removes it), recorded with before and after; the config file\'s organization is the file\'s (second review M2: 409, the next start would undo it)', async () => {
     const res = await api('PATCH', '/organizations/globex', { name: 'Globex Corp', branding: null, mfa_required: false })
     expect(res.status, JSON.stringify(res.body)).toBe(200)
     expect(res.body).toMatchObject({ id: 'globex', name: 'Globex Corp', domains: ['globex.example'], branding: {}, mfa_required: false, warnings: [] })
@@ -155,9 +155,12 @@ describe('issue 14: admin API, organizations', () => {
     expectApiChange(record, { type: 'organization', id: 'globex' })
     expect(record.data.before).toMatchObject({ name: 'Globex', mfa_required: true, branding: { product_name: 'Globex Sign-in' } })
     expect(record.data.after).toMatchObject({ name: 'Globex Corp', mfa_required: false, branding: {} })
-    const file = await api('PATCH', '/organizations/from-file', { domains: ['file.example'] })
-    expect(file.status).toBe(200)
-    expect(file.body.warnings).toEqual(['organization from-file is also listed in the config file; the next start sets it from the file'])
+    for (const [method, body] of [['PATCH', { domains: ['file.example'] }], ['DELETE', undefined]] as const) {
+      const file = await api(method, '/organizations/from-file', body)
+      expect([file.status, file.body.error], method).toEqual([409, 'conflict'])
+      expect(file.body.error_description).toContain('listed in the config file')
+    }
+    expect((await s.server.ctx.store.organizations.get('from-file'))!.domains).toEqual([])
     expect((await api('PATCH', '/organizations/nope', { name: 'x' })).status).toBe(404)
   })
 

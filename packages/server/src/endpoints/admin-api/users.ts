@@ -14,7 +14,7 @@ import { createUser, deleteUser, disableUser, enableUser, getUser, listUserPage,
 import { endUserSession, listUserSessions, USER_SESSIONS_MAX, type UserSession } from '../../management/sessions.js'
 import { listUserGrants, revokeUserGrant } from '../../management/user-grants.js'
 import { inviteUser } from '../../management/user-invite.js'
-import { requiredConnectionForEmail } from '../../federation/organization-rules.js'
+import { requiredConnectionForEmail, requiredConnectionForMember } from '../../federation/organization-rules.js'
 import { DEFAULT_LOCALE, isLocale, LOCALES } from '../../interaction/views/locales.js'
 import { PATHS } from '../../context.js'
 import { pageLook } from '../_pipeline/page-look.js'
@@ -247,7 +247,7 @@ const routes: FastifyPluginAsync = async (app) => {
       locale: isLocale(body.locale) ? body.locale : DEFAULT_LOCALE,
       look: pageLook(request),
       allow: (address: string) => ctx.mailThrottle.allowTo(address),
-      requiredConnection: async (email: string) => (await requiredConnectionForEmail(ctx, email))?.id ?? null,
+      requiredConnection: async (user: { id: string; email: string }) => ((await requiredConnectionForEmail(ctx, user.email)) ?? (await requiredConnectionForMember(ctx, user.id)))?.id ?? null,
     }
     const done = await viaManagement(() => inviteUser(managementScopeOf(request), id, mail))
     return reply.type(JSON_TYPE).send({ email: done.user.email, expires_at: iso(done.expiresAt) })
