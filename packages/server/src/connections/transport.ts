@@ -154,8 +154,16 @@ function receive(url: URL, response: IncomingMessage): Promise<Response> {
   })
 }
 
+/** What a caller other than a connection may set: its own time bound and the name of its CLIENT span. */
+export interface UpstreamRequestOptions {
+  /** Defaults to `UPSTREAM_TIMEOUT_MS`. */
+  readonly timeoutMs?: number
+  /** The span is `METHOD label`; defaults to `upstream`. */
+  readonly spanLabel?: string
+}
+
 /** One request under `policy`: refused or unreachable, it is `unavailable`. */
-export async function upstreamRequest(policy: UpstreamPolicy, input: string | URL, init: RequestInit = {}): Promise<Response> {
+export async function upstreamRequest(policy: UpstreamPolicy, input: string | URL, init: RequestInit = {}, options: UpstreamRequestOptions = {}): Promise<Response> {
   const url = new URL(input)
   if (!isAllowedUpstreamUrl(url, policy)) throw unreachable(url)
   const local = policy.localOrigins.has(url.origin)
@@ -164,13 +172,13 @@ export async function upstreamRequest(policy: UpstreamPolicy, input: string | UR
   if (!local && isIP(host) !== 0 && isRefusedAddress(host, policy)) throw unreachable(url)
   const method = init.method ?? 'GET'
   // Issue 14: a CLIENT span `METHOD upstream` (host and port, never the path or query), its `traceparent` sent along.
-  return withClientSpan('upstream', method, url, () => {
+  return withClientSpan(options.spanLabel ?? 'upstream', method, url, () => {
     const headers: Record<string, string> = {}
     new Headers(init.headers).forEach((value, name) => (headers[name] = value))
     injectTraceContext(headers)
     const body = bodyOf(init.body)
     if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body))
-    const signal = AbortSignal.any([AbortSignal.timeout(UPSTREAM_TIMEOUT_MS), ...(init.signal ? [init.signal] : [])])
+    const signal = AbortSignal.any([AbortSignal.timeout(options.timeoutMs ?? UPSTREAM_TIMEOUT_MS), ...(init.signal ? [init.signal] : [])])
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest
     return new Promise<Response>((resolve, reject) => {
       const request = send(url, { method, headers, signal, agent: false, ...(!local && { lookup: allowedLookup(policy) }) }, (response) => {

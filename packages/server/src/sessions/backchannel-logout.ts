@@ -14,12 +14,17 @@
  * - The client deleted, or its URI removed, since the row was queued: abandoned at once.
  *
  * Redirects are never followed (§2.5 names one URI; following one would send the token to whatever
- * the receiver points at). The token is signed per attempt, so a row in the database is worth
+ * the receiver points at). The POST goes through the connections' guarded transport under
+ * `deliveryPolicyOf` (no loopback, private or other special address behind a DNS name). The token is signed per attempt, so a row in the database is worth
  * nothing to someone who reads it; neither the token nor the response body is logged.
  * @see https://openid.net/specs/openid-connect-backchannel-1_0.html#BCRequest
  * @see https://openid.net/specs/openid-connect-backchannel-1_0.html#BCResponse
  */
+import { isIP } from 'node:net'
+import { isRefusedAddress, isSpecialAddress, upstreamRequest, type UpstreamPolicy } from '../connections/transport.js'
+import { UpstreamError } from '../connections/upstream-error.js'
 import type { LatchContext } from '../context.js'
+import { isLoopbackHost } from '../lib/loopback-host.js'
 import type { LogoutDeliveryRecord } from '../storage/store.js'
 import { idTokenKeyFor } from '../tokens/id-token.js'
 import { issueLogoutToken } from '../tokens/logout-token.js'
@@ -42,21 +47,39 @@ export function nextAttemptAt(now: number, attempts: number, random: number = Ma
   return now + Math.max(1, Math.round(delay * (1 - JITTER + 2 * JITTER * random)))
 }
 
+/**
+ * What a delivery may connect to, from the URI alone: its origin when it names a loopback host (the
+ * config file's development allowance, http to 127.0.0.1 in the tests), and private-use addresses
+ * only when the URI is such an address literal — only an operator can write one (the admin API
+ * refuses special-address literals). A DNS name must resolve to a public address, checked when the
+ * socket connects, so a tenant administrator's `https://vault.corp.internal/` never makes Latch
+ * POST inside its network (security review M1).
+ */
+export function deliveryPolicyOf(uri: URL): UpstreamPolicy {
+  const host = uri.hostname.replace(/^\[(.*)\]$/, '$1')
+  const privateLiteral = isIP(host) !== 0 && isSpecialAddress(host) && !isRefusedAddress(host, { privateNetwork: true })
+  return { localOrigins: new Set(isLoopbackHost(uri.hostname) ? [uri.origin] : []), privateNetwork: privateLiteral }
+}
+
 /** POSTs the logout token; null when the receiver acknowledged it, else a short, token-free reason. */
-async function post(uri: string, token: string, timeoutSeconds: number, fetchImpl: typeof fetch): Promise<string | null> {
+async function post(uri: string, token: string, timeoutSeconds: number): Promise<string | null> {
+  const deadline = AbortSignal.timeout(timeoutSeconds * 1000)
   try {
-    const response = await fetchImpl(uri, {
+    // The guarded transport follows no redirect, bounds the body and carries the span's `traceparent`.
+    const response = await upstreamRequest(deliveryPolicyOf(new URL(uri)), uri, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body: new URLSearchParams({ logout_token: token }).toString(),
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutSeconds * 1000),
-    })
-    // The body is of no use (§2.8 allows an error object): drop it so the connection is freed.
+      signal: deadline,
+    }, { timeoutMs: timeoutSeconds * 1000, spanLabel: 'backchannel_logout' })
+    // The body is of no use (§2.8 allows an error object): drop it.
     await response.body?.cancel().catch(() => {})
     return response.status === 200 || response.status === 204 ? null : `status ${response.status}`
   } catch (err) {
-    return (err as Error).name === 'TimeoutError' ? 'timeout' : `network error (${(err as Error).name})`
+    if (deadline.aborted) return 'timeout'
+    // The transport tells a refused address from an unreachable host to nobody: neither does this reason.
+    if (err instanceof UpstreamError) return err.reason === 'unavailable' ? 'network error (unreachable or refused address)' : 'invalid response'
+    return `network error (${(err as Error).name})`
   }
 }
 
@@ -64,7 +87,7 @@ async function post(uri: string, token: string, timeoutSeconds: number, fetchImp
  * Makes one attempt for `row` (leased by the caller) and records its outcome in the tenant's store:
  * completes the row (delivered or abandoned) or schedules the next attempt. Emits the events.
  */
-export async function deliverLogoutToken(ctx: LatchContext, row: LogoutDeliveryRecord, fetchImpl: typeof fetch = fetch): Promise<DeliveryOutcome> {
+export async function deliverLogoutToken(ctx: LatchContext, row: LogoutDeliveryRecord): Promise<DeliveryOutcome> {
   const { store, clock, config } = ctx
   const attempts = row.attempts + 1
   const client = await store.clients.get(row.client_id)
@@ -76,7 +99,7 @@ export async function deliverLogoutToken(ctx: LatchContext, row: LogoutDeliveryR
     try {
       const key = idTokenKeyFor({ keystore: ctx.keystore, issuer: config.issuer, clock, ttl: 0 }, client.id_token_signed_response_alg)
       const token = issueLogoutToken({ issuer: config.issuer, clock }, key, { aud: client.client_id, sub: row.sub, sid: row.sid })
-      failure = await post(client.backchannel_logout_uri, token, config.sessions.backchannel_logout_timeout, fetchImpl)
+      failure = await post(client.backchannel_logout_uri, token, config.sessions.backchannel_logout_timeout)
     } catch (err) {
       // No key to sign with yet (an RS256 companion inside its activation delay): try again later.
       failure = `not signed (${(err as Error).name})`

@@ -12,7 +12,7 @@
 import type { Logger } from 'pino'
 import type { Clock } from '../lib/clock.js'
 import { LeaseLoop } from '../lib/lease-loop.js'
-import { tracedFetch, withSpan } from '../lib/tracing.js'
+import { withSpan } from '../lib/tracing.js'
 import { deliverLogoutToken } from '../sessions/backchannel-logout.js'
 import type { LogoutDeliveryRecord, Store } from '../storage/store.js'
 import type { TenantContexts } from './tenant-contexts.js'
@@ -40,18 +40,14 @@ export interface LogoutDeliveryQueueOptions {
   contexts: TenantContexts
   clock: Clock
   log: Logger
-  fetch?: typeof fetch
 }
 
 export class LogoutDeliveryQueue {
   readonly #options: LogoutDeliveryQueueOptions
-  /** Issue 14: each POST a CLIENT span carrying `traceparent` (with tracing off, the plain fetch after one check). */
-  readonly #fetch: typeof fetch
   readonly #loop: LeaseLoop<LogoutDeliveryRecord & { tenant_id: string }>
 
   constructor(options: LogoutDeliveryQueueOptions) {
     this.#options = options
-    this.#fetch = tracedFetch(options.fetch ?? fetch, 'backchannel_logout')
     this.#loop = new LeaseLoop({
       name: 'back-channel logout',
       intervalMs: INTERVAL_MS,
@@ -89,7 +85,7 @@ export class LogoutDeliveryQueue {
       const ctx = await contexts.get(row.tenant_id)
       if (ctx === null) return void log.debug({ tenant: row.tenant_id }, 'back-channel logout for a tenant this node does not know: left to its lease')
       // Issue 14: one span per attempt (its store writes and the POST under it); names and ids only.
-      await withSpan('backchannel_logout.deliver', { 'latch.tenant': row.tenant_id, 'oauth.client_id': row.client_id }, () => deliverLogoutToken(ctx, row, this.#fetch))
+      await withSpan('backchannel_logout.deliver', { 'latch.tenant': row.tenant_id, 'oauth.client_id': row.client_id }, () => deliverLogoutToken(ctx, row))
     } catch (err) {
       // The store away: the lease runs out and the row is claimed again.
       log.warn({ err, tenant: row.tenant_id, client_id: row.client_id }, 'back-channel logout delivery could not be recorded')

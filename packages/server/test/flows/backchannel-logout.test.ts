@@ -7,6 +7,9 @@
  * The clock is injected, and `deliverLogouts()` steps the loop. Runs on SQLite and PostgreSQL.
  * @see https://openid.net/specs/openid-connect-backchannel-1_0.html
  */
+import dns from 'node:dns'
+import { syncBuiltinESMExports } from 'node:module'
+import { createServer as createNetServer, type AddressInfo } from 'node:net'
 import { createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/lib/clock.js'
@@ -208,6 +211,55 @@ describe('back-channel logout (OIDC Back-Channel Logout 1.0)', () => {
     expect(events).toEqual([{ name: 'logout_token.abandoned', payload: { client_id: 'bcl-b', sid, attempts: 1, reason: 'client_not_registered' } }])
     expect(await queued()).toEqual([])
     await store.clients.upsert(client, clock.now())
+  })
+
+  it('security review M1: a URI whose DNS name resolves to a loopback address is never connected to; the attempt fails and is abandoned like any other', async () => {
+    // The name resolves to 127.0.0.1 through the system resolver Latch's transport calls (node:dns),
+    // as `vault.corp.internal` or a `*.nip.io` name would: no resolver is needed offline.
+    const NAME = 'bcl-internal.test'
+    const original = dns.lookup
+    let lookups = 0
+    dns.lookup = ((hostname: string, options: unknown, callback: unknown) => {
+      if (hostname !== NAME) return (original as (...a: unknown[]) => void)(hostname, options, callback)
+      lookups++
+      const answer = [{ address: '127.0.0.1', family: 4 }]
+      const cb = (typeof options === 'function' ? options : callback) as (e: null, a: unknown, f?: number) => void
+      if (typeof options === 'object' && options !== null && (options as { all?: boolean }).all) cb(null, answer)
+      else cb(null, '127.0.0.1', 4)
+    }) as typeof dns.lookup
+    syncBuiltinESMExports()
+    let connections = 0
+    const socket = createNetServer((c) => {
+      connections++
+      c.destroy()
+    })
+    await new Promise<void>((resolve) => socket.listen(0, '127.0.0.1', resolve))
+    const port = (socket.address() as AddressInfo).port
+    const store = s.server.ctx.store
+    const client = (await store.clients.get('bcl-a'))!
+    try {
+      await store.clients.upsert({ ...client, backchannel_logout_uri: `https://${NAME}:${port}/a` }, clock.now())
+      const browser = new Browser(s.url)
+      const { sid } = await signIn(browser, 'bcl-a')
+      take()
+      events.length = 0
+      await signOut(browser, 'bcl-a')
+      await s.server.deliverLogouts()
+      expect(lookups).toBeGreaterThan(0) // the name was resolved: the transport, not the URL, refused it
+      expect(connections).toBe(0)
+      const [row] = await queued()
+      expect(row).toMatchObject({ client_id: 'bcl-a', sid, attempts: 1 })
+      clock.advance(s.server.config.sessions.backchannel_logout_retry_window)
+      await s.server.deliverLogouts()
+      expect(connections).toBe(0)
+      expect(await queued()).toEqual([])
+      expect(events).toEqual([{ name: 'logout_token.abandoned', payload: { client_id: 'bcl-a', sid, attempts: 2, reason: 'retry_window_passed' } }])
+    } finally {
+      dns.lookup = original
+      syncBuiltinESMExports()
+      await store.clients.upsert(client, clock.now())
+      await new Promise((resolve) => socket.close(resolve))
+    }
   })
 
   it('issue 11: a tenant\'s clients never hear of another tenant\'s sessions, and its tokens carry its own issuer and keys', async () => {
