@@ -43,6 +43,16 @@ describe('upstream transport (RFC 6890 special-purpose addresses)', () => {
     for (const address of ['93.184.216.34', '8.8.8.8', '172.32.0.1', '100.128.0.1', '2606:4700::1111', '2001:4860:4860::8888']) expect(isSpecialAddress(address), address).toBe(false)
   })
 
+  it('RFC 6052 §2.1, RFC 8215: a NAT64 address is judged by the IPv4 address it carries (64:ff9b::/96); the local-use prefix 64:ff9b:1::/48 is special', () => {
+    for (const address of ['64:ff9b::7f00:1', '64:ff9b::127.0.0.1', '64:ff9b::a00:5', '64:ff9b::a9fe:a9fe', '64:ff9b:0:0:0:0:c0a8:101', '64:ff9b:1::8.8.8.8']) {
+      expect(isSpecialAddress(address), address).toBe(true)
+    }
+    for (const address of ['64:ff9b::5db8:d822', '64:ff9b::8.8.8.8']) expect(isSpecialAddress(address), address).toBe(false)
+    // private_network opens what the carried address's range opens, no more.
+    expect(isRefusedAddress('64:ff9b::a00:5', { privateNetwork: true })).toBe(false)
+    expect(isRefusedAddress('64:ff9b::7f00:1', { privateNetwork: true })).toBe(true)
+  })
+
   it('private_network opens the private-use ranges (RFC 1918, RFC 6598, RFC 4193) to that connection only; loopback, link-local (cloud metadata) and the other special ranges stay refused', () => {
     const inside = { privateNetwork: true }
     const outside = { privateNetwork: false }

@@ -69,8 +69,26 @@ for (const [prefix, bits] of [
 for (const [prefix, bits] of [
   // ::/96 holds ::, ::1 and the IPv4-compatible form. IPv4-mapped addresses (::ffff:a.b.c.d) need no
   // rule of their own: BlockList checks them against the IPv4 rules above.
-  ['::', 96], ['100::', 64], ['2001:db8::', 32], ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
+  // 64:ff9b:1::/48 is NAT64's local-use prefix (RFC 8215): never a public upstream.
+  ['::', 96], ['100::', 64], ['64:ff9b:1::', 48], ['2001:db8::', 32], ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
 ] as const) SPECIAL.addSubnet(prefix, bits, 'ipv6')
+
+// NAT64's well-known prefix (RFC 6052 §2.1): on an IPv6-only host behind DNS64 every IPv4 upstream
+// is reached as 64:ff9b::a.b.c.d, so such an address is judged by the IPv4 address it carries.
+const NAT64 = new BlockList()
+NAT64.addSubnet('64:ff9b::', 96, 'ipv6')
+
+/** The IPv4 address a 64:ff9b::/96 address carries in its last 32 bits (RFC 6052 §2.2), or the address itself. */
+function embeddedIpv4(address: string): string {
+  if (isIP(address) !== 6 || !NAT64.check(address, 'ipv6')) return address
+  const last = address.slice(address.lastIndexOf(':') + 1)
+  if (last.includes('.')) return last
+  const [head = '', tail] = address.split('::')
+  const groupsOf = (part: string) => (part === '' ? [] : part.split(':'))
+  const groups = tail === undefined ? groupsOf(head) : [...groupsOf(head), ...Array<string>(8 - groupsOf(head).length - groupsOf(tail).length).fill('0'), ...groupsOf(tail)]
+  const [hi, lo] = [Number.parseInt(groups[6] ?? '0', 16), Number.parseInt(groups[7] ?? '0', 16)]
+  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`
+}
 
 // Private-use ranges a connection with `private_network` may reach (RFC 1918, RFC 6598, RFC 4193).
 const PRIVATE = new BlockList()
@@ -80,14 +98,16 @@ PRIVATE.addSubnet('fc00::', 7, 'ipv6')
 /** Whether an address is one an upstream request must not connect to (outside a configured loopback origin). */
 export function isRefusedAddress(address: string, policy: Pick<UpstreamPolicy, 'privateNetwork'>): boolean {
   if (!isSpecialAddress(address)) return false
-  return !(policy.privateNetwork && PRIVATE.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4'))
+  const judged = embeddedIpv4(address)
+  return !(policy.privateNetwork && PRIVATE.check(judged, isIP(judged) === 6 ? 'ipv6' : 'ipv4'))
 }
 
 /** Whether an address is special-purpose: refused to every connection without `private_network`. */
 export function isSpecialAddress(address: string): boolean {
-  const family = isIP(address)
+  const judged = embeddedIpv4(address)
+  const family = isIP(judged)
   if (family === 0) return true
-  return SPECIAL.check(address, family === 4 ? 'ipv4' : 'ipv6')
+  return SPECIAL.check(judged, family === 4 ? 'ipv4' : 'ipv6')
 }
 
 /** The same failure whatever refused the host: see the module comment. */
