@@ -115,7 +115,7 @@ export function serve(program: Command): void {
 }
 
 /** Security review L2: how long the timed-out shutdown waits for the audit log before exiting. */
-export const AUDIT_EXIT_DEADLINE_MS = 1000
+const AUDIT_EXIT_DEADLINE_MS = 1000
 
 /** Writes the buffered audit records and drains stdout (for `audit.stream: stdout`), for at most `AUDIT_EXIT_DEADLINE_MS`. */
 async function flushBeforeExit(server: LatchServer, log: LatchServer['ctx']['log']): Promise<void> {

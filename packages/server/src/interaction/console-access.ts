@@ -17,8 +17,7 @@ export type ConsoleAccess = { type: 'none' } | { type: 'step_up' } | { type: 'gr
 
 /** The tenant's `admin.require_mfa` (README "Administrators"): administrators sign in with two factors. */
 export function adminRequiresMfa(config: LatchConfig): boolean {
-  // Read without assuming the key's type, which the admins lane defines.
-  return (config as { admin?: { require_mfa?: unknown } }).admin?.require_mfa === true
+  return config.admin?.require_mfa === true
 }
 
 export function consoleAccessOf(config: LatchConfig, active: ActiveSession): ConsoleAccess {

@@ -62,7 +62,7 @@ export async function createClient(scope: ManagementScope, entry: Record<string,
   const secret = SECRET_METHODS.has(method) ? randomHandle() : undefined
   const validated = validateWithLoader(config, { clients: [{ ...entry, ...(secret !== undefined && { client_secret: secret }) }] })
   const client = validated.config.clients[0] as ResolvedClient
-  refuseTenantReach(scope, client)
+  refuseClientReach(scope, client)
   const warnings = validated.warnings.filter((w) => w.startsWith(`client ${client.client_id} `))
   if (await store.clients.get(client.client_id)) throw new ManagementError('conflict', 'client', `client ${client.client_id} already exists`)
   // Deleted with the CLI meanwhile, the file's client comes back at the next start, over this one.
@@ -156,7 +156,7 @@ export async function updateClient(scope: ManagementScope, clientId: string, pat
   }
   const client = validateWithLoader(config, { clients: [entry] }).config.clients[0] as ResolvedClient
   // Only a URI this change sets: one the operator set with the CLI stays theirs, the rest editable.
-  if (patch.backchannel_logout_uri !== undefined) refuseTenantReach(scope, client)
+  if (patch.backchannel_logout_uri !== undefined) refuseClientReach(scope, client)
   await store.clients.upsert({ ...client }, clock.now())
   if (patch.mfa_required !== undefined) await store.mfa.setRequired('client', clientId, patch.mfa_required === true, clock.now())
   await recordAdminChange(scope, { type: 'admin.client.updated', subject: { type: 'client', id: clientId }, before: clientFields(before), after: clientFields(client) })
@@ -169,7 +169,7 @@ export async function updateClient(scope: ManagementScope, clientId: string, pat
  * browser's, and `jwks` is inline). Through the admin API or the console it is public https
  * (outbound-url.ts); the config file and the CLI keep the loader's rule (http to a loopback host).
  */
-export function refuseTenantReach(scope: Pick<ManagementScope, 'via'>, client: Pick<ResolvedClient, 'backchannel_logout_uri'>): void {
+export function refuseClientReach(scope: Pick<ManagementScope, 'via'>, client: Pick<ResolvedClient, 'backchannel_logout_uri'>): void {
   if (scope.via === 'cli' || client.backchannel_logout_uri === null || client.backchannel_logout_uri === undefined) return
   const problem = outboundUrlProblem(client.backchannel_logout_uri)
   if (problem !== null) throw new ManagementError('refused', 'client', `backchannel_logout_uri: ${problem}`)

@@ -21,7 +21,7 @@ const PLACEHOLDER = 'secret-checked-apart'
 export async function createConnection(scope: ManagementScope, entry: Record<string, unknown>, clientSecret?: string): Promise<{ connection: ResolvedConnection; stored: ConnectionRecord }> {
   const { store, config, clock } = scope
   const { organization, required, ...connection } = validateWithLoader(config, { connections: [{ ...entry, ...(clientSecret !== undefined && { client_secret: PLACEHOLDER }) }] }).config.connections[0]!
-  if (scope.via !== 'cli') refuseTenantReach(connection)
+  if (scope.via !== 'cli') refuseConnectionReach(connection)
   if (await store.connections.get(connection.id)) throw new ManagementError('conflict', 'connection', `connection ${connection.id} already exists`)
   // Enterprise SSO (issue 12): the organization must exist, as seeding requires of the file's.
   if (organization !== null && !(await store.organizations.get(organization))) throw new ManagementError('refused', 'connection', `organization: no organization ${organization}`)
@@ -37,7 +37,7 @@ export async function createConnection(scope: ManagementScope, entry: Record<str
  * is public https (outbound-url.ts), and `private_network` is refused: reaching this machine or its
  * network is the operator's decision (config file, CLI).
  */
-export function refuseTenantReach(connection: Omit<ResolvedConnection, 'secrets'> & { secrets?: unknown }): void {
+export function refuseConnectionReach(connection: Omit<ResolvedConnection, 'secrets'> & { secrets?: unknown }): void {
   for (const field of ['issuer', 'authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'emails_endpoint'] as const) {
     const value = connection[field]
     const problem = value === null ? null : outboundUrlProblem(value)

@@ -16,8 +16,8 @@ import { TenantIssuerTakenError } from '../errors.js'
 import { seedTenant } from '../seed.js'
 import type { TenantRecord } from '../storage/store.js'
 import { recordAdminChange } from './admin-change.js'
-import { refuseTenantReach as refuseClientReach } from './clients.js'
-import { refuseTenantReach as refuseConnectionReach } from './connections.js'
+import { refuseClientReach } from './clients.js'
+import { refuseConnectionReach } from './connections.js'
 import { smtpHostProblem } from './outbound-url.js'
 import { ManagementError, type ManagementScope } from './scope.js'
 
@@ -37,7 +37,7 @@ export async function createTenant(scope: ManagementScope, input: TenantInput): 
   const { store: root, config, clock } = scope
   if (input.keys.id === DEFAULT_TENANT) throw new ManagementError('conflict', 'tenant', "tenant default is the top-level config's: pick another id")
   const { tenant, warnings } = defineTenant(config, input.keys, input.where, null, input.baseDir)
-  if (scope.via !== 'cli') refuseTenantReach(tenant.config)
+  if (scope.via !== 'cli') refuseTenantConfigReach(tenant.config)
   if (tenant.issuer === config.issuer) throw new ManagementError('refused', 'tenant', `issuer ${tenant.issuer} is the default tenant's (the config file's issuer): every tenant needs its own`)
   const listed = config.tenants.find((t) => t.id === tenant.id)
   if (listed) throw new ManagementError('conflict', 'tenant', `tenant ${tenant.id} is defined in the config file (${listed.source})`, { detail: { source: listed.source } })
@@ -62,7 +62,7 @@ export async function createTenant(scope: ManagementScope, input: TenantInput): 
  * back-channel logout URI), and the SMTP server must not be localhost or a special-address
  * literal. The config file and the CLI are the operator's and keep their allowances.
  */
-function refuseTenantReach(tenant: LatchConfig): void {
+function refuseTenantConfigReach(tenant: LatchConfig): void {
   for (const connection of tenant.connections) refuseConnectionReach(connection)
   for (const client of tenant.clients) refuseClientReach({ via: 'api' }, client)
   const smtp = tenant.mail.smtp_url

@@ -5,6 +5,7 @@
  * connection with an email never verified (they may have typed someone else's address upstream).
  */
 import type { Store, UserClaims, UserRecord } from '../storage/store.js'
+import { isDisabled } from '../users/disabled.js'
 import { hashPassword } from '../users/password-hash.js'
 import { unverifiedFederatedUser } from '../users/unverified-federated-user.js'
 import { recordAdminChange } from './admin-change.js'
@@ -210,7 +211,7 @@ export async function patchUser(scope: ManagementScope, id: string, patch: UserP
  */
 export async function disableUser(scope: ManagementScope, id: string): Promise<UserRecord> {
   const user = await getUser(scope, id)
-  if (user.disabled_at != null) return user
+  if (isDisabled(user)) return user
   const disabled = await scope.store.users.setDisabled(id, true, scope.clock.now())
   if (!disabled) throw new ManagementError('not_found', 'user', `no user with id ${id}`)
   await recordAdminChange(scope, { type: 'admin.user.disabled', subject: { type: 'user', id }, before: { email: user.email, disabled_at: null }, after: { email: user.email, disabled_at: disabled.disabled_at } })
@@ -220,7 +221,7 @@ export async function disableUser(scope: ManagementScope, id: string): Promise<U
 /** Issue 14: lets a disabled user sign in again (what disabling ended stays ended). Enabling an enabled user changes nothing. */
 export async function enableUser(scope: ManagementScope, id: string): Promise<UserRecord> {
   const user = await getUser(scope, id)
-  if (user.disabled_at == null) return user
+  if (!isDisabled(user)) return user
   const enabled = await scope.store.users.setDisabled(id, false, scope.clock.now())
   if (!enabled) throw new ManagementError('not_found', 'user', `no user with id ${id}`)
   await recordAdminChange(scope, { type: 'admin.user.enabled', subject: { type: 'user', id }, before: { email: user.email, disabled_at: user.disabled_at }, after: { email: user.email, disabled_at: null } })

@@ -11,21 +11,21 @@
  */
 import { isAdminScope, type AdminAccess } from './admin-api.js'
 
-export const ADMIN_ROLES = {
+const ADMIN_ROLES = {
   'latch:admin': ['admin:read', 'admin:write'],
   'latch:viewer': ['admin:read'],
 } as const satisfies Record<string, readonly AdminAccess[]>
 
-export type AdminRole = keyof typeof ADMIN_ROLES
+type AdminRole = keyof typeof ADMIN_ROLES
 
 /** Roles only an administrator may give. */
-export const RESERVED_ROLE_PREFIX = 'latch:'
+const RESERVED_ROLE_PREFIX = 'latch:'
 
-export function isAdminRole(role: string): role is AdminRole {
+function isAdminRole(role: string): role is AdminRole {
   return Object.hasOwn(ADMIN_ROLES, role)
 }
 
-export function isReservedRole(role: string): boolean {
+function isReservedRole(role: string): boolean {
   return role.startsWith(RESERVED_ROLE_PREFIX)
 }
 
@@ -57,7 +57,7 @@ export function adminAccessOfRoles(roles: readonly string[]): ReadonlySet<AdminA
 }
 
 /** The admin scopes of a user grant, as the user's roles allow them (`grantAdminScopes`). */
-export interface AdminScopeGrant {
+interface AdminScopeGrant {
   /** `scope` with each admin scope the roles do not cover dropped, or narrowed (`admin:*` to `admin:read`). */
   readonly scope: readonly string[]
   /** The admin scopes asked and not granted as asked (the consent page names them). */

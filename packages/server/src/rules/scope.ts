@@ -73,7 +73,8 @@ export function defaultScope(client: ScopeClient, config: ScopeConfig, resource:
 
 /** A client record's registered scopes as a set, built once per record (the registry caches records). */
 const registeredByClient = new WeakMap<ScopeClient, ReadonlySet<string>>()
-function registeredScopes(client: ScopeClient): ReadonlySet<string> {
+/** The client's registered scope as a set, made once per client record. */
+export function registeredScopes(client: ScopeClient): ReadonlySet<string> {
   let set = registeredByClient.get(client)
   if (set === undefined) registeredByClient.set(client, (set = new Set(client.scope.split(' ').filter(Boolean))))
   return set

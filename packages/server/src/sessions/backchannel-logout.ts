@@ -55,7 +55,7 @@ export function nextAttemptAt(now: number, attempts: number, random: number = Ma
  * socket connects, so a tenant administrator's `https://vault.corp.internal/` never makes Latch
  * POST inside its network (security review M1).
  */
-export function deliveryPolicyOf(uri: URL): UpstreamPolicy {
+function deliveryPolicyOf(uri: URL): UpstreamPolicy {
   const host = uri.hostname.replace(/^\[(.*)\]$/, '$1')
   const privateLiteral = isIP(host) !== 0 && isSpecialAddress(host) && !isRefusedAddress(host, { privateNetwork: true })
   return { localOrigins: new Set(isLoopbackHost(uri.hostname) ? [uri.origin] : []), privateNetwork: privateLiteral }

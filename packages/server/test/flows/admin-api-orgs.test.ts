@@ -145,6 +145,11 @@ describe('issue 14: admin API, organizations', () => {
     expect(pages).toBe(2)
     expect((await api('GET', '/organizations/nope')).body.error).toBe('not_found')
     expect((await api('GET', '/organizations/nope')).status).toBe(404)
+    // An id no organization or connection can have (U+0000, which PostgreSQL refuses as a parameter) names nothing: 404, never a 500.
+    for (const path of ['/organizations/%00', '/organizations/a%00/members', '/connections/%00', '/organizations/alpha/members/%00']) {
+      const res = await api(path.endsWith('%00') && path.includes('members/') ? 'DELETE' : 'GET', path)
+      expect([res.status, res.body.error], path).toEqual([404, 'not_found'])
+    }
   })
 
   it('issue 14: PATCH changes what it names (branding null removes it), recorded with before and after; the config file\'s organization is the file\'s (second review M2: 409, the next start would undo it)', async () => {

@@ -27,7 +27,7 @@ import type { AdminParameter, AdminResource, JsonSchema } from './openapi.js'
 import { AdminQuery } from './query.js'
 
 /** The most records one page holds (the store's cap, `AUDIT_LIST_MAX`). */
-export const AUDIT_PAGE_MAX = 1000
+const AUDIT_PAGE_MAX = 1000
 const AUDIT_PAGE_DEFAULT = 100
 const MAX_TYPES = 50
 const PARAMETERS = ['since', 'until', 'type', 'user', 'client_id', 'outcome', 'limit', 'cursor'] as const
@@ -63,7 +63,7 @@ export const AUDIT_RECORD_SCHEMA: JsonSchema = {
   },
 }
 
-export const AUDIT_EVENT_PAGE_SCHEMA: JsonSchema = {
+const AUDIT_EVENT_PAGE_SCHEMA: JsonSchema = {
   type: 'object',
   required: ['data', 'next_cursor'],
   properties: {

@@ -34,6 +34,8 @@ import { InsufficientScopeError, InsufficientUserAuthenticationError, InvalidReq
 import { ACR_MFA, isAcr, satisfies } from '../../rules/acr.js'
 import { adminResourceOf, adminScopeAllows, type AdminAccess } from '../../rules/admin-api.js'
 import { adminAccessOfRoles } from '../../rules/admin-roles.js'
+import { registeredScopes } from '../../rules/scope.js'
+import { isDisabled } from '../../users/disabled.js'
 import type { UserRecord } from '../../storage/store.js'
 import { grantIdOf, verifyLiveAccessToken, type LiveAccessToken } from '../../tokens/access-token-verification.js'
 
@@ -77,12 +79,11 @@ export function adminAuthorization(access: AdminAccess) {
     const live = await verifyLiveAccessToken(ctx, token)
     if (live === null) throw new InvalidTokenError(INVALID, { detail: 'not a live access token of this tenant' })
     const audiences = Array.isArray(live.aud) ? live.aud : live.aud === undefined ? [] : [live.aud]
-    if (!audiences.includes(adminResourceOf(ctx.config.issuer))) {
-      throw new InvalidTokenError('the access token is not for the admin API (resource ' + adminResourceOf(ctx.config.issuer) + ')', { detail: 'audience' })
-    }
+    const resource = adminResourceOf(ctx.config.issuer)
+    if (!audiences.includes(resource)) throw new InvalidTokenError(`the access token is not for the admin API (resource ${resource})`, { detail: 'audience' })
     const client = await ctx.clients.get(live.client_id)
     if (client === null) throw new InvalidTokenError(INVALID, { detail: 'client no longer exists' })
-    const registered = new Set(client.scope.split(' '))
+    const registered = registeredScopes(client)
     const scope = (typeof live.scope === 'string' ? live.scope : '').split(' ').filter((s) => s !== '' && registered.has(s)).join(' ')
     if (!adminScopeAllows(scope, access)) {
       throw new InsufficientScopeError(`the access token was not granted ${access}`, { challenge: { scope: access } })
@@ -112,10 +113,4 @@ async function administrator(ctx: LatchContext, live: LiveAccessToken, access: A
     throw new InsufficientUserAuthenticationError('the admin API needs a sign-in with a second factor here: authorize again with acr_values', { challenge: { acr_values: ACR_MFA } })
   }
   return user
-}
-
-/** A disabled account (`disabled_at`, set by the user management of issue 14) administers nothing. */
-function isDisabled(user: UserRecord): boolean {
-  const disabledAt = (user as { readonly disabled_at?: number | null }).disabled_at
-  return disabledAt !== undefined && disabledAt !== null
 }

@@ -87,7 +87,7 @@ export const CLIENT_WITH_SECRET_SCHEMA: JsonSchema = {
   },
 }
 
-export const CLIENT_PAGE_SCHEMA: JsonSchema = {
+const CLIENT_PAGE_SCHEMA: JsonSchema = {
   type: 'object',
   required: ['data', 'next_cursor'],
   properties: { data: { type: 'array', items: CLIENT_SCHEMA }, next_cursor: { type: ['string', 'null'], description: 'The cursor of the next page; null on the last' } },
@@ -95,14 +95,14 @@ export const CLIENT_PAGE_SCHEMA: JsonSchema = {
 
 /** The request bodies, from the config schema itself (TypeBox schemas are JSON Schemas). */
 const entryProperties = (fields: readonly string[]) => Object.fromEntries(fields.map((key) => [key, ClientSchema.properties[key as keyof typeof ClientSchema.properties] as unknown as JsonSchema]))
-export const CLIENT_INPUT_SCHEMA: JsonSchema = {
+const CLIENT_INPUT_SCHEMA: JsonSchema = {
   type: 'object',
   description: 'A `clients:` entry of the config file without a secret (README "Configuration"); defaults as there',
   required: ['client_id'],
   additionalProperties: false,
   properties: entryProperties(ENTRY_FIELDS),
 }
-export const CLIENT_PATCH_SCHEMA: JsonSchema = {
+const CLIENT_PATCH_SCHEMA: JsonSchema = {
   type: 'object',
   description: 'RFC 7396 JSON Merge Patch of the entry: the fields to set; null sets a field back to its default',
   additionalProperties: false,
@@ -165,7 +165,7 @@ const routes: FastifyPluginAsync = async (app) => {
 
   app.post('/clients', { ...write, schema: { response: { 201: CLIENT_WITH_SECRET_SCHEMA } } }, async function createClientRoute(request, reply) {
     new AdminQuery(request.query, [])
-    const entry = checkTypes(new JsonBody(request.body, ENTRY_FIELDS, SECRET_FIELDS), { patch: false })
+    const entry = checkTypes(JsonBody.of(request, ENTRY_FIELDS, SECRET_FIELDS), { patch: false })
     if (typeof entry.client_id !== 'string') throw new InvalidRequestError('client_id: is required')
     const scope = managementScopeOf(request)
     const created = await viaManagement(() => createClient(scope, entry))
@@ -191,7 +191,7 @@ const routes: FastifyPluginAsync = async (app) => {
 
   app.patch('/clients/:client_id', { ...write, schema: { response: { 200: CLIENT_SCHEMA } } }, async function updateClientRoute(request, reply) {
     new AdminQuery(request.query, [])
-    const patch = checkTypes(new JsonBody(request.body, PATCH_FIELDS, { ...SECRET_FIELDS, client_id: 'is the client\'s identity and cannot change (create another client)' }), { patch: true })
+    const patch = checkTypes(JsonBody.of(request, PATCH_FIELDS, { ...SECRET_FIELDS, client_id: 'is the client\'s identity and cannot change (create another client)' }), { patch: true })
     if (Object.keys(patch).length === 0) throw new InvalidRequestError('the body must set at least one field')
     const scope = managementScopeOf(request)
     const clientId = clientIdOf(request)
@@ -211,7 +211,7 @@ const routes: FastifyPluginAsync = async (app) => {
 
   app.post('/clients/:client_id/secret', { ...write, schema: { response: { 200: CLIENT_WITH_SECRET_SCHEMA } } }, async function rotateClientSecretRoute(request, reply) {
     new AdminQuery(request.query, [])
-    if (request.body !== undefined) new JsonBody(request.body, [])
+    JsonBody.of(request, [])
     const scope = managementScopeOf(request)
     const clientId = clientIdOf(request)
     const { client, secret } = await viaManagement(() => rotateClientSecret(scope, clientId))

@@ -27,7 +27,7 @@ import { JsonBody } from './json-body.js'
 import { keyedPage, PAGE_PARAMETERS } from './keyed-page.js'
 import { managementScopeOf, viaManagement } from './management.js'
 import type { AdminParameter, AdminResource, JsonSchema } from './openapi.js'
-import { AdminQuery } from './query.js'
+import { AdminQuery, pathId } from './query.js'
 
 /** The bound of `connections[].client_secret` (the loader sees a placeholder, so it is checked here). */
 const MAX_SECRET = 4096
@@ -149,7 +149,7 @@ const routes: FastifyPluginAsync = async (app) => {
   })
 
   app.post('/connections', { ...write, schema: { response: { 201: connection } } }, async function createConnectionRoute(request, reply) {
-    const body = new JsonBody(request.body, FIELDS, REFUSED)
+    const body = JsonBody.of(request, FIELDS, REFUSED)
     const { client_secret: _secret, ...entry } = body.fields
     const secret = body.string('client_secret')
     // Never echoed: the message says what is wrong, not the value.
@@ -162,12 +162,12 @@ const routes: FastifyPluginAsync = async (app) => {
   })
 
   app.get('/connections/:id', { ...read, schema: { response: { 200: connection } } }, async function getConnectionRoute(request, reply) {
-    const { id } = request.params as { id: string }
+    const id = pathId(request, 'id')
     return json(reply).send(publicConnection(await viaManagement(() => getConnection(managementScopeOf(request), id)), issuerOf(request)))
   })
 
   app.delete('/connections/:id', write, async function deleteConnectionRoute(request, reply) {
-    const { id } = request.params as { id: string }
+    const id = pathId(request, 'id')
     await viaManagement(() => deleteConnection(managementScopeOf(request), id))
     request.latch.connections.invalidate()
     return reply.status(204).send()

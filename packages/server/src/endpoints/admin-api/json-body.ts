@@ -9,7 +9,19 @@
  */
 import { InvalidRequestError } from '../../errors.js'
 
+/** `application/json`, or a JSON type with a suffix such as RFC 7396's `application/merge-patch+json` (RFC 6839 §3.1). */
+const JSON_MEDIA_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i
+
 export class JsonBody {
+  /**
+   * The request's body: JSON only (the form parser the OAuth endpoints need would otherwise hand a
+   * form in, its values all strings); no body is `{}`, for operations whose body is optional.
+   */
+  static of(request: { readonly headers: { readonly 'content-type'?: string | undefined }; readonly body: unknown }, allowed: readonly string[], refused: Readonly<Record<string, string>> = {}): JsonBody {
+    if (request.body !== undefined && request.body !== null && !JSON_MEDIA_TYPE.test(request.headers['content-type'] ?? '')) throw new InvalidRequestError('the body must be application/json')
+    return new JsonBody(request.body ?? {}, allowed, refused)
+  }
+
   readonly #body: Record<string, unknown>
   constructor(body: unknown, allowed: readonly string[], refused: Readonly<Record<string, string>> = {}) {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new InvalidRequestError('the body must be a JSON object (Content-Type: application/json)')
@@ -38,6 +50,14 @@ export class JsonBody {
       return undefined
     }
     if (typeof value !== 'string') throw new InvalidRequestError(`${name}: must be a string`)
+    return value
+  }
+
+  /** A string, or null when given as null (an explicit removal). */
+  stringOrNull(name: string): string | null | undefined {
+    const value = this.#body[name]
+    if (value === undefined || value === null) return value as undefined | null
+    if (typeof value !== 'string') throw new InvalidRequestError(`${name}: must be a string or null`)
     return value
   }
 

@@ -11,7 +11,7 @@ import type { AdminParameter } from './openapi.js'
 import type { AdminQuery } from './query.js'
 
 export const PAGE_MAX = 200
-const PAGE_DEFAULT = 50
+export const PAGE_DEFAULT = 50
 const CURSOR = /^[A-Za-z0-9_-]{1,1400}$/
 
 export const PAGE_PARAMETERS: AdminParameter[] = [
@@ -24,14 +24,17 @@ export interface Page<T> {
   next_cursor: string | null
 }
 
+/** The query's `limit`: 1..`PAGE_MAX`, `PAGE_DEFAULT` when absent. */
+export function pageLimit(query: AdminQuery): number {
+  const text = query.single('limit')
+  if (text === undefined) return PAGE_DEFAULT
+  if (!/^\d{1,3}$/.test(text) || Number(text) < 1 || Number(text) > PAGE_MAX) throw new InvalidRequestError(`limit: must be an integer from 1 to ${PAGE_MAX}`)
+  return Number(text)
+}
+
 /** The page of `items` the query's `limit` and `cursor` ask for. */
 export function keyedPage<T>(items: readonly T[], keyOf: (item: T) => string, query: AdminQuery): Page<T> {
-  const limitText = query.single('limit')
-  let limit = PAGE_DEFAULT
-  if (limitText !== undefined) {
-    if (!/^\d{1,3}$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > PAGE_MAX) throw new InvalidRequestError(`limit: must be an integer from 1 to ${PAGE_MAX}`)
-    limit = Number(limitText)
-  }
+  const limit = pageLimit(query)
   const cursor = query.single('cursor')
   let after: string | undefined
   if (cursor !== undefined) {

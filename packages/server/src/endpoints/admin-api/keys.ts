@@ -109,7 +109,7 @@ const routes: FastifyPluginAsync = async (app) => {
     { config: { channel: 'bearer-api' }, onRequest: [noStore, adminAuthorization('admin:write')], schema: { response: { 200: KEY_ROTATION_SCHEMA } } },
     async function rotateKeysRoute(request, reply) {
       new AdminQuery(request.query, [])
-      const body = new JsonBody(request.body ?? {}, ['immediately'])
+      const body = JsonBody.of(request, ['immediately'])
       const immediately = body.boolean('immediately') ?? false
       const ctx = request.latch
       const rotation = await viaManagement(() => rotateKeys(managementScopeOf(request), { immediately }))

@@ -27,7 +27,7 @@ import { JsonBody } from './json-body.js'
 import { keyedPage, PAGE_PARAMETERS, type Page } from './keyed-page.js'
 import { managementScopeOf, viaManagement } from './management.js'
 import type { AdminParameter, AdminResource, JsonSchema } from './openapi.js'
-import { AdminQuery } from './query.js'
+import { AdminQuery, pathId } from './query.js'
 
 const TIME = { type: 'string', format: 'date-time' } as const
 const URL_TEXT = 'https:// URL, or a root-relative path (/…) on the issuer\'s origin'
@@ -166,7 +166,7 @@ const routes: FastifyPluginAsync = async (app) => {
 
   app.post('/organizations', { ...write, bodyLimit: BRANDING_BODY_LIMIT, schema: { response: { 201: organization } } }, async function createOrganizationRoute(request, reply) {
     const scope = managementScopeOf(request)
-    const body = new JsonBody(request.body, CREATE_FIELDS)
+    const body = JsonBody.of(request, CREATE_FIELDS)
     const id = body.string('id', { required: true })
     const name = body.string('name', { required: true })
     const domains = body.strings('domains')
@@ -182,14 +182,14 @@ const routes: FastifyPluginAsync = async (app) => {
   })
 
   app.get('/organizations/:id', { ...read, schema: { response: { 200: organization } } }, async function getOrganizationRoute(request, reply) {
-    const { id } = request.params as { id: string }
+    const id = pathId(request, 'id')
     return json(reply).send(view(await viaManagement(() => getOrganization(managementScopeOf(request), id))))
   })
 
   app.patch('/organizations/:id', { ...write, bodyLimit: BRANDING_BODY_LIMIT, schema: { response: { 200: organization } } }, async function updateOrganizationRoute(request, reply) {
     const scope = managementScopeOf(request)
-    const { id } = request.params as { id: string }
-    const body = new JsonBody(request.body, UPDATE_FIELDS)
+    const id = pathId(request, 'id')
+    const body = JsonBody.of(request, UPDATE_FIELDS)
     if (!UPDATE_FIELDS.some((f) => body.has(f))) throw new InvalidRequestError(`the body changes nothing: give ${UPDATE_FIELDS.join(', ')}`)
     const name = body.string('name')
     const domains = body.strings('domains')
@@ -204,13 +204,13 @@ const routes: FastifyPluginAsync = async (app) => {
   })
 
   app.delete('/organizations/:id', write, async function deleteOrganizationRoute(request, reply) {
-    const { id } = request.params as { id: string }
+    const id = pathId(request, 'id')
     await viaManagement(() => deleteOrganization(managementScopeOf(request), id))
     return reply.status(204).send()
   })
 
   app.get('/organizations/:id/members', { ...read, schema: { response: { 200: pageOf(member) } } }, async function listMembersRoute(request, reply) {
-    const { id } = request.params as { id: string }
+    const id = pathId(request, 'id')
     const query = new AdminQuery(request.query, ['limit', 'cursor'])
     const members = await viaManagement(() => listOrganizationMembers(managementScopeOf(request), id))
     const page: Page<MemberView> = keyedPage(members, (m) => m.email, query)
@@ -218,15 +218,17 @@ const routes: FastifyPluginAsync = async (app) => {
   })
 
   app.put('/organizations/:id/members/:user_id', { ...write, schema: { response: { 200: member, 201: member } } }, async function putMemberRoute(request, reply) {
-    const { id, user_id: userId } = request.params as { id: string; user_id: string }
-    const roles = new JsonBody(request.body, ['roles']).strings('roles', { required: true })!
+    const id = pathId(request, 'id')
+    const userId = pathId(request, 'user_id')
+    const roles = JsonBody.of(request, ['roles']).strings('roles', { required: true })!
     const { member: set, added } = await viaManagement(() => addOrganizationMemberById(managementScopeOf(request), id, userId, roles))
     if (added) reply.status(201).header('location', locationOf(request, `/organizations/${id}/members/${encodeURIComponent(userId)}`))
     return json(reply).send(set)
   })
 
   app.delete('/organizations/:id/members/:user_id', write, async function deleteMemberRoute(request, reply) {
-    const { id, user_id: userId } = request.params as { id: string; user_id: string }
+    const id = pathId(request, 'id')
+    const userId = pathId(request, 'user_id')
     await viaManagement(() => removeOrganizationMemberById(managementScopeOf(request), id, userId))
     return reply.status(204).send()
   })

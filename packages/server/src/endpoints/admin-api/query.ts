@@ -4,10 +4,11 @@
  * given once unless it is repeatable, never empty. Every refusal names the parameter.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.1
  */
-import { InvalidRequestError } from '../../errors.js'
+import type { FastifyRequest } from 'fastify'
+import { InvalidRequestError, NotFoundError } from '../../errors.js'
 
 /** The query as Fastify parses it: a value, or an array for a repeated name. */
-export type RawQuery = Readonly<Record<string, string | string[] | undefined>>
+type RawQuery = Readonly<Record<string, string | string[] | undefined>>
 
 /** Longest value of any one parameter: anything longer is no id, email or time. */
 const MAX_VALUE = 1024
@@ -28,6 +29,8 @@ export class AdminQuery {
     if (Array.isArray(value)) throw new InvalidRequestError(`${name}: must be given once`)
     if (value === '') throw new InvalidRequestError(`${name}: must not be empty`)
     if (value.length > MAX_VALUE) throw new InvalidRequestError(`${name}: is too long`)
+    // PostgreSQL refuses U+0000 in a text parameter: no value holds one.
+    if (value.includes('\u0000')) throw new InvalidRequestError(`${name}: must not contain U+0000`)
     return value
   }
 
@@ -36,9 +39,16 @@ export class AdminQuery {
     const value = this.#raw[name]
     if (value === undefined) return undefined
     const values = (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(',')).map((v) => v.trim())
-    if (values.some((v) => v === '' || v.length > MAX_VALUE)) throw new InvalidRequestError(`${name}: has an empty or overlong value`)
+    if (values.some((v) => v === '' || v.length > MAX_VALUE || v.includes('\u0000'))) throw new InvalidRequestError(`${name}: has an empty or overlong value`)
     const unique = [...new Set(values)]
     if (unique.length > max) throw new InvalidRequestError(`${name}: at most ${max} values`)
     return unique
   }
+}
+
+/** A path id: anything no id can be (empty, overlong, U+0000, which PostgreSQL refuses as a parameter) names nothing: 404 before any read. */
+export function pathId(request: FastifyRequest, name: string): string {
+  const value = (request.params as Record<string, string | undefined>)[name] ?? ''
+  if (value === '' || value.length > 255 || value.includes('\u0000')) throw new NotFoundError(`no such ${name.replace('_', ' ')}`)
+  return value
 }

@@ -53,7 +53,7 @@ export const CREATED_TENANT_SCHEMA: JsonSchema = {
   properties: { ...(TENANT_SCHEMA.properties as Record<string, JsonSchema>), warnings: { type: 'array', items: { type: 'string' } } },
 }
 
-export const TENANT_PAGE_SCHEMA: JsonSchema = {
+const TENANT_PAGE_SCHEMA: JsonSchema = {
   type: 'object',
   required: ['data', 'next_cursor'],
   properties: { data: { type: 'array', items: TENANT_SCHEMA }, next_cursor: { type: ['string', 'null'], description: 'The cursor of the next page; null on the last' } },
@@ -120,7 +120,7 @@ const routes: FastifyPluginAsync = async (app) => {
 
   app.post('/tenants', { ...write, schema: { response: { 201: CREATED_TENANT_SCHEMA } } }, async function createTenantRoute(request, reply) {
     new AdminQuery(request.query, [])
-    const body = new JsonBody(request.body, ['id', 'issuer', ...TENANT_KEYS])
+    const body = JsonBody.of(request, ['id', 'issuer', ...TENANT_KEYS])
     const id = body.string('id', { required: true })
     const issuer = body.string('issuer', { required: true })
     refuseFiles(body.fields, '')

@@ -9,7 +9,7 @@
  * a TOTP secret.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import { InvalidRequestError, NotFoundError } from '../../errors.js'
+import { InvalidRequestError } from '../../errors.js'
 import { createUser, deleteUser, disableUser, enableUser, getUser, listUserPage, patchUser, resetUserMfa, signOutUser, USER_PAGE_MAX, type UserPatch } from '../../management/users.js'
 import { endUserSession, listUserSessions, USER_SESSIONS_MAX, type UserSession } from '../../management/sessions.js'
 import { listUserGrants, revokeUserGrant } from '../../management/user-grants.js'
@@ -24,9 +24,10 @@ import { noStore } from '../_pipeline/no-store.js'
 import { adminAuthorization } from './authorization.js'
 import { managementScopeOf, viaManagement } from './management.js'
 import type { AdminOperation, AdminParameter, AdminResource, JsonSchema } from './openapi.js'
-import { AdminQuery } from './query.js'
+import { JsonBody } from './json-body.js'
+import { PAGE_DEFAULT, pageLimit } from './keyed-page.js'
+import { AdminQuery, pathId } from './query.js'
 
-const PAGE_DEFAULT = 50
 const JSON_TYPE = 'application/json; charset=utf-8'
 const TIME = { type: 'string', format: 'date-time' } as const
 const NULLABLE_TIME = { type: ['string', 'null'], format: 'date-time' } as const
@@ -136,37 +137,10 @@ function sessionOut(s: UserSession) {
   return { id: s.id, auth_time: iso(s.auth_time), amr: s.amr, created_at: iso(s.created_at), expires_at: iso(s.expires_at), user_agent: s.user_agent ?? null }
 }
 
-/** A path id: anything no id can be (overlong, U+0000, which PostgreSQL refuses as a parameter) names nothing. */
-function pathId(request: FastifyRequest, name: string): string {
-  const value = (request.params as Record<string, string | undefined>)[name] ?? ''
-  if (value === '' || value.length > 255 || value.includes('\u0000')) throw new NotFoundError(`no such ${name.replace('_', ' ')}`)
-  return value
-}
 
-type FieldType = 'string' | 'boolean' | 'strings' | 'object' | 'string_or_null'
-const isType: Record<FieldType, (v: unknown) => boolean> = {
-  string: (v) => typeof v === 'string',
-  boolean: (v) => typeof v === 'boolean',
-  strings: (v) => Array.isArray(v) && v.every((s) => typeof s === 'string'),
-  object: (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
-  string_or_null: (v) => v === null || typeof v === 'string',
-}
-const TYPE_WORDS: Record<FieldType, string> = { string: 'a string', boolean: 'true or false', strings: 'an array of strings', object: 'a JSON object', string_or_null: 'a string or null' }
-
-/** The JSON body, only `fields` (each of its type), `required` present. No body counts as `{}` when nothing is required. */
-function bodyOf(request: FastifyRequest, fields: Record<string, FieldType>, required: readonly string[] = []): Record<string, unknown> {
-  // JSON only: the form parser the OAuth endpoints need would otherwise hand a form in as strings.
-  const type = request.headers['content-type']
-  if (request.body !== undefined && request.body !== null && !/^application\/json\s*(;|$)/i.test(type ?? '')) throw new InvalidRequestError('the body must be application/json')
-  const body = request.body ?? {}
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidRequestError('the body must be a JSON object')
-  for (const [name, value] of Object.entries(body)) {
-    const type = fields[name]
-    if (type === undefined) throw new InvalidRequestError(`${name.slice(0, 64)}: unknown field (this operation takes ${Object.keys(fields).join(', ') || 'none'})`)
-    if (!isType[type](value)) throw new InvalidRequestError(`${name}: must be ${TYPE_WORDS[type]}`)
-  }
-  for (const name of required) if (!(name in body)) throw new InvalidRequestError(`${name}: is required`)
-  return body as Record<string, unknown>
+/** `{ [name]: value }` when the body gave the field, else nothing (optional properties stay absent, not undefined). */
+function optional<K extends string, V>(name: K, value: V | undefined): { [P in K]?: V } {
+  return value === undefined ? {} : ({ [name]: value } as { [P in K]?: V })
 }
 
 /** Every route: JSON errors with RFC 6750 challenges, no-store, and the caller refused (401/403) before its body is read. */
@@ -177,20 +151,23 @@ const routes: FastifyPluginAsync = async (app) => {
     const query = new AdminQuery(request.query, ['email', 'limit', 'cursor'])
     const email = query.single('email')
     const cursor = query.single('cursor')
-    const limitText = query.single('limit')
-    if (limitText !== undefined && (!/^\d{1,3}$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > USER_PAGE_MAX)) throw new InvalidRequestError(`limit: must be an integer from 1 to ${USER_PAGE_MAX}`)
+    const limit = pageLimit(query)
     for (const [name, value] of [['email', email], ['cursor', cursor]] as const) {
       if (value !== undefined && (value.length > 320 || value.includes('\u0000'))) throw new InvalidRequestError(`${name}: is not an email address`)
     }
     const page = await viaManagement(() =>
-      listUserPage(managementScopeOf(request), { ...(email !== undefined && { email }), ...(cursor !== undefined && { after: cursor.toLowerCase() }), limit: limitText === undefined ? PAGE_DEFAULT : Number(limitText) }),
+      listUserPage(managementScopeOf(request), { ...(email !== undefined && { email }), ...(cursor !== undefined && { after: cursor.toLowerCase() }), limit }),
     )
     return reply.type(JSON_TYPE).send({ data: page.users.map(userOut), next_cursor: page.next })
   })
 
   app.post('/users', { ...guarded('admin:write'), schema: { response: { 201: USER_SCHEMA } } }, async function createUserRoute(request: FastifyRequest, reply: FastifyReply) {
-    const body = bodyOf(request, { email: 'string', password: 'string', name: 'string', email_verified: 'boolean', roles: 'strings', claims: 'object' }, ['email'])
-    const user = await viaManagement(() => createUser(managementScopeOf(request), body as unknown as Parameters<typeof createUser>[1]))
+    const body = JsonBody.of(request, ['email', 'password', 'name', 'email_verified', 'roles', 'claims'])
+    const user = await viaManagement(() => createUser(managementScopeOf(request), {
+      email: body.string('email', { required: true }),
+      ...optional('password', body.string('password')), ...optional('name', body.string('name')), ...optional('email_verified', body.boolean('email_verified')),
+      ...optional('roles', body.strings('roles')), ...optional('claims', body.object('claims') ?? undefined),
+    }))
     return reply.status(201).header('location', `${adminResourceOf(request.latch.config.issuer)}/users/${encodeURIComponent(user.id)}`).type(JSON_TYPE).send(userOut(user))
   })
 
@@ -201,8 +178,11 @@ const routes: FastifyPluginAsync = async (app) => {
 
   app.patch('/users/:id', { ...guarded('admin:write'), schema: { response: { 200: USER_SCHEMA } } }, async function patchUserRoute(request: FastifyRequest, reply: FastifyReply) {
     const id = pathId(request, 'id')
-    const body = bodyOf(request, { name: 'string_or_null', roles: 'strings', claims: 'object' })
-    return reply.type(JSON_TYPE).send(userOut(await viaManagement(() => patchUser(managementScopeOf(request), id, body as UserPatch))))
+    const body = JsonBody.of(request, ['name', 'roles', 'claims'])
+    const patch: UserPatch = {
+      ...optional('name', body.stringOrNull('name')), ...optional('roles', body.strings('roles')), ...optional('claims', body.object('claims') ?? undefined),
+    }
+    return reply.type(JSON_TYPE).send(userOut(await viaManagement(() => patchUser(managementScopeOf(request), id, patch))))
   })
 
   app.delete('/users/:id', guarded('admin:write'), async function deleteUserRoute(request: FastifyRequest, reply: FastifyReply) {
@@ -216,35 +196,35 @@ const routes: FastifyPluginAsync = async (app) => {
 
   app.post('/users/:id/disable', { ...guarded('admin:write'), schema: { response: { 200: USER_SCHEMA } } }, async function disableUserRoute(request: FastifyRequest, reply: FastifyReply) {
     const id = pathId(request, 'id')
-    bodyOf(request, {})
+    JsonBody.of(request, [])
     return reply.type(JSON_TYPE).send(userOut(await viaManagement(() => disableUser(managementScopeOf(request), id))))
   })
 
   app.post('/users/:id/enable', { ...guarded('admin:write'), schema: { response: { 200: USER_SCHEMA } } }, async function enableUserRoute(request: FastifyRequest, reply: FastifyReply) {
     const id = pathId(request, 'id')
-    bodyOf(request, {})
+    JsonBody.of(request, [])
     return reply.type(JSON_TYPE).send(userOut(await viaManagement(() => enableUser(managementScopeOf(request), id))))
   })
 
   app.post('/users/:id/reset-mfa', { ...guarded('admin:write'), schema: { response: { 200: MFA_RESET_SCHEMA } } }, async function resetMfaRoute(request: FastifyRequest, reply: FastifyReply) {
     const id = pathId(request, 'id')
-    const body = bodyOf(request, { passkeys: 'boolean' })
+    const passkeys = JsonBody.of(request, ['passkeys']).boolean('passkeys') === true
     const done = await viaManagement(async () => {
       const scope = managementScopeOf(request)
-      return resetUserMfa(scope, (await getUser(scope, id)).email, { passkeys: body.passkeys === true })
+      return resetUserMfa(scope, (await getUser(scope, id)).email, { passkeys })
     })
     return reply.type(JSON_TYPE).send({ totp_removed: done.totpRemoved, passkeys_removed: done.passkeysRemoved })
   })
 
   app.post('/users/:id/invite', { ...guarded('admin:write'), schema: { response: { 200: INVITATION_SCHEMA } } }, async function inviteRoute(request: FastifyRequest, reply: FastifyReply) {
     const id = pathId(request, 'id')
-    const body = bodyOf(request, { locale: 'string' })
-    if (body.locale !== undefined && !isLocale(body.locale)) throw new InvalidRequestError(`locale: must be one of ${LOCALES.join(', ')}`)
+    const locale = JsonBody.of(request, ['locale']).string('locale')
+    if (locale !== undefined && !isLocale(locale)) throw new InvalidRequestError(`locale: must be one of ${LOCALES.join(', ')}`)
     const ctx = request.latch
     const mail = {
       mailer: ctx.mailer,
       resetUrl: `${ctx.urls.issuer}${PATHS.reset_password}`,
-      locale: isLocale(body.locale) ? body.locale : DEFAULT_LOCALE,
+      locale: isLocale(locale) ? locale : DEFAULT_LOCALE,
       look: pageLook(request),
       allow: (address: string) => ctx.mailThrottle.allowTo(address),
       requiredConnection: async (user: { id: string; email: string }) => ((await requiredConnectionForEmail(ctx, user.email)) ?? (await requiredConnectionForMember(ctx, user.id)))?.id ?? null,
@@ -255,7 +235,7 @@ const routes: FastifyPluginAsync = async (app) => {
 
   app.post('/users/:id/sign-out', { ...guarded('admin:write'), schema: { response: { 200: SIGN_OUT_SCHEMA } } }, async function signOutRoute(request: FastifyRequest, reply: FastifyReply) {
     const id = pathId(request, 'id')
-    bodyOf(request, {})
+    JsonBody.of(request, [])
     const done = await viaManagement(() => signOutUser(managementScopeOf(request), id))
     return reply.type(JSON_TYPE).send({ sessions_ended: done.sessions })
   })

@@ -6,6 +6,7 @@
  * the page shell and the 303 with a notice after a change.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { OAuthError } from '../../errors.js'
 import { PATHS } from '../../context.js'
 import { upstreamLogoutEndpoint, upstreamSessionOf } from '../../federation/upstream-logout.js'
 import { consoleAccessOf } from '../../interaction/console-access.js'
@@ -118,8 +119,8 @@ export async function refusalOf<T>(call: () => Promise<T>): Promise<{ ok: T } | 
     return { ok: await call() }
   } catch (err) {
     const mapped = adminApiErrorOf(err)
-    if (mapped === err || !(mapped instanceof Error) || !('status' in mapped)) throw err
-    return { refused: { text: mapped.message, alert: true, status: mapped.status as number } }
+    if (mapped === err || !(mapped instanceof OAuthError)) throw err
+    return { refused: { text: mapped.message, alert: true, status: mapped.status } }
   }
 }
 

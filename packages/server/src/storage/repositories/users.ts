@@ -99,7 +99,7 @@ export function userRepository({ db, rows }: RepositoryContext): ForTenant<Store
       if (filter.email !== undefined) query = query.where('email', '=', filter.email.toLowerCase())
       // LIKE with its wildcards escaped: a prefix, in both dialects (emails are stored lower-case).
       if (filter.emailPrefix !== undefined) query = query.where(sql<boolean>`email like ${`${filter.emailPrefix.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`)
-      if (filter.after !== undefined) query = query.where('email', '>', filter.after)
+      if (filter.after !== undefined) query = query.where('email', '>', filter.after.toLowerCase())
       const found = (await query.orderBy('email').limit(limit + 1).execute()).map(rows.user)
       return { users: found.slice(0, limit), more: found.length > limit }
     },
